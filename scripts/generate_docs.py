@@ -1,0 +1,55 @@
+"""Regenerate the documentation pages that are derived from code (docs/errors.md).
+
+``python scripts/generate_docs.py`` writes them; ``--check`` exits 1 when a page is out of date
+(the test suite runs the check).
+"""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+from jjjcredit.core.errors import ERROR_CODES
+
+DOCS = Path(__file__).resolve().parent.parent / "docs"
+
+
+def errors_page() -> str:
+    lines = [
+        "# Error codes",
+        "",
+        "Every condition has one stable code. Identifier findings carry a 1-based position; the",
+        "command line prints `error [code]: message` on stderr and exits 2 for input that cannot be",
+        "read, 1 when the data was judged and something is invalid.",
+        "",
+        "Generated from `jjjcredit.core.errors.ERROR_CODES` by `scripts/generate_docs.py`; a test keeps",
+        "it in step.",
+        "",
+        "| code | meaning |",
+        "| --- | --- |",
+    ]
+    lines += [f"| `{code}` | {meaning} |" for code, meaning in ERROR_CODES.items()]
+    return "\n".join(lines) + "\n"
+
+
+PAGES = {"errors.md": errors_page}
+
+
+def main(check: bool) -> int:
+    stale = []
+    for name, build in PAGES.items():
+        path = DOCS / name
+        text = build()
+        if check:
+            if not path.exists() or path.read_text(encoding="utf-8") != text:
+                stale.append(name)
+        else:
+            path.write_text(text, encoding="utf-8")
+    if stale:
+        print(f"out of date: {', '.join(stale)}; run python scripts/generate_docs.py", file=sys.stderr)
+        return 1
+    return 0
+
+
+if __name__ == "__main__":
+    sys.exit(main("--check" in sys.argv))

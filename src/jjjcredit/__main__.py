@@ -1,0 +1,3 @@
+from jjjcredit.cli.app import main
+
+main()

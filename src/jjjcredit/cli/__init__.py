@@ -1,0 +1,1 @@
+"""The command line: a Typer app with one sub-app per noun (cli/<noun>.py)."""

@@ -1,0 +1,50 @@
+"""The ``jjjcredit`` command: one Typer sub-app per noun, registered in :data:`SUBAPPS`.
+
+Data goes to stdout, messages to stderr. Exit codes: 0 success, 1 the domain said no (an invalid
+code, a rejected row), 2 a usage error or an input that cannot be read. Tracebacks only with
+``--debug``.
+"""
+
+from __future__ import annotations
+
+import sys
+
+import typer
+
+from jjjcredit.cli import codes, output
+
+SUBAPPS: list[tuple[typer.Typer, str, str]] = [
+    (codes.app, "codes", "Check, explain and generate unified social credit codes."),
+]
+
+app = typer.Typer(
+    name="jjjcredit",
+    help="The Beijing–Tianjin–Hebei unified social credit code and public credit platform.",
+    no_args_is_help=True,
+    pretty_exceptions_enable=False,
+    add_completion=False,
+)
+for sub, name, help_text in SUBAPPS:
+    app.add_typer(sub, name=name, help=help_text)
+
+
+@app.callback()
+def _root(
+    debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
+) -> None:
+    output.DEBUG[0] = debug
+
+
+def main() -> None:
+    debug = "--debug" in sys.argv
+    try:
+        app(standalone_mode=True)
+    except SystemExit:
+        raise
+    except KeyboardInterrupt:
+        output.fail("interrupted", "Interrupted.", 130)
+    except Exception as exc:  # the last resort: one line, never a traceback unless asked
+        if debug:
+            raise
+        output.fail("internal", f"Unexpected error: {type(exc).__name__}: {exc}. "
+                    "Rerun with --debug for details and report it.", 1)

@@ -1,0 +1,19 @@
+"""Settings, read from the environment once, at the edge (CLI or server start), never at import."""
+
+from __future__ import annotations
+
+import os
+from dataclasses import dataclass
+from pathlib import Path
+
+DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("var") / "jjjcredit.sqlite3")
+
+
+@dataclass(frozen=True)
+class Settings:
+    database_url: str = DEFAULT_DATABASE_URL
+
+    @classmethod
+    def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
+        env = os.environ if environ is None else environ
+        return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL))

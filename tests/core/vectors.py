@@ -1,0 +1,17 @@
+"""The shared public identifier vectors (../shared/testdata/uscc_vectors.csv), read once."""
+
+from __future__ import annotations
+
+import csv
+from pathlib import Path
+
+
+def load(testdata: Path, kind: str) -> list[dict[str, str]]:
+    with (testdata / "uscc_vectors.csv").open(encoding="utf-8") as fh:
+        return [row for row in csv.DictReader(fh) if row["kind"] == kind]
+
+
+def tags(row: dict[str, str]) -> set[str]:
+    note = row["note"]
+    return {t for t in ("ORGCODE-STRICT", "NORMALIZATION-DEPENDENT", "REGION-DEPENDENT",
+                        "SYNTHETIC") if f"[{t}]" in note}

@@ -1,0 +1,27 @@
+from __future__ import annotations
+
+from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
+
+from jjjcredit.storage.engine import make_engine, normalize_url
+
+
+def test_round_trip_on_the_configured_database(engine):
+    meta = MetaData()
+    table = Table("probe", meta, Column("id", Integer, primary_key=True), Column("name", String(50)))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        conn.execute(insert(table), [{"id": 1, "name": "石家庄某某机械制造有限公司"}])
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.name)).scalar_one() == "石家庄某某机械制造有限公司"
+
+
+def test_postgres_urls_use_psycopg3():
+    assert normalize_url("postgresql://u@h/d").startswith("postgresql+psycopg://")
+
+
+def test_sqlite_folder_is_created(tmp_path):
+    eng = make_engine(f"sqlite:///{tmp_path / 'a' / 'b' / 'x.sqlite3'}")
+    with eng.connect():
+        pass
+    eng.dispose()
+    assert (tmp_path / "a" / "b" / "x.sqlite3").exists()
