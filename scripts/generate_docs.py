@@ -1,4 +1,5 @@
-"""Regenerate the documentation pages that are derived from code (docs/errors.md).
+"""Regenerate the documentation pages that are derived from code (docs/errors.md, docs/elements.md)
+and the record schemas (schemas/organization.schema.json, schemas/organization.xsd).
 
 ``python scripts/generate_docs.py`` writes them; ``--check`` exits 1 when a page is out of date
 (the test suite runs the check).
@@ -9,9 +10,11 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
+from jjjcredit.core import element_schemas
 from jjjcredit.core.errors import ERROR_CODES
 
-DOCS = Path(__file__).resolve().parent.parent / "docs"
+ROOT = Path(__file__).resolve().parent.parent
+DOCS = ROOT / "docs"
 
 
 def errors_page() -> str:
@@ -32,19 +35,27 @@ def errors_page() -> str:
     return "\n".join(lines) + "\n"
 
 
-PAGES = {"errors.md": errors_page}
+PAGES = {"errors.md": errors_page, "elements.md": element_schemas.elements_markdown}
+#: Generated files outside docs/, relative to the repository root; --check covers them too.
+FILES = {
+    element_schemas.JSON_SCHEMA_FILE: element_schemas.json_schema_text,
+    element_schemas.XSD_FILE: element_schemas.xsd,
+}
 
 
 def main(check: bool) -> int:
     stale = []
-    for name, build in PAGES.items():
-        path = DOCS / name
+    targets = [(DOCS / name, build) for name, build in PAGES.items()]
+    targets += [(ROOT / name, build) for name, build in FILES.items()]
+    for path, build in targets:
+        name = str(path.relative_to(ROOT))
         text = build()
         if check:
             if not path.exists() or path.read_text(encoding="utf-8") != text:
                 stale.append(name)
         else:
-            path.write_text(text, encoding="utf-8")
+            path.parent.mkdir(parents=True, exist_ok=True)
+            path.write_text(text, encoding="utf-8", newline="\n")
     if stale:
         print(f"out of date: {', '.join(stale)}; run python scripts/generate_docs.py", file=sys.stderr)
         return 1

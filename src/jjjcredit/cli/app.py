@@ -11,10 +11,11 @@ import sys
 
 import typer
 
-from jjjcredit.cli import codes, output
+from jjjcredit.cli import codes, elements, output
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
+    (elements.app, "elements", "List the standard data elements; print the schema of one record."),
 ]
 
 app = typer.Typer(

@@ -5,7 +5,8 @@ it, and its security level. Documentation (docs/elements.md), the JSON Schema an
 record, and the column order of every export are generated from :data:`ELEMENTS`.
 
 **Identifiers.** The official 4-digit identifiers were not available, so jjjcredit uses its own
-two-segment scheme ``CCSS``: a 2-digit class and a 2-digit sequence within the class —
+two-segment scheme ``CCSS``: a 2-digit class (:data:`CLASSES`) and a 2-digit sequence within the
+class, numbered from 01 without gaps in element order; an identifier is never reused —
 
 ====  ======================================================
 01    identification (code, organization code, name, registration number)
@@ -21,8 +22,12 @@ two-segment scheme ``CCSS``: a 2-digit class and a 2-digit sequence within the c
 200 characters, ``an9..18`` from 9 to 18, ``n..24,8`` up to 24 digits with up to 8 decimals,
 ``n2`` exactly 2 digits, ``D8`` a date ``YYYYMMDD``.
 
-**Security levels**: 1 public; 2 government sharing; 3 restricted (personal data such as the legal
-representative's ID number). Access control enforces them.
+**Security levels** (:data:`SECURITY_LEVELS`): 1 public; 2 government sharing; 3 restricted
+(personal data such as the legal representative's ID number). Access control enforces them.
+
+**Patterns.** Where the standard behind an element fixes an alphabet (GB 32100, GB 11714), the
+element carries a regular expression its value matches beyond the format, written so that it means
+the same in XML Schema (implicitly anchored) and, anchored, in JSON Schema.
 
 >>> len(ELEMENTS)
 32
@@ -47,6 +52,30 @@ class Kind(Enum):
     DATE = "date"  #: D8
 
 
+#: The identifier classes (first segment): code → (Chinese, English).
+CLASSES: dict[str, tuple[str, str]] = {
+    "01": ("标识", "identification"),
+    "02": ("登记", "registration"),
+    "03": ("地址", "location"),
+    "04": ("经营", "business"),
+    "05": ("人员与联系", "persons and contacts"),
+    "06": ("主管", "supervision"),
+    "07": ("公开", "disclosure"),
+}
+
+#: Security levels: level → (Chinese, English). Access control enforces them.
+SECURITY_LEVELS: dict[int, tuple[str, str]] = {
+    1: ("公开", "public"),
+    2: ("政务共享", "government sharing"),
+    3: ("受限", "restricted"),
+}
+
+#: GB 32100 unified social credit code: 31-symbol alphabet, digits in the region positions 3-8.
+USCC_PATTERN = "[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}"
+#: GB 11714 organization code: 8 digits or upper-case letters, then a digit or X.
+ORGCODE_PATTERN = "[0-9A-Z]{8}[0-9X]"
+
+
 @dataclass(frozen=True)
 class Value:
     """One entry of an element's value list."""
@@ -69,6 +98,7 @@ class Element:
     values: dict[str, Value] = field(default_factory=dict)
     unit: str = ""
     personal: bool = False  #: personal data: masked wherever shown
+    pattern: str = ""  #: a regular expression the whole value matches beyond its format, if any
 
     @property
     def kind(self) -> Kind:
@@ -188,14 +218,17 @@ INDUSTRY_SECTIONS: tuple[tuple[str, int, int, str, str], ...] = (
 
 E = Element
 ELEMENTS: tuple[Element, ...] = (
-    E("0101", "uscc", "统一社会信用代码", "unified social credit code", "an18", True, 1, "GB 32100"),
-    E("0102", "orgcode", "组织机构代码", "organization code", "an9", False, 1, "GB 11714"),
+    E("0101", "uscc", "统一社会信用代码", "unified social credit code", "an18", True, 1, "GB 32100",
+      pattern=USCC_PATTERN),
+    E("0102", "orgcode", "组织机构代码", "organization code", "an9", False, 1, "GB 11714",
+      pattern=ORGCODE_PATTERN),
     E("0103", "name", "机构名称", "organization name", "an..200", True, 1),
     E("0104", "registration_number", "注册号", "registration number", "an..100", False, 1,
       "licence or approval number"),
     E("0201", "registering_department", "登记管理部门名称", "registering department name", "an..200"),
     E("0202", "registering_department_code", "登记管理部门代码", "registering department code", "an9..18",
-      reference="the department's own USCC or organization code"),
+      reference="the department's own USCC or organization code",
+      pattern=f"{USCC_PATTERN}|{ORGCODE_PATTERN}"),
     E("0203", "transaction_type", "登记业务类型", "registration transaction type", "n2", values=TRANSACTION),
     E("0204", "established", "成立日期", "establishment date", "D8"),
     E("0205", "approved", "核准日期", "approval date", "D8"),
@@ -225,7 +258,9 @@ ELEMENTS: tuple[Element, ...] = (
     E("0505", "contact", "联系人", "contact person", "an..100", security_level=2, personal=True),
     E("0506", "shareholder", "股东或投资人名称", "shareholder or investor", "an..200", security_level=2),
     E("0601", "supervisor", "主管单位", "supervising unit", "an..200"),
-    E("0602", "supervisor_code", "主管单位代码", "supervising unit code", "an9..18"),
+    E("0602", "supervisor_code", "主管单位代码", "supervising unit code", "an9..18",
+      reference="the supervising unit's own USCC or organization code",
+      pattern=f"{USCC_PATTERN}|{ORGCODE_PATTERN}"),
     E("0701", "disclosure", "是否公开", "disclosure flag", "n1", values=DISCLOSURE),
 )
 del E
