@@ -22,7 +22,8 @@ SCHEMA_FORMATS = ("json-schema", "xsd")
 
 def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
     if fmt not in allowed:
-        output.fail("usage.format", f'--format "{fmt}" is not known: expected {" or ".join(allowed)}.')
+        expected = ", ".join(allowed[:-1]) + " or " + allowed[-1]
+        output.fail("usage.format", f'--format "{fmt}" is not known: expected {expected}.')
 
 
 @app.command("list")
