@@ -12,8 +12,12 @@ DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("var") / "jjjcredit.sqlite3")
 @dataclass(frozen=True)
 class Settings:
     database_url: str = DEFAULT_DATABASE_URL
+    #: A directory of edited crosswalk files that replace the package defaults of the same name.
+    crosswalks_dir: Path | None = None
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
-        return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL))
+        crosswalks_dir = env.get("JJJCREDIT_CROSSWALKS_DIR") or None
+        return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
+                   crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None)
