@@ -24,6 +24,11 @@ _REMOVE = (
 _TABLE = dict.fromkeys(map(ord, _REMOVE))
 
 
+def removed_characters() -> str:
+    """Every character :func:`strip_identifier` removes."""
+    return _REMOVE
+
+
 def strip_identifier(value: str) -> str:
     result = value.translate(_TABLE).upper()
     if result.isascii():

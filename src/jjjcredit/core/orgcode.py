@@ -24,6 +24,8 @@ False
 
 from __future__ import annotations
 
+import operator
+
 from jjjcredit.core import errors
 from jjjcredit.core.errors import Check, Finding
 from jjjcredit.core.normalize import strip_identifier
@@ -44,7 +46,9 @@ def calc_check_char(body: str) -> str:
     >>> calc_check_char("D2143569")
     'X'
     """
-    total = sum(_VALUE[c] * w for c, w in zip(body, WEIGHTS, strict=True))
+    if len(body) != 8:
+        raise ValueError(f"expected an 8-character body, got {len(body)}")
+    total = sum(map(operator.mul, map(_VALUE.__getitem__, body), WEIGHTS))
     value = 11 - total % 11
     return "X" if value == 10 else "0" if value == 11 else str(value)
 

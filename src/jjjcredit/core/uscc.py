@@ -42,6 +42,8 @@ from __future__ import annotations
 import csv
 import enum
 import functools
+import operator
+import re
 import random
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
@@ -72,6 +74,7 @@ PILOT_RANGES: tuple[tuple[str, str], ...] = (("35", "M0"),)
 LOOKALIKES: dict[str, str] = {"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"}
 _CONFUSABLE: dict[str, str] = {"0": "D", "D": "0", "8": "B", "B": "8", "6": "G", "G": "6",
                                "U": "W", "W": "U", "1": "7", "7": "1", "2": "Z", "5": "S"}
+_SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 _ALLOWED_TEXT = "the alphabet is 0-9 and A-Z without I, O, S, V, Z"
 
 
@@ -130,7 +133,9 @@ def calc_check_char(first17: str) -> str:
     >>> calc_check_char("91350100M000100Y4")
     '3'
     """
-    total = sum(VALUES[c] * w for c, w in zip(first17, WEIGHTS, strict=True))
+    if len(first17) != 17:
+        raise ValueError(f"expected the first 17 characters, got {len(first17)}")
+    total = sum(map(operator.mul, map(VALUES.__getitem__, first17), WEIGHTS))
     return ALPHABET[(31 - total % 31) % 31]
 
 
@@ -162,7 +167,7 @@ def findings(code: str) -> list[Finding]:
         return [errors.error("uscc.length", f"Expected 18 characters, found {len(code)}.{hint}",
                              None, errors.InvalidLength)]
     found: list[Finding] = []
-    for i, c in enumerate(code):
+    for i, c in enumerate(code if _SHAPE.fullmatch(code) is None else ""):
         if c not in VALUES:
             found.append(errors.error(
                 "uscc.format", f'Character "{c}" at position {i + 1} is not allowed: '
@@ -203,7 +208,8 @@ def findings(code: str) -> list[Finding]:
             "uscc.region_retired", f'Division "{region}" ({divisions.latest_name(region)}) was '
             f"abolished in {divisions.last_year(region)}, before unified codes were first issued "
             f"in {divisions.FIRST_ISSUE_YEAR}.", 3))
-    found.extend(orgcode.findings(code[8:17], offset=8))
+    if orgcode.calc_check_char(code[8:16]) != code[16]:  # the alphabet is already checked
+        found.extend(orgcode.findings(code[8:17], offset=8))
     if calc_check_char(code[:17]) != code[17]:
         clean = not any(f.severity is errors.Severity.ERROR for f in found)
         if clean and code in pilot_codes():
@@ -327,8 +333,31 @@ class Suggestion:
     edit: str
 
 
+_INVERSE = tuple(pow(w, -1, 31) for w in WEIGHTS)
+
+
+def _solve(values: list[int | None], position: int) -> str | None:
+    """The one character at ``position`` (0-16) that makes the position-18 check hold, given the
+    other values of an 18-character code; ``None`` when another value is unknown."""
+    total = 0
+    for j in range(17):
+        if j != position:
+            v = values[j]
+            if v is None:
+                return None
+            total += v * WEIGHTS[j]
+    last = values[17]
+    if last is None:
+        return None
+    return ALPHABET[((-last - total) * _INVERSE[position]) % 31]
+
+
 def _candidates(code: str) -> Iterable[tuple[int, str, str]]:
-    """(rank, candidate, edit) for every edit people make, most likely kinds first."""
+    """(rank, candidate, edit) for the edits people make, most likely kinds first.
+
+    A wrong character and a missed character are solved for directly (the check character admits
+    exactly one value per position), so there are a few dozen candidates, not hundreds.
+    """
     fixed = "".join(LOOKALIKES.get(c, c) for c in code)
     if fixed != code:
         yield 0, fixed, "look-alike characters replaced"
@@ -342,14 +371,29 @@ def _candidates(code: str) -> Iterable[tuple[int, str, str]]:
         if alt:
             yield 2, code[:i] + alt + code[i + 1:], f'"{c}" at position {i + 1} read as "{alt}"'
     if len(code) == LENGTH:
-        for i, c in enumerate(code):
-            for a in ALPHABET:
-                if a != c:
-                    yield 3, code[:i] + a + code[i + 1:], f"position {i + 1} changed"
+        values = [VALUES.get(c) for c in code]
+        unknown = [i for i, v in enumerate(values) if v is None]
+        for i in unknown or range(LENGTH):
+            if len(unknown) > 1:
+                break
+            if i == LENGTH - 1:
+                if None not in values[:17]:
+                    yield 3, code[:17] + calc_check_char(code[:17]), "position 18 changed"
+                continue
+            trial = [*values[:i], 0, *values[i + 1:]]
+            solved = _solve(trial, i)
+            if solved is not None and solved != code[i]:
+                yield 3, code[:i] + solved + code[i + 1:], f"position {i + 1} changed"
     elif len(code) == LENGTH - 1:
         for i in range(LENGTH):
-            for a in ALPHABET:
-                yield 3, code[:i] + a + code[i:], f"a character inserted at position {i + 1}"
+            if i == LENGTH - 1:
+                if all(c in VALUES for c in code):
+                    yield 3, code + calc_check_char(code), "the check character added"
+                continue
+            trial_code = code[:i] + "0" + code[i:]
+            solved = _solve([VALUES.get(c) for c in trial_code], i)
+            if solved is not None:
+                yield 3, code[:i] + solved + code[i:], f"a character inserted at position {i + 1}"
     elif len(code) == LENGTH + 1:
         for i in range(len(code)):
             yield 3, code[:i] + code[i + 1:], f"position {i + 1} removed"
@@ -358,21 +402,35 @@ def _candidates(code: str) -> Iterable[tuple[int, str, str]]:
 def suggest(number: str, limit: int = 5) -> list[Suggestion]:
     """Valid codes one likely edit away from an invalid one, most likely first (at most ``limit``).
 
-    A valid code gets no suggestions.
+    A valid code, or a value shaped like a resident identity number, gets no suggestions.
     """
-    code = compact(number)
-    if is_valid(code) or not code or _looks_like_ric(code):
-        return []  # nothing to correct, or personal data that must not be echoed
-    ranked: dict[str, tuple[int, int, str]] = {}
-    for rank, candidate, edit in _candidates(code):
-        if candidate in ranked or candidate == code or len(candidate) != LENGTH:
-            continue
-        result = check(candidate)
-        if result.verdict is Verdict.INVALID:
-            continue
-        ranked[candidate] = (rank, int(result.verdict), edit)
-    best = sorted(ranked.items(), key=lambda item: (item[1][0], item[1][1], item[0]))
-    return [Suggestion(c, edit) for c, (_, _, edit) in best[:limit]]
+    return suggest_many([number], limit)[0]
+
+
+def suggest_many(numbers: Sequence[str], limit: int = 5) -> list[list[Suggestion]]:
+    """:func:`suggest` for many codes at once: every candidate is judged in one vectorized call."""
+    owners: list[int] = []
+    candidates: list[str] = []
+    edits: list[tuple[int, str]] = []
+    for owner, number in enumerate(numbers):
+        code = compact(number)
+        if not code or is_valid(code) or _looks_like_ric(code):
+            continue  # nothing to correct, or personal data that must not be echoed
+        seen = {code}
+        for rank, candidate, edit in _candidates(code):
+            if candidate in seen or len(candidate) != LENGTH:
+                continue
+            seen.add(candidate)
+            owners.append(owner)
+            candidates.append(candidate)
+            edits.append((rank, edit))
+    results: list[list[tuple[int, int, str, str]]] = [[] for _ in numbers]
+    if candidates:
+        verdicts = verdict_many(candidates).tolist()
+        for owner, candidate, (rank, edit), v in zip(owners, candidates, edits, verdicts, strict=True):
+            if v != Verdict.INVALID:
+                results[owner].append((rank, v, candidate, edit))
+    return [[Suggestion(c, e) for _, _, c, e in sorted(r)[:limit]] for r in results]
 
 
 def generate(

@@ -10,7 +10,9 @@ test holds the two paths equal.
 from __future__ import annotations
 
 import functools
+import string
 from collections.abc import Sequence
+from dataclasses import dataclass
 
 import numpy as np
 import numpy.typing as npt
@@ -18,8 +20,10 @@ import numpy.typing as npt
 from jjjcredit.core import divisions, orgcode, uscc
 from jjjcredit.core.departments import DEPARTMENTS
 from jjjcredit.core.errors import Verdict
+from jjjcredit.core.normalize import removed_characters as strip_chars
 
 _INVALID_VALUE = 255
+_ASCII_REMOVED = "".join(c for c in strip_chars() if c.isascii())
 
 
 def _translation(mapping: dict[str, int], default: int) -> bytes:
@@ -47,6 +51,9 @@ def _tables() -> dict[str, object]:
         "value": _translation(uscc.VALUES, _INVALID_VALUE),
         "org_value": _translation({c: i for i, c in enumerate(orgcode.BODY_ALPHABET)}, 0),
         "digit": _translation({str(d): 1 for d in range(10)}, 0),
+        # Bytes that compact() would change: lower case, the separators and quotes it removes,
+        # and "?" (the stand-in for any non-ASCII character). Rows with one go to the single path.
+        "changes": _translation({c: 1 for c in string.ascii_lowercase + _ASCII_REMOVED + "?"}, 0),
         "dept_cat": dept_cat,
         "region": region,
     }
@@ -78,8 +85,11 @@ def _fast_block(raw: bytes, n: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[n
     digit = translated(t["digit"])
     # Anything outside the alphabet (lower case, separators, non-ASCII), values shaped like
     # resident identity numbers, and possible pilot anomalies go to the single path.
-    slow = (vals.max(axis=0) == _INVALID_VALUE) | (digit[2:8].min(axis=0) == 0)
-    slow |= (digit[:17].min(axis=0) == 1) & ((digit[17] == 1) | (columns[17] == ord("X")))
+    # Values that compact() would change and values shaped like resident identity numbers are
+    # judged by the single path; anything else outside the alphabet is plainly invalid.
+    slow = translated(t["changes"]).max(axis=0) == 1
+    bad_alphabet = (vals.max(axis=0) == _INVALID_VALUE) | (digit[2:8].min(axis=0) == 0)
+    slow |= _identity_number_shaped(columns, digit)
 
     dept_cat = t["dept_cat"]
     region_table = t["region"]
@@ -92,12 +102,34 @@ def _fast_block(raw: bytes, n: int) -> tuple[npt.NDArray[np.int8], npt.NDArray[n
                                                              48 + org_check))
     org_ok = columns[16] == expected
     mod_ok = vals[17] == (31 - _weighted(vals[:17], uscc.WEIGHTS) % 31) % 31
-    slow |= ~mod_ok & _pilot_range(columns)
+    slow |= ~mod_ok & ~bad_alphabet & _pilot_range(columns)
 
-    invalid = ~(cat_ok & org_ok & mod_ok)
+    invalid = bad_alphabet | ~(cat_ok & org_ok & mod_ok)
     warn = region != uscc.RegionStatus.OK
     out = np.where(invalid, Verdict.INVALID, np.where(warn, Verdict.WARNING, Verdict.VALID))
     return out.astype(np.int8), slow
+
+
+_RIC_WEIGHTS = tuple(2 ** (17 - i) % 11 for i in range(17))
+
+
+def _identity_number_shaped(columns: npt.NDArray[np.uint8], digit: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
+    """Rows that could be resident identity numbers: 17 digits and a digit or X, a plausible
+    birth date in positions 7-14, and the GB 11643 check character. The single path decides
+    whether they earn the warning."""
+    shaped = (digit[:17].min(axis=0) == 1) & ((digit[17] == 1) | (columns[17] == ord("X")))
+    rows = np.flatnonzero(shaped)
+    if len(rows) == 0:
+        return shaped
+    sub = columns[:, rows].astype(np.int32) - 48
+    year = sub[6] * 1000 + sub[7] * 100 + sub[8] * 10 + sub[9]
+    month = sub[10] * 10 + sub[11]
+    day = sub[12] * 10 + sub[13]
+    plausible = (year >= 1800) & (year <= 2099) & (month >= 1) & (month <= 12) & (day >= 1) & (day <= 31)
+    remainder = (sub[:17] * np.array(_RIC_WEIGHTS, dtype=np.int32)[:, None]).sum(axis=0) % 11
+    expected = np.frombuffer(b"10X98765432", dtype=np.uint8)[remainder]
+    shaped[rows] = plausible & (columns[17, rows] == expected)
+    return shaped
 
 
 def _pilot_range(columns: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
@@ -112,12 +144,21 @@ def _pilot_range(columns: npt.NDArray[np.uint8]) -> npt.NDArray[np.bool_]:
     return pilot
 
 
-def verdict_many(codes: Sequence[str]) -> npt.NDArray[np.int8]:
-    """One :class:`Verdict` value per code, in order."""
+@dataclass(frozen=True)
+class Judged:
+    """Verdicts for many codes, and which values were judged exactly as given (already compact)."""
+
+    verdicts: npt.NDArray[np.int8]
+    as_given: npt.NDArray[np.bool_]
+
+
+def judge_many(codes: Sequence[str]) -> Judged:
+    """One :class:`Verdict` value per code, in order, and the as-given mask."""
     n = len(codes)
     out = np.full(n, Verdict.INVALID, dtype=np.int8)
+    as_given = np.zeros(n, dtype=bool)
     if n == 0:
-        return out
+        return Judged(out, as_given)
     lengths = np.fromiter(map(len, codes), dtype=np.int64, count=n)
     fast_rows = np.flatnonzero(lengths == uscc.LENGTH)
     if len(fast_rows) == n:
@@ -128,6 +169,7 @@ def verdict_many(codes: Sequence[str]) -> npt.NDArray[np.int8]:
         # Non-ASCII characters become "?" (one byte each), which sends their rows to the slow path.
         verdicts, slow = _fast_block(joined.encode("ascii", "replace"), len(fast_rows))
         out[fast_rows] = verdicts
+        as_given[fast_rows] = ~slow
         slow_rows = fast_rows[slow]
     else:
         slow_rows = fast_rows
@@ -135,4 +177,9 @@ def verdict_many(codes: Sequence[str]) -> npt.NDArray[np.int8]:
     other[fast_rows] = False
     for i in np.concatenate([np.flatnonzero(other), slow_rows]).tolist():
         out[i] = uscc.verdict(codes[i])
-    return out
+    return Judged(out, as_given)
+
+
+def verdict_many(codes: Sequence[str]) -> npt.NDArray[np.int8]:
+    """One :class:`Verdict` value per code, in order."""
+    return judge_many(codes).verdicts

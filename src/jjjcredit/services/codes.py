@@ -12,7 +12,7 @@ import io
 from collections.abc import Iterable, Iterator
 from dataclasses import dataclass, field
 
-from jjjcredit.core import ric, uscc
+from jjjcredit.core import ric, uscc, uscc_bulk
 from jjjcredit.core.errors import Verdict
 from jjjcredit.services.tabular import Cell
 
@@ -51,32 +51,33 @@ def _shown(value: str) -> str:
     return f"{value[:SHOWN_INPUT]}… ({len(value):,} characters)"
 
 
-def _detail_row(value: str, summary: Summary) -> list[str]:
-    result = uscc.check(value)
-    first = result.first
-    summary.add(result.verdict, first.code if first else None)
-    personal = any(f.code == "uscc.looks_like_ric" for f in result.findings)
-    message = first.message if first else ""
-    if personal:
-        # A resident identity number is personal data: never echoed whole, never "corrected".
-        hint = next(f for f in result.findings if f.code == "uscc.looks_like_ric")
-        if hint is not first:
-            message = f"{message} {hint.message}"
-        shown = ric.mask(result.compact)
-        return [shown, shown, result.verdict.label, first.code if first else "",
-                str(first.position) if first and first.position else "", message, ""]
-    suggestions = ""
-    if result.verdict is Verdict.INVALID:
-        suggestions = " ".join(s.code for s in uscc.suggest(result.compact))
-    return [
-        _shown(value),
-        result.compact if len(result.compact) <= SHOWN_INPUT else "",
-        result.verdict.label,
-        first.code if first else "",
-        str(first.position) if first and first.position else "",
-        message,
-        suggestions,
-    ]
+def _detail_rows(values: list[str], summary: Summary) -> list[list[str]]:
+    """Full rows for values that are not plainly valid: first finding, message, suggestions."""
+    results = [uscc.check(v) for v in values]
+    wanted = [r.compact if r.verdict is Verdict.INVALID else "" for r in results]
+    suggestions = uscc.suggest_many(wanted)
+    rows = []
+    for value, result, suggested in zip(values, results, suggestions, strict=True):
+        first = result.first
+        summary.add(result.verdict, first.code if first else None)
+        message = first.message if first else ""
+        shown, code = _shown(value), result.compact if len(result.compact) <= SHOWN_INPUT else ""
+        hint = next((f for f in result.findings if f.code == "uscc.looks_like_ric"), None)
+        if hint is not None:
+            # A resident identity number is personal data: never echoed whole, never "corrected".
+            if hint is not first:
+                message = f"{message} {hint.message}"
+            shown = code = ric.mask(result.compact)
+        rows.append([
+            shown,
+            code,
+            result.verdict.label,
+            first.code if first else "",
+            str(first.position) if first and first.position else "",
+            message,
+            " ".join(s.code for s in suggested),
+        ])
+    return rows
 
 
 def check_cells(cells: Iterable[Cell], summary: Summary) -> Iterator[str]:
@@ -97,18 +98,19 @@ def check_cells(cells: Iterable[Cell], summary: Summary) -> Iterator[str]:
 
 
 def _check_batch(values: list[str], summary: Summary) -> str:
-    verdicts = uscc.verdict_many(values)
+    judged = uscc_bulk.judge_many(values)
+    plain = ((judged.verdicts == Verdict.VALID) & judged.as_given).tolist()
+    details = iter(_detail_rows([v for v, p in zip(values, plain, strict=True) if not p], summary))
     out = io.StringIO()
     writer = csv.writer(out, lineterminator="\n")
-    plain = (verdicts == Verdict.VALID).tolist()
     valid_rows = 0
     for value, is_plain in zip(values, plain, strict=True):
-        if is_plain and value.isascii() and value.isalnum() and value == value.upper():
+        if is_plain:
             # Already compact and plainly valid: nothing to quote, nothing to explain.
             out.write(f"{value},{value},valid,,,,\n")
             valid_rows += 1
         else:
-            writer.writerow(_detail_row(value, summary))
+            writer.writerow(next(details))
     summary.rows += valid_rows
     summary.valid += valid_rows
     return out.getvalue()
