@@ -35,8 +35,10 @@ def check_codes(
     """
     summary = codes_service.Summary()
     try:
-        cells = tabular.read_lines(file) if column is None else tabular.read_column(file, column)
-        chunks = codes_service.check_cells(cells, summary)
+        if column is None:
+            chunks = codes_service.check_batches(tabular.read_line_batches(file), summary)
+        else:
+            chunks = codes_service.check_cells(tabular.read_column(file, column), summary)
         write = sys.stdout.write
         if output.stderr_is_terminal():
             with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),

@@ -355,48 +355,97 @@ def _solve(values: list[int | None], position: int) -> str | None:
 def _candidates(code: str) -> Iterable[tuple[int, str, str]]:
     """(rank, candidate, edit) for the edits people make, most likely kinds first.
 
-    A wrong character and a missed character are solved for directly (the check character admits
-    exactly one value per position), so there are a few dozen candidates, not hundreds.
+    For an 18-character code of known characters, an edit is kept only when it makes the
+    position-18 check hold (worked out arithmetically, before any string is built), and a wrong
+    character is solved for directly: a few candidates per code, not hundreds.
     """
     fixed = "".join(LOOKALIKES.get(c, c) for c in code)
     if fixed != code:
         yield 0, fixed, "look-alike characters replaced"
         code = fixed
+    values = [VALUES.get(c) for c in code]
+    if len(code) == LENGTH and None not in values:
+        yield from _checked_candidates(code, values)  # type: ignore[arg-type]
+        return
     for i in range(len(code) - 1):
         if code[i] != code[i + 1]:
-            swapped = code[:i] + code[i + 1] + code[i] + code[i + 2:]
-            yield 1, swapped, f"positions {i + 1} and {i + 2} swapped"
+            yield 1, code[:i] + code[i + 1] + code[i] + code[i + 2:], f"positions {i + 1} and {i + 2} swapped"
     for i, c in enumerate(code):
         alt = _CONFUSABLE.get(c)
         if alt:
             yield 2, code[:i] + alt + code[i + 1:], f'"{c}" at position {i + 1} read as "{alt}"'
     if len(code) == LENGTH:
-        values = [VALUES.get(c) for c in code]
         unknown = [i for i, v in enumerate(values) if v is None]
-        for i in unknown or range(LENGTH):
-            if len(unknown) > 1:
-                break
+        if len(unknown) == 1:
+            i = unknown[0]
             if i == LENGTH - 1:
-                if None not in values[:17]:
-                    yield 3, code[:17] + calc_check_char(code[:17]), "position 18 changed"
-                continue
-            trial = [*values[:i], 0, *values[i + 1:]]
-            solved = _solve(trial, i)
-            if solved is not None and solved != code[i]:
-                yield 3, code[:i] + solved + code[i + 1:], f"position {i + 1} changed"
+                yield 3, code[:17] + calc_check_char(code[:17]), "position 18 changed"
+            else:
+                solved = _solve([*values[:i], 0, *values[i + 1:]], i)
+                if solved is not None:
+                    yield 3, code[:i] + solved + code[i + 1:], f"position {i + 1} changed"
     elif len(code) == LENGTH - 1:
         for i in range(LENGTH):
             if i == LENGTH - 1:
                 if all(c in VALUES for c in code):
                     yield 3, code + calc_check_char(code), "the check character added"
                 continue
-            trial_code = code[:i] + "0" + code[i:]
-            solved = _solve([VALUES.get(c) for c in trial_code], i)
+            solved = _solve([VALUES.get(c) for c in code[:i] + "0" + code[i:]], i)
             if solved is not None:
                 yield 3, code[:i] + solved + code[i:], f"a character inserted at position {i + 1}"
     elif len(code) == LENGTH + 1:
         for i in range(len(code)):
             yield 3, code[:i] + code[i + 1:], f"position {i + 1} removed"
+
+
+def _checked_candidates(code: str, v: list[int]) -> Iterable[tuple[int, str, str]]:
+    total = sum(map(operator.mul, v[:17], WEIGHTS))
+    residue = (total + v[17]) % 31  # 0 when the position-18 check holds
+    # A defect outside the positions an edit touches survives the edit: skip such edits early.
+    department = DEPARTMENTS.get(code[0])
+    head_ok = department is not None and code[1] in department.categories
+    org_ok = orgcode.calc_check_char(code[8:16]) == code[16]
+
+    def survives(first: int, last: int) -> bool:
+        return (head_ok or first <= 1) and (org_ok or (last >= 8 and first <= 16))
+
+    for i in range(17):
+        a, b = v[i], v[i + 1]
+        if a == b or not survives(i, i + 1):
+            continue
+        if i + 1 < 17:
+            ok = (residue + (b - a) * WEIGHTS[i] + (a - b) * WEIGHTS[i + 1]) % 31 == 0
+        else:
+            ok = (total + (b - a) * WEIGHTS[16] + a) % 31 == 0
+        if ok:
+            yield 1, code[:i] + code[i + 1] + code[i] + code[i + 2:], f"positions {i + 1} and {i + 2} swapped"
+    for i, c in enumerate(code):
+        alt = _CONFUSABLE.get(c)
+        if alt and alt in VALUES and survives(i, i) and (
+                (total + VALUES[alt]) % 31 == 0 if i == 17
+                else (residue + (VALUES[alt] - v[i]) * WEIGHTS[i]) % 31 == 0):
+            yield 2, code[:i] + alt + code[i + 1:], f'"{c}" at position {i + 1} read as "{alt}"'
+    for i in range(LENGTH):
+        if not survives(i, i):
+            continue
+        if i == 17:
+            x = (-total) % 31
+        else:
+            x = ((-v[17] - total + v[i] * WEIGHTS[i]) * _INVERSE[i]) % 31
+        if x == v[i]:
+            continue
+        candidate = code[:i] + ALPHABET[x] + code[i + 1:]
+        # Cheap structural checks first: most solved characters break another rule.
+        if i <= 1:
+            dept = DEPARTMENTS.get(candidate[0])
+            if dept is None or candidate[1] not in dept.categories:
+                continue
+        elif i <= 7:
+            if not candidate[i].isdigit():
+                continue
+        elif i <= 16 and orgcode.calc_check_char(candidate[8:16]) != candidate[16]:
+            continue
+        yield 3, candidate, f"position {i + 1} changed"
 
 
 def suggest(number: str, limit: int = 5) -> list[Suggestion]:
@@ -412,9 +461,10 @@ def suggest_many(numbers: Sequence[str], limit: int = 5) -> list[list[Suggestion
     owners: list[int] = []
     candidates: list[str] = []
     edits: list[tuple[int, str]] = []
-    for owner, number in enumerate(numbers):
-        code = compact(number)
-        if not code or is_valid(code) or _looks_like_ric(code):
+    codes = [compact(n) for n in numbers]
+    verdicts = verdict_many(codes).tolist()
+    for owner, code in enumerate(codes):
+        if not code or verdicts[owner] != Verdict.INVALID or _looks_like_ric(code):
             continue  # nothing to correct, or personal data that must not be echoed
         seen = {code}
         for rank, candidate, edit in _candidates(code):
@@ -426,8 +476,8 @@ def suggest_many(numbers: Sequence[str], limit: int = 5) -> list[list[Suggestion
             edits.append((rank, edit))
     results: list[list[tuple[int, int, str, str]]] = [[] for _ in numbers]
     if candidates:
-        verdicts = verdict_many(candidates).tolist()
-        for owner, candidate, (rank, edit), v in zip(owners, candidates, edits, verdicts, strict=True):
+        judged = verdict_many(candidates).tolist()
+        for owner, candidate, (rank, edit), v in zip(owners, candidates, edits, judged, strict=True):
             if v != Verdict.INVALID:
                 results[owner].append((rank, v, candidate, edit))
     return [[Suggestion(c, e) for _, _, c, e in sorted(r)[:limit]] for r in results]

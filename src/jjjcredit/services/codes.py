@@ -81,36 +81,48 @@ def _detail_rows(values: list[str], summary: Summary) -> list[list[str]]:
 
 
 def check_cells(cells: Iterable[Cell], summary: Summary) -> Iterator[str]:
-    """CSV text (header first, then one block per batch) for every non-blank cell, in order."""
+    """:func:`check_batches` for cells read one at a time (a CSV or XLSX column)."""
+
+    def batched() -> Iterator[list[str]]:
+        batch: list[str] = []
+        for cell in cells:
+            batch.append(cell.value)
+            if len(batch) >= BATCH:
+                yield batch
+                batch = []
+        if batch:
+            yield batch
+
+    return check_batches(batched(), summary)
+
+
+def check_batches(batches: Iterable[list[str]], summary: Summary) -> Iterator[str]:
+    """CSV text (header first, then one block per batch) for every non-blank value, in order."""
     yield ",".join(COLUMNS) + "\n"
-    batch: list[str] = []
-    for cell in cells:
-        value = cell.value.strip()
-        if not value:
-            summary.blank += 1
-            continue
-        batch.append(value)
-        if len(batch) >= BATCH:
-            yield _check_batch(batch, summary)
-            batch = []
-    if batch:
-        yield _check_batch(batch, summary)
+    for raw in batches:
+        kept = [v for v in map(str.strip, raw) if v]
+        summary.blank += len(raw) - len(kept)
+        if kept:
+            yield _check_batch(kept, summary)
 
 
 def _check_batch(values: list[str], summary: Summary) -> str:
     judged = uscc_bulk.judge_many(values)
     plain = ((judged.verdicts == Verdict.VALID) & judged.as_given).tolist()
     details = iter(_detail_rows([v for v, p in zip(values, plain, strict=True) if not p], summary))
-    out = io.StringIO()
-    writer = csv.writer(out, lineterminator="\n")
-    valid_rows = 0
-    for value, is_plain in zip(values, plain, strict=True):
-        if is_plain:
-            # Already compact and plainly valid: nothing to quote, nothing to explain.
-            out.write(f"{value},{value},valid,,,,\n")
-            valid_rows += 1
-        else:
-            writer.writerow(next(details))
+    detail_out = io.StringIO()
+    writer = csv.writer(detail_out, lineterminator="")
+
+    def detail() -> str:
+        detail_out.seek(0)
+        detail_out.truncate()
+        writer.writerow(next(details))
+        return detail_out.getvalue()
+
+    # Already compact and plainly valid: nothing to quote, nothing to explain.
+    lines = [f"{value},{value},valid,,,," if is_plain else detail()
+             for value, is_plain in zip(values, plain, strict=True)]
+    valid_rows = sum(plain)
     summary.rows += valid_rows
     summary.valid += valid_rows
-    return out.getvalue()
+    return "\n".join(lines) + "\n"

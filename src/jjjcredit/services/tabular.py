@@ -88,7 +88,15 @@ def detect_encoding(sample: bytes, name: str) -> str:
         "file.encoding", f"{name}: is neither UTF-8 nor GB18030 text; re-save it as UTF-8.")
 
 
-def _text_lines(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, str]]:
+_CHUNK = 1 << 20
+
+
+def _line_batches(stream: io.BufferedReader, name: str) -> Iterator[list[str]]:
+    """The decoded lines of a text stream, a megabyte at a time, line endings removed.
+
+    Decoding is incremental, so a byte sequence that is not valid in the detected encoding is
+    reported with its exact line number.
+    """
     head = _head(stream)
     if not head:
         raise InputFileError("file.empty", f"{name}: the file is empty; expected one code per line.")
@@ -96,16 +104,48 @@ def _text_lines(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, str
         raise InputFileError(
             "file.xlsx_needs_column", f"{name}: is an XLSX workbook; name the column with --column.")
     encoding = detect_encoding(head, name)
-    text = io.TextIOWrapper(stream, encoding=encoding, errors="strict", newline=None)
+    decoder = codecs.getincrementaldecoder(encoding)("strict")
+    lines_before = 0
+    pending = ""
+    while True:
+        chunk = stream.read(_CHUNK)
+        try:
+            text = decoder.decode(chunk, final=not chunk)
+        except UnicodeDecodeError as exc:
+            done = decoder.decode(chunk[: exc.start], final=False) if exc.start else ""
+            line = lines_before + (pending + done).count("\n") + 1
+            raise InputFileError(
+                "file.encoding", f"{name}: line {line} is not valid {encoding} although the lines "
+                f"before it were ({exc.reason}); re-save the whole file in one encoding.") from None
+        if not chunk:
+            if pending:
+                yield [pending]
+            return
+        text = pending + text
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        pending = lines.pop()
+        lines_before += len(lines)
+        yield lines
+
+
+def _text_lines(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, str]]:
     number = 0
+    for batch in _line_batches(stream, name):
+        for line in batch:
+            number += 1
+            yield number, line
+
+
+def read_line_batches(path: str | None) -> Iterator[list[str]]:
+    """The lines of a text file (or standard input) in batches, for bulk work that needs no
+    row numbers."""
+    stream, name = _open_binary(path)
     try:
-        for number, line in enumerate(text, start=1):
-            yield number, line.rstrip("\n")
-    except UnicodeDecodeError as exc:
-        raise InputFileError(
-            "file.encoding", f"{name}: line {number + 1} is not valid {encoding} although the "
-            f"lines before it were ({exc.reason}); re-save the whole file in one encoding."
-        ) from None
+        yield from _line_batches(stream, name)
+    finally:
+        stream.close()
 
 
 def read_lines(path: str | None) -> Iterator[Cell]:
