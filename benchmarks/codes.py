@@ -23,10 +23,10 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from machine import header  # noqa: E402
-from stdnum.cn import uscc as stdnum_uscc  # noqa: E402
+from machine import header
+from stdnum.cn import uscc as stdnum_uscc
 
-from jjjcredit.core import uscc  # noqa: E402
+from jjjcredit.core import uscc
 
 PEER_SCRIPT = r'''
 import csv, sys

@@ -128,7 +128,8 @@ def _mark(ok: object) -> str:
 
 
 def _print_explanation(data: dict[str, object]) -> None:
-    console = Console(highlight=False, soft_wrap=True)
+    # A pipe or file gets wide lines, so that no meaning is cut in two.
+    console = Console(highlight=False, width=None if sys.stdout.isatty() else 160)
     verdict = str(data["verdict"])
     console.print(f"统一社会信用代码 Unified social credit code: {data['code']}", markup=False)
     console.print(f"结论 Verdict: {_VERDICT_ZH[verdict]} {verdict}", markup=False)

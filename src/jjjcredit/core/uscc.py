@@ -43,8 +43,8 @@ import csv
 import enum
 import functools
 import operator
-import re
 import random
+import re
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from importlib import resources

@@ -117,7 +117,7 @@ def _identity_number_shaped(columns: npt.NDArray[np.uint8], digit: npt.NDArray[n
     """Rows that could be resident identity numbers: 17 digits and a digit or X, a plausible
     birth date in positions 7-14, and the GB 11643 check character. The single path decides
     whether they earn the warning."""
-    shaped = (digit[:17].min(axis=0) == 1) & ((digit[17] == 1) | (columns[17] == ord("X")))
+    shaped: npt.NDArray[np.bool_] = (digit[:17].min(axis=0) == 1) & ((digit[17] == 1) | (columns[17] == ord("X")))
     rows = np.flatnonzero(shaped)
     if len(rows) == 0:
         return shaped

@@ -111,13 +111,15 @@ def _check_batch(values: list[str], summary: Summary) -> str:
     plain = ((judged.verdicts == Verdict.VALID) & judged.as_given).tolist()
     details = iter(_detail_rows([v for v, p in zip(values, plain, strict=True) if not p], summary))
     detail_out = io.StringIO()
-    writer = csv.writer(detail_out, lineterminator="")
+    # "\r\n" as the writer's terminator makes it quote a field holding either character; the
+    # report itself ends lines with "\n".
+    writer = csv.writer(detail_out, lineterminator="\r\n")
 
     def detail() -> str:
         detail_out.seek(0)
         detail_out.truncate()
         writer.writerow(next(details))
-        return detail_out.getvalue()
+        return detail_out.getvalue()[:-2]
 
     # Already compact and plainly valid: nothing to quote, nothing to explain.
     lines = [f"{value},{value},valid,,,," if is_plain else detail()
