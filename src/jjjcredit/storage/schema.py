@@ -1,9 +1,37 @@
 """The tables. One MetaData with a constraint naming convention, so migrations name things the
-same way on SQLite and PostgreSQL. The library's tables arrive with the library capability."""
+same way on SQLite and PostgreSQL. Portable types only; IDs are made in Python.
+
+The library:
+
+- ``organizations``: one row per unified social credit code, one column per standard data element
+  (named by the element's short name), plus where the current record came from and the
+  registering authority's current division (an organization can move; its code never changes).
+- ``changes``: the change feed — one row per committed change of an organization (created,
+  changed), with a strictly increasing ``seq`` assigned under the ``counters`` row lock, so a
+  consumer that asks for everything after N never misses or double-counts.
+- ``history``: for each change, every element that changed: old value, new value.
+- ``batches``: one row per ingest: file hash, counts, timings, status.
+- ``rejects``: every rejected row of a batch with its reasons and original values.
+- ``conflicts``: two providers disagreeing about one code: which value was kept and why.
+"""
 
 from __future__ import annotations
 
-from sqlalchemy import MetaData
+from sqlalchemy import (
+    BigInteger,
+    Column,
+    DateTime,
+    Float,
+    ForeignKey,
+    Index,
+    Integer,
+    MetaData,
+    String,
+    Table,
+    Text,
+)
+
+from jjjcredit.core import elements
 
 metadata = MetaData(
     naming_convention={
@@ -13,4 +41,102 @@ metadata = MetaData(
         "fk": "fk_%(table_name)s_%(column_0_name)s_%(referred_table_name)s",
         "pk": "pk_%(table_name)s",
     }
+)
+
+
+def _element_columns() -> list[Column[str]]:
+    return [Column(e.name, Text, nullable=True) for e in elements.ELEMENTS if e.name != "uscc"]
+
+
+counters = Table(
+    "counters",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("value", BigInteger, nullable=False),
+)
+
+batches = Table(
+    "batches",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("source", String(64), nullable=False),
+    Column("file_name", Text, nullable=False),
+    Column("file_hash", String(64), nullable=False, index=True),
+    Column("status", String(16), nullable=False),  # committed
+    Column("rows", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("conflicts", Integer, nullable=False),
+    Column("first_seq", BigInteger, nullable=True),
+    Column("last_seq", BigInteger, nullable=True),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("seconds", Float, nullable=False),
+)
+
+organizations = Table(
+    "organizations",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    *_element_columns(),
+    Column("authority_region", String(6), nullable=True),
+    Column("source", String(64), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("effective", String(8), nullable=True),
+    Column("seq", BigInteger, nullable=False, index=True),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+)
+
+changes = Table(
+    "changes",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("uscc", String(18), nullable=False),
+    Column("kind", String(16), nullable=False),  # created | changed
+    Column("source", String(64), nullable=False),
+    Column("batch_id", String(64), ForeignKey("batches.id"), nullable=False),
+    Column("effective", String(8), nullable=True),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
+)
+Index("ix_changes_uscc_seq", changes.c.uscc, changes.c.seq)
+
+history = Table(
+    "history",
+    metadata,
+    Column("seq", BigInteger, ForeignKey("changes.seq"), primary_key=True, autoincrement=False),
+    Column("element", String(40), primary_key=True),
+    Column("uscc", String(18), nullable=False),
+    Column("old_value", Text, nullable=True),
+    Column("new_value", Text, nullable=True),
+)
+Index("ix_history_uscc_element", history.c.uscc, history.c.element)
+
+rejects = Table(
+    "rejects",
+    metadata,
+    Column("batch_id", String(64), ForeignKey("batches.id"), primary_key=True),
+    Column("row", Integer, primary_key=True, autoincrement=False),
+    Column("uscc", String(64), nullable=True),
+    Column("problems", Text, nullable=False),  # JSON list of {row, field, code, message, value}
+    Column("original", Text, nullable=False),  # JSON object: header → value, as sent
+)
+
+conflicts = Table(
+    "conflicts",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("uscc", String(18), nullable=False, index=True),
+    Column("element", String(40), nullable=False),
+    Column("kept_value", Text, nullable=True),
+    Column("kept_source", String(64), nullable=False),
+    Column("other_value", Text, nullable=True),
+    Column("other_source", String(64), nullable=False),
+    Column("outcome", String(16), nullable=False),  # kept | replaced
+    Column("rule", String(32), nullable=False),  # registering_department | newest_effective
+    Column("batch_id", String(64), ForeignKey("batches.id"), nullable=False),
+    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )

@@ -1,0 +1,18 @@
+"""The ``--db`` option every database command shares, and the engine it opens."""
+
+from __future__ import annotations
+
+from typing import Optional
+
+import typer
+from sqlalchemy import Engine
+
+from jjjcredit.services import db
+from jjjcredit.settings import Settings
+
+DB_OPTION: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional here
+    None, "--db", help="Database URL (default: $JJJCREDIT_DATABASE_URL, else sqlite:///var/jjjcredit.sqlite3).")
+
+
+def engine(url: str | None) -> Engine:
+    return db.open_engine(url or Settings.from_env().database_url)

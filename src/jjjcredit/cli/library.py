@@ -1,0 +1,117 @@
+"""``jjjcredit library``: ingest department files, show an organization, statistics, rejects."""
+
+from __future__ import annotations
+
+import csv
+import json
+import sys
+from typing import Any, Optional
+
+import typer
+from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
+
+from jjjcredit.cli import database, output
+from jjjcredit.core import records, uscc
+from jjjcredit.core.crosswalks import CrosswalkError
+from jjjcredit.services import db, library, tabular
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+@app.command("ingest")
+def ingest_file(
+    file: str = typer.Argument(..., help="A department file: CSV, XLSX, JSON Lines or XML."),
+    source: str = typer.Option(..., "--source", help="region/department, e.g. hebei/market-regulation."),
+    batch_id: Optional[str] = typer.Option(None, "--batch-id", help="Your id for this batch."),  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON."""
+    engine = database.engine(url)
+    try:
+        if output.stderr_is_terminal():
+            with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
+                          console=output.stderr, transient=True) as bar:
+                task = bar.add_task("ingest", total=None)
+                summary = library.ingest_file(engine, file, source, batch_id,
+                                              progress=lambda n: bar.update(task, completed=n))
+        else:
+            summary = library.ingest_file(engine, file, source, batch_id)
+    except db.SchemaBehind as exc:
+        output.fail(exc.code, str(exc))
+    except (tabular.InputFileError, records.LayoutError, CrosswalkError, library.LibraryError) as exc:
+        output.fail(exc.code, exc.message)
+    data = summary.to_dict()
+    _json({k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
+                                "conflicts", "seconds")} | ({"note": summary.note} if summary.note else {}))
+    if summary.note:
+        output.note(summary.note)
+    raise SystemExit(output.EXIT_NO if summary.rejected else output.EXIT_OK)
+
+
+@app.command("show")
+def show_organization(code: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """The current record of a code, where it came from, its history, former names and conflicts."""
+    engine = database.engine(url)
+    checked = uscc.check(code)
+    if checked.errors:
+        first = checked.errors[0]
+        hint = " ".join(s.code for s in uscc.suggest(code))
+        output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""), output.EXIT_NO)
+    try:
+        db.require_current(engine)
+    except db.SchemaBehind as exc:
+        output.fail(exc.code, str(exc))
+    with engine.connect() as conn:
+        org = library.get_organization(conn, checked.compact)
+        if org is None:
+            output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
+                        output.EXIT_NO)
+        _json({"organization": {k: v for k, v in org.items() if v is not None},
+               "former_names": library.former_names(conn, checked.compact),
+               "history": library.organization_history(conn, checked.compact),
+               "conflicts": library.organization_conflicts(conn, checked.compact)})
+
+
+@app.command("stats")
+def show_stats(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Counts by status and source, the feed's last sequence number, the recent batches."""
+    engine = database.engine(url)
+    try:
+        db.require_current(engine)
+    except db.SchemaBehind as exc:
+        output.fail(exc.code, str(exc))
+    with engine.connect() as conn:
+        _json(library.stats(conn))
+
+
+@app.command("rejects")
+def show_rejects(
+    batch: str = typer.Argument(..., help="The batch id that `library ingest` printed."),
+    fmt: str = typer.Option("json", "--format", help="json or csv"),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """The rejected rows of a batch: row number, reasons and the original values, so they can be fixed."""
+    if fmt not in ("json", "csv"):
+        output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
+    engine = database.engine(url)
+    with engine.connect() as conn:
+        try:
+            rows = list(library.batch_rejects(conn, batch))
+        except library.LibraryError as exc:
+            output.fail(exc.code, exc.message, output.EXIT_NO)
+    if fmt == "json":
+        _json(rows)
+        return
+    originals: list[str] = []
+    for r in rows:
+        originals += [k for k in r["original"] if k not in originals]
+    writer = csv.writer(sys.stdout, lineterminator="\n")
+    writer.writerow(["row", "field", "code", "message", "value", *originals])
+    for r in rows:
+        for p in r["problems"]:
+            writer.writerow([r["row"], p["field"], p["code"], p["message"], p["value"],
+                             *[r["original"].get(k, "") for k in originals]])

@@ -1,0 +1,55 @@
+"""The database's schema state: upgrade it, report it, and refuse to work on one that is behind."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+from sqlalchemy import Engine
+
+from jjjcredit.storage import migrator
+
+
+class SchemaBehind(Exception):
+    """The database's schema is older than the code (or empty)."""
+
+    code = "db.schema_behind"
+
+    def __init__(self, current: str | None, head: str | None) -> None:
+        self.current = current
+        self.head = head
+        where = f"at revision {current}" if current else "empty (no tables yet)"
+        super().__init__(f"The database is {where}, but this version of jjjcredit needs revision {head}: "
+                         "run `jjjcredit db upgrade` first.")
+
+
+@dataclass(frozen=True)
+class Status:
+    current: str | None
+    head: str | None
+
+    @property
+    def up_to_date(self) -> bool:
+        return self.current == self.head
+
+
+def status(engine: Engine) -> Status:
+    return Status(migrator.current(engine), migrator.head())
+
+
+def upgrade(engine: Engine) -> Status:
+    migrator.upgrade(engine)
+    return status(engine)
+
+
+def require_current(engine: Engine) -> None:
+    """Raise :class:`SchemaBehind` unless the database is at the newest revision."""
+    state = status(engine)
+    if not state.up_to_date:
+        raise SchemaBehind(state.current, state.head)
+
+
+def open_engine(url: str) -> Engine:
+    """An engine for the database at ``url`` (SQLite file or PostgreSQL)."""
+    from jjjcredit.storage.engine import make_engine
+
+    return make_engine(url)

@@ -1,0 +1,420 @@
+"""The basic resource library: ingest department files, keep every change, answer for a code.
+
+**Ingest** (:func:`ingest_file`) reads a file through its department's crosswalk, checks every row
+(core/records), and applies the accepted rows to the library in chunks of bounded size, all inside
+**one transaction per batch**: a reader never sees half a batch, and a crash (even ``kill -9``) at
+any moment rolls the whole batch back, so running the same command again gives exactly what one
+clean run gives. Memory stays bounded: rows stream in chunks, and only one chunk's organizations
+are held at a time.
+
+**The change feed**: each created or changed organization gets the next ``seq``. The batch takes
+the ``counters`` row lock before it writes, so batches commit one after another and ``seq`` grows
+in commit order: a consumer asking for everything after N never misses or double-counts.
+
+**Which value is current** when providers disagree about a code:
+
+1. the registering department of the code (its position-1 department) wins over every other;
+2. otherwise — and between two records of the same source — the record with the newest effective
+   date wins (the record's last update date, else its approval date, else its establishment date;
+   ties go to the newer batch), so a late, stale file cannot undo a newer change.
+
+Every disagreement is kept in ``conflicts`` (the value kept, the other, the rule that decided), not
+silently overwritten. An empty cell never erases a value: providers send what they hold.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import time
+import uuid
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from dataclasses import asdict, dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+
+from jjjcredit.core import crosswalks, elements, records
+from jjjcredit.core.crosswalks import Crosswalk
+from jjjcredit.core.errors import Severity
+from jjjcredit.services import crosswalks as crosswalks_service
+from jjjcredit.services import db, tabular
+from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
+
+#: Accepted rows applied per round trip (bounded memory; the batch is still one transaction).
+CHUNK_ROWS = 5_000
+ELEMENT_NAMES: tuple[str, ...] = tuple(n for n in elements.COLUMN_ORDER if n != "uscc")
+#: The order in which a record's dates give its effective date.
+EFFECTIVE_FROM = ("last_updated", "approved", "established")
+
+
+class LibraryError(Exception):
+    """A library request that cannot be done; ``code`` is stable (docs/errors.md)."""
+
+    def __init__(self, code: str, message: str) -> None:
+        super().__init__(message)
+        self.code = code
+        self.message = message
+
+
+@dataclass
+class IngestSummary:
+    """rows = created + updated + unchanged + rejected, always."""
+
+    batch: str
+    source: str
+    file: str
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    conflicts: int = 0
+    blank: int = 0
+    seconds: float = 0.0
+    already_ingested: bool = False
+    note: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        return asdict(self)
+
+
+def file_hash(path: str) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _department_of(source: str) -> str | None:
+    department = source.split("/", 1)[1] if "/" in source else ""
+    entry = crosswalks.DEPARTMENTS.get(department)
+    return entry[0] if entry else None
+
+
+def _effective(values: Mapping[str, str | None]) -> str | None:
+    for name in EFFECTIVE_FROM:
+        value = values.get(name)
+        if value:
+            return value
+    return None
+
+
+@dataclass
+class _Batch:
+    """What applying needs to know about the batch being ingested."""
+
+    id: str
+    source: str
+    department: str | None
+    region_prefix: str | None
+    seq: int
+    now: datetime.datetime
+    summary: IngestSummary
+    first_seq: int | None = None
+    org_rows: list[dict[str, Any]] = field(default_factory=list)
+    org_updates: list[dict[str, Any]] = field(default_factory=list)
+    change_rows: list[dict[str, Any]] = field(default_factory=list)
+    history_rows: list[dict[str, Any]] = field(default_factory=list)
+    conflict_rows: list[dict[str, Any]] = field(default_factory=list)
+
+    def next_seq(self) -> int:
+        self.seq += 1
+        if self.first_seq is None:
+            self.first_seq = self.seq
+        return self.seq
+
+
+def _take_feed_lock(conn: Connection) -> int:
+    """Lock the feed counter for this transaction (PostgreSQL row lock; SQLite write lock) and read it."""
+    conn.execute(update(counters).where(counters.c.name == "feed").values(value=counters.c.value))
+    value = conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one()
+    return int(value)
+
+
+def _authority_region(uscc: str, values: Mapping[str, str | None], region_prefix: str | None) -> str:
+    """The registering authority's current division: positions 3-8, unless the organization is now
+    registered in another region (it moved), when the address division there is the best we know."""
+    if region_prefix and uscc[2:4] != region_prefix and uscc[2:8] != "100000":
+        division = values.get("address_division") or ""
+        return division if division.startswith(region_prefix) else region_prefix + "0000"
+    return uscc[2:8]
+
+
+def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]]) -> None:
+    """Apply accepted records (element name → normalized value) to the library."""
+    codes = sorted({r["uscc"] for r in incoming})
+    current: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(codes), 2_000):
+        part = codes[start:start + 2_000]
+        for found in conn.execute(select(organizations).where(organizations.c.uscc.in_(part))).mappings():
+            current[found["uscc"]] = dict(found)
+    fresh: set[str] = set()
+    for values in incoming:
+        code = values["uscc"]
+        effective = _effective(values)
+        existing = current.get(code)
+        if existing is None:
+            seq = batch.next_seq()
+            row: dict[str, Any] = {name: values.get(name) for name in ELEMENT_NAMES}
+            row.update(uscc=code, authority_region=_authority_region(code, values, batch.region_prefix),
+                       source=batch.source, batch_id=batch.id, effective=effective, seq=seq,
+                       created_at=batch.now, updated_at=batch.now)
+            current[code] = row
+            fresh.add(code)
+            batch.org_rows.append(row)
+            batch.change_rows.append({"seq": seq, "uscc": code, "kind": "created", "source": batch.source,
+                                      "batch_id": batch.id, "effective": effective, "recorded_at": batch.now})
+            batch.summary.created += 1
+            continue
+        diff = {n: v for n, v in values.items() if n != "uscc" and existing.get(n) != v}
+        if not diff:
+            batch.summary.unchanged += 1
+            continue
+        wins, rule = _incoming_wins(code, existing, batch, effective)
+        applied: dict[str, str] = {}
+        other_source = existing["source"] != batch.source
+        for name, value in diff.items():
+            old = existing.get(name)
+            if wins or old is None:
+                applied[name] = value
+                if old is not None and other_source:
+                    batch.conflict_rows.append(_conflict(batch, code, name, value, batch.source, old,
+                                                         existing["source"], "replaced", rule))
+            elif other_source:
+                batch.conflict_rows.append(_conflict(batch, code, name, old, existing["source"], value,
+                                                     batch.source, "kept", rule))
+        if not applied:
+            batch.summary.unchanged += 1
+            continue
+        seq = batch.next_seq()
+        batch.change_rows.append({"seq": seq, "uscc": code, "kind": "changed", "source": batch.source,
+                                  "batch_id": batch.id, "effective": effective, "recorded_at": batch.now})
+        for name, value in applied.items():
+            batch.history_rows.append({"seq": seq, "element": name, "uscc": code,
+                                       "old_value": existing.get(name), "new_value": value})
+        existing.update(applied)
+        if wins:
+            existing.update(source=batch.source, batch_id=batch.id,
+                            effective=max(effective or "", existing.get("effective") or "") or None,
+                            authority_region=_authority_region(code, existing, batch.region_prefix))
+        existing.update(seq=seq, updated_at=batch.now)
+        if code not in fresh:
+            batch.org_updates.append(existing)
+        batch.summary.updated += 1
+
+
+def _incoming_wins(code: str, existing: Mapping[str, Any], batch: _Batch, effective: str | None) -> tuple[bool, str]:
+    registering = code[0]
+    incoming_registers = batch.department == registering
+    current_registers = _department_of(existing["source"]) == registering
+    if incoming_registers != current_registers:
+        return incoming_registers, "registering_department"
+    return (effective or "") >= (existing.get("effective") or ""), "newest_effective"
+
+
+def _conflict(batch: _Batch, code: str, element: str, kept: str | None, kept_source: str, other: str | None,
+              other_source: str, outcome: str, rule: str) -> dict[str, Any]:
+    batch.summary.conflicts += 1
+    return {"id": uuid.uuid4().hex, "uscc": code, "element": element, "kept_value": kept,
+            "kept_source": kept_source, "other_value": other, "other_source": other_source,
+            "outcome": outcome, "rule": rule, "batch_id": batch.id, "recorded_at": batch.now}
+
+
+_UPDATE_ORG = (
+    update(organizations)
+    .where(organizations.c.uscc == bindparam("b_uscc"))
+    .values({name: bindparam(name) for name in
+             (*ELEMENT_NAMES, "authority_region", "source", "batch_id", "effective", "seq", "updated_at")})
+)
+
+
+def _flush(conn: Connection, batch: _Batch) -> None:
+    """Write what the chunk produced, in an order the foreign keys accept."""
+    if batch.org_rows:
+        conn.execute(insert(organizations), batch.org_rows)
+    if batch.change_rows:
+        conn.execute(insert(changes), batch.change_rows)
+    if batch.history_rows:
+        conn.execute(insert(history), batch.history_rows)
+    if batch.org_updates:
+        conn.execute(_UPDATE_ORG, [{**row, "b_uscc": row["uscc"]} for row in batch.org_updates])
+    if batch.conflict_rows:
+        conn.execute(insert(conflicts), batch.conflict_rows)
+    for rows in (batch.org_rows, batch.org_updates, batch.change_rows, batch.history_rows, batch.conflict_rows):
+        rows.clear()
+
+
+def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = None,
+                progress: Callable[[int], None] | None = None) -> IngestSummary:
+    """Ingest one department file as one batch. Raises ``tabular.InputFileError``,
+    ``records.LayoutError`` or :class:`LibraryError` before anything is written."""
+    db.require_current(engine)
+    started = time.perf_counter()
+    crosswalk: Crosswalk = crosswalks_service.load(source)
+    digest = file_hash(path)
+    batch_id = batch_id or f"{_now():%Y%m%dT%H%M%S}-{digest[:12]}"
+    summary = IngestSummary(batch=batch_id, source=source, file=path)
+    with engine.begin() as conn:
+        seq = _take_feed_lock(conn)
+        earlier = conn.execute(select(batches).where(
+            (batches.c.id == batch_id) | ((batches.c.file_hash == digest) & (batches.c.source == source)))
+        ).mappings().first()
+        if earlier is not None:
+            return _already(summary, dict(earlier), digest, started)
+        now = _now()
+        conn.execute(insert(batches).values(
+            id=batch_id, source=source, file_name=Path(path).name, file_hash=digest, status="running", rows=0,
+            created=0, updated=0, unchanged=0, rejected=0, warnings=0, conflicts=0, started_at=now,
+            finished_at=now, seconds=0.0))
+        batch = _Batch(batch_id, source, crosswalk.department_code, crosswalk.region_prefix, seq, now, summary)
+        with tabular.open_table(path) as table:
+            layout = records.bind(crosswalk, table.header, table.name)
+            checker = records.Checker(layout, keep_records=True)
+            for chunk in table.chunks:
+                checked = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues,
+                                                chunk.stripped)
+                accepted = _rejects(conn, batch, chunk, checked, table.header)
+                summary.warnings += checked.warnings
+                summary.blank += checked.blank
+                for start in range(0, len(accepted), CHUNK_ROWS):
+                    _apply(conn, batch, accepted[start:start + CHUNK_ROWS])
+                    _flush(conn, batch)
+                summary.rows += checked.rows
+                if progress:
+                    progress(summary.rows)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        conn.execute(update(counters).where(counters.c.name == "feed").values(value=batch.seq))
+        conn.execute(update(batches).where(batches.c.id == batch_id).values(
+            status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
+            unchanged=summary.unchanged, rejected=summary.rejected, warnings=summary.warnings,
+            conflicts=summary.conflicts, first_seq=batch.first_seq, last_seq=batch.first_seq and batch.seq,
+            finished_at=_now(), seconds=summary.seconds))
+    return summary
+
+
+def _rejects(conn: Connection, batch: _Batch, chunk: tabular.Chunk, checked: records.Batch,
+             header: Sequence[str]) -> list[dict[str, str]]:
+    """Store the chunk's rejected rows with their reasons and original values; return the accepted."""
+    by_row: dict[int, list[records.Problem]] = {}
+    for problem in checked.problems:
+        by_row.setdefault(problem.row, []).append(problem)
+    rejected_rows = {row for row, ps in by_row.items() if any(p.severity is Severity.ERROR for p in ps)}
+    accepted: list[dict[str, str]] = []
+    stored: list[dict[str, Any]] = []
+    for i, record in enumerate(checked.records or []):
+        row = chunk.first_row + i
+        if row in rejected_rows:
+            original = {h: column[i] for h, column in zip(header, chunk.columns, strict=False)}
+            stored.append({"batch_id": batch.id, "row": row, "uscc": (record or {}).get("uscc"),
+                           "problems": json.dumps([p.to_dict() for p in by_row[row]], ensure_ascii=False),
+                           "original": json.dumps(_masked(original, header), ensure_ascii=False)})
+        elif record is not None:
+            accepted.append(record)
+    if stored:
+        conn.execute(insert(rejects), stored)
+    batch.summary.rejected += len(stored)
+    return accepted
+
+
+def _masked(original: Mapping[str, str], header: Sequence[str]) -> dict[str, str]:
+    """Original values as sent, with personal data (ID numbers) masked: rejects are shown to people."""
+    return {k: records.mask_personal(v) for k, v in original.items()}
+
+
+def _already(summary: IngestSummary, earlier: Mapping[str, Any], digest: str, started: float) -> IngestSummary:
+    summary.already_ingested = True
+    summary.rows = int(earlier["rows"])
+    summary.unchanged = int(earlier["rows"]) - int(earlier["rejected"])
+    summary.rejected = int(earlier["rejected"])
+    same = "this file" if earlier["file_hash"] == digest else "a batch with this id"
+    summary.note = (f"{same} was already ingested as batch {earlier['id']} on "
+                    f"{earlier['finished_at']:%Y-%m-%d %H:%M}; nothing changed.")
+    summary.batch = str(earlier["id"])
+    summary.seconds = round(time.perf_counter() - started, 3)
+    return summary
+
+
+# --- reading the library ---------------------------------------------------------------------------
+
+def get_organization(conn: Connection, code: str) -> dict[str, Any] | None:
+    row = conn.execute(select(organizations).where(organizations.c.uscc == code)).mappings().first()
+    return dict(row) if row else None
+
+
+def organization_history(conn: Connection, code: str) -> list[dict[str, Any]]:
+    """Every change of the organization, oldest first, each with the elements it changed."""
+    events = [dict(r) for r in conn.execute(
+        select(changes).where(changes.c.uscc == code).order_by(changes.c.seq)).mappings()]
+    values = conn.execute(select(history).where(history.c.uscc == code).order_by(history.c.seq)).mappings()
+    by_seq: dict[int, list[dict[str, Any]]] = {}
+    for v in values:
+        by_seq.setdefault(int(v["seq"]), []).append(
+            {"element": v["element"], "old": v["old_value"], "new": v["new_value"]})
+    for event in events:
+        event["elements"] = by_seq.get(int(event["seq"]), [])
+    return events
+
+
+def former_names(conn: Connection, code: str) -> list[dict[str, Any]]:
+    """The names an organization carried before, with when they changed (newest first)."""
+    rows = conn.execute(
+        select(history.c.old_value, history.c.new_value, changes.c.effective, changes.c.recorded_at, history.c.seq)
+        .join(changes, changes.c.seq == history.c.seq)
+        .where(history.c.uscc == code, history.c.element == "name")
+        .order_by(history.c.seq.desc())).mappings()
+    return [{"name": r["old_value"], "replaced_by": r["new_value"], "effective": r["effective"],
+             "recorded_at": r["recorded_at"], "seq": r["seq"]} for r in rows if r["old_value"]]
+
+
+def organization_conflicts(conn: Connection, code: str) -> list[dict[str, Any]]:
+    return [dict(r) for r in conn.execute(
+        select(conflicts).where(conflicts.c.uscc == code).order_by(conflicts.c.recorded_at)).mappings()]
+
+
+def changes_after(conn: Connection, after: int, limit: int = 1000) -> list[dict[str, Any]]:
+    """Committed changes with ``seq > after``, in order, each with its changed elements."""
+    events = [dict(r) for r in conn.execute(
+        select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)).mappings()]
+    if events:
+        values = conn.execute(select(history).where(
+            history.c.seq >= events[0]["seq"], history.c.seq <= events[-1]["seq"])).mappings()
+        by_seq: dict[int, list[dict[str, Any]]] = {}
+        for v in values:
+            by_seq.setdefault(int(v["seq"]), []).append(
+                {"element": v["element"], "old": v["old_value"], "new": v["new_value"]})
+        for event in events:
+            event["elements"] = by_seq.get(int(event["seq"]), [])
+    return events
+
+
+def batch_rejects(conn: Connection, batch_id: str) -> Iterator[dict[str, Any]]:
+    if conn.execute(select(batches.c.id).where(batches.c.id == batch_id)).first() is None:
+        raise LibraryError("library.unknown_batch", f'There is no batch "{batch_id}": `jjjcredit library stats` '
+                           "lists the recent batches.")
+    for row in conn.execute(select(rejects).where(rejects.c.batch_id == batch_id).order_by(rejects.c.row)).mappings():
+        yield {"row": row["row"], "uscc": row["uscc"], "problems": json.loads(row["problems"]),
+               "original": json.loads(row["original"])}
+
+
+def stats(conn: Connection) -> dict[str, Any]:
+    total = conn.execute(select(func.count()).select_from(organizations)).scalar_one()
+    by_status: dict[Any, int] = dict(conn.execute(select(organizations.c.status, func.count()).group_by(
+        organizations.c.status)).tuples().all())
+    by_source: dict[str, int] = dict(conn.execute(select(organizations.c.source, func.count()).group_by(
+        organizations.c.source)).tuples().all())
+    feed = conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one()
+    recent = [dict(r) for r in conn.execute(select(
+        batches.c.id, batches.c.source, batches.c.file_name, batches.c.rows, batches.c.created, batches.c.updated,
+        batches.c.unchanged, batches.c.rejected, batches.c.finished_at).order_by(
+        batches.c.finished_at.desc()).limit(10)).mappings()]
+    return {"organizations": total, "by_status": {str(k): v for k, v in by_status.items()},
+            "by_source": by_source, "last_seq": feed, "recent_batches": recent}
