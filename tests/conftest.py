@@ -5,7 +5,7 @@ from __future__ import annotations
 
 import os
 import uuid
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
@@ -26,23 +26,37 @@ def testdata() -> Path:
 
 
 @pytest.fixture
-def database_url(tmp_path: Path) -> Iterator[str]:
-    """A database of its own for each test: a temporary SQLite file, or a fresh PostgreSQL schema."""
+def new_database_url(tmp_path: Path) -> Iterator[Callable[[], str]]:
+    """Makes databases of the test's own: temporary SQLite files, or fresh PostgreSQL schemas
+    (dropped afterwards) when ``JJJCREDIT_TEST_DATABASE_URL`` is set."""
     base = os.environ.get("JJJCREDIT_TEST_DATABASE_URL")
-    if not base:
-        yield f"sqlite:///{tmp_path / 'test.sqlite3'}"
-        return
-    schema = f"t_{uuid.uuid4().hex[:12]}"
-    admin = make_engine(base)
-    with admin.begin() as conn:
-        conn.execute(text(f'CREATE SCHEMA "{schema}"'))
-    sep = "&" if "?" in base else "?"
-    try:
-        yield f"{base}{sep}options=-csearch_path%3D{schema}"
-    finally:
+    schemas: list[str] = []
+
+    def make() -> str:
+        name = f"t_{uuid.uuid4().hex[:12]}"
+        if not base:
+            return f"sqlite:///{tmp_path / (name + '.sqlite3')}"
+        admin = make_engine(base)
         with admin.begin() as conn:
-            conn.execute(text(f'DROP SCHEMA "{schema}" CASCADE'))
+            conn.execute(text(f'CREATE SCHEMA "{name}"'))
         admin.dispose()
+        schemas.append(name)
+        sep = "&" if "?" in base else "?"
+        return f"{base}{sep}options=-csearch_path%3D{name}"
+
+    yield make
+    if schemas:
+        admin = make_engine(str(base))
+        with admin.begin() as conn:
+            for name in schemas:
+                conn.execute(text(f'DROP SCHEMA "{name}" CASCADE'))
+        admin.dispose()
+
+
+@pytest.fixture
+def database_url(new_database_url: Callable[[], str]) -> str:
+    """A database of its own for each test: a temporary SQLite file, or a fresh PostgreSQL schema."""
+    return new_database_url()
 
 
 @pytest.fixture

@@ -282,7 +282,7 @@ def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = N
             for chunk in table.chunks:
                 checked = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues,
                                                 chunk.stripped)
-                accepted = _rejects(conn, batch, chunk, checked, table.header)
+                accepted = _rejects(conn, batch, chunk, checked, layout)
                 summary.warnings += checked.warnings
                 summary.blank += checked.blank
                 for start in range(0, len(accepted), CHUNK_ROWS):
@@ -302,7 +302,7 @@ def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = N
 
 
 def _rejects(conn: Connection, batch: _Batch, chunk: tabular.Chunk, checked: records.Batch,
-             header: Sequence[str]) -> list[dict[str, str]]:
+             layout: records.Layout) -> list[dict[str, str]]:
     """Store the chunk's rejected rows with their reasons and original values; return the accepted."""
     by_row: dict[int, list[records.Problem]] = {}
     for problem in checked.problems:
@@ -313,10 +313,10 @@ def _rejects(conn: Connection, batch: _Batch, chunk: tabular.Chunk, checked: rec
     for i, record in enumerate(checked.records or []):
         row = chunk.first_row + i
         if row in rejected_rows:
-            original = {h: column[i] for h, column in zip(header, chunk.columns, strict=False)}
+            original = {h: column[i] for h, column in zip(layout.headers, chunk.columns, strict=False)}
             stored.append({"batch_id": batch.id, "row": row, "uscc": (record or {}).get("uscc"),
                            "problems": json.dumps([p.to_dict() for p in by_row[row]], ensure_ascii=False),
-                           "original": json.dumps(_masked(original, header), ensure_ascii=False)})
+                           "original": json.dumps(_masked(original, layout), ensure_ascii=False)})
         elif record is not None:
             accepted.append(record)
     if stored:
@@ -325,9 +325,11 @@ def _rejects(conn: Connection, batch: _Batch, chunk: tabular.Chunk, checked: rec
     return accepted
 
 
-def _masked(original: Mapping[str, str], header: Sequence[str]) -> dict[str, str]:
-    """Original values as sent, with personal data (ID numbers) masked: rejects are shown to people."""
-    return {k: records.mask_personal(v) for k, v in original.items()}
+def _masked(original: Mapping[str, str], layout: records.Layout) -> dict[str, str]:
+    """Original values as sent, with personal data (ID numbers, contacts) masked: rejects are shown
+    to people."""
+    personal = {b.header for b in layout.columns if b.element.personal}
+    return {k: records.mask_personal(v) if k in personal else v for k, v in original.items()}
 
 
 def _already(summary: IngestSummary, earlier: Mapping[str, Any], digest: str, started: float) -> IngestSummary:
@@ -408,9 +410,9 @@ def batch_rejects(conn: Connection, batch_id: str) -> Iterator[dict[str, Any]]:
 def stats(conn: Connection) -> dict[str, Any]:
     total = conn.execute(select(func.count()).select_from(organizations)).scalar_one()
     by_status: dict[Any, int] = dict(conn.execute(select(organizations.c.status, func.count()).group_by(
-        organizations.c.status)).tuples().all())
+        organizations.c.status)).all())
     by_source: dict[str, int] = dict(conn.execute(select(organizations.c.source, func.count()).group_by(
-        organizations.c.source)).tuples().all())
+        organizations.c.source)).all())
     feed = conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one()
     recent = [dict(r) for r in conn.execute(select(
         batches.c.id, batches.c.source, batches.c.file_name, batches.c.rows, batches.c.created, batches.c.updated,
