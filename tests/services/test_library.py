@@ -85,8 +85,8 @@ def test_a_stale_file_from_the_same_source_cannot_undo_a_newer_change(lib: Engin
 
 def test_the_registering_department_wins_and_the_disagreement_is_kept(lib: Engine, tmp_path: Path):
     code = files.codes(1)  # department 9: market regulation registers it
-    library.ingest_file(lib, str(files.organizations(tmp_path / "civil.csv", code, name="民政写的{i}", date="2025-01-01")),
-                        "hebei/civil-affairs")
+    civil = files.organizations(tmp_path / "civil.csv", code, name="民政写的{i}", date="2025-01-01")
+    library.ingest_file(lib, str(civil), "hebei/civil-affairs")
     market = library.ingest_file(
         lib, str(files.organizations(tmp_path / "market.csv", code, name="市场监管写的{i}", date="2020-01-01")),
         "hebei/market-regulation")
