@@ -13,7 +13,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 from jjjcredit.cli import database, output
 from jjjcredit.core import records, uscc
 from jjjcredit.core.crosswalks import CrosswalkError
-from jjjcredit.services import db, library, tabular
+from jjjcredit.services import db, library, quality, tabular
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -45,8 +45,11 @@ def ingest_file(
     except (tabular.InputFileError, records.LayoutError, CrosswalkError, library.LibraryError) as exc:
         output.fail(exc.code, exc.message)
     data = summary.to_dict()
-    _json({k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
-                                "conflicts", "seconds")} | ({"note": summary.note} if summary.note else {}))
+    shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
+                                  "conflicts", "seconds")}
+    if summary.quality_sampled:
+        shown["quality_sample"] = {"records": summary.quality_sampled, "failures": summary.quality_failures}
+    _json(shown | ({"note": summary.note} if summary.note else {}))
     if summary.note:
         output.note(summary.note)
     raise SystemExit(output.EXIT_NO if summary.rejected else output.EXIT_OK)
@@ -115,3 +118,25 @@ def show_rejects(
         for p in r["problems"]:
             writer.writerow([r["row"], p["field"], p["code"], p["message"], p["value"],
                              *[r["original"].get(k, "") for k in originals]])
+
+
+@app.command("quality")
+def show_quality(
+    source: Optional[str] = typer.Option(None, "--source", help="Only this provider."),  # noqa: UP045
+    fmt: str = typer.Option("json", "--format", help="json or md"),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """The data-quality scorecard: per provider and per region, the share of records passing each rule."""
+    if fmt not in ("json", "md"):
+        output.fail("usage.format", f'--format "{fmt}" is not known: expected json or md.')
+    engine = database.engine(url)
+    try:
+        db.require_current(engine)
+    except db.SchemaBehind as exc:
+        output.fail(exc.code, str(exc))
+    with engine.connect() as conn:
+        card = quality.scorecard(conn, source)
+    if fmt == "json":
+        _json(card)
+    else:
+        sys.stdout.write(quality.markdown(card))

@@ -162,6 +162,11 @@ ERROR_CODES: dict[str, str] = {
     "usage.department": "--department is not a department code.",
     "usage.category": "--category is not defined under the department.",
     "usage.region": "--region is not a 6-digit division code.",
+    "usage.count": "--count must be a whole number of at least 1.",
+    "usage.regions": "--regions names a region other than beijing, tianjin, hebei.",
+    "usage.mistakes": "--mistakes is a share of rows between 0 and 0.5.",
+    "usage.jobs": "--jobs must be at least 1.",
+    "usage.out": "--out is not a folder that can be written to.",
     "crosswalk.syntax": "A crosswalk file is not valid YAML (or not UTF-8); the message gives the line.",
     "crosswalk.shape": "A crosswalk file lacks source or columns, or a column is written in an unknown shape.",
     "crosswalk.source": "A source is not <region>/<department> (beijing, tianjin, hebei × the six "
