@@ -153,6 +153,7 @@ ERROR_CODES: dict[str, str] = {
     "file.is_directory": "A folder was named where a file was expected.",
     "file.empty": "The input file (or its first sheet) has nothing in it.",
     "file.no_codes": "The input had only blank lines.",
+    "file.no_rows": "The file has a header but no rows (or only blank ones) to check.",
     "file.binary": "The input is not text (NUL bytes or control characters): expected text, CSV or XLSX.",
     "file.encoding": "The input is neither UTF-8 nor GB18030, or changes encoding part-way.",
     "file.xlsx_needs_column": "An XLSX workbook was given without --column.",
