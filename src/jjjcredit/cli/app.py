@@ -11,11 +11,12 @@ import sys
 
 import typer
 
-from jjjcredit.cli import codes, demo_data, elements, output
+from jjjcredit.cli import codes, demo_data, elements, output, records
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
     (elements.app, "elements", "List the standard data elements; print the schema of one record."),
+    (records.app, "records", "Check department record files against the standard data elements."),
     (demo_data.app, "demo-data", "Write synthetic department files in their own layouts (all data made up)."),
 ]
 
