@@ -49,6 +49,21 @@ class Transform:
     memo: bool = True
 
 
+#: Values longer than this are cut short when quoted in a message (the check uses the whole value).
+QUOTED = 60
+
+
+def quote(value: str) -> str:
+    """A value as messages quote it: in double quotes, cut short when long.
+
+    >>> quote("存续"), quote("x" * 100)
+    ('"存续"', '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (100 characters)')
+    """
+    if len(value) <= QUOTED:
+        return f'"{value}"'
+    return f'"{value[:QUOTED]}…" ({len(value):,} characters)'
+
+
 # --- full-width forms --------------------------------------------------------------------------
 
 #: Full-width digits, letters and common punctuation of numbers → ASCII; the ideographic space →
@@ -106,18 +121,18 @@ _MONTH_DAYS = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10
 
 def _ymd(value: str, year: int, month: int, day: int) -> str:
     if not 1 <= month <= 12:
-        raise TransformError("record.date", f'"{value}" is not a date that exists: there is no '
+        raise TransformError("record.date", f'{quote(value)} is not a date that exists: there is no '
                              f"month {month}. Write dates as YYYYMMDD, e.g. 20190305.")
     try:
         result = datetime.date(year, month, day)
     except ValueError:
         leap = " (not a leap year)" if month == 2 and day == 29 else ""
         days = 29 if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else _MONTH_DAYS[month]
-        raise TransformError("record.date", f'"{value}" is not a date that exists: {year}-{month:02d} has '
+        raise TransformError("record.date", f'{quote(value)} is not a date that exists: {year}-{month:02d} has '
                              f"{days} days{leap}. Check the day with the registration record.") from None
     if year < 1800:
-        raise TransformError("record.date", f'"{value}" is before 1800: check the year.')
-    return result.strftime("%Y%m%d")
+        raise TransformError("record.date", f'{quote(value)} is before 1800: check the year.')
+    return f"{result.year:04d}{result.month:02d}{result.day:02d}"
 
 
 def date(value: str) -> str:
@@ -146,8 +161,9 @@ def date(value: str) -> str:
     if m:
         serial = int(m.group(1))
         if SERIAL_RANGE[0] <= serial <= SERIAL_RANGE[1]:
-            return (_EXCEL_EPOCH + datetime.timedelta(days=serial)).strftime("%Y%m%d")
-    raise TransformError("record.date", f'"{value}" is not a full date: expected a year, month and day '
+            day = _EXCEL_EPOCH + datetime.timedelta(days=serial)
+            return f"{day.year:04d}{day.month:02d}{day.day:02d}"
+    raise TransformError("record.date", f'{quote(value)} is not a full date: expected a year, month and day '
                          "such as 20190305, 2019-03-05 or 2019年3月5日.")
 
 
@@ -183,10 +199,10 @@ def _amount(value: str, default_shift: int) -> str:
             v = v[len(prefix):]
     m = _AMOUNT.fullmatch(v)
     if not m or not (m.group(2) or m.group(3)):
-        raise TransformError("record.amount", f'"{value}" is not an amount: expected a number of 万元 '
+        raise TransformError("record.amount", f'{quote(value)} is not an amount: expected a number of 万元 '
                              "(10 000 yuan) such as 500 or 12.5, optionally followed by 万元 or 元.")
     if m.group(1) == "-":
-        raise TransformError("record.amount", f'"{value}" is negative: registered capital cannot be.')
+        raise TransformError("record.amount", f'{quote(value)} is negative: registered capital cannot be.')
     number = decimal.Decimal(f"{m.group(2).replace(',', '') or '0'}.{m.group(3) or '0'}")
     if m.group(4):
         number = number.scaleb(int(m.group(4)))
@@ -197,7 +213,7 @@ def _amount(value: str, default_shift: int) -> str:
         result = result.rstrip("0").rstrip(".")
     whole, _, decimals = result.partition(".")
     if len(decimals) > MAX_DECIMALS or len(whole) + len(decimals) > MAX_DIGITS:
-        raise TransformError("record.amount", f'"{value}" has more digits than the element allows '
+        raise TransformError("record.amount", f'{quote(value)} has more digits than the element allows '
                              f"(up to {MAX_DIGITS} digits, {MAX_DECIMALS} after the point, in 万元).")
     return result
 
@@ -228,7 +244,7 @@ def count(value: str) -> str:
     """
     v = fullwidth(value).replace(",", "").removesuffix("人").strip()
     if not v.isdigit() or not v.isascii():
-        raise TransformError("record.number", f'"{value}" is not a whole number: expected digits only, e.g. 25.')
+        raise TransformError("record.number", f'{quote(value)} is not a whole number: expected digits only, e.g. 25.')
     return str(int(v))
 
 
@@ -289,12 +305,13 @@ DISCLOSURE_WORDS = _words({
 
 
 def _lookup(name: str, table: dict[str, str], what: str) -> Callable[[str], str]:
-    shown = "、".join(k for k in table if not k.isascii())
+    words = [k for k in table if not k.isascii()]
+    shown = "、".join(words[:12]) + ("…" if len(words) > 12 else "")
 
     def apply(value: str) -> str:
         found = table.get(_key(value))
         if found is None:
-            raise TransformError("record.value", f'"{value}" is not a known {what}: expected a code or one of '
+            raise TransformError("record.value", f'{quote(value)} is not a known {what}: expected a code or one of '
                                  f"{shown}. Add the word to the crosswalk's transform if it is a local term.")
         return found
 
@@ -322,7 +339,7 @@ def economic_type_words(value: str) -> str:
     for item in ECONOMIC_TYPE.values():
         if _key(item.zh) == wanted:
             return item.code
-    raise TransformError("record.value", f'"{value}" is not a GB/T 12402 economic type: expected a code '
+    raise TransformError("record.value", f'{quote(value)} is not a GB/T 12402 economic type: expected a code '
                          "such as 150 or its Chinese name such as 有限责任（公司）.")
 
 
@@ -352,7 +369,7 @@ def industry(value: str) -> str:
     if v[:1].isalpha() and v[1:].isdigit() and len(v) > 1:
         section = industry_section(v[1:])
         if section is not None and section != v[0]:
-            raise TransformError("record.value", f'"{value}": section {v[0]} does not contain industry '
+            raise TransformError("record.value", f'{quote(value)}: section {v[0]} does not contain industry '
                                  f"{v[1:]} (it is in section {section}).")
         return v[1:]
     return v

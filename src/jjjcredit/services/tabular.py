@@ -9,12 +9,20 @@ from __future__ import annotations
 
 import codecs
 import csv
+import datetime
 import io
+import itertools
+import json
+import re
 import sys
 import zipfile
-from collections.abc import Iterator
-from dataclasses import dataclass
+import zlib
+from collections.abc import Callable, Iterator, Sequence
+from dataclasses import dataclass, field
 from pathlib import Path
+from xml.etree import ElementTree
+
+from jjjcredit.core import records
 
 _SAMPLE = 1 << 16
 _CONTROL = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r", "\f", "\v"}
@@ -227,3 +235,551 @@ def _xlsx_column(data: bytes, column: str, name: str) -> Iterator[Cell]:
             yield Cell(number, "" if value is None else str(value))
     finally:
         book.close()
+
+
+# --- whole rows: the readers behind ``jjjcredit records check`` ----------------------------------
+#
+# A :class:`Table` is a file's header and its rows in chunks, whatever the format: CSV (delimiter
+# and encoding detected; a row in another encoding than the rest is flagged, not decoded wrongly),
+# XLSX (first sheet), JSON Lines (one object per line) and XML (one element per record under the
+# root, one child element — or ``<field name="…">`` — per value). Rows are numbered as the user
+# sees them: the spreadsheet row for CSV and XLSX (header = row 1 when it is the first row), the
+# line for JSON Lines, the record's position for XML.
+
+ROWS_PER_CHUNK = 32_768
+_BLOCK = 1 << 20
+_SURROGATE = re.compile("[\udc80-\udcff]")
+_DELIMITERS = (",", "\t", ";", "|")
+_TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
+_XML_FIELD = frozenset({"field", "字段"})
+#: Blocks without these characters need no cell stripped (a search per character is much faster than
+#: stripping every cell, or a regular expression over the block).
+_SPACES = (" ", "\t", "\u3000", "\xa0")
+
+
+@dataclass
+class Chunk:
+    """Consecutive rows, column by column: ``columns[j][i]`` is cell ``j`` of row ``first_row + i``.
+    ``issues`` flags rows that could not be read as cells (index → code, message, value shown; their
+    cells are empty); ``stripped`` says that no cell has surrounding spaces."""
+
+    first_row: int
+    size: int
+    columns: Sequence[Sequence[str]]
+    issues: dict[int, tuple[str, str, str]] = field(default_factory=dict)
+    stripped: bool = False
+    longest: int | None = None  #: no cell is longer than this (when the reader knows)
+
+    @classmethod
+    def from_rows(cls, first_row: int, rows: list[list[str]], width: int,
+                  issues: dict[int, tuple[str, str, str]] | None = None) -> Chunk:
+        for i in issues or ():
+            rows[i] = []  # the cells of a row that could not be read say nothing
+        columns, ragged = records.to_columns(rows, width)
+        return cls(first_row, len(rows), columns, {**ragged, **(issues or {})})
+
+
+@dataclass
+class Table:
+    """A file opened for its rows. Use as a context manager; ``chunks`` streams."""
+
+    name: str
+    format: str  #: csv, xlsx, jsonl or xml
+    encoding: str | None
+    header: list[str]
+    header_row: int  #: where the header is (rows above it, e.g. a title line, are skipped)
+    chunks: Iterator[Chunk]
+    _close: Callable[[], None] = lambda: None
+
+    def __enter__(self) -> Table:
+        return self
+
+    def __exit__(self, *exc: object) -> None:
+        self._close()
+
+
+def _format_of(path: str, head: bytes, name: str) -> str:
+    suffix = Path(path).suffix.lower()
+    if head.startswith(_XLSX_MAGIC):
+        return "xlsx"
+    if suffix in (".xlsx", ".xlsm"):
+        raise InputFileError("file.xlsx_damaged", f"{name}: is named .xlsx but is not an XLSX workbook (a zip "
+                             "archive); it may be truncated or renamed: export it again.")
+    if suffix == ".xls" or head.startswith(b"\xd0\xcf\x11\xe0"):
+        raise InputFileError("file.format", f"{name}: is an old Excel .xls workbook; save it as .xlsx or CSV "
+                             "(UTF-8) and check that file.")
+    text = head.lstrip(b"\xef\xbb\xbf \t\r\n")
+    if suffix in (".jsonl", ".ndjson", ".json") or text.startswith(b"{"):
+        return "jsonl"
+    if suffix == ".xml" or text.startswith(b"<"):
+        return "xml"
+    return "csv"
+
+
+def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK) -> Table:
+    """Open a CSV, XLSX, JSON Lines or XML file for its rows; raise :class:`InputFileError` when the
+    file itself cannot be read (missing, empty, binary, damaged, no header)."""
+    stream, name = _open_binary(path)
+    try:
+        head = _head(stream)
+        if not head:
+            raise InputFileError("file.empty", f"{name}: the file is empty; expected a header row and rows.")
+        kind = _format_of(path, head, name)
+        if kind == "xlsx":
+            stream.close()
+            return _xlsx_table(path, name, chunk_rows)
+        if kind == "jsonl":
+            return _jsonl_table(stream, name, chunk_rows)
+        if kind == "xml":
+            return _xml_table(stream, name, chunk_rows)
+        return _csv_table(stream, name, chunk_rows)
+    except BaseException:
+        stream.close()
+        raise
+
+
+# --- CSV ---------------------------------------------------------------------------------------
+
+def _csv_encoding(sample: bytes, name: str) -> str:
+    """UTF-8 or GB18030 by the majority of non-ASCII lines in the sample (a file mixing both is
+    read in the majority's encoding; the other rows are flagged)."""
+    encoding = detect_encoding(sample, name)
+    if encoding != "gb18030":
+        return encoding
+    lines = sample.split(b"\n")[:-1] or [sample]
+    utf8 = gb = 0
+    for line in lines:
+        if line.isascii():
+            continue
+        try:
+            line.decode("utf-8")
+            utf8 += 1
+        except UnicodeDecodeError:
+            gb += 1
+    return "utf-8" if utf8 > gb else "gb18030"
+
+
+class _Decoder:
+    """Decodes a byte stream block by block (each block ends at a line end, outside quotes); lines in
+    another encoding than the file's come out as ASCII with surrogate escapes, so that their row can
+    be flagged — and shown correctly — instead of being decoded into nonsense."""
+
+    def __init__(self, stream: io.BufferedReader, encoding: str) -> None:
+        self.stream = stream
+        self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        self.bom = encoding == "utf-8-sig"
+        self.flagged = 0  #: lines flagged so far
+
+    def _line(self, raw: bytes) -> str:
+        try:
+            text = raw.decode(self.encoding)
+        except UnicodeDecodeError:
+            self.flagged += 1
+            return raw.decode("ascii", "surrogateescape")
+        if self.encoding == "gb18030" and not raw.isascii() and "\ufffd" not in raw.decode("utf-8", "replace"):
+            self.flagged += 1  # valid UTF-8 inside a GB18030 file: it would decode to nonsense
+            return raw.decode("ascii", "surrogateescape")
+        return text
+
+    def blocks(self, quoted: bool = True) -> Iterator[str]:
+        first = True
+        while True:
+            block = self.stream.read(_BLOCK)
+            if not block:
+                return
+            if not block.endswith(b"\n"):
+                block += self.stream.readline()
+            # A quoted cell may hold line ends: keep reading until the quotes balance (up to a limit,
+            # so that a quote never closed cannot pull the whole file into memory).
+            while quoted and b'"' in block and block.count(b'"') % 2 and len(block) < _BLOCK * 16:
+                more = self.stream.readline()
+                if not more:
+                    break
+                block += more
+            if first and self.bom and block.startswith(codecs.BOM_UTF8):
+                block = block[len(codecs.BOM_UTF8):]
+            first = False
+            try:
+                text = block.decode(self.encoding)
+                if self.encoding == "gb18030" and not block.isascii():
+                    text = "".join(map(self._line, block.splitlines(keepends=True)))
+            except UnicodeDecodeError:
+                text = "".join(map(self._line, block.splitlines(keepends=True)))
+            yield text
+
+    def lines(self) -> Iterator[str]:
+        for text in self.blocks(quoted=False):
+            yield from io.StringIO(text, newline="")
+
+
+def _other_encoding(text: str, encoding: str) -> str:
+    raw = text.encode("ascii", "surrogateescape")
+    for other in ("utf-8", "gb18030"):
+        if other != encoding:
+            try:
+                return raw.decode(other)
+            except UnicodeDecodeError:
+                pass
+    return raw.decode(encoding, "replace")
+
+
+def _split_rows(text: str, delimiter: str) -> tuple[list[list[str]], bool]:
+    """The rows of a block of CSV text, and whether some cell runs over several lines."""
+    if '"' not in text:
+        if "\r" in text:
+            text = text.replace("\r\n", "\n").replace("\r", "\n")
+        lines = text.split("\n")
+        if lines[-1] == "":
+            lines.pop()
+        return [line.split(delimiter) if line else [] for line in lines], False
+    rows = list(csv.reader(io.StringIO(text, newline=""), delimiter=delimiter))
+    return rows, len(rows) != text.count("\n")
+
+
+def _split_columns(text: str, delimiter: str, width: int) -> tuple[list[list[str]], int, int] | None:
+    """The columns of a block of CSV text when it is plain — no quotes, every line ``width`` cells —
+    which most exports are: one split of the whole block, then every ``width``-th cell. ``None``
+    when the block needs the row by row path."""
+    if '"' in text:
+        return None
+    end = "\r\n" if "\r\n" in text else "\n"
+    if end == "\n" and "\r" in text:
+        return None  # lone carriage returns: the row by row path knows them
+    if text.endswith(end):
+        text = text[:-len(end)]
+    lines = text.split(end)
+    if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
+        return None  # a line with more or fewer cells (or a blank line, or a lone \n in a CRLF file)
+    flat = text.replace(end, delimiter).split(delimiter) if len(lines) > 1 else lines[0].split(delimiter)
+    return [flat[j::width] for j in range(width)], len(lines), max(map(len, lines))
+
+
+def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
+    encoding = _csv_encoding(_head(stream), name)
+    shown_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+    decoder: _Decoder | None = None
+    if encoding == "utf-16":
+        wrapper = io.TextIOWrapper(stream, encoding="utf-16", newline="")
+        blocks: Iterator[str] = iter(lambda: wrapper.read(_BLOCK) + (wrapper.readline() or ""), "")
+    else:
+        decoder = _Decoder(stream, encoding)
+        blocks = decoder.blocks()
+    rows_seen = [0]
+
+    def next_block() -> str | None:
+        try:
+            return next(blocks, None)
+        except UnicodeDecodeError as exc:  # utf-16 only: the other encodings never raise here
+            raise InputFileError("file.encoding", f"{name}: after row {rows_seen[0]:,} the file is not valid "
+                                 f"{encoding} ({exc.reason}); re-save the whole file in one encoding.") from None
+
+    def split_rows(text: str) -> tuple[list[list[str]], bool]:
+        try:
+            return _split_rows(text, delimiter)
+        except csv.Error as exc:
+            raise InputFileError("file.format", f"{name}: after row {rows_seen[0]:,} the file cannot be read as "
+                                 f"CSV ({exc}); the rows before it were checked.") from None
+
+    first_block = next_block() or ""
+    first_line = first_block.split("\n", 1)[0]
+    delimiter = max(_DELIMITERS, key=first_line.count) if first_line else ","
+    top, top_multiline = split_rows(first_block)
+    header: list[str] | None = None
+    header_row = 1
+    for i, row in enumerate(top[:_TITLE_ROWS]):
+        if sum(1 for cell in row if cell.strip()) >= 2:
+            header, header_row = row, i + 1
+            break
+    if header is None:
+        nonblank = [i for i, r in enumerate(top[:_TITLE_ROWS]) if any(cell.strip() for cell in r)]
+        if not nonblank:
+            raise InputFileError("file.empty", f"{name}: has no header row (the first {_TITLE_ROWS} rows are blank).")
+        header_row = nonblank[0] + 1
+        header = top[nonblank[0]]
+    if _SURROGATE.search("".join(header)):
+        raise InputFileError("file.encoding", f"{name}: the header row is not {shown_encoding} like the rest of "
+                             "the file; re-save the whole file in one encoding (UTF-8).")
+    width = len(header)
+
+    def issues_of(rows: list[list[str]], flagged: bool, multiline: bool) -> dict[int, tuple[str, str, str]]:
+        issues: dict[int, tuple[str, str, str]] = {}
+        if flagged:
+            for i, row in enumerate(rows):
+                if _SURROGATE.search("\x1f".join(row)):
+                    issues[i] = ("record.encoding", f"The row is not {shown_encoding} like the rest of the file "
+                                 "(it looks like another encoding); re-save the whole file in one encoding "
+                                 "(UTF-8) and check it again.", _other_encoding(delimiter.join(row), encoding))
+        if multiline:
+            for i, row in enumerate(rows):
+                for cell in row:
+                    if "\n" in cell and delimiter in cell.split("\n", 1)[1] and i not in issues:
+                        issues[i] = ("record.ragged", f"A cell runs over {cell.count(chr(10)) + 1} lines that look "
+                                     "like rows: a quote (\") is probably not closed, so the lines after it were "
+                                     "read into this cell; close the quote.", cell)
+                        break
+        return issues
+
+    def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool) -> Iterator[Chunk]:
+        for start in range(0, len(rows), chunk_rows):
+            part = rows[start:start + chunk_rows]
+            issues = issues_of(part, flagged, multiline) if flagged or multiline else {}
+            yield Chunk.from_rows(first_row + start, part, width, issues)
+
+    def chunks() -> Iterator[Chunk]:
+        first_row = header_row + 1
+        flagged = decoder.flagged if decoder is not None else 0
+        rest = top[header_row:]
+        yield from row_chunks(first_row, rest, flagged > 0, top_multiline)
+        first_row += len(rest)
+        while (text := next_block()) is not None:
+            now = decoder.flagged if decoder is not None else 0
+            plain = _split_columns(text, delimiter, width) if now == flagged else None
+            if plain is not None:
+                columns, count, longest = plain
+                stripped = not any(space in text for space in _SPACES)
+                for start in range(0, count, chunk_rows):
+                    part = [c[start:start + chunk_rows] for c in columns] if count > chunk_rows else columns
+                    yield Chunk(first_row + start, min(chunk_rows, count - start), part, {}, stripped, longest)
+            else:
+                rows, multiline = split_rows(text)
+                count = len(rows)
+                yield from row_chunks(first_row, rows, now != flagged, multiline)
+            flagged = now
+            first_row += count
+            rows_seen[0] = first_row - 1
+
+    return Table(name, "csv", shown_encoding, header, header_row, chunks(), stream.close)
+
+
+# --- XLSX --------------------------------------------------------------------------------------
+
+def _cell_text(value: object) -> str:
+    if value is None:
+        return ""
+    if isinstance(value, str):
+        return value
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, datetime.datetime):
+        return value.strftime("%Y-%m-%d") if not value.time() else value.isoformat(sep=" ")
+    if isinstance(value, datetime.date):
+        return value.strftime("%Y-%m-%d")
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    return str(value)
+
+
+_XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, TypeError,
+                ElementTree.ParseError)
+
+
+def _xlsx_table(path: str, name: str, chunk_rows: int) -> Table:
+    import openpyxl
+
+    try:
+        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
+    except (*_XLSX_ERRORS, Exception) as exc:
+        raise InputFileError("file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({type(exc).__name__}: "
+                             f"{exc}); it may be truncated: export it again.") from None
+    number = [0]
+
+    def damaged(exc: BaseException) -> InputFileError:
+        return InputFileError("file.xlsx_damaged", f"{name}: the workbook is damaged after row {number[0]} "
+                              f"({type(exc).__name__}: {exc}); the rows before it were checked: export it again.")
+
+    try:
+        if not book.worksheets:
+            raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
+        rows = book.worksheets[0].iter_rows(values_only=True)
+        header: list[str] | None = None
+        for values in rows:
+            number[0] += 1
+            cells = [_cell_text(v).strip() for v in values]
+            if sum(1 for c in cells if c) >= 2:
+                header = cells
+                break
+            if number[0] >= _TITLE_ROWS:
+                break
+    except InputFileError:
+        book.close()
+        raise
+    except _XLSX_ERRORS as exc:
+        book.close()
+        raise damaged(exc) from None
+    if header is None:
+        book.close()
+        raise InputFileError("file.empty", f"{name}: the first sheet has no header row (a row with at least two "
+                             f"column names) in its first {_TITLE_ROWS} rows.")
+    while header and not header[-1]:
+        header.pop()
+    width = len(header)
+    header_row = number[0]
+
+    def chunks() -> Iterator[Chunk]:
+        first_row = header_row + 1
+        batch: list[list[str]] = []
+        try:
+            for values in rows:
+                number[0] += 1
+                cells = [_cell_text(v) for v in values]
+                if len(cells) != width:
+                    if len(cells) > width and not any(cells[width:]):
+                        del cells[width:]
+                    elif len(cells) < width:
+                        cells += [""] * (width - len(cells))
+                batch.append(cells)
+                if len(batch) >= chunk_rows:
+                    yield Chunk.from_rows(first_row, batch, width)
+                    first_row, batch = number[0] + 1, []
+        except _XLSX_ERRORS as exc:
+            if batch:
+                yield Chunk.from_rows(first_row, batch, width)
+            raise damaged(exc) from None
+        if batch:
+            yield Chunk.from_rows(first_row, batch, width)
+
+    return Table(name, "xlsx", None, header, header_row, chunks(), book.close)
+
+
+# --- JSON Lines and XML: records of named values -----------------------------------------------
+
+def _value_text(value: object) -> str | None:
+    """A JSON value as cell text, or ``None`` for a list or object (not a value)."""
+    if isinstance(value, dict | list):
+        return None
+    if value is None:
+        return ""
+    if isinstance(value, bool):
+        return "true" if value else "false"
+    if isinstance(value, float):
+        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+    return str(value)
+
+
+def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[tuple[int, dict[str, str] | str]],
+                 chunk_rows: int, close: Callable[[], None]) -> Table:
+    """A table from (row number, mapping of field → text, or a message saying why it is no record)."""
+    first = list(itertools.islice(records, chunk_rows))
+    header: list[str] = []
+    known: set[str] = set()
+    for _, record in first:
+        if isinstance(record, dict):
+            for key in record:
+                if key not in known:
+                    known.add(key)
+                    header.append(key)
+    if not header:
+        if not first:
+            raise InputFileError("file.empty", f"{name}: holds no records.")
+        raise InputFileError("file.format", f"{name}: none of the first {len(first):,} records holds named values; "
+                             f"expected {'one JSON object per line' if kind == 'jsonl' else 'one element per record'}.")
+
+    width = len(header)
+
+    def chunks() -> Iterator[Chunk]:
+        batch = first
+        while batch:
+            rows: list[list[str]] = []
+            issues: dict[int, tuple[str, str, str]] = {}
+            expected = batch[0][0]
+            for number, record in batch:
+                while expected < number:  # blank lines keep their numbers
+                    rows.append([])
+                    expected += 1
+                expected += 1
+                if isinstance(record, str):
+                    issues[len(rows)] = ("record.shape", record, "")
+                    rows.append([])
+                    continue
+                extra = [k for k in record if k not in known]
+                if extra:
+                    issues[len(rows)] = (
+                        "record.shape", "The record has fields that the first records do not have ("
+                        + ", ".join(extra) + "); give every record the same fields.", "")
+                    rows.append([])
+                    continue
+                rows.append([record.get(h, "") for h in header])
+            yield Chunk.from_rows(batch[0][0], rows, width, issues)
+            batch = list(itertools.islice(records, chunk_rows))
+
+    return Table(name, kind, encoding, header, 0, chunks(), close)
+
+
+def _jsonl_records(lines: Iterator[str], name: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    for number, line in enumerate(lines, start=1):
+        text = line.strip()
+        if not text:
+            continue
+        if _SURROGATE.search(text):
+            yield number, "The line is not UTF-8 like the rest of the file; re-save the file as UTF-8."
+            continue
+        try:
+            data = json.loads(text)
+        except json.JSONDecodeError as exc:
+            yield number, f"The line is not valid JSON ({exc.msg} at character {exc.colno}); each line must be one " \
+                "JSON object."
+            continue
+        if not isinstance(data, dict):
+            yield number, f"The line is a JSON {type(data).__name__}, not an object of field values."
+            continue
+        record: dict[str, str] = {}
+        for key, value in data.items():
+            text_value = _value_text(value)
+            if text_value is None:
+                record = {}
+                yield number, f'Field "{key}" holds a JSON {type(value).__name__}: expected text or a number.'
+                break
+            record[str(key)] = text_value
+        else:
+            yield number, record
+
+
+def _jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
+    encoding = _csv_encoding(_head(stream), name)
+    decoder = _Decoder(stream, encoding)
+    lines = (line for line in decoder.lines())
+    return _named_table(name, "jsonl", "utf-8" if encoding == "utf-8-sig" else encoding,
+                        _jsonl_records(lines, name), chunk_rows, stream.close)
+
+
+def _local(tag: str) -> str:
+    return tag.rsplit("}", 1)[-1]
+
+
+def _xml_records(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+    depth = 0
+    number = 0
+    root: ElementTree.Element | None = None
+    try:
+        for event, elem in ElementTree.iterparse(stream, events=("start", "end")):
+            if event == "start":
+                depth += 1
+                if depth == 1:
+                    root = elem
+                continue
+            depth -= 1
+            if depth != 1:
+                continue
+            number += 1
+            record: dict[str, str] = {_local(k): v for k, v in elem.attrib.items()}
+            problem = ""
+            for child in elem:
+                key = child.get("name") if _local(child.tag) in _XML_FIELD else _local(child.tag)
+                if key is None:
+                    problem = f"A <{_local(child.tag)}> element has no name attribute."
+                    break
+                if len(child):
+                    problem = f"Field <{key}> holds elements, not a value."
+                    break
+                record[key] = child.text or ""
+            yield number, problem or record
+            if root is not None:
+                root.clear()
+    except ElementTree.ParseError as exc:
+        line, column = exc.position
+        raise InputFileError("file.format", f"{name}: is not well-formed XML at line {line}, column {column + 1} "
+                             f"({str(exc).split(':')[0]}); the {number:,} records before it were checked.") from None
+
+
+def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
+    return _named_table(name, "xml", None, _xml_records(stream, name), chunk_rows, stream.close)
