@@ -27,6 +27,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
+import operator
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -34,7 +35,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, bindparam, func, insert, select, update
+from sqlalchemy import Connection, Engine, Table, func, insert, select, update
 
 from jjjcredit.core import crosswalks, elements, quality, records
 from jjjcredit.core.crosswalks import Crosswalk
@@ -123,8 +124,11 @@ class _Batch:
     department: str | None
     region_prefix: str | None
     seq: int
-    now: datetime.datetime
+    now: Any  #: the batch's time, in the driver's form (see _stamp)
     summary: IngestSummary
+    #: The elements the file has columns for: the only ones its rows can set. Writing just these
+    #: (not all 31) keeps the driver's per-value work proportional to the file, not the schema.
+    elements: tuple[str, ...] = ELEMENT_NAMES
     first_seq: int | None = None
     org_rows: list[dict[str, Any]] = field(default_factory=list)
     org_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -170,7 +174,8 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]]) 
         existing = current.get(code)
         if existing is None:
             seq = batch.next_seq()
-            row: dict[str, Any] = {name: values.get(name) for name in ELEMENT_NAMES}
+            row: dict[str, Any] = dict.fromkeys(batch.elements)
+            row.update(values)
             row.update(uscc=code, authority_region=_authority_region(code, values, batch.region_prefix),
                        source=batch.source, batch_id=batch.id, effective=effective, seq=seq,
                        created_at=batch.now, updated_at=batch.now)
@@ -235,26 +240,41 @@ def _conflict(batch: _Batch, code: str, element: str, kept: str | None, kept_sou
             "outcome": outcome, "rule": rule, "batch_id": batch.id, "recorded_at": batch.now}
 
 
-_UPDATE_ORG = (
-    update(organizations)
-    .where(organizations.c.uscc == bindparam("b_uscc"))
-    .values({name: bindparam(name) for name in
-             (*ELEMENT_NAMES, "authority_region", "source", "batch_id", "effective", "seq", "updated_at")})
-)
+_ORG_COLUMNS = ("authority_region", "source", "batch_id", "effective", "seq")
+
+
+def _stamp(conn: Connection, moment: datetime.datetime) -> Any:
+    """A time as the driver takes it: SQLite gets the text SQLAlchemy stores times as."""
+    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else moment
+
+
+def _bulk(conn: Connection, sql: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """executemany straight on the driver: the library's hot path, where SQLAlchemy's per-row
+    parameter processing would cost more than the database's own work. Every row holds every
+    column, with times already in the driver's form (:func:`_stamp`)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    text = sql.format(columns=", ".join(columns), marks=", ".join([mark] * len(columns)),
+                      sets=", ".join(f"{c} = {mark}" for c in columns[:-1]), mark=mark)
+    pick = operator.itemgetter(*columns)
+    conn.exec_driver_sql(text, [pick(row) for row in rows])
+
+
+def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
+    if rows:
+        _bulk(conn, f"INSERT INTO {table.name} ({{columns}}) VALUES ({{marks}})", list(table.c.keys()), rows)
 
 
 def _flush(conn: Connection, batch: _Batch) -> None:
     """Write what the chunk produced, in an order the foreign keys accept."""
     if batch.org_rows:
-        conn.execute(insert(organizations), batch.org_rows)
-    if batch.change_rows:
-        conn.execute(insert(changes), batch.change_rows)
-    if batch.history_rows:
-        conn.execute(insert(history), batch.history_rows)
+        _bulk(conn, "INSERT INTO organizations ({columns}) VALUES ({marks})",
+              ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"], batch.org_rows)
+    _insert(conn, changes, batch.change_rows)
+    _insert(conn, history, batch.history_rows)
     if batch.org_updates:
-        conn.execute(_UPDATE_ORG, [{**row, "b_uscc": row["uscc"]} for row in batch.org_updates])
-    if batch.conflict_rows:
-        conn.execute(insert(conflicts), batch.conflict_rows)
+        _bulk(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
+              [*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc"], batch.org_updates)
+    _insert(conn, conflicts, batch.conflict_rows)
     for rows in (batch.org_rows, batch.org_updates, batch.change_rows, batch.history_rows, batch.conflict_rows):
         rows.clear()
 
@@ -281,9 +301,11 @@ def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = N
             id=batch_id, source=source, file_name=Path(path).name, file_hash=digest, status="running", rows=0,
             created=0, updated=0, unchanged=0, rejected=0, warnings=0, conflicts=0, started_at=now,
             finished_at=now, seconds=0.0))
-        batch = _Batch(batch_id, source, crosswalk.department_code, crosswalk.region_prefix, seq, now, summary)
+        batch = _Batch(batch_id, source, crosswalk.department_code, crosswalk.region_prefix, seq, _stamp(conn, now),
+                       summary)
         with tabular.open_table(path) as table:
             layout = records.bind(crosswalk, table.header, table.name)
+            batch.elements = tuple(n for n in ELEMENT_NAMES if layout.column(n) is not None)
             checker = records.Checker(layout, keep_records=True)
             for chunk in table.chunks:
                 checked = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues,

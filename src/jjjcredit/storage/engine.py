@@ -37,6 +37,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA foreign_keys=ON")
             cursor.execute("PRAGMA journal_mode=WAL")
             cursor.execute("PRAGMA synchronous=NORMAL")
+            cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
+            cursor.execute("PRAGMA temp_store=MEMORY")
             cursor.close()
 
         return engine

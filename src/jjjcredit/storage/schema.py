@@ -86,7 +86,7 @@ organizations = Table(
     Column("source", String(64), nullable=False),
     Column("batch_id", String(64), nullable=False),
     Column("effective", String(8), nullable=True),
-    Column("seq", BigInteger, nullable=False, index=True),
+    Column("seq", BigInteger, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )

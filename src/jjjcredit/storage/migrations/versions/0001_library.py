@@ -88,9 +88,6 @@ def upgrade() -> None:
     sa.Column('updated_at', sa.DateTime(timezone=True), nullable=False),
     sa.PrimaryKeyConstraint('uscc', name=op.f('pk_organizations'))
     )
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.create_index(batch_op.f('ix_organizations_seq'), ['seq'], unique=False)
-
     op.create_table('changes',
     sa.Column('seq', sa.BigInteger(), autoincrement=False, nullable=False),
     sa.Column('uscc', sa.String(length=18), nullable=False),
@@ -160,9 +157,6 @@ def downgrade() -> None:
         batch_op.drop_index('ix_changes_uscc_seq')
 
     op.drop_table('changes')
-    with op.batch_alter_table('organizations', schema=None) as batch_op:
-        batch_op.drop_index(batch_op.f('ix_organizations_seq'))
-
     op.drop_table('organizations')
     op.drop_table('counters')
     with op.batch_alter_table('batches', schema=None) as batch_op:

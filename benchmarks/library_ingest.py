@@ -1,0 +1,169 @@
+"""Library ingest against the bare database doing the same work, in the same run.
+
+Figures (issue "The basic resource library"):
+
+1. first ingest of an N-row file vs a bare ``executemany`` of the same rows into a table of the
+   same columns (SQLite), or a bare ``COPY`` of the same CSV (PostgreSQL, ``--postgres URL``);
+2. re-ingesting the same file (recognised by its hash), and the same rows in a file with another hash
+   (every row compared and found unchanged), vs the first ingest;
+3. a 1% update file against the N-row library;
+4. peak memory (max RSS of the ingest process).
+
+Run: ``.venv/bin/python benchmarks/library_ingest.py [--rows 1000000] [--postgres postgresql://...]``
+"""
+
+from __future__ import annotations
+
+import argparse
+import csv
+import random
+import resource
+import shutil
+import sqlite3
+import subprocess
+import sys
+import tempfile
+import time
+from pathlib import Path
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+
+from machine import header
+
+from jjjcredit.core import uscc
+
+HEADER = ["统一社会信用代码", "机构名称", "状态", "成立日期", "最后更新日期", "法定代表人或负责人姓名", "注册地址",
+          "注册地址行政区划代码"]
+SURNAMES = "王李张刘陈杨赵黄周吴徐孙胡朱高林何郭马罗"
+TRADES = "华鑫盛达宏泰恒丰瑞祥金源信德隆昌永兴安康福"
+REGIONS = ("130102", "130104", "130105", "130108", "130109", "130110", "130111")
+
+
+def write_file(path: Path, rows: int, seed: int = 1) -> list[str]:
+    rng = random.Random(seed)
+    codes: dict[str, None] = {}
+    while len(codes) < rows:
+        codes[uscc.generate(rng, "9", "1", rng.choice(REGIONS))] = None
+    with path.open("w", encoding="utf-8", newline="") as fh:
+        writer = csv.writer(fh)
+        writer.writerow(HEADER)
+        for i, code in enumerate(codes):
+            trade = rng.choice(TRADES) + rng.choice(TRADES)
+            writer.writerow([code, f"石家庄{trade}{i}机械制造有限公司", "存续", "2015-03-05", "2024-06-30",
+                             rng.choice(SURNAMES) + rng.choice(TRADES), f"石家庄市长安区建设北大街{i % 900}号",
+                             code[2:8]])
+    return list(codes)
+
+
+def write_update(path: Path, source: Path, share: float, seed: int = 2) -> int:
+    rng = random.Random(seed)
+    changed = 0
+    with source.open(encoding="utf-8") as fin, path.open("w", encoding="utf-8", newline="") as fout:
+        reader, writer = csv.reader(fin), csv.writer(fout)
+        writer.writerow(next(reader))
+        for row in reader:
+            if rng.random() < share:
+                row[1] = row[1].replace("机械制造", "智能科技")
+                row[4] = "2025-09-01"
+                writer.writerow(row)
+                changed += 1
+    return changed
+
+
+def run(command: list[str]) -> tuple[float, int]:
+    """Seconds and the child's peak RSS (KiB) of one command."""
+    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    start = time.perf_counter()
+    subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    seconds = time.perf_counter() - start
+    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
+    return seconds, max(before, after)
+
+
+def peak_of(command: list[str]) -> tuple[float, int]:
+    """Seconds and peak RSS of a command measured on its own (GNU time is not assumed)."""
+    code = ("import resource,subprocess,sys,time;s=time.perf_counter();"
+            "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL);"
+            "print(time.perf_counter()-s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+    out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, check=True)
+    seconds, rss = out.stdout.split()
+    return float(seconds), int(rss)
+
+
+def bare_sqlite(path: Path, db: Path) -> float:
+    start = time.perf_counter()
+    conn = sqlite3.connect(db)
+    conn.execute("PRAGMA journal_mode=WAL")
+    conn.execute(f"CREATE TABLE bare ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))}, PRIMARY KEY (c0))")
+    with path.open(encoding="utf-8", newline="") as fh:
+        reader = csv.reader(fh)
+        next(reader)
+        with conn:
+            conn.executemany(f"INSERT INTO bare VALUES ({', '.join('?' * len(HEADER))})", reader)
+    conn.close()
+    return time.perf_counter() - start
+
+
+def bare_copy(path: Path, url: str) -> float:
+    import psycopg
+
+    start = time.perf_counter()
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("DROP TABLE IF EXISTS bench_bare")
+        conn.execute(f"CREATE TABLE bench_bare ({', '.join(f'c{i} TEXT' for i in range(len(HEADER)))}, "
+                     "PRIMARY KEY (c0))")
+        with conn.cursor() as cur, cur.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
+                path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                copy.write(block)
+        conn.execute("DROP TABLE bench_bare")
+    return time.perf_counter() - start
+
+
+def main() -> None:
+    parser = argparse.ArgumentParser()
+    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--postgres", help="also measure on this PostgreSQL URL (its tables are replaced)")
+    args = parser.parse_args()
+    header(f"library ingest: {args.rows:,} rows")
+    cli = [sys.executable, "-m", "jjjcredit"]
+    with tempfile.TemporaryDirectory() as tmp_name:
+        tmp = Path(tmp_name)
+        data = tmp / "orgs.csv"
+        write_file(data, args.rows)
+        same_rows = tmp / "orgs-again.csv"
+        shutil.copy(data, same_rows)
+        with same_rows.open("a", encoding="utf-8") as fh:
+            fh.write("\n")  # another hash, the same rows
+        update = tmp / "update.csv"
+        changed = write_update(update, data, 0.01)
+        print(f"file: {data.stat().st_size / 1e6:,.0f} MB, {len(HEADER)} columns; update file: {changed:,} rows")
+
+        targets = [("SQLite", f"sqlite:///{tmp / 'lib.sqlite3'}", lambda: bare_sqlite(data, tmp / "bare.sqlite3"),
+                    "bare executemany")]
+        if args.postgres:
+            targets.append(("PostgreSQL", args.postgres, lambda: bare_copy(data, args.postgres), "bare COPY"))
+        for name, url, bare, bare_name in targets:
+            subprocess.run([*cli, "db", "upgrade", "--db", url], check=True, capture_output=True)
+            bare_seconds = bare()
+            ingest = [*cli, "library", "ingest"]
+            first, rss = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
+            again, _ = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
+            same, _ = peak_of([*ingest, str(same_rows), "--source", "hebei/market-regulation", "--db", url])
+            upd, upd_rss = peak_of([*ingest, str(update), "--source", "hebei/market-regulation", "--db", url])
+            print(f"\n{name}")
+            print(f"  {bare_name:28s} {bare_seconds:8.2f} s  ({args.rows / bare_seconds:,.0f} rows/s)")
+            print(f"  jjjcredit library ingest     {first:8.2f} s  ({args.rows / first:,.0f} rows/s)  "
+                  f"= {bare_seconds / first:.0%} of bare (target ≥ 40%)")
+            print(f"  re-ingest, same file         {again:8.2f} s  ({first / again:,.0f}x faster than first)")
+            print(f"  re-ingest, same rows         {same:8.2f} s  ({first / same:,.1f}x faster than first; "
+                  "target ≥ 3x)")
+            print(f"  1% update ({changed:,} rows)     {upd:8.2f} s  ({upd / first:.1%} of the first ingest)")
+            print(f"  peak RSS: first ingest {rss / 1024:,.0f} MiB, update {upd_rss / 1024:,.0f} MiB")
+            if name == "SQLite":
+                size = (tmp / "lib.sqlite3").stat().st_size
+                print(f"  database size: {size / 1e6:,.0f} MB")
+
+
+if __name__ == "__main__":
+    main()
