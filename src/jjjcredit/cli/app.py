@@ -11,13 +11,15 @@ import sys
 
 import typer
 
-from jjjcredit.cli import codes, demo_data, elements, output, records
+from jjjcredit.cli import codes, db, demo_data, elements, library, output, records
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
     (elements.app, "elements", "List the standard data elements; print the schema of one record."),
-    (records.app, "records", "Check department record files against the standard data elements."),
     (demo_data.app, "demo-data", "Write synthetic department files in their own layouts (all data made up)."),
+    (records.app, "records", "Check department record files against the standard data elements."),
+    (db.app, "db", "Create or upgrade the database schema; show its revision."),
+    (library.app, "library", "The basic resource library: ingest department files, show, stats, rejects."),
 ]
 
 app = typer.Typer(

@@ -196,4 +196,7 @@ ERROR_CODES: dict[str, str] = {
     "usage.report": "The report file cannot be written, or its extension is neither .json, .jsonl nor .csv.",
     "internal": "An unexpected error: rerun with --debug and report it.",
     "interrupted": "The command was interrupted.",
+    "db.schema_behind": "The database schema is older than this version of jjjcredit: run `jjjcredit db upgrade`.",
+    "library.not_found": "A valid code that no provider has sent to the library.",
+    "library.unknown_batch": "No batch has that id; `jjjcredit library stats` lists recent batches.",
 }
