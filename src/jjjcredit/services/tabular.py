@@ -343,20 +343,34 @@ def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK) -> Table:
 def _csv_encoding(sample: bytes, name: str) -> str:
     """UTF-8 or GB18030 by the majority of non-ASCII lines in the sample (a file mixing both is
     read in the majority's encoding; the other rows are flagged)."""
-    encoding = detect_encoding(sample, name)
+    try:
+        encoding = detect_encoding(sample, name)
+    except InputFileError as exc:
+        if exc.code != "file.encoding":
+            raise
+        encoding = "gb18030"
     if encoding != "gb18030":
         return encoding
-    lines = sample.split(b"\n")[:-1] or [sample]
+    lines = sample.split(b"\n")
+    if len(lines) > 1 and len(sample) >= _SAMPLE:
+        lines.pop()  # cut short by the sample
     utf8 = gb = 0
     for line in lines:
         if line.isascii():
             continue
-        try:
-            line.decode("utf-8")
-            utf8 += 1
-        except UnicodeDecodeError:
-            gb += 1
-    return "utf-8" if utf8 > gb else "gb18030"
+        for counted, candidate in ((0, "utf-8"), (1, "gb18030")):
+            try:
+                line.decode(candidate)
+            except UnicodeDecodeError:
+                continue
+            if counted:
+                gb += 1
+            else:
+                utf8 += 1
+            break
+    if not utf8 and not gb:
+        raise InputFileError("file.encoding", f"{name}: is neither UTF-8 nor GB18030 text; re-save it as UTF-8.")
+    return "utf-8" if utf8 >= gb else "gb18030"
 
 
 class _Decoder:
@@ -561,7 +575,7 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d") if not value.time() else value.isoformat(sep=" ")
+        return value.strftime("%Y-%m-%d") if value.time() == datetime.time() else value.isoformat(sep=" ")
     if isinstance(value, datetime.date):
         return value.strftime("%Y-%m-%d")
     if isinstance(value, float):

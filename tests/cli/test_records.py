@@ -1,0 +1,186 @@
+"""``jjjcredit records``: the real command, run as a subprocess on real files."""
+
+from __future__ import annotations
+
+import csv
+import json
+import os
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from tests.services.record_files import code, write_csv, write_xlsx
+
+HEADER = ["统一社会信用代码", "企业名称", "成立日期", "注册资本(万元)", "登记状态"]
+
+
+def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
+                            env={**os.environ, **(env or {})}, cwd=cwd, timeout=120)
+    assert "Traceback" not in result.stderr, result.stderr
+    return result
+
+
+def clean_rows(n: int = 3) -> list[list[str]]:
+    return [[code(i), f"河北{i}号有限公司", "2019-03-05", "100", "存续"] for i in range(n)]
+
+
+def test_a_clean_file_exits_0_with_a_summary(tmp_path: Path):
+    path = write_csv(tmp_path / "hebei.csv", HEADER, clean_rows(), "gb18030")
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert result.returncode == 0, result.stderr
+    assert result.stdout == ""
+    assert "3 rows read: 3 valid, 0 with warnings, 0 rejected" in result.stderr
+    assert "gb18030" in result.stderr and "hebei/market-regulation" in result.stderr
+
+
+def test_problems_go_to_stdout_as_json_lines_and_exit_1(tmp_path: Path):
+    rows = [*clean_rows(2), [code(9)[:-1], "", "2019-02-30", "x", "活着"]]
+    path = write_csv(tmp_path / "f.csv", HEADER, rows)
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert result.returncode == 1
+    problems = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(p["row"], p["field"], p["code"]) for p in problems] == [
+        (4, "统一社会信用代码", "uscc.length"), (4, "企业名称", "record.required"), (4, "成立日期", "record.date"),
+        (4, "注册资本(万元)", "record.amount"), (4, "登记状态", "record.value")]
+    assert set(problems[0]) == {"row", "field", "code", "severity", "message", "value"}
+    assert "3 rows read: 2 valid, 0 with warnings, 1 rejected" in result.stderr
+
+
+def test_json_report_holds_every_problem_and_the_summary(tmp_path: Path):
+    rows = [*clean_rows(4), clean_rows(1)[0], [code(20, region="110105"), "北京", "", "", ""]]
+    path = write_csv(tmp_path / "f.csv", HEADER, rows)
+    report = tmp_path / "report.json"
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation", "--report", str(report))
+    assert result.returncode == 1 and result.stdout == ""
+    data = json.loads(report.read_text("utf-8"))
+    s = data["summary"]
+    assert (s["rows"], s["valid"], s["warnings"], s["rejected"]) == (6, 4, 1, 1)
+    assert s["rows"] == s["valid"] + s["warnings"] + s["rejected"]
+    assert [(p["row"], p["code"]) for p in data["problems"]] == [(6, "record.duplicate"), (7, "record.source_region")]
+    assert f"Problems: {report} (2)" in result.stderr
+
+
+def test_csv_report_and_warnings_only(tmp_path: Path):
+    rows = [*clean_rows(1), [code(5, region="120101"), "天津", "", "", ""]]
+    path = write_csv(tmp_path / "f.csv", HEADER, rows)
+    report = tmp_path / "report.csv"
+    result = run("records", "check", str(path), "-s", "hebei/market-regulation", "-r", str(report))
+    assert result.returncode == 0, "warnings alone do not fail the check"
+    with report.open(encoding="utf-8") as f:
+        lines = list(csv.reader(f))
+    assert lines[0] == ["row", "field", "code", "severity", "message", "value"]
+    assert [(r[0], r[2], r[3]) for r in lines[1:]] == [("3", "record.source_region", "warning")]
+    strict = run("records", "check", str(path), "-s", "hebei/market-regulation", "--strict")
+    assert strict.returncode == 1
+
+
+@pytest.mark.parametrize(("args", "code_"), [
+    (["--source", "hebei/tax"], "usage.source"),
+    (["--report", "out.txt"], "usage.report"),
+])
+def test_usage_errors_exit_2(tmp_path: Path, args, code_):
+    path = write_csv(tmp_path / "f.csv", HEADER, clean_rows())
+    result = run("records", "check", str(path), *args, cwd=tmp_path)
+    assert result.returncode == 2
+    assert f"error [{code_}]" in result.stderr
+    assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_a_missing_column_is_refused_before_a_report_is_written(tmp_path: Path):
+    path = write_csv(tmp_path / "f.csv", ["企业名称", "成立日期"], [["甲", "2019"]])
+    report = tmp_path / "report.json"
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation", "--report", str(report))
+    assert result.returncode == 2
+    assert "error [file.missing_column]" in result.stderr and '"企业名称", "成立日期"' in result.stderr
+    assert not report.exists()
+
+
+@pytest.mark.parametrize(("content", "code_"), [
+    (b"", "file.empty"),
+    ("统一社会信用代码,机构名称\n".encode(), "file.no_rows"),
+    ("统一社会信用代码,机构名称\n,\n\n".encode(), "file.no_rows"),
+], ids=["empty", "headers-only", "headers-and-blank-rows"])
+def test_empty_and_headers_only(tmp_path: Path, content, code_):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    result = run("records", "check", str(path))
+    assert result.returncode == 2
+    assert f"error [{code_}]" in result.stderr and str(path) in result.stderr
+
+
+def test_truncated_xlsx_is_a_located_error(tmp_path: Path):
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, clean_rows(200))
+    path.write_bytes(path.read_bytes()[: len(path.read_bytes()) // 2])
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert result.returncode == 2
+    assert "error [file.xlsx_damaged]" in result.stderr and "export it again" in result.stderr
+
+
+def test_xlsx_file_is_checked(tmp_path: Path):
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(1), "甲", "2019-03-05", 500, "存续"],
+                                                    [code(2), "乙", "2019-02-30", 1, "存续"]], title="登记信息")
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert result.returncode == 1
+    (problem,) = [json.loads(line) for line in result.stdout.splitlines()]
+    assert (problem["row"], problem["code"]) == (4, "record.date")
+    assert "header found in row 2" in result.stderr.lower()
+
+
+def test_ragged_row_mixed_encodings_and_a_huge_cell(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    path.write_bytes(b"\n".join([
+        ",".join(HEADER).encode(),
+        f"{code(1)},甲,2019-03-05,1,存续".encode(),
+        f"{code(2)},乙,2019-03-05,1,存续,多出来的".encode(),
+        f"{code(3)},河北丙,2019-03-05,1,存续".encode("gb18030"),
+        f"{code(4)},{'名' * 5_000_000},2019-03-05,1,存续".encode(),
+    ]) + b"\n")
+    result = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert result.returncode == 1
+    problems = [json.loads(line) for line in result.stdout.splitlines()]
+    assert [(p["row"], p["code"]) for p in problems] == [(3, "record.ragged"), (4, "record.encoding"),
+                                                         (5, "record.length")]
+    assert len(result.stdout) < 5_000
+    assert "4 rows read: 1 valid, 0 with warnings, 3 rejected" in result.stderr
+
+
+def test_identity_numbers_never_reach_the_output_whole(tmp_path: Path):
+    header = ["统一社会信用代码", "负责人姓名", "负责人身份证号码", "名称"]
+    person = "110105194912310021"  # wrong check character
+    path = write_csv(tmp_path / "f.csv", header, [[code(1, department="7"), "张三", person, "某寺"],
+                                                  ["11010519491231002X", "李四", "", "某庙"]])
+    result = run("records", "check", str(path), "--source", "hebei/religious-affairs")
+    assert result.returncode == 1
+    assert person not in result.stdout and "11010519491231002X" not in result.stdout
+    assert "110105********0021" in result.stdout
+
+
+def test_a_deployment_crosswalk_directory(tmp_path: Path):
+    folder = tmp_path / "crosswalks"
+    folder.mkdir()
+    (folder / "hebei-trade-unions.yaml").write_text(
+        "source: hebei/trade-unions\ntitle: 本地\ncolumns:\n  工会全称: name\n  代码: uscc\n", "utf-8")
+    path = write_csv(tmp_path / "f.csv", ["代码", "工会全称"], [[code(1, department="8"), "某工会"]])
+    env = {"JJJCREDIT_CROSSWALKS_DIR": str(folder)}
+    assert run("records", "check", str(path), "--source", "hebei/trade-unions", env=env).returncode == 0
+    (folder / "hebei-trade-unions.yaml").write_text(
+        "source: hebei/trade-unions\ncolumns:\n  工会全称: nmae\n", "utf-8")
+    result = run("records", "check", str(path), "--source", "hebei/trade-unions", env=env)
+    assert result.returncode == 2 and "error [crosswalk.unknown_element]" in result.stderr
+    assert 'did you mean "name"' in result.stderr
+
+
+def test_sources_lists_every_layout():
+    result = run("records", "sources")
+    assert result.returncode == 0
+    lines = result.stdout.splitlines()
+    assert len(lines) == 19 and lines[0].startswith("standard\t")
+    assert any(line.startswith("hebei/market-regulation\t河北省市场监督管理局") for line in lines)
+
+
+def test_missing_file(tmp_path: Path):
+    result = run("records", "check", str(tmp_path / "nope.csv"))
+    assert result.returncode == 2 and "error [file.not_found]" in result.stderr

@@ -1,0 +1,225 @@
+"""The row readers behind ``records check``: formats, encodings, and files that are not what they say."""
+
+from __future__ import annotations
+
+import datetime
+from pathlib import Path
+
+import pytest
+
+from jjjcredit.services import tabular
+from jjjcredit.services.tabular import InputFileError
+
+from .record_files import code, write_csv, write_jsonl, write_xlsx, write_xml
+
+HEADER = ["统一社会信用代码", "企业名称", "成立日期"]
+
+
+def read(path: Path, chunk_rows: int = tabular.ROWS_PER_CHUNK):
+    """(table, [(row number, cells) ...], {row number: issue code})"""
+    with tabular.open_table(str(path), chunk_rows) as table:
+        rows, issues = [], {}
+        for chunk in table.chunks:
+            cells = list(zip(*chunk.columns, strict=True)) if chunk.columns and chunk.size else []
+            assert len(cells) == chunk.size or not chunk.columns
+            for i in range(chunk.size):
+                rows.append((chunk.first_row + i, list(cells[i]) if cells else []))
+            issues.update({chunk.first_row + i: issue[0] for i, issue in chunk.issues.items()})
+        return table, rows, issues
+
+
+def test_csv_utf8_with_and_without_bom_and_gb18030(tmp_path: Path):
+    rows = [[code(1), "河北甲有限公司", "2019-03-05"], [code(2), "河北乙有限公司", "20190306"]]
+    for encoding in ("utf-8", "utf-8-sig", "gb18030"):
+        table, got, issues = read(write_csv(tmp_path / f"{encoding}.csv", HEADER, rows, encoding))
+        assert table.header == HEADER
+        assert table.encoding == ("utf-8" if encoding == "utf-8-sig" else encoding)
+        assert got == [(2, rows[0]), (3, rows[1])] and issues == {}
+
+
+@pytest.mark.parametrize(("delimiter", "newline"), [(",", "\n"), ("\t", "\r\n"), (";", "\n"), ("|", "\r\n")])
+def test_csv_delimiters_and_line_ends(tmp_path: Path, delimiter, newline):
+    rows = [[code(i), f"公司{i}", "2019-03-05"] for i in range(5)]
+    _, got, _ = read(write_csv(tmp_path / "f.csv", HEADER, rows, delimiter=delimiter, newline=newline))
+    assert [r for _, r in got] == rows
+
+
+def test_quoted_cells_with_delimiters_and_line_breaks_stay_one_row(tmp_path: Path):
+    rows = [[code(1), "甲,乙\n丙", "2019"], [code(2), '说"明"', "2020"], [code(3), "丁", "2021"]]
+    _, got, issues = read(write_csv(tmp_path / "f.csv", HEADER, rows), chunk_rows=2)
+    assert got == [(2, rows[0]), (3, rows[1]), (4, rows[2])] and issues == {}
+
+
+def test_rows_are_numbered_across_blocks_and_chunks(tmp_path: Path):
+    rows = [[code(i), f"名称{i}" * 20, "2019-03-05"] for i in range(3000)]
+    rows[1500][1] = "带,逗号"  # one quoted cell somewhere in the middle
+    path = write_csv(tmp_path / "f.csv", HEADER, rows)
+    original = tabular._BLOCK
+    tabular._BLOCK = 4096  # many blocks: plain ones and one that needs the csv module
+    try:
+        _, got, issues = read(path, chunk_rows=97)
+    finally:
+        tabular._BLOCK = original
+    assert [n for n, _ in got] == list(range(2, 3002))
+    assert [r for _, r in got] == rows and issues == {}
+
+
+def test_a_title_row_above_the_header_is_skipped(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    path.write_text("河北省市场主体登记信息（2024年）\n" + ",".join(HEADER) + f"\n{code()},甲,2019\n", "utf-8")
+    table, got, _ = read(path)
+    assert table.header_row == 2 and table.header == HEADER and got == [(3, [code(), "甲", "2019"])]
+
+
+def test_ragged_rows_are_flagged_where_they_are(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    path.write_text(",".join(HEADER) + f"\n{code(1)},甲,2019\n{code(2)},乙,有,逗号,2019\n{code(3)},丙\n\n", "utf-8")
+    _, got, issues = read(path)
+    assert issues == {3: "record.ragged", 4: "record.ragged"}
+    assert [n for n, _ in got] == [2, 3, 4, 5]
+    assert got[3] == (5, ["", "", ""])  # a blank line keeps its number
+
+
+def test_an_unclosed_quote_is_flagged_not_swallowed_silently(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    path.write_text(",".join(HEADER) + f'\n{code(1)},"甲,2019\n{code(2)},乙,2019\n{code(3)},丙,2019\n', "utf-8")
+    _, got, issues = read(path)
+    assert issues == {2: "record.ragged"}
+    assert [n for n, _ in got] == [2], "the lines after the open quote are inside row 2's cell, and it says so"
+
+
+def test_a_utf8_file_with_gb18030_rows(tmp_path: Path):
+    good = (",".join(HEADER) + f"\n{code(1)},北京甲公司,2019\n").encode()
+    bad = f"{code(2)},河北乙公司,2019\n".encode("gb18030")
+    path = tmp_path / "f.csv"
+    path.write_bytes(good + bad + f"{code(3)},天津丙公司,2019\n".encode())
+    table, got, issues = read(path)
+    assert table.encoding == "utf-8"
+    assert issues == {3: "record.encoding"}
+    assert [n for n, _ in got] == [2, 3, 4] and got[2][1][1] == "天津丙公司"
+
+
+def test_a_gb18030_file_with_a_utf8_row(tmp_path: Path):
+    head = (",".join(HEADER) + "\n").encode("gb18030")
+    rows = [f"{code(i)},河北某某建筑工程有限公司{i},2019\n".encode("gb18030") for i in range(5)]
+    rows[3] = f"{code(3)},河北某某建筑工程有限公司3,2019\n".encode()
+    path = tmp_path / "f.csv"
+    path.write_bytes(head + b"".join(rows))
+    table, got, issues = read(path)
+    assert table.encoding == "gb18030" and issues == {5: "record.encoding"}
+    assert got[0][1][1] == "河北某某建筑工程有限公司0"
+
+
+def test_a_five_megabyte_cell_is_read_whole(tmp_path: Path):
+    rows = [[code(1), "名" * 5_000_000, "2019"], [code(2), "乙", "2019"]]
+    _, got, _ = read(write_csv(tmp_path / "f.csv", HEADER, rows))
+    assert len(got[0][1][1]) == 5_000_000 and got[1] == (3, rows[1])
+
+
+@pytest.mark.parametrize(("content", "code_"), [
+    (b"", "file.empty"),
+    (b"\n\n\n", "file.empty"),
+    (b"\x00\x01\x02binary", "file.binary"),
+    (b"\xd0\xcf\x11\xe0old excel", "file.format"),
+])
+def test_files_that_cannot_be_read(tmp_path: Path, content, code_):
+    path = tmp_path / "f.csv"
+    path.write_bytes(content)
+    with pytest.raises(InputFileError) as info:
+        tabular.open_table(str(path))
+    assert info.value.code == code_
+    assert str(path) in info.value.message
+
+
+def test_missing_file_and_folder(tmp_path: Path):
+    with pytest.raises(InputFileError) as info:
+        tabular.open_table(str(tmp_path / "nope.csv"))
+    assert info.value.code == "file.not_found"
+    with pytest.raises(InputFileError) as info:
+        tabular.open_table(str(tmp_path))
+    assert info.value.code == "file.is_directory"
+
+
+def test_headers_only_gives_no_rows(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    path.write_text(",".join(HEADER) + "\n", "utf-8")
+    table, got, _ = read(path)
+    assert table.header == HEADER and got == []
+
+
+def test_xlsx_values_become_text_as_the_user_sees_them(tmp_path: Path):
+    path = write_xlsx(tmp_path / "f.xlsx", [*HEADER, "注册资本", "人数"], [
+        [code(1), "甲", datetime.datetime(2019, 3, 5), 500.0, 12],
+        [None, None, None, None, None],
+        [code(2), "乙", "2019年3月6日", 12.5, None],
+    ], title="河北省市场主体登记信息")
+    table, got, issues = read(path)
+    assert table.format == "xlsx" and table.header_row == 2
+    assert got == [(3, [code(1), "甲", "2019-03-05", "500", "12"]), (4, [""] * 5),
+                   (5, [code(2), "乙", "2019年3月6日", "12.5", ""])]
+    assert issues == {}
+
+
+def test_truncated_xlsx(tmp_path: Path):
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(i), "甲" * 50, "2019"] for i in range(2000)])
+    data = path.read_bytes()
+    for cut in (len(data) // 2, 100, len(data) - 30):
+        broken = tmp_path / f"cut{cut}.xlsx"
+        broken.write_bytes(data[:cut])
+        with pytest.raises(InputFileError) as info:
+            read(broken)
+        assert info.value.code == "file.xlsx_damaged"
+        assert "export it again" in info.value.message
+
+
+def test_a_csv_named_xlsx(tmp_path: Path):
+    path = tmp_path / "f.xlsx"
+    path.write_text(",".join(HEADER), "utf-8")
+    with pytest.raises(InputFileError) as info:
+        tabular.open_table(str(path))
+    assert info.value.code == "file.xlsx_damaged"
+
+
+def test_jsonl_records_and_lines_that_are_not(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    path.write_text(
+        f'{{"统一社会信用代码": "{code(1)}", "企业名称": "甲", "注册资本": 500}}\n'
+        "\n"
+        "{not json}\n"
+        "[1, 2]\n"
+        f'{{"统一社会信用代码": "{code(2)}", "企业名称": {{"x": 1}}}}\n'
+        f'{{"统一社会信用代码": "{code(3)}", "备注": "x"}}\n'
+        f'{{"统一社会信用代码": "{code(4)}", "企业名称": null}}\n', "utf-8")
+    table, got, issues = read(path)
+    assert table.format == "jsonl" and table.header == ["统一社会信用代码", "企业名称", "注册资本", "备注"]
+    assert [n for n, _ in got] == [1, 2, 3, 4, 5, 6, 7]
+    assert got[0][1] == [code(1), "甲", "500", ""] and got[6][1] == [code(4), "", "", ""]
+    assert issues == {3: "record.shape", 4: "record.shape", 5: "record.shape"}
+
+
+def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
+    path = tmp_path / "f.xml"
+    path.write_text(
+        '<?xml version="1.0" encoding="UTF-8"?><records xmlns="urn:x">'
+        f"<record><统一社会信用代码>{code(1)}</统一社会信用代码><企业名称>甲</企业名称></record>"
+        f'<record><field name="统一社会信用代码">{code(2)}</field><field name="注册资本(万元)">5</field></record>'
+        f"<record><企业名称><b>x</b></企业名称></record>"
+        "</records>", "utf-8")
+    table, got, issues = read(path)
+    assert table.header == ["统一社会信用代码", "企业名称", "注册资本(万元)"]
+    assert got[:2] == [(1, [code(1), "甲", ""]), (2, [code(2), "", "5"])]
+    assert issues == {3: "record.shape"}
+
+
+def test_malformed_xml_stops_with_the_place(tmp_path: Path):
+    path = write_xml(tmp_path / "f.xml", HEADER, [[code(i), "甲", "2019"] for i in range(3)])
+    path.write_bytes(path.read_bytes()[:-40])
+    with pytest.raises(InputFileError) as info:
+        read(path)
+    assert info.value.code == "file.format" and "line" in info.value.message
+
+
+def test_jsonl_written_then_read(tmp_path: Path):
+    rows = [[code(i), f"公司{i}", "2019-03-05"] for i in range(3)]
+    _, got, _ = read(write_jsonl(tmp_path / "f.jsonl", HEADER, rows))
+    assert [r for _, r in got] == rows
