@@ -3,7 +3,6 @@ PYTHON ?= python3
 VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
-DEMO   ?= var/demo-codes.txt
 
 .PHONY: run test lint typecheck clean
 
@@ -11,15 +10,9 @@ $(STAMP): pyproject.toml
 	bash scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
 	touch $(STAMP)
 
-## run: install, then check a generated demo file of codes (with a few realistic mistakes)
+## run: install, then the main job on demo data: check codes, generate department files, build the library
 run: $(STAMP)
-	@mkdir -p var
-	@$(BIN)/python scripts/demo_codes.py > $(DEMO)
-	@echo "Checking $(DEMO) (10,000 generated codes, some mistyped) ..." >&2
-	-@$(BIN)/jjjcredit codes check $(DEMO) > var/demo-report.csv
-	@echo "Report: var/demo-report.csv. Rows that need attention:" >&2
-	@grep -v ',valid,,,,$$' var/demo-report.csv | head -8
-	@echo "Explain one code:  $(BIN)/jjjcredit codes explain 91350100M000100Y43" >&2
+	@$(BIN)/python scripts/demo.py
 
 ## test: install, lint, type-check, and run the suite on SQLite and on PostgreSQL
 test: $(STAMP)

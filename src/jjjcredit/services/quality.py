@@ -7,7 +7,7 @@ import datetime
 import heapq
 from collections.abc import Mapping
 from dataclasses import dataclass, field
-from typing import Any
+from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
 
@@ -75,7 +75,7 @@ def scorecard(conn: Connection, source: str | None = None, today: datetime.date 
     if source:
         query = query.where(organizations.c.source == source)
     for row in conn.execution_options(yield_per=10_000).execute(query).mappings():
-        results = quality.evaluate(row, _department(row["source"]), today)
+        results = quality.evaluate(cast(Mapping[str, str | None], row), _department(row["source"]), today)
         results[quality.UNIQUENESS.code] = None if not row["name"] else \
             (row["name"], (row["authority_region"] or "")[:2]) not in shared_names
         by_source.setdefault(row["source"], Tally()).add(row["uscc"], results)
