@@ -273,13 +273,12 @@ class County:
     prefecture_name: str  #: 石家庄市; 北京市
     province_name: str  #: 河北省
     rural: bool  #: a county (县) or county-level city, or an outer district
+    full_name: str = ""  #: the name an address starts with: 河北省石家庄市长安区, 北京市朝阳区
 
-    @property
-    def full_name(self) -> str:
-        """The name an address starts with: 河北省石家庄市长安区, 北京市朝阳区."""
-        if self.prefecture_name == self.province_name:
-            return self.province_name + self.name
-        return self.province_name + self.prefecture_name + self.name
+    def __post_init__(self) -> None:
+        if not self.full_name:
+            prefecture = "" if self.prefecture_name == self.province_name else self.prefecture_name
+            object.__setattr__(self, "full_name", self.province_name + prefecture + self.name)
 
 
 #: Relative weight of Beijing districts and Tianjin districts (registered market entities, roughly).
@@ -379,9 +378,12 @@ def _birth_dates() -> tuple[tuple[str, int, int], ...]:
     for ordinal in range(start, end + 1):
         text = datetime.date.fromordinal(ordinal).strftime("%Y%m%d")
         out.append((text, sum(int(c) * w for c, w in zip(text, weights, strict=True)), int(text[:4])))
-    return tuple(out)
+    global _BIRTH_DATES
+    _BIRTH_DATES = tuple(out)
+    return _BIRTH_DATES
 
 
+_BIRTH_DATES: tuple[tuple[str, int, int], ...] = ()  # filled on first use by _birth_dates()
 _SEQUENCE_SUMS = tuple(sum(int(c) * w for c, w in zip(s, ric._WEIGHTS[14:], strict=True))
                        for s in SYNTHETIC_SEQUENCES)
 _RIC_CHECK = "10X98765432"
@@ -394,7 +396,6 @@ _YEARS = _Weighted(_YEAR_WEIGHTS)
 _SURNAMES = _Weighted(words.SURNAMES)
 _ENTERPRISE_INDUSTRIES = _Weighted([(str(i), w) for i, w in enumerate(words.ENTERPRISE_INDUSTRY_WEIGHTS)])
 _SHOPS = _Weighted([(str(i), s[3]) for i, s in enumerate(words.SHOPS)])
-_ROAD_SUFFIXES = _Weighted(words.ROAD_SUFFIXES)
 _ASSOCIATION_FORMS = _Weighted(words.ASSOCIATION_FORMS)
 _SOCIAL_SERVICES = _Weighted([(str(i), s[2]) for i, s in enumerate(words.SOCIAL_SERVICES)])
 _INSTITUTIONS = _Weighted([(str(i), s[2]) for i, s in enumerate(words.INSTITUTIONS)])
@@ -449,19 +450,19 @@ def person(rng: random.Random, region: str = "hebei", on: int = _LAST) -> tuple[
     >>> ric.is_valid(number), number[14:17] in SYNTHETIC_SEQUENCES, 2 <= len(name) <= 4
     (True, True, True)
     """
-    sequence = int(rng.random() * 4)
+    random_ = rng.random
+    sequence = int(random_() * 4)
     name = person_name(rng, sequence % 2 == 1)
-    dates = _birth_dates()
+    dates = _BIRTH_DATES or _birth_dates()
     # Ages at registration cluster around 40 (a triangular draw between 20 and 60).
-    born = on - 7305 - int((rng.random() + rng.random()) * 7305) - _BIRTH_START
+    born = on - 7305 - int((random_() + random_()) * 7305) - _BIRTH_START
     born = 0 if born < 0 else len(dates) - 1 if born >= len(dates) else born
     text, born_sum, year = dates[born]
-    if rng.random() < 0.8:
-        local = _local_birth_regions(year, REGIONS.get(region, "13"))
-        code, code_sum = local[int(rng.random() * len(local))]
+    if random_() < 0.8:
+        places = _local_birth_regions(year, REGIONS.get(region, "13"))
     else:
-        candidates = _birth_regions()[year]
-        code, code_sum = candidates[int(rng.random() * len(candidates))]
+        places = _birth_regions()[year]
+    code, code_sum = places[int(random_() * len(places))]
     return name, code + text + SYNTHETIC_SEQUENCES[sequence] + _RIC_CHECK[
         (code_sum + born_sum + _SEQUENCE_SUMS[sequence]) % 11]
 
@@ -548,7 +549,13 @@ def _pick(rng: random.Random, items: Sequence[str]) -> str:
 
 
 def _town(rng: random.Random) -> str:
-    return _pick(rng, words.TOWNS) + _pick(rng, words.TOWN_SUFFIXES)
+    return _TOWN_NAMES[int(rng.random() * len(_TOWN_NAMES))]
+
+
+_STREETS = tuple(road + suffix for road in words.ROADS for suffix, weight in words.ROAD_SUFFIXES
+                 for _ in range(int(weight * 2)))
+_VILLAGES = tuple(town + suffix for town in words.TOWNS for suffix in words.VILLAGE_SUFFIXES)
+_TOWN_NAMES = tuple(town + suffix for town in words.TOWNS for suffix in words.TOWN_SUFFIXES)
 
 
 def address(rng: random.Random, county: County) -> str:
@@ -557,14 +564,14 @@ def address(rng: random.Random, county: County) -> str:
     >>> address(random.Random(2), _region_tables("hebei").counties[0]).startswith("河北省石家庄市")
     True
     """
-    r = rng.random()
-    number = 1 + int(rng.random() * (60, 300, 999)[int(rng.random() * 3)])
+    random_ = rng.random
+    r = random_()
+    number = 1 + int(random_() * (60, 300, 999)[int(r * 3000) % 3])
     if county.rural and r < 0.35:
-        village = _pick(rng, words.TOWNS) + _pick(rng, words.VILLAGE_SUFFIXES)
-        return f"{county.full_name}{_town(rng)}{village}{number}号"
-    road = _pick(rng, words.ROADS) + _ROAD_SUFFIXES.pick(rng)
-    building = _pick(rng, words.BUILDINGS)
-    return f"{county.full_name}{road}{number}号{building}"
+        return (f"{county.full_name}{_TOWN_NAMES[int(random_() * len(_TOWN_NAMES))]}"
+                f"{_VILLAGES[int(random_() * len(_VILLAGES))]}{number}号")
+    return (f"{county.full_name}{_STREETS[int(random_() * len(_STREETS))]}{number}号"
+            f"{words.BUILDINGS[int(random_() * len(words.BUILDINGS))]}")
 
 
 def _enterprise_prefix(rng: random.Random, tables: _RegionTables, county: County, level: int) -> str:
@@ -659,7 +666,7 @@ def _market(rng: random.Random, category: str, tables: _RegionTables, county: Co
         capital = _capital(rng, 0.5, 50) if rng.random() < 0.7 else 0
         return _Business(name, industry, scope, capital, "175", "CNY", 1 + int(rng.random() * 6), operator)
     product, kind, industry = words.COOPERATIVES[int(rng.random() * len(words.COOPERATIVES))]
-    village = _pick(rng, words.TOWNS) + _pick(rng, words.VILLAGE_SUFFIXES) if rng.random() < 0.3 else ""
+    village = _VILLAGES[int(rng.random() * len(_VILLAGES))] if rng.random() < 0.3 else ""
     union = "联合社" if rng.random() < 0.03 else ""
     name = f"{county.name}{village}{_trade(rng)}{product}{kind}专业合作社{union}"
     scope = f"组织收购、销售成员{product}产品；引进新技术、新品种，开展技术培训、技术交流和咨询服务"
