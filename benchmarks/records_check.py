@@ -113,15 +113,20 @@ def main() -> int:
         print(f"benchmark: {shlex.join([Path(sys.executable).name, *sys.argv])}")
         print(f"command:   {shlex.join(command)}")
         print(f"machine:   {machine()}")
+        load = os.getloadavg()[0] if hasattr(os, "getloadavg") else float("nan")
         started = time.perf_counter()
         result = subprocess.run(command, capture_output=True, text=True, preexec_fn=_one_cpu)
         elapsed = time.perf_counter() - started
-        peak_mb = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss / 1024
+        usage = resource.getrusage(resource.RUSAGE_CHILDREN)
+        peak_mb = usage.ru_maxrss / 1024
+        cpu = usage.ru_utime + usage.ru_stime
         print(f"exit:      {result.returncode} (1 = some rows rejected, as generated)")
         print("summary:   " + result.stderr.strip().replace("\n", "\n           "))
         rate = args.rows / elapsed
         print(f"time:      {elapsed:.2f} s end to end (interpreter start, read, check, report written)")
         print(f"rate:      {rate:,.0f} rows/s (target ≥ 150,000)")
+        print(f"cpu:       {cpu:.2f} s user+system, {args.rows / cpu:,.0f} rows per CPU-second "
+              f"(load average {load:.2f} when it started: other work on the machine slows the wall clock)")
         print(f"memory:    {peak_mb:,.0f} MB peak resident (target < 500)")
         ok = result.returncode in (0, 1) and rate >= 150_000 and peak_mb < 500
         print(f"verdict:   {'meets both targets' if ok else 'MISSES a target'}")

@@ -415,11 +415,20 @@ class _Decoder:
             first = False
             try:
                 text = block.decode(self.encoding)
-                if self.encoding == "gb18030" and not block.isascii():
+                if self.encoding == "gb18030" and self._has_utf8_lines(block):
                     text = "".join(map(self._line, block.splitlines(keepends=True)))
             except UnicodeDecodeError:
                 text = "".join(map(self._line, block.splitlines(keepends=True)))
             yield text
+
+    @staticmethod
+    def _has_utf8_lines(block: bytes) -> bool:
+        """Whether a GB18030 block holds a line of non-ASCII UTF-8 (which GB18030 would decode into
+        nonsense without an error): one UTF-8 decoding of the block, then a look at each line."""
+        if block.isascii():
+            return False
+        probe = block.decode("utf-8", "replace")
+        return any("\ufffd" not in line and not line.isascii() for line in probe.split("\n"))
 
     def lines(self) -> Iterator[str]:
         for text in self.blocks(quoted=False):
