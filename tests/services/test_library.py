@@ -142,3 +142,19 @@ def test_an_empty_cell_never_erases_a_value(lib: Engine, tmp_path: Path):
     with lib.connect() as conn:
         org = library.get_organization(conn, code[0])
     assert org["legal_rep"] == "张三" and org["status"] == "1"
+
+
+def test_each_value_knows_its_source_and_a_move_is_tracked_apart_from_the_code(lib: Engine, tmp_path: Path):
+    code = files.codes(1)  # a Hebei (13) code
+    library.ingest_file(lib, str(files.organizations(tmp_path / "a.csv", code, date="2023-01-01")),
+                        "hebei/market-regulation")
+    moved = files.write(tmp_path / "b.csv", [[code[0], "某某0有限公司", "存续", "2024-05-01", "张三",
+                                              "北京市海淀区中关村大街1号", "110108"]],
+                        [*files.HEADER, "注册地址", "注册地址行政区划代码"])
+    library.ingest_file(lib, str(moved), "beijing/market-regulation")
+    with lib.connect() as conn:
+        org = library.get_organization(conn, code[0])
+        sources = library.provenance(org, library.organization_history(conn, code[0]))
+    assert org["uscc"][2:4] == "13" and org["authority_region"] == "110108"
+    assert sources["address"]["source"] == "beijing/market-regulation"
+    assert sources["legal_rep"]["source"] == "hebei/market-regulation"

@@ -73,9 +73,11 @@ def show_organization(code: str = typer.Argument(...), url: Optional[str] = data
         if org is None:
             output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
                         output.EXIT_NO)
+        history = library.organization_history(conn, checked.compact)
         _json({"organization": {k: v for k, v in org.items() if v is not None},
+               "sources": library.provenance(org, history),
                "former_names": library.former_names(conn, checked.compact),
-               "history": library.organization_history(conn, checked.compact),
+               "history": history,
                "conflicts": library.organization_conflicts(conn, checked.compact)})
 
 

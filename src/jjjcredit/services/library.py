@@ -404,6 +404,21 @@ def organization_history(conn: Connection, code: str) -> list[dict[str, Any]]:
     return events
 
 
+def provenance(organization: Mapping[str, Any], events: Sequence[Mapping[str, Any]]) -> dict[str, dict[str, Any]]:
+    """Which source gave each current value, in which batch, effective when: the last change of the
+    element, else the record that created the organization."""
+    created = next((e for e in events if e["kind"] == "created"), None)
+    found: dict[str, dict[str, Any]] = {}
+    for name in ELEMENT_NAMES:
+        if organization.get(name) is None:
+            continue
+        last = next((e for e in reversed(events) if any(x["element"] == name for x in e["elements"])), created)
+        if last is not None:
+            found[name] = {"source": last["source"], "batch": last["batch_id"], "effective": last["effective"],
+                           "seq": last["seq"]}
+    return found
+
+
 def former_names(conn: Connection, code: str) -> list[dict[str, Any]]:
     """The names an organization carried before, with when they changed (newest first)."""
     rows = conn.execute(
