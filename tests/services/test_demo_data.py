@@ -170,3 +170,14 @@ def test_out_must_be_a_folder(tmp_path):
     with pytest.raises(demo_data.DemoDataError) as caught:
         demo_data.write_demo_data(target, 10)
     assert caught.value.code == "usage.out"
+
+
+def test_a_failure_leaves_no_part_files(tmp_path, monkeypatch):
+    def broken(*args, **kwargs):
+        raise RuntimeError("disk on fire")
+        yield
+
+    monkeypatch.setattr(demo_data.synthetic, "organizations", broken)
+    with pytest.raises(RuntimeError):
+        demo_data.write_demo_data(tmp_path, 100)
+    assert not list(tmp_path.glob(".*.part"))

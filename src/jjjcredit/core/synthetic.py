@@ -400,6 +400,9 @@ _ASSOCIATION_FORMS = _Weighted(words.ASSOCIATION_FORMS)
 _SOCIAL_SERVICES = _Weighted([(str(i), s[2]) for i, s in enumerate(words.SOCIAL_SERVICES)])
 _INSTITUTIONS = _Weighted([(str(i), s[2]) for i, s in enumerate(words.INSTITUTIONS)])
 _VENUES = _Weighted(words.VENUES)
+#: The supervising bureau of schools, hospitals and care homes, by industry division (index in BUREAUS).
+_SUPERVISORS = {"83": words.BUREAUS.index("教育局"), "84": words.BUREAUS.index("卫生健康委员会"),
+                "85": words.BUREAUS.index("民政局"), "80": words.BUREAUS.index("民政局")}
 _CATEGORIES = {dept: _Weighted(shares) for dept, shares in CATEGORY_SHARES.items()}
 _STATUSES = {kind: _Weighted(shares) for kind, shares in STATUS_SHARES.items()}
 _ENTERPRISE_FORMS = _Weighted((("有限公司", 78), ("有限责任公司", 10), ("股份有限公司", 2.5), ("分公司", 5),
@@ -555,7 +558,9 @@ def _town(rng: random.Random) -> str:
 _STREETS = tuple(road + suffix for road in words.ROADS for suffix, weight in words.ROAD_SUFFIXES
                  for _ in range(int(weight * 2)))
 _VILLAGES = tuple(town + suffix for town in words.TOWNS for suffix in words.VILLAGE_SUFFIXES)
-_TOWN_NAMES = tuple(town + suffix for town in words.TOWNS for suffix in words.TOWN_SUFFIXES)
+_TOWN_NAMES = (*(town + ("" if len(town) > 1 else middle) + suffix for town in words.TOWNS
+                  for middle in words.TOWN_MIDDLES for suffix in words.TOWN_SUFFIXES),
+               *(road + "街道" for road in words.ROADS))
 
 
 def address(rng: random.Random, county: County) -> str:
@@ -747,12 +752,13 @@ def _religious(rng: random.Random, category: str, tables: _RegionTables, county:
                operator: str) -> _Business:
     if category == "1":
         kind = _VENUES.pick(rng)
+        names = words.VENUE_NAMES[kind]
         if kind in ("基督教堂", "天主教堂"):
-            name = county.name + (_pick(rng, words.VENUE_NAMES) if rng.random() < 0.5 else "") + kind
+            name = county.name + (_pick(rng, names) if rng.random() < 0.5 else "") + kind
         elif kind == "清真寺":
-            name = county.name + _pick(rng, words.VENUE_NAMES) + kind
+            name = county.name + _pick(rng, names) + kind
         else:
-            name = (_short(county.name) if rng.random() < 0.4 else "") + _pick(rng, words.VENUE_NAMES) + kind
+            name = (_short(county.name) if rng.random() < 0.4 else "") + _pick(rng, names) + kind
         return _Business(name, "9542", "宗教活动", 0, "900", "CNY", 1 + int(rng.random() * 15), "")
     if category == "2":
         return _Business(tables.short + _pick(rng, words.RELIGIOUS_SCHOOLS), "8341", "宗教教育", 0, "900", "CNY",
@@ -888,7 +894,9 @@ def organizations(rng: random.Random, codes: CodeSpace, region: str, department:
         department_name, department_code = authority(dept, authority_code)
         supervisor = supervisor_code = ""
         if (dept == "5" and category != "3") or (dept == "1" and category == "2"):
-            bureau = int(random_() * len(words.BUREAUS))
+            bureau = _SUPERVISORS.get(business.industry[:2], -1)
+            if bureau < 0:
+                bureau = int(random_() * len(words.BUREAUS))
             supervisor = _area(tables, county, level) + words.BUREAUS[bureau]
             supervisor_code = make_code("11" + authority_code, f"B{uscc.ALPHABET[bureau]}{authority_code}")
         elif dept in ("7", "8"):

@@ -560,6 +560,9 @@ def write_demo_data(out: Path, count: int, seed: int = 0,
     finally:
         if pool:
             pool.shutdown(cancel_futures=True)
+        for segment in segments:  # left behind only when something failed
+            segment.part.unlink(missing_ok=True)
+            segment.change_part.unlink(missing_ok=True)
     (out / "manifest.json").write_text(json.dumps(manifest.to_json(), ensure_ascii=False, indent=1) + "\n",
                                        encoding="utf-8")
     return manifest
