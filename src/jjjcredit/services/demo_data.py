@@ -446,32 +446,37 @@ def _write_segment(segment: _Segment) -> _SegmentResult:
             for r in range(block_start, block_end + 1):
                 result.log(MIXED_ENCODING, r)
 
-    for org in synthetic.organizations(rng, segment.codes, file.region, file.department, segment.rows,
-                                       segment.start, segment.name_change_share):
-        cells = write(synthetic.before_change(org) if org.former_name else org)
-        kind = None
-        if mistake_rate and mistakes.random() < mistake_rate:
-            kind = _mistake(mistakes, cells, code_column, date_columns, style)
-        emit(cells)
-        if kind is None:
-            if not block_start <= row_number <= block_end:  # duplicates copy readable rows only
-                if len(recent) < 500:
-                    recent.append(cells)
-                else:
-                    recent[row_number % 500] = cells
-        elif kind == DUPLICATE_ROW:
-            emit(recent[int(mistakes.random() * len(recent))] if recent else cells)
-            result.log(DUPLICATE_ROW, row_number)
-        else:
-            result.log(kind, row_number)
-        if org.former_name:
-            if change_sink is None:
-                change_sink = _Sink(segment.change_part, crosswalk.encoding)
-            change_sink.row(write(org))
-            result.changes += 1
-    sink.close()
-    if change_sink is not None:
-        change_sink.close()
+    try:
+        for org in synthetic.organizations(rng, segment.codes, file.region, file.department, segment.rows,
+                                           segment.start, segment.name_change_share):
+            cells = write(synthetic.before_change(org) if org.former_name else org)
+            kind = None
+            if mistake_rate and mistakes.random() < mistake_rate:
+                kind = _mistake(mistakes, cells, code_column, date_columns, style)
+            emit(cells)
+            if kind is None:
+                if not block_start <= row_number <= block_end:  # duplicates copy readable rows only
+                    if len(recent) < 500:
+                        recent.append(cells)
+                    else:
+                        recent[row_number % 500] = cells
+            elif kind == DUPLICATE_ROW:
+                emit(recent[int(mistakes.random() * len(recent))] if recent else cells)
+                result.log(DUPLICATE_ROW, row_number)
+            else:
+                result.log(kind, row_number)
+            if org.former_name:
+                if change_sink is None:
+                    change_sink = _Sink(segment.change_part, crosswalk.encoding)
+                change_sink.row(write(org))
+                result.changes += 1
+        sink.close()
+        if change_sink is not None:
+            change_sink.close()
+    finally:
+        sink.stream.close()
+        if change_sink is not None:
+            change_sink.stream.close()
     result.rows, result.organizations = row_number, segment.rows
     return result
 
@@ -571,43 +576,47 @@ def write_demo_data(out: Path, count: int, seed: int = 0,
 def _assemble(out: Path, segments: Sequence[_Segment], results: Iterable[_SegmentResult],
               manifest: Manifest) -> None:
     """Concatenate the parts of each file in order, renumbering the mistakes' rows."""
-    current: tuple[FileReport, FileReport, BinaryIO, BinaryIO | None] | None = None
+    full = changes = FileReport("", "", "", "")
+    stream: BinaryIO | None = None
+    change_stream: BinaryIO | None = None
 
     def finish() -> None:
-        if current is None:
-            return
-        full, changes, stream, change_stream = current
-        stream.close()
-        manifest.files.append(full)
+        if stream is not None:
+            stream.close()
+            manifest.files.append(full)
         if change_stream is not None:
             change_stream.close()
             manifest.files.append(changes)
 
-    for segment, result in zip(segments, results, strict=True):
-        file, crosswalk = segment.file, segment.crosswalk
-        if segment.number == 0:
-            finish()
-            style = Style.draw(random.Random(f"jjjcredit-demo:{segment.seed}:{file.source}:style"),
-                               file.department)
-            full = FileReport(f"{file.stem}.csv", file.source, "full", crosswalk.encoding, date_style=style.date)
-            changes = FileReport(f"{file.stem}-changes.csv", file.source, "changes", crosswalk.encoding,
-                                 date_style=style.date)
-            current = (full, changes, _header(out / full.file, crosswalk), None)
-        assert current is not None
-        full, changes, stream, change_stream = current
-        offset = full.rows + 1  # the header is row 1, as a spreadsheet shows it
-        for kind, log in sorted(result.mistakes.items()):
-            target = full.mistakes.setdefault(kind, MistakeLog())
-            target.count += log.count
-            target.rows.extend(r + offset for r in log.rows[: max(0, LISTED_ROWS - len(target.rows))])
-        full.rows += result.rows
-        full.organizations += result.organizations
-        _append(stream, segment.part)
-        if result.changes:
-            if change_stream is None:
-                change_stream = _header(out / changes.file, crosswalk)
-                current = (full, changes, stream, change_stream)
-            _append(change_stream, segment.change_part)
-            changes.rows += result.changes
-            changes.organizations += result.changes
-    finish()
+    try:
+        for segment, result in zip(segments, results, strict=True):
+            file, crosswalk = segment.file, segment.crosswalk
+            if segment.number == 0:
+                finish()
+                stream = change_stream = None
+                style = Style.draw(random.Random(f"jjjcredit-demo:{segment.seed}:{file.source}:style"),
+                                   file.department)
+                full = FileReport(f"{file.stem}.csv", file.source, "full", crosswalk.encoding, date_style=style.date)
+                changes = FileReport(f"{file.stem}-changes.csv", file.source, "changes", crosswalk.encoding,
+                                     date_style=style.date)
+                stream = _header(out / full.file, crosswalk)
+            assert stream is not None
+            offset = full.rows + 1  # the header is row 1, as a spreadsheet shows it
+            for kind, log in sorted(result.mistakes.items()):
+                target = full.mistakes.setdefault(kind, MistakeLog())
+                target.count += log.count
+                target.rows.extend(r + offset for r in log.rows[: max(0, LISTED_ROWS - len(target.rows))])
+            full.rows += result.rows
+            full.organizations += result.organizations
+            _append(stream, segment.part)
+            if result.changes:
+                if change_stream is None:
+                    change_stream = _header(out / changes.file, crosswalk)
+                _append(change_stream, segment.change_part)
+                changes.rows += result.changes
+                changes.organizations += result.changes
+        finish()
+    finally:
+        for open_stream in (stream, change_stream):
+            if open_stream is not None:
+                open_stream.close()
