@@ -80,6 +80,7 @@ def test_csv_report_and_warnings_only(tmp_path: Path):
 @pytest.mark.parametrize(("args", "code_"), [
     (["--source", "hebei/tax"], "usage.source"),
     (["--report", "out.txt"], "usage.report"),
+    (["--report", "no/such/folder/out.json"], "usage.report"),
 ])
 def test_usage_errors_exit_2(tmp_path: Path, args, code_):
     path = write_csv(tmp_path / "f.csv", HEADER, clean_rows())

@@ -49,13 +49,17 @@ def _write_problems(problems: Iterable[Problem], out: IO[str], kind: str,
     out.write('\n],\n"summary": ' + dumps(summary.to_dict(), ensure_ascii=False, indent=1) + "}\n")
 
 
+def _rows(count: int, noun: str = "row") -> str:
+    return f"{count:,} {noun}{'' if count == 1 else 's'}"
+
+
 def _summary_text(s: records_service.Summary) -> str:
     encoding = f", {s.encoding}" if s.encoding else ""
-    lines = [f"{s.file} ({s.format}{encoding}; layout {s.source}: {s.layout}): {s.rows:,} rows read: "
+    lines = [f"{s.file} ({s.format}{encoding}; layout {s.source}: {s.layout}): {_rows(s.rows)} read: "
              f"{s.valid:,} valid, {s.warnings:,} with warnings, {s.rejected:,} rejected."]
     extra = []
     if s.blank:
-        extra.append(f"{s.blank:,} blank rows skipped")
+        extra.append(f"{_rows(s.blank, 'blank row')} skipped")
     if s.header_row > 1:
         extra.append(f"header found in row {s.header_row} (rows above it skipped)")
     if s.by_code:
@@ -96,6 +100,8 @@ def check_records(
     kind = report.suffix.lower() if report is not None else ".jsonl"
     if kind not in REPORT_FORMATS:
         output.fail("usage.report", f'--report "{report}": expected a file name ending in .json, .jsonl or .csv.')
+    if report is not None and not report.resolve().parent.is_dir():
+        output.fail("usage.report", f"{report}: cannot be written (its folder does not exist).")
     summary = records_service.Summary()
     failure: list[tabular.InputFileError | LayoutError] = []
 
@@ -109,38 +115,41 @@ def check_records(
     # Millions of short-lived objects and no reference cycles: the cycle collector would only
     # walk them over and over (about a tenth of the run time on a million rows).
     gc.disable()
-    problems = records_service.check_file(file, crosswalk, summary)
     try:
-        # The header is bound (or the file refused) at the first step, before a report is created.
-        first = list(itertools.islice(problems, 1))
-    except (tabular.InputFileError, LayoutError) as exc:
-        output.fail(exc.code, exc.message)
-    try:
-        if report is None:
-            _write_problems(guarded(itertools.chain(first, problems)), sys.stdout, kind, summary)
-            sys.stdout.flush()
-        else:
-            try:
-                out = report.open("w", encoding="utf-8", newline="")
-            except OSError as exc:
-                output.fail("usage.report", f"{report}: cannot be written ({exc.strerror}).")
-            with out:
-                _write_problems(guarded(itertools.chain(first, problems)), out, kind, summary)
-    except BrokenPipeError:
-        sys.stderr.close()
-        raise SystemExit(output.EXIT_OK) from None
-    if failure:
-        if summary.rows:
-            output.note(_summary_text(summary))
-        output.fail(failure[0].code, failure[0].message)
-    if summary.rows == 0:
-        output.fail("file.no_rows", f"{summary.file}: has a header but no rows to check"
-                    + (f" ({summary.blank:,} blank rows)" if summary.blank else "") + ".")
-    output.note(_summary_text(summary))
-    if report is not None:
-        output.note(f"Problems: {report} ({summary.problems:,}).")
-    failed = summary.rejected or (strict and summary.warnings)
-    raise SystemExit(output.EXIT_NO if failed else output.EXIT_OK)
+        problems = records_service.check_file(file, crosswalk, summary)
+        try:
+            # The header is bound (or the file refused) at the first step, before a report is created.
+            first = list(itertools.islice(problems, 1))
+        except (tabular.InputFileError, LayoutError) as exc:
+            output.fail(exc.code, exc.message)
+        try:
+            if report is None:
+                _write_problems(guarded(itertools.chain(first, problems)), sys.stdout, kind, summary)
+                sys.stdout.flush()
+            else:
+                try:
+                    out = report.open("w", encoding="utf-8", newline="")
+                except OSError as exc:
+                    output.fail("usage.report", f"{report}: cannot be written ({exc.strerror}).")
+                with out:
+                    _write_problems(guarded(itertools.chain(first, problems)), out, kind, summary)
+        except BrokenPipeError:
+            sys.stderr.close()
+            raise SystemExit(output.EXIT_OK) from None
+        if failure:
+            if summary.rows:
+                output.note(_summary_text(summary))
+            output.fail(failure[0].code, failure[0].message)
+        if summary.rows == 0:
+            output.fail("file.no_rows", f"{summary.file}: has a header but no rows to check"
+                        + (f" ({summary.blank:,} blank rows)" if summary.blank else "") + ".")
+        output.note(_summary_text(summary))
+        if report is not None:
+            output.note(f"Problems: {report} ({summary.problems:,}).")
+        failed = summary.rejected or (strict and summary.warnings)
+        raise SystemExit(output.EXIT_NO if failed else output.EXIT_OK)
+    finally:
+        gc.enable()
 
 
 @app.command("sources")
