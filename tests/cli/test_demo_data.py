@@ -50,7 +50,7 @@ def test_out_that_is_a_file_exits_2(tmp_path):
 
 needs_records = pytest.mark.skipif(importlib.util.find_spec("jjjcredit.cli.records") is None,
                                    reason="jjjcredit records check is not there yet")
-_SUMMARY = re.compile(r"([\d,]+) rows read: ([\d,]+) valid, ([\d,]+) with warnings, ([\d,]+) rejected")
+_SUMMARY = re.compile(r"([\d,]+) rows? read: ([\d,]+) valid, ([\d,]+) with warnings, ([\d,]+) rejected")
 
 
 def _check(path: Path, source: str) -> tuple[int, int, int]:
