@@ -899,7 +899,7 @@ def organizations(rng: random.Random, codes: CodeSpace, region: str, department:
                 bureau = int(random_() * len(words.BUREAUS))
             supervisor = _area(tables, county, level) + words.BUREAUS[bureau]
             supervisor_code = make_code("11" + authority_code, f"B{uscc.ALPHABET[bureau]}{authority_code}")
-        elif dept in ("7", "8"):
+        elif dept in ("3", "7", "8"):  # the supervising judicial, religious-affairs or union body
             supervisor, supervisor_code = department_name, department_code
         valid_from = valid_to = 0
         if key == "91":
