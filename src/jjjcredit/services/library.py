@@ -159,17 +159,47 @@ def _authority_region(uscc: str, values: Mapping[str, str | None], region_prefix
     return uscc[2:8]
 
 
-def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]]) -> None:
-    """Apply accepted records (element name → normalized value) to the library."""
-    codes = sorted({r["uscc"] for r in incoming})
-    current: dict[str, dict[str, Any]] = {}
+def _fingerprint(source: str, values: Mapping[str, str], names: Sequence[str]) -> str:
+    text = "\x1f".join([source, values["uscc"], *(values.get(n) or "" for n in names)])
+    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+
+
+def _stored_fingerprints(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
+    """code → fingerprint, for the codes already in the library (narrow: two columns)."""
+    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
+    found: dict[str, str | None] = {}
     for start in range(0, len(codes), 2_000):
         part = codes[start:start + 2_000]
+        sql = f"SELECT uscc, fingerprint FROM organizations WHERE uscc IN ({', '.join([mark] * len(part))})"
+        found.update(conn.exec_driver_sql(sql, tuple(part)).all())
+    return found
+
+
+def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]]) -> None:
+    """Apply accepted records (element name → normalized value) to the library.
+
+    A record identical to the last one applied from the same source (same fingerprint) is
+    unchanged without reading the organization; only the others are read in full and compared.
+    """
+    prints = [_fingerprint(batch.source, r, batch.elements) for r in incoming]
+    stored = _stored_fingerprints(conn, sorted({r["uscc"] for r in incoming}))
+    counts: dict[str, int] = {}
+    for r in incoming:
+        counts[r["uscc"]] = counts.get(r["uscc"], 0) + 1
+    same = {r["uscc"] for r, fp in zip(incoming, prints, strict=True)
+            if counts[r["uscc"]] == 1 and stored.get(r["uscc"]) == fp}
+    wanted = sorted(c for c in stored if c not in same)
+    current: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(wanted), 2_000):
+        part = wanted[start:start + 2_000]
         for found in conn.execute(select(organizations).where(organizations.c.uscc.in_(part))).mappings():
             current[found["uscc"]] = dict(found)
     fresh: set[str] = set()
-    for values in incoming:
+    for values, fingerprint in zip(incoming, prints, strict=True):
         code = values["uscc"]
+        if code in same:
+            batch.summary.unchanged += 1
+            continue
         effective = _effective(values)
         existing = current.get(code)
         if existing is None:
@@ -178,7 +208,7 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]]) 
             row.update(values)
             row.update(uscc=code, authority_region=_authority_region(code, values, batch.region_prefix),
                        source=batch.source, batch_id=batch.id, effective=effective, seq=seq,
-                       created_at=batch.now, updated_at=batch.now)
+                       fingerprint=fingerprint, created_at=batch.now, updated_at=batch.now)
             current[code] = row
             fresh.add(code)
             batch.org_rows.append(row)
@@ -214,7 +244,7 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]]) 
                                        "old_value": existing.get(name), "new_value": value})
         existing.update(applied)
         if wins:
-            existing.update(source=batch.source, batch_id=batch.id,
+            existing.update(source=batch.source, batch_id=batch.id, fingerprint=fingerprint,
                             effective=max(effective or "", existing.get("effective") or "") or None,
                             authority_region=_authority_region(code, existing, batch.region_prefix))
         existing.update(seq=seq, updated_at=batch.now)
@@ -240,7 +270,7 @@ def _conflict(batch: _Batch, code: str, element: str, kept: str | None, kept_sou
             "outcome": outcome, "rule": rule, "batch_id": batch.id, "recorded_at": batch.now}
 
 
-_ORG_COLUMNS = ("authority_region", "source", "batch_id", "effective", "seq")
+_ORG_COLUMNS = ("authority_region", "source", "batch_id", "effective", "seq", "fingerprint")
 
 
 def _stamp(conn: Connection, moment: datetime.datetime) -> Any:

@@ -87,6 +87,9 @@ organizations = Table(
     Column("batch_id", String(64), nullable=False),
     Column("effective", String(8), nullable=True),
     Column("seq", BigInteger, nullable=False),
+    # The last applied record's fingerprint (its source and values): the same record sent again is
+    # recognised without comparing element by element.
+    Column("fingerprint", String(32), nullable=True),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("updated_at", DateTime(timezone=True), nullable=False),
 )
