@@ -6,6 +6,8 @@ import datetime
 from pathlib import Path
 
 import pytest
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
 
 from jjjcredit.services import tabular
 from jjjcredit.services.tabular import InputFileError
@@ -223,3 +225,22 @@ def test_jsonl_written_then_read(tmp_path: Path):
     rows = [[code(i), f"公司{i}", "2019-03-05"] for i in range(3)]
     _, got, _ = read(write_jsonl(tmp_path / "f.jsonl", HEADER, rows))
     assert [r for _, r in got] == rows
+
+
+# No lone CR (the writer would not quote it); short cells, so that no line inside one looks like a row.
+CELL = st.text(st.sampled_from(list('ab甲乙 ,;"\n\t1-')), max_size=4)
+WIDE = ["统一社会信用代码", "企业名称", "备注", "住所", "经营范围", "成立日期"]
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(CELL, min_size=6, max_size=6), min_size=1, max_size=40), st.sampled_from([",", "\t"]),
+       st.sampled_from(["\n", "\r\n"]), st.sampled_from([64, 4096]))
+def test_whatever_csv_writes_is_read_back_cell_for_cell(tmp_path: Path, monkeypatch, rows, delimiter, newline,
+                                                        block):
+    monkeypatch.setattr(tabular, "_BLOCK", block)
+    rows = [[code(i), *row[1:]] for i, row in enumerate(rows)]  # a first column that is never blank
+    path = write_csv(tmp_path / "p.csv", WIDE, rows, delimiter=delimiter, newline=newline)
+    _, got, issues = read(path, chunk_rows=7)
+    assert issues == {}
+    assert [r for _, r in got] == rows
+    assert [n for n, _ in got] == list(range(2, len(rows) + 2))

@@ -383,6 +383,7 @@ class _Decoder:
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.bom = encoding == "utf-8-sig"
         self.flagged = 0  #: lines flagged so far
+        self.unbalanced = False  #: the last block ended inside quotes (a quote never closed)
 
     def _line(self, raw: bytes) -> str:
         try:
@@ -410,6 +411,7 @@ class _Decoder:
                 if not more:
                     break
                 block += more
+            self.unbalanced = quoted and b'"' in block and block.count(b'"') % 2 == 1
             if first and self.bom and block.startswith(codecs.BOM_UTF8):
                 block = block[len(codecs.BOM_UTF8):]
             first = False
@@ -524,7 +526,8 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
                              "the file; re-save the whole file in one encoding (UTF-8).")
     width = len(header)
 
-    def issues_of(rows: list[list[str]], flagged: bool, multiline: bool) -> dict[int, tuple[str, str, str]]:
+    def issues_of(rows: list[list[str]], flagged: bool, multiline: bool,
+                  unbalanced: bool) -> dict[int, tuple[str, str, str]]:
         issues: dict[int, tuple[str, str, str]] = {}
         if flagged:
             for i, row in enumerate(rows):
@@ -533,9 +536,15 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
                                  "(it looks like another encoding); re-save the whole file in one encoding "
                                  "(UTF-8) and check it again.", _other_encoding(delimiter.join(row), encoding))
         if multiline:
+            # A cell over several lines is fine when quoted; but when a quote is never closed (the
+            # block ends inside it), or when the lines inside a cell look like whole rows, rows were
+            # swallowed into one cell.
+            last = len(rows) - 1
             for i, row in enumerate(rows):
                 for cell in row:
-                    if "\n" in cell and delimiter in cell.split("\n", 1)[1] and i not in issues:
+                    if "\n" in cell and i not in issues and (
+                            (unbalanced and i == last)
+                            or any(line.count(delimiter) >= width - 1 for line in cell.split("\n")[1:])):
                         issues[i] = ("record.ragged", f"A cell runs over {cell.count(chr(10)) + 1} lines that look "
                                      "like rows: a quote (\") is probably not closed, so the lines after it were "
                                      "read into this cell; close the quote.", cell)
@@ -543,10 +552,12 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
         return issues
 
     def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool) -> Iterator[Chunk]:
+        unbalanced = decoder is not None and decoder.unbalanced
+        issues = issues_of(rows, flagged, multiline, unbalanced) if flagged or multiline else {}
         for start in range(0, len(rows), chunk_rows):
             part = rows[start:start + chunk_rows]
-            issues = issues_of(part, flagged, multiline) if flagged or multiline else {}
-            yield Chunk.from_rows(first_row + start, part, width, issues)
+            mine = {i - start: issue for i, issue in issues.items() if start <= i < start + chunk_rows}
+            yield Chunk.from_rows(first_row + start, part, width, mine)
 
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
