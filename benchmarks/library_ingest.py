@@ -120,17 +120,53 @@ def bare_copy(path: Path, url: str) -> float:
     return time.perf_counter() - start
 
 
+def reset_postgres(url: str) -> None:
+    """Start from an empty database: the benchmark database's tables are replaced."""
+    import psycopg
+
+    with psycopg.connect(url.replace("+psycopg", ""), autocommit=True) as conn:
+        conn.execute("DROP SCHEMA public CASCADE")
+        conn.execute("CREATE SCHEMA public")
+
+
+def report_size_and_lookups(name: str, url: str, tmp: Path, codes: list[str], lookups: int = 2_000) -> None:
+    """Database size, and the latency of looking one organization up by code (p50/p99)."""
+    from sqlalchemy import text
+
+    from jjjcredit.services import library
+    from jjjcredit.storage.engine import make_engine
+
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        if name == "SQLite":
+            size = (tmp / "lib.sqlite3").stat().st_size
+        else:
+            size = conn.execute(text("SELECT pg_database_size(current_database())")).scalar_one()
+        rng = random.Random(3)
+        times = []
+        for code in rng.sample(codes, min(lookups, len(codes))):
+            start = time.perf_counter()
+            library.get_organization(conn, code)
+            times.append(time.perf_counter() - start)
+    engine.dispose()
+    times.sort()
+    print(f"  database size: {size / 1e6:,.0f} MB; lookup by code over {len(times):,} random codes: "
+          f"p50 {times[len(times) // 2] * 1e3:.2f} ms, p99 {times[int(len(times) * 0.99)] * 1e3:.2f} ms")
+
+
 def main() -> None:
     parser = argparse.ArgumentParser()
     parser.add_argument("--rows", type=int, default=1_000_000)
     parser.add_argument("--postgres", help="also measure on this PostgreSQL URL (its tables are replaced)")
+    parser.add_argument("--scale", action="store_true",
+                        help="the JJJ-scale run: first ingest, database size and lookup latency only")
     args = parser.parse_args()
     header(f"library ingest: {args.rows:,} rows")
     cli = [sys.executable, "-m", "jjjcredit"]
     with tempfile.TemporaryDirectory() as tmp_name:
         tmp = Path(tmp_name)
         data = tmp / "orgs.csv"
-        write_file(data, args.rows)
+        codes = write_file(data, args.rows)
         same_rows = tmp / "orgs-again.csv"
         shutil.copy(data, same_rows)
         with same_rows.open("a", encoding="utf-8") as fh:
@@ -144,9 +180,17 @@ def main() -> None:
         if args.postgres:
             targets.append(("PostgreSQL", args.postgres, lambda: bare_copy(data, args.postgres), "bare COPY"))
         for name, url, bare, bare_name in targets:
+            if name == "PostgreSQL":
+                reset_postgres(url)
             subprocess.run([*cli, "db", "upgrade", "--db", url], check=True, capture_output=True)
-            bare_seconds = bare()
             ingest = [*cli, "library", "ingest"]
+            if args.scale:
+                first, rss = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
+                print(f"\n{name}: first ingest {first:,.1f} s ({args.rows / first:,.0f} rows/s), "
+                      f"peak RSS {rss / 1024:,.0f} MiB")
+                report_size_and_lookups(name, url, tmp, codes)
+                continue
+            bare_seconds = bare()
             first, rss = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
             again, _ = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
             same, _ = peak_of([*ingest, str(same_rows), "--source", "hebei/market-regulation", "--db", url])
@@ -160,9 +204,7 @@ def main() -> None:
                   "target ≥ 3x)")
             print(f"  1% update ({changed:,} rows)     {upd:8.2f} s  ({upd / first:.1%} of the first ingest)")
             print(f"  peak RSS: first ingest {rss / 1024:,.0f} MiB, update {upd_rss / 1024:,.0f} MiB")
-            if name == "SQLite":
-                size = (tmp / "lib.sqlite3").stat().st_size
-                print(f"  database size: {size / 1e6:,.0f} MB")
+            report_size_and_lookups(name, url, tmp, codes)
 
 
 if __name__ == "__main__":

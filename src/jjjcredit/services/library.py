@@ -289,16 +289,30 @@ def _bulk(conn: Connection, sql: str, columns: Sequence[str], rows: Sequence[Map
     conn.exec_driver_sql(text, [pick(row) for row in rows])
 
 
+def _insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
+    """Insert rows: COPY on PostgreSQL (an order of magnitude faster than INSERTs), executemany
+    on SQLite."""
+    if not rows:
+        return
+    if conn.dialect.name != "postgresql":
+        _bulk(conn, f"INSERT INTO {table} ({{columns}}) VALUES ({{marks}})", columns, rows)
+        return
+    pick = operator.itemgetter(*columns)
+    raw = conn.connection.driver_connection
+    assert raw is not None, "a connection in a transaction has its driver connection"
+    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
+        for row in rows:
+            copy.write_row(pick(row))
+
+
 def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    if rows:
-        _bulk(conn, f"INSERT INTO {table.name} ({{columns}}) VALUES ({{marks}})", list(table.c.keys()), rows)
+    _insert_rows(conn, table.name, list(table.c.keys()), rows)
 
 
 def _flush(conn: Connection, batch: _Batch) -> None:
     """Write what the chunk produced, in an order the foreign keys accept."""
-    if batch.org_rows:
-        _bulk(conn, "INSERT INTO organizations ({columns}) VALUES ({marks})",
-              ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"], batch.org_rows)
+    _insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
+                 batch.org_rows)
     _insert(conn, changes, batch.change_rows)
     _insert(conn, history, batch.history_rows)
     if batch.org_updates:
