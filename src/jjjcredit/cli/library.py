@@ -14,6 +14,7 @@ from jjjcredit.cli import database, output
 from jjjcredit.core import records, uscc
 from jjjcredit.core.crosswalks import CrosswalkError
 from jjjcredit.services import db, library, quality, tabular
+from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -31,15 +32,17 @@ def ingest_file(
 ) -> None:
     """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON."""
     engine = database.engine(url)
+    layouts = Settings.from_env().crosswalks_dir
     try:
         if output.stderr_is_terminal():
             with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
                           console=output.stderr, transient=True) as bar:
                 task = bar.add_task("ingest", total=None)
                 summary = library.ingest_file(engine, file, source, batch_id,
-                                              progress=lambda n: bar.update(task, completed=n))
+                                              progress=lambda n: bar.update(task, completed=n),
+                                              crosswalks_dir=layouts)
         else:
-            summary = library.ingest_file(engine, file, source, batch_id)
+            summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts)
     except db.SchemaBehind as exc:
         output.fail(exc.code, str(exc))
     except (tabular.InputFileError, records.LayoutError, CrosswalkError, library.LibraryError) as exc:

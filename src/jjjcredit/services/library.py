@@ -324,12 +324,12 @@ def _flush(conn: Connection, batch: _Batch) -> None:
 
 
 def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = None,
-                progress: Callable[[int], None] | None = None) -> IngestSummary:
+                progress: Callable[[int], None] | None = None, crosswalks_dir: Path | None = None) -> IngestSummary:
     """Ingest one department file as one batch. Raises ``tabular.InputFileError``,
     ``records.LayoutError`` or :class:`LibraryError` before anything is written."""
     db.require_current(engine)
     started = time.perf_counter()
-    crosswalk: Crosswalk = crosswalks_service.load(source)
+    crosswalk: Crosswalk = crosswalks_service.load(source, crosswalks_dir)
     digest = file_hash(path)
     batch_id = batch_id or f"{_now():%Y%m%dT%H%M%S}-{digest[:12]}"
     summary = IngestSummary(batch=batch_id, source=source, file=path)
