@@ -166,11 +166,14 @@ def _fingerprint(source: str, values: Mapping[str, str], names: Sequence[str]) -
 
 def _stored_fingerprints(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
     """code → fingerprint, for the codes already in the library (narrow: two columns)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
     found: dict[str, str | None] = {}
+    if conn.dialect.name == "postgresql":  # one array parameter: nothing for the driver to parse per code
+        sql = "SELECT uscc, fingerprint FROM organizations WHERE uscc = ANY(%s)"
+        found.update(conn.exec_driver_sql(sql, (list(codes),)).all())
+        return found
     for start in range(0, len(codes), 2_000):
         part = codes[start:start + 2_000]
-        sql = f"SELECT uscc, fingerprint FROM organizations WHERE uscc IN ({', '.join([mark] * len(part))})"
+        sql = f"SELECT uscc, fingerprint FROM organizations WHERE uscc IN ({', '.join(['?'] * len(part))})"
         found.update(conn.exec_driver_sql(sql, tuple(part)).all())
     return found
 
