@@ -14,10 +14,13 @@ class Settings:
     database_url: str = DEFAULT_DATABASE_URL
     #: A directory of edited crosswalk files that replace the package defaults of the same name.
     crosswalks_dir: Path | None = None
+    #: Calls a minute from one address without an API key (a setting; the regulation gives none).
+    public_rate_per_minute: int = 60
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ
         crosswalks_dir = env.get("JJJCREDIT_CROSSWALKS_DIR") or None
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
-                   crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None)
+                   crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
+                   public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")))

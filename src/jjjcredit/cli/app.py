@@ -11,7 +11,7 @@ import sys
 
 import typer
 
-from jjjcredit.cli import codes, db, demo_data, elements, library, output, records
+from jjjcredit.cli import clients, codes, db, demo_data, elements, library, output, records, serve
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
@@ -20,6 +20,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (records.app, "records", "Check department record files against the standard data elements."),
     (db.app, "db", "Create or upgrade the database schema; show its revision."),
     (library.app, "library", "The basic resource library: ingest department files, show, stats, rejects."),
+    (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
+    (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
 ]
 
 app = typer.Typer(

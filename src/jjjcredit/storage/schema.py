@@ -143,3 +143,16 @@ conflicts = Table(
     Column("batch_id", String(64), ForeignKey("batches.id"), nullable=False),
     Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
+
+clients = Table(
+    "clients",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("name", String(200), nullable=False, unique=True),
+    Column("key_prefix", String(16), nullable=False, unique=True),
+    Column("key_hash", String(64), nullable=False),  # sha256 of the whole key; the key is shown once
+    Column("services", Text, nullable=False),  # comma-separated
+    Column("level", Integer, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_at", DateTime(timezone=True), nullable=True),
+)

@@ -1,0 +1,62 @@
+"""``jjjcredit clients``: application parties and their API keys."""
+
+from __future__ import annotations
+
+import json
+import sys
+from typing import Optional
+
+import typer
+
+from jjjcredit.cli import database, output
+from jjjcredit.services import clients, db
+
+app = typer.Typer(no_args_is_help=True)
+
+
+def _engine(url: str | None):  # type: ignore[no-untyped-def]
+    engine = database.engine(url)
+    try:
+        db.require_current(engine)
+    except db.SchemaBehind as exc:
+        output.fail(exc.code, str(exc))
+    return engine
+
+
+@app.command("add")
+def add_client(
+    name: str = typer.Argument(..., help="The application party (department)."),
+    services: str = typer.Option(..., "--services", help="e.g. verify,lookup,search,changes"),
+    level: int = typer.Option(1, "--level", help="Security-level ceiling: 1 public, 2 sharing, 3 restricted."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Create a client; its API key is printed once, now (only its hash is kept)."""
+    with _engine(url).begin() as conn:
+        try:
+            client, key = clients.add_client(conn, name, services, level)
+        except clients.ClientError as exc:
+            output.fail(exc.code, exc.message)
+    sys.stdout.write(json.dumps({"name": client.name, "services": sorted(client.services), "level": client.level,
+                                 "api_key": key}, ensure_ascii=False) + "\n")
+    output.note("Keep the API key now: it is not shown again.")
+
+
+@app.command("list")
+def list_clients(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Every client, its services, level and whether it is revoked (never the keys)."""
+    with _engine(url).connect() as conn:
+        rows = clients.list_clients(conn)
+    for c in rows:
+        state = f"revoked {c.revoked_at:%Y-%m-%d}" if c.revoked_at else "active"
+        print(f"{c.name}\t{','.join(sorted(c.services))}\tlevel {c.level}\tkey jjj_{c.key_prefix}_…\t{state}")
+
+
+@app.command("revoke")
+def revoke_client(name: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Revoke a client's key at once."""
+    with _engine(url).begin() as conn:
+        try:
+            clients.revoke_client(conn, name)
+        except clients.ClientError as exc:
+            output.fail(exc.code, exc.message, output.EXIT_NO)
+    output.note(f'client "{name}" revoked.')

@@ -1,0 +1,1 @@
+"""The HTTP adapter: the sharing and application interface (3041) on FastAPI."""

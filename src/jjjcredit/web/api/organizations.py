@@ -1,0 +1,55 @@
+"""Lookup: ``GET /api/v1/organizations/{code}`` and its history, filtered to what the caller may see."""
+
+from __future__ import annotations
+
+from typing import Any
+
+from fastapi import APIRouter, Depends, Request
+
+from jjjcredit.core import access, uscc
+from jjjcredit.services import library
+from jjjcredit.web.access import caller_for
+from jjjcredit.web.errors import ApiError
+
+router = APIRouter(prefix="/api/v1/organizations", tags=["lookup"])
+
+
+def _checked(code: str) -> str:
+    result = uscc.check(code)
+    if result.errors:
+        first = result.errors[0]
+        raise ApiError(400, first.code, first.message, field="code",
+                       extra={"position": first.position, "suggestions": [s.code for s in uscc.suggest(code)]})
+    return result.compact
+
+
+def _visible(record: dict[str, Any], caller: access.Caller) -> dict[str, Any]:
+    allowed = access.visible_elements(caller.level) | {"uscc"}
+    return {k: v for k, v in record.items() if k in allowed and v is not None}
+
+
+@router.get("/{code}")
+def lookup_organization(code: str, request: Request,
+                        caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
+    """The current record of a code, with the elements the caller's security level allows."""
+    compact = _checked(code)
+    with request.app.state.engine.connect() as conn:
+        org = library.get_organization(conn, compact)
+    if org is None:
+        raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
+    return {"organization": _visible(org, caller), "level": caller.level}
+
+
+@router.get("/{code}/history")
+def organization_history(code: str, request: Request,
+                         caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
+    """Every change of the organization, with only the elements the caller may see."""
+    compact = _checked(code)
+    allowed = access.visible_elements(caller.level)
+    with request.app.state.engine.connect() as conn:
+        if library.get_organization(conn, compact) is None:
+            raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
+        events = library.organization_history(conn, compact)
+    for event in events:
+        event["elements"] = [e for e in event["elements"] if e["element"] in allowed]
+    return {"code": compact, "history": events}

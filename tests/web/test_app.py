@@ -1,0 +1,134 @@
+"""The API through real HTTP: auth on every route, the one error shape, lookup, verify, changes."""
+
+from __future__ import annotations
+
+from dataclasses import replace
+
+import httpx
+import pytest
+from fastapi.routing import APIRoute
+
+from jjjcredit.core import access
+from jjjcredit.services import db
+from jjjcredit.settings import Settings
+from jjjcredit.storage.engine import make_engine
+from jjjcredit.web.app import ROUTERS, create_app
+from tests.web.conftest import Server, serving
+
+
+def _services(route: APIRoute) -> set[str]:
+    return {getattr(d.call, "service", None) for d in route.dependant.dependencies} - {None}  # type: ignore[misc]
+
+
+def _example(path: str, code: str) -> str:
+    return path.replace("{code}", code)
+
+
+def test_every_api_route_declares_its_service_and_enforces_it(server: Server):
+    routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    with server.client() as http:
+        published = {p for p in http.get("/openapi.json").json()["paths"] if p.startswith("/api/")}
+    assert published == {r.path for r in routes}, "every API route comes from a router in web/app.ROUTERS"
+    code = server.codes[1]
+    for route in routes:
+        services = _services(route)
+        assert len(services) == 1, f"{route.path} declares no service: add Depends(caller_for(...))"
+        service = services.pop()
+        method = sorted(route.methods)[0]
+        body = {"items": []} if route.path.endswith("/batch") else {"code": code, "name": "x"}
+        kwargs = {"json": body} if method == "POST" else {}
+        with server.client() as anonymous:
+            status = anonymous.request(method, _example(route.path, code), **kwargs).status_code
+        assert (status == 401) is (service not in access.PUBLIC_SERVICES), (route.path, status)
+        with server.client("verifier") as limited:
+            status = limited.request(method, _example(route.path, code), **kwargs).status_code
+        assert (status == 403) is (service != "verify"), (route.path, status)
+        with server.client("revoked") as revoked:
+            assert revoked.request(method, _example(route.path, code), **kwargs).status_code == 401
+
+
+def test_one_error_shape_for_every_failure(server: Server):
+    with server.client() as http:
+        for response in (http.get("/api/v1/organizations/91350100M000100Y44"),
+                         http.get("/no/such/route"),
+                         http.post("/api/v1/verify", json={"code": 1}),
+                         http.get("/api/v1/changes")):
+            data = response.json()
+            assert set(data) == {"errors"} and data["errors"], response.text
+            assert {"code", "message", "field", "row"} <= set(data["errors"][0])
+
+
+def test_lookup_filters_elements_by_level_and_explains_bad_codes(server: Server):
+    code = server.codes[2]
+    with server.client() as anonymous, server.client("full") as full:
+        public = anonymous.get(f"/api/v1/organizations/{code}").json()["organization"]
+        assert public["uscc"] == code and "name" in public
+        assert full.get(f"/api/v1/organizations/{code}").json()["level"] == 3
+        bad = anonymous.get("/api/v1/organizations/9135O100M000100Y43")
+        assert bad.status_code == 400
+        assert bad.json()["errors"][0]["code"] == "uscc.format"
+        assert bad.json()["errors"][0]["suggestions"][0] == "91350100M000100Y43"
+        missing = anonymous.get("/api/v1/organizations/91350100M000100Y43")
+        assert missing.status_code == 404 and missing.json()["errors"][0]["code"] == "library.not_found"
+        history = anonymous.get(f"/api/v1/organizations/{server.codes[0]}/history").json()["history"]
+        assert [h["kind"] for h in history] == ["created", "changed"]
+
+
+def test_verify_answers(server: Server):
+    renamed, other = server.codes[0], server.codes[3]
+    with server.client() as http:
+        def ask(**body: str) -> dict[str, object]:
+            return http.post("/api/v1/verify", json=body).json()
+
+        assert ask(code=f" {other.lower()} ", name="石家庄某某3机械制造有限责任公司")["verdict"] == "match"
+        former = ask(code=renamed, name="石家庄某某0机械制造有限公司")
+        assert former["verdict"] == "former_name" and former["changed"] == "20240630"
+        assert ask(code=renamed, name="石家庄某某0机械制造有限公司", on="20230101")["verdict"] == "match"
+        assert ask(code=other, name="别的公司")["verdict"] == "name_mismatch"
+        assert ask(code="91350100M000100Y43", name="x")["verdict"] == "not_found"
+        invalid = ask(code="9135O100M000100Y43", name="x")
+        assert invalid["verdict"] == "invalid_code" and invalid["suggestions"][0] == "91350100M000100Y43"
+        rep = ask(code=other, name="石家庄某某3机械制造有限公司", legal_rep="张三")
+        assert rep["legal_rep_match"] is True and rep["active"] is True
+        batch = http.post("/api/v1/verify/batch", json={"items": [
+            {"code": other, "name": "石家庄某某3机械制造有限公司"}, {"code": "x", "name": "y"}]}).json()
+        assert [a["verdict"] for a in batch["answers"]] == ["match", "invalid_code"]
+        too_many = http.post("/api/v1/verify/batch", json={"items": [{"code": "x", "name": "y"}] * 10_001})
+        assert too_many.status_code == 422 and too_many.json()["errors"][0]["code"] == "request.invalid"
+
+
+def test_changes_need_the_right_and_a_purpose(server: Server):
+    with server.client("full", purpose=None) as no_purpose:
+        response = no_purpose.get("/api/v1/changes")
+        assert response.status_code == 400 and response.json()["errors"][0]["code"] == "access.purpose_required"
+    with server.client("full") as full:
+        first = full.get("/api/v1/changes", params={"limit": 10}).json()
+        assert [c["seq"] for c in first["changes"]] == list(range(1, 11))
+        rest = full.get("/api/v1/changes", params={"after": first["next_after"], "limit": 1000}).json()
+        assert rest["changes"][0]["seq"] == 11 and rest["changes"][-1]["kind"] == "changed"
+
+
+def test_operations_endpoints(server: Server):
+    with server.client() as http:
+        assert http.get("/healthz").json()["status"] == "ok"
+        assert "jjjcredit_requests_total" in http.get("/metrics").text
+        assert "/api/v1/verify" in http.get("/openapi.json").json()["paths"]
+        assert http.get("/healthz").headers["X-Request-ID"]
+
+
+def test_public_calls_are_rate_limited_with_retry_after(database_url: str):
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=2))
+    with serving(app) as url, httpx.Client(base_url=url) as http:
+        for _ in range(2):
+            assert http.post("/api/v1/verify", json={"code": "x", "name": "y"}).status_code == 200
+        limited = http.post("/api/v1/verify", json={"code": "x", "name": "y"})
+    assert limited.status_code == 429 and int(limited.headers["Retry-After"]) >= 1
+    assert limited.json()["errors"][0]["code"] == "access.rate_limited"
+
+
+def test_the_server_refuses_a_database_that_is_behind(database_url: str):
+    with pytest.raises(db.SchemaBehind):
+        create_app(replace(Settings(), database_url=database_url))
