@@ -156,3 +156,37 @@ clients = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
 )
+
+#: The audit trail: every API call, appended with a hash chain (``hash`` covers the entry and the
+#: previous entry's hash), so an edited, inserted or deleted entry is found and located.
+audit = Table(
+    "audit",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("request_id", String(64), nullable=False),
+    Column("client", String(200), nullable=True),  # None: the public
+    Column("service", String(32), nullable=False),
+    Column("purpose", Text, nullable=True),
+    Column("method", String(8), nullable=False),
+    Column("path", Text, nullable=False),
+    Column("codes", Text, nullable=False),  # JSON list of the codes the call touched
+    Column("status", Integer, nullable=False),
+    Column("outcome", String(64), nullable=False),
+    Column("latency_ms", Float, nullable=False),
+    Column("prev_hash", String(64), nullable=False),
+    Column("hash", String(64), nullable=False),
+)
+Index("ix_audit_at", audit.c.at)
+
+#: Ed25519 keys that sign evidence; retired keys stay published so old evidence still verifies.
+signing_keys = Table(
+    "signing_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("algorithm", String(16), nullable=False),
+    Column("public_key", Text, nullable=False),  # PEM
+    Column("private_key", Text, nullable=False),  # PEM (PKCS#8); protect the database accordingly
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=True),
+)
