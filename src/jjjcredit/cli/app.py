@@ -10,6 +10,7 @@ from __future__ import annotations
 import sys
 
 import typer
+from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
 from jjjcredit.cli import clients, codes, db, demo_data, elements, library, output, records, serve
 
@@ -50,6 +51,12 @@ def main() -> None:
         raise
     except KeyboardInterrupt:
         output.fail("interrupted", "Interrupted.", 130)
+    except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseError) as exc:
+        if debug:
+            raise
+        reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        output.fail("db.unavailable", f"The database cannot be used: {reason}. Check --db or "
+                    "JJJCREDIT_DATABASE_URL (sqlite:///path or postgresql://user@host:port/name).")
     except Exception as exc:  # the last resort: one line, never a traceback unless asked
         if debug:
             raise

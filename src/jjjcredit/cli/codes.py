@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from jjjcredit.cli import output
-from jjjcredit.core import departments, divisions, orgcode, uscc
+from jjjcredit.core import departments, divisions, orgcode, ric, uscc
 from jjjcredit.core.errors import Verdict
 from jjjcredit.services import codes as codes_service
 from jjjcredit.services import tabular
@@ -72,14 +72,16 @@ def check_codes(
 
 def _explanation(code: str) -> dict[str, object]:
     result = uscc.check(code)
+    personal = any(f.code == "uscc.looks_like_ric" for f in result.findings)
     data: dict[str, object] = {
-        "input": code,
-        "code": result.compact,
+        "input": ric.mask(code) if personal else code,
+        "code": ric.mask(result.compact) if personal else result.compact,
         "verdict": result.verdict.label,
         "findings": [{"code": f.code, "severity": f.severity.value, "position": f.position,
                       "message": f.message} for f in result.findings],
     }
-    if len(result.compact) == uscc.LENGTH:
+    # A resident identity number is personal data: it is not taken apart (its parts would spell it).
+    if len(result.compact) == uscc.LENGTH and not personal:
         p = uscc.parse(result.compact)
         periods = divisions.periods(p.region)
         data["parts"] = {

@@ -76,12 +76,7 @@ def show_organization(code: str = typer.Argument(...), url: Optional[str] = data
         if org is None:
             output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
                         output.EXIT_NO)
-        history = library.organization_history(conn, checked.compact)
-        _json({"organization": {k: v for k, v in org.items() if v is not None},
-               "sources": library.provenance(org, history),
-               "former_names": library.former_names(conn, checked.compact),
-               "history": history,
-               "conflicts": library.organization_conflicts(conn, checked.compact)})
+        _json(library.show_organization(conn, checked.compact, org))
 
 
 @app.command("stats")
@@ -106,6 +101,10 @@ def show_rejects(
     if fmt not in ("json", "csv"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
     engine = database.engine(url)
+    try:
+        db.require_current(engine)
+    except db.SchemaBehind as exc:
+        output.fail(exc.code, str(exc))
     with engine.connect() as conn:
         try:
             rows = list(library.batch_rejects(conn, batch))

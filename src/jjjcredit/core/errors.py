@@ -213,4 +213,6 @@ ERROR_CODES: dict[str, str] = {
     "request.not_found": "No such URL (HTTP 404).",
     "request.method": "The URL does not take that method (HTTP 405).",
     "request.http": "Another HTTP-level refusal.",
+    "db.unavailable": "The database cannot be reached or opened (wrong URL, server down, not a database).",
+    "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
 }

@@ -98,12 +98,13 @@ def check_cells(cells: Iterable[Cell], summary: Summary) -> Iterator[str]:
 
 def check_batches(batches: Iterable[list[str]], summary: Summary) -> Iterator[str]:
     """CSV text (header first, then one block per batch) for every non-blank value, in order."""
-    yield ",".join(COLUMNS) + "\n"
+    header = ",".join(COLUMNS) + "\n"  # written with the first rows: a file that fails early leaves no report
     for raw in batches:
         kept = [v for v in map(str.strip, raw) if v]
         summary.blank += len(raw) - len(kept)
         if kept:
-            yield _check_batch(kept, summary)
+            yield header + _check_batch(kept, summary)
+            header = ""
 
 
 def _check_batch(values: list[str], summary: Summary) -> str:

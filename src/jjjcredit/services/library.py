@@ -342,6 +342,10 @@ def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = N
             (batches.c.id == batch_id) | ((batches.c.file_hash == digest) & (batches.c.source == source)))
         ).mappings().first()
         if earlier is not None:
+            if earlier["file_hash"] != digest or earlier["source"] != source:  # matched by id alone
+                raise LibraryError("library.batch_id_reused", f'Batch id "{batch_id}" was used on '
+                                   f'{earlier["finished_at"]:%Y-%m-%d %H:%M} for {earlier["file_name"]} from '
+                                   f'{earlier["source"]}, not for this file: choose a new --batch-id.')
             return _already(summary, dict(earlier), digest, started)
         now = _now()
         conn.execute(insert(batches).values(
@@ -464,6 +468,29 @@ def provenance(organization: Mapping[str, Any], events: Sequence[Mapping[str, An
             found[name] = {"source": last["source"], "batch": last["batch_id"], "effective": last["effective"],
                            "seq": last["seq"]}
     return found
+
+
+PERSONAL: frozenset[str] = frozenset(e.name for e in elements.ELEMENTS if e.personal)
+
+
+def show_organization(conn: Connection, code: str, org: Mapping[str, Any]) -> dict[str, Any]:
+    """Everything about one organization for a person: the record, the source of each value, former
+    names, history and conflicts — personal data (ID numbers, contacts) masked everywhere."""
+    history = organization_history(conn, code)
+    sources = provenance(org, history)
+    for event in history:
+        for item in event["elements"]:
+            if item["element"] in PERSONAL:
+                item["old"] = records.mask_personal(item["old"] or "") or None
+                item["new"] = records.mask_personal(item["new"] or "") or None
+    found = organization_conflicts(conn, code)
+    for conflict in found:
+        if conflict["element"] in PERSONAL:
+            conflict["kept_value"] = records.mask_personal(conflict["kept_value"] or "") or None
+            conflict["other_value"] = records.mask_personal(conflict["other_value"] or "") or None
+    record = {k: (records.mask_personal(v) if k in PERSONAL else v) for k, v in org.items() if v is not None}
+    return {"organization": record, "sources": sources, "former_names": former_names(conn, code),
+            "history": history, "conflicts": found}
 
 
 def former_names(conn: Connection, code: str) -> list[dict[str, Any]]:

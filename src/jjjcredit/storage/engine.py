@@ -22,6 +22,10 @@ def normalize_url(url: str) -> str:
     return parsed.render_as_string(hide_password=False)
 
 
+#: How long a SQLite writer waits for another's transaction (an ingest holds one for its whole batch).
+SQLITE_BUSY_SECONDS = 3600
+
+
 def make_engine(url: str) -> Engine:
     """An engine for ``url``; for SQLite the folder is created and WAL and foreign keys are on."""
     url = normalize_url(url)
@@ -29,7 +33,9 @@ def make_engine(url: str) -> Engine:
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
             Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
-        engine = create_engine(url)
+        # One writer at a time: a second ingest waits for the first batch to commit (up to
+        # SQLITE_BUSY_SECONDS) instead of failing with "database is locked".
+        engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})
 
         @event.listens_for(engine, "connect")
         def _sqlite_pragmas(dbapi_connection, _record):  # type: ignore[no-untyped-def]

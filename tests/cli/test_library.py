@@ -1,0 +1,64 @@
+"""``jjjcredit db`` and ``jjjcredit library`` through the real command."""
+
+from __future__ import annotations
+
+import json
+import subprocess
+import sys
+from pathlib import Path
+
+from jjjcredit.core import ric
+from tests.services import library_files as files
+
+
+def run(*args: str) -> subprocess.CompletedProcess[str]:
+    return subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
+                          timeout=300, check=False)
+
+
+def test_db_status_upgrade_and_a_refused_empty_database(database_url: str, tmp_path: Path):
+    behind = run("db", "status", "--db", database_url)
+    assert behind.returncode == 1 and "jjjcredit db upgrade" in behind.stderr
+    path = files.organizations(tmp_path / "a.csv", files.codes(3))
+    refused = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url)
+    assert refused.returncode == 2 and "[db.schema_behind]" in refused.stderr
+    assert run("db", "upgrade", "--db", database_url).returncode == 0
+    assert run("db", "status", "--db", database_url).returncode == 0
+
+
+def test_ingest_show_rejects_with_personal_data_masked(database_url: str, tmp_path: Path):
+    run("db", "upgrade", "--db", database_url)
+    body = "13010219800101123"
+    number = body + ric.calc_check_char(body)
+    code = files.codes(1)[0]
+    path = files.write(tmp_path / "a.csv", [
+        [code, "好公司", "存续", "2024-01-01", "张三", number],
+        ["91130102MA00000000", "坏公司", "存续", "2024-02-30", "李四", number],
+    ], [*files.HEADER, "法定代表人或负责人证件号码"])
+    ingest = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url)
+    assert ingest.returncode == 1, ingest.stderr  # one row was rejected
+    summary = json.loads(ingest.stdout)
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (2, 1, 1)
+    shown = run("library", "show", code, "--db", database_url)
+    assert shown.returncode == 0 and number not in shown.stdout
+    assert json.loads(shown.stdout)["organization"]["legal_rep_id_number"] == ric.mask(number)
+    rejects = run("library", "rejects", summary["batch"], "--format", "csv", "--db", database_url)
+    assert rejects.returncode == 0 and "坏公司" in rejects.stdout and number not in rejects.stdout
+    again = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url,
+                "--batch-id", summary["batch"])
+    assert "nothing changed" in again.stderr
+    other = files.organizations(tmp_path / "b.csv", files.codes(1, seed=9))
+    reused = run("library", "ingest", str(other), "--source", "hebei/market-regulation", "--db", database_url,
+                 "--batch-id", summary["batch"])
+    assert reused.returncode == 2 and "[library.batch_id_reused]" in reused.stderr
+    assert run("library", "show", "91350100M000100Y43", "--db", database_url).returncode == 1
+
+
+def test_an_unusable_database_is_one_clear_line(tmp_path: Path):
+    not_a_db = tmp_path / "x.csv"
+    not_a_db.write_text("a,b\n1,2\n" * 100, encoding="utf-8")
+    for url in (f"sqlite:///{not_a_db}", "foo://bar", "postgresql://postgres@127.0.0.1:1/none"):
+        result = run("db", "status", "--db", url)
+        assert result.returncode == 2, (url, result.stderr)
+        assert "[db.unavailable]" in result.stderr and "Traceback" not in result.stderr
+        assert len(result.stderr.strip().splitlines()) == 1
