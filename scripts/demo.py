@@ -3,14 +3,16 @@
 1. check a file of generated codes with realistic typos (``jjjcredit codes check``);
 2. write synthetic department files for the three regions (``jjjcredit demo-data``);
 3. create the embedded SQLite library and ingest every file (``jjjcredit library ingest``);
-4. show the library's statistics and one organization with its history.
+4. show what the library holds and one organization that changed its name;
+5. create a demo application party (API key) and serve the API (``jjjcredit serve``) until Ctrl-C.
 
-Everything lands in ``var/``; running it again starts the library afresh.
+Everything lands in ``var/``; running it again starts the library afresh. ``--no-serve`` stops after 4.
 """
 
 from __future__ import annotations
 
 import json
+import os
 import shlex
 import shutil
 import subprocess
@@ -74,12 +76,48 @@ def main() -> None:
     print(json.dumps(totals), file=sys.stderr)
 
     say("4. What the library holds")
-    run("library", "stats", "--db", DB)
-    if first_batch:
-        print(f"\nRejected rows of one batch, with reasons: jjjcredit library rejects {first_batch} --db {DB}",
+    stats = json.loads(run("library", "stats", "--db", DB, quiet=True).stdout)
+    print(json.dumps({k: stats[k] for k in ("organizations", "by_status", "last_seq")}, ensure_ascii=False),
+          file=sys.stderr)
+    renamed = _renamed_code()
+    former = ""
+    if renamed:
+        shown = json.loads(run("library", "show", renamed, "--db", DB, quiet=True).stdout)
+        former = shown["former_names"][0]["name"] if shown["former_names"] else ""
+        print(json.dumps({"organization": {k: shown["organization"].get(k) for k in ("uscc", "name", "status")},
+                          "former_names": shown["former_names"]}, ensure_ascii=False, indent=1, default=str),
               file=sys.stderr)
-    print(f"Look up one organization:  {CLI[0]} library show <code> --db {DB}\n"
-          f"Quality scorecard:         {CLI[0]} library quality --format md --db {DB}", file=sys.stderr)
+    if first_batch:
+        print(f"rejected rows of one batch, with reasons: jjjcredit library rejects {first_batch} --db {DB}",
+              file=sys.stderr)
+
+    if "--no-serve" in sys.argv:
+        return
+    say("5. Serve the sharing and application interface")
+    client = json.loads(run("clients", "add", "demo-department", "--services", "lookup,search,verify,changes",
+                            "--level", "2", "--db", DB, quiet=True).stdout)
+    key = client["api_key"]
+    example = renamed or ""
+    print(f"""
+  URL:           http://127.0.0.1:8000   (API docs: http://127.0.0.1:8000/docs)
+  demo API key:  {key}
+  try:           curl http://127.0.0.1:8000/api/v1/organizations/{example}
+                 curl -X POST http://127.0.0.1:8000/api/v1/verify -H 'content-type: application/json' \\
+                      -d '{{"code": "{example}", "name": "{former}"}}'   (a former name)
+                 curl -H 'X-API-Key: {key}' -H 'X-Purpose: demo' 'http://127.0.0.1:8000/api/v1/changes?limit=5'
+  Stop with Ctrl-C.""", file=sys.stderr, flush=True)
+    os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", os.environ.get("PORT", "8000")])
+
+
+def _renamed_code() -> str | None:
+    import sqlite3
+
+    conn = sqlite3.connect(VAR / "jjjcredit.sqlite3")
+    try:
+        row = conn.execute("SELECT uscc FROM history WHERE element = 'name' ORDER BY seq LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row else None
 
 
 if __name__ == "__main__":

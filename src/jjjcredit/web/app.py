@@ -5,6 +5,7 @@ Which URL calls which code: :data:`ROUTERS` → ``web/api/<noun>.py`` → ``serv
 
 from __future__ import annotations
 
+import datetime
 import json
 import logging
 import time
@@ -17,13 +18,14 @@ from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 
 from jjjcredit import __version__
-from jjjcredit.services import db
+from jjjcredit.services import audit, db
 from jjjcredit.settings import Settings
+from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import errors
 from jjjcredit.web.access import RateLimiter
-from jjjcredit.web.api import changes, organizations, verify
+from jjjcredit.web.api import changes, evidence, organizations, verify
 
-ROUTERS = [organizations.router, verify.router, changes.router]
+ROUTERS = [organizations.router, verify.router, evidence.router, changes.router]
 log = logging.getLogger("jjjcredit.web")
 
 
@@ -35,9 +37,12 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         raise
 
+    trail = audit.Writer(engine)  # every /api/ call, appended in batches off the request path
+
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        trail.close()  # write what is still queued: no entry is lost on shutdown
         engine.dispose()
 
     app = FastAPI(title="jjjcredit", version=__version__, lifespan=lifespan,
@@ -55,6 +60,7 @@ def create_app(settings: Settings) -> FastAPI:
     @app.middleware("http")
     async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
         request_id = request.headers.get("x-request-id") or uuid.uuid4().hex
+        at = datetime.datetime.now(datetime.UTC)
         start = time.perf_counter()
         response = await call_next(request)
         seconds = time.perf_counter() - start
@@ -62,6 +68,8 @@ def create_app(settings: Settings) -> FastAPI:
         requests.labels(route, str(response.status_code)).inc()
         latency.labels(route).observe(seconds)
         response.headers["X-Request-ID"] = request_id
+        if request.url.path.startswith("/api/"):
+            trail.submit(audit_entry.entry(request, response.status_code, seconds, request_id, at))
         log.info(json.dumps({"request_id": request_id, "method": request.method, "route": route,
                              "status": response.status_code, "ms": round(seconds * 1000, 2)}))
         return response

@@ -31,11 +31,13 @@ def body(code: str, message: str, field: str | None = None, **extra: Any) -> dic
 
 def install(app: FastAPI) -> None:
     @app.exception_handler(ApiError)
-    async def _api_error(_request: Request, exc: ApiError) -> JSONResponse:
+    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
+        request.state.outcome = exc.code  # for the audit trail
         return JSONResponse(body(exc.code, exc.message, exc.field, **exc.extra), exc.status, headers=exc.headers)
 
     @app.exception_handler(RequestValidationError)
-    async def _validation(_request: Request, exc: RequestValidationError) -> JSONResponse:
+    async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
+        request.state.outcome = "request.invalid"
         errors = []
         for e in exc.errors():
             where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
@@ -45,11 +47,13 @@ def install(app: FastAPI) -> None:
         return JSONResponse({"errors": errors}, 422)
 
     @app.exception_handler(StarletteHTTPException)
-    async def _http(_request: Request, exc: StarletteHTTPException) -> JSONResponse:
+    async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
         code = {404: "request.not_found", 405: "request.method"}.get(exc.status_code, "request.http")
+        request.state.outcome = code
         return JSONResponse(body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None))
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         log.exception("internal error on %s %s", request.method, request.url.path)
+        request.state.outcome = "internal"
         return JSONResponse(body("internal", "An unexpected error; it has been logged."), 500)

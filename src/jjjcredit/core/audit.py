@@ -1,0 +1,112 @@
+"""The audit trail's hash chain. Pure: the canonical form of an entry, its hash, and the check of a
+whole trail that finds — and locates — an edited, inserted or deleted entry.
+
+Each entry's ``hash`` is SHA-256 over the previous entry's hash and the entry's canonical JSON
+(sorted keys, no spaces, UTF-8); the first entry's previous hash is :data:`GENESIS`.
+
+>>> first = dict(seq=1, at="2026-01-01T00:00:00.000000Z", request_id="r1", client=None, service="verify",
+...              purpose=None, method="POST", path="/api/v1/verify", codes=["91130100MA0000000X"], status=200,
+...              outcome="ok", latency_ms=1.5)
+>>> chain = link([first, {**first, "seq": 2, "request_id": "r2"}])
+>>> chain[1]["prev_hash"] == chain[0]["hash"], verify_chain(chain)
+(True, [])
+>>> [p.kind for p in verify_chain([chain[0], {**chain[1], "client": "someone"}])]
+['edited']
+>>> [(p.seq, p.kind) for p in verify_chain([chain[1]])]
+[(1, 'deleted')]
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+#: The fields an entry's hash covers, in the order the trail is exported.
+FIELDS: tuple[str, ...] = ("seq", "at", "request_id", "client", "service", "purpose", "method", "path", "codes",
+                           "status", "outcome", "latency_ms")
+#: The previous hash of the very first entry.
+GENESIS = "0" * 64
+
+
+def format_time(at: datetime.datetime | str) -> str:
+    """The one text form of an entry's time: UTC, microseconds, ``Z`` (a naive time is taken as UTC).
+
+    >>> format_time(datetime.datetime(2026, 3, 1, 8, 0, 0, 5))
+    '2026-03-01T08:00:00.000005Z'
+    """
+    if isinstance(at, str):
+        return at
+    if at.tzinfo is not None:
+        at = at.astimezone(datetime.UTC).replace(tzinfo=None)
+    return at.strftime("%Y-%m-%dT%H:%M:%S.%fZ")
+
+
+def canonical(entry: Mapping[str, Any]) -> bytes:
+    """The bytes an entry's hash covers: its :data:`FIELDS` as JSON, sorted keys, no spaces, UTF-8.
+
+    >>> canonical({"seq": 1, "at": "t", "codes": [], "client": "局", "request_id": "r", "service": "s",
+    ...            "purpose": None, "method": "GET", "path": "/", "status": 200, "outcome": "ok", "latency_ms": 0.5})
+    b'{"at":"t","client":"\\xe5\\xb1\\x80","codes":[],"latency_ms":0.5,"method":"GET","outcome":"ok","path":"/","purpose":null,"request_id":"r","seq":1,"service":"s","status":200}'
+    """
+    data = {name: entry[name] for name in FIELDS}
+    data["at"] = format_time(data["at"])
+    data["codes"] = list(data["codes"])
+    data["latency_ms"] = float(data["latency_ms"])
+    return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
+
+
+def entry_hash(prev_hash: str, entry: Mapping[str, Any]) -> str:
+    """SHA-256 (hex) over the previous entry's hash, a newline, and the entry's canonical form."""
+    return hashlib.sha256(prev_hash.encode("ascii") + b"\n" + canonical(entry)).hexdigest()
+
+
+def link(entries: Sequence[Mapping[str, Any]], prev_hash: str = GENESIS) -> list[dict[str, Any]]:
+    """The entries with ``prev_hash`` and ``hash`` set, chained after ``prev_hash``."""
+    linked = []
+    for entry in entries:
+        digest = entry_hash(prev_hash, entry)
+        linked.append({**entry, "prev_hash": prev_hash, "hash": digest})
+        prev_hash = digest
+    return linked
+
+
+@dataclass(frozen=True)
+class Problem:
+    """Where the chain breaks: ``seq`` (the entry or the first missing one), ``kind`` (``edited``,
+    ``deleted``, ``inserted``, ``relinked``, ``beyond_counter``) and a message saying what was found."""
+
+    seq: int
+    kind: str
+    message: str
+
+
+def verify_chain(entries: Iterable[Mapping[str, Any]], first_seq: int = 1,
+                 first_prev: str | None = GENESIS) -> list[Problem]:
+    """Every place the chain breaks, in order; ``[]`` when the whole trail is intact.
+
+    ``entries`` are read once, in ``seq`` order (a stream is fine). ``first_seq``/``first_prev`` say
+    where the trail starts after a purge (``first_prev=None``: trust the first entry's ``prev_hash``).
+    """
+    problems: list[Problem] = []
+    expected_seq, expected_prev = first_seq, first_prev
+    for entry in entries:
+        seq = int(entry["seq"])
+        if seq > expected_seq:
+            gone = f"entry {expected_seq}" if seq == expected_seq + 1 else f"entries {expected_seq}-{seq - 1}"
+            problems.append(Problem(expected_seq, "deleted", f"{gone} missing: the trail jumps from "
+                                    f"{expected_seq - 1} to {seq} (deleted)."))
+        elif seq < expected_seq:
+            problems.append(Problem(seq, "inserted", f"entry {seq} comes after entry {expected_seq - 1}: "
+                                    "out of order or inserted."))
+        elif expected_prev is not None and entry["prev_hash"] != expected_prev:
+            problems.append(Problem(seq, "relinked", f"entry {seq} does not follow entry {seq - 1}: its previous "
+                                    f"hash is {str(entry['prev_hash'])[:12]}…, expected {expected_prev[:12]}… "
+                                    f"(entry {seq - 1} was rewritten, or an entry was inserted or deleted here)."))
+        if entry_hash(str(entry["prev_hash"]), entry) != entry["hash"]:
+            problems.append(Problem(seq, "edited", f"entry {seq} was edited: its content does not match its hash."))
+        expected_seq, expected_prev = max(expected_seq, seq + 1), str(entry["hash"])
+    return problems

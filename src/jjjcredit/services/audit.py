@@ -1,0 +1,162 @@
+"""The audit trail: every API call appended to a hash-chained log (core/audit.py), checked end to end,
+exported as JSON Lines, purged after the retention period.
+
+Appending takes the ``counters`` row ``audit`` lock (as the library takes ``feed``), so ``seq`` and
+the chain stay one line with several workers. :class:`Writer` batches entries in a background thread
+(a request never waits for the database) and drains its queue on :meth:`Writer.close`.
+
+Retention: :func:`purge_older_than` deletes the oldest entries but never the newest one, and records
+the first kept ``seq`` in the ``counters`` row ``audit_floor``; the check then starts there and takes
+that entry's previous hash as the anchor.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import queue
+import threading
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from jjjcredit.core import audit as chain
+from jjjcredit.storage.schema import audit, counters
+
+log = logging.getLogger("jjjcredit.audit")
+FLOOR = "audit_floor"
+
+
+def _take_lock(conn: Connection) -> int:
+    """Lock the audit counter for this transaction (PostgreSQL row lock; SQLite write lock) and read it."""
+    conn.execute(update(counters).where(counters.c.name == "audit").values(value=counters.c.value))
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == "audit")).scalar_one())
+
+
+def _floor(conn: Connection) -> int | None:
+    value = conn.execute(select(counters.c.value).where(counters.c.name == FLOOR)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def append_entries(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> int:
+    """Append entries (every field of :data:`core.audit.FIELDS` but ``seq``); returns the last ``seq``."""
+    last = _take_lock(conn)
+    prev = conn.execute(select(audit.c.hash).where(audit.c.seq == last)).scalar_one_or_none() or chain.GENESIS
+    rows = []
+    for entry in entries:
+        last += 1
+        row = {**entry, "seq": last, "codes": sorted(set(entry["codes"])),
+               "latency_ms": round(float(entry["latency_ms"]), 3)}
+        row["at"] = _utc(row["at"])
+        row["prev_hash"] = prev
+        row["hash"] = prev = chain.entry_hash(prev, row)
+        rows.append({**row, "codes": json.dumps(row["codes"], ensure_ascii=False)})
+    if rows:
+        conn.execute(insert(audit), rows)
+        conn.execute(update(counters).where(counters.c.name == "audit").values(value=last))
+    return last
+
+
+def _utc(at: datetime.datetime) -> datetime.datetime:
+    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
+
+
+def _entry(row: Any) -> dict[str, Any]:
+    return {**row, "codes": json.loads(row["codes"]), "at": chain.format_time(row["at"])}
+
+
+def iter_entries(conn: Connection, since: datetime.datetime | None = None) -> Iterator[dict[str, Any]]:
+    """Entries in ``seq`` order (streamed), optionally only those at or after ``since``."""
+    query = select(audit).order_by(audit.c.seq)
+    if since is not None:
+        query = query.where(audit.c.at >= _utc(since))
+    for row in conn.execution_options(yield_per=2_000).execute(query).mappings():
+        yield _entry(row)
+
+
+def verify_trail(conn: Connection) -> list[chain.Problem]:
+    """Every break in the trail, located; ``[]`` when it is intact from its first entry to the counter."""
+    floor = _floor(conn)
+    problems = chain.verify_chain(iter_entries(conn), first_seq=floor or 1,
+                                  first_prev=None if floor else chain.GENESIS)
+    counter = int(conn.execute(select(counters.c.value).where(counters.c.name == "audit")).scalar_one())
+    last = conn.execute(select(func.max(audit.c.seq))).scalar_one()
+    last = int(last) if last is not None else (floor or 1) - 1
+    if last > counter:
+        problems.append(chain.Problem(counter + 1, "beyond_counter", f"entries {counter + 1}-{last} lie beyond the "
+                                      f"trail's counter ({counter}): inserted."))
+    elif last < counter:
+        gone = f"entry {counter}" if last + 1 == counter else f"entries {last + 1}-{counter}"
+        problems.append(chain.Problem(last + 1, "deleted", f"{gone} missing at the end of the trail (deleted)."))
+    return problems
+
+
+def count_entries(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(audit)).scalar_one())
+
+
+def export_since(conn: Connection, since: datetime.datetime | None = None) -> Iterator[str]:
+    """JSON Lines, one entry a line, in ``seq`` order, with ``prev_hash`` and ``hash``."""
+    for entry in iter_entries(conn, since):
+        yield json.dumps({k: entry[k] for k in (*chain.FIELDS, "prev_hash", "hash")}, ensure_ascii=False) + "\n"
+
+
+def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
+    """Delete entries before ``cutoff`` (never the newest); returns how many. The chain stays checkable
+    from the first kept entry (see the module docstring)."""
+    last = _take_lock(conn)
+    keep = conn.execute(select(func.min(audit.c.seq)).where(audit.c.at >= _utc(cutoff))).scalar_one()
+    keep = int(keep) if keep is not None else last
+    old = int(conn.execute(select(func.count()).select_from(audit).where(audit.c.seq < keep)).scalar_one())
+    if old:
+        conn.execute(delete(audit).where(audit.c.seq < keep))
+        if _floor(conn) is None:
+            conn.execute(insert(counters).values(name=FLOOR, value=keep))
+        else:
+            conn.execute(update(counters).where(counters.c.name == FLOOR).values(value=keep))
+    return old
+
+
+class Writer:
+    """Appends entries in batches from a background thread; :meth:`close` writes what is left.
+
+    A failed write is retried (the entries stay queued) and logged; nothing is dropped.
+    """
+
+    def __init__(self, engine: Engine, batch: int = 500, interval: float = 0.05) -> None:
+        self.engine, self.batch, self.interval = engine, batch, interval
+        self._queue: queue.Queue[Mapping[str, Any] | None] = queue.Queue()
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, entry: Mapping[str, Any]) -> None:
+        self._queue.put(entry)
+
+    def close(self) -> None:
+        self._queue.put(None)
+        self._thread.join()
+
+    def _run(self) -> None:
+        pending: list[Mapping[str, Any]] = []
+        closing = False
+        while not (closing and not pending):
+            try:
+                item = self._queue.get(timeout=self.interval) if not pending else self._queue.get_nowait()
+                if item is None:
+                    closing = True
+                else:
+                    pending.append(item)
+                if len(pending) < self.batch and not closing:
+                    continue
+            except queue.Empty:
+                pass
+            if pending:
+                try:
+                    with self.engine.begin() as conn:
+                        append_entries(conn, pending)
+                    pending = []
+                except Exception:
+                    log.exception("audit.write: %d entries not yet written; retrying", len(pending))
+                    threading.Event().wait(min(1.0, self.interval * 10))

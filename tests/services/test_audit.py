@@ -1,0 +1,112 @@
+"""The audit trail in the database: appended under the counter lock; tampering is found and located."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from jjjcredit.core import audit as chain
+from jjjcredit.services import audit, db
+from jjjcredit.storage.schema import audit as audit_table
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def _entry(i: int, at: datetime.datetime = T0) -> dict[str, object]:
+    return {"at": at + datetime.timedelta(seconds=i), "request_id": f"r{i}", "client": "c", "service": "verify",
+            "purpose": "test", "method": "POST", "path": "/api/v1/verify", "codes": ["91130100MA0000000X"],
+            "status": 200, "outcome": "ok", "latency_ms": 1.25}
+
+
+def _filled(engine: Engine, n: int = 10) -> None:
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        audit.append_entries(conn, [_entry(i) for i in range(1, n + 1)])
+
+
+def _problems(engine: Engine) -> list[tuple[int, str]]:
+    with engine.connect() as conn:
+        return [(p.seq, p.kind) for p in audit.verify_trail(conn)]
+
+
+def test_appended_entries_verify_and_export(engine: Engine):
+    _filled(engine)
+    assert _problems(engine) == []
+    with engine.connect() as conn:
+        lines = list(audit.export_since(conn, T0 + datetime.timedelta(seconds=8)))
+    assert [json.loads(line)["seq"] for line in lines] == [8, 9, 10]
+    assert json.loads(lines[0])["codes"] == ["91130100MA0000000X"]
+
+
+def test_an_edited_row_is_found(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        conn.execute(update(audit_table).where(audit_table.c.seq == 4).values(client="someone else"))
+    assert _problems(engine) == [(4, "edited")]
+
+
+def test_a_deleted_row_is_found(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq == 6))
+    assert _problems(engine) == [(6, "deleted")]
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq == 10))
+    assert _problems(engine) == [(6, "deleted"), (10, "deleted")]
+
+
+def test_an_inserted_row_is_found(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        last = conn.execute(select(audit_table).where(audit_table.c.seq == 10)).mappings().one()
+        forged = {**dict(last), "seq": 11, "request_id": "forged"}
+        forged["hash"] = chain.entry_hash(last["hash"], {**forged, "codes": json.loads(forged["codes"])})
+        forged["prev_hash"] = last["hash"]
+        conn.execute(insert(audit_table).values(**forged))
+    assert _problems(engine) == [(11, "beyond_counter")]
+
+
+def test_concurrent_appends_keep_one_chain(engine: Engine):
+    _filled(engine, 0)
+
+    def work(k: int) -> None:
+        for i in range(10):
+            with engine.begin() as conn:
+                audit.append_entries(conn, [_entry(k * 100 + i)])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with engine.connect() as conn:
+        assert audit.count_entries(conn) == 40
+    assert _problems(engine) == []
+
+
+def test_purge_keeps_the_rest_verifiable(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        assert audit.purge_older_than(conn, T0 + datetime.timedelta(seconds=5)) == 4
+        audit.append_entries(conn, [_entry(20)])
+    assert _problems(engine) == []
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq == 5))
+    assert _problems(engine) == [(5, "deleted")]
+    with engine.begin() as conn:
+        assert audit.purge_older_than(conn, T0 + datetime.timedelta(days=1)) == 5  # never the newest
+        assert audit.count_entries(conn) == 1
+
+
+def test_the_writer_loses_nothing_on_close(engine: Engine):
+    _filled(engine, 0)
+    writer = audit.Writer(engine, batch=7)
+    for i in range(100):
+        writer.submit(_entry(i))
+    writer.close()
+    with engine.connect() as conn:
+        assert audit.count_entries(conn) == 100
+    assert _problems(engine) == []
