@@ -16,6 +16,8 @@ class Settings:
     crosswalks_dir: Path | None = None
     #: Calls a minute from one address without an API key (a setting; the regulation gives none).
     public_rate_per_minute: int = 60
+    #: How long audit trail entries are kept (``jjjcredit audit purge``): ten years by default.
+    audit_retention_days: int = 3653
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -23,4 +25,5 @@ class Settings:
         crosswalks_dir = env.get("JJJCREDIT_CROSSWALKS_DIR") or None
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
-                   public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")))
+                   public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
+                   audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")))

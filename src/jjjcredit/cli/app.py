@@ -12,7 +12,7 @@ import sys
 import typer
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
 
-from jjjcredit.cli import clients, codes, db, demo_data, elements, library, output, records, serve
+from jjjcredit.cli import audit, clients, codes, db, demo_data, elements, evidence, library, output, records, serve
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
@@ -23,6 +23,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (library.app, "library", "The basic resource library: ingest department files, show, stats, rejects."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
+    (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),
+    (evidence.app, "evidence", "Signed answers: check a saved answer offline; rotate the signing key."),
 ]
 
 app = typer.Typer(
