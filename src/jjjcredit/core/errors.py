@@ -219,6 +219,11 @@ ERROR_CODES: dict[str, str] = {
     "request.not_found": "No such URL (HTTP 404).",
     "request.method": "The URL does not take that method (HTTP 405).",
     "request.http": "Another HTTP-level refusal.",
+    "search.empty_query": "A search with nothing to look for once spaces and signs are dropped; give q=.",
+    "search.bad_filter": "A search filter (region, department, status) that is not a known value; field says which.",
+    "search.bad_limit": "A search limit out of range (1 to 100).",
+    "reconcile.bad_queries": "A reconciliation call whose queries= is not a JSON object of queries "
+    "(W3C reconciliation API 0.2).",
     "db.unavailable": "The database cannot be reached or opened (wrong URL, server down, not a database).",
     "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
 }

@@ -41,7 +41,7 @@ from jjjcredit.core import crosswalks, elements, quality, records
 from jjjcredit.core.crosswalks import Crosswalk
 from jjjcredit.core.errors import Severity
 from jjjcredit.services import crosswalks as crosswalks_service
-from jjjcredit.services import db, tabular
+from jjjcredit.services import db, search, tabular
 from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
 
 #: Accepted rows applied per round trip (bounded memory; the batch is still one transaction).
@@ -313,7 +313,10 @@ def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -
 
 
 def _flush(conn: Connection, batch: _Batch) -> None:
-    """Write what the chunk produced, in an order the foreign keys accept."""
+    """Write what the chunk produced, in an order the foreign keys accept; then the search keys."""
+    renamed = [r["uscc"] for r in batch.org_rows]
+    if "name" in batch.elements:
+        renamed += [r["uscc"] for r in batch.org_updates]
     _insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
                  batch.org_rows)
     _insert(conn, changes, batch.change_rows)
@@ -322,6 +325,7 @@ def _flush(conn: Connection, batch: _Batch) -> None:
         _bulk(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
               [*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc"], batch.org_updates)
     _insert(conn, conflicts, batch.conflict_rows)
+    search.index_organizations(conn, renamed)
     for rows in (batch.org_rows, batch.org_updates, batch.change_rows, batch.history_rows, batch.conflict_rows):
         rows.clear()
 

@@ -190,3 +190,29 @@ signing_keys = Table(
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("retired_at", DateTime(timezone=True), nullable=True),
 )
+
+#: Search keys of each organization's current name (core/search.py), kept by the library as it writes
+#: organizations: the normalized name, the name without its leading region, and their pinyin initials.
+organization_search = Table(
+    "organization_search",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    Column("name_key", Text, nullable=False),
+    Column("core_key", Text, nullable=False),
+    Column("initials", Text, nullable=False),
+    Column("core_initials", Text, nullable=False),
+)
+for _column in ("name_key", "core_key", "initials", "core_initials"):
+    # text_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' whatever the database's collation.
+    Index(f"ix_organization_search_{_column}", organization_search.c[_column],
+          postgresql_ops={_column: "text_pattern_ops"})
+
+#: Character pairs of each search key (company form left out): fuzzy candidates share pairs with the
+#: query. Portable, so SQLite and PostgreSQL fetch the same candidates.
+organization_search_grams = Table(
+    "organization_search_grams",
+    metadata,
+    Column("gram", String(8), primary_key=True),
+    Column("uscc", String(18), primary_key=True),
+)
+Index("ix_organization_search_grams_uscc", organization_search_grams.c.uscc)

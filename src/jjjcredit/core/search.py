@@ -1,0 +1,182 @@
+"""Search keys of organization names, and how well a name answers a query. Pure: the services store
+the keys and fetch candidates; this module makes the keys and scores, so ranking is the same on every
+database.
+
+- :func:`name_key`: NFKC (full-width → half-width), no spaces, one bracket style ``()``, one company
+  form (有限责任公司 → 有限公司, 股份有限公司 → 股份公司), upper case.
+- :func:`core_key`: the name key without a leading region name (河北省, 石家庄市, 石家庄, 长安区 …),
+  for a query that leaves the region out — or puts it in.
+- :func:`initials`: the pinyin initials of the name key (石家庄 → ``SJZ``); letters and digits stay.
+- :func:`grams`: the key's character pairs, company form left out: fuzzy candidates share some.
+- :func:`score`: 0–1 and the kind of match, best first: ``exact``, ``exact_without_region``,
+  ``code``, ``prefix``, ``initials``, ``fuzzy``.
+
+>>> name_key("石家庄（某某） 机械有限责任公司")
+'石家庄(某某)机械有限公司'
+>>> core_key("河北省石家庄市某某机械有限公司"), core_key("石家庄某某机械有限公司")
+('某某机械有限公司', '某某机械有限公司')
+>>> initials("石家庄某某1机械(中国)有限公司")
+'SJZMM1JXZGYXGS'
+>>> sorted(grams("某某机械有限公司"))
+['机械', '某机', '某某']
+>>> score(query("石家庄某某机械有限责任公司"), "913501007000000001", "石家庄某某机械有限公司")
+(1.0, 'exact')
+>>> score(query("某某机械有限公司"), "913501007000000001", "石家庄某某机械有限公司")
+(0.97, 'exact_without_region')
+"""
+
+from __future__ import annotations
+
+import functools
+import re
+import unicodedata
+from dataclasses import dataclass
+
+from pypinyin import Style, lazy_pinyin
+from rapidfuzz import fuzz
+
+from jjjcredit.core import divisions
+
+_SPACES = re.compile(r"\s+")
+_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "「": "(", "」": ")"})
+_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
+#: Endings that almost every name has: left out of the fuzzy grams (they would match everything).
+_ENDINGS = ("股份公司", "有限公司", "分公司", "公司", "合作社", "(普通合伙)", "(有限合伙)", "合伙企业")
+_DIVISION_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
+                      "新区", "地区", "省", "市", "县", "区", "盟", "旗")
+_USCC_CHARS = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2,18}$")
+_LETTERS = re.compile(r"^[A-Z0-9]+$")
+#: Most fuzzy candidates fetched from the database before scoring.
+FUZZY_CANDIDATES = 200
+#: A fuzzy match scoring below this is no answer.
+FUZZY_FLOOR = 0.45
+
+
+def name_key(name: str) -> str:
+    """The form names are compared in.
+
+    >>> name_key("北京 [某某] 科技股份有限公司") == name_key("北京(某某)科技股份有限公司")
+    True
+    """
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", name)).translate(_BRACKETS)
+    for long, short in _FORMS:
+        text = text.replace(long, short)
+    return text.upper()
+
+
+@functools.cache
+def _region_names() -> tuple[str, ...]:
+    """Division names and their short forms (石家庄市 → 石家庄), longest first."""
+    names: set[str] = set()
+    for code in divisions.codes():
+        for period in divisions.periods(code):
+            name = period.name
+            if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划") or len(name) < 2:
+                continue
+            names.add(name)
+            for suffix in _DIVISION_SUFFIXES:
+                if name.endswith(suffix) and len(name) - len(suffix) >= 2:
+                    names.add(name[: -len(suffix)])
+                    break
+    return tuple(sorted(names, key=lambda n: (-len(n), n)))
+
+
+def core_key(name: str) -> str:
+    """The name key without its leading region names (only while something is left)."""
+    key = name_key(name)
+    changed = True
+    while changed:
+        changed = False
+        for region in _region_names():
+            if key.startswith(region) and len(key) - len(region) >= 3:
+                key, changed = key[len(region):], True
+                break
+    return key
+
+
+def initials(name: str) -> str:
+    """Pinyin initials of the name key; letters and digits kept, other signs dropped."""
+    parts = lazy_pinyin(name_key(name), style=Style.FIRST_LETTER, errors="default")
+    return "".join(p for p in (part.upper() for part in parts) if _LETTERS.match(p))
+
+
+def _body(key: str) -> str:
+    for ending in _ENDINGS:
+        if key.endswith(ending) and len(key) > len(ending):
+            return key[: -len(ending)]
+    return key
+
+
+def grams(key: str) -> set[str]:
+    """Character pairs of the key without its company form (one character: itself)."""
+    body = _body(key)
+    if len(body) < 2:
+        return {body} if body else set()
+    return {body[i:i + 2] for i in range(len(body) - 1)}
+
+
+@dataclass(frozen=True)
+class Query:
+    """A query in every form it is looked up by."""
+
+    text: str
+    key: str
+    core: str
+    code: str | None  # the query as a code prefix, when it can be one
+    letters: str | None  # the query as pinyin initials, when it can be
+    grams: frozenset[str]
+
+
+def query(text: str) -> Query:
+    key = name_key(text)
+    core = core_key(text)
+    return Query(text, key, core, key if _USCC_CHARS.match(key) else None,
+                 key if _LETTERS.match(key) and any(c.isalpha() for c in key) else None,
+                 frozenset(grams(core)))
+
+
+def score(q: Query, code: str, name: str) -> tuple[float, str]:
+    """How well ``name`` (of ``code``) answers ``q``: a score from 0 to 1 and the kind of match."""
+    key = name_key(name)
+    core = core_key(name)
+    if q.code and code == q.code:
+        return 1.0, "code"
+    if key == q.key:
+        return 1.0, "exact"
+    if core == q.core:
+        return 0.97, "exact_without_region"
+    best = (0.0, "fuzzy")
+    if q.code and code.startswith(q.code):
+        best = max(best, (round(0.8 + 0.1 * len(q.code) / 18, 4), "code"))
+    for whole in (key, core):
+        if whole.startswith(q.core) or whole.startswith(q.key):
+            best = max(best, (round(0.8 + 0.15 * len(q.core) / len(whole), 4), "prefix"))
+    if q.letters:
+        for letters in (initials(name), initials(core)):
+            if letters == q.letters:
+                best = max(best, (0.85, "initials"))
+            elif letters.startswith(q.letters):
+                best = max(best, (round(0.6 + 0.2 * len(q.letters) / len(letters), 4), "initials"))
+    similar = round(0.8 * fuzz.ratio(_body(q.core), _body(core)) / 100, 4)
+    if similar >= FUZZY_FLOOR and similar > best[0]:
+        best = (similar, "fuzzy")
+    return best
+
+
+@dataclass(frozen=True)
+class IndexEntry:
+    """What the library stores for one organization: its keys (a row of ``organization_search``)
+    and the character pairs of its name."""
+
+    keys: dict[str, str]
+    grams: frozenset[str]
+
+
+def index_entry(code: str, name: str) -> IndexEntry:
+    """
+    >>> index_entry("913501007000000001", "石家庄某某机械有限公司").keys["core_initials"]
+    'MMJXYXGS'
+    """
+    key, core = name_key(name), core_key(name)
+    return IndexEntry({"uscc": code, "name_key": key, "core_key": core, "initials": initials(key),
+                       "core_initials": initials(core)}, frozenset(grams(key)))
