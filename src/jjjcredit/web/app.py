@@ -23,9 +23,9 @@ from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import errors
 from jjjcredit.web.access import RateLimiter
-from jjjcredit.web.api import changes, evidence, organizations, verify
+from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
-ROUTERS = [organizations.router, verify.router, evidence.router, changes.router]
+ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router]
 log = logging.getLogger("jjjcredit.web")
 
 

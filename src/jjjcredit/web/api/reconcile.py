@@ -1,0 +1,97 @@
+"""Reconciliation at ``/reconcile`` (W3C reconciliation API 0.2, for OpenRefine): the manifest,
+query batches (GET or POST ``queries=``), an HTML preview per code, and suggest."""
+
+from __future__ import annotations
+
+import html
+import json
+from typing import Any
+from urllib.parse import parse_qs
+
+from fastapi import APIRouter, Depends, Request
+from fastapi.responses import HTMLResponse
+
+from jjjcredit import __version__
+from jjjcredit.core import access, elements
+from jjjcredit.services import library, reconcile, search
+from jjjcredit.web.access import caller_for
+from jjjcredit.web.errors import ApiError
+
+router = APIRouter(prefix="/reconcile", tags=["reconcile"])
+
+
+def _manifest(request: Request) -> dict[str, Any]:
+    base = str(request.base_url).rstrip("/")
+    return {"versions": ["0.2"], "name": "jjjcredit unified social credit code library", "serviceVersion": __version__,
+            "identifierSpace": "urn:jjjcredit:uscc", "schemaSpace": "urn:jjjcredit:elements",
+            "defaultTypes": [reconcile.TYPE], "view": {"url": f"{base}/api/v1/organizations/{{{{id}}}}"},
+            "preview": {"url": f"{base}/reconcile/preview/{{{{id}}}}", "width": 400, "height": 120},
+            "suggest": {"entity": {"service_url": base, "service_path": "/reconcile/suggest/entity"},
+                        "type": {"service_url": base, "service_path": "/reconcile/suggest/type"},
+                        "property": {"service_url": base, "service_path": "/reconcile/suggest/property"}}}
+
+
+def _answer(request: Request, queries: str) -> dict[str, Any]:
+    try:
+        batch = json.loads(queries)
+        with request.app.state.engine.connect() as conn:
+            return reconcile.reconcile_queries(conn, batch)
+    except json.JSONDecodeError as exc:
+        raise ApiError(400, "reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos}).",
+                       field="queries") from exc
+    except reconcile.ReconcileError as exc:
+        raise ApiError(400, exc.code, exc.message, field="queries") from exc
+    except search.SearchError as exc:
+        raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
+
+
+@router.get("")
+def reconcile_manifest(request: Request, queries: str | None = None,
+                       caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
+    """The service manifest; with ``queries=`` a batch of queries answered."""
+    return _manifest(request) if queries is None else _answer(request, queries)
+
+
+@router.post("")
+async def reconcile_queries(request: Request,
+                            caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
+    """A batch of queries, sent as the form field ``queries`` (what OpenRefine posts)."""
+    form = parse_qs((await request.body()).decode("utf-8", "replace"))
+    if "queries" not in form:
+        raise ApiError(400, "reconcile.bad_queries", "Send the batch as the form field queries= "
+                       "(application/x-www-form-urlencoded).", field="queries")
+    return _answer(request, form["queries"][0])
+
+
+@router.get("/preview/{code}", response_class=HTMLResponse)
+def reconcile_preview(code: str, request: Request,
+                      caller: access.Caller = Depends(caller_for("reconcile"))) -> HTMLResponse:
+    """A small HTML card of one organization (public elements only)."""
+    with request.app.state.engine.connect() as conn:
+        org = library.get_organization(conn, code.strip().upper())
+    if org is None:
+        raise ApiError(404, "library.not_found", f"No provider has sent {code}.")
+    allowed = access.visible_elements(caller.level)
+    rows = "".join(f"<tr><th>{html.escape(e.zh)}</th><td>{html.escape(str(org[e.name]))}</td></tr>"
+                   for e in elements.ELEMENTS if e.name in allowed and org.get(e.name) is not None)
+    return HTMLResponse(f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{html.escape(org["uscc"])}'
+                        f'</title><body style="margin:0;font:13px sans-serif"><table>{rows}</table></body></html>')
+
+
+@router.get("/suggest/entity")
+def reconcile_suggest_entity(request: Request, prefix: str = "",
+                             caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
+    with request.app.state.engine.connect() as conn:
+        return reconcile.suggest_entities(conn, prefix)
+
+
+@router.get("/suggest/type")
+def reconcile_suggest_type(prefix: str = "",
+                           caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
+    return reconcile.suggest_types(prefix)
+
+
+@router.get("/suggest/property")
+def reconcile_suggest_property(prefix: str = "",
+                               caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
+    return reconcile.suggest_properties(prefix)
