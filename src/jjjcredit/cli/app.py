@@ -11,6 +11,8 @@ import sys
 
 import typer
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
+from typer import Abort, Exit
+from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from jjjcredit.cli import audit, clients, codes, db, demo_data, elements, evidence, library, output, records, serve
 
@@ -48,9 +50,19 @@ def _root(
 def main() -> None:
     debug = "--debug" in sys.argv
     try:
-        app(standalone_mode=True)
+        result = app(standalone_mode=False)
+        raise SystemExit(result if isinstance(result, int) else 0)
     except SystemExit:
         raise
+    except NoArgsIsHelpError:
+        raise SystemExit(output.EXIT_USAGE) from None  # the help text was shown
+    except UsageError as exc:
+        command = exc.ctx.command_path if exc.ctx else "jjjcredit"
+        output.fail("usage", f"{exc.format_message().rstrip('.')} (see `{command} --help`).")
+    except Exit as exc:
+        raise SystemExit(exc.exit_code) from None
+    except Abort:
+        output.fail("interrupted", "Interrupted.", 130)
     except KeyboardInterrupt:
         output.fail("interrupted", "Interrupted.", 130)
     except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseError) as exc:

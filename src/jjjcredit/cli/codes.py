@@ -59,7 +59,7 @@ def check_codes(
     if summary.rows == 0:
         output.fail("file.no_codes", f"{'standard input' if file == '-' else file}: no codes found "
                     f"({summary.blank} blank lines).")
-    parts = [f"{summary.rows:,} codes checked: {summary.valid:,} valid, "
+    parts = [f"{summary.rows:,} code{'' if summary.rows == 1 else 's'} checked: {summary.valid:,} valid, "
              f"{summary.warnings:,} with warnings, {summary.invalid:,} invalid"]
     if summary.blank:
         parts.append(f"{summary.blank:,} blank lines skipped")

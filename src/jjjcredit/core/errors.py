@@ -226,4 +226,5 @@ ERROR_CODES: dict[str, str] = {
     "(W3C reconciliation API 0.2).",
     "db.unavailable": "The database cannot be reached or opened (wrong URL, server down, not a database).",
     "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
+    "usage": "The command line is not right: a missing argument, an unknown option, a value out of range.",
 }
