@@ -9,25 +9,17 @@ from typing import Optional
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.services import audit, db
+from jjjcredit.services import audit
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 
 
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    engine = database.engine(url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    return engine
-
 
 @app.command("verify")
 def verify_trail(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Check every entry's hash and link, first to last: exit 0 intact, 1 broken (each break located)."""
-    with _engine(url).connect() as conn:
+    with database.ready_engine(url).connect() as conn:
         problems = audit.verify_trail(conn)
         count = audit.count_entries(conn)
     if problems:
@@ -49,7 +41,7 @@ def export_since(
         start = datetime.datetime.fromisoformat(since)
     except ValueError:
         output.fail("audit.since", f'--since "{since}" is not a date: expected YYYY-MM-DD or an ISO time.')
-    with _engine(url).connect() as conn:
+    with database.ready_engine(url).connect() as conn:
         for line in audit.export_since(conn, start):
             sys.stdout.write(line)
 
@@ -63,6 +55,6 @@ def purge_older_than(
     """Delete entries older than the retention period (default 10 years); the rest still verifies."""
     keep = days if days is not None else Settings.from_env().audit_retention_days
     cutoff = datetime.datetime.now(datetime.UTC) - datetime.timedelta(days=keep)
-    with _engine(url).begin() as conn:
+    with database.ready_engine(url).begin() as conn:
         gone = audit.purge_older_than(conn, cutoff)
     output.note(f"Purged {gone} entr{'y' if gone == 1 else 'ies'} older than {cutoff:%Y-%m-%d} ({keep} days).")

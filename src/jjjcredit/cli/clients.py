@@ -9,18 +9,10 @@ from typing import Optional
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.services import clients, db
+from jjjcredit.services import clients
 
 app = typer.Typer(no_args_is_help=True)
 
-
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    engine = database.engine(url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    return engine
 
 
 @app.command("add")
@@ -31,7 +23,7 @@ def add_client(
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Create a client; its API key is printed once, now (only its hash is kept)."""
-    with _engine(url).begin() as conn:
+    with database.ready_engine(url).begin() as conn:
         try:
             client, key = clients.add_client(conn, name, services, level)
         except clients.ClientError as exc:
@@ -44,7 +36,7 @@ def add_client(
 @app.command("list")
 def list_clients(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Every client, its services, level and whether it is revoked (never the keys)."""
-    with _engine(url).connect() as conn:
+    with database.ready_engine(url).connect() as conn:
         rows = clients.list_clients(conn)
     for c in rows:
         state = f"revoked {c.revoked_at:%Y-%m-%d}" if c.revoked_at else "active"
@@ -54,7 +46,7 @@ def list_clients(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP04
 @app.command("revoke")
 def revoke_client(name: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Revoke a client's key at once."""
-    with _engine(url).begin() as conn:
+    with database.ready_engine(url).begin() as conn:
         try:
             clients.revoke_client(conn, name)
         except clients.ClientError as exc:

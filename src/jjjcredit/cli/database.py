@@ -16,3 +16,16 @@ DB_OPTION: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional h
 
 def engine(url: str | None) -> Engine:
     return db.open_engine(url or Settings.from_env().database_url)
+
+
+def ready_engine(url: str | None) -> Engine:
+    """The engine, once the database's schema is known to be current; else one line naming the fix."""
+    from jjjcredit.cli import output
+
+    opened = engine(url)
+    try:
+        db.require_current(opened)
+    except db.SchemaBehind as exc:
+        opened.dispose()
+        output.fail(exc.code, str(exc))
+    return opened

@@ -11,18 +11,10 @@ import typer
 
 from jjjcredit.cli import database, output
 from jjjcredit.core import evidence as signatures
-from jjjcredit.services import db, evidence
+from jjjcredit.services import evidence
 
 app = typer.Typer(no_args_is_help=True)
 
-
-def _engine(url: str | None):  # type: ignore[no-untyped-def]
-    engine = database.engine(url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    return engine
 
 
 def _read_json(source: str, what: str) -> Any:
@@ -53,7 +45,7 @@ def verify_answer(
         if keys is not None:
             public = evidence.key_map(_read_json(keys, "keys"))
         else:
-            with _engine(url).connect() as conn:
+            with database.ready_engine(url).connect() as conn:
                 public = {k["key_id"]: k["public_key"] for k in evidence.public_keys(conn)}
         key_id = signatures.check(saved, public)
     except signatures.EvidenceError as exc:
@@ -66,7 +58,7 @@ def verify_answer(
 @app.command("rotate-key")
 def rotate_key(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Retire the current signing key and create a new one (old answers still verify: keys stay published)."""
-    with _engine(url).begin() as conn:
+    with database.ready_engine(url).begin() as conn:
         key_id = evidence.rotate_key(conn)
     print(key_id)
     output.note(f'New signing key "{key_id}"; earlier keys are retired and stay published at /api/v1/keys.')

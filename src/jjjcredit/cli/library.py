@@ -61,17 +61,12 @@ def ingest_file(
 @app.command("show")
 def show_organization(code: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """The current record of a code, where it came from, its history, former names and conflicts."""
-    engine = database.engine(url)
     checked = uscc.check(code)
     if checked.errors:
         first = checked.errors[0]
         hint = " ".join(s.code for s in uscc.suggest(code))
         output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""), output.EXIT_NO)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    with engine.connect() as conn:
+    with database.ready_engine(url).connect() as conn:
         org = library.get_organization(conn, checked.compact)
         if org is None:
             output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
@@ -82,11 +77,7 @@ def show_organization(code: str = typer.Argument(...), url: Optional[str] = data
 @app.command("stats")
 def show_stats(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Counts by status and source, the feed's last sequence number, the recent batches."""
-    engine = database.engine(url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
+    engine = database.ready_engine(url)
     with engine.connect() as conn:
         _json(library.stats(conn))
 
@@ -100,11 +91,7 @@ def show_rejects(
     """The rejected rows of a batch: row number, reasons and the original values, so they can be fixed."""
     if fmt not in ("json", "csv"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
-    engine = database.engine(url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
+    engine = database.ready_engine(url)
     with engine.connect() as conn:
         try:
             rows = list(library.batch_rejects(conn, batch))
@@ -133,11 +120,7 @@ def show_quality(
     """The data-quality scorecard: per provider and per region, the share of records passing each rule."""
     if fmt not in ("json", "md"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or md.')
-    engine = database.engine(url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
+    engine = database.ready_engine(url)
     with engine.connect() as conn:
         card = quality.scorecard(conn, source)
     if fmt == "json":

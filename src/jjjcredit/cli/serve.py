@@ -9,7 +9,6 @@ from typing import Optional
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.services import db
 from jjjcredit.settings import Settings
 
 app = typer.Typer()
@@ -29,12 +28,7 @@ def serve(
     if url:
         settings = dataclasses.replace(settings, database_url=url)
         os.environ["JJJCREDIT_DATABASE_URL"] = url
-    engine = database.engine(settings.database_url)
-    try:
-        db.require_current(engine)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    engine.dispose()
+    database.ready_engine(settings.database_url).dispose()
     output.note(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     # The web adapter is named, not imported: each worker process builds it from the environment.
     uvicorn.run("jjjcredit.web.app:factory", factory=True, host=host, port=port, workers=workers,
