@@ -27,7 +27,6 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import operator
 import time
 import uuid
 from collections.abc import Callable, Iterator, Mapping, Sequence
@@ -42,6 +41,7 @@ from jjjcredit.core.crosswalks import Crosswalk
 from jjjcredit.core.errors import Severity
 from jjjcredit.services import crosswalks as crosswalks_service
 from jjjcredit.services import db, search, tabular
+from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
 
 #: Accepted rows applied per round trip (bounded memory; the batch is still one transaction).
@@ -276,40 +276,8 @@ def _conflict(batch: _Batch, code: str, element: str, kept: str | None, kept_sou
 _ORG_COLUMNS = ("authority_region", "source", "batch_id", "effective", "seq", "fingerprint")
 
 
-def _stamp(conn: Connection, moment: datetime.datetime) -> Any:
-    """A time as the driver takes it: SQLite gets the text SQLAlchemy stores times as."""
-    return moment.strftime("%Y-%m-%d %H:%M:%S.%f") if conn.dialect.name == "sqlite" else moment
-
-
-def _bulk(conn: Connection, sql: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    """executemany straight on the driver: the library's hot path, where SQLAlchemy's per-row
-    parameter processing would cost more than the database's own work. Every row holds every
-    column, with times already in the driver's form (:func:`_stamp`)."""
-    mark = "?" if conn.dialect.paramstyle == "qmark" else "%s"
-    text = sql.format(columns=", ".join(columns), marks=", ".join([mark] * len(columns)),
-                      sets=", ".join(f"{c} = {mark}" for c in columns[:-1]), mark=mark)
-    pick = operator.itemgetter(*columns)
-    conn.exec_driver_sql(text, [pick(row) for row in rows])
-
-
-def _insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> None:
-    """Insert rows: COPY on PostgreSQL (an order of magnitude faster than INSERTs), executemany
-    on SQLite."""
-    if not rows:
-        return
-    if conn.dialect.name != "postgresql":
-        _bulk(conn, f"INSERT INTO {table} ({{columns}}) VALUES ({{marks}})", columns, rows)
-        return
-    pick = operator.itemgetter(*columns)
-    raw = conn.connection.driver_connection
-    assert raw is not None, "a connection in a transaction has its driver connection"
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(pick(row))
-
-
 def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    _insert_rows(conn, table.name, list(table.c.keys()), rows)
+    bulk.insert_rows(conn, table.name, list(table.c.keys()), rows)
 
 
 def _flush(conn: Connection, batch: _Batch) -> None:
@@ -317,12 +285,12 @@ def _flush(conn: Connection, batch: _Batch) -> None:
     renamed = [r["uscc"] for r in batch.org_rows]
     if "name" in batch.elements:
         renamed += [r["uscc"] for r in batch.org_updates]
-    _insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
+    bulk.insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
                  batch.org_rows)
     _insert(conn, changes, batch.change_rows)
     _insert(conn, history, batch.history_rows)
     if batch.org_updates:
-        _bulk(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
+        bulk.execute_many(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
               [*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc"], batch.org_updates)
     _insert(conn, conflicts, batch.conflict_rows)
     search.index_organizations(conn, renamed)
@@ -356,7 +324,7 @@ def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = N
             id=batch_id, source=source, file_name=Path(path).name, file_hash=digest, status="running", rows=0,
             created=0, updated=0, unchanged=0, rejected=0, warnings=0, conflicts=0, started_at=now,
             finished_at=now, seconds=0.0))
-        batch = _Batch(batch_id, source, crosswalk.department_code, crosswalk.region_prefix, seq, _stamp(conn, now),
+        batch = _Batch(batch_id, source, crosswalk.department_code, crosswalk.region_prefix, seq, bulk.stamp(conn, now),
                        summary)
         with tabular.open_table(path) as table:
             layout = records.bind(crosswalk, table.header, table.name)

@@ -16,10 +16,11 @@ from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, delete, func, insert, or_, select
+from sqlalchemy import ColumnElement, Connection, Select, delete, func, or_, select
 
 from jjjcredit.core import departments, elements
 from jjjcredit.core import search as keys
+from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import organization_search, organization_search_grams, organizations
 
 #: Candidates fetched per way of matching, before scoring.
@@ -61,10 +62,9 @@ class Hit:
 def _write(conn: Connection, entries: Sequence[keys.IndexEntry]) -> None:
     if not entries:
         return
-    conn.execute(insert(organization_search), [e.keys for e in entries])
+    bulk.insert_rows(conn, organization_search.name, list(organization_search.c.keys()), [e.keys for e in entries])
     pairs = [{"gram": g, "uscc": e.keys["uscc"]} for e in entries for g in sorted(e.grams)]
-    if pairs:
-        conn.execute(insert(organization_search_grams), pairs)
+    bulk.insert_rows(conn, organization_search_grams.name, ["gram", "uscc"], pairs)
 
 
 def index_organizations(conn: Connection, codes: Iterable[str]) -> None:
