@@ -29,7 +29,7 @@ import hashlib
 import json
 import time
 import uuid
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
@@ -417,7 +417,12 @@ def organization_history(conn: Connection, code: str) -> list[dict[str, Any]]:
     """Every change of the organization, oldest first, each with the elements it changed."""
     events = [dict(r) for r in conn.execute(
         select(changes).where(changes.c.uscc == code).order_by(changes.c.seq)).mappings()]
-    values = conn.execute(select(history).where(history.c.uscc == code).order_by(history.c.seq)).mappings()
+    return _with_elements(events, conn.execute(
+        select(history).where(history.c.uscc == code).order_by(history.c.seq)).mappings())
+
+
+def _with_elements(events: list[dict[str, Any]], values: Iterable[Any]) -> list[dict[str, Any]]:
+    """Each change event with the elements it changed (old → new), from its ``history`` rows."""
     by_seq: dict[int, list[dict[str, Any]]] = {}
     for v in values:
         by_seq.setdefault(int(v["seq"]), []).append(
@@ -485,16 +490,10 @@ def changes_after(conn: Connection, after: int, limit: int = 1000) -> list[dict[
     """Committed changes with ``seq > after``, in order, each with its changed elements."""
     events = [dict(r) for r in conn.execute(
         select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)).mappings()]
-    if events:
-        values = conn.execute(select(history).where(
-            history.c.seq >= events[0]["seq"], history.c.seq <= events[-1]["seq"])).mappings()
-        by_seq: dict[int, list[dict[str, Any]]] = {}
-        for v in values:
-            by_seq.setdefault(int(v["seq"]), []).append(
-                {"element": v["element"], "old": v["old_value"], "new": v["new_value"]})
-        for event in events:
-            event["elements"] = by_seq.get(int(event["seq"]), [])
-    return events
+    if not events:
+        return events
+    return _with_elements(events, conn.execute(select(history).where(
+        history.c.seq >= events[0]["seq"], history.c.seq <= events[-1]["seq"])).mappings())
 
 
 def batch_rejects(conn: Connection, batch_id: str) -> Iterator[dict[str, Any]]:
