@@ -98,15 +98,16 @@ def main() -> None:
                             "--level", "2", "--db", DB, quiet=True).stdout)
     key = client["api_key"]
     example = renamed or ""
+    port = os.environ.get("PORT", "8000")
     print(f"""
-  URL:           http://127.0.0.1:8000   (API docs: http://127.0.0.1:8000/docs)
+  URL:           http://127.0.0.1:{port}   (API docs: http://127.0.0.1:{port}/docs)
   demo API key:  {key}
-  try:           curl http://127.0.0.1:8000/api/v1/organizations/{example}
-                 curl -X POST http://127.0.0.1:8000/api/v1/verify -H 'content-type: application/json' \\
+  try:           curl http://127.0.0.1:{port}/api/v1/organizations/{example}
+                 curl -X POST http://127.0.0.1:{port}/api/v1/verify -H 'content-type: application/json' \\
                       -d '{{"code": "{example}", "name": "{former}"}}'   (a former name)
-                 curl -H 'X-API-Key: {key}' -H 'X-Purpose: demo' 'http://127.0.0.1:8000/api/v1/changes?limit=5'
+                 curl -H 'X-API-Key: {key}' -H 'X-Purpose: demo' 'http://127.0.0.1:{port}/api/v1/changes?limit=5'
   Stop with Ctrl-C.""", file=sys.stderr, flush=True)
-    os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", os.environ.get("PORT", "8000")])
+    os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", port])
 
 
 def _renamed_code() -> str | None:
