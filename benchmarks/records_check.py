@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import csv
 import os
-import platform
 import random
 import resource
 import shlex
@@ -27,6 +26,9 @@ import time
 from pathlib import Path
 
 from jjjcredit.core import uscc
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from machine import describe
 
 HEADER = ["统一社会信用代码", "机构名称", "注册地址", "注册资金", "法定代表人或负责人姓名", "成立日期", "状态",
           "经营范围"]
@@ -42,15 +44,7 @@ STATUS = ("存续", "存续", "存续", "在营", "开业", "1", "注销", "吊�
 
 
 def machine() -> str:
-    model = "unknown CPU"
-    cpuinfo = Path("/proc/cpuinfo")
-    if cpuinfo.exists():
-        for line in cpuinfo.read_text().splitlines():
-            if line.startswith("model name"):
-                model = line.split(":", 1)[1].strip()
-                break
-    return (f"{model}, {os.cpu_count()} cores (the check is pinned to one); {platform.system()} "
-            f"{platform.release()}; Python {platform.python_version()}")
+    return f"{describe()} (the check is pinned to one core)"
 
 
 def generate(path: Path, rows: int, seed: int) -> int:

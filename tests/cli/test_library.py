@@ -24,6 +24,8 @@ def test_db_status_upgrade_and_a_refused_empty_database(database_url: str, tmp_p
     assert refused.returncode == 2 and "[db.schema_behind]" in refused.stderr
     assert run("db", "upgrade", "--db", database_url).returncode == 0
     assert run("db", "status", "--db", database_url).returncode == 0
+    unknown = run("library", "quality", "--source", "foo/bar", "--db", database_url)
+    assert unknown.returncode == 2 and "[crosswalk.source]" in unknown.stderr
 
 
 def test_ingest_show_rejects_with_personal_data_masked(database_url: str, tmp_path: Path):

@@ -11,7 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from jjjcredit.cli import database, output
-from jjjcredit.core import records, uscc
+from jjjcredit.core import crosswalks, records, uscc
 from jjjcredit.core.crosswalks import CrosswalkError
 from jjjcredit.services import db, library, quality, tabular
 from jjjcredit.settings import Settings
@@ -120,6 +120,11 @@ def show_quality(
     """The data-quality scorecard: per provider and per region, the share of records passing each rule."""
     if fmt not in ("json", "md"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or md.')
+    if source is not None:
+        try:
+            crosswalks.split_source(source, "--source")
+        except CrosswalkError as exc:
+            output.fail(exc.code, exc.message)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         card = quality.scorecard(conn, source)
