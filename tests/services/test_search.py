@@ -11,7 +11,7 @@ from sqlalchemy import Engine, delete, insert
 
 from jjjcredit.services import db, library, search
 from jjjcredit.storage import migrator
-from jjjcredit.storage.schema import organization_search, organization_search_grams, organizations
+from jjjcredit.storage.schema import batches, changes, organization_search, organizations
 from tests.services import library_files as files
 
 NAMES = ["石家庄市某某机械制造有限公司", "石家庄某某机械配件有限公司", "保定（华北）电力设备有限责任公司",
@@ -107,20 +107,58 @@ def test_renames_reach_the_search_keys_and_reindex_rebuilds_them(lib, tmp_path: 
     assert _find(engine, "唐山新钢有限公司")[0][::3] == (codes[3], "exact")
     assert codes[3] not in [f[0] for f in _find(engine, "唐山钢铁集团") if f[3] == "exact"]
     before = _find(engine, "唐山", limit=100)
+    fuzzy = _find(engine, "石家庄某某机城制造有限公司")
     with engine.begin() as conn:
-        conn.execute(delete(organization_search_grams))
         conn.execute(delete(organization_search))
     assert _find(engine, "唐山") == []
-    with engine.begin() as conn:
-        assert search.reindex(conn) == len(codes)
+    assert search.reindex(engine).indexed == len(codes)
     assert _find(engine, "唐山", limit=100) == before
+    assert _find(engine, "石家庄某某机城制造有限公司") == fuzzy
 
 
-def test_migration_0005_indexes_organizations_already_there(engine: Engine):
-    migrator.upgrade(engine, "0004")
+def test_keys_follow_the_feed_only_when_refreshed(lib, tmp_path: Path):
+    engine, codes = lib
+    with engine.connect() as conn:
+        assert search.lag(conn) == 0
+    renamed = files.write(tmp_path / "b.csv", [[codes[3], "唐山新钢有限公司", "存续", "2024-06-30", "张三"],
+                                               [codes[4], "唐山钢铁贸易有限公司", "注销", "2024-06-30", "张三"]])
+    library.ingest_file(engine, str(renamed), "hebei/market-regulation", refresh_search=False)
+    with engine.connect() as conn:
+        assert search.lag(conn) == 2
+    assert codes[3] not in [f[0] for f in _find(engine, "唐山新钢有限公司")]
+    refreshed = search.refresh(engine)
+    assert (refreshed.indexed, search.refresh(engine).indexed) == (1, 0)  # only the renamed one
+    assert _find(engine, "唐山新钢有限公司")[0][::3] == (codes[3], "exact")
+
+
+def test_a_region_named_in_the_query_ranks_that_region_first(engine: Engine, tmp_path: Path):
+    db.upgrade(engine)
+    codes = files.codes(3, seed=11)
+    names = ["保定市第十四中学", "北京市大兴区第十四中学", "第十四中学"]
+    rows = [[c, n, "存续", "2024-01-01", "张三"] for c, n in zip(codes, names, strict=True)]
+    library.ingest_file(engine, str(files.write(tmp_path / "a.csv", rows)), "hebei/market-regulation")
+    found = [f[1] for f in _find(engine, "大兴第十四中学")]
+    assert found == ["北京市大兴区第十四中学", "第十四中学", "保定市第十四中学"]
+
+
+def test_common_pairs_are_not_used_to_find_candidates(lib, monkeypatch):
+    engine, codes = lib
+    monkeypatch.setattr(search, "GRAM_POSTINGS", 5)  # 某某 is in 22 names, 廊坊 in 20: too common now
+    found = _find(engine, "唐山钢铁集困有限公司")  # a typo: the telling pairs still find it
+    assert found[0][::3] == (codes[3], "fuzzy")
+
+
+def test_migration_0006_leaves_keys_that_db_upgrade_rebuilds(engine: Engine):
+    migrator.upgrade(engine, "0005")
+    now = library._now()
     with engine.begin() as conn:
+        conn.execute(insert(batches).values(id="b", source="s", file_name="f", file_hash="h", status="committed",
+                                            rows=1, created=1, updated=0, unchanged=0, rejected=0, warnings=0,
+                                            conflicts=0, started_at=now, finished_at=now, seconds=0.0))
         conn.execute(insert(organizations).values(uscc="91130102MA0000000X", name="沧州某某化工有限公司",
-                                                  source="s", batch_id="b", seq=1, created_at=library._now(),
-                                                  updated_at=library._now()))
+                                                  source="s", batch_id="b", seq=1, created_at=now, updated_at=now))
+        conn.execute(insert(changes).values(seq=1, uscc="91130102MA0000000X", kind="created", source="s",
+                                            batch_id="b", recorded_at=library._now()))
     db.upgrade(engine)
     assert _find(engine, "沧州某某化工")[0][0] == "91130102MA0000000X"
+    assert _find(engine, "沧州某某化二")[0][0] == "91130102MA0000000X"

@@ -14,7 +14,20 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from typer import Abort, Exit
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from jjjcredit.cli import audit, clients, codes, db, demo_data, elements, evidence, library, output, records, serve
+from jjjcredit.cli import (
+    audit,
+    clients,
+    codes,
+    db,
+    demo_data,
+    elements,
+    evidence,
+    library,
+    output,
+    records,
+    search,
+    serve,
+)
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
@@ -23,6 +36,7 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (records.app, "records", "Check department record files against the standard data elements."),
     (db.app, "db", "Create or upgrade the database schema; show its revision."),
     (library.app, "library", "The basic resource library: ingest department files, show, stats, rejects."),
+    (search.app, "search", "Find organizations by name, pinyin initials or code prefix; refresh the keys."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),

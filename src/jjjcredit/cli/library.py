@@ -50,6 +50,7 @@ def ingest_file(
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}
+    shown["search"] = {"indexed": summary.search_indexed, "seconds": summary.search_seconds}
     if summary.quality_sampled:
         shown["quality_sample"] = {"records": summary.quality_sampled, "failures": summary.quality_failures}
     _json(shown | ({"note": summary.note} if summary.note else {}))

@@ -79,6 +79,9 @@ class IngestSummary:
     conflicts: int = 0
     blank: int = 0
     seconds: float = 0.0
+    #: The search keys brought up to date after the batch committed (services/search.py).
+    search_indexed: int = 0
+    search_seconds: float = 0.0
     already_ingested: bool = False
     note: str = ""
     #: The rulebook (core/quality.py) on a systematic sample of the accepted rows: rule → failures.
@@ -281,10 +284,7 @@ def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -
 
 
 def _flush(conn: Connection, batch: _Batch) -> None:
-    """Write what the chunk produced, in an order the foreign keys accept; then the search keys."""
-    renamed = [r["uscc"] for r in batch.org_rows]
-    if "name" in batch.elements:
-        renamed += [r["uscc"] for r in batch.org_updates]
+    """Write what the chunk produced, in an order the foreign keys accept."""
     bulk.insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
                  batch.org_rows)
     _insert(conn, changes, batch.change_rows)
@@ -293,15 +293,25 @@ def _flush(conn: Connection, batch: _Batch) -> None:
         bulk.execute_many(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
               [*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc"], batch.org_updates)
     _insert(conn, conflicts, batch.conflict_rows)
-    search.index_organizations(conn, renamed)
     for rows in (batch.org_rows, batch.org_updates, batch.change_rows, batch.history_rows, batch.conflict_rows):
         rows.clear()
 
 
 def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = None,
-                progress: Callable[[int], None] | None = None, crosswalks_dir: Path | None = None) -> IngestSummary:
-    """Ingest one department file as one batch. Raises ``tabular.InputFileError``,
+                progress: Callable[[int], None] | None = None, crosswalks_dir: Path | None = None,
+                refresh_search: bool = True) -> IngestSummary:
+    """Ingest one department file as one batch, then (``refresh_search``) bring the search keys up to
+    the new changes in transactions of their own. Raises ``tabular.InputFileError``,
     ``records.LayoutError`` or :class:`LibraryError` before anything is written."""
+    summary = _ingest(engine, path, source, batch_id, progress, crosswalks_dir)
+    if refresh_search:
+        refreshed = search.refresh(engine)
+        summary.search_indexed, summary.search_seconds = refreshed.indexed, refreshed.seconds
+    return summary
+
+
+def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progress: Callable[[int], None] | None,
+            crosswalks_dir: Path | None) -> IngestSummary:
     db.require_current(engine)
     started = time.perf_counter()
     crosswalk: Crosswalk = crosswalks_service.load(source, crosswalks_dir)

@@ -1,31 +1,45 @@
 """Search the library by name (exact, prefix, fuzzy, without the region), pinyin initials or code
 prefix, filtered by region, department and status; autocomplete.
 
-The library keeps ``organization_search`` (keys of each current name, core/search.py) and
-``organization_search_grams`` (the keys' character pairs) in step as it writes organizations
-(:func:`index_organizations`). A search fetches candidates with plain, portable SQL — key and
-initials prefixes, code prefix, most shared pairs — each candidate set capped and ordered by the same
-integer and ASCII keys on SQLite and PostgreSQL; then core/search.py scores and ranks them in Python.
-So both databases give the same answers in the same order.
+**The keys** (``organization_search``, core/search.py) are derived from the organizations and
+refreshed from the change feed (:func:`refresh`): after each ingest commits, by ``jjjcredit search
+refresh``, and by ``jjjcredit db upgrade``. The ``search`` counter holds the feed position they are up
+to date with; each part is one transaction that moves it, so a crash loses nothing and a second
+refresher (another worker) waits on the counter's lock and finds the work done. The ingest itself
+does not wait for the keys: the library's own writes stay proportional to the rows.
+
+**Candidates** come from the database's indexes: B-tree prefixes of the keys and initials, the code
+prefix, and for fuzzy matching the name's character pairs in a native inverted index (SQLite FTS5;
+a GIN index on PostgreSQL). A pair held by more than :data:`GRAM_POSTINGS` organizations says
+little and is left out; the others are fetched whole, so the count of shared pairs — and with it
+the candidate set — is the same on both databases. core/search.py then scores and ranks them in
+Python, identically everywhere.
 """
 
 from __future__ import annotations
 
 import math
-from collections.abc import Iterable, Sequence
+import time
+from collections import Counter
+from collections.abc import Callable, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import ColumnElement, Connection, Select, delete, func, or_, select
+from sqlalchemy import ColumnElement, Connection, Engine, Select, delete, func, or_, select, update
+from sqlalchemy import text as sql
 
 from jjjcredit.core import departments, elements
 from jjjcredit.core import search as keys
 from jjjcredit.storage import bulk
-from jjjcredit.storage.schema import organization_search, organization_search_grams, organizations
+from jjjcredit.storage.schema import changes, counters, history, organization_search, organizations
 
 #: Candidates fetched per way of matching, before scoring.
 CANDIDATES = 200
 MAX_LIMIT = 100
+#: A character pair held by more organizations than this is too common to find candidates by.
+GRAM_POSTINGS = 2_000
+#: Change-feed entries read per refresh transaction.
+REFRESH_PART = 20_000
 _PART = 500
 
 
@@ -57,44 +71,81 @@ class Hit:
     organization: dict[str, Any]
 
 
+@dataclass(frozen=True)
+class Refreshed:
+    """What a refresh did: organizations re-indexed, the feed position reached, seconds."""
+
+    indexed: int
+    position: int
+    seconds: float
+
+
 # --- keeping the keys ------------------------------------------------------------------------------
 
-def _write(conn: Connection, entries: Sequence[keys.IndexEntry]) -> None:
-    if not entries:
-        return
-    bulk.insert_rows(conn, organization_search.name, list(organization_search.c.keys()), [e.keys for e in entries])
-    pairs = [{"gram": g, "uscc": e.keys["uscc"]} for e in entries for g in sorted(e.grams)]
-    bulk.insert_rows(conn, organization_search_grams.name, ["gram", "uscc"], pairs)
-
-
-def index_organizations(conn: Connection, codes: Iterable[str]) -> None:
-    """Bring the search keys of these organizations up to their current names (the library calls
-    this after each chunk it writes)."""
-    wanted = sorted(set(codes))
+def index_organizations(conn: Connection, codes: Iterable[str]) -> int:
+    """Bring the search keys of these organizations up to their current names; returns how many
+    organizations have keys now."""
+    wanted, done = sorted(set(codes)), 0
     for start in range(0, len(wanted), _PART):
         part = wanted[start:start + _PART]
-        conn.execute(delete(organization_search_grams).where(organization_search_grams.c.uscc.in_(part)))
         conn.execute(delete(organization_search).where(organization_search.c.uscc.in_(part)))
         rows = conn.execute(select(organizations.c.uscc, organizations.c.name).where(
             organizations.c.uscc.in_(part), organizations.c.name.is_not(None))).all()
-        _write(conn, [keys.index_entry(code, name) for code, name in rows])
+        entries = [keys.index_entry(code, name).keys for code, name in rows]
+        bulk.insert_rows(conn, organization_search.name, list(organization_search.c.keys()), entries)
+        done += len(entries)
+    return done
 
 
-def reindex(conn: Connection) -> int:
-    """Rebuild every search key from the organizations (``jjjcredit search reindex``); returns how
-    many organizations were indexed."""
-    conn.execute(delete(organization_search_grams))
-    conn.execute(delete(organization_search))
-    last, count = "", 0
+def _lock_position(conn: Connection) -> int:
+    """Lock the ``search`` counter for this transaction and read it."""
+    conn.execute(update(counters).where(counters.c.name == "search").values(value=counters.c.value))
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == "search")).scalar_one())
+
+
+def _refresh_part(conn: Connection, part: int) -> tuple[int, int, bool]:
+    position = _lock_position(conn)
+    found = conn.execute(select(changes.c.seq, changes.c.uscc, changes.c.kind).where(changes.c.seq > position)
+                         .order_by(changes.c.seq).limit(part)).all()
+    if not found:
+        return 0, position, False
+    last = int(found[-1][0])
+    renamed = conn.execute(select(history.c.uscc).where(
+        history.c.seq > position, history.c.seq <= last, history.c.element == "name")).scalars()
+    codes = {code for _, code, kind in found if kind == "created"} | set(renamed)
+    indexed = index_organizations(conn, codes)
+    conn.execute(update(counters).where(counters.c.name == "search").values(value=last))
+    return indexed, last, len(found) == part
+
+
+def refresh(engine: Engine, part: int = REFRESH_PART, progress: Callable[[int], None] | None = None) -> Refreshed:
+    """Index the organizations created or renamed since the keys' feed position, one transaction per
+    ``part`` feed entries, until the keys are up to date."""
+    started, indexed = time.perf_counter(), 0
     while True:
-        rows = conn.execute(select(organizations.c.uscc, organizations.c.name).where(
-            organizations.c.uscc > last, organizations.c.name.is_not(None)).order_by(
-            organizations.c.uscc).limit(5000)).all()
-        if not rows:
-            return count
-        last = rows[-1][0]
-        _write(conn, [keys.index_entry(code, name) for code, name in rows])
-        count += len(rows)
+        with engine.begin() as conn:
+            done, position, more = _refresh_part(conn, part)
+        indexed += done
+        if progress and done:
+            progress(indexed)
+        if not more:
+            return Refreshed(indexed, position, round(time.perf_counter() - started, 3))
+
+
+def reindex(engine: Engine, progress: Callable[[int], None] | None = None) -> Refreshed:
+    """Throw every key away and index the whole library again (``jjjcredit search refresh --rebuild``)."""
+    with engine.begin() as conn:
+        _lock_position(conn)
+        conn.execute(delete(organization_search))
+        conn.execute(update(counters).where(counters.c.name == "search").values(value=0))
+    return refresh(engine, progress=progress)
+
+
+def lag(conn: Connection) -> int:
+    """Change-feed entries the keys have not caught up with yet."""
+    values = dict(conn.execute(select(counters.c.name, counters.c.value).where(
+        counters.c.name.in_(("feed", "search")))).all())
+    return int(values["feed"]) - int(values["search"])
 
 
 # --- searching -------------------------------------------------------------------------------------
@@ -148,18 +199,42 @@ def _candidates(conn: Connection, q: keys.Query, filters: Filters, fuzzy: bool) 
     if q.code:
         ways.append(base.where(s.c.uscc.startswith(q.code, autoescape=True), *where)
                     .order_by(s.c.uscc).limit(CANDIDATES))
-    if fuzzy and q.grams:
-        g = organization_search_grams
-        shared = func.count().label("shared")
-        need = max(1, math.ceil(len(q.grams) / 3))
-        ways.append(select(g.c.uscc).join(organizations, organizations.c.uscc == g.c.uscc)
-                    .where(g.c.gram.in_(sorted(q.grams)), *where).group_by(g.c.uscc)
-                    .having(func.count() >= need).order_by(shared.desc(), g.c.uscc).limit(keys.FUZZY_CANDIDATES)
-                    .add_columns(shared))
     for way in ways:
         for code in _codes(conn, way):
             found[code] = None
+    if fuzzy and q.grams:
+        for code in _shared_pairs(conn, q.grams, where):
+            found[code] = None
     return list(found)
+
+
+def _holders(conn: Connection, gram: str, where: Sequence[ColumnElement[bool]]) -> list[str] | None:
+    """The organizations whose name has this pair, or None when more than GRAM_POSTINGS do."""
+    s = organization_search
+    query = select(s.c.uscc).join(organizations, organizations.c.uscc == s.c.uscc)
+    if conn.dialect.name == "sqlite":
+        query = query.where(sql("organization_search.rowid IN (SELECT rowid FROM organization_search_fts "
+                                 "WHERE organization_search_fts MATCH :gram)").bindparams(gram=f'"{gram}"'))
+    else:
+        query = query.where(sql("string_to_array(organization_search.grams, ' ') @> ARRAY[CAST(:gram AS TEXT)]")
+                            .bindparams(gram=gram))
+    codes = _codes(conn, query.where(*where).limit(GRAM_POSTINGS + 1))
+    return codes if len(codes) <= GRAM_POSTINGS else None
+
+
+def _shared_pairs(conn: Connection, grams: Iterable[str], where: Sequence[ColumnElement[bool]]) -> list[str]:
+    """Fuzzy candidates: the organizations sharing the most of the query's telling pairs (at least a
+    third of them), most first, then by code."""
+    shared: Counter[str] = Counter()
+    telling = 0
+    for gram in sorted(grams):
+        holders = _holders(conn, gram, where)
+        if holders is not None:
+            telling += 1
+            shared.update(holders)
+    need = max(1, math.ceil(telling / 3))
+    ranked = sorted((code for code, n in shared.items() if n >= need), key=lambda c: (-shared[c], c))
+    return ranked[:keys.FUZZY_CANDIDATES]
 
 
 def _ranked(conn: Connection, q: keys.Query, codes: Sequence[str], limit: int, fuzzy: bool) -> list[Hit]:

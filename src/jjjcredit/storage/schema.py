@@ -191,8 +191,10 @@ signing_keys = Table(
     Column("retired_at", DateTime(timezone=True), nullable=True),
 )
 
-#: Search keys of each organization's current name (core/search.py), kept by the library as it writes
-#: organizations: the normalized name, the name without its leading region, and their pinyin initials.
+#: Search keys of each organization's current name (core/search.py): the normalized name, the name
+#: without its leading region, their pinyin initials, and the name's character pairs (space-separated)
+#: for fuzzy matching. Derived data: services/search.py refreshes it from the change feed after each
+#: batch commits (``counters`` row ``search``: the feed position it is up to date with).
 organization_search = Table(
     "organization_search",
     metadata,
@@ -201,18 +203,18 @@ organization_search = Table(
     Column("core_key", Text, nullable=False),
     Column("initials", Text, nullable=False),
     Column("core_initials", Text, nullable=False),
+    Column("grams", Text, nullable=False, server_default=""),
 )
 for _column in ("name_key", "core_key", "initials", "core_initials"):
     # text_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' whatever the database's collation.
     Index(f"ix_organization_search_{_column}", organization_search.c[_column],
           postgresql_ops={_column: "text_pattern_ops"})
 
-#: Character pairs of each search key (company form left out): fuzzy candidates share pairs with the
-#: query. Portable, so SQLite and PostgreSQL fetch the same candidates.
-organization_search_grams = Table(
-    "organization_search_grams",
-    metadata,
-    Column("gram", String(8), primary_key=True),
-    Column("uscc", String(18), primary_key=True),
-)
-Index("ix_organization_search_grams_uscc", organization_search_grams.c.uscc)
+#: What indexes ``organization_search.grams`` natively, made by migration 0006 outside this metadata
+#: (an FTS5 table and its triggers on SQLite; a GIN expression index on PostgreSQL).
+NATIVE_SEARCH_INDEX = ("organization_search_fts", "ix_organization_search_grams")
+
+
+def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
+    """For Alembic's comparison: leave out the native search index and FTS5's own tables."""
+    return not (name and name.startswith(NATIVE_SEARCH_INDEX))

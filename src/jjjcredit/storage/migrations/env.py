@@ -5,13 +5,13 @@ from __future__ import annotations
 
 from alembic import context
 
-from jjjcredit.storage.schema import metadata
+from jjjcredit.storage.schema import include_object, metadata
 
 config = context.config
 connection = config.attributes.get("connection")
 if connection is None:
     raise RuntimeError("run migrations through `jjjcredit db upgrade`, which supplies the connection")
 context.configure(connection=connection, target_metadata=metadata, render_as_batch=True,
-                  compare_type=True)
+                  compare_type=True, include_object=include_object)
 with context.begin_transaction():
     context.run_migrations()
