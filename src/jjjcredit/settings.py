@@ -18,6 +18,10 @@ class Settings:
     public_rate_per_minute: int = 60
     #: How long audit trail entries are kept (``jjjcredit audit purge``): ten years by default.
     audit_retention_days: int = 3653
+    #: Redis for state every worker shares (the public rate limits); ``None``: each process counts alone.
+    redis_url: str | None = None
+    #: The prefix of every Redis key this server writes (several deployments may share one Redis).
+    redis_prefix: str = "jjjcredit:"
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -26,4 +30,6 @@ class Settings:
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
                    public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
-                   audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")))
+                   audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")),
+                   redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
+                   redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"))

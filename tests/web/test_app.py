@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import replace
 
 import httpx
@@ -9,7 +10,7 @@ import pytest
 from fastapi.routing import APIRoute
 
 from jjjcredit.core import access
-from jjjcredit.services import db
+from jjjcredit.services import audit, db
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import ROUTERS, create_app
@@ -133,3 +134,28 @@ def test_public_calls_are_rate_limited_with_retry_after(database_url: str):
 def test_the_server_refuses_a_database_that_is_behind(database_url: str):
     with pytest.raises(db.SchemaBehind):
         create_app(replace(Settings(), database_url=database_url))
+
+
+def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(database_url: str,
+                                                                              caplog: pytest.LogCaptureFixture):
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    app = create_app(replace(Settings(), database_url=database_url))
+
+    def boom() -> None:
+        raise RuntimeError("a bug")
+
+    app.add_api_route("/api/v1/boom", boom)
+    with caplog.at_level(logging.INFO, logger="jjjcredit.web"), serving(app) as url, httpx.Client(base_url=url) as http:
+        response = http.get("/api/v1/boom", headers={"X-Request-ID": "bug-1"})
+    assert response.status_code == 500 and response.headers["X-Request-ID"] == "bug-1"
+    assert response.json()["errors"][0]["code"] == "internal" and "a bug" not in response.text
+    logged = {(r.levelname, getattr(r, "status", None), getattr(r, "code", None)) for r in caplog.records
+              if getattr(r, "request_id", None) == "bug-1"}
+    assert logged == {("ERROR", None, "internal"), ("INFO", 500, None)}, "the traceback, then the request line"
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        entries = list(audit.iter_entries(conn))
+    engine.dispose()
+    assert [(e["path"], e["status"], e["outcome"]) for e in entries] == [("/api/v1/boom", 500, "internal")]

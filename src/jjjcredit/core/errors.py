@@ -225,6 +225,9 @@ ERROR_CODES: dict[str, str] = {
     "reconcile.bad_queries": "A reconciliation call whose queries= is not a JSON object of queries "
     "(W3C reconciliation API 0.2).",
     "db.unavailable": "The database cannot be reached or opened (wrong URL, server down, not a database).",
+    "redis.unavailable": "Redis for the shared rate limits (--redis, JJJCREDIT_REDIS_URL) does not answer when the "
+    "server starts, or the URL is not a Redis URL; the server does not start. Later outages are logged "
+    "with this code while each worker counts alone.",
     "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
     "usage": "The command line is not right: a missing argument, an unknown option, a value out of range.",
 }

@@ -6,40 +6,24 @@ routes so that a new route without it fails.
 
 from __future__ import annotations
 
-import math
-import threading
-import time
-from collections import deque
 from collections.abc import Callable
 
 from fastapi import Request
 
 from jjjcredit.core import access
-from jjjcredit.services import clients
+from jjjcredit.services import clients, rate_limits
 from jjjcredit.web.errors import ApiError
 
 
-class RateLimiter:
-    """A sliding window per address for callers without a key (one process; several workers share
-    nothing yet — see docs/architecture.md)."""
-
-    def __init__(self, per_minute: int) -> None:
-        self.per_minute = per_minute
-        self._hits: dict[str, deque[float]] = {}
-        self._lock = threading.Lock()
-
-    def check(self, address: str) -> None:
-        now = time.monotonic()
-        with self._lock:
-            hits = self._hits.setdefault(address, deque())
-            while hits and hits[0] <= now - 60:
-                hits.popleft()
-            if len(hits) >= self.per_minute:
-                retry = max(1, math.ceil(hits[0] + 60 - now))
-                raise ApiError(429, "access.rate_limited", f"Too many calls without an API key from {address}: "
-                               f"at most {self.per_minute} a minute. Retry after {retry} s, or ask for a key.",
-                               headers={"Retry-After": str(retry)})
-            hits.append(now)
+def limit_public(request: Request) -> None:
+    """Count a call without a key against its address (services/rate_limits.py); 429 when over."""
+    address = request.client.host if request.client else "unknown"
+    limiter: rate_limits.Limiter = request.app.state.limiter
+    decision = limiter.admit(address)
+    if not decision.admitted:
+        raise ApiError(429, "access.rate_limited", f"Too many calls without an API key from {address}: "
+                       f"at most {limiter.per_minute} a minute. Retry after {decision.retry_after} s, or ask for "
+                       "a key.", headers={"Retry-After": str(decision.retry_after)})
 
 
 def caller_for(service: str) -> Callable[[Request], access.Caller]:
@@ -51,7 +35,7 @@ def caller_for(service: str) -> Callable[[Request], access.Caller]:
             if service not in access.PUBLIC_SERVICES:
                 raise ApiError(401, "access.key_required", f'The "{service}" service needs an API key '
                                "(header X-API-Key); ask the platform operator for one.")
-            request.app.state.limiter.check(request.client.host if request.client else "unknown")
+            limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
         with request.app.state.engine.connect() as conn:

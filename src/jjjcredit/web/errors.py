@@ -54,6 +54,12 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
-        log.exception("internal error on %s %s", request.method, request.url.path)
-        request.state.outcome = "internal"
-        return JSONResponse(body("internal", "An unexpected error; it has been logged."), 500)
+        return internal(request, exc)
+
+
+def internal(request: Request, exc: Exception) -> JSONResponse:
+    """An unexpected error: logged with its traceback and the request id, answered without either."""
+    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc,
+              extra={"code": "internal", "request_id": getattr(request.state, "request_id", None)})
+    request.state.outcome = "internal"
+    return JSONResponse(body("internal", "An unexpected error; it has been logged."), 500)

@@ -1,0 +1,32 @@
+"""``jjjcredit serve`` refuses to start, in one line, when what it needs is missing (the serving itself
+is tested through real HTTP in tests/web/test_serve.py)."""
+
+from __future__ import annotations
+
+import socket
+
+from jjjcredit.services import db
+from jjjcredit.storage.engine import make_engine
+from tests.cli.test_codes import run
+
+
+def _closed_port() -> int:
+    with socket.socket() as s:
+        s.bind(("127.0.0.1", 0))
+        return int(s.getsockname()[1])
+
+
+def test_redis_that_does_not_answer_stops_the_start(database_url: str):
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    result = run("serve", "--port", str(_closed_port()), "--db", database_url,
+                 "--redis", f"redis://127.0.0.1:{_closed_port()}/0")
+    assert result.returncode == 2
+    assert result.stderr.startswith("error [redis.unavailable]: Redis at redis://127.0.0.1:")
+    assert len(result.stderr.strip().splitlines()) == 1, result.stderr
+
+
+def test_an_unknown_log_level_is_a_usage_error():
+    result = run("serve", "--log-level", "loud")
+    assert result.returncode == 2 and result.stderr.startswith("error [usage]: --log-level \"loud\"")
