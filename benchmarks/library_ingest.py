@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import argparse
 import csv
+import json
 import random
 import resource
 import shutil
@@ -25,6 +26,7 @@ import sys
 import tempfile
 import time
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -80,14 +82,21 @@ def run(command: list[str]) -> tuple[float, int]:
     return seconds, max(before, after)
 
 
-def peak_of(command: list[str]) -> tuple[float, int]:
-    """Seconds and peak RSS of a command measured on its own (GNU time is not assumed)."""
-    code = ("import resource,subprocess,sys,time;s=time.perf_counter();"
-            "subprocess.run(sys.argv[1:],stdout=subprocess.DEVNULL);"
-            "print(time.perf_counter()-s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss)")
+def peak_of(command: list[str]) -> tuple[float, int, dict[str, Any]]:
+    """Wall seconds, peak RSS and the JSON summary of a command run on its own (GNU time is not
+    assumed)."""
+    code = ("import resource,subprocess,sys,time,json;s=time.perf_counter();"
+            "out=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,text=True).stdout;"
+            "print(json.dumps([time.perf_counter()-s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, out]))")
     out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, check=True)
-    seconds, rss = out.stdout.split()
-    return float(seconds), int(rss)
+    seconds, rss, printed = json.loads(out.stdout)
+    return float(seconds), int(rss), json.loads(printed)
+
+
+def split(wall: float, summary: dict[str, Any]) -> tuple[float, float]:
+    """The command's wall time as (library: until the batch committed, search keys refreshed after)."""
+    search = float(summary.get("search", {}).get("seconds", 0.0))
+    return wall - search, search
 
 
 def bare_sqlite(path: Path, db: Path) -> float:
@@ -185,20 +194,24 @@ def main() -> None:
             subprocess.run([*cli, "db", "upgrade", "--db", url], check=True, capture_output=True)
             ingest = [*cli, "library", "ingest"]
             if args.scale:
-                first, rss = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
-                print(f"\n{name}: first ingest {first:,.1f} s ({args.rows / first:,.0f} rows/s), "
-                      f"peak RSS {rss / 1024:,.0f} MiB")
+                wall, rss, summary = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
+                first, keys = split(wall, summary)
+                print(f"\n{name}: first ingest {first:,.1f} s ({args.rows / first:,.0f} rows/s) until the batch "
+                      f"committed, then search keys {keys:,.1f} s; peak RSS {rss / 1024:,.0f} MiB")
                 report_size_and_lookups(name, url, tmp, codes)
                 continue
             bare_seconds = bare()
-            first, rss = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
-            again, _ = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
-            same, _ = peak_of([*ingest, str(same_rows), "--source", "hebei/market-regulation", "--db", url])
-            upd, upd_rss = peak_of([*ingest, str(update), "--source", "hebei/market-regulation", "--db", url])
+            wall, rss, summary = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
+            first, keys = split(wall, summary)
+            again, _, _ = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
+            same, _, _ = peak_of([*ingest, str(same_rows), "--source", "hebei/market-regulation", "--db", url])
+            upd, upd_rss, _ = peak_of([*ingest, str(update), "--source", "hebei/market-regulation", "--db", url])
             print(f"\n{name}")
             print(f"  {bare_name:28s} {bare_seconds:8.2f} s  ({args.rows / bare_seconds:,.0f} rows/s)")
             print(f"  jjjcredit library ingest     {first:8.2f} s  ({args.rows / first:,.0f} rows/s)  "
-                  f"= {bare_seconds / first:.0%} of bare (target ≥ 40%)")
+                  f"= {bare_seconds / first:.0%} of bare (target ≥ 40%): the command until its batch committed")
+            print(f"  + search keys refreshed      {keys:8.2f} s  (after the commit; the whole command "
+                  f"{wall:.2f} s = {bare_seconds / wall:.0%} of bare)")
             print(f"  re-ingest, same file         {again:8.2f} s  ({first / again:,.0f}x faster than first)")
             print(f"  re-ingest, same rows         {same:8.2f} s  ({first / same:,.1f}x faster than first; "
                   "target ≥ 3x)")

@@ -7,7 +7,8 @@ database.
 - :func:`core_key`: the name key without a leading region name (河北省, 石家庄市, 石家庄, 长安区 …),
   for a query that leaves the region out — or puts it in.
 - :func:`initials`: the pinyin initials of the name key (石家庄 → ``SJZ``); letters and digits stay.
-- :func:`grams`: the key's character pairs, company form left out: fuzzy candidates share some.
+- :func:`grams`: the key's character pairs, company form left out: fuzzy candidates share some
+  (the library indexes those of the name without its region, as the query is compared by).
 - :func:`score`: 0–1 and the kind of match, best first: ``exact``, ``exact_without_region``,
   ``code``, ``prefix``, ``initials``, ``fuzzy``. A region the query names counts: a name equal
   once the regions are left out scores 0.99 in that region, 0.97 where either names none, 0.93
@@ -43,6 +44,7 @@ from jjjcredit.core import divisions
 
 _SPACES = re.compile(r"\s+")
 _BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "「": "(", "」": ")"})
+_ODD_BRACKETS = re.compile("[【】〔〕\\[\\]「」]")
 _FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
 #: Endings that almost every name has: left out of the fuzzy grams (they would match everything).
 _ENDINGS = ("股份公司", "有限公司", "分公司", "公司", "合作社", "(普通合伙)", "(有限合伙)", "合伙企业")
@@ -62,9 +64,12 @@ def name_key(name: str) -> str:
     >>> name_key("北京 [某某] 科技股份有限公司") == name_key("北京(某某)科技股份有限公司")
     True
     """
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", name)).translate(_BRACKETS)
+    text = _SPACES.sub("", unicodedata.normalize("NFKC", name))
+    if _ODD_BRACKETS.search(text):
+        text = text.translate(_BRACKETS)
     for long, short in _FORMS:
-        text = text.replace(long, short)
+        if long in text:
+            text = text.replace(long, short)
     return text.upper()
 
 
@@ -90,6 +95,12 @@ def _region_names() -> dict[str, str]:
 
 
 @functools.cache
+def _region_starts() -> frozenset[str]:
+    """The first two characters of every region name: most names start with none of them."""
+    return frozenset(n[:2] for n in _region_names())
+
+
+@functools.cache
 def _region_lengths() -> tuple[int, ...]:
     return tuple(sorted({len(n) for n in _region_names()}, reverse=True))
 
@@ -104,11 +115,14 @@ def split_regions(name: str) -> tuple[tuple[str, ...], str]:
     >>> split_regions("北京市大兴区第十四中学")
     (('北京', '大兴'), '第十四中学')
     """
-    key = name_key(name)
-    names, lengths = _region_names(), _region_lengths()
+    return _split_key(name_key(name))
+
+
+def _split_key(key: str) -> tuple[tuple[str, ...], str]:
+    names, lengths, starts = _region_names(), _region_lengths(), _region_starts()
     found: list[str] = []
     changed = True
-    while changed:
+    while changed and key[:2] in starts:
         changed = False
         for n in lengths:
             if len(key) - n >= 3 and key[:n] in names:
@@ -123,17 +137,27 @@ def core_key(name: str) -> str:
     return split_regions(name)[1]
 
 
-@functools.lru_cache(maxsize=65536)
-def _initial(char: str) -> str:
-    part = lazy_pinyin(char, style=Style.FIRST_LETTER, errors="default")
-    letter = "".join(part).upper()
-    return letter if _LETTERS.match(letter) else ""
+class _Initials(dict[int, str]):
+    """A ``str.translate`` table that learns: character → its pinyin initial ("" for signs)."""
+
+    def __missing__(self, char: int) -> str:
+        part = lazy_pinyin(chr(char), style=Style.FIRST_LETTER, errors="default")
+        letter = "".join(part).upper()
+        self[char] = letter if _LETTERS.match(letter) else ""
+        return self[char]
+
+
+_INITIALS = _Initials()
 
 
 def initials(name: str) -> str:
-    """Pinyin initials of the name key; letters and digits kept, other signs dropped. Character by
-    character (cached), so indexing a million names takes seconds."""
-    return "".join(_initial(ch) for ch in name_key(name))
+    """Pinyin initials of the name key; letters and digits kept, other signs dropped. One
+    ``translate`` through a table that learns each character once, so a million names take seconds."""
+    return _key_initials(name_key(name))
+
+
+def _key_initials(key: str) -> str:
+    return key.translate(_INITIALS)
 
 
 def _body(key: str) -> str:
@@ -212,7 +236,7 @@ def score(q: Query, code: str, name: str) -> tuple[float, str]:
 @dataclass(frozen=True)
 class IndexEntry:
     """What the library stores for one organization: its keys (a row of ``organization_search``)
-    and the character pairs of its name."""
+    and the character pairs of its name without the region (what a fuzzy query is compared by)."""
 
     keys: dict[str, str]
     grams: frozenset[str]
@@ -223,7 +247,8 @@ def index_entry(code: str, name: str) -> IndexEntry:
     >>> index_entry("913501007000000001", "石家庄某某机械有限公司").keys["core_initials"]
     'MMJXYXGS'
     """
-    key, core = name_key(name), core_key(name)
-    pairs = frozenset(grams(key))
-    return IndexEntry({"uscc": code, "name_key": key, "core_key": core, "initials": initials(key),
-                       "core_initials": initials(core), "grams": " ".join(sorted(pairs))}, pairs)
+    key = name_key(name)
+    core = _split_key(key)[1]
+    pairs = frozenset(grams(core))
+    return IndexEntry({"uscc": code, "name_key": key, "core_key": core, "initials": _key_initials(key),
+                       "core_initials": _key_initials(core), "grams": " ".join(sorted(pairs))}, pairs)

@@ -21,7 +21,7 @@ from __future__ import annotations
 import math
 import time
 from collections import Counter
-from collections.abc import Callable, Iterable, Sequence
+from collections.abc import Callable, Collection, Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -82,13 +82,15 @@ class Refreshed:
 
 # --- keeping the keys ------------------------------------------------------------------------------
 
-def index_organizations(conn: Connection, codes: Iterable[str]) -> int:
+def index_organizations(conn: Connection, codes: Iterable[str], new: Collection[str] = ()) -> int:
     """Bring the search keys of these organizations up to their current names; returns how many
-    organizations have keys now."""
+    organizations have keys now. ``new``: those of them known to have no keys yet."""
     wanted, done = sorted(set(codes)), 0
     for start in range(0, len(wanted), _PART):
         part = wanted[start:start + _PART]
-        conn.execute(delete(organization_search).where(organization_search.c.uscc.in_(part)))
+        old = [code for code in part if code not in new]
+        if old:
+            conn.execute(delete(organization_search).where(organization_search.c.uscc.in_(old)))
         rows = conn.execute(select(organizations.c.uscc, organizations.c.name).where(
             organizations.c.uscc.in_(part), organizations.c.name.is_not(None))).all()
         entries = [keys.index_entry(code, name).keys for code, name in rows]
@@ -112,8 +114,11 @@ def _refresh_part(conn: Connection, part: int) -> tuple[int, int, bool]:
     last = int(found[-1][0])
     renamed = conn.execute(select(history.c.uscc).where(
         history.c.seq > position, history.c.seq <= last, history.c.element == "name")).scalars()
-    codes = {code for _, code, kind in found if kind == "created"} | set(renamed)
-    indexed = index_organizations(conn, codes)
+    # Keys exist only for organizations created at or before the position (only this writes them),
+    # so those created after it have none to replace unless they were renamed too.
+    renamed_codes = set(renamed)
+    created = {code for _, code, kind in found if kind == "created"} - renamed_codes
+    indexed = index_organizations(conn, created | renamed_codes, new=created)
     conn.execute(update(counters).where(counters.c.name == "search").values(value=last))
     return indexed, last, len(found) == part
 
