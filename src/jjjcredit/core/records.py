@@ -42,6 +42,7 @@ from jjjcredit.core.crosswalks import Column, Crosswalk
 from jjjcredit.core.departments import DEPARTMENTS
 from jjjcredit.core.elements import Element, Kind
 from jjjcredit.core.errors import Severity, Verdict
+from jjjcredit.core.first_seen import FirstSeen
 from jjjcredit.core.transforms import TransformError, quote
 
 #: Values longer than this are cut short in a problem's ``value`` (the check uses the whole value).
@@ -303,7 +304,7 @@ class Checker:
         self.layout = layout
         self.suggestions_left = suggestions
         self.keep_records = keep_records
-        self._seen: dict[str | None, int] = {}  # code → the row it was first seen in
+        self._seen = FirstSeen()  # code → the row it was first seen in (~22 bytes a code)
         self._memo: dict[int, tuple[dict[str, str], dict[str, _Issue]]] = {}
         self._required = frozenset(layout.crosswalk.required)
         self._department = layout.crosswalk.department_code
@@ -541,16 +542,13 @@ class Checker:
 
     def _duplicates(self, b: Bound, codes: list[str | None], first_row: int,
                     found: list[tuple[int, int, Problem]], state: list[int]) -> None:
-        n = len(codes)
-        seen = self._seen
-        firsts = np.fromiter(map(seen.setdefault, codes, range(first_row, first_row + n)), dtype=np.int64, count=n)
-        seen.pop(None, None)
-        for i in np.flatnonzero(firsts != np.arange(first_row, first_row + n)).tolist():
+        firsts = self._seen.add(codes, first_row)
+        for i, first in enumerate(firsts):
             c = codes[i]
-            if c and state[i] != 3:
+            if first is not None and first != first_row + i and c and state[i] != 3:
                 found.append((i, b.index, Problem(
                     first_row + i, b.header, "record.duplicate",
-                    f"The code {c} is also in row {firsts[i]}: a file holds each organization once: keep one "
+                    f"The code {c} is also in row {first}: a file holds each organization once: keep one "
                     "of the two rows (the current one) and remove the other.", c)))
 
     # --- organization code and ID numbers -------------------------------------------------------
