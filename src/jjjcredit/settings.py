@@ -22,6 +22,8 @@ class Settings:
     redis_url: str | None = None
     #: The prefix of every Redis key this server writes (several deployments may share one Redis).
     redis_prefix: str = "jjjcredit:"
+    #: Files at least this big are read and checked by a second process while the ingest writes.
+    read_aside_bytes: int = 8 << 20
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -32,4 +34,5 @@ class Settings:
                    public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
                    audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
-                   redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"))
+                   redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
+                   read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))))

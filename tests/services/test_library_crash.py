@@ -2,18 +2,20 @@
 
 from __future__ import annotations
 
+import itertools
 import os
 import random
 import signal
 import subprocess
 import sys
 import time
-from collections.abc import Callable
+from collections.abc import Callable, Iterator
 from pathlib import Path
 
-from sqlalchemy import select
+import pytest
+from sqlalchemy import func, select
 
-from jjjcredit.services import db
+from jjjcredit.services import db, library, tabular
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import batches, changes, history, organizations
 from tests.services import library_files as files
@@ -60,15 +62,100 @@ def test_kill_9_at_any_moment_then_rerun_equals_one_clean_run(tmp_path: Path, ne
                        check=True, capture_output=True)
     rng = random.Random(9)
     for path in (first, second):
-        for _ in range(2):  # killed twice at random moments, then run to the end
-            proc = subprocess.Popen(_cli("library", "ingest", str(path), "--source", "hebei/market-regulation",
-                                         "--db", crashed), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL)
+        for aside in ("0", str(1 << 40)):  # killed at random moments, reading aside and inline; then to the end
+            command = _cli("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", crashed)
+            proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+                                    env=os.environ | {"JJJCREDIT_READ_ASIDE_BYTES": aside})
             time.sleep(rng.uniform(0.3, 2.5))
             os.kill(proc.pid, signal.SIGKILL)
             proc.wait()
+            _wait_until_gone(command)
         subprocess.run(_cli("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", crashed),
                        check=True, capture_output=True)
     assert _snapshot(crashed) == _snapshot(clean)
+
+
+def _running(command: list[str]) -> list[int]:
+    """Processes (the ingest, or a reader it forked) running exactly this command line."""
+    wanted = "\0".join(command).encode() + b"\0"
+    found = []
+    for entry in Path("/proc").iterdir():
+        try:
+            if entry.name.isdigit() and (entry / "cmdline").read_bytes() == wanted:
+                found.append(int(entry.name))
+        except OSError:
+            continue
+    return found
+
+
+def _wait_until_gone(command: list[str], seconds: float = 20) -> None:
+    """A killed ingest leaves no reader behind: its next send fails and it ends."""
+    deadline = time.monotonic() + seconds
+    while (left := _running(command)) and time.monotonic() < deadline:
+        time.sleep(0.1)
+    assert not left, f"processes left running after kill -9: {left}"
+
+
+def test_reading_aside_gives_what_reading_inline_gives(tmp_path: Path, new_database_url: Callable[[], str]):
+    everything = files.codes(3_000, seed=6)
+    rows = [[c, f"某某{i}有限公司", "存续", "2024-01-01", "张三"] for i, c in enumerate(everything)]
+    rows[10][0] = rows[10][0][:-1] + ("0" if rows[10][0][-1] != "0" else "1")  # a checksum error
+    rows.append(rows[20])  # a duplicate
+    path = files.write(tmp_path / "a.csv", rows)
+    inline, aside = new_database_url(), new_database_url()
+    summaries = []
+    for url, threshold in ((inline, 1 << 40), (aside, 0)):
+        _prepare(url)
+        engine = make_engine(url)
+        summary = library.ingest_file(engine, str(path), "hebei/market-regulation", batch_id="b",
+                                      read_aside_bytes=threshold)
+        with engine.connect() as conn:
+            summaries.append((summary.rows, summary.created, summary.rejected, summary.quality_sampled,
+                              list(library.batch_rejects(conn, "b"))))
+        engine.dispose()
+    assert summaries[0] == summaries[1] and summaries[0][:3] == (3_001, 2_999, 2)
+    assert _snapshot(aside) == _snapshot(inline)
+
+
+def _one_part_then(failure: Callable[[], None]) -> Callable[[library._Reading], Iterator[library._Part]]:
+    original = library._read
+
+    def read(reading: library._Reading) -> Iterator[library._Part]:
+        yield from itertools.islice(original(reading), 1)
+        failure()
+    return read
+
+
+def _exit() -> None:
+    os._exit(3)
+
+
+def _bad_encoding() -> None:
+    raise tabular.InputFileError("file.encoding", "after row 2 the file is not valid UTF-8")
+
+
+def _bug() -> None:
+    raise ZeroDivisionError("division by zero")
+
+
+@pytest.mark.parametrize(("failure", "code", "words"), [
+    (_bad_encoding, "file.encoding", "not valid UTF-8"),
+    (_bug, "library.reader_failed", "ZeroDivisionError"),
+    (_exit, "library.reader_failed", "exit code 3"),
+])
+def test_a_reader_that_fails_fails_the_batch_and_writes_nothing(
+        tmp_path: Path, database_url: str, monkeypatch: pytest.MonkeyPatch, failure, code: str, words: str):
+    _prepare(database_url)
+    path = files.organizations(tmp_path / "a.csv", files.codes(50, seed=2))
+    monkeypatch.setattr(library, "_read", _one_part_then(failure))  # the forked reader runs this
+    engine = make_engine(database_url)
+    with pytest.raises((tabular.InputFileError, library.LibraryError)) as failed:
+        library.ingest_file(engine, str(path), "hebei/market-regulation", read_aside_bytes=0)
+    assert failed.value.code == code and words in failed.value.message
+    with engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
+        assert conn.execute(select(func.count()).select_from(batches)).scalar_one() == 0
+    engine.dispose()
 
 
 def test_two_departments_ingesting_at_once_lose_nothing(tmp_path: Path, database_url: str):

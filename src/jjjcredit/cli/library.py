@@ -32,7 +32,8 @@ def ingest_file(
 ) -> None:
     """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON."""
     engine = database.engine(url)
-    layouts = Settings.from_env().crosswalks_dir
+    settings = Settings.from_env()
+    layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
     try:
         if output.stderr_is_terminal():
             with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
@@ -40,9 +41,10 @@ def ingest_file(
                 task = bar.add_task("ingest", total=None)
                 summary = library.ingest_file(engine, file, source, batch_id,
                                               progress=lambda n: bar.update(task, completed=n),
-                                              crosswalks_dir=layouts)
+                                              crosswalks_dir=layouts, read_aside_bytes=aside)
         else:
-            summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts)
+            summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
+                                          read_aside_bytes=aside)
     except db.SchemaBehind as exc:
         output.fail(exc.code, str(exc))
     except (tabular.InputFileError, records.LayoutError, CrosswalkError, library.LibraryError) as exc:

@@ -229,5 +229,6 @@ ERROR_CODES: dict[str, str] = {
     "server starts, or the URL is not a Redis URL; the server does not start. Later outages are logged "
     "with this code while each worker counts alone.",
     "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
+    "library.reader_failed": "The process reading a large file beside the ingest ended or failed; nothing was written.",
     "usage": "The command line is not right: a missing argument, an unknown option, a value out of range.",
 }
