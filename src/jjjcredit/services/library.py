@@ -28,6 +28,7 @@ import datetime
 import hashlib
 import json
 import multiprocessing
+import operator
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
@@ -46,7 +47,7 @@ from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
 
 #: Accepted rows applied per round trip (bounded memory; the batch is still one transaction).
-CHUNK_ROWS = 5_000
+CHUNK_ROWS = 20_000
 ELEMENT_NAMES: tuple[str, ...] = tuple(n for n in elements.COLUMN_ORDER if n != "uscc")
 #: Every n-th accepted row is run through the quality rulebook during ingest (the full scorecard is
 #: ``jjjcredit library quality``); at ~30 µs a record the whole file would double the ingest time.
@@ -205,6 +206,8 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], 
         for found in conn.execute(select(organizations).where(organizations.c.uscc.in_(part))).mappings():
             current[found["uscc"]] = dict(found)
     fresh: set[str] = set()
+    blank: dict[str, Any] = dict.fromkeys(batch.elements) | {
+        "source": batch.source, "batch_id": batch.id, "created_at": batch.now, "updated_at": batch.now}
     for values, fingerprint in zip(incoming, prints, strict=True):
         code = values["uscc"]
         if code in same:
@@ -214,11 +217,8 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], 
         existing = current.get(code)
         if existing is None:
             seq = batch.next_seq()
-            row: dict[str, Any] = dict.fromkeys(batch.elements)
-            row.update(values)
-            row.update(uscc=code, authority_region=_authority_region(code, values, batch.region_prefix),
-                       source=batch.source, batch_id=batch.id, effective=effective, seq=seq,
-                       fingerprint=fingerprint, created_at=batch.now, updated_at=batch.now)
+            row: dict[str, Any] = {**blank, **values, "authority_region": _authority_region(
+                code, values, batch.region_prefix), "effective": effective, "seq": seq, "fingerprint": fingerprint}
             current[code] = row
             fresh.add(code)
             batch.org_rows.append(row)
@@ -288,7 +288,9 @@ def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -
 
 
 def _flush(conn: Connection, batch: _Batch) -> None:
-    """Write what the chunk produced, in an order the foreign keys accept."""
+    """Write what the chunk produced, in an order the foreign keys accept; new organizations in code
+    order (an index takes sorted keys about twice as fast as random ones)."""
+    batch.org_rows.sort(key=operator.itemgetter("uscc"))
     bulk.insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
                  batch.org_rows)
     _insert(conn, changes, batch.change_rows)

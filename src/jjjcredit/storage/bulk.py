@@ -5,7 +5,9 @@ driver's form (:func:`stamp`)."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+import io
 import operator
 from collections.abc import Mapping, Sequence
 from typing import Any
@@ -37,8 +39,19 @@ def insert_rows(conn: Connection, table: str, columns: Sequence[str], rows: Sequ
         execute_many(conn, f"INSERT INTO {table} ({{columns}}) VALUES ({{marks}})", columns, rows)
         return
     pick = operator.itemgetter(*columns)
+    tuples = [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
     raw = conn.connection.driver_connection
     assert raw is not None, "a connection in a transaction has its driver connection"
-    with raw.cursor() as cursor, cursor.copy(f"COPY {table} ({', '.join(columns)}) FROM STDIN") as copy:
-        for row in rows:
-            copy.write_row(pick(row) if len(columns) > 1 else (pick(row),))
+    names = ", ".join(columns)
+    with raw.cursor() as cursor:
+        if not any("" in t for t in tuples):
+            # CSV written by the csv module (C): an unquoted empty field is NULL, and no value is an
+            # empty string that it could be mistaken for. Several times faster than write_row.
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows(tuples)
+            with cursor.copy(f"COPY {table} ({names}) FROM STDIN WITH (FORMAT csv)") as copy:
+                copy.write(text.getvalue())
+            return
+        with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
+            for row in tuples:
+                copy.write_row(row)
