@@ -4,108 +4,122 @@ representative — now, or on a given day?
 Answers: ``match``; ``former_name`` (the name was the organization's before a change, with when it
 changed); ``name_mismatch``; ``not_found`` (a valid code no provider has sent); ``invalid_code``
 (with the identifier core's error and suggestions). Deregistered and revoked organizations are never
-a plain match for business: the answer carries ``status`` and ``active``.
+a plain match for business: the answer carries ``status`` and ``active``. The verdicts themselves are
+``core/verify.py``'s; this module fetches what they need.
+
+One question or ten thousand go the same way, set-wise: every code judged in one vectorized call
+(details and suggestions only for the invalid ones), every organization of the batch in one query
+(a few on SQLite), and the name changes in one more, only for the questions whose answer depends on
+them (a day asked, or a name that is not the current one).
 """
 
 from __future__ import annotations
 
+import datetime
+import json
 import re
-import unicodedata
-from collections.abc import Mapping, Sequence
-from dataclasses import dataclass
+from collections.abc import Sequence
 from typing import Any
 
-from sqlalchemy import Connection, select
+import numpy as np
+from sqlalchemy import Connection
 
-from jjjcredit.core import uscc
-from jjjcredit.core.elements import STATUS
-from jjjcredit.services import library
-from jjjcredit.storage.schema import changes, history, organizations
+from jjjcredit.core import audit as audit_chain
+from jjjcredit.core import uscc, uscc_bulk
+from jjjcredit.core import verify as verdicts
+from jjjcredit.core.errors import Finding, Verdict
+from jjjcredit.core.verify import Question as Question
+from jjjcredit.core.verify import normalize_name as normalize_name
+from jjjcredit.services import evidence
 
-_SPACES = re.compile(r"\s+")
-_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
-INACTIVE = {"3", "4"}
-
-
-def normalize_name(name: str) -> str:
-    """The form names are compared in: half-width, no spaces, one bracket style, one company form.
-
-    >>> normalize_name("石家庄（某某）机械 有限责任公司") == normalize_name("石家庄(某某)机械有限公司")
-    True
-    """
-    text = unicodedata.normalize("NFKC", name)
-    text = _SPACES.sub("", text).replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
-    for long, short in _FORMS:
-        text = text.replace(long, short)
-    return text.upper()
-
-
-@dataclass(frozen=True)
-class Question:
-    code: str
-    name: str
-    legal_rep: str | None = None
-    on: str | None = None  # YYYYMMDD: "was this true on that day?"
+_CODES = re.compile(r"[0-9A-Z,]+")  # what a valid code can hold, and the commas joining them
 
 
 def verify_identity(conn: Connection, question: Question) -> dict[str, Any]:
     """One answer; never raises for bad input (it is an answer: ``invalid_code``)."""
-    checked = uscc.check(question.code)
-    if checked.errors:
-        first = checked.errors[0]
-        return {"code": checked.compact, "verdict": "invalid_code",
-                "error": {"code": first.code, "message": first.message, "position": first.position},
-                "suggestions": [s.code for s in uscc.suggest(checked.compact)]}
-    code = checked.compact
-    org = library.get_organization(conn, code)
-    if org is None:
-        return {"code": code, "verdict": "not_found",
-                "message": "The code is valid, but no provider has sent it to the library."}
-    names = _names(conn, code, org, question.on)
-    wanted = normalize_name(question.name)
-    answer: dict[str, Any] = {"code": code, "status": org.get("status"),
-                              "status_name": STATUS[org["status"]].en if org.get("status") in STATUS else None,
-                              "active": org.get("status") not in INACTIVE}
-    if names["current"] is not None and normalize_name(names["current"]) == wanted:
-        answer["verdict"] = "match"
-    else:
-        former = next((f for f in names["former"] if normalize_name(f["name"]) == wanted), None)
-        if former is not None:
-            answer.update(verdict="former_name", current_name=names["current"], changed=former["effective"])
-        else:
-            answer.update(verdict="name_mismatch")
-    if question.legal_rep is not None:
-        answer["legal_rep_match"] = bool(org.get("legal_rep")) and \
-            normalize_name(question.legal_rep) == normalize_name(org["legal_rep"])
-    return answer
-
-
-def _names(conn: Connection, code: str, org: Mapping[str, Any], on: str | None) -> dict[str, Any]:
-    """The current name (or the name in force on ``on``) and the former names."""
-    former = library.former_names(conn, code)
-    if not on:
-        return {"current": org.get("name"), "former": former}
-    # The name in force on the day: walk back through changes effective after it.
-    name = org.get("name")
-    later = conn.execute(
-        select(history.c.old_value, changes.c.effective).join(changes, changes.c.seq == history.c.seq)
-        .where(history.c.uscc == code, history.c.element == "name", changes.c.effective > on)
-        .order_by(changes.c.seq.desc())).all()
-    for old, _effective in later:
-        name = old
-    return {"current": name, "former": [f for f in former if f["name"] != name]}
+    return verify_many(conn, [question])[0]
 
 
 def verify_many(conn: Connection, questions: Sequence[Question]) -> list[dict[str, Any]]:
-    """Each question answered independently, in order."""
-    codes = [uscc.compact(q.code) for q in questions]
-    known = {r[0] for start in range(0, len(codes), 2_000) for r in conn.execute(
-        select(organizations.c.uscc).where(organizations.c.uscc.in_(codes[start:start + 2_000])))}
-    answers = []
-    for question, code in zip(questions, codes, strict=True):
-        if code in known or not uscc.is_valid(code):
-            answers.append(verify_identity(conn, question))
+    """Each question answered independently, in order — exactly as :func:`verify_identity` would."""
+    given = [q.code for q in questions]
+    judged = uscc_bulk.judge_many(given)
+    codes = given if judged.as_given.all() else \
+        [value if plain else uscc.compact(value) for value, plain in zip(given, judged.as_given.tolist(), strict=True)]
+    invalid = judged.verdicts == Verdict.INVALID
+    wrong = _corrections(sorted({codes[i] for i in np.flatnonzero(invalid).tolist()}))
+    held = _holdings(conn, list({c for c in codes if c not in wrong}) if wrong else list(set(codes)))
+    answers: list[dict[str, Any]] = []
+    pending: list[int] = []  # answers that depend on the organization's name changes
+    direct, not_found = verdicts.direct_answer, verdicts.not_found_answer
+    for i, (question, code) in enumerate(zip(questions, codes, strict=True)):
+        found = held.get(code)
+        if found is not None:
+            answer = direct(question, code, found)
+            if answer is None:
+                pending.append(i)
+                answer = {}
+            answers.append(answer)
+        elif code in wrong:
+            answers.append(verdicts.invalid_answer(code, *wrong[code]))
         else:
-            answers.append({"code": code, "verdict": "not_found",
-                            "message": "The code is valid, but no provider has sent it to the library."})
+            answers.append(not_found(code))
+    changes = _name_changes(conn, list({codes[i] for i in pending}))
+    for i in pending:
+        answers[i] = verdicts.answer(questions[i], codes[i], held[codes[i]], changes.get(codes[i], ()))
     return answers
+
+
+def sign_many(conn: Connection, questions: Sequence[Question], answers: Sequence[dict[str, Any]]) -> bytes:
+    """The batch answer as served, JSON bytes with its ``evidence``: one signature over the whole
+    request ``{"items": [...]}`` (each question's four fields) and answer ``{"answers": answers}``, at
+    the library's current sequence — what ``evidence.sign_answer`` gives, serialized once."""
+    key_id, key = evidence.current_key(conn)
+    at = audit_chain.format_time(datetime.datetime.now(datetime.UTC))
+    return verdicts.signed_batch(key, key_id, questions, answers, evidence.library_seq(conn), at)
+
+
+def _corrections(codes: Sequence[str]) -> dict[str, tuple[Finding, list[str]]]:
+    """code → (its first error, suggested corrections), for invalid codes, in one vectorized call."""
+    suggested = uscc.suggest_many(codes)
+    return {code: (uscc.check(code).errors[0], [s.code for s in found])
+            for code, found in zip(codes, suggested, strict=True)}
+
+
+def _rows(conn: Connection, columns: str, source: str, codes: Sequence[str]) -> list[Sequence[Any]]:
+    """``SELECT columns FROM source`` on the driver, ``{codes}`` in ``source`` standing for the
+    condition "is one of ``codes``" (valid codes: 0-9 and A-Z only), with the codes as one parameter
+    written in one join — an array literal on PostgreSQL, a JSON array on SQLite, where the rows also
+    come back as one JSON text, so that the whole look-up is one step of the statement (row by row,
+    each step gives up and takes back the GIL, which stalls while another request runs Python)."""
+    if not codes:
+        return []
+    joined = ",".join(codes)
+    if not _CODES.fullmatch(joined):
+        raise ValueError("only valid codes are looked up")
+    raw: Any = conn.connection.driver_connection
+    if conn.dialect.name == "postgresql":
+        sql = f"SELECT {columns} FROM {source.format(codes='= ANY(%s::text[])')}"
+        rows: list[Sequence[Any]] = raw.execute(sql, ("{" + joined + "}",)).fetchall()
+        return rows
+    where = source.format(codes="IN (SELECT value FROM json_each(?))")
+    sql = f"SELECT json_group_array(json_array({columns})) FROM {where}"
+    (text,) = raw.execute(sql, ('["' + joined.replace(",", '","') + '"]',)).fetchone()
+    found: list[Sequence[Any]] = json.loads(text)
+    return found
+
+
+def _holdings(conn: Connection, codes: Sequence[str]) -> dict[str, verdicts.Holding]:
+    """code → what the library holds for it (name, status, legal representative), for codes it holds."""
+    holding = verdicts.Holding
+    return {r[0]: holding(r[1], r[2], r[3]) for r in _rows(
+        conn, "uscc, name, status, legal_rep", "organizations WHERE uscc {codes}", codes)}
+
+
+def _name_changes(conn: Connection, codes: Sequence[str]) -> dict[str, list[verdicts.NameChange]]:
+    """code → every change of its name (any order), for ``codes``."""
+    found: dict[str, list[verdicts.NameChange]] = {}
+    for r in _rows(conn, "h.uscc, h.seq, h.old_value, c.effective",
+                   "history h JOIN changes c ON c.seq = h.seq WHERE h.element = 'name' AND h.uscc {codes}", codes):
+        found.setdefault(r[0], []).append(verdicts.NameChange(int(r[1]), r[2], r[3]))
+    return found
