@@ -5,6 +5,7 @@ from __future__ import annotations
 import datetime
 import json
 import threading
+import time
 
 from sqlalchemy import Engine, delete, insert, select, update
 
@@ -109,4 +110,34 @@ def test_the_writer_loses_nothing_on_close(engine: Engine):
     writer.close()
     with engine.connect() as conn:
         assert audit.count_entries(conn) == 100
+    assert _problems(engine) == []
+
+
+def test_submitting_never_waits_for_the_database(engine: Engine):
+    """While another transaction holds the trail's lock, a thousand entries are submitted at once from
+    several threads; all of them are written, in one chain, when the lock is let go."""
+    _filled(engine, 0)
+    writer = audit.Writer(engine, batch=300, interval=0.01)
+    holder = engine.connect()
+    holder.begin()
+    audit.append_entries(holder, [_entry(0)])  # takes the lock and keeps it until the commit
+    try:
+        start = time.perf_counter()
+        threads = [threading.Thread(target=lambda k=k: [writer.submit(_entry(k * 100 + i)) for i in range(100)])
+                   for k in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert time.perf_counter() - start < 2, "submit waited for the database"
+    finally:
+        holder.commit()
+        holder.close()
+    writer.close()
+    with engine.connect() as conn:
+        ids = [e["request_id"] for e in audit.iter_entries(conn)]
+    assert ids[0] == "r0" and sorted(ids[1:]) == sorted(f"r{k * 100 + i}" for k in range(10) for i in range(100))
+    for k in range(10):  # each thread's entries in the order it submitted them
+        mine = [int(i[1:]) for i in ids[1:] if int(i[1:]) // 100 == k]
+        assert mine == sorted(mine)
     assert _problems(engine) == []

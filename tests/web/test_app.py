@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import inspect
 import logging
 from dataclasses import replace
 
@@ -13,6 +14,8 @@ from jjjcredit.core import access
 from jjjcredit.services import audit, db
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
+from jjjcredit.web import access as web_access
+from jjjcredit.web.api import organizations, verify
 from jjjcredit.web.app import ROUTERS, create_app
 from tests.web.conftest import Server, serving
 
@@ -116,6 +119,20 @@ def test_operations_endpoints(server: Server):
         assert "jjjcredit_requests_total" in http.get("/metrics").text
         assert "/api/v1/verify" in http.get("/openapi.json").json()["paths"]
         assert http.get("/healthz").headers["X-Request-ID"]
+
+
+def test_a_request_id_is_kept_when_well_formed_and_made_otherwise(server: Server):
+    with server.client() as http:
+        assert http.get("/healthz", headers={"X-Request-ID": "case-7"}).headers["X-Request-ID"] == "case-7"
+        made = http.get("/api/v1/organizations/x", headers={"X-Request-ID": "x" * 65}).headers["X-Request-ID"]
+        assert len(made) == 32 and made != "x" * 32
+
+
+def test_lookup_verify_and_the_access_check_run_on_the_event_loop():
+    """Coroutines: their few indexed reads cost less than a trip to the thread pool and back."""
+    assert inspect.iscoroutinefunction(organizations.lookup_organization)
+    assert inspect.iscoroutinefunction(verify.verify_identity)
+    assert inspect.iscoroutinefunction(web_access.caller_for("lookup"))
 
 
 def test_public_calls_are_rate_limited_with_retry_after(database_url: str):

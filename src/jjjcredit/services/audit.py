@@ -3,7 +3,8 @@ exported as JSON Lines, purged after the retention period.
 
 Appending takes the ``counters`` row ``audit`` lock (as the library takes ``feed``), so ``seq`` and
 the chain stay one line with several workers. :class:`Writer` batches entries in a background thread
-(a request never waits for the database) and drains its queue on :meth:`Writer.close`.
+(a request never waits for the database, nor wakes a thread) and drains its queue on
+:meth:`Writer.close`.
 
 Retention: :func:`purge_older_than` deletes the oldest entries but never the newest one, and records
 the first kept ``seq`` in the ``counters`` row ``audit_floor``; the check then starts there and takes
@@ -15,8 +16,8 @@ from __future__ import annotations
 import datetime
 import json
 import logging
-import queue
 import threading
+from collections import deque
 from collections.abc import Iterator, Mapping, Sequence
 from typing import Any
 
@@ -122,41 +123,40 @@ def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
 class Writer:
     """Appends entries in batches from a background thread; :meth:`close` writes what is left.
 
-    A failed write is retried (the entries stay queued) and logged; nothing is dropped.
+    :meth:`submit` appends to a deque and returns: no lock, no wake-up, so the request path never
+    trades the interpreter with this thread. The thread looks every ``interval`` seconds and writes
+    what has arrived, in order, up to ``batch`` entries a transaction. A failed write is retried (the
+    entries stay queued, in order) and logged; nothing is dropped.
     """
 
-    def __init__(self, engine: Engine, batch: int = 500, interval: float = 0.05) -> None:
+    def __init__(self, engine: Engine, batch: int = 2_000, interval: float = 0.05) -> None:
         self.engine, self.batch, self.interval = engine, batch, interval
-        self._queue: queue.Queue[Mapping[str, Any] | None] = queue.Queue()
+        self._queue: deque[Mapping[str, Any]] = deque()
+        self._closing = threading.Event()
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
     def submit(self, entry: Mapping[str, Any]) -> None:
-        self._queue.put(entry)
+        self._queue.append(entry)  # atomic: safe from any thread
 
     def close(self) -> None:
-        self._queue.put(None)
+        self._closing.set()
         self._thread.join()
 
     def _run(self) -> None:
         pending: list[Mapping[str, Any]] = []
-        closing = False
-        while not (closing and not pending):
-            try:
-                item = self._queue.get(timeout=self.interval) if not pending else self._queue.get_nowait()
-                if item is None:
-                    closing = True
-                else:
-                    pending.append(item)
-                if len(pending) < self.batch and not closing:
-                    continue
-            except queue.Empty:
-                pass
-            if pending:
+        while True:
+            closing = self._closing.wait(self.interval)  # read first: what came before close() is queued
+            for _ in range(len(self._queue)):  # what has arrived; what comes meanwhile waits for the next look
+                pending.append(self._queue.popleft())
+            while pending:
+                chunk = pending[:self.batch]
                 try:
                     with self.engine.begin() as conn:
-                        append_entries(conn, pending)
-                    pending = []
+                        append_entries(conn, chunk)
+                    del pending[:len(chunk)]
                 except Exception:
                     log.exception("audit.write: %d entries not yet written; retrying", len(pending))
                     threading.Event().wait(min(1.0, self.interval * 10))
+            if closing and not self._queue:
+                return

@@ -1,5 +1,10 @@
 """Evidence: signing verification answers (core/evidence.py) with the current Ed25519 key, created on
-first use; rotation; the published public keys, retired ones included, so old answers still verify."""
+first use; rotation; the published public keys, retired ones included, so old answers still verify.
+
+Every answer reads which key is current (a rotation by ``jjjcredit evidence rotate-key`` holds from
+the next answer on, in every worker) and the library's sequence, in one plain query; a key's private
+half is parsed once per process.
+"""
 
 from __future__ import annotations
 
@@ -13,7 +18,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from jjjcredit.core import audit as audit_chain
 from jjjcredit.core import evidence
-from jjjcredit.storage.schema import counters, signing_keys
+from jjjcredit.storage.schema import signing_keys
 
 _loaded: dict[str, Any] = {}  # key id → private key object: parsing PEM once per process
 
@@ -33,17 +38,33 @@ def _create_key(conn: Connection) -> str:
     return key_id
 
 
-def current_key(conn: Connection) -> tuple[str, Any]:
-    """The newest key not retired (created now if there is none): its id and private key."""
-    row = conn.execute(select(signing_keys.c.id, signing_keys.c.private_key)
-                       .where(signing_keys.c.retired_at.is_(None))
-                       .order_by(signing_keys.c.created_at.desc(), signing_keys.c.id.desc()).limit(1)).first()
+#: The current key's id and the library's sequence, in one read (plain SQL: it runs for every answer).
+_CURRENT = ("SELECT id, (SELECT value FROM counters WHERE name = 'feed') FROM signing_keys "
+            "WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1")
+
+
+def _private(conn: Connection, key_id: str) -> Any:
+    key = _loaded.get(key_id)
+    if key is None:
+        pem = conn.execute(select(signing_keys.c.private_key).where(signing_keys.c.id == key_id)).scalar_one()
+        key = _loaded[key_id] = evidence.load_private(pem)
+    return key
+
+
+def signing_state(conn: Connection) -> tuple[str, Any, int]:
+    """The newest key not retired (created now if there is none) — its id and private key — and the
+    library's change-feed sequence."""
+    row = conn.exec_driver_sql(_CURRENT).first()
     if row is None:
         key_id = _create_key(conn)
-        return key_id, _loaded[key_id]
-    if row.id not in _loaded:
-        _loaded[row.id] = evidence.load_private(row.private_key)
-    return str(row.id), _loaded[row.id]
+        return key_id, _loaded[key_id], library_seq(conn)
+    return str(row[0]), _private(conn, str(row[0])), int(row[1])
+
+
+def current_key(conn: Connection) -> tuple[str, Any]:
+    """The newest key not retired (created now if there is none): its id and private key."""
+    key_id, key, _seq = signing_state(conn)
+    return key_id, key
 
 
 def rotate_key(conn: Connection) -> str:
@@ -74,7 +95,7 @@ def key_map(keys: Any) -> dict[str, str]:
 
 def library_seq(conn: Connection) -> int:
     """The library's change-feed sequence the answer was given at."""
-    return int(conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one())
+    return int(conn.exec_driver_sql("SELECT value FROM counters WHERE name = 'feed'").scalar_one())
 
 
 def sign_answer(conn: Connection, request: Any, answer: Mapping[str, Any]) -> dict[str, Any]:
@@ -82,6 +103,6 @@ def sign_answer(conn: Connection, request: Any, answer: Mapping[str, Any]) -> di
     signed now, at the library's current sequence."""
     body: dict[str, Any] = json.loads(json.dumps(answer, ensure_ascii=False, default=str))
     request = json.loads(json.dumps(request, ensure_ascii=False, default=str))
-    key_id, key = current_key(conn)
-    body["evidence"] = evidence.sign(key, key_id, request, body, library_seq(conn), audit_chain.format_time(_now()))
+    key_id, key, seq = signing_state(conn)
+    body["evidence"] = evidence.sign(key, key_id, request, body, seq, audit_chain.format_time(_now()))
     return body

@@ -2,40 +2,48 @@
 
 Every route under ``/api/v1`` declares its service through :func:`caller_for`; a test enumerates the
 routes so that a new route without it fails.
+
+The check is a coroutine: it runs on the event loop, not in the thread pool. Its work is one indexed
+look-up of the key's client (none for the public) and the in-process rate limit; only the Redis
+limit, a network call, goes to a thread.
 """
 
 from __future__ import annotations
 
-from collections.abc import Callable
+from collections.abc import Awaitable, Callable
 
 from fastapi import Request
+from starlette.concurrency import run_in_threadpool
 
 from jjjcredit.core import access
 from jjjcredit.services import clients, rate_limits
 from jjjcredit.web.errors import ApiError
 
 
-def limit_public(request: Request) -> None:
+async def limit_public(request: Request) -> None:
     """Count a call without a key against its address (services/rate_limits.py); 429 when over."""
     address = request.client.host if request.client else "unknown"
     limiter: rate_limits.Limiter = request.app.state.limiter
-    decision = limiter.admit(address)
+    if isinstance(limiter, rate_limits.LocalWindow):
+        decision = limiter.admit(address)
+    else:  # Redis: a network call (with its timeout) must not hold up the event loop
+        decision = await run_in_threadpool(limiter.admit, address)
     if not decision.admitted:
         raise ApiError(429, "access.rate_limited", f"Too many calls without an API key from {address}: "
                        f"at most {limiter.per_minute} a minute. Retry after {decision.retry_after} s, or ask for "
                        "a key.", headers={"Retry-After": str(decision.retry_after)})
 
 
-def caller_for(service: str) -> Callable[[Request], access.Caller]:
+def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
     """A dependency that admits the caller to ``service`` or raises 401/403/429/400."""
 
-    def dependency(request: Request) -> access.Caller:
+    async def dependency(request: Request) -> access.Caller:
         key = request.headers.get("x-api-key")
         if key is None:
             if service not in access.PUBLIC_SERVICES:
                 raise ApiError(401, "access.key_required", f'The "{service}" service needs an API key '
                                "(header X-API-Key); ask the platform operator for one.")
-            limit_public(request)
+            await limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
         with request.app.state.engine.connect() as conn:

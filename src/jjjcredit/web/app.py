@@ -2,11 +2,14 @@
 
 Which URL calls which code: :data:`ROUTERS` → ``web/api/<noun>.py`` → ``services/<noun>.py``.
 
-Every request is logged once, on the ``jjjcredit.web`` logger at INFO, with the fields request_id
-(also the X-Request-ID response header; a caller's own is kept when it is 1-64 visible ASCII
-characters), method, path, route, status, latency_ms, client (the client's name, ``"public"``
-without a key, ``null`` for a key that was refused) and service. ``jjjcredit serve`` writes these
-records as JSON lines on stderr (``jjjcredit/logs.py``).
+Every request passes :class:`Observe`, a plain ASGI middleware (no task, no stream between it and
+the app): it gives the request its id, counts it in the metrics, hands an ``/api/`` call's entry to
+the audit trail's writer (``services/audit.Writer``, which appends in batches off the request path)
+and logs it once, on the ``jjjcredit.web`` logger at INFO, with the fields request_id (also the
+X-Request-ID response header; a caller's own is kept when it is 1-64 visible ASCII characters),
+method, path, route, status, latency_ms, client (the client's name, ``"public"`` without a key,
+``null`` for a key that was refused) and service. ``jjjcredit serve`` writes these records as JSON
+lines on stderr (``jjjcredit/logs.py``).
 """
 
 from __future__ import annotations
@@ -16,12 +19,13 @@ import logging
 import re
 import time
 import uuid
-from collections.abc import AsyncIterator, Awaitable, Callable
+from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
 from jjjcredit.services import audit, db, rate_limits
@@ -63,37 +67,10 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.limiter = limiter
     registry = CollectorRegistry()
-    requests = Counter("jjjcredit_requests_total", "HTTP requests", ["route", "status"], registry=registry)
-    latency = Histogram("jjjcredit_request_seconds", "HTTP request latency", ["route"], registry=registry)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
-
-    @app.middleware("http")
-    async def observe(request: Request, call_next: Callable[[Request], Awaitable[Response]]) -> Response:
-        given = request.headers.get("x-request-id", "")
-        request_id = given if _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
-        request.state.request_id = request_id
-        at = datetime.datetime.now(datetime.UTC)
-        start = time.perf_counter()
-        try:
-            response = await call_next(request)
-        except Exception as exc:  # the one error shape, and still counted, audited and logged
-            response = errors.internal(request, exc)
-        _record(request, response.status_code, time.perf_counter() - start, request_id, at)
-        response.headers["X-Request-ID"] = request_id
-        return response
-
-    def _record(request: Request, status: int, seconds: float, request_id: str, at: datetime.datetime) -> None:
-        route = getattr(request.scope.get("route"), "path", "unmatched")
-        requests.labels(route, str(status)).inc()
-        latency.labels(route).observe(seconds)
-        if request.url.path.startswith("/api/"):
-            trail.submit(audit_entry.entry(request, status, seconds, request_id, at))
-        log.info("%s %s %d", request.method, request.url.path, status, extra={
-            "request_id": request_id, "method": request.method, "path": request.url.path, "route": route,
-            "status": status, "latency_ms": round(seconds * 1000, 2), "client": _client(request),
-            "service": audit_entry.service_of(request.scope.get("route"))})
+    app.add_middleware(Observe, trail=trail, registry=registry)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, Any]:
@@ -109,12 +86,90 @@ def create_app(settings: Settings) -> FastAPI:
     return app
 
 
-def _client(request: Request) -> str | None:
+class Observe:
+    """Request id, metrics, audit entry and log line for every HTTP request, and the one error shape
+    for an unexpected error — as a plain ASGI middleware, so a request costs a closure, not a task."""
+
+    def __init__(self, app: ASGIApp, trail: audit.Writer, registry: CollectorRegistry) -> None:
+        self.app, self.trail = app, trail
+        self._requests = Counter("jjjcredit_requests_total", "HTTP requests", ["route", "status"], registry=registry)
+        self._latency = Histogram("jjjcredit_request_seconds", "HTTP request latency", ["route"], registry=registry)
+        self._routes: dict[int, tuple[str, str, Any]] = {}  # id(route) → path, service, latency child
+        self._counts: dict[tuple[str, int], Any] = {}  # (route path, status) → counter child
+
+    async def __call__(self, scope: Scope, receive: Receive, send: Send) -> None:
+        if scope["type"] != "http":
+            await self.app(scope, receive, send)
+            return
+        given, purpose, keyed = _headers(scope["headers"])
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        scope.setdefault("state", {})["request_id"] = request_id
+        at = datetime.datetime.now(datetime.UTC)
+        start = time.perf_counter()
+        status, started = 500, False
+        id_header = (b"x-request-id", request_id.encode("ascii"))
+
+        async def send_with_id(message: Message) -> None:
+            nonlocal status, started
+            if message["type"] == "http.response.start":
+                status, started = message["status"], True
+                message["headers"] = [*message.get("headers", ()), id_header]
+            await send(message)
+
+        try:
+            await self.app(scope, receive, send_with_id)
+        except Exception as exc:  # the one error shape, and still counted, audited and logged
+            response = errors.internal(Request(scope), exc)
+            if not started:
+                await response(scope, receive, send_with_id)
+        self._record(scope, status, time.perf_counter() - start, request_id, at, purpose, keyed)
+
+    def _record(self, scope: Scope, status: int, seconds: float, request_id: str, at: datetime.datetime,
+                purpose: str | None, keyed: bool) -> None:
+        route, service, latency = self._route(scope.get("route"))
+        counter = self._counts.get((route, status))
+        if counter is None:
+            counter = self._counts[route, status] = self._requests.labels(route, str(status))
+        counter.inc()
+        latency.observe(seconds)
+        path = scope["path"]
+        if path.startswith("/api/"):
+            self.trail.submit(audit_entry.entry(scope, service, purpose, status, seconds, request_id, at))
+        if log.isEnabledFor(logging.INFO):
+            method = scope["method"]
+            log.info("%s %s %d", method, path, status, extra={
+                "request_id": request_id, "method": method, "path": path, "route": route, "status": status,
+                "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service})
+
+    def _route(self, route: object) -> tuple[str, str, Any]:
+        """The route's path (``"unmatched"``), its service and its latency histogram, worked out once."""
+        found = self._routes.get(id(route))
+        if found is None:
+            path = getattr(route, "path", "unmatched")
+            found = self._routes[id(route)] = (path, audit_entry.service_of(route), self._latency.labels(path))
+        return found
+
+
+def _headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None, bool]:
+    """X-Request-ID, X-Purpose (the first of each) and whether the first X-API-Key is not empty, in one
+    pass over the raw headers (names come in lower case)."""
+    request_id = purpose = key = None
+    for name, value in headers:
+        if name == b"x-request-id" and request_id is None:
+            request_id = value.decode("latin-1")
+        elif name == b"x-purpose" and purpose is None:
+            purpose = value.decode("latin-1")
+        elif name == b"x-api-key" and key is None:
+            key = value
+    return request_id, purpose, bool(key)
+
+
+def _client(scope: Scope, keyed: bool) -> str | None:
     """The client's name, ``"public"`` for a call without a key, ``None`` for a key that was refused."""
-    caller = getattr(request.state, "caller", None)
+    caller = scope["state"].get("caller")
     if caller is not None:
         return str(caller.client) if caller.client is not None else "public"
-    return None if request.headers.get("x-api-key") else "public"
+    return None if keyed else "public"
 
 
 def factory() -> FastAPI:

@@ -1,12 +1,17 @@
 """What the audit trail records of one API call: client (``None`` for the public), service,
-purpose (``X-Purpose``), the codes it touched, HTTP status, outcome code and latency."""
+purpose (``X-Purpose``), the codes it touched, HTTP status, outcome code and latency.
+
+Read from the ASGI scope once the call is answered: the route FastAPI matched (``scope["route"]``),
+its path parameters, and what the call left in ``request.state`` (``scope["state"]``): ``caller``
+(web/access.py), ``codes`` (the routes) and ``outcome`` (web/errors.py).
+"""
 
 from __future__ import annotations
 
 import datetime
+from collections.abc import Mapping
 from typing import Any
 
-from fastapi import Request
 from fastapi.routing import APIRoute
 
 
@@ -20,14 +25,15 @@ def service_of(route: object) -> str:
     return "none"
 
 
-def entry(request: Request, status: int, seconds: float, request_id: str, at: datetime.datetime) -> dict[str, Any]:
-    caller = getattr(request.state, "caller", None)
-    codes = list(getattr(request.state, "codes", None) or [])
-    path_code = request.scope.get("path_params", {}).get("code")
+def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: int, seconds: float,
+          request_id: str, at: datetime.datetime) -> dict[str, Any]:
+    state = scope.get("state") or {}
+    caller = state.get("caller")
+    codes = list(state.get("codes") or ())
+    path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
         codes.append(str(path_code))
-    outcome = getattr(request.state, "outcome", None) or ("ok" if status < 400 else f"http.{status}")
+    outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
-            "service": service_of(request.scope.get("route")), "purpose": request.headers.get("x-purpose"),
-            "method": request.method, "path": request.url.path, "codes": codes, "status": status,
-            "outcome": outcome, "latency_ms": seconds * 1000}
+            "service": service, "purpose": purpose, "method": scope["method"], "path": scope["path"],
+            "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000}
