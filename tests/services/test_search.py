@@ -1,17 +1,30 @@
 """Search on both databases: exact, prefix, fuzzy, without the region, initials, code prefix,
-filters, autocomplete — and the keys kept in step by the library and by reindex and migration 0005."""
+filters, autocomplete — and the keys (with their pair counts) kept in step by the library, by the
+refresh in parts or in bulk, by reindex and by the migrations."""
 
 from __future__ import annotations
 
+from collections import Counter
 from collections.abc import Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import Engine, delete, insert
+from alembic.autogenerate import compare_metadata
+from alembic.migration import MigrationContext
+from sqlalchemy import Engine, delete, insert, select
+from sqlalchemy import text as sql
 
 from jjjcredit.services import db, library, search
 from jjjcredit.storage import migrator
-from jjjcredit.storage.schema import batches, changes, organization_search, organizations
+from jjjcredit.storage.schema import (
+    batches,
+    changes,
+    include_object,
+    metadata,
+    organization_search,
+    organization_search_gram_counts,
+    organizations,
+)
 from tests.services import library_files as files
 
 NAMES = ["石家庄市某某机械制造有限公司", "石家庄某某机械配件有限公司", "保定（华北）电力设备有限责任公司",
@@ -92,12 +105,64 @@ def test_autocomplete_only_completes(lib):
         assert all(h.match != "fuzzy" for h in search.autocomplete(conn, "石家庄某某机城"))
 
 
-def test_ordering_is_stable_and_ties_break_by_name_then_code(lib):
+def _keys_and_counts(engine: Engine) -> tuple[list[tuple[str, ...]], dict[str, int]]:
+    """Every stored key row (pairs as a sorted string), and the pair counts — checked against the keys."""
+    with engine.connect() as conn:
+        rows = [(*row[:5], " ".join(sorted(row[5].split())))
+                for row in conn.execute(select(organization_search).order_by(organization_search.c.uscc))]
+        counts = dict(conn.execute(select(organization_search_gram_counts.c.gram,
+                                          organization_search_gram_counts.c.holders)).all())
+    assert counts == Counter(gram for row in rows for gram in row[5].split())
+    return rows, counts
+
+
+def test_ordering_is_stable_and_ties_break_by_name_key_then_code(lib):
     engine, _ = lib
     found = _find(engine, "廊坊某某1", limit=100)
-    assert found == sorted(found, key=lambda f: (-f[2], len(f[1]), f[1], f[0]))
+    assert found == sorted(found, key=lambda f: (-f[2], len(search.keys.name_key(f[1])), search.keys.name_key(f[1]),
+                                                 f[0]))
     # Pinned: the same answer on SQLite and on PostgreSQL.
     assert [f[1] for f in found[:3]] == ["廊坊某某1商贸有限公司", "廊坊某某10商贸有限公司", "廊坊某某11商贸有限公司"]
+
+
+def test_prefix_candidates_are_the_first_in_key_order(lib, monkeypatch):
+    engine, _ = lib
+    monkeypatch.setattr(search, "CANDIDATES", 5)
+    with engine.connect() as conn:
+        done = [h.name for h in search.autocomplete(conn, "廊坊某某", limit=10)]
+    # Code-point order: "0" < "1" < "商", so 廊坊某某10… comes before 廊坊某某1商…; then shortest first.
+    assert done == [f"廊坊某某{n}商贸有限公司" for n in (0, 10, 11, 12, 13)]
+
+
+def test_like_signs_in_a_query_are_taken_literally(lib):
+    engine, _ = lib
+    for text in ("廊坊%", "廊坊_", "唐山钢铁%"):
+        assert [f for f in _find(engine, text, limit=100) if f[3] == "prefix"] == [], text
+
+
+def _index_definitions(engine: Engine) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        if engine.dialect.name == "sqlite":
+            found = conn.execute(sql("SELECT name, sql FROM sqlite_master WHERE tbl_name = 'organization_search'"))
+        else:
+            found = conn.execute(sql("SELECT indexname, indexdef FROM pg_indexes "
+                                      "WHERE tablename = 'organization_search' AND schemaname = current_schema()"))
+        return sorted((str(name), str(definition)) for name, definition in found)
+
+
+def test_a_bulk_refresh_builds_what_the_refresh_in_parts_builds(lib, monkeypatch):
+    engine, codes = lib
+    queries = ["唐山", "廊坊某某1", "tsgt", codes[1][:8], "石家庄某某机城制造有限公司", "华北电力设备有限公司"]
+    before = _keys_and_counts(engine), [_find(engine, q, limit=100) for q in queries], _index_definitions(engine)
+    assert len(before[2]) >= 5  # the key indexes and the primary key (and the GIN index on PostgreSQL)
+    monkeypatch.setattr(search, "BULK_REFRESH", 1)
+    # SQLite drops the key indexes and builds them again; PostgreSQL builds a new table and swaps it in.
+    assert search.reindex(engine).indexed == len(codes)
+    after = _keys_and_counts(engine), [_find(engine, q, limit=100) for q in queries], _index_definitions(engine)
+    assert after == before
+    with engine.connect() as conn:
+        context = MigrationContext.configure(conn, opts={"compare_type": True, "include_object": include_object})
+        assert compare_metadata(context, metadata) == []
 
 
 def test_renames_reach_the_search_keys_and_reindex_rebuilds_them(lib, tmp_path: Path):
@@ -114,6 +179,7 @@ def test_renames_reach_the_search_keys_and_reindex_rebuilds_them(lib, tmp_path: 
     assert search.reindex(engine).indexed == len(codes)
     assert _find(engine, "唐山", limit=100) == before
     assert _find(engine, "石家庄某某机城制造有限公司") == fuzzy
+    _keys_and_counts(engine)
 
 
 def test_keys_follow_the_feed_only_when_refreshed(lib, tmp_path: Path):
@@ -129,6 +195,8 @@ def test_keys_follow_the_feed_only_when_refreshed(lib, tmp_path: Path):
     refreshed = search.refresh(engine)
     assert (refreshed.indexed, search.refresh(engine).indexed) == (1, 0)  # only the renamed one
     assert _find(engine, "唐山新钢有限公司")[0][::3] == (codes[3], "exact")
+    counts = _keys_and_counts(engine)[1]
+    assert "钢铁" in counts and counts.get("新钢") == 1 and "集团" not in counts  # 唐山钢铁集团 is gone
 
 
 def test_a_region_named_in_the_query_ranks_that_region_first(engine: Engine, tmp_path: Path):

@@ -33,6 +33,7 @@ database.
 from __future__ import annotations
 
 import functools
+import operator
 import re
 import unicodedata
 from dataclasses import dataclass
@@ -52,6 +53,8 @@ _DIVISION_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区"
                       "新区", "地区", "省", "市", "县", "区", "盟", "旗")
 _USCC_CHARS = re.compile(r"^[0-9A-HJ-NP-RTUWXY]{2,18}$")
 _LETTERS = re.compile(r"^[A-Z0-9]+$")
+#: What is not a letter, digit or ideograph (``\w`` is ``str.isalnum`` plus the underscore).
+_SIGNS = re.compile(r"[\W_]+")
 #: Most fuzzy candidates fetched from the database before scoring.
 FUZZY_CANDIDATES = 200
 #: A fuzzy match scoring below this is no answer.
@@ -95,22 +98,21 @@ def _region_names() -> dict[str, str]:
 
 
 @functools.cache
-def _region_starts() -> frozenset[str]:
-    """The first two characters of every region name: most names start with none of them."""
-    return frozenset(n[:2] for n in _region_names())
-
-
-@functools.cache
-def _region_lengths() -> tuple[int, ...]:
-    return tuple(sorted({len(n) for n in _region_names()}, reverse=True))
+def _region_starts() -> dict[str, tuple[int, ...]]:
+    """The first two characters of every region name, each with the lengths of the names starting with
+    them, longest first: most names start with none of them, and the others try one to three lengths."""
+    lengths: dict[str, set[int]] = {}
+    for n in _region_names():
+        lengths.setdefault(n[:2], set()).add(len(n))
+    return {start: tuple(sorted(found, reverse=True)) for start, found in lengths.items()}
 
 
 def split_regions(name: str) -> tuple[tuple[str, ...], str]:
     """The leading region names of the name key (as short forms) and what follows them (only while
     three characters are left).
 
-    Looked up by prefix length, longest first: a handful of dictionary look-ups per name, not one
-    comparison per division name.
+    Looked up by prefix length, longest first, among the lengths of the region names that start with
+    the same two characters: a dictionary look-up or three per name, not one comparison per division.
 
     >>> split_regions("北京市大兴区第十四中学")
     (('北京', '大兴'), '第十四中学')
@@ -119,16 +121,16 @@ def split_regions(name: str) -> tuple[tuple[str, ...], str]:
 
 
 def _split_key(key: str) -> tuple[tuple[str, ...], str]:
-    names, lengths, starts = _region_names(), _region_lengths(), _region_starts()
+    names, starts = _region_names(), _region_starts()
     found: list[str] = []
-    changed = True
-    while changed and key[:2] in starts:
-        changed = False
+    while lengths := starts.get(key[:2]):
         for n in lengths:
             if len(key) - n >= 3 and key[:n] in names:
                 found.append(names[key[:n]])
-                key, changed = key[n:], True
+                key = key[n:]
                 break
+        else:
+            break
     return tuple(found), key
 
 
@@ -170,10 +172,15 @@ def _body(key: str) -> str:
 def grams(key: str) -> set[str]:
     """Character pairs of the key's letters, digits and ideographs, company form left out (one
     character: itself). Signs are left out, so a database's tokenizer keeps each pair whole."""
-    body = "".join(c for c in _body(key) if c.isalnum())
+    return set(_pairs(key))
+
+
+def _pairs(key: str) -> tuple[str, ...]:
+    """:func:`grams` in the order they first occur in the key."""
+    body = _SIGNS.sub("", _body(key))
     if len(body) < 2:
-        return {body} if body else set()
-    return {body[i:i + 2] for i in range(len(body) - 1)}
+        return (body,) if body else ()
+    return tuple(dict.fromkeys(map(operator.add, body, body[1:])))
 
 
 @dataclass(frozen=True)
@@ -205,16 +212,41 @@ def _region_fit(asked: tuple[str, ...], named: tuple[str, ...]) -> float:
     return 0.99 if set(asked) <= set(named) else 0.93
 
 
+@dataclass(frozen=True)
+class Keys:
+    """The keys of one name, as the library stores them (a row of ``organization_search``)."""
+
+    name_key: str
+    core_key: str
+    initials: str
+    core_initials: str
+
+
+def keys(name: str) -> Keys:
+    """
+    >>> keys("石家庄某某机械有限责任公司")
+    Keys(name_key='石家庄某某机械有限公司', core_key='某某机械有限公司', initials='SJZMMJXYXGS', core_initials='MMJXYXGS')
+    """
+    key = name_key(name)
+    core = _split_key(key)[1]
+    return Keys(key, core, _key_initials(key), _key_initials(core))
+
+
 def score(q: Query, code: str, name: str) -> tuple[float, str]:
     """How well ``name`` (of ``code``) answers ``q``: a score from 0 to 1 and the kind of match."""
-    key = name_key(name)
-    regions, core = split_regions(name)
+    return score_keys(q, code, keys(name))
+
+
+def score_keys(q: Query, code: str, k: Keys) -> tuple[float, str]:
+    """:func:`score` from the stored keys of the name, which the search ranks by (no name is
+    normalized again at query time)."""
+    key, core = k.name_key, k.core_key
     if q.code and code == q.code:
         return 1.0, "code"
     if key == q.key:
         return 1.0, "exact"
     if core == q.core:
-        return _region_fit(q.regions, regions), "exact_without_region"
+        return _region_fit(q.regions, _split_key(key)[0]), "exact_without_region"
     best = (0.0, "fuzzy")
     if q.code and code.startswith(q.code):
         best = max(best, (round(0.8 + 0.1 * len(q.code) / 18, 4), "code"))
@@ -222,7 +254,7 @@ def score(q: Query, code: str, name: str) -> tuple[float, str]:
         if whole.startswith(q.core) or whole.startswith(q.key):
             best = max(best, (round(0.8 + 0.15 * len(q.core) / len(whole), 4), "prefix"))
     if q.letters:
-        for letters in (initials(name), initials(core)):
+        for letters in (k.initials, k.core_initials):
             if letters == q.letters:
                 best = max(best, (0.85, "initials"))
             elif letters.startswith(q.letters):
@@ -249,6 +281,9 @@ def index_entry(code: str, name: str) -> IndexEntry:
     """
     key = name_key(name)
     core = _split_key(key)[1]
-    pairs = frozenset(grams(core))
-    return IndexEntry({"uscc": code, "name_key": key, "core_key": core, "initials": _key_initials(key),
-                       "core_initials": _key_initials(core), "grams": " ".join(sorted(pairs))}, pairs)
+    pairs = _pairs(core)
+    letters = _key_initials(key)
+    # Initials go character by character, so those of the name without its region end those of the name.
+    core_letters = letters[len(_key_initials(key[:len(key) - len(core)])):] if core != key else letters
+    return IndexEntry({"uscc": code, "name_key": key, "core_key": core, "initials": letters,
+                       "core_initials": core_letters, "grams": " ".join(pairs)}, frozenset(pairs))

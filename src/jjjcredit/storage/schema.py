@@ -194,24 +194,34 @@ signing_keys = Table(
 #: Search keys of each organization's current name (core/search.py): the normalized name, the name
 #: without its leading region, their pinyin initials, and the name's character pairs (space-separated)
 #: for fuzzy matching. Derived data: services/search.py refreshes it from the change feed after each
-#: batch commits (``counters`` row ``search``: the feed position it is up to date with).
+#: batch commits (``counters`` row ``search``: the feed position it is up to date with). The keys
+#: compare in code-point order on both databases (collation "C" on PostgreSQL, SQLite's own), so a
+#: prefix is one range of its index and candidates come in the same order everywhere.
+_KEY = Text().with_variant(Text(collation="C"), "postgresql")
 organization_search = Table(
     "organization_search",
     metadata,
     Column("uscc", String(18), primary_key=True),
-    Column("name_key", Text, nullable=False),
-    Column("core_key", Text, nullable=False),
-    Column("initials", Text, nullable=False),
-    Column("core_initials", Text, nullable=False),
+    Column("name_key", _KEY, nullable=False),
+    Column("core_key", _KEY, nullable=False),
+    Column("initials", _KEY, nullable=False),
+    Column("core_initials", _KEY, nullable=False),
     Column("grams", Text, nullable=False, server_default=""),
 )
 for _column in ("name_key", "core_key", "initials", "core_initials"):
-    # text_pattern_ops: PostgreSQL uses the index for LIKE 'prefix%' whatever the database's collation.
-    Index(f"ix_organization_search_{_column}", organization_search.c[_column],
-          postgresql_ops={_column: "text_pattern_ops"})
+    Index(f"ix_organization_search_{_column}", organization_search.c[_column])
 
-#: What indexes ``organization_search.grams`` natively, made by migration 0006 outside this metadata
-#: (an FTS5 table and its triggers on SQLite; a GIN expression index on PostgreSQL).
+#: How many organizations' keys hold each character pair (kept with the keys): a query looks up the
+#: postings of its rarer pairs only.
+organization_search_gram_counts = Table(
+    "organization_search_gram_counts",
+    metadata,
+    Column("gram", Text, primary_key=True),
+    Column("holders", Integer, nullable=False),
+)
+
+#: What indexes ``organization_search.grams`` natively, made by migrations 0006 and 0007 outside this
+#: metadata (an FTS5 table on SQLite, kept by services/search.py; a GIN expression index on PostgreSQL).
 NATIVE_SEARCH_INDEX = ("organization_search_fts", "ix_organization_search_grams")
 
 
