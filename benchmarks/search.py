@@ -7,8 +7,9 @@ Figures (issue "name search p95 under 50 ms" at ≥ 1,000,000 organizations, and
    the first 2-5 characters of the name without its region, 4-6 pinyin initials of it and the first
    6-12 characters of a code (the mix of benchmarks/api_load.py), made from random organizations of
    the library; the peer answers the same queries with a bare ``MATCH`` (``LIKE`` below three
-   characters), 20 rows, unranked. Also the CPU time per query (the machine is shared) and how often
-   the organization a query was made from is among the answers.
+   characters), 20 rows, unranked. Also the CPU time per query (the machine is shared), how often
+   the organization a query was made from is among the answers, and (``--http``) the same queries
+   through ``GET /api/v1/search`` of ``jjjcredit serve``, one at a time on one keep-alive connection.
 2. The refresh rate, organizations/s: ``jjjcredit search refresh --rebuild`` (every key built again;
    the library's own first ingest refreshes the same way), and the refresh that follows an ingest of
    1 % new organizations (``search.seconds`` in the ingest's JSON), against the peer building its
@@ -20,7 +21,7 @@ names, 石家庄<two words><number>机械制造有限公司), ``--names demo`` r
 department from a vocabulary, many files) and ingests every file.
 
 Run: ``.venv/bin/python -u benchmarks/search.py [--rows 1000000] [--names synthetic|demo]
-[--db-file lib.sqlite3] [--postgres postgresql://...] [--queries 2000]``
+[--db-file lib.sqlite3] [--postgres postgresql://...] [--queries 2000] [--http] [--no-rebuild]``
 """
 
 from __future__ import annotations
@@ -39,7 +40,15 @@ from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
-from api_load import count_organizations, sample_organizations, search_queries
+from api_load import (
+    RATE_FOR_RUN,
+    count_organizations,
+    free_port,
+    sample_organizations,
+    search_queries,
+    started,
+    wait_for,
+)
 from library_ingest import write_file
 from machine import header
 
@@ -129,6 +138,23 @@ def show(name: str, results: dict[str, tuple[list[float], list[float], int]]) ->
     return percentile(every, .5), percentile(every, .95), percentile(every, .99), found / len(every)
 
 
+def http_answer(base: str) -> tuple[Callable[[str], list[str]], Callable[[], None]]:
+    """The same search through ``GET /api/v1/search`` of a running server, on one keep-alive connection."""
+    import http.client
+    from urllib.parse import quote, urlsplit
+
+    conn = http.client.HTTPConnection(urlsplit(base).hostname, urlsplit(base).port, timeout=60)
+
+    def answer(q: str) -> list[str]:
+        conn.request("GET", f"/api/v1/search?limit={LIMIT}&q={quote(q)}")
+        response = conn.getresponse()
+        body = response.read()
+        if response.status != 200:
+            sys.exit(f"GET /api/v1/search?q={q} answered {response.status}: {body[:200]!r}")
+        return [hit["code"] for hit in json.loads(body)["results"]]
+    return answer, conn.close
+
+
 def build_peer(url: str, path: Path) -> tuple[float, int]:
     """The same names in a bare FTS5 trigram table (seconds to build its index, organizations)."""
     from sqlalchemy import text
@@ -178,6 +204,7 @@ def main() -> None:
     parser.add_argument("--postgres", help="search this PostgreSQL library instead (built there when empty)")
     parser.add_argument("--queries", type=int, default=2_000, help="queries measured (after 100 unmeasured)")
     parser.add_argument("--no-rebuild", action="store_true", help="leave out the --rebuild refresh figure")
+    parser.add_argument("--http", action="store_true", help="also the same queries through jjjcredit serve")
     args = parser.parse_args()
 
     header(f"search: {'PostgreSQL' if args.postgres else 'SQLite'} library vs a bare SQLite FTS5 trigram index")
@@ -235,17 +262,31 @@ def main() -> None:
                 return [hit.code for hit in search.search_organizations(conn, q, limit=LIMIT)]
             mine = measure(ours, queries, codes)
         engine.dispose()
+        over_http = None
+        if args.http:
+            port = free_port()
+            env = {**os.environ, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE": str(RATE_FOR_RUN)}
+            command = cli("serve", "--host", "127.0.0.1", "--port", str(port), "--db", url)
+            print(f"api: {' '.join(['jjjcredit', *command[3:]])} (public rate limit raised for the run)")
+            with started(command, env, work / "api.log") as process:
+                wait_for(f"http://127.0.0.1:{port}/healthz", process, "jjjcredit serve", work / "api.log")
+                answer, close = http_answer(f"http://127.0.0.1:{port}")
+                over_http = measure(answer, queries, codes)
+                close()
         peer = sqlite3.connect(work / "peer.sqlite3")
         theirs = measure(peer_answer(peer), queries, codes)
         peer.close()
         print("figures:")
         a = show("jjjcredit search", mine)
+        h = show("the same through GET /api/v1/search (the client's CPU)", over_http) if over_http else None
         b = show("peer (bare FTS5 trigram MATCH / LIKE)", theirs)
         print(f"load average at the end: {os.getloadavg()[0]:.2f}")
 
         print("\nfigure | jjjcredit | peer | ratio")
         for i, label in enumerate(("p50", "p95", "p99")):
             print(f"query mix {label}, one at a time | {a[i]:.1f} ms | {b[i]:.1f} ms | {a[i] / b[i]:.2f}×")
+        if h:
+            print(f"query mix p95 through the API, one at a time | {h[1]:.1f} ms | {b[1]:.1f} ms | {h[1] / b[1]:.2f}×")
         print(f"the organization among the {LIMIT} answers | {a[3]:.0%} | {b[3]:.0%} | —")
         for name in ("rebuild", "after ingest"):
             if name in rates:

@@ -138,6 +138,7 @@ def test_like_signs_in_a_query_are_taken_literally(lib):
     engine, _ = lib
     for text in ("廊坊%", "廊坊_", "唐山钢铁%"):
         assert [f for f in _find(engine, text, limit=100) if f[3] == "prefix"] == [], text
+    assert _find(engine, "唐山\x00钢铁") == _find(engine, "唐山钢铁")  # a NUL, which PostgreSQL refuses
 
 
 def _index_definitions(engine: Engine) -> list[tuple[str, str]]:

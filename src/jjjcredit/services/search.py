@@ -456,7 +456,7 @@ def _ranked(conn: Connection, q: keys.Query, found: Mapping[str, keys.Keys], lim
 
 
 def _query(text: str) -> keys.Query:
-    q = keys.query(text or "")
+    q = keys.query((text or "").replace("\x00", ""))  # no name holds one, and PostgreSQL refuses it
     if not any(c.isalnum() for c in q.key):
         raise SearchError("search.empty_query", "Nothing to search for: give a name, part of a name, its pinyin "
                           "initials or the start of a code (q=).", "q")
