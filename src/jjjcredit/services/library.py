@@ -159,16 +159,21 @@ INGEST_CACHE_KIB = 256 * 1024
 
 @contextlib.contextmanager
 def _ingest_cache(conn: Connection) -> Iterator[None]:
-    """A bigger SQLite page cache for the length of the batch (PostgreSQL has its shared buffers)."""
+    """A bigger SQLite page cache for the length of the batch, and no memory-mapped reads (a writer
+    gains little from them, and mapped pages would count in its memory). PostgreSQL has its shared
+    buffers."""
     if conn.dialect.name != "sqlite":
         yield
         return
-    before = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
+    mapped = conn.exec_driver_sql("PRAGMA mmap_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size=-{INGEST_CACHE_KIB}")
+    conn.exec_driver_sql("PRAGMA mmap_size=0")
     try:
         yield
     finally:
-        conn.exec_driver_sql(f"PRAGMA cache_size={int(before or -65536)}")
+        conn.exec_driver_sql(f"PRAGMA cache_size={int(cache or -65536)}")
+        conn.exec_driver_sql(f"PRAGMA mmap_size={int(mapped or 0)}")
 
 
 def _take_feed_lock(conn: Connection) -> int:
