@@ -45,8 +45,8 @@ def make_engine(url: str) -> Engine:
             cursor.execute("PRAGMA synchronous=NORMAL")
             cursor.execute("PRAGMA cache_size=-65536")  # 64 MiB of page cache
             cursor.execute("PRAGMA temp_store=MEMORY")
-            # Reads straight from the mapped file (the first 256 MiB) instead of copying pages through the cache: look-ups
-            # of a big library get about twice as fast. Writes still go through the WAL.
+            # Reads straight from the mapped file (its first 256 MiB) instead of copying pages through
+            # the cache: look-ups of a big library get about twice as fast. Writes go through the WAL.
             cursor.execute("PRAGMA mmap_size=268435456")
             cursor.close()
 
