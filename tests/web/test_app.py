@@ -128,11 +128,12 @@ def test_a_request_id_is_kept_when_well_formed_and_made_otherwise(server: Server
         assert len(made) == 32 and made != "x" * 32
 
 
-def test_lookup_verify_and_the_access_check_run_on_the_event_loop():
-    """Coroutines: their few indexed reads cost less than a trip to the thread pool and back."""
+def test_the_busiest_calls_are_coroutines():
+    """Lookup, verify and the access check hand only their blocking work to the app's threads
+    (web/threads.py): no trip through FastAPI's thread pool, and a public call's check none at all."""
+    assert inspect.iscoroutinefunction(web_access.caller_for("lookup"))
     assert inspect.iscoroutinefunction(organizations.lookup_organization)
     assert inspect.iscoroutinefunction(verify.verify_identity)
-    assert inspect.iscoroutinefunction(web_access.caller_for("lookup"))
 
 
 def test_public_calls_are_rate_limited_with_retry_after(database_url: str):

@@ -3,9 +3,9 @@
 Every route under ``/api/v1`` declares its service through :func:`caller_for`; a test enumerates the
 routes so that a new route without it fails.
 
-The check is a coroutine: it runs on the event loop, not in the thread pool. Its work is one indexed
-look-up of the key's client (none for the public) and the in-process rate limit; only the Redis
-limit, a network call, goes to a thread.
+The check is a coroutine, so a call without a key costs no thread hand-off: the in-process rate limit
+is a few dictionary operations. What waits on the network or the database — the Redis rate limit,
+the key's client — runs on the app's threads (web/threads.py), never on the event loop.
 """
 
 from __future__ import annotations
@@ -13,10 +13,11 @@ from __future__ import annotations
 from collections.abc import Awaitable, Callable
 
 from fastapi import Request
-from starlette.concurrency import run_in_threadpool
+from sqlalchemy import Engine
 
 from jjjcredit.core import access
 from jjjcredit.services import clients, rate_limits
+from jjjcredit.web import threads
 from jjjcredit.web.errors import ApiError
 
 
@@ -27,11 +28,16 @@ async def limit_public(request: Request) -> None:
     if isinstance(limiter, rate_limits.LocalWindow):
         decision = limiter.admit(address)
     else:  # Redis: a network call (with its timeout) must not hold up the event loop
-        decision = await run_in_threadpool(limiter.admit, address)
+        decision = await threads.run(request, limiter.admit, address)
     if not decision.admitted:
         raise ApiError(429, "access.rate_limited", f"Too many calls without an API key from {address}: "
                        f"at most {limiter.per_minute} a minute. Retry after {decision.retry_after} s, or ask for "
                        "a key.", headers={"Retry-After": str(decision.retry_after)})
+
+
+def _authenticate(engine: Engine, key: str) -> clients.Client | None:
+    with engine.connect() as conn:
+        return clients.authenticate(conn, key)
 
 
 def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
@@ -46,8 +52,7 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             await limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
-        with request.app.state.engine.connect() as conn:
-            client = clients.authenticate(conn, key)
+        client = await threads.run(request, _authenticate, request.app.state.engine, key)
         if client is None:
             raise ApiError(401, "access.bad_key", "The API key is unknown or revoked.")
         caller = client.caller()

@@ -31,7 +31,7 @@ from jjjcredit import __version__
 from jjjcredit.services import audit, db, rate_limits
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
-from jjjcredit.web import errors
+from jjjcredit.web import errors, threads
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router]
@@ -53,10 +53,12 @@ def create_app(settings: Settings) -> FastAPI:
         raise
 
     trail = audit.Writer(engine)  # every /api/ call, appended in batches off the request path
+    workers = threads.start()  # the blocking work of the busiest calls
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
+        workers.shutdown()
         trail.close()  # write what is still queued: no entry is lost on shutdown
         limiter.close()
         engine.dispose()
@@ -66,6 +68,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine
     app.state.limiter = limiter
+    app.state.threads = workers
     registry = CollectorRegistry()
     errors.install(app)
     for router in ROUTERS:

@@ -1,8 +1,7 @@
 """Lookup: ``GET /api/v1/organizations/{code}`` and its history, filtered to what the caller may see.
 
-The lookup is a coroutine that reads its one row on the event loop: an indexed read by primary key
-takes less time than handing the call to a thread and back. The history, a longer read, stays in the
-thread pool.
+The lookup reads its row on the app's own threads (web/threads.py); the history, a rarer and longer
+read, in FastAPI's thread pool.
 """
 
 from __future__ import annotations
@@ -11,9 +10,11 @@ import functools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
+from sqlalchemy import Engine
 
 from jjjcredit.core import access, uscc
 from jjjcredit.services import library
+from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
 
@@ -39,13 +40,17 @@ def _visible(record: dict[str, Any], caller: access.Caller) -> dict[str, Any]:
     return {k: v for k, v in record.items() if k in allowed and v is not None}
 
 
+def _organization(engine: Engine, code: str) -> dict[str, Any] | None:
+    with engine.connect() as conn:
+        return library.get_organization(conn, code)
+
+
 @router.get("/{code}")
 async def lookup_organization(code: str, request: Request,
                               caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
     """The current record of a code, with the elements the caller's security level allows."""
     compact = _checked(code)
-    with request.app.state.engine.connect() as conn:
-        org = library.get_organization(conn, compact)
+    org = await threads.run(request, _organization, request.app.state.engine, compact)
     if org is None:
         raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
     return {"organization": _visible(org, caller), "level": caller.level}
