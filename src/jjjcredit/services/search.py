@@ -262,7 +262,8 @@ def _refresh_in_bulk(conn: Connection, part: int, progress: Callable[[int], None
             index.create(conn)
     else:
         for name in _KEY_NAMES:
-            conn.execute(sql(f"CREATE INDEX ix_organization_search_{name}_next ON organization_search_next ({name})"))
+            conn.execute(sql(f"CREATE INDEX ix_organization_search_{name}_next ON organization_search_next "
+                             f"({name}, uscc)"))
         conn.execute(sql(_GIN.format(name="ix_organization_search_grams_next")))
         conn.execute(sql("DROP TABLE organization_search"))
         conn.execute(sql("ALTER TABLE organization_search_next RENAME TO organization_search"))

@@ -209,7 +209,9 @@ organization_search = Table(
     Column("grams", Text, nullable=False, server_default=""),
 )
 for _column in ("name_key", "core_key", "initials", "core_initials"):
-    Index(f"ix_organization_search_{_column}", organization_search.c[_column])
+    # With the code: candidates are read in (key, code) order and cut, so neither database sorts the
+    # matches of a short prefix (PostgreSQL would, when it guesses a range of CJK keys small).
+    Index(f"ix_organization_search_{_column}", organization_search.c[_column], organization_search.c.uscc)
 
 #: How many organizations' keys hold each character pair (kept with the keys): a query looks up the
 #: postings of its rarer pairs only.
