@@ -53,12 +53,12 @@ def create_app(settings: Settings) -> FastAPI:
         raise
 
     trail = audit.Writer(engine)  # every /api/ call, appended in batches off the request path
-    workers = threads.start()  # the blocking work of the busiest calls
+    workers = threads.Threads()  # the blocking work of the busiest calls
 
     @asynccontextmanager
     async def lifespan(_app: FastAPI) -> AsyncIterator[None]:
         yield
-        workers.shutdown()
+        workers.close()
         trail.close()  # write what is still queued: no entry is lost on shutdown
         limiter.close()
         engine.dispose()

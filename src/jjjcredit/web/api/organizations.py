@@ -36,8 +36,10 @@ def _allowed(level: int) -> frozenset[str]:
 
 
 def _visible(record: dict[str, Any], caller: access.Caller) -> dict[str, Any]:
+    """The elements the caller may see that have a value, keyed by plain strings: a row's keys are
+    SQLAlchemy's ``quoted_name``, a ``str`` subclass that JSON serialization inspects slowly."""
     allowed = _allowed(caller.level)
-    return {k: v for k, v in record.items() if k in allowed and v is not None}
+    return {str(k): v for k, v in record.items() if k in allowed and v is not None}
 
 
 def _organization(engine: Engine, code: str) -> dict[str, Any] | None:
