@@ -448,7 +448,7 @@ def _read_aside(reading: _Reading) -> Iterator[_Part]:
     raises and the batch rolls back."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
-    reader = context.Process(target=_reader, args=(reading, sender), daemon=True, name="jjjcredit-reader")
+    reader = context.Process(target=_reader, args=(reading, sender, receiver), daemon=True, name="jjjcredit-reader")
     reader.start()
     sender.close()
     try:
@@ -476,7 +476,8 @@ def _read_aside(reading: _Reading) -> Iterator[_Part]:
             reader.join()
 
 
-def _reader(reading: _Reading, sender: Any) -> None:
+def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
+    receiver.close()  # the fork's copy of the writer's end: kept open, a send to a dead writer would block
     try:
         for part in _read(reading):
             sender.send(("part", part))
