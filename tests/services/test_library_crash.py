@@ -117,6 +117,36 @@ def test_reading_aside_gives_what_reading_inline_gives(tmp_path: Path, new_datab
     assert _snapshot(aside) == _snapshot(inline)
 
 
+def test_planning_aside_against_a_library_gives_what_planning_inline_gives(
+        tmp_path: Path, new_database_url: Callable[[], str]):
+    """The reader process plans updates and conflicts against the library as it was before the batch;
+    the writer's own connection would see the batch's earlier writes. Both give the same library."""
+    everything = files.codes(3_000, seed=7)
+    first = files.organizations(tmp_path / "first.csv", everything[:2_000], date="2023-01-01")
+    later = [[c, f"新名{i}有限公司" if i % 3 else f"石家庄某某{i}机械制造有限公司", "存续",
+              "2022-01-01" if i % 5 == 0 else "2024-01-01", "李四" if i % 2 else "张三"]
+             for i, c in enumerate(everything)]
+    later.append(later[7])  # a duplicate: rejected, so no code is planned twice
+    second = files.write(tmp_path / "second.csv", later)
+    inline, aside = new_database_url(), new_database_url()
+    found = []
+    for url, threshold in ((inline, 1 << 40), (aside, 0)):
+        _prepare(url)
+        engine = make_engine(url)
+        library.ingest_file(engine, str(first), "hebei/civil-affairs", batch_id="a")
+        second_summary = library.ingest_file(engine, str(second), "hebei/market-regulation", batch_id="b",
+                                             read_aside_bytes=threshold)
+        with engine.connect() as conn:
+            found.append((second_summary.created, second_summary.updated, second_summary.unchanged,
+                          second_summary.conflicts, second_summary.rejected,
+                          conn.execute(select(func.count()).select_from(changes)).scalar_one()))
+        engine.dispose()
+    assert found[0] == found[1]
+    created, updated, _, conflicts, rejected, feed = found[0]
+    assert (created, rejected, feed) == (1_000, 1, 2_000 + 1_000 + updated) and updated > 0 and conflicts > 0
+    assert _snapshot(aside) == _snapshot(inline)
+
+
 def _one_part_then(failure: Callable[[], None]) -> Callable[[library._Reading], Iterator[library._Part]]:
     original = library._read
 

@@ -37,7 +37,7 @@ from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, Table, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core import crosswalks, elements, quality, records
 from jjjcredit.core.crosswalks import Crosswalk
@@ -45,6 +45,7 @@ from jjjcredit.core.errors import Severity
 from jjjcredit.services import crosswalks as crosswalks_service
 from jjjcredit.services import db, search, tabular
 from jjjcredit.storage import bulk
+from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
 
 #: Accepted rows applied per round trip (bounded memory; the batch is still one transaction).
@@ -138,6 +139,7 @@ class _Batch:
     #: The elements the file has columns for: the only ones its rows can set. Writing just these
     #: (not all 31) keeps the driver's per-value work proportional to the file, not the schema.
     elements: tuple[str, ...] = ELEMENT_NAMES
+    dialect: str = "sqlite"  #: whose form the writes are prepared in (bulk.prepare)
     first_seq: int | None = None
     org_rows: list[dict[str, Any]] = field(default_factory=list)
     org_updates: list[dict[str, Any]] = field(default_factory=list)
@@ -308,24 +310,45 @@ def _conflict(batch: _Batch, code: str, element: str, kept: str | None, kept_sou
 _ORG_COLUMNS = ("authority_region", "source", "batch_id", "effective", "seq", "fingerprint")
 
 
-def _insert(conn: Connection, table: Table, rows: Sequence[Mapping[str, Any]]) -> None:
-    bulk.insert_rows(conn, table.name, list(table.c.keys()), rows)
+@dataclass
+class _Writes:
+    """What one chunk writes, ready for the database (bulk.prepare: tuples, or PostgreSQL's COPY text):
+    built where the chunk is planned (in the reader process, for a large file), so the writer only
+    writes."""
+
+    org_rows: bulk.Prepared
+    org_updates: bulk.Prepared
+    change_rows: bulk.Prepared
+    history_rows: bulk.Prepared
+    conflict_rows: bulk.Prepared
 
 
-def _flush(conn: Connection, batch: _Batch) -> None:
-    """Write what the chunk produced, in an order the foreign keys accept; new organizations in code
-    order (an index takes sorted keys about twice as fast as random ones)."""
+def _package(batch: _Batch) -> _Writes:
+    """The chunk :func:`_apply` planned, as :class:`_Writes`; new organizations in code order (an index
+    takes sorted keys about twice as fast as random ones). Empties the batch's lists."""
+    org_columns = ("uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at")
+    update_columns = (*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc")
     batch.org_rows.sort(key=operator.itemgetter("uscc"))
-    bulk.insert_rows(conn, "organizations", ["uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at"],
-                 batch.org_rows)
-    _insert(conn, changes, batch.change_rows)
-    _insert(conn, history, batch.history_rows)
-    if batch.org_updates:
-        bulk.execute_many(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
-              [*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc"], batch.org_updates)
-    _insert(conn, conflicts, batch.conflict_rows)
+
+    def ready(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], copy: bool = True) -> bulk.Prepared:
+        return bulk.prepare(batch.dialect if copy else "", columns, bulk.tuples(columns, rows))
+
+    writes = _Writes(ready(org_columns, batch.org_rows), ready(update_columns, batch.org_updates, copy=False),
+                     ready(changes.c.keys(), batch.change_rows), ready(history.c.keys(), batch.history_rows),
+                     ready(conflicts.c.keys(), batch.conflict_rows))
     for rows in (batch.org_rows, batch.org_updates, batch.change_rows, batch.history_rows, batch.conflict_rows):
         rows.clear()
+    return writes
+
+
+def _flush(conn: Connection, writes: _Writes) -> None:
+    """Write one planned chunk, in an order the foreign keys accept."""
+    bulk.insert_prepared(conn, organizations.name, writes.org_rows)
+    bulk.insert_prepared(conn, changes.name, writes.change_rows)
+    bulk.insert_prepared(conn, history.name, writes.history_rows)
+    updates = writes.org_updates
+    bulk.execute_tuples(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}", updates.columns, updates.rows)
+    bulk.insert_prepared(conn, conflicts.name, writes.conflict_rows)
 
 
 def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = None,
@@ -366,34 +389,43 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
             id=batch_id, source=source, file_name=Path(path).name, file_hash=digest, status="running", rows=0,
             created=0, updated=0, unchanged=0, rejected=0, warnings=0, conflicts=0, started_at=now,
             finished_at=now, seconds=0.0))
-        batch = _Batch(batch_id, source, crosswalk.department_code, crosswalk.region_prefix, seq, bulk.stamp(conn, now),
-                       summary)
         with tabular.open_table(path) as table:  # the layout is checked before anything is written
             layout = records.bind(crosswalk, table.header, table.name)
-        batch.elements = tuple(n for n in ELEMENT_NAMES if layout.column(n) is not None)
-        reading = _Reading(path, crosswalk, batch.id, source, batch.elements, batch.department, now.date())
-        parts = _read_aside(reading) if Path(path).stat().st_size >= read_aside_bytes else _read(reading)
+        reading = _Reading(path, crosswalk, batch_id, source,
+                           tuple(n for n in ELEMENT_NAMES if layout.column(n) is not None),
+                           crosswalk.department_code, now.date(), engine.url.render_as_string(hide_password=False),
+                           crosswalk.region_prefix, seq, bulk.stamp(conn, now), conn.dialect.name)
+        if Path(path).stat().st_size >= read_aside_bytes and engine.url.database not in (None, "", ":memory:"):
+            parts = _read_aside(reading)  # (an in-memory database is this process's alone)
+        else:
+            parts = _planned(reading, conn, _read(reading))
+        first_seq, last_seq = None, seq
         for part in parts:
             if part.rejects:
                 conn.execute(insert(rejects), part.rejects)
+            for writes in part.writes:
+                _flush(conn, writes)
+            summary.rows += part.rows
             summary.rejected += len(part.rejects)
             summary.warnings += part.warnings
             summary.blank += part.blank
+            summary.created += part.created
+            summary.updated += part.updated
+            summary.unchanged += part.unchanged
+            summary.conflicts += part.conflicts
             summary.quality_sampled += part.quality_sampled
             for rule, n in part.quality_failures.items():
                 summary.quality_failures[rule] = summary.quality_failures.get(rule, 0) + n
-            for start in range(0, len(part.accepted), CHUNK_ROWS):
-                _apply(conn, batch, part.accepted[start:start + CHUNK_ROWS], part.prints[start:start + CHUNK_ROWS])
-                _flush(conn, batch)
-            summary.rows += part.rows
+            first_seq = first_seq or part.first_seq
+            last_seq = part.last_seq or last_seq
             if progress:
                 progress(summary.rows)
         summary.seconds = round(time.perf_counter() - started, 3)
-        conn.execute(update(counters).where(counters.c.name == "feed").values(value=batch.seq))
+        conn.execute(update(counters).where(counters.c.name == "feed").values(value=last_seq))
         conn.execute(update(batches).where(batches.c.id == batch_id).values(
             status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
             unchanged=summary.unchanged, rejected=summary.rejected, warnings=summary.warnings,
-            conflicts=summary.conflicts, first_seq=batch.first_seq, last_seq=batch.first_seq and batch.seq,
+            conflicts=summary.conflicts, first_seq=first_seq, last_seq=first_seq and last_seq,
             finished_at=_now(), seconds=summary.seconds))
     return summary
 
@@ -402,21 +434,26 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
 
 @dataclass(frozen=True)
 class _Reading:
-    """What reading a file needs (picklable: it crosses to the reader process)."""
+    """What reading a file and planning its writes need (picklable: it crosses to the reader process)."""
 
     path: str
     crosswalk: Crosswalk
     batch_id: str
     source: str
-    elements: tuple[str, ...]
+    elements: tuple[str, ...]  #: the elements the file has columns for: the only ones its rows can set
     department: str | None
     today: datetime.date
+    url: str  #: the library, which the reader process reads as it was before the batch
+    region_prefix: str | None
+    seq: int  #: the feed counter when the batch took its lock: the batch's changes follow it
+    now: Any  #: the batch's time, in the driver's form (bulk.stamp)
+    dialect: str  #: the library's database: whose form the writes are prepared in
 
 
 @dataclass
 class _Part:
-    """One chunk of the file, read and checked: accepted records with their fingerprints, rejected rows
-    ready to store, counts."""
+    """One chunk of the file, read and checked (accepted records with their fingerprints, rejected rows
+    ready to store, counts), then planned: the accepted records become :class:`_Writes` and counts."""
 
     rows: int
     warnings: int
@@ -426,6 +463,13 @@ class _Part:
     rejects: list[dict[str, Any]]
     quality_sampled: int = 0
     quality_failures: dict[str, int] = field(default_factory=dict)
+    writes: list[_Writes] = field(default_factory=list)
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    conflicts: int = 0
+    first_seq: int | None = None
+    last_seq: int | None = None
 
 
 def _read(reading: _Reading) -> Iterator[_Part]:
@@ -440,6 +484,28 @@ def _read(reading: _Reading) -> Iterator[_Part]:
                          [_fingerprint(reading.source, r, reading.elements) for r in accepted], stored)
             _sample_quality(part, reading.department, reading.today)
             yield part
+
+
+def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Iterator[_Part]:
+    """Each part with its accepted records planned into writes (:func:`_apply`), in chunks of
+    :data:`CHUNK_ROWS`, against ``conn``: the writer's own connection, or in the reader process a
+    connection of its own that sees the library as it was before the batch. Both see the same for
+    every code a part holds, because a file's accepted rows hold each code once (the checker rejects
+    a duplicate, records.py), so no earlier part of the batch wrote it."""
+    summary = IngestSummary(batch=reading.batch_id, source=reading.source, file=reading.path)
+    batch = _Batch(reading.batch_id, reading.source, reading.department, reading.region_prefix, reading.seq,
+                   reading.now, summary, reading.elements, reading.dialect)
+    for part in parts:
+        before = (summary.created, summary.updated, summary.unchanged, summary.conflicts, batch.seq)
+        for start in range(0, len(part.accepted), CHUNK_ROWS):
+            _apply(conn, batch, part.accepted[start:start + CHUNK_ROWS], part.prints[start:start + CHUNK_ROWS])
+            part.writes.append(_package(batch))
+        part.created, part.updated = summary.created - before[0], summary.updated - before[1]
+        part.unchanged, part.conflicts = summary.unchanged - before[2], summary.conflicts - before[3]
+        if batch.seq != before[4]:
+            part.first_seq, part.last_seq = before[4] + 1, batch.seq
+        part.accepted, part.prints = [], []  # planned: the writer needs only the writes
+        yield part
 
 
 def _read_aside(reading: _Reading) -> Iterator[_Part]:
@@ -478,9 +544,11 @@ def _read_aside(reading: _Reading) -> Iterator[_Part]:
 
 def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
     receiver.close()  # the fork's copy of the writer's end: kept open, a send to a dead writer would block
+    engine = make_engine(reading.url)  # of its own: the writer's connections stay the writer's
     try:
-        for part in _read(reading):
-            sender.send(("part", part))
+        with engine.connect() as conn:
+            for part in _planned(reading, conn, _read(reading)):
+                sender.send(("part", part))
         sender.send(("done", None))
     except BrokenPipeError:
         return  # the writer is gone (stopped or killed): nothing to read for
@@ -490,6 +558,7 @@ def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
         sender.send(("crash", f"{type(exc).__name__}: {exc}"))
     finally:
         sender.close()
+        engine.dispose()
 
 
 def _sample_quality(part: _Part, department: str | None, today: datetime.date) -> None:
