@@ -3,6 +3,7 @@ and a batch looked up set-wise (a fixed number of queries whatever its size)."""
 
 from __future__ import annotations
 
+import random
 from pathlib import Path
 from typing import Any
 
@@ -15,6 +16,7 @@ from jjjcredit.services.verify import Question
 from tests.services import library_files as files
 
 NAME = "石家庄某某{i}机械制造有限公司"
+FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}  # ASCII → its full-width form
 
 
 @pytest.fixture
@@ -85,6 +87,23 @@ def test_every_verdict_and_a_batch_answers_as_single_questions_do(lib: tuple[Eng
                                                  ("not_found", "invalid_code"))
     assert list(batch[0]) == ["code", "status", "status_name", "active", "verdict"]  # the order answers had
     assert list(batch[2]) == ["code", "status", "status_name", "active", "verdict", "current_name", "changed"]
+
+
+def test_messy_codes_get_the_same_answer_alone_as_in_a_batch(lib: tuple[Engine, list[str]]):
+    """The short way of one question (verify_identity) and the set-wise way agree on every kind of
+    input: spaces, lower case, full-width characters, a character dropped, doubled or changed."""
+    engine, codes = lib
+    rng = random.Random(4)
+    messy: list[str] = ["", " ", "９１", "9" * 40]
+    alphabet = "0123456789ABCDEFGHJKLMNPQRTUWXY"
+    for code in [*codes, *files.codes(20, seed=98)]:
+        i = rng.randrange(18)
+        messy += [code.lower(), " ".join(code), code.translate(FULL_WIDTH), code[:i] + code[i + 1:],
+                  code[:i] + code[i] + code[i:], code[:i] + rng.choice(alphabet) + code[i + 1:]]
+    questions = [Question(m, NAME.format(i=n % 12), "张三" if n % 3 else None, "20240701" if n % 5 == 0 else None)
+                 for n, m in enumerate(messy)]
+    with engine.connect() as conn:
+        assert [verify.verify_identity(conn, q) for q in questions] == verify.verify_many(conn, questions)
 
 
 def test_a_batch_is_looked_up_set_wise(lib: tuple[Engine, list[str]], monkeypatch: pytest.MonkeyPatch):

@@ -5,7 +5,8 @@
 **one transaction per batch**: a reader never sees half a batch, and a crash (even ``kill -9``) at
 any moment rolls the whole batch back, so running the same command again gives exactly what one
 clean run gives. Memory stays bounded: rows stream in chunks, and only one chunk's organizations
-are held at a time.
+are held at a time. A large file is read, checked and planned (compared with the library, its
+writes made ready) in a reader process beside the one that writes.
 
 **The change feed**: each created or changed organization gets the next ``seq``. The batch takes
 the ``counters`` row lock before it writes, so batches commit one after another and ``seq`` grows
@@ -615,6 +616,20 @@ def _already(summary: IngestSummary, earlier: Mapping[str, Any], digest: str, st
 def get_organization(conn: Connection, code: str) -> dict[str, Any] | None:
     row = conn.execute(select(organizations).where(organizations.c.uscc == code)).mappings().first()
     return dict(row) if row else None
+
+
+_ELEMENTS_SQL = f"SELECT {', '.join(('uscc', *ELEMENT_NAMES))} FROM organizations WHERE uscc = "
+
+
+def current_elements(conn: Connection, code: str) -> dict[str, str] | None:
+    """The current value of each element a code has (elements only, no provenance: what the lookup
+    service shows), in one query on the driver — the busiest read of the API, kept short."""
+    raw: Any = conn.connection.driver_connection
+    mark = "%s" if conn.dialect.name == "postgresql" else "?"
+    row = raw.execute(_ELEMENTS_SQL + mark, (code,)).fetchone()
+    if row is None:
+        return None
+    return {name: value for name, value in zip(("uscc", *ELEMENT_NAMES), row, strict=True) if value is not None}
 
 
 def organization_history(conn: Connection, code: str) -> list[dict[str, Any]]:

@@ -35,9 +35,9 @@ async def limit_public(request: Request) -> None:
                        "a key.", headers={"Retry-After": str(decision.retry_after)})
 
 
-def _authenticate(engine: Engine, key: str) -> clients.Client | None:
+def _authenticate(engine: Engine, key: str) -> access.Caller | None:
     with engine.connect() as conn:
-        return clients.authenticate(conn, key)
+        return clients.caller_of(conn, key)
 
 
 def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
@@ -52,13 +52,12 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             await limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
-        client = await threads.run(request, _authenticate, request.app.state.engine, key)
-        if client is None:
+        caller = await threads.run(request, _authenticate, request.app.state.engine, key)
+        if caller is None:
             raise ApiError(401, "access.bad_key", "The API key is unknown or revoked.")
-        caller = client.caller()
         if not access.may(caller, service):
-            raise ApiError(403, "access.forbidden", f'Client "{client.name}" has no right to the "{service}" '
-                           f"service (it has: {', '.join(sorted(client.services))}).")
+            raise ApiError(403, "access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '
+                           f"service (it has: {', '.join(sorted(caller.services))}).")
         if not request.headers.get("x-purpose"):
             raise ApiError(400, "access.purpose_required", "Calls with an API key state their purpose in the "
                            "X-Purpose header (it is kept in the audit trail).", field="X-Purpose")

@@ -16,9 +16,9 @@ from __future__ import annotations
 
 import datetime
 import logging
+import random
 import re
 import time
-import uuid
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
@@ -105,7 +105,8 @@ class Observe:
             await self.app(scope, receive, send)
             return
         given, purpose, keyed = _headers(scope["headers"])
-        request_id = given if given and _REQUEST_ID.fullmatch(given) else uuid.uuid4().hex
+        # not uuid4: its system call hands the GIL to the app's threads, and the loop waits to get it back
+        request_id = given if given and _REQUEST_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = request_id
         at = datetime.datetime.now(datetime.UTC)
         start = time.perf_counter()

@@ -35,16 +35,15 @@ def _allowed(level: int) -> frozenset[str]:
     return access.visible_elements(level) | {"uscc"}
 
 
-def _visible(record: dict[str, Any], caller: access.Caller) -> dict[str, Any]:
-    """The elements the caller may see that have a value, keyed by plain strings: a row's keys are
-    SQLAlchemy's ``quoted_name``, a ``str`` subclass that JSON serialization inspects slowly."""
+def _visible(record: dict[str, str], caller: access.Caller) -> dict[str, str]:
+    """The elements the caller may see."""
     allowed = _allowed(caller.level)
-    return {str(k): v for k, v in record.items() if k in allowed and v is not None}
+    return {k: v for k, v in record.items() if k in allowed}
 
 
-def _organization(engine: Engine, code: str) -> dict[str, Any] | None:
+def _organization(engine: Engine, code: str) -> dict[str, str] | None:
     with engine.connect() as conn:
-        return library.get_organization(conn, code)
+        return library.current_elements(conn, code)
 
 
 @router.get("/{code}")
