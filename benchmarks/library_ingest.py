@@ -7,7 +7,8 @@ Figures (issue "The basic resource library"):
 2. re-ingesting the same file (recognised by its hash), and the same rows in a file with another hash
    (every row compared and found unchanged), vs the first ingest;
 3. a 1% update file against the N-row library;
-4. peak memory (max RSS of the ingest process).
+4. peak memory: the ingest process and its reader process together (sum of their proportional set
+   sizes, sampled).
 
 Run: ``.venv/bin/python benchmarks/library_ingest.py [--rows 1000000] [--postgres postgresql://...]``
 """
@@ -18,7 +19,7 @@ import argparse
 import csv
 import json
 import random
-import resource
+import shlex
 import shutil
 import sqlite3
 import subprocess
@@ -72,25 +73,57 @@ def write_update(path: Path, source: Path, share: float, seed: int = 2) -> int:
     return changed
 
 
-def run(command: list[str]) -> tuple[float, int]:
-    """Seconds and the child's peak RSS (KiB) of one command."""
-    before = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    start = time.perf_counter()
-    subprocess.run(command, check=False, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
-    seconds = time.perf_counter() - start
-    after = resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss
-    return seconds, max(before, after)
+def _tree_pss_kib(root: int) -> int:
+    """The memory of a process and all its descendants (the ingest and its reader), as the sum of
+    their proportional set sizes (KiB): pages a fork shares are counted once, not once per process."""
+    parents: dict[int, int] = {}
+    for entry in Path("/proc").iterdir():
+        if entry.name.isdigit():
+            try:
+                stat = (entry / "stat").read_text()
+                parents[int(entry.name)] = int(stat.rsplit(")", 1)[1].split()[1])
+            except (OSError, ValueError, IndexError):
+                continue
+    tree, frontier = {root}, [root]
+    while frontier:
+        parent = frontier.pop()
+        children = [pid for pid, ppid in parents.items() if ppid == parent and pid not in tree]
+        tree.update(children)
+        frontier.extend(children)
+    total = 0
+    for pid in tree:
+        try:
+            for line in Path(f"/proc/{pid}/smaps_rollup").read_text().splitlines():
+                if line.startswith("Pss:"):
+                    total += int(line.split()[1])
+        except (OSError, ValueError):
+            continue
+    return total
 
 
 def peak_of(command: list[str]) -> tuple[float, int, dict[str, Any]]:
-    """Wall seconds, peak RSS and the JSON summary of a command run on its own (GNU time is not
-    assumed)."""
-    code = ("import resource,subprocess,sys,time,json;s=time.perf_counter();"
-            "out=subprocess.run(sys.argv[1:],stdout=subprocess.PIPE,text=True).stdout;"
-            "print(json.dumps([time.perf_counter()-s, resource.getrusage(resource.RUSAGE_CHILDREN).ru_maxrss, out]))")
-    out = subprocess.run([sys.executable, "-c", code, *command], capture_output=True, text=True, check=True)
-    seconds, rss, printed = json.loads(out.stdout)
-    return float(seconds), int(rss), json.loads(printed)
+    """Wall seconds, peak memory (KiB: the largest sum of the command's processes' proportional set
+    sizes, sampled every 0.2 s — the ingest and its reader process together) and the JSON summary of
+    a command."""
+    import threading
+
+    start = time.perf_counter()
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    peak = [0]
+
+    def sample() -> None:
+        while process.poll() is None:
+            peak[0] = max(peak[0], _tree_pss_kib(process.pid))
+            time.sleep(0.2)
+
+    sampler = threading.Thread(target=sample, daemon=True)
+    sampler.start()
+    out, _ = process.communicate()
+    seconds = time.perf_counter() - start
+    sampler.join()
+    if process.returncode not in (0, 1):
+        sys.exit(f"{shlex.join(command)} failed (exit {process.returncode})")
+    return seconds, peak[0], json.loads(out)
 
 
 def split(wall: float, summary: dict[str, Any]) -> tuple[float, float]:
@@ -230,7 +263,8 @@ def main() -> None:
                 wall, rss, summary = peak_of([*ingest, str(data), "--source", "hebei/market-regulation", "--db", url])
                 first, keys = split(wall, summary)
                 print(f"\n{name}: first ingest {first:,.1f} s ({args.rows / first:,.0f} rows/s) until the batch "
-                      f"committed, then search keys {keys:,.1f} s; peak RSS {rss / 1024:,.0f} MiB")
+                      f"committed, then search keys {keys:,.1f} s; peak memory {rss / 1024:,.0f} MiB "
+                      "(ingest and reader processes, PSS)")
                 report_size_and_lookups(name, url, tmp, codes)
                 continue
             bare_seconds = bare()
@@ -259,7 +293,8 @@ def main() -> None:
             print(f"  1% update ({changed:,} rows)     {upd:8.2f} s  ({upd / first:.1%} of the first ingest; the batch "
                   f"itself {upd_batch:.2f} s = {upd_batch / first_batch:.1%} of the first's {first_batch:.2f} s, "
                   "the rest is the command's start-up and search keys)")
-            print(f"  peak RSS: first ingest {rss / 1024:,.0f} MiB, update {upd_rss / 1024:,.0f} MiB")
+            print(f"  peak memory (ingest and reader processes, PSS): first ingest {rss / 1024:,.0f} MiB, "
+                  f"update {upd_rss / 1024:,.0f} MiB")
             report_size_and_lookups(name, url, tmp, codes)
 
 
