@@ -108,7 +108,7 @@ def peak_of(command: list[str]) -> tuple[float, int, dict[str, Any]]:
     import threading
 
     start = time.perf_counter()
-    process = subprocess.Popen(command, stdout=subprocess.PIPE, text=True)
+    process = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
     peak = [0]
 
     def sample() -> None:
@@ -118,11 +118,11 @@ def peak_of(command: list[str]) -> tuple[float, int, dict[str, Any]]:
 
     sampler = threading.Thread(target=sample, daemon=True)
     sampler.start()
-    out, _ = process.communicate()
+    out, err = process.communicate()
     seconds = time.perf_counter() - start
     sampler.join()
     if process.returncode not in (0, 1):
-        sys.exit(f"{shlex.join(command)} failed (exit {process.returncode})")
+        sys.exit(f"{shlex.join(command)} failed (exit {process.returncode}): {err.strip()[-2000:]}")
     return seconds, peak[0], json.loads(out)
 
 
