@@ -46,7 +46,7 @@ from jjjcredit.core.errors import Severity
 from jjjcredit.services import crosswalks as crosswalks_service
 from jjjcredit.services import db, search, tabular
 from jjjcredit.storage import bulk
-from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.engine import make_engine, unmapped
 from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
 
 #: Accepted rows applied per round trip (bounded memory; the batch is still one transaction).
@@ -169,14 +169,12 @@ def _ingest_cache(conn: Connection) -> Iterator[None]:
         yield
         return
     cache = conn.exec_driver_sql("PRAGMA cache_size").scalar()
-    mapped = conn.exec_driver_sql("PRAGMA mmap_size").scalar()
     conn.exec_driver_sql(f"PRAGMA cache_size=-{INGEST_CACHE_KIB}")
-    conn.exec_driver_sql("PRAGMA mmap_size=0")
     try:
-        yield
+        with unmapped(conn):
+            yield
     finally:
         conn.exec_driver_sql(f"PRAGMA cache_size={int(cache or -65536)}")
-        conn.exec_driver_sql(f"PRAGMA mmap_size={int(mapped or 0)}")
 
 
 def _take_feed_lock(conn: Connection) -> int:
@@ -547,7 +545,7 @@ def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
     receiver.close()  # the fork's copy of the writer's end: kept open, a send to a dead writer would block
     engine = make_engine(reading.url)  # of its own: the writer's connections stay the writer's
     try:
-        with engine.connect() as conn:
+        with engine.connect() as conn, unmapped(conn):
             for part in _planned(reading, conn, _read(reading)):
                 sender.send(("part", part))
         sender.send(("done", None))

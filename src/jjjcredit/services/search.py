@@ -57,6 +57,7 @@ from sqlalchemy import text as sql
 from jjjcredit.core import departments, elements
 from jjjcredit.core import search as keys
 from jjjcredit.storage import bulk
+from jjjcredit.storage.engine import unmapped
 from jjjcredit.storage.schema import (
     changes,
     counters,
@@ -286,13 +287,13 @@ def refresh(engine: Engine, part: int = REFRESH_PART, progress: Callable[[int], 
     ``part`` feed entries — or, for a refresh that at least doubles the keys, one transaction that
     builds their indexes once at the end — until the keys are up to date."""
     started, indexed = time.perf_counter(), 0
-    with engine.begin() as conn:
+    with engine.begin() as conn, unmapped(conn):
         _lock_position(conn)
         if _in_bulk(conn):
             indexed, position = _refresh_in_bulk(conn, part, progress)
             return Refreshed(indexed, position, round(time.perf_counter() - started, 3))
     while True:
-        with engine.begin() as conn:
+        with engine.begin() as conn, unmapped(conn):
             counts: Counter[str] = Counter()
             done, position, more = _refresh_part(conn, part, counts)
             _save_counts(conn, counts)

@@ -2,9 +2,11 @@
 
 from __future__ import annotations
 
+import contextlib
+from collections.abc import Iterator
 from pathlib import Path
 
-from sqlalchemy import Engine, create_engine, event
+from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
 
@@ -52,3 +54,19 @@ def make_engine(url: str) -> Engine:
 
         return engine
     return create_engine(url, pool_pre_ping=True)
+
+
+@contextlib.contextmanager
+def unmapped(conn: Connection) -> Iterator[None]:
+    """SQLite reads through its page cache, not the memory-mapped file, for the length of the block: a
+    bulk job (an ingest, a search refresh) reads much of the file, and every mapped page it touched
+    would count in its memory (up to 256 MiB). Nothing to do on other databases."""
+    if conn.dialect.name != "sqlite":
+        yield
+        return
+    mapped = conn.exec_driver_sql("PRAGMA mmap_size").scalar()
+    conn.exec_driver_sql("PRAGMA mmap_size=0")
+    try:
+        yield
+    finally:
+        conn.exec_driver_sql(f"PRAGMA mmap_size={int(mapped or 0)}")
