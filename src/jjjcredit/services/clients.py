@@ -85,8 +85,9 @@ def revoke_client(conn: Connection, name: str) -> Client:
 
 
 def caller_of(conn: Connection, key: str) -> access.Caller | None:
-    """What a live client's key admits it to — :meth:`Client.caller` of :func:`authenticate` — in one
-    query on the driver: the API asks this on every call with a key."""
+    """What a live client's key admits it to (its :meth:`Client.caller`), or ``None`` for a key that is
+    unknown, malformed or revoked — in one query on the driver: the API asks this on every call with
+    a key."""
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "jjj":
         return None
@@ -97,14 +98,3 @@ def caller_of(conn: Connection, key: str) -> access.Caller | None:
     if row is None or not hmac.compare_digest(row[3], _hash(key)):
         return None
     return access.Caller(row[0], frozenset(row[1].split(",")), int(row[2]))
-
-
-def authenticate(conn: Connection, key: str) -> Client | None:
-    """The live client a key belongs to, or ``None`` (unknown, malformed or revoked)."""
-    parts = key.split("_")
-    if len(parts) < 3 or parts[0] != "jjj":
-        return None
-    row = conn.execute(select(clients).where(clients.c.key_prefix == parts[1])).first()
-    if row is None or row.revoked_at is not None or not hmac.compare_digest(row.key_hash, _hash(key)):
-        return None
-    return _client(row)

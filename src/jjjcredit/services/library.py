@@ -141,7 +141,6 @@ class _Batch:
     #: (not all 31) keeps the driver's per-value work proportional to the file, not the schema.
     elements: tuple[str, ...] = ELEMENT_NAMES
     dialect: str = "sqlite"  #: whose form the writes are prepared in (bulk.prepare)
-    first_seq: int | None = None
     org_rows: list[dict[str, Any]] = field(default_factory=list)
     org_updates: list[dict[str, Any]] = field(default_factory=list)
     change_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -150,8 +149,6 @@ class _Batch:
 
     def next_seq(self) -> int:
         self.seq += 1
-        if self.first_seq is None:
-            self.first_seq = self.seq
         return self.seq
 
 
@@ -508,9 +505,9 @@ def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Ite
 
 
 def _read_aside(reading: _Reading) -> Iterator[_Part]:
-    """:func:`_read` in a reader process (forked: nothing to import again), its parts coming through a
-    pipe. If this process dies, the reader's next send fails and it ends; if the reader dies, this
-    raises and the batch rolls back."""
+    """:func:`_read` and :func:`_planned` in a reader process (forked: nothing to import again), its
+    planned parts coming through a pipe. If this process dies, the reader's next send fails and it
+    ends; if the reader dies, this raises and the batch rolls back."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     reader = context.Process(target=_reader, args=(reading, sender, receiver), daemon=True, name="jjjcredit-reader")
