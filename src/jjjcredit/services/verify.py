@@ -7,10 +7,12 @@ changed); ``name_mismatch``; ``not_found`` (a valid code no provider has sent); 
 a plain match for business: the answer carries ``status`` and ``active``. The verdicts themselves are
 ``core/verify.py``'s; this module fetches what they need.
 
-One question or ten thousand go the same way, set-wise: every code judged in one vectorized call
+A batch goes set-wise: every code judged in one vectorized call
 (details and suggestions only for the invalid ones), every organization of the batch in one query
 (a few on SQLite), and the name changes in one more, only for the questions whose answer depends on
-them (a day asked, or a name that is not the current one).
+them (a day asked, or a name that is not the current one). One question goes the short way — its
+code checked alone, its organization read by its key — to the same verdict functions, so it gets the
+answer it would get in a batch (a test compares the two).
 """
 
 from __future__ import annotations
