@@ -5,7 +5,7 @@ routes so that a new route without it fails.
 
 The check is a coroutine, so a call without a key costs no thread hand-off: the in-process rate limit
 is a few dictionary operations. What waits on the network or the database — the Redis rate limit,
-the key's client — runs on the app's threads (web/threads.py), never on the event loop.
+the key's rights — runs on the app's threads (web/threads.py), never on the event loop.
 """
 
 from __future__ import annotations
@@ -35,7 +35,7 @@ async def limit_public(request: Request) -> None:
                        "a key.", headers={"Retry-After": str(decision.retry_after)})
 
 
-def _authenticate(engine: Engine, key: str) -> access.Caller | None:
+def _caller_of(engine: Engine, key: str) -> access.Caller | None:
     with engine.connect() as conn:
         return clients.caller_of(conn, key)
 
@@ -52,7 +52,7 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             await limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
-        caller = await threads.run(request, _authenticate, request.app.state.engine, key)
+        caller = await threads.run(request, _caller_of, request.app.state.engine, key)
         if caller is None:
             raise ApiError(401, "access.bad_key", "The API key is unknown or revoked.")
         if not access.may(caller, service):

@@ -1,4 +1,4 @@
-"""The app's own threads, for the blocking work of the busiest calls: the key's client, a lookup, a
+"""The app's own threads, for the blocking work of the busiest calls: the key's rights, a lookup, a
 verification.
 
 The event loop keeps parsing and answering other calls while a read waits on the database, so a read
