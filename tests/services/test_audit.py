@@ -88,6 +88,30 @@ def test_concurrent_appends_keep_one_chain(engine: Engine):
     assert _problems(engine) == []
 
 
+def test_checking_while_entries_are_appended_finds_nothing(engine: Engine):
+    """The check reads the counter and the last entry at one moment: an append committing between two
+    of its reads is not an "inserted" entry (the server writes while an operator checks)."""
+    _filled(engine, 1)
+    stop = threading.Event()
+
+    def write() -> None:
+        i = 1
+        while not stop.is_set():
+            i += 1
+            with engine.begin() as conn:
+                audit.append_entries(conn, [_entry(i)])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        found = [_problems(engine) for _ in range(40)]
+    finally:
+        stop.set()
+        writer.join()
+    assert found == [[]] * 40
+    assert _problems(engine) == []
+
+
 def test_purge_keeps_the_rest_verifiable(engine: Engine):
     _filled(engine)
     with engine.begin() as conn:

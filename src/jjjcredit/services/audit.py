@@ -68,23 +68,33 @@ def _entry(row: Any) -> dict[str, Any]:
     return {**row, "codes": json.loads(row["codes"]), "at": chain.format_time(row["at"])}
 
 
-def iter_entries(conn: Connection, since: datetime.datetime | None = None) -> Iterator[dict[str, Any]]:
-    """Entries in ``seq`` order (streamed), optionally only those at or after ``since``."""
+def iter_entries(conn: Connection, since: datetime.datetime | None = None,
+                 upto: int | None = None) -> Iterator[dict[str, Any]]:
+    """Entries in ``seq`` order (streamed), optionally only those at or after ``since`` and those up to
+    ``seq`` ``upto``."""
     query = select(audit).order_by(audit.c.seq)
     if since is not None:
         query = query.where(audit.c.at >= _utc(since))
+    if upto is not None:
+        query = query.where(audit.c.seq <= upto)
     for row in conn.execution_options(yield_per=2_000).execute(query).mappings():
         yield _entry(row)
 
 
 def verify_trail(conn: Connection) -> list[chain.Problem]:
-    """Every break in the trail, located; ``[]`` when it is intact from its first entry to the counter."""
-    floor = _floor(conn)
-    problems = chain.verify_chain(iter_entries(conn), first_seq=floor or 1,
-                                  first_prev=None if floor else chain.GENESIS)
-    counter = int(conn.execute(select(counters.c.value).where(counters.c.name == "audit")).scalar_one())
-    last = conn.execute(select(func.max(audit.c.seq))).scalar_one()
+    """Every break in the trail, located; ``[]`` when it is intact from its first entry to the counter.
+
+    The counter, the floor and the last entry are read in one statement, so at one moment: entries a
+    writer commits while the check runs are neither "inserted" (read after a stale counter) nor checked
+    (the chain is read up to that last entry)."""
+    floor_row = select(counters.c.value).where(counters.c.name == FLOOR).scalar_subquery()
+    counter_row = select(counters.c.value).where(counters.c.name == "audit").scalar_subquery()
+    counter, last, floor = conn.execute(select(counter_row, select(func.max(audit.c.seq)).scalar_subquery(),
+                                               floor_row)).one()
+    counter, floor = int(counter), None if floor is None else int(floor)
     last = int(last) if last is not None else (floor or 1) - 1
+    problems = chain.verify_chain(iter_entries(conn, upto=last), first_seq=floor or 1,
+                                  first_prev=None if floor else chain.GENESIS)
     if last > counter:
         problems.append(chain.Problem(counter + 1, "beyond_counter", f"entries {counter + 1}-{last} lie beyond the "
                                       f"trail's counter ({counter}): inserted."))
