@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import tempfile
+
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
@@ -28,3 +30,34 @@ def test_a_million_codes_take_about_22_bytes_each():
         seen.add([f"91{i:016d}" for i in range(start, start + 50_000)], start + 1)
     assert len(seen) == 1_000_000 and seen.nbytes <= 23_000_000
     assert seen.add(["91" + "0" * 15 + "7"], 2_000_000) == [8]
+
+
+@settings(max_examples=200, deadline=None)
+@given(st.lists(st.lists(CODES, max_size=40), max_size=12), st.integers(min_value=1, max_value=30))
+def test_spilled_to_files_it_still_answers_as_a_dict(batches: list[list[str | None]], keep: int):
+    seen, reference, row = FirstSeen(spill=tempfile.TemporaryFile, keep=keep), {}, 1
+    try:
+        for batch in batches:
+            expected = [None if c is None else reference.setdefault(c, row + i) for i, c in enumerate(batch)]
+            assert seen.add(batch, row) == expected
+            row += len(batch)
+        assert len(seen) == len(reference)
+    finally:
+        seen.close()
+
+
+def test_spilling_keeps_memory_flat_and_finds_codes_in_the_files():
+    seen = FirstSeen(spill=tempfile.TemporaryFile, keep=200_000)
+    try:
+        sizes = []
+        for start in range(0, 2_000_000, 50_000):
+            seen.add([f"91{i:016d}" for i in range(start, start + 50_000)], start + 1)
+            sizes.append(seen.nbytes)
+        assert len(seen) == 2_000_000
+        # the kept codes (a merge holds up to twice as many), one Bloom filter, the fences: not 44 MB
+        assert max(sizes) < 200_000 * 22 * 2 + (8 << 20) + 2_000_000 // 256 * 18
+        assert max(sizes[10:]) - min(sizes[10:]) < 200_000 * 22 * 2  # flat once a filter is made
+        probe = ["91" + "0" * 15 + "7", f"91{1_234_567:016d}", "91" + "9" * 16]  # early, spilled, new
+        assert seen.add(probe, 3_000_000) == [8, 1_234_568, 3_000_002]
+    finally:
+        seen.close()

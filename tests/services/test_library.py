@@ -74,6 +74,9 @@ def test_history_former_names_and_the_change_feed(lib: Engine, tmp_path: Path):
         assert library.changes_after(conn, 5) == feed[5:]
         history = library.organization_history(conn, some[0])
         assert [h["kind"] for h in history] == ["created", "changed"]
+        shown = library.show_organization(conn, some[0], library.get_organization(conn, some[0]))["organization"]
+        assert shown["created_at"] == history[0]["recorded_at"] and shown["updated_at"] == history[1]["recorded_at"]
+        assert shown["created_at"] < shown["updated_at"]
 
 
 def test_a_stale_file_from_the_same_source_cannot_undo_a_newer_change(lib: Engine, tmp_path: Path):
@@ -161,3 +164,79 @@ def test_each_value_knows_its_source_and_a_move_is_tracked_apart_from_the_code(l
     assert org["uscc"][2:4] == "13" and org["authority_region"] == "110108"
     assert sources["address"]["source"] == "beijing/market-regulation"
     assert sources["legal_rep"]["source"] == "hebei/market-regulation"
+
+
+def test_new_codes_planned_column_by_column_give_what_record_by_record_gives():
+    """The two ways a new organization is planned (services/library.py: _create for codes the library
+    lacks, _apply_records otherwise) write the same rows: values, effective date, authority region
+    (a Hebei code sent by Beijing with a Beijing address), fingerprint, feed entry."""
+    codes = files.codes(4)
+    records = [
+        {"uscc": codes[0], "name": "某某0有限公司", "established": "20150305", "last_updated": "20240630"},
+        {"uscc": codes[1], "name": "某某1有限公司", "established": "20150305"},
+        {"uscc": codes[2], "name": "某某2有限公司", "address_division": "110108", "approved": "20200101"},
+        {"uscc": codes[3], "name": "某某3有限公司"},
+    ]
+    names = ("name", "established", "approved", "last_updated", "address_division")
+    columns: dict[str, list[str | None]] = {n: [r.get(n) for r in records] for n in ("uscc", *names)}
+    prints = library._fingerprints("beijing/market-regulation", columns, names)
+    planned = []
+    for plan in ("columns", "records"):
+        batch = library._Batch("b1", "beijing/market-regulation", "1", "11", 100, "2026-11-22 00:00:00.000000",
+                               library.IngestSummary(batch="b1", source="beijing/market-regulation", file="f"),
+                               names)
+        if plan == "columns":
+            library._create(batch, library._Accepted(columns, prints))
+        else:
+            library._apply_records(None, batch, records, prints, {})  # type: ignore[arg-type]
+        writes = library._package(batch)
+        orgs = [dict(zip(p.columns, row, strict=True)) for p in writes.org_rows for row in p.rows]
+        feed = [dict(zip(p.columns, row, strict=True)) for p in writes.change_rows for row in p.rows]
+        planned.append((sorted(orgs, key=lambda r: r["uscc"]), sorted(feed, key=lambda r: r["seq"]), batch.seq))
+    assert planned[0] == planned[1]
+    orgs, feed, last = planned[0]
+    assert last == 104 and [f["seq"] for f in feed] == [101, 102, 103, 104]
+    by_code = {o["uscc"]: o for o in orgs}
+    assert by_code[codes[2]]["authority_region"] == "110108" and by_code[codes[0]]["effective"] == "20240630"
+    assert by_code[codes[3]]["effective"] is None and by_code[codes[1]]["effective"] == "20150305"
+
+
+def test_a_library_from_before_the_narrow_feed_keeps_its_history_both_ways(engine: Engine):
+    """Migration 0008 moves a feed row's source and time to its batch and finds an organization's
+    "created" change by ``created_seq``; its downgrade puts them back."""
+    from alembic import command
+    from sqlalchemy import text
+
+    from jjjcredit.storage import migrator
+
+    migrator.upgrade(engine, "0007")
+    code = files.codes(1)[0]
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO batches (id, source, file_name, file_hash, status, rows, created, updated, "
+                          "unchanged, rejected, warnings, conflicts, first_seq, last_seq, started_at, finished_at, "
+                          "seconds) VALUES (:id, 's/x', 'f', :id, 'committed', 1, 1, 0, 0, 0, 0, 0, :seq, :seq, "
+                          ":at, :at, 0)"), [{"id": "b1", "seq": 1, "at": "2024-01-01 00:00:00"},
+                                            {"id": "b2", "seq": 2, "at": "2024-02-01 00:00:00"}])
+        conn.execute(text("INSERT INTO organizations (uscc, name, source, batch_id, seq, created_at, updated_at) "
+                          "VALUES (:c, '新名有限公司', 's/x', 'b2', 2, :at, :at)"), {"c": code, "at": "2024-02-01"})
+        conn.execute(text("INSERT INTO changes (seq, uscc, kind, source, batch_id, effective, recorded_at) VALUES "
+                          "(1, :c, 'created', 's/x', 'b1', '20240101', '2024-01-01 00:00:00'), "
+                          "(2, :c, 'changed', 's/x', 'b2', '20240201', '2024-02-01 00:00:00')"), {"c": code})
+        conn.execute(text("INSERT INTO history (seq, element, uscc, old_value, new_value) "
+                          "VALUES (2, 'name', :c, '旧名有限公司', '新名有限公司')"), {"c": code})
+    db.upgrade(engine)
+    with engine.connect() as conn:
+        events = library.organization_history(conn, code)
+        assert [(e["seq"], e["kind"], e["source"], e["batch_id"]) for e in events] == [
+            (1, "created", "s/x", "b1"), (2, "changed", "s/x", "b2")]
+        assert [str(e["recorded_at"])[:10] for e in events] == ["2024-01-01", "2024-02-01"]
+        assert library.former_names(conn, code)[0]["name"] == "旧名有限公司"
+    config = migrator._config()
+    with engine.begin() as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, "0007")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT seq, source, batch_id FROM changes ORDER BY seq")).all() == [
+            (1, "s/x", "b1"), (2, "s/x", "b2")]
+        created, updated = conn.execute(text("SELECT created_at, updated_at FROM organizations")).one()
+        assert (str(created)[:10], str(updated)[:10]) == ("2024-01-01", "2024-02-01")

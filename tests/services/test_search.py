@@ -18,12 +18,10 @@ from jjjcredit.services import db, library, search
 from jjjcredit.storage import migrator
 from jjjcredit.storage.schema import (
     batches,
-    changes,
     include_object,
     metadata,
     organization_search,
     organization_search_gram_counts,
-    organizations,
 )
 from tests.services import library_files as files
 
@@ -224,10 +222,12 @@ def test_migration_0006_leaves_keys_that_db_upgrade_rebuilds(engine: Engine):
         conn.execute(insert(batches).values(id="b", source="s", file_name="f", file_hash="h", status="committed",
                                             rows=1, created=1, updated=0, unchanged=0, rejected=0, warnings=0,
                                             conflicts=0, started_at=now, finished_at=now, seconds=0.0))
-        conn.execute(insert(organizations).values(uscc="91130102MA0000000X", name="沧州某某化工有限公司",
-                                                  source="s", batch_id="b", seq=1, created_at=now, updated_at=now))
-        conn.execute(insert(changes).values(seq=1, uscc="91130102MA0000000X", kind="created", source="s",
-                                            batch_id="b", recorded_at=library._now()))
+        # the tables as they were at 0005 (the schema module has moved on since)
+        conn.execute(sql("INSERT INTO organizations (uscc, name, source, batch_id, seq, created_at, updated_at) "
+                         "VALUES ('91130102MA0000000X', '沧州某某化工有限公司', 's', 'b', 1, :now, :now)"),
+                     {"now": now})
+        conn.execute(sql("INSERT INTO changes (seq, uscc, kind, source, batch_id, recorded_at) "
+                         "VALUES (1, '91130102MA0000000X', 'created', 's', 'b', :now)"), {"now": now})
     db.upgrade(engine)
     assert _find(engine, "沧州某某化工")[0][0] == "91130102MA0000000X"
     assert _find(engine, "沧州某某化二")[0][0] == "91130102MA0000000X"

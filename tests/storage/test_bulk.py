@@ -29,3 +29,53 @@ def test_insert_rows_round_trips(engine: Engine, with_empty: bool):
         got = conn.execute(select(table.c.v, table.c.at).order_by(table.c.n)).all()
     assert [v for v, _ in got] == values
     assert {at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at for _, at in got} == {moment}
+
+
+def test_postgresql_rows_of_plain_values_go_as_copy_text_built_column_by_column():
+    rows = [{"n": 1, "v": "中文", "w": None}, {"n": 2, "v": "b", "w": "c"}]
+    prepared = bulk.prepare("postgresql", ["n", "v", "w"], rows)
+    assert prepared.text == "1\x1f中文\x1f\n2\x1fb\x1fc\n"
+    assert "DELIMITER" in prepared.options and "NULL ''" in prepared.options
+
+
+@pytest.mark.parametrize("value", ["sep\x1fin", "new\nline", "back\\slash", "cr\r", ""])
+def test_postgresql_values_the_copy_text_cannot_hold_go_another_way(value: str):
+    prepared = bulk.prepare("postgresql", ["n", "v"], [{"n": 1, "v": "plain"}, {"n": 2, "v": value}])
+    assert "DELIMITER" not in prepared.options
+
+
+@pytest.mark.parametrize("value", ["sep\x1fin", "plain", "tab\there"])
+def test_insert_rows_round_trips_the_separator_and_plain_rows(engine: Engine, value: str):
+    meta = MetaData()
+    table = Table("bulk_probe2", meta, Column("n", Integer, primary_key=True), Column("v", Text))
+    meta.create_all(engine)
+    values = [value, None, "中文"]
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, "bulk_probe2", ["n", "v"], [{"n": i, "v": v} for i, v in enumerate(values)])
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.v).order_by(table.c.n)).scalars().all() == values
+
+
+@pytest.mark.parametrize("constant", ["batch-1", "sep\x1fin", "back\\slash", ""])
+def test_constant_columns_end_every_row_whichever_way_the_rows_go(engine: Engine, constant: str):
+    meta = MetaData()
+    table = Table("bulk_probe3", meta, Column("n", Integer, primary_key=True), Column("v", Text),
+                  Column("c", Text), Column("d", Integer))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        prepared = bulk.prepare_columns(conn.dialect.name, ["n", "v", "c", "d"], [[1, 2, 3], ["a", None, "中"]],
+                                        (constant, 7))
+        bulk.insert_prepared(conn, "bulk_probe3", prepared)
+    with engine.connect() as conn:
+        got = conn.execute(select(table.c.n, table.c.v, table.c.c, table.c.d).order_by(table.c.n)).all()
+    assert [tuple(r) for r in got] == [(1, "a", constant, 7), (2, None, constant, 7), (3, "中", constant, 7)]
+
+
+def test_a_column_of_numbers_after_a_null_goes_as_text_too(engine: Engine):
+    meta = MetaData()
+    table = Table("bulk_probe4", meta, Column("n", Integer, primary_key=True), Column("m", Integer))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, "bulk_probe4", ["n", "m"], [{"n": 1, "m": None}, {"n": 2, "m": 5}])
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.m).order_by(table.c.n)).scalars().all() == [None, 5]

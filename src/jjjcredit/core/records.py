@@ -34,6 +34,7 @@ import functools
 import re
 from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
+from typing import BinaryIO
 
 import numpy as np
 
@@ -171,6 +172,11 @@ class Batch:
     blank: int = 0
     problems: list[Problem] = field(default_factory=list)
     records: list[dict[str, str] | None] | None = None
+    #: When asked for, the normalized values column by column (element name → a value per row, empty
+    #: cells falsy), and the rows whose cells were checked (not blank, no problem of the whole row) —
+    #: the rows ``records`` would hold, without making a dictionary per row.
+    columns: dict[str, Sequence[str | None]] | None = None
+    checked: list[int] | None = None
 
 
 def shown(value: str) -> str:
@@ -300,16 +306,23 @@ class Checker:
     results, and how many suggestions it has left.
     """
 
-    def __init__(self, layout: Layout, *, suggestions: int = SUGGESTIONS, keep_records: bool = False) -> None:
+    def __init__(self, layout: Layout, *, suggestions: int = SUGGESTIONS, keep_records: bool = False,
+                 keep_columns: bool = False, spill: Callable[[], BinaryIO] | None = None) -> None:
+        """``spill``: where the codes seen may go beyond a million (FirstSeen), for flat memory."""
         self.layout = layout
         self.suggestions_left = suggestions
         self.keep_records = keep_records
-        self._seen = FirstSeen()  # code → the row it was first seen in (~22 bytes a code)
+        self.keep_columns = keep_columns
+        self._seen = FirstSeen(spill)  # code → the row it was first seen in
         self._memo: dict[int, tuple[dict[str, str], dict[str, _Issue]]] = {}
         self._required = frozenset(layout.crosswalk.required)
         self._department = layout.crosswalk.department_code
         self._region = layout.crosswalk.region_prefix
         self._longest: int | None = None
+
+    def close(self) -> None:
+        """Let go of the files the codes seen spilled to."""
+        self._seen.close()
 
     # --- the batch ------------------------------------------------------------------------------
 
@@ -390,8 +403,11 @@ class Checker:
         batch.warnings = state.count(1)
         batch.valid = state.count(0)
         batch.rows = n - batch.blank
+        names = [name for name in elements.COLUMN_ORDER if name in out]
+        if self.keep_columns:
+            batch.columns = {name: out[name] for name in names}
+            batch.checked = [i for i in range(n) if state[i] != 3 and i not in whole]
         if self.keep_records:
-            names = [name for name in elements.COLUMN_ORDER if name in out]
             batch.records = [
                 None if state[i] == 3 or i in whole else
                 {name: v for name in names if (v := out[name][i])}

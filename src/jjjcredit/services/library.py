@@ -31,12 +31,15 @@ import hashlib
 import json
 import multiprocessing
 import operator
+import queue
+import tempfile
+import threading
 import time
 import uuid
 from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
@@ -58,6 +61,9 @@ QUALITY_SAMPLE_EVERY = 50
 #: Files at least this big are read and checked in a second process while this one writes: the two
 #: halves of an ingest take about as long as each other, so a second core nearly halves the time.
 READ_ASIDE_BYTES = 8 << 20
+#: Planned parts (of ~32,768 rows, a few MB each) the reader may run ahead of the writing.
+AHEAD_PARTS = 4
+T = TypeVar("T")
 #: The order in which a record's dates give its effective date.
 EFFECTIVE_FROM = ("last_updated", "approved", "established")
 
@@ -141,7 +147,12 @@ class _Batch:
     #: (not all 31) keeps the driver's per-value work proportional to the file, not the schema.
     elements: tuple[str, ...] = ELEMENT_NAMES
     dialect: str = "sqlite"  #: whose form the writes are prepared in (bulk.prepare)
+    #: False when the library held no organization as the batch began: no code to look up.
+    library_held: bool = True
     org_rows: list[dict[str, Any]] = field(default_factory=list)
+    #: New organizations and their feed entries planned column by column (:func:`_create`).
+    org_prepared: list[bulk.Prepared] = field(default_factory=list)
+    change_prepared: list[bulk.Prepared] = field(default_factory=list)
     org_updates: list[dict[str, Any]] = field(default_factory=list)
     change_rows: list[dict[str, Any]] = field(default_factory=list)
     history_rows: list[dict[str, Any]] = field(default_factory=list)
@@ -190,18 +201,26 @@ def _authority_region(uscc: str, values: Mapping[str, str | None], region_prefix
     return uscc[2:8]
 
 
-def _fingerprint(source: str, values: Mapping[str, str], names: Sequence[str]) -> str:
-    get = values.get
-    text = "\x1f".join([source, values["uscc"], *[get(n) or "" for n in names]])
-    return hashlib.blake2b(text.encode("utf-8"), digest_size=16).hexdigest()
+def _fingerprints(source: str, columns: Mapping[str, Sequence[str | None]], names: Sequence[str]) -> list[str]:
+    """Each record's fingerprint: a hash of its source, code and the values of ``names`` (records given
+    column by column, ``uscc`` among them)."""
+    codes = cast(Sequence[str], columns["uscc"])
+    parts: list[Sequence[str]] = [[source] * len(codes), codes]
+    for name in names:
+        column = columns.get(name)
+        parts.append([""] * len(codes) if column is None else
+                     [v or "" for v in column] if None in column else cast(Sequence[str], column))
+    blake2b = hashlib.blake2b
+    texts = map("\x1f".join, zip(*parts, strict=True))
+    return [blake2b(text.encode("utf-8"), digest_size=16).hexdigest() for text in texts]
 
 
 def _stored_fingerprints(conn: Connection, codes: Sequence[str]) -> dict[str, str | None]:
     """code → fingerprint, for the codes already in the library (narrow: two columns)."""
     found: dict[str, str | None] = {}
-    if conn.dialect.name == "postgresql":  # one array parameter: nothing for the driver to parse per code
-        sql = "SELECT uscc, fingerprint FROM organizations WHERE uscc = ANY(%s)"
-        found.update(conn.exec_driver_sql(sql, (list(codes),)).all())
+    if conn.dialect.name == "postgresql":  # one text parameter (codes hold no comma): no per-code work here
+        sql = "SELECT uscc, fingerprint FROM organizations WHERE uscc = ANY(string_to_array(%s, ','))"
+        found.update(conn.exec_driver_sql(sql, (",".join(codes),)).all())
         return found
     for start in range(0, len(codes), 2_000):
         part = codes[start:start + 2_000]
@@ -210,13 +229,110 @@ def _stored_fingerprints(conn: Connection, codes: Sequence[str]) -> dict[str, st
     return found
 
 
-def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], prints: Sequence[str]) -> None:
-    """Apply accepted records (element name → normalized value) with their fingerprints to the library.
+def _take(column: Sequence[T], rows: Sequence[int]) -> list[T]:
+    """``column``'s values at ``rows``, picked by C code (a range is a slice)."""
+    if isinstance(rows, range) and rows.step == 1:
+        return list(column[rows.start:rows.stop])
+    if len(rows) > 1:
+        return list(operator.itemgetter(*rows)(column))
+    return [column[i] for i in rows]
+
+
+@dataclass
+class _Accepted:
+    """A part's accepted records column by column (element name → a value per record, None where
+    empty; ``uscc`` always), with each record's fingerprint."""
+
+    columns: dict[str, list[str | None]]
+    prints: list[str]
+
+    def __len__(self) -> int:
+        return len(self.prints)
+
+    def record(self, i: int) -> dict[str, str]:
+        """Record ``i`` as element name → value, its empty elements left out."""
+        return {name: v for name, column in self.columns.items() if (v := column[i]) is not None}
+
+    def rows(self, rows: Sequence[int]) -> _Accepted:
+        """The records at ``rows`` (distinct, in order)."""
+        if len(rows) == len(self):
+            return self  # all of them
+        return _Accepted({name: _take(c, rows) for name, c in self.columns.items()}, _take(self.prints, rows))
+
+
+def _apply(conn: Connection, batch: _Batch, accepted: _Accepted) -> None:
+    """Apply accepted records with their fingerprints to the library.
+
+    With each code once in ``accepted`` (as the checker sees to): a code the library does not hold
+    is created column by column (:func:`_create`); a record identical to the last one applied from
+    the same source (same fingerprint) is unchanged without reading the organization; only the
+    others go record by record (:func:`_apply_records`). A library empty before the batch (a first
+    load) holds no code: nothing to look up.
+    """
+    codes = cast(list[str], accepted.columns["uscc"])
+    distinct = set(codes)
+    stored = _stored_fingerprints(conn, sorted(distinct)) if batch.library_held else {}
+    if len(distinct) < len(codes):
+        _apply_records(conn, batch, [accepted.record(i) for i in range(len(codes))], accepted.prints, stored)
+        return
+    new: list[int] = []
+    changed: list[int] = []
+    for i, (code, fingerprint) in enumerate(zip(codes, accepted.prints, strict=True)):
+        if code not in stored:
+            new.append(i)
+        elif stored[code] != fingerprint:
+            changed.append(i)
+    batch.summary.unchanged += len(codes) - len(new) - len(changed)
+    if new:
+        _create(batch, accepted.rows(new))
+    if changed:
+        rest = accepted.rows(changed)
+        _apply_records(conn, batch, [rest.record(i) for i in range(len(rest))], rest.prints, stored)
+
+
+def _create(batch: _Batch, new: _Accepted) -> None:
+    """Plan new organizations (codes the library does not hold, each once) and their "created" feed
+    entries, column by column: sequence numbers in the file's order, organizations in code order (an
+    index takes sorted keys about twice as fast as random ones)."""
+    n = len(new)
+    columns = new.columns
+    codes = cast(list[str], columns["uscc"])
+    first = batch.seq + 1
+    batch.seq += n
+    effective: list[str | None] = [None] * n
+    for name in reversed(EFFECTIVE_FROM):
+        if name in columns:
+            effective = [v or e for v, e in zip(columns[name], effective, strict=True)]
+    batch.change_prepared.append(bulk.prepare_columns(
+        batch.dialect, ("seq", "uscc", "effective", "kind", "batch_id"),
+        [range(first, first + n), codes, effective], ("created", batch.id)))
+    regions = [code[2:8] for code in codes]
+    if batch.region_prefix:
+        divisions = columns.get("address_division")
+        for i, code in enumerate(codes):
+            if code[2:4] != batch.region_prefix:
+                regions[i] = _authority_region(code, {"address_division": divisions[i] if divisions else None},
+                                               batch.region_prefix)
+    order = sorted(range(n), key=codes.__getitem__)
+    seqs = [first + i for i in order]
+    fields = [_take(codes, order), *(_take(columns[name], order) if name in columns else [None] * n
+                                     for name in batch.elements),
+              _take(regions, order), _take(effective, order), seqs, seqs, _take(new.prints, order)]
+    batch.org_prepared.append(bulk.prepare_columns(
+        batch.dialect, ("uscc", *batch.elements, "authority_region", "effective", "seq", "created_seq",
+                        "fingerprint", "source", "batch_id"),
+        fields, (batch.source, batch.id)))
+    batch.summary.created += n
+
+
+def _apply_records(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], prints: Sequence[str],
+                   stored: Mapping[str, str | None]) -> None:
+    """Apply accepted records (element name → normalized value) with their fingerprints, ``stored``
+    holding the fingerprint the library keeps for each code it holds.
 
     A record identical to the last one applied from the same source (same fingerprint) is
     unchanged without reading the organization; only the others are read in full and compared.
     """
-    stored = _stored_fingerprints(conn, sorted({r["uscc"] for r in incoming}))
     counts: dict[str, int] = {}
     for r in incoming:
         counts[r["uscc"]] = counts.get(r["uscc"], 0) + 1
@@ -230,7 +346,7 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], 
             current[found["uscc"]] = dict(found)
     fresh: set[str] = set()
     blank: dict[str, Any] = dict.fromkeys(batch.elements) | {
-        "source": batch.source, "batch_id": batch.id, "created_at": batch.now, "updated_at": batch.now}
+        "source": batch.source, "batch_id": batch.id}
     for values, fingerprint in zip(incoming, prints, strict=True):
         code = values["uscc"]
         if code in same:
@@ -241,12 +357,13 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], 
         if existing is None:
             seq = batch.next_seq()
             row: dict[str, Any] = {**blank, **values, "authority_region": _authority_region(
-                code, values, batch.region_prefix), "effective": effective, "seq": seq, "fingerprint": fingerprint}
+                code, values, batch.region_prefix), "effective": effective, "seq": seq, "created_seq": seq,
+                "fingerprint": fingerprint}
             current[code] = row
             fresh.add(code)
             batch.org_rows.append(row)
-            batch.change_rows.append({"seq": seq, "uscc": code, "kind": "created", "source": batch.source,
-                                      "batch_id": batch.id, "effective": effective, "recorded_at": batch.now})
+            batch.change_rows.append({"seq": seq, "uscc": code, "kind": "created", "batch_id": batch.id,
+                                      "effective": effective})
             batch.summary.created += 1
             continue
         diff = {n: v for n, v in values.items() if n != "uscc" and existing.get(n) != v}
@@ -270,8 +387,8 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], 
             batch.summary.unchanged += 1
             continue
         seq = batch.next_seq()
-        batch.change_rows.append({"seq": seq, "uscc": code, "kind": "changed", "source": batch.source,
-                                  "batch_id": batch.id, "effective": effective, "recorded_at": batch.now})
+        batch.change_rows.append({"seq": seq, "uscc": code, "kind": "changed", "batch_id": batch.id,
+                                  "effective": effective})
         for name, value in applied.items():
             batch.history_rows.append({"seq": seq, "element": name, "uscc": code,
                                        "old_value": existing.get(name), "new_value": value})
@@ -280,7 +397,7 @@ def _apply(conn: Connection, batch: _Batch, incoming: Sequence[dict[str, str]], 
             existing.update(source=batch.source, batch_id=batch.id, fingerprint=fingerprint,
                             effective=max(effective or "", existing.get("effective") or "") or None,
                             authority_region=_authority_region(code, existing, batch.region_prefix))
-        existing.update(seq=seq, updated_at=batch.now)
+        existing["seq"] = seq
         if code not in fresh:
             batch.org_updates.append(existing)
         batch.summary.updated += 1
@@ -312,9 +429,9 @@ class _Writes:
     built where the chunk is planned (in the reader process, for a large file), so the writer only
     writes."""
 
-    org_rows: bulk.Prepared
+    org_rows: list[bulk.Prepared]
     org_updates: bulk.Prepared
-    change_rows: bulk.Prepared
+    change_rows: list[bulk.Prepared]
     history_rows: bulk.Prepared
     conflict_rows: bulk.Prepared
 
@@ -322,25 +439,29 @@ class _Writes:
 def _package(batch: _Batch) -> _Writes:
     """The chunk :func:`_apply` planned, as :class:`_Writes`; new organizations in code order (an index
     takes sorted keys about twice as fast as random ones). Empties the batch's lists."""
-    org_columns = ("uscc", *batch.elements, *_ORG_COLUMNS, "created_at", "updated_at")
-    update_columns = (*batch.elements, *_ORG_COLUMNS, "updated_at", "uscc")
+    org_columns = ("uscc", *batch.elements, *_ORG_COLUMNS, "created_seq")
+    update_columns = (*batch.elements, *_ORG_COLUMNS, "uscc")
     batch.org_rows.sort(key=operator.itemgetter("uscc"))
 
     def ready(columns: Sequence[str], rows: Sequence[Mapping[str, Any]], copy: bool = True) -> bulk.Prepared:
-        return bulk.prepare(batch.dialect if copy else "", columns, bulk.tuples(columns, rows))
+        return bulk.prepare(batch.dialect if copy else "", columns, rows)
 
-    writes = _Writes(ready(org_columns, batch.org_rows), ready(update_columns, batch.org_updates, copy=False),
-                     ready(changes.c.keys(), batch.change_rows), ready(history.c.keys(), batch.history_rows),
-                     ready(conflicts.c.keys(), batch.conflict_rows))
+    writes = _Writes([*batch.org_prepared, ready(org_columns, batch.org_rows)],
+                     ready(update_columns, batch.org_updates, copy=False),
+                     [*batch.change_prepared, ready(changes.c.keys(), batch.change_rows)],
+                     ready(history.c.keys(), batch.history_rows), ready(conflicts.c.keys(), batch.conflict_rows))
     for rows in (batch.org_rows, batch.org_updates, batch.change_rows, batch.history_rows, batch.conflict_rows):
         rows.clear()
+    batch.org_prepared, batch.change_prepared = [], []
     return writes
 
 
 def _flush(conn: Connection, writes: _Writes) -> None:
     """Write one planned chunk, in an order the foreign keys accept."""
-    bulk.insert_prepared(conn, organizations.name, writes.org_rows)
-    bulk.insert_prepared(conn, changes.name, writes.change_rows)
+    for prepared in writes.org_rows:
+        bulk.insert_prepared(conn, organizations.name, prepared)
+    for prepared in writes.change_rows:
+        bulk.insert_prepared(conn, changes.name, prepared)
     bulk.insert_prepared(conn, history.name, writes.history_rows)
     updates = writes.org_updates
     bulk.execute_tuples(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}", updates.columns, updates.rows)
@@ -390,7 +511,8 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
         reading = _Reading(path, crosswalk, batch_id, source,
                            tuple(n for n in ELEMENT_NAMES if layout.column(n) is not None),
                            crosswalk.department_code, now.date(), engine.url.render_as_string(hide_password=False),
-                           crosswalk.region_prefix, seq, bulk.stamp(conn, now), conn.dialect.name)
+                           crosswalk.region_prefix, seq, bulk.stamp(conn, now), conn.dialect.name,
+                           conn.execute(select(organizations.c.uscc).limit(1)).first() is not None)
         if Path(path).stat().st_size >= read_aside_bytes and engine.url.database not in (None, "", ":memory:"):
             parts = _read_aside(reading)  # (an in-memory database is this process's alone)
         else:
@@ -444,6 +566,7 @@ class _Reading:
     seq: int  #: the feed counter when the batch took its lock: the batch's changes follow it
     now: Any  #: the batch's time, in the driver's form (bulk.stamp)
     dialect: str  #: the library's database: whose form the writes are prepared in
+    library_held: bool = True  #: whether the library held any organization before the batch
 
 
 @dataclass
@@ -454,8 +577,7 @@ class _Part:
     rows: int
     warnings: int
     blank: int
-    accepted: list[dict[str, str]]
-    prints: list[str]
+    accepted: _Accepted
     rejects: list[dict[str, Any]]
     quality_sampled: int = 0
     quality_failures: dict[str, int] = field(default_factory=dict)
@@ -472,14 +594,18 @@ def _read(reading: _Reading) -> Iterator[_Part]:
     """Read and check the file chunk by chunk."""
     with tabular.open_table(reading.path) as table:
         layout = records.bind(reading.crosswalk, table.header, table.name)
-        checker = records.Checker(layout, keep_records=True)
-        for chunk in table.chunks:
-            checked = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues, chunk.stripped)
-            accepted, stored = _split(reading.batch_id, chunk, checked, layout)
-            part = _Part(checked.rows, checked.warnings, checked.blank, accepted,
-                         [_fingerprint(reading.source, r, reading.elements) for r in accepted], stored)
-            _sample_quality(part, reading.department, reading.today)
-            yield part
+        checker = records.Checker(layout, keep_columns=True, spill=tempfile.TemporaryFile)  # files of no name
+        try:
+            for chunk in table.chunks:
+                checked = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues,
+                                                chunk.stripped)
+                columns, stored = _split(reading.batch_id, chunk, checked, layout)
+                part = _Part(checked.rows, checked.warnings, checked.blank,
+                             _Accepted(columns, _fingerprints(reading.source, columns, reading.elements)), stored)
+                _sample_quality(part, reading.department, reading.today)
+                yield part
+        finally:
+            checker.close()
 
 
 def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Iterator[_Part]:
@@ -490,39 +616,63 @@ def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Ite
     a duplicate, records.py), so no earlier part of the batch wrote it."""
     summary = IngestSummary(batch=reading.batch_id, source=reading.source, file=reading.path)
     batch = _Batch(reading.batch_id, reading.source, reading.department, reading.region_prefix, reading.seq,
-                   reading.now, summary, reading.elements, reading.dialect)
+                   reading.now, summary, reading.elements, reading.dialect, library_held=reading.library_held)
     for part in parts:
         before = (summary.created, summary.updated, summary.unchanged, summary.conflicts, batch.seq)
         for start in range(0, len(part.accepted), CHUNK_ROWS):
-            _apply(conn, batch, part.accepted[start:start + CHUNK_ROWS], part.prints[start:start + CHUNK_ROWS])
+            _apply(conn, batch, part.accepted.rows(range(start, min(start + CHUNK_ROWS, len(part.accepted)))))
             part.writes.append(_package(batch))
         part.created, part.updated = summary.created - before[0], summary.updated - before[1]
         part.unchanged, part.conflicts = summary.unchanged - before[2], summary.conflicts - before[3]
         if batch.seq != before[4]:
             part.first_seq, part.last_seq = before[4] + 1, batch.seq
-        part.accepted, part.prints = [], []  # planned: the writer needs only the writes
+        part.accepted = _Accepted({}, [])  # planned: the writer needs only the writes
         yield part
 
 
 def _read_aside(reading: _Reading) -> Iterator[_Part]:
     """:func:`_read` and :func:`_planned` in a reader process (forked: nothing to import again), its
-    planned parts coming through a pipe. If this process dies, the reader's next send fails and it
-    ends; if the reader dies, this raises and the batch rolls back."""
+    planned parts coming through a pipe. A thread here takes them off the pipe as they come, up to
+    :data:`AHEAD_PARTS` ahead of the writing, so the reader does not wait for the database (two cores:
+    one for the reader, one for the database). If this process dies, the reader's next send fails and
+    it ends; if the reader dies, this raises and the batch rolls back; if writing fails, the reader is
+    stopped."""
     context = multiprocessing.get_context("fork")
     receiver, sender = context.Pipe(duplex=False)
     reader = context.Process(target=_reader, args=(reading, sender, receiver), daemon=True, name="jjjcredit-reader")
     reader.start()
     sender.close()
-    try:
+    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=AHEAD_PARTS)
+    stop = threading.Event()
+
+    def receive() -> None:
         while True:
             try:
-                kind, payload = receiver.recv()
-            except EOFError:
+                message: tuple[str, Any] = receiver.recv()
+            except (EOFError, OSError):
+                message = ("ended", None)
+            while not stop.is_set():
+                try:
+                    inbox.put(message, timeout=0.2)
+                    break
+                except queue.Full:
+                    continue
+            if stop.is_set() or message[0] != "part":
+                return
+
+    receiving = threading.Thread(target=receive, daemon=True, name="jjjcredit-receiver")
+    receiving.start()
+    finished = False
+    try:
+        while True:
+            kind, payload = inbox.get()
+            if kind == "ended":
                 reader.join(timeout=5)
                 raise LibraryError("library.reader_failed", f"The process reading {Path(reading.path).name} "
                                    f"ended unexpectedly (exit code {reader.exitcode}); nothing was written: "
-                                   "run the command again.") from None
+                                   "run the command again.")
             if kind == "done":
+                finished = True
                 return
             if kind == "error":
                 cls, code, message = payload
@@ -531,11 +681,12 @@ def _read_aside(reading: _Reading) -> Iterator[_Part]:
                 raise LibraryError("library.reader_failed", f"Reading {Path(reading.path).name} failed: {payload}")
             yield payload
     finally:
+        stop.set()
+        if not finished and reader.is_alive():
+            reader.kill()  # the batch failed: nothing more to read for
+        reader.join()
+        receiving.join()
         receiver.close()
-        reader.join(timeout=5)
-        if reader.is_alive():
-            reader.kill()
-            reader.join()
 
 
 def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
@@ -558,7 +709,8 @@ def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
 
 
 def _sample_quality(part: _Part, department: str | None, today: datetime.date) -> None:
-    for record in part.accepted[::QUALITY_SAMPLE_EVERY]:
+    for i in range(0, len(part.accepted), QUALITY_SAMPLE_EVERY):
+        record = part.accepted.record(i)
         part.quality_sampled += 1
         for rule, ok in quality.evaluate(record, department, today).items():
             if ok is False:
@@ -566,24 +718,29 @@ def _sample_quality(part: _Part, department: str | None, today: datetime.date) -
 
 
 def _split(batch_id: str, chunk: tabular.Chunk, checked: records.Batch,
-           layout: records.Layout) -> tuple[list[dict[str, str]], list[dict[str, Any]]]:
-    """The chunk's accepted records, and its rejected rows with their reasons and original values."""
+           layout: records.Layout) -> tuple[dict[str, list[str | None]], list[dict[str, Any]]]:
+    """The chunk's accepted records column by column (None where empty), and its rejected rows with
+    their reasons and original values."""
     by_row: dict[int, list[records.Problem]] = {}
     for problem in checked.problems:
         by_row.setdefault(problem.row, []).append(problem)
     rejected_rows = {row for row, ps in by_row.items() if any(p.severity is Severity.ERROR for p in ps)}
-    accepted: list[dict[str, str]] = []
+    columns = checked.columns or {}
+    kept = set(checked.checked or ()) if rejected_rows else set()
     stored: list[dict[str, Any]] = []
-    for i, record in enumerate(checked.records or []):
-        row = chunk.first_row + i
-        if row in rejected_rows:
-            original = {h: column[i] for h, column in zip(layout.headers, chunk.columns, strict=False)}
-            stored.append({"batch_id": batch_id, "row": row, "uscc": (record or {}).get("uscc"),
-                           "problems": json.dumps([p.to_dict() for p in by_row[row]], ensure_ascii=False),
-                           "original": json.dumps(_masked(original, layout), ensure_ascii=False)})
-        elif record is not None:
-            accepted.append(record)
-    return accepted, stored
+    for row in sorted(rejected_rows):
+        i = row - chunk.first_row
+        original = {h: column[i] for h, column in zip(layout.headers, chunk.columns, strict=False)}
+        code = columns["uscc"][i] if i in kept and "uscc" in columns else None
+        stored.append({"batch_id": batch_id, "row": row, "uscc": code or None,
+                       "problems": json.dumps([p.to_dict() for p in by_row[row]], ensure_ascii=False),
+                       "original": json.dumps(_masked(original, layout), ensure_ascii=False)})
+    accepted = [i for i in checked.checked or () if chunk.first_row + i not in rejected_rows]
+    picked: dict[str, list[str | None]] = {}
+    for name, column in columns.items():
+        values = list(column) if len(accepted) == len(column) else _take(column, accepted)
+        picked[name] = [v or None for v in values] if "" in values else values
+    return picked, stored
 
 
 def _masked(original: Mapping[str, str], layout: records.Layout) -> dict[str, str]:
@@ -627,12 +784,20 @@ def current_elements(conn: Connection, code: str) -> dict[str, str] | None:
     return {name: value for name, value in zip(("uscc", *ELEMENT_NAMES), row, strict=True) if value is not None}
 
 
+#: A change-feed event: the feed's row with its batch's source and time.
+_EVENTS = select(changes.c.seq, changes.c.uscc, changes.c.kind, batches.c.source, changes.c.batch_id,
+                 changes.c.effective, batches.c.started_at.label("recorded_at")).join(
+    batches, batches.c.id == changes.c.batch_id)
+
+
 def organization_history(conn: Connection, code: str) -> list[dict[str, Any]]:
-    """Every change of the organization, oldest first, each with the elements it changed."""
-    events = [dict(r) for r in conn.execute(
-        select(changes).where(changes.c.uscc == code).order_by(changes.c.seq)).mappings()]
-    return _with_elements(events, conn.execute(
-        select(history).where(history.c.uscc == code).order_by(history.c.seq)).mappings())
+    """Every change of the organization, oldest first, each with the elements it changed: its "created"
+    change (``created_seq``) and the changes its ``history`` rows name."""
+    values = conn.execute(select(history).where(history.c.uscc == code).order_by(history.c.seq)).mappings().all()
+    seqs = select(organizations.c.created_seq).where(organizations.c.uscc == code).union(
+        select(history.c.seq).where(history.c.uscc == code))
+    events = [dict(r) for r in conn.execute(_EVENTS.where(changes.c.seq.in_(seqs)).order_by(changes.c.seq)).mappings()]
+    return _with_elements(events, values)
 
 
 def _with_elements(events: list[dict[str, Any]], values: Iterable[Any]) -> list[dict[str, Any]]:
@@ -680,6 +845,8 @@ def show_organization(conn: Connection, code: str, org: Mapping[str, Any]) -> di
             conflict["kept_value"] = records.mask_personal(conflict["kept_value"] or "") or None
             conflict["other_value"] = records.mask_personal(conflict["other_value"] or "") or None
     record = {k: (records.mask_personal(v) if k in PERSONAL else v) for k, v in org.items() if v is not None}
+    times = {event["seq"]: event["recorded_at"] for event in history}  # the batches' times
+    record["created_at"], record["updated_at"] = times.get(org.get("created_seq")), times.get(org.get("seq"))
     return {"organization": record, "sources": sources, "former_names": former_names(conn, code),
             "history": history, "conflicts": found}
 
@@ -687,8 +854,7 @@ def show_organization(conn: Connection, code: str, org: Mapping[str, Any]) -> di
 def former_names(conn: Connection, code: str) -> list[dict[str, Any]]:
     """The names an organization carried before, with when they changed (newest first)."""
     rows = conn.execute(
-        select(history.c.old_value, history.c.new_value, changes.c.effective, changes.c.recorded_at, history.c.seq)
-        .join(changes, changes.c.seq == history.c.seq)
+        _EVENTS.add_columns(history.c.old_value, history.c.new_value).join(history, history.c.seq == changes.c.seq)
         .where(history.c.uscc == code, history.c.element == "name")
         .order_by(history.c.seq.desc())).mappings()
     return [{"name": r["old_value"], "replaced_by": r["new_value"], "effective": r["effective"],
@@ -703,7 +869,7 @@ def organization_conflicts(conn: Connection, code: str) -> list[dict[str, Any]]:
 def changes_after(conn: Connection, after: int, limit: int = 1000) -> list[dict[str, Any]]:
     """Committed changes with ``seq > after``, in order, each with its changed elements."""
     events = [dict(r) for r in conn.execute(
-        select(changes).where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)).mappings()]
+        _EVENTS.where(changes.c.seq > after).order_by(changes.c.seq).limit(limit)).mappings()]
     if not events:
         return events
     return _with_elements(events, conn.execute(select(history).where(

@@ -9,6 +9,7 @@ rejected; blank rows are counted apart.
 
 from __future__ import annotations
 
+import tempfile
 from collections.abc import Iterator
 from dataclasses import dataclass, field
 
@@ -80,9 +81,12 @@ def check_file(path: str, crosswalk: Crosswalk, summary: Summary, *,
         summary.header_row = table.header_row
         summary.columns = {b.header: b.element.name for b in layout.columns}
         summary.ignored = layout.ignored
-        checker = records.Checker(layout, suggestions=suggestions)
-        for chunk in table.chunks:
-            batch = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues,
-                                          chunk.stripped, chunk.longest)
-            summary.add(batch)
-            yield from batch.problems
+        checker = records.Checker(layout, suggestions=suggestions, spill=tempfile.TemporaryFile)
+        try:
+            for chunk in table.chunks:
+                batch = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues,
+                                              chunk.stripped, chunk.longest)
+                summary.add(batch)
+                yield from batch.problems
+        finally:
+            checker.close()

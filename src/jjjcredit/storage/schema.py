@@ -8,7 +8,9 @@ The library:
   registering authority's current division (an organization can move; its code never changes).
 - ``changes``: the change feed — one row per committed change of an organization (created,
   changed), with a strictly increasing ``seq`` assigned under the ``counters`` row lock, so a
-  consumer that asks for everything after N never misses or double-counts.
+  consumer that asks for everything after N never misses or double-counts. A row names its batch;
+  the batch gives its source and time. An organization's own events are its ``created_seq`` and
+  its ``history`` rows (no index by code on the feed: it would cost a random insert per change).
 - ``history``: for each change, every element that changed: old value, new value.
 - ``batches``: one row per ingest: file hash, counts, timings, status.
 - ``rejects``: every rejected row of a batch with its reasons and original values.
@@ -86,12 +88,12 @@ organizations = Table(
     Column("source", String(64), nullable=False),
     Column("batch_id", String(64), nullable=False),
     Column("effective", String(8), nullable=True),
-    Column("seq", BigInteger, nullable=False),
+    Column("seq", BigInteger, nullable=False),  #: its last change
+    Column("created_seq", BigInteger, nullable=True),  #: its "created" change (set by every ingest)
     # The last applied record's fingerprint (its source and values): the same record sent again is
     # recognised without comparing element by element.
     Column("fingerprint", String(32), nullable=True),
-    Column("created_at", DateTime(timezone=True), nullable=False),
-    Column("updated_at", DateTime(timezone=True), nullable=False),
+    # When it was created and last changed: the times of the batches of created_seq and seq.
 )
 
 changes = Table(
@@ -100,12 +102,9 @@ changes = Table(
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("uscc", String(18), nullable=False),
     Column("kind", String(16), nullable=False),  # created | changed
-    Column("source", String(64), nullable=False),
     Column("batch_id", String(64), ForeignKey("batches.id"), nullable=False),
     Column("effective", String(8), nullable=True),
-    Column("recorded_at", DateTime(timezone=True), nullable=False),
 )
-Index("ix_changes_uscc_seq", changes.c.uscc, changes.c.seq)
 
 history = Table(
     "history",
