@@ -204,7 +204,6 @@ def test_new_codes_planned_column_by_column_give_what_record_by_record_gives():
 def test_a_library_from_before_the_narrow_feed_keeps_its_history_both_ways(engine: Engine):
     """Migration 0008 moves a feed row's source and time to its batch and finds an organization's
     "created" change by ``created_seq``; its downgrade puts them back."""
-    from alembic import command
     from sqlalchemy import text
 
     from jjjcredit.storage import migrator
@@ -231,10 +230,7 @@ def test_a_library_from_before_the_narrow_feed_keeps_its_history_both_ways(engin
             (1, "created", "s/x", "b1"), (2, "changed", "s/x", "b2")]
         assert [str(e["recorded_at"])[:10] for e in events] == ["2024-01-01", "2024-02-01"]
         assert library.former_names(conn, code)[0]["name"] == "旧名有限公司"
-    config = migrator._config()
-    with engine.begin() as conn:
-        config.attributes["connection"] = conn
-        command.downgrade(config, "0007")
+    migrator.downgrade(engine, "0007")
     with engine.connect() as conn:
         assert conn.execute(text("SELECT seq, source, batch_id FROM changes ORDER BY seq")).all() == [
             (1, "s/x", "b1"), (2, "s/x", "b2")]

@@ -1,7 +1,9 @@
 from __future__ import annotations
 
+import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
+from sqlalchemy import Engine, inspect, text
 
 from jjjcredit.storage import migrator
 
@@ -16,3 +18,62 @@ def test_current_follows_upgrade(engine):
     assert migrator.current(engine) is None
     migrator.upgrade(engine)
     assert migrator.current(engine) == migrator.head()
+
+
+def _feed_at_0008(engine: Engine) -> None:
+    migrator.upgrade(engine, "0008")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO batches (id, source, file_name, file_hash, status, rows, created, updated, "
+                          "unchanged, rejected, warnings, conflicts, first_seq, last_seq, started_at, finished_at, "
+                          "seconds) VALUES ('b1', 's/x', 'f', 'h', 'committed', 1, 1, 0, 0, 0, 0, 0, 1, 2, "
+                          "'2024-01-01 00:00:00', '2024-01-01 00:00:00', 0)"))
+        conn.execute(text("INSERT INTO changes (seq, uscc, kind, batch_id, effective) VALUES "
+                          "(1, '91110000MA0000000X', 'created', 'b1', NULL), "
+                          "(2, '91110000MA0000000X', 'changed', 'b1', '20240101')"))
+        conn.execute(text("INSERT INTO history (seq, element, uscc, old_value, new_value) "
+                          "VALUES (2, 'name', '91110000MA0000000X', 'a', 'b')"))
+
+
+def _keys(engine: Engine, table: str) -> list[tuple[str, str]]:
+    with engine.connect() as conn:
+        return sorted((fk["referred_table"], fk["constrained_columns"][0]) for fk in inspect(conn).get_foreign_keys(table))
+
+
+def _rows(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text("SELECT c.seq, c.batch_id, h.element FROM changes c "
+                                                    "LEFT JOIN history h ON h.seq = c.seq ORDER BY c.seq"))]
+
+
+def test_the_feed_loses_its_row_by_row_batch_check_and_keeps_its_rows_both_ways(engine: Engine):
+    """0009 drops the foreign key from ``changes`` to ``batches`` (SQLite rebuilds the table that
+    ``history`` refers to); the downgrade brings it back; no row is lost either way."""
+    _feed_at_0008(engine)
+    before = _rows(engine)
+    assert ("batches", "batch_id") in _keys(engine, "changes")
+    migrator.upgrade(engine)
+    assert _keys(engine, "changes") == [] and _keys(engine, "history") == [("changes", "seq")]
+    assert _rows(engine) == before == [(1, "b1", None), (2, "b1", "name")]
+    migrator.downgrade(engine, "0008")
+    assert _keys(engine, "changes") == [("batches", "batch_id")] and _rows(engine) == before
+    if engine.dialect.name == "sqlite":  # the foreign keys are on again for the connection that migrated
+        with engine.connect() as conn:
+            assert conn.exec_driver_sql("PRAGMA foreign_keys").scalar() == 1
+
+
+def test_a_migration_leaving_a_row_that_points_nowhere_is_rolled_back(engine: Engine):
+    """SQLite migrates with its foreign keys off, so it checks them before committing."""
+    if engine.dialect.name != "sqlite":
+        pytest.skip("PostgreSQL checks every foreign key as rows are written")
+    _feed_at_0008(engine)
+    with engine.connect() as conn:
+        conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+        conn.commit()
+        conn.execute(text("INSERT INTO history (seq, element, uscc, old_value, new_value) "
+                          "VALUES (99, 'name', '91110000MA0000000X', 'a', 'b')"))
+        conn.commit()
+        conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+        conn.commit()
+    with pytest.raises(migrator.ForeignKeysBroken, match=r"rolled back: 1 row would refer .*history row"):
+        migrator.upgrade(engine)
+    assert migrator.current(engine) == "0008" and ("batches", "batch_id") in _keys(engine, "changes")

@@ -15,7 +15,10 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Create or migrate the tables to the newest revision."""
-    state = db.upgrade(database.engine(url))
+    try:
+        state = db.upgrade(database.engine(url))
+    except db.ForeignKeysBroken as exc:
+        output.fail(exc.code, str(exc))
     output.note(f"database at revision {state.current} (newest).")
 
 

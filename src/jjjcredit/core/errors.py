@@ -224,6 +224,7 @@ ERROR_CODES: dict[str, str] = {
     "search.bad_limit": "A search limit out of range (1 to 100).",
     "reconcile.bad_queries": "A reconciliation call whose queries= is not a JSON object of queries "
     "(W3C reconciliation API 0.2).",
+    "db.foreign_keys_broken": "A migration would leave rows referring to rows that do not exist; it was rolled back.",
     "db.unavailable": "The database cannot be reached or opened (wrong URL, server down, not a database).",
     "redis.unavailable": "Redis for the shared rate limits (--redis, JJJCREDIT_REDIS_URL) does not answer when the "
     "server starts, or the URL is not a Redis URL; the server does not start. Later outages are logged "

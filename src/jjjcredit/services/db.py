@@ -7,6 +7,9 @@ from dataclasses import dataclass
 from sqlalchemy import Engine
 
 from jjjcredit.storage import migrator
+from jjjcredit.storage.migrator import ForeignKeysBroken
+
+__all__ = ["ForeignKeysBroken", "SchemaBehind", "Status", "open_engine", "require_current", "status", "upgrade"]
 
 
 class SchemaBehind(Exception):

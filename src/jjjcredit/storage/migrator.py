@@ -7,11 +7,13 @@ checks at start-up; Alembic itself is loaded only to migrate.
 
 from __future__ import annotations
 
+import contextlib
 import re
+from collections.abc import Iterator
 from pathlib import Path
 from typing import TYPE_CHECKING
 
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import Connection, Engine, inspect, text
 
 if TYPE_CHECKING:
     from alembic.config import Config
@@ -43,13 +45,59 @@ def _config() -> Config:
     return config
 
 
+class ForeignKeysBroken(Exception):
+    """A migration left rows whose foreign keys point nowhere (SQLite, checked before commit)."""
+
+    code = "db.foreign_keys_broken"
+
+    def __init__(self, rows: list[tuple[object, ...]]) -> None:
+        self.rows = rows
+        shown = "; ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in rows[:5])
+        many = f"{len(rows):,} rows" if len(rows) != 1 else "1 row"
+        super().__init__(f"The migration was rolled back: {many} would refer to rows that do not exist ({shown}); "
+                         "nothing was changed.")
+
+
+@contextlib.contextmanager
+def migrating(engine: Engine) -> Iterator[Connection]:
+    """One transaction for Alembic to migrate in.
+
+    On SQLite the foreign keys are off while migrating and checked (``PRAGMA foreign_key_check``)
+    before the commit: SQLite's documented way to rebuild a table other tables refer to, which it
+    cannot alter in place (dropping the old table would trip their keys). The pragma does nothing
+    inside a transaction, so it is set before the transaction begins."""
+    with engine.connect() as conn:
+        sqlite = conn.dialect.name == "sqlite"
+        if sqlite:
+            conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
+            conn.commit()
+        try:
+            with conn.begin():
+                yield conn
+                if sqlite and (broken := [tuple(r) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")]):
+                    raise ForeignKeysBroken(broken)
+        finally:
+            if sqlite:
+                conn.exec_driver_sql("PRAGMA foreign_keys=ON")
+                conn.commit()
+
+
 def upgrade(engine: Engine, revision: str = "head") -> None:
     from alembic import command
 
     config = _config()
-    with engine.begin() as conn:
+    with migrating(engine) as conn:
         config.attributes["connection"] = conn
         command.upgrade(config, revision)
+
+
+def downgrade(engine: Engine, revision: str) -> None:
+    from alembic import command
+
+    config = _config()
+    with migrating(engine) as conn:
+        config.attributes["connection"] = conn
+        command.downgrade(config, revision)
 
 
 def revision(engine: Engine, message: str, rev_id: str) -> None:

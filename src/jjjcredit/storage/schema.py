@@ -102,7 +102,10 @@ changes = Table(
     Column("seq", BigInteger, primary_key=True, autoincrement=False),
     Column("uscc", String(18), nullable=False),
     Column("kind", String(16), nullable=False),  # created | changed
-    Column("batch_id", String(64), ForeignKey("batches.id"), nullable=False),
+    # The batch that wrote it (its source and time). No foreign key: the ingest writes the batch row
+    # first in the same transaction, and PostgreSQL checks a foreign key row by row (about 6 us a
+    # row: 6 s of a first load of 1,000,000 organizations). Batches are never deleted.
+    Column("batch_id", String(64), nullable=False),
     Column("effective", String(8), nullable=True),
 )
 

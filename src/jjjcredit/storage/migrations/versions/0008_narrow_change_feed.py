@@ -30,8 +30,7 @@ def upgrade() -> None:
                "WHERE c.uscc = organizations.uscc AND c.kind = 'created')")
     op.drop_column('organizations', 'created_at')
     op.drop_column('organizations', 'updated_at')
-    # Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): rebuilding ``changes``
-    # on SQLite would trip the foreign key ``history`` holds to it.
+    # Plain ALTER TABLE on both databases (SQLite 3.35+ drops a column in place): no table rebuilt.
     op.drop_index('ix_changes_uscc_seq', table_name='changes')
     op.drop_column('changes', 'source')
     op.drop_column('changes', 'recorded_at')
