@@ -36,7 +36,8 @@ def _feed_at_0008(engine: Engine) -> None:
 
 def _keys(engine: Engine, table: str) -> list[tuple[str, str]]:
     with engine.connect() as conn:
-        return sorted((fk["referred_table"], fk["constrained_columns"][0]) for fk in inspect(conn).get_foreign_keys(table))
+        keys = inspect(conn).get_foreign_keys(table)
+        return sorted((fk["referred_table"], fk["constrained_columns"][0]) for fk in keys)
 
 
 def _rows(engine: Engine) -> list[tuple[object, ...]]:
