@@ -6,7 +6,7 @@ Figures (issue "The basic resource library"):
    same columns (SQLite), or a bare ``COPY`` of the same CSV (PostgreSQL, ``--postgres URL``);
 2. re-ingesting the same file (recognised by its hash), and the same rows in a file with another hash
    (every row compared and found unchanged), vs the first ingest;
-3. a 1% update file against the N-row library;
+3. a 1% update file against the N-row library, and another against the library grown to 2N rows;
 4. peak memory: the ingest process and its reader process together (sum of their proportional set
    sizes, sampled).
 
@@ -248,6 +248,10 @@ def main() -> None:
             fh.write("\n")  # another hash, the same rows
         update = tmp / "update.csv"
         changed = write_update(update, data, 0.01)
+        more, update2, changed2 = tmp / "more.csv", tmp / "update2.csv", 0
+        if not args.scale:
+            write_file(more, args.rows, seed=5)  # as many other organizations, to double the library
+            changed2 = write_update(update2, data, 0.01, seed=3)
         print(f"file: {data.stat().st_size / 1e6:,.0f} MB, {len(HEADER)} columns; update file: {changed:,} rows")
 
         targets = [("SQLite", f"sqlite:///{tmp / 'lib.sqlite3'}", lambda: bare_sqlite(data, tmp / "bare.sqlite3"),
@@ -296,6 +300,14 @@ def main() -> None:
             print(f"  peak memory (ingest and reader processes, PSS): first ingest {rss / 1024:,.0f} MiB, "
                   f"update {upd_rss / 1024:,.0f} MiB")
             report_size_and_lookups(name, url, tmp, codes)
+            # The same size of update against a library twice as big: the batch should take as long.
+            subprocess.run([*ingest, str(more), "--source", "hebei/market-regulation", "--db", url], check=True,
+                           capture_output=True)
+            _, _, upd2_summary = peak_of([*ingest, str(update2), "--source", "hebei/market-regulation", "--db", url])
+            upd2_batch = float(upd2_summary["seconds"])
+            print(f"  1% update ({changed2:,} rows) after {args.rows:,} more organizations (the library twice "
+                  f"as big): the batch {upd2_batch:.2f} s = {upd2_batch / upd_batch:.2f}x the batch at "
+                  f"{args.rows:,}, for {changed2 / changed:.2f}x the rows")
 
 
 if __name__ == "__main__":
