@@ -275,6 +275,9 @@ def _apply(conn: Connection, batch: _Batch, accepted: _Accepted) -> None:
     if len(distinct) < len(codes):
         _apply_records(conn, batch, [accepted.record(i) for i in range(len(codes))], accepted.prints, stored)
         return
+    if not stored:  # none held (a first load, new codes): no record to sort out
+        _create(batch, accepted)
+        return
     new: list[int] = []
     changed: list[int] = []
     for i, (code, fingerprint) in enumerate(zip(codes, accepted.prints, strict=True)):
