@@ -36,7 +36,7 @@ import tempfile
 import threading
 import time
 import uuid
-from collections.abc import Callable, Iterable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Generator, Iterable, Iterator, Mapping, Sequence
 from dataclasses import asdict, dataclass, field
 from pathlib import Path
 from typing import Any, TypeVar, cast
@@ -645,30 +645,10 @@ def _read_aside(reading: _Reading) -> Iterator[_Part]:
     reader = context.Process(target=_reader, args=(reading, sender, receiver), daemon=True, name="jjjcredit-reader")
     reader.start()
     sender.close()
-    inbox: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=AHEAD_PARTS)
-    stop = threading.Event()
-
-    def receive() -> None:
-        while True:
-            try:
-                message: tuple[str, Any] = receiver.recv()
-            except (EOFError, OSError):
-                message = ("ended", None)
-            while not stop.is_set():
-                try:
-                    inbox.put(message, timeout=0.2)
-                    break
-                except queue.Full:
-                    continue
-            if stop.is_set() or message[0] != "part":
-                return
-
-    receiving = threading.Thread(target=receive, daemon=True, name="jjjcredit-receiver")
-    receiving.start()
+    messages = _ahead(_received(receiver), AHEAD_PARTS, "jjjcredit-receiver")
     finished = False
     try:
-        while True:
-            kind, payload = inbox.get()
+        for kind, payload in messages:
             if kind == "ended":
                 reader.join(timeout=5)
                 raise LibraryError("library.reader_failed", f"The process reading {Path(reading.path).name} "
@@ -684,20 +664,79 @@ def _read_aside(reading: _Reading) -> Iterator[_Part]:
                 raise LibraryError("library.reader_failed", f"Reading {Path(reading.path).name} failed: {payload}")
             yield payload
     finally:
-        stop.set()
         if not finished and reader.is_alive():
             reader.kill()  # the batch failed: nothing more to read for
         reader.join()
-        receiving.join()
+        messages.close()  # its thread ends: the pipe is closed at the other end
         receiver.close()
+
+
+def _received(receiver: Any) -> Iterator[tuple[str, Any]]:
+    """The reader's messages, until one that is not a part; ``("ended", None)`` when the pipe closes
+    without one (the reader died)."""
+    while True:
+        try:
+            message: tuple[str, Any] = receiver.recv()
+        except (EOFError, OSError):
+            message = ("ended", None)
+        yield message
+        if message[0] != "part":
+            return
+
+
+def _ahead(items: Iterator[T], size: int, name: str) -> Generator[T, None, None]:
+    """``items``, produced by a thread of their own up to ``size`` ahead of the one consuming them: the
+    producer works while the consumer waits (for the database, the pipe). The producer's exception is
+    raised to the consumer; closing this generator stops the producer at its next item."""
+    box: queue.Queue[tuple[str, Any]] = queue.Queue(maxsize=size)
+    stop = threading.Event()
+
+    def put(message: tuple[str, Any]) -> bool:
+        while not stop.is_set():
+            try:
+                box.put(message, timeout=0.2)
+                return True
+            except queue.Full:
+                continue
+        return False
+
+    def produce() -> None:
+        try:
+            for item in items:
+                if not put(("item", item)):
+                    return
+            put(("done", None))
+        except BaseException as exc:  # handed over: the consumer raises it
+            put(("failed", exc))
+        finally:
+            close = getattr(items, "close", None)
+            if close is not None:
+                close()
+
+    producer = threading.Thread(target=produce, daemon=True, name=name)
+    producer.start()
+    try:
+        while True:
+            kind, item = box.get()
+            if kind == "done":
+                return
+            if kind == "failed":
+                raise item
+            yield item
+    finally:
+        stop.set()
+        producer.join()
 
 
 def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
     receiver.close()  # the fork's copy of the writer's end: kept open, a send to a dead writer would block
     engine = make_engine(reading.url)  # of its own: the writer's connections stay the writer's
     try:
-        with engine.connect() as conn, unmapped(conn):
-            for part in _planned(reading, conn, _read(reading)):
+        # A thread reads and checks the next parts while this one plans (its look-ups wait for the
+        # database) and sends.
+        with engine.connect() as conn, unmapped(conn), \
+                contextlib.closing(_ahead(_read(reading), 2, "jjjcredit-checker")) as parts:
+            for part in _planned(reading, conn, parts):
                 sender.send(("part", part))
         sender.send(("done", None))
     except BrokenPipeError:
