@@ -38,7 +38,6 @@ import re
 import unicodedata
 from dataclasses import dataclass
 
-from pypinyin import Style, lazy_pinyin
 from rapidfuzz import fuzz
 
 from jjjcredit.core import divisions
@@ -143,6 +142,10 @@ class _Initials(dict[int, str]):
     """A ``str.translate`` table that learns: character → its pinyin initial ("" for signs)."""
 
     def __missing__(self, char: int) -> str:
+        # pypinyin loads its phrase dictionaries on import (~0.2 s): only when a name needs them, not
+        # with every command that imports this module.
+        from pypinyin import Style, lazy_pinyin
+
         part = lazy_pinyin(chr(char), style=Style.FIRST_LETTER, errors="default")
         letter = "".join(part).upper()
         self[char] = letter if _LETTERS.match(letter) else ""
