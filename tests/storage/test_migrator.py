@@ -4,6 +4,7 @@ import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
+from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.storage import migrator
 
@@ -63,15 +64,19 @@ def test_the_feed_loses_its_row_by_row_batch_check_and_keeps_its_rows_both_ways(
 
 
 def test_a_migration_leaving_a_row_that_points_nowhere_is_rolled_back(engine: Engine):
-    """SQLite migrates with its foreign keys off, so it checks them before committing."""
-    if engine.dialect.name != "sqlite":
-        pytest.skip("PostgreSQL checks every foreign key as rows are written")
+    """SQLite migrates with its foreign keys off, so it checks them before committing; PostgreSQL
+    refuses such a row as it is written."""
     _feed_at_0008(engine)
+    dangling = text("INSERT INTO history (seq, element, uscc, old_value, new_value) "
+                    "VALUES (99, 'name', '91110000MA0000000X', 'a', 'b')")
+    if engine.dialect.name != "sqlite":
+        with pytest.raises(IntegrityError), engine.begin() as conn:
+            conn.execute(dangling)
+        return
     with engine.connect() as conn:
         conn.exec_driver_sql("PRAGMA foreign_keys=OFF")
         conn.commit()
-        conn.execute(text("INSERT INTO history (seq, element, uscc, old_value, new_value) "
-                          "VALUES (99, 'name', '91110000MA0000000X', 'a', 'b')"))
+        conn.execute(dangling)
         conn.commit()
         conn.exec_driver_sql("PRAGMA foreign_keys=ON")
         conn.commit()
