@@ -65,7 +65,9 @@ def migrating(engine: Engine) -> Iterator[Connection]:
     On SQLite the foreign keys are off while migrating and checked (``PRAGMA foreign_key_check``)
     before the commit: SQLite's documented way to rebuild a table other tables refer to, which it
     cannot alter in place (dropping the old table would trip their keys). The pragma does nothing
-    inside a transaction, so it is set before the transaction begins."""
+    inside a transaction, so it is set before the transaction begins; the transaction is begun
+    explicitly, so a failed migration leaves no table it created behind (SQLite's Python driver
+    begins one only before the first row written)."""
     with engine.connect() as conn:
         sqlite = conn.dialect.name == "sqlite"
         if sqlite:
@@ -73,6 +75,8 @@ def migrating(engine: Engine) -> Iterator[Connection]:
             conn.commit()
         try:
             with conn.begin():
+                if sqlite:  # the driver begins only before a row is written: its table changes too
+                    conn.exec_driver_sql("BEGIN")
                 yield conn
                 if sqlite and (broken := [tuple(r) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")]):
                     raise ForeignKeysBroken(broken)
