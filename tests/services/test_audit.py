@@ -112,6 +112,22 @@ def test_checking_while_entries_are_appended_finds_nothing(engine: Engine):
     assert _problems(engine) == []
 
 
+def test_a_purge_committing_while_the_chain_is_read_is_not_a_deletion(engine: Engine, monkeypatch):
+    """The check reads the chain after the floor: a purge committing in between would look like the
+    oldest entries deleted; the check sees the floor moved and starts again from it."""
+    _filled(engine)
+    reading, purged = audit.iter_entries, []
+
+    def purge_first(conn, since=None, upto=None):  # type: ignore[no-untyped-def]
+        if not purged:
+            with engine.begin() as other:
+                purged.append(audit.purge_older_than(other, T0 + datetime.timedelta(seconds=5)))
+        return reading(conn, since, upto)
+
+    monkeypatch.setattr(audit, "iter_entries", purge_first)
+    assert _problems(engine) == [] and purged == [4]
+
+
 def test_purge_keeps_the_rest_verifiable(engine: Engine):
     _filled(engine)
     with engine.begin() as conn:

@@ -3,11 +3,13 @@
 from __future__ import annotations
 
 import itertools
+import multiprocessing
 import os
 import random
 import signal
 import subprocess
 import sys
+import threading
 import time
 from collections.abc import Callable, Iterator
 from pathlib import Path
@@ -185,6 +187,26 @@ def test_a_reader_that_fails_fails_the_batch_and_writes_nothing(
     with engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
         assert conn.execute(select(func.count()).select_from(batches)).scalar_one() == 0
+    engine.dispose()
+
+
+def test_a_write_that_fails_stops_the_reader_at_once(tmp_path: Path, database_url: str,
+                                                     monkeypatch: pytest.MonkeyPatch):
+    """The batch fails on its writing side: the reader process and the thread taking its parts end
+    before the error reaches the caller, not when the caller lets go of it."""
+    _prepare(database_url)
+    path = files.organizations(tmp_path / "a.csv", files.codes(ROWS, seed=3))
+
+    def failing_flush(conn, writes):  # type: ignore[no-untyped-def]
+        raise OSError("disk full")
+
+    monkeypatch.setattr(library, "_flush", failing_flush)
+    engine = make_engine(database_url)
+    with pytest.raises(OSError, match="disk full") as failed:
+        library.ingest_file(engine, str(path), "hebei/market-regulation", read_aside_bytes=0)
+    assert failed.value is not None  # (the error, and its frames, still held here)
+    assert multiprocessing.active_children() == []
+    assert not [t for t in threading.enumerate() if t.name.startswith("jjjcredit-")]
     engine.dispose()
 
 

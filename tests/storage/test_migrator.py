@@ -1,5 +1,7 @@
 from __future__ import annotations
 
+import threading
+
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
@@ -85,3 +87,24 @@ def test_a_migration_leaving_a_row_that_points_nowhere_is_rolled_back(engine: En
     assert migrator.current(engine) == "0008" and ("batches", "batch_id") in _keys(engine, "changes")
     with engine.connect() as conn:  # nothing half-made is left: not even the table the rebuild began
         assert not [t for t in inspect(conn).get_table_names() if t.startswith("_alembic")]
+
+
+def test_migrating_while_another_connection_writes(engine: Engine):
+    """A server appending audit entries while ``db upgrade`` runs: the migration waits for the other
+    writer's transactions instead of failing (SQLite: its transaction takes the write lock at once)."""
+    migrator.upgrade(engine, "0008")
+    stop = threading.Event()
+
+    def write() -> None:
+        while not stop.is_set():
+            with engine.begin() as conn:
+                conn.execute(text("UPDATE counters SET value = value + 1 WHERE name = 'audit'"))
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        migrator.upgrade(engine)
+    finally:
+        stop.set()
+        writer.join()
+    assert migrator.current(engine) == migrator.head()

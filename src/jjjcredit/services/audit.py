@@ -86,15 +86,14 @@ def verify_trail(conn: Connection) -> list[chain.Problem]:
 
     The counter, the floor and the last entry are read in one statement, so at one moment: entries a
     writer commits while the check runs are neither "inserted" (read after a stale counter) nor checked
-    (the chain is read up to that last entry)."""
-    floor_row = select(counters.c.value).where(counters.c.name == FLOOR).scalar_subquery()
-    counter_row = select(counters.c.value).where(counters.c.name == "audit").scalar_subquery()
-    counter, last, floor = conn.execute(select(counter_row, select(func.max(audit.c.seq)).scalar_subquery(),
-                                               floor_row)).one()
-    counter, floor = int(counter), None if floor is None else int(floor)
-    last = int(last) if last is not None else (floor or 1) - 1
-    problems = chain.verify_chain(iter_entries(conn, upto=last), first_seq=floor or 1,
-                                  first_prev=None if floor else chain.GENESIS)
+    (the chain is read up to that last entry). A purge committing while the chain is read moves the
+    floor: the check is made again from the new one."""
+    for _ in range(PURGE_RETRIES):
+        counter, last, floor = _ends(conn)
+        problems = chain.verify_chain(iter_entries(conn, upto=last), first_seq=floor or 1,
+                                      first_prev=None if floor else chain.GENESIS)
+        if _ends(conn)[2] == floor:
+            break
     if last > counter:
         problems.append(chain.Problem(counter + 1, "beyond_counter", f"entries {counter + 1}-{last} lie beyond the "
                                       f"trail's counter ({counter}): inserted."))
@@ -102,6 +101,22 @@ def verify_trail(conn: Connection) -> list[chain.Problem]:
         gone = f"entry {counter}" if last + 1 == counter else f"entries {last + 1}-{counter}"
         problems.append(chain.Problem(last + 1, "deleted", f"{gone} missing at the end of the trail (deleted)."))
     return problems
+
+
+#: How many times :func:`verify_trail` starts again when a purge moved the floor under it.
+PURGE_RETRIES = 3
+
+
+def _ends(conn: Connection) -> tuple[int, int, int | None]:
+    """(the counter, the last entry's seq, the floor), read in one statement."""
+    floor_row = select(counters.c.value).where(counters.c.name == FLOOR).scalar_subquery()
+    counter_row = select(counters.c.value).where(counters.c.name == "audit").scalar_subquery()
+    counter, last, floor = conn.execute(select(counter_row, select(func.max(audit.c.seq)).scalar_subquery(),
+                                               floor_row)).one()
+    if counter is None:
+        raise LookupError("the audit counter is missing: the database was not made by `jjjcredit db upgrade`")
+    floor = None if floor is None else int(floor)
+    return int(counter), int(last) if last is not None else (floor or 1) - 1, floor
 
 
 def count_entries(conn: Connection) -> int:

@@ -521,26 +521,29 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
         else:
             parts = _planned(reading, conn, _read(reading))
         first_seq, last_seq = None, seq
-        for part in parts:
-            if part.rejects:
-                conn.execute(insert(rejects), part.rejects)
-            for writes in part.writes:
-                _flush(conn, writes)
-            summary.rows += part.rows
-            summary.rejected += len(part.rejects)
-            summary.warnings += part.warnings
-            summary.blank += part.blank
-            summary.created += part.created
-            summary.updated += part.updated
-            summary.unchanged += part.unchanged
-            summary.conflicts += part.conflicts
-            summary.quality_sampled += part.quality_sampled
-            for rule, n in part.quality_failures.items():
-                summary.quality_failures[rule] = summary.quality_failures.get(rule, 0) + n
-            first_seq = first_seq or part.first_seq
-            last_seq = part.last_seq or last_seq
-            if progress:
-                progress(summary.rows)
+        # Closed however the batch ends: a failed write stops the reader at once, not when the error
+        # is dropped.
+        with contextlib.closing(parts):
+            for part in parts:
+                if part.rejects:
+                    conn.execute(insert(rejects), part.rejects)
+                for writes in part.writes:
+                    _flush(conn, writes)
+                summary.rows += part.rows
+                summary.rejected += len(part.rejects)
+                summary.warnings += part.warnings
+                summary.blank += part.blank
+                summary.created += part.created
+                summary.updated += part.updated
+                summary.unchanged += part.unchanged
+                summary.conflicts += part.conflicts
+                summary.quality_sampled += part.quality_sampled
+                for rule, n in part.quality_failures.items():
+                    summary.quality_failures[rule] = summary.quality_failures.get(rule, 0) + n
+                first_seq = first_seq or part.first_seq
+                last_seq = part.last_seq or last_seq
+                if progress:
+                    progress(summary.rows)
         summary.seconds = round(time.perf_counter() - started, 3)
         conn.execute(update(counters).where(counters.c.name == "feed").values(value=last_seq))
         conn.execute(update(batches).where(batches.c.id == batch_id).values(
@@ -611,7 +614,7 @@ def _read(reading: _Reading) -> Iterator[_Part]:
             checker.close()
 
 
-def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Iterator[_Part]:
+def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Generator[_Part, None, None]:
     """Each part with its accepted records planned into writes (:func:`_apply`), in chunks of
     :data:`CHUNK_ROWS`, against ``conn``: the writer's own connection, or in the reader process a
     connection of its own that sees the library as it was before the batch. Both see the same for
@@ -633,7 +636,7 @@ def _planned(reading: _Reading, conn: Connection, parts: Iterable[_Part]) -> Ite
         yield part
 
 
-def _read_aside(reading: _Reading) -> Iterator[_Part]:
+def _read_aside(reading: _Reading) -> Generator[_Part, None, None]:
     """:func:`_read` and :func:`_planned` in a reader process (forked: nothing to import again), its
     planned parts coming through a pipe. A thread here takes them off the pipe as they come, up to
     :data:`AHEAD_PARTS` ahead of the writing, so the reader does not wait for the database (two cores:

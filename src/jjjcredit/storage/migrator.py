@@ -75,8 +75,10 @@ def migrating(engine: Engine) -> Iterator[Connection]:
             conn.commit()
         try:
             with conn.begin():
-                if sqlite:  # the driver begins only before a row is written: its table changes too
-                    conn.exec_driver_sql("BEGIN")
+                if sqlite:  # the driver begins only before a row is written: its table changes too; and
+                    # IMMEDIATE takes the write lock now (waiting for other writers as usual): a read
+                    # snapshot could not be upgraded once another connection had committed
+                    conn.exec_driver_sql("BEGIN IMMEDIATE")
                 yield conn
                 if sqlite and (broken := [tuple(r) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")]):
                     raise ForeignKeysBroken(broken)
