@@ -25,8 +25,8 @@ def stamp(conn: Connection, moment: datetime.datetime) -> Any:
 
 
 def tuples(columns: Sequence[str], rows: Sequence[Mapping[str, Any]]) -> list[tuple[Any, ...]]:
-    """Rows as tuples of ``columns``, in that order: what :func:`insert_tuples` and
-    :func:`execute_tuples` take (and what crosses between processes cheaper than dictionaries)."""
+    """Rows as tuples of ``columns``, in that order: what :func:`execute_tuples` takes (and what
+    crosses between processes cheaper than dictionaries)."""
     pick = operator.itemgetter(*columns)
     return [pick(row) for row in rows] if len(columns) > 1 else [(pick(row),) for row in rows]
 
@@ -121,10 +121,11 @@ def _copy_text(n: int, fields: Sequence[Sequence[Any]], tail: str = "") -> str |
             column = list(map(str, column))  # numbers, times: their str() is what PostgreSQL reads
         texts.append(column)
     try:
-        text = (tail + "\n").join(map(_SEPARATOR.join, zip(*texts, strict=True))) + tail + "\n"
+        lines = list(map(_SEPARATOR.join, zip(*texts, strict=True)))
     except TypeError:  # a column of mixed types (a number after a NULL, say)
         texts = [c if set(map(type, c)) == {str} else list(map(str, c)) for c in texts]
-        text = (tail + "\n").join(map(_SEPARATOR.join, zip(*texts, strict=True))) + tail + "\n"
+        lines = list(map(_SEPARATOR.join, zip(*texts, strict=True)))
+    text = (tail + "\n").join(lines) + tail + "\n"
     if (text.count("\n") != n or text.count(_SEPARATOR) != n * (len(fields) - 1 + tail.count(_SEPARATOR))
             or "\\" in text or "\r" in text):
         return None
