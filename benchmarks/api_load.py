@@ -250,7 +250,7 @@ def search_queries(rows: list[tuple[str, str, str | None]], count: int, seed: in
     from pypinyin import Style, lazy_pinyin
 
     try:
-        from jjjcredit.core.search import core_key
+        from jjjcredit.core.library.search import core_key
     except ImportError:  # the search keys are being reworked: a plain fallback for the region
         def core_key(name: str) -> str:
             for prefix in ("北京市", "天津市", "河北省", "北京", "天津"):

@@ -26,7 +26,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import header
 from stdnum.cn import uscc as stdnum_uscc
 
-from jjjcredit.core import uscc
+from jjjcredit.core.codes import uscc
 
 PEER_SCRIPT = r'''
 import csv, sys

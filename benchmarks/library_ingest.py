@@ -33,7 +33,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 from machine import header
 
-from jjjcredit.core import uscc
+from jjjcredit.core.codes import uscc
 
 HEADER = ["统一社会信用代码", "机构名称", "状态", "成立日期", "最后更新日期", "法定代表人或负责人姓名", "注册地址",
           "注册地址行政区划代码"]
@@ -208,7 +208,7 @@ def report_size_and_lookups(name: str, url: str, tmp: Path, codes: list[str], lo
     """Database size, and the latency of looking one organization up by code (p50/p99)."""
     from sqlalchemy import text
 
-    from jjjcredit.services import library
+    from jjjcredit.services.library import library
     from jjjcredit.storage.engine import make_engine
 
     engine = make_engine(url)

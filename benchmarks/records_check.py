@@ -25,7 +25,7 @@ import tempfile
 import time
 from pathlib import Path
 
-from jjjcredit.core import uscc
+from jjjcredit.core.codes import uscc
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import describe

@@ -253,7 +253,7 @@ def main() -> None:
         print(f"queries: {len(queries) - WARMUP:,} measured one at a time after {WARMUP} unmeasured, "
               f"{LIMIT} answers each", flush=True)
 
-        from jjjcredit.services import search
+        from jjjcredit.services.library import search
         from jjjcredit.storage.engine import make_engine
 
         engine = make_engine(url)

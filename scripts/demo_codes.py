@@ -5,7 +5,7 @@ from __future__ import annotations
 import random
 import sys
 
-from jjjcredit.core import uscc
+from jjjcredit.core.codes import uscc
 
 
 def main(count: int = 10_000, seed: int = 2024) -> None:

@@ -10,8 +10,8 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from jjjcredit.core import element_schemas
 from jjjcredit.core.errors import ERROR_CODES
+from jjjcredit.core.library import element_schemas
 
 ROOT = Path(__file__).resolve().parent.parent
 DOCS = ROOT / "docs"

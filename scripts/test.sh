@@ -13,6 +13,8 @@ step "ruff"
 "$bin/ruff" check src tests scripts benchmarks || status=1
 step "mypy"
 "$bin/mypy" || status=1
+step "import contracts (lint-imports)"
+"$bin/lint-imports" --no-cache || status=1
 
 step "pytest on SQLite"
 "$bin/python" -m pytest -q "$@"

@@ -7,7 +7,8 @@ import json
 
 from sqlalchemy import update
 
-from jjjcredit.services import audit, db
+from jjjcredit.services import db
+from jjjcredit.services.sharing import audit
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import audit as audit_table
 from tests.cli.test_codes import run

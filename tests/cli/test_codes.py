@@ -13,7 +13,7 @@ from pathlib import Path
 import openpyxl
 import pytest
 
-from jjjcredit.core import ric
+from jjjcredit.core.codes import ric
 
 GOOD = "91350100M000100Y43"
 PILOT = "91350211M0000XUF46"

@@ -9,7 +9,7 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jjjcredit.core import element_schemas, elements
+from jjjcredit.core.library import element_schemas, elements
 
 ROOT = Path(__file__).resolve().parents[2]
 

@@ -5,7 +5,8 @@ from __future__ import annotations
 import json
 from pathlib import Path
 
-from jjjcredit.services import db, evidence
+from jjjcredit.services import db
+from jjjcredit.services.sharing import evidence
 from jjjcredit.storage.engine import make_engine
 from tests.cli.test_codes import run
 

@@ -7,8 +7,8 @@ import subprocess
 import sys
 from pathlib import Path
 
-from jjjcredit.core import ric
-from tests.services import library_files as files
+from jjjcredit.core.codes import ric
+from tests.services.library import library_files as files
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:

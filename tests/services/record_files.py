@@ -9,7 +9,7 @@ import random
 from pathlib import Path
 from xml.etree import ElementTree
 
-from jjjcredit.core import uscc
+from jjjcredit.core.codes import uscc
 
 
 def code(seed: int = 1, region: str = "130102", department: str = "9") -> str:

@@ -15,11 +15,13 @@ import httpx
 import pytest
 import uvicorn
 
-from jjjcredit.services import clients, db, library
+from jjjcredit.services import db
+from jjjcredit.services.library import library
+from jjjcredit.services.sharing import clients
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
-from tests.services import library_files as files
+from tests.services.library import library_files as files
 
 
 @dataclass

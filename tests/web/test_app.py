@@ -10,8 +10,9 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
-from jjjcredit.core import access
-from jjjcredit.services import audit, db
+from jjjcredit.core.sharing import access
+from jjjcredit.services import db
+from jjjcredit.services.sharing import audit
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web import access as web_access

@@ -9,7 +9,8 @@ from dataclasses import replace
 
 import httpx
 
-from jjjcredit.services import audit, db
+from jjjcredit.services import db
+from jjjcredit.services.sharing import audit
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app

@@ -7,8 +7,8 @@ import json
 
 import pytest
 
-from jjjcredit.core import evidence as signatures
-from jjjcredit.services import evidence
+from jjjcredit.core.sharing import evidence as signatures
+from jjjcredit.services.sharing import evidence
 from jjjcredit.storage.engine import make_engine
 from tests.web.conftest import Server
 

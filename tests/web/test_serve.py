@@ -19,10 +19,12 @@ from typing import Any
 import httpx
 import pytest
 
-from jjjcredit.services import audit, clients, db, library
+from jjjcredit.services import db
+from jjjcredit.services.library import library
+from jjjcredit.services.sharing import audit, clients
 from jjjcredit.storage.engine import make_engine
 from tests import shared_redis
-from tests.services import library_files as files
+from tests.services.library import library_files as files
 from tests.web.conftest import _free_port
 
 pytestmark = pytest.mark.slow

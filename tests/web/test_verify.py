@@ -10,10 +10,11 @@ from typing import Any
 
 import jsonschema
 
-from jjjcredit.core import evidence as signatures
-from jjjcredit.services import audit, evidence, library
+from jjjcredit.core.sharing import evidence as signatures
+from jjjcredit.services.library import library
+from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.storage.engine import make_engine
-from tests.services import library_files as files
+from tests.services.library import library_files as files
 from tests.web.conftest import Server
 
 NAME = "石家庄某某{i}机械制造有限公司"

@@ -9,7 +9,7 @@ from typing import Optional
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.services import clients
+from jjjcredit.services.sharing import clients
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -13,10 +13,10 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from jjjcredit.cli import output
-from jjjcredit.core import departments, divisions, orgcode, ric, uscc
+from jjjcredit.core.codes import departments, divisions, orgcode, ric, uscc
 from jjjcredit.core.errors import Verdict
-from jjjcredit.services import codes as codes_service
 from jjjcredit.services import tabular
+from jjjcredit.services.codes import lists as codes_service
 
 app = typer.Typer(no_args_is_help=True)
 

@@ -8,7 +8,7 @@ from pathlib import Path
 import typer
 
 from jjjcredit.cli import output
-from jjjcredit.services import demo_data
+from jjjcredit.services.library import demo_data
 
 app = typer.Typer()
 

@@ -12,7 +12,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jjjcredit.cli import output
-from jjjcredit.core import element_schemas, elements
+from jjjcredit.core.library import element_schemas, elements
 
 app = typer.Typer(no_args_is_help=True)
 

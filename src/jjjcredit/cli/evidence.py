@@ -10,8 +10,8 @@ from typing import Any, Optional
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.core import evidence as signatures
-from jjjcredit.services import evidence
+from jjjcredit.core.sharing import evidence as signatures
+from jjjcredit.services.sharing import evidence
 
 app = typer.Typer(no_args_is_help=True)
 

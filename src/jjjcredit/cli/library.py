@@ -11,9 +11,11 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from jjjcredit.cli import database, output
-from jjjcredit.core import crosswalks, records, uscc
-from jjjcredit.core.crosswalks import CrosswalkError
-from jjjcredit.services import db, library, quality, tabular
+from jjjcredit.core.codes import uscc
+from jjjcredit.core.library import crosswalks, records
+from jjjcredit.core.library.crosswalks import CrosswalkError
+from jjjcredit.services import db, tabular
+from jjjcredit.services.library import library, quality
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)

@@ -14,11 +14,12 @@ from typing import IO, Optional
 import typer
 
 from jjjcredit.cli import output
-from jjjcredit.core import crosswalks as core_crosswalks
-from jjjcredit.core.crosswalks import CrosswalkError
-from jjjcredit.core.records import LayoutError, Problem
-from jjjcredit.services import crosswalks, tabular
-from jjjcredit.services import records as records_service
+from jjjcredit.core.library import crosswalks as core_crosswalks
+from jjjcredit.core.library.crosswalks import CrosswalkError
+from jjjcredit.core.library.records import LayoutError, Problem
+from jjjcredit.services import tabular
+from jjjcredit.services.library import crosswalks
+from jjjcredit.services.library import records as records_service
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)

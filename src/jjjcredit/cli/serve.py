@@ -10,7 +10,7 @@ import typer
 
 from jjjcredit import logs
 from jjjcredit.cli import database, output
-from jjjcredit.services import rate_limits
+from jjjcredit.services.sharing import rate_limits
 from jjjcredit.settings import Settings
 
 app = typer.Typer()

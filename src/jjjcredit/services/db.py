@@ -42,7 +42,7 @@ def status(engine: Engine) -> Status:
 def upgrade(engine: Engine) -> Status:
     """Migrate to the newest revision, then bring the derived search keys up to the library (a
     migration may have emptied them to rebuild them another way)."""
-    from jjjcredit.services import search
+    from jjjcredit.services.library import search
 
     migrator.upgrade(engine)
     search.refresh(engine)

@@ -33,7 +33,7 @@ from sqlalchemy import (
     Text,
 )
 
-from jjjcredit.core import elements
+from jjjcredit.core.library import elements
 
 metadata = MetaData(
     naming_convention={
@@ -193,9 +193,9 @@ signing_keys = Table(
     Column("retired_at", DateTime(timezone=True), nullable=True),
 )
 
-#: Search keys of each organization's current name (core/search.py): the normalized name, the name
+#: Search keys of each organization's current name (core/library/search.py): the normalized name, the name
 #: without its leading region, their pinyin initials, and the name's character pairs (space-separated)
-#: for fuzzy matching. Derived data: services/search.py refreshes it from the change feed after each
+#: for fuzzy matching. Derived data: services/library/search.py refreshes it from the change feed after each
 #: batch commits (``counters`` row ``search``: the feed position it is up to date with). The keys
 #: compare in code-point order on both databases (collation "C" on PostgreSQL, SQLite's own), so a
 #: prefix is one range of its index and candidates come in the same order everywhere.
@@ -225,7 +225,7 @@ organization_search_gram_counts = Table(
 )
 
 #: What indexes ``organization_search.grams`` natively, made by migrations 0006 and 0007 outside this
-#: metadata (an FTS5 table on SQLite, kept by services/search.py; a GIN expression index on PostgreSQL).
+#: metadata (an FTS5 table on SQLite, kept by services/library/search.py; a GIN expression index on PostgreSQL).
 NATIVE_SEARCH_INDEX = ("organization_search_fts", "ix_organization_search_grams")
 
 

@@ -15,14 +15,14 @@ from collections.abc import Awaitable, Callable
 from fastapi import Request
 from sqlalchemy import Engine
 
-from jjjcredit.core import access
-from jjjcredit.services import clients, rate_limits
+from jjjcredit.core.sharing import access
+from jjjcredit.services.sharing import clients, rate_limits
 from jjjcredit.web import threads
 from jjjcredit.web.errors import ApiError
 
 
 async def limit_public(request: Request) -> None:
-    """Count a call without a key against its address (services/rate_limits.py); 429 when over."""
+    """Count a call without a key against its address (services/sharing/rate_limits.py); 429 when over."""
     address = request.client.host if request.client else "unknown"
     limiter: rate_limits.Limiter = request.app.state.limiter
     if isinstance(limiter, rate_limits.LocalWindow):

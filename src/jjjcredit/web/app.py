@@ -29,7 +29,8 @@ from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, H
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
-from jjjcredit.services import audit, db, rate_limits
+from jjjcredit.services import db
+from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import errors, threads

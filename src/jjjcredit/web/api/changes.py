@@ -6,8 +6,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
-from jjjcredit.core import access
-from jjjcredit.services import library
+from jjjcredit.core.sharing import access
+from jjjcredit.services.library import library
 from jjjcredit.web.access import caller_for
 
 router = APIRouter(prefix="/api/v1/changes", tags=["changes"])

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from jjjcredit.core import access
-from jjjcredit.services import evidence
+from jjjcredit.core.sharing import access
+from jjjcredit.services.sharing import evidence
 from jjjcredit.web.access import caller_for
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])

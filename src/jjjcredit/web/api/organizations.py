@@ -12,8 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Request
 from sqlalchemy import Engine
 
-from jjjcredit.core import access, uscc
-from jjjcredit.services import library
+from jjjcredit.core.codes import uscc
+from jjjcredit.core.sharing import access
+from jjjcredit.services.library import library
 from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError

@@ -12,8 +12,10 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from jjjcredit import __version__
-from jjjcredit.core import access, elements
-from jjjcredit.services import library, reconcile, search
+from jjjcredit.core.library import elements
+from jjjcredit.core.sharing import access
+from jjjcredit.services.library import library, search
+from jjjcredit.services.sharing import reconcile
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
 

@@ -7,8 +7,8 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Request
 
-from jjjcredit.core import access
-from jjjcredit.services import search
+from jjjcredit.core.sharing import access
+from jjjcredit.services.library import search
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
 

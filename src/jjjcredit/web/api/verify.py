@@ -1,11 +1,11 @@
 """Identity authentication: ``POST /api/v1/verify`` and ``/verify/batch`` (up to 10,000 items).
 
-Every answer carries an ``evidence`` object (services/evidence.py): a detached Ed25519 signature over
+Every answer carries an ``evidence`` object (services/sharing/evidence.py): a detached Ed25519 signature over
 the request, the answer, the library sequence and the time. A batch gets one signature over the whole
 batch answer (``{"answers": [...]}``) and the whole request (``{"items": [...]}``, each item with all
 four fields, ``null`` where not given).
 
-A batch is answered set-wise by ``services/verify.py`` and served as the JSON its signature was made
+A batch is answered set-wise by ``services/sharing/verify.py`` and served as the JSON its signature was made
 over (serialized once, not validated again): :class:`VerifyBatchAnswer` documents that body.
 """
 
@@ -18,8 +18,8 @@ from pydantic import BaseModel, Field
 from sqlalchemy import Engine
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
-from jjjcredit.core import access
-from jjjcredit.services import evidence, verify
+from jjjcredit.core.sharing import access
+from jjjcredit.services.sharing import evidence, verify
 from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
 

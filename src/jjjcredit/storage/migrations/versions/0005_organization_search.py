@@ -10,7 +10,7 @@ from __future__ import annotations
 import sqlalchemy as sa
 from alembic import op
 
-from jjjcredit.core import search
+from jjjcredit.core.library import search
 
 revision = '0005'
 down_revision = '0004'

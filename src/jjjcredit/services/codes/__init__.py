@@ -1,0 +1,1 @@
+"""Checking lists of codes."""

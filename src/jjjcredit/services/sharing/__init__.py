@@ -1,0 +1,1 @@
+"""The sharing and application interface: clients, disclosure, identity authentication, audit, evidence."""

@@ -1,0 +1,187 @@
+"""The audit trail: every API call appended to a hash-chained log (core/sharing/audit.py), checked end to end,
+exported as JSON Lines, purged after the retention period.
+
+Appending takes the ``counters`` row ``audit`` lock (as the library takes ``feed``), so ``seq`` and
+the chain stay one line with several workers. :class:`Writer` batches entries in a background thread
+(a request never waits for the database, nor wakes a thread) and drains its queue on
+:meth:`Writer.close`.
+
+Retention: :func:`purge_older_than` deletes the oldest entries but never the newest one, and records
+the first kept ``seq`` in the ``counters`` row ``audit_floor``; the check then starts there and takes
+that entry's previous hash as the anchor.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import logging
+import threading
+from collections import deque
+from collections.abc import Iterator, Mapping, Sequence
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from jjjcredit.core.sharing import audit as chain
+from jjjcredit.storage.schema import audit, counters
+
+log = logging.getLogger("jjjcredit.audit")
+FLOOR = "audit_floor"
+
+
+def _take_lock(conn: Connection) -> int:
+    """Lock the audit counter for this transaction (PostgreSQL row lock; SQLite write lock) and read it."""
+    conn.execute(update(counters).where(counters.c.name == "audit").values(value=counters.c.value))
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == "audit")).scalar_one())
+
+
+def _floor(conn: Connection) -> int | None:
+    value = conn.execute(select(counters.c.value).where(counters.c.name == FLOOR)).scalar_one_or_none()
+    return None if value is None else int(value)
+
+
+def append_entries(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> int:
+    """Append entries (every field of :data:`core.audit.FIELDS` but ``seq``); returns the last ``seq``."""
+    last = _take_lock(conn)
+    prev = conn.execute(select(audit.c.hash).where(audit.c.seq == last)).scalar_one_or_none() or chain.GENESIS
+    rows = []
+    for entry in entries:
+        last += 1
+        row = {**entry, "seq": last, "codes": sorted(set(entry["codes"])),
+               "latency_ms": round(float(entry["latency_ms"]), 3)}
+        row["at"] = _utc(row["at"])
+        row["prev_hash"] = prev
+        row["hash"] = prev = chain.entry_hash(prev, row)
+        rows.append({**row, "codes": json.dumps(row["codes"], ensure_ascii=False)})
+    if rows:
+        conn.execute(insert(audit), rows)
+        conn.execute(update(counters).where(counters.c.name == "audit").values(value=last))
+    return last
+
+
+def _utc(at: datetime.datetime) -> datetime.datetime:
+    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
+
+
+def _entry(row: Any) -> dict[str, Any]:
+    return {**row, "codes": json.loads(row["codes"]), "at": chain.format_time(row["at"])}
+
+
+def iter_entries(conn: Connection, since: datetime.datetime | None = None,
+                 upto: int | None = None) -> Iterator[dict[str, Any]]:
+    """Entries in ``seq`` order (streamed), optionally only those at or after ``since`` and those up to
+    ``seq`` ``upto``."""
+    query = select(audit).order_by(audit.c.seq)
+    if since is not None:
+        query = query.where(audit.c.at >= _utc(since))
+    if upto is not None:
+        query = query.where(audit.c.seq <= upto)
+    for row in conn.execution_options(yield_per=2_000).execute(query).mappings():
+        yield _entry(row)
+
+
+def verify_trail(conn: Connection) -> list[chain.Problem]:
+    """Every break in the trail, located; ``[]`` when it is intact from its first entry to the counter.
+
+    The counter, the floor and the last entry are read in one statement, so at one moment: entries a
+    writer commits while the check runs are neither "inserted" (read after a stale counter) nor checked
+    (the chain is read up to that last entry). A purge committing while the chain is read moves the
+    floor: the check is made again from the new one."""
+    for _ in range(PURGE_RETRIES):
+        counter, last, floor = _ends(conn)
+        problems = chain.verify_chain(iter_entries(conn, upto=last), first_seq=floor or 1,
+                                      first_prev=None if floor else chain.GENESIS)
+        if _ends(conn)[2] == floor:
+            break
+    if last > counter:
+        problems.append(chain.Problem(counter + 1, "beyond_counter", f"entries {counter + 1}-{last} lie beyond the "
+                                      f"trail's counter ({counter}): inserted."))
+    elif last < counter:
+        gone = f"entry {counter}" if last + 1 == counter else f"entries {last + 1}-{counter}"
+        problems.append(chain.Problem(last + 1, "deleted", f"{gone} missing at the end of the trail (deleted)."))
+    return problems
+
+
+#: How many times :func:`verify_trail` starts again when a purge moved the floor under it.
+PURGE_RETRIES = 3
+
+
+def _ends(conn: Connection) -> tuple[int, int, int | None]:
+    """(the counter, the last entry's seq, the floor), read in one statement."""
+    floor_row = select(counters.c.value).where(counters.c.name == FLOOR).scalar_subquery()
+    counter_row = select(counters.c.value).where(counters.c.name == "audit").scalar_subquery()
+    counter, last, floor = conn.execute(select(counter_row, select(func.max(audit.c.seq)).scalar_subquery(),
+                                               floor_row)).one()
+    if counter is None:
+        raise LookupError("the audit counter is missing: the database was not made by `jjjcredit db upgrade`")
+    floor = None if floor is None else int(floor)
+    return int(counter), int(last) if last is not None else (floor or 1) - 1, floor
+
+
+def count_entries(conn: Connection) -> int:
+    return int(conn.execute(select(func.count()).select_from(audit)).scalar_one())
+
+
+def export_since(conn: Connection, since: datetime.datetime | None = None) -> Iterator[str]:
+    """JSON Lines, one entry a line, in ``seq`` order, with ``prev_hash`` and ``hash``."""
+    for entry in iter_entries(conn, since):
+        yield json.dumps({k: entry[k] for k in (*chain.FIELDS, "prev_hash", "hash")}, ensure_ascii=False) + "\n"
+
+
+def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
+    """Delete entries before ``cutoff`` (never the newest); returns how many. The chain stays checkable
+    from the first kept entry (see the module docstring)."""
+    last = _take_lock(conn)
+    keep = conn.execute(select(func.min(audit.c.seq)).where(audit.c.at >= _utc(cutoff))).scalar_one()
+    keep = int(keep) if keep is not None else last
+    old = int(conn.execute(select(func.count()).select_from(audit).where(audit.c.seq < keep)).scalar_one())
+    if old:
+        conn.execute(delete(audit).where(audit.c.seq < keep))
+        if _floor(conn) is None:
+            conn.execute(insert(counters).values(name=FLOOR, value=keep))
+        else:
+            conn.execute(update(counters).where(counters.c.name == FLOOR).values(value=keep))
+    return old
+
+
+class Writer:
+    """Appends entries in batches from a background thread; :meth:`close` writes what is left.
+
+    :meth:`submit` appends to a deque and returns: no lock, no wake-up, so the request path never
+    trades the interpreter with this thread. The thread looks every ``interval`` seconds and writes
+    what has arrived, in order, up to ``batch`` entries a transaction. A failed write is retried (the
+    entries stay queued, in order) and logged; nothing is dropped.
+    """
+
+    def __init__(self, engine: Engine, batch: int = 2_000, interval: float = 0.05) -> None:
+        self.engine, self.batch, self.interval = engine, batch, interval
+        self._queue: deque[Mapping[str, Any]] = deque()
+        self._closing = threading.Event()
+        self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
+        self._thread.start()
+
+    def submit(self, entry: Mapping[str, Any]) -> None:
+        self._queue.append(entry)  # atomic: safe from any thread
+
+    def close(self) -> None:
+        self._closing.set()
+        self._thread.join()
+
+    def _run(self) -> None:
+        pending: list[Mapping[str, Any]] = []
+        while True:
+            closing = self._closing.wait(self.interval)  # read first: what came before close() is queued
+            for _ in range(len(self._queue)):  # what has arrived; what comes meanwhile waits for the next look
+                pending.append(self._queue.popleft())
+            while pending:
+                chunk = pending[:self.batch]
+                try:
+                    with self.engine.begin() as conn:
+                        append_entries(conn, chunk)
+                    del pending[:len(chunk)]
+                except Exception:
+                    log.exception("audit.write: %d entries not yet written; retrying", len(pending))
+                    threading.Event().wait(min(1.0, self.interval * 10))
+            if closing and not self._queue:
+                return

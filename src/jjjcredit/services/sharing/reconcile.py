@@ -1,0 +1,76 @@
+"""Reconciliation (W3C reconciliation API 0.2, what OpenRefine speaks): match a column of names to
+codes. Each query is a search (services/library/search.py); ``match`` is true only for one clear exact hit.
+Properties ``region``, ``department`` and ``status`` filter like the search's filters.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from jjjcredit.core.library import elements
+from jjjcredit.services.library import search
+
+TYPE = {"id": "organization", "name": "Organization (unified social credit code)"}
+PROPERTIES = [{"id": "region", "name": "Registering authority's division (GB/T 2260 digits)"},
+              {"id": "department", "name": "Registration management department (code position 1)"},
+              {"id": "status", "name": "Status"}]
+EXACT = ("exact", "exact_without_region", "code")
+
+
+class ReconcileError(Exception):
+    def __init__(self, message: str) -> None:
+        super().__init__(message)
+        self.code, self.message = "reconcile.bad_queries", message
+
+
+def _description(organization: Mapping[str, Any]) -> str:
+    status = elements.STATUS.get(str(organization.get("status") or ""))
+    parts = [organization["uscc"], status.zh if status else None, organization.get("authority_region")]
+    return " · ".join(p for p in parts if p)
+
+
+def _one(conn: Connection, key: str, query: Any) -> dict[str, Any]:
+    if not isinstance(query, Mapping) or not isinstance(query.get("query", ""), str):
+        raise ReconcileError(f'Query "{key}" is not an object with a "query" string.')
+    wanted: dict[str, str] = {}
+    for prop in query.get("properties") or []:
+        if isinstance(prop, Mapping) and prop.get("pid") in ("region", "department", "status"):
+            value = prop.get("v")
+            wanted[str(prop["pid"])] = str(value.get("id") if isinstance(value, Mapping) else value)
+    limit = query.get("limit", 5)
+    if not isinstance(limit, int | float) or isinstance(limit, bool):
+        raise ReconcileError(f'Query "{key}": limit must be a number.')
+    filters = search.match_filters(wanted.get("region"), wanted.get("department"), wanted.get("status"))
+    text = query.get("query", "")
+    hits = search.search_organizations(conn, text, filters, max(1, min(int(limit), search.MAX_LIMIT))) \
+        if any(c.isalnum() for c in text) else []
+    clear = len(hits) == 1 or (len(hits) > 1 and hits[1].score < hits[0].score)
+    return {"result": [{"id": h.code, "name": h.name, "description": _description(h.organization),
+                        "score": round(h.score * 100, 2), "match": i == 0 and clear and h.match in EXACT,
+                        "type": [TYPE], "features": [{"id": h.match, "value": True}]}
+                       for i, h in enumerate(hits)]}
+
+
+def reconcile_queries(conn: Connection, batch: Any) -> dict[str, Any]:
+    """Answer a query batch ``{"q0": {"query": "…", "limit": 3, "properties": [...]}, …}``."""
+    if not isinstance(batch, Mapping) or not batch:
+        raise ReconcileError("queries must be a JSON object of queries, e.g. {\"q0\": {\"query\": \"某某有限公司\"}}.")
+    return {str(key): _one(conn, str(key), query) for key, query in batch.items()}
+
+
+def suggest_entities(conn: Connection, prefix: str) -> dict[str, Any]:
+    hits = search.autocomplete(conn, prefix) if any(c.isalnum() for c in prefix) else []
+    return {"result": [{"id": h.code, "name": h.name, "description": _description(h.organization),
+                        "notable": [TYPE]} for h in hits]}
+
+
+def suggest_types(prefix: str) -> dict[str, Any]:
+    return {"result": [TYPE]}
+
+
+def suggest_properties(prefix: str) -> dict[str, Any]:
+    p = prefix.strip().lower()
+    return {"result": [dict(x) for x in PROPERTIES if not p or p in x["id"] or p in x["name"].lower()]}

@@ -1,0 +1,49 @@
+"""Search keys: what the library stores equals what the definitions say, and scoring from the stored
+keys equals scoring from the name."""
+
+from __future__ import annotations
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jjjcredit.core.library import search
+
+#: Pieces names are made of: regions (short and long), words, company forms, brackets, spaces,
+#: letters, digits, full-width forms and signs.
+PIECES = ["河北省", "石家庄市", "石家庄", "北京", "北京市", "大兴区", "长安区", "天津", "保定", "某某", "华鑫",
+          "机械", "制造", "科技", "有限责任公司", "股份有限公司", "有限公司", "分公司", "合作社", "（", "）", "[", "]",
+          "【", "】", " ", "ＡＢ", "ab", "X", "12", "３", "-", "_", "·", "第十四中学", "é", "²"]
+NAMES = st.lists(st.sampled_from(PIECES), min_size=1, max_size=8).map("".join)
+
+
+@settings(max_examples=400, deadline=None)
+@given(NAMES)
+def test_stored_keys_follow_their_definitions(name: str):
+    entry = search.index_entry("91130102MA0000000X", name)
+    key = search.name_key(name)
+    core = search.core_key(name)
+    assert entry.keys["name_key"] == key and entry.keys["core_key"] == core
+    assert entry.keys["initials"] == search.initials(name)
+    assert entry.keys["core_initials"] == search.initials(core)
+    assert set(entry.keys["grams"].split()) == set(entry.grams) == search.grams(core)
+    assert search.keys(name) == search.Keys(key, core, entry.keys["initials"], entry.keys["core_initials"])
+
+
+@settings(max_examples=300, deadline=None)
+@given(NAMES, NAMES)
+def test_scoring_the_stored_keys_is_scoring_the_name(name: str, typed: str):
+    q = search.query(typed)
+    assert search.score_keys(q, "91130102MA0000000X", search.keys(name)) == search.score(q, "91130102MA0000000X", name)
+
+
+def test_region_names_are_split_longest_first():
+    assert search.split_regions("河北省石家庄市长安区某某机械有限公司") == (("河北", "石家庄", "长安"),
+                                                                        "某某机械有限公司")
+    assert search.split_regions("石家庄市") == ((), "石家庄市")  # nothing would be left
+    assert search.split_regions("某某石家庄机械") == ((), "某某石家庄机械")
+
+
+def test_pairs_leave_out_signs_and_the_company_form():
+    pairs = search.grams(search.name_key("北京·某某（中国）科技_有限公司"))
+    assert pairs == {"北京", "京某", "某某", "某中", "中国", "国科", "科技"}
+    assert search.grams("某") == {"某"} and search.grams("有限公司") == {"有限"}  # the shorter form goes

@@ -1,0 +1,92 @@
+"""The verdicts of identity authentication, and the batch body: signed exactly as evidence.sign signs,
+serialized once."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from hypothesis import given, settings
+from hypothesis import strategies as st
+
+from jjjcredit.core.sharing import evidence
+from jjjcredit.core.sharing import verify as verdicts
+from jjjcredit.core.sharing.verify import Holding, NameChange, Question
+
+CODE = "91350100M000100Y43"
+KEY = evidence.new_private_key()
+HELD = Holding(name="保定更新科技有限公司", status="1", legal_rep="张三")
+# Renamed twice: 甲 → 乙 on 2024-06-30, 乙 → 保定更新 on 2025-03-01; a change without a day (from 丙) in between.
+CHANGES = [NameChange(10, "石家庄甲机械有限公司", "20240630"), NameChange(30, "石家庄乙机械有限公司", "20250301"),
+           NameChange(20, "石家庄丙机械有限公司", None)]
+
+
+def ask(name: str, on: str | None = None, legal_rep: str | None = None, held: Holding = HELD) -> dict[str, Any]:
+    return verdicts.answer(Question(CODE, name, legal_rep, on), CODE, held, CHANGES)
+
+
+def test_the_current_name_is_a_match_without_reading_the_changes():
+    assert verdicts.direct_answer(Question(CODE, "保定更新科技有限责任公司"), CODE, HELD) == {
+        "code": CODE, "status": "1", "status_name": "normal (existing / operating)", "active": True,
+        "verdict": "match"}
+    assert verdicts.direct_answer(Question(CODE, "保定更新科技有限公司", on="20250601"), CODE, HELD) is None
+    assert verdicts.direct_answer(Question(CODE, "别的"), CODE, HELD) is None
+    assert ask("保定更新科技有限公司")["verdict"] == "match"
+
+
+def test_former_names_newest_first_with_the_day_they_changed():
+    assert ask("石家庄乙机械有限公司") == {
+        "code": CODE, "status": "1", "status_name": "normal (existing / operating)", "active": True,
+        "verdict": "former_name", "current_name": "保定更新科技有限公司", "changed": "20250301"}
+    assert ask("石家庄甲机械有限公司")["changed"] == "20240630"
+    assert ask("石家庄丙机械有限公司")["changed"] is None
+    assert ask("别的")["verdict"] == "name_mismatch"
+
+
+def test_on_a_day_the_name_then_in_force_is_the_match():
+    assert ask("石家庄甲机械有限公司", on="20240101")["verdict"] == "match"
+    assert ask("石家庄甲机械有限公司", on="20240629")["verdict"] == "match"
+    then = ask("石家庄甲机械有限公司", on="20240630")  # a change is in force from its day
+    assert (then["verdict"], then["current_name"], then["changed"]) == \
+        ("former_name", "石家庄乙机械有限公司", "20240630")
+    undated = ask("石家庄丙机械有限公司", on="20240101")  # a change without a day is never walked back
+    assert (undated["verdict"], undated["current_name"], undated["changed"]) == \
+        ("former_name", "石家庄甲机械有限公司", None)
+    assert ask("石家庄乙机械有限公司", on="20240701")["verdict"] == "match"
+    assert ask("保定更新科技有限公司", on="20240101")["verdict"] == "name_mismatch"  # a later name is no former one
+
+
+def test_status_and_legal_representative():
+    revoked = Holding(name="某公司", status="3", legal_rep=None)
+    answer = ask("某公司", held=revoked, legal_rep="张三")
+    assert (answer["active"], answer["status_name"], answer["legal_rep_match"]) == (False, "licence revoked", False)
+    assert ask("保定更新科技有限公司", legal_rep=" 张 三 ")["legal_rep_match"] is True
+    assert ask("别的", legal_rep="李四")["legal_rep_match"] is False
+    unknown = ask("某公司", held=Holding(name="某公司", status=None, legal_rep=None))
+    assert (unknown["status"], unknown["status_name"], unknown["active"]) == (None, None, True)
+    assert "legal_rep_match" not in unknown
+
+
+# What a request may hold: any text (the JSON escapes, CJK, astral characters), never lone surrogates.
+TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
+QUESTIONS = st.lists(st.builds(Question, TEXT, TEXT, st.none() | TEXT, st.none() | TEXT), max_size=8)
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+                           max_leaves=8)
+ANSWERS = st.lists(st.dictionaries(TEXT, JSON_VALUES, max_size=6), max_size=8)
+
+
+@settings(max_examples=100, deadline=None)
+@given(QUESTIONS, ANSWERS, st.integers(0, 2**53), TEXT, TEXT)
+def test_the_batch_body_is_what_sign_answer_serves_and_it_verifies(questions: list[Question],
+                                                                   answers: list[dict[str, Any]], seq: int,
+                                                                   time: str, key_id: str):
+    body = verdicts.signed_batch(KEY, key_id, questions, answers, seq, time)
+    request = {"items": [{"code": q.code, "name": q.name, "legal_rep": q.legal_rep, "on": q.on} for q in questions]}
+    served = json.loads(body)
+    # Ed25519 signatures are deterministic: the same bytes signed give the same signature.
+    assert served == {"answers": answers, "evidence": evidence.sign(KEY, key_id, request, {"answers": answers}, seq,
+                                                                    time)}
+    assert list(served["evidence"]) == ["key_id", "algorithm", "library_seq", "time", "request", "signature"]
+    assert evidence.check(served, {key_id: evidence.public_pem(KEY)}) == key_id
+    assert verdicts.items_json(questions) == verdicts.canonical_json(request["items"])

@@ -1,0 +1,184 @@
+"""The audit trail in the database: appended under the counter lock; tampering is found and located."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import threading
+import time
+
+from sqlalchemy import Engine, delete, insert, select, update
+
+from jjjcredit.core.sharing import audit as chain
+from jjjcredit.services import db
+from jjjcredit.services.sharing import audit
+from jjjcredit.storage.schema import audit as audit_table
+
+T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
+
+
+def _entry(i: int, at: datetime.datetime = T0) -> dict[str, object]:
+    return {"at": at + datetime.timedelta(seconds=i), "request_id": f"r{i}", "client": "c", "service": "verify",
+            "purpose": "test", "method": "POST", "path": "/api/v1/verify", "codes": ["91130100MA0000000X"],
+            "status": 200, "outcome": "ok", "latency_ms": 1.25}
+
+
+def _filled(engine: Engine, n: int = 10) -> None:
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        audit.append_entries(conn, [_entry(i) for i in range(1, n + 1)])
+
+
+def _problems(engine: Engine) -> list[tuple[int, str]]:
+    with engine.connect() as conn:
+        return [(p.seq, p.kind) for p in audit.verify_trail(conn)]
+
+
+def test_appended_entries_verify_and_export(engine: Engine):
+    _filled(engine)
+    assert _problems(engine) == []
+    with engine.connect() as conn:
+        lines = list(audit.export_since(conn, T0 + datetime.timedelta(seconds=8)))
+    assert [json.loads(line)["seq"] for line in lines] == [8, 9, 10]
+    assert json.loads(lines[0])["codes"] == ["91130100MA0000000X"]
+
+
+def test_an_edited_row_is_found(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        conn.execute(update(audit_table).where(audit_table.c.seq == 4).values(client="someone else"))
+    assert _problems(engine) == [(4, "edited")]
+
+
+def test_a_deleted_row_is_found(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq == 6))
+    assert _problems(engine) == [(6, "deleted")]
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq == 10))
+    assert _problems(engine) == [(6, "deleted"), (10, "deleted")]
+
+
+def test_an_inserted_row_is_found(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        last = conn.execute(select(audit_table).where(audit_table.c.seq == 10)).mappings().one()
+        forged = {**dict(last), "seq": 11, "request_id": "forged"}
+        forged["hash"] = chain.entry_hash(last["hash"], {**forged, "codes": json.loads(forged["codes"])})
+        forged["prev_hash"] = last["hash"]
+        conn.execute(insert(audit_table).values(**forged))
+    assert _problems(engine) == [(11, "beyond_counter")]
+
+
+def test_concurrent_appends_keep_one_chain(engine: Engine):
+    _filled(engine, 0)
+
+    def work(k: int) -> None:
+        for i in range(10):
+            with engine.begin() as conn:
+                audit.append_entries(conn, [_entry(k * 100 + i)])
+
+    threads = [threading.Thread(target=work, args=(k,)) for k in range(4)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join()
+    with engine.connect() as conn:
+        assert audit.count_entries(conn) == 40
+    assert _problems(engine) == []
+
+
+def test_checking_while_entries_are_appended_finds_nothing(engine: Engine):
+    """The check reads the counter and the last entry at one moment: an append committing between two
+    of its reads is not an "inserted" entry (the server writes while an operator checks)."""
+    _filled(engine, 1)
+    stop = threading.Event()
+
+    def write() -> None:
+        i = 1
+        while not stop.is_set():
+            i += 1
+            with engine.begin() as conn:
+                audit.append_entries(conn, [_entry(i)])
+
+    writer = threading.Thread(target=write)
+    writer.start()
+    try:
+        found = [_problems(engine) for _ in range(40)]
+    finally:
+        stop.set()
+        writer.join()
+    assert found == [[]] * 40
+    assert _problems(engine) == []
+
+
+def test_a_purge_committing_while_the_chain_is_read_is_not_a_deletion(engine: Engine, monkeypatch):
+    """The check reads the chain after the floor: a purge committing in between would look like the
+    oldest entries deleted; the check sees the floor moved and starts again from it."""
+    _filled(engine)
+    reading, purged = audit.iter_entries, []
+
+    def purge_first(conn, since=None, upto=None):  # type: ignore[no-untyped-def]
+        if not purged:
+            with engine.begin() as other:
+                purged.append(audit.purge_older_than(other, T0 + datetime.timedelta(seconds=5)))
+        return reading(conn, since, upto)
+
+    monkeypatch.setattr(audit, "iter_entries", purge_first)
+    assert _problems(engine) == [] and purged == [4]
+
+
+def test_purge_keeps_the_rest_verifiable(engine: Engine):
+    _filled(engine)
+    with engine.begin() as conn:
+        assert audit.purge_older_than(conn, T0 + datetime.timedelta(seconds=5)) == 4
+        audit.append_entries(conn, [_entry(20)])
+    assert _problems(engine) == []
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq == 5))
+    assert _problems(engine) == [(5, "deleted")]
+    with engine.begin() as conn:
+        assert audit.purge_older_than(conn, T0 + datetime.timedelta(days=1)) == 5  # never the newest
+        assert audit.count_entries(conn) == 1
+
+
+def test_the_writer_loses_nothing_on_close(engine: Engine):
+    _filled(engine, 0)
+    writer = audit.Writer(engine, batch=7)
+    for i in range(100):
+        writer.submit(_entry(i))
+    writer.close()
+    with engine.connect() as conn:
+        assert audit.count_entries(conn) == 100
+    assert _problems(engine) == []
+
+
+def test_submitting_never_waits_for_the_database(engine: Engine):
+    """While another transaction holds the trail's lock, a thousand entries are submitted at once from
+    several threads; all of them are written, in one chain, when the lock is let go."""
+    _filled(engine, 0)
+    writer = audit.Writer(engine, batch=300, interval=0.01)
+    holder = engine.connect()
+    holder.begin()
+    audit.append_entries(holder, [_entry(0)])  # takes the lock and keeps it until the commit
+    try:
+        start = time.perf_counter()
+        threads = [threading.Thread(target=lambda k=k: [writer.submit(_entry(k * 100 + i)) for i in range(100)])
+                   for k in range(10)]
+        for t in threads:
+            t.start()
+        for t in threads:
+            t.join()
+        assert time.perf_counter() - start < 2, "submit waited for the database"
+    finally:
+        holder.commit()
+        holder.close()
+    writer.close()
+    with engine.connect() as conn:
+        ids = [e["request_id"] for e in audit.iter_entries(conn)]
+    assert ids[0] == "r0" and sorted(ids[1:]) == sorted(f"r{k * 100 + i}" for k in range(10) for i in range(100))
+    for k in range(10):  # each thread's entries in the order it submitted them
+        mine = [int(i[1:]) for i in ids[1:] if int(i[1:]) // 100 == k]
+        assert mine == sorted(mine)
+    assert _problems(engine) == []
