@@ -11,14 +11,32 @@ import enum
 from dataclasses import dataclass
 
 
-class IdentifierError(ValueError):
-    """An identifier failed a rule. Raised by ``validate()``; ``check()`` returns findings instead."""
+class Error(Exception):
+    """The one base error of the platform: a stable ``code`` (listed in :data:`ERROR_CODES`), a
+    message that says what was found, where, and what was expected, and where it applies — the
+    ``field`` (an element or parameter name), the ``row`` (as the user numbers it) and the 1-based
+    ``position`` inside a value. Every adapter turns it into its own shape with one handler.
 
-    def __init__(self, code: str, message: str, position: int | None = None) -> None:
+    >>> e = Error("usage.source", 'Source "beijing/x" is not known.', field="source")
+    >>> e.code, e.field, str(e)
+    ('usage.source', 'source', 'Source "beijing/x" is not known.')
+    """
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, row: int | None = None,
+                 position: int | None = None) -> None:
         super().__init__(message)
         self.code = code
         self.message = message
+        self.field = field
+        self.row = row
         self.position = position
+
+
+class IdentifierError(Error, ValueError):
+    """An identifier failed a rule. Raised by ``validate()``; ``check()`` returns findings instead."""
+
+    def __init__(self, code: str, message: str, position: int | None = None) -> None:
+        super().__init__(code, message, position=position)
 
 
 class InvalidLength(IdentifierError):
