@@ -1,13 +1,16 @@
-"""``jjjcredit db``: bring the database's schema up to date, and say where it stands."""
+"""``jjjcredit db``: bring the database's schema up to date, say where it stands, back it up and restore it."""
 
 from __future__ import annotations
 
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.services import db
+from jjjcredit.core.errors import Error
+from jjjcredit.services import backup, db
+from jjjcredit.services.sharing import audit
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -30,3 +33,44 @@ def status_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     if not state.up_to_date:
         output.note("behind: run `jjjcredit db upgrade`.")
         raise SystemExit(output.EXIT_NO)
+
+
+@app.command("backup")
+def backup_db(
+    file: Path = typer.Argument(..., help="The backup file to write (replaced if it exists)."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Copy the whole database, consistently and while it serves, into one file."""
+    try:
+        done = backup.backup_database(database.engine(url), file)
+    except Error as exc:
+        output.fail(exc.code, exc.message)
+    output.note(f"Backed up the {done.kind} database (revision {done.revision}) to {done.path}: "
+                f"{done.size / 1e6:,.1f} MB.")
+
+
+@app.command("restore")
+def restore_db(
+    file: Path = typer.Argument(..., help="A file written by `jjjcredit db backup`."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Restore a backup into an empty database, then check its audit trail."""
+    engine = database.engine(url)
+    try:
+        done = backup.restore_database(engine, file)
+    except Error as exc:
+        output.fail(exc.code, exc.message)
+    state = db.status(engine)
+    if not state.up_to_date:
+        output.note(f"Restored {done.path} (revision {done.revision}); this version needs revision {state.head}: "
+                    "run `jjjcredit db upgrade`, then `jjjcredit audit verify`.")
+        return
+    with engine.connect() as conn:
+        problems = audit.verify_trail(conn)
+        count = audit.count_entries(conn)
+    if problems:
+        output.fail("audit.chain", f"Restored {done.path}, but its audit trail is broken in {len(problems)} "
+                    f"place{'s' if len(problems) > 1 else ''}; the first at entry {problems[0].seq} "
+                    "(`jjjcredit audit verify` lists them).", output.EXIT_NO)
+    output.note(f"Restored {done.path} (revision {done.revision}); the audit trail is intact: {count} "
+                f"entr{'y' if count == 1 else 'ies'} checked.")

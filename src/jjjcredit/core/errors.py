@@ -249,5 +249,13 @@ ERROR_CODES: dict[str, str] = {
     "with this code while each worker counts alone.",
     "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
     "library.reader_failed": "The process reading a large file beside the ingest ended or failed; nothing was written.",
+    "backup.file": "The backup file cannot be written there (a folder, or a folder that does not exist).",
+    "backup.empty": "The database has no tables: there is nothing to back up.",
+    "backup.kind": "The file is not a jjjcredit backup, or is a backup of the other kind of database.",
+    "backup.not_empty": "A restore goes only into an empty database.",
+    "backup.schema": "A PostgreSQL backup of one schema restores only into a database whose search_path names it.",
+    "backup.damaged": "The SQLite backup file fails its integrity check.",
+    "backup.tool_missing": "pg_dump or pg_restore is not installed (PostgreSQL client programs).",
+    "backup.failed": "pg_dump or pg_restore failed; the message gives its own words.",
     "usage": "The command line is not right: a missing argument, an unknown option, a value out of range.",
 }
