@@ -3,7 +3,9 @@
 from __future__ import annotations
 
 import dataclasses
+import errno
 import os
+import socket
 from typing import Optional
 
 import typer
@@ -34,6 +36,7 @@ def serve(
 
     if log_level not in logs.LEVELS:
         output.fail("usage", f'--log-level "{log_level}" is not known: expected debug, info, warning or error.')
+    _check_address(host, port)
     settings = Settings.from_env()
     # Each worker process builds the app from the environment (web.app:factory): put the options there.
     if url:
@@ -56,3 +59,23 @@ def serve(
     # A worker answers the parent's health check only once its imports are done: give a busy machine time.
     uvicorn.run("jjjcredit.web.app:factory", factory=True, host=host, port=port, workers=workers,
                 log_config=logs.config(log_level), access_log=False, timeout_worker_healthcheck=30)
+
+
+def _check_address(host: str, port: int) -> None:
+    """Refuse in one line, before anything is served, an address the server could not listen on."""
+    try:
+        addresses = socket.getaddrinfo(host, port, type=socket.SOCK_STREAM, flags=socket.AI_PASSIVE)
+    except (socket.gaierror, UnicodeError, OverflowError) as exc:
+        output.fail("serve.address", f'--host "{host}" --port {port} is not an address this machine can listen on '
+                    f"({exc}): give an address of this machine (127.0.0.1, 0.0.0.0) and a port from 1 to 65535.")
+    family, kind, proto, _, address = addresses[0]
+    with socket.socket(family, kind, proto) as probe:
+        probe.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)  # as uvicorn binds
+        try:
+            probe.bind(address)
+        except OSError as exc:
+            if exc.errno == errno.EADDRINUSE:
+                output.fail("serve.port_busy", f"Port {port} on {host} is already in use by another program: "
+                            "stop it, or choose another port with --port (make run: PORT=8001 make run).")
+            output.fail("serve.address", f"Cannot listen on {host}:{port}: {exc.strerror or exc}. Choose another "
+                        "--host or --port (ports below 1024 need administrator rights).")

@@ -257,5 +257,8 @@ ERROR_CODES: dict[str, str] = {
     "backup.damaged": "The SQLite backup file fails its integrity check.",
     "backup.tool_missing": "pg_dump or pg_restore is not installed (PostgreSQL client programs).",
     "backup.failed": "pg_dump or pg_restore failed; the message gives its own words.",
+    "serve.port_busy": "The port given to `jjjcredit serve` is in use by another program; choose another with --port.",
+    "serve.address": "`jjjcredit serve` cannot listen on the host and port given (unknown host, port out of range, "
+    "no right to the port).",
     "usage": "The command line is not right: a missing argument, an unknown option, a value out of range.",
 }
