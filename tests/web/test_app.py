@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import inspect
 import logging
+import re
 from dataclasses import replace
 
 import httpx
@@ -120,6 +121,20 @@ def test_operations_endpoints(server: Server):
         assert "jjjcredit_requests_total" in http.get("/metrics").text
         assert "/api/v1/verify" in http.get("/openapi.json").json()["paths"]
         assert http.get("/healthz").headers["X-Request-ID"]
+
+
+def test_the_docs_pages_need_no_internet(server: Server):
+    """/docs and /redoc load their scripts and styles from this server, never from a CDN."""
+    with server.client() as http:
+        for page in ("/docs", "/redoc"):
+            html = http.get(page).text
+            assets = re.findall(r'(?:src|href)="([^"]+\.(?:js|css))"', html)
+            assert assets, html
+            for asset in assets:
+                assert asset.startswith("/docs-assets/"), (page, asset)
+                got = http.get(asset)
+                assert got.status_code == 200 and len(got.content) > 1000, asset
+            assert "https://" not in html and "http://" not in html
 
 
 def test_a_request_id_is_kept_when_well_formed_and_made_otherwise(server: Server):

@@ -25,6 +25,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
+from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -71,7 +72,9 @@ def create_app(settings: Settings) -> FastAPI:
         limiter.close()
         engine.dispose()
 
-    app = FastAPI(title="jjjcredit", version=__version__, lifespan=lifespan,
+    # The docs pages' scripts and styles are served from the package (fastapi-offline), not a CDN: a
+    # government network without internet still shows /docs and /redoc.
+    app = FastAPIOffline(title="jjjcredit", version=__version__, lifespan=lifespan, static_url="/docs-assets",
                   description="The sharing and application interface of the Beijing–Tianjin–Hebei unified "
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine
