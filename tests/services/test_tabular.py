@@ -9,6 +9,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
+from jjjcredit.core.library import transforms
 from jjjcredit.services import tabular
 from jjjcredit.services.tabular import InputFileError
 
@@ -157,9 +158,26 @@ def test_xlsx_values_become_text_as_the_user_sees_them(tmp_path: Path):
     ], title="河北省市场主体登记信息")
     table, got, issues = read(path)
     assert table.format == "xlsx" and table.header_row == 2
-    assert got == [(3, [code(1), "甲", "2019-03-05", "500", "12"]), (4, [""] * 5),
+    assert got == [(3, [code(1), "甲", "20190305", "500", "12"]), (4, [""] * 5),
                    (5, [code(2), "乙", "2019年3月6日", "12.5", ""])]
     assert issues == {}
+
+
+CELLS = [datetime.datetime(2019, 3, 5), datetime.date(2019, 3, 6), datetime.datetime(2019, 3, 7, 8, 30),
+         500.0, 12.5, 12, True, "2019-03-08", None]
+
+
+def test_both_xlsx_entry_points_read_a_cell_alike_and_a_date_as_the_platform_writes_dates(tmp_path: Path):
+    """``open_table`` (records check, ingest) and ``read_column`` (codes check) read XLSX with the one
+    reader: the same text for every cell, a date as ``YYYYMMDD`` that the date transform takes."""
+    path = write_xlsx(tmp_path / "f.xlsx", ["统一社会信用代码", "值"], [[code(i), v] for i, v in enumerate(CELLS)])
+    _, got, _ = read(path)
+    by_table = [cells[1] for _, cells in got]
+    by_column = [c.value for c in tabular.read_column(str(path), "值")]
+    assert by_column == by_table
+    assert by_table == ["20190305", "20190306", "20190307 08:30:00", "500", "12.5", "12", "true", "2019-03-08", ""]
+    assert [c.row for c in tabular.read_column(str(path), "值")] == list(range(2, 2 + len(CELLS)))
+    assert [transforms.date(v) for v in by_table[:3]] == ["20190305", "20190306", "20190307"]
 
 
 def test_truncated_xlsx(tmp_path: Path):

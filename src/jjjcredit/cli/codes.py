@@ -13,7 +13,7 @@ from rich.progress import BarColumn, MofNCompleteColumn, Progress, TextColumn, T
 from rich.table import Table
 
 from jjjcredit.cli import output
-from jjjcredit.core.codes import departments, divisions, orgcode, ric, uscc
+from jjjcredit.core.codes import departments, divisions, orgcode, regions, ric, uscc
 from jjjcredit.core.errors import Verdict
 from jjjcredit.services import tabular
 from jjjcredit.services.codes import lists as codes_service
@@ -194,7 +194,7 @@ def generate_codes(
         output.note(f'warning: --region "{region}" is not a division in use since unified codes '
                     "were issued; the codes will carry a region warning.")
     rng = random.Random(seed)
-    regions = [c for c in divisions.codes() if c[:2] in ("11", "12", "13")
+    counties = [c for c in divisions.codes() if c[:2] in regions.PREFIXES
                and c[2:] != "0000" and divisions.is_current(c) and c[4:] != "00"]
     seen: set[str] = set()
     write = sys.stdout.write
@@ -203,7 +203,7 @@ def generate_codes(
         if dept is None and category is not None:
             dept = rng.choice([d.code for d in departments.DEPARTMENTS.values()
                                if category in d.categories])
-        code = uscc.generate(rng, dept, category, region, regions)
+        code = uscc.generate(rng, dept, category, region, counties)
         if code not in seen:
             seen.add(code)
             write(code + "\n")

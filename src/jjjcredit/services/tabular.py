@@ -213,28 +213,19 @@ def _csv_column(lines: Iterator[tuple[int, str]], column: str, name: str) -> Ite
 
 
 def _xlsx_column(data: bytes, column: str, name: str) -> Iterator[Cell]:
-    import openpyxl
-
+    """One column of the first sheet, read by :class:`_XlsxRows` like every XLSX file (the header is
+    row 1)."""
+    rows = _XlsxRows(io.BytesIO(data), name)
     try:
-        book = openpyxl.load_workbook(io.BytesIO(data), read_only=True, data_only=True)
-    except (zipfile.BadZipFile, KeyError, OSError, ValueError) as exc:
-        raise InputFileError(
-            "file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({exc}); it may be "
-            "truncated: export it again.") from None
-    try:
-        sheet = book.worksheets[0]
-        rows = sheet.iter_rows(values_only=True)
         header = next(rows, None)
         if header is None:
             raise InputFileError("file.empty", f"{name}: the first sheet is empty.")
-        index = _pick_column(["" if h is None else str(h) for h in header], column, name)
-        for number, row in enumerate(rows, start=2):
-            value = row[index] if index < len(row) else None
-            if value is None and not any(v is not None for v in row):
-                continue
-            yield Cell(number, "" if value is None else str(value))
+        index = _pick_column(header, column, name)
+        for cells in rows:
+            if any(cells):
+                yield Cell(rows.number, cells[index] if index < len(cells) else "")
     finally:
-        book.close()
+        rows.close()
 
 
 # --- whole rows: the readers behind ``jjjcredit records check`` ----------------------------------
@@ -588,6 +579,14 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
 # --- XLSX --------------------------------------------------------------------------------------
 
 def _cell_text(value: object) -> str:
+    """A cell's value as text; a date as the platform writes dates, ``YYYYMMDD`` (a time of day, when
+    the cell has one, after it).
+
+    >>> _cell_text(datetime.datetime(2019, 3, 5)), _cell_text(datetime.date(2019, 3, 5))
+    ('20190305', '20190305')
+    >>> _cell_text(datetime.datetime(2019, 3, 5, 8, 30)), _cell_text(500.0), _cell_text(True)
+    ('20190305 08:30:00', '500', 'true')
+    """
     if value is None:
         return ""
     if isinstance(value, str):
@@ -595,9 +594,9 @@ def _cell_text(value: object) -> str:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
-        return value.strftime("%Y-%m-%d") if value.time() == datetime.time() else value.isoformat(sep=" ")
+        return value.strftime("%Y%m%d") if value.time() == datetime.time() else value.strftime("%Y%m%d %H:%M:%S")
     if isinstance(value, datetime.date):
-        return value.strftime("%Y-%m-%d")
+        return value.strftime("%Y%m%d")
     if isinstance(value, float):
         return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
     return str(value)
@@ -607,55 +606,71 @@ _XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, E
                 ElementTree.ParseError)
 
 
+class _XlsxRows(Iterator[list[str]]):
+    """The one XLSX reader: the first sheet's rows as cell texts (:func:`_cell_text`), ``number``
+    the spreadsheet row of the last one; a workbook that cannot be opened or breaks off midway is
+    :class:`InputFileError` ``file.xlsx_damaged``. ``close()`` when done."""
+
+    def __init__(self, source: str | io.BytesIO, name: str) -> None:
+        import openpyxl
+
+        self.name = name
+        self.number = 0
+        try:
+            self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+        except (*_XLSX_ERRORS, Exception) as exc:
+            raise InputFileError("file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({type(exc).__name__}"
+                                 f": {exc}); it may be truncated: export it again.") from None
+        try:
+            if not self._book.worksheets:
+                raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
+            self._rows = self._book.worksheets[0].iter_rows(values_only=True)
+        except BaseException:
+            self._book.close()
+            raise
+
+    def __next__(self) -> list[str]:
+        try:
+            values = next(self._rows)
+        except _XLSX_ERRORS as exc:
+            raise InputFileError("file.xlsx_damaged", f"{self.name}: the workbook is damaged after row "
+                                 f"{self.number} ({type(exc).__name__}: {exc}); the rows before it were read: "
+                                 "export it again.") from None
+        self.number += 1
+        return [_cell_text(v) for v in values]
+
+    def close(self) -> None:
+        self._book.close()
+
+
 def _xlsx_table(path: str, name: str, chunk_rows: int) -> Table:
-    import openpyxl
-
+    rows = _XlsxRows(path, name)
+    header: list[str] | None = None
     try:
-        book = openpyxl.load_workbook(path, read_only=True, data_only=True)
-    except (*_XLSX_ERRORS, Exception) as exc:
-        raise InputFileError("file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({type(exc).__name__}: "
-                             f"{exc}); it may be truncated: export it again.") from None
-    number = [0]
-
-    def damaged(exc: BaseException) -> InputFileError:
-        return InputFileError("file.xlsx_damaged", f"{name}: the workbook is damaged after row {number[0]} "
-                              f"({type(exc).__name__}: {exc}); the rows before it were checked: export it again.")
-
-    try:
-        if not book.worksheets:
-            raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
-        rows = book.worksheets[0].iter_rows(values_only=True)
-        header: list[str] | None = None
-        for values in rows:
-            number[0] += 1
-            cells = [_cell_text(v).strip() for v in values]
+        for cells in rows:
+            cells = [c.strip() for c in cells]
             if sum(1 for c in cells if c) >= 2:
                 header = cells
                 break
-            if number[0] >= _TITLE_ROWS:
+            if rows.number >= _TITLE_ROWS:
                 break
-    except InputFileError:
-        book.close()
+    except BaseException:
+        rows.close()
         raise
-    except _XLSX_ERRORS as exc:
-        book.close()
-        raise damaged(exc) from None
     if header is None:
-        book.close()
+        rows.close()
         raise InputFileError("file.empty", f"{name}: the first sheet has no header row (a row with at least two "
                              f"column names) in its first {_TITLE_ROWS} rows.")
     while header and not header[-1]:
         header.pop()
     width = len(header)
-    header_row = number[0]
+    header_row = rows.number
 
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
         batch: list[list[str]] = []
         try:
-            for values in rows:
-                number[0] += 1
-                cells = [_cell_text(v) for v in values]
+            for cells in rows:
                 if len(cells) != width:
                     if len(cells) > width and not any(cells[width:]):
                         del cells[width:]
@@ -664,15 +679,15 @@ def _xlsx_table(path: str, name: str, chunk_rows: int) -> Table:
                 batch.append(cells)
                 if len(batch) >= chunk_rows:
                     yield Chunk.from_rows(first_row, batch, width)
-                    first_row, batch = number[0] + 1, []
-        except _XLSX_ERRORS as exc:
+                    first_row, batch = rows.number + 1, []
+        except InputFileError:
             if batch:
                 yield Chunk.from_rows(first_row, batch, width)
-            raise damaged(exc) from None
+            raise
         if batch:
             yield Chunk.from_rows(first_row, batch, width)
 
-    return Table(name, "xlsx", None, header, header_row, chunks(), book.close)
+    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close)
 
 
 # --- JSON Lines and XML: records of named values -----------------------------------------------

@@ -6,9 +6,11 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import pytest
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jjjcredit.core.library import search
 from jjjcredit.core.sharing import evidence
 from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.core.sharing.verify import Holding, NameChange, Question
@@ -90,3 +92,48 @@ def test_the_batch_body_is_what_sign_answer_serves_and_it_verifies(questions: li
     assert list(served["evidence"]) == ["key_id", "algorithm", "library_seq", "time", "request", "signature"]
     assert evidence.check(served, {key_id: evidence.public_pem(KEY)}) == key_id
     assert verdicts.items_json(questions) == verdicts.canonical_json(request["items"])
+
+
+#: Pieces names are written with: words, company forms, every bracket style, spaces, full width.
+NAME_PIECES = ["北京", "某某", "科技", "有限责任公司", "股份有限公司", "有限公司", "股份公司", "公司",
+               "(", ")", "（", "）", "[", "]", "［", "］", "【", "】", "〔", "〕", "「", "」",
+               " ", "\u3000", "ａｂ", "AB", "ab", "１", "1"]
+PIECED = st.lists(st.sampled_from(NAME_PIECES), min_size=1, max_size=7).map("".join)
+
+
+def _search_exact(asked: str, held: str) -> bool:
+    return search.score(search.query(asked), CODE, held)[1] == "exact"
+
+
+def _verify_match(asked: str, held: str) -> bool:
+    return verdicts.answer(Question(CODE, asked), CODE, Holding(name=held, status="1", legal_rep=None),
+                           [])["verdict"] == "match"
+
+
+@pytest.mark.parametrize(("asked", "held"), [
+    ("北京[某某]科技股份有限公司", "北京(某某)科技股份有限公司"),
+    ("北京「某某」科技股份有限公司", "北京（某某）科技股份有限公司"),
+    ("北京［某某］科技 股份公司", "北京(某某)科技股份有限公司"), ("北京某某科技有限责任公司", "北京某某科技有限公司"),
+    ("北京某某科技公司", "北京某某科技有限公司"), ("北京(某某)科技有限公司", "北京某某科技有限公司")])
+def test_a_name_search_finds_exactly_is_a_verify_match_and_no_other(asked: str, held: str):
+    assert _search_exact(asked, held) == _verify_match(asked, held)
+    assert _search_exact(held, asked) == _verify_match(held, asked)
+
+
+@settings(max_examples=500, deadline=None)
+@given(PIECED, PIECED)
+def test_whatever_search_finds_exactly_verify_matches_and_the_reverse(asked: str, held: str):
+    assert _search_exact(asked, held) == _verify_match(asked, held)
+
+
+REWRITES = [("(", "["), ("(", "【"), ("(", "（"), (")", "」"), ("有限公司", "有限责任公司"),
+            ("股份公司", "股份有限公司"), ("AB", "ａｂ"), ("公司", "公 司")]
+
+
+@settings(max_examples=300, deadline=None)
+@given(PIECED, st.lists(st.sampled_from(REWRITES), max_size=4))
+def test_a_name_written_another_way_is_found_exactly_and_matches(name: str, rewrites: list[tuple[str, str]]):
+    written = name
+    for old, new in rewrites:
+        written = written.replace(old, new)
+    assert _search_exact(written, name) and _verify_match(written, name)

@@ -5,6 +5,7 @@ from pathlib import Path
 
 from sqlalchemy import Engine
 
+from jjjcredit.core.codes import regions
 from jjjcredit.services import db
 from jjjcredit.services.library import library, quality
 from tests.services.library import library_files as files
@@ -29,3 +30,7 @@ def test_scorecard_per_provider_and_region_with_worst_offenders(engine: Engine, 
     assert card["by_region"]["hebei"]["records"] == 33
     page = quality.markdown(card)
     assert "| hebei/civil-affairs | 3 |" in page
+
+
+def test_the_regions_are_those_of_the_one_region_table():
+    assert {r.prefix: r.id for r in regions.REGIONS.values()} == quality.REGION_NAMES

@@ -12,7 +12,7 @@ from sqlalchemy import Engine
 
 from jjjcredit.core.codes import uscc
 from jjjcredit.services import db
-from jjjcredit.services.library import library
+from jjjcredit.services.library import library, search
 from jjjcredit.services.sharing import verify
 from jjjcredit.services.sharing.verify import Question
 from tests.services.library import library_files as files
@@ -146,3 +146,29 @@ def test_invalid_codes_get_their_first_error_and_the_suggestions_of_the_identifi
             assert answer["suggestions"] == [s.code for s in uscc.suggest(typo)]
         else:
             assert answer["verdict"] in ("not_found", "name_mismatch")
+
+
+def test_a_name_search_finds_exactly_is_a_match(engine: Engine, tmp_path: Path):
+    """One normalizer: the organization registered as 北京(某某)科技股份有限公司 is found exactly by
+    search under each way of writing it, and identity authentication answers ``match`` to each of them
+    (and ``former_name`` once it is renamed)."""
+    db.upgrade(engine)
+    code, other = files.codes(2, seed=31)
+    registered = "北京(某某)科技股份有限公司"
+    rows = [[code, registered, "存续", "2020-01-01", "张三"],
+            [other, "北京某某科技有限公司", "存续", "2020-01-01", "李四"]]
+    library.ingest_file(engine, str(files.write(tmp_path / "a.csv", rows)), "hebei/market-regulation")
+    written = ["北京[某某]科技股份有限公司", "北京「某某」科技股份公司", "北京［某某］科技 股份有限公司",
+               "北京【某某】科技股份有限公司"]
+    with engine.connect() as conn:
+        for name in [registered, *written]:
+            first = search.search_organizations(conn, name)[0]
+            assert (first.code, first.match, first.score) == (code, "exact", 1.0), name
+        answers = verify.verify_many(conn, [Question(code, name) for name in written])
+        assert [a["verdict"] for a in answers] == ["match"] * len(written)
+        assert [verify.verify_identity(conn, Question(code, name))["verdict"] for name in written] == ["match"] * 4
+    renamed = files.organizations(tmp_path / "b.csv", [code], name="北京新名{i}科技股份有限公司", date="2024-06-30")
+    library.ingest_file(engine, str(renamed), "hebei/market-regulation")
+    with engine.connect() as conn:
+        answer = verify.verify_identity(conn, Question(code, written[0]))
+    assert (answer["verdict"], answer["current_name"]) == ("former_name", "北京新名0科技股份有限公司")

@@ -43,23 +43,14 @@ from typing import Any
 
 import yaml
 
+from jjjcredit.core.codes import departments, regions
 from jjjcredit.core.library import elements, transforms
 
-#: Regions: id → (GB/T 2260 province prefix, Chinese name).
-REGIONS: dict[str, tuple[str, str]] = {
-    "beijing": ("11", "北京市"),
-    "tianjin": ("12", "天津市"),
-    "hebei": ("13", "河北省"),
-}
-#: Registration departments: id → (USCC position-1 department code, Chinese name).
-DEPARTMENTS: dict[str, tuple[str, str]] = {
-    "market-regulation": ("9", "市场监督管理"),
-    "civil-affairs": ("5", "民政"),
-    "judicial-administration": ("3", "司法行政"),
-    "institutional-establishment": ("1", "机构编制"),
-    "religious-affairs": ("7", "宗教事务"),
-    "trade-unions": ("8", "工会"),
-}
+#: Regions: id → (GB/T 2260 province prefix, Chinese name), from :mod:`jjjcredit.core.codes.regions`.
+REGIONS: dict[str, tuple[str, str]] = {r.id: (r.prefix, r.zh) for r in regions.REGIONS.values()}
+#: Registration departments: id → (USCC position-1 department code, Chinese name), from
+#: :mod:`jjjcredit.core.codes.departments`.
+DEPARTMENTS: dict[str, tuple[str, str]] = {source: (d.code, d.zh) for source, d in departments.REGISTRATION.items()}
 STANDARD = "standard"
 
 

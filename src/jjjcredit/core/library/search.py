@@ -2,8 +2,9 @@
 the keys and fetch candidates; this module makes the keys and scores, so ranking is the same on every
 database.
 
-- :func:`name_key`: NFKC (full-width → half-width), no spaces, one bracket style ``()``, one company
-  form (有限责任公司 → 有限公司, 股份有限公司 → 股份公司), upper case.
+- :func:`name_key`: the one form names are compared in, :func:`jjjcredit.core.library.names.normalize`
+  (identity authentication compares names by it too): half-width, no spaces, one bracket style ``()``,
+  one company form (有限责任公司 → 有限公司, 股份有限公司 → 股份公司), upper case.
 - :func:`core_key`: the name key without a leading region name (河北省, 石家庄市, 石家庄, 长安区 …),
   for a query that leaves the region out — or puts it in.
 - :func:`initials`: the pinyin initials of the name key (石家庄 → ``SJZ``); letters and digits stay.
@@ -35,17 +36,13 @@ from __future__ import annotations
 import functools
 import operator
 import re
-import unicodedata
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
 
 from jjjcredit.core.codes import divisions
+from jjjcredit.core.library import names
 
-_SPACES = re.compile(r"\s+")
-_BRACKETS = str.maketrans({"【": "(", "】": ")", "〔": "(", "〕": ")", "[": "(", "]": ")", "「": "(", "」": ")"})
-_ODD_BRACKETS = re.compile("[【】〔〕\\[\\]「」]")
-_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
 #: Endings that almost every name has: left out of the fuzzy grams (they would match everything).
 _ENDINGS = ("股份公司", "有限公司", "分公司", "公司", "合作社", "(普通合伙)", "(有限合伙)", "合伙企业")
 _DIVISION_SUFFIXES = ("特别行政区", "维吾尔自治区", "壮族自治区", "回族自治区", "自治区", "自治州", "自治县",
@@ -60,19 +57,8 @@ FUZZY_CANDIDATES = 200
 FUZZY_FLOOR = 0.45
 
 
-def name_key(name: str) -> str:
-    """The form names are compared in.
-
-    >>> name_key("北京 [某某] 科技股份有限公司") == name_key("北京(某某)科技股份有限公司")
-    True
-    """
-    text = _SPACES.sub("", unicodedata.normalize("NFKC", name))
-    if _ODD_BRACKETS.search(text):
-        text = text.translate(_BRACKETS)
-    for long, short in _FORMS:
-        if long in text:
-            text = text.replace(long, short)
-    return text.upper()
+#: The key names are searched by: the one normalizer identity authentication compares names by too.
+name_key = names.normalize
 
 
 def _short(name: str) -> str:
@@ -86,14 +72,14 @@ def _short(name: str) -> str:
 @functools.cache
 def _region_names() -> dict[str, str]:
     """Division names and their short forms (石家庄市, 石家庄), each with its short form."""
-    names: dict[str, str] = {}
+    short: dict[str, str] = {}
     for code in divisions.codes():
         for period in divisions.periods(code):
             name = period.name
             if name in ("市辖区", "县", "省直辖县级行政区划", "自治区直辖县级行政区划") or len(name) < 2:
                 continue
-            names[name] = names[_short(name)] = _short(name)
-    return names
+            short[name] = short[_short(name)] = _short(name)
+    return short
 
 
 @functools.cache
@@ -120,12 +106,12 @@ def split_regions(name: str) -> tuple[tuple[str, ...], str]:
 
 
 def _split_key(key: str) -> tuple[tuple[str, ...], str]:
-    names, starts = _region_names(), _region_starts()
+    known, starts = _region_names(), _region_starts()
     found: list[str] = []
     while lengths := starts.get(key[:2]):
         for n in lengths:
-            if len(key) - n >= 3 and key[:n] in names:
-                found.append(names[key[:n]])
+            if len(key) - n >= 3 and key[:n] in known:
+                found.append(known[key[:n]])
                 key = key[n:]
                 break
         else:

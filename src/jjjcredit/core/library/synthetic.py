@@ -46,22 +46,21 @@ import random
 from collections.abc import Iterator, Sequence
 from dataclasses import dataclass, replace
 
-from jjjcredit.core.codes import divisions, orgcode, ric, uscc
+from jjjcredit.core.codes import departments, divisions, orgcode, regions, ric, uscc
 from jjjcredit.core.library import synthetic_vocabulary as words
 
-#: Region id → GB/T 2260 province prefix (the same ids as the crosswalks).
-REGIONS: dict[str, str] = {"beijing": "11", "tianjin": "12", "hebei": "13"}
+#: Region id → GB/T 2260 province prefix (from :mod:`jjjcredit.core.codes.regions`).
+REGIONS: dict[str, str] = {r.id: r.prefix for r in regions.REGIONS.values()}
+#: The prefixes of the municipalities (Beijing, Tianjin): districts with no prefecture above them.
+_MUNICIPALITIES = frozenset(r.prefix for r in regions.REGIONS.values() if r.municipality)
 #: Rough shares of registered organizations by region (Hebei has most individual businesses).
 REGION_SHARES: dict[str, float] = {"beijing": 0.24, "tianjin": 0.14, "hebei": 0.62}
-#: Department id → (USCC department code, share of all organizations in %).
+#: Department id → (USCC department code, from :mod:`jjjcredit.core.codes.departments`; share of all
+#: organizations in %).
 DEPARTMENT_SHARES: dict[str, tuple[str, float]] = {
-    "market-regulation": ("9", 93.2),
-    "institutional-establishment": ("1", 3.0),
-    "civil-affairs": ("5", 1.5),
-    "trade-unions": ("8", 1.5),
-    "judicial-administration": ("3", 0.5),
-    "religious-affairs": ("7", 0.3),
-}
+    source: (departments.REGISTRATION[source].code, share) for source, share in (
+        ("market-regulation", 93.2), ("institutional-establishment", 3.0), ("civil-affairs", 1.5),
+        ("trade-unions", 1.5), ("judicial-administration", 0.5), ("religious-affairs", 0.3))}
 #: Category mixes within each department (USCC position 2), relative weights.
 CATEGORY_SHARES: dict[str, tuple[tuple[str, float], ...]] = {
     "9": (("1", 33), ("2", 65), ("3", 2)),
@@ -332,7 +331,7 @@ def _region_tables(region: str) -> _RegionTables:
         siblings[code[:4]] = siblings.get(code[:4], 0) + 1
     for code in current:
         name = divisions.current_name(code) or ""
-        if prefix in ("11", "12"):
+        if prefix in _MUNICIPALITIES:
             prefecture, prefecture_name = province, province_name
             weight = _DISTRICT_WEIGHTS.get(code, 2)
             rural = code in _OUTER
@@ -702,7 +701,7 @@ def _civil(rng: random.Random, category: str, tables: _RegionTables, county: Cou
 def _judicial(rng: random.Random, category: str, tables: _RegionTables, county: County, level: int,
               operator: str) -> _Business:
     if category == "1":
-        prefix = tables.province_name if tables.province.startswith(("11", "12")) else (
+        prefix = tables.province_name if tables.province[:2] in _MUNICIPALITIES else (
             tables.short if level == _PROVINCE else _short(county.prefecture_name))
         name = (f"{_trade(rng)}（{_short(county.prefecture_name)}）律师事务所" if rng.random() < 0.08
                 else f"{prefix}{_trade(rng)}律师事务所")
@@ -804,7 +803,7 @@ def authority(department: str, division: str) -> tuple[str, str]:
         name = _PROVINCE_AUTHORITY[(department, province)]
     else:
         own = divisions.latest_name(division) or ""
-        if province in ("11", "12") and not division.endswith("0000"):
+        if province in _MUNICIPALITIES and not division.endswith("0000"):
             place = (divisions.latest_name(province + "0000") or "") + own  # 北京市朝阳区
         elif division.endswith("00") or not own.endswith("区"):
             place = own  # 石家庄市, 正定县, 辛集市

@@ -5,7 +5,8 @@ One question, one answer, never an exception:
 
 - ``invalid_code``: the code breaks GB 32100; the first error and the likely corrections;
 - ``not_found``: a valid code no provider has sent;
-- ``match``: the name (compared by :func:`normalize_name`) is the organization's current name, or the
+- ``match``: the name (compared by :func:`jjjcredit.core.library.names.normalize`, the form
+  search keys are made in) is the organization's current name, or the
   name in force on the day asked;
 - ``former_name``: a name the organization carried before a change, with ``current_name`` and when
   it ``changed``;
@@ -32,8 +33,6 @@ from __future__ import annotations
 
 import json
 import json.encoder
-import re
-import unicodedata
 from base64 import b64encode
 from collections.abc import Sequence
 from typing import Any, NamedTuple
@@ -41,32 +40,13 @@ from typing import Any, NamedTuple
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from jjjcredit.core.errors import Finding
+from jjjcredit.core.library import names
 from jjjcredit.core.library.elements import STATUS
 from jjjcredit.core.sharing import evidence
 
 NOT_FOUND = "The code is valid, but no provider has sent it to the library."
 INACTIVE = frozenset({"3", "4"})  # status: deregistered, revoked
 _STATUS_NAMES: dict[str | None, str] = {value: entry.en for value, entry in STATUS.items()}
-_SPACES = re.compile(r"\s+")
-_FORMS = (("有限责任公司", "有限公司"), ("股份有限公司", "股份公司"))
-
-
-def normalize_name(name: str) -> str:
-    """The form names are compared in: half-width, no spaces, one bracket style, one company form.
-
-    >>> normalize_name("石家庄（某某）机械 有限责任公司") == normalize_name("石家庄(某某)机械有限公司")
-    True
-    """
-    text = unicodedata.normalize("NFKC", name)
-    text = _SPACES.sub("", text).replace("【", "(").replace("】", ")").replace("〔", "(").replace("〕", ")")
-    for long, short in _FORMS:
-        text = text.replace(long, short)
-    return text.upper()
-
-
-def same_name(asked: str, held: str) -> bool:
-    """Whether two names are the same once normalized (equal strings without normalizing them)."""
-    return asked == held or normalize_name(asked) == normalize_name(held)
 
 
 # Named tuples rather than frozen dataclasses: a batch builds ten thousand of each, and a tuple is
@@ -109,7 +89,7 @@ def not_found_answer(code: str) -> dict[str, Any]:
 def direct_answer(question: Question, code: str, held: Holding) -> dict[str, Any] | None:
     """The answer when what the library holds now decides it — the current name asked, no day — else
     ``None``: the answer then depends on the organization's name changes (:func:`answer`)."""
-    if question.on or held.name is None or not same_name(question.name, held.name):
+    if question.on or held.name is None or not names.same(question.name, held.name):
         return None
     return _legal_rep(question, held, _found(code, held, "match"))
 
@@ -122,12 +102,12 @@ def answer(question: Question, code: str, held: Holding, changes: Sequence[NameC
         return direct
     newest_first = sorted(changes, key=lambda c: c.seq, reverse=True)
     current = _name_on(held.name, newest_first, question.on)
-    if current is not None and same_name(question.name, current):
+    if current is not None and names.same(question.name, current):
         return _legal_rep(question, held, _found(code, held, "match"))
-    wanted = normalize_name(question.name)
+    wanted = names.normalize(question.name)
     # Former names, newest first: every name a change replaced (on a day asked, not the name then in force).
     former = next((c for c in newest_first if c.old and not (question.on and c.old == current)
-                   and normalize_name(c.old) == wanted), None)
+                   and names.normalize(c.old) == wanted), None)
     if former is None:
         return _legal_rep(question, held, _found(code, held, "name_mismatch"))
     result = _found(code, held, "former_name")
@@ -143,7 +123,7 @@ def _found(code: str, held: Holding, verdict: str) -> dict[str, Any]:
 
 def _legal_rep(question: Question, held: Holding, result: dict[str, Any]) -> dict[str, Any]:
     if question.legal_rep is not None:
-        result["legal_rep_match"] = bool(held.legal_rep) and same_name(question.legal_rep, held.legal_rep or "")
+        result["legal_rep_match"] = bool(held.legal_rep) and names.same(question.legal_rep, held.legal_rep or "")
     return result
 
 

@@ -11,10 +11,11 @@ from typing import Any, cast
 
 from sqlalchemy import Connection, func, select
 
+from jjjcredit.core.codes import regions
 from jjjcredit.core.library import crosswalks, quality
 from jjjcredit.storage.schema import organizations
 
-REGION_NAMES = {prefix: region for region, (prefix, _zh) in crosswalks.REGIONS.items()}
+REGION_NAMES = {r.prefix: r.id for r in regions.REGIONS.values()}
 WORST = 10
 _COLUMNS = ("uscc", "name", "status", "legal_rep", "address", "established", "approved", "last_updated",
             "address_division", "orgcode", "source", "authority_region")

@@ -31,7 +31,6 @@ from jjjcredit.core.errors import Finding, Verdict
 from jjjcredit.core.sharing import audit as audit_chain
 from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.core.sharing.verify import Question as Question
-from jjjcredit.core.sharing.verify import normalize_name as normalize_name
 from jjjcredit.services.sharing import evidence
 
 _CODES = re.compile(r"[0-9A-Z,]+")  # what a valid code can hold, and the commas joining them
