@@ -55,7 +55,8 @@ def test_search_find_by_level_and_the_staff_view(library_url: tuple[str, list[st
     url, codes = library_url
     code = codes[1]
     for level, entitled in (*LEVELS.items(), (None, {"shareholder"})):
-        result = run("search", "find", "石家庄某某1机械制造有限公司", *(("--level", level) if level else ()), "--db", url)
+        chosen = ("--level", level) if level else ()
+        result = run("search", "find", "石家庄某某1机械制造有限公司", *chosen, "--db", url)
         assert result.returncode == 0, result.stderr
         assert code in result.stdout and shown(result.stdout, code) == entitled, f"--level {level}"
 
@@ -63,4 +64,5 @@ def test_search_find_by_level_and_the_staff_view(library_url: tuple[str, list[st
 def test_a_level_that_is_none_is_a_usage_error(library_url: tuple[str, list[str]]):
     url, codes = library_url
     result = run("library", "show", codes[0], "--level", "4", "--db", url)
-    assert result.returncode == 2 and files.restricted(codes[0])["legal_rep_id_number"] not in result.stdout + result.stderr
+    number = files.restricted(codes[0])["legal_rep_id_number"]
+    assert result.returncode == 2 and number not in result.stdout + result.stderr

@@ -75,8 +75,9 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
                         "hebei/market-regulation")
     renamed = files.organizations(tmp_path / "b.csv", codes[:1], name="保定新名{i}科技有限公司", date="2024-06-30")
     library.ingest_file(engine, str(renamed), "hebei/market-regulation")
-    contacts = files.organizations(tmp_path / "c.csv", codes[1:2], name="石家庄某某1机械制造有限公司", date="2024-07-01",
-                                   revision=1)  # level-2 and level-3 values changed: in the history and the feed
+    # level-2 and level-3 values changed: old and new in the history and the feed
+    contacts = files.organizations(tmp_path / "c.csv", codes[1:2], name="石家庄某某1机械制造有限公司",
+                                   date="2024-07-01", revision=1)
     library.ingest_file(engine, str(contacts), "hebei/market-regulation")
     keys = {}
     with engine.begin() as conn:

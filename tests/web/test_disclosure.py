@@ -72,7 +72,8 @@ def test_change_feed(server: Server):
 
 def test_search(server: Server):
     code = server.codes[9]
-    _each_caller(server, lambda http: _ok(http.get("/api/v1/search", params={"q": "石家庄某某9机械制造有限公司"})), code)
+    query = {"q": "石家庄某某9机械制造有限公司"}
+    _each_caller(server, lambda http: _ok(http.get("/api/v1/search", params=query)), code)
 
 
 def test_autocomplete_shows_no_restricted_element_at_any_level(server: Server):

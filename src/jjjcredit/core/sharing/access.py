@@ -2,10 +2,6 @@
 security level covers. Pure: the services and the web layer ask, this module answers. What a caller
 finally sees of an organization is decided in one place, core/sharing/disclosure.py.
 
->>> sorted(visible_elements(1))[:3]
-['address', 'address_division', 'approved']
->>> "legal_rep_id_number" in visible_elements(2), "legal_rep_id_number" in visible_elements(3)
-(False, True)
 >>> may(PUBLIC, "verify"), may(PUBLIC, "changes"), may(STAFF, "changes")
 (True, False, True)
 >>> PUBLIC.kind, Caller("acme", frozenset({"lookup"}), 2).kind, STAFF.kind
@@ -69,11 +65,6 @@ def may(caller: Caller, service: str) -> bool:
     if caller.public:
         return service in PUBLIC_SERVICES
     return service in caller.services
-
-
-def visible_elements(level: int) -> frozenset[str]:
-    """The elements a caller with this security-level ceiling may see."""
-    return frozenset(e.name for e in elements.ELEMENTS if e.security_level <= level)
 
 
 def parse_services(text: str) -> frozenset[str]:
