@@ -1,5 +1,6 @@
 """A real server on a free loopback port, over a real database (SQLite or PostgreSQL), with a small
-library and three clients."""
+library (level-2 and level-3 elements included: library_files.restricted) and its clients: one per
+security level with every read service, and three more for rights."""
 
 from __future__ import annotations
 
@@ -74,10 +75,15 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
                         "hebei/market-regulation")
     renamed = files.organizations(tmp_path / "b.csv", codes[:1], name="保定新名{i}科技有限公司", date="2024-06-30")
     library.ingest_file(engine, str(renamed), "hebei/market-regulation")
+    # level-2 and level-3 values changed: old and new in the history and the feed
+    contacts = files.organizations(tmp_path / "c.csv", codes[1:2], name="石家庄某某1机械制造有限公司",
+                                   date="2024-07-01", revision=1)
+    library.ingest_file(engine, str(contacts), "hebei/market-regulation")
     keys = {}
     with engine.begin() as conn:
         for name, services, level in (("verifier", "verify", 1), ("full", "lookup,search,verify,changes", 3),
-                                      ("revoked", "lookup", 1)):
+                                      ("revoked", "lookup", 1),
+                                      *((f"level{n}", "lookup,search,changes,reconcile", n) for n in (1, 2, 3))):
             _, keys[name] = clients.add_client(conn, name, services, level)
         clients.revoke_client(conn, "revoked")
     engine.dispose()

@@ -10,12 +10,13 @@ from typing import Any, Optional
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
-from jjjcredit.cli import database, output
+from jjjcredit.cli import access, database, output
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.library import crosswalks, records
 from jjjcredit.core.library.crosswalks import CrosswalkError
 from jjjcredit.services import db, tabular
 from jjjcredit.services.library import library, quality
+from jjjcredit.services.sharing import disclosure
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -64,7 +65,8 @@ def ingest_file(
 
 
 @app.command("show")
-def show_organization(code: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+def show_organization(code: str = typer.Argument(...), level: Optional[int] = access.LEVEL_OPTION,  # noqa: UP045
+                      url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """The current record of a code, where it came from, its history, former names and conflicts."""
     checked = uscc.check(code)
     if checked.errors:
@@ -72,11 +74,11 @@ def show_organization(code: str = typer.Argument(...), url: Optional[str] = data
         hint = " ".join(s.code for s in uscc.suggest(code))
         output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""), output.EXIT_NO)
     with database.ready_engine(url).connect() as conn:
-        org = library.get_organization(conn, checked.compact)
-        if org is None:
-            output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
-                        output.EXIT_NO)
-        _json(library.show_organization(conn, checked.compact, org))
+        shown = disclosure.show_organization(conn, access.caller(level), checked.compact)
+    if shown is None:
+        output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
+                    output.EXIT_NO)
+    _json(shown)
 
 
 @app.command("stats")

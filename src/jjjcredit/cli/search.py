@@ -8,8 +8,9 @@ from typing import Optional
 
 import typer
 
-from jjjcredit.cli import database, output
+from jjjcredit.cli import access, database, output
 from jjjcredit.services.library import search
+from jjjcredit.services.sharing import disclosure
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -21,19 +22,22 @@ def find(
     department: Optional[str] = typer.Option(None, "--department", help="Position 1 of the code, e.g. 9."),  # noqa: UP045
     status: Optional[str] = typer.Option(None, "--status", help="A status code (1) or word (存续)."),  # noqa: UP045
     limit: int = typer.Option(20, "--limit", help=f"At most this many (1-{search.MAX_LIMIT})."),
+    level: Optional[int] = access.LEVEL_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
-    """The best matches, best first, as JSON lines: code, name, score, kind of match."""
+    """The best matches, best first, as JSON lines: code, name, score, kind of match, status and the
+    organization's elements (as --level allows)."""
     engine = database.ready_engine(url)
     try:
         filters = search.match_filters(region, department, status)
         with engine.connect() as conn:
-            hits = search.search_organizations(conn, text, filters, limit)
+            hits = disclosure.search_organizations(conn, access.caller(level), text, filters, limit)
     except search.SearchError as exc:
         output.fail(exc.code, exc.message)
     for hit in hits:
         sys.stdout.write(json.dumps({"code": hit.code, "name": hit.name, "score": hit.score, "match": hit.match,
-                                     "status": hit.organization.get("status")}, ensure_ascii=False) + "\n")
+                                     "status": hit.organization.get("status"), "organization": hit.organization},
+                                    ensure_ascii=False, default=str) + "\n")
     if not hits:
         output.note(f'Nothing answers "{text}".')
 

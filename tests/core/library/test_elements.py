@@ -69,7 +69,7 @@ def test_security_levels_are_1_to_3():
 
 def test_personal_data_is_never_public_and_only_personal_data_is_restricted():
     personal = {e.name for e in ELEMENTS if e.personal}
-    assert personal == {"legal_rep_id_number", "contact"}
+    assert personal == {"legal_rep_id_number", "telephone", "contact"}
     assert all(e.security_level >= 2 for e in ELEMENTS if e.personal)
     assert {e.name for e in ELEMENTS if e.security_level == 3} <= personal
 

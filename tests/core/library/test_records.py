@@ -129,6 +129,14 @@ def test_identity_numbers_are_checked_and_never_echoed_whole():
     assert found["ric.checksum"].value == ric.mask(wrong)
 
 
+def test_a_telephone_is_personal_data_never_echoed_whole():
+    header = ["统一社会信用代码", "企业名称", "联系电话"]
+    phone = "0311-86001234-5678-9999"  # longer than the element allows
+    batch = check([[code(), "甲", phone]], header=header)
+    assert [p.code for p in batch.problems] == ["record.length"]
+    assert phone not in batch.problems[0].message and phone not in batch.problems[0].value
+
+
 def test_a_resident_identity_number_in_the_code_column_is_masked():
     person = "11010519491231002X"
     batch = check([[person, "某人", "", "", ""]])

@@ -254,7 +254,7 @@ ELEMENTS: tuple[Element, ...] = (
       security_level=2, values=ID_TYPE),
     E("0503", "legal_rep_id_number", "法定代表人或负责人证件号码", "their ID document number", "an..25",
       security_level=3, reference="GB 11643 for resident identity cards", personal=True),
-    E("0504", "telephone", "联系电话", "telephone", "an..18", security_level=2),
+    E("0504", "telephone", "联系电话", "telephone", "an..18", security_level=2, personal=True),
     E("0505", "contact", "联系人", "contact person", "an..100", security_level=2, personal=True),
     E("0506", "shareholder", "股东或投资人名称", "shareholder or investor", "an..200", security_level=2),
     E("0601", "supervisor", "主管单位", "supervising unit", "an..200"),

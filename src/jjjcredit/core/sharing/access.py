@@ -1,12 +1,11 @@
-"""Access rights of application parties (3041): which services a client may call, and which data
-elements it may see. Pure: the services and the web layer ask, this module answers.
+"""Access rights (3041): who is calling, which services they may call, and which data elements a
+security level covers. Pure: the services and the web layer ask, this module answers. What a caller
+finally sees of an organization is decided in one place, core/sharing/disclosure.py.
 
->>> sorted(visible_elements(1))[:3]
-['address', 'address_division', 'approved']
->>> "legal_rep_id_number" in visible_elements(2), "legal_rep_id_number" in visible_elements(3)
-(False, True)
->>> may(Caller(None, frozenset(), 1), "verify"), may(Caller(None, frozenset(), 1), "changes")
-(True, False)
+>>> may(PUBLIC, "verify"), may(PUBLIC, "changes"), may(STAFF, "changes")
+(True, False, True)
+>>> PUBLIC.kind, Caller("acme", frozenset({"lookup"}), 2).kind, STAFF.kind
+('public', 'client', 'staff')
 """
 
 from __future__ import annotations
@@ -20,34 +19,52 @@ SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile
 #: What a caller without a key may use (level-1 elements only, rate-limited per address).
 PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile"})
 PUBLIC_LEVEL = 1
+#: The highest security level (restricted: personal data such as identity numbers).
+TOP_LEVEL = max(elements.SECURITY_LEVELS)
+#: Kinds of caller: the public (no key), an application party (``client``, with a key), the
+#: platform's own staff (an operator at the command line), and — from the credit half on — a credit
+#: subject looking at its own records.
+KINDS: tuple[str, ...] = ("public", "client", "staff", "subject")
 
 
 @dataclass(frozen=True)
 class Caller:
     """Who is calling: a client (application party) with its granted services and security-level
-    ceiling, or the public (``client`` is ``None``)."""
+    ceiling, the public (``client`` is ``None``), or the platform's staff."""
 
     client: str | None
     services: frozenset[str]
     level: int
+    kind: str = "client"
 
     @property
     def public(self) -> bool:
-        return self.client is None
+        return self.kind == "public"
 
 
-PUBLIC = Caller(None, PUBLIC_SERVICES, PUBLIC_LEVEL)
+PUBLIC = Caller(None, PUBLIC_SERVICES, PUBLIC_LEVEL, "public")
+#: The platform's own staff, e.g. the command line run by an operator: every service and element,
+#: personal data masked (core/sharing/disclosure.py).
+STAFF = Caller(None, frozenset(SERVICES), TOP_LEVEL, "staff")
+
+
+def client_at(level: int) -> Caller:
+    """A caller seeing what an application party with this security-level ceiling sees (the command
+    line's ``--level``).
+
+    >>> client_at(2).level, client_at(2).kind
+    (2, 'client')
+    """
+    if level not in elements.SECURITY_LEVELS:
+        raise ValueError(f"level {level} is not a security level: expected one of "
+                         f"{', '.join(str(k) for k in elements.SECURITY_LEVELS)}")
+    return Caller(None, frozenset(SERVICES), level, "client")
 
 
 def may(caller: Caller, service: str) -> bool:
     if caller.public:
         return service in PUBLIC_SERVICES
     return service in caller.services
-
-
-def visible_elements(level: int) -> frozenset[str]:
-    """The elements a caller with this security-level ceiling may see."""
-    return frozenset(e.name for e in elements.ELEMENTS if e.security_level <= level)
 
 
 def parse_services(text: str) -> frozenset[str]:

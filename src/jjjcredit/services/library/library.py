@@ -27,6 +27,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import functools
 import hashlib
 import json
 import multiprocessing
@@ -816,18 +817,21 @@ def get_organization(conn: Connection, code: str) -> dict[str, Any] | None:
     return dict(row) if row else None
 
 
-_ELEMENTS_SQL = f"SELECT {', '.join(('uscc', *ELEMENT_NAMES))} FROM organizations WHERE uscc = "
+@functools.cache
+def _elements_sql(names: tuple[str, ...]) -> str:
+    return f"SELECT {', '.join(('uscc', *names))} FROM organizations WHERE uscc = "
 
 
-def current_elements(conn: Connection, code: str) -> dict[str, str] | None:
-    """The current value of each element a code has (elements only, no provenance: what the lookup
-    service shows), in one query on the driver — the busiest read of the API, kept short."""
+def current_elements(conn: Connection, code: str, names: tuple[str, ...] = ELEMENT_NAMES) -> dict[str, str] | None:
+    """The current value of each of these elements (default: all) a code has — elements only, no
+    provenance: what the lookup service shows — in one query on the driver, the busiest read of the
+    API, kept short."""
     raw: Any = conn.connection.driver_connection
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    row = raw.execute(_ELEMENTS_SQL + mark, (code,)).fetchone()
+    row = raw.execute(_elements_sql(names) + mark, (code,)).fetchone()
     if row is None:
         return None
-    return {name: value for name, value in zip(("uscc", *ELEMENT_NAMES), row, strict=True) if value is not None}
+    return {name: value for name, value in zip(("uscc", *names), row, strict=True) if value is not None}
 
 
 #: A change-feed event: the feed's row with its batch's source and time.
@@ -872,29 +876,17 @@ def provenance(organization: Mapping[str, Any], events: Sequence[Mapping[str, An
     return found
 
 
-PERSONAL: frozenset[str] = frozenset(e.name for e in elements.ELEMENTS if e.personal)
-
-
 def show_organization(conn: Connection, code: str, org: Mapping[str, Any]) -> dict[str, Any]:
-    """Everything about one organization for a person: the record, the source of each value, former
-    names, history and conflicts — personal data (ID numbers, contacts) masked everywhere."""
+    """Everything about one organization: the record, the source of each value, former names, history
+    and conflicts — every value as stored: what leaves the system goes through
+    services/sharing/disclosure.py (``disclosure.show_organization``)."""
     history = organization_history(conn, code)
     sources = provenance(org, history)
-    for event in history:
-        for item in event["elements"]:
-            if item["element"] in PERSONAL:
-                item["old"] = records.mask_personal(item["old"] or "") or None
-                item["new"] = records.mask_personal(item["new"] or "") or None
-    found = organization_conflicts(conn, code)
-    for conflict in found:
-        if conflict["element"] in PERSONAL:
-            conflict["kept_value"] = records.mask_personal(conflict["kept_value"] or "") or None
-            conflict["other_value"] = records.mask_personal(conflict["other_value"] or "") or None
-    record = {k: (records.mask_personal(v) if k in PERSONAL else v) for k, v in org.items() if v is not None}
+    record = {k: v for k, v in org.items() if v is not None}
     times = {event["seq"]: event["recorded_at"] for event in history}  # the batches' times
     record["created_at"], record["updated_at"] = times.get(org.get("created_seq")), times.get(org.get("seq"))
     return {"organization": record, "sources": sources, "former_names": former_names(conn, code),
-            "history": history, "conflicts": found}
+            "history": history, "conflicts": organization_conflicts(conn, code)}
 
 
 def former_names(conn: Connection, code: str) -> list[dict[str, Any]]:

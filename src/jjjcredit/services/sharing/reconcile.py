@@ -1,6 +1,8 @@
 """Reconciliation (W3C reconciliation API 0.2, what OpenRefine speaks): match a column of names to
 codes. Each query is a search (services/library/search.py); ``match`` is true only for one clear exact hit.
-Properties ``region``, ``department`` and ``status`` filter like the search's filters.
+Properties ``region``, ``department`` and ``status`` filter like the search's filters. Every answer
+is read through services/sharing/disclosure.py with the caller: a description or a preview holds only
+what the caller sees.
 """
 
 from __future__ import annotations
@@ -11,7 +13,9 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.library import elements
+from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
+from jjjcredit.services.sharing import disclosure
 
 TYPE = {"id": "organization", "name": "Organization (unified social credit code)"}
 PROPERTIES = [{"id": "region", "name": "Registering authority's division (GB/T 2260 digits)"},
@@ -32,7 +36,7 @@ def _description(organization: Mapping[str, Any]) -> str:
     return " · ".join(p for p in parts if p)
 
 
-def _one(conn: Connection, key: str, query: Any) -> dict[str, Any]:
+def _one(conn: Connection, caller: access.Caller, key: str, query: Any) -> dict[str, Any]:
     if not isinstance(query, Mapping) or not isinstance(query.get("query", ""), str):
         raise ReconcileError(f'Query "{key}" is not an object with a "query" string.')
     wanted: dict[str, str] = {}
@@ -45,7 +49,7 @@ def _one(conn: Connection, key: str, query: Any) -> dict[str, Any]:
         raise ReconcileError(f'Query "{key}": limit must be a number.')
     filters = search.match_filters(wanted.get("region"), wanted.get("department"), wanted.get("status"))
     text = query.get("query", "")
-    hits = search.search_organizations(conn, text, filters, max(1, min(int(limit), search.MAX_LIMIT))) \
+    hits = disclosure.search_organizations(conn, caller, text, filters, max(1, min(int(limit), search.MAX_LIMIT))) \
         if any(c.isalnum() for c in text) else []
     clear = len(hits) == 1 or (len(hits) > 1 and hits[1].score < hits[0].score)
     return {"result": [{"id": h.code, "name": h.name, "description": _description(h.organization),
@@ -54,15 +58,24 @@ def _one(conn: Connection, key: str, query: Any) -> dict[str, Any]:
                        for i, h in enumerate(hits)]}
 
 
-def reconcile_queries(conn: Connection, batch: Any) -> dict[str, Any]:
+def reconcile_queries(conn: Connection, caller: access.Caller, batch: Any) -> dict[str, Any]:
     """Answer a query batch ``{"q0": {"query": "…", "limit": 3, "properties": [...]}, …}``."""
     if not isinstance(batch, Mapping) or not batch:
         raise ReconcileError("queries must be a JSON object of queries, e.g. {\"q0\": {\"query\": \"某某有限公司\"}}.")
-    return {str(key): _one(conn, str(key), query) for key, query in batch.items()}
+    return {str(key): _one(conn, caller, str(key), query) for key, query in batch.items()}
 
 
-def suggest_entities(conn: Connection, prefix: str) -> dict[str, Any]:
-    hits = search.autocomplete(conn, prefix) if any(c.isalnum() for c in prefix) else []
+def preview_organization(conn: Connection, caller: access.Caller, code: str) -> list[tuple[str, str]] | None:
+    """A preview card's rows (the element's Chinese name, the value) of what ``caller`` sees of an
+    organization, in element order; ``None`` if no provider has sent the code."""
+    found = disclosure.lookup_organization(conn, caller, code.strip().upper())
+    if found is None:
+        return None
+    return [(e.zh, str(found[e.name])) for e in elements.ELEMENTS if e.name in found]
+
+
+def suggest_entities(conn: Connection, caller: access.Caller, prefix: str) -> dict[str, Any]:
+    hits = disclosure.autocomplete(conn, caller, prefix) if any(c.isalnum() for c in prefix) else []
     return {"result": [{"id": h.code, "name": h.name, "description": _description(h.organization),
                         "notable": [TYPE]} for h in hits]}
 

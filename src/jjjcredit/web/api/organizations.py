@@ -1,4 +1,5 @@
-"""Lookup: ``GET /api/v1/organizations/{code}`` and its history, filtered to what the caller may see.
+"""Lookup: ``GET /api/v1/organizations/{code}`` and its history, as services/sharing/disclosure.py
+gives them for the caller.
 
 The lookup reads its row on the app's own threads (web/threads.py); the history, a rarer and longer
 read, in FastAPI's thread pool.
@@ -6,7 +7,6 @@ read, in FastAPI's thread pool.
 
 from __future__ import annotations
 
-import functools
 from typing import Any
 
 from fastapi import APIRouter, Depends, Request
@@ -14,7 +14,7 @@ from sqlalchemy import Engine
 
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.sharing import access
-from jjjcredit.services.library import library
+from jjjcredit.services.sharing import disclosure
 from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
@@ -31,20 +31,9 @@ def _checked(code: str) -> str:
     return result.compact
 
 
-@functools.cache
-def _allowed(level: int) -> frozenset[str]:
-    return access.visible_elements(level) | {"uscc"}
-
-
-def _visible(record: dict[str, str], caller: access.Caller) -> dict[str, str]:
-    """The elements the caller may see."""
-    allowed = _allowed(caller.level)
-    return {k: v for k, v in record.items() if k in allowed}
-
-
-def _organization(engine: Engine, code: str) -> dict[str, str] | None:
+def _organization(engine: Engine, caller: access.Caller, code: str) -> dict[str, str] | None:
     with engine.connect() as conn:
-        return library.current_elements(conn, code)
+        return disclosure.lookup_organization(conn, caller, code)
 
 
 @router.get("/{code}")
@@ -52,10 +41,10 @@ async def lookup_organization(code: str, request: Request,
                               caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
     """The current record of a code, with the elements the caller's security level allows."""
     compact = _checked(code)
-    org = await threads.run(request, _organization, request.app.state.engine, compact)
+    org = await threads.run(request, _organization, request.app.state.engine, caller, compact)
     if org is None:
         raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
-    return {"organization": _visible(org, caller), "level": caller.level}
+    return {"organization": org, "level": caller.level}
 
 
 @router.get("/{code}/history")
@@ -63,11 +52,8 @@ def organization_history(code: str, request: Request,
                          caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
     """Every change of the organization, with only the elements the caller may see."""
     compact = _checked(code)
-    allowed = access.visible_elements(caller.level)
     with request.app.state.engine.connect() as conn:
-        if library.get_organization(conn, compact) is None:
-            raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
-        events = library.organization_history(conn, compact)
-    for event in events:
-        event["elements"] = [e for e in event["elements"] if e["element"] in allowed]
+        events = disclosure.organization_history(conn, caller, compact)
+    if events is None:
+        raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
     return {"code": compact, "history": events}

@@ -12,9 +12,8 @@ from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
 
 from jjjcredit import __version__
-from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
-from jjjcredit.services.library import library, search
+from jjjcredit.services.library import search
 from jjjcredit.services.sharing import reconcile
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
@@ -33,11 +32,11 @@ def _manifest(request: Request) -> dict[str, Any]:
                         "property": {"service_url": base, "service_path": "/reconcile/suggest/property"}}}
 
 
-def _answer(request: Request, queries: str) -> dict[str, Any]:
+def _answer(request: Request, caller: access.Caller, queries: str) -> dict[str, Any]:
     try:
         batch = json.loads(queries)
         with request.app.state.engine.connect() as conn:
-            return reconcile.reconcile_queries(conn, batch)
+            return reconcile.reconcile_queries(conn, caller, batch)
     except json.JSONDecodeError as exc:
         raise ApiError(400, "reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos}).",
                        field="queries") from exc
@@ -51,7 +50,7 @@ def _answer(request: Request, queries: str) -> dict[str, Any]:
 def reconcile_manifest(request: Request, queries: str | None = None,
                        caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     """The service manifest; with ``queries=`` a batch of queries answered."""
-    return _manifest(request) if queries is None else _answer(request, queries)
+    return _manifest(request) if queries is None else _answer(request, caller, queries)
 
 
 @router.post("")
@@ -62,29 +61,28 @@ async def reconcile_queries(request: Request,
     if "queries" not in form:
         raise ApiError(400, "reconcile.bad_queries", "Send the batch as the form field queries= "
                        "(application/x-www-form-urlencoded).", field="queries")
-    return _answer(request, form["queries"][0])
+    return _answer(request, caller, form["queries"][0])
 
 
 @router.get("/preview/{code}", response_class=HTMLResponse)
 def reconcile_preview(code: str, request: Request,
                       caller: access.Caller = Depends(caller_for("reconcile"))) -> HTMLResponse:
-    """A small HTML card of one organization (public elements only)."""
+    """A small HTML card of one organization (the elements the caller sees)."""
     with request.app.state.engine.connect() as conn:
-        org = library.get_organization(conn, code.strip().upper())
-    if org is None:
+        rows = reconcile.preview_organization(conn, caller, code)
+    if rows is None:
         raise ApiError(404, "library.not_found", f"No provider has sent {code}.")
-    allowed = access.visible_elements(caller.level)
-    rows = "".join(f"<tr><th>{html.escape(e.zh)}</th><td>{html.escape(str(org[e.name]))}</td></tr>"
-                   for e in elements.ELEMENTS if e.name in allowed and org.get(e.name) is not None)
-    return HTMLResponse(f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{html.escape(org["uscc"])}'
-                        f'</title><body style="margin:0;font:13px sans-serif"><table>{rows}</table></body></html>')
+    cells = "".join(f"<tr><th>{html.escape(zh)}</th><td>{html.escape(value)}</td></tr>" for zh, value in rows)
+    title = html.escape(code.strip().upper())
+    return HTMLResponse(f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{title}'
+                        f'</title><body style="margin:0;font:13px sans-serif"><table>{cells}</table></body></html>')
 
 
 @router.get("/suggest/entity")
 def reconcile_suggest_entity(request: Request, prefix: str = "",
                              caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     with request.app.state.engine.connect() as conn:
-        return reconcile.suggest_entities(conn, prefix)
+        return reconcile.suggest_entities(conn, caller, prefix)
 
 
 @router.get("/suggest/type")

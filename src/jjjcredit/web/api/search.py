@@ -1,5 +1,5 @@
-"""Search: ``GET /api/v1/search`` and ``GET /api/v1/search/autocomplete``, elements filtered by the
-caller's security level."""
+"""Search: ``GET /api/v1/search`` and ``GET /api/v1/search/autocomplete``, hits holding the elements
+the caller sees (services/sharing/disclosure.py)."""
 
 from __future__ import annotations
 
@@ -9,16 +9,15 @@ from fastapi import APIRouter, Depends, Request
 
 from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
+from jjjcredit.services.sharing import disclosure
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
 
-def _hits(hits: list[search.Hit], caller: access.Caller) -> list[dict[str, Any]]:
-    allowed = access.visible_elements(caller.level) | {"uscc"}
-    return [{"code": h.code, "name": h.name, "score": h.score, "match": h.match,
-             "organization": {k: v for k, v in h.organization.items() if k in allowed and v is not None}}
+def _hits(hits: list[search.Hit]) -> list[dict[str, Any]]:
+    return [{"code": h.code, "name": h.name, "score": h.score, "match": h.match, "organization": h.organization}
             for h in hits]
 
 
@@ -31,10 +30,10 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
     try:
         filters = search.match_filters(region, department, status)
         with request.app.state.engine.connect() as conn:
-            hits = search.search_organizations(conn, q, filters, limit)
+            hits = disclosure.search_organizations(conn, caller, q, filters, limit)
     except search.SearchError as exc:
         raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
-    return {"query": q, "results": _hits(hits, caller), "level": caller.level}
+    return {"query": q, "results": _hits(hits), "level": caller.level}
 
 
 @router.get("/autocomplete")
@@ -43,7 +42,7 @@ def autocomplete(request: Request, q: str = "", limit: int = 10,
     """Completions of a name, its initials or a code as typed so far."""
     try:
         with request.app.state.engine.connect() as conn:
-            hits = search.autocomplete(conn, q, limit=limit)
+            hits = disclosure.autocomplete(conn, caller, q, limit=limit)
     except search.SearchError as exc:
         raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
     return {"query": q, "results": [{"code": h.code, "name": h.name, "match": h.match} for h in hits]}

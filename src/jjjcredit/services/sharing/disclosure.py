@@ -1,0 +1,102 @@
+"""Disclosure: every read of the library that leaves the system goes through here, with the caller.
+
+Each function takes the :class:`~jjjcredit.core.sharing.access.Caller` and returns data already cut
+to what that caller sees (core/sharing/disclosure.py decides: elements absent above the caller's
+level, personal data masked for the staff). Adapters never filter: an API route, a command or an
+export calls one of these and shows what it gets. A new channel (an export, a portal page, a credit
+report) calls :func:`disclose_organization` / :func:`disclose_changes` on what it read, or a reader
+here.
+"""
+
+from __future__ import annotations
+
+import dataclasses
+from collections.abc import Iterable, Mapping
+from typing import Any
+
+from sqlalchemy import Connection
+
+from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing.disclosure import View, view_of
+from jjjcredit.services.library import library, search
+
+__all__ = ["View", "changes_after", "disclose_changes", "disclose_hits", "disclose_organization",
+           "lookup_organization", "organization_history", "search_organizations", "show_organization",
+           "view_of"]
+
+
+#: What ``show_organization`` adds to the elements: where the current record came from and when
+#: (no values; not the fingerprint, a hash over the values).
+_PROVENANCE = ("source", "batch_id", "effective", "seq", "created_seq", "created_at", "updated_at")
+
+
+def disclose_organization(caller: access.Caller, values: Mapping[str, Any]) -> dict[str, Any]:
+    """An organization's fields as ``caller`` may see them (the one rule; use it for every new channel)."""
+    return view_of(caller).record(values)
+
+
+def disclose_changes(caller: access.Caller, events: Iterable[dict[str, Any]]) -> list[dict[str, Any]]:
+    """Change events (history, feed) with only the changed elements ``caller`` may see, masked as its
+    view says; the events themselves (that something changed, when, from which source) stay."""
+    view = view_of(caller)
+    shown = []
+    for event in events:
+        event["elements"] = view.changes(event["elements"])
+        shown.append(event)
+    return shown
+
+
+def disclose_hits(caller: access.Caller, hits: Iterable[search.Hit]) -> list[search.Hit]:
+    """Search hits with their organizations cut to what ``caller`` sees."""
+    view = view_of(caller)
+    return [dataclasses.replace(h, organization=view.record(h.organization)) for h in hits]
+
+
+def lookup_organization(conn: Connection, caller: access.Caller, code: str) -> dict[str, str] | None:
+    """The current elements of a (compact, checked) code that ``caller`` sees, or ``None`` if no
+    provider has sent it. Reads only the columns the caller's view shows: the busiest read of the API."""
+    view = view_of(caller)
+    found = library.current_elements(conn, code, view.elements)
+    if found is None or not view.masked:
+        return found
+    return view.record(found)
+
+
+def organization_history(conn: Connection, caller: access.Caller, code: str) -> list[dict[str, Any]] | None:
+    """Every change of an organization with the elements ``caller`` sees, or ``None`` if unknown."""
+    if library.get_organization(conn, code) is None:
+        return None
+    return disclose_changes(caller, library.organization_history(conn, code))
+
+
+def changes_after(conn: Connection, caller: access.Caller, after: int, limit: int = 1000) -> list[dict[str, Any]]:
+    """The change feed after ``after`` with the elements ``caller`` sees."""
+    return disclose_changes(caller, library.changes_after(conn, after, limit))
+
+
+def search_organizations(conn: Connection, caller: access.Caller, text: str,
+                         filters: search.Filters = search.Filters(), limit: int = 20) -> list[search.Hit]:
+    """:func:`search.search_organizations`, each hit's organization as ``caller`` sees it."""
+    return disclose_hits(caller, search.search_organizations(conn, text, filters, limit))
+
+
+def autocomplete(conn: Connection, caller: access.Caller, text: str, filters: search.Filters = search.Filters(),
+                 limit: int = 10) -> list[search.Hit]:
+    """:func:`search.autocomplete`, each hit's organization as ``caller`` sees it."""
+    return disclose_hits(caller, search.autocomplete(conn, text, filters, limit))
+
+
+def show_organization(conn: Connection, caller: access.Caller, code: str) -> dict[str, Any] | None:
+    """Everything about one organization that ``caller`` sees — the record, the source of each value,
+    former names, history and conflicts — or ``None`` if no provider has sent the code."""
+    org = library.get_organization(conn, code)
+    if org is None:
+        return None
+    view = view_of(caller)
+    details = library.show_organization(conn, code, org)
+    record = details["organization"]
+    details["organization"] = view.record(record) | {k: record[k] for k in _PROVENANCE if k in record}
+    details["sources"] = {k: v for k, v in details["sources"].items() if k in view.shown}
+    details["history"] = disclose_changes(caller, details["history"])
+    details["conflicts"] = view.changes(details["conflicts"], values=("kept_value", "other_value"))
+    return details
