@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import records
 
 _SAMPLE = 1 << 16
@@ -30,13 +31,8 @@ _XLSX_MAGIC = b"PK\x03\x04"
 csv.field_size_limit(1 << 30)
 
 
-class InputFileError(Exception):
+class InputFileError(Error):
     """The input file cannot be read as asked. ``code`` is stable (see docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -40,7 +40,7 @@ import numpy as np
 
 from jjjcredit.core.codes import divisions, orgcode, ric, uscc
 from jjjcredit.core.codes.departments import DEPARTMENTS
-from jjjcredit.core.errors import Severity, Verdict
+from jjjcredit.core.errors import Error, Severity, Verdict
 from jjjcredit.core.library import crosswalks, elements, transforms
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
 from jjjcredit.core.library.elements import Element, Kind
@@ -61,13 +61,8 @@ _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
 
 
-class LayoutError(ValueError):
+class LayoutError(Error, ValueError):
     """A file's header does not fit its layout (missing or doubled columns). ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from jjjcredit.core.codes import uscc
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements, synthetic
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
 from jjjcredit.core.library.synthetic import Organization
@@ -57,13 +58,8 @@ _CHUNK = 2000
 _SAMPLE = 1 << 16  # what tabular readers look at to detect the encoding
 
 
-class DemoDataError(ValueError):
+class DemoDataError(Error, ValueError):
     """Options that cannot be used. ``code`` is stable (docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

@@ -43,7 +43,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from jjjcredit.core.errors import Severity
+from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import crosswalks, elements, quality, records
 from jjjcredit.core.library.crosswalks import Crosswalk
 from jjjcredit.services import db, tabular
@@ -69,13 +69,8 @@ T = TypeVar("T")
 EFFECTIVE_FROM = ("last_updated", "approved", "established")
 
 
-class LibraryError(Exception):
+class LibraryError(Error):
     """A library request that cannot be done; ``code`` is stable (docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass

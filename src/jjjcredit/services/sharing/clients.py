@@ -15,15 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.storage.schema import clients
 
 
-class ClientError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ClientError(Error):
+    """An application party that cannot be added or changed as asked; ``code`` is stable (docs/errors.md)."""
 
 
 @dataclass(frozen=True)
