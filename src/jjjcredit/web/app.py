@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
@@ -33,7 +33,7 @@ from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
-from jjjcredit.web import errors, threads
+from jjjcredit.web import characters, errors, threads
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router]
@@ -72,6 +72,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
 
     app = FastAPI(title="jjjcredit", version=__version__, lifespan=lifespan,
+                  dependencies=[Depends(characters.refuse_bad_characters)],  # before every route's own
                   description="The sharing and application interface of the Beijing–Tianjin–Hebei unified "
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine

@@ -26,8 +26,8 @@ def _checked(code: str) -> str:
     result = uscc.check(code)
     if result.errors:
         first = result.errors[0]
-        raise ApiError(400, first.code, first.message, field="code",
-                       extra={"position": first.position, "suggestions": [s.code for s in uscc.suggest(code)]})
+        raise ApiError(first.code, first.message, field="code", position=first.position,
+                       extra={"suggestions": [s.code for s in uscc.suggest(code)]})
     return result.compact
 
 
@@ -54,7 +54,7 @@ async def lookup_organization(code: str, request: Request,
     compact = _checked(code)
     org = await threads.run(request, _organization, request.app.state.engine, compact)
     if org is None:
-        raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
+        raise ApiError("library.not_found", f"{compact} is a valid code, but no provider has sent it.")
     return {"organization": _visible(org, caller), "level": caller.level}
 
 
@@ -66,7 +66,7 @@ def organization_history(code: str, request: Request,
     allowed = access.visible_elements(caller.level)
     with request.app.state.engine.connect() as conn:
         if library.get_organization(conn, compact) is None:
-            raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
+            raise ApiError("library.not_found", f"{compact} is a valid code, but no provider has sent it.")
         events = library.organization_history(conn, compact)
     for event in events:
         event["elements"] = [e for e in event["elements"] if e["element"] in allowed]

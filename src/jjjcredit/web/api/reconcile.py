@@ -14,7 +14,7 @@ from fastapi.responses import HTMLResponse
 from jjjcredit import __version__
 from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
-from jjjcredit.services.library import library, search
+from jjjcredit.services.library import library
 from jjjcredit.services.sharing import reconcile
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
@@ -36,15 +36,11 @@ def _manifest(request: Request) -> dict[str, Any]:
 def _answer(request: Request, queries: str) -> dict[str, Any]:
     try:
         batch = json.loads(queries)
-        with request.app.state.engine.connect() as conn:
-            return reconcile.reconcile_queries(conn, batch)
     except json.JSONDecodeError as exc:
-        raise ApiError(400, "reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos}).",
-                       field="queries") from exc
-    except reconcile.ReconcileError as exc:
-        raise ApiError(400, exc.code, exc.message, field="queries") from exc
-    except search.SearchError as exc:
-        raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
+        raise ApiError("reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos + 1}).",
+                       field="queries", position=exc.pos + 1) from exc
+    with request.app.state.engine.connect() as conn:
+        return reconcile.reconcile_queries(conn, batch)
 
 
 @router.get("")
@@ -60,7 +56,7 @@ async def reconcile_queries(request: Request,
     """A batch of queries, sent as the form field ``queries`` (what OpenRefine posts)."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     if "queries" not in form:
-        raise ApiError(400, "reconcile.bad_queries", "Send the batch as the form field queries= "
+        raise ApiError("reconcile.bad_queries", "Send the batch as the form field queries= "
                        "(application/x-www-form-urlencoded).", field="queries")
     return _answer(request, form["queries"][0])
 
@@ -72,7 +68,7 @@ def reconcile_preview(code: str, request: Request,
     with request.app.state.engine.connect() as conn:
         org = library.get_organization(conn, code.strip().upper())
     if org is None:
-        raise ApiError(404, "library.not_found", f"No provider has sent {code}.")
+        raise ApiError("library.not_found", f"No provider has sent {code}.")
     allowed = access.visible_elements(caller.level)
     rows = "".join(f"<tr><th>{html.escape(e.zh)}</th><td>{html.escape(str(org[e.name]))}</td></tr>"
                    for e in elements.ELEMENTS if e.name in allowed and org.get(e.name) is not None)
