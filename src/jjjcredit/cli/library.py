@@ -12,10 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from jjjcredit.cli import database, output
 from jjjcredit.core.codes import uscc
-from jjjcredit.core.library import crosswalks, records
-from jjjcredit.core.library.crosswalks import CrosswalkError
-from jjjcredit.services import db, tabular
-from jjjcredit.services.library import library, quality
+from jjjcredit.services.library import crosswalks, library, quality
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -36,21 +33,16 @@ def ingest_file(
     engine = database.engine(url)
     settings = Settings.from_env()
     layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
-    try:
-        if output.stderr_is_terminal():
-            with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
-                          console=output.stderr, transient=True) as bar:
-                task = bar.add_task("ingest", total=None)
-                summary = library.ingest_file(engine, file, source, batch_id,
-                                              progress=lambda n: bar.update(task, completed=n),
-                                              crosswalks_dir=layouts, read_aside_bytes=aside)
-        else:
-            summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
-                                          read_aside_bytes=aside)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    except (tabular.InputFileError, records.LayoutError, CrosswalkError, library.LibraryError) as exc:
-        output.fail(exc.code, exc.message)
+    if output.stderr_is_terminal():
+        with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
+                      console=output.stderr, transient=True) as bar:
+            task = bar.add_task("ingest", total=None)
+            summary = library.ingest_file(engine, file, source, batch_id,
+                                          progress=lambda n: bar.update(task, completed=n),
+                                          crosswalks_dir=layouts, read_aside_bytes=aside)
+    else:
+        summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
+                                      read_aside_bytes=aside)
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}
@@ -70,12 +62,11 @@ def show_organization(code: str = typer.Argument(...), url: Optional[str] = data
     if checked.errors:
         first = checked.errors[0]
         hint = " ".join(s.code for s in uscc.suggest(code))
-        output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""), output.EXIT_NO)
+        output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""))
     with database.ready_engine(url).connect() as conn:
         org = library.get_organization(conn, checked.compact)
         if org is None:
-            output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
-                        output.EXIT_NO)
+            output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.")
         _json(library.show_organization(conn, checked.compact, org))
 
 
@@ -98,10 +89,7 @@ def show_rejects(
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
     engine = database.ready_engine(url)
     with engine.connect() as conn:
-        try:
-            rows = list(library.batch_rejects(conn, batch))
-        except library.LibraryError as exc:
-            output.fail(exc.code, exc.message, output.EXIT_NO)
+        rows = list(library.batch_rejects(conn, batch))
     if fmt == "json":
         _json(rows)
         return
@@ -126,10 +114,7 @@ def show_quality(
     if fmt not in ("json", "md"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or md.')
     if source is not None:
-        try:
-            crosswalks.split_source(source, "--source")
-        except CrosswalkError as exc:
-            output.fail(exc.code, exc.message)
+        crosswalks.require_source(source, standard=False)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         card = quality.scorecard(conn, source)

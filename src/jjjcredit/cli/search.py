@@ -25,12 +25,9 @@ def find(
 ) -> None:
     """The best matches, best first, as JSON lines: code, name, score, kind of match."""
     engine = database.ready_engine(url)
-    try:
-        filters = search.match_filters(region, department, status)
-        with engine.connect() as conn:
-            hits = search.search_organizations(conn, text, filters, limit)
-    except search.SearchError as exc:
-        output.fail(exc.code, exc.message)
+    filters = search.match_filters(region, department, status)
+    with engine.connect() as conn:
+        hits = search.search_organizations(conn, text, filters, limit)
     for hit in hits:
         sys.stdout.write(json.dumps({"code": hit.code, "name": hit.name, "score": hit.score, "match": hit.match,
                                      "status": hit.organization.get("status")}, ensure_ascii=False) + "\n")

@@ -253,8 +253,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "library.not_found": ErrorCode(404, 1, "A valid code that no provider has sent to the library."),
     "library.unknown_batch": ErrorCode(404, 1, "No batch has that id; `jjjcredit library stats` lists recent"
         " batches."),
-    "clients.services": ErrorCode(400, 2, "--services names a service that does not exist."),
-    "clients.level": ErrorCode(400, 2, "--level is not a security level (1, 2 or 3)."),
+    "clients.services": ErrorCode(400, 2, "A service that does not exist was named for a client."),
+    "clients.level": ErrorCode(400, 2, "A security level other than 1, 2 or 3."),
     "clients.name": ErrorCode(400, 2, "A client needs a name."),
     "clients.exists": ErrorCode(409, 2, "A client of that name exists already."),
     "clients.unknown": ErrorCode(404, 1, "No client has that name."),

@@ -106,7 +106,7 @@ def _line_batches(stream: io.BufferedReader, name: str) -> Iterator[list[str]]:
         raise InputFileError("file.empty", f"{name}: the file is empty; expected one code per line.")
     if head.startswith(_XLSX_MAGIC):
         raise InputFileError(
-            "file.xlsx_needs_column", f"{name}: is an XLSX workbook; name the column with --column.")
+            "file.xlsx_needs_column", f"{name}: is an XLSX workbook; name the column that holds the codes.")
     encoding = detect_encoding(head, name)
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     lines_before = 0

@@ -498,7 +498,7 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
             if earlier["file_hash"] != digest or earlier["source"] != source:  # matched by id alone
                 raise LibraryError("library.batch_id_reused", f'Batch id "{batch_id}" was used on '
                                    f'{earlier["finished_at"]:%Y-%m-%d %H:%M} for {earlier["file_name"]} from '
-                                   f'{earlier["source"]}, not for this file: choose a new --batch-id.')
+                                   f'{earlier["source"]}, not for this file: choose a new batch id.')
             return _already(summary, dict(earlier), digest, started)
         now = _now()
         conn.execute(insert(batches).values(
