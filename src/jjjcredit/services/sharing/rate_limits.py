@@ -77,8 +77,8 @@ class RedisUnavailable(Error):
     def __init__(self, url: str, reason: str) -> None:
         self.url, self.reason = shown_url(url), reason
         super().__init__("redis.unavailable", f"Redis at {shown_url(url)} cannot be used for the shared rate "
-                         f"limits: {reason}. Start it, or correct the Redis URL (redis://host:6379/0); "
-                         "leave it unset to count the limits in each worker.")
+                         f"limits: {reason}. Start it, or correct the Redis URL (setting JJJCREDIT_REDIS_URL, "
+                         "redis://host:6379/0); leave it unset to count the limits in each worker.")
 
 
 class LocalWindow:
