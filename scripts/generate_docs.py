@@ -21,17 +21,19 @@ def errors_page() -> str:
     lines = [
         "# Error codes",
         "",
-        "Every condition has one stable code. Identifier findings carry a 1-based position; the",
-        "command line prints `error [code]: message` on stderr and exits 2 for input that cannot be",
-        "read, 1 when the data was judged and something is invalid.",
+        "Every condition has one stable code, the same in every command and route. Identifier findings",
+        "carry a 1-based position. The API answers every failure with the code's HTTP status and one",
+        "shape, `{\"errors\": [{\"code\", \"message\", \"field\", \"row\"}]}`; the command line prints",
+        "`error [code]: message` on stderr and ends with the code's exit status: 1 when the data was",
+        "judged and something is wrong, 2 when the input or the command line cannot be used.",
         "",
         "Generated from `jjjcredit.core.errors.ERROR_CODES` by `scripts/generate_docs.py`; a test keeps",
         "it in step.",
         "",
-        "| code | meaning |",
-        "| --- | --- |",
+        "| code | HTTP | exit | meaning |",
+        "| --- | --- | --- | --- |",
     ]
-    lines += [f"| `{code}` | {meaning} |" for code, meaning in ERROR_CODES.items()]
+    lines += [f"| `{code}` | {e.http_status} | {e.exit_code} | {e.meaning} |" for code, e in ERROR_CODES.items()]
     return "\n".join(lines) + "\n"
 
 

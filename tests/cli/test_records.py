@@ -78,7 +78,7 @@ def test_csv_report_and_warnings_only(tmp_path: Path):
 
 
 @pytest.mark.parametrize(("args", "code_"), [
-    (["--source", "hebei/tax"], "usage.source"),
+    (["--source", "hebei/tax"], "crosswalk.source"),
     (["--report", "out.txt"], "usage.report"),
     (["--report", "no/such/folder/out.json"], "usage.report"),
 ])

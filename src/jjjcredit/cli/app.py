@@ -28,6 +28,7 @@ from jjjcredit.cli import (
     search,
     serve,
 )
+from jjjcredit.core.errors import Error
 
 SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (codes.app, "codes", "Check, explain and generate unified social credit codes."),
@@ -61,8 +62,24 @@ def _root(
     output.DEBUG[0] = debug
 
 
+def _undecodable_argument() -> tuple[int, str] | None:
+    """The first command-line argument holding bytes that are not UTF-8 (Python hands them over as
+    lone surrogates), with the argument as it can be shown."""
+    for number, arg in enumerate(sys.argv[1:], 1):
+        try:
+            arg.encode("utf-8")
+        except UnicodeEncodeError:
+            return number, arg.encode("utf-8", "surrogateescape").decode("utf-8", "replace")
+    return None
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
+    undecodable = _undecodable_argument()
+    if undecodable is not None:
+        number, shown = undecodable
+        output.fail("usage", f'Argument {number} ("{shown}") holds bytes that are not UTF-8 text: type it again '
+                    "(or rename the file) in UTF-8 (see `jjjcredit --help`).")
     try:
         result = app(standalone_mode=False)
         raise SystemExit(result if isinstance(result, int) else 0)
@@ -75,10 +92,10 @@ def main() -> None:
         output.fail("usage", f"{exc.format_message().rstrip('.')} (see `{command} --help`).")
     except Exit as exc:
         raise SystemExit(exc.exit_code) from None
-    except Abort:
-        output.fail("interrupted", "Interrupted.", 130)
-    except KeyboardInterrupt:
-        output.fail("interrupted", "Interrupted.", 130)
+    except (Abort, KeyboardInterrupt):
+        output.fail("interrupted", "Interrupted.")
+    except Error as exc:  # every error of the platform, in one line, with the table's exit code
+        output.fail(exc.code, exc.message)
     except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseError) as exc:
         if debug:
             raise
@@ -89,4 +106,4 @@ def main() -> None:
         if debug:
             raise
         output.fail("internal", f"Unexpected error: {type(exc).__name__}: {exc}. "
-                    "Rerun with --debug for details and report it.", 1)
+                    "Rerun with --debug for details and report it.")

@@ -24,10 +24,7 @@ def add_client(
 ) -> None:
     """Create a client; its API key is printed once, now (only its hash is kept)."""
     with database.ready_engine(url).begin() as conn:
-        try:
-            client, key = clients.add_client(conn, name, services, level)
-        except clients.ClientError as exc:
-            output.fail(exc.code, exc.message)
+        client, key = clients.add_client(conn, name, services, level)
     sys.stdout.write(json.dumps({"name": client.name, "services": sorted(client.services), "level": client.level,
                                  "api_key": key}, ensure_ascii=False) + "\n")
     output.note("Keep the API key now: it is not shown again.")
@@ -47,8 +44,5 @@ def list_clients(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP04
 def revoke_client(name: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Revoke a client's key at once."""
     with database.ready_engine(url).begin() as conn:
-        try:
-            clients.revoke_client(conn, name)
-        except clients.ClientError as exc:
-            output.fail(exc.code, exc.message, output.EXIT_NO)
+        clients.revoke_client(conn, name)
     output.note(f'client "{name}" revoked.')

@@ -51,8 +51,6 @@ def check_codes(
             for chunk in chunks:
                 write(chunk)
         sys.stdout.flush()
-    except tabular.InputFileError as exc:
-        output.fail(exc.code, exc.message)
     except BrokenPipeError:
         sys.stderr.close()
         raise SystemExit(output.EXIT_OK) from None

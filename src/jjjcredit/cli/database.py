@@ -20,12 +20,10 @@ def engine(url: str | None) -> Engine:
 
 def ready_engine(url: str | None) -> Engine:
     """The engine, once the database's schema is known to be current; else one line naming the fix."""
-    from jjjcredit.cli import output
-
     opened = engine(url)
     try:
         db.require_current(opened)
-    except db.SchemaBehind as exc:
+    except db.SchemaBehind:
         opened.dispose()
-        output.fail(exc.code, str(exc))
+        raise
     return opened

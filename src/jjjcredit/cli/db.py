@@ -18,10 +18,7 @@ app = typer.Typer(no_args_is_help=True)
 @app.command("upgrade")
 def upgrade_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Create or migrate the tables to the newest revision."""
-    try:
-        state = db.upgrade(database.engine(url))
-    except db.ForeignKeysBroken as exc:
-        output.fail(exc.code, str(exc))
+    state = db.upgrade(database.engine(url))
     output.note(f"database at revision {state.current} (newest).")
 
 

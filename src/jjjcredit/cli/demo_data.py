@@ -35,8 +35,6 @@ def demo_data_command(
     started = time.perf_counter()
     try:
         manifest = demo_data.write_demo_data(out, count, seed, chosen, mistakes, jobs=jobs)
-    except demo_data.DemoDataError as exc:
-        output.fail(exc.code, exc.message)
     except OSError as exc:
         output.fail("usage.out", f"{out}: cannot write there ({exc.strerror or exc}); name a folder you can write to.")
     seconds = time.perf_counter() - started

@@ -12,10 +12,7 @@ from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from jjjcredit.cli import access, database, output
 from jjjcredit.core.codes import uscc
-from jjjcredit.core.library import crosswalks, records
-from jjjcredit.core.library.crosswalks import CrosswalkError
-from jjjcredit.services import db, tabular
-from jjjcredit.services.library import library, quality
+from jjjcredit.services.library import crosswalks, library, quality
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.settings import Settings
 
@@ -37,21 +34,16 @@ def ingest_file(
     engine = database.engine(url)
     settings = Settings.from_env()
     layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
-    try:
-        if output.stderr_is_terminal():
-            with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
-                          console=output.stderr, transient=True) as bar:
-                task = bar.add_task("ingest", total=None)
-                summary = library.ingest_file(engine, file, source, batch_id,
-                                              progress=lambda n: bar.update(task, completed=n),
-                                              crosswalks_dir=layouts, read_aside_bytes=aside)
-        else:
-            summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
-                                          read_aside_bytes=aside)
-    except db.SchemaBehind as exc:
-        output.fail(exc.code, str(exc))
-    except (tabular.InputFileError, records.LayoutError, CrosswalkError, library.LibraryError) as exc:
-        output.fail(exc.code, exc.message)
+    if output.stderr_is_terminal():
+        with Progress(SpinnerColumn(), TextColumn("ingesting {task.completed:,} rows"), TimeElapsedColumn(),
+                      console=output.stderr, transient=True) as bar:
+            task = bar.add_task("ingest", total=None)
+            summary = library.ingest_file(engine, file, source, batch_id,
+                                          progress=lambda n: bar.update(task, completed=n),
+                                          crosswalks_dir=layouts, read_aside_bytes=aside)
+    else:
+        summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
+                                      read_aside_bytes=aside)
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}
@@ -72,12 +64,11 @@ def show_organization(code: str = typer.Argument(...), level: Optional[int] = ac
     if checked.errors:
         first = checked.errors[0]
         hint = " ".join(s.code for s in uscc.suggest(code))
-        output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""), output.EXIT_NO)
+        output.fail(first.code, first.message + (f" Did you mean: {hint}" if hint else ""))
     with database.ready_engine(url).connect() as conn:
         shown = disclosure.show_organization(conn, access.caller(level), checked.compact)
     if shown is None:
-        output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.",
-                    output.EXIT_NO)
+        output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.")
     _json(shown)
 
 
@@ -100,10 +91,7 @@ def show_rejects(
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
     engine = database.ready_engine(url)
     with engine.connect() as conn:
-        try:
-            rows = list(library.batch_rejects(conn, batch))
-        except library.LibraryError as exc:
-            output.fail(exc.code, exc.message, output.EXIT_NO)
+        rows = list(library.batch_rejects(conn, batch))
     if fmt == "json":
         _json(rows)
         return
@@ -128,10 +116,7 @@ def show_quality(
     if fmt not in ("json", "md"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or md.')
     if source is not None:
-        try:
-            crosswalks.split_source(source, "--source")
-        except CrosswalkError as exc:
-            output.fail(exc.code, exc.message)
+        crosswalks.require_source(source, standard=False)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         card = quality.scorecard(conn, source)

@@ -14,7 +14,6 @@ from typing import IO, Optional
 import typer
 
 from jjjcredit.cli import output
-from jjjcredit.core.library import crosswalks as core_crosswalks
 from jjjcredit.core.library.crosswalks import CrosswalkError
 from jjjcredit.core.library.records import LayoutError, Problem
 from jjjcredit.services import tabular
@@ -91,13 +90,7 @@ def check_records(
     file, its header or the options cannot be used.
     """
     settings = Settings.from_env()
-    try:
-        crosswalk = crosswalks.load(source, settings.crosswalks_dir)
-    except CrosswalkError as exc:
-        if exc.code == "crosswalk.source":
-            output.fail("usage.source", f'--source "{source}" is not known: expected standard or one of '
-                        + ", ".join(core_crosswalks.source_ids()) + ".")
-        output.fail(exc.code, exc.message)
+    crosswalk = crosswalks.load(source, settings.crosswalks_dir)
     kind = report.suffix.lower() if report is not None else ".jsonl"
     if kind not in REPORT_FORMATS:
         output.fail("usage.report", f'--report "{report}": expected a file name ending in .json, .jsonl or .csv.')
@@ -118,11 +111,8 @@ def check_records(
     gc.disable()
     try:
         problems = records_service.check_file(file, crosswalk, summary)
-        try:
-            # The header is bound (or the file refused) at the first step, before a report is created.
-            first = list(itertools.islice(problems, 1))
-        except (tabular.InputFileError, LayoutError) as exc:
-            output.fail(exc.code, exc.message)
+        # The header is bound (or the file refused) at the first step, before a report is created.
+        first = list(itertools.islice(problems, 1))
         try:
             if report is None:
                 _write_problems(guarded(itertools.chain(first, problems)), sys.stdout, kind, summary)

@@ -28,12 +28,9 @@ def find(
     """The best matches, best first, as JSON lines: code, name, score, kind of match, status and the
     organization's elements (as --level allows)."""
     engine = database.ready_engine(url)
-    try:
-        filters = search.match_filters(region, department, status)
-        with engine.connect() as conn:
-            hits = disclosure.search_organizations(conn, access.caller(level), text, filters, limit)
-    except search.SearchError as exc:
-        output.fail(exc.code, exc.message)
+    filters = search.match_filters(region, department, status)
+    with engine.connect() as conn:
+        hits = disclosure.search_organizations(conn, access.caller(level), text, filters, limit)
     for hit in hits:
         sys.stdout.write(json.dumps({"code": hit.code, "name": hit.name, "score": hit.score, "match": hit.match,
                                      "status": hit.organization.get("status"), "organization": hit.organization},

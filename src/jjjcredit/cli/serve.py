@@ -47,10 +47,7 @@ def serve(
         os.environ["JJJCREDIT_REDIS_URL"] = redis_url
     database.ready_engine(settings.database_url).dispose()
     if settings.redis_url:
-        try:
-            rate_limits.connect(settings.redis_url).close()
-        except rate_limits.RedisUnavailable as exc:
-            output.fail(exc.code, str(exc))
+        rate_limits.connect(settings.redis_url).close()
     elif workers > 1:
         output.note(f"note: without --redis each of the {workers} workers counts the public rate limit alone "
                     f"(one address may make up to {workers} × {settings.public_rate_per_minute} calls a minute).")

@@ -1,8 +1,11 @@
-"""Error and verdict types shared by every identifier module.
+"""The one error model: the base :class:`Error`, the identifier findings and verdicts, and the table
+of every error code.
 
-Every condition has one stable ``code`` (``uscc.checksum``), a 1-based ``position`` where it applies
-(or ``None``), and a message that says what was expected and what was found. The codes are listed
-with their meaning in ``docs/errors.md``; a test keeps that page and :data:`ERROR_CODES` in step.
+Every condition has one stable ``code`` (``uscc.checksum``), a message that says what was expected and
+what was found, and where it applies (``field``, ``row``, a 1-based ``position``). Every exception
+class of the platform derives from :class:`Error`; :data:`ERROR_CODES` keeps each code's meaning, HTTP
+status and exit code in one place, and each adapter turns any :class:`Error` into its own shape with
+one handler (``web/errors.py``, ``cli/output.py``). ``docs/errors.md`` is generated from the table.
 """
 
 from __future__ import annotations
@@ -17,9 +20,9 @@ class Error(Exception):
     ``field`` (an element or parameter name), the ``row`` (as the user numbers it) and the 1-based
     ``position`` inside a value. Every adapter turns it into its own shape with one handler.
 
-    >>> e = Error("usage.source", 'Source "beijing/x" is not known.', field="source")
+    >>> e = Error("crosswalk.source", 'Source "beijing/x" is not known.', field="source")
     >>> e.code, e.field, str(e)
-    ('usage.source', 'source', 'Source "beijing/x" is not known.')
+    ('crosswalk.source', 'source', 'Source "beijing/x" is not known.')
     """
 
     def __init__(self, code: str, message: str, *, field: str | None = None, row: int | None = None,
@@ -132,133 +135,203 @@ def warning(code: str, message: str, position: int | None = None) -> Finding:
     return Finding(code, Severity.WARNING, message, position)
 
 
-#: Every finding code the core can produce, with a one-line meaning (docs/errors.md mirrors it).
-ERROR_CODES: dict[str, str] = {
-    "uscc.empty": "Nothing was given where a code was expected.",
-    "uscc.length": "A unified social credit code has exactly 18 characters.",
-    "uscc.format": "A character outside the 31-symbol alphabet (0-9, A-Z without I, O, S, V, Z), "
-    "or a letter in the digits-only region positions 3-8.",
-    "uscc.department": "Position 1 is not an assigned registration management department code.",
-    "uscc.category": "Position 2 is not a category defined under the department in position 1.",
-    "uscc.region_unknown": "Positions 3-8 name no division known to GB/T 2260 history (warning: "
-    "some real codes carry such values).",
-    "uscc.region_retired": "The division in positions 3-8 was abolished before unified codes were "
-    "issued (warning).",
-    "uscc.orgcode_format": "Position 17, the organization code's check character, must be a digit or X.",
-    "uscc.orgcode_checksum": "The embedded organization code (positions 9-17) fails its GB 11714 check.",
-    "uscc.checksum": "The check character (position 18) does not match the other 17.",
-    "uscc.pilot_checksum": "A known early Fujian/Xiamen pilot code: the position-18 check does "
-    "not follow GB 32100 but the code is real (warning).",
-    "uscc.looks_like_ric": "The value is shaped like an 18-digit resident identity number, not an "
-    "organization's code (warning).",
-    "orgcode.empty": "Nothing was given where an organization code was expected.",
-    "orgcode.length": "An organization code has 9 characters (8 plus a check character).",
-    "orgcode.format": "Positions 1-8 are digits or upper-case letters; position 9 is a digit or X.",
-    "orgcode.checksum": "The organization code's check character does not match.",
-    "regno.empty": "Nothing was given where a registration number was expected.",
-    "regno.length": "A business registration number has 15 digits.",
-    "regno.format": "A business registration number has digits only.",
-    "regno.checksum": "The ISO 7064 MOD 11,10 check digit does not match.",
-    "ric.empty": "Nothing was given where a resident identity number was expected.",
-    "ric.length": "A resident identity number has 18 characters.",
-    "ric.format": "Positions 1-17 are digits; position 18 is a digit or X.",
-    "ric.region": "Positions 1-6 name no known division.",
-    "ric.region_anachronism": "The division in positions 1-6 did not exist in the birth year; the "
-    "number may have been issued later (warning).",
-    "ric.birth_date": "Positions 7-14 are not a real date in the past.",
-    "ric.checksum": "The check character (position 18) does not match.",
-    "file.not_found": "The named input file does not exist.",
-    "file.is_directory": "A folder was named where a file was expected.",
-    "file.empty": "The input file (or its first sheet) has nothing in it.",
-    "file.no_codes": "The input had only blank lines.",
-    "file.no_rows": "The file has a header but no rows (or only blank ones) to check.",
-    "file.binary": "The input is not text (NUL bytes or control characters): expected text, CSV or XLSX.",
-    "file.encoding": "The input is neither UTF-8 nor GB18030, or changes encoding part-way.",
-    "file.xlsx_needs_column": "An XLSX workbook was given without --column.",
-    "file.xlsx_damaged": "The XLSX workbook cannot be opened (often a truncated download).",
-    "file.missing_column": "The column named with --column is not in the header; the message lists the columns.",
-    "usage.format": "An output format that the command does not know.",
-    "usage.department": "--department is not a department code.",
-    "usage.category": "--category is not defined under the department.",
-    "usage.region": "--region is not a 6-digit division code.",
-    "usage.count": "--count must be a whole number of at least 1.",
-    "usage.regions": "--regions names a region other than beijing, tianjin, hebei.",
-    "usage.mistakes": "--mistakes is a share of rows between 0 and 0.5.",
-    "usage.jobs": "--jobs must be at least 1.",
-    "usage.out": "--out is not a folder that can be written to.",
-    "crosswalk.syntax": "A crosswalk file is not valid YAML (or not UTF-8); the message gives the line.",
-    "crosswalk.shape": "A crosswalk file lacks source or columns, or a column is written in an unknown shape.",
-    "crosswalk.source": "A source is not <region>/<department> (beijing, tianjin, hebei × the six "
-    "departments), or a crosswalk file names another source than its file name.",
-    "crosswalk.unknown_element": "A crosswalk column names an element that is not in the registry.",
-    "crosswalk.unknown_transform": "A crosswalk column names a value transform that does not exist.",
-    "crosswalk.directory": "The crosswalks directory (JJJCREDIT_CROSSWALKS_DIR) does not exist or cannot be read.",
-    "file.duplicate_column": "Two columns of a file hold the same element; keep one of them.",
-    "file.format": "The file is not CSV, XLSX, JSON Lines or XML, or its structure cannot be read.",
-    "record.ragged": "A row has more or fewer cells than the header; its cells cannot be matched to columns.",
-    "record.encoding": "A row is not in the encoding of the rest of the file (mixed UTF-8 and GB18030).",
-    "record.shape": "A JSON Lines line or XML record is not an object of field values.",
-    "record.required": "A required value (code, name, or a column the crosswalk marks required) is empty.",
-    "record.date": "A date that is not a full date, or a date that does not exist.",
-    "record.amount": "An amount that is not a non-negative number of 万元 (or 元 where written).",
-    "record.number": "A value that must be digits is not.",
-    "record.value": "A value that is not on the element's value list (or no known word for one).",
-    "record.length": "A value longer (or shorter) than the element's format allows.",
-    "record.format": "A value with characters the element's format does not allow.",
-    "record.orgcode_mismatch": "The organization code differs from positions 9-17 of the unified social credit code.",
-    "record.division_unknown": "A division code not known to GB/T 2260 history (warning).",
-    "record.source_department": "The code's department (position 1) is not the declared source's department (warning).",
-    "record.source_region": "The code's region (positions 3-4) is not the declared source's region (warning).",
-    "record.duplicate": "The same unified social credit code appears in an earlier row of the file.",
-    "usage.source": "--source is not a known source; the message lists them.",
-    "usage.report": "The report file cannot be written, or its extension is neither .json, .jsonl nor .csv.",
-    "internal": "An unexpected error: rerun with --debug and report it.",
-    "interrupted": "The command was interrupted.",
-    "db.schema_behind": "The database schema is older than this version of jjjcredit: run `jjjcredit db upgrade`.",
-    "library.not_found": "A valid code that no provider has sent to the library.",
-    "library.unknown_batch": "No batch has that id; `jjjcredit library stats` lists recent batches.",
-    "clients.services": "--services names a service that does not exist.",
-    "clients.level": "--level is not a security level (1, 2 or 3).",
-    "clients.name": "A client needs a name.",
-    "clients.exists": "A client of that name exists already.",
-    "clients.unknown": "No client has that name.",
-    "access.key_required": "The service needs an API key (X-API-Key) (HTTP 401).",
-    "access.bad_key": "The API key is unknown or revoked (HTTP 401).",
-    "access.forbidden": "The client has no right to the service (HTTP 403); the message names the right.",
-    "access.purpose_required": "Calls with a key state their purpose in X-Purpose (HTTP 400).",
-    "access.rate_limited": "Too many calls without a key from one address (HTTP 429, Retry-After).",
-    "audit.chain": "The audit trail's hash chain is broken: an entry was edited, inserted or deleted (located).",
-    "audit.since": "--since is not a date (expected YYYY-MM-DD or an ISO time).",
-    "evidence.malformed": "A saved answer or keys file is not what was expected (no evidence, bad base64 …).",
-    "evidence.unknown_key": "The answer was signed with a key not among the published keys given.",
-    "evidence.algorithm": "The evidence names an algorithm other than Ed25519.",
-    "evidence.signature": "The signature does not match: the request, answer, sequence or time was changed.",
-    "request.invalid": "The request does not fit the API's schema (HTTP 422); field says where.",
-    "request.not_found": "No such URL (HTTP 404).",
-    "request.method": "The URL does not take that method (HTTP 405).",
-    "request.http": "Another HTTP-level refusal.",
-    "search.empty_query": "A search with nothing to look for once spaces and signs are dropped; give q=.",
-    "search.bad_filter": "A search filter (region, department, status) that is not a known value; field says which.",
-    "search.bad_limit": "A search limit out of range (1 to 100).",
-    "reconcile.bad_queries": "A reconciliation call whose queries= is not a JSON object of queries "
-    "(W3C reconciliation API 0.2).",
-    "db.foreign_keys_broken": "A migration would leave rows referring to rows that do not exist; it was rolled back.",
-    "db.unavailable": "The database cannot be reached or opened (wrong URL, server down, not a database).",
-    "redis.unavailable": "Redis for the shared rate limits (--redis, JJJCREDIT_REDIS_URL) does not answer when the "
-    "server starts, or the URL is not a Redis URL; the server does not start. Later outages are logged "
-    "with this code while each worker counts alone.",
-    "library.batch_id_reused": "A batch id names an earlier batch of another file or source; choose a new id.",
-    "library.reader_failed": "The process reading a large file beside the ingest ended or failed; nothing was written.",
-    "backup.file": "The backup file cannot be written there (a folder, or a folder that does not exist).",
-    "backup.empty": "The database has no tables: there is nothing to back up.",
-    "backup.kind": "The file is not a jjjcredit backup, or is a backup of the other kind of database.",
-    "backup.not_empty": "A restore goes only into an empty database.",
-    "backup.schema": "A PostgreSQL backup of one schema restores only into a database whose search_path names it.",
-    "backup.damaged": "The SQLite backup file fails its integrity check.",
-    "backup.tool_missing": "pg_dump or pg_restore is not installed (PostgreSQL client programs).",
-    "backup.failed": "pg_dump or pg_restore failed; the message gives its own words.",
-    "serve.port_busy": "The port given to `jjjcredit serve` is in use by another program; choose another with --port.",
-    "serve.address": "`jjjcredit serve` cannot listen on the host and port given (unknown host, port out of range, "
-    "no right to the port).",
-    "usage": "The command line is not right: a missing argument, an unknown option, a value out of range.",
+@dataclass(frozen=True)
+class ErrorCode:
+    """One row of the error table: the HTTP status the API answers with and the exit code the command
+    line ends with, beside the one-line meaning (docs/errors.md is generated from these rows)."""
+
+    http_status: int
+    exit_code: int
+    meaning: str
+
+
+#: Every error code of the platform: code → HTTP status, exit code, meaning. Exit codes: 1 the data was
+#: judged and something is wrong (an invalid code, a rejected row, a broken chain), 2 the input or the
+#: command line cannot be used, 130 interrupted. Adapters take both numbers from here, nowhere else.
+ERROR_CODES: dict[str, ErrorCode] = {
+    "uscc.empty": ErrorCode(400, 1, "Nothing was given where a code was expected."),
+    "uscc.length": ErrorCode(400, 1, "A unified social credit code has exactly 18 characters."),
+    "uscc.format": ErrorCode(400, 1, "A character outside the 31-symbol alphabet (0-9, A-Z without I, O, S, "
+        "V, Z), or a letter in the digits-only region positions 3-8."),
+    "uscc.department": ErrorCode(400, 1, "Position 1 is not an assigned registration management department code."),
+    "uscc.category": ErrorCode(400, 1, "Position 2 is not a category defined under the department in position 1."),
+    "uscc.region_unknown": ErrorCode(400, 1, "Positions 3-8 name no division known to GB/T 2260 history "
+        "(warning: some real codes carry such values)."),
+    "uscc.region_retired": ErrorCode(400, 1, "The division in positions 3-8 was abolished before unified "
+        "codes were issued (warning)."),
+    "uscc.orgcode_format": ErrorCode(400, 1, "Position 17, the organization code's check character, must be "
+        "a digit or X."),
+    "uscc.orgcode_checksum": ErrorCode(400, 1, "The embedded organization code (positions 9-17) fails its GB"
+        " 11714 check."),
+    "uscc.checksum": ErrorCode(400, 1, "The check character (position 18) does not match the other 17."),
+    "uscc.pilot_checksum": ErrorCode(400, 1, "A known early Fujian/Xiamen pilot code: the position-18 check "
+        "does not follow GB 32100 but the code is real (warning)."),
+    "uscc.looks_like_ric": ErrorCode(400, 1, "The value is shaped like an 18-digit resident identity number,"
+        " not an organization's code (warning)."),
+    "orgcode.empty": ErrorCode(400, 1, "Nothing was given where an organization code was expected."),
+    "orgcode.length": ErrorCode(400, 1, "An organization code has 9 characters (8 plus a check character)."),
+    "orgcode.format": ErrorCode(400, 1, "Positions 1-8 are digits or upper-case letters; position 9 is a "
+        "digit or X."),
+    "orgcode.checksum": ErrorCode(400, 1, "The organization code's check character does not match."),
+    "regno.empty": ErrorCode(400, 1, "Nothing was given where a registration number was expected."),
+    "regno.length": ErrorCode(400, 1, "A business registration number has 15 digits."),
+    "regno.format": ErrorCode(400, 1, "A business registration number has digits only."),
+    "regno.checksum": ErrorCode(400, 1, "The ISO 7064 MOD 11,10 check digit does not match."),
+    "ric.empty": ErrorCode(400, 1, "Nothing was given where a resident identity number was expected."),
+    "ric.length": ErrorCode(400, 1, "A resident identity number has 18 characters."),
+    "ric.format": ErrorCode(400, 1, "Positions 1-17 are digits; position 18 is a digit or X."),
+    "ric.region": ErrorCode(400, 1, "Positions 1-6 name no known division."),
+    "ric.region_anachronism": ErrorCode(400, 1, "The division in positions 1-6 did not exist in the birth "
+        "year; the number may have been issued later (warning)."),
+    "ric.birth_date": ErrorCode(400, 1, "Positions 7-14 are not a real date in the past."),
+    "ric.checksum": ErrorCode(400, 1, "The check character (position 18) does not match."),
+    "file.not_found": ErrorCode(400, 2, "The named input file does not exist."),
+    "file.is_directory": ErrorCode(400, 2, "A folder was named where a file was expected."),
+    "file.empty": ErrorCode(400, 2, "The input file (or its first sheet) has nothing in it."),
+    "file.no_codes": ErrorCode(400, 2, "The input had only blank lines."),
+    "file.no_rows": ErrorCode(400, 2, "The file has a header but no rows (or only blank ones) to check."),
+    "file.binary": ErrorCode(400, 2, "The input is not text (NUL bytes or control characters): expected "
+        "text, CSV or XLSX."),
+    "file.encoding": ErrorCode(400, 2, "The input is neither UTF-8 nor GB18030, or changes encoding part-way."),
+    "file.xlsx_needs_column": ErrorCode(400, 2, "An XLSX workbook was given without --column."),
+    "file.xlsx_damaged": ErrorCode(400, 2, "The XLSX workbook cannot be opened (often a truncated download)."),
+    "file.missing_column": ErrorCode(400, 2, "The column named with --column is not in the header; the "
+        "message lists the columns."),
+    "usage.format": ErrorCode(400, 2, "An output format that the command does not know."),
+    "usage.department": ErrorCode(400, 2, "--department is not a department code."),
+    "usage.category": ErrorCode(400, 2, "--category is not defined under the department."),
+    "usage.region": ErrorCode(400, 2, "--region is not a 6-digit division code."),
+    "usage.count": ErrorCode(400, 2, "--count must be a whole number of at least 1."),
+    "usage.regions": ErrorCode(400, 2, "--regions names a region other than beijing, tianjin, hebei."),
+    "usage.mistakes": ErrorCode(400, 2, "--mistakes is a share of rows between 0 and 0.5."),
+    "usage.jobs": ErrorCode(400, 2, "--jobs must be at least 1."),
+    "usage.out": ErrorCode(400, 2, "--out is not a folder that can be written to."),
+    "crosswalk.syntax": ErrorCode(400, 2, "A crosswalk file is not valid YAML (or not UTF-8); the message "
+        "gives the line."),
+    "crosswalk.shape": ErrorCode(400, 2, "A crosswalk file lacks source or columns, or a column is written "
+        "in an unknown shape."),
+    "crosswalk.source": ErrorCode(400, 2, "A source that is not known — given to a command (records check, "
+        "library ingest, library quality) or on a crosswalk's source line — is not <region>/<department> (beijing, "
+        "tianjin, hebei × the six departments); or a crosswalk file names another source than its file name."),
+    "crosswalk.unknown_element": ErrorCode(400, 2, "A crosswalk column names an element that is not in the "
+        "registry."),
+    "crosswalk.unknown_transform": ErrorCode(400, 2, "A crosswalk column names a value transform that does "
+        "not exist."),
+    "crosswalk.directory": ErrorCode(500, 2, "The crosswalks directory (JJJCREDIT_CROSSWALKS_DIR) does not "
+        "exist or cannot be read."),
+    "file.duplicate_column": ErrorCode(400, 2, "Two columns of a file hold the same element; keep one of them."),
+    "file.format": ErrorCode(400, 2, "The file is not CSV, XLSX, JSON Lines or XML, or its structure cannot "
+        "be read."),
+    "record.ragged": ErrorCode(400, 1, "A row has more or fewer cells than the header; its cells cannot be "
+        "matched to columns."),
+    "record.encoding": ErrorCode(400, 1, "A row is not in the encoding of the rest of the file (mixed UTF-8 "
+        "and GB18030)."),
+    "record.shape": ErrorCode(400, 1, "A JSON Lines line or XML record is not an object of field values."),
+    "record.required": ErrorCode(400, 1, "A required value (code, name, or a column the crosswalk marks "
+        "required) is empty."),
+    "record.date": ErrorCode(400, 1, "A date that is not a full date, or a date that does not exist."),
+    "record.amount": ErrorCode(400, 1, "An amount that is not a non-negative number of 万元 (or 元 where written)."),
+    "record.number": ErrorCode(400, 1, "A value that must be digits is not."),
+    "record.value": ErrorCode(400, 1, "A value that is not on the element's value list (or no known word for one)."),
+    "record.length": ErrorCode(400, 1, "A value longer (or shorter) than the element's format allows."),
+    "record.format": ErrorCode(400, 1, "A value with characters the element's format does not allow."),
+    "record.orgcode_mismatch": ErrorCode(400, 1, "The organization code differs from positions 9-17 of the "
+        "unified social credit code."),
+    "record.division_unknown": ErrorCode(400, 1, "A division code not known to GB/T 2260 history (warning)."),
+    "record.source_department": ErrorCode(400, 1, "The code's department (position 1) is not the declared "
+        "source's department (warning)."),
+    "record.source_region": ErrorCode(400, 1, "The code's region (positions 3-4) is not the declared "
+        "source's region (warning)."),
+    "record.duplicate": ErrorCode(400, 1, "The same unified social credit code appears in an earlier row of "
+        "the file."),
+    "usage.report": ErrorCode(400, 2, "The report file cannot be written, or its extension is neither .json,"
+        " .jsonl nor .csv."),
+    "internal": ErrorCode(500, 1, "An unexpected error: rerun with --debug and report it."),
+    "interrupted": ErrorCode(503, 130, "The command was interrupted."),
+    "db.schema_behind": ErrorCode(503, 2, "The database schema is older than this version of jjjcredit: run "
+        "`jjjcredit db upgrade`."),
+    "library.not_found": ErrorCode(404, 1, "A valid code that no provider has sent to the library."),
+    "library.unknown_batch": ErrorCode(404, 1, "No batch has that id; `jjjcredit library stats` lists recent"
+        " batches."),
+    "clients.services": ErrorCode(400, 2, "A service that does not exist was named for a client."),
+    "clients.level": ErrorCode(400, 2, "A security level other than 1, 2 or 3."),
+    "clients.name": ErrorCode(400, 2, "A client needs a name."),
+    "clients.exists": ErrorCode(409, 2, "A client of that name exists already."),
+    "clients.unknown": ErrorCode(404, 1, "No client has that name."),
+    "access.key_required": ErrorCode(401, 2, "The service needs an API key (X-API-Key)."),
+    "access.bad_key": ErrorCode(401, 2, "The API key is unknown or revoked."),
+    "access.forbidden": ErrorCode(403, 1, "The client has no right to the service; the message names the right."),
+    "access.purpose_required": ErrorCode(400, 2, "Calls with a key state their purpose in X-Purpose."),
+    "access.rate_limited": ErrorCode(429, 1, "Too many calls without a key from one address (Retry-After)."),
+    "audit.chain": ErrorCode(500, 1, "The audit trail's hash chain is broken: an entry was edited, inserted "
+        "or deleted (located)."),
+    "audit.since": ErrorCode(400, 2, "--since is not a date (expected YYYY-MM-DD or an ISO time)."),
+    "evidence.malformed": ErrorCode(400, 2, "A saved answer or keys file is not what was expected (no "
+        "evidence, bad base64 …)."),
+    "evidence.unknown_key": ErrorCode(400, 1, "The answer was signed with a key not among the published keys given."),
+    "evidence.algorithm": ErrorCode(400, 1, "The evidence names an algorithm other than Ed25519."),
+    "evidence.signature": ErrorCode(400, 1, "The signature does not match: the request, answer, sequence or "
+        "time was changed."),
+    "request.invalid": ErrorCode(422, 2, "The request does not fit the API's schema; field says where."),
+    "request.not_found": ErrorCode(404, 2, "No such URL."),
+    "request.method": ErrorCode(405, 2, "The URL does not take that method."),
+    "request.http": ErrorCode(400, 2, "Another HTTP-level refusal."),
+    "search.empty_query": ErrorCode(400, 2, "A search with nothing to look for once spaces and signs are "
+        "dropped; give q=."),
+    "search.bad_filter": ErrorCode(400, 2, "A search filter (region, department, status) that is not a known"
+        " value; field says which."),
+    "search.bad_limit": ErrorCode(400, 2, "A search limit out of range (1 to 100)."),
+    "reconcile.bad_queries": ErrorCode(400, 2, "A reconciliation call whose queries= is not a JSON object of"
+        " queries (W3C reconciliation API 0.2)."),
+    "db.foreign_keys_broken": ErrorCode(500, 2, "A migration would leave rows referring to rows that do not "
+        "exist; it was rolled back."),
+    "db.unavailable": ErrorCode(503, 2, "The database cannot be reached or opened (wrong URL, server down, "
+        "not a database)."),
+    "redis.unavailable": ErrorCode(503, 2, "Redis for the shared rate limits (--redis, JJJCREDIT_REDIS_URL) "
+        "does not answer when the server starts, or the URL is not a Redis URL; the server does not start. Later "
+        "outages are logged with this code while each worker counts alone."),
+    "library.batch_id_reused": ErrorCode(409, 2, "A batch id names an earlier batch of another file or "
+        "source; choose a new id."),
+    "library.reader_failed": ErrorCode(500, 2, "The process reading a large file beside the ingest ended or "
+        "failed; nothing was written."),
+    "backup.file": ErrorCode(400, 2, "The backup file cannot be written there (a folder, or a folder that does "
+        "not exist)."),
+    "backup.empty": ErrorCode(409, 2, "The database has no tables: there is nothing to back up."),
+    "backup.kind": ErrorCode(400, 2, "The file is not a jjjcredit backup, or is a backup of the other kind of "
+        "database."),
+    "backup.not_empty": ErrorCode(409, 2, "A restore goes only into an empty database."),
+    "backup.schema": ErrorCode(409, 2, "A PostgreSQL backup of one schema restores only into a database whose "
+        "search_path names it."),
+    "backup.damaged": ErrorCode(400, 2, "The SQLite backup file fails its integrity check."),
+    "backup.tool_missing": ErrorCode(500, 2, "pg_dump or pg_restore is not installed (PostgreSQL client "
+        "programs)."),
+    "backup.failed": ErrorCode(500, 2, "pg_dump or pg_restore failed; the message gives its own words."),
+    "serve.port_busy": ErrorCode(500, 2, "The port given to `jjjcredit serve` is in use by another program; "
+        "choose another with --port."),
+    "serve.address": ErrorCode(500, 2, "`jjjcredit serve` cannot listen on the host and port given (unknown "
+        "host, port out of range, no right to the port)."),
+    "usage": ErrorCode(400, 2, "The command line is not right: a missing argument, an unknown option, a "
+        "value out of range."),
+    "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
+        "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }
+
+
+def http_status(code: str) -> int:
+    """The HTTP status of ``code`` (500 for a code missing from the table).
+
+    >>> http_status("library.not_found"), http_status("access.rate_limited")
+    (404, 429)
+    """
+    entry = ERROR_CODES.get(code)
+    return entry.http_status if entry is not None else 500
+
+
+def exit_code(code: str) -> int:
+    """The command line's exit code for ``code`` (1 for a code missing from the table).
+
+    >>> exit_code("uscc.checksum"), exit_code("crosswalk.source")
+    (1, 2)
+    """
+    entry = ERROR_CODES.get(code)
+    return entry.exit_code if entry is not None else 1

@@ -6,23 +6,22 @@ from dataclasses import dataclass
 
 from sqlalchemy import Engine
 
+from jjjcredit.core.errors import Error
 from jjjcredit.storage import migrator
 from jjjcredit.storage.migrator import ForeignKeysBroken
 
 __all__ = ["ForeignKeysBroken", "SchemaBehind", "Status", "open_engine", "require_current", "status", "upgrade"]
 
 
-class SchemaBehind(Exception):
+class SchemaBehind(Error):
     """The database's schema is older than the code (or empty)."""
-
-    code = "db.schema_behind"
 
     def __init__(self, current: str | None, head: str | None) -> None:
         self.current = current
         self.head = head
         where = f"at revision {current}" if current else "empty (no tables yet)"
-        super().__init__(f"The database is {where}, but this version of jjjcredit needs revision {head}: "
-                         "run `jjjcredit db upgrade` first.")
+        super().__init__("db.schema_behind", f"The database is {where}, but this version of jjjcredit needs "
+                         f"revision {head}: run `jjjcredit db upgrade` first.")
 
 
 @dataclass(frozen=True)

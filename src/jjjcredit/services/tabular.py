@@ -22,6 +22,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from xml.etree import ElementTree
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import records
 
 _SAMPLE = 1 << 16
@@ -30,13 +31,8 @@ _XLSX_MAGIC = b"PK\x03\x04"
 csv.field_size_limit(1 << 30)
 
 
-class InputFileError(Exception):
+class InputFileError(Error):
     """The input file cannot be read as asked. ``code`` is stable (see docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -110,7 +106,7 @@ def _line_batches(stream: io.BufferedReader, name: str) -> Iterator[list[str]]:
         raise InputFileError("file.empty", f"{name}: the file is empty; expected one code per line.")
     if head.startswith(_XLSX_MAGIC):
         raise InputFileError(
-            "file.xlsx_needs_column", f"{name}: is an XLSX workbook; name the column with --column.")
+            "file.xlsx_needs_column", f"{name}: is an XLSX workbook; name the column that holds the codes.")
     encoding = detect_encoding(head, name)
     decoder = codecs.getincrementaldecoder(encoding)("strict")
     lines_before = 0

@@ -15,6 +15,8 @@ from typing import TYPE_CHECKING
 
 from sqlalchemy import Connection, Engine, inspect, text
 
+from jjjcredit.core.errors import Error
+
 if TYPE_CHECKING:
     from alembic.config import Config
 
@@ -45,17 +47,15 @@ def _config() -> Config:
     return config
 
 
-class ForeignKeysBroken(Exception):
+class ForeignKeysBroken(Error):
     """A migration left rows whose foreign keys point nowhere (SQLite, checked before commit)."""
-
-    code = "db.foreign_keys_broken"
 
     def __init__(self, rows: list[tuple[object, ...]]) -> None:
         self.rows = rows
         shown = "; ".join(f"{table} row {rowid} -> {parent}" for table, rowid, parent, _ in rows[:5])
         many = f"{len(rows):,} rows" if len(rows) != 1 else "1 row"
-        super().__init__(f"The migration was rolled back: {many} would refer to rows that do not exist ({shown}); "
-                         "nothing was changed.")
+        super().__init__("db.foreign_keys_broken", f"The migration was rolled back: {many} would refer to rows "
+                         f"that do not exist ({shown}); nothing was changed.")
 
 
 @contextlib.contextmanager

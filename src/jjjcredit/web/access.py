@@ -30,7 +30,7 @@ async def limit_public(request: Request) -> None:
     else:  # Redis: a network call (with its timeout) must not hold up the event loop
         decision = await threads.run(request, limiter.admit, address)
     if not decision.admitted:
-        raise ApiError(429, "access.rate_limited", f"Too many calls without an API key from {address}: "
+        raise ApiError("access.rate_limited", f"Too many calls without an API key from {address}: "
                        f"at most {limiter.per_minute} a minute. Retry after {decision.retry_after} s, or ask for "
                        "a key.", headers={"Retry-After": str(decision.retry_after)})
 
@@ -47,19 +47,19 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
         key = request.headers.get("x-api-key")
         if key is None:
             if service not in access.PUBLIC_SERVICES:
-                raise ApiError(401, "access.key_required", f'The "{service}" service needs an API key '
+                raise ApiError("access.key_required", f'The "{service}" service needs an API key '
                                "(header X-API-Key); ask the platform operator for one.")
             await limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
         caller = await threads.run(request, _caller_of, request.app.state.engine, key)
         if caller is None:
-            raise ApiError(401, "access.bad_key", "The API key is unknown or revoked.")
+            raise ApiError("access.bad_key", "The API key is unknown or revoked.")
         if not access.may(caller, service):
-            raise ApiError(403, "access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '
+            raise ApiError("access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '
                            f"service (it has: {', '.join(sorted(caller.services))}).")
         if not request.headers.get("x-purpose"):
-            raise ApiError(400, "access.purpose_required", "Calls with an API key state their purpose in the "
+            raise ApiError("access.purpose_required", "Calls with an API key state their purpose in the "
                            "X-Purpose header (it is kept in the audit trail).", field="X-Purpose")
         request.state.caller = caller
         return caller

@@ -24,7 +24,7 @@ from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
 from typing import Any
 
-from fastapi import FastAPI, Request, Response
+from fastapi import Depends, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
@@ -34,7 +34,7 @@ from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
-from jjjcredit.web import errors, threads
+from jjjcredit.web import characters, errors, threads
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router]
@@ -75,6 +75,7 @@ def create_app(settings: Settings) -> FastAPI:
     # The docs pages' scripts and styles are served from the package (fastapi-offline), not a CDN: a
     # government network without internet still shows /docs and /redoc.
     app = FastAPIOffline(title="jjjcredit", version=__version__, lifespan=lifespan, static_url="/docs-assets",
+                         dependencies=[Depends(characters.refuse_bad_characters)],  # before every route's own
                   description="The sharing and application interface of the Beijing–Tianjin–Hebei unified "
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine

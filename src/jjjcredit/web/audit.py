@@ -14,6 +14,8 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
+from jjjcredit.web import characters
+
 
 def service_of(route: object) -> str:
     """The service a route declares through ``caller_for`` (``"none"`` for an unmatched path)."""
@@ -32,8 +34,9 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
     codes = list(state.get("codes") or ())
     path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
-        codes.append(str(path_code))
+        codes.append(characters.clean(str(path_code)))  # a refused NUL must not stop the trail
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
-            "service": service, "purpose": purpose, "method": scope["method"], "path": scope["path"],
+            "service": service, "purpose": purpose and characters.clean(purpose), "method": scope["method"],
+            "path": characters.clean(scope["path"]),
             "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000}

@@ -1,6 +1,10 @@
 """The one error shape of the API, for every failure — FastAPI's own validation errors included:
 
     {"errors": [{"code": "...", "message": "...", "field": "...", "row": null}]}
+
+Any :class:`jjjcredit.core.errors.Error` a route or a service raises is answered here, with the HTTP
+status the error table (``core/errors.py``) keeps beside its code; a ``position`` member is added
+when the error has one. Routes never catch a service's errors to translate them.
 """
 
 from __future__ import annotations
@@ -13,38 +17,49 @@ from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
+from jjjcredit.core import errors
+from jjjcredit.core.errors import Error
+
 log = logging.getLogger("jjjcredit.web")
 
 
-class ApiError(Exception):
-    def __init__(self, status: int, code: str, message: str, field: str | None = None,
+class ApiError(Error):
+    """An error the web adapter raises itself, when it needs response ``headers`` (Retry-After) or
+    ``extra`` members of the error object (suggestions). Its status is the table's, like every code's."""
+
+    def __init__(self, code: str, message: str, *, field: str | None = None, position: int | None = None,
                  headers: dict[str, str] | None = None, extra: dict[str, Any] | None = None) -> None:
-        super().__init__(message)
-        self.status, self.code, self.message, self.field = status, code, message, field
+        super().__init__(code, message, field=field, position=position)
         self.headers = headers or {}
         self.extra = extra or {}
 
 
-def body(code: str, message: str, field: str | None = None, **extra: Any) -> dict[str, Any]:
-    return {"errors": [{"code": code, "message": message, "field": field, "row": None, **extra}]}
+def body(code: str, message: str, field: str | None = None, row: int | None = None, **extra: Any) -> dict[str, Any]:
+    return {"errors": [{"code": code, "message": message, "field": field, "row": row, **extra}]}
+
+
+def error_response(request: Request, exc: Error) -> JSONResponse:
+    """Any core error as the one shape, with its code's status from the table."""
+    request.state.outcome = exc.code  # for the audit trail
+    status = errors.http_status(exc.code)
+    if status >= 500:
+        log.warning("%s: %s", exc.code, exc.message, extra={"code": exc.code,
+                                                             "request_id": getattr(request.state, "request_id", None)})
+    extra: dict[str, Any] = {} if exc.position is None else {"position": exc.position}
+    extra.update(getattr(exc, "extra", None) or {})
+    return JSONResponse(body(exc.code, exc.message, exc.field, exc.row, **extra), status,
+                        headers=getattr(exc, "headers", None) or None)
 
 
 def install(app: FastAPI) -> None:
-    @app.exception_handler(ApiError)
-    async def _api_error(request: Request, exc: ApiError) -> JSONResponse:
-        request.state.outcome = exc.code  # for the audit trail
-        return JSONResponse(body(exc.code, exc.message, exc.field, **exc.extra), exc.status, headers=exc.headers)
+    @app.exception_handler(Error)
+    async def _error(request: Request, exc: Error) -> JSONResponse:
+        return error_response(request, exc)
 
     @app.exception_handler(RequestValidationError)
     async def _validation(request: Request, exc: RequestValidationError) -> JSONResponse:
         request.state.outcome = "request.invalid"
-        errors = []
-        for e in exc.errors():
-            where = [str(p) for p in e.get("loc", ()) if p not in ("body", "query", "path", "header")]
-            row = next((int(p) for p in where if p.isdigit()), None)
-            errors.append({"code": "request.invalid", "message": f"{e.get('msg', 'invalid')}.",
-                           "field": ".".join(where) or None, "row": row})
-        return JSONResponse({"errors": errors}, 422)
+        return JSONResponse({"errors": [_invalid(e) for e in exc.errors()]}, errors.http_status("request.invalid"))
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
@@ -57,9 +72,26 @@ def install(app: FastAPI) -> None:
         return internal(request, exc)
 
 
+def _invalid(e: Any) -> dict[str, Any]:
+    """One of FastAPI's validation errors in the one shape. A body that is not JSON at all names the
+    1-based character where reading stopped as ``position``: ``row`` is only ever a row of data."""
+    loc = tuple(e.get("loc", ()))
+    if e.get("type") == "json_invalid":
+        offset = next((p for p in loc if isinstance(p, int)), None)
+        position = offset + 1 if offset is not None else None
+        reason = (e.get("ctx") or {}).get("error") or "invalid JSON"
+        where = f" at character {position}" if position is not None else ""
+        return {"code": "request.invalid", "message": f"The body is not JSON: {reason}{where}.", "field": None,
+                "row": None, "position": position}
+    names = [str(p) for p in loc if p not in ("body", "query", "path", "header")]
+    row = next((int(p) for p in names if p.isdigit()), None)
+    return {"code": "request.invalid", "message": f"{e.get('msg', 'invalid')}.", "field": ".".join(names) or None,
+            "row": row}
+
+
 def internal(request: Request, exc: Exception) -> JSONResponse:
     """An unexpected error: logged with its traceback and the request id, answered without either."""
     log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc,
               extra={"code": "internal", "request_id": getattr(request.state, "request_id", None)})
     request.state.outcome = "internal"
-    return JSONResponse(body("internal", "An unexpected error; it has been logged."), 500)
+    return JSONResponse(body("internal", "An unexpected error; it has been logged."), errors.http_status("internal"))

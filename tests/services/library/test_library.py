@@ -48,7 +48,7 @@ def test_ingest_counts_every_row_and_re_ingest_changes_nothing(lib: Engine, tmp_
     assert again.already_ingested and again.batch == first.batch and "nothing changed" in again.note
     by_id = library.ingest_file(lib, str(path), "hebei/market-regulation", batch_id=first.batch)
     assert by_id.already_ingested
-    with pytest.raises(library.LibraryError, match="choose a new --batch-id"):
+    with pytest.raises(library.LibraryError, match="choose a new batch id"):
         library.ingest_file(lib, str(files.organizations(tmp_path / "b.csv", good[:1])),
                             "hebei/market-regulation", batch_id=first.batch)
     with lib.connect() as conn:

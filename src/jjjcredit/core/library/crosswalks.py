@@ -44,6 +44,7 @@ from typing import Any
 import yaml
 
 from jjjcredit.core.codes import departments, regions
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements, transforms
 
 #: Regions: id → (GB/T 2260 province prefix, Chinese name), from :mod:`jjjcredit.core.codes.regions`.
@@ -54,13 +55,8 @@ DEPARTMENTS: dict[str, tuple[str, str]] = {source: (d.code, d.zh) for source, d 
 STANDARD = "standard"
 
 
-class CrosswalkError(ValueError):
+class CrosswalkError(Error, ValueError):
     """A crosswalk (or a file's header against it) cannot be used. ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

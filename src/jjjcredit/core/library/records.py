@@ -40,7 +40,7 @@ import numpy as np
 
 from jjjcredit.core.codes import divisions, orgcode, ric, uscc
 from jjjcredit.core.codes.departments import DEPARTMENTS
-from jjjcredit.core.errors import Severity, Verdict
+from jjjcredit.core.errors import Error, Severity, Verdict
 from jjjcredit.core.library import crosswalks, elements, transforms
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
 from jjjcredit.core.library.elements import Element, Kind
@@ -61,13 +61,8 @@ _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
 
 
-class LayoutError(ValueError):
+class LayoutError(Error, ValueError):
     """A file's header does not fit its layout (missing or doubled columns). ``code`` is stable."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -130,7 +125,7 @@ def bind(crosswalk: Crosswalk, headers: Sequence[str], origin: str) -> Layout:
     >>> bind(crosswalks.standard(), ["代码", "名称"], "f.csv")
     Traceback (most recent call last):
         ...
-    jjjcredit.core.library.records.LayoutError: f.csv: has no column for 统一社会信用代码 (uscc), 机构名称 (name) in the standard layout; headers accepted: "统一社会信用代码" or "uscc"; "机构名称" or "name". The file's columns are "代码", "名称". Check --source, or rename the headers.
+    jjjcredit.core.library.records.LayoutError: f.csv: has no column for 统一社会信用代码 (uscc), 机构名称 (name) in the standard layout; headers accepted: "统一社会信用代码" or "uscc"; "机构名称" or "name". The file's columns are "代码", "名称". Check the file's source (its layout), or rename the headers.
     """
     cleaned = tuple(h.strip().lstrip("\ufeff").strip() for h in headers)
     bound: list[Bound] = []
@@ -156,8 +151,8 @@ def bind(crosswalk: Crosswalk, headers: Sequence[str], origin: str) -> Layout:
         accepted = "; ".join(" or ".join(f'"{h}"' for h in _accepted_headers(crosswalk, m)) for m in missing)
         has = ", ".join(f'"{h}"' for h in cleaned if h) or "none"
         raise LayoutError("file.missing_column", f"{origin}: has no column for {wanted} in {layout}; headers "
-                          f"accepted: {accepted}. The file's columns are {has}. Check --source, or rename "
-                          "the headers.")
+                          f"accepted: {accepted}. The file's columns are {has}. Check the file's source (its "
+                          "layout), or rename the headers.")
     return Layout(crosswalk, cleaned, tuple(bound), tuple(ignored))
 
 
@@ -547,14 +542,14 @@ class Checker:
                     first_row + i, b.header, "record.source_department",
                     f"The code's department (position 1) is {c[0]} ({d.zh if d else '?'}), but the file is "
                     f"declared as {cw.source} ({crosswalks.DEPARTMENTS[cw.department][1]}, department "
-                    f"{dept}); check --source, or ask the provider why the row is in its file.", c, WARNING)))
+                    f"{dept}); check the file's source, or ask the provider why the row is in its file.", c, WARNING)))
             # National-level codes (positions 3-4 "10") are registered by no region: no warning.
             if c[2:4] != region and c[2:4] != "10":
                 place = divisions.province_name(c[2:8]) or f'"{c[2:4]}"'
                 found.append((i, b.index, Problem(
                     first_row + i, b.header, "record.source_region",
                     f"The code was issued in {place} (positions 3-8 {c[2:8]}), but the file is declared as "
-                    f"{cw.source} ({crosswalks.REGIONS[cw.region][1]}); check --source, or ask the provider "
+                    f"{cw.source} ({crosswalks.REGIONS[cw.region][1]}); check the file's source, or ask the provider "
                     "why the row is in its file.", c, WARNING)))
 
     def _duplicates(self, b: Bound, codes: list[str | None], first_row: int,

@@ -27,16 +27,12 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jjjcredit.core.codes.normalize import strip_identifier
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library.elements import ECONOMIC_TYPE, industry_section
 
 
-class TransformError(ValueError):
+class TransformError(Error, ValueError):
     """A value could not be read as the element's form. ``code`` is stable (docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)

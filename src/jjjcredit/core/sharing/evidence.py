@@ -29,16 +29,14 @@ from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives import serialization
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey, Ed25519PublicKey
 
+from jjjcredit.core.errors import Error
+
 ALGORITHM = "Ed25519"
 
 
-class EvidenceError(ValueError):
+class EvidenceError(Error, ValueError):
     """Why a saved answer does not verify: ``code`` is one of ``evidence.malformed``,
     ``evidence.unknown_key``, ``evidence.algorithm``, ``evidence.signature``."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = code, message
 
 
 def canonical(request: Any, answer: Any, library_seq: int, time: str, key_id: str) -> bytes:

@@ -28,10 +28,31 @@ def sources() -> list[str]:
     return [crosswalks.STANDARD, *crosswalks.source_ids()]
 
 
+def require_source(source: str, standard: bool = True) -> str:
+    """``source`` when it is a known source (``standard`` too, unless ``standard`` is false), else
+    :class:`CrosswalkError` ``crosswalk.source`` — the one refusal of an unknown source, for every
+    command that takes one.
+
+    >>> require_source("hebei/market-regulation")
+    'hebei/market-regulation'
+    >>> try:
+    ...     require_source("hebei/tax")
+    ... except CrosswalkError as exc:
+    ...     print(exc.code, exc.message[:50])
+    crosswalk.source Source "hebei/tax" is not known: expected standard
+    """
+    known = sources() if standard else crosswalks.source_ids()
+    if source not in known:
+        raise CrosswalkError("crosswalk.source", f'Source "{source}" is not known: expected '
+                             + ("standard or one of " if standard else "one of ") + ", ".join(crosswalks.source_ids())
+                             + ".", field="source")
+    return source
+
+
 def load(source: str, directory: Path | None = None) -> Crosswalk:
     """The crosswalk for ``source`` (``standard`` for the standard layout), from ``directory`` when
     it holds one, else the package default. Raises :class:`CrosswalkError`."""
-    if source == crosswalks.STANDARD:
+    if require_source(source) == crosswalks.STANDARD:
         return crosswalks.standard()
     name = file_name(source)
     if directory is not None:

@@ -38,6 +38,7 @@ from pathlib import Path
 from typing import Any, BinaryIO
 
 from jjjcredit.core.codes import uscc
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements, synthetic
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
 from jjjcredit.core.library.synthetic import Organization
@@ -57,13 +58,8 @@ _CHUNK = 2000
 _SAMPLE = 1 << 16  # what tabular readers look at to detect the encoding
 
 
-class DemoDataError(ValueError):
+class DemoDataError(Error, ValueError):
     """Options that cannot be used. ``code`` is stable (docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass(frozen=True)
@@ -540,11 +536,12 @@ def write_demo_data(out: Path, count: int, seed: int = 0,
         raise DemoDataError("usage.regions", f"unknown region {', '.join(repr(r) for r in unknown) or '(none)'}: "
                             f"expected a comma-separated list of {', '.join(synthetic.REGIONS)}.")
     if count < 1:
-        raise DemoDataError("usage.count", f"--count must be at least 1, found {count}.")
+        raise DemoDataError("usage.count", f"The number of organizations must be at least 1, found {count}.")
     if not 0 <= mistake_rate <= 0.5:
-        raise DemoDataError("usage.mistakes", f"--mistakes is a share of rows between 0 and 0.5, found {mistake_rate}.")
+        raise DemoDataError("usage.mistakes", "The share of rows with mistakes is between 0 and 0.5, "
+                            f"found {mistake_rate}.")
     if jobs < 1:
-        raise DemoDataError("usage.jobs", f"--jobs must be at least 1, found {jobs}.")
+        raise DemoDataError("usage.jobs", f"The number of processes must be at least 1, found {jobs}.")
     if out.exists() and not out.is_dir():
         raise DemoDataError("usage.out", f"{out}: exists and is not a folder; name a folder for the files.")
     out.mkdir(parents=True, exist_ok=True)

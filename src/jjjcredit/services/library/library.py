@@ -44,7 +44,7 @@ from typing import Any, TypeVar, cast
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from jjjcredit.core.errors import Severity
+from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import crosswalks, elements, quality, records
 from jjjcredit.core.library.crosswalks import Crosswalk
 from jjjcredit.services import db, tabular
@@ -70,13 +70,8 @@ T = TypeVar("T")
 EFFECTIVE_FROM = ("last_updated", "approved", "established")
 
 
-class LibraryError(Exception):
+class LibraryError(Error):
     """A library request that cannot be done; ``code`` is stable (docs/errors.md)."""
-
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
 
 
 @dataclass
@@ -504,7 +499,7 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
             if earlier["file_hash"] != digest or earlier["source"] != source:  # matched by id alone
                 raise LibraryError("library.batch_id_reused", f'Batch id "{batch_id}" was used on '
                                    f'{earlier["finished_at"]:%Y-%m-%d %H:%M} for {earlier["file_name"]} from '
-                                   f'{earlier["source"]}, not for this file: choose a new --batch-id.')
+                                   f'{earlier["source"]}, not for this file: choose a new batch id.')
             return _already(summary, dict(earlier), digest, started)
         now = _now()
         conn.execute(insert(batches).values(

@@ -55,6 +55,7 @@ from sqlalchemy import (
 from sqlalchemy import text as sql
 
 from jjjcredit.core.codes import departments
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements
 from jjjcredit.core.library import search as keys
 from jjjcredit.storage import bulk
@@ -84,12 +85,11 @@ _ADD_COUNTS = ("INSERT INTO organization_search_gram_counts ({columns}) VALUES (
                "DO UPDATE SET holders = organization_search_gram_counts.holders + excluded.holders")
 
 
-class SearchError(Exception):
+class SearchError(Error):
     """A search that cannot be run as asked; ``code`` is stable (docs/errors.md)."""
 
     def __init__(self, code: str, message: str, field: str | None = None) -> None:
-        super().__init__(message)
-        self.code, self.message, self.field = code, message, field
+        super().__init__(code, message, field=field)
 
 
 @dataclass(frozen=True)

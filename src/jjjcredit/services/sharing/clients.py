@@ -15,15 +15,13 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.storage.schema import clients
 
 
-class ClientError(Exception):
-    def __init__(self, code: str, message: str) -> None:
-        super().__init__(message)
-        self.code = code
-        self.message = message
+class ClientError(Error):
+    """An application party that cannot be added or changed as asked; ``code`` is stable (docs/errors.md)."""
 
 
 @dataclass(frozen=True)
@@ -54,9 +52,9 @@ def add_client(conn: Connection, name: str, services: str, level: int) -> tuple[
     try:
         granted = access.parse_services(services)
     except ValueError as exc:
-        raise ClientError("clients.services", f"--services: {exc}.") from None
+        raise ClientError("clients.services", f"Services: {exc}.") from None
     if level not in (1, 2, 3):
-        raise ClientError("clients.level", f"--level {level} is not a security level: expected 1, 2 or 3.")
+        raise ClientError("clients.level", f"Level {level} is not a security level: expected 1, 2 or 3.")
     if not name.strip():
         raise ClientError("clients.name", "A client needs a name (the application party's department).")
     if conn.execute(select(clients.c.id).where(clients.c.name == name)).first() is not None:

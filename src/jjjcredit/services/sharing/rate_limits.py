@@ -29,6 +29,8 @@ import redis
 from redis.backoff import NoBackoff
 from redis.retry import Retry
 
+from jjjcredit.core.errors import Error
+
 log = logging.getLogger("jjjcredit.rate_limits")
 
 WINDOW_SECONDS = 60
@@ -69,16 +71,14 @@ class Limiter(Protocol):
     def close(self) -> None: ...
 
 
-class RedisUnavailable(Exception):
+class RedisUnavailable(Error):
     """Redis cannot be reached (or the URL is not a Redis URL) when the server starts."""
-
-    code = "redis.unavailable"
 
     def __init__(self, url: str, reason: str) -> None:
         self.url, self.reason = shown_url(url), reason
-        super().__init__(f"Redis at {shown_url(url)} cannot be used for the shared rate limits: {reason}. "
-                         "Start it, or correct --redis / JJJCREDIT_REDIS_URL (redis://host:6379/0); "
-                         "leave it unset to count the limits in each worker.")
+        super().__init__("redis.unavailable", f"Redis at {shown_url(url)} cannot be used for the shared rate "
+                         f"limits: {reason}. Start it, or correct the Redis URL (setting JJJCREDIT_REDIS_URL, "
+                         "redis://host:6379/0); leave it unset to count the limits in each worker.")
 
 
 class LocalWindow:
@@ -147,7 +147,7 @@ class RedisWindow:
         if first:
             log.warning("Redis at %s does not answer (%s): public rate limits are counted in this worker "
                         "alone until it does.", self.url, _reason(exc),
-                        extra={"code": RedisUnavailable.code})
+                        extra={"code": "redis.unavailable"})
 
     def _came_back(self) -> None:
         with self._lock:

@@ -12,6 +12,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
@@ -24,10 +25,11 @@ PROPERTIES = [{"id": "region", "name": "Registering authority's division (GB/T 2
 EXACT = ("exact", "exact_without_region", "code")
 
 
-class ReconcileError(Exception):
+class ReconcileError(Error):
+    """A batch of queries that is not what the W3C reconciliation API 0.2 describes."""
+
     def __init__(self, message: str) -> None:
-        super().__init__(message)
-        self.code, self.message = "reconcile.bad_queries", message
+        super().__init__("reconcile.bad_queries", message, field="queries")
 
 
 def _description(organization: Mapping[str, Any]) -> str:

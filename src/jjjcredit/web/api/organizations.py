@@ -26,8 +26,8 @@ def _checked(code: str) -> str:
     result = uscc.check(code)
     if result.errors:
         first = result.errors[0]
-        raise ApiError(400, first.code, first.message, field="code",
-                       extra={"position": first.position, "suggestions": [s.code for s in uscc.suggest(code)]})
+        raise ApiError(first.code, first.message, field="code", position=first.position,
+                       extra={"suggestions": [s.code for s in uscc.suggest(code)]})
     return result.compact
 
 
@@ -43,7 +43,7 @@ async def lookup_organization(code: str, request: Request,
     compact = _checked(code)
     org = await threads.run(request, _organization, request.app.state.engine, caller, compact)
     if org is None:
-        raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
+        raise ApiError("library.not_found", f"{compact} is a valid code, but no provider has sent it.")
     return {"organization": org, "level": caller.level}
 
 
@@ -55,5 +55,5 @@ def organization_history(code: str, request: Request,
     with request.app.state.engine.connect() as conn:
         events = disclosure.organization_history(conn, caller, compact)
     if events is None:
-        raise ApiError(404, "library.not_found", f"{compact} is a valid code, but no provider has sent it.")
+        raise ApiError("library.not_found", f"{compact} is a valid code, but no provider has sent it.")
     return {"code": compact, "history": events}

@@ -13,7 +13,6 @@ from fastapi.responses import HTMLResponse
 
 from jjjcredit import __version__
 from jjjcredit.core.sharing import access
-from jjjcredit.services.library import search
 from jjjcredit.services.sharing import reconcile
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
@@ -35,15 +34,11 @@ def _manifest(request: Request) -> dict[str, Any]:
 def _answer(request: Request, caller: access.Caller, queries: str) -> dict[str, Any]:
     try:
         batch = json.loads(queries)
-        with request.app.state.engine.connect() as conn:
-            return reconcile.reconcile_queries(conn, caller, batch)
     except json.JSONDecodeError as exc:
-        raise ApiError(400, "reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos}).",
-                       field="queries") from exc
-    except reconcile.ReconcileError as exc:
-        raise ApiError(400, exc.code, exc.message, field="queries") from exc
-    except search.SearchError as exc:
-        raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
+        raise ApiError("reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos + 1}).",
+                       field="queries", position=exc.pos + 1) from exc
+    with request.app.state.engine.connect() as conn:
+        return reconcile.reconcile_queries(conn, caller, batch)
 
 
 @router.get("")
@@ -59,7 +54,7 @@ async def reconcile_queries(request: Request,
     """A batch of queries, sent as the form field ``queries`` (what OpenRefine posts)."""
     form = parse_qs((await request.body()).decode("utf-8", "replace"))
     if "queries" not in form:
-        raise ApiError(400, "reconcile.bad_queries", "Send the batch as the form field queries= "
+        raise ApiError("reconcile.bad_queries", "Send the batch as the form field queries= "
                        "(application/x-www-form-urlencoded).", field="queries")
     return _answer(request, caller, form["queries"][0])
 
@@ -71,7 +66,7 @@ def reconcile_preview(code: str, request: Request,
     with request.app.state.engine.connect() as conn:
         rows = reconcile.preview_organization(conn, caller, code)
     if rows is None:
-        raise ApiError(404, "library.not_found", f"No provider has sent {code}.")
+        raise ApiError("library.not_found", f"No provider has sent {code}.")
     cells = "".join(f"<tr><th>{html.escape(zh)}</th><td>{html.escape(value)}</td></tr>" for zh, value in rows)
     title = html.escape(code.strip().upper())
     return HTMLResponse(f'<!doctype html><html lang="zh"><meta charset="utf-8"><title>{title}'

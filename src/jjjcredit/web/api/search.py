@@ -11,7 +11,6 @@ from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.web.access import caller_for
-from jjjcredit.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
 
@@ -27,12 +26,9 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
                          caller: access.Caller = Depends(caller_for("search"))) -> dict[str, Any]:
     """Organizations by name (exact, prefix, fuzzy, with or without the region), pinyin initials or
     code prefix; filters: region (GB/T 2260 digits), department (code position 1), status."""
-    try:
-        filters = search.match_filters(region, department, status)
-        with request.app.state.engine.connect() as conn:
-            hits = disclosure.search_organizations(conn, caller, q, filters, limit)
-    except search.SearchError as exc:
-        raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
+    filters = search.match_filters(region, department, status)
+    with request.app.state.engine.connect() as conn:
+        hits = disclosure.search_organizations(conn, caller, q, filters, limit)
     return {"query": q, "results": _hits(hits), "level": caller.level}
 
 
@@ -40,9 +36,6 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
 def autocomplete(request: Request, q: str = "", limit: int = 10,
                  caller: access.Caller = Depends(caller_for("search"))) -> dict[str, Any]:
     """Completions of a name, its initials or a code as typed so far."""
-    try:
-        with request.app.state.engine.connect() as conn:
-            hits = disclosure.autocomplete(conn, caller, q, limit=limit)
-    except search.SearchError as exc:
-        raise ApiError(400, exc.code, exc.message, field=exc.field) from exc
+    with request.app.state.engine.connect() as conn:
+        hits = disclosure.autocomplete(conn, caller, q, limit=limit)
     return {"query": q, "results": [{"code": h.code, "name": h.name, "match": h.match} for h in hits]}
