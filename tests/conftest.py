@@ -13,15 +13,12 @@ from sqlalchemy import Engine, text
 
 from jjjcredit.storage.engine import make_engine
 
-SHARED = Path(__file__).resolve().parents[1].parent / "shared"
-TESTDATA = SHARED / "testdata"
+TESTDATA = Path(__file__).resolve().parent / "data"
 
 
 @pytest.fixture
 def testdata() -> Path:
-    """The shared public test vectors; the test is skipped cleanly where the folder is absent."""
-    if not TESTDATA.is_dir():
-        pytest.skip(f"shared test data not found at {TESTDATA}")
+    """The public test vectors and schemas shipped in ``tests/data`` (see its README): never skipped."""
     return TESTDATA
 
 

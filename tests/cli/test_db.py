@@ -1,4 +1,4 @@
-"""``jjjcredit db backup`` and ``db restore`` through the real command, on the database under test."""
+"""``jjjcredit db``: upgrade, status, backup and restore through the real command, on the database under test."""
 
 from __future__ import annotations
 
@@ -14,6 +14,7 @@ import pytest
 from sqlalchemy import text
 
 from jjjcredit.services.sharing import audit
+from jjjcredit.storage import migrator
 from jjjcredit.storage.engine import make_engine
 from tests.services.library import library_files as files
 
@@ -101,3 +102,20 @@ def test_what_is_not_a_backup_is_refused(database_url: str, tmp_path: Path):
     wrong_kind.write_bytes(b"PGDMP" if database_url.startswith("sqlite") else b"SQLite format 3\x00")
     mixed = run("db", "restore", str(wrong_kind), "--db", database_url)
     assert mixed.returncode == 2 and "[backup.kind]" in mixed.stderr
+
+
+def test_status_of_an_empty_database_exits_1_and_names_the_fix(database_url: str):
+    result = run("db", "status", "--db", database_url)
+    assert result.returncode == 1
+    assert result.stdout == f"current: none (empty database)\nnewest:  {migrator.head()}\n"
+    assert "jjjcredit db upgrade" in result.stderr
+
+
+def test_upgrade_then_status_is_current(database_url: str):
+    upgraded = run("db", "upgrade", "--db", database_url)
+    assert upgraded.returncode == 0, upgraded.stderr
+    assert f"revision {migrator.head()}" in upgraded.stderr and upgraded.stdout == ""
+    state = run("db", "status", "--db", database_url)
+    assert state.returncode == 0
+    assert state.stdout == f"current: {migrator.head()}\nnewest:  {migrator.head()}\n"
+    assert run("db", "upgrade", "--db", database_url).returncode == 0  # again: nothing to do, no error

@@ -2,7 +2,6 @@
 
 from __future__ import annotations
 
-import importlib.util
 import json
 import re
 import subprocess
@@ -48,8 +47,6 @@ def test_out_that_is_a_file_exits_2(tmp_path):
     assert result.returncode == 2 and result.stderr.startswith("error [usage.out]: ")
 
 
-needs_records = pytest.mark.skipif(importlib.util.find_spec("jjjcredit.cli.records") is None,
-                                   reason="jjjcredit records check is not there yet")
 _SUMMARY = re.compile(r"([\d,]+) rows? read: ([\d,]+) valid, ([\d,]+) with warnings, ([\d,]+) rejected")
 
 
@@ -61,7 +58,6 @@ def _check(path: Path, source: str) -> tuple[int, int, int]:
     return result.returncode, int(found[1].replace(",", "")), int(found[4].replace(",", ""))
 
 
-@needs_records
 @pytest.mark.slow
 def test_clean_files_pass_the_records_check(tmp_path):
     assert _run("demo-data", "--count", "2000", "--out", str(tmp_path), "--mistakes", "0").returncode == 0
@@ -71,7 +67,6 @@ def test_clean_files_pass_the_records_check(tmp_path):
         assert (code, rows, rejected) == (0, report["rows"], 0), report["file"]
 
 
-@needs_records
 @pytest.mark.slow
 def test_rejected_rows_match_the_injected_mistakes(tmp_path):
     """Every injected mistake rejects its row, so the rejected count is the injected count less the

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import atexit
 from typing import Optional
 
 import typer
@@ -15,7 +16,11 @@ DB_OPTION: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional h
 
 
 def engine(url: str | None) -> Engine:
-    return db.open_engine(url or Settings.from_env().database_url)
+    """The engine for ``url``; its pooled connections are closed when the command ends, however it
+    ends (an error's exit included)."""
+    opened = db.open_engine(url or Settings.from_env().database_url)
+    atexit.register(opened.dispose)
+    return opened
 
 
 def ready_engine(url: str | None) -> Engine:

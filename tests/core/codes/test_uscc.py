@@ -8,7 +8,7 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 
 from jjjcredit.core import errors
-from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.codes import divisions, ric, uscc
 from jjjcredit.core.errors import Verdict
 from tests.core.codes import vectors
 
@@ -196,3 +196,31 @@ def test_validate_agrees_with_verdict(value):
 @given(st.integers(min_value=0, max_value=2**32))
 def test_generated_codes_are_valid(seed):
     assert uscc.check(uscc.generate(random.Random(seed))).verdict is Verdict.VALID
+
+
+# -- every one-character slip is corrected -------------------------------------------------------------
+
+_REGIONS = sorted(c for c in divisions.codes() if divisions.is_current(c) and c[:2] in ("11", "12", "13"))
+
+
+def _slips(code: str) -> list[str]:
+    """Every single-character substitution, adjacent transposition, deletion and insertion of ``code``
+    (within the code's alphabet: other characters are look-alikes, corrected before any rule)."""
+    slips = [code[:i] + c + code[i + 1:] for i in range(len(code)) for c in uscc.ALPHABET if c != code[i]]
+    slips += [code[:i] + code[i + 1] + code[i] + code[i + 2:] for i in range(len(code) - 1) if code[i] != code[i + 1]]
+    slips += [code[:i] + code[i + 1:] for i in range(len(code))]
+    slips += [code[:i] + c + code[i:] for i in range(len(code) + 1) for c in uscc.ALPHABET]
+    return slips
+
+
+@settings(max_examples=12, deadline=None, derandomize=True)
+@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(_REGIONS))
+def test_every_one_character_slip_of_a_valid_code_suggests_it(seed, region):
+    code = uscc.generate(random.Random(seed), region=region)
+    assert uscc.is_valid(code)
+    assert uscc.suggest(code[:5] + code[6:]) == uscc.suggest_many([code[:5] + code[6:]])[0]
+    slips = _slips(code)
+    answers = uscc.suggest_many(slips)  # what uscc.suggest gives each, judged in one call
+    missed = {slip: [s.code for s in found] for slip, found in zip(slips, answers, strict=True)
+              if code not in [s.code for s in found]}
+    assert not missed, f"{code} not suggested for {len(missed)} slips, e.g. {list(missed.items())[:3]}"

@@ -1,4 +1,4 @@
-"""The shared public identifier vectors (../shared/testdata/uscc_vectors.csv), read once."""
+"""The public identifier vectors (tests/data/uscc_vectors.csv): the rows of one kind, never none."""
 
 from __future__ import annotations
 
@@ -8,7 +8,9 @@ from pathlib import Path
 
 def load(testdata: Path, kind: str) -> list[dict[str, str]]:
     with (testdata / "uscc_vectors.csv").open(encoding="utf-8") as fh:
-        return [row for row in csv.DictReader(fh) if row["kind"] == kind]
+        rows = [row for row in csv.DictReader(fh) if row["kind"] == kind]
+    assert rows, f"no {kind} vectors in {testdata / 'uscc_vectors.csv'}"
+    return rows
 
 
 def tags(row: dict[str, str]) -> set[str]:

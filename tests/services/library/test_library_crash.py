@@ -1,4 +1,4 @@
-"""The guarantees that need real processes: kill -9 at any moment, and two ingests at once."""
+"""The guarantees that need real processes: kill -9 in the middle of a batch, and two ingests at once."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ import multiprocessing
 import os
 import random
 import signal
+import sqlite3
 import subprocess
 import sys
 import threading
@@ -15,12 +16,13 @@ from collections.abc import Callable, Iterator
 from pathlib import Path
 
 import pytest
-from sqlalchemy import func, select
+from sqlalchemy import func, make_url, select
+from sqlalchemy.exc import OperationalError
 
 from jjjcredit.services import db, tabular
 from jjjcredit.services.library import library
 from jjjcredit.storage.engine import make_engine
-from jjjcredit.storage.schema import batches, changes, history, organizations
+from jjjcredit.storage.schema import batches, changes, counters, history, organizations
 from tests.services.library import library_files as files
 
 ROWS = 30_000
@@ -53,7 +55,7 @@ def _prepare(url: str) -> None:
     engine.dispose()
 
 
-def test_kill_9_at_any_moment_then_rerun_equals_one_clean_run(tmp_path: Path, new_database_url: Callable[[], str]):
+def test_kill_9_mid_batch_then_rerun_equals_one_clean_run(tmp_path: Path, new_database_url: Callable[[], str]):
     everything = files.codes(ROWS, seed=5)
     first = files.organizations(tmp_path / "first.csv", everything[: ROWS // 2], date="2023-01-01")
     second = files.organizations(tmp_path / "second.csv", everything, name="新{i}", date="2024-01-01")
@@ -64,18 +66,76 @@ def test_kill_9_at_any_moment_then_rerun_equals_one_clean_run(tmp_path: Path, ne
         subprocess.run(_cli("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", clean),
                        check=True, capture_output=True)
     rng = random.Random(9)
-    for path in (first, second):
+    for committed, path in enumerate((first, second)):  # (batches committed before this file's)
         for aside in ("0", str(1 << 40)):  # killed at random moments, reading aside and inline; then to the end
             command = _cli("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", crashed)
             proc = subprocess.Popen(command, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
                                     env=os.environ | {"JJJCREDIT_READ_ASIDE_BYTES": aside})
-            time.sleep(rng.uniform(0.3, 2.5))
-            os.kill(proc.pid, signal.SIGKILL)
-            proc.wait()
+            _kill_9_mid_batch(proc, crashed, rng)
             _wait_until_gone(command)
+            assert _committed_batches(crashed) == committed and not _feed_lock_held(crashed)
         subprocess.run(_cli("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", crashed),
                        check=True, capture_output=True)
     assert _snapshot(crashed) == _snapshot(clean)
+
+
+def _feed_lock_held(url: str) -> bool:
+    """Whether a batch's transaction is open: it holds the feed counter's lock from its first statement
+    to its commit — on SQLite the database's write lock, on PostgreSQL the ``feed`` row's lock. Asked
+    without waiting; a free lock is taken and let go at once."""
+    parsed = make_url(url)
+    if parsed.get_backend_name() == "sqlite":
+        conn = sqlite3.connect(str(parsed.database), timeout=0, isolation_level=None)
+        try:
+            conn.execute("BEGIN IMMEDIATE")
+        except sqlite3.OperationalError as exc:
+            assert "locked" in str(exc), exc
+            return True
+        finally:
+            conn.close()  # (rolls back the probe's own empty transaction)
+        return False
+    engine = make_engine(url)
+    try:
+        with engine.connect() as conn:
+            try:
+                conn.execute(select(counters.c.value).where(counters.c.name == "feed").with_for_update(nowait=True))
+            except OperationalError as exc:
+                assert "lock" in str(exc.orig), exc
+                return True
+            finally:
+                conn.rollback()
+        return False
+    finally:
+        engine.dispose()
+
+
+def _committed_batches(url: str) -> int:
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        count = conn.execute(select(func.count()).select_from(batches)).scalar_one()
+    engine.dispose()
+    return int(count)
+
+
+def _kill_9_mid_batch(proc: subprocess.Popen[bytes], url: str, rng: random.Random) -> None:
+    """Wait until the ingest's batch is open, let it run a random while longer, freeze the process
+    (SIGSTOP: nothing moves while we look), check that it is still inside the batch — the feed lock
+    held and its batch not committed — and only then kill -9 it."""
+    before = _committed_batches(url)
+    deadline = time.monotonic() + 120
+    while not _feed_lock_held(url):
+        assert proc.poll() is None, f"the ingest ended (exit {proc.returncode}) before its batch was seen open"
+        assert time.monotonic() < deadline, "the ingest's batch never opened"
+        time.sleep(0.01)
+    time.sleep(rng.uniform(0.0, 0.5))  # the batch takes seconds: this lands in its first part or later
+    os.kill(proc.pid, signal.SIGSTOP)
+    try:
+        inside = _feed_lock_held(url) and _committed_batches(url) == before
+    finally:
+        os.kill(proc.pid, signal.SIGKILL)
+        proc.wait()
+    assert inside, "the kill did not land inside the batch (it had committed, or not begun)"
+    assert proc.returncode == -signal.SIGKILL
 
 
 def _running(command: list[str]) -> list[int]:

@@ -1,0 +1,77 @@
+"""``jjjcredit clients add/list/revoke`` through the real command, on a real database."""
+
+from __future__ import annotations
+
+import json
+
+from sqlalchemy import select
+
+from jjjcredit.services import db
+from jjjcredit.services.sharing import clients
+from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.schema import clients as clients_table
+from tests.cli.test_codes import run
+
+
+def _upgraded(url: str) -> None:
+    engine = make_engine(url)
+    db.upgrade(engine)
+    engine.dispose()
+
+
+def _caller(url: str, key: str):  # type: ignore[no-untyped-def]
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        found = clients.caller_of(conn, key)
+    engine.dispose()
+    return found
+
+
+def test_add_prints_the_key_once_and_the_key_works(database_url: str):
+    _upgraded(database_url)
+    added = run("clients", "add", "北京市经济和信息化局", "--services", "verify,lookup", "--level", "2",
+                "--db", database_url)
+    assert added.returncode == 0, added.stderr
+    shown = json.loads(added.stdout)
+    assert shown["name"] == "北京市经济和信息化局" and shown["services"] == ["lookup", "verify"]
+    assert shown["level"] == 2 and "not shown again" in added.stderr
+    caller = _caller(database_url, shown["api_key"])
+    assert caller is not None and (caller.client, caller.level) == ("北京市经济和信息化局", 2)
+    listed = run("clients", "list", "--db", database_url)
+    assert listed.returncode == 0
+    assert listed.stdout.split("\t")[:3] == ["北京市经济和信息化局", "lookup,verify", "level 2"]
+    assert shown["api_key"] not in listed.stdout and listed.stdout.rstrip().endswith("active")
+    engine = make_engine(database_url)
+    with engine.connect() as conn:
+        assert conn.execute(select(clients_table.c.key_hash)).scalar_one() not in listed.stdout
+    engine.dispose()
+
+
+def test_revoke_stops_the_key_and_list_says_so(database_url: str):
+    _upgraded(database_url)
+    key = json.loads(run("clients", "add", "a", "--services", "changes", "--db", database_url).stdout)["api_key"]
+    revoked = run("clients", "revoke", "a", "--db", database_url)
+    assert revoked.returncode == 0 and 'client "a" revoked' in revoked.stderr
+    assert _caller(database_url, key) is None
+    assert "\trevoked " in run("clients", "list", "--db", database_url).stdout
+
+
+def test_refusals_name_their_code_on_one_line(database_url: str):
+    _upgraded(database_url)
+    assert run("clients", "add", "a", "--services", "verify", "--db", database_url).returncode == 0
+    for args, code, exit_code in (
+            (("add", "b", "--services", "verify,payments"), "clients.services", 2),
+            (("add", "b", "--services", "verify", "--level", "4"), "clients.level", 2),
+            (("add", "a", "--services", "verify"), "clients.exists", 2),
+            (("revoke", "nobody"), "clients.unknown", 1)):
+        result = run("clients", *args, "--db", database_url)
+        assert result.returncode == exit_code, (args, result.stderr)
+        assert result.stderr.startswith(f"error [{code}]: ") and len(result.stderr.strip().splitlines()) == 1
+        assert result.stdout == ""
+    assert run("clients", "list", "--db", database_url).stdout.count("\n") == 1
+
+
+def test_a_database_that_is_behind_is_refused(database_url: str):
+    result = run("clients", "list", "--db", database_url)
+    assert result.returncode != 0 and result.stderr.startswith("error [")
+    assert "jjjcredit db upgrade" in result.stderr

@@ -1,0 +1,41 @@
+"""Access rights (core/sharing/access.py): which services a caller may use, which elements a level sees."""
+
+from __future__ import annotations
+
+import pytest
+
+from jjjcredit.core.library import elements
+from jjjcredit.core.sharing import access
+
+
+def test_the_public_may_use_the_public_services_only():
+    assert access.PUBLIC.public and access.PUBLIC.level == access.PUBLIC_LEVEL == 1
+    for service in access.SERVICES:
+        assert access.may(access.PUBLIC, service) is (service in access.PUBLIC_SERVICES)
+    assert not access.may(access.PUBLIC, "changes")
+
+
+def test_a_client_may_use_exactly_what_it_was_granted():
+    client = access.Caller("河北省税务局", frozenset({"changes"}), 3)
+    assert not client.public
+    assert [s for s in access.SERVICES if access.may(client, s)] == ["changes"]
+    assert not access.may(client, "verify")  # a key does not inherit the public's services
+
+
+def test_each_level_sees_the_elements_at_or_below_it():
+    by_level = {level: access.visible_elements(level) for level in (1, 2, 3)}
+    assert by_level[1] < by_level[2] < by_level[3] == {e.name for e in elements.ELEMENTS}
+    for e in elements.ELEMENTS:
+        assert [e.name in by_level[level] for level in (1, 2, 3)] == [e.security_level <= level for level in (1, 2, 3)]
+    assert "legal_rep_id_number" not in by_level[2] and "telephone" not in by_level[1]
+
+
+def test_parse_services_accepts_spaces_and_repeats():
+    assert access.parse_services(" verify ,lookup,verify,") == {"verify", "lookup"}
+
+
+@pytest.mark.parametrize(("text", "words"), [("verify,payments", "'payments'"), ("", "no service"),
+                                             (" , ", "no service")])
+def test_parse_services_names_what_is_wrong(text: str, words: str):
+    with pytest.raises(ValueError, match=words):
+        access.parse_services(text)

@@ -1,0 +1,105 @@
+"""Application parties and their API keys (services/sharing/clients.py), on a real database."""
+
+from __future__ import annotations
+
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine, select
+
+from jjjcredit.core.sharing import access
+from jjjcredit.services import db
+from jjjcredit.services.sharing import clients
+from jjjcredit.storage.schema import clients as clients_table
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    db.upgrade(engine)
+    with engine.begin() as connection:
+        yield connection
+
+
+def test_a_new_key_admits_its_client_to_its_services_and_level(conn: Connection):
+    client, key = clients.add_client(conn, "河北省税务局", "verify, lookup", 2)
+    assert (client.name, client.services, client.level, client.revoked_at) == (
+        "河北省税务局", frozenset({"lookup", "verify"}), 2, None)
+    prefix, secret = key.removeprefix("jjj_").split("_", 1)
+    assert key.startswith("jjj_") and prefix == client.key_prefix and len(secret) >= 32
+    assert clients.caller_of(conn, key) == access.Caller("河北省税务局", frozenset({"lookup", "verify"}), 2)
+    assert client.caller() == clients.caller_of(conn, key)
+
+
+def test_only_the_keys_hash_is_stored(conn: Connection):
+    _, key = clients.add_client(conn, "天津市市场监督管理委员会", "changes", 3)
+    stored = conn.execute(select(clients_table)).mappings().one()
+    assert key not in {str(v) for v in stored.values()}
+    assert key.split("_", 2)[2] not in "".join(str(v) for v in stored.values())
+    assert len(stored["key_hash"]) == 64
+
+
+def test_two_clients_get_different_keys(conn: Connection):
+    _, first = clients.add_client(conn, "a", "verify", 1)
+    _, second = clients.add_client(conn, "b", "verify", 1)
+    assert first != second
+    assert clients.caller_of(conn, first).client == "a"  # type: ignore[union-attr]
+    assert clients.caller_of(conn, second).client == "b"  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize("mangle", [
+    lambda k: k[:-1] + ("A" if k[-1] != "A" else "B"),  # the right prefix, a wrong secret
+    lambda k: k.replace("jjj_", "xyz_", 1),  # not our scheme
+    lambda k: k.split("_")[0] + "_" + k.split("_")[1],  # no secret
+    lambda k: "",
+    lambda k: "jjj_00000000_" + k.split("_", 2)[2],  # the secret under another prefix
+], ids=["wrong-secret", "wrong-scheme", "no-secret", "empty", "other-prefix"])
+def test_a_wrong_or_malformed_key_admits_no_one(conn: Connection, mangle):
+    _, key = clients.add_client(conn, "a", "verify", 1)
+    assert clients.caller_of(conn, mangle(key)) is None
+
+
+def test_a_revoked_key_admits_no_one_at_once(conn: Connection):
+    _, key = clients.add_client(conn, "a", "verify", 1)
+    _, other = clients.add_client(conn, "b", "verify", 1)
+    revoked = clients.revoke_client(conn, "a")
+    assert revoked.revoked_at is not None
+    assert clients.caller_of(conn, key) is None
+    assert clients.caller_of(conn, other) is not None
+
+
+def test_list_clients_in_the_order_they_were_added_without_keys(conn: Connection):
+    for name in ("c", "a", "b"):
+        clients.add_client(conn, name, "verify", 1)
+    clients.revoke_client(conn, "a")
+    listed = clients.list_clients(conn)
+    assert [c.name for c in listed] == ["c", "a", "b"]
+    assert [c.revoked_at is not None for c in listed] == [False, True, False]
+    assert not any(hasattr(c, "key") or hasattr(c, "key_hash") for c in listed)
+
+
+@pytest.mark.parametrize(("name", "services", "level", "code"), [
+    ("a", "verify,payments", 1, "clients.services"),
+    ("a", " , ", 1, "clients.services"),
+    ("a", "verify", 4, "clients.level"),
+    ("a", "verify", 0, "clients.level"),
+    ("  ", "verify", 1, "clients.name"),
+])
+def test_a_bad_client_is_refused_with_its_code(conn: Connection, name: str, services: str, level: int, code: str):
+    with pytest.raises(clients.ClientError) as refused:
+        clients.add_client(conn, name, services, level)
+    assert refused.value.code == code
+    assert clients.list_clients(conn) == []
+
+
+def test_a_name_is_taken_once(conn: Connection):
+    clients.add_client(conn, "a", "verify", 1)
+    with pytest.raises(clients.ClientError) as refused:
+        clients.add_client(conn, "a", "lookup", 3)
+    assert refused.value.code == "clients.exists" and '"a"' in refused.value.message
+    assert [c.services for c in clients.list_clients(conn)] == [frozenset({"verify"})]
+
+
+def test_revoking_an_unknown_client_is_refused(conn: Connection):
+    with pytest.raises(clients.ClientError) as refused:
+        clients.revoke_client(conn, "nobody")
+    assert refused.value.code == "clients.unknown"

@@ -1,0 +1,39 @@
+"""The database's schema state (services/db.py): status, upgrade, and refusing a database that is behind."""
+
+from __future__ import annotations
+
+import pytest
+from sqlalchemy import Engine, inspect
+
+from jjjcredit.services import db
+from jjjcredit.storage import migrator
+
+
+def test_an_empty_database_is_behind_and_refused(engine: Engine):
+    state = db.status(engine)
+    assert state.current is None and state.head == migrator.head() and not state.up_to_date
+    with pytest.raises(db.SchemaBehind) as refused:
+        db.require_current(engine)
+    assert refused.value.code == "db.schema_behind"
+    assert "empty" in str(refused.value) and "jjjcredit db upgrade" in str(refused.value)
+
+
+def test_upgrade_brings_it_to_the_newest_revision_and_again_changes_nothing(engine: Engine):
+    state = db.upgrade(engine)
+    assert state.up_to_date and state.current == migrator.head()
+    db.require_current(engine)
+    tables = set(inspect(engine).get_table_names())
+    assert {"organizations", "changes", "history", "batches", "clients", "audit"} <= tables
+    assert db.upgrade(engine) == state
+    assert set(inspect(engine).get_table_names()) == tables
+
+
+def test_a_database_at_an_older_revision_is_refused_naming_it(engine: Engine):
+    migrator.upgrade(engine, "0003")
+    state = db.status(engine)
+    assert state.current == "0003" and not state.up_to_date
+    with pytest.raises(db.SchemaBehind) as refused:
+        db.require_current(engine)
+    assert (refused.value.current, refused.value.head) == ("0003", migrator.head())
+    assert "revision 0003" in str(refused.value)
+    assert db.upgrade(engine).up_to_date
