@@ -1,16 +1,22 @@
 """The change feed, ``GET /api/v1/changes?after=SEQ&limit=N`` (web/api/changes.py), over a real server
-and database (tests/web/conftest.py: 30 organizations created, then the first renamed)."""
+and database (tests/web/conftest.py: 30 organizations created, the first renamed, then the second's
+level-2 and level-3 values changed)."""
 
 from __future__ import annotations
 
 import pytest
 
-from jjjcredit.core.sharing import access
+from jjjcredit.core.library import elements
 from tests.web.conftest import Server
 
 RENAMED = {"element": "name", "old": "石家庄某某0机械制造有限公司", "new": "保定新名0科技有限公司"}
 
-EVENTS = 31  # 30 created + 1 renamed
+EVENTS = 32  # 30 created + 1 renamed + 1 with restricted values changed
+
+
+def _up_to_level(level: int) -> set[str]:
+    """The elements of this security level or below, read from the element registry itself."""
+    return {e.name for e in elements.ELEMENTS if e.security_level <= level}
 
 
 def _all(server: Server, limit: int) -> tuple[list[dict], list[int]]:  # type: ignore[type-arg]
@@ -41,12 +47,13 @@ def test_each_change_says_what_changed_where_and_when(server: Server):
     created = events[:30]
     assert [e["kind"] for e in created] == ["created"] * 30
     assert {e["uscc"] for e in created} == set(server.codes)
-    renamed = events[-1]
+    renamed = events[30]
     assert renamed["kind"] == "changed" and renamed["uscc"] == server.codes[0]
     assert renamed["source"] == "hebei/market-regulation" and renamed["effective"] == "20240630"
     assert RENAMED in renamed["elements"]
     assert renamed["batch_id"] != created[0]["batch_id"]
-    assert all(e["element"] in access.visible_elements(3) for event in events for e in event["elements"])
+    assert events[31]["kind"] == "changed" and events[31]["uscc"] == server.codes[1]
+    assert all(e["element"] in _up_to_level(3) for event in events for e in event["elements"])
 
 
 def test_after_the_last_change_there_is_nothing_yet(server: Server):
