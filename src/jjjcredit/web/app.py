@@ -25,7 +25,7 @@ from contextlib import asynccontextmanager
 from typing import Any
 
 from fastapi import FastAPI, Request, Response
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
@@ -54,7 +54,13 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         raise
 
-    trail = audit.Writer(engine)  # every /api/ call, appended in batches off the request path
+    registry = CollectorRegistry()
+    dropped = Counter("jjjcredit_audit_entries_dropped_total", "Audit entries given up at shutdown: the database "
+                      "refused writes for longer than JJJCREDIT_AUDIT_CLOSE_SECONDS", registry=registry)
+    # every /api/ call, appended in batches off the request path
+    trail = audit.Writer(engine, close_seconds=settings.audit_close_seconds, on_drop=dropped.inc)
+    Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
+          registry=registry).set_function(trail.backlog)
     workers = threads.Threads()  # the blocking work of the busiest calls
 
     @asynccontextmanager
@@ -67,7 +73,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         gc.unfreeze()  # collectable again once the server is done with it (an app in a test, say)
         workers.close()
-        trail.close()  # write what is still queued: no entry is lost on shutdown
+        trail.close()  # write what is still queued; given up (counted, logged) only if the database refuses
         limiter.close()
         engine.dispose()
 
@@ -77,7 +83,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.limiter = limiter
     app.state.threads = workers
-    registry = CollectorRegistry()
+    app.state.trail = trail
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
