@@ -14,7 +14,7 @@ from jjjcredit.services.sharing import audit
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
-from tests.web.conftest import Server, serving
+from tests.web.conftest import SECRET, Server, serving
 
 
 def _entries(database_url: str) -> list[dict[str, object]]:
@@ -59,7 +59,8 @@ def test_concurrent_calls_lose_no_entry(database_url: str):
     engine = make_engine(database_url)
     db.upgrade(engine)
     engine.dispose()
-    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=100_000))
+    app = create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url,
+                             public_rate_per_minute=100_000))
     def call(i: int) -> int:
         with httpx.Client(base_url=url, timeout=30) as http:
             return sum(http.post("/api/v1/verify", json={"code": f"x{i}-{j}", "name": "y"}).status_code == 200

@@ -233,6 +233,12 @@ ERROR_CODES: dict[str, str] = {
     "evidence.unknown_key": "The answer was signed with a key not among the published keys given.",
     "evidence.algorithm": "The evidence names an algorithm other than Ed25519.",
     "evidence.signature": "The signature does not match: the request, answer, sequence or time was changed.",
+    "evidence.no_secret": "No operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
+    "JJJCREDIT_SIGNING_KEY_FILE): nothing is signed; the verify routes answer HTTP 503, the rest of the API works.",
+    "evidence.bad_secret": "The operator secret does not open the stored signing keys (sealed under another "
+    "secret): nothing is signed (HTTP 503).",
+    "audit.dropped": "The database refused the audit trail's writes for longer than JJJCREDIT_AUDIT_CLOSE_SECONDS at "
+    "shutdown; the entries left are counted (jjjcredit_audit_entries_dropped_total) and logged with this code.",
     "request.invalid": "The request does not fit the API's schema (HTTP 422); field says where.",
     "request.not_found": "No such URL (HTTP 404).",
     "request.method": "The URL does not take that method (HTTP 405).",

@@ -26,11 +26,13 @@ from typing import Any
 
 from fastapi import FastAPI, Request, Response
 from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, rate_limits
+from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import errors, threads
@@ -54,6 +56,7 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         raise
 
+    key_box = _key_box(engine, settings.signing_key_secret)
     registry = CollectorRegistry()
     dropped = Counter("jjjcredit_audit_entries_dropped_total", "Audit entries given up at shutdown: the database "
                       "refused writes for longer than JJJCREDIT_AUDIT_CLOSE_SECONDS", registry=registry)
@@ -84,6 +87,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.limiter = limiter
     app.state.threads = workers
     app.state.trail = trail
+    app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -101,6 +105,23 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _key_box(engine: Engine, secret: str | None) -> evidence_keys.KeyBox | None:
+    """The operator's secret for the signing keys; keys an earlier version stored in clear are sealed now."""
+    with engine.begin() as conn:
+        if secret is None:
+            clear = evidence_keys.clear_keys(conn)
+            log.warning("no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
+                        "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret%s",
+                        f"; {clear} signing keys are stored in clear" if clear else "",
+                        extra={"code": "evidence.no_secret"})
+            return None
+        box = evidence_keys.KeyBox(secret)
+        sealed = evidence_keys.seal_clear_keys(conn, box)
+    if sealed:
+        log.info("sealed %d signing keys stored in clear under the operator secret", sealed)
+    return box
 
 
 class Observe:

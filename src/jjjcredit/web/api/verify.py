@@ -1,9 +1,10 @@
 """Identity authentication: ``POST /api/v1/verify`` and ``/verify/batch`` (up to 10,000 items).
 
 Every answer carries an ``evidence`` object (services/sharing/evidence.py): a detached Ed25519 signature over
-the request, the answer, the library sequence and the time. A batch gets one signature over the whole
-batch answer (``{"answers": [...]}``) and the whole request (``{"items": [...]}``, each item with all
-four fields, ``null`` where not given).
+RFC 8785 (JCS) of the request, the answer, the library sequence, the time and the key id. A server
+without the operator's secret for the signing keys answers 503 ``evidence.no_secret``.
+A batch gets one signature over the whole batch answer (``{"answers": [...]}``) and the whole
+request (``{"items": [...]}``, each item with all four fields, ``null`` where not given).
 
 A batch is answered set-wise by ``services/sharing/verify.py`` and served as the JSON its signature was made
 over (serialized once, not validated again): :class:`VerifyBatchAnswer` documents that body.
@@ -11,6 +12,8 @@ over (serialized once, not validated again): :class:`VerifyBatchAnswer` document
 
 from __future__ import annotations
 
+from collections.abc import Iterator
+from contextlib import contextmanager
 from typing import Annotated, Any, Literal, NotRequired
 
 from fastapi import APIRouter, Depends, Request, Response
@@ -19,9 +22,11 @@ from sqlalchemy import Engine
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import evidence as signatures
 from jjjcredit.services.sharing import evidence, verify
 from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
+from jjjcredit.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
 BATCH_LIMIT = 10_000
@@ -81,6 +86,7 @@ class Evidence(BaseModel):
 
     key_id: str
     algorithm: str
+    version: int = Field(description="2: signed over RFC 8785 (JCS) of request, answer, library_seq, time, key_id.")
     library_seq: int
     time: str
     request: dict[str, Any]
@@ -92,16 +98,26 @@ class VerifyBatchAnswer(BaseModel):
     evidence: Evidence
 
 
-def _signed_answer(engine: Engine, item: VerifyRequest) -> dict[str, Any]:
-    with engine.begin() as conn:  # begin: the first answer creates the signing key
-        return evidence.sign_answer(conn, item.model_dump(), verify.verify_identity(conn, item.question()))
+def _signed_answer(engine: Engine, box: evidence.KeyBox | None, item: VerifyRequest) -> dict[str, Any]:
+    with engine.begin() as conn, _signing():  # begin: the first answer creates the signing key
+        return evidence.sign_answer(conn, box, item.model_dump(), verify.verify_identity(conn, item.question()))
+
+
+@contextmanager
+def _signing() -> Iterator[None]:
+    """No operator secret (or the wrong one): 503, the rest of the API keeps working."""
+    try:
+        yield
+    except signatures.SecretError as exc:
+        raise ApiError(503, exc.code, exc.message) from None
 
 
 @router.post("")
 async def verify_identity(item: VerifyRequest, request: Request,
                           caller: access.Caller = Depends(caller_for("verify"))) -> dict[str, Any]:
     """Does this code belong to this name (and legal representative), now or on a given day?"""
-    body = await threads.run(request, _signed_answer, request.app.state.engine, item)  # web/threads.py
+    body = await threads.run(request, _signed_answer, request.app.state.engine, request.app.state.key_box,
+                             item)  # web/threads.py
     request.state.codes = [body["code"]]
     return body
 
@@ -111,7 +127,8 @@ def verify_batch(batch: VerifyBatch, request: Request,
                  caller: access.Caller = Depends(caller_for("verify"))) -> Response:
     """Up to 10,000 questions, each answered independently, in order."""
     questions = [verify.Question(i["code"], i["name"], i.get("legal_rep"), i.get("on")) for i in batch.items]
-    with request.app.state.engine.begin() as conn:
+    with request.app.state.engine.begin() as conn, _signing():
         answers = verify.verify_many(conn, questions)
         request.state.codes = [a["code"] for a in answers]
-        return Response(verify.sign_many(conn, questions, answers), media_type="application/json")
+        return Response(verify.sign_many(conn, request.app.state.key_box, questions, answers),
+                        media_type="application/json")
