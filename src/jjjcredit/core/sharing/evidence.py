@@ -66,9 +66,42 @@ def canonical(request: Any, answer: Any, library_seq: int, time: str, key_id: st
     b'{"answer":{"n":1.0},"key_id":"k","library_seq":3,"request":{},"time":"t"}'
     """
     data = {"request": request, "answer": answer, "library_seq": library_seq, "time": time, "key_id": key_id}
-    if version == 1:
+    if version == 1 or plain(data):  # the same bytes as RFC 8785 for plain values, several times faster
         return json.dumps(data, sort_keys=True, separators=(",", ":"), ensure_ascii=False).encode("utf-8")
     return rfc8785.dumps(data)
+
+
+_SAFE_INT = 2**53 - 1
+
+
+def plain(value: Any) -> bool:
+    """Whether ``json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)`` writes
+    exactly what RFC 8785 writes: only str, bool, None, int within ±(2**53 - 1), lists, and dicts whose
+    keys hold no character from U+E000 up (below it, code-point order is UTF-16 order). The string
+    escapes of the two are the same. A float, a tuple, a bigger integer or such a key: not plain.
+
+    >>> plain({"a": [1, "某", None, True]}), plain({"a": 1.0}), plain({"\U0001F600": 1}), plain(2**53)
+    (True, False, False, False)
+    """
+    stack = [value]
+    while stack:
+        item = stack.pop()
+        kind = type(item)
+        if kind is str or kind is bool or item is None:
+            continue
+        if kind is int:
+            if -_SAFE_INT <= item <= _SAFE_INT:
+                continue
+            return False
+        if kind is dict:
+            if not all(type(k) is str and (k.isascii() or max(k) < "\ue000") for k in item):
+                return False
+            stack.extend(item.values())
+        elif kind is list:
+            stack.extend(item)
+        else:
+            return False
+    return True
 
 
 class SecretError(Error):
