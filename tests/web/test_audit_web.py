@@ -96,6 +96,7 @@ def test_shutdown_is_bounded_while_the_database_refuses_audit_writes(database_ur
         locker.rollback()
         locker.close()
         engine.dispose()
+    assert app.state.trail.stopped(30)  # type: ignore[attr-defined]
     assert took < 5, took
     backlog = next(line for line in metrics.splitlines() if line.startswith("jjjcredit_audit_backlog "))
     assert float(backlog.split()[1]) >= 1

@@ -201,6 +201,12 @@ class Writer:
             self.on_drop(lost)
         return lost
 
+    def stopped(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the background thread to end; whether it has (a thread
+        given up by :meth:`close` ends once the database answers its write in flight)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
+
     def _run(self) -> None:
         pending = self._pending
         while not self._abandoned.is_set():
@@ -224,6 +230,7 @@ class Writer:
             with self._commit:
                 if self._abandoned.is_set():
                     transaction.rollback()
+                    conn.invalidate()  # closed now, not returned to a pool the server may have disposed of
                     return
                 transaction.commit()
                 del self._pending[:len(chunk)]
