@@ -4,10 +4,12 @@ is tested through real HTTP in tests/web/test_serve.py)."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from jjjcredit.services import db
 from jjjcredit.storage.engine import make_engine
 from tests.cli.test_codes import run
+from tests.cli.test_evidence import run_with
 
 
 def _closed_port() -> int:
@@ -30,3 +32,10 @@ def test_redis_that_does_not_answer_stops_the_start(database_url: str):
 def test_an_unknown_log_level_is_a_usage_error():
     result = run("serve", "--log-level", "loud")
     assert result.returncode == 2 and result.stderr.startswith("error [usage]: --log-level \"loud\"")
+
+
+def test_an_unreadable_secret_file_stops_the_start(database_url: str, tmp_path: Path):
+    result = run_with({"JJJCREDIT_SIGNING_KEY_FILE": str(tmp_path / "absent")}, "serve", "--port",
+                      str(_closed_port()), "--db", database_url)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error [evidence.no_secret]: Cannot read the operator secret file")

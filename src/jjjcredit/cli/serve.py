@@ -34,7 +34,13 @@ def serve(
 
     if log_level not in logs.LEVELS:
         output.fail("usage", f'--log-level "{log_level}" is not known: expected debug, info, warning or error.')
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except OSError as exc:
+        output.fail("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): {exc}.")
+    if settings.signing_key_secret is None:
+        output.note("note: no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
+                    "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret until one is given.")
     # Each worker process builds the app from the environment (web.app:factory): put the options there.
     if url:
         settings = dataclasses.replace(settings, database_url=url)
