@@ -98,7 +98,7 @@ def seal_clear_keys(conn: Connection, box: KeyBox) -> int:
     rows = conn.execute(select(signing_keys.c.id, signing_keys.c.private_key)).all()
     clear = [(key_id, stored) for key_id, stored in rows if not evidence.is_sealed(stored)]
     for key_id, pem in clear:
-        evidence.load_private(pem)  # a key that does not parse is left as it is, loudly
+        evidence.load_private(pem)  # a key that does not parse stops it: nothing is changed
         conn.execute(update(signing_keys).where(signing_keys.c.id == key_id)
                      .values(private_key=box.seal(key_id, pem)))
     return len(clear)
