@@ -495,6 +495,9 @@ def main() -> None:
 
         api_port, peer_port = free_port(), free_port()
         env = {**os.environ, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE": str(RATE_FOR_RUN)}
+        # verify signs its answers: the signing keys are sealed under an operator secret (a fixed one here,
+        # so a library kept with --db-file opens its keys in the next run)
+        env.setdefault("JJJCREDIT_SIGNING_KEY_SECRET", "benchmark-operator-secret")
         print(f"public rate limit raised for the run: JJJCREDIT_PUBLIC_RATE_PER_MINUTE={RATE_FOR_RUN} "
               "(default 60 a minute per address would answer 429 within a second)")
         api_command = cli("serve", "--host", "127.0.0.1", "--port", str(api_port), "--workers", str(args.workers),

@@ -13,6 +13,7 @@ from __future__ import annotations
 
 import json
 import os
+import secrets
 import shlex
 import shutil
 import subprocess
@@ -107,6 +108,13 @@ def main() -> None:
                       -d '{{"code": "{example}", "name": "{former}"}}'   (a former name)
                  curl -H 'X-API-Key: {key}' -H 'X-Purpose: demo' 'http://127.0.0.1:{port}/api/v1/changes?limit=5'
   Stop with Ctrl-C.""", file=sys.stderr, flush=True)
+    if not (os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET") or os.environ.get("JJJCREDIT_SIGNING_KEY_FILE")):
+        # the operator's secret that seals the signing keys: one of the demo's own, in a file only its owner reads
+        secret_file = VAR / "signing-key-secret"
+        if not secret_file.exists():
+            secret_file.touch(mode=0o600)
+            secret_file.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
+        os.environ["JJJCREDIT_SIGNING_KEY_FILE"] = str(secret_file)
     os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", port])
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Mapping
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -22,6 +23,11 @@ class Settings:
     redis_url: str | None = None
     #: The prefix of every Redis key this server writes (several deployments may share one Redis).
     redis_prefix: str = "jjjcredit:"
+    #: How long the server's shutdown waits for the audit trail's queue to be written when the database
+    #: refuses writes; what is left then is counted (metric, log line) and given up.
+    audit_close_seconds: float = 5.0
+    #: The operator's secret the signing keys are encrypted with in the database (``None``: no signing).
+    signing_key_secret: str | None = None
     #: Files at least this big are read and checked by a second process while the ingest writes.
     read_aside_bytes: int = 8 << 20
 
@@ -33,6 +39,21 @@ class Settings:
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
                    public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
                    audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")),
+                   audit_close_seconds=float(env.get("JJJCREDIT_AUDIT_CLOSE_SECONDS", "5")),
+                   signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))))
+
+
+def signing_secret(env: Mapping[str, str]) -> str | None:
+    """The operator's secret for the signing keys: ``JJJCREDIT_SIGNING_KEY_SECRET``, else the first line
+    of the file ``JJJCREDIT_SIGNING_KEY_FILE`` names; ``None`` when neither is set."""
+    secret = env.get("JJJCREDIT_SIGNING_KEY_SECRET")
+    if secret:
+        return secret
+    path = env.get("JJJCREDIT_SIGNING_KEY_FILE")
+    if path:
+        first = Path(path).read_text(encoding="utf-8").strip().splitlines()
+        return first[0] if first and first[0] else None
+    return None

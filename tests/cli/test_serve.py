@@ -4,10 +4,12 @@ is tested through real HTTP in tests/web/test_serve.py)."""
 from __future__ import annotations
 
 import socket
+from pathlib import Path
 
 from jjjcredit.services import db
 from jjjcredit.storage.engine import make_engine
 from tests.cli.test_codes import run
+from tests.cli.test_evidence import run_with
 
 
 def _closed_port() -> int:
@@ -50,3 +52,10 @@ def test_a_busy_port_is_one_line_naming_the_port_and_the_way_out(database_url: s
 def test_an_address_that_cannot_be_listened_on_is_refused():
     result = run("serve", "--host", "host.invalid", "--port", "8000")
     assert result.returncode == 2 and result.stderr.startswith("error [serve.address]: --host \"host.invalid\"")
+
+
+def test_an_unreadable_secret_file_stops_the_start(database_url: str, tmp_path: Path):
+    result = run_with({"JJJCREDIT_SIGNING_KEY_FILE": str(tmp_path / "absent")}, "serve", "--port",
+                      str(_closed_port()), "--db", database_url)
+    assert result.returncode == 2
+    assert result.stderr.startswith("error [evidence.no_secret]: Cannot read the operator secret file")

@@ -24,6 +24,9 @@ from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
 from tests.services.library import library_files as files
 
+#: The operator's secret the test servers seal their signing keys with (synthetic).
+SECRET = "test-operator-secret"
+
 
 @dataclass
 class Server:
@@ -87,6 +90,7 @@ def server(database_url: str, tmp_path: Path) -> Iterator[Server]:
             _, keys[name] = clients.add_client(conn, name, services, level)
         clients.revoke_client(conn, "revoked")
     engine.dispose()
-    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000))
+    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000,
+                             signing_key_secret=SECRET))
     with serving(app) as url:
         yield Server(url, app, codes, keys)

@@ -19,7 +19,7 @@ from jjjcredit.storage.engine import make_engine
 from jjjcredit.web import access as web_access
 from jjjcredit.web.api import organizations, verify
 from jjjcredit.web.app import ROUTERS, create_app
-from tests.web.conftest import Server, serving
+from tests.web.conftest import SECRET, Server, serving
 
 
 def _services(route: APIRoute) -> set[str]:
@@ -156,7 +156,8 @@ def test_public_calls_are_rate_limited_with_retry_after(database_url: str):
     engine = make_engine(database_url)
     db.upgrade(engine)
     engine.dispose()
-    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=2))
+    app = create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url,
+                             public_rate_per_minute=2))
     with serving(app) as url, httpx.Client(base_url=url) as http:
         for _ in range(2):
             assert http.post("/api/v1/verify", json={"code": "x", "name": "y"}).status_code == 200
@@ -167,7 +168,7 @@ def test_public_calls_are_rate_limited_with_retry_after(database_url: str):
 
 def test_the_server_refuses_a_database_that_is_behind(database_url: str):
     with pytest.raises(db.SchemaBehind):
-        create_app(replace(Settings(), database_url=database_url))
+        create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url))
 
 
 def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(database_url: str,
@@ -175,7 +176,7 @@ def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(dat
     engine = make_engine(database_url)
     db.upgrade(engine)
     engine.dispose()
-    app = create_app(replace(Settings(), database_url=database_url))
+    app = create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url))
 
     def boom() -> None:
         raise RuntimeError("a bug")

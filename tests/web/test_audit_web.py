@@ -8,13 +8,15 @@ from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import httpx
+from sqlalchemy import update
 
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.schema import counters
 from jjjcredit.web.app import create_app
-from tests.web.conftest import Server, serving
+from tests.web.conftest import SECRET, Server, serving
 
 
 def _entries(database_url: str) -> list[dict[str, object]]:
@@ -59,7 +61,8 @@ def test_concurrent_calls_lose_no_entry(database_url: str):
     engine = make_engine(database_url)
     db.upgrade(engine)
     engine.dispose()
-    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=100_000))
+    app = create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url,
+                             public_rate_per_minute=100_000))
     def call(i: int) -> int:
         with httpx.Client(base_url=url, timeout=30) as http:
             return sum(http.post("/api/v1/verify", json={"code": f"x{i}-{j}", "name": "y"}).status_code == 200
@@ -71,3 +74,31 @@ def test_concurrent_calls_lose_no_entry(database_url: str):
     entries = _entries(database_url)
     assert answered == 200 and len(entries) == 200
     assert [e["seq"] for e in entries] == list(range(1, 201))
+
+
+def test_shutdown_is_bounded_while_the_database_refuses_audit_writes(database_url: str):
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    app = create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url,
+                             audit_close_seconds=0.5))
+    locker = engine.connect()  # holds the audit counter's lock: every append waits, then fails
+    try:
+        with serving(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+            http.get("/api/v1/keys")  # the signing key is made before the lock is taken
+            locker.begin()
+            locker.execute(update(counters).where(counters.c.name == "audit").values(value=counters.c.value))
+            assert http.get("/api/v1/keys").status_code == 200
+            assert http.get("/api/v1/keys").status_code == 200
+            metrics = http.get("/metrics").text
+            start = time.monotonic()
+        took = time.monotonic() - start
+    finally:
+        locker.rollback()
+        locker.close()
+        engine.dispose()
+    assert app.state.trail.stopped(30)  # type: ignore[attr-defined]
+    assert took < 5, took
+    backlog = next(line for line in metrics.splitlines() if line.startswith("jjjcredit_audit_backlog "))
+    assert float(backlog.split()[1]) >= 1
+    assert "jjjcredit_audit_entries_dropped_total 0.0" in metrics
+    assert app.state.trail.dropped >= 2  # type: ignore[attr-defined]

@@ -25,7 +25,7 @@ from jjjcredit.services.sharing import audit, clients
 from jjjcredit.storage.engine import make_engine
 from tests import shared_redis
 from tests.services.library import library_files as files
-from tests.web.conftest import _free_port
+from tests.web.conftest import SECRET, _free_port
 
 pytestmark = pytest.mark.slow
 #: Worker processes import the whole package first: generous on a busy machine.
@@ -51,7 +51,7 @@ def served(database_url: str, log: Path, *options: str, env: dict[str, str] | No
            workers: int = 1) -> Iterator[Served]:
     """Run ``jjjcredit serve`` until every worker has started; stop it with Ctrl-C (SIGINT) after."""
     port = _free_port()
-    environ = {**os.environ, "JJJCREDIT_REDIS_URL": "", **(env or {})}
+    environ = {**os.environ, "JJJCREDIT_REDIS_URL": "", "JJJCREDIT_SIGNING_KEY_SECRET": SECRET, **(env or {})}
     with log.open("wb") as stderr:
         process = subprocess.Popen([sys.executable, "-m", "jjjcredit", "serve", "--port", str(port),
                                     "--db", database_url, "--workers", str(workers), *options],

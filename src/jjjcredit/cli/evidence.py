@@ -1,4 +1,5 @@
-"""``jjjcredit evidence``: check a saved verification answer offline; rotate the signing key."""
+"""``jjjcredit evidence``: check a saved verification answer offline; rotate the signing key; seal the
+signing keys under a new operator secret."""
 
 from __future__ import annotations
 
@@ -12,6 +13,7 @@ import typer
 from jjjcredit.cli import database, output
 from jjjcredit.core.sharing import evidence as signatures
 from jjjcredit.services.sharing import evidence
+from jjjcredit.settings import Settings, signing_secret
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -52,10 +54,49 @@ def verify_answer(
                 f'sequence {ev["library_seq"]}.')
 
 
+def _box() -> evidence.KeyBox | None:
+    try:
+        secret = Settings.from_env().signing_key_secret
+    except OSError as exc:
+        output.fail("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): {exc}.")
+    return evidence.KeyBox(secret) if secret else None
+
+
 @app.command("rotate-key")
 def rotate_key(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Retire the current signing key and create a new one (old answers still verify: keys stay published)."""
-    with database.ready_engine(url).begin() as conn:
-        key_id = evidence.rotate_key(conn)
+    """Retire the current signing key and create a new one (old answers still verify: keys stay published).
+    The new key is sealed under the operator secret (JJJCREDIT_SIGNING_KEY_SECRET or _FILE)."""
+    try:
+        with database.ready_engine(url).begin() as conn:
+            box = _box()
+            key_id = evidence.rotate_key(conn, box)
+            sealed = evidence.seal_clear_keys(conn, box) if box else 0
+    except signatures.SecretError as exc:
+        output.fail(exc.code, exc.message)
     print(key_id)
-    output.note(f'New signing key "{key_id}"; earlier keys are retired and stay published at /api/v1/keys.')
+    output.note(f'New signing key "{key_id}"; earlier keys are retired and stay published at /api/v1/keys.'
+                + (f" {sealed} keys stored in clear were sealed." if sealed else ""))
+
+
+@app.command("rekey")
+def rekey(
+    new_secret_file: Path = typer.Option(..., "--new-secret-file", help="A file whose first line is the new "
+                                         "operator secret (never on the command line: others can read it)."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Seal every signing key under a new operator secret, in one transaction. The current secret
+    (JJJCREDIT_SIGNING_KEY_SECRET or _FILE) opens them; keys stored in clear need none. Then give the
+    servers the new secret and restart them."""
+    try:
+        new = signing_secret({"JJJCREDIT_SIGNING_KEY_FILE": str(new_secret_file)})
+    except (OSError, UnicodeDecodeError) as exc:
+        output.fail("evidence.no_secret", f'Cannot read the new secret file "{new_secret_file}": {exc}.')
+    if not new:
+        output.fail("evidence.no_secret", f'The new secret file "{new_secret_file}" holds no secret on its first line.')
+    try:
+        with database.ready_engine(url).begin() as conn:
+            count = evidence.rekey(conn, _box(), evidence.KeyBox(new))
+    except signatures.SecretError as exc:
+        output.fail(exc.code, exc.message)
+    output.note(f"{count} signing keys sealed under the new secret: give it to every server "
+                "(JJJCREDIT_SIGNING_KEY_SECRET or _FILE) and restart them.")

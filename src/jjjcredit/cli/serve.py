@@ -37,7 +37,10 @@ def serve(
     if log_level not in logs.LEVELS:
         output.fail("usage", f'--log-level "{log_level}" is not known: expected debug, info, warning or error.')
     _check_address(host, port)
-    settings = Settings.from_env()
+    try:
+        settings = Settings.from_env()
+    except OSError as exc:
+        output.fail("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): {exc}.")
     # Each worker process builds the app from the environment (web.app:factory): put the options there.
     if url:
         settings = dataclasses.replace(settings, database_url=url)
@@ -51,6 +54,9 @@ def serve(
     elif workers > 1:
         output.note(f"note: without --redis each of the {workers} workers counts the public rate limit alone "
                     f"(one address may make up to {workers} × {settings.public_rate_per_minute} calls a minute).")
+    if settings.signing_key_secret is None:
+        output.note("note: no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
+                    "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret until one is given.")
     output.note(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     # The web adapter is named, not imported: each worker process builds it from the environment.
     # A worker answers the parent's health check only once its imports are done: give a busy machine time.

@@ -272,6 +272,14 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "evidence.algorithm": ErrorCode(400, 1, "The evidence names an algorithm other than Ed25519."),
     "evidence.signature": ErrorCode(400, 1, "The signature does not match: the request, answer, sequence or "
         "time was changed."),
+    "evidence.no_secret": ErrorCode(503, 2, "No operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET"
+        " or JJJCREDIT_SIGNING_KEY_FILE): nothing is signed; the verify routes answer HTTP 503, the rest of the "
+        "API works."),
+    "evidence.bad_secret": ErrorCode(503, 2, "The operator secret does not open the stored signing keys (sealed "
+        "under another secret): nothing is signed (HTTP 503)."),
+    "audit.dropped": ErrorCode(500, 1, "The database refused the audit trail's writes for longer than "
+        "JJJCREDIT_AUDIT_CLOSE_SECONDS at shutdown; the entries left are counted "
+        "(jjjcredit_audit_entries_dropped_total) and logged with this code."),
     "request.invalid": ErrorCode(422, 2, "The request does not fit the API's schema; field says where."),
     "request.not_found": ErrorCode(404, 2, "No such URL."),
     "request.method": ErrorCode(405, 2, "The URL does not take that method."),

@@ -188,7 +188,7 @@ signing_keys = Table(
     Column("id", String(32), primary_key=True),
     Column("algorithm", String(16), nullable=False),
     Column("public_key", Text, nullable=False),  # PEM
-    Column("private_key", Text, nullable=False),  # PEM (PKCS#8); protect the database accordingly
+    Column("private_key", Text, nullable=False),  # sealed under the operator secret (core/sharing/evidence.KeyBox)
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("retired_at", DateTime(timezone=True), nullable=True),
 )

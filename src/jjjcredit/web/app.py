@@ -26,12 +26,14 @@ from typing import Any
 
 from fastapi import Depends, FastAPI, Request, Response
 from fastapi_offline import FastAPIOffline
-from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Histogram, generate_latest
+from prometheus_client import CONTENT_TYPE_LATEST, CollectorRegistry, Counter, Gauge, Histogram, generate_latest
+from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, rate_limits
+from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, threads
@@ -55,7 +57,14 @@ def create_app(settings: Settings) -> FastAPI:
         engine.dispose()
         raise
 
-    trail = audit.Writer(engine)  # every /api/ call, appended in batches off the request path
+    key_box = _key_box(engine, settings.signing_key_secret)
+    registry = CollectorRegistry()
+    dropped = Counter("jjjcredit_audit_entries_dropped_total", "Audit entries given up at shutdown: the database "
+                      "refused writes for longer than JJJCREDIT_AUDIT_CLOSE_SECONDS", registry=registry)
+    # every /api/ call, appended in batches off the request path
+    trail = audit.Writer(engine, close_seconds=settings.audit_close_seconds, on_drop=dropped.inc)
+    Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
+          registry=registry).set_function(trail.backlog)
     workers = threads.Threads()  # the blocking work of the busiest calls
 
     @asynccontextmanager
@@ -68,7 +77,7 @@ def create_app(settings: Settings) -> FastAPI:
         yield
         gc.unfreeze()  # collectable again once the server is done with it (an app in a test, say)
         workers.close()
-        trail.close()  # write what is still queued: no entry is lost on shutdown
+        trail.close()  # write what is still queued; given up (counted, logged) only if the database refuses
         limiter.close()
         engine.dispose()
 
@@ -81,7 +90,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.limiter = limiter
     app.state.threads = workers
-    registry = CollectorRegistry()
+    app.state.trail = trail
+    app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -99,6 +109,23 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _key_box(engine: Engine, secret: str | None) -> evidence_keys.KeyBox | None:
+    """The operator's secret for the signing keys; keys an earlier version stored in clear are sealed now."""
+    with engine.begin() as conn:
+        if secret is None:
+            clear = evidence_keys.clear_keys(conn)
+            log.warning("no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
+                        "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret%s",
+                        f"; {clear} signing keys are stored in clear" if clear else "",
+                        extra={"code": "evidence.no_secret"})
+            return None
+        box = evidence_keys.KeyBox(secret)
+        sealed = evidence_keys.seal_clear_keys(conn, box)
+    if sealed:
+        log.info("sealed %d signing keys stored in clear under the operator secret", sealed)
+    return box
 
 
 class Observe:

@@ -4,7 +4,11 @@ from __future__ import annotations
 
 import copy
 
+import jcs
 import pytest
+import rfc8785
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jjjcredit.core.sharing import evidence
 
@@ -51,3 +55,31 @@ def test_the_reasons_are_told_apart():
     assert _reason(bad, keys) == "evidence.malformed"
     bad["evidence"]["algorithm"] = "RSA"  # type: ignore[index]
     assert _reason(bad, keys) == "evidence.algorithm"
+
+
+# Any JSON value: floats, big integers, keys from every plane (astral and U+E000 up sort apart in UTF-16).
+ANY_TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=8)
+ANY_JSON = st.recursive(st.none() | st.booleans() | st.integers(-(2**53 - 1), 2**53 - 1)
+                        | st.floats(allow_nan=False, allow_infinity=False) | ANY_TEXT,
+                        lambda inner: st.lists(inner, max_size=3) | st.dictionaries(ANY_TEXT, inner, max_size=4),
+                        max_leaves=10)
+
+
+@settings(max_examples=300, deadline=None)
+@given(ANY_JSON, ANY_JSON)
+def test_the_signed_bytes_are_rfc_8785(request: object, answer: object):
+    signed = evidence.canonical(request, answer, 7, "2026-01-01T00:00:00Z", "k1")
+    data = {"request": request, "answer": answer, "library_seq": 7, "time": "2026-01-01T00:00:00Z", "key_id": "k1"}
+    assert signed == rfc8785.dumps(data) == jcs.canonicalize(data)
+
+
+def test_unversioned_evidence_is_checked_in_the_first_form_only():
+    body: dict[str, object] = {"verdict": "match", "score": 1.0}
+    body["evidence"] = evidence.sign(KEY, "k1", {"code": "X"}, body, 1, "t")
+    assert body["evidence"]["version"] == 2  # type: ignore[index]
+    keys = {"k1": evidence.public_pem(KEY)}
+    assert evidence.check(body, keys) == "k1"
+    del body["evidence"]["version"]  # type: ignore[attr-defined]
+    assert _reason(body, keys) == "evidence.signature"  # 1.0 is written "1.0" in the first form, "1" in JCS
+    body["evidence"]["version"] = 3  # type: ignore[index]
+    assert _reason(body, keys) == "evidence.malformed"

@@ -6,10 +6,13 @@ from __future__ import annotations
 import json
 from typing import Any
 
+import jcs
 import pytest
+import rfc8785
 from hypothesis import given, settings
 from hypothesis import strategies as st
 
+from jjjcredit.core.codes import uscc
 from jjjcredit.core.library import search
 from jjjcredit.core.sharing import evidence
 from jjjcredit.core.sharing import verify as verdicts
@@ -72,10 +75,27 @@ def test_status_and_legal_representative():
 # What a request may hold: any text (the JSON escapes, CJK, astral characters), never lone surrogates.
 TEXT = st.text(st.characters(exclude_categories=("Cs",)), max_size=12)
 QUESTIONS = st.lists(st.builds(Question, TEXT, TEXT, st.none() | TEXT, st.none() | TEXT), max_size=8)
-JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers() | TEXT,
-                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(TEXT, inner, max_size=3),
+# What an answer may hold (verdicts are made of these): keys below U+E000, integers JCS can carry exactly.
+KEYS = st.text(st.characters(max_codepoint=0xDFFF, exclude_categories=("Cs",)), max_size=12)
+JSON_VALUES = st.recursive(st.none() | st.booleans() | st.integers(-(2**53 - 1), 2**53 - 1) | TEXT,
+                           lambda inner: st.lists(inner, max_size=3) | st.dictionaries(KEYS, inner, max_size=3),
                            max_leaves=8)
-ANSWERS = st.lists(st.dictionaries(TEXT, JSON_VALUES, max_size=6), max_size=8)
+ANSWERS = st.lists(st.dictionaries(KEYS, JSON_VALUES, max_size=6), max_size=8)
+
+
+@settings(max_examples=300, deadline=None)
+@given(JSON_VALUES)
+def test_canonical_json_is_rfc_8785_for_what_answers_hold(value: Any):
+    # two JCS implementations that share no code with each other nor with canonical_json
+    assert verdicts.canonical_json(value).encode() == rfc8785.dumps(value) == jcs.canonicalize(value)
+
+
+def test_every_answer_shape_is_within_what_canonical_json_writes_exactly():
+    shapes = [ask("保定更新科技有限公司", legal_rep="张三"), ask("石家庄乙机械有限公司"), ask("别的"),
+              verdicts.not_found_answer(CODE),
+              verdicts.invalid_answer("9135010", uscc.check("9135010").errors[0], ["91350100M000100Y43"])]
+    for shape in shapes:
+        assert verdicts.canonical_json(shape).encode() == rfc8785.dumps(shape)
 
 
 @settings(max_examples=100, deadline=None)
@@ -89,7 +109,8 @@ def test_the_batch_body_is_what_sign_answer_serves_and_it_verifies(questions: li
     # Ed25519 signatures are deterministic: the same bytes signed give the same signature.
     assert served == {"answers": answers, "evidence": evidence.sign(KEY, key_id, request, {"answers": answers}, seq,
                                                                     time)}
-    assert list(served["evidence"]) == ["key_id", "algorithm", "library_seq", "time", "request", "signature"]
+    assert list(served["evidence"]) == ["key_id", "algorithm", "version", "library_seq", "time", "request",
+                                        "signature"]
     assert evidence.check(served, {key_id: evidence.public_pem(KEY)}) == key_id
     assert verdicts.items_json(questions) == verdicts.canonical_json(request["items"])
 

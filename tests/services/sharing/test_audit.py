@@ -4,15 +4,18 @@ from __future__ import annotations
 
 import datetime
 import json
+import logging
 import threading
 import time
 
-from sqlalchemy import Engine, delete, insert, select, update
+import pytest
+from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from jjjcredit.core.sharing import audit as chain
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit
 from jjjcredit.storage.schema import audit as audit_table
+from jjjcredit.storage.schema import counters
 
 T0 = datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC)
 
@@ -182,3 +185,49 @@ def test_submitting_never_waits_for_the_database(engine: Engine):
         mine = [int(i[1:]) for i in ids[1:] if int(i[1:]) // 100 == k]
         assert mine == sorted(mine)
     assert _problems(engine) == []
+
+
+def _hold_audit_lock(engine: Engine) -> Connection:
+    """Another connection holding the ``audit`` counter's lock (a row lock on PostgreSQL, the write
+    lock on SQLite): the database refuses the writer's appends until it lets go."""
+    locker = engine.connect()
+    locker.begin()
+    locker.execute(update(counters).where(counters.c.name == "audit").values(value=counters.c.value))
+    return locker
+
+
+def test_close_is_bounded_when_the_database_refuses_writes(engine: Engine, caplog: pytest.LogCaptureFixture):
+    _filled(engine, 2)
+    dropped: list[int] = []
+    locker = _hold_audit_lock(engine)
+    try:
+        writer = audit.Writer(engine, interval=0.01, close_seconds=0.5, on_drop=dropped.append)
+        for i in range(3, 8):
+            writer.submit(_entry(i))
+        time.sleep(0.2)  # the writer is waiting on the lock
+        start = time.monotonic()
+        with caplog.at_level(logging.ERROR, logger="jjjcredit.audit"):
+            lost = writer.close()
+        took = time.monotonic() - start
+    finally:
+        locker.rollback()
+        locker.close()
+    assert writer.stopped(30)  # the lock is gone: the append in flight ends, rolled back
+    assert took < 3, took
+    assert lost == 5 and writer.dropped == 5 and dropped == [5]
+    lines = [r for r in caplog.records if getattr(r, "code", None) == "audit.dropped"]
+    assert len(lines) == 1 and "5 audit entries were not written" in lines[0].getMessage()
+    assert _problems(engine) == []  # nothing given up landed after all
+    with engine.connect() as conn:
+        assert audit.count_entries(conn) == 2
+
+
+def test_close_writes_everything_when_the_database_accepts(engine: Engine):
+    _filled(engine, 0)
+    dropped: list[int] = []
+    writer = audit.Writer(engine, interval=0.01, close_seconds=10, on_drop=dropped.append)
+    for i in range(1, 6):
+        writer.submit(_entry(i))
+    assert writer.close() == 0 and dropped == [] and writer.backlog() == 0
+    with engine.connect() as conn:
+        assert audit.count_entries(conn) == 5

@@ -144,11 +144,11 @@ def signed_batch(key: Ed25519PrivateKey, key_id: str, questions: Sequence[Questi
     signature over the request ``{"items": [...]}`` (each question's four fields, ``null`` where not
     given) and the answer ``{"answers": answers}``.
 
-    The signed bytes are :func:`evidence.canonical`'s, assembled from the two lists serialized once
-    each; the body reuses the same text (its objects' keys sorted). It is what ``sign_answer`` would
-    serve, without serializing ten thousand answers five more times. ``answers`` must hold JSON values
-    only (str, int, bool, None, lists, dicts with str keys): what is signed is then exactly what the
-    body reads back as.
+    The signed bytes are :func:`evidence.canonical`'s (RFC 8785), assembled from the two lists
+    serialized once each by :func:`canonical_json`; the body reuses the same text (its objects' keys
+    sorted). It is what ``sign_answer`` would serve, without serializing ten thousand answers five more
+    times. ``answers`` must hold what verdicts are made of (see :func:`canonical_json`): what is signed
+    is then exactly RFC 8785 of what the body reads back as.
 
     >>> key = evidence.new_private_key()
     >>> body = json.loads(signed_batch(key, "k1", [Question("X", "n")], [{"verdict": "match"}], 3, "t"))
@@ -161,7 +161,8 @@ def signed_batch(key: Ed25519PrivateKey, key_id: str, questions: Sequence[Questi
     signed = b"".join([b'{"answer":', answers_text, b'},"key_id":', kid, b',"library_seq":', seq,
                        b',"request":', request, b',"time":', at, b"}"])
     return b"".join([answers_text, b',"evidence":{"key_id":', kid, b',"algorithm":',
-                     canonical_json(evidence.ALGORITHM).encode(), b',"library_seq":', seq, b',"time":', at,
+                     canonical_json(evidence.ALGORITHM).encode(), b',"version":', str(evidence.VERSION).encode(),
+                     b',"library_seq":', seq, b',"time":', at,
                      b',"request":', request, b',"signature":"', b64encode(key.sign(signed)), b'"}}'])
 
 
@@ -179,7 +180,17 @@ def items_json(questions: Sequence[Question]) -> str:
 
 
 def canonical_json(value: Any) -> str:
-    """JSON as :func:`evidence.canonical` writes it: keys sorted, no spaces, non-ASCII as is."""
+    """RFC 8785 (JCS) text of ``value``, at the speed of ``json.dumps`` (eight times a JCS library's),
+    for the values verdicts are made of: str, bool, None, int within ±(2**53 - 1), lists, and dicts whose
+    keys hold no character from U+E000 up. For those JCS and ``json.dumps(sort_keys=True,
+    separators=(",", ":"), ensure_ascii=False)`` write the same text — the same string escapes
+    (``\\b \\t \\n \\f \\r``, other controls as ``\\u00xx``, nothing else), integers in
+    digits, keys in code-point order (which is UTF-16 order below U+E000). A float would differ (``1.0``
+    against ``1``): answers hold none. A property test holds it equal to two JCS libraries.
+
+    >>> canonical_json({"b": [True, None], "a": "某\\n", "é": 1})
+    '{"a":"某\\\\n","b":[true,null],"é":1}'
+    """
     return json.dumps(value, sort_keys=True, separators=(",", ":"), ensure_ascii=False)
 
 

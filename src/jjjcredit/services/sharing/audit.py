@@ -4,7 +4,8 @@ exported as JSON Lines, purged after the retention period.
 Appending takes the ``counters`` row ``audit`` lock (as the library takes ``feed``), so ``seq`` and
 the chain stay one line with several workers. :class:`Writer` batches entries in a background thread
 (a request never waits for the database, nor wakes a thread) and drains its queue on
-:meth:`Writer.close`.
+:meth:`Writer.close` — for at most ``close_seconds``; entries a refusing database kept it from writing
+are then counted and logged.
 
 Retention: :func:`purge_older_than` deletes the oldest entries but never the newest one, and records
 the first kept ``seq`` in the ``counters`` row ``audit_floor``; the check then starts there and takes
@@ -18,7 +19,7 @@ import json
 import logging
 import threading
 from collections import deque
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
@@ -151,37 +152,85 @@ class Writer:
     :meth:`submit` appends to a deque and returns: no lock, no wake-up, so the request path never
     trades the interpreter with this thread. The thread looks every ``interval`` seconds and writes
     what has arrived, in order, up to ``batch`` entries a transaction. A failed write is retried (the
-    entries stay queued, in order) and logged; nothing is dropped.
+    entries stay queued, in order) and logged.
+
+    :meth:`close` waits at most ``close_seconds`` for the queue to be written: a database that refuses
+    writes (read-only, locked, gone) cannot hold a server's shutdown for ever. What is still unwritten
+    then is given up — counted (:attr:`dropped`, and ``on_drop(count)``, the app's metric) and logged
+    as one error line with the count, never silently. A write in flight at that moment is rolled back
+    if it ever gets to commit, so the count is exact (unless a commit itself hangs past a second more).
     """
 
-    def __init__(self, engine: Engine, batch: int = 2_000, interval: float = 0.05) -> None:
-        self.engine, self.batch, self.interval = engine, batch, interval
+    def __init__(self, engine: Engine, batch: int = 2_000, interval: float = 0.05, close_seconds: float = 5.0,
+                 on_drop: Callable[[int], None] | None = None) -> None:
+        self.engine, self.batch, self.interval, self.close_seconds = engine, batch, interval, close_seconds
+        self.on_drop = on_drop
+        self.dropped = 0
         self._queue: deque[Mapping[str, Any]] = deque()
+        self._pending: list[Mapping[str, Any]] = []  # taken off the queue, not yet written
         self._closing = threading.Event()
+        self._abandoned = threading.Event()
+        self._commit = threading.Lock()  # a commit and giving up exclude each other: the count stays exact
         self._thread = threading.Thread(target=self._run, name="audit-writer", daemon=True)
         self._thread.start()
 
     def submit(self, entry: Mapping[str, Any]) -> None:
         self._queue.append(entry)  # atomic: safe from any thread
 
-    def close(self) -> None:
+    def backlog(self) -> int:
+        """Entries submitted and not yet written."""
+        return len(self._queue) + len(self._pending)
+
+    def close(self) -> int:
+        """Write what is queued, waiting at most ``close_seconds``; returns how many entries were given up."""
         self._closing.set()
-        self._thread.join()
+        self._thread.join(self.close_seconds)
+        if not self._thread.is_alive():
+            return 0
+        held = self._commit.acquire(timeout=1.0)
+        try:
+            self._abandoned.set()  # the thread stops at its next look; a write in flight never commits
+            lost = self.backlog()
+        finally:
+            if held:
+                self._commit.release()
+        self.dropped += lost
+        log.error("audit.write: the database refused writes for %.1f s at shutdown; %d audit entries were not "
+                  "written", self.close_seconds, lost, extra={"code": "audit.dropped", "dropped": lost})
+        if self.on_drop is not None:
+            self.on_drop(lost)
+        return lost
+
+    def stopped(self, timeout: float) -> bool:
+        """Wait up to ``timeout`` seconds for the background thread to end; whether it has (a thread
+        given up by :meth:`close` ends once the database answers its write in flight)."""
+        self._thread.join(timeout)
+        return not self._thread.is_alive()
 
     def _run(self) -> None:
-        pending: list[Mapping[str, Any]] = []
-        while True:
+        pending = self._pending
+        while not self._abandoned.is_set():
             closing = self._closing.wait(self.interval)  # read first: what came before close() is queued
             for _ in range(len(self._queue)):  # what has arrived; what comes meanwhile waits for the next look
                 pending.append(self._queue.popleft())
-            while pending:
+            while pending and not self._abandoned.is_set():
                 chunk = pending[:self.batch]
                 try:
-                    with self.engine.begin() as conn:
-                        append_entries(conn, chunk)
-                    del pending[:len(chunk)]
+                    self._write(chunk)
                 except Exception:
                     log.exception("audit.write: %d entries not yet written; retrying", len(pending))
-                    threading.Event().wait(min(1.0, self.interval * 10))
+                    self._abandoned.wait(min(1.0, self.interval * 10))
             if closing and not self._queue:
                 return
+
+    def _write(self, chunk: list[Mapping[str, Any]]) -> None:
+        with self.engine.connect() as conn:
+            transaction = conn.begin()
+            append_entries(conn, chunk)
+            with self._commit:
+                if self._abandoned.is_set():
+                    transaction.rollback()
+                    conn.invalidate()  # closed now, not returned to a pool the server may have disposed of
+                    return
+                transaction.commit()
+                del self._pending[:len(chunk)]

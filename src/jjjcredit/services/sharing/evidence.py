@@ -1,9 +1,14 @@
 """Evidence: signing verification answers (core/sharing/evidence.py) with the current Ed25519 key, created on
 first use; rotation; the published public keys, retired ones included, so old answers still verify.
 
+Private keys are stored sealed under the operator's secret (:class:`evidence.KeyBox`): every function
+that signs or makes a key takes the box, and without one refuses with ``evidence.no_secret``. Keys
+stored in clear by an earlier version are sealed by :func:`seal_clear_keys` (the server does it when it
+starts with a secret); :func:`rekey` seals every key under a new secret.
+
 Every answer reads which key is current (a rotation by ``jjjcredit evidence rotate-key`` holds from
 the next answer on, in every worker) and the library's sequence, in one plain query; a key's private
-half is parsed once per process.
+half is opened once per process (in the box).
 """
 
 from __future__ import annotations
@@ -20,21 +25,27 @@ from jjjcredit.core.sharing import audit as audit_chain
 from jjjcredit.core.sharing import evidence
 from jjjcredit.storage.schema import signing_keys
 
-_loaded: dict[str, Any] = {}  # key id → private key object: parsing PEM once per process
+KeyBox = evidence.KeyBox
+
+
+def _box(box: KeyBox | None) -> KeyBox:
+    if box is None:
+        raise evidence.SecretError("evidence.no_secret", evidence.NO_SECRET)
+    return box
 
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _create_key(conn: Connection) -> str:
+def _create_key(conn: Connection, box: KeyBox) -> str:
     key = evidence.new_private_key()
     now = _now()
     key_id = f"{now:%Y%m%d}-{secrets.token_hex(4)}"
+    sealed = box.seal(key_id, evidence.private_pem(key))
     conn.execute(insert(signing_keys).values(id=key_id, algorithm=evidence.ALGORITHM,
                                              public_key=evidence.public_pem(key),
-                                             private_key=evidence.private_pem(key), created_at=now))
-    _loaded[key_id] = key
+                                             private_key=sealed, created_at=now))
     return key_id
 
 
@@ -43,35 +54,72 @@ _CURRENT = ("SELECT id, (SELECT value FROM counters WHERE name = 'feed') FROM si
             "WHERE retired_at IS NULL ORDER BY created_at DESC, id DESC LIMIT 1")
 
 
-def _private(conn: Connection, key_id: str) -> Any:
-    key = _loaded.get(key_id)
+def _private(conn: Connection, box: KeyBox, key_id: str) -> Any:
+    key = box.opened(key_id)
     if key is None:
-        pem = conn.execute(select(signing_keys.c.private_key).where(signing_keys.c.id == key_id)).scalar_one()
-        key = _loaded[key_id] = evidence.load_private(pem)
+        stored = conn.execute(select(signing_keys.c.private_key).where(signing_keys.c.id == key_id)).scalar_one()
+        key = box.private_key(key_id, str(stored))
     return key
 
 
-def signing_state(conn: Connection) -> tuple[str, Any, int]:
+def signing_state(conn: Connection, box: KeyBox | None) -> tuple[str, Any, int]:
     """The newest key not retired (created now if there is none) — its id and private key — and the
-    library's change-feed sequence."""
+    library's change-feed sequence. Without the operator's secret: :class:`evidence.SecretError`."""
+    box = _box(box)
     row = conn.exec_driver_sql(_CURRENT).first()
     if row is None:
-        key_id = _create_key(conn)
-        return key_id, _loaded[key_id], library_seq(conn)
-    return str(row[0]), _private(conn, str(row[0])), int(row[1])
+        key_id = _create_key(conn, box)
+        return key_id, _private(conn, box, key_id), library_seq(conn)
+    return str(row[0]), _private(conn, box, str(row[0])), int(row[1])
 
 
-def current_key(conn: Connection) -> tuple[str, Any]:
+def current_key(conn: Connection, box: KeyBox | None) -> tuple[str, Any]:
     """The newest key not retired (created now if there is none): its id and private key."""
-    key_id, key, _seq = signing_state(conn)
+    key_id, key, _seq = signing_state(conn, box)
     return key_id, key
 
 
-def rotate_key(conn: Connection) -> str:
+def rotate_key(conn: Connection, box: KeyBox | None) -> str:
     """Retire every current key and create a new one; returns the new key's id. Retired keys stay
     published: answers they signed still verify."""
+    box = _box(box)
     conn.execute(update(signing_keys).where(signing_keys.c.retired_at.is_(None)).values(retired_at=_now()))
-    return _create_key(conn)
+    return _create_key(conn, box)
+
+
+def clear_keys(conn: Connection) -> int:
+    """How many private keys are stored in clear (by a version before sealing)."""
+    rows = conn.execute(select(signing_keys.c.private_key))
+    return sum(not evidence.is_sealed(stored) for (stored,) in rows)
+
+
+def seal_clear_keys(conn: Connection, box: KeyBox) -> int:
+    """Seal every private key stored in clear under the operator's secret; returns how many."""
+    rows = conn.execute(select(signing_keys.c.id, signing_keys.c.private_key)).all()
+    clear = [(key_id, stored) for key_id, stored in rows if not evidence.is_sealed(stored)]
+    for key_id, pem in clear:
+        evidence.load_private(pem)  # a key that does not parse stops it: nothing is changed
+        conn.execute(update(signing_keys).where(signing_keys.c.id == key_id)
+                     .values(private_key=box.seal(key_id, pem)))
+    return len(clear)
+
+
+def rekey(conn: Connection, old: KeyBox | None, new: KeyBox) -> int:
+    """Seal every private key under ``new``: each is opened with ``old`` (keys in clear need none) and
+    sealed again, all in the caller's transaction; returns how many keys. A key ``old`` cannot open
+    stops it (:class:`evidence.SecretError`) before anything is written."""
+    rows = conn.execute(select(signing_keys.c.id, signing_keys.c.private_key)).all()
+    resealed = []
+    for key_id, stored in rows:
+        if evidence.is_sealed(stored):
+            pem = _box(old).open(key_id, stored)
+        else:
+            pem = stored
+        evidence.load_private(pem)
+        resealed.append((key_id, new.seal(key_id, pem)))
+    for key_id, sealed in resealed:
+        conn.execute(update(signing_keys).where(signing_keys.c.id == key_id).values(private_key=sealed))
+    return len(resealed)
 
 
 def public_keys(conn: Connection) -> list[dict[str, Any]]:
@@ -98,11 +146,11 @@ def library_seq(conn: Connection) -> int:
     return int(conn.exec_driver_sql("SELECT value FROM counters WHERE name = 'feed'").scalar_one())
 
 
-def sign_answer(conn: Connection, request: Any, answer: Mapping[str, Any]) -> dict[str, Any]:
+def sign_answer(conn: Connection, box: KeyBox | None, request: Any, answer: Mapping[str, Any]) -> dict[str, Any]:
     """The answer as served — exactly as it reads back from JSON — with its ``evidence`` object,
     signed now, at the library's current sequence."""
     body: dict[str, Any] = json.loads(json.dumps(answer, ensure_ascii=False, default=str))
     request = json.loads(json.dumps(request, ensure_ascii=False, default=str))
-    key_id, key, seq = signing_state(conn)
+    key_id, key, seq = signing_state(conn, box)
     body["evidence"] = evidence.sign(key, key_id, request, body, seq, audit_chain.format_time(_now()))
     return body

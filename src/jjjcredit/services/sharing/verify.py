@@ -84,13 +84,14 @@ def verify_many(conn: Connection, questions: Sequence[Question]) -> list[dict[st
     return answers
 
 
-def sign_many(conn: Connection, questions: Sequence[Question], answers: Sequence[dict[str, Any]]) -> bytes:
+def sign_many(conn: Connection, box: evidence.KeyBox | None, questions: Sequence[Question],
+              answers: Sequence[dict[str, Any]]) -> bytes:
     """The batch answer as served, JSON bytes with its ``evidence``: one signature over the whole
     request ``{"items": [...]}`` (each question's four fields) and answer ``{"answers": answers}``, at
     the library's current sequence — what ``evidence.sign_answer`` gives, serialized once."""
-    key_id, key = evidence.current_key(conn)
+    key_id, key, seq = evidence.signing_state(conn, box)
     at = audit_chain.format_time(datetime.datetime.now(datetime.UTC))
-    return verdicts.signed_batch(key, key_id, questions, answers, evidence.library_seq(conn), at)
+    return verdicts.signed_batch(key, key_id, questions, answers, seq, at)
 
 
 def _corrections(codes: Sequence[str]) -> dict[str, tuple[Finding, list[str]]]:

@@ -17,7 +17,9 @@ router = APIRouter(prefix="/api/v1", tags=["evidence"])
 @router.get("/keys")
 def public_keys(request: Request, caller: access.Caller = Depends(caller_for("verify"))) -> dict[str, Any]:
     """Every signing key: ``key_id``, ``algorithm`` (Ed25519), PEM ``public_key``, ``created_at``,
-    ``retired_at`` (``null`` for the current key). Save a copy to check answers offline."""
+    ``retired_at`` (``null`` for the current key). Save a copy to check answers offline. A server
+    without the operator's secret publishes the keys there are, and makes none."""
     with request.app.state.engine.begin() as conn:
-        evidence.current_key(conn)  # there is always a key to publish
+        if request.app.state.key_box is not None:
+            evidence.current_key(conn, request.app.state.key_box)  # there is always a key to publish
         return {"keys": evidence.public_keys(conn)}

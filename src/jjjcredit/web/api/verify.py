@@ -1,9 +1,10 @@
 """Identity authentication: ``POST /api/v1/verify`` and ``/verify/batch`` (up to 10,000 items).
 
 Every answer carries an ``evidence`` object (services/sharing/evidence.py): a detached Ed25519 signature over
-the request, the answer, the library sequence and the time. A batch gets one signature over the whole
-batch answer (``{"answers": [...]}``) and the whole request (``{"items": [...]}``, each item with all
-four fields, ``null`` where not given).
+RFC 8785 (JCS) of the request, the answer, the library sequence, the time and the key id. A server
+without the operator's secret for the signing keys answers 503 ``evidence.no_secret``.
+A batch gets one signature over the whole batch answer (``{"answers": [...]}``) and the whole
+request (``{"items": [...]}``, each item with all four fields, ``null`` where not given).
 
 A batch is answered set-wise by ``services/sharing/verify.py`` and served as the JSON its signature was made
 over (serialized once, not validated again): :class:`VerifyBatchAnswer` documents that body.
@@ -81,6 +82,7 @@ class Evidence(BaseModel):
 
     key_id: str
     algorithm: str
+    version: int = Field(description="2: signed over RFC 8785 (JCS) of request, answer, library_seq, time, key_id.")
     library_seq: int
     time: str
     request: dict[str, Any]
@@ -92,16 +94,19 @@ class VerifyBatchAnswer(BaseModel):
     evidence: Evidence
 
 
-def _signed_answer(engine: Engine, item: VerifyRequest) -> dict[str, Any]:
-    with engine.begin() as conn:  # begin: the first answer creates the signing key
-        return evidence.sign_answer(conn, item.model_dump(), verify.verify_identity(conn, item.question()))
+def _signed_answer(engine: Engine, box: evidence.KeyBox | None, item: VerifyRequest) -> dict[str, Any]:
+    # begin: the first answer creates the signing key. Without the operator secret (or with the wrong one)
+    # signing raises evidence.no_secret / bad_secret: 503 by the error table, the rest of the API keeps working.
+    with engine.begin() as conn:
+        return evidence.sign_answer(conn, box, item.model_dump(), verify.verify_identity(conn, item.question()))
 
 
 @router.post("")
 async def verify_identity(item: VerifyRequest, request: Request,
                           caller: access.Caller = Depends(caller_for("verify"))) -> dict[str, Any]:
     """Does this code belong to this name (and legal representative), now or on a given day?"""
-    body = await threads.run(request, _signed_answer, request.app.state.engine, item)  # web/threads.py
+    body = await threads.run(request, _signed_answer, request.app.state.engine, request.app.state.key_box,
+                             item)  # web/threads.py
     request.state.codes = [body["code"]]
     return body
 
@@ -114,4 +119,5 @@ def verify_batch(batch: VerifyBatch, request: Request,
     with request.app.state.engine.begin() as conn:
         answers = verify.verify_many(conn, questions)
         request.state.codes = [a["code"] for a in answers]
-        return Response(verify.sign_many(conn, questions, answers), media_type="application/json")
+        return Response(verify.sign_many(conn, request.app.state.key_box, questions, answers),
+                        media_type="application/json")

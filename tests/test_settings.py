@@ -1,0 +1,24 @@
+"""Settings from the environment: the operator's secret for the signing keys (a variable or a file)
+and the audit trail's bounded shutdown."""
+
+from __future__ import annotations
+
+from pathlib import Path
+
+from jjjcredit.settings import Settings
+
+
+def test_the_signing_secret_comes_from_the_variable_else_the_file(tmp_path: Path):
+    secret_file = tmp_path / "secret"
+    secret_file.write_text("from the file\nignored\n", encoding="utf-8")
+    assert Settings.from_env({}).signing_key_secret is None
+    assert Settings.from_env({"JJJCREDIT_SIGNING_KEY_FILE": str(secret_file)}).signing_key_secret == "from the file"
+    both = {"JJJCREDIT_SIGNING_KEY_SECRET": "from the variable", "JJJCREDIT_SIGNING_KEY_FILE": str(secret_file)}
+    assert Settings.from_env(both).signing_key_secret == "from the variable"
+    (tmp_path / "empty").write_text("\n", encoding="utf-8")
+    assert Settings.from_env({"JJJCREDIT_SIGNING_KEY_FILE": str(tmp_path / "empty")}).signing_key_secret is None
+
+
+def test_the_audit_close_wait_is_a_setting():
+    assert Settings.from_env({}).audit_close_seconds == 5.0
+    assert Settings.from_env({"JJJCREDIT_AUDIT_CLOSE_SECONDS": "0.5"}).audit_close_seconds == 0.5
