@@ -1,11 +1,12 @@
-"""Access rights (core/sharing/access.py): which services a caller may use, which elements a level sees."""
+"""Access rights (core/sharing/access.py): which services a caller may use; which elements a client of each
+level sees (decided by core/sharing/disclosure.py from the caller access.py describes)."""
 
 from __future__ import annotations
 
 import pytest
 
 from jjjcredit.core.library import elements
-from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import access, disclosure
 
 
 def test_the_public_may_use_the_public_services_only():
@@ -23,8 +24,9 @@ def test_a_client_may_use_exactly_what_it_was_granted():
 
 
 def test_each_level_sees_the_elements_at_or_below_it():
-    by_level = {level: access.visible_elements(level) for level in (1, 2, 3)}
-    assert by_level[1] < by_level[2] < by_level[3] == {e.name for e in elements.ELEMENTS}
+    names = {e.name for e in elements.ELEMENTS}
+    by_level = {level: disclosure.view_of(access.client_at(level)).shown & names for level in (1, 2, 3)}
+    assert by_level[1] < by_level[2] < by_level[3] == names
     for e in elements.ELEMENTS:
         assert [e.name in by_level[level] for level in (1, 2, 3)] == [e.security_level <= level for level in (1, 2, 3)]
     assert "legal_rep_id_number" not in by_level[2] and "telephone" not in by_level[1]
