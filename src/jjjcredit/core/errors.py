@@ -227,6 +227,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "record.encoding": ErrorCode(400, 1, "A row is not in the encoding of the rest of the file (mixed UTF-8 "
         "and GB18030)."),
     "record.shape": ErrorCode(400, 1, "A JSON Lines line or XML record is not an object of field values."),
+    "record.too_long": ErrorCode(400, 1, "A line over JJJCREDIT_LIMIT_LINE_BYTES bytes (skipped unread) or a cell"
+        " over JJJCREDIT_LIMIT_CELL_CHARS characters (the message names the column): the row is rejected, the "
+        "rest of the file is read."),
+    "record.too_deep": ErrorCode(400, 1, "A JSON Lines line nested deeper than JJJCREDIT_LIMIT_JSON_DEPTH: the "
+        "row is rejected, the rest of the file is read."),
     "record.required": ErrorCode(400, 1, "A required value (code, name, or a column the crosswalk marks "
         "required) is empty."),
     "record.date": ErrorCode(400, 1, "A date that is not a full date, or a date that does not exist."),

@@ -11,8 +11,10 @@ the work it bounds, so an input over it costs what the limit allows, not what th
 from __future__ import annotations
 
 import dataclasses
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass
+from itertools import accumulate
 
 
 @dataclass(frozen=True)
@@ -51,3 +53,19 @@ class Limits:
 
 #: The defaults, for callers given no settings.
 DEFAULT = Limits()
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(data: bytes | str) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings left out); linear, and
+    no parser involved, so it can be asked before one recurses.
+
+    >>> json_depth(b'{"items": [{"name": "[[[\\\\\\"]"}]}'), json_depth(b"[" * 5), json_depth('"x"')
+    (3, 5, 0)
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(_STEP[b] for b in brackets), default=0)

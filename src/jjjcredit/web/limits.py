@@ -19,19 +19,13 @@ the audit trail stores.
 
 from __future__ import annotations
 
-import re
-from itertools import accumulate
 from urllib.parse import unquote
 
 from fastapi import Request
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
-from jjjcredit.core.limits import Limits
+from jjjcredit.core.limits import Limits, json_depth
 from jjjcredit.web.errors import ApiError, error_response
-
-_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
-_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
-_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
 
 
 def purpose_text(raw: bytes) -> str:
@@ -58,18 +52,6 @@ def _decodes(text: str) -> bool:
     except UnicodeDecodeError:
         return False
     return True
-
-
-def json_depth(data: bytes | str) -> int:
-    """How deep arrays and objects nest in a JSON text (brackets inside strings left out); linear, and
-    no parser involved.
-
-    >>> json_depth(b'{"items": [{"name": "[[["}]}'), json_depth(b"[" * 5), json_depth(b'"x"')
-    (3, 5, 0)
-    """
-    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
-    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
-    return max(accumulate(_STEP[b] for b in brackets), default=0)
 
 
 def check_json_depth(data: bytes | str, limits: Limits, field: str | None = None) -> None:
