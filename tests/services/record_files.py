@@ -86,7 +86,9 @@ def swell_shared_string(path: Path, placeholder: str, size: int, char: str = "å
                                     'openxmlformats.org/officeDocument/2006/relationships/sharedStrings" '
                                     'Target="sharedStrings.xml"/></Relationships>')
             out.writestr(item, data.encode("utf-8"))
-        with out.open(zipfile.ZipInfo("xl/sharedStrings.xml"), "w", force_zip64=True) as sink:
+        strings = zipfile.ZipInfo("xl/sharedStrings.xml")
+        strings.compress_type = zipfile.ZIP_DEFLATED
+        with out.open(strings, "w", force_zip64=True) as sink:
             sink.write(f'<?xml version="1.0" encoding="UTF-8"?><sst xmlns="{ns}" count="1" uniqueCount="1"><si><t>'
                        .encode())
             piece = (char * (1 << 20)).encode()
