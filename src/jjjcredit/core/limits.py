@@ -3,7 +3,7 @@
 the work it bounds, so an input over it costs what the limit allows, not what the input holds.
 
 >>> Limits().body_bytes
-1048576
+4194304
 >>> Limits.from_env({"JJJCREDIT_LIMIT_BODY_BYTES": "2048"}).body_bytes
 2048
 """
@@ -20,7 +20,7 @@ from itertools import accumulate
 @dataclass(frozen=True)
 class Limits:
     #: Bytes of one HTTP request body (Content-Length, or counted as a body without one streams in).
-    body_bytes: int = 1 << 20
+    body_bytes: int = 4 << 20
     #: Bytes of a URL's query string.
     query_string_bytes: int = 8192
     #: Bytes of one header's value, and of all the headers of a request together.
@@ -31,7 +31,7 @@ class Limits:
     #: How deep arrays and objects may nest in a JSON body.
     json_depth: int = 32
     #: Queries in one reconciliation batch, and characters of one query's text.
-    reconcile_queries: int = 200
+    reconcile_queries: int = 50
     query_chars: int = 200
     #: Bytes of one line of a CSV, text or JSON Lines file; characters of one cell of any file.
     line_bytes: int = 1 << 20
