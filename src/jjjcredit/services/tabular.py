@@ -647,8 +647,11 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
         first_row += len(rest)
         while (text := next_block()) is not None:
             now = decoder.flagged if decoder is not None else 0
-            long = _long(text)
-            plain = _split_columns(text, delimiter, width) if now == flagged and not long else None
+            marked = _OVER in text
+            plain = _split_columns(text, delimiter, width) if now == flagged and not marked else None
+            if plain is not None and plain[2] > limits.cell_chars:
+                plain = None  # a line as long as a cell may be: looked at row by row
+            long = marked or (plain is None and _long(text))
             if plain is not None:
                 columns, count, longest = plain
                 stripped = not any(space in text for space in _SPACES)
