@@ -451,8 +451,9 @@ class _Decoder:
         return block[:start] + self._skip_line(len(block) - start + len(rest))
 
     def _short_lines(self, block: bytes) -> bytes:
-        """``block`` with each complete line over the limit replaced by its marker."""
-        if len(block) <= self.line_bytes:
+        """``block`` with each complete line over the limit replaced by its marker (none can be when the
+        limit is at least a block: the last line was measured as it was finished)."""
+        if len(block) <= self.line_bytes or self.line_bytes >= _BLOCK:
             return block
         lines = block.split(b"\n")
         if max(map(len, lines)) <= self.line_bytes:
