@@ -4,8 +4,10 @@ from __future__ import annotations
 
 import os
 from collections.abc import Mapping
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from pathlib import Path
+
+from jjjcredit.core.limits import Limits
 
 DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("var") / "jjjcredit.sqlite3")
 
@@ -30,6 +32,8 @@ class Settings:
     signing_key_secret: str | None = None
     #: Files at least this big are read and checked by a second process while the ingest writes.
     read_aside_bytes: int = 8 << 20
+    #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
+    limits: Limits = field(default_factory=Limits)
 
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
@@ -43,7 +47,8 @@ class Settings:
                    signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
-                   read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))))
+                   read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
+                   limits=Limits.from_env(env))
 
 
 def signing_secret(env: Mapping[str, str]) -> str | None:

@@ -131,6 +131,7 @@ def test_xlsx_file_is_checked(tmp_path: Path):
 
 
 def test_ragged_row_mixed_encodings_and_a_huge_cell(tmp_path: Path):
+    """15 MB on one line is over the line limit: one rejected row, the others read and counted."""
     path = tmp_path / "f.csv"
     path.write_bytes(b"\n".join([
         ",".join(HEADER).encode(),
@@ -143,7 +144,8 @@ def test_ragged_row_mixed_encodings_and_a_huge_cell(tmp_path: Path):
     assert result.returncode == 1
     problems = [json.loads(line) for line in result.stdout.splitlines()]
     assert [(p["row"], p["code"]) for p in problems] == [(3, "record.ragged"), (4, "record.encoding"),
-                                                         (5, "record.length")]
+                                                         (5, "record.too_long")]
+    assert "JJJCREDIT_LIMIT_LINE_BYTES" in problems[2]["message"]
     assert len(result.stdout) < 5_000
     assert "4 rows read: 1 valid, 0 with warnings, 3 rejected" in result.stderr
 
@@ -185,3 +187,19 @@ def test_sources_lists_every_layout():
 def test_missing_file(tmp_path: Path):
     result = run("records", "check", str(tmp_path / "nope.csv"))
     assert result.returncode == 2 and "error [file.not_found]" in result.stderr
+
+
+def test_the_line_and_cell_limits_are_settings(tmp_path: Path):
+    rows = [f"{code(1)},{'名' * 30},2019-03-05,1,存续", f"{code(2)},{'名' * 31},2019-03-05,1,存续"]
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join([",".join(HEADER), *rows]) + "\n", "utf-8")
+    cells = run("records", "check", str(path), "--source", "hebei/market-regulation",
+                env={"JJJCREDIT_LIMIT_CELL_CHARS": "30"})
+    assert [(p["row"], p["code"]) for p in map(json.loads, cells.stdout.splitlines())] == [(3, "record.too_long")]
+    assert "2 rows read: 1 valid, 0 with warnings, 1 rejected" in cells.stderr
+    line = len(rows[0].encode())  # the first line just fits, the second is three bytes over
+    lines = run("records", "check", str(path), "--source", "hebei/market-regulation",
+                env={"JJJCREDIT_LIMIT_LINE_BYTES": str(line)})
+    (problem,) = map(json.loads, lines.stdout.splitlines())
+    assert (problem["row"], problem["code"]) == (3, "record.too_long") and f"{line + 3:,} bytes" in problem["message"]
+    assert run("records", "check", str(path), "--source", "hebei/market-regulation").returncode == 0

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+from dataclasses import replace
 from pathlib import Path
 
 import pytest
@@ -10,17 +11,18 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jjjcredit.core.library import transforms
+from jjjcredit.core.limits import Limits
 from jjjcredit.services import tabular
 from jjjcredit.services.tabular import InputFileError
 
-from .record_files import code, write_csv, write_jsonl, write_xlsx, write_xml
+from .record_files import code, swell_shared_string, write_csv, write_jsonl, write_xlsx, write_xml
 
 HEADER = ["统一社会信用代码", "企业名称", "成立日期"]
 
 
-def read(path: Path, chunk_rows: int = tabular.ROWS_PER_CHUNK):
+def read(path: Path, chunk_rows: int = tabular.ROWS_PER_CHUNK, limits: Limits = Limits()):
     """(table, [(row number, cells) ...], {row number: issue code})"""
-    with tabular.open_table(str(path), chunk_rows) as table:
+    with tabular.open_table(str(path), chunk_rows, limits) as table:
         rows, issues = [], {}
         for chunk in table.chunks:
             cells = list(zip(*chunk.columns, strict=True)) if chunk.columns and chunk.size else []
@@ -113,10 +115,70 @@ def test_a_gb18030_file_with_a_utf8_row(tmp_path: Path):
     assert got[0][1][1] == "河北某某建筑工程有限公司0"
 
 
-def test_a_five_megabyte_cell_is_read_whole(tmp_path: Path):
+def test_a_five_megabyte_cell_is_read_whole_when_the_limits_allow_it(tmp_path: Path):
     rows = [[code(1), "名" * 5_000_000, "2019"], [code(2), "乙", "2019"]]
-    _, got, _ = read(write_csv(tmp_path / "f.csv", HEADER, rows))
-    assert len(got[0][1][1]) == 5_000_000 and got[1] == (3, rows[1])
+    path = write_csv(tmp_path / "f.csv", HEADER, rows)
+    roomy = Limits(line_bytes=16 << 20, cell_chars=5_000_000)
+    _, got, issues = read(path, limits=roomy)
+    assert len(got[0][1][1]) == 5_000_000 and got[1] == (3, rows[1]) and issues == {}
+    _, got, issues = read(path, limits=replace(roomy, cell_chars=4_999_999))
+    assert issues == {2: "record.too_long"} and got[1] == (3, rows[1])
+
+
+@pytest.mark.parametrize("chunk_rows", [2, tabular.ROWS_PER_CHUNK])
+def test_a_line_over_the_limit_is_one_rejected_row_and_the_rest_is_read(tmp_path: Path, chunk_rows: int):
+    limits = Limits(line_bytes=1000, cell_chars=1000)
+    head = (",".join(HEADER) + "\n").encode()
+    line = f"{code(2)},{'x' * (1000 - 24)},2019".encode()  # 1,000 bytes without its line end: at the limit
+    rows = [f"{code(1)},甲,2019".encode(), line, line + b"y", (code(4) + ",丁," + "z" * 300_000).encode(),
+            f"{code(5)},戊,2019".encode()]
+    path = tmp_path / "f.csv"
+    path.write_bytes(head + b"\n".join(rows) + b"\n")
+    _, got, issues = read(path, chunk_rows, limits)
+    assert [n for n, _ in got] == [2, 3, 4, 5, 6], "every row counted, in its place"
+    assert issues == {4: "record.too_long", 5: "record.too_long"}
+    assert got[1][1][1] == "x" * 976 and got[4][1] == [code(5), "戊", "2019"]
+    with tabular.open_table(str(path), chunk_rows, limits) as table:
+        messages = [m for c in table.chunks for _, m, _ in c.issues.values()]
+    assert messages[0] == ("The line holds 1,001 bytes, more than the limit of 1,000 (setting "
+                           "JJJCREDIT_LIMIT_LINE_BYTES); it was skipped unread: split or shorten it.")
+    assert "holds 300,023 bytes" in messages[1]
+    assert all(len(m) < 300 for m in messages), "the message says how long, it does not hold the line"
+
+
+def test_a_cell_over_the_limit_names_its_column(tmp_path: Path):
+    limits = Limits(cell_chars=20)
+    rows = [[code(1), "名" * 20, "2019"], [code(2), "名" * 21, "2019"]]
+    for path in (write_csv(tmp_path / "f.csv", HEADER, rows), write_xlsx(tmp_path / "f.xlsx", HEADER, rows),
+                 write_jsonl(tmp_path / "f.jsonl", HEADER, rows), write_xml(tmp_path / "f.xml", HEADER, rows)):
+        with tabular.open_table(str(path), limits=limits) as table:
+            chunks = list(table.chunks)
+        issues = {c.first_row + i: issue for c in chunks for i, issue in c.issues.items()}
+        row = 3 if path.suffix in (".csv", ".xlsx") else 2  # JSON Lines and XML: records from 1
+        assert list(issues) == [row], path.name
+        code_, message, _ = issues[row]
+        assert code_ == "record.too_long" and "企业名称" in message and "20" in message, (path.name, message)
+        assert sum(c.size for c in chunks) == 2
+
+
+def test_a_huge_shared_string_is_counted_not_held(tmp_path: Path):
+    """The XLSX's shared strings are parsed a piece at a time: an 8 MB string becomes a marker."""
+    rows = [[code(1), "HUGE", "2019"], [code(2), "乙", "2019"]]
+    path = swell_shared_string(write_xlsx(tmp_path / "f.xlsx", HEADER, rows), "HUGE", 8_000_000)
+    _, got, issues = read(path, limits=Limits(cell_chars=1000))
+    assert issues == {2: "record.too_long"} and got[1] == (3, rows[1])
+    with tabular.open_table(str(path), limits=Limits(cell_chars=1000)) as table:
+        chunk = next(table.chunks)
+    assert "8,000,000 characters" in chunk.issues[0][1] and "企业名称" in chunk.issues[0][1]
+
+
+def test_a_json_line_nested_too_deep_is_one_rejected_row(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    deep = '{"统一社会信用代码": ' + "[" * 3000 + "]" * 3000 + "}"
+    path.write_text("\n".join([f'{{"统一社会信用代码": "{code(1)}", "企业名称": "甲"}}', deep,
+                               f'{{"统一社会信用代码": "{code(3)}", "企业名称": "丙"}}']) + "\n", "utf-8")
+    _, got, issues = read(path)
+    assert issues == {2: "record.too_deep"} and [n for n, _ in got] == [1, 2, 3]
 
 
 @pytest.mark.parametrize(("content", "code_"), [

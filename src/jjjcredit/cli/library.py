@@ -40,10 +40,10 @@ def ingest_file(
             task = bar.add_task("ingest", total=None)
             summary = library.ingest_file(engine, file, source, batch_id,
                                           progress=lambda n: bar.update(task, completed=n),
-                                          crosswalks_dir=layouts, read_aside_bytes=aside)
+                                          crosswalks_dir=layouts, read_aside_bytes=aside, limits=settings.limits)
     else:
         summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
-                                      read_aside_bytes=aside)
+                                      read_aside_bytes=aside, limits=settings.limits)
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}

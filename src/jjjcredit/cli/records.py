@@ -110,7 +110,7 @@ def check_records(
     # walk them over and over (about a tenth of the run time on a million rows).
     gc.disable()
     try:
-        problems = records_service.check_file(file, crosswalk, summary)
+        problems = records_service.check_file(file, crosswalk, summary, limits=settings.limits)
         # The header is bound (or the file refused) at the first step, before a report is created.
         first = list(itertools.islice(problems, 1))
         try:

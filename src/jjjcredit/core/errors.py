@@ -227,6 +227,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "record.encoding": ErrorCode(400, 1, "A row is not in the encoding of the rest of the file (mixed UTF-8 "
         "and GB18030)."),
     "record.shape": ErrorCode(400, 1, "A JSON Lines line or XML record is not an object of field values."),
+    "record.too_long": ErrorCode(400, 1, "A line over JJJCREDIT_LIMIT_LINE_BYTES bytes (skipped unread) or a cell"
+        " over JJJCREDIT_LIMIT_CELL_CHARS characters (the message names the column): the row is rejected, the "
+        "rest of the file is read."),
+    "record.too_deep": ErrorCode(400, 1, "A JSON Lines line nested deeper than JJJCREDIT_LIMIT_JSON_DEPTH: the "
+        "row is rejected, the rest of the file is read."),
     "record.required": ErrorCode(400, 1, "A required value (code, name, or a column the crosswalk marks "
         "required) is empty."),
     "record.date": ErrorCode(400, 1, "A date that is not a full date, or a date that does not exist."),
@@ -320,6 +325,17 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "host, port out of range, no right to the port)."),
     "usage": ErrorCode(400, 2, "The command line is not right: a missing argument, an unknown option, a "
         "value out of range."),
+    "request.body_too_large": ErrorCode(413, 2, "A request body over JJJCREDIT_LIMIT_BODY_BYTES (by its "
+        "Content-Length, or counted as it streams in); nothing of it was parsed."),
+    "request.query_too_long": ErrorCode(414, 2, "A query string over JJJCREDIT_LIMIT_QUERY_STRING_BYTES."),
+    "request.headers_too_large": ErrorCode(431, 2, "A header over JJJCREDIT_LIMIT_HEADER_BYTES, or the headers "
+        "together over JJJCREDIT_LIMIT_HEADERS_BYTES; field names the header."),
+    "request.purpose_too_long": ErrorCode(400, 2, "X-Purpose longer than JJJCREDIT_LIMIT_PURPOSE_CHARS characters."),
+    "request.too_deep": ErrorCode(400, 2, "JSON nested deeper than JJJCREDIT_LIMIT_JSON_DEPTH levels."),
+    "reconcile.too_many": ErrorCode(413, 2, "A reconciliation batch of more queries than "
+        "JJJCREDIT_LIMIT_RECONCILE_QUERIES."),
+    "reconcile.query_too_long": ErrorCode(400, 2, "A reconciliation query's text longer than "
+        "JJJCREDIT_LIMIT_QUERY_CHARS characters."),
     "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
         "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }

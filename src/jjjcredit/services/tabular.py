@@ -1,6 +1,10 @@
 """Reading what people send: text, CSV and XLSX files, in UTF-8 (with or without BOM) or GB18030.
 
-Everything streams. Problems with the file itself — empty, binary, an encoding that changes
+Everything streams, within the limits of core/limits.py: a line longer than ``line_bytes`` (CSV, text,
+JSON Lines) is skipped as it is read, a piece at a time, and stands as one rejected row
+(``record.too_long``); a cell longer than ``cell_chars`` (any format; an XLSX shared string is measured
+while it is parsed, before it is held) rejects its row naming the column. The rows after it are read
+and counted as usual. Problems with the file itself — empty, binary, an encoding that changes
 half-way, a truncated XLSX, a missing column — raise :class:`InputFileError` with a one-line
 message that names the file and the place, and says what to do.
 """
@@ -20,8 +24,10 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
+from typing import IO
 from xml.etree import ElementTree
 
+from jjjcredit.core import limits as limits_
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import records
 
@@ -303,9 +309,10 @@ def _format_of(path: str, head: bytes, name: str) -> str:
     return "csv"
 
 
-def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK) -> Table:
+def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK, limits: limits_.Limits = limits_.DEFAULT) -> Table:
     """Open a CSV, XLSX, JSON Lines or XML file for its rows; raise :class:`InputFileError` when the
-    file itself cannot be read (missing, empty, binary, damaged, no header)."""
+    file itself cannot be read (missing, empty, binary, damaged, no header). Lines and cells over
+    ``limits`` are rejected rows (``record.too_long``), never held whole."""
     stream, name = _open_binary(path)
     try:
         head = _head(stream)
@@ -314,12 +321,12 @@ def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK) -> Table:
         kind = _format_of(path, head, name)
         if kind == "xlsx":
             stream.close()
-            return _xlsx_table(path, name, chunk_rows)
+            return _xlsx_table(path, name, chunk_rows, limits)
         if kind == "jsonl":
-            return _jsonl_table(stream, name, chunk_rows)
+            return _jsonl_table(stream, name, chunk_rows, limits)
         if kind == "xml":
-            return _xml_table(stream, name, chunk_rows)
-        return _csv_table(stream, name, chunk_rows)
+            return _xml_table(stream, name, chunk_rows, limits)
+        return _csv_table(stream, name, chunk_rows, limits)
     except BaseException:
         stream.close()
         raise
@@ -360,13 +367,53 @@ def _csv_encoding(sample: bytes, name: str) -> str:
     return "utf-8" if utf8 >= gb else "gb18030"
 
 
+#: What stands for a line or cell over its limit: a NUL (no text file holds one; binary files are
+#: refused) and the size that was skipped.
+_OVER = "\x00"
+
+
+def _over(size: int) -> str:
+    return f"{_OVER}{size}"
+
+
+def _is_over(text: str) -> bool:
+    return text[:1] == _OVER and text[1:].isdigit()
+
+
+def _too_long_line(text: str, limit: int, what: str = "line") -> tuple[str, str, str]:
+    return ("record.too_long", f"The {what} holds {int(text[1:]):,} bytes, more than the limit of {limit:,} "
+            "(setting JJJCREDIT_LIMIT_LINE_BYTES); it was skipped unread: split or shorten it.", "")
+
+
+def _too_long_cell(column: str, size: int | str, limit: int) -> tuple[str, str, str]:
+    return ("record.too_long", f'The cell in column "{column[:80]}" holds {size} characters, more than the limit '
+            f"of {limit:,} (setting JJJCREDIT_LIMIT_CELL_CHARS); shorten it.", "")
+
+
+def _long_cells(rows: Sequence[Sequence[str]], header: Sequence[str], limit: int,
+                issues: dict[int, tuple[str, str, str]]) -> None:
+    """Rows with a cell over ``limit`` characters (or a cell that stands for one) into ``issues``."""
+    for i, row in enumerate(rows):
+        if i in issues:
+            continue
+        for j, cell in enumerate(row):
+            if len(cell) > limit or _is_over(cell):
+                column = header[j] if j < len(header) else f"{j + 1}"
+                issues[i] = _too_long_cell(column, f"{int(cell[1:]) if _is_over(cell) else len(cell):,}", limit)
+                break
+
+
 class _Decoder:
     """Decodes a byte stream block by block (each block ends at a line end, outside quotes); lines in
     another encoding than the file's come out as ASCII with surrogate escapes, so that their row can
-    be flagged — and shown correctly — instead of being decoded into nonsense."""
+    be flagged — and shown correctly — instead of being decoded into nonsense. A line over
+    ``line_bytes`` is never held: it is read a piece at a time, dropped, and a marker line
+    (:func:`_over`) takes its place, counted in ``long_lines``."""
 
-    def __init__(self, stream: io.BufferedReader, encoding: str) -> None:
+    def __init__(self, stream: io.BufferedReader, encoding: str, line_bytes: int = limits_.DEFAULT.line_bytes) -> None:
         self.stream = stream
+        self.line_bytes = line_bytes
+        self.long_lines = 0  #: lines over the limit so far
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.bom = encoding == "utf-8-sig"
         self.flagged = 0  #: lines flagged so far
@@ -383,6 +430,40 @@ class _Decoder:
             return raw.decode("ascii", "surrogateescape")
         return text
 
+    def _skip_line(self, size: int) -> bytes:
+        """Read past the rest of a line already ``size`` bytes long, a piece at a time; its marker."""
+        while True:
+            piece = self.stream.readline(_BLOCK)
+            size += len(piece)
+            if not piece or piece.endswith(b"\n"):
+                size -= piece.endswith(b"\n")  # the line end is not the line's
+                break
+        self.long_lines += 1
+        return _over(size).encode("ascii") + b"\n"
+
+    def _finish_line(self, block: bytes) -> bytes:
+        """``block`` with the rest of its last line, or that line's marker when it is over the limit."""
+        start = block.rfind(b"\n") + 1
+        room = self.line_bytes - (len(block) - start)
+        rest = self.stream.readline(room + 1) if room >= 0 else b""
+        if room >= 0 and (len(rest) <= room or rest.endswith(b"\n")):
+            return block + rest
+        return block[:start] + self._skip_line(len(block) - start + len(rest))
+
+    def _short_lines(self, block: bytes) -> bytes:
+        """``block`` with each complete line over the limit replaced by its marker (none can be when the
+        limit is at least a block: the last line was measured as it was finished)."""
+        if len(block) <= self.line_bytes or self.line_bytes >= _BLOCK:
+            return block
+        lines = block.split(b"\n")
+        if max(map(len, lines)) <= self.line_bytes:
+            return block
+        for i, line in enumerate(lines):
+            if len(line) > self.line_bytes:
+                self.long_lines += 1
+                lines[i] = _over(len(line)).encode("ascii")
+        return b"\n".join(lines)
+
     def blocks(self, quoted: bool = True) -> Iterator[str]:
         first = True
         while True:
@@ -390,11 +471,12 @@ class _Decoder:
             if not block:
                 return
             if not block.endswith(b"\n"):
-                block += self.stream.readline()
+                block = self._finish_line(block)
+            block = self._short_lines(block)
             # A quoted cell may hold line ends: keep reading until the quotes balance (up to a limit,
             # so that a quote never closed cannot pull the whole file into memory).
             while quoted and b'"' in block and block.count(b'"') % 2 and len(block) < _BLOCK * 16:
-                more = self.stream.readline()
+                more = self._finish_line(b"")
                 if not more:
                     break
                 block += more
@@ -466,7 +548,7 @@ def _split_columns(text: str, delimiter: str, width: int) -> tuple[list[list[str
     return [flat[j::width] for j in range(width)], len(lines), max(map(len, lines))
 
 
-def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
+def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
     encoding = _csv_encoding(_head(stream), name)
     shown_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
     decoder: _Decoder | None = None
@@ -474,7 +556,7 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
         wrapper = io.TextIOWrapper(stream, encoding="utf-16", newline="")
         blocks: Iterator[str] = iter(lambda: wrapper.read(_BLOCK) + (wrapper.readline() or ""), "")
     else:
-        decoder = _Decoder(stream, encoding)
+        decoder = _Decoder(stream, encoding, limits.line_bytes)
         blocks = decoder.blocks()
     rows_seen = [0]
 
@@ -491,6 +573,12 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
         except csv.Error as exc:
             raise InputFileError("file.format", f"{name}: after row {rows_seen[0]:,} the file cannot be read as "
                                  f"CSV ({exc}); the rows before it were checked.") from None
+
+    def _long(text: str) -> bool:
+        """Whether a block may hold a line or cell over its limit (a marker, or a line as long as a cell
+        may be); only those blocks are looked at row by row."""
+        return _OVER in text or (len(text) > limits.cell_chars and
+                                 max(map(len, text.split("\n"))) > limits.cell_chars)
 
     first_block = next_block() or ""
     first_line = first_block.split("\n", 1)[0]
@@ -514,8 +602,13 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
     width = len(header)
 
     def issues_of(rows: list[list[str]], flagged: bool, multiline: bool,
-                  unbalanced: bool) -> dict[int, tuple[str, str, str]]:
+                  unbalanced: bool, long: bool) -> dict[int, tuple[str, str, str]]:
         issues: dict[int, tuple[str, str, str]] = {}
+        if long:
+            for i, row in enumerate(rows):
+                if len(row) == 1 and _is_over(row[0]):
+                    issues[i] = _too_long_line(row[0], limits.line_bytes)
+            _long_cells(rows, header, limits.cell_chars, issues)
         if flagged:
             for i, row in enumerate(rows):
                 if _SURROGATE.search("\x1f".join(row)):
@@ -538,9 +631,10 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
                         break
         return issues
 
-    def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool) -> Iterator[Chunk]:
+    def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool,
+                   long: bool = True) -> Iterator[Chunk]:
         unbalanced = decoder is not None and decoder.unbalanced
-        issues = issues_of(rows, flagged, multiline, unbalanced) if flagged or multiline else {}
+        issues = issues_of(rows, flagged, multiline, unbalanced, long) if flagged or multiline or long else {}
         for start in range(0, len(rows), chunk_rows):
             part = rows[start:start + chunk_rows]
             mine = {i - start: issue for i, issue in issues.items() if start <= i < start + chunk_rows}
@@ -550,11 +644,15 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
         first_row = header_row + 1
         flagged = decoder.flagged if decoder is not None else 0
         rest = top[header_row:]
-        yield from row_chunks(first_row, rest, flagged > 0, top_multiline)
+        yield from row_chunks(first_row, rest, flagged > 0, top_multiline, _long(first_block))
         first_row += len(rest)
         while (text := next_block()) is not None:
             now = decoder.flagged if decoder is not None else 0
-            plain = _split_columns(text, delimiter, width) if now == flagged else None
+            marked = _OVER in text
+            plain = _split_columns(text, delimiter, width) if now == flagged and not marked else None
+            if plain is not None and plain[2] > limits.cell_chars:
+                plain = None  # a line as long as a cell may be: looked at row by row
+            long = marked or (plain is None and _long(text))
             if plain is not None:
                 columns, count, longest = plain
                 stripped = not any(space in text for space in _SPACES)
@@ -564,7 +662,7 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
             else:
                 rows, multiline = split_rows(text)
                 count = len(rows)
-                yield from row_chunks(first_row, rows, now != flagged, multiline)
+                yield from row_chunks(first_row, rows, now != flagged, multiline, long)
             flagged = now
             first_row += count
             rows_seen[0] = first_row - 1
@@ -602,18 +700,80 @@ _XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, E
                 ElementTree.ParseError)
 
 
+def _shared_strings(source: IO[bytes], limit: int) -> list[str]:
+    """An XLSX's shared strings table (what openpyxl's reader gives: the text of each ``<si>``, its
+    phonetic runs left out), parsed a piece at a time: a string over ``limit`` characters is counted,
+    never held, and its marker (:func:`_over`) stands in the table."""
+    from xml.parsers import expat
+
+    strings: list[str] = []
+    parts: list[str] = []
+    state = {"size": 0, "text": 0, "phonetic": 0}
+
+    def start(tag: str, _attrs: object) -> None:
+        local = tag.rsplit(" ", 1)[-1]
+        if local == "si":
+            parts.clear()
+            state["size"] = 0
+        elif local == "rPh":
+            state["phonetic"] += 1
+        elif local == "t" and not state["phonetic"]:
+            state["text"] += 1
+
+    def end(tag: str) -> None:
+        local = tag.rsplit(" ", 1)[-1]
+        if local == "si":
+            size = state["size"]
+            strings.append(_over(size) if size > limit else "".join(parts).replace("x005F_", ""))
+        elif local == "rPh":
+            state["phonetic"] -= 1
+        elif local == "t" and not state["phonetic"]:
+            state["text"] -= 1
+
+    def text(data: str) -> None:
+        if state["text"]:
+            state["size"] += len(data)
+            if state["size"] <= limit:
+                parts.append(data)
+
+    def no_doctype(*_args: object) -> None:
+        raise ValueError("the shared strings declare a document type (entities are not accepted)")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.StartElementHandler, parser.EndElementHandler = start, end
+    parser.CharacterDataHandler, parser.StartDoctypeDeclHandler = text, no_doctype
+    while piece := source.read(_SAMPLE):
+        parser.Parse(piece, False)
+    parser.Parse(b"", True)
+    return strings
+
+
+def _excel_reader(limit: int) -> type:
+    """openpyxl's workbook reader, its shared strings read by :func:`_shared_strings`."""
+    from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    class BoundedReader(ExcelReader):  # type: ignore[misc]
+        def read_strings(self) -> None:
+            part = self.package.find(SHARED_STRINGS)
+            if part is not None:
+                with self.archive.open(part.PartName[1:]) as src:
+                    self.shared_strings = _shared_strings(src, limit)
+
+    return BoundedReader
+
+
 class _XlsxRows(Iterator[list[str]]):
     """The one XLSX reader: the first sheet's rows as cell texts (:func:`_cell_text`), ``number``
     the spreadsheet row of the last one; a workbook that cannot be opened or breaks off midway is
     :class:`InputFileError` ``file.xlsx_damaged``. ``close()`` when done."""
 
-    def __init__(self, source: str | io.BytesIO, name: str) -> None:
-        import openpyxl
-
+    def __init__(self, source: str | io.BytesIO, name: str, cell_chars: int = limits_.DEFAULT.cell_chars) -> None:
         self.name = name
         self.number = 0
         try:
-            self._book = openpyxl.load_workbook(source, read_only=True, data_only=True)
+            reader = _excel_reader(cell_chars)(source, read_only=True, data_only=True)
+            reader.read()
+            self._book = reader.wb
         except (*_XLSX_ERRORS, Exception) as exc:
             raise InputFileError("file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({type(exc).__name__}"
                                  f": {exc}); it may be truncated: export it again.") from None
@@ -639,8 +799,9 @@ class _XlsxRows(Iterator[list[str]]):
         self._book.close()
 
 
-def _xlsx_table(path: str, name: str, chunk_rows: int) -> Table:
-    rows = _XlsxRows(path, name)
+def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
+    rows = _XlsxRows(path, name, limits.cell_chars)
+    limit = limits.cell_chars
     header: list[str] | None = None
     try:
         for cells in rows:
@@ -665,6 +826,7 @@ def _xlsx_table(path: str, name: str, chunk_rows: int) -> Table:
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
         batch: list[list[str]] = []
+        long: dict[int, tuple[str, str, str]] = {}
         try:
             for cells in rows:
                 if len(cells) != width:
@@ -672,16 +834,20 @@ def _xlsx_table(path: str, name: str, chunk_rows: int) -> Table:
                         del cells[width:]
                     elif len(cells) < width:
                         cells += [""] * (width - len(cells))
+                if cells and (max(map(len, cells)) > limit or any(map(_is_over, cells))):
+                    found: dict[int, tuple[str, str, str]] = {}
+                    _long_cells([cells], header, limit, found)
+                    long[len(batch)] = found[0]
                 batch.append(cells)
                 if len(batch) >= chunk_rows:
-                    yield Chunk.from_rows(first_row, batch, width)
-                    first_row, batch = rows.number + 1, []
+                    yield Chunk.from_rows(first_row, batch, width, long)
+                    first_row, batch, long = rows.number + 1, [], {}
         except InputFileError:
             if batch:
-                yield Chunk.from_rows(first_row, batch, width)
+                yield Chunk.from_rows(first_row, batch, width, long)
             raise
         if batch:
-            yield Chunk.from_rows(first_row, batch, width)
+            yield Chunk.from_rows(first_row, batch, width, long)
 
     return Table(name, "xlsx", None, header, header_row, chunks(), rows.close)
 
@@ -701,7 +867,11 @@ def _value_text(value: object) -> str | None:
     return str(value)
 
 
-def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[tuple[int, dict[str, str] | str]],
+#: A record of named values, a message saying why the line or element is none, or a whole row's issue.
+_Record = dict[str, str] | str | tuple[str, str, str]
+
+
+def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[tuple[int, _Record]],
                  chunk_rows: int, close: Callable[[], None]) -> Table:
     """A table from (row number, mapping of field → text, or a message saying why it is no record)."""
     first = list(itertools.islice(records, chunk_rows))
@@ -732,8 +902,8 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
                     rows.append([])
                     expected += 1
                 expected += 1
-                if isinstance(record, str):
-                    issues[len(rows)] = ("record.shape", record, "")
+                if isinstance(record, str | tuple):
+                    issues[len(rows)] = ("record.shape", record, "") if isinstance(record, str) else record
                     rows.append([])
                     continue
                 extra = [k for k in record if k not in known]
@@ -750,10 +920,19 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
     return Table(name, kind, encoding, header, 0, chunks(), close)
 
 
-def _jsonl_records(lines: Iterator[str], name: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+def _jsonl_records(lines: Iterator[str], name: str,
+                   limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text:
+            continue
+        if _is_over(text):
+            yield number, _too_long_line(text, limits.line_bytes)
+            continue
+        if text.count("{") + text.count("[") > limits.json_depth and limits_.json_depth(text) > limits.json_depth:
+            yield number, ("record.too_deep", f"The line nests JSON {limits_.json_depth(text)} levels deep, more "
+                           f"than the limit of {limits.json_depth} (setting JJJCREDIT_LIMIT_JSON_DEPTH); each "
+                           "line must be one flat object of field values.", "")
             continue
         if _SURROGATE.search(text):
             yield number, "The line is not UTF-8 like the rest of the file; re-save the file as UTF-8."
@@ -774,24 +953,29 @@ def _jsonl_records(lines: Iterator[str], name: str) -> Iterator[tuple[int, dict[
                 record = {}
                 yield number, f'Field "{key}" holds a JSON {type(value).__name__}: expected text or a number.'
                 break
+            if len(text_value) > limits.cell_chars:
+                record = {}
+                yield number, _too_long_cell(str(key), f"{len(text_value):,}", limits.cell_chars)
+                break
             record[str(key)] = text_value
         else:
             yield number, record
 
 
-def _jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
+def _jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
     encoding = _csv_encoding(_head(stream), name)
-    decoder = _Decoder(stream, encoding)
+    decoder = _Decoder(stream, encoding, limits.line_bytes)
     lines = (line for line in decoder.lines())
     return _named_table(name, "jsonl", "utf-8" if encoding == "utf-8-sig" else encoding,
-                        _jsonl_records(lines, name), chunk_rows, stream.close)
+                        _jsonl_records(lines, name, limits), chunk_rows, stream.close)
 
 
 def _local(tag: str) -> str:
     return tag.rsplit("}", 1)[-1]
 
 
-def _xml_records(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, dict[str, str] | str]]:
+def _xml_records(stream: io.BufferedReader, name: str,
+                 limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
     depth = 0
     number = 0
     root: ElementTree.Element | None = None
@@ -817,7 +1001,11 @@ def _xml_records(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, di
                     problem = f"Field <{key}> holds elements, not a value."
                     break
                 record[key] = child.text or ""
-            yield number, problem or record
+            long = next((k for k, v in record.items() if len(v) > limits.cell_chars), None)
+            if long is not None and not problem:
+                yield number, _too_long_cell(long, f"{len(record[long]):,}", limits.cell_chars)
+            else:
+                yield number, problem or record
             if root is not None:
                 root.clear()
     except ElementTree.ParseError as exc:
@@ -826,5 +1014,5 @@ def _xml_records(stream: io.BufferedReader, name: str) -> Iterator[tuple[int, di
                              f"({str(exc).split(':')[0]}); the {number:,} records before it were checked.") from None
 
 
-def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int) -> Table:
-    return _named_table(name, "xml", None, _xml_records(stream, name), chunk_rows, stream.close)
+def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
+    return _named_table(name, "xml", None, _xml_records(stream, name, limits), chunk_rows, stream.close)

@@ -21,16 +21,42 @@ from jjjcredit.web import threads
 from jjjcredit.web.errors import ApiError
 
 
-async def limit_public(request: Request) -> None:
-    """Count a call without a key against its address (services/sharing/rate_limits.py); 429 when over."""
-    address = request.client.host if request.client else "unknown"
+async def limit_public(request: Request, cost: int = 1) -> None:
+    """Count ``cost`` calls without a key against the address (services/sharing/rate_limits.py): one for the
+    call, and the work of a batch once it is read (:func:`charge_public`); 429 when over."""
+    await _admit(request, _address(request), cost, "calls without an API key")
+
+
+async def charge_public(request: Request, cost: int) -> None:
+    """The rest of a public batch's work (its queries beyond the one the call was counted as)."""
+    if cost > 0 and request.state.caller is access.PUBLIC:
+        await limit_public(request, cost)
+
+
+def charge_public_here(request: Request, cost: int) -> None:
+    """:func:`charge_public` for a route that runs on a thread (it may wait on Redis there)."""
+    if cost > 0 and request.state.caller is access.PUBLIC:
+        limiter: rate_limits.Limiter = request.app.state.limiter
+        _refuse_unless(limiter, limiter.admit(_address(request), cost), request, "calls without an API key")
+
+
+def _address(request: Request) -> str:
+    return request.client.host if request.client else "unknown"
+
+
+async def _admit(request: Request, key: str, cost: int, what: str) -> None:
     limiter: rate_limits.Limiter = request.app.state.limiter
     if isinstance(limiter, rate_limits.LocalWindow):
-        decision = limiter.admit(address)
+        decision = limiter.admit(key, cost)
     else:  # Redis: a network call (with its timeout) must not hold up the event loop
-        decision = await threads.run(request, limiter.admit, address)
+        decision = await threads.run(request, limiter.admit, key, cost)
+    _refuse_unless(limiter, decision, request, what)
+
+
+def _refuse_unless(limiter: rate_limits.Limiter, decision: rate_limits.Decision, request: Request, what: str) -> None:
     if not decision.admitted:
-        raise ApiError("access.rate_limited", f"Too many calls without an API key from {address}: "
+        address = _address(request)
+        raise ApiError("access.rate_limited", f"Too many {what} from {address}: "
                        f"at most {limiter.per_minute} a minute. Retry after {decision.retry_after} s, or ask for "
                        "a key.", headers={"Retry-After": str(decision.retry_after)})
 
@@ -52,8 +78,13 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             await limit_public(request)
             request.state.caller = access.PUBLIC
             return access.PUBLIC
+        # Wrong keys count against their address, in a window of their own: past the public rate, every
+        # keyed call from it waits (429) before its key is even looked at, so keys cannot be guessed fast.
+        guesses = f"bad-key:{_address(request)}"
+        await _admit(request, guesses, 0, "calls with a wrong API key")
         caller = await threads.run(request, _caller_of, request.app.state.engine, key)
         if caller is None:
+            await _admit(request, guesses, 1, "calls with a wrong API key")
             raise ApiError("access.bad_key", "The API key is unknown or revoked.")
         if not access.may(caller, service):
             raise ApiError("access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '

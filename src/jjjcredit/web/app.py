@@ -36,7 +36,7 @@ from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
-from jjjcredit.web import characters, errors, threads
+from jjjcredit.web import characters, errors, limits, threads
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router]
@@ -91,11 +91,13 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.limiter = limiter
     app.state.threads = workers
     app.state.trail = trail
+    app.state.limits = settings.limits
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
-    app.add_middleware(Observe, trail=trail, registry=registry)
+    app.add_middleware(limits.Bounds, limits=settings.limits)  # sizes, before anything is parsed
+    app.add_middleware(Observe, trail=trail, registry=registry, purpose_chars=settings.limits.purpose_chars)
 
     @app.get("/healthz", tags=["operations"])
     def healthz() -> dict[str, Any]:
@@ -132,8 +134,8 @@ class Observe:
     """Request id, metrics, audit entry and log line for every HTTP request, and the one error shape
     for an unexpected error — as a plain ASGI middleware, so a request costs a closure, not a task."""
 
-    def __init__(self, app: ASGIApp, trail: audit.Writer, registry: CollectorRegistry) -> None:
-        self.app, self.trail = app, trail
+    def __init__(self, app: ASGIApp, trail: audit.Writer, registry: CollectorRegistry, purpose_chars: int) -> None:
+        self.app, self.trail, self.purpose_chars = app, trail, purpose_chars
         self._requests = Counter("jjjcredit_requests_total", "HTTP requests", ["route", "status"], registry=registry)
         self._latency = Histogram("jjjcredit_request_seconds", "HTTP request latency", ["route"], registry=registry)
         self._routes: dict[int, tuple[str, str, Any]] = {}  # id(route) → path, service, latency child
@@ -143,7 +145,7 @@ class Observe:
         if scope["type"] != "http":
             await self.app(scope, receive, send)
             return
-        given, purpose, keyed = _headers(scope["headers"])
+        given, purpose, keyed = _headers(scope["headers"], self.purpose_chars)
         # not uuid4: its system call hands the GIL to the app's threads, and the loop waits to get it back
         request_id = given if given and _REQUEST_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
         scope.setdefault("state", {})["request_id"] = request_id
@@ -193,15 +195,16 @@ class Observe:
         return found
 
 
-def _headers(headers: Iterable[tuple[bytes, bytes]]) -> tuple[str | None, str | None, bool]:
-    """X-Request-ID, X-Purpose (the first of each) and whether the first X-API-Key is not empty, in one
-    pass over the raw headers (names come in lower case)."""
+def _headers(headers: Iterable[tuple[bytes, bytes]], purpose_chars: int) -> tuple[str | None, str | None, bool]:
+    """X-Request-ID, X-Purpose (the first of each; the purpose as UTF-8 text, raw or percent-encoded, cut
+    at its limit — one over it is refused, and the trail keeps what was sent) and whether the first
+    X-API-Key is not empty, in one pass over the raw headers (names come in lower case)."""
     request_id = purpose = key = None
     for name, value in headers:
         if name == b"x-request-id" and request_id is None:
             request_id = value.decode("latin-1")
         elif name == b"x-purpose" and purpose is None:
-            purpose = value.decode("latin-1")
+            purpose = limits.purpose_text(value[:purpose_chars * 4])[:purpose_chars + 1]
         elif name == b"x-api-key" and key is None:
             key = value
     return request_id, purpose, bool(key)

@@ -11,6 +11,7 @@ from alembic.migration import MigrationContext
 from sqlalchemy import Engine, func, select
 
 from jjjcredit.core.codes import ric
+from jjjcredit.core.limits import Limits
 from jjjcredit.services import db
 from jjjcredit.services.library import library
 from jjjcredit.storage.schema import changes, include_object, metadata, organizations
@@ -237,3 +238,26 @@ def test_a_library_from_before_the_narrow_feed_keeps_its_history_both_ways(engin
             (1, "s/x", "b1"), (2, "s/x", "b2")]
         created, updated = conn.execute(text("SELECT created_at, updated_at FROM organizations")).one()
         assert (str(created)[:10], str(updated)[:10]) == ("2024-01-01", "2024-02-01")
+
+
+@pytest.mark.parametrize("aside", [False, True], ids=["in-process", "read-aside"])
+def test_a_line_over_the_limit_is_a_rejected_row_and_the_rest_is_ingested(lib: Engine, tmp_path: Path, aside: bool):
+    good = files.codes(6)
+    rows = [[c, f"某某{i}有限公司", "存续", "2024-01-01", "张三"] for i, c in enumerate(good)]
+    rows[2][1] = "某某2号" + "第一分公司" * 8 + "有限公司"  # a fine name, the longest line (header included)
+    path = files.write(tmp_path / "a.csv", rows)
+    path.write_bytes(path.read_bytes().replace(b"\r\n", b"\n"))
+    lines = path.read_bytes().splitlines()
+    longest = len(lines[3])
+    assert longest > max(len(line) for line in lines[:3] + lines[4:])
+    reader = {"read_aside_bytes": 0 if aside else 1 << 30}
+    summary = library.ingest_file(lib, str(path), "hebei/market-regulation", limits=Limits(line_bytes=longest - 1),
+                                  **reader)
+    assert (summary.rows, summary.created, summary.rejected) == (6, 5, 1)
+    with lib.connect() as conn:
+        assert set(conn.execute(select(organizations.c.uscc)).scalars()) == set(good) - {good[2]}
+    alone = files.write(tmp_path / "b.csv", [rows[2]])
+    alone.write_bytes(alone.read_bytes().replace(b"\r\n", b"\n"))
+    again = library.ingest_file(lib, str(alone), "hebei/market-regulation", limits=Limits(line_bytes=longest),
+                                **reader)
+    assert (again.rows, again.created, again.rejected) == (1, 1, 0), "a line at the limit is read"

@@ -114,12 +114,16 @@ def test_bad_input_is_located_and_no_row_is_dropped(tmp_path: Path):
 
 
 def test_a_five_megabyte_cell(tmp_path: Path):
-    rows = [[code(1), "名" * 5_000_000], [code(2), "乙"]]
+    """15 MB on one line: over the line limit (1 MiB by default), skipped unread, the row rejected, the
+    rest read and counted."""
+    rows = [[code(1), "名" * 5_000_000], [code(2), "乙"], [code(3), "名" * 40_000]]
     path = write_csv(tmp_path / "f.csv", ["统一社会信用代码", "机构名称"], rows)
     summary, problems = run(path)
-    assert (summary.rows, summary.valid, summary.rejected) == (2, 1, 1)
-    (p,) = problems
-    assert (p.row, p.field, p.code) == (2, "机构名称", "record.length") and len(p.value) < 300
+    assert (summary.rows, summary.valid, summary.rejected) == (3, 1, 2)
+    first, third = problems
+    assert (first.row, first.field, first.code) == (2, "", "record.too_long") and first.value == ""
+    assert "holds 15,000,0" in first.message and len(first.message) < 300
+    assert (third.row, third.code) == (4, "record.too_long") and '"机构名称"' in third.message, "a cell over 32,768"
 
 
 def test_empty_file_headers_only_and_truncated_xlsx(tmp_path: Path):

@@ -115,3 +115,29 @@ def test_redis_coming_back_is_used_again_and_logged(shared: tuple[str, str], cap
     assert "answers again" in caplog.records[1].getMessage()
     assert window.client.zcard(window.key("10.0.0.1")) == 1, "only the call made while Redis answered is shared"
     window.close()
+
+
+def test_a_batch_costs_its_work_and_a_cost_of_zero_only_asks():
+    window = rate_limits.LocalWindow(10)
+    assert window.admit("a", 8).admitted
+    assert not window.admit("a", 3).admitted, "8 + 3 do not fit in 10"
+    assert window.admit("a", 0).admitted and window.admit("a", 0).admitted, "asking counts nothing"
+    assert window.admit("a", 2).admitted
+    assert not window.admit("a", 0).admitted, "full: even asking is refused"
+    big = rate_limits.LocalWindow(5)
+    assert big.admit("b", 50).admitted, "work over a whole window takes all of it, once the window is empty"
+    assert not big.admit("b").admitted
+
+
+def test_the_redis_window_counts_a_batch_as_its_work(shared: tuple[str, str]):
+    url, prefix = shared
+    window = rate_limits.open_limiter(10, url, prefix)
+    try:
+        assert isinstance(window, rate_limits.RedisWindow)
+        assert window.admit("10.0.0.9", 8).admitted
+        assert not window.admit("10.0.0.9", 3).admitted
+        assert window.admit("10.0.0.9", 0).admitted
+        assert window.admit("10.0.0.9", 2).admitted
+        assert not window.admit("10.0.0.9", 0).admitted
+    finally:
+        window.close()

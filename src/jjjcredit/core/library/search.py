@@ -106,17 +106,20 @@ def split_regions(name: str) -> tuple[tuple[str, ...], str]:
 
 
 def _split_key(key: str) -> tuple[tuple[str, ...], str]:
+    # One position moves along the key (no copy of what is left per region found): linear in the key's
+    # length, however many region names it repeats.
     known, starts = _region_names(), _region_starts()
     found: list[str] = []
-    while lengths := starts.get(key[:2]):
+    at, size = 0, len(key)
+    while lengths := starts.get(key[at:at + 2]):
         for n in lengths:
-            if len(key) - n >= 3 and key[:n] in known:
-                found.append(known[key[:n]])
-                key = key[n:]
+            if size - at - n >= 3 and key[at:at + n] in known:
+                found.append(known[key[at:at + n]])
+                at += n
                 break
         else:
             break
-    return tuple(found), key
+    return tuple(found), key[at:] if at else key
 
 
 def core_key(name: str) -> str:

@@ -47,6 +47,8 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import crosswalks, elements, quality, records
 from jjjcredit.core.library.crosswalks import Crosswalk
+from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
+from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
 from jjjcredit.services.library import crosswalks as crosswalks_service
 from jjjcredit.services.library import search
@@ -470,12 +472,14 @@ def _flush(conn: Connection, writes: _Writes) -> None:
 
 def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = None,
                 progress: Callable[[int], None] | None = None, crosswalks_dir: Path | None = None,
-                refresh_search: bool = True, read_aside_bytes: int = READ_ASIDE_BYTES) -> IngestSummary:
+                refresh_search: bool = True, read_aside_bytes: int = READ_ASIDE_BYTES,
+                limits: Limits = DEFAULT_LIMITS) -> IngestSummary:
     """Ingest one department file as one batch, then (``refresh_search``) bring the search keys up to
     the new changes in transactions of their own. A file of ``read_aside_bytes`` or more is read and
-    checked by a second process while this one writes. Raises ``tabular.InputFileError``,
+    checked by a second process while this one writes; lines and cells over ``limits`` are rejected rows.
+    Raises ``tabular.InputFileError``,
     ``records.LayoutError`` or :class:`LibraryError` before anything is written."""
-    summary = _ingest(engine, path, source, batch_id, progress, crosswalks_dir, read_aside_bytes)
+    summary = _ingest(engine, path, source, batch_id, progress, crosswalks_dir, read_aside_bytes, limits)
     if refresh_search:
         refreshed = search.refresh(engine)
         summary.search_indexed, summary.search_seconds = refreshed.indexed, refreshed.seconds
@@ -483,7 +487,7 @@ def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = N
 
 
 def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progress: Callable[[int], None] | None,
-            crosswalks_dir: Path | None, read_aside_bytes: int) -> IngestSummary:
+            crosswalks_dir: Path | None, read_aside_bytes: int, limits: Limits) -> IngestSummary:
     db.require_current(engine)
     started = time.perf_counter()
     crosswalk: Crosswalk = crosswalks_service.load(source, crosswalks_dir)
@@ -506,13 +510,13 @@ def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progre
             id=batch_id, source=source, file_name=Path(path).name, file_hash=digest, status="running", rows=0,
             created=0, updated=0, unchanged=0, rejected=0, warnings=0, conflicts=0, started_at=now,
             finished_at=now, seconds=0.0))
-        with tabular.open_table(path) as table:  # the layout is checked before anything is written
+        with tabular.open_table(path, limits=limits) as table:  # the layout is checked before anything is written
             layout = records.bind(crosswalk, table.header, table.name)
         reading = _Reading(path, crosswalk, batch_id, source,
                            tuple(n for n in ELEMENT_NAMES if layout.column(n) is not None),
                            crosswalk.department_code, now.date(), engine.url.render_as_string(hide_password=False),
                            crosswalk.region_prefix, seq, bulk.stamp(conn, now), conn.dialect.name,
-                           conn.execute(select(organizations.c.uscc).limit(1)).first() is not None)
+                           conn.execute(select(organizations.c.uscc).limit(1)).first() is not None, limits)
         if Path(path).stat().st_size >= read_aside_bytes and engine.url.database not in (None, "", ":memory:"):
             parts = _read_aside(reading)  # (an in-memory database is this process's alone)
         else:
@@ -570,6 +574,7 @@ class _Reading:
     now: Any  #: the batch's time, in the driver's form (bulk.stamp)
     dialect: str  #: the library's database: whose form the writes are prepared in
     library_held: bool = True  #: whether the library held any organization before the batch
+    limits: Limits = DEFAULT_LIMITS  #: the longest line and cell read
 
 
 @dataclass
@@ -595,7 +600,7 @@ class _Part:
 
 def _read(reading: _Reading) -> Iterator[_Part]:
     """Read and check the file chunk by chunk."""
-    with tabular.open_table(reading.path) as table:
+    with tabular.open_table(reading.path, limits=reading.limits) as table:
         layout = records.bind(reading.crosswalk, table.header, table.name)
         checker = records.Checker(layout, keep_columns=True, spill=tempfile.TemporaryFile)  # files of no name
         try:

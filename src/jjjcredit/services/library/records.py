@@ -16,6 +16,8 @@ from dataclasses import dataclass, field
 from jjjcredit.core.library import records
 from jjjcredit.core.library.crosswalks import Crosswalk
 from jjjcredit.core.library.records import Problem
+from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
+from jjjcredit.core.limits import Limits
 from jjjcredit.services import tabular
 
 
@@ -64,14 +66,14 @@ class Summary:
 
 def check_file(path: str, crosswalk: Crosswalk, summary: Summary, *,
                chunk_rows: int = tabular.ROWS_PER_CHUNK,
-               suggestions: int = records.SUGGESTIONS) -> Iterator[Problem]:
+               suggestions: int = records.SUGGESTIONS, limits: Limits = DEFAULT_LIMITS) -> Iterator[Problem]:
     """Every problem of the file, in row order, filling ``summary`` as it goes.
 
     Raises :class:`tabular.InputFileError` when the file cannot be read (before any row, or at the
     place where it stops being readable) and :class:`records.LayoutError` when its header does not
-    fit the layout (before any row).
+    fit the layout (before any row). A line or cell over ``limits`` is a rejected row (``record.too_long``).
     """
-    with tabular.open_table(path, chunk_rows) as table:
+    with tabular.open_table(path, chunk_rows, limits) as table:
         layout = records.bind(crosswalk, table.header, table.name)
         summary.file = table.name
         summary.source = crosswalk.source

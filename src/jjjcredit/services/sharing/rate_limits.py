@@ -16,6 +16,7 @@ logged too. Keyed callers are never counted here.
 
 from __future__ import annotations
 
+import itertools
 import logging
 import math
 import threading
@@ -39,20 +40,23 @@ TIMEOUT_SECONDS = 0.5
 #: After Redis failed, how long this process counts alone before it tries Redis again.
 RETRY_SECONDS = 5.0
 
-#: One call against the shared window, atomically: drop what left the window, refuse when full (with
-#: the milliseconds until the oldest call leaves), else count the call. Time is Redis's own.
+#: ``cost`` calls against the shared window, atomically: drop what left the window, refuse when they do
+#: not fit (with the milliseconds until the oldest call leaves), else count them (a cost of 0 asks
+#: whether one more call would fit, counting nothing). Time is Redis's own.
 _ADMIT = """
 local t = redis.call('TIME')
 local now = tonumber(t[1]) * 1000 + math.floor(tonumber(t[2]) / 1000)
-local limit, window = tonumber(ARGV[1]), tonumber(ARGV[2])
+local limit, window, cost = tonumber(ARGV[1]), tonumber(ARGV[2]), tonumber(ARGV[4])
 redis.call('ZREMRANGEBYSCORE', KEYS[1], '-inf', now - window)
-if redis.call('ZCARD', KEYS[1]) >= limit then
+if redis.call('ZCARD', KEYS[1]) + math.max(cost, 1) > limit then
   local oldest = redis.call('ZRANGE', KEYS[1], 0, 0, 'WITHSCORES')
   if oldest[2] == nil then return {0, window} end
   return {0, tonumber(oldest[2]) + window - now}
 end
-redis.call('ZADD', KEYS[1], now, ARGV[3])
-redis.call('PEXPIRE', KEYS[1], window)
+for i = 1, cost do
+  redis.call('ZADD', KEYS[1], now, ARGV[3] .. ':' .. i)
+end
+if cost > 0 then redis.call('PEXPIRE', KEYS[1], window) end
 return {1, 0}
 """
 
@@ -66,7 +70,7 @@ class Decision(NamedTuple):
 class Limiter(Protocol):
     per_minute: int
 
-    def admit(self, address: str) -> Decision: ...
+    def admit(self, address: str, cost: int = 1) -> Decision: ...
 
     def close(self) -> None: ...
 
@@ -90,7 +94,9 @@ class LocalWindow:
         self._lock = threading.Lock()
         self._swept = time.monotonic()
 
-    def admit(self, address: str) -> Decision:
+    def admit(self, address: str, cost: int = 1) -> Decision:
+        """Count ``cost`` calls (at most a whole window's worth) if they fit; 0 asks without counting."""
+        cost = _bounded(cost, self.per_minute)
         now = time.monotonic()
         with self._lock:
             if now - self._swept > WINDOW_SECONDS:  # forget addresses that have been quiet a whole window
@@ -99,10 +105,10 @@ class LocalWindow:
             hits = self._hits.setdefault(address, deque())
             while hits and hits[0] <= now - WINDOW_SECONDS:
                 hits.popleft()
-            if len(hits) >= self.per_minute:
+            if len(hits) + max(cost, 1) > self.per_minute:
                 oldest = hits[0] if hits else now
                 return Decision(False, max(1, math.ceil(oldest + WINDOW_SECONDS - now)))
-            hits.append(now)
+            hits.extend(itertools.repeat(now, cost))
             return Decision(True, 0)
 
     def close(self) -> None:
@@ -124,16 +130,17 @@ class RedisWindow:
     def key(self, address: str) -> str:
         return f"{self.prefix}rate:public:{address}"
 
-    def admit(self, address: str) -> Decision:
+    def admit(self, address: str, cost: int = 1) -> Decision:
+        cost = _bounded(cost, self.per_minute)
         down_until = self._down_until
         if down_until is not None and time.monotonic() < down_until:
-            return self._local.admit(address)
+            return self._local.admit(address, cost)
         try:
-            admitted, wait_ms = self._script(keys=[self.key(address)],
-                                             args=[self.per_minute, WINDOW_SECONDS * 1000, uuid.uuid4().hex])
+            admitted, wait_ms = self._script(keys=[self.key(address)], args=[
+                self.per_minute, WINDOW_SECONDS * 1000, uuid.uuid4().hex, cost])
         except redis.RedisError as exc:
             self._went_away(exc)
-            return self._local.admit(address)
+            return self._local.admit(address, cost)
         if down_until is not None:
             self._came_back()
         if admitted:
@@ -157,6 +164,16 @@ class RedisWindow:
 
     def close(self) -> None:
         self.client.close()
+
+
+def _bounded(cost: int, per_minute: int) -> int:
+    """A cost between 0 and a whole window: work bigger than a minute's allowance takes all of it
+    (and is admitted once the window is empty) rather than never fitting.
+
+    >>> _bounded(5, 60), _bounded(500, 60), _bounded(-1, 60)
+    (5, 60, 0)
+    """
+    return max(0, min(cost, per_minute))
 
 
 def connect(url: str) -> redis.Redis:

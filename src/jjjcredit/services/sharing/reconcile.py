@@ -14,6 +14,7 @@ from sqlalchemy import Connection
 
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements
+from jjjcredit.core.limits import DEFAULT, Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import disclosure
@@ -39,8 +40,6 @@ def _description(organization: Mapping[str, Any]) -> str:
 
 
 def _one(conn: Connection, caller: access.Caller, key: str, query: Any) -> dict[str, Any]:
-    if not isinstance(query, Mapping) or not isinstance(query.get("query", ""), str):
-        raise ReconcileError(f'Query "{key}" is not an object with a "query" string.')
     wanted: dict[str, str] = {}
     for prop in query.get("properties") or []:
         if isinstance(prop, Mapping) and prop.get("pid") in ("region", "department", "status"):
@@ -60,10 +59,28 @@ def _one(conn: Connection, caller: access.Caller, key: str, query: Any) -> dict[
                        for i, h in enumerate(hits)]}
 
 
-def reconcile_queries(conn: Connection, caller: access.Caller, batch: Any) -> dict[str, Any]:
-    """Answer a query batch ``{"q0": {"query": "…", "limit": 3, "properties": [...]}, …}``."""
+def check_queries(batch: Any, limits: Limits = DEFAULT) -> int:
+    """The number of queries in a batch, once its shape and size are checked (before any is answered):
+    at most ``limits.reconcile_queries`` queries, each text at most ``limits.query_chars`` characters."""
     if not isinstance(batch, Mapping) or not batch:
         raise ReconcileError("queries must be a JSON object of queries, e.g. {\"q0\": {\"query\": \"某某有限公司\"}}.")
+    if len(batch) > limits.reconcile_queries:
+        raise Error("reconcile.too_many", f"The batch holds {len(batch)} queries; at most {limits.reconcile_queries} "
+                    "are answered in one call (setting JJJCREDIT_LIMIT_RECONCILE_QUERIES): send smaller batches.",
+                    field="queries")
+    for key, query in batch.items():
+        if not isinstance(query, Mapping) or not isinstance(query.get("query", ""), str):
+            raise ReconcileError(f'Query "{key}" is not an object with a "query" string.')
+        if len(query.get("query", "")) > limits.query_chars:
+            raise Error("reconcile.query_too_long", f'Query "{str(key)[:40]}" holds {len(query["query"])} '
+                        f"characters; at most {limits.query_chars} are searched (setting "
+                        "JJJCREDIT_LIMIT_QUERY_CHARS).", field="queries")
+    return len(batch)
+
+
+def reconcile_queries(conn: Connection, caller: access.Caller, batch: Any, limits: Limits = DEFAULT) -> dict[str, Any]:
+    """Answer a query batch ``{"q0": {"query": "…", "limit": 3, "properties": [...]}, …}``."""
+    check_queries(batch, limits)
     return {str(key): _one(conn, caller, str(key), query) for key, query in batch.items()}
 
 

@@ -10,12 +10,16 @@ from urllib.parse import parse_qs
 
 from fastapi import APIRouter, Depends, Request
 from fastapi.responses import HTMLResponse
+from sqlalchemy import Engine
 
 from jjjcredit import __version__
+from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import reconcile
-from jjjcredit.web.access import caller_for
+from jjjcredit.web import threads
+from jjjcredit.web.access import caller_for, charge_public
 from jjjcredit.web.errors import ApiError
+from jjjcredit.web.limits import check_json_depth
 
 router = APIRouter(prefix="/reconcile", tags=["reconcile"])
 
@@ -31,21 +35,30 @@ def _manifest(request: Request) -> dict[str, Any]:
                         "property": {"service_url": base, "service_path": "/reconcile/suggest/property"}}}
 
 
-def _answer(request: Request, caller: access.Caller, queries: str) -> dict[str, Any]:
+async def _answer(request: Request, caller: access.Caller, queries: str) -> dict[str, Any]:
+    """A batch checked (nesting, size, each text) before any query is answered; a public batch of N
+    queries counts N calls against its address's rate limit."""
+    limits = request.app.state.limits
+    check_json_depth(queries, limits, field="queries")
     try:
         batch = json.loads(queries)
     except json.JSONDecodeError as exc:
         raise ApiError("reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos + 1}).",
                        field="queries", position=exc.pos + 1) from exc
-    with request.app.state.engine.connect() as conn:
-        return reconcile.reconcile_queries(conn, caller, batch)
+    await charge_public(request, reconcile.check_queries(batch, limits) - 1)  # the call itself counted one
+    return await threads.run(request, _reconcile, request.app.state.engine, caller, batch, limits)
+
+
+def _reconcile(engine: Engine, caller: access.Caller, batch: Any, limits: Limits) -> dict[str, Any]:
+    with engine.connect() as conn:
+        return reconcile.reconcile_queries(conn, caller, batch, limits)
 
 
 @router.get("")
-def reconcile_manifest(request: Request, queries: str | None = None,
+async def reconcile_manifest(request: Request, queries: str | None = None,
                        caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     """The service manifest; with ``queries=`` a batch of queries answered."""
-    return _manifest(request) if queries is None else _answer(request, caller, queries)
+    return _manifest(request) if queries is None else await _answer(request, caller, queries)
 
 
 @router.post("")
@@ -56,7 +69,7 @@ async def reconcile_queries(request: Request,
     if "queries" not in form:
         raise ApiError("reconcile.bad_queries", "Send the batch as the form field queries= "
                        "(application/x-www-form-urlencoded).", field="queries")
-    return _answer(request, caller, form["queries"][0])
+    return await _answer(request, caller, form["queries"][0])
 
 
 @router.get("/preview/{code}", response_class=HTMLResponse)

@@ -22,10 +22,12 @@ from typing_extensions import TypedDict  # pydantic needs this one before Python
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import evidence, verify
 from jjjcredit.web import threads
-from jjjcredit.web.access import caller_for
+from jjjcredit.web.access import caller_for, charge_public_here
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
 BATCH_LIMIT = 10_000
+#: A public batch counts one call against its address's rate limit per this many questions (rounded up).
+QUESTIONS_PER_CALL = 100
 
 
 class VerifyRequest(BaseModel):
@@ -114,7 +116,9 @@ async def verify_identity(item: VerifyRequest, request: Request,
 @router.post("/batch", response_model=VerifyBatchAnswer)
 def verify_batch(batch: VerifyBatch, request: Request,
                  caller: access.Caller = Depends(caller_for("verify"))) -> Response:
-    """Up to 10,000 questions, each answered independently, in order."""
+    """Up to 10,000 questions, each answered independently, in order. Without a key, every 100 questions
+    (rounded up) count as one call against the address's rate limit."""
+    charge_public_here(request, -(-len(batch.items) // QUESTIONS_PER_CALL) - 1)  # the call itself counted one
     questions = [verify.Question(i["code"], i["name"], i.get("legal_rep"), i.get("on")) for i in batch.items]
     with request.app.state.engine.begin() as conn:
         answers = verify.verify_many(conn, questions)

@@ -1,0 +1,71 @@
+"""The size of everything the platform accepts: one frozen value, its defaults here, each a setting
+(``JJJCREDIT_LIMIT_<NAME>``, read in settings.py; the table is docs/limits.md). Each is checked before
+the work it bounds, so an input over it costs what the limit allows, not what the input holds.
+
+>>> Limits().body_bytes
+4194304
+>>> Limits.from_env({"JJJCREDIT_LIMIT_BODY_BYTES": "2048"}).body_bytes
+2048
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import re
+from collections.abc import Mapping
+from dataclasses import dataclass
+from itertools import accumulate
+
+
+@dataclass(frozen=True)
+class Limits:
+    #: Bytes of one HTTP request body (Content-Length, or counted as a body without one streams in).
+    body_bytes: int = 4 << 20
+    #: Bytes of a URL's query string.
+    query_string_bytes: int = 8192
+    #: Bytes of one header's value, and of all the headers of a request together.
+    header_bytes: int = 8192
+    headers_bytes: int = 32768
+    #: Characters of the X-Purpose header (after percent-decoding).
+    purpose_chars: int = 200
+    #: How deep arrays and objects may nest in a JSON body.
+    json_depth: int = 32
+    #: Queries in one reconciliation batch, and characters of one query's text.
+    reconcile_queries: int = 50
+    query_chars: int = 200
+    #: Bytes of one line of a CSV, text or JSON Lines file; characters of one cell of any file.
+    line_bytes: int = 1 << 20
+    cell_chars: int = 32768
+
+    @classmethod
+    def from_env(cls, env: Mapping[str, str]) -> Limits:
+        """Each field from ``JJJCREDIT_LIMIT_<FIELD>`` when set (a positive integer)."""
+        given: dict[str, int] = {}
+        for f in dataclasses.fields(cls):
+            raw = env.get(f"JJJCREDIT_LIMIT_{f.name.upper()}")
+            if raw:
+                value = int(raw)
+                if value < 1:
+                    raise ValueError(f"JJJCREDIT_LIMIT_{f.name.upper()} must be a positive integer, not {raw}.")
+                given[f.name] = value
+        return cls(**given)
+
+
+#: The defaults, for callers given no settings.
+DEFAULT = Limits()
+
+_STRING = re.compile(rb'"(?:[^"\\]|\\.)*"', re.DOTALL)
+_NOT_BRACKETS = bytes(b for b in range(256) if b not in b"[]{}")
+_STEP = {ord("["): 1, ord("{"): 1, ord("]"): -1, ord("}"): -1}
+
+
+def json_depth(data: bytes | str) -> int:
+    """How deep arrays and objects nest in a JSON text (brackets inside strings left out); linear, and
+    no parser involved, so it can be asked before one recurses.
+
+    >>> json_depth(b'{"items": [{"name": "[[[\\\\\\"]"}]}'), json_depth(b"[" * 5), json_depth('"x"')
+    (3, 5, 0)
+    """
+    raw = data.encode("utf-8", "surrogatepass") if isinstance(data, str) else data
+    brackets = _STRING.sub(b"", raw).translate(None, _NOT_BRACKETS)
+    return max(accumulate(_STEP[b] for b in brackets), default=0)
