@@ -3,8 +3,8 @@
 Which URL calls which code: :data:`ROUTERS` → ``web/api/<noun>.py`` → ``services/<noun>.py``.
 
 Every request passes :class:`Observe`, a plain ASGI middleware (no task, no stream between it and
-the app): it gives the request its id, counts it in the metrics, hands an ``/api/`` call's entry to
-the audit trail's writer (``services/audit.Writer``, which appends in batches off the request path)
+the app): it gives the request its id, counts it in the metrics, hands the entry of every call to a
+route that declares a service (``/api/`` and ``/reconcile``) or lies under ``/api/`` to the audit trail's writer (``services/audit.Writer``, which appends in batches off the request path)
 and logs it once, on the ``jjjcredit.web`` logger at INFO, with the fields request_id (also the
 X-Request-ID response header; a caller's own is kept when it is 1-64 visible ASCII characters),
 method, path, route, status, latency_ms, client (the client's name, ``"public"`` without a key,
@@ -176,7 +176,7 @@ class Observe:
         counter.inc()
         latency.observe(seconds)
         path = scope["path"]
-        if path.startswith("/api/"):
+        if service != "none" or path.startswith("/api/"):  # every call to a route that reads data
             self.trail.submit(audit_entry.entry(scope, service, purpose, status, seconds, request_id, at))
         if log.isEnabledFor(logging.INFO):
             method = scope["method"]
