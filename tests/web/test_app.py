@@ -13,7 +13,7 @@ from fastapi.routing import APIRoute
 
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit
+from jjjcredit.services.sharing import audit, clients
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web import access as web_access
@@ -49,7 +49,8 @@ def test_every_api_route_declares_its_service_and_enforces_it(server: Server):
         assert (status == 401) is (service not in access.PUBLIC_SERVICES), (route.path, status)
         with server.client("verifier") as limited:
             status = limited.request(method, _example(route.path, code), **kwargs).status_code
-        assert (status == 403) is (service != "verify"), (route.path, status)
+        # the public's services and its grant
+        assert (status == 403) is (service not in {*access.PUBLIC_SERVICES, "verify"}), (route.path, status)
         with server.client("revoked") as revoked:
             assert revoked.request(method, _example(route.path, code), **kwargs).status_code == 401
 
@@ -102,6 +103,24 @@ def test_verify_answers(server: Server):
         assert [a["verdict"] for a in batch["answers"]] == ["match", "invalid_code"]
         too_many = http.post("/api/v1/verify/batch", json={"items": [{"code": "x", "name": "y"}] * 10_001})
         assert too_many.status_code == 422 and too_many.json()["errors"][0]["code"] == "request.invalid"
+
+
+def test_a_key_granted_only_verify_may_still_look_up_as_the_public_does(database_url: str, server: Server):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        _, key = clients.add_client(conn, "verify-only", "verify", 3)
+    engine.dispose()
+    code = server.codes[1]
+    with server.client() as anonymous:
+        public = anonymous.get(f"/api/v1/organizations/{code}").json()
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": key, "X-Purpose": "check"}) as http:
+        lookup = http.get(f"/api/v1/organizations/{code}")
+        assert lookup.status_code == 200, lookup.text
+        assert lookup.json() == public and lookup.json()["level"] == 1  # the public's level, not its own 3
+        assert http.get("/api/v1/search", params={"q": "石家庄"}).json()["level"] == 1
+        assert http.get("/api/v1/changes").json()["errors"][0]["code"] == "access.forbidden"
+    with server.client("level3") as granted:  # a grant keeps the client's own level
+        assert granted.get(f"/api/v1/organizations/{code}").json()["level"] == 3
 
 
 def test_changes_need_the_right_and_a_purpose(server: Server):

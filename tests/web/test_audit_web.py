@@ -38,7 +38,7 @@ def test_calls_are_recorded_with_client_service_purpose_and_codes(database_url: 
     code = server.codes[3]
     with server.client("verifier", purpose="loan check 42") as http:
         assert http.post("/api/v1/verify", json={"code": code, "name": "x"}).status_code == 200
-        assert http.get(f"/api/v1/organizations/{code}").status_code == 403
+        assert http.get("/api/v1/changes").status_code == 403
     with server.client() as anonymous:
         items = [{"code": code, "name": "x"}, {"code": "x", "name": "y"}]
         anonymous.post("/api/v1/verify/batch", json={"items": items})
@@ -48,7 +48,7 @@ def test_calls_are_recorded_with_client_service_purpose_and_codes(database_url: 
     assert (first["client"], first["service"], first["purpose"], first["codes"], first["status"], first["outcome"]) \
         == ("verifier", "verify", "loan check 42", [code], 200, "ok")
     assert (second["service"], second["status"], second["outcome"], second["codes"]) == \
-        ("lookup", 403, "access.forbidden", [code])
+        ("changes", 403, "access.forbidden", [])
     assert third["client"] is None and third["path"] == "/api/v1/verify/batch" and code in third["codes"]
     assert all(e["path"] != "/healthz" for e in entries)
 

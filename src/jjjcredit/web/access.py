@@ -55,9 +55,11 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
         caller = await threads.run(request, _caller_of, request.app.state.engine, key)
         if caller is None:
             raise ApiError("access.bad_key", "The API key is unknown or revoked.")
-        if not access.may(caller, service):
+        admitted = access.admit(caller, service)  # the public's services, and its grants
+        if admitted is None:
             raise ApiError("access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '
                            f"service (it has: {', '.join(sorted(caller.services))}).")
+        caller = admitted
         if not request.headers.get("x-purpose"):
             raise ApiError("access.purpose_required", "Calls with an API key state their purpose in the "
                            "X-Purpose header (it is kept in the audit trail).", field="X-Purpose")
