@@ -213,3 +213,17 @@ def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(dat
         entries = list(audit.iter_entries(conn))
     engine.dispose()
     assert [(e["path"], e["status"], e["outcome"]) for e in entries] == [("/api/v1/boom", 500, "internal")]
+
+
+def test_a_rotated_key_is_refused_after_its_grace_period_saying_so(database_url: str, server: Server):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        _, new, _until = clients.rotate_client(conn, "level1", grace_hours=0)
+    engine.dispose()
+    code = server.codes[1]
+    with server.client("level1") as old:
+        refused = old.get(f"/api/v1/organizations/{code}")
+    assert refused.status_code == 401 and refused.json()["errors"][0]["code"] == "access.key_expired"
+    assert server.keys["level1"] not in refused.text
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": new, "X-Purpose": "p"}) as http:
+        assert http.get(f"/api/v1/organizations/{code}").json()["level"] == 1
