@@ -28,6 +28,9 @@ class Settings:
     audit_close_seconds: float = 5.0
     #: The operator's secret the signing keys are encrypted with in the database (``None``: no signing).
     signing_key_secret: str | None = None
+    #: Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, ``JJJCREDIT_TRUSTED_PROXIES``,
+    #: comma-separated); none by default: a call is counted against the address it comes from.
+    trusted_proxies: tuple[str, ...] = ()
     #: Files at least this big are read and checked by a second process while the ingest writes.
     read_aside_bytes: int = 8 << 20
 
@@ -43,6 +46,8 @@ class Settings:
                    signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
+                   trusted_proxies=tuple(p.strip() for p in env.get("JJJCREDIT_TRUSTED_PROXIES", "").split(",")
+                                         if p.strip()),
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))))
 
 

@@ -11,6 +11,7 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, clients
@@ -227,3 +228,36 @@ def test_a_rotated_key_is_refused_after_its_grace_period_saying_so(database_url:
     assert server.keys["level1"] not in refused.text
     with httpx.Client(base_url=server.url, headers={"X-API-Key": new, "X-Purpose": "p"}) as http:
         assert http.get(f"/api/v1/organizations/{code}").json()["level"] == 1
+
+
+def _limited_app(database_url: str, proxies: tuple[str, ...]) -> object:
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    return create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url,
+                              public_rate_per_minute=2, trusted_proxies=proxies))
+
+
+def _statuses(url: str, forwarded: list[str]) -> list[int]:
+    with httpx.Client(base_url=url) as http:
+        return [http.post("/api/v1/verify", json={"code": "x", "name": "y"},
+                          headers={"X-Forwarded-For": f}).status_code for f in forwarded]
+
+
+def test_a_spoofed_x_forwarded_for_does_not_escape_the_rate_limit(database_url: str):
+    with serving(_limited_app(database_url, ())) as url:  # no trusted proxy: the header is never believed
+        assert _statuses(url, [f"198.51.100.{i}" for i in range(4)]) == [200, 200, 429, 429]
+
+
+def test_x_forwarded_for_is_believed_from_a_trusted_proxy_rightmost_untrusted_first(database_url: str):
+    with serving(_limited_app(database_url, ("127.0.0.0/8",))) as url:
+        # the proxy (127.0.0.1) appends the address it saw; what a client wrote before it is not believed
+        spoofed = [f"198.51.100.{i}, 203.0.113.5" for i in range(3)]
+        assert _statuses(url, spoofed) == [200, 200, 429]
+        assert _statuses(url, ["203.0.113.6", "203.0.113.6, 127.0.0.2", "203.0.113.7"]) == [200, 200, 200]
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_start(database_url: str):
+    with pytest.raises(Error) as refused:
+        create_app(replace(Settings(), database_url=database_url, trusted_proxies=("10.0.0.0/8", "proxy.local")))
+    assert refused.value.code == "settings.trusted_proxies" and "proxy.local" in refused.value.message

@@ -265,6 +265,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
                                     "has ended: use the new key."),
     "access.forbidden": ErrorCode(403, 1, "The client has no right to the service; the message names the right."),
     "access.purpose_required": ErrorCode(400, 2, "Calls with a key state their purpose in X-Purpose."),
+    "settings.trusted_proxies": ErrorCode(400, 2, "JJJCREDIT_TRUSTED_PROXIES holds something that is not an IP "
+                                          "address or CIDR network."),
     "access.rate_limited": ErrorCode(429, 1, "Too many calls without a key from one address (Retry-After)."),
     "audit.chain": ErrorCode(500, 1, "The audit trail's hash chain is broken: an entry was edited, inserted "
         "or deleted (located)."),

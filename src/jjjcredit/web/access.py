@@ -22,8 +22,11 @@ from jjjcredit.web.errors import ApiError
 
 
 async def limit_public(request: Request) -> None:
-    """Count a call without a key against its address (services/sharing/rate_limits.py); 429 when over."""
-    address = request.client.host if request.client else "unknown"
+    """Count a call without a key against its address (services/sharing/rate_limits.py); 429 when over.
+    X-Forwarded-For counts only from a trusted proxy (rate_limits.client_address)."""
+    peer = request.client.host if request.client else "unknown"
+    address = rate_limits.client_address(peer, request.headers.getlist("x-forwarded-for"),
+                                         request.app.state.trusted_proxies)
     limiter: rate_limits.Limiter = request.app.state.limiter
     if isinstance(limiter, rate_limits.LocalWindow):
         decision = limiter.admit(address)

@@ -45,6 +45,7 @@ _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
 
 def create_app(settings: Settings) -> FastAPI:
+    proxies = rate_limits.parse_proxies(settings.trusted_proxies)  # a bad setting stops the start
     engine = db.open_engine(settings.database_url)
     try:
         db.require_current(engine)  # refuse to serve a database whose schema is behind
@@ -89,6 +90,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine
     app.state.limiter = limiter
+    app.state.trusted_proxies = proxies  # whose X-Forwarded-For the rate limits believe
     app.state.threads = workers
     app.state.trail = trail
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
