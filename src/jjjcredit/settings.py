@@ -26,6 +26,8 @@ class Settings:
     #: How long the server's shutdown waits for the audit trail's queue to be written when the database
     #: refuses writes; what is left then is counted (metric, log line) and given up.
     audit_close_seconds: float = 5.0
+    #: How often the server signs a checkpoint of the audit chain's head (seconds; 0: only on demand).
+    audit_checkpoint_seconds: float = 3600.0
     #: The operator's secret the signing keys are encrypted with in the database (``None``: no signing).
     signing_key_secret: str | None = None
     #: Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, ``JJJCREDIT_TRUSTED_PROXIES``,
@@ -43,6 +45,7 @@ class Settings:
                    public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
                    audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")),
                    audit_close_seconds=float(env.get("JJJCREDIT_AUDIT_CLOSE_SECONDS", "5")),
+                   audit_checkpoint_seconds=float(env.get("JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", "3600")),
                    signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),

@@ -13,7 +13,6 @@ from fastapi.routing import APIRoute
 from sqlalchemy import update
 
 from jjjcredit.core.sharing import access
-
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, clients
 from jjjcredit.settings import Settings

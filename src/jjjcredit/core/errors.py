@@ -270,6 +270,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "access.rate_limited": ErrorCode(429, 1, "Too many calls without a key from one address (Retry-After)."),
     "audit.chain": ErrorCode(500, 1, "The audit trail's hash chain is broken: an entry was edited, inserted "
         "or deleted (located)."),
+    "audit.checkpoints": ErrorCode(400, 2, "The --checkpoints file cannot be read as JSON."),
+    "audit.empty": ErrorCode(404, 1, "The audit trail is empty: there is no head to checkpoint."),
     "audit.since": ErrorCode(400, 2, "--since is not a date (expected YYYY-MM-DD or an ISO time)."),
     "evidence.malformed": ErrorCode(400, 2, "A saved answer or keys file is not what was expected (no "
         "evidence, bad base64 …)."),

@@ -125,7 +125,8 @@ def test_rotation_gives_a_new_key_and_the_old_one_works_for_the_grace_period(con
     assert new != old and rotated.key_prefix != client.key_prefix
     assert clients.caller_of(conn, new) == clients.caller_of(conn, old) == client.caller()
     assert datetime.timedelta(hours=1.9) < until - datetime.datetime.now(datetime.UTC) <= datetime.timedelta(hours=2)
-    assert clients.caller_of(conn, old[:-1] + ("A" if old[-1] != "A" else "B")) is None  # the prefix alone is not enough
+    wrong = old[:-1] + ("A" if old[-1] != "A" else "B")
+    assert clients.caller_of(conn, wrong) is None  # the old prefix alone is not enough
     # the grace period ends: the old key is refused, saying why; the new one works
     conn.execute(update(clients_table).values(previous_key_until=datetime.datetime.now(datetime.UTC)
                                               - datetime.timedelta(seconds=1)))
