@@ -14,7 +14,7 @@ from sqlalchemy import update
 
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit, clients
+from jjjcredit.services.sharing import audit, clients, evidence
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import counters
@@ -171,3 +171,18 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
             assert set(codes) <= set(entry["codes"]), (path, entry)
         else:
             assert entry["codes"] == [], (path, entry)
+
+
+def test_checkpoints_are_published_as_a_json_list_that_verifies(database_url: str, server: Server):
+    with server.client() as anonymous:
+        assert anonymous.get("/api/v1/audit/checkpoints").json() == []
+        anonymous.post("/api/v1/verify", json={"code": server.codes[0], "name": "x"})
+        _wait_for(database_url, 2)
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            made = audit.make_checkpoint(conn, evidence.KeyBox(SECRET))
+        published = anonymous.get("/api/v1/audit/checkpoints")
+        assert published.status_code == 200 and published.json() == [made]
+        with engine.connect() as conn:
+            assert audit.verify_checkpoints(conn, published.json()) == []
+        engine.dispose()
