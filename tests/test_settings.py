@@ -22,3 +22,11 @@ def test_the_signing_secret_comes_from_the_variable_else_the_file(tmp_path: Path
 def test_the_audit_close_wait_is_a_setting():
     assert Settings.from_env({}).audit_close_seconds == 5.0
     assert Settings.from_env({"JJJCREDIT_AUDIT_CLOSE_SECONDS": "0.5"}).audit_close_seconds == 0.5
+
+
+def test_trusted_proxies_and_the_checkpoint_interval_are_settings():
+    assert Settings.from_env({}).trusted_proxies == ()  # no proxy is believed unless named
+    assert Settings.from_env({"JJJCREDIT_TRUSTED_PROXIES": "10.0.0.0/8, 127.0.0.1,"}).trusted_proxies == \
+        ("10.0.0.0/8", "127.0.0.1")
+    assert Settings.from_env({}).audit_checkpoint_seconds == 3600.0
+    assert Settings.from_env({"JJJCREDIT_AUDIT_CHECKPOINT_SECONDS": "60"}).audit_checkpoint_seconds == 60.0

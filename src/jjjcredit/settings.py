@@ -28,8 +28,13 @@ class Settings:
     #: How long the server's shutdown waits for the audit trail's queue to be written when the database
     #: refuses writes; what is left then is counted (metric, log line) and given up.
     audit_close_seconds: float = 5.0
+    #: How often the server signs a checkpoint of the audit chain's head (seconds; 0: only on demand).
+    audit_checkpoint_seconds: float = 3600.0
     #: The operator's secret the signing keys are encrypted with in the database (``None``: no signing).
     signing_key_secret: str | None = None
+    #: Proxies whose X-Forwarded-For is believed (addresses or CIDR networks, ``JJJCREDIT_TRUSTED_PROXIES``,
+    #: comma-separated); none by default: a call is counted against the address it comes from.
+    trusted_proxies: tuple[str, ...] = ()
     #: Files at least this big are read and checked by a second process while the ingest writes.
     read_aside_bytes: int = 8 << 20
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
@@ -44,9 +49,12 @@ class Settings:
                    public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
                    audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")),
                    audit_close_seconds=float(env.get("JJJCREDIT_AUDIT_CLOSE_SECONDS", "5")),
+                   audit_checkpoint_seconds=float(env.get("JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", "3600")),
                    signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
+                   trusted_proxies=tuple(p.strip() for p in env.get("JJJCREDIT_TRUSTED_PROXIES", "").split(",")
+                                         if p.strip()),
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
                    limits=Limits.from_env(env))
 

@@ -4,13 +4,16 @@ from __future__ import annotations
 
 import datetime
 import json
+from pathlib import Path
 
-from sqlalchemy import update
+import pytest
+from sqlalchemy import delete, update
 
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import audit as audit_table
+from jjjcredit.storage.schema import counters
 from tests.cli.test_codes import run
 
 
@@ -34,3 +37,38 @@ def test_verify_and_export(database_url: str):
     engine.dispose()
     broken = run("audit", "verify", "--db", database_url)
     assert broken.returncode == 1 and "entry 2: edited" in broken.stderr and "[audit.chain]" in broken.stderr
+
+
+def test_checkpoint_save_and_verify_against_the_saved_file(database_url: str, tmp_path: Path,
+                                                           monkeypatch: pytest.MonkeyPatch):
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    at = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+    with engine.begin() as conn:
+        audit.append_entries(conn, [{"at": at + datetime.timedelta(days=i), "request_id": f"r{i}", "client": None,
+                                     "service": "verify", "purpose": None, "method": "POST", "path": "/api/v1/verify",
+                                     "codes": [], "status": 200, "outcome": "ok", "latency_ms": 2.0}
+                                    for i in range(5)])
+    without = run("audit", "checkpoint", "--db", database_url)
+    assert without.returncode == 2 and without.stderr.startswith("error [evidence.no_secret]")
+    monkeypatch.setenv("JJJCREDIT_SIGNING_KEY_SECRET", "test-operator-secret")
+    made = run("audit", "checkpoint", "--db", database_url)
+    assert made.returncode == 0, made.stderr
+    assert json.loads(made.stdout)["seq"] == 5
+    saved = tmp_path / "checkpoints.json"
+    exported = run("audit", "checkpoints", "--db", database_url)
+    saved.write_text(exported.stdout, encoding="utf-8")
+    assert [c["seq"] for c in json.loads(saved.read_text(encoding="utf-8"))] == [5]
+    ok = run("audit", "verify", "--checkpoints", str(saved), "--db", database_url)
+    assert ok.returncode == 0 and "1 saved checkpoints match" in ok.stderr, ok.stderr
+    # the last two entries deleted and the counter lowered: the chain still verifies, the checkpoint does not
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq > 3))
+        conn.execute(update(counters).where(counters.c.name == "audit").values(value=3))
+    engine.dispose()
+    assert run("audit", "verify", "--db", database_url).returncode == 0
+    cut = run("audit", "verify", "--checkpoints", str(saved), "--db", database_url)
+    assert cut.returncode == 1 and "entry 4: truncated" in cut.stderr and "[audit.chain]" in cut.stderr
+    saved.write_text("not json", encoding="utf-8")
+    bad = run("audit", "verify", "--checkpoints", str(saved), "--db", database_url)
+    assert bad.returncode == 2 and bad.stderr.startswith("error [audit.checkpoints]")

@@ -75,3 +75,34 @@ def test_a_database_that_is_behind_is_refused(database_url: str):
     result = run("clients", "list", "--db", database_url)
     assert result.returncode != 0 and result.stderr.startswith("error [")
     assert "jjjcredit db upgrade" in result.stderr
+
+
+def test_rotate_prints_the_new_key_once_and_the_old_one_works_for_the_grace_period(database_url: str):
+    _upgraded(database_url)
+    old = json.loads(run("clients", "add", "a", "--services", "verify", "--db", database_url).stdout)["api_key"]
+    rotated = run("clients", "rotate", "a", "--grace-hours", "1", "--db", database_url)
+    assert rotated.returncode == 0, rotated.stderr
+    shown = json.loads(rotated.stdout)
+    assert shown["name"] == "a" and shown["api_key"] != old and "not shown again" in rotated.stderr
+    assert shown["old_key_valid_until"] in rotated.stderr.replace(" ", "T") or "UTC" in rotated.stderr
+    assert _caller(database_url, shown["api_key"]).client == "a"  # type: ignore[union-attr]
+    assert _caller(database_url, old).client == "a"  # type: ignore[union-attr]
+    now = run("clients", "rotate", "a", "--grace-hours", "0", "--db", database_url)
+    assert now.returncode == 0
+    try:
+        _caller(database_url, shown["api_key"])
+    except clients.ClientError as refused:
+        assert refused.code == "access.key_expired"
+    else:
+        raise AssertionError("a key rotated away without grace still works")
+    unknown = run("clients", "rotate", "nobody", "--db", database_url)
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error [clients.unknown]: ")
+
+
+def test_a_revoked_name_may_be_added_again(database_url: str):
+    _upgraded(database_url)
+    assert run("clients", "add", "a", "--services", "verify", "--db", database_url).returncode == 0
+    assert run("clients", "revoke", "a", "--db", database_url).returncode == 0
+    again = run("clients", "add", "a", "--services", "lookup", "--db", database_url)
+    assert again.returncode == 0, again.stderr
+    assert run("clients", "list", "--db", database_url).stdout.count("\n") == 2

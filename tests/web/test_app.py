@@ -11,9 +11,10 @@ import httpx
 import pytest
 from fastapi.routing import APIRoute
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit
+from jjjcredit.services.sharing import audit, clients
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web import access as web_access
@@ -49,7 +50,8 @@ def test_every_api_route_declares_its_service_and_enforces_it(server: Server):
         assert (status == 401) is (service not in access.PUBLIC_SERVICES), (route.path, status)
         with server.client("verifier") as limited:
             status = limited.request(method, _example(route.path, code), **kwargs).status_code
-        assert (status == 403) is (service != "verify"), (route.path, status)
+        # the public's services and its grant
+        assert (status == 403) is (service not in {*access.PUBLIC_SERVICES, "verify"}), (route.path, status)
         with server.client("revoked") as revoked:
             assert revoked.request(method, _example(route.path, code), **kwargs).status_code == 401
 
@@ -102,6 +104,24 @@ def test_verify_answers(server: Server):
         assert [a["verdict"] for a in batch["answers"]] == ["match", "invalid_code"]
         too_many = http.post("/api/v1/verify/batch", json={"items": [{"code": "x", "name": "y"}] * 10_001})
         assert too_many.status_code == 422 and too_many.json()["errors"][0]["code"] == "request.invalid"
+
+
+def test_a_key_granted_only_verify_may_still_look_up_as_the_public_does(database_url: str, server: Server):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        _, key = clients.add_client(conn, "verify-only", "verify", 3)
+    engine.dispose()
+    code = server.codes[1]
+    with server.client() as anonymous:
+        public = anonymous.get(f"/api/v1/organizations/{code}").json()
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": key, "X-Purpose": "check"}) as http:
+        lookup = http.get(f"/api/v1/organizations/{code}")
+        assert lookup.status_code == 200, lookup.text
+        assert lookup.json() == public and lookup.json()["level"] == 1  # the public's level, not its own 3
+        assert http.get("/api/v1/search", params={"q": "石家庄"}).json()["level"] == 1
+        assert http.get("/api/v1/changes").json()["errors"][0]["code"] == "access.forbidden"
+    with server.client("level3") as granted:  # a grant keeps the client's own level
+        assert granted.get(f"/api/v1/organizations/{code}").json()["level"] == 3
 
 
 def test_changes_need_the_right_and_a_purpose(server: Server):
@@ -194,3 +214,50 @@ def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(dat
         entries = list(audit.iter_entries(conn))
     engine.dispose()
     assert [(e["path"], e["status"], e["outcome"]) for e in entries] == [("/api/v1/boom", 500, "internal")]
+
+
+def test_a_rotated_key_is_refused_after_its_grace_period_saying_so(database_url: str, server: Server):
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        _, new, _until = clients.rotate_client(conn, "level1", grace_hours=0)
+    engine.dispose()
+    code = server.codes[1]
+    with server.client("level1") as old:
+        refused = old.get(f"/api/v1/organizations/{code}")
+    assert refused.status_code == 401 and refused.json()["errors"][0]["code"] == "access.key_expired"
+    assert server.keys["level1"] not in refused.text
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": new, "X-Purpose": "p"}) as http:
+        assert http.get(f"/api/v1/organizations/{code}").json()["level"] == 1
+
+
+def _limited_app(database_url: str, proxies: tuple[str, ...]) -> object:
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    return create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url,
+                              public_rate_per_minute=2, trusted_proxies=proxies))
+
+
+def _statuses(url: str, forwarded: list[str]) -> list[int]:
+    with httpx.Client(base_url=url) as http:
+        return [http.post("/api/v1/verify", json={"code": "x", "name": "y"},
+                          headers={"X-Forwarded-For": f}).status_code for f in forwarded]
+
+
+def test_a_spoofed_x_forwarded_for_does_not_escape_the_rate_limit(database_url: str):
+    with serving(_limited_app(database_url, ())) as url:  # no trusted proxy: the header is never believed
+        assert _statuses(url, [f"198.51.100.{i}" for i in range(4)]) == [200, 200, 429, 429]
+
+
+def test_x_forwarded_for_is_believed_from_a_trusted_proxy_rightmost_untrusted_first(database_url: str):
+    with serving(_limited_app(database_url, ("127.0.0.0/8",))) as url:
+        # the proxy (127.0.0.1) appends the address it saw; what a client wrote before it is not believed
+        spoofed = [f"198.51.100.{i}, 203.0.113.5" for i in range(3)]
+        assert _statuses(url, spoofed) == [200, 200, 429]
+        assert _statuses(url, ["203.0.113.6", "203.0.113.6, 127.0.0.2", "203.0.113.7"]) == [200, 200, 200]
+
+
+def test_a_trusted_proxy_that_is_no_address_stops_the_start(database_url: str):
+    with pytest.raises(Error) as refused:
+        create_app(replace(Settings(), database_url=database_url, trusted_proxies=("10.0.0.0/8", "proxy.local")))
+    assert refused.value.code == "settings.trusted_proxies" and "proxy.local" in refused.value.message

@@ -3,19 +3,23 @@ status, outcome — and concurrent calls lose no entry; the chain verifies."""
 
 from __future__ import annotations
 
+import json
 import time
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
 import httpx
+from fastapi.routing import APIRoute
 from sqlalchemy import update
 
+from jjjcredit.core.sharing import access
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit
+from jjjcredit.services.sharing import audit, clients, evidence
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import counters
-from jjjcredit.web.app import create_app
+from jjjcredit.web import audit as audit_entry
+from jjjcredit.web.app import ROUTERS, create_app
 from tests.web.conftest import SECRET, Server, serving
 
 
@@ -33,7 +37,7 @@ def test_calls_are_recorded_with_client_service_purpose_and_codes(database_url: 
     code = server.codes[3]
     with server.client("verifier", purpose="loan check 42") as http:
         assert http.post("/api/v1/verify", json={"code": code, "name": "x"}).status_code == 200
-        assert http.get(f"/api/v1/organizations/{code}").status_code == 403
+        assert http.get("/api/v1/changes").status_code == 403
     with server.client() as anonymous:
         items = [{"code": code, "name": "x"}, {"code": "x", "name": "y"}]
         anonymous.post("/api/v1/verify/batch", json={"items": items})
@@ -43,7 +47,7 @@ def test_calls_are_recorded_with_client_service_purpose_and_codes(database_url: 
     assert (first["client"], first["service"], first["purpose"], first["codes"], first["status"], first["outcome"]) \
         == ("verifier", "verify", "loan check 42", [code], 200, "ok")
     assert (second["service"], second["status"], second["outcome"], second["codes"]) == \
-        ("lookup", 403, "access.forbidden", [code])
+        ("changes", 403, "access.forbidden", [])
     assert third["client"] is None and third["path"] == "/api/v1/verify/batch" and code in third["codes"]
     assert all(e["path"] != "/healthz" for e in entries)
 
@@ -102,3 +106,83 @@ def test_shutdown_is_bounded_while_the_database_refuses_audit_writes(database_ur
     assert float(backlog.split()[1]) >= 1
     assert "jjjcredit_audit_entries_dropped_total 0.0" in metrics
     assert app.state.trail.dropped >= 2  # type: ignore[attr-defined]
+
+
+def _data_routes() -> dict[tuple[str, str], str]:
+    """(method, path) → service of every route that declares a service (every route that reads data)."""
+    routes = [r for router in ROUTERS for r in router.routes if isinstance(r, APIRoute)]
+    found = {}
+    for route in routes:
+        service = audit_entry.service_of(route)
+        if service != "none":
+            for method in route.methods:
+                found[method, route.path] = service
+    return found
+
+
+def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, server: Server):
+    """Each data-reading route, called with a key: one entry with the client, the service, the purpose and
+    the codes the call touched. A new route must be added to the calls below, so it is checked too."""
+    code = server.codes[3]
+    name = "石家庄某某4机械制造有限公司"
+    queries = json.dumps({"q0": {"query": name}})
+    calls: dict[tuple[str, str], tuple[dict[str, object], list[str] | None]] = {
+        ("GET", "/api/v1/organizations/{code}"): ({}, [code]),
+        ("GET", "/api/v1/organizations/{code}/history"): ({}, [code]),
+        ("GET", "/api/v1/search"): ({"params": {"q": name}}, [code]),
+        ("GET", "/api/v1/search/autocomplete"): ({"params": {"q": name}}, None),
+        ("POST", "/api/v1/verify"): ({"json": {"code": code, "name": name}}, [code]),
+        ("POST", "/api/v1/verify/batch"): ({"json": {"items": [{"code": code, "name": name}]}}, [code]),
+        ("GET", "/api/v1/keys"): ({}, []),
+        ("GET", "/api/v1/changes"): ({"params": {"limit": 3}}, None),
+        ("GET", "/reconcile"): ({"params": {"queries": queries}}, None),
+        ("POST", "/reconcile"): ({"data": {"queries": queries}}, None),
+        ("GET", "/reconcile/preview/{code}"): ({}, [code]),
+        ("GET", "/reconcile/suggest/entity"): ({"params": {"prefix": name}}, None),
+        ("GET", "/reconcile/suggest/type"): ({}, []),
+        ("GET", "/reconcile/suggest/property"): ({}, []),
+        ("GET", "/api/v1/audit/checkpoints"): ({}, []),
+    }
+    routes = _data_routes()
+    assert set(routes) <= set(calls), f"add a call for {sorted(set(routes) - set(calls))}"
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        _, key = clients.add_client(conn, "auditor", ",".join(access.SERVICES), 2)
+    engine.dispose()
+    made = []
+    with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=30) as http:
+        for (method, path), service in sorted(routes.items()):
+            kwargs, codes = calls[method, path]
+            purpose = f"case-{len(made)} reconcile check"
+            response = http.request(method, path.replace("{code}", code), headers={"X-Purpose": purpose},
+                                    **kwargs)  # type: ignore[arg-type]
+            assert response.status_code == 200, (method, path, response.text)
+            made.append((method, path, service, purpose, codes, response.headers["X-Request-ID"]))
+    entries = {e["request_id"]: e for e in _wait_for(database_url, len(made))}
+    for method, path, service, purpose, codes, request_id in made:
+        entry = entries.get(request_id)
+        assert entry is not None, f"{method} {path} left no audit entry"
+        assert (entry["client"], entry["service"], entry["method"], entry["status"]) == \
+            ("auditor", service, method, 200), (path, entry)
+        assert entry["purpose"] == purpose, (path, entry)
+        if codes is None:  # the codes it gave, whichever they are
+            assert entry["codes"], (path, entry)
+        elif codes:  # a search may touch more organizations than the one asked for
+            assert set(codes) <= set(entry["codes"]), (path, entry)
+        else:
+            assert entry["codes"] == [], (path, entry)
+
+
+def test_checkpoints_are_published_as_a_json_list_that_verifies(database_url: str, server: Server):
+    with server.client() as anonymous:
+        assert anonymous.get("/api/v1/audit/checkpoints").json() == []
+        anonymous.post("/api/v1/verify", json={"code": server.codes[0], "name": "x"})
+        _wait_for(database_url, 2)
+        engine = make_engine(database_url)
+        with engine.begin() as conn:
+            made = audit.make_checkpoint(conn, evidence.KeyBox(SECRET))
+        published = anonymous.get("/api/v1/audit/checkpoints")
+        assert published.status_code == 200 and published.json() == [made]
+        with engine.connect() as conn:
+            assert audit.verify_checkpoints(conn, published.json()) == []
+        engine.dispose()

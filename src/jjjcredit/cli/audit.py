@@ -1,15 +1,18 @@
-"""``jjjcredit audit``: check the audit trail's hash chain end to end, export it, purge it."""
+"""``jjjcredit audit``: check the audit trail's hash chain end to end (and against saved checkpoints),
+sign a checkpoint of its head, export it and its checkpoints, purge it."""
 
 from __future__ import annotations
 
 import datetime
+import json
 import sys
+from pathlib import Path
 from typing import Optional
 
 import typer
 
 from jjjcredit.cli import database, output
-from jjjcredit.services.sharing import audit
+from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -17,10 +20,25 @@ app = typer.Typer(no_args_is_help=True)
 
 
 @app.command("verify")
-def verify_trail(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Check every entry's hash and link, first to last: exit 0 intact, 1 broken (each break located)."""
+def verify_trail(
+    checkpoints: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--checkpoints", help="Checkpoints saved outside the database (the JSON list of "
+        "/api/v1/audit/checkpoints or `audit checkpoints`): finds a trail rewritten or cut short up to them."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Check every entry's hash and link, first to last (and against saved checkpoints): exit 0 intact,
+    1 broken (each break located)."""
+    saved = None
+    if checkpoints is not None:
+        try:
+            saved = json.loads(checkpoints.read_text(encoding="utf-8"))
+        except (OSError, UnicodeDecodeError, ValueError) as exc:
+            output.fail("audit.checkpoints", f'--checkpoints "{checkpoints}" cannot be read as JSON ({exc}): save the '
+                        "body of /api/v1/audit/checkpoints or the output of `jjjcredit audit checkpoints`.")
     with database.ready_engine(url).connect() as conn:
         problems = audit.verify_trail(conn)
+        if saved is not None:
+            problems += audit.verify_checkpoints(conn, saved)
         count = audit.count_entries(conn)
     if problems:
         for p in problems:
@@ -28,7 +46,35 @@ def verify_trail(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP04
         output.fail("audit.chain", f"The audit trail is broken in {len(problems)} place"
                     f"{'s' if len(problems) > 1 else ''} (listed above); the first at entry {problems[0].seq}.",
                     output.EXIT_NO)
-    output.note(f"The audit trail is intact: {count} entr{'y' if count == 1 else 'ies'}, every hash and link checked.")
+    against = f"; {len(saved)} saved checkpoints match" if isinstance(saved, list) else ""
+    output.note(f"The audit trail is intact: {count} entr{'y' if count == 1 else 'ies'}, every hash and link "
+                f"checked{against}.")
+
+
+@app.command("checkpoint")
+def make_checkpoint(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Sign a checkpoint of the trail's head now (with the evidence key; needs the operator secret) and
+    print it as JSON. Keep the checkpoints outside the database (`audit checkpoints`)."""
+    try:
+        secret = Settings.from_env().signing_key_secret
+    except OSError as exc:
+        output.fail("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): {exc}.")
+    box = evidence.KeyBox(secret) if secret else None
+    with database.ready_engine(url).begin() as conn:
+        made = audit.make_checkpoint(conn, box)
+    if made is None:
+        output.fail("audit.empty", "The audit trail is empty: there is no head to sign yet.", output.EXIT_NO)
+    sys.stdout.write(json.dumps(made, ensure_ascii=False) + "\n")
+    output.note(f"Checkpoint of entry {made['seq']} signed with key \"{made['key_id']}\".")
+
+
+@app.command("checkpoints")
+def list_checkpoints(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Every checkpoint as one JSON list on stdout (what /api/v1/audit/checkpoints serves): save it
+    outside the database, for `audit verify --checkpoints FILE`."""
+    with database.ready_engine(url).connect() as conn:
+        found = audit.list_checkpoints(conn)
+    sys.stdout.write(json.dumps(found, ensure_ascii=False, indent=1) + "\n")
 
 
 @app.command("export")

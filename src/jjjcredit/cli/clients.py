@@ -40,6 +40,21 @@ def list_clients(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP04
         print(f"{c.name}\t{','.join(sorted(c.services))}\tlevel {c.level}\tkey jjj_{c.key_prefix}_…\t{state}")
 
 
+@app.command("rotate")
+def rotate_client(
+    name: str = typer.Argument(..., help="The client (application party) whose key is replaced."),
+    grace_hours: float = typer.Option(24.0, "--grace-hours", help="How long the old key still works (0: not at all)."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Give a client a new API key, printed once, now; the old key works for the grace period, then is refused."""
+    with database.ready_engine(url).begin() as conn:
+        client, key, until = clients.rotate_client(conn, name, grace_hours)
+    sys.stdout.write(json.dumps({"name": client.name, "api_key": key,
+                                 "old_key_valid_until": f"{until:%Y-%m-%dT%H:%M:%SZ}"}, ensure_ascii=False) + "\n")
+    output.note(f"Keep the new API key now: it is not shown again. The old key works until {until:%Y-%m-%d %H:%M} "
+                "UTC.")
+
+
 @app.command("revoke")
 def revoke_client(name: str = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Revoke a client's key at once."""

@@ -61,7 +61,8 @@ def serve(
     # The web adapter is named, not imported: each worker process builds it from the environment.
     # A worker answers the parent's health check only once its imports are done: give a busy machine time.
     uvicorn.run("jjjcredit.web.app:factory", factory=True, host=host, port=port, workers=workers,
-                log_config=logs.config(log_level), access_log=False, timeout_worker_healthcheck=30)
+                log_config=logs.config(log_level), access_log=False, timeout_worker_healthcheck=30,
+                proxy_headers=False)  # X-Forwarded-For: only from JJJCREDIT_TRUSTED_PROXIES (web/access.py)
 
 
 def _check_address(host: str, port: int) -> None:

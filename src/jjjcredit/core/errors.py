@@ -262,14 +262,21 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "clients.level": ErrorCode(400, 2, "A security level other than 1, 2 or 3."),
     "clients.name": ErrorCode(400, 2, "A client needs a name."),
     "clients.exists": ErrorCode(409, 2, "A client of that name exists already."),
-    "clients.unknown": ErrorCode(404, 1, "No client has that name."),
+    "clients.unknown": ErrorCode(404, 1, "No client that is not revoked has that name."),
+    "clients.grace": ErrorCode(400, 2, "A key rotation's grace period outside 0 to 8760 hours."),
     "access.key_required": ErrorCode(401, 2, "The service needs an API key (X-API-Key)."),
     "access.bad_key": ErrorCode(401, 2, "The API key is unknown or revoked."),
+    "access.key_expired": ErrorCode(401, 2, "The API key was replaced (clients rotate) and its grace period "
+                                    "has ended: use the new key."),
     "access.forbidden": ErrorCode(403, 1, "The client has no right to the service; the message names the right."),
     "access.purpose_required": ErrorCode(400, 2, "Calls with a key state their purpose in X-Purpose."),
+    "settings.trusted_proxies": ErrorCode(400, 2, "JJJCREDIT_TRUSTED_PROXIES holds something that is not an IP "
+                                          "address or CIDR network."),
     "access.rate_limited": ErrorCode(429, 1, "Too many calls without a key from one address (Retry-After)."),
     "audit.chain": ErrorCode(500, 1, "The audit trail's hash chain is broken: an entry was edited, inserted "
         "or deleted (located)."),
+    "audit.checkpoints": ErrorCode(400, 2, "The --checkpoints file cannot be read as JSON."),
+    "audit.empty": ErrorCode(404, 1, "The audit trail is empty: there is no head to checkpoint."),
     "audit.since": ErrorCode(400, 2, "--since is not a date (expected YYYY-MM-DD or an ISO time)."),
     "evidence.malformed": ErrorCode(400, 2, "A saved answer or keys file is not what was expected (no "
         "evidence, bad base64 …)."),

@@ -150,14 +150,21 @@ clients = Table(
     "clients",
     metadata,
     Column("id", String(32), primary_key=True),
-    Column("name", String(200), nullable=False, unique=True),
+    Column("name", String(200), nullable=False),  # one live client per name (the index below)
     Column("key_prefix", String(16), nullable=False, unique=True),
     Column("key_hash", String(64), nullable=False),  # sha256 of the whole key; the key is shown once
     Column("services", Text, nullable=False),  # comma-separated
     Column("level", Integer, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
     Column("revoked_at", DateTime(timezone=True), nullable=True),
+    # the key a rotation replaced, valid until previous_key_until (the grace period), then refused
+    Column("previous_key_prefix", String(16), nullable=True, unique=True),
+    Column("previous_key_hash", String(64), nullable=True),
+    Column("previous_key_until", DateTime(timezone=True), nullable=True),
 )
+#: A name is taken by at most one client that is not revoked: a revoked client's name may be used again.
+Index("uq_clients_live_name", clients.c.name, unique=True, sqlite_where=clients.c.revoked_at.is_(None),
+      postgresql_where=clients.c.revoked_at.is_(None))
 
 #: The audit trail: every API call, appended with a hash chain (``hash`` covers the entry and the
 #: previous entry's hash), so an edited, inserted or deleted entry is found and located.
@@ -180,6 +187,19 @@ audit = Table(
     Column("hash", String(64), nullable=False),
 )
 Index("ix_audit_at", audit.c.at)
+
+#: Signed checkpoints of the audit chain's head (services/sharing/audit.py): ``seq`` and ``hash`` of the
+#: last entry at ``at``, signed with the evidence signing key ``key_id``. Published and exported, so a
+#: copy kept outside the database anchors the chain.
+audit_checkpoints = Table(
+    "audit_checkpoints",
+    metadata,
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+    Column("hash", String(64), nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("key_id", String(32), nullable=False),
+    Column("signature", Text, nullable=False),
+)
 
 #: Ed25519 keys that sign evidence; retired keys stay published so old evidence still verifies.
 signing_keys = Table(

@@ -41,7 +41,11 @@ def charge_public_here(request: Request, cost: int) -> None:
 
 
 def _address(request: Request) -> str:
-    return request.client.host if request.client else "unknown"
+    """The address a call is counted against: the peer, or — only when the peer is a trusted proxy — the
+    rightmost address of X-Forwarded-For that is not one (rate_limits.client_address)."""
+    peer = request.client.host if request.client else "unknown"
+    return rate_limits.client_address(peer, request.headers.getlist("x-forwarded-for"),
+                                      request.app.state.trusted_proxies)
 
 
 async def _admit(request: Request, key: str, cost: int, what: str) -> None:
@@ -86,9 +90,11 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
         if caller is None:
             await _admit(request, guesses, 1, "calls with a wrong API key")
             raise ApiError("access.bad_key", "The API key is unknown or revoked.")
-        if not access.may(caller, service):
+        admitted = access.admit(caller, service)  # the public's services, and its grants
+        if admitted is None:
             raise ApiError("access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '
                            f"service (it has: {', '.join(sorted(caller.services))}).")
+        caller = admitted
         if not request.headers.get("x-purpose"):
             raise ApiError("access.purpose_required", "Calls with an API key state their purpose in the "
                            "X-Purpose header (it is kept in the audit trail).", field="X-Purpose")

@@ -3,9 +3,10 @@
 Which URL calls which code: :data:`ROUTERS` → ``web/api/<noun>.py`` → ``services/<noun>.py``.
 
 Every request passes :class:`Observe`, a plain ASGI middleware (no task, no stream between it and
-the app): it gives the request its id, counts it in the metrics, hands an ``/api/`` call's entry to
-the audit trail's writer (``services/audit.Writer``, which appends in batches off the request path)
-and logs it once, on the ``jjjcredit.web`` logger at INFO, with the fields request_id (also the
+the app): it gives the request its id, counts it in the metrics, hands the entry of every call to a
+route that declares a service (``/api/`` and ``/reconcile``) or lies under ``/api/`` to the audit
+trail's writer (``services/audit.Writer``, which appends in batches off the request path) and logs
+it once, on the ``jjjcredit.web`` logger at INFO, with the fields request_id (also the
 X-Request-ID response header; a caller's own is kept when it is 1-64 visible ASCII characters),
 method, path, route, status, latency_ms, client (the client's name, ``"public"`` without a key,
 ``null`` for a key that was refused) and service. ``jjjcredit serve`` writes these records as JSON
@@ -37,14 +38,17 @@ from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, limits, threads
+from jjjcredit.web.api import audit as audit_api
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
-ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router]
+ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
+           audit_api.router]
 log = logging.getLogger("jjjcredit.web")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
 
 def create_app(settings: Settings) -> FastAPI:
+    proxies = rate_limits.parse_proxies(settings.trusted_proxies)  # a bad setting stops the start
     engine = db.open_engine(settings.database_url)
     try:
         db.require_current(engine)  # refuse to serve a database whose schema is behind
@@ -62,7 +66,8 @@ def create_app(settings: Settings) -> FastAPI:
     dropped = Counter("jjjcredit_audit_entries_dropped_total", "Audit entries given up at shutdown: the database "
                       "refused writes for longer than JJJCREDIT_AUDIT_CLOSE_SECONDS", registry=registry)
     # every /api/ call, appended in batches off the request path
-    trail = audit.Writer(engine, close_seconds=settings.audit_close_seconds, on_drop=dropped.inc)
+    trail = audit.Writer(engine, close_seconds=settings.audit_close_seconds, on_drop=dropped.inc,
+                         checkpoint_seconds=settings.audit_checkpoint_seconds, key_box=key_box)
     Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
           registry=registry).set_function(trail.backlog)
     workers = threads.Threads()  # the blocking work of the busiest calls
@@ -89,6 +94,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine
     app.state.limiter = limiter
+    app.state.trusted_proxies = proxies  # whose X-Forwarded-For the rate limits believe
     app.state.threads = workers
     app.state.trail = trail
     app.state.limits = settings.limits
@@ -178,7 +184,7 @@ class Observe:
         counter.inc()
         latency.observe(seconds)
         path = scope["path"]
-        if path.startswith("/api/"):
+        if service != "none" or path.startswith("/api/"):  # every call to a route that reads data
             self.trail.submit(audit_entry.entry(scope, service, purpose, status, seconds, request_id, at))
         if log.isEnabledFor(logging.INFO):
             method = scope["method"]

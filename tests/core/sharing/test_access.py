@@ -16,11 +16,22 @@ def test_the_public_may_use_the_public_services_only():
     assert not access.may(access.PUBLIC, "changes")
 
 
-def test_a_client_may_use_exactly_what_it_was_granted():
+def test_a_client_may_use_the_public_services_and_what_it_was_granted():
     client = access.Caller("河北省税务局", frozenset({"changes"}), 3)
     assert not client.public
-    assert [s for s in access.SERVICES if access.may(client, s)] == ["changes"]
-    assert not access.may(client, "verify")  # a key does not inherit the public's services
+    assert [s for s in access.SERVICES if access.may(client, s)] == \
+        [s for s in access.SERVICES if s in access.PUBLIC_SERVICES or s == "changes"]
+    verifier = access.Caller("某局", frozenset({"verify"}), 3)
+    assert not access.may(verifier, "changes")
+
+
+def test_a_granted_service_is_at_the_clients_level_a_public_one_at_the_publics():
+    client = access.Caller("某局", frozenset({"verify", "changes"}), 3)
+    assert access.admit(client, "verify") == client and access.admit(client, "changes") == client
+    for service in access.PUBLIC_SERVICES - client.services:
+        admitted = access.admit(client, service)
+        assert admitted is not None and admitted.level == access.PUBLIC_LEVEL and admitted.client == "某局"
+    assert access.admit(access.PUBLIC, "changes") is None
 
 
 def test_each_level_sees_the_elements_at_or_below_it():

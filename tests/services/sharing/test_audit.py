@@ -13,7 +13,7 @@ from sqlalchemy import Connection, Engine, delete, insert, select, update
 
 from jjjcredit.core.sharing import audit as chain
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit
+from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.storage.schema import audit as audit_table
 from jjjcredit.storage.schema import counters
 
@@ -231,3 +231,98 @@ def test_close_writes_everything_when_the_database_accepts(engine: Engine):
     assert writer.close() == 0 and dropped == [] and writer.backlog() == 0
     with engine.connect() as conn:
         assert audit.count_entries(conn) == 5
+
+
+# --- checkpoints: the chain anchored outside the database -------------------------------------------
+
+BOX = evidence.KeyBox("test-operator-secret")
+
+
+def _rehash_from(conn: Connection, seq: int, **changes: object) -> None:
+    """What someone who can write to the database does: change entry ``seq`` and recompute its hash and
+    every later one, so the chain itself verifies again."""
+    conn.execute(update(audit_table).where(audit_table.c.seq == seq).values(**changes))
+    rows = conn.execute(select(audit_table).order_by(audit_table.c.seq)).mappings().all()
+    entries = [{**r, "codes": json.loads(r["codes"])} for r in rows]
+    prev = chain.GENESIS
+    for entry in entries:
+        digest = chain.entry_hash(prev, entry)
+        conn.execute(update(audit_table).where(audit_table.c.seq == entry["seq"]).values(prev_hash=prev, hash=digest))
+        prev = digest
+
+
+def _saved_checkpoints(engine: Engine) -> list[dict[str, object]]:
+    """Checkpoints at entries 5 and 10, as someone keeps them outside (the JSON, read back)."""
+    _filled(engine, 5)
+    with engine.begin() as conn:
+        first = audit.make_checkpoint(conn, BOX)
+        audit.append_entries(conn, [_entry(i) for i in range(6, 11)])
+    with engine.begin() as conn:
+        second = audit.make_checkpoint(conn, BOX)
+        assert audit.make_checkpoint(conn, BOX) == second  # the same head: the same checkpoint
+    assert (first["seq"], second["seq"]) == (5, 10)  # type: ignore[index]
+    with engine.connect() as conn:
+        saved = json.loads(json.dumps(audit.list_checkpoints(conn)))
+    assert [c["seq"] for c in saved] == [5, 10]
+    return saved  # type: ignore[no-any-return]
+
+
+def _against(engine: Engine, saved: object) -> list[tuple[int, str]]:
+    with engine.connect() as conn:
+        return [(p.seq, p.kind) for p in audit.verify_checkpoints(conn, saved)]
+
+
+def test_checkpoints_match_an_untouched_trail(engine: Engine):
+    saved = _saved_checkpoints(engine)
+    assert _against(engine, saved) == [] and _problems(engine) == []
+
+
+def test_an_entry_edited_with_every_later_hash_recomputed_is_found_by_the_checkpoints(engine: Engine):
+    saved = _saved_checkpoints(engine)
+    with engine.begin() as conn:
+        _rehash_from(conn, 3, client="someone else")
+    assert _problems(engine) == []  # the chain alone cannot tell
+    assert _against(engine, saved) == [(5, "rewritten"), (10, "rewritten")]
+
+
+def test_the_last_entries_deleted_and_the_counter_lowered_is_found_by_the_checkpoints(engine: Engine):
+    saved = _saved_checkpoints(engine)
+    with engine.begin() as conn:
+        conn.execute(delete(audit_table).where(audit_table.c.seq > 7))
+        conn.execute(update(counters).where(counters.c.name == "audit").values(value=7))
+    assert _problems(engine) == []  # the chain alone cannot tell
+    assert _against(engine, saved) == [(8, "truncated")]
+
+
+def test_a_checkpoint_changed_in_the_file_or_signed_by_an_unknown_key_is_refused(engine: Engine):
+    saved = _saved_checkpoints(engine)
+    forged = [{**saved[0], "hash": "0" * 64}, {**saved[1], "key_id": "nobody"}, {"seq": "x"}]
+    assert _against(engine, forged) == [(5, "checkpoint_signature"), (10, "checkpoint_unknown_key"),
+                                        (0, "checkpoint_malformed")]
+
+
+def test_entries_after_the_last_checkpoint_are_not_covered(engine: Engine):
+    saved = _saved_checkpoints(engine)
+    with engine.begin() as conn:
+        audit.append_entries(conn, [_entry(11), _entry(12)])
+    with engine.begin() as conn:
+        _rehash_from(conn, 12, client="someone else")
+    assert _against(engine, saved) == [] and _problems(engine) == []  # what the docs say it cannot do
+
+
+def test_the_writer_signs_a_checkpoint_at_its_interval(engine: Engine):
+    db.upgrade(engine)
+    writer = audit.Writer(engine, interval=0.01, checkpoint_seconds=0.05, key_box=BOX)
+    try:
+        writer.submit(_entry(1))
+        deadline = time.monotonic() + 10
+        while True:
+            with engine.connect() as conn:
+                made = audit.list_checkpoints(conn)
+            if made or time.monotonic() > deadline:
+                break
+            time.sleep(0.02)
+    finally:
+        writer.close()
+    assert [c["seq"] for c in made] == [1]
+    assert _against(engine, made) == []

@@ -2,10 +2,11 @@
 
 from __future__ import annotations
 
+import datetime
 from collections.abc import Iterator
 
 import pytest
-from sqlalchemy import Connection, Engine, select
+from sqlalchemy import Connection, Engine, select, update
 
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
@@ -103,3 +104,53 @@ def test_revoking_an_unknown_client_is_refused(conn: Connection):
     with pytest.raises(clients.ClientError) as refused:
         clients.revoke_client(conn, "nobody")
     assert refused.value.code == "clients.unknown"
+
+
+def test_a_revoked_clients_name_may_be_used_again(conn: Connection):
+    _, old = clients.add_client(conn, "a", "verify", 1)
+    clients.revoke_client(conn, "a")
+    again, new = clients.add_client(conn, "a", "lookup", 2)
+    assert (again.services, again.level) == (frozenset({"lookup"}), 2)
+    assert clients.caller_of(conn, old) is None and clients.caller_of(conn, new).client == "a"  # type: ignore[union-attr]
+    with pytest.raises(clients.ClientError) as refused:  # still one live client per name
+        clients.add_client(conn, "a", "verify", 1)
+    assert refused.value.code == "clients.exists"
+    clients.revoke_client(conn, "a")  # the live one; the one revoked before is left as it was
+    assert clients.caller_of(conn, new) is None and len(clients.list_clients(conn)) == 2
+
+
+def test_rotation_gives_a_new_key_and_the_old_one_works_for_the_grace_period(conn: Connection):
+    client, old = clients.add_client(conn, "a", "verify,lookup", 2)
+    rotated, new, until = clients.rotate_client(conn, "a", grace_hours=2)
+    assert new != old and rotated.key_prefix != client.key_prefix
+    assert clients.caller_of(conn, new) == clients.caller_of(conn, old) == client.caller()
+    assert datetime.timedelta(hours=1.9) < until - datetime.datetime.now(datetime.UTC) <= datetime.timedelta(hours=2)
+    wrong = old[:-1] + ("A" if old[-1] != "A" else "B")
+    assert clients.caller_of(conn, wrong) is None  # the old prefix alone is not enough
+    # the grace period ends: the old key is refused, saying why; the new one works
+    conn.execute(update(clients_table).values(previous_key_until=datetime.datetime.now(datetime.UTC)
+                                              - datetime.timedelta(seconds=1)))
+    with pytest.raises(clients.ClientError) as refused:
+        clients.caller_of(conn, old)
+    assert refused.value.code == "access.key_expired" and "new key" in refused.value.message
+    assert old not in refused.value.message
+    assert clients.caller_of(conn, new) == client.caller()
+
+
+def test_a_rotation_without_grace_refuses_the_old_key_at_once_and_revoking_stops_both(conn: Connection):
+    _, old = clients.add_client(conn, "a", "verify", 1)
+    _, new, _until = clients.rotate_client(conn, "a", grace_hours=0)
+    with pytest.raises(clients.ClientError):
+        clients.caller_of(conn, old)
+    _, newer, _until = clients.rotate_client(conn, "a", grace_hours=5)
+    assert clients.caller_of(conn, new) is not None
+    clients.revoke_client(conn, "a")
+    assert clients.caller_of(conn, new) is None and clients.caller_of(conn, newer) is None
+
+
+@pytest.mark.parametrize(("name", "hours", "code"), [("nobody", 1, "clients.unknown"), ("a", -1, "clients.grace")])
+def test_a_bad_rotation_is_refused(conn: Connection, name: str, hours: float, code: str):
+    clients.add_client(conn, "a", "verify", 1)
+    with pytest.raises(clients.ClientError) as refused:
+        clients.rotate_client(conn, name, hours)
+    assert refused.value.code == code

@@ -4,6 +4,8 @@ finally sees of an organization is decided in one place, core/sharing/disclosure
 
 >>> may(PUBLIC, "verify"), may(PUBLIC, "changes"), may(STAFF, "changes")
 (True, False, True)
+>>> may(Caller("acme", frozenset({"changes"}), 2), "lookup")  # the public's services, and its grants
+True
 >>> PUBLIC.kind, Caller("acme", frozenset({"lookup"}), 2).kind, STAFF.kind
 ('public', 'client', 'staff')
 """
@@ -61,10 +63,27 @@ def client_at(level: int) -> Caller:
     return Caller(None, frozenset(SERVICES), level, "client")
 
 
-def may(caller: Caller, service: str) -> bool:
+def admit(caller: Caller, service: str) -> Caller | None:
+    """The caller as admitted to ``service``, or ``None`` when it may not use it.
+
+    A client's rights are the public's plus its grants: a granted service at the client's level, a
+    public service it was not granted at the public level (never less than a caller without a key gets).
+
+    >>> verifier = Caller("某局", frozenset({"verify"}), 3)
+    >>> admit(verifier, "verify").level, admit(verifier, "lookup").level, admit(verifier, "changes")
+    (3, 1, None)
+    """
     if caller.public:
-        return service in PUBLIC_SERVICES
-    return service in caller.services
+        return caller if service in PUBLIC_SERVICES else None
+    if service in caller.services:
+        return caller
+    if service in PUBLIC_SERVICES:
+        return Caller(caller.client, caller.services, min(caller.level, PUBLIC_LEVEL), caller.kind)
+    return None
+
+
+def may(caller: Caller, service: str) -> bool:
+    return admit(caller, service) is not None
 
 
 def parse_services(text: str) -> frozenset[str]:

@@ -4,6 +4,10 @@ whole trail that finds — and locates — an edited, inserted or deleted entry.
 Each entry's ``hash`` is SHA-256 over the previous entry's hash and the entry's canonical JSON
 (sorted keys, no spaces, UTF-8); the first entry's previous hash is :data:`GENESIS`.
 
+The chain alone cannot tell a rewrite by someone who can write to the database (edit an entry and
+recompute every later hash; delete the last entries and lower the counter): signed **checkpoints** of
+its head, kept outside the database, can (:func:`sign_checkpoint`, :func:`check_checkpoints`).
+
 >>> first = dict(seq=1, at="2026-01-01T00:00:00.000000Z", request_id="r1", client=None, service="verify",
 ...              purpose=None, method="POST", path="/api/v1/verify", codes=["91130100MA0000000X"], status=200,
 ...              outcome="ok", latency_ms=1.5)
@@ -18,12 +22,20 @@ Each entry's ``hash`` is SHA-256 over the previous entry's hash and the entry's 
 
 from __future__ import annotations
 
+import base64
+import binascii
 import datetime
 import hashlib
 import json
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
+
+import rfc8785
+from cryptography.exceptions import InvalidSignature
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+
+from jjjcredit.core.sharing import evidence
 
 #: The fields an entry's hash covers, in the order the trail is exported.
 FIELDS: tuple[str, ...] = ("seq", "at", "request_id", "client", "service", "purpose", "method", "path", "codes",
@@ -77,7 +89,9 @@ def link(entries: Sequence[Mapping[str, Any]], prev_hash: str = GENESIS) -> list
 @dataclass(frozen=True)
 class Problem:
     """Where the chain breaks: ``seq`` (the entry or the first missing one), ``kind`` (``edited``,
-    ``deleted``, ``inserted``, ``relinked``, ``beyond_counter``) and a message saying what was found."""
+    ``deleted``, ``inserted``, ``relinked``, ``beyond_counter``; against checkpoints ``rewritten``,
+    ``truncated``, ``checkpoint_signature``, ``checkpoint_unknown_key``, ``checkpoint_malformed``) and a
+    message saying what was found."""
 
     seq: int
     kind: str
@@ -109,4 +123,81 @@ def verify_chain(entries: Iterable[Mapping[str, Any]], first_seq: int = 1,
         if entry_hash(str(entry["prev_hash"]), entry) != entry["hash"]:
             problems.append(Problem(seq, "edited", f"entry {seq} was edited: its content does not match its hash."))
         expected_seq, expected_prev = max(expected_seq, seq + 1), str(entry["hash"])
+    return problems
+
+
+#: What a checkpoint's signature covers besides the head: so it is never taken for an answer's evidence.
+CHECKPOINT_KIND = "jjjcredit.audit.checkpoint"
+CHECKPOINT_FIELDS: tuple[str, ...] = ("seq", "hash", "at", "key_id", "algorithm", "signature")
+
+
+def checkpoint_bytes(seq: int, hash_: str, at: str, key_id: str) -> bytes:
+    """The bytes a checkpoint signs: RFC 8785 (JCS) of ``{kind, seq, hash, at, key_id}``.
+
+    >>> checkpoint_bytes(7, "ab", "2026-01-01T00:00:00.000000Z", "k1")
+    b'{"at":"2026-01-01T00:00:00.000000Z","hash":"ab","key_id":"k1","kind":"jjjcredit.audit.checkpoint","seq":7}'
+    """
+    return rfc8785.dumps({"kind": CHECKPOINT_KIND, "seq": seq, "hash": hash_, "at": at, "key_id": key_id})
+
+
+def sign_checkpoint(key: Ed25519PrivateKey, key_id: str, seq: int, hash_: str, at: str) -> dict[str, Any]:
+    """A checkpoint of the chain's head: entry ``seq`` has ``hash`` at time ``at``, signed with ``key``."""
+    signature = key.sign(checkpoint_bytes(seq, hash_, at, key_id))
+    return {"seq": seq, "hash": hash_, "at": at, "key_id": key_id, "algorithm": evidence.ALGORITHM,
+            "signature": base64.b64encode(signature).decode("ascii")}
+
+
+def check_checkpoints(checkpoints: Any, public_keys: Mapping[str, str], hash_at: Callable[[int], str | None],
+                      last_seq: int, first_seq: int = 1) -> list[Problem]:
+    """What saved checkpoints say of the trail as it is now: each checkpoint's signature is checked
+    against ``public_keys`` (key id → PEM), then the entry it names — ``hash_at(seq)``, the trail's hash
+    of that entry — must still have the hash it had. A checkpoint beyond ``last_seq`` (the trail's last
+    entry) finds entries deleted at the end with the counter lowered (``truncated``); a hash that
+    differs finds an entry edited with every later hash recomputed (``rewritten``). A checkpoint
+    before ``first_seq`` (purged) is not compared. Entries after the last checkpoint are not covered.
+
+    >>> key = evidence.new_private_key()
+    >>> cp = sign_checkpoint(key, "k1", 2, "h2", "2026-01-01T00:00:00.000000Z")
+    >>> check_checkpoints([cp], {"k1": evidence.public_pem(key)}, {1: "h1", 2: "h2"}.get, 2)
+    []
+    >>> [p.kind for p in check_checkpoints([cp], {"k1": evidence.public_pem(key)}, {1: "h1", 2: "x"}.get, 2)]
+    ['rewritten']
+    >>> [p.kind for p in check_checkpoints([cp], {"k1": evidence.public_pem(key)}, {1: "h1"}.get, 1)]
+    ['truncated']
+    """
+    if isinstance(checkpoints, dict):
+        checkpoints = checkpoints.get("checkpoints")
+    if not isinstance(checkpoints, list):
+        raise evidence.EvidenceError("evidence.malformed", "The checkpoints file holds no JSON list: save the body "
+                                     "of /api/v1/audit/checkpoints or the output of `jjjcredit audit checkpoints`.")
+    problems: list[Problem] = []
+    for number, cp in enumerate(checkpoints, 1):
+        if not isinstance(cp, dict) or any(k not in cp for k in CHECKPOINT_FIELDS) or \
+                not isinstance(cp["seq"], int) or isinstance(cp["seq"], bool):
+            problems.append(Problem(0, "checkpoint_malformed", f"checkpoint {number} of the file lacks one of "
+                                    f"{', '.join(CHECKPOINT_FIELDS)} (or its seq is not a whole number)."))
+            continue
+        seq, key_id = cp["seq"], str(cp["key_id"])
+        if key_id not in public_keys:
+            problems.append(Problem(seq, "checkpoint_unknown_key", f'the checkpoint of entry {seq} was signed with '
+                                    f'key "{key_id}", which the trail\'s keys do not hold.'))
+            continue
+        try:
+            signature = base64.b64decode(str(cp["signature"]), validate=True)
+            evidence.load_public(public_keys[key_id], key_id).verify(
+                signature, checkpoint_bytes(seq, str(cp["hash"]), str(cp["at"]), key_id))
+        except (InvalidSignature, binascii.Error, ValueError):
+            problems.append(Problem(seq, "checkpoint_signature", f"the checkpoint of entry {seq} ({cp['at']}) does "
+                                    "not verify: it was changed after signing."))
+            continue
+        if seq < first_seq:
+            continue  # purged: nothing to compare it with
+        if seq > last_seq:
+            problems.append(Problem(last_seq + 1, "truncated", f"the checkpoint of {cp['at']} saw entry {seq}, but the "
+                                    f"trail ends at entry {last_seq}: entries were deleted at the end (and the "
+                                    "counter lowered)."))
+        elif hash_at(seq) != cp["hash"]:
+            problems.append(Problem(seq, "rewritten", f"entry {seq} no longer has the hash the checkpoint of "
+                                    f"{cp['at']} signed: the trail was rewritten at or before entry {seq} (and "
+                                    "the later hashes recomputed)."))
     return problems

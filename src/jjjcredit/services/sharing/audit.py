@@ -7,6 +7,12 @@ the chain stay one line with several workers. :class:`Writer` batches entries in
 :meth:`Writer.close` — for at most ``close_seconds``; entries a refusing database kept it from writing
 are then counted and logged.
 
+Checkpoints: :func:`make_checkpoint` signs the chain's head (last ``seq``, its hash, the time) with the
+evidence signing key and stores it; the :class:`Writer` makes one every ``checkpoint_seconds``, and
+``jjjcredit audit checkpoint`` on demand. They are published (``GET /api/v1/audit/checkpoints``) and
+exported (``jjjcredit audit checkpoints``) so a copy is kept outside the database, and
+:func:`verify_checkpoints` holds the trail to such a copy.
+
 Retention: :func:`purge_older_than` deletes the oldest entries but never the newest one, and records
 the first kept ``seq`` in the ``counters`` row ``audit_floor``; the check then starts there and takes
 that entry's previous hash as the anchor.
@@ -18,6 +24,7 @@ import datetime
 import json
 import logging
 import threading
+import time
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -25,7 +32,8 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from jjjcredit.core.sharing import audit as chain
-from jjjcredit.storage.schema import audit, counters
+from jjjcredit.services.sharing import evidence
+from jjjcredit.storage.schema import audit, audit_checkpoints, counters
 
 log = logging.getLogger("jjjcredit.audit")
 FLOOR = "audit_floor"
@@ -146,6 +154,49 @@ def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
     return old
 
 
+def make_checkpoint(conn: Connection, box: evidence.KeyBox | None) -> dict[str, Any] | None:
+    """Sign and store a checkpoint of the chain's head (taken under the audit lock, so no append
+    interleaves); ``None`` while the trail is empty. The head already checkpointed: that checkpoint."""
+    last = _take_lock(conn)
+    head = conn.execute(select(audit.c.hash).where(audit.c.seq == last)).scalar_one_or_none()
+    if head is None:
+        return None
+    done = conn.execute(select(audit_checkpoints).where(audit_checkpoints.c.seq == last)).mappings().first()
+    if done is not None:
+        return _checkpoint(done)
+    key_id, key = evidence.current_key(conn, box)
+    at = chain.format_time(datetime.datetime.now(datetime.UTC))
+    signed = chain.sign_checkpoint(key, key_id, last, str(head), at)
+    conn.execute(insert(audit_checkpoints).values(seq=last, hash=signed["hash"], at=_utc(
+        datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))), key_id=key_id, signature=signed["signature"]))
+    return signed
+
+
+def _checkpoint(row: Any) -> dict[str, Any]:
+    return {"seq": int(row["seq"]), "hash": row["hash"], "at": chain.format_time(row["at"]), "key_id": row["key_id"],
+            "algorithm": "Ed25519", "signature": row["signature"]}
+
+
+def list_checkpoints(conn: Connection) -> list[dict[str, Any]]:
+    """Every stored checkpoint, oldest first: ``seq``, ``hash``, ``at``, ``key_id``, ``algorithm``, ``signature``."""
+    return [_checkpoint(r) for r in conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.seq))
+            .mappings()]
+
+
+def verify_checkpoints(conn: Connection, checkpoints: Any) -> list[chain.Problem]:
+    """The trail against checkpoints saved outside the database (the JSON list): each signature is
+    checked with the database's signing keys, and each checkpointed entry must still be there with the
+    hash it had (core/sharing/audit.check_checkpoints)."""
+    _counter, last, floor = _ends(conn)
+    keys = evidence.key_map(evidence.public_keys(conn))
+
+    def hash_at(seq: int) -> str | None:
+        found = conn.execute(select(audit.c.hash).where(audit.c.seq == seq)).scalar_one_or_none()
+        return None if found is None else str(found)
+
+    return chain.check_checkpoints(checkpoints, keys, hash_at, last, floor or 1)
+
+
 class Writer:
     """Appends entries in batches from a background thread; :meth:`close` writes what is left.
 
@@ -162,9 +213,13 @@ class Writer:
     """
 
     def __init__(self, engine: Engine, batch: int = 2_000, interval: float = 0.05, close_seconds: float = 5.0,
-                 on_drop: Callable[[int], None] | None = None) -> None:
+                 on_drop: Callable[[int], None] | None = None, checkpoint_seconds: float = 0.0,
+                 key_box: evidence.KeyBox | None = None) -> None:
         self.engine, self.batch, self.interval, self.close_seconds = engine, batch, interval, close_seconds
         self.on_drop = on_drop
+        #: A signed checkpoint of the chain's head every this many seconds (0, or no key box: none).
+        self.checkpoint_seconds, self.key_box = checkpoint_seconds, key_box
+        self._next_checkpoint = time.monotonic() + checkpoint_seconds
         self.dropped = 0
         self._queue: deque[Mapping[str, Any]] = deque()
         self._pending: list[Mapping[str, Any]] = []  # taken off the queue, not yet written
@@ -220,8 +275,20 @@ class Writer:
                 except Exception:
                     log.exception("audit.write: %d entries not yet written; retrying", len(pending))
                     self._abandoned.wait(min(1.0, self.interval * 10))
+            self._checkpoint_when_due()
             if closing and not self._queue:
                 return
+
+    def _checkpoint_when_due(self) -> None:
+        if self.checkpoint_seconds <= 0 or self.key_box is None or time.monotonic() < self._next_checkpoint:
+            return
+        self._next_checkpoint = time.monotonic() + self.checkpoint_seconds
+        try:
+            with self.engine.begin() as conn:
+                make_checkpoint(conn, self.key_box)
+        except Exception:
+            log.exception("audit.checkpoint: the checkpoint of the trail's head was not made; trying again in %.0f s",
+                          self.checkpoint_seconds, extra={"code": "audit.checkpoint"})
 
     def _write(self, chunk: list[Mapping[str, Any]]) -> None:
         with self.engine.connect() as conn:

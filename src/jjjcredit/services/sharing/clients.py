@@ -1,6 +1,8 @@
 """Application parties (3041): clients with API keys, granted services and a security-level ceiling.
 
 A key is ``jjj_<prefix>_<secret>``; only its SHA-256 is stored, and it is shown once, at creation.
+:func:`rotate_client` gives a client a new key; the old one stays valid for a grace period, then is
+refused with ``access.key_expired``. A name is held by one live client: once revoked, it may be given again.
 """
 
 from __future__ import annotations
@@ -57,11 +59,10 @@ def add_client(conn: Connection, name: str, services: str, level: int) -> tuple[
         raise ClientError("clients.level", f"Level {level} is not a security level: expected 1, 2 or 3.")
     if not name.strip():
         raise ClientError("clients.name", "A client needs a name (the application party's department).")
-    if conn.execute(select(clients.c.id).where(clients.c.name == name)).first() is not None:
+    if _live(conn, name) is not None:
         raise ClientError("clients.exists",
                           f'A client named "{name}" exists already: revoke it or choose another name.')
-    prefix = secrets.token_hex(4)
-    key = f"jjj_{prefix}_{secrets.token_urlsafe(24)}"
+    prefix, key = _new_key()
     now = datetime.datetime.now(datetime.UTC)
     conn.execute(insert(clients).values(id=uuid.uuid4().hex, name=name, key_prefix=prefix, key_hash=_hash(key),
                                         services=",".join(sorted(granted)), level=level, created_at=now))
@@ -69,23 +70,58 @@ def add_client(conn: Connection, name: str, services: str, level: int) -> tuple[
     return _client(row), key
 
 
+def _new_key() -> tuple[str, str]:
+    prefix = secrets.token_hex(4)
+    return prefix, f"jjj_{prefix}_{secrets.token_urlsafe(24)}"
+
+
+def _live(conn: Connection, name: str) -> Any:
+    """The client of this name that is not revoked (there is at most one), or ``None``."""
+    return conn.execute(select(clients).where(clients.c.name == name, clients.c.revoked_at.is_(None))).first()
+
+
 def list_clients(conn: Connection) -> list[Client]:
     return [_client(r) for r in conn.execute(select(clients).order_by(clients.c.created_at))]
 
 
+def _unknown(name: str) -> ClientError:
+    return ClientError("clients.unknown", f'There is no live client named "{name}": `jjjcredit clients list` '
+                       "shows them.")
+
+
 def revoke_client(conn: Connection, name: str) -> Client:
-    row = conn.execute(select(clients).where(clients.c.name == name)).first()
+    """Revoke the live client of this name at once (its key and any key in its grace period)."""
+    row = _live(conn, name)
     if row is None:
-        raise ClientError("clients.unknown", f'There is no client named "{name}": `jjjcredit clients list` shows them.')
-    conn.execute(update(clients).where(clients.c.name == name).values(
+        raise _unknown(name)
+    conn.execute(update(clients).where(clients.c.id == row.id).values(
         revoked_at=datetime.datetime.now(datetime.UTC)))
-    return _client(conn.execute(select(clients).where(clients.c.name == name)).one())
+    return _client(conn.execute(select(clients).where(clients.c.id == row.id)).one())
+
+
+def rotate_client(conn: Connection, name: str, grace_hours: float = 24.0) -> tuple[Client, str, Any]:
+    """Give the live client of this name a new key; the current one stays valid for ``grace_hours``
+    (0: refused at once), then is refused with ``access.key_expired``. Returns the client, the new key
+    (shown once) and when the old one stops working. A key replaced earlier is forgotten."""
+    if not 0 <= grace_hours <= 24 * 365:
+        raise ClientError("clients.grace", f"A grace period of {grace_hours:g} hours: expected 0 to 8760 hours.",
+                          field="grace-hours")
+    row = _live(conn, name)
+    if row is None:
+        raise _unknown(name)
+    prefix, key = _new_key()
+    until = datetime.datetime.now(datetime.UTC) + datetime.timedelta(hours=grace_hours)
+    conn.execute(update(clients).where(clients.c.id == row.id).values(
+        key_prefix=prefix, key_hash=_hash(key), previous_key_prefix=row.key_prefix,
+        previous_key_hash=row.key_hash, previous_key_until=until))
+    return _client(conn.execute(select(clients).where(clients.c.id == row.id)).one()), key, until
 
 
 def caller_of(conn: Connection, key: str) -> access.Caller | None:
     """What a live client's key admits it to (its :meth:`Client.caller`), or ``None`` for a key that is
     unknown, malformed or revoked — in one query on the driver: the API asks this on every call with
-    a key."""
+    a key. A key a rotation replaced is admitted until its grace period ends, then refused with
+    :class:`ClientError` ``access.key_expired`` (the message says when, and to use the new key)."""
     parts = key.split("_")
     if len(parts) < 3 or parts[0] != "jjj":
         return None
@@ -93,6 +129,23 @@ def caller_of(conn: Connection, key: str) -> access.Caller | None:
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
     row = raw.execute("SELECT name, services, level, key_hash FROM clients "
                       f"WHERE key_prefix = {mark} AND revoked_at IS NULL", (parts[1],)).fetchone()
-    if row is None or not hmac.compare_digest(row[3], _hash(key)):
+    if row is None:
+        return _previous_caller(conn, parts[1], key)
+    if not hmac.compare_digest(row[3], _hash(key)):
         return None
     return access.Caller(row[0], frozenset(row[1].split(",")), int(row[2]))
+
+
+def _previous_caller(conn: Connection, prefix: str, key: str) -> access.Caller | None:
+    """The caller of a key a rotation replaced, while its grace period lasts."""
+    row = conn.execute(select(clients.c.name, clients.c.services, clients.c.level, clients.c.previous_key_hash,
+                              clients.c.previous_key_until).where(clients.c.previous_key_prefix == prefix,
+                                                                  clients.c.revoked_at.is_(None))).first()
+    if row is None or not hmac.compare_digest(str(row.previous_key_hash), _hash(key)):
+        return None
+    until = row.previous_key_until
+    until = until.replace(tzinfo=datetime.UTC) if until.tzinfo is None else until
+    if until <= datetime.datetime.now(datetime.UTC):
+        raise ClientError("access.key_expired", f"This API key was replaced by a new one; its grace period ended "
+                          f"at {until:%Y-%m-%d %H:%M} UTC. Use the client's new key (ask the platform operator).")
+    return access.Caller(str(row.name), frozenset(str(row.services).split(",")), int(row.level))

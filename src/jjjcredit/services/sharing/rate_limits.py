@@ -16,6 +16,7 @@ logged too. Keyed callers are never counted here.
 
 from __future__ import annotations
 
+import ipaddress
 import itertools
 import logging
 import math
@@ -59,6 +60,67 @@ end
 if cost > 0 then redis.call('PEXPIRE', KEYS[1], window) end
 return {1, 0}
 """
+
+
+Network = ipaddress.IPv4Network | ipaddress.IPv6Network
+
+
+def parse_proxies(text: str | tuple[str, ...] | list[str]) -> tuple[Network, ...]:
+    """The trusted proxies setting (``JJJCREDIT_TRUSTED_PROXIES``): addresses or CIDR networks, comma-separated.
+
+    >>> [str(n) for n in parse_proxies("10.0.0.0/8, 127.0.0.1")]
+    ['10.0.0.0/8', '127.0.0.1/32']
+    >>> parse_proxies("10.0.0.300")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.errors.Error: The trusted proxy "10.0.0.300" is not an IP address or network ...
+    """
+    items = text.split(",") if isinstance(text, str) else list(text)
+    networks = []
+    for item in (i.strip() for i in items):
+        if not item:
+            continue
+        try:
+            networks.append(ipaddress.ip_network(item, strict=False))
+        except ValueError:
+            raise Error("settings.trusted_proxies", f'The trusted proxy "{item[:64]}" is not an IP address or network '
+                        "(JJJCREDIT_TRUSTED_PROXIES): give addresses or CIDR networks, comma-separated, e.g. "
+                        "10.0.0.0/8,127.0.0.1.") from None
+    return tuple(networks)
+
+
+def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return False
+    return any(ip in network for network in proxies)
+
+
+def client_address(peer: str, forwarded_for: list[str], proxies: tuple[Network, ...]) -> str:
+    """The address a call is counted against: the peer, unless it is a trusted proxy — then the
+    rightmost address of ``X-Forwarded-For`` that is not a trusted proxy (what a client wrote to the
+    left of it is never believed). ``forwarded_for``: every X-Forwarded-For header, in order.
+
+    >>> proxies = parse_proxies("10.0.0.0/8")
+    >>> client_address("203.0.113.9", ["1.2.3.4"], proxies)  # not from a proxy: the header is ignored
+    '203.0.113.9'
+    >>> client_address("10.0.0.2", ["1.2.3.4, 198.51.100.7, 10.0.0.5"], proxies)  # 1.2.3.4 is the client's claim
+    '198.51.100.7'
+    >>> client_address("10.0.0.2", [], proxies)
+    '10.0.0.2'
+    """
+    address = peer
+    if not _trusted(peer, proxies):
+        return peer
+    hops = [h.strip() for header in forwarded_for for h in header.split(",")]
+    for hop in reversed(hops):
+        if not hop:
+            continue
+        address = hop[:64]
+        if not _trusted(hop, proxies):
+            return address
+    return address
 
 
 class Decision(NamedTuple):

@@ -20,4 +20,5 @@ def changes_after(request: Request, after: int = Query(0, ge=0), limit: int = Qu
     """Committed changes after sequence number ``after``, in order; ask again with the last ``seq``."""
     with request.app.state.engine.connect() as conn:
         events = disclosure.changes_after(conn, caller, after, limit)
+    request.state.codes = [e["uscc"] for e in events]
     return {"changes": events, "next_after": events[-1]["seq"] if events else after}

@@ -46,12 +46,20 @@ async def _answer(request: Request, caller: access.Caller, queries: str) -> dict
         raise ApiError("reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos + 1}).",
                        field="queries", position=exc.pos + 1) from exc
     await charge_public(request, reconcile.check_queries(batch, limits) - 1)  # the call itself counted one
-    return await threads.run(request, _reconcile, request.app.state.engine, caller, batch, limits)
+    answer: dict[str, Any] = await threads.run(request, _reconcile, request.app.state.engine, caller, batch, limits)
+    request.state.codes = _codes(answer.values())
+    return answer
 
 
 def _reconcile(engine: Engine, caller: access.Caller, batch: Any, limits: Limits) -> dict[str, Any]:
     with engine.connect() as conn:
         return reconcile.reconcile_queries(conn, caller, batch, limits)
+
+
+def _codes(answers: Any) -> list[str]:
+    """The codes a reconciliation answer shows (for the audit trail)."""
+    return [str(hit["id"]) for result in answers if isinstance(result, dict)
+            for hit in result.get("result", ()) if isinstance(hit, dict) and "id" in hit]
 
 
 @router.get("")
@@ -90,7 +98,9 @@ def reconcile_preview(code: str, request: Request,
 def reconcile_suggest_entity(request: Request, prefix: str = "",
                              caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     with request.app.state.engine.connect() as conn:
-        return reconcile.suggest_entities(conn, caller, prefix)
+        answer = reconcile.suggest_entities(conn, caller, prefix)
+    request.state.codes = _codes([answer])
+    return answer
 
 
 @router.get("/suggest/type")

@@ -29,6 +29,7 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
     filters = search.match_filters(region, department, status)
     with request.app.state.engine.connect() as conn:
         hits = disclosure.search_organizations(conn, caller, q, filters, limit)
+    request.state.codes = [h.code for h in hits]
     return {"query": q, "results": _hits(hits), "level": caller.level}
 
 
@@ -38,4 +39,5 @@ def autocomplete(request: Request, q: str = "", limit: int = 10,
     """Completions of a name, its initials or a code as typed so far."""
     with request.app.state.engine.connect() as conn:
         hits = disclosure.autocomplete(conn, caller, q, limit=limit)
+    request.state.codes = [h.code for h in hits]
     return {"query": q, "results": [{"code": h.code, "name": h.name, "match": h.match} for h in hits]}
