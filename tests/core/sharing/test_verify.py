@@ -105,7 +105,8 @@ def test_a_day_before_the_organization_was_established_says_so():
     before = verdicts.answer(Question(CODE, "石家庄甲机械有限公司", "张三", "20200314"), CODE, held, CHANGES)
     assert before == {"code": CODE, "status": "1", "status_name": "normal (existing / operating)", "active": True,
                       "verdict": "not_established", "established": "20200315", "legal_rep_match": True}
-    assert verdicts.answer(Question(CODE, "石家庄甲机械有限公司", on="20200315"), CODE, held, CHANGES)["verdict"] == "match"
+    on_the_day = Question(CODE, "石家庄甲机械有限公司", on="20200315")
+    assert verdicts.answer(on_the_day, CODE, held, CHANGES)["verdict"] == "match"
     assert verdict("石家庄甲机械有限公司", on="20230101", established=None) == "match"  # not known: not refused
 
 
