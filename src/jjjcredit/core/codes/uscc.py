@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import enum
 import functools
+import itertools
 import operator
 import random
 import re
@@ -80,7 +81,7 @@ def _neighbours(*rows: str) -> dict[str, str]:
     """Each key → the keys beside it in ``rows`` (left and right), within the code's alphabet."""
     found: dict[str, str] = {}
     for row in rows:
-        for a, b in zip(row, row[1:], strict=False):
+        for a, b in itertools.pairwise(row):
             found[a] = found.get(a, "") + b
             found[b] = found.get(b, "") + a
     return found
