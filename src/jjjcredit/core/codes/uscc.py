@@ -514,7 +514,7 @@ def suggest_many(numbers: Sequence[str], limit: int = 5) -> list[list[Suggestion
             owners.append(owner)
             candidates.append(candidate)
             edits.append((rank, edit))
-    results: list[list[tuple[int, float, int, str, str]]] = [[] for _ in numbers]
+    results: list[list[tuple[int, int, float, str, str]]] = [[] for _ in numbers]
     if candidates:
         judged = verdict_many(candidates).tolist()
         no_province = RegionStatus.NO_PROVINCE
