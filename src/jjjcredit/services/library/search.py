@@ -45,10 +45,12 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
+    cast,
     column,
     delete,
     func,
     literal_column,
+    null,
     select,
     union_all,
     update,
@@ -404,36 +406,31 @@ def _keys(row: Sequence[Any]) -> keys.Keys:
     return keys.Keys(*row[1:7])
 
 
-def _prefixed(conn: Connection, ways: Sequence[tuple[ColumnElement[str], str]],
-              where: Sequence[ColumnElement[bool]]) -> list[Sequence[Any]]:
+def _prefixed(conn: Connection, ways: Sequence[tuple[ColumnElement[str], str]], q: keys.Query,
+              where: Sequence[ColumnElement[bool]]) -> tuple[list[Sequence[Any]], dict[str, list[keys.Former]]]:
     """For each (column, prefix): the first :data:`CANDIDATES` organizations whose column starts with
-    the prefix, in key order — one index range each, all in one statement."""
-    s = organization_search
+    the prefix, in key order — one index range each — and likewise those a former name of which (or
+    its form without the region) starts with the query, all in one statement: the rows (code, keys,
+    and the former name's keys or ``NULL``) and, per code, the former names that answer."""
+    s, f = organization_search, organization_search_former
+    none = cast(null(), f.c.name_key.type)
     parts = []
     for col, prefix in ways:
-        query = select(*_KEY_COLUMNS).where(_starting(col, prefix))
+        query = select(*_KEY_COLUMNS, none, none).where(_starting(col, prefix))
         if where:
             query = query.join(organizations, organizations.c.uscc == s.c.uscc).where(*where)
         parts.append(select(query.order_by(col, s.c.uscc).limit(CANDIDATES).subquery()))
-    return list(conn.execute(union_all(*parts)).all())
-
-
-def _formerly(conn: Connection, q: keys.Query,
-              where: Sequence[ColumnElement[bool]]) -> tuple[list[Sequence[Any]], dict[str, list[keys.Former]]]:
-    """Organizations a former name of which starts with the query (or its form without the region):
-    their current keys, and the former names that answer — one index range each, one statement."""
-    s, f = organization_search, organization_search_former
-    parts = []
     for col, prefix in ((f.c.name_key, q.key), (f.c.core_key, q.core)):
-        query = select(*_KEY_COLUMNS, f.c.name_key.label("former"), f.c.core_key.label("former_core")).join(
-            s, s.c.uscc == f.c.uscc).where(_starting(col, prefix))
+        query = select(*_KEY_COLUMNS, f.c.name_key, f.c.core_key).join(s, s.c.uscc == f.c.uscc).where(
+            _starting(col, prefix))
         if where:
             query = query.join(organizations, organizations.c.uscc == s.c.uscc).where(*where)
         parts.append(select(query.order_by(col, f.c.uscc).limit(CANDIDATES).subquery()))
     rows: list[Sequence[Any]] = list(conn.execute(union_all(*parts)).all())
     formers: dict[str, list[keys.Former]] = {}
     for row in rows:
-        formers.setdefault(row[0], []).append(keys.Former(row[-2], row[-1]))
+        if row[-2] is not None:
+            formers.setdefault(row[0], []).append(keys.Former(row[-2], row[-1]))
     return rows, formers
 
 
@@ -447,11 +444,9 @@ def _candidates(conn: Connection, q: keys.Query, filters: Filters,
                  (s.c.local_pinyin, q.letters)]
     if q.code:
         ways.append((s.c.uscc, q.code))
-    rows = _prefixed(conn, ways, where)
+    rows, formers = _prefixed(conn, ways, q, where)
     if fuzzy and q.grams:
         rows += _shared_pairs(conn, q.grams, where)
-    renamed, formers = _formerly(conn, q, where)
-    rows += renamed
     return {row[0]: _keys(row) for row in rows}, formers
 
 
