@@ -45,12 +45,10 @@ from sqlalchemy import (
     Table,
     and_,
     bindparam,
-    cast,
     column,
     delete,
     func,
     literal_column,
-    null,
     select,
     union_all,
     update,
@@ -406,31 +404,52 @@ def _keys(row: Sequence[Any]) -> keys.Keys:
     return keys.Keys(*row[1:7])
 
 
-def _prefixed(conn: Connection, ways: Sequence[tuple[ColumnElement[str], str]], q: keys.Query,
-              where: Sequence[ColumnElement[bool]]) -> tuple[list[Sequence[Any]], dict[str, list[keys.Former]]]:
+def _prefixed(conn: Connection, ways: Sequence[tuple[ColumnElement[str], str]],
+              where: Sequence[ColumnElement[bool]]) -> list[Sequence[Any]]:
     """For each (column, prefix): the first :data:`CANDIDATES` organizations whose column starts with
-    the prefix, in key order — one index range each — and likewise those a former name of which (or
-    its form without the region) starts with the query, all in one statement: the rows (code, keys,
-    and the former name's keys or ``NULL``) and, per code, the former names that answer."""
-    s, f = organization_search, organization_search_former
-    none = cast(null(), f.c.name_key.type)
+    the prefix, in key order — one index range each, all in one statement."""
+    s = organization_search
     parts = []
     for col, prefix in ways:
-        query = select(*_KEY_COLUMNS, none, none).where(_starting(col, prefix))
+        query = select(*_KEY_COLUMNS).where(_starting(col, prefix))
         if where:
             query = query.join(organizations, organizations.c.uscc == s.c.uscc).where(*where)
         parts.append(select(query.order_by(col, s.c.uscc).limit(CANDIDATES).subquery()))
-    for col, prefix in ((f.c.name_key, q.key), (f.c.core_key, q.core)):
-        query = select(*_KEY_COLUMNS, f.c.name_key, f.c.core_key).join(s, s.c.uscc == f.c.uscc).where(
-            _starting(col, prefix))
-        if where:
-            query = query.join(organizations, organizations.c.uscc == s.c.uscc).where(*where)
-        parts.append(select(query.order_by(col, f.c.uscc).limit(CANDIDATES).subquery()))
-    rows: list[Sequence[Any]] = list(conn.execute(union_all(*parts)).all())
+    return list(conn.execute(union_all(*parts)).all())
+
+
+#: The former names starting with a prefix (of the name key, of the key without the region): one
+#: index range each, a plain statement (built once, not per query: most queries find none).
+_FORMER = ("SELECT * FROM (SELECT uscc, name_key, core_key FROM organization_search_former WHERE {column} >= :{name}"
+           "{below} ORDER BY {column}, uscc LIMIT {limit}) AS {name}")
+
+
+def _former_sql(bounded: tuple[bool, bool]) -> Any:
+    parts = [_FORMER.format(column=column, name=name, limit=CANDIDATES,
+                            below=f" AND {column} < :{name}_end" if bound else "")
+             for (column, name), bound in zip((("name_key", "k"), ("core_key", "c")), bounded, strict=True)]
+    return sql(" UNION ALL ".join(parts))
+
+
+_FORMER_SQL = {(a, b): _former_sql((a, b)) for a in (True, False) for b in (True, False)}
+
+
+def _formerly(conn: Connection, q: keys.Query,
+              where: Sequence[ColumnElement[bool]]) -> tuple[list[Sequence[Any]], dict[str, list[keys.Former]]]:
+    """Organizations a former name of which (or its form without the region) starts with the query:
+    their current keys, and the former names that answer."""
+    key_end, core_end = _after(q.key), _after(q.core)
+    found = conn.execute(_FORMER_SQL[key_end is not None, core_end is not None],
+                         {"k": q.key, "k_end": key_end, "c": q.core, "c_end": core_end}).all()
+    if not found:
+        return [], {}
     formers: dict[str, list[keys.Former]] = {}
-    for row in rows:
-        if row[-2] is not None:
-            formers.setdefault(row[0], []).append(keys.Former(row[-2], row[-1]))
+    for code, name_key, core_key in found:
+        formers.setdefault(code, []).append(keys.Former(name_key, core_key))
+    query = select(*_KEY_COLUMNS).where(organization_search.c.uscc.in_(sorted(formers)))
+    if where:
+        query = query.join(organizations, organizations.c.uscc == organization_search.c.uscc).where(*where)
+    rows: list[Sequence[Any]] = list(conn.execute(query).all())
     return rows, formers
 
 
@@ -444,9 +463,11 @@ def _candidates(conn: Connection, q: keys.Query, filters: Filters,
                  (s.c.local_pinyin, q.letters)]
     if q.code:
         ways.append((s.c.uscc, q.code))
-    rows, formers = _prefixed(conn, ways, q, where)
+    rows = _prefixed(conn, ways, where)
     if fuzzy and q.grams:
         rows += _shared_pairs(conn, q.grams, where)
+    renamed, formers = _formerly(conn, q, where)
+    rows += renamed
     return {row[0]: _keys(row) for row in rows}, formers
 
 
