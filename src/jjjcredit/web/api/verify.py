@@ -40,7 +40,7 @@ def _day(value: str | None) -> str | None:
     try:
         return verdicts.day(value)
     except TransformError as e:
-        raise PydanticCustomError("date", e.message.rstrip(".")) from None
+        raise PydanticCustomError(e.code, e.message.rstrip(".")) from None
 
 
 Day = Annotated[str | None, Field(max_length=40, description=ON), AfterValidator(_day)]
