@@ -3,6 +3,7 @@ serialized once."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.library import search
+from jjjcredit.core.library.transforms import TransformError
 from jjjcredit.core.sharing import evidence
 from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.core.sharing.verify import Holding, NameChange, Question
@@ -196,3 +198,21 @@ def test_a_name_written_another_way_is_found_exactly_and_matches(name: str, rewr
     for old, new in rewrites:
         written = written.replace(old, new)
     assert _search_exact(written, name) and _verify_match(written, name)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"[0-9０-９年月日 ./-]{0,20}", fullmatch=True)))
+def test_a_day_asked_is_a_real_date_or_a_transform_error_saying_why(value: str):
+    try:
+        day = verdicts.day(value)
+    except TransformError as e:
+        assert e.code == "record.date"
+    else:
+        assert len(day) == 8 and datetime.date(int(day[:4]), int(day[4:6]), int(day[6:])) is not None
+
+
+def test_days_are_read_as_everywhere_and_must_exist():
+    assert [verdicts.day(v) for v in ("20240229", "2024-2-29", "2024/02/29", "2024年2月29日")] == ["20240229"] * 4
+    for wrong in ("20230230", "20231301", "2023-1", "1/2/2023"):
+        with pytest.raises(TransformError):
+            verdicts.day(wrong)
