@@ -149,6 +149,19 @@ def test_explain_in_both_languages():
     assert run("codes", "explain", "91350100M000100Y44").returncode == 1
 
 
+def test_explain_says_not_checked_where_an_earlier_rule_failed():
+    import json
+
+    broken = run("codes", "explain", "9135O100M000100Y43")  # "O": the check character is never worked out
+    assert broken.returncode == 1
+    [line] = [x for x in broken.stdout.splitlines() if "check character" in x]
+    assert "not checked" in line and "passes" not in line
+    data = json.loads(run("codes", "explain", "9135O100M000100Y43", "--format", "json").stdout)
+    assert data["parts"]["check_character"]["check_ok"] is None
+    wrong_check = json.loads(run("codes", "explain", "91350100M000100Y44", "--format", "json").stdout)
+    assert wrong_check["parts"]["check_character"]["check_ok"] is False
+
+
 def test_encoding_error_names_the_line(tmp_path: Path):
     path = tmp_path / "mixed.txt"
     path.write_bytes((GOOD + "\n").encode() * 5000 + "统一社会信用代码\n".encode("gb18030"))

@@ -94,10 +94,11 @@ def _explanation(code: str) -> dict[str, object]:
                                    for x in periods]},
             "organization_code": {"value": p.orgcode, "printed": orgcode.format(p.orgcode),
                                   "check_ok": not orgcode.findings(p.orgcode)},
+            # The check character is not worked out once a character breaks the format: "not checked".
             "check_character": {"value": p.check_char,
-                                "check_ok": not any(f.code in ("uscc.checksum",
-                                                               "uscc.pilot_checksum")
-                                                    for f in result.findings)},
+                                "check_ok": None if any(f.code == "uscc.format" for f in result.findings)
+                                else not any(f.code in ("uscc.checksum", "uscc.pilot_checksum")
+                                             for f in result.findings)},
         }
     if result.verdict is Verdict.INVALID:
         data["suggestions"] = [{"code": s.code, "edit": s.edit} for s in uscc.suggest(code)]
@@ -124,6 +125,8 @@ def explain_code(
 
 
 def _mark(ok: object) -> str:
+    if ok is None:
+        return "– 未检查 not checked (an earlier rule failed)"
     return "✓ 通过 passes" if ok else "✗ 不通过 fails"
 
 

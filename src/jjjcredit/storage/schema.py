@@ -229,11 +229,27 @@ organization_search = Table(
     Column("initials", _KEY, nullable=False),
     Column("core_initials", _KEY, nullable=False),
     Column("grams", Text, nullable=False, server_default=""),
+    Column("pinyin", _KEY, nullable=False, server_default=""),  #: the name's full pinyin
+    Column("local_pinyin", _KEY, nullable=False, server_default=""),  #: …of the name after its first region
 )
-for _column in ("name_key", "core_key", "initials", "core_initials"):
+for _column in ("name_key", "core_key", "initials", "core_initials", "pinyin", "local_pinyin"):
     # With the code: candidates are read in (key, code) order and cut, so neither database sorts the
     # matches of a short prefix (PostgreSQL would, when it guesses a range of CJK keys small).
     Index(f"ix_organization_search_{_column}", organization_search.c[_column], organization_search.c.uscc)
+
+#: The keys of the names organizations carried before a change (from ``history``): search finds an
+#: organization by a name people still use.
+organization_search_former = Table(
+    "organization_search_former",
+    metadata,
+    Column("uscc", String(18), primary_key=True),
+    Column("name_key", _KEY, primary_key=True),
+    Column("core_key", _KEY, nullable=False),
+)
+Index("ix_organization_search_former_name_key", organization_search_former.c.name_key,
+      organization_search_former.c.uscc)
+Index("ix_organization_search_former_core_key", organization_search_former.c.core_key,
+      organization_search_former.c.uscc)
 
 #: How many organizations' keys hold each character pair (kept with the keys): a query looks up the
 #: postings of its rarer pairs only.

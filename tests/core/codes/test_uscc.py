@@ -154,6 +154,36 @@ def test_suggest_finds_the_intended_code_first(typed, meant):
     assert all(uscc.is_valid(s.code) for s in suggestions)
 
 
+@pytest.mark.parametrize(
+    ("typed", "meant"),
+    [
+        ("N3130102MA79X3X576", "N3130102MA79X3X57G"),  # "G" read as "6": before "N" changed to "1"
+        ("11110105MAJW5XCJXH", "71110105MAJW5XCJXH"),  # "7" read as "1": before other single changes
+        ("92110105MAQBAY1N60", "92110105MAQBAY1N62"),  # "0" typed for the key beside "2"
+    ],
+)
+def test_a_similar_character_or_the_key_beside_it_comes_before_any_other_change(typed, meant):
+    assert uscc.suggest(typed)[0].code == meant
+
+
+@pytest.mark.parametrize("typed", ["29130102999622832A", "93110015MA2558GY4Q", "N3130102MA79X3X576"])
+def test_no_suggestion_has_a_region_of_a_province_that_does_not_exist(typed):
+    found = [s.code for s in uscc.suggest(typed)]
+    assert found and all(uscc.region_status(c[2:8]) is not uscc.RegionStatus.NO_PROVINCE for c in found), found
+
+
+@settings(max_examples=30, deadline=None, derandomize=True)
+@given(st.integers(min_value=0, max_value=2**32))
+def test_every_suggestion_is_valid_and_valid_ones_come_first(seed):
+    rng = random.Random(seed)
+    code = uscc.generate(rng)
+    slips = [code[:i] + c + code[i + 1:] for i in (0, 1, 4, 7, 17) for c in "0123456789"]
+    for found in uscc.suggest_many(slips):
+        verdicts = [uscc.check(s.code).verdict for s in found]
+        assert Verdict.INVALID not in verdicts and verdicts == sorted(verdicts)
+        assert all(uscc.region_status(s.code[2:8]) is not uscc.RegionStatus.NO_PROVINCE for s in found)
+
+
 def test_a_valid_code_gets_no_suggestions():
     assert uscc.suggest("91350100M000100Y43") == []
 

@@ -28,7 +28,13 @@ def test_stored_keys_follow_their_definitions(name: str):
     assert entry.keys["initials"] == search.initials(name)
     assert entry.keys["core_initials"] == search.initials(core)
     assert set(entry.keys["grams"].split()) == set(entry.grams) == search.grams(core)
-    assert search.keys(name) == search.Keys(key, core, entry.keys["initials"], entry.keys["core_initials"])
+    # the pinyin of the name after its first region: with one region or none, the name without its region
+    full, local = entry.keys["pinyin"], entry.keys["local_pinyin"]
+    assert full == search.pinyin(name) and full.endswith(local) and local.endswith(search.pinyin(core))
+    if len(search.split_regions(name)[0]) < 2:
+        assert local == search.pinyin(core)
+    assert search.keys(name) == search.Keys(key, core, entry.keys["initials"], entry.keys["core_initials"],
+                                            entry.keys["pinyin"], entry.keys["local_pinyin"])
 
 
 @settings(max_examples=300, deadline=None)
@@ -36,6 +42,23 @@ def test_stored_keys_follow_their_definitions(name: str):
 def test_scoring_the_stored_keys_is_scoring_the_name(name: str, typed: str):
     q = search.query(typed)
     assert search.score_keys(q, "91130102MA0000000X", search.keys(name)) == search.score(q, "91130102MA0000000X", name)
+
+
+def test_full_pinyin_and_former_names_score():
+    assert search.pinyin("北京市大兴区第十四中学") == "BEIJINGSHIDAXINGQUDISHISIZHONGXUE"
+    school = search.keys("北京市大兴区第十四中学")
+    assert school.local_pinyin == "DAXINGQUDISHISIZHONGXUE"
+    assert search.score_keys(search.query("daxing"), "X", school)[1] == "pinyin"
+    assert search.score_keys(search.query("dishisi"), "X", search.keys("北京第十四中学"))[1] == "pinyin"
+    assert search.score_keys(search.query("beijingshidaxingqudishisizhongxue"), "X", school) == (0.84, "pinyin")
+    renamed = search.keys("保定新名科技有限公司")
+    formers = [search.former("石家庄某某机械有限责任公司")]
+    assert search.score_keys(search.query("石家庄某某机械有限公司"), "X", renamed, formers) == (0.9, "former_name")
+    assert search.score_keys(search.query("某某机械有限公司"), "X", renamed, formers) == (0.88, "former_name")
+    assert search.score_keys(search.query("某某机械"), "X", renamed, formers)[1] == "former_name"
+    assert search.score_keys(search.query("某某机械"), "X", renamed) == (0.0, "fuzzy")
+    # the current name, answering as well, wins over a former one
+    assert search.score_keys(search.query("保定新名科技有限公司"), "X", renamed, formers) == (1.0, "exact")
 
 
 def test_region_names_are_split_longest_first():

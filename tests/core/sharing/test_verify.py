@@ -3,6 +3,7 @@ serialized once."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from typing import Any
 
@@ -14,6 +15,7 @@ from hypothesis import strategies as st
 
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.library import search
+from jjjcredit.core.library.transforms import TransformError
 from jjjcredit.core.sharing import evidence
 from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.core.sharing.verify import Holding, NameChange, Question
@@ -68,8 +70,46 @@ def test_status_and_legal_representative():
     assert ask("保定更新科技有限公司", legal_rep=" 张 三 ")["legal_rep_match"] is True
     assert ask("别的", legal_rep="李四")["legal_rep_match"] is False
     unknown = ask("某公司", held=Holding(name="某公司", status=None, legal_rep=None))
-    assert (unknown["status"], unknown["status_name"], unknown["active"]) == (None, None, True)
+    assert (unknown["status"], unknown["status_name"], unknown["active"]) == (None, None, None)
     assert "legal_rep_match" not in unknown
+
+
+def verdict(name: str, status: str | None = "1", legal_rep: str | None = None, on: str | None = None,
+            established: str | None = "20200101") -> str:
+    held = Holding(name="保定更新科技有限公司", status=status, legal_rep="张三", established=established)
+    question = Question(CODE, name, legal_rep, on)
+    answered = verdicts.answer(question, CODE, held, CHANGES)
+    direct = verdicts.direct_answer(question, CODE, held)
+    assert direct is None or direct == answered  # the short way agrees
+    assert answered["verdict"] in verdicts.VERDICTS
+    return str(answered["verdict"])
+
+
+def test_match_only_for_the_right_name_and_legal_representative_of_an_organization_in_good_standing():
+    right = "保定更新科技有限公司"
+    assert [verdict(right, status) for status in ("1", "2", "9")] == ["match"] * 3
+    assert verdict(right, "1", legal_rep="张三") == "match"
+    assert verdict(right, "4") == "deregistered"
+    assert verdict(right, "3") == "revoked"
+    assert verdict(right, "1", legal_rep="李四") == "legal_rep_mismatch"
+    assert verdict(right, None) == "status_unknown"
+    assert verdict(right, None, legal_rep="李四") == "legal_rep_mismatch"
+    assert verdict(right, "4", legal_rep="李四") == "deregistered"  # an ended organization: that first
+    assert verdict("石家庄甲机械有限公司", "4", on="20240101") == "deregistered"  # the name then, but it ended since
+    assert verdict("石家庄甲机械有限公司", "1", legal_rep="李四", on="20240101") == "legal_rep_mismatch"
+    # a wrong name stays wrong whatever the status; a former name says so
+    assert [verdict("别的", s) for s in ("1", "3", "4", None)] == ["name_mismatch"] * 4
+    assert [verdict("石家庄乙机械有限公司", s) for s in ("1", "4", None)] == ["former_name"] * 3
+
+
+def test_a_day_before_the_organization_was_established_says_so():
+    held = Holding(name="保定更新科技有限公司", status="1", legal_rep="张三", established="20200315")
+    before = verdicts.answer(Question(CODE, "石家庄甲机械有限公司", "张三", "20200314"), CODE, held, CHANGES)
+    assert before == {"code": CODE, "status": "1", "status_name": "normal (existing / operating)", "active": True,
+                      "verdict": "not_established", "established": "20200315", "legal_rep_match": True}
+    on_the_day = Question(CODE, "石家庄甲机械有限公司", on="20200315")
+    assert verdicts.answer(on_the_day, CODE, held, CHANGES)["verdict"] == "match"
+    assert verdict("石家庄甲机械有限公司", on="20230101", established=None) == "match"  # not known: not refused
 
 
 # What a request may hold: any text (the JSON escapes, CJK, astral characters), never lone surrogates.
@@ -158,3 +198,21 @@ def test_a_name_written_another_way_is_found_exactly_and_matches(name: str, rewr
     for old, new in rewrites:
         written = written.replace(old, new)
     assert _search_exact(written, name) and _verify_match(written, name)
+
+
+@settings(max_examples=500, deadline=None)
+@given(st.one_of(st.text(max_size=40), st.from_regex(r"[0-9０-９年月日 ./-]{0,20}", fullmatch=True)))
+def test_a_day_asked_is_a_real_date_or_a_transform_error_saying_why(value: str):
+    try:
+        day = verdicts.day(value)
+    except TransformError as e:
+        assert e.code == "record.date"
+    else:
+        assert len(day) == 8 and datetime.date(int(day[:4]), int(day[4:6]), int(day[6:])) is not None
+
+
+def test_days_are_read_as_everywhere_and_must_exist():
+    assert [verdicts.day(v) for v in ("20240229", "2024-2-29", "2024/02/29", "2024年2月29日")] == ["20240229"] * 4
+    for wrong in ("20230230", "20231301", "2023-1", "1/2/2023"):
+        with pytest.raises(TransformError):
+            verdicts.day(wrong)

@@ -232,3 +232,55 @@ def test_migration_0006_leaves_keys_that_db_upgrade_rebuilds(engine: Engine):
     db.upgrade(engine)
     assert _find(engine, "沧州某某化工")[0][0] == "91130102MA0000000X"
     assert _find(engine, "沧州某某化二")[0][0] == "91130102MA0000000X"
+
+
+def test_former_names_and_full_pinyin_find_organizations(lib, tmp_path: Path):
+    engine, codes = lib
+    renamed = files.write(tmp_path / "b.csv", [[codes[3], "唐山新钢有限公司", "存续", "2024-06-30", "张三"]])
+    library.ingest_file(engine, str(renamed), "hebei/market-regulation")
+    assert _find(engine, "唐山钢铁集团有限公司")[0][::3] == (codes[3], "former_name")
+    assert _find(engine, "唐山钢铁集团有限责任公司")[0][::3] == (codes[3], "former_name")
+    assert _find(engine, "钢铁集团有限公司")[0][::3] == (codes[3], "former_name")  # without the region
+    assert (codes[3], "former_name") in [f[::3] for f in _find(engine, "唐山钢铁集")]
+    assert _find(engine, "唐山新钢有限公司")[0][::3] == (codes[3], "exact")  # the current name comes first
+    # full pinyin, of the whole name and of the name after its region; any case
+    assert _find(engine, "tangshanxingang")[0][::3] == (codes[3], "pinyin")
+    assert _find(engine, "XinGang")[0][::3] == (codes[3], "pinyin")
+    assert {f[0] for f in _find(engine, "baoding")} == {codes[2]}
+    with engine.connect() as conn:
+        assert [h.code for h in search.autocomplete(conn, "tangshangangtie")] == [codes[4]]
+        assert codes[3] in [h.code for h in search.autocomplete(conn, "唐山钢铁集")]
+
+
+def test_daxing_finds_what_lies_in_daxing(engine: Engine, tmp_path: Path):
+    db.upgrade(engine)
+    codes = files.codes(3, seed=12)
+    names = ["北京市大兴区第十四中学", "北京大兴某某机械有限公司", "北京市海淀区第十四中学"]
+    rows = [[c, n, "存续", "2024-01-01", "张三"] for c, n in zip(codes, names, strict=True)]
+    library.ingest_file(engine, str(files.write(tmp_path / "a.csv", rows)), "hebei/market-regulation")
+    found = _find(engine, "daxing")
+    assert {f[0] for f in found} == set(codes[:2]) and {f[3] for f in found} == {"pinyin"}
+    assert {f[0] for f in _find(engine, "beijingshi")} == {codes[0], codes[2]}
+
+
+def test_migration_0011_gives_an_existing_library_pinyin_and_former_names(engine: Engine, tmp_path: Path):
+    db.upgrade(engine)
+    codes = files.codes(2, seed=13)
+    first = files.write(tmp_path / "a.csv", [[codes[0], "沧州某某化工有限公司", "存续", "2024-01-01", "张三"],
+                                             [codes[1], "沧州大化有限公司", "存续", "2024-01-01", "张三"]])
+    library.ingest_file(engine, str(first), "hebei/market-regulation", refresh_search=False)
+    second = files.write(tmp_path / "b.csv", [[codes[0], "沧州新名有限公司", "存续", "2024-06-30", "张三"]])
+    library.ingest_file(engine, str(second), "hebei/market-regulation", refresh_search=False)
+    migrator.downgrade(engine, "0010")
+    with engine.begin() as conn:  # the keys as 0010 kept them, up to date with the feed
+        for code, name in ((codes[0], "沧州新名有限公司"), (codes[1], "沧州大化有限公司")):
+            entry = search.keys.index_entry(code, name).keys
+            conn.execute(sql("INSERT INTO organization_search (uscc, name_key, core_key, initials, core_initials, "
+                             "grams) VALUES (:uscc, :name_key, :core_key, :initials, :core_initials, :grams)"),
+                         {k: entry[k] for k in ("uscc", "name_key", "core_key", "initials", "core_initials", "grams")})
+        conn.execute(sql("UPDATE counters SET value = (SELECT value FROM counters WHERE name = 'feed') "
+                         "WHERE name = 'search'"))
+    db.upgrade(engine)
+    assert _find(engine, "沧州某某化工有限公司")[0][::3] == (codes[0], "former_name")
+    assert _find(engine, "cangzhoudahua")[0][::3] == (codes[1], "pinyin")
+    assert _find(engine, "沧州大化有限公司")[0][::3] == (codes[1], "exact")

@@ -24,13 +24,14 @@ FULL_WIDTH = {c: c + 0xFEE0 for c in range(0x21, 0x7F)}  # ASCII → its full-wi
 @pytest.fixture
 def lib(engine: Engine, tmp_path: Path) -> tuple[Engine, list[str]]:
     """Twelve organizations: the first renamed twice (2024-06-30, 2025-03-01), the sixth deregistered,
-    the seventh revoked, the eighth without a legal representative."""
+    the seventh revoked, the eighth without a legal representative, the ninth without a status."""
     db.upgrade(engine)
     codes = files.codes(12)
-    status = {5: "注销", 6: "吊销"}
-    rows = [[c, NAME.format(i=i), status.get(i, "存续"), "2020-01-01", "" if i == 7 else "张三"]
+    status = {5: "注销", 6: "吊销", 8: ""}
+    rows = [[c, NAME.format(i=i), status.get(i, "存续"), "2020-01-01", "" if i == 7 else "张三", "2020-01-01"]
             for i, c in enumerate(codes)]
-    library.ingest_file(engine, str(files.write(tmp_path / "a.csv", rows)), "hebei/market-regulation")
+    written = files.write(tmp_path / "a.csv", rows, [*files.HEADER, "成立日期"])
+    library.ingest_file(engine, str(written), "hebei/market-regulation")
     for path, name, date in (("b.csv", "保定新名{i}科技有限公司", "2024-06-30"),
                              ("c.csv", "保定更新{i}科技有限公司", "2025-03-01")):
         renamed = files.organizations(tmp_path / path, codes[:1], name=name, date=date)
@@ -63,12 +64,21 @@ def _questions(codes: list[str]) -> list[tuple[Question, dict[str, Any]]]:
           "error": {"code": "uscc.format", "position": 5, "message": 'Character "O" at position 5 is not '
                     "allowed: the alphabet is 0-9 and A-Z without I, O, S, V, Z."}}),
         (Question("x", "y"), {"verdict": "invalid_code", "suggestions": []}),
-        (Question(codes[5], NAME.format(i=5)), {"verdict": "match", "status": "4", "active": False,
+        (Question(codes[5], NAME.format(i=5)), {"verdict": "deregistered", "status": "4", "active": False,
                                                 "status_name": "deregistered (cancelled)"}),
+        (Question(codes[6], NAME.format(i=6), legal_rep="张三"),
+         {"verdict": "revoked", "status": "3", "active": False, "legal_rep_match": True}),
         (Question(codes[6], "别的公司"), {"verdict": "name_mismatch", "status": "3", "active": False}),
+        (Question(codes[8], NAME.format(i=8)), {"verdict": "status_unknown", "status": None, "active": None}),
+        (Question(codes[8], NAME.format(i=8), legal_rep="李四"), {"verdict": "legal_rep_mismatch", "active": None}),
         (Question(other, NAME.format(i=3), legal_rep="张 三"), {"verdict": "match", "legal_rep_match": True}),
+        (Question(other, NAME.format(i=3), legal_rep="李四"),
+         {"verdict": "legal_rep_mismatch", "legal_rep_match": False, "active": True}),
         (Question(other, "别的公司", legal_rep="李四"), {"verdict": "name_mismatch", "legal_rep_match": False}),
-        (Question(codes[7], NAME.format(i=7), legal_rep="张三"), {"verdict": "match", "legal_rep_match": False}),
+        (Question(codes[7], NAME.format(i=7), legal_rep="张三"),
+         {"verdict": "legal_rep_mismatch", "legal_rep_match": False}),
+        (Question(first, NAME.format(i=0), on="20191231"), {"verdict": "not_established", "established": "20200101"}),
+        (Question(other, NAME.format(i=3), on="20200101"), {"verdict": "match"}),
         (Question(first, NAME.format(i=0), legal_rep="张三", on="20240701"),
          {"verdict": "former_name", "legal_rep_match": True}),
         (Question(first, NAME.format(i=0)), {"verdict": "former_name", "changed": "20240630"}),  # asked twice
@@ -126,7 +136,8 @@ def test_a_batch_is_looked_up_set_wise(lib: tuple[Engine, list[str]], monkeypatc
         answers = verify.verify_many(conn, questions)
         assert looked_up == [4_011]  # one look-up of the distinct codes; every name current: no history
         assert [a["verdict"] for a in answers].count("not_found") == 4_000
-        assert {a["verdict"] for a in answers[:2_200]} == {"match"}
+        assert [a["verdict"] for a in answers[:11]] == ["match"] * 4 + ["deregistered", "revoked", "match",
+                                                                        "status_unknown", "match", "match", "match"]
         looked_up.clear()
         later = [Question(codes[0], "x"), Question(codes[3], "y", on="20240101")]
         mixed = verify.verify_many(conn, [*questions[:50], *later])

@@ -42,6 +42,7 @@ from __future__ import annotations
 import csv
 import enum
 import functools
+import itertools
 import operator
 import random
 import re
@@ -75,6 +76,22 @@ PILOT_RANGES: tuple[tuple[str, str], ...] = (("35", "M0"),)
 LOOKALIKES: dict[str, str] = {"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"}
 _CONFUSABLE: dict[str, str] = {"0": "D", "D": "0", "8": "B", "B": "8", "6": "G", "G": "6",
                                "U": "W", "W": "U", "1": "7", "7": "1", "2": "Z", "5": "S"}
+
+def _neighbours(*rows: str) -> dict[str, str]:
+    """Each key → the keys beside it in ``rows`` (left and right), within the code's alphabet."""
+    found: dict[str, str] = {}
+    for row in rows:
+        for a, b in itertools.pairwise(row):
+            found[a] = found.get(a, "") + b
+            found[b] = found.get(b, "") + a
+    return found
+
+
+#: Keys beside each other, where a finger slips: the number row, the numeric keypad (rows and
+#: columns: 789 / 456 / 123 / 0) and the letter rows of a QWERTY keyboard.
+_KEYBOARD: dict[str, str] = {k: "".join(sorted(set(v) & set("0123456789ABCDEFGHJKLMNPQRTUWXY")))
+                             for k, v in _neighbours("1234567890", "789", "456", "123", "741", "852", "963", "10",
+                                                     "20", "QWERTYUIOP", "ASDFGHJKL", "ZXCVBNM").items()}
 _SHAPE = re.compile(r"[0-9A-HJ-NP-RTUWXY]{2}[0-9]{6}[0-9A-HJ-NP-RTUWXY]{10}")
 _ALLOWED_TEXT = "the alphabet is 0-9 and A-Z without I, O, S, V, Z"
 
@@ -436,7 +453,8 @@ def _checked_candidates(code: str, v: list[int]) -> Iterable[tuple[int, str, str
         if x == v[i]:
             continue
         candidate = code[:i] + ALPHABET[x] + code[i + 1:]
-        # Cheap structural checks first: most solved characters break another rule.
+        # Cheap structural checks first: most solved characters break another rule; an impossible
+        # region (no such province) is never a correction.
         if i <= 1:
             dept = DEPARTMENTS.get(candidate[0])
             if dept is None or candidate[1] not in dept.categories:
@@ -446,15 +464,14 @@ def _checked_candidates(code: str, v: list[int]) -> Iterable[tuple[int, str, str
                 continue
         elif i <= 16 and orgcode.calc_check_char(candidate[8:16]) != candidate[16]:
             continue
-        yield 3, candidate, f"position {i + 1} changed"
-
-
-#: How much likelier each kind of edit (the rank _candidates gives it) is than a character changed.
-_EDIT_WEIGHT = (4.0, 2.0, 2.0, 1.0)
+        if ALPHABET[x] in _KEYBOARD.get(code[i], ""):
+            yield 2, candidate, f'"{code[i]}" at position {i + 1} typed for the key beside it, "{ALPHABET[x]}"'
+        else:
+            yield 3, candidate, f"position {i + 1} changed"
 
 
 def _prior(code: str) -> float:
-    """How common codes like this one are, to order corrections equally near the typed value: the
+    """How common codes like this one are, to order corrections of the same kind: the
     registering department's share of all codes, tripled when the organization code lies in the ``MA``
     range that every code issued since 2015 uses."""
     return _DEPARTMENT_SHARE.get(code[0], 0.0) * (3.0 if code[8:10] == "MA" else 1.0)
@@ -463,11 +480,18 @@ def _prior(code: str) -> float:
 def suggest(number: str, limit: int = 5) -> list[Suggestion]:
     """Valid codes one likely edit away from an invalid one, most likely first (at most ``limit``).
 
-    Valid codes come before codes with warnings; then the kind of edit (look-alike characters, then
-    neighbours swapped or a confusable character, then a character changed, added or removed) weighed
-    with how common such codes are (the registering department's share, the ``MA`` range), so that
-    every one-character slip of a valid code has that code among the first five.
+    Only codes that are themselves valid are offered: never one whose positions 3-4 name no
+    province. The order: valid codes before codes with a warning (a retired or unlisted division);
+    then the kind of edit, likeliest first — look-alike characters replaced (``O`` for ``0``), then
+    two neighbours swapped, then one character read as a similar one (``8``/``B``) or typed with the
+    key beside it (``4``/``5``, ``E``/``R``), then any other character changed, added or removed;
+    then, among edits of one kind, how common such codes are (the registering department's share,
+    the ``MA`` range). A one-character slip of a valid code almost always has that code among the
+    first five (a property test holds it for sampled codes).
     A valid code, or a value shaped like a resident identity number, gets no suggestions.
+
+    >>> [s.code for s in suggest("N3130102MA79X3X576")][:1]  # "G" read as "6" before "N" changed to "1"
+    ['N3130102MA79X3X57G']
     """
     return suggest_many([number], limit)[0]
 
@@ -490,12 +514,13 @@ def suggest_many(numbers: Sequence[str], limit: int = 5) -> list[list[Suggestion
             owners.append(owner)
             candidates.append(candidate)
             edits.append((rank, edit))
-    results: list[list[tuple[int, float, int, str, str]]] = [[] for _ in numbers]
+    results: list[list[tuple[int, int, float, str, str]]] = [[] for _ in numbers]
     if candidates:
         judged = verdict_many(candidates).tolist()
+        no_province = RegionStatus.NO_PROVINCE
         for owner, candidate, (rank, edit), v in zip(owners, candidates, edits, judged, strict=True):
-            if v != Verdict.INVALID:
-                results[owner].append((v, -_prior(candidate) * _EDIT_WEIGHT[rank], rank, candidate, edit))
+            if v == Verdict.VALID or (v == Verdict.WARNING and region_status(candidate[2:8]) is not no_province):
+                results[owner].append((v, rank, -_prior(candidate), candidate, edit))
     return [[Suggestion(c, e) for *_, c, e in sorted(r)[:limit]] for r in results]
 
 

@@ -8,10 +8,15 @@ database.
 - :func:`core_key`: the name key without a leading region name (河北省, 石家庄市, 石家庄, 长安区 …),
   for a query that leaves the region out — or puts it in.
 - :func:`initials`: the pinyin initials of the name key (石家庄 → ``SJZ``); letters and digits stay.
+- :func:`pinyin`: the full pinyin of the name key (大兴 → ``DAXING``), each character read alone;
+  the keys hold it for the whole name and for the name after its first region (北京市大兴区… →
+  ``DAXINGQU…``), so ``daxing`` finds what lies in Daxing and what is named after it.
+- Former names: the name keys (and keys without the region) of every name an organization carried
+  before a change, so a name people still use finds it.
 - :func:`grams`: the key's character pairs, company form left out: fuzzy candidates share some
   (the library indexes those of the name without its region, as the query is compared by).
 - :func:`score`: 0–1 and the kind of match, best first: ``exact``, ``exact_without_region``,
-  ``code``, ``prefix``, ``initials``, ``fuzzy``. A region the query names counts: a name equal
+  ``code``, ``former_name``, ``prefix``, ``initials``, ``pinyin``, ``fuzzy``. A region the query names counts: a name equal
   once the regions are left out scores 0.99 in that region, 0.97 where either names none, 0.93
   elsewhere.
 
@@ -21,6 +26,8 @@ database.
 ('某某机械有限公司', '某某机械有限公司')
 >>> initials("石家庄某某1机械(中国)有限公司")
 'SJZMM1JXZGYXGS'
+>>> pinyin("北京大兴(中国)有限公司")
+'BEIJINGDAXINGZHONGGUOYOUXIANGONGSI'
 >>> sorted(grams("某某机械有限公司"))
 ['机械', '某机', '某某']
 >>> score(query("石家庄某某机械有限责任公司"), "913501007000000001", "石家庄某某机械有限公司")
@@ -36,6 +43,7 @@ from __future__ import annotations
 import functools
 import operator
 import re
+from collections.abc import Sequence
 from dataclasses import dataclass
 
 from rapidfuzz import fuzz
@@ -144,6 +152,38 @@ class _Initials(dict[int, str]):
 _INITIALS = _Initials()
 
 
+class _Pinyin(dict[int, str]):
+    """A ``str.translate`` table that learns: character → its full pinyin, upper case ("" for signs)."""
+
+    def __missing__(self, char: int) -> str:
+        from pypinyin import Style, lazy_pinyin
+
+        part = "".join(lazy_pinyin(chr(char), style=Style.NORMAL, errors="default")).upper()
+        self[char] = part if _LETTERS.match(part) else ""
+        return self[char]
+
+
+_PINYIN = _Pinyin()
+
+
+def pinyin(name: str) -> str:
+    """The full pinyin of the name key, without tones or spaces; letters and digits kept, other signs
+    dropped. Each character is read alone (its most common reading), as the initials are."""
+    return name_key(name).translate(_PINYIN)
+
+
+def _local(key: str) -> str:
+    """The key after its first leading region name (the key itself when it starts with none)."""
+    regions, core = _split_key(key)
+    if len(regions) < 2:
+        return core
+    known, starts = _region_names(), _region_starts()
+    for n in starts.get(key[:2], ()):
+        if len(key) - n >= 3 and key[:n] in known:
+            return key[n:]
+    return key  # pragma: no cover - a key that starts with regions starts with one
+
+
 def initials(name: str) -> str:
     """Pinyin initials of the name key; letters and digits kept, other signs dropped. One
     ``translate`` through a table that learns each character once, so a million names take seconds."""
@@ -212,26 +252,69 @@ class Keys:
     core_key: str
     initials: str
     core_initials: str
+    pinyin: str = ""
+    local_pinyin: str = ""  #: the pinyin of the name after its first region
+
+
+@dataclass(frozen=True)
+class Former:
+    """The keys of a name an organization carried before (a row of ``organization_search_former``)."""
+
+    name_key: str
+    core_key: str
+
+
+def former(name: str) -> Former:
+    """
+    >>> former("北京市大兴区某某机械厂")
+    Former(name_key='北京市大兴区某某机械厂', core_key='某某机械厂')
+    """
+    key = name_key(name)
+    return Former(key, _split_key(key)[1])
 
 
 def keys(name: str) -> Keys:
     """
-    >>> keys("石家庄某某机械有限责任公司")
-    Keys(name_key='石家庄某某机械有限公司', core_key='某某机械有限公司', initials='SJZMMJXYXGS', core_initials='MMJXYXGS')
+    >>> keys("石家庄某某机械有限责任公司")  # doctest: +NORMALIZE_WHITESPACE
+    Keys(name_key='石家庄某某机械有限公司', core_key='某某机械有限公司', initials='SJZMMJXYXGS', core_initials='MMJXYXGS',
+         pinyin='SHIJIAZHUANGMOUMOUJIXIEYOUXIANGONGSI', local_pinyin='MOUMOUJIXIEYOUXIANGONGSI')
     """
     key = name_key(name)
     core = _split_key(key)[1]
-    return Keys(key, core, _key_initials(key), _key_initials(core))
+    return Keys(key, core, _key_initials(key), _key_initials(core), key.translate(_PINYIN),
+                _local(key).translate(_PINYIN))
 
 
-def score(q: Query, code: str, name: str) -> tuple[float, str]:
-    """How well ``name`` (of ``code``) answers ``q``: a score from 0 to 1 and the kind of match."""
-    return score_keys(q, code, keys(name))
+def score(q: Query, code: str, name: str, former_names: Sequence[str] = ()) -> tuple[float, str]:
+    """How well ``name`` (of ``code``, formerly ``former_names``) answers ``q``: a score from 0 to 1
+    and the kind of match.
+
+    >>> score(query("daxing"), "X", "北京市大兴区第十四中学"), score(query("某某机械"), "X", "保定新名有限公司", ["石家庄某某机械厂"])
+    ((0.6322, 'pinyin'), (0.83, 'former_name'))
+    """
+    return score_keys(q, code, keys(name), [former(n) for n in former_names])
 
 
-def score_keys(q: Query, code: str, k: Keys) -> tuple[float, str]:
+def score_keys(q: Query, code: str, k: Keys, formers: Sequence[Former] = ()) -> tuple[float, str]:
     """:func:`score` from the stored keys of the name, which the search ranks by (no name is
-    normalized again at query time)."""
+    normalized again at query time). A former name scores a little below the same match on the
+    current name: the current name, when it answers as well, comes first."""
+    best = _score_name(q, code, k)
+    for f in formers:
+        if q.key == f.name_key:
+            found = (0.9, "former_name")
+        elif q.core == f.core_key:
+            found = (0.88, "former_name")
+        elif f.name_key.startswith(q.key) or f.core_key.startswith(q.core):
+            whole = f.core_key if f.core_key.startswith(q.core) else f.name_key
+            found = (round(0.75 + 0.1 * len(q.core) / max(len(whole), 1), 4), "former_name")
+        else:
+            continue
+        best = max(best, found)
+    return best
+
+
+def _score_name(q: Query, code: str, k: Keys) -> tuple[float, str]:
     key, core = k.name_key, k.core_key
     if q.code and code == q.code:
         return 1.0, "code"
@@ -251,6 +334,11 @@ def score_keys(q: Query, code: str, k: Keys) -> tuple[float, str]:
                 best = max(best, (0.85, "initials"))
             elif letters.startswith(q.letters):
                 best = max(best, (round(0.6 + 0.2 * len(q.letters) / len(letters), 4), "initials"))
+        for letters in (k.pinyin, k.local_pinyin):
+            if letters == q.letters:
+                best = max(best, (0.84, "pinyin"))
+            elif letters.startswith(q.letters):
+                best = max(best, (round(0.58 + 0.2 * len(q.letters) / len(letters), 4), "pinyin"))
     similar = round(0.8 * fuzz.ratio(_body(q.core), _body(core)) / 100, 4)
     if similar >= FUZZY_FLOOR and similar > best[0]:
         best = (similar, "fuzzy")
@@ -277,5 +365,9 @@ def index_entry(code: str, name: str) -> IndexEntry:
     letters = _key_initials(key)
     # Initials go character by character, so those of the name without its region end those of the name.
     core_letters = letters[len(_key_initials(key[:len(key) - len(core)])):] if core != key else letters
+    full = key.translate(_PINYIN)
+    local = _local(key)
+    local_full = full[len(key[:len(key) - len(local)].translate(_PINYIN)):] if local != key else full
     return IndexEntry({"uscc": code, "name_key": key, "core_key": core, "initials": letters,
-                       "core_initials": core_letters, "grams": " ".join(pairs)}, frozenset(pairs))
+                       "core_initials": core_letters, "grams": " ".join(pairs), "pinyin": full,
+                       "local_pinyin": local_full}, frozenset(pairs))

@@ -1,24 +1,32 @@
 """Identity authentication (3041), the verdicts: does this code belong to this name — and this legal
 representative — now, or on a given day? Pure: the library's rows come in, an answer goes out.
 
-One question, one answer, never an exception:
+One question, one answer, never an exception. A clerk reads the verdict; the fields beside it say why.
 
 - ``invalid_code``: the code breaks GB 32100; the first error and the likely corrections;
 - ``not_found``: a valid code no provider has sent;
-- ``match``: the name (compared by :func:`jjjcredit.core.library.names.normalize`, the form
-  search keys are made in) is the organization's current name, or the
-  name in force on the day asked;
+- ``not_established``: a day was asked before the organization was established (``established``);
+- ``name_mismatch``: the name (compared by :func:`jjjcredit.core.library.names.normalize`, the form
+  search keys are made in) is neither the organization's name now (or on the day asked) nor a former one;
 - ``former_name``: a name the organization carried before a change, with ``current_name`` and when
   it ``changed``;
-- ``name_mismatch``: neither.
+- ``deregistered`` / ``revoked``: the name is right, but the organization is deregistered (status 4)
+  or its licence revoked (status 3);
+- ``legal_rep_mismatch``: the name is right, the legal representative asked is not the one held;
+- ``status_unknown``: the name (and legal representative) are right, but no provider has sent the
+  organization's status: good standing cannot be said;
+- ``match``: the name is the organization's name (now, or in force on the day asked), the legal
+  representative (when asked) is the one held, and the organization is in good standing (status
+  1 normal, 2 abnormal or 9 other: not deregistered nor revoked).
 
-A found organization's answer carries ``status``, ``status_name`` and ``active`` (deregistered and
-revoked are never a plain match for business), and ``legal_rep_match`` when a legal representative
-was asked. ``services/sharing/verify.py`` fetches what these functions need — for one question or ten
-thousand — so a single call and a batch answer alike.
+They are tried in that order: the first that holds is the answer. A found organization's answer
+carries ``status``, ``status_name`` and ``active`` (``false`` when deregistered or revoked,
+``null`` when the status is unknown), and ``legal_rep_match`` when a legal representative was asked.
+The status is the one held now. ``services/sharing/verify.py`` fetches what these functions
+need — for one question or ten thousand — so a single call and a batch answer alike.
 
 >>> q = Question("91350100M000100Y43", "石家庄某某机械有限责任公司")
->>> held = Holding(name="石家庄某某机械有限公司", status="1", legal_rep="张三")
+>>> held = Holding(name="石家庄某某机械有限公司", status="1", legal_rep="张三", established="20200101")
 >>> answer(q, "91350100M000100Y43", held, ())["verdict"]
 'match'
 >>> renamed = Holding(name="石家庄新名科技有限公司", status="3", legal_rep=None)
@@ -27,6 +35,10 @@ True
 >>> old = answer(q, "91350100M000100Y43", renamed, [NameChange(seq=7, old="石家庄某某机械有限公司", effective="20240630")])
 >>> old["verdict"], old["changed"], old["active"]
 ('former_name', '20240630', False)
+>>> answer(Question("91350100M000100Y43", "石家庄新名科技有限公司"), "91350100M000100Y43", renamed, ())["verdict"]
+'revoked'
+>>> answer(q._replace(on="20190101"), "91350100M000100Y43", held, ())["verdict"]
+'not_established'
 """
 
 from __future__ import annotations
@@ -40,12 +52,16 @@ from typing import Any, NamedTuple
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
 from jjjcredit.core.errors import Finding
-from jjjcredit.core.library import names
+from jjjcredit.core.library import names, transforms
 from jjjcredit.core.library.elements import STATUS
 from jjjcredit.core.sharing import evidence
 
 NOT_FOUND = "The code is valid, but no provider has sent it to the library."
-INACTIVE = frozenset({"3", "4"})  # status: deregistered, revoked
+INACTIVE = frozenset({"3", "4"})  # status: revoked, deregistered
+_ENDED = {"3": "revoked", "4": "deregistered"}
+#: Every verdict, in the order they are tried for a found organization after the code's own.
+VERDICTS = ("invalid_code", "not_found", "not_established", "name_mismatch", "former_name", "deregistered",
+            "revoked", "legal_rep_mismatch", "status_unknown", "match")
 _STATUS_NAMES: dict[str | None, str] = {value: entry.en for value, entry in STATUS.items()}
 
 
@@ -55,7 +71,7 @@ class Question(NamedTuple):
     code: str
     name: str
     legal_rep: str | None = None
-    on: str | None = None  # YYYYMMDD: "was this true on that day?"
+    on: str | None = None  # YYYYMMDD (a real date): "was this true on that day?"
 
 
 class Holding(NamedTuple):
@@ -64,6 +80,7 @@ class Holding(NamedTuple):
     name: str | None
     status: str | None
     legal_rep: str | None
+    established: str | None = None  # YYYYMMDD
 
 
 class NameChange(NamedTuple):
@@ -73,6 +90,21 @@ class NameChange(NamedTuple):
     seq: int
     old: str | None
     effective: str | None
+
+
+def day(value: str) -> str:
+    """The day a question asks about, as ``YYYYMMDD``: written any way the platform reads dates
+    (:func:`jjjcredit.core.library.transforms.date`), and a day that exists. Raises
+    :class:`~jjjcredit.core.library.transforms.TransformError` (``record.date``) saying why not.
+
+    >>> day("20230228"), day("2023-3-1"), day("2023年3月1日")
+    ('20230228', '20230301', '20230301')
+    >>> day("20230230")
+    Traceback (most recent call last):
+        ...
+    jjjcredit.core.library.transforms.TransformError: "20230230" is not a date that exists: 2023-02 has 28 days. Check the day with the registration record.
+    """
+    return transforms.date(value)
 
 
 def invalid_answer(code: str, error: Finding, suggestions: Sequence[str]) -> dict[str, Any]:
@@ -91,7 +123,7 @@ def direct_answer(question: Question, code: str, held: Holding) -> dict[str, Any
     ``None``: the answer then depends on the organization's name changes (:func:`answer`)."""
     if question.on or held.name is None or not names.same(question.name, held.name):
         return None
-    return _legal_rep(question, held, _found(code, held, "match"))
+    return _standing(question, held, _found(code, held, "match"))
 
 
 def answer(question: Question, code: str, held: Holding, changes: Sequence[NameChange]) -> dict[str, Any]:
@@ -100,10 +132,14 @@ def answer(question: Question, code: str, held: Holding, changes: Sequence[NameC
     direct = direct_answer(question, code, held)
     if direct is not None:
         return direct
+    if question.on and held.established and question.on < held.established:
+        result = _found(code, held, "not_established")
+        result["established"] = held.established
+        return _legal_rep(question, held, result)
     newest_first = sorted(changes, key=lambda c: c.seq, reverse=True)
     current = _name_on(held.name, newest_first, question.on)
     if current is not None and names.same(question.name, current):
-        return _legal_rep(question, held, _found(code, held, "match"))
+        return _standing(question, held, _found(code, held, "match"))
     wanted = names.normalize(question.name)
     # Former names, newest first: every name a change replaced (on a day asked, not the name then in force).
     former = next((c for c in newest_first if c.old and not (question.on and c.old == current)
@@ -118,7 +154,21 @@ def answer(question: Question, code: str, held: Holding, changes: Sequence[NameC
 def _found(code: str, held: Holding, verdict: str) -> dict[str, Any]:
     status = held.status
     return {"code": code, "status": status, "status_name": _STATUS_NAMES.get(status),
-            "active": status not in INACTIVE, "verdict": verdict}
+            "active": None if status is None else status not in INACTIVE, "verdict": verdict}
+
+
+def _standing(question: Question, held: Holding, result: dict[str, Any]) -> dict[str, Any]:
+    """A right name's verdict: ``deregistered``/``revoked``, ``legal_rep_mismatch``, ``status_unknown``
+    or ``match``, the first that holds."""
+    _legal_rep(question, held, result)
+    ended = _ENDED.get(held.status or "")
+    if ended is not None:
+        result["verdict"] = ended
+    elif result.get("legal_rep_match") is False:
+        result["verdict"] = "legal_rep_mismatch"
+    elif held.status is None:
+        result["verdict"] = "status_unknown"
+    return result
 
 
 def _legal_rep(question: Question, held: Holding, result: dict[str, Any]) -> dict[str, Any]:

@@ -1,5 +1,5 @@
-"""Search the library by name (exact, prefix, fuzzy, without the region), pinyin initials or code
-prefix, filtered by region, department and status; autocomplete.
+"""Search the library by name (exact, prefix, fuzzy, without the region), former name, pinyin
+(initials or in full) or code prefix, filtered by region, department and status; autocomplete.
 
 **The keys** (``organization_search``, core/library/search.py) are derived from the organizations and
 refreshed from the change feed (:func:`refresh`): after each ingest commits, by ``jjjcredit search
@@ -7,7 +7,8 @@ refresh``, and by ``jjjcredit db upgrade``. The ``search`` counter holds the fee
 to date with; each part is one transaction that moves it, so a crash loses nothing and a second
 refresher (another worker) waits on the counter's lock and finds the work done. The ingest itself
 does not wait for the keys: the library's own writes stay proportional to the rows. With the keys,
-the refresh keeps how many organizations hold each character pair
+the refresh keeps the keys of former names (``organization_search_former``, from the history of
+the organizations renamed), how many organizations hold each character pair
 (``organization_search_gram_counts``) and, on SQLite, the FTS5 index (one ``INSERT … SELECT`` per
 part). A refresh that at least doubles the keys (a first ingest, ``--rebuild``) is one transaction
 that builds their indexes once at the end — sorting once is several times cheaper than a million
@@ -16,14 +17,14 @@ PostgreSQL fills a new table and swaps it in (readers wait only for the swap).
 
 **Candidates** come from the database's indexes, each way one index range read in key order and cut
 at :data:`CANDIDATES` (never a sort of every match, which a short prefix has by the hundred
-thousand): the name key and the key without the region from the query's prefix, the initials
-likewise, the code prefix — an exact match first, then its completions in code-point order. Fuzzy
-candidates share the query's telling character pairs (held by at most :data:`GRAM_POSTINGS`
-organizations, known from the counts before any posting is read) in a native inverted index (SQLite
-FTS5, a GIN index on PostgreSQL), counted in SQL: the most shared first, then by code. Keys compare in
-code-point order on both databases, so the candidates — and the ranking, in Python from the stored
-keys (core/library/search.py) — are the same everywhere. Whole organization rows are read only for the hits
-returned.
+thousand): the name key and the key without the region from the query's prefix, the initials and
+full pinyin likewise, former names' keys, the code prefix — an exact match first, then its
+completions in code-point order. Fuzzy candidates share the query's telling character pairs (held by
+at most :data:`GRAM_POSTINGS` organizations, known from the counts before any posting is read) in a
+native inverted index (SQLite FTS5, a GIN index on PostgreSQL), counted in SQL: the most shared
+first, then by code. Keys compare in code-point order on both databases, so the candidates — and the
+ranking, in Python from the stored keys (core/library/search.py) — are the same everywhere. Whole
+organization rows are read only for the hits returned.
 """
 
 from __future__ import annotations
@@ -65,6 +66,7 @@ from jjjcredit.storage.schema import (
     counters,
     history,
     organization_search,
+    organization_search_former,
     organization_search_gram_counts,
     organizations,
 )
@@ -79,7 +81,7 @@ REFRESH_PART = 20_000
 #: A refresh of at least this many feed entries that at least doubles the keys is built in bulk.
 BULK_REFRESH = 10_000
 _PART = 5_000
-_KEY_NAMES = ("name_key", "core_key", "initials", "core_initials")
+_KEY_NAMES = ("name_key", "core_key", "initials", "core_initials", "pinyin", "local_pinyin")
 _FTS = "organization_search_fts"
 _ADD_COUNTS = ("INSERT INTO organization_search_gram_counts ({columns}) VALUES ({marks}) ON CONFLICT (gram) "
                "DO UPDATE SET holders = organization_search_gram_counts.holders + excluded.holders")
@@ -108,7 +110,7 @@ class Hit:
     code: str
     name: str
     score: float
-    match: str  # exact | exact_without_region | code | prefix | initials | fuzzy
+    match: str  # exact | exact_without_region | code | former_name | prefix | initials | pinyin | fuzzy
     organization: dict[str, Any]
 
 
@@ -167,11 +169,27 @@ def _save_counts(conn: Connection, counts: Counter[str]) -> None:
             conn.execute(delete(t).where(t.c.holders <= 0))
 
 
+def _write_formers(conn: Connection, codes: Sequence[str], current: Mapping[str, str]) -> None:
+    """The keys of these organizations' former names (every name a change replaced, other than the
+    current one), in place of those they had."""
+    f = organization_search_former
+    conn.execute(delete(f).where(f.c.uscc.in_(codes)))
+    old = conn.execute(select(history.c.uscc, history.c.old_value).where(
+        history.c.uscc.in_(codes), history.c.element == "name", history.c.old_value.is_not(None))).all()
+    rows = {}
+    for code, name in old:
+        former = keys.former(name)
+        if former.name_key and former.name_key != current.get(code):
+            rows[code, former.name_key] = {"uscc": code, "name_key": former.name_key, "core_key": former.core_key}
+    if rows:
+        bulk.insert_rows(conn, f.name, ["uscc", "name_key", "core_key"], [rows[k] for k in sorted(rows)])
+
+
 def index_organizations(conn: Connection, codes: Iterable[str], counts: Counter[str] | None = None,
                         table: Table = organization_search) -> int:
-    """Bring the search keys of these organizations up to their current names; returns how many
-    organizations have keys now. The pairs' counts are added to ``counts`` when given (the caller
-    saves them), else saved here."""
+    """Bring the search keys of these organizations up to their current names (and former ones);
+    returns how many organizations have keys now. The pairs' counts are added to ``counts`` when given
+    (the caller saves them), else saved here."""
     wanted, done = sorted(set(codes)), 0
     added: Counter[str] = Counter() if counts is None else counts
     for start in range(0, len(wanted), _PART):
@@ -181,6 +199,7 @@ def index_organizations(conn: Connection, codes: Iterable[str], counts: Counter[
             organizations.c.uscc.in_(part), organizations.c.name.is_not(None))).all()
         entries = [keys.index_entry(code, name).keys for code, name in rows]
         _write_keys(conn, table, entries, added)
+        _write_formers(conn, part, {e["uscc"]: e["name_key"] for e in entries})
         done += len(entries)
     if counts is None:
         _save_counts(conn, added)
@@ -312,6 +331,7 @@ def reindex(engine: Engine, progress: Callable[[int], None] | None = None) -> Re
         if _sqlite(conn):
             conn.execute(sql(f"INSERT INTO {_FTS}({_FTS}) VALUES ('delete-all')"))
         conn.execute(delete(organization_search))
+        conn.execute(delete(organization_search_former))
         conn.execute(delete(organization_search_gram_counts))
         conn.execute(update(counters).where(counters.c.name == "search").values(value=0))
     return refresh(engine, progress=progress)
@@ -381,8 +401,7 @@ _KEY_COLUMNS = (organization_search.c.uscc, *(organization_search.c[name] for na
 
 
 def _keys(row: Sequence[Any]) -> keys.Keys:
-    _, name_key, core_key, letters, core_letters = row
-    return keys.Keys(name_key, core_key, letters, core_letters)
+    return keys.Keys(*row[1:7])
 
 
 def _prefixed(conn: Connection, ways: Sequence[tuple[ColumnElement[str], str]],
@@ -399,18 +418,57 @@ def _prefixed(conn: Connection, ways: Sequence[tuple[ColumnElement[str], str]],
     return list(conn.execute(union_all(*parts)).all())
 
 
-def _candidates(conn: Connection, q: keys.Query, filters: Filters, fuzzy: bool) -> dict[str, keys.Keys]:
+#: The former names starting with a prefix (of the name key, of the key without the region): one
+#: index range each, a plain statement (built once, not per query: most queries find none).
+_FORMER = ("SELECT * FROM (SELECT uscc, name_key, core_key FROM organization_search_former WHERE {column} >= :{name}"
+           "{below} ORDER BY {column}, uscc LIMIT {limit}) AS {name}")
+
+
+def _former_sql(bounded: tuple[bool, bool]) -> Any:
+    parts = [_FORMER.format(column=column, name=name, limit=CANDIDATES,
+                            below=f" AND {column} < :{name}_end" if bound else "")
+             for (column, name), bound in zip((("name_key", "k"), ("core_key", "c")), bounded, strict=True)]
+    return sql(" UNION ALL ".join(parts))
+
+
+_FORMER_SQL = {(a, b): _former_sql((a, b)) for a in (True, False) for b in (True, False)}
+
+
+def _formerly(conn: Connection, q: keys.Query,
+              where: Sequence[ColumnElement[bool]]) -> tuple[list[Sequence[Any]], dict[str, list[keys.Former]]]:
+    """Organizations a former name of which (or its form without the region) starts with the query:
+    their current keys, and the former names that answer."""
+    key_end, core_end = _after(q.key), _after(q.core)
+    found = conn.execute(_FORMER_SQL[key_end is not None, core_end is not None],
+                         {"k": q.key, "k_end": key_end, "c": q.core, "c_end": core_end}).all()
+    if not found:
+        return [], {}
+    formers: dict[str, list[keys.Former]] = {}
+    for code, name_key, core_key in found:
+        formers.setdefault(code, []).append(keys.Former(name_key, core_key))
+    query = select(*_KEY_COLUMNS).where(organization_search.c.uscc.in_(sorted(formers)))
+    if where:
+        query = query.join(organizations, organizations.c.uscc == organization_search.c.uscc).where(*where)
+    rows: list[Sequence[Any]] = list(conn.execute(query).all())
+    return rows, formers
+
+
+def _candidates(conn: Connection, q: keys.Query, filters: Filters,
+                fuzzy: bool) -> tuple[dict[str, keys.Keys], dict[str, list[keys.Former]]]:
     where = _conditions(filters)
     s = organization_search
     ways = [(s.c.name_key, q.key), (s.c.core_key, q.core)]
     if q.letters:
-        ways += [(s.c.initials, q.letters), (s.c.core_initials, q.letters)]
+        ways += [(s.c.initials, q.letters), (s.c.core_initials, q.letters), (s.c.pinyin, q.letters),
+                 (s.c.local_pinyin, q.letters)]
     if q.code:
         ways.append((s.c.uscc, q.code))
     rows = _prefixed(conn, ways, where)
     if fuzzy and q.grams:
         rows += _shared_pairs(conn, q.grams, where)
-    return {row[0]: _keys(row) for row in rows}
+    renamed, formers = _formerly(conn, q, where)
+    rows += renamed
+    return {row[0]: _keys(row) for row in rows}, formers
 
 
 def _telling(conn: Connection, grams: Iterable[str]) -> tuple[int, list[str]]:
@@ -448,12 +506,14 @@ def _shared_pairs(conn: Connection, grams: Iterable[str], where: Sequence[Column
     return list(conn.execute(query.order_by(shared.c.n.desc(), s.c.uscc).limit(keys.FUZZY_CANDIDATES)).all())
 
 
-def _ranked(conn: Connection, q: keys.Query, found: Mapping[str, keys.Keys], limit: int, fuzzy: bool) -> list[Hit]:
-    """Score the candidates from their keys, best first (ties: shorter name key, then name key, then
-    code); read the whole rows of the hits returned only."""
+def _ranked(conn: Connection, q: keys.Query, found: tuple[Mapping[str, keys.Keys], Mapping[str, list[keys.Former]]],
+            limit: int, fuzzy: bool) -> list[Hit]:
+    """Score the candidates from their keys (and the former names that brought them), best first
+    (ties: shorter name key, then name key, then code); read the whole rows of the hits returned only."""
     scored = []
-    for code, k in found.items():
-        score, match = keys.score_keys(q, code, k)
+    candidates, formers = found
+    for code, k in candidates.items():
+        score, match = keys.score_keys(q, code, k, formers.get(code, ()))
         if score > 0 and (fuzzy or match != "fuzzy"):
             scored.append((-score, len(k.name_key), k.name_key, code, match))
     best = sorted(scored)[:limit]

@@ -1,11 +1,11 @@
 """Identity authentication (3041): does this code belong to this name — and this legal
 representative — now, or on a given day?
 
-Answers: ``match``; ``former_name`` (the name was the organization's before a change, with when it
-changed); ``name_mismatch``; ``not_found`` (a valid code no provider has sent); ``invalid_code``
-(with the identifier core's error and suggestions). Deregistered and revoked organizations are never
-a plain match for business: the answer carries ``status`` and ``active``. The verdicts themselves are
-``core/sharing/verify.py``'s; this module fetches what they need.
+Answers: ``match`` only for an organization in good standing whose name (and legal representative,
+when asked) is right; otherwise ``deregistered``, ``revoked``, ``legal_rep_mismatch``,
+``status_unknown``, ``former_name``, ``name_mismatch``, ``not_established`` (a day asked before the
+organization was established), ``not_found`` or ``invalid_code``. The verdicts themselves and their
+order are ``core/sharing/verify.py``'s; this module fetches what they need.
 
 A batch goes set-wise: every code judged in one vectorized call
 (details and suggestions only for the invalid ones), every organization of the batch in one query
@@ -44,7 +44,7 @@ def verify_identity(conn: Connection, question: Question) -> dict[str, Any]:
     code = checked.compact
     if checked.errors:
         return verdicts.invalid_answer(code, checked.errors[0], [s.code for s in uscc.suggest(code)])
-    found = _rows(conn, "uscc, name, status, legal_rep", "organizations WHERE uscc {codes}", [code])
+    found = _rows(conn, "uscc, name, status, legal_rep, established", "organizations WHERE uscc {codes}", [code])
     if not found:
         return verdicts.not_found_answer(code)
     held = verdicts.Holding(*found[0][1:])
@@ -134,8 +134,8 @@ def _rows(conn: Connection, columns: str, source: str, codes: Sequence[str]) -> 
 def _holdings(conn: Connection, codes: Sequence[str]) -> dict[str, verdicts.Holding]:
     """code → what the library holds for it (name, status, legal representative), for codes it holds."""
     holding = verdicts.Holding
-    return {r[0]: holding(r[1], r[2], r[3]) for r in _rows(
-        conn, "uscc, name, status, legal_rep", "organizations WHERE uscc {codes}", codes)}
+    return {r[0]: holding(r[1], r[2], r[3], r[4]) for r in _rows(
+        conn, "uscc, name, status, legal_rep, established", "organizations WHERE uscc {codes}", codes)}
 
 
 def _name_changes(conn: Connection, codes: Sequence[str]) -> dict[str, list[verdicts.NameChange]]:

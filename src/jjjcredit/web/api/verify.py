@@ -15,11 +15,14 @@ from __future__ import annotations
 from typing import Annotated, Any, Literal, NotRequired
 
 from fastapi import APIRouter, Depends, Request, Response
-from pydantic import BaseModel, Field
+from pydantic import AfterValidator, BaseModel, Field
+from pydantic_core import PydanticCustomError
 from sqlalchemy import Engine
 from typing_extensions import TypedDict  # pydantic needs this one before Python 3.12
 
+from jjjcredit.core.library.transforms import TransformError
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.services.sharing import evidence, verify
 from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for, charge_public_here
@@ -29,12 +32,28 @@ BATCH_LIMIT = 10_000
 #: A public batch counts one call against its address's rate limit per this many questions (rounded up).
 QUESTIONS_PER_CALL = 100
 
+ON = ("Optionally, a day: was it true then? Any way the platform reads dates (20230301, 2023-03-01, "
+      "2023/3/1, 2023年3月1日); answered as YYYYMMDD.")
+
+
+def _day(value: str | None) -> str | None:
+    """``on`` as ``YYYYMMDD``, or a 422 saying why it is not a day (core/sharing/verify.py: ``day``)."""
+    if value is None:
+        return None
+    try:
+        return verdicts.day(value)
+    except TransformError as e:
+        raise PydanticCustomError(e.code, e.message.rstrip(".")) from None
+
+
+Day = Annotated[str | None, Field(max_length=40, description=ON), AfterValidator(_day)]
+
 
 class VerifyRequest(BaseModel):
     code: str = Field(max_length=200, description="The code, as typed or pasted.")
     name: str = Field(max_length=400, description="The organization's name to check.")
     legal_rep: str | None = Field(None, max_length=200, description="Optionally, the legal representative.")
-    on: str | None = Field(None, pattern=r"^[0-9]{8}$", description="Optionally, a day YYYYMMDD: true then?")
+    on: Day = None
 
     def question(self) -> verify.Question:
         return verify.Question(self.code, self.name, self.legal_rep, self.on)
@@ -48,8 +67,7 @@ class VerifyItem(TypedDict):
     name: Annotated[str, Field(max_length=400, description="The organization's name to check.")]
     legal_rep: NotRequired[Annotated[str | None, Field(max_length=200,
                                                        description="Optionally, the legal representative.")]]
-    on: NotRequired[Annotated[str | None, Field(pattern=r"^[0-9]{8}$",
-                                                description="Optionally, a day YYYYMMDD: true then?")]]
+    on: NotRequired[Day]
 
 
 class VerifyBatch(BaseModel):
@@ -66,10 +84,20 @@ class VerifyAnswer(BaseModel):
     """One answer; which fields it has depends on the verdict."""
 
     code: str = Field(description="The code in compact form.")
-    verdict: Literal["match", "former_name", "name_mismatch", "not_found", "invalid_code"]
+    verdict: Literal["match", "status_unknown", "legal_rep_mismatch", "revoked", "deregistered", "former_name",
+                     "name_mismatch", "not_established", "not_found", "invalid_code"] = Field(
+        description="match: the code, the name (now or on the day asked) and the legal representative (when "
+                    "asked) belong to an organization in good standing. status_unknown: all right, but no status "
+                    "is held. legal_rep_mismatch: the name is right, the legal representative is not. "
+                    "revoked / deregistered: the name is right, the organization has ended. former_name: a name "
+                    "it carried before. name_mismatch: not its name. not_established: the day asked is before "
+                    "it was established. not_found: a valid code no provider has sent. invalid_code: the code "
+                    "breaks GB 32100.")
     status: str | None = Field(None, description="Found: the status code (1 normal … 4 deregistered), if known.")
     status_name: str | None = Field(None, description="Found: the status in English.")
-    active: bool | None = Field(None, description="Found: false when deregistered or revoked.")
+    active: bool | None = Field(None, description="Found: false when deregistered or revoked, null when the "
+                                                  "status is unknown.")
+    established: str | None = Field(None, description="not_established: the day (YYYYMMDD) it was established.")
     current_name: str | None = Field(None, description="former_name: the name now (or on the day asked).")
     changed: str | None = Field(None, description="former_name: the day (YYYYMMDD) the name asked was replaced.")
     legal_rep_match: bool | None = Field(None, description="Found, legal_rep asked: whether it matches.")
