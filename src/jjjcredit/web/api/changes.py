@@ -15,7 +15,8 @@ router = APIRouter(prefix="/api/v1/changes", tags=["changes"])
 
 
 @router.get("")
-def changes_after(request: Request, after: int = Query(0, ge=0), limit: int = Query(1000, ge=1, le=10_000),
+def changes_after(request: Request, after: int = Query(0, ge=0, le=2**63 - 1),  # a 64-bit sequence
+                  limit: int = Query(1000, ge=1, le=10_000),
                   caller: access.Caller = Depends(caller_for("changes"))) -> dict[str, Any]:
     """Committed changes after sequence number ``after``, in order; ask again with the last ``seq``."""
     with request.app.state.engine.connect() as conn:
