@@ -21,10 +21,11 @@ def _upgraded(url: str) -> None:
 
 def _caller(url: str, key: str):  # type: ignore[no-untyped-def]
     engine = make_engine(url)
-    with engine.connect() as conn:
-        found = clients.caller_of(conn, key)
-    engine.dispose()
-    return found
+    try:
+        with engine.connect() as conn:
+            return clients.caller_of(conn, key)
+    finally:
+        engine.dispose()
 
 
 def test_add_prints_the_key_once_and_the_key_works(database_url: str):

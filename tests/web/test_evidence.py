@@ -89,9 +89,9 @@ def test_an_answer_checks_with_an_independent_rfc_8785_implementation(server: Se
         batch = http.post("/api/v1/verify/batch", json={"items": [
             {"code": code, "name": "x"}, {"code": "91110000X", "name": "🀄 \"名\" \ue000"}]}).json()
         published = http.get("/api/v1/keys").json()["keys"]
-    assert single["verdict"] == "match" and batch["answers"][1]["verdict"] == "invalid_code"
+    assert single["verdict"] == "legal_rep_mismatch" and batch["answers"][1]["verdict"] == "invalid_code"
     assert _independently_verified(single, published) and _independently_verified(batch, published)
-    single["verdict"] = "name_mismatch"
+    single["verdict"] = "match"
     assert not _independently_verified(single, published)
 
 
