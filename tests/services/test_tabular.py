@@ -146,6 +146,18 @@ def test_a_line_over_the_limit_is_one_rejected_row_and_the_rest_is_read(tmp_path
     assert all(len(m) < 300 for m in messages), "the message says how long, it does not hold the line"
 
 
+def test_a_utf16_line_over_the_limit_is_one_rejected_row_measured_in_utf8(tmp_path: Path):
+    """A UTF-16 file is read as UTF-8 a block at a time: its lines meet the same limit, in UTF-8 bytes."""
+    limits = Limits(line_bytes=1000, cell_chars=1000)
+    lines = [",".join(HEADER), f"{code(1)},甲,2019", f"{code(2)},{'名' * 400},2019", f"{code(3)},丙,2019"]
+    path = tmp_path / "f.csv"
+    path.write_bytes("\r\n".join(lines).encode("utf-16") + "\r\n".encode("utf-16-le"))
+    table, got, issues = read(path, limits=limits)
+    assert table.encoding == "utf-16"
+    assert [n for n, _ in got] == [2, 3, 4] and issues == {3: "record.too_long"}
+    assert got[2][1] == [code(3), "丙", "2019"]
+
+
 def test_a_cell_over_the_limit_names_its_column(tmp_path: Path):
     limits = Limits(cell_chars=20)
     rows = [[code(1), "名" * 20, "2019"], [code(2), "名" * 21, "2019"]]

@@ -24,7 +24,7 @@ import zlib
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import IO
+from typing import IO, Any
 from xml.etree import ElementTree
 
 from jjjcredit.core import limits as limits_
@@ -506,6 +506,40 @@ class _Decoder:
             yield from io.StringIO(text, newline="")
 
 
+class _Utf16AsUtf8(io.RawIOBase):
+    r"""A UTF-16 stream (with its BOM) read as UTF-8 bytes, decoded a block at a time; a byte sequence
+    that is not UTF-16 raises :class:`UnicodeDecodeError` where it is met.
+
+    >>> raw = io.BufferedReader(io.BytesIO("代码,名称\n1,甲\n".encode("utf-16")))
+    >>> io.BufferedReader(_Utf16AsUtf8(raw)).read().decode("utf-8")
+    '代码,名称\n1,甲\n'
+    """
+
+    def __init__(self, stream: io.BufferedReader) -> None:
+        self._stream = stream
+        self._decoder = codecs.getincrementaldecoder("utf-16")("strict")
+        self._pending = b""
+        self._at = 0
+        self._done = False
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        while self._at == len(self._pending) and not self._done:
+            chunk = self._stream.read(_BLOCK)
+            self._done = not chunk
+            self._pending, self._at = self._decoder.decode(chunk, final=self._done).encode("utf-8"), 0
+        size = min(len(buffer), len(self._pending) - self._at)
+        buffer[:size] = self._pending[self._at:self._at + size]
+        self._at += size
+        return size
+
+    def close(self) -> None:
+        self._stream.close()
+        super().close()
+
+
 def _other_encoding(text: str, encoding: str) -> str:
     raw = text.encode("ascii", "surrogateescape")
     for other in ("utf-8", "gb18030"):
@@ -551,13 +585,11 @@ def _split_columns(text: str, delimiter: str, width: int) -> tuple[list[list[str
 def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
     encoding = _csv_encoding(_head(stream), name)
     shown_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
-    decoder: _Decoder | None = None
-    if encoding == "utf-16":
-        wrapper = io.TextIOWrapper(stream, encoding="utf-16", newline="")
-        blocks: Iterator[str] = iter(lambda: wrapper.read(_BLOCK) + (wrapper.readline() or ""), "")
-    else:
-        decoder = _Decoder(stream, encoding, limits.line_bytes)
-        blocks = decoder.blocks()
+    if encoding == "utf-16":  # read as UTF-8, so that its lines are measured and cut like the others'
+        stream = io.BufferedReader(_Utf16AsUtf8(stream), buffer_size=_SAMPLE)
+        encoding = "utf-8"
+    decoder = _Decoder(stream, encoding, limits.line_bytes)
+    blocks = decoder.blocks()
     rows_seen = [0]
 
     def next_block() -> str | None:
@@ -565,7 +597,7 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
             return next(blocks, None)
         except UnicodeDecodeError as exc:  # utf-16 only: the other encodings never raise here
             raise InputFileError("file.encoding", f"{name}: after row {rows_seen[0]:,} the file is not valid "
-                                 f"{encoding} ({exc.reason}); re-save the whole file in one encoding.") from None
+                                 f"{shown_encoding} ({exc.reason}); re-save the whole file in one encoding.") from None
 
     def split_rows(text: str) -> tuple[list[list[str]], bool]:
         try:
@@ -633,7 +665,7 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
 
     def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool,
                    long: bool = True) -> Iterator[Chunk]:
-        unbalanced = decoder is not None and decoder.unbalanced
+        unbalanced = decoder.unbalanced
         issues = issues_of(rows, flagged, multiline, unbalanced, long) if flagged or multiline or long else {}
         for start in range(0, len(rows), chunk_rows):
             part = rows[start:start + chunk_rows]
@@ -642,12 +674,12 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
 
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
-        flagged = decoder.flagged if decoder is not None else 0
+        flagged = decoder.flagged
         rest = top[header_row:]
         yield from row_chunks(first_row, rest, flagged > 0, top_multiline, _long(first_block))
         first_row += len(rest)
         while (text := next_block()) is not None:
-            now = decoder.flagged if decoder is not None else 0
+            now = decoder.flagged
             marked = _OVER in text
             plain = _split_columns(text, delimiter, width) if now == flagged and not marked else None
             if plain is not None and plain[2] > limits.cell_chars:
