@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import tracemalloc
 from dataclasses import replace
 from pathlib import Path
 
@@ -303,6 +304,43 @@ def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
     assert table.header == ["统一社会信用代码", "企业名称", "注册资本(万元)"]
     assert got[:2] == [(1, [code(1), "甲", ""]), (2, [code(2), "", "5"])]
     assert issues == {3: "record.shape"}
+
+
+def test_a_huge_xml_field_or_record_is_counted_not_held(tmp_path: Path):
+    """A field's text is counted as expat hands it over: an 8 MB field, or a record of 20,000 small
+    fields, is one rejected record and never held (peak memory well under its size)."""
+    path = tmp_path / "f.xml"
+    with path.open("w", encoding="utf-8") as out:
+        out.write(f'<?xml version="1.0" encoding="UTF-8"?><records><record><统一社会信用代码>{code(1)}'
+                  "</统一社会信用代码><企业名称>")
+        for _ in range(80):
+            out.write("名" * 100_000)
+        out.write("</企业名称></record><record>")
+        out.write("".join(f"<f{i}>x</f{i}>" for i in range(20_000)))
+        out.write(f"</record><record><统一社会信用代码>{code(3)}</统一社会信用代码></record></records>")
+    limits = Limits(line_bytes=100_000, cell_chars=1000)
+    tracemalloc.start()
+    try:
+        with tabular.open_table(str(path), limits=limits) as table:
+            chunks = list(table.chunks)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    issues = {c.first_row + i: issue for c in chunks for i, issue in c.issues.items()}
+    assert sorted(issues) == [1, 2] and {code_ for code_, _, _ in issues.values()} == {"record.too_long"}
+    assert "8,000,000 characters" in issues[1][1] and "企业名称" in issues[1][1]
+    assert "JJJCREDIT_LIMIT_LINE_BYTES" in issues[2][1]
+    assert sum(c.size for c in chunks) == 3
+    assert peak < 4_000_000, f"peak {peak:,} bytes while reading a file of {path.stat().st_size:,}"
+
+
+def test_an_xml_document_type_is_refused(tmp_path: Path):
+    path = tmp_path / "f.xml"
+    path.write_text('<?xml version="1.0"?><!DOCTYPE r [<!ENTITY a "aaaa">]><records><record><x>&a;</x>'
+                    "</record></records>", "utf-8")
+    with pytest.raises(InputFileError) as info:
+        read(path)
+    assert info.value.code == "file.format" and "document type" in info.value.message
 
 
 def test_malformed_xml_stops_with_the_place(tmp_path: Path):

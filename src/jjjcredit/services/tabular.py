@@ -1002,48 +1002,108 @@ def _jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: 
                         _jsonl_records(lines, name, limits), chunk_rows, stream.close)
 
 
-def _local(tag: str) -> str:
-    return tag.rsplit("}", 1)[-1]
+class _XmlRecords:
+    """Expat's callbacks for an XML file of records (the root's children; fields as attributes, as
+    child elements, or as ``<field name="…">``), a piece at a time: a field's text is counted as it
+    arrives and held only up to ``cell_chars``; a record's values (names and texts) up to
+    ``line_bytes`` characters in all, past which the rest of it is counted, not held. Finished records
+    wait in ``ready``."""
+
+    def __init__(self, limits: limits_.Limits) -> None:
+        self.limits = limits
+        self.ready: list[tuple[int, _Record]] = []
+        self.depth = 0
+        self.number = 0  #: records begun
+        self.finished = 0  #: records ended
+        self._reset({})
+
+    def _reset(self, record: dict[str, str]) -> None:
+        self.record = record
+        self.problem = ""
+        self.total = sum(len(k) + len(v) for k, v in record.items())
+        self.long: tuple[str, int] | None = next(((k, len(v)) for k, v in record.items()
+                                                  if len(v) > self.limits.cell_chars), None)
+        self.key: str | None = None
+        self.parts: list[str] = []
+        self.size = 0
+
+    @staticmethod
+    def _local(tag: str) -> str:
+        return tag.rsplit(" ", 1)[-1]
+
+    def start(self, tag: str, attrs: dict[str, str]) -> None:
+        self.depth += 1
+        if self.depth == 2:
+            self.number += 1
+            self._reset({self._local(k): v for k, v in attrs.items()})
+        elif self.depth == 3:
+            local = self._local(tag)
+            self.key = attrs.get("name") if local in _XML_FIELD else local
+            self.parts, self.size = [], 0
+            if self.key is None and not self.problem:
+                self.problem = f"A <{local}> element has no name attribute."
+        elif self.depth > 3 and not self.problem:
+            self.problem = f"Field <{self.key}> holds elements, not a value."
+
+    def text(self, data: str) -> None:
+        if self.depth == 3:
+            self.size += len(data)
+            self.total += len(data)
+            if self.size <= self.limits.cell_chars and self.total <= self.limits.line_bytes:
+                self.parts.append(data)
+
+    def end(self, _tag: str) -> None:
+        if self.depth == 3 and self.key is not None:
+            self.total += len(self.key)
+            if self.size > self.limits.cell_chars and self.long is None:
+                self.long = (self.key, self.size)
+            if self.total <= self.limits.line_bytes:
+                self.record[self.key] = "".join(self.parts)
+        elif self.depth == 2:
+            self.finished += 1
+            self.ready.append((self.number, self._finished()))
+            self._reset({})
+        self.depth -= 1
+
+    def _finished(self) -> _Record:
+        if self.problem:
+            return self.problem
+        if self.long is not None:
+            return _too_long_cell(self.long[0], f"{self.long[1]:,}", self.limits.cell_chars)
+        if self.total > self.limits.line_bytes:
+            return ("record.too_long", f"The record holds {self.total:,} characters of names and values, more "
+                    f"than the limit of {self.limits.line_bytes:,} (setting JJJCREDIT_LIMIT_LINE_BYTES); it was "
+                    "counted, not held: split or shorten it.", "")
+        return self.record
 
 
 def _xml_records(stream: io.BufferedReader, name: str,
                  limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
-    depth = 0
-    number = 0
-    root: ElementTree.Element | None = None
+    from xml.parsers import expat
+
+    records = _XmlRecords(limits)
+
+    def no_doctype(*_args: object) -> None:
+        raise expat.ExpatError("a document type is declared (entities are not accepted)")
+
+    parser = expat.ParserCreate(namespace_separator=" ")
+    parser.buffer_text = True
+    parser.StartElementHandler, parser.EndElementHandler = records.start, records.end
+    parser.CharacterDataHandler, parser.StartDoctypeDeclHandler = records.text, no_doctype
     try:
-        for event, elem in ElementTree.iterparse(stream, events=("start", "end")):
-            if event == "start":
-                depth += 1
-                if depth == 1:
-                    root = elem
-                continue
-            depth -= 1
-            if depth != 1:
-                continue
-            number += 1
-            record: dict[str, str] = {_local(k): v for k, v in elem.attrib.items()}
-            problem = ""
-            for child in elem:
-                key = child.get("name") if _local(child.tag) in _XML_FIELD else _local(child.tag)
-                if key is None:
-                    problem = f"A <{_local(child.tag)}> element has no name attribute."
-                    break
-                if len(child):
-                    problem = f"Field <{key}> holds elements, not a value."
-                    break
-                record[key] = child.text or ""
-            long = next((k for k, v in record.items() if len(v) > limits.cell_chars), None)
-            if long is not None and not problem:
-                yield number, _too_long_cell(long, f"{len(record[long]):,}", limits.cell_chars)
-            else:
-                yield number, problem or record
-            if root is not None:
-                root.clear()
-    except ElementTree.ParseError as exc:
-        line, column = exc.position
-        raise InputFileError("file.format", f"{name}: is not well-formed XML at line {line}, column {column + 1} "
-                             f"({str(exc).split(':')[0]}); the {number:,} records before it were checked.") from None
+        while True:
+            piece = stream.read(_SAMPLE)
+            parser.Parse(piece, not piece)
+            yield from records.ready
+            records.ready.clear()
+            if not piece:
+                return
+    except expat.ExpatError as exc:
+        yield from records.ready
+        reason = expat.ErrorString(exc.code) if getattr(exc, "code", None) else str(exc)
+        raise InputFileError("file.format", f"{name}: is not well-formed XML at line {parser.ErrorLineNumber}, "
+                             f"column {parser.ErrorColumnNumber + 1} ({reason}); the {records.finished:,} records "
+                             "before it were checked.") from None
 
 
 def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
