@@ -7,10 +7,12 @@ import json
 from pathlib import Path
 
 import pytest
+from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
+from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 from sqlalchemy import delete, update
 
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit
+from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import audit as audit_table
 from jjjcredit.storage.schema import counters
@@ -61,6 +63,17 @@ def test_checkpoint_save_and_verify_against_the_saved_file(database_url: str, tm
     assert [c["seq"] for c in json.loads(saved.read_text(encoding="utf-8"))] == [5]
     ok = run("audit", "verify", "--checkpoints", str(saved), "--db", database_url)
     assert ok.returncode == 0 and "1 saved checkpoints match" in ok.stderr, ok.stderr
+    # the signatures against keys published earlier and saved outside, not the database's own
+    with engine.connect() as conn:
+        published = evidence.public_keys(conn)
+    keys = tmp_path / "keys.json"
+    keys.write_text(json.dumps({"keys": published}), encoding="utf-8")
+    trusted = run("audit", "verify", "--checkpoints", str(saved), "--keys", str(keys), "--db", database_url)
+    assert trusted.returncode == 0, trusted.stderr
+    other = Ed25519PrivateKey.generate().public_key().public_bytes(Encoding.PEM, PublicFormat.SubjectPublicKeyInfo)
+    keys.write_text(json.dumps({"keys": [dict(published[0], public_key=other.decode())]}), encoding="utf-8")
+    forged = run("audit", "verify", "--checkpoints", str(saved), "--keys", str(keys), "--db", database_url)
+    assert forged.returncode == 1 and "entry 5" in forged.stderr and "[audit.chain]" in forged.stderr, forged.stderr
     # the last two entries deleted and the counter lowered: the chain still verifies, the checkpoint does not
     with engine.begin() as conn:
         conn.execute(delete(audit_table).where(audit_table.c.seq > 3))

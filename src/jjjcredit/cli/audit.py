@@ -12,6 +12,7 @@ from typing import Optional
 import typer
 
 from jjjcredit.cli import database, output
+from jjjcredit.cli.evidence import read_json
 from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.settings import Settings
 
@@ -24,10 +25,14 @@ def verify_trail(
     checkpoints: Optional[Path] = typer.Option(  # noqa: UP045
         None, "--checkpoints", help="Checkpoints saved outside the database (the JSON list of "
         "/api/v1/audit/checkpoints or `audit checkpoints`): finds a trail rewritten or cut short up to them."),
+    keys: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--keys", help="With --checkpoints: a saved copy of /api/v1/keys (or its URL) to check their "
+        "signatures with; default: the database's own keys."),
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Check every entry's hash and link, first to last (and against saved checkpoints): exit 0 intact,
     1 broken (each break located)."""
+    published = evidence.key_map(read_json(keys, "keys")) if keys is not None else None
     saved = None
     if checkpoints is not None:
         try:
@@ -38,7 +43,7 @@ def verify_trail(
     with database.ready_engine(url).connect() as conn:
         problems = audit.verify_trail(conn)
         if saved is not None:
-            problems += audit.verify_checkpoints(conn, saved)
+            problems += audit.verify_checkpoints(conn, saved, published)
         count = audit.count_entries(conn)
     if problems:
         for p in problems:

@@ -19,7 +19,8 @@ app = typer.Typer(no_args_is_help=True)
 
 
 
-def _read_json(source: str, what: str) -> Any:
+def read_json(source: str, what: str) -> Any:
+    """A JSON file or URL, read whole (a saved answer or key list); unreadable → ``evidence.malformed``."""
     try:
         if source.startswith(("http://", "https://")):
             with urllib.request.urlopen(source, timeout=30) as response:
@@ -42,9 +43,9 @@ def verify_answer(
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Check a saved answer's signature: exit 0 it verifies, 1 it does not (and why), 2 unreadable."""
-    saved = _read_json(file, "answer")
+    saved = read_json(file, "answer")
     if keys is not None:
-        public = evidence.key_map(_read_json(keys, "keys"))
+        public = evidence.key_map(read_json(keys, "keys"))
     else:
         with database.ready_engine(url).connect() as conn:
             public = {k["key_id"]: k["public_key"] for k in evidence.public_keys(conn)}

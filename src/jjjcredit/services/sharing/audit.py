@@ -183,12 +183,15 @@ def list_checkpoints(conn: Connection) -> list[dict[str, Any]]:
             .mappings()]
 
 
-def verify_checkpoints(conn: Connection, checkpoints: Any) -> list[chain.Problem]:
+def verify_checkpoints(conn: Connection, checkpoints: Any,
+                       keys: Mapping[str, str] | None = None) -> list[chain.Problem]:
     """The trail against checkpoints saved outside the database (the JSON list): each signature is
-    checked with the database's signing keys, and each checkpointed entry must still be there with the
-    hash it had (core/sharing/audit.check_checkpoints)."""
+    checked with ``keys`` (key id → PEM, e.g. a saved /api/v1/keys; default: the database's own signing
+    keys), and each checkpointed entry must still be there with the hash it had
+    (core/sharing/audit.check_checkpoints)."""
     _counter, last, floor = _ends(conn)
-    keys = evidence.key_map(evidence.public_keys(conn))
+    if keys is None:
+        keys = evidence.key_map(evidence.public_keys(conn))
 
     def hash_at(seq: int) -> str | None:
         found = conn.execute(select(audit.c.hash).where(audit.c.seq == seq)).scalar_one_or_none()
