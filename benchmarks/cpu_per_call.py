@@ -16,7 +16,6 @@ from __future__ import annotations
 import argparse
 import json
 import os
-import platform
 import random
 import socket
 import sqlite3
@@ -27,6 +26,9 @@ import time
 from pathlib import Path
 
 import httpx
+
+sys.path.insert(0, str(Path(__file__).parent))
+from machine import header
 
 TICKS = os.sysconf("SC_CLK_TCK")
 
@@ -51,9 +53,8 @@ def main() -> None:
     env = {**os.environ, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE": "1000000000",
            "JJJCREDIT_SIGNING_KEY_SECRET": os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET", "benchmark-operator-secret")}
     cli = [sys.executable, "-m", "jjjcredit"]
-    print(f"command: {' '.join([Path(sys.executable).name, *sys.argv])}")
-    print(f"machine: {platform.processor() or platform.machine()}, {os.cpu_count()} cores; load average at "
-          f"start {os.getloadavg()[0]:.2f}")
+    header("server CPU per call: lookup and verify")
+    print(f"load average at the start {os.getloadavg()[0]:.2f}")
     subprocess.run([*cli, "db", "upgrade", "--db", url], env=env, check=True, capture_output=True)
     added = subprocess.run([*cli, "clients", "add", f"cpu-{random.randrange(1 << 30):x}", "--services",
                             "verify,lookup", "--level", "2", "--db", url], env=env, check=True,
