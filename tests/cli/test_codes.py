@@ -24,7 +24,7 @@ def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[s
     result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], input=stdin,
                             capture_output=True, env=env, timeout=120, check=False)
     return subprocess.CompletedProcess(result.args, result.returncode,
-                                       result.stdout.decode("utf-8"), result.stderr.decode("utf-8"))
+                                       result.stdout.decode("utf-8-sig"), result.stderr.decode("utf-8"))
 
 
 def rows(text: str) -> list[dict[str, str]]:

@@ -69,7 +69,7 @@ def test_csv_report_and_warnings_only(tmp_path: Path):
     report = tmp_path / "report.csv"
     result = run("records", "check", str(path), "-s", "hebei/market-regulation", "-r", str(report))
     assert result.returncode == 0, "warnings alone do not fail the check"
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig", newline="") as f:
         lines = list(csv.reader(f))
     assert lines[0] == ["row", "field", "code", "severity", "message", "value"]
     assert [(r[0], r[2], r[3]) for r in lines[1:]] == [("3", "record.source_region", "warning")]

@@ -84,11 +84,13 @@ def show_stats(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
 def show_rejects(
     batch: str = typer.Argument(..., help="The batch id that `library ingest` printed."),
     fmt: str = typer.Option("json", "--format", help="json or csv"),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """The rejected rows of a batch: row number, reasons and the original values, so they can be fixed."""
     if fmt not in ("json", "csv"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
+    encoding = output.csv_encoding(csv_encoding)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         rows = list(library.batch_rejects(conn, batch))
@@ -98,12 +100,13 @@ def show_rejects(
     originals: list[str] = []
     for r in rows:
         originals += [k for k in r["original"] if k not in originals]
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["row", "field", "code", "message", "value", *originals])
-    for r in rows:
-        for p in r["problems"]:
-            writer.writerow([r["row"], p["field"], p["code"], p["message"], p["value"],
-                             *[r["original"].get(k, "") for k in originals]])
+    with output.csv_stdout(encoding) as out:
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(["row", "field", "code", "message", "value", *originals])
+        for r in rows:
+            for p in r["problems"]:
+                writer.writerow([r["row"], p["field"], p["code"], p["message"], p["value"],
+                                 *[r["original"].get(k, "") for k in originals]])
 
 
 @app.command("quality")

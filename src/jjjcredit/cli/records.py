@@ -35,7 +35,7 @@ def _write_problems(problems: Iterable[Problem], out: IO[str], kind: str,
         for p in problems:
             out.write(dumps(p.to_dict(), ensure_ascii=False) + "\n")
         return
-    if kind == ".csv":
+    if kind == ".csv":  # ``out`` comes from tabular.csv_text: the encoding Excel is asked to read
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FIELDS)
         for p in problems:
@@ -80,9 +80,10 @@ def check_records(
                                help="The sending department as <region>/<department>, e.g. "
                                     "hebei/market-regulation; 'standard' for the standard layout."),
     report: Optional[Path] = typer.Option(  # noqa: UP045 - Typer needs Optional here
-        None, "--report", "-r", help="Write every problem to this file (.json, .jsonl or .csv) instead of "
-                                     "stdout (JSON Lines)."),
+        None, "--report", "-r", help="Write every problem to this file (.json, .jsonl or .csv, the last "
+                                     "for Excel: see --csv-encoding) instead of stdout (JSON Lines)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
 ) -> None:
     """Check every row of a department's file; problems to stdout or --report, a summary to stderr.
 
@@ -90,6 +91,7 @@ def check_records(
     file, its header or the options cannot be used.
     """
     settings = Settings.from_env()
+    encoding = output.csv_encoding(csv_encoding)
     crosswalk = crosswalks.load(source, settings.crosswalks_dir)
     kind = report.suffix.lower() if report is not None else ".jsonl"
     if kind not in REPORT_FORMATS:
@@ -119,7 +121,8 @@ def check_records(
                 sys.stdout.flush()
             else:
                 try:
-                    out = report.open("w", encoding="utf-8", newline="")
+                    out = (tabular.csv_text(report.open("wb"), encoding) if kind == ".csv"
+                           else report.open("w", encoding="utf-8", newline=""))
                 except OSError as exc:
                     output.fail("usage.report", f"{report}: cannot be written ({exc.strerror}).")
                 with out:

@@ -251,6 +251,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "the file."),
     "usage.report": ErrorCode(400, 2, "The report file cannot be written, or its extension is neither .json,"
         " .jsonl nor .csv."),
+    "usage.csv_encoding": ErrorCode(400, 2, "--csv-encoding (or JJJCREDIT_CSV_ENCODING) is neither utf-8-sig "
+        "(UTF-8 with a byte order mark) nor gb18030."),
     "internal": ErrorCode(500, 1, "An unexpected error: rerun with --debug and report it."),
     "interrupted": ErrorCode(503, 130, "The command was interrupted."),
     "db.schema_behind": ErrorCode(503, 2, "The database schema is older than this version of jjjcredit: run "
