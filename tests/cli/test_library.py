@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -46,6 +48,11 @@ def test_ingest_show_rejects_with_personal_data_masked(database_url: str, tmp_pa
     assert json.loads(shown.stdout)["organization"]["legal_rep_id_number"] == ric.mask(number)
     rejects = run("library", "rejects", summary["batch"], "--format", "csv", "--db", database_url)
     assert rejects.returncode == 0 and "坏公司" in rejects.stdout and number not in rejects.stdout
+    # One line per rejected row, every problem of it in that line.
+    lines = list(csv.DictReader(io.StringIO(rejects.stdout.lstrip("\ufeff"), newline="")))
+    assert len(lines) == 1 and lines[0]["row"] == "3"
+    assert "record.date" in lines[0]["codes"].split() and "uscc." in lines[0]["codes"]
+    assert "最后更新日期" in lines[0]["problems"] and "统一社会信用代码" in lines[0]["problems"]
     again = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url,
                 "--batch-id", summary["batch"])
     assert "nothing changed" in again.stderr

@@ -102,11 +102,14 @@ def show_rejects(
         originals += [k for k in r["original"] if k not in originals]
     with output.csv_stdout(encoding) as out:
         writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(["row", "field", "code", "message", "value", *originals])
+        # One line per rejected row, as the provider will fix it: its problems in one cell, one a line.
+        writer.writerow(["row", "codes", "problems", *originals])
         for r in rows:
-            for p in r["problems"]:
-                writer.writerow([r["row"], p["field"], p["code"], p["message"], p["value"],
-                                 *[r["original"].get(k, "") for k in originals]])
+            problems = r["problems"]
+            writer.writerow([r["row"], " ".join(dict.fromkeys(p["code"] for p in problems)),
+                             "\n".join(f'{p["field"]}: {p["message"]}' if p["field"] else p["message"]
+                                       for p in problems),
+                             *[r["original"].get(k, "") for k in originals]])
 
 
 @app.command("quality")
