@@ -71,3 +71,23 @@ def test_an_unusable_database_is_one_clear_line(tmp_path: Path):
         assert result.returncode == 2, (url, result.stderr)
         assert "[db.unavailable]" in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sending_the_identical_file_again_says_nothing_changed_and_exits_0(database_url: str, tmp_path: Path):
+    run("db", "upgrade", "--db", database_url)
+    code = files.codes(1)[0]
+    path = files.write(tmp_path / "a.csv", [[code, "好公司", "存续", "2024-01-01", "张三"],
+                                            ["91130102MA00000000", "坏公司", "存续", "2024-01-01", "李四"]])
+    args = ("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url)
+    first = run(*args)
+    assert first.returncode == 1, first.stderr  # the first time, one row was rejected
+    again = run(*args)
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" in again.stderr and "Traceback" not in again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["already_ingested"] is True and "nothing changed" in summary["note"]
+    assert summary["batch"] == json.loads(first.stdout)["batch"]
+    assert (summary["created"], summary["updated"], summary["conflicts"]) == (0, 0, 0)
+    assert f"library rejects {summary['batch']}" in summary["note"]
+    stats = json.loads(run("library", "stats", "--db", database_url).stdout)
+    assert len(stats["recent_batches"]) == 1

@@ -30,7 +30,10 @@ def ingest_file(
     batch_id: Optional[str] = typer.Option(None, "--batch-id", help="Your id for this batch."),  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
-    """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON."""
+    """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON.
+
+    Exit 0 when no row was rejected, or when the identical file (or the batch id) was ingested before
+    and nothing changed; 1 when rows were rejected; 2 when the file cannot be used."""
     engine = database.engine(url)
     settings = Settings.from_env()
     layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
@@ -47,13 +50,16 @@ def ingest_file(
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}
+    if summary.already_ingested:  # the counts are the earlier batch's; this run wrote nothing
+        shown["already_ingested"] = True
     shown["search"] = {"indexed": summary.search_indexed, "seconds": summary.search_seconds}
     if summary.quality_sampled:
         shown["quality_sample"] = {"records": summary.quality_sampled, "failures": summary.quality_failures}
     _json(shown | ({"note": summary.note} if summary.note else {}))
     if summary.note:
         output.note(summary.note)
-    raise SystemExit(output.EXIT_NO if summary.rejected else output.EXIT_OK)
+    # The same file again is not an error: nothing was judged anew, nothing changed.
+    raise SystemExit(output.EXIT_NO if summary.rejected and not summary.already_ingested else output.EXIT_OK)
 
 
 @app.command("show")

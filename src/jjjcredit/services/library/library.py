@@ -802,9 +802,12 @@ def _already(summary: IngestSummary, earlier: Mapping[str, Any], digest: str, st
     summary.rows = int(earlier["rows"])
     summary.unchanged = int(earlier["rows"]) - int(earlier["rejected"])
     summary.rejected = int(earlier["rejected"])
-    same = "this file" if earlier["file_hash"] == digest else "a batch with this id"
+    same = "This file" if earlier["file_hash"] == digest else "A batch with this id"
+    rejected = int(earlier["rejected"])
+    then = (f" ({rejected:,} row{'' if rejected == 1 else 's'} of it rejected then: "
+            f"`jjjcredit library rejects {earlier['id']}`)" if rejected else "")
     summary.note = (f"{same} was already ingested as batch {earlier['id']} on "
-                    f"{earlier['finished_at']:%Y-%m-%d %H:%M}; nothing changed.")
+                    f"{earlier['finished_at']:%Y-%m-%d %H:%M}: nothing changed{then}.")
     summary.batch = str(earlier["id"])
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
