@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import Any, Optional
 
 import typer
@@ -26,7 +27,11 @@ def _json(data: Any) -> None:
 @app.command("ingest")
 def ingest_file(
     file: str = typer.Argument(..., help="A department file: CSV, XLSX, JSON Lines or XML."),
-    source: str = typer.Option(..., "--source", help="region/department, e.g. hebei/market-regulation."),
+    source: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--source", help="region/department, e.g. hebei/market-regulation (or the source of --layout)."),
+    layout: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--layout", help="A layout (crosswalk YAML) file for a department without a shipped one "
+        "(`jjjcredit records layout` starts one)."),
     batch_id: Optional[str] = typer.Option(None, "--batch-id", help="Your id for this batch."),  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
@@ -34,6 +39,9 @@ def ingest_file(
 
     Exit 0 when no row was rejected, or when the identical file (or the batch id) was ingested before
     and nothing changed; 1 when rows were rejected; 2 when the file cannot be used."""
+    if source is None and layout is None:
+        output.fail("usage", "Missing option '--source' (or '--layout FILE'): the department the file comes "
+                    "from, e.g. --source hebei/market-regulation (see `jjjcredit library ingest --help`).")
     engine = database.engine(url)
     settings = Settings.from_env()
     layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
@@ -43,10 +51,11 @@ def ingest_file(
             task = bar.add_task("ingest", total=None)
             summary = library.ingest_file(engine, file, source, batch_id,
                                           progress=lambda n: bar.update(task, completed=n),
-                                          crosswalks_dir=layouts, read_aside_bytes=aside, limits=settings.limits)
+                                          crosswalks_dir=layouts, read_aside_bytes=aside, limits=settings.limits,
+                                          layout=layout)
     else:
         summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
-                                      read_aside_bytes=aside, limits=settings.limits)
+                                      read_aside_bytes=aside, limits=settings.limits, layout=layout)
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}

@@ -76,9 +76,12 @@ def _summary_text(s: records_service.Summary) -> str:
 @app.command("check")
 def check_records(
     file: str = typer.Argument(..., help="A CSV (UTF-8 or GB18030), XLSX, JSON Lines or XML file."),
-    source: str = typer.Option("standard", "--source", "-s",
-                               help="The sending department as <region>/<department>, e.g. "
-                                    "hebei/market-regulation; 'standard' for the standard layout."),
+    source: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--source", "-s", help="The sending department as <region>/<department>, e.g. "
+        "hebei/market-regulation; 'standard' (the default) for the standard layout."),
+    layout: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--layout", help="A layout (crosswalk YAML) file for a department without a shipped one "
+        "(`jjjcredit records layout` starts one)."),
     report: Optional[Path] = typer.Option(  # noqa: UP045 - Typer needs Optional here
         None, "--report", "-r", help="Write every problem to this file (.json, .jsonl or .csv, the last "
                                      "for Excel: see --csv-encoding) instead of stdout (JSON Lines)."),
@@ -92,7 +95,7 @@ def check_records(
     """
     settings = Settings.from_env()
     encoding = output.csv_encoding(csv_encoding)
-    crosswalk = crosswalks.load(source, settings.crosswalks_dir)
+    crosswalk = crosswalks.load(source, settings.crosswalks_dir, layout)
     kind = report.suffix.lower() if report is not None else ".jsonl"
     if kind not in REPORT_FORMATS:
         output.fail("usage.report", f'--report "{report}": expected a file name ending in .json, .jsonl or .csv.')
@@ -146,11 +149,27 @@ def check_records(
         gc.enable()
 
 
+@app.command("layout")
+def start_layout(
+    file: str = typer.Argument(..., help="A file of the department: CSV, XLSX, JSON Lines or XML."),
+    source: str = typer.Option(..., "--source", "-s", help="The department as <region>/<department>, e.g. "
+                               "beijing/education (lower-case words joined by hyphens)."),
+) -> None:
+    """Write a starter layout (crosswalk YAML) for a department's files to stdout, from FILE's header.
+
+    Headers the standard layout or a shipped layout knows are mapped (with their transforms); the rest
+    are left as TODO comments for the engineer, and required elements with no column are named. Edit it,
+    then use it with `records check --layout FILE` and `library ingest --layout FILE`.
+    """
+    settings = Settings.from_env()
+    sys.stdout.write(crosswalks.starter_layout(file, source, settings.limits))
+
+
 @app.command("sources")
 def list_sources() -> None:
     """List the sources (region/department) that have a crosswalk, with each layout's title."""
     settings = Settings.from_env()
-    for source in crosswalks.sources():
+    for source in crosswalks.sources(settings.crosswalks_dir):
         try:
             title = crosswalks.load(source, settings.crosswalks_dir).title
         except CrosswalkError as exc:
