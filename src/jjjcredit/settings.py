@@ -37,6 +37,9 @@ class Settings:
     trusted_proxies: tuple[str, ...] = ()
     #: Files at least this big are read and checked by a second process while the ingest writes.
     read_aside_bytes: int = 8 << 20
+    #: The encoding of every CSV a command writes (``--csv-encoding``): ``utf-8-sig`` (UTF-8 with a byte
+    #: order mark) or ``gb18030`` — the two Excel on a Chinese Windows opens correctly.
+    csv_encoding: str = "utf-8-sig"
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -56,6 +59,7 @@ class Settings:
                    trusted_proxies=tuple(p.strip() for p in env.get("JJJCREDIT_TRUSTED_PROXIES", "").split(",")
                                          if p.strip()),
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
+                   csv_encoding=env.get("JJJCREDIT_CSV_ENCODING") or "utf-8-sig",
                    limits=Limits.from_env(env))
 
 

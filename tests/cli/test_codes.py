@@ -24,7 +24,7 @@ def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[s
     result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], input=stdin,
                             capture_output=True, env=env, timeout=120, check=False)
     return subprocess.CompletedProcess(result.args, result.returncode,
-                                       result.stdout.decode("utf-8"), result.stderr.decode("utf-8"))
+                                       result.stdout.decode("utf-8-sig"), result.stderr.decode("utf-8"))
 
 
 def rows(text: str) -> list[dict[str, str]]:
@@ -49,7 +49,7 @@ def test_check_a_text_file(tmp_path: Path):
 def test_all_valid_exits_0_and_reads_stdin():
     result = run("codes", "check", "-", stdin=f"{GOOD}\n{PILOT}\n".encode())
     assert result.returncode == 0, result.stderr
-    assert result.stdout.splitlines()[0] == "input,code,verdict,error,position,message,suggestions"
+    assert result.stdout.splitlines()[0] == "row,input,code,verdict,error,position,message,suggestions"
 
 
 @pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030", "utf-16"])
@@ -72,6 +72,27 @@ def test_xlsx_column(tmp_path: Path):
     result = run("codes", "check", str(path), "--column", "2")
     assert result.returncode == 1
     assert [r["verdict"] for r in rows(result.stdout)] == ["valid", "invalid"]
+
+
+def test_rows_are_numbered_as_the_file_shows_them(tmp_path: Path):
+    text = tmp_path / "codes.txt"  # a text file: the line number, blank lines counted
+    text.write_bytes(f"\ufeff{GOOD}\r\n\r\n  \r\n{PILOT}\r\n9135O100M000100Y43\r\n".encode())
+    assert [r["row"] for r in rows(run("codes", "check", str(text)).stdout)] == ["1", "4", "5"]
+    many = tmp_path / "many.txt"  # numbering runs on across the batches a big file is read in
+    many.write_text(f"{GOOD}\n" * 70_000 + "\n" + "x\n", encoding="utf-8")
+    assert rows(run("codes", "check", str(many)).stdout)[-1]["row"] == "70002"
+    table = tmp_path / "orgs.csv"  # a CSV column: the spreadsheet row, the header is row 1
+    table.write_text(f"名称,代码\n甲,{GOOD}\n\n乙,\n丙,{PILOT}\n", encoding="utf-8")
+    assert [r["row"] for r in rows(run("codes", "check", str(table), "--column", "代码").stdout)] == ["2", "5"]
+    book = tmp_path / "orgs.xlsx"
+    workbook = openpyxl.Workbook()
+    sheet = workbook.active
+    for line in (["名称", "代码"], ["甲", GOOD], [], ["丙", PILOT]):
+        sheet.append(line)
+    workbook.save(book)
+    result = run("codes", "check", str(book), "--column", "2")
+    assert [r["row"] for r in rows(result.stdout)] == ["2", "4"]
+    assert result.stdout.splitlines()[0] == "row,input,code,verdict,error,position,message,suggestions"
 
 
 def test_a_resident_identity_number_is_masked_in_the_report(tmp_path: Path):

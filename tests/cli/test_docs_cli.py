@@ -13,7 +13,8 @@ from jjjcredit.cli.app import app
 
 DOC = Path(__file__).resolve().parents[2] / "docs" / "cli.md"
 #: Options documented once for every command that has them: where, and the words that say so.
-SHARED = {"--db": "Every database command takes `--db URL`", "--help": None}
+SHARED = {"--db": "Every database command takes `--db URL`",
+          "--csv-encoding": "Every command that writes CSV takes `--csv-encoding", "--help": None}
 
 
 def _commands() -> dict[str, set[str]]:

@@ -16,7 +16,7 @@ ROOT = Path(__file__).resolve().parents[2]
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
     return subprocess.run([sys.executable, "-m", "jjjcredit", "elements", *args], capture_output=True,
-                          text=True, encoding="utf-8", cwd=ROOT)
+                          text=True, encoding="utf-8-sig", cwd=ROOT)
 
 
 def test_list_json_gives_32_elements_in_order():

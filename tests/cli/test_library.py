@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+import csv
+import io
 import json
 import subprocess
 import sys
@@ -46,6 +48,11 @@ def test_ingest_show_rejects_with_personal_data_masked(database_url: str, tmp_pa
     assert json.loads(shown.stdout)["organization"]["legal_rep_id_number"] == ric.mask(number)
     rejects = run("library", "rejects", summary["batch"], "--format", "csv", "--db", database_url)
     assert rejects.returncode == 0 and "坏公司" in rejects.stdout and number not in rejects.stdout
+    # One line per rejected row, every problem of it in that line.
+    lines = list(csv.DictReader(io.StringIO(rejects.stdout.lstrip("\ufeff"), newline="")))
+    assert len(lines) == 1 and lines[0]["row"] == "3"
+    assert "record.date" in lines[0]["codes"].split() and "uscc." in lines[0]["codes"]
+    assert "最后更新日期" in lines[0]["problems"] and "统一社会信用代码" in lines[0]["problems"]
     again = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url,
                 "--batch-id", summary["batch"])
     assert "nothing changed" in again.stderr
@@ -64,3 +71,23 @@ def test_an_unusable_database_is_one_clear_line(tmp_path: Path):
         assert result.returncode == 2, (url, result.stderr)
         assert "[db.unavailable]" in result.stderr and "Traceback" not in result.stderr
         assert len(result.stderr.strip().splitlines()) == 1
+
+
+def test_sending_the_identical_file_again_says_nothing_changed_and_exits_0(database_url: str, tmp_path: Path):
+    run("db", "upgrade", "--db", database_url)
+    code = files.codes(1)[0]
+    path = files.write(tmp_path / "a.csv", [[code, "好公司", "存续", "2024-01-01", "张三"],
+                                            ["91130102MA00000000", "坏公司", "存续", "2024-01-01", "李四"]])
+    args = ("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url)
+    first = run(*args)
+    assert first.returncode == 1, first.stderr  # the first time, one row was rejected
+    again = run(*args)
+    assert again.returncode == 0, again.stderr
+    assert "nothing changed" in again.stderr and "Traceback" not in again.stderr
+    summary = json.loads(again.stdout)
+    assert summary["already_ingested"] is True and "nothing changed" in summary["note"]
+    assert summary["batch"] == json.loads(first.stdout)["batch"]
+    assert (summary["created"], summary["updated"], summary["conflicts"]) == (0, 0, 0)
+    assert f"library rejects {summary['batch']}" in summary["note"]
+    stats = json.loads(run("library", "stats", "--db", database_url).stdout)
+    assert len(stats["recent_batches"]) == 1

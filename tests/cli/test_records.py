@@ -69,7 +69,7 @@ def test_csv_report_and_warnings_only(tmp_path: Path):
     report = tmp_path / "report.csv"
     result = run("records", "check", str(path), "-s", "hebei/market-regulation", "-r", str(report))
     assert result.returncode == 0, "warnings alone do not fail the check"
-    with report.open(encoding="utf-8") as f:
+    with report.open(encoding="utf-8-sig", newline="") as f:
         lines = list(csv.reader(f))
     assert lines[0] == ["row", "field", "code", "severity", "message", "value"]
     assert [(r[0], r[2], r[3]) for r in lines[1:]] == [("3", "record.source_region", "warning")]
@@ -203,3 +203,52 @@ def test_the_line_and_cell_limits_are_settings(tmp_path: Path):
     (problem,) = map(json.loads, lines.stdout.splitlines())
     assert (problem["row"], problem["code"]) == (3, "record.too_long") and f"{line + 3:,} bytes" in problem["message"]
     assert run("records", "check", str(path), "--source", "hebei/market-regulation").returncode == 0
+
+
+def test_a_department_without_a_shipped_layout_starts_one_from_its_header(database_url: str, tmp_path: Path):
+    header = ["统一社会信用代码", "学校名称", "成立日期", "注册资本(万元)", "办学层次"]
+    rows = [[code(i, region="110105", department="1"), f"北京市第{i}中学", "2001年9月1日", "500", "高中"]
+            for i in range(1, 4)]
+    path = write_csv(tmp_path / "学校.csv", header, rows, "gb18030")
+    refused = run("records", "check", str(path), "--source", "beijing/education")
+    assert refused.returncode == 2 and "[crosswalk.source]" in refused.stderr
+    assert "jjjcredit records layout" in refused.stderr  # the way forward is named
+
+    started = run("records", "layout", str(path), "--source", "beijing/education")
+    assert started.returncode == 0, started.stderr
+    text = started.stdout
+    assert "source: beijing/education" in text and "encoding: gb18030" in text
+    assert '"统一社会信用代码": uscc' in text and '"成立日期": established' in text
+    assert '"注册资本(万元)": registered_capital' in text
+    assert '# "学校名称": TODO' in text and '# "办学层次": TODO' in text  # left for the engineer
+    assert "name (机构名称)" in text  # a required element with no column yet is named
+    layout = tmp_path / "beijing-education.yaml"
+    layout.write_text(text, "utf-8")
+    unfinished = run("records", "check", str(path), "--layout", str(layout))
+    assert unfinished.returncode == 2 and "[file.missing_column]" in unfinished.stderr
+
+    layout.write_text(text.replace('# "学校名称": TODO', '"学校名称": name'), "utf-8")
+    checked = run("records", "check", str(path), "--layout", str(layout))
+    assert checked.returncode == 0, checked.stderr
+    assert "3 rows read: 3 valid" in checked.stderr and "beijing/education" in checked.stderr
+    assert "not in the layout, not checked: 办学层次" in checked.stderr
+    assert run("db", "upgrade", "--db", database_url).returncode == 0
+    ingest = run("library", "ingest", str(path), "--layout", str(layout), "--db", database_url)
+    assert ingest.returncode == 0, ingest.stderr
+    assert json.loads(ingest.stdout)["created"] == 3
+    shown = json.loads(run("library", "show", rows[0][0], "--db", database_url).stdout)
+    assert shown["organization"]["name"] == "北京市第1中学"
+
+    folder = tmp_path / "layouts"  # the same layout in the deployment's layouts directory
+    folder.mkdir()
+    (folder / "beijing-education.yaml").write_text(layout.read_text("utf-8"), "utf-8")
+    env = {"JJJCREDIT_CROSSWALKS_DIR": str(folder)}
+    assert run("records", "check", str(path), "--source", "beijing/education", env=env).returncode == 0
+    assert "beijing/education" in run("records", "sources", env=env).stdout
+
+    other = run("records", "check", str(path), "--source", "beijing/civil-affairs", "--layout", str(layout))
+    assert other.returncode == 2 and "[crosswalk.source]" in other.stderr and "beijing/education" in other.stderr
+    missing = run("records", "check", str(path), "--layout", str(tmp_path / "none.yaml"))
+    assert missing.returncode == 2 and "[crosswalk.file]" in missing.stderr and "none.yaml" in missing.stderr
+    bad = run("records", "layout", str(path), "--source", "beijing/Education Bureau")
+    assert bad.returncode == 2 and "[crosswalk.source]" in bad.stderr

@@ -27,29 +27,33 @@ def check_codes(
                                "(with --column), or - for standard input."),
     column: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional here
         None, "--column", "-c", help="The column holding the codes, by header name or number."),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
 ) -> None:
-    """Check every code in a file; write CSV to stdout and a summary to stderr.
+    """Check every code in a file; write CSV to stdout (UTF-8 with a BOM, or --csv-encoding gb18030) and a
+    summary to stderr.
 
     Exit 0 when every code is valid (with or without warnings), 1 when any is invalid, 2 when the
     input cannot be read.
     """
+    encoding = output.csv_encoding(csv_encoding)
     summary = codes_service.Summary()
     try:
         if column is None:
             chunks = codes_service.check_batches(tabular.read_line_batches(file), summary)
         else:
             chunks = codes_service.check_cells(tabular.read_column(file, column), summary)
-        write = sys.stdout.write
-        if output.stderr_is_terminal():
-            with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
-                          TimeElapsedColumn(), console=output.stderr, transient=True) as bar:
-                task = bar.add_task("codes", total=None)
+        with output.csv_stdout(encoding) as out:
+            write = out.write
+            if output.stderr_is_terminal():
+                with Progress(TextColumn("checking"), BarColumn(), MofNCompleteColumn(),
+                              TimeElapsedColumn(), console=output.stderr, transient=True) as bar:
+                    task = bar.add_task("codes", total=None)
+                    for chunk in chunks:
+                        write(chunk)
+                        bar.update(task, completed=summary.rows)
+            else:
                 for chunk in chunks:
                     write(chunk)
-                    bar.update(task, completed=summary.rows)
-        else:
-            for chunk in chunks:
-                write(chunk)
         sys.stdout.flush()
     except BrokenPipeError:
         sys.stderr.close()

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from typing import Optional
 
 import typer
 from rich.console import Console
@@ -29,17 +30,20 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 @app.command("list")
 def list_elements(
     fmt: str = typer.Option("table", "--format", help="table, json or csv"),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
 ) -> None:
     """List the 32 data elements in element order (the column order of every export)."""
     _check_format(fmt, LIST_FORMATS)
+    encoding = output.csv_encoding(csv_encoding)
     rows = element_schemas.describe_elements()
     if fmt == "json":
         sys.stdout.write(json.dumps(rows, ensure_ascii=False, indent=2) + "\n")
     elif fmt == "csv":
-        writer = csv.writer(sys.stdout, lineterminator="\n")
-        writer.writerow(element_schemas.DESCRIPTION_FIELDS)
-        for row in rows:
-            writer.writerow(_csv_cell(row[f]) for f in element_schemas.DESCRIPTION_FIELDS)
+        with output.csv_stdout(encoding) as out:
+            writer = csv.writer(out, lineterminator="\n")
+            writer.writerow(element_schemas.DESCRIPTION_FIELDS)
+            for row in rows:
+                writer.writerow(_csv_cell(row[f]) for f in element_schemas.DESCRIPTION_FIELDS)
     else:
         _print_table()
 

@@ -5,6 +5,7 @@ from __future__ import annotations
 import csv
 import json
 import sys
+from pathlib import Path
 from typing import Any, Optional
 
 import typer
@@ -26,11 +27,21 @@ def _json(data: Any) -> None:
 @app.command("ingest")
 def ingest_file(
     file: str = typer.Argument(..., help="A department file: CSV, XLSX, JSON Lines or XML."),
-    source: str = typer.Option(..., "--source", help="region/department, e.g. hebei/market-regulation."),
+    source: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--source", help="region/department, e.g. hebei/market-regulation (or the source of --layout)."),
+    layout: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--layout", help="A layout (crosswalk YAML) file for a department without a shipped one "
+        "(`jjjcredit records layout` starts one)."),
     batch_id: Optional[str] = typer.Option(None, "--batch-id", help="Your id for this batch."),  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
-    """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON."""
+    """Ingest a file as one batch; print {batch, rows, created, updated, unchanged, rejected, ...} as JSON.
+
+    Exit 0 when no row was rejected, or when the identical file (or the batch id) was ingested before
+    and nothing changed; 1 when rows were rejected; 2 when the file cannot be used."""
+    if source is None and layout is None:
+        output.fail("usage", "Missing option '--source' (or '--layout FILE'): the department the file comes "
+                    "from, e.g. --source hebei/market-regulation (see `jjjcredit library ingest --help`).")
     engine = database.engine(url)
     settings = Settings.from_env()
     layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
@@ -40,20 +51,24 @@ def ingest_file(
             task = bar.add_task("ingest", total=None)
             summary = library.ingest_file(engine, file, source, batch_id,
                                           progress=lambda n: bar.update(task, completed=n),
-                                          crosswalks_dir=layouts, read_aside_bytes=aside, limits=settings.limits)
+                                          crosswalks_dir=layouts, read_aside_bytes=aside, limits=settings.limits,
+                                          layout=layout)
     else:
         summary = library.ingest_file(engine, file, source, batch_id, crosswalks_dir=layouts,
-                                      read_aside_bytes=aside, limits=settings.limits)
+                                      read_aside_bytes=aside, limits=settings.limits, layout=layout)
     data = summary.to_dict()
     shown = {k: data[k] for k in ("batch", "rows", "created", "updated", "unchanged", "rejected", "warnings",
                                   "conflicts", "seconds")}
+    if summary.already_ingested:  # the counts are the earlier batch's; this run wrote nothing
+        shown["already_ingested"] = True
     shown["search"] = {"indexed": summary.search_indexed, "seconds": summary.search_seconds}
     if summary.quality_sampled:
         shown["quality_sample"] = {"records": summary.quality_sampled, "failures": summary.quality_failures}
     _json(shown | ({"note": summary.note} if summary.note else {}))
     if summary.note:
         output.note(summary.note)
-    raise SystemExit(output.EXIT_NO if summary.rejected else output.EXIT_OK)
+    # The same file again is not an error: nothing was judged anew, nothing changed.
+    raise SystemExit(output.EXIT_NO if summary.rejected and not summary.already_ingested else output.EXIT_OK)
 
 
 @app.command("show")
@@ -84,11 +99,13 @@ def show_stats(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
 def show_rejects(
     batch: str = typer.Argument(..., help="The batch id that `library ingest` printed."),
     fmt: str = typer.Option("json", "--format", help="json or csv"),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """The rejected rows of a batch: row number, reasons and the original values, so they can be fixed."""
     if fmt not in ("json", "csv"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected json or csv.')
+    encoding = output.csv_encoding(csv_encoding)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         rows = list(library.batch_rejects(conn, batch))
@@ -98,11 +115,15 @@ def show_rejects(
     originals: list[str] = []
     for r in rows:
         originals += [k for k in r["original"] if k not in originals]
-    writer = csv.writer(sys.stdout, lineterminator="\n")
-    writer.writerow(["row", "field", "code", "message", "value", *originals])
-    for r in rows:
-        for p in r["problems"]:
-            writer.writerow([r["row"], p["field"], p["code"], p["message"], p["value"],
+    with output.csv_stdout(encoding) as out:
+        writer = csv.writer(out, lineterminator="\n")
+        # One line per rejected row, as the provider will fix it: its problems in one cell, one a line.
+        writer.writerow(["row", "codes", "problems", *originals])
+        for r in rows:
+            problems = r["problems"]
+            writer.writerow([r["row"], " ".join(dict.fromkeys(p["code"] for p in problems)),
+                             "\n".join(f'{p["field"]}: {p["message"]}' if p["field"] else p["message"]
+                                       for p in problems),
                              *[r["original"].get(k, "") for k in originals]])
 
 

@@ -35,7 +35,7 @@ def _write_problems(problems: Iterable[Problem], out: IO[str], kind: str,
         for p in problems:
             out.write(dumps(p.to_dict(), ensure_ascii=False) + "\n")
         return
-    if kind == ".csv":
+    if kind == ".csv":  # ``out`` comes from tabular.csv_text: the encoding Excel is asked to read
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FIELDS)
         for p in problems:
@@ -76,13 +76,17 @@ def _summary_text(s: records_service.Summary) -> str:
 @app.command("check")
 def check_records(
     file: str = typer.Argument(..., help="A CSV (UTF-8 or GB18030), XLSX, JSON Lines or XML file."),
-    source: str = typer.Option("standard", "--source", "-s",
-                               help="The sending department as <region>/<department>, e.g. "
-                                    "hebei/market-regulation; 'standard' for the standard layout."),
+    source: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--source", "-s", help="The sending department as <region>/<department>, e.g. "
+        "hebei/market-regulation; 'standard' (the default) for the standard layout."),
+    layout: Optional[Path] = typer.Option(  # noqa: UP045
+        None, "--layout", help="A layout (crosswalk YAML) file for a department without a shipped one "
+        "(`jjjcredit records layout` starts one)."),
     report: Optional[Path] = typer.Option(  # noqa: UP045 - Typer needs Optional here
-        None, "--report", "-r", help="Write every problem to this file (.json, .jsonl or .csv) instead of "
-                                     "stdout (JSON Lines)."),
+        None, "--report", "-r", help="Write every problem to this file (.json, .jsonl or .csv, the last "
+                                     "for Excel: see --csv-encoding) instead of stdout (JSON Lines)."),
     strict: bool = typer.Option(False, "--strict", help="Exit 1 on warnings too."),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
 ) -> None:
     """Check every row of a department's file; problems to stdout or --report, a summary to stderr.
 
@@ -90,7 +94,8 @@ def check_records(
     file, its header or the options cannot be used.
     """
     settings = Settings.from_env()
-    crosswalk = crosswalks.load(source, settings.crosswalks_dir)
+    encoding = output.csv_encoding(csv_encoding)
+    crosswalk = crosswalks.load(source, settings.crosswalks_dir, layout)
     kind = report.suffix.lower() if report is not None else ".jsonl"
     if kind not in REPORT_FORMATS:
         output.fail("usage.report", f'--report "{report}": expected a file name ending in .json, .jsonl or .csv.')
@@ -119,7 +124,8 @@ def check_records(
                 sys.stdout.flush()
             else:
                 try:
-                    out = report.open("w", encoding="utf-8", newline="")
+                    out = (tabular.csv_text(report.open("wb"), encoding) if kind == ".csv"
+                           else report.open("w", encoding="utf-8", newline=""))
                 except OSError as exc:
                     output.fail("usage.report", f"{report}: cannot be written ({exc.strerror}).")
                 with out:
@@ -143,11 +149,27 @@ def check_records(
         gc.enable()
 
 
+@app.command("layout")
+def start_layout(
+    file: str = typer.Argument(..., help="A file of the department: CSV, XLSX, JSON Lines or XML."),
+    source: str = typer.Option(..., "--source", "-s", help="The department as <region>/<department>, e.g. "
+                               "beijing/education (lower-case words joined by hyphens)."),
+) -> None:
+    """Write a starter layout (crosswalk YAML) for a department's files to stdout, from FILE's header.
+
+    Headers the standard layout or a shipped layout knows are mapped (with their transforms); the rest
+    are left as TODO comments for the engineer, and required elements with no column are named. Edit it,
+    then use it with `records check --layout FILE` and `library ingest --layout FILE`.
+    """
+    settings = Settings.from_env()
+    sys.stdout.write(crosswalks.starter_layout(file, source, settings.limits))
+
+
 @app.command("sources")
 def list_sources() -> None:
     """List the sources (region/department) that have a crosswalk, with each layout's title."""
     settings = Settings.from_env()
-    for source in crosswalks.sources():
+    for source in crosswalks.sources(settings.crosswalks_dir):
         try:
             title = crosswalks.load(source, settings.crosswalks_dir).title
         except CrosswalkError as exc:

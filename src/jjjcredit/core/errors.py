@@ -212,11 +212,14 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "in an unknown shape."),
     "crosswalk.source": ErrorCode(400, 2, "A source that is not known — given to a command (records check, "
         "library ingest, library quality) or on a crosswalk's source line — is not <region>/<department> (beijing, "
-        "tianjin, hebei × the six departments); or a crosswalk file names another source than its file name."),
+        "tianjin, hebei × the six departments, or another department whose layout is given with --layout or "
+        "found in the crosswalks directory); or a crosswalk file names another source than its file name or "
+        "than --source."),
     "crosswalk.unknown_element": ErrorCode(400, 2, "A crosswalk column names an element that is not in the "
         "registry."),
     "crosswalk.unknown_transform": ErrorCode(400, 2, "A crosswalk column names a value transform that does "
         "not exist."),
+    "crosswalk.file": ErrorCode(400, 2, "The layout file given with --layout does not exist or cannot be read."),
     "crosswalk.directory": ErrorCode(500, 2, "The crosswalks directory (JJJCREDIT_CROSSWALKS_DIR) does not "
         "exist or cannot be read."),
     "file.duplicate_column": ErrorCode(400, 2, "Two columns of a file hold the same element; keep one of them."),
@@ -251,6 +254,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "the file."),
     "usage.report": ErrorCode(400, 2, "The report file cannot be written, or its extension is neither .json,"
         " .jsonl nor .csv."),
+    "usage.csv_encoding": ErrorCode(400, 2, "--csv-encoding (or JJJCREDIT_CSV_ENCODING) is neither utf-8-sig "
+        "(UTF-8 with a byte order mark) nor gb18030."),
     "internal": ErrorCode(500, 1, "An unexpected error: rerun with --debug and report it."),
     "interrupted": ErrorCode(503, 130, "The command was interrupted."),
     "db.schema_behind": ErrorCode(503, 2, "The database schema is older than this version of jjjcredit: run "

@@ -37,7 +37,9 @@ def test_headers_match_full_width_brackets_spaces_and_the_standard_names():
     ("source: hebei/market-regulation\ncolumns:\n  名称: nmae\n", "crosswalk.unknown_element", 'did you mean "name"'),
     ("source: hebei/market-regulation\ncolumns:\n  日期: {element: established, transform: dat}\n",
      "crosswalk.unknown_transform", 'did you mean "date"'),
-    ("source: hebei/markets\ncolumns:\n  名称: name\n", "crosswalk.source", "market-regulation"),
+    ("source: hebei/market-regulaton\ncolumns:\n  名称: name\n", "crosswalk.source",
+     'did you mean "hebei/market-regulation"'),
+    ("source: hebei/Markets\ncolumns:\n  名称: name\n", "crosswalk.source", "market-regulation"),
     ("source: shanghai/market-regulation\ncolumns:\n  名称: name\n", "crosswalk.source", "beijing, tianjin, hebei"),
     ("columns:\n  名称: name\n", "crosswalk.shape", "has no source"),
     ("source: hebei/market-regulation\n", "crosswalk.shape", "columns must map"),
@@ -89,3 +91,21 @@ def test_source_ids_cover_three_regions_and_six_departments():
     assert len(ids) == len(set(ids)) == 18
     assert crosswalks.DEPARTMENTS["market-regulation"][0] == "9"
     assert {crosswalks.REGIONS[r][0] for r in crosswalks.REGIONS} == {"11", "12", "13"}
+
+
+def test_a_starter_layout_maps_known_headers_with_their_transforms_and_parses():
+    known = [crosswalks.parse(
+        "source: hebei/market-regulation\ncolumns:\n"
+        "  注册资本(元): {element: registered_capital, transform: capital_yuan}\n"
+        "  登记状态: {element: status, transform: status_words}\n  企业名称: name\n", "hebei.yaml")]
+    header = ["\ufeff统一社会信用代码", "企业名称", "注册资本（元）", "登记状态", "机构名称", "办学许可证号", ""]
+    text = crosswalks.starter(header, "tianjin/education", "gb18030", "学校.csv", known)
+    assert '"注册资本（元）": {element: registered_capital, transform: capital_yuan}' in text
+    assert '"登记状态": status\n' in text  # status_words is the element's default transform
+    assert '"企业名称": name' in text
+    assert '# "机构名称": TODO  # name is mapped to an earlier column' in text
+    assert '# "办学许可证号": TODO' in text and "required" not in text.split("columns:")[1]
+    parsed = crosswalks.parse(text, "tianjin-education.yaml")
+    assert (parsed.source, parsed.encoding, parsed.department_code, parsed.region_prefix) == (
+        "tianjin/education", "gb18030", None, "12")
+    assert [c.element for c in parsed.columns] == ["uscc", "name", "registered_capital", "status"]

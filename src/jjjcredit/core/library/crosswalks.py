@@ -37,7 +37,10 @@ from __future__ import annotations
 import codecs
 import difflib
 import functools
+import json
+import re
 import unicodedata
+from collections.abc import Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -132,13 +135,37 @@ def source_ids() -> list[str]:
     return [f"{r}/{d}" for r in REGIONS for d in DEPARTMENTS]
 
 
+#: A department id: lower-case words joined by hyphens (``education``, ``market-regulation``). The six
+#: registration departments are shipped; any other department (one whose layout a deployment writes,
+#: e.g. ``beijing/education``) is named the same way.
+_DEPARTMENT_ID = re.compile(r"[a-z][a-z0-9]*(?:-[a-z0-9]+)*\Z")
+_DEPARTMENT_ID_CHARS = 40
+
+
 def split_source(source: str, origin: str = "source") -> tuple[str, str]:
-    """``hebei/market-regulation`` → (``hebei``, ``market-regulation``), or :class:`CrosswalkError`."""
+    """``hebei/market-regulation`` → (``hebei``, ``market-regulation``), or :class:`CrosswalkError`.
+
+    The region is one of the three; the department one of the six registration departments or
+    another department's id in the same shape (lower-case words joined by hyphens).
+
+    >>> split_source("beijing/education")
+    ('beijing', 'education')
+    >>> split_source("beijing/Education Bureau")
+    Traceback (most recent call last):
+        ...
+    jjjcredit.core.library.crosswalks.CrosswalkError: source: "beijing/Education Bureau" is not a source: expected <region>/<department> with region one of beijing, tianjin, hebei and department one of market-regulation, civil-affairs, judicial-administration, institutional-establishment, religious-affairs, trade-unions, or another department's id in lower-case words joined by hyphens (e.g. education).
+    """
     region, _, department = source.partition("/")
-    if region not in REGIONS or department not in DEPARTMENTS:
+    typo = difflib.get_close_matches(department, list(DEPARTMENTS), n=1, cutoff=0.85)
+    if typo and typo[0] != department:  # one letter off a shipped department is a typo, not a new one
+        raise CrosswalkError("crosswalk.source", f'{origin}: "{source}" is not a source: did you mean '
+                             f'"{region}/{typo[0]}"?')
+    if region not in REGIONS or not (department in DEPARTMENTS or (
+            _DEPARTMENT_ID.match(department) and len(department) <= _DEPARTMENT_ID_CHARS)):
         raise CrosswalkError(
             "crosswalk.source", f'{origin}: "{source}" is not a source: expected <region>/<department> with '
-            f"region one of {', '.join(REGIONS)} and department one of {', '.join(DEPARTMENTS)}.")
+            f"region one of {', '.join(REGIONS)} and department one of {', '.join(DEPARTMENTS)}, or another "
+            "department's id in lower-case words joined by hyphens (e.g. education).")
     return region, department
 
 
@@ -256,3 +283,64 @@ def dump(crosswalk: Crosswalk) -> str:
     data = {"source": crosswalk.source, "title": crosswalk.title, "encoding": crosswalk.encoding,
             "columns": columns}
     return str(yaml.safe_dump(data, allow_unicode=True, sort_keys=False))
+
+
+def starter(header: Sequence[str], source: str, encoding: str, origin: str, known: Sequence[Crosswalk]) -> str:
+    """A starter layout (YAML with comments) for a file with ``header`` from ``source``: each header
+    the standard layout or a ``known`` layout maps is mapped the same way (its transform too); the
+    others are left commented out, marked TODO, for the engineer to map or leave out; the required
+    elements no column holds yet are named. ``parse`` reads the result as it is.
+
+    >>> text = starter(["统一社会信用代码", "学校名称", "成立日期"], "beijing/education", "utf-8", "f.csv", [])
+    >>> print(text.split("columns:")[1].strip())
+    "统一社会信用代码": uscc
+      # "学校名称": TODO  # not recognized: an element of docs/elements.md, or delete the line (the column is then not checked)
+      "成立日期": established
+    # TODO: no column yet for the required name (机构名称): map the header that holds it.
+    >>> parse(text, "layout.yaml").source
+    'beijing/education'
+    """
+    split_source(source)
+    index: dict[str, tuple[Column, str]] = {}
+    for crosswalk in (standard(), *known):
+        for column in (*crosswalk.columns, *(_standard_columns() if crosswalk is standard() else ())):
+            index.setdefault(header_key(column.header), (column, crosswalk.source))
+    for column in _standard_columns():
+        index.setdefault(header_key(column.element), (column, STANDARD))
+    lines = [
+        f"# The layout of {source}'s files, started by `jjjcredit records layout` from the header of {origin}.",
+        "# Each line under columns maps one header, as the department writes it, to a standard data element",
+        "# (docs/elements.md), with the transform that reads its values where the element's default does not",
+        "# (docs/cli.md, records layout). Check every line, map or delete the TODO lines, then use the file",
+        "# with --layout FILE, or put it in the layouts directory (JJJCREDIT_CROSSWALKS_DIR) as",
+        f"# {source.replace('/', '-')}.yaml.",
+        f"source: {source}",
+        f"title: {json.dumps(source, ensure_ascii=False)}  # TODO: the department and what its files hold",
+        f"encoding: {'utf-8' if encoding.replace('_', '-').lower() in ('utf-8', 'utf-8-sig', 'utf8') else encoding}",
+        "columns:",
+    ]
+    mapped: set[str] = set()
+    seen: set[str] = set()
+    for raw in header:
+        name = raw.strip().lstrip("\ufeff")
+        key = header_key(name)
+        if not name or key in seen:
+            continue
+        seen.add(key)
+        quoted = json.dumps(name, ensure_ascii=False)
+        found = index.get(key)
+        if found is None or found[0].element in mapped:
+            why = ("not recognized: an element of docs/elements.md, or delete the line (the column is then "
+                   "not checked)") if found is None else f"{found[0].element} is mapped to an earlier column"
+            lines.append(f"  # {quoted}: TODO  # {why}")
+            continue
+        column = found[0]
+        mapped.add(column.element)
+        transform = column.transform if column.transform != transforms.DEFAULTS.get(column.element) else None
+        spec = f"{{element: {column.element}, transform: {transform}}}" if transform else column.element
+        lines.append(f"  {quoted}: {spec}")
+    for name in standard().required:
+        if name not in mapped:
+            lines.append(f"# TODO: no column yet for the required {name} ({elements.BY_NAME[name].zh}): map the "
+                         "header that holds it.")
+    return "\n".join(lines) + "\n"

@@ -3,20 +3,25 @@
 Codes are judged in batches on the vectorized path; only codes that are not plainly valid get the
 single path's findings and suggestions, so a clean register of a million codes takes about a
 second while every problem still gets its full message.
+
+Every line of the report starts with the ``row`` the value is in, as a person sees it in the file:
+the line number in a text file (blank lines keep their place, so line 7 is the seventh line an
+editor shows), the spreadsheet row in a CSV or XLSX column (the header is row 1, so the first code
+is usually row 2). Blank values get no line of the report.
 """
 
 from __future__ import annotations
 
 import csv
 import io
-from collections.abc import Iterable, Iterator
+from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
 from jjjcredit.core.codes import ric, uscc, uscc_bulk
 from jjjcredit.core.errors import Verdict
 from jjjcredit.services.tabular import Cell
 
-COLUMNS = ("input", "code", "verdict", "error", "position", "message", "suggestions")
+COLUMNS = ("row", "input", "code", "verdict", "error", "position", "message", "suggestions")
 BATCH = 65_536
 #: Inputs longer than this are shown cut short in the output (the verdict uses the whole value).
 SHOWN_INPUT = 200
@@ -81,33 +86,49 @@ def _detail_rows(values: list[str], summary: Summary) -> list[list[str]]:
 
 
 def check_cells(cells: Iterable[Cell], summary: Summary) -> Iterator[str]:
-    """:func:`check_batches` for cells read one at a time (a CSV or XLSX column)."""
+    """:func:`check_batches` for cells read one at a time (a CSV or XLSX column), each report line
+    carrying the cell's spreadsheet row."""
 
-    def batched() -> Iterator[list[str]]:
+    def batched() -> Iterator[tuple[Sequence[int], list[str]]]:
+        rows: list[int] = []
         batch: list[str] = []
         for cell in cells:
+            rows.append(cell.row)
             batch.append(cell.value)
             if len(batch) >= BATCH:
-                yield batch
-                batch = []
+                yield rows, batch
+                rows, batch = [], []
         if batch:
-            yield batch
+            yield rows, batch
 
-    return check_batches(batched(), summary)
+    return _check_numbered(batched(), summary)
 
 
 def check_batches(batches: Iterable[list[str]], summary: Summary) -> Iterator[str]:
-    """CSV text (header first, then one block per batch) for every non-blank value, in order."""
+    """CSV text (header first, then one block per batch) for every non-blank value, in order; the
+    values are the lines of a file, numbered from 1 across the batches."""
+
+    def numbered() -> Iterator[tuple[Sequence[int], list[str]]]:
+        start = 1
+        for raw in batches:
+            yield range(start, start + len(raw)), raw
+            start += len(raw)
+
+    return _check_numbered(numbered(), summary)
+
+
+def _check_numbered(batches: Iterable[tuple[Sequence[int], list[str]]], summary: Summary) -> Iterator[str]:
     header = ",".join(COLUMNS) + "\n"  # written with the first rows: a file that fails early leaves no report
-    for raw in batches:
-        kept = [v for v in map(str.strip, raw) if v]
+    for numbers, raw in batches:
+        stripped = [v.strip() for v in raw]
+        kept = [i for i, v in enumerate(stripped) if v]
         summary.blank += len(raw) - len(kept)
         if kept:
-            yield header + _check_batch(kept, summary)
+            yield header + _check_batch([stripped[i] for i in kept], [numbers[i] for i in kept], summary)
             header = ""
 
 
-def _check_batch(values: list[str], summary: Summary) -> str:
+def _check_batch(values: list[str], rows: list[int], summary: Summary) -> str:
     judged = uscc_bulk.judge_many(values)
     plain = ((judged.verdicts == Verdict.VALID) & judged.as_given).tolist()
     details = iter(_detail_rows([v for v, p in zip(values, plain, strict=True) if not p], summary))
@@ -123,8 +144,8 @@ def _check_batch(values: list[str], summary: Summary) -> str:
         return detail_out.getvalue()[:-2]
 
     # Already compact and plainly valid: nothing to quote, nothing to explain.
-    lines = [f"{value},{value},valid,,,," if is_plain else detail()
-             for value, is_plain in zip(values, plain, strict=True)]
+    lines = [f"{row},{value},{value},valid,,,," if is_plain else f"{row},{detail()}"
+             for row, value, is_plain in zip(rows, values, plain, strict=True)]
     valid_rows = sum(plain)
     summary.rows += valid_rows
     summary.valid += valid_rows

@@ -470,27 +470,29 @@ def _flush(conn: Connection, writes: _Writes) -> None:
     bulk.insert_prepared(conn, conflicts.name, writes.conflict_rows)
 
 
-def ingest_file(engine: Engine, path: str, source: str, batch_id: str | None = None,
+def ingest_file(engine: Engine, path: str, source: str | None, batch_id: str | None = None,
                 progress: Callable[[int], None] | None = None, crosswalks_dir: Path | None = None,
                 refresh_search: bool = True, read_aside_bytes: int = READ_ASIDE_BYTES,
-                limits: Limits = DEFAULT_LIMITS) -> IngestSummary:
+                limits: Limits = DEFAULT_LIMITS, layout: Path | None = None) -> IngestSummary:
     """Ingest one department file as one batch, then (``refresh_search``) bring the search keys up to
     the new changes in transactions of their own. A file of ``read_aside_bytes`` or more is read and
     checked by a second process while this one writes; lines and cells over ``limits`` are rejected rows.
-    Raises ``tabular.InputFileError``,
+    The layout is ``source``'s (``crosswalks.load``), or the file ``layout`` (whose source the batch is
+    then from). Raises ``tabular.InputFileError``,
     ``records.LayoutError`` or :class:`LibraryError` before anything is written."""
-    summary = _ingest(engine, path, source, batch_id, progress, crosswalks_dir, read_aside_bytes, limits)
+    crosswalk = crosswalks_service.load(source, crosswalks_dir, layout)
+    summary = _ingest(engine, path, crosswalk, batch_id, progress, read_aside_bytes, limits)
     if refresh_search:
         refreshed = search.refresh(engine)
         summary.search_indexed, summary.search_seconds = refreshed.indexed, refreshed.seconds
     return summary
 
 
-def _ingest(engine: Engine, path: str, source: str, batch_id: str | None, progress: Callable[[int], None] | None,
-            crosswalks_dir: Path | None, read_aside_bytes: int, limits: Limits) -> IngestSummary:
+def _ingest(engine: Engine, path: str, crosswalk: Crosswalk, batch_id: str | None,
+            progress: Callable[[int], None] | None, read_aside_bytes: int, limits: Limits) -> IngestSummary:
     db.require_current(engine)
     started = time.perf_counter()
-    crosswalk: Crosswalk = crosswalks_service.load(source, crosswalks_dir)
+    source = crosswalk.source
     digest = file_hash(path)
     batch_id = batch_id or f"{_now():%Y%m%dT%H%M%S}-{digest[:12]}"
     summary = IngestSummary(batch=batch_id, source=source, file=path)
@@ -802,9 +804,12 @@ def _already(summary: IngestSummary, earlier: Mapping[str, Any], digest: str, st
     summary.rows = int(earlier["rows"])
     summary.unchanged = int(earlier["rows"]) - int(earlier["rejected"])
     summary.rejected = int(earlier["rejected"])
-    same = "this file" if earlier["file_hash"] == digest else "a batch with this id"
+    same = "This file" if earlier["file_hash"] == digest else "A batch with this id"
+    rejected = int(earlier["rejected"])
+    then = (f" ({rejected:,} row{'' if rejected == 1 else 's'} of it rejected then: "
+            f"`jjjcredit library rejects {earlier['id']}`)" if rejected else "")
     summary.note = (f"{same} was already ingested as batch {earlier['id']} on "
-                    f"{earlier['finished_at']:%Y-%m-%d %H:%M}; nothing changed.")
+                    f"{earlier['finished_at']:%Y-%m-%d %H:%M}: nothing changed{then}.")
     summary.batch = str(earlier["id"])
     summary.seconds = round(time.perf_counter() - started, 3)
     return summary
