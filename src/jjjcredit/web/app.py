@@ -37,7 +37,7 @@ from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
-from jjjcredit.web import characters, errors, limits, threads
+from jjjcredit.web import characters, errors, limits, openapi, threads
 from jjjcredit.web.api import audit as audit_api
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
@@ -102,6 +102,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app, settings.limits)  # every error status in the one shape, the API key
     app.add_middleware(limits.Bounds, limits=settings.limits)  # sizes, before anything is parsed
     app.add_middleware(Observe, trail=trail, registry=registry, purpose_chars=settings.limits.purpose_chars)
 

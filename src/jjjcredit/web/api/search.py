@@ -10,9 +10,11 @@ from fastapi import APIRouter, Depends, Request
 from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import disclosure
+from jjjcredit.web import errors
 from jjjcredit.web.access import caller_for
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
+RAISES = errors.raises("search.empty_query", "search.bad_filter", "search.bad_limit")
 
 
 def _hits(hits: list[search.Hit]) -> list[dict[str, Any]]:
@@ -20,7 +22,7 @@ def _hits(hits: list[search.Hit]) -> list[dict[str, Any]]:
             for h in hits]
 
 
-@router.get("")
+@router.get("", responses=RAISES)
 def search_organizations(request: Request, q: str = "", region: str | None = None, department: str | None = None,
                          status: str | None = None, limit: int = 20,
                          caller: access.Caller = Depends(caller_for("search"))) -> dict[str, Any]:
@@ -33,7 +35,7 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
     return {"query": q, "results": _hits(hits), "level": caller.level}
 
 
-@router.get("/autocomplete")
+@router.get("/autocomplete", responses=RAISES)
 def autocomplete(request: Request, q: str = "", limit: int = 10,
                  caller: access.Caller = Depends(caller_for("search"))) -> dict[str, Any]:
     """Completions of a name, its initials or a code as typed so far."""
