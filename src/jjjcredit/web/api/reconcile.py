@@ -25,6 +25,11 @@ router = APIRouter(prefix="/reconcile", tags=["reconcile"])
 #: What a batch of queries is refused with (services/sharing/reconcile.py, web/limits.py).
 BATCH_RAISES = errors.raises("reconcile.bad_queries", "reconcile.query_too_long", "reconcile.too_many",
                              "request.too_deep")
+#: What OpenRefine posts (the route reads the form itself): documented for /docs and for clients.
+FORM = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["queries"],
+    "properties": {"queries": {"type": "string", "description": "A JSON object of queries, e.g. "
+                                                                '{"q0": {"query": "某某有限公司"}}.'}}}}}}
 
 
 def _manifest(request: Request) -> dict[str, Any]:
@@ -72,7 +77,7 @@ async def reconcile_manifest(request: Request, queries: str | None = None,
     return _manifest(request) if queries is None else await _answer(request, caller, queries)
 
 
-@router.post("", responses=BATCH_RAISES)
+@router.post("", responses=BATCH_RAISES, openapi_extra={"requestBody": FORM})
 async def reconcile_queries(request: Request,
                             caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     """A batch of queries, sent as the form field ``queries`` (what OpenRefine posts)."""
