@@ -38,6 +38,7 @@ from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, limits, openapi, threads
+from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
                          checkpoint_seconds=settings.audit_checkpoint_seconds, key_box=key_box)
     Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
           registry=registry).set_function(trail.backlog)
+    registry.register(freshness_metrics.Freshness(engine))  # last batches, sequence, signing key: read at each scrape
     workers = threads.Threads()  # the blocking work of the busiest calls
 
     @asynccontextmanager
