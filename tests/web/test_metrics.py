@@ -35,6 +35,9 @@ def test_an_ingest_shows_on_the_next_scrape(server: Server, database_url: str, t
     before = _scrape(server)
     assert ("jjjcredit_library_last_batch_reject_ratio", (("source", SOURCE),)) not in before
     assert ("jjjcredit_audit_backlog", ()) in before
+    with server.client() as http:
+        documented = http.get("/openapi.json").json()["paths"]["/metrics"]["get"]["responses"]["200"]["content"]
+    assert list(documented) == ["text/plain"]
     assert ("jjjcredit_signing_key_age_seconds", ()) not in before  # no key is made before the first signature
 
     codes = files.codes(4, seed=7)

@@ -114,7 +114,9 @@ def create_app(settings: Settings) -> FastAPI:
         state = db.status(engine)
         return {"status": "ok" if state.up_to_date else "schema_behind", "revision": state.current}
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
+        "description": "The Prometheus text format (docs/cli.md lists the metrics).",
+        "content": {"text/plain": {"schema": {"type": "string"}}}}})
     def metrics() -> Response:
         """Prometheus metrics."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
