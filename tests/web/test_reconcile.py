@@ -64,6 +64,21 @@ def test_bad_batches_answer_in_the_one_error_shape(server: Server):
             assert response.json()["errors"][0]["code"] == "reconcile.bad_queries"
 
 
+@pytest.mark.parametrize("query", ['{"query": "石家庄", "limit": 1e999}', '{"query": "石家庄", "limit": NaN}',
+                                   '{"query": "石家庄", "limit": -Infinity}', '{"query": "石家庄", "properties": 5}',
+                                   '{"query": "石家庄", "properties": {"pid": "status"}}'],
+                         ids=["limit-overflow", "limit-nan", "limit-infinity", "properties-number",
+                              "properties-object"])
+def test_a_query_of_the_wrong_shape_is_refused_before_any_is_answered(server: Server, query: str):
+    """Python's JSON reader takes 1e999, NaN and Infinity; no limit or property list of that shape is answered
+    (each was a 500)."""
+    with server.client() as http:
+        response = http.post("/reconcile", data={"queries": f'{{"q0": {{"query": "石家庄"}}, "q1": {query}}}'})
+    assert response.status_code == 400, response.text
+    error = response.json()["errors"][0]
+    assert (error["code"], error["field"]) == ("reconcile.bad_queries", "queries") and '"q1"' in error["message"]
+
+
 def test_preview_and_suggest(server: Server, schemas):
     code = server.codes[5]
     with server.client() as http:

@@ -20,6 +20,10 @@ from jjjcredit.services.sharing import clients, rate_limits
 from jjjcredit.web import threads
 from jjjcredit.web.errors import ApiError
 
+#: The header that carries a client's API key (``jjjcredit clients add``), and the one that states the
+#: purpose of a call with a key (kept in the audit trail).
+KEY_HEADER, PURPOSE_HEADER = "X-API-Key", "X-Purpose"
+
 
 async def limit_public(request: Request, cost: int = 1) -> None:
     """Count ``cost`` calls without a key against the address (services/sharing/rate_limits.py): one for the
@@ -74,7 +78,7 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
     """A dependency that admits the caller to ``service`` or raises 401/403/429/400."""
 
     async def dependency(request: Request) -> access.Caller:
-        key = request.headers.get("x-api-key")
+        key = request.headers.get(KEY_HEADER)
         if key is None:
             if service not in access.PUBLIC_SERVICES:
                 raise ApiError("access.key_required", f'The "{service}" service needs an API key '
@@ -95,7 +99,7 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             raise ApiError("access.forbidden", f'Client "{caller.client}" has no right to the "{service}" '
                            f"service (it has: {', '.join(sorted(caller.services))}).")
         caller = admitted
-        if not request.headers.get("x-purpose"):
+        if not request.headers.get(PURPOSE_HEADER):
             raise ApiError("access.purpose_required", "Calls with an API key state their purpose in the "
                            "X-Purpose header (it is kept in the audit trail).", field="X-Purpose")
         request.state.caller = caller
@@ -103,3 +107,14 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
 
     dependency.service = service  # type: ignore[attr-defined]
     return dependency
+
+
+def codes_of(service: str) -> tuple[str, ...]:
+    """The codes :func:`caller_for` may refuse a call to ``service`` with (what /openapi.json lists).
+
+    >>> codes_of("changes")[:2], "access.forbidden" in codes_of("lookup")
+    (('access.key_required', 'access.forbidden'), False)
+    """
+    # a public service never refuses a key its client was not granted: it answers at the public level
+    own = () if service in access.PUBLIC_SERVICES else ("access.key_required", "access.forbidden")
+    return (*own, "access.bad_key", "access.key_expired", "access.purpose_required", "access.rate_limited")

@@ -37,7 +37,8 @@ from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
-from jjjcredit.web import characters, errors, limits, threads
+from jjjcredit.web import characters, errors, limits, openapi, threads
+from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
 from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
 
@@ -70,6 +71,7 @@ def create_app(settings: Settings) -> FastAPI:
                          checkpoint_seconds=settings.audit_checkpoint_seconds, key_box=key_box)
     Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
           registry=registry).set_function(trail.backlog)
+    registry.register(freshness_metrics.Freshness(engine))  # last batches, sequence, signing key: read at each scrape
     workers = threads.Threads()  # the blocking work of the busiest calls
 
     @asynccontextmanager
@@ -102,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
+    openapi.install(app, settings.limits)  # every error status in the one shape, the API key
     app.add_middleware(limits.Bounds, limits=settings.limits)  # sizes, before anything is parsed
     app.add_middleware(Observe, trail=trail, registry=registry, purpose_chars=settings.limits.purpose_chars)
 
@@ -111,7 +114,9 @@ def create_app(settings: Settings) -> FastAPI:
         state = db.status(engine)
         return {"status": "ok" if state.up_to_date else "schema_behind", "revision": state.current}
 
-    @app.get("/metrics", tags=["operations"], response_class=Response)
+    @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
+        "description": "The Prometheus text format (docs/cli.md lists the metrics).",
+        "content": {"text/plain": {"schema": {"type": "string"}}}}})
     def metrics() -> Response:
         """Prometheus metrics."""
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)

@@ -17,6 +17,8 @@ from fastapi import Request
 
 from jjjcredit.web.errors import ApiError
 
+#: What :func:`refuse_bad_characters` answers, on every route.
+CODE = "request.bad_characters"
 _BAD = re.compile("[\x00\ud800-\udfff]")
 #: A JSON escape that may decode to a NUL or a surrogate; only a body holding one is decoded and walked.
 _ESCAPE = re.compile(rb"\\u(?:0000|[dD][89a-fA-F][0-9a-fA-F]{2})")
@@ -43,7 +45,7 @@ def clean(text: str) -> str:
 
 def _refuse(where: str, name: str) -> ApiError:
     name = clean(name)  # the answer cannot hold them either
-    return ApiError("request.bad_characters", f"The {where} {name} holds a NUL character or a lone surrogate, "
+    return ApiError(CODE, f"The {where} {name} holds a NUL character or a lone surrogate, "
                     "which no text here can hold; remove it and send the request again.", field=name)
 
 

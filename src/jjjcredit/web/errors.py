@@ -5,6 +5,9 @@
 Any :class:`jjjcredit.core.errors.Error` a route or a service raises is answered here, with the HTTP
 status the error table (``core/errors.py``) keeps beside its code; a ``position`` member is added
 when the error has one. Routes never catch a service's errors to translate them.
+
+:class:`Errors` is that shape as a schema: ``/openapi.json`` documents every error response with it
+(web/openapi.py), and a route names the codes of its own errors with :func:`raises`.
 """
 
 from __future__ import annotations
@@ -15,6 +18,7 @@ from typing import Any
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
+from pydantic import BaseModel, ConfigDict, Field
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jjjcredit.core import errors
@@ -32,6 +36,36 @@ class ApiError(Error):
         super().__init__(code, message, field=field, position=position)
         self.headers = headers or {}
         self.extra = extra or {}
+
+
+class ErrorItem(BaseModel):
+    """One error of the one shape, as :func:`body` writes it."""
+
+    model_config = ConfigDict(extra="forbid", title="Error")
+    code: str = Field(description="The stable error code: docs/errors.md lists each with its meaning.")
+    message: str = Field(description="What was found, where, what was expected and what to do next.")
+    field: str | None = Field(description="The parameter, header or body field it applies to (items.0.name).")
+    row: int | None = Field(description="The row of data it applies to, as the user numbers it.")
+    position: int | None = Field(None, description="The 1-based character it applies to: in a code (identifier "
+                                                   "findings) or in a body that is not JSON.")
+    suggestions: list[str] = Field([], description="An invalid code: the likely corrections, most likely first.")
+
+
+class Errors(BaseModel):
+    """Every failure: the errors found, at least one."""
+
+    model_config = ConfigDict(extra="forbid", title="Errors")
+    errors: list[ErrorItem] = Field(min_length=1)
+
+
+def raises(*codes: str) -> dict[int | str, dict[str, Any]]:
+    """The ``responses=`` of a route, naming the codes of the errors it raises itself (web/openapi.py adds
+    the ones every route, service and parameter brings, and writes each status in the one shape)."""
+    found: dict[int | str, dict[str, Any]] = {}
+    for code in codes:
+        status = errors.ERROR_CODES[code].http_status  # a code missing from the table fails at import
+        found.setdefault(status, {"x-error-codes": []})["x-error-codes"].append(code)
+    return found
 
 
 def body(code: str, message: str, field: str | None = None, row: int | None = None, **extra: Any) -> dict[str, Any]:

@@ -27,6 +27,10 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jjjcredit.core.limits import Limits, json_depth
 from jjjcredit.web.errors import ApiError, error_response
 
+#: What :class:`Bounds` refuses a request with, on every route (/openapi.json lists them).
+CODES = ("request.query_too_long", "request.headers_too_large", "request.purpose_too_long", "request.body_too_large",
+         "request.too_deep")
+
 
 def purpose_text(raw: bytes) -> str:
     """The X-Purpose header as text: UTF-8 bytes decoded (Latin-1 when they are not UTF-8), then

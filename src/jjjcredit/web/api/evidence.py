@@ -9,12 +9,13 @@ from fastapi import APIRouter, Depends, Request
 
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import evidence
+from jjjcredit.web import errors
 from jjjcredit.web.access import caller_for
 
 router = APIRouter(prefix="/api/v1", tags=["evidence"])
 
 
-@router.get("/keys")
+@router.get("/keys", responses=errors.raises("evidence.bad_secret"))  # a key is made: it must be sealed
 def public_keys(request: Request, caller: access.Caller = Depends(caller_for("verify"))) -> dict[str, Any]:
     """Every signing key: ``key_id``, ``algorithm`` (Ed25519), PEM ``public_key``, ``created_at``,
     ``retired_at`` (``null`` for the current key). Save a copy to check answers offline. A server

@@ -15,11 +15,14 @@ from sqlalchemy import Engine
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import disclosure
-from jjjcredit.web import threads
+from jjjcredit.web import errors, threads
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import ApiError
 
 router = APIRouter(prefix="/api/v1/organizations", tags=["lookup"])
+#: What a lookup answers besides what every call can meet: the code's first error, a code no provider sent.
+RAISES = errors.raises("uscc.empty", "uscc.length", "uscc.format", "uscc.department", "uscc.category",
+                       "uscc.orgcode_format", "uscc.orgcode_checksum", "uscc.checksum", "library.not_found")
 
 
 def _checked(code: str) -> str:
@@ -36,7 +39,7 @@ def _organization(engine: Engine, caller: access.Caller, code: str) -> dict[str,
         return disclosure.lookup_organization(conn, caller, code)
 
 
-@router.get("/{code}")
+@router.get("/{code}", responses=RAISES)
 async def lookup_organization(code: str, request: Request,
                               caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
     """The current record of a code, with the elements the caller's security level allows."""
@@ -47,7 +50,7 @@ async def lookup_organization(code: str, request: Request,
     return {"organization": org, "level": caller.level}
 
 
-@router.get("/{code}/history")
+@router.get("/{code}/history", responses=RAISES)
 def organization_history(code: str, request: Request,
                          caller: access.Caller = Depends(caller_for("lookup"))) -> dict[str, Any]:
     """Every change of the organization, with only the elements the caller may see."""

@@ -16,12 +16,20 @@ from jjjcredit import __version__
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import reconcile
-from jjjcredit.web import threads
+from jjjcredit.web import errors, threads
 from jjjcredit.web.access import caller_for, charge_public
 from jjjcredit.web.errors import ApiError
 from jjjcredit.web.limits import check_json_depth
 
 router = APIRouter(prefix="/reconcile", tags=["reconcile"])
+#: What a batch of queries is refused with (services/sharing/reconcile.py, web/limits.py).
+BATCH_RAISES = errors.raises("reconcile.bad_queries", "reconcile.query_too_long", "reconcile.too_many",
+                             "request.too_deep")
+#: What OpenRefine posts (the route reads the form itself): documented for /docs and for clients.
+FORM = {"required": True, "content": {"application/x-www-form-urlencoded": {"schema": {
+    "type": "object", "required": ["queries"],
+    "properties": {"queries": {"type": "string", "description": "A JSON object of queries, e.g. "
+                                                                '{"q0": {"query": "某某有限公司"}}.'}}}}}}
 
 
 def _manifest(request: Request) -> dict[str, Any]:
@@ -62,14 +70,14 @@ def _codes(answers: Any) -> list[str]:
             for hit in result.get("result", ()) if isinstance(hit, dict) and "id" in hit]
 
 
-@router.get("")
+@router.get("", responses=BATCH_RAISES)
 async def reconcile_manifest(request: Request, queries: str | None = None,
                        caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     """The service manifest; with ``queries=`` a batch of queries answered."""
     return _manifest(request) if queries is None else await _answer(request, caller, queries)
 
 
-@router.post("")
+@router.post("", responses=BATCH_RAISES, openapi_extra={"requestBody": FORM})
 async def reconcile_queries(request: Request,
                             caller: access.Caller = Depends(caller_for("reconcile"))) -> dict[str, Any]:
     """A batch of queries, sent as the form field ``queries`` (what OpenRefine posts)."""
@@ -80,7 +88,7 @@ async def reconcile_queries(request: Request,
     return await _answer(request, caller, form["queries"][0])
 
 
-@router.get("/preview/{code}", response_class=HTMLResponse)
+@router.get("/preview/{code}", response_class=HTMLResponse, responses=errors.raises("library.not_found"))
 def reconcile_preview(code: str, request: Request,
                       caller: access.Caller = Depends(caller_for("reconcile"))) -> HTMLResponse:
     """A small HTML card of one organization (the elements the caller sees)."""

@@ -5,14 +5,18 @@ from __future__ import annotations
 
 from typing import Any
 
-from fastapi import APIRouter, Depends, Request
+from fastapi import APIRouter, Depends, Query, Request
 
 from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import disclosure
+from jjjcredit.web import errors
 from jjjcredit.web.access import caller_for
 
 router = APIRouter(prefix="/api/v1/search", tags=["search"])
+RAISES = errors.raises("search.empty_query", "search.bad_filter", "search.bad_limit")
+#: The range the service accepts (search.bad_limit outside it), documented without FastAPI checking it first.
+LIMIT_RANGE = {"minimum": 1, "maximum": search.MAX_LIMIT}
 
 
 def _hits(hits: list[search.Hit]) -> list[dict[str, Any]]:
@@ -20,9 +24,10 @@ def _hits(hits: list[search.Hit]) -> list[dict[str, Any]]:
             for h in hits]
 
 
-@router.get("")
+@router.get("", responses=RAISES)
 def search_organizations(request: Request, q: str = "", region: str | None = None, department: str | None = None,
-                         status: str | None = None, limit: int = 20,
+                         status: str | None = None,
+                         limit: int = Query(20, json_schema_extra=LIMIT_RANGE),
                          caller: access.Caller = Depends(caller_for("search"))) -> dict[str, Any]:
     """Organizations by name (exact, prefix, fuzzy, with or without the region), pinyin initials or
     code prefix; filters: region (GB/T 2260 digits), department (code position 1), status."""
@@ -33,8 +38,8 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
     return {"query": q, "results": _hits(hits), "level": caller.level}
 
 
-@router.get("/autocomplete")
-def autocomplete(request: Request, q: str = "", limit: int = 10,
+@router.get("/autocomplete", responses=RAISES)
+def autocomplete(request: Request, q: str = "", limit: int = Query(10, json_schema_extra=LIMIT_RANGE),
                  caller: access.Caller = Depends(caller_for("search"))) -> dict[str, Any]:
     """Completions of a name, its initials or a code as typed so far."""
     with request.app.state.engine.connect() as conn:

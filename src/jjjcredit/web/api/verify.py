@@ -24,13 +24,15 @@ from jjjcredit.core.library.transforms import TransformError
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.services.sharing import evidence, verify
-from jjjcredit.web import threads
+from jjjcredit.web import errors, threads
 from jjjcredit.web.access import caller_for, charge_public_here
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
 BATCH_LIMIT = 10_000
 #: A public batch counts one call against its address's rate limit per this many questions (rounded up).
 QUESTIONS_PER_CALL = 100
+#: Nothing is signed without the operator's secret for the signing keys.
+RAISES = errors.raises("evidence.no_secret", "evidence.bad_secret")
 
 ON = ("Optionally, a day: was it true then? Any way the platform reads dates (20230301, 2023-03-01, "
       "2023/3/1, 2023年3月1日); answered as YYYYMMDD.")
@@ -131,7 +133,7 @@ def _signed_answer(engine: Engine, box: evidence.KeyBox | None, item: VerifyRequ
         return evidence.sign_answer(conn, box, item.model_dump(), verify.verify_identity(conn, item.question()))
 
 
-@router.post("")
+@router.post("", responses=RAISES)
 async def verify_identity(item: VerifyRequest, request: Request,
                           caller: access.Caller = Depends(caller_for("verify"))) -> dict[str, Any]:
     """Does this code belong to this name (and legal representative), now or on a given day?"""
@@ -141,7 +143,7 @@ async def verify_identity(item: VerifyRequest, request: Request,
     return body
 
 
-@router.post("/batch", response_model=VerifyBatchAnswer)
+@router.post("/batch", response_model=VerifyBatchAnswer, responses=RAISES)
 def verify_batch(batch: VerifyBatch, request: Request,
                  caller: access.Caller = Depends(caller_for("verify"))) -> Response:
     """Up to 10,000 questions, each answered independently, in order. Without a key, every 100 questions
