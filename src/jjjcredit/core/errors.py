@@ -302,7 +302,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         " value; field says which."),
     "search.bad_limit": ErrorCode(400, 2, "A search limit out of range (1 to 100)."),
     "reconcile.bad_queries": ErrorCode(400, 2, "A reconciliation call whose queries= is not a JSON object of"
-        " queries (W3C reconciliation API 0.2)."),
+        " queries (W3C reconciliation API 0.2), or holds what JSON has not (NaN, Infinity) or a limit that is no "
+        "finite number."),
     "db.foreign_keys_broken": ErrorCode(500, 2, "A migration would leave rows referring to rows that do not "
         "exist; it was rolled back."),
     "db.unavailable": ErrorCode(503, 2, "The database cannot be reached or opened (wrong URL, server down, "

@@ -7,6 +7,7 @@ what the caller sees.
 
 from __future__ import annotations
 
+import math
 from collections.abc import Mapping
 from typing import Any
 
@@ -46,8 +47,6 @@ def _one(conn: Connection, caller: access.Caller, key: str, query: Any) -> dict[
             value = prop.get("v")
             wanted[str(prop["pid"])] = str(value.get("id") if isinstance(value, Mapping) else value)
     limit = query.get("limit", 5)
-    if not isinstance(limit, int | float) or isinstance(limit, bool):
-        raise ReconcileError(f'Query "{key}": limit must be a number.')
     filters = search.match_filters(wanted.get("region"), wanted.get("department"), wanted.get("status"))
     text = query.get("query", "")
     hits = disclosure.search_organizations(conn, caller, text, filters, max(1, min(int(limit), search.MAX_LIMIT))) \
@@ -71,6 +70,11 @@ def check_queries(batch: Any, limits: Limits = DEFAULT) -> int:
     for key, query in batch.items():
         if not isinstance(query, Mapping) or not isinstance(query.get("query", ""), str):
             raise ReconcileError(f'Query "{key}" is not an object with a "query" string.')
+        limit = query.get("limit", 5)
+        if not isinstance(limit, int | float) or isinstance(limit, bool) \
+                or (isinstance(limit, float) and not math.isfinite(limit)):
+            raise ReconcileError(f'Query "{str(key)[:40]}": limit must be a finite number (how many results to '
+                                 f"give, 1 to {search.MAX_LIMIT}), e.g. \"limit\": 5.")
         if len(query.get("query", "")) > limits.query_chars:
             raise Error("reconcile.query_too_long", f'Query "{str(key)[:40]}" holds {len(query["query"])} '
                         f"characters; at most {limits.query_chars} are searched (setting "
