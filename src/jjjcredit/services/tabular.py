@@ -242,6 +242,8 @@ def _xlsx_column(data: bytes, column: str, name: str) -> Iterator[Cell]:
 ROWS_PER_CHUNK = 32_768
 _BLOCK = 1 << 20
 _SURROGATE = re.compile("[\udc80-\udcff]")
+#: What no text of the platform can hold (a JSON escape can write either): a NUL or a lone surrogate.
+_UNHELD = re.compile("[\x00\ud800-\udfff]")
 _DELIMITERS = (",", "\t", ";", "|")
 _TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
 _XML_FIELD = frozenset({"field", "字段"})
@@ -943,8 +945,23 @@ def _jsonl_records(lines: Iterator[str], name: str,
             yield number, f"The line is not valid JSON ({exc.msg} at character {exc.colno}); each line must be one " \
                 "JSON object."
             continue
+        except RecursionError:  # within a limit set higher than the parser can follow
+            yield number, ("record.too_deep", f"The line nests JSON {limits_.json_depth(text)} levels deep, more than "
+                           "can be read; each line must be one flat object of field values.", "")
+            continue
+        except ValueError:  # a number of more digits than Python reads (4,300)
+            yield number, "The line holds a number too long to read; write long numbers as text (in quotes)."
+            continue
         if not isinstance(data, dict):
             yield number, f"The line is a JSON {type(data).__name__}, not an object of field values."
+            continue
+        unheld = next((key for key, value in data.items()
+                       if _UNHELD.search(key) or (isinstance(value, str) and _UNHELD.search(value))), None)
+        if unheld is not None:
+            where = f'Field "{unheld}"' if not _UNHELD.search(unheld) else "A field name"
+            yield number, ("record.bad_characters", f"{where} holds a NUL character or a lone surrogate (half of a "
+                           "UTF-16 pair, such as the escape \\ud800), which no text here can hold; correct the "
+                           "value in the file and send the row again.", "")
             continue
         record: dict[str, str] = {}
         for key, value in data.items():
