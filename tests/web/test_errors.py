@@ -20,7 +20,7 @@ from tests.web.conftest import Server, serving
 
 def test_a_body_that_is_not_json_names_the_character_not_a_row(server: Server):
     with server.client() as http:
-        for body, position in ((b'{"code": 1', 11), (b'{"code": "x",\n "name": }', 24)):
+        for body, position in ((b'{"code": ', 10), (b'{"code": 1', 11), (b'{"code": "x",\n "name": }', 24)):
             response = http.post("/api/v1/verify", content=body, headers={"Content-Type": "application/json"})
             assert response.status_code == 422
             error = response.json()["errors"][0]
