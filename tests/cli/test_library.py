@@ -110,3 +110,27 @@ def test_a_json_line_no_text_can_hold_is_one_rejected_row_in_check_and_ingest(da
     assert reject["row"] == 2 and [p["code"] for p in reject["problems"]] == [code]
     for problem in (json.loads(check.stdout), *reject["problems"]):  # the value itself is never shown back
         assert problem["value"] == "" and not re.search("[\x00\ud800-\udfff]", json.dumps(problem, ensure_ascii=False))
+
+
+def test_a_nul_byte_past_the_first_block_of_a_csv_rejects_its_row_in_check_and_ingest(database_url: str,
+                                                                                      tmp_path: Path):
+    """The file's first block is judged for being text; a NUL further on is one rejected row (PostgreSQL
+    holds no NUL in text: it used to end the whole batch)."""
+    many = files.codes(3000, seed=5)
+    rows = [[c, f"石家庄某某{i}机械制造有限公司", "存续", "2024-01-01", "张三"] for i, c in enumerate(many)]
+    rows[2500][1] = "石家庄\x00某某机械制造有限公司"
+    path = files.write(tmp_path / "a.csv", rows)
+    assert b"\x00" not in path.read_bytes()[:65536]
+    check = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert check.returncode == 1, check.stderr
+    (problem,) = map(json.loads, check.stdout.splitlines())
+    assert (problem["row"], problem["code"], problem["value"]) == (2502, "record.bad_characters", "")
+    assert 'Field "机构名称" holds a NUL character' in problem["message"]
+    assert "3,000 rows read: 2,999 valid, 0 with warnings, 1 rejected" in check.stderr
+    assert run("db", "upgrade", "--db", database_url).returncode == 0
+    ingest = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url)
+    assert ingest.returncode == 1, ingest.stderr
+    summary = json.loads(ingest.stdout)
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (3000, 2999, 1)
+    (reject,) = json.loads(run("library", "rejects", summary["batch"], "--db", database_url).stdout)
+    assert reject["row"] == 2502 and [p["code"] for p in reject["problems"]] == ["record.bad_characters"]

@@ -197,6 +197,21 @@ def test_json_lines_no_text_can_hold_or_no_parser_can_follow_are_rejected_rows(t
                       5: "record.shape", 6: "record.too_deep"}
 
 
+@pytest.mark.parametrize("at", [5_000, 30_000])  # inside the first block (past what is sniffed), past it
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_nul_byte_past_what_is_sniffed_of_a_csv_is_one_rejected_row(tmp_path: Path, quoted: bool, at: int):
+    """The file's start is judged for being text (file.binary); a NUL further on rejects its row alone."""
+    rows = [[code(i), f"河北{i}号有限公司" if not quoted or i % 2 else f'"河北,{i}号"', "2019-03-05"]
+            for i in range(40_000)]
+    rows[at][1] = "河北\x00号有限公司"
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", "utf-8")
+    data = path.read_bytes()
+    assert data.index(b"\x00") > (1 << 16) and (data.index(b"\x00") > (1 << 20)) == (at > 10_000)
+    _, got, issues = read(path)
+    assert issues == {at + 2: "record.bad_characters"} and len(got) == 40_000
+
+
 @pytest.mark.parametrize(("content", "code_"), [
     (b"", "file.empty"),
     (b"\n\n\n", "file.empty"),

@@ -232,9 +232,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "rest of the file is read."),
     "record.too_deep": ErrorCode(400, 1, "A JSON Lines line nested deeper than JJJCREDIT_LIMIT_JSON_DEPTH: the "
         "row is rejected, the rest of the file is read."),
-    "record.bad_characters": ErrorCode(400, 1, "A JSON Lines value or field name holds a NUL character or a lone "
-        "surrogate (an escape such as \\u0000 or \\ud800): no text of the platform can hold one; the row is "
-        "rejected, the rest of the file is read."),
+    "record.bad_characters": ErrorCode(400, 1, "A value holds a NUL character or a lone surrogate (a JSON Lines "
+        "escape such as \\u0000 or \\ud800, in a value or a field name; a NUL byte in a CSV past its first block):"
+        " no text of the platform can hold one; the row is rejected, the rest of the file is read."),
     "record.required": ErrorCode(400, 1, "A required value (code, name, or a column the crosswalk marks "
         "required) is empty."),
     "record.date": ErrorCode(400, 1, "A date that is not a full date, or a date that does not exist."),

@@ -419,6 +419,7 @@ class _Decoder:
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.bom = encoding == "utf-8-sig"
         self.flagged = 0  #: lines flagged so far
+        self.nul_blocks = 0  #: blocks holding a NUL byte so far (past the first, judged as text, one can be)
         self.unbalanced = False  #: the last block ended inside quotes (a quote never closed)
 
     def _line(self, raw: bytes) -> str:
@@ -486,6 +487,7 @@ class _Decoder:
             if first and self.bom and block.startswith(codecs.BOM_UTF8):
                 block = block[len(codecs.BOM_UTF8):]
             first = False
+            self.nul_blocks += b"\x00" in block
             try:
                 text = block.decode(self.encoding)
                 if self.encoding == "gb18030" and self._has_utf8_lines(block):
@@ -604,8 +606,13 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
     width = len(header)
 
     def issues_of(rows: list[list[str]], flagged: bool, multiline: bool,
-                  unbalanced: bool, long: bool) -> dict[int, tuple[str, str, str]]:
+                  unbalanced: bool, long: bool, nul: bool = False) -> dict[int, tuple[str, str, str]]:
         issues: dict[int, tuple[str, str, str]] = {}
+        if nul:
+            for i, row in enumerate(rows):
+                j = next((j for j, cell in enumerate(row) if "\x00" in cell), None)
+                if j is not None:
+                    issues[i] = _unheld(header[j] if j < len(header) else f"{j + 1}")
         if long:
             for i, row in enumerate(rows):
                 if len(row) == 1 and _is_over(row[0]):
@@ -634,9 +641,10 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
         return issues
 
     def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool,
-                   long: bool = True) -> Iterator[Chunk]:
+                   long: bool = True, nul: bool = False) -> Iterator[Chunk]:
         unbalanced = decoder is not None and decoder.unbalanced
-        issues = issues_of(rows, flagged, multiline, unbalanced, long) if flagged or multiline or long else {}
+        issues = issues_of(rows, flagged, multiline, unbalanced, long, nul) \
+            if flagged or multiline or long or nul else {}
         for start in range(0, len(rows), chunk_rows):
             part = rows[start:start + chunk_rows]
             mine = {i - start: issue for i, issue in issues.items() if start <= i < start + chunk_rows}
@@ -645,13 +653,17 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
         flagged = decoder.flagged if decoder is not None else 0
+        nuls = decoder.nul_blocks if decoder is not None else 0
         rest = top[header_row:]
-        yield from row_chunks(first_row, rest, flagged > 0, top_multiline, _long(first_block))
+        yield from row_chunks(first_row, rest, flagged > 0, top_multiline, _long(first_block),
+                              nuls > 0 or "\x00" in first_block)
         first_row += len(rest)
         while (text := next_block()) is not None:
             now = decoder.flagged if decoder is not None else 0
+            nul = decoder.nul_blocks > nuls if decoder is not None else "\x00" in text  # UTF-16: in the text
+            nuls = decoder.nul_blocks if decoder is not None else 0
             marked = _OVER in text
-            plain = _split_columns(text, delimiter, width) if now == flagged and not marked else None
+            plain = _split_columns(text, delimiter, width) if now == flagged and not marked and not nul else None
             if plain is not None and plain[2] > limits.cell_chars:
                 plain = None  # a line as long as a cell may be: looked at row by row
             long = marked or (plain is None and _long(text))
@@ -664,7 +676,7 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
             else:
                 rows, multiline = split_rows(text)
                 count = len(rows)
-                yield from row_chunks(first_row, rows, now != flagged, multiline, long)
+                yield from row_chunks(first_row, rows, now != flagged, multiline, long, nul)
             flagged = now
             first_row += count
             rows_seen[0] = first_row - 1
@@ -922,6 +934,15 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
     return Table(name, kind, encoding, header, 0, chunks(), close)
 
 
+def _unheld(column: str | None) -> tuple[str, str, str]:
+    """The issue of a row with a NUL or a lone surrogate in the cell of ``column`` (``None``: in a JSON
+    Lines field name); the value is not shown: it cannot be, and it may be personal data."""
+    where = f'Field "{column}"' if column is not None else "A field name"
+    return ("record.bad_characters", f"{where} holds a NUL character or a lone surrogate (half of a UTF-16 pair, "
+            "such as the JSON escape \\ud800), which no text here can hold; correct the value in the file and "
+            "send the row again.", "")
+
+
 def _jsonl_records(lines: Iterator[str], name: str,
                    limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
     for number, line in enumerate(lines, start=1):
@@ -958,10 +979,7 @@ def _jsonl_records(lines: Iterator[str], name: str,
         unheld = next((key for key, value in data.items()
                        if _UNHELD.search(key) or (isinstance(value, str) and _UNHELD.search(value))), None)
         if unheld is not None:
-            where = f'Field "{unheld}"' if not _UNHELD.search(unheld) else "A field name"
-            yield number, ("record.bad_characters", f"{where} holds a NUL character or a lone surrogate (half of a "
-                           "UTF-16 pair, such as the escape \\ud800), which no text here can hold; correct the "
-                           "value in the file and send the row again.", "")
+            yield number, _unheld(None if _UNHELD.search(unheld) else unheld)
             continue
         record: dict[str, str] = {}
         for key, value in data.items():
