@@ -298,8 +298,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "request.invalid": ErrorCode(422, 2, "The request does not fit the API's schema; field says where."),
     "request.not_found": ErrorCode(404, 2, "No such URL."),
     "request.method": ErrorCode(405, 2, "The URL does not take that method."),
-    "request.http": ErrorCode(400, 2, "Another HTTP-level refusal (a request line that is not HTTP/1.1, a body "
-        "that cannot be read)."),
+    "request.http": ErrorCode(400, 2, "Another HTTP-level refusal (e.g. a request line that is not HTTP/1.1)."),
     "request.bad_header": ErrorCode(400, 2, "A header the HTTP parser refuses before the API sees it: a control "
         "character in its value (field names the header, position the byte) or a byte not allowed in a name."),
     "request.bad_url": ErrorCode(400, 2, "A URL holding a byte that is not printable ASCII (text outside ASCII sent "
