@@ -85,9 +85,9 @@ def refusal(exc: BaseException | None, head: bytes) -> Refusal:
             if bad := _NOT_IN_VALUE.search(value):
                 shown = name.decode("ascii")[:64]
                 return Refusal("request.bad_header", f"The header {shown} holds a control character at byte "
-                               f"{bad.start() + 1} of its value: a header holds text without control characters "
-                               f"(for text outside ASCII, {_ENCODE}); send the request again without it.",
-                               shown, bad.start() + 1)
+                               f"{bad.start() + 1} of its value, where text without control characters was "
+                               "expected (text outside ASCII may be percent-encoded, UTF-8 bytes as %XX); send the "
+                               "request again without it.", shown, bad.start() + 1)
         return Refusal("request.bad_header", f"A header cannot be read ({reason.lower()}): a header is one line "
                        "Name: value, without control characters.")
     return Refusal("request.http", f"The request cannot be read as HTTP/1.1 ({reason.lower() or 'malformed'}): "
