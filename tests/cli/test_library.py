@@ -5,17 +5,23 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
+import re
 import subprocess
 import sys
 from pathlib import Path
+
+import pytest
 
 from jjjcredit.core.codes import ric
 from tests.services.library import library_files as files
 
 
-def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
-                          timeout=300, check=False)
+def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
+    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
+                            timeout=300, check=False, env={**os.environ, **(env or {})})
+    assert "Traceback" not in result.stderr and "error [internal]" not in result.stderr, result.stderr
+    return result
 
 
 def test_db_status_upgrade_and_a_refused_empty_database(database_url: str, tmp_path: Path):
@@ -91,3 +97,66 @@ def test_sending_the_identical_file_again_says_nothing_changed_and_exits_0(datab
     assert f"library rejects {summary['batch']}" in summary["note"]
     stats = json.loads(run("library", "stats", "--db", database_url).stdout)
     assert len(stats["recent_batches"]) == 1
+
+# A JSON Lines line each command must reject alone (row 2 of three), the code both give, and settings.
+BAD_LINES = {
+    "lone surrogate in a value": ('{{"统一社会信用代码": "{code}", "机构名称": "\\ud800x", "状态": "存续"}}',
+                                  "record.bad_characters", {}),
+    "NUL in a value": ('{{"统一社会信用代码": "{code}", "机构名称": "a\\u0000b", "状态": "存续"}}',
+                       "record.bad_characters", {}),
+    "lone surrogate in a field name": ('{{"统一社会信用代码": "{code}", "\\udc00": "x", "状态": "存续"}}',
+                                       "record.bad_characters", {}),
+    "nested 3,000 deep": ('{{"统一社会信用代码": "{code}", "机构名称": ' + "[" * 3000 + "]" * 3000 + "}}",
+                          "record.too_deep", {}),
+    "nested 3,000 deep within a raised limit": (
+        '{{"统一社会信用代码": "{code}", "机构名称": ' + "[" * 3000 + "]" * 3000 + "}}", "record.too_deep",
+        {"JJJCREDIT_LIMIT_JSON_DEPTH": "5000"}),
+}
+
+
+@pytest.mark.parametrize("case", BAD_LINES)
+def test_a_json_line_no_text_can_hold_is_one_rejected_row_in_check_and_ingest(database_url: str, tmp_path: Path,
+                                                                             case: str):
+    line, code, env = BAD_LINES[case]
+    first, bad, last = files.codes(3, seed=7)
+    path = tmp_path / "a.jsonl"
+    good = [json.dumps({"统一社会信用代码": c, "机构名称": f"石家庄{n}机械制造有限公司", "状态": "存续"},
+                       ensure_ascii=False) for c, n in ((first, "甲"), (last, "丙"))]
+    path.write_text("\n".join([good[0], line.format(code=bad), good[1]]) + "\n", "utf-8")
+    check = run("records", "check", str(path), "--source", "hebei/market-regulation", env=env)
+    assert check.returncode == 1, check.stderr
+    assert [(p["row"], p["code"]) for p in map(json.loads, check.stdout.splitlines())] == [(2, code)]
+    assert "3 rows read: 2 valid, 0 with warnings, 1 rejected" in check.stderr
+    assert run("db", "upgrade", "--db", database_url).returncode == 0
+    ingest = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url, env=env)
+    assert ingest.returncode == 1, ingest.stderr
+    summary = json.loads(ingest.stdout)
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (3, 2, 1)
+    (reject,) = json.loads(run("library", "rejects", summary["batch"], "--db", database_url).stdout)
+    assert reject["row"] == 2 and [p["code"] for p in reject["problems"]] == [code]
+    for problem in (json.loads(check.stdout), *reject["problems"]):  # the value itself is never shown back
+        assert problem["value"] == "" and not re.search("[\x00\ud800-\udfff]", json.dumps(problem, ensure_ascii=False))
+
+
+def test_a_nul_byte_past_the_first_block_of_a_csv_rejects_its_row_in_check_and_ingest(database_url: str,
+                                                                                      tmp_path: Path):
+    """The file's first block is judged for being text; a NUL further on is one rejected row (PostgreSQL
+    holds no NUL in text: it used to end the whole batch)."""
+    many = files.codes(3000, seed=5)
+    rows = [[c, f"石家庄某某{i}机械制造有限公司", "存续", "2024-01-01", "张三"] for i, c in enumerate(many)]
+    rows[2500][1] = "石家庄\x00某某机械制造有限公司"
+    path = files.write(tmp_path / "a.csv", rows)
+    assert b"\x00" not in path.read_bytes()[:65536]
+    check = run("records", "check", str(path), "--source", "hebei/market-regulation")
+    assert check.returncode == 1, check.stderr
+    (problem,) = map(json.loads, check.stdout.splitlines())
+    assert (problem["row"], problem["code"], problem["value"]) == (2502, "record.bad_characters", "")
+    assert 'Field "机构名称" holds a NUL character' in problem["message"]
+    assert "3,000 rows read: 2,999 valid, 0 with warnings, 1 rejected" in check.stderr
+    assert run("db", "upgrade", "--db", database_url).returncode == 0
+    ingest = run("library", "ingest", str(path), "--source", "hebei/market-regulation", "--db", database_url)
+    assert ingest.returncode == 1, ingest.stderr
+    summary = json.loads(ingest.stdout)
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (3000, 2999, 1)
+    (reject,) = json.loads(run("library", "rejects", summary["batch"], "--db", database_url).stdout)
+    assert reject["row"] == 2502 and [p["code"] for p in reject["problems"]] == ["record.bad_characters"]

@@ -194,6 +194,37 @@ def test_a_json_line_nested_too_deep_is_one_rejected_row(tmp_path: Path):
     assert issues == {2: "record.too_deep"} and [n for n, _ in got] == [1, 2, 3]
 
 
+def test_json_lines_no_text_can_hold_or_no_parser_can_follow_are_rejected_rows(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    lines = [f'{{"统一社会信用代码": "{code(1)}", "企业名称": "甲"}}',
+             f'{{"统一社会信用代码": "{code(2)}", "企业名称": "\\ud800乙"}}',
+             f'{{"统一社会信用代码": "{code(3)}", "企业名称": "\\u0000"}}',
+             f'{{"统一社会信用代码": "{code(4)}", "\\udfff": "丁"}}',
+             f'{{"统一社会信用代码": "{code(5)}", "注册资本": {"9" * 5000}}}',
+             f'{{"统一社会信用代码": "{code(6)}", "企业名称": {"[" * 3000}"戊"{"]" * 3000}}}',
+             f'{{"统一社会信用代码": "{code(7)}", "企业名称": "己"}}']
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    _, got, issues = read(path, limits=Limits(json_depth=5000))
+    assert [n for n, _ in got] == [1, 2, 3, 4, 5, 6, 7]
+    assert issues == {2: "record.bad_characters", 3: "record.bad_characters", 4: "record.bad_characters",
+                      5: "record.shape", 6: "record.too_deep"}
+
+
+@pytest.mark.parametrize("at", [5_000, 30_000])  # inside the first block (past what is sniffed), past it
+@pytest.mark.parametrize("quoted", [False, True])
+def test_a_nul_byte_past_what_is_sniffed_of_a_csv_is_one_rejected_row(tmp_path: Path, quoted: bool, at: int):
+    """The file's start is judged for being text (file.binary); a NUL further on rejects its row alone."""
+    rows = [[code(i), f"河北{i}号有限公司" if not quoted or i % 2 else f'"河北,{i}号"', "2019-03-05"]
+            for i in range(40_000)]
+    rows[at][1] = "河北\x00号有限公司"
+    path = tmp_path / "f.csv"
+    path.write_text("\n".join(",".join(r) for r in [HEADER, *rows]) + "\n", "utf-8")
+    data = path.read_bytes()
+    assert data.index(b"\x00") > (1 << 16) and (data.index(b"\x00") > (1 << 20)) == (at > 10_000)
+    _, got, issues = read(path)
+    assert issues == {at + 2: "record.bad_characters"} and len(got) == 40_000
+
+
 @pytest.mark.parametrize(("content", "code_"), [
     (b"", "file.empty"),
     (b"\n\n\n", "file.empty"),

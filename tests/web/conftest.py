@@ -55,6 +55,7 @@ def serving(app: object) -> Iterator[str]:
     """Run ``app`` with uvicorn on a free loopback port in a thread; yield its base URL."""
     port = _free_port()
     uv = uvicorn.Server(uvicorn.Config(app, host="127.0.0.1", port=port, log_level="warning", lifespan="on",
+                                       http="jjjcredit.web.protocol:Protocol",
                                        proxy_headers=False))  # as `jjjcredit serve` runs it
     thread = threading.Thread(target=uv.run, daemon=True)
     thread.start()

@@ -20,7 +20,7 @@ from tests.web.conftest import Server, serving
 
 def test_a_body_that_is_not_json_names_the_character_not_a_row(server: Server):
     with server.client() as http:
-        for body, position in ((b'{"code": 1', 11), (b'{"code": "x",\n "name": }', 24)):
+        for body, position in ((b'{"code": ', 10), (b'{"code": 1', 11), (b'{"code": "x",\n "name": }', 24)):
             response = http.post("/api/v1/verify", content=body, headers={"Content-Type": "application/json"})
             assert response.status_code == 422
             error = response.json()["errors"][0]
@@ -72,3 +72,25 @@ def test_service_errors_reach_the_caller_through_the_one_handler(server: Server)
     error = broken.json()["errors"][0]
     assert broken.status_code == 400 and (error["code"], error["row"], error["position"]) == \
         ("reconcile.bad_queries", None, 8)
+
+
+def test_a_body_no_json_reader_can_take_says_why_and_where(database_url: str):
+    """What FastAPI answers "There was an error parsing the body" for: the cause, in the one shape."""
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    settings = replace(Settings(), database_url=database_url, signing_key_secret="x")
+    app = create_app(replace(settings, limits=replace(settings.limits, json_depth=5000)))
+    code = "91350100M000100Y43"
+    cases = [  # body, status, code, position
+        (b'{"code": "' + code.encode() + b'", "name": "\xe4\xb8"}', 422, "request.invalid", 41),  # byte 41
+        (b'{"code": ' + b"1" * 5000 + b', "name": "x"}', 422, "request.invalid", None),
+        (b'{"code": "x", "name": "y", "on": ' + b"[" * 3000 + b"]" * 3000 + b"}", 400, "request.too_deep", None),
+    ]
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        for body, status, code_, position in cases:
+            response = http.post("/api/v1/verify", content=body, headers={"Content-Type": "application/json"})
+            assert response.status_code == status, response.text
+            (error,) = response.json()["errors"]
+            assert (error["code"], error["row"], error.get("position")) == (code_, None, position)
+            assert "error parsing the body" not in error["message"] and error["message"].endswith(".")

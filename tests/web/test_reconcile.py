@@ -76,7 +76,8 @@ def test_a_query_of_the_wrong_shape_is_refused_before_any_is_answered(server: Se
         response = http.post("/reconcile", data={"queries": f'{{"q0": {{"query": "石家庄"}}, "q1": {query}}}'})
     assert response.status_code == 400, response.text
     error = response.json()["errors"][0]
-    assert (error["code"], error["field"]) == ("reconcile.bad_queries", "queries") and '"q1"' in error["message"]
+    assert (error["code"], error["field"]) == ("reconcile.bad_queries", "queries")
+    assert '"q1"' in error["message"] or "NaN" in error["message"] or "Infinity" in error["message"], error
 
 
 def test_preview_and_suggest(server: Server, schemas):
@@ -92,3 +93,46 @@ def test_preview_and_suggest(server: Server, schemas):
         props = _valid(schemas["suggest-properties-response"],
                        http.get("/reconcile/suggest/property", params={"prefix": "stat"}).json())
         assert [p["id"] for p in props["result"]] == ["status"]
+
+
+# A batch as sent on the wire (raw JSON text: NaN and Infinity are what some encoders write), the code
+# and the field of the answer.
+BROKEN = {
+    "limit NaN": ('{"q0": {"query": "石家庄", "limit": NaN}}', "reconcile.bad_queries", "queries"),
+    "limit Infinity": ('{"q0": {"query": "石家庄", "limit": Infinity}}', "reconcile.bad_queries", "queries"),
+    "limit -Infinity": ('{"q0": {"query": "石家庄", "limit": -Infinity}}', "reconcile.bad_queries", "queries"),
+    "limit 1e400": ('{"q0": {"query": "石家庄", "limit": 1e400}}', "reconcile.bad_queries", "queries"),
+    "limit of 400 digits": ('{"q0": {"query": "石家庄", "limit": 1' + "0" * 400 + "}}", None, None),
+    "limit of 5,000 digits": ('{"q0": {"query": "石家庄", "limit": 1' + "0" * 5000 + "}}", "reconcile.bad_queries",
+                              "queries"),
+    "lone surrogate in a query": ('{"q0": {"query": "\\ud800abc"}}', "request.bad_characters", "queries.q0.query"),
+    "lone surrogate in a key": ('{"\\udc00": {"query": "abc"}}', "request.bad_characters", "queries"),
+    "NUL in a property": ('{"q0": {"query": "abc", "properties": [{"pid": "status", "v": "\\u0000"}]}}',
+                          "request.bad_characters", "queries.q0.properties.0.v"),
+    "nested 1,000 deep": ('{"q0": {"query": "abc", "x": ' + "[" * 1000 + "]" * 1000 + "}}", "request.too_deep",
+                          "queries"),
+}
+
+
+@pytest.mark.parametrize("method", ["POST form", "GET"])
+@pytest.mark.parametrize("case", BROKEN)
+def test_a_batch_no_query_can_be_answered_from_is_a_4xx_in_the_one_shape(server: Server, case: str, method: str):
+    queries, code, field = BROKEN[case]
+    with server.client() as http:
+        response = (http.post("/reconcile", data={"queries": queries}) if method == "POST form"
+                    else http.get("/reconcile", params={"queries": queries}))
+    if code is None:  # a whole number however large: as many results as are given
+        assert response.status_code == 200 and response.json()["q0"]["result"], response.text
+        return
+    assert response.status_code == 400, response.text
+    (error,) = response.json()["errors"]
+    assert (error["code"], error["field"]) == (code, field)
+    assert "\ufffd" not in error["message"] and error["message"].endswith(".")
+
+
+def test_a_limit_is_said_to_be_a_finite_number(server: Server):
+    with server.client() as http:
+        error = http.get("/reconcile", params={"queries": '{"q0": {"query": "x", "limit": NaN}}'}).json()["errors"][0]
+        over = http.get("/reconcile", params={"queries": '{"q0": {"query": "x", "limit": 1e400}}'}).json()["errors"][0]
+    assert "NaN" in error["message"] and "limit" in error["message"]
+    assert 'Query "q0"' in over["message"] and "limit" in over["message"] and "finite" in over["message"]

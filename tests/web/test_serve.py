@@ -154,3 +154,18 @@ def test_several_workers_serve_lookups_and_lose_no_audit_entry(database_url: str
         assert audit.count_entries(conn) == len(answers), "every call of every worker is in the trail"
         assert audit.verify_trail(conn) == []
     engine.dispose()
+
+
+def test_a_request_the_parser_refuses_is_answered_in_the_one_shape(database_url: str, tmp_path: Path):
+    from tests.web.test_protocol import CASES, send
+
+    _library(database_url, tmp_path, count=1)
+    with served(database_url, tmp_path / "serve.log") as server:
+        for case in ("control byte in a header value", "raw UTF-8 in the path"):
+            data, code, field, position = CASES[case]
+            status, headers, payload = send(server.url, data)
+            assert status == 400 and headers["content-type"] == "application/json", payload
+            (error,) = json.loads(payload)["errors"]
+            assert (error["code"], error["field"], error["position"]) == (code, field, position)
+        refused = [line for line in server.lines() if line.get("code") in ("request.bad_header", "request.bad_url")]
+    assert len(refused) == 2 and all(line["level"] == "warning" for line in refused)

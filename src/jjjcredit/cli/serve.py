@@ -60,8 +60,10 @@ def serve(
     output.note(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     # The web adapter is named, not imported: each worker process builds it from the environment.
     # A worker answers the parent's health check only once its imports are done: give a busy machine time.
+    # The HTTP protocol is named too: httptools, answering a request its parser refuses in the one error shape.
     uvicorn.run("jjjcredit.web.app:factory", factory=True, host=host, port=port, workers=workers,
-                log_config=logs.config(log_level), access_log=False, timeout_worker_healthcheck=30,
+                http="jjjcredit.web.protocol:Protocol", log_config=logs.config(log_level), access_log=False,
+                timeout_worker_healthcheck=30,
                 proxy_headers=False)  # X-Forwarded-For: only from JJJCREDIT_TRUSTED_PROXIES (web/access.py)
 
 

@@ -235,6 +235,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "rest of the file is read."),
     "record.too_deep": ErrorCode(400, 1, "A JSON Lines line nested deeper than JJJCREDIT_LIMIT_JSON_DEPTH: the "
         "row is rejected, the rest of the file is read."),
+    "record.bad_characters": ErrorCode(400, 1, "A value holds a NUL character or a lone surrogate (a JSON Lines "
+        "escape such as \\u0000 or \\ud800, in a value or a field name; a NUL byte in a CSV past its first block):"
+        " no text of the platform can hold one; the row is rejected, the rest of the file is read."),
     "record.required": ErrorCode(400, 1, "A required value (code, name, or a column the crosswalk marks "
         "required) is empty."),
     "record.date": ErrorCode(400, 1, "A date that is not a full date, or a date that does not exist."),
@@ -300,14 +303,19 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "request.invalid": ErrorCode(422, 2, "The request does not fit the API's schema; field says where."),
     "request.not_found": ErrorCode(404, 2, "No such URL."),
     "request.method": ErrorCode(405, 2, "The URL does not take that method."),
-    "request.http": ErrorCode(400, 2, "Another HTTP-level refusal."),
+    "request.http": ErrorCode(400, 2, "Another HTTP-level refusal (e.g. a request line that is not HTTP/1.1)."),
+    "request.bad_header": ErrorCode(400, 2, "A header the HTTP parser refuses before the API sees it: a control "
+        "character in its value (field names the header, position the byte) or a byte not allowed in a name."),
+    "request.bad_url": ErrorCode(400, 2, "A URL holding a byte that is not printable ASCII (text outside ASCII sent "
+        "raw, a control character, a space): percent-encode it; position names the byte."),
     "search.empty_query": ErrorCode(400, 2, "A search with nothing to look for once spaces and signs are "
         "dropped; give q=."),
     "search.bad_filter": ErrorCode(400, 2, "A search filter (region, department, status) that is not a known"
         " value; field says which."),
     "search.bad_limit": ErrorCode(400, 2, "A search limit out of range (1 to 100)."),
     "reconcile.bad_queries": ErrorCode(400, 2, "A reconciliation call whose queries= is not a JSON object of"
-        " queries (W3C reconciliation API 0.2)."),
+        " queries (W3C reconciliation API 0.2), or holds what JSON has not (NaN, Infinity) or a limit that is no "
+        "finite number."),
     "db.foreign_keys_broken": ErrorCode(500, 2, "A migration would leave rows referring to rows that do not "
         "exist; it was rolled back."),
     "db.unavailable": ErrorCode(503, 2, "The database cannot be reached or opened (wrong URL, server down, "

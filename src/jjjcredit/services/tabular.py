@@ -294,6 +294,8 @@ def _xlsx_column(data: bytes, column: str, name: str) -> Iterator[Cell]:
 ROWS_PER_CHUNK = 32_768
 _BLOCK = 1 << 20
 _SURROGATE = re.compile("[\udc80-\udcff]")
+#: What no text of the platform can hold (a JSON escape can write either): a NUL or a lone surrogate.
+_UNHELD = re.compile("[\x00\ud800-\udfff]")
 _DELIMITERS = (",", "\t", ";", "|")
 _TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
 _XML_FIELD = frozenset({"field", "字段"})
@@ -469,6 +471,7 @@ class _Decoder:
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
         self.bom = encoding == "utf-8-sig"
         self.flagged = 0  #: lines flagged so far
+        self.nul_blocks = 0  #: blocks holding a NUL byte so far (past the first, judged as text, one can be)
         self.unbalanced = False  #: the last block ended inside quotes (a quote never closed)
 
     def _line(self, raw: bytes) -> str:
@@ -536,6 +539,7 @@ class _Decoder:
             if first and self.bom and block.startswith(codecs.BOM_UTF8):
                 block = block[len(codecs.BOM_UTF8):]
             first = False
+            self.nul_blocks += b"\x00" in block
             try:
                 text = block.decode(self.encoding)
                 if self.encoding == "gb18030" and self._has_utf8_lines(block):
@@ -686,8 +690,13 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
     width = len(header)
 
     def issues_of(rows: list[list[str]], flagged: bool, multiline: bool,
-                  unbalanced: bool, long: bool) -> dict[int, tuple[str, str, str]]:
+                  unbalanced: bool, long: bool, nul: bool = False) -> dict[int, tuple[str, str, str]]:
         issues: dict[int, tuple[str, str, str]] = {}
+        if nul:
+            for i, row in enumerate(rows):
+                j = next((j for j, cell in enumerate(row) if "\x00" in cell), None)
+                if j is not None:
+                    issues[i] = _unheld(header[j] if j < len(header) else f"{j + 1}")
         if long:
             for i, row in enumerate(rows):
                 if len(row) == 1 and _is_over(row[0]):
@@ -716,9 +725,10 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
         return issues
 
     def row_chunks(first_row: int, rows: list[list[str]], flagged: bool, multiline: bool,
-                   long: bool = True) -> Iterator[Chunk]:
+                   long: bool = True, nul: bool = False) -> Iterator[Chunk]:
         unbalanced = decoder.unbalanced
-        issues = issues_of(rows, flagged, multiline, unbalanced, long) if flagged or multiline or long else {}
+        issues = issues_of(rows, flagged, multiline, unbalanced, long, nul) \
+            if flagged or multiline or long or nul else {}
         for start in range(0, len(rows), chunk_rows):
             part = rows[start:start + chunk_rows]
             mine = {i - start: issue for i, issue in issues.items() if start <= i < start + chunk_rows}
@@ -727,13 +737,17 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
         flagged = decoder.flagged
+        nuls = decoder.nul_blocks
         rest = top[header_row:]
-        yield from row_chunks(first_row, rest, flagged > 0, top_multiline, _long(first_block))
+        yield from row_chunks(first_row, rest, flagged > 0, top_multiline, _long(first_block),
+                              nuls > 0 or "\x00" in first_block)
         first_row += len(rest)
         while (text := next_block()) is not None:
             now = decoder.flagged
+            nul = decoder.nul_blocks > nuls  # a UTF-16 file's too: it is read as UTF-8
+            nuls = decoder.nul_blocks
             marked = _OVER in text
-            plain = _split_columns(text, delimiter, width) if now == flagged and not marked else None
+            plain = _split_columns(text, delimiter, width) if now == flagged and not marked and not nul else None
             if plain is not None and plain[2] > limits.cell_chars:
                 plain = None  # a line as long as a cell may be: looked at row by row
             long = marked or (plain is None and _long(text))
@@ -746,7 +760,7 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
             else:
                 rows, multiline = split_rows(text)
                 count = len(rows)
-                yield from row_chunks(first_row, rows, now != flagged, multiline, long)
+                yield from row_chunks(first_row, rows, now != flagged, multiline, long, nul)
             flagged = now
             first_row += count
             rows_seen[0] = first_row - 1
@@ -1004,6 +1018,15 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
     return Table(name, kind, encoding, header, 0, chunks(), close)
 
 
+def _unheld(column: str | None) -> tuple[str, str, str]:
+    """The issue of a row with a NUL or a lone surrogate in the cell of ``column`` (``None``: in a JSON
+    Lines field name); the value is not shown: it cannot be, and it may be personal data."""
+    where = f'Field "{column}"' if column is not None else "A field name"
+    return ("record.bad_characters", f"{where} holds a NUL character or a lone surrogate (half of a UTF-16 pair, "
+            "such as the JSON escape \\ud800), which no text here can hold; correct the value in the file and "
+            "send the row again.", "")
+
+
 def _jsonl_records(lines: Iterator[str], name: str,
                    limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
     for number, line in enumerate(lines, start=1):
@@ -1027,8 +1050,20 @@ def _jsonl_records(lines: Iterator[str], name: str,
             yield number, f"The line is not valid JSON ({exc.msg} at character {exc.colno}); each line must be one " \
                 "JSON object."
             continue
+        except RecursionError:  # within a limit set higher than the parser can follow
+            yield number, ("record.too_deep", f"The line nests JSON {limits_.json_depth(text)} levels deep, more than "
+                           "can be read; each line must be one flat object of field values.", "")
+            continue
+        except ValueError:  # a number of more digits than Python reads (4,300)
+            yield number, "The line holds a number too long to read; write long numbers as text (in quotes)."
+            continue
         if not isinstance(data, dict):
             yield number, f"The line is a JSON {type(data).__name__}, not an object of field values."
+            continue
+        unheld = next((key for key, value in data.items()
+                       if _UNHELD.search(key) or (isinstance(value, str) and _UNHELD.search(value))), None)
+        if unheld is not None:
+            yield number, _unheld(None if _UNHELD.search(unheld) else unheld)
             continue
         record: dict[str, str] = {}
         for key, value in data.items():

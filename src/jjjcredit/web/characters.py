@@ -50,17 +50,34 @@ def _refuse(where: str, name: str) -> ApiError:
 
 
 def _strings(value: Any, path: str) -> Iterator[tuple[str, str]]:
-    """Every key and string value of a JSON document, each with its dotted path (``items.0.name``)."""
+    """Every key and string value of a JSON document, each with its dotted path (``items.0.name``); a key
+    goes with its object's path (a bad key cannot name where it is)."""
     if isinstance(value, str):
         yield path, value
     elif isinstance(value, dict):
         for key, item in value.items():
-            inner = f"{path}.{key}" if path else str(key)
-            yield inner, str(key)
-            yield from _strings(item, inner)
+            yield path, str(key)
+            yield from _strings(item, f"{path}.{key}" if path else str(key))
     elif isinstance(value, list):
         for i, item in enumerate(value):
             yield from _strings(item, f"{path}.{i}" if path else str(i))
+
+
+def refuse_in_document(document: Any, field: str) -> None:
+    """400 ``request.bad_characters`` for a NUL or lone surrogate in any key or string of a JSON document
+    given inside a parameter or form field (reconciliation's ``queries=``): its JSON escapes
+    (``\\ud800``) decode only once the route reads it. ``field`` prefixes the path named.
+
+    >>> refuse_in_document({"q0": {"query": "某某"}}, "queries")
+    >>> try:
+    ...     refuse_in_document({"q0": {"query": "\\ud800"}}, "queries")
+    ... except ApiError as exc:
+    ...     exc.code, exc.field
+    ('request.bad_characters', 'queries.q0.query')
+    """
+    for path, text in _strings(document, field):
+        if bad(text):
+            raise _refuse("field", path)
 
 
 async def refuse_bad_characters(request: Request) -> None:

@@ -97,6 +97,9 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(StarletteHTTPException)
     async def _http(request: Request, exc: StarletteHTTPException) -> JSONResponse:
+        unread = unreadable_body(exc.__cause__) if exc.status_code == 400 else None
+        if unread is not None:
+            return error_response(request, unread)
         code = {404: "request.not_found", 405: "request.method"}.get(exc.status_code, "request.http")
         request.state.outcome = code
         return JSONResponse(body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None))
@@ -104,6 +107,30 @@ def install(app: FastAPI) -> None:
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         return internal(request, exc)
+
+
+def unreadable_body(cause: BaseException | None) -> Error | None:
+    """Why a JSON body could not be read, when FastAPI says only "There was an error parsing the body"
+    (a 400 raised from the reader's own exception): bytes that are not UTF-8, a number past the digits
+    Python reads, nesting past what the parser follows (under a raised JJJCREDIT_LIMIT_JSON_DEPTH).
+
+    >>> try:
+    ...     b'{"name": "\\xe4"}'.decode("utf-8")
+    ... except UnicodeDecodeError as exc:
+    ...     found = unreadable_body(exc)
+    >>> found.code, found.position
+    ('request.invalid', 11)
+    """
+    if isinstance(cause, UnicodeDecodeError):
+        return Error("request.invalid", f"The body is not UTF-8 text: byte {cause.start + 1} begins or continues no "
+                     "character; send JSON in UTF-8.", position=cause.start + 1)
+    if isinstance(cause, RecursionError):
+        return Error("request.too_deep", "The JSON body nests deeper than the reader can follow; send flat objects "
+                     "(setting JJJCREDIT_LIMIT_JSON_DEPTH).")
+    if isinstance(cause, ValueError) and "digits" in str(cause):
+        return Error("request.invalid", "The body holds a number of more digits than are read (4,300); send "
+                     "codes and long numbers as text, in quotes.")
+    return None
 
 
 def _invalid(e: Any) -> dict[str, Any]:

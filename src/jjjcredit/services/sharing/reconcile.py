@@ -71,10 +71,12 @@ def check_queries(batch: Any, limits: Limits = DEFAULT) -> int:
         if not isinstance(query, Mapping) or not isinstance(query.get("query", ""), str):
             raise ReconcileError(f'Query "{key}" is not an object with a "query" string.')
         limit = query.get("limit", 5)  # JSON as Python reads it: 1e999, NaN and Infinity are floats
-        if not isinstance(limit, int | float) or isinstance(limit, bool) or not math.isfinite(limit):
-            raise ReconcileError(f'Query "{key}": limit must be a number.')
+        if not isinstance(limit, int | float) or isinstance(limit, bool) \
+                or (isinstance(limit, float) and not math.isfinite(limit)):
+            raise ReconcileError(f'Query "{str(key)[:40]}": limit must be a finite number (how many results to '
+                                 f"give, 1 to {search.MAX_LIMIT}), e.g. \"limit\": 5.")
         if not isinstance(query.get("properties") or [], list):
-            raise ReconcileError(f'Query "{key}": properties must be a list of {{"pid": ..., "v": ...}}.')
+            raise ReconcileError(f'Query "{str(key)[:40]}": properties must be a list of {{"pid": ..., "v": ...}}.')
         if len(query.get("query", "")) > limits.query_chars:
             raise Error("reconcile.query_too_long", f'Query "{str(key)[:40]}" holds {len(query["query"])} '
                         f"characters; at most {limits.query_chars} are searched (setting "

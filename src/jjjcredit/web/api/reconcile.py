@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import html
 import json
+import sys
 from typing import Any
 from urllib.parse import parse_qs
 
@@ -16,7 +17,7 @@ from jjjcredit import __version__
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import reconcile
-from jjjcredit.web import errors, threads
+from jjjcredit.web import characters, errors, threads
 from jjjcredit.web.access import caller_for, charge_public
 from jjjcredit.web.errors import ApiError
 from jjjcredit.web.limits import check_json_depth
@@ -49,14 +50,30 @@ async def _answer(request: Request, caller: access.Caller, queries: str) -> dict
     limits = request.app.state.limits
     check_json_depth(queries, limits, field="queries")
     try:
-        batch = json.loads(queries)
+        batch = json.loads(queries, parse_constant=_not_json, parse_int=_whole)
     except json.JSONDecodeError as exc:
         raise ApiError("reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos + 1}).",
                        field="queries", position=exc.pos + 1) from exc
+    characters.refuse_in_document(batch, "queries")
     await charge_public(request, reconcile.check_queries(batch, limits) - 1)  # the call itself counted one
     answer: dict[str, Any] = await threads.run(request, _reconcile, request.app.state.engine, caller, batch, limits)
     request.state.codes = _codes(answer.values())
     return answer
+
+
+def _not_json(constant: str) -> Any:
+    """``NaN``, ``Infinity`` and ``-Infinity``: Python's reader takes them, JSON has no such numbers."""
+    raise ApiError("reconcile.bad_queries", f"queries holds {constant}, which is not a JSON number: give a limit "
+                   "as a whole number of results, e.g. \"limit\": 5.", field="queries")
+
+
+def _whole(digits: str) -> int:
+    """A whole number, refused past the digits Python turns into a number (4,300 unless configured)."""
+    most, n = sys.get_int_max_str_digits(), len(digits.lstrip("-"))
+    if most and n > most:
+        raise ApiError("reconcile.bad_queries", f"queries holds a number of {n:,} digits; at most {most:,} are "
+                       'read: give a limit as a whole number of results, e.g. "limit": 5.', field="queries")
+    return int(digits)
 
 
 def _reconcile(engine: Engine, caller: access.Caller, batch: Any, limits: Limits) -> dict[str, Any]:
