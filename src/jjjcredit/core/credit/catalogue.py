@@ -19,7 +19,7 @@ An edition is one year's catalogue: ``draft`` → ``comment`` (public comment pe
 >>> require_status(2026, "published", ("draft", "comment"), "change an item")
 Traceback (most recent call last):
 ...
-jjjcredit.core.credit.catalogue.CatalogueError: The 2026 edition is published and never changes; a change asked for now goes to the 2027 draft (`jjjcredit catalogue draft 2027`).
+jjjcredit.core.credit.catalogue.CatalogueError: The 2026 edition is published and never changes; a change asked for now goes to the 2027 draft (leave out --year, or give --year 2027).
 """
 
 from __future__ import annotations
@@ -349,7 +349,7 @@ def require_status(year: int, status: str, allowed: Sequence[str], step: str) ->
         return
     if status == "published":
         raise CatalogueError("catalogue.published", f"The {year} edition is published and never changes; a change "
-                             f"asked for now goes to the {year + 1} draft (`jjjcredit catalogue draft {year + 1}`).")
+                             f"asked for now goes to the {year + 1} draft (leave out --year, or give --year {year + 1}).")
     if status == "approved" and step in ("change an item", "add an item", "withdraw an item", "comment"):
         raise CatalogueError("catalogue.status", f"The {year} edition is approved: it can only be published now; "
                              f"a further change goes to the {year + 1} draft.")
