@@ -67,6 +67,8 @@ SEVERITIES = ("minor", "general", "serious")
 SECURITY_LEVELS = (1, 2, 3)
 #: An edition's states, in order.
 STATUSES = ("draft", "comment", "approved", "published")
+#: The states in which an edition is open to everyone (a draft is seen only by those who compile it).
+PUBLIC_STATUSES = ("comment", "approved", "published")
 #: Attributes a change may set (everything but the code: an item is withdrawn and another added instead).
 CHANGEABLE = tuple(a for a in (*STATUTORY, *PLATFORM) if a != "code")
 

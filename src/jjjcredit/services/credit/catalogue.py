@@ -114,6 +114,22 @@ def get_edition(conn: Connection, year: int, *, lock: bool = False) -> Edition:
     return _edition(row)
 
 
+def readable_editions(conn: Connection, drafts: bool) -> list[Edition]:
+    """The editions a reader may see: every one for those who compile the catalogue (``drafts``), else
+    those out for comment, approved or published — the one place that decides it for every channel."""
+    return [e for e in list_editions(conn) if drafts or e.status in catalogue.PUBLIC_STATUSES]
+
+
+def readable_edition(conn: Connection, year: int, drafts: bool) -> tuple[Edition, tuple[catalogue.Item, ...]]:
+    """The ``year`` edition and its items, for a reader as :func:`readable_editions` decides (a draft
+    is "not found" for the others)."""
+    edition = get_edition(conn, year)
+    if not drafts and edition.status not in catalogue.PUBLIC_STATUSES:
+        raise CatalogueError("catalogue.no_edition", f"There is no {year} edition of the catalogue open to the "
+                             "public yet (it is a draft until its comment period).", field="year")
+    return edition, edition_items(conn, year)
+
+
 def latest_published(conn: Connection, before: int | None = None) -> Edition | None:
     """The newest published edition (before ``before`` when given), or ``None``."""
     query = select(catalogue_editions).where(catalogue_editions.c.status == "published")
