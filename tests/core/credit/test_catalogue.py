@@ -130,3 +130,13 @@ def test_a_catalogue_file_naming_a_code_twice_is_refused():
     with pytest.raises(catalogue.CatalogueError) as exc:
         catalogue.load_items(json.dumps(data))
     assert exc.value.code == "catalogue.data"
+
+
+def test_the_registration_item_is_built_from_the_librarys_elements():
+    from jjjcredit.core.library import elements
+    known = {e.name: e for e in elements.ELEMENTS}
+    basic = catalogue.items_by_code(catalogue.default_items())["JJJ-01-001"]
+    assert basic.kind == "basic" and basic.fields
+    for field in basic.fields:
+        assert field.element in known, field
+        assert field.max_length == known[field.element].max_length, field

@@ -97,3 +97,8 @@ def test_the_json_ld_is_compact_with_the_context_and_the_same_bytes_each_time():
 def test_an_unknown_format_is_refused():
     with pytest.raises(ValueError, match="expected one of"):
         export.export(ITEMS, INFO, "pdf")
+
+
+def test_json_export_read_back_and_exported_again_is_byte_identical():
+    first = export.to_json(ITEMS, INFO)
+    assert export.to_json(catalogue.load_items(first.decode("utf-8")), INFO) == first
