@@ -5,6 +5,8 @@ from __future__ import annotations
 import datetime
 
 import pytest
+from hypothesis import given
+from hypothesis import strategies as st
 
 from jjjcredit.core import errors
 from jjjcredit.core.credit import catalogue
@@ -140,3 +142,18 @@ def test_the_registration_item_is_built_from_the_librarys_elements():
     for field in basic.fields:
         assert field.element in known, field
         assert field.max_length == known[field.element].max_length, field
+
+
+_TEXTS = ("provider", "name", "data_format", "right_to_use", "collection_scope", "collection_procedure",
+          "collection_path", "collection_time_limit", "publication_method", "update_period", "legal_basis")
+
+
+@given(st.dictionaries(st.sampled_from(_TEXTS), st.text(st.characters(categories=("Lo", "Nd")), min_size=1,
+                                                         max_size=8), max_size=5),
+       st.sampled_from(catalogue.default_items()))
+def test_the_diff_names_exactly_the_attributes_changed(values: dict[str, str], item: catalogue.Item):
+    changed = catalogue.item_from_dict({**catalogue.item_to_dict(item), **values})
+    d = catalogue.diff([item], [changed])
+    assert {c.attribute for c in d.changed} == {k for k, v in values.items() if getattr(item, k) != v}
+    assert all((c.old, c.new) == (getattr(item, c.attribute), values[c.attribute]) for c in d.changed)
+    assert not d.added and not d.withdrawn
