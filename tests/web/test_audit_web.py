@@ -10,10 +10,12 @@ from dataclasses import replace
 
 import httpx
 from fastapi.routing import APIRoute
-from sqlalchemy import update
+from sqlalchemy import Connection, update
 
+from jjjcredit.core.credit import catalogue as catalogue_rules
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
+from jjjcredit.services.credit import catalogue
 from jjjcredit.services.sharing import audit, clients, evidence
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
@@ -120,6 +122,19 @@ def _data_routes() -> dict[tuple[str, str], str]:
     return found
 
 
+def _catalogue_editions(conn: Connection) -> None:
+    """2026 published; 2027 a draft; 2028 and 2029 in their comment periods."""
+    catalogue.draft_edition(conn, 2026, "staff")
+    catalogue.open_comments(conn, 2026, "staff")
+    catalogue.assess_item(conn, 2026, "JJJ-04-001", "同意", "同意", "保留", "staff")
+    catalogue.approve_edition(conn, 2026, "staff")
+    catalogue.publish_edition(conn, 2026, "staff")
+    for year in (2027, 2028, 2029):
+        catalogue.draft_edition(conn, year, "staff")
+    for year in (2028, 2029):
+        catalogue.open_comments(conn, year, "staff")
+
+
 def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, server: Server):
     """Each data-reading route, called with a key: one entry with the client, the service, the purpose and
     the codes the call touched. A new route must be added to the calls below, so it is checked too."""
@@ -142,20 +157,43 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         ("GET", "/reconcile/suggest/type"): ({}, []),
         ("GET", "/reconcile/suggest/property"): ({}, []),
         ("GET", "/api/v1/audit/checkpoints"): ({}, []),
+        # the catalogue, called in this (sorted) order on the editions _catalogue_editions prepares
+        ("GET", "/api/v1/catalogue"): ({}, []),
+        ("GET", "/api/v1/catalogue/{year}"): ({"url": "/api/v1/catalogue/2026"}, []),
+        ("GET", "/api/v1/catalogue/{year}/comments"): ({"url": "/api/v1/catalogue/2026/comments"}, []),
+        ("PATCH", "/api/v1/catalogue/{year}/items/{item}"): (
+            {"url": "/api/v1/catalogue/2027/items/JJJ-03-001", "json": {"values": {"update_period": "实时"},
+                                                                        "reason": "更及时"}}, []),
+        ("POST", "/api/v1/catalogue/{year}"): ({"url": "/api/v1/catalogue/2030"}, []),
+        ("POST", "/api/v1/catalogue/{year}/approve"): ({"url": "/api/v1/catalogue/2028/approve"}, []),
+        ("POST", "/api/v1/catalogue/{year}/assessments"): ({"url": "/api/v1/catalogue/2027/assessments", "json": {
+            "item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}}, []),
+        ("POST", "/api/v1/catalogue/{year}/comments"): (
+            {"url": "/api/v1/catalogue/2029/comments", "json": {"author": "张三", "text": "意见"}}, []),
+        ("POST", "/api/v1/catalogue/{year}/items"): ({"url": "/api/v1/catalogue/2027/items", "json": {
+            "item": {**catalogue_rules.item_to_dict(catalogue_rules.default_items()[0]), "code": "JJJ-09-001"},
+            "reason": "新增"}}, []),
+        ("POST", "/api/v1/catalogue/{year}/items/{item}/withdraw"): (
+            {"url": "/api/v1/catalogue/2027/items/JJJ-07-001/withdraw", "json": {"reason": "并入"}}, []),
+        ("POST", "/api/v1/catalogue/{year}/open-comments"): ({"url": "/api/v1/catalogue/2027/open-comments",
+                                                              "json": {}}, []),
+        ("POST", "/api/v1/catalogue/{year}/publish"): ({"url": "/api/v1/catalogue/2028/publish"}, []),
     }
     routes = _data_routes()
     assert set(routes) <= set(calls), f"add a call for {sorted(set(routes) - set(calls))}"
     engine = make_engine(database_url)
     with engine.begin() as conn:
         _, key = clients.add_client(conn, "auditor", ",".join(access.SERVICES), 2)
+        _catalogue_editions(conn)
     engine.dispose()
     made = []
     with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=30) as http:
         for (method, path), service in sorted(routes.items()):
             kwargs, codes = calls[method, path]
+            kwargs = dict(kwargs)
+            url = str(kwargs.pop("url", path.replace("{code}", code)))
             purpose = f"case-{len(made)} reconcile check"
-            response = http.request(method, path.replace("{code}", code), headers={"X-Purpose": purpose},
-                                    **kwargs)  # type: ignore[arg-type]
+            response = http.request(method, url, headers={"X-Purpose": purpose}, **kwargs)  # type: ignore[arg-type]
             assert response.status_code == 200, (method, path, response.text)
             made.append((method, path, service, purpose, codes, response.headers["X-Request-ID"]))
     entries = {e["request_id"]: e for e in _wait_for(database_url, len(made))}

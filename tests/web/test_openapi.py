@@ -92,13 +92,15 @@ def test_the_api_key_scheme_is_the_header_the_server_checks(server: Server):
     spec = _spec(server)
     scheme = spec["components"]["securitySchemes"]["ApiKey"]
     assert (scheme["type"], scheme["in"], scheme["name"]) == ("apiKey", "header", "X-API-Key")
-    for path, _method, op in _operations(spec):
+    for path, method, op in _operations(spec):
         if not path.startswith(("/api/", "/reconcile")):
             assert "security" not in op, path  # /healthz, /metrics: no key looked at
             continue
-        service = "changes" if path == "/api/v1/changes" else None
-        # a public service works without a key ({}: optional); changes needs one
-        assert op["security"] == ([{"ApiKey": []}] if service else [{}, {"ApiKey": []}]), path
+        # a public service works without a key ({}: optional); the change feed and the catalogue's staff
+        # steps (everything but reading it and commenting on it) need one
+        keyed = path == "/api/v1/changes" or (path.startswith("/api/v1/catalogue") and method != "get"
+                                              and not path.endswith("/comments"))
+        assert op["security"] == ([{"ApiKey": []}] if keyed else [{}, {"ApiKey": []}]), (path, method)
         purpose = [p for p in op["parameters"] if p["in"] == "header" and p["name"] == "X-Purpose"]
         assert len(purpose) == 1 and not purpose[0]["required"], path
     assert "changes" not in access.PUBLIC_SERVICES

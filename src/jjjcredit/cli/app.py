@@ -16,6 +16,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from jjjcredit.cli import (
     audit,
+    catalogue,
     clients,
     codes,
     db,
@@ -38,6 +39,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (db.app, "db", "Create or upgrade the database schema; show its revision."),
     (library.app, "library", "The basic resource library: ingest department files, show, stats, rejects."),
     (search.app, "search", "Find organizations by name, pinyin initials or code prefix; refresh the keys."),
+    (catalogue.app, "catalogue", "The public credit information catalogue: editions by year, comments, approval, "
+     "publication, diff and exports."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),

@@ -356,6 +356,25 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "JJJCREDIT_LIMIT_RECONCILE_QUERIES."),
     "reconcile.query_too_long": ErrorCode(400, 2, "A reconciliation query's text longer than "
         "JJJCREDIT_LIMIT_QUERY_CHARS characters."),
+    "catalogue.item": ErrorCode(400, 2, "A catalogue item's attribute is missing or not allowed (a statutory "
+        "attribute empty, a kind, subject type, disclosure mode, severity or security level outside its list); "
+        "field names the attribute."),
+    "catalogue.data": ErrorCode(400, 2, "A catalogue file is not a JSON list of items, or names a directory code twice."),
+    "catalogue.severity": ErrorCode(400, 1, "The item does not allow that severity class, or has no publication "
+        "period for the decision's date."),
+    "catalogue.year": ErrorCode(400, 2, "A catalogue year outside 2000-2100."),
+    "catalogue.no_edition": ErrorCode(404, 1, "There is no catalogue edition for that year (or none published yet)."),
+    "catalogue.edition_exists": ErrorCode(409, 1, "An edition for that year exists already."),
+    "catalogue.unknown_item": ErrorCode(404, 1, "The edition has no item with that directory code."),
+    "catalogue.item_exists": ErrorCode(409, 1, "The edition has an item with that directory code already."),
+    "catalogue.status": ErrorCode(409, 1, "The step is not allowed in the edition's current state (draft → comment "
+        "→ approved → published)."),
+    "catalogue.published": ErrorCode(409, 1, "A published edition never changes; a change goes to next year's draft."),
+    "catalogue.reason": ErrorCode(400, 1, "An item added, withdrawn or changed without its reason."),
+    "catalogue.assessment": ErrorCode(409, 1, "A contested item (or one of large social impact) has no assessment "
+        "record: experts' and representatives' opinions are heard before approval."),
+    "catalogue.approver": ErrorCode(400, 2, "Approval needs who approves."),
+    "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text."),
     "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
         "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }

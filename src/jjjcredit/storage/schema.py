@@ -268,3 +268,67 @@ NATIVE_SEARCH_INDEX = ("organization_search_fts", "ix_organization_search_grams"
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
     """For Alembic's comparison: leave out the native search index and FTS5's own tables."""
     return not (name and name.startswith(NATIVE_SEARCH_INDEX))
+
+#: The public credit information catalogue (core/credit/catalogue.py): one edition per year, draft →
+#: comment → approved → published (then never changed).
+catalogue_editions = Table(
+    "catalogue_editions",
+    metadata,
+    Column("year", Integer, primary_key=True, autoincrement=False),
+    Column("status", String(16), nullable=False),
+    Column("based_on", Integer, nullable=True),  # the published edition it was drafted from (None: the default)
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("comments_opened_at", DateTime(timezone=True), nullable=True),
+    Column("comments_until", DateTime(timezone=True), nullable=True),
+    Column("approved_by", Text, nullable=True),
+    Column("approved_at", DateTime(timezone=True), nullable=True),
+    Column("published_by", Text, nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+)
+#: The items of an edition, each as its plain form in JSON (core/credit/catalogue.item_to_dict).
+catalogue_items = Table(
+    "catalogue_items",
+    metadata,
+    Column("year", Integer, ForeignKey("catalogue_editions.year"), primary_key=True),
+    Column("code", String(64), primary_key=True),
+    Column("item", Text, nullable=False),
+)
+#: Every item added, changed or withdrawn in an edition, with its reason; ``detail`` is JSON: the
+#: attributes changed, old → new (or the item added or withdrawn).
+catalogue_changes = Table(
+    "catalogue_changes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("year", Integer, ForeignKey("catalogue_editions.year"), nullable=False, index=True),
+    Column("code", String(64), nullable=False),
+    Column("action", String(16), nullable=False),  # add, change, withdraw
+    Column("reason", Text, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("detail", Text, nullable=False),
+)
+#: Public comments on a draft during its comment period: who, when, on which item (None: the whole edition).
+catalogue_comments = Table(
+    "catalogue_comments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("year", Integer, ForeignKey("catalogue_editions.year"), nullable=False, index=True),
+    Column("code", String(64), nullable=True),
+    Column("author", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("text", Text, nullable=False),
+)
+#: The assessment a contested item (or one of large social impact) needs before approval.
+catalogue_assessments = Table(
+    "catalogue_assessments",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("year", Integer, ForeignKey("catalogue_editions.year"), nullable=False, index=True),
+    Column("code", String(64), nullable=False),
+    Column("experts", Text, nullable=False),
+    Column("representatives", Text, nullable=False),
+    Column("conclusion", Text, nullable=False),
+    Column("by", Text, nullable=False),
+    Column("at", DateTime(timezone=True), nullable=False),
+)

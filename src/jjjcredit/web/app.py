@@ -40,10 +40,10 @@ from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, limits, openapi, threads
 from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
-from jjjcredit.web.api import changes, evidence, organizations, reconcile, search, verify
+from jjjcredit.web.api import catalogue, changes, evidence, organizations, reconcile, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
-           audit_api.router]
+           audit_api.router, catalogue.router]
 log = logging.getLogger("jjjcredit.web")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 

@@ -17,9 +17,12 @@ from dataclasses import dataclass
 from jjjcredit.core.library import elements
 
 #: Every service of the sharing and application interface, as rights are granted.
-SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile")
+#: ``catalogue`` reads the public credit information catalogue and comments on a draft out for comment;
+#: ``cataloguing`` is the staff's right to compile it (draft, items, comment period, assessment,
+#: approval, publication) and to read drafts.
+SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile", "catalogue", "cataloguing")
 #: What a caller without a key may use (level-1 elements only, rate-limited per address).
-PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile"})
+PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile", "catalogue"})
 PUBLIC_LEVEL = 1
 #: The highest security level (restricted: personal data such as identity numbers).
 TOP_LEVEL = max(elements.SECURITY_LEVELS)

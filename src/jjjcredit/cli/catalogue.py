@@ -1,0 +1,315 @@
+"""``jjjcredit catalogue``: the public credit information catalogue, its editions by year and their exports."""
+
+from __future__ import annotations
+
+import datetime
+import json
+import sys
+from pathlib import Path
+from typing import Any, Optional
+
+import typer
+
+from jjjcredit.cli import database, output
+from jjjcredit.core.credit import catalogue as rules
+from jjjcredit.core.credit import catalogue_export
+from jjjcredit.core.errors import Error
+from jjjcredit.services.credit import catalogue
+
+app = typer.Typer(no_args_is_help=True)
+item_app = typer.Typer(no_args_is_help=True)
+app.add_typer(item_app, name="item", help="Add, change or withdraw an item of a draft, each with its reason.")
+
+BY = typer.Option(..., "--by", help="Who takes the step (a department or a person), kept with it.")
+REASON = typer.Option(..., "--reason", help="Why the item is added, changed or withdrawn (kept; required).")
+YEAR = typer.Option(None, "--year", help="The edition (default: next year's draft, started on demand).")
+SHOW_FORMATS = ("table", "json")
+DIFF_FORMATS = ("text", "json")
+
+
+def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
+    if fmt not in allowed:
+        expected = ", ".join(allowed[:-1]) + " or " + allowed[-1]
+        output.fail("usage.format", f'--format "{fmt}" is not known: expected {expected}.')
+
+
+def _info(edition: catalogue.Edition) -> catalogue_export.EditionInfo:
+    return catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
+                                        edition.published_at)
+
+
+@app.command("show")
+def show_catalogue(
+    year: Optional[int] = typer.Argument(None, help="The edition (default: the newest published)."),  # noqa: UP045
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """An edition's state and items: one line per item (code, name, kind, provider, security level,
+    update period, disclosure mode), or the whole edition as JSON."""
+    _check_format(fmt, SHOW_FORMATS)
+    with database.ready_engine(url).connect() as conn:
+        edition = catalogue.get_edition(conn, catalogue.shown_year(conn, year))
+        items = catalogue.edition_items(conn, edition.year)
+    if fmt == "json":
+        sys.stdout.buffer.write(catalogue_export.to_json(items, _info(edition)))
+        return
+    output.note(_state(edition) + f"; {len(items)} items")
+    for i in items:
+        print(f"{i.code}\t{i.name}\t{i.kind}\t{i.provider}\tlevel {i.security_level}\t{i.update_period}\t"
+              f"{i.disclosure_mode}{chr(9) + 'contested' if i.contested else ''}")
+
+
+def _state(edition: catalogue.Edition) -> str:
+    text = f"catalogue {edition.year}: {edition.status}"
+    if edition.based_on is not None:
+        text += f" (drafted from {edition.based_on})"
+    if edition.approved_at is not None:
+        text += f", approved by {edition.approved_by} on {edition.approved_at:%Y-%m-%d}"
+    if edition.published_at is not None:
+        text += f", published on {edition.published_at:%Y-%m-%d}"
+    return text
+
+
+@app.command("draft")
+def draft_edition(
+    year: int = typer.Argument(..., help="The year of the new edition."),
+    by: str = BY,
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Start the YEAR edition as a draft: a copy of the newest edition published before it, or the
+    default catalogue of the three regions when none is."""
+    with database.ready_engine(url).begin() as conn:
+        edition = catalogue.draft_edition(conn, year, by)
+        count = len(catalogue.edition_items(conn, year))
+    output.note(_state(edition) + f"; {count} items")
+
+
+def _read_items(path: Path) -> list[dict[str, Any]]:
+    if not path.is_file():
+        raise Error("file.not_found", f'"{path}" is not a file: give a JSON file of one item or a list of items.',
+                    field="file")
+    try:
+        data = json.loads(path.read_text("utf-8-sig"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise rules.CatalogueError("catalogue.data", f'"{path}" is not UTF-8 JSON: {exc}.', field="file") from None
+    if isinstance(data, dict) and "items" in data:
+        data = data["items"]
+    listed = data if isinstance(data, list) else [data]
+    if not all(isinstance(d, dict) for d in listed):
+        raise rules.CatalogueError("catalogue.data", f'"{path}" holds something other than items (objects).')
+    return listed
+
+
+@item_app.command("add")
+def add_item(
+    file: Path = typer.Option(..., "--file", help="A JSON file: one item, or a list of items, in their plain form "
+                              "(as `catalogue export --format json` writes them)."),
+    reason: str = REASON,
+    by: str = BY,
+    year: Optional[int] = YEAR,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Add items to a draft (or an edition in its comment period), each with the reason."""
+    listed = _read_items(file)
+    with database.ready_engine(url).begin() as conn:
+        for data in listed:
+            year, item = catalogue.add_item(conn, data, reason, by, year=year)
+            output.note(f'item "{item.code}" added to the {year} edition.')
+
+
+def _values(settings: list[str]) -> dict[str, Any]:
+    """``attribute=value`` pairs; a value that reads as JSON (a number, a list, true) is taken as such."""
+    values: dict[str, Any] = {}
+    for setting in settings:
+        name, sep, raw = setting.partition("=")
+        if not sep or not name.strip():
+            output.fail("usage", f'--set "{setting}": expected ATTRIBUTE=VALUE, e.g. --set update_period=每日.')
+        try:
+            value: Any = json.loads(raw)
+        except json.JSONDecodeError:
+            value = raw
+        if isinstance(value, float | dict):
+            value = raw
+        values[name.strip()] = value
+    return values
+
+
+@item_app.command("change")
+def change_item(
+    code: str = typer.Argument(..., help="The item's directory code."),
+    settings: list[str] = typer.Option(..., "--set", help="ATTRIBUTE=VALUE, repeated; lists and numbers as JSON "
+                                       "(--set 'severities=[\"general\",\"serious\"]')."),
+    reason: str = REASON,
+    by: str = BY,
+    year: Optional[int] = YEAR,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Change attributes of an item with the reason; without --year the change goes to next year's draft,
+    never into a published edition."""
+    values = _values(settings)
+    with database.ready_engine(url).begin() as conn:
+        year, _ = catalogue.change_item(conn, code, values, reason, by, year=year)
+    output.note(f'item "{code}" changed in the {year} edition ({", ".join(values)}).')
+
+
+@item_app.command("withdraw")
+def withdraw_item(
+    code: str = typer.Argument(..., help="The item's directory code."),
+    reason: str = REASON,
+    by: str = BY,
+    year: Optional[int] = YEAR,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Withdraw an item with the reason (from next year's draft unless --year names another)."""
+    with database.ready_engine(url).begin() as conn:
+        year = catalogue.withdraw_item(conn, code, reason, by, year=year)
+    output.note(f'item "{code}" withdrawn from the {year} edition.')
+
+
+@app.command("open-comments")
+def open_comments(
+    year: int = typer.Argument(...),
+    by: str = BY,
+    until: Optional[str] = typer.Option(None, "--until", help="The last day comments are taken (YYYY-MM-DD)."),  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Put a draft out for public comment."""
+    end = None
+    if until is not None:
+        try:
+            end = datetime.datetime.combine(datetime.date.fromisoformat(until), datetime.time.max, datetime.UTC)
+        except ValueError:
+            output.fail("usage", f'--until "{until}" is not a date: expected YYYY-MM-DD.')
+    with database.ready_engine(url).begin() as conn:
+        edition = catalogue.open_comments(conn, year, by, end)
+    output.note(_state(edition) + (f" until {until}" if until else ""))
+
+
+@app.command("comment")
+def add_comment(
+    year: int = typer.Argument(...),
+    author: str = typer.Option(..., "--author", help="Who comments (kept with the comment)."),
+    text: str = typer.Option(..., "--text", help="The comment."),
+    item: Optional[str] = typer.Option(None, "--item", help="The item commented on (default: the edition)."),  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Keep a comment on an edition in its comment period (who, when, on which item, text)."""
+    with database.ready_engine(url).begin() as conn:
+        catalogue.add_comment(conn, year, author, text, code=item)
+    output.note(f"comment on the {year} edition kept.")
+
+
+@app.command("comments")
+def list_comments(year: int = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Every comment on an edition, one JSON object a line, oldest first."""
+    with database.ready_engine(url).connect() as conn:
+        comments = catalogue.list_comments(conn, year)
+    for c in comments:
+        print(json.dumps({"item": c.code, "author": c.author, "at": f"{c.at:%Y-%m-%dT%H:%M:%SZ}", "text": c.text},
+                         ensure_ascii=False))
+
+
+@app.command("changes")
+def list_changes(year: int = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Every item added, changed or withdrawn in an edition with its reason, then its assessments; one
+    JSON object a line."""
+    with database.ready_engine(url).connect() as conn:
+        changes = catalogue.list_changes(conn, year)
+        assessments = catalogue.list_assessments(conn, year)
+    for c in changes:
+        detail = c.detail if c.action == "change" else None
+        print(json.dumps({"item": c.code, "action": c.action, "reason": c.reason, "by": c.by,
+                          "at": f"{c.at:%Y-%m-%dT%H:%M:%SZ}", "attributes": detail}, ensure_ascii=False))
+    for a in assessments:
+        print(json.dumps({"item": a.code, "action": "assess", "experts": a.experts,
+                          "representatives": a.representatives, "conclusion": a.conclusion, "by": a.by,
+                          "at": f"{a.at:%Y-%m-%dT%H:%M:%SZ}"}, ensure_ascii=False))
+
+
+@app.command("assess")
+def assess_item(
+    year: int = typer.Argument(...),
+    code: str = typer.Argument(..., help="The contested item's directory code."),
+    experts: str = typer.Option(..., "--experts", help="The experts' opinions."),
+    representatives: str = typer.Option(..., "--representatives", help="The representatives' opinions."),
+    conclusion: str = typer.Option(..., "--conclusion", help="What the assessment concluded."),
+    by: str = BY,
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Record the assessment of a contested item (or one of large social impact) before approval."""
+    with database.ready_engine(url).begin() as conn:
+        catalogue.assess_item(conn, year, code, experts, representatives, conclusion, by)
+    output.note(f'assessment of "{code}" in the {year} edition recorded.')
+
+
+@app.command("approve")
+def approve_edition(year: int = typer.Argument(...), by: str = BY,
+                    url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Approve an edition after its comment period (refused while an item lacks its reason or a
+    contested item its assessment)."""
+    with database.ready_engine(url).begin() as conn:
+        edition = catalogue.approve_edition(conn, year, by)
+    output.note(_state(edition))
+
+
+@app.command("publish")
+def publish_edition(year: int = typer.Argument(...), by: str = BY,
+                    url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+    """Publish an approved edition; it never changes after."""
+    with database.ready_engine(url).begin() as conn:
+        edition = catalogue.publish_edition(conn, year, by)
+    output.note(_state(edition))
+
+
+@app.command("diff")
+def diff_editions(
+    year_a: int = typer.Argument(...),
+    year_b: int = typer.Argument(...),
+    fmt: str = typer.Option("text", "--format", help="text or json"),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Items added, withdrawn, and each changed attribute old → new, from YEAR_A to YEAR_B."""
+    _check_format(fmt, DIFF_FORMATS)
+    with database.ready_engine(url).connect() as conn:
+        d = catalogue.diff_editions(conn, year_a, year_b)
+    if fmt == "json":
+        doc = {"from": year_a, "to": year_b, "added": list(d.added), "withdrawn": list(d.withdrawn),
+               "changed": [{"item": c.code, "attribute": c.attribute, "old": c.old, "new": c.new} for c in d.changed]}
+        sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
+        return
+    for code in d.added:
+        print(f"+ {code}")
+    for code in d.withdrawn:
+        print(f"- {code}")
+    for c in d.changed:
+        print(f"~ {c.code}\t{c.attribute}\t{json.dumps(c.old, ensure_ascii=False)} → "
+              f"{json.dumps(c.new, ensure_ascii=False)}")
+    output.note(f"{year_a} → {year_b}: {len(d.added)} added, {len(d.withdrawn)} withdrawn, "
+                f"{len(d.changed)} attributes changed")
+
+
+@app.command("export")
+def export_edition(
+    year: int = typer.Argument(...),
+    fmt: str = typer.Option(..., "--format", help="csv, xlsx, json, dcat-jsonld or dcat-turtle"),
+    out: Optional[Path] = typer.Option(None, "--out", help="The file to write (default: stdout)."),  # noqa: UP045
+    encoding: str = typer.Option("utf-8-sig", "--encoding", help="CSV only: utf-8-sig (with a BOM) or gb18030."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Write an edition as CSV or XLSX (for Excel), JSON, or DCAT-AP JSON-LD or Turtle (docs/catalogue.md)."""
+    _check_format(fmt, catalogue_export.FORMATS)
+    if encoding not in ("utf-8-sig", "gb18030"):
+        output.fail("usage", f'--encoding "{encoding}": expected utf-8-sig or gb18030.')
+    with database.ready_engine(url).connect() as conn:
+        edition = catalogue.get_edition(conn, year)
+        items = catalogue.edition_items(conn, year)
+    data = catalogue_export.export(items, _info(edition), fmt, encoding)
+    if out is None:
+        sys.stdout.buffer.write(data)
+        sys.stdout.flush()
+        return
+    try:
+        out.write_bytes(data)
+    except OSError as exc:
+        output.fail("usage.out", f'--out "{out}" cannot be written: {exc.strerror}.')
+    output.note(f"catalogue {year} written to {out} ({fmt}, {len(items)} items).")

@@ -1,0 +1,438 @@
+"""The public credit information catalogue: items as data, editions by year, their diff.
+
+Every item states the twelve attributes the Hebei Regulations (Art. 11) require — directory code,
+provider, item name, data format, right to use, collection scope, collection procedure, collection
+path, collection time limit, publication method, update period, security level — plus what the
+platform acts on: kind, subject types, legal basis, the record layout, the disclosure mode, the
+severity classes a negative item allows and its publication period rules by severity.
+
+An edition is one year's catalogue: ``draft`` → ``comment`` (public comment period) → ``approved``
+→ ``published``, after which it never changes. The state lives in the database
+(services/credit/catalogue.py); the rules of each step are here, pure.
+
+>>> item = default_items()[0]
+>>> item.code, item.kind, item.security_level
+('JJJ-01-001', 'basic', 1)
+>>> changed = change_item(item, {"update_period": "每周"})
+>>> [(c.attribute, c.old, c.new) for c in diff(default_items()[:1], [changed]).changed]
+[('update_period', '实时', '每周')]
+>>> require_status(2026, "published", ("draft", "comment"), "change an item")
+Traceback (most recent call last):
+...
+jjjcredit.core.credit.catalogue.CatalogueError: The 2026 edition is published and never changes; a change asked for now goes to the 2027 draft (leave out --year, or give --year 2027).
+"""
+
+from __future__ import annotations
+
+import dataclasses
+import datetime
+import json
+from collections.abc import Iterable, Mapping, Sequence
+from dataclasses import dataclass
+from importlib import resources
+from typing import Any
+
+from jjjcredit.core.errors import Error
+
+#: The twelve statutory attributes, in the order the regulation lists them: name in code → (Chinese, English).
+STATUTORY: dict[str, tuple[str, str]] = {
+    "code": ("目录编码", "directory code"),
+    "provider": ("提供单位", "provider"),
+    "name": ("信息事项名称", "item name"),
+    "data_format": ("数据格式", "data format"),
+    "right_to_use": ("使用权限", "right to use"),
+    "collection_scope": ("归集范围", "collection scope"),
+    "collection_procedure": ("归集程序", "collection procedure"),
+    "collection_path": ("归集路径", "collection path"),
+    "collection_time_limit": ("归集时限", "collection time limit"),
+    "publication_method": ("公开方式", "publication method"),
+    "update_period": ("更新周期", "update period"),
+    "security_level": ("安全等级", "security level"),
+}
+#: What the platform adds to act on an item.
+PLATFORM: dict[str, tuple[str, str]] = {
+    "kind": ("信息类别", "kind"),
+    "subject_types": ("主体类型", "subject types"),
+    "legal_basis": ("法律依据", "legal basis"),
+    "disclosure_mode": ("共享公开属性", "disclosure mode"),
+    "severities": ("失信严重程度", "severity classes"),
+    "contested": ("争议较大或社会影响较大", "contested or large social impact"),
+    "fields": ("数据项", "record layout"),
+    "period_rules": ("公示期限", "publication periods"),
+}
+KINDS = ("basic", "negative", "positive", "other")
+SUBJECT_TYPES = ("organization", "individual_business", "natural_person")
+DISCLOSURE_MODES = ("public_disclosure", "authorized_query", "government_sharing")
+SEVERITIES = ("minor", "general", "serious")
+SECURITY_LEVELS = (1, 2, 3)
+#: An edition's states, in order.
+STATUSES = ("draft", "comment", "approved", "published")
+#: The states in which an edition is open to everyone (a draft is seen only by those who compile it).
+PUBLIC_STATUSES = ("comment", "approved", "published")
+#: Attributes a change may set (everything but the code: an item is withdrawn and another added instead).
+CHANGEABLE = tuple(a for a in (*STATUTORY, *PLATFORM) if a != "code")
+
+
+class CatalogueError(Error):
+    """A catalogue step refused; ``code`` is one of ``catalogue.*`` (docs/errors.md)."""
+
+
+@dataclass(frozen=True)
+class Field:
+    """One field of an item's record layout: its name as providers write it, the data element it
+    holds (a national column code such as ``CF_WSH`` or a library element), and its bounds."""
+
+    name: str
+    element: str
+    required: bool = False
+    max_length: int | None = None
+
+
+@dataclass(frozen=True)
+class PeriodRule:
+    """How long a record of ``severity`` stays published, in months from the decision date, for
+    decisions from ``applies_from`` on (until a later rule of the same severity applies)."""
+
+    severity: str
+    min_months: int
+    max_months: int
+    applies_from: datetime.date
+    source: str
+
+
+#: Sourced defaults (domain.md §7.3), a setting per item: Credit China's pre-2025 rule, the State
+#: Council's 2025 plan (国办发〔2025〕22号) and NDRC Order No. 36 in force 2026-04-01.
+DEFAULT_PERIOD_RULES: tuple[PeriodRule, ...] = (
+    PeriodRule("general", 3, 12, datetime.date(2019, 7, 1), "Credit China rule before 2025 (unconfirmed start)"),
+    PeriodRule("serious", 6, 36, datetime.date(2019, 7, 1), "Credit China rule before 2025 (unconfirmed start)"),
+    PeriodRule("minor", 0, 3, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
+    PeriodRule("general", 3, 12, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
+    PeriodRule("serious", 12, 36, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
+    PeriodRule("minor", 0, 3, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)"),
+    PeriodRule("general", 3, 12, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)"),
+    PeriodRule("serious", 12, 36, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)"),
+)
+
+
+@dataclass(frozen=True)
+class Item:
+    """One catalogue item: the twelve statutory attributes, then the platform's."""
+
+    code: str
+    provider: str
+    name: str
+    data_format: str
+    right_to_use: str
+    collection_scope: str
+    collection_procedure: str
+    collection_path: str
+    collection_time_limit: str
+    publication_method: str
+    update_period: str
+    security_level: int
+    kind: str
+    subject_types: tuple[str, ...]
+    legal_basis: str
+    disclosure_mode: str
+    fields: tuple[Field, ...] = ()
+    severities: tuple[str, ...] = ()
+    period_rules: tuple[PeriodRule, ...] = ()
+    contested: bool = False
+
+
+@dataclass(frozen=True)
+class Change:
+    """One attribute of one item that differs between two editions."""
+
+    code: str
+    attribute: str
+    old: Any
+    new: Any
+
+
+@dataclass(frozen=True)
+class Diff:
+    added: tuple[str, ...]
+    withdrawn: tuple[str, ...]
+    changed: tuple[Change, ...]
+
+    @property
+    def empty(self) -> bool:
+        return not (self.added or self.withdrawn or self.changed)
+
+
+def _bad(message: str, field: str | None = None) -> CatalogueError:
+    return CatalogueError("catalogue.item", message, field=field)
+
+
+def _text(data: Mapping[str, Any], key: str, code: str) -> str:
+    value = data.get(key)
+    if not isinstance(value, str) or not value.strip():
+        label = STATUTORY.get(key, PLATFORM.get(key, (key, key)))[1]
+        raise _bad(f'Item "{code}": the {label} ({key}) is missing or empty; every item states it.', key)
+    return value.strip()
+
+
+def _choices(values: Any, allowed: Sequence[str], key: str, code: str) -> tuple[str, ...]:
+    if isinstance(values, str):
+        values = [v.strip() for v in values.split(",") if v.strip()]
+    if not isinstance(values, list | tuple):
+        raise _bad(f'Item "{code}": {key} is a list of {", ".join(allowed)}.', key)
+    for v in values:
+        if v not in allowed:
+            raise _bad(f'Item "{code}": {key} "{v}" is not one of {", ".join(allowed)}.', key)
+    return tuple(sorted(set(values), key=list(allowed).index))
+
+
+def _date(value: Any, code: str) -> datetime.date:
+    if isinstance(value, datetime.date):
+        return value
+    try:
+        return datetime.date.fromisoformat(str(value))
+    except ValueError:
+        raise _bad(f'Item "{code}": a period rule applies from "{value}", not a date (YYYY-MM-DD).',
+                   "period_rules") from None
+
+
+def item_from_dict(data: Mapping[str, Any]) -> Item:
+    """An item from its plain form (YAML, JSON, a database row), every attribute checked.
+
+    >>> item_from_dict({**item_to_dict(default_items()[0]), "kind": "bad"})
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: Item "JJJ-01-001": kind "bad" is not one of basic, negative, positive, other.
+    """
+    code = str(data.get("code") or "").strip()
+    if not code:
+        raise _bad("An item needs a directory code (code).", "code")
+    unknown = set(data) - set(STATUTORY) - set(PLATFORM)
+    if unknown:
+        raise _bad(f'Item "{code}": unknown attribute(s) {", ".join(sorted(unknown))}; the attributes are '
+                   f'{", ".join([*STATUTORY, *PLATFORM])}.', sorted(unknown)[0])
+    texts = {k: _text(data, k, code) for k in (*STATUTORY, "legal_basis") if k not in ("code", "security_level")}
+    level = data.get("security_level")
+    if isinstance(level, str) and level.strip().isdigit():
+        level = int(level)
+    if level not in SECURITY_LEVELS or isinstance(level, bool):
+        raise _bad(f'Item "{code}": security level "{level}" is not 1, 2 or 3.', "security_level")
+    kind = data.get("kind")
+    if kind not in KINDS:
+        raise _bad(f'Item "{code}": kind "{kind}" is not one of {", ".join(KINDS)}.', "kind")
+    mode = data.get("disclosure_mode")
+    if mode not in DISCLOSURE_MODES:
+        raise _bad(f'Item "{code}": disclosure mode "{mode}" is not one of {", ".join(DISCLOSURE_MODES)}.',
+                   "disclosure_mode")
+    subjects = _choices(data.get("subject_types", ()), SUBJECT_TYPES, "subject_types", code)
+    if not subjects:
+        raise _bad(f'Item "{code}": name at least one subject type ({", ".join(SUBJECT_TYPES)}).', "subject_types")
+    severities = _choices(data.get("severities") or (), SEVERITIES, "severities", code)
+    if severities and kind != "negative":
+        raise _bad(f'Item "{code}": severity classes belong to negative items only, not to a {kind} item.',
+                   "severities")
+    fields = tuple(_field(f, code) for f in data.get("fields") or ())
+    names = [f.name for f in fields]
+    if len(set(names)) != len(names):
+        raise _bad(f'Item "{code}": the record layout names a field twice.', "fields")
+    rules = tuple(_rule(r, code) for r in data.get("period_rules") or ())
+    for r in rules:
+        if r.severity not in severities:
+            raise _bad(f'Item "{code}": a period rule for "{r.severity}", a severity the item does not allow '
+                       f'({", ".join(severities) or "none"}).', "period_rules")
+    contested = data.get("contested", False)
+    if not isinstance(contested, bool):
+        raise _bad(f'Item "{code}": contested is true or false.', "contested")
+    return Item(code=code, security_level=int(level), kind=str(kind), subject_types=subjects,
+                disclosure_mode=str(mode), fields=fields, severities=severities,
+                period_rules=tuple(sorted(rules, key=lambda r: (SEVERITIES.index(r.severity), r.applies_from))),
+                contested=contested, **texts)
+
+
+def _field(data: Any, code: str) -> Field:
+    if not isinstance(data, Mapping) or not data.get("name") or not data.get("element"):
+        raise _bad(f'Item "{code}": a layout field needs a name and an element.', "fields")
+    length = data.get("max_length")
+    if length is not None and (not isinstance(length, int) or isinstance(length, bool) or length < 1):
+        raise _bad(f'Item "{code}": field "{data["name"]}" has max_length "{length}", expected a whole number '
+                   "of at least 1.", "fields")
+    return Field(str(data["name"]), str(data["element"]), bool(data.get("required", False)), length)
+
+
+def _rule(data: Any, code: str) -> PeriodRule:
+    if not isinstance(data, Mapping):
+        raise _bad(f'Item "{code}": a period rule is severity, min_months, max_months, applies_from, source.',
+                   "period_rules")
+    try:
+        low, high = int(data["min_months"]), int(data["max_months"])
+        rule = PeriodRule(str(data["severity"]), low, high, _date(data["applies_from"], code),
+                          str(data.get("source") or ""))
+    except (KeyError, TypeError, ValueError):
+        raise _bad(f'Item "{code}": a period rule is severity, min_months, max_months, applies_from, source.',
+                   "period_rules") from None
+    if not 0 <= low <= high:
+        raise _bad(f'Item "{code}": a period of {low} to {high} months; expected 0 ≤ minimum ≤ maximum.',
+                   "period_rules")
+    return rule
+
+
+def item_to_dict(item: Item) -> dict[str, Any]:
+    """The plain form of an item (JSON-ready; the inverse of :func:`item_from_dict`).
+
+    >>> item_from_dict(item_to_dict(default_items()[4])) == default_items()[4]
+    True
+    """
+    out = dataclasses.asdict(item)
+    out["subject_types"] = list(item.subject_types)
+    out["severities"] = list(item.severities)
+    out["fields"] = [dataclasses.asdict(f) for f in item.fields]
+    out["period_rules"] = [{**dataclasses.asdict(r), "applies_from": r.applies_from.isoformat()}
+                           for r in item.period_rules]
+    return out
+
+
+def change_item(item: Item, values: Mapping[str, Any]) -> Item:
+    """The item with ``values`` set (checked as a new item is); the code cannot change.
+
+    >>> change_item(default_items()[0], {"code": "X"})
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: Item "JJJ-01-001": the directory code never changes; withdraw the item and add one under the new code.
+    """
+    if "code" in values and values["code"] != item.code:
+        raise _bad(f'Item "{item.code}": the directory code never changes; withdraw the item and add one under '
+                   "the new code.", "code")
+    if not values:
+        raise _bad(f'Item "{item.code}": nothing to change; name an attribute and its new value.')
+    return item_from_dict({**item_to_dict(item), **values})
+
+
+def period_rule(item: Item, severity: str, decided_on: datetime.date) -> PeriodRule:
+    """The publication period rule of ``item`` for a ``severity`` decision taken on ``decided_on``:
+    the rule of that severity with the latest ``applies_from`` not after the date.
+
+    >>> penalty = items_by_code(default_items())["JJJ-03-001"]
+    >>> period_rule(penalty, "serious", datetime.date(2024, 5, 1)).max_months
+    36
+    >>> period_rule(penalty, "serious", datetime.date(2026, 5, 1)).source
+    'NDRC Order No. 36 (2025)'
+    """
+    if severity not in item.severities:
+        raise CatalogueError("catalogue.severity", f'Item "{item.code}" allows the severity classes '
+                             f'{", ".join(item.severities) or "(none)"}, not "{severity}".', field="severity")
+    rules = [r for r in item.period_rules if r.severity == severity and r.applies_from <= decided_on]
+    if not rules:
+        raise CatalogueError("catalogue.severity", f'Item "{item.code}" has no {severity} publication period for '
+                             f"decisions of {decided_on.isoformat()}.", field="severity")
+    return max(rules, key=lambda r: r.applies_from)
+
+
+def items_by_code(items: Iterable[Item]) -> dict[str, Item]:
+    return {i.code: i for i in items}
+
+
+def diff(old: Iterable[Item], new: Iterable[Item]) -> Diff:
+    """Items added, withdrawn, and each changed attribute old → new, sorted by code then attribute
+    order.
+
+    >>> d = diff(default_items(), default_items()[1:])
+    >>> d.withdrawn, d.added, d.changed
+    (('JJJ-01-001',), (), ())
+    """
+    a, b = items_by_code(old), items_by_code(new)
+    changed: list[Change] = []
+    for code in sorted(a.keys() & b.keys()):
+        before, after = item_to_dict(a[code]), item_to_dict(b[code])
+        changed.extend(Change(code, k, before[k], after[k]) for k in CHANGEABLE if before[k] != after[k])
+    return Diff(tuple(sorted(b.keys() - a.keys())), tuple(sorted(a.keys() - b.keys())), tuple(changed))
+
+
+def require_status(year: int, status: str, allowed: Sequence[str], step: str) -> None:
+    """Refuse ``step`` on an edition in ``status`` unless it is one of ``allowed``."""
+    if status in allowed:
+        return
+    if status == "published":
+        raise CatalogueError("catalogue.published", f"The {year} edition is published and never changes; a change "
+                             f"asked for now goes to the {year + 1} draft (leave out --year, or give --year {year + 1}).")
+    if status == "approved" and step in ("change an item", "add an item", "withdraw an item", "comment"):
+        raise CatalogueError("catalogue.status", f"The {year} edition is approved: it can only be published now; "
+                             f"a further change goes to the {year + 1} draft.")
+    raise CatalogueError("catalogue.status", f"Cannot {step} while the {year} edition is in {status}; this step "
+                         f"needs it in {' or '.join(allowed)}.")
+
+
+def check_reason(reason: str | None, code: str) -> str:
+    """A change's reason, stripped; refused when empty (every item added, withdrawn or changed carries one)."""
+    if reason is None or not reason.strip():
+        raise CatalogueError("catalogue.reason", f'Item "{code}": every item added, withdrawn or changed carries '
+                             "its reason; give one with --reason.", field="reason")
+    return reason.strip()
+
+
+def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reasons: Mapping[str, str],
+                   assessed: Iterable[str], approver: str | None) -> None:
+    """Refuse to approve an edition: without an approver; while an item added, withdrawn or changed
+    since ``base`` (the edition it was drafted from) has no reason; or while an item added or changed
+    in this edition and flagged as contested (or of large social impact) has no assessment record.
+
+    >>> items = default_items()
+    >>> check_approval(2027, items, items, {}, [], "省人民政府")
+    >>> reasons = {i.code: "首版目录" for i in items}
+    >>> check_approval(2027, [], items, reasons, [], "省人民政府")
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: The 2027 edition cannot be approved: item(s) JJJ-04-001 are contested or of large social impact and have no assessment record; record the experts' and representatives' opinions with `jjjcredit catalogue assess`.
+    >>> check_approval(2027, [], items, reasons, ["JJJ-04-001"], "省人民政府")
+    >>> check_approval(2027, [], items, {}, [], "省人民政府")
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: The 2027 edition cannot be approved: items JJJ-01-001, JJJ-02-001, JJJ-03-001, JJJ-03-002, JJJ-04-001 and 4 more were added, withdrawn or changed without a reason.
+    """
+    if approver is None or not approver.strip():
+        raise CatalogueError("catalogue.approver", f"Approving the {year} edition needs who approves it (--by).",
+                             field="by")
+    items = list(items)
+    d = diff(base, items)
+    touched = sorted({*d.added, *d.withdrawn, *(c.code for c in d.changed)})
+    missing = [c for c in touched if not (reasons.get(c) or "").strip()]
+    if missing:
+        shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
+        raise CatalogueError("catalogue.reason", f"The {year} edition cannot be approved: items {shown} were added, "
+                             "withdrawn or changed without a reason.")
+    done = set(assessed)
+    unassessed = sorted(i.code for i in items if i.contested and i.code in touched and i.code not in done)
+    if unassessed:
+        raise CatalogueError("catalogue.assessment", f"The {year} edition cannot be approved: item(s) "
+                             f"{', '.join(unassessed)} are contested or of large social impact and have no "
+                             "assessment record; record the experts' and representatives' opinions with "
+                             "`jjjcredit catalogue assess`.")
+
+
+def load_items(text: str) -> tuple[Item, ...]:
+    """Items from a JSON document: a list of items, or ``{"items": [...]}``; sorted by code."""
+    try:
+        data = json.loads(text)
+    except json.JSONDecodeError as exc:
+        raise CatalogueError("catalogue.data", f"The catalogue is not valid JSON: {exc.msg} at line {exc.lineno}.") \
+            from None
+    if isinstance(data, dict):
+        data = data.get("items")
+    if not isinstance(data, list):
+        raise CatalogueError("catalogue.data", 'A catalogue is a list of items or {"items": [...]}.')
+    items = [item_from_dict(d) for d in data]
+    codes = [i.code for i in items]
+    if len(set(codes)) != len(codes):
+        raise CatalogueError("catalogue.data", "The catalogue names a directory code twice.")
+    return tuple(sorted(items, key=lambda i: i.code))
+
+
+def default_items() -> tuple[Item, ...]:
+    """The default catalogue of the three regions (core/data/catalogue.json), sorted by code."""
+    return _DEFAULT[0] if _DEFAULT else _load_default()
+
+
+_DEFAULT: list[tuple[Item, ...]] = []
+
+
+def _load_default() -> tuple[Item, ...]:
+    text = resources.files("jjjcredit.core").joinpath("data/catalogue.json").read_text("utf-8")
+    _DEFAULT.append(load_items(text))
+    return _DEFAULT[0]

@@ -1,0 +1,334 @@
+"""An edition of the catalogue as people publish catalogues: CSV and XLSX for Excel, JSON, and DCAT-AP
+(JSON-LD and Turtle, written with rdflib) with the extension vocabulary :data:`VOCABULARY` for what
+DCAT lacks. Pure: each function returns the bytes; the command line writes them. Deterministic: items
+sorted by code, columns in attribute order, the same edition always gives the same bytes.
+
+CSV is UTF-8 with a byte-order mark (Excel opens it right) or GB18030; a cell that Excel would take
+for a formula (``=``, ``+``, ``-``, ``@`` first) is written with a leading apostrophe.
+
+>>> from jjjcredit.core.credit import catalogue
+>>> text = to_csv(catalogue.default_items()[:1], "utf-8-sig").decode("utf-8-sig")
+>>> text.splitlines()[0].split(",")[:3]
+['目录编码', '提供单位', '信息事项名称']
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+import zipfile
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+from typing import Any
+
+from rdflib import Graph, Literal, Namespace, URIRef
+from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
+
+from jjjcredit.core.credit import catalogue
+
+FORMATS = ("csv", "xlsx", "json", "dcat-jsonld", "dcat-turtle")
+#: The extension vocabulary for what DCAT-AP has no term for.
+JJJC = Namespace("https://w3id.org/jjjcredit/catalogue#")
+#: Where an edition and its items are named.
+BASE = "https://credit.jjj.gov.cn/catalogue/"
+EU_ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
+EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
+#: Disclosure mode → the EU access-right authority table.
+ACCESS_RIGHTS = {"public_disclosure": "PUBLIC", "authorized_query": "RESTRICTED", "government_sharing": "NON_PUBLIC"}
+#: Update period words → the EU frequency authority table (others keep only jjjc:updatePeriod).
+FREQUENCIES = {"实时": "UPDATE_CONT", "每日": "DAILY", "每周": "WEEKLY", "每月": "MONTHLY", "每季度": "QUARTERLY",
+               "每年": "ANNUAL"}
+
+#: The extension vocabulary: term → (label, definition, range). docs/catalogue.md is generated from it.
+VOCABULARY: dict[str, tuple[str, str, str]] = {
+    "directoryCode": ("目录编码 directory code", "The item's code in the catalogue (also dct:identifier).", "xsd:string"),
+    "dataFormat": ("数据格式 data format", "The format providers submit the item's records in.", "xsd:string"),
+    "rightToUse": ("使用权限 right to use", "Who may use the item's records, as the catalogue states it.", "xsd:string"),
+    "collectionScope": ("归集范围 collection scope", "Whose records and which area the item covers.", "xsd:string"),
+    "collectionProcedure": ("归集程序 collection procedure", "How the records are collected and checked.",
+                            "xsd:string"),
+    "collectionPath": ("归集路径 collection path", "The channel the records reach the platform by.", "xsd:string"),
+    "collectionTimeLimit": ("归集时限 collection time limit", "How soon after the decision a record must arrive.",
+                            "xsd:string"),
+    "publicationMethod": ("公开方式 publication method", "Where and how the records are published.", "xsd:string"),
+    "updatePeriod": ("更新周期 update period", "The update period as written (also dct:accrualPeriodicity when it "
+                     "has an EU frequency).", "xsd:string"),
+    "securityLevel": ("安全等级 security level", "1 public, 2 government sharing, 3 restricted.", "xsd:integer"),
+    "kind": ("信息类别 kind", "basic, negative, positive or other.", "xsd:string"),
+    "subjectType": ("主体类型 subject type", "organization, individual_business or natural_person (one per value).",
+                    "xsd:string"),
+    "legalBasis": ("法律依据 legal basis", "The laws and rules the item rests on.", "xsd:string"),
+    "disclosureMode": ("共享公开属性 disclosure mode", "public_disclosure, authorized_query or government_sharing "
+                       "(also dct:accessRights).", "xsd:string"),
+    "severity": ("失信严重程度 severity class", "minor, general or serious (negative items).", "xsd:string"),
+    "contested": ("争议较大 contested", "Opinions differ widely or the social impact may be large: an assessment "
+                  "is heard before approval.", "xsd:boolean"),
+    "field": ("数据项 field", "One field of the record layout (a node with fieldName, element, required, "
+              "maxLength).", "jjjc:Field"),
+    "fieldName": ("字段名称 field name", "The field's name as providers write it.", "xsd:string"),
+    "element": ("数据元 data element", "The data element the field holds (national column code or library "
+                "element).", "xsd:string"),
+    "required": ("必填 required", "Whether every record must have the field.", "xsd:boolean"),
+    "maxLength": ("最大长度 maximum length", "The most characters the field holds.", "xsd:integer"),
+    "periodRule": ("公示期限 publication period rule", "A node with severity, minMonths, maxMonths, appliesFrom, "
+                   "dct:source.", "jjjc:PeriodRule"),
+    "minMonths": ("最短公示期 minimum months", "Repair may be asked for after this many months.", "xsd:integer"),
+    "maxMonths": ("最长公示期 maximum months", "Publication stops after this many months.", "xsd:integer"),
+    "appliesFrom": ("适用起始日 applies from", "Decisions from this date on follow the rule.", "xsd:date"),
+    "editionStatus": ("目录状态 edition status", "draft, comment, approved or published.", "xsd:string"),
+    "approvedBy": ("批准机关 approved by", "Who approved the edition.", "xsd:string"),
+}
+
+
+@dataclass(frozen=True)
+class EditionInfo:
+    """What an export says about the edition beside its items."""
+
+    year: int
+    status: str
+    approved_by: str | None = None
+    approved_at: datetime.datetime | None = None
+    published_at: datetime.datetime | None = None
+
+
+COLUMNS: tuple[str, ...] = (*catalogue.STATUTORY, *(k for k in catalogue.PLATFORM if k not in ("fields",)),
+                            "fields")
+
+
+def _header() -> list[str]:
+    labels = {**catalogue.STATUTORY, **catalogue.PLATFORM}
+    return [labels[c][0] for c in COLUMNS]
+
+
+def _cell(item: catalogue.Item, column: str) -> str:
+    value: Any = getattr(item, column)
+    if column == "fields":
+        return "；".join(f"{f.name}({f.element}{', 必填' if f.required else ''}"
+                        f"{f', ≤{f.max_length}' if f.max_length else ''})" for f in value)
+    if column == "period_rules":
+        return "；".join(f"{r.severity} {r.min_months}-{r.max_months} 个月，{r.applies_from.isoformat()} 起（{r.source}）"
+                        for r in value)
+    if isinstance(value, tuple):
+        return "，".join(value)
+    if isinstance(value, bool):
+        return "是" if value else "否"
+    return str(value)
+
+
+def _safe(text: str) -> str:
+    """A cell Excel will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
+def rows(items: Sequence[catalogue.Item]) -> list[list[str]]:
+    """The header and one row per item, sorted by code: what CSV and XLSX hold."""
+    return [_header(), *([_safe(_cell(i, c)) for c in COLUMNS] for i in sorted(items, key=lambda i: i.code))]
+
+
+def to_csv(items: Sequence[catalogue.Item], encoding: str = "utf-8-sig") -> bytes:
+    """CSV in UTF-8 with a byte-order mark (default) or GB18030, CRLF line ends as Excel writes them."""
+    if encoding not in ("utf-8-sig", "gb18030"):
+        raise ValueError(f"encoding {encoding!r}: expected utf-8-sig or gb18030")
+    out = io.StringIO()
+    csv.writer(out, lineterminator="\r\n").writerows(rows(items))
+    return out.getvalue().encode(encoding)
+
+
+def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
+    """A workbook: sheet 目录 (one row per item), sheet 数据项 (every layout field of every item)."""
+    from openpyxl import Workbook
+    from openpyxl.styles import Font
+
+    book = Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.title = f"目录{info.year}"
+    for row in rows(items):
+        sheet.append(row)
+    fields = book.create_sheet("数据项")
+    fields.append(["目录编码", "信息事项名称", "字段名称", "数据元", "必填", "最大长度"])
+    for item in sorted(items, key=lambda i: i.code):
+        for f in item.fields:
+            fields.append([item.code, item.name, f.name, f.element, "是" if f.required else "否", f.max_length])
+    for ws in (sheet, fields):
+        for cell in ws[1]:
+            cell.font = Font(bold=True)
+        ws.freeze_panes = "A2"
+    fixed = datetime.datetime(info.year, 1, 1)
+    book.properties.created = book.properties.modified = fixed
+    book.properties.creator = "jjjcredit"
+    out = io.BytesIO()
+    book.save(out)
+    return _fixed_zip(out.getvalue(), (info.year, 1, 1, 0, 0, 0))
+
+
+def _fixed_zip(data: bytes, when: tuple[int, int, int, int, int, int]) -> bytes:
+    """The workbook's zip with every member (and its "modified" property) dated ``when``: the same
+    edition, the same bytes."""
+    out = io.BytesIO()
+    with zipfile.ZipFile(io.BytesIO(data)) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as target:
+        for member in source.infolist():
+            info = zipfile.ZipInfo(member.filename, date_time=when)
+            info.compress_type = zipfile.ZIP_DEFLATED
+            info.external_attr = member.external_attr
+            body = source.read(member.filename)
+            if member.filename == "docProps/core.xml":  # openpyxl stamps the time of saving
+                stamp = datetime.datetime(*when).strftime("%Y-%m-%dT%H:%M:%SZ")
+                body = re.sub(rb"(<dcterms:modified[^>]*>)[^<]*", rb"\g<1>" + stamp.encode(), body)
+            target.writestr(info, body)
+    return out.getvalue()
+
+
+def _iso(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def to_json(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
+    """The edition and its items in their plain form (core/credit/catalogue.item_to_dict); what
+    ``catalogue.load_items`` reads back."""
+    doc = {"year": info.year, "status": info.status, "approved_by": info.approved_by,
+           "approved_at": _iso(info.approved_at), "published_at": _iso(info.published_at),
+           "items": [catalogue.item_to_dict(i) for i in sorted(items, key=lambda i: i.code)]}
+    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def _node(graph: Graph, parent: URIRef, predicate: URIRef, key: str, values: Mapping[str, Literal]) -> None:
+    """A node with a stable IRI (so the same edition always gives the same graph)."""
+    node = URIRef(f"{parent}/{key}")
+    graph.add((parent, predicate, node))
+    for p, v in values.items():
+        graph.add((node, JJJC[p] if ":" not in p else URIRef(p), v))
+
+
+def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
+    """The edition as a DCAT-AP catalogue: one dcat:Dataset per item, the statutory attributes DCAT
+    lacks in the jjjc: vocabulary."""
+    g = Graph()
+    g.bind("dcat", DCAT)
+    g.bind("dct", DCTERMS)
+    g.bind("foaf", FOAF)
+    g.bind("jjjc", JJJC)
+    cat = URIRef(f"{BASE}{info.year}")
+    g.add((cat, RDF.type, DCAT.Catalog))
+    g.add((cat, DCTERMS.title, Literal(f"京津冀公共信用信息目录（{info.year}年版）", lang="zh")))
+    g.add((cat, DCTERMS.title, Literal(f"Beijing-Tianjin-Hebei public credit information catalogue {info.year}",
+                                       lang="en")))
+    g.add((cat, OWL.versionInfo, Literal(str(info.year))))
+    g.add((cat, JJJC.editionStatus, Literal(info.status)))
+    if info.approved_by:
+        g.add((cat, JJJC.approvedBy, Literal(info.approved_by)))
+    if info.published_at is not None:
+        g.add((cat, DCTERMS.issued, Literal(info.published_at.date().isoformat(), datatype=XSD.date)))
+    for item in sorted(items, key=lambda i: i.code):
+        ds = URIRef(f"{BASE}{info.year}/items/{item.code}")
+        g.add((cat, DCAT.dataset, ds))
+        g.add((ds, RDF.type, DCAT.Dataset))
+        g.add((ds, DCTERMS.identifier, Literal(item.code)))
+        g.add((ds, JJJC.directoryCode, Literal(item.code)))
+        g.add((ds, DCTERMS.title, Literal(item.name, lang="zh")))
+        publisher = URIRef(f"{ds}/provider")
+        g.add((ds, DCTERMS.publisher, publisher))
+        g.add((publisher, RDF.type, FOAF.Agent))
+        g.add((publisher, FOAF.name, Literal(item.provider, lang="zh")))
+        g.add((ds, DCTERMS.accessRights, URIRef(EU_ACCESS + ACCESS_RIGHTS[item.disclosure_mode])))
+        if item.update_period in FREQUENCIES:
+            g.add((ds, DCTERMS.accrualPeriodicity, URIRef(EU_FREQUENCY + FREQUENCIES[item.update_period])))
+        for attribute, term in (("data_format", "dataFormat"), ("right_to_use", "rightToUse"),
+                                ("collection_scope", "collectionScope"),
+                                ("collection_procedure", "collectionProcedure"),
+                                ("collection_path", "collectionPath"),
+                                ("collection_time_limit", "collectionTimeLimit"),
+                                ("publication_method", "publicationMethod"), ("update_period", "updatePeriod"),
+                                ("legal_basis", "legalBasis"), ("kind", "kind"),
+                                ("disclosure_mode", "disclosureMode")):
+            g.add((ds, JJJC[term], Literal(getattr(item, attribute))))
+        g.add((ds, JJJC.securityLevel, Literal(item.security_level, datatype=XSD.integer)))
+        g.add((ds, JJJC.contested, Literal(item.contested, datatype=XSD.boolean)))
+        for subject in item.subject_types:
+            g.add((ds, JJJC.subjectType, Literal(subject)))
+        for severity in item.severities:
+            g.add((ds, JJJC.severity, Literal(severity)))
+        for n, f in enumerate(item.fields, 1):
+            values = {"fieldName": Literal(f.name), "element": Literal(f.element),
+                      "required": Literal(f.required, datatype=XSD.boolean),
+                      str(RDFS.label): Literal(f.name, lang="zh")}
+            if f.max_length is not None:
+                values["maxLength"] = Literal(f.max_length, datatype=XSD.integer)
+            _node(g, ds, JJJC.field, f"fields/{n}", values)
+        for n, r in enumerate(item.period_rules, 1):
+            _node(g, ds, JJJC.periodRule, f"periods/{n}", {
+                "severity": Literal(r.severity), "minMonths": Literal(r.min_months, datatype=XSD.integer),
+                "maxMonths": Literal(r.max_months, datatype=XSD.integer),
+                "appliesFrom": Literal(r.applies_from.isoformat(), datatype=XSD.date),
+                str(DCTERMS.source): Literal(r.source)})
+    return g
+
+
+#: The JSON-LD context the export is compacted with.
+CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "jjjc": str(JJJC), "xsd": str(XSD),
+           "owl": str(OWL), "rdfs": str(RDFS)}
+
+
+def to_turtle(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
+    return graph(items, info).serialize(format="turtle", encoding="utf-8")
+
+
+def _sorted(value: Any) -> Any:
+    """JSON-LD with every array in one order: the graph's arrays are sets (no ``@list``), so sorting
+    them changes nothing but makes the bytes the same from run to run."""
+    if isinstance(value, dict):
+        return {k: _sorted(v) for k, v in value.items()}
+    if isinstance(value, list):
+        return sorted((_sorted(v) for v in value), key=lambda v: json.dumps(v, ensure_ascii=False, sort_keys=True))
+    return value
+
+
+def to_jsonld(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
+    text = graph(items, info).serialize(format="json-ld", context=CONTEXT)
+    doc = _sorted(json.loads(text))
+    return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
+
+
+def export(items: Sequence[catalogue.Item], info: EditionInfo, fmt: str, encoding: str = "utf-8-sig") -> bytes:
+    """The edition in ``fmt`` (one of :data:`FORMATS`)."""
+    if fmt == "csv":
+        return to_csv(items, encoding)
+    if fmt == "xlsx":
+        return to_xlsx(items, info)
+    if fmt == "json":
+        return to_json(items, info)
+    if fmt == "dcat-jsonld":
+        return to_jsonld(items, info)
+    if fmt == "dcat-turtle":
+        return to_turtle(items, info)
+    raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
+
+
+def vocabulary_markdown() -> str:
+    """docs/catalogue.md: the export formats and the extension vocabulary (generated)."""
+    lines = [
+        "# The catalogue: export formats and the extension vocabulary",
+        "",
+        "`jjjcredit catalogue export YEAR --format csv|xlsx|json|dcat-jsonld|dcat-turtle` writes one edition.",
+        "CSV is UTF-8 with a byte-order mark (or `--encoding gb18030`), one row per item, columns in the",
+        "order below; XLSX adds a sheet of every layout field; JSON is the items' plain form (read back by",
+        "`catalogue item add --file`). DCAT-AP (JSON-LD, Turtle) has the edition as a `dcat:Catalog` at",
+        f"`{BASE}YEAR` and each item as a `dcat:Dataset` with `dct:identifier`, `dct:title`,",
+        "`dct:publisher` (the provider), `dct:accessRights` (the EU access-right table: public disclosure →",
+        "PUBLIC, authorized query → RESTRICTED, government sharing → NON_PUBLIC) and `dct:accrualPeriodicity`",
+        "(the EU frequency table). What DCAT lacks is in the extension vocabulary",
+        f"`jjjc:` = `{JJJC}`:",
+        "",
+        "| term | label | definition | range |",
+        "| --- | --- | --- | --- |",
+    ]
+    lines += [f"| `jjjc:{term}` | {label} | {definition} | `{rng}` |"
+              for term, (label, definition, rng) in VOCABULARY.items()]
+    labels = {**catalogue.STATUTORY, **catalogue.PLATFORM}
+    lines += ["", "CSV and XLSX columns:", "", "| # | column | attribute | meaning |", "| --- | --- | --- | --- |"]
+    lines += [f"| {n} | {labels[c][0]} | `{c}` | {labels[c][1]} |" for n, c in enumerate(COLUMNS, 1)]
+    lines += ["", "Generated from `jjjcredit.core.credit.catalogue_export` by `scripts/generate_docs.py`."]
+    return "\n".join(lines) + "\n"

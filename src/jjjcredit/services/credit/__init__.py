@@ -1,0 +1,1 @@
+"""The credit half: the catalogue (and, later, credit records) over the database."""

@@ -1,0 +1,377 @@
+"""The catalogue's editions over the database: draft, comment period, approval, publication.
+
+One edition per year. :func:`draft_edition` starts year N from the latest edition published before it
+(or, when there is none, from the default catalogue of the three regions, each item added with its
+reason); items are added, changed and withdrawn only in a draft or during the comment period, each
+with its reason; the public comments during the comment period; :func:`approve_edition` refuses
+without an approver, a reason for every item touched, or the assessment of a contested item;
+:func:`publish_edition` makes it final. A change asked for without a year goes to next year's draft
+(created on demand), never into a published edition. The rules are core/credit/catalogue.py's;
+services flush, the adapter commits.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from typing import Any
+
+from sqlalchemy import Connection, delete, insert, select, update
+
+from jjjcredit.core.credit import catalogue
+from jjjcredit.core.credit.catalogue import CatalogueError
+from jjjcredit.storage.schema import (
+    catalogue_assessments,
+    catalogue_changes,
+    catalogue_comments,
+    catalogue_editions,
+    catalogue_items,
+)
+
+#: The reason recorded for each item of a first edition drafted from the default catalogue.
+DEFAULT_REASON = "京津冀默认目录（全国公共信用信息基础目录所列事项）"
+
+
+@dataclass(frozen=True)
+class Edition:
+    year: int
+    status: str
+    based_on: int | None
+    created_by: str
+    created_at: datetime.datetime
+    comments_opened_at: datetime.datetime | None
+    comments_until: datetime.datetime | None
+    approved_by: str | None
+    approved_at: datetime.datetime | None
+    published_by: str | None
+    published_at: datetime.datetime | None
+
+
+@dataclass(frozen=True)
+class ItemChange:
+    code: str
+    action: str  # add, change, withdraw
+    reason: str
+    by: str
+    at: datetime.datetime
+    detail: Any
+
+
+@dataclass(frozen=True)
+class Comment:
+    code: str | None
+    author: str
+    at: datetime.datetime
+    text: str
+
+
+@dataclass(frozen=True)
+class Assessment:
+    code: str
+    experts: str
+    representatives: str
+    conclusion: str
+    by: str
+    at: datetime.datetime
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
+    if value is None:
+        return None
+    return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value.astimezone(datetime.UTC)
+
+
+def _check_year(year: int) -> int:
+    if not 2000 <= year <= 2100:
+        raise CatalogueError("catalogue.year", f"A catalogue year is 2000 to 2100, not {year}.", field="year")
+    return year
+
+
+def _edition(row: Any) -> Edition:
+    return Edition(row.year, row.status, row.based_on, row.created_by, _utc(row.created_at),  # type: ignore[arg-type]
+                   _utc(row.comments_opened_at), _utc(row.comments_until), row.approved_by, _utc(row.approved_at),
+                   row.published_by, _utc(row.published_at))
+
+
+def list_editions(conn: Connection) -> list[Edition]:
+    """Every edition, oldest year first."""
+    return [_edition(r) for r in conn.execute(select(catalogue_editions).order_by(catalogue_editions.c.year))]
+
+
+def get_edition(conn: Connection, year: int, *, lock: bool = False) -> Edition:
+    query = select(catalogue_editions).where(catalogue_editions.c.year == _check_year(year))
+    row = conn.execute(query.with_for_update() if lock else query).first()
+    if row is None:
+        raise CatalogueError("catalogue.no_edition", f"There is no {year} edition of the catalogue: "
+                             f"`jjjcredit catalogue draft {year}` starts one.", field="year")
+    return _edition(row)
+
+
+def readable_editions(conn: Connection, drafts: bool) -> list[Edition]:
+    """The editions a reader may see: every one for those who compile the catalogue (``drafts``), else
+    those out for comment, approved or published — the one place that decides it for every channel."""
+    return [e for e in list_editions(conn) if drafts or e.status in catalogue.PUBLIC_STATUSES]
+
+
+def readable_edition(conn: Connection, year: int, drafts: bool) -> tuple[Edition, tuple[catalogue.Item, ...]]:
+    """The ``year`` edition and its items, for a reader as :func:`readable_editions` decides (a draft
+    is "not found" for the others)."""
+    edition = get_edition(conn, year)
+    if not drafts and edition.status not in catalogue.PUBLIC_STATUSES:
+        raise CatalogueError("catalogue.no_edition", f"There is no {year} edition of the catalogue open to the "
+                             "public yet (it is a draft until its comment period).", field="year")
+    return edition, edition_items(conn, year)
+
+
+def latest_published(conn: Connection, before: int | None = None) -> Edition | None:
+    """The newest published edition (before ``before`` when given), or ``None``."""
+    query = select(catalogue_editions).where(catalogue_editions.c.status == "published")
+    if before is not None:
+        query = query.where(catalogue_editions.c.year < before)
+    row = conn.execute(query.order_by(catalogue_editions.c.year.desc()).limit(1)).first()
+    return None if row is None else _edition(row)
+
+
+def edition_items(conn: Connection, year: int) -> tuple[catalogue.Item, ...]:
+    """The items of the ``year`` edition, sorted by code."""
+    get_edition(conn, year)
+    rows = conn.execute(select(catalogue_items.c.item).where(catalogue_items.c.year == year)
+                        .order_by(catalogue_items.c.code))
+    return tuple(catalogue.item_from_dict(json.loads(r.item)) for r in rows)
+
+
+def _dump(item: catalogue.Item) -> str:
+    return json.dumps(catalogue.item_to_dict(item), ensure_ascii=False, sort_keys=True)
+
+
+def _log(conn: Connection, year: int, code: str, action: str, reason: str, by: str, detail: Any) -> None:
+    conn.execute(insert(catalogue_changes).values(
+        id=uuid.uuid4().hex, year=year, code=code, action=action, reason=reason, by=by, at=_now(),
+        detail=json.dumps(detail, ensure_ascii=False, sort_keys=True)))
+
+
+def _who(by: str, what: str) -> str:
+    if not by or not by.strip():
+        raise CatalogueError("catalogue.item", f"{what} needs who does it (--by).", field="by")
+    return by.strip()
+
+
+def draft_edition(conn: Connection, year: int, by: str) -> Edition:
+    """Start the ``year`` edition as a draft: a copy of the newest edition published before it, or,
+    when none is, the default catalogue with each item added under :data:`DEFAULT_REASON`."""
+    _check_year(year)
+    by = _who(by, "Drafting an edition")
+    if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == year)).first():
+        raise CatalogueError("catalogue.edition_exists", f"The {year} edition exists already: "
+                             f"`jjjcredit catalogue show {year}` shows it.", field="year")
+    base = latest_published(conn, before=year)
+    conn.execute(insert(catalogue_editions).values(year=year, status="draft", based_on=base.year if base else None,
+                                                   created_by=by, created_at=_now()))
+    items = edition_items(conn, base.year) if base else catalogue.default_items()
+    if items:
+        conn.execute(insert(catalogue_items), [{"year": year, "code": i.code, "item": _dump(i)} for i in items])
+    if base is None:
+        for item in items:
+            _log(conn, year, item.code, "add", DEFAULT_REASON, by, catalogue.item_to_dict(item))
+    return get_edition(conn, year)
+
+
+def _open_year(conn: Connection, year: int | None, by: str, today: datetime.date | None) -> int:
+    """The edition a change goes to: ``year`` when given; else next year's, drafted on demand."""
+    if year is not None:
+        return year
+    target = (today or _now().date()).year + 1
+    if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == target)).first() is None:
+        draft_edition(conn, target, by)
+    return target
+
+
+def _changeable(conn: Connection, year: int, step: str) -> Edition:
+    edition = get_edition(conn, year, lock=True)
+    catalogue.require_status(year, edition.status, ("draft", "comment"), step)
+    return edition
+
+
+def _item_row(conn: Connection, year: int, code: str) -> Any:
+    return conn.execute(select(catalogue_items).where(catalogue_items.c.year == year,
+                                                      catalogue_items.c.code == code)).first()
+
+
+def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *, year: int | None = None,
+             today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
+    """Add an item (its plain form, checked) to an edition with its reason; returns the year it went to."""
+    item = catalogue.item_from_dict(data)
+    reason = catalogue.check_reason(reason, item.code)
+    by = _who(by, "Adding an item")
+    year = _open_year(conn, year, by, today)
+    _changeable(conn, year, "add an item")
+    if _item_row(conn, year, item.code) is not None:
+        raise CatalogueError("catalogue.item_exists", f'The {year} edition has an item "{item.code}" already; change '
+                             "it with `jjjcredit catalogue item change`.", field="code")
+    conn.execute(insert(catalogue_items).values(year=year, code=item.code, item=_dump(item)))
+    _log(conn, year, item.code, "add", reason, by, catalogue.item_to_dict(item))
+    return year, item
+
+
+def _unknown(year: int, code: str) -> CatalogueError:
+    return CatalogueError("catalogue.unknown_item", f'The {year} edition has no item "{code}": '
+                          f"`jjjcredit catalogue show {year}` lists its items.", field="code")
+
+
+def change_item(conn: Connection, code: str, values: Mapping[str, Any], reason: str, by: str, *,
+                year: int | None = None, today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
+    """Set attributes of an item with the reason; returns the year the change went to and the new item."""
+    reason = catalogue.check_reason(reason, code)
+    by = _who(by, "Changing an item")
+    year = _open_year(conn, year, by, today)
+    _changeable(conn, year, "change an item")
+    row = _item_row(conn, year, code)
+    if row is None:
+        raise _unknown(year, code)
+    old = catalogue.item_from_dict(json.loads(row.item))
+    new = catalogue.change_item(old, values)
+    changes = catalogue.diff([old], [new]).changed
+    if not changes:
+        raise CatalogueError("catalogue.item", f'Item "{code}": the values given are the ones it has; nothing '
+                             "changed.")
+    conn.execute(update(catalogue_items).where(catalogue_items.c.year == year, catalogue_items.c.code == code)
+                 .values(item=_dump(new)))
+    _log(conn, year, code, "change", reason, by, {c.attribute: {"old": c.old, "new": c.new} for c in changes})
+    return year, new
+
+
+def withdraw_item(conn: Connection, code: str, reason: str, by: str, *, year: int | None = None,
+                  today: datetime.date | None = None) -> int:
+    """Withdraw an item from an edition with the reason; returns the year."""
+    reason = catalogue.check_reason(reason, code)
+    by = _who(by, "Withdrawing an item")
+    year = _open_year(conn, year, by, today)
+    _changeable(conn, year, "withdraw an item")
+    row = _item_row(conn, year, code)
+    if row is None:
+        raise _unknown(year, code)
+    conn.execute(delete(catalogue_items).where(catalogue_items.c.year == year, catalogue_items.c.code == code))
+    _log(conn, year, code, "withdraw", reason, by, json.loads(row.item))
+    return year
+
+
+def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime | None = None) -> Edition:
+    """Put a draft out for public comment (until ``until``, when given)."""
+    by = _who(by, "Opening the comment period")
+    edition = get_edition(conn, year, lock=True)
+    catalogue.require_status(year, edition.status, ("draft",), "open the comment period")
+    conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
+        status="comment", comments_opened_at=_now(), comments_until=until))
+    return get_edition(conn, year)
+
+
+def add_comment(conn: Connection, year: int, author: str, text: str, code: str | None = None,
+                now: datetime.datetime | None = None) -> Comment:
+    """Keep a comment on the edition (or on one of its items) during its comment period."""
+    if not author or not author.strip() or not text or not text.strip():
+        raise CatalogueError("catalogue.comment", "A comment needs its author and its text.",
+                             field="author" if not (author or "").strip() else "text")
+    edition = get_edition(conn, year)
+    catalogue.require_status(year, edition.status, ("comment",), "comment")
+    at = now or _now()
+    if edition.comments_until is not None and at > edition.comments_until:
+        raise CatalogueError("catalogue.status", f"The comment period of the {year} edition ended at "
+                             f"{edition.comments_until:%Y-%m-%d %H:%M} UTC.")
+    if code is not None and _item_row(conn, year, code) is None:
+        raise _unknown(year, code)
+    comment = Comment(code, author.strip(), at, text.strip())
+    conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
+                                                   at=at, text=comment.text))
+    return comment
+
+
+def list_comments(conn: Connection, year: int) -> list[Comment]:
+    get_edition(conn, year)
+    rows = conn.execute(select(catalogue_comments).where(catalogue_comments.c.year == year)
+                        .order_by(catalogue_comments.c.at, catalogue_comments.c.id))
+    return [Comment(r.code, r.author, _utc(r.at), r.text) for r in rows]  # type: ignore[arg-type]
+
+
+def assess_item(conn: Connection, year: int, code: str, experts: str, representatives: str, conclusion: str,
+                by: str) -> Assessment:
+    """Record the assessment of a contested item: the experts' and the representatives' opinions."""
+    by = _who(by, "Recording an assessment")
+    _changeable(conn, year, "record an assessment")
+    if _item_row(conn, year, code) is None:
+        raise _unknown(year, code)
+    for name, value in (("experts", experts), ("representatives", representatives), ("conclusion", conclusion)):
+        if not value or not value.strip():
+            raise CatalogueError("catalogue.assessment", f"An assessment records the experts' opinions, the "
+                                 f"representatives' opinions and its conclusion; {name} is empty.", field=name)
+    record = Assessment(code, experts.strip(), representatives.strip(), conclusion.strip(), by, _now())
+    conn.execute(insert(catalogue_assessments).values(id=uuid.uuid4().hex, year=year, code=code,
+                                                      experts=record.experts, representatives=record.representatives,
+                                                      conclusion=record.conclusion, by=by, at=record.at))
+    return record
+
+
+def list_assessments(conn: Connection, year: int) -> list[Assessment]:
+    get_edition(conn, year)
+    rows = conn.execute(select(catalogue_assessments).where(catalogue_assessments.c.year == year)
+                        .order_by(catalogue_assessments.c.at, catalogue_assessments.c.id))
+    return [Assessment(r.code, r.experts, r.representatives, r.conclusion, r.by, _utc(r.at))  # type: ignore[arg-type]
+            for r in rows]
+
+
+def list_changes(conn: Connection, year: int) -> list[ItemChange]:
+    get_edition(conn, year)
+    rows = conn.execute(select(catalogue_changes).where(catalogue_changes.c.year == year)
+                        .order_by(catalogue_changes.c.at, catalogue_changes.c.id))
+    return [ItemChange(r.code, r.action, r.reason, r.by, _utc(r.at), json.loads(r.detail))  # type: ignore[arg-type]
+            for r in rows]
+
+
+def approve_edition(conn: Connection, year: int, by: str) -> Edition:
+    """Approve an edition after its comment period (core/credit/catalogue.check_approval's refusals)."""
+    edition = get_edition(conn, year, lock=True)
+    catalogue.require_status(year, edition.status, ("comment",), "approve")
+    base = edition_items(conn, edition.based_on) if edition.based_on is not None else ()
+    reasons: dict[str, str] = {}
+    for change in list_changes(conn, year):
+        reasons[change.code] = change.reason
+    catalogue.check_approval(year, base, edition_items(conn, year), reasons,
+                             [a.code for a in list_assessments(conn, year)], by)
+    conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
+        status="approved", approved_by=by.strip(), approved_at=_now()))
+    return get_edition(conn, year)
+
+
+def publish_edition(conn: Connection, year: int, by: str) -> Edition:
+    """Publish an approved edition; from now on it never changes."""
+    by = _who(by, "Publishing an edition")
+    edition = get_edition(conn, year, lock=True)
+    catalogue.require_status(year, edition.status, ("approved",), "publish")
+    conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
+        status="published", published_by=by, published_at=_now()))
+    return get_edition(conn, year)
+
+
+def diff_editions(conn: Connection, year_a: int, year_b: int) -> catalogue.Diff:
+    """Items added, withdrawn and changed (attribute by attribute) from the ``year_a`` edition to ``year_b``."""
+    return catalogue.diff(edition_items(conn, year_a), edition_items(conn, year_b))
+
+
+def shown_year(conn: Connection, year: int | None) -> int:
+    """The edition ``catalogue show`` means: ``year``, else the newest published, else the newest of all."""
+    if year is not None:
+        return get_edition(conn, year).year
+    published = latest_published(conn)
+    if published is not None:
+        return published.year
+    editions = list_editions(conn)
+    if not editions:
+        raise CatalogueError("catalogue.no_edition", "There is no catalogue edition yet: `jjjcredit catalogue draft "
+                             "YEAR` starts one from the default catalogue.")
+    return editions[-1].year

@@ -1,0 +1,191 @@
+"""The public credit information catalogue: ``GET /api/v1/catalogue`` (editions), ``GET
+/api/v1/catalogue/{year}`` (one edition and its items, or an export with ``?format=``), public comments
+during the comment period (``POST /api/v1/catalogue/{year}/comments``), and the staff steps under the
+``cataloguing`` right — drafting, items added, changed and withdrawn with their reasons, the comment
+period, assessments, approval, publication — each recorded under the client's name. Who sees a draft is
+decided by services/credit/catalogue.readable_editions; the rules are core/credit/catalogue.py's."""
+
+from __future__ import annotations
+
+import datetime
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+from pydantic import BaseModel, Field
+
+from jjjcredit.core.credit import catalogue as rules
+from jjjcredit.core.credit import catalogue_export
+from jjjcredit.core.errors import Error
+from jjjcredit.core.sharing import access
+from jjjcredit.services.credit import catalogue
+from jjjcredit.web.access import caller_for
+
+router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
+
+MEDIA_TYPES = {"csv": "text/csv; charset=utf-8", "xlsx": "application/vnd.openxmlformats-officedocument."
+               "spreadsheetml.sheet", "json": "application/json", "dcat-jsonld": "application/ld+json",
+               "dcat-turtle": "text/turtle; charset=utf-8"}
+Year = int
+
+
+def _drafts(caller: access.Caller) -> bool:
+    """Whether the caller compiles the catalogue (and so sees drafts)."""
+    return access.admit(caller, "cataloguing") is not None
+
+
+def _when(value: datetime.datetime | None) -> str | None:
+    return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+
+
+def _edition(e: catalogue.Edition) -> dict[str, Any]:
+    return {"year": e.year, "status": e.status, "based_on": e.based_on, "comments_until": _when(e.comments_until),
+            "approved_by": e.approved_by, "approved_at": _when(e.approved_at), "published_at": _when(e.published_at)}
+
+
+def _by(caller: access.Caller) -> str:
+    return caller.client or "staff"
+
+
+@router.get("")
+def list_editions(request: Request, caller: access.Caller = Depends(caller_for("catalogue"))) -> list[dict[str, Any]]:
+    """Every edition the caller may see, oldest first (drafts only for the ``cataloguing`` right)."""
+    with request.app.state.engine.connect() as conn:
+        return [_edition(e) for e in catalogue.readable_editions(conn, _drafts(caller))]
+
+
+@router.get("/{year}", response_model=None)
+def show_edition(request: Request, year: Year,
+                 fmt: str | None = Query(None, alias="format", description="csv, xlsx, json, dcat-jsonld or "
+                                         "dcat-turtle: the edition as `jjjcredit catalogue export` writes it."),
+                 caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any] | Response:
+    """One edition and its items in their plain form, or an export of it."""
+    if fmt is not None and fmt not in catalogue_export.FORMATS:
+        raise Error("usage.format", f'format "{fmt}" is not known: expected one of '
+                                   f"{', '.join(catalogue_export.FORMATS)}.", field="format")
+    with request.app.state.engine.connect() as conn:
+        edition, items = catalogue.readable_edition(conn, year, _drafts(caller))
+    if fmt is None:
+        return {**_edition(edition), "items": [rules.item_to_dict(i) for i in items]}
+    info = catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
+                                        edition.published_at)
+    return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt])
+
+
+class CommentRequest(BaseModel):
+    author: str = Field(max_length=200, description="Who comments (kept with the comment).")
+    text: str = Field(max_length=4000, description="The comment.")
+    item: str | None = Field(None, max_length=64, description="The item commented on (default: the edition).")
+
+
+@router.post("/{year}/comments")
+def add_comment(request: Request, year: Year, comment: CommentRequest,
+                caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
+    """Comment on an edition during its comment period (anyone; the public within its rate limit)."""
+    with request.app.state.engine.begin() as conn:
+        kept = catalogue.add_comment(conn, year, comment.author, comment.text, code=comment.item)
+    return {"year": year, "item": kept.code, "author": kept.author, "at": _when(kept.at), "text": kept.text}
+
+
+@router.get("/{year}/comments")
+def list_comments(request: Request, year: Year,
+                  caller: access.Caller = Depends(caller_for("catalogue"))) -> list[dict[str, Any]]:
+    """The comments on an edition the caller may see, oldest first."""
+    with request.app.state.engine.connect() as conn:
+        catalogue.readable_edition(conn, year, _drafts(caller))
+        return [{"item": c.code, "author": c.author, "at": _when(c.at), "text": c.text}
+                for c in catalogue.list_comments(conn, year)]
+
+
+@router.post("/{year}")
+def draft_edition(request: Request, year: Year,
+                  caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Start the ``year`` edition as a draft (staff)."""
+    with request.app.state.engine.begin() as conn:
+        return _edition(catalogue.draft_edition(conn, year, _by(caller)))
+
+
+class ItemRequest(BaseModel):
+    item: dict[str, Any] = Field(description="The item in its plain form (as GET /api/v1/catalogue/{year} gives).")
+    reason: str = Field(max_length=2000, description="Why it is added.")
+
+
+@router.post("/{year}/items")
+def add_item(request: Request, year: Year, body: ItemRequest,
+             caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Add an item to a draft (or an edition in its comment period), with its reason (staff)."""
+    with request.app.state.engine.begin() as conn:
+        _, item = catalogue.add_item(conn, body.item, body.reason, _by(caller), year=year)
+    return rules.item_to_dict(item)
+
+
+class ChangeRequest(BaseModel):
+    values: dict[str, Any] = Field(description="The attributes to set and their new values.")
+    reason: str = Field(max_length=2000, description="Why they change.")
+
+
+@router.patch("/{year}/items/{item}")
+def change_item(request: Request, year: Year, item: str, body: ChangeRequest,
+                caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Change attributes of an item, with the reason (staff)."""
+    with request.app.state.engine.begin() as conn:
+        _, changed = catalogue.change_item(conn, item, body.values, body.reason, _by(caller), year=year)
+    return rules.item_to_dict(changed)
+
+
+class ReasonRequest(BaseModel):
+    reason: str = Field(max_length=2000, description="Why the item is withdrawn.")
+
+
+@router.post("/{year}/items/{item}/withdraw")
+def withdraw_item(request: Request, year: Year, item: str, body: ReasonRequest,
+                  caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Withdraw an item, with the reason (staff)."""
+    with request.app.state.engine.begin() as conn:
+        catalogue.withdraw_item(conn, item, body.reason, _by(caller), year=year)
+    return {"year": year, "withdrawn": item}
+
+
+class CommentPeriodRequest(BaseModel):
+    until: datetime.date | None = Field(None, description="The last day comments are taken (UTC).")
+
+
+@router.post("/{year}/open-comments")
+def open_comments(request: Request, year: Year, body: CommentPeriodRequest,
+                  caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Put a draft out for public comment (staff)."""
+    until = None if body.until is None else datetime.datetime.combine(body.until, datetime.time.max, datetime.UTC)
+    with request.app.state.engine.begin() as conn:
+        return _edition(catalogue.open_comments(conn, year, _by(caller), until))
+
+
+class AssessmentRequest(BaseModel):
+    item: str = Field(max_length=64)
+    experts: str = Field(max_length=4000, description="The experts' opinions.")
+    representatives: str = Field(max_length=4000, description="The representatives' opinions.")
+    conclusion: str = Field(max_length=4000)
+
+
+@router.post("/{year}/assessments")
+def assess_item(request: Request, year: Year, body: AssessmentRequest,
+                caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Record the assessment of a contested item (staff)."""
+    with request.app.state.engine.begin() as conn:
+        a = catalogue.assess_item(conn, year, body.item, body.experts, body.representatives, body.conclusion,
+                                  _by(caller))
+    return {"year": year, "item": a.code, "by": a.by, "at": _when(a.at)}
+
+
+@router.post("/{year}/approve")
+def approve_edition(request: Request, year: Year,
+                    caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Approve an edition after its comment period, recorded under the client's name (staff)."""
+    with request.app.state.engine.begin() as conn:
+        return _edition(catalogue.approve_edition(conn, year, _by(caller)))
+
+
+@router.post("/{year}/publish")
+def publish_edition(request: Request, year: Year,
+                    caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
+    """Publish an approved edition; it never changes after (staff)."""
+    with request.app.state.engine.begin() as conn:
+        return _edition(catalogue.publish_edition(conn, year, _by(caller)))

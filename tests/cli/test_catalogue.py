@@ -1,0 +1,105 @@
+"""``jjjcredit catalogue`` through the real command, on a real database: the edition workflow, the
+diff and every export format."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+from pathlib import Path
+
+import openpyxl
+import pytest
+from rdflib import Graph
+from rdflib.namespace import DCAT, RDF
+
+from jjjcredit.core.credit import catalogue as core
+from jjjcredit.services import db
+from jjjcredit.storage.engine import make_engine
+from tests.cli.test_codes import run
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    engine.dispose()
+    return database_url
+
+
+def _ok(*args: str) -> str:
+    result = run("catalogue", *args)
+    assert result.returncode == 0, result.stderr
+    return result.stdout
+
+
+def _published_2026(url: str) -> None:
+    _ok("draft", "2026", "--by", "河北省发展改革委", "--db", url)
+    _ok("open-comments", "2026", "--by", "河北省发展改革委", "--until", "2099-12-31", "--db", url)
+    _ok("comment", "2026", "--author", "张三", "--text", "建议缩短归集时限", "--item", "JJJ-03-001", "--db", url)
+    refused = run("catalogue", "approve", "2026", "--by", "河北省人民政府", "--db", url)
+    assert refused.returncode == 1 and "[catalogue.assessment]" in refused.stderr
+    _ok("assess", "2026", "JJJ-04-001", "--experts", "同意保留", "--representatives", "企业代表同意",
+        "--conclusion", "保留", "--by", "河北省发展改革委", "--db", url)
+    _ok("approve", "2026", "--by", "河北省人民政府", "--db", url)
+    _ok("publish", "2026", "--by", "河北省发展改革委", "--db", url)
+
+
+def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: Path):
+    _published_2026(url)
+    shown = _ok("show", "--db", url)
+    assert shown.count("\n") == len(core.default_items()) and "JJJ-03-001\t行政处罚信息" in shown
+    comments = [json.loads(line) for line in _ok("comments", "2026", "--db", url).splitlines()]
+    assert [(c["author"], c["item"]) for c in comments] == [("张三", "JJJ-03-001")]
+    refused = run("catalogue", "item", "change", "JJJ-03-001", "--set", "update_period=实时", "--reason", "更及时",
+                  "--by", "发改委", "--year", "2026", "--db", url)
+    assert refused.returncode == 1 and "[catalogue.published]" in refused.stderr
+    no_reason = run("catalogue", "item", "withdraw", "JJJ-07-001", "--reason", " ", "--by", "发改委", "--db", url)
+    assert no_reason.returncode == 1 and "[catalogue.reason]" in no_reason.stderr
+    _ok("draft", "2027", "--by", "发改委", "--db", url)
+    _ok("item", "change", "JJJ-03-001", "--set", "update_period=实时", "--set", "security_level=2",
+        "--reason", "更及时", "--by", "发改委", "--year", "2027", "--db", url)
+    new = {**core.item_to_dict(core.default_items()[0]), "code": "JJJ-08-001", "name": "海关高级认证企业信息"}
+    (tmp_path / "item.json").write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
+    _ok("item", "add", "--file", str(tmp_path / "item.json"), "--reason", "新增", "--by", "发改委", "--year", "2027",
+        "--db", url)
+    _ok("item", "withdraw", "JJJ-07-001", "--reason", "并入评价事项", "--by", "发改委", "--year", "2027", "--db", url)
+    diff = json.loads(_ok("diff", "2026", "2027", "--format", "json", "--db", url))
+    assert (diff["added"], diff["withdrawn"]) == (["JJJ-08-001"], ["JJJ-07-001"])
+    assert [(c["item"], c["attribute"], c["old"], c["new"]) for c in diff["changed"]] == [
+        ("JJJ-03-001", "update_period", "每日", "实时"), ("JJJ-03-001", "security_level", 1, 2)]
+    text = _ok("diff", "2026", "2027", "--db", url)
+    assert "+ JJJ-08-001" in text and "- JJJ-07-001" in text and '"每日" → "实时"' in text
+    changes = [json.loads(line) for line in _ok("changes", "2027", "--db", url).splitlines()]
+    assert [(c["action"], c["reason"]) for c in changes] == [("change", "更及时"), ("add", "新增"),
+                                                             ("withdraw", "并入评价事项")]
+    published = json.loads(_ok("show", "2026", "--format", "json", "--db", url))
+    penalty = next(i for i in published["items"] if i["code"] == "JJJ-03-001")
+    assert penalty["update_period"] == "每日" and published["status"] == "published"
+
+
+def test_every_export_format(url: str, tmp_path: Path):
+    _published_2026(url)
+    for fmt in ("csv", "xlsx", "json", "dcat-jsonld", "dcat-turtle"):
+        _ok("export", "2026", "--format", fmt, "--out", str(tmp_path / f"c.{fmt}"), "--db", url)
+    rows = list(csv.reader(io.StringIO((tmp_path / "c.csv").read_bytes().decode("utf-8-sig"))))
+    assert len(rows) == len(core.default_items()) + 1
+    _ok("export", "2026", "--format", "csv", "--encoding", "gb18030", "--out", str(tmp_path / "gb.csv"), "--db", url)
+    assert (tmp_path / "gb.csv").read_bytes().decode("gb18030").replace("\r\n", "\n") == \
+        (tmp_path / "c.csv").read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
+    book = openpyxl.load_workbook(tmp_path / "c.xlsx")
+    assert book["目录2026"].max_row == len(core.default_items()) + 1
+    assert core.load_items((tmp_path / "c.json").read_text("utf-8")) == core.default_items()
+    turtle = Graph().parse(tmp_path / "c.dcat-turtle", format="turtle")
+    assert len(set(turtle.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())
+    doc = json.loads((tmp_path / "c.dcat-jsonld").read_text("utf-8"))
+    assert "@context" in doc and any(n.get("@type") == "dcat:Catalog" for n in doc["@graph"])
+    bad = run("catalogue", "export", "2026", "--format", "pdf", "--db", url)
+    assert bad.returncode == 2 and "[usage.format]" in bad.stderr
+
+
+def test_an_unknown_edition_is_named(url: str):
+    result = run("catalogue", "show", "2030", "--db", url)
+    assert result.returncode == 1 and "[catalogue.no_edition]" in result.stderr
+    empty = run("catalogue", "show", "--db", url)
+    assert empty.returncode == 1 and "catalogue draft" in empty.stderr

@@ -1,0 +1,159 @@
+"""The catalogue's rules (core/credit/catalogue.py): items as data, the diff, the workflow's refusals."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+from hypothesis import given
+from hypothesis import strategies as st
+
+from jjjcredit.core import errors
+from jjjcredit.core.credit import catalogue
+
+
+def test_the_default_catalogue_covers_the_national_items_for_the_three_regions():
+    items = catalogue.default_items()
+    names = {i.name for i in items}
+    for expected in ("登记基本信息", "行政许可信息", "行政处罚信息", "严重失信主体名单信息", "经营异常名录信息",
+                     "失信被执行人信息", "纳税信用A级纳税人信息", "信用承诺及履约信息", "诚信表彰信息"):
+        assert expected in names
+    for item in items:
+        for attribute in catalogue.STATUTORY:
+            assert getattr(item, attribute) not in ("", None)
+        assert item.fields, item.code
+        if item.kind == "negative":
+            assert item.severities and item.period_rules
+        else:
+            assert not item.severities
+
+
+def test_the_penalty_layout_keeps_the_national_columns_and_lengths():
+    penalty = catalogue.items_by_code(catalogue.default_items())["JJJ-03-001"]
+    fields = {f.element: f for f in penalty.fields}
+    assert fields["CF_WSH"].required and fields["CF_WSH"].max_length == 128
+    assert fields["CF_NR"].max_length == 4000
+    assert penalty.severities == ("minor", "general", "serious")
+
+
+def test_an_item_round_trips_through_its_plain_form():
+    for item in catalogue.default_items():
+        assert catalogue.item_from_dict(catalogue.item_to_dict(item)) == item
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"provider": " "}, "provider"),
+    ({"collection_time_limit": None}, "collection_time_limit"),
+    ({"security_level": 4}, "security_level"),
+    ({"kind": "neutral"}, "kind"),
+    ({"subject_types": ["company"]}, "subject_types"),
+    ({"subject_types": []}, "subject_types"),
+    ({"disclosure_mode": "everyone"}, "disclosure_mode"),
+    ({"severities": ["serious"]}, "severities"),  # a basic item has none
+    ({"colour": "red"}, "colour"),
+    ({"fields": [{"name": "x"}]}, "fields"),
+])
+def test_a_bad_attribute_is_refused_naming_it(change, field):
+    base = catalogue.item_to_dict(catalogue.default_items()[0])
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.item_from_dict({**base, **change})
+    assert exc.value.code == "catalogue.item" and exc.value.field == field
+    assert exc.value.code in errors.ERROR_CODES
+
+
+def test_a_period_rule_for_a_severity_the_item_does_not_allow_is_refused():
+    penalty = catalogue.items_by_code(catalogue.default_items())["JJJ-04-002"]  # general only
+    data = catalogue.item_to_dict(penalty)
+    data["period_rules"] = [*data["period_rules"], {"severity": "serious", "min_months": 12, "max_months": 36,
+                                                    "applies_from": "2026-04-01", "source": "x"}]
+    with pytest.raises(catalogue.CatalogueError, match="does not allow"):
+        catalogue.item_from_dict(data)
+
+
+def test_the_period_rule_is_the_one_in_force_on_the_decision_date():
+    penalty = catalogue.items_by_code(catalogue.default_items())["JJJ-03-001"]
+    old = catalogue.period_rule(penalty, "serious", datetime.date(2024, 1, 1))
+    assert (old.min_months, old.max_months) == (6, 36)
+    plan = catalogue.period_rule(penalty, "serious", datetime.date(2025, 7, 1))
+    assert (plan.min_months, plan.max_months, plan.source) == (12, 36, "国办发〔2025〕22号")
+    assert catalogue.period_rule(penalty, "minor", datetime.date(2026, 4, 1)).max_months == 3
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.period_rule(penalty, "minor", datetime.date(2020, 1, 1))
+    assert exc.value.code == "catalogue.severity"
+
+
+def test_the_diff_lists_added_withdrawn_and_each_changed_attribute():
+    items = catalogue.default_items()
+    changed = catalogue.change_item(items[2], {"update_period": "实时", "security_level": 2})
+    new = catalogue.item_from_dict({**catalogue.item_to_dict(items[0]), "code": "JJJ-99-001"})
+    d = catalogue.diff(items, [items[0], changed, new])
+    assert d.added == ("JJJ-99-001",)
+    assert set(d.withdrawn) == {i.code for i in items} - {items[0].code, items[2].code}
+    assert [(c.code, c.attribute, c.old, c.new) for c in d.changed] == [
+        (items[2].code, "update_period", "每日", "实时"), (items[2].code, "security_level", 1, 2)]
+    assert catalogue.diff(items, items).empty
+
+
+def test_a_published_edition_refuses_every_change_and_points_to_next_year():
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.require_status(2026, "published", ("draft", "comment"), "change an item")
+    assert exc.value.code == "catalogue.published" and "2027" in exc.value.message
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.require_status(2026, "draft", ("approved",), "publish")
+    assert exc.value.code == "catalogue.status"
+    catalogue.require_status(2026, "comment", ("draft", "comment"), "change an item")
+
+
+def test_a_change_without_reason_is_refused():
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_reason("  ", "JJJ-01-001")
+    assert exc.value.code == "catalogue.reason"
+    assert catalogue.check_reason(" 新增 ", "JJJ-01-001") == "新增"
+
+
+def test_approval_needs_an_approver_reasons_and_assessments():
+    items = catalogue.default_items()
+    reasons = {i.code: "首版" for i in items}
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_approval(2027, [], items, reasons, ["JJJ-04-001"], " ")
+    assert exc.value.code == "catalogue.approver"
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_approval(2027, [], items, {}, ["JJJ-04-001"], "省政府")
+    assert exc.value.code == "catalogue.reason"
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_approval(2027, [], items, reasons, [], "省政府")
+    assert exc.value.code == "catalogue.assessment" and "JJJ-04-001" in exc.value.message
+    catalogue.check_approval(2027, [], items, reasons, ["JJJ-04-001"], "省政府")
+
+
+def test_a_catalogue_file_naming_a_code_twice_is_refused():
+    import json
+    data = [catalogue.item_to_dict(catalogue.default_items()[0])] * 2
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.load_items(json.dumps(data))
+    assert exc.value.code == "catalogue.data"
+
+
+def test_the_registration_item_is_built_from_the_librarys_elements():
+    from jjjcredit.core.library import elements
+    known = {e.name: e for e in elements.ELEMENTS}
+    basic = catalogue.items_by_code(catalogue.default_items())["JJJ-01-001"]
+    assert basic.kind == "basic" and basic.fields
+    for field in basic.fields:
+        assert field.element in known, field
+        assert field.max_length == known[field.element].max_length, field
+
+
+_TEXTS = ("provider", "name", "data_format", "right_to_use", "collection_scope", "collection_procedure",
+          "collection_path", "collection_time_limit", "publication_method", "update_period", "legal_basis")
+
+
+@given(st.dictionaries(st.sampled_from(_TEXTS), st.text(st.characters(categories=("Lo", "Nd")), min_size=1,
+                                                         max_size=8), max_size=5),
+       st.sampled_from(catalogue.default_items()))
+def test_the_diff_names_exactly_the_attributes_changed(values: dict[str, str], item: catalogue.Item):
+    changed = catalogue.item_from_dict({**catalogue.item_to_dict(item), **values})
+    d = catalogue.diff([item], [changed])
+    assert {c.attribute for c in d.changed} == {k for k, v in values.items() if getattr(item, k) != v}
+    assert all((c.old, c.new) == (getattr(item, c.attribute), values[c.attribute]) for c in d.changed)
+    assert not d.added and not d.withdrawn

@@ -1,0 +1,104 @@
+"""The catalogue's exports (core/credit/catalogue_export.py): CSV, XLSX, JSON and DCAT-AP, read back."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+
+import openpyxl
+import pytest
+from rdflib import Graph, Literal, URIRef
+from rdflib.compare import isomorphic
+from rdflib.namespace import DCAT, DCTERMS, RDF
+
+from jjjcredit.core.credit import catalogue
+from jjjcredit.core.credit import catalogue_export as export
+
+ITEMS = catalogue.default_items()
+INFO = export.EditionInfo(2026, "published", "河北省人民政府", datetime.datetime(2026, 1, 10, tzinfo=datetime.UTC),
+                          datetime.datetime(2026, 1, 15, tzinfo=datetime.UTC))
+
+
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_csv_opens_in_excel_and_holds_every_item(encoding: str):
+    data = export.to_csv(ITEMS, encoding)
+    if encoding == "utf-8-sig":
+        assert data.startswith(b"\xef\xbb\xbf")
+    rows = list(csv.reader(io.StringIO(data.decode(encoding), newline="")))
+    assert rows[0][:12] == [label for label, _ in catalogue.STATUTORY.values()]
+    assert [r[0] for r in rows[1:]] == sorted(i.code for i in ITEMS)
+    penalty = next(r for r in rows if r[0] == "JJJ-03-001")
+    assert "行政处罚决定书文号(CF_WSH, 必填, ≤128)" in penalty[-1]
+
+
+def test_a_cell_excel_would_run_as_a_formula_is_quoted():
+    bad = catalogue.item_from_dict({**catalogue.item_to_dict(ITEMS[0]), "provider": "=HYPERLINK(\"x\")"})
+    rows = list(csv.reader(io.StringIO(export.to_csv([bad]).decode("utf-8-sig"))))
+    assert rows[1][1] == "'=HYPERLINK(\"x\")"
+
+
+def test_xlsx_has_the_items_and_their_fields_and_is_the_same_bytes_each_time():
+    data = export.to_xlsx(ITEMS, INFO)
+    assert data == export.to_xlsx(ITEMS, INFO)
+    book = openpyxl.load_workbook(io.BytesIO(data))
+    sheet, fields = book["目录2026"], book["数据项"]
+    values = list(sheet.values)
+    assert values[0][0] == "目录编码" and [r[0] for r in values[1:]] == sorted(i.code for i in ITEMS)
+    assert sum(len(i.fields) for i in ITEMS) == fields.max_row - 1
+
+
+def test_json_reads_back_as_the_same_items():
+    data = export.to_json(ITEMS, INFO)
+    assert catalogue.load_items(data.decode("utf-8")) == ITEMS
+    doc = json.loads(data)
+    assert (doc["year"], doc["status"], doc["published_at"]) == (2026, "published", "2026-01-15T00:00:00Z")
+
+
+# rdflib's own JSON-LD parser builds a ConjunctiveGraph, which rdflib 7.2+ marks deprecated
+@pytest.mark.filterwarnings("ignore:ConjunctiveGraph is deprecated:DeprecationWarning")
+def test_turtle_and_json_ld_parse_back_to_the_same_dcat_graph():
+    turtle = Graph().parse(data=export.to_turtle(ITEMS, INFO).decode("utf-8"), format="turtle")
+    jsonld = Graph().parse(data=export.to_jsonld(ITEMS, INFO).decode("utf-8"), format="json-ld")
+    assert isomorphic(turtle, export.graph(ITEMS, INFO))
+    assert isomorphic(jsonld, turtle)
+    catalogues = list(turtle.subjects(RDF.type, DCAT.Catalog))
+    assert catalogues == [URIRef(export.BASE + "2026")]
+    datasets = set(turtle.objects(catalogues[0], DCAT.dataset))
+    assert len(datasets) == len(ITEMS) == len(set(turtle.subjects(RDF.type, DCAT.Dataset)))
+    penalty = URIRef(export.BASE + "2026/items/JJJ-03-001")
+    assert turtle.value(penalty, DCTERMS.identifier) == Literal("JJJ-03-001")
+    assert turtle.value(penalty, export.JJJC.securityLevel).toPython() == 1
+    assert str(turtle.value(penalty, export.JJJC.collectionTimeLimit)).startswith("作出决定之日起 7")
+    assert turtle.value(penalty, DCTERMS.accessRights) == URIRef(export.EU_ACCESS + "PUBLIC")
+    assert {str(s) for s in turtle.objects(penalty, export.JJJC.severity)} == {"minor", "general", "serious"}
+
+
+def test_every_extension_term_used_is_documented():
+    g = export.graph(ITEMS, INFO)
+    used = {str(p).removeprefix(str(export.JJJC)) for p in g.predicates() if str(p).startswith(str(export.JJJC))}
+    assert used <= set(export.VOCABULARY)
+
+
+def test_the_json_ld_is_compact_with_the_context_and_the_same_bytes_each_time():
+    data = export.to_jsonld(ITEMS, INFO)
+    assert data == export.to_jsonld(ITEMS, INFO)
+    doc = json.loads(data)
+    assert doc["@context"]["dcat"] == str(DCAT) and doc["@context"]["jjjc"] == str(export.JJJC)
+    nodes = {n["@id"]: n for n in doc["@graph"]}
+    penalty = nodes[export.BASE + "2026/items/JJJ-03-001"]
+    assert penalty["@type"] == "dcat:Dataset" and penalty["dct:identifier"] == "JJJ-03-001"
+    assert penalty["jjjc:securityLevel"] == 1
+    cat = nodes[export.BASE + "2026"]
+    assert cat["@type"] == "dcat:Catalog" and len(cat["dcat:dataset"]) == len(ITEMS)
+
+
+def test_an_unknown_format_is_refused():
+    with pytest.raises(ValueError, match="expected one of"):
+        export.export(ITEMS, INFO, "pdf")
+
+
+def test_json_export_read_back_and_exported_again_is_byte_identical():
+    first = export.to_json(ITEMS, INFO)
+    assert export.to_json(catalogue.load_items(first.decode("utf-8")), INFO) == first

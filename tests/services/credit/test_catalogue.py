@@ -1,0 +1,155 @@
+"""The catalogue's editions (services/credit/catalogue.py), on a real database."""
+
+from __future__ import annotations
+
+import datetime
+from collections.abc import Iterator
+
+import pytest
+from sqlalchemy import Connection, Engine
+
+from jjjcredit.core.credit import catalogue as core
+from jjjcredit.services import db
+from jjjcredit.services.credit import catalogue
+
+CONTESTED = "JJJ-04-001"
+
+
+@pytest.fixture
+def conn(engine: Engine) -> Iterator[Connection]:
+    db.upgrade(engine)
+    with engine.begin() as connection:
+        yield connection
+
+
+def _publish(conn: Connection, year: int, assess: bool = True) -> None:
+    """Take the ``year`` draft through comment, assessment, approval and publication."""
+    catalogue.open_comments(conn, year, "河北省发展改革委")
+    if assess:
+        catalogue.assess_item(conn, year, CONTESTED, "专家：同意", "企业代表：同意", "保留", "河北省发展改革委")
+    catalogue.approve_edition(conn, year, "河北省人民政府")
+    catalogue.publish_edition(conn, year, "河北省发展改革委")
+
+
+def test_a_first_draft_is_the_default_catalogue_each_item_with_its_reason(conn: Connection):
+    edition = catalogue.draft_edition(conn, 2026, "河北省发展改革委")
+    assert (edition.year, edition.status, edition.based_on) == (2026, "draft", None)
+    assert catalogue.edition_items(conn, 2026) == core.default_items()
+    changes = catalogue.list_changes(conn, 2026)
+    assert {c.code for c in changes} == {i.code for i in core.default_items()}
+    assert all(c.action == "add" and c.reason == catalogue.DEFAULT_REASON for c in changes)
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.draft_edition(conn, 2026, "x")
+    assert exc.value.code == "catalogue.edition_exists"
+
+
+def test_the_whole_workflow_and_a_published_edition_never_changes(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    catalogue.open_comments(conn, 2026, "发改委")
+    comment = catalogue.add_comment(conn, 2026, "张三", "建议缩短归集时限", code="JJJ-03-001")
+    assert catalogue.list_comments(conn, 2026) == [comment]
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.approve_edition(conn, 2026, "省政府")
+    assert exc.value.code == "catalogue.assessment" and CONTESTED in exc.value.message
+    catalogue.assess_item(conn, 2026, CONTESTED, "专家意见", "代表意见", "保留该事项", "发改委")
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.approve_edition(conn, 2026, " ")
+    assert exc.value.code == "catalogue.approver"
+    approved = catalogue.approve_edition(conn, 2026, "省政府")
+    assert approved.status == "approved" and approved.approved_by == "省政府" and approved.approved_at
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.change_item(conn, "JJJ-03-001", {"update_period": "实时"}, "更及时", "发改委", year=2026)
+    assert exc.value.code == "catalogue.status"
+    published = catalogue.publish_edition(conn, 2026, "发改委")
+    assert published.status == "published" and published.published_at
+    before = catalogue.edition_items(conn, 2026)
+    for step in (lambda: catalogue.change_item(conn, "JJJ-03-001", {"update_period": "实时"}, "r", "b", year=2026),
+                 lambda: catalogue.withdraw_item(conn, "JJJ-03-001", "r", "b", year=2026),
+                 lambda: catalogue.add_item(conn, {**core.item_to_dict(before[0]), "code": "N"}, "r", "b", year=2026),
+                 lambda: catalogue.add_comment(conn, 2026, "李四", "意见"),
+                 lambda: catalogue.approve_edition(conn, 2026, "省政府"),
+                 lambda: catalogue.publish_edition(conn, 2026, "发改委")):
+        with pytest.raises(core.CatalogueError) as exc:
+            step()
+        assert exc.value.code in ("catalogue.published", "catalogue.status")
+    assert catalogue.edition_items(conn, 2026) == before
+
+
+def test_a_change_during_the_year_lands_in_next_years_draft(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    _publish(conn, 2026)
+    year, item = catalogue.change_item(conn, "JJJ-03-001", {"collection_time_limit": "作出决定之日起 5 个工作日内"},
+                                       "缩短归集时限", "发改委", today=datetime.date(2026, 5, 1))
+    assert year == 2027 and item.collection_time_limit.startswith("作出决定之日起 5")
+    assert catalogue.get_edition(conn, 2027).based_on == 2026
+    assert catalogue.get_edition(conn, 2026).status == "published"
+    assert core.items_by_code(catalogue.edition_items(conn, 2026))["JJJ-03-001"].collection_time_limit \
+        .startswith("作出决定之日起 7")
+    d = catalogue.diff_editions(conn, 2026, 2027)
+    assert [(c.code, c.attribute) for c in d.changed] == [("JJJ-03-001", "collection_time_limit")]
+    assert catalogue.list_changes(conn, 2027)[0].reason == "缩短归集时限"
+
+
+def test_add_and_withdraw_carry_their_reasons_and_show_in_the_diff(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    _publish(conn, 2026)
+    catalogue.draft_edition(conn, 2027, "发改委")
+    new = {**core.item_to_dict(core.default_items()[0]), "code": "JJJ-08-001", "name": "海关高级认证企业信息",
+           "provider": "海关"}
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_item(conn, new, "", "发改委", year=2027)
+    assert exc.value.code == "catalogue.reason"
+    catalogue.add_item(conn, new, "国家目录 2024 版新增信用评价事项", "发改委", year=2027)
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_item(conn, new, "again", "发改委", year=2027)
+    assert exc.value.code == "catalogue.item_exists"
+    catalogue.withdraw_item(conn, "JJJ-07-001", "并入信用评价事项", "发改委", year=2027)
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.withdraw_item(conn, "JJJ-07-001", "again", "发改委", year=2027)
+    assert exc.value.code == "catalogue.unknown_item"
+    d = catalogue.diff_editions(conn, 2026, 2027)
+    assert (d.added, d.withdrawn, d.changed) == (("JJJ-08-001",), ("JJJ-07-001",), ())
+    assert [(c.action, c.reason) for c in catalogue.list_changes(conn, 2027)] == [
+        ("add", "国家目录 2024 版新增信用评价事项"), ("withdraw", "并入信用评价事项")]
+    _publish(conn, 2027, assess=False)  # the contested item is unchanged: assessed in 2026
+    assert catalogue.shown_year(conn, None) == 2027
+
+
+def test_a_change_flagging_an_item_contested_needs_an_assessment(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    _publish(conn, 2026)
+    catalogue.draft_edition(conn, 2027, "发改委")
+    catalogue.change_item(conn, "JJJ-02-001", {"contested": True}, "社会影响较大", "发改委", year=2027)
+    catalogue.open_comments(conn, 2027, "发改委")
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.approve_edition(conn, 2027, "省政府")
+    assert exc.value.code == "catalogue.assessment" and "JJJ-02-001" in exc.value.message
+
+
+def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_comment(conn, 2026, "张三", "意见")
+    assert exc.value.code == "catalogue.status"
+    until = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+    catalogue.open_comments(conn, 2026, "发改委", until=until)
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_comment(conn, 2026, "张三", "意见", code="NOPE", now=until - datetime.timedelta(days=1))
+    assert exc.value.code == "catalogue.unknown_item"
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_comment(conn, 2026, "张三", "意见", now=until + datetime.timedelta(seconds=1))
+    assert exc.value.code == "catalogue.status"
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_comment(conn, 2026, " ", "意见")
+    assert exc.value.code == "catalogue.comment"
+    assert catalogue.get_edition(conn, 2026).comments_until == until
+
+
+def test_unknown_editions_and_years_are_refused(conn: Connection):
+    for step, code in ((lambda: catalogue.get_edition(conn, 2030), "catalogue.no_edition"),
+                       (lambda: catalogue.draft_edition(conn, 1999, "x"), "catalogue.year"),
+                       (lambda: catalogue.shown_year(conn, None), "catalogue.no_edition"),
+                       (lambda: catalogue.open_comments(conn, 2030, "x"), "catalogue.no_edition")):
+        with pytest.raises(core.CatalogueError) as exc:
+            step()
+        assert exc.value.code == code

@@ -1,0 +1,85 @@
+"""The catalogue over HTTP (web/api/catalogue.py): editions for everyone, drafts and the staff steps for
+the ``cataloguing`` right only, public comments during the comment period."""
+
+from __future__ import annotations
+
+import json
+from collections.abc import Iterator
+from dataclasses import replace
+
+import pytest
+from rdflib import Graph
+from rdflib.namespace import DCAT, RDF
+
+from jjjcredit.core.credit import catalogue as core
+from jjjcredit.services import db
+from jjjcredit.services.sharing import clients
+from jjjcredit.settings import Settings
+from jjjcredit.storage.engine import make_engine
+from jjjcredit.web.app import create_app
+from tests.web.conftest import SECRET, Server, serving
+
+
+@pytest.fixture
+def server(database_url: str) -> Iterator[Server]:
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    keys = {}
+    with engine.begin() as conn:
+        for name, services in (("河北省发展改革委", "cataloguing"), ("reader", "verify")):
+            _, keys[name] = clients.add_client(conn, name, services, 1)
+    engine.dispose()
+    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000,
+                             signing_key_secret=SECRET))
+    with serving(app) as url:
+        yield Server(url, app, [], keys)
+
+
+STAFF = "河北省发展改革委"
+
+
+def test_the_workflow_over_http(server: Server):
+    with server.client(STAFF) as staff, server.client() as public, server.client("reader") as reader:
+        assert staff.post("/api/v1/catalogue/2026").status_code == 200
+        # a draft is seen only by those who compile the catalogue
+        assert public.get("/api/v1/catalogue").json() == []
+        assert public.get("/api/v1/catalogue/2026").status_code == 404
+        assert [e["status"] for e in staff.get("/api/v1/catalogue").json()] == ["draft"]
+        for method, path, body in (("POST", "/api/v1/catalogue/2027", None),
+                                   ("POST", "/api/v1/catalogue/2026/approve", None),
+                                   ("POST", "/api/v1/catalogue/2026/items/JJJ-03-001/withdraw", {"reason": "x"})):
+            assert public.request(method, path, json=body).status_code == 401
+            assert reader.request(method, path, json=body).status_code == 403
+        early = public.post("/api/v1/catalogue/2026/comments", json={"author": "张三", "text": "意见"})
+        assert early.status_code == 409 and early.json()["errors"][0]["code"] == "catalogue.status"
+        changed = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
+                              json={"values": {"update_period": "实时"}, "reason": "更及时"})
+        assert changed.status_code == 200 and changed.json()["update_period"] == "实时"
+        no_reason = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
+                                json={"values": {"update_period": "每周"}, "reason": " "})
+        assert no_reason.status_code == 400 and no_reason.json()["errors"][0]["code"] == "catalogue.reason"
+        assert staff.post("/api/v1/catalogue/2026/open-comments", json={"until": "2099-12-31"}).status_code == 200
+        shown = public.get("/api/v1/catalogue/2026").json()
+        assert shown["status"] == "comment" and len(shown["items"]) == len(core.default_items())
+        comment = public.post("/api/v1/catalogue/2026/comments",
+                              json={"author": "张三", "text": "建议缩短归集时限", "item": "JJJ-03-001"})
+        assert comment.status_code == 200 and comment.json()["item"] == "JJJ-03-001"
+        assert [c["author"] for c in public.get("/api/v1/catalogue/2026/comments").json()] == ["张三"]
+        refused = staff.post("/api/v1/catalogue/2026/approve")
+        assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "catalogue.assessment"
+        assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
+        assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
+        approved = staff.post("/api/v1/catalogue/2026/approve").json()
+        assert approved["status"] == "approved" and approved["approved_by"] == STAFF
+        assert staff.post("/api/v1/catalogue/2026/publish").json()["status"] == "published"
+        late = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
+                           json={"values": {"update_period": "每周"}, "reason": "r"})
+        assert late.status_code == 409 and late.json()["errors"][0]["code"] == "catalogue.published"
+        turtle = public.get("/api/v1/catalogue/2026", params={"format": "dcat-turtle"})
+        assert turtle.headers["content-type"].startswith("text/turtle")
+        graph = Graph().parse(data=turtle.text, format="turtle")
+        assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())
+        jsonld = json.loads(public.get("/api/v1/catalogue/2026", params={"format": "dcat-jsonld"}).text)
+        assert "@context" in jsonld
+        bad = public.get("/api/v1/catalogue/2026", params={"format": "pdf"})
+        assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "usage.format"
