@@ -153,17 +153,18 @@ def split_source(source: str, origin: str = "source") -> tuple[str, str]:
     >>> split_source("beijing/Education Bureau")
     Traceback (most recent call last):
         ...
-    jjjcredit.core.library.crosswalks.CrosswalkError: source: "beijing/Education Bureau" is not a source: expected <region>/<department> with region one of beijing, tianjin, hebei and department one of market-regulation, civil-affairs, judicial-administration, institutional-establishment, religious-affairs, trade-unions, or another department's id in lower-case words joined by hyphens (e.g. education).
+    jjjcredit.core.library.crosswalks.CrosswalkError: Source "beijing/Education Bureau" is not known: expected <region>/<department> with region one of beijing, tianjin, hebei and department one of market-regulation, civil-affairs, judicial-administration, institutional-establishment, religious-affairs, trade-unions, or another department's id in lower-case words joined by hyphens (e.g. education).
     """
+    where = "" if origin == "source" else f"{origin}: "
     region, _, department = source.partition("/")
     typo = difflib.get_close_matches(department, list(DEPARTMENTS), n=1, cutoff=0.85)
     if typo and typo[0] != department:  # one letter off a shipped department is a typo, not a new one
-        raise CrosswalkError("crosswalk.source", f'{origin}: "{source}" is not a source: did you mean '
+        raise CrosswalkError("crosswalk.source", f'{where}Source "{source}" is not known: did you mean '
                              f'"{region}/{typo[0]}"?')
     if region not in REGIONS or not (department in DEPARTMENTS or (
             _DEPARTMENT_ID.match(department) and len(department) <= _DEPARTMENT_ID_CHARS)):
         raise CrosswalkError(
-            "crosswalk.source", f'{origin}: "{source}" is not a source: expected <region>/<department> with '
+            "crosswalk.source", f'{where}Source "{source}" is not known: expected <region>/<department> with '
             f"region one of {', '.join(REGIONS)} and department one of {', '.join(DEPARTMENTS)}, or another "
             "department's id in lower-case words joined by hyphens (e.g. education).")
     return region, department

@@ -57,8 +57,8 @@ def require_source(source: str, standard: bool = True) -> str:
     """
     known = sources() if standard else crosswalks.source_ids()
     if source not in known:
-        other = (". Another department's layout is given with --layout FILE (`jjjcredit records layout FILE "
-                 "--source REGION/DEPARTMENT` starts one from a file's header)")
+        other = (". Another department's files are read with a layout file of their own (the command "
+                 "`jjjcredit records layout` writes a starter one from a file's header)")
         raise CrosswalkError("crosswalk.source", f'Source "{source}" is not known: expected '
                              + ("standard or one of " if standard else "one of ") + ", ".join(crosswalks.source_ids())
                              + (other if standard else "") + ".", field="source")
