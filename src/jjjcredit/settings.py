@@ -40,6 +40,10 @@ class Settings:
     #: The encoding of every CSV a command writes (``--csv-encoding``): ``utf-8-sig`` (UTF-8 with a byte
     #: order mark) or ``gb18030`` — the two Excel on a Chinese Windows opens correctly.
     csv_encoding: str = "utf-8-sig"
+    #: Where the catalogue's DCAT URIs start (``JJJCREDIT_CATALOGUE_BASE_URI``, e.g. the public address
+    #: of ``/api/v1/catalogue/``); ``None``: the API uses the address it is called at, the CLI the server's
+    #: default one.
+    catalogue_base_uri: str | None = None
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -60,6 +64,7 @@ class Settings:
                                          if p.strip()),
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
                    csv_encoding=env.get("JJJCREDIT_CSV_ENCODING") or "utf-8-sig",
+                   catalogue_base_uri=env.get("JJJCREDIT_CATALOGUE_BASE_URI") or None,
                    limits=Limits.from_env(env))
 
 

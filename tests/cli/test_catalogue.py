@@ -10,7 +10,7 @@ from pathlib import Path
 
 import openpyxl
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF
 
 from jjjcredit.core.credit import catalogue as core
@@ -78,13 +78,14 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     assert penalty["update_period"] == "每日" and published["status"] == "published"
 
 
-def test_every_export_format(url: str, tmp_path: Path):
+def test_every_export_format(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     _published_2026(url)
     for fmt in ("csv", "xlsx", "json", "dcat-jsonld", "dcat-turtle"):
         _ok("export", "2026", "--format", fmt, "--out", str(tmp_path / f"c.{fmt}"), "--db", url)
     rows = list(csv.reader(io.StringIO((tmp_path / "c.csv").read_bytes().decode("utf-8-sig"))))
     assert len(rows) == len(core.default_items()) + 1
-    _ok("export", "2026", "--format", "csv", "--encoding", "gb18030", "--out", str(tmp_path / "gb.csv"), "--db", url)
+    _ok("export", "2026", "--format", "csv", "--csv-encoding", "gb18030", "--out", str(tmp_path / "gb.csv"),
+        "--db", url)
     assert (tmp_path / "gb.csv").read_bytes().decode("gb18030").replace("\r\n", "\n") == \
         (tmp_path / "c.csv").read_bytes().decode("utf-8-sig").replace("\r\n", "\n")
     book = openpyxl.load_workbook(tmp_path / "c.xlsx")
@@ -92,6 +93,10 @@ def test_every_export_format(url: str, tmp_path: Path):
     assert core.load_items((tmp_path / "c.json").read_text("utf-8")) == core.default_items()
     turtle = Graph().parse(tmp_path / "c.dcat-turtle", format="turtle")
     assert len(set(turtle.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())
+    monkeypatch.setenv("JJJCREDIT_CATALOGUE_BASE_URI", "https://credit.example/catalogue")
+    named = Graph().parse(data=_ok("export", "2026", "--format", "dcat-turtle", "--db", url), format="turtle")
+    assert set(named.subjects(RDF.type, DCAT.Catalog)) == {URIRef("https://credit.example/catalogue/2026")}
+    assert URIRef("https://credit.example/catalogue/2026/items/JJJ-03-001") in set(named.subjects())
     doc = json.loads((tmp_path / "c.dcat-jsonld").read_text("utf-8"))
     assert "@context" in doc and any(n.get("@type") == "dcat:Catalog" for n in doc["@graph"])
     bad = run("catalogue", "export", "2026", "--format", "pdf", "--db", url)

@@ -8,7 +8,7 @@ from collections.abc import Iterator
 from dataclasses import replace
 
 import pytest
-from rdflib import Graph
+from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF
 
 from jjjcredit.core.credit import catalogue as core
@@ -79,6 +79,8 @@ def test_the_workflow_over_http(server: Server):
         assert turtle.headers["content-type"].startswith("text/turtle")
         graph = Graph().parse(data=turtle.text, format="turtle")
         assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())
+        # the resources are named at the address the API was called at
+        assert set(graph.subjects(RDF.type, DCAT.Catalog)) == {URIRef(f"{server.url}/api/v1/catalogue/2026")}
         jsonld = json.loads(public.get("/api/v1/catalogue/2026", params={"format": "dcat-jsonld"}).text)
         assert "@context" in jsonld
         bad = public.get("/api/v1/catalogue/2026", params={"format": "pdf"})

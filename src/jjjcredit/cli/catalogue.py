@@ -15,6 +15,7 @@ from jjjcredit.core.credit import catalogue as rules
 from jjjcredit.core.credit import catalogue_export
 from jjjcredit.core.errors import Error
 from jjjcredit.services.credit import catalogue
+from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 item_app = typer.Typer(no_args_is_help=True)
@@ -34,8 +35,9 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def _info(edition: catalogue.Edition) -> catalogue_export.EditionInfo:
+    base = Settings.from_env().catalogue_base_uri or catalogue_export.BASE
     return catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
-                                        edition.published_at)
+                                        edition.published_at, base if base.endswith("/") else base + "/")
 
 
 @app.command("show")
@@ -293,13 +295,12 @@ def export_edition(
     year: int = typer.Argument(...),
     fmt: str = typer.Option(..., "--format", help="csv, xlsx, json, dcat-jsonld or dcat-turtle"),
     out: Optional[Path] = typer.Option(None, "--out", help="The file to write (default: stdout)."),  # noqa: UP045
-    encoding: str = typer.Option("utf-8-sig", "--encoding", help="CSV only: utf-8-sig (with a BOM) or gb18030."),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Write an edition as CSV or XLSX (for Excel), JSON, or DCAT-AP JSON-LD or Turtle (docs/catalogue.md)."""
     _check_format(fmt, catalogue_export.FORMATS)
-    if encoding not in ("utf-8-sig", "gb18030"):
-        output.fail("usage", f'--encoding "{encoding}": expected utf-8-sig or gb18030.')
+    encoding = output.csv_encoding(csv_encoding)
     with database.ready_engine(url).connect() as conn:
         edition = catalogue.get_edition(conn, year)
         items = catalogue.edition_items(conn, year)

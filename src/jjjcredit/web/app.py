@@ -100,6 +100,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.threads = workers
     app.state.trail = trail
     app.state.limits = settings.limits
+    app.state.catalogue_base_uri = settings.catalogue_base_uri  # None: the address the API is called at
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     errors.install(app)
     for router in ROUTERS:

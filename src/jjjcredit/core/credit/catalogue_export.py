@@ -33,7 +33,9 @@ FORMATS = ("csv", "xlsx", "json", "dcat-jsonld", "dcat-turtle")
 #: The extension vocabulary for what DCAT-AP has no term for.
 JJJC = Namespace("https://w3id.org/jjjcredit/catalogue#")
 #: Where an edition and its items are named.
-BASE = "https://credit.jjj.gov.cn/catalogue/"
+#: Where the catalogue's DCAT URIs start when the platform names no address of its own
+#: (``JJJCREDIT_CATALOGUE_BASE_URI``; the API uses its own address): the server's default one.
+BASE = "http://127.0.0.1:8000/api/v1/catalogue/"
 EU_ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
 #: Disclosure mode → the EU access-right authority table.
@@ -92,6 +94,8 @@ class EditionInfo:
     approved_by: str | None = None
     approved_at: datetime.datetime | None = None
     published_at: datetime.datetime | None = None
+    #: The URI the edition's DCAT resources start with: ``{base}{year}`` and ``{base}{year}/items/{code}``.
+    base: str = BASE
 
 
 COLUMNS: tuple[str, ...] = (*catalogue.STATUTORY, *(k for k in catalogue.PLATFORM if k not in ("fields",)),
@@ -211,7 +215,7 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     g.bind("dct", DCTERMS)
     g.bind("foaf", FOAF)
     g.bind("jjjc", JJJC)
-    cat = URIRef(f"{BASE}{info.year}")
+    cat = URIRef(f"{info.base}{info.year}")
     g.add((cat, RDF.type, DCAT.Catalog))
     g.add((cat, DCTERMS.title, Literal(f"京津冀公共信用信息目录（{info.year}年版）", lang="zh")))
     g.add((cat, DCTERMS.title, Literal(f"Beijing-Tianjin-Hebei public credit information catalogue {info.year}",
@@ -223,7 +227,7 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     if info.published_at is not None:
         g.add((cat, DCTERMS.issued, Literal(info.published_at.date().isoformat(), datatype=XSD.date)))
     for item in sorted(items, key=lambda i: i.code):
-        ds = URIRef(f"{BASE}{info.year}/items/{item.code}")
+        ds = URIRef(f"{info.base}{info.year}/items/{item.code}")
         g.add((cat, DCAT.dataset, ds))
         g.add((ds, RDF.type, DCAT.Dataset))
         g.add((ds, DCTERMS.identifier, Literal(item.code)))
@@ -313,10 +317,10 @@ def vocabulary_markdown() -> str:
         "# The catalogue: export formats and the extension vocabulary",
         "",
         "`jjjcredit catalogue export YEAR --format csv|xlsx|json|dcat-jsonld|dcat-turtle` writes one edition.",
-        "CSV is UTF-8 with a byte-order mark (or `--encoding gb18030`), one row per item, columns in the",
+        "CSV is UTF-8 with a byte-order mark (or `--csv-encoding gb18030`), one row per item, columns in the",
         "order below; XLSX adds a sheet of every layout field; JSON is the items' plain form (read back by",
         "`catalogue item add --file`). DCAT-AP (JSON-LD, Turtle) has the edition as a `dcat:Catalog` at",
-        f"`{BASE}YEAR` and each item as a `dcat:Dataset` with `dct:identifier`, `dct:title`,",
+        "`BASE/YEAR` and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with `dct:identifier`, `dct:title`,",
         "`dct:publisher` (the provider), `dct:accessRights` (the EU access-right table: public disclosure →",
         "PUBLIC, authorized query → RESTRICTED, government sharing → NON_PUBLIC) and `dct:accrualPeriodicity`",
         "(the EU frequency table). What DCAT lacks is in the extension vocabulary",
