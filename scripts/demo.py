@@ -11,6 +11,7 @@ Everything lands in ``var/``; running it again starts the library afresh. ``--no
 
 from __future__ import annotations
 
+import datetime
 import json
 import os
 import secrets
@@ -92,9 +93,23 @@ def main() -> None:
         print(f"rejected rows of one batch, with reasons: jjjcredit library rejects {first_batch} --db {DB}",
               file=sys.stderr)
 
+    say("5. The public credit information catalogue: this year's edition, from draft to published")
+    year = str(datetime.date.today().year)
+    office, government = "省社会信用体系建设牵头部门", "省人民政府"
+    run("catalogue", "draft", year, "--by", office, "--db", DB, quiet=True)
+    run("catalogue", "open-comments", year, "--by", office, "--until", f"{year}-12-31", "--db", DB, quiet=True)
+    run("catalogue", "comment", year, "--author", "市民 张某", "--text", "建议公开行政处罚的整改情况",
+        "--item", "JJJ-03-001", "--db", DB, quiet=True)
+    run("catalogue", "assess", year, "JJJ-04-001", "--experts", "专家论证：保留，认定标准须公开",
+        "--representatives", "企业代表：同意，须有信用修复途径", "--conclusion", "保留", "--by", office,
+        "--db", DB, quiet=True)
+    run("catalogue", "approve", year, "--by", government, "--db", DB, quiet=True)
+    run("catalogue", "publish", year, "--by", office, "--db", DB, quiet=True)
+    print(run("catalogue", "show", year, "--db", DB, quiet=True).stdout, file=sys.stderr, end="")
+
     if "--no-serve" in sys.argv:
         return
-    say("5. Serve the sharing and application interface")
+    say("6. Serve the sharing and application interface")
     client = json.loads(run("clients", "add", "demo-department", "--services", "lookup,search,verify,changes",
                             "--level", "2", "--db", DB, quiet=True).stdout)
     key = client["api_key"]
@@ -107,6 +122,7 @@ def main() -> None:
                  curl -X POST http://127.0.0.1:{port}/api/v1/verify -H 'content-type: application/json' \\
                       -d '{{"code": "{example}", "name": "{former}"}}'   (a former name)
                  curl -H 'X-API-Key: {key}' -H 'X-Purpose: demo' 'http://127.0.0.1:{port}/api/v1/changes?limit=5'
+                 curl 'http://127.0.0.1:{port}/api/v1/catalogue/{year}?format=dcat-turtle'   (the catalogue)
   Stop with Ctrl-C.""", file=sys.stderr, flush=True)
     if not (os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET") or os.environ.get("JJJCREDIT_SIGNING_KEY_FILE")):
         # the operator's secret that seals the signing keys: one of the demo's own, in a file only its owner reads
