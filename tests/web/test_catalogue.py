@@ -75,6 +75,7 @@ def test_the_workflow_over_http(server: Server):
         late = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
                            json={"values": {"update_period": "每周"}, "reason": "r"})
         assert late.status_code == 409 and late.json()["errors"][0]["code"] == "catalogue.published"
+        assert "--" not in late.json()["errors"][0]["message"], "an API answer names no command-line flag"
         turtle = public.get("/api/v1/catalogue/2026", params={"format": "dcat-turtle"})
         assert turtle.headers["content-type"].startswith("text/turtle")
         graph = Graph().parse(data=turtle.text, format="turtle")

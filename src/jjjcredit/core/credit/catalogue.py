@@ -19,7 +19,7 @@ An edition is one year's catalogue: ``draft`` → ``comment`` (public comment pe
 >>> require_status(2026, "published", ("draft", "comment"), "change an item")
 Traceback (most recent call last):
 ...
-jjjcredit.core.credit.catalogue.CatalogueError: The 2026 edition is published and never changes; a change asked for now goes to the 2027 draft (leave out --year, or give --year 2027).
+jjjcredit.core.credit.catalogue.CatalogueError: The 2026 edition is published and never changes; a change asked for now goes to the 2027 draft.
 """
 
 from __future__ import annotations
@@ -351,7 +351,7 @@ def require_status(year: int, status: str, allowed: Sequence[str], step: str) ->
         return
     if status == "published":
         raise CatalogueError("catalogue.published", f"The {year} edition is published and never changes; a change "
-                             f"asked for now goes to the {year + 1} draft (leave out --year, or give --year {year + 1}).")
+                             f"asked for now goes to the {year + 1} draft.")
     if status == "approved" and step in ("change an item", "add an item", "withdraw an item", "comment"):
         raise CatalogueError("catalogue.status", f"The {year} edition is approved: it can only be published now; "
                              f"a further change goes to the {year + 1} draft.")
@@ -363,7 +363,7 @@ def check_reason(reason: str | None, code: str) -> str:
     """A change's reason, stripped; refused when empty (every item added, withdrawn or changed carries one)."""
     if reason is None or not reason.strip():
         raise CatalogueError("catalogue.reason", f'Item "{code}": every item added, withdrawn or changed carries '
-                             "its reason; give one with --reason.", field="reason")
+                             "its reason; give one.", field="reason")
     return reason.strip()
 
 
@@ -387,7 +387,7 @@ def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reaso
     jjjcredit.core.credit.catalogue.CatalogueError: The 2027 edition cannot be approved: items JJJ-01-001, JJJ-02-001, JJJ-03-001, JJJ-03-002, JJJ-04-001 and 4 more were added, withdrawn or changed without a reason.
     """
     if approver is None or not approver.strip():
-        raise CatalogueError("catalogue.approver", f"Approving the {year} edition needs who approves it (--by).",
+        raise CatalogueError("catalogue.approver", f"Approving the {year} edition needs who approves it.",
                              field="by")
     items = list(items)
     d = diff(base, items)

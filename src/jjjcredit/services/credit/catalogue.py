@@ -159,7 +159,7 @@ def _log(conn: Connection, year: int, code: str, action: str, reason: str, by: s
 
 def _who(by: str, what: str) -> str:
     if not by or not by.strip():
-        raise CatalogueError("catalogue.item", f"{what} needs who does it (--by).", field="by")
+        raise CatalogueError("catalogue.item", f"{what} needs who does it.", field="by")
     return by.strip()
 
 
