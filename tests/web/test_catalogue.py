@@ -64,7 +64,16 @@ def test_the_workflow_over_http(server: Server):
         comment = public.post("/api/v1/catalogue/2026/comments",
                               json={"author": "张三", "text": "建议缩短归集时限", "item": "JJJ-03-001"})
         assert comment.status_code == 200 and comment.json()["item"] == "JJJ-03-001"
-        assert [c["author"] for c in public.get("/api/v1/catalogue/2026/comments").json()] == ["张三"]
+        personal = public.post("/api/v1/catalogue/2026/comments",
+                               json={"author": "李四", "text": "请联系13812345678，身份证11010519491231002X"})
+        assert personal.status_code == 200
+        seen = public.get("/api/v1/catalogue/2026/comments").json()
+        assert [c["author"] for c in seen] == ["张*", "李*"], "authors are masked for the public"
+        assert "13812345678" not in json.dumps(seen, ensure_ascii=False)
+        assert "11010519491231002X" not in json.dumps(seen, ensure_ascii=False)
+        assert seen[1]["text"] == "请联系138****5678，身份证110105********002X"
+        clear = staff.get("/api/v1/catalogue/2026/comments").json()
+        assert [c["author"] for c in clear] == ["张三", "李四"] and "13812345678" in clear[1]["text"]
         refused = staff.post("/api/v1/catalogue/2026/approve")
         assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "catalogue.assessment"
         assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}

@@ -183,7 +183,16 @@ def shown(value: str) -> str:
     """
     if len(value) > SHOWN:
         value = f"{value[:SHOWN]}… ({len(value):,} characters)"
-    return _RIC_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), value) if len(value) >= 18 else value
+    return shown_numbers(value) if len(value) >= 18 else value
+
+
+def shown_numbers(text: str) -> str:
+    """``text`` with every run of digits shaped like a resident identity number masked (any length).
+
+    >>> shown_numbers("身份证11010519491231002X号")
+    '身份证110105********002X号'
+    """
+    return _RIC_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
 
 
 def mask_personal(value: str) -> str:

@@ -17,10 +17,11 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.sharing import access
-from jjjcredit.core.sharing.disclosure import View, view_of
+from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
+from jjjcredit.services.credit import catalogue
 from jjjcredit.services.library import library, search
 
-__all__ = ["View", "changes_after", "disclose_changes", "disclose_hits", "disclose_organization",
+__all__ = ["View", "catalogue_comments", "changes_after", "disclose_changes", "disclose_hits", "disclose_organization",
            "lookup_organization", "organization_history", "search_organizations", "show_organization",
            "view_of"]
 
@@ -100,3 +101,15 @@ def show_organization(conn: Connection, caller: access.Caller, code: str) -> dic
     details["history"] = disclose_changes(caller, details["history"])
     details["conflicts"] = view.changes(details["conflicts"], values=("kept_value", "other_value"))
     return details
+
+
+def catalogue_comments(conn: Connection, caller: access.Caller, year: int) -> list[catalogue.Comment]:
+    """The comments on an edition ``caller`` may read (drafts only for the ``cataloguing`` right), oldest
+    first. Those who compile the catalogue read them as written; everyone else reads the authors masked
+    and any identity or mobile number in a text masked: what a citizen typed is not published in clear."""
+    compiles = access.admit(caller, "cataloguing") is not None
+    catalogue.readable_edition(conn, year, compiles)
+    comments = catalogue.list_comments(conn, year)
+    if compiles:
+        return comments
+    return [dataclasses.replace(c, author=mask(c.author) or "", text=mask_in_text(c.text)) for c in comments]
