@@ -436,3 +436,11 @@ def _load_default() -> tuple[Item, ...]:
     text = resources.files("jjjcredit.core").joinpath("data/catalogue.json").read_text("utf-8")
     _DEFAULT.append(load_items(text))
     return _DEFAULT[0]
+
+
+def default_item(code: str) -> Item:
+    """One item of the default catalogue by its directory code (examples and tests)."""
+    for item in default_items():
+        if item.code == code:
+            return item
+    raise CatalogueError("catalogue.unknown_item", f"The default catalogue has no item {code}.")

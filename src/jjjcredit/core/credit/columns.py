@@ -1,0 +1,237 @@
+"""The columns of credit records as data elements: the national "double publicity" column codes
+(``CF_WSH``, ``XK_XKLB`` …, domain.md §7.1) and the list items' columns, each with its Chinese name,
+kind of value, length, the header spellings providers use, and the role it plays in a record.
+
+A catalogue item's layout (core/credit/catalogue.Field) names these codes; how a value of each
+kind is checked is core/credit/records.py. The lengths are the ones public systems agree on
+(*unconfirmed* as official); a catalogue item may set a tighter one.
+
+>>> COLUMNS["CF_WSH"].name, COLUMNS["CF_WSH"].role, COLUMNS["CF_WSH"].max_length
+('行政处罚决定书文号', 'document_number', 128)
+>>> COLUMNS["CF_XDR_ZJHM"].personal, COLUMNS["CF_XDR_MC"].personal
+(True, False)
+>>> by_header("行政许可决定文书号").code
+'XK_WSH'
+>>> by_header("cf_jdrq").code, by_header(" 处罚决定日期 ").code
+('CF_JDRQ', 'CF_JDRQ')
+>>> penalty_categories("罚款；没收违法所得")
+('罚款', '没收违法所得')
+"""
+
+from __future__ import annotations
+
+import re
+from dataclasses import dataclass
+
+#: Kinds of value, each checked its own way (core/credit/records.py).
+KINDS = ("text", "date", "amount", "uscc", "identity_number", "subject_category", "penalty_category",
+         "licence_category", "licence_status", "severity", "year", "tax_level")
+#: What a column does in a record beyond its value.
+ROLES = ("subject_name", "subject_category", "subject_code", "identity_type", "identity_number",
+         "document_number", "decided_on", "valid_from", "valid_until", "authority_code", "source_code",
+         "severity", "penalty_category", "fine", "confiscation", "suspended_licence", "")
+
+
+@dataclass(frozen=True)
+class Column:
+    """One credit record column: ``code`` (the national column code, or the platform's where there is
+    none), its Chinese ``name``, the ``kind`` of value, its length, the ``aliases`` providers write in
+    headers, and its ``role``. ``personal`` values (identity numbers) are never stored or shown in clear."""
+
+    code: str
+    name: str
+    kind: str = "text"
+    max_length: int | None = None
+    role: str = ""
+    aliases: tuple[str, ...] = ()
+
+    @property
+    def personal(self) -> bool:
+        return self.kind == "identity_number"
+
+
+def _subject(prefix: str) -> list[Column]:
+    """The subject columns the penalty (CF_) and licence (XK_) layouts share."""
+    return [
+        Column(f"{prefix}_XDR_MC", "行政相对人名称", max_length=200, role="subject_name",
+               aliases=("相对人名称", "当事人名称", "行政管理相对人名称")),
+        Column(f"{prefix}_XDR_LB", "行政相对人类别", "subject_category", 100, "subject_category",
+               ("相对人类别", "当事人类别", "行政相对人类型")),
+        Column(f"{prefix}_XDR_SHXYM", "行政相对人代码_1(统一社会信用代码)", "uscc", 18, "subject_code",
+               ("统一社会信用代码", "行政相对人代码_1", "相对人统一社会信用代码", "社会信用代码")),
+        Column(f"{prefix}_XDR_GSZC", "行政相对人代码_2(工商注册号)", max_length=50, aliases=("工商注册号", "行政相对人代码_2")),
+        Column(f"{prefix}_XDR_ZZJG", "行政相对人代码_3(组织机构代码)", max_length=9, aliases=("组织机构代码", "行政相对人代码_3")),
+        Column(f"{prefix}_XDR_SWDJ", "行政相对人代码_4(税务登记号)", max_length=15, aliases=("税务登记号", "行政相对人代码_4")),
+        Column(f"{prefix}_XDR_SYDW", "行政相对人代码_5(事业单位证书号)", max_length=12,
+               aliases=("事业单位证书号", "行政相对人代码_5")),
+        Column(f"{prefix}_XDR_SHZZ", "行政相对人代码_6(社会组织登记证号)", max_length=50,
+               aliases=("社会组织登记证号", "行政相对人代码_6")),
+        Column(f"{prefix}_FRDB", "法定代表人", max_length=50, aliases=("法定代表人姓名", "法人代表")),
+        Column(f"{prefix}_FR_ZJLX", "法定代表人证件类型", max_length=64, aliases=("法定代表人证件类别",)),
+        Column(f"{prefix}_FR_ZJHM", "法定代表人证件号码", "identity_number", 64, aliases=("法定代表人身份证号",)),
+        Column(f"{prefix}_XDR_ZJLX", "证件类型", max_length=64, role="identity_type",
+               aliases=("行政相对人证件类型", "证件类别")),
+        Column(f"{prefix}_XDR_ZJHM", "证件号码", "identity_number", 64, "identity_number",
+               ("行政相对人证件号码", "身份证号码", "身份证号")),
+    ]
+
+
+_COLUMNS: list[Column] = [
+    *_subject("CF"),
+    Column("CF_WSH", "行政处罚决定书文号", max_length=128, role="document_number", aliases=("处罚决定书文号", "决定书文号", "文书号")),
+    Column("CF_WFXW", "违法行为类型", max_length=2000, aliases=("违法行为",)),
+    Column("CF_SY", "违法事实", max_length=2000, aliases=("主要违法事实",)),
+    Column("CF_YJ", "处罚依据", max_length=2048),
+    Column("CF_CFLB", "处罚类别", "penalty_category", 255, "penalty_category", ("处罚种类", "处罚类别1")),
+    Column("CF_NR", "处罚内容", max_length=4000, aliases=("处罚结果",)),
+    Column("CF_NR_FK", "罚款金额(万元)", "amount", role="fine", aliases=("罚款金额", "罚款金额（万元）")),
+    Column("CF_NR_WFFF", "没收违法所得、没收非法财物的金额(万元)", "amount", role="confiscation",
+           aliases=("没收违法所得、没收非法财物的金额", "没收金额", "没收违法所得、没收非法财物的金额（万元）")),
+    Column("CF_NR_ZKDX", "暂扣或吊销证照名称及编号", max_length=200, role="suspended_licence"),
+    Column("CF_JDRQ", "处罚决定日期", "date", role="decided_on", aliases=("决定日期", "作出处罚决定日期")),
+    Column("CF_YXQ", "处罚有效期", "date", role="valid_until", aliases=("有效期",)),
+    Column("CF_GSJZQ", "公示截止期", "date", aliases=("公示截止日期",)),
+    Column("CF_CFJG", "处罚机关", max_length=200, aliases=("处罚机关名称", "作出处罚决定机关名称")),
+    Column("CF_CFJGDM", "处罚机关统一社会信用代码", "uscc", 18, "authority_code", ("处罚机关代码",)),
+    Column("CF_SJLY", "数据来源单位", max_length=200, aliases=("数据来源",)),
+    Column("CF_SJLYDM", "数据来源单位统一社会信用代码", "uscc", 18, "source_code", ("数据来源单位代码",)),
+    Column("XY_YZCD", "失信严重程度", "severity", 10, "severity", ("严重程度", "失信程度", "信用严重程度", "SEVERITY")),
+    *_subject("XK"),
+    Column("XK_XKWS", "行政许可决定文书名称", max_length=64, aliases=("许可决定文书名称",)),
+    Column("XK_WSH", "行政许可决定文书号", max_length=64, role="document_number",
+           aliases=("行政许可决定书文号", "许可决定文书号", "许可文书号")),
+    Column("XK_XKLB", "许可类别", "licence_category", 256, aliases=("许可类型",)),
+    Column("XK_XKZS", "许可证书名称", max_length=64),
+    Column("XK_XKBH", "许可编号", max_length=64, aliases=("许可证编号", "证书编号")),
+    Column("XK_NR", "许可内容", max_length=4000),
+    Column("XK_JDRQ", "许可决定日期", "date", role="decided_on", aliases=("决定日期",)),
+    Column("XK_YXQZ", "有效期自", "date", role="valid_from", aliases=("许可有效期自",)),
+    Column("XK_YXQZI", "有效期至", "date", role="valid_until", aliases=("许可有效期至", "许可截止日期")),
+    Column("XK_XKJG", "许可机关", max_length=200, aliases=("许可机关名称",)),
+    Column("XK_XKJGDM", "许可机关统一社会信用代码", "uscc", 18, "authority_code", ("许可机关代码",)),
+    Column("XK_ZT", "当前状态", "licence_status", 1, aliases=("状态",)),
+    Column("XK_LYDW", "数据来源单位", max_length=200, aliases=("数据来源",)),
+    Column("XK_LYDWDM", "数据来源单位统一社会信用代码", "uscc", 18, "source_code", ("数据来源单位代码",)),
+    Column("XK_SHLX", "审核类型", max_length=64),
+    Column("BZ", "备注", max_length=512),
+    # dishonest judgment debtors (失信被执行人)
+    Column("SX_MC", "被执行人名称", max_length=200, role="subject_name", aliases=("被执行人姓名/名称", "失信被执行人名称")),
+    Column("SX_SHXYM", "统一社会信用代码", "uscc", 18, "subject_code", ("社会信用代码",)),
+    Column("SX_ZJHM", "证件号码", "identity_number", 64, "identity_number", ("身份证号码", "身份证号", "身份证号码/组织机构代码")),
+    Column("SX_YJWH", "执行依据文号", max_length=128, role="document_number", aliases=("案号", "执行案号")),
+    Column("SX_ZXFY", "执行法院", max_length=200),
+    Column("SX_QX", "失信行为情形", max_length=2000, aliases=("失信被执行人行为具体情形",)),
+    Column("SX_FBRQ", "发布日期", "date", role="decided_on", aliases=("发布时间",)),
+    # the serious-dishonesty list (严重失信主体名单)
+    Column("YZSX_MC", "主体名称", max_length=200, role="subject_name", aliases=("严重失信主体名称",)),
+    Column("YZSX_SHXYM", "统一社会信用代码", "uscc", 18, "subject_code"),
+    Column("YZSX_ZJHM", "证件号码", "identity_number", 64, "identity_number", ("身份证号码", "身份证号")),
+    Column("YZSX_LRSY", "列入事由", max_length=2000, aliases=("列入原因", "列入严重失信主体名单事由")),
+    Column("YZSX_RDBM", "认定部门", max_length=200, aliases=("认定机关",)),
+    Column("YZSX_LRRQ", "列入日期", "date", role="decided_on", aliases=("认定日期",)),
+    Column("YZSX_WSH", "认定文书号", max_length=128, role="document_number", aliases=("认定决定书文号", "决定书文号")),
+    # the abnormal-operation list (经营异常名录)
+    Column("YC_MC", "企业名称", max_length=200, role="subject_name", aliases=("市场主体名称",)),
+    Column("YC_SHXYM", "统一社会信用代码", "uscc", 18, "subject_code"),
+    Column("YC_LRYY", "列入经营异常名录原因", max_length=2000, aliases=("列入原因",)),
+    Column("YC_LRRQ", "列入日期", "date", role="decided_on"),
+    Column("YC_ZCJG", "作出决定机关", max_length=200, aliases=("列入机关", "决定机关")),
+    Column("YC_WSH", "列入决定书文号", max_length=128, role="document_number", aliases=("决定书文号", "文书号")),
+    Column("YC_YCRQ", "移出日期", "date"),
+    # credit commitments (信用承诺)
+    Column("CN_MC", "承诺主体名称", max_length=200, role="subject_name"),
+    Column("CN_SHXYM", "统一社会信用代码", "uscc", 18, "subject_code"),
+    Column("CN_ZJHM", "证件号码", "identity_number", 64, "identity_number", ("身份证号码", "身份证号")),
+    Column("CN_BH", "承诺书编号", max_length=128, role="document_number", aliases=("承诺编号",)),
+    Column("CN_LX", "承诺类型", max_length=100),
+    Column("CN_NR", "承诺内容", max_length=4000),
+    Column("CN_RQ", "承诺日期", "date", role="decided_on", aliases=("承诺作出日期",)),
+    Column("CN_SLDW", "受理单位", max_length=200),
+    Column("CN_LYZT", "履约状态", max_length=20),
+    # tax credit A-level taxpayers (纳税信用A级纳税人)
+    Column("NS_MC", "纳税人名称", max_length=200, role="subject_name"),
+    Column("NS_SBH", "纳税人识别号", "uscc", 20, "subject_code", ("统一社会信用代码", "纳税人识别号/统一社会信用代码")),
+    Column("NS_ND", "评价年度", "year", 4, "document_number", ("年度",)),
+    Column("NS_JB", "信用级别", "tax_level", 2, aliases=("纳税信用级别",)),
+    Column("NS_PJJG", "评价机关", max_length=200, aliases=("评价税务机关",)),
+    Column("NS_PJRQ", "评价日期", "date", role="decided_on", aliases=("发布日期",)),
+    # commendations (诚信表彰)
+    Column("BZ_MC", "主体名称", max_length=200, role="subject_name", aliases=("受表彰主体名称",)),
+    Column("BZ_SHXYM", "统一社会信用代码", "uscc", 18, "subject_code"),
+    Column("BZ_ZJHM", "证件号码", "identity_number", 64, "identity_number", ("身份证号码", "身份证号")),
+    Column("BZ_MCH", "表彰名称", max_length=200, aliases=("荣誉名称",)),
+    Column("BZ_WH", "表彰文号", max_length=128, role="document_number", aliases=("表彰决定文号", "文号")),
+    Column("BZ_NR", "表彰内容", max_length=2000),
+    Column("BZ_RQ", "表彰日期", "date", role="decided_on"),
+    Column("BZ_JG", "表彰机关", max_length=200, aliases=("表彰单位",)),
+]
+
+#: Every column by code.
+COLUMNS: dict[str, Column] = {c.code: c for c in _COLUMNS}
+
+#: 行政相对人类别 → subject type (core/credit/catalogue.SUBJECT_TYPES), with the spellings met in data.
+SUBJECT_CATEGORIES: dict[str, str] = {
+    "法人及非法人组织": "organization", "法人及其他组织": "organization", "法人": "organization",
+    "非法人组织": "organization", "法人和非法人组织": "organization",
+    "自然人": "natural_person", "个体工商户": "individual_business",
+}
+#: 处罚类别 (Administrative Penalty Law 2021, Art. 9), and the older law's spellings still met in data.
+PENALTY_CATEGORIES: tuple[str, ...] = (
+    "警告", "通报批评", "罚款", "没收违法所得", "没收非法财物", "暂扣许可证件", "降低资质等级", "吊销许可证件",
+    "限制开展生产经营活动", "责令停产停业", "责令关闭", "限制从业", "行政拘留", "其他",
+    "法律、行政法规规定的其他行政处罚", "其他行政处罚", "暂扣或者吊销许可证", "暂扣或者吊销执照", "暂扣许可证",
+    "吊销许可证", "吊销营业执照", "暂扣执照",
+)
+#: Categories that require the fine amount, the confiscated amount, the suspended licence.
+FINE_CATEGORIES = frozenset({"罚款"})
+CONFISCATION_CATEGORIES = frozenset({"没收违法所得", "没收非法财物"})
+LICENCE_CATEGORIES_OF_PENALTY = frozenset(c for c in PENALTY_CATEGORIES if "吊销" in c or "暂扣" in c)
+#: 许可类别.
+LICENCE_CATEGORIES: tuple[str, ...] = ("普通", "特许", "认可", "核准", "登记", "其他")
+#: 当前状态 of a licence: code → meaning.
+LICENCE_STATUSES: dict[str, str] = {"0": "正常", "1": "撤销", "2": "异议", "3": "其他"}
+#: 失信严重程度 → severity class (core/credit/catalogue.SEVERITIES).
+SEVERITY_WORDS: dict[str, str] = {
+    "轻微": "minor", "轻微失信": "minor", "minor": "minor",
+    "一般": "general", "一般失信": "general", "general": "general",
+    "严重": "serious", "严重失信": "serious", "serious": "serious",
+}
+TAX_LEVELS: tuple[str, ...] = ("A", "B", "M", "C", "D")
+#: 证件类型 spellings of the resident identity card (a number under another type is not checked as one).
+RESIDENT_CARD = frozenset({"", "身份证", "居民身份证", "中华人民共和国居民身份证", "公民身份号码", "01", "1", "111"})
+
+_SPLIT = re.compile(r"[;；,，、/\s]+")
+_HEADER_NOISE = re.compile(r"[\s\u3000*＊:：]+")
+
+
+def _key(text: str) -> str:
+    """A header as compared: no spaces or stars, full-width parentheses as ASCII, case folded."""
+    return _HEADER_NOISE.sub("", text).replace("（", "(").replace("）", ")").casefold()
+
+
+_BY_HEADER: dict[str, Column] = {}
+for _column in _COLUMNS:
+    for _spelling in (_column.code, _column.name):
+        _BY_HEADER.setdefault(_key(_spelling), _column)
+
+
+def by_header(header: str) -> Column | None:
+    """The column a header names by its code or its national name (aliases are matched per item,
+    where they are not ambiguous: core/credit/records.bind)."""
+    return _BY_HEADER.get(_key(header))
+
+
+def header_key(header: str) -> str:
+    return _key(header)
+
+
+def penalty_categories(value: str) -> tuple[str, ...]:
+    """The categories a 处罚类别 cell names (several are separated by ；、, or /), in order.
+
+    The 2021 law's "罚款、没收违法所得、没收非法财物" is one of its groups; its parts are read apart, but a
+    whole name that holds the separator (``法律、行政法规规定的其他行政处罚``) is kept whole.
+    """
+    text = value.strip()
+    if text in PENALTY_CATEGORIES:
+        return (text,)
+    return tuple(p for p in _SPLIT.split(text) if p)

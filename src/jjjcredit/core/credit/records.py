@@ -1,0 +1,439 @@
+"""Credit records checked against their catalogue item: a file's header bound to the item's layout,
+then each row either a :class:`Record` or the reasons it is refused. Pure; the database work
+(identity, versions, unknown organizations, personal numbers sealed) is services/credit/records.py.
+
+The checks, per field by its column's kind (core/credit/columns.py): required values, lengths, value
+lists (subject, penalty and licence categories, licence status, severity), dates that exist and are
+not in the future (valid-until may be), valid-until on or after decided-on, amounts in 万元, the
+subject's and the issuing authority's unified social credit codes, the subject's identity number.
+A row's identity is item + provider + document number (决定书文号 / 许可编号; for items without one,
+the fields the item names as its key).
+
+>>> from jjjcredit.core.credit import catalogue
+>>> item = catalogue.default_item("JJJ-03-001")
+>>> layout = bind(item, list(SAMPLE_PENALTY), "x.csv")
+>>> checked = check_row(layout, list(SAMPLE_PENALTY.values()), 2, datetime.date(2026, 6, 1))
+>>> checked.record.subject_type, checked.record.severity, checked.record.decided_on
+('organization', 'general', datetime.date(2026, 5, 20))
+>>> bad = dict(SAMPLE_PENALTY, 处罚决定日期="2026-02-30")
+>>> [p.code for p in check_row(layout, list(bad.values()), 3, datetime.date(2026, 6, 1)).problems]
+['record.date']
+"""
+
+from __future__ import annotations
+
+import datetime
+import decimal
+import hashlib
+import json
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass, field
+
+from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.credit import catalogue, columns
+from jjjcredit.core.errors import Error, Severity
+from jjjcredit.core.library import transforms
+from jjjcredit.core.library.records import Problem, mask_personal
+
+WARNING = Severity.WARNING
+#: Open-ended licences are written with this valid-until (domain.md §7.1).
+OPEN_ENDED = datetime.date(2099, 12, 31)
+_MAX_AMOUNT = decimal.Decimal("1e18")  #: decimal(24,6): 18 digits before the point
+_SHOWN = 60  #: characters of a value a problem shows
+
+#: A realistic penalty row, as a provider's sheet has it (national column names).
+SAMPLE_PENALTY: dict[str, str] = {
+    "行政相对人名称": "石家庄市云帆商贸有限公司", "行政相对人类别": "法人及非法人组织",
+    "统一社会信用代码": "91130102MA4CL12T22", "法定代表人": "王建国", "证件类型": "", "证件号码": "",
+    "行政处罚决定书文号": "石市监罚〔2026〕118号", "违法行为类型": "销售不合格产品",
+    "违法事实": "当事人销售的电热水壶经抽检不合格。", "处罚依据": "《中华人民共和国产品质量法》第四十九条",
+    "处罚类别": "警告；罚款", "处罚内容": "警告，罚款人民币2万元", "罚款金额（万元）": "2",
+    "处罚决定日期": "2026-05-20", "处罚有效期": "2027-05-19", "公示截止期": "", "处罚机关": "石家庄市市场监督管理局",
+    "处罚机关统一社会信用代码": "11130100MABJ1XG604", "数据来源单位": "石家庄市市场监督管理局",
+    "数据来源单位统一社会信用代码": "11130100MABJ1XG604", "失信严重程度": "一般", "备注": "",
+}
+
+
+class RecordsError(Error):
+    """A credit records step refused before any row; ``code`` is one of ``credit.*`` (docs/errors.md)."""
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A file column bound to a field of the item's layout."""
+
+    index: int
+    header: str
+    field: catalogue.Field
+    column: columns.Column
+
+
+@dataclass(frozen=True)
+class Layout:
+    """A file's header bound to an item: which column holds which field; headers not in the layout."""
+
+    item: catalogue.Item
+    bound: tuple[Bound, ...]
+    ignored: tuple[str, ...]
+    width: int
+
+    def columns_by_role(self, role: str) -> tuple[Bound, ...]:
+        return tuple(b for b in self.bound if b.column.role == role)
+
+
+@dataclass(frozen=True)
+class Record:
+    """One accepted row: its identity (``key``), its subject, dates and severity, and its values by
+    column code. ``values`` holds no personal number: those are in ``personal`` (for the service to
+    seal) and shown masked in ``values``."""
+
+    row: int
+    key: str
+    subject_type: str
+    subject_name: str
+    subject_code: str | None
+    identity_number: str | None
+    severity: str | None
+    decided_on: datetime.date | None
+    valid_until: datetime.date | None
+    values: dict[str, str]
+    personal: dict[str, str] = field(default_factory=dict)
+
+    def fingerprint(self) -> str:
+        """What decides whether a resubmission changes the record: its values and personal numbers."""
+        body = json.dumps([self.values, self.personal, self.severity], ensure_ascii=False, sort_keys=True)
+        return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+
+
+@dataclass(frozen=True)
+class Checked:
+    """A row's outcome: a record (possibly with warnings), or problems that refuse it."""
+
+    row: int
+    record: Record | None
+    problems: tuple[Problem, ...]
+
+
+def bind(item: catalogue.Item, header: Sequence[str], name: str) -> Layout:
+    """Bind a file's header to ``item``'s layout: a header names a field by the item's own name for
+    it, the national column code, the national name, or a common alias. Raises :class:`RecordsError`
+    (``credit.layout``) naming every required field without a column, or a field named twice."""
+    if item.kind == "basic":
+        raise RecordsError("credit.basic_item", f"{item.code} ({item.name}) is registration information: it is "
+                           "kept in the basic resource library and submitted as department record files "
+                           "(jjjcredit library ingest), not as credit records.", field="item")
+    if not item.fields:
+        raise RecordsError("credit.layout", f"{item.code} ({item.name}) has no record layout in the catalogue; "
+                           "a layout must be added to the item before records are submitted.", field="item")
+    spellings: dict[str, catalogue.Field] = {}
+    for f in item.fields:  # the item's own names and the national codes and names first, aliases after
+        column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
+        for s in (f.name, f.element, column.name):
+            spellings.setdefault(columns.header_key(s), f)
+    for f in item.fields:
+        column = columns.COLUMNS.get(f.element)
+        for s in column.aliases if column else ():
+            spellings.setdefault(columns.header_key(s), f)
+    bound: list[Bound] = []
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for index, text in enumerate(header):
+        f = spellings.get(columns.header_key(text))
+        if f is None:
+            ignored.append(text)
+            continue
+        if f.element in seen:
+            raise RecordsError("credit.layout", f'{name}: columns "{seen[f.element]}" and "{text}" both hold '
+                               f'{f.name} ({f.element}); keep one.', field=text)
+        seen[f.element] = text
+        column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
+        bound.append(Bound(index, text, f, column))
+    missing = [f for f in item.fields if f.required and f.element not in seen]
+    if missing:
+        raise RecordsError("credit.layout", f"{name}: the header has no column for "
+                           f"{'、'.join(f'{f.name} ({f.element})' for f in missing)}, required by {item.code} "
+                           f"({item.name}); expected the national column names (docs/credit.md) or the codes.",
+                           field=missing[0].name)
+    if not any(b.column.role == "document_number" for b in bound):
+        raise RecordsError("credit.layout", f"{name}: no column holds the document number that identifies a "
+                           f"record of {item.code}; expected one of "
+                           f"{'、'.join(f.name for f in item.fields if _role(f) == 'document_number')}.")
+    return Layout(item, tuple(bound), tuple(ignored), len(header))
+
+
+def _role(f: catalogue.Field) -> str:
+    column = columns.COLUMNS.get(f.element)
+    return column.role if column else ""
+
+
+def _shown(column: columns.Column, value: str) -> str:
+    text = mask_personal(value) if column.personal else value
+    return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
+
+
+class _Row:
+    """The problems of one row as they are found."""
+
+    def __init__(self, row: int) -> None:
+        self.row = row
+        self.problems: list[Problem] = []
+
+    def add(self, b: Bound | None, code: str, message: str, value: str = "", warning: bool = False) -> None:
+        shown = _shown(b.column, value) if b is not None else value
+        self.problems.append(Problem(self.row, b.header if b else "", code, message, shown,
+                                     WARNING if warning else Severity.ERROR))
+
+    @property
+    def refused(self) -> bool:
+        return any(p.severity is Severity.ERROR for p in self.problems)
+
+
+def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) -> datetime.date | None:
+    try:
+        text = transforms.date(value)
+    except transforms.TransformError as exc:
+        r.add(b, "record.date", f"{b.header}: {exc}", value)
+        return None
+    day = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    if not future_ok and day > today:
+        r.add(b, "credit.future_date", f"{b.header}: {day.isoformat()} is after today ({today.isoformat()}); a "
+              "decision is submitted once it has been made. Check the year.", value)
+    return day
+
+
+def _amount(b: Bound, value: str, r: _Row) -> str | None:
+    text = value.replace(",", "").replace("，", "").strip()
+    try:
+        number = decimal.Decimal(text)
+    except decimal.InvalidOperation:
+        r.add(b, "record.amount", f"{b.header}: {value!r} is not a number; expected an amount in 万元 such as "
+              "2 or 0.35.", value)
+        return None
+    if not number.is_finite() or number < 0 or number >= _MAX_AMOUNT or number.as_tuple().exponent < -6:  # type: ignore[operator]
+        r.add(b, "record.amount", f"{b.header}: {value} is not an amount of 万元 with at most 6 decimals "
+              "(0 or more, below 10^18).", value)
+        return None
+    return format(number.normalize(), "f")
+
+
+def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
+    compact = uscc.compact(value)
+    if b.column.max_length == 20 and len(compact) != 18:  # a taxpayer number of the older 15/20 kinds
+        if compact.isalnum() and len(compact) in (15, 17, 20):
+            return compact
+    try:
+        return uscc.validate(compact)
+    except Error as exc:
+        r.add(b, code, f"{b.header}: {exc} Expected a valid unified social credit code (GB 32100).", value)
+        return None
+
+
+def _identity(b: Bound, value: str, kind: str, r: _Row) -> str | None:
+    compact = ric.compact(value)
+    if kind not in columns.RESIDENT_CARD:  # a passport or another card: kept as written, not checked as one
+        return compact
+    try:
+        return ric.validate(compact)
+    except Error as exc:
+        r.add(b, "credit.identity_number", f"{b.header}: {exc.message} Expected a resident identity number "
+              "(GB 11643) when the card type is the identity card.", value)
+        return None
+
+
+def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.date) -> Checked:
+    """Check one row (``cells`` in the file's column order; ``row`` as the user numbers it)."""
+    r = _Row(row)
+    item = layout.item
+    values: dict[str, str] = {}
+    personal: dict[str, str] = {}
+    by_role: dict[str, tuple[Bound, str]] = {}
+    dates: dict[str, datetime.date] = {}
+    for b in layout.bound:
+        raw = cells[b.index] if b.index < len(cells) else ""
+        value = raw.strip()
+        if not value:
+            if b.field.required:
+                r.add(b, "record.required", f"{b.header} ({b.field.element}) is required by {item.code} and is empty.")
+            continue
+        limit = b.field.max_length or b.column.max_length
+        if limit is not None and b.column.kind not in ("date", "amount") and len(value) > limit:
+            r.add(b, "record.length", f"{b.header}: {len(value)} characters, at most {limit} allowed.", value)
+            continue
+        kind = b.column.kind
+        if kind == "date":
+            day = _date(b, value, r, today, future_ok=b.column.role in ("valid_until", "valid_from")
+                        or b.field.element in ("CF_GSJZQ",))
+            if day is None:
+                continue
+            dates[b.column.role or b.field.element] = day
+            value = day.isoformat()
+        elif kind == "amount":
+            amount = _amount(b, value, r)
+            if amount is None:
+                continue
+            value = amount
+        elif kind == "uscc":
+            code = _uscc(b, value, r, "credit.subject_code" if b.column.role == "subject_code" else "credit.authority_code")
+            if code is None:
+                continue
+            value = code
+        elif kind == "identity_number":
+            by_role.setdefault("_identity_raw_" + b.field.element, (b, value))
+            continue
+        elif kind == "subject_category":
+            if value not in columns.SUBJECT_CATEGORIES:
+                r.add(b, "record.value", f"{b.header}: {value!r} is not a subject category; expected "
+                      f"{' / '.join(('法人及非法人组织', '自然人', '个体工商户'))}.", value)
+                continue
+        elif kind == "penalty_category":
+            unknown = [c for c in columns.penalty_categories(value) if c not in columns.PENALTY_CATEGORIES]
+            if unknown:
+                r.add(b, "record.value", f"{b.header}: {'、'.join(unknown)} is not a penalty category of the "
+                      "Administrative Penalty Law (Art. 9); expected 警告、通报批评、罚款、没收违法所得、没收非法财物、"
+                      "暂扣许可证件、降低资质等级、吊销许可证件、限制开展生产经营活动、责令停产停业、责令关闭、限制从业、行政拘留 or 其他.",
+                      value)
+                continue
+        elif kind == "licence_category":
+            if value not in columns.LICENCE_CATEGORIES:
+                r.add(b, "record.value", f"{b.header}: {value!r} is not a licence category; expected "
+                      f"{' / '.join(columns.LICENCE_CATEGORIES)}.", value)
+                continue
+        elif kind == "licence_status":
+            words = {v: k for k, v in columns.LICENCE_STATUSES.items()}
+            if value not in columns.LICENCE_STATUSES and value not in words:
+                r.add(b, "record.value", f"{b.header}: {value!r} is not a licence status; expected 0 正常, 1 撤销, "
+                      "2 异议 or 3 其他.", value)
+                continue
+            value = words.get(value, value)
+        elif kind == "severity":
+            severity = columns.SEVERITY_WORDS.get(value.casefold() if value.isascii() else value)
+            if severity is None:
+                r.add(b, "record.value", f"{b.header}: {value!r} is not a severity class; expected 轻微, 一般 or 严重.",
+                      value)
+                continue
+            if item.severities and severity not in item.severities:
+                r.add(b, "credit.severity", f"{b.header}: {item.code} ({item.name}) allows "
+                      f"{'、'.join(item.severities)}, not {severity}.", value)
+                continue
+            value = severity
+        elif kind == "year":
+            if not (len(value) == 4 and value.isdigit() and 1990 <= int(value) <= today.year):
+                r.add(b, "record.value", f"{b.header}: {value!r} is not a year from 1990 to {today.year}.", value)
+                continue
+        elif kind == "tax_level":
+            if value.upper() not in columns.TAX_LEVELS:
+                r.add(b, "record.value", f"{b.header}: {value!r} is not a tax credit level; expected "
+                      f"{' / '.join(columns.TAX_LEVELS)}.", value)
+                continue
+            value = value.upper()
+        values[b.field.element] = value
+        if b.column.role:
+            by_role.setdefault(b.column.role, (b, value))
+    # identity numbers: checked against the card type; kept apart, shown masked
+    card = by_role.get("identity_type", (None, ""))[1]
+    for key, (b, value) in list(by_role.items()):
+        if key.startswith("_identity_raw_"):
+            number = _identity(b, value, card if b.column.role == "identity_number" else "", r)
+            if number is not None:
+                personal[b.field.element] = number
+                values[b.field.element] = mask_personal(number)
+                if b.column.role == "identity_number":
+                    by_role["identity_number"] = (b, number)
+    subject_type = _subject_type(layout, by_role, r)
+    severity = by_role["severity"][1] if "severity" in by_role else None
+    if item.kind == "negative" and severity is None:
+        if len(item.severities) == 1:
+            severity = item.severities[0]
+        elif item.severities:
+            r.add(None, "record.required", f"失信严重程度 (XY_YZCD) is required by {item.code}: the item allows "
+                  f"{'、'.join(item.severities)} and the row does not say which.")
+    _rules(layout, by_role, values, dates, r)
+    if subject_type and subject_type not in item.subject_types:
+        r.add(by_role.get("subject_category", (None, ""))[0], "credit.subject_type",
+              f"{item.code} ({item.name}) covers {'、'.join(item.subject_types)}, not {subject_type}.")
+    if subject_type == "organization":
+        for b in layout.bound:
+            if b.field.element.endswith("_FRDB") and b.field.element not in values:
+                r.add(b, "record.required", f"{b.header} ({b.field.element}) is required for an organization "
+                      "(法人及非法人组织) and is empty.")
+    key = _key(layout, values, by_role)
+    if r.refused or subject_type is None:
+        return Checked(row, None, tuple(r.problems))
+    record = Record(row, key, subject_type, by_role.get("subject_name", (None, ""))[1],
+                    by_role["subject_code"][1] if "subject_code" in by_role else None,
+                    by_role["identity_number"][1] if "identity_number" in by_role else None,
+                    severity, dates.get("decided_on"), dates.get("valid_until"), values, personal)
+    return Checked(row, record, tuple(r.problems))
+
+
+def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], r: _Row) -> str | None:
+    """Organization, individual business or natural person: the category column where there is one,
+    else what identifies the subject (a unified social credit code, or an identity number)."""
+    code = by_role.get("subject_code")
+    number = by_role.get("identity_number")
+    category = by_role.get("subject_category")
+    if category is not None:
+        kind = columns.SUBJECT_CATEGORIES[category[1]]
+    elif code is not None:
+        kind = "individual_business" if code[1][:2] == "92" else "organization"
+    elif number is not None:
+        kind = "natural_person"
+    else:
+        r.add(None, "credit.subject_missing", "The row names its subject but neither a unified social credit "
+              "code nor an identity number: expected one to identify the credit subject.")
+        return None
+    if kind == "natural_person" and number is None:
+        b = category[0] if category else None
+        r.add(b, "credit.subject_missing", "A natural person is identified by an identity number (证件号码), "
+              "which the row does not give.")
+        return None
+    if kind != "natural_person" and code is None:
+        if kind == "individual_business" and number is not None:
+            return kind  # an individual business without a code of its own, known by its operator
+        r.add(category[0] if category else None, "credit.subject_missing", "An organization is identified by its "
+              "unified social credit code (统一社会信用代码), which the row does not give.")
+        return None
+    return kind
+
+
+def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], values: Mapping[str, str],
+           dates: Mapping[str, datetime.date], r: _Row) -> None:
+    """The rules between fields: valid-until on or after decided-on (and valid-from); a fine, a
+    confiscation or a suspended licence stated when the penalty category includes one."""
+    decided = dates.get("decided_on")
+    until = dates.get("valid_until")
+    start = dates.get("valid_from")
+    if until is not None and decided is not None and until < decided:
+        b = by_role["valid_until"][0]
+        r.add(b, "credit.valid_until_before", f"{b.header}: {until.isoformat()} is before the decision date "
+              f"{decided.isoformat()}; expected a date on or after it ({OPEN_ENDED.isoformat()} when open-ended).",
+              until.isoformat())
+    if until is not None and start is not None and until < start:
+        b = by_role["valid_until"][0]
+        r.add(b, "credit.valid_until_before", f"{b.header}: {until.isoformat()} is before the start of validity "
+              f"{start.isoformat()}.", until.isoformat())
+    if "penalty_category" in by_role:
+        named = set(columns.penalty_categories(by_role["penalty_category"][1]))
+        for role, needed, what in (("fine", columns.FINE_CATEGORIES, "罚款金额（万元）"),
+                                   ("confiscation", columns.CONFISCATION_CATEGORIES, "没收违法所得、没收非法财物的金额（万元）"),
+                                   ("suspended_licence", columns.LICENCE_CATEGORIES_OF_PENALTY, "暂扣或吊销证照名称及编号")):
+            has_column = bool(layout.columns_by_role(role))
+            if named & needed and has_column and role not in by_role:
+                r.add(layout.columns_by_role(role)[0], "record.required", f"{what} is required when the penalty "
+                      f"category includes {'、'.join(sorted(named & needed))}, and is empty.")
+
+
+def _key(layout: Layout, values: Mapping[str, str], by_role: Mapping[str, tuple[Bound, str]]) -> str:
+    """A record's document number within its item and provider: the document number column's value
+    (several key columns joined by ``/``, e.g. a taxpayer's number and the year rated)."""
+    keys = layout.columns_by_role("document_number")
+    parts = [values.get(b.field.element, "") for b in keys]
+    if all(b.column.kind == "year" for b in keys):  # a rating of a year: the subject's, that year
+        parts.insert(0, by_role.get("subject_code", (None, ""))[1])
+    return "/".join(parts)
+
+
+def shown_value(column_code: str, value: str) -> str:
+    """A stored value as shown to someone not entitled to the personal numbers (they are masked)."""
+    column = columns.COLUMNS.get(column_code)
+    return mask_personal(value) if column is not None and column.personal else value
