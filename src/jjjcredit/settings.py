@@ -44,6 +44,9 @@ class Settings:
     #: of ``/api/v1/catalogue/``); ``None``: the API uses the address it is called at, the CLI the server's
     #: default one.
     catalogue_base_uri: str | None = None
+    #: Days within which a published penalty that is changed or revoked is withdrawn
+    #: (``JJJCREDIT_WITHDRAWAL_DAYS``; Administrative Penalty Law 2021, Art. 48: three days).
+    withdrawal_days: int = 3
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -65,6 +68,7 @@ class Settings:
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
                    csv_encoding=env.get("JJJCREDIT_CSV_ENCODING") or "utf-8-sig",
                    catalogue_base_uri=env.get("JJJCREDIT_CATALOGUE_BASE_URI") or None,
+                   withdrawal_days=int(env.get("JJJCREDIT_WITHDRAWAL_DAYS", "3")),
                    limits=Limits.from_env(env))
 
 

@@ -19,6 +19,7 @@ from jjjcredit.cli import (
     catalogue,
     clients,
     codes,
+    credit,
     db,
     demo_data,
     elements,
@@ -41,6 +42,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (search.app, "search", "Find organizations by name, pinyin initials or code prefix; refresh the keys."),
     (catalogue.app, "catalogue", "The public credit information catalogue: editions by year, comments, approval, "
      "publication, diff and exports."),
+    (credit.app, "credit", "Credit records under the catalogue's items: ingest, show, correct, revoke, rejects, "
+     "timeliness."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),

@@ -55,7 +55,7 @@ def verify_answer(
                 f'sequence {ev["library_seq"]}.')
 
 
-def _box() -> evidence.KeyBox | None:
+def key_box() -> evidence.KeyBox | None:
     try:
         secret = Settings.from_env().signing_key_secret
     except OSError as exc:
@@ -69,7 +69,7 @@ def rotate_key(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     The new key is sealed under the operator secret (JJJCREDIT_SIGNING_KEY_SECRET or _FILE)."""
     try:
         with database.ready_engine(url).begin() as conn:
-            box = _box()
+            box = key_box()
             key_id = evidence.rotate_key(conn, box)
             sealed = evidence.seal_clear_keys(conn, box) if box else 0
     except signatures.SecretError as exc:
@@ -96,7 +96,7 @@ def rekey(
         output.fail("evidence.no_secret", f'The new secret file "{new_secret_file}" holds no secret on its first line.')
     try:
         with database.ready_engine(url).begin() as conn:
-            count = evidence.rekey(conn, _box(), evidence.KeyBox(new))
+            count = evidence.rekey(conn, key_box(), evidence.KeyBox(new))
     except signatures.SecretError as exc:
         output.fail(exc.code, exc.message)
     output.note(f"{count} signing keys sealed under the new secret: give it to every server "

@@ -375,6 +375,42 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "record: experts' and representatives' opinions are heard before approval."),
     "catalogue.approver": ErrorCode(400, 2, "Approval needs who approves."),
     "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text."),
+    "credit.basic_item": ErrorCode(400, 2, "Registration information goes into the basic resource library (department "
+        "record files), not in as credit records."),
+    "credit.layout": ErrorCode(400, 2, "A file's header does not fit the catalogue item's layout: a required field "
+        "without a column, a field in two columns, or no document number column."),
+    "credit.no_catalogue": ErrorCode(409, 2, "No catalogue edition is published: records are submitted under a "
+        "published edition's items."),
+    "credit.unknown_item": ErrorCode(404, 2, "The catalogue edition in force has no item with that directory code."),
+    "credit.provider": ErrorCode(400, 2, "The provider is not named (1-200 printable characters), or a submission "
+        "came without a provider's key."),
+    "credit.future_date": ErrorCode(400, 1, "A decision date after today."),
+    "credit.subject_code": ErrorCode(400, 1, "The subject's unified social credit code is not valid."),
+    "credit.authority_code": ErrorCode(400, 1, "The issuing authority's (or data source's) unified social credit "
+        "code is not valid."),
+    "credit.identity_number": ErrorCode(400, 1, "An identity number that is not a valid resident identity number "
+        "while the card type is the identity card (the value is shown masked)."),
+    "credit.severity": ErrorCode(400, 1, "A severity class the catalogue item does not allow."),
+    "credit.subject_missing": ErrorCode(400, 1, "A row that does not identify its subject: an organization without "
+        "its code, a natural person without an identity number."),
+    "credit.subject_type": ErrorCode(400, 1, "A subject type the catalogue item does not cover."),
+    "credit.valid_until_before": ErrorCode(400, 1, "Valid-until before the decision date (or before valid-from)."),
+    "credit.unknown_organization": ErrorCode(400, 1, "The subject's code is not in the basic resource library (yet): "
+        "the record is kept and flagged (warning)."),
+    "credit.duplicate": ErrorCode(400, 1, "A document number that an earlier row of the same file holds."),
+    "credit.no_secret": ErrorCode(503, 1, "Natural persons' identity numbers are kept only sealed, and the platform "
+        "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE)."),
+    "credit.sealed": ErrorCode(500, 1, "A sealed identity number does not open under this platform's personal data key."),
+    "credit.not_found": ErrorCode(404, 1, "The provider has no record of that item with that document number."),
+    "credit.revoked": ErrorCode(409, 1, "The record was revoked already."),
+    "credit.reason": ErrorCode(400, 2, "A correction or revocation without its reason."),
+    "credit.unknown_field": ErrorCode(400, 2, "A correction names a field the catalogue item does not have."),
+    "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks."),
+    "credit.identity": ErrorCode(409, 1, "A correction would change the document number that identifies the record."),
+    "credit.unchanged": ErrorCode(409, 1, "A correction that changes nothing."),
+    "credit.identity_in_url": ErrorCode(400, 2, "An identity number in a URL: subjects are asked for by code or "
+        "subject key."),
+    "usage.date": ErrorCode(400, 2, "A date option that is not YYYY-MM-DD."),
     "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
         "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }

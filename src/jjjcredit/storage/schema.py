@@ -19,6 +19,8 @@ The library:
 
 from __future__ import annotations
 
+import re
+
 from sqlalchemy import (
     BigInteger,
     Column,
@@ -265,8 +267,17 @@ organization_search_gram_counts = Table(
 NATIVE_SEARCH_INDEX = ("organization_search_fts", "ix_organization_search_grams")
 
 
+_PARTITION = re.compile(r"credit_(records|record_versions)_p[0-9]+(_|$)")
+
+
 def include_object(obj: object, name: str | None, type_: str, reflected: bool, compare_to: object) -> bool:
-    """For Alembic's comparison: leave out the native search index and FTS5's own tables."""
+    """For Alembic's comparison: leave out the native search index and FTS5's own tables, and the
+    partitions of the credit tables (and their indexes), which PostgreSQL makes under the tables."""
+    if name and _PARTITION.match(name):
+        return False
+    table = getattr(obj, "table", None)
+    if table is not None and _PARTITION.match(getattr(table, "name", "")):
+        return False
     return not (name and name.startswith(NATIVE_SEARCH_INDEX))
 
 #: The public credit information catalogue (core/credit/catalogue.py): one edition per year, draft →
@@ -331,4 +342,108 @@ catalogue_assessments = Table(
     Column("conclusion", Text, nullable=False),
     Column("by", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
+)
+
+#: Credit records (core/credit/records.py). On PostgreSQL the records and their versions are hash-
+#: partitioned by the subject's key (a subject's records, the hottest read, touch one partition; the
+#: key is in every primary key, so a later move to a sharded PostgreSQL keeps them together); SQLite
+#: keeps plain tables. A subject's key is its unified social credit code, or ``P:`` + the keyed hash
+#: of a natural person's identity number (the number itself is only ever stored sealed).
+CREDIT_PARTITIONS = 16  #: as the migration makes them (0013_credit_records.PARTITIONS)
+_PARTITION_BY = "HASH (subject_key)"
+
+#: One submission of credit records: a file (CLI) or a body (API) under one catalogue item, from one provider.
+credit_batches = Table(
+    "credit_batches",
+    metadata,
+    Column("id", String(64), primary_key=True),
+    Column("item", String(64), nullable=False),
+    Column("edition", Integer, nullable=False),  # the catalogue edition whose item layout checked it
+    Column("provider", Text, nullable=False),
+    Column("channel", String(16), nullable=False),  # cli, api
+    Column("file_name", Text, nullable=False),
+    Column("file_hash", String(64), nullable=False),
+    Column("status", String(16), nullable=False),  # running, committed
+    Column("rows", Integer, nullable=False),
+    Column("created", Integer, nullable=False),
+    Column("updated", Integer, nullable=False),
+    Column("unchanged", Integer, nullable=False),
+    Column("rejected", Integer, nullable=False),
+    Column("warnings", Integer, nullable=False),
+    Column("flagged", Integer, nullable=False),  # organizations not (yet) in the library
+    Column("late", Integer, nullable=False),
+    Column("started_at", DateTime(timezone=True), nullable=False),
+    Column("finished_at", DateTime(timezone=True), nullable=False),
+    Column("seconds", Float, nullable=False),
+    Column("summary", Text, nullable=True),  # the JSON summary the submitter was given
+    Index("ix_credit_batches_provider_item", "provider", "item", "file_hash"),
+)
+#: Every rejected row of a credit batch, its reasons (JSON list of problems) and values (personal ones masked).
+credit_rejects = Table(
+    "credit_rejects",
+    metadata,
+    Column("batch_id", String(64), ForeignKey("credit_batches.id"), primary_key=True),
+    Column("row", Integer, primary_key=True, autoincrement=False),
+    Column("problems", Text, nullable=False),
+    Column("data", Text, nullable=False),
+)
+#: The current version of each credit record; its identity is item + provider + document number (``id``
+#: is a hash of the three).
+credit_records = Table(
+    "credit_records",
+    metadata,
+    Column("subject_key", String(80), primary_key=True),
+    Column("id", String(32), primary_key=True),
+    Column("item", String(64), nullable=False),
+    Column("provider", Text, nullable=False),
+    Column("document_number", Text, nullable=False),
+    Column("subject_type", String(24), nullable=False),
+    Column("subject_name", Text, nullable=False),
+    Column("subject_code", String(20), nullable=True),
+    Column("status", String(16), nullable=False),  # in_force, revoked
+    Column("version", Integer, nullable=False),
+    Column("severity", String(16), nullable=True),
+    Column("decided_on", String(10), nullable=True),
+    Column("valid_until", String(10), nullable=True),
+    Column("due_on", String(10), nullable=True),  # the collection time limit's last day
+    Column("late", Integer, nullable=False),  # first submitted after due_on (or a withdrawal after its deadline)
+    Column("unknown_organization", Integer, nullable=False),  # the code is not (yet) in the library
+    Column("data", Text, nullable=False),  # JSON: column code → value, personal numbers masked
+    Column("sealed", Text, nullable=True),  # JSON: column code → the personal number sealed (AES-GCM)
+    Column("fingerprint", String(32), nullable=False),
+    Column("batch_id", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("updated_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_on", String(10), nullable=True),
+    Column("reason", Text, nullable=True),  # why the last correction or revocation was made
+    Index("ix_credit_records_id", "id"),
+    Index("ix_credit_records_provider_item", "provider", "item", "late"),
+    postgresql_partition_by=_PARTITION_BY,
+)
+#: Every version of every credit record (created, updated, corrected, revoked), kept for good.
+credit_record_versions = Table(
+    "credit_record_versions",
+    metadata,
+    Column("subject_key", String(80), primary_key=True),
+    Column("record_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("action", String(16), nullable=False),  # created, updated, revoked
+    Column("status", String(16), nullable=False),
+    Column("batch_id", String(64), nullable=True),
+    Column("at", DateTime(timezone=True), nullable=False),
+    Column("data", Text, nullable=False),
+    Column("sealed", Text, nullable=True),
+    Column("fingerprint", String(32), nullable=False),
+    Column("reason", Text, nullable=True),
+    Index("ix_credit_record_versions_batch_id", "batch_id"),
+    postgresql_partition_by=_PARTITION_BY,
+)
+#: The keys that protect natural persons' identity numbers: a keyed hash finds them, AES-GCM seals
+#: them. Stored sealed under the operator's secret (the evidence keys' box).
+personal_keys = Table(
+    "personal_keys",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("sealed", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
 )

@@ -32,6 +32,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
+from jjjcredit.core.library.records import shown_numbers
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
@@ -40,10 +41,10 @@ from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, limits, openapi, threads
 from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
-from jjjcredit.web.api import catalogue, changes, evidence, organizations, reconcile, search, verify
+from jjjcredit.web.api import catalogue, changes, credit, evidence, organizations, reconcile, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
-           audit_api.router, catalogue.router]
+           audit_api.router, catalogue.router, credit.router, credit.subjects]
 log = logging.getLogger("jjjcredit.web")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
@@ -194,6 +195,7 @@ class Observe:
             self.trail.submit(audit_entry.entry(scope, service, purpose, status, seconds, request_id, at))
         if log.isEnabledFor(logging.INFO):
             method = scope["method"]
+            path = shown_numbers(path)  # an identity number typed into a URL is never logged in clear
             log.info("%s %s %d", method, path, status, extra={
                 "request_id": request_id, "method": method, "path": path, "route": route, "status": status,
                 "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service})

@@ -14,6 +14,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
+from jjjcredit.core.library.records import shown_numbers
 from jjjcredit.web import characters
 
 
@@ -34,9 +35,10 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
     codes = list(state.get("codes") or ())
     path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
-        codes.append(characters.clean(str(path_code)))  # a refused NUL must not stop the trail
+        # a refused NUL must not stop the trail; an identity number typed into a URL is kept masked
+        codes.append(shown_numbers(characters.clean(str(path_code))))
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             "service": service, "purpose": purpose and characters.clean(purpose), "method": scope["method"],
-            "path": characters.clean(scope["path"]),
+            "path": shown_numbers(characters.clean(scope["path"])),
             "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000}

@@ -131,23 +131,24 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str) -> Layout:
         for s in (f.name, f.element, column.name):
             spellings.setdefault(columns.header_key(s), f)
     for f in item.fields:
-        column = columns.COLUMNS.get(f.element)
-        for s in column.aliases if column else ():
+        national = columns.COLUMNS.get(f.element)
+        for s in national.aliases if national else ():
             spellings.setdefault(columns.header_key(s), f)
     bound: list[Bound] = []
     ignored: list[str] = []
     seen: dict[str, str] = {}
     for index, text in enumerate(header):
-        f = spellings.get(columns.header_key(text))
-        if f is None:
+        found = spellings.get(columns.header_key(text))
+        if found is None:
             ignored.append(text)
             continue
+        f = found
         if f.element in seen:
             raise RecordsError("credit.layout", f'{name}: columns "{seen[f.element]}" and "{text}" both hold '
                                f'{f.name} ({f.element}); keep one.', field=text)
         seen[f.element] = text
-        column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
-        bound.append(Bound(index, text, f, column))
+        known = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
+        bound.append(Bound(index, text, f, known))
     missing = [f for f in item.fields if f.required and f.element not in seen]
     if missing:
         raise RecordsError("credit.layout", f"{name}: the header has no column for "
@@ -218,9 +219,8 @@ def _amount(b: Bound, value: str, r: _Row) -> str | None:
 
 def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
     compact = uscc.compact(value)
-    if b.column.max_length == 20 and len(compact) != 18:  # a taxpayer number of the older 15/20 kinds
-        if compact.isalnum() and len(compact) in (15, 17, 20):
-            return compact
+    if b.column.max_length == 20 and len(compact) in (15, 17, 20) and compact.isalnum():
+        return compact  # a taxpayer number of the older kinds
     try:
         return uscc.validate(compact)
     except Error as exc:
@@ -248,9 +248,12 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
     personal: dict[str, str] = {}
     by_role: dict[str, tuple[Bound, str]] = {}
     dates: dict[str, datetime.date] = {}
+    given: set[str] = set()  # the roles whose cell is not empty (checked or not)
     for b in layout.bound:
         raw = cells[b.index] if b.index < len(cells) else ""
         value = raw.strip()
+        if value and b.column.role:
+            given.add(b.column.role)
         if not value:
             if b.field.required:
                 r.add(b, "record.required", f"{b.header} ({b.field.element}) is required by {item.code} and is empty.")
@@ -347,7 +350,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
         elif item.severities:
             r.add(None, "record.required", f"失信严重程度 (XY_YZCD) is required by {item.code}: the item allows "
                   f"{'、'.join(item.severities)} and the row does not say which.")
-    _rules(layout, by_role, values, dates, r)
+    _rules(layout, by_role, given, dates, r)
     if subject_type and subject_type not in item.subject_types:
         r.add(by_role.get("subject_category", (None, ""))[0], "credit.subject_type",
               f"{item.code} ({item.name}) covers {'、'.join(item.subject_types)}, not {subject_type}.")
@@ -396,7 +399,7 @@ def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], r: _
     return kind
 
 
-def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], values: Mapping[str, str],
+def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], given: set[str],
            dates: Mapping[str, datetime.date], r: _Row) -> None:
     """The rules between fields: valid-until on or after decided-on (and valid-from); a fine, a
     confiscation or a suspended licence stated when the penalty category includes one."""
@@ -418,7 +421,7 @@ def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], values: Map
                                    ("confiscation", columns.CONFISCATION_CATEGORIES, "没收违法所得、没收非法财物的金额（万元）"),
                                    ("suspended_licence", columns.LICENCE_CATEGORIES_OF_PENALTY, "暂扣或吊销证照名称及编号")):
             has_column = bool(layout.columns_by_role(role))
-            if named & needed and has_column and role not in by_role:
+            if named & needed and has_column and role not in given:
                 r.add(layout.columns_by_role(role)[0], "record.required", f"{what} is required when the penalty "
                       f"category includes {'、'.join(sorted(named & needed))}, and is empty.")
 

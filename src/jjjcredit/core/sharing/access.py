@@ -20,7 +20,10 @@ from jjjcredit.core.library import elements
 #: ``catalogue`` reads the public credit information catalogue and comments on a draft out for comment;
 #: ``cataloguing`` is the staff's right to compile it (draft, items, comment period, assessment,
 #: approval, publication) and to read drafts.
-SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile", "catalogue", "cataloguing")
+#: ``records`` reads credit records (within the caller's level); ``provide`` submits them, as the
+#: provider the application party is.
+SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile", "catalogue", "cataloguing",
+                             "records", "provide")
 #: What a caller without a key may use (level-1 elements only, rate-limited per address).
 PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile", "catalogue"})
 PUBLIC_LEVEL = 1

@@ -121,6 +121,32 @@ def _cached(kind: str, level: int) -> View:
     return _view(kind, level)
 
 
+@dataclass(frozen=True)
+class RecordRule:
+    """What a caller sees of the credit records of one catalogue item: whether at all (the item's
+    security level within the caller's), and whether identity numbers are opened for it (only an
+    application party granted the top level; the staff and everyone else read them masked)."""
+
+    visible: bool
+    personal_clear: bool
+
+
+def record_rule(caller: access.Caller, item_level: int) -> RecordRule:
+    """The rule for ``caller`` and an item of security level ``item_level``.
+
+    >>> record_rule(access.Caller("法院", frozenset({"records"}), 3), 2)
+    RecordRule(visible=True, personal_clear=True)
+    >>> record_rule(access.Caller("某局", frozenset({"records"}), 1), 2)
+    RecordRule(visible=False, personal_clear=False)
+    >>> record_rule(access.STAFF, 3), record_rule(access.PUBLIC, 1).visible
+    (RecordRule(visible=True, personal_clear=False), False)
+    """
+    if access.admit(caller, "records") is None:
+        return RecordRule(False, False)
+    level = view_of(caller).level
+    return RecordRule(item_level <= level, caller.kind == "client" and level >= access.TOP_LEVEL)
+
+
 def view_of(caller: access.Caller) -> View:
     """The view a caller gets; decided once per kind and level (a dictionary look-up afterwards)."""
     if caller.kind == "staff":

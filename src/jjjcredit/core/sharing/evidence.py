@@ -158,6 +158,16 @@ class KeyBox:
             raise SecretError("evidence.bad_secret", f'The operator secret does not open signing key "{key_id}": it '
                               "was sealed under another secret. Give the secret it was sealed with.") from None
 
+    def seal_bytes(self, key_id: str, data: bytes) -> str:
+        """Any secret bytes (a data key) sealed for storage under ``key_id``, as :meth:`seal` seals a key."""
+        salt, nonce = os.urandom(16), os.urandom(12)
+        sealed = self._aes(salt).encrypt(nonce, base64.b64encode(data), key_id.encode("utf-8"))
+        return SEALED + "$".join(base64.b64encode(part).decode("ascii") for part in (salt, nonce, sealed))
+
+    def open_bytes(self, key_id: str, stored: str) -> bytes:
+        """The bytes :meth:`seal_bytes` sealed; refuses (``evidence.bad_secret``) under another secret."""
+        return base64.b64decode(self.open(key_id, stored))
+
     def opened(self, key_id: str) -> Ed25519PrivateKey | None:
         """The private key of ``key_id`` if this box has opened it already."""
         return self._opened.get(key_id)

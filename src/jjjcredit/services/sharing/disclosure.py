@@ -11,19 +11,34 @@ here.
 from __future__ import annotations
 
 import dataclasses
+import datetime
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
 from sqlalchemy import Connection
 
+from jjjcredit.core.credit import persons
 from jjjcredit.core.sharing import access
-from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
+from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, record_rule, view_of
 from jjjcredit.services.credit import catalogue
+from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
 
-__all__ = ["View", "catalogue_comments", "changes_after", "disclose_changes", "disclose_hits", "disclose_organization",
-           "lookup_organization", "organization_history", "search_organizations", "show_organization",
-           "view_of"]
+__all__ = [
+    "View",
+    "catalogue_comments",
+    "changes_after",
+    "disclose_changes",
+    "disclose_hits",
+    "disclose_organization",
+    "lookup_organization",
+    "organization_history",
+    "search_organizations",
+    "show_organization",
+    "subject_records",
+    "view_of",
+]
 
 
 #: What ``show_organization`` adds to the elements: where the current record came from and when
@@ -113,3 +128,70 @@ def catalogue_comments(conn: Connection, caller: access.Caller, year: int) -> li
     if compiles:
         return comments
     return [dataclasses.replace(c, author=mask(c.author) or "", text=mask_in_text(c.text)) for c in comments]
+
+
+def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, str], clear: bool,
+                   protector: persons.Protector | None) -> dict[str, str]:
+    """A record's values by the item's field names, identity numbers opened only when ``clear``."""
+    names = {f.element: f.name for f in item.fields} if item is not None else {}
+    order = {code: i for i, code in enumerate(names)}
+    values: dict[str, str] = {}
+    for code, value in sorted(stored.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
+        if clear and code in sealed and protector is not None:
+            value = protector.open(code, sealed[code])
+        values[names.get(code, code)] = value
+    return values
+
+
+def subject_records(conn: Connection, caller: access.Caller, code: str,
+                    protector: persons.Protector | None) -> dict[str, Any]:
+    """A credit subject's records as ``caller`` sees them, by catalogue item, newest first, each with
+    its status and history: items above the caller's level absent, identity numbers opened only for a
+    caller entitled to them (core/sharing/disclosure.record_rule), masked for everyone else. ``code``
+    is a unified social credit code, a natural person's identity number, or a subject key (``P:…``)."""
+    key = credit_records.subject_key_of(code, protector)
+    items = {i.code: i for i in credit_records.items_of(conn)}
+    groups: dict[str, dict[str, Any]] = {}
+    for stored in credit_records.subject_records(conn, key):
+        item = items.get(stored["item"])
+        rule = record_rule(caller, item.security_level if item is not None else access.TOP_LEVEL)
+        if not rule.visible:
+            continue
+        sealed = json.loads(stored["sealed"]) if stored["sealed"] else {}
+        history = []
+        previous: dict[str, str] | None = None
+        for h in reversed(stored["history"]):  # oldest first, to tell what each version changed
+            values = _record_values(item, json.loads(h["data"]), json.loads(h["sealed"]) if h["sealed"] else {},
+                                    rule.personal_clear, protector)
+            changed = {k: [previous.get(k) if previous else None, v] for k, v in values.items()
+                       if previous is None or previous.get(k) != v}
+            if previous:
+                changed.update({k: [v, None] for k, v in previous.items() if k not in values})
+            history.append({"version": h["version"], "action": h["action"], "status": h["status"],
+                            "at": _iso(h["at"]), "batch": h["batch_id"], "reason": h["reason"],
+                            "changed": changed if previous is not None else {}})
+            previous = values
+        group = groups.setdefault(stored["item"], {"item": stored["item"], "item_name": item.name if item else "",
+                                                   "kind": item.kind if item else "", "records": []})
+        group["records"].append({
+            "id": stored["id"], "document_number": stored["document_number"], "status": stored["status"],
+            "version": stored["version"], "provider": stored["provider"], "subject_type": stored["subject_type"],
+            "subject_name": stored["subject_name"], "subject_code": stored["subject_code"],
+            "severity": stored["severity"], "decided_on": stored["decided_on"], "valid_until": stored["valid_until"],
+            "revoked_on": stored["revoked_on"], "reason": stored["reason"], "late": bool(stored["late"]),
+            "unknown_organization": bool(stored["unknown_organization"]),
+            "values": _record_values(item, json.loads(stored["data"]), sealed, rule.personal_clear, protector),
+            "history": list(reversed(history))})
+    for group in groups.values():
+        group["records"].sort(key=lambda r: (r["decided_on"] or "", r["version"]), reverse=True)
+    return {"subject": key, "items": [groups[c] for c in sorted(groups)],
+            "records": sum(len(g["records"]) for g in groups.values())}
+
+
+def _iso(value: Any) -> Any:
+    """A stored time as ISO 8601 in UTC (SQLite gives it back without its zone)."""
+    if isinstance(value, datetime.datetime):
+        moment = value if value.tzinfo is not None else value.replace(tzinfo=datetime.UTC)
+        return moment.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
+    return value
+

@@ -23,7 +23,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from jjjcredit.core.sharing import audit as audit_chain
 from jjjcredit.core.sharing import evidence
-from jjjcredit.storage.schema import signing_keys
+from jjjcredit.storage.schema import personal_keys, signing_keys
 
 KeyBox = evidence.KeyBox
 
@@ -117,8 +117,12 @@ def rekey(conn: Connection, old: KeyBox | None, new: KeyBox) -> int:
             pem = stored
         evidence.load_private(pem)
         resealed.append((key_id, new.seal(key_id, pem)))
+    data_keys = [(key_id, new.seal_bytes(key_id, _box(old).open_bytes(key_id, stored)))
+                 for key_id, stored in conn.execute(select(personal_keys.c.id, personal_keys.c.sealed)).all()]
     for key_id, sealed in resealed:
         conn.execute(update(signing_keys).where(signing_keys.c.id == key_id).values(private_key=sealed))
+    for key_id, sealed in data_keys:  # the personal data key (services/sharing/personal_keys.py) too
+        conn.execute(update(personal_keys).where(personal_keys.c.id == key_id).values(sealed=sealed))
     return len(resealed)
 
 

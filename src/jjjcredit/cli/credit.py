@@ -1,0 +1,181 @@
+"""``jjjcredit credit``: credit records submitted under the catalogue's items — ingest, show,
+correct, revoke, rejects and the timeliness of providers."""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import json
+import sys
+from typing import Any, Optional
+
+import typer
+
+from jjjcredit.cli import access, database, output
+from jjjcredit.cli.evidence import key_box
+from jjjcredit.core.credit import persons
+from jjjcredit.services.credit import records
+from jjjcredit.services.sharing import disclosure, personal_keys
+from jjjcredit.settings import Settings
+
+app = typer.Typer(no_args_is_help=True)
+
+ITEM = typer.Option(..., "--item", help="The catalogue item's directory code, e.g. JJJ-03-001 (行政处罚信息).")
+PROVIDER = typer.Option(..., "--provider", help="The department submitting the records, e.g. 石家庄市市场监督管理局.")
+DOCUMENT = typer.Option(..., "--document", help="The record's document number (决定书文号 / 许可编号).")
+REASON = typer.Option(..., "--reason", help="Why (kept with the new version; required).")
+DECIDED = typer.Option(None, "--decided", help="The date of the decision that changes or revokes the record "
+                       "(YYYY-MM-DD; default today): a penalty withdrawn later than the withdrawal deadline is "
+                       "reported late.")
+
+
+def _json(data: Any) -> None:
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
+
+
+def _protector(conn: Any) -> persons.Protector | None:
+    return personal_keys.protector(conn, key_box())
+
+
+def _day(text: str | None, option: str) -> datetime.date:
+    if text is None:
+        return datetime.date.today()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        output.fail("usage.date", f'{option} "{text[:40]}" is not a date: expected YYYY-MM-DD.')
+
+
+@app.command("ingest")
+def ingest_file(
+    file: str = typer.Argument(..., help="A file of records: CSV, XLSX, JSON Lines or XML, UTF-8 or GB18030."),
+    item: str = ITEM,
+    provider: str = PROVIDER,
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Check every row against the item's layout and keep the accepted ones as one batch; print the
+    summary as JSON (the same as POST /api/v1/credit/batches answers).
+
+    Exit 0 when no row was rejected (or the same file was ingested before: nothing changed), 1 when
+    rows were rejected (`jjjcredit credit rejects BATCH` lists them), 2 when the file cannot be used."""
+    engine = database.ready_engine(url)
+    settings = Settings.from_env()
+    with engine.begin() as conn:
+        protector = _protector(conn)
+    summary = records.ingest_file(engine, file, item, provider, protector=protector, limits=settings.limits)
+    _json(summary.to_dict())
+    if summary.message:
+        output.note(summary.message)
+    raise SystemExit(output.EXIT_NO if summary.rejected and summary.status == "committed" else output.EXIT_OK)
+
+
+@app.command("rejects")
+def batch_rejects(
+    batch: str = typer.Argument(..., help="The batch id an ingest printed."),
+    csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Every rejected row of a batch as CSV: row, field, code, message, value (one line per problem;
+    identity numbers masked)."""
+    encoding = output.csv_encoding(csv_encoding)
+    engine = database.ready_engine(url)
+    with engine.connect() as conn, output.csv_stdout(encoding) as text:
+        writer = csv.writer(text)
+        writer.writerow(["row", "field", "code", "message", "value"])
+        for rejected in records.batch_rejects(conn, batch):
+            for p in rejected["problems"]:
+                writer.writerow([rejected["row"], p["field"], p["code"], p["message"], p["value"]])
+
+
+@app.command("show")
+def show_records(
+    code: str = typer.Argument(..., help="A unified social credit code, or a subject key (P:…) a record showed."),
+    level: Optional[int] = access.LEVEL_OPTION,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """A credit subject's records by catalogue item, newest first, each with its status and history, as
+    JSON — what the caller may see (services/sharing/disclosure.py decides). A natural person's identity
+    number is read from standard input when CODE is ``-`` (never from the command line)."""
+    if code == "-":
+        code = sys.stdin.readline().strip()
+    engine = database.ready_engine(url)
+    with engine.begin() as conn:
+        shown = disclosure.subject_records(conn, access.caller(level), code, _protector(conn))
+    _json(shown)
+    if not shown["records"]:
+        output.note("No credit records for this subject (or none this caller may see).")
+
+
+@app.command("correct")
+def correct_record(
+    item: str = ITEM,
+    provider: str = PROVIDER,
+    document: str = DOCUMENT,
+    changes: list[str] = typer.Option(..., "--set", help="FIELD=VALUE (the item's field name or column code); "
+                                      "repeat for several."),
+    reason: str = REASON,
+    decided: Optional[str] = DECIDED,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Correct fields of a record: the whole record is checked again; a new version is kept beside the old."""
+    parsed: dict[str, str] = {}
+    for change in changes:
+        name, sep, value = change.partition("=")
+        if not sep or not name.strip():
+            output.fail("usage", f'--set "{change[:60]}" is not FIELD=VALUE.')
+        parsed[name.strip()] = value
+    day = _day(decided, "--decided")
+    engine = database.ready_engine(url)
+    with engine.begin() as conn:
+        done = records.correct_record(conn, item, provider, document, parsed, reason, day,
+                                      protector=_protector(conn),
+                                      withdrawal_days=Settings.from_env().withdrawal_days)
+    _json(done)
+
+
+@app.command("revoke")
+def revoke_record(
+    item: str = ITEM,
+    provider: str = PROVIDER,
+    document: str = DOCUMENT,
+    reason: str = REASON,
+    decided: Optional[str] = DECIDED,  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Revoke a record (its decision was revoked, or it was sent in error): a new version with status
+    revoked; nothing is deleted."""
+    day = _day(decided, "--decided")
+    engine = database.ready_engine(url)
+    with engine.begin() as conn:
+        done = records.revoke_record(conn, item, provider, document, reason, day,
+                                     withdrawal_days=Settings.from_env().withdrawal_days)
+    _json(done)
+
+
+@app.command("timeliness")
+def report_timeliness(
+    fmt: str = typer.Option("table", "--format", help="table or json"),
+    today: Optional[str] = typer.Option(None, "--today", help="Judge as of this date (YYYY-MM-DD)."),  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Per provider and item: records, how many arrived after the item's collection time limit (or were
+    withdrawn after the deadline), the last submission, and whether the provider has been silent longer
+    than the item's update period; then the items nobody has sent anything for."""
+    if fmt not in ("table", "json"):
+        output.fail("usage.format", f'--format "{fmt}" is not known: expected table or json.')
+    day = _day(today, "--today")
+    engine = database.ready_engine(url)
+    with engine.connect() as conn:
+        rows, nothing = records.timeliness(conn, day)
+    if fmt == "json":
+        _json({"as_of": day.isoformat(), "providers": [r.to_dict() for r in rows], "items_without_records": nothing})
+        return
+    output.note(f"timeliness as of {day.isoformat()}: {len(rows)} provider/item pairs, "
+                f"{sum(r.late for r in rows)} late records, {sum(r.silent for r in rows)} silent")
+    for r in rows:
+        last = f"{r.last_batch:%Y-%m-%d}" if r.last_batch else "never"
+        flags = ("  SILENT (update period " + r.update_period + ")") if r.silent else ""
+        examples = f"  e.g. {', '.join(r.late_examples)}" if r.late_examples else ""
+        print(f"{r.provider}\t{r.item} {r.item_name}\t{r.records} records\t{r.late} late\tlast {last}{flags}{examples}")
+    for i in nothing:
+        print(f"(no provider)\t{i['item']} {i['item_name']}\tnothing received\tupdate period {i['update_period']}")

@@ -1,0 +1,70 @@
+"""Natural persons' identity numbers: found by a keyed hash, kept sealed, never stored in clear.
+
+A :class:`Protector` holds the platform's personal data key (32 random bytes, itself stored sealed
+under the operator's secret: services/sharing/personal_keys.py). From it, two keys are derived: one
+for HMAC-SHA256, which turns an identity number into the subject's key (the same number always gives
+the same key, and without the data key no one can test a guess), and one for AES-256-GCM, which
+seals the number for those entitled to read it (the column code is bound as associated data, so a
+sealed value copied to another field does not open).
+
+>>> p = Protector(bytes(32))
+>>> key = p.subject_key("11010519491231002X")
+>>> key.startswith("P:"), len(key), key == p.subject_key("110105 19491231 002x")
+(True, 42, True)
+>>> token = p.seal("CF_XDR_ZJHM", "11010519491231002X")
+>>> "11010519491231002X" in token, p.open("CF_XDR_ZJHM", token)
+(False, '11010519491231002X')
+"""
+
+from __future__ import annotations
+
+import base64
+import hashlib
+import hmac
+import os
+
+from cryptography.exceptions import InvalidTag
+from cryptography.hazmat.primitives.ciphers.aead import AESGCM
+
+from jjjcredit.core.codes import ric
+from jjjcredit.core.errors import Error
+
+#: A natural person's subject key starts with this (an organization's is its 18-character code).
+PERSON_PREFIX = "P:"
+_TOKEN = "pii1$"
+
+
+class PersonalDataError(Error):
+    """Personal data could not be protected or opened; ``code`` is ``credit.no_secret`` or ``credit.sealed``."""
+
+
+class Protector:
+    """The keyed hash and the seal of identity numbers, from the personal data key."""
+
+    def __init__(self, data_key: bytes) -> None:
+        if len(data_key) != 32:
+            raise ValueError("the personal data key is 32 bytes")
+        self._hash_key = hmac.new(data_key, b"jjjcredit subject key v1", hashlib.sha256).digest()
+        self._aes = AESGCM(hmac.new(data_key, b"jjjcredit seal v1", hashlib.sha256).digest())
+
+    def subject_key(self, number: str) -> str:
+        """The subject key of the person with this identity number (``P:`` + 40 hex digits)."""
+        digest = hmac.new(self._hash_key, ric.compact(number).encode("utf-8"), hashlib.sha256).hexdigest()
+        return PERSON_PREFIX + digest[:40]
+
+    def seal(self, field: str, number: str) -> str:
+        nonce = os.urandom(12)
+        sealed = self._aes.encrypt(nonce, number.encode("utf-8"), field.encode("utf-8"))
+        return _TOKEN + base64.b64encode(nonce + sealed).decode("ascii")
+
+    def open(self, field: str, token: str) -> str:
+        try:
+            raw = base64.b64decode(token[len(_TOKEN):], validate=True)
+            return self._aes.decrypt(raw[:12], raw[12:], field.encode("utf-8")).decode("utf-8")
+        except (InvalidTag, ValueError):
+            raise PersonalDataError("credit.sealed", f"A sealed {field} value does not open under this platform's "
+                                    "personal data key (a copy from another platform, or damaged).") from None
+
+
+def is_person(subject_key: str) -> bool:
+    return subject_key.startswith(PERSON_PREFIX)

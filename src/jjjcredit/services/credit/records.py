@@ -1,0 +1,648 @@
+"""Credit records: ingest (a file or an API body under one catalogue item, from one provider), the
+versions of each record (created, updated, revoked), corrections and revocations, a subject's records
+with their history, and the timeliness of providers.
+
+A record's identity is item + provider + document number (``id`` = a hash of the three): a
+resubmission with other values is a new version, the same values change nothing, and every version
+is kept. Ingest streams: the file is read in chunks (services/tabular.py), each chunk checked
+(core/credit/records.py), its existing records looked up in one query, and its writes made through
+the driver's bulk paths (COPY on PostgreSQL) — memory holds one chunk. One batch is one transaction,
+under the ``credit`` counter's lock; the same file from the same provider for the same item again
+changes nothing and says so.
+
+Natural persons are keyed by the keyed hash of their identity number and the number is stored only
+sealed (core/credit/persons.py); without the personal data key (no operator secret) their rows are
+refused with ``credit.no_secret``, never kept in clear. What a caller sees of records is decided in
+services/sharing/disclosure.py, never here.
+"""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+import re
+import secrets
+import time
+from collections.abc import Iterable, Iterator, Mapping, Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+
+from jjjcredit.core.credit import catalogue, persons, working_days
+from jjjcredit.core.credit import records as rules
+from jjjcredit.core.credit.records import RecordsError
+from jjjcredit.core.errors import Severity
+from jjjcredit.core.library.records import Problem
+from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
+from jjjcredit.core.limits import Limits
+from jjjcredit.services import db, tabular
+from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.storage import bulk
+from jjjcredit.storage.schema import (
+    counters,
+    credit_batches,
+    credit_record_versions,
+    credit_records,
+    credit_rejects,
+    organizations,
+)
+
+#: Problems a summary lists (all are stored: ``credit rejects BATCH``).
+SHOWN_PROBLEMS = 200
+#: Days within which a published penalty that is changed or revoked is withdrawn (Administrative
+#: Penalty Law 2021, Art. 48: 三日内); a setting (JJJCREDIT_WITHDRAWAL_DAYS).
+WITHDRAWAL_DAYS = 3
+_LOOKUP = 2000  #: ids per look-up query
+_PROVIDER_CHARS = 200
+_WORKING_DAYS = re.compile(r"([0-9]+)\s*个?\s*工作日")
+#: An item's update period → the days within which its provider is expected to send something.
+UPDATE_PERIODS: dict[str, int] = {"实时": 1, "每日": 1, "每周": 7, "每月": 31, "每季度": 92, "每半年": 183, "每年": 366}
+_RECORD_COLUMNS = tuple(c.name for c in credit_records.columns)
+_VERSION_COLUMNS = tuple(c.name for c in credit_record_versions.columns)
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def record_id(item: str, provider: str, document_number: str) -> str:
+    """A record's id: the hash of its identity (item, provider, document number)."""
+    return hashlib.sha256(f"{item}\x1f{provider}\x1f{document_number}".encode()).hexdigest()[:32]
+
+
+@dataclass
+class Summary:
+    """What one submission did; ``rows`` = ``created`` + ``updated`` + ``unchanged`` + ``rejected``, always."""
+
+    batch: str = ""
+    item: str = ""
+    item_name: str = ""
+    edition: int = 0
+    provider: str = ""
+    file: str = ""
+    format: str = ""
+    encoding: str | None = None
+    header_row: int = 0
+    status: str = "committed"
+    rows: int = 0
+    created: int = 0
+    updated: int = 0
+    unchanged: int = 0
+    rejected: int = 0
+    warnings: int = 0
+    flagged: int = 0
+    late: int = 0
+    blank: int = 0
+    by_code: dict[str, int] = field(default_factory=dict)
+    columns: dict[str, str] = field(default_factory=dict)
+    ignored: tuple[str, ...] = ()
+    problems: list[dict[str, object]] = field(default_factory=list)
+    seconds: float = 0.0
+    message: str = ""
+
+    def note(self, problem: Problem) -> None:
+        self.by_code[problem.code] = self.by_code.get(problem.code, 0) + 1
+        if len(self.problems) < SHOWN_PROBLEMS:
+            self.problems.append(problem.to_dict())
+
+    def to_dict(self) -> dict[str, object]:
+        return {
+            "batch": self.batch, "status": self.status, "message": self.message, "item": self.item,
+            "item_name": self.item_name, "edition": self.edition, "provider": self.provider, "file": self.file,
+            "format": self.format, "encoding": self.encoding, "header_row": self.header_row, "rows": self.rows,
+            "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
+            "rejected": self.rejected, "warnings": self.warnings, "flagged": self.flagged, "late": self.late,
+            "blank": self.blank, "by_code": dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "columns": self.columns, "ignored": list(self.ignored),
+            "problems": self.problems, "problems_shown": len(self.problems),
+            "seconds": self.seconds,
+        }
+
+
+def check_provider(provider: str) -> str:
+    """A provider's name as given, trimmed; refused when empty, too long or holding control characters."""
+    name = (provider or "").strip()
+    if not name or len(name) > _PROVIDER_CHARS or any(ord(c) < 32 for c in name):
+        raise RecordsError("credit.provider", f"A provider is named by 1 to {_PROVIDER_CHARS} printable characters "
+                           "(the department submitting the records, e.g. 石家庄市市场监督管理局).", field="provider")
+    return name
+
+
+def item_in_force(conn: Connection, code: str, today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
+    """The item ``code`` of the catalogue edition in force (the newest published one up to this year)."""
+    year = (today or _now().date()).year
+    edition = catalogue_service.latest_published(conn, before=year + 1)
+    if edition is None:
+        raise RecordsError("credit.no_catalogue", "No catalogue edition is published yet: records are submitted "
+                           "under a published edition's items (jjjcredit catalogue publish).", field="item")
+    items = catalogue_service.edition_items(conn, edition.year)
+    for item in items:
+        if item.code == code:
+            return edition.year, item
+    raise RecordsError("credit.unknown_item", f'The {edition.year} catalogue has no item "{code}"; its items are '
+                       f"{', '.join(i.code for i in items)}.", field="item")
+
+
+def collection_days(item: catalogue.Item) -> int | None:
+    """The working days an item's collection time limit allows (``作出决定之日起 7 个工作日内`` → 7)."""
+    m = _WORKING_DAYS.search(item.collection_time_limit)
+    return int(m.group(1)) if m else None
+
+
+def due_on(item: catalogue.Item, decided_on: datetime.date | None) -> datetime.date | None:
+    """The last day a record decided on ``decided_on`` may arrive, or ``None`` when the item sets no
+    working-day limit or the calendar has no holiday notice for the year (never guessed)."""
+    days = collection_days(item)
+    if days is None or decided_on is None:
+        return None
+    try:
+        return working_days.default().add_working_days(decided_on, days)
+    except working_days.CalendarError:
+        return None
+
+
+def _take_lock(conn: Connection) -> None:
+    """One credit batch at a time (PostgreSQL row lock; SQLite write lock)."""
+    conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
+
+
+def file_hash(path: str) -> str:
+    digest = hashlib.sha256()
+    with Path(path).open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
+                protector: persons.Protector | None, channel: str = "cli", file_name: str | None = None,
+                today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
+                chunk_rows: int = tabular.ROWS_PER_CHUNK) -> Summary:
+    """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
+
+    Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
+    unreadable, header not fitting the item, unknown item, no published catalogue)."""
+    db.require_current(engine)
+    provider = check_provider(provider)
+    started = time.perf_counter()
+    today = today or _now().date()
+    digest = file_hash(path)
+    name = file_name or Path(path).name
+    with engine.begin() as conn:
+        year, item = item_in_force(conn, item_code, today)
+        _take_lock(conn)
+        earlier = conn.execute(select(credit_batches.c.summary, credit_batches.c.id, credit_batches.c.finished_at)
+                               .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
+                                      credit_batches.c.file_hash == digest, credit_batches.c.status == "committed")
+                               .limit(1)).first()
+        if earlier is not None:
+            summary = Summary(**{k: v for k, v in json.loads(earlier.summary).items()
+                                 if k in Summary.__dataclass_fields__ and k != "ignored"})
+            summary.status = "already_ingested"
+            summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
+                               f"{earlier.finished_at:%Y-%m-%d %H:%M}.")
+            summary.created = summary.updated = 0
+            summary.unchanged = summary.rows - summary.rejected
+            summary.seconds = round(time.perf_counter() - started, 3)
+            return summary
+        now = _now()
+        batch_id = f"C{now:%Y%m%dT%H%M%S}-{digest[:10]}-{secrets.token_hex(2)}"
+        summary = Summary(batch=batch_id, item=item.code, item_name=item.name, edition=year, provider=provider,
+                          file=name)
+        conn.execute(insert(credit_batches).values(
+            id=batch_id, item=item.code, edition=year, provider=provider, channel=channel, file_name=name,
+            file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
+            warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
+        with tabular.open_table(path, chunk_rows, limits) as table:
+            layout = rules.bind(item, table.header, table.name)
+            summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
+            summary.columns = {b.header: b.field.element for b in layout.bound}
+            summary.ignored = layout.ignored
+            writer = _Writer(conn, item, provider, batch_id, now, today, protector)
+            for chunk in table.chunks:
+                writer.chunk(layout, chunk, summary)
+        summary.seconds = round(time.perf_counter() - started, 3)
+        conn.execute(update(credit_batches).where(credit_batches.c.id == batch_id).values(
+            status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
+            unchanged=summary.unchanged, rejected=summary.rejected, warnings=summary.warnings,
+            flagged=summary.flagged, late=summary.late, finished_at=_now(), seconds=summary.seconds,
+            summary=json.dumps(summary.to_dict(), ensure_ascii=False)))
+    return summary
+
+
+def _rows_of(chunk: tabular.Chunk) -> Iterator[tuple[int, list[str], tuple[str, str, str] | None]]:
+    width = len(chunk.columns)
+    for i in range(chunk.size):
+        yield chunk.first_row + i, [chunk.columns[j][i] for j in range(width)], chunk.issues.get(i)
+
+
+class _Writer:
+    """Checks and writes a batch's chunks: look-ups, versions, rejects, in the batch's transaction."""
+
+    def __init__(self, conn: Connection, item: catalogue.Item, provider: str, batch_id: str,
+                 now: datetime.datetime, today: datetime.date, protector: persons.Protector | None) -> None:
+        self.conn, self.item, self.provider, self.batch_id = conn, item, provider, batch_id
+        self.now, self.today, self.protector = now, today, protector
+        self.stamp = bulk.stamp(conn, now)
+        self.dialect = conn.dialect.name
+
+    def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
+        accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
+        rejects: list[dict[str, Any]] = []
+
+        def reject(row: int, cells: Sequence[str], problems: Sequence[Problem]) -> None:
+            summary.rejected += 1
+            for p in problems:
+                summary.note(p)
+            rejects.append({"batch_id": self.batch_id, "row": row,
+                            "problems": json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
+                            "data": json.dumps(_shown_cells(layout, cells), ensure_ascii=False)})
+
+        for row, cells, issue in _rows_of(chunk):
+            if issue is None and not any(c.strip() for c in cells):
+                summary.blank += 1
+                continue
+            summary.rows += 1
+            if issue is not None:
+                code, message, value = issue
+                reject(row, [], [Problem(row, "", code, message, value)])
+                continue
+            checked = rules.check_row(layout, cells, row, self.today)
+            record = checked.record
+            if record is None:
+                reject(row, cells, checked.problems)
+                continue
+            key = self._subject_key(record)
+            if key is None:
+                reject(row, cells, [*checked.problems, Problem(
+                    row, "", "credit.no_secret", "A natural person's record is kept only with their identity number "
+                    "sealed, and the platform has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or "
+                    "JJJCREDIT_SIGNING_KEY_FILE) to seal it with: set one and submit the file again.", "")])
+                continue
+            rid = record_id(self.item.code, self.provider, record.key)
+            if rid in accepted:
+                reject(row, cells, [Problem(row, "", "credit.duplicate", f"Document number {record.key} is in row "
+                                    f"{accepted[rid][0].row} of this file already; a record is submitted once per "
+                                    "file (send a correction in a later file).", record.key[:60])])
+                continue
+            accepted[rid] = (record, key, list(checked.problems))
+        self._write(accepted, summary, reject_later=rejects)
+        if rejects:
+            self.conn.execute(insert(credit_rejects), rejects)
+
+    def _subject_key(self, record: rules.Record) -> str | None:
+        if record.subject_code is not None:
+            return record.subject_code
+        if self.protector is None or record.identity_number is None:
+            return None
+        return self.protector.subject_key(record.identity_number)
+
+    def _sealed(self, record: rules.Record) -> str | None:
+        if not record.personal:
+            return None
+        if self.protector is None:
+            raise persons.PersonalDataError("credit.no_secret", "No personal data key to seal identity numbers with.")
+        return json.dumps({k: self.protector.seal(k, v) for k, v in sorted(record.personal.items())})
+
+    def _write(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]], summary: Summary,
+               reject_later: list[dict[str, Any]]) -> None:
+        existing = _existing(self.conn, list(accepted))
+        known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
+                                                 if r.subject_code and r.subject_type != "natural_person"})
+        new_rows: list[dict[str, Any]] = []
+        versions: list[dict[str, Any]] = []
+        gone: list[tuple[str, str]] = []
+        for rid, (record, key, warnings) in accepted.items():
+            before = existing.get(rid)
+            if before is not None and before["batch_id"] == self.batch_id:
+                problem = Problem(record.row, "", "credit.duplicate", f"Document number {record.key} is in an "
+                                  "earlier row of this file already; a record is submitted once per file.",
+                                  record.key[:60])
+                summary.rejected += 1
+                summary.note(problem)
+                reject_later.append({"batch_id": self.batch_id, "row": record.row,
+                                     "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
+                                     "data": json.dumps(record.values, ensure_ascii=False)})
+                continue
+            fingerprint = record.fingerprint()
+            unknown = 0
+            if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
+                unknown = 1
+                warnings.append(Problem(record.row, "", "credit.unknown_organization", f"{record.subject_code} is not "
+                                        "in the basic resource library (yet): the record is kept and flagged.",
+                                        record.subject_code, Severity.WARNING))
+            for w in warnings:
+                summary.note(w)
+            if warnings:
+                summary.warnings += 1
+            summary.flagged += unknown
+            if before is not None and before["fingerprint"] == fingerprint and before["status"] == "in_force":
+                summary.unchanged += 1
+                continue
+            due = due_on(self.item, record.decided_on)
+            late = int(before is None and due is not None and self.today > due)
+            if before is not None:
+                late = before["late"]
+            summary.late += late if before is None else 0
+            version = 1 if before is None else before["version"] + 1
+            if before is None:
+                summary.created += 1
+            else:
+                summary.updated += 1
+                gone.append((before["subject_key"], rid))
+            sealed = self._sealed(record)
+            values = json.dumps(record.values, ensure_ascii=False, sort_keys=True)
+            new_rows.append({
+                "subject_key": key, "id": rid, "item": self.item.code, "provider": self.provider,
+                "document_number": record.key, "subject_type": record.subject_type,
+                "subject_name": record.subject_name, "subject_code": record.subject_code, "status": "in_force",
+                "version": version, "severity": record.severity,
+                "decided_on": record.decided_on.isoformat() if record.decided_on else None,
+                "valid_until": record.valid_until.isoformat() if record.valid_until else None,
+                "due_on": due.isoformat() if due else None, "late": late, "unknown_organization": unknown,
+                "data": values, "sealed": sealed, "fingerprint": fingerprint, "batch_id": self.batch_id,
+                "created_at": before["created_at"] if before is not None else self.stamp, "updated_at": self.stamp,
+                "revoked_on": None, "reason": None})
+            versions.append({
+                "subject_key": key, "record_id": rid, "version": version,
+                "action": "created" if before is None else "updated", "status": "in_force",
+                "batch_id": self.batch_id, "at": self.stamp, "data": values, "sealed": sealed,
+                "fingerprint": fingerprint, "reason": None})
+        _delete(self.conn, gone)
+        if new_rows:
+            bulk.insert_rows(self.conn, credit_records.name, _RECORD_COLUMNS, new_rows)
+            bulk.insert_rows(self.conn, credit_record_versions.name, _VERSION_COLUMNS, versions)
+
+
+def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
+    """A rejected row's values by header, personal numbers masked, long values cut."""
+    shown: dict[str, str] = {}
+    for b in layout.bound:
+        value = cells[b.index].strip() if b.index < len(cells) else ""
+        if value:
+            value = rules.shown_value(b.field.element, value)
+            shown[b.header] = value if len(value) <= 500 else value[:500] + "…"
+    return shown
+
+
+def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    found: dict[str, dict[str, Any]] = {}
+    c = credit_records.c
+    for start in range(0, len(ids), _LOOKUP):
+        part = ids[start:start + _LOOKUP]
+        for row in conn.execute(select(c.id, c.subject_key, c.version, c.fingerprint, c.status, c.batch_id, c.late,
+                                       c.created_at).where(c.id.in_(part))).mappings():
+            found[row["id"]] = dict(row)
+            if isinstance(row["created_at"], datetime.datetime):  # written again with the new version
+                found[row["id"]]["created_at"] = bulk.stamp(conn, row["created_at"])
+    return found
+
+
+def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
+    known: set[str] = set()
+    listed = sorted(codes)
+    for start in range(0, len(listed), _LOOKUP):
+        part = listed[start:start + _LOOKUP]
+        known.update(conn.execute(select(organizations.c.uscc).where(organizations.c.uscc.in_(part))).scalars())
+    return known
+
+
+def _delete(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+    for key, rid in keys:
+        conn.execute(delete(credit_records).where(credit_records.c.subject_key == key, credit_records.c.id == rid))
+
+
+# --- corrections and revocations ------------------------------------------------------------------
+
+def _record_row(conn: Connection, item: str, provider: str, document_number: str) -> Any:
+    rid = record_id(item, provider, document_number.strip())
+    row = conn.execute(select(credit_records).where(credit_records.c.id == rid)).mappings().first()
+    if row is None:
+        raise RecordsError("credit.not_found", f'{provider} has no record of {item} with document number '
+                           f'"{document_number.strip()[:60]}".', field="document")
+    return row
+
+
+def _withdrawal_late(item: catalogue.Item, decided: datetime.date, today: datetime.date, days: int) -> int:
+    """Whether a change to a published negative record came later than ``days`` after its decision."""
+    return int(item.kind == "negative" and today > decided + datetime.timedelta(days=days))
+
+
+def revoke_record(conn: Connection, item_code: str, provider: str, document_number: str, reason: str,
+                  decided_on: datetime.date, *, today: datetime.date | None = None,
+                  withdrawal_days: int = WITHDRAWAL_DAYS) -> dict[str, Any]:
+    """Revoke a record (its decision was revoked or it was sent in error): a new version with status
+    ``revoked``; the record is kept. ``decided_on`` is the date of the revoking decision: a penalty
+    withdrawn more than ``withdrawal_days`` after it is flagged late."""
+    today = today or _now().date()
+    provider = check_provider(provider)
+    if not reason.strip():
+        raise RecordsError("credit.reason", "A revocation states its reason.", field="reason")
+    if decided_on > today:
+        raise RecordsError("credit.future_date", f"The revoking decision's date {decided_on} is after today.",
+                           field="decided")
+    _take_lock(conn)
+    _year, item = item_in_force(conn, item_code, today)
+    row = _record_row(conn, item.code, provider, document_number)
+    if row["status"] == "revoked":
+        raise RecordsError("credit.revoked", f"The record {row['document_number'][:60]} was revoked on "
+                           f"{row['revoked_on']} already.", field="document")
+    return _new_version(conn, row, "revoked", "revoked", reason.strip(), dict(json.loads(row["data"])),
+                        row["sealed"], row["fingerprint"], decided_on,
+                        _withdrawal_late(item, decided_on, today, withdrawal_days))
+
+
+def correct_record(conn: Connection, item_code: str, provider: str, document_number: str,
+                   changes: Mapping[str, str], reason: str, decided_on: datetime.date, *,
+                   protector: persons.Protector | None, today: datetime.date | None = None,
+                   withdrawal_days: int = WITHDRAWAL_DAYS) -> dict[str, Any]:
+    """Correct fields of a record (``changes``: field name or column code → new value), checked again
+    as a whole row against the item; a new version. Its identity (the document number) cannot change:
+    revoke and submit anew instead."""
+    today = today or _now().date()
+    provider = check_provider(provider)
+    if not reason.strip():
+        raise RecordsError("credit.reason", "A correction states its reason.", field="reason")
+    _take_lock(conn)
+    _year, item = item_in_force(conn, item_code, today)
+    row = _record_row(conn, item.code, provider, document_number)
+    values = dict(json.loads(row["data"]))
+    sealed = json.loads(row["sealed"]) if row["sealed"] else {}
+    if sealed:
+        if protector is None:
+            raise persons.PersonalDataError("credit.no_secret", "The record holds sealed identity numbers and the "
+                                            "platform has no operator secret to open them with.")
+        for code, token in sealed.items():
+            values[code] = protector.open(code, token)
+    by_name = {f.name: f.element for f in item.fields}
+    for name, value in changes.items():
+        code = by_name.get(name, name)
+        if code not in {f.element for f in item.fields}:
+            raise RecordsError("credit.unknown_field", f'{item.code} has no field "{name}"; its fields are '
+                               f"{'、'.join(f.name for f in item.fields)}.", field=name)
+        values[code] = value
+    layout = rules.bind(item, [f.element for f in item.fields], "correction")
+    checked = rules.check_row(layout, [values.get(f.element, "") for f in item.fields], 1, today)
+    errors = [p for p in checked.problems if p.severity is Severity.ERROR]
+    if checked.record is None or errors:
+        first = errors[0] if errors else None
+        raise RecordsError(first.code if first else "credit.correction",
+                           f"The corrected record does not pass its item's checks: {first.message if first else ''}",
+                           field=first.field if first else None)
+    record = checked.record
+    if record.key != row["document_number"]:
+        raise RecordsError("credit.identity", "A correction cannot change the document number that identifies the "
+                           "record: revoke it and submit the new one.", field="document")
+    new_key = record.subject_code or (protector.subject_key(record.identity_number)
+                                      if protector and record.identity_number else row["subject_key"])
+    new_sealed = None
+    if record.personal:
+        if protector is None:
+            raise persons.PersonalDataError("credit.no_secret", "No personal data key to seal identity numbers with.")
+        new_sealed = json.dumps({k: protector.seal(k, v) for k, v in sorted(record.personal.items())})
+    if record.fingerprint() == row["fingerprint"]:
+        raise RecordsError("credit.unchanged", "The correction changes nothing: every value is as recorded.")
+    return _new_version(conn, row, "corrected", "in_force", reason.strip(), record.values, new_sealed,
+                        record.fingerprint(), decided_on, _withdrawal_late(item, decided_on, today, withdrawal_days),
+                        record=record, subject_key=new_key)
+
+
+def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: str, reason: str,
+                 values: Mapping[str, str], sealed: str | None, fingerprint: str, decided_on: datetime.date,
+                 late: int, record: rules.Record | None = None, subject_key: str | None = None) -> dict[str, Any]:
+    now = _now()
+    version = row["version"] + 1
+    key = subject_key or row["subject_key"]
+    text = json.dumps(dict(values), ensure_ascii=False, sort_keys=True)
+    changes: dict[str, Any] = {
+        "status": status, "version": version, "data": text, "sealed": sealed, "fingerprint": fingerprint,
+        "updated_at": now, "reason": reason, "late": int(row["late"]) | late,
+        "revoked_on": decided_on.isoformat() if status == "revoked" else None, "subject_key": key}
+    if record is not None:
+        changes.update(subject_name=record.subject_name, subject_code=record.subject_code,
+                       subject_type=record.subject_type, severity=record.severity,
+                       decided_on=record.decided_on.isoformat() if record.decided_on else None,
+                       valid_until=record.valid_until.isoformat() if record.valid_until else None)
+    conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
+                                              credit_records.c.id == row["id"]).values(**changes))
+    conn.execute(insert(credit_record_versions).values(
+        subject_key=key, record_id=row["id"], version=version, action=action, status=status, batch_id=None,
+        at=now, data=text, sealed=sealed, fingerprint=fingerprint, reason=reason))
+    return {"id": row["id"], "document_number": row["document_number"], "version": version, "status": status,
+            "action": action, "late": bool(late)}
+
+
+# --- reading -----------------------------------------------------------------------------------------
+
+def subject_key_of(code: str, protector: persons.Protector | None) -> str:
+    """The key records of a subject are kept under: a unified social credit code as it is, an identity
+    number through the keyed hash (``credit.no_secret`` without the personal data key)."""
+    compact = code.strip().upper().replace(" ", "")
+    if persons.is_person(code.strip()):
+        return code.strip()
+    if len(compact) == 18 and not compact[:17].isdigit():
+        return compact
+    if protector is None:
+        raise persons.PersonalDataError("credit.no_secret", "Natural persons' records are found through the personal "
+                                        "data key, and the platform has no operator secret.")
+    return protector.subject_key(compact)
+
+
+def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
+    """Every record of a subject with its versions (newest first), as stored: personal numbers masked in
+    ``values``, sealed in ``sealed``. Not for adapters: services/sharing/disclosure.py reads through this."""
+    rows = conn.execute(select(credit_records).where(credit_records.c.subject_key == subject_key)).mappings().all()
+    history: dict[str, list[dict[str, Any]]] = {}
+    if rows:
+        v = credit_record_versions.c
+        for h in conn.execute(select(v.record_id, v.version, v.action, v.status, v.batch_id, v.at, v.data, v.sealed,
+                                     v.reason).where(v.subject_key == subject_key)
+                              .order_by(v.record_id, v.version.desc())).mappings():
+            history.setdefault(h["record_id"], []).append(dict(h))
+    out = []
+    for r in rows:
+        record = dict(r)
+        record["history"] = history.get(r["id"], [])
+        out.append(record)
+    out.sort(key=lambda r: (r["item"], r["decided_on"] or "", r["updated_at"]), reverse=True)
+    out.sort(key=lambda r: r["item"])
+    return out
+
+
+def batch_rejects(conn: Connection, batch_id: str) -> Iterator[dict[str, Any]]:
+    """A batch's rejected rows in row order (problems and values, personal numbers masked)."""
+    rows = conn.execute(select(credit_rejects).where(credit_rejects.c.batch_id == batch_id)
+                        .order_by(credit_rejects.c.row))
+    for r in rows:
+        yield {"row": r.row, "problems": json.loads(r.problems), "values": json.loads(r.data)}
+
+
+# --- timeliness ----------------------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class Timeliness:
+    """One provider's records under one item: how many, how many arrived late (after the collection
+    time limit, or withdrawn after the deadline), when it last sent anything, and whether that is
+    longer ago than the item's update period."""
+
+    provider: str
+    item: str
+    item_name: str
+    records: int
+    late: int
+    late_examples: tuple[str, ...]
+    last_batch: datetime.datetime | None
+    update_period: str
+    silent: bool
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
+                "late": self.late, "late_examples": list(self.late_examples),
+                "last_batch": self.last_batch.isoformat() if self.last_batch else None,
+                "update_period": self.update_period, "silent": self.silent}
+
+
+def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, str]]]:
+    """Per provider and item: late records and silence; and the catalogue's items no provider has sent
+    anything for. Ordered by provider, item."""
+    today = today or _now().date()
+    edition = catalogue_service.latest_published(conn, before=today.year + 1)
+    items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
+    c = credit_records.c
+    counts = {(r.provider, r.item): (int(r.records), int(r.late or 0)) for r in conn.execute(
+        select(c.provider, c.item, func.count().label("records"), func.sum(c.late).label("late"))
+        .group_by(c.provider, c.item))}
+    b = credit_batches.c
+    last = {(r.provider, r.item): r.last for r in conn.execute(
+        select(b.provider, b.item, func.max(b.finished_at).label("last")).where(b.status == "committed")
+        .group_by(b.provider, b.item))}
+    out = []
+    for provider, code in sorted(set(counts) | set(last)):
+        item = items.get(code)
+        records, late = counts.get((provider, code), (0, 0))
+        examples: tuple[str, ...] = ()
+        if late:
+            examples = tuple(conn.execute(select(c.document_number).where(c.provider == provider, c.item == code,
+                                                                          c.late == 1)
+                                          .order_by(c.document_number).limit(5)).scalars())
+        when = last.get((provider, code))
+        if isinstance(when, datetime.datetime) and when.tzinfo is None:
+            when = when.replace(tzinfo=datetime.UTC)
+        period = item.update_period if item else ""
+        days = UPDATE_PERIODS.get(period)
+        silent = bool(days and (when is None or (today - when.date()).days > days))
+        out.append(Timeliness(provider, code, item.name if item else "", records, late, examples, when, period, silent))
+    sent = {code for _p, code in set(counts) | set(last)}
+    nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period}
+               for i in items.values() if i.kind != "basic" and i.code not in sent]
+    return out, nothing
+
+
+def items_of(conn: Connection, today: datetime.date | None = None) -> Iterable[catalogue.Item]:
+    today = today or _now().date()
+    edition = catalogue_service.latest_published(conn, before=today.year + 1)
+    return catalogue_service.edition_items(conn, edition.year) if edition else ()
+

@@ -1,0 +1,91 @@
+"""Credit records: ``POST /api/v1/credit/batches`` (a provider submits a file of records under one
+catalogue item, with its key; the answer is the summary ``jjjcredit credit ingest`` prints) and
+``GET /api/v1/subjects/{code}/records`` (a credit subject's records, for application parties granted
+the ``records`` service, within their level — services/sharing/disclosure.subject_records decides)."""
+
+from __future__ import annotations
+
+import os
+import tempfile
+from typing import Any
+
+from fastapi import APIRouter, Depends, Query, Request
+from sqlalchemy import Engine
+
+from jjjcredit.core.credit import persons
+from jjjcredit.core.errors import Error
+from jjjcredit.core.library.records import shown_numbers
+from jjjcredit.core.limits import Limits
+from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing.evidence import KeyBox
+from jjjcredit.services.credit import records
+from jjjcredit.services.sharing import disclosure, personal_keys
+from jjjcredit.web import threads
+from jjjcredit.web.access import caller_for
+from jjjcredit.web.errors import raises
+
+router = APIRouter(prefix="/api/v1/credit", tags=["credit records"])
+subjects = APIRouter(prefix="/api/v1/subjects", tags=["credit records"])
+
+#: The file's kind by its Content-Type (the content decides when it says otherwise: services/tabular.py).
+SUFFIXES = {"text/csv": ".csv", "application/x-ndjson": ".jsonl", "application/jsonl": ".jsonl",
+            "application/json": ".jsonl", "application/xml": ".xml", "text/xml": ".xml",
+            "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
+
+
+def _protector(engine: Engine, box: KeyBox | None) -> persons.Protector | None:
+    with engine.begin() as conn:
+        return personal_keys.protector(conn, box)
+
+
+def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: str, provider: str,
+            name: str, limits: Limits) -> dict[str, Any]:
+    protector = _protector(engine, box)
+    fd, path = tempfile.mkstemp(suffix=suffix, prefix="credit-batch-")
+    try:
+        with os.fdopen(fd, "wb") as fh:
+            fh.write(data)
+        summary = records.ingest_file(engine, path, item, provider, protector=protector, channel="api",
+                                      file_name=name, limits=limits)
+    finally:
+        os.unlink(path)
+    return summary.to_dict()
+
+
+@router.post("/batches", responses=raises("credit.no_catalogue", "credit.unknown_item", "credit.layout",
+                                          "credit.basic_item", "credit.provider", "file.empty", "file.binary",
+                                          "file.format", "file.encoding", "file.no_header"))
+async def ingest_batch(request: Request,
+                       item: str = Query(..., max_length=64, description="The catalogue item's directory code, "
+                                         "e.g. JJJ-03-001."),
+                       name: str = Query("batch", max_length=200, description="The file's name, kept with the batch."),
+                       caller: access.Caller = Depends(caller_for("provide"))) -> dict[str, Any]:
+    """Submit a file of credit records (the body: CSV, XLSX, JSON Lines or XML, UTF-8 or GB18030) under
+    one catalogue item, as the provider the key belongs to. Every row is accepted or rejected with its
+    reasons; the same file again changes nothing. The answer is the batch's summary."""
+    if caller.client is None:
+        raise Error("credit.provider", "Records are submitted with a provider's key (the `provide` service).",
+                    field="X-API-Key")
+    data = await request.body()
+    suffix = SUFFIXES.get(request.headers.get("content-type", "").split(";")[0].strip().lower(), ".csv")
+    state = request.app.state
+    return await threads.run(request, _ingest, state.engine, state.key_box, data, suffix, item, caller.client, name,
+                      state.limits)
+
+
+def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return disclosure.subject_records(conn, caller, code, personal_keys.protector(conn, box))
+
+
+@subjects.get("/{code}/records", responses=raises("credit.identity_in_url", "credit.no_secret"))
+async def subject_records(request: Request, code: str,
+                          caller: access.Caller = Depends(caller_for("records"))) -> dict[str, Any]:
+    """A credit subject's records by catalogue item, newest first, each with its status and history.
+    ``code`` is a unified social credit code or a natural person's subject key (``P:…``, as records show
+    it); an identity number never goes into a URL."""
+    if shown_numbers(code) != code:
+        raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
+                    "ask by the subject key (P:…) a record shows.", field="code")
+    state = request.app.state
+    return await threads.run(request, _records, state.engine, state.key_box, caller, code)
