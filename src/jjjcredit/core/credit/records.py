@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import datetime
 import decimal
+import functools
 import hashlib
 import json
 from collections.abc import Mapping, Sequence
@@ -69,7 +70,7 @@ class Bound:
 
 
 @dataclass(frozen=True)
-class Layout:
+class Layout:  # (cached properties need a __dict__: no slots)
     """A file's header bound to an item: which column holds which field; headers not in the layout."""
 
     item: catalogue.Item
@@ -78,7 +79,24 @@ class Layout:
     width: int
 
     def columns_by_role(self, role: str) -> tuple[Bound, ...]:
-        return tuple(b for b in self.bound if b.column.role == role)
+        return self._roles.get(role, ())
+
+    @functools.cached_property
+    def _roles(self) -> dict[str, tuple[Bound, ...]]:
+        roles: dict[str, list[Bound]] = {}
+        for b in self.bound:
+            roles.setdefault(b.column.role, []).append(b)
+        return {k: tuple(v) for k, v in roles.items()}
+
+    @functools.cached_property
+    def plan(self) -> tuple[tuple[Bound, int, str, int | None, str], ...]:
+        """Per bound column: (bound, index, kind, length limit, role) — what check_row reads per cell."""
+        return tuple((b, b.index, b.column.kind, None if b.column.kind in ("date", "amount")
+                      else (b.field.max_length or b.column.max_length), b.column.role) for b in self.bound)
+
+    @functools.cached_property
+    def legal_reps(self) -> tuple[Bound, ...]:
+        return tuple(b for b in self.bound if b.field.element.endswith("_FRDB"))
 
 
 @dataclass(frozen=True)
@@ -99,9 +117,16 @@ class Record:
     values: dict[str, str]
     personal: dict[str, str] = field(default_factory=dict)
 
-    def fingerprint(self) -> str:
-        """What decides whether a resubmission changes the record: its values and personal numbers."""
-        body = json.dumps([self.values, self.personal, self.severity], ensure_ascii=False, sort_keys=True)
+    def values_text(self) -> str:
+        """The values as stored: JSON, keys sorted."""
+        return json.dumps(self.values, ensure_ascii=False, sort_keys=True)
+
+    def fingerprint(self, values_text: str | None = None) -> str:
+        """What decides whether a resubmission changes the record: its values and personal numbers
+        (``values_text``: :meth:`values_text`, when it was made already)."""
+        body = (values_text or self.values_text()) + "\x1f" + (self.severity or "")
+        if self.personal:
+            body += "\x1f" + json.dumps(self.personal, sort_keys=True)
         return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
@@ -189,13 +214,30 @@ class _Row:
         return any(p.severity is Severity.ERROR for p in self.problems)
 
 
-def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) -> datetime.date | None:
+@functools.lru_cache(maxsize=1 << 14)
+def _parse_date(value: str) -> datetime.date | str:
+    """A date cell → the date, or the reason it is none (cached: a file holds few distinct dates)."""
     try:
         text = transforms.date(value)
     except transforms.TransformError as exc:
-        r.add(b, "record.date", f"{b.header}: {exc}", value)
+        return str(exc)
+    return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _parse_uscc(value: str) -> tuple[str | None, str]:
+    """A code cell → (the valid code, "") or (None, why not) (cached: authorities' codes repeat)."""
+    try:
+        return uscc.validate(uscc.compact(value)), ""
+    except Error as exc:
+        return None, str(exc)
+
+
+def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) -> datetime.date | None:
+    day = _parse_date(value)
+    if isinstance(day, str):
+        r.add(b, "record.date", f"{b.header}: {day}", value)
         return None
-    day = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
     if not future_ok and day > today:
         r.add(b, "credit.future_date", f"{b.header}: {day.isoformat()} is after today ({today.isoformat()}); a "
               "decision is submitted once it has been made. Check the year.", value)
@@ -221,11 +263,10 @@ def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
     compact = uscc.compact(value)
     if b.column.max_length == 20 and len(compact) in (15, 17, 20) and compact.isalnum():
         return compact  # a taxpayer number of the older kinds
-    try:
-        return uscc.validate(compact)
-    except Error as exc:
-        r.add(b, code, f"{b.header}: {exc} Expected a valid unified social credit code (GB 32100).", value)
-        return None
+    valid, why = _parse_uscc(compact)
+    if valid is None:
+        r.add(b, code, f"{b.header}: {why} Expected a valid unified social credit code (GB 32100).", value)
+    return valid
 
 
 def _identity(b: Bound, value: str, kind: str, r: _Row) -> str | None:
@@ -249,20 +290,23 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
     by_role: dict[str, tuple[Bound, str]] = {}
     dates: dict[str, datetime.date] = {}
     given: set[str] = set()  # the roles whose cell is not empty (checked or not)
-    for b in layout.bound:
-        raw = cells[b.index] if b.index < len(cells) else ""
-        value = raw.strip()
-        if value and b.column.role:
-            given.add(b.column.role)
+    width = len(cells)
+    for b, index, kind, limit, role in layout.plan:
+        value = cells[index].strip() if index < width else ""
         if not value:
             if b.field.required:
                 r.add(b, "record.required", f"{b.header} ({b.field.element}) is required by {item.code} and is empty.")
             continue
-        limit = b.field.max_length or b.column.max_length
-        if limit is not None and b.column.kind not in ("date", "amount") and len(value) > limit:
+        if role:
+            given.add(role)
+        if limit is not None and len(value) > limit:
             r.add(b, "record.length", f"{b.header}: {len(value)} characters, at most {limit} allowed.", value)
             continue
-        kind = b.column.kind
+        if kind == "text":
+            values[b.field.element] = value
+            if role:
+                by_role.setdefault(role, (b, value))
+            continue
         if kind == "date":
             day = _date(b, value, r, today, future_ok=b.column.role in ("valid_until", "valid_from")
                         or b.field.element in ("CF_GSJZQ",))
@@ -355,8 +399,8 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
         r.add(by_role.get("subject_category", (None, ""))[0], "credit.subject_type",
               f"{item.code} ({item.name}) covers {'、'.join(item.subject_types)}, not {subject_type}.")
     if subject_type == "organization":
-        for b in layout.bound:
-            if b.field.element.endswith("_FRDB") and b.field.element not in values:
+        for b in layout.legal_reps:
+            if b.field.element not in values:
                 r.add(b, "record.required", f"{b.header} ({b.field.element}) is required for an organization "
                       "(法人及非法人组织) and is empty.")
     key = _key(layout, values, by_role)

@@ -19,6 +19,7 @@ services/sharing/disclosure.py, never here.
 from __future__ import annotations
 
 import datetime
+import functools
 import hashlib
 import json
 import re
@@ -158,6 +159,11 @@ def due_on(item: catalogue.Item, decided_on: datetime.date | None) -> datetime.d
     days = collection_days(item)
     if days is None or decided_on is None:
         return None
+    return _due(decided_on, days)
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
     try:
         return working_days.default().add_working_days(decided_on, days)
     except working_days.CalendarError:
@@ -248,6 +254,7 @@ class _Writer:
         self.now, self.today, self.protector = now, today, protector
         self.stamp = bulk.stamp(conn, now)
         self.dialect = conn.dialect.name
+        self.days = collection_days(item)
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
         accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
@@ -327,7 +334,8 @@ class _Writer:
                                      "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
                                      "data": json.dumps(record.values, ensure_ascii=False)})
                 continue
-            fingerprint = record.fingerprint()
+            values = record.values_text()
+            fingerprint = record.fingerprint(values)
             unknown = 0
             if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
                 unknown = 1
@@ -342,7 +350,7 @@ class _Writer:
             if before is not None and before["fingerprint"] == fingerprint and before["status"] == "in_force":
                 summary.unchanged += 1
                 continue
-            due = due_on(self.item, record.decided_on)
+            due = _due(record.decided_on, self.days) if self.days is not None and record.decided_on else None
             late = int(before is None and due is not None and self.today > due)
             if before is not None:
                 late = before["late"]
@@ -354,7 +362,6 @@ class _Writer:
                 summary.updated += 1
                 gone.append((before["subject_key"], rid))
             sealed = self._sealed(record)
-            values = json.dumps(record.values, ensure_ascii=False, sort_keys=True)
             new_rows.append({
                 "subject_key": key, "id": rid, "item": self.item.code, "provider": self.provider,
                 "document_number": record.key, "subject_type": record.subject_type,
