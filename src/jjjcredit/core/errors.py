@@ -411,6 +411,12 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.identity_in_url": ErrorCode(400, 2, "An identity number in a URL: subjects are asked for by code or "
         "subject key."),
     "usage.date": ErrorCode(400, 2, "A date option that is not YYYY-MM-DD."),
+    "calendar.year_not_covered": ErrorCode(400, 2, "A working-day count reaches a year whose State Council "
+        "holiday notice is not in core/data/working_days.csv; working days are never guessed from weekends: add "
+        "the notice."),
+    "calendar.data": ErrorCode(400, 2, "core/data/working_days.csv is not a list of dated holidays and make-up "
+        "working days (a make-up working day on a weekday, a date listed twice, a row without its notice)."),
+    "calendar.days": ErrorCode(400, 2, "A number of working days below 0."),
     "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
         "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }
