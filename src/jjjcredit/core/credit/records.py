@@ -386,7 +386,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                 values[b.field.element] = mask_personal(number)
                 if b.column.role == "identity_number":
                     by_role["identity_number"] = (b, number)
-    subject_type = _subject_type(layout, by_role, r)
+    subject_type = _subject_type(layout, by_role, given, r)
     severity = by_role["severity"][1] if "severity" in by_role else None
     if item.kind == "negative" and severity is None:
         if len(item.severities) == 1:
@@ -413,9 +413,15 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
     return Checked(row, record, tuple(r.problems))
 
 
-def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], r: _Row) -> str | None:
+def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], given: set[str],
+                  r: _Row) -> str | None:
     """Organization, individual business or natural person: the category column where there is one,
-    else what identifies the subject (a unified social credit code, or an identity number)."""
+    else what identifies the subject (a unified social credit code, or an identity number). A code or
+    number given but refused has been reported already."""
+    if ("subject_code" in given and "subject_code" not in by_role) or \
+            ("identity_number" in given and "identity_number" not in by_role) or \
+            ("subject_category" in given and "subject_category" not in by_role):
+        return None
     code = by_role.get("subject_code")
     number = by_role.get("identity_number")
     category = by_role.get("subject_category")

@@ -1,0 +1,115 @@
+"""Credit record rows checked against their catalogue item (core/credit/records.py): pure."""
+
+from __future__ import annotations
+
+import datetime
+
+import pytest
+
+from jjjcredit.core.credit import catalogue, records
+from tests.services.credit import credit_files as files
+
+TODAY = datetime.date(2026, 6, 1)
+PENALTY = catalogue.default_item(files.PENALTY)
+LAYOUT = records.bind(PENALTY, files.HEADER, "x.csv")
+CODE = files.codes(1)[0]
+
+
+def check(**changes: str) -> records.Checked:
+    row = files.penalty(CODE, "石市监罚〔2026〕1号", **changes)
+    return records.check_row(LAYOUT, [row[h] for h in files.HEADER], 2, TODAY)
+
+
+def codes_of(checked: records.Checked) -> list[str]:
+    return [p.code for p in checked.problems]
+
+
+def test_a_good_penalty_is_a_record_of_an_organization():
+    checked = check()
+    assert checked.problems == ()
+    record = checked.record
+    assert record is not None
+    assert (record.key, record.subject_type, record.subject_code, record.severity) == \
+        ("石市监罚〔2026〕1号", "organization", CODE, "general")
+    assert (record.decided_on, record.valid_until) == (datetime.date(2026, 5, 20), datetime.date(2027, 5, 19))
+    assert record.values["CF_NR_FK"] == "2"
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({"处罚决定日期": "2026-02-30"}, "record.date"),
+    ({"处罚决定日期": "2026-07-01", "处罚有效期": "2027-07-01"}, "credit.future_date"),
+    ({"处罚有效期": "2026-05-19"}, "credit.valid_until_before"),
+    ({"处罚类别": "罚金"}, "record.value"),
+    ({"行政相对人类别": "公司"}, "record.value"),
+    ({"失信严重程度": "特别严重"}, "record.value"),
+    ({"罚款金额（万元）": "两万"}, "record.amount"),
+    ({"罚款金额（万元）": "-1"}, "record.amount"),
+    ({"罚款金额（万元）": ""}, "record.required"),  # the category names a fine
+    ({"违法事实": ""}, "record.required"),
+    ({"法定代表人": ""}, "record.required"),  # required of an organization
+    ({"统一社会信用代码": CODE[:-1] + ("0" if CODE[-1] != "0" else "1")}, "credit.subject_code"),
+    ({"处罚机关统一社会信用代码": "11130100MABJ1XG600"}, "credit.authority_code"),
+    ({"统一社会信用代码": ""}, "credit.subject_missing"),
+    ({"行政处罚决定书文号": "文" * 129}, "record.length"),
+])
+def test_each_rule_refuses_the_row_with_its_code(changes: dict[str, str], code: str):
+    checked = check(**changes)
+    assert checked.record is None
+    assert code in codes_of(checked)
+    assert all(p.row == 2 for p in checked.problems)
+
+
+def test_a_natural_person_is_known_by_the_identity_number_which_no_problem_shows_in_clear():
+    row = files.penalty(None, "石市监罚〔2026〕2号")
+    record = records.check_row(LAYOUT, [row[h] for h in files.HEADER], 3, TODAY).record
+    assert record is not None and record.subject_type == "natural_person"
+    assert record.identity_number == files.person()
+    assert files.person() not in record.values_text()  # values hold the number masked
+    assert record.personal == {"CF_XDR_ZJHM": files.person()}
+    bad = files.person()[:-1] + ("0" if files.person()[-1] != "0" else "1")
+    row = files.penalty(None, "石市监罚〔2026〕3号", 证件号码=bad)
+    checked = records.check_row(LAYOUT, [row[h] for h in files.HEADER], 4, TODAY)
+    assert codes_of(checked) == ["credit.identity_number"]
+    assert all(bad not in p.message and bad not in p.value for p in checked.problems)
+    # a passport is kept as written, not checked as an identity card
+    row = files.penalty(None, "石市监罚〔2026〕4号", 证件类型="护照", 证件号码="E12345678")
+    assert records.check_row(LAYOUT, [row[h] for h in files.HEADER], 5, TODAY).record is not None
+
+
+def test_a_severity_the_item_does_not_allow_and_a_missing_one():
+    dishonest = catalogue.default_item("JJJ-04-002")  # the abnormal-operation list: general only
+    assert dishonest.severities == ("general",)
+    assert "credit.severity" not in codes_of(check(失信严重程度="严重"))  # penalties allow all three
+    checked = check(失信严重程度="")
+    assert checked.record is None and "record.required" in codes_of(checked)
+
+
+def test_headers_are_matched_by_code_national_name_and_alias():
+    licence = catalogue.default_item(files.LICENCE)
+    header = ["XK_XDR_MC", "行政相对人类别", "统一社会信用代码", "法定代表人", "行政许可决定文书名称",
+              "行政许可决定书文号", "许可类别", "许可内容", "许可决定日期", "有效期自", "许可截止日期", "许可机关",
+              "许可机关统一社会信用代码", "当前状态", "数据来源单位", "数据来源单位统一社会信用代码", "自定义列"]
+    layout = records.bind(licence, header, "licences.csv")
+    assert {b.header: b.field.element for b in layout.bound}["行政许可决定书文号"] == "XK_WSH"
+    assert {b.header: b.field.element for b in layout.bound}["许可截止日期"] == "XK_YXQZI"
+    assert layout.ignored == ("自定义列",)
+
+
+def test_a_header_missing_a_required_field_or_naming_one_twice_is_refused_before_any_row():
+    with pytest.raises(records.RecordsError) as missing:
+        records.bind(PENALTY, [h for h in files.HEADER if h != "处罚决定日期"], "x.csv")
+    assert missing.value.code == "credit.layout" and "处罚决定日期" in missing.value.message
+    with pytest.raises(records.RecordsError) as twice:
+        records.bind(PENALTY, [*files.HEADER, "CF_WSH"], "x.csv")
+    assert twice.value.code == "credit.layout"
+    with pytest.raises(records.RecordsError) as basic:
+        records.bind(catalogue.default_item("JJJ-01-001"), ["统一社会信用代码"], "x.csv")
+    assert basic.value.code == "credit.basic_item"
+
+
+def test_a_rating_is_identified_by_the_taxpayer_and_the_year():
+    rating = catalogue.default_item("JJJ-06-001")
+    header = ["纳税人名称", "纳税人识别号", "评价年度", "信用级别", "评价机关"]
+    layout = records.bind(rating, header, "a.csv")
+    record = records.check_row(layout, ["某公司", CODE, "2025", "a", "国家税务总局石家庄市税务局"], 2, TODAY).record
+    assert record is not None and record.key == f"{CODE}/2025" and record.values["NS_JB"] == "A"

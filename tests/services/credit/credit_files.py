@@ -1,0 +1,65 @@
+"""Credit record files for tests: a published catalogue edition, penalty rows (national column names),
+a natural person's synthetic identity number, and the files in each format (all data made up)."""
+
+from __future__ import annotations
+
+import csv
+import json
+import random
+from pathlib import Path
+
+from sqlalchemy import Connection
+
+from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.credit.records import SAMPLE_PENALTY
+from jjjcredit.services.credit import catalogue
+
+CONTESTED = "JJJ-04-001"
+PENALTY = "JJJ-03-001"
+LICENCE = "JJJ-03-002"
+PROVIDER = "石家庄市市场监督管理局"
+HEADER = list(SAMPLE_PENALTY)
+
+
+def publish(conn: Connection, year: int, changes: dict[str, dict[str, object]] | None = None) -> None:
+    """Draft the ``year`` edition (items changed as ``changes`` says), then comment, assess, approve, publish."""
+    catalogue.draft_edition(conn, year, "河北省发展改革委")
+    for code, values in (changes or {}).items():
+        catalogue.change_item(conn, code, values, "测试", "河北省发展改革委", year=year)
+    catalogue.open_comments(conn, year, "河北省发展改革委")
+    catalogue.assess_item(conn, year, CONTESTED, "专家：同意", "企业代表：同意", "保留", "河北省发展改革委")
+    catalogue.approve_edition(conn, year, "河北省人民政府")
+    catalogue.publish_edition(conn, year, "河北省发展改革委")
+
+
+def codes(count: int, seed: int = 5) -> list[str]:
+    rng = random.Random(seed)
+    return [uscc.generate(rng, "9", "1", region="130102") for _ in range(count)]
+
+
+def person(seq: int = 123, birth: str = "19850312") -> str:
+    """A synthetic resident identity number (valid check character)."""
+    body = f"130102{birth}{seq:03d}"
+    return body + ric.calc_check_char(body)
+
+
+def penalty(code: str | None, number: str, **changes: str) -> dict[str, str]:
+    """A penalty row of an organization (``code``), or of a natural person when ``code`` is None."""
+    row = dict(SAMPLE_PENALTY, 统一社会信用代码=code or "", 行政处罚决定书文号=number)
+    if code is None:
+        row.update(行政相对人名称="李明", 行政相对人类别="自然人", 法定代表人="", 证件类型="身份证", 证件号码=person())
+    row.update(changes)
+    return row
+
+
+def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8-sig") -> Path:
+    with path.open("w", encoding=encoding, newline="") as fh:
+        writer = csv.DictWriter(fh, fieldnames=list(rows[0]) if rows else HEADER)
+        writer.writeheader()
+        writer.writerows(rows)
+    return path
+
+
+def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
+    path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
+    return path

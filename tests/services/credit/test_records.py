@@ -1,0 +1,215 @@
+"""Credit records on a real database (services/credit/records.py, read through
+services/sharing/disclosure.subject_records): ingest, versions, correction and revocation, natural
+persons never in clear, timeliness."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from pathlib import Path
+
+import pytest
+from sqlalchemy import Engine, select, text
+
+from jjjcredit.core.credit import persons
+from jjjcredit.core.credit.records import RecordsError
+from jjjcredit.core.sharing import access
+from jjjcredit.services import db, tabular
+from jjjcredit.services.credit import records
+from jjjcredit.services.library import library
+from jjjcredit.services.sharing import disclosure
+from jjjcredit.storage.schema import credit_batches, credit_records
+from tests.services.credit import credit_files as files
+from tests.services.library import library_files
+
+TODAY = datetime.date(2026, 6, 1)
+PROTECTOR = persons.Protector(bytes(range(32)))
+CODES = files.codes(4)
+READER = access.Caller("某法院", frozenset({"records"}), 3)
+
+
+@pytest.fixture
+def ready(engine: Engine) -> Engine:
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        files.publish(conn, 2026)
+    return engine
+
+
+def ingest(engine: Engine, path: Path, item: str = files.PENALTY, provider: str = files.PROVIDER,
+           today: datetime.date = TODAY, protector: persons.Protector | None = PROTECTOR) -> records.Summary:
+    return records.ingest_file(engine, str(path), item, provider, protector=protector, today=today)
+
+
+def shown(engine: Engine, code: str, caller: access.Caller = READER) -> dict:
+    with engine.begin() as conn:
+        return disclosure.subject_records(conn, caller, code, PROTECTOR)
+
+
+def _mixed(tmp_path: Path) -> Path:
+    rows = [files.penalty(CODES[0], "罚〔2026〕1号"), files.penalty(CODES[1], "罚〔2026〕2号"),
+            files.penalty(None, "罚〔2026〕3号"),
+            files.penalty(CODES[2], "罚〔2026〕4号", 处罚决定日期="2026-02-30"),
+            files.penalty(CODES[2], "罚〔2026〕5号", 处罚类别="罚金"),
+            files.penalty(CODES[0], "罚〔2026〕1号"),  # the same document again
+            {h: "" for h in files.HEADER},  # blank
+            files.penalty(CODES[3], "罚〔2026〕6号", 失信严重程度="严重")]
+    return files.write_csv(tmp_path / "penalties.csv", rows)
+
+
+def test_every_row_is_accepted_or_rejected_with_its_reasons_and_the_same_file_again_changes_nothing(
+        ready: Engine, tmp_path: Path):
+    path = _mixed(tmp_path)
+    summary = ingest(ready, path)
+    assert (summary.rows, summary.created, summary.rejected, summary.blank) == (7, 4, 3, 1)
+    assert summary.rows == summary.created + summary.updated + summary.unchanged + summary.rejected
+    assert summary.by_code["record.date"] == 1 and summary.by_code["record.value"] == 1
+    assert summary.by_code["credit.duplicate"] == 1
+    assert summary.flagged == 3  # the organizations are not in the library: kept and flagged
+    with ready.connect() as conn:
+        rejected = list(records.batch_rejects(conn, summary.batch))
+    assert [r["row"] for r in rejected] == [5, 6, 7]
+    again = ingest(ready, path)
+    assert again.status == "already_ingested" and again.created == again.updated == 0
+    assert "Nothing changed" in again.message
+    with ready.connect() as conn:
+        assert conn.execute(select(credit_batches.c.id)).all() == [(summary.batch,)]
+        assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 4
+
+
+def test_an_organization_known_to_the_library_is_not_flagged(ready: Engine, tmp_path: Path):
+    known = library_files.codes(1)[0]
+    library.ingest_file(ready, str(library_files.organizations(tmp_path / "orgs.csv", [known])),
+                        "hebei/market-regulation")
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(known, "罚1"),
+                                                                 files.penalty(CODES[0], "罚2")]))
+    assert (summary.created, summary.flagged) == (2, 1)
+    assert shown(ready, known)["items"][0]["records"][0]["unknown_organization"] is False
+
+
+def test_a_resubmission_is_a_new_version_with_history_and_unchanged_rows_stay(ready: Engine, tmp_path: Path):
+    first = ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1"),
+                                                               files.penalty(CODES[0], "罚2")]))
+    second = ingest(ready, files.write_csv(tmp_path / "b.csv", [
+        files.penalty(CODES[0], "罚1", 处罚内容="警告，罚款人民币3万元", **{"罚款金额（万元）": "3"}),
+        files.penalty(CODES[0], "罚2")]))
+    assert (first.created, second.updated, second.unchanged) == (2, 1, 1)
+    record = next(r for r in shown(ready, CODES[0])["items"][0]["records"] if r["document_number"] == "罚1")
+    assert record["version"] == 2 and [h["action"] for h in record["history"]] == ["updated", "created"]
+    assert record["history"][0]["changed"]["罚款金额（万元）"] == ["2", "3"]
+    assert record["values"]["罚款金额（万元）"] == "3"
+
+
+def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine, tmp_path: Path):
+    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1"), files.penalty(CODES[0], "罚2")]))
+    with ready.begin() as conn:
+        done = records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "复议撤销", datetime.date(2026, 5, 30),
+                                     today=TODAY)
+        assert (done["status"], done["version"], done["late"]) == ("revoked", 2, False)
+        with pytest.raises(RecordsError) as again:
+            records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "x", TODAY, today=TODAY)
+        assert again.value.code == "credit.revoked"
+        late = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚内容": "警告"}, "更正笔误",
+                                      datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
+        assert (late["version"], late["late"]) == (2, True)  # changed 12 days after: later than 3 days
+        for changes, code in (({"处罚决定日期": "2026-13-01"}, "record.date"),
+                              ({"无此字段": "x"}, "credit.unknown_field"),
+                              ({"行政处罚决定书文号": "罚9"}, "credit.identity"),
+                              ({"处罚内容": "警告"}, "credit.unchanged")):
+            with pytest.raises(RecordsError) as refused:
+                records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", changes, "x", TODAY,
+                                       protector=PROTECTOR, today=TODAY)
+            assert refused.value.code == code
+        with pytest.raises(RecordsError) as missing:
+            records.revoke_record(conn, files.PENALTY, "另一部门", "罚1", "x", TODAY, today=TODAY)
+        assert missing.value.code == "credit.not_found"
+    by_number = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}
+    assert by_number["罚1"]["status"] == "revoked" and by_number["罚1"]["reason"] == "复议撤销"
+    assert [h["status"] for h in by_number["罚1"]["history"]] == ["revoked", "in_force"]
+    assert by_number["罚2"]["values"]["处罚内容"] == "警告" and by_number["罚2"]["late"] is True
+    assert by_number["罚2"]["history"][0]["changed"] == {"处罚内容": ["警告，罚款人民币2万元", "警告"]}
+
+
+def test_a_natural_persons_number_is_never_stored_or_shown_in_clear(ready: Engine, tmp_path: Path):
+    number = files.person()
+    bad = number[:-1] + ("0" if number[-1] != "0" else "1")
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", [
+        files.penalty(None, "罚1"), files.penalty(None, "罚2", 证件号码=bad)]))
+    assert (summary.created, summary.rejected) == (1, 1)
+    assert number not in json.dumps(summary.to_dict(), ensure_ascii=False)
+    assert bad not in json.dumps(summary.to_dict(), ensure_ascii=False)
+    with ready.connect() as conn:
+        for table in ("credit_records", "credit_record_versions", "credit_rejects", "credit_batches"):
+            for row in conn.execute(text(f"SELECT * FROM {table}")):
+                assert number not in str(tuple(row)) and bad not in str(tuple(row)), table
+    # found by the number; opened only for an application party at the top level
+    entitled = shown(ready, number)
+    assert entitled["subject"].startswith("P:") and entitled["records"] == 1
+    assert entitled["items"][0]["records"][0]["values"]["证件号码"] == number
+    for caller in (access.STAFF, access.Caller("某局", frozenset({"records"}), 2)):
+        seen = json.dumps(shown(ready, number, caller), ensure_ascii=False)
+        assert number not in seen and "130102********" in seen
+    assert shown(ready, entitled["subject"])["records"] == 1  # by the subject key too
+
+
+def test_without_the_personal_data_key_a_natural_persons_row_is_refused_not_kept(ready: Engine, tmp_path: Path):
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(None, "罚1"),
+                                                                 files.penalty(CODES[0], "罚2")]), protector=None)
+    assert (summary.created, summary.rejected, summary.by_code.get("credit.no_secret")) == (1, 1, 1)
+
+
+def test_callers_see_records_within_their_level_and_only_with_the_records_service(engine: Engine, tmp_path: Path):
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        files.publish(conn, 2026, {files.PENALTY: {"security_level": 2}})
+    ingest(engine, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
+    assert shown(engine, CODES[0], access.Caller("a", frozenset({"records"}), 2))["records"] == 1
+    assert shown(engine, CODES[0], access.Caller("b", frozenset({"records"}), 1))["records"] == 0
+    assert shown(engine, CODES[0], access.Caller("c", frozenset({"lookup"}), 3))["records"] == 0
+    assert shown(engine, CODES[0], access.PUBLIC)["records"] == 0
+
+
+def test_files_in_other_formats_and_encodings(ready: Engine, tmp_path: Path):
+    gb = files.write_csv(tmp_path / "gb.csv", [files.penalty(CODES[0], "罚1")], encoding="gb18030")
+    jsonl = files.write_jsonl(tmp_path / "p.jsonl", [files.penalty(CODES[1], "罚2")])
+    assert ingest(ready, gb).created == 1 and ingest(ready, jsonl).created == 1
+    assert ingest(ready, gb).status == "already_ingested"
+
+
+def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_written(ready: Engine, tmp_path: Path):
+    empty = tmp_path / "empty.csv"
+    empty.write_bytes(b"")
+    with pytest.raises(tabular.InputFileError):
+        ingest(ready, empty)
+    no_date = files.write_csv(tmp_path / "x.csv", [{k: v for k, v in files.penalty(CODES[0], "罚1").items()
+                                                    if k != "处罚决定日期"}])
+    for path, item, provider, code in ((no_date, files.PENALTY, files.PROVIDER, "credit.layout"),
+                                       (no_date, "JJJ-99-001", files.PROVIDER, "credit.unknown_item"),
+                                       (no_date, "JJJ-01-001", files.PROVIDER, "credit.basic_item"),
+                                       (no_date, files.PENALTY, " ", "credit.provider")):
+        with pytest.raises(RecordsError) as refused:
+            ingest(ready, path, item, provider)
+        assert refused.value.code == code
+    with pytest.raises(RecordsError) as none:
+        ingest(ready, no_date, today=datetime.date(2025, 6, 1))  # no edition published up to 2025
+    assert none.value.code == "credit.no_catalogue"
+    with ready.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 0
+        assert conn.execute(select(credit_batches.c.status)).scalars().all() == []
+
+
+def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(ready: Engine, tmp_path: Path):
+    rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-20"),  # due 2026-05-29: late on 2026-06-01
+            files.penalty(CODES[1], "罚2", 处罚决定日期="2026-05-28")]  # due 2026-06-08: in time
+    ingest(ready, files.write_csv(tmp_path / "p.csv", rows))
+    with ready.connect() as conn:
+        due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
+                           .order_by(credit_records.c.document_number)).all()
+        assert [tuple(d) for d in due] == [("罚1", "2026-05-29", 1), ("罚2", "2026-06-08", 0)]
+        now, nothing = records.timeliness(conn, datetime.date.today())
+        later, _ = records.timeliness(conn, datetime.date.today() + datetime.timedelta(days=30))
+    assert [(t.provider, t.item, t.records, t.late, t.late_examples) for t in now] == \
+        [(files.PROVIDER, files.PENALTY, 2, 1, ("罚1",))]
+    assert not now[0].silent and later[0].silent  # 每日: nothing sent for 30 days
+    assert files.PENALTY not in {i["item"] for i in nothing} and files.LICENCE in {i["item"] for i in nothing}
+    assert "JJJ-01-001" not in {i["item"] for i in nothing}  # registration is not a credit records item
