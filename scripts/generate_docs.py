@@ -1,5 +1,5 @@
 """Regenerate the documentation pages that are derived from code (docs/errors.md, docs/elements.md,
-docs/catalogue.md)
+docs/catalogue.md, docs/credit.md)
 and the record schemas (schemas/organization.schema.json, schemas/organization.xsd).
 
 ``python scripts/generate_docs.py`` writes them; ``--check`` exits 1 when a page is out of date
@@ -11,7 +11,7 @@ from __future__ import annotations
 import sys
 from pathlib import Path
 
-from jjjcredit.core.credit import catalogue_export
+from jjjcredit.core.credit import catalogue_export, columns
 from jjjcredit.core.errors import ERROR_CODES
 from jjjcredit.core.library import element_schemas
 
@@ -40,7 +40,7 @@ def errors_page() -> str:
 
 
 PAGES = {"errors.md": errors_page, "elements.md": element_schemas.elements_markdown,
-         "catalogue.md": catalogue_export.vocabulary_markdown}
+         "catalogue.md": catalogue_export.vocabulary_markdown, "credit.md": columns.markdown}
 #: Generated files outside docs/, relative to the repository root; --check covers them too.
 FILES = {
     element_schemas.JSON_SCHEMA_FILE: element_schemas.json_schema_text,

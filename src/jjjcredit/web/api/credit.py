@@ -54,7 +54,8 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
 
 @router.post("/batches", responses=raises("credit.no_catalogue", "credit.unknown_item", "credit.layout",
                                           "credit.basic_item", "credit.provider", "file.empty", "file.binary",
-                                          "file.format", "file.encoding", "file.no_header"))
+                                          "file.format", "file.encoding", "file.no_rows",
+                                          "file.xlsx_damaged"))
 async def ingest_batch(request: Request,
                        item: str = Query(..., max_length=64, description="The catalogue item's directory code, "
                                          "e.g. JJJ-03-001."),
