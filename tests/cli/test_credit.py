@@ -1,0 +1,81 @@
+"""``jjjcredit credit`` through the real command, on a real database: ingest and its exit codes, the
+rejects, a subject's records, correction, revocation and timeliness."""
+
+from __future__ import annotations
+
+import csv
+import io
+import json
+import subprocess
+from pathlib import Path
+
+import pytest
+
+from jjjcredit.services import db
+from jjjcredit.storage.engine import make_engine
+from tests.cli.test_codes import run
+from tests.services.credit import credit_files as files
+
+CODES = files.codes(2)
+
+
+@pytest.fixture(autouse=True)
+def _secret(monkeypatch: pytest.MonkeyPatch) -> None:
+    monkeypatch.setenv("JJJCREDIT_SIGNING_KEY_SECRET", "test-operator-secret")  # the commands inherit it
+
+
+@pytest.fixture
+def url(database_url: str) -> str:
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        files.publish(conn, 2026)
+    engine.dispose()
+    return database_url
+
+
+def _run(*args: str, stdin: str | None = None) -> subprocess.CompletedProcess[str]:
+    return run("credit", *args, stdin=stdin.encode() if stdin else None)
+
+
+def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1"), files.penalty(None, "罚2"),
+                                                files.penalty(CODES[1], "罚3", 处罚类别="罚金")])
+    first = _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url)
+    assert first.returncode == 1, first.stderr  # a row was rejected
+    summary = json.loads(first.stdout)
+    assert (summary["rows"], summary["created"], summary["rejected"]) == (3, 2, 1)
+    assert files.person() not in first.stdout + first.stderr
+    again = _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url)
+    assert again.returncode == 0 and "Nothing changed" in again.stderr
+    rejects = _run("rejects", summary["batch"], "--db", url)
+    rows = list(csv.reader(io.StringIO(rejects.stdout)))
+    assert rows[0] == ["row", "field", "code", "message", "value"] and rows[1][:3] == ["4", "处罚类别", "record.value"]
+    shown = json.loads(_run("show", CODES[0], "--db", url).stdout)
+    assert shown["items"][0]["records"][0]["document_number"] == "罚1"
+    person = _run("show", "-", "--db", url, stdin=files.person() + "\n")
+    assert json.loads(person.stdout)["records"] == 1 and files.person() not in person.stdout
+    opened = _run("show", "-", "--level", "3", "--db", url, stdin=files.person() + "\n")
+    assert files.person() in opened.stdout  # an application party at the top level reads it
+    corrected = _run("correct", "--item", files.PENALTY, "--provider", files.PROVIDER, "--document", "罚1",
+                     "--set", "处罚内容=警告", "--reason", "更正笔误", "--db", url)
+    assert corrected.returncode == 0, corrected.stderr
+    assert json.loads(corrected.stdout)["version"] == 2
+    revoked = _run("revoke", "--item", files.PENALTY, "--provider", files.PROVIDER, "--document", "罚1",
+                   "--reason", "复议撤销", "--db", url)
+    assert json.loads(revoked.stdout)["status"] == "revoked"
+    twice = _run("revoke", "--item", files.PENALTY, "--provider", files.PROVIDER, "--document", "罚1",
+                 "--reason", "x", "--db", url)
+    assert twice.returncode == 1 and "[credit.revoked]" in twice.stderr
+    report = json.loads(_run("timeliness", "--format", "json", "--db", url).stdout)
+    assert report["providers"][0]["provider"] == files.PROVIDER and report["providers"][0]["records"] == 2
+    table = _run("timeliness", "--db", url)
+    assert table.returncode == 0 and files.PROVIDER in table.stdout and "nothing received" in table.stdout
+
+
+def test_a_file_that_does_not_fit_the_item_is_refused_with_exit_2(url: str, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    wrong = _run("ingest", str(path), "--item", files.LICENCE, "--provider", files.PROVIDER, "--db", url)
+    assert wrong.returncode == 2 and "[credit.layout]" in wrong.stderr
+    bad_date = _run("timeliness", "--today", "2026-02-30", "--db", url)
+    assert bad_date.returncode == 2 and "[usage.date]" in bad_date.stderr
