@@ -30,7 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core.credit import catalogue, persons, working_days
 from jjjcredit.core.credit import records as rules
@@ -418,8 +418,9 @@ def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
 
 
 def _delete(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
-    for key, rid in keys:
-        conn.execute(delete(credit_records).where(credit_records.c.subject_key == key, credit_records.c.id == rid))
+    """Remove the current rows that new versions replace (their versions stay), in one statement run per row."""
+    bulk.execute_tuples(conn, "DELETE FROM credit_records WHERE subject_key = {mark} AND id = {mark}",
+                        ("subject_key", "id"), keys)
 
 
 # --- corrections and revocations ------------------------------------------------------------------

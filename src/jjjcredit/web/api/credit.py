@@ -55,7 +55,11 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
 @router.post("/batches", responses=raises("credit.no_catalogue", "credit.unknown_item", "credit.layout",
                                           "credit.basic_item", "credit.provider", "file.empty", "file.binary",
                                           "file.format", "file.encoding", "file.no_rows",
-                                          "file.xlsx_damaged"))
+                                          "file.xlsx_damaged"),
+             openapi_extra={"requestBody": {"required": True, "description": "The file, as it would be saved "
+                                            "(at most JJJCREDIT_LIMIT_BODY_BYTES).", "content": {
+                                                t: {"schema": {"type": "string", "format": "binary"}}
+                                                for t in SUFFIXES}}})
 async def ingest_batch(request: Request,
                        item: str = Query(..., max_length=64, description="The catalogue item's directory code, "
                                          "e.g. JJJ-03-001."),
