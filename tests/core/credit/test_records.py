@@ -6,7 +6,7 @@ import datetime
 
 import pytest
 
-from jjjcredit.core.credit import catalogue, records
+from jjjcredit.core.credit import catalogue, columns, records
 from tests.services.credit import credit_files as files
 
 TODAY = datetime.date(2026, 6, 1)
@@ -113,3 +113,56 @@ def test_a_rating_is_identified_by_the_taxpayer_and_the_year():
     layout = records.bind(rating, header, "a.csv")
     record = records.check_row(layout, ["某公司", CODE, "2025", "a", "国家税务总局石家庄市税务局"], 2, TODAY).record
     assert record is not None and record.key == f"{CODE}/2025" and record.values["NS_JB"] == "A"
+
+
+def _good_value(item: catalogue.Item, element: str) -> str:
+    """A valid value for a field of ``item``, by its column's kind."""
+    column = columns.COLUMNS[element]
+    by_kind = {"date": "2026-05-20", "amount": "1.5", "uscc": CODE if column.role == "subject_code" else
+               "11130100MABJ1XG604", "subject_category": "法人及非法人组织", "penalty_category": "警告",
+               "licence_category": "普通", "licence_status": "0", "year": "2025", "tax_level": "A",
+               "severity": {"minor": "轻微", "general": "一般", "serious": "严重"}[item.severities[0]]
+               if item.severities else "", "identity_number": ""}
+    if column.kind in by_kind:
+        return by_kind[column.kind]
+    if column.role == "valid_until":
+        return "2099-12-31"
+    return f"{column.name}值"[: column.max_length or None]
+
+
+CREDIT_ITEMS = [i for i in catalogue.default_items() if i.kind != "basic"]
+
+
+@pytest.mark.parametrize("item", CREDIT_ITEMS, ids=[i.code for i in CREDIT_ITEMS])
+def test_every_default_item_accepts_a_good_row_and_refuses_each_required_field_empty(item: catalogue.Item):
+    header = [f.name for f in item.fields]
+    layout = records.bind(item, header, f"{item.code}.csv")
+    good = [_good_value(item, f.element) for f in item.fields]
+    for i in [i for i, f in enumerate(item.fields) if f.element.endswith("FRDB")]:
+        good[i] = "王某"
+    checked = records.check_row(layout, good, 2, TODAY)
+    assert checked.record is not None, [p.message for p in checked.problems]
+    assert checked.record.subject_type in item.subject_types
+    for i, f in enumerate(item.fields):
+        if not f.required:
+            continue
+        row = list(good)
+        row[i] = ""
+        refused = records.check_row(layout, row, 3, TODAY)
+        assert refused.record is None and "record.required" in codes_of(refused), f.name
+
+
+def test_an_item_that_does_not_cover_natural_persons_refuses_one():
+    abnormal = catalogue.default_item("JJJ-04-002")
+    assert "natural_person" not in abnormal.subject_types
+    layout = records.bind(abnormal, [f.name for f in abnormal.fields], "a.csv")
+    row = [_good_value(abnormal, f.element) for f in abnormal.fields]
+    row[[f.element for f in abnormal.fields].index("YC_SHXYM")] = ""
+    assert "credit.subject_missing" in codes_of(records.check_row(layout, row, 2, TODAY))
+    debtors = catalogue.default_item("JJJ-02-001")  # judgment debtors: persons by their number
+    layout = records.bind(debtors, [f.name for f in debtors.fields], "b.csv")
+    row = [_good_value(debtors, f.element) for f in debtors.fields]
+    row[[f.element for f in debtors.fields].index("SX_SHXYM")] = ""
+    row[[f.element for f in debtors.fields].index("SX_ZJHM")] = files.person()
+    record = records.check_row(layout, row, 2, TODAY).record
+    assert record is not None and record.subject_type == "natural_person" and record.severity == "serious"
