@@ -7,7 +7,9 @@ from __future__ import annotations
 import datetime
 import json
 from pathlib import Path
+from xml.sax.saxutils import escape
 
+import openpyxl
 import pytest
 from sqlalchemy import Engine, select, text
 
@@ -172,8 +174,18 @@ def test_callers_see_records_within_their_level_and_only_with_the_records_servic
 def test_files_in_other_formats_and_encodings(ready: Engine, tmp_path: Path):
     gb = files.write_csv(tmp_path / "gb.csv", [files.penalty(CODES[0], "罚1")], encoding="gb18030")
     jsonl = files.write_jsonl(tmp_path / "p.jsonl", [files.penalty(CODES[1], "罚2")])
-    assert ingest(ready, gb).created == 1 and ingest(ready, jsonl).created == 1
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(files.HEADER)
+    sheet.append(list(files.penalty(CODES[2], "罚3").values()))
+    book.save(tmp_path / "p.xlsx")
+    fields = "".join(f'<field name="{k}">{escape(v)}</field>' for k, v in files.penalty(CODES[3], "罚4").items())
+    (tmp_path / "p.xml").write_text(f"<records><record>{fields}</record></records>", encoding="utf-8")
+    for path in (gb, jsonl, tmp_path / "p.xlsx", tmp_path / "p.xml"):
+        summary = ingest(ready, path)
+        assert (summary.created, summary.rejected) == (1, 0), (path.name, summary.problems)
     assert ingest(ready, gb).status == "already_ingested"
+    assert {shown(ready, c)["records"] for c in CODES} == {1}
 
 
 def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_written(ready: Engine, tmp_path: Path):

@@ -32,6 +32,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import catalogue, persons, working_days
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
@@ -548,10 +549,10 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
 def subject_key_of(code: str, protector: persons.Protector | None) -> str:
     """The key records of a subject are kept under: a unified social credit code as it is, an identity
     number through the keyed hash (``credit.no_secret`` without the personal data key)."""
-    compact = code.strip().upper().replace(" ", "")
     if persons.is_person(code.strip()):
         return code.strip()
-    if len(compact) == 18 and not compact[:17].isdigit():
+    compact = uscc.compact(code)
+    if uscc.is_valid(compact) or not ric.is_valid(compact):  # a code (or nothing a person could have)
         return compact
     if protector is None:
         raise persons.PersonalDataError("credit.no_secret", "Natural persons' records are found through the personal "

@@ -12,9 +12,9 @@ from typing import Any
 from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Engine
 
+from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import persons
 from jjjcredit.core.errors import Error
-from jjjcredit.core.library.records import shown_numbers
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.evidence import KeyBox
@@ -89,7 +89,7 @@ async def subject_records(request: Request, code: str,
     """A credit subject's records by catalogue item, newest first, each with its status and history.
     ``code`` is a unified social credit code or a natural person's subject key (``P:…``, as records show
     it); an identity number never goes into a URL."""
-    if shown_numbers(code) != code:
+    if ric.is_valid(code) and not uscc.is_valid(code):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
                     "ask by the subject key (P:…) a record shows.", field="code")
     state = request.app.state
