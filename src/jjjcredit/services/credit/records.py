@@ -396,16 +396,30 @@ def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
     return shown
 
 
+_EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, late, created_at "
+             "FROM credit_records WHERE id")
+
+
 def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
+    """The current rows of these record ids. On PostgreSQL one array parameter (``= ANY``): a list of
+    thousands of parameters costs more to plan over the partitions than to run."""
     found: dict[str, dict[str, Any]] = {}
-    c = credit_records.c
+    names = ("id", "subject_key", "version", "fingerprint", "status", "batch_id", "late", "created_at")
+    postgres = conn.dialect.name == "postgresql"
     for start in range(0, len(ids), _LOOKUP):
-        part = ids[start:start + _LOOKUP]
-        for row in conn.execute(select(c.id, c.subject_key, c.version, c.fingerprint, c.status, c.batch_id, c.late,
-                                       c.created_at).where(c.id.in_(part))).mappings():
-            found[row["id"]] = dict(row)
-            if isinstance(row["created_at"], datetime.datetime):  # written again with the new version
-                found[row["id"]]["created_at"] = bulk.stamp(conn, row["created_at"])
+        part = list(ids[start:start + _LOOKUP])
+        if postgres:
+            rows = conn.exec_driver_sql(_EXISTING + " = ANY(%s)", (part,)).all()
+        else:
+            rows = conn.exec_driver_sql(_EXISTING + f" IN ({', '.join('?' * len(part))})", tuple(part)).all()
+        for row in rows:
+            record = dict(zip(names, row, strict=True))
+            created = record["created_at"]
+            if isinstance(created, str):  # SQLite's text, written again as it was
+                record["created_at"] = created
+            elif isinstance(created, datetime.datetime):
+                record["created_at"] = bulk.stamp(conn, created)
+            found[record["id"]] = record
     return found
 
 
