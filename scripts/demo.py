@@ -4,9 +4,12 @@
 2. write synthetic department files for the three regions (``jjjcredit demo-data``);
 3. create the embedded SQLite library and ingest every file (``jjjcredit library ingest``);
 4. show what the library holds and one organization that changed its name;
-5. create a demo application party (API key) and serve the API (``jjjcredit serve``) until Ctrl-C.
+5. take this year's public credit information catalogue from draft to published (``jjjcredit catalogue``);
+6. ingest the demo's credit records under the catalogue's items, one file per provider
+   (``jjjcredit credit ingest``), and show the providers' timeliness (``jjjcredit credit timeliness``);
+7. create demo application parties (API keys) and serve the API (``jjjcredit serve``) until Ctrl-C.
 
-Everything lands in ``var/``; running it again starts the library afresh. ``--no-serve`` stops after 4.
+Everything lands in ``var/``; running it again starts the library afresh. ``--no-serve`` stops after 6.
 """
 
 from __future__ import annotations
@@ -107,31 +110,72 @@ def main() -> None:
     run("catalogue", "publish", year, "--by", office, "--db", DB, quiet=True)
     print(run("catalogue", "show", year, "--db", DB, quiet=True).stdout, file=sys.stderr, end="")
 
+    say("6. Credit records: each provider's file under its catalogue item, then the providers' timeliness")
+    _operator_secret()  # natural persons' identity numbers are kept only sealed under it
+    manifest = json.loads((demo / "manifest.json").read_text(encoding="utf-8"))
+    for entry in manifest.get("credit", {}).get("files", []):
+        path = demo / entry["file"]
+        result = run("credit", "ingest", str(path.relative_to(ROOT)), "--item", entry["item"], "--provider",
+                     entry["provider"], "--db", DB, quiet=True)
+        summary = json.loads(result.stdout)
+        print(f"{entry['file']} ({entry['item']} {summary['item_name']}, {entry['provider']}): "
+              f"{summary['rows']} rows, {summary['created']} created, {summary['rejected']} rejected, "
+              f"{summary['flagged']} flagged (not in the library), {summary['late']} late"
+              + (f"  [rejects: jjjcredit credit rejects {summary['batch']} --db ...]" if summary["rejected"] else ""),
+              file=sys.stderr)
+    print(run("credit", "timeliness", "--db", DB, quiet=True).stdout, file=sys.stderr, end="")
+    subject = _subject_with_records()
+
     if "--no-serve" in sys.argv:
         return
-    say("6. Serve the sharing and application interface")
+    say("7. Serve the sharing and application interface")
     client = json.loads(run("clients", "add", "demo-department", "--services", "lookup,search,verify,changes",
                             "--level", "2", "--db", DB, quiet=True).stdout)
     key = client["api_key"]
+    credit_client = json.loads(run("clients", "add", "demo-credit", "--services", "records,provide",
+                                   "--level", "2", "--db", DB, quiet=True).stdout)
+    credit_key = credit_client["api_key"]
     example = renamed or ""
     port = os.environ.get("PORT", "8000")
     print(f"""
   URL:           http://127.0.0.1:{port}   (API docs: http://127.0.0.1:{port}/docs)
   demo API key:  {key}
+  credit key:    {credit_key}   (services records,provide)
   try:           curl http://127.0.0.1:{port}/api/v1/organizations/{example}
                  curl -X POST http://127.0.0.1:{port}/api/v1/verify -H 'content-type: application/json' \\
                       -d '{{"code": "{example}", "name": "{former}"}}'   (a former name)
                  curl -H 'X-API-Key: {key}' -H 'X-Purpose: demo' 'http://127.0.0.1:{port}/api/v1/changes?limit=5'
                  curl 'http://127.0.0.1:{port}/api/v1/catalogue/{year}?format=dcat-turtle'   (the catalogue)
+                 curl -H 'X-API-Key: {credit_key}' -H 'X-Purpose: demo' \\
+                      http://127.0.0.1:{port}/api/v1/subjects/{subject}/records   (credit records)
+                 jjjcredit credit show {subject} --db {DB}
   Stop with Ctrl-C.""", file=sys.stderr, flush=True)
+    os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", port])
+
+
+def _operator_secret() -> None:
+    """The operator's secret that seals the signing keys and the personal data key: one of the demo's
+    own, in a file only its owner reads (unless one is set already)."""
     if not (os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET") or os.environ.get("JJJCREDIT_SIGNING_KEY_FILE")):
-        # the operator's secret that seals the signing keys: one of the demo's own, in a file only its owner reads
         secret_file = VAR / "signing-key-secret"
         if not secret_file.exists():
             secret_file.touch(mode=0o600)
             secret_file.write_text(secrets.token_urlsafe(32) + "\n", encoding="utf-8")
         os.environ["JJJCREDIT_SIGNING_KEY_FILE"] = str(secret_file)
-    os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", port])
+
+
+def _subject_with_records() -> str:
+    """An organization of the library with the most credit records (the first by code among equals)."""
+    import sqlite3
+
+    conn = sqlite3.connect(VAR / "jjjcredit.sqlite3")
+    try:
+        row = conn.execute("SELECT subject_code FROM credit_records WHERE subject_code IS NOT NULL "
+                           "AND unknown_organization = 0 GROUP BY subject_code "
+                           "ORDER BY count(*) DESC, subject_code LIMIT 1").fetchone()
+    finally:
+        conn.close()
+    return str(row[0]) if row else ""
 
 
 def _renamed_code() -> str | None:

@@ -53,6 +53,9 @@ LISTED_ROWS = 1000
 #: Organizations per segment: the unit of work of one process (fixed, so output never depends on
 #: the number of processes).
 SEGMENT = 50_000
+#: Organizations per file that a manifest keeps as :attr:`Manifest.sample` (the first ones of the file
+#: written without a mistake): subjects for other demo data, e.g. credit records.
+SAMPLE_PER_FILE = 200
 #: Rows encoded together before writing.
 _CHUNK = 2000
 _SAMPLE = 1 << 16  # what tabular readers look at to detect the encoding
@@ -112,6 +115,21 @@ class FileReport:
                              for k, m in sorted(self.mistakes.items())}}
 
 
+@dataclass(frozen=True)
+class Subject:
+    """An organization written without a mistake (so the library holds it once the files are
+    ingested), as other demo data names it."""
+
+    uscc: str
+    name: str
+    region: str
+    department: str  #: the crosswalk department id, e.g. ``market-regulation``
+    legal_rep: str
+    division: str
+    address: str
+    business_scope: str
+
+
 @dataclass
 class Manifest:
     seed: int
@@ -119,6 +137,9 @@ class Manifest:
     regions: tuple[str, ...]
     mistake_rate: float
     files: list[FileReport] = field(default_factory=list)
+    #: The first :data:`SAMPLE_PER_FILE` organizations of each file written without a mistake (not in
+    #: ``manifest.json``; the same for the same seed and options, whatever the number of processes).
+    sample: list[Subject] = field(default_factory=list)
 
     @property
     def rows(self) -> int:
@@ -405,6 +426,7 @@ class _SegmentResult:
     organizations: int = 0
     changes: int = 0
     mistakes: dict[str, MistakeLog] = field(default_factory=dict)
+    sample: list[Subject] = field(default_factory=list)
 
     def log(self, kind: str, row: int) -> None:
         self.mistakes.setdefault(kind, MistakeLog()).add(row)
@@ -451,6 +473,10 @@ def _write_segment(segment: _Segment) -> _SegmentResult:
             if mistake_rate and mistakes.random() < mistake_rate:
                 kind = _mistake(mistakes, cells, code_column, date_columns, style)
             emit(cells)
+            if kind is None and segment.number == 0 and len(result.sample) < SAMPLE_PER_FILE \
+                    and not block_start <= row_number <= block_end:
+                result.sample.append(Subject(org.uscc, org.name, file.region, file.department, org.legal_rep,
+                                             org.division, org.address, org.business_scope))
             if kind is None:
                 if not block_start <= row_number <= block_end:  # duplicates copy readable rows only
                     if len(recent) < 500:
@@ -605,6 +631,7 @@ def _assemble(out: Path, segments: Sequence[_Segment], results: Iterable[_Segmen
                 target.count += log.count
                 target.rows.extend(r + offset for r in log.rows[: max(0, LISTED_ROWS - len(target.rows))])
             full.rows += result.rows
+            manifest.sample.extend(result.sample)
             full.organizations += result.organizations
             _append(stream, segment.part)
             if result.changes:
