@@ -424,11 +424,17 @@ def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]
 
 
 def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
+    """Which of these codes the library holds (one array parameter on PostgreSQL, as :func:`_existing`)."""
     known: set[str] = set()
     listed = sorted(codes)
+    postgres = conn.dialect.name == "postgresql"
     for start in range(0, len(listed), _LOOKUP):
         part = listed[start:start + _LOOKUP]
-        known.update(conn.execute(select(organizations.c.uscc).where(organizations.c.uscc.in_(part))).scalars())
+        if postgres:
+            rows = conn.exec_driver_sql("SELECT uscc FROM organizations WHERE uscc = ANY(%s)", (part,))
+        else:
+            rows = conn.execute(select(organizations.c.uscc).where(organizations.c.uscc.in_(part)))
+        known.update(r[0] for r in rows)
     return known
 
 
