@@ -51,6 +51,9 @@ def ingest_file(
     file: str = typer.Argument(..., help="A file of records: CSV, XLSX, JSON Lines or XML, UTF-8 or GB18030."),
     item: str = ITEM,
     provider: str = PROVIDER,
+    columns: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--columns", help="A YAML file mapping your own headers to the item's fields "
+        "(处罚文号: 行政处罚决定书文号), for headers that are neither the national names, codes nor common aliases."),
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Check every row against the item's layout and keep the accepted ones as one batch; print the
@@ -62,7 +65,9 @@ def ingest_file(
     settings = Settings.from_env()
     with engine.begin() as conn:
         protector = _protector(conn)
-    summary = records.ingest_file(engine, file, item, provider, protector=protector, limits=settings.limits)
+    own = records.load_own_headers(columns) if columns else None
+    summary = records.ingest_file(engine, file, item, provider, protector=protector, limits=settings.limits,
+                                  own_headers=own)
     _json(summary.to_dict())
     if summary.message:
         output.note(summary.message)

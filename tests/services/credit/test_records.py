@@ -225,3 +225,22 @@ def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(
     assert not now[0].silent and later[0].silent  # 每日: nothing sent for 30 days
     assert files.PENALTY not in {i["item"] for i in nothing} and files.LICENCE in {i["item"] for i in nothing}
     assert "JJJ-01-001" not in {i["item"] for i in nothing}  # registration is not a credit records item
+
+
+def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path: Path):
+    row = files.penalty(CODES[0], "罚1")
+    renamed = {"行政处罚决定书文号": "处罚文号", "行政相对人名称": "相对人"}
+    own = {renamed.get(k, k): v for k, v in row.items()}
+    path = files.write_csv(tmp_path / "own.csv", [own])
+    with pytest.raises(RecordsError):
+        ingest(ready, path)  # 处罚文号 is no national name or alias
+    mapping = tmp_path / "columns.yaml"
+    mapping.write_text("处罚文号: 行政处罚决定书文号\n相对人: CF_XDR_MC\n", encoding="utf-8")
+    summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                  own_headers=records.load_own_headers(str(mapping)))
+    assert summary.created == 1 and summary.columns["处罚文号"] == "CF_WSH"
+    mapping.write_text("处罚文号: 无此字段\n", encoding="utf-8")
+    with pytest.raises(RecordsError) as wrong:
+        records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                            own_headers=records.load_own_headers(str(mapping)))
+    assert wrong.value.code == "credit.layout" and "无此字段" in wrong.value.message

@@ -139,10 +139,12 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
-def bind(item: catalogue.Item, header: Sequence[str], name: str) -> Layout:
+def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[str, str] | None = None) -> Layout:
     """Bind a file's header to ``item``'s layout: a header names a field by the item's own name for
-    it, the national column code, the national name, or a common alias. Raises :class:`RecordsError`
-    (``credit.layout``) naming every required field without a column, or a field named twice."""
+    it, the national column code, the national name, or a common alias — or as the provider's own
+    mapping ``own`` says (its header → a field's name or column code). Raises :class:`RecordsError`
+    (``credit.layout``) naming every required field without a column, a field named twice, or a
+    mapping to a field the item does not have."""
     if item.kind == "basic":
         raise RecordsError("credit.basic_item", f"{item.code} ({item.name}) is registration information: it is "
                            "kept in the basic resource library and submitted as department record files "
@@ -159,6 +161,8 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str) -> Layout:
         national = columns.COLUMNS.get(f.element)
         for s in national.aliases if national else ():
             spellings.setdefault(columns.header_key(s), f)
+    for mine, f in check_mapping(item, own or {}, name).items():
+        spellings[columns.header_key(mine)] = f  # the provider's word wins
     bound: list[Bound] = []
     ignored: list[str] = []
     seen: dict[str, str] = {}
@@ -185,6 +189,20 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str) -> Layout:
                            f"record of {item.code}; expected one of "
                            f"{'、'.join(f.name for f in item.fields if _role(f) == 'document_number')}.")
     return Layout(item, tuple(bound), tuple(ignored), len(header))
+
+
+def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> dict[str, catalogue.Field]:
+    """A provider's header mapping (its header → a field's name or column code) as fields; refused
+    (``credit.layout``) when it names a field the item does not have."""
+    by_name = {f.name: f for f in item.fields} | {f.element: f for f in item.fields}
+    fields: dict[str, catalogue.Field] = {}
+    for mine, target in own.items():
+        if target not in by_name:
+            raise RecordsError("credit.layout", f'{name}: the mapping sends "{mine}" to "{target}", which is not a '
+                               f"field of {item.code}; expected one of {'、'.join(f.name for f in item.fields)} "
+                               "(or their column codes).", field=mine)
+        fields[mine] = by_name[target]
+    return fields
 
 
 def _role(f: catalogue.Field) -> str:

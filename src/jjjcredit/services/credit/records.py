@@ -30,6 +30,7 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
@@ -187,9 +188,10 @@ def file_hash(path: str) -> str:
 def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 protector: persons.Protector | None, channel: str = "cli", file_name: str | None = None,
                 today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
-                chunk_rows: int = tabular.ROWS_PER_CHUNK) -> Summary:
+                chunk_rows: int = tabular.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None) -> Summary:
     """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
 
+    ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`).
     Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
     unreadable, header not fitting the item, unknown item, no published catalogue)."""
     db.require_current(engine)
@@ -200,6 +202,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     name = file_name or Path(path).name
     with engine.begin() as conn:
         year, item = item_in_force(conn, item_code, today)
+        rules.check_mapping(item, own_headers or {}, "--columns")
         _take_lock(conn)
         earlier = conn.execute(select(credit_batches.c.summary, credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
@@ -224,7 +227,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         with tabular.open_table(path, chunk_rows, limits) as table:
-            layout = rules.bind(item, table.header, table.name)
+            layout = rules.bind(item, table.header, table.name, own_headers)
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
             summary.columns = {b.header: b.field.element for b in layout.bound}
             summary.ignored = layout.ignored
@@ -238,6 +241,25 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             flagged=summary.flagged, late=summary.late, finished_at=_now(), seconds=summary.seconds,
             summary=json.dumps(summary.to_dict(), ensure_ascii=False)))
     return summary
+
+
+def load_own_headers(path: str) -> dict[str, str]:
+    """A provider's header mapping from a YAML (or JSON) file: ``their header: field name or column code``."""
+    try:
+        text = Path(path).read_text(encoding="utf-8-sig")
+    except (OSError, UnicodeDecodeError) as exc:
+        raise RecordsError("credit.layout", f"{path}: the header mapping cannot be read ({exc}).",
+                           field="columns") from None
+    if len(text) > 1 << 20:
+        raise RecordsError("credit.layout", f"{path}: a header mapping is at most 1 MiB.", field="columns")
+    try:
+        data = yaml.safe_load(text)
+    except yaml.YAMLError as exc:
+        raise RecordsError("credit.layout", f"{path}: not YAML: {str(exc).splitlines()[0]}.", field="columns") from None
+    if not isinstance(data, dict) or not all(isinstance(k, str) and isinstance(v, str) for k, v in data.items()):
+        raise RecordsError("credit.layout", f"{path}: expected a mapping of your header to a field, one per line "
+                           "(处罚文号: 行政处罚决定书文号).", field="columns")
+    return dict(data)
 
 
 def _rows_of(chunk: tabular.Chunk) -> Iterator[tuple[int, list[str], tuple[str, str, str] | None]]:
