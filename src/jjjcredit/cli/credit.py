@@ -99,8 +99,8 @@ def show_records(
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """A credit subject's records by catalogue item, newest first, each with its status and history, as
-    JSON — what the caller may see (services/sharing/disclosure.py decides). A natural person's identity
-    number is read from standard input when CODE is ``-`` (never from the command line)."""
+    JSON — what the caller may see. A natural person's identity number is read from standard input when
+    CODE is "-" (never from the command line)."""
     if code == "-":
         code = sys.stdin.readline().strip()
     engine = database.ready_engine(url)

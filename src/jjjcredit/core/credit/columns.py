@@ -20,6 +20,7 @@ kind is checked is core/credit/records.py. The lengths are the ones public syste
 
 from __future__ import annotations
 
+import functools
 import re
 from dataclasses import dataclass
 
@@ -227,6 +228,7 @@ def header_key(header: str) -> str:
     return _key(header)
 
 
+@functools.lru_cache(maxsize=1 << 12)
 def penalty_categories(value: str) -> tuple[str, ...]:
     """The categories a 处罚类别 cell names (several are separated by ；、, or /), in order.
 
