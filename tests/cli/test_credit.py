@@ -47,7 +47,7 @@ def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
     assert (summary["rows"], summary["created"], summary["rejected"]) == (3, 2, 1)
     assert files.person() not in first.stdout + first.stderr
     again = _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url)
-    assert again.returncode == 0 and "Nothing changed" in again.stderr
+    assert again.returncode == 1 and "Nothing changed" in again.stderr  # the bad row is still bad
     rejects = _run("rejects", summary["batch"], "--db", url)
     rows = list(csv.reader(io.StringIO(rejects.stdout)))
     assert rows[0] == ["row", "field", "code", "message", "value"] and rows[1][:3] == ["4", "处罚类别", "record.value"]

@@ -29,6 +29,11 @@ DECIDED = typer.Option(None, "--decided", help="The date of the decision that ch
                        "reported late.")
 
 
+def _safe(text: str) -> str:
+    """A cell Excel will not run as a formula."""
+    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+
+
 def _json(data: Any) -> None:
     sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
@@ -59,8 +64,9 @@ def ingest_file(
     """Check every row against the item's layout and keep the accepted ones as one batch; print the
     summary as JSON (the same as POST /api/v1/credit/batches answers).
 
-    Exit 0 when no row was rejected (or the same file was ingested before: nothing changed), 1 when
-    rows were rejected (`jjjcredit credit rejects BATCH` lists them), 2 when the file cannot be used."""
+    Exit 0 when no row was rejected, 1 when rows were rejected (`jjjcredit credit rejects BATCH` lists
+    them), 2 when the file cannot be used. The same file again is checked again: rows as recorded are
+    unchanged, rows rejected before (a missing secret, say) are judged anew."""
     engine = database.ready_engine(url)
     settings = Settings.from_env()
     with engine.begin() as conn:
@@ -71,7 +77,7 @@ def ingest_file(
     _json(summary.to_dict())
     if summary.message:
         output.note(summary.message)
-    raise SystemExit(output.EXIT_NO if summary.rejected and summary.status == "committed" else output.EXIT_OK)
+    raise SystemExit(output.EXIT_NO if summary.rejected else output.EXIT_OK)
 
 
 @app.command("rejects")
@@ -89,7 +95,7 @@ def batch_rejects(
         writer.writerow(["row", "field", "code", "message", "value"])
         for rejected in records.batch_rejects(conn, batch):
             for p in rejected["problems"]:
-                writer.writerow([rejected["row"], p["field"], p["code"], p["message"], p["value"]])
+                writer.writerow([rejected["row"], *(_safe(str(p[k])) for k in ("field", "code", "message", "value"))])
 
 
 @app.command("show")

@@ -397,12 +397,17 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.valid_until_before": ErrorCode(400, 1, "Valid-until before the decision date (or before valid-from)."),
     "credit.unknown_organization": ErrorCode(400, 1, "The subject's code is not in the basic resource library (yet): "
         "the record is kept and flagged (warning)."),
+    "credit.control_characters": ErrorCode(400, 1, "A text value holds a control or invisible character (a "
+        "bidirectional override, a zero width, a line separator)."),
+    "credit.identity_in_text": ErrorCode(400, 1, "A text value holds what looks like a resident identity number: "
+        "kept masked (warning)."),
     "credit.duplicate": ErrorCode(400, 1, "A document number that an earlier row of the same file holds."),
     "credit.no_secret": ErrorCode(503, 1, "Natural persons' identity numbers are kept only sealed, and the platform "
         "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE)."),
     "credit.sealed": ErrorCode(500, 1, "A sealed identity number does not open under this platform's personal data key."),
     "credit.not_found": ErrorCode(404, 1, "The provider has no record of that item with that document number."),
     "credit.revoked": ErrorCode(409, 1, "The record was revoked already."),
+    "credit.decided_before": ErrorCode(400, 2, "A correction or revocation dated before the decision it changes."),
     "credit.reason": ErrorCode(400, 2, "A correction or revocation without its reason."),
     "credit.unknown_field": ErrorCode(400, 2, "A correction names a field the catalogue item does not have."),
     "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks."),

@@ -71,12 +71,12 @@ def test_every_row_is_accepted_or_rejected_with_its_reasons_and_the_same_file_ag
     with ready.connect() as conn:
         rejected = list(records.batch_rejects(conn, summary.batch))
     assert [r["row"] for r in rejected] == [5, 6, 7]
-    again = ingest(ready, path)
-    assert again.status == "already_ingested" and again.created == again.updated == 0
-    assert "Nothing changed" in again.message
+    again = ingest(ready, path)  # judged again: the accepted rows are as recorded, the rejected still rejected
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 4, 3)
+    assert "Nothing changed" in again.message and summary.batch in again.message
     with ready.connect() as conn:
-        assert conn.execute(select(credit_batches.c.id)).all() == [(summary.batch,)]
         assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 4
+        assert conn.execute(text("SELECT max(version) FROM credit_records")).scalar_one() == 1
 
 
 def test_an_organization_known_to_the_library_is_not_flagged(ready: Engine, tmp_path: Path):
@@ -184,7 +184,7 @@ def test_files_in_other_formats_and_encodings(ready: Engine, tmp_path: Path):
     for path in (gb, jsonl, tmp_path / "p.xlsx", tmp_path / "p.xml"):
         summary = ingest(ready, path)
         assert (summary.created, summary.rejected) == (1, 0), (path.name, summary.problems)
-    assert ingest(ready, gb).status == "already_ingested"
+    assert ingest(ready, gb).unchanged == 1
     assert {shown(ready, c)["records"] for c in CODES} == {1}
 
 
@@ -244,3 +244,62 @@ def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path:
         records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                             own_headers=records.load_own_headers(str(mapping)))
     assert wrong.value.code == "credit.layout" and "无此字段" in wrong.value.message
+
+
+def test_a_file_sent_again_after_the_cause_of_a_rejection_is_fixed_is_judged_anew(ready: Engine, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(None, "罚1")])
+    assert ingest(ready, path, protector=None).by_code == {"credit.no_secret": 1}
+    assert ingest(ready, path).created == 1  # the same bytes, now with the personal data key
+
+
+def test_going_back_to_an_earlier_file_is_a_new_version(ready: Engine, tmp_path: Path):
+    first = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")])
+    second = files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[0], "罚1", 处罚内容="警告")])
+    assert ingest(ready, first).created == 1
+    assert ingest(ready, second).updated == 1
+    assert ingest(ready, first).updated == 1  # the provider's earlier file is its truth again
+    assert shown(ready, CODES[0])["items"][0]["records"][0]["version"] == 3
+
+
+def test_a_revoked_record_does_not_come_back(ready: Engine, tmp_path: Path):
+    path = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "石市监罚〔2026〕118号")])
+    ingest(ready, path)
+    with ready.begin() as conn:
+        records.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚(２０２６) 118号", "撤销",
+                              datetime.date(2026, 5, 25), today=TODAY)  # the same number, written otherwise
+        with pytest.raises(RecordsError) as corrected:
+            records.correct_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", {"处罚内容": "x"},
+                                   "x", TODAY, protector=PROTECTOR, today=TODAY)
+        assert corrected.value.code == "credit.revoked"
+        with pytest.raises(RecordsError) as early:
+            records.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", "x",
+                                  datetime.date(2026, 1, 1), today=TODAY)
+        assert early.value.code == "credit.decided_before"
+    again = ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[0], "石市监罚〔2026〕118号",
+                                                                             备注="再次报送")]))
+    assert (again.rejected, again.by_code) == (1, {"credit.revoked": 1})
+    assert shown(ready, CODES[0])["items"][0]["records"][0]["status"] == "revoked"
+
+
+def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywhere(ready: Engine, tmp_path: Path):
+    number = files.person()
+    spaced = f"{number[:6]}-{number[6:14]}-{number[14:]}"
+    rows = [files.penalty(CODES[0], "罚1", 备注=f"当事人身份证号{spaced}"),
+            files.penalty(number, "罚2"),  # the number in the code's column
+            files.penalty(CODES[1], "罚3", 处罚内容="警告\u202e")]
+    path = files.write_csv(tmp_path / "p.csv", rows)
+    with path.open("a", encoding="utf-8") as fh:  # a row with an unclosed quote swallowing the line
+        fh.write(f'"张三,自然人,,,身份证,{number},罚4\n')
+    summary = ingest(ready, path)
+    assert summary.created == 1 and summary.by_code["credit.identity_in_text"] == 1
+    assert summary.by_code["credit.subject_code"] == 1 and summary.by_code["credit.control_characters"] == 1
+    dumped = json.dumps(summary.to_dict(), ensure_ascii=False)
+    assert "shaped like a resident identity number" in dumped
+    with ready.connect() as conn:
+        rejected = json.dumps(list(records.batch_rejects(conn, summary.batch)), ensure_ascii=False)
+        stored = [str(tuple(r)) for t in ("credit_records", "credit_record_versions", "credit_batches")
+                  for r in conn.execute(text(f"SELECT * FROM {t}"))]
+    for seen in (dumped, rejected, *stored):
+        assert number not in seen and spaced not in seen
+    record = shown(ready, CODES[0])["items"][0]["records"][0]
+    assert record["values"]["备注"].startswith("当事人身份证号130102********")

@@ -27,6 +27,8 @@ import decimal
 import functools
 import hashlib
 import json
+import re
+import unicodedata
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass, field
 
@@ -34,13 +36,19 @@ from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
-from jjjcredit.core.library.records import Problem, mask_personal
+from jjjcredit.core.library.records import Problem, mask_personal, shown_numbers
 
 WARNING = Severity.WARNING
 #: Open-ended licences are written with this valid-until (domain.md §7.1).
 OPEN_ENDED = datetime.date(2099, 12, 31)
 _MAX_AMOUNT = decimal.Decimal("1e18")  #: decimal(24,6): 18 digits before the point
 _SHOWN = 60  #: characters of a value a problem shows
+#: Control characters and the invisible ones that change how text shows (bidirectional overrides, zero
+#: widths, line and paragraph separators): refused in any text value.
+_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\ufeff]")
+_BRACKETS = str.maketrans({"〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")", "【": "(", "】": ")",
+                           "（": "(", "）": ")", "﹝": "(", "﹞": ")", "〈": "(", "〉": ")"})
+_SPACE = re.compile(r"\s+")
 
 #: A realistic penalty row, as a provider's sheet has it (national column names).
 SAMPLE_PENALTY: dict[str, str] = {
@@ -223,8 +231,8 @@ class _Row:
         self.problems: list[Problem] = []
 
     def add(self, b: Bound | None, code: str, message: str, value: str = "", warning: bool = False) -> None:
-        shown = _shown(b.column, value) if b is not None else value
-        self.problems.append(Problem(self.row, b.header if b else "", code, message, shown,
+        shown = shown_numbers(_shown(b.column, value) if b is not None else value)
+        self.problems.append(Problem(self.row, b.header if b else "", code, shown_numbers(message), shown,
                                      WARNING if warning else Severity.ERROR))
 
     @property
@@ -283,6 +291,9 @@ def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
         return compact  # a taxpayer number of the older kinds
     valid, why = _parse_uscc(compact)
     if valid is None:
+        if ric.is_valid(compact):
+            why = "This is shaped like a resident identity number, not a unified social credit code; a natural "
+            why += "person's number belongs in 证件号码."
         r.add(b, code, f"{b.header}: {why} Expected a valid unified social credit code (GB 32100).", value)
     return valid
 
@@ -321,6 +332,16 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             r.add(b, "record.length", f"{b.header}: {len(value)} characters, at most {limit} allowed.", value)
             continue
         if kind == "text":
+            unseen = _UNSEEN.search(value)
+            if unseen:
+                r.add(b, "credit.control_characters", f"{b.header}: holds a control or invisible character "
+                      f"(U+{ord(unseen.group()):04X}); expected plain text.", _UNSEEN.sub("?", value))
+                continue
+            masked = shown_numbers(value)
+            if masked != value:  # an identity number typed into text is never kept in clear
+                r.add(b, "credit.identity_in_text", f"{b.header}: holds what looks like a resident identity number; "
+                      "it is kept masked (a natural person's number belongs in 证件号码).", masked, warning=True)
+                value = masked
             values[b.field.element] = value
             if role:
                 by_role.setdefault(role, (b, value))
@@ -502,6 +523,22 @@ def _key(layout: Layout, values: Mapping[str, str], by_role: Mapping[str, tuple[
     if all(b.column.kind == "year" for b in keys):  # a rating of a year: the subject's, that year
         parts.insert(0, by_role.get("subject_code", (None, ""))[1])
     return "/".join(parts)
+
+
+def unseen_character(text: str) -> str | None:
+    """The first control or invisible character of ``text`` as ``U+XXXX``, or ``None``."""
+    found = _UNSEEN.search(text)
+    return None if found is None else f"U+{ord(found.group()):04X}"
+
+
+def document_key(number: str) -> str:
+    """A document number as identities compare it: full-width forms as ASCII, no spaces, every kind of
+    bracket as ``()``, upper case — 石市监罚〔2026〕118号 and 石市监罚(２０２６) 118号 are one decision.
+
+    >>> document_key("石市监罚〔２０２６〕 118号") == document_key("石市监罚(2026)118号")
+    True
+    """
+    return _SPACE.sub("", unicodedata.normalize("NFKC", number).translate(_BRACKETS)).upper()
 
 
 def shown_value(column_code: str, value: str) -> str:

@@ -25,6 +25,7 @@ the checker gives (docs/errors.md). The same seed writes the same records.
 
 from __future__ import annotations
 
+import calendar
 import csv
 import datetime
 import json
@@ -377,12 +378,8 @@ def _months_later(day: datetime.date, months: int) -> datetime.date:
     """The day before the same day ``months`` later (a period of so many months)."""
     month = day.month - 1 + months
     year, month = day.year + month // 12, month % 12 + 1
-    for d in (day.day, 30, 29, 28):
-        try:
-            return datetime.date(year, month, d) - datetime.timedelta(days=1)
-        except ValueError:
-            continue
-    raise AssertionError("unreachable")  # pragma: no cover
+    last = calendar.monthrange(year, month)[1]
+    return datetime.date(year, month, min(day.day, last)) - datetime.timedelta(days=1)
 
 
 def _subject_columns(party: _Party) -> dict[str, str]:

@@ -38,7 +38,7 @@ from jjjcredit.core.credit import catalogue, persons, working_days
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
-from jjjcredit.core.library.records import Problem
+from jjjcredit.core.library.records import Problem, shown_numbers
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
@@ -72,8 +72,10 @@ def _now() -> datetime.datetime:
 
 
 def record_id(item: str, provider: str, document_number: str) -> str:
-    """A record's id: the hash of its identity (item, provider, document number)."""
-    return hashlib.sha256(f"{item}\x1f{provider}\x1f{document_number}".encode()).hexdigest()[:32]
+    """A record's id: the hash of its identity (item, provider, document number as compared:
+    core/credit/records.document_key)."""
+    key = rules.document_key(document_number)
+    return hashlib.sha256(f"{item}\x1f{provider}\x1f{key}".encode()).hexdigest()[:32]
 
 
 @dataclass
@@ -89,7 +91,7 @@ class Summary:
     format: str = ""
     encoding: str | None = None
     header_row: int = 0
-    status: str = "committed"
+    status: str = "committed"  #: the batch is kept; ``message`` says when nothing changed
     rows: int = 0
     created: int = 0
     updated: int = 0
@@ -128,9 +130,12 @@ class Summary:
 def check_provider(provider: str) -> str:
     """A provider's name as given, trimmed; refused when empty, too long or holding control characters."""
     name = (provider or "").strip()
-    if not name or len(name) > _PROVIDER_CHARS or any(ord(c) < 32 for c in name):
+    unseen = rules.unseen_character(name)
+    if not name or len(name) > _PROVIDER_CHARS or unseen:
+        why = f" (it holds the control or invisible character {unseen})" if unseen else ""
         raise RecordsError("credit.provider", f"A provider is named by 1 to {_PROVIDER_CHARS} printable characters "
-                           "(the department submitting the records, e.g. 石家庄市市场监督管理局).", field="provider")
+                           f"(the department submitting the records, e.g. 石家庄市市场监督管理局){why}; over the API "
+                           "the provider is the client the key belongs to.", field="provider")
     return name
 
 
@@ -178,8 +183,14 @@ def _take_lock(conn: Connection) -> None:
 
 
 def file_hash(path: str) -> str:
+    """The file's SHA-256; a missing file or a folder is refused as every command refuses them."""
+    p = Path(path)
+    if not p.exists():
+        raise tabular.InputFileError("file.not_found", f"{path}: no such file.")
+    if p.is_dir():
+        raise tabular.InputFileError("file.is_directory", f"{path}: is a folder, expected a file.")
     digest = hashlib.sha256()
-    with Path(path).open("rb") as fh:
+    with p.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
             digest.update(block)
     return digest.hexdigest()
@@ -199,25 +210,15 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     started = time.perf_counter()
     today = today or _now().date()
     digest = file_hash(path)
-    name = file_name or Path(path).name
+    name = shown_numbers(file_name or Path(path).name)
     with engine.begin() as conn:
         year, item = item_in_force(conn, item_code, today)
         rules.check_mapping(item, own_headers or {}, "--columns")
         _take_lock(conn)
-        earlier = conn.execute(select(credit_batches.c.summary, credit_batches.c.id, credit_batches.c.finished_at)
+        earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
                                       credit_batches.c.file_hash == digest, credit_batches.c.status == "committed")
-                               .limit(1)).first()
-        if earlier is not None:
-            summary = Summary(**{k: v for k, v in json.loads(earlier.summary).items()
-                                 if k in Summary.__dataclass_fields__ and k != "ignored"})
-            summary.status = "already_ingested"
-            summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
-                               f"{earlier.finished_at:%Y-%m-%d %H:%M}.")
-            summary.created = summary.updated = 0
-            summary.unchanged = summary.rows - summary.rejected
-            summary.seconds = round(time.perf_counter() - started, 3)
-            return summary
+                               .order_by(credit_batches.c.finished_at.desc()).limit(1)).first()
         now = _now()
         batch_id = f"C{now:%Y%m%dT%H%M%S}-{digest[:10]}-{secrets.token_hex(2)}"
         summary = Summary(batch=batch_id, item=item.code, item_name=item.name, edition=year, provider=provider,
@@ -234,6 +235,11 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             writer = _Writer(conn, item, provider, batch_id, now, today, protector)
             for chunk in table.chunks:
                 writer.chunk(layout, chunk, summary)
+        if not summary.created and not summary.updated:
+            summary.message = "Nothing changed: every accepted row is as recorded."
+            if earlier is not None:
+                summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
+                                   f"{earlier.finished_at:%Y-%m-%d %H:%M}, and every accepted row is as recorded.")
         summary.seconds = round(time.perf_counter() - started, 3)
         conn.execute(update(credit_batches).where(credit_batches.c.id == batch_id).values(
             status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
@@ -297,8 +303,8 @@ class _Writer:
                 continue
             summary.rows += 1
             if issue is not None:
-                code, message, value = issue
-                reject(row, [], [Problem(row, "", code, message, value)])
+                code, message, value = issue  # a raw line: any identity number in it masked
+                reject(row, [], [Problem(row, "", code, shown_numbers(message), shown_numbers(value))])
                 continue
             checked = rules.check_row(layout, cells, row, self.today)
             record = checked.record
@@ -359,6 +365,16 @@ class _Writer:
                 continue
             values = record.values_text()
             fingerprint = record.fingerprint(values)
+            if before is not None and before["status"] == "revoked":
+                problem = Problem(record.row, "", "credit.revoked", f"Document number {record.key[:60]} was revoked; a "
+                                  "revoked decision does not come back (a new decision has a new document number).",
+                                  record.key[:60])
+                summary.rejected += 1
+                summary.note(problem)
+                reject_later.append({"batch_id": self.batch_id, "row": record.row,
+                                     "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
+                                     "data": json.dumps(record.values, ensure_ascii=False)})
+                continue
             unknown = 0
             if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
                 unknown = 1
@@ -370,7 +386,7 @@ class _Writer:
             if warnings:
                 summary.warnings += 1
             summary.flagged += unknown
-            if before is not None and before["fingerprint"] == fingerprint and before["status"] == "in_force":
+            if before is not None and before["fingerprint"] == fingerprint:
                 summary.unchanged += 1
                 continue
             due = _due(record.decided_on, self.days) if self.days is not None and record.decided_on else None
@@ -413,7 +429,7 @@ def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
     for b in layout.bound:
         value = cells[b.index].strip() if b.index < len(cells) else ""
         if value:
-            value = rules.shown_value(b.field.element, value)
+            value = shown_numbers(rules.shown_value(b.field.element, value))
             shown[b.header] = value if len(value) <= 500 else value[:500] + "…"
     return shown
 
@@ -473,8 +489,16 @@ def _record_row(conn: Connection, item: str, provider: str, document_number: str
     row = conn.execute(select(credit_records).where(credit_records.c.id == rid)).mappings().first()
     if row is None:
         raise RecordsError("credit.not_found", f'{provider} has no record of {item} with document number '
-                           f'"{document_number.strip()[:60]}".', field="document")
+                           f'"{shown_numbers(document_number.strip()[:60])}".', field="document")
     return row
+
+
+def _check_decided(row: Mapping[str, Any], decided_on: datetime.date) -> None:
+    """A change is decided on or after the decision it changes."""
+    if row["decided_on"] and decided_on.isoformat() < row["decided_on"]:
+        raise RecordsError("credit.decided_before", f"The changing decision's date {decided_on} is before the "
+                           f"record's own decision of {row['decided_on']}; expected the date the change was "
+                           "decided.", field="decided")
 
 
 def _withdrawal_late(item: catalogue.Item, decided: datetime.date, today: datetime.date, days: int) -> int:
@@ -498,6 +522,7 @@ def revoke_record(conn: Connection, item_code: str, provider: str, document_numb
     _take_lock(conn)
     _year, item = item_in_force(conn, item_code, today)
     row = _record_row(conn, item.code, provider, document_number)
+    _check_decided(row, decided_on)
     if row["status"] == "revoked":
         raise RecordsError("credit.revoked", f"The record {row['document_number'][:60]} was revoked on "
                            f"{row['revoked_on']} already.", field="document")
@@ -517,9 +542,16 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
     provider = check_provider(provider)
     if not reason.strip():
         raise RecordsError("credit.reason", "A correction states its reason.", field="reason")
+    if decided_on > today:
+        raise RecordsError("credit.future_date", f"The correcting decision's date {decided_on} is after today.",
+                           field="decided")
     _take_lock(conn)
     _year, item = item_in_force(conn, item_code, today)
     row = _record_row(conn, item.code, provider, document_number)
+    _check_decided(row, decided_on)
+    if row["status"] == "revoked":
+        raise RecordsError("credit.revoked", f"The record {row['document_number'][:60]} was revoked on "
+                           f"{row['revoked_on']}; a revoked record is not corrected.", field="document")
     values = dict(json.loads(row["data"]))
     sealed = json.loads(row["sealed"]) if row["sealed"] else {}
     if sealed:

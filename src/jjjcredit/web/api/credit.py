@@ -6,7 +6,9 @@ the ``records`` service, within their level — services/sharing/disclosure.subj
 from __future__ import annotations
 
 import os
+import re
 import tempfile
+import unicodedata
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
@@ -24,6 +26,7 @@ from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import raises
 
+_SEPARATORS = re.compile(r"[\s\-._·]")
 router = APIRouter(prefix="/api/v1/credit", tags=["credit records"])
 subjects = APIRouter(prefix="/api/v1/subjects", tags=["credit records"])
 
@@ -47,6 +50,10 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
             fh.write(data)
         summary = records.ingest_file(engine, path, item, provider, protector=protector, channel="api",
                                       file_name=name, limits=limits)
+    except Error as exc:  # the caller's file is called by its name, not by the server's temporary path
+        exc.args = (exc.message.replace(path, name),)
+        exc.message = exc.args[0]
+        raise
     finally:
         os.unlink(path)
     return summary.to_dict()
@@ -63,7 +70,9 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
 async def ingest_batch(request: Request,
                        item: str = Query(..., max_length=64, description="The catalogue item's directory code, "
                                          "e.g. JJJ-03-001."),
-                       name: str = Query("batch", max_length=200, description="The file's name, kept with the batch."),
+                       name: str = Query("batch", max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]+$",
+                                         description="The file's name, kept with the batch (no path, no control "
+                                         "characters)."),
                        caller: access.Caller = Depends(caller_for("provide"))) -> dict[str, Any]:
     """Submit a file of credit records (the body: CSV, XLSX, JSON Lines or XML, UTF-8 or GB18030) under
     one catalogue item, as the provider the key belongs to. Every row is accepted or rejected with its
@@ -89,7 +98,8 @@ async def subject_records(request: Request, code: str,
     """A credit subject's records by catalogue item, newest first, each with its status and history.
     ``code`` is a unified social credit code or a natural person's subject key (``P:…``, as records show
     it); an identity number never goes into a URL."""
-    if ric.is_valid(code) and not uscc.is_valid(code):
+    compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
+    if ric.is_valid(compact) and not uscc.is_valid(compact):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
                     "ask by the subject key (P:…) a record shows.", field="code")
     state = request.app.state
