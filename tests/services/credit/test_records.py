@@ -303,3 +303,14 @@ def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywh
         assert number not in seen and spaced not in seen
     record = shown(ready, CODES[0])["items"][0]["records"][0]
     assert record["values"]["备注"].startswith("当事人身份证号130102********")
+
+
+def test_a_corrected_subject_takes_its_history_along(ready: Engine, tmp_path: Path):
+    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
+    with ready.begin() as conn:
+        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"统一社会信用代码": CODES[1]},
+                               "主体代码有误", datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
+    ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[2], "罚1")]))  # and by a resubmission
+    assert shown(ready, CODES[0])["records"] == shown(ready, CODES[1])["records"] == 0
+    record = shown(ready, CODES[2])["items"][0]["records"][0]
+    assert [h["version"] for h in record["history"]] == [3, 2, 1]

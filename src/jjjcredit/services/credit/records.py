@@ -351,6 +351,7 @@ class _Writer:
         new_rows: list[dict[str, Any]] = []
         versions: list[dict[str, Any]] = []
         gone: list[tuple[str, str]] = []
+        moved: list[tuple[str, str, str]] = []  # a correction of the subject: its versions follow it
         for rid, (record, key, warnings) in accepted.items():
             before = existing.get(rid)
             if before is not None and before["batch_id"] == self.batch_id:
@@ -400,6 +401,8 @@ class _Writer:
             else:
                 summary.updated += 1
                 gone.append((before["subject_key"], rid))
+                if before["subject_key"] != key:
+                    moved.append((key, before["subject_key"], rid))
             sealed = self._sealed(record)
             new_rows.append({
                 "subject_key": key, "id": rid, "item": self.item.code, "provider": self.provider,
@@ -418,6 +421,7 @@ class _Writer:
                 "batch_id": self.batch_id, "at": self.stamp, "data": values, "sealed": sealed,
                 "fingerprint": fingerprint, "reason": None})
         _delete(self.conn, gone)
+        _move_versions(self.conn, moved)
         if new_rows:
             bulk.insert_rows(self.conn, credit_records.name, _RECORD_COLUMNS, new_rows)
             bulk.insert_rows(self.conn, credit_record_versions.name, _VERSION_COLUMNS, versions)
@@ -474,6 +478,12 @@ def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
             rows = conn.execute(select(organizations.c.uscc).where(organizations.c.uscc.in_(part)))
         known.update(r[0] for r in rows)
     return known
+
+
+def _move_versions(conn: Connection, moves: Sequence[tuple[str, str, str]]) -> None:
+    """Keep a record's history together when its subject is corrected: (new key, old key, record id)."""
+    bulk.execute_tuples(conn, "UPDATE credit_record_versions SET subject_key = {mark} "
+                        "WHERE subject_key = {mark} AND record_id = {mark}", ("new", "old", "id"), moves)
 
 
 def _delete(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
@@ -611,6 +621,8 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
                        valid_until=record.valid_until.isoformat() if record.valid_until else None)
     conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
                                               credit_records.c.id == row["id"]).values(**changes))
+    if key != row["subject_key"]:
+        _move_versions(conn, [(key, row["subject_key"], row["id"])])
     conn.execute(insert(credit_record_versions).values(
         subject_key=key, record_id=row["id"], version=version, action=action, status=status, batch_id=None,
         at=now, data=text, sealed=sealed, fingerprint=fingerprint, reason=reason))
