@@ -45,7 +45,7 @@ _MAX_AMOUNT = decimal.Decimal("1e18")  #: decimal(24,6): 18 digits before the po
 _SHOWN = 60  #: characters of a value a problem shows
 #: Control characters and the invisible ones that change how text shows (bidirectional overrides, zero
 #: widths, line and paragraph separators): refused in any text value.
-_UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\ufeff]")
+UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\ufeff]")
 _BRACKETS = str.maketrans({"〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")", "【": "(", "】": ")",
                            "（": "(", "）": ")", "﹝": "(", "﹞": ")", "〈": "(", "〉": ")"})
 _SPACE = re.compile(r"\s+")
@@ -98,9 +98,11 @@ class Layout:  # (cached properties need a __dict__: no slots)
 
     @functools.cached_property
     def plan(self) -> tuple[tuple[Bound, int, str, int | None, str], ...]:
-        """Per bound column: (bound, index, kind, length limit, role) — what check_row reads per cell."""
-        return tuple((b, b.index, b.column.kind, None if b.column.kind in ("date", "amount")
-                      else (b.field.max_length or b.column.max_length), b.column.role) for b in self.bound)
+        """Per bound column: (bound, index, kind, length limit, role) — what check_row reads per cell.
+        Only free text and identity numbers have a length to check; a code, a date, an amount or a word
+        from a value list is judged by its kind (a licence status 撤销 is stored as its one-digit code)."""
+        return tuple((b, b.index, b.column.kind, (b.field.max_length or b.column.max_length)
+                      if b.column.kind in ("text", "identity_number") else None, b.column.role) for b in self.bound)
 
     @functools.cached_property
     def legal_reps(self) -> tuple[Bound, ...]:
@@ -241,7 +243,7 @@ class _Row:
 
 
 @functools.lru_cache(maxsize=1 << 14)
-def _parse_date(value: str) -> datetime.date | str:
+def parse_date(value: str) -> datetime.date | str:
     """A date cell → the date, or the reason it is none (cached: a file holds few distinct dates)."""
     try:
         text = transforms.date(value)
@@ -251,7 +253,7 @@ def _parse_date(value: str) -> datetime.date | str:
 
 
 @functools.lru_cache(maxsize=1 << 16)
-def _parse_uscc(value: str) -> tuple[str | None, str]:
+def parse_uscc(value: str) -> tuple[str | None, str]:
     """A code cell → (the valid code, "") or (None, why not) (cached: authorities' codes repeat)."""
     try:
         return uscc.validate(uscc.compact(value)), ""
@@ -260,7 +262,7 @@ def _parse_uscc(value: str) -> tuple[str | None, str]:
 
 
 def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) -> datetime.date | None:
-    day = _parse_date(value)
+    day = parse_date(value)
     if isinstance(day, str):
         r.add(b, "record.date", f"{b.header}: {day}", value)
         return None
@@ -270,26 +272,32 @@ def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) 
     return day
 
 
-def _amount(b: Bound, value: str, r: _Row) -> str | None:
+def amount_value(value: str) -> str | None:
+    """An amount of 万元 as stored (``2``, ``0.35``), or ``None`` when it is none: not a number, below 0,
+    10^18 or more, more than 6 decimals."""
     text = value.replace(",", "").replace("，", "").strip()
     try:
         number = decimal.Decimal(text)
     except decimal.InvalidOperation:
-        r.add(b, "record.amount", f"{b.header}: {value!r} is not a number; expected an amount in 万元 such as "
-              "2 or 0.35.", value)
         return None
     if not number.is_finite() or number < 0 or number >= _MAX_AMOUNT or number.as_tuple().exponent < -6:  # type: ignore[operator]
-        r.add(b, "record.amount", f"{b.header}: {value} is not an amount of 万元 with at most 6 decimals "
-              "(0 or more, below 10^18).", value)
         return None
     return format(number.normalize(), "f")
+
+
+def _amount(b: Bound, value: str, r: _Row) -> str | None:
+    checked = amount_value(value)
+    if checked is None:
+        r.add(b, "record.amount", f"{b.header}: {value!r} is not an amount of 万元: expected a number of 0 or more, "
+              "below 10^18, with at most 6 decimals, such as 2 or 0.35.", value)
+    return checked
 
 
 def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
     compact = uscc.compact(value)
     if b.column.max_length == 20 and len(compact) in (15, 17, 20) and compact.isalnum():
         return compact  # a taxpayer number of the older kinds
-    valid, why = _parse_uscc(compact)
+    valid, why = parse_uscc(compact)
     if valid is None:
         if ric.is_valid(compact):
             why = "This is shaped like a resident identity number, not a unified social credit code; a natural "
@@ -332,10 +340,10 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             r.add(b, "record.length", f"{b.header}: {len(value)} characters, at most {limit} allowed.", value)
             continue
         if kind == "text":
-            unseen = _UNSEEN.search(value)
+            unseen = UNSEEN.search(value)
             if unseen:
                 r.add(b, "credit.control_characters", f"{b.header}: holds a control or invisible character "
-                      f"(U+{ord(unseen.group()):04X}); expected plain text.", _UNSEEN.sub("?", value))
+                      f"(U+{ord(unseen.group()):04X}); expected plain text.", UNSEEN.sub("?", value))
                 continue
             masked = shown_numbers(value)
             if masked != value:  # an identity number typed into text is never kept in clear
@@ -527,7 +535,7 @@ def _key(layout: Layout, values: Mapping[str, str], by_role: Mapping[str, tuple[
 
 def unseen_character(text: str) -> str | None:
     """The first control or invisible character of ``text`` as ``U+XXXX``, or ``None``."""
-    found = _UNSEEN.search(text)
+    found = UNSEEN.search(text)
     return None if found is None else f"U+{ord(found.group()):04X}"
 
 

@@ -58,7 +58,7 @@ MEMO_LIMIT = 200_000
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
 #: A resident identity number's shape in text: ASCII or full-width digits, the groups possibly set apart
 #: by one space, hyphen, dot, underscore or middle dot (as people type and paste them).
-_RIC_LIKE = re.compile("(?<![0-9０-９])([0-9０-９]{6})[ \u3000\\-－._·]?([0-9０-９]{8})[ \u3000\\-－._·]?"
+RIC_LIKE = re.compile("(?<![0-9０-９])([0-9０-９]{6})[ \u3000\\-－._·]?([0-9０-９]{8})[ \u3000\\-－._·]?"
                        "([0-9０-９]{3}[0-9０-９XxＸｘ])(?![0-9０-９])")
 _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
@@ -197,7 +197,7 @@ def shown_numbers(text: str) -> str:
     >>> shown_numbers("/api/v1/subjects/110105-19491231-002x"), shown_numbers("１１０１０５１９４９１２３１００２Ｘ")
     ('/api/v1/subjects/110105********002x', '１１０１０５********００２Ｘ')
     """
-    return _RIC_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+    return RIC_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
 
 
 def mask_personal(value: str) -> str:

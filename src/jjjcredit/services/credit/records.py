@@ -34,7 +34,7 @@ import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
-from jjjcredit.core.credit import catalogue, persons, working_days
+from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
@@ -268,12 +268,6 @@ def load_own_headers(path: str) -> dict[str, str]:
     return dict(data)
 
 
-def _rows_of(chunk: tabular.Chunk) -> Iterator[tuple[int, list[str], tuple[str, str, str] | None]]:
-    width = len(chunk.columns)
-    for i in range(chunk.size):
-        yield chunk.first_row + i, [chunk.columns[j][i] for j in range(width)], chunk.issues.get(i)
-
-
 class _Writer:
     """Checks and writes a batch's chunks: look-ups, versions, rejects, in the batch's transaction."""
 
@@ -297,8 +291,12 @@ class _Writer:
                             "problems": json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
                             "data": json.dumps(_shown_cells(layout, cells), ensure_ascii=False)})
 
-        for row, cells, issue in _rows_of(chunk):
-            if issue is None and not any(c.strip() for c in cells):
+        columns = chunk.columns
+        for i, checked in enumerate(records_bulk.check_chunk(layout, columns, chunk.first_row, chunk.size, self.today)):
+            row = chunk.first_row + i
+            issue = chunk.issues.get(i)
+            record = checked.record
+            if issue is None and record is None and not any(c[i].strip() for c in columns):
                 summary.blank += 1
                 continue
             summary.rows += 1
@@ -306,23 +304,22 @@ class _Writer:
                 code, message, value = issue  # a raw line: any identity number in it masked
                 reject(row, [], [Problem(row, "", code, shown_numbers(message), shown_numbers(value))])
                 continue
-            checked = rules.check_row(layout, cells, row, self.today)
-            record = checked.record
             if record is None:
-                reject(row, cells, checked.problems)
+                reject(row, [c[i] for c in columns], checked.problems)
                 continue
             key = self._subject_key(record)
             if key is None:
-                reject(row, cells, [*checked.problems, Problem(
+                reject(row, [c[i] for c in columns], [*checked.problems, Problem(
                     row, "", "credit.no_secret", "A natural person's record is kept only with their identity number "
                     "sealed, and the platform has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or "
                     "JJJCREDIT_SIGNING_KEY_FILE) to seal it with: set one and submit the file again.", "")])
                 continue
             rid = record_id(self.item.code, self.provider, record.key)
             if rid in accepted:
-                reject(row, cells, [Problem(row, "", "credit.duplicate", f"Document number {record.key} is in row "
-                                    f"{accepted[rid][0].row} of this file already; a record is submitted once per "
-                                    "file (send a correction in a later file).", record.key[:60])])
+                reject(row, [c[i] for c in columns], [Problem(
+                    row, "", "credit.duplicate", f"Document number {record.key} is in row {accepted[rid][0].row} of "
+                    "this file already; a record is submitted once per file (send a correction in a later file).",
+                    record.key[:60])])
                 continue
             accepted[rid] = (record, key, list(checked.problems))
         self._write(accepted, summary, reject_later=rejects)

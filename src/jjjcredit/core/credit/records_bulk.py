@@ -1,0 +1,201 @@
+"""The fast path of credit record checks: a chunk column by column (as core/codes/uscc_bulk.py is to
+uscc.py). Each cell is judged by its column's kind through small cached functions; a row whose every
+cell passes and whose fields agree (subject, dates, penalty amounts, severity) becomes a
+:class:`records.Record` here, and every other row — any problem, any warning, any identity number —
+goes through :func:`records.check_row`, which says why. So the two paths give the same outcome for
+every row (tests/core/credit/test_records_bulk.py holds them equal on random rows), and the fast one
+only has to be right about rows with nothing to say.
+
+>>> import datetime
+>>> from jjjcredit.core.credit import catalogue
+>>> layout = records.bind(catalogue.default_item("JJJ-03-001"), list(records.SAMPLE_PENALTY), "x.csv")
+>>> cells = list(records.SAMPLE_PENALTY.values())
+>>> bad = dict(records.SAMPLE_PENALTY, 处罚决定日期="2026-02-30")
+>>> columns = [list(c) for c in zip(cells, bad.values(), strict=True)]
+>>> [c.record is not None for c in check_chunk(layout, columns, 2, 2, datetime.date(2026, 6, 1))]
+[True, False]
+"""
+
+from __future__ import annotations
+
+import datetime
+import functools
+import re
+from collections.abc import Callable, Sequence
+from typing import Any
+
+from jjjcredit.core.codes import uscc
+from jjjcredit.core.credit import columns, records
+from jjjcredit.core.library.records import RIC_LIKE  # the one shape of an identity number in text
+
+_BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
+#: What sends a printable text cell the slow way: a run of six digits, which an identity number
+#: (core/library/records.RIC_LIKE) starts with. Control and invisible characters are not printable.
+_DIGITS = re.compile("[0-9０-９]{6}")
+assert RIC_LIKE.pattern.startswith("(?<![0-9０-９])([0-9０-９]{6})")  # the prefilter stays a prefilter
+
+
+def _text(limit: int | None) -> Callable[[str], Any]:
+    def judge(value: str) -> Any:
+        if (limit is not None and len(value) > limit) or not value.isprintable() or _DIGITS.search(value):
+            return _BAD
+        return value
+    return judge
+
+
+@functools.lru_cache(maxsize=1 << 14)
+def _amount(value: str) -> Any:
+    checked = records.amount_value(value)
+    return _BAD if checked is None else checked
+
+
+@functools.lru_cache(maxsize=1 << 16)
+def _code(value: str) -> Any:
+    valid, _why = records.parse_uscc(uscc.compact(value))
+    return _BAD if valid is None else valid
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _penalty(value: str) -> Any:
+    named = columns.penalty_categories(value)
+    return value if named and all(c in columns.PENALTY_CATEGORIES for c in named) else _BAD
+
+
+_STATUS_WORDS = {v: k for k, v in columns.LICENCE_STATUSES.items()}
+
+
+def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...],
+           today: datetime.date) -> Callable[[str], Any]:
+    """The judge of one column's non-empty cells: the value as stored, or :data:`_BAD`."""
+    kind = b.column.kind
+    if kind == "text":
+        return _text(limit)
+    if kind == "date":
+        future_ok = b.column.role in ("valid_until", "valid_from") or b.field.element == "CF_GSJZQ"
+
+        def date(value: str) -> Any:
+            day = records.parse_date(value)
+            if isinstance(day, str) or (not future_ok and day > today):
+                return _BAD
+            return day.isoformat()  # ISO dates compare as the days do
+        return date
+    if kind == "amount":
+        return _amount
+    if kind == "uscc":
+        return _slow if b.column.max_length == 20 else _code  # taxpayer numbers: the slow path
+    if kind == "subject_category":
+        return lambda v: v if v in columns.SUBJECT_CATEGORIES else _BAD
+    if kind == "penalty_category":
+        return _penalty
+    if kind == "licence_category":
+        return lambda v: v if v in columns.LICENCE_CATEGORIES else _BAD
+    if kind == "licence_status":
+        return lambda v: v if v in columns.LICENCE_STATUSES else _STATUS_WORDS.get(v, _BAD)
+
+    if kind == "severity":
+        def severity(value: str) -> Any:
+            found = columns.SEVERITY_WORDS.get(value.casefold() if value.isascii() else value)
+            return found if found is not None and (not item_severities or found in item_severities) else _BAD
+        return severity
+    return _slow  # identity numbers, years, tax levels, anything new: the slow path
+
+
+def _slow(_value: str) -> Any:
+    return _BAD
+
+
+def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
+                today: datetime.date) -> list[records.Checked]:
+    """Every row of a chunk (``cells[j][i]``: column ``j`` of the file, row ``first_row + i``), checked
+    as :func:`records.check_row` would check it."""
+    item = layout.item
+    plan = sorted(layout.plan, key=lambda p: p[0].field.element)  # values in one order, whatever the file's
+    outs: list[list[Any]] = []
+    for b, index, _kind, limit, _role in plan:
+        column = cells[index] if index < len(cells) else [""] * size
+        judge = _judge(b, limit, item.severities, today)
+        empty = _BAD if b.field.required else None
+        outs.append([judge(v) if (v := raw.strip()) else empty for raw in column])
+    shape = _Shape(layout, [p[0] for p in plan])
+    results: list[records.Checked] = []
+    append = results.append
+    outs.append([None] * size)  # the slot of a role the file has no column for (index -1)
+    for i, judged in enumerate(zip(*outs, strict=True)):
+        record = None if _BAD in judged else shape.record(judged, first_row + i)
+        if record is None:
+            row = [cells[j][i] if j < len(cells) else "" for j in range(layout.width)]
+            append(records.check_row(layout, row, first_row + i, today))
+        else:
+            append(records.Checked(first_row + i, record, ()))
+    return results
+
+
+class _Shape:
+    """Where each role's value is in a row of judged cells, and the item's rules between fields."""
+
+    def __init__(self, layout: records.Layout, bound: list[records.Bound]) -> None:
+        self.item = layout.item
+        self.elements = tuple(b.field.element for b in bound)
+        first: dict[str, int] = {}
+        for j in sorted(range(len(bound)), key=lambda j: bound[j].index):  # the first column in the file's order
+            if bound[j].column.role:
+                first.setdefault(bound[j].column.role, j)
+        self.at = first
+        self.reps = tuple(j for j, b in enumerate(bound) if b.field.element.endswith("_FRDB"))
+        self.needed = tuple((role, needed) for role, needed in (
+            ("fine", columns.FINE_CATEGORIES), ("confiscation", columns.CONFISCATION_CATEGORIES),
+            ("suspended_licence", columns.LICENCE_CATEGORIES_OF_PENALTY)) if layout.columns_by_role(role))
+        self.single_severity = self.item.severities[0] if len(self.item.severities) == 1 else None
+        keys = layout.columns_by_role("document_number")
+        self.keys = tuple(self.elements.index(b.field.element) for b in keys)
+        self.rated = all(b.column.kind == "year" for b in keys)
+        self.i_decided, self.i_until, self.i_start = (self._index(r) for r in ("decided_on", "valid_until",
+                                                                                  "valid_from"))
+
+    def get(self, judged: tuple[Any, ...], role: str) -> Any:
+        j = self.at.get(role)
+        return None if j is None else judged[j]
+
+    def _index(self, role: str) -> int:
+        """Where a role's value is; -1 (an always-empty slot appended to each row) when the file has none."""
+        return self.at.get(role, -1)
+
+    def record(self, judged: tuple[Any, ...], row: int) -> records.Record | None:
+        """The record of a row of judged cells when nothing in it needs a word, else ``None``."""
+        item = self.item
+        code = self.get(judged, "subject_code")
+        if code is None or self.rated:
+            return None  # natural persons, rows without a code, ratings: the slow path
+        category = self.get(judged, "subject_category")
+        if category is not None:
+            subject_type = columns.SUBJECT_CATEGORIES[category]
+            if subject_type == "natural_person":
+                return None
+        else:
+            subject_type = "individual_business" if code[:2] == "92" else "organization"
+        if subject_type not in item.subject_types:
+            return None
+        if subject_type == "organization" and any(judged[j] is None for j in self.reps):
+            return None
+        decided, until, start = judged[self.i_decided], judged[self.i_until], judged[self.i_start]
+        if until is not None and ((decided is not None and until < decided) or (start is not None and until < start)):
+            return None
+        penalty = self.get(judged, "penalty_category")
+        if penalty is not None:
+            named = set(columns.penalty_categories(penalty))
+            for role, needed in self.needed:
+                if named & needed and self.get(judged, role) is None:
+                    return None
+        severity = self.get(judged, "severity")
+        if item.kind == "negative" and severity is None:
+            if self.single_severity is None and item.severities:
+                return None
+            severity = self.single_severity
+        values = {k: v for k, v in zip(self.elements, judged, strict=False) if v is not None}  # (not the empty slot)
+        return records.Record(row, "/".join(judged[j] or "" for j in self.keys), subject_type,
+                              self.get(judged, "subject_name") or "", code, None, severity,
+                              _day(decided), _day(until), values, {})
+
+
+def _day(iso: str | None) -> datetime.date | None:
+    return None if iso is None else datetime.date.fromisoformat(iso)

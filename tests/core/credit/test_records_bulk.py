@@ -1,0 +1,44 @@
+"""The fast path (core/credit/records_bulk.py) gives every row the outcome records.check_row gives it:
+the same record, the same problems — on random rows of every default item."""
+
+from __future__ import annotations
+
+import datetime
+import random
+
+import pytest
+
+from jjjcredit.core.credit import catalogue, records, records_bulk
+from tests.core.credit.test_records import _good_value
+from tests.services.credit import credit_files as files
+
+TODAY = datetime.date(2026, 6, 1)
+CODES = files.codes(3)
+MUTATIONS = ["", " ", "2026-02-30", "2026-07-01", "2025-01-01", "2099-12-31", "20260520", "abc", "-1", "1e3",
+             "0.1234567", "罚款", "警告；罚款", "没收违法所得", "吊销许可证件", "罚金", "自然人", "个体工商户", "公司",
+             "轻微", "一般", "严重", "特别严重", "1", "普通", "特许", "0", "撤销", files.person(),
+             f"身份证{files.person()}", "警告\u202e", CODES[1], CODES[1][:-1] + "0", "92130102MA0000000X",
+             "11130100MABJ1XG604", "某" * 300, "A", "2025"]
+ITEMS = [i for i in catalogue.default_items() if i.kind != "basic"]
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
+def test_the_fast_path_agrees_with_check_row_on_random_rows(item: catalogue.Item):
+    rng = random.Random(item.code)
+    header = [f.name for f in item.fields]
+    layout = records.bind(item, header, "x.csv")
+    good = [_good_value(item, f.element) for f in item.fields]
+    for i, f in enumerate(item.fields):
+        if f.element.endswith("FRDB"):
+            good[i] = "王某"
+    rows = [good]
+    for _ in range(400):
+        row = list(good)
+        for _ in range(rng.choice((1, 1, 2, 3))):
+            row[rng.randrange(len(row))] = rng.choice(MUTATIONS)
+        rows.append(row)
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    fast = records_bulk.check_chunk(layout, columns, 2, len(rows), TODAY)
+    for i, row in enumerate(rows):
+        assert fast[i] == records.check_row(layout, row, 2 + i, TODAY), (i, row)
+    assert fast[0].record is not None  # the good row is taken by the fast path, not only agreed on
