@@ -22,6 +22,7 @@ from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import counters
 from jjjcredit.web import audit as audit_entry
 from jjjcredit.web.app import ROUTERS, create_app
+from tests.services.credit import credit_files
 from tests.web.conftest import SECRET, Server, serving
 
 
@@ -122,6 +123,12 @@ def _data_routes() -> dict[tuple[str, str], str]:
     return found
 
 
+def _penalties(code: str) -> bytes:
+    header = credit_files.HEADER
+    row = credit_files.penalty(code, "审计罚1")
+    return ("\ufeff" + ",".join(header) + "\n" + ",".join(row[h] for h in header) + "\n").encode("utf-8")
+
+
 def _catalogue_editions(conn: Connection) -> None:
     """2026 published; 2027 a draft; 2028 and 2029 in their comment periods."""
     catalogue.draft_edition(conn, 2026, "staff")
@@ -178,6 +185,10 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         ("POST", "/api/v1/catalogue/{year}/open-comments"): ({"url": "/api/v1/catalogue/2027/open-comments",
                                                               "json": {}}, []),
         ("POST", "/api/v1/catalogue/{year}/publish"): ({"url": "/api/v1/catalogue/2028/publish"}, []),
+        # credit records, under the published 2026 edition: a batch submitted, a subject's records read
+        ("POST", "/api/v1/credit/batches"): ({"params": {"item": credit_files.PENALTY}, "content": _penalties(code)},
+                                             []),
+        ("GET", "/api/v1/subjects/{code}/records"): ({}, [code]),
     }
     routes = _data_routes()
     assert set(routes) <= set(calls), f"add a call for {sorted(set(routes) - set(calls))}"
