@@ -314,3 +314,13 @@ def test_a_corrected_subject_takes_its_history_along(ready: Engine, tmp_path: Pa
     assert shown(ready, CODES[0])["records"] == shown(ready, CODES[1])["records"] == 0
     record = shown(ready, CODES[2])["items"][0]["records"][0]
     assert [h["version"] for h in record["history"]] == [3, 2, 1]
+
+
+def test_a_document_number_repeated_in_a_later_chunk_for_another_subject_is_refused(ready: Engine, tmp_path: Path):
+    rows = [files.penalty(CODES[0], "罚1"), files.penalty(CODES[1], "罚2"), files.penalty(CODES[2], "罚1"),
+            files.penalty(CODES[3], "罚3")]
+    path = files.write_csv(tmp_path / "p.csv", rows)
+    summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                  chunk_rows=2)  # the repeat is in the second chunk, under another subject
+    assert (summary.created, summary.rejected, summary.by_code.get("credit.duplicate")) == (3, 1, 1)
+    assert [p["row"] for p in summary.problems if p["code"] == "credit.duplicate"] == [4]

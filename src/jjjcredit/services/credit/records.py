@@ -278,6 +278,11 @@ class _Writer:
         self.stamp = bulk.stamp(conn, now)
         self.dialect = conn.dialect.name
         self.days = collection_days(item)
+        # whether the provider had records of the item before this batch: if not, a record can only
+        # be found again under another subject when this batch wrote it (the filter says which may)
+        self.prior = conn.execute(select(credit_records.c.id).where(
+            credit_records.c.provider == provider, credit_records.c.item == item.code).limit(1)).first() is not None
+        self.seen = _Seen()
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
         accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
@@ -326,6 +331,22 @@ class _Writer:
         if rejects:
             self.conn.execute(insert(credit_rejects), rejects)
 
+    def _existing(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]]) -> dict[str, dict[str, Any]]:
+        """The current rows of the chunk's records. On PostgreSQL by (subject key, id), which the
+        partitions prune to one index probe a record; only a record that may have been filed under
+        another subject (the provider had records before, or this batch wrote the id) is then looked
+        up by id alone, in every partition. SQLite has one index by id."""
+        ids = list(accepted)
+        if self.dialect != "postgresql":
+            return _existing(self.conn, ids)
+        found = _existing_pairs(self.conn, [(accepted[i][1], i) for i in ids])
+        rest = [i for i in ids if i not in found and (self.prior or self.seen.may_hold(i))]
+        if rest:
+            found.update(_existing(self.conn, rest))
+        for i in ids:
+            self.seen.add(i)
+        return found
+
     def _subject_key(self, record: rules.Record) -> str | None:
         if record.subject_code is not None:
             return record.subject_code
@@ -342,7 +363,7 @@ class _Writer:
 
     def _write(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]], summary: Summary,
                reject_later: list[dict[str, Any]]) -> None:
-        existing = _existing(self.conn, list(accepted))
+        existing = self._existing(accepted)
         known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
                                                  if r.subject_code and r.subject_type != "natural_person"})
         new_rows: list[dict[str, Any]] = []
@@ -439,11 +460,55 @@ _EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, la
              "FROM credit_records WHERE id")
 
 
+class _Seen:
+    """The record ids a batch has written, as a Bloom filter of fixed size (16 MiB, four bits an id; about
+    0.4 % false positives at 10,000,000 ids): memory stays flat, and a false positive costs one look-up."""
+
+    BITS = 1 << 27
+
+    def __init__(self) -> None:
+        self.bits = bytearray(self.BITS >> 3)
+
+    def _positions(self, record_id: str) -> tuple[int, ...]:
+        mask = self.BITS - 1
+        return tuple(int(record_id[k:k + 8], 16) & mask for k in (0, 8, 16, 24))  # the id is a hash already
+
+    def add(self, record_id: str) -> None:
+        for bit in self._positions(record_id):
+            self.bits[bit >> 3] |= 1 << (bit & 7)
+
+    def may_hold(self, record_id: str) -> bool:
+        return all(self.bits[bit >> 3] & (1 << (bit & 7)) for bit in self._positions(record_id))
+
+
+_PAIRS = ("SELECT r.id, r.subject_key, r.version, r.fingerprint, r.status, r.batch_id, r.late, r.created_at "
+          "FROM unnest(%s::varchar[], %s::varchar[]) AS k(subject_key, id) "
+          "JOIN credit_records r ON r.subject_key = k.subject_key AND r.id = k.id")
+
+
+def _existing_pairs(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[str, dict[str, Any]]:
+    """The current rows of (subject key, record id) pairs (PostgreSQL: each pair pruned to its partition)."""
+    found: dict[str, dict[str, Any]] = {}
+    for start in range(0, len(pairs), _LOOKUP):
+        part = pairs[start:start + _LOOKUP]
+        rows = conn.exec_driver_sql(_PAIRS, ([k for k, _ in part], [i for _, i in part])).all()
+        _found_rows(conn, rows, found)
+    return found
+
+
+def _found_rows(conn: Connection, rows: Sequence[Any], found: dict[str, dict[str, Any]]) -> None:
+    names = ("id", "subject_key", "version", "fingerprint", "status", "batch_id", "late", "created_at")
+    for row in rows:
+        record = dict(zip(names, row, strict=True))
+        if isinstance(record["created_at"], datetime.datetime):  # written again with the new version
+            record["created_at"] = bulk.stamp(conn, record["created_at"])
+        found[record["id"]] = record
+
+
 def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]:
     """The current rows of these record ids. On PostgreSQL one array parameter (``= ANY``): a list of
     thousands of parameters costs more to plan over the partitions than to run."""
     found: dict[str, dict[str, Any]] = {}
-    names = ("id", "subject_key", "version", "fingerprint", "status", "batch_id", "late", "created_at")
     postgres = conn.dialect.name == "postgresql"
     for start in range(0, len(ids), _LOOKUP):
         part = list(ids[start:start + _LOOKUP])
@@ -451,14 +516,7 @@ def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]
             rows = conn.exec_driver_sql(_EXISTING + " = ANY(%s)", (part,)).all()
         else:
             rows = conn.exec_driver_sql(_EXISTING + f" IN ({', '.join('?' * len(part))})", tuple(part)).all()
-        for row in rows:
-            record = dict(zip(names, row, strict=True))
-            created = record["created_at"]
-            if isinstance(created, str):  # SQLite's text, written again as it was
-                record["created_at"] = created
-            elif isinstance(created, datetime.datetime):
-                record["created_at"] = bulk.stamp(conn, created)
-            found[record["id"]] = record
+        _found_rows(conn, rows, found)
     return found
 
 
