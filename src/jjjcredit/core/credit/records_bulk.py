@@ -29,17 +29,17 @@ from jjjcredit.core.credit import columns, records
 from jjjcredit.core.library.records import RIC_LIKE  # the one shape of an identity number in text
 
 _BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
-#: What sends a printable text cell the slow way: a run of six digits, which an identity number
-#: (core/library/records.RIC_LIKE) starts with. Control and invisible characters are not printable.
+#: A run of six digits, which an identity number (core/library/records.RIC_LIKE) starts with: only a
+#: cell with one is searched for a whole number. Control and invisible characters are not printable.
 _DIGITS = re.compile("[0-9０-９]{6}")
 assert RIC_LIKE.pattern.startswith("(?<![0-9０-９])([0-9０-９]{6})")  # the prefilter stays a prefilter
 
 
 def _text(limit: int | None) -> Callable[[str], Any]:
     def judge(value: str) -> Any:
-        if (limit is not None and len(value) > limit) or not value.isprintable() or _DIGITS.search(value):
+        if (limit is not None and len(value) > limit) or not value.isprintable():
             return _BAD
-        return value
+        return _BAD if _DIGITS.search(value) and RIC_LIKE.search(value) else value
     return judge
 
 
