@@ -83,9 +83,11 @@ def test_records_are_read_with_the_records_service_only(server: Server, tmp_path
         assert org["records"] == 1 and org["items"][0]["records"][0]["document_number"] == "罚1"
         assert org["items"][0]["records"][0]["history"][0]["action"] == "created"
         # the person is asked for by the subject key a record shows; the number is opened for level 3
-        with make_engine(_url(server)).connect() as conn:
+        engine = make_engine(_url(server))
+        with engine.connect() as conn:
             key = conn.execute(text("SELECT subject_key FROM credit_records WHERE subject_type = 'natural_person'")
                                ).scalar_one()
+        engine.dispose()
         person = court.get(f"/api/v1/subjects/{key}/records").json()
         assert person["items"][0]["records"][0]["values"]["证件号码"] == files.person()
         number = files.person()
@@ -101,12 +103,14 @@ def test_records_are_read_with_the_records_service_only(server: Server, tmp_path
             assert other.get(f"/api/v1/subjects/{CODES[0]}/records").status_code in (401, 403)
     # the audit trail keeps the refused URL with the number masked
     deadline = time.monotonic() + 10
-    with make_engine(_url(server)).connect() as conn:
+    engine = make_engine(_url(server))
+    with engine.connect() as conn:
         while time.monotonic() < deadline:
             paths = [p for (p,) in conn.execute(text("SELECT path FROM audit")) if "/subjects/" in p]
             if len(paths) >= 5:
                 break
             time.sleep(0.1)
+    engine.dispose()
     assert paths and all(files.person() not in p and files.person()[6:] not in p for p in paths)
     assert any("130102********" in p for p in paths)
 
