@@ -177,14 +177,15 @@ def sizes(url: str) -> None:
             heap, indexes = conn.execute(
                 "SELECT sum(pg_table_size(relid)), sum(pg_indexes_size(relid)) FROM pg_partition_tree(%s) "
                 "WHERE isleaf", (table,)).fetchone()
+            heap, indexes = int(heap), int(indexes)
             grand += heap + indexes
             print(f"  {table}: heap+TOAST {heap / 1e9:,.2f} GB ({heap / records:,.0f} bytes a record), indexes "
                   f"{indexes / 1e9:,.2f} GB ({indexes / records:,.0f} bytes a record), total "
                   f"{(heap + indexes) / 1e9:,.2f} GB ({(heap + indexes) / records:,.0f} bytes a record)")
             for (index,) in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s ORDER BY 1",
                                          (table,)).fetchall():
-                size = conn.execute("SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(%s)",
-                                    (index,)).fetchone()[0]
+                size = int(conn.execute("SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(%s)",
+                                        (index,)).fetchone()[0])
                 print(f"    index {index:44s} {size / 1e9:7,.2f} GB  {size / records:5,.0f} bytes a record")
         print(f"  both tables with their indexes: {grand / 1e9:,.2f} GB = {grand / records:,.0f} bytes a record")
 
@@ -225,10 +226,14 @@ def main() -> None:
     parser.add_argument("--subjects", type=int, default=SAMPLE)
     parser.add_argument("--http", action="store_true", help="also GET /api/v1/subjects/{code}/records (wrk)")
     parser.add_argument("--no-sizes", action="store_true")
+    parser.add_argument("--sizes-only", action="store_true", help="only the database's size")
     args = parser.parse_args()
     if not os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET"):
         sys.exit("set JJJCREDIT_SIGNING_KEY_SECRET (the one the database was built with)")
     header("credit records: a subject's records under concurrent load")
+    if args.sizes_only:
+        sizes(args.db)
+        return
     started_at = time.perf_counter()
     keys, total = sample_subjects(args.db, args.subjects)
     print(f"database: {'SQLite' if args.db.startswith('sqlite') else 'PostgreSQL'}, {total:,} records; "
