@@ -1,7 +1,8 @@
 """A subject's credit records read under concurrent load, against the bare SQL read, in the same run.
 
 For a database built by benchmarks/credit_ingest.py (``--keep``; the project's own ``credit ingest``),
-PostgreSQL or SQLite, over random subjects that have records (sampled from the table):
+PostgreSQL or SQLite, over random subjects that have records (drawn uniformly from the distinct
+subject keys, so a subject with dozens of records is as likely as one with one):
 
 1. the peer: one bare ``SELECT * FROM credit_records WHERE subject_key = %s`` per subject (psycopg or
    sqlite3, no ORM, rows fetched);
@@ -30,6 +31,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
 
@@ -44,35 +46,35 @@ def psycopg_url(url: str) -> str:
     return url.replace("postgresql+psycopg://", "postgresql://")
 
 
+def _reservoir(keys: Iterator[str], size: int, rng: random.Random) -> list[str]:
+    sample: list[str] = []
+    for n, key in enumerate(keys):
+        if n < size:
+            sample.append(key)
+        elif (j := rng.randrange(n + 1)) < size:
+            sample[j] = key
+    return sample
+
+
 def sample_subjects(url: str, size: int, seed: int = 7) -> tuple[list[str], int]:
-    """``size`` random subject keys that have records, and the number of records."""
+    """``size`` subjects drawn uniformly from those that have records (every distinct subject key
+    read once, a reservoir sample kept), and the number of records."""
     rng = random.Random(seed)
     if url.startswith("sqlite"):
         conn = sqlite3.connect(url.split("///", 1)[1])
-        top = conn.execute("SELECT max(rowid) FROM credit_records").fetchone()[0]
         total = conn.execute("SELECT count(*) FROM credit_records").fetchone()[0]
-        keys: set[str] = set()
-        while len(keys) < size:
-            got = conn.execute("SELECT subject_key FROM credit_records WHERE rowid = ?",
-                               (rng.randrange(1, top + 1),)).fetchone()
-            if got:
-                keys.add(got[0])
+        keys = _reservoir((r[0] for r in conn.execute("SELECT DISTINCT subject_key FROM credit_records")), size, rng)
         conn.close()
         return sorted(keys), total
     import psycopg
 
     with psycopg.connect(psycopg_url(url)) as conn:
-        total = conn.execute("SELECT sum(reltuples)::bigint FROM pg_class WHERE relname LIKE 'credit_records_p%' "
-                             "AND relkind = 'r'").fetchone()[0]
-        share = min(100.0, max(0.001, size * 3 * 100 / max(total or 1, 1)))
-        conn.execute("SELECT setseed(0.5)")
-        got = [r[0] for r in conn.execute(f"SELECT DISTINCT subject_key FROM credit_records TABLESAMPLE SYSTEM "
-                                          f"({share}) REPEATABLE (7)")]
-        if len(got) < size:  # small tables: take them all
-            got = [r[0] for r in conn.execute("SELECT DISTINCT subject_key FROM credit_records LIMIT %s", (size,))]
         total = conn.execute("SELECT count(*) FROM credit_records").fetchone()[0]
-    rng.shuffle(got)
-    return sorted(got[:size]), total
+        with conn.cursor(name="subjects") as cur:
+            cur.itersize = 50_000
+            cur.execute("SELECT DISTINCT subject_key FROM credit_records")
+            keys = _reservoir((r[0] for r in cur), size, rng)
+    return sorted(keys), total
 
 
 # --- the workers: one process a concurrent caller ---------------------------------------------------
