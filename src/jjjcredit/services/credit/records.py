@@ -25,7 +25,7 @@ import json
 import re
 import secrets
 import time
-from collections.abc import Iterable, Iterator, Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -791,8 +791,19 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     return out, nothing
 
 
-def items_of(conn: Connection, today: datetime.date | None = None) -> Iterable[catalogue.Item]:
+#: The items of published editions, which never change: (database, year, published at) → items.
+_PUBLISHED: dict[tuple[str, int, Any], tuple[catalogue.Item, ...]] = {}
+
+
+def items_of(conn: Connection, today: datetime.date | None = None) -> tuple[catalogue.Item, ...]:
+    """The items of the edition in force (one small query; a published edition's items are read once
+    per process, since it never changes)."""
     today = today or _now().date()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
-    return catalogue_service.edition_items(conn, edition.year) if edition else ()
-
+    if edition is None:
+        return ()
+    key = (conn.engine.url.render_as_string(hide_password=True), edition.year, edition.published_at)
+    items = _PUBLISHED.get(key)
+    if items is None:
+        items = _PUBLISHED[key] = catalogue_service.edition_items(conn, edition.year)
+    return items
