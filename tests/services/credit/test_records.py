@@ -152,6 +152,7 @@ def test_a_natural_persons_number_is_never_stored_or_shown_in_clear(ready: Engin
         seen = json.dumps(shown(ready, number, caller), ensure_ascii=False)
         assert number not in seen and "130102********" in seen
     assert shown(ready, entitled["subject"])["records"] == 1  # by the subject key too
+    assert shown(ready, entitled["subject"].upper())["records"] == 1  # in any case
 
 
 def test_without_the_personal_data_key_a_natural_persons_row_is_refused_not_kept(ready: Engine, tmp_path: Path):
@@ -324,3 +325,13 @@ def test_a_document_number_repeated_in_a_later_chunk_for_another_subject_is_refu
                                   chunk_rows=2)  # the repeat is in the second chunk, under another subject
     assert (summary.created, summary.rejected, summary.by_code.get("credit.duplicate")) == (3, 1, 1)
     assert [p["row"] for p in summary.problems if p["code"] == "credit.duplicate"] == [4]
+
+
+def test_a_file_whose_every_row_is_rejected_does_not_say_nothing_changed(ready: Engine, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚类别="罚金")])
+    assert ingest(ready, path).message == "" and ingest(ready, path).message == ""
+    mapping = tmp_path / "big.yaml"
+    mapping.write_text("a: b\n" * 300_000, encoding="utf-8")
+    with pytest.raises(RecordsError) as big:
+        records.load_own_headers(str(mapping))
+    assert "at most 1 MiB" in big.value.message

@@ -235,7 +235,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             writer = _Writer(conn, item, provider, batch_id, now, today, protector)
             for chunk in table.chunks:
                 writer.chunk(layout, chunk, summary)
-        if not summary.created and not summary.updated:
+        if summary.unchanged and not summary.created and not summary.updated:
             summary.message = "Nothing changed: every accepted row is as recorded."
             if earlier is not None:
                 summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
@@ -252,12 +252,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
 def load_own_headers(path: str) -> dict[str, str]:
     """A provider's header mapping from a YAML (or JSON) file: ``their header: field name or column code``."""
     try:
+        if Path(path).stat().st_size > 1 << 20:
+            raise RecordsError("credit.layout", f"{path}: a header mapping is at most 1 MiB.", field="columns")
         text = Path(path).read_text(encoding="utf-8-sig")
     except (OSError, UnicodeDecodeError) as exc:
         raise RecordsError("credit.layout", f"{path}: the header mapping cannot be read ({exc}).",
                            field="columns") from None
-    if len(text) > 1 << 20:
-        raise RecordsError("credit.layout", f"{path}: a header mapping is at most 1 MiB.", field="columns")
     try:
         data = yaml.safe_load(text)
     except yaml.YAMLError as exc:
@@ -690,8 +690,9 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
 def subject_key_of(code: str, protector: persons.Protector | None) -> str:
     """The key records of a subject are kept under: a unified social credit code as it is, an identity
     number through the keyed hash (``credit.no_secret`` without the personal data key)."""
-    if persons.is_person(code.strip()):
-        return code.strip()
+    text = code.strip()
+    if text[:2].upper() == persons.PERSON_PREFIX:  # a subject key as a record showed it (any case)
+        return persons.PERSON_PREFIX + text[2:].lower()
     compact = uscc.compact(code)
     if uscc.is_valid(compact) or not ric.is_valid(compact):  # a code (or nothing a person could have)
         return compact
