@@ -571,18 +571,16 @@ def _withdrawal_late(item: catalogue.Item, decided: datetime.date, today: dateti
     return int(item.kind == "negative" and today > decided + datetime.timedelta(days=days))
 
 
-def revoke_record(conn: Connection, item_code: str, provider: str, document_number: str, reason: str,
-                  decided_on: datetime.date, *, today: datetime.date | None = None,
-                  withdrawal_days: int = WITHDRAWAL_DAYS) -> dict[str, Any]:
-    """Revoke a record (its decision was revoked or it was sent in error): a new version with status
-    ``revoked``; the record is kept. ``decided_on`` is the date of the revoking decision: a penalty
-    withdrawn more than ``withdrawal_days`` after it is flagged late."""
-    today = today or _now().date()
+def _changing(conn: Connection, step: str, item_code: str, provider: str, document_number: str, reason: str,
+              decided_on: datetime.date, today: datetime.date) -> tuple[catalogue.Item, Any]:
+    """The item and the current row a correction or revocation changes, under the batches' lock; refused
+    without a reason, dated in the future or before the record's decision, or when the record was revoked."""
     provider = check_provider(provider)
     if not reason.strip():
-        raise RecordsError("credit.reason", "A revocation states its reason.", field="reason")
+        noun = {"revoking": "revocation", "correcting": "correction"}[step]
+        raise RecordsError("credit.reason", f"A {noun} states its reason.", field="reason")
     if decided_on > today:
-        raise RecordsError("credit.future_date", f"The revoking decision's date {decided_on} is after today.",
+        raise RecordsError("credit.future_date", f"The {step} decision's date {decided_on} is after today.",
                            field="decided")
     _take_lock(conn)
     _year, item = item_in_force(conn, item_code, today)
@@ -590,7 +588,19 @@ def revoke_record(conn: Connection, item_code: str, provider: str, document_numb
     _check_decided(row, decided_on)
     if row["status"] == "revoked":
         raise RecordsError("credit.revoked", f"The record {row['document_number'][:60]} was revoked on "
-                           f"{row['revoked_on']} already.", field="document")
+                           f"{row['revoked_on']}; a revoked record is neither revoked again nor corrected.",
+                           field="document")
+    return item, row
+
+
+def revoke_record(conn: Connection, item_code: str, provider: str, document_number: str, reason: str,
+                  decided_on: datetime.date, *, today: datetime.date | None = None,
+                  withdrawal_days: int = WITHDRAWAL_DAYS) -> dict[str, Any]:
+    """Revoke a record (its decision was revoked or it was sent in error): a new version with status
+    ``revoked``; the record is kept. ``decided_on`` is the date of the revoking decision: a penalty
+    withdrawn more than ``withdrawal_days`` after it is flagged late."""
+    today = today or _now().date()
+    item, row = _changing(conn, "revoking", item_code, provider, document_number, reason, decided_on, today)
     return _new_version(conn, row, "revoked", "revoked", reason.strip(), dict(json.loads(row["data"])),
                         row["sealed"], row["fingerprint"], decided_on,
                         _withdrawal_late(item, decided_on, today, withdrawal_days))
@@ -604,19 +614,7 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
     as a whole row against the item; a new version. Its identity (the document number) cannot change:
     revoke and submit anew instead."""
     today = today or _now().date()
-    provider = check_provider(provider)
-    if not reason.strip():
-        raise RecordsError("credit.reason", "A correction states its reason.", field="reason")
-    if decided_on > today:
-        raise RecordsError("credit.future_date", f"The correcting decision's date {decided_on} is after today.",
-                           field="decided")
-    _take_lock(conn)
-    _year, item = item_in_force(conn, item_code, today)
-    row = _record_row(conn, item.code, provider, document_number)
-    _check_decided(row, decided_on)
-    if row["status"] == "revoked":
-        raise RecordsError("credit.revoked", f"The record {row['document_number'][:60]} was revoked on "
-                           f"{row['revoked_on']}; a revoked record is not corrected.", field="document")
+    item, row = _changing(conn, "correcting", item_code, provider, document_number, reason, decided_on, today)
     values = dict(json.loads(row["data"]))
     sealed = json.loads(row["sealed"]) if row["sealed"] else {}
     if sealed:
