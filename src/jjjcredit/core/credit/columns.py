@@ -193,6 +193,8 @@ LICENCE_CATEGORIES_OF_PENALTY = frozenset(c for c in PENALTY_CATEGORIES if "吊�
 LICENCE_CATEGORIES: tuple[str, ...] = ("普通", "特许", "认可", "核准", "登记", "其他")
 #: 当前状态 of a licence: code → meaning.
 LICENCE_STATUSES: dict[str, str] = {"0": "正常", "1": "撤销", "2": "异议", "3": "其他"}
+#: The same, word → code (providers write either).
+LICENCE_STATUS_CODES: dict[str, str] = {v: k for k, v in LICENCE_STATUSES.items()}
 #: 失信严重程度 → severity class (core/credit/catalogue.SEVERITIES).
 SEVERITY_WORDS: dict[str, str] = {
     "轻微": "minor", "轻微失信": "minor", "minor": "minor",

@@ -393,7 +393,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                       f"{' / '.join(columns.LICENCE_CATEGORIES)}.", value)
                 continue
         elif kind == "licence_status":
-            words = {v: k for k, v in columns.LICENCE_STATUSES.items()}
+            words = columns.LICENCE_STATUS_CODES
             if value not in columns.LICENCE_STATUSES and value not in words:
                 r.add(b, "record.value", f"{b.header}: {value!r} is not a licence status; expected 0 正常, 1 撤销, "
                       "2 异议 or 3 其他.", value)

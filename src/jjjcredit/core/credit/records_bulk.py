@@ -61,9 +61,6 @@ def _penalty(value: str) -> Any:
     return value if named and all(c in columns.PENALTY_CATEGORIES for c in named) else _BAD
 
 
-_STATUS_WORDS = {v: k for k, v in columns.LICENCE_STATUSES.items()}
-
-
 def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...],
            today: datetime.date) -> Callable[[str], Any]:
     """The judge of one column's non-empty cells: the value as stored, or :data:`_BAD`."""
@@ -90,7 +87,7 @@ def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...]
     if kind == "licence_category":
         return lambda v: v if v in columns.LICENCE_CATEGORIES else _BAD
     if kind == "licence_status":
-        return lambda v: v if v in columns.LICENCE_STATUSES else _STATUS_WORDS.get(v, _BAD)
+        return lambda v: v if v in columns.LICENCE_STATUSES else columns.LICENCE_STATUS_CODES.get(v, _BAD)
 
     if kind == "severity":
         def severity(value: str) -> Any:

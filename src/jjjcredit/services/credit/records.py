@@ -282,7 +282,7 @@ class _Writer:
         # be found again under another subject when this batch wrote it (the filter says which may)
         self.prior = conn.execute(select(credit_records.c.id).where(
             credit_records.c.provider == provider, credit_records.c.item == item.code).limit(1)).first() is not None
-        self.seen = _Seen()
+        self.seen = _Seen() if self.dialect == "postgresql" else None  # 16 MiB, only where it is used
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
         accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
@@ -339,12 +339,14 @@ class _Writer:
         ids = list(accepted)
         if self.dialect != "postgresql":
             return _existing(self.conn, ids)
+        seen = self.seen
+        assert seen is not None
         found = _existing_pairs(self.conn, [(accepted[i][1], i) for i in ids])
-        rest = [i for i in ids if i not in found and (self.prior or self.seen.may_hold(i))]
+        rest = [i for i in ids if i not in found and (self.prior or seen.may_hold(i))]
         if rest:
             found.update(_existing(self.conn, rest))
         for i in ids:
-            self.seen.add(i)
+            seen.add(i)
         return found
 
     def _subject_key(self, record: rules.Record) -> str | None:
@@ -370,29 +372,27 @@ class _Writer:
         versions: list[dict[str, Any]] = []
         gone: list[tuple[str, str]] = []
         moved: list[tuple[str, str, str]] = []  # a correction of the subject: its versions follow it
+
+        def refuse(record: rules.Record, code: str, message: str) -> None:
+            """A row that passed its checks but not what is recorded (a duplicate, a revoked record)."""
+            problem = Problem(record.row, "", code, message, record.key[:60])
+            summary.rejected += 1
+            summary.note(problem)
+            reject_later.append({"batch_id": self.batch_id, "row": record.row,
+                                 "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
+                                 "data": json.dumps(record.values, ensure_ascii=False)})
+
         for rid, (record, key, warnings) in accepted.items():
             before = existing.get(rid)
             if before is not None and before["batch_id"] == self.batch_id:
-                problem = Problem(record.row, "", "credit.duplicate", f"Document number {record.key} is in an "
-                                  "earlier row of this file already; a record is submitted once per file.",
-                                  record.key[:60])
-                summary.rejected += 1
-                summary.note(problem)
-                reject_later.append({"batch_id": self.batch_id, "row": record.row,
-                                     "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
-                                     "data": json.dumps(record.values, ensure_ascii=False)})
+                refuse(record, "credit.duplicate", f"Document number {record.key[:60]} is in an earlier row of this "
+                       "file already; a record is submitted once per file.")
                 continue
             values = record.values_text()
             fingerprint = record.fingerprint(values)
             if before is not None and before["status"] == "revoked":
-                problem = Problem(record.row, "", "credit.revoked", f"Document number {record.key[:60]} was revoked; a "
-                                  "revoked decision does not come back (a new decision has a new document number).",
-                                  record.key[:60])
-                summary.rejected += 1
-                summary.note(problem)
-                reject_later.append({"batch_id": self.batch_id, "row": record.row,
-                                     "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
-                                     "data": json.dumps(record.values, ensure_ascii=False)})
+                refuse(record, "credit.revoked", f"Document number {record.key[:60]} was revoked; a revoked "
+                       "decision does not come back (a new decision has a new document number).")
                 continue
             unknown = 0
             if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
@@ -716,8 +716,7 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
         record = dict(r)
         record["history"] = history.get(r["id"], [])
         out.append(record)
-    out.sort(key=lambda r: (r["item"], r["decided_on"] or "", r["updated_at"]), reverse=True)
-    out.sort(key=lambda r: r["item"])
+    out.sort(key=lambda r: (r["item"], r["decided_on"] or ""))  # the redaction point orders each item's records
     return out
 
 
