@@ -108,3 +108,34 @@ def test_migrating_while_another_connection_writes(engine: Engine):
         stop.set()
         writer.join()
     assert migrator.current(engine) == migrator.head()
+
+
+def _versions(engine: Engine) -> list[tuple[object, ...]]:
+    with engine.connect() as conn:
+        return [tuple(r) for r in conn.execute(text(
+            "SELECT record_id, version, action, data FROM credit_record_versions ORDER BY version"))]
+
+
+def test_the_current_credit_version_is_kept_once_and_comes_back_on_downgrade(engine: Engine):
+    """0014 keeps a record's current version only in ``credit_records`` (with the action that made it);
+    the downgrade writes it back into ``credit_record_versions``."""
+    migrator.upgrade(engine, "0013")
+    common = "'91110000MA0000000X', 'r1', 'JJJ-03-001', '某局', '罚1', 'organization', '某公司', " \
+             "'91110000MA0000000X', 'in_force', 2, NULL, NULL, NULL, NULL, 0, 0"
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO credit_batches (id, item, edition, provider, channel, file_name, file_hash, "
+                          "status, rows, created, updated, unchanged, rejected, warnings, flagged, late, started_at, "
+                          "finished_at, seconds) VALUES ('c1', 'JJJ-03-001', 2026, '某局', 'cli', 'f', 'h', "
+                          "'committed', 1, 1, 0, 0, 0, 0, 0, 0, '2026-01-01 00:00:00', '2026-01-01 00:00:00', 0)"))
+        conn.execute(text(f"INSERT INTO credit_records VALUES ({common}, '{{\"a\": \"2\"}}', NULL, 'f2', 'c1', "
+                          "'2026-01-01 00:00:00', '2026-01-02 00:00:00', NULL, NULL)"))
+        for version, action, data in ((1, "created", '{"a": "1"}'), (2, "updated", '{"a": "2"}')):
+            conn.execute(text("INSERT INTO credit_record_versions VALUES ('91110000MA0000000X', 'r1', :v, :a, "
+                              "'in_force', 'c1', '2026-01-01 00:00:00', :d, NULL, 'f', NULL)"),
+                         {"v": version, "a": action, "d": data})
+    migrator.upgrade(engine)
+    assert _versions(engine) == [("r1", 1, "created", '{"a": "1"}')]
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT version, action FROM credit_records")).one() == (2, "updated")
+    migrator.downgrade(engine, "0013")
+    assert _versions(engine) == [("r1", 1, "created", '{"a": "1"}'), ("r1", 2, "updated", '{"a": "2"}')]

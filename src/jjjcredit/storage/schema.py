@@ -388,7 +388,8 @@ credit_rejects = Table(
     Column("data", Text, nullable=False),
 )
 #: The current version of each credit record; its identity is item + provider + document number (``id``
-#: is a hash of the three).
+#: is a hash of the three). The current version is kept here only; ``credit_record_versions`` holds
+#: the versions it replaced.
 credit_records = Table(
     "credit_records",
     metadata,
@@ -416,11 +417,13 @@ credit_records = Table(
     Column("updated_at", DateTime(timezone=True), nullable=False),
     Column("revoked_on", String(10), nullable=True),
     Column("reason", Text, nullable=True),  # why the last correction or revocation was made
+    Column("action", String(16), nullable=False, server_default="created"),  # created, updated, corrected, revoked
     Index("ix_credit_records_id", "id"),
     Index("ix_credit_records_provider_item", "provider", "item", "late"),
     postgresql_partition_by=_PARTITION_BY,
 )
-#: Every version of every credit record (created, updated, corrected, revoked), kept for good.
+#: Every earlier version of every credit record (created, updated, corrected, revoked), kept for good:
+#: a record's history is its current row in ``credit_records`` and these.
 credit_record_versions = Table(
     "credit_record_versions",
     metadata,

@@ -12,6 +12,7 @@ from xml.sax.saxutils import escape
 import openpyxl
 import pytest
 from sqlalchemy import Engine, select, text
+from sqlalchemy.exc import OperationalError
 
 from jjjcredit.core.credit import persons
 from jjjcredit.core.credit.records import RecordsError
@@ -100,6 +101,25 @@ def test_a_resubmission_is_a_new_version_with_history_and_unchanged_rows_stay(re
     assert record["version"] == 2 and [h["action"] for h in record["history"]] == ["updated", "created"]
     assert record["history"][0]["changed"]["罚款金额（万元）"] == ["2", "3"]
     assert record["values"]["罚款金额（万元）"] == "3"
+    with ready.connect() as conn:  # the current version is kept once; the versions table holds the one it replaced
+        kept = conn.execute(text("SELECT version, action FROM credit_record_versions")).all()
+        assert [tuple(r) for r in kept] == [(1, "created")]
+
+
+def test_a_provider_loading_does_not_wait_for_another_provider(ready: Engine, tmp_path: Path):
+    """Batches of one provider and item wait for each other; another provider's batch goes on."""
+    path = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")])
+    with ready.connect() as holder:
+        holder.begin()
+        records._take_lock(holder, files.PROVIDER, files.PENALTY)
+        if ready.dialect.name != "postgresql":  # one writer: the second waits for the first's transaction
+            holder.rollback()
+        assert ingest(ready, path, provider="另一个局").created == 1
+        if ready.dialect.name == "postgresql":  # the same provider and item waits
+            with ready.connect() as other, pytest.raises(OperationalError, match="lock timeout"), other.begin():
+                other.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
+                records._take_lock(other, files.PROVIDER, files.PENALTY)
+            holder.rollback()
 
 
 def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine, tmp_path: Path):

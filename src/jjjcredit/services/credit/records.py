@@ -64,7 +64,6 @@ _WORKING_DAYS = re.compile(r"([0-9]+)\s*个?\s*工作日")
 #: An item's update period → the days within which its provider is expected to send something.
 UPDATE_PERIODS: dict[str, int] = {"实时": 1, "每日": 1, "每周": 7, "每月": 31, "每季度": 92, "每半年": 183, "每年": 366}
 _RECORD_COLUMNS = tuple(c.name for c in credit_records.columns)
-_VERSION_COLUMNS = tuple(c.name for c in credit_record_versions.columns)
 
 
 def _now() -> datetime.datetime:
@@ -177,9 +176,15 @@ def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
         return None
 
 
-def _take_lock(conn: Connection) -> None:
-    """One credit batch at a time (PostgreSQL row lock; SQLite write lock)."""
-    conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
+def _take_lock(conn: Connection, provider: str, item: str) -> None:
+    """One batch (or correction) at a time per provider and item, whose records no other provider's or
+    item's batch can touch (a record's id is a hash of item, provider and document number): on
+    PostgreSQL a transaction-level advisory lock on the pair, so loaders of different providers run side
+    by side; SQLite has one writer anyway (the ``credit`` counter's row takes its write lock)."""
+    if conn.dialect.name == "postgresql":
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (f"{provider}\x1f{item}",))
+    else:
+        conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
 
 
 def file_hash(path: str) -> str:
@@ -214,7 +219,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     with engine.begin() as conn:
         year, item = item_in_force(conn, item_code, today)
         rules.check_mapping(item, own_headers or {}, "--columns")
-        _take_lock(conn)
+        _take_lock(conn, provider, item.code)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
                                       credit_batches.c.file_hash == digest, credit_batches.c.status == "committed")
@@ -282,7 +287,7 @@ class _Writer:
         # be found again under another subject when this batch wrote it (the filter says which may)
         self.prior = conn.execute(select(credit_records.c.id).where(
             credit_records.c.provider == provider, credit_records.c.item == item.code).limit(1)).first() is not None
-        self.seen = _Seen() if self.dialect == "postgresql" else None  # 16 MiB, only where it is used
+        self.seen = _Seen()
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
         accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
@@ -332,21 +337,25 @@ class _Writer:
             self.conn.execute(insert(credit_rejects), rejects)
 
     def _existing(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]]) -> dict[str, dict[str, Any]]:
-        """The current rows of the chunk's records. On PostgreSQL by (subject key, id), which the
-        partitions prune to one index probe a record; only a record that may have been filed under
-        another subject (the provider had records before, or this batch wrote the id) is then looked
-        up by id alone, in every partition. SQLite has one index by id."""
+        """The current rows of the chunk's records. When the provider had no records of the item before
+        this batch, only ids this batch may have written (the filter says which) can exist, and only
+        those are looked up: a first load looks nothing up. Otherwise, on PostgreSQL, by (subject key,
+        id), which the partitions prune to one index probe a record, and only a record that may have been
+        filed under another subject is then looked up by id alone, in every partition; SQLite has one
+        index by id."""
         ids = list(accepted)
-        if self.dialect != "postgresql":
-            return _existing(self.conn, ids)
         seen = self.seen
-        assert seen is not None
-        found = _existing_pairs(self.conn, [(accepted[i][1], i) for i in ids])
-        rest = [i for i in ids if i not in found and (self.prior or seen.may_hold(i))]
-        if rest:
-            found.update(_existing(self.conn, rest))
+        maybe = [i for i in ids if seen.may_hold(i)]
         for i in ids:
             seen.add(i)
+        if not self.prior:
+            return _existing(self.conn, maybe) if maybe else {}
+        if self.dialect != "postgresql":
+            return _existing(self.conn, ids)
+        found = _existing_pairs(self.conn, [(accepted[i][1], i) for i in ids])
+        rest = [i for i in ids if i not in found]
+        if rest:
+            found.update(_existing(self.conn, rest))
         return found
 
     def _subject_key(self, record: rules.Record) -> str | None:
@@ -369,9 +378,7 @@ class _Writer:
         known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
                                                  if r.subject_code and r.subject_type != "natural_person"})
         new_rows: list[dict[str, Any]] = []
-        versions: list[dict[str, Any]] = []
-        gone: list[tuple[str, str]] = []
-        moved: list[tuple[str, str, str]] = []  # a correction of the subject: its versions follow it
+        replaced: list[tuple[str, str, str]] = []  # (new subject key, old subject key, id): kept as versions
 
         def refuse(record: rules.Record, code: str, message: str) -> None:
             """A row that passed its checks but not what is recorded (a duplicate, a revoked record)."""
@@ -418,9 +425,7 @@ class _Writer:
                 summary.created += 1
             else:
                 summary.updated += 1
-                gone.append((before["subject_key"], rid))
-                if before["subject_key"] != key:
-                    moved.append((key, before["subject_key"], rid))
+                replaced.append((key, before["subject_key"], rid))
             sealed = self._sealed(record)
             new_rows.append({
                 "subject_key": key, "id": rid, "item": self.item.code, "provider": self.provider,
@@ -432,17 +437,11 @@ class _Writer:
                 "due_on": due.isoformat() if due else None, "late": late, "unknown_organization": unknown,
                 "data": values, "sealed": sealed, "fingerprint": fingerprint, "batch_id": self.batch_id,
                 "created_at": before["created_at"] if before is not None else self.stamp, "updated_at": self.stamp,
-                "revoked_on": None, "reason": None})
-            versions.append({
-                "subject_key": key, "record_id": rid, "version": version,
-                "action": "created" if before is None else "updated", "status": "in_force",
-                "batch_id": self.batch_id, "at": self.stamp, "data": values, "sealed": sealed,
-                "fingerprint": fingerprint, "reason": None})
-        _delete(self.conn, gone)
-        _move_versions(self.conn, moved)
+                "revoked_on": None, "reason": None, "action": "created" if before is None else "updated"})
+        _keep_as_versions(self.conn, replaced)
+        _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
         if new_rows:
             bulk.insert_rows(self.conn, credit_records.name, _RECORD_COLUMNS, new_rows)
-            bulk.insert_rows(self.conn, credit_record_versions.name, _VERSION_COLUMNS, versions)
 
 
 def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
@@ -535,10 +534,17 @@ def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
     return known
 
 
-def _move_versions(conn: Connection, moves: Sequence[tuple[str, str, str]]) -> None:
-    """Keep a record's history together when its subject is corrected: (new key, old key, record id)."""
+def _keep_as_versions(conn: Connection, replaced: Sequence[tuple[str, str, str]]) -> None:
+    """Before current rows are replaced — (new subject key, old subject key, record id) — keep each as
+    a version, under the record's new subject key with its earlier versions (a correction of the
+    subject takes the record's history along)."""
+    moved = [r for r in replaced if r[0] != r[1]]
     bulk.execute_tuples(conn, "UPDATE credit_record_versions SET subject_key = {mark} "
-                        "WHERE subject_key = {mark} AND record_id = {mark}", ("new", "old", "id"), moves)
+                        "WHERE subject_key = {mark} AND record_id = {mark}", ("new", "old", "id"), moved)
+    bulk.execute_tuples(conn, "INSERT INTO credit_record_versions (subject_key, record_id, version, action, status, "
+                        "batch_id, at, data, sealed, fingerprint, reason) SELECT {mark}, id, version, action, status, "
+                        "batch_id, updated_at, data, sealed, fingerprint, reason FROM credit_records "
+                        "WHERE subject_key = {mark} AND id = {mark}", ("new", "old", "id"), replaced)
 
 
 def _delete(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
@@ -582,8 +588,8 @@ def _changing(conn: Connection, step: str, item_code: str, provider: str, docume
     if decided_on > today:
         raise RecordsError("credit.future_date", f"The {step} decision's date {decided_on} is after today.",
                            field="decided")
-    _take_lock(conn)
     _year, item = item_in_force(conn, item_code, today)
+    _take_lock(conn, provider, item.code)
     row = _record_row(conn, item.code, provider, document_number)
     _check_decided(row, decided_on)
     if row["status"] == "revoked":
@@ -665,20 +671,16 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
     text = json.dumps(dict(values), ensure_ascii=False, sort_keys=True)
     changes: dict[str, Any] = {
         "status": status, "version": version, "data": text, "sealed": sealed, "fingerprint": fingerprint,
-        "updated_at": now, "reason": reason, "late": int(row["late"]) | late,
+        "updated_at": now, "reason": reason, "late": int(row["late"]) | late, "action": action,
         "revoked_on": decided_on.isoformat() if status == "revoked" else None, "subject_key": key}
     if record is not None:
         changes.update(subject_name=record.subject_name, subject_code=record.subject_code,
                        subject_type=record.subject_type, severity=record.severity,
                        decided_on=record.decided_on.isoformat() if record.decided_on else None,
                        valid_until=record.valid_until.isoformat() if record.valid_until else None)
+    _keep_as_versions(conn, [(key, row["subject_key"], row["id"])])
     conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
                                               credit_records.c.id == row["id"]).values(**changes))
-    if key != row["subject_key"]:
-        _move_versions(conn, [(key, row["subject_key"], row["id"])])
-    conn.execute(insert(credit_record_versions).values(
-        subject_key=key, record_id=row["id"], version=version, action=action, status=status, batch_id=None,
-        at=now, data=text, sealed=sealed, fingerprint=fingerprint, reason=reason))
     return {"id": row["id"], "document_number": row["document_number"], "version": version, "status": status,
             "action": action, "late": bool(late)}
 
@@ -705,7 +707,7 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
     ``values``, sealed in ``sealed``. Not for adapters: services/sharing/disclosure.py reads through this."""
     rows = conn.execute(select(credit_records).where(credit_records.c.subject_key == subject_key)).mappings().all()
     history: dict[str, list[dict[str, Any]]] = {}
-    if rows:
+    if any(r["version"] > 1 for r in rows):
         v = credit_record_versions.c
         for h in conn.execute(select(v.record_id, v.version, v.action, v.status, v.batch_id, v.at, v.data, v.sealed,
                                      v.reason).where(v.subject_key == subject_key)
@@ -714,7 +716,11 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
     out = []
     for r in rows:
         record = dict(r)
-        record["history"] = history.get(r["id"], [])
+        current = {"record_id": r["id"], "version": r["version"], "action": r["action"], "status": r["status"],
+                   # a correction or revocation keeps the row's batch (the last file that wrote it) but came in none
+                   "batch_id": r["batch_id"] if r["action"] in ("created", "updated") else None, "at": r["updated_at"], "data": r["data"], "sealed": r["sealed"],
+                   "reason": r["reason"]}
+        record["history"] = [current, *history.get(r["id"], [])]
         out.append(record)
     out.sort(key=lambda r: (r["item"], r["decided_on"] or ""))  # the redaction point orders each item's records
     return out
