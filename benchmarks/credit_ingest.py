@@ -40,6 +40,7 @@ import tempfile
 import threading
 import time
 from collections.abc import Iterator
+from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
@@ -223,21 +224,25 @@ def prepare(url: str) -> None:
             sys.exit(f"{shlex.join(step)} failed: {done.stderr.strip()[-1500:]}")
 
 
-def bare_copy(url: str, files: list[tuple[Path, str, int]]) -> float:
-    """Seconds to COPY every file into a plain unindexed table of the same columns as text."""
+def bare_copy(url: str, files: list[tuple[Path, str, int]], streams: int = 1) -> float:
+    """Seconds to COPY every file into a plain unindexed table of the same columns as text, ``streams``
+    files at a time (each on its own connection), as the ingest runs its loaders."""
     import psycopg
 
     columns = ", ".join(f"c{i} text" for i in range(len(HEADER)))
-    start = time.perf_counter()
     with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
         conn.execute("DROP TABLE IF EXISTS bench_bare")
         conn.execute(f"CREATE TABLE bench_bare ({columns})")
-        for path, _provider, _count in files:
-            with conn.transaction(), conn.cursor() as cur, \
-                    cur.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, \
-                    path.open("rb") as fh:
-                while block := fh.read(1 << 20):
-                    copy.write(block)
+
+    def one(path: Path) -> None:
+        with psycopg.connect(psycopg_url(url), autocommit=True) as conn, conn.transaction(), conn.cursor() as cur, \
+                cur.copy("COPY bench_bare FROM STDIN WITH (FORMAT csv, HEADER true)") as copy, path.open("rb") as fh:
+            while block := fh.read(1 << 20):
+                copy.write(block)
+
+    start = time.perf_counter()
+    with ThreadPoolExecutor(streams) as pool:
+        list(pool.map(one, [path for path, _provider, _count in files]))
     seconds = time.perf_counter() - start
     with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
         size = conn.execute("SELECT pg_total_relation_size('bench_bare')").fetchone()[0]
@@ -257,15 +262,18 @@ def rss_kib(pid: int) -> int:
     return 0
 
 
-def ingest(url: str, files: list[tuple[Path, str, int]]) -> tuple[float, list[tuple[float, int]], list[dict]]:
-    """Ingest every file with ``jjjcredit credit ingest`` (a subprocess each): seconds (the commands'
-    wall time, one after the other), memory samples (seconds since the first started, RSS KiB), and
-    each file's summary with its own wall time and peak."""
+def ingest(url: str, files: list[tuple[Path, str, int]],
+           loaders: int = 1) -> tuple[float, list[tuple[float, int]], list[dict]]:
+    """Ingest every file with ``jjjcredit credit ingest`` (a subprocess each, ``loaders`` at a time —
+    each file is another provider's): seconds (from the first start to the last end), memory samples
+    (seconds since the first started, RSS KiB of one process), and each file's summary with its own
+    wall time and peak."""
     samples: list[tuple[float, int]] = []
-    summaries = []
+    summaries: list[dict] = []
     origin = time.perf_counter()
-    total = 0.0
-    for path, provider, count in files:
+
+    def one(job: tuple[Path, str, int]) -> None:
+        path, provider, count = job
         command = [sys.executable, "-m", "jjjcredit", "credit", "ingest", str(path), "--item", ITEM,
                    "--provider", provider, "--db", url]
         started = time.perf_counter()
@@ -289,13 +297,15 @@ def ingest(url: str, files: list[tuple[Path, str, int]]) -> tuple[float, list[tu
         summary = json.loads(out)
         summary["wall"], summary["peak_kib"] = wall, peak[0]
         summaries.append(summary)
-        total += wall
         print(f"  ingest {path.name}: {count:,} rows in {wall:,.1f} s ({count / wall:,.0f} rows/s; batch "
               f"{summary['seconds']:,.1f} s), created {summary['created']:,}, rejected {summary['rejected']:,}, "
               f"peak RSS {peak[0] / 1024:,.0f} MiB", flush=True)
         if summary["rejected"]:
             print(f"    rejected by code: {summary['by_code']}")
-    return total, samples, summaries
+
+    with ThreadPoolExecutor(loaders) as pool:
+        list(pool.map(one, files))
+    return time.perf_counter() - origin, samples, summaries
 
 
 def main() -> None:
@@ -309,6 +319,9 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=0, help="the number of the first row (with --append)")
     parser.add_argument("--no-copy", action="store_true", help="skip the COPY peer")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--loaders", type=int, default=1,
+                        help="ingest processes at a time (each file is one provider's; the COPY peer runs as many "
+                             "streams)")
     args = parser.parse_args()
     if not os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET"):
         sys.exit("set JJJCREDIT_SIGNING_KEY_SECRET (natural persons' numbers are sealed under it)")
@@ -326,20 +339,21 @@ def main() -> None:
             if postgres:
                 create_database(args.db)
             prepare(args.db)
-        copy_seconds = bare_copy(args.db, files) if postgres and not args.no_copy else None
+        copy_seconds = bare_copy(args.db, files, args.loaders) if postgres and not args.no_copy else None
         if copy_seconds:
             print(f"bare COPY: {copy_seconds:,.1f} s ({args.rows / copy_seconds:,.0f} rows/s)", flush=True)
-        seconds, samples, summaries = ingest(args.db, files)
+        seconds, samples, summaries = ingest(args.db, files, args.loaders)
         rate = args.rows / seconds
         print(f"\n{'PostgreSQL' if postgres else 'SQLite'}: {args.rows:,} rows, {len(files)} files of "
-              f"≤ {args.file_rows:,} rows, {size / args.rows:,.0f} bytes a row")
+              f"≤ {args.file_rows:,} rows, {size / args.rows:,.0f} bytes a row, {args.loaders} loader(s) and as many "
+              "COPY streams")
         if copy_seconds:
             print(f"  bare COPY (unindexed, text)    {copy_seconds:9,.1f} s  ({args.rows / copy_seconds:,.0f} rows/s)")
         print(f"  jjjcredit credit ingest        {seconds:9,.1f} s  ({rate:,.0f} rows/s)"
               + (f"  = {copy_seconds / seconds:.0%} of COPY (target ≥ 40%)" if copy_seconds else ""))
         batch = sum(float(s["seconds"]) for s in summaries)
-        print(f"    of which the batches themselves {batch:,.1f} s ({args.rows / batch:,.0f} rows/s), the rest "
-              "start-up and file hashing")
+        print(f"    the batches themselves took {batch:,.1f} s together ({args.rows / batch:,.0f} rows/s a loader); "
+              "the rest is start-up and file hashing")
         if samples:
             cut = samples[-1][0] * 0.1
             early = max((kib for t, kib in samples if t <= cut), default=0)

@@ -718,8 +718,8 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
         record = dict(r)
         current = {"record_id": r["id"], "version": r["version"], "action": r["action"], "status": r["status"],
                    # a correction or revocation keeps the row's batch (the last file that wrote it) but came in none
-                   "batch_id": r["batch_id"] if r["action"] in ("created", "updated") else None, "at": r["updated_at"], "data": r["data"], "sealed": r["sealed"],
-                   "reason": r["reason"]}
+                   "batch_id": r["batch_id"] if r["action"] in ("created", "updated") else None,
+                   "at": r["updated_at"], "data": r["data"], "sealed": r["sealed"], "reason": r["reason"]}
         record["history"] = [current, *history.get(r["id"], [])]
         out.append(record)
     out.sort(key=lambda r: (r["item"], r["decided_on"] or ""))  # the redaction point orders each item's records

@@ -10,7 +10,8 @@ import datetime
 import os
 import weakref
 
-from sqlalchemy import Connection, insert, select
+from sqlalchemy import Connection, select
+from sqlalchemy.dialects import postgresql, sqlite
 
 from jjjcredit.core.credit import persons
 from jjjcredit.core.sharing import evidence
@@ -25,13 +26,13 @@ def protector(conn: Connection, box: evidence.KeyBox | None) -> persons.Protecto
     without the operator's secret. A secret that does not open the stored key raises ``evidence.bad_secret``."""
     if box is None:
         return None
-    stored = conn.execute(select(personal_keys.c.sealed).where(personal_keys.c.id == KEY_ID)).scalar_one_or_none()
-    if stored is None:
-        data_key = os.urandom(32)
-        stored = box.seal_bytes(KEY_ID, data_key)
-        conn.execute(insert(personal_keys).values(id=KEY_ID, sealed=stored,
-                                                  created_at=datetime.datetime.now(datetime.UTC)))
-        return persons.Protector(data_key)
+    query = select(personal_keys.c.sealed).where(personal_keys.c.id == KEY_ID)
+    stored = conn.execute(query).scalar_one_or_none()
+    if stored is None:  # made once: two first uses at the same time keep the one written first
+        made = (postgresql.insert if conn.dialect.name == "postgresql" else sqlite.insert)(personal_keys)
+        conn.execute(made.values(id=KEY_ID, sealed=box.seal_bytes(KEY_ID, os.urandom(32)),
+                                 created_at=datetime.datetime.now(datetime.UTC)).on_conflict_do_nothing())
+        stored = conn.execute(query).scalar_one()
     cached = _OPENED.get(box)
     if cached is None or cached[0] != stored:
         cached = _OPENED[box] = (stored, persons.Protector(box.open_bytes(KEY_ID, stored)))
