@@ -251,6 +251,44 @@ def bare_copy(url: str, files: list[tuple[Path, str, int]], streams: int = 1) ->
     return seconds
 
 
+def floor(url: str, batch: str) -> tuple[int, float, float]:
+    """What the database alone costs: the rows one batch wrote to ``credit_records``, exported, deleted
+    and ``COPY``-ed back (the same table, partitions, indexes and size; the rows as the platform made
+    them). Returns (rows, seconds of the COPY back, seconds of a bare COPY of the same exported text
+    into an unindexed table of text columns), the two in one run, one after the other. Leaves the
+    table as it was (then vacuumed)."""
+    import psycopg
+
+    with tempfile.TemporaryDirectory() as tmp, psycopg.connect(psycopg_url(url), autocommit=True) as conn:
+        path = Path(tmp) / "rows.copy"
+        with path.open("wb") as out, conn.cursor().copy(
+                "COPY (SELECT * FROM credit_records WHERE batch_id = %s) TO STDOUT", (batch,)) as copy:
+            for block in copy:
+                out.write(block)
+        columns = [r[0] for r in conn.execute(
+            "SELECT column_name FROM information_schema.columns WHERE table_name = 'credit_records' "
+            "ORDER BY ordinal_position")]
+        conn.execute("DROP TABLE IF EXISTS bench_floor_bare")
+        conn.execute(f"CREATE TABLE bench_floor_bare ({', '.join(f'{c} text' for c in columns)})")
+
+        def copy_in(table: str) -> float:
+            started = time.perf_counter()
+            with conn.transaction(), conn.cursor().copy(f"COPY {table} FROM STDIN") as copy, path.open("rb") as fh:
+                while block := fh.read(1 << 20):
+                    copy.write(block)
+            return time.perf_counter() - started
+
+        bare = copy_in("bench_floor_bare")
+        rows = conn.execute("SELECT count(*) FROM bench_floor_bare").fetchone()[0]
+        conn.execute("DROP TABLE bench_floor_bare")
+        with conn.transaction():
+            conn.execute("DELETE FROM credit_records WHERE batch_id = %s", (batch,))
+        conn.execute("VACUUM credit_records")
+        back = copy_in("credit_records")
+        conn.execute("VACUUM ANALYZE credit_records")
+    return rows, back, bare
+
+
 def rss_kib(pid: int) -> int:
     """The resident set of a process (KiB, /proc/PID/status VmRSS); 0 once it is gone."""
     try:
@@ -319,6 +357,9 @@ def main() -> None:
     parser.add_argument("--start", type=int, default=0, help="the number of the first row (with --append)")
     parser.add_argument("--no-copy", action="store_true", help="skip the COPY peer")
     parser.add_argument("--seed", type=int, default=2026)
+    parser.add_argument("--floor", action="store_true",
+                        help="after the ingest, the database's own share: the last batch's rows COPY-ed back into "
+                             "credit_records beside a bare COPY of the same text (PostgreSQL)")
     parser.add_argument("--loaders", type=int, default=1,
                         help="ingest processes at a time (each file is one provider's; the COPY peer runs as many "
                              "streams)")
@@ -360,6 +401,14 @@ def main() -> None:
             print(f"  peak RSS of the ingest process: {early / 1024:,.0f} MiB over the first 10% of the rows, "
                   f"{max(k for _t, k in samples) / 1024:,.0f} MiB over 100%; per file "
                   f"{', '.join(format(s['peak_kib'] / 1024, ',.0f') for s in summaries)} MiB")
+        if postgres and args.floor and summaries:
+            rows, back, bare = floor(args.db, str(summaries[-1]["batch"]))
+            print(f"  the database's own share ({rows:,} rows of the last batch, as the platform wrote them, deleted "
+                  f"and COPY-ed back into credit_records):\n"
+                  f"    COPY into credit_records (partitioned, indexed) {back:9,.1f} s ({rows / back:,.0f} rows/s)\n"
+                  f"    COPY of the same text into an unindexed table   {bare:9,.1f} s ({rows / bare:,.0f} rows/s)"
+                  f"  → the table itself runs at {bare / back:.0%} of a bare COPY; the ingest at "
+                  f"{rate / (rows / back):.0%} of the table's own COPY rate")
         if postgres and not args.keep:
             drop_database(args.db)
             print("  (database dropped)")
