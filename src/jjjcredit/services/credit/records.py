@@ -469,8 +469,8 @@ class _Seen:
         self.bits = bytearray(self.BITS >> 3)
 
     def _positions(self, record_id: str) -> tuple[int, ...]:
-        mask = self.BITS - 1
-        return tuple(int(record_id[k:k + 8], 16) & mask for k in (0, 8, 16, 24))  # the id is a hash already
+        n, mask = int(record_id, 16), self.BITS - 1  # the id is a hash already: four 27-bit slices of it
+        return n & mask, (n >> 27) & mask, (n >> 54) & mask, (n >> 81) & mask
 
     def add(self, record_id: str) -> None:
         for bit in self._positions(record_id):
