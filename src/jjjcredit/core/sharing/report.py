@@ -543,7 +543,7 @@ class Verified:
 
 def _altered(what: str) -> ReportError:
     return ReportError("report.altered", f"The file was changed after it was issued: {what}. Ask the issuer for the "
-                       "report again, or check its number at /api/v1/reports/{number}.")
+                       "report again, or check the number it shows at /api/v1/reports/NUMBER.")
 
 
 def _check_signature(signed: Any, public_keys: Mapping[str, str]) -> dict[str, Any]:
