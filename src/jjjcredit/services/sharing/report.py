@@ -16,6 +16,7 @@ import importlib.resources
 import io
 import json
 import secrets
+import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -30,6 +31,9 @@ from jjjcredit.storage.schema import credit_reports
 
 #: The formats a report is rendered in, and their media types.
 FORMATS: dict[str, str] = {"json": "application/json", "pdf": "application/pdf"}
+#: One PDF rendering at a time in a process: Pango and fontconfig under WeasyPrint are not safe to use
+#: from several threads at once (the server renders on its threads); the work holds the GIL anyway.
+_RENDERING = threading.Lock()
 #: The fonts a PDF report asks for, first found first: WenQuanYi Micro Hei (Debian fonts-wqy-microhei,
 #: TrueType), Noto Sans CJK (fonts-noto-cjk) where it is installed instead.
 FONTS = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", sans-serif'
@@ -199,7 +203,9 @@ def render_pdf(document: Mapping[str, Any]) -> bytes:
         import weasyprint
     except OSError as exc:  # Pango or its friends missing
         raise core.ReportError("report.render", f"PDF reports cannot be rendered here: {exc}.") from None
-    pdf = weasyprint.HTML(string=render_html(document)).write_pdf()
+    html = render_html(document)
+    with _RENDERING:
+        pdf = weasyprint.HTML(string=html).write_pdf()
     if not isinstance(pdf, bytes):
         raise core.ReportError("report.render", "WeasyPrint gave no PDF.")
     return pdf
