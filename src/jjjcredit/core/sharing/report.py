@@ -257,7 +257,7 @@ def _record(record: Mapping[str, Any], subject: Mapping[str, str]) -> dict[str, 
     status = str(record.get("status") or "")
     severity = record.get("severity")
     said = {str(v) for v in (record.get("document_number"), record.get("decided_on"), record.get("valid_until"),
-                             record.get("provider"), subject.get("code"), subject.get("name")) if v}
+                             record.get("provider"), severity, subject.get("code"), subject.get("name")) if v}
     return {
         "document_number": record.get("document_number"), "status": status,
         "status_label": STATUS_LABELS.get(status, status), "severity": severity,
@@ -466,7 +466,8 @@ def text_fields(document: Mapping[str, Any]) -> list[str]:
 def _record_texts(records: Iterable[Mapping[str, Any]]) -> list[str]:
     texts: list[str] = []
     for r in records:
-        texts += [r["document_number"], r["status_label"], r["decided_on"], r["valid_until"], r["provider"]]
+        texts += [r["document_number"], r["status_label"], r["severity_label"], r["decided_on"], r["valid_until"],
+                  r["provider"]]
         for k, v in r["values"].items():
             texts += [k, v]
     return [t for t in texts if t]
