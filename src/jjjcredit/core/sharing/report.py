@@ -245,7 +245,9 @@ def _basic(organization: Mapping[str, Any]) -> list[dict[str, str]]:
         if value is None or value == "":
             continue
         text = str(value)
-        if e.values and text in e.values:
+        if e.kind is elements.Kind.DATE and len(text) == 8 and text.isdigit():
+            text = f"{text[:4]}-{text[4:6]}-{text[6:]}"
+        elif e.values and text in e.values:
             text = f"{e.values[text].zh}（{text}）"
         shown.append({"element": e.name, "label": e.zh, "value": text})
     return shown
