@@ -20,6 +20,7 @@ from sqlalchemy import Engine, func, select
 from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access, evidence
 from jjjcredit.core.sharing import report as core
+from jjjcredit.core.sharing import report_signature as signature
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
 from jjjcredit.services.library import library
@@ -83,7 +84,7 @@ def test_a_json_report_shows_what_the_caller_sees_and_is_kept_as_an_issue_record
         seen = report.verify_number(conn, issued.number.lower())
         assert conn.execute(select(func.count()).select_from(credit_reports)).scalar_one() == 2
     assert seen["issued"] is True and seen["subject"] == doc["subject"] and seen["kind"] == "standard"
-    assert seen["files"]["json"]["file_sha256"] == core.sha256(issued.content)
+    assert seen["files"]["json"]["file_sha256"] == signature.sha256(issued.content)
     assert seen["covering"]["records"] == 6 and seen["covering"]["audience"] == "client"
     assert "石市监罚" not in json.dumps(seen, ensure_ascii=False)  # never the contents
     assert report.verify_file(issued.content, _keys(ready))["number"] == issued.number
@@ -119,7 +120,7 @@ def test_a_pdf_report_reads_back_as_the_json_embeds_its_fonts_and_its_qr_code_po
     assert report.verify_file(issued.content, _keys(ready))["format"] == "pdf"
     with ready.connect() as conn:
         files_ = report.verify_number(conn, issued.number)["files"]
-    assert files_["pdf"]["file_sha256"] == core.sha256(issued.content)
+    assert files_["pdf"]["file_sha256"] == signature.sha256(issued.content)
 
 
 @pytest.mark.parametrize("where", [0.0, 0.3, 0.999, -60, -3])

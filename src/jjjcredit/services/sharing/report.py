@@ -26,6 +26,7 @@ from sqlalchemy import Connection, insert, select
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import evidence as signatures
 from jjjcredit.core.sharing import report as core
+from jjjcredit.core.sharing import report_signature as signature
 from jjjcredit.services.sharing import disclosure, evidence, personal_keys
 from jjjcredit.storage.schema import credit_reports
 
@@ -126,13 +127,13 @@ def issue_report(conn: Connection, caller: access.Caller, code: str, *, fmt: str
     covering["records"] = int(records.get("records", 0))
     if fmt == "pdf":
         rendered = render_pdf(document)
-        content = core.seal_pdf(rendered, document, key, key_id)
-        signed_hash = core.sha256(rendered)
+        content = signature.seal_pdf(rendered, document, key, key_id)
+        signed_hash = signature.sha256(rendered)
     else:
-        content = core.seal_json(document, key, key_id)
-        signed_hash = core.sha256(core.canonical(document))
-    signed = core.check_file(content, {key_id: signatures.public_pem(key)}).envelope
-    files = {fmt: {"sha256": signed_hash, "file_sha256": core.sha256(content)}}
+        content = signature.seal_json(document, key, key_id)
+        signed_hash = signature.sha256(signature.canonical(document))
+    signed = signature.check_file(content, {key_id: signatures.public_pem(key)}).envelope
+    files = {fmt: {"sha256": signed_hash, "file_sha256": signature.sha256(content)}}
     conn.execute(insert(credit_reports).values(
         number=number, subject_code=compact, subject_name=document["subject"]["name"], kind=document["report"]["kind"],
         issued_at=now, data_as_of=today.isoformat(), covering=json.dumps(covering, ensure_ascii=False),
@@ -161,7 +162,7 @@ def verify_number(conn: Connection, number: str) -> dict[str, Any]:
 def verify_file(data: bytes, public_keys: Mapping[str, str]) -> dict[str, Any]:
     """Check a report file offline against the published keys (key id → PEM): what it says it is, or
     :class:`core.ReportError` with the reason it fails."""
-    signed = core.check_file(data, public_keys).envelope
+    signed = signature.check_file(data, public_keys).envelope
     shown = ("number", "kind", "subject", "issued_at", "data_as_of", "format", "sha256", "key_id")
     return {k: signed[k] for k in shown}
 
