@@ -168,3 +168,12 @@ def test_refusals_natural_persons_unknown_organizations_and_numbers(ready: Engin
     with ready.begin() as conn, pytest.raises(Error) as caught:
         report.issue_report(conn, READER, CODES[0], fmt="json", box=None, base_url=BASE)
     assert caught.value.code == "evidence.no_secret"
+
+
+def test_no_pdf_is_issued_without_a_chinese_font(ready: Engine, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(report, "chinese_fonts", lambda: ())
+    with pytest.raises(Error) as caught:
+        _issue(ready, READER, "pdf")
+    assert caught.value.code == "report.render" and "fonts-wqy-microhei" in caught.value.message
+    with ready.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(credit_reports)).scalar_one() == 0

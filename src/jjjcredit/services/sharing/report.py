@@ -16,6 +16,8 @@ import importlib.resources
 import io
 import json
 import secrets
+import shutil
+import subprocess
 import threading
 from collections.abc import Mapping
 from dataclasses import dataclass
@@ -197,13 +199,27 @@ def render_html(document: Mapping[str, Any]) -> str:
     return str(_template().render(doc=document, head=document["report"], fonts=FONTS, qr=qr))
 
 
+@functools.cache
+def chinese_fonts() -> tuple[str, ...]:
+    """The font families fontconfig has for Chinese (asked once per process)."""
+    fc_list = shutil.which("fc-list")
+    if fc_list is None:
+        return ()
+    found = subprocess.run([fc_list, ":lang=zh", "family"], capture_output=True, text=True, timeout=30, check=False)
+    return tuple(sorted({line.split(",")[0].strip() for line in found.stdout.splitlines() if line.strip()}))
+
+
 def render_pdf(document: Mapping[str, Any]) -> bytes:
     """The report as a PDF: A4, Chinese text in an embedded (subset) CJK font, page numbers, the QR
-    code of its verification address. Without WeasyPrint's libraries: ``report.render``."""
+    code of its verification address. Without WeasyPrint's libraries or a Chinese font (a report of
+    empty boxes is never issued): ``report.render``."""
     try:
         import weasyprint
     except OSError as exc:  # Pango or its friends missing
         raise core.ReportError("report.render", f"PDF reports cannot be rendered here: {exc}.") from None
+    if not chinese_fonts():
+        raise core.ReportError("report.render", "PDF reports cannot be rendered here: no Chinese font is installed "
+                               "(install Debian's fonts-wqy-microhei, as scripts/bootstrap.sh does).")
     html = render_html(document)
     with _RENDERING:
         pdf = weasyprint.HTML(string=html).write_pdf()
