@@ -79,6 +79,11 @@ def test_a_report_as_json_then_as_pdf_and_its_verification(server: Server):
         assert "石市监罚" not in seen.text  # never the contents
         other = anyone.get(f"/api/v1/reports/{pdf.headers['x-report-number'].lower()}").json()
         assert other["files"]["pdf"]["file_sha256"] == hashlib.sha256(pdf.content).hexdigest()
+        # what a phone shows after scanning the QR code: the same facts as a page, never the contents
+        page = anyone.get(f"/api/v1/reports/{number}", headers={"Accept": "text/html,application/xhtml+xml,*/*"})
+        assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
+        assert number in page.text and "本平台已出具此编号的报告" in page.text and doc["subject"]["name"] in page.text
+        assert hashlib.sha256(answer.content).hexdigest() in page.text and "石市监罚" not in page.text
 
 
 def test_the_public_report_has_the_shape_and_no_records_it_may_not_see(server: Server):

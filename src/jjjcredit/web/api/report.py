@@ -7,9 +7,11 @@ contents; the address a report's QR code holds). services/sharing/report.py does
 from __future__ import annotations
 
 import datetime
+import html
 from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request, Response
+from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
 from jjjcredit.core.sharing import access
@@ -80,13 +82,45 @@ def _verify(engine: Engine, number: str) -> dict[str, Any]:
         return report.verify_number(conn, number)
 
 
-@router.get("/reports/{number}", responses=raises("report.number", "report.not_found"))
+_LABELS = {"standard": "公共信用信息报告", "special": "专项信用报告"}
+
+
+def verification_page(found: dict[str, Any]) -> str:
+    """The verification answer as a small page (what a phone shows after scanning a report's QR code):
+    the same facts as the JSON, never the report's contents."""
+    e = html.escape
+    covering = found["covering"]
+    rows = [("报告编号", found["number"]), ("核验结果", "本平台已出具此编号的报告"), ("出具机构", found["issuer"]),
+            ("报告类型", _LABELS.get(found["kind"], found["kind"])), ("出具时间", found["issued_at"]),
+            ("数据截至", found["data_as_of"]),
+            ("信用主体", f'{found["subject"]["name"]}（{found["subject"]["code"]}）')]
+    if "period" in covering:
+        rows.append(("查询期间", f'{covering["period"]["from"]} 至 {covering["period"]["to"]}'))
+    for fmt, hashes in sorted(found["files"].items()):
+        rows.append((f"{fmt.upper()} 文件 SHA-256", hashes["file_sha256"]))
+    body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
+    return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+            'content="width=device-width, initial-scale=1"><title>报告核验 ' + e(found["number"]) + "</title>"
+            "<style>body{font-family:sans-serif;margin:1em;}th{text-align:left;padding-right:1em;vertical-align:top;}"
+            "td{word-break:break-all;}</style></head><body><h1>信用报告核验</h1><table>" + body + "</table>"
+            "<p>将所持报告文件的 SHA-256 与上表比对，或以 <code>jjjcredit report verify 文件</code> 离线核验签名。"
+            "</p></body></html>")
+
+
+@router.get("/reports/{number}", responses={
+    200: {"description": "The verification answer: JSON, or a small HTML page when the Accept header asks for "
+          "text/html (a browser that opened a report's QR code).",
+          "content": {"application/json": {"schema": {"type": "object"}}, "text/html": {"schema": {"type": "string"}}}},
+    **raises("report.number", "report.not_found")})
 async def verify_number(request: Request, number: str,
-                        caller: access.Caller = Depends(caller_for("verify"))) -> dict[str, Any]:
+                        caller: access.Caller = Depends(caller_for("verify"))) -> Any:
     """Whether a credit report with this number was issued by the platform: when, by whom, for which
     organization, covering what (sections or questions, period, domains, whose view, the items with
     records), and the SHA-256 of each file issued (``sha256``: what the signature covers;
-    ``file_sha256``: the whole file) — never the report's contents."""
+    ``file_sha256``: the whole file) — never the report's contents. A browser (``Accept: text/html``)
+    gets the same as a page."""
     found = await threads.run(request, _verify, request.app.state.engine, number)
     request.state.codes = [found["subject"]["code"]]  # for the audit trail: whose report was asked about
+    if "text/html" in request.headers.get("accept", ""):
+        return HTMLResponse(verification_page(found))
     return found
