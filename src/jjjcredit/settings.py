@@ -44,6 +44,10 @@ class Settings:
     #: of ``/api/v1/catalogue/``); ``None``: the API uses the address it is called at, the CLI the server's
     #: default one.
     catalogue_base_uri: str | None = None
+    #: The public address credit reports point to: their QR code and verification address are
+    #: ``{this}/api/v1/reports/{number}`` (``JJJCREDIT_REPORT_BASE_URL``); ``None``: the API uses the address
+    #: it is called at, the CLI the server's default one.
+    report_base_url: str | None = None
     #: Days within which a published penalty that is changed or revoked is withdrawn
     #: (``JJJCREDIT_WITHDRAWAL_DAYS``; Administrative Penalty Law 2021, Art. 48: three days).
     withdrawal_days: int = 3
@@ -68,6 +72,7 @@ class Settings:
                    read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
                    csv_encoding=env.get("JJJCREDIT_CSV_ENCODING") or "utf-8-sig",
                    catalogue_base_uri=env.get("JJJCREDIT_CATALOGUE_BASE_URI") or None,
+                   report_base_url=env.get("JJJCREDIT_REPORT_BASE_URL") or None,
                    withdrawal_days=int(env.get("JJJCREDIT_WITHDRAWAL_DAYS", "3")),
                    limits=Limits.from_env(env))
 

@@ -16,7 +16,7 @@ from jjjcredit.core.credit import catalogue as catalogue_rules
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue
-from jjjcredit.services.sharing import audit, clients, evidence
+from jjjcredit.services.sharing import audit, clients, evidence, report
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import counters
@@ -189,6 +189,9 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         ("POST", "/api/v1/credit/batches"): ({"params": {"item": credit_files.PENALTY}, "content": _penalties(code)},
                                              []),
         ("GET", "/api/v1/subjects/{code}/records"): ({}, [code]),
+        # a credit report issued, and a report's number checked (the report issued below)
+        ("GET", "/api/v1/subjects/{code}/report"): ({}, [code]),
+        ("GET", "/api/v1/reports/{number}"): ({}, [code]),  # its number set below
     }
     routes = _data_routes()
     assert set(routes) <= set(calls), f"add a call for {sorted(set(routes) - set(calls))}"
@@ -196,6 +199,9 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
     with engine.begin() as conn:
         _, key = clients.add_client(conn, "auditor", ",".join(access.SERVICES), 2)
         _catalogue_editions(conn)
+        number = report.issue_report(conn, access.PUBLIC, code, fmt="json", box=evidence.KeyBox(SECRET),
+                                     base_url=server.url).number
+    calls["GET", "/api/v1/reports/{number}"] = ({"url": f"/api/v1/reports/{number}"}, [code])
     engine.dispose()
     made = []
     with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=30) as http:

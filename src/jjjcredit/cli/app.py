@@ -27,6 +27,7 @@ from jjjcredit.cli import (
     library,
     output,
     records,
+    report,
     search,
     serve,
 )
@@ -44,6 +45,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
      "publication, diff and exports."),
     (credit.app, "credit", "Credit records under the catalogue's items: ingest, show, correct, revoke, rejects, "
      "timeliness."),
+    (report.app, "report", "Credit reports of organizations: issue one (JSON or PDF, signed), check a report file "
+     "offline, check a number."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),

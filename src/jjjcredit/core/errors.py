@@ -415,6 +415,21 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.unchanged": ErrorCode(409, 1, "A correction that changes nothing."),
     "credit.identity_in_url": ErrorCode(400, 2, "An identity number in a URL: subjects are asked for by code or "
         "subject key."),
+    "report.not_organization": ErrorCode(400, 2, "Credit reports are issued for organizations only: a natural "
+        "person's number or subject key was given."),
+    "report.kind": ErrorCode(400, 2, "A report kind other than standard or special."),
+    "report.format": ErrorCode(400, 2, "A report format other than json or pdf (the format parameter or the Accept "
+        "header)."),
+    "report.period": ErrorCode(400, 2, "A special report's period longer than 5 years, ending after today, or "
+        "starting after its end."),
+    "report.domain": ErrorCode(400, 2, "A special report's domain that is not known."),
+    "report.number": ErrorCode(400, 2, "Not a report number (JJJ-YYYY-XXXXXXXX-C), or its check character fails."),
+    "report.not_found": ErrorCode(404, 1, "No report with that number was issued by this platform."),
+    "report.file": ErrorCode(400, 2, "The file is not a credit report of this platform (no report signature)."),
+    "report.altered": ErrorCode(400, 1, "A report file changed after it was issued: its hash, form or signature "
+        "does not match (the message says which)."),
+    "report.render": ErrorCode(500, 2, "The PDF report cannot be rendered: the CJK font (Debian fonts-wqy-microhei) "
+        "or WeasyPrint's libraries are missing."),
     "usage.date": ErrorCode(400, 2, "A date option that is not YYYY-MM-DD."),
     "calendar.year_not_covered": ErrorCode(400, 2, "A working-day count reaches a year whose State Council "
         "holiday notice is not in core/data/working_days.csv; working days are never guessed from weekends: add "

@@ -450,3 +450,22 @@ personal_keys = Table(
     Column("sealed", Text, nullable=False),
     Column("created_at", DateTime(timezone=True), nullable=False),
 )
+#: Every credit report issued (services/sharing/report.py): what /api/v1/reports/{number} answers —
+#: that it was issued, when, for whom, covering what, and the hash of each rendering — never its
+#: contents. ``covering`` (JSON): the kind's sections or questions, period, domains and whose view;
+#: ``files`` (JSON): format → the SHA-256 signed and the SHA-256 of the whole file.
+credit_reports = Table(
+    "credit_reports",
+    metadata,
+    Column("number", String(24), primary_key=True),
+    Column("subject_code", String(20), nullable=False),
+    Column("subject_name", Text, nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("issued_at", DateTime(timezone=True), nullable=False),
+    Column("data_as_of", String(10), nullable=False),
+    Column("covering", Text, nullable=False),
+    Column("files", Text, nullable=False),
+    Column("key_id", String(64), nullable=False),
+    Column("signature", Text, nullable=False),
+    Index("ix_credit_reports_subject_code", "subject_code"),
+)

@@ -41,10 +41,10 @@ from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, limits, openapi, threads
 from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
-from jjjcredit.web.api import catalogue, changes, credit, evidence, organizations, reconcile, search, verify
+from jjjcredit.web.api import catalogue, changes, credit, evidence, organizations, reconcile, report, search, verify
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
-           audit_api.router, catalogue.router, credit.router, credit.subjects]
+           audit_api.router, catalogue.router, credit.router, credit.subjects, report.router]
 log = logging.getLogger("jjjcredit.web")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
@@ -103,6 +103,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.limits = settings.limits
     app.state.catalogue_base_uri = settings.catalogue_base_uri  # None: the address the API is called at
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
+    app.state.report_base_url = settings.report_base_url  # None: the address the API is called at
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
