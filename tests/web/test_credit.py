@@ -1,6 +1,6 @@
 """Credit records over HTTP (web/api/credit.py): a provider submits a batch with its key and gets the
-summary the command line prints; application parties granted ``records`` read a subject's records
-within their level; an identity number never goes into a URL."""
+summary the command line prints; the public reads a subject's records in public disclosure, application
+parties granted ``records`` read them within their level; an identity number never goes into a URL."""
 
 from __future__ import annotations
 
@@ -75,7 +75,7 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
             assert refused.status_code in (401, 403)
 
 
-def test_records_are_read_with_the_records_service_only(server: Server, tmp_path: Path):
+def test_records_are_read_by_each_caller_as_its_view_says(server: Server, tmp_path: Path):
     with server.client(PROVIDER) as provider:
         provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=_csv(tmp_path))
     with server.client("court") as court:
@@ -98,9 +98,13 @@ def test_records_are_read_with_the_records_service_only(server: Server, tmp_path
     with server.client("bureau") as bureau:
         seen = bureau.get(f"/api/v1/subjects/{key}/records")
         assert seen.status_code == 200 and files.person() not in seen.text
-    for key_name in (None, "verifier"):
+    for key_name in (None, "verifier"):  # without the records service: the public view
         with server.client(key_name) as other:
-            assert other.get(f"/api/v1/subjects/{CODES[0]}/records").status_code in (401, 403)
+            org = other.get(f"/api/v1/subjects/{CODES[0]}/records").json()
+            record = org["items"][0]["records"][0]
+            assert (record["channel"], record["public"], record["history"]) == ("public_disclosure", True, [])
+            person = other.get(f"/api/v1/subjects/{key}/records")
+            assert person.status_code == 200 and person.json()["records"] == 0
     # the audit trail keeps the refused URL with the number masked
     deadline = time.monotonic() + 10
     engine = make_engine(_url(server))
