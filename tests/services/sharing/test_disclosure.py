@@ -3,18 +3,23 @@ and the readers every channel uses (on both databases)."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from sqlalchemy import Engine, text
 
+from jjjcredit.core.credit import persons
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.disclosure import IDENTITY, view_of
 from jjjcredit.services import db
+from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
 from jjjcredit.services.sharing import disclosure
+from tests.services.credit import credit_files
 from tests.services.library import library_files as files
 
 CLIENTS = [access.Caller(f"c{n}", frozenset({"lookup"}), n) for n in elements.SECURITY_LEVELS]
@@ -107,3 +112,112 @@ def test_every_reader_gives_what_the_caller_sees(lib: tuple[Engine, list[str]]):
         assert disclosure.show_organization(conn, access.STAFF, "91350100M000100Y43") is None
         raw = search.search_organizations(conn, "石家庄某某0机械制造有限公司")
         assert _values([h.organization for h in raw], code, 1) == set(files.restricted(code))  # the reads hold it all
+
+
+# --- credit records: public windows, channels, as of a day (services/sharing/disclosure.subject_records) ---
+
+DECIDED = datetime.date(2026, 4, 10)  # a serious penalty: public for 36 months, to 2029-04-10
+LAST, AFTER = datetime.date(2029, 4, 10), datetime.date(2029, 4, 11)
+PROTECTOR = persons.Protector(bytes(range(32)))
+GOVERNMENT = access.Caller("某局", frozenset({"records"}), 2)
+BUREAU = access.Caller("某协会", frozenset({"records"}), 1)
+ORGS = credit_files.codes(2, seed=11)
+#: When each version reached the platform (UTC): received 2026-04-12, corrected 2026-06-01, revoked 2026-08-01.
+RECEIVED = datetime.datetime(2026, 4, 12, 2, 0, tzinfo=datetime.UTC)
+CORRECTED = datetime.datetime(2026, 6, 1, 2, 0, tzinfo=datetime.UTC)
+REVOKED = datetime.datetime(2026, 8, 1, 2, 0, tzinfo=datetime.UTC)
+
+
+def _serious(code: str | None, number: str) -> dict[str, str]:
+    return credit_files.penalty(code, number, 处罚决定日期=DECIDED.isoformat(), 失信严重程度="严重")
+
+
+def _stamp(engine: Engine, moments: dict[int, datetime.datetime]) -> None:
+    """Set when each version arrived (the platform's clock wrote the moment of the test run)."""
+    with engine.begin() as conn:
+        for version, moment in moments.items():  # a replaced version, or the current row's
+            conn.execute(text("UPDATE credit_record_versions SET at = :m WHERE version = :v"),
+                         {"m": moment, "v": version})
+            conn.execute(text("UPDATE credit_records SET created_at = :first, updated_at = :m WHERE version = :v"),
+                         {"first": moments[1], "m": moment, "v": version})
+
+
+@pytest.fixture
+def penalties(engine: Engine, tmp_path: Path) -> Engine:
+    """A serious penalty decided 2026-04-10 against an organization and one against a natural person."""
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        credit_files.publish(conn, 2026)
+    path = credit_files.write_csv(tmp_path / "p.csv", [_serious(ORGS[0], "罚1"), _serious(None, "罚2")])
+    summary = credit_records.ingest_file(engine, str(path), credit_files.PENALTY, credit_files.PROVIDER,
+                                         protector=PROTECTOR, today=datetime.date(2026, 4, 12))
+    assert summary.created == 2
+    _stamp(engine, {1: RECEIVED})
+    return engine
+
+
+def _records(engine: Engine, caller: access.Caller, code: str, **day: datetime.date) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return disclosure.subject_records(conn, caller, code, PROTECTOR, **day)  # type: ignore[arg-type]
+
+
+def test_a_record_past_its_maximum_period_leaves_every_public_channel_and_stays_for_government_sharing(
+        penalties: Engine):
+    for caller in (access.PUBLIC, BUREAU, access.Caller("核验方", frozenset({"verify"}), 3)):
+        on_last = _records(penalties, caller, ORGS[0], today=LAST)
+        record = on_last["items"][0]["records"][0]
+        assert (record["channel"], record["public"], record["public_until"]) == \
+            ("public_disclosure", True, "2029-04-10")
+        assert record["history"] == []  # the public reads a record as it stands
+        assert _records(penalties, caller, ORGS[0], today=AFTER)["records"] == 0
+    for caller, channel in ((GOVERNMENT, "government_sharing"), (access.STAFF, "staff")):
+        shared = _records(penalties, caller, ORGS[0], today=AFTER)["items"][0]["records"][0]
+        assert (shared["channel"], shared["public"], shared["public_until"]) == (channel, False, "2029-04-10")
+        assert shared["history"][0]["action"] == "created"
+
+
+def test_the_public_gets_nothing_about_a_natural_person_and_the_same_answer_whether_records_exist(
+        penalties: Engine):
+    number, stranger = credit_files.person(), credit_files.person(seq=456)
+    with penalties.connect() as conn:
+        key = conn.execute(text("SELECT subject_key FROM credit_records WHERE subject_type = 'natural_person'")
+                           ).scalar_one()
+    answers = [_records(penalties, access.PUBLIC, c, today=DECIDED) for c in (number, stranger, key)]
+    assert answers[0] == answers[1] == answers[2] == {"subject": None, "as_of": "2026-04-10", "items": [],
+                                                      "records": 0}
+    with penalties.begin() as conn:  # without the personal data key too: no error that tells anything
+        assert disclosure.subject_records(conn, access.PUBLIC, number, None, today=DECIDED)["records"] == 0
+    assert _records(penalties, BUREAU, key, today=DECIDED)["records"] == 0
+    shared = _records(penalties, GOVERNMENT, number, today=AFTER)
+    assert shared["records"] == 1 and number not in json.dumps(shared, ensure_ascii=False)
+    top = _records(penalties, access.Caller("法院", frozenset({"records"}), 3), key, today=AFTER)
+    assert top["items"][0]["records"][0]["values"]["证件号码"] == number
+
+
+def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
+    with penalties.begin() as conn:
+        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
+                                      "更正笔误", datetime.date(2026, 5, 30), protector=PROTECTOR,
+                                      today=datetime.date(2026, 6, 1))
+        credit_records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", "复议撤销",
+                                     datetime.date(2026, 7, 30), today=datetime.date(2026, 8, 1))
+    _stamp(penalties, {1: RECEIVED, 2: CORRECTED, 3: REVOKED})
+    today = datetime.date(2026, 12, 1)
+
+    def seen(caller: access.Caller, day: str) -> list[dict[str, Any]]:
+        found = _records(penalties, caller, ORGS[0], as_of=datetime.date.fromisoformat(day), today=today)
+        assert found["as_of"] == day
+        return [r for i in found["items"] for r in i["records"]]
+
+    assert seen(access.PUBLIC, "2026-04-11") == [] and seen(GOVERNMENT, "2026-04-11") == []  # not received yet
+    first = seen(access.PUBLIC, "2026-04-12")[0]  # 10:00 in Beijing
+    assert (first["version"], first["status"], first["values"]["处罚内容"]) == (1, "in_force", "警告，罚款人民币2万元")
+    corrected = seen(GOVERNMENT, "2026-07-01")[0]
+    assert (corrected["version"], corrected["values"]["处罚内容"]) == (2, "警告")
+    assert [h["action"] for h in corrected["history"]] == ["corrected", "created"]
+    assert seen(access.PUBLIC, "2026-08-01") == []  # revoked: not public
+    revoked = seen(GOVERNMENT, "2026-08-01")[0]
+    assert (revoked["status"], revoked["revoked_on"], revoked["channel"]) == ("revoked", "2026-07-30",
+                                                                            "government_sharing")
+    assert seen(access.PUBLIC, "2026-07-31")[0]["status"] == "in_force"
+    assert [r["version"] for r in seen(GOVERNMENT, "2026-04-09")] == []  # before the decision
