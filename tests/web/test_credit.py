@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import text
 
 from jjjcredit.services import db
-from jjjcredit.services.sharing import clients
+from jjjcredit.services.sharing import authorizations, clients, personal_keys
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
@@ -184,3 +184,36 @@ def test_public_calls_for_records_are_rate_limited(server: Server, database_url:
         answers = [public.get(f"/api/v1/subjects/{CODES[0]}/records") for _ in range(3)]
     assert [a.status_code for a in answers] == [200, 200, 429]
     assert answers[2].json()["errors"][0]["code"] == "access.rate_limited" and "Retry-After" in answers[2].headers
+
+
+def test_an_authorized_query_over_http(server: Server, tmp_path: Path):
+    with server.client(PROVIDER) as provider:
+        provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=_csv(tmp_path))
+    engine = make_engine(_url(server))
+    with engine.begin() as conn:
+        key = conn.execute(text("SELECT subject_key FROM credit_records WHERE subject_type = 'natural_person'")
+                           ).scalar_one()
+        protector = personal_keys.protector(conn, server.app.state.key_box)  # type: ignore[attr-defined]
+        conn.execute(text("UPDATE credit_records SET created_at = :m, updated_at = :m"),  # received 2026-05-21
+                     {"m": datetime.datetime(2026, 5, 21, 2, tzinfo=datetime.UTC)})
+        given = authorizations.add_authorization(conn, key, "bureau", "贷款审批", [files.PENALTY],
+                                                 datetime.date(2026, 6, 1), datetime.date(2026, 12, 31),
+                                                 "授权书 1", "某中心", protector).id
+    engine.dispose()
+    path = f"/api/v1/subjects/{key}/records"
+    _on(server, datetime.date(2026, 7, 1))
+    with server.client("bureau") as bureau, server.client("court") as court, server.client() as public:
+        assert bureau.get(path).json()["records"] == 0  # level 1 without it: natural persons are never public
+        answer = bureau.get(path, params={"authorization": given})
+        assert answer.status_code == 200 and answer.json()["items"][0]["records"][0]["channel"] == "authorized_query"
+        assert files.person() not in answer.text
+        for caller, params, status, code in (
+                (court, {"authorization": given}, 403, "authorization.wrong_party"),
+                (public, {"authorization": given}, 403, "authorization.wrong_party"),
+                (bureau, {"authorization": "nope"}, 404, "authorization.missing"),
+                (bureau, {"authorization": given, "item": files.LICENCE}, 403, "authorization.wrong_item")):
+            refused = caller.get(path, params=params)
+            assert (refused.status_code, refused.json()["errors"][0]["code"]) == (status, code)
+        _on(server, datetime.date(2027, 1, 1))
+        expired = bureau.get(path, params={"authorization": given})
+        assert expired.status_code == 403 and "2026-12-31" in expired.json()["errors"][0]["message"]

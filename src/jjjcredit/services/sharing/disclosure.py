@@ -20,10 +20,12 @@ from sqlalchemy import Connection
 
 from jjjcredit.core.credit import persons
 from jjjcredit.core.sharing import access, disclosure
+from jjjcredit.core.sharing.authorizations import AuthorizationError
 from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
 from jjjcredit.services.credit import catalogue
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
+from jjjcredit.services.sharing import authorizations
 
 __all__ = [
     "View",
@@ -160,23 +162,32 @@ def current_day() -> datetime.date:
 
 def subject_records(conn: Connection, caller: access.Caller, code: str, protector: persons.Protector | None, *,
                     as_of: datetime.date | None = None, today: datetime.date | None = None,
-                    authorized: frozenset[str] = frozenset()) -> dict[str, Any]:
+                    authorization: str | None = None, items: frozenset[str] = frozenset()) -> dict[str, Any]:
     """A credit subject's records as ``caller`` sees them on a day, by catalogue item, newest first.
 
     Every record and every version goes through core/sharing/disclosure.decide_record: which records
-    (public disclosure, government sharing, an authorized query for the ``authorized`` items, the
-    subject itself, the staff), identity numbers opened only for a caller entitled to them and masked
-    for everyone else. Each record says its ``channel``, whether it is in public disclosure that day
-    (``public``) and the last day of its public window (``public_until``, when it has one); one seen
-    only through public disclosure comes without its history (the public reads a record as it stands).
+    (public disclosure, government sharing, an authorized query, the subject itself, the staff),
+    identity numbers opened only for a caller entitled to them and masked for everyone else. Each
+    record says its ``channel``, whether it is in public disclosure that day (``public``) and the last
+    day of its public window (``public_until``, when it has one); one seen only through public
+    disclosure comes without its history (the public reads a record as it stands).
 
     ``as_of`` asks about a past day (in Beijing): records decided or received after it are absent,
     each record is shown in the version it had then, and its history ends there. Without it, the
     question is about ``today`` (default: today in Beijing) and every version is shown. ``code`` is a
     unified social credit code, a natural person's identity number, or a subject key (``P:…``). A
     public caller asking about a natural person gets the same answer whether or not records exist
-    (no subject, no records): nothing is read."""
-    day = as_of or today or current_day()
+    (no subject, no records): nothing is read.
+
+    ``authorization`` makes the call an authorized query: the authorization of that id is checked
+    today (core/sharing/authorizations.py: the subject's, this caller's, valid, not revoked, covering
+    ``items``) before anything is read, and opens the items it names. ``items``, when given, limits
+    the answer to those catalogue items."""
+    asked = today or current_day()
+    day = as_of or asked
+    if authorization is not None and caller.kind != "client":
+        raise AuthorizationError("authorization.wrong_party", "An authorized query is made with the key of the "
+                                 "party the authorization names.", field="authorization")
     if caller.public:  # never a natural person: nothing is read, nothing tells whether records exist
         key = _public_key(code, protector)
         if key is None or key.startswith(persons.PERSON_PREFIX):
@@ -184,11 +195,15 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     else:
         key = credit_records.subject_key_of(code, protector)
     # the items of the edition in force that day (or, before the first edition, of the one in force now)
-    items = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
     own = caller.kind == "subject" and caller.client == key
+    authorized = frozenset() if authorization is None else \
+        authorizations.authorized_items(conn, authorization, caller.client, key, asked, items)
     groups: dict[str, dict[str, Any]] = {}
     for stored in credit_records.subject_records(conn, key):
-        item = items.get(stored["item"])
+        if items and stored["item"] not in items:
+            continue
+        item = in_force.get(stored["item"])
         versions = stored["history"]  # newest first
         if as_of is not None:
             versions = [h for h in versions if disclosure.china_date(_moment(h["at"])) <= as_of]

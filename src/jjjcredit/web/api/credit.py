@@ -91,10 +91,10 @@ async def ingest_batch(request: Request,
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
-             today: datetime.date) -> dict[str, Any]:
+             today: datetime.date, authorization: str | None, items: frozenset[str]) -> dict[str, Any]:
     with engine.begin() as conn:
         return disclosure.subject_records(conn, caller, code, personal_keys.protector(conn, box), as_of=as_of,
-                                          today=today)
+                                          today=today, authorization=authorization, items=items)
 
 
 def _day(text: str | None) -> datetime.date | None:
@@ -110,17 +110,26 @@ def _day(text: str | None) -> datetime.date | None:
                 field="as_of")
 
 
-@subjects.get("/{code}/records", responses=raises("credit.identity_in_url", "credit.no_secret", "usage.date"))
+@subjects.get("/{code}/records", responses=raises(
+    "credit.identity_in_url", "credit.no_secret", "usage.date", "authorization.missing", "authorization.revoked",
+    "authorization.not_yet_valid", "authorization.expired", "authorization.wrong_party", "authorization.wrong_item"))
 async def subject_records(request: Request, code: str,
                           as_of: str | None = Query(None, max_length=10, description="Ask about a past day "
                                                     "(YYYY-MM-DD, in Beijing): what this caller would have seen "
                                                     "then. Default: today."),
+                          authorization: str | None = Query(None, max_length=64, description="An authorized query: "
+                                                            "the id of the subject's authorization for this caller "
+                                                            "(checked today; it opens the items it names)."),
+                          item: list[str] = Query([], max_length=64, description="Only these catalogue items "
+                                                  "(repeat for several); with an authorization, each must be one it "
+                                                  "covers."),
                           caller: access.Caller = Depends(caller_for("records"))) -> dict[str, Any]:
     """A credit subject's records by catalogue item, newest first, as this caller sees them: without a
     key, the records in public disclosure (organizations and individual businesses, public items, inside
     their publication window; never a natural person); with a key, the caller's own view (government
-    sharing at level 2 and above, within its level). Each record says its channel, whether it is public
-    that day and the last day of its public window (``public_until``). ``code`` is a unified social
+    sharing at level 2 and above, within its level; with ``authorization``, an authorized query). Each
+    record says its channel, whether it is public that day and the last day of its public window
+    (``public_until``). ``code`` is a unified social
     credit code or a natural person's subject key (``P:…``, as records show it); an identity number
     never goes into a URL."""
     compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
@@ -129,4 +138,5 @@ async def subject_records(request: Request, code: str,
                     "ask by the subject key (P:…) a record shows.", field="code")
     day = _day(as_of)
     state = request.app.state
-    return await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today())
+    return await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
+                             authorization, frozenset(item))
