@@ -11,8 +11,9 @@ are shown (in element order), and which of them are shown masked.
   (identity numbers, telephones, contacts: ``Element.personal``) masked;
 - **a credit subject** looking at itself: not yet served; until it is, the public's view.
 
-Credit records (the credit half) will be disclosed here too: a view will also say which records
-and which of their fields a caller sees — see :meth:`View.fields`, the place to extend.
+Credit records are decided here too, one record at a time: :func:`decide_record` says for one stored
+record, one caller and one day whether the record is seen, by which channel (:data:`CHANNELS`),
+whether identity numbers are opened, and the last day of its public window (:func:`public_until`).
 
 >>> public, staff = view_of(access.PUBLIC), view_of(access.STAFF)
 >>> "legal_rep_id_number" in public.shown, "telephone" in view_of(access.client_at(2)).shown
@@ -106,8 +107,8 @@ class View:
         return shown
 
     def fields(self, kind: str) -> frozenset[str]:
-        """The fields of a kind of data this view shows. Organizations only for now; the credit half
-        adds its records (which records, which fields) here."""
+        """The fields of a kind of data this view shows. Organizations only; which credit records a
+        caller sees is :func:`decide_record`'s."""
         if kind == "organization":
             return self.shown
         raise ValueError(f'no disclosure rule for "{kind}" yet')
