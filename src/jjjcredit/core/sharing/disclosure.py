@@ -200,8 +200,10 @@ def public_until(record: StoredRecord) -> datetime.date | None:
     clamped (:func:`add_months`). Periods start the day after the decision and end on the day of the
     same number in the last month (Civil Code Art. 201-203): a serious penalty of 2026-04-10 under a
     36-month maximum is public on 2029-04-10 and not on 2029-04-11. ``None`` for a record that is not
-    negative, and for a negative one without a rule (no severity, no decision date, or a date before
-    every rule of the item) — such a record is never public.
+    negative — the catalogue gives period rules to negative items only, by severity, so a licence or
+    a commendation of a public item stays public while it is in force — and for a negative one without
+    a rule (no severity, no decision date, or a date before every rule of the item): such a record is
+    never public.
 
     >>> penalty = catalogue.default_item("JJJ-03-001")
     >>> public_until(StoredRecord(penalty, "organization", "serious", datetime.date(2026, 4, 10)))
