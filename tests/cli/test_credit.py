@@ -79,3 +79,33 @@ def test_a_file_that_does_not_fit_the_item_is_refused_with_exit_2(url: str, tmp_
     assert wrong.returncode == 2 and "[credit.layout]" in wrong.stderr
     bad_date = _run("timeliness", "--today", "2026-02-30", "--db", url)
     assert bad_date.returncode == 2 and "[usage.date]" in bad_date.stderr
+
+
+def test_show_as_of_a_day_as_the_public_or_an_application_party_sees_it(url: str, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [
+        files.penalty(CODES[0], "罚1", 处罚决定日期="2026-04-10", 失信严重程度="严重"),
+        files.penalty(None, "罚2", 处罚决定日期="2026-04-10", 失信严重程度="严重")])
+    assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
+
+    def show(*args: str, stdin: str | None = None) -> dict:
+        done = _run("show", *args, "--db", url, stdin=stdin)
+        assert done.returncode == 0, done.stderr
+        assert files.person() not in done.stdout + done.stderr
+        return json.loads(done.stdout)
+
+    last = show(CODES[0], "--public", "--as-of", "2029-04-10")
+    record = last["items"][0]["records"][0]
+    assert (last["as_of"], record["channel"], record["public_until"]) == \
+        ("2029-04-10", "public_disclosure", "2029-04-10")
+    assert show(CODES[0], "--public", "--as-of", "2029-04-11")["records"] == 0
+    assert show(CODES[0], "--level", "1", "--as-of", "2029-04-11")["records"] == 0
+    shared = show(CODES[0], "--level", "2", "--as-of", "2029-04-11")["items"][0]["records"][0]
+    assert (shared["channel"], shared["public"]) == ("government_sharing", False)
+    assert show(CODES[0], "--as-of", "2026-04-09")["records"] == 0  # not decided yet, even for the staff
+    person = show("-", "--public", stdin=files.person() + "\n")
+    assert person["records"] == 0 and person["subject"] is None
+    assert show("-", stdin=files.person() + "\n")["items"][0]["records"][0]["channel"] == "staff"
+    bad = _run("show", CODES[0], "--as-of", "2026-02-30", "--db", url)
+    assert bad.returncode == 2 and "[usage.date]" in bad.stderr and "YYYY-MM-DD" in bad.stderr
+    both = _run("show", CODES[0], "--public", "--level", "2", "--db", url)
+    assert both.returncode == 2 and "--public" in both.stderr

@@ -1,19 +1,21 @@
 """Credit records over HTTP (web/api/credit.py): a provider submits a batch with its key and gets the
-summary the command line prints; application parties granted ``records`` read a subject's records
-within their level; an identity number never goes into a URL."""
+summary the command line prints; the public reads a subject's records in public disclosure, application
+parties granted ``records`` read them within their level; an identity number never goes into a URL."""
 
 from __future__ import annotations
 
+import datetime
 import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
+import httpx
 import pytest
 from sqlalchemy import text
 
 from jjjcredit.services import db
-from jjjcredit.services.sharing import clients
+from jjjcredit.services.sharing import authorizations, clients, personal_keys
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
@@ -33,7 +35,7 @@ def server(database_url: str) -> Iterator[Server]:
     with engine.begin() as conn:
         files.publish(conn, 2026)
         for name, services, level in ((PROVIDER, "provide", 1), ("court", "records", 3), ("bureau", "records", 1),
-                                      ("verifier", "verify", 3)):
+                                      ("verifier", "verify", 3), ("sharing", "records", 2)):
             _, keys[name] = clients.add_client(conn, name, services, level)
     engine.dispose()
     app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000,
@@ -75,7 +77,7 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
             assert refused.status_code in (401, 403)
 
 
-def test_records_are_read_with_the_records_service_only(server: Server, tmp_path: Path):
+def test_records_are_read_by_each_caller_as_its_view_says(server: Server, tmp_path: Path):
     with server.client(PROVIDER) as provider:
         provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=_csv(tmp_path))
     with server.client("court") as court:
@@ -98,9 +100,13 @@ def test_records_are_read_with_the_records_service_only(server: Server, tmp_path
     with server.client("bureau") as bureau:
         seen = bureau.get(f"/api/v1/subjects/{key}/records")
         assert seen.status_code == 200 and files.person() not in seen.text
-    for key_name in (None, "verifier"):
+    for key_name in (None, "verifier"):  # without the records service: the public view
         with server.client(key_name) as other:
-            assert other.get(f"/api/v1/subjects/{CODES[0]}/records").status_code in (401, 403)
+            org = other.get(f"/api/v1/subjects/{CODES[0]}/records").json()
+            record = org["items"][0]["records"][0]
+            assert (record["channel"], record["public"], record["history"]) == ("public_disclosure", True, [])
+            person = other.get(f"/api/v1/subjects/{key}/records")
+            assert person.status_code == 200 and person.json()["records"] == 0
     # the audit trail keeps the refused URL with the number masked
     deadline = time.monotonic() + 10
     engine = make_engine(_url(server))
@@ -117,3 +123,97 @@ def test_records_are_read_with_the_records_service_only(server: Server, tmp_path
 
 def _url(server: Server) -> str:
     return server.app.state.engine.url.render_as_string(hide_password=False)  # type: ignore[attr-defined]
+
+
+def _serious(tmp_path: Path) -> bytes:
+    """A serious penalty decided 2026-04-10 against an organization and one against a natural person."""
+    rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-04-10", 失信严重程度="严重"),
+            files.penalty(None, "罚2", 处罚决定日期="2026-04-10", 失信严重程度="严重")]
+    return files.write_csv(tmp_path / "serious.csv", rows).read_bytes()
+
+
+def _on(server: Server, day: datetime.date) -> None:
+    server.app.state.today = lambda: day  # type: ignore[attr-defined]  # the clock credit records are read by
+
+
+def test_the_public_reads_a_record_to_the_last_day_of_its_window_and_government_sharing_after_it(
+        server: Server, tmp_path: Path):
+    with server.client(PROVIDER) as provider:
+        assert provider.post("/api/v1/credit/batches", params={"item": files.PENALTY},
+                             content=_serious(tmp_path)).json()["created"] == 2
+    path = f"/api/v1/subjects/{CODES[0]}/records"
+    _on(server, datetime.date(2029, 4, 10))
+    with server.client() as public, server.client("bureau") as bureau, server.client("sharing") as sharing:
+        for caller in (public, bureau):
+            answer = caller.get(path)
+            assert answer.status_code == 200, answer.text
+            record = answer.json()["items"][0]["records"][0]
+            assert (record["channel"], record["public"], record["public_until"]) == \
+                ("public_disclosure", True, "2029-04-10")
+        _on(server, datetime.date(2029, 4, 11))
+        for caller in (public, bureau):
+            assert caller.get(path).json() == {"subject": CODES[0], "as_of": "2029-04-11", "items": [], "records": 0}
+        shared = sharing.get(path).json()["items"][0]["records"][0]
+        assert (shared["channel"], shared["public"], shared["public_until"]) == \
+            ("government_sharing", False, "2029-04-10")
+        # as of a day: the last day of the window, and before the decision
+        assert public.get(path, params={"as_of": "2029-04-10"}).json()["records"] == 1
+        assert sharing.get(path, params={"as_of": "2026-04-09"}).json()["records"] == 0
+        for bad in ("2026-02-30", "20260410", "明天"):
+            refused = public.get(path, params={"as_of": bad})
+            error = refused.json()["errors"][0]
+            assert (refused.status_code, error["code"], error["field"]) == (400, "usage.date", "as_of")
+            assert f'"{bad}"' in error["message"] and "YYYY-MM-DD" in error["message"]
+        # a natural person: nothing for the public, the same answer as a subject that has no records
+        engine = make_engine(_url(server))
+        with engine.connect() as conn:
+            key = conn.execute(text("SELECT subject_key FROM credit_records WHERE subject_type = 'natural_person'")
+                               ).scalar_one()
+        engine.dispose()
+        nobody = public.get("/api/v1/subjects/P:" + "0" * 64 + "/records").json()
+        person = public.get(f"/api/v1/subjects/{key}/records", params={"as_of": "2026-05-01"})
+        assert person.json() == nobody | {"as_of": "2026-05-01"} and nobody["records"] == 0
+        assert files.person() not in person.text
+        assert sharing.get(f"/api/v1/subjects/{key}/records").json()["records"] == 1
+
+
+def test_public_calls_for_records_are_rate_limited(server: Server, database_url: str):
+    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=2,
+                             signing_key_secret=SECRET))
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30) as public:
+        answers = [public.get(f"/api/v1/subjects/{CODES[0]}/records") for _ in range(3)]
+    assert [a.status_code for a in answers] == [200, 200, 429]
+    assert answers[2].json()["errors"][0]["code"] == "access.rate_limited" and "Retry-After" in answers[2].headers
+
+
+def test_an_authorized_query_over_http(server: Server, tmp_path: Path):
+    with server.client(PROVIDER) as provider:
+        provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=_csv(tmp_path))
+    engine = make_engine(_url(server))
+    with engine.begin() as conn:
+        key = conn.execute(text("SELECT subject_key FROM credit_records WHERE subject_type = 'natural_person'")
+                           ).scalar_one()
+        protector = personal_keys.protector(conn, server.app.state.key_box)  # type: ignore[attr-defined]
+        conn.execute(text("UPDATE credit_records SET created_at = :m, updated_at = :m"),  # received 2026-05-21
+                     {"m": datetime.datetime(2026, 5, 21, 2, tzinfo=datetime.UTC)})
+        given = authorizations.add_authorization(conn, key, "bureau", "贷款审批", [files.PENALTY],
+                                                 datetime.date(2026, 6, 1), datetime.date(2026, 12, 31),
+                                                 "授权书 1", "某中心", protector).id
+    engine.dispose()
+    path = f"/api/v1/subjects/{key}/records"
+    _on(server, datetime.date(2026, 7, 1))
+    with server.client("bureau") as bureau, server.client("court") as court, server.client() as public:
+        assert bureau.get(path).json()["records"] == 0  # level 1 without it: natural persons are never public
+        answer = bureau.get(path, params={"authorization": given})
+        assert answer.status_code == 200 and answer.json()["items"][0]["records"][0]["channel"] == "authorized_query"
+        assert files.person() not in answer.text
+        for caller, params, status, code in (
+                (court, {"authorization": given}, 403, "authorization.wrong_party"),
+                (public, {"authorization": given}, 403, "authorization.wrong_party"),
+                (bureau, {"authorization": "nope"}, 404, "authorization.missing"),
+                (bureau, {"authorization": given, "item": files.LICENCE}, 403, "authorization.wrong_item")):
+            refused = caller.get(path, params=params)
+            assert (refused.status_code, refused.json()["errors"][0]["code"]) == (status, code)
+        _on(server, datetime.date(2027, 1, 1))
+        expired = bureau.get(path, params={"authorization": given})
+        assert expired.status_code == 403 and "2026-12-31" in expired.json()["errors"][0]["message"]

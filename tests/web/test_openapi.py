@@ -97,10 +97,10 @@ def test_the_api_key_scheme_is_the_header_the_server_checks(server: Server):
             assert "security" not in op, path  # /healthz, /metrics: no key looked at
             continue
         # a public service works without a key ({}: optional); the change feed, the catalogue's staff
-        # steps (everything but reading it and commenting on it) and credit records need one
+        # steps (everything but reading it and commenting on it) and submitting credit records need one
         keyed = path == "/api/v1/changes" or (path.startswith("/api/v1/catalogue") and method != "get"
                                               and not path.endswith("/comments")) \
-            or (path.startswith(("/api/v1/credit/", "/api/v1/subjects/")) and not path.endswith("/report"))
+            or path.startswith("/api/v1/credit/")
         assert op["security"] == ([{"ApiKey": []}] if keyed else [{}, {"ApiKey": []}]), (path, method)
         purpose = [p for p in op["parameters"] if p["in"] == "header" and p["name"] == "X-Purpose"]
         assert len(purpose) == 1 and not purpose[0]["required"], path

@@ -11,6 +11,8 @@ import typer
 from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
 
+#: The public, without a key (``credit show --public``).
+PUBLIC = access.PUBLIC
 LEVEL_OPTION: Optional[int] = typer.Option(  # noqa: UP045 - Typer needs Optional here
     None, "--level", min=min(elements.SECURITY_LEVELS), max=max(elements.SECURITY_LEVELS),
     help="Show what an application party with this security level sees (1 public, 2 government sharing, "

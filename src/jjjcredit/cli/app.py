@@ -16,6 +16,7 @@ from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from jjjcredit.cli import (
     audit,
+    authorizations,
     catalogue,
     clients,
     codes,
@@ -47,6 +48,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
      "timeliness."),
     (report.app, "report", "Credit reports of organizations: issue one (JSON or PDF, signed), check a report file "
      "offline, check a number."),
+    (authorizations.app, "authorizations", "Credit subjects' authorizations for an application party to query "
+     "their non-public records: add, list, revoke."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),

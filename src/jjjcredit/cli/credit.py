@@ -101,17 +101,27 @@ def batch_rejects(
 @app.command("show")
 def show_records(
     code: str = typer.Argument(..., help="A unified social credit code, or a subject key (P:…) a record showed."),
+    as_of: Optional[str] = typer.Option(  # noqa: UP045
+        None, "--as-of", help="Show what the caller would have seen on this day (YYYY-MM-DD, in Beijing): records "
+        "decided or received later are left out, each record as it stood then. Default: today."),
+    public: bool = typer.Option(False, "--public", help="Show what the public sees without a key: records in "
+                                "public disclosure only (never a natural person's)."),
     level: Optional[int] = access.LEVEL_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
-    """A credit subject's records by catalogue item, newest first, each with its status and history, as
-    JSON — what the caller may see. A natural person's identity number is read from standard input when
-    CODE is "-" (never from the command line)."""
+    """A credit subject's records by catalogue item, newest first, as JSON — what the caller may see:
+    each record with its status, channel, whether it is public that day and the last day of its public
+    window, and (except for the public) its history. A natural person's identity number is read from
+    standard input when CODE is "-" (never from the command line)."""
+    if public and level is not None:
+        output.fail("usage", "--public and --level are two different callers: give one of them.")
+    day = _day(as_of, "--as-of") if as_of is not None else None
     if code == "-":
         code = sys.stdin.readline().strip()
+    caller = access.PUBLIC if public else access.caller(level)
     engine = database.ready_engine(url)
     with engine.begin() as conn:
-        shown = disclosure.subject_records(conn, access.caller(level), code, _protector(conn))
+        shown = disclosure.subject_records(conn, caller, code, _protector(conn), as_of=day)
     _json(shown)
     if not shown["records"]:
         output.note("No credit records for this subject (or none this caller may see).")

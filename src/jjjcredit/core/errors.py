@@ -431,6 +431,17 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "report.render": ErrorCode(500, 2, "The PDF report cannot be rendered: the CJK font (Debian fonts-wqy-microhei) "
         "or WeasyPrint's libraries are missing."),
     "usage.date": ErrorCode(400, 2, "A date option that is not YYYY-MM-DD."),
+    "authorization.terms": ErrorCode(400, 2, "An authorization without its party, purpose, proof or items, naming "
+        "an item the catalogue does not have, or valid for a span that ends before it starts or runs too long."),
+    "authorization.missing": ErrorCode(404, 1, "No authorization of that id was given by the subject asked about."),
+    "authorization.revoked": ErrorCode(403, 1, "The authorization was revoked (the message gives the date)."),
+    "authorization.not_yet_valid": ErrorCode(403, 1, "The authorization is not valid yet (the message gives the "
+        "first day)."),
+    "authorization.expired": ErrorCode(403, 1, "The authorization expired (the message gives the last day)."),
+    "authorization.wrong_party": ErrorCode(403, 1, "The authorization was given to another application party than "
+        "the caller."),
+    "authorization.wrong_item": ErrorCode(403, 1, "The query names a catalogue item the authorization does not "
+        "cover."),
     "calendar.year_not_covered": ErrorCode(400, 2, "A working-day count reaches a year whose State Council "
         "holiday notice is not in core/data/working_days.csv; working days are never guessed from weekends: add "
         "the notice."),

@@ -422,6 +422,26 @@ credit_records = Table(
     Index("ix_credit_records_provider_item", "provider", "item", "late"),
     postgresql_partition_by=_PARTITION_BY,
 )
+#: A credit subject's authorizations: one named application party (a client's name) may query the
+#: subject's non-public records of the items named, for a purpose, from ``valid_from`` to
+#: ``valid_until``; ``proof`` says where the signed form is kept. Revoked, never deleted.
+authorizations = Table(
+    "authorizations",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_key", String(80), nullable=False),  # a code, or a natural person's keyed hash
+    Column("party", String(200), nullable=False),
+    Column("purpose", Text, nullable=False),
+    Column("items", Text, nullable=False),  # comma-separated catalogue item codes
+    Column("valid_from", String(10), nullable=False),
+    Column("valid_until", String(10), nullable=False),
+    Column("proof", Text, nullable=False),
+    Column("created_by", Text, nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("revoked_on", String(10), nullable=True),
+    Column("revoked_reason", Text, nullable=True),
+    Index("ix_authorizations_subject_key", "subject_key"),
+)
 #: Every earlier version of every credit record (created, updated, corrected, revoked), kept for good:
 #: a record's history is its current row in ``credit_records`` and these.
 credit_record_versions = Table(

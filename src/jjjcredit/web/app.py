@@ -34,7 +34,7 @@ from starlette.types import ASGIApp, Message, Receive, Scope, Send
 from jjjcredit import __version__
 from jjjcredit.core.library.records import shown_numbers
 from jjjcredit.services import db
-from jjjcredit.services.sharing import audit, rate_limits
+from jjjcredit.services.sharing import audit, disclosure, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
 from jjjcredit.settings import Settings
 from jjjcredit.web import audit as audit_entry
@@ -104,6 +104,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.catalogue_base_uri = settings.catalogue_base_uri  # None: the address the API is called at
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     app.state.report_base_url = settings.report_base_url  # None: the address the API is called at
+    app.state.today = disclosure.current_day  # the day credit records are disclosed as of (the clock)
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)

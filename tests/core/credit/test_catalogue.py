@@ -77,8 +77,12 @@ def test_the_period_rule_is_the_one_in_force_on_the_decision_date():
     plan = catalogue.period_rule(penalty, "serious", datetime.date(2025, 7, 1))
     assert (plan.min_months, plan.max_months, plan.source) == (12, 36, "国办发〔2025〕22号")
     assert catalogue.period_rule(penalty, "minor", datetime.date(2026, 4, 1)).max_months == 3
+    # before the national minor class, the provincial 5-year rule set is in force for minor decisions
+    provincial = catalogue.period_rule(penalty, "minor", datetime.date(2020, 1, 1))
+    assert (provincial.max_months, provincial.applies_from) == (60, datetime.date(2017, 9, 28))
+    assert catalogue.period_rule(penalty, "serious", datetime.date(2019, 6, 30)).max_months == 60
     with pytest.raises(catalogue.CatalogueError) as exc:
-        catalogue.period_rule(penalty, "minor", datetime.date(2020, 1, 1))
+        catalogue.period_rule(penalty, "minor", datetime.date(2017, 9, 27))
     assert exc.value.code == "catalogue.severity"
 
 

@@ -3,18 +3,28 @@ and the readers every channel uses (on both databases)."""
 
 from __future__ import annotations
 
+import datetime
 import json
+import random
 from pathlib import Path
+from typing import Any
 
 import pytest
-from sqlalchemy import Engine
+from hypothesis import HealthCheck, given, settings
+from hypothesis import strategies as st
+from sqlalchemy import Engine, text
 
+from jjjcredit.core.codes import uscc
+from jjjcredit.core.credit import catalogue, persons
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.disclosure import IDENTITY, view_of
 from jjjcredit.services import db
+from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
 from jjjcredit.services.sharing import disclosure
+from tests.services.credit import credit_files
 from tests.services.library import library_files as files
 
 CLIENTS = [access.Caller(f"c{n}", frozenset({"lookup"}), n) for n in elements.SECURITY_LEVELS]
@@ -107,3 +117,229 @@ def test_every_reader_gives_what_the_caller_sees(lib: tuple[Engine, list[str]]):
         assert disclosure.show_organization(conn, access.STAFF, "91350100M000100Y43") is None
         raw = search.search_organizations(conn, "石家庄某某0机械制造有限公司")
         assert _values([h.organization for h in raw], code, 1) == set(files.restricted(code))  # the reads hold it all
+
+
+# --- credit records: public windows, channels, as of a day (services/sharing/disclosure.subject_records) ---
+
+DECIDED = datetime.date(2026, 4, 10)  # a serious penalty: public for 36 months, to 2029-04-10
+LAST, AFTER = datetime.date(2029, 4, 10), datetime.date(2029, 4, 11)
+PROTECTOR = persons.Protector(bytes(range(32)))
+GOVERNMENT = access.Caller("某局", frozenset({"records"}), 2)
+BUREAU = access.Caller("某协会", frozenset({"records"}), 1)
+ORGS = credit_files.codes(2, seed=11)
+#: When each version reached the platform (UTC): received 2026-04-12, corrected 2026-06-01, revoked 2026-08-01.
+RECEIVED = datetime.datetime(2026, 4, 12, 2, 0, tzinfo=datetime.UTC)
+CORRECTED = datetime.datetime(2026, 6, 1, 2, 0, tzinfo=datetime.UTC)
+REVOKED = datetime.datetime(2026, 8, 1, 2, 0, tzinfo=datetime.UTC)
+
+
+def _serious(code: str | None, number: str) -> dict[str, str]:
+    return credit_files.penalty(code, number, 处罚决定日期=DECIDED.isoformat(), 失信严重程度="严重")
+
+
+def _stamp(engine: Engine, moments: dict[int, datetime.datetime]) -> None:
+    """Set when each version arrived (the platform's clock wrote the moment of the test run)."""
+    with engine.begin() as conn:
+        for version, moment in moments.items():  # a replaced version, or the current row's
+            conn.execute(text("UPDATE credit_record_versions SET at = :m WHERE version = :v"),
+                         {"m": moment, "v": version})
+            conn.execute(text("UPDATE credit_records SET created_at = :first, updated_at = :m WHERE version = :v"),
+                         {"first": moments[1], "m": moment, "v": version})
+
+
+@pytest.fixture
+def penalties(engine: Engine, tmp_path: Path) -> Engine:
+    """A serious penalty decided 2026-04-10 against an organization and one against a natural person."""
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        credit_files.publish(conn, 2026)
+    path = credit_files.write_csv(tmp_path / "p.csv", [_serious(ORGS[0], "罚1"), _serious(None, "罚2")])
+    summary = credit_records.ingest_file(engine, str(path), credit_files.PENALTY, credit_files.PROVIDER,
+                                         protector=PROTECTOR, today=datetime.date(2026, 4, 12))
+    assert summary.created == 2
+    _stamp(engine, {1: RECEIVED})
+    return engine
+
+
+def _records(engine: Engine, caller: access.Caller, code: str, **day: datetime.date) -> dict[str, Any]:
+    with engine.begin() as conn:
+        return disclosure.subject_records(conn, caller, code, PROTECTOR, **day)  # type: ignore[arg-type]
+
+
+def test_a_record_past_its_maximum_period_leaves_every_public_channel_and_stays_for_government_sharing(
+        penalties: Engine):
+    for caller in (access.PUBLIC, BUREAU, access.Caller("核验方", frozenset({"verify"}), 3)):
+        on_last = _records(penalties, caller, ORGS[0], today=LAST)
+        record = on_last["items"][0]["records"][0]
+        assert (record["channel"], record["public"], record["public_until"]) == \
+            ("public_disclosure", True, "2029-04-10")
+        assert record["history"] == []  # the public reads a record as it stands
+        assert _records(penalties, caller, ORGS[0], today=AFTER)["records"] == 0
+    for caller, channel in ((GOVERNMENT, "government_sharing"), (access.STAFF, "staff")):
+        shared = _records(penalties, caller, ORGS[0], today=AFTER)["items"][0]["records"][0]
+        assert (shared["channel"], shared["public"], shared["public_until"]) == (channel, False, "2029-04-10")
+        assert shared["history"][0]["action"] == "created"
+
+
+def test_the_public_gets_nothing_about_a_natural_person_and_the_same_answer_whether_records_exist(
+        penalties: Engine):
+    number, stranger = credit_files.person(), credit_files.person(seq=456)
+    with penalties.connect() as conn:
+        key = conn.execute(text("SELECT subject_key FROM credit_records WHERE subject_type = 'natural_person'")
+                           ).scalar_one()
+    answers = [_records(penalties, access.PUBLIC, c, today=DECIDED) for c in (number, stranger, key)]
+    assert answers[0] == answers[1] == answers[2] == {"subject": None, "as_of": "2026-04-10", "items": [],
+                                                      "records": 0}
+    with penalties.begin() as conn:  # without the personal data key too: no error that tells anything
+        assert disclosure.subject_records(conn, access.PUBLIC, number, None, today=DECIDED)["records"] == 0
+    assert _records(penalties, BUREAU, key, today=DECIDED)["records"] == 0
+    shared = _records(penalties, GOVERNMENT, number, today=AFTER)
+    assert shared["records"] == 1 and number not in json.dumps(shared, ensure_ascii=False)
+    top = _records(penalties, access.Caller("法院", frozenset({"records"}), 3), key, today=AFTER)
+    assert top["items"][0]["records"][0]["values"]["证件号码"] == number
+
+
+def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
+    with penalties.begin() as conn:
+        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
+                                      "更正笔误", datetime.date(2026, 5, 30), protector=PROTECTOR,
+                                      today=datetime.date(2026, 6, 1))
+        credit_records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", "复议撤销",
+                                     datetime.date(2026, 7, 30), today=datetime.date(2026, 8, 1))
+    _stamp(penalties, {1: RECEIVED, 2: CORRECTED, 3: REVOKED})
+    today = datetime.date(2026, 12, 1)
+
+    def seen(caller: access.Caller, day: str) -> list[dict[str, Any]]:
+        found = _records(penalties, caller, ORGS[0], as_of=datetime.date.fromisoformat(day), today=today)
+        assert found["as_of"] == day
+        return [r for i in found["items"] for r in i["records"]]
+
+    assert seen(access.PUBLIC, "2026-04-11") == [] and seen(GOVERNMENT, "2026-04-11") == []  # not received yet
+    first = seen(access.PUBLIC, "2026-04-12")[0]  # 10:00 in Beijing
+    assert (first["version"], first["status"], first["values"]["处罚内容"]) == (1, "in_force", "警告，罚款人民币2万元")
+    corrected = seen(GOVERNMENT, "2026-07-01")[0]
+    assert (corrected["version"], corrected["values"]["处罚内容"]) == (2, "警告")
+    assert [h["action"] for h in corrected["history"]] == ["corrected", "created"]
+    assert seen(access.PUBLIC, "2026-08-01") == []  # revoked: not public
+    revoked = seen(GOVERNMENT, "2026-08-01")[0]
+    assert (revoked["status"], revoked["revoked_on"], revoked["channel"]) == ("revoked", "2026-07-30",
+                                                                            "government_sharing")
+    assert seen(access.PUBLIC, "2026-07-31")[0]["status"] == "in_force"
+    assert [r["version"] for r in seen(GOVERNMENT, "2026-04-09")] == []  # before the decision
+
+
+# --- a property over random items, subject types, severities, dates and callers, on the database ----------
+
+#: Copies of the penalty item under every disclosure mode and security level (and two subject-type sets).
+VARIANTS = [(f"JJJ-90-{n:03d}", mode, level, types) for n, (mode, level, types) in enumerate(
+    (m, lv, t) for m in catalogue.DISCLOSURE_MODES for lv in catalogue.SECURITY_LEVELS
+    for t in (catalogue.SUBJECT_TYPES, ("organization", "individual_business")))]
+SEVERITY_WORDS = {"minor": "轻微", "general": "一般", "serious": "严重"}
+
+
+@pytest.fixture
+def many(engine: Engine, tmp_path: Path) -> tuple[Engine, list[str]]:
+    """Penalties under every variant item, seeded: random subjects (organizations, individual businesses,
+    natural persons), severities and decision dates from 2016 on, some revoked; all received long ago."""
+    db.upgrade(engine)
+    rng = random.Random(2026)
+    penalty = catalogue.default_item(credit_files.PENALTY)
+    with engine.begin() as conn:
+        catalogue_service.draft_edition(conn, 2026, "河北省发展改革委")
+        for code, mode, level, types in VARIANTS:
+            data = catalogue.item_to_dict(penalty) | {"code": code, "disclosure_mode": mode, "security_level": level,
+                                                      "subject_types": list(types), "contested": False}
+            catalogue_service.add_item(conn, data, "测试", "河北省发展改革委", year=2026)
+        catalogue_service.open_comments(conn, 2026, "河北省发展改革委")
+        catalogue_service.assess_item(conn, 2026, credit_files.CONTESTED, "同意", "同意", "保留", "河北省发展改革委")
+        catalogue_service.approve_edition(conn, 2026, "河北省人民政府")
+        catalogue_service.publish_edition(conn, 2026, "河北省发展改革委")
+    organizations = credit_files.codes(3, seed=21)
+    businesses = [uscc.generate(rng, "9", "2", region="130102") for _ in range(2)]
+    people = [credit_files.person(seq=n) for n in (301, 302, 303)]
+    for code, _mode, _level, _types in [(credit_files.PENALTY, None, None, None), *VARIANTS]:
+        rows = []
+        for n in range(6):
+            kind = rng.choice(("organization", "individual_business", "natural_person"))
+            decided = datetime.date(2016, 1, 1) + datetime.timedelta(days=rng.randrange(3987))  # to 2026-12-01
+            values = {"处罚决定日期": decided.isoformat(),
+                      "处罚有效期": (decided + datetime.timedelta(days=365)).isoformat(),
+                      "失信严重程度": SEVERITY_WORDS[rng.choice(catalogue.SEVERITIES)]}
+            if kind == "natural_person":
+                row = credit_files.penalty(None, f"罚{n}", **values, 证件号码=rng.choice(people))
+            elif kind == "individual_business":
+                row = credit_files.penalty(rng.choice(businesses), f"罚{n}", **values, 行政相对人类别="个体工商户",
+                                           证件类型="身份证", 证件号码=rng.choice(people))
+            else:
+                row = credit_files.penalty(rng.choice(organizations), f"罚{n}", **values)
+            rows.append(row)
+        path = credit_files.write_csv(tmp_path / f"{code}.csv", rows)
+        summary = credit_records.ingest_file(engine, str(path), code, credit_files.PROVIDER, protector=PROTECTOR,
+                                             today=datetime.date(2026, 12, 1))
+        assert summary.rejected == summary.by_code.get("credit.subject_type", 0), summary.problems[:1]
+    with engine.begin() as conn:
+        kept = conn.execute(text("SELECT item, document_number FROM credit_records ORDER BY id")).all()
+        assert len(kept) > 60
+        types = set(conn.execute(text("SELECT DISTINCT subject_type FROM credit_records")).scalars())
+        assert types == set(catalogue.SUBJECT_TYPES)
+        for item, number in rng.sample(kept, 12):
+            credit_records.revoke_record(conn, item, credit_files.PROVIDER, number, "复议撤销",
+                                         datetime.date(2026, 12, 1), today=datetime.date(2026, 12, 1))
+        long_ago = datetime.datetime(2016, 1, 1, tzinfo=datetime.UTC)
+        conn.execute(text("UPDATE credit_records SET created_at = :m, updated_at = :m"), {"m": long_ago})
+        conn.execute(text("UPDATE credit_record_versions SET at = :m"), {"m": long_ago})
+    return engine, [*organizations, *businesses, *people]
+
+
+ITEM_CODES = [credit_files.PENALTY, *(v[0] for v in VARIANTS)]
+ITEMS = {code: (mode, level) for code, mode, level, _types in VARIANTS}
+ITEMS[credit_files.PENALTY] = ("public_disclosure", 1)
+_GRANTS = st.one_of(st.none(), st.frozensets(st.sampled_from(ITEM_CODES)))
+CALLERS = st.one_of(
+    st.just(access.PUBLIC),
+    st.builds(access.Caller, st.just("某单位"), st.frozensets(st.sampled_from(access.SERVICES)),
+              st.sampled_from(catalogue.SECURITY_LEVELS), st.just("client"), _GRANTS),
+    st.builds(access.Caller, st.just("某局"), st.just(frozenset({"records"})), st.sampled_from((2, 3)),
+              st.just("client"), _GRANTS))
+
+
+@settings(max_examples=60, deadline=None, derandomize=True,
+          suppress_health_check=[HealthCheck.function_scoped_fixture])  # the fixture's data is only read
+@given(caller=CALLERS, day=st.dates(min_value=datetime.date(2016, 1, 1), max_value=datetime.date(2030, 12, 31)))
+def test_no_natural_person_in_a_public_answer_and_no_record_outside_a_callers_grant(
+        many: tuple[Engine, list[str]], caller: access.Caller, day: datetime.date):
+    engine, subjects = many
+    admitted = access.admit(caller, "records")  # as the API admits a caller to the service
+    assert admitted is not None
+    people = [s for s in subjects if not uscc.is_valid(s)]
+    with engine.begin() as conn:
+        for subject in subjects:
+            public = disclosure.subject_records(conn, access.PUBLIC, subject, PROTECTOR, as_of=day)
+            seen = disclosure.subject_records(conn, admitted, subject, PROTECTOR, as_of=day)
+            text_public = json.dumps(public, ensure_ascii=False)
+            assert not any(p in text_public for p in people) and "P:" not in text_public
+            public_ids = set()
+            for group in public["items"]:
+                mode, level = ITEMS[group["item"]]
+                assert (mode, level) == ("public_disclosure", 1)
+                for record in group["records"]:
+                    assert record["subject_type"] != "natural_person" and record["status"] != "revoked"
+                    assert record["channel"] == "public_disclosure" and record["decided_on"] <= day.isoformat()
+                    assert record["public_until"] is not None and day.isoformat() <= record["public_until"]
+                    public_ids.add(record["id"])
+            shared = False
+            for group in seen["items"]:
+                mode, level = ITEMS[group["item"]]
+                for record in group["records"]:
+                    if record["channel"] == "public_disclosure":
+                        assert record["id"] in public_ids
+                        continue
+                    # anything more than the public sees is the caller's own grant: service, level, items
+                    assert record["channel"] == "government_sharing"
+                    assert "records" in admitted.services and admitted.level >= access.SHARING_LEVEL
+                    assert level <= admitted.level and mode != "authorized_query"
+                    assert admitted.items is None or group["item"] in admitted.items
+                    shared = True
+            assert public_ids <= {r["id"] for g in seen["items"] for r in g["records"]}
+            if not (shared and admitted.level == access.TOP_LEVEL):
+                assert not any(p in json.dumps(seen, ensure_ascii=False) for p in people)

@@ -100,9 +100,22 @@ class PeriodRule:
     source: str
 
 
-#: Sourced defaults (domain.md §7.3), a setting per item: Credit China's pre-2025 rule, the State
-#: Council's 2025 plan (国办发〔2025〕22号) and NDRC Order No. 36 in force 2026-04-01.
+#: The provincial rule set of the 2017 era (domain.md §4): every negative record at most 5 years,
+#: whatever its class. Those texts count from the end of the conduct; the platform counts every
+#: period from the decision date (the date it holds), so this ceiling is the one a provider's data
+#: can be held to. Kept beside the national rules for decisions taken while it was the rule.
+PROVINCIAL_2017_SOURCE = ("Provincial rules of the 2017 era (Shanghai, Zhejiang, Henan, Shandong): at most 5 years, "
+                          "counted there from the end of the conduct; Hebei Regulations adopted 2017-09-28, their "
+                          "own period unconfirmed")
+#: Sourced defaults (domain.md §4, §7.3), a setting per item (its ``period_rules``): the provincial
+#: 5-year rule set from 2017-09-28 (the Hebei Regulations' adoption; the day they came into force is
+#: unconfirmed), Credit China's pre-2025 rule, the State Council's 2025 plan (国办发〔2025〕22号) and
+#: NDRC Order No. 36 in force 2026-04-01. The rule in force for a decision is the one of its severity
+#: with the latest ``applies_from`` not after the decision date (:func:`period_rule`).
 DEFAULT_PERIOD_RULES: tuple[PeriodRule, ...] = (
+    PeriodRule("minor", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE),
+    PeriodRule("general", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE),
+    PeriodRule("serious", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE),
     PeriodRule("general", 3, 12, datetime.date(2019, 7, 1), "Credit China rule before 2025 (unconfirmed start)"),
     PeriodRule("serious", 6, 36, datetime.date(2019, 7, 1), "Credit China rule before 2025 (unconfirmed start)"),
     PeriodRule("minor", 0, 3, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
@@ -314,6 +327,8 @@ def period_rule(item: Item, severity: str, decided_on: datetime.date) -> PeriodR
     36
     >>> period_rule(penalty, "serious", datetime.date(2026, 5, 1)).source
     'NDRC Order No. 36 (2025)'
+    >>> period_rule(penalty, "minor", datetime.date(2018, 3, 1)).max_months  # the provincial 5-year rule
+    60
     """
     if severity not in item.severities:
         raise CatalogueError("catalogue.severity", f'Item "{item.code}" allows the severity classes '

@@ -24,9 +24,13 @@ from jjjcredit.core.library import elements
 #: provider the application party is.
 SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile", "catalogue", "cataloguing",
                              "records", "provide")
-#: What a caller without a key may use (level-1 elements only, rate-limited per address).
-PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile", "catalogue"})
+#: What a caller without a key may use (level-1 elements only, rate-limited per address); ``records``
+#: gives the public the credit records in public disclosure (core/sharing/disclosure.py decides which).
+PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile", "catalogue", "records"})
 PUBLIC_LEVEL = 1
+#: The security level of government sharing: an application party granted ``records`` at this level
+#: or above reads records shared among government departments.
+SHARING_LEVEL = 2
 #: The highest security level (restricted: personal data such as identity numbers).
 TOP_LEVEL = max(elements.SECURITY_LEVELS)
 #: Kinds of caller: the public (no key), an application party (``client``, with a key), the
@@ -44,6 +48,9 @@ class Caller:
     services: frozenset[str]
     level: int
     kind: str = "client"
+    #: The catalogue items whose credit records the caller is granted (``None``: every item within
+    #: its level). Records the public may see are seen whatever this says.
+    items: frozenset[str] | None = None
 
     @property
     def public(self) -> bool:
@@ -84,7 +91,7 @@ def admit(caller: Caller, service: str) -> Caller | None:
     if service in caller.services:
         return caller
     if service in PUBLIC_SERVICES:
-        return Caller(caller.client, caller.services, min(caller.level, PUBLIC_LEVEL), caller.kind)
+        return Caller(caller.client, caller.services, min(caller.level, PUBLIC_LEVEL), caller.kind, caller.items)
     return None
 
 

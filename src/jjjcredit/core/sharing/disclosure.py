@@ -11,8 +11,9 @@ are shown (in element order), and which of them are shown masked.
   (identity numbers, telephones, contacts: ``Element.personal``) masked;
 - **a credit subject** looking at itself: not yet served; until it is, the public's view.
 
-Credit records (the credit half) will be disclosed here too: a view will also say which records
-and which of their fields a caller sees — see :meth:`View.fields`, the place to extend.
+Credit records are decided here too, one record at a time: :func:`decide_record` says for one stored
+record, one caller and one day whether the record is seen, by which channel (:data:`CHANNELS`),
+whether identity numbers are opened, and the last day of its public window (:func:`public_until`).
 
 >>> public, staff = view_of(access.PUBLIC), view_of(access.STAFF)
 >>> "legal_rep_id_number" in public.shown, "telephone" in view_of(access.client_at(2)).shown
@@ -29,12 +30,15 @@ True
 
 from __future__ import annotations
 
+import calendar
+import datetime
 import functools
 import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jjjcredit.core.credit import catalogue
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
 
@@ -103,8 +107,8 @@ class View:
         return shown
 
     def fields(self, kind: str) -> frozenset[str]:
-        """The fields of a kind of data this view shows. Organizations only for now; the credit half
-        adds its records (which records, which fields) here."""
+        """The fields of a kind of data this view shows. Organizations only; which credit records a
+        caller sees is :func:`decide_record`'s."""
         if kind == "organization":
             return self.shown
         raise ValueError(f'no disclosure rule for "{kind}" yet')
@@ -121,30 +125,183 @@ def _cached(kind: str, level: int) -> View:
     return _view(kind, level)
 
 
+#: What a record's ``status`` may be as the decision reads it: ``in_force`` and ``revoked`` are stored
+#: today; ``under_objection`` (an objection filed, the record marked at once) and ``repaired`` (credit
+#: repair granted) are decided here already.
+RECORD_STATUSES: tuple[str, ...] = ("in_force", "under_objection", "revoked", "repaired")
+#: Statuses a record may be publicly disclosed in (one under objection stays, marked as such).
+PUBLIC_STATUSES: frozenset[str] = frozenset({"in_force", "under_objection"})
+#: The channels a record reaches a caller by, broadest first (a caller holding several is told the
+#: first): the record's own subject, the platform's staff, government sharing (an application party
+#: granted ``records`` at level 2 or above, within its level and items), an authorized query (a valid
+#: authorization from the subject for the item), public disclosure (everyone).
+CHANNELS: tuple[str, ...] = ("own", "staff", "government_sharing", "authorized_query", "public_disclosure")
+#: China Standard Time (no daylight saving): the day a record leaves public view is a day in Beijing.
+CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
+
+
+def china_date(moment: datetime.datetime) -> datetime.date:
+    """The day in Beijing of a moment (a naive one is taken as UTC, as SQLite gives stored times back).
+
+    >>> china_date(datetime.datetime(2026, 4, 9, 16, 0, tzinfo=datetime.UTC))
+    datetime.date(2026, 4, 10)
+    """
+    aware = moment if moment.tzinfo is not None else moment.replace(tzinfo=datetime.UTC)
+    return aware.astimezone(CHINA).date()
+
+
+def add_months(day: datetime.date, months: int) -> datetime.date:
+    """``day`` plus ``months`` calendar months, the day clamped to the end of a shorter month.
+
+    >>> add_months(datetime.date(2025, 1, 31), 1), add_months(datetime.date(2024, 2, 29), 12)
+    (datetime.date(2025, 2, 28), datetime.date(2025, 2, 28))
+    >>> add_months(datetime.date(2026, 4, 10), 36)
+    datetime.date(2029, 4, 10)
+    """
+    index = day.year * 12 + day.month - 1 + months
+    year, month = divmod(index, 12)
+    last = calendar.monthrange(year, month + 1)[1]
+    return datetime.date(year, month + 1, min(day.day, last))
+
+
 @dataclass(frozen=True)
-class RecordRule:
-    """What a caller sees of the credit records of one catalogue item: whether at all (the item's
-    security level within the caller's), and whether identity numbers are opened for it (only an
-    application party granted the top level; the staff and everyone else read them masked)."""
+class StoredRecord:
+    """What the decision needs of one stored credit record, as it stood on the day asked about.
+
+    ``item`` is the catalogue item in force (``None``: an item the catalogue no longer has);
+    ``arrived_on`` the day (in Beijing) the platform first held the record."""
+
+    item: catalogue.Item | None
+    subject_type: str
+    severity: str | None
+    decided_on: datetime.date | None
+    status: str = "in_force"
+    arrived_on: datetime.date | None = None
+
+
+@dataclass(frozen=True)
+class RecordDecision:
+    """What one caller sees of one record on one day: whether at all and by which channel (one of
+    :data:`CHANNELS`), whether identity numbers are opened for it, whether it is in public disclosure
+    that day, and the last day of its public window (``None``: no window — an item that is not
+    negative is public while it is in force; a negative record with no period rule for its decision
+    date is never public)."""
 
     visible: bool
+    channel: str | None
     personal_clear: bool
+    public: bool
+    public_until: datetime.date | None
 
 
-def record_rule(caller: access.Caller, item_level: int) -> RecordRule:
-    """The rule for ``caller`` and an item of security level ``item_level``.
+def public_until(record: StoredRecord) -> datetime.date | None:
+    """The last day a negative record may be publicly disclosed: the decision date plus the maximum
+    months of its severity's period rule in force on that date (catalogue.period_rule), month ends
+    clamped (:func:`add_months`). Periods start the day after the decision and end on the day of the
+    same number in the last month (Civil Code Art. 201-203): a serious penalty of 2026-04-10 under a
+    36-month maximum is public on 2029-04-10 and not on 2029-04-11. ``None`` for a record that is not
+    negative — the catalogue gives period rules to negative items only, by severity, so a licence or
+    a commendation of a public item stays public while it is in force — and for a negative one without
+    a rule (no severity, no decision date, or a date before every rule of the item): such a record is
+    never public.
 
-    >>> record_rule(access.Caller("法院", frozenset({"records"}), 3), 2)
-    RecordRule(visible=True, personal_clear=True)
-    >>> record_rule(access.Caller("某局", frozenset({"records"}), 1), 2)
-    RecordRule(visible=False, personal_clear=False)
-    >>> record_rule(access.STAFF, 3), record_rule(access.PUBLIC, 1).visible
-    (RecordRule(visible=True, personal_clear=False), False)
+    >>> penalty = catalogue.default_item("JJJ-03-001")
+    >>> public_until(StoredRecord(penalty, "organization", "serious", datetime.date(2026, 4, 10)))
+    datetime.date(2029, 4, 10)
+    >>> public_until(StoredRecord(penalty, "organization", "general", datetime.date(2018, 1, 31)))
+    datetime.date(2023, 1, 31)
+    >>> public_until(StoredRecord(penalty, "organization", "general", datetime.date(2016, 5, 1))) is None
+    True
     """
-    if access.admit(caller, "records") is None:
-        return RecordRule(False, False)
+    item = record.item
+    if item is None or item.kind != "negative" or record.severity is None or record.decided_on is None:
+        return None
+    try:
+        rule = catalogue.period_rule(item, record.severity, record.decided_on)
+    except catalogue.CatalogueError:
+        return None
+    return add_months(record.decided_on, rule.max_months)
+
+
+def _in_public_window(record: StoredRecord, until: datetime.date | None, as_of: datetime.date) -> bool:
+    item = record.item
+    if item is None or item.disclosure_mode != "public_disclosure" or item.security_level > access.PUBLIC_LEVEL:
+        return False
+    if record.subject_type == "natural_person" or record.status not in PUBLIC_STATUSES:
+        return False
+    if item.kind == "negative":
+        return until is not None and as_of <= until
+    return True
+
+
+def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.date, *, own: bool = False,
+                  authorized: frozenset[str] = frozenset()) -> RecordDecision:
+    """The one rule for credit records: what ``caller`` sees of ``record`` on ``as_of``.
+
+    - A record decided after ``as_of``, or that had not arrived by then, did not exist for the question.
+    - **Public disclosure** (everyone, the public included): a ``public_disclosure`` item of level 1, a
+      subject that is not a natural person (never, whatever the item says), the record in force or
+      under objection, and — for a negative item — ``as_of`` not after :func:`public_until`. At the
+      end of the window it leaves every public channel by itself: nothing has to run.
+    - **Government sharing**: an application party granted ``records`` at level 2 or above, for
+      ``public_disclosure`` and ``government_sharing`` items within its level and its items, natural
+      persons included, after the public window too, and revoked records (marked); a repaired record
+      is no longer shared.
+    - **Authorized query**: an application party whose valid authorization from the subject covers
+      the item (``authorized``: the items it names), within the caller's level and items, the record in force or under
+      objection and inside its public window when it has one.
+    - **Own**: the subject itself (``own``, for a caller of kind ``subject``) sees all its records.
+    - **Staff** (an operator) sees every record, identity numbers masked.
+
+    Identity numbers are opened for the subject itself and for an application party at the top
+    level, never for anyone else.
+
+    >>> penalty = catalogue.default_item("JJJ-03-001")
+    >>> org = StoredRecord(penalty, "organization", "serious", datetime.date(2026, 4, 10))
+    >>> decide_record(org, access.PUBLIC, datetime.date(2029, 4, 10)).channel
+    'public_disclosure'
+    >>> decide_record(org, access.PUBLIC, datetime.date(2029, 4, 11)).visible
+    False
+    >>> shared = decide_record(org, access.Caller("某局", frozenset({"records"}), 2), datetime.date(2029, 4, 11))
+    >>> shared.channel, shared.public, shared.public_until
+    ('government_sharing', False, datetime.date(2029, 4, 10))
+    >>> person = StoredRecord(penalty, "natural_person", "serious", datetime.date(2026, 4, 10))
+    >>> decide_record(person, access.PUBLIC, datetime.date(2026, 5, 1)).visible
+    False
+    >>> decide_record(org, access.PUBLIC, datetime.date(2026, 4, 9)).visible  # not decided yet
+    False
+    """
+    hidden = RecordDecision(False, None, False, False, None)
+    if record.decided_on is not None and record.decided_on > as_of:
+        return hidden
+    if record.arrived_on is not None and record.arrived_on > as_of:
+        return hidden
+    until = public_until(record)
+    public = _in_public_window(record, until, as_of)
+    item = record.item
     level = view_of(caller).level
-    return RecordRule(item_level <= level, caller.kind == "client" and level >= access.TOP_LEVEL)
+    top = caller.kind == "client" and level >= access.TOP_LEVEL
+
+    def seen(channel: str, clear: bool) -> RecordDecision:
+        return RecordDecision(True, channel, clear, public, until)
+
+    if own and caller.kind == "subject":
+        return seen("own", True)
+    if caller.kind == "staff":
+        return seen("staff", False)
+    within = (item is not None and item.security_level <= level
+              and (caller.items is None or item.code in caller.items))
+    if (within and item is not None and caller.kind == "client" and "records" in caller.services
+            and level >= access.SHARING_LEVEL
+            and item.disclosure_mode in ("public_disclosure", "government_sharing") and record.status != "repaired"):
+        return seen("government_sharing", top)
+    if (within and item is not None and caller.kind == "client" and item.code in authorized
+            and record.status in PUBLIC_STATUSES
+            and (item.kind != "negative" or (until is not None and as_of <= until))):
+        return seen("authorized_query", top)
+    if public and access.admit(caller, "records") is not None:
+        return seen("public_disclosure", top)
+    return hidden
 
 
 def view_of(caller: access.Caller) -> View:

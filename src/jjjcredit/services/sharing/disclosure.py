@@ -19,11 +19,13 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.credit import persons
-from jjjcredit.core.sharing import access
-from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, record_rule, view_of
+from jjjcredit.core.sharing import access, disclosure
+from jjjcredit.core.sharing.authorizations import AuthorizationError
+from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
 from jjjcredit.services.credit import catalogue
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
+from jjjcredit.services.sharing import authorizations
 
 __all__ = [
     "View",
@@ -143,49 +145,120 @@ def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, st
     return values
 
 
-def subject_records(conn: Connection, caller: access.Caller, code: str,
-                    protector: persons.Protector | None) -> dict[str, Any]:
-    """A credit subject's records as ``caller`` sees them, by catalogue item, newest first, each with
-    its status and history: items above the caller's level absent, identity numbers opened only for a
-    caller entitled to them (core/sharing/disclosure.record_rule), masked for everyone else. ``code``
-    is a unified social credit code, a natural person's identity number, or a subject key (``P:…``)."""
-    key = credit_records.subject_key_of(code, protector)
-    items = {i.code: i for i in credit_records.items_of(conn)}
+def _date(text: str | None) -> datetime.date | None:
+    return datetime.date.fromisoformat(text) if text else None
+
+
+def _moment(value: Any) -> datetime.datetime:
+    if isinstance(value, datetime.datetime):
+        return value
+    return datetime.datetime.fromisoformat(str(value))
+
+
+def current_day() -> datetime.date:
+    """Today in Beijing: the day a question without a date is asked about."""
+    return disclosure.china_date(datetime.datetime.now(datetime.UTC))
+
+
+def subject_records(conn: Connection, caller: access.Caller, code: str, protector: persons.Protector | None, *,
+                    as_of: datetime.date | None = None, today: datetime.date | None = None,
+                    authorization: str | None = None, items: frozenset[str] = frozenset()) -> dict[str, Any]:
+    """A credit subject's records as ``caller`` sees them on a day, by catalogue item, newest first.
+
+    Every record and every version goes through core/sharing/disclosure.decide_record: which records
+    (public disclosure, government sharing, an authorized query, the subject itself, the staff),
+    identity numbers opened only for a caller entitled to them and masked for everyone else. Each
+    record says its ``channel``, whether it is in public disclosure that day (``public``) and the last
+    day of its public window (``public_until``, when it has one); one seen only through public
+    disclosure comes without its history (the public reads a record as it stands).
+
+    ``as_of`` asks about a past day (in Beijing): records decided or received after it are absent,
+    each record is shown in the version it had then, and its history ends there. Without it, the
+    question is about ``today`` (default: today in Beijing) and every version is shown. ``code`` is a
+    unified social credit code, a natural person's identity number, or a subject key (``P:…``). A
+    public caller asking about a natural person gets the same answer whether or not records exist
+    (no subject, no records): nothing is read.
+
+    ``authorization`` makes the call an authorized query: the authorization of that id is checked
+    today (core/sharing/authorizations.py: the subject's, this caller's, valid, not revoked, covering
+    ``items``) before anything is read, and opens the items it names. ``items``, when given, limits
+    the answer to those catalogue items."""
+    asked = today or current_day()
+    day = as_of or asked
+    if authorization is not None and caller.kind != "client":
+        raise AuthorizationError("authorization.wrong_party", "An authorized query is made with the key of the "
+                                 "party the authorization names.", field="authorization")
+    if caller.public:  # never a natural person: nothing is read, nothing tells whether records exist
+        key = _public_key(code, protector)
+        if key is None or key.startswith(persons.PERSON_PREFIX):
+            return {"subject": None, "as_of": day.isoformat(), "items": [], "records": 0}
+    else:
+        key = credit_records.subject_key_of(code, protector)
+    # the items of the edition in force that day (or, before the first edition, of the one in force now)
+    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    own = caller.kind == "subject" and caller.client == key
+    authorized = frozenset() if authorization is None else \
+        authorizations.authorized_items(conn, authorization, caller.client, key, asked, items)
     groups: dict[str, dict[str, Any]] = {}
     for stored in credit_records.subject_records(conn, key):
-        item = items.get(stored["item"])
-        rule = record_rule(caller, item.security_level if item is not None else access.TOP_LEVEL)
-        if not rule.visible:
+        if items and stored["item"] not in items:
             continue
-        sealed = json.loads(stored["sealed"]) if stored["sealed"] else {}
+        item = in_force.get(stored["item"])
+        versions = stored["history"]  # newest first
+        if as_of is not None:
+            versions = [h for h in versions if disclosure.china_date(_moment(h["at"])) <= as_of]
+            if not versions:
+                continue
+        current = versions[0]
+        facts = disclosure.StoredRecord(item, stored["subject_type"], stored["severity"], _date(stored["decided_on"]),
+                                        current["status"], disclosure.china_date(_moment(stored["created_at"])))
+        decision = disclosure.decide_record(facts, caller, day, own=own, authorized=authorized)
+        if not decision.visible:
+            continue
+        clear = decision.personal_clear
         history = []
-        previous: dict[str, str] | None = None
-        for h in reversed(stored["history"]):  # oldest first, to tell what each version changed
-            values = _record_values(item, json.loads(h["data"]), json.loads(h["sealed"]) if h["sealed"] else {},
-                                    rule.personal_clear, protector)
-            changed = {k: [previous.get(k) if previous else None, v] for k, v in values.items()
-                       if previous is None or previous.get(k) != v}
-            if previous:
-                changed.update({k: [v, None] for k, v in previous.items() if k not in values})
-            history.append({"version": h["version"], "action": h["action"], "status": h["status"],
-                            "at": _iso(h["at"]), "batch": h["batch_id"], "reason": h["reason"],
-                            "changed": changed if previous is not None else {}})
-            previous = values
+        if decision.channel != "public_disclosure":
+            previous: dict[str, str] | None = None
+            for h in reversed(versions):  # oldest first, to tell what each version changed
+                values = _record_values(item, json.loads(h["data"]), json.loads(h["sealed"]) if h["sealed"] else {},
+                                        clear, protector)
+                changed = {k: [previous.get(k) if previous else None, v] for k, v in values.items()
+                           if previous is None or previous.get(k) != v}
+                if previous:
+                    changed.update({k: [v, None] for k, v in previous.items() if k not in values})
+                history.append({"version": h["version"], "action": h["action"], "status": h["status"],
+                                "at": _iso(h["at"]), "batch": h["batch_id"], "reason": h["reason"],
+                                "changed": changed if previous is not None else {}})
+                previous = values
         group = groups.setdefault(stored["item"], {"item": stored["item"], "item_name": item.name if item else "",
                                                    "kind": item.kind if item else "", "records": []})
+        sealed = json.loads(current["sealed"]) if current["sealed"] else {}
+        revoked = current["status"] == "revoked"
         group["records"].append({
-            "id": stored["id"], "document_number": stored["document_number"], "status": stored["status"],
-            "version": stored["version"], "provider": stored["provider"], "subject_type": stored["subject_type"],
+            "id": stored["id"], "document_number": stored["document_number"], "status": current["status"],
+            "version": current["version"], "channel": decision.channel, "public": decision.public,
+            "public_until": decision.public_until.isoformat() if decision.public_until else None,
+            "provider": stored["provider"], "subject_type": stored["subject_type"],
             "subject_name": stored["subject_name"], "subject_code": stored["subject_code"],
             "severity": stored["severity"], "decided_on": stored["decided_on"], "valid_until": stored["valid_until"],
-            "revoked_on": stored["revoked_on"], "reason": stored["reason"], "late": bool(stored["late"]),
+            "revoked_on": stored["revoked_on"] if revoked else None,
+            "reason": current["reason"], "late": bool(stored["late"]),
             "unknown_organization": bool(stored["unknown_organization"]),
-            "values": _record_values(item, json.loads(stored["data"]), sealed, rule.personal_clear, protector),
+            "values": _record_values(item, json.loads(current["data"]), sealed, clear, protector),
             "history": list(reversed(history))})
     for group in groups.values():
         group["records"].sort(key=lambda r: (r["decided_on"] or "", r["version"]), reverse=True)
-    return {"subject": key, "items": [groups[c] for c in sorted(groups)],
+    return {"subject": key, "as_of": day.isoformat(), "items": [groups[c] for c in sorted(groups)],
             "records": sum(len(g["records"]) for g in groups.values())}
+
+
+def _public_key(code: str, protector: persons.Protector | None) -> str | None:
+    """The subject key for a caller who sees no natural person: a person's key without ever failing for
+    want of the personal data key (``None`` then), so that nothing tells whether such records exist."""
+    try:
+        return credit_records.subject_key_of(code, protector)
+    except persons.PersonalDataError:
+        return None
 
 
 def _iso(value: Any) -> Any:

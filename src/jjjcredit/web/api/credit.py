@@ -1,10 +1,12 @@
 """Credit records: ``POST /api/v1/credit/batches`` (a provider submits a file of records under one
 catalogue item, with its key; the answer is the summary ``jjjcredit credit ingest`` prints) and
-``GET /api/v1/subjects/{code}/records`` (a credit subject's records, for application parties granted
-the ``records`` service, within their level — services/sharing/disclosure.subject_records decides)."""
+``GET /api/v1/subjects/{code}/records`` (a credit subject's records as the caller sees them, as of a
+day: the public's records in public disclosure without a key, a key's own view with one —
+services/sharing/disclosure.subject_records decides)."""
 
 from __future__ import annotations
 
+import datetime
 import os
 import re
 import tempfile
@@ -27,6 +29,7 @@ from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import raises
 
 _SEPARATORS = re.compile(r"[\s\-._·]")
+_DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 router = APIRouter(prefix="/api/v1/credit", tags=["credit records"])
 subjects = APIRouter(prefix="/api/v1/subjects", tags=["credit records"])
 
@@ -87,20 +90,53 @@ async def ingest_batch(request: Request,
                       state.limits)
 
 
-def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str) -> dict[str, Any]:
+def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
+             today: datetime.date, authorization: str | None, items: frozenset[str]) -> dict[str, Any]:
     with engine.begin() as conn:
-        return disclosure.subject_records(conn, caller, code, personal_keys.protector(conn, box))
+        return disclosure.subject_records(conn, caller, code, personal_keys.protector(conn, box), as_of=as_of,
+                                          today=today, authorization=authorization, items=items)
 
 
-@subjects.get("/{code}/records", responses=raises("credit.identity_in_url", "credit.no_secret"))
+def _day(text: str | None) -> datetime.date | None:
+    """The day ``?as_of=`` names (YYYY-MM-DD and nothing else), or ``None`` when not given."""
+    if text is None:
+        return None
+    try:
+        if _DATE.fullmatch(text):
+            return datetime.date.fromisoformat(text)
+    except ValueError:
+        pass
+    raise Error("usage.date", f'as_of "{text}" is not a date: expected YYYY-MM-DD, e.g. ?as_of=2025-03-01.',
+                field="as_of")
+
+
+@subjects.get("/{code}/records", responses=raises(
+    "credit.identity_in_url", "credit.no_secret", "usage.date", "authorization.missing", "authorization.revoked",
+    "authorization.not_yet_valid", "authorization.expired", "authorization.wrong_party", "authorization.wrong_item"))
 async def subject_records(request: Request, code: str,
+                          as_of: str | None = Query(None, max_length=10, description="Ask about a past day "
+                                                    "(YYYY-MM-DD, in Beijing): what this caller would have seen "
+                                                    "then. Default: today."),
+                          authorization: str | None = Query(None, max_length=64, description="An authorized query: "
+                                                            "the id of the subject's authorization for this caller "
+                                                            "(checked today; it opens the items it names)."),
+                          item: list[str] = Query([], max_length=64, description="Only these catalogue items "
+                                                  "(repeat for several); with an authorization, each must be one it "
+                                                  "covers."),
                           caller: access.Caller = Depends(caller_for("records"))) -> dict[str, Any]:
-    """A credit subject's records by catalogue item, newest first, each with its status and history.
-    ``code`` is a unified social credit code or a natural person's subject key (``P:…``, as records show
-    it); an identity number never goes into a URL."""
+    """A credit subject's records by catalogue item, newest first, as this caller sees them: without a
+    key, the records in public disclosure (organizations and individual businesses, public items, inside
+    their publication window; never a natural person); with a key, the caller's own view (government
+    sharing at level 2 and above, within its level; with ``authorization``, an authorized query). Each
+    record says its channel, whether it is public that day and the last day of its public window
+    (``public_until``). ``code`` is a unified social
+    credit code or a natural person's subject key (``P:…``, as records show it); an identity number
+    never goes into a URL."""
     compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
     if ric.is_valid(compact) and not uscc.is_valid(compact):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
                     "ask by the subject key (P:…) a record shows.", field="code")
+    day = _day(as_of)
     state = request.app.state
-    return await threads.run(request, _records, state.engine, state.key_box, caller, code)
+    return await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
+                             authorization, frozenset(item))
