@@ -132,16 +132,37 @@ def catalogue_comments(conn: Connection, caller: access.Caller, year: int) -> li
     return [dataclasses.replace(c, author=mask(c.author) or "", text=mask_in_text(c.text)) for c in comments]
 
 
+#: The (column code, field name) pairs of an item in its layout's order, by the item object (the
+#: published editions' items are read once per process, so few distinct objects come by).
+_FIELDS: dict[int, tuple[Any, tuple[tuple[str, str], ...]]] = {}
+
+
+def _fields(item: Any) -> tuple[tuple[str, str], ...]:
+    if item is None:
+        return ()
+    kept = _FIELDS.get(id(item))
+    if kept is None or kept[0] is not item:
+        if len(_FIELDS) > 1024:
+            _FIELDS.clear()
+        kept = _FIELDS[id(item)] = (item, tuple((f.element, f.name) for f in item.fields))
+    return kept[1]
+
+
 def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, str], clear: bool,
                    protector: persons.Protector | None) -> dict[str, str]:
-    """A record's values by the item's field names, identity numbers opened only when ``clear``."""
-    names = {f.element: f.name for f in item.fields} if item is not None else {}
-    order = {code: i for i, code in enumerate(names)}
+    """A record's values by the item's field names in its layout's order (then any column the item no
+    longer names, by code), identity numbers opened only when ``clear``."""
+    fields = _fields(item)
+    opened = clear and protector is not None
     values: dict[str, str] = {}
-    for code, value in sorted(stored.items(), key=lambda kv: (order.get(kv[0], len(order)), kv[0])):
-        if clear and code in sealed and protector is not None:
-            value = protector.open(code, sealed[code])
-        values[names.get(code, code)] = value
+    for code, name in fields:
+        value = stored.get(code)
+        if value is not None:
+            values[name] = protector.open(code, sealed[code]) if opened and code in sealed else value  # type: ignore[union-attr]
+    if len(values) < len(stored):
+        known = {code for code, _name in fields}
+        for code in sorted(c for c in stored if c not in known):
+            values[code] = protector.open(code, sealed[code]) if opened and code in sealed else stored[code]  # type: ignore[union-attr]
     return values
 
 
@@ -244,7 +265,8 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
             "revoked_on": stored["revoked_on"] if revoked else None,
             "reason": current["reason"], "late": bool(stored["late"]),
             "unknown_organization": bool(stored["unknown_organization"]),
-            "values": _record_values(item, json.loads(current["data"]), sealed, clear, protector),
+            "values": previous if history else _record_values(item, json.loads(current["data"]), sealed, clear,
+                                                                protector),
             "history": list(reversed(history))})
     for group in groups.values():
         group["records"].sort(key=lambda r: (r["decided_on"] or "", r["version"]), reverse=True)
