@@ -430,7 +430,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "does not match (the message says which)."),
     "report.render": ErrorCode(500, 2, "The PDF report cannot be rendered: the CJK font (Debian fonts-wqy-microhei) "
         "or WeasyPrint's libraries are missing."),
-    "usage.date": ErrorCode(400, 2, "A date option that is not YYYY-MM-DD."),
+    "usage.date": ErrorCode(400, 2, "A date (an option, or a query parameter such as as_of) that is not YYYY-MM-DD."),
     "authorization.terms": ErrorCode(400, 2, "An authorization without its party, purpose, proof or items, naming "
         "an item the catalogue does not have, or valid for a span that ends before it starts or runs too long."),
     "authorization.missing": ErrorCode(404, 1, "No authorization of that id was given by the subject asked about."),

@@ -26,6 +26,7 @@ from typing import Any
 from sqlalchemy import Connection, insert, select
 
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import disclosure as disclosure_rules
 from jjjcredit.core.sharing import evidence as signatures
 from jjjcredit.core.sharing import report as core
 from jjjcredit.core.sharing import report_signature as signature
@@ -104,14 +105,14 @@ def issue_report(conn: Connection, caller: access.Caller, code: str, *, fmt: str
                                "special.", field="kind")
     compact = core.check_organization(code)
     now = now or datetime.datetime.now(datetime.UTC)
-    today = now.date()
+    today = disclosure_rules.china_date(now)  # the day in Beijing, as the records are disclosed as of
     period = core.check_period(asked.start, asked.end, today) if asked.kind == "special" else None
     domains = core.check_domains(asked.domains) if asked.kind == "special" else ()
     organization = disclosure.lookup_organization(conn, caller, compact)
     if organization is None:
         raise core.ReportError("library.not_found", f'No provider has sent "{compact}" to the library: a report is '
                                "issued for a registered organization.", field="code")
-    records = disclosure.subject_records(conn, caller, compact, personal_keys.protector(conn, box))
+    records = disclosure.subject_records(conn, caller, compact, personal_keys.protector(conn, box), today=today)
     key_id, key = evidence.current_key(conn, box)
     number = _new_number(conn, today.year)
     url = verification_url(base_url, number)
