@@ -243,10 +243,10 @@ def _slips(code: str) -> list[str]:
     return slips
 
 
-@settings(max_examples=12, deadline=None, derandomize=True)
-@given(st.integers(min_value=0, max_value=2**32), st.sampled_from(_REGIONS))
-def test_every_one_character_slip_of_a_valid_code_suggests_it(seed, region):
-    code = uscc.generate(random.Random(seed), region=region)
+@pytest.mark.parametrize("seed", range(12))
+def test_every_one_character_slip_of_a_valid_code_suggests_it(seed):
+    """Sampled codes, fixed by their seeds (a test library's own draws change with its version)."""
+    code = uscc.generate(random.Random(seed), region=_REGIONS[seed % len(_REGIONS)])
     assert uscc.is_valid(code)
     assert uscc.suggest(code[:5] + code[6:]) == uscc.suggest_many([code[:5] + code[6:]])[0]
     slips = _slips(code)

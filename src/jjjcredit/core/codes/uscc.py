@@ -74,8 +74,9 @@ PILOT_RANGES: tuple[tuple[str, str], ...] = (("35", "M0"),)
 
 #: Look-alike characters people type for one another, disallowed character first.
 LOOKALIKES: dict[str, str] = {"O": "0", "I": "1", "Z": "2", "S": "5", "V": "U"}
+#: Characters read as others (handwriting, print): each → the ones it is taken for, likeliest first.
 _CONFUSABLE: dict[str, str] = {"0": "D", "D": "0", "8": "B", "B": "8", "6": "G", "G": "6",
-                               "U": "W", "W": "U", "1": "7", "7": "1", "2": "Z", "5": "S"}
+                               "U": "W", "W": "U", "1": "7", "7": "1T", "T": "7", "2": "Z", "5": "S"}
 
 def _neighbours(*rows: str) -> dict[str, str]:
     """Each key → the keys beside it in ``rows`` (left and right), within the code's alphabet."""
@@ -389,8 +390,7 @@ def _candidates(code: str) -> Iterable[tuple[int, str, str]]:
         if code[i] != code[i + 1]:
             yield 1, code[:i] + code[i + 1] + code[i] + code[i + 2:], f"positions {i + 1} and {i + 2} swapped"
     for i, c in enumerate(code):
-        alt = _CONFUSABLE.get(c)
-        if alt:
+        for alt in _CONFUSABLE.get(c, ""):
             yield 2, code[:i] + alt + code[i + 1:], f'"{c}" at position {i + 1} read as "{alt}"'
     if len(code) == LENGTH:
         unknown = [i for i, v in enumerate(values) if v is None]
@@ -438,11 +438,11 @@ def _checked_candidates(code: str, v: list[int]) -> Iterable[tuple[int, str, str
         if ok:
             yield 1, code[:i] + code[i + 1] + code[i] + code[i + 2:], f"positions {i + 1} and {i + 2} swapped"
     for i, c in enumerate(code):
-        alt = _CONFUSABLE.get(c)
-        if alt and alt in VALUES and survives(i, i) and (
-                (total + VALUES[alt]) % 31 == 0 if i == 17
-                else (residue + (VALUES[alt] - v[i]) * WEIGHTS[i]) % 31 == 0):
-            yield 2, code[:i] + alt + code[i + 1:], f'"{c}" at position {i + 1} read as "{alt}"'
+        for alt in _CONFUSABLE.get(c, ""):
+            if alt in VALUES and survives(i, i) and (
+                    (total + VALUES[alt]) % 31 == 0 if i == 17
+                    else (residue + (VALUES[alt] - v[i]) * WEIGHTS[i]) % 31 == 0):
+                yield 2, code[:i] + alt + code[i + 1:], f'"{c}" at position {i + 1} read as "{alt}"'
     for i in range(LENGTH):
         if not survives(i, i):
             continue
