@@ -68,6 +68,13 @@ def test_refusals(env: dict[str, str], tmp_path: Path):
     other.write_text("not a report", encoding="utf-8")
     not_report = run_with(env, "report", "verify", str(other))
     assert not_report.returncode == 2 and "[report.file]" in not_report.stderr
+    huge = tmp_path / "huge.pdf"
+    with huge.open("wb") as out:  # sparse: nothing read, refused by its size
+        out.truncate(17 << 20)
+    too_large = run_with(env, "report", "verify", str(huge))
+    assert too_large.returncode == 2 and "[report.file]" in too_large.stderr and "at most" in too_large.stderr
+    folder = run_with(env, "report", "verify", str(tmp_path))
+    assert folder.returncode == 2 and "[file.is_directory]" in folder.stderr
     mistyped = run_with(env, "report", "number", "JJJ-2026-00000000-5")
     assert mistyped.returncode == 2 and "[report.number]" in mistyped.stderr
     period = run_with(env, "report", CODES[0], "--special", "--from", "2019-01-01")

@@ -18,6 +18,7 @@ from jjjcredit.cli import database, output
 from jjjcredit.cli.evidence import key_box, read_json
 from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import report_signature as signature
 from jjjcredit.services.sharing import evidence, report
 from jjjcredit.settings import Settings
 
@@ -109,6 +110,12 @@ def verify_file(
     published keys. Exit 0 it verifies (what it is goes to stdout as JSON), 1 it was altered (and how),
     2 it cannot be read or is not a report."""
     try:
+        if file.is_dir():
+            output.fail("file.is_directory", f'"{file}" is a folder: expected a report file (PDF or JSON).')
+        size = file.stat().st_size
+        if size > signature.MAX_FILE_BYTES:
+            output.fail("report.file", f'"{file}" is {size:,} bytes: a report file is at most '
+                        f"{signature.MAX_FILE_BYTES:,} bytes (its reports are tens of kilobytes), so this is not one.")
         data = file.read_bytes()
     except OSError as exc:
         output.fail("file.not_found", f'Cannot read "{file}": {exc.strerror or exc}.')

@@ -60,7 +60,10 @@ def test_the_terms_of_a_new_authorization():
                         (("b", "p", ["JJJ-99-001"], FIRST, LAST, "x"), "items"),
                         (("b", "p", ["JJJ-03-001"], LAST, FIRST, "x"), "valid_until"),
                         (("b", "p", ["JJJ-03-001"], FIRST, FIRST + datetime.timedelta(days=MAX_DAYS), "x"),
-                         "valid_until")):
+                         "valid_until"),
+                        (("银" * 201, "p", ["JJJ-03-001"], FIRST, LAST, "x"), "party"),
+                        (("b", "p" * 501, ["JJJ-03-001"], FIRST, LAST, "x"), "purpose"),
+                        (("b", "p", ["JJJ-03-001"], FIRST, LAST, "x" * 501), "proof")):
         with pytest.raises(AuthorizationError) as exc:
             check_terms(*args, known)  # type: ignore[arg-type]
         assert (exc.value.code, exc.value.field) == ("authorization.terms", field)

@@ -28,6 +28,8 @@ from jjjcredit.core.errors import Error
 
 #: The longest a single authorization may run (a setting's default: one year and a day, unconfirmed).
 MAX_DAYS = 366
+#: The longest party name (the column's width), purpose and proof reference an authorization takes.
+MAX_CHARS: dict[str, int] = {"party": 200, "purpose": 500, "proof": 500}
 
 
 class AuthorizationError(Error):
@@ -69,6 +71,9 @@ def check_terms(party: str, purpose: str, items: Iterable[str], valid_from: date
         if not value.strip():
             raise AuthorizationError("authorization.terms", f"An authorization names {what}; the {field} is empty.",
                                      field=field)
+        if len(value) > MAX_CHARS[field]:
+            raise AuthorizationError("authorization.terms", f"An authorization's {field} is at most "
+                                     f"{MAX_CHARS[field]} characters; this one has {len(value):,}.", field=field)
     chosen = frozenset(i.strip() for i in items if i.strip())
     known = sorted(set(known_items))
     if not chosen:

@@ -39,6 +39,8 @@ from jjjcredit.core.sharing import evidence
 from jjjcredit.core.sharing.report import ReportError
 
 MARKER = b"%JJJCREDIT-REPORT-SIGNATURE "
+#: The largest file taken for a report (a report of hundreds of records is well under a megabyte).
+MAX_FILE_BYTES = 16 << 20
 
 
 
