@@ -27,7 +27,7 @@ import base64
 import binascii
 import json
 import os
-from collections.abc import Mapping
+from collections.abc import Callable, Mapping
 from typing import Any
 
 import rfc8785
@@ -224,6 +224,21 @@ def sign(key: Ed25519PrivateKey, key_id: str, request: Any, answer: Mapping[str,
             "request": request, "signature": base64.b64encode(signature).decode("ascii")}
 
 
+def signing_key(signed: Mapping[str, Any], public_keys: Mapping[str, str], what: str,
+                error: Callable[..., Error]) -> str:
+    """The id of the published key a signed thing (evidence, a report's signature) names, once its
+    algorithm is this platform's; else ``error`` (``evidence.algorithm``, ``evidence.unknown_key``)
+    saying which, ``what`` naming the thing ("The answer", "The report")."""
+    if signed["algorithm"] != ALGORITHM:
+        raise error("evidence.algorithm", f'{what} was signed with "{signed["algorithm"]}": expected {ALGORITHM}.')
+    key_id = str(signed["key_id"])
+    if key_id not in public_keys:
+        known = ", ".join(sorted(public_keys)) or "none"
+        raise error("evidence.unknown_key", f'{what} was signed with key "{key_id}", which is not among the '
+                    f"published keys ({known}): fetch a current copy of /api/v1/keys.")
+    return key_id
+
+
 def check(saved: Any, public_keys: Mapping[str, str]) -> str:
     """Check a saved answer (the response body) against ``public_keys`` (key id → PEM); returns the
     key id, or raises :class:`EvidenceError` saying exactly why it fails."""
@@ -236,14 +251,7 @@ def check(saved: Any, public_keys: Mapping[str, str]) -> str:
     missing = [k for k in ("key_id", "algorithm", "library_seq", "time", "request", "signature") if k not in ev]
     if missing:
         raise EvidenceError("evidence.malformed", f'The evidence lacks {", ".join(missing)}.')
-    if ev["algorithm"] != ALGORITHM:
-        raise EvidenceError("evidence.algorithm", f'The evidence algorithm is "{ev["algorithm"]}": expected '
-                            f"{ALGORITHM}.")
-    key_id = str(ev["key_id"])
-    if key_id not in public_keys:
-        known = ", ".join(sorted(public_keys)) or "none"
-        raise EvidenceError("evidence.unknown_key", f'The answer was signed with key "{key_id}", which is not among '
-                            f"the published keys ({known}): fetch a current copy of /api/v1/keys.")
+    key_id = signing_key(ev, public_keys, "The answer", EvidenceError)
     try:
         signature = base64.b64decode(str(ev["signature"]), validate=True)
     except (binascii.Error, ValueError):

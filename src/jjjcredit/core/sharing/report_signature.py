@@ -123,14 +123,7 @@ def _check_signature(signed: Any, public_keys: Mapping[str, str]) -> dict[str, A
                            "signature") if k not in signed]
     if missing:
         raise _altered(f"its signature lacks {', '.join(missing)}")
-    if signed["algorithm"] != evidence.ALGORITHM:
-        raise ReportError("evidence.algorithm", f'The report was signed with "{signed["algorithm"]}": expected '
-                          f"{evidence.ALGORITHM}.")
-    key_id = str(signed["key_id"])
-    if key_id not in public_keys:
-        known = ", ".join(sorted(public_keys)) or "none"
-        raise ReportError("evidence.unknown_key", f'The report was signed with key "{key_id}", which is not among '
-                          f"the published keys ({known}): fetch a current copy of /api/v1/keys.")
+    key_id = evidence.signing_key(signed, public_keys, "The report", ReportError)
     try:
         signature = base64.b64decode(str(signed["signature"]), validate=True)
         message = rfc8785.dumps({k: v for k, v in signed.items() if k != "signature"})
