@@ -7,8 +7,9 @@ resubmission with other values is a new version, the same values change nothing,
 is kept. Ingest streams: the file is read in chunks (services/tabular.py), each chunk checked
 (core/credit/records.py), its existing records looked up in one query, and its writes made through
 the driver's bulk paths (COPY on PostgreSQL) — memory holds one chunk. One batch is one transaction,
-under the ``credit`` counter's lock; the same file from the same provider for the same item again
-changes nothing and says so.
+under a lock per provider and item (:func:`_take_lock`); the current version of a record is kept
+once, in ``credit_records``, and the versions it replaced in ``credit_record_versions``; the same
+file from the same provider for the same item again changes nothing and says so.
 
 Natural persons are keyed by the keyed hash of their identity number and the number is stored only
 sealed (core/credit/persons.py); without the personal data key (no operator secret) their rows are
