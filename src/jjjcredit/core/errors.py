@@ -442,6 +442,14 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "the caller."),
     "authorization.wrong_item": ErrorCode(403, 1, "The query names a catalogue item the authorization does not "
         "cover."),
+    "subjects.code_refused": ErrorCode(401, 1, "A one-time code that is wrong, spent, expired or out of tries (the "
+        "one answer to all four, which never tells whether the subject exists)."),
+    "subjects.unknown": ErrorCode(404, 1, "A one-time code asked for an organization the library does not hold, or "
+        "for a subject that is neither a unified social credit code nor an identity number."),
+    "subjects.session_required": ErrorCode(401, 1, "A subject's own view without its session token (header "
+        "Authorization: Bearer …, from POST /api/v1/me/session)."),
+    "subjects.session_expired": ErrorCode(401, 1, "A subject's session token that is unknown or past its end: open a "
+        "new session with a new one-time code."),
     "calendar.year_not_covered": ErrorCode(400, 2, "A working-day count reaches a year whose State Council "
         "holiday notice is not in core/data/working_days.csv; working days are never guessed from weekends: add "
         "the notice."),

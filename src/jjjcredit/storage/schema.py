@@ -187,8 +187,43 @@ audit = Table(
     Column("latency_ms", Float, nullable=False),
     Column("prev_hash", String(64), nullable=False),
     Column("hash", String(64), nullable=False),
+    Column("address_class", String(64), nullable=True),  # a public call's network, never its address
+    Column("items", Text, nullable=True),  # JSON list of the catalogue items answered with
 )
 Index("ix_audit_at", audit.c.at)
+#: Which entries of the audit trail touched which code (a unified social credit code, a natural person's
+#: subject key, any code a call named): the index a credit subject's query log is read by. Written with
+#: the entries, in the same transaction; derived from their ``codes``, which the hash covers.
+audit_subjects = Table(
+    "audit_subjects",
+    metadata,
+    Column("code", String(80), primary_key=True),
+    Column("seq", BigInteger, primary_key=True, autoincrement=False),
+)
+#: One-time codes proving a credit subject's identity (services/sharing/subjects.py): sent to the person,
+#: or to an organization's registered representative (simulated: the command line prints it). Kept
+#: hashed; spent on first use, refused after ``attempts`` wrong tries or past ``expires_at``.
+subject_codes = Table(
+    "subject_codes",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("subject_key", String(80), nullable=False),
+    Column("code_hash", String(64), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+    Column("used_at", DateTime(timezone=True), nullable=True),
+    Column("attempts", Integer, nullable=False),
+    Index("ix_subject_codes_subject_key", "subject_key"),
+)
+#: A credit subject's sessions, opened with a one-time code: the token is kept hashed.
+subject_sessions = Table(
+    "subject_sessions",
+    metadata,
+    Column("token_hash", String(64), primary_key=True),
+    Column("subject_key", String(80), nullable=False),
+    Column("created_at", DateTime(timezone=True), nullable=False),
+    Column("expires_at", DateTime(timezone=True), nullable=False),
+)
 
 #: Signed checkpoints of the audit chain's head (services/sharing/audit.py): ``seq`` and ``hash`` of the
 #: last entry at ``at``, signed with the evidence signing key ``key_id``. Published and exported, so a

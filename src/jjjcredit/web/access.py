@@ -16,6 +16,7 @@ from fastapi import Request
 from sqlalchemy import Engine
 
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import audit as chain
 from jjjcredit.services.sharing import clients, rate_limits
 from jjjcredit.web import threads
 from jjjcredit.web.errors import ApiError
@@ -85,6 +86,7 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
                                "(header X-API-Key); ask the platform operator for one.")
             await limit_public(request)
             request.state.caller = access.PUBLIC
+            request.state.address_class = chain.address_class(_address(request))  # the trail's "who"
             return access.PUBLIC
         # Wrong keys count against their address, in a window of their own: past the public rate, every
         # keyed call from it waits (429) before its key is even looked at, so keys cannot be guessed fast.

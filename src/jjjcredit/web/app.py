@@ -42,9 +42,10 @@ from jjjcredit.web import characters, errors, limits, openapi, threads
 from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
 from jjjcredit.web.api import catalogue, changes, credit, evidence, organizations, reconcile, report, search, verify
+from jjjcredit.web.api import subjects as own_view
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
-           audit_api.router, catalogue.router, credit.router, credit.subjects, report.router]
+           audit_api.router, catalogue.router, credit.router, credit.subjects, report.router, own_view.router]
 log = logging.getLogger("jjjcredit.web")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
@@ -105,6 +106,8 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     app.state.report_base_url = settings.report_base_url  # None: the address the API is called at
     app.state.today = disclosure.current_day  # the day credit records are disclosed as of (the clock)
+    app.state.now = _now  # the moment one-time codes and subjects' sessions are checked at (the clock)
+    app.state.audit_retention_days = settings.audit_retention_days  # how far back a subject's query log goes
     errors.install(app)
     for router in ROUTERS:
         app.include_router(router)
@@ -126,6 +129,10 @@ def create_app(settings: Settings) -> FastAPI:
         return Response(generate_latest(registry), media_type=CONTENT_TYPE_LATEST)
 
     return app
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
 
 
 def _key_box(engine: Engine, secret: str | None) -> evidence_keys.KeyBox | None:

@@ -1,9 +1,11 @@
 """What the audit trail records of one API call: client (``None`` for the public), service,
-purpose (``X-Purpose``), the codes it touched, HTTP status, outcome code and latency.
+purpose (``X-Purpose``), the codes it touched, HTTP status, outcome code and latency; for the public
+its address class, and the catalogue items a call about credit records was answered with.
 
 Read from the ASGI scope once the call is answered: the route FastAPI matched (``scope["route"]``),
 its path parameters, and what the call left in ``request.state`` (``scope["state"]``): ``caller``
-(web/access.py), ``codes`` (the routes) and ``outcome`` (web/errors.py).
+(web/access.py), ``address_class`` (web/access.py, the public's), ``codes`` and ``items`` (the routes)
+and ``outcome`` (web/errors.py).
 """
 
 from __future__ import annotations
@@ -41,4 +43,5 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             "service": service, "purpose": purpose and characters.clean(purpose), "method": scope["method"],
             "path": shown_numbers(characters.clean(scope["path"])),
-            "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000}
+            "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000,
+            "address_class": state.get("address_class"), "items": list(state.get("items") or ())}

@@ -25,7 +25,9 @@ from __future__ import annotations
 import base64
 import binascii
 import datetime
+import functools
 import hashlib
+import ipaddress
 import json
 from collections.abc import Callable, Iterable, Mapping, Sequence
 from dataclasses import dataclass
@@ -40,8 +42,35 @@ from jjjcredit.core.sharing import evidence
 #: The fields an entry's hash covers, in the order the trail is exported.
 FIELDS: tuple[str, ...] = ("seq", "at", "request_id", "client", "service", "purpose", "method", "path", "codes",
                            "status", "outcome", "latency_ms")
+#: Fields an entry may have besides :data:`FIELDS`, covered by its hash only when set (an entry
+#: without them — every entry written before they existed — hashes as it always did): ``address_class``,
+#: the network a public call came from (:func:`address_class`, never the address itself), and ``items``,
+#: the catalogue items whose credit records the call was answered with.
+OPTIONAL_FIELDS: tuple[str, ...] = ("address_class", "items")
 #: The previous hash of the very first entry.
 GENESIS = "0" * 64
+
+
+@functools.lru_cache(maxsize=4096)
+def address_class(address: str) -> str:
+    """The class of address a public call is known by in the trail and in a subject's query log: its
+    network (IPv4 /24, IPv6 /48), or what kind of address it is — never the address itself.
+
+    >>> address_class("203.0.113.77"), address_class("2001:db8:1:2::5"), address_class("127.0.0.1")
+    ('203.0.113.0/24', '2001:db8:1::/48', 'loopback')
+    >>> address_class("10.1.2.3"), address_class("testclient")
+    ('private network', 'unknown')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return "unknown"
+    if ip.is_loopback:
+        return "loopback"
+    if ip.is_private:
+        return "private network"
+    prefix = 24 if ip.version == 4 else 48
+    return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
 
 
 def format_time(at: datetime.datetime | str) -> str:
@@ -58,13 +87,17 @@ def format_time(at: datetime.datetime | str) -> str:
 
 
 def canonical(entry: Mapping[str, Any]) -> bytes:
-    """The bytes an entry's hash covers: its :data:`FIELDS` as JSON, sorted keys, no spaces, UTF-8.
+    """The bytes an entry's hash covers: its :data:`FIELDS` and those of :data:`OPTIONAL_FIELDS` it has
+    (not empty), as JSON, sorted keys, no spaces, UTF-8.
 
     >>> canonical({"seq": 1, "at": "t", "codes": [], "client": "局", "request_id": "r", "service": "s",
     ...            "purpose": None, "method": "GET", "path": "/", "status": 200, "outcome": "ok", "latency_ms": 0.5})
     b'{"at":"t","client":"\\xe5\\xb1\\x80","codes":[],"latency_ms":0.5,"method":"GET","outcome":"ok","path":"/","purpose":null,"request_id":"r","seq":1,"service":"s","status":200}'
     """
     data = {name: entry[name] for name in FIELDS}
+    data.update({name: entry[name] for name in OPTIONAL_FIELDS if entry.get(name)})
+    if "items" in data:
+        data["items"] = list(data["items"])
     data["at"] = format_time(data["at"])
     data["codes"] = list(data["codes"])
     data["latency_ms"] = float(data["latency_ms"])

@@ -75,7 +75,7 @@ def scorecard(conn: Connection, source: str | None = None, today: datetime.date 
     query = select(*(organizations.c[c] for c in _COLUMNS)).order_by(organizations.c.uscc)
     if source:
         query = query.where(organizations.c.source == source)
-    for row in conn.execution_options(yield_per=10_000).execute(query).mappings():
+    for row in conn.execute(query, execution_options={"yield_per": 10_000}).mappings():  # this statement only
         results = quality.evaluate(cast(Mapping[str, str | None], row), _department(row["source"]), today)
         results[quality.UNIQUENESS.code] = None if not row["name"] else \
             (row["name"], (row["authority_region"] or "")[:2]) not in shared_names

@@ -33,7 +33,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from jjjcredit.core.sharing import audit as chain
 from jjjcredit.services.sharing import evidence
-from jjjcredit.storage.schema import audit, audit_checkpoints, counters
+from jjjcredit.storage.schema import audit, audit_checkpoints, audit_subjects, counters
 
 log = logging.getLogger("jjjcredit.audit")
 FLOOR = "audit_floor"
@@ -54,19 +54,30 @@ def append_entries(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> in
     """Append entries (every field of :data:`core.audit.FIELDS` but ``seq``); returns the last ``seq``."""
     last = _take_lock(conn)
     prev = conn.execute(select(audit.c.hash).where(audit.c.seq == last)).scalar_one_or_none() or chain.GENESIS
-    rows = []
+    rows: list[dict[str, Any]] = []
+    touched: list[dict[str, Any]] = []
     for entry in entries:
         last += 1
         row = {**entry, "seq": last, "codes": sorted(set(entry["codes"])),
-               "latency_ms": round(float(entry["latency_ms"]), 3)}
+               "latency_ms": round(float(entry["latency_ms"]), 3),
+               "address_class": entry.get("address_class") or None,
+               "items": sorted(set(entry.get("items") or ())) or None}
         row["at"] = _utc(row["at"])
         row["prev_hash"] = prev
         row["hash"] = prev = chain.entry_hash(prev, row)
-        rows.append({**row, "codes": json.dumps(row["codes"], ensure_ascii=False)})
+        rows.append({**row, "codes": json.dumps(row["codes"], ensure_ascii=False),
+                     "items": json.dumps(row["items"], ensure_ascii=False) if row["items"] else None})
+        touched.extend({"code": code, "seq": last} for code in row["codes"] if 0 < len(code) <= SUBJECT_CHARS)
     if rows:
         conn.execute(insert(audit), rows)
+        if touched:
+            conn.execute(insert(audit_subjects), touched)
         conn.execute(update(counters).where(counters.c.name == "audit").values(value=last))
     return last
+
+
+#: The longest code the query log is indexed by (a subject key's column).
+SUBJECT_CHARS = 80
 
 
 def _utc(at: datetime.datetime) -> datetime.datetime:
@@ -74,7 +85,8 @@ def _utc(at: datetime.datetime) -> datetime.datetime:
 
 
 def _entry(row: Any) -> dict[str, Any]:
-    return {**row, "codes": json.loads(row["codes"]), "at": chain.format_time(row["at"])}
+    return {**row, "codes": json.loads(row["codes"]), "at": chain.format_time(row["at"]),
+            "items": json.loads(row["items"]) if row["items"] else None}
 
 
 def iter_entries(conn: Connection, since: datetime.datetime | None = None,
@@ -86,7 +98,7 @@ def iter_entries(conn: Connection, since: datetime.datetime | None = None,
         query = query.where(audit.c.at >= _utc(since))
     if upto is not None:
         query = query.where(audit.c.seq <= upto)
-    for row in conn.execution_options(yield_per=2_000).execute(query).mappings():
+    for row in conn.execute(query, execution_options={"yield_per": 2_000}).mappings():  # this statement only
         yield _entry(row)
 
 
@@ -135,7 +147,9 @@ def count_entries(conn: Connection) -> int:
 def export_since(conn: Connection, since: datetime.datetime | None = None) -> Iterator[str]:
     """JSON Lines, one entry a line, in ``seq`` order, with ``prev_hash`` and ``hash``."""
     for entry in iter_entries(conn, since):
-        yield json.dumps({k: entry[k] for k in (*chain.FIELDS, "prev_hash", "hash")}, ensure_ascii=False) + "\n"
+        line = {k: entry[k] for k in chain.FIELDS}
+        line.update({k: entry[k] for k in chain.OPTIONAL_FIELDS if entry.get(k)})
+        yield json.dumps({**line, "prev_hash": entry["prev_hash"], "hash": entry["hash"]}, ensure_ascii=False) + "\n"
 
 
 def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
@@ -147,6 +161,7 @@ def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
     old = int(conn.execute(select(func.count()).select_from(audit).where(audit.c.seq < keep)).scalar_one())
     if old:
         conn.execute(delete(audit).where(audit.c.seq < keep))
+        conn.execute(delete(audit_subjects).where(audit_subjects.c.seq < keep))
         if _floor(conn) is None:
             conn.execute(insert(counters).values(name=FLOOR, value=keep))
         else:

@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.credit import persons
-from jjjcredit.core.sharing import access, disclosure
+from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
 from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
 from jjjcredit.services.credit import catalogue
@@ -217,7 +217,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
         key = credit_records.subject_key_of(code, protector)
     # the items of the edition in force that day (or, before the first edition, of the one in force now)
     in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
-    own = caller.kind == "subject" and caller.client == key
+    own = caller.kind == "subject" and caller.client == subjects.caller_name(key)
     authorized = frozenset() if authorization is None else \
         authorizations.authorized_items(conn, authorization, caller.client, key, asked, items)
     groups: dict[str, dict[str, Any]] = {}

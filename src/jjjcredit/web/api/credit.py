@@ -97,7 +97,7 @@ def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: st
                                           today=today, authorization=authorization, items=items)
 
 
-def _day(text: str | None) -> datetime.date | None:
+def day_of(text: str | None) -> datetime.date | None:
     """The day ``?as_of=`` names (YYYY-MM-DD and nothing else), or ``None`` when not given."""
     if text is None:
         return None
@@ -136,7 +136,11 @@ async def subject_records(request: Request, code: str,
     if ric.is_valid(compact) and not uscc.is_valid(compact):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
                     "ask by the subject key (P:…) a record shows.", field="code")
-    day = _day(as_of)
+    day = day_of(as_of)
     state = request.app.state
-    return await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
-                             authorization, frozenset(item))
+    answer = await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
+                               authorization, frozenset(item))
+    request.state.items = [group["item"] for group in answer["items"]]  # the query log says which items were read
+    if answer["subject"]:
+        request.state.codes = [answer["subject"]]  # a person asked about by subject key, an organization by code
+    return answer
