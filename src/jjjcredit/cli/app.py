@@ -31,6 +31,7 @@ from jjjcredit.cli import (
     report,
     search,
     serve,
+    subjects,
 )
 from jjjcredit.core.errors import Error
 
@@ -50,6 +51,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
      "offline, check a number."),
     (authorizations.app, "authorizations", "Credit subjects' authorizations for an application party to query "
      "their non-public records: add, list, revoke."),
+    (subjects.app, "subjects", "A credit subject's own view: a one-time code to open its session with, and who "
+     "looked at it."),
     (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),

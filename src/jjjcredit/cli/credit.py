@@ -15,7 +15,7 @@ from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
 from jjjcredit.core.credit import persons
 from jjjcredit.services.credit import records
-from jjjcredit.services.sharing import disclosure, personal_keys
+from jjjcredit.services.sharing import audit, disclosure, personal_keys
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -122,6 +122,9 @@ def show_records(
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         shown = disclosure.subject_records(conn, caller, code, _protector(conn), as_of=day)
+        if shown["subject"]:  # the staff's read is in the subject's query log too
+            audit.record_command(conn, "jjjcredit credit show", "records", [shown["subject"]],
+                                 [group["item"] for group in shown["items"]])
     _json(shown)
     if not shown["records"]:
         output.note("No credit records for this subject (or none this caller may see).")

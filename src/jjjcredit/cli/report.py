@@ -16,10 +16,11 @@ from typer.core import TyperGroup
 
 from jjjcredit.cli import database, output
 from jjjcredit.cli.evidence import key_box, read_json
+from jjjcredit.core.codes import uscc
 from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import report_signature as signature
-from jjjcredit.services.sharing import evidence, report
+from jjjcredit.services.sharing import audit, evidence, report
 from jjjcredit.settings import Settings
 
 #: Where reports issued at the command line point when JJJCREDIT_REPORT_BASE_URL is not set: the
@@ -79,6 +80,7 @@ def issue_report(
     base = Settings.from_env().report_base_url or DEFAULT_BASE_URL
     with database.ready_engine(url).begin() as conn:
         issued = report.issue_report(conn, caller, code, fmt=fmt, box=key_box(), base_url=base, asked=asked)
+        audit.record_command(conn, "jjjcredit report issue", "records", [uscc.compact(code)])  # the subject's log
     if out is not None:
         try:
             out.write_bytes(issued.content)

@@ -47,3 +47,26 @@ def test_a_trail_after_a_purge_starts_at_its_floor():
     trail = _trail(10)[4:]
     assert audit.verify_chain(trail, first_seq=5, first_prev=None) == []
     assert [p.kind for p in audit.verify_chain(trail[1:], first_seq=5, first_prev=None)] == ["deleted"]
+
+
+def test_entries_written_before_address_class_and_items_existed_hash_as_they_did():
+    """The optional fields count only when set: an entry without them (every one written before they
+    existed) has the hash it was given then; one with them has them covered."""
+    base = dict(seq=1, at="2026-01-01T00:00:00.000000Z", request_id="r1", client=None, service="records",
+                purpose=None, method="GET", path="/api/v1/subjects/X/records", codes=["X"], status=200,
+                outcome="ok", latency_ms=1.0)
+    assert audit.canonical(base) == audit.canonical({**base, "address_class": None, "items": []})
+    assert b"address_class" not in audit.canonical(base)
+    linked = audit.link([{**base, "address_class": "203.0.113.0/24", "items": ["JJJ-03-001"]}])
+    assert audit.verify_chain(linked) == []
+    for edit in ({"address_class": "198.51.100.0/24"}, {"items": ["JJJ-03-002"]}, {"items": []}):
+        assert [p.kind for p in audit.verify_chain([{**linked[0], **edit}])] == ["edited"]
+
+
+def test_address_classes_never_hold_the_address():
+    assert audit.address_class("123.125.114.144") == "123.125.114.0/24"
+    assert audit.address_class("240e:abcd:12:34::1") == "240e:abcd:12::/48"
+    assert audit.address_class("198.51.100.7") == "private network"  # documentation and reserved ranges too
+    assert audit.address_class("192.168.1.9") == "private network"
+    assert audit.address_class("::1") == "loopback"
+    assert audit.address_class("") == "unknown"

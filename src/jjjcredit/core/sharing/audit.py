@@ -56,8 +56,8 @@ def address_class(address: str) -> str:
     """The class of address a public call is known by in the trail and in a subject's query log: its
     network (IPv4 /24, IPv6 /48), or what kind of address it is — never the address itself.
 
-    >>> address_class("203.0.113.77"), address_class("2001:db8:1:2::5"), address_class("127.0.0.1")
-    ('203.0.113.0/24', '2001:db8:1::/48', 'loopback')
+    >>> address_class("61.135.169.121"), address_class("2400:da00:1:2::5"), address_class("127.0.0.1")
+    ('61.135.169.0/24', '2400:da00:1::/48', 'loopback')
     >>> address_class("10.1.2.3"), address_class("testclient")
     ('private network', 'unknown')
     """

@@ -21,10 +21,12 @@ that entry's previous hash as the anchor.
 from __future__ import annotations
 
 import datetime
+import getpass
 import json
 import logging
 import threading
 import time
+import uuid
 from collections import deque
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any
@@ -78,6 +80,18 @@ def append_entries(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> in
 
 #: The longest code the query log is indexed by (a subject key's column).
 SUBJECT_CHARS = 80
+
+
+def record_command(conn: Connection, command: str, service: str, codes: Sequence[str], items: Sequence[str] = (),
+                   purpose: str | None = None, operator: str | None = None) -> int:
+    """Append the entry of a command run by the platform's staff that read about a subject (``jjjcredit
+    credit show``, ``report issue``): client ``staff:`` and the operator's account, method ``CLI``, the
+    command as its path. Written at once, in the caller's transaction; returns its ``seq``."""
+    name = operator or getpass.getuser()
+    return append_entries(conn, [{
+        "at": datetime.datetime.now(datetime.UTC), "request_id": uuid.uuid4().hex, "client": f"staff:{name}"[:200],
+        "service": service, "purpose": purpose, "method": "CLI", "path": command, "codes": list(codes), "status": 0,
+        "outcome": "ok", "latency_ms": 0.0, "items": list(items)}])
 
 
 def _utc(at: datetime.datetime) -> datetime.datetime:
