@@ -9,7 +9,9 @@ subject keys, so a subject with dozens of records is as likely as one with one):
 2. ``services/sharing/disclosure.subject_records`` (the one redaction point: a level-3 client caller,
    ``access.client_at(3)``; records, their versions, values opened or masked, grouped by item), and
    the same for the public (``access.PUBLIC``: the records in public disclosure that day, never a
-   natural person's);
+   natural person's), and the public's read **unfiltered** (the same code with the rule replaced by one
+   that shows every record as public, in that worker only): what the redaction itself costs a call
+   (target ≤ 10 %);
 3. with ``--http``: ``GET /api/v1/subjects/{code}/records`` served by ``jjjcredit serve`` with a level-3
    client key holding the ``records`` service, driven by wrk (as benchmarks/api_load.py does).
 
@@ -103,7 +105,12 @@ def _init(url: str, kind: str) -> None:
     with engine.connect() as conn:
         _STATE["protector"] = personal_keys.protector(conn, key_box())
     _STATE["engine"] = engine
-    _STATE["caller"] = access.PUBLIC if kind == "public" else access.client_at(3)
+    _STATE["caller"] = access.PUBLIC if kind in ("public", "unfiltered") else access.client_at(3)
+    if kind == "unfiltered":  # the same read for the public, every record shown: no rule is applied
+        from jjjcredit.core.sharing import disclosure as rules
+
+        shown = rules.RecordDecision(True, "public_disclosure", False, True, None)
+        rules.decide_record = lambda *_args, **_kwargs: shown  # type: ignore[assignment]  # this worker only
 
 
 def _one(key: str) -> int:
@@ -248,7 +255,8 @@ def main() -> None:
     for concurrency in (1, args.concurrency):
         results = {}
         for kind, name in (("bare", "bare SELECT … WHERE subject_key"), ("disclosure", "disclosure.subject_records"),
-                           ("public", "the same, the public's view")):
+                           ("public", "the same, the public's view"),
+                           ("unfiltered", "the public's read, unfiltered")):
             calls, rate, p50, p95, p99, per = measure(args.db, kind, keys, concurrency, args.duration, args.warmup)
             results[kind] = (rate, p99)
             print(f"  {name:34s} {concurrency} concurrent: {rate:8,.0f} calls/s  p50 {p50:6.2f}  p95 {p95:6.2f}  "
@@ -259,6 +267,11 @@ def main() -> None:
               f"{p99 / bare_p99:.1f}x; p99 < 20 ms: {'met' if p99 < 20 else 'NOT MET'}; the public's view: "
               f"{public_rate / rate:.0%} of the level-3 view's calls/s (its redaction costs "
               f"{rate / public_rate - 1:+.0%} a call), p99 {public_p99:.2f} ms")
+        unfiltered_rate, unfiltered_p99 = results["unfiltered"]
+        cost = unfiltered_rate / public_rate - 1
+        print(f"    the public's view against the same read unfiltered at {concurrency}: redaction costs {cost:+.1%} "
+              f"a call (target ≤ 10 %: {'met' if cost <= 0.10 else 'NOT MET'}), p99 {public_p99:.2f} ms against "
+              f"{unfiltered_p99:.2f} ms")
     if not args.no_sizes:
         sizes(args.db)
     if args.http:
