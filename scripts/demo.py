@@ -7,7 +7,8 @@
 5. take this year's public credit information catalogue from draft to published (``jjjcredit catalogue``);
 6. ingest the demo's credit records under the catalogue's items, one file per provider
    (``jjjcredit credit ingest``), and show the providers' timeliness (``jjjcredit credit timeliness``);
-7. create demo application parties (API keys) and serve the API (``jjjcredit serve``) until Ctrl-C.
+7. create demo application parties (API keys), a one-time code for one subject's own view
+   (``jjjcredit subjects code``), and serve the API (``jjjcredit serve``) until Ctrl-C.
 
 Everything lands in ``var/``; running it again starts the library afresh. ``--no-serve`` stops after 6.
 """
@@ -135,6 +136,7 @@ def main() -> None:
     credit_client = json.loads(run("clients", "add", "demo-credit", "--services", "records,provide",
                                    "--level", "2", "--db", DB, quiet=True).stdout)
     credit_key = credit_client["api_key"]
+    one_time = json.loads(run("subjects", "code", subject, "--db", DB, quiet=True).stdout or "{}") if subject else {}
     example = renamed or ""
     port = os.environ.get("PORT", "8000")
     print(f"""
@@ -149,6 +151,9 @@ def main() -> None:
                  curl -H 'X-API-Key: {credit_key}' -H 'X-Purpose: demo' \\
                       http://127.0.0.1:{port}/api/v1/subjects/{subject}/records   (credit records)
                  jjjcredit credit show {subject} --db {DB}
+                 curl -X POST http://127.0.0.1:{port}/api/v1/me/session -H 'content-type: application/json' \
+                      -d '{{"subject": "{subject}", "code": "{one_time.get("code", "")}"}}'   (the subject's own view:
+                      valid 10 minutes; then -H 'Authorization: Bearer TOKEN' …/api/v1/me/records and …/me/queries)
   Stop with Ctrl-C.""", file=sys.stderr, flush=True)
     os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", port])
 

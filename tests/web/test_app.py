@@ -19,6 +19,7 @@ from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web import access as web_access
 from jjjcredit.web.api import organizations, verify
+from jjjcredit.web.api import subjects as own_view
 from jjjcredit.web.app import ROUTERS, create_app
 from tests.web.conftest import SECRET, Server, serving
 
@@ -45,6 +46,14 @@ def test_every_api_route_declares_its_service_and_enforces_it(server: Server):
         method = sorted(route.methods)[0]
         body = {"items": []} if route.path.endswith("/batch") else {"code": code, "name": "x"}
         kwargs = {"json": body} if method == "POST" else {}
+        if any(d.call is own_view.subject_session for d in route.dependant.dependencies):
+            # the subject's own view opens with its session token, never an API key
+            for key in (None, "verifier", "full"):
+                with server.client(key) as keyed:
+                    answer = keyed.request(method, _example(route.path, code), **kwargs)
+                assert (answer.status_code, answer.json()["errors"][0]["code"]) == \
+                    (401, "subjects.session_required"), (route.path, key)
+            continue
         with server.client() as anonymous:
             status = anonymous.request(method, _example(route.path, code), **kwargs).status_code
         assert (status == 401) is (service not in access.PUBLIC_SERVICES), (route.path, status)
