@@ -107,3 +107,39 @@ def test_a_revoked_name_may_be_added_again(database_url: str):
     again = run("clients", "add", "a", "--services", "lookup", "--db", database_url)
     assert again.returncode == 0, again.stderr
     assert run("clients", "list", "--db", database_url).stdout.count("\n") == 2
+
+
+def test_an_item_grant_is_given_at_add_changed_by_grant_and_shown_in_list(database_url: str):
+    _upgraded(database_url)
+    added = run("clients", "add", "某局", "--services", "records", "--level", "2", "--items", "JJJ-03-001,jjj-02-001",
+                "--db", database_url)
+    assert added.returncode == 0, added.stderr
+    shown = json.loads(added.stdout)
+    assert shown["items"] == ["JJJ-02-001", "JJJ-03-001"]
+    assert _caller(database_url, shown["api_key"]).items == frozenset({"JJJ-02-001", "JJJ-03-001"})  # type: ignore[union-attr]
+    assert run("clients", "list", "--db", database_url).stdout.split("\t")[3] == "items JJJ-02-001,JJJ-03-001"
+    granted = run("clients", "grant", "某局", "--items", "JJJ-03-001", "--db", database_url)
+    assert granted.returncode == 0, granted.stderr
+    assert json.loads(granted.stdout) == {"name": "某局", "items": ["JJJ-03-001"]}
+    assert "JJJ-03-001" in granted.stderr
+    assert _caller(database_url, shown["api_key"]).items == frozenset({"JJJ-03-001"})  # type: ignore[union-attr]
+    every = run("clients", "grant", "某局", "--all-items", "--db", database_url)
+    assert every.returncode == 0 and json.loads(every.stdout)["items"] is None
+    assert run("clients", "list", "--db", database_url).stdout.split("\t")[3] == "all items"
+    assert _caller(database_url, shown["api_key"]).items is None  # type: ignore[union-attr]
+
+
+def test_an_item_grant_naming_an_unknown_item_is_refused_saying_what_was_expected(database_url: str):
+    _upgraded(database_url)
+    refused = run("clients", "add", "某局", "--services", "records", "--items", "JJJ-03-001,JJJ-99-009",
+                  "--db", database_url)
+    assert refused.returncode == 2 and refused.stderr.startswith("error [clients.items]: ")
+    assert '"JJJ-99-009"' in refused.stderr and "expected some of JJJ-01-001" in refused.stderr
+    assert refused.stdout == "" and run("clients", "list", "--db", database_url).stdout == ""
+    assert run("clients", "add", "某局", "--services", "records", "--db", database_url).returncode == 0
+    for args, code in ((("--items", "JJJ-99-009"), "clients.items"), ((), "usage"),
+                       (("--items", "JJJ-03-001", "--all-items"), "usage")):
+        result = run("clients", "grant", "某局", *args, "--db", database_url)
+        assert result.returncode == 2 and result.stderr.startswith(f"error [{code}]: "), result.stderr
+    unknown = run("clients", "grant", "nobody", "--all-items", "--db", database_url)
+    assert unknown.returncode == 1 and unknown.stderr.startswith("error [clients.unknown]: ")

@@ -139,3 +139,23 @@ def test_the_current_credit_version_is_kept_once_and_comes_back_on_downgrade(eng
         assert conn.execute(text("SELECT version, action FROM credit_records")).one() == (2, "updated")
     migrator.downgrade(engine, "0013")
     assert _versions(engine) == [("r1", 1, "created", '{"a": "1"}'), ("r1", 2, "updated", '{"a": "2"}')]
+
+
+def test_clients_gain_an_item_grant_that_is_empty_for_those_added_before_and_goes_on_downgrade(engine: Engine):
+    """0018 adds ``clients.items`` (NULL: every item within the level, what every client had before);
+    the downgrade drops it and keeps the clients."""
+    migrator.upgrade(engine, "0016")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO clients (id, name, key_prefix, key_hash, services, level, created_at) VALUES "
+                          "('c1', '某局', 'abcd0123', :h, 'records', 2, '2026-01-01 00:00:00')"), {"h": "0" * 64})
+    migrator.upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT name, items FROM clients")).one() == ("某局", None)
+        conn.execute(text("UPDATE clients SET items = 'JJJ-03-001'"))
+    migrator.downgrade(engine, "0016")
+    assert migrator.current(engine) == "0016"
+    with engine.connect() as conn:
+        assert "items" not in {c["name"] for c in inspect(conn).get_columns("clients")}
+        assert conn.execute(text("SELECT name, services FROM clients")).one() == ("某局", "records")
+    migrator.upgrade(engine)
+    assert migrator.current(engine) == "0018"

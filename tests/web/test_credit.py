@@ -14,7 +14,9 @@ import httpx
 import pytest
 from sqlalchemy import text
 
+from jjjcredit.core.credit import catalogue as rules
 from jjjcredit.services import db
+from jjjcredit.services.credit import catalogue
 from jjjcredit.services.sharing import authorizations, clients, personal_keys
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
@@ -175,6 +177,14 @@ def test_the_public_reads_a_record_to_the_last_day_of_its_window_and_government_
         assert person.json() == nobody | {"as_of": "2026-05-01"} and nobody["records"] == 0
         assert files.person() not in person.text
         assert sharing.get(f"/api/v1/subjects/{key}/records").json()["records"] == 1
+        # shared 60 months after the window (the default catalogue's sharing period), then archived
+        _on(server, datetime.date(2034, 4, 10))
+        last = sharing.get(path).json()["items"][0]["records"][0]
+        assert (last["channel"], last["shared_until"]) == ("government_sharing", "2034-04-10")
+        _on(server, datetime.date(2034, 4, 11))
+        for subject in (CODES[0], key):
+            assert sharing.get(f"/api/v1/subjects/{subject}/records").json()["records"] == 0
+        assert sharing.get(path, params={"as_of": "2034-04-10"}).json()["records"] == 1
 
 
 def test_public_calls_for_records_are_rate_limited(server: Server, database_url: str):
@@ -217,3 +227,71 @@ def test_an_authorized_query_over_http(server: Server, tmp_path: Path):
         _on(server, datetime.date(2027, 1, 1))
         expired = bureau.get(path, params={"authorization": given})
         assert expired.status_code == 403 and "2026-12-31" in expired.json()["errors"][0]["message"]
+
+
+# --- a party's item grant (clients.items): the records of the items it is granted, no others -------------
+
+#: A copy of the penalty item under another code, so that one file serves both items.
+OTHER = "JJJ-90-001"
+
+
+@pytest.fixture
+def two_items(database_url: str) -> Iterator[Server]:
+    """The 2026 edition with the penalty item and a copy of it; parties granted ``records`` at level 2,
+    for the penalty item, for the copy, and for every item."""
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    keys = {}
+    office = "河北省发展改革委"
+    with engine.begin() as conn:
+        catalogue.draft_edition(conn, 2026, office)
+        copy = rules.item_to_dict(rules.default_item(files.PENALTY)) | {"code": OTHER, "contested": False}
+        catalogue.add_item(conn, copy, "测试", office, year=2026)
+        catalogue.open_comments(conn, 2026, office)
+        catalogue.assess_item(conn, 2026, files.CONTESTED, "同意", "同意", "保留", office)
+        catalogue.approve_edition(conn, 2026, "河北省人民政府")
+        catalogue.publish_edition(conn, 2026, office)
+        _, keys[PROVIDER] = clients.add_client(conn, PROVIDER, "provide", 1)
+        for name, items in (("penalties", files.PENALTY), ("others", OTHER), ("everything", None)):
+            _, keys[name] = clients.add_client(conn, name, "records", 2, items)
+    engine.dispose()
+    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000,
+                             signing_key_secret=SECRET))
+    with serving(app) as url:
+        yield Server(url, app, [], keys)
+
+
+def test_a_party_granted_one_item_reads_its_records_and_not_those_of_another(two_items: Server, tmp_path: Path):
+    server = two_items
+    body = _serious(tmp_path)
+    with server.client(PROVIDER) as provider:
+        for item in (files.PENALTY, OTHER):
+            answer = provider.post("/api/v1/credit/batches", params={"item": item}, content=body)
+            assert answer.status_code == 200 and answer.json()["created"] == 2, answer.text
+    engine = make_engine(_url(server))
+    with engine.connect() as conn:
+        person = conn.execute(text("SELECT DISTINCT subject_key FROM credit_records "
+                                   "WHERE subject_type = 'natural_person'")).scalar_one()
+    _on(server, datetime.date(2029, 4, 11))  # past the public window: government sharing only
+
+    def items(caller: httpx.Client, subject: str, **params: str) -> dict[str, str]:
+        answer = caller.get(f"/api/v1/subjects/{subject}/records", params=params)
+        assert answer.status_code == 200, answer.text
+        return {g["item"]: g["records"][0]["channel"] for g in answer.json()["items"]}
+
+    with server.client("penalties") as penalties, server.client("others") as others, \
+            server.client("everything") as everything:
+        for subject in (CODES[0], person):
+            assert items(penalties, subject) == {files.PENALTY: "government_sharing"}
+            assert items(others, subject) == {OTHER: "government_sharing"}
+            assert items(everything, subject) == {files.PENALTY: "government_sharing", OTHER: "government_sharing"}
+        # inside the window the organization's record of the other item is public: seen as the public sees it
+        _on(server, datetime.date(2029, 4, 10))
+        assert items(penalties, CODES[0]) == {files.PENALTY: "government_sharing", OTHER: "public_disclosure"}
+        assert items(penalties, person) == {files.PENALTY: "government_sharing"}
+        _on(server, datetime.date(2029, 4, 11))
+        # a grant changed at the command line counts from the next call, with the same key
+        with engine.begin() as conn:
+            clients.grant_items(conn, "penalties", OTHER)
+        assert items(penalties, person) == {OTHER: "government_sharing"}
+    engine.dispose()

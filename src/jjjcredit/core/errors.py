@@ -268,10 +268,12 @@ ERROR_CODES: dict[str, ErrorCode] = {
         " batches."),
     "clients.services": ErrorCode(400, 2, "A service that does not exist was named for a client."),
     "clients.level": ErrorCode(400, 2, "A security level other than 1, 2 or 3."),
-    "clients.name": ErrorCode(400, 2, "A client needs a name."),
+    "clients.name": ErrorCode(400, 2, "A client needs a name, and one that does not start with staff: or subject:."),
     "clients.exists": ErrorCode(409, 2, "A client of that name exists already."),
     "clients.unknown": ErrorCode(404, 1, "No client that is not revoked has that name."),
     "clients.grace": ErrorCode(400, 2, "A key rotation's grace period outside 0 to 8760 hours."),
+    "clients.items": ErrorCode(400, 2, "A client's item grant names no item, or one that is not a catalogue item in "
+                               "force."),
     "access.key_required": ErrorCode(401, 2, "The service needs an API key (X-API-Key)."),
     "access.bad_key": ErrorCode(401, 2, "The API key is unknown or revoked."),
     "access.key_expired": ErrorCode(401, 2, "The API key was replaced (clients rotate) and its grace period "

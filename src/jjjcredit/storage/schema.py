@@ -163,6 +163,8 @@ clients = Table(
     Column("previous_key_prefix", String(16), nullable=True, unique=True),
     Column("previous_key_hash", String(64), nullable=True),
     Column("previous_key_until", DateTime(timezone=True), nullable=True),
+    # the catalogue items whose credit records it is granted, comma-separated; NULL: every item within its level
+    Column("items", Text, nullable=True),
 )
 #: A name is taken by at most one client that is not revoked: a revoked client's name may be used again.
 Index("uq_clients_live_name", clients.c.name, unique=True, sqlite_where=clients.c.revoked_at.is_(None),

@@ -161,3 +161,43 @@ def test_the_diff_names_exactly_the_attributes_changed(values: dict[str, str], i
     assert {c.attribute for c in d.changed} == {k for k, v in values.items() if getattr(item, k) != v}
     assert all((c.old, c.new) == (getattr(item, c.attribute), values[c.attribute]) for c in d.changed)
     assert not d.added and not d.withdrawn
+
+
+def test_a_period_rule_says_how_long_records_stay_shared_after_the_public_window():
+    penalty = catalogue.default_item("JJJ-03-001")
+    rule = catalogue.period_rule(penalty, "serious", datetime.date(2026, 4, 10))
+    assert (rule.sharing_months, rule.sharing_source) == (60, catalogue.PLATFORM_SHARING_SOURCE)
+    assert "Platform default" in rule.sharing_source  # no text gives the figure: labelled as the platform's own
+    assert all(r.sharing_months == catalogue.PLATFORM_SHARING_MONTHS for i in catalogue.default_items()
+               for r in i.period_rules)
+    data = catalogue.item_to_dict(penalty)
+    assert data["period_rules"][0]["sharing_months"] == 60
+    for value, expected in ((None, None), (0, 0), ("24", 24)):
+        rules = [{**r, "sharing_months": value} for r in data["period_rules"]]
+        assert catalogue.item_from_dict({**data, "period_rules": rules}).period_rules[0].sharing_months == expected
+
+
+@pytest.mark.parametrize("rule", [{"sharing_months": -1}, {"sharing_months": True}, {"sharing_months": "五年"},
+                                  {"sharing_month": 12}])
+def test_a_bad_sharing_period_is_refused_naming_what_is_expected(rule):
+    data = catalogue.item_to_dict(catalogue.default_item("JJJ-02-001"))
+    data["period_rules"] = [{**data["period_rules"][0], **rule}]
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.item_from_dict(data)
+    assert exc.value.field == "period_rules"
+    assert ("at least 0" in exc.value.message) or ("sharing_months" in exc.value.message)
+
+
+def test_an_edition_stored_before_sharing_periods_loads_and_its_diff_shows_the_new_period():
+    new = catalogue.default_item("JJJ-02-001")
+    stored = catalogue.item_to_dict(new)
+    stored["period_rules"] = [{k: v for k, v in r.items() if k not in ("sharing_months", "sharing_source")}
+                              for r in stored["period_rules"]]
+    old = catalogue.item_from_dict(stored)
+    assert all(r.sharing_months is None and r.sharing_source == "" for r in old.period_rules)
+    changes = catalogue.diff([old], [new]).changed
+    assert [c.attribute for c in changes] == ["period_rules"]
+    assert changes[0].old[0]["sharing_months"] is None and changes[0].new[0]["sharing_months"] == 60
+    changed = catalogue.change_item(new, {"period_rules": [{**r, "sharing_months": 120}
+                                                           for r in catalogue.item_to_dict(new)["period_rules"]]})
+    assert {r.sharing_months for r in changed.period_rules} == {120}

@@ -102,3 +102,19 @@ def test_an_unknown_format_is_refused():
 def test_json_export_read_back_and_exported_again_is_byte_identical():
     first = export.to_json(ITEMS, INFO)
     assert export.to_json(catalogue.load_items(first.decode("utf-8")), INFO) == first
+
+
+def test_every_export_carries_the_sharing_period_of_each_rule():
+    rows = list(csv.reader(io.StringIO(export.to_csv(ITEMS).decode("utf-8-sig"))))
+    column = rows[0].index(catalogue.PLATFORM["period_rules"][0])
+    penalty = next(r for r in rows if r[0] == "JJJ-03-001")
+    assert "期满后政府共享 60 个月（Platform default" in penalty[column]
+    assert json.loads(export.to_json(ITEMS, INFO))["items"][2]["period_rules"][0]["sharing_months"] == 60
+    g = export.graph(ITEMS, INFO)
+    rule = URIRef(export.BASE + "2026/items/JJJ-03-001/periods/1")
+    assert g.value(rule, export.JJJC.sharingMonths).toPython() == 60
+    assert str(g.value(rule, export.JJJC.sharingSource)).startswith("Platform default")
+    endless = catalogue.item_from_dict({**catalogue.item_to_dict(ITEMS[2]), "period_rules": [
+        {**r, "sharing_months": None, "sharing_source": ""} for r in catalogue.item_to_dict(ITEMS[2])["period_rules"]]})
+    assert export.graph([endless], INFO).value(rule, export.JJJC.sharingMonths) is None
+    assert "期满后" not in export.to_csv([endless]).decode("utf-8-sig")

@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.sharing import access, disclosure
-from jjjcredit.core.sharing.disclosure import StoredRecord, add_months, decide_record, public_until
+from jjjcredit.core.sharing.disclosure import StoredRecord, add_months, decide_record, public_until, shared_until
 
 PENALTY = catalogue.default_item("JJJ-03-001")
 SHARED_ONLY = catalogue.default_item("JJJ-05-001")  # government sharing only
@@ -59,6 +59,52 @@ def test_a_record_leaves_public_disclosure_the_day_after_its_window_and_stays_fo
     shared = decide_record(_org(), GOVERNMENT, LAST + DAY)
     assert (shared.visible, shared.channel, shared.public) == (True, "government_sharing", False)
     assert decide_record(_org(), access.STAFF, LAST + DAY).channel == "staff"
+
+
+SHARED_LAST = datetime.date(2034, 4, 10)  # the window's end plus the platform's default of 60 months
+
+
+def test_sharing_ends_the_set_months_after_the_public_window_and_the_record_is_archived():
+    assert shared_until(_org()) == SHARED_LAST
+    assert shared_until(_org(severity="minor")) == datetime.date(2031, 7, 10)  # window to 2026-07-10
+    # counted from the window's last day (2023-02-28, clamped), not from the decision
+    assert shared_until(_org(decided_on=datetime.date(2020, 2, 29))) == datetime.date(2028, 2, 28)
+    assert shared_until(_org(severity=None)) is None and shared_until(_org(decided_on=None)) is None
+    assert shared_until(StoredRecord(catalogue.default_item("JJJ-03-002"), "organization", None, DECIDED)) is None
+    top = access.Caller("法院", frozenset({"records"}), 3)
+    for caller in (GOVERNMENT, top):
+        on_last = decide_record(_org(), caller, SHARED_LAST)
+        assert (on_last.channel, on_last.public, on_last.shared_until) == ("government_sharing", False, SHARED_LAST)
+        assert not decide_record(_org(), caller, SHARED_LAST + DAY).visible
+        assert not decide_record(_org(status="revoked"), caller, SHARED_LAST + DAY).visible
+        assert not decide_record(_org(subject_type="natural_person"), caller, SHARED_LAST + DAY).visible
+    shared_only = StoredRecord(SHARED_ONLY, "organization", None, DECIDED)  # no window: shared while kept
+    assert decide_record(shared_only, GOVERNMENT, datetime.date(2099, 1, 1)).channel == "government_sharing"
+    for caller, channel in ((access.STAFF, "staff"), (access.Caller("x", frozenset(), 1, "subject"), "own")):
+        archived = decide_record(_org(), caller, SHARED_LAST + DAY, own=True)
+        assert (archived.channel, archived.shared_until) == (channel, SHARED_LAST)
+
+
+def test_a_rule_without_a_sharing_period_shares_without_end_and_zero_ends_it_with_the_window():
+    def penalty(months: int | None) -> catalogue.Item:
+        return dataclasses.replace(PENALTY, period_rules=tuple(
+            dataclasses.replace(r, sharing_months=months) for r in PENALTY.period_rules))
+
+    endless = _org(item=penalty(None))
+    assert shared_until(endless) is None
+    assert decide_record(endless, GOVERNMENT, datetime.date(2099, 1, 1)).channel == "government_sharing"
+    closed = _org(item=penalty(0))
+    assert shared_until(closed) == LAST
+    assert decide_record(closed, GOVERNMENT, LAST).visible and not decide_record(closed, GOVERNMENT, LAST + DAY).visible
+
+
+def test_a_public_record_outside_a_top_level_partys_items_is_seen_as_the_public_sees_it():
+    business = _org(subject_type="individual_business")
+    granted = access.Caller("法院", frozenset({"records"}), 3, items=frozenset({"JJJ-02-001"}))
+    seen = decide_record(business, granted, DECIDED)
+    assert (seen.channel, seen.personal_clear) == ("public_disclosure", False)
+    everything = decide_record(business, dataclasses.replace(granted, items=None), DECIDED)
+    assert (everything.channel, everything.personal_clear) == ("government_sharing", True)
 
 
 def test_as_of_a_day_before_the_decision_or_the_arrival_the_record_did_not_exist():
@@ -161,4 +207,6 @@ def test_no_natural_person_in_public_and_nothing_outside_a_grant(record: StoredR
             assert record.item.disclosure_mode != "authorized_query" and record.status != "repaired"
         else:
             assert seen.channel == "authorized_query" and record.item.code in authorized
-    assert seen.personal_clear is (caller.level == access.TOP_LEVEL and caller.kind == "client")
+        assert seen.shared_until is None or as_of <= seen.shared_until  # archived: no channel past sharing
+    assert seen.personal_clear is (caller.level == access.TOP_LEVEL and caller.kind == "client"
+                                   and (caller.items is None or record.item.code in caller.items))

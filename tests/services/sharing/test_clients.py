@@ -8,10 +8,13 @@ from collections.abc import Iterator
 import pytest
 from sqlalchemy import Connection, Engine, select, update
 
+from jjjcredit.core.credit import catalogue
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
+from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.sharing import clients
 from jjjcredit.storage.schema import clients as clients_table
+from tests.services.credit import credit_files
 
 
 @pytest.fixture
@@ -154,3 +157,71 @@ def test_a_bad_rotation_is_refused(conn: Connection, name: str, hours: float, co
     with pytest.raises(clients.ClientError) as refused:
         clients.rotate_client(conn, name, hours)
     assert refused.value.code == code
+
+
+def test_an_item_grant_is_kept_and_admits_the_client_to_those_items_only(conn: Connection):
+    everything, key = clients.add_client(conn, "a", "records", 2)
+    assert everything.items is None and clients.caller_of(conn, key).items is None  # type: ignore[union-attr]
+    client, other = clients.add_client(conn, "b", "records", 2, items=" jjj-03-001, JJJ-02-001 ,")
+    assert client.items == frozenset({"JJJ-03-001", "JJJ-02-001"})
+    assert clients.caller_of(conn, other) == client.caller() == access.Caller(
+        "b", frozenset({"records"}), 2, items=frozenset({"JJJ-02-001", "JJJ-03-001"}))
+    assert [c.items for c in clients.list_clients(conn)] == [None, client.items]
+    narrowed = clients.grant_items(conn, "b", "JJJ-03-001")
+    assert narrowed.items == frozenset({"JJJ-03-001"}) == clients.caller_of(conn, other).items  # type: ignore[union-attr]
+    # a replaced key in its grace period carries the grant too
+    _, newer, _until = clients.rotate_client(conn, "b", grace_hours=1)
+    assert clients.caller_of(conn, other) == clients.caller_of(conn, newer) == narrowed.caller()
+    widened = clients.grant_items(conn, "b", None)
+    assert widened.items is None and clients.caller_of(conn, newer).items is None  # type: ignore[union-attr]
+
+
+@pytest.mark.parametrize(("items", "expected"), [
+    ("JJJ-03-001,JJJ-99-001", '"JJJ-99-001"'),
+    ("行政处罚", '"行政处罚"'),
+    (" , ", "No item named"),
+])
+def test_an_item_grant_naming_no_item_in_force_is_refused_naming_it(conn: Connection, items: str, expected: str):
+    with pytest.raises(clients.ClientError) as refused:
+        clients.add_client(conn, "a", "records", 2, items=items)
+    assert refused.value.code == "clients.items" and refused.value.field == "items"
+    assert expected in refused.value.message and "JJJ-01-001" in refused.value.message  # what was expected
+    assert clients.list_clients(conn) == []
+    clients.add_client(conn, "a", "records", 2)
+    with pytest.raises(clients.ClientError) as refused:
+        clients.grant_items(conn, "a", items)
+    assert refused.value.code == "clients.items"
+    with pytest.raises(clients.ClientError) as refused:
+        clients.grant_items(conn, "nobody", "JJJ-03-001")
+    assert refused.value.code == "clients.unknown"
+
+
+def test_an_item_grant_is_checked_against_the_edition_in_force(conn: Connection):
+    """Before any edition is published the default catalogue's codes count; then the published ones."""
+    assert "the default catalogue" in _refusal(conn, "JJJ-90-001")
+    year, office = datetime.date.today().year, "河北省发展改革委"
+    catalogue_service.draft_edition(conn, year, office)
+    new = catalogue.item_to_dict(catalogue.default_item("JJJ-03-001")) | {"code": "JJJ-90-001", "contested": False}
+    catalogue_service.add_item(conn, new, "新增", office, year=year)
+    assert "the default catalogue" in _refusal(conn, "JJJ-90-001")  # a draft is not in force
+    catalogue_service.open_comments(conn, year, office)
+    catalogue_service.assess_item(conn, year, credit_files.CONTESTED, "同意", "同意", "保留", office)
+    catalogue_service.approve_edition(conn, year, "河北省人民政府")
+    catalogue_service.publish_edition(conn, year, office)
+    assert "the catalogue edition in force" in _refusal(conn, "JJJ-91-001")
+    assert clients.add_client(conn, "a", "records", 2, items="JJJ-90-001")[0].items == frozenset({"JJJ-90-001"})
+
+
+def _refusal(conn: Connection, items: str) -> str:
+    with pytest.raises(clients.ClientError) as refused:
+        clients.add_client(conn, "x", "records", 2, items=items)
+    return refused.value.message
+
+
+def test_a_clients_name_never_takes_the_staffs_or_a_subjects_prefix(engine: Engine):
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        for name in ("staff:ops", "subject:91130100MA0000000X", "Subject:x"):
+            with pytest.raises(clients.ClientError) as refused:
+                clients.add_client(conn, name, "lookup", 1)
+            assert refused.value.code == "clients.name"

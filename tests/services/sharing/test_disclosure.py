@@ -123,6 +123,8 @@ def test_every_reader_gives_what_the_caller_sees(lib: tuple[Engine, list[str]]):
 
 DECIDED = datetime.date(2026, 4, 10)  # a serious penalty: public for 36 months, to 2029-04-10
 LAST, AFTER = datetime.date(2029, 4, 10), datetime.date(2029, 4, 11)
+#: ... then shared among government departments 60 months more (the platform's default), to 2034-04-10.
+SHARED_LAST, ARCHIVED = datetime.date(2034, 4, 10), datetime.date(2034, 4, 11)
 PROTECTOR = persons.Protector(bytes(range(32)))
 GOVERNMENT = access.Caller("某局", frozenset({"records"}), 2)
 BUREAU = access.Caller("某协会", frozenset({"records"}), 1)
@@ -177,8 +179,32 @@ def test_a_record_past_its_maximum_period_leaves_every_public_channel_and_stays_
         assert _records(penalties, caller, ORGS[0], today=AFTER)["records"] == 0
     for caller, channel in ((GOVERNMENT, "government_sharing"), (access.STAFF, "staff")):
         shared = _records(penalties, caller, ORGS[0], today=AFTER)["items"][0]["records"][0]
-        assert (shared["channel"], shared["public"], shared["public_until"]) == (channel, False, "2029-04-10")
+        assert (shared["channel"], shared["public"], shared["public_until"], shared["shared_until"]) == \
+            (channel, False, "2029-04-10", "2034-04-10")
         assert shared["history"][0]["action"] == "created"
+
+
+def test_a_record_leaves_government_sharing_the_day_after_its_sharing_period_and_stays_archived(
+        penalties: Engine):
+    """Public to 2029-04-10, shared to 2034-04-10 (60 months after the window), then archived: the
+    staff still read it; no application party does, whatever its level or an authorization."""
+    number = credit_files.person()
+    top = access.Caller("法院", frozenset({"records"}), 3)
+    for caller in (GOVERNMENT, top):
+        for code in (ORGS[0], number):
+            last = _records(penalties, caller, code, today=SHARED_LAST)["items"][0]["records"][0]
+            assert (last["channel"], last["public"], last["shared_until"]) == \
+                ("government_sharing", False, "2034-04-10")
+            assert _records(penalties, caller, code, today=ARCHIVED) == {
+                "subject": _records(penalties, access.STAFF, code, today=ARCHIVED)["subject"],
+                "as_of": "2034-04-11", "items": [], "records": 0}
+            # as of a day: the same question asked later about a day inside or past the sharing period
+            assert _records(penalties, caller, code, as_of=SHARED_LAST, today=ARCHIVED)["records"] == 1
+            assert _records(penalties, caller, code, as_of=ARCHIVED, today=ARCHIVED)["records"] == 0
+            assert _records(penalties, caller, code, as_of=AFTER, today=datetime.date(2040, 1, 1))["records"] == 1
+    archived = _records(penalties, access.STAFF, ORGS[0], today=ARCHIVED)["items"][0]["records"][0]
+    assert (archived["channel"], archived["public"], archived["shared_until"]) == ("staff", False, "2034-04-10")
+    assert archived["values"]["处罚内容"] and archived["history"][0]["action"] == "created"
 
 
 def test_the_public_gets_nothing_about_a_natural_person_and_the_same_answer_whether_records_exist(
@@ -337,6 +363,7 @@ def test_no_natural_person_in_a_public_answer_and_no_record_outside_a_callers_gr
                     # anything more than the public sees is the caller's own grant: service, level, items
                     assert record["channel"] == "government_sharing"
                     assert "records" in admitted.services and admitted.level >= access.SHARING_LEVEL
+                    assert record["shared_until"] is None or day.isoformat() <= record["shared_until"]
                     assert level <= admitted.level and mode != "authorized_query"
                     assert admitted.items is None or group["item"] in admitted.items
                     shared = True

@@ -91,13 +91,25 @@ class Field:
 @dataclass(frozen=True)
 class PeriodRule:
     """How long a record of ``severity`` stays published, in months from the decision date, for
-    decisions from ``applies_from`` on (until a later rule of the same severity applies)."""
+    decisions from ``applies_from`` on (until a later rule of the same severity applies); and how long
+    it then stays in government sharing.
+
+    ``sharing_months`` counts from the end of the public window (the decision date plus
+    ``max_months``), not from the decision: a record leaves public view, is archived and stays shared
+    among government departments that many months more, then leaves government sharing (and every
+    authorized query) too; the platform's staff and the subject itself still see it — a record is
+    archived, never deleted. Counting from the end of the window keeps the two periods apart: a
+    sharing period can never end before publication does, and one figure holds for every severity
+    whatever its maximum. ``None``: no end (an edition stored before the attribute existed reads so).
+    ``sharing_source`` says where the figure comes from."""
 
     severity: str
     min_months: int
     max_months: int
     applies_from: datetime.date
     source: str
+    sharing_months: int | None = None
+    sharing_source: str = ""
 
 
 #: The provincial rule set of the 2017 era (domain.md §4): every negative record at most 5 years,
@@ -107,23 +119,33 @@ class PeriodRule:
 PROVINCIAL_2017_SOURCE = ("Provincial rules of the 2017 era (Shanghai, Zhejiang, Henan, Shandong): at most 5 years, "
                           "counted there from the end of the conduct; Hebei Regulations adopted 2017-09-28, their "
                           "own period unconfirmed")
+#: How long a record stays in government sharing after its public window, by default: 5 years. No text
+#: found gives a figure for sharing after publication ends (domain.md §4 and §7.3 speak of archiving,
+#: not of an end), so this one is the platform's own, labelled as such in every default rule
+#: (:data:`PLATFORM_SHARING_SOURCE`); a deployment sets its own in each item's period rules.
+PLATFORM_SHARING_MONTHS = 60
+PLATFORM_SHARING_SOURCE = ("Platform default, no source text: shared among government departments 5 years after the "
+                           "public window ends; a setting of each item's period rules")
 #: Sourced defaults (domain.md §4, §7.3), a setting per item (its ``period_rules``): the provincial
 #: 5-year rule set from 2017-09-28 (the Hebei Regulations' adoption; the day they came into force is
 #: unconfirmed), Credit China's pre-2025 rule, the State Council's 2025 plan (国办发〔2025〕22号) and
 #: NDRC Order No. 36 in force 2026-04-01. The rule in force for a decision is the one of its severity
-#: with the latest ``applies_from`` not after the decision date (:func:`period_rule`).
+#: with the latest ``applies_from`` not after the decision date (:func:`period_rule`). Each keeps a
+#: record in government sharing :data:`PLATFORM_SHARING_MONTHS` after its public window.
+_SHARING = (PLATFORM_SHARING_MONTHS, PLATFORM_SHARING_SOURCE)
+_CREDIT_CHINA = "Credit China rule before 2025 (unconfirmed start)"
 DEFAULT_PERIOD_RULES: tuple[PeriodRule, ...] = (
-    PeriodRule("minor", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE),
-    PeriodRule("general", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE),
-    PeriodRule("serious", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE),
-    PeriodRule("general", 3, 12, datetime.date(2019, 7, 1), "Credit China rule before 2025 (unconfirmed start)"),
-    PeriodRule("serious", 6, 36, datetime.date(2019, 7, 1), "Credit China rule before 2025 (unconfirmed start)"),
-    PeriodRule("minor", 0, 3, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
-    PeriodRule("general", 3, 12, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
-    PeriodRule("serious", 12, 36, datetime.date(2025, 6, 22), "国办发〔2025〕22号"),
-    PeriodRule("minor", 0, 3, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)"),
-    PeriodRule("general", 3, 12, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)"),
-    PeriodRule("serious", 12, 36, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)"),
+    PeriodRule("minor", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE, *_SHARING),
+    PeriodRule("general", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE, *_SHARING),
+    PeriodRule("serious", 0, 60, datetime.date(2017, 9, 28), PROVINCIAL_2017_SOURCE, *_SHARING),
+    PeriodRule("general", 3, 12, datetime.date(2019, 7, 1), _CREDIT_CHINA, *_SHARING),
+    PeriodRule("serious", 6, 36, datetime.date(2019, 7, 1), _CREDIT_CHINA, *_SHARING),
+    PeriodRule("minor", 0, 3, datetime.date(2025, 6, 22), "国办发〔2025〕22号", *_SHARING),
+    PeriodRule("general", 3, 12, datetime.date(2025, 6, 22), "国办发〔2025〕22号", *_SHARING),
+    PeriodRule("serious", 12, 36, datetime.date(2025, 6, 22), "国办发〔2025〕22号", *_SHARING),
+    PeriodRule("minor", 0, 3, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)", *_SHARING),
+    PeriodRule("general", 3, 12, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)", *_SHARING),
+    PeriodRule("serious", 12, 36, datetime.date(2026, 4, 1), "NDRC Order No. 36 (2025)", *_SHARING),
 )
 
 
@@ -270,27 +292,58 @@ def _field(data: Any, code: str) -> Field:
     return Field(str(data["name"]), str(data["element"]), bool(data.get("required", False)), length)
 
 
+#: What a period rule states, as its plain form names it.
+RULE_ATTRIBUTES = ("severity", "min_months", "max_months", "applies_from", "source", "sharing_months",
+                   "sharing_source")
+
+
 def _rule(data: Any, code: str) -> PeriodRule:
+    shape = (f'Item "{code}": a period rule is severity, min_months, max_months, applies_from, source, and '
+             "optionally sharing_months and sharing_source.")
     if not isinstance(data, Mapping):
-        raise _bad(f'Item "{code}": a period rule is severity, min_months, max_months, applies_from, source.',
-                   "period_rules")
+        raise _bad(shape, "period_rules")
+    unknown = sorted(set(data) - set(RULE_ATTRIBUTES))
+    if unknown:
+        raise _bad(f'Item "{code}": a period rule with unknown attribute(s) {", ".join(unknown)}; the attributes '
+                   f'are {", ".join(RULE_ATTRIBUTES)}.', "period_rules")
     try:
         low, high = int(data["min_months"]), int(data["max_months"])
         rule = PeriodRule(str(data["severity"]), low, high, _date(data["applies_from"], code),
-                          str(data.get("source") or ""))
+                          str(data.get("source") or ""), _sharing_months(data.get("sharing_months"), code),
+                          str(data.get("sharing_source") or ""))
     except (KeyError, TypeError, ValueError):
-        raise _bad(f'Item "{code}": a period rule is severity, min_months, max_months, applies_from, source.',
-                   "period_rules") from None
+        raise _bad(shape, "period_rules") from None
     if not 0 <= low <= high:
         raise _bad(f'Item "{code}": a period of {low} to {high} months; expected 0 ≤ minimum ≤ maximum.',
                    "period_rules")
     return rule
 
 
+def _sharing_months(value: Any, code: str) -> int | None:
+    """A rule's months of government sharing after the public window: ``None`` (no end) or a whole
+    number of at least 0 (0: sharing ends with the public window)."""
+    if value is None:
+        return None
+    if isinstance(value, str) and value.strip().isdigit():
+        value = int(value)
+    if not isinstance(value, int) or isinstance(value, bool) or value < 0:
+        raise _bad(f'Item "{code}": a period rule shares records "{value}" months after the public window; '
+                   "expected a whole number of at least 0, or null for no end.", "period_rules")
+    return value
+
+
 def item_to_dict(item: Item) -> dict[str, Any]:
     """The plain form of an item (JSON-ready; the inverse of :func:`item_from_dict`).
 
     >>> item_from_dict(item_to_dict(default_items()[4])) == default_items()[4]
+    True
+
+    A period rule stored before rules had a sharing period reads as sharing without end:
+
+    >>> old = item_to_dict(default_item("JJJ-02-001"))
+    >>> old["period_rules"] = [{k: v for k, v in r.items() if not k.startswith("sharing_")}
+    ...                        for r in old["period_rules"]]
+    >>> item_from_dict(old).period_rules[-1].sharing_months is None
     True
     """
     out = dataclasses.asdict(item)
@@ -328,6 +381,8 @@ def period_rule(item: Item, severity: str, decided_on: datetime.date) -> PeriodR
     >>> period_rule(penalty, "serious", datetime.date(2026, 5, 1)).source
     'NDRC Order No. 36 (2025)'
     >>> period_rule(penalty, "minor", datetime.date(2018, 3, 1)).max_months  # the provincial 5-year rule
+    60
+    >>> period_rule(penalty, "serious", datetime.date(2026, 5, 1)).sharing_months  # the platform's default
     60
     """
     if severity not in item.severities:

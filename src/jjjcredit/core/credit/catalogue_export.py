@@ -76,10 +76,14 @@ VOCABULARY: dict[str, tuple[str, str, str]] = {
     "required": ("必填 required", "Whether every record must have the field.", "xsd:boolean"),
     "maxLength": ("最大长度 maximum length", "The most characters the field holds.", "xsd:integer"),
     "periodRule": ("公示期限 publication period rule", "A node with severity, minMonths, maxMonths, appliesFrom, "
-                   "dct:source.", "jjjc:PeriodRule"),
+                   "dct:source, and sharingMonths and sharingSource when sharing ends.", "jjjc:PeriodRule"),
     "minMonths": ("最短公示期 minimum months", "Repair may be asked for after this many months.", "xsd:integer"),
     "maxMonths": ("最长公示期 maximum months", "Publication stops after this many months.", "xsd:integer"),
     "appliesFrom": ("适用起始日 applies from", "Decisions from this date on follow the rule.", "xsd:date"),
+    "sharingMonths": ("共享期限 sharing months", "Government sharing stops this many months after publication "
+                      "stops (absent: no end); the record stays archived.", "xsd:integer"),
+    "sharingSource": ("共享期限依据 sharing source", "Where the sharing months come from (a text, or the "
+                      "platform's own default).", "xsd:string"),
     "editionStatus": ("目录状态 edition status", "draft, comment, approved or published.", "xsd:string"),
     "approvedBy": ("批准机关 approved by", "Who approved the edition.", "xsd:string"),
 }
@@ -114,6 +118,8 @@ def _cell(item: catalogue.Item, column: str) -> str:
                         f"{f', ≤{f.max_length}' if f.max_length else ''})" for f in value)
     if column == "period_rules":
         return "；".join(f"{r.severity} {r.min_months}-{r.max_months} 个月，{r.applies_from.isoformat()} 起（{r.source}）"
+                        + ("" if r.sharing_months is None else
+                           f"，期满后政府共享 {r.sharing_months} 个月（{r.sharing_source}）")
                         for r in value)
     if isinstance(value, tuple):
         return "，".join(value)
@@ -267,7 +273,10 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
                 "severity": Literal(r.severity), "minMonths": Literal(r.min_months, datatype=XSD.integer),
                 "maxMonths": Literal(r.max_months, datatype=XSD.integer),
                 "appliesFrom": Literal(r.applies_from.isoformat(), datatype=XSD.date),
-                str(DCTERMS.source): Literal(r.source)})
+                str(DCTERMS.source): Literal(r.source),
+                **({} if r.sharing_months is None else {
+                    "sharingMonths": Literal(r.sharing_months, datatype=XSD.integer),
+                    "sharingSource": Literal(r.sharing_source)})})
     return g
 
 

@@ -13,7 +13,8 @@ are shown (in element order), and which of them are shown masked.
 
 Credit records are decided here too, one record at a time: :func:`decide_record` says for one stored
 record, one caller and one day whether the record is seen, by which channel (:data:`CHANNELS`),
-whether identity numbers are opened, and the last day of its public window (:func:`public_until`).
+whether identity numbers are opened, the last day of its public window (:func:`public_until`) and
+the last day it is shared among government departments (:func:`shared_until`).
 
 >>> public, staff = view_of(access.PUBLIC), view_of(access.STAFF)
 >>> "legal_rep_id_number" in public.shown, "telephone" in view_of(access.client_at(2)).shown
@@ -183,15 +184,16 @@ class StoredRecord:
 class RecordDecision:
     """What one caller sees of one record on one day: whether at all and by which channel (one of
     :data:`CHANNELS`), whether identity numbers are opened for it, whether it is in public disclosure
-    that day, and the last day of its public window (``None``: no window — an item that is not
+    that day, the last day of its public window (``None``: no window — an item that is not
     negative is public while it is in force; a negative record with no period rule for its decision
-    date is never public)."""
+    date is never public) and the last day of its government sharing (``None``: no end)."""
 
     visible: bool
     channel: str | None
     personal_clear: bool
     public: bool
     public_until: datetime.date | None
+    shared_until: datetime.date | None = None
 
 
 def public_until(record: StoredRecord) -> datetime.date | None:
@@ -213,14 +215,43 @@ def public_until(record: StoredRecord) -> datetime.date | None:
     >>> public_until(StoredRecord(penalty, "organization", "general", datetime.date(2016, 5, 1))) is None
     True
     """
+    rule = _period_rule(record)
+    if rule is None or record.decided_on is None:
+        return None
+    return add_months(record.decided_on, rule.max_months)
+
+
+def shared_until(record: StoredRecord) -> datetime.date | None:
+    """The last day a negative record is shared among government departments (and open to an
+    authorized query): the end of its public window (:func:`public_until`) plus the sharing months of
+    the same period rule (``PeriodRule.sharing_months``), month ends clamped. Counted from the end of
+    the window, so sharing never ends before publication does. ``None`` — shared without end — for a
+    record without a window and for a rule without a sharing period (an edition stored before rules
+    had one). After that day the record is archived: the staff and the subject itself still see it.
+
+    >>> penalty = catalogue.default_item("JJJ-03-001")
+    >>> shared_until(StoredRecord(penalty, "organization", "serious", datetime.date(2026, 4, 10)))
+    datetime.date(2034, 4, 10)
+    >>> shared_until(StoredRecord(penalty, "organization", None, datetime.date(2026, 4, 10))) is None
+    True
+    """
+    rule = _period_rule(record)
+    until = public_until(record)
+    if rule is None or until is None or rule.sharing_months is None:
+        return None
+    return add_months(until, rule.sharing_months)
+
+
+def _period_rule(record: StoredRecord) -> catalogue.PeriodRule | None:
+    """The period rule in force for a negative record's decision, or ``None`` (not negative, no
+    severity, no decision date, or a date before every rule of its severity)."""
     item = record.item
     if item is None or item.kind != "negative" or record.severity is None or record.decided_on is None:
         return None
     try:
-        rule = catalogue.period_rule(item, record.severity, record.decided_on)
+        return catalogue.period_rule(item, record.severity, record.decided_on)
     except catalogue.CatalogueError:
         return None
-    return add_months(record.decided_on, rule.max_months)
 
 
 def _in_public_window(record: StoredRecord, until: datetime.date | None, as_of: datetime.date) -> bool:
@@ -245,16 +276,18 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
       end of the window it leaves every public channel by itself: nothing has to run.
     - **Government sharing**: an application party granted ``records`` at level 2 or above, for
       ``public_disclosure`` and ``government_sharing`` items within its level and its items, natural
-      persons included, after the public window too, and revoked records (marked); a repaired record
-      is no longer shared.
+      persons included, after the public window too until :func:`shared_until`, and revoked records
+      (marked); a repaired record is no longer shared. Past that day the record is archived: no
+      government sharing, no authorized query.
     - **Authorized query**: an application party whose valid authorization from the subject covers
-      the item (``authorized``: the items it names), within the caller's level and items, the record in force or under
-      objection and inside its public window when it has one.
+      the item (``authorized``: the items it names), within the caller's level and items, the record in
+      force or under objection and inside its public window when it has one.
     - **Own**: the subject itself (``own``, for a caller of kind ``subject``) sees all its records.
     - **Staff** (an operator) sees every record, identity numbers masked.
 
     Identity numbers are opened for the subject itself and for an application party at the top
-    level, never for anyone else.
+    level within its items, never for anyone else (a record of an item outside a party's grant that
+    the public may see, it sees as the public does).
 
     >>> penalty = catalogue.default_item("JJJ-03-001")
     >>> org = StoredRecord(penalty, "organization", "serious", datetime.date(2026, 4, 10))
@@ -263,8 +296,17 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
     >>> decide_record(org, access.PUBLIC, datetime.date(2029, 4, 11)).visible
     False
     >>> shared = decide_record(org, access.Caller("某局", frozenset({"records"}), 2), datetime.date(2029, 4, 11))
-    >>> shared.channel, shared.public, shared.public_until
-    ('government_sharing', False, datetime.date(2029, 4, 10))
+    >>> shared.channel, shared.public, shared.public_until, shared.shared_until
+    ('government_sharing', False, datetime.date(2029, 4, 10), datetime.date(2034, 4, 10))
+    >>> bureau = access.Caller("某局", frozenset({"records"}), 2)
+    >>> decide_record(org, bureau, datetime.date(2034, 4, 10)).channel  # the last day of sharing
+    'government_sharing'
+    >>> decide_record(org, bureau, datetime.date(2034, 4, 11)).visible  # archived: shared no longer
+    False
+    >>> decide_record(org, bureau, datetime.date(2034, 4, 11), authorized=frozenset({"JJJ-03-001"})).visible
+    False
+    >>> decide_record(org, access.STAFF, datetime.date(2034, 4, 11)).channel  # the staff still see it
+    'staff'
     >>> person = StoredRecord(penalty, "natural_person", "serious", datetime.date(2026, 4, 10))
     >>> decide_record(person, access.PUBLIC, datetime.date(2026, 5, 1)).visible
     False
@@ -277,20 +319,21 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
     if record.arrived_on is not None and record.arrived_on > as_of:
         return hidden
     until = public_until(record)
+    shared = shared_until(record)
     public = _in_public_window(record, until, as_of)
     item = record.item
     level = view_of(caller).level
     top = caller.kind == "client" and level >= access.TOP_LEVEL
 
     def seen(channel: str, clear: bool) -> RecordDecision:
-        return RecordDecision(True, channel, clear, public, until)
+        return RecordDecision(True, channel, clear, public, until, shared)
 
     if own and caller.kind == "subject":
         return seen("own", True)
     if caller.kind == "staff":
         return seen("staff", False)
     within = (item is not None and item.security_level <= level
-              and (caller.items is None or item.code in caller.items))
+              and (caller.items is None or item.code in caller.items) and (shared is None or as_of <= shared))
     if (within and item is not None and caller.kind == "client" and "records" in caller.services
             and level >= access.SHARING_LEVEL
             and item.disclosure_mode in ("public_disclosure", "government_sharing") and record.status != "repaired"):
@@ -299,8 +342,8 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
             and record.status in PUBLIC_STATUSES
             and (item.kind != "negative" or (until is not None and as_of <= until))):
         return seen("authorized_query", top)
-    if public and access.admit(caller, "records") is not None:
-        return seen("public_disclosure", top)
+    if public and access.admit(caller, "records") is not None:  # identity numbers only within its grant
+        return seen("public_disclosure", top and within)
     return hidden
 
 

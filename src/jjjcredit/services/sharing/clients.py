@@ -1,4 +1,6 @@
-"""Application parties (3041): clients with API keys, granted services and a security-level ceiling.
+"""Application parties (3041): clients with API keys, granted services and a security-level ceiling,
+and optionally the catalogue items whose credit records they are granted (:func:`grant_items`;
+none named: every item within their level).
 
 A key is ``jjj_<prefix>_<secret>``; only its SHA-256 is stored, and it is shown once, at creation.
 :func:`rotate_client` gives a client a new key; the old one stays valid for a grace period, then is
@@ -17,8 +19,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.credit import catalogue
 from jjjcredit.core.errors import Error
-from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import access, subjects
+from jjjcredit.services.credit import records as credit_records
 from jjjcredit.storage.schema import clients
 
 
@@ -35,22 +39,52 @@ class Client:
     level: int
     created_at: Any
     revoked_at: Any
+    #: The catalogue items whose credit records it is granted (``None``: every item within its level).
+    items: frozenset[str] | None = None
 
     def caller(self) -> access.Caller:
-        return access.Caller(self.name, self.services, self.level)
+        return access.Caller(self.name, self.services, self.level, items=self.items)
 
 
 def _hash(key: str) -> str:
     return hashlib.sha256(key.encode("utf-8")).hexdigest()
 
 
+def _items(stored: str | None) -> frozenset[str] | None:
+    """A stored item grant (comma-separated codes; ``NULL``: every item within the level)."""
+    return None if stored is None else frozenset(stored.split(","))
+
+
 def _client(row: Any) -> Client:
     return Client(row.id, row.name, row.key_prefix, frozenset(row.services.split(",")), row.level,
-                  row.created_at, row.revoked_at)
+                  row.created_at, row.revoked_at, _items(row.items))
 
 
-def add_client(conn: Connection, name: str, services: str, level: int) -> tuple[Client, str]:
-    """Create a client; returns it and its key (shown once: only its hash is kept)."""
+def check_items(conn: Connection, text: str) -> frozenset[str]:
+    """The directory codes of a comma-separated item grant (``JJJ-03-001,JJJ-02-001``; spaces and lower
+    case tolerated), each checked against the items of the catalogue edition in force — or, before
+    any edition is published, of the default catalogue."""
+    codes = frozenset(c.strip().upper() for c in text.split(",") if c.strip())
+    in_force = credit_records.items_of(conn)
+    where = "the catalogue edition in force" if in_force else "the default catalogue (no edition is published yet)"
+    known = sorted(i.code for i in (in_force or catalogue.default_items()))
+    if not codes:
+        raise ClientError("clients.items", f"No item named: give the directory codes of the items the client is "
+                          f"granted, comma-separated (some of {', '.join(known)}), or name none to grant every "
+                          "item within its level.", field="items")
+    unknown = sorted(codes - set(known))
+    if unknown:
+        named = ", ".join(f'"{u}"' for u in unknown)
+        raise ClientError("clients.items", f"Item {named} is not an item of {where}: expected some of "
+                          f"{', '.join(known)}; `jjjcredit catalogue show` lists them.", field="items")
+    return codes
+
+
+def add_client(conn: Connection, name: str, services: str, level: int,
+               items: str | None = None) -> tuple[Client, str]:
+    """Create a client; returns it and its key (shown once: only its hash is kept). ``items`` names the
+    catalogue items whose credit records it is granted (comma-separated; checked by :func:`check_items`);
+    ``None``: every item within its level."""
     try:
         granted = access.parse_services(services)
     except ValueError as exc:
@@ -59,13 +93,19 @@ def add_client(conn: Connection, name: str, services: str, level: int) -> tuple[
         raise ClientError("clients.level", f"Level {level} is not a security level: expected 1, 2 or 3.")
     if not name.strip():
         raise ClientError("clients.name", "A client needs a name (the application party's department).")
+    if name.strip().lower().startswith(subjects.RESERVED_PREFIXES):
+        reserved = " or ".join(subjects.RESERVED_PREFIXES)
+        raise ClientError("clients.name", f"A client's name never starts with {reserved}: the audit trail names the "
+                          "staff and credit subjects so.")
     if _live(conn, name) is not None:
         raise ClientError("clients.exists",
                           f'A client named "{name}" exists already: revoke it or choose another name.')
+    codes = None if items is None else check_items(conn, items)
     prefix, key = _new_key()
     now = datetime.datetime.now(datetime.UTC)
     conn.execute(insert(clients).values(id=uuid.uuid4().hex, name=name, key_prefix=prefix, key_hash=_hash(key),
-                                        services=",".join(sorted(granted)), level=level, created_at=now))
+                                        services=",".join(sorted(granted)), level=level, created_at=now,
+                                        items=None if codes is None else ",".join(sorted(codes))))
     row = conn.execute(select(clients).where(clients.c.key_prefix == prefix)).one()
     return _client(row), key
 
@@ -87,6 +127,19 @@ def list_clients(conn: Connection) -> list[Client]:
 def _unknown(name: str) -> ClientError:
     return ClientError("clients.unknown", f'There is no live client named "{name}": `jjjcredit clients list` '
                        "shows them.")
+
+
+def grant_items(conn: Connection, name: str, items: str | None) -> Client:
+    """Set the catalogue items whose credit records the live client of this name is granted, at once
+    (its key stays): comma-separated codes checked by :func:`check_items`, or ``None`` for every item
+    within its level."""
+    row = _live(conn, name)
+    if row is None:
+        raise _unknown(name)
+    codes = None if items is None else check_items(conn, items)
+    conn.execute(update(clients).where(clients.c.id == row.id).values(
+        items=None if codes is None else ",".join(sorted(codes))))
+    return _client(conn.execute(select(clients).where(clients.c.id == row.id)).one())
 
 
 def revoke_client(conn: Connection, name: str) -> Client:
@@ -127,20 +180,20 @@ def caller_of(conn: Connection, key: str) -> access.Caller | None:
         return None
     raw: Any = conn.connection.driver_connection
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    row = raw.execute("SELECT name, services, level, key_hash FROM clients "
+    row = raw.execute("SELECT name, services, level, key_hash, items FROM clients "
                       f"WHERE key_prefix = {mark} AND revoked_at IS NULL", (parts[1],)).fetchone()
     if row is None:
         return _previous_caller(conn, parts[1], key)
     if not hmac.compare_digest(row[3], _hash(key)):
         return None
-    return access.Caller(row[0], frozenset(row[1].split(",")), int(row[2]))
+    return access.Caller(row[0], frozenset(row[1].split(",")), int(row[2]), items=_items(row[4]))
 
 
 def _previous_caller(conn: Connection, prefix: str, key: str) -> access.Caller | None:
     """The caller of a key a rotation replaced, while its grace period lasts."""
     row = conn.execute(select(clients.c.name, clients.c.services, clients.c.level, clients.c.previous_key_hash,
-                              clients.c.previous_key_until).where(clients.c.previous_key_prefix == prefix,
-                                                                  clients.c.revoked_at.is_(None))).first()
+                              clients.c.previous_key_until, clients.c["items"]).where(
+        clients.c.previous_key_prefix == prefix, clients.c.revoked_at.is_(None))).first()
     if row is None or not hmac.compare_digest(str(row.previous_key_hash), _hash(key)):
         return None
     until = row.previous_key_until
@@ -148,4 +201,5 @@ def _previous_caller(conn: Connection, prefix: str, key: str) -> access.Caller |
     if until <= datetime.datetime.now(datetime.UTC):
         raise ClientError("access.key_expired", f"This API key was replaced by a new one; its grace period ended "
                           f"at {until:%Y-%m-%d %H:%M} UTC. Use the client's new key (ask the platform operator).")
-    return access.Caller(str(row.name), frozenset(str(row.services).split(",")), int(row.level))
+    return access.Caller(str(row.name), frozenset(str(row.services).split(",")), int(row.level),
+                         items=_items(row.items))

@@ -189,9 +189,11 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     Every record and every version goes through core/sharing/disclosure.decide_record: which records
     (public disclosure, government sharing, an authorized query, the subject itself, the staff),
     identity numbers opened only for a caller entitled to them and masked for everyone else. Each
-    record says its ``channel``, whether it is in public disclosure that day (``public``) and the last
-    day of its public window (``public_until``, when it has one); one seen only through public
-    disclosure comes without its history (the public reads a record as it stands).
+    record says its ``channel``, whether it is in public disclosure that day (``public``), the last
+    day of its public window (``public_until``, when it has one) and the last day it is shared among
+    government departments (``shared_until``, when sharing ends: then the record is archived, seen by
+    the staff and the subject only); one seen only through public disclosure comes without its
+    history (the public reads a record as it stands).
 
     ``as_of`` asks about a past day (in Beijing): records decided or received after it are absent,
     each record is shown in the version it had then, and its history ends there. Without it, the
@@ -259,6 +261,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
             "id": stored["id"], "document_number": stored["document_number"], "status": current["status"],
             "version": current["version"], "channel": decision.channel, "public": decision.public,
             "public_until": decision.public_until.isoformat() if decision.public_until else None,
+            "shared_until": decision.shared_until.isoformat() if decision.shared_until else None,
             "provider": stored["provider"], "subject_type": stored["subject_type"],
             "subject_name": stored["subject_name"], "subject_code": stored["subject_code"],
             "severity": stored["severity"], "decided_on": stored["decided_on"], "valid_until": stored["valid_until"],

@@ -128,8 +128,8 @@ async def subject_records(request: Request, code: str,
     key, the records in public disclosure (organizations and individual businesses, public items, inside
     their publication window; never a natural person); with a key, the caller's own view (government
     sharing at level 2 and above, within its level; with ``authorization``, an authorized query). Each
-    record says its channel, whether it is public that day and the last day of its public window
-    (``public_until``). ``code`` is a unified social
+    record says its channel, whether it is public that day, the last day of its public window
+    (``public_until``) and the last day of government sharing (``shared_until``). ``code`` is a unified social
     credit code or a natural person's subject key (``P:…``, as records show it); an identity number
     never goes into a URL."""
     compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
