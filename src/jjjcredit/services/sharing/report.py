@@ -38,9 +38,6 @@ FORMATS: dict[str, str] = {"json": "application/json", "pdf": "application/pdf"}
 #: One PDF rendering at a time in a process: Pango and fontconfig under WeasyPrint are not safe to use
 #: from several threads at once (the server renders on its threads); the work holds the GIL anyway.
 _RENDERING = threading.Lock()
-#: The fonts a PDF report asks for, first found first: WenQuanYi Micro Hei (Debian fonts-wqy-microhei,
-#: TrueType), Noto Sans CJK (fonts-noto-cjk) where it is installed instead.
-FONTS = '"WenQuanYi Micro Hei", "Noto Sans CJK SC", "Noto Sans SC", sans-serif'
 
 
 @dataclass(frozen=True)
@@ -197,7 +194,19 @@ def qr_png(url: str) -> bytes:
 
 def render_html(document: Mapping[str, Any]) -> str:
     qr = base64.b64encode(qr_png(document["report"]["verification"])).decode("ascii")
-    return str(_template().render(doc=document, head=document["report"], fonts=FONTS, qr=qr))
+    return str(_template().render(doc=document, head=document["report"], qr=qr))
+
+
+@functools.cache
+def _stylesheet() -> tuple[Any, Any]:
+    """report.css parsed, and the font configuration every rendering shares (built once in a process,
+    under the rendering lock): the fonts fontconfig found stay loaded from one report to the next."""
+    import weasyprint
+    from weasyprint.text.fonts import FontConfiguration
+
+    fonts = FontConfiguration()
+    text = importlib.resources.files("jjjcredit.services.sharing").joinpath("report.css").read_text("utf-8")
+    return weasyprint.CSS(string=text, font_config=fonts), fonts
 
 
 @functools.cache
@@ -223,7 +232,8 @@ def render_pdf(document: Mapping[str, Any]) -> bytes:
                                "(install Debian's fonts-wqy-microhei, as scripts/bootstrap.sh does).")
     html = render_html(document)
     with _RENDERING:
-        pdf = weasyprint.HTML(string=html).write_pdf()
+        stylesheet, fonts = _stylesheet()
+        pdf = weasyprint.HTML(string=html).write_pdf(stylesheets=[stylesheet], font_config=fonts)
     if not isinstance(pdf, bytes):
         raise core.ReportError("report.render", "WeasyPrint gave no PDF.")
     return pdf
