@@ -91,9 +91,10 @@ def import_package(
 
 @app.command("keys")
 def keys(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Print this node's published keys (as /api/v1/keys serves them), for its peers' `exchange peers add`."""
-    with database.ready_engine(url).connect() as conn:
-        _json(exchange.own_keys(conn, _node()))
+    """Print this node's published keys (as /api/v1/keys serves them), for its peers' `exchange peers add`;
+    with the operator secret, the signing key is made first if there is none yet."""
+    with database.ready_engine(url).begin() as conn:
+        _json(exchange.own_keys(conn, _node(), key_box()))
 
 
 @peers.command("add")

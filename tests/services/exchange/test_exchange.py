@@ -20,7 +20,7 @@ from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import Scope
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
-from jjjcredit.services.exchange import exchange
+from jjjcredit.services.exchange import apply, exchange
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.storage.engine import make_engine
@@ -61,11 +61,8 @@ def receiver(new_database_url: Callable[[], str], producer: Engine) -> Iterator[
     with eng.begin() as conn:
         credit_files.publish(conn, 2026)
     with producer.begin() as conn:
-        keys = exchange.own_keys(conn, "hebei")
-    if not keys["keys"]:  # the producer's key is made on its first signature
-        with producer.begin() as conn:
-            evidence.current_key(conn, BOX)
-            keys = exchange.own_keys(conn, "hebei")
+        keys = exchange.own_keys(conn, "hebei", BOX)  # the key is made here, before any package is signed
+    assert len(keys["keys"]) == 1
     with eng.begin() as conn:
         exchange.add_peer(conn, "hebei", keys, own="beijing", operator="test")
     try:
@@ -286,6 +283,29 @@ def test_a_bad_row_refuses_the_whole_package(producer: Engine, receiver: Engine,
     assert receipt["problems"] == [{"row": 4, "field": "uscc", "code": "exchange.row",
                                     "message": '"91130102MA00000000" is not a valid unified social credit code.'}]
     assert state(receiver) == before
+
+
+@pytest.mark.parametrize("kind", packages.KINDS)
+def test_a_failure_while_applying_leaves_nothing_applied(producer: Engine, receiver: Engine, tmp_path: Path,
+                                                         kind: str, monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    done = export(producer, tmp_path / "out", kind=kind, audience="government")
+    before = state(receiver)
+    writer = {"organizations": "apply_organizations", "credit_records": "apply_credit"}[kind]
+    real = getattr(apply, writer)
+
+    def half(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)  # every row written, then the database fails before the package is recorded
+        raise OSError("disk full")
+
+    monkeypatch.setattr(apply, writer, half)
+    with pytest.raises(OSError):
+        take(receiver, done.path)
+    assert state(receiver) == before
+    monkeypatch.setattr(apply, writer, real)
+    assert take(receiver, done.path)["status"] == "accepted"
+    assert state(receiver) != before
 
 
 def test_credit_versions_travel_by_the_exchange_feed_none_lost_none_twice(producer: Engine, receiver: Engine,

@@ -337,6 +337,9 @@ def list_peers(conn: Connection) -> list[dict[str, Any]]:
     return out
 
 
-def own_keys(conn: Connection, node: str) -> dict[str, Any]:
-    """This node's published keys, in the form ``exchange peers add`` reads (and ``/api/v1/keys`` serves)."""
+def own_keys(conn: Connection, node: str, box: evidence.KeyBox | None = None) -> dict[str, Any]:
+    """This node's published keys, in the form ``exchange peers add`` reads (and ``/api/v1/keys`` serves);
+    with the operator's secret, the signing key is made first when there is none yet."""
+    if box is not None:
+        evidence.current_key(conn, box)
     return {"node": node, "keys": evidence.public_keys(conn)}
