@@ -56,6 +56,17 @@ def test_export_keys_peers_import(new_database_url: Callable[[], str], tmp_path:
     assert json.loads(accepted.stdout)["status"] == "accepted" and "4 rows applied" in accepted.stderr
     assert json.loads((tmp_path / "r.json").read_text("utf-8"))["counts"] == {"created": 4, "updated": 0,
                                                                              "unchanged": 0}
+    beijing_keys = run_with({**beijing, **SECRET}, "exchange", "keys", "--db", receiver)
+    (tmp_path / "beijing.json").write_text(beijing_keys.stdout, encoding="utf-8")
+    checked = run_with(hebei, "exchange", "receipt", str(tmp_path / "r.json"), "--keys", str(tmp_path / "keys.json"))
+    assert checked.returncode == 1 and "[exchange.signature]" in checked.stderr  # unsigned: no secret at beijing
+    signed = run_with({**beijing, **SECRET}, "exchange", "import", str(package), "--receipt",
+                      str(tmp_path / "s.json"), "--db", receiver)
+    assert signed.returncode == 0, signed.stderr
+    checked = run_with(hebei, "exchange", "receipt", str(tmp_path / "s.json"), "--keys", str(tmp_path / "beijing.json"))
+    assert checked.returncode == 0 and "skipped — exchange.already_applied" in checked.stderr, checked.stderr
+    wrong = run_with(hebei, "exchange", "receipt", str(tmp_path / "s.json"), "--keys", str(tmp_path / "keys.json"))
+    assert wrong.returncode == 1 and "[exchange.signature]" in wrong.stderr
     skipped = run_with(beijing, "exchange", "import", str(package), "--db", receiver)
     assert skipped.returncode == 0 and "Already applied" in skipped.stderr
     listed = json.loads(run_with(beijing, "exchange", "peers", "list", "--db", receiver).stdout)

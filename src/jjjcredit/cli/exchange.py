@@ -13,8 +13,10 @@ import typer
 
 from jjjcredit.cli import database, output
 from jjjcredit.cli.evidence import key_box, read_json
+from jjjcredit.core.exchange import packages
 from jjjcredit.core.exchange.packages import Scope
 from jjjcredit.services.exchange import exchange
+from jjjcredit.services.sharing import evidence
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -73,9 +75,10 @@ def import_package(
     """Check the package (producer among the peers, signature, every file's size and SHA-256, every row,
     the sequence) and apply all of it or nothing; print the receipt and write it for the producer.
 
-    Exit 0 accepted or skipped (applied already), 1 refused (the reason on stderr and in the receipt)."""
+    Exit 0 accepted or skipped (applied already), 1 refused (the reason on stderr and in the receipt). With
+    the operator secret the receipt is signed with this node's evidence key."""
     engine = database.ready_engine(url)
-    answer = exchange.import_package(engine, folder, node=_node())
+    answer = exchange.import_package(engine, folder, node=_node(), box=key_box())
     target = receipt or folder.with_name(folder.name + ".receipt.json")
     target.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _json(answer)
@@ -87,6 +90,24 @@ def import_package(
     else:
         counts = ", ".join(f"{k} {v}" for k, v in answer["counts"].items())
         output.note(f"Accepted: {answer['rows']} rows applied ({counts}).")
+
+
+@app.command("receipt")
+def check_receipt(
+    file: str = typer.Argument(..., help="A receipt a receiving node wrote (`exchange import`)."),
+    keys_file: str = typer.Option(..., "--keys", help="A saved copy of the receiving node's /api/v1/keys (or "
+                                  "of `jjjcredit exchange keys` run there), or its URL."),
+) -> None:
+    """Check a receipt's signature with the receiving node's keys and say what it says: exit 0 it verifies
+    (its status on stderr), 1 it does not (and why)."""
+    receipt = read_json(file, "receipt")
+    if not isinstance(receipt, dict):
+        output.fail("exchange.malformed", f'"{file}" holds no receipt (a JSON object).')
+    key_id = packages.check_signature(receipt, evidence.key_map(read_json(keys_file, "keys")), "receipt")
+    reason = receipt.get("reason") or {}
+    output.note(f'The receipt verifies (node "{receipt.get("receiver")}", key "{key_id}"): package '
+                f'{receipt.get("package")} {receipt.get("status")}'
+                + (f' — {reason.get("code")}: {reason.get("message")}' if reason else "") + ".")
 
 
 @app.command("keys")

@@ -474,7 +474,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "exchange.unknown_node": ErrorCode(403, 1, "A package from a node that is not among this node's peers: add it "
         "with `exchange peers add NAME --keys FILE` first. Nothing was applied."),
     "exchange.signature": ErrorCode(400, 1, "A package whose manifest's signature does not check with the producing "
-        "node's keys (changed after signing, or signed with a key the peer's entry lacks). Nothing was applied."),
+        "node's keys (changed after signing, or signed with a key the peer's entry lacks): nothing was applied; or a "
+        "receipt whose signature does not check with the receiving node's keys."),
     "exchange.truncated": ErrorCode(400, 1, "A package with its manifest or a file missing, or a file shorter than "
         "its manifest says: copy the whole folder again. Nothing was applied."),
     "exchange.tampered": ErrorCode(400, 1, "A package file whose size or SHA-256 is not what the signed manifest "

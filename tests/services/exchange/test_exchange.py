@@ -247,8 +247,11 @@ def test_a_gap_is_refused_one_applied_already_skipped_then_the_next_applies(prod
     assert state(receiver) == before
     assert take(receiver, first.path)["status"] == "accepted"
     applied = state(receiver)
-    skipped = take(receiver, first.path)
+    skipped = exchange.import_package(receiver, first.path, node="beijing", box=BOX, operator="test")
     assert skipped["status"] == "skipped" and skipped["reason"]["code"] == "exchange.already_applied"
+    with receiver.connect() as conn:  # signed by the receiving node, checked with the keys it publishes
+        published = {k["key_id"]: k["public_key"] for k in evidence.public_keys(conn)}
+    assert packages.check_signature(skipped, published, "receipt") == skipped["signature"]["key_id"]
     assert state(receiver) == applied
     assert take(receiver, second.path)["status"] == "accepted"
     full = export(producer, tmp_path / "full")

@@ -194,29 +194,29 @@ def sign(manifest: Mapping[str, Any], key: Any, key_id: str) -> dict[str, Any]:
                           "value": base64.b64encode(signature).decode("ascii")}}
 
 
-def check_signature(manifest: Mapping[str, Any], public_keys: Mapping[str, str]) -> str:
-    """The key id a manifest was signed with, once the signature checks against ``public_keys`` (key id →
-    PEM, the producing node's published keys); else ``exchange.signature`` saying why."""
+def check_signature(manifest: Mapping[str, Any], public_keys: Mapping[str, str], what: str = "manifest") -> str:
+    """The key id a manifest (or a receipt: ``what``) was signed with, once the signature checks against
+    ``public_keys`` (key id → PEM, the signing node's published keys); else ``exchange.signature`` saying why."""
     signed = manifest.get("signature")
     if not isinstance(signed, dict) or not all(isinstance(signed.get(k), str)
                                                for k in ("key_id", "algorithm", "value")):
-        raise ExchangeError("exchange.signature", "The manifest has no signature {key_id, algorithm, value}: the "
-                            "package was not made by `jjjcredit exchange export`.", field="signature")
-    node = manifest.get("node")
+        raise ExchangeError("exchange.signature", f"The {what} has no signature {{key_id, algorithm, value}}: it "
+                            "was not made by `jjjcredit exchange`.", field="signature")
+    node = manifest.get("node") or manifest.get("receiver")
     if signed["algorithm"] != evidence.ALGORITHM:
-        raise ExchangeError("exchange.signature", f'The manifest was signed with "{signed["algorithm"]}": expected '
+        raise ExchangeError("exchange.signature", f'The {what} was signed with "{signed["algorithm"]}": expected '
                             f"{evidence.ALGORITHM}.", field="signature")
     key_id = str(signed["key_id"])
     if key_id not in public_keys:
         known = ", ".join(sorted(public_keys)) or "none"
-        raise ExchangeError("exchange.signature", f'The manifest was signed with key "{key_id}", which is not among '
-                            f'the keys known for node "{node}" ({known}): add its current keys with `jjjcredit '
-                            f"exchange peers add {node} --keys FILE`.", field="signature")
+        raise ExchangeError("exchange.signature", f'The {what} was signed with key "{key_id}", which is not among '
+                            f'the keys known for node "{node}" ({known}): use its current keys (`jjjcredit exchange '
+                            f"peers add {node} --keys FILE`).", field="signature")
     try:
         value = base64.b64decode(signed["value"], validate=True)
         evidence.load_public(public_keys[key_id], key_id).verify(value, canonical(manifest))
     except (binascii.Error, ValueError, InvalidSignature, evidence.EvidenceError):
-        raise ExchangeError("exchange.signature", "The manifest's signature does not match it: the manifest was "
+        raise ExchangeError("exchange.signature", f"The {what}'s signature does not match it: the {what} was "
                             f'changed after node "{node}" signed it (key "{key_id}"), or another node\'s key '
                             "signed it.", field="signature") from None
     return key_id

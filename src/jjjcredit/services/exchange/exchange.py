@@ -209,9 +209,21 @@ def _checked_rows(folder: Path, manifest: Mapping[str, Any]) -> tuple[list[rows.
     return found, rows.check_credit(found)
 
 
-def import_package(engine: Engine, folder: str | Path, *, node: str, operator: str | None = None) -> dict[str, Any]:
+def import_package(engine: Engine, folder: str | Path, *, node: str, box: evidence.KeyBox | None = None,
+                   operator: str | None = None) -> dict[str, Any]:
     """Check and apply one package (see the module's text); returns the receipt — ``status`` accepted,
-    skipped or rejected, with the reason and each row's problems. Nothing is applied unless all is."""
+    skipped or rejected, with the reason and each row's problems — signed with this node's evidence key
+    when ``box`` (the operator's secret) is given, so the producer can check it with the keys this node
+    publishes (:func:`packages.check_signature`). Nothing is applied unless all is."""
+    answer = _import(engine, folder, node, operator)
+    if box is None:
+        return answer
+    with engine.begin() as conn:
+        key_id, key = evidence.current_key(conn, box)
+    return packages.sign(answer, key, key_id)
+
+
+def _import(engine: Engine, folder: str | Path, node: str, operator: str | None) -> dict[str, Any]:
     db.require_current(engine)
     path = Path(folder)
     if not path.is_dir():

@@ -34,7 +34,7 @@ from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import audit as audit_chain
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.sharing import disclosure
-from jjjcredit.storage.schema import counters, credit_record_versions, exchange_credit_feed, organizations
+from jjjcredit.storage.schema import changes, counters, credit_record_versions, exchange_credit_feed, organizations
 from jjjcredit.storage.schema import credit_records as records_table
 
 _NUMBERED_PER_INSERT = 5_000
@@ -50,6 +50,9 @@ def organization_rows(conn: Connection, caller: access.Caller, scope: Scope, aft
     """The organizations whose last change is in ``after`` + 1 … ``to`` (in the scope), sorted by code,
     each as ``caller`` may see it (services/sharing/disclosure.disclose_organization)."""
     query = select(organizations).where(organizations.c.seq > after, organizations.c.seq <= to)
+    if after > 0:  # a delta: the codes the feed names in the range (its primary key), not a scan of the library
+        query = query.where(organizations.c.uscc.in_(
+            select(changes.c.uscc).where(changes.c.seq > after, changes.c.seq <= to)))
     if scope.region:
         query = query.where(organizations.c.authority_region.startswith(regions.REGIONS[scope.region].prefix))
     if scope.department:
