@@ -360,3 +360,25 @@ def test_export_refusals_say_what_was_expected(producer: Engine, tmp_path: Path)
     with pytest.raises(Exception) as no_secret:
         exchange.export_package(producer, tmp_path / "o", node="hebei", box=None)
     assert getattr(no_secret.value, "code", None) == "evidence.no_secret"
+
+
+def test_a_scope_holds_only_its_region_department_or_item(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    other = library_files.codes(2, seed=12, department="5")  # registered by civil affairs
+    path = library_files.organizations(tmp_path / "civil.csv", other)
+    library.ingest_file(producer, str(path), SOURCE)
+    load_credit(producer, tmp_path)
+    market = export(producer, tmp_path / "9", scope=Scope(department="9"))
+    civil = export(producer, tmp_path / "5", scope=Scope(region="hebei", department="5"))
+    assert market.manifest["counts"]["rows"] == 6 and civil.manifest["counts"]["rows"] == 2
+    assert all(o in data_of(civil).decode() for o in other) and CODES[0] not in data_of(civil).decode()
+    assert export(producer, tmp_path / "bj", scope=Scope(region="beijing")).manifest["counts"]["rows"] == 0
+    licences = export(producer, tmp_path / "l", kind="credit_records", scope=Scope(item=credit_files.LICENCE))
+    penalties = export(producer, tmp_path / "p", kind="credit_records", audience="government",
+                       scope=Scope(item=credit_files.PENALTY))
+    assert licences.manifest["counts"]["rows"] == 0 and penalties.manifest["counts"]["rows"] == 3
+    # each scope is its own chain at the receiver: the department-5 snapshot does not make the 9 one a gap
+    assert take(receiver, civil.path)["status"] == "accepted"
+    assert take(receiver, market.path)["status"] == "accepted"
+    with receiver.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 8
