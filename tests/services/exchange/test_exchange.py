@@ -382,3 +382,35 @@ def test_a_scope_holds_only_its_region_department_or_item(producer: Engine, rece
     assert take(receiver, market.path)["status"] == "accepted"
     with receiver.connect() as conn:
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 8
+
+
+def test_a_public_delta_withdraws_a_revoked_record_and_says_nothing_more(producer: Engine, receiver: Engine,
+                                                                         tmp_path: Path):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    snapshot = export(producer, tmp_path / "1", kind="credit_records")
+    assert snapshot.manifest["counts"]["rows"] == 2  # the natural person's record is not public
+    assert take(receiver, snapshot.path)["status"] == "accepted"
+    with producer.begin() as conn:
+        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                              TODAY, today=TODAY)
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕3号",
+                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+    delta = export(producer, tmp_path / "2", kind="credit_records", after=snapshot.manifest["sequence"]["to"],
+                   fmt="xml")
+    found = rows.read("xml", "credit_records", rows.CREDIT_COLUMNS, data_of(delta))
+    # the revoked record as a withdrawal only; the person's corrected record not at all
+    assert [{k: v for k, v in r.items() if v is not None} for r in found] == [
+        {"id": found[0]["id"], "version": "2", "action": "revoked", "status": "revoked", "at": found[0]["at"]}]
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.fromstring((delta.path / "credit_records.xsd").read_bytes()))
+    assert schema.validate(etree.fromstring(data_of(delta))), schema.error_log
+    receipt = take(receiver, delta.path)
+    assert receipt["status"] == "accepted" and receipt["counts"]["withdrawn"] == 1, receipt
+    with receiver.connect() as conn:
+        assert conn.execute(text("SELECT version, status FROM credit_records WHERE document_number = '罚〔2026〕2号'")
+                            ).one() == (2, "revoked")
+    mirrored = export(receiver, tmp_path / "3", node="beijing", kind="credit_records", after=2, fmt="xml")
+    assert data_of(mirrored) == data_of(delta)  # the receiver's own public delta says the same
+    assert export(receiver, tmp_path / "4", node="beijing", kind="credit_records").manifest["counts"]["rows"] == 1

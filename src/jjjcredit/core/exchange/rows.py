@@ -47,6 +47,9 @@ CREDIT_COLUMNS: tuple[str, ...] = (
 CREDIT_REQUIRED: frozenset[str] = frozenset({"id", "version", "action", "status", "at", "received", "item",
                                              "provider", "document_number", "subject_type", "subject_key",
                                              "subject_name", "values"})
+#: The columns of a **withdrawal** (a row without ``values``): a record a public delta says is no longer
+#: public — which record, its version, status and time, and nothing else.
+WITHDRAWAL: frozenset[str] = frozenset({"id", "version", "action", "status", "at"})
 #: The record element and the root element of each kind in XML.
 XML_NAMES: dict[str, tuple[str, str]] = {"organizations": ("organizations", element_schemas.RECORD_ELEMENT),
                                          "credit_records": ("credit_records", "credit_record")}
@@ -199,18 +202,23 @@ def check_credit(rows: Sequence[Row]) -> list[dict[str, Any]]:
     problems: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, 1):
-        missing = sorted(c for c in CREDIT_REQUIRED if not row.get(c))
+        withdrawal = not row.get("values")
+        if withdrawal and any(row.get(c) for c in CREDIT_COLUMNS if c not in WITHDRAWAL):
+            problems.append(_problem(number, "values", "A row without values (a withdrawal) holds only id, version, "
+                                     "action, status and at."))
+            continue
+        missing = sorted(c for c in (WITHDRAWAL if withdrawal else CREDIT_REQUIRED) if not row.get(c))
         if missing:
             problems.append(_problem(number, missing[0], f"The record has no {', '.join(missing)}."))
             continue
         version = str(row["version"])
         if not version.isascii() or not version.isdigit() or int(version) < 1:
             problems.append(_problem(number, "version", f'Version "{version}" is not a positive whole number.'))
-        for name in ("at", "received"):
+        for name in ("at",) if withdrawal else ("at", "received"):
             if not _time(str(row[name])):
                 problems.append(_problem(number, name, f'"{row[name]}" is not an ISO 8601 time.'))
         try:
-            values = json.loads(str(row["values"]))
+            values = {} if withdrawal else json.loads(str(row["values"]))
         except json.JSONDecodeError:
             values = None
         if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
@@ -240,7 +248,7 @@ def xsd(kind: str) -> str:
              '        <xs:element name="credit_record" minOccurs="0" maxOccurs="unbounded">',
              "          <xs:complexType>", "            <xs:sequence>"]
     for column in CREDIT_COLUMNS:
-        least = 1 if column in CREDIT_REQUIRED else 0
+        least = 1 if column in WITHDRAWAL else 0  # a withdrawal has only these; check_credit says the rest
         kind_of = "xs:positiveInteger" if column == "version" else "xs:string"
         lines.append(f'              <xs:element name="{column}" type="{kind_of}" minOccurs="{least}" maxOccurs="1"/>')
     lines += ["            </xs:sequence>", "          </xs:complexType>", "        </xs:element>",

@@ -6,8 +6,9 @@ The producing node decided which value is current (its providers' conflicts are 
 organization takes the package's values for every column the package has — an element the audience may
 not see is not a column, and is left as this node holds it. A credit record version this node holds
 already is left alone; a newer one becomes the current row and the one it replaces is kept as a version;
-an older one is kept as a version. Natural persons arrive under the producer's subject key, with no
-sealed number (core/exchange/packages.PERSONAL).
+an older one is kept as a version; a withdrawal (a public delta's row without values) gives the record held
+here its new status and version, and is nothing for a record not held. Natural persons arrive under the
+producer's subject key, with no sealed number (core/exchange/packages.PERSONAL).
 """
 
 from __future__ import annotations
@@ -152,7 +153,7 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     for start in range(0, len(codes), _CHUNK):
         known.update(conn.execute(select(organizations.c.uscc).where(
             organizations.c.uscc.in_(codes[start:start + _CHUNK]))).scalars())
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
+    counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
     for row in sorted(rows, key=lambda r: (str(r["id"]), int(str(r["version"])))):
@@ -160,8 +161,21 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         if (record_id, version) in held:
             counts["unchanged"] += 1
             continue
-        held.add((record_id, version))
         now = current.get(record_id)
+        if not row.get("values"):  # a withdrawal: the record held here takes its status, or it is not held
+            if now is None or version <= int(now["version"]):
+                counts["unchanged"] += 1
+                continue
+            held.add((record_id, version))
+            if not now.get("_new"):
+                replaced.setdefault(record_id, now)
+            versions.append(_version_row(now, now["subject_key"]))
+            current[record_id] = {**now, "version": version, "status": row["status"], "action": row["action"],
+                                  "updated_at": _moment(str(row["at"])), "reason": None, "batch_id": batch_id,
+                                  "_new": True}
+            counts["withdrawn"] += 1
+            continue
+        held.add((record_id, version))
         incoming = _current_row(row, batch_id, known)
         if now is None:
             current[record_id] = incoming | {"_new": True}

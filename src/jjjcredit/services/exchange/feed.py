@@ -17,6 +17,10 @@ before, in the order they were kept (time, record, version), under the ``counter
 ``exchange_credit``, in one statement's snapshot. A version is numbered once (the feed's primary key)
 and every committed version is numbered by the first export that sees it, so deltas by that number lose
 no version and repeat none; a batch committing while an export runs is numbered by the next export.
+
+A delta for the public also carries **withdrawals**: a record the public would see had it stayed in force,
+revoked since, as its id, version, status and time only (the redaction point decides which), so a public
+receiver stops showing it; a full snapshot holds what the public sees, and no withdrawal.
 """
 
 from __future__ import annotations
@@ -134,10 +138,18 @@ def credit_rows(conn: Connection, caller: access.Caller, scope: Scope, after: in
     in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
     stored = [found[k] for k in sorted(found)]
     rows = []
-    for record in disclosure.disclose_record_versions(caller, stored, day, in_force):
+    for record in disclosure.disclose_record_versions(caller, stored, day, in_force, withdrawals=after > 0):
         for version in sorted(record["versions"], key=lambda x: int(x["version"])):
-            rows.append(_credit_row(record, version))
+            rows.append(_withdrawal(record, version) if record["channel"] == "withdrawn"
+                        else _credit_row(record, version))
     return rows
+
+
+def _withdrawal(record: Mapping[str, Any], version: Mapping[str, Any]) -> dict[str, Any]:
+    """A record withdrawn from public view, as a delta for the public carries it: which record, its version,
+    status and time — no values, no subject (core/exchange/rows.py: a row without ``values``)."""
+    return {"id": record["id"], "version": str(version["version"]), "action": version["action"],
+            "status": version["status"], "at": _time(version["at"])}
 
 
 def _credit_row(record: Mapping[str, Any], version: Mapping[str, Any]) -> dict[str, Any]:
