@@ -398,6 +398,7 @@ def test_a_public_delta_withdraws_a_revoked_record_and_says_nothing_more(produce
                                {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
     delta = export(producer, tmp_path / "2", kind="credit_records", after=snapshot.manifest["sequence"]["to"],
                    fmt="xml")
+    assert delta.manifest["counts"] == {"rows": 1, "records": 1, "withdrawals": 1}
     found = rows.read("xml", "credit_records", rows.CREDIT_COLUMNS, data_of(delta))
     # the revoked record as a withdrawal only; the person's corrected record not at all
     assert [{k: v for k, v in r.items() if v is not None} for r in found] == [

@@ -135,7 +135,7 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
             "snapshot": after == 0, "created_at": audit_chain.format_time(now), "as_of": day.isoformat(),
             "catalogue_edition": edition.year if edition else None, "data_elements": packages.elements_version(),
             "personal": packages.PERSONAL, "format": fmt, "encoding": encoding if fmt == "csv" else None,
-            "columns": list(columns), "files": files, "counts": {"rows": len(found)}, "signature": {}}
+            "columns": list(columns), "files": files, "counts": _counts(kind, found), "signature": {}}
         key_id, key = evidence.current_key(conn, box)
         manifest = packages.sign(manifest, key, key_id)
         target = parent / name
@@ -158,6 +158,14 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
             shutil.rmtree(temporary, ignore_errors=True)
             raise
     return Exported(target, manifest)
+
+
+def _counts(kind: str, found: list[dict[str, Any]]) -> dict[str, int]:
+    """A package's counts: its rows; for credit records also the records and the withdrawals among them."""
+    if kind == "organizations":
+        return {"rows": len(found)}
+    return {"rows": len(found), "records": len({r["id"] for r in found}),
+            "withdrawals": sum(1 for r in found if not r.get("values"))}
 
 
 # --- import ------------------------------------------------------------------------------------------
