@@ -30,3 +30,8 @@ def test_trusted_proxies_and_the_checkpoint_interval_are_settings():
         ("10.0.0.0/8", "127.0.0.1")
     assert Settings.from_env({}).audit_checkpoint_seconds == 3600.0
     assert Settings.from_env({"JJJCREDIT_AUDIT_CHECKPOINT_SECONDS": "60"}).audit_checkpoint_seconds == 60.0
+
+
+def test_the_node_is_a_setting_hebei_by_default():
+    assert Settings.from_env({}).node == "hebei"
+    assert Settings.from_env({"JJJCREDIT_NODE": "beijing"}).node == "beijing"

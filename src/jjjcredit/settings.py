@@ -51,6 +51,9 @@ class Settings:
     #: Days within which a published penalty that is changed or revoked is withdrawn
     #: (``JJJCREDIT_WITHDRAWAL_DAYS``; Administrative Penalty Law 2021, Art. 48: three days).
     withdrawal_days: int = 3
+    #: This node's name in exchange packages (``JJJCREDIT_NODE``): the producing node of every package it
+    #: exports, the name its peers know it by (a lower-case word; one node per region by default).
+    node: str = "hebei"
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -74,6 +77,7 @@ class Settings:
                    catalogue_base_uri=env.get("JJJCREDIT_CATALOGUE_BASE_URI") or None,
                    report_base_url=env.get("JJJCREDIT_REPORT_BASE_URL") or None,
                    withdrawal_days=int(env.get("JJJCREDIT_WITHDRAWAL_DAYS", "3")),
+                   node=env.get("JJJCREDIT_NODE") or "hebei",
                    limits=Limits.from_env(env))
 
 

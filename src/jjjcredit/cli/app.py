@@ -25,6 +25,7 @@ from jjjcredit.cli import (
     demo_data,
     elements,
     evidence,
+    exchange,
     library,
     output,
     records,
@@ -57,6 +58,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
     (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),
     (evidence.app, "evidence", "Signed answers: check a saved answer offline; rotate the signing key."),
+    (exchange.app, "exchange", "Exchange packages between nodes: export a signed snapshot or delta, import one all or "
+     "nothing with a receipt; peer nodes."),
 ]
 
 app = typer.Typer(

@@ -458,6 +458,40 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "calendar.data": ErrorCode(400, 2, "core/data/working_days.csv is not a list of dated holidays and make-up "
         "working days (a make-up working day on a weekday, a date listed twice, a row without its notice)."),
     "calendar.days": ErrorCode(400, 2, "A number of working days below 0."),
+    "exchange.kind": ErrorCode(400, 2, "--kind is not organizations or credit_records."),
+    "exchange.audience": ErrorCode(400, 2, "--audience is not public or government."),
+    "exchange.format": ErrorCode(400, 2, "--format is not jsonl, csv, xml or parquet."),
+    "exchange.encoding": ErrorCode(400, 2, "--csv-encoding (a CSV package's) is not utf-8-sig (UTF-8 with a byte "
+        "order mark) or gb18030."),
+    "exchange.scope": ErrorCode(400, 2, "A package scope that is not known or not for the kind: --region (beijing, "
+        "tianjin, hebei) and --department (a code's position 1) scope organizations, --item credit records."),
+    "exchange.after": ErrorCode(400, 2, "--after below 0 or past this node's sequence for the kind."),
+    "exchange.out": ErrorCode(400, 2, "--out is not a folder, or the package's folder exists in it already."),
+    "exchange.node": ErrorCode(400, 2, "A node name (JJJCREDIT_NODE, a peer's, a manifest's) that is not a lower-"
+        "case word of letters, digits and hyphens."),
+    "exchange.peer": ErrorCode(400, 2, "A peer that cannot be added: this node's own name, or a keys file that "
+        "holds no Ed25519 public key (save the body of the node's /api/v1/keys)."),
+    "exchange.malformed": ErrorCode(400, 1, "A package that is no package: not a folder, a manifest that is not JSON "
+        "or lacks a field, a data file that does not read in its format or holds another number of rows."),
+    "exchange.unknown_node": ErrorCode(403, 1, "A package from a node that is not among this node's peers: add it "
+        "with `exchange peers add NAME --keys FILE` first. Nothing was applied."),
+    "exchange.signature": ErrorCode(400, 1, "A package whose manifest's signature does not check with the producing "
+        "node's keys (changed after signing, or signed with a key the peer's entry lacks): nothing was applied; or a "
+        "receipt whose signature does not check with the receiving node's keys."),
+    "exchange.truncated": ErrorCode(400, 1, "A package with its manifest or a file missing, or a file shorter than "
+        "its manifest says: copy the whole folder again. Nothing was applied."),
+    "exchange.tampered": ErrorCode(400, 1, "A package file whose size or SHA-256 is not what the signed manifest "
+        "says: it was changed after signing. Nothing was applied."),
+    "exchange.gap": ErrorCode(409, 1, "A delta that does not start where the last package applied from its node "
+        "ended (or a delta before any full snapshot): the package in between is missing. Nothing was applied."),
+    "exchange.overlap": ErrorCode(409, 1, "A delta that starts inside the range applied from its node already and "
+        "reaches past it. Nothing was applied."),
+    "exchange.rows": ErrorCode(400, 1, "A package some of whose rows do not pass the checks (each listed in the "
+        "receipt as exchange.row). Nothing was applied."),
+    "exchange.row": ErrorCode(400, 1, "One row of a package that does not pass its check (in a receipt's problems: "
+        "row, field, message)."),
+    "exchange.already_applied": ErrorCode(409, 1, "A package whose whole range was applied from its node already: "
+        "skipped, nothing changed (the import command says so and exits 0; the receipt's status is skipped)."),
     "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
         "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }

@@ -526,3 +526,43 @@ credit_reports = Table(
     Column("signature", Text, nullable=False),
     Index("ix_credit_reports_subject_code", "subject_code"),
 )
+
+#: Exchange (services/exchange/exchange.py): the nodes whose packages this node accepts, each with its
+#: published evidence keys (JSON: key id → PEM public key); a package from a node not here is refused.
+exchange_peers = Table(
+    "exchange_peers",
+    metadata,
+    Column("name", String(32), primary_key=True),
+    Column("keys", Text, nullable=False),
+    Column("added_by", Text, nullable=False),
+    Column("added_at", DateTime(timezone=True), nullable=False),
+)
+#: Every package applied, per producing node, kind, scope and audience with its sequence range: the next
+#: delta from that node starts where the last one ended (a gap is refused, one applied already skipped).
+exchange_packages = Table(
+    "exchange_packages",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("package", Text, nullable=False),
+    Column("origin", String(32), nullable=False),
+    Column("kind", String(16), nullable=False),
+    Column("scope", String(160), nullable=False),
+    Column("audience", String(16), nullable=False),
+    Column("after_seq", BigInteger, nullable=False),
+    Column("to_seq", BigInteger, nullable=False),
+    Column("format", String(8), nullable=False),
+    Column("manifest_sha256", String(64), nullable=False),
+    Column("rows", Integer, nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exchange_packages_origin_kind", "origin", "kind", "scope", "audience", "to_seq"),
+)
+#: The exchange's feed of credit record versions: credit records have no sequence of their own (their
+#: batches run side by side), so an export numbers every version it has not numbered yet, after the
+#: ones numbered before, under the ``counters`` row ``exchange_credit`` — outside the ingest path.
+exchange_credit_feed = Table(
+    "exchange_credit_feed",
+    metadata,
+    Column("record_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True, autoincrement=False),
+    Column("seq", BigInteger, nullable=False, unique=True),
+)

@@ -34,6 +34,7 @@ __all__ = [
     "disclose_changes",
     "disclose_hits",
     "disclose_organization",
+    "disclose_record_versions",
     "lookup_organization",
     "organization_history",
     "search_organizations",
@@ -275,6 +276,42 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
         group["records"].sort(key=lambda r: (r["decided_on"] or "", r["version"]), reverse=True)
     return {"subject": key, "as_of": day.isoformat(), "items": [groups[c] for c in sorted(groups)],
             "records": sum(len(g["records"]) for g in groups.values())}
+
+
+def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[str, Any]], day: datetime.date,
+                             in_force: Mapping[str, Any], *, withdrawals: bool = False) -> list[dict[str, Any]]:
+    """Credit records read in bulk (an exchange package), each with the versions a channel carries, cut to
+    what ``caller`` sees on ``day`` — core/sharing/disclosure.decide_record, the rule every reader of
+    records applies. ``records``: stored rows (``item``, ``subject_type``, ``severity``, ``decided_on``,
+    ``status``, ``version``, ``created_at``) each with ``versions`` (``version``, ``data`` …);
+    ``in_force``: the catalogue's items by code. A record seen only through public disclosure keeps its
+    current version alone (the public reads a record as it stands); one not seen is left out whole. Values
+    stay as stored: identity numbers masked — a package never carries a sealed number. Each kept record
+    gets ``channel``.
+
+    With ``withdrawals`` (a delta: its receiver may hold an earlier version), a record the caller would see
+    by public disclosure had it stayed in force, and no longer sees because it was revoked (or repaired),
+    is kept as a **withdrawal**: ``channel`` ``"withdrawn"``, its current version without values — what
+    tells a public receiver to stop showing it, and nothing more."""
+    shown: list[dict[str, Any]] = []
+    for stored in records:
+        facts = disclosure.StoredRecord(in_force.get(stored["item"]), stored["subject_type"], stored["severity"],
+                                        _date(stored["decided_on"]), stored["status"],
+                                        disclosure.china_date(_moment(stored["created_at"])))
+        decision = disclosure.decide_record(facts, caller, day)
+        versions = list(stored["versions"])
+        if not decision.visible:
+            if withdrawals and stored["status"] not in disclosure.PUBLIC_STATUSES and disclosure.decide_record(
+                    dataclasses.replace(facts, status="in_force"), caller, day).channel == "public_disclosure":
+                current = [{**v, "data": None} for v in versions if v["version"] == stored["version"]]
+                if current:
+                    shown.append({**stored, "versions": current, "channel": "withdrawn"})
+            continue
+        if decision.channel == "public_disclosure":
+            versions = [v for v in versions if v["version"] == stored["version"]]
+        if versions:
+            shown.append({**stored, "versions": versions, "channel": decision.channel})
+    return shown
 
 
 def _public_key(code: str, protector: persons.Protector | None) -> str | None:

@@ -1,0 +1,256 @@
+"""The rows of an exchange package in each format, written and read back the same: JSON Lines, CSV
+(UTF-8 or GB18030), XML (valid against :func:`xsd`) and Parquet. Pure: bytes in, bytes out.
+
+Every value is text or absent. Rows are written in the order given (the service sorts them by key),
+columns in the package's order (organizations: the code, then the elements the audience sees in element
+order; credit records: :data:`CREDIT_COLUMNS`), an absent value left out (JSON Lines, XML) or empty (CSV)
+or null (Parquet) — so a package read back and written again is the same bytes.
+
+>>> rows = [{"uscc": "91130102MA0000000X", "name": "某公司", "status": None}]
+>>> data = write("jsonl", "organizations", ("uscc", "name", "status"), rows)
+>>> data
+b'{"uscc":"91130102MA0000000X","name":"\\xe6\\x9f\\x90\\xe5\\x85\\xac\\xe5\\x8f\\xb8"}\\n'
+>>> all(write(f, "organizations", ("uscc", "name", "status"),
+...           read(f, "organizations", ("uscc", "name", "status"), write(f, "organizations",
+...                ("uscc", "name", "status"), rows))) == write(f, "organizations", ("uscc", "name", "status"), rows)
+...     for f in ("jsonl", "csv", "xml", "parquet"))
+True
+"""
+
+from __future__ import annotations
+
+import csv
+import datetime
+import io
+import json
+import re
+import xml.etree.ElementTree as ET
+from collections.abc import Iterable, Mapping, Sequence
+from typing import Any
+from xml.sax.saxutils import escape
+
+from jjjcredit.core.codes import uscc
+from jjjcredit.core.exchange.packages import ExchangeError
+from jjjcredit.core.library import element_schemas, elements
+
+Row = dict[str, str | None]
+
+#: A credit record version as a package carries it: the record's identity (``id`` = hash of item,
+#: provider and document number), the version and what made it, when it was kept (``at``) and when the
+#: record first arrived (``received``), the record's fields, and its values as JSON (identity numbers
+#: masked: core/exchange/packages.PERSONAL).
+CREDIT_COLUMNS: tuple[str, ...] = (
+    "id", "version", "action", "status", "at", "received", "item", "provider", "document_number", "subject_type",
+    "subject_key", "subject_name", "subject_code", "severity", "decided_on", "valid_until", "revoked_on", "reason",
+    "values")
+#: The credit columns every row has.
+CREDIT_REQUIRED: frozenset[str] = frozenset({"id", "version", "action", "status", "at", "received", "item",
+                                             "provider", "document_number", "subject_type", "subject_key",
+                                             "subject_name", "values"})
+#: The columns of a **withdrawal** (a row without ``values``): a record a public delta says is no longer
+#: public — which record, its version, status and time, and nothing else.
+WITHDRAWAL: frozenset[str] = frozenset({"id", "version", "action", "status", "at"})
+#: The record element and the root element of each kind in XML.
+XML_NAMES: dict[str, tuple[str, str]] = {"organizations": ("organizations", element_schemas.RECORD_ELEMENT),
+                                         "credit_records": ("credit_records", "credit_record")}
+
+
+def columns_of(kind: str, shown: Sequence[str]) -> tuple[str, ...]:
+    """A package's columns: for organizations the code and the elements ``shown`` (element order)."""
+    if kind == "credit_records":
+        return CREDIT_COLUMNS
+    return tuple(n for n in elements.COLUMN_ORDER if n == "uscc" or n in shown)
+
+
+def _clean(value: Any) -> str | None:
+    return None if value is None or value == "" else str(value)
+
+
+def write(fmt: str, kind: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
+          encoding: str = "utf-8") -> bytes:
+    """The data file of ``rows`` in format ``fmt`` (``encoding`` for CSV: utf-8-sig or gb18030)."""
+    cleaned = [[_clean(r.get(c)) for c in columns] for r in rows]
+    if fmt == "jsonl":
+        return "".join(json.dumps({c: v for c, v in zip(columns, r, strict=True) if v is not None},
+                                  ensure_ascii=False, separators=(",", ":")) + "\n" for r in cleaned).encode("utf-8")
+    if fmt == "csv":
+        out = io.StringIO()
+        writer = csv.writer(out, lineterminator="\n")
+        writer.writerow(columns)
+        writer.writerows([["" if v is None else v for v in r] for r in cleaned])
+        return out.getvalue().encode(encoding)
+    if fmt == "xml":
+        root, record = XML_NAMES[kind]
+        parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', f"<{root}>\n"]
+        for r in cleaned:
+            inner = "".join(f"<{c}>{escape(v)}</{c}>" for c, v in zip(columns, r, strict=True) if v is not None)
+            parts.append(f"  <{record}>{inner}</{record}>\n")
+        parts.append(f"</{root}>\n")
+        return "".join(parts).encode("utf-8")
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        table = pa.table({c: pa.array([r[i] for r in cleaned], type=pa.string()) for i, c in enumerate(columns)})
+        sink = io.BytesIO()
+        pq.write_table(table, sink, compression="zstd", write_statistics=False)
+        return sink.getvalue()
+    raise ExchangeError("exchange.format", f'Format "{fmt}" is not one of jsonl, csv, xml, parquet.', field="format")
+
+
+def _malformed(fmt: str, why: str) -> ExchangeError:
+    return ExchangeError("exchange.malformed", f"The {fmt} data file cannot be read: {why}.", field="files")
+
+
+def read(fmt: str, kind: str, columns: Sequence[str], data: bytes, encoding: str = "utf-8") -> list[Row]:
+    """The rows of a data file (each column a value or ``None``); ``exchange.malformed`` when the file is
+    not what its format and columns say."""
+    known = set(columns)
+    rows: list[Row] = []
+    if fmt == "jsonl":
+        for number, line in enumerate(data.decode("utf-8").splitlines(), 1):
+            try:
+                obj = json.loads(line)
+            except json.JSONDecodeError as exc:
+                raise _malformed(fmt, f"line {number} is not JSON ({exc.msg})") from None
+            if not isinstance(obj, dict) or set(obj) - known or not all(isinstance(v, str) for v in obj.values()):
+                raise _malformed(fmt, f"line {number} is not an object of the package's columns with text values")
+            rows.append({c: _clean(obj.get(c)) for c in columns})
+        return rows
+    if fmt == "csv":
+        reader = csv.reader(io.StringIO(data.decode(encoding), newline=""))
+        header = next(reader, None)
+        if header is None or tuple(header) != tuple(columns):
+            raise _malformed(fmt, f"the header {header} is not the manifest's columns")
+        for number, cells in enumerate(reader, 2):
+            if len(cells) != len(columns):
+                raise _malformed(fmt, f"line {number} has {len(cells)} cells, expected {len(columns)}")
+            rows.append({c: _clean(v) for c, v in zip(columns, cells, strict=True)})
+        return rows
+    if fmt == "xml":
+        root_name, record_name = XML_NAMES[kind]
+        try:
+            root = ET.fromstring(data)
+        except ET.ParseError as exc:
+            raise _malformed(fmt, str(exc)) from None
+        if root.tag != root_name:
+            raise _malformed(fmt, f"the root element is <{root.tag}>, expected <{root_name}>")
+        for number, node in enumerate(root, 1):
+            children = {child.tag: child.text or "" for child in node}
+            if node.tag != record_name or set(children) - known or len(children) != len(node):
+                raise _malformed(fmt, f"record {number} is not a <{record_name}> of the package's columns")
+            rows.append({c: _clean(children.get(c)) for c in columns})
+        return rows
+    if fmt == "parquet":
+        import pyarrow as pa
+        import pyarrow.parquet as pq
+
+        try:
+            table = pq.read_table(io.BytesIO(data))
+        except (pa.ArrowException, OSError) as exc:
+            raise _malformed(fmt, str(exc)) from None
+        if tuple(table.column_names) != tuple(columns):
+            raise _malformed(fmt, f"its columns {table.column_names} are not the manifest's")
+        return [{c: _clean(r.get(c)) for c in columns} for r in table.to_pylist()]
+    raise ExchangeError("exchange.format", f'Format "{fmt}" is not one of jsonl, csv, xml, parquet.', field="format")
+
+
+def _problem(row: int, field: str, message: str) -> dict[str, Any]:
+    return {"row": row, "field": field, "code": "exchange.row", "message": message}
+
+
+def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Each organization's problems (row numbers from 1): a code that is not valid or comes twice, a
+    value that does not fit its element's format, length or value list, a column that is no element."""
+    problems: list[dict[str, Any]] = []
+    unknown = [c for c in columns if c not in elements.BY_NAME]
+    if unknown or "uscc" not in columns:
+        return [_problem(0, ", ".join(unknown) or "uscc", "The package's columns are not the data elements "
+                         "(with uscc) this node knows: the nodes' data element versions differ.")]
+    seen: set[str] = set()
+    for number, row in enumerate(rows, 1):
+        code = row.get("uscc") or ""
+        if not uscc.is_valid(code):
+            problems.append(_problem(number, "uscc", f'"{code}" is not a valid unified social credit code.'))
+        elif code in seen:
+            problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
+        seen.add(code)
+        for name in columns:
+            value = row.get(name)
+            if value is None or name == "uscc":
+                continue
+            element = elements.BY_NAME[name]
+            pattern, limits = element_schemas.value_pattern(element), element_schemas.length_limits(element)
+            if (pattern and not re.fullmatch(pattern, value)) or (limits and not limits[0] <= len(value) <= limits[1]) \
+                    or (element.values and value not in element.values):
+                problems.append(_problem(number, name, f'The {element.en} "{value[:60]}" does not fit the element '
+                                         f"({element.format}{', a value of its list' if element.values else ''})."))
+    return problems
+
+
+def _time(value: str) -> bool:
+    try:
+        datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
+    except ValueError:
+        return False
+    return True
+
+
+def check_credit(rows: Sequence[Row]) -> list[dict[str, Any]]:
+    """Each credit record version's problems: a required column empty, a version that is no positive
+    number, a time that is no ISO 8601 time, values that are no JSON object of texts, a version twice."""
+    problems: list[dict[str, Any]] = []
+    seen: set[tuple[str, str]] = set()
+    for number, row in enumerate(rows, 1):
+        withdrawal = not row.get("values")
+        if withdrawal and any(row.get(c) for c in CREDIT_COLUMNS if c not in WITHDRAWAL):
+            problems.append(_problem(number, "values", "A row without values (a withdrawal) holds only id, version, "
+                                     "action, status and at."))
+            continue
+        missing = sorted(c for c in (WITHDRAWAL if withdrawal else CREDIT_REQUIRED) if not row.get(c))
+        if missing:
+            problems.append(_problem(number, missing[0], f"The record has no {', '.join(missing)}."))
+            continue
+        version = str(row["version"])
+        if not version.isascii() or not version.isdigit() or int(version) < 1:
+            problems.append(_problem(number, "version", f'Version "{version}" is not a positive whole number.'))
+        for name in ("at",) if withdrawal else ("at", "received"):
+            if not _time(str(row[name])):
+                problems.append(_problem(number, name, f'"{row[name]}" is not an ISO 8601 time.'))
+        try:
+            values = {} if withdrawal else json.loads(str(row["values"]))
+        except json.JSONDecodeError:
+            values = None
+        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+            problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
+        key = (str(row["id"]), version)
+        if key in seen:
+            problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
+                                     "row already."))
+        seen.add(key)
+    return problems
+
+
+def xsd(kind: str) -> str:
+    """The XML Schema a package's XML data file is valid against: for organizations the generated schema
+    of one ``<organization>`` (core/library/element_schemas.py) with the root ``<organizations>``; for
+    credit records ``<credit_records>`` of ``<credit_record>``, one child per column."""
+    if kind == "organizations":
+        root = ('  <xs:element name="organizations">\n    <xs:complexType>\n      <xs:sequence>\n'
+                '        <xs:element ref="organization" minOccurs="0" maxOccurs="unbounded"/>\n'
+                "      </xs:sequence>\n    </xs:complexType>\n  </xs:element>\n")
+        text = element_schemas.xsd()
+        return text.replace("</xs:schema>\n", root + "</xs:schema>\n")
+    lines = ['<?xml version="1.0" encoding="UTF-8"?>',
+             "<!-- Generated from jjjcredit.core.exchange.rows; do not edit. -->",
+             '<xs:schema xmlns:xs="http://www.w3.org/2001/XMLSchema" elementFormDefault="unqualified">',
+             '  <xs:element name="credit_records">', "    <xs:complexType>", "      <xs:sequence>",
+             '        <xs:element name="credit_record" minOccurs="0" maxOccurs="unbounded">',
+             "          <xs:complexType>", "            <xs:sequence>"]
+    for column in CREDIT_COLUMNS:
+        least = 1 if column in WITHDRAWAL else 0  # a withdrawal has only these; check_credit says the rest
+        kind_of = "xs:positiveInteger" if column == "version" else "xs:string"
+        lines.append(f'              <xs:element name="{column}" type="{kind_of}" minOccurs="{least}" maxOccurs="1"/>')
+    lines += ["            </xs:sequence>", "          </xs:complexType>", "        </xs:element>",
+              "      </xs:sequence>", "    </xs:complexType>", "  </xs:element>", "</xs:schema>"]
+    return "\n".join(lines) + "\n"

@@ -1,0 +1,1 @@
+"""Exchange packages between nodes: export, import, peers (services/exchange/exchange.py)."""

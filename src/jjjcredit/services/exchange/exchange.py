@@ -1,0 +1,365 @@
+"""Exchange packages: export a full snapshot or a delta of the library or of the credit records, signed;
+import one all or nothing, with a receipt; the peer nodes whose packages are accepted.
+
+**Export** (:func:`export_package`) reads in one transaction (services/exchange/feed.py), through the
+redaction point for the package's audience — ``public``: what the public sees (level-1 elements, credit
+records in public disclosure that day, never a natural person); ``government``: what government sharing
+at level 2 sees (elements up to level 2, every record of a government-sharing item with its versions,
+natural persons included with their identity numbers masked) — writes the data file in its format, the
+manifest (core/exchange/packages.py) signed with the node's current evidence key, into a folder that
+appears whole (written under a temporary name, then renamed), and enters the export in the audit trail.
+
+**Import** (:func:`import_package`) checks before it reads a row: the manifest's form, the producing
+node among the peers, the signature with the peer's keys, each file's size and SHA-256; then the rows
+(every problem listed); then the sequence against what was applied from that node (a gap or an overlap
+refused, a package applied already skipped); then applies every row and records the package in one
+transaction — a refusal writes nothing but its audit entry. Every outcome is a receipt for the producer
+and an entry in the audit trail (who sent which range, accepted, skipped or refused, and why).
+"""
+
+from __future__ import annotations
+
+import datetime
+import getpass
+import hashlib
+import json
+import os
+import shutil
+import uuid
+from collections.abc import Mapping
+from dataclasses import dataclass
+from pathlib import Path
+from typing import Any
+
+from sqlalchemy import Connection, Engine, func, insert, select, update
+
+from jjjcredit.core.errors import Error
+from jjjcredit.core.exchange import packages, rows
+from jjjcredit.core.exchange.packages import ExchangeError, Scope
+from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import audit as audit_chain
+from jjjcredit.core.sharing import evidence as signatures
+from jjjcredit.services import db
+from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.services.exchange import apply, feed
+from jjjcredit.services.library import search
+from jjjcredit.services.sharing import audit, disclosure, evidence
+from jjjcredit.storage.schema import exchange_packages, exchange_peers
+
+#: The largest manifest read (a manifest is a few KiB).
+MANIFEST_BYTES = 1 << 20
+
+
+def _now() -> datetime.datetime:
+    return datetime.datetime.now(datetime.UTC)
+
+
+def audience_caller(audience: str, node: str) -> access.Caller:
+    """The caller a package's audience reads as: the public, or an application party granted records at
+    the government-sharing level (core/sharing/access.SHARING_LEVEL), named after the producing node."""
+    packages.check_choice(audience, packages.AUDIENCES, "audience")
+    if audience == "public":
+        return access.PUBLIC
+    return access.Caller(f"node:{node}", frozenset({"records", "changes", "lookup"}), access.SHARING_LEVEL, "client")
+
+
+@dataclass(frozen=True)
+class Exported:
+    path: Path
+    manifest: dict[str, Any]
+
+
+def _entry(conn: Connection, command: str, outcome: str, purpose: str, operator: str | None) -> None:
+    """The exchange's entry in the audit trail (services/sharing/audit.py), in the caller's transaction."""
+    name = operator or getpass.getuser()
+    audit.append_entries(conn, [{
+        "at": _now(), "request_id": uuid.uuid4().hex, "client": f"staff:{name}"[:200], "service": "exchange",
+        "purpose": purpose, "method": "CLI", "path": command, "codes": [], "status": 0 if outcome == "ok" else 1,
+        "outcome": outcome, "latency_ms": 0.0, "items": []}])
+
+
+def _sha256(path: Path) -> str:
+    digest = hashlib.sha256()
+    with path.open("rb") as fh:
+        for block in iter(lambda: fh.read(1 << 20), b""):
+            digest.update(block)
+    return digest.hexdigest()
+
+
+def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "organizations",
+                   audience: str = "public", fmt: str = "jsonl", after: int = 0, scope: Scope = Scope(),
+                   box: evidence.KeyBox | None, encoding: str = "utf-8-sig", today: datetime.date | None = None,
+                   operator: str | None = None) -> Exported:
+    """Write one package into the folder ``out`` (see the module's text); returns its folder and manifest."""
+    db.require_current(engine)
+    packages.check_node(node)
+    packages.check_choice(kind, packages.KINDS, "kind")
+    packages.check_choice(fmt, packages.FORMATS, "format")
+    packages.check_choice(encoding, packages.CSV_ENCODINGS, "encoding")
+    packages.check_scope(kind, scope)
+    caller = audience_caller(audience, node)
+    parent = Path(out)
+    if not parent.is_dir():
+        raise ExchangeError("exchange.out", f'--out "{out}" is not a folder: packages are written as folders '
+                            "inside it; create it first.", field="out")
+    if after < 0:
+        raise ExchangeError("exchange.after", f"--after {after} is below 0.", field="after")
+    now = _now()
+    day = today or disclosure.current_day()
+    with engine.begin() as conn:
+        if kind == "organizations":
+            to = feed.feed_position(conn)
+        else:
+            to = feed.number_credit_versions(conn)
+        if after > to:
+            raise ExchangeError("exchange.after", f"--after {after} is past this node's {kind} sequence, which is at "
+                                f"{to}: nothing has that number yet.", field="after")
+        if kind == "organizations":
+            found = feed.organization_rows(conn, caller, scope, after, to)
+            columns = rows.columns_of(kind, disclosure.view_of(caller).elements)
+        else:
+            found = feed.credit_rows(conn, caller, scope, after, to, day)
+            columns = rows.CREDIT_COLUMNS
+        data = rows.write(fmt, kind, columns, found, encoding)
+        edition = catalogue_service.latest_published(conn, before=day.year + 1)
+        name = packages.package_name(node, kind, scope, audience, after, to, now)
+        files: list[dict[str, Any]] = [{"name": packages.data_file(kind, fmt), "bytes": len(data), "rows": len(found),
+                  "sha256": hashlib.sha256(data).hexdigest()}]
+        schema = rows.xsd(kind).encode("utf-8") if fmt == "xml" else None
+        if schema is not None:
+            files.append({"name": f"{kind}.xsd", "bytes": len(schema), "rows": 0,
+                          "sha256": hashlib.sha256(schema).hexdigest()})
+        manifest: dict[str, Any] = {
+            "format_version": packages.FORMAT_VERSION, "package": name, "node": node, "kind": kind,
+            "audience": audience, "scope": scope.to_dict(), "sequence": {"after": after, "to": to},
+            "snapshot": after == 0, "created_at": audit_chain.format_time(now), "as_of": day.isoformat(),
+            "catalogue_edition": edition.year if edition else None, "data_elements": packages.elements_version(),
+            "personal": packages.PERSONAL, "format": fmt, "encoding": encoding if fmt == "csv" else None,
+            "columns": list(columns), "files": files, "counts": _counts(kind, found), "signature": {}}
+        key_id, key = evidence.current_key(conn, box)
+        manifest = packages.sign(manifest, key, key_id)
+        target = parent / name
+        if target.exists():
+            raise ExchangeError("exchange.out", f'"{target}" exists already: a package is never overwritten.',
+                                field="out")
+        temporary = parent / f".{name}.partial"
+        shutil.rmtree(temporary, ignore_errors=True)
+        temporary.mkdir()
+        try:
+            (temporary / files[0]["name"]).write_bytes(data)
+            if schema is not None:
+                (temporary / files[1]["name"]).write_bytes(schema)
+            (temporary / packages.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
+                                                       encoding="utf-8")
+            _entry(conn, f"exchange export {name}", "ok", f"sent {kind} {after + 1}-{to} ({audience}, "
+                   f"{scope.key()}, {fmt}): {len(found)} rows", operator)
+            os.replace(temporary, target)
+        except BaseException:
+            shutil.rmtree(temporary, ignore_errors=True)
+            raise
+    return Exported(target, manifest)
+
+
+def _counts(kind: str, found: list[dict[str, Any]]) -> dict[str, int]:
+    """A package's counts: its rows; for credit records also the records and the withdrawals among them."""
+    if kind == "organizations":
+        return {"rows": len(found)}
+    return {"rows": len(found), "records": len({r["id"] for r in found}),
+            "withdrawals": sum(1 for r in found if not r.get("values"))}
+
+
+# --- import ------------------------------------------------------------------------------------------
+
+
+def _read_manifest(folder: Path) -> dict[str, Any]:
+    path = folder / packages.MANIFEST
+    if not path.is_file():
+        raise ExchangeError("exchange.truncated", f'"{folder}" holds no {packages.MANIFEST}: not a whole package '
+                            "(copy the whole folder again).", field="manifest")
+    if path.stat().st_size > MANIFEST_BYTES:
+        raise ExchangeError("exchange.malformed", f"{packages.MANIFEST} is over {MANIFEST_BYTES} bytes.",
+                            field="manifest")
+    try:
+        data = json.loads(path.read_text(encoding="utf-8"))
+    except (UnicodeDecodeError, json.JSONDecodeError) as exc:
+        raise ExchangeError("exchange.malformed", f"{packages.MANIFEST} is not JSON ({exc}): the copy was cut "
+                            "short or changed.", field="manifest") from None
+    return packages.check_manifest(data)
+
+
+def _peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
+    peer = exchange_peers.c
+    stored = conn.execute(select(peer["keys"]).where(peer.name == name)).scalar_one_or_none()
+    if stored is None:
+        known = ", ".join(conn.execute(select(exchange_peers.c.name).order_by(exchange_peers.c.name)).scalars())
+        mine = " (it is this node's own name)" if name == own else ""
+        raise ExchangeError("exchange.unknown_node", f'The package comes from node "{name}"{mine}, which is not '
+                            f"among this node's peers ({known or 'none'}): add it with `jjjcredit exchange peers "
+                            f"add {name} --keys FILE` (its published keys) before importing its packages.",
+                            field="node")
+    return dict(json.loads(stored))
+
+
+def _checked_rows(folder: Path, manifest: Mapping[str, Any]) -> tuple[list[rows.Row], list[dict[str, Any]]]:
+    """The data file's rows and their problems, once every file matches its manifest entry."""
+    for entry in manifest["files"]:
+        path = folder / entry["name"]
+        exists = path.is_file()
+        packages.check_file(entry, path.stat().st_size if exists else None, _sha256(path) if exists else None)
+    entry = manifest["files"][0]
+    data = (folder / entry["name"]).read_bytes()
+    found = rows.read(manifest["format"], manifest["kind"], manifest["columns"], data, manifest["encoding"] or "utf-8")
+    if len(found) != entry["rows"]:
+        raise ExchangeError("exchange.malformed", f'"{entry["name"]}" holds {len(found)} rows; the manifest says '
+                            f'{entry["rows"]}.', field=entry["name"])
+    if manifest["kind"] == "organizations":
+        return found, rows.check_organizations(found, manifest["columns"])
+    return found, rows.check_credit(found)
+
+
+def import_package(engine: Engine, folder: str | Path, *, node: str, box: evidence.KeyBox | None = None,
+                   operator: str | None = None) -> dict[str, Any]:
+    """Check and apply one package (see the module's text); returns the receipt — ``status`` accepted,
+    skipped or rejected, with the reason and each row's problems — signed with this node's evidence key
+    when ``box`` (the operator's secret) is given, so the producer can check it with the keys this node
+    publishes (:func:`packages.check_signature`). Nothing is applied unless all is."""
+    answer = _import(engine, folder, node, operator)
+    if box is None:
+        return answer
+    with engine.begin() as conn:
+        key_id, key = evidence.current_key(conn, box)
+    return packages.sign(answer, key, key_id)
+
+
+def _import(engine: Engine, folder: str | Path, node: str, operator: str | None) -> dict[str, Any]:
+    db.require_current(engine)
+    path = Path(folder)
+    if not path.is_dir():
+        raise ExchangeError("exchange.malformed", f'"{folder}" is not a folder: a package is the folder '
+                            "`jjjcredit exchange export` wrote.", field="package")
+    manifest: dict[str, Any] | None = None
+    name = path.name
+    problems: list[dict[str, Any]] = []
+    try:
+        manifest = _read_manifest(path)
+        name = str(manifest["package"])
+        with engine.connect() as conn:
+            keys = _peer_keys(conn, manifest["node"], node)
+        packages.check_signature(manifest, keys)
+        found, problems = _checked_rows(path, manifest)
+        if problems:
+            raise ExchangeError("exchange.rows", f"{len(problems)} problems in the package's rows (listed in the "
+                                "receipt): nothing was applied.", field="rows")
+        return _apply(engine, path, manifest, found, node, operator)
+    except ExchangeError as exc:
+        return _refused(engine, manifest, name, node, exc, problems, operator)
+
+
+def _refused(engine: Engine, manifest: Mapping[str, Any] | None, name: str, node: str, reason: Error,
+             problems: list[dict[str, Any]], operator: str | None) -> dict[str, Any]:
+    with engine.begin() as conn:
+        _entry(conn, f"exchange import {name}", reason.code, _purpose(manifest, "refused", reason.message), operator)
+    return packages.receipt(manifest, name, node, "rejected", reason=reason, problems=problems,
+                            at=audit_chain.format_time(_now()))
+
+
+def _purpose(manifest: Mapping[str, Any] | None, outcome: str, why: str = "") -> str:
+    if manifest is None:
+        return f"{outcome}: {why}"[:2000]
+    seq = manifest["sequence"]
+    text = (f'from {manifest["node"]}: {manifest["kind"]} {seq["after"] + 1}-{seq["to"]} ({manifest["audience"]}, '
+            f'{Scope.from_dict(manifest["scope"]).key()}) {outcome}')
+    return (f"{text}: {why}" if why else text)[:2000]
+
+
+def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], found: list[rows.Row], node: str,
+           operator: str | None) -> dict[str, Any]:
+    scope = Scope.from_dict(manifest["scope"]).key()
+    seq = manifest["sequence"]
+    digest = _sha256(path / packages.MANIFEST)
+    with engine.begin() as conn:
+        p = exchange_packages.c
+        last = conn.execute(select(func.max(p.to_seq)).where(
+            p.origin == manifest["node"], p.kind == manifest["kind"], p.scope == scope,
+            p.audience == manifest["audience"])).scalar_one_or_none()
+        decision = packages.decide_sequence(seq["after"], seq["to"], None if last is None else int(last))
+        if decision == "skip":
+            why = (f"Already applied: this node applied sequence up to {last} from {manifest['node']}, and this "
+                   f"package ends at {seq['to']}; nothing was changed.")
+            _entry(conn, f"exchange import {manifest['package']}", "exchange.already_applied",
+                   _purpose(manifest, "skipped", why), operator)
+            return packages.receipt(manifest, str(manifest["package"]), node, "skipped",
+                                    reason=Error("exchange.already_applied", why), at=audit_chain.format_time(_now()))
+        package_id = f"X{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        if manifest["kind"] == "organizations":
+            counts = apply.apply_organizations(conn, found, manifest["columns"], manifest["node"], package_id,
+                                               str(manifest["package"])[:1000], digest)
+        else:
+            counts = apply.apply_credit(conn, found, package_id)
+        conn.execute(insert(exchange_packages).values(
+            id=package_id[:32], package=manifest["package"], origin=manifest["node"], kind=manifest["kind"],
+            scope=scope, audience=manifest["audience"], after_seq=seq["after"], to_seq=seq["to"],
+            format=manifest["format"], manifest_sha256=digest, rows=len(found), applied_at=_now()))
+        _entry(conn, f"exchange import {manifest['package']}", "ok",
+               _purpose(manifest, "accepted", ", ".join(f"{k} {v}" for k, v in counts.items())), operator)
+    if manifest["kind"] == "organizations":
+        search.refresh(engine)
+    result = packages.receipt(manifest, str(manifest["package"]), node, "accepted", applied=len(found),
+                              at=audit_chain.format_time(_now()))
+    result["counts"] = counts
+    return result
+
+
+# --- peers and keys ------------------------------------------------------------------------------------
+
+
+def add_peer(conn: Connection, name: str, keys: Any, *, own: str, operator: str | None = None) -> dict[str, Any]:
+    """Know node ``name`` by its published keys (the body of its ``/api/v1/keys``, or ``exchange keys``),
+    each checked to be an Ed25519 public key; a node added again has its keys replaced."""
+    packages.check_node(name, "name")
+    if name == own:
+        raise ExchangeError("exchange.peer", f'"{name}" is this node\'s own name (JJJCREDIT_NODE): a peer is '
+                            "another node.", field="name")
+    try:
+        public = evidence.key_map(keys)
+    except (signatures.EvidenceError, TypeError, KeyError) as exc:
+        raise ExchangeError("exchange.peer", f"The keys file is not a list of published keys: {exc}.",
+                            field="keys") from None
+    if not public:
+        raise ExchangeError("exchange.peer", "The keys file holds no key: save the body of the node's "
+                            "/api/v1/keys (or `jjjcredit exchange keys` run there).", field="keys")
+    for key_id, pem in public.items():
+        try:
+            signatures.load_public(pem, key_id)
+        except signatures.EvidenceError as exc:
+            raise ExchangeError("exchange.peer", exc.message, field="keys") from None
+    stored = json.dumps(dict(sorted(public.items())))
+    who = operator or getpass.getuser()
+    if conn.execute(select(exchange_peers.c.name).where(exchange_peers.c.name == name)).first() is None:
+        conn.execute(insert(exchange_peers).values(name=name, keys=stored, added_by=who, added_at=_now()))
+    else:
+        conn.execute(update(exchange_peers).where(exchange_peers.c.name == name).values(
+            keys=stored, added_by=who, added_at=_now()))
+    _entry(conn, f"exchange peers add {name}", "ok", f"peer {name}: keys {', '.join(sorted(public))}", operator)
+    return {"name": name, "keys": sorted(public)}
+
+
+def list_peers(conn: Connection) -> list[dict[str, Any]]:
+    """The peers, by name: their key ids, who added them and when, and the last package applied from each."""
+    p = exchange_packages.c
+    out = []
+    for row in conn.execute(select(exchange_peers).order_by(exchange_peers.c.name)).mappings():
+        last = conn.execute(select(p.package, p.applied_at).where(p.origin == row["name"])
+                            .order_by(p.applied_at.desc()).limit(1)).first()
+        out.append({"name": row["name"], "keys": sorted(json.loads(row["keys"])), "added_by": row["added_by"],
+                    "added_at": audit_chain.format_time(row["added_at"]),
+                    "last_package": last.package if last else None})
+    return out
+
+
+def own_keys(conn: Connection, node: str, box: evidence.KeyBox | None = None) -> dict[str, Any]:
+    """This node's published keys, in the form ``exchange peers add`` reads (and ``/api/v1/keys`` serves);
+    with the operator's secret, the signing key is made first when there is none yet."""
+    if box is not None:
+        evidence.current_key(conn, box)
+    return {"node": node, "keys": evidence.public_keys(conn)}

@@ -1,0 +1,164 @@
+"""What an export reads: the library's organizations by the change feed, and credit record versions by
+the exchange's own feed of them — each cut to the package's audience by the redaction point
+(services/sharing/disclosure.py), never here.
+
+**Organizations.** A package holding sequence ``after`` + 1 to ``to`` carries every organization (in the
+scope) whose last change is in that range, as it stands: its current elements, sorted by code. A full
+snapshot (``after`` 0) is every organization up to ``to``. An organization changed again after ``to`` is
+left for the next delta, which carries it as it then stands — no change is lost, none is carried twice
+as a state (``to`` is the feed counter read in the export's transaction; batches commit their sequence
+numbers in order under the counter's lock).
+
+**Credit records** have no sequence: batches of different providers commit side by side, and numbering
+their versions at ingest would make every batch wait for one lock (the hot path). Instead each export
+numbers the versions it has not numbered yet — every version in ``credit_records`` (current) and
+``credit_record_versions`` (replaced) without a row in ``exchange_credit_feed`` — after the numbers given
+before, in the order they were kept (time, record, version), under the ``counters`` row
+``exchange_credit``, in one statement's snapshot. A version is numbered once (the feed's primary key)
+and every committed version is numbered by the first export that sees it, so deltas by that number lose
+no version and repeat none; a batch committing while an export runs is numbered by the next export.
+
+A delta for the public also carries **withdrawals**: a record the public would see had it stayed in force,
+revoked since, as its id, version, status and time only (the redaction point decides which), so a public
+receiver stops showing it; a full snapshot holds what the public sees, and no withdrawal.
+"""
+
+from __future__ import annotations
+
+import datetime
+import json
+from collections.abc import Mapping
+from typing import Any
+
+from sqlalchemy import Connection, insert, select, update
+
+from jjjcredit.core.codes import regions
+from jjjcredit.core.exchange.packages import Scope
+from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import audit as audit_chain
+from jjjcredit.services.credit import records as credit_records
+from jjjcredit.services.sharing import disclosure
+from jjjcredit.storage.schema import changes, counters, credit_record_versions, exchange_credit_feed, organizations
+from jjjcredit.storage.schema import credit_records as records_table
+
+_NUMBERED_PER_INSERT = 5_000
+
+
+def feed_position(conn: Connection) -> int:
+    """The library's change-feed sequence (what a full snapshot of organizations reaches)."""
+    return int(conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one())
+
+
+def organization_rows(conn: Connection, caller: access.Caller, scope: Scope, after: int,
+                      to: int) -> list[dict[str, Any]]:
+    """The organizations whose last change is in ``after`` + 1 … ``to`` (in the scope), sorted by code,
+    each as ``caller`` may see it (services/sharing/disclosure.disclose_organization)."""
+    query = select(organizations).where(organizations.c.seq > after, organizations.c.seq <= to)
+    if after > 0:  # a delta: the codes the feed names in the range (its primary key), not a scan of the library
+        query = query.where(organizations.c.uscc.in_(
+            select(changes.c.uscc).where(changes.c.seq > after, changes.c.seq <= to)))
+    if scope.region:
+        query = query.where(organizations.c.authority_region.startswith(regions.REGIONS[scope.region].prefix))
+    if scope.department:
+        query = query.where(organizations.c.uscc.startswith(scope.department))
+    rows = []
+    for row in conn.execute(query.order_by(organizations.c.uscc)).mappings():
+        shown = disclosure.disclose_organization(caller, dict(row))
+        shown.pop("authority_region", None)  # the node's own reading of the code: not an element
+        rows.append(shown)
+    return rows
+
+
+def number_credit_versions(conn: Connection) -> int:
+    """Number every credit record version not numbered yet (see the module's text); returns the last
+    number given (the exchange's credit sequence)."""
+    conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=counters.c.value))
+    last = int(conn.execute(select(counters.c.value).where(counters.c.name == "exchange_credit")).scalar_one())
+    unnumbered = conn.exec_driver_sql(
+        "SELECT r.id, r.version, r.updated_at FROM credit_records r WHERE NOT EXISTS (SELECT 1 FROM "
+        "exchange_credit_feed f WHERE f.record_id = r.id AND f.version = r.version) "
+        "UNION ALL SELECT v.record_id, v.version, v.at FROM credit_record_versions v WHERE NOT EXISTS (SELECT 1 "
+        "FROM exchange_credit_feed f WHERE f.record_id = v.record_id AND f.version = v.version) "
+        "ORDER BY 3, 1, 2").all()
+    batch: list[dict[str, Any]] = []
+    for record_id, version, _at in unnumbered:
+        last += 1
+        batch.append({"record_id": record_id, "version": version, "seq": last})
+        if len(batch) >= _NUMBERED_PER_INSERT:
+            conn.execute(insert(exchange_credit_feed), batch)
+            batch = []
+    if batch:
+        conn.execute(insert(exchange_credit_feed), batch)
+    conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=last))
+    return last
+
+
+def _time(value: Any) -> str:
+    return audit_chain.format_time(value) if isinstance(value, datetime.datetime) else str(value)
+
+
+#: The fields of a record that stay with it across versions (from its current row).
+_RECORD_FIELDS = ("id", "version", "status", "item", "provider", "document_number", "subject_type", "subject_key",
+                  "subject_name", "subject_code", "severity", "decided_on", "valid_until", "revoked_on",
+                  "created_at")
+
+
+def credit_rows(conn: Connection, caller: access.Caller, scope: Scope, after: int, to: int,
+                day: datetime.date) -> list[dict[str, Any]]:
+    """The credit record versions numbered ``after`` + 1 … ``to`` (in the scope), as ``caller`` may see
+    them on ``day`` (services/sharing/disclosure.disclose_record_versions), one row per version, sorted by
+    record id and version."""
+    r, v, f = records_table.c, credit_record_versions.c, exchange_credit_feed.c
+    in_range = (f.seq > after, f.seq <= to)
+    current = select(*(r[n] for n in _RECORD_FIELDS), r.action, r.updated_at, r.data, r.reason).join(
+        exchange_credit_feed, (f.record_id == r.id) & (f.version == r.version)).where(*in_range)
+    replaced = select(v.record_id, v.version, v.action, v.status, v.at, v.data, v.reason).join(
+        exchange_credit_feed, (f.record_id == v.record_id) & (f.version == v.version)).where(*in_range)
+    if scope.item:
+        current = current.where(r.item == scope.item)
+        replaced = replaced.join(records_table, r.id == v.record_id).where(r.item == scope.item)
+    found: dict[str, dict[str, Any]] = {}
+    for row in conn.execute(current).mappings():
+        record = found[row["id"]] = {n: row[n] for n in _RECORD_FIELDS}
+        record["versions"] = [{"version": row["version"], "action": row["action"], "status": row["status"],
+                               "at": row["updated_at"], "data": row["data"], "reason": row["reason"]}]
+    older: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(replaced).mappings():
+        older.setdefault(row["record_id"], []).append(
+            {"version": row["version"], "action": row["action"], "status": row["status"], "at": row["at"],
+             "data": row["data"], "reason": row["reason"]})
+    missing = sorted(set(older) - set(found))
+    for start in range(0, len(missing), 2_000):  # records whose current version is outside the range
+        for row in conn.execute(select(*(r[n] for n in _RECORD_FIELDS)).where(
+                r.id.in_(missing[start:start + 2_000]))).mappings():
+            found[row["id"]] = {**{n: row[n] for n in _RECORD_FIELDS}, "versions": []}
+    for record_id, versions in older.items():
+        if record_id in found:
+            found[record_id]["versions"].extend(versions)
+    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    stored = [found[k] for k in sorted(found)]
+    rows = []
+    for record in disclosure.disclose_record_versions(caller, stored, day, in_force, withdrawals=after > 0):
+        for version in sorted(record["versions"], key=lambda x: int(x["version"])):
+            rows.append(_withdrawal(record, version) if record["channel"] == "withdrawn"
+                        else _credit_row(record, version))
+    return rows
+
+
+def _withdrawal(record: Mapping[str, Any], version: Mapping[str, Any]) -> dict[str, Any]:
+    """A record withdrawn from public view, as a delta for the public carries it: which record, its version,
+    status and time — no values, no subject (core/exchange/rows.py: a row without ``values``)."""
+    return {"id": record["id"], "version": str(version["version"]), "action": version["action"],
+            "status": version["status"], "at": _time(version["at"])}
+
+
+def _credit_row(record: Mapping[str, Any], version: Mapping[str, Any]) -> dict[str, Any]:
+    values = json.loads(version["data"])
+    return {"id": record["id"], "version": str(version["version"]), "action": version["action"],
+            "status": version["status"], "at": _time(version["at"]), "received": _time(record["created_at"]),
+            "item": record["item"], "provider": record["provider"], "document_number": record["document_number"],
+            "subject_type": record["subject_type"], "subject_key": record["subject_key"],
+            "subject_name": record["subject_name"], "subject_code": record["subject_code"],
+            "severity": record["severity"], "decided_on": record["decided_on"],
+            "valid_until": record["valid_until"], "revoked_on": record["revoked_on"], "reason": version["reason"],
+            "values": json.dumps(values, ensure_ascii=False, sort_keys=True, separators=(",", ":"))}

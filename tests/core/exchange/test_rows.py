@@ -1,0 +1,73 @@
+"""core/exchange/rows.py: every format reads back what it wrote and writes it again byte for byte; XML
+is valid against its XSD; the row checks find what a receiving node must refuse."""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
+from lxml import etree
+
+from jjjcredit.core.exchange import rows
+from jjjcredit.core.exchange.packages import FORMATS, ExchangeError
+from tests.services.library.library_files import codes
+
+COLUMNS = ("uscc", "name", "status", "shareholder")
+# text as packages carry it: no control characters (XML 1.0 has none), no surrogates, no bare CR
+TEXT = st.text(st.characters(blacklist_categories=("Cc", "Cs"), blacklist_characters="\ufffe\uffff"), max_size=12)
+ROWS = st.lists(st.fixed_dictionaries({c: st.one_of(st.none(), TEXT) for c in COLUMNS}), max_size=6)
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@settings(max_examples=30, deadline=None)
+@given(found=ROWS)
+def test_every_format_reads_back_what_it_wrote_and_writes_the_same_bytes(fmt: str, found: list[dict[str, str | None]]):
+    for encoding in ("utf-8-sig", "gb18030") if fmt == "csv" else ("utf-8",):
+        data = rows.write(fmt, "organizations", COLUMNS, found, encoding)
+        back = rows.read(fmt, "organizations", COLUMNS, data, encoding)
+        assert back == [{c: (r[c] or None) for c in COLUMNS} for r in found]
+        assert rows.write(fmt, "organizations", COLUMNS, back, encoding) == data
+
+
+def test_xml_is_valid_against_the_generated_xsd():
+    org = {"uscc": "91130102MA0000000X", "name": "某公司 <&>", "status": "1"}
+    data = rows.write("xml", "organizations", ("uscc", "name", "status"), [org])
+    assert etree.XMLSchema(etree.fromstring(rows.xsd("organizations").encode())).validate(etree.fromstring(data))
+    record = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "2", "values": "{}"}
+    data = rows.write("xml", "credit_records", rows.CREDIT_COLUMNS, [record])
+    schema = etree.XMLSchema(etree.fromstring(rows.xsd("credit_records").encode()))
+    assert schema.validate(etree.fromstring(data)), schema.error_log
+    assert not schema.validate(etree.fromstring(data.replace(b"<version>2<", b"<version>0<")))
+
+
+@pytest.mark.parametrize(("fmt", "data"), [
+    ("jsonl", b'{"uscc": 1}\n'), ("jsonl", b"[1]\n"), ("jsonl", b'{"other": "x"}\n'), ("csv", b"uscc,name\nx\n"),
+    ("csv", b"name,uscc\n"), ("xml", b"<organizations><x/></organizations>"), ("xml", b"<other/>"),
+    ("xml", b"<organizations>"), ("parquet", b"PAR1 not parquet")])
+def test_a_file_that_is_not_its_format_is_refused(fmt: str, data: bytes):
+    with pytest.raises(ExchangeError) as refused:
+        rows.read(fmt, "organizations", ("uscc", "name"), data)
+    assert refused.value.code == "exchange.malformed"
+
+
+def test_organizations_are_checked_against_the_elements():
+    code = codes(1)[0]
+    found = [{"uscc": code, "status": "1", "established": "20200101"},
+             {"uscc": code, "status": "7", "established": "2020-01-01"},
+             {"uscc": "not a code", "status": None, "established": None}]
+    problems = rows.check_organizations(found, ("uscc", "status", "established"))
+    assert [(p["row"], p["field"]) for p in problems] == [(2, "uscc"), (2, "status"), (2, "established"),
+                                                          (3, "uscc")]
+    assert rows.check_organizations([], ("uscc", "nickname"))[0]["field"] == "nickname"
+
+
+def test_credit_versions_are_checked():
+    good = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "1", "at": "2026-06-01T00:00:00.000000Z",
+                                                      "received": "2026-06-01T00:00:00Z",
+                                                      "values": json.dumps({"a": "b"})}
+    assert rows.check_credit([good]) == []
+    bad = [good, good, good | {"version": "0", "values": "[]", "at": "yesterday"}, good | {"item": None}]
+    assert [(p["row"], p["field"]) for p in rows.check_credit(bad)] == [
+        (2, "version"), (3, "version"), (3, "at"), (3, "values"), (4, "item")]

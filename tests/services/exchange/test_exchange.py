@@ -1,0 +1,417 @@
+"""Exchange packages between two nodes on real databases (services/exchange/exchange.py): export → import
+into an empty node → export again gives the same bytes in every format; a public package holds nothing
+the public may not see; a tampered, truncated, unknown, out-of-sequence or bad package is refused and
+nothing is applied; one applied already is skipped; credit record versions travel by the exchange feed."""
+
+from __future__ import annotations
+
+import datetime
+import hashlib
+import json
+from collections.abc import Callable, Iterator
+from pathlib import Path
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, func, select, text
+
+from jjjcredit.core.credit import persons
+from jjjcredit.core.exchange import packages, rows
+from jjjcredit.core.exchange.packages import Scope
+from jjjcredit.services import db
+from jjjcredit.services.credit import records
+from jjjcredit.services.exchange import apply, exchange
+from jjjcredit.services.library import library
+from jjjcredit.services.sharing import audit, evidence
+from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.schema import (
+    audit as audit_table,
+)
+from jjjcredit.storage.schema import (
+    changes,
+    credit_record_versions,
+    credit_records,
+    exchange_packages,
+    history,
+    organizations,
+)
+from tests.services.credit import credit_files
+from tests.services.library import library_files
+
+TODAY = datetime.date(2026, 6, 1)
+PROTECTOR = persons.Protector(bytes(range(32)))
+BOX = evidence.KeyBox("exchange-test-secret")
+CODES = library_files.codes(6, seed=11)
+SOURCE = "hebei/market-regulation"
+FORMATS = packages.FORMATS
+
+
+@pytest.fixture
+def producer(engine: Engine) -> Engine:
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        credit_files.publish(conn, 2026)
+    return engine
+
+
+@pytest.fixture
+def receiver(new_database_url: Callable[[], str], producer: Engine) -> Iterator[Engine]:
+    eng = make_engine(new_database_url())
+    db.upgrade(eng)
+    with eng.begin() as conn:
+        credit_files.publish(conn, 2026)
+    with producer.begin() as conn:
+        keys = exchange.own_keys(conn, "hebei", BOX)  # the key is made here, before any package is signed
+    assert len(keys["keys"]) == 1
+    with eng.begin() as conn:
+        exchange.add_peer(conn, "hebei", keys, own="beijing", operator="test")
+    try:
+        yield eng
+    finally:
+        eng.dispose()
+
+
+def load_library(engine: Engine, tmp_path: Path, codes: list[str] = CODES, revision: int = 0) -> None:
+    path = library_files.organizations(tmp_path / f"orgs{revision}-{len(codes)}.csv", codes, revision=revision,
+                                       date=f"2024-01-0{1 + revision}")
+    library.ingest_file(engine, str(path), SOURCE)
+
+
+def load_credit(engine: Engine, tmp_path: Path) -> None:
+    rows_ = [credit_files.penalty(CODES[0], "罚〔2026〕1号"), credit_files.penalty(CODES[1], "罚〔2026〕2号"),
+             credit_files.penalty(None, "罚〔2026〕3号")]
+    path = credit_files.write_csv(tmp_path / "penalties.csv", rows_)
+    summary = records.ingest_file(engine, str(path), credit_files.PENALTY, credit_files.PROVIDER,
+                                  protector=PROTECTOR, today=TODAY)
+    assert summary.created == 3, summary.to_dict()
+
+
+def export(engine: Engine, out: Path, node: str = "hebei", **options: Any) -> exchange.Exported:
+    out.mkdir(parents=True, exist_ok=True)
+    return exchange.export_package(engine, out, node=node, box=BOX, operator="test", **options)
+
+
+def take(engine: Engine, path: Path) -> dict[str, Any]:
+    return exchange.import_package(engine, path, node="beijing", operator="test")
+
+
+def data_of(done: exchange.Exported) -> bytes:
+    return (done.path / done.manifest["files"][0]["name"]).read_bytes()
+
+
+def state(engine: Engine) -> dict[str, int]:
+    """How many rows each table an import writes holds."""
+    with engine.connect() as conn:
+        return {t.name: int(conn.execute(select(func.count()).select_from(t)).scalar_one())
+                for t in (organizations, changes, history, credit_records, credit_record_versions, exchange_packages)}
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", packages.KINDS)
+def test_export_import_export_gives_the_same_bytes(producer: Engine, receiver: Engine, tmp_path: Path, fmt: str,
+                                                   kind: str):
+    load_library(producer, tmp_path)
+    if kind == "credit_records":
+        load_credit(producer, tmp_path)
+    first = export(producer, tmp_path / "a", kind=kind, fmt=fmt, audience="government")
+    receipt = take(receiver, first.path)
+    assert receipt["status"] == "accepted", receipt
+    again = export(receiver, tmp_path / "b", node="beijing", kind=kind, fmt=fmt, audience="government")
+    assert data_of(again) == data_of(first)
+    assert again.manifest["files"] == first.manifest["files"]
+    assert first.manifest["counts"]["rows"] == (6 if kind == "organizations" else 3)
+    if fmt == "xml":  # valid against the XSD shipped beside it
+        from lxml import etree
+
+        schema = etree.XMLSchema(etree.fromstring((first.path / f"{kind}.xsd").read_bytes()))
+        assert schema.validate(etree.fromstring(data_of(first))), schema.error_log
+
+
+def test_the_package_name_and_manifest_say_what_it_holds(producer: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    done = export(producer, tmp_path / "out", fmt="csv", encoding="gb18030", scope=Scope(region="hebei"))
+    manifest = done.manifest
+    assert done.path.name.startswith("hebei-organizations-region-hebei-public-000000000001-000000000006-")
+    assert sorted(p.name for p in done.path.iterdir()) == ["manifest.json", "organizations.csv"]
+    assert json.loads((done.path / "manifest.json").read_text("utf-8")) == manifest
+    assert manifest["sequence"] == {"after": 0, "to": 6} and manifest["snapshot"] is True
+    assert manifest["catalogue_edition"] == 2026 and manifest["data_elements"] == packages.elements_version()
+    assert manifest["node"] == "hebei" and manifest["encoding"] == "gb18030" and manifest["personal"] == "masked"
+    data = data_of(done)
+    assert manifest["files"][0]["sha256"] == hashlib.sha256(data).hexdigest()
+    assert data.decode("gb18030").splitlines()[0] == ",".join(manifest["columns"])
+    with producer.connect() as conn:
+        public = {k["key_id"]: k["public_key"] for k in evidence.public_keys(conn)}
+    assert packages.check_signature(manifest, public) == manifest["signature"]["key_id"]
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_public_package_holds_no_level_2_or_3_element_and_no_natural_person(producer: Engine, tmp_path: Path,
+                                                                              fmt: str):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    public = data_of(export(producer, tmp_path / "pub", fmt=fmt))
+    government = data_of(export(producer, tmp_path / "gov", fmt=fmt, audience="government"))
+    public_text = _text(fmt, "organizations", public)
+    government_text = _text(fmt, "organizations", government)
+    for code in CODES:
+        for name, value in library_files.restricted(code).items():
+            assert value not in public_text, (name, value)
+            # level 2 goes to government sharing, level 3 (the identity number) to no package
+            assert (value in government_text) is (name != "legal_rep_id_number"), (name, value)
+    public_credit = _text(fmt, "credit_records", data_of(export(producer, tmp_path / "pc", fmt=fmt,
+                                                                  kind="credit_records")))
+    shared_credit = _text(fmt, "credit_records", data_of(export(producer, tmp_path / "gc", fmt=fmt,
+                                                                  kind="credit_records", audience="government")))
+    assert "罚〔2026〕1号" in public_credit and "罚〔2026〕3号" not in public_credit
+    assert "natural_person" not in public_credit and "P:" not in public_credit
+    assert "罚〔2026〕3号" in shared_credit and "natural_person" in shared_credit
+    assert credit_files.person() not in shared_credit  # the identity number travels masked, never sealed
+    assert "sealed" not in shared_credit
+
+
+def _text(fmt: str, kind: str, data: bytes) -> str:
+    if fmt != "parquet":
+        return data.decode("utf-8-sig")
+    import io
+
+    import pyarrow.parquet as pq
+
+    return json.dumps(pq.read_table(io.BytesIO(data)).to_pylist(), ensure_ascii=False)
+
+
+def _refused(receipt: dict[str, Any], code: str) -> None:
+    assert receipt["status"] == "rejected" and receipt["reason"]["code"] == code, receipt
+
+
+def test_a_tampered_byte_is_refused_and_nothing_is_applied(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    done = export(producer, tmp_path / "out")
+    before = state(receiver)
+    path = done.path / "organizations.jsonl"
+    data = bytearray(path.read_bytes())
+    data[40] = ord("A") if data[40] != ord("A") else ord("B")
+    path.write_bytes(bytes(data))
+    receipt = take(receiver, done.path)
+    _refused(receipt, "exchange.tampered")
+    assert "organizations.jsonl" in receipt["reason"]["message"]
+    assert state(receiver) == before
+    # a changed manifest breaks its signature
+    path.write_bytes(data_of(done)[:0] + bytes(data))
+    manifest = json.loads((done.path / "manifest.json").read_text("utf-8"))
+    manifest["sequence"]["to"] = 99
+    (done.path / "manifest.json").write_text(json.dumps(manifest), encoding="utf-8")
+    _refused(take(receiver, done.path), "exchange.signature")
+    assert state(receiver) == before
+
+
+def test_a_truncated_package_is_refused(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    done = export(producer, tmp_path / "out", fmt="parquet")
+    before = state(receiver)
+    path = done.path / "organizations.parquet"
+    path.write_bytes(path.read_bytes()[:-10])
+    _refused(take(receiver, done.path), "exchange.truncated")
+    path.unlink()
+    _refused(take(receiver, done.path), "exchange.truncated")
+    (done.path / "manifest.json").unlink()
+    _refused(take(receiver, done.path), "exchange.truncated")
+    assert state(receiver) == before
+
+
+def test_a_package_from_an_unknown_node_is_refused(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    done = export(producer, tmp_path / "out", node="tianjin")
+    before = state(receiver)
+    receipt = take(receiver, done.path)
+    _refused(receipt, "exchange.unknown_node")
+    assert "tianjin" in receipt["reason"]["message"] and "hebei" in receipt["reason"]["message"]
+    assert state(receiver) == before
+
+
+def test_a_gap_is_refused_one_applied_already_skipped_then_the_next_applies(producer: Engine, receiver: Engine,
+                                                                            tmp_path: Path):
+    load_library(producer, tmp_path, CODES[:3])
+    snapshot = export(producer, tmp_path / "1")
+    load_library(producer, tmp_path, CODES[:4], revision=1)  # three changed, one created
+    first = export(producer, tmp_path / "2", after=snapshot.manifest["sequence"]["to"])
+    load_library(producer, tmp_path, CODES, revision=2)
+    second = export(producer, tmp_path / "3", after=first.manifest["sequence"]["to"])
+    assert first.manifest["sequence"] == {"after": 3, "to": 7} and first.manifest["counts"]["rows"] == 4
+    _refused(take(receiver, first.path), "exchange.gap")  # a delta before any snapshot
+    assert take(receiver, snapshot.path)["status"] == "accepted"
+    before = state(receiver)
+    receipt = take(receiver, second.path)
+    _refused(receipt, "exchange.gap")
+    assert "expected the package that starts at 4 (after 3)" in receipt["reason"]["message"]
+    assert state(receiver) == before
+    assert take(receiver, first.path)["status"] == "accepted"
+    applied = state(receiver)
+    skipped = exchange.import_package(receiver, first.path, node="beijing", box=BOX, operator="test")
+    assert skipped["status"] == "skipped" and skipped["reason"]["code"] == "exchange.already_applied"
+    with receiver.connect() as conn:  # signed by the receiving node, checked with the keys it publishes
+        published = {k["key_id"]: k["public_key"] for k in evidence.public_keys(conn)}
+    assert packages.check_signature(skipped, published, "receipt") == skipped["signature"]["key_id"]
+    assert state(receiver) == applied
+    assert take(receiver, second.path)["status"] == "accepted"
+    full = export(producer, tmp_path / "full")
+    mirrored = export(receiver, tmp_path / "mirror", node="beijing")
+    assert data_of(mirrored) == data_of(full)
+    with receiver.connect() as conn:
+        trail = conn.execute(select(audit_table.c.path, audit_table.c.outcome, audit_table.c.purpose)
+                             .where(audit_table.c.service == "exchange").order_by(audit_table.c.seq)).all()
+        assert audit.verify_trail(conn) == []
+    imports = [t for t in trail if t.path.startswith("exchange import")]
+    assert [t.outcome for t in imports] == ["exchange.gap", "ok", "exchange.gap", "ok", "exchange.already_applied",
+                                            "ok"]
+    assert "from hebei: organizations 4-7 (public, all) accepted: created 1, updated 3" in imports[3].purpose
+    assert "refused: A gap" in imports[2].purpose
+
+
+def test_a_bad_row_refuses_the_whole_package(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    done = export(producer, tmp_path / "out")
+    found = rows.read("jsonl", "organizations", done.manifest["columns"], data_of(done))
+    found[3]["uscc"] = "91130102MA00000000"  # a bad check character
+    data = rows.write("jsonl", "organizations", done.manifest["columns"], found)
+    (done.path / "organizations.jsonl").write_bytes(data)
+    manifest = dict(done.manifest, files=[{**done.manifest["files"][0], "bytes": len(data),
+                                           "sha256": hashlib.sha256(data).hexdigest()}])
+    with producer.begin() as conn:  # signed by the producer: only the row's check can refuse it
+        key_id, key = evidence.current_key(conn, BOX)
+    (done.path / "manifest.json").write_text(json.dumps(packages.sign(manifest, key, key_id)), encoding="utf-8")
+    before = state(receiver)
+    receipt = take(receiver, done.path)
+    _refused(receipt, "exchange.rows")
+    assert receipt["problems"] == [{"row": 4, "field": "uscc", "code": "exchange.row",
+                                    "message": '"91130102MA00000000" is not a valid unified social credit code.'}]
+    assert state(receiver) == before
+
+
+@pytest.mark.parametrize("kind", packages.KINDS)
+def test_a_failure_while_applying_leaves_nothing_applied(producer: Engine, receiver: Engine, tmp_path: Path,
+                                                         kind: str, monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    done = export(producer, tmp_path / "out", kind=kind, audience="government")
+    before = state(receiver)
+    writer = {"organizations": "apply_organizations", "credit_records": "apply_credit"}[kind]
+    real = getattr(apply, writer)
+
+    def half(*args: Any, **kwargs: Any) -> Any:
+        real(*args, **kwargs)  # every row written, then the database fails before the package is recorded
+        raise OSError("disk full")
+
+    monkeypatch.setattr(apply, writer, half)
+    with pytest.raises(OSError):
+        take(receiver, done.path)
+    assert state(receiver) == before
+    monkeypatch.setattr(apply, writer, real)
+    assert take(receiver, done.path)["status"] == "accepted"
+    assert state(receiver) != before
+
+
+def test_credit_versions_travel_by_the_exchange_feed_none_lost_none_twice(producer: Engine, receiver: Engine,
+                                                                          tmp_path: Path):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
+    assert snapshot.manifest["sequence"] == {"after": 0, "to": 3}
+    with producer.begin() as conn:
+        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                              TODAY, today=TODAY)
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                               {"处罚内容": "罚款三万元"}, "再更正", TODAY, protector=PROTECTOR, today=TODAY)
+    delta = export(producer, tmp_path / "2", kind="credit_records", audience="government",
+                   after=snapshot.manifest["sequence"]["to"])
+    assert delta.manifest["sequence"] == {"after": 3, "to": 6} and delta.manifest["counts"]["rows"] == 3
+    empty = export(producer, tmp_path / "3", kind="credit_records", audience="government", after=6)
+    assert empty.manifest["counts"]["rows"] == 0 and empty.manifest["sequence"] == {"after": 6, "to": 6}
+    for package in (snapshot, delta, empty):
+        assert take(receiver, package.path)["status"] in ("accepted", "skipped")
+    with receiver.connect() as conn:
+        held = conn.execute(text("SELECT id, version, status FROM credit_records ORDER BY id")).all()
+        kept = conn.execute(text("SELECT record_id, version FROM credit_record_versions "
+                                 "ORDER BY record_id, version")).all()
+    with producer.connect() as conn:
+        assert held == conn.execute(text("SELECT id, version, status FROM credit_records ORDER BY id")).all()
+        assert kept == conn.execute(text("SELECT record_id, version FROM credit_record_versions "
+                                         "ORDER BY record_id, version")).all()
+    assert sorted(v for _i, v, _s in held) == [1, 2, 3]
+    full = export(producer, tmp_path / "full", kind="credit_records", audience="government")
+    mirrored = export(receiver, tmp_path / "mirror", node="beijing", kind="credit_records", audience="government")
+    assert data_of(mirrored) == data_of(full) and full.manifest["counts"]["rows"] == 6
+
+
+def test_export_refusals_say_what_was_expected(producer: Engine, tmp_path: Path):
+    with pytest.raises(packages.ExchangeError) as no_folder:
+        exchange.export_package(producer, tmp_path / "missing", node="hebei", box=BOX)
+    assert no_folder.value.code == "exchange.out"
+    (tmp_path / "o").mkdir()
+    for options, code in (({"kind": "credit_records", "scope": Scope(region="hebei")}, "exchange.scope"),
+                          ({"scope": Scope(item="JJJ-03-001")}, "exchange.scope"),
+                          ({"audience": "everyone"}, "exchange.audience"), ({"fmt": "xlsx"}, "exchange.format"),
+                          ({"after": 5}, "exchange.after")):
+        with pytest.raises(packages.ExchangeError) as refused:
+            exchange.export_package(producer, tmp_path / "o", node="hebei", box=BOX, **options)
+        assert refused.value.code == code, options
+    with pytest.raises(Exception) as no_secret:
+        exchange.export_package(producer, tmp_path / "o", node="hebei", box=None)
+    assert getattr(no_secret.value, "code", None) == "evidence.no_secret"
+
+
+def test_a_scope_holds_only_its_region_department_or_item(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    other = library_files.codes(2, seed=12, department="5")  # registered by civil affairs
+    path = library_files.organizations(tmp_path / "civil.csv", other)
+    library.ingest_file(producer, str(path), SOURCE)
+    load_credit(producer, tmp_path)
+    market = export(producer, tmp_path / "9", scope=Scope(department="9"))
+    civil = export(producer, tmp_path / "5", scope=Scope(region="hebei", department="5"))
+    assert market.manifest["counts"]["rows"] == 6 and civil.manifest["counts"]["rows"] == 2
+    assert all(o in data_of(civil).decode() for o in other) and CODES[0] not in data_of(civil).decode()
+    assert export(producer, tmp_path / "bj", scope=Scope(region="beijing")).manifest["counts"]["rows"] == 0
+    licences = export(producer, tmp_path / "l", kind="credit_records", scope=Scope(item=credit_files.LICENCE))
+    penalties = export(producer, tmp_path / "p", kind="credit_records", audience="government",
+                       scope=Scope(item=credit_files.PENALTY))
+    assert licences.manifest["counts"]["rows"] == 0 and penalties.manifest["counts"]["rows"] == 3
+    # each scope is its own chain at the receiver: the department-5 snapshot does not make the 9 one a gap
+    assert take(receiver, civil.path)["status"] == "accepted"
+    assert take(receiver, market.path)["status"] == "accepted"
+    with receiver.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 8
+
+
+def test_a_public_delta_withdraws_a_revoked_record_and_says_nothing_more(producer: Engine, receiver: Engine,
+                                                                         tmp_path: Path):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    snapshot = export(producer, tmp_path / "1", kind="credit_records")
+    assert snapshot.manifest["counts"]["rows"] == 2  # the natural person's record is not public
+    assert take(receiver, snapshot.path)["status"] == "accepted"
+    with producer.begin() as conn:
+        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                              TODAY, today=TODAY)
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕3号",
+                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+    delta = export(producer, tmp_path / "2", kind="credit_records", after=snapshot.manifest["sequence"]["to"],
+                   fmt="xml")
+    assert delta.manifest["counts"] == {"rows": 1, "records": 1, "withdrawals": 1}
+    found = rows.read("xml", "credit_records", rows.CREDIT_COLUMNS, data_of(delta))
+    # the revoked record as a withdrawal only; the person's corrected record not at all
+    assert [{k: v for k, v in r.items() if v is not None} for r in found] == [
+        {"id": found[0]["id"], "version": "2", "action": "revoked", "status": "revoked", "at": found[0]["at"]}]
+    from lxml import etree
+
+    schema = etree.XMLSchema(etree.fromstring((delta.path / "credit_records.xsd").read_bytes()))
+    assert schema.validate(etree.fromstring(data_of(delta))), schema.error_log
+    receipt = take(receiver, delta.path)
+    assert receipt["status"] == "accepted" and receipt["counts"]["withdrawn"] == 1, receipt
+    with receiver.connect() as conn:
+        assert conn.execute(text("SELECT version, status FROM credit_records WHERE document_number = '罚〔2026〕2号'")
+                            ).one() == (2, "revoked")
+    mirrored = export(receiver, tmp_path / "3", node="beijing", kind="credit_records", after=2, fmt="xml")
+    assert data_of(mirrored) == data_of(delta)  # the receiver's own public delta says the same
+    assert export(receiver, tmp_path / "4", node="beijing", kind="credit_records").manifest["counts"]["rows"] == 1
