@@ -1,5 +1,6 @@
 from __future__ import annotations
 
+import json
 import threading
 
 import pytest
@@ -8,6 +9,7 @@ from alembic.script import ScriptDirectory
 from sqlalchemy import Engine, inspect, text
 from sqlalchemy.exc import IntegrityError
 
+from jjjcredit.core.sharing import audit as chain
 from jjjcredit.storage import migrator
 
 
@@ -158,4 +160,35 @@ def test_clients_gain_an_item_grant_that_is_empty_for_those_added_before_and_goe
         assert "items" not in {c["name"] for c in inspect(conn).get_columns("clients")}
         assert conn.execute(text("SELECT name, services FROM clients")).one() == ("某局", "records")
     migrator.upgrade(engine)
-    assert migrator.current(engine) == "0018"
+    assert migrator.current(engine) == migrator.head()
+
+
+def test_the_audit_trail_kept_before_the_query_log_is_indexed_by_its_codes_and_still_verifies(engine: Engine):
+    """0017 adds the address class and items to the trail and indexes the entries already kept by the codes
+    they touched (a subject's query log reads them), the chain verifying; the downgrade drops both and keeps
+    the entries as they were."""
+    from jjjcredit.services.sharing import audit
+
+    migrator.upgrade(engine, "0016")
+    entry = {"at": "2026-01-01T00:00:00.000000Z", "request_id": "r", "client": None, "service": "lookup",
+             "purpose": None, "method": "GET", "path": "/api/v1/organizations/X", "status": 200, "outcome": "ok",
+             "latency_ms": 1.0}
+    linked = chain.link([{**entry, "seq": 1, "codes": ["91130100MA0000000X"]}, {**entry, "seq": 2, "codes": []}])
+    with engine.begin() as conn:
+        for row in linked:
+            conn.execute(text("INSERT INTO audit (seq, at, request_id, client, service, purpose, method, path, codes, "
+                              "status, outcome, latency_ms, prev_hash, hash) VALUES (:seq, :at, :request_id, :client, "
+                              ":service, :purpose, :method, :path, :codes, :status, :outcome, :latency_ms, "
+                              ":prev_hash, :hash)"),
+                         {**row, "at": "2026-01-01 00:00:00", "codes": json.dumps(row["codes"])})
+        conn.execute(text("UPDATE counters SET value = 2 WHERE name = 'audit'"))
+    migrator.upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT code, seq FROM audit_subjects")).all() == [("91130100MA0000000X", 1)]
+        assert audit.verify_trail(conn) == []
+    migrator.downgrade(engine, "0016")
+    with engine.begin() as conn:
+        assert "audit_subjects" not in inspect(conn).get_table_names()
+        assert {"address_class", "items"}.isdisjoint(c["name"] for c in inspect(conn).get_columns("audit"))
+        kept = conn.execute(text("SELECT seq, hash FROM audit ORDER BY seq")).all()
+        assert [(r[0], r[1]) for r in kept] == [(e["seq"], e["hash"]) for e in linked]
