@@ -151,7 +151,7 @@ def main() -> None:
                  curl -H 'X-API-Key: {credit_key}' -H 'X-Purpose: demo' \\
                       http://127.0.0.1:{port}/api/v1/subjects/{subject}/records   (credit records)
                  jjjcredit credit show {subject} --db {DB}
-                 curl -X POST http://127.0.0.1:{port}/api/v1/me/session -H 'content-type: application/json' \
+                 curl -X POST http://127.0.0.1:{port}/api/v1/me/session -H 'content-type: application/json' \\
                       -d '{{"subject": "{subject}", "code": "{one_time.get("code", "")}"}}'   (the subject's own view:
                       valid 10 minutes; then -H 'Authorization: Bearer TOKEN' …/api/v1/me/records and …/me/queries)
   Stop with Ctrl-C.""", file=sys.stderr, flush=True)
