@@ -78,7 +78,8 @@ def import_package(
     Exit 0 accepted or skipped (applied already), 1 refused (the reason on stderr and in the receipt). With
     the operator secret the receipt is signed with this node's evidence key."""
     engine = database.ready_engine(url)
-    answer = exchange.import_package(engine, folder, node=_node(), box=key_box())
+    answer = exchange.import_package(engine, folder, node=_node(), box=key_box(),
+                                     limit=Settings.from_env().limits.exchange_file_bytes)
     target = receipt or folder.with_name(folder.name + ".receipt.json")
     target.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     _json(answer)

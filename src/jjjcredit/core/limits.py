@@ -36,6 +36,9 @@ class Limits:
     #: Bytes of one line of a CSV, text or JSON Lines file; characters of one cell of any file.
     line_bytes: int = 1 << 20
     cell_chars: int = 32768
+    #: Bytes of an exchange package's data file (an import reads it whole: refused above this, before
+    #: it is read or hashed).
+    exchange_file_bytes: int = 4 << 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Limits:

@@ -219,6 +219,17 @@ def test_a_truncated_package_is_refused(producer: Engine, receiver: Engine, tmp_
     assert state(receiver) == before
 
 
+def test_a_file_over_the_limit_is_refused_before_it_is_read(producer: Engine, receiver: Engine, tmp_path: Path):
+    load_library(producer, tmp_path)
+    done = export(producer, tmp_path / "out")
+    before = state(receiver)
+    size = done.manifest["files"][0]["bytes"]
+    receipt = exchange.import_package(receiver, done.path, node="beijing", operator="test", limit=size - 1)
+    _refused(receipt, "exchange.too_large")
+    assert f"{size:,}" in receipt["reason"]["message"] and state(receiver) == before
+    assert take(receiver, done.path)["status"] == "accepted"  # within the default limit
+
+
 def test_a_package_from_an_unknown_node_is_refused(producer: Engine, receiver: Engine, tmp_path: Path):
     load_library(producer, tmp_path)
     done = export(producer, tmp_path / "out", node="tianjin")

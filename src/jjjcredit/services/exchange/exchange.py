@@ -33,6 +33,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from jjjcredit.core import limits
 from jjjcredit.core.errors import Error
 from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
@@ -200,11 +201,18 @@ def _peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
     return dict(json.loads(stored))
 
 
-def _checked_rows(folder: Path, manifest: Mapping[str, Any]) -> tuple[list[rows.Row], list[dict[str, Any]]]:
-    """The data file's rows and their problems, once every file matches its manifest entry."""
+def _checked_rows(folder: Path, manifest: Mapping[str, Any],
+                  limit: int = limits.DEFAULT.exchange_file_bytes) -> tuple[list[rows.Row], list[dict[str, Any]]]:
+    """The data file's rows and their problems, once every file matches its manifest entry (none over
+    ``limit`` bytes: the data file is read whole)."""
     for entry in manifest["files"]:
         path = folder / entry["name"]
         exists = path.is_file()
+        size = max(path.stat().st_size if exists else 0, int(entry.get("bytes") or 0))
+        if size > limit:
+            raise ExchangeError("exchange.too_large", f'"{entry["name"]}" is {size:,} bytes, over the {limit:,} a '
+                                "package's file may have (JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES): export it in smaller "
+                                "scopes (--region, --department, --item) or deltas.", field=entry["name"])
         packages.check_file(entry, path.stat().st_size if exists else None, _sha256(path) if exists else None)
     entry = manifest["files"][0]
     data = (folder / entry["name"]).read_bytes()
@@ -218,12 +226,12 @@ def _checked_rows(folder: Path, manifest: Mapping[str, Any]) -> tuple[list[rows.
 
 
 def import_package(engine: Engine, folder: str | Path, *, node: str, box: evidence.KeyBox | None = None,
-                   operator: str | None = None) -> dict[str, Any]:
+                   operator: str | None = None, limit: int = limits.DEFAULT.exchange_file_bytes) -> dict[str, Any]:
     """Check and apply one package (see the module's text); returns the receipt — ``status`` accepted,
     skipped or rejected, with the reason and each row's problems — signed with this node's evidence key
     when ``box`` (the operator's secret) is given, so the producer can check it with the keys this node
     publishes (:func:`packages.check_signature`). Nothing is applied unless all is."""
-    answer = _import(engine, folder, node, operator)
+    answer = _import(engine, folder, node, operator, limit)
     if box is None:
         return answer
     with engine.begin() as conn:
@@ -231,7 +239,7 @@ def import_package(engine: Engine, folder: str | Path, *, node: str, box: eviden
     return packages.sign(answer, key, key_id)
 
 
-def _import(engine: Engine, folder: str | Path, node: str, operator: str | None) -> dict[str, Any]:
+def _import(engine: Engine, folder: str | Path, node: str, operator: str | None, limit: int) -> dict[str, Any]:
     db.require_current(engine)
     path = Path(folder)
     if not path.is_dir():
@@ -246,7 +254,7 @@ def _import(engine: Engine, folder: str | Path, node: str, operator: str | None)
         with engine.connect() as conn:
             keys = _peer_keys(conn, manifest["node"], node)
         packages.check_signature(manifest, keys)
-        found, problems = _checked_rows(path, manifest)
+        found, problems = _checked_rows(path, manifest, limit)
         if problems:
             raise ExchangeError("exchange.rows", f"{len(problems)} problems in the package's rows (listed in the "
                                 "receipt): nothing was applied.", field="rows")
