@@ -1,6 +1,6 @@
 """A full snapshot of the library exported and imported in each format, against bare peers, in the same run.
 
-Figures (issue "Exchange packages": "a full snapshot of 1,000,000 organizations exported and imported"):
+Figures (the exchange issue: "a full snapshot of 1,000,000 organizations exported and imported"):
 
 1. ``jjjcredit exchange export`` of a full snapshot of organizations (``--audience``, government by
    default: the columns node-to-node sharing carries) in each format — jsonl, csv, xml, parquet — rows/s
