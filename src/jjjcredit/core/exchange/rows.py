@@ -167,6 +167,14 @@ def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dic
     if unknown or "uscc" not in columns:
         return [_problem(0, ", ".join(unknown) or "uscc", "The package's columns are not the data elements "
                          "(with uscc) this node knows: the nodes' data element versions differ.")]
+    # each column's rule, worked out once: a package has a million rows and the same few columns
+    rules: list[tuple[str, elements.Element, re.Pattern[str] | None, tuple[int, int] | None]] = []
+    for name in columns:
+        if name != "uscc":
+            element = elements.BY_NAME[name]
+            pattern = element_schemas.value_pattern(element)
+            rules.append((name, element, re.compile(pattern) if pattern else None,
+                          element_schemas.length_limits(element)))
     seen: set[str] = set()
     for number, row in enumerate(rows, 1):
         code = row.get("uscc") or ""
@@ -175,13 +183,11 @@ def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dic
         elif code in seen:
             problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
         seen.add(code)
-        for name in columns:
+        for name, element, compiled, limits in rules:
             value = row.get(name)
-            if value is None or name == "uscc":
+            if value is None:
                 continue
-            element = elements.BY_NAME[name]
-            pattern, limits = element_schemas.value_pattern(element), element_schemas.length_limits(element)
-            if (pattern and not re.fullmatch(pattern, value)) or (limits and not limits[0] <= len(value) <= limits[1]) \
+            if (compiled and not compiled.fullmatch(value)) or (limits and not limits[0] <= len(value) <= limits[1]) \
                     or (element.values and value not in element.values):
                 problems.append(_problem(number, name, f'The {element.en} "{value[:60]}" does not fit the element '
                                          f"({element.format}{', a value of its list' if element.values else ''})."))
