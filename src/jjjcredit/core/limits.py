@@ -38,7 +38,7 @@ class Limits:
     cell_chars: int = 32768
     #: Bytes of an exchange package's data file (an import reads it whole: refused above this, before
     #: it is read or hashed).
-    exchange_file_bytes: int = 4 << 30
+    exchange_file_bytes: int = 1 << 30
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Limits:
