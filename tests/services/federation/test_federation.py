@@ -1,0 +1,169 @@
+"""Three nodes — Beijing, Tianjin, Hebei — with their own databases and one broker (NATS JetStream): each
+ingests its region's department files and publishes its own changes through the relay; each follows the
+others. After random interleavings, a node stopped and started again, a relay stopped between the commit
+and the publish, a duplicate delivery and a tampered message, the three state hashes are one and nothing is
+lost (services/federation/)."""
+
+from __future__ import annotations
+
+import asyncio
+import random
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from sqlalchemy import func, select
+
+from jjjcredit.core.federation import messages
+from jjjcredit.core.federation.messages import FederationError
+from jjjcredit.services.federation import broker as nats_broker
+from jjjcredit.services.federation import changes, follow, relay
+from jjjcredit.services.sharing import audit
+from jjjcredit.storage.schema import audit as audit_table
+from jjjcredit.storage.schema import federation_published, organizations
+from tests.services.federation.nodes import (
+    NODES,
+    Node,
+    correct_and_revoke,
+    department_files,
+    follow_all,
+    relay_all,
+    settle,
+)
+
+
+async def _publish_raw(b: nats_broker.Broker, node: str, kind: str, payload: bytes, msg_id: str) -> tuple[int, bool]:
+    client = await nats.connect(b.url)
+    try:
+        await nats_broker.ensure_stream(client.jetstream(), b, node)
+        ack = await client.jetstream().publish(messages.subject(b.prefix, node, kind), payload,
+                                               stream=messages.stream_name(b.prefix, node),
+                                               headers={"Nats-Msg-Id": msg_id})
+        return int(ack.seq), bool(ack.duplicate)
+    finally:
+        await client.close()
+
+
+async def _last_message(b: nats_broker.Broker, node: str) -> bytes:
+    client = await nats.connect(b.url)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(messages.stream_name(b.prefix, node))
+        msg = await js.get_msg(messages.stream_name(b.prefix, node), info.state.last_seq)
+        return bytes(msg.data or b"")
+    finally:
+        await client.close()
+
+
+def _trail(node: Node) -> list[Any]:
+    with node.engine.connect() as conn:
+        assert audit.verify_trail(conn) == []
+        return conn.execute(select(audit_table.c.path, audit_table.c.outcome, audit_table.c.purpose)
+                            .where(audit_table.c.service == "federation").order_by(audit_table.c.seq)).all()
+
+
+def test_three_nodes_hold_one_state_after_interleavings_a_restart_a_stopped_relay_duplicates_and_tampering(
+        nodes: dict[str, Node], broker: nats_broker.Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    work = department_files(tmp_path / "demo")
+    assert all(work[n] for n in NODES), {n: len(w) for n, w in work.items()}
+    rng = random.Random(3041)
+    queues = {n: list(w) for n, w in work.items()}
+    stopped = "tianjin"
+    steps = 0
+    while any(queues.values()):  # each node's files in its own order, the nodes' steps interleaved at random
+        name = rng.choice([n for n in NODES if queues[n]])
+        queues[name].pop(0).ingest(nodes[name])
+        steps += 1
+        running = tuple(n for n in NODES if n != stopped or steps < 4)
+        if rng.random() < 0.5:
+            relay_all(nodes, broker, (rng.choice(running),))
+        if rng.random() < 0.4:
+            follow_all(nodes, broker, (rng.choice(running),))
+    # Tianjin stopped after its third step (its own files went in, nothing was relayed or followed): restarted
+    nodes[stopped].restart()
+
+    # Beijing's relay stops between the commit and the publish: the position stays, the range is pending
+    correct_and_revoke(nodes["beijing"])
+    real = nats_broker.publish
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise FederationError("federation.broker", "The broker at test cannot be reached.")
+
+    monkeypatch.setattr(nats_broker, "publish", unreachable)
+    with nodes["beijing"].engine.connect() as conn:
+        before = conn.execute(select(federation_published.c.kind, federation_published.c.to_seq)).all()
+    with pytest.raises(FederationError):
+        relay.relay_once(nodes["beijing"].engine, broker, node="beijing", box=nodes["beijing"].box,
+                         kinds=("credit_records",))
+    with nodes["beijing"].engine.connect() as conn:
+        after = conn.execute(select(federation_published.c.kind, federation_published.c.to_seq,
+                                    federation_published.c.pending_to)).all()
+    assert [(k, t) for k, t, _p in after] == before and any(p for _k, _t, p in after), after
+    monkeypatch.setattr(nats_broker, "publish", real)
+
+    # Hebei's relay publishes, then stops before recording the acknowledgement: published again, same id
+    correct_and_revoke(nodes["hebei"])
+
+    def stopped_relay(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("the relay was stopped")
+
+    monkeypatch.setattr(relay, "advance", stopped_relay)
+    with pytest.raises(OSError):
+        relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box,
+                         kinds=("credit_records",))
+    monkeypatch.undo()
+    again = relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box,
+                             kinds=("credit_records",))
+    assert [p.duplicate for p in again] == [True], again  # the broker held it: stored once
+
+    settle(nodes, broker)
+
+    # a duplicate delivery: Hebei's last message again under another id — the followers skip it
+    last = asyncio.run(_last_message(broker, "hebei"))
+    asyncio.run(_publish_raw(broker, "hebei", "credit_records", last, "test:duplicate"))
+    # a tampered message: the same package with one byte of its data changed — refused, nothing applied
+    manifest, data = messages.unpack(last)
+    changed = bytearray(data)
+    changed[len(changed) // 2] = ord("X") if changed[len(changed) // 2] != ord("X") else ord("Y")
+    tampered = messages.pack(manifest, bytes(changed))
+    asyncio.run(_publish_raw(broker, "hebei", "credit_records", tampered, "test:tampered"))
+    states = {n: nodes[n].state() for n in NODES}
+    followed = follow_all(nodes, broker, ("beijing", "tianjin"))
+    outcomes = [o for f in followed if f.peer == "hebei" for o in f.outcomes]
+    assert [o.status for o in outcomes] == ["skipped", "refused"] * 2, [o.to_dict() for o in outcomes]
+    assert {o.reason.code for o in outcomes if o.reason} == {"exchange.tampered"}
+    assert {n: nodes[n].state() for n in NODES} == states
+
+    settle(nodes, broker)
+    hashes = {n: nodes[n].state() for n in NODES}
+    assert len({h["state"] for h in hashes.values()}) == 1, hashes
+    with nodes["hebei"].engine.connect() as conn:
+        regions = dict(conn.execute(select(func.substr(organizations.c.uscc, 3, 2), func.count())
+                                    .group_by(func.substr(organizations.c.uscc, 3, 2))).all())
+    assert set(regions) >= {"11", "12", "13"}, regions  # every region's organizations, at every node
+    assert hashes["hebei"]["credit_versions"] > hashes["hebei"]["credit_records"]  # corrections and revocations
+    for name in NODES:  # every exchange in the audit trail: sent, accepted, skipped, refused, why
+        trail = _trail(nodes[name])
+        assert any(t.path.startswith("federation relay") for t in trail), name
+        assert any(t.outcome == "ok" and t.path.startswith("federation apply") for t in trail), name
+    refusals = [t for t in _trail(nodes["beijing"]) if t.outcome == "exchange.tampered"]
+    assert len(refusals) == 1 and "from hebei: credit_records" in refusals[0].purpose, refusals
+
+
+def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                         tmp_path: Path):
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"][:2]:
+        item.ingest(nodes["hebei"])
+    with nodes["hebei"].engine.begin() as conn:
+        to = changes.position(conn, "organizations")
+        manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations",
+                                             after=to - 1, to=to)
+    asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(manifest, data), "test:gap"))
+    [followed] = follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    assert [o.reason.code for o in followed.outcomes if o.reason] == ["federation.gap"]
+    assert followed.stopped and "A gap" in followed.stopped
+    with nodes["beijing"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
+    assert any(t.outcome == "federation.gap" for t in _trail(nodes["beijing"]))
