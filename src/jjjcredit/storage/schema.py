@@ -580,14 +580,18 @@ federation_published = Table(
     Column("published_at", DateTime(timezone=True), nullable=True),
 )
 #: Federation: the last message taken from each peer's stream (its stream sequence and when the peer
-#: published it) — what the lag per peer is measured from; the ranges applied are in ``exchange_packages``.
+#: published it), and the peer stream's newest message when the follower last looked (``peer_seq``,
+#: ``peer_at``, ``checked_at``) — the lag per peer; the ranges applied are in ``exchange_packages``.
 federation_applied = Table(
     "federation_applied",
     metadata,
     Column("origin", String(32), primary_key=True),
     Column("stream_seq", BigInteger, nullable=False),
     Column("message_at", DateTime(timezone=True), nullable=True),
-    Column("applied_at", DateTime(timezone=True), nullable=False),
+    Column("applied_at", DateTime(timezone=True), nullable=True),
+    Column("peer_seq", BigInteger, nullable=True),
+    Column("peer_at", DateTime(timezone=True), nullable=True),
+    Column("checked_at", DateTime(timezone=True), nullable=True),
 )
 #: Federation: the credit records that came from a peer, with the node that owns them: only that node's
 #: messages change them, and this node's relay never publishes them again.

@@ -57,12 +57,20 @@ class Node:
             return state.state_of(conn)
 
 
-@pytest.fixture
-def broker() -> Iterator[nats_broker.Broker]:
+@contextlib.contextmanager
+def unique_broker() -> Iterator[nats_broker.Broker]:
     """Stream and subject names of the test's own (``jt<hex>``), deleted afterwards."""
     found = nats_broker.Broker(NATS_URL, prefix=f"jt{uuid.uuid4().hex[:10]}", timeout=5.0)
-    yield found
-    asyncio.run(_remove(found))
+    try:
+        yield found
+    finally:
+        asyncio.run(_remove(found))
+
+
+@pytest.fixture
+def broker() -> Iterator[nats_broker.Broker]:
+    with unique_broker() as found:
+        yield found
 
 
 async def _remove(broker: nats_broker.Broker) -> None:
@@ -78,6 +86,13 @@ async def _remove(broker: nats_broker.Broker) -> None:
 
 @pytest.fixture
 def nodes(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[dict[str, Node]]:
+    with three_nodes(new_database_url, tmp_path) as made:
+        yield made
+
+
+@contextlib.contextmanager
+def three_nodes(new_database_url: Callable[[], str], tmp_path: Path) -> Iterator[dict[str, Node]]:
+    """The three nodes, each knowing the others as peers; their engines disposed afterwards."""
     made: dict[str, Node] = {}
     mixed = bool(os.environ.get("JJJCREDIT_TEST_DATABASE_URL"))
     for i, name in enumerate(NODES):

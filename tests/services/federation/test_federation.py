@@ -167,3 +167,74 @@ def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node],
     with nodes["beijing"].engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
     assert any(t.outcome == "federation.gap" for t in _trail(nodes["beijing"]))
+
+
+def test_the_lag_per_peer_is_in_the_status_and_on_metrics(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                           tmp_path: Path):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from jjjcredit.services.federation import status
+    from jjjcredit.web import metrics
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"][:2]:
+        item.ingest(nodes["hebei"])
+    sent = relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box)
+    assert [p.kind for p in sent] == ["organizations"], sent
+    follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], limit=0)  # looks only
+    with nodes["beijing"].engine.connect() as conn:
+        [hebei] = [p for p in status.federation_status(conn, "beijing")["peers"] if p["peer"] == "hebei"]
+    assert (hebei["stream_seq"], hebei["peer_stream_seq"], hebei["behind"]) == (0, 1, 1), hebei
+    assert hebei["seconds_behind"] >= 0 and hebei["applied_to"] == {"organizations": None, "credit_records": None}
+    registry = CollectorRegistry()
+    registry.register(metrics.Federation(nodes["beijing"].engine))
+    assert 'jjjcredit_federation_behind_messages{peer="hebei"} 1.0' in generate_latest(registry).decode()
+    follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    with nodes["beijing"].engine.connect() as conn:
+        [hebei] = [p for p in status.federation_status(conn, "beijing")["peers"] if p["peer"] == "hebei"]
+        published = status.federation_status(conn, "beijing")["published"]
+    assert (hebei["stream_seq"], hebei["behind"], hebei["seconds_behind"]) == (1, 0, 0.0), hebei
+    assert hebei["applied_to"]["organizations"] == sent[0].to and published == {}
+    assert 'jjjcredit_federation_behind_messages{peer="hebei"} 0.0' in generate_latest(registry).decode()
+
+
+def test_a_peer_never_overwrites_what_this_node_owns(nodes: dict[str, Node], tmp_path: Path):
+    from jjjcredit.core.exchange import rows
+    from jjjcredit.core.exchange.packages import Scope
+    from jjjcredit.services.exchange import exchange, feed
+    from jjjcredit.services.sharing import disclosure
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    work["beijing"][0].ingest(nodes["beijing"])
+    caller = exchange.audience_caller("government", "beijing")
+    with nodes["beijing"].engine.connect() as conn:
+        own = feed.organization_rows(conn, caller, Scope(), 0, changes.position(conn, "organizations"))
+    forged = [{**own[0], "name": "冒名机构"}]  # Hebei's copy of a Beijing organization, signed by Hebei
+    columns = rows.columns_of("organizations", disclosure.view_of(caller).elements)
+    with nodes["hebei"].engine.begin() as conn:
+        manifest, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="organizations", audience="government", fmt="jsonl",
+            scope=Scope(region="hebei"), after=0, to=1, found=forged, columns=columns, day=disclosure.current_day(),
+            now=changes._now())
+    before = nodes["beijing"].state()
+    outcome = changes.apply_package(nodes["beijing"].engine, manifest, contents["organizations.jsonl"],
+                                    node="beijing", expected="hebei", operator="test")
+    assert outcome.status == "accepted" and outcome.counts["kept_own"] == 1, outcome.to_dict()
+    assert nodes["beijing"].state() == before  # Beijing's own organization as Beijing holds it
+    outcome = changes.apply_package(nodes["tianjin"].engine, manifest, contents["organizations.jsonl"],
+                                    node="tianjin", expected="beijing", operator="test")
+    assert outcome.reason is not None and outcome.reason.code == "federation.wrong_node"
+
+
+def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                          tmp_path: Path):
+    small = nats_broker.Broker(broker.url, broker.prefix, object_bytes=64, timeout=broker.timeout)
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["tianjin"]:
+        item.ingest(nodes["tianjin"])
+    sent = relay.relay_once(nodes["tianjin"].engine, small, node="tianjin", box=nodes["tianjin"].box)
+    assert [p.kind for p in sent] == ["organizations", "credit_records"] and all(p.rows for p in sent), sent
+    [followed] = follow.follow_once(nodes["hebei"].engine, small, node="hebei", peers=["tianjin"], wait=0.2)
+    assert [o.status for o in followed.outcomes] == ["accepted", "accepted"], followed.to_dict()
+    with nodes["hebei"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == sent[0].rows

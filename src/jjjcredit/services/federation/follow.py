@@ -14,10 +14,9 @@ from typing import Any
 from sqlalchemy import Engine, select
 
 from jjjcredit.core.federation import messages
-from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.services import db
 from jjjcredit.services.federation import broker as nats_broker
-from jjjcredit.services.federation import changes
+from jjjcredit.services.federation import changes, status
 from jjjcredit.storage.schema import exchange_peers
 
 
@@ -44,11 +43,7 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     result = Followed(peer)
     sub = await nats_broker.subscription(js, broker, node, peer)
     while len(result.outcomes) < limit:
-        try:
-            delivered = await nats_broker.fetch(js, broker, sub, wait)
-        except FederationError as exc:  # a message whose package cannot be read at all
-            result.stopped = exc.message
-            break
+        delivered = await nats_broker.fetch(js, broker, sub, wait)
         if not delivered:
             break
         for item in delivered:
@@ -58,11 +53,16 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
             if outcome.reason is not None and outcome.reason.code == "federation.gap":
                 await item.msg.nak(delay=wait)
                 result.stopped = outcome.reason.message
-                return result
+                break
             if outcome.status == "refused":
                 await item.msg.term()
             else:
                 await item.msg.ack_sync()
+        if result.stopped:
+            break
+    last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
+    with engine.begin() as conn:
+        status.note_peer(conn, peer, last_seq, last_at)
     return result
 
 

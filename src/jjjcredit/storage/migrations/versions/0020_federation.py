@@ -29,7 +29,10 @@ def upgrade() -> None:
     sa.Column('origin', sa.String(length=32), nullable=False),
     sa.Column('stream_seq', sa.BigInteger(), nullable=False),
     sa.Column('message_at', sa.DateTime(timezone=True), nullable=True),
-    sa.Column('applied_at', sa.DateTime(timezone=True), nullable=False),
+    sa.Column('applied_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('peer_seq', sa.BigInteger(), nullable=True),
+    sa.Column('peer_at', sa.DateTime(timezone=True), nullable=True),
+    sa.Column('checked_at', sa.DateTime(timezone=True), nullable=True),
     sa.PrimaryKeyConstraint('origin', name=op.f('pk_federation_applied'))
     )
     op.create_table('federation_records',
