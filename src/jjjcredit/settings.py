@@ -60,6 +60,9 @@ class Settings:
     #: The prefix of federation's stream and subject names on the broker (``JJJCREDIT_FEDERATION_PREFIX``):
     #: streams ``JJJ_<NODE>``, subjects ``jjj.<node>.<kind>``.
     federation_prefix: str = "jjj"
+    #: Seconds before the broker delivers again a message a follower took and did not acknowledge
+    #: (``JJJCREDIT_FEDERATION_ACK_SECONDS``): how long a follower stopped mid-message holds up its next run.
+    federation_ack_seconds: float = 30.0
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -86,6 +89,7 @@ class Settings:
                    node=env.get("JJJCREDIT_NODE") or "hebei",
                    nats_url=env.get("JJJCREDIT_NATS_URL") or "nats://127.0.0.1:4222",
                    federation_prefix=env.get("JJJCREDIT_FEDERATION_PREFIX") or "jjj",
+                   federation_ack_seconds=float(env.get("JJJCREDIT_FEDERATION_ACK_SECONDS", "30")),
                    limits=Limits.from_env(env))
 
 

@@ -1,12 +1,20 @@
 """``jjjcredit federation``: relay, follow, state and status through subprocesses, two nodes on two databases
-and one broker (names of the test's own)."""
+and one broker (names of the test's own); a follower killed mid-run and started again."""
 
 from __future__ import annotations
 
 import json
+import os
+import subprocess
+import sys
+import time
 from pathlib import Path
 
+from sqlalchemy import func, select
+
 from jjjcredit.services.federation import broker as nats_broker
+from jjjcredit.services.federation import relay
+from jjjcredit.storage.schema import exchange_packages, federation_applied
 from tests.cli.test_evidence import run_with
 from tests.services.federation.nodes import Node, department_files
 
@@ -41,3 +49,43 @@ def test_relay_follow_state_status(nodes: dict[str, Node], broker: nats_broker.B
     unreachable = run_with({**hebei, "JJJCREDIT_NATS_URL": "nats://127.0.0.1:1"}, "federation", "relay", "--once",
                            "--db", nodes["hebei"].url)
     assert unreachable.returncode == 1 and "federation.broker" in unreachable.stderr, unreachable.stderr
+
+
+def test_a_follower_killed_mid_run_catches_up_without_loss_or_duplicates(nodes: dict[str, Node],
+                                                                          broker: nats_broker.Broker, tmp_path: Path):
+    work = department_files(tmp_path / "demo", count=40, seed=13)
+    sent = []
+    for item in work["hebei"]:  # one relay after each file: several messages in Hebei's stream
+        item.ingest(nodes["hebei"])
+        sent += relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box)
+    assert len(sent) >= 4, sent
+    env = {"JJJCREDIT_NATS_URL": broker.url, "JJJCREDIT_FEDERATION_PREFIX": broker.prefix, "JJJCREDIT_NODE": "beijing",
+           "JJJCREDIT_FEDERATION_ACK_SECONDS": "3", "PYTHONWARNINGS": "error"}
+    follower = subprocess.Popen([sys.executable, "-m", "jjjcredit", "federation", "follow", "--interval", "0.2",
+                                 "--peer", "hebei", "--db", nodes["beijing"].url], env={**os.environ, **env},
+                                stdout=subprocess.DEVNULL, stderr=subprocess.PIPE)
+    try:
+        deadline = time.monotonic() + 60
+        while _taken(nodes["beijing"]) < 1:  # the first message applied: kill it (SIGKILL, no clean-up)
+            assert follower.poll() is None, follower.stderr.read() if follower.stderr else b""
+            assert time.monotonic() < deadline, "the follower applied nothing within 60 s"
+            time.sleep(0.05)
+    finally:
+        follower.kill()
+        follower.wait(timeout=30)
+        if follower.stderr:
+            follower.stderr.close()
+    # started again: the message it held unacknowledged comes back after the broker's ack wait (3 s here)
+    again = run_with(env, "federation", "follow", "--once", "--peer", "hebei", "--db", nodes["beijing"].url)
+    assert again.returncode == 0, again.stderr
+    assert _taken(nodes["beijing"]) == max(p.stream_seq for p in sent)
+    with nodes["beijing"].engine.connect() as conn:  # every range applied once
+        applied = conn.execute(select(exchange_packages.c.kind, exchange_packages.c.to_seq)
+                               .where(exchange_packages.c.origin == "hebei")).all()
+    assert sorted(applied) == sorted((p.kind, p.to) for p in sent), (applied, sent)
+    assert nodes["beijing"].state() == nodes["hebei"].state()
+
+
+def _taken(node: Node) -> int:
+    with node.engine.connect() as conn:
+        return int(conn.execute(select(func.coalesce(func.max(federation_applied.c.stream_seq), 0))).scalar_one())

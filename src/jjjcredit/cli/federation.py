@@ -24,7 +24,7 @@ def _json(data: Any) -> None:
 
 
 def _broker(settings: Settings) -> broker.Broker:
-    return broker.Broker(settings.nats_url, settings.federation_prefix)
+    return broker.Broker(settings.nats_url, settings.federation_prefix, ack_wait=settings.federation_ack_seconds)
 
 
 ONCE = typer.Option(False, "--once", help="One pass, then exit (default: again every --interval seconds "

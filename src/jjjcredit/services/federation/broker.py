@@ -32,6 +32,9 @@ class Broker:
     prefix: str = "jjj"
     object_bytes: int = 512 * 1024
     timeout: float = 10.0
+    #: Seconds a message delivered and not acknowledged waits before the broker delivers it again (a
+    #: follower stopped while applying it: its next run takes it after this).
+    ack_wait: float = 30.0
 
 
 @dataclass(frozen=True)
@@ -126,10 +129,20 @@ async def subscription(js: JetStreamContext, broker: Broker, follower: str, peer
     stream = await ensure_stream(js, broker, peer)
     try:
         return await js.pull_subscribe(messages.subject(broker.prefix, peer, ">"), durable=follower, stream=stream,
-                                       config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL, ack_wait=60.0,
-                                                             max_ack_pending=1))
+                                       config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL,
+                                                             ack_wait=broker.ack_wait, max_ack_pending=1))
     except (NatsError, TimeoutError) as exc:
         raise _failed(f"did not give consumer {follower} on {peer}'s stream", broker, exc) from None
+
+
+async def awaiting_ack(sub: Any) -> bool:
+    """Whether a message of the subscription was delivered and not acknowledged (to a follower that stopped
+    before it acknowledged it: the broker delivers it again after ``ack_wait``)."""
+    try:
+        info = await sub.consumer_info()
+    except (NatsError, TimeoutError):
+        return False
+    return bool(info.num_ack_pending)
 
 
 async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> list[Delivered]:

@@ -8,6 +8,7 @@ messages stop there (the changes in between come by ``federation pull``)."""
 from __future__ import annotations
 
 import asyncio
+import time
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -42,9 +43,14 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
                        wait: float, operator: str | None) -> Followed:
     result = Followed(peer)
     sub = await nats_broker.subscription(js, broker, node, peer)
+    redelivery = time.monotonic() + broker.ack_wait + 2 * wait
     while len(result.outcomes) < limit:
         delivered = await nats_broker.fetch(js, broker, sub, wait)
         if not delivered:
+            # a message taken by a follower that stopped before acknowledging it comes again after the
+            # broker's ack_wait: wait for it (once), so that one run catches up
+            if time.monotonic() < redelivery and await nats_broker.awaiting_ack(sub):
+                continue
             break
         for item in delivered:
             outcome = changes.apply_package(engine, item.manifest, item.data, node=node, expected=peer, via="nats",
