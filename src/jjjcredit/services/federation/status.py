@@ -29,6 +29,11 @@ def _aware(value: datetime.datetime | None) -> datetime.datetime | None:
     return value if value.tzinfo else value.replace(tzinfo=datetime.UTC)
 
 
+def _time(value: datetime.datetime | None) -> str | None:
+    found = _aware(value)
+    return found.isoformat() if found else None
+
+
 def note_peer(conn: Connection, origin: str, last_seq: int, last_at: datetime.datetime | None) -> None:
     """Note ``origin``'s stream's newest message as the follower saw it."""
     a = federation_applied.c
@@ -62,7 +67,7 @@ def lags(conn: Connection) -> list[tuple[str, int, float]]:
 def federation_status(conn: Connection, node: str) -> dict[str, Any]:
     """This node's relay positions per kind and its lag per peer (see the module's text)."""
     published = {r.kind: {"published_to": int(r.to_seq), "pending_to": r.pending_to, "stream_seq": r.stream_seq,
-                          "published_at": r.published_at.isoformat() if r.published_at else None}
+                          "published_at": _time(r.published_at)}
                  for r in conn.execute(select(federation_published))}
     rows = {r.origin: r for r in conn.execute(select(federation_applied))}
     peers = []
@@ -74,7 +79,7 @@ def federation_status(conn: Connection, node: str) -> dict[str, Any]:
             "peer_stream_seq": int(row.peer_seq or 0) if row else None, "behind": behind,
             "seconds_behind": round(seconds, 3),
             "applied_to": {k: changes.last_applied(conn, name, k) for k in packages.KINDS} if _named(name) else {},
-            "checked_at": row.checked_at.isoformat() if row is not None and row.checked_at else None})
+            "checked_at": _time(row.checked_at) if row is not None else None})
     return {"node": node, "published": published, "peers": peers}
 
 
