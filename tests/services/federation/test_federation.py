@@ -238,3 +238,38 @@ def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node]
     assert [o.status for o in followed.outcomes] == ["accepted", "accepted"], followed.to_dict()
     with nodes["hebei"].engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == sent[0].rows
+
+
+def test_a_peer_never_overwrites_a_credit_record_this_node_or_a_third_owns(nodes: dict[str, Node],
+                                                                           broker: nats_broker.Broker, tmp_path: Path):
+    import json
+
+    from jjjcredit.core.exchange import rows
+    from jjjcredit.core.exchange.packages import Scope
+    from jjjcredit.services.exchange import exchange
+    from jjjcredit.services.sharing import disclosure
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["beijing"]:
+        if item.item:
+            item.ingest(nodes["beijing"])
+    relay_all(nodes, broker, ("beijing",))
+    follow_all(nodes, broker, ("tianjin",))  # Tianjin holds Beijing's records, owned by Beijing
+    with nodes["beijing"].engine.begin() as conn:
+        _manifest, data = changes.own_changes(conn, nodes["beijing"].box, node="beijing", kind="credit_records",
+                                              after=0, to=changes.position(conn, "credit_records"))
+    own = rows.read("jsonl", "credit_records", rows.CREDIT_COLUMNS, data)
+    forged = [{**r, "version": str(int(str(r["version"])) + 5), "values": json.dumps({"处罚内容": "冒名更正"},
+                                                                                     ensure_ascii=False)}
+              for r in own[:3]]
+    with nodes["hebei"].engine.begin() as conn:  # Hebei's "newer versions" of Beijing's records
+        manifest, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="credit_records", audience="government", fmt="jsonl",
+            scope=Scope(), after=0, to=3, found=forged, columns=rows.CREDIT_COLUMNS, day=disclosure.current_day(),
+            now=changes._now())
+    for name in ("beijing", "tianjin"):
+        before = nodes[name].state()
+        outcome = changes.apply_package(nodes[name].engine, manifest, contents["credit_records.jsonl"], node=name,
+                                        expected="hebei", operator="test")
+        assert outcome.status == "accepted" and outcome.counts["kept_own"] == 3, (name, outcome.to_dict())
+        assert nodes[name].state() == before, name

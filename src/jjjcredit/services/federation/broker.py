@@ -135,14 +135,15 @@ async def subscription(js: JetStreamContext, broker: Broker, follower: str, peer
         raise _failed(f"did not give consumer {follower} on {peer}'s stream", broker, exc) from None
 
 
-async def awaiting_ack(sub: Any) -> bool:
-    """Whether a message of the subscription was delivered and not acknowledged (to a follower that stopped
-    before it acknowledged it: the broker delivers it again after ``ack_wait``)."""
+async def waiting(sub: Any) -> tuple[int, int]:
+    """How many messages of the subscription's stream are not delivered yet, and how many were delivered and
+    not acknowledged (to a follower that stopped before it acknowledged them: the broker delivers them again
+    after ``ack_wait``) — so an empty fetch on a slow machine is not taken for the end."""
     try:
         info = await sub.consumer_info()
     except (NatsError, TimeoutError):
-        return False
-    return bool(info.num_ack_pending)
+        return 0, 0
+    return int(info.num_pending or 0), int(info.num_ack_pending or 0)
 
 
 async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> list[Delivered]:

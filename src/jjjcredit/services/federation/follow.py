@@ -43,13 +43,15 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
                        wait: float, operator: str | None) -> Followed:
     result = Followed(peer)
     sub = await nats_broker.subscription(js, broker, node, peer)
-    redelivery = time.monotonic() + broker.ack_wait + 2 * wait
+    deadline = time.monotonic() + broker.ack_wait + broker.timeout + 2 * wait
     while len(result.outcomes) < limit:
         delivered = await nats_broker.fetch(js, broker, sub, wait)
         if not delivered:
-            # a message taken by a follower that stopped before acknowledging it comes again after the
-            # broker's ack_wait: wait for it (once), so that one run catches up
-            if time.monotonic() < redelivery and await nats_broker.awaiting_ack(sub):
+            # nothing came within ``wait``: the end, unless the broker still holds messages for this consumer —
+            # not delivered yet (a slow answer), or taken by a follower that stopped before acknowledging them
+            # (they come again after the broker's ack_wait) — which one run waits for, within a bound
+            pending, unacknowledged = await nats_broker.waiting(sub)
+            if (pending or unacknowledged) and time.monotonic() < deadline:
                 continue
             break
         for item in delivered:
