@@ -273,3 +273,22 @@ def test_a_peer_never_overwrites_a_credit_record_this_node_or_a_third_owns(nodes
                                         expected="hebei", operator="test")
         assert outcome.status == "accepted" and outcome.counts["kept_own"] == 3, (name, outcome.to_dict())
         assert nodes[name].state() == before, name
+
+
+def test_an_organization_registered_in_another_region_now_is_that_node_s(nodes: dict[str, Node],
+                                                                         broker: nats_broker.Broker, tmp_path: Path):
+    from jjjcredit.core.codes import uscc
+    from jjjcredit.services.library import library
+    from tests.services.library import library_files
+
+    moved = uscc.generate(random.Random(7), "9", "1", "110101")  # a Beijing code, registered in Hebei now
+    path = library_files.organizations(tmp_path / "moved.csv", [moved, *library_files.codes(2, seed=7)])
+    library.ingest_file(nodes["hebei"].engine, str(path), "hebei/market-regulation")
+    settle(nodes, broker)
+    for name in NODES:
+        with nodes[name].engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(organizations)
+                                .where(organizations.c.uscc == moved)).scalar_one() == 1, name
+    sent = relay.relay_once(nodes["beijing"].engine, broker, node="beijing", box=nodes["beijing"].box)
+    assert sent == []  # Beijing holds it from Hebei: not Beijing's to publish
+    assert len({nodes[n].state()["state"] for n in NODES}) == 1

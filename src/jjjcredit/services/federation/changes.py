@@ -2,20 +2,22 @@
 the follower applies, and the HTTPS pull carries alike.
 
 **Own changes.** Organizations: those of the node's region (their registering authority's province, as the
-library holds it) whose last change is in the range (services/exchange/feed.py) — an organization of another
-region is that region's to publish. Credit records: the versions numbered in the range by the exchange's
-feed of them, less the records that came from a peer (``federation_records``). Both read through the redaction
-point for the audience ``government`` (the exchange's caller for it), in JSON Lines, signed with the node's
-evidence key: a package like any other (core/exchange/packages.py).
+library holds it) whose last change is in the range (services/exchange/feed.py), less those whose record
+came from a peer — an organization of another region is that region's to publish, and one of this region
+that another node registers now (it moved there) is that node's. Credit records: the versions numbered in
+the range by the exchange's feed of them, less the records that came from a peer (``federation_records``).
+Both read through the redaction point for the audience ``government`` (the exchange's caller for it), in
+JSON Lines, signed with the node's evidence key: a package like any other (core/exchange/packages.py).
 
 **Applying** checks what an imported package is checked for — the manifest, the producer among the peers,
 its signature, the data's size and SHA-256, every row — then, in one transaction, the range against the
-last applied from that node (core/federation/messages.decide: applied already → skipped, a gap refused), the
-**origin's authority**: a row about an organization of this node's region, or a credit record this node
-owns (or another peer does), is left as this node holds it — then the rows through the exchange's apply
-(services/exchange/apply.py), the package in ``exchange_packages``, the owner of each new record, the
-stream position; and the audit trail's entry (service ``federation``: who sent which range, accepted,
-skipped or refused, and why) — a refusal in a transaction of its own, applying nothing.
+last applied from that node (core/federation/messages.decide: applied already → skipped, a gap refused),
+the **origin's authority**: a row about an organization this node owns (of its region, from its own
+departments), or a credit record this node owns (or another peer does), is left as this node holds it —
+then the rows through the exchange's apply (services/exchange/apply.py), the package in
+``exchange_packages``, the owner of each new record, the stream position; and the audit trail's entry
+(service ``federation``: who sent which range, accepted, skipped or refused, and why) — a refusal in a
+transaction of its own, applying nothing.
 """
 
 from __future__ import annotations
@@ -73,6 +75,8 @@ def own_changes(conn: Connection, box: evidence.KeyBox | None, *, node: str, kin
     today = day or disclosure.current_day()
     if kind == "organizations":
         found = feed.organization_rows(conn, caller, scope, after, to)
+        received = _received(conn, sorted(str(r["uscc"]) for r in found))
+        found = [r for r in found if r["uscc"] not in received]
         columns: Sequence[str] = rows.columns_of(kind, disclosure.view_of(caller).elements)
     else:
         found = feed.credit_rows(conn, caller, scope, after, to, today)
@@ -83,6 +87,17 @@ def own_changes(conn: Connection, box: evidence.KeyBox | None, *, node: str, kin
                                                scope=scope, after=after, to=to, found=found, columns=columns,
                                                day=today, now=_now())
     return manifest, contents[packages.data_file(kind, FORMAT)]
+
+
+def _received(conn: Connection, codes: Sequence[str]) -> set[str]:
+    """Of these organizations, those whose current record came from a peer (a batch of source ``exchange/…``):
+    an organization of this node's region another node registered (it moved there) is that node's."""
+    found: set[str] = set()
+    for start in range(0, len(codes), _CHUNK):
+        found.update(conn.execute(select(organizations.c.uscc).where(
+            organizations.c.uscc.in_(codes[start:start + _CHUNK]),
+            organizations.c.source.startswith("exchange/"))).scalars())
+    return found
 
 
 def _foreign(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
@@ -212,18 +227,26 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: list[rows.Row], n
     return Outcome("accepted", name, origin, kind, seq["after"], seq["to"], counts=counts)
 
 
+def _owned(held: tuple[str | None, str] | None, prefix: str) -> bool:
+    """Whether this node owns an organization it holds: of its region (the registering authority's province
+    as its library reads it), from its own departments (not a peer's)."""
+    return held is not None and str(held[0] or "").startswith(prefix) and not held[1].startswith("exchange/")
+
+
 def _authority(conn: Connection, found: list[rows.Row], kind: str, node: str,
                origin: str) -> tuple[list[rows.Row], int]:
     """The rows ``origin`` is the authority for, and how many others were left as this node holds them: an
-    organization of this node's region, a credit record this node (or a third node) owns."""
+    organization this node owns (of its region, from its own departments), a credit record this node (or a
+    third node) owns. An organization not held here is taken: its node registers it now (it may have moved)."""
     ids = sorted({str(r["uscc" if kind == "organizations" else "id"]) for r in found})
     if kind == "organizations":
         own = messages.region_of(node).prefix
-        regions: dict[str, str | None] = {}
+        holding: dict[str, tuple[str | None, str]] = {}
         for start in range(0, len(ids), _CHUNK):
-            regions.update(conn.execute(select(organizations.c.uscc, organizations.c.authority_region).where(
-                organizations.c.uscc.in_(ids[start:start + _CHUNK]))).all())
-        mine = [r for r in found if not str(regions.get(str(r["uscc"])) or str(r["uscc"])[2:8]).startswith(own)]
+            holding.update({code: (region, source) for code, region, source in conn.execute(
+                select(organizations.c.uscc, organizations.c.authority_region, organizations.c.source).where(
+                    organizations.c.uscc.in_(ids[start:start + _CHUNK])))})
+        mine = [r for r in found if not _owned(holding.get(str(r["uscc"])), own)]
         return mine, len(found) - len(mine)
     owners = _foreign(conn, ids)
     held: set[str] = set()
