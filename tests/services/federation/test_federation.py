@@ -7,6 +7,7 @@ lost (services/federation/)."""
 from __future__ import annotations
 
 import asyncio
+import datetime
 import random
 from pathlib import Path
 from typing import Any
@@ -292,3 +293,30 @@ def test_an_organization_registered_in_another_region_now_is_that_node_s(nodes: 
     sent = relay.relay_once(nodes["beijing"].engine, broker, node="beijing", box=nodes["beijing"].box)
     assert sent == []  # Beijing holds it from Hebei: not Beijing's to publish
     assert len({nodes[n].state()["state"] for n in NODES}) == 1
+
+
+def test_a_message_holds_what_government_sharing_sees_and_no_more(nodes: dict[str, Node], tmp_path: Path):
+    from jjjcredit.core.credit import persons
+    from jjjcredit.services.credit import records
+    from jjjcredit.services.library import library
+    from tests.services.credit import credit_files
+    from tests.services.library import library_files
+
+    codes = library_files.codes(3, seed=21)
+    path = library_files.organizations(tmp_path / "orgs.csv", codes)
+    library.ingest_file(nodes["hebei"].engine, str(path), "hebei/market-regulation")
+    penalties = credit_files.write_csv(tmp_path / "p.csv", [credit_files.penalty(codes[0], "罚〔2026〕1号"),
+                                                            credit_files.penalty(None, "罚〔2026〕2号")])
+    records.ingest_file(nodes["hebei"].engine, str(penalties), credit_files.PENALTY, credit_files.PROVIDER,
+                        protector=persons.Protector(bytes(32)), today=datetime.date.today())
+    with nodes["hebei"].engine.begin() as conn:
+        text = ""
+        for kind in ("organizations", "credit_records"):
+            manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind=kind, after=0,
+                                                 to=changes.position(conn, kind))
+            assert manifest["audience"] == "government" and manifest["personal"] == "masked"
+            text += data.decode("utf-8")
+    for code in codes:
+        for name, value in library_files.restricted(code).items():  # level 2 travels, level 3 never
+            assert (value in text) is (name != "legal_rep_id_number"), (name, value)
+    assert "罚〔2026〕2号" in text and credit_files.person() not in text  # a person's number: masked only
