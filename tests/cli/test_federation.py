@@ -35,6 +35,10 @@ def test_relay_follow_state_status(nodes: dict[str, Node], broker: nats_broker.B
     assert '"message_id": "hebei:organizations:0-' in sent.stdout and '"hebei:credit_records:0-' in sent.stdout
     again = run_with(hebei, "federation", "relay", "--once", "--db", nodes["hebei"].url)
     assert (again.returncode, again.stdout) == (0, "")  # nothing new
+    behind = run_with(beijing, "federation", "status", "--refresh", "--db", nodes["beijing"].url)
+    assert behind.returncode == 0, behind.stderr
+    peers = {p["peer"]: p for p in json.loads(behind.stdout)["peers"]}
+    assert (peers["hebei"]["stream_seq"], peers["hebei"]["peer_stream_seq"], peers["hebei"]["behind"]) == (0, 2, 2)
     followed = run_with(beijing, "federation", "follow", "--once", "--peer", "hebei", "--db", nodes["beijing"].url)
     assert followed.returncode == 0, followed.stderr
     assert followed.stdout.count('"status": "accepted"') == 2

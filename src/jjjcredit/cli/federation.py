@@ -94,9 +94,14 @@ def state_hash(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
 
 
 @app.command("status")
-def federation_status(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
+def federation_status(refresh: bool = typer.Option(False, "--refresh", help="Ask the broker for each peer "
+                                                   "stream's last sequence first (else: as the follower last saw)."),
+                      url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Print the relay's positions per kind and, per peer, the last stream sequence applied, the peer
     stream's last, and the sequences and seconds behind."""
     settings = Settings.from_env()
-    with database.ready_engine(url).connect() as conn:
+    engine = database.ready_engine(url)
+    if refresh:  # the follower's look at each stream, taking no message
+        follow.follow_once(engine, _broker(settings), node=settings.node, limit=0)
+    with engine.connect() as conn:
         _json(status.federation_status(conn, settings.node))
