@@ -93,3 +93,22 @@ def test_a_follower_killed_mid_run_catches_up_without_loss_or_duplicates(nodes: 
 def _taken(node: Node) -> int:
     with node.engine.connect() as conn:
         return int(conn.execute(select(func.coalesce(func.max(federation_applied.c.stream_seq), 0))).scalar_one())
+
+
+def test_the_relay_loop_outlives_a_broker_outage(nodes: dict[str, Node], tmp_path: Path):
+    log = tmp_path / "relay.log"
+    env = {**os.environ, "JJJCREDIT_NATS_URL": "nats://127.0.0.1:1", "JJJCREDIT_NODE": "hebei",
+           "JJJCREDIT_SIGNING_KEY_SECRET": "hebei-secret", "PYTHONWARNINGS": "error"}
+    with log.open("wb") as out:
+        relaying = subprocess.Popen([sys.executable, "-m", "jjjcredit", "federation", "relay", "--interval", "0.1",
+                                     "--db", nodes["hebei"].url], env=env, stdout=out, stderr=out)
+        try:
+            deadline = time.monotonic() + 60
+            while log.read_text("utf-8").count("Trying again") < 2:
+                assert relaying.poll() is None, log.read_text("utf-8")
+                assert time.monotonic() < deadline, f"no second try within 60 s: {log.read_text('utf-8')}"
+                time.sleep(0.05)
+        finally:
+            relaying.kill()
+            relaying.wait(timeout=30)
+    assert "cannot be reached" in log.read_text("utf-8")

@@ -13,6 +13,7 @@ import typer
 
 from jjjcredit.cli import database, output
 from jjjcredit.cli.evidence import key_box
+from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.services.federation import broker, follow, pull, relay, state, status
 from jjjcredit.settings import Settings
 
@@ -41,8 +42,13 @@ def relay_changes(once: bool = ONCE, interval: float = INTERVAL,
     engine = database.ready_engine(url)
     box = key_box()
     while True:
-        for sent in relay.relay_once(engine, _broker(settings), node=settings.node, box=box):
-            _json(sent.to_dict())
+        try:
+            for sent in relay.relay_once(engine, _broker(settings), node=settings.node, box=box):
+                _json(sent.to_dict())
+        except FederationError as exc:
+            if once or exc.code != "federation.broker":
+                raise
+            output.note(f"{exc.message} Trying again in {interval:g} s.")  # the loop outlives a broker outage
         if once:
             return
         time.sleep(interval)
@@ -59,7 +65,14 @@ def follow_peers(once: bool = ONCE, interval: float = INTERVAL,
     engine = database.ready_engine(url)
     while True:
         refused = []
-        for followed in follow.follow_once(engine, _broker(settings), node=settings.node, peers=peer or None):
+        try:
+            taken = follow.follow_once(engine, _broker(settings), node=settings.node, peers=peer or None)
+        except FederationError as exc:
+            if once or exc.code != "federation.broker":
+                raise
+            output.note(f"{exc.message} Trying again in {interval:g} s.")
+            taken = []
+        for followed in taken:
             if followed.outcomes or followed.stopped:
                 _json(followed.to_dict())
             refused += [o.reason for o in followed.outcomes if o.status == "refused" and o.reason is not None]
