@@ -4,7 +4,7 @@ VENV   ?= .venv
 BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 
-.PHONY: run test lint typecheck clean
+.PHONY: run federation-demo test lint typecheck clean
 
 $(STAMP): pyproject.toml
 	bash scripts/bootstrap.sh "$(PYTHON)" "$(VENV)"
@@ -13,6 +13,11 @@ $(STAMP): pyproject.toml
 ## run: install, then the main job on demo data: check codes, generate department files, build the library
 run: $(STAMP)
 	@$(BIN)/python scripts/demo.py
+
+## federation-demo: three nodes (Beijing, Tianjin, Hebei) on one machine, each with its database and server,
+## sharing their changes through NATS JetStream (JJJCREDIT_NATS_URL) until their states agree
+federation-demo: $(STAMP)
+	@$(BIN)/python scripts/federation_demo.py
 
 ## test: install, lint, type-check, and run the suite on SQLite and on PostgreSQL
 test: $(STAMP)

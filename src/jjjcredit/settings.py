@@ -54,6 +54,15 @@ class Settings:
     #: This node's name in exchange packages (``JJJCREDIT_NODE``): the producing node of every package it
     #: exports, the name its peers know it by (a lower-case word; one node per region by default).
     node: str = "hebei"
+    #: The broker federation publishes and follows changes through (``JJJCREDIT_NATS_URL``): NATS with
+    #: JetStream.
+    nats_url: str = "nats://127.0.0.1:4222"
+    #: The prefix of federation's stream and subject names on the broker (``JJJCREDIT_FEDERATION_PREFIX``):
+    #: streams ``JJJ_<NODE>``, subjects ``jjj.<node>.<kind>``.
+    federation_prefix: str = "jjj"
+    #: Seconds before the broker delivers again a message a follower took and did not acknowledge
+    #: (``JJJCREDIT_FEDERATION_ACK_SECONDS``): how long a follower stopped mid-message holds up its next run.
+    federation_ack_seconds: float = 30.0
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -78,6 +87,9 @@ class Settings:
                    report_base_url=env.get("JJJCREDIT_REPORT_BASE_URL") or None,
                    withdrawal_days=int(env.get("JJJCREDIT_WITHDRAWAL_DAYS", "3")),
                    node=env.get("JJJCREDIT_NODE") or "hebei",
+                   nats_url=env.get("JJJCREDIT_NATS_URL") or "nats://127.0.0.1:4222",
+                   federation_prefix=env.get("JJJCREDIT_FEDERATION_PREFIX") or "jjj",
+                   federation_ack_seconds=float(env.get("JJJCREDIT_FEDERATION_ACK_SECONDS", "30")),
                    limits=Limits.from_env(env))
 
 

@@ -197,6 +197,8 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         # a credit report issued, and a report's number checked (the report issued below)
         ("GET", "/api/v1/subjects/{code}/report"): ({}, [code]),
         ("GET", "/api/v1/reports/{number}"): ({}, [code]),  # its number set below
+        # a peer node pulling this node's own changes
+        ("GET", "/api/v1/federation/changes"): ({"params": {"kind": "organizations"}}, []),
     }
     routes = {route: service for route, service in _data_routes().items() if route not in OWN_VIEW}
     assert set(routes) <= set(calls), f"add a call for {sorted(set(routes) - set(calls))}"

@@ -97,9 +97,10 @@ def test_the_api_key_scheme_is_the_header_the_server_checks(server: Server):
             assert "security" not in op, path  # /healthz, /metrics: no key looked at
             continue
         # a public service works without a key ({}: optional); the change feed, the catalogue's staff
-        # steps (everything but reading it and commenting on it) and submitting credit records need one
-        keyed = path == "/api/v1/changes" or (path.startswith("/api/v1/catalogue") and method != "get"
-                                              and not path.endswith("/comments")) \
+        # steps (everything but reading it and commenting on it), submitting credit records and a peer node's
+        # pull of the federation's changes need one
+        keyed = path in ("/api/v1/changes", "/api/v1/federation/changes") \
+            or (path.startswith("/api/v1/catalogue") and method != "get" and not path.endswith("/comments")) \
             or path.startswith("/api/v1/credit/")
         assert op["security"] == ([{"ApiKey": []}] if keyed else [{}, {"ApiKey": []}]), (path, method)
         purpose = [p for p in op["parameters"] if p["in"] == "header" and p["name"] == "X-Purpose"]

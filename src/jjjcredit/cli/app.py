@@ -26,6 +26,7 @@ from jjjcredit.cli import (
     elements,
     evidence,
     exchange,
+    federation,
     library,
     output,
     records,
@@ -60,6 +61,8 @@ SUBAPPS: list[tuple[typer.Typer, str, str]] = [
     (evidence.app, "evidence", "Signed answers: check a saved answer offline; rotate the signing key."),
     (exchange.app, "exchange", "Exchange packages between nodes: export a signed snapshot or delta, import one all or "
      "nothing with a receipt; peer nodes."),
+    (federation.app, "federation", "The three nodes' changes between each other: relay, follow, pull over HTTPS, "
+     "state hash, lag per peer."),
 ]
 
 app = typer.Typer(

@@ -494,6 +494,21 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "row, field, message)."),
     "exchange.already_applied": ErrorCode(409, 1, "A package whose whole range was applied from its node already: "
         "skipped, nothing changed (the import command says so and exits 0; the receipt's status is skipped)."),
+    "federation.node": ErrorCode(400, 2, "A federation node whose name is not a region's (beijing, tianjin, hebei) or "
+        "a region's followed by a hyphen and a word (hebei-2): a node publishes the organizations of its region."),
+    "federation.broker": ErrorCode(503, 1, "The broker (NATS JetStream, JJJCREDIT_NATS_URL) cannot be reached or "
+        "refused a publish or a fetch: nothing was lost — the relay's position advances only after the broker's "
+        "acknowledgement, the follower's only after it applied a message; run the command again."),
+    "federation.message": ErrorCode(400, 1, "A federation message that is no package: no manifest line, a manifest "
+        "that is not JSON, or a large package's object missing from the broker's object store. Nothing was applied."),
+    "federation.wrong_node": ErrorCode(400, 1, "A package in one node's stream (or from one node's address) signed "
+        "as another node's: nothing was applied."),
+    "federation.gap": ErrorCode(409, 1, "A message whose range starts after the last one applied from its node: "
+        "the changes in between are missing. Nothing was applied; pull them over HTTPS (`federation pull`)."),
+    "federation.after": ErrorCode(400, 2, "A pull's after that is below 0 or past this node's sequence for the "
+        "kind."),
+    "federation.pull": ErrorCode(502, 1, "A peer's changes could not be pulled over HTTPS: the address cannot be "
+        "reached or answered with an error (the message gives its status and error)."),
     "request.bad_characters": ErrorCode(400, 2, "A parameter, header or body field holds a NUL character or a lone "
         "surrogate (half of a UTF-16 pair): no text of the platform can hold one; field says where."),
 }

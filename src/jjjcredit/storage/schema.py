@@ -566,3 +566,38 @@ exchange_credit_feed = Table(
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False, unique=True),
 )
+#: Federation (services/federation/): how far this node's relay has published its own changes of each kind
+#: to the broker — ``to_seq`` the end of the last range the broker acknowledged, ``pending_to`` the end of a
+#: range being published (published again, with the same message id, when a relay stopped before the
+#: acknowledgement was recorded).
+federation_published = Table(
+    "federation_published",
+    metadata,
+    Column("kind", String(16), primary_key=True),
+    Column("to_seq", BigInteger, nullable=False),
+    Column("pending_to", BigInteger, nullable=True),
+    Column("stream_seq", BigInteger, nullable=True),
+    Column("published_at", DateTime(timezone=True), nullable=True),
+)
+#: Federation: the last message taken from each peer's stream (its stream sequence and when the peer
+#: published it), and the peer stream's newest message when the follower last looked (``peer_seq``,
+#: ``peer_at``, ``checked_at``) — the lag per peer; the ranges applied are in ``exchange_packages``.
+federation_applied = Table(
+    "federation_applied",
+    metadata,
+    Column("origin", String(32), primary_key=True),
+    Column("stream_seq", BigInteger, nullable=False),
+    Column("message_at", DateTime(timezone=True), nullable=True),
+    Column("applied_at", DateTime(timezone=True), nullable=True),
+    Column("peer_seq", BigInteger, nullable=True),
+    Column("peer_at", DateTime(timezone=True), nullable=True),
+    Column("checked_at", DateTime(timezone=True), nullable=True),
+)
+#: Federation: the credit records that came from a peer, with the node that owns them: only that node's
+#: messages change them, and this node's relay never publishes them again.
+federation_records = Table(
+    "federation_records",
+    metadata,
+    Column("record_id", String(32), primary_key=True),
+    Column("origin", String(32), nullable=False),
+)

@@ -41,11 +41,23 @@ from jjjcredit.web import audit as audit_entry
 from jjjcredit.web import characters, errors, limits, openapi, threads
 from jjjcredit.web import metrics as freshness_metrics
 from jjjcredit.web.api import audit as audit_api
-from jjjcredit.web.api import catalogue, changes, credit, evidence, organizations, reconcile, report, search, verify
+from jjjcredit.web.api import (
+    catalogue,
+    changes,
+    credit,
+    evidence,
+    federation,
+    organizations,
+    reconcile,
+    report,
+    search,
+    verify,
+)
 from jjjcredit.web.api import subjects as own_view
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
-           audit_api.router, catalogue.router, credit.router, credit.subjects, report.router, own_view.router]
+           audit_api.router, catalogue.router, credit.router, credit.subjects, report.router, own_view.router,
+           federation.router]
 log = logging.getLogger("jjjcredit.web")
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
@@ -74,6 +86,7 @@ def create_app(settings: Settings) -> FastAPI:
     Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
           registry=registry).set_function(trail.backlog)
     registry.register(freshness_metrics.Freshness(engine))  # last batches, sequence, signing key: read at each scrape
+    registry.register(freshness_metrics.Federation(engine))  # the lag per peer, as the follower noted it
     workers = threads.Threads()  # the blocking work of the busiest calls
 
     @asynccontextmanager
@@ -104,6 +117,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.limits = settings.limits
     app.state.catalogue_base_uri = settings.catalogue_base_uri  # None: the address the API is called at
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
+    app.state.node = settings.node  # the node whose own changes /api/v1/federation/changes serves
     app.state.report_base_url = settings.report_base_url  # None: the address the API is called at
     app.state.today = disclosure.current_day  # the day credit records are disclosed as of (the clock)
     app.state.now = _now  # the moment one-time codes and subjects' sessions are checked at (the clock)

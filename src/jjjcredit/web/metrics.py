@@ -18,6 +18,7 @@ from sqlalchemy import Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from jjjcredit.services import freshness
+from jjjcredit.services.federation import status as federation_status
 
 log = logging.getLogger("jjjcredit.web")
 
@@ -68,3 +69,35 @@ class Freshness(Collector):
                                   "The library's change-feed sequence: the last seq given to a change"),
                 GaugeMetricFamily("jjjcredit_signing_key_age_seconds",
                                   "Seconds since the current evidence signing key was created"))
+
+
+class Federation(Collector):
+    """Per peer, how far behind its stream this node's follower is: messages and seconds (read from what the
+    follower noted, services/federation/status.py — a scrape never waits on the broker)."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(self._families())
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self.engine.connect() as conn:
+                found = federation_status.lags(conn)
+        except SQLAlchemyError as exc:
+            log.warning("metrics: the federation lag could not be read: %s", type(exc).__name__,
+                        extra={"code": "db.unavailable"})
+            return iter(())
+        behind, seconds = families = self._families()
+        for peer, messages, late in found:
+            behind.add_metric([peer], messages)
+            seconds.add_metric([peer], late)
+        return iter(families)
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
+        return (GaugeMetricFamily("jjjcredit_federation_behind_messages", "Messages of each peer's stream not "
+                                  "applied yet (as the follower last looked)", labels=["peer"]),
+                GaugeMetricFamily("jjjcredit_federation_behind_seconds", "Seconds from the peer's newest message "
+                                  "back to the last one applied (0 when caught up)", labels=["peer"]))

@@ -21,9 +21,10 @@ from jjjcredit.core.library import elements
 #: ``cataloguing`` is the staff's right to compile it (draft, items, comment period, assessment,
 #: approval, publication) and to read drafts.
 #: ``records`` reads credit records (within the caller's level); ``provide`` submits them, as the
-#: provider the application party is.
+#: provider the application party is; ``federation`` is a peer node pulling this node's own changes
+#: (``/api/v1/federation/changes``: signed packages for government sharing).
 SERVICES: tuple[str, ...] = ("lookup", "search", "verify", "changes", "reconcile", "catalogue", "cataloguing",
-                             "records", "provide")
+                             "records", "provide", "federation")
 #: What a caller without a key may use (level-1 elements only, rate-limited per address); ``records``
 #: gives the public the credit records in public disclosure (core/sharing/disclosure.py decides which).
 PUBLIC_SERVICES: frozenset[str] = frozenset({"lookup", "search", "verify", "reconcile", "catalogue", "records"})

@@ -26,7 +26,7 @@ import json
 import os
 import shutil
 import uuid
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
 from typing import Any
@@ -70,11 +70,12 @@ class Exported:
     manifest: dict[str, Any]
 
 
-def _entry(conn: Connection, command: str, outcome: str, purpose: str, operator: str | None) -> None:
+def _entry(conn: Connection, command: str, outcome: str, purpose: str, operator: str | None,
+           service: str = "exchange") -> None:
     """The exchange's entry in the audit trail (services/sharing/audit.py), in the caller's transaction."""
     name = operator or getpass.getuser()
     audit.append_entries(conn, [{
-        "at": _now(), "request_id": uuid.uuid4().hex, "client": f"staff:{name}"[:200], "service": "exchange",
+        "at": _now(), "request_id": uuid.uuid4().hex, "client": f"staff:{name}"[:200], "service": service,
         "purpose": purpose, "method": "CLI", "path": command, "codes": [], "status": 0 if outcome == "ok" else 1,
         "outcome": outcome, "latency_ms": 0.0, "items": []}])
 
@@ -121,24 +122,10 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
         else:
             found = feed.credit_rows(conn, caller, scope, after, to, day)
             columns = rows.CREDIT_COLUMNS
-        data = rows.write(fmt, kind, columns, found, encoding)
-        edition = catalogue_service.latest_published(conn, before=day.year + 1)
-        name = packages.package_name(node, kind, scope, audience, after, to, now)
-        files: list[dict[str, Any]] = [{"name": packages.data_file(kind, fmt), "bytes": len(data), "rows": len(found),
-                  "sha256": hashlib.sha256(data).hexdigest()}]
-        schema = rows.xsd(kind).encode("utf-8") if fmt == "xml" else None
-        if schema is not None:
-            files.append({"name": f"{kind}.xsd", "bytes": len(schema), "rows": 0,
-                          "sha256": hashlib.sha256(schema).hexdigest()})
-        manifest: dict[str, Any] = {
-            "format_version": packages.FORMAT_VERSION, "package": name, "node": node, "kind": kind,
-            "audience": audience, "scope": scope.to_dict(), "sequence": {"after": after, "to": to},
-            "snapshot": after == 0, "created_at": audit_chain.format_time(now), "as_of": day.isoformat(),
-            "catalogue_edition": edition.year if edition else None, "data_elements": packages.elements_version(),
-            "personal": packages.PERSONAL, "format": fmt, "encoding": encoding if fmt == "csv" else None,
-            "columns": list(columns), "files": files, "counts": _counts(kind, found), "signature": {}}
-        key_id, key = evidence.current_key(conn, box)
-        manifest = packages.sign(manifest, key, key_id)
+        manifest, contents = sign_package(conn, box, node=node, kind=kind, audience=audience, fmt=fmt, scope=scope,
+                                          after=after, to=to, found=found, columns=columns, day=day, now=now,
+                                          encoding=encoding)
+        name = str(manifest["package"])
         target = parent / name
         if target.exists():
             raise ExchangeError("exchange.out", f'"{target}" exists already: a package is never overwritten.',
@@ -147,9 +134,8 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
         try:
-            (temporary / files[0]["name"]).write_bytes(data)
-            if schema is not None:
-                (temporary / files[1]["name"]).write_bytes(schema)
+            for file_name, content in contents.items():
+                (temporary / file_name).write_bytes(content)
             (temporary / packages.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                        encoding="utf-8")
             _entry(conn, f"exchange export {name}", "ok", f"sent {kind} {after + 1}-{to} ({audience}, "
@@ -159,6 +145,35 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
             shutil.rmtree(temporary, ignore_errors=True)
             raise
     return Exported(target, manifest)
+
+
+def sign_package(conn: Connection, box: evidence.KeyBox | None, *, node: str, kind: str, audience: str, fmt: str,
+                 scope: Scope, after: int, to: int, found: list[dict[str, Any]], columns: Sequence[str],
+                 day: datetime.date, now: datetime.datetime, encoding: str = "utf-8-sig",
+                 ) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """A package of ``found`` (rows already read through the redaction point for ``audience``): its manifest,
+    signed with the node's current evidence key, and its files by name (the data file, an XML package's
+    schema) — what :func:`export_package` writes as a folder and federation sends as a message."""
+    data = rows.write(fmt, kind, columns, found, encoding)
+    edition = catalogue_service.latest_published(conn, before=day.year + 1)
+    name = packages.package_name(node, kind, scope, audience, after, to, now)
+    files: list[dict[str, Any]] = [{"name": packages.data_file(kind, fmt), "bytes": len(data), "rows": len(found),
+                                    "sha256": hashlib.sha256(data).hexdigest()}]
+    contents = {files[0]["name"]: data}
+    if fmt == "xml":
+        schema = rows.xsd(kind).encode("utf-8")
+        files.append({"name": f"{kind}.xsd", "bytes": len(schema), "rows": 0,
+                      "sha256": hashlib.sha256(schema).hexdigest()})
+        contents[files[1]["name"]] = schema
+    manifest: dict[str, Any] = {
+        "format_version": packages.FORMAT_VERSION, "package": name, "node": node, "kind": kind,
+        "audience": audience, "scope": scope.to_dict(), "sequence": {"after": after, "to": to},
+        "snapshot": after == 0, "created_at": audit_chain.format_time(now), "as_of": day.isoformat(),
+        "catalogue_edition": edition.year if edition else None, "data_elements": packages.elements_version(),
+        "personal": packages.PERSONAL, "format": fmt, "encoding": encoding if fmt == "csv" else None,
+        "columns": list(columns), "files": files, "counts": _counts(kind, found), "signature": {}}
+    key_id, key = evidence.current_key(conn, box)
+    return packages.sign(manifest, key, key_id), contents
 
 
 def _counts(kind: str, found: list[dict[str, Any]]) -> dict[str, int]:
@@ -214,8 +229,28 @@ def _checked_rows(folder: Path, manifest: Mapping[str, Any],
                                 "package's file may have (JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES): export it in smaller "
                                 "scopes (--region, --department, --item) or deltas.", field=entry["name"])
         packages.check_file(entry, path.stat().st_size if exists else None, _sha256(path) if exists else None)
+    return checked_rows(manifest, (folder / manifest["files"][0]["name"]).read_bytes())
+
+
+def peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
+    """The published keys of peer ``name`` (key id → PEM); ``exchange.unknown_node`` when it is none."""
+    return _peer_keys(conn, name, own)
+
+
+def checked_contents(manifest: Mapping[str, Any], contents: Mapping[str, bytes]) -> tuple[list[rows.Row],
+                                                                                         list[dict[str, Any]]]:
+    """As a folder's files are checked, files held in memory (a package sent as a message): each file
+    against its manifest entry, then the data file's rows and their problems."""
+    for entry in manifest["files"]:
+        content = contents.get(entry["name"])
+        packages.check_file(entry, None if content is None else len(content),
+                            None if content is None else hashlib.sha256(content).hexdigest())
+    return checked_rows(manifest, contents[manifest["files"][0]["name"]])
+
+
+def checked_rows(manifest: Mapping[str, Any], data: bytes) -> tuple[list[rows.Row], list[dict[str, Any]]]:
+    """The rows of a data file that matches its manifest entry, and their problems."""
     entry = manifest["files"][0]
-    data = (folder / entry["name"]).read_bytes()
     found = rows.read(manifest["format"], manifest["kind"], manifest["columns"], data, manifest["encoding"] or "utf-8")
     if len(found) != entry["rows"]:
         raise ExchangeError("exchange.malformed", f'"{entry["name"]}" holds {len(found)} rows; the manifest says '
@@ -269,6 +304,17 @@ def _refused(engine: Engine, manifest: Mapping[str, Any] | None, name: str, node
         _entry(conn, f"exchange import {name}", reason.code, _purpose(manifest, "refused", reason.message), operator)
     return packages.receipt(manifest, name, node, "rejected", reason=reason, problems=problems,
                             at=audit_chain.format_time(_now()))
+
+
+def record_entry(conn: Connection, command: str, outcome: str, purpose: str, operator: str | None,
+                 service: str = "exchange") -> None:
+    """An entry in the audit trail for an exchange (or a federation's: ``service``), in the caller's transaction."""
+    _entry(conn, command, outcome, purpose, operator, service)
+
+
+def purpose_of(manifest: Mapping[str, Any] | None, outcome: str, why: str = "") -> str:
+    """What the audit trail says of a package: from which node, which kind and range, the outcome and why."""
+    return _purpose(manifest, outcome, why)
 
 
 def _purpose(manifest: Mapping[str, Any] | None, outcome: str, why: str = "") -> str:

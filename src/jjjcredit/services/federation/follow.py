@@ -1,0 +1,90 @@
+"""The follower: each peer's changes, taken from its stream on the broker by this node's durable consumer
+(which remembers what was acknowledged: a node that was down starts where it stopped), applied
+(services/federation/changes.py) and only then acknowledged. A message applied already is skipped and
+acknowledged (a duplicate delivery changes nothing); a refused one — tampered, unsigned, not its node's — is
+recorded with its reason and terminated; a gap is recorded and the message is left for later, and the peer's
+messages stop there (the changes in between come by ``federation pull``)."""
+
+from __future__ import annotations
+
+import asyncio
+import time
+from dataclasses import dataclass, field
+from typing import Any
+
+from sqlalchemy import Engine, select
+
+from jjjcredit.core.federation import messages
+from jjjcredit.services import db
+from jjjcredit.services.federation import broker as nats_broker
+from jjjcredit.services.federation import changes, status
+from jjjcredit.storage.schema import exchange_peers
+
+
+@dataclass
+class Followed:
+    """What one run took from one peer: each message's outcome, and why it stopped early (a gap)."""
+
+    peer: str
+    outcomes: list[changes.Outcome] = field(default_factory=list)
+    stopped: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"peer": self.peer, "messages": [o.to_dict() for o in self.outcomes], "stopped": self.stopped}
+
+
+def peers_of(engine: Engine) -> list[str]:
+    """The peers this node follows: every node among its exchange peers."""
+    with engine.connect() as conn:
+        return list(conn.execute(select(exchange_peers.c.name).order_by(exchange_peers.c.name)).scalars())
+
+
+async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node: str, peer: str, limit: int,
+                       wait: float, operator: str | None) -> Followed:
+    result = Followed(peer)
+    sub = await nats_broker.subscription(js, broker, node, peer)
+    deadline = time.monotonic() + broker.ack_wait + broker.timeout + 2 * wait
+    while len(result.outcomes) < limit:
+        delivered = await nats_broker.fetch(js, broker, sub, wait)
+        if not delivered:
+            # nothing came within ``wait``: the end, unless the broker still holds messages for this consumer —
+            # not delivered yet (a slow answer), or taken by a follower that stopped before acknowledging them
+            # (they come again after the broker's ack_wait) — which one run waits for, within a bound
+            pending, unacknowledged = await nats_broker.waiting(sub)
+            if (pending or unacknowledged) and time.monotonic() < deadline:
+                continue
+            break
+        for item in delivered:
+            outcome = changes.apply_package(engine, item.manifest, item.data, node=node, expected=peer, via="nats",
+                                            stream_seq=item.stream_seq, message_at=item.at, operator=operator)
+            result.outcomes.append(outcome)
+            if outcome.reason is not None and outcome.reason.code == "federation.gap":
+                await item.msg.nak(delay=wait)
+                result.stopped = outcome.reason.message
+                break
+            if outcome.status == "refused":
+                await item.msg.term()
+            else:
+                await item.msg.ack_sync()
+        if result.stopped:
+            break
+    last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
+    with engine.begin() as conn:
+        status.note_peer(conn, peer, last_seq, last_at)
+    return result
+
+
+async def _follow(engine: Engine, broker: nats_broker.Broker, node: str, peers: list[str], limit: int,
+                  wait: float, operator: str | None) -> list[Followed]:
+    async with nats_broker.connected(broker) as js:
+        return [await _follow_peer(engine, js, broker, node, peer, limit, wait, operator) for peer in peers]
+
+
+def follow_once(engine: Engine, broker: nats_broker.Broker, *, node: str, peers: list[str] | None = None,
+                limit: int = 1000, wait: float = 0.5, operator: str | None = None) -> list[Followed]:
+    """Take and apply every waiting message of each peer (at most ``limit`` each), waiting ``wait`` seconds
+    for one to arrive; ``peers`` ``None``: every exchange peer."""
+    db.require_current(engine)
+    messages.region_of(node)
+    return asyncio.run(_follow(engine, broker, node, peers_of(engine) if peers is None else peers, limit, wait,
+                               operator))

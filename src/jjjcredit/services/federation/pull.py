@@ -1,0 +1,86 @@
+"""The change feed over HTTPS, for a peer without the broker: ``GET /api/v1/federation/changes?kind=K&after=N``
+with a client key granted ``federation`` (the 3041 way) answers this node's own changes of kind K after N as
+one signed package in one piece (core/federation/messages.pack: the manifest's line, then the rows —
+NDJSON); ``federation pull URL --key KEY`` asks each kind after the end of what it applied from that node and
+applies the answer as the follower applies a message (services/federation/changes.py)."""
+
+from __future__ import annotations
+
+import json
+import urllib.error
+import urllib.parse
+import urllib.request
+from typing import Any
+
+from sqlalchemy import Engine
+
+from jjjcredit.core.exchange import packages
+from jjjcredit.core.federation import messages
+from jjjcredit.core.federation.messages import FederationError
+from jjjcredit.services import db
+from jjjcredit.services.federation import changes
+from jjjcredit.services.sharing import evidence
+
+#: The largest answer a pull reads (a package in one piece).
+PULL_BYTES = 256 << 20
+
+
+def changes_after(engine: Engine, box: evidence.KeyBox | None, *, node: str, kind: str, after: int) -> bytes:
+    """This node's own changes of ``kind`` after ``after`` up to its sequence now, as one signed package in
+    one piece (the server's half of a pull)."""
+    packages.check_choice(kind, packages.KINDS, "kind")
+    with engine.begin() as conn:
+        to = changes.position(conn, kind)
+        if after < 0 or after > to:
+            raise FederationError("federation.after", f"after={after} is {'below 0' if after < 0 else 'past'} this "
+                                  f"node's {kind} sequence, which is at {to}: ask after the end of the last range "
+                                  "applied from this node.", field="after")
+        manifest, data = changes.own_changes(conn, box, node=node, kind=kind, after=after, to=to)
+    return messages.pack(manifest, data)
+
+
+def _get(url: str, key: str, purpose: str, timeout: float) -> bytes:
+    request = urllib.request.Request(url, headers={"X-API-Key": key, "X-Purpose": purpose,
+                                                   "Accept": messages.MEDIA_TYPE})
+    try:
+        with urllib.request.urlopen(request, timeout=timeout) as answer:  # http(s) only: checked above
+            return bytes(answer.read(PULL_BYTES))
+    except urllib.error.HTTPError as exc:
+        try:
+            error = json.loads(exc.read(1 << 16))["errors"][0]
+            said = f'{error["code"]}: {error["message"]}'
+        except (ValueError, KeyError, IndexError, TypeError):
+            said = exc.reason
+        raise FederationError("federation.pull", f"{url} answered {exc.code} ({said}).", field="url") from None
+    except (urllib.error.URLError, OSError) as exc:
+        raise FederationError("federation.pull", f"{url} cannot be reached: {exc}. Check the address and that the "
+                              "peer's server runs.", field="url") from None
+
+
+def pull(engine: Engine, base_url: str, key: str, *, node: str, peer: str,
+         kinds: tuple[str, ...] = packages.KINDS, timeout: float = 60.0,
+         operator: str | None = None) -> list[changes.Outcome]:
+    """Pull and apply ``peer``'s own changes of each kind from its server at ``base_url`` (see the module's
+    text); a package signed by another node than ``peer`` is refused."""
+    db.require_current(engine)
+    messages.region_of(node)
+    packages.check_node(peer, "peer")
+    if urllib.parse.urlsplit(base_url).scheme not in ("http", "https"):
+        raise FederationError("federation.pull", f'"{base_url}" is not an http:// or https:// address of a peer\'s '
+                              "server.", field="url")
+    outcomes = []
+    for kind in kinds:
+        packages.check_choice(kind, packages.KINDS, "kind")
+        with engine.connect() as conn:
+            after = changes.last_applied(conn, peer, kind) or 0
+        query = urllib.parse.urlencode({"kind": kind, "after": after})
+        body = _get(f"{base_url.rstrip('/')}/api/v1/federation/changes?{query}", key,
+                    f"federation pull by {node}", timeout)
+        manifest: Any
+        try:
+            manifest, data = messages.unpack(body)
+        except FederationError:
+            manifest, data = None, b""
+        outcomes.append(changes.apply_package(engine, manifest, data, node=node, expected=peer, via="https",
+                                              operator=operator))
+    return outcomes

@@ -1,0 +1,28 @@
+"""The change feed between nodes over HTTPS: ``GET /api/v1/federation/changes?kind=K&after=N`` — this node's
+own changes as one signed package in one piece (NDJSON: the manifest's line, then the rows), for a peer
+node's key granted ``federation`` (services/federation/pull.py)."""
+
+from __future__ import annotations
+
+from fastapi import APIRouter, Depends, Query, Request, Response
+
+from jjjcredit.core.federation import messages
+from jjjcredit.core.sharing import access
+from jjjcredit.services.federation import pull
+from jjjcredit.web.access import caller_for
+from jjjcredit.web.errors import raises
+
+router = APIRouter(prefix="/api/v1/federation", tags=["federation"])
+
+
+@router.get("/changes", response_class=Response, responses={
+    200: {"content": {messages.MEDIA_TYPE: {}}, "description": "The package: its manifest's line, then its rows."},
+    **raises("federation.after", "exchange.kind", "evidence.no_secret", "federation.node")})
+def changes_after(request: Request, kind: str = Query("organizations", description="organizations or credit_records"),
+                  after: int = Query(0, ge=0, le=2**63 - 1, description="The end of the last range applied from "
+                                     "this node (0: a full snapshot)."),
+                  caller: access.Caller = Depends(caller_for("federation"))) -> Response:
+    """This node's own changes of ``kind`` after ``after``, signed (check with ``/api/v1/keys``)."""
+    state = request.app.state
+    body = pull.changes_after(state.engine, state.key_box, node=state.node, kind=kind, after=after)
+    return Response(body, media_type=messages.MEDIA_TYPE)

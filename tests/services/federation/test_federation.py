@@ -1,0 +1,322 @@
+"""Three nodes — Beijing, Tianjin, Hebei — with their own databases and one broker (NATS JetStream): each
+ingests its region's department files and publishes its own changes through the relay; each follows the
+others. After random interleavings, a node stopped and started again, a relay stopped between the commit
+and the publish, a duplicate delivery and a tampered message, the three state hashes are one and nothing is
+lost (services/federation/)."""
+
+from __future__ import annotations
+
+import asyncio
+import datetime
+import random
+from pathlib import Path
+from typing import Any
+
+import nats
+import pytest
+from sqlalchemy import func, select
+
+from jjjcredit.core.federation import messages
+from jjjcredit.core.federation.messages import FederationError
+from jjjcredit.services.federation import broker as nats_broker
+from jjjcredit.services.federation import changes, follow, relay
+from jjjcredit.services.sharing import audit
+from jjjcredit.storage.schema import audit as audit_table
+from jjjcredit.storage.schema import federation_published, organizations
+from tests.services.federation.nodes import (
+    NODES,
+    Node,
+    correct_and_revoke,
+    department_files,
+    follow_all,
+    relay_all,
+    settle,
+)
+
+
+async def _publish_raw(b: nats_broker.Broker, node: str, kind: str, payload: bytes, msg_id: str) -> tuple[int, bool]:
+    client = await nats.connect(b.url)
+    try:
+        await nats_broker.ensure_stream(client.jetstream(), b, node)
+        ack = await client.jetstream().publish(messages.subject(b.prefix, node, kind), payload,
+                                               stream=messages.stream_name(b.prefix, node),
+                                               headers={"Nats-Msg-Id": msg_id})
+        return int(ack.seq), bool(ack.duplicate)
+    finally:
+        await client.close()
+
+
+async def _last_message(b: nats_broker.Broker, node: str) -> bytes:
+    client = await nats.connect(b.url)
+    try:
+        js = client.jetstream()
+        info = await js.stream_info(messages.stream_name(b.prefix, node))
+        msg = await js.get_msg(messages.stream_name(b.prefix, node), info.state.last_seq)
+        return bytes(msg.data or b"")
+    finally:
+        await client.close()
+
+
+def _trail(node: Node) -> list[Any]:
+    with node.engine.connect() as conn:
+        assert audit.verify_trail(conn) == []
+        return conn.execute(select(audit_table.c.path, audit_table.c.outcome, audit_table.c.purpose)
+                            .where(audit_table.c.service == "federation").order_by(audit_table.c.seq)).all()
+
+
+def test_three_nodes_hold_one_state_after_interleavings_a_restart_a_stopped_relay_duplicates_and_tampering(
+        nodes: dict[str, Node], broker: nats_broker.Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    work = department_files(tmp_path / "demo")
+    assert all(work[n] for n in NODES), {n: len(w) for n, w in work.items()}
+    rng = random.Random(3041)
+    queues = {n: list(w) for n, w in work.items()}
+    stopped = "tianjin"
+    steps = 0
+    while any(queues.values()):  # each node's files in its own order, the nodes' steps interleaved at random
+        name = rng.choice([n for n in NODES if queues[n]])
+        queues[name].pop(0).ingest(nodes[name])
+        steps += 1
+        running = tuple(n for n in NODES if n != stopped or steps < 4)
+        if rng.random() < 0.5:
+            relay_all(nodes, broker, (rng.choice(running),))
+        if rng.random() < 0.4:
+            follow_all(nodes, broker, (rng.choice(running),))
+    # Tianjin stopped after its third step (its own files went in, nothing was relayed or followed): restarted
+    nodes[stopped].restart()
+
+    # Beijing's relay stops between the commit and the publish: the position stays, the range is pending
+    correct_and_revoke(nodes["beijing"])
+    real = nats_broker.publish
+
+    async def unreachable(*args: Any, **kwargs: Any) -> Any:
+        raise FederationError("federation.broker", "The broker at test cannot be reached.")
+
+    monkeypatch.setattr(nats_broker, "publish", unreachable)
+    with nodes["beijing"].engine.connect() as conn:
+        before = conn.execute(select(federation_published.c.kind, federation_published.c.to_seq)).all()
+    with pytest.raises(FederationError):
+        relay.relay_once(nodes["beijing"].engine, broker, node="beijing", box=nodes["beijing"].box,
+                         kinds=("credit_records",))
+    with nodes["beijing"].engine.connect() as conn:
+        after = conn.execute(select(federation_published.c.kind, federation_published.c.to_seq,
+                                    federation_published.c.pending_to)).all()
+    assert [(k, t) for k, t, _p in after] == before and any(p for _k, _t, p in after), after
+    monkeypatch.setattr(nats_broker, "publish", real)
+
+    # Hebei's relay publishes, then stops before recording the acknowledgement: published again, same id
+    correct_and_revoke(nodes["hebei"])
+
+    def stopped_relay(*args: Any, **kwargs: Any) -> Any:
+        raise OSError("the relay was stopped")
+
+    monkeypatch.setattr(relay, "advance", stopped_relay)
+    with pytest.raises(OSError):
+        relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box,
+                         kinds=("credit_records",))
+    monkeypatch.undo()
+    again = relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box,
+                             kinds=("credit_records",))
+    assert [p.duplicate for p in again] == [True], again  # the broker held it: stored once
+
+    settle(nodes, broker)
+
+    # a duplicate delivery: Hebei's last message again under another id — the followers skip it
+    last = asyncio.run(_last_message(broker, "hebei"))
+    asyncio.run(_publish_raw(broker, "hebei", "credit_records", last, "test:duplicate"))
+    # a tampered message: the same package with one byte of its data changed — refused, nothing applied
+    manifest, data = messages.unpack(last)
+    changed = bytearray(data)
+    changed[len(changed) // 2] = ord("X") if changed[len(changed) // 2] != ord("X") else ord("Y")
+    tampered = messages.pack(manifest, bytes(changed))
+    asyncio.run(_publish_raw(broker, "hebei", "credit_records", tampered, "test:tampered"))
+    states = {n: nodes[n].state() for n in NODES}
+    followed = follow_all(nodes, broker, ("beijing", "tianjin"))
+    outcomes = [o for f in followed if f.peer == "hebei" for o in f.outcomes]
+    assert [o.status for o in outcomes] == ["skipped", "refused"] * 2, [o.to_dict() for o in outcomes]
+    assert {o.reason.code for o in outcomes if o.reason} == {"exchange.tampered"}
+    assert {n: nodes[n].state() for n in NODES} == states
+
+    settle(nodes, broker)
+    hashes = {n: nodes[n].state() for n in NODES}
+    assert len({h["state"] for h in hashes.values()}) == 1, hashes
+    with nodes["hebei"].engine.connect() as conn:
+        regions = dict(conn.execute(select(func.substr(organizations.c.uscc, 3, 2), func.count())
+                                    .group_by(func.substr(organizations.c.uscc, 3, 2))).all())
+    assert set(regions) >= {"11", "12", "13"}, regions  # every region's organizations, at every node
+    assert hashes["hebei"]["credit_versions"] > hashes["hebei"]["credit_records"]  # corrections and revocations
+    for name in NODES:  # every exchange in the audit trail: sent, accepted, skipped, refused, why
+        trail = _trail(nodes[name])
+        assert any(t.path.startswith("federation relay") for t in trail), name
+        assert any(t.outcome == "ok" and t.path.startswith("federation apply") for t in trail), name
+    refusals = [t for t in _trail(nodes["beijing"]) if t.outcome == "exchange.tampered"]
+    assert len(refusals) == 1 and "from hebei: credit_records" in refusals[0].purpose, refusals
+
+
+def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                         tmp_path: Path):
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"][:2]:
+        item.ingest(nodes["hebei"])
+    with nodes["hebei"].engine.begin() as conn:
+        to = changes.position(conn, "organizations")
+        manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations",
+                                             after=to - 1, to=to)
+    asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(manifest, data), "test:gap"))
+    [followed] = follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    assert [o.reason.code for o in followed.outcomes if o.reason] == ["federation.gap"]
+    assert followed.stopped and "A gap" in followed.stopped
+    with nodes["beijing"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
+    assert any(t.outcome == "federation.gap" for t in _trail(nodes["beijing"]))
+
+
+def test_the_lag_per_peer_is_in_the_status_and_on_metrics(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                           tmp_path: Path):
+    from prometheus_client import CollectorRegistry, generate_latest
+
+    from jjjcredit.services.federation import status
+    from jjjcredit.web import metrics
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"][:2]:
+        item.ingest(nodes["hebei"])
+    sent = relay.relay_once(nodes["hebei"].engine, broker, node="hebei", box=nodes["hebei"].box)
+    assert [p.kind for p in sent] == ["organizations"], sent
+    follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], limit=0)  # looks only
+    with nodes["beijing"].engine.connect() as conn:
+        [hebei] = [p for p in status.federation_status(conn, "beijing")["peers"] if p["peer"] == "hebei"]
+    assert (hebei["stream_seq"], hebei["peer_stream_seq"], hebei["behind"]) == (0, 1, 1), hebei
+    assert hebei["seconds_behind"] >= 0 and hebei["applied_to"] == {"organizations": None, "credit_records": None}
+    registry = CollectorRegistry()
+    registry.register(metrics.Federation(nodes["beijing"].engine))
+    assert 'jjjcredit_federation_behind_messages{peer="hebei"} 1.0' in generate_latest(registry).decode()
+    follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    with nodes["beijing"].engine.connect() as conn:
+        [hebei] = [p for p in status.federation_status(conn, "beijing")["peers"] if p["peer"] == "hebei"]
+        published = status.federation_status(conn, "beijing")["published"]
+    assert (hebei["stream_seq"], hebei["behind"], hebei["seconds_behind"]) == (1, 0, 0.0), hebei
+    assert hebei["applied_to"]["organizations"] == sent[0].to and published == {}
+    assert 'jjjcredit_federation_behind_messages{peer="hebei"} 0.0' in generate_latest(registry).decode()
+
+
+def test_a_peer_never_overwrites_what_this_node_owns(nodes: dict[str, Node], tmp_path: Path):
+    from jjjcredit.core.exchange import rows
+    from jjjcredit.core.exchange.packages import Scope
+    from jjjcredit.services.exchange import exchange, feed
+    from jjjcredit.services.sharing import disclosure
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    work["beijing"][0].ingest(nodes["beijing"])
+    caller = exchange.audience_caller("government", "beijing")
+    with nodes["beijing"].engine.connect() as conn:
+        own = feed.organization_rows(conn, caller, Scope(), 0, changes.position(conn, "organizations"))
+    forged = [{**own[0], "name": "冒名机构"}]  # Hebei's copy of a Beijing organization, signed by Hebei
+    columns = rows.columns_of("organizations", disclosure.view_of(caller).elements)
+    with nodes["hebei"].engine.begin() as conn:
+        manifest, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="organizations", audience="government", fmt="jsonl",
+            scope=Scope(region="hebei"), after=0, to=1, found=forged, columns=columns, day=disclosure.current_day(),
+            now=changes._now())
+    before = nodes["beijing"].state()
+    outcome = changes.apply_package(nodes["beijing"].engine, manifest, contents["organizations.jsonl"],
+                                    node="beijing", expected="hebei", operator="test")
+    assert outcome.status == "accepted" and outcome.counts["kept_own"] == 1, outcome.to_dict()
+    assert nodes["beijing"].state() == before  # Beijing's own organization as Beijing holds it
+    outcome = changes.apply_package(nodes["tianjin"].engine, manifest, contents["organizations.jsonl"],
+                                    node="tianjin", expected="beijing", operator="test")
+    assert outcome.reason is not None and outcome.reason.code == "federation.wrong_node"
+
+
+def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                          tmp_path: Path):
+    small = nats_broker.Broker(broker.url, broker.prefix, object_bytes=64, timeout=broker.timeout)
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["tianjin"]:
+        item.ingest(nodes["tianjin"])
+    sent = relay.relay_once(nodes["tianjin"].engine, small, node="tianjin", box=nodes["tianjin"].box)
+    assert [p.kind for p in sent] == ["organizations", "credit_records"] and all(p.rows for p in sent), sent
+    [followed] = follow.follow_once(nodes["hebei"].engine, small, node="hebei", peers=["tianjin"], wait=0.2)
+    assert [o.status for o in followed.outcomes] == ["accepted", "accepted"], followed.to_dict()
+    with nodes["hebei"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == sent[0].rows
+
+
+def test_a_peer_never_overwrites_a_credit_record_this_node_or_a_third_owns(nodes: dict[str, Node],
+                                                                           broker: nats_broker.Broker, tmp_path: Path):
+    import json
+
+    from jjjcredit.core.exchange import rows
+    from jjjcredit.core.exchange.packages import Scope
+    from jjjcredit.services.exchange import exchange
+    from jjjcredit.services.sharing import disclosure
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["beijing"]:
+        if item.item:
+            item.ingest(nodes["beijing"])
+    relay_all(nodes, broker, ("beijing",))
+    follow_all(nodes, broker, ("tianjin",))  # Tianjin holds Beijing's records, owned by Beijing
+    with nodes["beijing"].engine.begin() as conn:
+        _manifest, data = changes.own_changes(conn, nodes["beijing"].box, node="beijing", kind="credit_records",
+                                              after=0, to=changes.position(conn, "credit_records"))
+    own = rows.read("jsonl", "credit_records", rows.CREDIT_COLUMNS, data)
+    forged = [{**r, "version": str(int(str(r["version"])) + 5), "values": json.dumps({"处罚内容": "冒名更正"},
+                                                                                     ensure_ascii=False)}
+              for r in own[:3]]
+    with nodes["hebei"].engine.begin() as conn:  # Hebei's "newer versions" of Beijing's records
+        manifest, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="credit_records", audience="government", fmt="jsonl",
+            scope=Scope(), after=0, to=3, found=forged, columns=rows.CREDIT_COLUMNS, day=disclosure.current_day(),
+            now=changes._now())
+    for name in ("beijing", "tianjin"):
+        before = nodes[name].state()
+        outcome = changes.apply_package(nodes[name].engine, manifest, contents["credit_records.jsonl"], node=name,
+                                        expected="hebei", operator="test")
+        assert outcome.status == "accepted" and outcome.counts["kept_own"] == 3, (name, outcome.to_dict())
+        assert nodes[name].state() == before, name
+
+
+def test_an_organization_registered_in_another_region_now_is_that_node_s(nodes: dict[str, Node],
+                                                                         broker: nats_broker.Broker, tmp_path: Path):
+    from jjjcredit.core.codes import uscc
+    from jjjcredit.services.library import library
+    from tests.services.library import library_files
+
+    moved = uscc.generate(random.Random(7), "9", "1", "110101")  # a Beijing code, registered in Hebei now
+    path = library_files.organizations(tmp_path / "moved.csv", [moved, *library_files.codes(2, seed=7)])
+    library.ingest_file(nodes["hebei"].engine, str(path), "hebei/market-regulation")
+    settle(nodes, broker)
+    for name in NODES:
+        with nodes[name].engine.connect() as conn:
+            assert conn.execute(select(func.count()).select_from(organizations)
+                                .where(organizations.c.uscc == moved)).scalar_one() == 1, name
+    sent = relay.relay_once(nodes["beijing"].engine, broker, node="beijing", box=nodes["beijing"].box)
+    assert sent == []  # Beijing holds it from Hebei: not Beijing's to publish
+    assert len({nodes[n].state()["state"] for n in NODES}) == 1
+
+
+def test_a_message_holds_what_government_sharing_sees_and_no_more(nodes: dict[str, Node], tmp_path: Path):
+    from jjjcredit.core.credit import persons
+    from jjjcredit.services.credit import records
+    from jjjcredit.services.library import library
+    from tests.services.credit import credit_files
+    from tests.services.library import library_files
+
+    codes = library_files.codes(3, seed=21)
+    path = library_files.organizations(tmp_path / "orgs.csv", codes)
+    library.ingest_file(nodes["hebei"].engine, str(path), "hebei/market-regulation")
+    penalties = credit_files.write_csv(tmp_path / "p.csv", [credit_files.penalty(codes[0], "罚〔2026〕1号"),
+                                                            credit_files.penalty(None, "罚〔2026〕2号")])
+    records.ingest_file(nodes["hebei"].engine, str(penalties), credit_files.PENALTY, credit_files.PROVIDER,
+                        protector=persons.Protector(bytes(32)), today=datetime.date.today())
+    with nodes["hebei"].engine.begin() as conn:
+        text = ""
+        for kind in ("organizations", "credit_records"):
+            manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind=kind, after=0,
+                                                 to=changes.position(conn, kind))
+            assert manifest["audience"] == "government" and manifest["personal"] == "masked"
+            text += data.decode("utf-8")
+    for code in codes:
+        for name, value in library_files.restricted(code).items():  # level 2 travels, level 3 never
+            assert (value in text) is (name != "legal_rep_id_number"), (name, value)
+    assert "罚〔2026〕2号" in text and credit_files.person() not in text  # a person's number: masked only
