@@ -4,9 +4,7 @@ its non-public credit records — recorded from the signed form, listed, revoked
 from __future__ import annotations
 
 import datetime
-import json
-import sys
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -16,16 +14,7 @@ from jjjcredit.services.sharing import authorizations, personal_keys
 
 app = typer.Typer(no_args_is_help=True)
 
-SUBJECT = typer.Argument(..., help='A unified social credit code, a subject key (P:…), or "-" to read a natural '
-                         "person's identity number from standard input (never from the command line).")
-
-
-def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _subject(code: str) -> str:
-    return sys.stdin.readline().strip() if code == "-" else code
+SUBJECT = output.SUBJECT_ARGUMENT
 
 
 def _day(text: str, option: str) -> datetime.date:
@@ -51,12 +40,12 @@ def add_authorization(
     """Record a subject's authorization from its signed form; prints it as JSON with its id (what an
     authorized query names)."""
     first, last = _day(valid_from, "--from"), _day(valid_until, "--until")
-    subject = _subject(code)
+    subject = output.subject_text(code)
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         found = authorizations.add_authorization(conn, subject, party, purpose, items.split(","), first, last, proof,
                                                  by, personal_keys.protector(conn, key_box()))
-    _json(authorizations.to_dict(found))
+    output.json_out(authorizations.to_dict(found))
 
 
 @app.command("list")
@@ -65,11 +54,11 @@ def list_authorizations(
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """A subject's authorizations as JSON, the newest first (revoked ones with the day)."""
-    subject = _subject(code)
+    subject = output.subject_text(code)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         found = authorizations.list_authorizations(conn, subject, personal_keys.protector(conn, key_box()))
-    _json([authorizations.to_dict(a) for a in found])
+    output.json_out([authorizations.to_dict(a) for a in found])
 
 
 @app.command("revoke")
@@ -85,4 +74,4 @@ def revoke_authorization(
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         found = authorizations.revoke_authorization(conn, authorization, reason, day)
-    _json(authorizations.to_dict(found))
+    output.json_out(authorizations.to_dict(found))

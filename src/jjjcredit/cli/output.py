@@ -5,6 +5,7 @@ the error table (core/errors.py) keeps beside the code. ``cli/app.main`` turns a
 from __future__ import annotations
 
 import io
+import json
 import sys
 from collections.abc import Iterator
 from contextlib import contextmanager
@@ -22,6 +23,23 @@ DEBUG = [False]
 EXIT_OK, EXIT_NO, EXIT_USAGE = 0, 1, 2
 
 stderr = Console(stderr=True, highlight=False, soft_wrap=True)
+
+#: The argument of every command about one credit subject (authorizations, subjects): a natural person's
+#: identity number never on the command line (shell histories, process lists keep it), but on stdin.
+SUBJECT_ARGUMENT: str = typer.Argument(..., help='A unified social credit code, a subject key (P:…), or "-" to '
+                                       "read a natural person's identity number from standard input (never from "
+                                       "the command line).")
+
+
+def subject_text(code: str) -> str:
+    """What :data:`SUBJECT_ARGUMENT` names: the argument, or for ``-`` the first line of standard input."""
+    return sys.stdin.readline().strip() if code == "-" else code
+
+
+def json_out(data: object) -> None:
+    """Data to stdout as indented JSON, Chinese as itself."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+
 
 #: The option every command that writes CSV shares (docs/cli.md, "CSV output").
 CSV_ENCODING_OPTION: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs Optional here

@@ -5,9 +5,7 @@ sends to the person or the organization's registered representative), and the su
 
 from __future__ import annotations
 
-import json
-import sys
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -18,16 +16,7 @@ from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
 
-SUBJECT = typer.Argument(..., help='A unified social credit code, a subject key (P:…), or "-" to read a natural '
-                         "person's identity number from standard input (never from the command line).")
-
-
-def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
-
-
-def _subject(code: str) -> str:
-    return sys.stdin.readline().strip() if code == "-" else code
+SUBJECT = output.SUBJECT_ARGUMENT
 
 
 @app.command("code")
@@ -37,11 +26,11 @@ def issue_code(
 ) -> None:
     """Make a one-time code for a subject's own view (valid 10 minutes, 5 tries; an earlier unused code is
     spent): prints the subject key, to whom it goes, the code and until when, as JSON."""
-    subject = _subject(code)
+    subject = output.subject_text(code)
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         issued = subjects.issue_code(conn, subject, personal_keys.protector(conn, key_box()))
-    _json({"subject": issued.subject_key, "sent_to": issued.sent_to, "code": issued.digits,
+    output.json_out({"subject": issued.subject_key, "sent_to": issued.sent_to, "code": issued.digits,
            "expires_at": issued.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")})
     output.note(f"Give the code to {issued.sent_to}: POST /api/v1/me/session with the subject and the code.")
 
@@ -57,11 +46,11 @@ def query_log(
     """Who looked at a subject, newest first, as JSON: every call about it in the audit trail within the
     retention period (JJJCREDIT_AUDIT_RETENTION_DAYS) — the application party and its purpose, the staff,
     the public by address class, the subject itself — with the catalogue items and the outcome."""
-    subject = _subject(code)
+    subject = output.subject_text(code)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         key = subjects.subject_of(subject, personal_keys.protector(conn, key_box()))
         log = subjects.query_log(conn, key, Settings.from_env().audit_retention_days, before=before, limit=limit)
-    _json(log)
+    output.json_out(log)
     if not log["queries"]:
         output.note("No query about this subject within the retention period.")
