@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import contextlib
 import datetime
+import itertools
 from collections.abc import Callable, Iterator
 from pathlib import Path
 
@@ -13,7 +14,8 @@ import httpx
 import pytest
 
 from jjjcredit.core.federation import messages
-from jjjcredit.services.federation import follow, pull, relay
+from jjjcredit.core.limits import Limits
+from jjjcredit.services.federation import changes, follow, pull, relay
 from jjjcredit.services.sharing import clients
 from jjjcredit.settings import Settings
 from jjjcredit.web.app import create_app
@@ -88,3 +90,25 @@ def test_a_node_pulls_its_peers_changes_over_https_with_its_key(federation: dict
                                  and not o.counts.get("updated") for o in taken), [o.to_dict() for o in taken]
     assert len({federation[n].state()["state"] for n in NODES}) == 1
     assert datetime.date.today()  # the demo's dates are relative to today
+
+
+def test_a_long_range_is_pulled_a_piece_at_a_time(federation: dict[str, Node]):
+    with federation["tianjin"].engine.begin() as conn:
+        key = clients.add_client(conn, "node-hebei", "federation", 2)[1]
+    settings = Settings(database_url=federation["tianjin"].url, node="tianjin", signing_key_secret="tianjin-secret",
+                        limits=Limits(federation_message_changes=3))
+    with serving(create_app(settings)) as url:
+        outcomes = pull.pull(federation["hebei"].engine, url, key, node="hebei", peer="tianjin", operator="test")
+        with httpx.Client(base_url=url, timeout=30) as http:
+            answer = http.get("/api/v1/federation/changes", params={"kind": "organizations", "after": 0},
+                              headers={"X-API-Key": key, "X-Purpose": "test"})
+    end = int(answer.headers[pull.SEQUENCE_END])
+    manifest, _data = messages.unpack(answer.content)
+    assert manifest["sequence"] == {"after": 0, "to": 3} and end > 3
+    for kind in ("organizations", "credit_records"):
+        ranges = [(o.after, o.to) for o in outcomes if o.kind == kind]
+        assert len(ranges) > 1 and all(o.status == "accepted" for o in outcomes), [o.to_dict() for o in outcomes]
+        assert ranges[0][0] == 0 and all(a[1] == b[0] for a, b in itertools.pairwise(ranges)), ranges
+    assert ranges and max(to for _after, to in ranges) > 3
+    with federation["tianjin"].engine.connect() as conn:
+        assert [to for _after, to in ranges][-1] == changes.position(conn, "credit_records")

@@ -25,7 +25,8 @@ def _json(data: Any) -> None:
 
 
 def _broker(settings: Settings) -> broker.Broker:
-    return broker.Broker(settings.nats_url, settings.federation_prefix, ack_wait=settings.federation_ack_seconds)
+    return broker.Broker(settings.nats_url, settings.federation_prefix, ack_wait=settings.federation_ack_seconds,
+                         message_changes=settings.limits.federation_message_changes)
 
 
 ONCE = typer.Option(False, "--once", help="One pass, then exit (default: again every --interval seconds "

@@ -39,6 +39,9 @@ class Limits:
     #: Bytes of an exchange package's data file (an import reads it whole: refused above this, before
     #: it is read or hashed).
     exchange_file_bytes: int = 1 << 30
+    #: Changes (sequence numbers of a feed) one federation message covers at most: a larger backlog
+    #: goes as several messages, each applied in a transaction of its own.
+    federation_message_changes: int = 10_000
 
     @classmethod
     def from_env(cls, env: Mapping[str, str]) -> Limits:

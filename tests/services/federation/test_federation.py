@@ -7,7 +7,9 @@ lost (services/federation/)."""
 from __future__ import annotations
 
 import asyncio
+import dataclasses
 import datetime
+import itertools
 import random
 from pathlib import Path
 from typing import Any
@@ -20,6 +22,7 @@ from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.services.federation import broker as nats_broker
 from jjjcredit.services.federation import changes, follow, relay
+from jjjcredit.services.library import search
 from jjjcredit.services.sharing import audit
 from jjjcredit.storage.schema import audit as audit_table
 from jjjcredit.storage.schema import federation_published, organizations
@@ -239,6 +242,31 @@ def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node]
     assert [o.status for o in followed.outcomes] == ["accepted", "accepted"], followed.to_dict()
     with nodes["hebei"].engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == sent[0].rows
+
+
+def test_a_backlog_goes_as_several_messages_of_contiguous_ranges(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                                 tmp_path: Path):
+    capped = dataclasses.replace(broker, message_changes=3)
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["tianjin"]:
+        item.ingest(nodes["tianjin"])
+    sent = relay.relay_once(nodes["tianjin"].engine, capped, node="tianjin", box=nodes["tianjin"].box)
+    for kind in ("organizations", "credit_records"):
+        ranges = [(p.after, p.to) for p in sent if p.kind == kind]
+        assert len(ranges) > 1 and ranges[0][0] == 0, ranges
+        assert all(to - after <= 3 for after, to in ranges), ranges
+        assert all(a[1] == b[0] for a, b in itertools.pairwise(ranges)), ranges  # contiguous
+    [followed] = follow.follow_once(nodes["hebei"].engine, capped, node="hebei", peers=["tianjin"], wait=0.2)
+    assert {o.status for o in followed.outcomes} == {"accepted"} and len(followed.outcomes) == len(sent)
+    assert nodes["hebei"].state()["state"] == nodes["tianjin"].state()["state"]
+    with nodes["hebei"].engine.connect() as conn:
+        assert search.lag(conn) == 0  # the run's one refresh, after its last message
+    # Hebei's feed now holds only Tianjin's changes: cut short, its ranges go empty, and reach its end
+    again = relay.relay_once(nodes["hebei"].engine, capped, node="hebei", box=nodes["hebei"].box)
+    assert again and all(p.rows == 0 for p in again), again
+    assert relay.relay_once(nodes["hebei"].engine, capped, node="hebei", box=nodes["hebei"].box) == []
+    [followed] = follow.follow_once(nodes["beijing"].engine, capped, node="beijing", peers=["hebei"], wait=0.2)
+    assert [o.status for o in followed.outcomes] == ["accepted"] * len(again)
 
 
 def test_a_peer_never_overwrites_a_credit_record_this_node_or_a_third_owns(nodes: dict[str, Node],

@@ -25,12 +25,14 @@ DUPLICATE_WINDOW_SECONDS = 24 * 3600.0
 
 @dataclass(frozen=True)
 class Broker:
-    """Where the broker is (``JJJCREDIT_NATS_URL``), the names' prefix, and the size above which a
-    package's data goes to the object store instead of the message."""
+    """Where the broker is (``JJJCREDIT_NATS_URL``), the names' prefix, the size above which a
+    package's data goes to the object store instead of the message, and the changes one message covers
+    at most (``JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES``)."""
 
     url: str = "nats://127.0.0.1:4222"
     prefix: str = "jjj"
     object_bytes: int = 512 * 1024
+    message_changes: int = 10_000
     timeout: float = 10.0
     #: Seconds a message delivered and not acknowledged waits before the broker delivers it again (a
     #: follower stopped while applying it: its next run takes it after this).

@@ -133,9 +133,11 @@ class Outcome:
 
 def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str, expected: str | None = None,
                   via: str = "nats", stream_seq: int | None = None, message_at: datetime.datetime | None = None,
-                  operator: str | None = None) -> Outcome:
+                  operator: str | None = None, refresh_search: bool = True) -> Outcome:
     """Check and apply one peer's package (see the module's text); ``expected`` the node whose stream (or
-    address) it came from. A refusal is an :class:`Outcome`, never an exception: it is in the audit trail."""
+    address) it came from. A refusal is an :class:`Outcome`, never an exception: it is in the audit trail.
+    ``refresh_search`` ``False``: the search keys of the organizations applied are left to the caller's
+    refresh (services/library/search.refresh), once after many messages rather than after each."""
     manifest: dict[str, Any] | None = None
     name = str(manifest_data.get("package")) if isinstance(manifest_data, dict) else "(no manifest)"
     try:
@@ -154,7 +156,7 @@ def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
             raise ExchangeError("exchange.rows", f"{len(problems)} problems in the package's rows, the first in row "
                                 f'{first["row"]} ({first["field"]}): {first["message"]} Nothing was applied.',
                                 field="rows")
-        return _apply(engine, manifest, found, node, via, stream_seq, message_at, operator)
+        return _apply(engine, manifest, found, node, via, stream_seq, message_at, operator, refresh_search)
     except (ExchangeError, FederationError) as exc:
         origin = manifest["node"] if manifest else expected
         with engine.begin() as conn:
@@ -189,7 +191,8 @@ def last_applied(conn: Connection, origin: str, kind: str) -> int | None:
 
 
 def _apply(engine: Engine, manifest: Mapping[str, Any], found: list[rows.Row], node: str, via: str,
-           stream_seq: int | None, message_at: datetime.datetime | None, operator: str | None) -> Outcome:
+           stream_seq: int | None, message_at: datetime.datetime | None, operator: str | None,
+           refresh_search: bool) -> Outcome:
     origin, kind, seq = str(manifest["node"]), str(manifest["kind"]), manifest["sequence"]
     name = str(manifest["package"])
     command = f"federation apply {name} via {via}"
@@ -222,7 +225,7 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: list[rows.Row], n
             _taken(conn, origin, stream_seq, message_at)
         exchange.record_entry(conn, command, "ok", exchange.purpose_of(
             manifest, "accepted", ", ".join(f"{k} {v}" for k, v in counts.items())), operator, "federation")
-    if kind == "organizations" and counts.get("created", 0) + counts.get("updated", 0):
+    if refresh_search and kind == "organizations" and counts.get("created", 0) + counts.get("updated", 0):
         search.refresh(engine)
     return Outcome("accepted", name, origin, kind, seq["after"], seq["to"], counts=counts)
 

@@ -3,7 +3,9 @@
 (services/federation/changes.py) and only then acknowledged. A message applied already is skipped and
 acknowledged (a duplicate delivery changes nothing); a refused one — tampered, unsigned, not its node's — is
 recorded with its reason and terminated; a gap is recorded and the message is left for later, and the peer's
-messages stop there (the changes in between come by ``federation pull``)."""
+messages stop there (the changes in between come by ``federation pull``). The search keys of the organizations
+applied are refreshed once a run, after the peer's last message (they follow the change feed: a lookup or a
+verification sees a change as soon as its message is applied, a search once the run ends)."""
 
 from __future__ import annotations
 
@@ -18,6 +20,7 @@ from jjjcredit.core.federation import messages
 from jjjcredit.services import db
 from jjjcredit.services.federation import broker as nats_broker
 from jjjcredit.services.federation import changes, status
+from jjjcredit.services.library import search
 from jjjcredit.storage.schema import exchange_peers
 
 
@@ -56,7 +59,8 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
             break
         for item in delivered:
             outcome = changes.apply_package(engine, item.manifest, item.data, node=node, expected=peer, via="nats",
-                                            stream_seq=item.stream_seq, message_at=item.at, operator=operator)
+                                            stream_seq=item.stream_seq, message_at=item.at, operator=operator,
+                                            refresh_search=False)
             result.outcomes.append(outcome)
             if outcome.reason is not None and outcome.reason.code == "federation.gap":
                 await item.msg.nak(delay=wait)
@@ -68,6 +72,8 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
                 await item.msg.ack_sync()
         if result.stopped:
             break
+    if any(o.status == "accepted" and o.kind == "organizations" for o in result.outcomes):
+        search.refresh(engine)  # once for the run's messages: the keys follow the change feed
     last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
     with engine.begin() as conn:
         status.note_peer(conn, peer, last_seq, last_at)

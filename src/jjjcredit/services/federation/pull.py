@@ -1,8 +1,10 @@
 """The change feed over HTTPS, for a peer without the broker: ``GET /api/v1/federation/changes?kind=K&after=N``
 with a client key granted ``federation`` (the 3041 way) answers this node's own changes of kind K after N as
 one signed package in one piece (core/federation/messages.pack: the manifest's line, then the rows —
-NDJSON); ``federation pull URL --key KEY`` asks each kind after the end of what it applied from that node and
-applies the answer as the follower applies a message (services/federation/changes.py)."""
+NDJSON), at most ``JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES`` sequence numbers of it; ``federation pull URL
+--key KEY`` asks each kind after the end of what it applied from that node and applies the answer as the
+follower applies a message (services/federation/changes.py), again until a range reaches the sequence the
+answer's ``X-Sequence-End`` gives."""
 
 from __future__ import annotations
 
@@ -17,34 +19,43 @@ from sqlalchemy import Engine
 from jjjcredit.core.exchange import packages
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
+from jjjcredit.core.limits import DEFAULT
 from jjjcredit.services import db
 from jjjcredit.services.federation import changes
 from jjjcredit.services.sharing import evidence
 
 #: The largest answer a pull reads (a package in one piece).
 PULL_BYTES = 256 << 20
+#: The answer's header giving the node's sequence of the kind asked, when the answer was made.
+SEQUENCE_END = "X-Sequence-End"
 
 
-def changes_after(engine: Engine, box: evidence.KeyBox | None, *, node: str, kind: str, after: int) -> bytes:
-    """This node's own changes of ``kind`` after ``after`` up to its sequence now, as one signed package in
-    one piece (the server's half of a pull)."""
+def changes_after(engine: Engine, box: evidence.KeyBox | None, *, node: str, kind: str, after: int,
+                  most: int = DEFAULT.federation_message_changes) -> tuple[bytes, int]:
+    """This node's own changes of ``kind`` after ``after`` up to its sequence now — at most ``most`` sequence
+    numbers of it, as a message of the relay would — as one signed package in one piece (the server's half of
+    a pull; an empty range when ``after`` is the sequence now), and that sequence (the answer's
+    ``X-Sequence-End``: a range ending before it is followed by another)."""
     packages.check_choice(kind, packages.KINDS, "kind")
     with engine.begin() as conn:
-        to = changes.position(conn, kind)
-        if after < 0 or after > to:
+        end = changes.position(conn, kind)
+        if after < 0 or after > end:
             raise FederationError("federation.after", f"after={after} is {'below 0' if after < 0 else 'past'} this "
-                                  f"node's {kind} sequence, which is at {to}: ask after the end of the last range "
+                                  f"node's {kind} sequence, which is at {end}: ask after the end of the last range "
                                   "applied from this node.", field="after")
+        to = min(end, after + most)
         manifest, data = changes.own_changes(conn, box, node=node, kind=kind, after=after, to=to)
-    return messages.pack(manifest, data)
+    return messages.pack(manifest, data), end
 
 
-def _get(url: str, key: str, purpose: str, timeout: float) -> bytes:
+def _get(url: str, key: str, purpose: str, timeout: float) -> tuple[bytes, int | None]:
+    """The answer's body, and the sequence its ``X-Sequence-End`` gives (``None``: not given)."""
     request = urllib.request.Request(url, headers={"X-API-Key": key, "X-Purpose": purpose,
                                                    "Accept": messages.MEDIA_TYPE})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # http(s) only: checked above
-            return bytes(answer.read(PULL_BYTES))
+            end = str(answer.headers.get(SEQUENCE_END) or "")
+            return bytes(answer.read(PULL_BYTES)), int(end) if end.isascii() and end.isdigit() else None
     except urllib.error.HTTPError as exc:
         try:
             error = json.loads(exc.read(1 << 16))["errors"][0]
@@ -71,16 +82,21 @@ def pull(engine: Engine, base_url: str, key: str, *, node: str, peer: str,
     outcomes = []
     for kind in kinds:
         packages.check_choice(kind, packages.KINDS, "kind")
-        with engine.connect() as conn:
-            after = changes.last_applied(conn, peer, kind) or 0
-        query = urllib.parse.urlencode({"kind": kind, "after": after})
-        body = _get(f"{base_url.rstrip('/')}/api/v1/federation/changes?{query}", key,
-                    f"federation pull by {node}", timeout)
-        manifest: Any
-        try:
-            manifest, data = messages.unpack(body)
-        except FederationError:
-            manifest, data = None, b""
-        outcomes.append(changes.apply_package(engine, manifest, data, node=node, expected=peer, via="https",
-                                              operator=operator))
+        while True:  # a range at a time (the server cuts a long one short), until one reaches its end
+            with engine.connect() as conn:
+                after = changes.last_applied(conn, peer, kind) or 0
+            query = urllib.parse.urlencode({"kind": kind, "after": after})
+            body, end = _get(f"{base_url.rstrip('/')}/api/v1/federation/changes?{query}", key,
+                             f"federation pull by {node}", timeout)
+            manifest: Any
+            try:
+                manifest, data = messages.unpack(body)
+            except FederationError:
+                manifest, data = None, b""
+            outcome = changes.apply_package(engine, manifest, data, node=node, expected=peer, via="https",
+                                            operator=operator)
+            outcomes.append(outcome)
+            if outcome.status != "accepted" or outcome.to is None or outcome.to <= after or end is None \
+                    or outcome.to >= end:
+                break
     return outcomes

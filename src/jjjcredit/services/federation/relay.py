@@ -9,6 +9,10 @@ publish, with ``Nats-Msg-Id`` ``<node>:<kind>:<after>-<to>``; only the broker's 
 position. A relay stopped between the commit and the publish publishes the pending range again, with the same
 id: the broker stores it once (a duplicate within its window), and a follower skips a range it applied.
 Changes that arrived from a peer are never published again: they are not this node's own.
+
+A message covers at most ``Broker.message_changes`` sequence numbers: a larger backlog goes as several
+messages in the same pass, each published and acknowledged before the next is prepared. A range cut short
+that holds nothing of the node's own still goes, empty, so the ranges a follower applies stay contiguous.
 """
 
 from __future__ import annotations
@@ -62,18 +66,20 @@ def published_position(conn: Connection, kind: str) -> tuple[int, int | None]:
     return int(found.to_seq), None if found.pending_to is None else int(found.pending_to)
 
 
-def _prepare(engine: Engine, box: evidence.KeyBox | None, node: str, kind: str) -> tuple[dict[str, Any], bytes] | None:
+def _prepare(engine: Engine, box: evidence.KeyBox | None, node: str, kind: str,
+             most: int) -> tuple[dict[str, Any], bytes] | None:
     with engine.begin() as conn:
         conn.execute(update(federation_published).where(federation_published.c.kind == kind)
                      .values(to_seq=federation_published.c.to_seq))  # one relay at a time per node and kind
         after, pending = published_position(conn, kind)
-        to = changes.position(conn, kind)
+        end = changes.position(conn, kind)
+        to = min(end, after + most)
         if pending is not None and pending > after:
             to = pending  # the range a stopped relay was publishing: the same again, under the same id
         if to <= after:
             return None
         manifest, data = changes.own_changes(conn, box, node=node, kind=kind, after=after, to=to)
-        if manifest["counts"]["rows"] == 0 and pending is None:
+        if manifest["counts"]["rows"] == 0 and pending is None and to == end:
             return None  # nothing of this node's own in the range: the next message covers it
         conn.execute(update(federation_published).where(federation_published.c.kind == kind).values(pending_to=to))
     return manifest, data
@@ -99,21 +105,21 @@ async def _relay(engine: Engine, broker: nats_broker.Broker, node: str, box: evi
     async with nats_broker.connected(broker) as js:
         await nats_broker.ensure_stream(js, broker, node)
         for kind in kinds:
-            prepared = _prepare(engine, box, node, kind)
-            if prepared is None:
-                continue
-            manifest, data = prepared
-            after, to = int(manifest["sequence"]["after"]), int(manifest["sequence"]["to"])
-            msg_id = messages.message_id(node, kind, after, to)
-            stream_seq, duplicate = await nats_broker.publish(js, broker, node, kind, manifest, data, msg_id)
-            advance(engine, broker, node, kind, manifest, msg_id, stream_seq, duplicate, operator)
-            done.append(Published(kind, after, to, int(manifest["counts"]["rows"]), msg_id, stream_seq, duplicate))
+            while (prepared := _prepare(engine, box, node, kind, broker.message_changes)) is not None:
+                manifest, data = prepared
+                after, to = int(manifest["sequence"]["after"]), int(manifest["sequence"]["to"])
+                msg_id = messages.message_id(node, kind, after, to)
+                stream_seq, duplicate = await nats_broker.publish(js, broker, node, kind, manifest, data, msg_id)
+                advance(engine, broker, node, kind, manifest, msg_id, stream_seq, duplicate, operator)
+                done.append(Published(kind, after, to, int(manifest["counts"]["rows"]), msg_id, stream_seq,
+                                      duplicate))
     return done
 
 
 def relay_once(engine: Engine, broker: nats_broker.Broker, *, node: str, box: evidence.KeyBox | None,
                kinds: tuple[str, ...] = packages.KINDS, operator: str | None = None) -> list[Published]:
-    """Publish this node's own changes not published yet, each kind's as one message (see the module's text)."""
+    """Publish this node's own changes not published yet, each kind's as one message per range of at most
+    ``broker.message_changes`` (see the module's text)."""
     db.require_current(engine)
     packages.check_node(node)
     messages.region_of(node)

@@ -22,7 +22,10 @@ def changes_after(request: Request, kind: str = Query("organizations", descripti
                   after: int = Query(0, ge=0, le=2**63 - 1, description="The end of the last range applied from "
                                      "this node (0: a full snapshot)."),
                   caller: access.Caller = Depends(caller_for("federation"))) -> Response:
-    """This node's own changes of ``kind`` after ``after``, signed (check with ``/api/v1/keys``)."""
+    """This node's own changes of ``kind`` after ``after`` (at most ``JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES``
+    sequence numbers: ``X-Sequence-End`` gives the node's sequence, to ask again after the answer's range
+    until it is reached), signed (check with ``/api/v1/keys``)."""
     state = request.app.state
-    body = pull.changes_after(state.engine, state.key_box, node=state.node, kind=kind, after=after)
-    return Response(body, media_type=messages.MEDIA_TYPE)
+    body, end = pull.changes_after(state.engine, state.key_box, node=state.node, kind=kind, after=after,
+                                   most=state.limits.federation_message_changes)
+    return Response(body, media_type=messages.MEDIA_TYPE, headers={pull.SEQUENCE_END: str(end)})
