@@ -154,13 +154,15 @@ def peak_kib(pid: int) -> int:
     return found
 
 
-def build_library(url: str, rows: int, work: Path) -> None:
-    """Department files from ``demo-data``, the schema, every file ingested (full files, then changes)."""
+def build_library(url: str, rows: int, work: Path, regions: tuple[str, ...] = ()) -> None:
+    """Department files from ``demo-data`` (of ``regions``; none given: the three), the schema, every file
+    ingested (full files, then changes)."""
     print(f"building the library: {rows:,} organizations", flush=True)
     create_database(url)
     demo = work / "demo"
+    only = ["--regions", ",".join(regions)] if regions else []
     seconds, _, _ = run(cli("demo-data", "--count", str(rows), "--out", str(demo), "--mistakes", "0", "--jobs", "2",
-                            "--no-credit"))
+                            "--no-credit", *only))
     print(f"  jjjcredit demo-data --count {rows}: {seconds:,.1f} s", flush=True)
     run(cli("db", "upgrade", "--db", url))
     files = sorted(demo.glob("*.csv"), key=lambda p: (p.name.endswith("-changes.csv"), p.name))

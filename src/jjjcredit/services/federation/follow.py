@@ -26,14 +26,17 @@ from jjjcredit.storage.schema import exchange_peers
 
 @dataclass
 class Followed:
-    """What one run took from one peer: each message's outcome, and why it stopped early (a gap)."""
+    """What one run took from one peer: each message's outcome, why it stopped early (a gap), and how long the
+    search keys' refresh after its last message took."""
 
     peer: str
     outcomes: list[changes.Outcome] = field(default_factory=list)
     stopped: str | None = None
+    search_seconds: float | None = None  #: the run's refresh of the search keys (``None``: none needed)
 
     def to_dict(self) -> dict[str, Any]:
-        return {"peer": self.peer, "messages": [o.to_dict() for o in self.outcomes], "stopped": self.stopped}
+        return {"peer": self.peer, "messages": [o.to_dict() for o in self.outcomes], "stopped": self.stopped,
+                "search_seconds": self.search_seconds}
 
 
 def peers_of(engine: Engine) -> list[str]:
@@ -73,7 +76,7 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
         if result.stopped:
             break
     if any(o.status == "accepted" and o.kind == "organizations" for o in result.outcomes):
-        search.refresh(engine)  # once for the run's messages: the keys follow the change feed
+        result.search_seconds = search.refresh(engine).seconds  # once a run: the keys follow the change feed
     last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
     with engine.begin() as conn:
         status.note_peer(conn, peer, last_seq, last_at)
