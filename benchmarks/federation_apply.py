@@ -7,24 +7,25 @@ PostgreSQL); catch-up of a node one hour behind under a steady load of 1,000 cha
    --regions beijing --no-credit --mistakes 0``, ``db upgrade``, ``library ingest`` of every file), and
    ``federation relay --once`` publishes its own changes to NATS JetStream (messages of at most
    ``JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES``). An empty node ``hebei`` (the producer's keys
-   registered as a peer) then runs ``federation follow --once``: changes/s = the organizations its
-   messages applied over the command's wall time, given with and without the one search-key refresh at
-   the end of the run (timed by the command itself). Its peer: a bare ``COPY FROM`` of the same rows (the
-   producer's ``COPY TO`` of the columns the messages carry) into an unindexed table of text columns.
+   registered as a peer) then runs ``federation follow --once --limit M``, M the messages holding the
+   first ``--changes`` changes: changes/s = the organizations its messages applied over the command's
+   wall time, given with and without the one search-key refresh at the end of the run (timed by the
+   command itself). Its peer: a bare ``COPY FROM`` of the producer's rows (the producer's ``COPY TO`` of
+   the columns the messages carry) into an unindexed table of text columns.
 2. **catch-up** — a second empty node (``tianjin``) is as far behind as the producer's whole feed: at
-   1,000 changes/s, ``changes / 1,000`` seconds of it. A load of ``--rate`` changes/s then runs on the
-   producer (a 1,000-row department file ingested and relayed every second, in this process), and
-   ``federation follow`` (the loop, ``--interval 0.5``) starts on ``tianjin``: the time until its lag is
-   zero — every message the producer had published by then applied — with the load's achieved rate.
-   A node one hour behind holds 3,600,000 changes: the time for that is given by arithmetic from the
-   measured rate, and says so.
+   1,000 changes/s, ``changes / 1,000`` seconds of it (a library of 3,600,000 organizations: one hour).
+   A load of ``--rate`` changes/s then runs on the producer (a 1,000-row department file ingested and
+   relayed every second, in this process), and ``federation follow`` (the loop, ``--interval 0.5``)
+   starts on ``tianjin``: the time until its lag is zero — every change the producer had committed by
+   then applied — with the load's achieved rate. Where the producer's feed is shorter than an hour of
+   the load, the hour is given by arithmetic from the measured rate, and says so.
 
 Every database is on the same PostgreSQL server (``--db``'s; ``<name>_hebei``, ``<name>_tianjin``), made
 anew and dropped at the end unless ``--keep``; ``--reuse`` takes a kept producer as it is. The stream
 names are the run's own (``JJJCREDIT_FEDERATION_PREFIX``) and deleted at the end.
 
-Run: ``JJJCREDIT_SIGNING_KEY_SECRET=bench .venv/bin/python -u benchmarks/federation_apply.py [--rows 1000000]
-[--db URL] [--rate 1000] [--keep] [--reuse] [--no-catch-up]``
+Run: ``JJJCREDIT_SIGNING_KEY_SECRET=bench .venv/bin/python -u benchmarks/federation_apply.py [--rows 3600000]
+[--changes 1000000] [--db URL] [--rate 1000] [--load-seconds 1800] [--keep] [--reuse] [--no-catch-up]``
 """
 
 from __future__ import annotations
@@ -58,6 +59,8 @@ from exchange_snapshot import (  # the same library, built the same way, and the
 from machine import header
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/bench_federation"
+#: The relay's message size (JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES's default).
+MESSAGE_CHANGES = 10_000
 NATS_URL = os.environ.get("JJJCREDIT_NATS_URL", "nats://127.0.0.1:4222")
 PRODUCER = "beijing"
 
@@ -113,22 +116,24 @@ def apply_figures(args: argparse.Namespace, prefix: str, keys_file: Path, work: 
     """Part 1; returns the changes/s the follow reached without its search refresh."""
     hebei = f"{args.db}_hebei"
     empty_node(hebei, "hebei", prefix, keys_file)
-    seconds, peak, out = run(cli("federation", "follow", "--once", "--db", hebei), node_env("hebei", prefix),
-                             "federation follow")
+    messages_wanted = -(-args.changes // MESSAGE_CHANGES)
+    seconds, peak, out = run(cli("federation", "follow", "--once", "--limit", str(messages_wanted), "--db", hebei),
+                             node_env("hebei", prefix), "federation follow")
     messages, rows, search = applied_rows(out)
     held = organizations_held(hebei)
     columns = government_columns()
     peer_csv = work / "peer.csv"
     copy_out(args.db, columns, peer_csv)
-    bare = copy_in(hebei, columns, peer_csv)
+    bare = copy_in(hebei, columns, peer_csv) / organizations_held(args.db)  # seconds a row
     applying = seconds - search
     print(f"apply: hebei applied {messages:,} messages, {rows:,} changes ({held:,} organizations held), "
           f"{len(columns)} columns", flush=True)
-    print(f"  federation follow --once: {seconds:,.1f} s = {rows / seconds:,.0f} changes/s with its search refresh "
-          f"({search:,.1f} s); {applying:,.1f} s = {rows / applying:,.0f} changes/s without it; peak RSS "
+    print(f"  federation follow --once --limit {messages_wanted}: {seconds:,.1f} s = {rows / seconds:,.0f} changes/s "
+          f"with its search refresh ({search:,.1f} s); {applying:,.1f} s = {rows / applying:,.0f} changes/s "
+          "without it; peak RSS "
           f"{peak / 1024:,.0f} MiB", flush=True)
-    print(f"  peer, bare COPY FROM of the same rows: {bare:,.1f} s = {held / bare:,.0f} rows/s; follow = "
-          f"{100 * (rows / applying) / (held / bare):.1f} % of it (without the search refresh)", flush=True)
+    print(f"  peer, bare COPY FROM of the producer's rows (the same columns): {1 / bare:,.0f} rows/s; follow = "
+          f"{100 * (rows / applying) * bare:.1f} % of it (without the search refresh)", flush=True)
     if not args.keep:
         drop_database(hebei)
     return rows / applying
@@ -288,7 +293,9 @@ async def _remove_streams(prefix: str) -> None:
 
 def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n\n")[0])
-    parser.add_argument("--rows", type=int, default=1_000_000)
+    parser.add_argument("--rows", type=int, default=1_000_000, help="Organizations of the producer's library.")
+    parser.add_argument("--changes", type=int, default=1_000_000, help="Changes the apply part takes (its first "
+                        "messages).")
     parser.add_argument("--db", default=DEFAULT_DB)
     parser.add_argument("--rate", type=int, default=1000, help="The catch-up's steady load, changes/s.")
     parser.add_argument("--load-seconds", type=int, default=900, help="The most the catch-up runs.")

@@ -59,6 +59,8 @@ def relay_changes(once: bool = ONCE, interval: float = INTERVAL,
 def follow_peers(once: bool = ONCE, interval: float = INTERVAL,
                  peer: Optional[list[str]] = typer.Option(None, "--peer", help="Follow this peer only "  # noqa: UP045
                                                           "(repeatable; default: every exchange peer)."),
+                 limit: int = typer.Option(1000, "--limit", min=1, help="Messages taken from each peer a pass "
+                                           "at most."),
                  url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Apply the peers' changes from their streams (a durable consumer each: a node that was down starts where
     it stopped); print what each message became. Exit 1 when a message was refused."""
@@ -67,7 +69,8 @@ def follow_peers(once: bool = ONCE, interval: float = INTERVAL,
     while True:
         refused = []
         try:
-            taken = follow.follow_once(engine, _broker(settings), node=settings.node, peers=peer or None)
+            taken = follow.follow_once(engine, _broker(settings), node=settings.node, peers=peer or None,
+                                       limit=limit)
         except FederationError as exc:
             if once or exc.code != "federation.broker":
                 raise
