@@ -22,7 +22,8 @@ PostgreSQL); catch-up of a node one hour behind under a steady load of 1,000 cha
 
 Every database is on the same PostgreSQL server (``--db``'s; ``<name>_hebei``, ``<name>_tianjin``), made
 anew and dropped at the end unless ``--keep``; ``--reuse`` takes a kept producer as it is. The stream
-names are the run's own (``JJJCREDIT_FEDERATION_PREFIX``) and deleted at the end.
+names are the run's own (``JJJCREDIT_FEDERATION_PREFIX``) and deleted at the end unless ``--keep``
+(``--stream PREFIX --reuse`` then runs again on the same messages, without the relay).
 
 Run: ``JJJCREDIT_SIGNING_KEY_SECRET=bench .venv/bin/python -u benchmarks/federation_apply.py [--rows 3600000]
 [--changes 1000000] [--db URL] [--rate 1000] [--load-seconds 1800] [--keep] [--reuse] [--no-catch-up]``
@@ -274,6 +275,19 @@ def catch_up_figures(args: argparse.Namespace, prefix: str, keys_file: Path, wor
         drop_database(tianjin)
 
 
+def forget_published(url: str) -> None:
+    """The producer's relay positions dropped: it has published nothing on the run's new stream."""
+    from sqlalchemy import delete
+
+    from jjjcredit.storage.engine import make_engine
+    from jjjcredit.storage.schema import federation_published
+
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        conn.execute(delete(federation_published))
+    engine.dispose()
+
+
 async def _remove_streams(prefix: str) -> None:
     import contextlib
 
@@ -302,13 +316,15 @@ def main() -> None:
     parser.add_argument("--keep", action="store_true")
     parser.add_argument("--reuse", action="store_true")
     parser.add_argument("--no-catch-up", action="store_true")
+    parser.add_argument("--stream", help="The prefix of a stream a --keep run left: its messages are used as they "
+                        "are (with --reuse), and the relay is not run again.")
     args = parser.parse_args()
     if args.db.startswith("sqlite"):
         sys.exit("This benchmark runs on PostgreSQL (--db postgresql://…): the target is PostgreSQL's.")
     os.environ.setdefault("JJJCREDIT_SIGNING_KEY_SECRET", "bench")
     header("federation: a peer applying changes, and catching up")
     print(f"load average at the start: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
-    prefix = f"bench{uuid.uuid4().hex[:8]}"
+    prefix = args.stream or f"bench{uuid.uuid4().hex[:8]}"
     with tempfile.TemporaryDirectory(prefix="bench-federation-") as folder:
         work = Path(folder)
         if not (args.reuse and organizations_held(args.db)):
@@ -317,20 +333,24 @@ def main() -> None:
         seconds, _, out = run(cli("exchange", "keys", "--db", args.db), node_env(PRODUCER, prefix))
         keys_file = work / "beijing-keys.json"
         keys_file.write_text(out, encoding="utf-8")
-        seconds, peak, out = run(cli("federation", "relay", "--once", "--db", args.db), node_env(PRODUCER, prefix),
-                                 "federation relay")
-        sent = documents(out)
-        published = sum(m["rows"] for m in sent)
-        print(f"producer: {held:,} organizations; federation relay --once: {len(sent):,} messages, "
-              f"{published:,} rows in {seconds:,.1f} s ({published / seconds:,.0f} rows/s, peak RSS "
-              f"{peak / 1024:,.0f} MiB)", flush=True)
+        if args.stream:
+            print(f"producer: {held:,} organizations; its messages already on the kept stream {prefix}", flush=True)
+        else:
+            forget_published(args.db)  # a stream of this run's own: the producer publishes from the start
+            seconds, peak, out = run(cli("federation", "relay", "--once", "--db", args.db),
+                                     node_env(PRODUCER, prefix), "federation relay")
+            sent = documents(out)
+            published = sum(m["rows"] for m in sent)
+            print(f"producer: {held:,} organizations; federation relay --once: {len(sent):,} messages, "
+                  f"{published:,} rows in {seconds:,.1f} s ({published / seconds:,.0f} rows/s, peak RSS "
+                  f"{peak / 1024:,.0f} MiB); stream prefix {prefix}", flush=True)
         try:
             rate = apply_figures(args, prefix, keys_file, work)
             if not args.no_catch_up:
                 catch_up_figures(args, prefix, keys_file, work, rate)
         finally:
-            asyncio.run(_remove_streams(prefix))
             if not args.keep:
+                asyncio.run(_remove_streams(prefix))
                 drop_database(args.db)
     print(f"load average at the end: {' '.join(f'{x:.2f}' for x in os.getloadavg())}", flush=True)
 
