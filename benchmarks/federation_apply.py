@@ -288,6 +288,22 @@ def forget_published(url: str) -> None:
     engine.dispose()
 
 
+async def _forget_consumers(prefix: str) -> None:
+    import contextlib
+
+    import nats
+    from nats.js.errors import NotFoundError
+
+    from jjjcredit.core.federation import messages
+
+    client = await nats.connect(NATS_URL)
+    js = client.jetstream()
+    for follower in ("hebei", "tianjin"):
+        with contextlib.suppress(NotFoundError):
+            await js.delete_consumer(messages.stream_name(prefix, PRODUCER), follower)
+    await client.close()
+
+
 async def _remove_streams(prefix: str) -> None:
     import contextlib
 
@@ -334,6 +350,7 @@ def main() -> None:
         keys_file = work / "beijing-keys.json"
         keys_file.write_text(out, encoding="utf-8")
         if args.stream:
+            asyncio.run(_forget_consumers(prefix))  # the followers of this run start from the beginning
             print(f"producer: {held:,} organizations; its messages already on the kept stream {prefix}", flush=True)
         else:
             forget_published(args.db)  # a stream of this run's own: the producer publishes from the start
