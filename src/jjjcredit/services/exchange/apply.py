@@ -20,7 +20,7 @@ import operator
 from collections.abc import Callable, Iterator, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, bindparam, delete, insert, select, update
+from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, bindparam, insert, select, update
 
 from jjjcredit.core.library import elements
 from jjjcredit.storage import bulk
@@ -219,19 +219,17 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     ids = sorted({str(r["id"]) for r in rows})
     current: dict[str, dict[str, Any]] = {}
     held: set[tuple[str, int]] = set()
-    for start in range(0, len(ids), _CHUNK):
-        part = ids[start:start + _CHUNK]
-        for found in conn.execute(select(credit_records).where(credit_records.c.id.in_(part))).mappings():
+    for among in _among(conn, credit_records.c.id, ids):
+        for found in conn.execute(select(credit_records).where(among)).mappings():
             current[found["id"]] = dict(found)
             held.add((found["id"], int(found["version"])))
+    for among in _among(conn, credit_record_versions.c.record_id, ids):
         held.update((r, int(v)) for r, v in conn.execute(select(
-            credit_record_versions.c.record_id, credit_record_versions.c.version).where(
-            credit_record_versions.c.record_id.in_(part))))
+            credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
     codes = sorted({str(r["subject_code"]) for r in rows if r.get("subject_code")})
     known: set[str] = set()
-    for start in range(0, len(codes), _CHUNK):
-        known.update(conn.execute(select(organizations.c.uscc).where(
-            organizations.c.uscc.in_(codes[start:start + _CHUNK]))).scalars())
+    for among in _among(conn, organizations.c.uscc, codes):
+        known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
@@ -268,16 +266,16 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         else:
             versions.append(_version_row(incoming, now["subject_key"]))
             counts["updated"] += 1
-    for record_id, old in replaced.items():
-        new_key = current[record_id]["subject_key"]
-        if new_key != old["subject_key"]:  # the record's history follows it to its new subject
-            conn.execute(update(credit_record_versions).where(
-                credit_record_versions.c.subject_key == old["subject_key"],
-                credit_record_versions.c.record_id == record_id).values(subject_key=new_key))
-        conn.execute(delete(credit_records).where(credit_records.c.subject_key == old["subject_key"],
-                                                  credit_records.c.id == record_id))
-    fresh = [{k: v for k, v in r.items() if k != "_new"} for r in current.values() if r.get("_new")]
-    for table, items in ((credit_records, fresh), (credit_record_versions, versions)):
-        for start in range(0, len(items), _CHUNK):
-            conn.execute(insert(table), items[start:start + _CHUNK])
+    moved = [(current[record_id]["subject_key"], old["subject_key"], record_id) for record_id, old in replaced.items()
+             if current[record_id]["subject_key"] != old["subject_key"]]  # its history follows it to its subject
+    bulk.execute_tuples(conn, "UPDATE credit_record_versions SET subject_key = {mark} "
+                        "WHERE subject_key = {mark} AND record_id = {mark}", ("to", "subject_key", "record_id"), moved)
+    bulk.execute_tuples(conn, "DELETE FROM credit_records WHERE subject_key = {mark} AND id = {mark}",
+                        ("subject_key", "id"), [(old["subject_key"], record_id) for record_id, old in replaced.items()])
+    fresh = [r for r in current.values() if r.get("_new")]
+    for table, items, times in ((credit_records, fresh, ("created_at", "updated_at")),
+                                (credit_record_versions, versions, ("at",))):
+        for item in items:
+            item.update((name, bulk.stamp(conn, item[name])) for name in times)
+        bulk.insert_rows(conn, table.name, table.c.keys(), items)
     return counts
