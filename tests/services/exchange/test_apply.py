@@ -137,3 +137,16 @@ def test_credit_versions_replace_and_keep_and_follow_their_subject(node: Engine)
                        "r2": ("key-a", 3, "C2", 0, "2026-01-04T08:30:00.123456")}
     assert kept == [("r1", 1, "key-b", "2026-01-02T08:30:00.123456"), ("r2", 1, "key-a", "2026-01-02T08:30:00.123456"),
                     ("r2", 2, "key-a", "2026-01-03T08:30:00.123456")]
+
+
+def test_values_copy_cannot_take_as_text_are_written_as_they_are(node: Engine):
+    odd = ['甲\\公司', '乙"公司",\t有限', "丙\x1f公司"]  # a backslash; quotes, a comma and a tab; COPY's separator
+    apply_package(node, [org(CODES[0], odd[0]), org(CODES[1], "乙公司", phone="")], "B1")
+    apply_package(node, [org(CODES[0], odd[1], phone=""), org(CODES[1], odd[2]), org(CODES[2], odd[2])], "B2")
+    with node.connect() as conn:
+        held = {r.uscc: (r.name, r.telephone) for r in conn.execute(select(organizations))}
+        written = [tuple(r) for r in conn.execute(select(history.c.element, history.c.old_value, history.c.new_value)
+                                                  .order_by(history.c.seq, history.c.element))]
+    assert held == {CODES[0]: (odd[1], ""), CODES[1]: (odd[2], None), CODES[2]: (odd[2], None)}
+    assert written == [("name", odd[0], odd[1]), ("telephone", None, ""), ("name", "乙公司", odd[2]),
+                       ("telephone", "", None)]
