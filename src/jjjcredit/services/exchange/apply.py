@@ -270,8 +270,7 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
              if current[record_id]["subject_key"] != old["subject_key"]]  # its history follows it to its subject
     bulk.execute_tuples(conn, "UPDATE credit_record_versions SET subject_key = {mark} "
                         "WHERE subject_key = {mark} AND record_id = {mark}", ("to", "subject_key", "record_id"), moved)
-    bulk.execute_tuples(conn, "DELETE FROM credit_records WHERE subject_key = {mark} AND id = {mark}",
-                        ("subject_key", "id"), [(old["subject_key"], record_id) for record_id, old in replaced.items()])
+    _delete_replaced(conn, [(old["subject_key"], record_id) for record_id, old in replaced.items()])
     fresh = [r for r in current.values() if r.get("_new")]
     for table, items, times in ((credit_records, fresh, ("created_at", "updated_at")),
                                 (credit_record_versions, versions, ("at",))):
@@ -279,3 +278,17 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
             item.update((name, bulk.stamp(conn, item[name])) for name in times)
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
     return counts
+
+
+def _delete_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+    """Delete the current rows of ``keys`` (subject key, record id): on PostgreSQL in one statement
+    (the keys as two arrays), on SQLite one per row (executemany)."""
+    if conn.dialect.name != "postgresql":
+        bulk.execute_tuples(conn, "DELETE FROM credit_records WHERE subject_key = {mark} AND id = {mark}",
+                            ("subject_key", "id"), keys)
+        return
+    for start in range(0, len(keys), _ARRAY_CHUNK):
+        part = keys[start:start + _ARRAY_CHUNK]
+        conn.exec_driver_sql("DELETE FROM credit_records AS c USING unnest(%s::text[], %s::text[]) "
+                             "AS d(subject_key, id) WHERE c.subject_key = d.subject_key AND c.id = d.id",
+                             ([k for k, _ in part], [i for _, i in part]))
