@@ -16,11 +16,14 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
-from typing import Any
+import operator
+from collections.abc import Callable, Iterator, Mapping, Sequence
+from typing import Any, cast
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, bindparam, insert, select, update
 
+from jjjcredit.core.library import elements
+from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
     batches,
     changes,
@@ -32,8 +35,12 @@ from jjjcredit.storage.schema import (
 )
 
 _CHUNK = 2_000
+#: Keys a look-up sends at once on PostgreSQL, as one array (``= ANY``): one parameter, however many.
+_ARRAY_CHUNK = 50_000
 #: The elements a record's effective date is read from, first found first (as the library's ingest).
 _EFFECTIVE_FROM = ("last_updated", "approved", "established")
+#: The temporary table the changed organizations are copied into on PostgreSQL, to be written by one UPDATE.
+_UPDATES = "exchange_organization_updates"
 
 
 def _now() -> datetime.datetime:
@@ -44,53 +51,78 @@ def _moment(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
 
 
+def _among(conn: Connection, column: ColumnElement[Any], keys: Sequence[str]) -> Iterator[ColumnElement[bool]]:
+    """``column`` among ``keys``, a condition per chunk of them: ``= ANY(array)`` on PostgreSQL (one
+    parameter, so a chunk can be large), ``IN`` on SQLite."""
+    if conn.dialect.name == "postgresql":
+        for start in range(0, len(keys), _ARRAY_CHUNK):
+            yield column == any_(bindparam(None, list(keys[start:start + _ARRAY_CHUNK]), type_=ARRAY(Text)))
+        return
+    for start in range(0, len(keys), _CHUNK):
+        yield column.in_(keys[start:start + _CHUNK])
+
+
 def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None]], columns: Sequence[str],
                         origin: str, batch_id: str, package: str, digest: str) -> dict[str, int]:
-    """Create or change the package's organizations under the change feed's lock; returns the counts."""
+    """Create or change the package's organizations under the change feed's lock; returns the counts.
+
+    New organizations, their feed entries and history go in through storage/bulk (COPY on PostgreSQL); the
+    changed ones take the package's values of every column it has (the same as before but where they
+    differ, and only those are history) in one UPDATE on PostgreSQL, executemany on SQLite."""
     started = _now()
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=counters.c.value))
     seq = first = int(conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one())
     source = f"exchange/{origin}"[:64]
-    names = [c for c in columns if c != "uscc"]
+    names = tuple(c for c in columns if c != "uscc")
+    unknown = [n for n in names if n not in elements.BY_NAME]
+    if unknown:  # rows.check_organizations refused the package already; the names go into SQL below
+        raise ValueError(f"not a data element: {', '.join(unknown)}")
     codes = [str(r["uscc"]) for r in rows]
-    existing: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(codes), _CHUNK):
-        for found in conn.execute(select(organizations).where(
-                organizations.c.uscc.in_(codes[start:start + _CHUNK]))).mappings():
-            existing[found["uscc"]] = dict(found)
-    new_rows, change_rows, history_rows = [], [], []
-    counts = {"created": 0, "updated": 0, "unchanged": 0}
-    for row in rows:
-        code = str(row["uscc"])
-        values = {n: row.get(n) for n in names}
-        effective = next((values[n] for n in _EFFECTIVE_FROM if values.get(n)), None)
+    held = [organizations.c[n] for n in (*names, "effective")]
+    existing: dict[str, tuple[Any, ...]] = {}
+    for among in _among(conn, organizations.c.uscc, codes):
+        existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(among)))
+    pick = _picker(names)
+    dated = [i for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
+    width = len(names)
+    new: list[tuple[int, str, tuple[Any, ...], str | None]] = []  # seq, code, values, effective
+    changed: list[_Changed] = []
+    history_rows: list[tuple[int, str, str, Any, Any]] = []
+    unchanged = 0
+    for row, code in zip(rows, codes, strict=True):
+        try:
+            values = pick(row)
+        except KeyError:
+            values = tuple(row.get(n) for n in names)
+        effective = next((values[i] for i in dated if values[i]), None)
         before = existing.get(code)
         if before is None:
             seq += 1
-            new_rows.append({**values, "uscc": code, "authority_region": code[2:8], "source": source,
-                             "batch_id": batch_id, "effective": effective, "seq": seq, "created_seq": seq,
-                             "fingerprint": None})
-            change_rows.append({"seq": seq, "uscc": code, "kind": "created", "batch_id": batch_id,
-                                "effective": effective})
-            counts["created"] += 1
+            new.append((seq, code, values, effective))
             continue
-        changed = {n: v for n, v in values.items() if before.get(n) != v}
-        if not changed:
-            counts["unchanged"] += 1
+        if values == before[:width]:
+            unchanged += 1
             continue
         seq += 1
-        change_rows.append({"seq": seq, "uscc": code, "kind": "changed", "batch_id": batch_id,
-                            "effective": effective})
-        history_rows += [{"seq": seq, "element": n, "uscc": code, "old_value": before.get(n), "new_value": v}
-                         for n, v in changed.items()]
-        conn.execute(update(organizations).where(organizations.c.uscc == code).values(
-            **changed, seq=seq, source=source, batch_id=batch_id, fingerprint=None,
-            effective=max(effective or "", before.get("effective") or "") or None))
-        counts["updated"] += 1
-    for table, items in ((organizations, new_rows), (changes, change_rows), (history, history_rows)):
-        for start in range(0, len(items), _CHUNK):
-            conn.execute(insert(table), items[start:start + _CHUNK])
+        history_rows += [(seq, names[i], code, before[i], values[i]) for i in range(width) if before[i] != values[i]]
+        changed.append((seq, code, values, max(effective or "", before[width] or "") or None, effective))
+    dialect = conn.dialect.name
+    new.sort(key=operator.itemgetter(1))  # an index takes sorted keys about twice as fast as random ones
+    bulk.insert_prepared(conn, organizations.name, bulk.prepare_columns(
+        dialect, ("uscc", *names, "authority_region", "effective", "seq", "created_seq", "source", "batch_id"),
+        [[r[1] for r in new], *([r[2][i] for r in new] for i in range(width)), [r[1][2:8] for r in new],
+         [r[3] for r in new], *([r[0] for r in new],) * 2], (source, batch_id)))
+    for kind, entries in (("created", [(r[0], r[1], r[3]) for r in new]),
+                          ("changed", [(r[0], r[1], r[4]) for r in changed])):
+        bulk.insert_prepared(conn, changes.name, bulk.prepare_columns(
+            dialect, ("seq", "uscc", "effective", "kind", "batch_id"), _by_column(entries),
+            (kind, batch_id)))
+    bulk.insert_prepared(conn, history.name, bulk.prepare_columns(
+        dialect, ("seq", "element", "uscc", "old_value", "new_value"),
+        _by_column(history_rows)))
+    _update_organizations(conn, names, changed, source, batch_id)
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=seq))
+    counts = {"created": len(new), "updated": len(changed), "unchanged": unchanged}
     finished = _now()
     conn.execute(insert(batches).values(
         id=batch_id, source=source, file_name=package, file_hash=digest, status="committed", rows=len(rows),
@@ -98,6 +130,53 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
         warnings=0, conflicts=0, first_seq=first + 1 if seq > first else None, last_seq=seq if seq > first else None,
         started_at=started, finished_at=finished, seconds=round((finished - started).total_seconds(), 3)))
     return counts
+
+
+#: A changed organization: its seq, code, the package's values, its new effective date, the row's own.
+_Changed = tuple[int, str, tuple[Any, ...], str | None, str | None]
+
+
+def _by_column(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
+    """Rows turned column by column (``[]`` for none), as bulk.prepare_columns takes them."""
+    return [list(column) for column in zip(*rows, strict=True)]
+
+
+def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
+    """A row's values of ``names``, as a tuple (KeyError when one is missing)."""
+    if len(names) > 1:
+        return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], operator.itemgetter(*names))
+    return lambda row: tuple(row[n] for n in names)
+
+
+def _update_organizations(conn: Connection, names: Sequence[str],
+                          changed: Sequence[_Changed],
+                          source: str, batch_id: str) -> None:
+    """Give the ``changed`` organizations (seq, code, the package's values of ``names``, the new effective
+    date) those values, their seq and effective date, ``source`` and ``batch_id``, and no fingerprint:
+    on PostgreSQL copied into a temporary table and written by one ``UPDATE … FROM``, on SQLite one
+    ``UPDATE`` per row (executemany)."""
+    if not changed:
+        return
+    quote = conn.dialect.identifier_preparer.quote
+    width = len(names)
+    if conn.dialect.name != "postgresql":
+        bulk.execute_tuples(conn, "UPDATE organizations SET {sets} WHERE uscc = {mark}",
+                            (*names, "seq", "effective", "source", "batch_id", "fingerprint", "uscc"),
+                            [(*r[2], r[0], r[3], source, batch_id, None, r[1]) for r in changed])
+        return
+    element_columns = "".join(f", {quote(n)} text" for n in names)
+    conn.exec_driver_sql(f"CREATE TEMPORARY TABLE {_UPDATES} (uscc text, seq bigint, effective text"
+                         f"{element_columns}) ON COMMIT DROP")
+    bulk.insert_prepared(conn, _UPDATES, bulk.prepare_columns(
+        "postgresql", ("uscc", "seq", "effective", *names),
+        [[r[1] for r in changed], [r[0] for r in changed], [r[3] for r in changed],
+         *([r[2][i] for r in changed] for i in range(width))]))
+    sets = "".join(f", {quote(n)} = t.{quote(n)}" for n in names)
+    conn.exec_driver_sql(f"ANALYZE {_UPDATES}")
+    conn.exec_driver_sql(f"UPDATE organizations AS o SET seq = t.seq, effective = t.effective, source = %s, "
+                         f"batch_id = %s, fingerprint = NULL{sets} FROM {_UPDATES} AS t WHERE o.uscc = t.uscc",
+                         (source, batch_id))
+    conn.exec_driver_sql(f"DROP TABLE {_UPDATES}")
 
 
 def _fingerprint(data: str) -> str:
@@ -140,19 +219,17 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     ids = sorted({str(r["id"]) for r in rows})
     current: dict[str, dict[str, Any]] = {}
     held: set[tuple[str, int]] = set()
-    for start in range(0, len(ids), _CHUNK):
-        part = ids[start:start + _CHUNK]
-        for found in conn.execute(select(credit_records).where(credit_records.c.id.in_(part))).mappings():
+    for among in _among(conn, credit_records.c.id, ids):
+        for found in conn.execute(select(credit_records).where(among)).mappings():
             current[found["id"]] = dict(found)
             held.add((found["id"], int(found["version"])))
+    for among in _among(conn, credit_record_versions.c.record_id, ids):
         held.update((r, int(v)) for r, v in conn.execute(select(
-            credit_record_versions.c.record_id, credit_record_versions.c.version).where(
-            credit_record_versions.c.record_id.in_(part))))
+            credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
     codes = sorted({str(r["subject_code"]) for r in rows if r.get("subject_code")})
     known: set[str] = set()
-    for start in range(0, len(codes), _CHUNK):
-        known.update(conn.execute(select(organizations.c.uscc).where(
-            organizations.c.uscc.in_(codes[start:start + _CHUNK]))).scalars())
+    for among in _among(conn, organizations.c.uscc, codes):
+        known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
@@ -189,16 +266,29 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         else:
             versions.append(_version_row(incoming, now["subject_key"]))
             counts["updated"] += 1
-    for record_id, old in replaced.items():
-        new_key = current[record_id]["subject_key"]
-        if new_key != old["subject_key"]:  # the record's history follows it to its new subject
-            conn.execute(update(credit_record_versions).where(
-                credit_record_versions.c.subject_key == old["subject_key"],
-                credit_record_versions.c.record_id == record_id).values(subject_key=new_key))
-        conn.execute(delete(credit_records).where(credit_records.c.subject_key == old["subject_key"],
-                                                  credit_records.c.id == record_id))
-    fresh = [{k: v for k, v in r.items() if k != "_new"} for r in current.values() if r.get("_new")]
-    for table, items in ((credit_records, fresh), (credit_record_versions, versions)):
-        for start in range(0, len(items), _CHUNK):
-            conn.execute(insert(table), items[start:start + _CHUNK])
+    moved = [(current[record_id]["subject_key"], old["subject_key"], record_id) for record_id, old in replaced.items()
+             if current[record_id]["subject_key"] != old["subject_key"]]  # its history follows it to its subject
+    bulk.execute_tuples(conn, "UPDATE credit_record_versions SET subject_key = {mark} "
+                        "WHERE subject_key = {mark} AND record_id = {mark}", ("to", "subject_key", "record_id"), moved)
+    _delete_replaced(conn, [(old["subject_key"], record_id) for record_id, old in replaced.items()])
+    fresh = [r for r in current.values() if r.get("_new")]
+    for table, items, times in ((credit_records, fresh, ("created_at", "updated_at")),
+                                (credit_record_versions, versions, ("at",))):
+        for item in items:
+            item.update((name, bulk.stamp(conn, item[name])) for name in times)
+        bulk.insert_rows(conn, table.name, table.c.keys(), items)
     return counts
+
+
+def _delete_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
+    """Delete the current rows of ``keys`` (subject key, record id): on PostgreSQL in one statement
+    (the keys as two arrays), on SQLite one per row (executemany)."""
+    if conn.dialect.name != "postgresql":
+        bulk.execute_tuples(conn, "DELETE FROM credit_records WHERE subject_key = {mark} AND id = {mark}",
+                            ("subject_key", "id"), keys)
+        return
+    for start in range(0, len(keys), _ARRAY_CHUNK):
+        part = keys[start:start + _ARRAY_CHUNK]
+        conn.exec_driver_sql("DELETE FROM credit_records AS c USING unnest(%s::text[], %s::text[]) "
+                             "AS d(subject_key, id) WHERE c.subject_key = d.subject_key AND c.id = d.id",
+                             ([k for k, _ in part], [i for _, i in part]))

@@ -1,0 +1,152 @@
+"""What an import writes (services/exchange/apply.py), on both databases: a package that creates some
+organizations and changes others, each changed one in other columns, gives every column its value, history
+only for the columns that differ, one feed entry per organization in the package's order, and the batch's
+counts; a credit record version newer than the one held replaces it, which is kept as a version."""
+
+from __future__ import annotations
+
+import datetime
+import json
+from typing import Any
+
+import pytest
+from sqlalchemy import Engine, select
+
+from jjjcredit.services import db
+from jjjcredit.services.exchange import apply
+from jjjcredit.storage.schema import (
+    batches,
+    changes,
+    credit_record_versions,
+    credit_records,
+    history,
+    organizations,
+)
+from tests.services.library import library_files
+
+CODES = library_files.codes(5, seed=23)
+COLUMNS = ("uscc", "name", "last_updated", "status", "legal_rep", "telephone")
+
+
+def org(code: str, name: str, day: str = "20240101", status: str | None = "1", rep: str | None = "张三",
+        phone: str | None = None) -> dict[str, str | None]:
+    return {"uscc": code, "name": name, "last_updated": day, "status": status, "legal_rep": rep, "telephone": phone}
+
+
+def apply_package(engine: Engine, found: list[dict[str, str | None]], batch: str,
+                  columns: tuple[str, ...] = COLUMNS) -> dict[str, int]:
+    with engine.begin() as conn:
+        return apply.apply_organizations(conn, found, columns, "hebei", batch, f"{batch}.package", "0" * 64)
+
+
+@pytest.fixture
+def node(engine: Engine) -> Engine:
+    db.upgrade(engine)
+    return engine
+
+
+def test_a_package_that_creates_some_and_changes_others_in_other_columns(node: Engine):
+    first = [org(CODES[0], "甲公司"), org(CODES[1], "乙公司", phone="0311-1"), org(CODES[2], "丙公司")]
+    assert apply_package(node, first, "B1") == {"created": 3, "updated": 0, "unchanged": 0}
+    second = [org(CODES[3], "丁公司", day="20240301"),  # new
+              org(CODES[0], "甲新公司"),  # the name only
+              org(CODES[1], "乙公司", day="20240201", rep=None, phone="0311-2"),  # date, representative, phone
+              org(CODES[2], "丙公司"),  # the same
+              org(CODES[4], "戊公司", status=None)]  # new
+    assert apply_package(node, second, "B2") == {"created": 2, "updated": 2, "unchanged": 1}
+    with node.connect() as conn:
+        held = {r["uscc"]: r for r in conn.execute(select(organizations)).mappings()}
+        feed = [tuple(r) for r in conn.execute(select(changes.c.seq, changes.c.uscc, changes.c.kind,
+                                                      changes.c.batch_id, changes.c.effective).order_by(changes.c.seq))]
+        written = [tuple(r) for r in conn.execute(select(history).order_by(history.c.seq, history.c.element))]
+        counted = {r.id: (r.rows, r.created, r.updated, r.unchanged, r.first_seq, r.last_seq, r.source)
+                   for r in conn.execute(select(batches))}
+    assert feed == [(1, CODES[0], "created", "B1", "20240101"), (2, CODES[1], "created", "B1", "20240101"),
+                    (3, CODES[2], "created", "B1", "20240101"), (4, CODES[3], "created", "B2", "20240301"),
+                    (5, CODES[0], "changed", "B2", "20240101"), (6, CODES[1], "changed", "B2", "20240201"),
+                    (7, CODES[4], "created", "B2", "20240101")]
+    assert written == [(5, "name", CODES[0], "甲公司", "甲新公司"),
+                       (6, "last_updated", CODES[1], "20240101", "20240201"),
+                       (6, "legal_rep", CODES[1], "张三", None),
+                       (6, "telephone", CODES[1], "0311-1", "0311-2")]
+    assert counted == {"B1": (3, 3, 0, 0, 1, 3, "exchange/hebei"), "B2": (5, 2, 2, 1, 4, 7, "exchange/hebei")}
+    assert {(r["source"], r["fingerprint"]) for r in held.values()} == {("exchange/hebei", None)}
+    assert all(r["authority_region"] == code[2:8] for code, r in held.items())
+    values = {code: (r["name"], r["last_updated"], r["status"], r["legal_rep"], r["telephone"], r["seq"],
+                     r["created_seq"], r["batch_id"], r["effective"]) for code, r in held.items()}
+    assert values == {CODES[0]: ("甲新公司", "20240101", "1", "张三", None, 5, 1, "B2", "20240101"),
+                      CODES[1]: ("乙公司", "20240201", "1", None, "0311-2", 6, 2, "B2", "20240201"),
+                      CODES[2]: ("丙公司", "20240101", "1", "张三", None, 3, 3, "B1", "20240101"),
+                      CODES[3]: ("丁公司", "20240301", "1", "张三", None, 4, 4, "B2", "20240301"),
+                      CODES[4]: ("戊公司", "20240101", None, "张三", None, 7, 7, "B2", "20240101")}
+
+
+def test_a_change_keeps_the_later_effective_date_and_the_columns_the_package_has_not(node: Engine):
+    apply_package(node, [org(CODES[0], "甲公司", day="20240601", phone="0311-1")], "B1")
+    narrow = ("uscc", "name", "last_updated")  # a package of an audience that sees no telephone
+    apply_package(node, [{"uscc": CODES[0], "name": "甲新公司", "last_updated": "20240101"}], "B2", narrow)
+    with node.connect() as conn:
+        row = conn.execute(select(organizations)).mappings().one()
+        feed = conn.execute(select(changes.c.kind, changes.c.effective).order_by(changes.c.seq)).all()
+    assert (row["name"], row["last_updated"], row["telephone"], row["effective"], row["seq"]) == (
+        "甲新公司", "20240101", "0311-1", "20240601", 2)
+    assert [tuple(r) for r in feed] == [("created", "20240601"), ("changed", "20240101")]
+
+
+def test_the_same_package_again_changes_nothing(node: Engine):
+    found = [org(code, f"公司{i}") for i, code in enumerate(CODES)]
+    apply_package(node, found, "B1")
+    assert apply_package(node, found, "B2") == {"created": 0, "updated": 0, "unchanged": 5}
+    with node.connect() as conn:
+        assert conn.execute(select(batches.c.first_seq, batches.c.last_seq).where(batches.c.id == "B2")).one() == (
+            None, None)
+
+
+def version(record: str, number: int, subject: str, **values: Any) -> dict[str, str | None]:
+    body = {"CF_XZXDR_MC": f"主体{subject}", **values}
+    return {"id": record, "version": str(number), "subject_key": f"key-{subject}", "item": "penalty",
+            "provider": "provider", "document_number": f"doc-{record}", "subject_type": "legal_person",
+            "subject_name": f"主体{subject}", "subject_code": CODES[0], "status": "in_force", "severity": None,
+            "decided_on": "2026-01-01", "valid_until": None, "values": json.dumps(body, ensure_ascii=False),
+            "received": "2026-01-02T00:00:00Z", "at": f"2026-01-0{1 + number}T08:30:00.123456Z",
+            "revoked_on": None, "reason": None, "action": "created" if number == 1 else "updated"}
+
+
+def utc(moment: datetime.datetime) -> str:
+    """A time as read back (aware on PostgreSQL, naive UTC on SQLite) in UTC, to the microsecond."""
+    if moment.tzinfo is not None:
+        moment = moment.astimezone(datetime.UTC).replace(tzinfo=None)
+    return moment.isoformat()
+
+
+def test_credit_versions_replace_and_keep_and_follow_their_subject(node: Engine):
+    apply_package(node, [org(CODES[0], "甲公司")], "B0")
+    with node.begin() as conn:
+        assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r2", 1, "a")], "C1") == {
+            "created": 2, "updated": 0, "withdrawn": 0, "unchanged": 0}
+    with node.begin() as conn:  # r1 again, r1's second version under another subject, r2's third then second
+        assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r1", 2, "b", note="二"),
+                                         version("r2", 3, "a"), version("r2", 2, "a")], "C2") == {
+            "created": 0, "updated": 3, "withdrawn": 0, "unchanged": 1}
+    with node.connect() as conn:
+        current = {r.id: (r.subject_key, r.version, r.batch_id, r.unknown_organization, utc(r.updated_at))
+                   for r in conn.execute(select(credit_records))}
+        kept = sorted((r.record_id, r.version, r.subject_key, utc(r.at))
+                      for r in conn.execute(select(credit_record_versions)))
+    assert current == {"r1": ("key-b", 2, "C2", 0, "2026-01-03T08:30:00.123456"),
+                       "r2": ("key-a", 3, "C2", 0, "2026-01-04T08:30:00.123456")}
+    assert kept == [("r1", 1, "key-b", "2026-01-02T08:30:00.123456"), ("r2", 1, "key-a", "2026-01-02T08:30:00.123456"),
+                    ("r2", 2, "key-a", "2026-01-03T08:30:00.123456")]
+
+
+def test_values_copy_cannot_take_as_text_are_written_as_they_are(node: Engine):
+    odd = ['甲\\公司', '乙"公司",\t有限', "丙\x1f公司"]  # a backslash; quotes, a comma and a tab; COPY's separator
+    apply_package(node, [org(CODES[0], odd[0]), org(CODES[1], "乙公司", phone="")], "B1")
+    apply_package(node, [org(CODES[0], odd[1], phone=""), org(CODES[1], odd[2]), org(CODES[2], odd[2])], "B2")
+    with node.connect() as conn:
+        held = {r.uscc: (r.name, r.telephone) for r in conn.execute(select(organizations))}
+        written = [tuple(r) for r in conn.execute(select(history.c.element, history.c.old_value, history.c.new_value)
+                                                  .order_by(history.c.seq, history.c.element))]
+    assert held == {CODES[0]: (odd[1], ""), CODES[1]: (odd[2], None), CODES[2]: (odd[2], None)}
+    assert written == [("name", odd[0], odd[1]), ("telephone", None, ""), ("name", "乙公司", odd[2]),
+                       ("telephone", "", None)]
