@@ -1,7 +1,7 @@
-"""Bulk writes straight on the driver, for the hot paths (library ingest, search keys), where
-SQLAlchemy's per-row parameter processing would cost more than the database's own work: COPY on
-PostgreSQL, executemany on SQLite. Every row holds every named column, with times already in the
-driver's form (:func:`stamp`)."""
+"""Bulk writes straight on the driver, for the hot paths (library ingest, search keys, an exchange's
+apply), where SQLAlchemy's per-row parameter processing would cost more than the database's own work:
+COPY on PostgreSQL, executemany on SQLite. Every row holds every named column, with times already in the
+driver's form (:func:`stamp`). And the look-up of many keys at once (:func:`among`)."""
 
 from __future__ import annotations
 
@@ -9,11 +9,27 @@ import csv
 import datetime
 import io
 import operator
-from collections.abc import Mapping, Sequence
+from collections.abc import Iterator, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection
+from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, bindparam
+
+#: Keys one look-up sends on SQLite (``IN``: a parameter each) and on PostgreSQL (``= ANY``: one array,
+#: however many — 50,000 measured at half the time a key of 2,000 a statement takes).
+IN_CHUNK = 2_000
+ARRAY_CHUNK = 50_000
+
+
+def among(conn: Connection, column: ColumnElement[Any], keys: Sequence[str]) -> Iterator[ColumnElement[bool]]:
+    """``column`` among ``keys``, a condition per chunk of them: ``= ANY(array)`` on PostgreSQL (one
+    parameter, so a chunk can be large), ``IN`` on SQLite."""
+    if conn.dialect.name == "postgresql":
+        for start in range(0, len(keys), ARRAY_CHUNK):
+            yield column == any_(bindparam(None, list(keys[start:start + ARRAY_CHUNK]), type_=ARRAY(Text)))
+        return
+    for start in range(0, len(keys), IN_CHUNK):
+        yield column.in_(keys[start:start + IN_CHUNK])
 
 
 def stamp(conn: Connection, moment: datetime.datetime) -> Any:

@@ -17,10 +17,10 @@ import datetime
 import hashlib
 import json
 import operator
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any, cast
 
-from sqlalchemy import ARRAY, ColumnElement, Connection, Text, any_, bindparam, insert, select, update
+from sqlalchemy import Connection, insert, select, update
 
 from jjjcredit.core.library import elements
 from jjjcredit.storage import bulk
@@ -34,9 +34,6 @@ from jjjcredit.storage.schema import (
     organizations,
 )
 
-_CHUNK = 2_000
-#: Keys a look-up sends at once on PostgreSQL, as one array (``= ANY``): one parameter, however many.
-_ARRAY_CHUNK = 50_000
 #: The elements a record's effective date is read from, first found first (as the library's ingest).
 _EFFECTIVE_FROM = ("last_updated", "approved", "established")
 #: The temporary table the changed organizations are copied into on PostgreSQL, to be written by one UPDATE.
@@ -49,17 +46,6 @@ def _now() -> datetime.datetime:
 
 def _moment(text: str) -> datetime.datetime:
     return datetime.datetime.fromisoformat(text.replace("Z", "+00:00"))
-
-
-def _among(conn: Connection, column: ColumnElement[Any], keys: Sequence[str]) -> Iterator[ColumnElement[bool]]:
-    """``column`` among ``keys``, a condition per chunk of them: ``= ANY(array)`` on PostgreSQL (one
-    parameter, so a chunk can be large), ``IN`` on SQLite."""
-    if conn.dialect.name == "postgresql":
-        for start in range(0, len(keys), _ARRAY_CHUNK):
-            yield column == any_(bindparam(None, list(keys[start:start + _ARRAY_CHUNK]), type_=ARRAY(Text)))
-        return
-    for start in range(0, len(keys), _CHUNK):
-        yield column.in_(keys[start:start + _CHUNK])
 
 
 def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None]], columns: Sequence[str],
@@ -80,7 +66,7 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     codes = [str(r["uscc"]) for r in rows]
     held = [organizations.c[n] for n in (*names, "effective")]
     existing: dict[str, tuple[Any, ...]] = {}
-    for among in _among(conn, organizations.c.uscc, codes):
+    for among in bulk.among(conn, organizations.c.uscc, codes):
         existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(among)))
     pick = _picker(names)
     dated = [i for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
@@ -219,16 +205,16 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     ids = sorted({str(r["id"]) for r in rows})
     current: dict[str, dict[str, Any]] = {}
     held: set[tuple[str, int]] = set()
-    for among in _among(conn, credit_records.c.id, ids):
+    for among in bulk.among(conn, credit_records.c.id, ids):
         for found in conn.execute(select(credit_records).where(among)).mappings():
             current[found["id"]] = dict(found)
             held.add((found["id"], int(found["version"])))
-    for among in _among(conn, credit_record_versions.c.record_id, ids):
+    for among in bulk.among(conn, credit_record_versions.c.record_id, ids):
         held.update((r, int(v)) for r, v in conn.execute(select(
             credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
     codes = sorted({str(r["subject_code"]) for r in rows if r.get("subject_code")})
     known: set[str] = set()
-    for among in _among(conn, organizations.c.uscc, codes):
+    for among in bulk.among(conn, organizations.c.uscc, codes):
         known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
@@ -287,8 +273,8 @@ def _delete_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
         bulk.execute_tuples(conn, "DELETE FROM credit_records WHERE subject_key = {mark} AND id = {mark}",
                             ("subject_key", "id"), keys)
         return
-    for start in range(0, len(keys), _ARRAY_CHUNK):
-        part = keys[start:start + _ARRAY_CHUNK]
+    for start in range(0, len(keys), bulk.ARRAY_CHUNK):
+        part = keys[start:start + bulk.ARRAY_CHUNK]
         conn.exec_driver_sql("DELETE FROM credit_records AS c USING unnest(%s::text[], %s::text[]) "
                              "AS d(subject_key, id) WHERE c.subject_key = d.subject_key AND c.id = d.id",
                              ([k for k, _ in part], [i for _, i in part]))

@@ -37,6 +37,7 @@ from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.services.exchange import apply, exchange, feed
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import disclosure, evidence
+from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
     credit_records,
     exchange_packages,
@@ -48,7 +49,6 @@ from jjjcredit.storage.schema import (
 #: Every federation package is for government sharing between the nodes, in JSON Lines.
 AUDIENCE = "government"
 FORMAT = "jsonl"
-_CHUNK = 2_000
 
 
 def _now() -> datetime.datetime:
@@ -93,10 +93,9 @@ def _received(conn: Connection, codes: Sequence[str]) -> set[str]:
     """Of these organizations, those whose current record came from a peer (a batch of source ``exchange/…``):
     an organization of this node's region another node registered (it moved there) is that node's."""
     found: set[str] = set()
-    for start in range(0, len(codes), _CHUNK):
+    for among in bulk.among(conn, organizations.c.uscc, codes):
         found.update(conn.execute(select(organizations.c.uscc).where(
-            organizations.c.uscc.in_(codes[start:start + _CHUNK]),
-            organizations.c.source.startswith("exchange/"))).scalars())
+            among, organizations.c.source.startswith("exchange/"))).scalars())
     return found
 
 
@@ -104,9 +103,8 @@ def _foreign(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
     """Of these credit record ids, those a peer owns: id → the peer."""
     f = federation_records.c
     found: dict[str, str] = {}
-    for start in range(0, len(ids), _CHUNK):
-        found.update(conn.execute(select(f.record_id, f.origin).where(
-            f.record_id.in_(ids[start:start + _CHUNK]))).all())
+    for among in bulk.among(conn, f.record_id, ids):
+        found.update(conn.execute(select(f.record_id, f.origin).where(among)).all())
     return found
 
 
@@ -213,9 +211,8 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: list[rows.Row], n
             counts = apply.apply_credit(conn, mine, package_id)
             held = set(_foreign(conn, sorted({str(r["id"]) for r in mine})))
             new = sorted({str(r["id"]) for r in mine} - held)
-            for start in range(0, len(new), _CHUNK):
-                conn.execute(insert(federation_records), [{"record_id": r, "origin": origin}
-                                                          for r in new[start:start + _CHUNK]])
+            bulk.insert_rows(conn, "federation_records", ("record_id", "origin"),
+                             [{"record_id": r, "origin": origin} for r in new])
         counts["kept_own"] = kept
         conn.execute(insert(exchange_packages).values(
             id=package_id, package=name, origin=origin, kind=kind, scope=scope_of(origin, kind).key(),
@@ -245,16 +242,15 @@ def _authority(conn: Connection, found: list[rows.Row], kind: str, node: str,
     if kind == "organizations":
         own = messages.region_of(node).prefix
         holding: dict[str, tuple[str | None, str]] = {}
-        for start in range(0, len(ids), _CHUNK):
+        for among in bulk.among(conn, organizations.c.uscc, ids):
             holding.update({code: (region, source) for code, region, source in conn.execute(
                 select(organizations.c.uscc, organizations.c.authority_region, organizations.c.source).where(
-                    organizations.c.uscc.in_(ids[start:start + _CHUNK])))})
+                    among))})
         mine = [r for r in found if not _owned(holding.get(str(r["uscc"])), own)]
         return mine, len(found) - len(mine)
     owners = _foreign(conn, ids)
     held: set[str] = set()
-    for start in range(0, len(ids), _CHUNK):
-        held.update(conn.execute(select(credit_records.c.id).where(
-            credit_records.c.id.in_(ids[start:start + _CHUNK]))).scalars())
+    for among in bulk.among(conn, credit_records.c.id, ids):
+        held.update(conn.execute(select(credit_records.c.id).where(among)).scalars())
     mine = [r for r in found if owners.get(str(r["id"]), origin if str(r["id"]) not in held else node) == origin]
     return mine, len(found) - len(mine)
