@@ -26,7 +26,7 @@ import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from jjjcredit.core.codes import uscc
@@ -159,38 +159,75 @@ def _problem(row: int, field: str, message: str) -> dict[str, Any]:
     return {"row": row, "field": field, "code": "exchange.row", "message": message}
 
 
-def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Each organization's problems (row numbers from 1): a code that is not valid or comes twice, a
-    value that does not fit its element's format, length or value list, a column that is no element."""
-    problems: list[dict[str, Any]] = []
+class Rule(NamedTuple):
+    """What one column of an organizations package must hold: its element's format, length and value list."""
+
+    name: str
+    element: elements.Element
+    compiled: re.Pattern[str] | None
+    limits: tuple[int, int] | None
+
+    def fits(self, value: str) -> bool:
+        """Whether a (present) value fits the element."""
+        compiled, limits, element = self.compiled, self.limits, self.element
+        return not ((compiled and not compiled.fullmatch(value)) or (limits and not limits[0] <= len(value) <= limits[1])
+                    or (element.values and value not in element.values))
+
+
+def column_problems(columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The one problem of an organizations package whose columns are not the data elements (with uscc)
+    this node knows, or none."""
     unknown = [c for c in columns if c not in elements.BY_NAME]
     if unknown or "uscc" not in columns:
         return [_problem(0, ", ".join(unknown) or "uscc", "The package's columns are not the data elements "
                          "(with uscc) this node knows: the nodes' data element versions differ.")]
-    # each column's rule, worked out once: a package has a million rows and the same few columns
-    rules: list[tuple[str, elements.Element, re.Pattern[str] | None, tuple[int, int] | None]] = []
+    return []
+
+
+def organization_rules(columns: Sequence[str]) -> list[Rule]:
+    """Each column's rule but the code's (every column an element: :func:`column_problems`), worked out
+    once: a package has a million rows and the same few columns."""
+    rules: list[Rule] = []
     for name in columns:
         if name != "uscc":
             element = elements.BY_NAME[name]
             pattern = element_schemas.value_pattern(element)
-            rules.append((name, element, re.compile(pattern) if pattern else None,
-                          element_schemas.length_limits(element)))
+            rules.append(Rule(name, element, re.compile(pattern) if pattern else None,
+                              element_schemas.length_limits(element)))
+    return rules
+
+
+def organization_problems(number: int, row: Row, rules: Sequence[Rule], earlier: bool) -> list[dict[str, Any]]:
+    """The problems of one organization (row ``number``), in field order; ``earlier``: its code is in an
+    earlier row of the package."""
+    problems: list[dict[str, Any]] = []
+    code = row.get("uscc") or ""
+    if not uscc.is_valid(code):
+        problems.append(_problem(number, "uscc", f'"{code}" is not a valid unified social credit code.'))
+    elif earlier:
+        problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
+    for rule in rules:
+        value = row.get(rule.name)
+        if value is not None and not rule.fits(value):
+            element = rule.element
+            problems.append(_problem(number, rule.name, f'The {element.en} "{value[:60]}" does not fit the element '
+                                     f"({element.format}{', a value of its list' if element.values else ''})."))
+    return problems
+
+
+def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Each organization's problems (row numbers from 1): a code that is not valid or comes twice, a
+    value that does not fit its element's format, length or value list, a column that is no element.
+    Row by row: core/exchange/rows_bulk.py is the fast path, which gives the same problems."""
+    problems = column_problems(columns)
+    if problems:
+        return problems
+    rules = organization_rules(columns)
     seen: set[str] = set()
     for number, row in enumerate(rows, 1):
         code = row.get("uscc") or ""
-        if not uscc.is_valid(code):
-            problems.append(_problem(number, "uscc", f'"{code}" is not a valid unified social credit code.'))
-        elif code in seen:
-            problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
+        problems += organization_problems(number, row, rules, code in seen)
         seen.add(code)
-        for name, element, compiled, limits in rules:
-            value = row.get(name)
-            if value is None:
-                continue
-            if (compiled and not compiled.fullmatch(value)) or (limits and not limits[0] <= len(value) <= limits[1]) \
-                    or (element.values and value not in element.values):
-                problems.append(_problem(number, name, f'The {element.en} "{value[:60]}" does not fit the element '
-                                         f"({element.format}{', a value of its list' if element.values else ''})."))
     return problems
 
 
