@@ -25,7 +25,7 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
+from collections.abc import Container, Iterable, Mapping, Sequence
 from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
@@ -231,7 +231,8 @@ def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dic
     return problems
 
 
-def _time(value: str) -> bool:
+def is_time(value: str) -> bool:
+    """Whether a text is an ISO 8601 time (``Z`` for UTC as well)."""
     try:
         datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -241,37 +242,48 @@ def _time(value: str) -> bool:
 
 def check_credit(rows: Sequence[Row]) -> list[dict[str, Any]]:
     """Each credit record version's problems: a required column empty, a version that is no positive
-    number, a time that is no ISO 8601 time, values that are no JSON object of texts, a version twice."""
+    number, a time that is no ISO 8601 time, values that are no JSON object of texts, a version twice.
+    Row by row: core/exchange/rows_bulk.py is the fast path, which gives the same problems."""
     problems: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, 1):
-        withdrawal = not row.get("values")
-        if withdrawal and any(row.get(c) for c in CREDIT_COLUMNS if c not in WITHDRAWAL):
-            problems.append(_problem(number, "values", "A row without values (a withdrawal) holds only id, version, "
-                                     "action, status and at."))
-            continue
-        missing = sorted(c for c in (WITHDRAWAL if withdrawal else CREDIT_REQUIRED) if not row.get(c))
-        if missing:
-            problems.append(_problem(number, missing[0], f"The record has no {', '.join(missing)}."))
-            continue
-        version = str(row["version"])
-        if not version.isascii() or not version.isdigit() or int(version) < 1:
-            problems.append(_problem(number, "version", f'Version "{version}" is not a positive whole number.'))
-        for name in ("at",) if withdrawal else ("at", "received"):
-            if not _time(str(row[name])):
-                problems.append(_problem(number, name, f'"{row[name]}" is not an ISO 8601 time.'))
-        try:
-            values = {} if withdrawal else json.loads(str(row["values"]))
-        except json.JSONDecodeError:
-            values = None
-        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
-            problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
-        key = (str(row["id"]), version)
-        if key in seen:
-            problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
-                                     "row already."))
-        seen.add(key)
+        found, key = credit_problems(number, row, seen)
+        problems += found
+        if key is not None:
+            seen.add(key)
     return problems
+
+
+def credit_problems(number: int, row: Row, seen: Container[tuple[str, str]]
+                    ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """The problems of one credit record version (row ``number``), and its key (id, version) — ``None``
+    for a row without what a version needs, which is not compared with others; ``seen``: the keys of
+    the earlier rows."""
+    problems: list[dict[str, Any]] = []
+    withdrawal = not row.get("values")
+    if withdrawal and any(row.get(c) for c in CREDIT_COLUMNS if c not in WITHDRAWAL):
+        return [_problem(number, "values", "A row without values (a withdrawal) holds only id, version, action, "
+                         "status and at.")], None
+    missing = sorted(c for c in (WITHDRAWAL if withdrawal else CREDIT_REQUIRED) if not row.get(c))
+    if missing:
+        return [_problem(number, missing[0], f"The record has no {', '.join(missing)}.")], None
+    version = str(row["version"])
+    if not version.isascii() or not version.isdigit() or int(version) < 1:
+        problems.append(_problem(number, "version", f'Version "{version}" is not a positive whole number.'))
+    for name in ("at",) if withdrawal else ("at", "received"):
+        if not is_time(str(row[name])):
+            problems.append(_problem(number, name, f'"{row[name]}" is not an ISO 8601 time.'))
+    try:
+        values = {} if withdrawal else json.loads(str(row["values"]))
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
+    key = (str(row["id"]), version)
+    if key in seen:
+        problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
+                                 "row already."))
+    return problems, key
 
 
 def xsd(kind: str) -> str:
