@@ -95,6 +95,12 @@ def test_parquet_that_is_not_text_is_read_as_rows_read_reads_it():
                                                                           {"uscc": None, "name": None}]
     assert outcome(lambda: rows_bulk.read("parquet", "organizations", ("name", "uscc"), data)) == \
         outcome(lambda: rows.read("parquet", "organizations", ("name", "uscc"), data))
+    sink = io.BytesIO()
+    pq.write_table(pa.table({"uscc": pa.array(["a", "", None], pa.large_string()),
+                             "name": pa.array(["", "b", None], pa.string())}), sink)
+    data = sink.getvalue()
+    assert rows_bulk.read_cells("parquet", "organizations", ("uscc", "name"), data) == (
+        rows.read("parquet", "organizations", ("uscc", "name"), data), [["a", None, None], [None, "b", None]])
 
 
 GOOD = codes(40, seed=3)

@@ -113,13 +113,18 @@ def _parquet(columns: Sequence[str], data: bytes) -> tuple[list[rows.Row], Cells
 
 def _table_rows(columns: Sequence[str], arrays: Sequence[Any]) -> tuple[list[rows.Row], Cells] | None:
     """The rows of pyarrow text columns, an empty value read as absent (as :func:`rows.read` reads it)."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
     cells: Cells = []
     for array in arrays:
+        empty = pc.equal(array, "")
+        if pc.any(empty).as_py():
+            array = pc.if_else(empty, pa.scalar(None, array.type), array)
         try:
-            column: list[str | None] = array.to_pylist()
+            cells.append(array.to_pylist())
         except UnicodeDecodeError:
             return None
-        cells.append([v or None for v in column] if "" in column else column)
     return _dicts(columns, cells), cells
 
 
