@@ -33,6 +33,7 @@ import json
 import json.scanner
 from collections.abc import Callable, Sequence
 from itertools import chain, repeat
+from operator import itemgetter
 from typing import Any
 
 from jjjcredit.core.codes import uscc
@@ -258,8 +259,17 @@ def _not_objects_of_texts(values: Sequence[str | None]) -> list[int]:
     scanner :func:`json.loads` reads with; the row check says why."""
     # typeshed types the context as the scanner class; the decoder is what the library passes
     scan: Callable[[str, int], tuple[Any, int]] = json.scanner.make_scanner(json.JSONDecoder())  # type: ignore[arg-type]
+    texts = list(filter(None, values))
+    try:  # all at once; a scan that fails ends the map early (StopIteration) or raises: then one by one
+        scanned = list(map(scan, texts, repeat(0)))
+    except (ValueError, RecursionError):
+        scanned = []
+    if len(scanned) == len(texts) and list(map(itemgetter(1), scanned)) == list(map(len, texts)):
+        objects = list(map(itemgetter(0), scanned))
+        if set(map(type, objects)) <= {dict} and set(map(type, chain.from_iterable(map(dict.values, objects)))) <= {str}:
+            return []
     flagged: list[int] = []
-    objects: list[tuple[int, dict[str, Any]]] = []
+    found: list[tuple[int, dict[str, Any]]] = []
     for i, text in enumerate(values):
         if text:
             try:
@@ -270,7 +280,6 @@ def _not_objects_of_texts(values: Sequence[str | None]) -> list[int]:
             if end != len(text) or type(obj) is not dict:
                 flagged.append(i)
             else:
-                objects.append((i, obj))
-    if not set(map(type, chain.from_iterable(obj.values() for _i, obj in objects))) <= {str}:
-        flagged += [i for i, obj in objects if not all(type(v) is str for v in obj.values())]
+                found.append((i, obj))
+    flagged += [i for i, obj in found if not all(type(v) is str for v in obj.values())]
     return flagged
