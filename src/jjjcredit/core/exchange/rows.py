@@ -25,8 +25,8 @@ import io
 import json
 import re
 import xml.etree.ElementTree as ET
-from collections.abc import Iterable, Mapping, Sequence
-from typing import Any
+from collections.abc import Container, Iterable, Mapping, Sequence
+from typing import Any, NamedTuple
 from xml.sax.saxutils import escape
 
 from jjjcredit.core.codes import uscc
@@ -159,42 +159,80 @@ def _problem(row: int, field: str, message: str) -> dict[str, Any]:
     return {"row": row, "field": field, "code": "exchange.row", "message": message}
 
 
-def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
-    """Each organization's problems (row numbers from 1): a code that is not valid or comes twice, a
-    value that does not fit its element's format, length or value list, a column that is no element."""
-    problems: list[dict[str, Any]] = []
+class Rule(NamedTuple):
+    """What one column of an organizations package must hold: its element's format, length and value list."""
+
+    name: str
+    element: elements.Element
+    compiled: re.Pattern[str] | None
+    limits: tuple[int, int] | None
+
+    def fits(self, value: str) -> bool:
+        """Whether a (present) value fits the element."""
+        compiled, limits, element = self.compiled, self.limits, self.element
+        return not ((compiled and not compiled.fullmatch(value)) or (limits and not limits[0] <= len(value) <= limits[1])
+                    or (element.values and value not in element.values))
+
+
+def column_problems(columns: Sequence[str]) -> list[dict[str, Any]]:
+    """The one problem of an organizations package whose columns are not the data elements (with uscc)
+    this node knows, or none."""
     unknown = [c for c in columns if c not in elements.BY_NAME]
     if unknown or "uscc" not in columns:
         return [_problem(0, ", ".join(unknown) or "uscc", "The package's columns are not the data elements "
                          "(with uscc) this node knows: the nodes' data element versions differ.")]
-    # each column's rule, worked out once: a package has a million rows and the same few columns
-    rules: list[tuple[str, elements.Element, re.Pattern[str] | None, tuple[int, int] | None]] = []
+    return []
+
+
+def organization_rules(columns: Sequence[str]) -> list[Rule]:
+    """Each column's rule but the code's (every column an element: :func:`column_problems`), worked out
+    once: a package has a million rows and the same few columns."""
+    rules: list[Rule] = []
     for name in columns:
         if name != "uscc":
             element = elements.BY_NAME[name]
             pattern = element_schemas.value_pattern(element)
-            rules.append((name, element, re.compile(pattern) if pattern else None,
-                          element_schemas.length_limits(element)))
-    seen: set[str] = set()
-    for number, row in enumerate(rows, 1):
-        code = row.get("uscc") or ""
-        if not uscc.is_valid(code):
-            problems.append(_problem(number, "uscc", f'"{code}" is not a valid unified social credit code.'))
-        elif code in seen:
-            problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
-        seen.add(code)
-        for name, element, compiled, limits in rules:
-            value = row.get(name)
-            if value is None:
-                continue
-            if (compiled and not compiled.fullmatch(value)) or (limits and not limits[0] <= len(value) <= limits[1]) \
-                    or (element.values and value not in element.values):
-                problems.append(_problem(number, name, f'The {element.en} "{value[:60]}" does not fit the element '
-                                         f"({element.format}{', a value of its list' if element.values else ''})."))
+            rules.append(Rule(name, element, re.compile(pattern) if pattern else None,
+                              element_schemas.length_limits(element)))
+    return rules
+
+
+def organization_problems(number: int, row: Row, rules: Sequence[Rule], earlier: bool) -> list[dict[str, Any]]:
+    """The problems of one organization (row ``number``), in field order; ``earlier``: its code is in an
+    earlier row of the package."""
+    problems: list[dict[str, Any]] = []
+    code = row.get("uscc") or ""
+    if not uscc.is_valid(code):
+        problems.append(_problem(number, "uscc", f'"{code}" is not a valid unified social credit code.'))
+    elif earlier:
+        problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
+    for rule in rules:
+        value = row.get(rule.name)
+        if value is not None and not rule.fits(value):
+            element = rule.element
+            problems.append(_problem(number, rule.name, f'The {element.en} "{value[:60]}" does not fit the element '
+                                     f"({element.format}{', a value of its list' if element.values else ''})."))
     return problems
 
 
-def _time(value: str) -> bool:
+def check_organizations(rows: Sequence[Row], columns: Sequence[str]) -> list[dict[str, Any]]:
+    """Each organization's problems (row numbers from 1): a code that is not valid or comes twice, a
+    value that does not fit its element's format, length or value list, a column that is no element.
+    Row by row: core/exchange/rows_bulk.py is the fast path, which gives the same problems."""
+    problems = column_problems(columns)
+    if problems:
+        return problems
+    rules = organization_rules(columns)
+    seen: set[str] = set()
+    for number, row in enumerate(rows, 1):
+        code = row.get("uscc") or ""
+        problems += organization_problems(number, row, rules, code in seen)
+        seen.add(code)
+    return problems
+
+
+def is_time(value: str) -> bool:
+    """Whether a text is an ISO 8601 time (``Z`` for UTC as well)."""
     try:
         datetime.datetime.fromisoformat(value.replace("Z", "+00:00"))
     except ValueError:
@@ -204,37 +242,48 @@ def _time(value: str) -> bool:
 
 def check_credit(rows: Sequence[Row]) -> list[dict[str, Any]]:
     """Each credit record version's problems: a required column empty, a version that is no positive
-    number, a time that is no ISO 8601 time, values that are no JSON object of texts, a version twice."""
+    number, a time that is no ISO 8601 time, values that are no JSON object of texts, a version twice.
+    Row by row: core/exchange/rows_bulk.py is the fast path, which gives the same problems."""
     problems: list[dict[str, Any]] = []
     seen: set[tuple[str, str]] = set()
     for number, row in enumerate(rows, 1):
-        withdrawal = not row.get("values")
-        if withdrawal and any(row.get(c) for c in CREDIT_COLUMNS if c not in WITHDRAWAL):
-            problems.append(_problem(number, "values", "A row without values (a withdrawal) holds only id, version, "
-                                     "action, status and at."))
-            continue
-        missing = sorted(c for c in (WITHDRAWAL if withdrawal else CREDIT_REQUIRED) if not row.get(c))
-        if missing:
-            problems.append(_problem(number, missing[0], f"The record has no {', '.join(missing)}."))
-            continue
-        version = str(row["version"])
-        if not version.isascii() or not version.isdigit() or int(version) < 1:
-            problems.append(_problem(number, "version", f'Version "{version}" is not a positive whole number.'))
-        for name in ("at",) if withdrawal else ("at", "received"):
-            if not _time(str(row[name])):
-                problems.append(_problem(number, name, f'"{row[name]}" is not an ISO 8601 time.'))
-        try:
-            values = {} if withdrawal else json.loads(str(row["values"]))
-        except json.JSONDecodeError:
-            values = None
-        if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
-            problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
-        key = (str(row["id"]), version)
-        if key in seen:
-            problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
-                                     "row already."))
-        seen.add(key)
+        found, key = credit_problems(number, row, seen)
+        problems += found
+        if key is not None:
+            seen.add(key)
     return problems
+
+
+def credit_problems(number: int, row: Row, seen: Container[tuple[str, str]]
+                    ) -> tuple[list[dict[str, Any]], tuple[str, str] | None]:
+    """The problems of one credit record version (row ``number``), and its key (id, version) — ``None``
+    for a row without what a version needs, which is not compared with others; ``seen``: the keys of
+    the earlier rows."""
+    problems: list[dict[str, Any]] = []
+    withdrawal = not row.get("values")
+    if withdrawal and any(row.get(c) for c in CREDIT_COLUMNS if c not in WITHDRAWAL):
+        return [_problem(number, "values", "A row without values (a withdrawal) holds only id, version, action, "
+                         "status and at.")], None
+    missing = sorted(c for c in (WITHDRAWAL if withdrawal else CREDIT_REQUIRED) if not row.get(c))
+    if missing:
+        return [_problem(number, missing[0], f"The record has no {', '.join(missing)}.")], None
+    version = str(row["version"])
+    if not version.isascii() or not version.isdigit() or int(version) < 1:
+        problems.append(_problem(number, "version", f'Version "{version}" is not a positive whole number.'))
+    for name in ("at",) if withdrawal else ("at", "received"):
+        if not is_time(str(row[name])):
+            problems.append(_problem(number, name, f'"{row[name]}" is not an ISO 8601 time.'))
+    try:
+        values = {} if withdrawal else json.loads(str(row["values"]))
+    except json.JSONDecodeError:
+        values = None
+    if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
+        problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
+    key = (str(row["id"]), version)
+    if key in seen:
+        problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
+                                 "row already."))
+    return problems, key
 
 
 def xsd(kind: str) -> str:

@@ -35,7 +35,7 @@ from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core import limits
 from jjjcredit.core.errors import Error
-from jjjcredit.core.exchange import packages, rows
+from jjjcredit.core.exchange import packages, rows, rows_bulk
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import audit as audit_chain
@@ -251,13 +251,14 @@ def checked_contents(manifest: Mapping[str, Any], contents: Mapping[str, bytes])
 def checked_rows(manifest: Mapping[str, Any], data: bytes) -> tuple[list[rows.Row], list[dict[str, Any]]]:
     """The rows of a data file that matches its manifest entry, and their problems."""
     entry = manifest["files"][0]
-    found = rows.read(manifest["format"], manifest["kind"], manifest["columns"], data, manifest["encoding"] or "utf-8")
+    found, cells = rows_bulk.read_cells(manifest["format"], manifest["kind"], manifest["columns"], data,
+                                        manifest["encoding"] or "utf-8")
     if len(found) != entry["rows"]:
         raise ExchangeError("exchange.malformed", f'"{entry["name"]}" holds {len(found)} rows; the manifest says '
                             f'{entry["rows"]}.', field=entry["name"])
     if manifest["kind"] == "organizations":
-        return found, rows.check_organizations(found, manifest["columns"])
-    return found, rows.check_credit(found)
+        return found, rows_bulk.check_organizations(found, manifest["columns"], cells)
+    return found, rows_bulk.check_credit(found, manifest["columns"], cells)
 
 
 def import_package(engine: Engine, folder: str | Path, *, node: str, box: evidence.KeyBox | None = None,
