@@ -37,25 +37,27 @@ from tests.services.federation.nodes import (
 )
 
 
-async def _publish_raw(b: nats_broker.Broker, node: str, kind: str, payload: bytes, msg_id: str) -> tuple[int, bool]:
+async def _publish_raw(b: nats_broker.Broker, node: str, kind: str, payload: bytes, msg_id: str,
+                       headers: dict[str, str] | None = None) -> tuple[int, bool]:
     client = await nats.connect(b.url)
     try:
         await nats_broker.ensure_stream(client.jetstream(), b, node)
         ack = await client.jetstream().publish(messages.subject(b.prefix, node, kind), payload,
                                                stream=messages.stream_name(b.prefix, node),
-                                               headers={"Nats-Msg-Id": msg_id})
+                                               headers={**(headers or {}), "Nats-Msg-Id": msg_id})
         return int(ack.seq), bool(ack.duplicate)
     finally:
         await client.close()
 
 
-async def _last_message(b: nats_broker.Broker, node: str) -> bytes:
+async def _last_message(b: nats_broker.Broker, node: str) -> tuple[bytes, dict[str, str]]:
+    """The payload and headers (but its id) of the last message in ``node``'s stream."""
     client = await nats.connect(b.url)
     try:
         js = client.jetstream()
         info = await js.stream_info(messages.stream_name(b.prefix, node))
         msg = await js.get_msg(messages.stream_name(b.prefix, node), info.state.last_seq)
-        return bytes(msg.data or b"")
+        return bytes(msg.data or b""), {k: v for k, v in (msg.headers or {}).items() if k != "Nats-Msg-Id"}
     finally:
         await client.close()
 
@@ -124,14 +126,15 @@ def test_three_nodes_hold_one_state_after_interleavings_a_restart_a_stopped_rela
     settle(nodes, broker)
 
     # a duplicate delivery: Hebei's last message again under another id — the followers skip it
-    last = asyncio.run(_last_message(broker, "hebei"))
-    asyncio.run(_publish_raw(broker, "hebei", "credit_records", last, "test:duplicate"))
-    # a tampered message: the same package with one byte of its data changed — refused, nothing applied
+    last, headers = asyncio.run(_last_message(broker, "hebei"))
+    assert headers.get(messages.ENCODING_HEADER) == messages.ENCODING  # the data travels compressed
+    asyncio.run(_publish_raw(broker, "hebei", "credit_records", last, "test:duplicate", headers))
+    # a tampered message: the same package with one byte of its data file changed — refused, nothing applied
     manifest, data = messages.unpack(last)
-    changed = bytearray(data)
+    changed = bytearray(messages.decompress(data, manifest["files"][0]["bytes"]))
     changed[len(changed) // 2] = ord("X") if changed[len(changed) // 2] != ord("X") else ord("Y")
-    tampered = messages.pack(manifest, bytes(changed))
-    asyncio.run(_publish_raw(broker, "hebei", "credit_records", tampered, "test:tampered"))
+    tampered = messages.pack(manifest, messages.compress(bytes(changed)))
+    asyncio.run(_publish_raw(broker, "hebei", "credit_records", tampered, "test:tampered", headers))
     states = {n: nodes[n].state() for n in NODES}
     followed = follow_all(nodes, broker, ("beijing", "tianjin"))
     outcomes = [o for f in followed if f.peer == "hebei" for o in f.outcomes]

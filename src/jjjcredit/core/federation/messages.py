@@ -4,8 +4,10 @@ Each node publishes its **own** changes — the organizations of its region, the
 as small signed exchange packages (core/exchange/packages.py; JSON Lines, audience ``government``), one
 stream per node on the broker (NATS JetStream), one subject per kind. A message is one package: its
 manifest on the first line, then the data file's bytes — which is also what ``GET
-/api/v1/federation/changes`` answers (NDJSON). A package too large for one message leaves its data file in
-the broker's object store and the message says which object.
+/api/v1/federation/changes`` answers (NDJSON). On the broker the data file travels compressed (zstd, said by
+the header ``Jjj-Data-Encoding``; the manifest's size and SHA-256 are the file's own, checked once it is
+decompressed); a package still too large for one message leaves it in the broker's object store and the
+message says which object.
 
 Names (the ``prefix`` is ``jjj`` unless a test or a second federation on the same broker sets another):
 
@@ -42,6 +44,9 @@ from jjjcredit.core.errors import Error
 OBJECTS_SUFFIX = "_PACKAGES"
 #: The header naming a package's data file in the object store (absent: the data follows the manifest).
 OBJECT_HEADER = "Jjj-Object"
+#: The header saying the data travels compressed, and how (absent: as it is).
+ENCODING_HEADER = "Jjj-Data-Encoding"
+ENCODING = "zstd"
 #: The media type of a package in one piece: the manifest's line, then the data file's JSON lines.
 MEDIA_TYPE = "application/x-ndjson"
 _PREFIX = re.compile(r"^[a-z][a-z0-9]{0,31}$")
@@ -107,6 +112,31 @@ def unpack(payload: bytes) -> tuple[Any, bytes]:
         raise FederationError("federation.message", "The message's first line is not a package's manifest (JSON): it "
                               "was not sent by `jjjcredit federation relay`.", field="manifest") from None
     return manifest, data
+
+
+def compress(data: bytes) -> bytes:
+    """A data file as it travels on the broker (zstd, level 1: JSON Lines shrink about tenfold, at some
+    hundreds of MB/s)."""
+    import pyarrow as pa
+
+    return bytes(pa.compress(data, codec=ENCODING, asbytes=True))
+
+
+def decompress(data: bytes, size: int) -> bytes:
+    """A data file back from what traveled, ``size`` its manifest's length of it (read no further); one that
+    does not decompress to that is empty — the package is then refused as truncated or tampered with, as
+    any data file that does not match its manifest.
+
+    >>> decompress(compress(b"abc" * 1000), 3000) == b"abc" * 1000, decompress(b"junk", 10)
+    (True, b'')
+    """
+    import pyarrow as pa
+
+    try:
+        found = bytes(pa.decompress(data, decompressed_size=size, codec=ENCODING, asbytes=True))
+    except (OSError, ValueError, pa.ArrowException):
+        return b""
+    return found if len(found) == size else b""
 
 
 def decide(after: int, to: int, last_to: int | None) -> str:

@@ -33,6 +33,8 @@ class Broker:
     prefix: str = "jjj"
     object_bytes: int = 512 * 1024
     message_changes: int = 10_000
+    #: The largest data file a message may decompress to (``JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES``).
+    data_bytes: int = 1 << 30
     timeout: float = 10.0
     #: Seconds a message delivered and not acknowledged waits before the broker delivers it again (a
     #: follower stopped while applying it: its next run takes it after this).
@@ -86,9 +88,11 @@ async def ensure_stream(js: JetStreamContext, broker: Broker, node: str) -> str:
 async def publish(js: JetStreamContext, broker: Broker, node: str, kind: str, manifest: dict[str, Any],
                   data: bytes, msg_id: str) -> tuple[int, bool]:
     """Publish one package with ``Nats-Msg-Id`` ``msg_id``; returns the stream sequence and whether the broker
-    held it already (a duplicate). Data over ``object_bytes`` goes to the object store first."""
+    held it already (a duplicate). The data travels compressed; over ``object_bytes`` even so, it goes to the
+    object store first."""
     stream = await ensure_stream(js, broker, node)
-    headers = {"Nats-Msg-Id": msg_id}
+    headers = {"Nats-Msg-Id": msg_id, messages.ENCODING_HEADER: messages.ENCODING}
+    data = messages.compress(data)
     try:
         if len(data) > broker.object_bytes:
             bucket = stream + messages.OBJECTS_SUFFIX
@@ -163,13 +167,26 @@ async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> 
             manifest, data = messages.unpack(msg.data)
         except FederationError:  # no package: the follower refuses it (no manifest) and records why
             manifest, data = None, b""
-        name = (msg.headers or {}).get(messages.OBJECT_HEADER)
+        headers = msg.headers or {}
+        name = headers.get(messages.OBJECT_HEADER)
         if name and manifest is not None:
             data = await _object(js, msg.metadata.stream + messages.OBJECTS_SUFFIX, name)
+        if headers.get(messages.ENCODING_HEADER) == messages.ENCODING and manifest is not None:
+            data = messages.decompress(data, _size(manifest, broker.data_bytes))
         at = msg.metadata.timestamp
         out.append(Delivered(manifest, data, int(msg.metadata.sequence.stream),
                              at if isinstance(at, datetime.datetime) else datetime.datetime.now(datetime.UTC), msg))
     return out
+
+
+def _size(manifest: Any, most: int) -> int:
+    """The data file's length as the manifest gives it (0 when it gives none; at most ``most``: a manifest
+    cannot make the follower decompress more than the limit of a data file)."""
+    try:
+        size = int(manifest["files"][0]["bytes"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return 0
+    return size if 0 <= size <= most else 0
 
 
 async def _object(js: JetStreamContext, bucket: str, name: str) -> bytes:
