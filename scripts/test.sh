@@ -19,8 +19,9 @@ step "mypy"
 step "import contracts (lint-imports)"
 "$bin/lint-imports" --no-cache || status=1
 
-sqlite_suite() { "$bin/python" -m pytest -q "$@"; }
-postgres_suite() { JJJCREDIT_TEST_DATABASE_URL="$pg_url" "$bin/python" -m pytest -q "$@"; }
+# --durations: the slowest tests of each run are named at its end, to keep the whole run short.
+sqlite_suite() { "$bin/python" -m pytest -q --durations=15 "$@"; }
+postgres_suite() { JJJCREDIT_TEST_DATABASE_URL="$pg_url" "$bin/python" -m pytest -q --durations=15 "$@"; }
 
 step "PostgreSQL for the second run ($pg_url)"
 if "$bin/python" scripts/ensure_postgres.py "$pg_url"; then
