@@ -176,6 +176,25 @@ def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node],
     assert any(t.outcome == "federation.gap" for t in _trail(nodes["beijing"]))
 
 
+def test_data_that_does_not_decompress_to_its_manifest_s_size_is_refused(nodes: dict[str, Node],
+                                                                        broker: nats_broker.Broker, tmp_path: Path):
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"][:2]:
+        item.ingest(nodes["hebei"])
+    with nodes["hebei"].engine.begin() as conn:
+        to = changes.position(conn, "organizations")
+        manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations",
+                                             after=0, to=to)
+    encoded = {messages.ENCODING_HEADER: messages.ENCODING}
+    for msg_id, payload in (("test:junk", b"not zstd at all"), ("test:short", messages.compress(data[:-10]))):
+        asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(manifest, payload), msg_id, encoded))
+    [followed] = follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    assert [o.status for o in followed.outcomes] == ["refused", "refused"], followed.to_dict()
+    assert {o.reason.code for o in followed.outcomes if o.reason} == {"exchange.truncated"}, followed.to_dict()
+    with nodes["beijing"].engine.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
+
+
 def test_the_lag_per_peer_is_in_the_status_and_on_metrics(nodes: dict[str, Node], broker: nats_broker.Broker,
                                                            tmp_path: Path):
     from prometheus_client import CollectorRegistry, generate_latest
