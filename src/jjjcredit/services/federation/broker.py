@@ -31,7 +31,8 @@ class Broker:
 
     url: str = "nats://127.0.0.1:4222"
     prefix: str = "jjj"
-    object_bytes: int = 512 * 1024
+    #: Under NATS's default max_payload (1 MiB), with room for the manifest's line and the headers.
+    object_bytes: int = 960 * 1024
     message_changes: int = 10_000
     #: The largest data file a message may decompress to (``JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES``).
     data_bytes: int = 1 << 30
