@@ -61,6 +61,11 @@ def test_organizations_are_checked_against_the_elements():
     assert [(p["row"], p["field"]) for p in problems] == [(2, "uscc"), (2, "status"), (2, "established"),
                                                           (3, "uscc")]
     assert rows.check_organizations([], ("uscc", "nickname"))[0]["field"] == "nickname"
+    # a valid code not as the library keeps it (lower case, spaces around) would be a second organization
+    loose = [{"uscc": code.lower(), "status": "1"}, {"uscc": f" {code} ", "status": "1"}]
+    problems = rows.check_organizations(loose, ("uscc", "status"))
+    assert [(p["row"], p["field"]) for p in problems] == [(1, "uscc"), (2, "uscc")]
+    assert all(f'expected "{code}"' in p["message"] for p in problems), problems
 
 
 def test_credit_versions_are_checked():

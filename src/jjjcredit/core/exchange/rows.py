@@ -204,6 +204,9 @@ def organization_problems(number: int, row: Row, rules: Sequence[Rule], earlier:
     code = row.get("uscc") or ""
     if not uscc.is_valid(code):
         problems.append(_problem(number, "uscc", f'"{code}" is not a valid unified social credit code.'))
+    elif uscc.compact(code) != code:  # a package carries codes as the library keeps them: one form each
+        problems.append(_problem(number, "uscc", f'"{code}" is not in the form a package carries a code in: '
+                                 f'expected "{uscc.compact(code)}" (18 characters, upper case, nothing around).'))
     elif earlier:
         problems.append(_problem(number, "uscc", f"{code} is in an earlier row of the package already."))
     for rule in rules:

@@ -156,6 +156,8 @@ def check_organizations(found: Sequence[rows.Row], columns: Sequence[str],
     by_name = dict(zip(columns, cells, strict=True))
     codes = [c or "" for c in by_name["uscc"]]
     flagged: set[int] = set(map(int, (~uscc.is_valid_many(codes)).nonzero()[0])) if codes else set()
+    # a valid code of 18 ASCII characters, none lower case, is in its compact form: the others are looked at
+    flagged.update(i for i, code in enumerate(codes) if len(code) != 18 or not code.isascii() or code != code.upper())
     first: dict[str, int] = {}
     if len(set(codes)) != len(codes):
         first = dict(zip(reversed(codes), range(len(codes) - 1, -1, -1), strict=True))  # the first row of each
