@@ -35,3 +35,8 @@ def test_trusted_proxies_and_the_checkpoint_interval_are_settings():
 def test_the_node_is_a_setting_hebei_by_default():
     assert Settings.from_env({}).node == "hebei"
     assert Settings.from_env({"JJJCREDIT_NODE": "beijing"}).node == "beijing"
+
+
+def test_federation_compression_is_on_unless_set_to_0():
+    assert Settings.from_env({}).federation_compress
+    assert not Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": "0"}).federation_compress

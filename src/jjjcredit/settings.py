@@ -63,6 +63,9 @@ class Settings:
     #: Seconds before the broker delivers again a message a follower took and did not acknowledge
     #: (``JJJCREDIT_FEDERATION_ACK_SECONDS``): how long a follower stopped mid-message holds up its next run.
     federation_ack_seconds: float = 30.0
+    #: Whether the relay compresses a message's data (``JJJCREDIT_FEDERATION_COMPRESS``, 1 or 0; a follower
+    #: reads both): 0 while a peer still runs a release that does not read the ``Jjj-Data-Encoding`` header.
+    federation_compress: bool = True
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -90,6 +93,7 @@ class Settings:
                    nats_url=env.get("JJJCREDIT_NATS_URL") or "nats://127.0.0.1:4222",
                    federation_prefix=env.get("JJJCREDIT_FEDERATION_PREFIX") or "jjj",
                    federation_ack_seconds=float(env.get("JJJCREDIT_FEDERATION_ACK_SECONDS", "30")),
+                   federation_compress=env.get("JJJCREDIT_FEDERATION_COMPRESS", "1") != "0",
                    limits=Limits.from_env(env))
 
 

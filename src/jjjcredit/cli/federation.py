@@ -27,7 +27,7 @@ def _json(data: Any) -> None:
 def _broker(settings: Settings) -> broker.Broker:
     return broker.Broker(settings.nats_url, settings.federation_prefix, ack_wait=settings.federation_ack_seconds,
                          message_changes=settings.limits.federation_message_changes,
-                         data_bytes=settings.limits.exchange_file_bytes)
+                         data_bytes=settings.limits.exchange_file_bytes, compress=settings.federation_compress)
 
 
 ONCE = typer.Option(False, "--once", help="One pass, then exit (default: again every --interval seconds "

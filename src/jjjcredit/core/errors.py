@@ -503,6 +503,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "that is not JSON, or a large package's object missing from the broker's object store. Nothing was applied."),
     "federation.wrong_node": ErrorCode(400, 1, "A package in one node's stream (or from one node's address) signed "
         "as another node's: nothing was applied."),
+    "federation.audience": ErrorCode(400, 1, "A federation package for another audience than government sharing "
+                                     "(a public package): nodes exchange what government sharing sees."),
     "federation.gap": ErrorCode(409, 1, "A message whose range starts after the last one applied from its node: "
         "the changes in between are missing. Nothing was applied; pull them over HTTPS (`federation pull`)."),
     "federation.after": ErrorCode(400, 2, "A pull's after that is below 0 or past this node's sequence for the "

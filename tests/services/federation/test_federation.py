@@ -250,6 +250,14 @@ def test_a_peer_never_overwrites_what_this_node_owns(nodes: dict[str, Node], tmp
     outcome = changes.apply_package(nodes["tianjin"].engine, manifest, contents["organizations.jsonl"],
                                     node="tianjin", expected="beijing", operator="test")
     assert outcome.reason is not None and outcome.reason.code == "federation.wrong_node"
+    with nodes["hebei"].engine.begin() as conn:  # a package signed by a peer, but for the public
+        public, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="organizations", audience="public", fmt="jsonl",
+            scope=Scope(region="hebei"), after=0, to=1, found=[], columns=("uscc",), day=disclosure.current_day(),
+            now=changes._now())
+    outcome = changes.apply_package(nodes["tianjin"].engine, public, contents["organizations.jsonl"],
+                                    node="tianjin", expected="hebei", operator="test")
+    assert outcome.reason is not None and outcome.reason.code == "federation.audience", outcome.to_dict()
 
 
 def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node], broker: nats_broker.Broker,
@@ -268,7 +276,7 @@ def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node]
 
 def test_a_backlog_goes_as_several_messages_of_contiguous_ranges(nodes: dict[str, Node], broker: nats_broker.Broker,
                                                                  tmp_path: Path):
-    capped = dataclasses.replace(broker, message_changes=3)
+    capped = dataclasses.replace(broker, message_changes=3, compress=False)  # (as a peer on an older release)
     work = department_files(tmp_path / "demo", count=30, seed=5)
     for item in work["tianjin"]:
         item.ingest(nodes["tianjin"])

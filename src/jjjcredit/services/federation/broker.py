@@ -34,6 +34,8 @@ class Broker:
     #: Under NATS's default max_payload (1 MiB), with room for the manifest's line and the headers.
     object_bytes: int = 960 * 1024
     message_changes: int = 10_000
+    #: Whether published data is compressed (a follower reads both).
+    compress: bool = True
     #: The largest data file a message may decompress to (``JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES``).
     data_bytes: int = 1 << 30
     timeout: float = 10.0
@@ -89,11 +91,13 @@ async def ensure_stream(js: JetStreamContext, broker: Broker, node: str) -> str:
 async def publish(js: JetStreamContext, broker: Broker, node: str, kind: str, manifest: dict[str, Any],
                   data: bytes, msg_id: str) -> tuple[int, bool]:
     """Publish one package with ``Nats-Msg-Id`` ``msg_id``; returns the stream sequence and whether the broker
-    held it already (a duplicate). The data travels compressed; over ``object_bytes`` even so, it goes to the
-    object store first."""
+    held it already (a duplicate). The data travels compressed (unless ``compress`` is off); over
+    ``object_bytes`` even so, it goes to the object store first."""
     stream = await ensure_stream(js, broker, node)
-    headers = {"Nats-Msg-Id": msg_id, messages.ENCODING_HEADER: messages.ENCODING}
-    data = messages.compress(data)
+    headers = {"Nats-Msg-Id": msg_id}
+    if broker.compress:
+        headers[messages.ENCODING_HEADER] = messages.ENCODING
+        data = messages.compress(data)
     try:
         if len(data) > broker.object_bytes:
             bucket = stream + messages.OBJECTS_SUFFIX

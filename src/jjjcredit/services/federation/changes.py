@@ -145,6 +145,10 @@ def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
             raise FederationError("federation.wrong_node", f'The package {name} is signed as node "{manifest["node"]}"'
                                   f" but came from {expected}'s {'stream' if via == 'nats' else 'address'}: a node "
                                   "publishes only its own changes.", field="node")
+        if manifest["audience"] != AUDIENCE:
+            raise FederationError("federation.audience", f'The package {name} is for the audience '
+                                  f'"{manifest["audience"]}": nodes exchange what government sharing sees '
+                                  f'("{AUDIENCE}").', field="audience")
         with engine.connect() as conn:
             keys = exchange.peer_keys(conn, manifest["node"], node)
         packages.check_signature(manifest, keys)

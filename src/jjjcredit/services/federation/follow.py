@@ -50,37 +50,47 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     result = Followed(peer)
     sub = await nats_broker.subscription(js, broker, node, peer)
     deadline = time.monotonic() + broker.ack_wait + broker.timeout + 2 * wait
-    while len(result.outcomes) < limit:
-        delivered = await nats_broker.fetch(js, broker, sub, wait)
-        if not delivered:
-            # nothing came within ``wait``: the end, unless the broker still holds messages for this consumer —
-            # not delivered yet (a slow answer), or taken by a follower that stopped before acknowledging them
-            # (they come again after the broker's ack_wait) — which one run waits for, within a bound
-            pending, unacknowledged = await nats_broker.waiting(sub)
-            if (pending or unacknowledged) and time.monotonic() < deadline:
-                continue
-            break
-        for item in delivered:
-            outcome = changes.apply_package(engine, item.manifest, item.data, node=node, expected=peer, via="nats",
-                                            stream_seq=item.stream_seq, message_at=item.at, operator=operator,
-                                            refresh_search=False)
-            result.outcomes.append(outcome)
-            if outcome.reason is not None and outcome.reason.code == "federation.gap":
-                await item.msg.nak(delay=wait)
-                result.stopped = outcome.reason.message
+    try:
+        while len(result.outcomes) < limit:
+            delivered = await nats_broker.fetch(js, broker, sub, wait)
+            if not delivered:
+                # nothing came within ``wait``: the end, unless the broker still holds messages for this consumer —
+                # not delivered yet (a slow answer), or taken by a follower that stopped before acknowledging them
+                # (they come again after the broker's ack_wait) — which one run waits for, within a bound
+                pending, unacknowledged = await nats_broker.waiting(sub)
+                if (pending or unacknowledged) and time.monotonic() < deadline:
+                    continue
                 break
-            if outcome.status == "refused":
-                await item.msg.term()
-            else:
-                await item.msg.ack_sync()
-        if result.stopped:
-            break
-    if any(o.status == "accepted" and o.kind == "organizations" for o in result.outcomes):
-        result.search_seconds = search.refresh(engine).seconds  # once a run: the keys follow the change feed
+            for item in delivered:
+                outcome = changes.apply_package(engine, item.manifest, item.data, node=node, expected=peer, via="nats",
+                                                stream_seq=item.stream_seq, message_at=item.at, operator=operator,
+                                                refresh_search=False)
+                result.outcomes.append(outcome)
+                if outcome.reason is not None and outcome.reason.code == "federation.gap":
+                    await item.msg.nak(delay=wait)
+                    result.stopped = outcome.reason.message
+                    break
+                if outcome.status == "refused":
+                    await item.msg.term()
+                else:
+                    await item.msg.ack_sync()
+            if result.stopped:
+                break
+    finally:  # once a run, even one a broker failure ends: the keys follow the change feed
+        result.search_seconds = _refresh_search(engine)
     last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
     with engine.begin() as conn:
         status.note_peer(conn, peer, last_seq, last_at)
     return result
+
+
+def _refresh_search(engine: Engine) -> float | None:
+    """Bring the search keys up to the change feed when they are behind it (whatever put the changes there:
+    this run, or an earlier one that ended before its refresh); the seconds it took, ``None`` when they were
+    not behind."""
+    with engine.connect() as conn:
+        behind = search.lag(conn)
+    return search.refresh(engine).seconds if behind else None
 
 
 async def _follow(engine: Engine, broker: nats_broker.Broker, node: str, peers: list[str], limit: int,

@@ -3,8 +3,9 @@ with a client key granted ``federation`` (the 3041 way) answers this node's own 
 one signed package in one piece (core/federation/messages.pack: the manifest's line, then the rows —
 NDJSON), at most ``JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES`` sequence numbers of it; ``federation pull URL
 --key KEY`` asks each kind after the end of what it applied from that node and applies the answer as the
-follower applies a message (services/federation/changes.py), again until a range reaches the sequence the
-answer's ``X-Sequence-End`` gives."""
+follower applies a message (services/federation/changes.py), again until what it applied reaches the
+sequence the first answer's ``X-Sequence-End`` gave (changes made meanwhile wait for the next pull), or an
+answer moves nothing."""
 
 from __future__ import annotations
 
@@ -82,7 +83,8 @@ def pull(engine: Engine, base_url: str, key: str, *, node: str, peer: str,
     outcomes = []
     for kind in kinds:
         packages.check_choice(kind, packages.KINDS, "kind")
-        while True:  # a range at a time (the server cuts a long one short), until one reaches its end
+        target: int | None = None  # the peer's sequence at the first answer: what this pull catches up to
+        while True:  # a range at a time (the server cuts a long one short), until one reaches the target
             with engine.connect() as conn:
                 after = changes.last_applied(conn, peer, kind) or 0
             query = urllib.parse.urlencode({"kind": kind, "after": after})
@@ -96,7 +98,9 @@ def pull(engine: Engine, base_url: str, key: str, *, node: str, peer: str,
             outcome = changes.apply_package(engine, manifest, data, node=node, expected=peer, via="https",
                                             operator=operator)
             outcomes.append(outcome)
-            if outcome.status != "accepted" or outcome.to is None or outcome.to <= after or end is None \
-                    or outcome.to >= end:
-                break
+            target = end if target is None else target
+            with engine.connect() as conn:
+                reached = changes.last_applied(conn, peer, kind) or 0
+            if outcome.status != "accepted" or reached <= after or target is None or reached >= target:
+                break  # refused, skipped or nothing moved (never asked again for the same range), or caught up
     return outcomes
