@@ -140,12 +140,13 @@ def apply_figures(args: argparse.Namespace, prefix: str, keys_file: Path, work: 
     return rows / applying
 
 
-def load_files(work: Path, rows: int, per_file: int) -> list[Path]:
-    """The steady load's files: ``demo-data`` of another seed (new organizations of the same region), cut into
-    ``per_file``-row files of the same layout."""
+def load_files(work: Path, rows: int, per_file: int, seed: int) -> list[Path]:
+    """The steady load's files: ``demo-data`` of another seed (new organizations of the same region — a seed
+    no earlier run used, or its files would change nothing), cut into ``per_file``-row files of the same
+    layout."""
     demo = work / "load"
     run(cli("demo-data", "--count", str(rows), "--out", str(demo), "--mistakes", "0", "--no-credit",
-            "--regions", PRODUCER, "--seed", "77"))
+            "--regions", PRODUCER, "--seed", str(seed)))
     pieces: list[Path] = []
     for source in sorted(demo.glob("*.csv")):
         if source.name.endswith("-changes.csv"):
@@ -232,7 +233,7 @@ def catch_up_figures(args: argparse.Namespace, prefix: str, keys_file: Path, wor
     tianjin = f"{args.db}_tianjin"
     empty_node(tianjin, "tianjin", prefix, keys_file)
     backlog = lag(tianjin, args.db)
-    pieces = load_files(work, args.rate * args.load_seconds, args.rate)
+    pieces = load_files(work, args.rate * args.load_seconds, args.rate, seed=1000 + organizations_held(args.db))
     load = Load(args.db, prefix, pieces, os.environ["JJJCREDIT_SIGNING_KEY_SECRET"])
     print(f"catch-up: tianjin {backlog:,} changes behind (= {backlog / args.rate / 60:,.1f} minutes of a "
           f"{args.rate:,} changes/s load); the load: {len(pieces)} files of {args.rate:,} rows, one a second",
@@ -268,6 +269,9 @@ def catch_up_figures(args: argparse.Namespace, prefix: str, keys_file: Path, wor
     else:
         print(f"  zero lag after {caught:,.1f} s, the load running at {achieved:,.0f} changes/s "
               f"({load.late} of its seconds late)", flush=True)
+        if achieved < 0.9 * args.rate:
+            print(f"  NOTE: the load fell short of --rate {args.rate:,}: this catch-up was not under the load asked",
+                  flush=True)
     hour = 3600 * args.rate
     print(f"  one hour behind ({hour:,} changes) at the apply rate measured in part 1 ({rate_seen:,.0f}/s) under "
           f"this load: {hour / max(rate_seen - args.rate, 1):,.0f} s by arithmetic (not measured)", flush=True)
