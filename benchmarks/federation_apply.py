@@ -16,8 +16,9 @@ PostgreSQL); catch-up of a node one hour behind under a steady load of 1,000 cha
    1,000 changes/s, ``changes / 1,000`` seconds of it (a library of 3,600,000 organizations: one hour).
    A load of ``--rate`` changes/s then runs on the producer (a 1,000-row department file ingested and
    relayed every second, in this process), and ``federation follow`` (the loop, ``--interval 0.5``)
-   starts on ``tianjin``: the time until its lag is zero — every change the producer had committed by
-   then applied — with the load's achieved rate. Where the producer's feed is shorter than an hour of
+   starts on ``tianjin``: the time until it has caught up — behind by no more than two seconds of the load
+   (what is in flight between the producer's commit, its relay and the follower) — with the load's
+   achieved rate. Where the producer's feed is shorter than an hour of
    the load, the hour is given by arithmetic from the measured rate, and says so.
 
 Every database is on the same PostgreSQL server (``--db``'s; ``<name>_hebei``, ``<name>_tianjin``), made
@@ -62,6 +63,9 @@ from machine import header
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/bench_federation"
 #: The relay's message size (JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES's default).
 MESSAGE_CHANGES = 10_000
+#: Caught up: behind by no more than the load of this many seconds — what is in flight between the producer's
+#: commit, its relay and the follower under a steady load (exactly zero is only ever seen by chance).
+EDGE_SECONDS = 2
 NATS_URL = os.environ.get("JJJCREDIT_NATS_URL", "nats://127.0.0.1:4222")
 PRODUCER = "beijing"
 
@@ -249,7 +253,7 @@ def catch_up_figures(args: argparse.Namespace, prefix: str, keys_file: Path, wor
         while time.monotonic() - start < args.load_seconds:
             behind = lag(tianjin, args.db)
             samples.append((time.monotonic() - start, behind))
-            if behind == 0 and time.monotonic() - start > 2:
+            if behind <= EDGE_SECONDS * args.rate and time.monotonic() - start > 2:
                 caught = time.monotonic() - start
                 break
             if follower.poll() is not None:
@@ -267,7 +271,8 @@ def catch_up_figures(args: argparse.Namespace, prefix: str, keys_file: Path, wor
     if caught is None:
         print(f"  not caught up within {args.load_seconds} s (last: {samples[-1][1]:,} behind)", flush=True)
     else:
-        print(f"  zero lag after {caught:,.1f} s, the load running at {achieved:,.0f} changes/s "
+        print(f"  caught up (behind at most {EDGE_SECONDS} s of the load) after {caught:,.1f} s, the load running at "
+              f"{achieved:,.0f} changes/s "
               f"({load.late} of its seconds late)", flush=True)
         if achieved < 0.9 * args.rate:
             print(f"  NOTE: the load fell short of --rate {args.rate:,}: this catch-up was not under the load asked",
