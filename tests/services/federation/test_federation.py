@@ -158,15 +158,21 @@ def test_three_nodes_hold_one_state_after_interleavings_a_restart_a_stopped_rela
     assert len(refusals) == 1 and "from hebei: credit_records" in refusals[0].purpose, refusals
 
 
-def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node], broker: nats_broker.Broker,
-                                                         tmp_path: Path):
+def _hebei_organizations(nodes: dict[str, Node], tmp_path: Path, last_only: bool) -> tuple[dict[str, Any], bytes]:
+    """Two of Hebei's department files ingested, and its package of their organizations (``last_only``: of the
+    last change alone, a range that starts after what a follower applied)."""
     work = department_files(tmp_path / "demo", count=30, seed=5)
     for item in work["hebei"][:2]:
         item.ingest(nodes["hebei"])
     with nodes["hebei"].engine.begin() as conn:
         to = changes.position(conn, "organizations")
-        manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations",
-                                             after=to - 1, to=to)
+        return changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations",
+                                   after=to - 1 if last_only else 0, to=to)
+
+
+def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node], broker: nats_broker.Broker,
+                                                         tmp_path: Path):
+    manifest, data = _hebei_organizations(nodes, tmp_path, last_only=True)
     asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(manifest, data), "test:gap"))
     [followed] = follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
     assert [o.reason.code for o in followed.outcomes if o.reason] == ["federation.gap"]
@@ -178,13 +184,7 @@ def test_a_gap_is_refused_and_the_message_left_for_later(nodes: dict[str, Node],
 
 def test_data_that_does_not_decompress_to_its_manifest_s_size_is_refused(nodes: dict[str, Node],
                                                                         broker: nats_broker.Broker, tmp_path: Path):
-    work = department_files(tmp_path / "demo", count=30, seed=5)
-    for item in work["hebei"][:2]:
-        item.ingest(nodes["hebei"])
-    with nodes["hebei"].engine.begin() as conn:
-        to = changes.position(conn, "organizations")
-        manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations",
-                                             after=0, to=to)
+    manifest, data = _hebei_organizations(nodes, tmp_path, last_only=False)
     encoded = {messages.ENCODING_HEADER: messages.ENCODING}
     for msg_id, payload in (("test:junk", b"not zstd at all"), ("test:short", messages.compress(data[:-10]))):
         asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(manifest, payload), msg_id, encoded))
