@@ -79,3 +79,18 @@ def test_a_column_of_numbers_after_a_null_goes_as_text_too(engine: Engine):
         bulk.insert_rows(conn, "bulk_probe4", ["n", "m"], [{"n": 1, "m": None}, {"n": 2, "m": 5}])
     with engine.connect() as conn:
         assert conn.execute(select(table.c.m).order_by(table.c.n)).scalars().all() == [None, 5]
+
+
+@pytest.mark.parametrize("keys", [[], ["plain"], ['x","y', "q"],
+                                  [v for v in TRICKY if v is not None] + ['"', '","', "{a,b}", " ", "NULL"]])
+def test_among_finds_exactly_the_keys_given_whatever_they_hold(engine: Engine, keys: list[str]):
+    meta = MetaData()
+    table = Table("among_probe", meta, Column("n", Integer, primary_key=True), Column("v", Text))
+    meta.create_all(engine)
+    held = [*TRICKY[:-1], '"', '","', "{a,b}", " ", "NULL", 'x","y', "x", "y", "q", "{}"]
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, "among_probe", ["n", "v"], [{"n": i, "v": v} for i, v in enumerate(held)])
+    with engine.connect() as conn:
+        found = [v for among in bulk.among(conn, table.c.v, keys) for v in conn.execute(select(table.c.v).where(among))
+                 .scalars()]
+    assert sorted(found) == sorted(keys)

@@ -378,3 +378,52 @@ def test_a_message_holds_what_government_sharing_sees_and_no_more(nodes: dict[st
         for name, value in library_files.restricted(code).items():  # level 2 travels, level 3 never
             assert (value in text) is (name != "legal_rep_id_number"), (name, value)
     assert "罚〔2026〕2号" in text and credit_files.person() not in text  # a person's number: masked only
+
+
+def test_a_follower_checks_the_next_message_while_it_applies_one_and_holds_none_when_it_stops(
+        nodes: dict[str, Node], broker: nats_broker.Broker, tmp_path: Path):
+    capped = dataclasses.replace(broker, message_changes=3)
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["tianjin"]:
+        item.ingest(nodes["tianjin"])
+    sent = relay.relay_once(nodes["tianjin"].engine, capped, node="tianjin", box=nodes["tianjin"].box)
+    assert len(sent) > 4, sent
+    [first] = follow.follow_once(nodes["hebei"].engine, capped, node="hebei", peers=["tianjin"], limit=2, wait=0.2)
+    assert [o.status for o in first.outcomes] == ["accepted"] * 2
+    # no message was left fetched ahead and not applied (it would come again only after the broker's ack_wait,
+    # 30 s, and the next run would meet the one after it first: a gap), so the next run takes the rest now
+    started = datetime.datetime.now(datetime.UTC)
+    [rest] = follow.follow_once(nodes["hebei"].engine, capped, node="hebei", peers=["tianjin"], wait=0.2)
+    took = (datetime.datetime.now(datetime.UTC) - started).total_seconds()
+    assert [o.status for o in rest.outcomes] == ["accepted"] * (len(sent) - 2), rest.to_dict()
+    assert took < capped.ack_wait / 2, took
+    assert nodes["hebei"].state()["state"] == nodes["tianjin"].state()["state"]
+
+
+def test_a_consumer_an_earlier_release_made_one_message_at_a_time_is_given_the_next_ahead(
+        nodes: dict[str, Node], broker: nats_broker.Broker):
+    from nats.js.api import ConsumerConfig, DeliverPolicy
+
+    async def made_before() -> None:
+        client = await nats.connect(broker.url)
+        try:
+            js = client.jetstream()
+            stream = await nats_broker.ensure_stream(js, broker, "tianjin")
+            await js.add_consumer(stream, config=ConsumerConfig(
+                durable_name="hebei", deliver_policy=DeliverPolicy.ALL, ack_wait=broker.ack_wait, max_ack_pending=1,
+                filter_subject=messages.subject(broker.prefix, "tianjin", ">")))
+        finally:
+            await client.close()
+
+    async def held() -> int:
+        client = await nats.connect(broker.url)
+        try:
+            info = await client.jetstream().consumer_info(messages.stream_name(broker.prefix, "tianjin"), "hebei")
+            return int(info.config.max_ack_pending or 0)
+        finally:
+            await client.close()
+
+    asyncio.run(made_before())
+    assert asyncio.run(held()) == 1
+    follow.follow_once(nodes["hebei"].engine, broker, node="hebei", peers=["tianjin"], wait=0.1)
+    assert asyncio.run(held()) == nats_broker.AHEAD

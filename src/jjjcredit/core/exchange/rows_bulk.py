@@ -31,10 +31,10 @@ import datetime
 import io
 import json
 import json.scanner
-from collections.abc import Callable, Sequence
+from collections.abc import Callable, Iterator, Sequence
 from itertools import chain, repeat
 from operator import itemgetter
-from typing import Any
+from typing import Any, overload
 
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.exchange import rows
@@ -47,17 +47,61 @@ _FEW = 256  #: up to this many distinct values in a column, each is checked as t
 _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 
 
+class Rows(Sequence[rows.Row]):
+    """Rows held column by column, as the fast path reads them: a row's dict is made only when it is asked
+    for, so what works column by column (the checks, services/exchange/apply.py) makes none.
+
+    >>> found = Rows(("uscc", "name"), [["A", "B"], ["甲", None]])
+    >>> len(found), found[1], found.column("name"), list(found.take([1]))
+    (2, {'uscc': 'B', 'name': None}, ['甲', None], [{'uscc': 'B', 'name': None}])
+    """
+
+    def __init__(self, columns: Sequence[str], cells: Cells) -> None:
+        self.columns, self.cells = tuple(columns), cells
+        self._index = {c: i for i, c in enumerate(self.columns)}
+
+    def __len__(self) -> int:
+        return len(self.cells[0]) if self.cells else 0
+
+    @overload
+    def __getitem__(self, at: int) -> rows.Row: ...
+
+    @overload
+    def __getitem__(self, at: slice) -> Rows: ...
+
+    def __getitem__(self, at: int | slice) -> rows.Row | Rows:
+        if isinstance(at, slice):
+            return Rows(self.columns, [column[at] for column in self.cells])
+        return dict(zip(self.columns, [column[at] for column in self.cells], strict=True))
+
+    def __iter__(self) -> Iterator[rows.Row]:
+        return map(dict, map(zip, repeat(self.columns), zip(*self.cells, strict=True)))
+
+    def __eq__(self, other: object) -> bool:
+        return isinstance(other, Sequence) and list(self) == list(other)
+
+    __hash__ = None  # type: ignore[assignment]  # as a list's
+
+    def column(self, name: str) -> list[str | None]:
+        """The values of column ``name``, one a row (the list held: not to be changed)."""
+        return self.cells[self._index[name]]
+
+    def take(self, indices: Sequence[int]) -> Rows:
+        """The rows at ``indices``, in their order."""
+        return Rows(self.columns, [list(map(column.__getitem__, indices)) for column in self.cells])
+
+
 def read(fmt: str, kind: str, columns: Sequence[str], data: bytes, encoding: str = "utf-8") -> list[rows.Row]:
     """The rows :func:`rows.read` gives, faster."""
-    return read_cells(fmt, kind, columns, data, encoding)[0]
+    return list(read_cells(fmt, kind, columns, data, encoding)[0])
 
 
 def read_cells(fmt: str, kind: str, columns: Sequence[str], data: bytes,
-               encoding: str = "utf-8") -> tuple[list[rows.Row], Cells | None]:
+               encoding: str = "utf-8") -> tuple[Sequence[rows.Row], Cells | None]:
     """The rows :func:`rows.read` gives, and (when the fast path read them so) their values column by
     column for :func:`check_organizations` and :func:`check_credit`; ``exchange.malformed`` as
     :func:`rows.read` says it."""
-    taken: tuple[list[rows.Row], Cells | None] | None = None
+    taken: tuple[Sequence[rows.Row], Cells | None] | None = None
     if not columns or len(set(columns)) != len(columns):
         pass  # no columns, or one twice: as rows.read reads them
     elif fmt == "jsonl":
@@ -71,7 +115,7 @@ def read_cells(fmt: str, kind: str, columns: Sequence[str], data: bytes,
     return taken
 
 
-def _jsonl(columns: Sequence[str], data: bytes) -> tuple[list[rows.Row], Cells] | None:
+def _jsonl(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells] | None:
     """JSON Lines by pyarrow's parser, where it reads exactly what :func:`rows.read` reads; else ``None``."""
     import pyarrow as pa
     import pyarrow.json as pj
@@ -98,7 +142,7 @@ def _jsonl(columns: Sequence[str], data: bytes) -> tuple[list[rows.Row], Cells] 
     return _table_rows(columns, [table.column(c) for c in columns])
 
 
-def _parquet(columns: Sequence[str], data: bytes) -> tuple[list[rows.Row], Cells] | None:
+def _parquet(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells] | None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -112,7 +156,7 @@ def _parquet(columns: Sequence[str], data: bytes) -> tuple[list[rows.Row], Cells
     return _table_rows(columns, [table.column(i) for i in range(len(columns))])
 
 
-def _table_rows(columns: Sequence[str], arrays: Sequence[Any]) -> tuple[list[rows.Row], Cells] | None:
+def _table_rows(columns: Sequence[str], arrays: Sequence[Any]) -> tuple[Rows, Cells] | None:
     """The rows of pyarrow text columns, an empty value read as absent (as :func:`rows.read` reads it)."""
     import pyarrow as pa
     import pyarrow.compute as pc
@@ -126,7 +170,7 @@ def _table_rows(columns: Sequence[str], arrays: Sequence[Any]) -> tuple[list[row
             cells.append(array.to_pylist())
         except UnicodeDecodeError:
             return None
-    return _dicts(columns, cells), cells
+    return Rows(columns, cells), cells
 
 
 def _csv(columns: Sequence[str], data: bytes, encoding: str) -> tuple[list[rows.Row], Cells | None] | None:
@@ -137,11 +181,6 @@ def _csv(columns: Sequence[str], data: bytes, encoding: str) -> tuple[list[rows.
     if not lines or tuple(lines[0]) != tuple(columns) or any(len(cells) != len(columns) for cells in lines):
         return None
     return [dict(zip(columns, [v or None for v in cells], strict=True)) for cells in lines[1:]], None
-
-
-def _dicts(columns: Sequence[str], cells: Cells) -> list[rows.Row]:
-    """Rows of columns (each as long): a dict a row, made without a Python step per row."""
-    return list(map(dict, map(zip, repeat(columns), zip(*cells, strict=True))))
 
 
 def check_organizations(found: Sequence[rows.Row], columns: Sequence[str],

@@ -16,12 +16,12 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-import operator
-from collections.abc import Callable, Mapping, Sequence
-from typing import Any, cast
+from collections.abc import Mapping, Sequence
+from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
@@ -63,46 +63,56 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     unknown = [n for n in names if n not in elements.BY_NAME]
     if unknown:  # rows.check_organizations refused the package already; the names go into SQL below
         raise ValueError(f"not a data element: {', '.join(unknown)}")
-    codes = [str(r["uscc"]) for r in rows]
+    codes = [str(c) for c in _column(rows, "uscc")]
+    cells = [_column(rows, n) for n in names]  # the package's values, column by column
+    dated = [cells[i] for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
+    effective = ([next(filter(None, found), None) for found in zip(*dated, strict=True)] if dated
+                 else [None] * len(codes))
     held = [organizations.c[n] for n in (*names, "effective")]
     existing: dict[str, tuple[Any, ...]] = {}
     for among in bulk.among(conn, organizations.c.uscc, codes):
         existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(among)))
-    pick = _picker(names)
-    dated = [i for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
     width = len(names)
-    new: list[tuple[int, str, tuple[Any, ...], str | None]] = []  # seq, code, values, effective
+    new: list[int] = []  # the rows of new organizations
+    seqs: list[int] = []  # the seq of each row of ``new``
     changed: list[_Changed] = []
     history_rows: list[tuple[int, str, str, Any, Any]] = []
     unchanged = 0
-    for row, code in zip(rows, codes, strict=True):
-        try:
-            values = pick(row)
-        except KeyError:
-            values = tuple(row.get(n) for n in names)
-        effective = next((values[i] for i in dated if values[i]), None)
-        before = existing.get(code)
-        if before is None:
+    if not existing:  # every organization new (a first package, a peer catching up): no step a row
+        new = list(range(len(codes)))
+        seqs = list(range(seq + 1, seq + 1 + len(codes)))
+        seq += len(codes)
+    else:
+        for i, (code, values) in enumerate(zip(codes, zip(*cells, strict=True) if cells else [()] * len(codes),
+                                               strict=True)):
+            before = existing.get(code)
+            if before is None:
+                seq += 1
+                new.append(i)
+                seqs.append(seq)
+                continue
+            if values == before[:width]:
+                unchanged += 1
+                continue
             seq += 1
-            new.append((seq, code, values, effective))
-            continue
-        if values == before[:width]:
-            unchanged += 1
-            continue
-        seq += 1
-        history_rows += [(seq, names[i], code, before[i], values[i]) for i in range(width) if before[i] != values[i]]
-        changed.append((seq, code, values, max(effective or "", before[width] or "") or None, effective))
+            history_rows += [(seq, names[j], code, before[j], values[j]) for j in range(width)
+                             if before[j] != values[j]]
+            changed.append((seq, code, values, max(effective[i] or "", before[width] or "") or None, effective[i]))
     dialect = conn.dialect.name
-    new.sort(key=operator.itemgetter(1))  # an index takes sorted keys about twice as fast as random ones
+    order = sorted(range(len(new)), key=lambda k: codes[new[k]])  # an index takes sorted keys about twice as fast
+    new_seqs = list(map(seqs.__getitem__, order))
+    new = list(map(new.__getitem__, order))
+    new_codes = list(map(codes.__getitem__, new))
+    new_effective = list(map(effective.__getitem__, new))
     bulk.insert_prepared(conn, organizations.name, bulk.prepare_columns(
         dialect, ("uscc", *names, "authority_region", "effective", "seq", "created_seq", "source", "batch_id"),
-        [[r[1] for r in new], *([r[2][i] for r in new] for i in range(width)), [r[1][2:8] for r in new],
-         [r[3] for r in new], *([r[0] for r in new],) * 2], (source, batch_id)))
-    for kind, entries in (("created", [(r[0], r[1], r[3]) for r in new]),
-                          ("changed", [(r[0], r[1], r[4]) for r in changed])):
+        [new_codes, *(list(map(column.__getitem__, new)) for column in cells), [c[2:8] for c in new_codes],
+         new_effective, new_seqs, new_seqs], (source, batch_id)))
+    created: list[list[Any]] = [new_seqs, new_codes, new_effective]
+    for kind, entries in (("created", created),
+                          ("changed", _by_column([(r[0], r[1], r[4]) for r in changed]))):
         bulk.insert_prepared(conn, changes.name, bulk.prepare_columns(
-            dialect, ("seq", "uscc", "effective", "kind", "batch_id"), _by_column(entries),
-            (kind, batch_id)))
+            dialect, ("seq", "uscc", "effective", "kind", "batch_id"), entries, (kind, batch_id)))
     bulk.insert_prepared(conn, history.name, bulk.prepare_columns(
         dialect, ("seq", "element", "uscc", "old_value", "new_value"),
         _by_column(history_rows)))
@@ -127,11 +137,12 @@ def _by_column(rows: Sequence[Sequence[Any]]) -> list[list[Any]]:
     return [list(column) for column in zip(*rows, strict=True)]
 
 
-def _picker(names: Sequence[str]) -> Callable[[Mapping[str, Any]], tuple[Any, ...]]:
-    """A row's values of ``names``, as a tuple (KeyError when one is missing)."""
-    if len(names) > 1:
-        return cast(Callable[[Mapping[str, Any]], tuple[Any, ...]], operator.itemgetter(*names))
-    return lambda row: tuple(row[n] for n in names)
+def _column(rows: Sequence[Mapping[str, Any]], name: str) -> Sequence[Any]:
+    """The rows' values of column ``name``, one a row (``None`` where a row has none): the column itself when
+    the rows are held column by column (core/exchange/rows_bulk.Rows)."""
+    if isinstance(rows, rows_bulk.Rows) and name in rows.columns:
+        return rows.column(name)
+    return [r.get(name) for r in rows]
 
 
 def _update_organizations(conn: Connection, names: Sequence[str],

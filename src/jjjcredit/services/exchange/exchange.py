@@ -217,7 +217,7 @@ def _peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
 
 
 def _checked_rows(folder: Path, manifest: Mapping[str, Any],
-                  limit: int = limits.DEFAULT.exchange_file_bytes) -> tuple[list[rows.Row], list[dict[str, Any]]]:
+                  limit: int = limits.DEFAULT.exchange_file_bytes) -> tuple[Sequence[rows.Row], list[dict[str, Any]]]:
     """The data file's rows and their problems, once every file matches its manifest entry (none over
     ``limit`` bytes: the data file is read whole)."""
     for entry in manifest["files"]:
@@ -237,7 +237,7 @@ def peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
     return _peer_keys(conn, name, own)
 
 
-def checked_contents(manifest: Mapping[str, Any], contents: Mapping[str, bytes]) -> tuple[list[rows.Row],
+def checked_contents(manifest: Mapping[str, Any], contents: Mapping[str, bytes]) -> tuple[Sequence[rows.Row],
                                                                                          list[dict[str, Any]]]:
     """As a folder's files are checked, files held in memory (a package sent as a message): each file
     against its manifest entry, then the data file's rows and their problems."""
@@ -248,7 +248,7 @@ def checked_contents(manifest: Mapping[str, Any], contents: Mapping[str, bytes])
     return checked_rows(manifest, contents[manifest["files"][0]["name"]])
 
 
-def checked_rows(manifest: Mapping[str, Any], data: bytes) -> tuple[list[rows.Row], list[dict[str, Any]]]:
+def checked_rows(manifest: Mapping[str, Any], data: bytes) -> tuple[Sequence[rows.Row], list[dict[str, Any]]]:
     """The rows of a data file that matches its manifest entry, and their problems."""
     entry = manifest["files"][0]
     found, cells = rows_bulk.read_cells(manifest["format"], manifest["kind"], manifest["columns"], data,
@@ -327,7 +327,7 @@ def _purpose(manifest: Mapping[str, Any] | None, outcome: str, why: str = "") ->
     return (f"{text}: {why}" if why else text)[:2000]
 
 
-def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], found: list[rows.Row], node: str,
+def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], found: Sequence[rows.Row], node: str,
            operator: str | None) -> dict[str, Any]:
     scope = Scope.from_dict(manifest["scope"]).key()
     seq = manifest["sequence"]

@@ -4,6 +4,7 @@ Every failure of the broker is ``federation.broker``; nothing here touches the d
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 from collections.abc import AsyncIterator
 from contextlib import asynccontextmanager
@@ -134,14 +135,28 @@ async def last_sequence(js: JetStreamContext, broker: Broker, node: str) -> tupl
     return last, stamp if isinstance(stamp, datetime.datetime) else None
 
 
+#: Messages a follower holds delivered and not acknowledged: the one it applies and the next, fetched and
+#: checked meanwhile (services/federation/follow.py). Order does not rest on it: a message out of its turn is
+#: a gap the follower refuses to apply, or one applied already.
+AHEAD = 2
+
+
 async def subscription(js: JetStreamContext, broker: Broker, follower: str, peer: str) -> Any:
     """The durable pull consumer ``follower`` on ``peer``'s stream (made when missing; it remembers what was
-    acknowledged, so a follower that was down starts where it stopped)."""
+    acknowledged, so a follower that was down starts where it stopped). A consumer made by an earlier release
+    (one message at a time) is given :data:`AHEAD`."""
     stream = await ensure_stream(js, broker, peer)
+    subject = messages.subject(broker.prefix, peer, ">")
     try:
-        return await js.pull_subscribe(messages.subject(broker.prefix, peer, ">"), durable=follower, stream=stream,
+        try:
+            held = await js.consumer_info(stream, follower)
+        except NotFoundError:
+            held = None
+        if held is not None and held.config.max_ack_pending != AHEAD:
+            await js.add_consumer(stream, config=dataclasses.replace(held.config, max_ack_pending=AHEAD))
+        return await js.pull_subscribe(subject, durable=follower, stream=stream,
                                        config=ConsumerConfig(deliver_policy=DeliverPolicy.ALL,
-                                                             ack_wait=broker.ack_wait, max_ack_pending=1))
+                                                             ack_wait=broker.ack_wait, max_ack_pending=AHEAD))
     except (NatsError, TimeoutError) as exc:
         raise _failed(f"did not give consumer {follower} on {peer}'s stream", broker, exc) from None
 

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from jjjcredit.core.exchange import packages, rows
+from jjjcredit.core.exchange import packages, rows, rows_bulk
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
@@ -129,6 +129,18 @@ class Outcome:
                 "counts": self.counts}
 
 
+@dataclass(frozen=True)
+class Checked:
+    """A peer's package checked (:func:`check_package`), ready for :func:`apply_checked`: its manifest and
+    rows, or why it is refused."""
+
+    name: str
+    manifest: dict[str, Any] | None
+    found: Sequence[rows.Row]
+    refusal: FederationError | ExchangeError | None
+    expected: str | None
+
+
 def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str, expected: str | None = None,
                   via: str = "nats", stream_seq: int | None = None, message_at: datetime.datetime | None = None,
                   operator: str | None = None, refresh_search: bool = True) -> Outcome:
@@ -136,6 +148,16 @@ def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
     address) it came from. A refusal is an :class:`Outcome`, never an exception: it is in the audit trail.
     ``refresh_search`` ``False``: the search keys of the organizations applied are left to the caller's
     refresh (services/library/search.refresh), once after many messages rather than after each."""
+    checked = check_package(engine, manifest_data, data, node=node, expected=expected, via=via)
+    return apply_checked(engine, checked, node=node, via=via, stream_seq=stream_seq, message_at=message_at,
+                         operator=operator, refresh_search=refresh_search)
+
+
+def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str, expected: str | None = None,
+                  via: str = "nats") -> Checked:
+    """The checks of :func:`apply_package` that write nothing — the manifest, the producer among the peers,
+    its signature, the data's size and SHA-256, every row — so a follower checks the next message while it
+    applies this one."""
     manifest: dict[str, Any] | None = None
     name = str(manifest_data.get("package")) if isinstance(manifest_data, dict) else "(no manifest)"
     try:
@@ -158,9 +180,24 @@ def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
             raise ExchangeError("exchange.rows", f"{len(problems)} problems in the package's rows, the first in row "
                                 f'{first["row"]} ({first["field"]}): {first["message"]} Nothing was applied.',
                                 field="rows")
-        return _apply(engine, manifest, found, node, via, stream_seq, message_at, operator, refresh_search)
     except (ExchangeError, FederationError) as exc:
-        origin = manifest["node"] if manifest else expected
+        return Checked(name, manifest, [], exc, expected)
+    return Checked(name, manifest, found, None, expected)
+
+
+def apply_checked(engine: Engine, checked: Checked, *, node: str, via: str = "nats", stream_seq: int | None = None,
+                  message_at: datetime.datetime | None = None, operator: str | None = None,
+                  refresh_search: bool = True) -> Outcome:
+    """Apply a package :func:`check_package` checked, or record why it is refused (see
+    :func:`apply_package`)."""
+    manifest, name = checked.manifest, checked.name
+    try:
+        if checked.refusal is not None:
+            raise checked.refusal
+        assert manifest is not None  # a package checked without a refusal has its manifest
+        return _apply(engine, manifest, checked.found, node, via, stream_seq, message_at, operator, refresh_search)
+    except (ExchangeError, FederationError) as exc:
+        origin = manifest["node"] if manifest else checked.expected
         with engine.begin() as conn:
             exchange.record_entry(conn, f"federation apply {name} via {via}", exc.code,
                                   exchange.purpose_of(manifest, "refused", exc.message), operator, "federation")
@@ -192,7 +229,7 @@ def last_applied(conn: Connection, origin: str, kind: str) -> int | None:
     return None if last is None else int(last)
 
 
-def _apply(engine: Engine, manifest: Mapping[str, Any], found: list[rows.Row], node: str, via: str,
+def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row], node: str, via: str,
            stream_seq: int | None, message_at: datetime.datetime | None, operator: str | None,
            refresh_search: bool) -> Outcome:
     origin, kind, seq = str(manifest["node"]), str(manifest["kind"]), manifest["sequence"]
@@ -231,27 +268,36 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: list[rows.Row], n
     return Outcome("accepted", name, origin, kind, seq["after"], seq["to"], counts=counts)
 
 
+def _column(found: Sequence[rows.Row], name: str) -> Sequence[str | None]:
+    """The values of column ``name`` of the rows, one a row (held column by column already, or read off)."""
+    return found.column(name) if isinstance(found, rows_bulk.Rows) else [r.get(name) for r in found]
+
+
 def _owned(held: tuple[str | None, str] | None, prefix: str) -> bool:
     """Whether this node owns an organization it holds: of its region (the registering authority's province
     as its library reads it), from its own departments (not a peer's)."""
     return held is not None and str(held[0] or "").startswith(prefix) and not held[1].startswith("exchange/")
 
 
-def _authority(conn: Connection, found: list[rows.Row], kind: str, node: str,
-               origin: str) -> tuple[list[rows.Row], int]:
+def _authority(conn: Connection, found: Sequence[rows.Row], kind: str, node: str,
+               origin: str) -> tuple[Sequence[rows.Row], int]:
     """The rows ``origin`` is the authority for, and how many others were left as this node holds them: an
     organization this node owns (of its region, from its own departments), a credit record this node (or a
     third node) owns. An organization not held here is taken: its node registers it now (it may have moved)."""
-    ids = sorted({str(r["uscc" if kind == "organizations" else "id"]) for r in found})
     if kind == "organizations":
+        codes = [str(c) for c in _column(found, "uscc")]
         own = messages.region_of(node).prefix
         holding: dict[str, tuple[str | None, str]] = {}
-        for among in bulk.among(conn, organizations.c.uscc, ids):
+        for among in bulk.among(conn, organizations.c.uscc, sorted(set(codes))):
             holding.update({code: (region, source) for code, region, source in conn.execute(
                 select(organizations.c.uscc, organizations.c.authority_region, organizations.c.source).where(
                     among))})
-        mine = [r for r in found if not _owned(holding.get(str(r["uscc"])), own)]
+        if not any(_owned(held, own) for held in holding.values()):
+            return found, 0
+        taken = [i for i, code in enumerate(codes) if not _owned(holding.get(code), own)]
+        mine = found.take(taken) if isinstance(found, rows_bulk.Rows) else [found[i] for i in taken]
         return mine, len(found) - len(mine)
+    ids = sorted({str(r["id"]) for r in found})
     owners = _foreign(conn, ids)
     held: set[str] = set()
     for among in bulk.among(conn, credit_records.c.id, ids):

@@ -10,7 +10,10 @@ verification sees a change as soon as its message is applied, a search once the 
 from __future__ import annotations
 
 import asyncio
+import contextlib
+import functools
 import time
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -50,38 +53,68 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     result = Followed(peer)
     sub = await nats_broker.subscription(js, broker, node, peer)
     deadline = time.monotonic() + broker.ack_wait + broker.timeout + 2 * wait
+    loop = asyncio.get_running_loop()
+    checker = ThreadPoolExecutor(1, thread_name_prefix="federation-check")
+
+    async def take() -> list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]:
+        """The next message, its check started beside the apply of the one before."""
+        return [(item, loop.run_in_executor(checker, functools.partial(
+            changes.check_package, engine, item.manifest, item.data, node=node, expected=peer, via="nats")))
+            for item in await nats_broker.fetch(js, broker, sub, wait)]
+
+    ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None = None
     try:
-        while len(result.outcomes) < limit:
-            delivered = await nats_broker.fetch(js, broker, sub, wait)
+        ahead = asyncio.create_task(take()) if limit > 0 else None
+        while ahead is not None:
+            delivered, ahead = await ahead, None
             if not delivered:
                 # nothing came within ``wait``: the end, unless the broker still holds messages for this consumer —
                 # not delivered yet (a slow answer), or taken by a follower that stopped before acknowledging them
                 # (they come again after the broker's ack_wait) — which one run waits for, within a bound
                 pending, unacknowledged = await nats_broker.waiting(sub)
                 if (pending or unacknowledged) and time.monotonic() < deadline:
-                    continue
+                    ahead = asyncio.create_task(take())
+                continue
+            item, checking = delivered[0]
+            if len(result.outcomes) + 1 < limit:
+                ahead = asyncio.create_task(take())  # the next message is fetched and checked meanwhile
+            checked = await checking
+            outcome = await asyncio.to_thread(
+                changes.apply_checked, engine, checked, node=node, via="nats", stream_seq=item.stream_seq,
+                message_at=item.at, operator=operator, refresh_search=False)
+            result.outcomes.append(outcome)
+            if outcome.reason is not None and outcome.reason.code == "federation.gap":
+                await item.msg.nak(delay=wait)
+                result.stopped = outcome.reason.message
                 break
-            for item in delivered:
-                outcome = changes.apply_package(engine, item.manifest, item.data, node=node, expected=peer, via="nats",
-                                                stream_seq=item.stream_seq, message_at=item.at, operator=operator,
-                                                refresh_search=False)
-                result.outcomes.append(outcome)
-                if outcome.reason is not None and outcome.reason.code == "federation.gap":
-                    await item.msg.nak(delay=wait)
-                    result.stopped = outcome.reason.message
-                    break
-                if outcome.status == "refused":
-                    await item.msg.term()
-                else:
-                    await item.msg.ack_sync()
-            if result.stopped:
-                break
+            if outcome.status == "refused":
+                await item.msg.term()
+            else:
+                await item.msg.ack_sync()
     finally:  # once a run, even one a broker failure ends: the keys follow the change feed
+        await _give_back(ahead, wait)
+        checker.shutdown(wait=True)
         result.search_seconds = _refresh_search(engine)
     last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
     with engine.begin() as conn:
         status.note_peer(conn, peer, last_seq, last_at)
     return result
+
+
+async def _give_back(ahead: asyncio.Task[list[tuple[nats_broker.Delivered, Any]]] | None, wait: float) -> None:
+    """A message fetched ahead and not applied (the run stopped: a gap, its limit, a failure) goes back to the
+    broker at once, to come again after ``wait`` seconds rather than after its ack_wait."""
+    if ahead is None:
+        return
+    if not ahead.done():
+        ahead.cancel()
+    try:
+        delivered = await ahead
+    except (asyncio.CancelledError, Exception):  # a fetch cancelled or failed has nothing to give back
+        return
+    for item, _ in delivered:
+        with contextlib.suppress(Exception):  # else the broker delivers it again after its ack_wait
+            await item.msg.nak(delay=wait)
 
 
 def _refresh_search(engine: Engine) -> float | None:
