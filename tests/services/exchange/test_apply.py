@@ -12,6 +12,7 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.services import db
 from jjjcredit.services.exchange import apply
 from jjjcredit.storage.schema import (
@@ -34,9 +35,12 @@ def org(code: str, name: str, day: str = "20240101", status: str | None = "1", r
 
 
 def apply_package(engine: Engine, found: list[dict[str, str | None]], batch: str,
-                  columns: tuple[str, ...] = COLUMNS) -> dict[str, int]:
+                  columns: tuple[str, ...] = COLUMNS, by_column: bool = False, **options: Any) -> dict[str, int]:
+    """``by_column``: the rows as the fast reader holds them (core/exchange/rows_bulk.Rows)."""
+    held = rows_bulk.Rows(columns, [[r.get(c) for r in found] for c in columns]) if by_column else found
     with engine.begin() as conn:
-        return apply.apply_organizations(conn, found, columns, "hebei", batch, f"{batch}.package", "0" * 64)
+        return apply.apply_organizations(conn, held, columns, "hebei", batch, f"{batch}.package", "0" * 64,
+                                         **options)
 
 
 @pytest.fixture
@@ -45,15 +49,16 @@ def node(engine: Engine) -> Engine:
     return engine
 
 
-def test_a_package_that_creates_some_and_changes_others_in_other_columns(node: Engine):
+@pytest.mark.parametrize("by_column", [False, True])
+def test_a_package_that_creates_some_and_changes_others_in_other_columns(node: Engine, by_column: bool):
     first = [org(CODES[0], "甲公司"), org(CODES[1], "乙公司", phone="0311-1"), org(CODES[2], "丙公司")]
-    assert apply_package(node, first, "B1") == {"created": 3, "updated": 0, "unchanged": 0}
+    assert apply_package(node, first, "B1", by_column=by_column) == {"created": 3, "updated": 0, "unchanged": 0}
     second = [org(CODES[3], "丁公司", day="20240301"),  # new
               org(CODES[0], "甲新公司"),  # the name only
               org(CODES[1], "乙公司", day="20240201", rep=None, phone="0311-2"),  # date, representative, phone
               org(CODES[2], "丙公司"),  # the same
               org(CODES[4], "戊公司", status=None)]  # new
-    assert apply_package(node, second, "B2") == {"created": 2, "updated": 2, "unchanged": 1}
+    assert apply_package(node, second, "B2", by_column=by_column) == {"created": 2, "updated": 2, "unchanged": 1}
     with node.connect() as conn:
         held = {r["uscc"]: r for r in conn.execute(select(organizations)).mappings()}
         feed = [tuple(r) for r in conn.execute(select(changes.c.seq, changes.c.uscc, changes.c.kind,
@@ -150,3 +155,36 @@ def test_values_copy_cannot_take_as_text_are_written_as_they_are(node: Engine):
     assert held == {CODES[0]: (odd[1], ""), CODES[1]: (odd[2], None), CODES[2]: (odd[2], None)}
     assert written == [("name", odd[0], odd[1]), ("telephone", None, ""), ("name", "乙公司", odd[2]),
                        ("telephone", "", None)]
+
+
+def test_what_kept_says_is_left_as_held_and_counted_apart(node: Engine):
+    apply_package(node, [org(CODES[0], "甲公司"), org(CODES[1], "乙公司")], "B1")
+    with node.begin() as conn:  # the first as if this node's own department had registered it
+        conn.execute(organizations.update().where(organizations.c.uscc == CODES[0]).values(source="hebei/market"))
+    asked: list[tuple[str | None, str]] = []
+
+    def kept(region: str | None, source: str) -> bool:
+        asked.append((region, source))
+        return not source.startswith("exchange/")
+
+    counts = apply_package(node, [org(CODES[0], "甲新公司"), org(CODES[1], "乙新公司"), org(CODES[2], "丙公司")],
+                           "B2", by_column=True, kept=kept)
+    assert counts == {"created": 1, "updated": 1, "unchanged": 0, "kept_own": 1}
+    assert sorted(s for _, s in asked) == ["exchange/hebei", "hebei/market"]
+    assert sorted(r for r, _ in asked) == sorted(c[2:8] for c in CODES[:2])
+    with node.connect() as conn:
+        names = dict(conn.execute(select(organizations.c.uscc, organizations.c.name)).all())
+        assert names == {CODES[0]: "甲公司", CODES[1]: "乙新公司", CODES[2]: "丙公司"}
+        assert conn.execute(select(batches.c.rows).where(batches.c.id == "B2")).scalar_one() == 2
+
+
+def test_the_planner_learns_of_a_library_grown_from_empty(node: Engine):
+    """PostgreSQL: statistics taken anew once the table at least doubled (autovacuum may be off or behind),
+    so the next package's look-up searches the index rather than scanning a table thought empty."""
+    codes = library_files.codes(3000, seed=29)
+    counts = apply_package(node, [org(c, f"公司{i}") for i, c in enumerate(codes)], "B1", by_column=True)
+    assert counts["created"] == 3000
+    if node.dialect.name == "postgresql":
+        with node.connect() as conn:
+            tuples = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = 'organizations'::regclass")
+            assert tuples.scalar_one() >= 3000

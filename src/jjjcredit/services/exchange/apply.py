@@ -16,7 +16,7 @@ from __future__ import annotations
 import datetime
 import hashlib
 import json
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -49,12 +49,15 @@ def _moment(text: str) -> datetime.datetime:
 
 
 def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None]], columns: Sequence[str],
-                        origin: str, batch_id: str, package: str, digest: str) -> dict[str, int]:
+                        origin: str, batch_id: str, package: str, digest: str,
+                        kept: Callable[[str | None, str], bool] | None = None) -> dict[str, int]:
     """Create or change the package's organizations under the change feed's lock; returns the counts.
 
     New organizations, their feed entries and history go in through storage/bulk (COPY on PostgreSQL); the
     changed ones take the package's values of every column it has (the same as before but where they
-    differ, and only those are history) in one UPDATE on PostgreSQL, executemany on SQLite."""
+    differ, and only those are history) in one UPDATE on PostgreSQL, executemany on SQLite. ``kept``: of
+    an organization held here, by its registering authority's region and its source, whether it is left as
+    held (counted ``kept_own``; federation: what this node owns) — asked in the same look-up."""
     started = _now()
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=counters.c.value))
     seq = first = int(conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one())
@@ -68,7 +71,7 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     dated = [cells[i] for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
     effective = ([next(filter(None, found), None) for found in zip(*dated, strict=True)] if dated
                  else [None] * len(codes))
-    held = [organizations.c[n] for n in (*names, "effective")]
+    held = [organizations.c[n] for n in (*names, "effective", "authority_region", "source")]
     existing: dict[str, tuple[Any, ...]] = {}
     for among in bulk.among(conn, organizations.c.uscc, codes):
         existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(among)))
@@ -77,7 +80,7 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     seqs: list[int] = []  # the seq of each row of ``new``
     changed: list[_Changed] = []
     history_rows: list[tuple[int, str, str, Any, Any]] = []
-    unchanged = 0
+    unchanged = left = 0
     if not existing:  # every organization new (a first package, a peer catching up): no step a row
         new = list(range(len(codes)))
         seqs = list(range(seq + 1, seq + 1 + len(codes)))
@@ -90,6 +93,9 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
                 seq += 1
                 new.append(i)
                 seqs.append(seq)
+                continue
+            if kept is not None and kept(before[width + 1], before[width + 2]):
+                left += 1
                 continue
             if values == before[:width]:
                 unchanged += 1
@@ -117,15 +123,28 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
         dialect, ("seq", "element", "uscc", "old_value", "new_value"),
         _by_column(history_rows)))
     _update_organizations(conn, names, changed, source, batch_id)
+    if new and dialect == "postgresql":
+        _refresh_statistics(conn)
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=seq))
     counts = {"created": len(new), "updated": len(changed), "unchanged": unchanged}
     finished = _now()
     conn.execute(insert(batches).values(
-        id=batch_id, source=source, file_name=package, file_hash=digest, status="committed", rows=len(rows),
+        id=batch_id, source=source, file_name=package, file_hash=digest, status="committed", rows=len(rows) - left,
         created=counts["created"], updated=counts["updated"], unchanged=counts["unchanged"], rejected=0,
         warnings=0, conflicts=0, first_seq=first + 1 if seq > first else None, last_seq=seq if seq > first else None,
         started_at=started, finished_at=finished, seconds=round((finished - started).total_seconds(), 3)))
-    return counts
+    return counts | ({"kept_own": left} if kept is not None else {})
+
+
+def _refresh_statistics(conn: Connection) -> None:
+    """The planner's statistics of the organizations' codes taken anew once the table has at least doubled
+    since they were (autovacuum may be off, or behind a catch-up): with a library thought empty, the next
+    package's look-up of its codes is a scan of the whole table where the index answers at once."""
+    pages, analyzed = conn.exec_driver_sql(
+        "SELECT pg_relation_size(oid) / current_setting('block_size')::int, relpages FROM pg_class "
+        "WHERE oid = 'organizations'::regclass").one()
+    if int(pages) >= 2 * max(int(analyzed), 0) + 32:
+        conn.exec_driver_sql("ANALYZE organizations (uscc)")
 
 
 #: A changed organization: its seq, code, the package's values, its new effective date, the row's own.

@@ -30,7 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
-from jjjcredit.core.exchange import packages, rows, rows_bulk
+from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
@@ -243,18 +243,20 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
             if stream_seq is not None:
                 _taken(conn, origin, stream_seq, message_at)
             return Outcome("skipped", name, origin, kind, seq["after"], seq["to"])
-        mine, kept = _authority(conn, found, kind, node, origin)
         package_id = f"F{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
         if kind == "organizations":
-            counts = apply.apply_organizations(conn, mine, manifest["columns"], origin, package_id, name[:1000],
-                                               str(manifest["files"][0]["sha256"]))
+            own = messages.region_of(node).prefix
+            counts = apply.apply_organizations(conn, found, manifest["columns"], origin, package_id, name[:1000],
+                                               str(manifest["files"][0]["sha256"]),
+                                               kept=lambda region, source: _owned((region, source), own))
         else:
+            mine, kept = _authority(conn, found, node, origin)
             counts = apply.apply_credit(conn, mine, package_id)
             held = set(_foreign(conn, sorted({str(r["id"]) for r in mine})))
             new = sorted({str(r["id"]) for r in mine} - held)
             bulk.insert_rows(conn, "federation_records", ("record_id", "origin"),
                              [{"record_id": r, "origin": origin} for r in new])
-        counts["kept_own"] = kept
+            counts["kept_own"] = kept
         conn.execute(insert(exchange_packages).values(
             id=package_id, package=name, origin=origin, kind=kind, scope=scope_of(origin, kind).key(),
             audience=manifest["audience"], after_seq=seq["after"], to_seq=seq["to"], format=manifest["format"],
@@ -268,35 +270,16 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
     return Outcome("accepted", name, origin, kind, seq["after"], seq["to"], counts=counts)
 
 
-def _column(found: Sequence[rows.Row], name: str) -> Sequence[str | None]:
-    """The values of column ``name`` of the rows, one a row (held column by column already, or read off)."""
-    return found.column(name) if isinstance(found, rows_bulk.Rows) else [r.get(name) for r in found]
-
-
 def _owned(held: tuple[str | None, str] | None, prefix: str) -> bool:
     """Whether this node owns an organization it holds: of its region (the registering authority's province
     as its library reads it), from its own departments (not a peer's)."""
     return held is not None and str(held[0] or "").startswith(prefix) and not held[1].startswith("exchange/")
 
 
-def _authority(conn: Connection, found: Sequence[rows.Row], kind: str, node: str,
-               origin: str) -> tuple[Sequence[rows.Row], int]:
-    """The rows ``origin`` is the authority for, and how many others were left as this node holds them: an
-    organization this node owns (of its region, from its own departments), a credit record this node (or a
-    third node) owns. An organization not held here is taken: its node registers it now (it may have moved)."""
-    if kind == "organizations":
-        codes = [str(c) for c in _column(found, "uscc")]
-        own = messages.region_of(node).prefix
-        holding: dict[str, tuple[str | None, str]] = {}
-        for among in bulk.among(conn, organizations.c.uscc, sorted(set(codes))):
-            holding.update({code: (region, source) for code, region, source in conn.execute(
-                select(organizations.c.uscc, organizations.c.authority_region, organizations.c.source).where(
-                    among))})
-        if not any(_owned(held, own) for held in holding.values()):
-            return found, 0
-        taken = [i for i, code in enumerate(codes) if not _owned(holding.get(code), own)]
-        mine = found.take(taken) if isinstance(found, rows_bulk.Rows) else [found[i] for i in taken]
-        return mine, len(found) - len(mine)
+def _authority(conn: Connection, found: Sequence[rows.Row], node: str, origin: str) -> tuple[Sequence[rows.Row], int]:
+    """The credit records ``origin`` is the authority for, and how many others were left as this node holds
+    them: a record this node (or a third node) owns. (Organizations are judged as they are applied:
+    services/exchange/apply.apply_organizations' ``kept``.)"""
     ids = sorted({str(r["id"]) for r in found})
     owners = _foreign(conn, ids)
     held: set[str] = set()
