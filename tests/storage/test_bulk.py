@@ -6,7 +6,7 @@ from __future__ import annotations
 import datetime
 
 import pytest
-from sqlalchemy import Column, DateTime, Engine, Integer, MetaData, Table, Text, select
+from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, Table, Text, select
 
 from jjjcredit.storage import bulk
 
@@ -115,3 +115,38 @@ def test_among_s_keys_are_constants_to_the_planner_which_searches_the_index(engi
         assert "'{a,b}'::text[]" in plan and "CAST" not in plan.upper(), plan
     else:
         assert "SEARCH" in plan and "INDEX" in plan.upper(), plan
+
+
+def test_by_index_plans_a_look_up_of_many_keys_as_an_index_search(engine: Engine):
+    """Left alone, PostgreSQL's planner scans a table of 20,000 rows for 5,000 keys (and a table of under a
+    million rows for 10,000: five times as long as the search)."""
+    meta = MetaData()
+    table = Table("by_index_probe", meta, Column("v", Text, primary_key=True), Column("w", Text))
+    meta.create_all(engine)
+    with engine.begin() as conn:
+        bulk.insert_rows(conn, "by_index_probe", ["v", "w"], [{"v": f"k{i:06d}", "w": "x" * 50} for i in range(20_000)])
+        if engine.dialect.name == "postgresql":
+            conn.exec_driver_sql("ANALYZE by_index_probe")
+    keys = [f"k{i:06d}" for i in range(0, 20_000, 4)]
+
+    def plan(conn: Connection) -> str:
+        if engine.dialect.name == "postgresql":
+            [among] = bulk.among(conn, table.c.v, keys)
+            compiled = select(table.c.w).where(among).compile(conn)
+            return "\n".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN {compiled}", compiled.params))
+        compiled = select(table.c.w).where(table.c.v == "k1").compile(conn, compile_kwargs={"literal_binds": True})
+        return "\n".join(str(r[-1]) for r in conn.exec_driver_sql(f"EXPLAIN QUERY PLAN {compiled}"))
+
+    with engine.begin() as conn:
+        left_alone = plan(conn)
+        with bulk.by_index(conn):
+            searched = plan(conn)
+            found = len([v for among in bulk.among(conn, table.c.v, keys)
+                         for v in conn.execute(select(table.c.v).where(among))])
+        after = plan(conn)
+    assert found == len(keys)
+    if engine.dialect.name == "postgresql":
+        assert "Seq Scan" in left_alone and "Seq Scan" not in searched and "Index" in searched, (left_alone, searched)
+        assert after == left_alone  # only for the ``with``
+    else:
+        assert "SEARCH" in searched

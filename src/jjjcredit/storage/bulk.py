@@ -5,6 +5,7 @@ driver's form (:func:`stamp`). And the look-up of many keys at once (:func:`amon
 
 from __future__ import annotations
 
+import contextlib
 import csv
 import datetime
 import io
@@ -55,6 +56,22 @@ def array_text(keys: Sequence[str]) -> str:
     if "\\" in joined or joined.count('"') != 2 * (len(keys) - 1):  # a key holds a quote or a backslash
         joined = '","'.join(k.replace("\\", "\\\\").replace('"', '\\"') for k in keys)
     return '{"' + joined + '"}' if keys else "{}"
+
+
+@contextlib.contextmanager
+def by_index(conn: Connection) -> Iterator[None]:
+    """Look-ups of keys (:func:`among`) planned as index searches, on PostgreSQL, for the rest of the ``with``.
+
+    PostgreSQL's planner costs a search of each of 10,000 keys in a table's index above one scan of the whole
+    table of under a million rows comparing every row with the keys — which takes five times as long (0.35 s
+    against 0.065 s at 970,000 organizations, measured); a search is never much worse (a key a few index
+    pages), so while a package is applied the scan is ruled out. In a transaction (``SET LOCAL``)."""
+    if conn.dialect.name != "postgresql":
+        yield
+        return
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
+    yield  # an error ends the transaction, and the setting with it
+    conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
 
 
 def stamp(conn: Connection, moment: datetime.datetime) -> Any:

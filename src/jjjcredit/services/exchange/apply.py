@@ -73,8 +73,10 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
                  else [None] * len(codes))
     held = [organizations.c[n] for n in (*names, "effective", "authority_region", "source")]
     existing: dict[str, tuple[Any, ...]] = {}
-    for among in bulk.among(conn, organizations.c.uscc, codes):
-        existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(among)))
+    with bulk.by_index(conn):
+        for among in bulk.among(conn, organizations.c.uscc, codes):
+            existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(
+                among)))
     width = len(names)
     new: list[int] = []  # the rows of new organizations
     seqs: list[int] = []  # the seq of each row of ``new``
@@ -235,17 +237,18 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     ids = sorted({str(r["id"]) for r in rows})
     current: dict[str, dict[str, Any]] = {}
     held: set[tuple[str, int]] = set()
-    for among in bulk.among(conn, credit_records.c.id, ids):
-        for found in conn.execute(select(credit_records).where(among)).mappings():
-            current[found["id"]] = dict(found)
-            held.add((found["id"], int(found["version"])))
-    for among in bulk.among(conn, credit_record_versions.c.record_id, ids):
-        held.update((r, int(v)) for r, v in conn.execute(select(
-            credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
     codes = sorted({str(r["subject_code"]) for r in rows if r.get("subject_code")})
     known: set[str] = set()
-    for among in bulk.among(conn, organizations.c.uscc, codes):
-        known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
+    with bulk.by_index(conn):
+        for among in bulk.among(conn, credit_records.c.id, ids):
+            for found in conn.execute(select(credit_records).where(among)).mappings():
+                current[found["id"]] = dict(found)
+                held.add((found["id"], int(found["version"])))
+        for among in bulk.among(conn, credit_record_versions.c.record_id, ids):
+            held.update((r, int(v)) for r, v in conn.execute(select(
+                credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
+        for among in bulk.among(conn, organizations.c.uscc, codes):
+            known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
