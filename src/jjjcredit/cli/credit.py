@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import datetime
-import json
 import sys
 from typing import Any, Optional
 
@@ -32,10 +31,6 @@ DECIDED = typer.Option(None, "--decided", help="The date of the decision that ch
 def _safe(text: str) -> str:
     """A cell Excel will not run as a formula."""
     return "'" + text if text[:1] in ("=", "+", "-", "@") else text
-
-
-def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _protector(conn: Any) -> persons.Protector | None:
@@ -74,7 +69,7 @@ def ingest_file(
     own = records.load_own_headers(columns) if columns else None
     summary = records.ingest_file(engine, file, item, provider, protector=protector, limits=settings.limits,
                                   own_headers=own)
-    _json(summary.to_dict())
+    output.json_out(summary.to_dict())
     if summary.message:
         output.note(summary.message)
     raise SystemExit(output.EXIT_NO if summary.rejected else output.EXIT_OK)
@@ -125,7 +120,7 @@ def show_records(
         if shown["subject"]:  # the staff's read is in the subject's query log too
             audit.record_command(conn, "jjjcredit credit show", "records", [shown["subject"]],
                                  [group["item"] for group in shown["items"]])
-    _json(shown)
+    output.json_out(shown)
     if not shown["records"]:
         output.note("No credit records for this subject (or none this caller may see).")
 
@@ -154,7 +149,7 @@ def correct_record(
         done = records.correct_record(conn, item, provider, document, parsed, reason, day,
                                       protector=_protector(conn),
                                       withdrawal_days=Settings.from_env().withdrawal_days)
-    _json(done)
+    output.json_out(done)
 
 
 @app.command("revoke")
@@ -173,7 +168,7 @@ def revoke_record(
     with engine.begin() as conn:
         done = records.revoke_record(conn, item, provider, document, reason, day,
                                      withdrawal_days=Settings.from_env().withdrawal_days)
-    _json(done)
+    output.json_out(done)
 
 
 @app.command("timeliness")
@@ -192,7 +187,8 @@ def report_timeliness(
     with engine.connect() as conn:
         rows, nothing = records.timeliness(conn, day)
     if fmt == "json":
-        _json({"as_of": day.isoformat(), "providers": [r.to_dict() for r in rows], "items_without_records": nothing})
+        output.json_out({"as_of": day.isoformat(), "providers": [r.to_dict() for r in rows],
+                         "items_without_records": nothing})
         return
     output.note(f"timeliness as of {day.isoformat()}: {len(rows)} provider/item pairs, "
                 f"{sum(r.late for r in rows)} late records, {sum(r.silent for r in rows)} silent")

@@ -5,9 +5,8 @@ packages are accepted."""
 from __future__ import annotations
 
 import json
-import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -22,10 +21,6 @@ from jjjcredit.settings import Settings
 app = typer.Typer(no_args_is_help=True)
 peers = typer.Typer(no_args_is_help=True)
 app.add_typer(peers, name="peers", help="The nodes whose packages this node accepts, with their published keys.")
-
-
-def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _node() -> str:
@@ -82,7 +77,7 @@ def import_package(
                                      limit=Settings.from_env().limits.exchange_file_bytes)
     target = receipt or folder.with_name(folder.name + ".receipt.json")
     target.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
-    _json(answer)
+    output.json_out(answer)
     reason = answer["reason"]
     if answer["status"] == "rejected":
         output.fail(reason["code"], reason["message"])
@@ -116,7 +111,7 @@ def keys(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Print this node's published keys (as /api/v1/keys serves them), for its peers' `exchange peers add`;
     with the operator secret, the signing key is made first if there is none yet."""
     with database.ready_engine(url).begin() as conn:
-        _json(exchange.own_keys(conn, _node(), key_box()))
+        output.json_out(exchange.own_keys(conn, _node(), key_box()))
 
 
 @peers.command("add")
@@ -136,4 +131,4 @@ def add_peer(
 def list_peers(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """The peer nodes: their key ids, who added them and when, the last package applied from each."""
     with database.ready_engine(url).connect() as conn:
-        _json(exchange.list_peers(conn))
+        output.json_out(exchange.list_peers(conn))

@@ -4,10 +4,8 @@ the state hash and the lag per peer."""
 
 from __future__ import annotations
 
-import json
-import sys
 import time
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 
@@ -18,10 +16,6 @@ from jjjcredit.services.federation import broker, follow, pull, relay, state, st
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 def _broker(settings: Settings) -> broker.Broker:
@@ -46,7 +40,7 @@ def relay_changes(once: bool = ONCE, interval: float = INTERVAL,
     while True:
         try:
             for sent in relay.relay_once(engine, _broker(settings), node=settings.node, box=box):
-                _json(sent.to_dict())
+                output.json_out(sent.to_dict())
         except FederationError as exc:
             if once or exc.code != "federation.broker":
                 raise
@@ -79,7 +73,7 @@ def follow_peers(once: bool = ONCE, interval: float = INTERVAL,
             taken = []
         for followed in taken:
             if followed.outcomes or followed.stopped:
-                _json(followed.to_dict())
+                output.json_out(followed.to_dict())
             refused += [o.reason for o in followed.outcomes if o.status == "refused" and o.reason is not None]
         if once:
             if refused:
@@ -98,7 +92,7 @@ def pull_changes(base_url: str = typer.Argument(..., help="The peer's server (ht
     follower does; print each kind's outcome. Exit 1 when one was refused."""
     settings = Settings.from_env()
     outcomes = pull.pull(database.ready_engine(url), base_url, key, node=settings.node, peer=peer)
-    _json([o.to_dict() for o in outcomes])
+    output.json_out([o.to_dict() for o in outcomes])
     for outcome in outcomes:
         if outcome.reason is not None and outcome.status == "refused":
             output.fail(outcome.reason.code, outcome.reason.message)
@@ -108,7 +102,7 @@ def pull_changes(base_url: str = typer.Argument(..., help="The peer's server (ht
 def state_hash(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Print this node's state hash over organizations and credit records, with the counts it covers."""
     with database.ready_engine(url).connect() as conn:
-        _json(state.state_of(conn))
+        output.json_out(state.state_of(conn))
 
 
 @app.command("status")
@@ -122,4 +116,4 @@ def federation_status(refresh: bool = typer.Option(False, "--refresh", help="Ask
     if refresh:  # the follower's look at each stream, taking no message
         follow.follow_once(engine, _broker(settings), node=settings.node, limit=0)
     with engine.connect() as conn:
-        _json(status.federation_status(conn, settings.node))
+        output.json_out(status.federation_status(conn, settings.node))

@@ -3,10 +3,9 @@
 from __future__ import annotations
 
 import csv
-import json
 import sys
 from pathlib import Path
-from typing import Any, Optional
+from typing import Optional
 
 import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
@@ -18,10 +17,6 @@ from jjjcredit.services.sharing import disclosure
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
-
-
-def _json(data: Any) -> None:
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 @app.command("ingest")
@@ -64,7 +59,7 @@ def ingest_file(
     shown["search"] = {"indexed": summary.search_indexed, "seconds": summary.search_seconds}
     if summary.quality_sampled:
         shown["quality_sample"] = {"records": summary.quality_sampled, "failures": summary.quality_failures}
-    _json(shown | ({"note": summary.note} if summary.note else {}))
+    output.json_out(shown | ({"note": summary.note} if summary.note else {}))
     if summary.note:
         output.note(summary.note)
     # The same file again is not an error: nothing was judged anew, nothing changed.
@@ -84,7 +79,7 @@ def show_organization(code: str = typer.Argument(...), level: Optional[int] = ac
         shown = disclosure.show_organization(conn, access.caller(level), checked.compact)
     if shown is None:
         output.fail("library.not_found", f"{checked.compact} is a valid code, but no provider has sent it.")
-    _json(shown)
+    output.json_out(shown)
 
 
 @app.command("stats")
@@ -92,7 +87,7 @@ def show_stats(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Counts by status and source, the feed's last sequence number, the recent batches."""
     engine = database.ready_engine(url)
     with engine.connect() as conn:
-        _json(library.stats(conn))
+        output.json_out(library.stats(conn))
 
 
 @app.command("rejects")
@@ -110,7 +105,7 @@ def show_rejects(
     with engine.connect() as conn:
         rows = list(library.batch_rejects(conn, batch))
     if fmt == "json":
-        _json(rows)
+        output.json_out(rows)
         return
     originals: list[str] = []
     for r in rows:
@@ -142,6 +137,6 @@ def show_quality(
     with engine.connect() as conn:
         card = quality.scorecard(conn, source)
     if fmt == "json":
-        _json(card)
+        output.json_out(card)
     else:
         sys.stdout.write(quality.markdown(card))

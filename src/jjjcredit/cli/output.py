@@ -37,8 +37,8 @@ def subject_text(code: str) -> str:
 
 
 def json_out(data: object) -> None:
-    """Data to stdout as indented JSON, Chinese as itself."""
-    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2) + "\n")
+    """Data to stdout as indented JSON, Chinese as itself (dates and other values as their text)."""
+    sys.stdout.write(json.dumps(data, ensure_ascii=False, indent=2, default=str) + "\n")
 
 
 #: The option every command that writes CSV shares (docs/cli.md, "CSV output").
