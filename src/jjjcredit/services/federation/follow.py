@@ -3,16 +3,19 @@
 (services/federation/changes.py) and only then acknowledged. A message applied already is skipped and
 acknowledged (a duplicate delivery changes nothing); a refused one — tampered, unsigned, not its node's — is
 recorded with its reason and terminated; a gap is recorded and the message is left for later, and the peer's
-messages stop there (the changes in between come by ``federation pull``). The search keys of the organizations
-applied are refreshed once a run, after the peer's last message (they follow the change feed: a lookup or a
-verification sees a change as soon as its message is applied, a search once the run ends)."""
+messages stop there (the changes in between come by ``federation pull``). The next message is fetched and
+checked while one is applied. The search keys of the organizations applied follow the change feed — on
+PostgreSQL in a thread beside the apply, and on both databases once more at the end of each peer's messages: a
+lookup or a verification sees a change as soon as its message is applied, a search soon after."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import functools
+import threading
 import time
+from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -126,10 +129,38 @@ def _refresh_search(engine: Engine) -> float | None:
     return search.refresh(engine).seconds if behind else None
 
 
+#: Seconds between two looks, beside the apply, at whether the search keys are behind the change feed.
+SEARCH_BESIDE_SECONDS = 1.0
+
+
+@contextlib.contextmanager
+def _search_beside(engine: Engine) -> Iterator[None]:
+    """On PostgreSQL, the search keys brought up to the change feed in a thread of their own while the run
+    applies (a peer hours behind is millions of organizations: refreshed only at the end, they would hold the
+    next run's applies back for minutes). SQLite keeps one writer: there the run's end refreshes them."""
+    if engine.dialect.name != "postgresql":
+        yield
+        return
+    stop = threading.Event()
+
+    def keep() -> None:
+        while not stop.wait(SEARCH_BESIDE_SECONDS):
+            _refresh_search(engine)
+
+    keeper = threading.Thread(target=keep, name="federation-search", daemon=True)
+    keeper.start()
+    try:
+        yield
+    finally:
+        stop.set()
+        keeper.join()
+
+
 async def _follow(engine: Engine, broker: nats_broker.Broker, node: str, peers: list[str], limit: int,
                   wait: float, operator: str | None) -> list[Followed]:
     async with nats_broker.connected(broker) as js:
-        return [await _follow_peer(engine, js, broker, node, peer, limit, wait, operator) for peer in peers]
+        with _search_beside(engine):
+            return [await _follow_peer(engine, js, broker, node, peer, limit, wait, operator) for peer in peers]
 
 
 def follow_once(engine: Engine, broker: nats_broker.Broker, *, node: str, peers: list[str] | None = None,
