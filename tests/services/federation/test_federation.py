@@ -7,6 +7,7 @@ lost (services/federation/)."""
 from __future__ import annotations
 
 import asyncio
+import contextlib
 import dataclasses
 import datetime
 import itertools
@@ -454,3 +455,35 @@ def test_on_postgresql_the_search_keys_follow_the_feed_beside_the_apply(nodes: d
         assert lags[-1] == 0, lags  # refreshed while the run went on
     else:
         assert set(lags) == {lags[0]} and lags[0] > 0, lags  # one writer: left to the run's end
+
+
+async def _next_two(b: nats_broker.Broker, follower: str, peer: str, within: float) -> list[int]:
+    """The stream sequences the follower's consumer delivers next, within ``within`` seconds (at most two)."""
+    client = await nats.connect(b.url)
+    try:
+        sub = await client.jetstream().pull_subscribe_bind(durable=follower,
+                                                           stream=messages.stream_name(b.prefix, peer))
+        found: list[int] = []
+        deadline = time.monotonic() + within
+        while len(found) < 2 and time.monotonic() < deadline:
+            with contextlib.suppress(TimeoutError, nats.errors.TimeoutError):
+                for msg in await sub.fetch(2 - len(found), timeout=0.5):
+                    found.append(int(msg.metadata.sequence.stream))
+        return found
+    finally:
+        await client.close()
+
+
+def test_a_run_a_gap_stops_gives_back_what_it_holds_at_once_and_in_stream_order(
+        nodes: dict[str, Node], broker: nats_broker.Broker, tmp_path: Path):
+    manifest, data = _hebei_organizations(nodes, tmp_path, last_only=True)  # a range after what was applied
+    with nodes["hebei"].engine.begin() as conn:
+        whole = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="organizations", after=0,
+                                    to=changes.position(conn, "organizations"))
+    asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(manifest, data), "test:gap"))
+    asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(*whole), "test:whole"))
+    [followed] = follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    assert [o.reason.code for o in followed.outcomes if o.reason] == ["federation.gap"], followed.to_dict()
+    # the gap's message and the one fetched ahead come again within the run's wait, first first — not the
+    # second alone after the broker's ack_wait (30 s), which would be a gap again
+    assert asyncio.run(_next_two(broker, "beijing", "hebei", within=5.0)) == [1, 2]

@@ -66,10 +66,12 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
             for item in await nats_broker.fetch(js, broker, sub, wait)]
 
     ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None = None
+    held: dict[int, Any] = {}  # stream sequence → a message delivered and not answered yet
     try:
         ahead = asyncio.create_task(take()) if limit > 0 else None
         while ahead is not None:
             delivered, ahead = await ahead, None
+            held.update((item.stream_seq, item.msg) for item, _ in delivered)
             if not delivered:
                 # nothing came within ``wait``: the end, unless the broker still holds messages for this consumer —
                 # not delivered yet (a slow answer), or taken by a follower that stopped before acknowledging them
@@ -87,15 +89,15 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
                 message_at=item.at, operator=operator, refresh_search=False)
             result.outcomes.append(outcome)
             if outcome.reason is not None and outcome.reason.code == "federation.gap":
-                await item.msg.nak(delay=wait)
                 result.stopped = outcome.reason.message
-                break
+                break  # given back below, with the one fetched ahead
             if outcome.status == "refused":
                 await item.msg.term()
             else:
                 await item.msg.ack_sync()
+            del held[item.stream_seq]
     finally:  # once a run, even one a broker failure ends: the keys follow the change feed
-        await _give_back(ahead, wait)
+        await _give_back(ahead, held, wait)
         checker.shutdown(wait=True)
         result.search_seconds = _refresh_search(engine)
     last_seq, last_at = await nats_broker.last_sequence(js, broker, peer)
@@ -104,20 +106,30 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     return result
 
 
-async def _give_back(ahead: asyncio.Task[list[tuple[nats_broker.Delivered, Any]]] | None, wait: float) -> None:
-    """A message fetched ahead and not applied (the run stopped: a gap, its limit, a failure) goes back to the
-    broker at once, to come again after ``wait`` seconds rather than after its ack_wait."""
-    if ahead is None:
-        return
-    if not ahead.done():
-        ahead.cancel()
-    try:
-        delivered = await ahead
-    except (asyncio.CancelledError, Exception):  # a fetch cancelled or failed has nothing to give back
-        return
-    for item, _ in delivered:
+async def _give_back(ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None,
+                     held: dict[int, Any], wait: float) -> None:
+    """The messages a run stops holding — the one a gap or a failure stopped it at, the one fetched ahead — go
+    back to the broker at once, in stream order, to come again in that order after ``wait`` seconds (rather
+    than after its ack_wait, the later one first: a gap again). The fetch ahead is awaited, never cancelled:
+    its request is with the broker already, which would deliver the message to no one."""
+    if ahead is not None:
+        try:
+            delivered = await ahead  # within ``wait``
+        except Exception:  # a fetch that failed holds nothing
+            delivered = []
+        for item, checking in delivered:
+            held[item.stream_seq] = item.msg
+            checking.cancel()
+            checking.add_done_callback(_retrieved)
+    for stream_seq in sorted(held):
         with contextlib.suppress(Exception):  # else the broker delivers it again after its ack_wait
-            await item.msg.nak(delay=wait)
+            await held[stream_seq].nak(delay=wait)
+
+
+def _retrieved(done: asyncio.Future[Any]) -> None:
+    """A check given back is not wanted: its outcome, or its failure, is let go (not reported as lost)."""
+    if not done.cancelled():
+        done.exception()
 
 
 def _refresh_search(engine: Engine) -> float | None:
