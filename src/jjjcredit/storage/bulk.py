@@ -69,9 +69,10 @@ def by_index(conn: Connection) -> Iterator[None]:
     if conn.dialect.name != "postgresql":
         yield
         return
+    prior = conn.exec_driver_sql("SELECT current_setting('enable_seqscan')").scalar_one()
     conn.exec_driver_sql("SET LOCAL enable_seqscan = off")
     yield  # an error ends the transaction, and the setting with it
-    conn.exec_driver_sql("SET LOCAL enable_seqscan = on")
+    conn.exec_driver_sql("SELECT set_config('enable_seqscan', %s, true)", (prior,))
 
 
 def stamp(conn: Connection, moment: datetime.datetime) -> Any:
