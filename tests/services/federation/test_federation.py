@@ -431,32 +431,6 @@ def test_a_consumer_an_earlier_release_made_one_message_at_a_time_is_given_the_n
     assert asyncio.run(held()) == nats_broker.AHEAD
 
 
-def test_on_postgresql_the_search_keys_follow_the_feed_beside_the_apply(nodes: dict[str, Node], tmp_path: Path):
-    from jjjcredit.services.library import library
-
-    node = nodes["tianjin"]  # on PostgreSQL when the suite runs on it (and on SQLite otherwise)
-    work = department_files(tmp_path / "demo", count=30, seed=5)
-    for item in work["tianjin"]:
-        if item.source:
-            library.ingest_file(node.engine, str(item.path), item.source, refresh_search=False)
-    with node.engine.connect() as conn:
-        assert search.lag(conn) > 0
-    lags = []
-    with follow._search_beside(node.engine):
-        waited = 20 if node.engine.dialect.name == "postgresql" else 3 * follow.SEARCH_BESIDE_SECONDS
-        deadline = datetime.datetime.now(datetime.UTC) + datetime.timedelta(seconds=waited)
-        while datetime.datetime.now(datetime.UTC) < deadline:
-            with node.engine.connect() as conn:
-                lags.append(search.lag(conn))
-            if lags[-1] == 0:
-                break
-            time.sleep(0.2)
-    if node.engine.dialect.name == "postgresql":
-        assert lags[-1] == 0, lags  # refreshed while the run went on
-    else:
-        assert set(lags) == {lags[0]} and lags[0] > 0, lags  # one writer: left to the run's end
-
-
 async def _next_two(b: nats_broker.Broker, follower: str, peer: str, within: float) -> list[int]:
     """The stream sequences the follower's consumer delivers next, within ``within`` seconds (at most two)."""
     client = await nats.connect(b.url)

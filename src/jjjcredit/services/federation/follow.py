@@ -4,18 +4,17 @@
 acknowledged (a duplicate delivery changes nothing); a refused one — tampered, unsigned, not its node's — is
 recorded with its reason and terminated; a gap is recorded and the message is left for later, and the peer's
 messages stop there (the changes in between come by ``federation pull``). The next message is fetched and
-checked while one is applied. The search keys of the organizations applied follow the change feed — on
-PostgreSQL in a thread beside the apply, and on both databases once more at the end of each peer's messages: a
-lookup or a verification sees a change as soon as its message is applied, a search soon after."""
+checked while one is applied. The search keys of the organizations applied are refreshed once a run, after the
+peer's last message (they follow the change feed: a lookup or a verification sees a change as soon as its
+message is applied, a search once the run ends). Refreshed beside the apply instead, they halved it (measured:
+docs/benchmarks.md, runs C): a node catching up takes its data first."""
 
 from __future__ import annotations
 
 import asyncio
 import contextlib
 import functools
-import threading
 import time
-from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass, field
 from typing import Any
@@ -141,38 +140,10 @@ def _refresh_search(engine: Engine) -> float | None:
     return search.refresh(engine).seconds if behind else None
 
 
-#: Seconds between two looks, beside the apply, at whether the search keys are behind the change feed.
-SEARCH_BESIDE_SECONDS = 1.0
-
-
-@contextlib.contextmanager
-def _search_beside(engine: Engine) -> Iterator[None]:
-    """On PostgreSQL, the search keys brought up to the change feed in a thread of their own while the run
-    applies (a peer hours behind is millions of organizations: refreshed only at the end, they would hold the
-    next run's applies back for minutes). SQLite keeps one writer: there the run's end refreshes them."""
-    if engine.dialect.name != "postgresql":
-        yield
-        return
-    stop = threading.Event()
-
-    def keep() -> None:
-        while not stop.wait(SEARCH_BESIDE_SECONDS):
-            _refresh_search(engine)
-
-    keeper = threading.Thread(target=keep, name="federation-search", daemon=True)
-    keeper.start()
-    try:
-        yield
-    finally:
-        stop.set()
-        keeper.join()
-
-
 async def _follow(engine: Engine, broker: nats_broker.Broker, node: str, peers: list[str], limit: int,
                   wait: float, operator: str | None) -> list[Followed]:
     async with nats_broker.connected(broker) as js:
-        with _search_beside(engine):
-            return [await _follow_peer(engine, js, broker, node, peer, limit, wait, operator) for peer in peers]
+        return [await _follow_peer(engine, js, broker, node, peer, limit, wait, operator) for peer in peers]
 
 
 def follow_once(engine: Engine, broker: nats_broker.Broker, *, node: str, peers: list[str] | None = None,
