@@ -5,6 +5,8 @@ from __future__ import annotations
 
 from pathlib import Path
 
+import pytest
+
 from jjjcredit.settings import Settings
 
 
@@ -40,3 +42,7 @@ def test_the_node_is_a_setting_hebei_by_default():
 def test_federation_compression_is_on_unless_set_to_0():
     assert Settings.from_env({}).federation_compress
     assert not Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": "0"}).federation_compress
+    assert Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": "1"}).federation_compress
+    for unclear in ("false", "no", "off", "2"):  # never taken for on, as any value but 0 once was
+        with pytest.raises(ValueError, match=r"JJJCREDIT_FEDERATION_COMPRESS must be 1 .* or 0"):
+            Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": unclear})

@@ -93,8 +93,18 @@ class Settings:
                    nats_url=env.get("JJJCREDIT_NATS_URL") or "nats://127.0.0.1:4222",
                    federation_prefix=env.get("JJJCREDIT_FEDERATION_PREFIX") or "jjj",
                    federation_ack_seconds=float(env.get("JJJCREDIT_FEDERATION_ACK_SECONDS", "30")),
-                   federation_compress=env.get("JJJCREDIT_FEDERATION_COMPRESS", "1") != "0",
+                   federation_compress=_switch(env, "JJJCREDIT_FEDERATION_COMPRESS", True),
                    limits=Limits.from_env(env))
+
+
+def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
+    """A setting that is on (1) or off (0); anything else is refused, never taken for either."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if raw not in ("0", "1"):
+        raise ValueError(f"{name} must be 1 (on) or 0 (off), not {raw!r}.")
+    return raw == "1"
 
 
 def signing_secret(env: Mapping[str, str]) -> str | None:
