@@ -7,6 +7,7 @@ code, a rejected row), 2 a usage error or an input that cannot be read. Tracebac
 
 from __future__ import annotations
 
+import importlib
 import sys
 
 import typer
@@ -14,73 +15,74 @@ from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, Oper
 from typer import Abort, Exit
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
-from jjjcredit.cli import (
-    audit,
-    authorizations,
-    catalogue,
-    clients,
-    codes,
-    credit,
-    db,
-    demo_data,
-    elements,
-    evidence,
-    exchange,
-    federation,
-    library,
-    output,
-    records,
-    report,
-    search,
-    serve,
-    subjects,
-)
+from jjjcredit.cli import output
 from jjjcredit.core.errors import Error
 
-SUBAPPS: list[tuple[typer.Typer, str, str]] = [
-    (codes.app, "codes", "Check, explain and generate unified social credit codes."),
-    (elements.app, "elements", "List the standard data elements; print the schema of one record."),
-    (demo_data.app, "demo-data", "Write synthetic department files in their own layouts (all data made up)."),
-    (records.app, "records", "Check department record files against the standard data elements."),
-    (db.app, "db", "Create or upgrade the database schema; show its revision."),
-    (library.app, "library", "The basic resource library: ingest department files, show, stats, rejects."),
-    (search.app, "search", "Find organizations by name, pinyin initials or code prefix; refresh the keys."),
-    (catalogue.app, "catalogue", "The public credit information catalogue: editions by year, comments, approval, "
-     "publication, diff and exports."),
-    (credit.app, "credit", "Credit records under the catalogue's items: ingest, show, correct, revoke, rejects, "
-     "timeliness."),
-    (report.app, "report", "Credit reports of organizations: issue one (JSON or PDF, signed), check a report file "
-     "offline, check a number."),
-    (authorizations.app, "authorizations", "Credit subjects' authorizations for an application party to query "
-     "their non-public records: add, list, revoke."),
-    (subjects.app, "subjects", "A credit subject's own view: a one-time code to open its session with, and who "
-     "looked at it."),
-    (clients.app, "clients", "Application parties: API keys, granted services, security levels."),
-    (serve.app, "serve", "Serve the sharing and application interface over HTTP."),
-    (audit.app, "audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),
-    (evidence.app, "evidence", "Signed answers: check a saved answer offline; rotate the signing key."),
-    (exchange.app, "exchange", "Exchange packages between nodes: export a signed snapshot or delta, import one all or "
-     "nothing with a receipt; peer nodes."),
-    (federation.app, "federation", "The three nodes' changes between each other: relay, follow, pull over HTTPS, "
-     "state hash, lag per peer."),
-]
-
-app = typer.Typer(
-    name="jjjcredit",
-    help="The Beijing–Tianjin–Hebei unified social credit code and public credit platform.",
-    no_args_is_help=True,
-    pretty_exceptions_enable=False,
-    add_completion=False,
-)
-for sub, name, help_text in SUBAPPS:
-    app.add_typer(sub, name=name, help=help_text)
+#: Each noun's sub-app: its module (holding ``app``) and its help. A command imports only its own
+#: module (and what that needs), so a call starts quickly; ``jjjcredit --help`` imports them all.
+SUBAPPS: dict[str, tuple[str, str]] = {
+    "codes": ("codes", "Check, explain and generate unified social credit codes."),
+    "elements": ("elements", "List the standard data elements; print the schema of one record."),
+    "demo-data": ("demo_data", "Write synthetic department files in their own layouts (all data made up)."),
+    "records": ("records", "Check department record files against the standard data elements."),
+    "db": ("db", "Create or upgrade the database schema; show its revision."),
+    "library": ("library", "The basic resource library: ingest department files, show, stats, rejects."),
+    "search": ("search", "Find organizations by name, pinyin initials or code prefix; refresh the keys."),
+    "catalogue": ("catalogue", "The public credit information catalogue: editions by year, comments, approval, "
+                  "publication, diff and exports."),
+    "credit": ("credit", "Credit records under the catalogue's items: ingest, show, correct, revoke, rejects, "
+               "timeliness."),
+    "report": ("report", "Credit reports of organizations: issue one (JSON or PDF, signed), check a report file "
+               "offline, check a number."),
+    "authorizations": ("authorizations", "Credit subjects' authorizations for an application party to query "
+                       "their non-public records: add, list, revoke."),
+    "subjects": ("subjects", "A credit subject's own view: a one-time code to open its session with, and who "
+                 "looked at it."),
+    "clients": ("clients", "Application parties: API keys, granted services, security levels."),
+    "serve": ("serve", "Serve the sharing and application interface over HTTP."),
+    "audit": ("audit", "The audit trail of API calls: verify its hash chain, export it, purge it."),
+    "evidence": ("evidence", "Signed answers: check a saved answer offline; rotate the signing key."),
+    "exchange": ("exchange", "Exchange packages between nodes: export a signed snapshot or delta, import one all "
+                 "or nothing with a receipt; peer nodes."),
+    "federation": ("federation", "The three nodes' changes between each other: relay, follow, pull over HTTPS, "
+                   "state hash, lag per peer."),
+}
 
 
-@app.callback()
 def _root(
     debug: bool = typer.Option(False, "--debug", help="Show tracebacks for unexpected errors."),
 ) -> None:
     output.DEBUG[0] = debug
+
+
+def build(only: str | None = None) -> typer.Typer:
+    """The command with every sub-app, or with ``only`` the one a call names (the others are neither
+    imported nor shown)."""
+    built = typer.Typer(
+        name="jjjcredit",
+        help="The Beijing–Tianjin–Hebei unified social credit code and public credit platform.",
+        no_args_is_help=True,
+        pretty_exceptions_enable=False,
+        add_completion=False,
+    )
+    built.callback()(_root)
+    for name, (module, help_text) in SUBAPPS.items():
+        if only is None or name == only:
+            built.add_typer(importlib.import_module(f"jjjcredit.cli.{module}").app, name=name, help=help_text)
+    return built
+
+
+def __getattr__(name: str) -> typer.Typer:
+    """``app``: the whole command, built when first asked for (the docs' test walks it)."""
+    if name == "app":
+        return build()
+    raise AttributeError(name)
+
+
+def _named(argv: list[str]) -> str | None:
+    """The sub-app a command line names: its first word that is not an option, if it is one."""
+    first = next((arg for arg in argv if not arg.startswith("-")), None)
+    return first if first in SUBAPPS else None
 
 
 def _undecodable_argument() -> tuple[int, str] | None:
@@ -102,7 +104,7 @@ def main() -> None:
         output.fail("usage", f'Argument {number} ("{shown}") holds bytes that are not UTF-8 text: type it again '
                     "(or rename the file) in UTF-8 (see `jjjcredit --help`).")
     try:
-        result = app(standalone_mode=False)
+        result = build(_named(sys.argv[1:]))(standalone_mode=False)
         raise SystemExit(result if isinstance(result, int) else 0)
     except SystemExit:
         raise
