@@ -6,7 +6,6 @@ import csv
 import io
 import os
 import subprocess
-import sys
 import zipfile
 from pathlib import Path
 
@@ -14,15 +13,14 @@ import openpyxl
 import pytest
 
 from jjjcredit.core.codes import ric
+from tests.cli import command
 
 GOOD = "91350100M000100Y43"
 PILOT = "91350211M0000XUF46"
 
 
 def run(*args: str, stdin: bytes | None = None) -> subprocess.CompletedProcess[str]:
-    env = {**os.environ, "PYTHONWARNINGS": "error"}
-    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], input=stdin,
-                            capture_output=True, env=env, timeout=120, check=False)
+    result = command.run(list(args), stdin=stdin, env={**os.environ, "PYTHONWARNINGS": "error"}, timeout=120)
     return subprocess.CompletedProcess(result.args, result.returncode,
                                        result.stdout.decode("utf-8-sig"), result.stderr.decode("utf-8"))
 

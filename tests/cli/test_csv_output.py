@@ -9,12 +9,12 @@ import io
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from jjjcredit.core.codes import ric
+from tests.cli import command
 from tests.services.library import library_files as files
 
 GOOD = "91350100M000100Y43"
@@ -22,8 +22,7 @@ RARE = "𠀀鿕"  # outside the BMP and late CJK: GB18030's four-byte sequences
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[bytes]:
-    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True,
-                            env={**os.environ, "PYTHONWARNINGS": "error", **(env or {})}, timeout=300, check=False)
+    result = command.run(list(args), env={**os.environ, "PYTHONWARNINGS": "error", **(env or {})}, timeout=300)
     assert b"Traceback" not in result.stderr, result.stderr.decode()
     return result
 

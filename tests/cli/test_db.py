@@ -5,7 +5,6 @@ from __future__ import annotations
 import datetime
 import os
 import subprocess
-import sys
 import uuid
 from collections.abc import Iterator
 from pathlib import Path
@@ -16,12 +15,12 @@ from sqlalchemy import text
 from jjjcredit.services.sharing import audit
 from jjjcredit.storage import migrator
 from jjjcredit.storage.engine import make_engine
+from tests.cli import command
 from tests.services.library import library_files as files
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
-                          timeout=300, check=False)
+    return command.run_text(list(args), timeout=300)
 
 
 @pytest.fixture

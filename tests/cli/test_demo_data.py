@@ -5,15 +5,15 @@ from __future__ import annotations
 import json
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import command
+
 
 def _run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
-                          timeout=300)
+    return command.run_text(list(args), timeout=300)
 
 
 def test_writes_files_and_a_summary(tmp_path):

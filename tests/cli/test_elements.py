@@ -6,17 +6,16 @@ import csv
 import io
 import json
 import subprocess
-import sys
 from pathlib import Path
 
 from jjjcredit.core.library import element_schemas, elements
+from tests.cli import command
 
 ROOT = Path(__file__).resolve().parents[2]
 
 
 def run(*args: str) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jjjcredit", "elements", *args], capture_output=True,
-                          text=True, encoding="utf-8-sig", cwd=ROOT)
+    return command.run_text(["elements", *args], encoding="utf-8-sig", cwd=ROOT)
 
 
 def test_list_json_gives_32_elements_in_order():

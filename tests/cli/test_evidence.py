@@ -6,7 +6,6 @@ from __future__ import annotations
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
@@ -17,6 +16,7 @@ from jjjcredit.services import db
 from jjjcredit.services.sharing import evidence
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import signing_keys
+from tests.cli import command
 from tests.cli.test_codes import run
 
 EVIDENCE = Path(__file__).resolve().parents[1] / "data" / "evidence"
@@ -24,9 +24,9 @@ SECRET = "cli-operator-secret"
 
 
 def run_with(env: dict[str, str], *args: str) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, timeout=120,
-                            env={**os.environ, "PYTHONWARNINGS": "error", "JJJCREDIT_SIGNING_KEY_SECRET": "",
-                                 "JJJCREDIT_SIGNING_KEY_FILE": "", **env}, check=False)
+    result = command.run(list(args), timeout=120, env={**os.environ, "PYTHONWARNINGS": "error",
+                                                       "JJJCREDIT_SIGNING_KEY_SECRET": "",
+                                                       "JJJCREDIT_SIGNING_KEY_FILE": "", **env})
     return subprocess.CompletedProcess(result.args, result.returncode, result.stdout.decode("utf-8"),
                                        result.stderr.decode("utf-8"))
 

@@ -8,18 +8,17 @@ import json
 import os
 import re
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
 from jjjcredit.core.codes import ric
+from tests.cli import command
 from tests.services.library import library_files as files
 
 
 def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
-                            timeout=300, check=False, env={**os.environ, **(env or {})})
+    result = command.run_text(list(args), timeout=300, env={**os.environ, **(env or {})})
     assert "Traceback" not in result.stderr and "error [internal]" not in result.stderr, result.stderr
     return result
 

@@ -6,19 +6,18 @@ import csv
 import json
 import os
 import subprocess
-import sys
 from pathlib import Path
 
 import pytest
 
+from tests.cli import command
 from tests.services.record_files import code, write_csv, write_xlsx
 
 HEADER = ["统一社会信用代码", "企业名称", "成立日期", "注册资本(万元)", "登记状态"]
 
 
 def run(*args: str, env: dict[str, str] | None = None, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    result = subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
-                            env={**os.environ, **(env or {})}, cwd=cwd, timeout=120)
+    result = command.run_text(list(args), env={**os.environ, **(env or {})}, cwd=cwd, timeout=120)
     assert "Traceback" not in result.stderr, result.stderr
     return result
 

@@ -12,13 +12,13 @@ from pathlib import Path
 import pytest
 
 from jjjcredit.core.errors import ERROR_CODES
+from tests.cli import command
 from tests.services.library import library_files as files
 from tests.web.conftest import Server
 
 
 def run(*args: str | bytes, cwd: Path | None = None) -> subprocess.CompletedProcess[str]:
-    return subprocess.run([sys.executable, "-m", "jjjcredit", *args], capture_output=True, text=True,
-                          errors="replace", timeout=300, check=False, cwd=cwd)
+    return command.run_text(list(args), errors="replace", timeout=300, cwd=cwd)
 
 
 def _error_line(result: subprocess.CompletedProcess[str]) -> tuple[str, str]:
