@@ -7,6 +7,7 @@ from pathlib import Path
 
 import pytest
 
+from jjjcredit.core.errors import Error
 from jjjcredit.settings import Settings
 
 
@@ -44,5 +45,26 @@ def test_federation_compression_is_on_unless_set_to_0():
     assert not Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": "0"}).federation_compress
     assert Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": "1"}).federation_compress
     for unclear in ("false", "no", "off", "2"):  # never taken for on, as any value but 0 once was
-        with pytest.raises(ValueError, match=r"JJJCREDIT_FEDERATION_COMPRESS must be 1 .* or 0"):
+        with pytest.raises(Error, match=r"JJJCREDIT_FEDERATION_COMPRESS must be 1 .* or 0"):
             Settings.from_env({"JJJCREDIT_FEDERATION_COMPRESS": unclear})
+
+
+@pytest.mark.parametrize(("name", "value", "expected"), [
+    ("JJJCREDIT_WITHDRAWAL_DAYS", "three", "a whole number of at least 0, not 'three'"),
+    ("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "-5", "a whole number of at least 0, not '-5'"),
+    ("JJJCREDIT_READ_ASIDE_BYTES", "8M", "a whole number of at least 0, not '8M'"),
+    ("JJJCREDIT_AUDIT_CLOSE_SECONDS", "soon", "a number of seconds (0 or more), not 'soon'"),
+    ("JJJCREDIT_FEDERATION_ACK_SECONDS", "nan", "a number of seconds (0 or more), not 'nan'"),
+    ("JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", "-1", "a number of seconds (0 or more), not '-1'"),
+    ("JJJCREDIT_LIMIT_CELL_CHARS", "0", "a whole number of at least 1, not '0'"),
+    ("JJJCREDIT_LIMIT_LINE_BYTES", "1e6", "a whole number of at least 1, not '1e6'"),
+])
+def test_a_setting_of_the_wrong_kind_is_refused_by_name(name: str, value: str, expected: str):
+    with pytest.raises(Error) as raised:
+        Settings.from_env({name: value})
+    assert raised.value.code == "settings.invalid" and raised.value.message == f"{name} must be {expected}."
+
+
+def test_numbers_with_spaces_around_them_are_taken():
+    assert Settings.from_env({"JJJCREDIT_WITHDRAWAL_DAYS": " 5 "}).withdrawal_days == 5
+    assert Settings.from_env({"JJJCREDIT_AUDIT_CLOSE_SECONDS": "0.5"}).audit_close_seconds == 0.5

@@ -7,6 +7,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.limits import Limits
 
 DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("var") / "jjjcredit.sqlite3")
@@ -75,26 +76,50 @@ class Settings:
         crosswalks_dir = env.get("JJJCREDIT_CROSSWALKS_DIR") or None
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
-                   public_rate_per_minute=int(env.get("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "60")),
-                   audit_retention_days=int(env.get("JJJCREDIT_AUDIT_RETENTION_DAYS", "3653")),
-                   audit_close_seconds=float(env.get("JJJCREDIT_AUDIT_CLOSE_SECONDS", "5")),
-                   audit_checkpoint_seconds=float(env.get("JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", "3600")),
+                   public_rate_per_minute=_whole(env, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE", 60),
+                   audit_retention_days=_whole(env, "JJJCREDIT_AUDIT_RETENTION_DAYS", 3653),
+                   audit_close_seconds=_seconds(env, "JJJCREDIT_AUDIT_CLOSE_SECONDS", 5),
+                   audit_checkpoint_seconds=_seconds(env, "JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", 3600),
                    signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
                    trusted_proxies=tuple(p.strip() for p in env.get("JJJCREDIT_TRUSTED_PROXIES", "").split(",")
                                          if p.strip()),
-                   read_aside_bytes=int(env.get("JJJCREDIT_READ_ASIDE_BYTES", str(8 << 20))),
+                   read_aside_bytes=_whole(env, "JJJCREDIT_READ_ASIDE_BYTES", 8 << 20),
                    csv_encoding=env.get("JJJCREDIT_CSV_ENCODING") or "utf-8-sig",
                    catalogue_base_uri=env.get("JJJCREDIT_CATALOGUE_BASE_URI") or None,
                    report_base_url=env.get("JJJCREDIT_REPORT_BASE_URL") or None,
-                   withdrawal_days=int(env.get("JJJCREDIT_WITHDRAWAL_DAYS", "3")),
+                   withdrawal_days=_whole(env, "JJJCREDIT_WITHDRAWAL_DAYS", 3),
                    node=env.get("JJJCREDIT_NODE") or "hebei",
                    nats_url=env.get("JJJCREDIT_NATS_URL") or "nats://127.0.0.1:4222",
                    federation_prefix=env.get("JJJCREDIT_FEDERATION_PREFIX") or "jjj",
-                   federation_ack_seconds=float(env.get("JJJCREDIT_FEDERATION_ACK_SECONDS", "30")),
+                   federation_ack_seconds=_seconds(env, "JJJCREDIT_FEDERATION_ACK_SECONDS", 30),
                    federation_compress=_switch(env, "JJJCREDIT_FEDERATION_COMPRESS", True),
                    limits=Limits.from_env(env))
+
+
+def _whole(env: Mapping[str, str], name: str, default: int) -> int:
+    """A setting that is a whole number of at least 0; anything else is refused by name."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    if not (raw.isascii() and raw.isdigit()):
+        raise Error("settings.invalid", f"{name} must be a whole number of at least 0, not {raw!r}.")
+    return int(raw)
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
+    """A setting that is a number of seconds, at least 0; anything else is refused by name."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    try:
+        value = float(raw)
+    except ValueError:
+        value = -1.0
+    if not (value >= 0 and value != float("inf")):
+        raise Error("settings.invalid", f"{name} must be a number of seconds (0 or more), not {raw!r}.")
+    return value
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -103,7 +128,7 @@ def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
     if not raw:
         return default
     if raw not in ("0", "1"):
-        raise ValueError(f"{name} must be 1 (on) or 0 (off), not {raw!r}.")
+        raise Error("settings.invalid", f"{name} must be 1 (on) or 0 (off), not {raw!r}.")
     return raw == "1"
 
 

@@ -213,3 +213,12 @@ def test_generate_is_deterministic_and_valid():
 def test_generate_refuses_a_category_outside_the_department():
     result = run("codes", "generate", "--department", "9", "--category", "9")
     assert result.returncode == 2 and "[usage.category]" in result.stderr
+
+
+def test_a_setting_of_the_wrong_kind_is_one_line_naming_it(tmp_path: Path):
+    (tmp_path / "codes.txt").write_text(f"{GOOD}\n", encoding="utf-8")
+    result = command.run(["codes", "check", str(tmp_path / "codes.txt")],
+                         env={**os.environ, "JJJCREDIT_LIMIT_CELL_CHARS": "lots"})
+    assert result.returncode == 2
+    assert result.stderr.decode() == ("error [settings.invalid]: JJJCREDIT_LIMIT_CELL_CHARS must be a whole number "
+                                      "of at least 1, not 'lots'.\n")

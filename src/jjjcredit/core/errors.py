@@ -280,6 +280,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
                                     "has ended: use the new key."),
     "access.forbidden": ErrorCode(403, 1, "The client has no right to the service; the message names the right."),
     "access.purpose_required": ErrorCode(400, 2, "Calls with a key state their purpose in X-Purpose."),
+    "settings.invalid": ErrorCode(400, 2, "A JJJCREDIT_ setting holds a value of the wrong kind; the message "
+                                  "names the setting and what it takes."),
     "settings.trusted_proxies": ErrorCode(400, 2, "JJJCREDIT_TRUSTED_PROXIES holds something that is not an IP "
                                           "address or CIDR network."),
     "access.rate_limited": ErrorCode(429, 1, "Too many calls without a key from one address (Retry-After)."),

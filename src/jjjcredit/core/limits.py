@@ -16,6 +16,8 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from itertools import accumulate
 
+from jjjcredit.core.errors import Error
+
 
 @dataclass(frozen=True)
 class Limits:
@@ -50,9 +52,10 @@ class Limits:
         for f in dataclasses.fields(cls):
             raw = env.get(f"JJJCREDIT_LIMIT_{f.name.upper()}")
             if raw:
-                value = int(raw)
+                value = int(raw) if raw.strip().isascii() and raw.strip().isdigit() else 0
                 if value < 1:
-                    raise ValueError(f"JJJCREDIT_LIMIT_{f.name.upper()} must be a positive integer, not {raw}.")
+                    raise Error("settings.invalid",
+                                f"JJJCREDIT_LIMIT_{f.name.upper()} must be a whole number of at least 1, not {raw!r}.")
                 given[f.name] = value
         return cls(**given)
 
