@@ -197,6 +197,25 @@ def test_data_that_does_not_decompress_to_its_manifest_s_size_is_refused(nodes: 
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == 0
 
 
+def test_a_message_whose_signature_fails_is_refused_before_its_data_is_decompressed(
+        nodes: dict[str, Node], broker: nats_broker.Broker, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    manifest, data = _hebei_organizations(nodes, tmp_path, last_only=False)
+    # a forged manifest: its data file said to be the largest a message may hold, the data a bomb of zeros
+    forged = {**manifest, "files": [{**manifest["files"][0], "bytes": broker.data_bytes}]}
+    bomb = messages.compress(bytes(64 << 20))
+    encoded = {messages.ENCODING_HEADER: messages.ENCODING}
+    asyncio.run(_publish_raw(broker, "hebei", "organizations", messages.pack(forged, bomb), "test:bomb", encoded))
+    asyncio.run(_publish_raw(broker, "hebei", "organizations",
+                             messages.pack(manifest, messages.compress(data)), "test:good", encoded))
+    sizes: list[int] = []
+    real = messages.decompress
+    monkeypatch.setattr(messages, "decompress", lambda data, size: sizes.append(size) or real(data, size))
+    [followed] = follow.follow_once(nodes["beijing"].engine, broker, node="beijing", peers=["hebei"], wait=0.2)
+    assert [o.status for o in followed.outcomes] == ["refused", "accepted"], followed.to_dict()
+    assert followed.outcomes[0].reason is not None and followed.outcomes[0].reason.code == "exchange.signature"
+    assert sizes == [len(data)]  # the good one's data alone was decompressed
+
+
 def test_the_lag_per_peer_is_in_the_status_and_on_metrics(nodes: dict[str, Node], broker: nats_broker.Broker,
                                                            tmp_path: Path):
     from prometheus_client import CollectorRegistry, generate_latest

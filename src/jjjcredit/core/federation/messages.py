@@ -35,6 +35,7 @@ from __future__ import annotations
 
 import json
 import re
+from collections.abc import Mapping
 from typing import Any
 
 from jjjcredit.core.codes import regions
@@ -120,6 +121,24 @@ def compress(data: bytes) -> bytes:
     import pyarrow as pa
 
     return bytes(pa.compress(data, codec=ENCODING, asbytes=True))
+
+
+def expand(data: bytes, encoding: str | None, manifest: Mapping[str, Any], most: int) -> bytes:
+    """A data file as its (checked) manifest gives it, from the bytes that traveled: decompressed when
+    ``encoding`` says so, to the manifest's length if that is at most ``most`` (a manifest cannot make a
+    follower decompress more than the limit of a data file); empty when it is not (the package is then
+    refused as truncated or tampered with). Any other encoding is taken as is (and then fails its hash).
+
+    >>> expand(compress(b"abc"), ENCODING, {"files": [{"bytes": 3}]}, 10), expand(b"abc", None, {}, 10)
+    (b'abc', b'abc')
+    """
+    if encoding != ENCODING:
+        return data
+    try:
+        size = int(manifest["files"][0]["bytes"])
+    except (TypeError, KeyError, IndexError, ValueError):
+        return b""
+    return decompress(data, size) if 0 <= size <= most else b""
 
 
 def decompress(data: bytes, size: int) -> bytes:

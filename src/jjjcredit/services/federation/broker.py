@@ -47,13 +47,16 @@ class Broker:
 
 @dataclass(frozen=True)
 class Delivered:
-    """A message taken from a peer's stream: its package (manifest as read, data), stream sequence, time."""
+    """A message taken from a peer's stream: its package (manifest as read, data as it traveled, and how
+    it was compressed), stream sequence, time. The data is decompressed only once the manifest's signature
+    is found good (services/federation/changes.check_package)."""
 
     manifest: Any
     data: bytes
     stream_seq: int
     at: datetime.datetime
     msg: Any
+    encoding: str | None = None
 
 
 def _failed(what: str, broker: Broker, exc: BaseException) -> FederationError:
@@ -191,22 +194,12 @@ async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> 
         name = headers.get(messages.OBJECT_HEADER)
         if name and manifest is not None:
             data = await _object(js, msg.metadata.stream + messages.OBJECTS_SUFFIX, name)
-        if headers.get(messages.ENCODING_HEADER) == messages.ENCODING and manifest is not None:
-            data = messages.decompress(data, _size(manifest, broker.data_bytes))
+        encoding = headers.get(messages.ENCODING_HEADER) or None
         at = msg.metadata.timestamp
         out.append(Delivered(manifest, data, int(msg.metadata.sequence.stream),
-                             at if isinstance(at, datetime.datetime) else datetime.datetime.now(datetime.UTC), msg))
+                             at if isinstance(at, datetime.datetime) else datetime.datetime.now(datetime.UTC), msg,
+                             encoding))
     return out
-
-
-def _size(manifest: Any, most: int) -> int:
-    """The data file's length as the manifest gives it (0 when it gives none; at most ``most``: a manifest
-    cannot make the follower decompress more than the limit of a data file)."""
-    try:
-        size = int(manifest["files"][0]["bytes"])
-    except (TypeError, KeyError, IndexError, ValueError):
-        return 0
-    return size if 0 <= size <= most else 0
 
 
 async def _object(js: JetStreamContext, bucket: str, name: str) -> bytes:

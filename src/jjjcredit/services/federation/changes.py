@@ -30,6 +30,7 @@ from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
+from jjjcredit.core import limits
 from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
 from jjjcredit.core.federation import messages
@@ -154,10 +155,13 @@ def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
 
 
 def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str, expected: str | None = None,
-                  via: str = "nats") -> Checked:
+                  via: str = "nats", encoding: str | None = None, most: int = limits.DEFAULT.exchange_file_bytes,
+                  ) -> Checked:
     """The checks of :func:`apply_package` that write nothing — the manifest, the producer among the peers,
     its signature, the data's size and SHA-256, every row — so a follower checks the next message while it
-    applies this one."""
+    applies this one. ``data`` as it traveled: compressed when ``encoding`` says so, and then decompressed
+    (to at most ``most`` bytes) only once the signature is found good — an unsigned or forged message
+    costs no decompression."""
     manifest: dict[str, Any] | None = None
     name = str(manifest_data.get("package")) if isinstance(manifest_data, dict) else "(no manifest)"
     try:
@@ -174,6 +178,7 @@ def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
         with engine.connect() as conn:
             keys = exchange.peer_keys(conn, manifest["node"], node)
         packages.check_signature(manifest, keys)
+        data = messages.expand(data, encoding, manifest, most)
         found, problems = exchange.checked_contents(manifest, {manifest["files"][0]["name"]: data})
         if problems:
             first = problems[0]

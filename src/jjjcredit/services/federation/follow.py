@@ -61,7 +61,8 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     async def take() -> list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]:
         """The next message, its check started beside the apply of the one before."""
         return [(item, loop.run_in_executor(checker, functools.partial(
-            changes.check_package, engine, item.manifest, item.data, node=node, expected=peer, via="nats")))
+            changes.check_package, engine, item.manifest, item.data, node=node, expected=peer, via="nats",
+            encoding=item.encoding, most=broker.data_bytes)))
             for item in await nats_broker.fetch(js, broker, sub, wait)]
 
     ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None = None
