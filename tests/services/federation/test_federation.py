@@ -27,7 +27,7 @@ from jjjcredit.services.federation import changes, follow, relay
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import audit
 from jjjcredit.storage.schema import audit as audit_table
-from jjjcredit.storage.schema import federation_published, organizations
+from jjjcredit.storage.schema import exchange_packages, federation_published, organizations
 from tests.services.federation.nodes import (
     NODES,
     Node,
@@ -419,6 +419,41 @@ def test_a_follower_checks_the_next_message_while_it_applies_one_and_holds_none_
     assert [o.status for o in rest.outcomes] == ["accepted"] * (len(sent) - 2), rest.to_dict()
     assert took < capped.ack_wait / 2, took
     assert nodes["hebei"].state()["state"] == nodes["tianjin"].state()["state"]
+
+
+def test_a_message_a_stopped_follower_still_holds_is_waited_for_not_taken_for_a_gap(
+        nodes: dict[str, Node], broker: nats_broker.Broker, tmp_path: Path):
+    capped = dataclasses.replace(broker, message_changes=1, ack_wait=2.0)
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["tianjin"]:
+        item.ingest(nodes["tianjin"])
+    sent = relay.relay_once(nodes["tianjin"].engine, capped, node="tianjin", box=nodes["tianjin"].box,
+                            kinds=("organizations",))  # one kind: the third message's range follows the second's
+    assert len(sent) >= 3, sent
+    [first] = follow.follow_once(nodes["hebei"].engine, capped, node="hebei", peers=["tianjin"], limit=1, wait=0.2)
+    assert [o.status for o in first.outcomes] == ["accepted"]
+
+    async def taken_and_left() -> int:  # a follower of this node that took the second message and was killed
+        client = await nats.connect(capped.url)
+        try:
+            sub = await client.jetstream().pull_subscribe_bind(
+                durable="hebei", stream=messages.stream_name(capped.prefix, "tianjin"))
+            [msg] = await sub.fetch(1, timeout=5)
+            return int(msg.metadata.sequence.stream)
+        finally:
+            await client.close()
+
+    assert asyncio.run(taken_and_left()) == 2
+    # the next run meets the third message first: not a gap to stop at — the second comes again after the
+    # broker's ack wait, and every message is applied in turn
+    [rest] = follow.follow_once(nodes["hebei"].engine, capped, node="hebei", peers=["tianjin"], wait=0.2)
+    assert rest.stopped is None and rest.deferred >= 1, rest.to_dict()
+    assert [o.status for o in rest.outcomes] == ["accepted"] * (len(sent) - 1), rest.to_dict()
+    with nodes["hebei"].engine.connect() as conn:  # every range applied once, in turn
+        applied = conn.execute(select(exchange_packages.c.to_seq).where(exchange_packages.c.origin == "tianjin")
+                               .order_by(exchange_packages.c.applied_at)).scalars().all()
+    assert applied == [p.to for p in sent], (applied, sent)
+    assert nodes["hebei"].state()["organizations"] == nodes["tianjin"].state()["organizations"]
 
 
 def test_a_consumer_an_earlier_release_made_one_message_at_a_time_is_given_the_next_ahead(

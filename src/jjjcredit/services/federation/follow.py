@@ -31,17 +31,19 @@ from jjjcredit.storage.schema import exchange_peers
 
 @dataclass
 class Followed:
-    """What one run took from one peer: each message's outcome, why it stopped early (a gap), and how long the
-    search keys' refresh after its last message took."""
+    """What one run took from one peer: each message's outcome, why it stopped early (a gap), how many times a
+    message came before one a stopped follower still held (given back to come after it: ``deferred``), and
+    how long the search keys' refresh after its last message took."""
 
     peer: str
     outcomes: list[changes.Outcome] = field(default_factory=list)
     stopped: str | None = None
     search_seconds: float | None = None  #: the run's refresh of the search keys (``None``: none needed)
+    deferred: int = 0
 
     def to_dict(self) -> dict[str, Any]:
         return {"peer": self.peer, "messages": [o.to_dict() for o in self.outcomes], "stopped": self.stopped,
-                "search_seconds": self.search_seconds}
+                "deferred": self.deferred, "search_seconds": self.search_seconds}
 
 
 def peers_of(engine: Engine) -> list[str]:
@@ -89,6 +91,18 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
                 message_at=item.at, operator=operator, refresh_search=False)
             result.outcomes.append(outcome)
             if outcome.reason is not None and outcome.reason.code == "federation.gap":
+                await _collect(ahead, held)
+                ahead = None
+                if await _missing_is_out(sub, held) and time.monotonic() < deadline:
+                    # the message missing is with a follower that stopped before acknowledging it (this node's
+                    # run killed, say): the broker delivers it again after its ack_wait — this one and any held
+                    # go back to come after it, and the run goes on
+                    result.outcomes.pop()
+                    result.deferred += 1
+                    await _give_back(None, held, broker.ack_wait + wait)
+                    deadline = max(deadline, time.monotonic() + 2 * broker.ack_wait + broker.timeout + 2 * wait)
+                    ahead = asyncio.create_task(take())
+                    continue
                 result.stopped = outcome.reason.message
                 break  # given back below, with the one fetched ahead
             if outcome.status == "refused":
@@ -106,24 +120,39 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     return result
 
 
+async def _collect(ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None,
+                   held: dict[int, Any]) -> None:
+    """The message fetched ahead, if any, among those held, its check let go. The fetch is awaited, never
+    cancelled: its request is with the broker already, which would deliver the message to no one."""
+    if ahead is None:
+        return
+    try:
+        delivered = await ahead  # within ``wait``
+    except Exception:  # a fetch that failed holds nothing
+        delivered = []
+    for item, checking in delivered:
+        held[item.stream_seq] = item.msg
+        checking.cancel()
+        checking.add_done_callback(_retrieved)
+
+
+async def _missing_is_out(sub: Any, held: dict[int, Any]) -> bool:
+    """Whether the broker counts more messages delivered and not acknowledged than this run holds: the others
+    are with a follower of this node that stopped before it answered them, and come again after the ack wait."""
+    _, unacknowledged = await nats_broker.waiting(sub)
+    return unacknowledged > len(held)
+
+
 async def _give_back(ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None,
                      held: dict[int, Any], wait: float) -> None:
     """The messages a run stops holding — the one a gap or a failure stopped it at, the one fetched ahead — go
     back to the broker at once, in stream order, to come again in that order after ``wait`` seconds (rather
-    than after its ack_wait, the later one first: a gap again). The fetch ahead is awaited, never cancelled:
-    its request is with the broker already, which would deliver the message to no one."""
-    if ahead is not None:
-        try:
-            delivered = await ahead  # within ``wait``
-        except Exception:  # a fetch that failed holds nothing
-            delivered = []
-        for item, checking in delivered:
-            held[item.stream_seq] = item.msg
-            checking.cancel()
-            checking.add_done_callback(_retrieved)
+    than after its ack_wait, the later one first: a gap again)."""
+    await _collect(ahead, held)
     for stream_seq in sorted(held):
         with contextlib.suppress(Exception):  # else the broker delivers it again after its ack_wait
             await held[stream_seq].nak(delay=wait)
+    held.clear()
 
 
 def _retrieved(done: asyncio.Future[Any]) -> None:
