@@ -2,8 +2,8 @@
 that has already imported the command, so that a call costs what the command does rather than Python's
 start and the imports (about a second a call, some 300 calls a run). Each call is a new process: its
 own arguments, environment, working directory, standard input, output and error, exit code and exit
-handlers; nothing of one call is left for the next. The server (``python -m tests.cli.command``) does
-nothing but import and fork, one call at a time, and ends when this process does.
+handlers; nothing of one call is left for the next. The server does nothing but import and fork, one
+call at a time, and ends when this process does.
 
 ``JJJCREDIT_TEST_REAL_PROCESS=1`` starts ``python -m jjjcredit`` for every call instead (as the tests that
 kill or signal a command always do, with :class:`subprocess.Popen`). Interpreter settings other than
@@ -27,7 +27,7 @@ import traceback
 import warnings
 from collections.abc import Mapping
 from pathlib import Path
-from typing import IO, Any
+from typing import Any
 
 import jjjcredit
 import jjjcredit.cli.app
@@ -51,17 +51,19 @@ def run(args: list[str | bytes], *, stdin: bytes | None = None, env: Mapping[str
             or any(environ.get(name) != _server_environ.get(name, os.environ.get(name)) for name in _INTERPRETER):
         return subprocess.run(argv, input=stdin, capture_output=True, env=environ, cwd=cwd, timeout=timeout,
                               check=False)
+    if cwd is not None and not Path(cwd).is_dir():  # as subprocess.run refuses it, before anything runs
+        raise (NotADirectoryError if Path(cwd).exists() else FileNotFoundError)(2, "No such directory", str(cwd))
     with tempfile.TemporaryDirectory(prefix="jjjcredit-call-") as held:
         files = Path(held)
         (files / "stdin").write_bytes(stdin or b"")
         server = _started()
-        assert server.stdin is not None and server.stdout is not None
-        _send(server.stdin, (list(args), environ, str(cwd) if cwd else None, held))
-        pid = _receive(server.stdout, None)
-        status = _receive(server.stdout, timeout)
-        if status is None:  # the call ran out of time: killed, as subprocess.run kills it
-            os.kill(pid, signal.SIGKILL)
-            _receive(server.stdout, None)
+        try:
+            _send(server.stdin, (list(args), environ, str(cwd) if cwd else None, held, timeout))
+            status, timed_out = _receive(server.stdout)
+        except BaseException:  # the server's answer is not whole: it goes, the next call starts another
+            _stop()
+            raise
+        if timed_out:  # the call ran out of time: killed by the server, as subprocess.run kills it
             raise subprocess.TimeoutExpired(argv, timeout)
         return subprocess.CompletedProcess(argv, os.waitstatus_to_exitcode(status), (files / "stdout").read_bytes(),
                                            (files / "stderr").read_bytes())
@@ -83,62 +85,82 @@ def _started() -> subprocess.Popen[bytes]:
         _server_environ.update({name: os.environ.get(name) for name in _INTERPRETER})
         if not _server:
             atexit.register(_stop)
-        _server[:] = [subprocess.Popen([sys.executable, "-m", "tests.cli.command"], stdin=subprocess.PIPE,
-                                       stdout=subprocess.PIPE, cwd=ROOT)]
+        # the server counts the interpreter's own warning filters before anything is imported
+        _server[:] = [subprocess.Popen([sys.executable, "-c", "import warnings; own = len(warnings.filters); "
+                                        "from tests.cli import command; command._serve(own)"], stdin=subprocess.PIPE,
+                                       stdout=subprocess.PIPE, cwd=ROOT, bufsize=0)]
     return _server[0]
 
 
 def _stop() -> None:
-    """The server ends when its input does."""
+    """The server ends when its input does (killed if it does not within 30 s)."""
     for server in _server:
         for pipe in (server.stdin, server.stdout):
             if pipe is not None:
                 pipe.close()
-        server.wait(30)
+        try:
+            server.wait(30)
+        except subprocess.TimeoutExpired:
+            server.kill()
+            server.wait()
+    _server.clear()
 
 
-def _send(pipe: IO[bytes], message: Any) -> None:
+def _send(pipe: Any, message: Any) -> None:
     data = pickle.dumps(message)
-    pipe.write(struct.pack(">I", len(data)) + data)
-    pipe.flush()
+    os.write(pipe.fileno(), struct.pack(">I", len(data)) + data)  # at most a few KiB: one write
 
 
-def _receive(pipe: IO[bytes], timeout: float | None) -> Any:
-    """The next message; ``None`` when none came within ``timeout`` seconds."""
-    if timeout is not None and not select.select([pipe], [], [], timeout)[0]:
-        return None
-    head = pipe.read(4)
+def _exactly(fd: int, size: int) -> bytes:
+    """``size`` bytes read from ``fd``, unbuffered (so none wait unseen in a buffer); fewer at its end."""
+    found = b""
+    while len(found) < size:
+        more = os.read(fd, size - len(found))
+        if not more:
+            break
+        found += more
+    return found
+
+
+def _receive(pipe: Any) -> Any:
+    """The next message."""
+    head = _exactly(pipe.fileno(), 4)
     if len(head) != 4:
         raise RuntimeError("the command's fork server ended")
-    return pickle.loads(pipe.read(struct.unpack(">I", head)[0]))
+    return pickle.loads(_exactly(pipe.fileno(), struct.unpack(">I", head)[0]))
 
 
-def _serve() -> None:
-    """The server: for each call asked on standard input, a forked process running it; its pid, then its
-    wait status, on standard output."""
+def _serve(own_filters: int) -> None:
+    """The server: for each call asked on standard input, a forked process running it (killed when it
+    outlives its time); its wait status, and whether it was killed so, on standard output.
+    ``own_filters``: how many of the warning filters are the interpreter's own (they come last)."""
     for _, (module, _) in jjjcredit.cli.app.SUBAPPS.items():
         __import__(f"jjjcredit.cli.{module}")
     # the pipes moved off the standard descriptors, which each call has as its own
-    requests, answers = os.fdopen(os.dup(0), "rb"), os.fdopen(os.dup(1), "wb")
+    requests, answers = os.fdopen(os.dup(0), "rb", buffering=0), os.fdopen(os.dup(1), "wb", buffering=0)
     null = os.open(os.devnull, os.O_RDWR)
     os.dup2(null, 0)
     os.dup2(null, 1)
     os.close(null)
     while True:
         try:
-            request = _receive(requests, None)
+            *request, timeout = _receive(requests)
         except RuntimeError:
             return  # the tests ended
         pid = os.fork()
         if pid == 0:
             requests.close()
             answers.close()
-            _call(*request)
-        _send(answers, pid)
-        _send(answers, os.waitpid(pid, 0)[1])
+            _call(*request, own_filters)  # type: ignore[call-arg]
+        watched = os.pidfd_open(pid)
+        timed_out = not select.select([watched], [], [], timeout)[0]
+        if timed_out:
+            os.kill(pid, signal.SIGKILL)
+        os.close(watched)
+        _send(answers, (os.waitpid(pid, 0)[1], timed_out))
 
 
-def _call(args: list[str | bytes], environ: dict[str, str], cwd: str | None, held: str) -> None:
+def _call(args: list[str | bytes], environ: dict[str, str], cwd: str | None, held: str, own_filters: int) -> None:
     """In the forked process: become ``python -m jjjcredit ARGS`` and run it."""
     os.environ.clear()
     os.environ.update(environ)
@@ -158,8 +180,10 @@ def _call(args: list[str | bytes], environ: dict[str, str], cwd: str | None, hel
     sys.stderr = io.TextIOWrapper(io.BufferedWriter(io.FileIO(2, "w", closefd=False)), encoding=encoding,
                                   errors="backslashreplace", line_buffering=True)
     sys.__stdin__, sys.__stdout__, sys.__stderr__ = sys.stdin, sys.stdout, sys.stderr  # type: ignore[misc]
-    if environ.get("PYTHONWARNINGS") == "error":
-        warnings.simplefilter("error")
+    if environ.get("PYTHONWARNINGS") == "error":  # where ``-W error`` stands: after what the imports added
+        warnings.filters.insert(  # type: ignore[attr-defined]
+            len(warnings.filters) - own_filters, ("error", None, Warning, None, 0))
+        warnings._filters_mutated()  # type: ignore[attr-defined]
     sys.argv = [ARGV0, *map(os.fsdecode, args)]  # bytes as the interpreter reads them
     sys.modules["__main__"].__package__ = "jjjcredit"  # as ``python -m jjjcredit`` has it (the usage line)
     code = 0
@@ -181,7 +205,3 @@ def _call(args: list[str | bytes], environ: dict[str, str], cwd: str | None, hel
         with contextlib.suppress(OSError, ValueError):
             stream.flush()
     os._exit(code)
-
-
-if __name__ == "__main__":
-    _serve()

@@ -80,9 +80,14 @@ def __getattr__(name: str) -> typer.Typer:
 
 
 def _named(argv: list[str]) -> str | None:
-    """The sub-app a command line names: its first word that is not an option, if it is one."""
-    first = next((arg for arg in argv if not arg.startswith("-")), None)
-    return first if first in SUBAPPS else None
+    """The sub-app a command line names: its first word that is not an option, if it is one and no
+    ``--help`` comes before it (``jjjcredit --help credit`` lists every noun, as the whole command does)."""
+    for arg in argv:
+        if arg == "--help":
+            return None
+        if not arg.startswith("-"):
+            return arg if arg in SUBAPPS else None
+    return None
 
 
 def _undecodable_argument() -> tuple[int, str] | None:
