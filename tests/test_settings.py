@@ -50,12 +50,19 @@ def test_federation_compression_is_on_unless_set_to_0():
 
 
 @pytest.mark.parametrize(("name", "value", "expected"), [
-    ("JJJCREDIT_WITHDRAWAL_DAYS", "three", "a whole number of at least 0, not 'three'"),
-    ("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "-5", "a whole number of at least 0, not '-5'"),
-    ("JJJCREDIT_READ_ASIDE_BYTES", "8M", "a whole number of at least 0, not '8M'"),
-    ("JJJCREDIT_AUDIT_CLOSE_SECONDS", "soon", "a number of seconds (0 or more), not 'soon'"),
-    ("JJJCREDIT_FEDERATION_ACK_SECONDS", "nan", "a number of seconds (0 or more), not 'nan'"),
-    ("JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", "-1", "a number of seconds (0 or more), not '-1'"),
+    ("JJJCREDIT_WITHDRAWAL_DAYS", "three", "a whole number from 0 to 366, not 'three'"),
+    ("JJJCREDIT_WITHDRAWAL_DAYS", "3000000", "a whole number from 0 to 366, not '3000000'"),
+    ("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "-5", "a whole number from 1 to 1,000,000,000, not '-5'"),
+    ("JJJCREDIT_PUBLIC_RATE_PER_MINUTE", "0", "a whole number from 1 to 1,000,000,000, not '0'"),
+    ("JJJCREDIT_AUDIT_RETENTION_DAYS", "0", "a whole number from 1 to 36,500, not '0'"),
+    ("JJJCREDIT_AUDIT_RETENTION_DAYS", "３", "a whole number from 1 to 36,500, not '３'"),
+    ("JJJCREDIT_READ_ASIDE_BYTES", "8M", "a whole number from 0 to 1,099,511,627,776, not '8M'"),
+    ("JJJCREDIT_AUDIT_CLOSE_SECONDS", "soon", "a number of seconds from 0.01 to 3,600, not 'soon'"),
+    ("JJJCREDIT_AUDIT_CLOSE_SECONDS", "1e10", "a number of seconds from 0.01 to 3,600, not '1e10'"),
+    ("JJJCREDIT_FEDERATION_ACK_SECONDS", "nan", "a number of seconds from 1 to 86,400, not 'nan'"),
+    ("JJJCREDIT_FEDERATION_ACK_SECONDS", "0", "a number of seconds from 1 to 86,400, not '0'"),
+    ("JJJCREDIT_FEDERATION_ACK_SECONDS", "1_0", "a number of seconds from 1 to 86,400, not '1_0'"),
+    ("JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", "-1", "a number of seconds from 0 to 31,622,400, not '-1'"),
     ("JJJCREDIT_LIMIT_CELL_CHARS", "0", "a whole number of at least 1, not '0'"),
     ("JJJCREDIT_LIMIT_LINE_BYTES", "1e6", "a whole number of at least 1, not '1e6'"),
 ])
@@ -65,6 +72,18 @@ def test_a_setting_of_the_wrong_kind_is_refused_by_name(name: str, value: str, e
     assert raised.value.code == "settings.invalid" and raised.value.message == f"{name} must be {expected}."
 
 
-def test_numbers_with_spaces_around_them_are_taken():
+def test_numbers_with_spaces_around_them_are_taken_and_spaces_alone_are_the_default():
     assert Settings.from_env({"JJJCREDIT_WITHDRAWAL_DAYS": " 5 "}).withdrawal_days == 5
     assert Settings.from_env({"JJJCREDIT_AUDIT_CLOSE_SECONDS": "0.5"}).audit_close_seconds == 0.5
+    assert Settings.from_env({"JJJCREDIT_WITHDRAWAL_DAYS": " "}).withdrawal_days == 3
+    assert Settings.from_env({"JJJCREDIT_LIMIT_CELL_CHARS": " "}).limits == Settings.from_env({}).limits
+
+
+@pytest.mark.parametrize("kind", ["missing", "folder", "not text"])
+def test_a_signing_key_file_that_cannot_be_read_is_named(tmp_path: Path, kind: str):
+    path = {"missing": tmp_path / "none", "folder": tmp_path, "not text": tmp_path / "key.bin"}[kind]
+    if kind == "not text":
+        path.write_bytes(b"\xff\xfe\x00secret")
+    with pytest.raises(Error) as raised:
+        Settings.from_env({"JJJCREDIT_SIGNING_KEY_FILE": str(path)})
+    assert raised.value.code == "settings.invalid" and str(path) in raised.value.message

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import os
+import re
 from collections.abc import Mapping
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -76,50 +77,57 @@ class Settings:
         crosswalks_dir = env.get("JJJCREDIT_CROSSWALKS_DIR") or None
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
-                   public_rate_per_minute=_whole(env, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE", 60),
-                   audit_retention_days=_whole(env, "JJJCREDIT_AUDIT_RETENTION_DAYS", 3653),
-                   audit_close_seconds=_seconds(env, "JJJCREDIT_AUDIT_CLOSE_SECONDS", 5),
-                   audit_checkpoint_seconds=_seconds(env, "JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", 3600),
+                   public_rate_per_minute=_whole(env, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE", 60, 1, 10**9),
+                   audit_retention_days=_whole(env, "JJJCREDIT_AUDIT_RETENTION_DAYS", 3653, 1, 36_500),
+                   audit_close_seconds=_seconds(env, "JJJCREDIT_AUDIT_CLOSE_SECONDS", 5, 0.01, 3600),
+                   audit_checkpoint_seconds=_seconds(env, "JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", 3600, 0, 86_400 * 366),
                    signing_key_secret=signing_secret(env),
                    redis_url=env.get("JJJCREDIT_REDIS_URL") or None,
                    redis_prefix=env.get("JJJCREDIT_REDIS_PREFIX", "jjjcredit:"),
                    trusted_proxies=tuple(p.strip() for p in env.get("JJJCREDIT_TRUSTED_PROXIES", "").split(",")
                                          if p.strip()),
-                   read_aside_bytes=_whole(env, "JJJCREDIT_READ_ASIDE_BYTES", 8 << 20),
+                   read_aside_bytes=_whole(env, "JJJCREDIT_READ_ASIDE_BYTES", 8 << 20, 0, 1 << 40),
                    csv_encoding=env.get("JJJCREDIT_CSV_ENCODING") or "utf-8-sig",
                    catalogue_base_uri=env.get("JJJCREDIT_CATALOGUE_BASE_URI") or None,
                    report_base_url=env.get("JJJCREDIT_REPORT_BASE_URL") or None,
-                   withdrawal_days=_whole(env, "JJJCREDIT_WITHDRAWAL_DAYS", 3),
+                   withdrawal_days=_whole(env, "JJJCREDIT_WITHDRAWAL_DAYS", 3, 0, 366),
                    node=env.get("JJJCREDIT_NODE") or "hebei",
                    nats_url=env.get("JJJCREDIT_NATS_URL") or "nats://127.0.0.1:4222",
                    federation_prefix=env.get("JJJCREDIT_FEDERATION_PREFIX") or "jjj",
-                   federation_ack_seconds=_seconds(env, "JJJCREDIT_FEDERATION_ACK_SECONDS", 30),
+                   federation_ack_seconds=_seconds(env, "JJJCREDIT_FEDERATION_ACK_SECONDS", 30, 1, 86_400),
                    federation_compress=_switch(env, "JJJCREDIT_FEDERATION_COMPRESS", True),
                    limits=Limits.from_env(env))
 
 
-def _whole(env: Mapping[str, str], name: str, default: int) -> int:
-    """A setting that is a whole number of at least 0; anything else is refused by name."""
+def _whole(env: Mapping[str, str], name: str, default: int, least: int, most: int) -> int:
+    """A setting that is a whole number from ``least`` to ``most``; anything else is refused by name."""
     raw = env.get(name, "").strip()
     if not raw:
         return default
-    if not (raw.isascii() and raw.isdigit()):
-        raise Error("settings.invalid", f"{name} must be a whole number of at least 0, not {raw!r}.")
-    return int(raw)
-
-
-def _seconds(env: Mapping[str, str], name: str, default: float) -> float:
-    """A setting that is a number of seconds, at least 0; anything else is refused by name."""
-    raw = env.get(name, "").strip()
-    if not raw:
-        return default
-    try:
-        value = float(raw)
-    except ValueError:
-        value = -1.0
-    if not (value >= 0 and value != float("inf")):
-        raise Error("settings.invalid", f"{name} must be a number of seconds (0 or more), not {raw!r}.")
+    value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 20 else None
+    if value is None or not least <= value <= most:
+        raise Error("settings.invalid", f"{name} must be a whole number from {least:,} to {most:,}, not {raw!r}.")
     return value
+
+
+_SECONDS = re.compile(r"[0-9]+(\.[0-9]+)?")
+
+
+def _seconds(env: Mapping[str, str], name: str, default: float, least: float, most: float) -> float:
+    """A setting that is a number of seconds from ``least`` to ``most`` (digits, a decimal point); anything
+    else is refused by name."""
+    raw = env.get(name, "").strip()
+    if not raw:
+        return default
+    value = float(raw) if _SECONDS.fullmatch(raw) and len(raw) <= 30 else None
+    if value is None or not least <= value <= most:
+        raise Error("settings.invalid", f"{name} must be a number of seconds from {_shown(least)} to "
+                    f"{_shown(most)}, not {raw!r}.")
+    return value
+
+
+def _shown(value: float) -> str:
+    return f"{value:,.0f}" if value == int(value) else f"{value:g}"
 
 
 def _switch(env: Mapping[str, str], name: str, default: bool) -> bool:
@@ -140,6 +148,11 @@ def signing_secret(env: Mapping[str, str]) -> str | None:
         return secret
     path = env.get("JJJCREDIT_SIGNING_KEY_FILE")
     if path:
-        first = Path(path).read_text(encoding="utf-8").strip().splitlines()
+        try:
+            first = Path(path).read_text(encoding="utf-8").strip().splitlines()
+        except (OSError, UnicodeDecodeError) as exc:
+            why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or type(exc).__name__)
+            raise Error("settings.invalid", f"JJJCREDIT_SIGNING_KEY_FILE names {path!r}, which cannot be read "
+                        f"({why}): expected a text file whose first line is the secret.") from None
         return first[0] if first and first[0] else None
     return None

@@ -101,3 +101,14 @@ def test_the_setting_chooses_the_default(tmp_path: Path, encoding: str):
     result = run("codes", "check", str(path), env={"JJJCREDIT_CSV_ENCODING": encoding})
     rows = table(result.stdout, encoding)
     assert rows[1][rows[0].index("code")] == GOOD
+
+
+def test_an_unknown_encoding_is_named_where_it_was_given(tmp_path: Path):
+    path = tmp_path / "codes.txt"
+    path.write_text(f"{GOOD}\n", encoding="utf-8")
+    setting = run("codes", "check", str(path), env={"JJJCREDIT_CSV_ENCODING": "latin-1"})
+    assert setting.returncode == 2
+    assert setting.stderr.decode().startswith('error [settings.invalid]: JJJCREDIT_CSV_ENCODING "latin-1" is not known')
+    option = run("codes", "check", str(path), "--csv-encoding", "latin-1")
+    assert option.returncode == 2
+    assert option.stderr.decode().startswith('error [usage.csv_encoding]: --csv-encoding "latin-1" is not known')

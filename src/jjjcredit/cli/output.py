@@ -57,7 +57,14 @@ def fail(code: str, message: str, exit_code: int | None = None) -> NoReturn:
 def csv_encoding(option: str | None) -> str:
     """The encoding CSV output is written in: the option, else the setting; refused (exit 2) unless
     it is one of ``tabular.CSV_ENCODINGS``. Commands call it before any work, so a typo costs nothing."""
-    return tabular.csv_encoding(option or Settings.from_env().csv_encoding)
+    if option:
+        return tabular.csv_encoding(option)
+    setting = Settings.from_env().csv_encoding
+    try:
+        return tabular.csv_encoding(setting)
+    except tabular.CsvEncodingError:
+        raise errors.Error("settings.invalid", f'JJJCREDIT_CSV_ENCODING "{setting[:40]}" is not known: expected '
+                    "utf-8-sig (UTF-8 with a byte order mark, the default) or gb18030.") from None
 
 
 @contextmanager

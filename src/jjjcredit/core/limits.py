@@ -50,9 +50,9 @@ class Limits:
         """Each field from ``JJJCREDIT_LIMIT_<FIELD>`` when set (a positive integer)."""
         given: dict[str, int] = {}
         for f in dataclasses.fields(cls):
-            raw = env.get(f"JJJCREDIT_LIMIT_{f.name.upper()}")
+            raw = (env.get(f"JJJCREDIT_LIMIT_{f.name.upper()}") or "").strip()
             if raw:
-                value = int(raw) if raw.strip().isascii() and raw.strip().isdigit() else 0
+                value = int(raw) if raw.isascii() and raw.isdigit() and len(raw) <= 20 else 0
                 if value < 1:
                     raise Error("settings.invalid",
                                 f"JJJCREDIT_LIMIT_{f.name.upper()} must be a whole number of at least 1, not {raw!r}.")
