@@ -31,6 +31,26 @@ def test_insert_rows_round_trips(engine: Engine, with_empty: bool):
     assert {at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at for _, at in got} == {moment}
 
 
+def test_rows_held_as_pyarrow_arrays_round_trip(engine: Engine):
+    import pyarrow as pa
+
+    meta = MetaData()
+    table = Table("arrow_probe", meta, Column("n", Integer, primary_key=True), Column("v", Text), Column("w", Text))
+    meta.create_all(engine)
+    values = [*TRICKY, "", '"', "\\.", ",", "end"]
+    with engine.begin() as conn:  # more rows than a batch: the batches follow one another
+        bulk.copy_arrow(conn, "arrow_probe", ("n", "v", "w"), [
+            pa.array(range(bulk.ARROW_BATCH + len(values)), pa.int64()),
+            pa.array(values + ["x"] * bulk.ARROW_BATCH, pa.string()),
+            pa.nulls(bulk.ARROW_BATCH + len(values), pa.string())])
+        bulk.copy_arrow(conn, "arrow_probe", ("n", "v", "w"), [pa.array([], pa.int64()), pa.array([], pa.string()),
+                                                              pa.array([], pa.string())])  # none: nothing
+    with engine.connect() as conn:
+        got = conn.execute(select(table.c.v, table.c.w).order_by(table.c.n)).all()
+    assert [v for v, _ in got[:len(values)]] == values and len(got) == bulk.ARROW_BATCH + len(values)
+    assert {w for _, w in got} == {None}
+
+
 def test_postgresql_rows_of_plain_values_go_as_copy_text_built_column_by_column():
     rows = [{"n": 1, "v": "中文", "w": None}, {"n": 2, "v": "b", "w": "c"}]
     prepared = bulk.prepare("postgresql", ["n", "v", "w"], rows)

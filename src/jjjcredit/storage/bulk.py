@@ -210,3 +210,34 @@ def insert_prepared(conn: Connection, table: str, prepared: Prepared) -> None:
         with cursor.copy(f"COPY {table} ({names}) FROM STDIN") as copy:
             for row in prepared.rows:
                 copy.write_row(row)
+
+
+#: Rows a batch of :func:`copy_arrow` writes as CSV at once (a few MB of text).
+ARROW_BATCH = 20_000
+
+
+def copy_arrow(conn: Connection, table: str, columns: Sequence[str], arrays: Sequence[Any]) -> None:
+    """Insert rows held as pyarrow arrays (one a column, in ``columns``' order): by ``COPY … (FORMAT csv)`` on
+    PostgreSQL, the CSV written by pyarrow (C++, no Python step a value) a batch at a time — every text
+    quoted (``""`` the empty string), a null unquoted and empty, which is what COPY reads as NULL; on
+    SQLite as :func:`insert_prepared` inserts rows."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    held = pa.table(list(arrays), names=list(columns))
+    if not held.num_rows:
+        return
+    if conn.dialect.name != "postgresql":
+        execute_tuples(conn, f"INSERT INTO {table} ({{columns}}) VALUES ({{marks}})", tuple(columns),
+                       list(zip(*(column.to_pylist() for column in held.columns), strict=True)))
+        return
+    raw = conn.connection.driver_connection
+    assert raw is not None, "a connection in a transaction has its driver connection"
+    options = pa_csv.WriteOptions(include_header=False, quoting_style="needed")
+    statement = f"COPY {table} ({', '.join(columns)}) FROM STDIN WITH (FORMAT csv)"
+    with raw.cursor() as cursor, cursor.copy(statement) as copy:
+        for batch in held.to_batches(max_chunksize=ARROW_BATCH):
+            text = io.BytesIO()
+            pa_csv.write_csv(batch, text, options)
+            copy.write(text.getbuffer())
+

@@ -99,8 +99,10 @@ def test_parquet_that_is_not_text_is_read_as_rows_read_reads_it():
     pq.write_table(pa.table({"uscc": pa.array(["a", "", None], pa.large_string()),
                              "name": pa.array(["", "b", None], pa.string())}), sink)
     data = sink.getvalue()
-    assert rows_bulk.read_cells("parquet", "organizations", ("uscc", "name"), data) == (
-        rows.read("parquet", "organizations", ("uscc", "name"), data), [["a", None, None], [None, "b", None]])
+    found, cells = rows_bulk.read_cells("parquet", "organizations", ("uscc", "name"), data)
+    assert isinstance(found, rows_bulk.Rows) and cells is None  # held as arrays, checked column by column
+    assert found == rows.read("parquet", "organizations", ("uscc", "name"), data)
+    assert found.cells == [["a", None, None], [None, "b", None]]
 
 
 GOOD = codes(40, seed=3)
@@ -132,14 +134,23 @@ def test_the_fast_check_finds_the_problems_check_organizations_finds(seed: int):
     assert rows_bulk.check_organizations(found, columns) == slow
     cells = [[r.get(c) for r in found] for c in columns]
     assert rows_bulk.check_organizations(found, columns, cells) == slow
+    assert rows_bulk.check_organizations(_arrays(found, columns), columns) == slow  # held as pyarrow reads them
     assert slow  # the rows had something to say
+
+
+def _arrays(found: list[rows.Row], columns: tuple[str, ...]) -> rows_bulk.Rows:
+    import pyarrow as pa
+
+    return rows_bulk.Rows(columns, arrays=[pa.array([r.get(c) for r in found], pa.string()) for c in columns])
 
 
 @settings(max_examples=100, deadline=None)
 @given(found=st.lists(st.fixed_dictionaries({c: st.one_of(st.none(), st.sampled_from(MUTATIONS), TEXT)
                                              for c in COLUMNS}), max_size=12))
 def test_the_fast_check_agrees_on_any_rows(found: list[rows.Row]):
-    assert rows_bulk.check_organizations(found, COLUMNS) == rows.check_organizations(found, COLUMNS)
+    slow = rows.check_organizations(found, COLUMNS)
+    assert rows_bulk.check_organizations(found, COLUMNS) == slow
+    assert rows_bulk.check_organizations(_arrays(found, COLUMNS), COLUMNS) == slow
 
 
 def test_columns_that_are_not_the_elements_are_the_one_problem():

@@ -35,9 +35,16 @@ def org(code: str, name: str, day: str = "20240101", status: str | None = "1", r
 
 
 def apply_package(engine: Engine, found: list[dict[str, str | None]], batch: str,
-                  columns: tuple[str, ...] = COLUMNS, by_column: bool = False, **options: Any) -> dict[str, int]:
-    """``by_column``: the rows as the fast reader holds them (core/exchange/rows_bulk.Rows)."""
-    held = rows_bulk.Rows(columns, [[r.get(c) for r in found] for c in columns]) if by_column else found
+                  columns: tuple[str, ...] = COLUMNS, by_column: bool | str = False, **options: Any) -> dict[str, int]:
+    """``by_column``: the rows as the fast reader holds them (core/exchange/rows_bulk.Rows) — as lists, or
+    (``"arrays"``) as the pyarrow arrays it reads, which new organizations are COPY-ed from on PostgreSQL."""
+    import pyarrow as pa
+
+    held: Any = found
+    if by_column == "arrays":
+        held = rows_bulk.Rows(columns, arrays=[pa.array([r.get(c) for r in found], pa.string()) for c in columns])
+    elif by_column:
+        held = rows_bulk.Rows(columns, [[r.get(c) for r in found] for c in columns])
     with engine.begin() as conn:
         return apply.apply_organizations(conn, held, columns, "hebei", batch, f"{batch}.package", "0" * 64,
                                          **options)
@@ -49,8 +56,8 @@ def node(engine: Engine) -> Engine:
     return engine
 
 
-@pytest.mark.parametrize("by_column", [False, True])
-def test_a_package_that_creates_some_and_changes_others_in_other_columns(node: Engine, by_column: bool):
+@pytest.mark.parametrize("by_column", [False, True, "arrays"])
+def test_a_package_that_creates_some_and_changes_others_in_other_columns(node: Engine, by_column: bool | str):
     first = [org(CODES[0], "甲公司"), org(CODES[1], "乙公司", phone="0311-1"), org(CODES[2], "丙公司")]
     assert apply_package(node, first, "B1", by_column=by_column) == {"created": 3, "updated": 0, "unchanged": 0}
     second = [org(CODES[3], "丁公司", day="20240301"),  # new

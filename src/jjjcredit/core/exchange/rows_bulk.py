@@ -49,19 +49,34 @@ _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
 
 class Rows(Sequence[rows.Row]):
     """Rows held column by column, as the fast path reads them: a row's dict is made only when it is asked
-    for, so what works column by column (the checks, services/exchange/apply.py) makes none.
+    for, so what works column by column (the checks, services/exchange/apply.py) makes none. Held as
+    Python lists (``cells``), or as pyarrow text arrays (``arrays``: a column becomes a list only when
+    :meth:`column` asks for it; :meth:`arrow` gives the array itself, for a COPY written without Python).
 
     >>> found = Rows(("uscc", "name"), [["A", "B"], ["甲", None]])
     >>> len(found), found[1], found.column("name"), list(found.take([1]))
     (2, {'uscc': 'B', 'name': None}, ['甲', None], [{'uscc': 'B', 'name': None}])
+    >>> import pyarrow as pa
+    >>> held = Rows(("uscc", "name"), arrays=[pa.array(["A", "B"]), pa.array(["甲", None])])
+    >>> held == found, held[1], held.arrow("name") is not None, list(held[1:])
+    (True, {'uscc': 'B', 'name': None}, True, [{'uscc': 'B', 'name': None}])
     """
 
-    def __init__(self, columns: Sequence[str], cells: Cells) -> None:
-        self.columns, self.cells = tuple(columns), cells
+    def __init__(self, columns: Sequence[str], cells: Cells | None = None, arrays: Sequence[Any] | None = None) -> None:
+        self.columns = tuple(columns)
         self._index = {c: i for i, c in enumerate(self.columns)}
+        self._arrays = list(arrays) if arrays is not None else None
+        self._lists: list[list[str | None] | None] = list(cells) if cells is not None else [None] * len(self.columns)
+        self._length = (len(cells[0]) if cells else 0) if cells is not None else \
+            (len(self._arrays[0]) if self._arrays else 0)
+
+    @property
+    def cells(self) -> Cells:
+        """Every column as a list."""
+        return [self.column(name) for name in self.columns]
 
     def __len__(self) -> int:
-        return len(self.cells[0]) if self.cells else 0
+        return self._length
 
     @overload
     def __getitem__(self, at: int) -> rows.Row: ...
@@ -71,8 +86,16 @@ class Rows(Sequence[rows.Row]):
 
     def __getitem__(self, at: int | slice) -> rows.Row | Rows:
         if isinstance(at, slice):
-            return Rows(self.columns, [column[at] for column in self.cells])
-        return dict(zip(self.columns, [column[at] for column in self.cells], strict=True))
+            return self.take(range(len(self))[at])
+        return dict(zip(self.columns, [self._value(j, at) for j in range(len(self.columns))], strict=True))
+
+    def _value(self, j: int, at: int) -> str | None:
+        held = self._lists[j]
+        if held is not None:
+            return held[at]
+        assert self._arrays is not None
+        value: str | None = self._arrays[j][at].as_py()
+        return value
 
     def __iter__(self) -> Iterator[rows.Row]:
         return map(dict, map(zip, repeat(self.columns), zip(*self.cells, strict=True)))
@@ -84,10 +107,24 @@ class Rows(Sequence[rows.Row]):
 
     def column(self, name: str) -> list[str | None]:
         """The values of column ``name``, one a row (the list held: not to be changed)."""
-        return self.cells[self._index[name]]
+        j = self._index[name]
+        held = self._lists[j]
+        if held is None:
+            assert self._arrays is not None
+            held = self._lists[j] = self._arrays[j].to_pylist()
+        return held
+
+    def arrow(self, name: str) -> Any:
+        """Column ``name`` as the pyarrow text array it was read as (``None`` when held as a list)."""
+        return self._arrays[self._index[name]] if self._arrays is not None else None
 
     def take(self, indices: Sequence[int]) -> Rows:
         """The rows at ``indices``, in their order."""
+        if self._arrays is not None:
+            import pyarrow as pa
+
+            chosen = pa.array(indices, pa.int64())
+            return Rows(self.columns, arrays=[a.take(chosen) for a in self._arrays])
         return Rows(self.columns, [list(map(column.__getitem__, indices)) for column in self.cells])
 
 
@@ -112,10 +149,13 @@ def read_cells(fmt: str, kind: str, columns: Sequence[str], data: bytes,
         taken = _csv(columns, data, encoding)
     if taken is None:
         return rows.read(fmt, kind, columns, data, encoding), None
-    return taken
+    found, cells = taken
+    if cells is None and kind != "organizations" and isinstance(found, Rows):
+        cells = found.cells  # credit rows are checked as lists; organizations column by column, as arrays
+    return found, cells
 
 
-def _jsonl(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells] | None:
+def _jsonl(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells | None] | None:
     """JSON Lines by pyarrow's parser, where it reads exactly what :func:`rows.read` reads; else ``None``."""
     import pyarrow as pa
     import pyarrow.json as pj
@@ -142,7 +182,7 @@ def _jsonl(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells] | None:
     return _table_rows(columns, [table.column(c) for c in columns])
 
 
-def _parquet(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells] | None:
+def _parquet(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells | None] | None:
     import pyarrow as pa
     import pyarrow.parquet as pq
 
@@ -156,21 +196,26 @@ def _parquet(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells] | None:
     return _table_rows(columns, [table.column(i) for i in range(len(columns))])
 
 
-def _table_rows(columns: Sequence[str], arrays: Sequence[Any]) -> tuple[Rows, Cells] | None:
-    """The rows of pyarrow text columns, an empty value read as absent (as :func:`rows.read` reads it)."""
+def _table_rows(columns: Sequence[str], arrays: Sequence[Any]) -> tuple[Rows, Cells | None] | None:
+    """The rows of pyarrow text columns, an empty value read as absent (as :func:`rows.read` reads it),
+    held as arrays (each made one, of ``string``, and checked to be UTF-8 text); ``None`` when one is not."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
-    cells: Cells = []
+    held = []
     for array in arrays:
+        array = array.combine_chunks() if isinstance(array, pa.ChunkedArray) else array
+        if not pa.types.is_string(array.type):
+            array = array.cast(pa.string())
+        try:
+            array.validate(full=True)  # UTF-8, as Python would decode it
+        except pa.ArrowInvalid:
+            return None
         empty = pc.equal(array, "")
         if pc.any(empty).as_py():
             array = pc.if_else(empty, pa.scalar(None, array.type), array)
-        try:
-            cells.append(array.to_pylist())
-        except UnicodeDecodeError:
-            return None
-    return Rows(columns, cells), cells
+        held.append(array)
+    return Rows(columns, arrays=held), None
 
 
 def _csv(columns: Sequence[str], data: bytes, encoding: str) -> tuple[list[rows.Row], Cells | None] | None:
@@ -190,6 +235,10 @@ def check_organizations(found: Sequence[rows.Row], columns: Sequence[str],
     problems = rows.column_problems(columns)
     if problems:
         return problems
+    arrays: dict[str, Any] = {}
+    if cells is None and isinstance(found, Rows):
+        arrays = {c: found.arrow(c) for c in columns if found.arrow(c) is not None}
+        cells = [found.column(c) if c == "uscc" or c not in arrays else [] for c in columns]
     if cells is None:
         cells = [list(map(dict.get, found, repeat(c))) for c in columns]
     by_name = dict(zip(columns, cells, strict=True))
@@ -203,6 +252,9 @@ def check_organizations(found: Sequence[rows.Row], columns: Sequence[str],
         flagged.update(i for i, code in enumerate(codes) if first[code] != i)
     rules = rows.organization_rules(columns)
     for rule in rules:
+        if rule.name in arrays:
+            flagged.update(_misfits_arrow(rule, arrays[rule.name]))
+            continue
         bad = _misfits(rule, by_name[rule.name])
         if bad:
             flagged.update(i for i, value in enumerate(by_name[rule.name]) if value in bad)
@@ -233,6 +285,40 @@ def _misfits(rule: rows.Rule, column: Sequence[str | None]) -> set[str]:
             or (compiled is not None and not all(map(compiled.fullmatch, distinct))):
         bad.update(v for v in distinct if not rule.fits(v))
     return bad
+
+
+def _misfits_arrow(rule: rows.Rule, array: Any) -> list[int]:
+    """The rows of a pyarrow text column whose values do not fit its rule, as :func:`_misfits` finds them —
+    the lengths and the distinct values reckoned by pyarrow, only the distinct values (or, when the lengths
+    are out of bounds, the column) made Python text."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    element, limits, compiled = rule.element, rule.limits, rule.compiled
+    present = array.drop_null()
+    if not len(present):
+        return []
+    if compiled is None and not element.values and limits is not None:
+        lengths = pc.min_max(pc.utf8_length(present)).as_py()
+        if limits[0] <= lengths["min"] and lengths["max"] <= limits[1]:
+            return []
+        bad = {v for v in set(present.to_pylist()) if not rule.fits(v)}
+    else:
+        distinct = pc.unique(present)
+        if len(distinct) <= _FEW or element.values:
+            bad = {v for v in distinct.to_pylist() if not rule.fits(v)}
+        else:
+            lengths = pc.min_max(pc.utf8_length(distinct)).as_py()
+            texts = distinct.to_pylist()
+            if (limits is not None and not (limits[0] <= lengths["min"] and lengths["max"] <= limits[1])) \
+                    or (compiled is not None and not all(map(compiled.fullmatch, texts))):
+                bad = {v for v in texts if not rule.fits(v)}
+            else:
+                return []
+    if not bad:
+        return []
+    found: list[int] = pc.indices_nonzero(pc.is_in(array, value_set=pa.array(sorted(bad), pa.string()))).to_pylist()
+    return found
 
 
 class _Earlier:

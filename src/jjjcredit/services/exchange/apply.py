@@ -67,16 +67,23 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     if unknown:  # rows.check_organizations refused the package already; the names go into SQL below
         raise ValueError(f"not a data element: {', '.join(unknown)}")
     codes = [str(c) for c in _column(rows, "uscc")]
-    cells = [_column(rows, n) for n in names]  # the package's values, column by column
-    dated = [cells[i] for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
-    effective = ([next(filter(None, found), None) for found in zip(*dated, strict=True)] if dated
-                 else [None] * len(codes))
     held = [organizations.c[n] for n in (*names, "effective", "authority_region", "source")]
     existing: dict[str, tuple[Any, ...]] = {}
     with bulk.by_index(conn):
         for among in bulk.among(conn, organizations.c.uscc, codes):
             existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(
                 among)))
+    dialect = conn.dialect.name
+    if not existing and dialect == "postgresql" and isinstance(rows, rows_bulk.Rows) \
+            and all(rows.arrow(n) is not None for n in ("uscc", *names)):
+        # every organization new, held as pyarrow read it: written without a Python step a value
+        _copy_new(conn, rows, names, seq, source, batch_id)
+        return _finish(conn, rows, len(codes), seq + len(codes), first, source, batch_id, package, digest,
+                       {"created": len(codes), "updated": 0, "unchanged": 0}, 0, kept, started)
+    cells = [_column(rows, n) for n in names]  # the package's values, column by column
+    dated = [cells[i] for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
+    effective = ([next(filter(None, found), None) for found in zip(*dated, strict=True)] if dated
+                 else [None] * len(codes))
     width = len(names)
     new: list[int] = []  # the rows of new organizations
     seqs: list[int] = []  # the seq of each row of ``new``
@@ -106,7 +113,6 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
             history_rows += [(seq, names[j], code, before[j], values[j]) for j in range(width)
                              if before[j] != values[j]]
             changed.append((seq, code, values, max(effective[i] or "", before[width] or "") or None, effective[i]))
-    dialect = conn.dialect.name
     order = sorted(range(len(new)), key=lambda k: codes[new[k]])  # an index takes sorted keys about twice as fast
     new_seqs = list(map(seqs.__getitem__, order))
     new = list(map(new.__getitem__, order))
@@ -125,10 +131,18 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
         dialect, ("seq", "element", "uscc", "old_value", "new_value"),
         _by_column(history_rows)))
     _update_organizations(conn, names, changed, source, batch_id)
-    if new and dialect == "postgresql":
+    return _finish(conn, rows, len(new), seq, first, source, batch_id, package, digest,
+                   {"created": len(new), "updated": len(changed), "unchanged": unchanged}, left, kept, started)
+
+
+def _finish(conn: Connection, rows: Sequence[Any], created: int, seq: int, first: int, source: str, batch_id: str,
+            package: str, digest: str, counts: dict[str, int], left: int,
+            kept: Callable[[str | None, str], bool] | None, started: datetime.datetime) -> dict[str, int]:
+    """The apply's end: the planner's statistics when the library grew, the feed's counter at ``seq``, the
+    batch; the counts."""
+    if created and conn.dialect.name == "postgresql":
         _refresh_statistics(conn)
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=seq))
-    counts = {"created": len(new), "updated": len(changed), "unchanged": unchanged}
     finished = _now()
     conn.execute(insert(batches).values(
         id=batch_id, source=source, file_name=package, file_hash=digest, status="committed", rows=len(rows) - left,
@@ -136,6 +150,31 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
         warnings=0, conflicts=0, first_seq=first + 1 if seq > first else None, last_seq=seq if seq > first else None,
         started_at=started, finished_at=finished, seconds=round((finished - started).total_seconds(), 3)))
     return counts | ({"kept_own": left} if kept is not None else {})
+
+
+def _copy_new(conn: Connection, rows: rows_bulk.Rows, names: Sequence[str], seq: int, source: str,
+              batch_id: str) -> None:
+    """New organizations held as pyarrow arrays, COPY-ed as the list path writes them (storage/bulk.copy_arrow):
+    in the order of their codes (an index takes sorted keys about twice as fast), the seq of each its row's
+    place in the package after ``seq``, its effective date the first of :data:`_EFFECTIVE_FROM` it has, its
+    authority's region the code's positions 3-8; and each one's ``created`` entry in the change feed."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    n = len(rows)
+    order = pc.sort_indices(rows.arrow("uscc"))
+    codes = rows.arrow("uscc").take(order)
+    dated = [rows.arrow(name) for name in _EFFECTIVE_FROM if name in names]
+    effective = (pc.coalesce(*dated) if len(dated) > 1 else dated[0]).take(order) if dated else pa.nulls(n, pa.string())
+    seqs = pc.add(order.cast(pa.int64()), pa.scalar(seq + 1, pa.int64()))
+    bulk.copy_arrow(conn, organizations.name,
+                    ("uscc", *names, "authority_region", "effective", "seq", "created_seq", "source", "batch_id"),
+                    [codes, *(rows.arrow(name).take(order) for name in names), pc.utf8_slice_codeunits(codes, 2, 8),
+                     effective, seqs, seqs, pa.repeat(pa.scalar(source, pa.string()), n),
+                     pa.repeat(pa.scalar(batch_id, pa.string()), n)])
+    bulk.copy_arrow(conn, changes.name, ("seq", "uscc", "effective", "kind", "batch_id"),
+                    [seqs, codes, effective, pa.repeat(pa.scalar("created", pa.string()), n),
+                     pa.repeat(pa.scalar(batch_id, pa.string()), n)])
 
 
 def _refresh_statistics(conn: Connection) -> None:
