@@ -86,4 +86,4 @@ def test_a_signing_key_file_that_cannot_be_read_is_named(tmp_path: Path, kind: s
         path.write_bytes(b"\xff\xfe\x00secret")
     with pytest.raises(Error) as raised:
         Settings.from_env({"JJJCREDIT_SIGNING_KEY_FILE": str(path)})
-    assert raised.value.code == "settings.invalid" and str(path) in raised.value.message
+    assert raised.value.code == "evidence.no_secret" and str(path) in raised.value.message

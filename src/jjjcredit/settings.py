@@ -152,7 +152,7 @@ def signing_secret(env: Mapping[str, str]) -> str | None:
             first = Path(path).read_text(encoding="utf-8").strip().splitlines()
         except (OSError, UnicodeDecodeError) as exc:
             why = "not UTF-8 text" if isinstance(exc, UnicodeDecodeError) else (exc.strerror or type(exc).__name__)
-            raise Error("settings.invalid", f"JJJCREDIT_SIGNING_KEY_FILE names {path!r}, which cannot be read "
-                        f"({why}): expected a text file whose first line is the secret.") from None
+            raise Error("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): "
+                        f"{path!r}: {why}; expected a text file whose first line is the secret.") from None
         return first[0] if first and first[0] else None
     return None

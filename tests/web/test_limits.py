@@ -14,6 +14,7 @@ from pathlib import Path
 import httpx
 import pytest
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, clients
@@ -181,5 +182,5 @@ def test_limits_are_settings(tmp_path: Path):
     settings = Settings.from_env({"JJJCREDIT_LIMIT_BODY_BYTES": "123", "JJJCREDIT_LIMIT_JSON_DEPTH": "4"})
     assert (settings.limits.body_bytes, settings.limits.json_depth) == (123, 4)
     assert settings.limits.query_chars == Limits().query_chars
-    with pytest.raises(ValueError, match="JJJCREDIT_LIMIT_CELL_CHARS"):
+    with pytest.raises(Error, match="JJJCREDIT_LIMIT_CELL_CHARS"):
         Settings.from_env({"JJJCREDIT_LIMIT_CELL_CHARS": "0"})

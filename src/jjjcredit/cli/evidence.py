@@ -56,10 +56,7 @@ def verify_answer(
 
 
 def key_box() -> evidence.KeyBox | None:
-    try:
-        secret = Settings.from_env().signing_key_secret
-    except OSError as exc:
-        output.fail("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): {exc}.")
+    secret = Settings.from_env().signing_key_secret  # an unreadable secret file: evidence.no_secret
     return evidence.KeyBox(secret) if secret else None
 
 

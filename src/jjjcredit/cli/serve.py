@@ -37,10 +37,7 @@ def serve(
     if log_level not in logs.LEVELS:
         output.fail("usage", f'--log-level "{log_level}" is not known: expected debug, info, warning or error.')
     _check_address(host, port)
-    try:
-        settings = Settings.from_env()
-    except OSError as exc:
-        output.fail("evidence.no_secret", f"Cannot read the operator secret file (JJJCREDIT_SIGNING_KEY_FILE): {exc}.")
+    settings = Settings.from_env()  # an unreadable secret file: evidence.no_secret
     # Each worker process builds the app from the environment (web.app:factory): put the options there.
     if url:
         settings = dataclasses.replace(settings, database_url=url)
