@@ -45,6 +45,7 @@ _FEW = 256  #: up to this many distinct values in a column, each is checked as t
 #: Line breaks :meth:`str.splitlines` splits at besides ``\n`` that may stand inside a JSON text (a raw
 #: ``\r`` between tokens, the others inside strings): a file with one is read line by line.
 _OTHER_BREAKS = ("\r", "\x85", "\u2028", "\u2029")
+_OTHER_BREAKS_UTF8 = tuple(c.encode("utf-8") for c in _OTHER_BREAKS)
 
 
 class Rows(Sequence[rows.Row]):
@@ -160,16 +161,15 @@ def _jsonl(columns: Sequence[str], data: bytes) -> tuple[Rows, Cells | None] | N
     import pyarrow as pa
     import pyarrow.json as pj
 
-    try:
-        text = data.decode("utf-8")
-    except UnicodeDecodeError:
-        return None
-    lines = text.count("\n") + (0 if not text or text.endswith("\n") else 1)
+    # looked at as bytes (C's memchr, where the decoded text took a step a character): UTF-8 is checked by
+    # pyarrow, the parser outside the strings and each value in them (_table_rows), and in valid UTF-8 a
+    # character's bytes are found only where the character stands
+    lines = data.count(b"\n") + (0 if not data or data.endswith(b"\n") else 1)
     # each line one object alone — "{" first, "}" last (so no empty line, no byte order mark) — no line
     # break but \n, and no null (which pyarrow reads as absent and rows.read refuses): then as many rows
     # as lines is a row per line
-    if not text or not text.startswith("{") or not (text.endswith("}\n") or text.endswith("}")) \
-            or text.count("}\n{") != lines - 1 or "null" in text or any(c in text for c in _OTHER_BREAKS):
+    if not data or not data.startswith(b"{") or not (data.endswith(b"}\n") or data.endswith(b"}")) \
+            or data.count(b"}\n{") != lines - 1 or b"null" in data or any(c in data for c in _OTHER_BREAKS_UTF8):
         return None
     schema = pa.schema([(c, pa.string()) for c in columns])
     try:
