@@ -81,7 +81,7 @@ def test_a_follower_killed_mid_run_catches_up_without_loss_or_duplicates(nodes: 
             follower.stderr.close()
     # started again: the message it held unacknowledged comes back after the broker's ack wait (3 s here)
     again = run_with(env, "federation", "follow", "--once", "--peer", "hebei", "--db", nodes["beijing"].url)
-    assert again.returncode == 0, again.stderr
+    assert again.returncode == 0, (again.stderr, again.stdout)
     assert _taken(nodes["beijing"]) == max(p.stream_seq for p in sent)
     with nodes["beijing"].engine.connect() as conn:  # every range applied once
         applied = conn.execute(select(exchange_packages.c.kind, exchange_packages.c.to_seq)

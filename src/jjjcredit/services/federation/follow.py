@@ -93,13 +93,16 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
             if outcome.reason is not None and outcome.reason.code == "federation.gap":
                 await _collect(ahead, held)
                 ahead = None
-                if await _missing_is_out(sub, held) and time.monotonic() < deadline:
+                out = await _missing_is_out(sub, held)
+                earlier = any(seq < item.stream_seq for seq in held)
+                if (out or earlier) and time.monotonic() < deadline:
                     # the message missing is with a follower that stopped before acknowledging it (this node's
-                    # run killed, say): the broker delivers it again after its ack_wait — this one and any held
-                    # go back to come after it, and the run goes on
+                    # run killed, say), which the broker delivers again after its ack_wait — or came again just
+                    # now, fetched ahead: what is held goes back in stream order, to come after it (or at once,
+                    # the earlier first), and the run goes on
                     result.outcomes.pop()
                     result.deferred += 1
-                    await _give_back(None, held, broker.ack_wait + wait)
+                    await _give_back(None, held, broker.ack_wait + wait if out else wait)
                     deadline = max(deadline, time.monotonic() + 2 * broker.ack_wait + broker.timeout + 2 * wait)
                     ahead = asyncio.create_task(take())
                     continue
