@@ -52,6 +52,11 @@ def peers_of(engine: Engine) -> list[str]:
         return list(conn.execute(select(exchange_peers.c.name).order_by(exchange_peers.c.name)).scalars())
 
 
+#: How many times one run gives back a message that came before a missing one it waits for; then the gap stops it
+#: (a message held elsewhere that never comes back is not waited for without end).
+MOST_DEFERRED = 10
+
+
 async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node: str, peer: str, limit: int,
                        wait: float, operator: str | None) -> Followed:
     result = Followed(peer)
@@ -95,7 +100,7 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
                 ahead = None
                 out = await _missing_is_out(sub, held)
                 earlier = any(seq < item.stream_seq for seq in held)
-                if (out or earlier) and time.monotonic() < deadline:
+                if (out or earlier) and result.deferred < MOST_DEFERRED and time.monotonic() < deadline:
                     # the message missing is with a follower that stopped before acknowledging it (this node's
                     # run killed, say), which the broker delivers again after its ack_wait — or came again just
                     # now, fetched ahead: what is held goes back in stream order, to come after it (or at once,
