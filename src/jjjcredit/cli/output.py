@@ -62,9 +62,9 @@ def csv_encoding(option: str | None) -> str:
     setting = Settings.from_env().csv_encoding
     try:
         return tabular.csv_encoding(setting)
-    except tabular.CsvEncodingError:
-        raise errors.Error("settings.invalid", f'JJJCREDIT_CSV_ENCODING "{setting[:40]}" is not known: expected '
-                    "utf-8-sig (UTF-8 with a byte order mark, the default) or gb18030.") from None
+    except tabular.CsvEncodingError as exc:  # the same words, naming where the value came from
+        raise errors.Error("settings.invalid", exc.message.replace("--csv-encoding", "JJJCREDIT_CSV_ENCODING", 1)
+                           ) from None
 
 
 @contextmanager

@@ -78,7 +78,7 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
             and all(rows.arrow(n) is not None for n in ("uscc", *names)):
         # every organization new, held as pyarrow read it: written without a Python step a value
         _copy_new(conn, rows, names, seq, source, batch_id)
-        return _finish(conn, rows, len(codes), seq + len(codes), first, source, batch_id, package, digest,
+        return _finish(conn, rows, seq + len(codes), first, source, batch_id, package, digest,
                        {"created": len(codes), "updated": 0, "unchanged": 0}, 0, kept, started)
     cells = [_column(rows, n) for n in names]  # the package's values, column by column
     dated = [cells[i] for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
@@ -131,16 +131,16 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
         dialect, ("seq", "element", "uscc", "old_value", "new_value"),
         _by_column(history_rows)))
     _update_organizations(conn, names, changed, source, batch_id)
-    return _finish(conn, rows, len(new), seq, first, source, batch_id, package, digest,
+    return _finish(conn, rows, seq, first, source, batch_id, package, digest,
                    {"created": len(new), "updated": len(changed), "unchanged": unchanged}, left, kept, started)
 
 
-def _finish(conn: Connection, rows: Sequence[Any], created: int, seq: int, first: int, source: str, batch_id: str,
+def _finish(conn: Connection, rows: Sequence[Any], seq: int, first: int, source: str, batch_id: str,
             package: str, digest: str, counts: dict[str, int], left: int,
             kept: Callable[[str | None, str], bool] | None, started: datetime.datetime) -> dict[str, int]:
     """The apply's end: the planner's statistics when the library grew, the feed's counter at ``seq``, the
     batch; the counts."""
-    if created and conn.dialect.name == "postgresql":
+    if counts["created"] and conn.dialect.name == "postgresql":
         _refresh_statistics(conn)
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=seq))
     finished = _now()
