@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import os
 import signal
+import socket
 import subprocess
 import sys
 import time
@@ -46,6 +47,14 @@ class Served:
         return [line for line in self.lines() if line["logger"] == "jjjcredit.web" and "request_id" in line]
 
 
+def _listening(port: int) -> bool:
+    try:
+        socket.create_connection(("127.0.0.1", port), timeout=1).close()
+    except OSError:
+        return False
+    return True
+
+
 @contextmanager
 def served(database_url: str, log: Path, *options: str, env: dict[str, str] | None = None,
            workers: int = 1) -> Iterator[Served]:
@@ -63,6 +72,10 @@ def served(database_url: str, log: Path, *options: str, env: dict[str, str] | No
             if process.poll() is not None or time.monotonic() > deadline:
                 raise AssertionError(f"jjjcredit serve did not start:\n{log.read_text('utf-8', errors='replace')}")
             time.sleep(0.1)
+        while not _listening(port):  # one worker logs its start before uvicorn binds the socket
+            if process.poll() is not None or time.monotonic() > deadline:
+                raise AssertionError(f"jjjcredit serve did not listen:\n{log.read_text('utf-8', errors='replace')}")
+            time.sleep(0.05)
         yield server
     finally:
         process.send_signal(signal.SIGINT)
