@@ -29,7 +29,7 @@ import hashlib
 import json
 import re
 import unicodedata
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 
 from jjjcredit.core.codes import ric, uscc
@@ -109,6 +109,25 @@ class Layout:  # (cached properties need a __dict__: no slots)
         return tuple(b for b in self.bound if b.field.element.endswith("_FRDB"))
 
 
+def values_json(values: Mapping[str, str]) -> str:
+    """``json.dumps(values, ensure_ascii=False, sort_keys=True)`` for text values, written by hand with
+    the json module's own string encoder (the values of every record pass here: several times faster).
+
+    >>> values_json({"b": 'say "hi"', "a": "石\\n"}) == json.dumps({"b": 'say "hi"', "a": "石\\n"}, ensure_ascii=False, sort_keys=True)
+    True
+    """
+    try:
+        text = "".join(values) + "".join(values.values())
+    except TypeError:  # a value that is not text
+        return json.dumps(values, ensure_ascii=False, sort_keys=True)
+    if '"' in text or "\\" in text or not text.isprintable():  # printable: no control character to escape
+        return "{" + ", ".join([f"{_json_text(k)}: {_json_text(v)}" for k, v in sorted(values.items())]) + "}"
+    return "{" + ", ".join([f'"{k}": "{v}"' for k, v in sorted(values.items())]) + "}"
+
+
+_json_text: Callable[[str], str] = json.encoder.encode_basestring
+
+
 @dataclass(frozen=True)
 class Record:
     """One accepted row: its identity (``key``), its subject, dates and severity, and its values by
@@ -128,8 +147,8 @@ class Record:
     personal: dict[str, str] = field(default_factory=dict)
 
     def values_text(self) -> str:
-        """The values as stored: JSON, keys sorted."""
-        return json.dumps(self.values, ensure_ascii=False, sort_keys=True)
+        """The values as stored: JSON, keys sorted (:func:`values_json`)."""
+        return values_json(self.values)
 
     def fingerprint(self, values_text: str | None = None) -> str:
         """What decides whether a resubmission changes the record: its values and personal numbers

@@ -18,14 +18,17 @@ only has to be right about rows with nothing to say.
 
 from __future__ import annotations
 
+import bisect
 import datetime
 import functools
+import itertools
 import re
 from collections.abc import Callable, Sequence
 from typing import Any
 
-from jjjcredit.core.codes import uscc
+from jjjcredit.core.codes import uscc, uscc_bulk
 from jjjcredit.core.credit import columns, records
+from jjjcredit.core.errors import Verdict
 from jjjcredit.core.library.records import RIC_LIKE  # the one shape of an identity number in text
 
 _BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
@@ -68,14 +71,7 @@ def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...]
     if kind == "text":
         return _text(limit)
     if kind == "date":
-        future_ok = b.column.role in ("valid_until", "valid_from") or b.field.element == "CF_GSJZQ"
-
-        def date(value: str) -> Any:
-            day = records.parse_date(value)
-            if isinstance(day, str) or (not future_ok and day > today):
-                return _BAD
-            return day.isoformat()  # ISO dates compare as the days do
-        return date
+        return _dates(b.column.role in ("valid_until", "valid_from") or b.field.element == "CF_GSJZQ", today)
     if kind == "amount":
         return _amount
     if kind == "uscc":
@@ -97,8 +93,77 @@ def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...]
     return _slow  # identity numbers, years, tax levels, anything new: the slow path
 
 
+@functools.lru_cache(maxsize=8)
+def _dates(future_ok: bool, today: datetime.date) -> Callable[[str], Any]:
+    """The judge of a date column (cached, as the days of a file repeat)."""
+    @functools.lru_cache(maxsize=1 << 14)
+    def date(value: str) -> Any:
+        day = records.parse_date(value)
+        if isinstance(day, str) or (not future_ok and day > today):
+            return _BAD
+        return day.isoformat()  # ISO dates compare as the days do
+    return date
+
+
 def _slow(_value: str) -> Any:
     return _BAD
+
+
+def _judged(b: records.Bound, values: Sequence[str], limit: int | None, item_severities: tuple[str, ...],
+            today: datetime.date) -> list[Any]:
+    """A column's stripped cells judged: each as stored, ``None`` when empty and optional, or :data:`_BAD`.
+    Free text and codes are judged for the whole column at once where they can be; the rest a cell at a
+    time through :func:`_judge`."""
+    empty = _BAD if b.field.required else None
+    kind = b.column.kind
+    if kind == "text":
+        return _texts(values, limit, empty)
+    if kind == "uscc" and b.column.max_length != 20:
+        return _codes(values, empty)
+    judge = _judge(b, limit, item_severities, today)
+    return [judge(v) if v else empty for v in values]
+
+
+def _texts(values: Sequence[str], limit: int | None, empty: Any) -> list[Any]:
+    """Free text, as :func:`_text` judges each cell: one length, one printable test and one search for
+    digit runs over the column; only a cell with a run of six digits is searched for an identity number."""
+    joined = "".join(values)
+    if (limit is not None and max(map(len, values), default=0) > limit) or not joined.isprintable():
+        judge = _text(limit)
+        return [judge(v) if v else empty for v in values]
+    out: list[Any] = [v or empty for v in values]
+    if not _digit_run(joined):
+        return out
+    ends = list(itertools.accumulate(len(v) + 1 for v in values))  # each cell's end in the NUL-joined text
+    suspects = {bisect.bisect_right(ends, m.start()) for m in _DIGITS.finditer("\x00".join(values))}
+    for i in suspects:
+        if RIC_LIKE.search(values[i]):
+            out[i] = _BAD
+    return out
+
+
+#: ASCII digits → 1, every other byte → 0: a run of six ASCII digits in UTF-8 text is a run of six ones.
+_DIGIT_BYTES = bytes(1 if 0x30 <= b <= 0x39 else 0 for b in range(256))
+_FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+
+
+def _digit_run(text: str) -> bool:
+    """Whether ``text`` holds a run of six digits (:data:`_DIGITS`), without a regular expression over
+    all of it unless it holds a full-width digit: its UTF-8 bytes mapped to digit or not, and one find."""
+    if text.encode("utf-8", "surrogatepass").translate(_DIGIT_BYTES).find(b"\x01" * 6) >= 0:
+        return True
+    return any(c in text for c in _FULL_WIDTH_DIGITS) and _DIGITS.search(text) is not None
+
+
+def _codes(values: Sequence[str], empty: Any) -> list[Any]:
+    """Unified social credit codes, judged for the column at once (core/codes/uscc_bulk): a valid code as
+    written is kept as it is; any other cell is judged alone (:func:`_code`)."""
+    given = [v for v in values if v]
+    if not given:
+        return [empty] * len(values)
+    judged = uscc_bulk.judge_many(given)
+    ok = iter(((judged.verdicts == Verdict.VALID) & judged.as_given).tolist())
+    return [(v if next(ok) else _code(v)) if v else empty for v in values]
 
 
 def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
@@ -110,9 +175,7 @@ def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_ro
     outs: list[list[Any]] = []
     for b, index, _kind, limit, _role in plan:
         column = cells[index] if index < len(cells) else [""] * size
-        judge = _judge(b, limit, item.severities, today)
-        empty = _BAD if b.field.required else None
-        outs.append([judge(v) if (v := raw.strip()) else empty for raw in column])
+        outs.append(_judged(b, [v.strip() for v in column], limit, item.severities, today))
     shape = _Shape(layout, [p[0] for p in plan])
     results: list[records.Checked] = []
     append = results.append
@@ -148,6 +211,8 @@ class _Shape:
         self.rated = all(b.column.kind == "year" for b in keys)
         self.i_decided, self.i_until, self.i_start = (self._index(r) for r in ("decided_on", "valid_until",
                                                                                   "valid_from"))
+        self.i_code, self.i_category, self.i_penalty, self.i_severity, self.i_name = (self._index(r) for r in (
+            "subject_code", "subject_category", "penalty_category", "severity", "subject_name"))
 
     def get(self, judged: tuple[Any, ...], role: str) -> Any:
         j = self.at.get(role)
@@ -160,10 +225,10 @@ class _Shape:
     def record(self, judged: tuple[Any, ...], row: int) -> records.Record | None:
         """The record of a row of judged cells when nothing in it needs a word, else ``None``."""
         item = self.item
-        code = self.get(judged, "subject_code")
+        code = judged[self.i_code]
         if code is None or self.rated:
             return None  # natural persons, rows without a code, ratings: the slow path
-        category = self.get(judged, "subject_category")
+        category = judged[self.i_category]
         if category is not None:
             subject_type = columns.SUBJECT_CATEGORIES[category]
             if subject_type == "natural_person":
@@ -177,22 +242,27 @@ class _Shape:
         decided, until, start = judged[self.i_decided], judged[self.i_until], judged[self.i_start]
         if until is not None and ((decided is not None and until < decided) or (start is not None and until < start)):
             return None
-        penalty = self.get(judged, "penalty_category")
-        if penalty is not None:
-            named = set(columns.penalty_categories(penalty))
+        if self.needed and (penalty := judged[self.i_penalty]) is not None:
+            named = _named_penalties(penalty)
             for role, needed in self.needed:
                 if named & needed and self.get(judged, role) is None:
                     return None
-        severity = self.get(judged, "severity")
+        severity = judged[self.i_severity]
         if item.kind == "negative" and severity is None:
             if self.single_severity is None and item.severities:
                 return None
             severity = self.single_severity
         values = {k: v for k, v in zip(self.elements, judged, strict=False) if v is not None}  # (not the empty slot)
-        return records.Record(row, "/".join(judged[j] or "" for j in self.keys), subject_type,
-                              self.get(judged, "subject_name") or "", code, None, severity,
+        return records.Record(row, "/".join([judged[j] or "" for j in self.keys]), subject_type,
+                              judged[self.i_name] or "", code, None, severity,
                               _day(decided), _day(until), values, {})
 
 
+@functools.lru_cache(maxsize=1 << 12)
+def _named_penalties(value: str) -> frozenset[str]:
+    return frozenset(columns.penalty_categories(value))
+
+
+@functools.lru_cache(maxsize=1 << 12)
 def _day(iso: str | None) -> datetime.date | None:
     return None if iso is None else datetime.date.fromisoformat(iso)

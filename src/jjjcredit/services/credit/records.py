@@ -113,6 +113,15 @@ class Summary:
         if len(self.problems) < SHOWN_PROBLEMS:
             self.problems.append(problem.to_dict())
 
+    @property
+    def shows_more(self) -> bool:
+        """Whether a problem noted now would be listed (else only :meth:`count` it: no need to make it)."""
+        return len(self.problems) < SHOWN_PROBLEMS
+
+    def count(self, code: str) -> None:
+        """A problem counted by its code, once the list is full."""
+        self.by_code[code] = self.by_code.get(code, 0) + 1
+
     def to_dict(self) -> dict[str, object]:
         return {
             "batch": self.batch, "status": self.status, "message": self.message, "item": self.item,
@@ -378,7 +387,7 @@ class _Writer:
         existing = self._existing(accepted)
         known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
                                                  if r.subject_code and r.subject_type != "natural_person"})
-        new_rows: list[dict[str, Any]] = []
+        new_rows: list[tuple[Any, ...]] = []  # in the order of _RECORD_COLUMNS
         replaced: list[tuple[str, str, str]] = []  # (new subject key, old subject key, id): kept as versions
 
         def refuse(record: rules.Record, code: str, message: str) -> None:
@@ -405,12 +414,15 @@ class _Writer:
             unknown = 0
             if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
                 unknown = 1
-                warnings.append(Problem(record.row, "", "credit.unknown_organization", f"{record.subject_code} is not "
-                                        "in the basic resource library (yet): the record is kept and flagged.",
-                                        record.subject_code, Severity.WARNING))
+                if summary.shows_more:
+                    warnings.append(Problem(record.row, "", "credit.unknown_organization", f"{record.subject_code} is "
+                                            "not in the basic resource library (yet): the record is kept and flagged.",
+                                            record.subject_code, Severity.WARNING))
+                else:
+                    summary.count("credit.unknown_organization")
             for w in warnings:
                 summary.note(w)
-            if warnings:
+            if warnings or unknown:
                 summary.warnings += 1
             summary.flagged += unknown
             if before is not None and before["fingerprint"] == fingerprint:
@@ -427,22 +439,19 @@ class _Writer:
             else:
                 summary.updated += 1
                 replaced.append((key, before["subject_key"], rid))
-            sealed = self._sealed(record)
-            new_rows.append({
-                "subject_key": key, "id": rid, "item": self.item.code, "provider": self.provider,
-                "document_number": record.key, "subject_type": record.subject_type,
-                "subject_name": record.subject_name, "subject_code": record.subject_code, "status": "in_force",
-                "version": version, "severity": record.severity,
-                "decided_on": record.decided_on.isoformat() if record.decided_on else None,
-                "valid_until": record.valid_until.isoformat() if record.valid_until else None,
-                "due_on": due.isoformat() if due else None, "late": late, "unknown_organization": unknown,
-                "data": values, "sealed": sealed, "fingerprint": fingerprint, "batch_id": self.batch_id,
-                "created_at": before["created_at"] if before is not None else self.stamp, "updated_at": self.stamp,
-                "revoked_on": None, "reason": None, "action": "created" if before is None else "updated"})
+            new_rows.append((
+                key, rid, self.item.code, self.provider, record.key, record.subject_type, record.subject_name,
+                record.subject_code, "in_force", version, record.severity,
+                record.decided_on.isoformat() if record.decided_on else None,
+                record.valid_until.isoformat() if record.valid_until else None,
+                due.isoformat() if due else None, late, unknown, values, self._sealed(record), fingerprint,
+                self.batch_id, before["created_at"] if before is not None else self.stamp, self.stamp, None, None,
+                "created" if before is None else "updated"))
         _keep_as_versions(self.conn, replaced)
         _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
         if new_rows:
-            bulk.insert_rows(self.conn, credit_records.name, _RECORD_COLUMNS, new_rows)
+            bulk.insert_prepared(self.conn, credit_records.name, bulk.prepare_columns(
+                self.dialect, _RECORD_COLUMNS, list(zip(*new_rows, strict=True))))
 
 
 def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
