@@ -4,6 +4,7 @@ the same record, the same problems — on random rows of every default item."""
 from __future__ import annotations
 
 import datetime
+import json
 import random
 
 import pytest
@@ -42,3 +43,27 @@ def test_the_fast_path_agrees_with_check_row_on_random_rows(item: catalogue.Item
     for i, row in enumerate(rows):
         assert fast[i] == records.check_row(layout, row, 2 + i, TODAY), (i, row)
     assert fast[0].record is not None  # the good row is taken by the fast path, not only agreed on
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
+def test_the_fast_path_writes_the_values_as_values_json_does(item: catalogue.Item):
+    rng = random.Random(item.code + "json")
+    header = [f.name for f in item.fields]
+    layout = records.bind(item, header, "x.csv")
+    good = [_good_value(item, f.element) for f in item.fields]
+    rows = []
+    for _ in range(200):
+        row = list(good)
+        for _ in range(rng.choice((0, 1, 2))):
+            j = rng.randrange(len(row))
+            if layout.bound[j].column.kind == "text":
+                row[j] = rng.choice(('说"明"', "a\\b", "路\u2028口", "某某", "", "x\ty"))
+        rows.append(row)
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    fast = [c.record for c in records_bulk.check_chunk(layout, columns, 2, len(rows), TODAY) if c.record]
+    if not all(b.column.kind == "year" for b in layout.columns_by_role("document_number")):  # (ratings: slow)
+        assert any(r.text is not None for r in fast)
+        assert any('\\"' in (r.text or "") for r in fast)  # a quote is escaped
+    for r in fast:
+        assert r.values_text() == records.values_json(r.values) == json.dumps(r.values, ensure_ascii=False,
+                                                                               sort_keys=True)

@@ -121,11 +121,11 @@ def values_json(values: Mapping[str, str]) -> str:
     except TypeError:  # a value that is not text
         return json.dumps(values, ensure_ascii=False, sort_keys=True)
     if '"' in text or "\\" in text or not text.isprintable():  # printable: no control character to escape
-        return "{" + ", ".join([f"{_json_text(k)}: {_json_text(v)}" for k, v in sorted(values.items())]) + "}"
+        return "{" + ", ".join([f"{json_text(k)}: {json_text(v)}" for k, v in sorted(values.items())]) + "}"
     return "{" + ", ".join([f'"{k}": "{v}"' for k, v in sorted(values.items())]) + "}"
 
 
-_json_text: Callable[[str], str] = json.encoder.encode_basestring
+json_text: Callable[[str], str] = json.encoder.encode_basestring  #: a JSON string, as json.dumps writes it
 
 
 @dataclass(frozen=True)
@@ -145,10 +145,12 @@ class Record:
     valid_until: datetime.date | None
     values: dict[str, str]
     personal: dict[str, str] = field(default_factory=dict)
+    #: :meth:`values_text` when it was written already (the fast path writes it a column at a time).
+    text: str | None = field(default=None, compare=False, repr=False)
 
     def values_text(self) -> str:
         """The values as stored: JSON, keys sorted (:func:`values_json`)."""
-        return values_json(self.values)
+        return self.text if self.text is not None else values_json(self.values)
 
     def fingerprint(self, values_text: str | None = None) -> str:
         """What decides whether a resubmission changes the record: its values and personal numbers

@@ -179,15 +179,37 @@ def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_ro
     shape = _Shape(layout, [p[0] for p in plan])
     results: list[records.Checked] = []
     append = results.append
+    texts = _texts_of(shape.elements, outs, size)
     outs.append([None] * size)  # the slot of a role the file has no column for (index -1)
     for i, judged in enumerate(zip(*outs, strict=True)):
-        record = None if _BAD in judged else shape.record(judged, first_row + i)
+        record = None if _BAD in judged else shape.record(judged, first_row + i, texts[i])
         if record is None:
             row = [cells[j][i] if j < len(cells) else "" for j in range(layout.width)]
             append(records.check_row(layout, row, first_row + i, today))
         else:
             append(records.Checked(first_row + i, record, ()))
     return results
+
+
+#: A column code that is its own JSON key (quoted, nothing to escape).
+_PLAIN_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
+
+
+def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int) -> Sequence[str | None]:
+    """Each row's values as :func:`records.values_json` writes them, built a column at a time: a column
+    whose values hold nothing to escape (no quote, no backslash, nothing unprintable) is quoted as it is,
+    another through the json module's encoder. ``None`` for every row when a code comes twice."""
+    if len(set(elements)) != len(elements):
+        return [None] * size
+    pieces: list[list[str]] = []
+    for code, column in sorted(zip(elements, outs, strict=True)):  # sort_keys
+        key = f'"{code}": ' if _PLAIN_KEY.match(code) else records.json_text(code) + ": "
+        given = "".join([v for v in column if v.__class__ is str])
+        if '"' in given or "\\" in given or not given.isprintable():
+            pieces.append([key + records.json_text(v) if v.__class__ is str else "" for v in column])
+        else:
+            pieces.append([f'{key}"{v}"' if v.__class__ is str else "" for v in column])
+    return ["{" + ", ".join([p for p in row if p]) + "}" for row in zip(*pieces, strict=True)]
 
 
 class _Shape:
@@ -222,7 +244,7 @@ class _Shape:
         """Where a role's value is; -1 (an always-empty slot appended to each row) when the file has none."""
         return self.at.get(role, -1)
 
-    def record(self, judged: tuple[Any, ...], row: int) -> records.Record | None:
+    def record(self, judged: tuple[Any, ...], row: int, text: str | None = None) -> records.Record | None:
         """The record of a row of judged cells when nothing in it needs a word, else ``None``."""
         item = self.item
         code = judged[self.i_code]
@@ -255,7 +277,7 @@ class _Shape:
         values = {k: v for k, v in zip(self.elements, judged, strict=False) if v is not None}  # (not the empty slot)
         return records.Record(row, "/".join([judged[j] or "" for j in self.keys]), subject_type,
                               judged[self.i_name] or "", code, None, severity,
-                              _day(decided), _day(until), values, {})
+                              _day(decided), _day(until), values, {}, text)
 
 
 @functools.lru_cache(maxsize=1 << 12)

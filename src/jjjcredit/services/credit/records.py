@@ -19,6 +19,7 @@ services/sharing/disclosure.py, never here.
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import functools
 import hashlib
@@ -27,6 +28,7 @@ import re
 import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
+from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
@@ -248,8 +250,13 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.columns = {b.header: b.field.element for b in layout.bound}
             summary.ignored = layout.ignored
             writer = _Writer(conn, item, provider, batch_id, now, today, protector)
-            for chunk in table.chunks:
-                writer.chunk(layout, chunk, summary)
+            try:
+                for chunk in table.chunks:
+                    writer.chunk(layout, chunk, summary)
+            except BaseException:
+                writer.abandon()
+                raise
+            writer.close()
         if summary.unchanged and not summary.created and not summary.updated:
             summary.message = "Nothing changed: every accepted row is as recorded."
             if earlier is not None:
@@ -298,6 +305,36 @@ class _Writer:
         self.prior = conn.execute(select(credit_records.c.id).where(
             credit_records.c.provider == provider, credit_records.c.item == item.code).limit(1)).first() is not None
         self.seen = _Seen()
+        # On PostgreSQL a chunk's rows are copied in while the next chunk is checked (the server's work
+        # beside this process's); every other use of the connection waits for that copy first.
+        self._pool = ThreadPoolExecutor(1, "credit-copy") if self.dialect == "postgresql" else None
+        self._pending: Future[None] | None = None
+
+    def _wait(self) -> None:
+        """Wait for the chunk being written (its error raised here)."""
+        if self._pending is not None:
+            pending, self._pending = self._pending, None
+            pending.result()
+
+    def close(self) -> None:
+        """The last chunk written; raises what writing it raised."""
+        try:
+            self._wait()
+        finally:
+            if self._pool is not None:
+                self._pool.shutdown()
+
+    def abandon(self) -> None:
+        """Wait for the chunk being written, whatever came of it (the batch's transaction is rolled back)."""
+        with contextlib.suppress(Exception):  # the error that stops the batch is the caller's to raise
+            self.close()
+
+    def _insert(self, new_rows: Sequence[tuple[Any, ...]], rejects: Sequence[dict[str, Any]]) -> None:
+        if new_rows:
+            bulk.insert_prepared(self.conn, credit_records.name, bulk.prepare_columns(
+                self.dialect, _RECORD_COLUMNS, list(zip(*new_rows, strict=True))))
+        if rejects:
+            self.conn.execute(insert(credit_rejects), rejects)
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
         accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
@@ -342,9 +379,11 @@ class _Writer:
                     record.key[:60])])
                 continue
             accepted[rid] = (record, key, list(checked.problems))
-        self._write(accepted, summary, reject_later=rejects)
-        if rejects:
-            self.conn.execute(insert(credit_rejects), rejects)
+        new_rows = self._write(accepted, summary, reject_later=rejects)
+        if self._pool is None:
+            self._insert(new_rows, rejects)
+        else:
+            self._pending = self._pool.submit(self._insert, new_rows, rejects)
 
     def _existing(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]]) -> dict[str, dict[str, Any]]:
         """The current rows of the chunk's records. When the provider had no records of the item before
@@ -383,7 +422,9 @@ class _Writer:
         return json.dumps({k: self.protector.seal(k, v) for k, v in sorted(record.personal.items())})
 
     def _write(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]], summary: Summary,
-               reject_later: list[dict[str, Any]]) -> None:
+               reject_later: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
+        """The chunk's look-ups and replaced versions; returns its rows to insert (:meth:`_insert`)."""
+        self._wait()
         existing = self._existing(accepted)
         known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
                                                  if r.subject_code and r.subject_type != "natural_person"})
@@ -449,9 +490,7 @@ class _Writer:
                 "created" if before is None else "updated"))
         _keep_as_versions(self.conn, replaced)
         _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
-        if new_rows:
-            bulk.insert_prepared(self.conn, credit_records.name, bulk.prepare_columns(
-                self.dialect, _RECORD_COLUMNS, list(zip(*new_rows, strict=True))))
+        return new_rows
 
 
 def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
