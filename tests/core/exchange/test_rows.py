@@ -3,6 +3,8 @@ is valid against its XSD; the row checks find what a receiving node must refuse.
 
 from __future__ import annotations
 
+import hashlib
+import io
 import json
 
 import pytest
@@ -76,3 +78,22 @@ def test_credit_versions_are_checked():
     bad = [good, good, good | {"version": "0", "values": "[]", "at": "yesterday"}, good | {"item": None}]
     assert [(p["row"], p["field"]) for p in rows.check_credit(bad)] == [
         (2, "version"), (3, "version"), (3, "at"), (3, "values"), (4, "item")]
+
+
+@pytest.mark.parametrize("fmt", ["jsonl", "csv", "xml", "parquet"])
+@pytest.mark.parametrize("encoding", ["utf-8-sig", "gb18030"])
+def test_a_data_file_written_a_batch_at_a_time_reads_back_the_same_rows(fmt: str, encoding: str):
+    found = [{"uscc": f"9113010{i:010d}X", "name": ["某公司", 'a"b<c>&', "x,y\nz", None][i % 4],
+              "status": None if i % 3 else "1"} for i in range(10)]
+    columns = ("uscc", "name", "status")
+    out = io.BytesIO()
+    writer = rows.DataWriter(out, fmt, "organizations", columns, encoding)
+    for start in range(0, 10, 3):
+        writer.write(found[start:start + 3])
+    writer.close()
+    data = out.getvalue()
+    assert (writer.rows, writer.size, writer.sha256) == (10, len(data), hashlib.sha256(data).hexdigest())
+    if fmt != "parquet":  # the text formats: the same bytes as the rows written at once
+        assert data == rows.write(fmt, "organizations", columns, found, encoding)
+    assert rows.read(fmt, "organizations", columns, data, encoding) == [
+        {c: r[c] for c in columns} for r in found]

@@ -20,7 +20,7 @@ from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import Scope
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
-from jjjcredit.services.exchange import apply, exchange
+from jjjcredit.services.exchange import apply, exchange, feed
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import audit, evidence
 from jjjcredit.storage.engine import make_engine
@@ -125,6 +125,33 @@ def test_export_import_export_gives_the_same_bytes(producer: Engine, receiver: E
 
         schema = etree.XMLSchema(etree.fromstring((first.path / f"{kind}.xsd").read_bytes()))
         assert schema.validate(etree.fromstring(data_of(first))), schema.error_log
+
+
+@pytest.mark.parametrize("fmt", FORMATS)
+def test_a_snapshot_is_written_a_batch_at_a_time_and_reads_back_whole(producer: Engine, receiver: Engine,
+                                                                      tmp_path: Path, fmt: str,
+                                                                      monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    whole = export(producer, tmp_path / "a", fmt=fmt, audience="government")
+    read: list[int] = []
+    batches = feed.organization_batches
+
+    def counted(*args: Any, **kwargs: Any) -> Any:
+        for batch in batches(*args, **kwargs):
+            read.append(len(batch))
+            yield batch
+    monkeypatch.setattr(feed, "BATCH_ROWS", 4)
+    monkeypatch.setattr(feed, "organization_batches", counted)
+    first = export(producer, tmp_path / "b", fmt=fmt, audience="government")
+    assert read == [4, 2]  # six organizations, never more than a batch at a time
+    if fmt != "parquet":  # (Parquet: a row group a batch)
+        assert data_of(first) == data_of(whole)
+    manifest = first.manifest["files"][0]
+    assert manifest["rows"] == 6 and manifest["bytes"] == len(data_of(first))
+    assert manifest["sha256"] == hashlib.sha256(data_of(first)).hexdigest()
+    assert take(receiver, first.path)["status"] == "accepted"
+    again = export(receiver, tmp_path / "c", node="beijing", fmt=fmt, audience="government")
+    assert data_of(again) == data_of(first)
 
 
 def test_the_package_name_and_manifest_say_what_it_holds(producer: Engine, tmp_path: Path):

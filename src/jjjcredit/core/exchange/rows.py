@@ -21,12 +21,13 @@ from __future__ import annotations
 
 import csv
 import datetime
+import hashlib
 import io
 import json
 import re
 import xml.etree.ElementTree as ET
 from collections.abc import Container, Iterable, Mapping, Sequence
-from typing import Any, NamedTuple
+from typing import Any, BinaryIO, NamedTuple
 from xml.sax.saxutils import escape
 
 from jjjcredit.core.codes import uscc
@@ -69,33 +70,105 @@ def _clean(value: Any) -> str | None:
 def write(fmt: str, kind: str, columns: Sequence[str], rows: Iterable[Mapping[str, Any]],
           encoding: str = "utf-8") -> bytes:
     """The data file of ``rows`` in format ``fmt`` (``encoding`` for CSV: utf-8-sig or gb18030)."""
-    cleaned = [[_clean(r.get(c)) for c in columns] for r in rows]
-    if fmt == "jsonl":
-        return "".join(json.dumps({c: v for c, v in zip(columns, r, strict=True) if v is not None},
-                                  ensure_ascii=False, separators=(",", ":")) + "\n" for r in cleaned).encode("utf-8")
-    if fmt == "csv":
-        out = io.StringIO()
-        writer = csv.writer(out, lineterminator="\n")
-        writer.writerow(columns)
-        writer.writerows([["" if v is None else v for v in r] for r in cleaned])
-        return out.getvalue().encode(encoding)
-    if fmt == "xml":
-        root, record = XML_NAMES[kind]
-        parts = ['<?xml version="1.0" encoding="UTF-8"?>\n', f"<{root}>\n"]
-        for r in cleaned:
-            inner = "".join(f"<{c}>{escape(v)}</{c}>" for c, v in zip(columns, r, strict=True) if v is not None)
-            parts.append(f"  <{record}>{inner}</{record}>\n")
-        parts.append(f"</{root}>\n")
-        return "".join(parts).encode("utf-8")
-    if fmt == "parquet":
-        import pyarrow as pa
-        import pyarrow.parquet as pq
+    out = io.BytesIO()
+    writer = DataWriter(out, fmt, kind, columns, encoding)
+    writer.write(rows)
+    writer.close()
+    return out.getvalue()
 
-        table = pa.table({c: pa.array([r[i] for r in cleaned], type=pa.string()) for i, c in enumerate(columns)})
-        sink = io.BytesIO()
-        pq.write_table(table, sink, compression="zstd", write_statistics=False)
-        return sink.getvalue()
-    raise ExchangeError("exchange.format", f'Format "{fmt}" is not one of jsonl, csv, xml, parquet.', field="format")
+
+class DataWriter:
+    """A data file written to ``out`` a batch of rows at a time (memory holds one batch): the same bytes
+    as :func:`write` of all the rows at once, given the same batches. Counts the rows, the bytes and
+    their SHA-256 as it goes (``rows``, ``size``, ``sha256``)."""
+
+    def __init__(self, out: BinaryIO, fmt: str, kind: str, columns: Sequence[str], encoding: str = "utf-8") -> None:
+        if fmt not in ("jsonl", "csv", "xml", "parquet"):
+            raise ExchangeError("exchange.format", f'Format "{fmt}" is not one of jsonl, csv, xml, parquet.',
+                                field="format")
+        self.fmt, self.kind, self.columns = fmt, kind, tuple(columns)
+        self.encoding = encoding
+        self.rows = 0
+        self._out = _Counted(out)
+        self._parquet: Any = None
+        if fmt == "csv":
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerow(self.columns)
+            self._out.write(text.getvalue().encode(encoding))  # (utf-8-sig: the mark once, here)
+            self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
+        elif fmt == "xml":
+            self._out.write(f'<?xml version="1.0" encoding="UTF-8"?>\n<{XML_NAMES[kind][0]}>\n'.encode())
+
+    @property
+    def size(self) -> int:
+        return self._out.size
+
+    @property
+    def sha256(self) -> str:
+        return self._out.digest.hexdigest()
+
+    def write(self, rows: Iterable[Mapping[str, Any]]) -> None:
+        """One batch of rows."""
+        columns = self.columns
+        cleaned = [[_clean(r.get(c)) for c in columns] for r in rows]
+        self.rows += len(cleaned)
+        if self.fmt == "jsonl":
+            self._out.write("".join(json.dumps({c: v for c, v in zip(columns, r, strict=True) if v is not None},
+                                               ensure_ascii=False, separators=(",", ":")) + "\n"
+                                    for r in cleaned).encode("utf-8"))
+        elif self.fmt == "csv":
+            text = io.StringIO()
+            csv.writer(text, lineterminator="\n").writerows([["" if v is None else v for v in r] for r in cleaned])
+            self._out.write(text.getvalue().encode(self.encoding))
+        elif self.fmt == "xml":
+            record = XML_NAMES[self.kind][1]
+            self._out.write("".join(
+                f"  <{record}>"
+                + "".join(f"<{c}>{escape(v)}</{c}>" for c, v in zip(columns, r, strict=True) if v is not None)
+                + f"</{record}>\n" for r in cleaned).encode("utf-8"))
+        else:
+            import pyarrow as pa
+            import pyarrow.parquet as pq
+
+            table = pa.table({c: pa.array([r[i] for r in cleaned], type=pa.string()) for i, c in enumerate(columns)})
+            if self._parquet is None:
+                self._parquet = pq.ParquetWriter(self._out, table.schema, compression="zstd", write_statistics=False)
+            if cleaned or self.rows == 0:
+                self._parquet.write_table(table, row_group_size=max(len(cleaned), 1))
+
+    def close(self) -> None:
+        """The file's end (an XML root's close, a Parquet footer); the data's size and hash are final."""
+        if self.fmt == "xml":
+            self._out.write(f"</{XML_NAMES[self.kind][0]}>\n".encode())
+        elif self.fmt == "parquet":
+            if self._parquet is None:
+                self.write([])
+            self._parquet.close()
+
+
+class _Counted(io.RawIOBase):
+    """A binary stream that passes what is written to ``out``, counting its bytes and hashing them."""
+
+    def __init__(self, out: BinaryIO) -> None:
+        self._target = out
+        self.size = 0
+        self.digest = hashlib.sha256()
+
+    def writable(self) -> bool:
+        return True
+
+    def write(self, data: Any) -> int:
+        view = memoryview(data).cast("B")
+        self._target.write(view)
+        self.digest.update(view)
+        self.size += len(view)
+        return len(view)
+
+    def tell(self) -> int:
+        return self.size
+
+    def close(self) -> None:  # the target is the caller's to close
+        super().close()
 
 
 def _malformed(fmt: str, why: str) -> ExchangeError:

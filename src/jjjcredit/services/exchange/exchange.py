@@ -5,7 +5,8 @@ import one all or nothing, with a receipt; the peer nodes whose packages are acc
 redaction point for the package's audience — ``public``: what the public sees (level-1 elements, credit
 records in public disclosure that day, never a natural person); ``government``: what government sharing
 at level 2 sees (elements up to level 2, every record of a government-sharing item with its versions,
-natural persons included with their identity numbers masked) — writes the data file in its format, the
+natural persons included with their identity numbers masked) — writes the data file in its format as
+the rows are read (organizations a batch at a time from a server-side cursor: memory stays flat), the
 manifest (core/exchange/packages.py) signed with the node's current evidence key, into a folder that
 appears whole (written under a temporary name, then renamed), and enters the export in the audit trail.
 
@@ -22,6 +23,7 @@ from __future__ import annotations
 import datetime
 import getpass
 import hashlib
+import io
 import json
 import os
 import shutil
@@ -116,16 +118,9 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
         if after > to:
             raise ExchangeError("exchange.after", f"--after {after} is past this node's {kind} sequence, which is at "
                                 f"{to}: nothing has that number yet.", field="after")
-        if kind == "organizations":
-            found = feed.organization_rows(conn, caller, scope, after, to)
-            columns = rows.columns_of(kind, disclosure.view_of(caller).elements)
-        else:
-            found = feed.credit_rows(conn, caller, scope, after, to, day)
-            columns = rows.CREDIT_COLUMNS
-        manifest, contents = sign_package(conn, box, node=node, kind=kind, audience=audience, fmt=fmt, scope=scope,
-                                          after=after, to=to, found=found, columns=columns, day=day, now=now,
-                                          encoding=encoding)
-        name = str(manifest["package"])
+        columns = (rows.columns_of(kind, disclosure.view_of(caller).elements) if kind == "organizations"
+                   else rows.CREDIT_COLUMNS)
+        name = packages.package_name(node, kind, scope, audience, after, to, now)
         target = parent / name
         if target.exists():
             raise ExchangeError("exchange.out", f'"{target}" exists already: a package is never overwritten.',
@@ -134,12 +129,28 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
         try:
-            for file_name, content in contents.items():
+            # the data file written as its rows are read (a snapshot of the library is never held whole)
+            with (temporary / packages.data_file(kind, fmt)).open("wb") as sink:
+                data = rows.DataWriter(sink, fmt, kind, columns, encoding)
+                if kind == "organizations":
+                    for batch in feed.organization_batches(conn, caller, scope, after, to):
+                        data.write(batch)
+                    counts = {"rows": data.rows}
+                else:
+                    found = feed.credit_rows(conn, caller, scope, after, to, day)
+                    for start in range(0, len(found), feed.BATCH_ROWS):
+                        data.write(found[start:start + feed.BATCH_ROWS])
+                    counts = _counts(kind, found)
+                data.close()
+            manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt,
+                                               scope=scope, after=after, to=to, data=data, counts=counts,
+                                               columns=columns, day=day, now=now, encoding=encoding)
+            for file_name, content in extra.items():
                 (temporary / file_name).write_bytes(content)
             (temporary / packages.MANIFEST).write_text(json.dumps(manifest, ensure_ascii=False, indent=2) + "\n",
                                                        encoding="utf-8")
             _entry(conn, f"exchange export {name}", "ok", f"sent {kind} {after + 1}-{to} ({audience}, "
-                   f"{scope.key()}, {fmt}): {len(found)} rows", operator)
+                   f"{scope.key()}, {fmt}): {data.rows} rows", operator)
             os.replace(temporary, target)
         except BaseException:
             shutil.rmtree(temporary, ignore_errors=True)
@@ -154,26 +165,42 @@ def sign_package(conn: Connection, box: evidence.KeyBox | None, *, node: str, ki
     """A package of ``found`` (rows already read through the redaction point for ``audience``): its manifest,
     signed with the node's current evidence key, and its files by name (the data file, an XML package's
     schema) — what :func:`export_package` writes as a folder and federation sends as a message."""
-    data = rows.write(fmt, kind, columns, found, encoding)
+    out = io.BytesIO()
+    data = rows.DataWriter(out, fmt, kind, columns, encoding)
+    data.write(found)
+    data.close()
+    manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt, scope=scope,
+                                       after=after, to=to, data=data, counts=_counts(kind, found), columns=columns,
+                                       day=day, now=now, encoding=encoding)
+    return manifest, {packages.data_file(kind, fmt): out.getvalue(), **extra}
+
+
+def _signed_manifest(conn: Connection, box: evidence.KeyBox | None, *, node: str, kind: str, audience: str,
+                     fmt: str, scope: Scope, after: int, to: int, data: rows.DataWriter, counts: dict[str, int],
+                     columns: Sequence[str], day: datetime.date, now: datetime.datetime,
+                     encoding: str) -> tuple[dict[str, Any], dict[str, bytes]]:
+    """The signed manifest of a package whose data file ``data`` has written, and the package's other
+    files by name (an XML package's schema)."""
     edition = catalogue_service.latest_published(conn, before=day.year + 1)
-    name = packages.package_name(node, kind, scope, audience, after, to, now)
-    files: list[dict[str, Any]] = [{"name": packages.data_file(kind, fmt), "bytes": len(data), "rows": len(found),
-                                    "sha256": hashlib.sha256(data).hexdigest()}]
-    contents = {files[0]["name"]: data}
+    files: list[dict[str, Any]] = [{"name": packages.data_file(kind, fmt), "bytes": data.size, "rows": data.rows,
+                                    "sha256": data.sha256}]
+    extra: dict[str, bytes] = {}
     if fmt == "xml":
         schema = rows.xsd(kind).encode("utf-8")
         files.append({"name": f"{kind}.xsd", "bytes": len(schema), "rows": 0,
                       "sha256": hashlib.sha256(schema).hexdigest()})
-        contents[files[1]["name"]] = schema
+        extra[files[1]["name"]] = schema
     manifest: dict[str, Any] = {
-        "format_version": packages.FORMAT_VERSION, "package": name, "node": node, "kind": kind,
+        "format_version": packages.FORMAT_VERSION, "package": packages.package_name(node, kind, scope, audience,
+                                                                                    after, to, now),
+        "node": node, "kind": kind,
         "audience": audience, "scope": scope.to_dict(), "sequence": {"after": after, "to": to},
         "snapshot": after == 0, "created_at": audit_chain.format_time(now), "as_of": day.isoformat(),
         "catalogue_edition": edition.year if edition else None, "data_elements": packages.elements_version(),
         "personal": packages.PERSONAL, "format": fmt, "encoding": encoding if fmt == "csv" else None,
-        "columns": list(columns), "files": files, "counts": _counts(kind, found), "signature": {}}
+        "columns": list(columns), "files": files, "counts": counts, "signature": {}}
     key_id, key = evidence.current_key(conn, box)
-    return packages.sign(manifest, key, key_id), contents
+    return packages.sign(manifest, key, key_id), extra
 
 
 def _counts(kind: str, found: list[dict[str, Any]]) -> dict[str, int]:

@@ -27,7 +27,7 @@ from __future__ import annotations
 
 import datetime
 import json
-from collections.abc import Mapping
+from collections.abc import Iterator, Mapping
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -53,6 +53,17 @@ def organization_rows(conn: Connection, caller: access.Caller, scope: Scope, aft
                       to: int) -> list[dict[str, Any]]:
     """The organizations whose last change is in ``after`` + 1 … ``to`` (in the scope), sorted by code,
     each as ``caller`` may see it (services/sharing/disclosure.disclose_organization)."""
+    return [row for batch in organization_batches(conn, caller, scope, after, to) for row in batch]
+
+
+#: Organizations read from the database at a time by :func:`organization_batches`.
+BATCH_ROWS = 20_000
+
+
+def organization_batches(conn: Connection, caller: access.Caller, scope: Scope, after: int, to: int,
+                         size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """:func:`organization_rows` a batch of ``size`` at a time, read from the server as they are used
+    (a full snapshot of the library never held whole)."""
     query = select(organizations).where(organizations.c.seq > after, organizations.c.seq <= to)
     if after > 0:  # a delta: the codes the feed names in the range (its primary key), not a scan of the library
         query = query.where(organizations.c.uscc.in_(
@@ -61,12 +72,16 @@ def organization_rows(conn: Connection, caller: access.Caller, scope: Scope, aft
         query = query.where(organizations.c.authority_region.startswith(regions.REGIONS[scope.region].prefix))
     if scope.department:
         query = query.where(organizations.c.uscc.startswith(scope.department))
-    rows = []
-    for row in conn.execute(query.order_by(organizations.c.uscc)).mappings():
-        shown = disclosure.disclose_organization(caller, dict(row))
-        shown.pop("authority_region", None)  # the node's own reading of the code: not an element
-        rows.append(shown)
-    return rows
+    size = size or BATCH_ROWS
+    result = conn.execute(query.order_by(organizations.c.uscc),
+                          execution_options={"stream_results": True, "yield_per": size}).mappings()
+    for part in result.partitions(size):
+        batch = []
+        for row in part:
+            shown = disclosure.disclose_organization(caller, dict(row))
+            shown.pop("authority_region", None)  # the node's own reading of the code: not an element
+            batch.append(shown)
+        yield batch
 
 
 def number_credit_versions(conn: Connection) -> int:
