@@ -154,6 +154,29 @@ def test_a_snapshot_is_written_a_batch_at_a_time_and_reads_back_whole(producer: 
     assert data_of(again) == data_of(first)
 
 
+@pytest.mark.parametrize("audience", ["government", "public"])
+def test_credit_records_are_read_a_batch_of_records_at_a_time(producer: Engine, tmp_path: Path, audience: str,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    with producer.begin() as conn:  # versions of records, and a revoked one: each record's kept together
+        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                              TODAY, today=TODAY)
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+    for after in (0, 3):  # a snapshot, and a delta (with a withdrawal for the public)
+        whole = export(producer, tmp_path / f"a{after}", kind="credit_records", audience=audience, after=after)
+        with monkeypatch.context() as patched:
+            patched.setattr(feed, "BATCH_ROWS", 1)
+            batched = export(producer, tmp_path / f"b{after}", kind="credit_records", audience=audience,
+                             after=after)
+        assert data_of(batched) == data_of(whole)
+        assert batched.manifest["counts"] == whole.manifest["counts"]
+        assert whole.manifest["counts"]["rows"] >= 1
+        if audience == "government" and after == 0:  # records with two versions each
+            assert whole.manifest["counts"]["rows"] > whole.manifest["counts"]["records"]
+
+
 def test_the_package_name_and_manifest_say_what_it_holds(producer: Engine, tmp_path: Path):
     load_library(producer, tmp_path)
     done = export(producer, tmp_path / "out", fmt="csv", encoding="gb18030", scope=Scope(region="hebei"))

@@ -137,10 +137,11 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
                         data.write(batch)
                     counts = {"rows": data.rows}
                 else:
-                    found = feed.credit_rows(conn, caller, scope, after, to, day)
-                    for start in range(0, len(found), feed.BATCH_ROWS):
-                        data.write(found[start:start + feed.BATCH_ROWS])
-                    counts = _counts(kind, found)
+                    counts = {"rows": 0, "records": 0, "withdrawals": 0}
+                    for batch in feed.credit_batches(conn, caller, scope, after, to, day):
+                        data.write(batch)  # (a batch holds whole records: each record's versions together)
+                        for name_, count in _counts(kind, batch).items():
+                            counts[name_] += count
                 data.close()
             manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt,
                                                scope=scope, after=after, to=to, data=data, counts=counts,
