@@ -355,3 +355,22 @@ def test_a_file_whose_every_row_is_rejected_does_not_say_nothing_changed(ready: 
     with pytest.raises(RecordsError) as big:
         records.load_own_headers(str(mapping))
     assert "at most 1 MiB" in big.value.message
+
+
+def test_the_same_file_again_with_a_number_repeated_in_a_later_chunk_changes_nothing(ready: Engine, tmp_path: Path):
+    rows = [files.penalty(CODES[0], "罚1"), files.penalty(CODES[1], "罚2"),
+            files.penalty(CODES[0], "罚1", 处罚内容="罚款九万元"), files.penalty(CODES[3], "罚3")]
+    path = files.write_csv(tmp_path / "p.csv", rows)
+    first = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                chunk_rows=2)  # the repeat, with other values, is in the second chunk
+    again = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                chunk_rows=2)
+    assert (first.created, first.rejected, first.by_code.get("credit.duplicate")) == (3, 1, 1)
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 1)
+    assert again.by_code.get("credit.duplicate") == 1
+    assert [p["row"] for p in again.problems if p["code"] == "credit.duplicate"] == [4]
+    record = shown(ready, CODES[0])["items"][0]["records"][0]
+    assert [h["version"] for h in record["history"]] == [1]
+    third = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                chunk_rows=2)  # (the batch's table of ids went with its transaction)
+    assert (third.created, third.updated, third.unchanged, third.rejected) == (0, 0, 3, 1)

@@ -305,6 +305,8 @@ class _Writer:
         self.prior = conn.execute(select(credit_records.c.id).where(
             credit_records.c.provider == provider, credit_records.c.item == item.code).limit(1)).first() is not None
         self.seen = _Seen()
+        self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
+        self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
         # On PostgreSQL a chunk's rows are copied in while the next chunk is checked (the server's work
         # beside this process's); every other use of the connection waits for that copy first.
         self._pool = ThreadPoolExecutor(1, "credit-copy") if self.dialect == "postgresql" else None
@@ -323,13 +325,23 @@ class _Writer:
         finally:
             if self._pool is not None:
                 self._pool.shutdown()
+        self._drop_kept()
 
     def abandon(self) -> None:
-        """Wait for the chunk being written, whatever came of it (the batch's transaction is rolled back)."""
-        with contextlib.suppress(Exception):  # the error that stops the batch is the caller's to raise
-            self.close()
+        """Wait for the chunk being written, whatever came of it (the batch's transaction is rolled back).
+        When the wait itself is interrupted (another Ctrl-C), the connection the thread may still be using
+        is thrown away, never given back to the pool with part of a batch in it."""
+        try:
+            with contextlib.suppress(Exception):  # the error that stops the batch is the caller's to raise
+                self.close()
+        except BaseException:
+            self.conn.invalidate()
+            raise
 
-    def _insert(self, new_rows: Sequence[tuple[Any, ...]], rejects: Sequence[dict[str, Any]]) -> None:
+    def _insert(self, new_rows: Sequence[tuple[Any, ...]], rejects: Sequence[dict[str, Any]],
+                unchanged: Sequence[str] = ()) -> None:
+        if unchanged:
+            self._keep_unchanged(unchanged)
         if new_rows:
             bulk.insert_prepared(self.conn, credit_records.name, bulk.prepare_columns(
                 self.dialect, _RECORD_COLUMNS, list(zip(*new_rows, strict=True))))
@@ -379,11 +391,49 @@ class _Writer:
                     record.key[:60])])
                 continue
             accepted[rid] = (record, key, list(checked.problems))
-        new_rows = self._write(accepted, summary, reject_later=rejects)
+        new_rows, unchanged = self._write(accepted, summary, reject_later=rejects)
         if self._pool is None:
-            self._insert(new_rows, rejects)
+            self._insert(new_rows, rejects, unchanged)
         else:
-            self._pending = self._pool.submit(self._insert, new_rows, rejects)
+            self._pending = self._pool.submit(self._insert, new_rows, rejects, unchanged)
+
+    # A document number that comes twice in a file is refused the second time. A row that created or
+    # updated its record leaves the batch's id on it; one that found its record unchanged leaves nothing,
+    # so its id is kept in a temporary table of the batch's transaction (dropped with it), looked up only
+    # for an id the filter says an earlier chunk may have held — the same file again changes nothing.
+
+    def _keep_unchanged(self, ids: Sequence[str]) -> None:
+        if not self._kept:
+            if self.dialect == "postgresql":
+                self.conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS credit_batch_unchanged "
+                                          "(id varchar(32) PRIMARY KEY) ON COMMIT DROP")
+            else:
+                self.conn.exec_driver_sql("CREATE TEMPORARY TABLE IF NOT EXISTS credit_batch_unchanged "
+                                          "(id TEXT PRIMARY KEY)")
+            self.conn.exec_driver_sql("DELETE FROM credit_batch_unchanged")
+            self._kept = True
+        bulk.insert_prepared(self.conn, "credit_batch_unchanged",
+                             bulk.prepare_columns(self.dialect, ("id",), [list(ids)]))
+
+    def _left_unchanged(self, ids: Sequence[str]) -> set[str]:
+        """Which of these ids an earlier chunk of the batch found unchanged."""
+        if not self._kept or not ids:
+            return set()
+        found: set[str] = set()
+        for start in range(0, len(ids), _LOOKUP):
+            part = list(ids[start:start + _LOOKUP])
+            if self.dialect == "postgresql":
+                rows = self.conn.exec_driver_sql("SELECT id FROM credit_batch_unchanged WHERE id = ANY(%s)", (part,))
+            else:
+                rows = self.conn.exec_driver_sql(
+                    f"SELECT id FROM credit_batch_unchanged WHERE id IN ({', '.join('?' * len(part))})", tuple(part))
+            found.update(r[0] for r in rows)
+        return found
+
+    def _drop_kept(self) -> None:
+        if self._kept and self.dialect != "postgresql":  # (PostgreSQL drops it at commit)
+            self.conn.exec_driver_sql("DROP TABLE temp.credit_batch_unchanged")
+        self._kept = False
 
     def _existing(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]]) -> dict[str, dict[str, Any]]:
         """The current rows of the chunk's records. When the provider had no records of the item before
@@ -395,6 +445,7 @@ class _Writer:
         ids = list(accepted)
         seen = self.seen
         maybe = [i for i in ids if seen.may_hold(i)]
+        self._earlier = set(maybe)
         for i in ids:
             seen.add(i)
         if not self.prior:
@@ -422,10 +473,14 @@ class _Writer:
         return json.dumps({k: self.protector.seal(k, v) for k, v in sorted(record.personal.items())})
 
     def _write(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]], summary: Summary,
-               reject_later: list[dict[str, Any]]) -> list[tuple[Any, ...]]:
-        """The chunk's look-ups and replaced versions; returns its rows to insert (:meth:`_insert`)."""
+               reject_later: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[str]]:
+        """The chunk's look-ups and replaced versions; returns its rows to insert and the ids it found
+        unchanged (:meth:`_insert`)."""
         self._wait()
         existing = self._existing(accepted)
+        repeated = self._left_unchanged([i for i in self._earlier if (before := existing.get(i)) is not None
+                                         and before["batch_id"] != self.batch_id])
+        unchanged: list[str] = []
         known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
                                                  if r.subject_code and r.subject_type != "natural_person"})
         new_rows: list[tuple[Any, ...]] = []  # in the order of _RECORD_COLUMNS
@@ -442,7 +497,7 @@ class _Writer:
 
         for rid, (record, key, warnings) in accepted.items():
             before = existing.get(rid)
-            if before is not None and before["batch_id"] == self.batch_id:
+            if before is not None and (before["batch_id"] == self.batch_id or rid in repeated):
                 refuse(record, "credit.duplicate", f"Document number {record.key[:60]} is in an earlier row of this "
                        "file already; a record is submitted once per file.")
                 continue
@@ -468,6 +523,7 @@ class _Writer:
             summary.flagged += unknown
             if before is not None and before["fingerprint"] == fingerprint:
                 summary.unchanged += 1
+                unchanged.append(rid)
                 continue
             due = _due(record.decided_on, self.days) if self.days is not None and record.decided_on else None
             late = int(before is None and due is not None and self.today > due)
@@ -490,7 +546,7 @@ class _Writer:
                 "created" if before is None else "updated"))
         _keep_as_versions(self.conn, replaced)
         _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
-        return new_rows
+        return new_rows, unchanged
 
 
 def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
