@@ -374,3 +374,28 @@ def test_the_same_file_again_with_a_number_repeated_in_a_later_chunk_changes_not
     third = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                                 chunk_rows=2)  # (the batch's table of ids went with its transaction)
     assert (third.created, third.updated, third.unchanged, third.rejected) == (0, 0, 3, 1)
+
+
+def test_a_write_that_fails_in_a_later_chunk_leaves_nothing(ready: Engine, tmp_path: Path,
+                                                            monkeypatch: pytest.MonkeyPatch):
+    rows = [files.penalty(CODES[i % 4], f"罚{i}") for i in range(7)]
+    path = files.write_csv(tmp_path / "p.csv", rows)
+    calls: list[str] = []
+    insert = records.bulk.insert_prepared
+
+    def failing(conn: object, table: str, prepared: object) -> None:
+        calls.append(table)
+        if calls.count("credit_records") == 3:  # the third chunk's rows (on PostgreSQL, in the copy thread)
+            raise OSError("the disk is full")
+        insert(conn, table, prepared)  # type: ignore[arg-type]
+    monkeypatch.setattr(records.bulk, "insert_prepared", failing)
+    with pytest.raises(OSError, match="disk is full"):
+        records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                            chunk_rows=2)
+    with ready.connect() as conn:
+        assert conn.execute(select(credit_records.c.id)).all() == []
+        assert conn.execute(select(credit_batches.c.id)).all() == []
+    monkeypatch.setattr(records.bulk, "insert_prepared", insert)
+    summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                  chunk_rows=2)
+    assert (summary.created, summary.rejected) == (7, 0)
