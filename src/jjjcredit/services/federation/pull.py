@@ -5,7 +5,8 @@ NDJSON), at most ``JJJCREDIT_LIMIT_FEDERATION_MESSAGE_CHANGES`` sequence numbers
 --key KEY`` asks each kind after the end of what it applied from that node and applies the answer as the
 follower applies a message (services/federation/changes.py), again until what it applied reaches the
 sequence the first answer's ``X-Sequence-End`` gave (changes made meanwhile wait for the next pull), or an
-answer moves nothing."""
+answer moves nothing. An answer's data is read only once its manifest's line has been checked: a package
+from a peer, its signature good (:func:`read_answer`)."""
 
 from __future__ import annotations
 
@@ -13,20 +14,25 @@ import json
 import urllib.error
 import urllib.parse
 import urllib.request
-from typing import Any
+from collections.abc import Callable
+from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
+from jjjcredit.core.errors import Error
 from jjjcredit.core.exchange import packages
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.core.limits import DEFAULT
 from jjjcredit.services import db
+from jjjcredit.services.exchange import exchange
 from jjjcredit.services.federation import changes
 from jjjcredit.services.sharing import evidence
 
-#: The largest answer a pull reads (a package in one piece).
+#: The largest data file a pull reads (after its manifest's line).
 PULL_BYTES = 256 << 20
+#: The longest manifest line a pull reads before it has checked the manifest's signature.
+MANIFEST_BYTES = 1 << 20
 #: The answer's header giving the node's sequence of the kind asked, when the answer was made.
 SEQUENCE_END = "X-Sequence-End"
 
@@ -49,14 +55,45 @@ def changes_after(engine: Engine, box: evidence.KeyBox | None, *, node: str, kin
     return messages.pack(manifest, data), end
 
 
-def _get(url: str, key: str, purpose: str, timeout: float) -> tuple[bytes, int | None]:
-    """The answer's body, and the sequence its ``X-Sequence-End`` gives (``None``: not given)."""
+def read_answer(answer: BinaryIO, admitted: Callable[[bytes], int | None]) -> bytes:
+    """An answer's manifest line and, only once ``admitted`` has checked that line (the manifest's form, its
+    producer among the peers, its signature), as many bytes of data as it says, and one more (a longer
+    answer then fails its size check): an answer that does not check out costs one line to read."""
+    head = answer.readline(MANIFEST_BYTES)
+    size = admitted(head)
+    if size is None:
+        return head  # refused on its manifest (apply_package says why); the rest is never read
+    if size > PULL_BYTES:
+        raise FederationError("federation.pull", f"The package answered holds {size:,} bytes of data, over the "
+                              f"{PULL_BYTES:,} a pull takes in one piece.", field="url")
+    return head + answer.read(size + 1)
+
+
+def _admitted(engine: Engine, node: str) -> Callable[[bytes], int | None]:
+    """The check of an answer's manifest line before its data is read: the data's length when the manifest is
+    a package's, from a peer, and its signature holds; else ``None``."""
+    def admitted(head: bytes) -> int | None:
+        try:
+            manifest = packages.check_manifest(json.loads(head.decode("utf-8")))
+            with engine.connect() as conn:
+                keys = exchange.peer_keys(conn, str(manifest["node"]), node)
+            packages.check_signature(manifest, keys)
+            return int(manifest["files"][0]["bytes"])
+        except (Error, ValueError, KeyError, IndexError, TypeError):
+            return None
+    return admitted
+
+
+def _get(url: str, key: str, purpose: str, timeout: float,
+         admitted: Callable[[bytes], int | None]) -> tuple[bytes, int | None]:
+    """The answer's body (:func:`read_answer`), and the sequence its ``X-Sequence-End`` gives (``None``: not
+    given)."""
     request = urllib.request.Request(url, headers={"X-API-Key": key, "X-Purpose": purpose,
                                                    "Accept": messages.MEDIA_TYPE})
     try:
         with urllib.request.urlopen(request, timeout=timeout) as answer:  # http(s) only: checked above
             end = str(answer.headers.get(SEQUENCE_END) or "")
-            return bytes(answer.read(PULL_BYTES)), int(end) if end.isascii() and end.isdigit() else None
+            return read_answer(answer, admitted), int(end) if end.isascii() and end.isdigit() else None
     except urllib.error.HTTPError as exc:
         try:
             error = json.loads(exc.read(1 << 16))["errors"][0]
@@ -89,7 +126,7 @@ def pull(engine: Engine, base_url: str, key: str, *, node: str, peer: str,
                 after = changes.last_applied(conn, peer, kind) or 0
             query = urllib.parse.urlencode({"kind": kind, "after": after})
             body, end = _get(f"{base_url.rstrip('/')}/api/v1/federation/changes?{query}", key,
-                             f"federation pull by {node}", timeout)
+                             f"federation pull by {node}", timeout, _admitted(engine, node))
             manifest: Any
             try:
                 manifest, data = messages.unpack(body)
