@@ -294,6 +294,26 @@ def test_a_large_package_travels_through_the_object_store(nodes: dict[str, Node]
     with nodes["hebei"].engine.connect() as conn:
         assert conn.execute(select(func.count()).select_from(organizations)).scalar_one() == sent[0].rows
 
+    async def first_message(admitted: Any, most: int = 1 << 30) -> nats_broker.Delivered:
+        """Beijing's next message from Tianjin (every one through the object store; none acknowledged, so they
+        come again), its object fetched or not."""
+        capped = dataclasses.replace(small, data_bytes=most, ack_wait=1)
+        async with nats_broker.connected(capped) as js:
+            sub = await nats_broker.subscription(js, capped, "beijing", "tianjin")
+            for _ in range(20):
+                found = await nats_broker.fetch(js, capped, sub, 0.5, admitted)
+                if found:
+                    return found[0]
+        raise AssertionError("no message")
+
+    signed = changes.signed_by_peer(nodes["beijing"].engine, "beijing")
+    good = asyncio.run(first_message(signed))
+    assert good.manifest is not None and len(good.data) > 0  # a peer's package: its object fetched
+    forged = asyncio.run(first_message(lambda manifest: None))  # (the next one, or the first again)
+    assert forged.manifest is not None and forged.data == b""  # not admitted: the object never read
+    assert asyncio.run(first_message(signed, most=8)).data == b""  # an object over the limit: not read
+    assert signed({**good.manifest, "node": "hebei"}) is None and signed("not a manifest") is None
+
 
 def test_a_backlog_goes_as_several_messages_of_contiguous_ranges(nodes: dict[str, Node], broker: nats_broker.Broker,
                                                                  tmp_path: Path):

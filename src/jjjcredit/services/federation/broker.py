@@ -6,7 +6,7 @@ from __future__ import annotations
 
 import dataclasses
 import datetime
-from collections.abc import AsyncIterator
+from collections.abc import AsyncIterator, Callable
 from contextlib import asynccontextmanager
 from dataclasses import dataclass
 from typing import Any
@@ -175,9 +175,12 @@ async def waiting(sub: Any) -> tuple[int, int]:
     return int(info.num_pending or 0), int(info.num_ack_pending or 0)
 
 
-async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> list[Delivered]:
+async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float,
+                admitted: Callable[[Any], int | None] | None = None) -> list[Delivered]:
     """The next message of a subscription, or none within ``wait`` seconds; a large package's data is read
-    back from the object store."""
+    back from the object store — only when ``admitted`` passes its manifest (services/federation/changes.
+    signed_by_peer: a peer's, its signature good) and the object is within the limit of a data file; else the
+    data is left empty and the package is refused for its manifest, or as truncated."""
     try:
         found = await sub.fetch(1, timeout=wait)
     except TimeoutError:
@@ -192,8 +195,8 @@ async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> 
             manifest, data = None, b""
         headers = msg.headers or {}
         name = headers.get(messages.OBJECT_HEADER)
-        if name and manifest is not None:
-            data = await _object(js, msg.metadata.stream + messages.OBJECTS_SUFFIX, name)
+        if name and manifest is not None and (admitted is None or admitted(manifest) is not None):
+            data = await _object(js, msg.metadata.stream + messages.OBJECTS_SUFFIX, name, broker.data_bytes)
         encoding = headers.get(messages.ENCODING_HEADER) or None
         at = msg.metadata.timestamp
         out.append(Delivered(manifest, data, int(msg.metadata.sequence.stream),
@@ -202,11 +205,14 @@ async def fetch(js: JetStreamContext, broker: Broker, sub: Any, wait: float) -> 
     return out
 
 
-async def _object(js: JetStreamContext, bucket: str, name: str) -> bytes:
+async def _object(js: JetStreamContext, bucket: str, name: str, most: int) -> bytes:
     """A large package's data file from the object store; none (the package is then refused as truncated,
-    with the file's name) when the broker does not hold it."""
+    with the file's name) when the broker does not hold it, or holds more than ``most`` bytes of it."""
     try:
         store = await js.object_store(bucket)
+        info = await store.get_info(name)
+        if int(info.size or 0) > most:
+            return b""
         result = await store.get(name)
     except (NatsError, NotFoundError, TimeoutError):
         return b""

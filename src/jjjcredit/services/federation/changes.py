@@ -24,13 +24,14 @@ from __future__ import annotations
 
 import datetime
 import uuid
-from collections.abc import Mapping, Sequence
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core import limits
+from jjjcredit.core.errors import Error
 from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
 from jjjcredit.core.federation import messages
@@ -188,6 +189,22 @@ def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
     except (ExchangeError, FederationError) as exc:
         return Checked(name, manifest, [], exc, expected)
     return Checked(name, manifest, found, None, expected)
+
+
+def signed_by_peer(engine: Engine, node: str) -> Callable[[Any], int | None]:
+    """The check a package's manifest passes before its data is fetched (an object in the broker's store, an
+    answer's body): the data's length when it is a package's manifest from a peer of ``node`` with its
+    signature good; else ``None`` (the data is then not read, and the package refused for its manifest)."""
+    def admitted(manifest_data: Any) -> int | None:
+        try:
+            manifest = packages.check_manifest(manifest_data)
+            with engine.connect() as conn:
+                keys = exchange.peer_keys(conn, str(manifest["node"]), node)
+            packages.check_signature(manifest, keys)
+            return int(manifest["files"][0]["bytes"])
+        except (Error, ValueError, KeyError, IndexError, TypeError):
+            return None
+    return admitted
 
 
 def apply_checked(engine: Engine, checked: Checked, *, node: str, via: str = "nats", stream_seq: int | None = None,

@@ -64,13 +64,14 @@ async def _follow_peer(engine: Engine, js: Any, broker: nats_broker.Broker, node
     deadline = time.monotonic() + broker.ack_wait + broker.timeout + 2 * wait
     loop = asyncio.get_running_loop()
     checker = ThreadPoolExecutor(1, thread_name_prefix="federation-check")
+    admitted = changes.signed_by_peer(engine, node)  # a large package's object is fetched only once this passes
 
     async def take() -> list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]:
         """The next message, its check started beside the apply of the one before."""
         return [(item, loop.run_in_executor(checker, functools.partial(
             changes.check_package, engine, item.manifest, item.data, node=node, expected=peer, via="nats",
             encoding=item.encoding, most=broker.data_bytes)))
-            for item in await nats_broker.fetch(js, broker, sub, wait)]
+            for item in await nats_broker.fetch(js, broker, sub, wait, admitted)]
 
     ahead: asyncio.Task[list[tuple[nats_broker.Delivered, asyncio.Future[changes.Checked]]]] | None = None
     held: dict[int, Any] = {}  # stream sequence → a message delivered and not answered yet

@@ -19,13 +19,11 @@ from typing import Any, BinaryIO
 
 from sqlalchemy import Engine
 
-from jjjcredit.core.errors import Error
 from jjjcredit.core.exchange import packages
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.core.limits import DEFAULT
 from jjjcredit.services import db
-from jjjcredit.services.exchange import exchange
 from jjjcredit.services.federation import changes
 from jjjcredit.services.sharing import evidence
 
@@ -70,17 +68,15 @@ def read_answer(answer: BinaryIO, admitted: Callable[[bytes], int | None]) -> by
 
 
 def _admitted(engine: Engine, node: str) -> Callable[[bytes], int | None]:
-    """The check of an answer's manifest line before its data is read: the data's length when the manifest is
-    a package's, from a peer, and its signature holds; else ``None``."""
+    """The check of an answer's manifest line before its data is read (changes.signed_by_peer)."""
+    signed = changes.signed_by_peer(engine, node)
+
     def admitted(head: bytes) -> int | None:
         try:
-            manifest = packages.check_manifest(json.loads(head.decode("utf-8")))
-            with engine.connect() as conn:
-                keys = exchange.peer_keys(conn, str(manifest["node"]), node)
-            packages.check_signature(manifest, keys)
-            return int(manifest["files"][0]["bytes"])
-        except (Error, ValueError, KeyError, IndexError, TypeError):
+            manifest = json.loads(head.decode("utf-8"))
+        except ValueError:
             return None
+        return signed(manifest)
     return admitted
 
 
