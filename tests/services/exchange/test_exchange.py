@@ -155,8 +155,8 @@ def test_a_snapshot_is_written_a_batch_at_a_time_and_reads_back_whole(producer: 
 
 
 @pytest.mark.parametrize("audience", ["government", "public"])
-def test_credit_records_are_read_a_batch_of_records_at_a_time(producer: Engine, tmp_path: Path, audience: str,
-                                                              monkeypatch: pytest.MonkeyPatch):
+def test_credit_records_written_a_slice_at_a_time_are_the_same_bytes(producer: Engine, tmp_path: Path,
+                                                                     audience: str, monkeypatch: pytest.MonkeyPatch):
     load_library(producer, tmp_path)
     load_credit(producer, tmp_path)
     with producer.begin() as conn:  # versions of records, and a revoked one: each record's kept together

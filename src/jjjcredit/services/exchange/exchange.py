@@ -6,7 +6,8 @@ redaction point for the package's audience — ``public``: what the public sees 
 records in public disclosure that day, never a natural person); ``government``: what government sharing
 at level 2 sees (elements up to level 2, every record of a government-sharing item with its versions,
 natural persons included with their identity numbers masked) — writes the data file in its format as
-the rows are read (organizations a batch at a time from a server-side cursor: memory stays flat), the
+the rows are read (organizations a batch at a time from a server-side cursor: memory stays flat; credit
+records held whole), the
 manifest (core/exchange/packages.py) signed with the node's current evidence key, into a folder that
 appears whole (written under a temporary name, then renamed), and enters the export in the audit trail.
 
@@ -136,11 +137,12 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
                     for batch in feed.organization_batches(conn, caller, scope, after, to):
                         data.write(batch)
                     counts = {"rows": data.rows}
-                else:
+                else:  # (the records' rows held whole, their text written a slice at a time)
                     counts = {"rows": 0, "records": 0, "withdrawals": 0}
                     for batch in feed.credit_batches(conn, caller, scope, after, to, day):
-                        data.write(batch)  # (a batch holds whole records: each record's versions together)
-                        for name_, count in _counts(kind, batch).items():
+                        for start in range(0, len(batch), feed.BATCH_ROWS):
+                            data.write(batch[start:start + feed.BATCH_ROWS])
+                        for name_, count in _counts(kind, batch).items():  # (a batch holds whole records)
                             counts[name_] += count
                 data.close()
             manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt,

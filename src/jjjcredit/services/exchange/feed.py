@@ -123,56 +123,49 @@ def credit_rows(conn: Connection, caller: access.Caller, scope: Scope, after: in
     """The credit record versions numbered ``after`` + 1 … ``to`` (in the scope), as ``caller`` may see
     them on ``day`` (services/sharing/disclosure.disclose_record_versions), one row per version, sorted by
     record id and version."""
-    return [row for batch in credit_batches(conn, caller, scope, after, to, day) for row in batch]
-
-
-def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after: int, to: int, day: datetime.date,
-                   size: int | None = None) -> Iterator[list[dict[str, Any]]]:
-    """:func:`credit_rows` for ``size`` records at a time: the records with a version in the range are
-    read in id order from a server-side cursor, then each batch's current rows and versions (a snapshot
-    of the credit records is never held whole)."""
-    size = size or BATCH_ROWS
-    r, f = records_table.c, exchange_credit_feed.c
-    ids = select(f.record_id).where(f.seq > after, f.seq <= to).distinct().order_by(f.record_id)
-    if scope.item:
-        ids = select(f.record_id).join(records_table, r.id == f.record_id).where(
-            f.seq > after, f.seq <= to, r.item == scope.item).distinct().order_by(f.record_id)
-    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
-    result = conn.execute(ids, execution_options={"stream_results": True, "yield_per": size}).scalars()
-    for part in result.partitions(size):
-        stored = _records_of(conn, list(part), after, to)
-        rows: list[dict[str, Any]] = []
-        for record in disclosure.disclose_record_versions(caller, stored, day, in_force, withdrawals=after > 0):
-            for version in sorted(record["versions"], key=lambda x: int(x["version"])):
-                rows.append(_withdrawal(record, version) if record["channel"] == "withdrawn"
-                            else _credit_row(record, version))
-        yield rows
-
-
-def _records_of(conn: Connection, ids: list[str], after: int, to: int) -> list[dict[str, Any]]:
-    """These records (sorted ids), each with its versions numbered in the range: the current one from
-    ``credit_records``, the ones it replaced from ``credit_record_versions``."""
     r, v, f = records_table.c, credit_record_versions.c, exchange_credit_feed.c
     in_range = (f.seq > after, f.seq <= to)
+    current = select(*(r[n] for n in _RECORD_FIELDS), r.action, r.updated_at, r.data, r.reason).join(
+        exchange_credit_feed, (f.record_id == r.id) & (f.version == r.version)).where(*in_range)
+    replaced = select(v.record_id, v.version, v.action, v.status, v.at, v.data, v.reason).join(
+        exchange_credit_feed, (f.record_id == v.record_id) & (f.version == v.version)).where(*in_range)
+    if scope.item:
+        current = current.where(r.item == scope.item)
+        replaced = replaced.join(records_table, r.id == v.record_id).where(r.item == scope.item)
     found: dict[str, dict[str, Any]] = {}
-    for start in range(0, len(ids), 2_000):
-        part = ids[start:start + 2_000]
-        for row in conn.execute(select(*(r[n] for n in _RECORD_FIELDS), r.action, r.updated_at, r.data, r.reason,
-                                       f.seq).outerjoin(exchange_credit_feed, (f.record_id == r.id)
-                                                        & (f.version == r.version) & in_range[0] & in_range[1])
-                                .where(r.id.in_(part))).mappings():
-            record = found[row["id"]] = {n: row[n] for n in _RECORD_FIELDS}
-            record["versions"] = [] if row["seq"] is None else [
-                {"version": row["version"], "action": row["action"], "status": row["status"],
-                 "at": row["updated_at"], "data": row["data"], "reason": row["reason"]}]
-        for row in conn.execute(select(v.record_id, v.version, v.action, v.status, v.at, v.data, v.reason).join(
-                exchange_credit_feed, (f.record_id == v.record_id) & (f.version == v.version)).where(
-                *in_range, v.record_id.in_(part))).mappings():
-            if row["record_id"] in found:
-                found[row["record_id"]]["versions"].append(
-                    {"version": row["version"], "action": row["action"], "status": row["status"], "at": row["at"],
-                     "data": row["data"], "reason": row["reason"]})
-    return [found[k] for k in ids if k in found]
+    for row in conn.execute(current).mappings():
+        record = found[row["id"]] = {n: row[n] for n in _RECORD_FIELDS}
+        record["versions"] = [{"version": row["version"], "action": row["action"], "status": row["status"],
+                               "at": row["updated_at"], "data": row["data"], "reason": row["reason"]}]
+    older: dict[str, list[dict[str, Any]]] = {}
+    for row in conn.execute(replaced).mappings():
+        older.setdefault(row["record_id"], []).append(
+            {"version": row["version"], "action": row["action"], "status": row["status"], "at": row["at"],
+             "data": row["data"], "reason": row["reason"]})
+    missing = sorted(set(older) - set(found))
+    for start in range(0, len(missing), 2_000):  # records whose current version is outside the range
+        for row in conn.execute(select(*(r[n] for n in _RECORD_FIELDS)).where(
+                r.id.in_(missing[start:start + 2_000]))).mappings():
+            found[row["id"]] = {**{n: row[n] for n in _RECORD_FIELDS}, "versions": []}
+    for record_id, versions in older.items():
+        if record_id in found:
+            found[record_id]["versions"].extend(versions)
+    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    stored = [found[k] for k in sorted(found)]
+    rows = []
+    for record in disclosure.disclose_record_versions(caller, stored, day, in_force, withdrawals=after > 0):
+        for version in sorted(record["versions"], key=lambda x: int(x["version"])):
+            rows.append(_withdrawal(record, version) if record["channel"] == "withdrawn"
+                        else _credit_row(record, version))
+    return rows
+
+
+def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after: int, to: int,
+                   day: datetime.date) -> Iterator[list[dict[str, Any]]]:
+    """:func:`credit_rows` as the export writes them: one batch, held whole. (A batch of records at a time
+    needs each record looked up by its subject key and id — ``credit_records`` is partitioned by subject key,
+    and a look-up by id alone probes every partition — which the exchange's feed of versions does not hold.)"""
+    yield credit_rows(conn, caller, scope, after, to, day)
 
 
 def _withdrawal(record: Mapping[str, Any], version: Mapping[str, Any]) -> dict[str, Any]:
