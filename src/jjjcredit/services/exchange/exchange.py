@@ -7,9 +7,9 @@ records in public disclosure that day, never a natural person); ``government``: 
 at level 2 sees (elements up to level 2, every record of a government-sharing item with its versions,
 natural persons included with their identity numbers masked) — writes the data file in its format as
 the rows are read (organizations a batch at a time from a server-side cursor: memory stays flat; credit
-records held whole), the
-manifest (core/exchange/packages.py) signed with the node's current evidence key, into a folder that
-appears whole (written under a temporary name, then renamed), and enters the export in the audit trail.
+records held whole), the manifest (core/exchange/packages.py) signed with the node's current evidence key,
+into a folder that appears whole (written under a temporary name, then renamed), and enters the export in
+the audit trail.
 
 **Import** (:func:`import_package`) checks before it reads a row: the manifest's form, the producing
 node among the peers, the signature with the peer's keys, each file's size and SHA-256; then the rows
