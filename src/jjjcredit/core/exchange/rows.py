@@ -147,7 +147,8 @@ class DataWriter:
 
 
 class _Counted(io.RawIOBase):
-    """A binary stream that passes what is written to ``out``, counting its bytes and hashing them."""
+    """A binary stream that passes what is written to ``out``, counting its bytes and hashing them (closing
+    it leaves ``out`` open: the caller's)."""
 
     def __init__(self, out: BinaryIO) -> None:
         self._target = out
@@ -166,9 +167,6 @@ class _Counted(io.RawIOBase):
 
     def tell(self) -> int:
         return self.size
-
-    def close(self) -> None:  # the target is the caller's to close
-        super().close()
 
 
 def _malformed(fmt: str, why: str) -> ExchangeError:

@@ -773,7 +773,7 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
     now = _now()
     version = row["version"] + 1
     key = subject_key or row["subject_key"]
-    text = json.dumps(dict(values), ensure_ascii=False, sort_keys=True)
+    text = rules.values_json(values)
     changes: dict[str, Any] = {
         "status": status, "version": version, "data": text, "sealed": sealed, "fingerprint": fingerprint,
         "updated_at": now, "reason": reason, "late": int(row["late"]) | late, "action": action,

@@ -21,6 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.storage import bulk
@@ -241,7 +242,7 @@ def _fingerprint(data: str) -> str:
 
 
 def _current_row(row: Mapping[str, Any], batch_id: str, known: set[str]) -> dict[str, Any]:
-    data = json.dumps(json.loads(str(row["values"])), ensure_ascii=False, sort_keys=True)
+    data = credit_rules.values_json(json.loads(str(row["values"])))  # the stored form
     code = row["subject_code"]
     return {"subject_key": row["subject_key"], "id": row["id"], "item": row["item"], "provider": row["provider"],
             "document_number": row["document_number"], "subject_type": row["subject_type"],

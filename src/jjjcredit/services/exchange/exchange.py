@@ -137,13 +137,11 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
                     for batch in feed.organization_batches(conn, caller, scope, after, to):
                         data.write(batch)
                     counts = {"rows": data.rows}
-                else:  # (the records' rows held whole, their text written a slice at a time)
-                    counts = {"rows": 0, "records": 0, "withdrawals": 0}
-                    for batch in feed.credit_batches(conn, caller, scope, after, to, day):
-                        for start in range(0, len(batch), feed.BATCH_ROWS):
-                            data.write(batch[start:start + feed.BATCH_ROWS])
-                        for name_, count in _counts(kind, batch).items():  # (a batch holds whole records)
-                            counts[name_] += count
+                else:  # read whole (a batch of records would be looked up by id alone: every partition),
+                    found = feed.credit_rows(conn, caller, scope, after, to, day)  # their text written in slices
+                    for start in range(0, len(found), feed.BATCH_ROWS):
+                        data.write(found[start:start + feed.BATCH_ROWS])
+                    counts = _counts(kind, found)
                 data.close()
             manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt,
                                                scope=scope, after=after, to=to, data=data, counts=counts,

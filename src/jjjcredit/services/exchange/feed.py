@@ -160,14 +160,6 @@ def credit_rows(conn: Connection, caller: access.Caller, scope: Scope, after: in
     return rows
 
 
-def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after: int, to: int,
-                   day: datetime.date) -> Iterator[list[dict[str, Any]]]:
-    """:func:`credit_rows` as the export writes them: one batch, held whole. (A batch of records at a time
-    needs each record looked up by its subject key and id — ``credit_records`` is partitioned by subject key,
-    and a look-up by id alone probes every partition — which the exchange's feed of versions does not hold.)"""
-    yield credit_rows(conn, caller, scope, after, to, day)
-
-
 def _withdrawal(record: Mapping[str, Any], version: Mapping[str, Any]) -> dict[str, Any]:
     """A record withdrawn from public view, as a delta for the public carries it: which record, its version,
     status and time — no values, no subject (core/exchange/rows.py: a row without ``values``)."""

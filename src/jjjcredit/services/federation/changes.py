@@ -176,9 +176,7 @@ def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
             raise FederationError("federation.audience", f'The package {name} is for the audience '
                                   f'"{manifest["audience"]}": nodes exchange what government sharing sees '
                                   f'("{AUDIENCE}").', field="audience")
-        with engine.connect() as conn:
-            keys = exchange.peer_keys(conn, manifest["node"], node)
-        packages.check_signature(manifest, keys)
+        _check_signed(engine, manifest, node)
         data = messages.expand(data, encoding, manifest, most)
         found, problems = exchange.checked_contents(manifest, {manifest["files"][0]["name"]: data})
         if problems:
@@ -191,6 +189,14 @@ def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str,
     return Checked(name, manifest, found, None, expected)
 
 
+def _check_signed(engine: Engine, manifest: Mapping[str, Any], node: str) -> None:
+    """The manifest's producer is among ``node``'s peers and its signature holds with the peer's keys (raises
+    ``exchange.unknown_node`` or ``exchange.signature``)."""
+    with engine.connect() as conn:
+        keys = exchange.peer_keys(conn, str(manifest["node"]), node)
+    packages.check_signature(manifest, keys)
+
+
 def signed_by_peer(engine: Engine, node: str) -> Callable[[Any], int | None]:
     """The check a package's manifest passes before its data is fetched (an object in the broker's store, an
     answer's body): the data's length when it is a package's manifest from a peer of ``node`` with its
@@ -198,9 +204,7 @@ def signed_by_peer(engine: Engine, node: str) -> Callable[[Any], int | None]:
     def admitted(manifest_data: Any) -> int | None:
         try:
             manifest = packages.check_manifest(manifest_data)
-            with engine.connect() as conn:
-                keys = exchange.peer_keys(conn, str(manifest["node"]), node)
-            packages.check_signature(manifest, keys)
+            _check_signed(engine, manifest, node)
             return int(manifest["files"][0]["bytes"])
         except (Error, ValueError, KeyError, IndexError, TypeError):
             return None
