@@ -286,9 +286,14 @@ def parquet_in(url: str, columns: list[str], path: Path) -> float:
 # --- the run --------------------------------------------------------------------------------------------
 
 
-def data_file(package: Path) -> Path:
+def data_files(package: Path) -> list[Path]:
+    """The package's data file, or its parts in order (not an XML package's schema)."""
     manifest = json.loads((package / "manifest.json").read_text("utf-8"))
-    return package / manifest["files"][0]["name"]
+    return [package / f["name"] for f in manifest["files"] if not f["name"].endswith(".xsd")]
+
+
+def data_digest(package: Path) -> list[str]:
+    return [sha256(path) for path in data_files(package)]
 
 
 def sha256(path: Path) -> str:
@@ -340,10 +345,12 @@ def main() -> None:
             package = Path(stdout.strip())
             manifest = json.loads((package / "manifest.json").read_text("utf-8"))
             columns = manifest["columns"]
-            rows, data = int(manifest["counts"]["rows"]), data_file(package)
-            result = results[fmt] = {"rows": rows, "export": seconds, "export_rss": rss, "bytes": data.stat().st_size}
+            rows, parts = int(manifest["counts"]["rows"]), data_files(package)
+            size = sum(path.stat().st_size for path in parts)
+            result = results[fmt] = {"rows": rows, "export": seconds, "export_rss": rss, "bytes": size}
             print(f"  {fmt}: export {rows:,} rows in {seconds:,.1f} s ({rows / seconds:,.0f} rows/s), "
-                  f"{data.stat().st_size / 1e6:,.0f} MB, peak RSS {rss / 1024:,.0f} MiB", flush=True)
+                  f"{size / 1e6:,.0f} MB in {len(parts)} file{'s' if len(parts) > 1 else ''}, peak RSS "
+                  f"{rss / 1024:,.0f} MiB", flush=True)
 
             create_database(target)
             run(cli("db", "upgrade", "--db", target), beijing)
@@ -362,7 +369,7 @@ def main() -> None:
             seconds, _, stdout = run(cli("exchange", "export", "--out", str(again), "--format", fmt, "--audience",
                                          args.audience, "--db", target), beijing)
             result["again"] = seconds
-            result["same"] = sha256(data_file(Path(stdout.strip()))) == sha256(data)
+            result["same"] = data_digest(Path(stdout.strip())) == data_digest(package)
             print(f"  {fmt}: the receiving node's export ({seconds:,.1f} s) gives "
                   f"{'the same' if result['same'] else 'OTHER'} data file bytes", flush=True)
             drop_database(target)

@@ -278,8 +278,9 @@ def catch_up_figures(args: argparse.Namespace, prefix: str, keys_file: Path, wor
             print(f"  NOTE: the load fell short of --rate {args.rate:,}: this catch-up was not under the load asked",
                   flush=True)
     hour = 3600 * args.rate
-    print(f"  one hour behind ({hour:,} changes) at the apply rate measured in part 1 ({rate_seen:,.0f}/s) under "
-          f"this load: {hour / max(rate_seen - args.rate, 1):,.0f} s by arithmetic (not measured)", flush=True)
+    if samples[0][1] < hour:  # the producer's feed is shorter than an hour of the load
+        print(f"  one hour behind ({hour:,} changes) at the apply rate measured in part 1 ({rate_seen:,.0f}/s) under "
+              f"this load: {hour / max(rate_seen - args.rate, 1):,.0f} s by arithmetic (not measured)", flush=True)
     if not args.keep:
         drop_database(tianjin)
 

@@ -52,11 +52,13 @@ def export_package(
     engine = database.ready_engine(url)
     done = exchange.export_package(engine, out, node=_node(), kind=kind, audience=audience, fmt=fmt, after=after,
                                    scope=Scope(region or None, department or None, item or None), box=key_box(),
-                                   encoding=encoding)
+                                   encoding=encoding, part_bytes=Settings.from_env().limits.exchange_part_bytes)
     print(done.path)
     seq, rows = done.manifest["sequence"], done.manifest["counts"]["rows"]
     what = "full snapshot" if done.manifest["snapshot"] else "delta"
-    output.note(f"{what} of {kind} {seq['after'] + 1}-{seq['to']} for the {audience}: {rows} rows; the next delta "
+    parts = len(packages.data_entries(done.manifest))
+    output.note(f"{what} of {kind} {seq['after'] + 1}-{seq['to']} for the {audience}: {rows} rows"
+                f"{f' in {parts} parts' if parts > 1 else ''}; the next delta "
                 f"is `--after {seq['to']}`.")
 
 
@@ -74,7 +76,7 @@ def import_package(
     the operator secret the receipt is signed with this node's evidence key."""
     engine = database.ready_engine(url)
     answer = exchange.import_package(engine, folder, node=_node(), box=key_box(),
-                                     limit=Settings.from_env().limits.exchange_file_bytes)
+                                     bounds=Settings.from_env().limits)
     target = receipt or folder.with_name(folder.name + ".receipt.json")
     target.write_text(json.dumps(answer, ensure_ascii=False, indent=2) + "\n", encoding="utf-8")
     output.json_out(answer)

@@ -38,9 +38,13 @@ class Limits:
     #: Bytes of one line of a CSV, text or JSON Lines file; characters of one cell of any file.
     line_bytes: int = 1 << 20
     cell_chars: int = 32768
-    #: Bytes of an exchange package's data file (an import reads it whole: refused above this, before
-    #: it is read or hashed).
+    #: Bytes of an exchange package's data file or part (an import reads one whole: refused above this,
+    #: before it is read or hashed).
     exchange_file_bytes: int = 1 << 30
+    #: Bytes of an exported package's data file before its data goes on in a next part (more only when
+    #: one batch of rows is), and bytes of all of an imported package's files together.
+    exchange_part_bytes: int = 128 << 20
+    exchange_package_bytes: int = 64 << 30
     #: Changes (sequence numbers of a feed) one federation message covers at most: a larger backlog
     #: goes as several messages, each applied in a transaction of its own.
     federation_message_changes: int = 10_000

@@ -72,6 +72,32 @@ def test_a_manifest_that_is_not_right_is_refused_naming_the_field(change: dict[s
     assert refused.value.code in ("exchange.malformed", "exchange.scope", "exchange.node")
 
 
+def _part(name: str, rows: int = 1) -> dict[str, Any]:
+    return {"name": name, "bytes": len(DATA), "rows": rows, "sha256": hashlib.sha256(DATA).hexdigest()}
+
+
+def test_data_in_parts_is_numbered_from_one_and_adds_up_to_the_counts():
+    parts = [_part("organizations.0001.jsonl"), _part("organizations.0002.jsonl", 2)]
+    signed = manifest(files=parts, counts={"rows": 3})
+    assert packages.data_entries(packages.check_manifest(signed)) == parts
+    xml_parts = [_part("organizations.0001.xml"), _part("organizations.0002.xml", 2)]
+    xml = manifest(format="xml", files=[*xml_parts, _part("organizations.xsd", 0)], counts={"rows": 3})
+    assert packages.data_entries(packages.check_manifest(xml)) == xml_parts  # the schema is not data
+    for files, counts, message in [
+            ([_part("organizations.0001.jsonl")], 1, "expected organizations.jsonl"),  # one file is not a part
+            ([_part("organizations.jsonl"), _part("organizations.0002.jsonl")], 2, "expected organizations.0001"),
+            ([_part("organizations.0001.jsonl"), _part("organizations.0003.jsonl")], 2, "to organizations.0002"),
+            (parts, 2, "add up to 3, and its counts say 2"),
+            ([*parts, _part("organizations.xsd", 0)], 3, "organizations.xsd; expected organizations.0001.jsonl to")]:
+        with pytest.raises(ExchangeError, match=message) as refused:
+            packages.check_manifest(manifest(files=files, counts={"rows": counts}))
+        assert refused.value.code == "exchange.malformed"
+    with pytest.raises(ExchangeError, match="1 to 10000 parts"):
+        packages.check_manifest(manifest(files=[_part(packages.data_file("organizations", "jsonl", i))
+                                                for i in range(1, packages.MAX_PARTS + 2)],
+                                         counts={"rows": packages.MAX_PARTS + 1}))
+
+
 def test_a_missing_field_is_named():
     body = manifest()
     del body["counts"]

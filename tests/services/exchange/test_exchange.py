@@ -18,6 +18,7 @@ from sqlalchemy import Engine, func, select, text
 from jjjcredit.core.credit import persons
 from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import Scope
+from jjjcredit.core.limits import Limits
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
 from jjjcredit.services.exchange import apply, exchange, feed
@@ -154,6 +155,83 @@ def test_a_snapshot_is_written_a_batch_at_a_time_and_reads_back_whole(producer: 
     assert data_of(again) == data_of(first)
 
 
+@pytest.mark.parametrize("fmt", FORMATS)
+@pytest.mark.parametrize("kind", packages.KINDS)
+def test_a_package_over_the_part_size_goes_in_parts_each_a_whole_file(producer: Engine, receiver: Engine,
+                                                                       tmp_path: Path, fmt: str, kind: str,
+                                                                       monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    if kind == "credit_records":
+        load_credit(producer, tmp_path)
+    monkeypatch.setattr(feed, "BATCH_ROWS", 2)  # a part is cut only between batches
+    whole = export(producer, tmp_path / "a", kind=kind, fmt=fmt, audience="government")
+    first = export(producer, tmp_path / "b", kind=kind, fmt=fmt, audience="government", part_bytes=1)
+    parts = packages.data_entries(first.manifest)
+    total = whole.manifest["counts"]["rows"]
+    assert [p["name"] for p in parts] == [packages.data_file(kind, fmt, i) for i in range(1, (total + 1) // 2 + 1)]
+    assert [p["rows"] for p in parts] == [2] * (total // 2) + [1] * (total % 2)
+    assert sorted(p.name for p in first.path.iterdir()) == sorted(
+        [f["name"] for f in first.manifest["files"]] + ["manifest.json"])
+    found: list[dict[str, Any]] = []
+    for part in parts:  # each part a whole file of its format, its entry its own
+        data = (first.path / part["name"]).read_bytes()
+        assert part["bytes"] == len(data) and part["sha256"] == hashlib.sha256(data).hexdigest()
+        found += rows.read(fmt, kind, first.manifest["columns"], data, "utf-8-sig")
+        if fmt == "xml":
+            from lxml import etree
+
+            schema = etree.XMLSchema(etree.fromstring((first.path / f"{kind}.xsd").read_bytes()))
+            assert schema.validate(etree.fromstring(data)), schema.error_log
+    assert found == rows.read(fmt, kind, whole.manifest["columns"], data_of(whole), "utf-8-sig")  # the same rows
+    receipt = take(receiver, first.path)
+    assert receipt["status"] == "accepted" and receipt["rows"] == total, receipt
+    again = export(receiver, tmp_path / "c", node="beijing", kind=kind, fmt=fmt, audience="government",
+                   part_bytes=1)
+    assert again.manifest["files"] == first.manifest["files"]  # the same bytes, part by part
+
+
+def test_a_bad_row_in_a_later_part_refuses_the_parts_before_it_too(producer: Engine, receiver: Engine,
+                                                                    tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    monkeypatch.setattr(feed, "BATCH_ROWS", 2)
+    done = export(producer, tmp_path / "out", part_bytes=1)
+    files = done.manifest["files"]
+    assert len(files) == 3
+    last = done.path / files[2]["name"]
+    found = rows.read("jsonl", "organizations", done.manifest["columns"], last.read_bytes())
+    found[1]["uscc"] = "91130102MA00000000"  # a bad check character in the last part's second row
+    data = rows.write("jsonl", "organizations", done.manifest["columns"], found)
+    last.write_bytes(data)
+    manifest = dict(done.manifest, files=[*files[:2], {**files[2], "bytes": len(data),
+                                                       "sha256": hashlib.sha256(data).hexdigest()}])
+    with producer.begin() as conn:  # signed by the producer: only the row's check can refuse it
+        key_id, key = evidence.current_key(conn, BOX)
+    (done.path / "manifest.json").write_text(json.dumps(packages.sign(manifest, key, key_id)), encoding="utf-8")
+    before = state(receiver)
+    receipt = take(receiver, done.path)
+    _refused(receipt, "exchange.rows")
+    assert receipt["problems"] == [{"row": 2, "field": "uscc", "code": "exchange.row", "file": files[2]["name"],
+                                    "message": '"91130102MA00000000" is not a valid unified social credit code.'}]
+    assert state(receiver) == before  # the two good parts applied before it were rolled back
+    last.unlink()  # a part missing: refused before any part is read
+    _refused(take(receiver, done.path), "exchange.truncated")
+    assert state(receiver) == before
+
+
+def test_a_package_over_the_limit_of_all_its_files_is_refused(producer: Engine, receiver: Engine, tmp_path: Path,
+                                                              monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    monkeypatch.setattr(feed, "BATCH_ROWS", 2)
+    done = export(producer, tmp_path / "out", part_bytes=1)
+    total = sum(f["bytes"] for f in done.manifest["files"])
+    receipt = exchange.import_package(receiver, done.path, node="beijing", operator="test",
+                                      bounds=Limits(exchange_package_bytes=total - 1))
+    _refused(receipt, "exchange.too_large")
+    assert f"{total:,}" in receipt["reason"]["message"] and "JJJCREDIT_LIMIT_EXCHANGE_PACKAGE_BYTES" in \
+        receipt["reason"]["message"]
+    assert take(receiver, done.path)["status"] == "accepted"
+
+
 @pytest.mark.parametrize("audience", ["government", "public"])
 def test_credit_records_written_a_slice_at_a_time_are_the_same_bytes(producer: Engine, tmp_path: Path,
                                                                      audience: str, monkeypatch: pytest.MonkeyPatch):
@@ -274,7 +352,8 @@ def test_a_file_over_the_limit_is_refused_before_it_is_read(producer: Engine, re
     done = export(producer, tmp_path / "out")
     before = state(receiver)
     size = done.manifest["files"][0]["bytes"]
-    receipt = exchange.import_package(receiver, done.path, node="beijing", operator="test", limit=size - 1)
+    receipt = exchange.import_package(receiver, done.path, node="beijing", operator="test",
+                                      bounds=Limits(exchange_file_bytes=size - 1))
     _refused(receipt, "exchange.too_large")
     assert f"{size:,}" in receipt["reason"]["message"] and state(receiver) == before
     assert take(receiver, done.path)["status"] == "accepted"  # within the default limit

@@ -1,7 +1,9 @@
 """Exchange packages: what one is called, what its manifest says, how it is signed and checked, and
 whether a receiving node applies, skips or refuses it. Pure: the service reads and writes the files.
 
-A package is a folder holding one data file and ``manifest.json``. It carries one **kind** of data
+A package is a folder holding its data file and ``manifest.json``; a large package's data is cut into
+parts of about the same size (:data:`MAX_PARTS` at most), each a whole file of its format, named by its
+number (:func:`data_file`), so a receiver checks and applies one part at a time. It carries one **kind** of data
 (:data:`KINDS`: the library's organizations, or credit records) for one **audience** (:data:`AUDIENCES`:
 what the public may see, or what government sharing between departments and nodes may see — decided by
 the one redaction point, never here) and one **scope** (every record, or a region, a registering
@@ -168,13 +170,24 @@ def package_name(node: str, kind: str, scope: Scope, audience: str, after: int, 
     return f"{node}-{kind}-{scope.key()}-{audience}-{after + 1:012d}-{to:012d}-{at.astimezone(datetime.UTC):%Y%m%dT%H%M%SZ}"
 
 
-def data_file(kind: str, fmt: str) -> str:
-    """The name of a package's data file (``organizations.jsonl``); the manifest lists it with its hash.
+#: Data files one package holds at most (its parts).
+MAX_PARTS = 10_000
 
-    >>> data_file("credit_records", "parquet")
-    'credit_records.parquet'
+
+def data_file(kind: str, fmt: str, part: int | None = None) -> str:
+    """The name of a package's data file (``organizations.jsonl``), or of its part ``part`` (from 1) when
+    its data is cut into parts; the manifest lists each with its rows, size and hash.
+
+    >>> data_file("credit_records", "parquet"), data_file("organizations", "jsonl", 2)
+    ('credit_records.parquet', 'organizations.0002.jsonl')
     """
-    return f"{kind}.{fmt}"
+    return f"{kind}.{fmt}" if part is None else f"{kind}.{part:04d}.{fmt}"
+
+
+def data_entries(manifest: Mapping[str, Any]) -> list[dict[str, Any]]:
+    """The manifest's entries of the data file or its parts, in order (not an XML package's schema)."""
+    files = list(manifest["files"])
+    return files[:-1] if manifest["format"] == "xml" else files
 
 
 def canonical(manifest: Mapping[str, Any]) -> bytes:
@@ -250,17 +263,24 @@ def check_manifest(data: Any) -> dict[str, Any]:
     check_scope(data["kind"], Scope.from_dict(data["scope"]))
     files = data["files"]
     extra = [f"{data['kind']}.xsd"] if data["format"] == "xml" else []
-    if len(files) != 1 + len(extra) or not all(isinstance(f, dict) and isinstance(f.get("name"), str)
-                                  and isinstance(f.get("bytes"), int) and isinstance(f.get("rows"), int)
-                                  and isinstance(f.get("sha256"), str) for f in files):
-        raise ExchangeError("exchange.malformed", f"{MANIFEST}: files is not the data file (and an XML "
-                            "package's schema), each {name, bytes, rows, sha256}.", field="files")
-    if [f["name"] for f in files[1:]] != extra:
+    if not 1 + len(extra) <= len(files) <= MAX_PARTS + len(extra) or not all(
+            isinstance(f, dict) and isinstance(f.get("name"), str) and isinstance(f.get("bytes"), int)
+            and isinstance(f.get("rows"), int) and isinstance(f.get("sha256"), str) for f in files):
+        raise ExchangeError("exchange.malformed", f"{MANIFEST}: files is not the data file or its 1 to {MAX_PARTS} "
+                            "parts (and an XML package's schema), each {name, bytes, rows, sha256}.", field="files")
+    if [f["name"] for f in files[len(files) - len(extra):]] != extra:
         raise ExchangeError("exchange.malformed", f"{MANIFEST}: an XML package lists its schema {extra} after its "
-                            "data file, and no other package lists more than its data file.", field="files")
-    if files[0]["name"] != data_file(data["kind"], data["format"]):
-        raise ExchangeError("exchange.malformed", f'{MANIFEST}: the data file is "{files[0]["name"]}"; expected '
-                            f'"{data_file(data["kind"], data["format"])}".', field="files")
+                            "data, and no other package lists more than its data.", field="files")
+    parts = len(files) - len(extra)
+    names = [data_file(data["kind"], data["format"], None if parts == 1 else i) for i in range(1, parts + 1)]
+    if [f["name"] for f in files[:parts]] != names:
+        shown = names[0] if parts == 1 else f"{names[0]} to {names[-1]}"
+        raise ExchangeError("exchange.malformed", f'{MANIFEST}: the data is {", ".join(f["name"] for f in files[:3])}'
+                            f'{", …" if parts > 3 else ""}; expected {shown}.', field="files")
+    if sum(f["rows"] for f in files[:parts]) != data["counts"].get("rows"):
+        raise ExchangeError("exchange.malformed", f"{MANIFEST}: the data files' rows add up to "
+                            f'{sum(f["rows"] for f in files[:parts])}, and its counts say {data["counts"].get("rows")}.',
+                            field="counts")
     if not all(isinstance(c, str) for c in data["columns"]):
         raise ExchangeError("exchange.malformed", f"{MANIFEST}: columns is not a list of names.", field="columns")
     return data

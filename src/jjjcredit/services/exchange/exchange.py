@@ -7,15 +7,17 @@ records in public disclosure that day, never a natural person); ``government``: 
 at level 2 sees (elements up to level 2, every record of a government-sharing item with its versions,
 natural persons included with their identity numbers masked) — writes the data file in its format as
 the rows are read (organizations a batch at a time from a server-side cursor: memory stays flat; credit
-records held whole), the manifest (core/exchange/packages.py) signed with the node's current evidence key,
+records held whole), going on in a numbered part once a file holds ``JJJCREDIT_LIMIT_EXCHANGE_PART_BYTES``;
+then the manifest (core/exchange/packages.py) signed with the node's current evidence key,
 into a folder that appears whole (written under a temporary name, then renamed), and enters the export in
 the audit trail.
 
 **Import** (:func:`import_package`) checks before it reads a row: the manifest's form, the producing
-node among the peers, the signature with the peer's keys, each file's size and SHA-256; then the rows
-(every problem listed); then the sequence against what was applied from that node (a gap or an overlap
-refused, a package applied already skipped); then applies every row and records the package in one
-transaction — a refusal writes nothing but its audit entry. Every outcome is a receipt for the producer
+node among the peers, the signature with the peer's keys, each file's size and SHA-256; then the sequence
+against what was applied from that node (a gap or an overlap refused, a package applied already
+skipped); then, in one transaction, each data file or part's rows (every problem listed) and, while none
+has a problem, applies them; then records the package — a refusal writes nothing but its audit entry,
+and memory holds one part. Every outcome is a receipt for the producer
 and an entry in the audit trail (who sent which range, accepted, skipped or refused, and why).
 """
 
@@ -32,7 +34,7 @@ import uuid
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
 from pathlib import Path
-from typing import Any
+from typing import Any, BinaryIO
 
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
@@ -94,8 +96,9 @@ def _sha256(path: Path) -> str:
 def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "organizations",
                    audience: str = "public", fmt: str = "jsonl", after: int = 0, scope: Scope = Scope(),
                    box: evidence.KeyBox | None, encoding: str = "utf-8-sig", today: datetime.date | None = None,
-                   operator: str | None = None) -> Exported:
-    """Write one package into the folder ``out`` (see the module's text); returns its folder and manifest."""
+                   operator: str | None = None, part_bytes: int = limits.DEFAULT.exchange_part_bytes) -> Exported:
+    """Write one package into the folder ``out`` (see the module's text); returns its folder and manifest.
+    Its data goes into parts once a file holds ``part_bytes``."""
     db.require_current(engine)
     packages.check_node(node)
     packages.check_choice(kind, packages.KINDS, "kind")
@@ -129,22 +132,22 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
         temporary = parent / f".{name}.partial"
         shutil.rmtree(temporary, ignore_errors=True)
         temporary.mkdir()
+        data: _Parts | None = None
         try:
-            # the data file written as its rows are read (a snapshot of the library is never held whole)
-            with (temporary / packages.data_file(kind, fmt)).open("wb") as sink:
-                data = rows.DataWriter(sink, fmt, kind, columns, encoding)
-                if kind == "organizations":
-                    for batch in feed.organization_batches(conn, caller, scope, after, to):
-                        data.write(batch)
-                    counts = {"rows": data.rows}
-                else:  # read whole (a batch of records would be looked up by id alone: every partition),
-                    found = feed.credit_rows(conn, caller, scope, after, to, day)  # their text written in slices
-                    for start in range(0, len(found), feed.BATCH_ROWS):
-                        data.write(found[start:start + feed.BATCH_ROWS])
-                    counts = _counts(kind, found)
-                data.close()
+            # the data written as its rows are read (a snapshot of the library is never held whole), in parts
+            data = _Parts(temporary, fmt, kind, columns, encoding, part_bytes)
+            if kind == "organizations":
+                for batch in feed.organization_batches(conn, caller, scope, after, to):
+                    data.write(batch)
+                counts = {"rows": data.rows}
+            else:  # read whole (a batch of records would be looked up by id alone: every partition),
+                found = feed.credit_rows(conn, caller, scope, after, to, day)  # their text written in slices
+                for start in range(0, len(found), feed.BATCH_ROWS):
+                    data.write(found[start:start + feed.BATCH_ROWS])
+                counts = _counts(kind, found)
+            files = data.close()
             manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt,
-                                               scope=scope, after=after, to=to, data=data, counts=counts,
+                                               scope=scope, after=after, to=to, files=files, counts=counts,
                                                columns=columns, day=day, now=now, encoding=encoding)
             for file_name, content in extra.items():
                 (temporary / file_name).write_bytes(content)
@@ -154,9 +157,66 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
                    f"{scope.key()}, {fmt}): {data.rows} rows", operator)
             os.replace(temporary, target)
         except BaseException:
+            if data is not None:
+                data.abandon()
             shutil.rmtree(temporary, ignore_errors=True)
             raise
     return Exported(target, manifest)
+
+
+class _Parts:
+    """A package's data written into ``folder`` a batch at a time: one file, or — when the next batch would
+    take a file past ``part_bytes`` (by the bytes a row has taken so far) — numbered parts
+    (:func:`packages.data_file`), each a whole file of its format; a part is larger only when one batch is.
+    ``close`` gives the manifest's entries of them."""
+
+    def __init__(self, folder: Path, fmt: str, kind: str, columns: Sequence[str], encoding: str,
+                 part_bytes: int) -> None:
+        self.folder, self.fmt, self.kind, self.columns, self.encoding = folder, fmt, kind, columns, encoding
+        self.part_bytes = part_bytes
+        self.files: list[dict[str, Any]] = []
+        self.rows = 0
+        self._sink: BinaryIO | None = None
+        self._data: rows.DataWriter | None = None
+        self._start()
+
+    def _start(self) -> None:
+        name = packages.data_file(self.kind, self.fmt, len(self.files) + 1)
+        self._sink = (self.folder / name).open("wb")
+        self._data = rows.DataWriter(self._sink, self.fmt, self.kind, self.columns, self.encoding)
+        self.files.append({"name": name})
+
+    def _finish(self) -> None:
+        assert self._data is not None and self._sink is not None
+        self._data.close()
+        self._sink.close()
+        self.files[-1].update(bytes=self._data.size, rows=self._data.rows, sha256=self._data.sha256)
+
+    def write(self, batch: Sequence[Mapping[str, Any]]) -> None:
+        assert self._data is not None
+        written, size = self._data.rows, self._data.size
+        if written and batch and size + len(batch) * size / written > self.part_bytes:  # the batch would pass it
+            self._finish()
+            if len(self.files) >= packages.MAX_PARTS:
+                raise ExchangeError("exchange.too_large", f"The package would be more than {packages.MAX_PARTS} files "
+                                    f"of {self.part_bytes:,} bytes: export it in smaller scopes (--region, "
+                                    "--department, --item) or deltas.", field="out")
+            self._start()
+        self._data.write(batch)
+        self.rows += len(batch)
+
+    def close(self) -> list[dict[str, Any]]:
+        """The last file ended; the entries of the data's files (one file named as a whole package's)."""
+        self._finish()
+        if len(self.files) == 1:
+            whole = packages.data_file(self.kind, self.fmt)
+            (self.folder / self.files[0]["name"]).rename(self.folder / whole)
+            self.files[0]["name"] = whole
+        return self.files
+
+    def abandon(self) -> None:
+        if self._sink is not None:
+            self._sink.close()
 
 
 def sign_package(conn: Connection, box: evidence.KeyBox | None, *, node: str, kind: str, audience: str, fmt: str,
@@ -170,27 +230,27 @@ def sign_package(conn: Connection, box: evidence.KeyBox | None, *, node: str, ki
     data = rows.DataWriter(out, fmt, kind, columns, encoding)
     data.write(found)
     data.close()
+    files = [{"name": packages.data_file(kind, fmt), "bytes": data.size, "rows": data.rows, "sha256": data.sha256}]
     manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt, scope=scope,
-                                       after=after, to=to, data=data, counts=_counts(kind, found), columns=columns,
-                                       day=day, now=now, encoding=encoding)
+                                       after=after, to=to, files=files, counts=_counts(kind, found),
+                                       columns=columns, day=day, now=now, encoding=encoding)
     return manifest, {packages.data_file(kind, fmt): out.getvalue(), **extra}
 
 
 def _signed_manifest(conn: Connection, box: evidence.KeyBox | None, *, node: str, kind: str, audience: str,
-                     fmt: str, scope: Scope, after: int, to: int, data: rows.DataWriter, counts: dict[str, int],
-                     columns: Sequence[str], day: datetime.date, now: datetime.datetime,
+                     fmt: str, scope: Scope, after: int, to: int, files: list[dict[str, Any]],
+                     counts: dict[str, int], columns: Sequence[str], day: datetime.date, now: datetime.datetime,
                      encoding: str) -> tuple[dict[str, Any], dict[str, bytes]]:
-    """The signed manifest of a package whose data file ``data`` has written, and the package's other
-    files by name (an XML package's schema)."""
+    """The signed manifest of a package whose data is in ``files`` (the manifest's entries of its data file
+    or parts), and the package's other files by name (an XML package's schema)."""
     edition = catalogue_service.latest_published(conn, before=day.year + 1)
-    files: list[dict[str, Any]] = [{"name": packages.data_file(kind, fmt), "bytes": data.size, "rows": data.rows,
-                                    "sha256": data.sha256}]
+    files = list(files)
     extra: dict[str, bytes] = {}
     if fmt == "xml":
         schema = rows.xsd(kind).encode("utf-8")
         files.append({"name": f"{kind}.xsd", "bytes": len(schema), "rows": 0,
                       "sha256": hashlib.sha256(schema).hexdigest()})
-        extra[files[1]["name"]] = schema
+        extra[files[-1]["name"]] = schema
     manifest: dict[str, Any] = {
         "format_version": packages.FORMAT_VERSION, "package": packages.package_name(node, kind, scope, audience,
                                                                                     after, to, now),
@@ -244,20 +304,41 @@ def _peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
     return dict(json.loads(stored))
 
 
-def _checked_rows(folder: Path, manifest: Mapping[str, Any],
-                  limit: int = limits.DEFAULT.exchange_file_bytes) -> tuple[Sequence[rows.Row], list[dict[str, Any]]]:
-    """The data file's rows and their problems, once every file matches its manifest entry (none over
-    ``limit`` bytes: the data file is read whole)."""
+def _check_files(folder: Path, manifest: Mapping[str, Any], bounds: limits.Limits) -> None:
+    """Every file of the package against its manifest entry — none over ``bounds.exchange_file_bytes``
+    (a data file or part is read whole), all together not over ``bounds.exchange_package_bytes`` — before
+    any of them is read past its hash."""
+    sizes: list[tuple[Mapping[str, Any], Path, int]] = []
     for entry in manifest["files"]:
         path = folder / entry["name"]
         exists = path.is_file()
         size = max(path.stat().st_size if exists else 0, int(entry.get("bytes") or 0))
-        if size > limit:
-            raise ExchangeError("exchange.too_large", f'"{entry["name"]}" is {size:,} bytes, over the {limit:,} a '
-                                "package's file may have (JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES): export it in smaller "
-                                "scopes (--region, --department, --item) or deltas.", field=entry["name"])
+        if size > bounds.exchange_file_bytes:
+            raise ExchangeError("exchange.too_large", f'"{entry["name"]}" is {size:,} bytes, over the '
+                                f"{bounds.exchange_file_bytes:,} a package's file may have "
+                                "(JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES): export it again with smaller parts "
+                                "(JJJCREDIT_LIMIT_EXCHANGE_PART_BYTES), in smaller scopes (--region, --department, "
+                                "--item) or as deltas.", field=entry["name"])
+        sizes.append((entry, path, size))
+    total = sum(size for _entry, _path, size in sizes)
+    if total > bounds.exchange_package_bytes:
+        raise ExchangeError("exchange.too_large", f"The package's files are {total:,} bytes together, over the "
+                            f"{bounds.exchange_package_bytes:,} a package may have (JJJCREDIT_LIMIT_EXCHANGE_PACKAGE_"
+                            "BYTES): export it in smaller scopes (--region, --department, --item) or as deltas.",
+                            field="files")
+    for entry, path, _size in sizes:
+        exists = path.is_file()
         packages.check_file(entry, path.stat().st_size if exists else None, _sha256(path) if exists else None)
-    return checked_rows(manifest, (folder / manifest["files"][0]["name"]).read_bytes())
+
+
+def _read_part(folder: Path, entry: Mapping[str, Any], most: int) -> bytes:
+    """A data file or part read whole, as its manifest entry says it is (checked again as read: a file
+    changed since :func:`_check_files` hashed it is refused, never applied)."""
+    path = folder / entry["name"]
+    with path.open("rb") as fh:
+        data: bytes = fh.read(most + 1)
+    packages.check_file(entry, len(data), hashlib.sha256(data).hexdigest())
+    return data
 
 
 def peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
@@ -267,35 +348,45 @@ def peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
 
 def checked_contents(manifest: Mapping[str, Any], contents: Mapping[str, bytes]) -> tuple[Sequence[rows.Row],
                                                                                          list[dict[str, Any]]]:
-    """As a folder's files are checked, files held in memory (a package sent as a message): each file
-    against its manifest entry, then the data file's rows and their problems."""
+    """As a folder's files are checked, files held in memory (a package sent as a message, whose data is one
+    file): each file against its manifest entry, then the data file's rows and their problems."""
+    entries = packages.data_entries(manifest)
+    if len(entries) != 1:
+        raise ExchangeError("exchange.malformed", f"The package's data is {len(entries)} parts: a package sent as "
+                            "a message holds one data file.", field="files")
     for entry in manifest["files"]:
         content = contents.get(entry["name"])
         packages.check_file(entry, None if content is None else len(content),
                             None if content is None else hashlib.sha256(content).hexdigest())
-    return checked_rows(manifest, contents[manifest["files"][0]["name"]])
+    return checked_rows(manifest, entries[0], contents[entries[0]["name"]])
 
 
-def checked_rows(manifest: Mapping[str, Any], data: bytes) -> tuple[Sequence[rows.Row], list[dict[str, Any]]]:
-    """The rows of a data file that matches its manifest entry, and their problems."""
-    entry = manifest["files"][0]
+def checked_rows(manifest: Mapping[str, Any], entry: Mapping[str, Any], data: bytes,
+                 ) -> tuple[Sequence[rows.Row], list[dict[str, Any]]]:
+    """The rows of a data file (or part: ``entry``, its manifest entry) that matches its entry, and their
+    problems (each naming the part, when the data is in parts)."""
     found, cells = rows_bulk.read_cells(manifest["format"], manifest["kind"], manifest["columns"], data,
                                         manifest["encoding"] or "utf-8")
     if len(found) != entry["rows"]:
         raise ExchangeError("exchange.malformed", f'"{entry["name"]}" holds {len(found)} rows; the manifest says '
                             f'{entry["rows"]}.', field=entry["name"])
     if manifest["kind"] == "organizations":
-        return found, rows_bulk.check_organizations(found, manifest["columns"], cells)
-    return found, rows_bulk.check_credit(found, manifest["columns"], cells)
+        problems = rows_bulk.check_organizations(found, manifest["columns"], cells)
+    else:
+        problems = rows_bulk.check_credit(found, manifest["columns"], cells)
+    if len(packages.data_entries(manifest)) > 1:
+        for problem in problems:
+            problem["file"] = entry["name"]
+    return found, problems
 
 
 def import_package(engine: Engine, folder: str | Path, *, node: str, box: evidence.KeyBox | None = None,
-                   operator: str | None = None, limit: int = limits.DEFAULT.exchange_file_bytes) -> dict[str, Any]:
+                   operator: str | None = None, bounds: limits.Limits = limits.DEFAULT) -> dict[str, Any]:
     """Check and apply one package (see the module's text); returns the receipt — ``status`` accepted,
     skipped or rejected, with the reason and each row's problems — signed with this node's evidence key
     when ``box`` (the operator's secret) is given, so the producer can check it with the keys this node
     publishes (:func:`packages.check_signature`). Nothing is applied unless all is."""
-    answer = _import(engine, folder, node, operator, limit)
+    answer = _import(engine, folder, node, operator, bounds)
     if box is None:
         return answer
     with engine.begin() as conn:
@@ -303,7 +394,8 @@ def import_package(engine: Engine, folder: str | Path, *, node: str, box: eviden
     return packages.sign(answer, key, key_id)
 
 
-def _import(engine: Engine, folder: str | Path, node: str, operator: str | None, limit: int) -> dict[str, Any]:
+def _import(engine: Engine, folder: str | Path, node: str, operator: str | None,
+            bounds: limits.Limits) -> dict[str, Any]:
     db.require_current(engine)
     path = Path(folder)
     if not path.is_dir():
@@ -318,11 +410,8 @@ def _import(engine: Engine, folder: str | Path, node: str, operator: str | None,
         with engine.connect() as conn:
             keys = _peer_keys(conn, manifest["node"], node)
         packages.check_signature(manifest, keys)
-        found, problems = _checked_rows(path, manifest, limit)
-        if problems:
-            raise ExchangeError("exchange.rows", f"{len(problems)} problems in the package's rows (listed in the "
-                                "receipt): nothing was applied.", field="rows")
-        return _apply(engine, path, manifest, found, node, operator)
+        _check_files(path, manifest, bounds)
+        return _apply(engine, path, manifest, node, operator, bounds.exchange_file_bytes, problems)
     except ExchangeError as exc:
         return _refused(engine, manifest, name, node, exc, problems, operator)
 
@@ -355,11 +444,15 @@ def _purpose(manifest: Mapping[str, Any] | None, outcome: str, why: str = "") ->
     return (f"{text}: {why}" if why else text)[:2000]
 
 
-def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], found: Sequence[rows.Row], node: str,
-           operator: str | None) -> dict[str, Any]:
+def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, operator: str | None, most: int,
+           problems: list[dict[str, Any]]) -> dict[str, Any]:
+    """Apply the package in one transaction, a data file (or part) at a time: each part's rows checked, then
+    applied; once a part has problems, the rest are only checked (every problem goes into ``problems`` for
+    the receipt) and the transaction is rolled back — nothing applied unless all is."""
     scope = Scope.from_dict(manifest["scope"]).key()
     seq = manifest["sequence"]
     digest = _sha256(path / packages.MANIFEST)
+    entries = packages.data_entries(manifest)
     with engine.begin() as conn:
         p = exchange_packages.c
         last = conn.execute(select(func.max(p.to_seq)).where(
@@ -374,20 +467,35 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], found: Seque
             return packages.receipt(manifest, str(manifest["package"]), node, "skipped",
                                     reason=Error("exchange.already_applied", why), at=audit_chain.format_time(_now()))
         package_id = f"X{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
-        if manifest["kind"] == "organizations":
-            counts = apply.apply_organizations(conn, found, manifest["columns"], manifest["node"], package_id,
-                                               str(manifest["package"])[:1000], digest)
-        else:
-            counts = apply.apply_credit(conn, found, package_id)
+        counts: dict[str, int] = {}
+        applied = 0
+        for number, entry in enumerate(entries, 1):
+            found, found_problems = checked_rows(manifest, entry, _read_part(path, entry, most))
+            problems += found_problems
+            if problems:  # the rest only checked
+                continue
+            if manifest["kind"] == "organizations":
+                batch = package_id if len(entries) == 1 else f"{package_id}.{number:04d}"
+                done = apply.apply_organizations(conn, found, manifest["columns"], manifest["node"], batch,
+                                                 str(manifest["package"])[:1000], digest)
+            else:
+                done = apply.apply_credit(conn, found, package_id)
+            for key, value in done.items():
+                counts[key] = counts.get(key, 0) + value
+            applied += len(found)
+            del found
+        if problems:  # (raised inside the transaction: what the parts before wrote is rolled back)
+            raise ExchangeError("exchange.rows", f"{len(problems)} problems in the package's rows (listed in the "
+                                "receipt): nothing was applied.", field="rows")
         conn.execute(insert(exchange_packages).values(
             id=package_id[:32], package=manifest["package"], origin=manifest["node"], kind=manifest["kind"],
             scope=scope, audience=manifest["audience"], after_seq=seq["after"], to_seq=seq["to"],
-            format=manifest["format"], manifest_sha256=digest, rows=len(found), applied_at=_now()))
+            format=manifest["format"], manifest_sha256=digest, rows=applied, applied_at=_now()))
         _entry(conn, f"exchange import {manifest['package']}", "ok",
                _purpose(manifest, "accepted", ", ".join(f"{k} {v}" for k, v in counts.items())), operator)
     if manifest["kind"] == "organizations":
         search.refresh(engine)
-    result = packages.receipt(manifest, str(manifest["package"]), node, "accepted", applied=len(found),
+    result = packages.receipt(manifest, str(manifest["package"]), node, "accepted", applied=applied,
                               at=audit_chain.format_time(_now()))
     result["counts"] = counts
     return result
