@@ -317,7 +317,8 @@ def main() -> None:
     if not os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET"):
         sys.exit("set JJJCREDIT_SIGNING_KEY_SECRET (packages are signed with the node's evidence key)")
     formats = [f.strip() for f in args.formats.split(",") if f.strip()]
-    header(f"exchange: a full snapshot of {args.rows:,} organizations, exported and imported")
+    header("exchange: a full snapshot of the library, exported and imported" if args.reuse
+           else f"exchange: a full snapshot of {args.rows:,} organizations, exported and imported")
     load = os.getloadavg()
     print(f"load average at the start: {load[0]:.2f} {load[1]:.2f} {load[2]:.2f}")
     hebei = {"JJJCREDIT_NODE": "hebei"}

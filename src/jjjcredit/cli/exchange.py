@@ -52,7 +52,7 @@ def export_package(
     engine = database.ready_engine(url)
     done = exchange.export_package(engine, out, node=_node(), kind=kind, audience=audience, fmt=fmt, after=after,
                                    scope=Scope(region or None, department or None, item or None), box=key_box(),
-                                   encoding=encoding, part_bytes=Settings.from_env().limits.exchange_part_bytes)
+                                   encoding=encoding, bounds=Settings.from_env().limits)
     print(done.path)
     seq, rows = done.manifest["sequence"], done.manifest["counts"]["rows"]
     what = "full snapshot" if done.manifest["snapshot"] else "delta"

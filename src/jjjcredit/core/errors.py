@@ -481,7 +481,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "node's keys (changed after signing, or signed with a key the peer's entry lacks): nothing was applied; or a "
         "receipt whose signature does not check with the receiving node's keys."),
     "exchange.too_large": ErrorCode(413, 2, "A package's file over the size an import reads "
-        "(JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES, 1 GiB by default), its files together over "
+        "(JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES, 1 GiB by default, and _FILE_ROWS, 1,000,000), its files together over "
         "JJJCREDIT_LIMIT_EXCHANGE_PACKAGE_BYTES (64 GiB), or an export that would need more than 10,000 parts."),
     "exchange.truncated": ErrorCode(400, 1, "A package with its manifest or a file missing, or a file shorter than "
         "its manifest says: copy the whole folder again. Nothing was applied."),

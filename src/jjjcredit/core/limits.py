@@ -41,9 +41,13 @@ class Limits:
     #: Bytes of an exchange package's data file or part (an import reads one whole: refused above this,
     #: before it is read or hashed).
     exchange_file_bytes: int = 1 << 30
-    #: Bytes of an exported package's data file before its data goes on in a next part (more only when
-    #: one batch of rows is), and bytes of all of an imported package's files together.
+    #: Rows of a data file or part an import reads (as its signed manifest declares them: a Parquet file
+    #: takes many times its size in memory once read).
+    exchange_file_rows: int = 1_000_000
+    #: Bytes and rows of an exported package's data file before its data goes on in a next part (bytes
+    #: more only when one batch of rows is), and bytes of all of an imported package's files together.
     exchange_part_bytes: int = 128 << 20
+    exchange_part_rows: int = 200_000
     exchange_package_bytes: int = 64 << 30
     #: Changes (sequence numbers of a feed) one federation message covers at most: a larger backlog
     #: goes as several messages, each applied in a transaction of its own.

@@ -165,7 +165,8 @@ def test_a_package_over_the_part_size_goes_in_parts_each_a_whole_file(producer: 
         load_credit(producer, tmp_path)
     monkeypatch.setattr(feed, "BATCH_ROWS", 2)  # a part is cut only between batches
     whole = export(producer, tmp_path / "a", kind=kind, fmt=fmt, audience="government")
-    first = export(producer, tmp_path / "b", kind=kind, fmt=fmt, audience="government", part_bytes=1)
+    first = export(producer, tmp_path / "b", kind=kind, fmt=fmt, audience="government",
+                   bounds=Limits(exchange_part_bytes=1))
     parts = packages.data_entries(first.manifest)
     total = whole.manifest["counts"]["rows"]
     assert [p["name"] for p in parts] == [packages.data_file(kind, fmt, i) for i in range(1, (total + 1) // 2 + 1)]
@@ -186,15 +187,29 @@ def test_a_package_over_the_part_size_goes_in_parts_each_a_whole_file(producer: 
     receipt = take(receiver, first.path)
     assert receipt["status"] == "accepted" and receipt["rows"] == total, receipt
     again = export(receiver, tmp_path / "c", node="beijing", kind=kind, fmt=fmt, audience="government",
-                   part_bytes=1)
+                   bounds=Limits(exchange_part_bytes=1))
     assert again.manifest["files"] == first.manifest["files"]  # the same bytes, part by part
+
+
+def test_a_part_holds_at_most_its_rows_and_an_import_reads_at_most_its_limit(producer: Engine, receiver: Engine,
+                                                                              tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    monkeypatch.setattr(feed, "BATCH_ROWS", 1)
+    done = export(producer, tmp_path / "out", bounds=Limits(exchange_part_rows=4))
+    assert [f["rows"] for f in done.manifest["files"]] == [4, 2]
+    receipt = exchange.import_package(receiver, done.path, node="beijing", operator="test",
+                                      bounds=Limits(exchange_file_rows=3))
+    _refused(receipt, "exchange.too_large")
+    assert '"organizations.0001.jsonl" holds 4 rows' in receipt["reason"]["message"]
+    assert take(receiver, done.path)["status"] == "accepted"
 
 
 def test_a_bad_row_in_a_later_part_refuses_the_parts_before_it_too(producer: Engine, receiver: Engine,
                                                                     tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
     load_library(producer, tmp_path)
     monkeypatch.setattr(feed, "BATCH_ROWS", 2)
-    done = export(producer, tmp_path / "out", part_bytes=1)
+    done = export(producer, tmp_path / "out", bounds=Limits(exchange_part_bytes=1))
     files = done.manifest["files"]
     assert len(files) == 3
     last = done.path / files[2]["name"]
@@ -222,7 +237,7 @@ def test_a_package_over_the_limit_of_all_its_files_is_refused(producer: Engine, 
                                                               monkeypatch: pytest.MonkeyPatch):
     load_library(producer, tmp_path)
     monkeypatch.setattr(feed, "BATCH_ROWS", 2)
-    done = export(producer, tmp_path / "out", part_bytes=1)
+    done = export(producer, tmp_path / "out", bounds=Limits(exchange_part_bytes=1))
     total = sum(f["bytes"] for f in done.manifest["files"])
     receipt = exchange.import_package(receiver, done.path, node="beijing", operator="test",
                                       bounds=Limits(exchange_package_bytes=total - 1))

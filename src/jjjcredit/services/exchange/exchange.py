@@ -96,9 +96,10 @@ def _sha256(path: Path) -> str:
 def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "organizations",
                    audience: str = "public", fmt: str = "jsonl", after: int = 0, scope: Scope = Scope(),
                    box: evidence.KeyBox | None, encoding: str = "utf-8-sig", today: datetime.date | None = None,
-                   operator: str | None = None, part_bytes: int = limits.DEFAULT.exchange_part_bytes) -> Exported:
+                   operator: str | None = None, bounds: limits.Limits = limits.DEFAULT) -> Exported:
     """Write one package into the folder ``out`` (see the module's text); returns its folder and manifest.
-    Its data goes into parts once a file holds ``part_bytes``."""
+    Its data goes on in a next part before a file holds more than ``bounds.exchange_part_bytes`` or
+    ``bounds.exchange_part_rows``."""
     db.require_current(engine)
     packages.check_node(node)
     packages.check_choice(kind, packages.KINDS, "kind")
@@ -135,7 +136,8 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
         data: _Parts | None = None
         try:
             # the data written as its rows are read (a snapshot of the library is never held whole), in parts
-            data = _Parts(temporary, fmt, kind, columns, encoding, part_bytes)
+            data = _Parts(temporary, fmt, kind, columns, encoding, bounds.exchange_part_bytes,
+                          bounds.exchange_part_rows)
             if kind == "organizations":
                 for batch in feed.organization_batches(conn, caller, scope, after, to):
                     data.write(batch)
@@ -166,14 +168,14 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
 
 class _Parts:
     """A package's data written into ``folder`` a batch at a time: one file, or — when the next batch would
-    take a file past ``part_bytes`` (by the bytes a row has taken so far) — numbered parts
+    take a file past ``part_bytes`` (by the bytes a row has taken so far) or ``part_rows`` — numbered parts
     (:func:`packages.data_file`), each a whole file of its format; a part is larger only when one batch is.
     ``close`` gives the manifest's entries of them."""
 
     def __init__(self, folder: Path, fmt: str, kind: str, columns: Sequence[str], encoding: str,
-                 part_bytes: int) -> None:
+                 part_bytes: int, part_rows: int) -> None:
         self.folder, self.fmt, self.kind, self.columns, self.encoding = folder, fmt, kind, columns, encoding
-        self.part_bytes = part_bytes
+        self.part_bytes, self.part_rows = part_bytes, part_rows
         self.files: list[dict[str, Any]] = []
         self.rows = 0
         self._sink: BinaryIO | None = None
@@ -195,7 +197,8 @@ class _Parts:
     def write(self, batch: Sequence[Mapping[str, Any]]) -> None:
         assert self._data is not None
         written, size = self._data.rows, self._data.size
-        if written and batch and size + len(batch) * size / written > self.part_bytes:  # the batch would pass it
+        if written and batch and (size + len(batch) * size / written > self.part_bytes
+                                  or written + len(batch) > self.part_rows):  # the batch would pass either
             self._finish()
             if len(self.files) >= packages.MAX_PARTS:
                 raise ExchangeError("exchange.too_large", f"The package would be more than {packages.MAX_PARTS} files "
@@ -305,9 +308,9 @@ def _peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
 
 
 def _check_files(folder: Path, manifest: Mapping[str, Any], bounds: limits.Limits) -> None:
-    """Every file of the package against its manifest entry — none over ``bounds.exchange_file_bytes``
-    (a data file or part is read whole), all together not over ``bounds.exchange_package_bytes`` — before
-    any of them is read past its hash."""
+    """Every file of the package against its manifest entry — none over ``bounds.exchange_file_bytes`` or
+    ``bounds.exchange_file_rows`` (a data file or part is read whole), all together not over
+    ``bounds.exchange_package_bytes`` — before any of them is read past its hash."""
     sizes: list[tuple[Mapping[str, Any], Path, int]] = []
     for entry in manifest["files"]:
         path = folder / entry["name"]
@@ -319,6 +322,12 @@ def _check_files(folder: Path, manifest: Mapping[str, Any], bounds: limits.Limit
                                 "(JJJCREDIT_LIMIT_EXCHANGE_FILE_BYTES): export it again with smaller parts "
                                 "(JJJCREDIT_LIMIT_EXCHANGE_PART_BYTES), in smaller scopes (--region, --department, "
                                 "--item) or as deltas.", field=entry["name"])
+        if int(entry.get("rows") or 0) > bounds.exchange_file_rows:
+            raise ExchangeError("exchange.too_large", f'"{entry["name"]}" holds {int(entry["rows"]):,} rows, over the '
+                                f"{bounds.exchange_file_rows:,} a package's file may have "
+                                "(JJJCREDIT_LIMIT_EXCHANGE_FILE_ROWS): export it again with smaller parts "
+                                "(JJJCREDIT_LIMIT_EXCHANGE_PART_ROWS), in smaller scopes or as deltas.",
+                                field=entry["name"])
         sizes.append((entry, path, size))
     total = sum(size for _entry, _path, size in sizes)
     if total > bounds.exchange_package_bytes:
