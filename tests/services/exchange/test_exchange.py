@@ -248,7 +248,7 @@ def test_a_package_over_the_limit_of_all_its_files_is_refused(producer: Engine, 
 
 
 @pytest.mark.parametrize("audience", ["government", "public"])
-def test_credit_records_written_a_slice_at_a_time_are_the_same_bytes(producer: Engine, tmp_path: Path,
+def test_credit_records_read_a_batch_at_a_time_are_the_same_bytes(producer: Engine, tmp_path: Path,
                                                                      audience: str, monkeypatch: pytest.MonkeyPatch):
     load_library(producer, tmp_path)
     load_credit(producer, tmp_path)
@@ -259,10 +259,20 @@ def test_credit_records_written_a_slice_at_a_time_are_the_same_bytes(producer: E
                                {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
     for after in (0, 3):  # a snapshot, and a delta (with a withdrawal for the public)
         whole = export(producer, tmp_path / f"a{after}", kind="credit_records", audience=audience, after=after)
+        read: list[list[str]] = []
+
+        def counted(*args: Any, read: list[list[str]] = read, batches: Any = feed.credit_batches,
+                    **kwargs: Any) -> Any:
+            for batch in batches(*args, **kwargs):
+                read.append([row["id"] for row in batch])
+                yield batch
         with monkeypatch.context() as patched:
             patched.setattr(feed, "BATCH_ROWS", 1)
+            patched.setattr(feed, "credit_batches", counted)
             batched = export(producer, tmp_path / f"b{after}", kind="credit_records", audience=audience,
                              after=after)
+        assert all(len(set(ids)) == 1 for ids in read)  # a record a batch, with all its versions
+        assert len(read) == whole.manifest["counts"]["records"]
         assert data_of(batched) == data_of(whole)
         assert batched.manifest["counts"] == whole.manifest["counts"]
         assert whole.manifest["counts"]["rows"] >= 1

@@ -5,12 +5,11 @@ import one all or nothing, with a receipt; the peer nodes whose packages are acc
 redaction point for the package's audience — ``public``: what the public sees (level-1 elements, credit
 records in public disclosure that day, never a natural person); ``government``: what government sharing
 at level 2 sees (elements up to level 2, every record of a government-sharing item with its versions,
-natural persons included with their identity numbers masked) — writes the data file in its format as
-the rows are read (organizations a batch at a time from a server-side cursor: memory stays flat; credit
-records held whole), going on in a numbered part once a file holds ``JJJCREDIT_LIMIT_EXCHANGE_PART_BYTES``;
-then the manifest (core/exchange/packages.py) signed with the node's current evidence key,
-into a folder that appears whole (written under a temporary name, then renamed), and enters the export in
-the audit trail.
+natural persons included with their identity numbers masked) — writes the data in its format as the
+rows are read (a batch at a time from server-side cursors: memory stays flat), in numbered parts past
+``JJJCREDIT_LIMIT_EXCHANGE_PART_BYTES`` or ``_PART_ROWS``; then the manifest (core/exchange/packages.py)
+signed with the node's current evidence key, into a folder that appears whole (written under a temporary
+name, then renamed), and enters the export in the audit trail.
 
 **Import** (:func:`import_package`) checks before it reads a row: the manifest's form, the producing
 node among the peers, the signature with the peer's keys, each file's size and SHA-256; then the sequence
@@ -142,11 +141,11 @@ def export_package(engine: Engine, out: str | Path, *, node: str, kind: str = "o
                 for batch in feed.organization_batches(conn, caller, scope, after, to):
                     data.write(batch)
                 counts = {"rows": data.rows}
-            else:  # read whole (a batch of records would be looked up by id alone: every partition),
-                found = feed.credit_rows(conn, caller, scope, after, to, day)  # their text written in slices
-                for start in range(0, len(found), feed.BATCH_ROWS):
-                    data.write(found[start:start + feed.BATCH_ROWS])
-                counts = _counts(kind, found)
+            else:
+                counts = {"rows": 0, "records": 0, "withdrawals": 0}
+                for batch in feed.credit_batches(conn, caller, scope, after, to, day):
+                    data.write(batch)
+                    counts = {k: counts[k] + n for k, n in _counts(kind, batch).items()}  # (a record in one batch)
             files = data.close()
             manifest, extra = _signed_manifest(conn, box, node=node, kind=kind, audience=audience, fmt=fmt,
                                                scope=scope, after=after, to=to, files=files, counts=counts,

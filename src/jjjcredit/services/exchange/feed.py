@@ -123,35 +123,69 @@ def credit_rows(conn: Connection, caller: access.Caller, scope: Scope, after: in
     """The credit record versions numbered ``after`` + 1 … ``to`` (in the scope), as ``caller`` may see
     them on ``day`` (services/sharing/disclosure.disclose_record_versions), one row per version, sorted by
     record id and version."""
+    return [row for batch in credit_batches(conn, caller, scope, after, to, day) for row in batch]
+
+
+def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after: int, to: int, day: datetime.date,
+                   size: int | None = None) -> Iterator[list[dict[str, Any]]]:
+    """:func:`credit_rows` about ``size`` rows at a time (a record's versions never split), read from the
+    server as they are used: the current versions in the range and the replaced ones, each ordered by
+    record id, merged as they come; a record whose current version is outside the range (a delta) has its
+    fields looked up by id, a batch's at once."""
     r, v, f = records_table.c, credit_record_versions.c, exchange_credit_feed.c
     in_range = (f.seq > after, f.seq <= to)
+    by_id = r.id.collate("C") if conn.dialect.name == "postgresql" else r.id  # bytewise: as Python orders text
     current = select(*(r[n] for n in _RECORD_FIELDS), r.action, r.updated_at, r.data, r.reason).join(
-        exchange_credit_feed, (f.record_id == r.id) & (f.version == r.version)).where(*in_range)
+        exchange_credit_feed, (f.record_id == r.id) & (f.version == r.version)).where(*in_range).order_by(by_id)
     replaced = select(v.record_id, v.version, v.action, v.status, v.at, v.data, v.reason).join(
         exchange_credit_feed, (f.record_id == v.record_id) & (f.version == v.version)).where(*in_range)
     if scope.item:
         current = current.where(r.item == scope.item)
         replaced = replaced.join(records_table, r.id == v.record_id).where(r.item == scope.item)
+    replaced = replaced.order_by(v.record_id.collate("C") if conn.dialect.name == "postgresql" else v.record_id,
+                                 v.version)
+    size = size or BATCH_ROWS
+    streamed = {"stream_results": True, "yield_per": size}
+    currents = iter(conn.execute(current, execution_options=streamed).mappings())
+    olders = iter(conn.execute(replaced, execution_options=streamed).mappings())
+    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    now, old = next(currents, None), next(olders, None)
+    batch: list[dict[str, Any]] = []  # records, each with its versions in the range
+    rows = 0
+    while now is not None or old is not None:
+        record_id = now["id"] if old is None or (now is not None and now["id"] <= old["record_id"]) \
+            else old["record_id"]
+        record: dict[str, Any] = {"id": record_id, "versions": []}
+        if now is not None and now["id"] == record_id:
+            record = {n: now[n] for n in _RECORD_FIELDS}
+            record["versions"] = [{"version": now["version"], "action": now["action"], "status": now["status"],
+                                   "at": now["updated_at"], "data": now["data"], "reason": now["reason"]}]
+            now = next(currents, None)
+        while old is not None and old["record_id"] == record_id:
+            record["versions"].append({"version": old["version"], "action": old["action"], "status": old["status"],
+                                       "at": old["at"], "data": old["data"], "reason": old["reason"]})
+            old = next(olders, None)
+        batch.append(record)
+        rows += len(record["versions"])
+        if rows >= size or (now is None and old is None):
+            if shown := _credit_batch(conn, caller, batch, day, in_force, after):  # (none: nothing to write)
+                yield shown
+            batch, rows = [], 0
+
+
+def _credit_batch(conn: Connection, caller: access.Caller, batch: list[dict[str, Any]], day: datetime.date,
+                  in_force: Mapping[str, Any], after: int) -> list[dict[str, Any]]:
+    """A batch of records (in id order) as rows, the fields of those whose current version was outside the
+    range looked up first."""
+    r = records_table.c
+    missing = [record["id"] for record in batch if "item" not in record]
     found: dict[str, dict[str, Any]] = {}
-    for row in conn.execute(current).mappings():
-        record = found[row["id"]] = {n: row[n] for n in _RECORD_FIELDS}
-        record["versions"] = [{"version": row["version"], "action": row["action"], "status": row["status"],
-                               "at": row["updated_at"], "data": row["data"], "reason": row["reason"]}]
-    older: dict[str, list[dict[str, Any]]] = {}
-    for row in conn.execute(replaced).mappings():
-        older.setdefault(row["record_id"], []).append(
-            {"version": row["version"], "action": row["action"], "status": row["status"], "at": row["at"],
-             "data": row["data"], "reason": row["reason"]})
-    missing = sorted(set(older) - set(found))
-    for start in range(0, len(missing), 2_000):  # records whose current version is outside the range
+    for start in range(0, len(missing), 2_000):
         for row in conn.execute(select(*(r[n] for n in _RECORD_FIELDS)).where(
                 r.id.in_(missing[start:start + 2_000]))).mappings():
-            found[row["id"]] = {**{n: row[n] for n in _RECORD_FIELDS}, "versions": []}
-    for record_id, versions in older.items():
-        if record_id in found:
-            found[record_id]["versions"].extend(versions)
-    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
-    stored = [found[k] for k in sorted(found)]
+            found[row["id"]] = {n: row[n] for n in _RECORD_FIELDS}
+    stored = [record if "item" in record else {**found[record["id"]], "versions": record["versions"]}
+              for record in batch if "item" in record or record["id"] in found]
     rows = []
     for record in disclosure.disclose_record_versions(caller, stored, day, in_force, withdrawals=after > 0):
         for version in sorted(record["versions"], key=lambda x: int(x["version"])):
