@@ -153,8 +153,11 @@ def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after:
     batch: list[dict[str, Any]] = []  # records, each with its versions in the range
     rows = 0
     while now is not None or old is not None:
-        record_id = now["id"] if old is None or (now is not None and now["id"] <= old["record_id"]) \
-            else old["record_id"]
+        if now is not None and (old is None or now["id"] <= old["record_id"]):
+            record_id = now["id"]
+        else:
+            assert old is not None  # (the loop runs while either is)
+            record_id = old["record_id"]
         record: dict[str, Any] = {"id": record_id, "versions": []}
         if now is not None and now["id"] == record_id:
             record = {n: now[n] for n in _RECORD_FIELDS}
