@@ -4,6 +4,7 @@ quotes, commas, tabs, newlines, backslashes, times."""
 from __future__ import annotations
 
 import datetime
+from typing import Any
 
 import pytest
 from sqlalchemy import Column, Connection, DateTime, Engine, Integer, MetaData, Table, Text, select
@@ -49,6 +50,24 @@ def test_rows_held_as_pyarrow_arrays_round_trip(engine: Engine):
         got = conn.execute(select(table.c.v, table.c.w).order_by(table.c.n)).all()
     assert [v for v, _ in got[:len(values)]] == values and len(got) == bulk.ARROW_BATCH + len(values)
     assert {w for _, w in got} == {None}
+
+
+def test_rows_copied_as_new_go_in_whole_or_not_at_all(engine: Engine):
+    import pyarrow as pa
+
+    meta = MetaData()
+    table = Table("arrow_new", meta, Column("n", Integer, primary_key=True), Column("v", Text))
+    meta.create_all(engine)
+
+    def rows(keys: list[int]) -> list[Any]:
+        return [pa.array(keys, pa.int64()), pa.array([f"v{k}" for k in keys], pa.string())]
+
+    with engine.begin() as conn:
+        assert bulk.copy_arrow_new(conn, "arrow_new", ("n", "v"), rows([1, 2, 3]))
+        assert not bulk.copy_arrow_new(conn, "arrow_new", ("n", "v"), rows([4, 5, 2, 6]))  # 2 is held
+        conn.execute(table.insert().values(n=7, v="after"))  # the transaction goes on after the refusal
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.n).order_by(table.c.n)).scalars().all() == [1, 2, 3, 7]
 
 
 def test_postgresql_rows_of_plain_values_go_as_copy_text_built_column_by_column():

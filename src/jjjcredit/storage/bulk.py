@@ -241,3 +241,23 @@ def copy_arrow(conn: Connection, table: str, columns: Sequence[str], arrays: Seq
             pa_csv.write_csv(batch, text, options)
             copy.write(text.getbuffer())
 
+
+
+def copy_arrow_new(conn: Connection, table: str, columns: Sequence[str], arrays: Sequence[Any]) -> bool:
+    """:func:`copy_arrow` of rows expected new, without looking their keys up first: ``True`` when every row
+    went in; ``False`` when one's key was in ``table`` already — then none went in (the copy ran in a
+    savepoint, rolled back) and the caller looks the keys up. The copy stops at the first row held, so a
+    package mostly held costs little more than its look-up."""
+    from sqlalchemy.exc import IntegrityError
+
+    unique: tuple[type[BaseException], ...] = (IntegrityError,)
+    if conn.dialect.name == "postgresql":
+        from psycopg.errors import UniqueViolation
+
+        unique = (IntegrityError, UniqueViolation)
+    try:
+        with conn.begin_nested():
+            copy_arrow(conn, table, columns, arrays)
+    except unique:
+        return False
+    return True

@@ -68,19 +68,20 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     if unknown:  # rows.check_organizations refused the package already; the names go into SQL below
         raise ValueError(f"not a data element: {', '.join(unknown)}")
     codes = [str(c) for c in _column(rows, "uscc")]
+    dialect = conn.dialect.name
+    if dialect == "postgresql" and isinstance(rows, rows_bulk.Rows) \
+            and all(rows.arrow(n) is not None for n in ("uscc", *names)) \
+            and _copy_new(conn, rows, names, seq, source, batch_id):
+        # every organization new (a peer catching up, a first snapshot), held as pyarrow read it: written
+        # without a Python step a value, and without looking the codes up (the copy would have stopped at one held)
+        return _finish(conn, rows, seq + len(codes), first, source, batch_id, package, digest,
+                       {"created": len(codes), "updated": 0, "unchanged": 0}, 0, kept, started)
     held = [organizations.c[n] for n in (*names, "effective", "authority_region", "source")]
     existing: dict[str, tuple[Any, ...]] = {}
     with bulk.by_index(conn):
         for among in bulk.among(conn, organizations.c.uscc, codes):
             existing.update((r[0], tuple(r[1:])) for r in conn.execute(select(organizations.c.uscc, *held).where(
                 among)))
-    dialect = conn.dialect.name
-    if not existing and dialect == "postgresql" and isinstance(rows, rows_bulk.Rows) \
-            and all(rows.arrow(n) is not None for n in ("uscc", *names)):
-        # every organization new, held as pyarrow read it: written without a Python step a value
-        _copy_new(conn, rows, names, seq, source, batch_id)
-        return _finish(conn, rows, seq + len(codes), first, source, batch_id, package, digest,
-                       {"created": len(codes), "updated": 0, "unchanged": 0}, 0, kept, started)
     cells = [_column(rows, n) for n in names]  # the package's values, column by column
     dated = [cells[i] for n in _EFFECTIVE_FROM for i, name in enumerate(names) if name == n]
     effective = ([next(filter(None, found), None) for found in zip(*dated, strict=True)] if dated
@@ -154,8 +155,9 @@ def _finish(conn: Connection, rows: Sequence[Any], seq: int, first: int, source:
 
 
 def _copy_new(conn: Connection, rows: rows_bulk.Rows, names: Sequence[str], seq: int, source: str,
-              batch_id: str) -> None:
-    """New organizations held as pyarrow arrays, COPY-ed as the list path writes them (storage/bulk.copy_arrow):
+              batch_id: str) -> bool:
+    """The package's organizations held as pyarrow arrays, COPY-ed as new (storage/bulk.copy_arrow_new) as
+    the list path writes them — ``False``, and nothing written, when one is held here already:
     in the order of their codes (an index takes sorted keys about twice as fast), the seq of each its row's
     place in the package after ``seq``, its effective date the first of :data:`_EFFECTIVE_FROM` it has, its
     authority's region the code's positions 3-8; and each one's ``created`` entry in the change feed."""
@@ -168,14 +170,17 @@ def _copy_new(conn: Connection, rows: rows_bulk.Rows, names: Sequence[str], seq:
     dated = [rows.arrow(name) for name in _EFFECTIVE_FROM if name in names]
     effective = (pc.coalesce(*dated) if len(dated) > 1 else dated[0]).take(order) if dated else pa.nulls(n, pa.string())
     seqs = pc.add(order.cast(pa.int64()), pa.scalar(seq + 1, pa.int64()))
-    bulk.copy_arrow(conn, organizations.name,
-                    ("uscc", *names, "authority_region", "effective", "seq", "created_seq", "source", "batch_id"),
-                    [codes, *(rows.arrow(name).take(order) for name in names), pc.utf8_slice_codeunits(codes, 2, 8),
-                     effective, seqs, seqs, pa.repeat(pa.scalar(source, pa.string()), n),
-                     pa.repeat(pa.scalar(batch_id, pa.string()), n)])
+    if not bulk.copy_arrow_new(
+            conn, organizations.name,
+            ("uscc", *names, "authority_region", "effective", "seq", "created_seq", "source", "batch_id"),
+            [codes, *(rows.arrow(name).take(order) for name in names), pc.utf8_slice_codeunits(codes, 2, 8),
+             effective, seqs, seqs, pa.repeat(pa.scalar(source, pa.string()), n),
+             pa.repeat(pa.scalar(batch_id, pa.string()), n)]):
+        return False
     bulk.copy_arrow(conn, changes.name, ("seq", "uscc", "effective", "kind", "batch_id"),
                     [seqs, codes, effective, pa.repeat(pa.scalar("created", pa.string()), n),
                      pa.repeat(pa.scalar(batch_id, pa.string()), n)])
+    return True
 
 
 def _refresh_statistics(conn: Connection) -> None:
