@@ -58,7 +58,9 @@ def apply_organizations(conn: Connection, rows: Sequence[Mapping[str, str | None
     changed ones take the package's values of every column it has (the same as before but where they
     differ, and only those are history) in one UPDATE on PostgreSQL, executemany on SQLite. ``kept``: of
     an organization held here, by its registering authority's region and its source, whether it is left as
-    held (counted ``kept_own``; federation: what this node owns) — asked in the same look-up."""
+    held (counted ``kept_own``; federation: what this node owns) — asked in the same look-up. A package held
+    as pyarrow arrays, on PostgreSQL, is first copied as all new (:func:`_copy_new`), with no look-up; only
+    when one of its codes is held here does the look-up run."""
     started = _now()
     conn.execute(update(counters).where(counters.c.name == "feed").values(value=counters.c.value))
     seq = first = int(conn.execute(select(counters.c.value).where(counters.c.name == "feed")).scalar_one())
