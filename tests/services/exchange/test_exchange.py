@@ -233,6 +233,54 @@ def test_a_bad_row_in_a_later_part_refuses_the_parts_before_it_too(producer: Eng
     assert state(receiver) == before
 
 
+def _resigned(producer: Engine, done: exchange.Exported, files: list[dict[str, Any]]) -> None:
+    """The package's manifest with these file entries, signed by the producer again (only the checks of the
+    rows can refuse it)."""
+    with producer.begin() as conn:
+        key_id, key = evidence.current_key(conn, BOX)
+    (done.path / "manifest.json").write_text(json.dumps(packages.sign(dict(done.manifest, files=files), key, key_id)),
+                                             encoding="utf-8")
+
+
+def test_an_organization_in_two_parts_is_refused_as_in_one_file(producer: Engine, receiver: Engine, tmp_path: Path,
+                                                                 monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    monkeypatch.setattr(feed, "BATCH_ROWS", 2)
+    done = export(producer, tmp_path / "out", bounds=Limits(exchange_part_bytes=1))
+    files, columns = done.manifest["files"], done.manifest["columns"]
+    first = rows.read("jsonl", "organizations", columns, (done.path / files[0]["name"]).read_bytes())
+    second = rows.read("jsonl", "organizations", columns, (done.path / files[1]["name"]).read_bytes())
+    data = rows.write("jsonl", "organizations", columns, [second[0], dict(first[0])])  # part 1's first again
+    (done.path / files[1]["name"]).write_bytes(data)
+    _resigned(producer, done, [files[0], {**files[1], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()},
+                               *files[2:]])
+    before = state(receiver)
+    receipt = take(receiver, done.path)
+    _refused(receipt, "exchange.rows")
+    assert [(p["file"], p["row"], p["field"]) for p in receipt["problems"]] == [(files[1]["name"], 2, "uscc")]
+    assert f'"{first[0]["uscc"]}" is not after' in receipt["problems"][0]["message"]
+    assert state(receiver) == before
+
+
+def test_a_part_gone_after_its_hash_was_checked_is_refused_with_a_receipt(producer: Engine, receiver: Engine,
+                                                                           tmp_path: Path,
+                                                                           monkeypatch: pytest.MonkeyPatch):
+    load_library(producer, tmp_path)
+    monkeypatch.setattr(feed, "BATCH_ROWS", 2)
+    done = export(producer, tmp_path / "out", bounds=Limits(exchange_part_bytes=1))
+    second = done.path / done.manifest["files"][1]["name"]
+    checked = exchange._check_files
+
+    def then_gone(*args: Any, **kwargs: Any) -> None:
+        checked(*args, **kwargs)
+        second.unlink()  # between the check of every file and the reading of this one
+
+    monkeypatch.setattr(exchange, "_check_files", then_gone)
+    before = state(receiver)
+    _refused(take(receiver, done.path), "exchange.truncated")
+    assert state(receiver) == before
+
+
 def test_a_package_over_the_limit_of_all_its_files_is_refused(producer: Engine, receiver: Engine, tmp_path: Path,
                                                               monkeypatch: pytest.MonkeyPatch):
     load_library(producer, tmp_path)

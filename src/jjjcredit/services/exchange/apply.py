@@ -271,14 +271,20 @@ def _version_row(current: Mapping[str, Any], subject_key: str) -> dict[str, Any]
             "fingerprint": current["fingerprint"], "reason": current["reason"]}
 
 
+def lock_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]]) -> None:
+    """On PostgreSQL, the advisory lock of each provider and item the rows hold — the lock a credit batch of
+    this node takes — in one order (taken again in a transaction that holds it, it is held once)."""
+    for pair in sorted({f"{r['provider']}\x1f{r['item']}" for r in rows}):
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (pair,))
+
+
 def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str) -> dict[str, int]:
     """Write the package's record versions (see the module's text); returns the counts. Takes the locks a
     credit batch of this node takes for the same records — on PostgreSQL the advisory lock of each provider
     and item the package holds (in one order, so two imports never wait on each other in a circle), on
     SQLite the ``credit`` counter's row — so no batch writes them meanwhile."""
     if conn.dialect.name == "postgresql":
-        for pair in sorted({f"{r['provider']}\x1f{r['item']}" for r in rows}):
-            conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (pair,))
+        lock_credit(conn, rows)
     else:
         conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
     ids = sorted({str(r["id"]) for r in rows})

@@ -343,8 +343,12 @@ def _read_part(folder: Path, entry: Mapping[str, Any], most: int) -> bytes:
     """A data file or part read whole, as its manifest entry says it is (checked again as read: a file
     changed since :func:`_check_files` hashed it is refused, never applied)."""
     path = folder / entry["name"]
-    with path.open("rb") as fh:
-        data: bytes = fh.read(most + 1)
+    try:
+        with path.open("rb") as fh:
+            data: bytes = fh.read(most + 1)
+    except OSError:  # gone since (or unreadable): as missing
+        packages.check_file(entry, None, None)
+        raise
     packages.check_file(entry, len(data), hashlib.sha256(data).hexdigest())
     return data
 
@@ -452,6 +456,29 @@ def _purpose(manifest: Mapping[str, Any] | None, outcome: str, why: str = "") ->
     return (f"{text}: {why}" if why else text)[:2000]
 
 
+def _keys(manifest: Mapping[str, Any], found: Sequence[rows.Row]) -> list[Any]:
+    """The rows' keys: an organization's code, a credit record's id (its versions travel together)."""
+    key = "uscc" if manifest["kind"] == "organizations" else "id"
+    if isinstance(found, rows_bulk.Rows) and key in found.columns:
+        return list(found.column(key))
+    return [r.get(key) for r in found]
+
+
+def _out_of_order(manifest: Mapping[str, Any], entry: Mapping[str, Any], found: Sequence[rows.Row],
+                  last: str | None, refused: set[int]) -> list[dict[str, Any]]:
+    """A part whose first key is not after the last key of the part before it (an export writes parts in key
+    order, so a key in two parts — which each part's own checks cannot see — is refused here); rows refused
+    already (``refused``) left out."""
+    keys = [(str(k), row) for row, k in enumerate(_keys(manifest, found), 1) if k and row not in refused]
+    if last is None or not keys or min(keys)[0] > last:
+        return []
+    first, row = min(keys)
+    field = "uscc" if manifest["kind"] == "organizations" else "id"
+    return [{"row": row, "field": field, "code": "exchange.row", "file": entry["name"],
+             "message": f'"{first}" is not after "{last}", the last {field} of the part before: a package\'s parts '
+                        f"hold their {field}s in order, each in one part."}]
+
+
 def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, operator: str | None, most: int,
            problems: list[dict[str, Any]]) -> dict[str, Any]:
     """Apply the package in one transaction, a data file (or part) at a time: each part's rows checked, then
@@ -477,10 +504,21 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
         package_id = f"X{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
         counts: dict[str, int] = {}
         applied = 0
+        credit = manifest["kind"] == "credit_records"
+        if credit and len(entries) > 1 and conn.dialect.name == "postgresql":
+            # every part's provider-and-item locks taken first, in one order (a part at a time would take
+            # them out of order: two imports could wait on each other in a circle)
+            for entry in entries:
+                apply.lock_credit(conn, checked_rows(manifest, entry, _read_part(path, entry, most))[0])
+        before: str | None = None  # the part before's last key: parts hold their keys in order, each once
         for number, entry in enumerate(entries, 1):
             found, found_problems = checked_rows(manifest, entry, _read_part(path, entry, most))
-            problems += found_problems
+            refused = {p["row"] for p in found_problems}
+            problems += found_problems + _out_of_order(manifest, entry, found, before, refused)
+            before = max((str(k) for row, k in enumerate(_keys(manifest, found), 1) if k and row not in refused),
+                         default=before)
             if problems:  # the rest only checked
+                del found
                 continue
             if manifest["kind"] == "organizations":
                 batch = package_id if len(entries) == 1 else f"{package_id}.{number:04d}"
