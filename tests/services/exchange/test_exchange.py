@@ -217,11 +217,8 @@ def test_a_bad_row_in_a_later_part_refuses_the_parts_before_it_too(producer: Eng
     found[1]["uscc"] = "91130102MA00000000"  # a bad check character in the last part's second row
     data = rows.write("jsonl", "organizations", done.manifest["columns"], found)
     last.write_bytes(data)
-    manifest = dict(done.manifest, files=[*files[:2], {**files[2], "bytes": len(data),
-                                                       "sha256": hashlib.sha256(data).hexdigest()}])
-    with producer.begin() as conn:  # signed by the producer: only the row's check can refuse it
-        key_id, key = evidence.current_key(conn, BOX)
-    (done.path / "manifest.json").write_text(json.dumps(packages.sign(manifest, key, key_id)), encoding="utf-8")
+    _resigned(producer, done, [*files[:2], {**files[2], "bytes": len(data),
+                                            "sha256": hashlib.sha256(data).hexdigest()}])
     before = state(receiver)
     receipt = take(receiver, done.path)
     _refused(receipt, "exchange.rows")
@@ -488,11 +485,8 @@ def test_a_bad_row_refuses_the_whole_package(producer: Engine, receiver: Engine,
     found[3]["uscc"] = "91130102MA00000000"  # a bad check character
     data = rows.write("jsonl", "organizations", done.manifest["columns"], found)
     (done.path / "organizations.jsonl").write_bytes(data)
-    manifest = dict(done.manifest, files=[{**done.manifest["files"][0], "bytes": len(data),
-                                           "sha256": hashlib.sha256(data).hexdigest()}])
-    with producer.begin() as conn:  # signed by the producer: only the row's check can refuse it
-        key_id, key = evidence.current_key(conn, BOX)
-    (done.path / "manifest.json").write_text(json.dumps(packages.sign(manifest, key, key_id)), encoding="utf-8")
+    _resigned(producer, done, [{**done.manifest["files"][0], "bytes": len(data),
+                                "sha256": hashlib.sha256(data).hexdigest()}])
     before = state(receiver)
     receipt = take(receiver, done.path)
     _refused(receipt, "exchange.rows")
