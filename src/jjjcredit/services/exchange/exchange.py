@@ -464,19 +464,21 @@ def _keys(manifest: Mapping[str, Any], found: Sequence[rows.Row]) -> list[Any]:
     return [r.get(key) for r in found]
 
 
-def _out_of_order(manifest: Mapping[str, Any], entry: Mapping[str, Any], found: Sequence[rows.Row],
-                  last: str | None, refused: set[int]) -> list[dict[str, Any]]:
-    """A part whose first key is not after the last key of the part before it (an export writes parts in key
-    order, so a key in two parts — which each part's own checks cannot see — is refused here); rows refused
-    already (``refused``) left out."""
+def _in_order(manifest: Mapping[str, Any], entry: Mapping[str, Any], found: Sequence[rows.Row],
+              last: str | None, refused: set[int]) -> tuple[list[dict[str, Any]], str | None]:
+    """The problem of a part whose first key is not after ``last``, the last key of the part before (an
+    export writes parts in key order, so a key in two parts — which each part's own checks cannot see — is
+    refused here), and this part's last key; rows refused already (``refused``) left out."""
     keys = [(str(k), row) for row, k in enumerate(_keys(manifest, found), 1) if k and row not in refused]
-    if last is None or not keys or min(keys)[0] > last:
-        return []
-    first, row = min(keys)
+    if not keys:
+        return [], last
+    (first, row), end = min(keys), max(keys)[0]
+    if last is None or first > last:
+        return [], end
     field = "uscc" if manifest["kind"] == "organizations" else "id"
     return [{"row": row, "field": field, "code": "exchange.row", "file": entry["name"],
              "message": f'"{first}" is not after "{last}", the last {field} of the part before: a package\'s parts '
-                        f"hold their {field}s in order, each in one part."}]
+                        f"hold their {field}s in order, each in one part."}], end
 
 
 def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, operator: str | None, most: int,
@@ -513,10 +515,8 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
         before: str | None = None  # the part before's last key: parts hold their keys in order, each once
         for number, entry in enumerate(entries, 1):
             found, found_problems = checked_rows(manifest, entry, _read_part(path, entry, most))
-            refused = {p["row"] for p in found_problems}
-            problems += found_problems + _out_of_order(manifest, entry, found, before, refused)
-            before = max((str(k) for row, k in enumerate(_keys(manifest, found), 1) if k and row not in refused),
-                         default=before)
+            disorder, before = _in_order(manifest, entry, found, before, {p["row"] for p in found_problems})
+            problems += found_problems + disorder
             if problems:  # the rest only checked
                 del found
                 continue
