@@ -45,6 +45,32 @@ def test_the_fast_path_agrees_with_check_row_on_random_rows(item: catalogue.Item
     assert fast[0].record is not None  # the good row is taken by the fast path, not only agreed on
 
 
+#: What str.strip removes besides a space, around good values and alone (a column without any is not stripped).
+OTHER_SPACES = ["\u2003", "\x0b", "\n", "\r", "\x1f", "\u2028", "\x85", "\u202f"]
+
+
+@pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
+def test_cells_with_other_whitespace_agree_with_check_row(item: catalogue.Item):
+    rng = random.Random(item.code + "stripped")
+    header = [f.name for f in item.fields]
+    layout = records.bind(item, header, "x.csv")
+    good = [_good_value(item, f.element) for f in item.fields]
+    rows = [good]
+    for _ in range(400):
+        row = list(good)
+        for _ in range(rng.choice((1, 1, 2))):
+            j = rng.randrange(len(row))
+            value = rng.choice([*MUTATIONS, row[j]])
+            space = rng.choice(OTHER_SPACES)
+            row[j] = rng.choice((space + value, value + space, space))
+        rows.append(row)
+    columns = [list(c) for c in zip(*rows, strict=True)]
+    fast = records_bulk.check_chunk(layout, columns, 2, len(rows), TODAY)
+    for i, row in enumerate(rows):
+        assert fast[i] == records.check_row(layout, row, 2 + i, TODAY), (i, row)
+    assert fast[0].record is not None
+
+
 @pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
 def test_the_fast_path_writes_the_values_as_values_json_does(item: catalogue.Item):
     rng = random.Random(item.code + "json")

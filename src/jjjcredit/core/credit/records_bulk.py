@@ -166,6 +166,13 @@ def _codes(values: Sequence[str], empty: Any) -> list[Any]:
     return [(v if next(ok) else _code(v)) if v else empty for v in values]
 
 
+def _stripped(column: Sequence[str]) -> Sequence[str]:
+    """A column's cells stripped — or as they are, when the column holds no space and is printable: every
+    other character ``str.strip`` removes (tabs, line breaks, ideographic and other spaces) is unprintable."""
+    joined = "".join(column)
+    return column if " " not in joined and joined.isprintable() else [v.strip() for v in column]
+
+
 def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
                 today: datetime.date) -> list[records.Checked]:
     """Every row of a chunk (``cells[j][i]``: column ``j`` of the file, row ``first_row + i``), checked
@@ -175,7 +182,7 @@ def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_ro
     outs: list[list[Any]] = []
     for b, index, _kind, limit, _role in plan:
         column = cells[index] if index < len(cells) else [""] * size
-        outs.append(_judged(b, [v.strip() for v in column], limit, item.severities, today))
+        outs.append(_judged(b, _stripped(column), limit, item.severities, today))
     shape = _Shape(layout, [p[0] for p in plan])
     results: list[records.Checked] = []
     append = results.append
