@@ -80,6 +80,19 @@ def test_every_row_is_accepted_or_rejected_with_its_reasons_and_the_same_file_ag
         assert conn.execute(text("SELECT max(version) FROM credit_records")).scalar_one() == 1
 
 
+def test_a_number_repeated_by_a_natural_persons_row_is_refused_whichever_comes_first(ready: Engine, tmp_path: Path):
+    """An organization's row with nothing to say is written from the chunk's columns, a natural person's
+    as a record: a document number is still refused the second time, naming the row that had it."""
+    rows = [files.penalty(CODES[0], "罚1"), files.penalty(None, "罚1"), files.penalty(None, "罚2"),
+            files.penalty(CODES[1], "罚2")]
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows))
+    assert (summary.created, summary.rejected) == (2, 2)
+    with ready.connect() as conn:
+        rejected = list(records.batch_rejects(conn, summary.batch))
+    assert [(r["row"], r["problems"][0]["code"]) for r in rejected] == [(3, "credit.duplicate"), (5, "credit.duplicate")]
+    assert "row 2 " in rejected[0]["problems"][0]["message"] and "row 4 " in rejected[1]["problems"][0]["message"]
+
+
 def test_an_organization_known_to_the_library_is_not_flagged(ready: Engine, tmp_path: Path):
     known = library_files.codes(1)[0]
     library.ingest_file(ready, str(library_files.organizations(tmp_path / "orgs.csv", [known])),

@@ -146,10 +146,16 @@ class Record:
     def fingerprint(self, values_text: str | None = None) -> str:
         """What decides whether a resubmission changes the record: its values and personal numbers
         (``values_text``: :meth:`values_text`, when it was made already)."""
-        body = (values_text or self.values_text()) + "\x1f" + (self.severity or "")
-        if self.personal:
-            body += "\x1f" + json.dumps(self.personal, sort_keys=True)
-        return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
+        return fingerprint_of(values_text or self.values_text(), self.severity, self.personal)
+
+
+def fingerprint_of(values_text: str, severity: str | None, personal: Mapping[str, str] | None = None) -> str:
+    """A record's fingerprint (:meth:`Record.fingerprint`) from its values as stored, its severity and its
+    personal numbers."""
+    body = values_text + "\x1f" + (severity or "")
+    if personal:
+        body += "\x1f" + json.dumps(personal, sort_keys=True)
+    return hashlib.sha256(body.encode("utf-8")).hexdigest()[:32]
 
 
 @dataclass(frozen=True)
@@ -559,6 +565,19 @@ def document_key(number: str) -> str:
     True
     """
     return _SPACE.sub("", unicodedata.normalize("NFKC", number).translate(_BRACKETS)).upper()
+
+
+def document_keys(numbers: Sequence[str]) -> list[str]:
+    """:func:`document_key` of each number, worked on all of them joined by NUL (which no number holds,
+    and which normalizing, brackets, spaces and upper case all leave as it is).
+
+    >>> document_keys(["石市监罚〔２０２６〕 118号", "ß-1", ""]) == [document_key(n) for n in ["石市监罚(2026)118号", "ß-1", ""]]
+    True
+    """
+    joined = "\x00".join(numbers)
+    if not numbers or joined.count("\x00") != len(numbers) - 1:
+        return [document_key(n) for n in numbers]
+    return _SPACE.sub("", unicodedata.normalize("NFKC", joined).translate(_BRACKETS)).upper().split("\x00")
 
 
 def shown_value(column_code: str, value: str) -> str:

@@ -24,6 +24,7 @@ import functools
 import itertools
 import re
 from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
@@ -173,10 +174,39 @@ def _stripped(column: Sequence[str]) -> Sequence[str]:
     return column if " " not in joined and joined.isprintable() else [v.strip() for v in column]
 
 
-def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
-                today: datetime.date) -> list[records.Checked]:
+@dataclass
+class Clean:
+    """A chunk's rows with nothing to say (no problem, no warning, no personal number), a column each —
+    no Python object a row: row ``at[k]`` of the chunk has document number ``keys[k]``, its subject, its
+    severity, its ISO dates and its values as stored (``texts[k]``). :meth:`record` makes the
+    :class:`records.Record` of one, for the few a caller needs as a record."""
+
+    first_row: int
+    elements: tuple[str, ...]
+    judged: list[list[Any]]  #: the chunk's cells as judged, a column an element (for :meth:`record`)
+    at: list[int] = field(default_factory=list)
+    keys: list[str] = field(default_factory=list)
+    subject_types: list[str] = field(default_factory=list)
+    names: list[str] = field(default_factory=list)
+    codes: list[str] = field(default_factory=list)
+    severities: list[str | None] = field(default_factory=list)
+    decided: list[str | None] = field(default_factory=list)
+    until: list[str | None] = field(default_factory=list)
+    texts: list[str] = field(default_factory=list)
+
+    def record(self, k: int) -> records.Record:
+        i = self.at[k]
+        values = {e: c[i] for e, c in zip(self.elements, self.judged, strict=False) if c[i] is not None}
+        return records.Record(self.first_row + i, self.keys[k], self.subject_types[k], self.names[k], self.codes[k],
+                              None, self.severities[k], _day(self.decided[k]), _day(self.until[k]), values, {},
+                              self.texts[k])
+
+
+def check_columns(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
+                  today: datetime.date) -> tuple[Clean, dict[int, records.Checked]]:
     """Every row of a chunk (``cells[j][i]``: column ``j`` of the file, row ``first_row + i``), checked
-    as :func:`records.check_row` would check it."""
+    as :func:`records.check_row` would check it: the rows with nothing to say as :class:`Clean`
+    columns, every other row (by its index in the chunk) as ``check_row`` says."""
     item = layout.item
     plan = sorted(layout.plan, key=lambda p: p[0].field.element)  # values in one order, whatever the file's
     outs: list[list[Any]] = []
@@ -184,18 +214,41 @@ def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_ro
         column = cells[index] if index < len(cells) else [""] * size
         outs.append(_judged(b, _stripped(column), limit, item.severities, today))
     shape = _Shape(layout, [p[0] for p in plan])
-    results: list[records.Checked] = []
-    append = results.append
     texts = _texts_of(shape.elements, outs, size)
+    bad: set[int] = set()
+    for column in outs:
+        if _BAD in column:
+            bad.update([i for i, v in enumerate(column) if v is _BAD])
     outs.append([None] * size)  # the slot of a role the file has no column for (index -1)
-    for i, judged in enumerate(zip(*outs, strict=True)):
-        record = None if _BAD in judged else shape.record(judged, first_row + i, texts[i])
-        if record is None:
+    clean = Clean(first_row, shape.elements, outs)
+    others: dict[int, records.Checked] = {}
+    for i in range(size):
+        found = None if i in bad else shape.fields(outs, i)
+        text = texts[i]
+        if found is None or text is None:
             row = [cells[j][i] if j < len(cells) else "" for j in range(layout.width)]
-            append(records.check_row(layout, row, first_row + i, today))
-        else:
-            append(records.Checked(first_row + i, record, ()))
-    return results
+            others[i] = records.check_row(layout, row, first_row + i, today)
+            continue
+        clean.at.append(i)
+        clean.keys.append(found[0])
+        clean.subject_types.append(found[1])
+        clean.names.append(found[2])
+        clean.codes.append(found[3])
+        clean.severities.append(found[4])
+        clean.decided.append(found[5])
+        clean.until.append(found[6])
+        clean.texts.append(text)
+    return clean, others
+
+
+def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
+                today: datetime.date) -> list[records.Checked]:
+    """Every row of a chunk, checked as :func:`records.check_row` would check it (:func:`check_columns`,
+    a :class:`records.Checked` a row)."""
+    clean, others = check_columns(layout, cells, first_row, size, today)
+    for k, i in enumerate(clean.at):
+        others[i] = records.Checked(first_row + i, clean.record(k), ())
+    return [others[i] for i in range(size)]
 
 
 #: A column code that is its own JSON key (quoted, nothing to escape).
@@ -243,21 +296,20 @@ class _Shape:
         self.i_code, self.i_category, self.i_penalty, self.i_severity, self.i_name = (self._index(r) for r in (
             "subject_code", "subject_category", "penalty_category", "severity", "subject_name"))
 
-    def get(self, judged: tuple[Any, ...], role: str) -> Any:
-        j = self.at.get(role)
-        return None if j is None else judged[j]
-
     def _index(self, role: str) -> int:
         """Where a role's value is; -1 (an always-empty slot appended to each row) when the file has none."""
         return self.at.get(role, -1)
 
-    def record(self, judged: tuple[Any, ...], row: int, text: str | None = None) -> records.Record | None:
-        """The record of a row of judged cells when nothing in it needs a word, else ``None``."""
+    def fields(self, c: Sequence[Sequence[Any]], i: int) -> tuple[str, str, str, str, str | None, str | None,
+                                                                 str | None] | None:
+        """Row ``i`` of judged columns ``c`` (no cell :data:`_BAD`) when nothing in it needs a word: its
+        document number, subject type, subject name, code, severity, ISO dates decided on and valid
+        until; else ``None``."""
         item = self.item
-        code = judged[self.i_code]
+        code = c[self.i_code][i]
         if code is None or self.rated:
             return None  # natural persons, rows without a code, ratings: the slow path
-        category = judged[self.i_category]
+        category = c[self.i_category][i]
         if category is not None:
             subject_type = columns.SUBJECT_CATEGORIES[category]
             if subject_type == "natural_person":
@@ -266,25 +318,23 @@ class _Shape:
             subject_type = "individual_business" if code[:2] == "92" else "organization"
         if subject_type not in item.subject_types:
             return None
-        if subject_type == "organization" and any(judged[j] is None for j in self.reps):
+        if subject_type == "organization" and any(c[j][i] is None for j in self.reps):
             return None
-        decided, until, start = judged[self.i_decided], judged[self.i_until], judged[self.i_start]
+        decided, until, start = c[self.i_decided][i], c[self.i_until][i], c[self.i_start][i]
         if until is not None and ((decided is not None and until < decided) or (start is not None and until < start)):
             return None
-        if self.needed and (penalty := judged[self.i_penalty]) is not None:
+        if self.needed and (penalty := c[self.i_penalty][i]) is not None:
             named = _named_penalties(penalty)
             for role, needed in self.needed:
-                if named & needed and self.get(judged, role) is None:
+                if named & needed and c[self._index(role)][i] is None:
                     return None
-        severity = judged[self.i_severity]
+        severity = c[self.i_severity][i]
         if item.kind == "negative" and severity is None:
             if self.single_severity is None and item.severities:
                 return None
             severity = self.single_severity
-        values = {k: v for k, v in zip(self.elements, judged, strict=False) if v is not None}  # (not the empty slot)
-        return records.Record(row, "/".join([judged[j] or "" for j in self.keys]), subject_type,
-                              judged[self.i_name] or "", code, None, severity,
-                              _day(decided), _day(until), values, {}, text)
+        return ("/".join([c[j][i] or "" for j in self.keys]), subject_type, c[self.i_name][i] or "", code, severity,
+                decided, until)
 
 
 @functools.lru_cache(maxsize=1 << 12)

@@ -80,6 +80,17 @@ def record_id(item: str, provider: str, document_number: str) -> str:
     return hashlib.sha256(f"{item}\x1f{provider}\x1f{key}".encode()).hexdigest()[:32]
 
 
+def record_ids(item: str, provider: str, document_numbers: Sequence[str]) -> list[str]:
+    """:func:`record_id` of each document number (their keys made at once: rules.document_keys)."""
+    prefix = f"{item}\x1f{provider}\x1f"
+    return [hashlib.sha256((prefix + key).encode()).hexdigest()[:32] for key in rules.document_keys(document_numbers)]
+
+
+#: An accepted row of a chunk: its record (``None`` for a row of the chunk's ``Clean`` columns, which is
+#: made a record only when one is needed), subject key, warnings, place in those columns, row.
+_Accepted = tuple[rules.Record | None, str, list[Problem], int, int]
+
+
 @dataclass
 class Summary:
     """What one submission did; ``rows`` = ``created`` + ``updated`` + ``unchanged`` + ``rejected``, always."""
@@ -307,6 +318,7 @@ class _Writer:
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
+        self._dues: dict[str | None, tuple[str | None, int]] = {}  # :meth:`_due_of`
         # On PostgreSQL a chunk's rows are copied in while the next chunk is checked (the server's work
         # beside this process's); every other use of the connection waits for that copy first.
         self._pool = ThreadPoolExecutor(1, "credit-copy") if self.dialect == "postgresql" else None
@@ -349,7 +361,7 @@ class _Writer:
             self.conn.execute(insert(credit_rejects), rejects)
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
-        accepted: dict[str, tuple[rules.Record, str, list[Problem]]] = {}  # id → record, subject key, warnings
+        accepted: dict[str, _Accepted] = {}  # id → the row accepted
         rejects: list[dict[str, Any]] = []
 
         def reject(row: int, cells: Sequence[str], problems: Sequence[Problem]) -> None:
@@ -360,10 +372,32 @@ class _Writer:
                             "problems": json.dumps([p.to_dict() for p in problems], ensure_ascii=False),
                             "data": json.dumps(_shown_cells(layout, cells), ensure_ascii=False)})
 
+        def duplicate(row: int, i: int, number: str, rid: str) -> None:
+            reject(row, [c[i] for c in columns], [Problem(
+                row, "", "credit.duplicate", f"Document number {number} is in row {accepted[rid][4]} of "
+                "this file already; a record is submitted once per file (send a correction in a later file).",
+                number[:60])])
+
         columns = chunk.columns
-        for i, checked in enumerate(records_bulk.check_chunk(layout, columns, chunk.first_row, chunk.size, self.today)):
+        clean, others = records_bulk.check_columns(layout, columns, chunk.first_row, chunk.size, self.today)
+        clean_ids = record_ids(self.item.code, self.provider, clean.keys)
+        k = 0  # the next row of the clean columns (they are in the chunk's order)
+        for i in range(chunk.size):
             row = chunk.first_row + i
             issue = chunk.issues.get(i)
+            checked = others.get(i)
+            if checked is None:  # a row with nothing to say: its subject key is its code
+                if issue is None:
+                    summary.rows += 1
+                    rid = clean_ids[k]
+                    if rid in accepted:
+                        duplicate(row, i, clean.keys[k], rid)
+                    else:
+                        accepted[rid] = (None, clean.codes[k], [], k, row)
+                    k += 1
+                    continue
+                checked = rules.Checked(row, clean.record(k), ())  # (a row that was not read has no cells)
+                k += 1
             record = checked.record
             if issue is None and record is None and not any(c[i].strip() for c in columns):
                 summary.blank += 1
@@ -385,13 +419,10 @@ class _Writer:
                 continue
             rid = record_id(self.item.code, self.provider, record.key)
             if rid in accepted:
-                reject(row, [c[i] for c in columns], [Problem(
-                    row, "", "credit.duplicate", f"Document number {record.key} is in row {accepted[rid][0].row} of "
-                    "this file already; a record is submitted once per file (send a correction in a later file).",
-                    record.key[:60])])
+                duplicate(row, i, record.key, rid)
                 continue
-            accepted[rid] = (record, key, list(checked.problems))
-        new_rows, unchanged = self._write(accepted, summary, reject_later=rejects)
+            accepted[rid] = (record, key, list(checked.problems), -1, row)
+        new_rows, unchanged = self._write(accepted, clean, summary, reject_later=rejects)
         if self._pool is None:
             self._insert(new_rows, rejects, unchanged)
         else:
@@ -435,7 +466,7 @@ class _Writer:
             self.conn.exec_driver_sql("DROP TABLE temp.credit_batch_unchanged")
         self._kept = False
 
-    def _existing(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]]) -> dict[str, dict[str, Any]]:
+    def _existing(self, accepted: Mapping[str, _Accepted]) -> dict[str, dict[str, Any]]:
         """The current rows of the chunk's records. When the provider had no records of the item before
         this batch, only ids this batch may have written (the filter says which) can exist, and only
         those are looked up: a first load looks nothing up. Otherwise, on PostgreSQL, by (subject key,
@@ -458,6 +489,15 @@ class _Writer:
             found.update(_existing(self.conn, rest))
         return found
 
+    def _due_of(self, decided: str | None) -> tuple[str | None, int]:
+        """A new record's collection deadline (ISO) and whether it is late, from its ISO decision date."""
+        found = self._dues.get(decided)
+        if found is None:
+            day = None if decided is None else datetime.date.fromisoformat(decided)
+            due = None if self.days is None or day is None else _due(day, self.days)
+            found = self._dues[decided] = (None, 0) if due is None else (due.isoformat(), int(self.today > due))
+        return found
+
     def _subject_key(self, record: rules.Record) -> str | None:
         if record.subject_code is not None:
             return record.subject_code
@@ -472,17 +512,22 @@ class _Writer:
             raise persons.PersonalDataError("credit.no_secret", "No personal data key to seal identity numbers with.")
         return json.dumps({k: self.protector.seal(k, v) for k, v in sorted(record.personal.items())})
 
-    def _write(self, accepted: Mapping[str, tuple[rules.Record, str, list[Problem]]], summary: Summary,
+    def _write(self, accepted: Mapping[str, _Accepted], clean: records_bulk.Clean, summary: Summary,
                reject_later: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[str]]:
         """The chunk's look-ups and replaced versions; returns its rows to insert and the ids it found
-        unchanged (:meth:`_insert`)."""
+        unchanged (:meth:`_insert`). A new record of a row of the ``clean`` columns is written from them;
+        every other row as its record."""
         self._wait()
         existing = self._existing(accepted)
         repeated = self._left_unchanged([i for i in self._earlier if (before := existing.get(i)) is not None
                                          and before["batch_id"] != self.batch_id])
         unchanged: list[str] = []
-        known = _known_organizations(self.conn, {r.subject_code for r, _k, _w in accepted.values()
-                                                 if r.subject_code and r.subject_type != "natural_person"})
+        codes = {r.subject_code for r, _k, _w, _c, _row in accepted.values()
+                 if r is not None and r.subject_code and r.subject_type != "natural_person"}
+        codes.update(clean.codes)
+        known = _known_organizations(self.conn, codes)
+        item, provider, batch, stamp = self.item.code, self.provider, self.batch_id, self.stamp
+        due_of = self._due_of
         new_rows: list[tuple[Any, ...]] = []  # in the order of _RECORD_COLUMNS
         replaced: list[tuple[str, str, str]] = []  # (new subject key, old subject key, id): kept as versions
 
@@ -495,8 +540,28 @@ class _Writer:
                                  "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
                                  "data": json.dumps(record.values, ensure_ascii=False)})
 
-        for rid, (record, key, warnings) in accepted.items():
+        for rid, (record, key, warnings, k, row) in accepted.items():
             before = existing.get(rid)
+            if record is None:
+                if before is None:  # a new record of a row with nothing to say, as the general path below writes it
+                    text, severity, code = clean.texts[k], clean.severities[k], clean.codes[k]
+                    unknown = 0 if code in known else 1
+                    if unknown:
+                        if summary.shows_more:
+                            summary.note(_unknown_organization(row, code))
+                        else:
+                            summary.count("credit.unknown_organization")
+                        summary.warnings += 1
+                        summary.flagged += 1
+                    deadline, late = due_of(clean.decided[k])
+                    summary.late += late
+                    summary.created += 1
+                    new_rows.append((key, rid, item, provider, clean.keys[k], clean.subject_types[k], clean.names[k],
+                                     code, "in_force", 1, severity, clean.decided[k], clean.until[k], deadline, late,
+                                     unknown, text, None, rules.fingerprint_of(text, severity), batch, stamp, stamp,
+                                     None, None, "created"))
+                    continue
+                record = clean.record(k)
             if before is not None and (before["batch_id"] == self.batch_id or rid in repeated):
                 refuse(record, "credit.duplicate", f"Document number {record.key[:60]} is in an earlier row of this "
                        "file already; a record is submitted once per file.")
@@ -511,9 +576,7 @@ class _Writer:
             if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
                 unknown = 1
                 if summary.shows_more:
-                    warnings.append(Problem(record.row, "", "credit.unknown_organization", f"{record.subject_code} is "
-                                            "not in the basic resource library (yet): the record is kept and flagged.",
-                                            record.subject_code, Severity.WARNING))
+                    warnings.append(_unknown_organization(record.row, record.subject_code))
                 else:
                     summary.count("credit.unknown_organization")
             for w in warnings:
@@ -547,6 +610,11 @@ class _Writer:
         _keep_as_versions(self.conn, replaced)
         _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
         return new_rows, unchanged
+
+
+def _unknown_organization(row: int, code: str) -> Problem:
+    return Problem(row, "", "credit.unknown_organization", f"{code} is not in the basic resource library (yet): "
+                   "the record is kept and flagged.", code, Severity.WARNING)
 
 
 def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
