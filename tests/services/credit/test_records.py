@@ -6,6 +6,7 @@ from __future__ import annotations
 
 import datetime
 import json
+import random
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -412,3 +413,19 @@ def test_a_write_that_fails_in_a_later_chunk_leaves_nothing(ready: Engine, tmp_p
     summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                                   chunk_rows=2)
     assert (summary.created, summary.rejected) == (7, 0)
+
+
+def test_the_batch_filter_holds_every_id_it_was_given_at_the_bits_of_its_four_slices():
+    rng = random.Random(7)
+    given = ["f" * 32, "0" * 32, *(f"{rng.getrandbits(128):032x}" for _ in range(20_000))]
+    seen = records._Seen()
+    assert seen.held_then_add(given) == []  # what it held before this chunk: nothing
+    assert seen.held_then_add(given[:5]) == given[:5]
+    for record_id in given[:300]:
+        n = int(record_id, 16)
+        for bit in (n & (seen.BITS - 1), (n >> 27) & (seen.BITS - 1), (n >> 54) & (seen.BITS - 1),
+                    (n >> 81) & (seen.BITS - 1)):
+            assert seen.bits[bit >> 3] & (1 << (bit & 7))
+    others = [f"{rng.getrandbits(128):032x}" for _ in range(20_000)]
+    assert len(seen.held_then_add(others)) < 5  # false positives: about one in a billion at this fill
+

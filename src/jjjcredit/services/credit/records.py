@@ -33,6 +33,8 @@ from dataclasses import dataclass, field
 from pathlib import Path
 from typing import Any
 
+import numpy as np
+import numpy.typing as npt
 import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
@@ -475,10 +477,8 @@ class _Writer:
         index by id."""
         ids = list(accepted)
         seen = self.seen
-        maybe = [i for i in ids if seen.may_hold(i)]
+        maybe = seen.held_then_add(ids)
         self._earlier = set(maybe)
-        for i in ids:
-            seen.add(i)
         if not self.prior:
             return _existing(self.conn, maybe) if maybe else {}
         if self.dialect != "postgresql":
@@ -634,23 +634,32 @@ _EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, la
 
 class _Seen:
     """The record ids a batch has written, as a Bloom filter of fixed size (16 MiB, four bits an id; about
-    0.4 % false positives at 10,000,000 ids): memory stays flat, and a false positive costs one look-up."""
+    0.4 % false positives at 10,000,000 ids): memory stays flat, and a false positive costs one look-up.
+    Ids come a chunk at a time (numpy: no Python step an id)."""
 
     BITS = 1 << 27
 
     def __init__(self) -> None:
-        self.bits = bytearray(self.BITS >> 3)
+        self.bits = np.zeros(self.BITS >> 3, dtype=np.uint8)
 
-    def _positions(self, record_id: str) -> tuple[int, ...]:
-        n, mask = int(record_id, 16), self.BITS - 1  # the id is a hash already: four 27-bit slices of it
-        return n & mask, (n >> 27) & mask, (n >> 54) & mask, (n >> 81) & mask
+    def _positions(self, record_ids: Sequence[str]) -> list[npt.NDArray[np.uint64]]:
+        """Four 27-bit slices of each id (the id is a hash already: 32 hex digits, 128 bits)."""
+        words = np.frombuffer(bytes.fromhex("".join(record_ids)), dtype=">u8").astype(np.uint64).reshape(-1, 2)
+        high, low, mask = words[:, 0], words[:, 1], np.uint64(self.BITS - 1)
+        return [low & mask, (low >> np.uint64(27)) & mask, ((low >> np.uint64(54)) | (high << np.uint64(10))) & mask,
+                (high >> np.uint64(17)) & mask]
 
-    def add(self, record_id: str) -> None:
-        for bit in self._positions(record_id):
-            self.bits[bit >> 3] |= 1 << (bit & 7)
-
-    def may_hold(self, record_id: str) -> bool:
-        return all(self.bits[bit >> 3] & (1 << (bit & 7)) for bit in self._positions(record_id))
+    def held_then_add(self, record_ids: Sequence[str]) -> list[str]:
+        """The ids the filter may hold already; then all of them are added."""
+        if not record_ids:
+            return []
+        positions = self._positions(record_ids)
+        held = np.ones(len(record_ids), dtype=bool)
+        for bit in positions:
+            held &= (self.bits[bit >> np.uint64(3)] & (np.uint8(1) << (bit & np.uint64(7)).astype(np.uint8))) != 0
+        for bit in positions:
+            np.bitwise_or.at(self.bits, bit >> np.uint64(3), np.uint8(1) << (bit & np.uint64(7)).astype(np.uint8))
+        return [i for i, h in zip(record_ids, held.tolist(), strict=True) if h]
 
 
 _PAIRS = ("SELECT r.id, r.subject_key, r.version, r.fingerprint, r.status, r.batch_id, r.late, r.created_at "
