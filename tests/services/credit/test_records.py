@@ -90,7 +90,8 @@ def test_a_number_repeated_by_a_natural_persons_row_is_refused_whichever_comes_f
     assert (summary.created, summary.rejected) == (2, 2)
     with ready.connect() as conn:
         rejected = list(records.batch_rejects(conn, summary.batch))
-    assert [(r["row"], r["problems"][0]["code"]) for r in rejected] == [(3, "credit.duplicate"), (5, "credit.duplicate")]
+    assert [(r["row"], r["problems"][0]["code"]) for r in rejected] == [(3, "credit.duplicate"),
+                                                                         (5, "credit.duplicate")]
     assert "row 2 " in rejected[0]["problems"][0]["message"] and "row 4 " in rejected[1]["problems"][0]["message"]
 
 

@@ -258,18 +258,26 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
 def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int) -> Sequence[str | None]:
     """Each row's values as :func:`records.values_json` writes them, built a column at a time: a column
     whose values hold nothing to escape (no quote, no backslash, nothing unprintable) is quoted as it is,
-    another through the json module's encoder. ``None`` for every row when a code comes twice."""
+    another through the json module's encoder. Each value's piece starts with its ``", "``, and a row is
+    its pieces joined with the first two characters cut. ``None`` for every row when a code comes twice."""
     if len(set(elements)) != len(elements):
         return [None] * size
     pieces: list[list[str]] = []
     for code, column in sorted(zip(elements, outs, strict=True)):  # sort_keys
-        key = f'"{code}": ' if _PLAIN_KEY.match(code) else records.json_text(code) + ": "
-        given = "".join([v for v in column if v.__class__ is str])
+        key = f', "{code}": ' if _PLAIN_KEY.match(code) else ", " + records.json_text(code) + ": "
+        try:
+            given = "".join(column)
+            whole = True
+        except TypeError:  # an empty cell (None) or one the slow path judges
+            given = "".join([v for v in column if v.__class__ is str])
+            whole = False
         if '"' in given or "\\" in given or not given.isprintable():
             pieces.append([key + records.json_text(v) if v.__class__ is str else "" for v in column])
+        elif whole:
+            pieces.append([f'{key}"{v}"' for v in column])
         else:
             pieces.append([f'{key}"{v}"' if v.__class__ is str else "" for v in column])
-    return ["{" + ", ".join([p for p in row if p]) + "}" for row in zip(*pieces, strict=True)]
+    return ["{" + text[2:] + "}" for text in map("".join, zip(*pieces, strict=True))]
 
 
 class _Shape:
