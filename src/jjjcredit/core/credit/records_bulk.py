@@ -111,25 +111,27 @@ def _slow(_value: str) -> Any:
 
 
 def _judged(b: records.Bound, values: Sequence[str], limit: int | None, item_severities: tuple[str, ...],
-            today: datetime.date) -> list[Any]:
+            today: datetime.date, printable: str | None = None) -> list[Any]:
     """A column's stripped cells judged: each as stored, ``None`` when empty and optional, or :data:`_BAD`.
     Free text and codes are judged for the whole column at once where they can be; the rest a cell at a
-    time through :func:`_judge`."""
+    time through :func:`_judge`. ``printable``: the cells joined, when they are known to be printable."""
     empty = _BAD if b.field.required else None
     kind = b.column.kind
     if kind == "text":
-        return _texts(values, limit, empty)
+        return _texts(values, limit, empty, printable)
     if kind == "uscc" and b.column.max_length != 20:
         return _codes(values, empty)
     judge = _judge(b, limit, item_severities, today)
     return [judge(v) if v else empty for v in values]
 
 
-def _texts(values: Sequence[str], limit: int | None, empty: Any) -> list[Any]:
+def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str | None = None) -> list[Any]:
     """Free text, as :func:`_text` judges each cell: one length, one printable test and one search for
-    digit runs over the column; only a cell with a run of six digits is searched for an identity number."""
-    joined = "".join(values)
-    if (limit is not None and max(map(len, values), default=0) > limit) or not joined.isprintable():
+    digit runs over the column; only a cell with a run of six digits is searched for an identity number.
+    ``printable``: the cells joined, known to be printable (no second test)."""
+    joined = printable if printable is not None else "".join(values)
+    if (limit is not None and max(map(len, values), default=0) > limit) or (
+            printable is None and not joined.isprintable()):
         judge = _text(limit)
         return [judge(v) if v else empty for v in values]
     out: list[Any] = [v or empty for v in values]
@@ -167,11 +169,14 @@ def _codes(values: Sequence[str], empty: Any) -> list[Any]:
     return [(v if next(ok) else _code(v)) if v else empty for v in values]
 
 
-def _stripped(column: Sequence[str]) -> Sequence[str]:
-    """A column's cells stripped — or as they are, when the column holds no space and is printable: every
-    other character ``str.strip`` removes (tabs, line breaks, ideographic and other spaces) is unprintable."""
+def _stripped(column: Sequence[str]) -> tuple[Sequence[str], str | None]:
+    """A column's cells stripped — or as they are, with their joined text, when the column holds no space
+    and is printable: every other character ``str.strip`` removes (tabs, line breaks, ideographic and
+    other spaces) is unprintable."""
     joined = "".join(column)
-    return column if " " not in joined and joined.isprintable() else [v.strip() for v in column]
+    if " " not in joined and joined.isprintable():
+        return column, joined
+    return [v.strip() for v in column], None
 
 
 @dataclass
@@ -212,9 +217,10 @@ def check_columns(layout: records.Layout, cells: Sequence[Sequence[str]], first_
     outs: list[list[Any]] = []
     for b, index, _kind, limit, _role in plan:
         column = cells[index] if index < len(cells) else [""] * size
-        outs.append(_judged(b, _stripped(column), limit, item.severities, today))
+        values, printable = _stripped(column)
+        outs.append(_judged(b, values, limit, item.severities, today, printable))
     shape = _Shape(layout, [p[0] for p in plan])
-    texts = _texts_of(shape.elements, outs, size)
+    texts = _texts_of(shape.elements, outs, size, [p[2] == "text" for p in plan])
     bad: set[int] = set()
     for column in outs:
         if _BAD in column:
@@ -255,15 +261,17 @@ def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_ro
 _PLAIN_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
 
 
-def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int) -> Sequence[str | None]:
+def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int,
+              printable: Sequence[bool]) -> Sequence[str | None]:
     """Each row's values as :func:`records.values_json` writes them, built a column at a time: a column
-    whose values hold nothing to escape (no quote, no backslash, nothing unprintable) is quoted as it is,
+    whose values hold nothing to escape (no quote, no backslash, nothing unprintable — known already of
+    the columns ``printable`` says: free text, whose judge refuses the unprintable) is quoted as it is,
     another through the json module's encoder. Each value's piece starts with its ``", "``, and a row is
     its pieces joined with the first two characters cut. ``None`` for every row when a code comes twice."""
     if len(set(elements)) != len(elements):
         return [None] * size
     pieces: list[list[str]] = []
-    for code, column in sorted(zip(elements, outs, strict=True)):  # sort_keys
+    for code, column, known in sorted(zip(elements, outs, printable, strict=True)):  # sort_keys
         key = f', "{code}": ' if _PLAIN_KEY.match(code) else ", " + records.json_text(code) + ": "
         try:
             given = "".join(column)
@@ -271,7 +279,7 @@ def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int)
         except TypeError:  # an empty cell (None) or one the slow path judges
             given = "".join([v for v in column if v.__class__ is str])
             whole = False
-        if '"' in given or "\\" in given or not given.isprintable():
+        if '"' in given or "\\" in given or not (known or given.isprintable()):
             pieces.append([key + records.json_text(v) if v.__class__ is str else "" for v in column])
         elif whole:
             pieces.append([f'{key}"{v}"' for v in column])
