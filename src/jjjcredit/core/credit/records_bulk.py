@@ -159,14 +159,16 @@ def _digit_run(text: str) -> bool:
 
 
 def _codes(values: Sequence[str], empty: Any) -> list[Any]:
-    """Unified social credit codes, judged for the column at once (core/codes/uscc_bulk): a valid code as
-    written is kept as it is; any other cell is judged alone (:func:`_code`)."""
-    given = [v for v in values if v]
+    """Unified social credit codes, judged for the column at once (core/codes/uscc_bulk), each code once
+    (an authority's code is in every row of its file): a valid code as written is kept as it is; any
+    other cell is judged alone (:func:`_code`)."""
+    given = list(dict.fromkeys([v for v in values if v]))
     if not given:
         return [empty] * len(values)
     judged = uscc_bulk.judge_many(given)
-    ok = iter(((judged.verdicts == Verdict.VALID) & judged.as_given).tolist())
-    return [(v if next(ok) else _code(v)) if v else empty for v in values]
+    ok = ((judged.verdicts == Verdict.VALID) & judged.as_given).tolist()
+    found = {v: (v if good else _code(v)) for v, good in zip(given, ok, strict=True)}
+    return [found[v] if v else empty for v in values]
 
 
 def _stripped(column: Sequence[str]) -> tuple[Sequence[str], str | None]:
