@@ -210,6 +210,18 @@ def drop_database(url: str) -> None:
         conn.execute(f'DROP DATABASE IF EXISTS "{name}"')
 
 
+#: The server's settings that decide the database's share of the figures (printed with them).
+SETTINGS = ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression", "synchronous_commit",
+            "full_page_writes", "maintenance_work_mem")
+
+
+def server_settings(url: str) -> str:
+    import psycopg
+
+    with psycopg.connect(psycopg_url(url)) as conn:
+        return ", ".join(f"{name} {conn.execute(f'SHOW {name}').fetchall()[0][0]}" for name in SETTINGS)
+
+
 def prepare(url: str) -> None:
     """Upgrade the database and publish the 2026 catalogue edition, with the project's own commands."""
     cli = [sys.executable, "-m", "jjjcredit"]
@@ -380,6 +392,8 @@ def main() -> None:
             if postgres:
                 create_database(args.db)
             prepare(args.db)
+        if postgres:
+            print(f"server: {server_settings(args.db)}", flush=True)
         copy_seconds = bare_copy(args.db, files, args.loaders) if postgres and not args.no_copy else None
         if copy_seconds:
             print(f"bare COPY: {copy_seconds:,.1f} s ({args.rows / copy_seconds:,.0f} rows/s)", flush=True)

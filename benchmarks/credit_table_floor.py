@@ -38,12 +38,20 @@ from typing import Any
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
 import psycopg
-from credit_ingest import CITIES, DEPARTMENTS, ITEM, create_database, drop_database, prepare, psycopg_url, write_files
+from credit_ingest import (
+    CITIES,
+    DEPARTMENTS,
+    ITEM,
+    create_database,
+    drop_database,
+    prepare,
+    psycopg_url,
+    server_settings,
+    write_files,
+)
 from machine import header
 
 DEFAULT_DB = "postgresql://postgres@127.0.0.1:5432/bench_credit_floor"
-SETTINGS = ("shared_buffers", "max_wal_size", "checkpoint_timeout", "wal_compression", "synchronous_commit",
-            "full_page_writes", "maintenance_work_mem")
 SUBJECTS = 5_000_000
 
 
@@ -104,7 +112,7 @@ def run(url: str, args: argparse.Namespace, work: Path) -> None:
         sys.exit(f"credit ingest failed: {done.stderr.strip()[-1500:]}")
     path.unlink()
     with psycopg.connect(url, autocommit=True) as conn:
-        print("server: " + ", ".join(f"{name} {_one(conn, f'SHOW {name}')[0]}" for name in SETTINGS))
+        print(f"server: {server_settings(url)}")
         columns = _columns(conn)
         conn.execute("CREATE TABLE credit_records_template AS "
                      "SELECT *, row_number() OVER () - 1 AS tn FROM credit_records")
