@@ -23,12 +23,15 @@ MUTATIONS = ["", " ", "2026-02-30", "2026-07-01", "2025-01-01", "2099-12-31", "2
 ITEMS = [i for i in catalogue.default_items() if i.kind != "basic"]
 
 
+def _start(item: catalogue.Item, seed: str) -> tuple[random.Random, records.Layout, list[str]]:
+    """A seeded generator, the item's layout bound to its own field names, and a good value a field."""
+    layout = records.bind(item, [f.name for f in item.fields], "x.csv")
+    return random.Random(seed), layout, [_good_value(item, f.element) for f in item.fields]
+
+
 @pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
 def test_the_fast_path_agrees_with_check_row_on_random_rows(item: catalogue.Item):
-    rng = random.Random(item.code)
-    header = [f.name for f in item.fields]
-    layout = records.bind(item, header, "x.csv")
-    good = [_good_value(item, f.element) for f in item.fields]
+    rng, layout, good = _start(item, item.code)
     for i, f in enumerate(item.fields):
         if f.element.endswith("FRDB"):
             good[i] = "王某"
@@ -38,11 +41,17 @@ def test_the_fast_path_agrees_with_check_row_on_random_rows(item: catalogue.Item
         for _ in range(rng.choice((1, 1, 2, 3))):
             row[rng.randrange(len(row))] = rng.choice(MUTATIONS)
         rows.append(row)
+    _agree(layout, rows)
+
+
+def _agree(layout: records.Layout, rows: list[list[str]]) -> None:
+    """The rows as one chunk: the fast path's outcome of each is check_row's; the first (good) row is
+    taken by the fast path, not only agreed on."""
     columns = [list(c) for c in zip(*rows, strict=True)]
     fast = records_bulk.check_chunk(layout, columns, 2, len(rows), TODAY)
     for i, row in enumerate(rows):
         assert fast[i] == records.check_row(layout, row, 2 + i, TODAY), (i, row)
-    assert fast[0].record is not None  # the good row is taken by the fast path, not only agreed on
+    assert fast[0].record is not None
 
 
 #: What str.strip removes besides a space, around good values and alone (a column without any is not stripped).
@@ -51,10 +60,7 @@ OTHER_SPACES = ["\u2003", "\x0b", "\n", "\r", "\x1f", "\u2028", "\x85", "\u202f"
 
 @pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
 def test_cells_with_other_whitespace_agree_with_check_row(item: catalogue.Item):
-    rng = random.Random(item.code + "stripped")
-    header = [f.name for f in item.fields]
-    layout = records.bind(item, header, "x.csv")
-    good = [_good_value(item, f.element) for f in item.fields]
+    rng, layout, good = _start(item, item.code + "stripped")
     rows = [good]
     for _ in range(400):
         row = list(good)
@@ -64,19 +70,12 @@ def test_cells_with_other_whitespace_agree_with_check_row(item: catalogue.Item):
             space = rng.choice(OTHER_SPACES)
             row[j] = rng.choice((space + value, value + space, space))
         rows.append(row)
-    columns = [list(c) for c in zip(*rows, strict=True)]
-    fast = records_bulk.check_chunk(layout, columns, 2, len(rows), TODAY)
-    for i, row in enumerate(rows):
-        assert fast[i] == records.check_row(layout, row, 2 + i, TODAY), (i, row)
-    assert fast[0].record is not None
+    _agree(layout, rows)
 
 
 @pytest.mark.parametrize("item", ITEMS, ids=[i.code for i in ITEMS])
 def test_the_fast_path_writes_the_values_as_values_json_does(item: catalogue.Item):
-    rng = random.Random(item.code + "json")
-    header = [f.name for f in item.fields]
-    layout = records.bind(item, header, "x.csv")
-    good = [_good_value(item, f.element) for f in item.fields]
+    rng, layout, good = _start(item, item.code + "json")
     rows = []
     for _ in range(200):
         row = list(good)
