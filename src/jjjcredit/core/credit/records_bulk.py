@@ -1,8 +1,9 @@
 """The fast path of credit record checks: a chunk column by column (as core/codes/uscc_bulk.py is to
 uscc.py). Each cell is judged by its column's kind through small cached functions; a row whose every
-cell passes and whose fields agree (subject, dates, penalty amounts, severity) becomes a
-:class:`records.Record` here, and every other row — any problem, any warning, any identity number —
-goes through :func:`records.check_row`, which says why. So the two paths give the same outcome for
+cell passes and whose fields agree (subject, dates, penalty amounts, severity) stays in :class:`Clean`
+columns here (:func:`check_columns`; its :class:`records.Record` is made only when asked for), and every
+other row — any problem, any warning, any identity number — goes through :func:`records.check_row`,
+which says why. So the two paths give the same outcome for
 every row (tests/core/credit/test_records_bulk.py holds them equal on random rows), and the fast one
 only has to be right about rows with nothing to say.
 
