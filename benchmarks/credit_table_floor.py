@@ -10,7 +10,9 @@ unindexed table.
    published catalogue with the project's own commands; ``--template`` penalty rows (generated as
    credit_ingest.py generates them) ingested with ``jjjcredit credit ingest``: real stored rows.
 2. ``credit_records`` filled to ``--rows`` records by copying those stored rows in SQL under new keys
-   (a subject drawn from 5,000,000, a new record id), with the table's indexes dropped and then built
+   (a subject drawn from 5,000,000 — keys of a code's length and shape made from a hash, not valid codes:
+   the table never checks them, and the database is dropped —, a new record id; the values, with their
+   valid codes, are the template's), with the table's indexes dropped and then built
    again from their own definitions (``pg_get_indexdef``), then vacuumed.
 3. Batches of ``--batch`` more stored rows written to files (``COPY … TO``), and each
    ``COPY``-ed in, one stream, a checkpoint before each: (a) into a plain table of the same columns,
