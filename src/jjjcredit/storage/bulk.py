@@ -15,6 +15,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import ARRAY, ColumnElement, Connection, Dialect, Text, TypeDecorator, any_, bindparam
+from sqlalchemy.exc import IntegrityError
 
 #: Keys one look-up sends on SQLite (``IN``: a parameter each) and on PostgreSQL (``= ANY``: one array,
 #: however many — 50,000 measured at half the time a key of 2,000 a statement takes).
@@ -242,14 +243,11 @@ def copy_arrow(conn: Connection, table: str, columns: Sequence[str], arrays: Seq
             copy.write(text.getbuffer())
 
 
-
 def copy_arrow_new(conn: Connection, table: str, columns: Sequence[str], arrays: Sequence[Any]) -> bool:
     """:func:`copy_arrow` of rows expected new, without looking their keys up first: ``True`` when every row
     went in; ``False`` when one's key was in ``table`` already — then none went in (the copy ran in a
     savepoint, rolled back) and the caller looks the keys up. The copy stops at the first row held, so a
     package mostly held costs little more than its look-up."""
-    from sqlalchemy.exc import IntegrityError
-
     unique: tuple[type[BaseException], ...] = (IntegrityError,)
     if conn.dialect.name == "postgresql":
         from psycopg.errors import UniqueViolation
