@@ -192,3 +192,28 @@ def test_the_audit_trail_kept_before_the_query_log_is_indexed_by_its_codes_and_s
         assert {"address_class", "items"}.isdisjoint(c["name"] for c in inspect(conn).get_columns("audit"))
         kept = conn.execute(text("SELECT seq, hash FROM audit ORDER BY seq")).all()
         assert [(r[0], r[1]) for r in kept] == [(e["seq"], e["hash"]) for e in linked]
+
+
+def test_credit_tallies_are_filled_from_the_records_held_and_the_index_they_replace_comes_back(engine: Engine):
+    """0022 counts each provider's and item's records and late ones (with its five smallest late document
+    numbers) into ``credit_tallies`` and drops the index by provider, item and lateness; the downgrade
+    builds the index again."""
+    migrator.upgrade(engine, "0021")
+    with engine.begin() as conn:
+        for n, (provider, late) in enumerate([("甲局", 1)] * 7 + [("甲局", 0), ("乙局", 0)]):
+            code = f"9111000000000{n:04d}X"
+            conn.execute(text(f"INSERT INTO credit_records VALUES ('{code}', 'r{n}', 'JJJ-03-001', :p, :d, "
+                              f"'organization', '某公司', '{code}', 'in_force', 1, NULL, NULL, NULL, NULL, :late, 0, "
+                              "'{}', NULL, 'f', 'c1', '2026-01-01 00:00:00', '2026-01-01 00:00:00', NULL, NULL, "
+                              "'created')"), {"p": provider, "d": f"罚{9 - n}", "late": late})
+    migrator.upgrade(engine)
+    with engine.connect() as conn:
+        tallies = conn.execute(text("SELECT provider, records, late, late_examples FROM credit_tallies "
+                                    "ORDER BY provider")).all()
+        assert "ix_credit_records_provider_item" not in {i["name"] for i in inspect(conn).get_indexes("credit_records")}
+    smallest = json.dumps(["罚3", "罚4", "罚5", "罚6", "罚7"], ensure_ascii=False)
+    assert [tuple(t) for t in tallies] == [("乙局", 1, 0, "[]"), ("甲局", 8, 7, smallest)]
+    migrator.downgrade(engine, "0021")
+    with engine.connect() as conn:
+        assert "ix_credit_records_provider_item" in {i["name"] for i in inspect(conn).get_indexes("credit_records")}
+        assert "credit_tallies" not in inspect(conn).get_table_names()

@@ -455,9 +455,21 @@ credit_records = Table(
     Column("revoked_on", String(10), nullable=True),
     Column("reason", Text, nullable=True),  # why the last correction or revocation was made
     Column("action", String(16), nullable=False, server_default="created"),  # created, updated, corrected, revoked
-    Index("ix_credit_records_id", "id"),
-    Index("ix_credit_records_provider_item", "provider", "item", "late"),
+    Index("ix_credit_records_id", "id", postgresql_using="hash"),  # looked up by equality only
     postgresql_partition_by=_PARTITION_BY,
+)
+#: Per provider and item, what ``credit_records`` holds: how many records, how many came late, and the
+#: five smallest document numbers of late ones. Every writer of ``credit_records`` adds to it in its own
+#: transaction, under the provider's and item's lock, so the timeliness report reads one row a pair and
+#: no index over the records is kept (and written a row) to count them.
+credit_tallies = Table(
+    "credit_tallies",
+    metadata,
+    Column("provider", Text, primary_key=True),
+    Column("item", String(64), primary_key=True),
+    Column("records", BigInteger, nullable=False),
+    Column("late", BigInteger, nullable=False),
+    Column("late_examples", Text, nullable=False),  # JSON list, at most five, in order
 )
 #: A credit subject's authorizations: one named application party (a client's name) may query the
 #: subject's non-public records of the items named, for a purpose, from ``valid_from`` to

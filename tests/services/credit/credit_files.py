@@ -8,7 +8,7 @@ import json
 import random
 from pathlib import Path
 
-from sqlalchemy import Connection
+from sqlalchemy import Connection, text
 
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit.records import SAMPLE_PENALTY
@@ -63,3 +63,17 @@ def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8-sig
 def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path
+
+
+def tallies(conn: Connection) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
+    """The stored tallies of credit records, and the same counted again from ``credit_records``:
+    (provider, item, records, late, the five smallest late document numbers) each."""
+    stored = [(p, i, int(r), int(lt), json.loads(e)) for p, i, r, lt, e in conn.execute(text(
+        "SELECT provider, item, records, late, late_examples FROM credit_tallies WHERE records > 0 "
+        "ORDER BY provider, item"))]
+    counted = [(p, i, int(r), int(lt), [n for (n,) in conn.execute(text(
+        "SELECT document_number FROM credit_records WHERE provider = :p AND item = :i AND late = 1 "
+        "ORDER BY document_number LIMIT 5"), {"p": p, "i": i})]) for p, i, r, lt in conn.execute(text(
+            "SELECT provider, item, count(*), sum(late) FROM credit_records GROUP BY provider, item "
+            "ORDER BY provider, item"))]
+    return stored, counted

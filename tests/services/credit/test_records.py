@@ -263,6 +263,28 @@ def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(
     assert "JJJ-01-001" not in {i["item"] for i in nothing}  # registration is not a credit records item
 
 
+def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of_write(ready: Engine,
+                                                                                     tmp_path: Path):
+    first = [files.penalty(CODES[0], "罚3", 处罚决定日期="2026-05-20"), files.penalty(CODES[1], "罚1"),
+             files.penalty(CODES[2], "罚2", 处罚决定日期="2026-04-01")]
+    ingest(ready, files.write_csv(tmp_path / "a.csv", first))
+    ingest(ready, files.write_csv(tmp_path / "a.csv", first))  # the same file: nothing added
+    again = [files.penalty(CODES[0], "罚3", 处罚决定日期="2026-05-20", 处罚内容="警告"),  # an update, late already
+             files.penalty(CODES[3], "罚0", 处罚决定日期="2026-01-05"), files.penalty(CODES[1], "罚9")]
+    ingest(ready, files.write_csv(tmp_path / "b.csv", again))
+    ingest(ready, files.write_csv(tmp_path / "c.csv", first[:1]), provider="另一部门")
+    with ready.begin() as conn:  # a withdrawal 12 days after its decision: late from now on
+        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"处罚内容": "警告"}, "更正笔误",
+                               datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
+        records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚9", "撤销", TODAY, today=TODAY)  # late too
+    with ready.connect() as conn:
+        stored, counted = files.tallies(conn)
+        report, _nothing = records.timeliness(conn, TODAY)
+    assert stored == counted
+    assert [(t.provider, t.records, t.late, t.late_examples) for t in report] == \
+        [("另一部门", 1, 1, ("罚3",)), (files.PROVIDER, 5, 5, ("罚0", "罚1", "罚2", "罚3", "罚9"))]
+
+
 def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path: Path):
     row = files.penalty(CODES[0], "罚1")
     renamed = {"行政处罚决定书文号": "处罚文号", "行政相对人名称": "相对人"}

@@ -547,6 +547,10 @@ def test_credit_versions_travel_by_the_exchange_feed_none_lost_none_twice(produc
         assert kept == conn.execute(text("SELECT record_id, version FROM credit_record_versions "
                                          "ORDER BY record_id, version")).all()
     assert sorted(v for _i, v, _s in held) == [1, 2, 3]
+    for engine in (producer, receiver):  # the tallies added to by the import agree with the records it wrote
+        with engine.connect() as conn:
+            stored, counted = credit_files.tallies(conn)
+            assert stored == counted and stored
     full = export(producer, tmp_path / "full", kind="credit_records", audience="government")
     mirrored = export(receiver, tmp_path / "mirror", node="beijing", kind="credit_records", audience="government")
     assert data_of(mirrored) == data_of(full) and full.manifest["counts"]["rows"] == 6

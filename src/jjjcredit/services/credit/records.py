@@ -9,7 +9,9 @@ is kept. Ingest streams: the file is read in chunks (services/tabular.py), each 
 the driver's bulk paths (COPY on PostgreSQL) — memory holds one chunk. One batch is one transaction,
 under a lock per provider and item (:func:`_take_lock`); the current version of a record is kept
 once, in ``credit_records``, and the versions it replaced in ``credit_record_versions``; the same
-file from the same provider for the same item again changes nothing and says so.
+file from the same provider for the same item again changes nothing and says so. Whoever writes
+``credit_records`` adds what it wrote to the provider's and item's tally (:func:`add_to_tallies`), which
+the timeliness report reads.
 
 Natural persons are keyed by the keyed hash of their identity number and the number is stored only
 sealed (core/credit/persons.py); without the personal data key (no operator secret) their rows are
@@ -23,6 +25,7 @@ import contextlib
 import datetime
 import functools
 import hashlib
+import heapq
 import json
 import re
 import secrets
@@ -55,6 +58,7 @@ from jjjcredit.storage.schema import (
     credit_record_versions,
     credit_records,
     credit_rejects,
+    credit_tallies,
     organizations,
 )
 
@@ -212,6 +216,44 @@ def _take_lock(conn: Connection, provider: str, item: str) -> None:
         conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
 
 
+#: Late document numbers a tally keeps (the smallest), the examples the timeliness report shows.
+LATE_EXAMPLES = 5
+
+
+@dataclass
+class Tally:
+    """What a writer adds to one provider's and item's tally: records (added less removed), late ones (the
+    same), and document numbers of records that came late."""
+
+    records: int = 0
+    late: int = 0
+    late_numbers: list[str] = field(default_factory=list)
+
+    def add_late(self, number: str) -> None:
+        """A late record's document number (only the smallest few are kept)."""
+        self.late_numbers.append(number)
+        if len(self.late_numbers) > 64 * LATE_EXAMPLES:
+            self.late_numbers = heapq.nsmallest(LATE_EXAMPLES, set(self.late_numbers))
+
+
+def add_to_tallies(conn: Connection, tallies: Mapping[tuple[str, str], Tally]) -> None:
+    """Add to each (provider, item)'s tally, in the writer's transaction (which holds the pair's lock:
+    :func:`_take_lock`, or the exchange's ``lock_credit``)."""
+    t = credit_tallies.c
+    for (provider, item), tally in sorted(tallies.items()):
+        if not (tally.records or tally.late or tally.late_numbers):
+            continue
+        row = conn.execute(select(t.late_examples).where(t.provider == provider, t.item == item)).first()
+        held = json.loads(row.late_examples) if row is not None else []
+        examples = json.dumps(heapq.nsmallest(LATE_EXAMPLES, set(held) | set(tally.late_numbers)), ensure_ascii=False)
+        if row is None:
+            conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=tally.records,
+                                                       late=tally.late, late_examples=examples))
+        else:
+            conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(
+                records=t.records + tally.records, late=t.late + tally.late, late_examples=examples))
+
+
 def file_hash(path: str) -> str:
     """The file's SHA-256; a missing file or a folder is refused as every command refuses them."""
     p = Path(path)
@@ -270,6 +312,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 writer.abandon()
                 raise
             writer.close()
+        writer.tally.records, writer.tally.late = summary.created, summary.late
+        add_to_tallies(conn, {(provider, item.code): writer.tally})
         if summary.unchanged and not summary.created and not summary.updated:
             summary.message = "Nothing changed: every accepted row is as recorded."
             if earlier is not None:
@@ -315,8 +359,9 @@ class _Writer:
         self.days = collection_days(item)
         # whether the provider had records of the item before this batch: if not, a record can only
         # be found again under another subject when this batch wrote it (the filter says which may)
-        self.prior = conn.execute(select(credit_records.c.id).where(
-            credit_records.c.provider == provider, credit_records.c.item == item.code).limit(1)).first() is not None
+        self.prior = bool(conn.execute(select(credit_tallies.c.records).where(
+            credit_tallies.c.provider == provider, credit_tallies.c.item == item.code)).scalar())
+        self.tally = Tally()  # what the batch adds to the provider's and item's tally
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
@@ -527,6 +572,7 @@ class _Writer:
         codes.update(clean.codes)
         known = _known_organizations(self.conn, codes)
         item, provider, batch, stamp = self.item.code, self.provider, self.batch_id, self.stamp
+        tally = self.tally
         due_of = self._due_of
         new_rows: list[tuple[Any, ...]] = []  # in the order of _RECORD_COLUMNS
         replaced: list[tuple[str, str, str]] = []  # (new subject key, old subject key, id): kept as versions
@@ -554,7 +600,9 @@ class _Writer:
                         summary.warnings += 1
                         summary.flagged += 1
                     deadline, late = due_of(clean.decided[k])
-                    summary.late += late
+                    if late:
+                        summary.late += 1
+                        tally.add_late(clean.keys[k])
                     summary.created += 1
                     new_rows.append((key, rid, item, provider, clean.keys[k], clean.subject_types[k], clean.names[k],
                                      code, "in_force", 1, severity, clean.decided[k], clean.until[k], deadline, late,
@@ -592,10 +640,12 @@ class _Writer:
             late = int(before is None and due is not None and self.today > due)
             if before is not None:
                 late = before["late"]
-            summary.late += late if before is None else 0
             version = 1 if before is None else before["version"] + 1
             if before is None:
                 summary.created += 1
+                if late:
+                    summary.late += 1
+                    tally.add_late(record.key)
             else:
                 summary.updated += 1
                 replaced.append((key, before["subject_key"], rid))
@@ -863,6 +913,9 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
     _keep_as_versions(conn, [(key, row["subject_key"], row["id"])])
     conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
                                               credit_records.c.id == row["id"]).values(**changes))
+    if late and not row["late"]:  # a withdrawal after its deadline: the record is late from now on
+        came_late = Tally(late=1, late_numbers=[row["document_number"]])
+        add_to_tallies(conn, {(row["provider"], row["item"]): came_late})
     return {"id": row["id"], "document_number": row["document_number"], "version": version, "status": status,
             "action": action, "late": bool(late)}
 
@@ -947,10 +1000,9 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     today = today or _now().date()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
-    c = credit_records.c
-    counts = {(r.provider, r.item): (int(r.records), int(r.late or 0)) for r in conn.execute(
-        select(c.provider, c.item, func.count().label("records"), func.sum(c.late).label("late"))
-        .group_by(c.provider, c.item))}
+    t = credit_tallies.c
+    counts = {(r.provider, r.item): (int(r.records), int(r.late), tuple(json.loads(r.late_examples)))
+              for r in conn.execute(select(t.provider, t.item, t.records, t.late, t.late_examples))}
     b = credit_batches.c
     last = {(r.provider, r.item): r.last for r in conn.execute(
         select(b.provider, b.item, func.max(b.finished_at).label("last")).where(b.status == "committed")
@@ -958,12 +1010,7 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     out = []
     for provider, code in sorted(set(counts) | set(last)):
         item = items.get(code)
-        records, late = counts.get((provider, code), (0, 0))
-        examples: tuple[str, ...] = ()
-        if late:
-            examples = tuple(conn.execute(select(c.document_number).where(c.provider == provider, c.item == code,
-                                                                          c.late == 1)
-                                          .order_by(c.document_number).limit(5)).scalars())
+        records, late, examples = counts.get((provider, code), (0, 0, ()))
         when = last.get((provider, code))
         if isinstance(when, datetime.datetime) and when.tzinfo is None:
             when = when.replace(tzinfo=datetime.UTC)

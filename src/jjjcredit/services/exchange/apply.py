@@ -24,6 +24,7 @@ from sqlalchemy import Connection, insert, select, update
 from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
+from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
     batches,
@@ -349,7 +350,22 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         for item in items:
             item.update((name, bulk.stamp(conn, item[name])) for name in times)
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
+    _tally(conn, fresh, list(replaced.values()))
     return counts
+
+
+def _tally(conn: Connection, written: Sequence[Mapping[str, Any]], removed: Sequence[Mapping[str, Any]]) -> None:
+    """Add the current rows written, less those they replaced, to their providers' and items' tallies."""
+    tallies: dict[tuple[str, str], credit_records_service.Tally] = {}
+    for rows, sign in ((written, 1), (removed, -1)):
+        for row in rows:
+            tally = tallies.setdefault((str(row["provider"]), str(row["item"])), credit_records_service.Tally())
+            late = int(row["late"])
+            tally.records += sign
+            tally.late += sign * late
+            if sign > 0 and late:
+                tally.add_late(str(row["document_number"]))
+    credit_records_service.add_to_tallies(conn, tallies)
 
 
 def _delete_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
