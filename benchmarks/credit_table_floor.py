@@ -16,8 +16,8 @@ unindexed table.
    again from their own definitions (``pg_get_indexdef``), then vacuumed.
 3. Batches of ``--batch`` more stored rows written to files (``COPY … TO``), and each
    ``COPY``-ed in, one stream, a checkpoint before each: (a) into a plain table of the same columns,
-   unindexed, unpartitioned — the peer; (b) into ``credit_records`` as it is; then (c) without the
-   index by provider and item, (d) without the index by id too, (e) without the primary key too
+   unindexed, unpartitioned — the peer; (b) into ``credit_records`` as it is; then without each of
+   its secondary indexes in turn (today one: the hash index by id), and without the primary key too
    (partitions, no index).
 
 The server's settings that decide the figures (``shared_buffers``, ``max_wal_size``, …) are printed;
