@@ -68,12 +68,13 @@ def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
 def tallies(conn: Connection) -> tuple[list[tuple[object, ...]], list[tuple[object, ...]]]:
     """The stored tallies of credit records, and the same counted again from ``credit_records``:
     (provider, item, records, late, the five smallest late document numbers) each."""
+    in_order = 'document_number COLLATE "C"' if conn.dialect.name == "postgresql" else "document_number"
     stored = [(p, i, int(r), int(lt), json.loads(e)) for p, i, r, lt, e in conn.execute(text(
         "SELECT provider, item, records, late, late_examples FROM credit_tallies WHERE records > 0 "
         "ORDER BY provider, item"))]
     counted = [(p, i, int(r), int(lt), [n for (n,) in conn.execute(text(
         "SELECT document_number FROM credit_records WHERE provider = :p AND item = :i AND late = 1 "
-        "ORDER BY document_number LIMIT 5"), {"p": p, "i": i})]) for p, i, r, lt in conn.execute(text(
+        f"ORDER BY {in_order} LIMIT 5"), {"p": p, "i": i})]) for p, i, r, lt in conn.execute(text(
             "SELECT provider, item, count(*), sum(late) FROM credit_records GROUP BY provider, item "
             "ORDER BY provider, item"))]
     return stored, counted

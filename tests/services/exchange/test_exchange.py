@@ -556,6 +556,27 @@ def test_credit_versions_travel_by_the_exchange_feed_none_lost_none_twice(produc
     assert data_of(mirrored) == data_of(full) and full.manifest["counts"]["rows"] == 6
 
 
+def test_a_late_record_replaced_by_an_import_is_no_longer_a_late_example(producer: Engine, receiver: Engine,
+                                                                         tmp_path: Path):
+    """Both nodes took the same provider's file (a record late in it); the producer's correction, imported,
+    replaces the receiver's row with one that is not late: the receiver's tally loses it as an example."""
+    load_library(producer, tmp_path)
+    rows = [credit_files.penalty(CODES[0], "罚〔2026〕1号", 处罚决定日期="2026-04-01"),
+            credit_files.penalty(CODES[1], "罚〔2026〕2号", 处罚决定日期="2026-04-02")]
+    path = credit_files.write_csv(tmp_path / "p.csv", rows)
+    for engine in (producer, receiver):
+        records.ingest_file(engine, str(path), credit_files.PENALTY, credit_files.PROVIDER, protector=PROTECTOR,
+                            today=TODAY)
+    with producer.begin() as conn:
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+    assert take(receiver, export(producer, tmp_path / "1", kind="credit_records", audience="government").path)[
+        "status"] == "accepted"
+    with receiver.connect() as conn:
+        stored, counted = credit_files.tallies(conn)
+    assert stored == counted == [(credit_files.PROVIDER, credit_files.PENALTY, 2, 1, ["罚〔2026〕2号"])]
+
+
 def test_export_refusals_say_what_was_expected(producer: Engine, tmp_path: Path):
     with pytest.raises(packages.ExchangeError) as no_folder:
         exchange.export_package(producer, tmp_path / "missing", node="hebei", box=BOX)

@@ -223,11 +223,13 @@ LATE_EXAMPLES = 5
 @dataclass
 class Tally:
     """What a writer adds to one provider's and item's tally: records (added less removed), late ones (the
-    same), and document numbers of records that came late."""
+    same), document numbers of records that came late, and of late records it replaced or removed (no
+    longer an example unless written late again)."""
 
     records: int = 0
     late: int = 0
     late_numbers: list[str] = field(default_factory=list)
+    gone: list[str] = field(default_factory=list)
 
     def add_late(self, number: str) -> None:
         """A late record's document number (only the smallest few are kept)."""
@@ -237,15 +239,18 @@ class Tally:
 
 
 def add_to_tallies(conn: Connection, tallies: Mapping[tuple[str, str], Tally]) -> None:
-    """Add to each (provider, item)'s tally, in the writer's transaction (which holds the pair's lock:
-    :func:`_take_lock`, or the exchange's ``lock_credit``)."""
+    """Add to each (provider, item)'s tally, in the writer's transaction. The examples are the smallest
+    late document numbers seen (in code-point order), fewer than five when a late record they named was
+    replaced by one that is not. The tally's row is locked for its update (PostgreSQL), whatever pair
+    lock the writer holds."""
     t = credit_tallies.c
     for (provider, item), tally in sorted(tallies.items()):
-        if not (tally.records or tally.late or tally.late_numbers):
+        if not (tally.records or tally.late or tally.late_numbers or tally.gone):
             continue
-        row = conn.execute(select(t.late_examples).where(t.provider == provider, t.item == item)).first()
-        held = json.loads(row.late_examples) if row is not None else []
-        examples = json.dumps(heapq.nsmallest(LATE_EXAMPLES, set(held) | set(tally.late_numbers)), ensure_ascii=False)
+        row = conn.execute(select(t.late_examples).where(t.provider == provider, t.item == item)
+                           .with_for_update()).first()
+        held = set(json.loads(row.late_examples)) - set(tally.gone) if row is not None else set()
+        examples = json.dumps(heapq.nsmallest(LATE_EXAMPLES, held | set(tally.late_numbers)), ensure_ascii=False)
         if row is None:
             conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=tally.records,
                                                        late=tally.late, late_examples=examples))

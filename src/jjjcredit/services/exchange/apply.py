@@ -363,8 +363,8 @@ def _tally(conn: Connection, written: Sequence[Mapping[str, Any]], removed: Sequ
             late = int(row["late"])
             tally.records += sign
             tally.late += sign * late
-            if sign > 0 and late:
-                tally.add_late(str(row["document_number"]))
+            if late:
+                (tally.add_late if sign > 0 else tally.gone.append)(str(row["document_number"]))
     credit_records_service.add_to_tallies(conn, tallies)
 
 

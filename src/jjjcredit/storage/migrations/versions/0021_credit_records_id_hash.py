@@ -1,7 +1,9 @@
 """Credit records: on PostgreSQL the index by record id becomes a hash index. A record id is a hash
 already and is only ever looked up by equality (``= ANY``, ``IN``, ``=``); a hash index holds four
 bytes of it a row where the B-tree held all 32 characters, so it is less than half the size and a new
-record touches one bucket page, not a leaf found by comparing strings. SQLite keeps its B-tree.
+record touches one bucket page, not a leaf found by comparing strings. SQLite keeps its B-tree. The
+upgrade builds the index inside its transaction, holding ``credit_records`` meanwhile: on a large
+database, plan the upgrade for a quiet hour.
 
 Revision ID: 0021
 Revises: 0020

@@ -21,6 +21,9 @@ depends_on = None
 
 
 def upgrade() -> None:
+    postgres = op.get_context().dialect.name == "postgresql"
+    if postgres:  # no batch commits records between the count and the end of the upgrade
+        op.execute("LOCK TABLE credit_records IN SHARE MODE")
     op.create_table('credit_tallies',
     sa.Column('provider', sa.Text(), nullable=False),
     sa.Column('item', sa.String(length=64), nullable=False),
@@ -32,11 +35,12 @@ def upgrade() -> None:
     op.execute("INSERT INTO credit_tallies (provider, item, records, late, late_examples) "
                "SELECT provider, item, count(*), sum(late), '[]' FROM credit_records GROUP BY provider, item")
     conn = op.get_bind()
+    in_order = 'document_number COLLATE "C"' if postgres else "document_number"  # code-point order, as Python's
     pairs = conn.execute(sa.text("SELECT provider, item FROM credit_tallies WHERE late > 0")).all()
     for provider, item in pairs:
         numbers = conn.execute(sa.text(
             "SELECT document_number FROM credit_records WHERE provider = :p AND item = :i AND late = 1 "
-            "ORDER BY document_number LIMIT 5"), {"p": provider, "i": item}).scalars().all()
+            f"ORDER BY {in_order} LIMIT 5"), {"p": provider, "i": item}).scalars().all()
         conn.execute(sa.text("UPDATE credit_tallies SET late_examples = :e WHERE provider = :p AND item = :i"),
                      {"e": json.dumps(list(numbers), ensure_ascii=False), "p": provider, "i": item})
     op.drop_index('ix_credit_records_provider_item', table_name='credit_records')
