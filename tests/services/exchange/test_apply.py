@@ -195,3 +195,23 @@ def test_the_planner_learns_of_a_library_grown_from_empty(node: Engine):
         with node.connect() as conn:
             tuples = conn.exec_driver_sql("SELECT reltuples FROM pg_class WHERE oid = 'organizations'::regclass")
             assert tuples.scalar_one() >= 3000
+
+
+def test_a_withdrawal_holds_the_lock_of_its_records_provider_and_item(node: Engine):
+    """A withdrawal names only its record; the import takes the lock a batch of the record's provider and
+    item takes (PostgreSQL; SQLite has one writer), so no batch of that pair writes the record meanwhile."""
+    apply_package(node, [org(CODES[0], "甲公司")], "B0")
+    with node.begin() as conn:
+        apply.apply_credit(conn, [version("r1", 1, "a")], "C1")
+    withdrawal: dict[str, str | None] = {"id": "r1", "version": "2", "action": "withdrawn", "status": "revoked",
+                                         "at": "2026-01-05T08:30:00Z"}
+    with node.begin() as conn:
+        assert apply.apply_credit(conn, [withdrawal], "C2")["withdrawn"] == 1
+        if node.dialect.name == "postgresql":
+            with node.connect() as other:
+                taken = other.exec_driver_sql("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 3041))",
+                                              ("provider\x1fpenalty",)).scalar_one()
+                other.rollback()
+            assert taken is False
+    with node.connect() as conn:
+        assert conn.execute(select(credit_records.c.status, credit_records.c.version)).one() == ("revoked", 2)

@@ -272,35 +272,48 @@ def _version_row(current: Mapping[str, Any], subject_key: str) -> dict[str, Any]
             "fingerprint": current["fingerprint"], "reason": current["reason"]}
 
 
-def lock_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]]) -> None:
+def lock_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]]) -> set[tuple[str, str]]:
     """On PostgreSQL, the advisory lock of each provider and item the rows hold — the lock a credit batch of
-    this node takes — in one order (taken again in a transaction that holds it, it is held once)."""
-    for pair in sorted({f"{r['provider']}\x1f{r['item']}" for r in rows}):
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (pair,))
+    this node takes — in one order (taken again in a transaction that holds it, it is held once); returns
+    the pairs locked. A withdrawal names only its record: its pair is the one the record is held under here
+    (a record's id is a hash of its item, provider and document number, so that pair never changes)."""
+    pairs = {(str(r["provider"]), str(r["item"])) for r in rows if r.get("values")}
+    withdrawn = sorted({str(r["id"]) for r in rows if not r.get("values")})
+    for among in bulk.among(conn, credit_records.c.id, withdrawn):
+        pairs.update((p, i) for p, i in conn.execute(
+            select(credit_records.c.provider, credit_records.c.item).where(among).distinct()))
+    _lock_pairs(conn, pairs)
+    return pairs
+
+
+def _lock_pairs(conn: Connection, pairs: set[tuple[str, str]]) -> None:
+    for provider, item in sorted(pairs):
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (f"{provider}\x1f{item}",))
 
 
 def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str) -> dict[str, int]:
     """Write the package's record versions (see the module's text); returns the counts. Takes the locks a
     credit batch of this node takes for the same records — on PostgreSQL the advisory lock of each provider
     and item the package holds (in one order, so two imports never wait on each other in a circle), on
-    SQLite the ``credit`` counter's row — so no batch writes them meanwhile."""
+    SQLite the ``credit`` counter's row — so no batch writes them meanwhile. A record a withdrawal names
+    that a batch created after the locks were taken is locked then, and read again under its lock."""
+    locked: set[tuple[str, str]] | None = None
     if conn.dialect.name == "postgresql":
-        lock_credit(conn, rows)
+        locked = lock_credit(conn, rows)
     else:
         conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
-    ids = sorted({str(r["id"]) for r in rows})
-    current: dict[str, dict[str, Any]] = {}
-    held: set[tuple[str, int]] = set()
+    current, held = _held(conn, sorted({str(r["id"]) for r in rows}))
+    if locked is not None and (late := {(str(r["provider"]), str(r["item"])) for r in current.values()} - locked):
+        _lock_pairs(conn, late)  # (out of the one order: rare, and a circle is ended by the server's detector)
+        again = {i for i, r in current.items() if (str(r["provider"]), str(r["item"])) in late}
+        current = {i: r for i, r in current.items() if i not in again}
+        held = {h for h in held if h[0] not in again}
+        now_held, now_versions = _held(conn, sorted(again))
+        current.update(now_held)
+        held.update(now_versions)
     codes = sorted({str(r["subject_code"]) for r in rows if r.get("subject_code")})
     known: set[str] = set()
     with bulk.by_index(conn):
-        for among in bulk.among(conn, credit_records.c.id, ids):
-            for found in conn.execute(select(credit_records).where(among)).mappings():
-                current[found["id"]] = dict(found)
-                held.add((found["id"], int(found["version"])))
-        for among in bulk.among(conn, credit_record_versions.c.record_id, ids):
-            held.update((r, int(v)) for r, v in conn.execute(select(
-                credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
         for among in bulk.among(conn, organizations.c.uscc, codes):
             known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
@@ -352,6 +365,21 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
     _tally(conn, fresh, list(replaced.values()))
     return counts
+
+
+def _held(conn: Connection, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], set[tuple[str, int]]]:
+    """The current rows of records ``ids`` held here, and every (record id, version) held of them."""
+    current: dict[str, dict[str, Any]] = {}
+    held: set[tuple[str, int]] = set()
+    with bulk.by_index(conn):
+        for among in bulk.among(conn, credit_records.c.id, ids):
+            for found in conn.execute(select(credit_records).where(among)).mappings():
+                current[found["id"]] = dict(found)
+                held.add((found["id"], int(found["version"])))
+        for among in bulk.among(conn, credit_record_versions.c.record_id, ids):
+            held.update((r, int(v)) for r, v in conn.execute(select(
+                credit_record_versions.c.record_id, credit_record_versions.c.version).where(among)))
+    return current, held
 
 
 def _tally(conn: Connection, written: Sequence[Mapping[str, Any]], removed: Sequence[Mapping[str, Any]]) -> None:
