@@ -43,6 +43,25 @@ def test_csv_utf8_with_and_without_bom_and_gb18030(tmp_path: Path):
         assert got == [(2, rows[0]), (3, rows[1])] and issues == {}
 
 
+def test_a_gb18030_file_with_its_byte_order_mark(tmp_path: Path):
+    rows = [[code(1), "河北甲有限公司", "2019-03-05"]]
+    path = write_csv(tmp_path / "f.csv", HEADER, rows, "gb18030")
+    path.write_bytes("\ufeff".encode("gb18030") + path.read_bytes())
+    table, got, issues = read(path)
+    assert table.header == HEADER and table.encoding == "gb18030" and got == [(2, rows[0])] and issues == {}
+
+
+def test_a_delimiter_at_the_end_of_every_line_makes_no_column(tmp_path: Path):
+    path = tmp_path / "f.csv"
+    path.write_text(",".join(HEADER) + ",\n" + f"{code(1)},甲,2019,\n{code(2)},乙,2020\n{code(3)},丙,2021,x\n", "utf-8")
+    table, got, issues = read(path)
+    assert table.header == HEADER
+    assert got[:2] == [(2, [code(1), "甲", "2019"]), (3, [code(2), "乙", "2020"])]
+    assert issues == {4: "record.ragged"}  # a value past the header's last column is still a row out of shape
+    path.write_text(",".join(HEADER) + "\n" + "".join(f"{code(i)},公司{i},2019,\n" for i in range(3)), "utf-8")
+    assert [r for _, r in read(path)[1]] == [[code(i), f"公司{i}", "2019"] for i in range(3)]
+
+
 @pytest.mark.parametrize(("delimiter", "newline"), [(",", "\n"), ("\t", "\r\n"), (";", "\n"), ("|", "\r\n")])
 def test_csv_delimiters_and_line_ends(tmp_path: Path, delimiter, newline):
     rows = [[code(i), f"公司{i}", "2019-03-05"] for i in range(5)]
@@ -335,6 +354,25 @@ def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
     assert table.header == ["统一社会信用代码", "企业名称", "注册资本(万元)"]
     assert got[:2] == [(1, [code(1), "甲", ""]), (2, [code(2), "", "5"])]
     assert issues == {3: "record.shape"}
+
+
+@pytest.mark.parametrize("declared", ["GB18030", "GBK", "gb2312", None])
+def test_xml_in_gb18030_as_declared_or_not_utf8(tmp_path: Path, declared: str | None):
+    path = tmp_path / "f.xml"
+    head = f'<?xml version="1.0" encoding="{declared}"?>' if declared else ""
+    path.write_bytes((f"{head}<records><record><统一社会信用代码>{code(1)}</统一社会信用代码>"
+                      "<企业名称>河北甲有限公司</企业名称></record></records>").encode("gb18030"))
+    table, got, issues = read(path)
+    assert table.header == ["统一社会信用代码", "企业名称"] and got == [(1, [code(1), "河北甲有限公司"])]
+    assert issues == {}
+
+
+def test_xml_in_an_encoding_not_read_here_is_refused_by_name(tmp_path: Path):
+    path = tmp_path / "f.xml"
+    path.write_bytes('<?xml version="1.0" encoding="Shift_JIS"?><records/>'.encode("ascii"))
+    with pytest.raises(InputFileError) as refused:
+        read(path)
+    assert refused.value.code == "file.encoding" and "shift-jis" in refused.value.message
 
 
 def test_a_huge_xml_field_or_record_is_counted_not_held(tmp_path: Path):

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import json
 import time
+import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
 
@@ -53,6 +54,17 @@ def test_calls_are_recorded_with_client_service_purpose_and_codes(database_url: 
         ("changes", 403, "access.forbidden", [])
     assert third["client"] is None and third["path"] == "/api/v1/verify/batch" and code in third["codes"]
     assert all(e["path"] != "/healthz" for e in entries)
+
+
+def test_personal_numbers_in_a_purpose_or_a_request_id_are_never_kept_in_clear(database_url: str, server: Server):
+    purpose = "核查 张三 身份证110105 1949 1231 002X 电话138-1234-5678"
+    with server.client("verifier", purpose=urllib.parse.quote(purpose)) as http:  # (as UTF-8, percent-encoded)
+        answer = http.post("/api/v1/verify", json={"code": server.codes[3], "name": "x"},
+                           headers={"X-Request-ID": "11010519491231002X"})
+    assert answer.status_code == 200 and answer.headers["X-Request-ID"] != "11010519491231002X"
+    kept = _wait_for(database_url, 1)[-1]
+    assert kept["purpose"] == "核查 张三 身份证110105********002X 电话138****5678"
+    assert kept["request_id"] == answer.headers["X-Request-ID"]
 
 
 def _wait_for(database_url: str, n: int) -> list[dict[str, object]]:

@@ -405,6 +405,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "bidirectional override, a zero width, a line separator)."),
     "credit.identity_in_text": ErrorCode(400, 1, "A text value holds what looks like a resident identity number: "
         "kept masked (warning)."),
+    "credit.phone_in_text": ErrorCode(400, 1, "A text value holds what looks like a mobile phone number: kept masked "
+        "(warning)."),
     "credit.duplicate": ErrorCode(400, 1, "A document number that an earlier row of the same file holds."),
     "credit.no_secret": ErrorCode(503, 1, "Natural persons' identity numbers are kept only sealed, and the platform "
         "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE)."),

@@ -151,6 +151,8 @@ def detect_encoding(sample: bytes, name: str) -> str:
 
 
 _CHUNK = 1 << 20
+#: U+FEFF in GB18030, which some editors write at the start of a GB18030 file.
+_GB18030_BOM = "\ufeff".encode("gb18030")
 
 
 def _line_batches(stream: io.BufferedReader, name: str) -> Iterator[list[str]]:
@@ -538,6 +540,8 @@ class _Decoder:
             self.unbalanced = quoted and b'"' in block and block.count(b'"') % 2 == 1
             if first and self.bom and block.startswith(codecs.BOM_UTF8):
                 block = block[len(codecs.BOM_UTF8):]
+            if first and self.encoding == "gb18030" and block.startswith(_GB18030_BOM):
+                block = block[len(_GB18030_BOM):]
             first = False
             self.nul_blocks += b"\x00" in block
             try:
@@ -684,6 +688,8 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
             raise InputFileError("file.empty", f"{name}: has no header row (the first {_TITLE_ROWS} rows are blank).")
         header_row = nonblank[0] + 1
         header = top[nonblank[0]]
+    while len(header) > 1 and not header[-1].strip():
+        header = header[:-1]  # a delimiter at the end of the line, as some exports write: no column
     if _SURROGATE.search("".join(header)):
         raise InputFileError("file.encoding", f"{name}: the header row is not {shown_encoding} like the rest of "
                              "the file; re-save the whole file in one encoding (UTF-8).")
@@ -1177,10 +1183,21 @@ def _xml_records(stream: io.BufferedReader, name: str,
     parser.buffer_text = True
     parser.StartElementHandler, parser.EndElementHandler = records.start, records.end
     parser.CharacterDataHandler, parser.StartDoctypeDeclHandler = records.text, no_doctype
+    decoder = codecs.getincrementaldecoder("gb18030")() if _xml_in_gb18030(_head(stream), name) else None
+    first = True
     try:
         while True:
             piece = stream.read(_SAMPLE)
-            parser.Parse(piece, not piece)
+            if decoder is None:
+                parser.Parse(piece, not piece)
+            else:  # expat reads no multi-byte encoding but its own: given text, it reads it whatever is declared
+                try:
+                    text = decoder.decode(piece, final=not piece)
+                except UnicodeDecodeError:
+                    raise InputFileError("file.encoding", f"{name}: after record {records.finished:,} the file is "
+                                         "not valid GB18030; re-save the whole file in one encoding (UTF-8).") from None
+                parser.Parse(text[1:] if first and text.startswith("\ufeff") else text, not piece)
+                first = False
             yield from records.ready
             records.ready.clear()
             if not piece:
@@ -1191,6 +1208,30 @@ def _xml_records(stream: io.BufferedReader, name: str,
         raise InputFileError("file.format", f"{name}: is not well-formed XML at line {parser.ErrorLineNumber}, "
                              f"column {parser.ErrorColumnNumber + 1} ({reason}); the {records.finished:,} records "
                              "before it were checked.") from None
+
+
+#: The encoding an XML declaration names (its first 200 bytes are ASCII in every encoding read here).
+_XML_ENCODING = re.compile(rb"""<\?xml[^>]*?encoding\s*=\s*["']([A-Za-z0-9._-]+)["']""")
+
+
+def _xml_in_gb18030(head: bytes, name: str) -> bool:
+    """Whether an XML file is in GB18030 (or GBK or GB 2312, which it extends): as its declaration says,
+    or, declaring nothing, when it is not UTF-8 (:func:`detect_encoding`). Another encoding expat does not
+    read is refused by name."""
+    if head.startswith(_GB18030_BOM):
+        return True
+    declared = _XML_ENCODING.search(head[:200])
+    if declared is None:
+        return not head.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)) and \
+            detect_encoding(head, name) == "gb18030"
+    encoding = declared.group(1).decode("ascii").lower().replace("_", "-")
+    if encoding in ("gb18030", "gbk", "gb2312", "cp936", "ms936", "euc-cn", "x-gbk"):
+        return True
+    if encoding not in ("utf-8", "utf8", "utf-16", "utf-16le", "utf-16be", "us-ascii", "ascii", "iso-8859-1",
+                        "latin-1", "latin1"):
+        raise InputFileError("file.encoding", f"{name}: declares the encoding {encoding}, which is not read here; "
+                             "expected UTF-8 or GB18030 (re-save it as UTF-8).")
+    return False
 
 
 def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:

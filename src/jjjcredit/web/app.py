@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
-from jjjcredit.core.library.records import shown_numbers
+from jjjcredit.core.library.records import personal_in, shown_numbers
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, disclosure, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
@@ -183,7 +183,8 @@ class Observe:
             return
         given, purpose, keyed = _headers(scope["headers"], self.purpose_chars)
         # not uuid4: its system call hands the GIL to the app's threads, and the loop waits to get it back
-        request_id = given if given and _REQUEST_ID.fullmatch(given) else f"{random.getrandbits(128):032x}"
+        request_id = (given if given and _REQUEST_ID.fullmatch(given) and not personal_in(given)
+                      else f"{random.getrandbits(128):032x}")
         scope.setdefault("state", {})["request_id"] = request_id
         at = datetime.datetime.now(datetime.UTC)
         start = time.perf_counter()

@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from jjjcredit.core.library.records import shown_numbers
+from jjjcredit.core.library.records import shown_numbers, shown_personal
 from jjjcredit.web import characters
 
 
@@ -34,14 +34,15 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
           request_id: str, at: datetime.datetime) -> dict[str, Any]:
     state = scope.get("state") or {}
     caller = state.get("caller")
-    codes = list(state.get("codes") or ())
+    codes = [shown_numbers(characters.clean(str(c))) for c in state.get("codes") or ()]
     path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
         # a refused NUL must not stop the trail; an identity number typed into a URL is kept masked
         codes.append(shown_numbers(characters.clean(str(path_code))))
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
-            "service": service, "purpose": purpose and characters.clean(purpose), "method": scope["method"],
+            "service": service, "purpose": purpose and shown_personal(characters.clean(purpose)),
+            "method": scope["method"],
             "path": shown_numbers(characters.clean(scope["path"])),
             "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000,
             "address_class": state.get("address_class"), "items": list(state.get("items") or ())}

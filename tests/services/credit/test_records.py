@@ -363,6 +363,44 @@ def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywh
     assert record["values"]["备注"].startswith("当事人身份证号130102********")
 
 
+def test_a_file_of_no_records_says_it_is_kept_as_a_report_of_none_and_a_resend_names_its_rejects(
+        ready: Engine, tmp_path: Path):
+    empty = ingest(ready, files.write_csv(tmp_path / "none.csv", []))
+    assert (empty.rows, empty.created, empty.rejected) == (0, 0, 0) and "零报告" in empty.message
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1"), files.penalty("bad", "罚2")])
+    assert ingest(ready, path).created == 1
+    again = ingest(ready, path)
+    assert again.message.startswith("Nothing changed: this file was ingested as batch ")
+    assert again.message.endswith("1 rows were rejected all the same: see the problems, mend those rows and send them.")
+
+
+def test_numbers_grouped_as_people_write_them_and_mobile_numbers_are_kept_masked(ready: Engine, tmp_path: Path):
+    number = files.person()
+    grouped = f"{number[:6]} {number[6:10]} {number[10:14]} {number[14:]}"
+    dashed = f"{number[:6]}\u2013{number[6:14]}\u2013{number[14:]}"
+    rows = [files.penalty(CODES[0], "罚1", 违法事实=f"举报人（手机13812345678，身份证{grouped}）反映",
+                          备注=f"联系138-1234-5678，{dashed}"),
+            files.penalty(CODES[1], "罚2", 违法事实="2026-04-25 2026-05-01 两次检查，电话0311-87654321")]
+    path = files.write_csv(tmp_path / "p.csv", rows)
+    with path.open("a", encoding="utf-8") as fh:  # an unclosed quote: the raw line comes back in the reject
+        fh.write(f'"张三,自然人,,,身份证,{grouped},罚4,13900001111\n')
+    summary = ingest(ready, path)
+    assert summary.created == 2 and summary.rejected == 1
+    assert summary.by_code["credit.identity_in_text"] == 2 and summary.by_code["credit.phone_in_text"] == 2
+    with ready.connect() as conn:
+        rejected = json.dumps(list(records.batch_rejects(conn, summary.batch)), ensure_ascii=False)
+        stored = [str(tuple(r)) for t in ("credit_records", "credit_batches") for r in conn.execute(
+            text(f"SELECT * FROM {t}"))]
+    for seen in (json.dumps(summary.to_dict(), ensure_ascii=False), rejected, *stored):
+        for clear in (number, grouped, dashed, "13812345678", "138-1234-5678", "13900001111"):
+            assert clear not in seen
+    first = shown(ready, CODES[0])["items"][0]["records"][0]["values"]
+    assert first["违法事实"] == f"举报人（手机138****5678，身份证{number[:6]}********{number[14:]}）反映"
+    assert first["备注"] == f"联系138****5678，{number[:6]}********{number[14:]}"
+    other = shown(ready, CODES[1])["items"][0]["records"][0]["values"]  # dates and a landline are left as they are
+    assert other["违法事实"] == "2026-04-25 2026-05-01 两次检查，电话0311-87654321"
+
+
 def test_a_corrected_subject_takes_its_history_along(ready: Engine, tmp_path: Path):
     ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
     with ready.begin() as conn:

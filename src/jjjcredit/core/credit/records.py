@@ -37,7 +37,7 @@ from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
-from jjjcredit.core.library.records import Problem, mask_personal, shown_numbers
+from jjjcredit.core.library.records import MOBILE_LIKE, Problem, mask_personal, shown_numbers, shown_personal
 
 WARNING = Severity.WARNING
 #: Open-ended licences are written with this valid-until (domain.md §7.1).
@@ -201,20 +201,24 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
             continue
         f = found
         if f.element in seen:
-            raise RecordsError("credit.layout", f'{name}: columns "{seen[f.element]}" and "{text}" both hold '
-                               f'{f.name} ({f.element}); keep one.', field=text)
+            raise RecordsError("credit.layout", shown_personal(f'{name}: columns "{seen[f.element]}" and "{text}" '
+                               f'both hold {f.name} ({f.element}); keep one.'), field=shown_personal(text))
         seen[f.element] = text
         known = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
         bound.append(Bound(index, text, f, known))
     missing = [f for f in item.fields if f.required and f.element not in seen]
     if missing:
-        raise RecordsError("credit.layout", f"{name}: the header has no column for "
-                           f"{'、'.join(f'{f.name} ({f.element})' for f in missing)}, required by {item.code} "
-                           f"({item.name}); expected the national column names (docs/credit.md) or the codes.",
-                           field=missing[0].name)
+        unknown = [t for t in ignored if t.strip()]
+        read = (f" The header read has {len(header)} columns; not recognised: "
+                f"{'、'.join(f'“{t[:40]}”' for t in unknown[:12])}{' …' if len(unknown) > 12 else ''}."
+                if unknown else f" The header read has {len(header)} columns, none of them unrecognised.")
+        raise RecordsError("credit.layout", shown_personal(
+            f"{name}: the header has no column for {'、'.join(f'{f.name} ({f.element})' for f in missing)}, required "
+            f"by {item.code} ({item.name}); expected the national column names (docs/credit.md) or the codes.{read}"),
+            field=missing[0].name)
     if not any(b.column.role == "document_number" for b in bound):
-        raise RecordsError("credit.layout", f"{name}: no column holds the document number that identifies a "
-                           f"record of {item.code}; expected one of "
+        raise RecordsError("credit.layout", shown_personal(name) + ": no column holds the document number that "
+                           f"identifies a record of {item.code}; expected one of "
                            f"{'、'.join(f.name for f in item.fields if _role(f) == 'document_number')}.")
     return Layout(item, tuple(bound), tuple(ignored), len(header))
 
@@ -251,8 +255,8 @@ class _Row:
         self.problems: list[Problem] = []
 
     def add(self, b: Bound | None, code: str, message: str, value: str = "", warning: bool = False) -> None:
-        shown = shown_numbers(_shown(b.column, value) if b is not None else value)
-        self.problems.append(Problem(self.row, b.header if b else "", code, shown_numbers(message), shown,
+        shown = shown_personal(_shown(b.column, value) if b is not None else value)
+        self.problems.append(Problem(self.row, b.header if b else "", code, shown_personal(message), shown,
                                      WARNING if warning else Severity.ERROR))
 
     @property
@@ -368,6 +372,11 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                 r.add(b, "credit.identity_in_text", f"{b.header}: holds what looks like a resident identity number; "
                       "it is kept masked (a natural person's number belongs in 证件号码).", masked, warning=True)
                 value = masked
+            if role != "document_number" and MOBILE_LIKE.search(value):  # (a document number is an identifier)
+                value = shown_personal(value)
+                r.add(b, "credit.phone_in_text", f"{b.header}: holds what looks like a mobile phone number; it is "
+                      "kept masked (a person's phone number is personal data, not part of a public record).",
+                      value, warning=True)
             values[b.field.element] = value
             if role:
                 by_role.setdefault(role, (b, value))

@@ -31,20 +31,16 @@ from typing import Any
 from jjjcredit.core.codes import uscc, uscc_bulk
 from jjjcredit.core.credit import columns, records
 from jjjcredit.core.errors import Verdict
-from jjjcredit.core.library.records import RIC_LIKE  # the one shape of an identity number in text
+from jjjcredit.core.library.records import NUMBER_RUN, NUMBER_SEPARATORS, personal_in  # personal numbers' shapes
 
 _BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
-#: A run of six digits, which an identity number (core/library/records.RIC_LIKE) starts with: only a
-#: cell with one is searched for a whole number. Control and invisible characters are not printable.
-_DIGITS = re.compile("[0-9０-９]{6}")
-assert RIC_LIKE.pattern.startswith("(?<![0-9０-９])([0-9０-９]{6})")  # the prefilter stays a prefilter
 
 
 def _text(limit: int | None) -> Callable[[str], Any]:
     def judge(value: str) -> Any:
         if (limit is not None and len(value) > limit) or not value.isprintable():
             return _BAD
-        return _BAD if _DIGITS.search(value) and RIC_LIKE.search(value) else value
+        return _BAD if NUMBER_RUN.search(value) and personal_in(value) else value
     return judge
 
 
@@ -136,27 +132,29 @@ def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str 
         judge = _text(limit)
         return [judge(v) if v else empty for v in values]
     out: list[Any] = [v or empty for v in values]
-    if not _digit_run(joined):
+    if not _number_run(joined):
         return out
     ends = list(itertools.accumulate(len(v) + 1 for v in values))  # each cell's end in the NUL-joined text
-    suspects = {bisect.bisect_right(ends, m.start()) for m in _DIGITS.finditer("\x00".join(values))}
+    suspects = {bisect.bisect_right(ends, m.start()) for m in NUMBER_RUN.finditer("\x00".join(values))}
     for i in suspects:
-        if RIC_LIKE.search(values[i]):
+        if personal_in(values[i]):
             out[i] = _BAD
     return out
 
 
-#: ASCII digits → 1, every other byte → 0: a run of six ASCII digits in UTF-8 text is a run of six ones.
-_DIGIT_BYTES = bytes(1 if 0x30 <= b <= 0x39 else 0 for b in range(256))
-_FULL_WIDTH_DIGITS = "０１２３４５６７８９"
+#: ASCII digits and the ASCII characters set between a number's digits → 1, every other byte → 0: a
+#: :data:`NUMBER_RUN` in UTF-8 text of ASCII digits and separators is a run of at least eleven ones.
+_RUN_BYTES = bytes(1 if 0x30 <= b <= 0x39 or chr(b) in NUMBER_SEPARATORS else 0 for b in range(256))
+#: The digits and separators outside ASCII: a text with one is searched with the expression itself.
+_NOT_ASCII = re.compile("[０-９" + re.escape("".join(c for c in NUMBER_SEPARATORS if not c.isascii())) + "]")
 
 
-def _digit_run(text: str) -> bool:
-    """Whether ``text`` holds a run of six digits (:data:`_DIGITS`), without a regular expression over
-    all of it unless it holds a full-width digit: its UTF-8 bytes mapped to digit or not, and one find."""
-    if text.encode("utf-8", "surrogatepass").translate(_DIGIT_BYTES).find(b"\x01" * 6) >= 0:
+def _number_run(text: str) -> bool:
+    """Whether ``text`` may hold a :data:`NUMBER_RUN`, without a regular expression over all of it unless it
+    holds a full-width digit or a separator outside ASCII: its UTF-8 bytes mapped, and one find."""
+    if text.encode("utf-8", "surrogatepass").translate(_RUN_BYTES).find(b"\x01" * 11) >= 0:
         return True
-    return any(c in text for c in _FULL_WIDTH_DIGITS) and _DIGITS.search(text) is not None
+    return _NOT_ASCII.search(text) is not None and NUMBER_RUN.search(text) is not None
 
 
 def _codes(values: Sequence[str], empty: Any) -> list[Any]:

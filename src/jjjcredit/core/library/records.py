@@ -40,6 +40,7 @@ import numpy as np
 
 from jjjcredit.core.codes import divisions, orgcode, ric, uscc
 from jjjcredit.core.codes.departments import DEPARTMENTS
+from jjjcredit.core.codes.normalize import removed_characters
 from jjjcredit.core.errors import Error, Severity, Verdict
 from jjjcredit.core.library import crosswalks, elements, transforms
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
@@ -56,10 +57,26 @@ SUGGESTIONS = 100
 MEMO_LIMIT = 200_000
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
-#: A resident identity number's shape in text: ASCII or full-width digits, the groups possibly set apart
-#: by one space, hyphen, dot, underscore or middle dot (as people type and paste them).
-RIC_LIKE = re.compile("(?<![0-9０-９])([0-9０-９]{6})[ \u3000\\-－._·]?([0-9０-９]{8})[ \u3000\\-－._·]?"
-                       "([0-9０-９]{3}[0-9０-９XxＸｘ])(?![0-9０-９])")
+_D = "[0-9０-９]"  #: a digit, ASCII or full-width
+_X = "[0-9０-９XxＸｘ]"  #: an identity number's check character
+#: What people set between the digits of a number they type or paste: the characters an identifier's
+#: ``compact()`` removes (spaces, hyphens and dashes, quotes), and dots, middle dots, slashes and
+#: zero-width spaces.
+NUMBER_SEPARATORS = removed_characters() + ".·/／－\u200b\u200c\u200d\u2060"
+_S = "[" + re.escape(NUMBER_SEPARATORS) + "]"
+#: A resident identity number's shape in text: ASCII or full-width digits, whole or grouped with one of
+#: :data:`_S` between groups of 6, 8 and 4 — or with one between any two of its characters, when no
+#: digit stands just before or after it (a list of dates is not a number).
+RIC_LIKE = re.compile(f"(?<!{_D})(?:{_D}{{6}}{_S}?{_D}{{8}}{_S}?{_D}{{3}}{_X}(?!{_D})"
+                      f"|(?<!{_D}{_S}){_D}(?:{_S}?{_D}){{16}}{_S}?{_X}(?!{_S}?{_X}))")
+#: A mainland mobile number (11 digits, the first two 13-19), whole, or grouped 3-4-4 with one of
+#: :data:`_S` between the groups when no digit stands just before or after it.
+MOBILE_LIKE = re.compile(f"(?<!{_D})[1１][3-9３-９]{_D}{{9}}(?!{_D})"
+                         f"|(?<!{_D})(?<!{_D}{_S})[1１][3-9３-９]{_D}{_S}?{_D}{{4}}{_S}?{_D}{{4}}(?!{_S}?{_D})")
+_SEPARATOR = re.compile(_S)
+#: Eleven digits with one of :data:`_S` at most between two: what every identity or mobile number in text
+#: holds (:func:`personal_in` is false of a text without one).
+NUMBER_RUN = re.compile(f"{_D}(?:{_S}?{_D}){{10}}")
 _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
 
@@ -179,14 +196,15 @@ class Batch:
 
 
 def shown(value: str) -> str:
-    """A value as a problem carries it: cut short past :data:`SHOWN` characters, ID numbers masked.
+    """A value as a problem carries it: cut short past :data:`SHOWN` characters, identity and mobile numbers
+    masked (before the cut, which could leave part of one).
 
     >>> shown("张三,11010519491231002X")
     '张三,110105********002X'
     """
     if len(value) > SHOWN:
-        value = f"{value[:SHOWN]}… ({len(value):,} characters)"
-    return shown_numbers(value) if len(value) >= 18 else value
+        value = f"{shown_personal(value)[:SHOWN]}… ({len(value):,} characters)"
+    return shown_personal(value) if len(value) >= 11 else value
 
 
 def shown_numbers(text: str) -> str:
@@ -196,8 +214,31 @@ def shown_numbers(text: str) -> str:
     '身份证110105********002X号'
     >>> shown_numbers("/api/v1/subjects/110105-19491231-002x"), shown_numbers("１１０１０５１９４９１２３１００２Ｘ")
     ('/api/v1/subjects/110105********002x', '１１０１０５********００２Ｘ')
+    >>> shown_numbers("130102 1985 0505 9977")  # grouped as people write it
+    '130102********9977'
     """
-    return RIC_LIKE.sub(lambda m: m.group(1) + "*" * 8 + m.group(3), text)
+    return RIC_LIKE.sub(lambda m: _masked(m.group(), 6, 8), text)
+
+
+def _masked(found: str, first: int, hidden: int) -> str:
+    """A number found in text, its separators dropped, with ``hidden`` digits after the ``first`` starred."""
+    digits = _SEPARATOR.sub("", found)
+    return digits[:first] + "*" * hidden + digits[first + hidden:]
+
+
+def personal_in(text: str) -> bool:
+    """Whether ``text`` holds what looks like a resident identity number or a mobile number."""
+    return RIC_LIKE.search(text) is not None or MOBILE_LIKE.search(text) is not None
+
+
+def shown_personal(text: str) -> str:
+    """``text`` with identity numbers (:func:`shown_numbers`) and mobile numbers masked: what free text
+    keeps of the personal numbers typed into it.
+
+    >>> shown_personal("电话138-1234-5678，身份证130102 1985 0505 9977")
+    '电话138****5678，身份证130102********9977'
+    """
+    return MOBILE_LIKE.sub(lambda m: _masked(m.group(), 3, 4), shown_numbers(text))
 
 
 def mask_personal(value: str) -> str:
@@ -636,19 +677,25 @@ class Checker:
 def to_columns(rows: Sequence[Sequence[str]], width: int) -> tuple[list[Sequence[str]],
                                                                  dict[int, tuple[str, str, str]]]:
     """Rows → columns. A row of another width than the header becomes a ``record.ragged`` issue (its
-    cells cannot be matched to columns) and empty cells; an empty row (``[]``) becomes empty cells.
+    cells cannot be matched to columns) and empty cells — but for empty cells past the header's last
+    (a delimiter at the end of each line, as some exports write), which are dropped; an empty row
+    (``[]``) becomes empty cells.
 
     >>> to_columns([["a", "b"], ["c"], []], 2)[0]
     [('a', '', ''), ('b', '', '')]
     >>> to_columns([["a", "b"], ["c"]], 2)[1][1][0]
     'record.ragged'
+    >>> to_columns([["a", "b", ""], ["c", "d", " "]], 2)
+    ([('a', 'c'), ('b', 'd')], {})
     """
     issues: dict[int, tuple[str, str, str]] = {}
     if len(set(map(len, rows))) > 1 or (rows and len(rows[0]) != width):
         empty = [""] * width
         fixed: list[Sequence[str]] = list(rows)
         for i, r in enumerate(rows):
-            if len(r) != width:
+            if len(r) > width and not any(c.strip() for c in r[width:]):
+                fixed[i] = r[:width]
+            elif len(r) != width:
                 fixed[i] = empty
                 if any(c.strip() for c in r):
                     issues[i] = ("record.ragged", f"The row has {len(r)} cells but the header has {width}, so its "

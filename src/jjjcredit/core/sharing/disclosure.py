@@ -34,7 +34,6 @@ from __future__ import annotations
 import calendar
 import datetime
 import functools
-import re
 from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
@@ -57,17 +56,13 @@ def mask(value: str | None) -> str | None:
     return None if value is None else records.mask_personal(value)
 
 
-#: A mainland mobile number (11 digits from 13-19), not inside a longer run of digits.
-_MOBILE = re.compile(r"(?<![0-9])(1[3-9][0-9])([0-9]{4})([0-9]{4})(?![0-9])")
-
-
 def mask_in_text(text: str) -> str:
     """Free text (a public comment) with the identity and mobile numbers in it masked.
 
     >>> mask_in_text("张某，电话13812345678，身份证11010519491231002X")
     '张某，电话138****5678，身份证110105********002X'
     """
-    return _MOBILE.sub(lambda m: f"{m.group(1)}****{m.group(3)}", records.shown_numbers(text))
+    return records.shown_personal(text)
 
 
 @dataclass(frozen=True)

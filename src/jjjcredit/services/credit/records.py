@@ -46,7 +46,7 @@ from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
-from jjjcredit.core.library.records import Problem, shown_numbers
+from jjjcredit.core.library.records import Problem, shown, shown_personal
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
@@ -287,7 +287,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     started = time.perf_counter()
     today = today or _now().date()
     digest = file_hash(path)
-    name = shown_numbers(file_name or Path(path).name)
+    name = shown_personal(file_name or Path(path).name)
     with engine.begin() as conn:
         year, item = item_in_force(conn, item_code, today)
         rules.check_mapping(item, own_headers or {}, "--columns")
@@ -308,7 +308,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             layout = rules.bind(item, table.header, table.name, own_headers)
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
             summary.columns = {b.header: b.field.element for b in layout.bound}
-            summary.ignored = layout.ignored
+            summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
             writer = _Writer(conn, item, provider, batch_id, now, today, protector)
             try:
                 for chunk in table.chunks:
@@ -319,11 +319,18 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             writer.close()
         writer.tally.records, writer.tally.late = summary.created, summary.late
         add_to_tallies(conn, {(provider, item.code): writer.tally})
+        if not summary.rows:
+            summary.message = ("The file holds no records (a header, or blank rows only): kept as a report of none "
+                               "(零报告) from this provider for this item, which the timeliness report counts as "
+                               "sent. If records were meant to be in it, check the file and send it again.")
         if summary.unchanged and not summary.created and not summary.updated:
             summary.message = "Nothing changed: every accepted row is as recorded."
             if earlier is not None:
                 summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
                                    f"{earlier.finished_at:%Y-%m-%d %H:%M}, and every accepted row is as recorded.")
+            if summary.rejected:
+                summary.message += (f" {summary.rejected:,} rows were rejected all the same: see the problems, "
+                                    "mend those rows and send them.")
         summary.seconds = round(time.perf_counter() - started, 3)
         conn.execute(update(credit_batches).where(credit_batches.c.id == batch_id).values(
             status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
@@ -457,7 +464,7 @@ class _Writer:
             summary.rows += 1
             if issue is not None:
                 code, message, value = issue  # a raw line: any identity number in it masked
-                reject(row, [], [Problem(row, "", code, shown_numbers(message), shown_numbers(value))])
+                reject(row, [], [Problem(row, "", code, shown_personal(message), shown(value))])
                 continue
             if record is None:
                 reject(row, [c[i] for c in columns], checked.problems)
@@ -678,7 +685,7 @@ def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
     for b in layout.bound:
         value = cells[b.index].strip() if b.index < len(cells) else ""
         if value:
-            value = shown_numbers(rules.shown_value(b.field.element, value))
+            value = shown_personal(rules.shown_value(b.field.element, value))
             shown[b.header] = value if len(value) <= 500 else value[:500] + "…"
     return shown
 
@@ -797,7 +804,7 @@ def _record_row(conn: Connection, item: str, provider: str, document_number: str
     row = conn.execute(select(credit_records).where(credit_records.c.id == rid)).mappings().first()
     if row is None:
         raise RecordsError("credit.not_found", f'{provider} has no record of {item} with document number '
-                           f'"{shown_numbers(document_number.strip()[:60])}".', field="document")
+                           f'"{shown_personal(document_number.strip()[:60])}".', field="document")
     return row
 
 
