@@ -226,7 +226,7 @@ def prepare(url: str) -> None:
     """Upgrade the database and publish the 2026 catalogue edition, with the project's own commands."""
     cli = [sys.executable, "-m", "jjjcredit"]
     steps = [["db", "upgrade"], ["catalogue", "draft", YEAR, "--by", "办"],
-             ["catalogue", "open-comments", YEAR, "--by", "办", "--until", "2026-12-31"],
+             ["catalogue", "open-comments", YEAR, "--by", "办"],
              ["catalogue", "assess", YEAR, "JJJ-04-001", "--experts", "专家", "--representatives", "代表",
               "--conclusion", "保留", "--by", "办"],
              ["catalogue", "approve", YEAR, "--by", "政府"], ["catalogue", "publish", YEAR, "--by", "办"]]

@@ -101,7 +101,7 @@ def main() -> None:
     year = str(datetime.date.today().year)
     office, government = "省社会信用体系建设牵头部门", "省人民政府"
     run("catalogue", "draft", year, "--by", office, "--db", DB, quiet=True)
-    run("catalogue", "open-comments", year, "--by", office, "--until", f"{year}-12-31", "--db", DB, quiet=True)
+    run("catalogue", "open-comments", year, "--by", office, "--db", DB, quiet=True)  # approval ends it
     run("catalogue", "comment", year, "--author", "市民 张某", "--text", "建议公开行政处罚的整改情况",
         "--item", "JJJ-03-001", "--db", DB, quiet=True)
     run("catalogue", "assess", year, "JJJ-04-001", "--experts", "专家论证：保留，认定标准须公开",

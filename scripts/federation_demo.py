@@ -70,8 +70,7 @@ def main() -> None:
     for node in NODES:
         run(node, "db", "upgrade")
         office = "社会信用体系建设牵头部门"
-        for step in (("draft", year, "--by", office), ("open-comments", year, "--by", office, "--until",
-                                                      f"{year}-12-31"),
+        for step in (("draft", year, "--by", office), ("open-comments", year, "--by", office),
                      ("assess", year, "JJJ-04-001", "--experts", "专家论证：保留", "--representatives",
                       "企业代表：同意", "--conclusion", "保留", "--by", office),
                      ("approve", year, "--by", "人民政府"), ("publish", year, "--by", office)):

@@ -4,6 +4,7 @@ diff and every export format."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 from pathlib import Path
@@ -12,10 +13,12 @@ import openpyxl
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF
+from sqlalchemy import update
 
 from jjjcredit.core.credit import catalogue as core
 from jjjcredit.services import db
 from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.schema import catalogue_editions
 from tests.cli.test_codes import run
 
 
@@ -37,6 +40,13 @@ def _published_2026(url: str) -> None:
     _ok("draft", "2026", "--by", "河北省发展改革委", "--db", url)
     _ok("open-comments", "2026", "--by", "河北省发展改革委", "--until", "2099-12-31", "--db", url)
     _ok("comment", "2026", "--author", "张三", "--text", "建议缩短归集时限", "--item", "JJJ-03-001", "--db", url)
+    refused = run("catalogue", "approve", "2026", "--by", "河北省人民政府", "--db", url)
+    assert refused.returncode == 1 and "[catalogue.comment_period]" in refused.stderr  # the period still runs
+    engine = make_engine(url)
+    with engine.begin() as conn:  # (as if its last day had passed)
+        ended = datetime.datetime(2020, 1, 1, tzinfo=datetime.UTC)
+        conn.execute(update(catalogue_editions).values(comments_until=ended))
+    engine.dispose()
     refused = run("catalogue", "approve", "2026", "--by", "河北省人民政府", "--db", url)
     assert refused.returncode == 1 and "[catalogue.assessment]" in refused.stderr
     _ok("assess", "2026", "JJJ-04-001", "--experts", "同意保留", "--representatives", "企业代表同意",

@@ -100,3 +100,32 @@ def swell_shared_string(path: Path, placeholder: str, size: int, char: str = "Âê
             sink.write(b"</t></si></sst>")
     original.unlink()
     return path
+
+
+def swell_inline_string(path: Path, placeholder: str, size: int, char: str = "Âêç") -> Path:
+    """Rewrite an XLSX so that the inline cell holding ``placeholder`` holds ``size`` copies of ``char``
+    instead, written a megabyte at a time (a hostile file: no spreadsheet program writes such a cell)."""
+    import shutil
+    import zipfile
+
+    original = path.with_suffix(".orig.xlsx")
+    shutil.move(path, original)
+    with zipfile.ZipFile(original) as src, zipfile.ZipFile(path, "w", zipfile.ZIP_DEFLATED) as out:
+        for item in src.infolist():
+            data = src.read(item)
+            if item.filename != "xl/worksheets/sheet1.xml":
+                out.writestr(item, data)
+                continue
+            head, tail = data.split(placeholder.encode(), 1)
+            sheet = zipfile.ZipInfo(item.filename)
+            sheet.compress_type = zipfile.ZIP_DEFLATED
+            with out.open(sheet, "w", force_zip64=True) as sink:
+                sink.write(head)
+                piece, left = (char * (1 << 20)).encode(), size
+                while left > 0:
+                    n = min(left, 1 << 20)
+                    sink.write(piece if n == 1 << 20 else (char * n).encode())
+                    left -= n
+                sink.write(tail)
+    original.unlink()
+    return path

@@ -16,7 +16,7 @@ from jjjcredit.core.limits import Limits
 from jjjcredit.services import tabular
 from jjjcredit.services.tabular import InputFileError
 
-from .record_files import code, swell_shared_string, write_csv, write_jsonl, write_xlsx, write_xml
+from .record_files import code, swell_inline_string, swell_shared_string, write_csv, write_jsonl, write_xlsx, write_xml
 
 HEADER = ["统一社会信用代码", "企业名称", "成立日期"]
 
@@ -202,6 +202,31 @@ def test_a_huge_shared_string_is_counted_not_held(tmp_path: Path):
     with tabular.open_table(str(path), limits=Limits(cell_chars=1000)) as table:
         chunk = next(table.chunks)
     assert "8,000,000 characters" in chunk.issues[0][1] and "企业名称" in chunk.issues[0][1]
+
+
+def test_a_huge_inline_cell_refuses_the_workbook_before_it_is_held(tmp_path: Path):
+    """A cell written inline in the sheet (no spreadsheet program writes one over 32,767 characters) is
+    refused at the first stretch of its text past the limit: 200 MB of it never reach memory."""
+    rows = [[code(1), "甲", "2019"], [code(2), "HUGE", "2019"]]
+    path = swell_inline_string(write_xlsx(tmp_path / "f.xlsx", HEADER, rows), "HUGE", 70_000_000)
+    assert path.stat().st_size < 2_000_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputFileError) as refused:
+            read(path)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.code == "file.xlsx_cell" and "32,767 characters" in refused.value.message
+    assert peak < 50_000_000
+
+
+def test_a_workbook_of_too_many_shared_strings_is_refused(tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.setattr(tabular, "SHARED_STRINGS", 0)  # (the real bound, 16,777,216, takes a large file)
+    rows = [[code(1), "S0", "2019"]]
+    with pytest.raises(InputFileError) as refused:
+        read(swell_shared_string(write_xlsx(tmp_path / "f.xlsx", HEADER, rows), "S0", 10))
+    assert refused.value.code == "file.xlsx_strings" and "more than 0 shared strings" in refused.value.message
 
 
 def test_a_json_line_nested_too_deep_is_one_rejected_row(tmp_path: Path):

@@ -58,7 +58,9 @@ def test_the_workflow_over_http(server: Server):
         no_reason = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
                                 json={"values": {"update_period": "每周"}, "reason": " "})
         assert no_reason.status_code == 400 and no_reason.json()["errors"][0]["code"] == "catalogue.reason"
-        assert staff.post("/api/v1/catalogue/2026/open-comments", json={"until": "2099-12-31"}).status_code == 200
+        past = staff.post("/api/v1/catalogue/2026/open-comments", json={"until": "2020-01-01"})
+        assert past.status_code == 409 and past.json()["errors"][0]["code"] == "catalogue.comment_period"
+        assert staff.post("/api/v1/catalogue/2026/open-comments", json={}).status_code == 200  # until approved
         shown = public.get("/api/v1/catalogue/2026").json()
         assert shown["status"] == "comment" and len(shown["items"]) == len(core.default_items())
         comment = public.post("/api/v1/catalogue/2026/comments",

@@ -195,6 +195,10 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "file.encoding": ErrorCode(400, 2, "The input is neither UTF-8 nor GB18030, or changes encoding part-way."),
     "file.xlsx_needs_column": ErrorCode(400, 2, "An XLSX workbook was given without --column."),
     "file.xlsx_damaged": ErrorCode(400, 2, "The XLSX workbook cannot be opened (often a truncated download)."),
+    "file.xlsx_strings": ErrorCode(400, 2, "The XLSX workbook holds more shared strings than a full sheet of 16 "
+        "text columns: refused before they are held."),
+    "file.xlsx_cell": ErrorCode(400, 2, "The XLSX sheet holds a cell longer than a spreadsheet program writes "
+        "(inline text expanded past the cell limit): the workbook is refused before it is held."),
     "file.missing_column": ErrorCode(400, 2, "The column named with --column is not in the header; the "
         "message lists the columns."),
     "usage.format": ErrorCode(400, 2, "An output format that the command does not know."),
@@ -379,6 +383,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "record: experts' and representatives' opinions are heard before approval."),
     "catalogue.approver": ErrorCode(400, 2, "Approval needs who approves."),
     "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text."),
+    "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, or an approval "
+        "while the comment period set for the edition still runs."),
     "credit.basic_item": ErrorCode(400, 2, "Registration information goes into the basic resource library (department "
         "record files), not in as credit records."),
     "credit.layout": ErrorCode(400, 2, "A file's header does not fit the catalogue item's layout: a required field "

@@ -829,6 +829,9 @@ def _shared_strings(source: IO[bytes], limit: int) -> list[str]:
         if local == "si":
             size = state["size"]
             strings.append(_over(size) if size > limit else "".join(parts).replace("x005F_", ""))
+            if len(strings) > SHARED_STRINGS:
+                raise InputFileError("file.xlsx_strings", f"the workbook holds more than {SHARED_STRINGS:,} shared "
+                                     "strings (the cells of 16 full columns of text); nothing was recorded: split it.")
         elif local == "rPh":
             state["phonetic"] -= 1
         elif local == "t" and not state["phonetic"]:
@@ -850,6 +853,57 @@ def _shared_strings(source: IO[bytes], limit: int) -> list[str]:
         parser.Parse(piece, False)
     parser.Parse(b"", True)
     return strings
+
+
+#: Shared strings a workbook may hold: a full sheet (1,048,576 rows) of 16 text columns, each its own.
+SHARED_STRINGS = 1 << 24
+#: What Excel itself writes at most in a cell; a longer cell does not come from a spreadsheet program.
+EXCEL_CELL_CHARS = 32767
+
+
+class _NoLongText(io.RawIOBase):
+    """A worksheet's XML as openpyxl reads it, refused (:class:`InputFileError` ``file.xlsx_cell``) at the
+    first stretch between tags longer than a cell may be (4 bytes a character), before it is held: a cell
+    written inline in the sheet is otherwise read whole, however large it expands to."""
+
+    def __init__(self, raw: IO[bytes], chars: int, name: str) -> None:
+        super().__init__()
+        self._raw, self._name = raw, name
+        self._limit = 4 * max(chars, EXCEL_CELL_CHARS) + 1024
+        self._run = 0  # bytes since the last "<"
+
+    def readable(self) -> bool:
+        return True
+
+    def readinto(self, buffer: Any) -> int:
+        data = self._raw.read(len(buffer))
+        n = len(data)
+        buffer[:n] = data
+        if n:
+            self._check(data)
+        return n
+
+    def _check(self, data: bytes) -> None:
+        import numpy as np
+
+        at = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x3C)  # every "<"
+        if not len(at):
+            self._run += len(data)
+        else:
+            longest = max(self._run + int(at[0]), int(np.diff(at).max()) if len(at) > 1 else 0)
+            self._run = len(data) - int(at[-1]) - 1
+            self._refuse_over(longest)
+        self._refuse_over(self._run)
+
+    def _refuse_over(self, size: int) -> None:
+        if size > self._limit:
+            raise InputFileError("file.xlsx_cell", f"{self._name}: the first sheet holds a cell of more than "
+                                 f"{self._limit:,} bytes (a cell holds at most {EXCEL_CELL_CHARS:,} characters in "
+                                 "Excel); nothing was recorded: export the sheet again from the spreadsheet program.")
+
+    def close(self) -> None:
+        self._raw.close()
+        super().close()
 
 
 def _excel_reader(limit: int) -> type:
@@ -879,12 +933,18 @@ class _XlsxRows(Iterator[list[str]]):
             reader.read()
             self._book = reader.wb
         except (*_XLSX_ERRORS, Exception) as exc:
+            if isinstance(exc, InputFileError):  # the shared strings refused (:func:`_shared_strings`)
+                raise InputFileError(exc.code, f"{name}: {exc.message}") from None
             raise InputFileError("file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({type(exc).__name__}"
                                  f": {exc}); it may be truncated: export it again.") from None
         try:
             if not self._book.worksheets:
                 raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
-            self._rows = self._book.worksheets[0].iter_rows(values_only=True)
+            sheet = self._book.worksheets[0]
+            if hasattr(sheet, "_get_source"):  # (read-only: openpyxl reads the sheet's XML from the archive)
+                open_sheet = sheet._get_source
+                sheet._get_source = lambda: io.BufferedReader(_NoLongText(open_sheet(), cell_chars, name), 1 << 20)
+            self._rows = sheet.iter_rows(values_only=True)
         except BaseException:
             self._book.close()
             raise
@@ -892,6 +952,8 @@ class _XlsxRows(Iterator[list[str]]):
     def __next__(self) -> list[str]:
         try:
             values = next(self._rows)
+        except InputFileError:
+            raise
         except _XLSX_ERRORS as exc:
             raise InputFileError("file.xlsx_damaged", f"{self.name}: the workbook is damaged after row "
                                  f"{self.number} ({type(exc).__name__}: {exc}); the rows before it were read: "

@@ -132,7 +132,10 @@ def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
         catalogue.add_comment(conn, 2026, "张三", "意见")
     assert exc.value.code == "catalogue.status"
     until = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
-    catalogue.open_comments(conn, 2026, "发改委", until=until)
+    with pytest.raises(core.CatalogueError) as exc:  # a period that would end before it opens
+        catalogue.open_comments(conn, 2026, "发改委", until=until, now=until + datetime.timedelta(days=1))
+    assert exc.value.code == "catalogue.comment_period"
+    catalogue.open_comments(conn, 2026, "发改委", until=until, now=until - datetime.timedelta(days=30))
     with pytest.raises(core.CatalogueError) as exc:
         catalogue.add_comment(conn, 2026, "张三", "意见", code="NOPE", now=until - datetime.timedelta(days=1))
     assert exc.value.code == "catalogue.unknown_item"
@@ -143,6 +146,12 @@ def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
         catalogue.add_comment(conn, 2026, " ", "意见")
     assert exc.value.code == "catalogue.comment"
     assert catalogue.get_edition(conn, 2026).comments_until == until
+    catalogue.assess_item(conn, 2026, "JJJ-04-001", "专家", "代表", "保留", "发改委")
+    with pytest.raises(core.CatalogueError) as exc:  # approval follows the comment period
+        catalogue.approve_edition(conn, 2026, "省政府", now=until - datetime.timedelta(days=1))
+    assert exc.value.code == "catalogue.comment_period" and "runs until 2026-02-01" in exc.value.message
+    after = until + datetime.timedelta(seconds=1)
+    assert catalogue.approve_edition(conn, 2026, "省政府", now=after).status == "approved"
 
 
 def test_unknown_editions_and_years_are_refused(conn: Connection):

@@ -241,7 +241,7 @@ def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
         return [r for i in found["items"] for r in i["records"]]
 
     assert seen(access.PUBLIC, "2026-04-11") == [] and seen(GOVERNMENT, "2026-04-11") == []  # not received yet
-    first = seen(access.PUBLIC, "2026-04-12")[0]  # 10:00 in Beijing
+    first = seen(GOVERNMENT, "2026-04-12")[0]  # 10:00 in Beijing
     assert (first["version"], first["status"], first["values"]["处罚内容"]) == (1, "in_force", "警告，罚款人民币2万元")
     corrected = seen(GOVERNMENT, "2026-07-01")[0]
     assert (corrected["version"], corrected["values"]["处罚内容"]) == (2, "警告")
@@ -250,7 +250,9 @@ def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
     revoked = seen(GOVERNMENT, "2026-08-01")[0]
     assert (revoked["status"], revoked["revoked_on"], revoked["channel"]) == ("revoked", "2026-07-30",
                                                                             "government_sharing")
-    assert seen(access.PUBLIC, "2026-07-31")[0]["status"] == "in_force"
+    assert seen(GOVERNMENT, "2026-07-31")[0]["status"] == "in_force"
+    # revoked since: withdrawn from public view (Administrative Penalty Law Art. 48), for any day asked about
+    assert seen(access.PUBLIC, "2026-07-31") == [] and seen(access.PUBLIC, "2026-04-12") == []
     assert [r["version"] for r in seen(GOVERNMENT, "2026-04-09")] == []  # before the decision
 
 

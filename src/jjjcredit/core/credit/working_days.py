@@ -39,6 +39,14 @@ from importlib import resources
 
 from jjjcredit.core.errors import Error
 
+#: China Standard Time (no daylight saving): the credit half's days are days in Beijing.
+CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
+
+
+def today() -> datetime.date:
+    """Today in Beijing: the day a decision may not be after, and the one deadlines are judged on."""
+    return datetime.datetime.now(CHINA).date()
+
 #: The kinds of a row: a day off, or a weekend day worked instead (调休上班).
 KINDS = ("holiday", "workday")
 #: The columns of working_days.csv, in order.

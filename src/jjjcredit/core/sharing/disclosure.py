@@ -38,7 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from jjjcredit.core.credit import catalogue
+from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
 
@@ -133,7 +133,7 @@ PUBLIC_STATUSES: frozenset[str] = frozenset({"in_force", "under_objection"})
 #: authorization from the subject for the item), public disclosure (everyone).
 CHANNELS: tuple[str, ...] = ("own", "staff", "government_sharing", "authorized_query", "public_disclosure")
 #: China Standard Time (no daylight saving): the day a record leaves public view is a day in Beijing.
-CHINA = datetime.timezone(datetime.timedelta(hours=8), "CST")
+CHINA = working_days.CHINA
 
 
 def china_date(moment: datetime.datetime) -> datetime.date:

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, delete, insert, select, update
 
-from jjjcredit.core.credit import catalogue
+from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
 from jjjcredit.storage.schema import (
     catalogue_assessments,
@@ -187,7 +187,7 @@ def _open_year(conn: Connection, year: int | None, by: str, today: datetime.date
     """The edition a change goes to: ``year`` when given; else next year's, drafted on demand."""
     if year is not None:
         return year
-    target = (today or _now().date()).year + 1
+    target = (today or working_days.today()).year + 1
     if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == target)).first() is None:
         draft_edition(conn, target, by)
     return target
@@ -262,13 +262,19 @@ def withdraw_item(conn: Connection, code: str, reason: str, by: str, *, year: in
     return year
 
 
-def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime | None = None) -> Edition:
-    """Put a draft out for public comment (until ``until``, when given)."""
+def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime | None = None,
+                  now: datetime.datetime | None = None) -> Edition:
+    """Put a draft out for public comment (until ``until``, when given; else until it is approved)."""
     by = _who(by, "Opening the comment period")
     edition = get_edition(conn, year, lock=True)
     catalogue.require_status(year, edition.status, ("draft",), "open the comment period")
+    now = now or _now()
+    if until is not None and until <= now:
+        raise CatalogueError("catalogue.comment_period", f"The comment period of the {year} edition would end "
+                             f"at {until:%Y-%m-%d %H:%M} UTC, which has passed: expected a last day after today "
+                             "(or none, for a period that approval ends).", field="until")
     conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
-        status="comment", comments_opened_at=_now(), comments_until=until))
+        status="comment", comments_opened_at=now, comments_until=until))
     return get_edition(conn, year)
 
 
@@ -333,10 +339,15 @@ def list_changes(conn: Connection, year: int) -> list[ItemChange]:
             for r in rows]
 
 
-def approve_edition(conn: Connection, year: int, by: str) -> Edition:
+def approve_edition(conn: Connection, year: int, by: str, now: datetime.datetime | None = None) -> Edition:
     """Approve an edition after its comment period (core/credit/catalogue.check_approval's refusals)."""
     edition = get_edition(conn, year, lock=True)
     catalogue.require_status(year, edition.status, ("comment",), "approve")
+    now = now or _now()
+    if edition.comments_until is not None and now <= edition.comments_until:
+        raise CatalogueError("catalogue.comment_period", f"The comment period of the {year} edition runs until "
+                             f"{edition.comments_until:%Y-%m-%d %H:%M} UTC: approval follows the public comment "
+                             "period (Hebei Regulations Art. 11); approve it after that.")
     base = edition_items(conn, edition.based_on) if edition.based_on is not None else ()
     reasons: dict[str, str] = {}
     for change in list_changes(conn, year):
@@ -344,7 +355,7 @@ def approve_edition(conn: Connection, year: int, by: str) -> Edition:
     catalogue.check_approval(year, base, edition_items(conn, year), reasons,
                              [a.code for a in list_assessments(conn, year)], by)
     conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
-        status="approved", approved_by=by.strip(), approved_at=_now()))
+        status="approved", approved_by=by.strip(), approved_at=now))
     return get_edition(conn, year)
 
 

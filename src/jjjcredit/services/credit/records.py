@@ -169,7 +169,7 @@ def check_provider(provider: str) -> str:
 
 def item_in_force(conn: Connection, code: str, today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
     """The item ``code`` of the catalogue edition in force (the newest published one up to this year)."""
-    year = (today or _now().date()).year
+    year = (today or working_days.today()).year
     edition = catalogue_service.latest_published(conn, before=year + 1)
     if edition is None:
         raise RecordsError("credit.no_catalogue", "No catalogue edition is published yet: records are submitted "
@@ -195,6 +195,16 @@ def due_on(item: catalogue.Item, decided_on: datetime.date | None) -> datetime.d
     if days is None or decided_on is None:
         return None
     return _due(decided_on, days)
+
+
+def _late_past_calendar(decided_on: datetime.date | None, days: int | None, today: datetime.date) -> int:
+    """Whether a record whose deadline the calendar cannot give (a year without a holiday notice) is late
+    all the same: ``days`` working days are never more than ``2 × days + 30`` calendar days (weekends,
+    and the longest runs of holidays in a year's notice), so past those it is late whatever the
+    holidays were — a decision of years ago sent today is."""
+    if decided_on is None or days is None:
+        return 0
+    return int(today > decided_on + datetime.timedelta(days=2 * days + 30))
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -285,7 +295,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     db.require_current(engine)
     provider = check_provider(provider)
     started = time.perf_counter()
-    today = today or _now().date()
+    today = today or working_days.today()
     digest = file_hash(path)
     name = shown_personal(file_name or Path(path).name)
     with engine.begin() as conn:
@@ -552,7 +562,8 @@ class _Writer:
         if found is None:
             day = None if decided is None else datetime.date.fromisoformat(decided)
             due = None if self.days is None or day is None else _due(day, self.days)
-            found = self._dues[decided] = (None, 0) if due is None else (due.isoformat(), int(self.today > due))
+            found = self._dues[decided] = (None, _late_past_calendar(day, self.days, self.today)) if due is None \
+                else (due.isoformat(), int(self.today > due))
         return found
 
     def _subject_key(self, record: rules.Record) -> str | None:
@@ -649,7 +660,8 @@ class _Writer:
                 unchanged.append(rid)
                 continue
             due = _due(record.decided_on, self.days) if self.days is not None and record.decided_on else None
-            late = int(before is None and due is not None and self.today > due)
+            late = int(before is None and (self.today > due if due is not None else
+                                           _late_past_calendar(record.decided_on, self.days, self.today)))
             if before is not None:
                 late = before["late"]
             version = 1 if before is None else before["version"] + 1
@@ -849,7 +861,7 @@ def revoke_record(conn: Connection, item_code: str, provider: str, document_numb
     """Revoke a record (its decision was revoked or it was sent in error): a new version with status
     ``revoked``; the record is kept. ``decided_on`` is the date of the revoking decision: a penalty
     withdrawn more than ``withdrawal_days`` after it is flagged late."""
-    today = today or _now().date()
+    today = today or working_days.today()
     item, row = _changing(conn, "revoking", item_code, provider, document_number, reason, decided_on, today)
     return _new_version(conn, row, "revoked", "revoked", reason.strip(), dict(json.loads(row["data"])),
                         row["sealed"], row["fingerprint"], decided_on,
@@ -863,7 +875,7 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
     """Correct fields of a record (``changes``: field name or column code → new value), checked again
     as a whole row against the item; a new version. Its identity (the document number) cannot change:
     revoke and submit anew instead."""
-    today = today or _now().date()
+    today = today or working_days.today()
     item, row = _changing(conn, "correcting", item_code, provider, document_number, reason, decided_on, today)
     values = dict(json.loads(row["data"]))
     sealed = json.loads(row["sealed"]) if row["sealed"] else {}
@@ -1009,7 +1021,7 @@ class Timeliness:
 def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, str]]]:
     """Per provider and item: late records and silence; and the catalogue's items no provider has sent
     anything for. Ordered by provider, item."""
-    today = today or _now().date()
+    today = today or working_days.today()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
     t = credit_tallies.c
@@ -1043,7 +1055,7 @@ _PUBLISHED: dict[tuple[str, int, Any], tuple[catalogue.Item, ...]] = {}
 def items_of(conn: Connection, today: datetime.date | None = None) -> tuple[catalogue.Item, ...]:
     """The items of the edition in force (one small query; a published edition's items are read once
     per process, since it never changes)."""
-    today = today or _now().date()
+    today = today or working_days.today()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     if edition is None:
         return ()

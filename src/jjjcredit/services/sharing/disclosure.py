@@ -198,7 +198,10 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
 
     ``as_of`` asks about a past day (in Beijing): records decided or received after it are absent,
     each record is shown in the version it had then, and its history ends there. Without it, the
-    question is about ``today`` (default: today in Beijing) and every version is shown. ``code`` is a
+    question is about ``today`` (default: today in Beijing) and every version is shown. A record seen
+    that day only through public disclosure is left out when nobody would see it today by any channel
+    the caller has (revoked, repaired or past its window since): what was withdrawn from public view
+    stays withdrawn, whatever day is asked about. ``code`` is a
     unified social credit code, a natural person's identity number, or a subject key (``P:…``). A
     public caller asking about a natural person gets the same answer whether or not records exist
     (no subject, no records): nothing is read.
@@ -239,6 +242,10 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
         decision = disclosure.decide_record(facts, caller, day, own=own, authorized=authorized)
         if not decision.visible:
             continue
+        if as_of is not None and decision.channel == "public_disclosure" and not disclosure.decide_record(
+                dataclasses.replace(facts, status=stored["history"][0]["status"]), caller, asked, own=own,
+                authorized=authorized).visible:
+            continue  # withdrawn from public view since (revoked, repaired, its window over): withdrawn for any day
         clear = decision.personal_clear
         history = []
         if decision.channel != "public_disclosure":
