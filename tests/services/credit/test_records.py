@@ -374,6 +374,19 @@ def test_a_file_of_no_records_says_it_is_kept_as_a_report_of_none_and_a_resend_n
     assert again.message.endswith("1 rows were rejected all the same: see the problems, mend those rows and send them.")
 
 
+def test_a_decision_from_before_the_calendars_years_is_late_when_it_is_late_whatever_the_holidays(
+        ready: Engine, tmp_path: Path):
+    """The calendar covers 2024-2026: a decision of 2022 sent in 2026 is late whatever the holidays of
+    2022 were; one whose deadline falls in 2027 is not known to be, and is not counted late."""
+    rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2022-03-01", 处罚有效期="2027-03-01"),
+            files.penalty(CODES[1], "罚2", 处罚决定日期="2026-12-29", 处罚有效期="2027-03-01")]
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 12, 31))
+    assert (summary.created, summary.late) == (2, 1)
+    with ready.connect() as conn:
+        late = dict(conn.execute(text("SELECT document_number, late FROM credit_records")).all())
+    assert late == {"罚1": 1, "罚2": 0}
+
+
 def test_numbers_grouped_as_people_write_them_and_mobile_numbers_are_kept_masked(ready: Engine, tmp_path: Path):
     number = files.person()
     grouped = f"{number[:6]} {number[6:10]} {number[10:14]} {number[14:]}"
