@@ -294,12 +294,25 @@ def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) 
     return day
 
 
+#: An amount as people write it: digits, or digits grouped by thousands with commas, and decimals.
+_AMOUNT = re.compile(r"(?:[0-9]+|[0-9]{1,3}(?:,[0-9]{3})+)?(?:\.[0-9]+)?")
+
+
 def amount_value(value: str) -> str | None:
-    """An amount of 万元 as stored (``2``, ``0.35``), or ``None`` when it is none: not a number, below 0,
-    10^18 or more, more than 6 decimals."""
-    text = value.replace(",", "").replace("，", "").strip()
+    """An amount of 万元 as stored (``2``, ``0.35``), or ``None`` when it is none: not a number written
+    plainly (full-width digits are read; a comma only between groups of three digits, so ``1,23`` is no
+    amount; no exponent), 10^18 or more, more than 6 decimals.
+
+    >>> amount_value("1,234.50"), amount_value("４．０５"), amount_value("1,23"), amount_value("1e3")
+    ('1234.5', '4.05', None, None)
+    """
+    text = value.strip()
+    if not text.isascii():
+        text = unicodedata.normalize("NFKC", text).strip()
+    if not _AMOUNT.fullmatch(text) or not any(c.isdigit() for c in text):
+        return None
     try:
-        number = decimal.Decimal(text)
+        number = decimal.Decimal(text.replace(",", ""))
     except decimal.InvalidOperation:
         return None
     if not number.is_finite() or number < 0 or number >= _MAX_AMOUNT or number.as_tuple().exponent < -6:  # type: ignore[operator]
@@ -311,7 +324,8 @@ def _amount(b: Bound, value: str, r: _Row) -> str | None:
     checked = amount_value(value)
     if checked is None:
         r.add(b, "record.amount", f"{b.header}: {value!r} is not an amount of 万元: expected a number of 0 or more, "
-              "below 10^18, with at most 6 decimals, such as 2 or 0.35.", value)
+              "below 10^18, with at most 6 decimals, such as 2, 0.35 or 1,234.5 (a comma only between groups of three "
+              "digits).", value)
     return checked
 
 
