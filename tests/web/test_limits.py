@@ -7,6 +7,7 @@ from __future__ import annotations
 import json
 import socket
 import time
+import urllib.parse
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
@@ -24,7 +25,7 @@ from jjjcredit.web.app import create_app
 from tests.web.conftest import SECRET, serving
 
 LIMITS = Limits(body_bytes=4096, query_string_bytes=512, header_bytes=1024, headers_bytes=4096, purpose_chars=20,
-                json_depth=8, reconcile_queries=5, query_chars=50)
+                json_depth=8, reconcile_queries=5, query_chars=50, body_seconds=2)
 
 
 @pytest.fixture
@@ -67,6 +68,19 @@ def test_a_body_over_the_limit_is_refused_by_its_length_and_while_it_streams(bou
         assert streamed.status_code == 413 and _code(streamed) == "request.body_too_large"
         under = http.post("/api/v1/verify/batch", json={"items": [{"code": "x", "name": "y"}] * 10})
         assert under.status_code == 200
+
+
+def test_a_body_that_does_not_arrive_in_time_is_refused(bounded: tuple[str, str]):
+    """A body sent a few bytes and then nothing (a slow client holding a connection and its memory): 408
+    once JJJCREDIT_LIMIT_BODY_SECONDS have passed, before any key or route is looked at."""
+    address = urllib.parse.urlsplit(bounded[0])
+    with socket.create_connection((address.hostname, address.port), timeout=20) as sock:
+        sock.sendall(b"POST /api/v1/credit/batches HTTP/1.1\r\nHost: x\r\nContent-Type: text/csv\r\n"
+                     b"Content-Length: 1000\r\n\r\n\xe8\xa1\x8c")
+        started = time.monotonic()
+        answer = sock.recv(65536)
+    assert answer.startswith(b"HTTP/1.1 408") and b"request.timeout" in answer
+    assert 1.5 < time.monotonic() - started < 10
 
 
 def test_query_string_headers_and_purpose_over_their_limits(bounded: tuple[str, str]):

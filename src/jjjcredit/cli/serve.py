@@ -60,7 +60,7 @@ def serve(
     # The HTTP protocol is named too: httptools, answering a request its parser refuses in the one error shape.
     uvicorn.run("jjjcredit.web.app:factory", factory=True, host=host, port=port, workers=workers,
                 http="jjjcredit.web.protocol:Protocol", log_config=logs.config(log_level), access_log=False,
-                timeout_worker_healthcheck=30,
+                timeout_worker_healthcheck=30, limit_concurrency=settings.limits.connections,
                 proxy_headers=False)  # X-Forwarded-For: only from JJJCREDIT_TRUSTED_PROXIES (web/access.py)
 
 

@@ -353,6 +353,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "host, port out of range, no right to the port)."),
     "usage": ErrorCode(400, 2, "The command line is not right: a missing argument, an unknown option, a "
         "value out of range."),
+    "request.timeout": ErrorCode(408, 2, "A request body that did not arrive whole within "
+        "JJJCREDIT_LIMIT_BODY_SECONDS."),
     "request.body_too_large": ErrorCode(413, 2, "A request body over JJJCREDIT_LIMIT_BODY_BYTES (by its "
         "Content-Length, or counted as it streams in); nothing of it was parsed."),
     "request.query_too_long": ErrorCode(414, 2, "A query string over JJJCREDIT_LIMIT_QUERY_STRING_BYTES."),

@@ -23,6 +23,10 @@ from jjjcredit.core.errors import Error
 class Limits:
     #: Bytes of one HTTP request body (Content-Length, or counted as a body without one streams in).
     body_bytes: int = 4 << 20
+    #: Seconds a request's body may take to arrive whole (a body sent a byte at a time holds its memory).
+    body_seconds: int = 30
+    #: Connections served at once by each worker; past it a new one is answered 503 at once.
+    connections: int = 256
     #: Bytes of a URL's query string.
     query_string_bytes: int = 8192
     #: Bytes of one header's value, and of all the headers of a request together.

@@ -19,6 +19,7 @@ the audit trail stores.
 
 from __future__ import annotations
 
+import asyncio
 from urllib.parse import unquote
 
 from fastapi import Request
@@ -137,8 +138,15 @@ class Bounds:
             return None
         parts: list[bytes] = []
         size, more = 0, True
+        deadline = asyncio.get_running_loop().time() + limits.body_seconds
         while more:
-            message = await receive()
+            try:
+                async with asyncio.timeout_at(deadline):
+                    message = await receive()
+            except TimeoutError:
+                raise ApiError("request.timeout", f"The request's body took more than {limits.body_seconds} s to "
+                               f"arrive ({size:,} bytes had come); send it whole at once (setting "
+                               "JJJCREDIT_LIMIT_BODY_SECONDS).") from None
             if message["type"] != "http.request":
                 return None  # the client went away: the app sees the disconnect
             part = message.get("body", b"")
