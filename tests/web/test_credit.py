@@ -79,6 +79,21 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
             assert refused.status_code in (401, 403)
 
 
+def test_a_batch_over_the_api_rows_limit_is_refused_whole(server: Server, tmp_path: Path):
+    limits = server.app.state.limits
+    server.app.state.limits = replace(limits, api_rows=2)  # (the setting JJJCREDIT_LIMIT_API_ROWS)
+    try:
+        with server.client(PROVIDER) as provider:
+            over = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY, "name": "p.csv"},
+                                 content=_csv(tmp_path), headers={"Content-Type": "text/csv"})
+    finally:
+        server.app.state.limits = limits
+    assert over.status_code == 413 and over.json()["errors"][0]["code"] == "file.too_many_rows"
+    assert "more than 2 rows" in over.text and "JJJCREDIT_LIMIT_API_ROWS" in over.text
+    with server.client("court") as court:
+        assert court.get(f"/api/v1/subjects/{CODES[0]}/records").json()["records"] == 0  # nothing kept
+
+
 def test_records_are_read_by_each_caller_as_its_view_says(server: Server, tmp_path: Path):
     with server.client(PROVIDER) as provider:
         provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=_csv(tmp_path))

@@ -195,6 +195,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "file.encoding": ErrorCode(400, 2, "The input is neither UTF-8 nor GB18030, or changes encoding part-way."),
     "file.xlsx_needs_column": ErrorCode(400, 2, "An XLSX workbook was given without --column."),
     "file.xlsx_damaged": ErrorCode(400, 2, "The XLSX workbook cannot be opened (often a truncated download)."),
+    "file.too_many_rows": ErrorCode(413, 2, "A batch sent through the API holds more rows than "
+        "JJJCREDIT_LIMIT_API_ROWS: refused whole, nothing kept."),
     "file.xlsx_strings": ErrorCode(400, 2, "The XLSX workbook holds more shared strings than a full sheet of 16 "
         "text columns: refused before they are held."),
     "file.xlsx_cell": ErrorCode(400, 2, "The XLSX sheet holds a cell longer than a spreadsheet program writes "

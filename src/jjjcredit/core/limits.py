@@ -42,6 +42,9 @@ class Limits:
     #: Bytes of one line of a CSV, text or JSON Lines file; characters of one cell of any file.
     line_bytes: int = 1 << 20
     cell_chars: int = 32768
+    #: Rows of one batch of credit records submitted through the API (a file on the command line has none:
+    #: its size is the operator's): a compressed workbook can hold many more rows than its bytes suggest.
+    api_rows: int = 100_000
     #: Bytes of an exchange package's data file or part (an import reads one whole: refused above this,
     #: before it is read or hashed).
     exchange_file_bytes: int = 1 << 30

@@ -286,10 +286,12 @@ def file_hash(path: str) -> str:
 def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 protector: persons.Protector | None, channel: str = "cli", file_name: str | None = None,
                 today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
-                chunk_rows: int = tabular.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None) -> Summary:
+                chunk_rows: int = tabular.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None,
+                max_rows: int | None = None) -> Summary:
     """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
 
     ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`).
+    ``max_rows``: past that many rows the batch is refused whole (``file.too_many_rows``; nothing kept).
     Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
     unreadable, header not fitting the item, unknown item, no published catalogue)."""
     db.require_current(engine)
@@ -322,6 +324,11 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             writer = _Writer(conn, item, provider, batch_id, now, today, protector)
             try:
                 for chunk in table.chunks:
+                    if max_rows is not None and chunk.first_row - table.header_row - 1 + chunk.size > max_rows:
+                        raise tabular.InputFileError(
+                            "file.too_many_rows", f"{name}: holds more than {max_rows:,} rows, the most a batch sent "
+                            "through the API may hold (setting JJJCREDIT_LIMIT_API_ROWS); nothing was recorded: "
+                            "send it in several batches.")
                     writer.chunk(layout, chunk, summary)
             except BaseException:
                 writer.abandon()

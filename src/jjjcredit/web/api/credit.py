@@ -19,6 +19,7 @@ from sqlalchemy import Engine
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import persons
 from jjjcredit.core.errors import Error
+from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.evidence import KeyBox
@@ -52,9 +53,9 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         summary = records.ingest_file(engine, path, item, provider, protector=protector, channel="api",
-                                      file_name=name, limits=limits)
+                                      file_name=name, limits=limits, max_rows=limits.api_rows)
     except Error as exc:  # the caller's file is called by its name, not by the server's temporary path
-        exc.args = (exc.message.replace(path, name),)
+        exc.args = (exc.message.replace(path, shown_personal(name)),)
         exc.message = exc.args[0]
         raise
     finally:
@@ -64,8 +65,8 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
 
 @router.post("/batches", responses=raises("credit.no_catalogue", "credit.unknown_item", "credit.layout",
                                           "credit.basic_item", "credit.provider", "file.empty", "file.binary",
-                                          "file.format", "file.encoding", "file.no_rows",
-                                          "file.xlsx_damaged"),
+                                          "file.format", "file.encoding", "file.too_many_rows",
+                                          "file.xlsx_damaged", "file.xlsx_cell", "file.xlsx_strings"),
              openapi_extra={"requestBody": {"required": True, "description": "The file, as it would be saved "
                                             "(at most JJJCREDIT_LIMIT_BODY_BYTES).", "content": {
                                                 t: {"schema": {"type": "string", "format": "binary"}}
