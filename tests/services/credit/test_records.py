@@ -165,6 +165,12 @@ def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine
     assert [h["status"] for h in by_number["罚1"]["history"]] == ["revoked", "in_force"]
     assert by_number["罚2"]["values"]["处罚内容"] == "警告" and by_number["罚2"]["late"] is True
     assert by_number["罚2"]["history"][0]["changed"] == {"处罚内容": ["警告，罚款人民币2万元", "警告"]}
+    with ready.begin() as conn:  # revoked after its correction: the correction's version names no batch
+        records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚2", "撤销", datetime.date(2026, 5, 31),
+                              today=TODAY)
+    history = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}["罚2"]["history"]
+    assert [(h["action"], h["batch"] is None) for h in history] == [
+        ("revoked", True), ("corrected", True), ("created", False)]
 
 
 def test_a_natural_persons_number_is_never_stored_or_shown_in_clear(ready: Engine, tmp_path: Path):

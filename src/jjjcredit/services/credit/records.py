@@ -806,7 +806,9 @@ def _keep_as_versions(conn: Connection, replaced: Sequence[tuple[str, str, str]]
                         "WHERE subject_key = {mark} AND record_id = {mark}", ("new", "old", "id"), moved)
     bulk.execute_tuples(conn, "INSERT INTO credit_record_versions (subject_key, record_id, version, action, status, "
                         "batch_id, at, data, sealed, fingerprint, reason) SELECT {mark}, id, version, action, status, "
-                        "batch_id, updated_at, data, sealed, fingerprint, reason FROM credit_records "
+                        # a correction or revocation came in no batch (the row keeps the last file's: see below)
+                        "CASE WHEN action IN ('created', 'updated') THEN batch_id END, updated_at, data, sealed, "
+                        "fingerprint, reason FROM credit_records "
                         "WHERE subject_key = {mark} AND id = {mark}", ("new", "old", "id"), replaced)
 
 
