@@ -109,3 +109,12 @@ def test_show_as_of_a_day_as_the_public_or_an_application_party_sees_it(url: str
     assert bad.returncode == 2 and "[usage.date]" in bad.stderr and "YYYY-MM-DD" in bad.stderr
     both = _run("show", CODES[0], "--public", "--level", "2", "--db", url)
     assert both.returncode == 2 and "--public" in both.stderr
+
+
+def test_an_unknown_batch_and_a_mistyped_code_are_said_so(url: str):
+    unknown = _run("rejects", "NOPE", "--db", url)
+    assert unknown.returncode == 1 and "[credit.no_batch]" in unknown.stderr and unknown.stdout == ""
+    mistyped = CODES[0][:-1] + ("0" if CODES[0][-1] != "0" else "1")
+    shown = _run("show", mistyped, "--db", url)
+    assert shown.returncode == 0 and json.loads(shown.stdout)["records"] == 0
+    assert f"{mistyped} is not a valid unified social credit code" in shown.stderr

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import itertools
 import sys
 from typing import Any, Optional
 
@@ -12,6 +13,7 @@ import typer
 
 from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
+from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import persons
 from jjjcredit.services.credit import records
 from jjjcredit.services.sharing import audit, disclosure, personal_keys
@@ -85,12 +87,16 @@ def batch_rejects(
     identity numbers masked)."""
     encoding = output.csv_encoding(csv_encoding)
     engine = database.ready_engine(url)
-    with engine.connect() as conn, output.csv_stdout(encoding) as text:
-        writer = csv.writer(text)
-        writer.writerow(["row", "field", "code", "message", "value"])
-        for rejected in records.batch_rejects(conn, batch):
-            for p in rejected["problems"]:
-                writer.writerow([rejected["row"], *(_safe(str(p[k])) for k in ("field", "code", "message", "value"))])
+    with engine.connect() as conn:
+        rejected_rows = records.batch_rejects(conn, batch)
+        first = next(rejected_rows, None)  # (an unknown batch is refused here, before any line is written)
+        with output.csv_stdout(encoding) as text:
+            writer = csv.writer(text)
+            writer.writerow(["row", "field", "code", "message", "value"])
+            for rejected in itertools.chain([] if first is None else [first], rejected_rows):
+                for p in rejected["problems"]:
+                    writer.writerow([rejected["row"], *(_safe(str(p[k])) for k in ("field", "code", "message",
+                                                                                      "value"))])
 
 
 @app.command("show")
@@ -123,6 +129,10 @@ def show_records(
     output.json_out(shown)
     if not shown["records"]:
         output.note("No credit records for this subject (or none this caller may see).")
+        found = uscc.check(code)
+        if not code.upper().startswith("P:") and found.errors and not ric.is_valid(found.compact):
+            output.note(f"note: {found.compact[:40]} is not a valid unified social credit code. "
+                        f"{found.errors[0].message}")
 
 
 @app.command("correct")

@@ -421,6 +421,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.no_secret": ErrorCode(503, 1, "Natural persons' identity numbers are kept only sealed, and the platform "
         "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE)."),
     "credit.sealed": ErrorCode(500, 1, "A sealed identity number does not open under this platform's personal data key."),
+    "credit.no_batch": ErrorCode(404, 1, "No credit batch has that id."),
     "credit.not_found": ErrorCode(404, 1, "The provider has no record of that item with that document number."),
     "credit.revoked": ErrorCode(409, 1, "The record was revoked already."),
     "credit.decided_before": ErrorCode(400, 2, "A correction or revocation dated before the decision it changes."),

@@ -995,7 +995,11 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
 
 
 def batch_rejects(conn: Connection, batch_id: str) -> Iterator[dict[str, Any]]:
-    """A batch's rejected rows in row order (problems and values, personal numbers masked)."""
+    """A batch's rejected rows in row order (problems and values, personal numbers masked);
+    ``credit.no_batch`` for an id no batch has."""
+    if conn.execute(select(credit_batches.c.id).where(credit_batches.c.id == batch_id)).first() is None:
+        raise RecordsError("credit.no_batch", f'No credit batch has the id "{shown_personal(batch_id[:80])}": give '
+                           "the batch id an ingest printed (its summary's batch).", field="batch")
     rows = conn.execute(select(credit_rejects).where(credit_rejects.c.batch_id == batch_id)
                         .order_by(credit_rejects.c.row))
     for r in rows:
