@@ -365,10 +365,18 @@ def _format_of(path: str, head: bytes, name: str) -> str:
     return "csv"
 
 
-def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK, limits: limits_.Limits = limits_.DEFAULT) -> Table:
+#: The fields a reader of records of named values (JSON Lines, XML) may meet after its first chunk, given
+#: the header read from the first chunk's records: columns it has from the start, empty until then.
+MoreFields = Callable[[Sequence[str]], Sequence[str]]
+
+
+def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK, limits: limits_.Limits = limits_.DEFAULT,
+               more_fields: MoreFields | None = None) -> Table:
     """Open a CSV, XLSX, JSON Lines or XML file for its rows; raise :class:`InputFileError` when the
     file itself cannot be read (missing, empty, binary, damaged, no header). Lines and cells over
-    ``limits`` are rejected rows (``record.too_long``), never held whole."""
+    ``limits`` are rejected rows (``record.too_long``), never held whole. JSON Lines and XML take their
+    header from the fields of the first chunk's records, and ``more_fields`` of it (a field first met
+    later is otherwise a record out of shape)."""
     stream, name = _open_binary(path)
     try:
         head = _head(stream)
@@ -379,9 +387,9 @@ def open_table(path: str, chunk_rows: int = ROWS_PER_CHUNK, limits: limits_.Limi
             stream.close()
             return _xlsx_table(path, name, chunk_rows, limits)
         if kind == "jsonl":
-            return _jsonl_table(stream, name, chunk_rows, limits)
+            return _jsonl_table(stream, name, chunk_rows, limits, more_fields)
         if kind == "xml":
-            return _xml_table(stream, name, chunk_rows, limits)
+            return _xml_table(stream, name, chunk_rows, limits, more_fields)
         return _csv_table(stream, name, chunk_rows, limits)
     except BaseException:
         stream.close()
@@ -1038,7 +1046,7 @@ _Record = dict[str, str] | str | tuple[str, str, str]
 
 
 def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[tuple[int, _Record]],
-                 chunk_rows: int, close: Callable[[], None]) -> Table:
+                 chunk_rows: int, close: Callable[[], None], more_fields: MoreFields | None = None) -> Table:
     """A table from (row number, mapping of field → text, or a message saying why it is no record)."""
     first = list(itertools.islice(records, chunk_rows))
     header: list[str] = []
@@ -1054,7 +1062,10 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
             raise InputFileError("file.empty", f"{name}: holds no records.")
         raise InputFileError("file.format", f"{name}: none of the first {len(first):,} records holds named values; "
                              f"expected {'one JSON object per line' if kind == 'jsonl' else 'one element per record'}.")
-
+    for key in more_fields(list(header)) if more_fields is not None else ():
+        if key not in known:
+            known.add(key)
+            header.append(key)
     width = len(header)
 
     def chunks() -> Iterator[Chunk]:
@@ -1149,12 +1160,13 @@ def _jsonl_records(lines: Iterator[str], name: str,
             yield number, record
 
 
-def _jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
+def _jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits,
+                 more_fields: MoreFields | None = None) -> Table:
     encoding = _csv_encoding(_head(stream), name)
     decoder = _Decoder(stream, encoding, limits.line_bytes)
     lines = (line for line in decoder.lines())
     return _named_table(name, "jsonl", "utf-8" if encoding == "utf-8-sig" else encoding,
-                        _jsonl_records(lines, name, limits), chunk_rows, stream.close)
+                        _jsonl_records(lines, name, limits), chunk_rows, stream.close, more_fields)
 
 
 class _XmlRecords:
@@ -1296,5 +1308,7 @@ def _xml_in_gb18030(head: bytes, name: str) -> bool:
     return False
 
 
-def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
-    return _named_table(name, "xml", None, _xml_records(stream, name, limits), chunk_rows, stream.close)
+def _xml_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits,
+               more_fields: MoreFields | None = None) -> Table:
+    return _named_table(name, "xml", None, _xml_records(stream, name, limits), chunk_rows, stream.close,
+                        more_fields)

@@ -393,6 +393,15 @@ def test_a_decision_from_before_the_calendars_years_is_late_when_it_is_late_what
     assert late == {"罚1": 1, "罚2": 0}
 
 
+def test_an_optional_field_first_given_after_the_first_chunk_of_json_lines_is_read(ready: Engine, tmp_path: Path):
+    rows = [{k: v for k, v in files.penalty(CODES[0], f"罚{i}").items() if k != "备注"} for i in range(5)]
+    rows.append(files.penalty(CODES[1], "罚9", 备注="后来才有的备注"))
+    summary = records.ingest_file(ready, str(files.write_jsonl(tmp_path / "p.jsonl", rows)), files.PENALTY,
+                                  files.PROVIDER, protector=PROTECTOR, today=TODAY, chunk_rows=2)
+    assert (summary.created, summary.rejected) == (6, 0)
+    assert shown(ready, CODES[1])["items"][0]["records"][0]["values"]["备注"] == "后来才有的备注"
+
+
 def test_numbers_grouped_as_people_write_them_and_mobile_numbers_are_kept_masked(ready: Engine, tmp_path: Path):
     number = files.person()
     grouped = f"{number[:6]} {number[6:10]} {number[10:14]} {number[14:]}"

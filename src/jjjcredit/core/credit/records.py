@@ -167,6 +167,32 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
+def _spellings(item: catalogue.Item, own: Mapping[str, str] | None, name: str) -> dict[str, catalogue.Field]:
+    """Every header (as :func:`columns.header_key` reads it) that names one of ``item``'s fields."""
+    spellings: dict[str, catalogue.Field] = {}
+    for f in item.fields:  # the item's own names and the national codes and names first, aliases after
+        column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
+        for s in (f.name, f.element, column.name):
+            spellings.setdefault(columns.header_key(s), f)
+    for f in item.fields:
+        national = columns.COLUMNS.get(f.element)
+        for s in national.aliases if national else ():
+            spellings.setdefault(columns.header_key(s), f)
+    for mine, f in check_mapping(item, own or {}, name).items():
+        spellings[columns.header_key(mine)] = f  # the provider's word wins
+    return spellings
+
+
+def fields_not_named(item: catalogue.Item, header: Sequence[str], own: Mapping[str, str] | None = None,
+                     name: str = "") -> list[str]:
+    """The names of ``item``'s optional fields that no header of ``header`` names (:func:`bind`'s
+    spellings): the columns a file of named values (JSON Lines, XML) may give only in a later record (a
+    required field missing from the first records is the file's layout error, said once)."""
+    spellings = _spellings(item, own, name)
+    named = {spellings[k].element for k in map(columns.header_key, header) if k in spellings}
+    return [f.name for f in item.fields if f.element not in named and not f.required]
+
+
 def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[str, str] | None = None) -> Layout:
     """Bind a file's header to ``item``'s layout: a header names a field by the item's own name for
     it, the national column code, the national name, or a common alias — or as the provider's own
@@ -180,17 +206,7 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
     if not item.fields:
         raise RecordsError("credit.layout", f"{item.code} ({item.name}) has no record layout in the catalogue; "
                            "a layout must be added to the item before records are submitted.", field="item")
-    spellings: dict[str, catalogue.Field] = {}
-    for f in item.fields:  # the item's own names and the national codes and names first, aliases after
-        column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
-        for s in (f.name, f.element, column.name):
-            spellings.setdefault(columns.header_key(s), f)
-    for f in item.fields:
-        national = columns.COLUMNS.get(f.element)
-        for s in national.aliases if national else ():
-            spellings.setdefault(columns.header_key(s), f)
-    for mine, f in check_mapping(item, own or {}, name).items():
-        spellings[columns.header_key(mine)] = f  # the provider's word wins
+    spellings = _spellings(item, own, name)
     bound: list[Bound] = []
     ignored: list[str] = []
     seen: dict[str, str] = {}

@@ -316,7 +316,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             id=batch_id, item=item.code, edition=year, provider=provider, channel=channel, file_name=name,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
-        with tabular.open_table(path, chunk_rows, limits) as table:
+        more = functools.partial(rules.fields_not_named, item, own=own_headers, name=name)
+        with tabular.open_table(path, chunk_rows, limits, more) as table:
             layout = rules.bind(item, table.header, table.name, own_headers)
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
             summary.columns = {b.header: b.field.element for b in layout.bound}
