@@ -94,6 +94,23 @@ def test_a_batch_over_the_api_rows_limit_is_refused_whole(server: Server, tmp_pa
         assert court.get(f"/api/v1/subjects/{CODES[0]}/records").json()["records"] == 0  # nothing kept
 
 
+def test_a_subjects_records_come_in_pages(server: Server, tmp_path: Path):
+    rows = [files.penalty(CODES[0], f"罚{i}", 处罚决定日期=f"2026-05-0{i}") for i in range(1, 4)]
+    body = files.write_csv(tmp_path / "p.csv", rows).read_bytes()
+    with server.client(PROVIDER) as provider:
+        assert provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body).status_code == 200
+    with server.client("court") as court:
+        first = court.get(f"/api/v1/subjects/{CODES[0]}/records", params={"limit": 2}).json()
+        rest = court.get(f"/api/v1/subjects/{CODES[0]}/records", params={"limit": 2, "offset": 2}).json()
+        whole = court.get(f"/api/v1/subjects/{CODES[0]}/records").json()
+        too_many = court.get(f"/api/v1/subjects/{CODES[0]}/records", params={"limit": 5001})
+    numbers = [[r["document_number"] for g in page["items"] for r in g["records"]] for page in (first, rest, whole)]
+    assert numbers == [["罚3", "罚2"], ["罚1"], ["罚3", "罚2", "罚1"]]
+    assert [(p["records"], p["returned"], p["next_offset"]) for p in (first, rest, whole)] == [
+        (3, 2, 2), (3, 1, None), (3, 3, None)]
+    assert too_many.status_code == 422
+
+
 def test_records_are_read_by_each_caller_as_its_view_says(server: Server, tmp_path: Path):
     with server.client(PROVIDER) as provider:
         provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=_csv(tmp_path))
@@ -169,12 +186,15 @@ def test_the_public_reads_a_record_to_the_last_day_of_its_window_and_government_
                 ("public_disclosure", True, "2029-04-10")
         _on(server, datetime.date(2029, 4, 11))
         for caller in (public, bureau):
-            assert caller.get(path).json() == {"subject": CODES[0], "as_of": "2029-04-11", "items": [], "records": 0}
+            assert caller.get(path).json() == {"subject": CODES[0], "as_of": "2029-04-11", "items": [], "records": 0,
+                                               "offset": 0, "returned": 0, "next_offset": None}
         shared = sharing.get(path).json()["items"][0]["records"][0]
         assert (shared["channel"], shared["public"], shared["public_until"]) == \
             ("government_sharing", False, "2029-04-10")
-        # as of a day: the last day of the window, and before the decision
-        assert public.get(path, params={"as_of": "2029-04-10"}).json()["records"] == 1
+        # as of a day: the last day of the window (for the public, withdrawn since: its window is over),
+        # and before the decision
+        assert public.get(path, params={"as_of": "2029-04-10"}).json()["records"] == 0
+        assert sharing.get(path, params={"as_of": "2029-04-10"}).json()["records"] == 1
         assert sharing.get(path, params={"as_of": "2026-04-09"}).json()["records"] == 0
         for bad in ("2026-02-30", "20260410", "明天"):
             refused = public.get(path, params={"as_of": bad})

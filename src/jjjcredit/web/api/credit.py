@@ -22,6 +22,7 @@ from jjjcredit.core.errors import Error
 from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing import disclosure as core_disclosure
 from jjjcredit.core.sharing.evidence import KeyBox
 from jjjcredit.services.credit import records
 from jjjcredit.services.sharing import disclosure, personal_keys
@@ -124,6 +125,10 @@ async def subject_records(request: Request, code: str,
                           item: list[str] = Query([], max_length=64, description="Only these catalogue items "
                                                   "(repeat for several); with an authorization, each must be one it "
                                                   "covers."),
+                          offset: int = Query(0, ge=0, le=10_000_000, description="The first record of the page "
+                                              "(records counted item by item, newest first)."),
+                          limit: int = Query(1000, ge=1, le=5000, description="Records in the page at most; "
+                                             "`next_offset` says where the next page starts (null: the last)."),
                           caller: access.Caller = Depends(caller_for("records"))) -> dict[str, Any]:
     """A credit subject's records by catalogue item, newest first, as this caller sees them: without a
     key, the records in public disclosure (organizations and individual businesses, public items, inside
@@ -132,7 +137,7 @@ async def subject_records(request: Request, code: str,
     record says its channel, whether it is public that day, the last day of its public window
     (``public_until``) and the last day of government sharing (``shared_until``). ``code`` is a unified social
     credit code or a natural person's subject key (``P:…``, as records show it); an identity number
-    never goes into a URL."""
+    never goes into a URL. The answer is a page of at most ``limit`` records (``records``: all of them)."""
     compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
     if ric.is_valid(compact) and not uscc.is_valid(compact):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
@@ -141,6 +146,7 @@ async def subject_records(request: Request, code: str,
     state = request.app.state
     answer = await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
                                authorization, frozenset(item))
+    answer = core_disclosure.page_of_records(answer, offset, limit)
     request.state.items = [group["item"] for group in answer["items"]]  # the query log says which items were read
     if answer["subject"]:
         request.state.codes = [answer["subject"]]  # a person asked about by subject key, an organization by code
