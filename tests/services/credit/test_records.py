@@ -299,10 +299,14 @@ def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path:
     with pytest.raises(RecordsError):
         ingest(ready, path)  # 处罚文号 is no national name or alias
     mapping = tmp_path / "columns.yaml"
-    mapping.write_text("处罚文号: 行政处罚决定书文号\n相对人: CF_XDR_MC\n", encoding="utf-8")
+    mapping.write_text("处罚文号: 行政处罚决定书文号\n相对人: 行政相对人名称 \n", encoding="utf-8")  # (a stray space)
     summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                                   own_headers=records.load_own_headers(str(mapping)))
-    assert summary.created == 1 and summary.columns["处罚文号"] == "CF_WSH"
+    assert summary.created == 1 and summary.columns["处罚文号"] == "CF_WSH" and summary.columns["相对人"] == "CF_XDR_MC"
+    with ready.begin() as conn:  # a field named as a file's header would name it: an alias, half-width brackets
+        done = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"罚款金额(万元)": "3"}, "更正",
+                                      datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
+    assert done["version"] == 2
     mapping.write_text("处罚文号: 无此字段\n", encoding="utf-8")
     with pytest.raises(RecordsError) as wrong:
         records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,

@@ -167,10 +167,11 @@ class Checked:
     problems: tuple[Problem, ...]
 
 
-def _spellings(item: catalogue.Item, own: Mapping[str, str] | None, name: str) -> dict[str, catalogue.Field]:
-    """Every header (as :func:`columns.header_key` reads it) that names one of ``item``'s fields."""
+def _named(item: catalogue.Item) -> dict[str, catalogue.Field]:
+    """Every header (as :func:`columns.header_key` reads it) that names one of ``item``'s fields: its own
+    names and the national codes and names first, the common aliases after."""
     spellings: dict[str, catalogue.Field] = {}
-    for f in item.fields:  # the item's own names and the national codes and names first, aliases after
+    for f in item.fields:
         column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
         for s in (f.name, f.element, column.name):
             spellings.setdefault(columns.header_key(s), f)
@@ -178,6 +179,18 @@ def _spellings(item: catalogue.Item, own: Mapping[str, str] | None, name: str) -
         national = columns.COLUMNS.get(f.element)
         for s in national.aliases if national else ():
             spellings.setdefault(columns.header_key(s), f)
+    return spellings
+
+
+def field_named(item: catalogue.Item, text: str) -> catalogue.Field | None:
+    """The field of ``item`` that ``text`` names as a file's header would (its name, column code, national
+    name or a common alias; full-width or half-width brackets and spaces alike), or ``None``."""
+    return _named(item).get(columns.header_key(text))
+
+
+def _spellings(item: catalogue.Item, own: Mapping[str, str] | None, name: str) -> dict[str, catalogue.Field]:
+    """Every header that names one of ``item``'s fields (:func:`_named`), and the provider's own words."""
+    spellings = _named(item)
     for mine, f in check_mapping(item, own or {}, name).items():
         spellings[columns.header_key(mine)] = f  # the provider's word wins
     return spellings
@@ -242,14 +255,15 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
 def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> dict[str, catalogue.Field]:
     """A provider's header mapping (its header → a field's name or column code) as fields; refused
     (``credit.layout``) when it names a field the item does not have."""
-    by_name = {f.name: f for f in item.fields} | {f.element: f for f in item.fields}
+    named = _named(item) if own else {}
     fields: dict[str, catalogue.Field] = {}
     for mine, target in own.items():
-        if target not in by_name:
+        found = named.get(columns.header_key(target))
+        if found is None:
             raise RecordsError("credit.layout", f'{name}: the mapping sends "{mine}" to "{target}", which is not a '
                                f"field of {item.code}; expected one of {'、'.join(f.name for f in item.fields)} "
                                "(or their column codes).", field=mine)
-        fields[mine] = by_name[target]
+        fields[mine] = found
     return fields
 
 

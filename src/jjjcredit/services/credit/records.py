@@ -895,13 +895,12 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
                                             "platform has no operator secret to open them with.")
         for code, token in sealed.items():
             values[code] = protector.open(code, token)
-    by_name = {f.name: f.element for f in item.fields}
     for name, value in changes.items():
-        code = by_name.get(name, name)
-        if code not in {f.element for f in item.fields}:
+        field = rules.field_named(item, name)  # as a file's header names it
+        if field is None:
             raise RecordsError("credit.unknown_field", f'{item.code} has no field "{name}"; its fields are '
                                f"{'、'.join(f.name for f in item.fields)}.", field=name)
-        values[code] = value
+        values[field.element] = value
     layout = rules.bind(item, [f.element for f in item.fields], "correction")
     checked = rules.check_row(layout, [values.get(f.element, "") for f in item.fields], 1, today)
     errors = [p for p in checked.problems if p.severity is Severity.ERROR]
