@@ -115,6 +115,23 @@ def test_add_and_withdraw_carry_their_reasons_and_show_in_the_diff(conn: Connect
     assert catalogue.shown_year(conn, None) == 2027
 
 
+def test_an_item_whose_time_limit_or_update_period_cannot_be_acted_on_is_refused(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    penalty = next(i for i in core.default_items() if i.code == "JJJ-03-001")
+    new = {**core.item_to_dict(penalty), "code": "JJJ-08-002", "name": "某类处罚"}
+    for values, field in (({"collection_time_limit": "尽快"}, "collection_time_limit"),
+                          ({"update_period": "每两周"}, "update_period")):
+        with pytest.raises(core.CatalogueError) as exc:
+            catalogue.add_item(conn, {**new, **values}, "新增", "发改委", year=2026)
+        assert exc.value.field == field
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每两周"}, "改", "发改委", year=2026)
+    assert exc.value.field == "update_period"
+    five = {**new, "collection_time_limit": "作出决定之日起五个工作日内"}
+    _, added = catalogue.add_item(conn, five, "新增", "发改委", year=2026)
+    assert core.collection_days(added.collection_time_limit) == 5
+
+
 def test_a_change_flagging_an_item_contested_needs_an_assessment(conn: Connection):
     catalogue.draft_edition(conn, 2026, "发改委")
     _publish(conn, 2026)

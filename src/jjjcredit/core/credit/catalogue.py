@@ -27,6 +27,7 @@ from __future__ import annotations
 import dataclasses
 import datetime
 import json
+import re
 from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from importlib import resources
@@ -227,6 +228,49 @@ def _date(value: Any, code: str) -> datetime.date:
     except ValueError:
         raise _bad(f'Item "{code}": a period rule applies from "{value}", not a date (YYYY-MM-DD).',
                    "period_rules") from None
+
+
+#: An item's update period → the days within which its provider is expected to send something.
+UPDATE_PERIODS: dict[str, int] = {"实时": 1, "每日": 1, "每周": 7, "每月": 31, "每季度": 92, "每半年": 183, "每年": 366}
+_WORKING_DAYS = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)\s*个?\s*工作日")
+_NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九", start=0)} | {"两": 2}
+
+
+def collection_days(limit: str) -> int | None:
+    """The working days a collection time limit allows, in figures or Chinese numerals (up to 99).
+
+    >>> collection_days("作出决定之日起 7 个工作日内"), collection_days("作出决定之日起五个工作日内")
+    (7, 5)
+    >>> collection_days("十五个工作日"), collection_days("二十个工作日"), collection_days("每月10日前")
+    (15, 20, None)
+    """
+    m = _WORKING_DAYS.search(limit)
+    if m is None:
+        return None
+    text = m.group(1)
+    if text.isdigit():
+        return int(text)
+    tens, _, ones = text.partition("十")
+    if "十" not in text:
+        return _NUMERALS[text] if len(text) == 1 else None
+    value = (_NUMERALS.get(tens, 0) if tens else 1) * 10 + (_NUMERALS.get(ones, 0) if ones else 0)
+    return value if len(tens) <= 1 and len(ones) <= 1 else None
+
+
+def check_actionable(item: Item) -> None:
+    """Refuse an item added or changed whose collection time limit or update period the platform cannot
+    act on: the limit names no count of working days (lateness could never be judged), or the period is
+    not one the timeliness report knows (silence could never be judged)."""
+    if item.kind == "basic":
+        return
+    if collection_days(item.collection_time_limit) is None:
+        raise _bad(f'Item "{item.code}": the collection time limit "{item.collection_time_limit}" names no count of '
+                   "working days, so lateness could never be judged; expected a limit such as 作出决定之日起 7 个"
+                   "工作日内 (figures or 五, 十五 …).", "collection_time_limit")
+    if item.update_period not in UPDATE_PERIODS:
+        raise _bad(f'Item "{item.code}": the update period "{item.update_period}" is not one the timeliness report '
+                   f"knows, so a silent provider could never be found; expected one of {'、'.join(UPDATE_PERIODS)}.",
+                   "update_period")
 
 
 def item_from_dict(data: Mapping[str, Any]) -> Item:

@@ -208,6 +208,7 @@ def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *,
              today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
     """Add an item (its plain form, checked) to an edition with its reason; returns the year it went to."""
     item = catalogue.item_from_dict(data)
+    catalogue.check_actionable(item)
     reason = catalogue.check_reason(reason, item.code)
     by = _who(by, "Adding an item")
     year = _open_year(conn, year, by, today)
@@ -237,6 +238,7 @@ def change_item(conn: Connection, code: str, values: Mapping[str, Any], reason: 
         raise _unknown(year, code)
     old = catalogue.item_from_dict(json.loads(row.item))
     new = catalogue.change_item(old, values)
+    catalogue.check_actionable(new)
     changes = catalogue.diff([old], [new]).changed
     if not changes:
         raise CatalogueError("catalogue.item", f'Item "{code}": the values given are the ones it has; nothing '

@@ -27,7 +27,6 @@ import functools
 import hashlib
 import heapq
 import json
-import re
 import secrets
 import time
 from collections.abc import Iterator, Mapping, Sequence
@@ -69,9 +68,7 @@ SHOWN_PROBLEMS = 200
 WITHDRAWAL_DAYS = 3
 _LOOKUP = 2000  #: ids per look-up query
 _PROVIDER_CHARS = 200
-_WORKING_DAYS = re.compile(r"([0-9]+)\s*个?\s*工作日")
-#: An item's update period → the days within which its provider is expected to send something.
-UPDATE_PERIODS: dict[str, int] = {"实时": 1, "每日": 1, "每周": 7, "每月": 31, "每季度": 92, "每半年": 183, "每年": 366}
+UPDATE_PERIODS = catalogue.UPDATE_PERIODS
 _RECORD_COLUMNS = tuple(c.name for c in credit_records.columns)
 
 
@@ -184,8 +181,7 @@ def item_in_force(conn: Connection, code: str, today: datetime.date | None = Non
 
 def collection_days(item: catalogue.Item) -> int | None:
     """The working days an item's collection time limit allows (``作出决定之日起 7 个工作日内`` → 7)."""
-    m = _WORKING_DAYS.search(item.collection_time_limit)
-    return int(m.group(1)) if m else None
+    return catalogue.collection_days(item.collection_time_limit)
 
 
 def due_on(item: catalogue.Item, decided_on: datetime.date | None) -> datetime.date | None:
