@@ -240,10 +240,11 @@ def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_writte
     for path, item, provider, code in ((no_date, files.PENALTY, files.PROVIDER, "credit.layout"),
                                        (no_date, "JJJ-99-001", files.PROVIDER, "credit.unknown_item"),
                                        (no_date, "JJJ-01-001", files.PROVIDER, "credit.basic_item"),
-                                       (no_date, files.PENALTY, " ", "credit.provider")):
+                                       (no_date, files.PENALTY, " ", "credit.provider"),
+                                       (no_date, files.PENALTY, "市监局经办人13812345678", "credit.provider")):
         with pytest.raises(RecordsError) as refused:
             ingest(ready, path, item, provider)
-        assert refused.value.code == code
+        assert refused.value.code == code and "13812345678" not in refused.value.message
     with pytest.raises(RecordsError) as none:
         ingest(ready, no_date, today=datetime.date(2025, 6, 1))  # no edition published up to 2025
     assert none.value.code == "credit.no_catalogue"

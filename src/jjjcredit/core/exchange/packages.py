@@ -49,6 +49,7 @@ from cryptography.exceptions import InvalidSignature
 from jjjcredit.core.codes import departments, regions
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import element_schemas
+from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import evidence
 
 #: The kinds of data a package carries, each with its own sequence.
@@ -98,7 +99,8 @@ def check_node(name: str, what: str = "node") -> str:
     """
     if not isinstance(name, str) or not _NODE.match(name):
         raise ExchangeError("exchange.node", "A node is named by a lower-case letter then up to 31 lower-case "
-                            f'letters, digits or hyphens (hebei, beijing-2); "{name}" is not.', field=what)
+                            f'letters, digits or hyphens (hebei, beijing-2); "{shown_personal(str(name)[:80])}" is '
+                            "not.", field=what)
     return name
 
 

@@ -45,7 +45,7 @@ from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
-from jjjcredit.core.library.records import Problem, shown, shown_personal
+from jjjcredit.core.library.records import Problem, personal_in, shown, shown_personal
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
@@ -153,11 +153,14 @@ class Summary:
 
 
 def check_provider(provider: str) -> str:
-    """A provider's name as given, trimmed; refused when empty, too long or holding control characters."""
+    """A provider's name as given, trimmed; refused when empty, too long, holding control characters or a
+    personal number (a provider is a department: its name is shown to the public with its records)."""
     name = (provider or "").strip()
     unseen = rules.unseen_character(name)
-    if not name or len(name) > _PROVIDER_CHARS or unseen:
+    personal = personal_in(name)
+    if not name or len(name) > _PROVIDER_CHARS or unseen or personal:
         why = f" (it holds the control or invisible character {unseen})" if unseen else ""
+        why = " (it holds what looks like an identity or mobile number, which is never shown)" if personal else why
         raise RecordsError("credit.provider", f"A provider is named by 1 to {_PROVIDER_CHARS} printable characters "
                            f"(the department submitting the records, e.g. 石家庄市市场监督管理局){why}; over the API "
                            "the provider is the client the key belongs to.", field="provider")

@@ -41,6 +41,7 @@ from jjjcredit.core import limits
 from jjjcredit.core.errors import Error
 from jjjcredit.core.exchange import packages, rows, rows_bulk
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
+from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import audit as audit_chain
 from jjjcredit.core.sharing import evidence as signatures
@@ -299,9 +300,10 @@ def _peer_keys(conn: Connection, name: str, own: str) -> dict[str, str]:
     if stored is None:
         known = ", ".join(conn.execute(select(exchange_peers.c.name).order_by(exchange_peers.c.name)).scalars())
         mine = " (it is this node's own name)" if name == own else ""
-        raise ExchangeError("exchange.unknown_node", f'The package comes from node "{name}"{mine}, which is not '
+        shown = shown_personal(name)  # (not signed yet: what it says is not trusted, nor shown in clear)
+        raise ExchangeError("exchange.unknown_node", f'The package comes from node "{shown}"{mine}, which is not '
                             f"among this node's peers ({known or 'none'}): add it with `jjjcredit exchange peers "
-                            f"add {name} --keys FILE` (its published keys) before importing its packages.",
+                            f"add {shown} --keys FILE` (its published keys) before importing its packages.",
                             field="node")
     return dict(json.loads(stored))
 
