@@ -204,6 +204,16 @@ def test_a_huge_shared_string_is_counted_not_held(tmp_path: Path):
     assert "8,000,000 characters" in chunk.issues[0][1] and "企业名称" in chunk.issues[0][1]
 
 
+def test_an_xlsx_value_under_no_header_is_said_where_it_is(tmp_path: Path):
+    rows = [[code(1), "甲", "2019"], [code(2), "乙", "2019", "", "多余"], [code(3), "丙", "2019", " "]]
+    with tabular.open_table(str(write_xlsx(tmp_path / "f.xlsx", HEADER, rows))) as table:
+        chunk = next(table.chunks)
+    assert list(chunk.issues) == [1]
+    issue = chunk.issues[1]
+    assert issue[0] == "record.ragged" and "column E, past the header's last column (C)" in issue[1]
+    assert "delimiter" not in issue[1] and chunk.columns[1][2] == "丙"
+
+
 def test_a_huge_inline_cell_refuses_the_workbook_before_it_is_held(tmp_path: Path):
     """A cell written inline in the sheet (no spreadsheet program writes one over 32,767 characters) is
     refused at the first stretch of its text past the limit: 200 MB of it never reach memory."""

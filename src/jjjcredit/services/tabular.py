@@ -672,7 +672,8 @@ def _csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: li
             return _split_rows(text, delimiter)
         except csv.Error as exc:
             raise InputFileError("file.format", f"{name}: after row {rows_seen[0]:,} the file cannot be read as "
-                                 f"CSV ({exc}); the rows before it were checked.") from None
+                                 f"CSV ({exc}); the rows before it were read: mend the file and send it whole "
+                                 "again.") from None
 
     def _long(text: str) -> bool:
         """Whether a block may hold a line or cell over its limit (a marker, or a line as long as a cell
@@ -973,6 +974,19 @@ class _XlsxRows(Iterator[list[str]]):
         self._book.close()
 
 
+def _letters(column: int) -> str:
+    """A spreadsheet column's letters (1 → A, 27 → AA).
+
+    >>> _letters(1), _letters(26), _letters(27)
+    ('A', 'Z', 'AA')
+    """
+    out = ""
+    while column:
+        column, rest = divmod(column - 1, 26)
+        out = chr(65 + rest) + out
+    return out
+
+
 def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
     rows = _XlsxRows(path, name, limits.cell_chars)
     limit = limits.cell_chars
@@ -1004,10 +1018,15 @@ def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -
         try:
             for cells in rows:
                 if len(cells) != width:
-                    if len(cells) > width and not any(cells[width:]):
+                    if len(cells) > width and not any(c.strip() for c in cells[width:]):
                         del cells[width:]
                     elif len(cells) < width:
                         cells += [""] * (width - len(cells))
+                    else:  # values under no header: a sheet's rows have no delimiter to blame
+                        past = next(j for j in range(width, len(cells)) if cells[j].strip())
+                        long[len(batch)] = ("record.ragged", f"The row has a value in column {_letters(past + 1)}, "
+                                            f"past the header's last column ({_letters(width)}): it belongs to no "
+                                            "field; put it under a header or remove it.", cells[past])
                 if cells and (max(map(len, cells)) > limit or any(map(_is_over, cells))):
                     found: dict[int, tuple[str, str, str]] = {}
                     _long_cells([cells], header, limit, found)
@@ -1281,7 +1300,7 @@ def _xml_records(stream: io.BufferedReader, name: str,
         reason = expat.ErrorString(exc.code) if getattr(exc, "code", None) else str(exc)
         raise InputFileError("file.format", f"{name}: is not well-formed XML at line {parser.ErrorLineNumber}, "
                              f"column {parser.ErrorColumnNumber + 1} ({reason}); the {records.finished:,} records "
-                             "before it were checked.") from None
+                             "before it were read: mend the file and send it whole again.") from None
 
 
 #: The encoding an XML declaration names (its first 200 bytes are ASCII in every encoding read here).
