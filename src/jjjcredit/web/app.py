@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
-from jjjcredit.core.library.records import personal_in, shown_numbers
+from jjjcredit.core.library.records import NUMBER_RUN, shown_personal
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, disclosure, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
@@ -183,8 +183,8 @@ class Observe:
             return
         given, purpose, keyed = _headers(scope["headers"], self.purpose_chars)
         # not uuid4: its system call hands the GIL to the app's threads, and the loop waits to get it back
-        request_id = (given if given and _REQUEST_ID.fullmatch(given) and not personal_in(given)
-                      else f"{random.getrandbits(128):032x}")
+        request_id = (given if given and _REQUEST_ID.fullmatch(given) and not NUMBER_RUN.search(given)
+                      else f"{random.getrandbits(128):032x}")  # (no run of digits a personal number could hide in)
         scope.setdefault("state", {})["request_id"] = request_id
         at = datetime.datetime.now(datetime.UTC)
         start = time.perf_counter()
@@ -219,7 +219,7 @@ class Observe:
             self.trail.submit(audit_entry.entry(scope, service, purpose, status, seconds, request_id, at))
         if log.isEnabledFor(logging.INFO):
             method = scope["method"]
-            path = shown_numbers(path)  # an identity number typed into a URL is never logged in clear
+            path = shown_personal(path)  # an identity or mobile number typed into a URL is never logged in clear
             log.info("%s %s %d", method, path, status, extra={
                 "request_id": request_id, "method": method, "path": path, "route": route, "status": status,
                 "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service})
@@ -242,7 +242,7 @@ def _headers(headers: Iterable[tuple[bytes, bytes]], purpose_chars: int) -> tupl
         if name == b"x-request-id" and request_id is None:
             request_id = value.decode("latin-1")
         elif name == b"x-purpose" and purpose is None:
-            purpose = limits.purpose_text(value[:purpose_chars * 4])[:purpose_chars + 1]
+            purpose = shown_personal(limits.purpose_text(value[:purpose_chars * 4]))[:purpose_chars + 1]
         elif name == b"x-api-key" and key is None:
             key = value
     return request_id, purpose, bool(key)

@@ -43,6 +43,6 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             "service": service, "purpose": purpose and shown_personal(characters.clean(purpose)),
             "method": scope["method"],
-            "path": shown_numbers(characters.clean(scope["path"])),
+            "path": shown_personal(characters.clean(scope["path"])),
             "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000,
             "address_class": state.get("address_class"), "items": list(state.get("items") or ())}

@@ -37,7 +37,7 @@ from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
-from jjjcredit.core.library.records import MOBILE_LIKE, Problem, mask_personal, shown_numbers, shown_personal
+from jjjcredit.core.library.records import Problem, mask_personal, mobile_in, shown_numbers, shown_personal
 
 WARNING = Severity.WARNING
 #: Open-ended licences are written with this valid-until (domain.md §7.1).
@@ -273,7 +273,7 @@ def _role(f: catalogue.Field) -> str:
 
 
 def _shown(column: columns.Column, value: str) -> str:
-    text = mask_personal(value) if column.personal else value
+    text = mask_personal(value) if column.personal else shown_personal(value)  # masked before it is cut
     return text if len(text) <= _SHOWN else text[:_SHOWN] + "…"
 
 
@@ -409,14 +409,14 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             unseen = UNSEEN.search(value)
             if unseen:
                 r.add(b, "credit.control_characters", f"{b.header}: holds a control or invisible character "
-                      f"(U+{ord(unseen.group()):04X}); expected plain text.", UNSEEN.sub("?", value))
+                      f"(U+{ord(unseen.group()):04X}); expected plain text.", UNSEEN.sub("?", shown_personal(value)))
                 continue
             masked = shown_numbers(value)
             if masked != value:  # an identity number typed into text is never kept in clear
                 r.add(b, "credit.identity_in_text", f"{b.header}: holds what looks like a resident identity number; "
                       "it is kept masked (a natural person's number belongs in 证件号码).", masked, warning=True)
                 value = masked
-            if role != "document_number" and MOBILE_LIKE.search(value):  # (a document number is an identifier)
+            if role != "document_number" and mobile_in(value):  # (a document number is an identifier)
                 value = shown_personal(value)
                 r.add(b, "credit.phone_in_text", f"{b.header}: holds what looks like a mobile phone number; it is "
                       "kept masked (a person's phone number is personal data, not part of a public record).",

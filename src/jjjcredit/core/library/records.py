@@ -60,23 +60,28 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 _D = "[0-9０-９]"  #: a digit, ASCII or full-width
 _X = "[0-9０-９XxＸｘ]"  #: an identity number's check character
 #: What people set between the digits of a number they type or paste: the characters an identifier's
-#: ``compact()`` removes (spaces, hyphens and dashes, quotes), and dots, middle dots, slashes and
-#: zero-width spaces.
-NUMBER_SEPARATORS = removed_characters() + ".·/／－\u200b\u200c\u200d\u2060"
+#: ``compact()`` removes (spaces, hyphens and dashes, quotes), and dots, middle dots, slashes, commas,
+#: colons, bars, every other space and the zero-width ones.
+NUMBER_SEPARATORS = (removed_characters() + ".·/／－,，:：|｜?？"  # (a ? stands for a character not shown)
+                     "\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f"  # other spaces
+                     "\u200b\u200c\u200d\u2060")
 _S = "[" + re.escape(NUMBER_SEPARATORS) + "]"
-#: A resident identity number's shape in text: ASCII or full-width digits, whole or grouped with one of
-#: :data:`_S` between groups of 6, 8 and 4 — or with one between any two of its characters, when no
-#: digit stands just before or after it (a list of dates is not a number).
-RIC_LIKE = re.compile(f"(?<!{_D})(?:{_D}{{6}}{_S}?{_D}{{8}}{_S}?{_D}{{3}}{_X}(?!{_D})"
-                      f"|(?<!{_D}{_S}){_D}(?:{_S}?{_D}){{16}}{_S}?{_X}(?!{_S}?{_X}))")
-#: A mainland mobile number (11 digits, the first two 13-19), whole, or grouped 3-4-4 with one of
-#: :data:`_S` between the groups when no digit stands just before or after it.
-MOBILE_LIKE = re.compile(f"(?<!{_D})[1１][3-9３-９]{_D}{{9}}(?!{_D})"
-                         f"|(?<!{_D})(?<!{_D}{_S})[1１][3-9３-９]{_D}{_S}?{_D}{{4}}{_S}?{_D}{{4}}(?!{_S}?{_D})")
+_GAP = f"{_S}{{0,3}}"  #: what may stand between two digits of a number as written: up to three separators
+#: Where a resident identity number may start in text, and what it would be (group 1): 17 digits and a
+#: check character, any of them set apart by :data:`_GAP`, no digit just before or after. A candidate is
+#: one only when :func:`_is_ric` says so (a region, a birth date), so grouping any way people write it
+#: finds the number and a licence number or a list of dates is left alone.
+_RIC_AT = re.compile(f"(?<!{_D})(?=({_D}(?:{_GAP}{_D}){{16}}{_GAP}{_X})(?!{_D}))")
+#: Where a mainland mobile number may start (group 1, with a country code before it: +86, 0086, 86),
+#: the number itself group 2: 11 digits, the first two 13-19, any set apart by :data:`_GAP`; not inside
+#: a run of digits, nor an amount (a figure before 元, 万 or 亿, or after ¥).
+_MOBILE_AT = re.compile(f"(?<!{_D})(?<![¥￥])(?=((?:(?:[+＋]|00|００){_GAP})?(?:(?:86|８６){_GAP})?"
+                        f"([1１]{_GAP}[3-9３-９](?:{_GAP}{_D}){{9}}))(?!{_D})(?!{_S}*[元万亿]))")
 _SEPARATOR = re.compile(_S)
-#: Eleven digits with one of :data:`_S` at most between two: what every identity or mobile number in text
+#: Eleven digits with :data:`_GAP` at most between two: what every identity or mobile number in text
 #: holds (:func:`personal_in` is false of a text without one).
-NUMBER_RUN = re.compile(f"{_D}(?:{_S}?{_D}){{10}}")
+NUMBER_RUN = re.compile(f"{_D}(?:{_GAP}{_D}){{10}}")
+_ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
 _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
 
@@ -208,27 +213,78 @@ def shown(value: str) -> str:
 
 
 def shown_numbers(text: str) -> str:
-    """``text`` with every run of digits shaped like a resident identity number masked (any length).
+    """``text`` with every resident identity number in it masked, however it is grouped.
 
     >>> shown_numbers("身份证11010519491231002X号")
     '身份证110105********002X号'
     >>> shown_numbers("/api/v1/subjects/110105-19491231-002x"), shown_numbers("１１０１０５１９４９１２３１００２Ｘ")
     ('/api/v1/subjects/110105********002x', '１１０１０５********００２Ｘ')
-    >>> shown_numbers("130102 1985 0505 9977")  # grouped as people write it
-    '130102********9977'
+    >>> shown_numbers("130102 1985 0505 9977 2026年"), shown_numbers("许可证JY11301020012345 2026-04-25")
+    ('130102********9977 2026年', '许可证JY11301020012345 2026-04-25')
     """
-    return RIC_LIKE.sub(lambda m: _masked(m.group(), 6, 8), text)
+    return _replaced(text, _found(text, mobiles=False))
 
 
-def _masked(found: str, first: int, hidden: int) -> str:
-    """A number found in text, its separators dropped, with ``hidden`` digits after the ``first`` starred."""
-    digits = _SEPARATOR.sub("", found)
-    return digits[:first] + "*" * hidden + digits[first + hidden:]
+@functools.cache
+def _provinces() -> frozenset[str]:
+    """The first two digits of a resident identity number: the provinces of the division table, and Taiwan,
+    Hong Kong and Macao (residence permits)."""
+    return frozenset(c[:2] for c in divisions.codes()) | {"71", "81", "82", "83"}
+
+
+def _is_ric(digits: str) -> bool:
+    """Whether 18 characters could be a resident identity number: a province's region and a real birth date."""
+    d = digits.translate(_ASCII_DIGITS)
+    if d[:2] not in _provinces():
+        return False
+    try:
+        born = datetime.date(int(d[6:10]), int(d[10:12]), int(d[12:14]))
+    except ValueError:
+        return False
+    return 1900 <= born.year <= 2099
+
+
+_Found = tuple[int, int, str, bool]  #: a personal number in text: start, end, masked form, whether a mobile
+
+
+def _found(text: str, mobiles: bool = True) -> list[_Found]:
+    """The personal numbers in ``text``, in order, none overlapping — an identity number before a mobile
+    number that would overlap it."""
+    found: list[_Found] = []
+    for m in _RIC_AT.finditer(text):
+        digits = _SEPARATOR.sub("", m.group(1))
+        if _is_ric(digits):
+            found.append((m.start(), m.start() + len(m.group(1)), digits[:6] + "*" * 8 + digits[14:], False))
+    if mobiles:
+        for m in _MOBILE_AT.finditer(text):
+            digits = _SEPARATOR.sub("", m.group(2))
+            found.append((m.start(), m.start() + len(m.group(1)), digits[:3] + "*" * 4 + digits[7:], True))
+    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
+    kept: list[_Found] = []
+    for one in found:
+        if not kept or one[0] >= kept[-1][1]:
+            kept.append(one)
+    return kept
+
+
+def _replaced(text: str, found: list[_Found]) -> str:
+    if not found:
+        return text
+    parts, at = [], 0
+    for start, end, shown, _mobile in found:
+        parts += [text[at:start], shown]
+        at = end
+    return "".join(parts) + text[at:]
 
 
 def personal_in(text: str) -> bool:
     """Whether ``text`` holds what looks like a resident identity number or a mobile number."""
-    return RIC_LIKE.search(text) is not None or MOBILE_LIKE.search(text) is not None
+    return NUMBER_RUN.search(text) is not None and bool(_found(text))
+
+
+def mobile_in(text: str) -> bool:
+    """Whether ``text`` holds what looks like a mobile number (and is not part of an identity number)."""
+    return NUMBER_RUN.search(text) is not None and any(f[3] for f in _found(text))
 
 
 def shown_personal(text: str) -> str:
@@ -237,8 +293,12 @@ def shown_personal(text: str) -> str:
 
     >>> shown_personal("电话138-1234-5678，身份证130102 1985 0505 9977")
     '电话138****5678，身份证130102********9977'
+    >>> shown_personal("联系人+86 138 1234 5678、1381 2345 678；罚款18228000000元")
+    '联系人138****5678、138****5678；罚款18228000000元'
     """
-    return MOBILE_LIKE.sub(lambda m: _masked(m.group(), 3, 4), shown_numbers(text))
+    if NUMBER_RUN.search(text) is None:
+        return text
+    return _replaced(text, _found(text))
 
 
 def mask_personal(value: str) -> str:
