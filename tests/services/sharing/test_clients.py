@@ -87,6 +87,7 @@ def test_list_clients_in_the_order_they_were_added_without_keys(conn: Connection
     ("a", "verify", 4, "clients.level"),
     ("a", "verify", 0, "clients.level"),
     ("  ", "verify", 1, "clients.name"),
+    ("某银行 联系人13812345678", "verify", 1, "clients.name"),
 ])
 def test_a_bad_client_is_refused_with_its_code(conn: Connection, name: str, services: str, level: int, code: str):
     with pytest.raises(clients.ClientError) as refused:

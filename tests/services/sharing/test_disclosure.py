@@ -256,6 +256,19 @@ def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
     assert [r["version"] for r in seen(GOVERNMENT, "2026-04-09")] == []  # before the decision
 
 
+def test_the_public_asking_about_a_past_day_reads_a_record_as_corrected_since(penalties: Engine):
+    with penalties.begin() as conn:
+        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
+                                      "删除误录内容", datetime.date(2026, 5, 30), protector=PROTECTOR,
+                                      today=datetime.date(2026, 6, 1))
+    _stamp(penalties, {1: RECEIVED, 2: CORRECTED})
+    day, today = datetime.date(2026, 4, 20), datetime.date(2026, 12, 1)
+    public = _records(penalties, access.PUBLIC, ORGS[0], as_of=day, today=today)["items"][0]["records"][0]
+    shared = _records(penalties, GOVERNMENT, ORGS[0], as_of=day, today=today)["items"][0]["records"][0]
+    assert (public["version"], public["values"]["处罚内容"]) == (2, "警告")
+    assert (shared["version"], shared["values"]["处罚内容"]) == (1, "警告，罚款人民币2万元")  # the record as it was
+
+
 # --- a property over random items, subject types, severities, dates and callers, on the database ----------
 
 #: Copies of the penalty item under every disclosure mode and security level (and two subject-type sets).

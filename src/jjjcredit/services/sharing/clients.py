@@ -21,6 +21,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.errors import Error
+from jjjcredit.core.library.records import personal_in
 from jjjcredit.core.sharing import access, subjects
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.storage.schema import clients
@@ -97,6 +98,9 @@ def add_client(conn: Connection, name: str, services: str, level: int,
         reserved = " or ".join(subjects.RESERVED_PREFIXES)
         raise ClientError("clients.name", f"A client's name never starts with {reserved}: the audit trail names the "
                           "staff and credit subjects so.")
+    if personal_in(name):
+        raise ClientError("clients.name", "A client's name holds what looks like an identity or mobile number; it is "
+                          "shown to the subjects it asks about, so name the department only.")
     if _live(conn, name) is not None:
         raise ClientError("clients.exists",
                           f'A client named "{name}" exists already: revoke it or choose another name.')

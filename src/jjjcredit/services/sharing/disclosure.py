@@ -201,7 +201,8 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     question is about ``today`` (default: today in Beijing) and every version is shown. A record seen
     that day only through public disclosure is left out when nobody would see it today by any channel
     the caller has (revoked, repaired or past its window since): what was withdrawn from public view
-    stays withdrawn, whatever day is asked about. ``code`` is a
+    stays withdrawn, whatever day is asked about, and one still seen is shown as it stands now (a
+    correction since, of a mistake or of personal data, applies to any day). ``code`` is a
     unified social credit code, a natural person's identity number, or a subject key (``P:…``). A
     public caller asking about a natural person gets the same answer whether or not records exist
     (no subject, no records): nothing is read.
@@ -246,6 +247,8 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
                 dataclasses.replace(facts, status=stored["history"][0]["status"]), caller, asked, own=own,
                 authorized=authorized).visible:
             continue  # withdrawn from public view since (revoked, repaired, its window over): withdrawn for any day
+        if as_of is not None and decision.channel == "public_disclosure":
+            current = stored["history"][0]  # a correction since applies to what the public reads about any day
         clear = decision.personal_clear
         history = []
         if decision.channel != "public_disclosure":
