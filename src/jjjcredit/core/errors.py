@@ -197,6 +197,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "file.xlsx_damaged": ErrorCode(400, 2, "The XLSX workbook cannot be opened (often a truncated download)."),
     "file.too_many_rows": ErrorCode(413, 2, "A batch sent through the API holds more rows than "
         "JJJCREDIT_LIMIT_API_ROWS: refused whole, nothing kept."),
+    "file.xlsx_expands": ErrorCode(400, 2, "A sheet of the XLSX workbook expands far more than a spreadsheet's XML "
+        "does (a zip bomb): refused before it is read."),
     "file.xlsx_strings": ErrorCode(400, 2, "The XLSX workbook holds more shared strings than a full sheet of 16 "
         "text columns: refused before they are held."),
     "file.xlsx_cell": ErrorCode(400, 2, "The XLSX sheet holds a cell longer than a spreadsheet program writes "

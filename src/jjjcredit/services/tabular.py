@@ -915,11 +915,44 @@ class _NoLongText(io.RawIOBase):
         super().close()
 
 
+#: How many times a worksheet or shared strings part may expand past what it takes in the workbook (a
+#: spreadsheet's XML deflates 5 to 20 times; a zip bomb up to a thousand), and a size any part may reach.
+XLSX_EXPANSION, XLSX_PART_BYTES = 100, 64 << 20
+
+
+class _BoundedArchive:
+    """An XLSX's zip archive as openpyxl reads it: a worksheet or the shared strings that would expand past
+    :data:`XLSX_EXPANSION` times its compressed size (and past :data:`XLSX_PART_BYTES`) is refused before a
+    byte of it is read; a worksheet is read through :class:`_NoLongText`."""
+
+    def __init__(self, archive: zipfile.ZipFile, chars: int) -> None:
+        self._archive, self._chars = archive, chars
+
+    def __getattr__(self, name: str) -> Any:
+        return getattr(self._archive, name)
+
+    def open(self, name: str, *args: Any, **kwargs: Any) -> IO[bytes]:
+        sheet = name.startswith("xl/worksheets/")
+        if sheet or name.endswith("sharedStrings.xml"):
+            info = self._archive.getinfo(name)
+            if info.file_size > max(XLSX_EXPANSION * info.compress_size, XLSX_PART_BYTES):
+                raise InputFileError("file.xlsx_expands", f"{name} of the workbook expands from "
+                                     f"{info.compress_size:,} to {info.file_size:,} bytes, more than "
+                                     f"{XLSX_EXPANSION} times: no spreadsheet program writes that (a zip bomb); "
+                                     "nothing was recorded: export the sheet again.")
+        raw = self._archive.open(name, *args, **kwargs)
+        return io.BufferedReader(_NoLongText(raw, self._chars, name), 1 << 20) if sheet else raw
+
+
 def _excel_reader(limit: int) -> type:
     """openpyxl's workbook reader, its shared strings read by :func:`_shared_strings`."""
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 
     class BoundedReader(ExcelReader):  # type: ignore[misc]
+        def __init__(self, source: Any, *args: Any, **kwargs: Any) -> None:
+            super().__init__(source, *args, **kwargs)
+            self.archive = _BoundedArchive(getattr(self, "archive"), limit)  # noqa: B009 (openpyxl's, untyped)
+
         def read_strings(self) -> None:
             part = self.package.find(SHARED_STRINGS)
             if part is not None:
@@ -942,18 +975,14 @@ class _XlsxRows(Iterator[list[str]]):
             reader.read()
             self._book = reader.wb
         except (*_XLSX_ERRORS, Exception) as exc:
-            if isinstance(exc, InputFileError):  # the shared strings refused (:func:`_shared_strings`)
+            if isinstance(exc, InputFileError):  # a part refused (:class:`_BoundedArchive`, :func:`_shared_strings`)
                 raise InputFileError(exc.code, f"{name}: {exc.message}") from None
             raise InputFileError("file.xlsx_damaged", f"{name}: is not a readable XLSX workbook ({type(exc).__name__}"
                                  f": {exc}); it may be truncated: export it again.") from None
         try:
             if not self._book.worksheets:
                 raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
-            sheet = self._book.worksheets[0]
-            if hasattr(sheet, "_get_source"):  # (read-only: openpyxl reads the sheet's XML from the archive)
-                open_sheet = sheet._get_source
-                sheet._get_source = lambda: io.BufferedReader(_NoLongText(open_sheet(), cell_chars, name), 1 << 20)
-            self._rows = sheet.iter_rows(values_only=True)
+            self._rows = self._book.worksheets[0].iter_rows(values_only=True)
         except BaseException:
             self._book.close()
             raise

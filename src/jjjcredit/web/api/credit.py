@@ -67,7 +67,8 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
 @router.post("/batches", responses=raises("credit.no_catalogue", "credit.unknown_item", "credit.layout",
                                           "credit.basic_item", "credit.provider", "file.empty", "file.binary",
                                           "file.format", "file.encoding", "file.too_many_rows",
-                                          "file.xlsx_damaged", "file.xlsx_cell", "file.xlsx_strings"),
+                                          "file.xlsx_damaged", "file.xlsx_cell", "file.xlsx_strings",
+                                          "file.xlsx_expands"),
              openapi_extra={"requestBody": {"required": True, "description": "The file, as it would be saved "
                                             "(at most JJJCREDIT_LIMIT_BODY_BYTES).", "content": {
                                                 t: {"schema": {"type": "string", "format": "binary"}}
