@@ -6,10 +6,12 @@ from __future__ import annotations
 
 import json
 import socket
+import time
 from typing import Any
 
 import pytest
 
+from jjjcredit.web import protocol
 from tests.web.conftest import Server
 
 CODE = "91350100M000100Y43"
@@ -64,3 +66,14 @@ def test_a_good_request_on_the_same_server_is_answered_as_before(server: Server)
     status, headers, payload = send(server.url, b"GET /healthz HTTP/1.1\r\nHost: test\r\nConnection: close\r\n"
                                             b"X-Purpose: %E6%A0%B8\r\n\r\n")
     assert status == 200 and headers["content-type"] == "application/json" and "errors" not in json.loads(payload)
+
+
+def test_headers_that_do_not_arrive_in_time_are_a_408_and_the_connection_closes(
+        server: Server, monkeypatch: pytest.MonkeyPatch):
+    """A client sending its headers a line at a time, then nothing, holds a connection no longer than the
+    setting (JJJCREDIT_LIMIT_BODY_SECONDS, 1 s here): the answer is 408 in the one shape, then the close."""
+    monkeypatch.setattr(protocol, "HEADER_SECONDS", 1)
+    started = time.monotonic()
+    status, headers, payload = send(server.url, b"GET /healthz HTTP/1.1\r\nHost: test\r\nX-Slow: 1\r\n")
+    assert status == 408 and headers["connection"] == "close" and 0.5 < time.monotonic() - started < 10
+    assert json.loads(payload)["errors"][0]["code"] == "request.timeout"

@@ -21,6 +21,7 @@ from __future__ import annotations
 import asyncio
 import json
 import logging
+import os
 import re
 import sys
 from dataclasses import dataclass
@@ -30,6 +31,7 @@ import httptools
 from uvicorn.protocols.http.httptools_impl import HttpToolsProtocol
 
 from jjjcredit.core import errors as error_table
+from jjjcredit.core.limits import Limits
 from jjjcredit.web import errors
 
 log = logging.getLogger("jjjcredit.web")
@@ -94,12 +96,47 @@ def refusal(exc: BaseException | None, head: bytes) -> Refusal:
                    "send a request line METHOD /path HTTP/1.1, then headers.")
 
 
+#: Seconds a request's line and headers may take to arrive once its first byte has (a client sending
+#: them a byte at a time would hold a connection, of the few each worker serves, for as long as it
+#: likes): the setting JJJCREDIT_LIMIT_BODY_SECONDS, which bounds the body's arrival too.
+HEADER_SECONDS = Limits.from_env(os.environ).body_seconds
+
+
 class Protocol(HttpToolsProtocol):
-    """uvicorn's httptools protocol, answering a request its parser refuses in the one error shape."""
+    """uvicorn's httptools protocol, answering a request its parser refuses in the one error shape, and a
+    request whose headers do not arrive within :data:`HEADER_SECONDS` with 408 (the connection closed)."""
 
     def connection_made(self, transport: asyncio.Transport) -> None:  # type: ignore[override]  # as uvicorn's
         self._received = bytearray()
+        self._header_timer: asyncio.TimerHandle | None = None
         super().connection_made(transport)
+
+    def on_message_begin(self) -> None:
+        super().on_message_begin()
+        self._stop_header_timer()
+        self._header_timer = self.loop.call_later(HEADER_SECONDS, self._headers_too_slow)
+
+    def on_headers_complete(self) -> None:
+        self._stop_header_timer()
+        super().on_headers_complete()
+
+    def connection_lost(self, exc: Exception | None) -> None:
+        self._stop_header_timer()
+        super().connection_lost(exc)
+
+    def _stop_header_timer(self) -> None:
+        if self._header_timer is not None:
+            self._header_timer.cancel()
+            self._header_timer = None
+
+    def _headers_too_slow(self) -> None:
+        self._header_timer = None
+        if self.transport.is_closing():
+            return
+        message = (f"The request's line and headers took more than {HEADER_SECONDS} s to arrive; send them whole at "
+                   "once (setting JJJCREDIT_LIMIT_BODY_SECONDS).")
+        log.warning("request.timeout: %s", message, extra={"code": "request.timeout"})
+        self._answer_and_close(Refusal("request.timeout", message))
 
     def data_received(self, data: bytes) -> None:
         self._received += data
@@ -110,6 +147,9 @@ class Protocol(HttpToolsProtocol):
         """Called by the parent while it handles the parser's error: ``sys.exc_info()`` says which."""
         found = refusal(sys.exc_info()[1], bytes(self._received))
         log.warning("%s: %s", found.code, found.message, extra={"code": found.code})
+        self._answer_and_close(found)
+
+    def _answer_and_close(self, found: Refusal) -> None:
         extra = {} if found.position is None else {"position": found.position}
         payload = json.dumps(errors.body(found.code, found.message, found.field, **extra)).encode("ascii")
         status = error_table.http_status(found.code)
