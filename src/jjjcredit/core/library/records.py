@@ -60,9 +60,10 @@ ERROR, WARNING = Severity.ERROR, Severity.WARNING
 _D = "[0-9０-９]"  #: a digit, ASCII or full-width
 _X = "[0-9０-９XxＸｘ]"  #: an identity number's check character
 #: What people set between the digits of a number they type or paste: the characters an identifier's
-#: ``compact()`` removes (spaces, hyphens and dashes, quotes), and dots, middle dots, slashes, commas,
-#: colons, bars, every other space and the zero-width ones.
-NUMBER_SEPARATORS = (removed_characters() + ".·/／－,，:：|｜?？"  # (a ? stands for a character not shown)
+#: ``compact()`` removes (spaces, hyphens and dashes, straight quotes: not the curly ones prose is full
+#: of), and dots, middle dots, slashes, commas, colons, bars, every other space and the zero-width ones.
+NUMBER_SEPARATORS = (removed_characters().translate(str.maketrans("", "", "\u2018\u2019\u201c\u201d"))
+                     + ".·/／－,:|?"  # (a ? stands for a character not shown)
                      "\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f"  # other spaces
                      "\u200b\u200c\u200d\u2060")
 _S = "[" + re.escape(NUMBER_SEPARATORS) + "]"
@@ -222,7 +223,7 @@ def shown_numbers(text: str) -> str:
     >>> shown_numbers("130102 1985 0505 9977 2026年"), shown_numbers("许可证JY11301020012345 2026-04-25")
     ('130102********9977 2026年', '许可证JY11301020012345 2026-04-25')
     """
-    return _replaced(text, _found(text, mobiles=False))
+    return text if NUMBER_RUN.search(text) is None else _replaced(text, _found(text, mobiles=False))
 
 
 @functools.cache
