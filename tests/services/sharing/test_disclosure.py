@@ -256,6 +256,20 @@ def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
     assert [r["version"] for r in seen(GOVERNMENT, "2026-04-09")] == []  # before the decision
 
 
+def test_a_personal_number_left_in_stored_text_is_masked_for_whoever_may_not_read_it(penalties: Engine):
+    """A record kept before every way of writing a number was masked at ingest (or sent by another node)."""
+    with penalties.begin() as conn:
+        row = conn.execute(text("SELECT id, data FROM credit_records WHERE document_number = '罚1'")).one()
+        data = json.loads(row.data) | {"CF_NR": "警告；举报人电话 138 1234 5678，身份证 130102 1985 0505 9977"}
+        conn.execute(text("UPDATE credit_records SET data = :data WHERE id = :id"),
+                     {"data": json.dumps(data, ensure_ascii=False), "id": row.id})
+    top = access.Caller("法院", frozenset({"records"}), 3)
+    seen = {caller.client: _records(penalties, caller, ORGS[0])["items"][0]["records"][0]["values"]["处罚内容"]
+            for caller in (access.PUBLIC, GOVERNMENT, top)}
+    assert seen[None] == seen["某局"] == "警告；举报人电话 138****5678，身份证 130102********9977"
+    assert seen["法院"] == data["CF_NR"]  # the level that reads identity numbers in clear
+
+
 def test_the_public_asking_about_a_past_day_reads_a_record_as_corrected_since(penalties: Engine):
     with penalties.begin() as conn:
         credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.credit import persons
+from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
 from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
@@ -152,18 +153,26 @@ def _fields(item: Any) -> tuple[tuple[str, str], ...]:
 def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, str], clear: bool,
                    protector: persons.Protector | None) -> dict[str, str]:
     """A record's values by the item's field names in its layout's order (then any column the item no
-    longer names, by code), identity numbers opened only when ``clear``."""
+    longer names, by code), identity numbers opened only when ``clear``. For a caller not entitled to
+    them, a personal number left in a value's text (a record kept before the ingest masked every way of
+    writing one, or one another node sent) is masked here too."""
     fields = _fields(item)
     opened = clear and protector is not None
+
+    def shown(code: str, value: str) -> str:
+        if opened and code in sealed:
+            return protector.open(code, sealed[code])  # type: ignore[union-attr]
+        return value if clear else shown_personal(value)
+
     values: dict[str, str] = {}
     for code, name in fields:
         value = stored.get(code)
         if value is not None:
-            values[name] = protector.open(code, sealed[code]) if opened and code in sealed else value  # type: ignore[union-attr]
+            values[name] = shown(code, value)
     if len(values) < len(stored):
         known = {code for code, _name in fields}
         for code in sorted(c for c in stored if c not in known):
-            values[code] = protector.open(code, sealed[code]) if opened and code in sealed else stored[code]  # type: ignore[union-attr]
+            values[code] = shown(code, stored[code])
     return values
 
 
