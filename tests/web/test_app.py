@@ -171,6 +171,10 @@ def test_a_request_id_is_kept_when_well_formed_and_made_otherwise(server: Server
         assert http.get("/healthz", headers={"X-Request-ID": "case-7"}).headers["X-Request-ID"] == "case-7"
         made = http.get("/api/v1/organizations/x", headers={"X-Request-ID": "x" * 65}).headers["X-Request-ID"]
         assert len(made) == 32 and made != "x" * 32
+        stamped = "req-20261206143000-1"  # a time in it: kept; an identity number run into digits: not
+        assert http.get("/healthz", headers={"X-Request-ID": stamped}).headers["X-Request-ID"] == stamped
+        hiding = http.get("/healthz", headers={"X-Request-ID": "13010219850505997720260425"}).headers["X-Request-ID"]
+        assert "19850505" not in hiding and len(hiding) == 32
 
 
 def test_the_busiest_calls_are_coroutines():

@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
-from jjjcredit.core.library.records import NUMBER_RUN, shown_personal
+from jjjcredit.core.library.records import personal_within, shown_personal
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, disclosure, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys
@@ -183,8 +183,8 @@ class Observe:
             return
         given, purpose, keyed = _headers(scope["headers"], self.purpose_chars)
         # not uuid4: its system call hands the GIL to the app's threads, and the loop waits to get it back
-        request_id = (given if given and _REQUEST_ID.fullmatch(given) and not NUMBER_RUN.search(given)
-                      else f"{random.getrandbits(128):032x}")  # (no run of digits a personal number could hide in)
+        request_id = (given if given and _REQUEST_ID.fullmatch(given) and not personal_within(given)
+                      else f"{random.getrandbits(128):032x}")  # (it is logged and kept in the audit trail)
         scope.setdefault("state", {})["request_id"] = request_id
         at = datetime.datetime.now(datetime.UTC)
         start = time.perf_counter()

@@ -83,6 +83,7 @@ _SEPARATOR = re.compile(_S)
 #: holds (:func:`personal_in` is false of a text without one).
 NUMBER_RUN = re.compile(f"{_D}(?:{_GAP}{_D}){{10}}")
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
+_LONG_RUN = re.compile(f"{_D}{{18,}}")
 _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
 
@@ -281,6 +282,18 @@ def _replaced(text: str, found: list[_Found]) -> str:
 def personal_in(text: str) -> bool:
     """Whether ``text`` holds what looks like a resident identity number or a mobile number."""
     return NUMBER_RUN.search(text) is not None and bool(_found(text))
+
+
+def personal_within(text: str) -> bool:
+    """Whether ``text`` holds a personal number (:func:`personal_in`) or one run into other digits: any
+    18 digits of a longer run that could be an identity number (an identifier made of one, say).
+
+    >>> personal_within("req-13010219850505997720260425"), personal_within("req-20261206143000-1")
+    (True, False)
+    """
+    if personal_in(text):
+        return True
+    return any(_is_ric(run[i:i + 18]) for run in _LONG_RUN.findall(text) for i in range(len(run) - 17))
 
 
 def mobile_in(text: str) -> bool:
