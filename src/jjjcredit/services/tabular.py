@@ -28,6 +28,8 @@ from pathlib import Path
 from typing import IO, Any
 from xml.etree import ElementTree
 
+import numpy as np
+
 from jjjcredit.core import limits as limits_
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import records
@@ -893,8 +895,6 @@ class _NoLongText(io.RawIOBase):
         return n
 
     def _check(self, data: bytes) -> None:
-        import numpy as np
-
         at = np.flatnonzero(np.frombuffer(data, dtype=np.uint8) == 0x3C)  # every "<"
         if not len(at):
             self._run += len(data)
@@ -1003,20 +1003,9 @@ class _XlsxRows(Iterator[list[str]]):
         self._book.close()
 
 
-def _letters(column: int) -> str:
-    """A spreadsheet column's letters (1 → A, 27 → AA).
-
-    >>> _letters(1), _letters(26), _letters(27)
-    ('A', 'Z', 'AA')
-    """
-    out = ""
-    while column:
-        column, rest = divmod(column - 1, 26)
-        out = chr(65 + rest) + out
-    return out
-
-
 def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
+    from openpyxl.utils import get_column_letter as letter
+
     rows = _XlsxRows(path, name, limits.cell_chars)
     limit = limits.cell_chars
     header: list[str] | None = None
@@ -1053,8 +1042,8 @@ def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -
                         cells += [""] * (width - len(cells))
                     else:  # values under no header: a sheet's rows have no delimiter to blame
                         past = next(j for j in range(width, len(cells)) if cells[j].strip())
-                        long[len(batch)] = ("record.ragged", f"The row has a value in column {_letters(past + 1)}, "
-                                            f"past the header's last column ({_letters(width)}): it belongs to no "
+                        long[len(batch)] = ("record.ragged", f"The row has a value in column {letter(past + 1)}, "
+                                            f"past the header's last column ({letter(width)}): it belongs to no "
                                             "field; put it under a header or remove it.", cells[past])
                 if cells and (max(map(len, cells)) > limit or any(map(_is_over, cells))):
                     found: dict[int, tuple[str, str, str]] = {}

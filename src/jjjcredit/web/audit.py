@@ -41,8 +41,8 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
         codes.append(shown_numbers(characters.clean(str(path_code))))
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
-            "service": service, "purpose": purpose and shown_personal(characters.clean(purpose)),
-            "method": scope["method"],
+            # the purpose was masked as it was read (web/app._headers), before it was cut to its limit
+            "service": service, "purpose": purpose and characters.clean(purpose), "method": scope["method"],
             "path": shown_personal(characters.clean(scope["path"])),
             "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000,
             "address_class": state.get("address_class"), "items": list(state.get("items") or ())}

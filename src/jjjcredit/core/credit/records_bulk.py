@@ -40,7 +40,7 @@ def _text(limit: int | None) -> Callable[[str], Any]:
     def judge(value: str) -> Any:
         if (limit is not None and len(value) > limit) or not value.isprintable():
             return _BAD
-        return _BAD if NUMBER_RUN.search(value) and personal_in(value) else value
+        return _BAD if personal_in(value) else value
     return judge
 
 

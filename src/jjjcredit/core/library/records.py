@@ -210,8 +210,8 @@ def shown(value: str) -> str:
     '张三,110105********002X'
     """
     if len(value) > SHOWN:
-        value = f"{shown_personal(value)[:SHOWN]}… ({len(value):,} characters)"
-    return shown_personal(value) if len(value) >= 11 else value
+        return f"{shown_personal(value)[:SHOWN]}… ({len(value):,} characters)"
+    return shown_personal(value)
 
 
 def shown_numbers(text: str) -> str:

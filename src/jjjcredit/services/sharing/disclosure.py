@@ -18,7 +18,7 @@ from typing import Any
 
 from sqlalchemy import Connection
 
-from jjjcredit.core.credit import persons
+from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
@@ -188,7 +188,7 @@ def _moment(value: Any) -> datetime.datetime:
 
 def current_day() -> datetime.date:
     """Today in Beijing: the day a question without a date is asked about."""
-    return disclosure.china_date(datetime.datetime.now(datetime.UTC))
+    return working_days.today()
 
 
 def subject_records(conn: Connection, caller: access.Caller, code: str, protector: persons.Protector | None, *,
@@ -252,12 +252,12 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
         decision = disclosure.decide_record(facts, caller, day, own=own, authorized=authorized)
         if not decision.visible:
             continue
-        if as_of is not None and decision.channel == "public_disclosure" and not disclosure.decide_record(
-                dataclasses.replace(facts, status=stored["history"][0]["status"]), caller, asked, own=own,
-                authorized=authorized).visible:
-            continue  # withdrawn from public view since (revoked, repaired, its window over): withdrawn for any day
         if as_of is not None and decision.channel == "public_disclosure":
-            current = stored["history"][0]  # a correction since applies to what the public reads about any day
+            now = stored["history"][0]
+            if not disclosure.decide_record(dataclasses.replace(facts, status=now["status"]), caller, asked,
+                                            own=own, authorized=authorized).visible:
+                continue  # withdrawn from public view since (revoked, repaired, its window over): for any day
+            current = now  # and a correction since applies to what the public reads about any day
         clear = decision.personal_clear
         history = []
         if decision.channel != "public_disclosure":
