@@ -577,6 +577,49 @@ def test_a_late_record_replaced_by_an_import_is_no_longer_a_late_example(produce
     assert stored == counted == [(credit_files.PROVIDER, credit_files.PENALTY, 2, 1, ["罚〔2026〕2号"])]
 
 
+#: Personal numbers as a record kept before the ingest masked every way of writing one could hold them.
+CLEAR = "举报人电话 138 1234 5678，身份证 130102 1985 0505 9977"
+MASKED = "举报人电话 138****5678，身份证 130102********9977"
+
+
+def test_a_personal_number_left_in_stored_text_travels_masked_and_is_kept_masked(producer: Engine, receiver: Engine,
+                                                                                  tmp_path: Path):
+    """A package never carries a personal number in clear, even one a record kept from before holds in its
+    text or in a version's reason; and a package from a node that left one in clear is kept masked."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    with producer.begin() as conn:
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                               {"处罚内容": "罚款二万元"}, "更正：" + CLEAR, TODAY, protector=PROTECTOR, today=TODAY)
+        assert conn.execute(text("SELECT reason FROM credit_records WHERE document_number = '罚〔2026〕1号'")
+                            ).scalar_one() == "更正：" + MASKED  # a reason is kept masked as it is given
+        for table in ("credit_records", "credit_record_versions"):  # as a record kept before would hold them
+            conn.execute(text(f"UPDATE {table} SET reason = :r, data = replace(data, '罚款', :v)"),
+                         {"r": "更正：" + CLEAR, "v": CLEAR + "，罚款"})
+    for fmt in FORMATS:
+        done = export(producer, tmp_path / fmt, kind="credit_records", audience="government", fmt=fmt)
+        shown = _text(fmt, "credit_records", data_of(done))
+        assert "5678" in shown and "1234 5678" not in shown and "1985 0505" not in shown, fmt
+        assert "更正：" + MASKED in shown and f"{MASKED}，罚款" in shown, fmt
+    done = export(producer, tmp_path / "again", kind="credit_records", audience="government")
+    files, columns = done.manifest["files"], done.manifest["columns"]
+    found = rows.read("jsonl", "credit_records", columns, data_of(done))
+    for row in found:  # a node that sends them in clear
+        if row.get("values"):
+            row["values"] = row["values"].replace(MASKED, CLEAR)
+        if row.get("reason"):
+            row["reason"] = row["reason"].replace(MASKED, CLEAR)
+    data = rows.write("jsonl", "credit_records", columns, found)
+    assert ("更正：" + CLEAR).encode() in data and f"{CLEAR}，罚款".encode() in data
+    (done.path / files[0]["name"]).write_bytes(data)
+    _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
+    assert take(receiver, done.path)["status"] == "accepted"
+    with receiver.connect() as conn:
+        kept = [" ".join(str(v) for v in r) for r in conn.execute(text(
+            "SELECT data, reason FROM credit_records UNION ALL SELECT data, reason FROM credit_record_versions"))]
+    assert all(MASKED in k for k in kept) and not any("1234 5678" in k or "1985 0505" in k for k in kept)
+
+
 def test_export_refusals_say_what_was_expected(producer: Engine, tmp_path: Path):
     with pytest.raises(packages.ExchangeError) as no_folder:
         exchange.export_package(producer, tmp_path / "missing", node="hebei", box=BOX)

@@ -261,13 +261,16 @@ def test_a_personal_number_left_in_stored_text_is_masked_for_whoever_may_not_rea
     with penalties.begin() as conn:
         row = conn.execute(text("SELECT id, data FROM credit_records WHERE document_number = '罚1'")).one()
         data = json.loads(row.data) | {"CF_NR": "警告；举报人电话 138 1234 5678，身份证 130102 1985 0505 9977"}
-        conn.execute(text("UPDATE credit_records SET data = :data WHERE id = :id"),
-                     {"data": json.dumps(data, ensure_ascii=False), "id": row.id})
+        conn.execute(text("UPDATE credit_records SET data = :data, reason = :reason WHERE id = :id"),
+                     {"data": json.dumps(data, ensure_ascii=False), "id": row.id, "reason": "补录 13812345678"})
     top = access.Caller("法院", frozenset({"records"}), 3)
-    seen = {caller.client: _records(penalties, caller, ORGS[0])["items"][0]["records"][0]["values"]["处罚内容"]
+    seen = {caller.client: _records(penalties, caller, ORGS[0])["items"][0]["records"][0]
             for caller in (access.PUBLIC, GOVERNMENT, top)}
-    assert seen[None] == seen["某局"] == "警告；举报人电话 138****5678，身份证 130102********9977"
-    assert seen["法院"] == data["CF_NR"]  # the level that reads identity numbers in clear
+    assert seen[None]["values"]["处罚内容"] == seen["某局"]["values"]["处罚内容"] == \
+        "警告；举报人电话 138****5678，身份证 130102********9977"
+    assert seen[None]["reason"] == seen["某局"]["reason"] == "补录 138****5678"
+    assert seen["法院"]["values"]["处罚内容"] == data["CF_NR"]  # the level that reads identity numbers in clear
+    assert seen["法院"]["reason"] == "补录 13812345678"
 
 
 def test_the_public_asking_about_a_past_day_reads_a_record_as_corrected_since(penalties: Engine):

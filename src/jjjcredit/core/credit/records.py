@@ -37,7 +37,7 @@ from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
-from jjjcredit.core.library.records import Problem, mask_personal, mobile_in, shown_numbers, shown_personal
+from jjjcredit.core.library.records import NUMBER_RUN, Problem, mask_personal, mobile_in, shown_numbers, shown_personal
 
 WARNING = Severity.WARNING
 #: Open-ended licences are written with this valid-until (domain.md §7.1).
@@ -114,6 +114,18 @@ def values_json(values: Mapping[str, Any]) -> str:
     """A record's values as stored (``data``) and fingerprinted: JSON, keys sorted, not ASCII-escaped. The
     fast path (core/credit/records_bulk._texts_of) writes the same text a column at a time."""
     return json.dumps(values, ensure_ascii=False, sort_keys=True)
+
+
+def masked_data(data: str) -> str:
+    """Values as stored (:func:`values_json`) with any personal number in their text masked, as the ingest
+    keeps them; the same text when there is none, which is nearly always.
+
+    >>> masked_data('{"CF_SY": "电话 13812345678", "CF_WSH": "京罚〔2026〕1号"}')
+    '{"CF_SY": "电话 138****5678", "CF_WSH": "京罚〔2026〕1号"}'
+    """
+    if NUMBER_RUN.search(data) is None:
+        return data
+    return values_json({k: shown_personal(v) if isinstance(v, str) else v for k, v in json.loads(data).items()})
 
 
 json_text: Callable[[str], str] = json.encoder.encode_basestring  #: a JSON string, as json.dumps writes it

@@ -935,7 +935,7 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
     text = rules.values_json(values)
     changes: dict[str, Any] = {
         "status": status, "version": version, "data": text, "sealed": sealed, "fingerprint": fingerprint,
-        "updated_at": now, "reason": reason, "late": int(row["late"]) | late, "action": action,
+        "updated_at": now, "reason": shown_personal(reason), "late": int(row["late"]) | late, "action": action,
         "revoked_on": decided_on.isoformat() if status == "revoked" else None, "subject_key": key}
     if record is not None:
         changes.update(subject_name=record.subject_name, subject_code=record.subject_code,

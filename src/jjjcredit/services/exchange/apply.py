@@ -24,6 +24,7 @@ from sqlalchemy import Connection, insert, select, update
 from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
+from jjjcredit.core.library.records import shown_personal
 from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
@@ -250,7 +251,8 @@ def _fingerprint(data: str) -> str:
 
 
 def _current_row(row: Mapping[str, Any], batch_id: str, known: set[str]) -> dict[str, Any]:
-    data = credit_rules.values_json(json.loads(str(row["values"])))  # the stored form
+    # the stored form, any personal number another node left in a text masked as this node's ingest keeps it
+    data = credit_rules.masked_data(credit_rules.values_json(json.loads(str(row["values"]))))
     code = row["subject_code"]
     return {"subject_key": row["subject_key"], "id": row["id"], "item": row["item"], "provider": row["provider"],
             "document_number": row["document_number"], "subject_type": row["subject_type"],
@@ -260,7 +262,8 @@ def _current_row(row: Mapping[str, Any], batch_id: str, known: set[str]) -> dict
             "unknown_organization": int(row["subject_type"] != "natural_person" and bool(code) and code not in known),
             "data": data, "sealed": None, "fingerprint": _fingerprint(data), "batch_id": batch_id,
             "created_at": _moment(str(row["received"])), "updated_at": _moment(str(row["at"])),
-            "revoked_on": row["revoked_on"], "reason": row["reason"], "action": row["action"]}
+            "revoked_on": row["revoked_on"], "action": row["action"],
+            "reason": shown_personal(row["reason"]) if row["reason"] else row["reason"]}
 
 
 def _version_row(current: Mapping[str, Any], subject_key: str) -> dict[str, Any]:

@@ -19,6 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.credit import persons, working_days
+from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
@@ -176,6 +177,12 @@ def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, st
     return values
 
 
+def _reason(text: str | None, clear: bool) -> str | None:
+    """A correction's or revocation's reason: a personal number in it (one kept before reasons were masked
+    when given) masked for a caller not entitled to identity numbers."""
+    return text if clear or not text else shown_personal(text)
+
+
 def _date(text: str | None) -> datetime.date | None:
     return datetime.date.fromisoformat(text) if text else None
 
@@ -270,7 +277,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
                 if previous:
                     changed.update({k: [v, None] for k, v in previous.items() if k not in values})
                 history.append({"version": h["version"], "action": h["action"], "status": h["status"],
-                                "at": _iso(h["at"]), "batch": h["batch_id"], "reason": h["reason"],
+                                "at": _iso(h["at"]), "batch": h["batch_id"], "reason": _reason(h["reason"], clear),
                                 "changed": changed if previous is not None else {}})
                 previous = values
         group = groups.setdefault(stored["item"], {"item": stored["item"], "item_name": item.name if item else "",
@@ -286,7 +293,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
             "subject_name": stored["subject_name"], "subject_code": stored["subject_code"],
             "severity": stored["severity"], "decided_on": stored["decided_on"], "valid_until": stored["valid_until"],
             "revoked_on": stored["revoked_on"] if revoked else None,
-            "reason": current["reason"], "late": bool(stored["late"]),
+            "reason": _reason(current["reason"], clear), "late": bool(stored["late"]),
             "unknown_organization": bool(stored["unknown_organization"]),
             "values": previous if history else _record_values(item, json.loads(current["data"]), sealed, clear,
                                                                 protector),
@@ -305,8 +312,10 @@ def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[st
     ``status``, ``version``, ``created_at``) each with ``versions`` (``version``, ``data`` …);
     ``in_force``: the catalogue's items by code. A record seen only through public disclosure keeps its
     current version alone (the public reads a record as it stands); one not seen is left out whole. Values
-    stay as stored: identity numbers masked — a package never carries a sealed number. Each kept record
-    gets ``channel``.
+    stay as stored — identity numbers masked: a package never carries a sealed number — except that a
+    personal number left in a value's text or a version's reason (a record kept before the ingest masked
+    every way of writing one, or one another node sent) is masked too (:func:`_masked_version`). Each kept
+    record gets ``channel``.
 
     With ``withdrawals`` (a delta: its receiver may hold an earlier version), a record the caller would see
     by public disclosure had it stayed in force, and no longer sees because it was revoked (or repaired),
@@ -329,8 +338,17 @@ def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[st
         if decision.channel == "public_disclosure":
             versions = [v for v in versions if v["version"] == stored["version"]]
         if versions:
-            shown.append({**stored, "versions": versions, "channel": decision.channel})
+            shown.append({**stored, "versions": [_masked_version(v) for v in versions], "channel": decision.channel})
     return shown
+
+
+def _masked_version(version: Mapping[str, Any]) -> Mapping[str, Any]:
+    """A stored version with any personal number in its values' text or its reason masked (as the ingest
+    now keeps them); the version itself when there is none, which is nearly always."""
+    data, reason = version.get("data"), version.get("reason")
+    masked = {"data": credit_rules.masked_data(data) if data else data,
+              "reason": shown_personal(reason) if reason else reason}
+    return version if masked["data"] == data and masked["reason"] == reason else {**version, **masked}
 
 
 def _public_key(code: str, protector: persons.Protector | None) -> str | None:
