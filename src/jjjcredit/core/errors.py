@@ -413,6 +413,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.valid_until_before": ErrorCode(400, 1, "Valid-until before the decision date (or before valid-from)."),
     "credit.unknown_organization": ErrorCode(400, 1, "The subject's code is not in the basic resource library (yet): "
         "the record is kept and flagged (warning)."),
+    "credit.code_is_identity": ErrorCode(400, 1, "An organization's code that is a resident identity number (a valid "
+        "one that also passes a code's checks, or one with a taxpayer number's two digits) and is not in the basic "
+        "resource library: a natural person's record is refused rather than published as an organization's."),
     "credit.control_characters": ErrorCode(400, 1, "A text value holds a control or invisible character (a "
         "bidirectional override, a zero width, a line separator)."),
     "credit.identity_in_text": ErrorCode(400, 1, "A text value holds what looks like a resident identity number: "

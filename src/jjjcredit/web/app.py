@@ -32,7 +32,7 @@ from sqlalchemy import Engine
 from starlette.types import ASGIApp, Message, Receive, Scope, Send
 
 from jjjcredit import __version__
-from jjjcredit.core.library.records import personal_within, shown_personal
+from jjjcredit.core.codes.personal import personal_within, shown_personal
 from jjjcredit.services import db
 from jjjcredit.services.sharing import audit, disclosure, rate_limits
 from jjjcredit.services.sharing import evidence as evidence_keys

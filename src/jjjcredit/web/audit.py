@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from jjjcredit.core.library.records import shown_numbers, shown_personal
+from jjjcredit.core.codes.personal import shown_numbers, shown_personal
 from jjjcredit.web import characters
 
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import json
 
 import pytest
 
@@ -178,3 +179,15 @@ def test_document_keys_of_a_column_are_each_numbers_own():
         column = numbers[start:] + numbers[:start]
         assert records.document_keys(column) == [records.document_key(n) for n in column]
     assert records.document_keys([]) == []
+
+
+def test_a_value_quoted_in_a_message_is_masked_before_it_is_escaped():
+    """A tab or zero-width character between a number's groups would be escaped (``\\t``) by the quoting,
+    and the escape would hide the separator from the masking: masked first."""
+    layout = records.bind(catalogue.default_item("JJJ-03-001"), list(records.SAMPLE_PENALTY), "p.csv")
+    for category in ("自然人\t130102\t19850505\t9977", "自然人\u200b13812345678"):
+        row = dict(records.SAMPLE_PENALTY, 行政相对人类别=category)
+        checked = records.check_row(layout, list(row.values()), 2, TODAY)
+        told = json.dumps([p.to_dict() for p in checked.problems], ensure_ascii=False)
+        assert [p.code for p in checked.problems] == ["record.value"]
+        assert "19850505" not in told and "1234" not in told, told

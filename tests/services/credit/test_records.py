@@ -105,6 +105,43 @@ def test_an_organization_known_to_the_library_is_not_flagged(ready: Engine, tmp_
     assert shown(ready, known)["items"][0]["records"][0]["unknown_organization"] is False
 
 
+#: A valid resident identity number that passes a unified social credit code's checks too (1 in ~341 do).
+PERSON_AS_CODE = files.person(71, "19850501")
+
+
+def test_a_code_that_is_an_identity_number_is_refused_unless_the_library_knows_the_organization(
+        ready: Engine, tmp_path: Path):
+    """Given as an organization's code, a natural person's number would be published as an organization's:
+    refused, by the fast path and the row-by-row one alike, and never echoed in clear."""
+    assert PERSON_AS_CODE == "130102198505010719"
+    rows = [files.penalty(PERSON_AS_CODE, "罚1"), files.penalty(PERSON_AS_CODE, "罚2", 违法事实="举报电话13812345678"),
+            files.penalty(PERSON_AS_CODE + "01", "罚3"), files.penalty(CODES[0], "罚4")]
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows))
+    assert (summary.created, summary.rejected, summary.by_code["credit.code_is_identity"]) == (1, 3, 2)
+    with ready.connect() as conn:
+        rejected = list(records.batch_rejects(conn, summary.batch))
+    told = json.dumps([summary.to_dict(), rejected], ensure_ascii=False)
+    assert PERSON_AS_CODE not in told and "13812345678" not in told and "130102********0719" in told
+    assert [r["problems"][0]["code"] for r in rejected] == ["credit.code_is_identity"] * 2 + ["credit.subject_code"]
+    library.ingest_file(ready, str(library_files.organizations(tmp_path / "orgs.csv", [PERSON_AS_CODE])),
+                        "hebei/market-regulation")
+    again = ingest(ready, files.write_csv(tmp_path / "p2.csv", rows[:2]))
+    assert (again.created, again.rejected) == (2, 0)  # an organization the library holds is one
+
+
+def test_a_taxpayer_number_made_of_an_identity_number_is_refused_and_never_echoed(ready: Engine, tmp_path: Path):
+    taxpayer = files.person(997, "19850505") + "01"  # an individual's taxpayer number: the identity number and two
+    path = tmp_path / "ratings.csv"
+    path.write_text("纳税人名称,纳税人识别号,评价年度,信用级别,评价机关\n"
+                    f"张伟,{taxpayer},2025,A,国家税务总局石家庄市税务局\n", encoding="utf-8")
+    summary = ingest(ready, path, item="JJJ-06-001")
+    with ready.connect() as conn:
+        rejected = list(records.batch_rejects(conn, summary.batch))
+    assert (summary.created, summary.rejected, rejected[0]["problems"][0]["code"]) == (0, 1, "credit.code_is_identity")
+    told = json.dumps([summary.to_dict(), rejected], ensure_ascii=False)
+    assert taxpayer[:18] not in told and taxpayer[6:14] not in told
+
+
 def test_a_resubmission_is_a_new_version_with_history_and_unchanged_rows_stay(ready: Engine, tmp_path: Path):
     first = ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1"),
                                                                files.penalty(CODES[0], "罚2")]))

@@ -34,10 +34,11 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.codes.personal import NUMBER_RUN, mobile_in, shown_numbers, shown_personal
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
-from jjjcredit.core.library.records import NUMBER_RUN, Problem, mask_personal, mobile_in, shown_numbers, shown_personal
+from jjjcredit.core.library.records import Problem, mask_personal
 
 WARNING = Severity.WARNING
 #: Open-ended licences are written with this valid-until (domain.md §7.1).
@@ -306,6 +307,12 @@ class _Row:
         return any(p.severity is Severity.ERROR for p in self.problems)
 
 
+def _quoted(value: str) -> str:
+    """A value as a message quotes it (as Python writes a string: an unprintable character escaped), any
+    personal number in it masked first — an escape would hide the separator it was written with."""
+    return repr(shown_personal(value))
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def parse_date(value: str) -> datetime.date | str:
     """A date cell → the date, or the reason it is none (cached: a file holds few distinct dates)."""
@@ -365,7 +372,7 @@ def amount_value(value: str) -> str | None:
 def _amount(b: Bound, value: str, r: _Row) -> str | None:
     checked = amount_value(value)
     if checked is None:
-        r.add(b, "record.amount", f"{b.header}: {value!r} is not an amount of 万元: expected a number of 0 or more, "
+        r.add(b, "record.amount", f"{b.header}: {_quoted(value)} is not an amount of 万元: expected a number of 0 or more, "
               "below 10^18, with at most 6 decimals, such as 2, 0.35 or 1,234.5 (a comma only between groups of three "
               "digits).", value)
     return checked
@@ -459,7 +466,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             continue
         elif kind == "subject_category":
             if value not in columns.SUBJECT_CATEGORIES:
-                r.add(b, "record.value", f"{b.header}: {value!r} is not a subject category; expected "
+                r.add(b, "record.value", f"{b.header}: {_quoted(value)} is not a subject category; expected "
                       f"{' / '.join(('法人及非法人组织', '自然人', '个体工商户'))}.", value)
                 continue
         elif kind == "penalty_category":
@@ -472,20 +479,20 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                 continue
         elif kind == "licence_category":
             if value not in columns.LICENCE_CATEGORIES:
-                r.add(b, "record.value", f"{b.header}: {value!r} is not a licence category; expected "
+                r.add(b, "record.value", f"{b.header}: {_quoted(value)} is not a licence category; expected "
                       f"{' / '.join(columns.LICENCE_CATEGORIES)}.", value)
                 continue
         elif kind == "licence_status":
             words = columns.LICENCE_STATUS_CODES
             if value not in columns.LICENCE_STATUSES and value not in words:
-                r.add(b, "record.value", f"{b.header}: {value!r} is not a licence status; expected 0 正常, 1 撤销, "
+                r.add(b, "record.value", f"{b.header}: {_quoted(value)} is not a licence status; expected 0 正常, 1 撤销, "
                       "2 异议 or 3 其他.", value)
                 continue
             value = words.get(value, value)
         elif kind == "severity":
             severity = columns.SEVERITY_WORDS.get(value.casefold() if value.isascii() else value)
             if severity is None:
-                r.add(b, "record.value", f"{b.header}: {value!r} is not a severity class; expected 轻微, 一般 or 严重.",
+                r.add(b, "record.value", f"{b.header}: {_quoted(value)} is not a severity class; expected 轻微, 一般 or 严重.",
                       value)
                 continue
             if item.severities and severity not in item.severities:
@@ -495,11 +502,11 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             value = severity
         elif kind == "year":
             if not (len(value) == 4 and value.isdigit() and 1990 <= int(value) <= today.year):
-                r.add(b, "record.value", f"{b.header}: {value!r} is not a year from 1990 to {today.year}.", value)
+                r.add(b, "record.value", f"{b.header}: {_quoted(value)} is not a year from 1990 to {today.year}.", value)
                 continue
         elif kind == "tax_level":
             if value.upper() not in columns.TAX_LEVELS:
-                r.add(b, "record.value", f"{b.header}: {value!r} is not a tax credit level; expected "
+                r.add(b, "record.value", f"{b.header}: {_quoted(value)} is not a tax credit level; expected "
                       f"{' / '.join(columns.TAX_LEVELS)}.", value)
                 continue
             value = value.upper()

@@ -29,9 +29,9 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
+from jjjcredit.core.codes.personal import NUMBER_RUN, WIDE_SEPARATORS, personal_in  # personal numbers' shapes
 from jjjcredit.core.credit import columns, records
 from jjjcredit.core.errors import Verdict
-from jjjcredit.core.library.records import NUMBER_RUN, NUMBER_SEPARATORS, personal_in  # personal numbers' shapes
 
 _BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
 
@@ -144,9 +144,9 @@ def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str 
 
 #: ASCII digits and the ASCII characters set between a number's digits → 1, every other byte → 0: a
 #: :data:`NUMBER_RUN` in UTF-8 text of ASCII digits and separators is a run of at least eleven ones.
-_RUN_BYTES = bytes(1 if 0x30 <= b <= 0x39 or chr(b) in NUMBER_SEPARATORS else 0 for b in range(256))
+_RUN_BYTES = bytes(1 if 0x30 <= b <= 0x39 or chr(b) in WIDE_SEPARATORS else 0 for b in range(256))
 #: The digits and separators outside ASCII: a text with one is searched with the expression itself.
-_NOT_ASCII = re.compile("[０-９" + re.escape("".join(c for c in NUMBER_SEPARATORS if not c.isascii())) + "]")
+_NOT_ASCII = re.compile("[０-９" + re.escape("".join(c for c in WIDE_SEPARATORS if not c.isascii())) + "]")
 
 
 def _number_run(text: str) -> bool:

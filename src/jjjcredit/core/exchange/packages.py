@@ -47,9 +47,9 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 
 from jjjcredit.core.codes import departments, regions
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import element_schemas
-from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import evidence
 
 #: The kinds of data a package carries, each with its own sequence.

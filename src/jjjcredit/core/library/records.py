@@ -40,7 +40,7 @@ import numpy as np
 
 from jjjcredit.core.codes import divisions, orgcode, ric, uscc
 from jjjcredit.core.codes.departments import DEPARTMENTS
-from jjjcredit.core.codes.normalize import removed_characters
+from jjjcredit.core.codes.personal import mobile_in, shown_personal
 from jjjcredit.core.errors import Error, Severity, Verdict
 from jjjcredit.core.library import crosswalks, elements, transforms
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
@@ -57,33 +57,6 @@ SUGGESTIONS = 100
 MEMO_LIMIT = 200_000
 
 ERROR, WARNING = Severity.ERROR, Severity.WARNING
-_D = "[0-9０-９]"  #: a digit, ASCII or full-width
-_X = "[0-9０-９XxＸｘ]"  #: an identity number's check character
-#: What people set between the digits of a number they type or paste: the characters an identifier's
-#: ``compact()`` removes (spaces, hyphens and dashes, straight quotes: not the curly ones prose is full
-#: of), and dots, middle dots, slashes, commas, colons, bars, every other space and the zero-width ones.
-NUMBER_SEPARATORS = (removed_characters().translate(str.maketrans("", "", "\u2018\u2019\u201c\u201d"))
-                     + ".·/／－,:|?"  # (a ? stands for a character not shown)
-                     "\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f"  # other spaces
-                     "\u200b\u200c\u200d\u2060")
-_S = "[" + re.escape(NUMBER_SEPARATORS) + "]"
-_GAP = f"{_S}{{0,3}}"  #: what may stand between two digits of a number as written: up to three separators
-#: Where a resident identity number may start in text, and what it would be (group 1): 17 digits and a
-#: check character, any of them set apart by :data:`_GAP`, no digit just before or after. A candidate is
-#: one only when :func:`_is_ric` says so (a region, a birth date), so grouping any way people write it
-#: finds the number and a licence number or a list of dates is left alone.
-_RIC_AT = re.compile(f"(?<!{_D})(?=({_D}(?:{_GAP}{_D}){{16}}{_GAP}{_X})(?!{_D}))")
-#: Where a mainland mobile number may start (group 1, with a country code before it: +86, 0086, 86),
-#: the number itself group 2: 11 digits, the first two 13-19, any set apart by :data:`_GAP`; not inside
-#: a run of digits, nor an amount (a figure before 元, 万 or 亿, or after ¥).
-_MOBILE_AT = re.compile(f"(?<!{_D})(?<![¥￥])(?=((?:(?:[+＋]|00|００){_GAP})?(?:(?:86|８６){_GAP})?"
-                        f"([1１]{_GAP}[3-9３-９](?:{_GAP}{_D}){{9}}))(?!{_D})(?!{_S}*[元万亿]))")
-_SEPARATOR = re.compile(_S)
-#: Eleven digits with :data:`_GAP` at most between two: what every identity or mobile number in text
-#: holds (:func:`personal_in` is false of a text without one).
-NUMBER_RUN = re.compile(f"{_D}(?:{_GAP}{_D}){{10}}")
-_ASCII_DIGITS = str.maketrans("０１２３４５６７８９", "0123456789")
-_LONG_RUN = re.compile(f"{_D}{{18,}}")
 _DECIMAL = re.compile(r"([0-9]+)(?:\.([0-9]+))?")
 _ID_CARD = "10"  #: legal_rep_id_type code of the resident identity card
 
@@ -214,113 +187,17 @@ def shown(value: str) -> str:
     return shown_personal(value)
 
 
-def shown_numbers(text: str) -> str:
-    """``text`` with every resident identity number in it masked, however it is grouped.
-
-    >>> shown_numbers("身份证11010519491231002X号")
-    '身份证110105********002X号'
-    >>> shown_numbers("/api/v1/subjects/110105-19491231-002x"), shown_numbers("１１０１０５１９４９１２３１００２Ｘ")
-    ('/api/v1/subjects/110105********002x', '１１０１０５********００２Ｘ')
-    >>> shown_numbers("130102 1985 0505 9977 2026年"), shown_numbers("许可证JY11301020012345 2026-04-25")
-    ('130102********9977 2026年', '许可证JY11301020012345 2026-04-25')
-    """
-    return text if NUMBER_RUN.search(text) is None else _replaced(text, _found(text, mobiles=False))
-
-
-@functools.cache
-def _provinces() -> frozenset[str]:
-    """The first two digits of a resident identity number: the provinces of the division table, and Taiwan,
-    Hong Kong and Macao (residence permits)."""
-    return frozenset(c[:2] for c in divisions.codes()) | {"71", "81", "82", "83"}
-
-
-def _is_ric(digits: str) -> bool:
-    """Whether 18 characters could be a resident identity number: a province's region and a real birth date."""
-    d = digits.translate(_ASCII_DIGITS)
-    if d[:2] not in _provinces():
-        return False
-    try:
-        born = datetime.date(int(d[6:10]), int(d[10:12]), int(d[12:14]))
-    except ValueError:
-        return False
-    return 1900 <= born.year <= 2099
-
-
-_Found = tuple[int, int, str, bool]  #: a personal number in text: start, end, masked form, whether a mobile
-
-
-def _found(text: str, mobiles: bool = True) -> list[_Found]:
-    """The personal numbers in ``text``, in order, none overlapping — an identity number before a mobile
-    number that would overlap it."""
-    found: list[_Found] = []
-    for m in _RIC_AT.finditer(text):
-        digits = _SEPARATOR.sub("", m.group(1))
-        if _is_ric(digits):
-            found.append((m.start(), m.start() + len(m.group(1)), digits[:6] + "*" * 8 + digits[14:], False))
-    if mobiles:
-        for m in _MOBILE_AT.finditer(text):
-            digits = _SEPARATOR.sub("", m.group(2))
-            found.append((m.start(), m.start() + len(m.group(1)), digits[:3] + "*" * 4 + digits[7:], True))
-    found.sort(key=lambda f: (f[0], -(f[1] - f[0])))
-    kept: list[_Found] = []
-    for one in found:
-        if not kept or one[0] >= kept[-1][1]:
-            kept.append(one)
-    return kept
-
-
-def _replaced(text: str, found: list[_Found]) -> str:
-    if not found:
-        return text
-    parts, at = [], 0
-    for start, end, shown, _mobile in found:
-        parts += [text[at:start], shown]
-        at = end
-    return "".join(parts) + text[at:]
-
-
-def personal_in(text: str) -> bool:
-    """Whether ``text`` holds what looks like a resident identity number or a mobile number."""
-    return NUMBER_RUN.search(text) is not None and bool(_found(text))
-
-
-def personal_within(text: str) -> bool:
-    """Whether ``text`` holds a personal number (:func:`personal_in`) or one run into other digits: any
-    18 digits of a longer run that could be an identity number (an identifier made of one, say).
-
-    >>> personal_within("req-13010219850505997720260425"), personal_within("req-20261206143000-1")
-    (True, False)
-    """
-    if personal_in(text):
-        return True
-    return any(_is_ric(run[i:i + 18]) for run in _LONG_RUN.findall(text) for i in range(len(run) - 17))
-
-
-def mobile_in(text: str) -> bool:
-    """Whether ``text`` holds what looks like a mobile number (and is not part of an identity number)."""
-    return NUMBER_RUN.search(text) is not None and any(f[3] for f in _found(text))
-
-
-def shown_personal(text: str) -> str:
-    """``text`` with identity numbers (:func:`shown_numbers`) and mobile numbers masked: what free text
-    keeps of the personal numbers typed into it.
-
-    >>> shown_personal("电话138-1234-5678，身份证130102 1985 0505 9977")
-    '电话138****5678，身份证130102********9977'
-    >>> shown_personal("联系人+86 138 1234 5678、1381 2345 678；罚款18228000000元")
-    '联系人138****5678、138****5678；罚款18228000000元'
-    """
-    if NUMBER_RUN.search(text) is None:
-        return text
-    return _replaced(text, _found(text))
-
-
 def mask_personal(value: str) -> str:
-    """A personal value safe to show: ID numbers as :func:`ric.mask`, names keep their first character.
+    """A personal value safe to show: ID numbers as :func:`ric.mask`, a mobile number or another text holding
+    one as :func:`shown_personal` masks it, names keep their first character.
 
     >>> mask_personal("11010519491231002X"), mask_personal("张三丰"), mask_personal("")
     ('110105********002X', '张**', '')
+    >>> mask_personal("13812345678"), mask_personal("+86 138-1234-5678")
+    ('138****5678', '138****5678')
     """
+    if mobile_in(value):
+        return shown_personal(value)
     compact = ric.compact(value)
     if len(compact) >= 10 and compact[:6].isdigit():
         return ric.mask(compact)

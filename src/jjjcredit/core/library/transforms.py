@@ -27,6 +27,7 @@ from collections.abc import Callable
 from dataclasses import dataclass
 
 from jjjcredit.core.codes.normalize import strip_identifier
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library.elements import ECONOMIC_TYPE, industry_section
 
@@ -50,11 +51,12 @@ QUOTED = 60
 
 
 def quote(value: str) -> str:
-    """A value as messages quote it: in double quotes, cut short when long.
+    """A value as messages quote it: in double quotes, any personal number in it masked, cut short when long.
 
-    >>> quote("存续"), quote("x" * 100)
-    ('"存续"', '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (100 characters)')
+    >>> quote("存续"), quote("x" * 100), quote("130102198505059977")
+    ('"存续"', '"xxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxxx…" (100 characters)', '"130102********9977"')
     """
+    value = shown_personal(value)
     if len(value) <= QUOTED:
         return f'"{value}"'
     return f'"{value[:QUOTED]}…" ({len(value):,} characters)'

@@ -38,6 +38,7 @@ from collections.abc import Iterable, Mapping
 from dataclasses import dataclass
 from typing import Any
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
@@ -62,7 +63,7 @@ def mask_in_text(text: str) -> str:
     >>> mask_in_text("张某，电话13812345678，身份证11010519491231002X")
     '张某，电话138****5678，身份证110105********002X'
     """
-    return records.shown_personal(text)
+    return shown_personal(text)
 
 
 @dataclass(frozen=True)

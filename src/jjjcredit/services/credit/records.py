@@ -41,11 +41,12 @@ import yaml
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
 from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
-from jjjcredit.core.library.records import Problem, personal_in, shown, shown_personal
+from jjjcredit.core.library.records import Problem, shown
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
@@ -609,12 +610,13 @@ class _Writer:
 
         def refuse(record: rules.Record, code: str, message: str) -> None:
             """A row that passed its checks but not what is recorded (a duplicate, a revoked record)."""
-            problem = Problem(record.row, "", code, message, record.key[:60])
+            problem = Problem(record.row, "", code, message, shown_personal(record.key[:60]))
             summary.rejected += 1
             summary.note(problem)
             reject_later.append({"batch_id": self.batch_id, "row": record.row,
                                  "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
-                                 "data": json.dumps(record.values, ensure_ascii=False)})
+                                 "data": json.dumps({k: shown_personal(v) for k, v in record.values.items()},
+                                                    ensure_ascii=False)})
 
         for rid, (record, key, warnings, k, row) in accepted.items():
             before = existing.get(rid)
@@ -622,6 +624,9 @@ class _Writer:
                 if before is None:  # a new record of a row with nothing to say, as the general path below writes it
                     text, severity, code = clean.texts[k], clean.severities[k], clean.codes[k]
                     unknown = 0 if code in known else 1
+                    if unknown and is_identity_number(code):
+                        refuse(clean.record(k), "credit.code_is_identity", _code_is_identity(code))
+                        continue
                     if unknown:
                         if summary.shows_more:
                             summary.note(_unknown_organization(row, code))
@@ -652,6 +657,9 @@ class _Writer:
                 continue
             unknown = 0
             if record.subject_type != "natural_person" and record.subject_code and record.subject_code not in known:
+                if is_identity_number(record.subject_code):
+                    refuse(record, "credit.code_is_identity", _code_is_identity(record.subject_code))
+                    continue
                 unknown = 1
                 if summary.shows_more:
                     warnings.append(_unknown_organization(record.row, record.subject_code))
@@ -691,6 +699,12 @@ class _Writer:
         _keep_as_versions(self.conn, replaced)
         _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
         return new_rows, unchanged
+
+
+def _code_is_identity(code: str) -> str:
+    return (f"{shown_personal(code)} is a resident identity number, not an organization's code (it is not in the "
+            "basic resource library): a natural person's record gives the number as 证件号码 with 行政相对人类别 "
+            "自然人, and is never published. If the code is an organization's, register it in the library first.")
 
 
 def _unknown_organization(row: int, code: str) -> Problem:

@@ -21,10 +21,10 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
-from jjjcredit.core.library.records import shown_personal
 from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (

@@ -38,10 +38,10 @@ from typing import Any, BinaryIO
 from sqlalchemy import Connection, Engine, func, insert, select, update
 
 from jjjcredit.core import limits
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error
 from jjjcredit.core.exchange import packages, rows, rows_bulk
 from jjjcredit.core.exchange.packages import ExchangeError, Scope
-from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import audit as audit_chain
 from jjjcredit.core.sharing import evidence as signatures

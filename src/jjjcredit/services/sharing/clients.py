@@ -19,9 +19,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
+from jjjcredit.core.codes.personal import personal_in
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.errors import Error
-from jjjcredit.core.library.records import personal_in
 from jjjcredit.core.sharing import access, subjects
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.storage.schema import clients

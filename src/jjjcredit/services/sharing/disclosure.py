@@ -18,9 +18,9 @@ from typing import Any
 
 from sqlalchemy import Connection
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit import records as credit_rules
-from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
 from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of

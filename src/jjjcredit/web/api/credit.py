@@ -17,9 +17,9 @@ from fastapi import APIRouter, Depends, Query, Request
 from sqlalchemy import Engine
 
 from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import persons
 from jjjcredit.core.errors import Error
-from jjjcredit.core.library.records import shown_personal
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import disclosure as core_disclosure

@@ -1,0 +1,71 @@
+"""Personal numbers in text (core/codes/personal.py): identity and mobile numbers found however people
+write them, and nothing else."""
+
+from __future__ import annotations
+
+import pytest
+
+from jjjcredit.core.codes import personal
+
+MASKED = [
+    ("130102 1985 0505 9977 2026年", "130102********9977 2026年"),
+    ("身份证130102  19850505  9977。", "身份证130102********9977。"),
+    ("130102 - 19850505 - 9977", "130102********9977"),
+    ("130102\u200919850505\u20099977", "130102********9977"),
+    ("id,130102,1985,0505,9977", "id,130102********9977"),
+    ("1 11010519491231002X", "1 110105********002X"),
+    ("+86 138 1234 5678", "138****5678"),
+    ("008613812345678", "138****5678"),
+    ("＋８６ １３８ １２３４ ５６７８", "１３８****５６７８"),
+    ("138-1234-5678/139-8765-4321", "138****5678/139****4321"),
+    ("1381 2345 678 与 138 123 45678", "138****5678 与 138****5678"),
+    ("电话 13812345678 11010519491231002X", "电话 138****5678 110105********002X"),
+    # Chinese and full-width punctuation, brackets, soft hyphens between the groups
+    ("130102．19850505．9985", "130102********9985"),
+    ("法定代表人130102，19850505，9926", "法定代表人130102********9926"),
+    ("130102、19850505、990X", "130102********990X"),
+    ("（130102）19850505（9969）", "（130102********9969）"),
+    ("130102：19850505～9977", "130102********9977"),
+    ("130102*19850505+9977", "130102********9977"),
+    ("130102・1985・0505・9977", "130102********9977"),
+    ("130102\u00ad19850505\u00ad9950", "130102********9950"),
+    ("130102 -- 19850505 -- 9977", "130102********9977"),
+    ("138．1234．5678", "138****5678"),
+    ("（138）1234-5678", "（138****5678"),
+    ("138，1234，5678", "138****5678"),
+    # run into other digits (an identity number with its check character right), a trunk 0 before a mobile
+    ("登记编号2026130102198505059977", "登记编号2026130102********9977"),
+    ("京市监罚2026130102198505059977号", "京市监罚2026130102********9977号"),
+    ("013912345678", "139****5678"),
+    # a mobile before a surname, or a figure no amount is written as
+    ("联系电话13812345678 万先生", "联系电话138****5678 万先生"),
+    ("13612345678亿", "136****5678亿"),
+]
+LEFT_ALONE = ["许可证编号JY11301020012345 2026-04-25核发", "JY11301020012345 0311-87654321", "邮编050000 0311-87654321",
+              "911301001043587202", "91130100104358720X", "罚款18228000000元", "冀市监罚〔2026〕0123456号",
+              "2026-04-25 2026-05-01 2026-06-01", "账号6222021234567890123", "金额1,234,567,890.12万元",
+              "依据第13、14、15、16、17、18条", "第1、3、5、7、9、11、13、15条", "（2026）冀0102执100号",
+              "2026.04.25、2026.05.01、2026.06.01", "￥13812345678", "序号 1 2 3 4 5 6 7 8 9 10 11"]
+
+
+@pytest.mark.parametrize(("text", "shown"), MASKED)
+def test_identity_and_mobile_numbers_are_masked_however_they_are_written(text: str, shown: str):
+    assert personal.shown_personal(text) == shown and personal.personal_in(text)
+    assert personal.NUMBER_RUN.search(text)  # the fast path's prefilter finds every one
+
+
+@pytest.mark.parametrize("text", LEFT_ALONE)
+def test_licence_numbers_codes_amounts_lists_and_dates_are_left_alone(text: str):
+    assert personal.shown_personal(text) == text and not personal.personal_in(text)
+
+
+def test_an_identity_number_run_into_digits_is_one_only_with_its_check_character_right():
+    assert personal.shown_personal("2026130102198505059976") == "2026130102198505059976"  # wrong check character
+    assert personal.personal_within("2026130102198505059976")  # (a request id is refused whatever its check)
+
+
+@pytest.mark.parametrize(("code", "person"), [("130102198505010719", True), ("130102198505013039", True),
+                                              ("13010219850505997701", True), ("91130100104358720X", False),
+                                              ("911301001043587202", False), ("130102198505059976", False)])
+def test_a_code_that_is_an_identity_number_is_told(code: str, person: bool):
+    assert personal.is_identity_number(code) is person
