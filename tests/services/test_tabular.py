@@ -214,6 +214,31 @@ def test_an_xlsx_value_under_no_header_is_said_where_it_is(tmp_path: Path):
     assert "delimiter" not in issue[1] and chunk.columns[1][2] == "丙"
 
 
+def test_a_cell_merged_over_rows_is_read_in_every_row_it_covers(tmp_path: Path):
+    """An authority or a date written once for a block of rows (a merged cell, as hand-made sheets have
+    them): its value is each covered row's; a range within one row is left as its first cell says."""
+    import openpyxl
+
+    path = tmp_path / "merged.xlsx"
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(["名单（2026年）"])  # a title merged across the columns
+    sheet.append(HEADER)
+    for n in range(1, 6):
+        sheet.append([code(n), "甲" if n == 1 else None, "2019-03-05" if n in (1, 4) else None])
+    sheet.merge_cells("A1:C1")
+    sheet.merge_cells("B3:B5")  # 甲 for rows 3-5
+    sheet.merge_cells("C3:C4")  # the date for rows 3-4; row 5 its own (none); rows 6-7 another range
+    sheet.merge_cells("C6:C7")
+    book.save(path)
+    with tabular.open_table(str(path)) as table:
+        chunk = next(table.chunks)
+        assert (table.header, table.header_row) == (HEADER, 2)
+        assert table.merged == ["B3:B5", "C3:C4", "C6:C7"]
+    assert list(chunk.columns[1]) == ["甲", "甲", "甲", "", ""]
+    assert list(chunk.columns[2]) == ["2019-03-05", "2019-03-05", "", "2019-03-05", "2019-03-05"]
+
+
 def test_a_huge_inline_cell_refuses_the_workbook_before_it_is_held(tmp_path: Path):
     """A cell written inline in the sheet (no spreadsheet program writes one over 32,767 characters) is
     refused at the first stretch of its text past the limit; a sheet that expands like a zip bomb is

@@ -302,6 +302,7 @@ _SURROGATE = re.compile("[\udc80-\udcff]")
 _UNHELD = re.compile("[\x00\ud800-\udfff]")
 _DELIMITERS = (",", "\t", ";", "|")
 _TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
+SHOWN_MERGED = 50  #: the merged ranges a table lists (:attr:`Table.merged`)
 _XML_FIELD = frozenset({"field", "字段"})
 #: Blocks without these characters need no cell stripped (a search per character is much faster than
 #: stripping every cell, or a regular expression over the block).
@@ -341,6 +342,9 @@ class Table:
     header_row: int  #: where the header is (rows above it, e.g. a title line, are skipped)
     chunks: Iterator[Chunk]
     _close: Callable[[], None] = lambda: None
+    #: XLSX: the merged cells spanning rows whose value was read as every covered row's (``B5:B9``), as
+    #: the rows are read
+    merged: list[str] = field(default_factory=list)
 
     def __enter__(self) -> Table:
         return self
@@ -962,10 +966,49 @@ def _excel_reader(limit: int) -> type:
     return BoundedReader
 
 
+#: A merged range in a worksheet's XML (``<mergeCell ref="B5:B9"/>``, any namespace prefix).
+_MERGE_CELL = re.compile(rb'<(?:\w+:)?mergeCell\b[^>]*?\bref="([A-Z]{1,3})([0-9]{1,7}):([A-Z]{1,3})([0-9]{1,7})"')
+MERGED_RANGES = 100_000  #: the most merged ranges of a sheet that are read (each a few bytes of XML)
+
+
+def _merged_ranges(source: IO[bytes]) -> dict[int, list[tuple[int, int, str]]]:
+    """The merged ranges of a worksheet that span rows, by their first row: (column index from 0, last row,
+    the range as written) — read in one pass over its XML (the ranges are after the cells), a megabyte at a
+    time. A range within one row is left out: its value stands in its first cell, as a reader sees it."""
+    from openpyxl.utils import column_index_from_string
+
+    starts: dict[int, list[tuple[int, int, str]]] = {}
+    tail, count = b"", 0
+    while count < MERGED_RANGES:
+        block = source.read(1 << 20)
+        if not block:
+            break
+        text = tail + block
+        if b"mergeCell" in text:
+            end = 0
+            for m in _MERGE_CELL.finditer(text):
+                end = m.end()
+                first, last = int(m.group(2)), int(m.group(4))
+                count += 1
+                if last > first:
+                    ref = (m.group(1) + m.group(2) + b":" + m.group(3) + m.group(4)).decode("ascii")
+                    starts.setdefault(first, []).append((column_index_from_string(m.group(1).decode()) - 1, last,
+                                                         ref))
+            text = text[end:]
+        tail = text[-256:]  # a tag cut between two blocks is found in the next
+    for ranges in starts.values():
+        ranges.sort()  # in the order of their columns
+    return starts
+
+
 class _XlsxRows(Iterator[list[str]]):
     """The one XLSX reader: the first sheet's rows as cell texts (:func:`_cell_text`), ``number``
     the spreadsheet row of the last one; a workbook that cannot be opened or breaks off midway is
-    :class:`InputFileError` ``file.xlsx_damaged``. ``close()`` when done."""
+    :class:`InputFileError` ``file.xlsx_damaged``. ``close()`` when done.
+
+    A cell merged over several rows (an authority or a date written once for a block of rows, as
+    spreadsheets made by hand often have it) is read as its value in every row it covers, the cells under
+    the first being empty in the file; ``merged`` lists the ranges so read."""
 
     def __init__(self, source: str | io.BytesIO, name: str, cell_chars: int = limits_.DEFAULT.cell_chars) -> None:
         self.name = name
@@ -982,10 +1025,14 @@ class _XlsxRows(Iterator[list[str]]):
         try:
             if not self._book.worksheets:
                 raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
-            self._rows = self._book.worksheets[0].iter_rows(values_only=True)
+            sheet = self._book.worksheets[0]
+            self._rows = sheet.iter_rows(values_only=True)
+            self._starts = self._merges(sheet)
         except BaseException:
             self._book.close()
             raise
+        self._filling: dict[int, tuple[str, int]] = {}  # column → the merged value, the last row it covers
+        self.merged: list[str] = []
 
     def __next__(self) -> list[str]:
         try:
@@ -997,7 +1044,33 @@ class _XlsxRows(Iterator[list[str]]):
                                  f"{self.number} ({type(exc).__name__}: {exc}); the rows before it were read: "
                                  "export it again.") from None
         self.number += 1
-        return [_cell_text(v) for v in values]
+        cells = [_cell_text(v) for v in values]
+        if self._filling or self._starts:
+            self._merge(cells)
+        return cells
+
+    def _merges(self, sheet: Any) -> dict[int, list[tuple[int, int, str]]]:
+        try:
+            with sheet._get_source() as source:
+                return _merged_ranges(source)
+        except InputFileError as exc:  # a part refused (:class:`_BoundedArchive`)
+            raise InputFileError(exc.code, f"{self.name}: {exc.message}") from None
+        except _XLSX_ERRORS as exc:
+            raise InputFileError("file.xlsx_damaged", f"{self.name}: the first sheet cannot be read "
+                                 f"({type(exc).__name__}: {exc}); it may be truncated: export it again.") from None
+
+    def _merge(self, cells: list[str]) -> None:
+        row = self._filling
+        for column, (value, last) in list(row.items()):
+            if self.number > last:
+                del row[column]
+            elif column < len(cells) and not cells[column].strip():
+                cells[column] = value
+        for column, last, ref in self._starts.pop(self.number, ()):
+            if column < len(cells) and cells[column].strip():
+                row[column] = (cells[column], last)
+                if len(self.merged) < SHOWN_MERGED:
+                    self.merged.append(ref)
 
     def close(self) -> None:
         self._book.close()
@@ -1060,7 +1133,7 @@ def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -
         if batch:
             yield Chunk.from_rows(first_row, batch, width, long)
 
-    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close)
+    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close, rows.merged)
 
 
 # --- JSON Lines and XML: records of named values -----------------------------------------------

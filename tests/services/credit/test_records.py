@@ -267,6 +267,24 @@ def test_files_in_other_formats_and_encodings(ready: Engine, tmp_path: Path):
     assert {shown(ready, c)["records"] for c in CODES} == {1}
 
 
+def test_an_authority_merged_over_rows_of_a_sheet_is_each_rows_and_the_summary_says_so(ready: Engine, tmp_path: Path):
+    book = openpyxl.Workbook()
+    sheet = book.active
+    sheet.append(files.HEADER)
+    authority = files.HEADER.index("处罚机关")
+    for n in range(3):
+        row = list(files.penalty(CODES[n], f"罚{n + 1}").values())
+        if n:
+            row[authority] = None  # under the merged cell
+        sheet.append(row)
+    letter = openpyxl.utils.get_column_letter(authority + 1)
+    sheet.merge_cells(f"{letter}2:{letter}4")
+    book.save(tmp_path / "merged.xlsx")
+    summary = ingest(ready, tmp_path / "merged.xlsx")
+    assert (summary.created, summary.rejected, summary.merged) == (3, 0, (f"{letter}2:{letter}4",))
+    assert summary.to_dict()["merged_cells"] == [f"{letter}2:{letter}4"]
+
+
 def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_written(ready: Engine, tmp_path: Path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

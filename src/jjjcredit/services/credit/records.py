@@ -121,6 +121,7 @@ class Summary:
     by_code: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
+    merged: tuple[str, ...] = ()  #: XLSX cells merged over rows, read as their value in each row they cover
     problems: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0
     message: str = ""
@@ -147,7 +148,7 @@ class Summary:
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
             "rejected": self.rejected, "warnings": self.warnings, "flagged": self.flagged, "late": self.late,
             "blank": self.blank, "by_code": dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
-            "columns": self.columns, "ignored": list(self.ignored),
+            "columns": self.columns, "ignored": list(self.ignored), "merged_cells": list(self.merged),
             "problems": self.problems, "problems_shown": len(self.problems),
             "seconds": self.seconds,
         }
@@ -335,6 +336,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 writer.abandon()
                 raise
             writer.close()
+            summary.merged = tuple(table.merged)
         writer.tally.records, writer.tally.late = summary.created, summary.late
         add_to_tallies(conn, {(provider, item.code): writer.tally})
         if not summary.rows:
