@@ -31,3 +31,30 @@ def test_a_noun_s_help_and_an_unknown_noun_say_what_the_whole_command_says():
     assert credit.returncode == 0 and "ingest" in credit.stdout and " codes " not in credit.stdout
     unknown = command.run_text(["credt", "show"])
     assert unknown.returncode == 2 and "No such command 'credt'" in unknown.stderr and "credit" in unknown.stderr
+
+
+def test_sigterm_stops_a_command_as_ctrl_c_does_and_says_so():
+    """A service manager's stop (SIGTERM) rolls back what was in hand, as an interrupt does, and says so."""
+    import contextlib
+    import os
+    import signal
+    import subprocess
+    import sys
+    import time
+    from pathlib import Path
+
+    waiting = subprocess.Popen([sys.executable, "-m", "jjjcredit", "codes", "check", "-"], stdin=subprocess.PIPE,
+                               stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    read = {"x86_64": "0", "aarch64": "63"}[os.uname().machine]
+    try:
+        deadline = time.monotonic() + 60
+        while time.monotonic() < deadline:  # until it waits for its input (a read of descriptor 0): it runs
+            with contextlib.suppress(OSError):
+                if Path(f"/proc/{waiting.pid}/syscall").read_text().split()[:2] == [read, "0x0"]:
+                    break
+            time.sleep(0.05)
+        waiting.send_signal(signal.SIGTERM)
+        _out, err = waiting.communicate(timeout=30)
+    finally:
+        waiting.kill()
+    assert waiting.returncode == 130 and "error [interrupted]: Interrupted by SIGTERM" in err, err

@@ -106,7 +106,8 @@ def test_what_is_not_a_backup_is_refused(database_url: str, tmp_path: Path):
 def test_status_of_an_empty_database_exits_1_and_names_the_fix(database_url: str):
     result = run("db", "status", "--db", database_url)
     assert result.returncode == 1
-    assert result.stdout == f"current: none (empty database)\nnewest:  {migrator.head()}\n"
+    assert result.stdout.startswith("database: ")  # which one it looked at
+    assert result.stdout.endswith(f"current:  none (empty database)\nnewest:   {migrator.head()}\n")
     assert "jjjcredit db upgrade" in result.stderr
 
 
@@ -116,5 +117,21 @@ def test_upgrade_then_status_is_current(database_url: str):
     assert f"revision {migrator.head()}" in upgraded.stderr and upgraded.stdout == ""
     state = run("db", "status", "--db", database_url)
     assert state.returncode == 0
-    assert state.stdout == f"current: {migrator.head()}\nnewest:  {migrator.head()}\n"
+    assert state.stdout.endswith(f"current:  {migrator.head()}\nnewest:   {migrator.head()}\n")
     assert run("db", "upgrade", "--db", database_url).returncode == 0  # again: nothing to do, no error
+
+
+def test_a_database_newer_than_the_code_says_so_and_is_not_upgraded(database_url: str):
+    assert run("db", "upgrade", "--db", database_url).returncode == 0
+    engine = make_engine(database_url)
+    try:
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+    finally:
+        engine.dispose()
+    state = run("db", "status", "--db", database_url)
+    assert state.returncode == 1 and "current:  9999" in state.stdout and "newer release" in state.stderr
+    upgrade = run("db", "upgrade", "--db", database_url)
+    assert upgrade.returncode == 2 and "[db.schema_ahead]" in upgrade.stderr and "Run that release" in upgrade.stderr
+    other = run("credit", "timeliness", "--db", database_url)
+    assert other.returncode == 2 and "[db.schema_ahead]" in other.stderr

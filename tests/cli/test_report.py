@@ -8,6 +8,7 @@ import json
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
@@ -79,3 +80,17 @@ def test_refusals(env: dict[str, str], tmp_path: Path):
     assert mistyped.returncode == 2 and "[report.number]" in mistyped.stderr
     period = run_with(env, "report", CODES[0], "--special", "--from", "2019-01-01")
     assert period.returncode == 2 and "[report.period]" in period.stderr
+
+
+def test_a_report_whose_file_cannot_be_written_is_not_issued(env: dict[str, str], tmp_path: Path):
+    engine = make_engine(env["JJJCREDIT_DATABASE_URL"])
+    try:
+        with engine.connect() as conn:
+            before = conn.execute(text("SELECT count(*) FROM credit_reports")).scalar_one()
+        nowhere = run_with(env, "report", CODES[0], "--format", "pdf", "--out", str(tmp_path / "no" / "r.pdf"))
+        assert nowhere.returncode == 2 and "[usage.out]" in nowhere.stderr and "no report was issued" in nowhere.stderr
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM credit_reports")).scalar_one() == before
+    finally:
+        engine.dispose()
+    assert not list(tmp_path.glob("**/*.partial"))

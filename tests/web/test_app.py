@@ -10,6 +10,7 @@ from dataclasses import replace
 import httpx
 import pytest
 from fastapi.routing import APIRoute
+from sqlalchemy import text
 
 from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
@@ -227,6 +228,32 @@ def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(dat
         entries = list(audit.iter_entries(conn))
     engine.dispose()
     assert [(e["path"], e["status"], e["outcome"]) for e in entries] == [("/api/v1/boom", 500, "internal")]
+
+
+def test_a_database_that_does_not_answer_is_503_to_retry_and_a_schema_moved_on_fails_the_health_check(
+        database_url: str, caplog: pytest.LogCaptureFixture):
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    app = create_app(replace(Settings(), signing_key_secret=SECRET, database_url=database_url))
+
+    def gone() -> None:  # a real connection refused: nothing listens on port 1
+        make_engine("postgresql://postgres@127.0.0.1:1/gone").connect()
+
+    app.add_api_route("/api/v1/gone", gone)
+    with caplog.at_level(logging.WARNING, logger="jjjcredit.web"), serving(app) as url, \
+            httpx.Client(base_url=url) as http:
+        response = http.get("/api/v1/gone", headers={"X-Request-ID": "down-1"})
+        assert response.status_code == 503 and response.headers["Retry-After"] == "5"
+        assert response.json()["errors"][0]["code"] == "db.unavailable" and "127.0.0.1" not in response.text
+        healthy = http.get("/healthz")
+        assert healthy.status_code == 200 and healthy.json()["signing"] == "ok"
+        with engine.begin() as conn:
+            conn.execute(text("UPDATE alembic_version SET version_num = '9999'"))
+        ahead = http.get("/healthz")
+        assert ahead.status_code == 503 and ahead.json()["errors"][0]["code"] == "db.schema_ahead"
+    engine.dispose()
+    reasons = [r.getMessage() for r in caplog.records if getattr(r, "request_id", None) == "down-1"]
+    assert any("database unavailable on GET /api/v1/gone" in m and "refused" in m.lower() for m in reasons), reasons
 
 
 def test_a_rotated_key_is_refused_after_its_grace_period_saying_so(database_url: str, server: Server):

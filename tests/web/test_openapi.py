@@ -15,7 +15,7 @@ from tests.web.conftest import Server
 
 #: What a route that declares a service can answer besides its own errors: sizes and characters (every route),
 #: the key, the purpose and the rate limit (every service), the schema's own validation (a route with parameters).
-EVERY_ROUTE = {400, 413, 414, 431, 500}
+EVERY_ROUTE = {400, 413, 414, 431, 500, 503}
 EVERY_SERVICE = EVERY_ROUTE | {401, 429}
 
 

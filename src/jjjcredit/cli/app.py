@@ -8,7 +8,9 @@ code, a rejected row), 2 a usage error or an input that cannot be read. Tracebac
 from __future__ import annotations
 
 import importlib
+import signal
 import sys
+from typing import NoReturn
 
 import typer
 from sqlalchemy.exc import ArgumentError, DatabaseError, NoSuchModuleError, OperationalError
@@ -16,6 +18,7 @@ from typer import Abort, Exit
 from typer._click.exceptions import NoArgsIsHelpError, UsageError
 
 from jjjcredit.cli import output
+from jjjcredit.core import errors
 from jjjcredit.core.errors import Error
 
 #: Each noun's sub-app: its module (holding ``app``) and its help. A command imports only its own
@@ -101,8 +104,25 @@ def _undecodable_argument() -> tuple[int, str] | None:
     return None
 
 
+_signalled: list[str] = []  #: the signals that stopped the command (Typer answers an interrupt with 130 alone)
+
+
+def _stop(signum: int, _frame: object) -> None:
+    """SIGTERM as Ctrl-C (SIGINT): the work in hand is rolled back as it is on an interrupt, and said."""
+    _signalled.append(signal.Signals(signum).name)
+    raise KeyboardInterrupt(_signalled[-1])
+
+
+def _interrupted(exc: BaseException) -> NoReturn:
+    how = f" by {exc.args[0]}" if isinstance(exc, KeyboardInterrupt) and exc.args else ""
+    output.fail("interrupted", f"Interrupted{how}: what was not yet committed was rolled back (a batch is kept "
+                "whole or not at all); run the command again.")
+
+
 def main() -> None:
     debug = "--debug" in sys.argv
+    signal.signal(signal.SIGTERM, _stop)
+    signal.signal(signal.SIGINT, _stop)
     undecodable = _undecodable_argument()
     if undecodable is not None:
         number, shown = undecodable
@@ -110,6 +130,8 @@ def main() -> None:
                     "(or rename the file) in UTF-8 (see `jjjcredit --help`).")
     try:
         result = build(_named(sys.argv[1:]))(standalone_mode=False)
+        if _signalled and result == errors.exit_code("interrupted"):
+            _interrupted(KeyboardInterrupt(_signalled[0]))
         raise SystemExit(result if isinstance(result, int) else 0)
     except SystemExit:
         raise
@@ -119,9 +141,11 @@ def main() -> None:
         command = exc.ctx.command_path if exc.ctx else "jjjcredit"
         output.fail("usage", f"{exc.format_message().rstrip('.')} (see `{command} --help`).")
     except Exit as exc:
+        if isinstance(exc.__cause__, KeyboardInterrupt):  # (Typer's own form of an interrupt)
+            _interrupted(exc.__cause__)
         raise SystemExit(exc.exit_code) from None
-    except (Abort, KeyboardInterrupt):
-        output.fail("interrupted", "Interrupted.")
+    except (Abort, KeyboardInterrupt) as exc:
+        _interrupted(exc)
     except Error as exc:  # every error of the platform, in one line, with the table's exit code
         output.fail(exc.code, exc.message)
     except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseError) as exc:

@@ -24,9 +24,14 @@ def upgrade_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
 
 @app.command("status")
 def status_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Show the database's revision and the newest one; exit 1 when it is behind."""
-    state = db.status(database.engine(url))
-    print(f"current: {state.current or 'none (empty database)'}\nnewest:  {state.head}")
+    """Show which database, its revision and the newest one; exit 1 when it is behind (or ahead)."""
+    engine = database.engine(url)
+    state = db.status(engine)
+    print(f"database: {engine.url.render_as_string(hide_password=True)}\n"
+          f"current:  {state.current or 'none (empty database)'}\nnewest:   {state.head}")
+    if state.ahead:
+        output.note("ahead: a newer release of jjjcredit upgraded this database; run that release.")
+        raise SystemExit(output.EXIT_NO)
     if not state.up_to_date:
         output.note("behind: run `jjjcredit db upgrade`.")
         raise SystemExit(output.EXIT_NO)

@@ -4,8 +4,10 @@ number was issued. ``jjjcredit report CODE …`` is ``jjjcredit report issue COD
 
 from __future__ import annotations
 
+import contextlib
 import datetime
 import json
+import os
 import sys
 from pathlib import Path
 from typing import Any, Optional
@@ -17,6 +19,7 @@ from typer.core import TyperGroup
 from jjjcredit.cli import database, output
 from jjjcredit.cli.evidence import key_box, read_json
 from jjjcredit.core.codes import uscc
+from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import report_signature as signature
@@ -78,14 +81,20 @@ def issue_report(
                          tuple(d for d in domains.split(",") if d.strip()))
     caller = access.PUBLIC if level is None else access.client_at(level)
     base = Settings.from_env().report_base_url or DEFAULT_BASE_URL
+    partial = None if out is None else out.with_name(out.name + ".partial")
     with database.ready_engine(url).begin() as conn:
         issued = report.issue_report(conn, caller, code, fmt=fmt, box=key_box(), base_url=base, asked=asked)
         audit.record_command(conn, "jjjcredit report issue", "records", [uscc.compact(code)])  # the subject's log
-    if out is not None:
-        try:
-            out.write_bytes(issued.content)
-        except OSError as exc:
-            output.fail("usage.out", f'Cannot write "{out}": {exc.strerror or exc}.')
+        if out is not None and partial is not None:  # written before the report is kept as issued, or not kept
+            try:
+                partial.write_bytes(issued.content)
+            except OSError as exc:
+                with contextlib.suppress(OSError):
+                    partial.unlink(missing_ok=True)
+                raise Error("usage.out", f'Cannot write "{out}": {exc.strerror or exc}; no report was issued.',
+                            field="--out") from None
+    if out is not None and partial is not None:
+        os.replace(partial, out)
         print(issued.number)  # the file is elsewhere: its number is the data
     else:
         sys.stdout.flush()

@@ -15,6 +15,10 @@ from jjjcredit.cli import database, output
 from jjjcredit.services.sharing import rate_limits
 from jjjcredit.settings import Settings
 
+#: How long a stopped server (SIGTERM, Ctrl-C) waits for the calls in flight before it cancels them: a
+#: call stuck on a database that does not answer does not keep it from stopping.
+SHUTDOWN_SECONDS = 30
+
 app = typer.Typer()
 
 
@@ -61,6 +65,7 @@ def serve(
     uvicorn.run("jjjcredit.web.app:factory", factory=True, host=host, port=port, workers=workers,
                 http="jjjcredit.web.protocol:Protocol", log_config=logs.config(log_level), access_log=False,
                 timeout_worker_healthcheck=30, limit_concurrency=settings.limits.connections,
+                timeout_graceful_shutdown=SHUTDOWN_SECONDS,
                 proxy_headers=False)  # X-Forwarded-For: only from JJJCREDIT_TRUSTED_PROXIES (web/access.py)
 
 

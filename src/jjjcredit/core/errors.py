@@ -147,7 +147,7 @@ class ErrorCode:
 
 #: Every error code of the platform: code → HTTP status, exit code, meaning. Exit codes: 1 the data was
 #: judged and something is wrong (an invalid code, a rejected row, a broken chain), 2 the input or the
-#: command line cannot be used, 130 interrupted. Adapters take both numbers from here, nowhere else.
+#: command line cannot be used, 3 an unexpected error (never a judgment of the data), 130 interrupted. Adapters take both numbers from here, nowhere else.
 ERROR_CODES: dict[str, ErrorCode] = {
     "uscc.empty": ErrorCode(400, 1, "Nothing was given where a code was expected."),
     "uscc.length": ErrorCode(400, 1, "A unified social credit code has exactly 18 characters."),
@@ -267,10 +267,12 @@ ERROR_CODES: dict[str, ErrorCode] = {
         " .jsonl nor .csv."),
     "usage.csv_encoding": ErrorCode(400, 2, "--csv-encoding (or JJJCREDIT_CSV_ENCODING) is neither utf-8-sig "
         "(UTF-8 with a byte order mark) nor gb18030."),
-    "internal": ErrorCode(500, 1, "An unexpected error: rerun with --debug and report it."),
+    "internal": ErrorCode(500, 3, "An unexpected error: rerun with --debug and report it."),
     "interrupted": ErrorCode(503, 130, "The command was interrupted."),
     "db.schema_behind": ErrorCode(503, 2, "The database schema is older than this version of jjjcredit: run "
         "`jjjcredit db upgrade`."),
+    "db.schema_ahead": ErrorCode(503, 2, "The database schema is newer than this version of jjjcredit (a newer "
+        "release upgraded it): run that release."),
     "library.not_found": ErrorCode(404, 1, "A valid code that no provider has sent to the library."),
     "library.unknown_batch": ErrorCode(404, 1, "No batch has that id; `jjjcredit library stats` lists recent"
         " batches."),
@@ -423,7 +425,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.phone_in_text": ErrorCode(400, 1, "A text value holds what looks like a mobile phone number: kept masked "
         "(warning)."),
     "credit.duplicate": ErrorCode(400, 1, "A document number that an earlier row of the same file holds."),
-    "credit.no_secret": ErrorCode(503, 1, "Natural persons' identity numbers are kept only sealed, and the platform "
+    "credit.no_secret": ErrorCode(503, 2, "Natural persons' identity numbers are kept only sealed, and the platform "
         "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE)."),
     "credit.sealed": ErrorCode(500, 1, "A sealed identity number does not open under this platform's personal data key."),
     "credit.no_batch": ErrorCode(404, 1, "No credit batch has that id."),

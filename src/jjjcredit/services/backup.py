@@ -16,10 +16,13 @@ The file is written beside its final name and renamed into place: a failed backu
 
 from __future__ import annotations
 
+import ctypes
 import os
 import shutil
+import signal
 import sqlite3
 import subprocess
+import sys
 import urllib.parse
 from dataclasses import dataclass
 from pathlib import Path
@@ -66,10 +69,10 @@ def backup_database(engine: Engine, path: Path) -> Backup:
         if kind_of(engine) == "sqlite":
             _sqlite_backup(engine, partial)
         else:
-            url, schema = _pg_target(engine)
+            url, schema, password = _pg_target(engine)
             command = ["pg_dump", "--format=custom", "--no-owner", "--no-privileges", f"--file={partial}"]
             command += [f"--schema={schema}"] if schema else []
-            _run_tool([*command, f"--dbname={url}"], "pg_dump")
+            _run_tool([*command, f"--dbname={url}"], "pg_dump", password)
         os.replace(partial, path)
     finally:
         partial.unlink(missing_ok=True)
@@ -98,7 +101,7 @@ def restore_database(engine: Engine, path: Path) -> Backup:
     if kind == "sqlite":
         _sqlite_restore(engine, path)
     else:
-        url, schema = _pg_target(engine)
+        url, schema, password = _pg_target(engine)
         listing = _run_tool(["pg_restore", "--list", str(path)], "pg_restore")
         dumped = sorted({line.split()[3] for line in listing.splitlines()
                          if not line.startswith(";") and len(line.split()) > 4 and line.split()[2] == "TABLE"})
@@ -107,7 +110,7 @@ def restore_database(engine: Engine, path: Path) -> Backup:
             raise Error("backup.schema", f"The backup holds the schema {', '.join(dumped)}; the target's is "
                         f"{wanted}. Restore it into a database whose search_path is {dumped[0]}.")
         _run_tool(["pg_restore", "--no-owner", "--no-privileges", "--exit-on-error", "--single-transaction",
-                   f"--dbname={url}", str(path)], "pg_restore")
+                   f"--dbname={url}", str(path)], "pg_restore", password)
     engine.dispose()
     return Backup(path, path.stat().st_size, kind, migrator.current(engine))
 
@@ -141,23 +144,35 @@ def _sqlite_restore(engine: Engine, path: Path) -> None:
         source.close()
 
 
-def _pg_target(engine: Engine) -> tuple[str, str | None]:
-    """A libpq URL for the client programs, and the schema the engine's ``search_path`` names (if any)."""
+def _pg_target(engine: Engine) -> tuple[str, str | None, str | None]:
+    """A libpq URL for the client programs — without the password, which goes to them in the environment
+    (``PGPASSWORD``), never on a command line every user of the machine can list — the password, and the
+    schema the engine's ``search_path`` names (if any)."""
     url = make_url(engine.url.render_as_string(hide_password=False)).set(drivername="postgresql")
     options = url.query.get("options")
     schema = None
     for option in (options if isinstance(options, tuple) else (options,)):
         if option and "search_path=" in option:
             schema = option.split("search_path=", 1)[1].split(",")[0].split()[0]
-    return url.set(query={}).render_as_string(hide_password=False), schema
+    return url.set(query={})._replace(password=None).render_as_string(hide_password=False), schema, url.password
 
 
-def _run_tool(command: list[str], tool: str) -> str:
+def _end_with_parent() -> None:
+    """In the client program's process, before it starts (Linux): it is stopped (SIGTERM) when this process
+    ends however it ends — a backup or restore killed outright leaves no pg_dump writing on, nor a
+    pg_restore finishing a restore nobody checks (its one transaction is rolled back)."""
+    if sys.platform == "linux":
+        ctypes.CDLL(None, use_errno=True).prctl(1, signal.SIGTERM)  # PR_SET_PDEATHSIG
+
+
+def _run_tool(command: list[str], tool: str, password: str | None = None) -> str:
     if shutil.which(tool) is None:
         raise Error("backup.tool_missing", f"{tool} is not installed: PostgreSQL backups need the PostgreSQL "
                     "client programs of the server's version (Debian: apt-get install postgresql-client).")
+    env = {**os.environ, "PGPASSWORD": password} if password else None
     try:
-        run = subprocess.run(command, capture_output=True, text=True, timeout=TOOL_SECONDS, check=False)
+        run = subprocess.run(command, capture_output=True, text=True, timeout=TOOL_SECONDS, check=False, env=env,
+                             preexec_fn=_end_with_parent)
     except subprocess.TimeoutExpired as exc:
         raise Error("backup.failed", f"{tool} did not finish within {TOOL_SECONDS} s.") from exc
     if run.returncode != 0:

@@ -14,11 +14,16 @@ __all__ = ["ForeignKeysBroken", "SchemaBehind", "Status", "open_engine", "requir
 
 
 class SchemaBehind(Error):
-    """The database's schema is older than the code (or empty)."""
+    """The database's schema is older than the code (or empty) — or newer (``db.schema_ahead``)."""
 
     def __init__(self, current: str | None, head: str | None) -> None:
         self.current = current
         self.head = head
+        if current is not None and head is not None and current > head:
+            super().__init__("db.schema_ahead", f"The database is at revision {current}, newer than this version "
+                             f"of jjjcredit knows (its newest is {head}): a newer release upgraded it. Run that "
+                             "release (an upgrade does not go back).")
+            return
         where = f"at revision {current}" if current else "empty (no tables yet)"
         super().__init__("db.schema_behind", f"The database is {where}, but this version of jjjcredit needs "
                          f"revision {head}: run `jjjcredit db upgrade` first.")
@@ -33,6 +38,11 @@ class Status:
     def up_to_date(self) -> bool:
         return self.current == self.head
 
+    @property
+    def ahead(self) -> bool:
+        """The database is at a revision newer than this code's newest (revisions are 4-digit numbers)."""
+        return self.current is not None and self.head is not None and self.current > self.head
+
 
 def status(engine: Engine) -> Status:
     return Status(migrator.current(engine), migrator.head())
@@ -43,6 +53,9 @@ def upgrade(engine: Engine) -> Status:
     migration may have emptied them to rebuild them another way)."""
     from jjjcredit.services.library import search
 
+    before = status(engine)
+    if before.ahead:
+        raise SchemaBehind(before.current, before.head)
     migrator.upgrade(engine)
     search.refresh(engine)
     return status(engine)

@@ -55,7 +55,18 @@ def make_engine(url: str) -> Engine:
             cursor.close()
 
         return engine
-    return create_engine(url, pool_pre_ping=True)
+    given = set(parsed.query)
+    return create_engine(url, pool_pre_ping=True,
+                         connect_args={k: v for k, v in POSTGRESQL_CONNECT.items() if k not in given})
+
+
+#: How a PostgreSQL connection finds out that the server is gone, unless the URL says otherwise
+#: (``?connect_timeout=…``): a connection attempt gives up after 10 s; an idle connection is probed after
+#: 30 s and dropped after three unanswered probes; data the server has not acknowledged within 60 s ends
+#: the connection — a server that went away, or a network that dropped it, fails the call instead of
+#: hanging it (and the server's shutdown with it).
+POSTGRESQL_CONNECT: dict[str, int] = {"connect_timeout": 10, "keepalives": 1, "keepalives_idle": 30,
+                                      "keepalives_interval": 10, "keepalives_count": 3, "tcp_user_timeout": 60_000}
 
 
 @contextlib.contextmanager

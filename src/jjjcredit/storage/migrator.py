@@ -58,6 +58,10 @@ class ForeignKeysBroken(Error):
                          f"that do not exist ({shown}); nothing was changed.")
 
 
+#: The advisory lock every migration on PostgreSQL holds for its transaction (a number of its own).
+MIGRATION_LOCK = 0x4A4A4A_0001
+
+
 @contextlib.contextmanager
 def migrating(engine: Engine) -> Iterator[Connection]:
     """One transaction for Alembic to migrate in.
@@ -79,6 +83,8 @@ def migrating(engine: Engine) -> Iterator[Connection]:
                     # IMMEDIATE takes the write lock now (waiting for other writers as usual): a read
                     # snapshot could not be upgraded once another connection had committed
                     conn.exec_driver_sql("BEGIN IMMEDIATE")
+                else:  # two upgrades at once: the second waits for the first, then finds nothing to do
+                    conn.exec_driver_sql(f"SELECT pg_advisory_xact_lock({MIGRATION_LOCK})")
                 yield conn
                 if sqlite and (broken := [tuple(r) for r in conn.exec_driver_sql("PRAGMA foreign_key_check")]):
                     raise ForeignKeysBroken(broken)

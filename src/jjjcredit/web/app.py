@@ -129,11 +129,17 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(limits.Bounds, limits=settings.limits)  # sizes, before anything is parsed
     app.add_middleware(Observe, trail=trail, registry=registry, purpose_chars=settings.limits.purpose_chars)
 
-    @app.get("/healthz", tags=["operations"])
+    @app.get("/healthz", tags=["operations"],
+             responses=errors.raises("db.schema_behind", "db.schema_ahead"))
     def healthz() -> dict[str, Any]:
-        """Liveness and the database's schema state."""
-        state = db.status(engine)
-        return {"status": "ok" if state.up_to_date else "schema_behind", "revision": state.current}
+        """Whether the server can serve: 200 ``ok`` when the database answers and its schema is this code's;
+        else 503 in the one error shape — ``db.unavailable`` (the database does not answer),
+        ``db.schema_behind`` (run ``jjjcredit db upgrade``) or ``db.schema_ahead`` (a newer release upgraded
+        the database: run it). ``signing`` says whether the operator secret is set (without it, evidence and
+        reports are not signed: those calls answer 503)."""
+        db.require_current(engine)
+        return {"status": "ok", "revision": db.status(engine).current,
+                "signing": "ok" if key_box is not None else "missing"}
 
     @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
         "description": "The Prometheus text format (docs/cli.md lists the metrics).",

@@ -19,9 +19,11 @@ from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
 from pydantic import BaseModel, ConfigDict, Field
+from sqlalchemy.exc import InterfaceError, OperationalError
 from starlette.exceptions import HTTPException as StarletteHTTPException
 
 from jjjcredit.core import errors
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error
 
 log = logging.getLogger("jjjcredit.web")
@@ -104,9 +106,25 @@ def install(app: FastAPI) -> None:
         request.state.outcome = code
         return JSONResponse(body(code, str(exc.detail)), exc.status_code, headers=getattr(exc, "headers", None))
 
+    @app.exception_handler(OperationalError)
+    @app.exception_handler(InterfaceError)
+    async def _database(request: Request, exc: Exception) -> JSONResponse:
+        return unavailable(request, exc)
+
     @app.exception_handler(Exception)
     async def _internal(request: Request, exc: Exception) -> JSONResponse:
         return internal(request, exc)
+
+
+def unavailable(request: Request, exc: Exception) -> JSONResponse:
+    """The database gone or not answering (a connection refused, dropped or timed out; SQLite's file
+    locked past its wait): 503 ``db.unavailable`` with Retry-After, the driver's reason in the log only —
+    an outage is told from a bug, and a client knows to retry."""
+    reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
+    log.warning("database unavailable on %s %s: %s", request.method, shown_personal(request.url.path), reason,
+                extra={"code": "db.unavailable", "request_id": getattr(request.state, "request_id", None)})
+    return error_response(request, ApiError("db.unavailable", "The database does not answer just now; the call "
+                                            "did nothing. Retry in a few seconds.", headers={"Retry-After": "5"}))
 
 
 def unreadable_body(cause: BaseException | None) -> Error | None:
@@ -152,7 +170,7 @@ def _invalid(e: Any) -> dict[str, Any]:
 
 def internal(request: Request, exc: Exception) -> JSONResponse:
     """An unexpected error: logged with its traceback and the request id, answered without either."""
-    log.error("internal error on %s %s", request.method, request.url.path, exc_info=exc,
+    log.error("internal error on %s %s", request.method, shown_personal(request.url.path), exc_info=exc,
               extra={"code": "internal", "request_id": getattr(request.state, "request_id", None)})
     request.state.outcome = "internal"
     return JSONResponse(body("internal", "An unexpected error; it has been logged."), errors.http_status("internal"))

@@ -3,7 +3,7 @@ one place so that it says what the server does.
 
 - Every error status a route can give is documented with the one error shape (:class:`errors.Errors`),
   its codes listed (``x-error-codes``, each in docs/errors.md): what every route can meet (the sizes of
-  web/limits.py, the characters of web/characters.py, ``internal``), what the route's service brings
+  web/limits.py, the characters of web/characters.py, ``internal``, ``db.unavailable``), what the route's service brings
   (the key, the purpose and the rate limit: web/access.py), ``request.invalid`` where FastAPI validates
   parameters or a body (in place of FastAPI's own ``{"detail": ...}``), ``request.not_found`` where a path
   parameter holding ``/`` names another URL, and the codes the route declares with ``errors.raises``.
@@ -31,7 +31,7 @@ from jjjcredit.web.audit import service_of
 SCHEME = "ApiKey"
 ERRORS_REF = "#/components/schemas/Errors"
 #: What any request can be refused with, whatever its route.
-EVERY_ROUTE = (*limits.CODES, characters.CODE, "internal")
+EVERY_ROUTE = (*limits.CODES, characters.CODE, "internal", "db.unavailable")
 
 
 def install(app: FastAPI, bounds: Limits) -> None:

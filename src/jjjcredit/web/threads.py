@@ -14,12 +14,14 @@ import asyncio
 import contextlib
 import queue
 import threading
+import time
 from collections.abc import Callable
 from typing import Any, TypeVar
 
 from fastapi import Request
 
 COUNT = 4
+CLOSE_SECONDS = 10.0  #: how long stopping waits for the threads' work in hand
 T = TypeVar("T")
 _Work = tuple[asyncio.AbstractEventLoop, "asyncio.Future[Any]", Callable[..., Any], tuple[Any, ...]]
 
@@ -43,11 +45,15 @@ class Threads:
         self._queue.put((loop, future, work, args))
         return future
 
-    def close(self) -> None:
+    def close(self, seconds: float = CLOSE_SECONDS) -> None:
+        """Let the threads finish what is queued, waiting at most ``seconds`` in all: a thread stuck in a
+        call to a database that does not answer is left behind (a daemon, it ends with the process), so
+        a server being stopped stops."""
         for _ in self._threads:
             self._queue.put(None)
+        deadline = time.monotonic() + seconds
         for thread in self._threads:
-            thread.join()
+            thread.join(max(0.0, deadline - time.monotonic()))
         self._threads = []
 
     def _start(self) -> None:

@@ -233,10 +233,16 @@ def test_a_natural_persons_number_is_never_stored_or_shown_in_clear(ready: Engin
     assert shown(ready, entitled["subject"].upper())["records"] == 1  # in any case
 
 
-def test_without_the_personal_data_key_a_natural_persons_row_is_refused_not_kept(ready: Engine, tmp_path: Path):
-    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(None, "罚1"),
-                                                                 files.penalty(CODES[0], "罚2")]), protector=None)
-    assert (summary.created, summary.rejected, summary.by_code.get("credit.no_secret")) == (1, 1, 1)
+def test_without_the_personal_data_key_a_file_with_a_natural_person_is_refused_whole(ready: Engine, tmp_path: Path):
+    """The platform's configuration, not the provider's rows: nothing is recorded, and the refusal says so."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1"), files.penalty(None, "罚2")])
+    with pytest.raises(persons.PersonalDataError) as refused:
+        ingest(ready, path, protector=None)
+    assert refused.value.code == "credit.no_secret" and "Row 3 " in refused.value.message
+    with ready.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 0
+        assert conn.execute(text("SELECT count(*) FROM credit_batches")).scalar_one() == 0
+    assert ingest(ready, path).created == 2  # the same bytes, once the key is there
 
 
 def test_callers_see_records_within_their_level_and_only_with_the_records_service(engine: Engine, tmp_path: Path):
@@ -371,9 +377,11 @@ def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path:
 
 
 def test_a_file_sent_again_after_the_cause_of_a_rejection_is_fixed_is_judged_anew(ready: Engine, tmp_path: Path):
-    path = files.write_csv(tmp_path / "p.csv", [files.penalty(None, "罚1")])
-    assert ingest(ready, path, protector=None).by_code == {"credit.no_secret": 1}
-    assert ingest(ready, path).created == 1  # the same bytes, now with the personal data key
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-30")])
+    assert ingest(ready, path).by_code == {"record.date": 1}
+    assert ingest(ready, path).rejected == 1  # the same bytes: judged again, rejected again
+    fixed = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-28")])
+    assert ingest(ready, fixed).created == 1
 
 
 def test_going_back_to_an_earlier_file_is_a_new_version(ready: Engine, tmp_path: Path):

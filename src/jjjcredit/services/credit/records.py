@@ -490,12 +490,12 @@ class _Writer:
                 reject(row, [c[i] for c in columns], checked.problems)
                 continue
             key = self._subject_key(record)
-            if key is None:
-                reject(row, [c[i] for c in columns], [*checked.problems, Problem(
-                    row, "", "credit.no_secret", "A natural person's record is kept only with their identity number "
+            if key is None:  # the platform's configuration, not the row: the batch is refused whole
+                raise persons.PersonalDataError(
+                    "credit.no_secret", f"Row {row} is a natural person's record, kept only with the identity number "
                     "sealed, and the platform has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or "
-                    "JJJCREDIT_SIGNING_KEY_FILE) to seal it with: set one and submit the file again.", "")])
-                continue
+                    "JJJCREDIT_SIGNING_KEY_FILE) to seal it with: nothing of this file was recorded. The operator "
+                    "sets one; then send the file again.")
             rid = record_id(self.item.code, self.provider, record.key)
             if rid in accepted:
                 duplicate(row, i, record.key, rid)
