@@ -1,7 +1,11 @@
 from __future__ import annotations
 
+from pathlib import Path
+
+import pytest
 from sqlalchemy import Column, Integer, MetaData, String, Table, insert, select
 
+from jjjcredit.core.errors import Error
 from jjjcredit.storage.engine import make_engine, normalize_url
 
 
@@ -25,3 +29,10 @@ def test_sqlite_folder_is_created(tmp_path):
         pass
     eng.dispose()
     assert (tmp_path / "a" / "b" / "x.sqlite3").exists()
+
+
+def test_a_sqlite_folder_that_cannot_be_made_is_said_with_what_to_do(tmp_path: Path):
+    (tmp_path / "a-file").write_text("not a folder", encoding="utf-8")
+    with pytest.raises(Error) as refused:
+        make_engine(f"sqlite:///{tmp_path / 'a-file' / 'x.sqlite3'}")
+    assert refused.value.code == "db.unavailable" and "--db or JJJCREDIT_DATABASE_URL" in refused.value.message

@@ -70,7 +70,9 @@ def ingest_file(
         protector = _protector(conn)
     own = records.load_own_headers(columns) if columns else None
     summary = records.ingest_file(engine, file, item, provider, protector=protector, limits=settings.limits,
-                                  own_headers=own)
+                                  own_headers=own, waiting=lambda: output.note(
+                                      f"Another batch of {provider} under {item} is being written: this one waits "
+                                      "for it to end (one batch of a provider and item at a time)…"))
     output.json_out(summary.to_dict())
     if summary.message:
         output.note(summary.message)

@@ -9,6 +9,8 @@ from pathlib import Path
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
 
+from jjjcredit.core.errors import Error
+
 
 def normalize_url(url: str) -> str:
     """Accept ``postgresql://`` and pick the psycopg 3 driver for it.
@@ -34,7 +36,13 @@ def make_engine(url: str) -> Engine:
     parsed = make_url(url)
     if parsed.get_backend_name() == "sqlite":
         if parsed.database and parsed.database != ":memory:":
-            Path(parsed.database).parent.mkdir(parents=True, exist_ok=True)
+            folder = Path(parsed.database).parent
+            try:
+                folder.mkdir(parents=True, exist_ok=True)
+            except OSError as exc:
+                raise Error("db.unavailable", f'The SQLite database\'s folder "{folder.resolve()}" cannot be made '
+                            f"({exc.strerror or exc}): name a database with --db or JJJCREDIT_DATABASE_URL (the "
+                            "default, sqlite:///var/jjjcredit.sqlite3, is in the current folder).") from None
         # One writer at a time: a second ingest waits for the first batch to commit (up to
         # SQLITE_BUSY_SECONDS) instead of failing with "database is locked".
         engine = create_engine(url, connect_args={"timeout": SQLITE_BUSY_SECONDS})

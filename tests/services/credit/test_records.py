@@ -167,10 +167,12 @@ def test_a_provider_loading_does_not_wait_for_another_provider(ready: Engine, tm
         if ready.dialect.name != "postgresql":  # one writer: the second waits for the first's transaction
             holder.rollback()
         assert ingest(ready, path, provider="另一个局").created == 1
-        if ready.dialect.name == "postgresql":  # the same provider and item waits
+        if ready.dialect.name == "postgresql":  # the same provider and item waits, and says so first
+            said: list[str] = []
             with ready.connect() as other, pytest.raises(OperationalError, match="lock timeout"), other.begin():
                 other.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
-                records._take_lock(other, files.PROVIDER, files.PENALTY)
+                records._take_lock(other, files.PROVIDER, files.PENALTY, lambda: said.append("waiting"))
+            assert said == ["waiting"]
             holder.rollback()
 
 

@@ -29,7 +29,7 @@ import heapq
 import json
 import secrets
 import time
-from collections.abc import Iterator, Mapping, Sequence
+from collections.abc import Callable, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -216,13 +216,18 @@ def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
         return None
 
 
-def _take_lock(conn: Connection, provider: str, item: str) -> None:
+def _take_lock(conn: Connection, provider: str, item: str, waiting: Callable[[], None] | None = None) -> None:
     """One batch (or correction) at a time per provider and item, whose records no other provider's or
     item's batch can touch (a record's id is a hash of item, provider and document number): on
     PostgreSQL a transaction-level advisory lock on the pair, so loaders of different providers run side
-    by side; SQLite has one writer anyway (the ``credit`` counter's row takes its write lock)."""
+    by side — ``waiting()`` is called first when another batch of the pair holds it; SQLite has one
+    writer anyway (the ``credit`` counter's row takes its write lock)."""
     if conn.dialect.name == "postgresql":
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (f"{provider}\x1f{item}",))
+        pair = (f"{provider}\x1f{item}",)
+        if waiting is not None and not conn.exec_driver_sql(
+                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 3041))", pair).scalar():
+            waiting()
+        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", pair)
     else:
         conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
 
@@ -288,9 +293,10 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 protector: persons.Protector | None, channel: str = "cli", file_name: str | None = None,
                 today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
                 chunk_rows: int = tabular.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None,
-                max_rows: int | None = None) -> Summary:
+                max_rows: int | None = None, waiting: Callable[[], None] | None = None) -> Summary:
     """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
 
+    ``waiting()`` is called when the batch waits for another batch of the same provider and item to end.
     ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`).
     ``max_rows``: past that many rows the batch is refused whole (``file.too_many_rows``; nothing kept).
     Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
@@ -304,7 +310,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     with engine.begin() as conn:
         year, item = item_in_force(conn, item_code, today)
         rules.check_mapping(item, own_headers or {}, "--columns")
-        _take_lock(conn, provider, item.code)
+        _take_lock(conn, provider, item.code, waiting)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
                                       credit_batches.c.file_hash == digest, credit_batches.c.status == "committed")
