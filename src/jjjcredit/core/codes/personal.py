@@ -1,17 +1,21 @@
 """Personal numbers in text: resident identity numbers and mainland mobile numbers, found however people
 write them, so that every place that echoes or keeps what a caller typed can mask them.
 
-- **Identity numbers**: 17 digits and a check character, ASCII or full-width, any two set apart by up to
-  four separators of :data:`WIDE_SEPARATORS` (spaces of every kind, hyphens and dashes, dots, commas,
-  enumeration commas, colons, brackets, slashes, bars, soft hyphens, zero-width characters — in their
-  ASCII and full-width forms). A candidate is one only with a province's region and a real birth date
-  (:func:`_is_ric`), so licence numbers, all-digit unified social credit codes and lists of dates are
-  left alone. One run into other digits (``登记编号2026130102198505059977``) is one when its check
-  character is right too.
-- **Mobile numbers**: 11 digits, the first two 13-19, with +86, 0086, 86 or a trunk 0 before them; up to
-  three of the narrower :data:`NUMBER_SEPARATORS` between any two digits, and any of the wide ones
-  between the groups of three, four and four people write (``138，1234，5678``) — not elsewhere, so a list
-  such as ``第13、14、15、16、17、18条`` is no number. A figure just before 元, or after ¥, is an amount.
+A text is read in its *shadow* (:data:`_SHADOW`): the same length, a digit of any script as its ASCII
+digit, every invisible or joining character (spaces, controls, format characters, combining marks,
+dashes, Hangul fillers) as a space, every other character that is no letter and no digit (punctuation,
+brackets, symbols) as a comma. In it:
+
+- **Identity numbers**: 17 digits and a check character, up to six separators between any two. A
+  candidate is one only with a province's region and a real birth date (:func:`_is_ric`), so licence
+  numbers, all-digit unified social credit codes and lists of dates are left alone; one with punctuation
+  between its digits, or run into other digits (``登记编号2026130102198505059977``), only with its check
+  character right too. 17 digits on their own with a region and a birth date are one without its check
+  character.
+- **Mobile numbers**: 11 digits, the first two 13-19, with +86, 0086, 86 or a trunk 0 before them, grouped
+  3-4-4 as people write them: spaces, dashes or invisible characters anywhere, punctuation only between
+  the groups — so ``1.38、12.34、56.78`` (three measurements) and ``第13、14、15、16、17、18条`` are no number.
+  A figure of 11 digits just before 元 (not 元旦), or after ¥, is an amount.
 
 :data:`NUMBER_RUN` is what every one of them holds: a text without one holds none.
 """
@@ -21,42 +25,75 @@ from __future__ import annotations
 import datetime
 import functools
 import re
+import unicodedata
 
 from jjjcredit.core.codes import divisions, ric
 from jjjcredit.core.codes.normalize import removed_characters
 
-_D = "[0-9０-９]"  #: a digit, ASCII or full-width
-_X = "[0-9０-９XxＸｘ]"  #: an identity number's check character
-#: What people set between the digits of a number they type or paste: the characters an identifier's
-#: ``compact()`` removes (spaces, hyphens and dashes, straight quotes: not the curly ones prose is full
-#: of), and dots, middle dots, slashes, commas, colons, bars, every other space and the zero-width ones.
+#: What people set between the digits of a number they type or paste, kept for the narrowest uses (the
+#: characters an identifier's ``compact()`` removes, and dots, slashes, commas, colons, bars, other spaces,
+#: zero-width characters). The detection itself reads every character that is neither a letter nor a digit
+#: as a separator (:data:`_SHADOW`).
 NUMBER_SEPARATORS = (removed_characters().translate(str.maketrans("", "", "\u2018\u2019\u201c\u201d"))
                      + ".·/／－,:|?"  # (a ? stands for a character not shown)
                      "\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f"  # other spaces
                      "\u200b\u200c\u200d\u2060\u00ad")  # zero-width, and the soft hyphen
-#: Those, and what else may stand between the groups of a number: Chinese and full-width punctuation,
-#: brackets, plus signs, stars, underscores.
-WIDE_SEPARATORS = NUMBER_SEPARATORS + "．，、：；;～~（）()【】［］[]｛｝{}〔〕<>《》*＊+＋・•‧﹒_＿#＃＝=｜"
-_S = "[" + re.escape(NUMBER_SEPARATORS) + "]"
-_W = "[" + re.escape(WIDE_SEPARATORS) + "]"
-_GAP = f"{_S}{{0,3}}"  #: what may stand between two digits of a mobile number's group
-_WIDE_GAP = f"{_W}{{0,4}}"  #: what may stand between two digits of an identity number, or two groups of a mobile
-#: Where a resident identity number may start in text, and what it would be (group 1): no digit just
-#: before or after (one run into other digits is found in :data:`_LONG_RUN`).
-_RIC_AT = re.compile(f"(?<!{_D})(?=({_D}(?:{_WIDE_GAP}{_D}){{16}}{_WIDE_GAP}{_X})(?!{_D}))")
-#: Where a mainland mobile number may start (group 1, with what comes before it: +86, 0086, 86, a trunk
-#: 0), the number itself group 2; not inside a run of digits, nor an amount (a figure before 元, or
-#: after ¥).
+#: Letters that show as nothing (Hangul fillers), and the long-vowel mark that looks like a dash: separators.
+_BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
+#: Eleven digits (any script's), with up to six characters that are no letter and no digit between two: what
+#: every identity or mobile number in text holds (:func:`personal_in` is false of a text without one).
+NUMBER_RUN = re.compile(f"\\d(?:(?:[^\\w]|[{_BLANK_LETTERS}]){{0,6}}\\d){{10}}")
+
+
+class _Shadow(dict[int, int]):
+    """A text's shadow, character for character (``str.translate``): a digit of any script → its ASCII
+    digit; a full-width X → X; what is invisible or joins (spaces, controls, format and private-use
+    characters, combining marks, dashes, Hangul fillers) → a space, the *narrow* separator; any other
+    character that is neither a letter nor a digit (punctuation, brackets, symbols) → a comma, the *wide*
+    one, but a plus sign → + (a wide separator too, and what +86 starts with) and ¥ kept; everything else
+    as it is. Each character is judged once."""
+
+    def __missing__(self, point: int) -> int:
+        char = chr(point)
+        digit = unicodedata.decimal(char, None)
+        if digit is not None:
+            shadow = 48 + digit
+        elif char in "ＸｘXx":
+            shadow = ord("X" if char in "ＸX" else "x")
+        elif char in "+＋":
+            shadow = ord("+")
+        elif char in "¥￥":
+            shadow = ord("¥")
+        elif char in _BLANK_LETTERS[:4] or unicodedata.category(char)[0] in "ZCM" or \
+                unicodedata.category(char) == "Pd" or char in "ー":
+            shadow = ord(" ")
+        elif not char.isalnum():
+            shadow = ord(",")
+        else:
+            shadow = point
+        self[point] = shadow
+        return shadow
+
+
+_SHADOW = _Shadow()
+_N = " {0,3}"  #: between two digits of a mobile number's group: invisible or joining characters only
+_W = "[ ,+]{0,6}"  #: between two digits of an identity number, or two groups of a mobile number
+#: In the shadow: where a resident identity number may start, and what it would be (group 1), no digit
+#: just before or after (one run into other digits is found in :data:`_SPAN`).
+_RIC_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_W}[0-9]){{16}}{_W}[0-9Xx])(?![0-9]))")
+#: A first-generation body without its check character: 17 digits, only narrow separators, on their own.
+_RIC17_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{16}})(?![ ,+]*[0-9Xx]))")
+#: A mainland mobile number (group 1 with what comes before it: +86, 0086, 86, a trunk 0; the number
+#: group 2), grouped 3-4-4 as people write it: wide separators only between the groups.
 _MOBILE_AT = re.compile(
-    f"(?<!{_D})(?<![¥￥])(?=((?:(?:[+＋]|00|００){_GAP})?(?:(?:86|８６){_GAP})?(?:[0０]{_GAP})?"
-    f"([1１]{_GAP}[3-9３-９]{_GAP}{_D}{_WIDE_GAP}{_D}(?:{_GAP}{_D}){{3}}{_WIDE_GAP}{_D}(?:{_GAP}{_D}){{3}}))"
-    f"(?!{_D})(?!{_S}*元))")
-_SEPARATOR = re.compile(_W)
-#: Eleven digits with up to four wide separators between two: what every identity or mobile number in
-#: text holds (:func:`personal_in` is false of a text without one).
-NUMBER_RUN = re.compile(f"{_D}(?:{_WIDE_GAP}{_D}){{10}}")
+    f"(?<![0-9])(?<!¥)(?=((?:(?:\\+|00){_N})?(?:86{_N})?(?:0{_N})?"
+    f"(1{_N}[3-9]{_N}[0-9]{_W}[0-9](?:{_N}[0-9]){{3}}{_W}[0-9](?:{_N}[0-9]){{3}}))(?![0-9]))")
+#: Digits run together or set apart by separators, however long: a number run into other digits is found
+#: in one (its 18 digits with a right check character).
+_SPAN = re.compile(f"[0-9](?:{_W}[0-9Xx])*")
+_DIGITS = re.compile("[0-9Xx]")
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
-_LONG_RUN = re.compile(f"{_D}{{19,}}")  #: digits run together, longer than an identity number
+_LONG_RUN = re.compile("\\d{19,}")  #: digits run together, longer than an identity number
 
 
 @functools.cache
@@ -87,27 +124,50 @@ def _is_ric_checked(digits: str) -> bool:
 _Found = tuple[int, int, str, bool]  #: a personal number in text: start, end, masked form, whether a mobile
 
 
+def _masked(text: str, shadow: str, start: int, end: int, keep: tuple[int, int]) -> str:
+    """The number's own characters between ``start`` and ``end`` (separators dropped), those from the
+    ``keep[0]``-th to the ``keep[1]``-th starred."""
+    chars = [text[i] for i in range(start, end) if shadow[i] in "0123456789Xx"]
+    return "".join(chars[:keep[0]]) + "*" * (keep[1] - keep[0]) + "".join(chars[keep[1]:])
+
+
 def _found(text: str, mobiles: bool = True) -> list[_Found]:
     """The personal numbers in ``text``, in order, none overlapping — an identity number before a mobile
-    number that would overlap it."""
+    number that would overlap it. Read in the text's shadow (:data:`_SHADOW`), whose every character
+    stands where the text's does."""
+    shadow = text.translate(_SHADOW)
     found: list[_Found] = []
-    for m in _RIC_AT.finditer(text):
-        digits = _SEPARATOR.sub("", m.group(1))
-        if _is_ric(digits):
-            found.append((m.start(), m.start() + len(m.group(1)), digits[:6] + "*" * 8 + digits[14:], False))
-    for m in _LONG_RUN.finditer(text):
-        run, i = m.group(), 0
-        while i <= len(run) - 18:
-            if _is_ric_checked(run[i:i + 18]):
-                start = m.start() + i
-                found.append((start, start + 18, run[i:i + 6] + "*" * 8 + run[i + 14:i + 18], False))
+    for m in _RIC_AT.finditer(shadow):
+        group = m.group(1)
+        digits = group.replace(" ", "").replace(",", "").replace("+", "")
+        if _is_ric_checked(digits) if "," in group or "+" in group else _is_ric(digits):  # punctuation between: its check too
+            end = m.start() + len(group)
+            found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
+    for m in _RIC17_AT.finditer(shadow):
+        group = m.group(1)
+        if _is_ric(group.replace(" ", "") + "0"):
+            end = m.start() + len(group)
+            found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
+    for m in _SPAN.finditer(shadow):  # an identity number run into other digits: 18 of them, its check right
+        places = [m.start() + d.start() for d in _DIGITS.finditer(m.group())]
+        i = 0
+        while i <= len(places) - 18:
+            window = "".join(shadow[p] for p in places[i:i + 18])
+            if (i or len(places) > 18) and window[:17].isdigit() and _is_ric_checked(window):
+                start, end = places[i], places[i + 17] + 1
+                found.append((start, end, _masked(text, shadow, start, end, (6, 14)), False))
                 i += 18
             else:
                 i += 1
     if mobiles:
-        for m in _MOBILE_AT.finditer(text):
-            digits = _SEPARATOR.sub("", m.group(2))
-            found.append((m.start(), m.start() + len(m.group(1)), digits[:3] + "*" * 4 + digits[7:], True))
+        for m in _MOBILE_AT.finditer(shadow):
+            number = m.group(2)
+            after = shadow[m.start() + len(m.group(1)):m.start() + len(m.group(1)) + 2]
+            if len(number) == 11 and after[:1] == "元" and after[1:] not in ("旦", "宵") and m.group(1) == number:
+                continue  # an amount of yuan written as one figure
+            start = m.start() + len(m.group(1)) - len(number)
+            end = m.start() + len(m.group(1))
+            found.append((m.start(), end, _masked(text, shadow, start, end, (3, 7)), True))
     found.sort(key=lambda f: (f[0], f[3], -(f[1] - f[0])))
     kept: list[_Found] = []
     for one in found:
@@ -181,14 +241,18 @@ def mobile_in(text: str) -> bool:
 
 
 def is_identity_number(code: str) -> bool:
-    """Whether a code given as an organization's is a resident identity number (its check character right),
-    alone or with the two digits a taxpayer number adds to one.
+    """Whether a code given as an organization's holds a resident identity number: 18 of its characters in a
+    row with a region, a birth date and the check character right (alone, or in a taxpayer number with
+    characters before or after), or 17 digits alone with a region and a birth date.
 
     >>> is_identity_number("130102198505010719"), is_identity_number("91130100104358720X")
     (True, False)
-    >>> is_identity_number("13010219850505997701"), is_identity_number("911301001043587202")
+    >>> is_identity_number("13010219850505997701"), is_identity_number("A1301021985050599771")
+    (True, True)
+    >>> is_identity_number("13010219850505997"), is_identity_number("911301001043587202")
     (True, False)
     """
-    text = code.strip()
-    return (len(text) == 18 or (len(text) == 20 and text[18:].isdigit())) and text[:17].isdigit() \
-        and _is_ric_checked(text[:18])
+    text = code.strip().translate(_ASCII_DIGITS).upper()
+    if len(text) == 17 and text.isdigit():
+        return _is_ric(text + "0")
+    return any(text[i:i + 17].isdigit() and _is_ric_checked(text[i:i + 18]) for i in range(len(text) - 17))

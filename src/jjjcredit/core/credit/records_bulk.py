@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
-from jjjcredit.core.codes.personal import NUMBER_RUN, WIDE_SEPARATORS, personal_in  # personal numbers' shapes
+from jjjcredit.core.codes.personal import NUMBER_RUN, personal_in  # personal numbers' shapes
 from jjjcredit.core.credit import columns, records
 from jjjcredit.core.errors import Verdict
 
@@ -124,7 +124,7 @@ def _judged(b: records.Bound, values: Sequence[str], limit: int | None, item_sev
 
 def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str | None = None) -> list[Any]:
     """Free text, as :func:`_text` judges each cell: one length, one printable test and one search for
-    digit runs over the column; only a cell with a run of six digits is searched for an identity number.
+    :data:`NUMBER_RUN` over the column; only a cell holding one is searched for a personal number.
     ``printable``: the cells joined, known to be printable (no second test)."""
     joined = printable if printable is not None else "".join(values)
     if (limit is not None and max(map(len, values), default=0) > limit) or (
@@ -132,29 +132,14 @@ def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str 
         judge = _text(limit)
         return [judge(v) if v else empty for v in values]
     out: list[Any] = [v or empty for v in values]
-    if not _number_run(joined):
-        return out
-    ends = list(itertools.accumulate(len(v) + 1 for v in values))  # each cell's end in the NUL-joined text
-    suspects = {bisect.bisect_right(ends, m.start()) for m in NUMBER_RUN.finditer("\x00".join(values))}
-    for i in suspects:
-        if personal_in(values[i]):
+    ends: list[int] | None = None  # each cell's end in the text of the column (cells set apart by a letter)
+    for m in NUMBER_RUN.finditer("Z".join(values)):  # (a letter ends a run of digits: no run spans two cells)
+        if ends is None:
+            ends = list(itertools.accumulate(len(v) + 1 for v in values))
+        i = bisect.bisect_right(ends, m.start())
+        if out[i] is not _BAD and personal_in(values[i]):
             out[i] = _BAD
     return out
-
-
-#: ASCII digits and the ASCII characters set between a number's digits → 1, every other byte → 0: a
-#: :data:`NUMBER_RUN` in UTF-8 text of ASCII digits and separators is a run of at least eleven ones.
-_RUN_BYTES = bytes(1 if 0x30 <= b <= 0x39 or chr(b) in WIDE_SEPARATORS else 0 for b in range(256))
-#: The digits and separators outside ASCII: a text with one is searched with the expression itself.
-_NOT_ASCII = re.compile("[０-９" + re.escape("".join(c for c in WIDE_SEPARATORS if not c.isascii())) + "]")
-
-
-def _number_run(text: str) -> bool:
-    """Whether ``text`` may hold a :data:`NUMBER_RUN`, without a regular expression over all of it unless it
-    holds a full-width digit or a separator outside ASCII: its UTF-8 bytes mapped, and one find."""
-    if text.encode("utf-8", "surrogatepass").translate(_RUN_BYTES).find(b"\x01" * 11) >= 0:
-        return True
-    return _NOT_ASCII.search(text) is not None and NUMBER_RUN.search(text) is not None
 
 
 def _codes(values: Sequence[str], empty: Any) -> list[Any]:
