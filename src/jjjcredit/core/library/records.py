@@ -40,7 +40,7 @@ import numpy as np
 
 from jjjcredit.core.codes import divisions, orgcode, ric, uscc
 from jjjcredit.core.codes.departments import DEPARTMENTS
-from jjjcredit.core.codes.personal import mobile_in, shown_personal
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error, Severity, Verdict
 from jjjcredit.core.library import crosswalks, elements, transforms
 from jjjcredit.core.library.crosswalks import Column, Crosswalk
@@ -187,6 +187,9 @@ def shown(value: str) -> str:
     return shown_personal(value)
 
 
+_MOBILE = re.compile(r"(?:0086|86)?(1[3-9][0-9]{9})")  #: a mobile number as a whole value, compact
+
+
 def mask_personal(value: str) -> str:
     """A personal value safe to show: ID numbers as :func:`ric.mask`, a mobile number or another text holding
     one as :func:`shown_personal` masks it, names keep their first character.
@@ -196,9 +199,10 @@ def mask_personal(value: str) -> str:
     >>> mask_personal("13812345678"), mask_personal("+86 138-1234-5678")
     ('138****5678', '138****5678')
     """
-    if mobile_in(value):
-        return shown_personal(value)
     compact = ric.compact(value)
+    mobile = _MOBILE.fullmatch(compact.replace("+", ""))
+    if mobile is not None:
+        return mobile.group(1)[:3] + "****" + mobile.group(1)[7:]
     if len(compact) >= 10 and compact[:6].isdigit():
         return ric.mask(compact)
     return value[:1] + "*" * (len(value) - 1) if len(value) > 1 else "*" * len(value)
