@@ -301,3 +301,18 @@ def test_a_trusted_proxy_that_is_no_address_stops_the_start(database_url: str):
     with pytest.raises(Error) as refused:
         create_app(replace(Settings(), database_url=database_url, trusted_proxies=("10.0.0.0/8", "proxy.local")))
     assert refused.value.code == "settings.trusted_proxies" and "proxy.local" in refused.value.message
+
+
+def test_a_stopped_server_process_ends_though_a_call_is_stuck_in_the_database():
+    """A thread that does not end (a call waiting on a database that does not answer) would hold the
+    process's exit: once the app has shut down, the watchman ends the process."""
+    import subprocess
+    import sys
+    import time
+
+    script = ("import threading, time\nfrom jjjcredit.web.app import _end_stuck_calls\n"
+              "threading.Thread(target=time.sleep, args=(120,), name='stuck').start()\n_end_stuck_calls(0.5)\n")
+    started = time.monotonic()
+    ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
+    assert ended.returncode == 0 and time.monotonic() - started < 60
+    assert "1 call(s) still wait on the database (stuck)" in ended.stderr

@@ -18,8 +18,10 @@ from __future__ import annotations
 import datetime
 import gc
 import logging
+import os
 import random
 import re
+import threading
 import time
 from collections.abc import AsyncIterator, Iterable
 from contextlib import asynccontextmanager
@@ -102,6 +104,8 @@ def create_app(settings: Settings) -> FastAPI:
         trail.close()  # write what is still queued; given up (counted, logged) only if the database refuses
         limiter.close()
         engine.dispose()
+        if getattr(_app.state, "own_process", False):
+            _end_stuck_calls(STUCK_SECONDS)
 
     # The docs pages' scripts and styles are served from the package (fastapi-offline), not a CDN: a
     # government network without internet still shows /docs and /redoc.
@@ -263,5 +267,31 @@ def _client(scope: Scope, keyed: bool) -> str | None:
 
 
 def factory() -> FastAPI:
-    """uvicorn's app factory (``jjjcredit serve``): settings from the environment, in each worker."""
-    return create_app(Settings.from_env())
+    """uvicorn's app factory (``jjjcredit serve``): settings from the environment, in each worker — whose
+    process it owns (:func:`_end_stuck_calls`)."""
+    app = create_app(Settings.from_env())
+    app.state.own_process = True
+    return app
+
+
+#: How long a stopped server's process may wait, once the app has shut down, for calls still stuck in the
+#: database (a thread that does not end keeps a process from exiting) before it ends anyway.
+STUCK_SECONDS = 5.0
+
+
+def _end_stuck_calls(seconds: float) -> None:
+    """Once the app has shut down: a watchman that ends the process (exit 0) if, ``seconds`` later, a
+    call's thread still waits on a database that does not answer — uvicorn has cancelled the call, but
+    its thread would hold the interpreter's exit for as long as the connection hangs."""
+
+    def watch() -> None:
+        time.sleep(seconds)
+        stuck = [t.name for t in threading.enumerate() if t.is_alive() and not t.daemon
+                 and t is not threading.main_thread()]
+        if stuck:
+            log.error("shutdown: %d call(s) still wait on the database (%s); the process ends without them",
+                      len(stuck), ", ".join(stuck[:5]), extra={"code": "db.unavailable"})
+            logging.shutdown()
+            os._exit(0)
+
+    threading.Thread(target=watch, name="jjjcredit-stop-watch", daemon=True).start()
