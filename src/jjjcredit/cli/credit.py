@@ -62,8 +62,9 @@ def ingest_file(
     summary as JSON (the same as POST /api/v1/credit/batches answers).
 
     Exit 0 when no row was rejected, 1 when rows were rejected (`jjjcredit credit rejects BATCH` lists
-    them), 2 when the file cannot be used. The same file again is checked again: rows as recorded are
-    unchanged, rows rejected before (a missing secret, say) are judged anew."""
+    them), 2 when the file cannot be used (or the platform has no operator secret to seal a natural
+    person's identity number with). The same file again is checked again: rows as recorded are
+    unchanged, rows rejected before are judged anew."""
     engine = database.ready_engine(url)
     settings = Settings.from_env()
     with engine.begin() as conn:

@@ -68,7 +68,7 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
                                           "credit.basic_item", "credit.provider", "file.empty", "file.binary",
                                           "file.format", "file.encoding", "file.too_many_rows",
                                           "file.xlsx_damaged", "file.xlsx_cell", "file.xlsx_strings",
-                                          "file.xlsx_expands"),
+                                          "file.xlsx_expands", "credit.no_secret"),
              openapi_extra={"requestBody": {"required": True, "description": "The file, as it would be saved "
                                             "(at most JJJCREDIT_LIMIT_BODY_BYTES).", "content": {
                                                 t: {"schema": {"type": "string", "format": "binary"}}
