@@ -1,8 +1,8 @@
 """The ``jjjcredit`` command: one Typer sub-app per noun, registered in :data:`SUBAPPS`.
 
 Data goes to stdout, messages to stderr. Exit codes: 0 success, 1 the domain said no (an invalid
-code, a rejected row), 2 a usage error or an input that cannot be read. Tracebacks only with
-``--debug``.
+code, a rejected row), 2 a usage error or an input that cannot be read, 3 an unexpected error, 130
+interrupted (Ctrl-C or SIGTERM, said on stderr). Tracebacks only with ``--debug``.
 """
 
 from __future__ import annotations
