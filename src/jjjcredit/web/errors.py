@@ -123,8 +123,9 @@ def unavailable(request: Request, exc: Exception) -> JSONResponse:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
     log.warning("database unavailable on %s %s: %s", request.method, shown_personal(request.url.path), reason,
                 extra={"code": "db.unavailable", "request_id": getattr(request.state, "request_id", None)})
-    return error_response(request, ApiError("db.unavailable", "The database does not answer just now; the call "
-                                            "did nothing. Retry in a few seconds.", headers={"Retry-After": "5"}))
+    return error_response(request, ApiError("db.unavailable", "The database does not answer just now: retry in a "
+                                            "few seconds (a batch sent again changes nothing if it was kept).",
+                                            headers={"Retry-After": "5"}))
 
 
 def unreadable_body(cause: BaseException | None) -> Error | None:
