@@ -28,16 +28,7 @@ import re
 import unicodedata
 
 from jjjcredit.core.codes import divisions, ric
-from jjjcredit.core.codes.normalize import removed_characters
 
-#: What people set between the digits of a number they type or paste, kept for the narrowest uses (the
-#: characters an identifier's ``compact()`` removes, and dots, slashes, commas, colons, bars, other spaces,
-#: zero-width characters). The detection itself reads every character that is neither a letter nor a digit
-#: as a separator (:data:`_SHADOW`).
-NUMBER_SEPARATORS = (removed_characters().translate(str.maketrans("", "", "\u2018\u2019\u201c\u201d"))
-                     + ".·/／－,:|?"  # (a ? stands for a character not shown)
-                     "\u1680\u2000\u2001\u2002\u2003\u2004\u2005\u2006\u2008\u2009\u200a\u205f"  # other spaces
-                     "\u200b\u200c\u200d\u2060\u00ad")  # zero-width, and the soft hyphen
 #: Letters that show as nothing (Hangul fillers), and the long-vowel mark that looks like a dash: separators.
 _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 #: Eleven digits (any script's), with up to six characters that are no letter and no digit between two: what
