@@ -29,7 +29,8 @@ import unicodedata
 
 from jjjcredit.core.codes import divisions, ric
 
-#: Letters that show as nothing (Hangul fillers), and the long-vowel mark that looks like a dash: separators.
+#: Letters that show as nothing (Hangul fillers), the long-vowel mark that looks like a dash, the underscore:
+#: separators, though a word character is none.
 _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 #: Eleven digits (any script's), with up to six characters that are no letter and no digit between two: what
 #: every identity or mobile number in text holds (:func:`personal_in` is false of a text without one).
