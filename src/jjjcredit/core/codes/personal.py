@@ -29,8 +29,8 @@ import unicodedata
 
 from jjjcredit.core.codes import divisions, ric
 
-#: Letters that show as nothing (Hangul fillers), the long-vowel mark that looks like a dash, the underscore:
-#: separators, though a word character is none.
+#: Separators that a regular expression's ``\W`` leaves out: letters that show as nothing (Hangul fillers),
+#: the long-vowel mark that looks like a dash, and the underscore.
 _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 #: Eleven digits (any script's), with up to six characters that are no letter and no digit between two: what
 #: every identity or mobile number in text holds (:func:`personal_in` is false of a text without one).
