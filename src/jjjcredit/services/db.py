@@ -19,7 +19,7 @@ class SchemaBehind(Error):
     def __init__(self, current: str | None, head: str | None) -> None:
         self.current = current
         self.head = head
-        if current is not None and head is not None and current > head:
+        if Status(current, head).ahead:
             super().__init__("db.schema_ahead", f"The database is at revision {current}, newer than this version "
                              f"of jjjcredit knows (its newest is {head}): a newer release upgraded it. Run that "
                              "release (an upgrade does not go back).")

@@ -141,9 +141,10 @@ def create_app(settings: Settings) -> FastAPI:
         ``db.schema_behind`` (run ``jjjcredit db upgrade``) or ``db.schema_ahead`` (a newer release upgraded
         the database: run it). ``signing`` says whether the operator secret is set (without it, evidence and
         reports are not signed: those calls answer 503)."""
-        db.require_current(engine)
-        return {"status": "ok", "revision": db.status(engine).current,
-                "signing": "ok" if key_box is not None else "missing"}
+        state = db.status(engine)
+        if not state.up_to_date:
+            raise db.SchemaBehind(state.current, state.head)
+        return {"status": "ok", "revision": state.current, "signing": "ok" if key_box is not None else "missing"}
 
     @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
         "description": "The Prometheus text format (docs/cli.md lists the metrics).",

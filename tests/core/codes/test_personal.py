@@ -94,3 +94,10 @@ def test_an_identity_number_run_into_digits_is_one_only_with_its_check_character
                                               ("1301021985050599770a", True), ("130100104358720", False)])
 def test_a_code_that_is_an_identity_number_is_told(code: str, person: bool):
     assert personal.is_identity_number(code) is person
+
+
+def test_a_text_of_every_character_there_is_does_not_grow_what_is_kept_of_them():
+    many = "".join(chr(c) for c in range(0x20000, 0x20000 + personal.SHADOW_KEPT + 5_000))  # CJK extension B
+    text = many + "身份证130102 19850505 9977" + many[::-1]
+    assert personal.shown_personal(text).count("130102********9977") == 1
+    assert len(personal._SHADOW) <= personal.SHADOW_KEPT

@@ -37,13 +37,17 @@ _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 NUMBER_RUN = re.compile(f"\\d(?:[\\W{_BLANK_LETTERS}]{{0,6}}+\\d){{10}}")  # (one class, possessive: fast)
 
 
+SHADOW_KEPT = 1 << 16  #: characters whose shadow is kept (CJK text uses a few thousand)
+
+
 class _Shadow(dict[int, int]):
     """A text's shadow, character for character (``str.translate``): a digit of any script → its ASCII
     digit; a full-width X → X; what is invisible or joins (spaces, controls, format and private-use
     characters, combining marks, dashes, Hangul fillers) → a space, the *narrow* separator; any other
     character that is neither a letter nor a digit (punctuation, brackets, symbols) → a comma, the *wide*
     one, but a plus sign → + (a wide separator too, and what +86 starts with) and ¥ kept; everything else
-    as it is. Each character is judged once."""
+    as it is. Each character is judged once, up to :data:`SHADOW_KEPT` different ones (a text made of
+    every character there is does not grow it past that)."""
 
     def __missing__(self, point: int) -> int:
         char = chr(point)
@@ -63,7 +67,8 @@ class _Shadow(dict[int, int]):
             shadow = ord(",")
         else:
             shadow = point
-        self[point] = shadow
+        if len(self) < SHADOW_KEPT:
+            self[point] = shadow
         return shadow
 
 
