@@ -73,11 +73,30 @@ def test_organizations_are_checked_against_the_elements():
 def test_credit_versions_are_checked():
     good = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "1", "at": "2026-06-01T00:00:00.000000Z",
                                                       "received": "2026-06-01T00:00:00Z",
-                                                      "values": json.dumps({"a": "b"})}
+                                                      "values": json.dumps({"a": "b"}), "subject_type": "organization",
+                                                      "subject_code": "x"}
     assert rows.check_credit([good]) == []
     bad = [good, good, good | {"version": "0", "values": "[]", "at": "yesterday"}, good | {"item": None}]
     assert [(p["row"], p["field"]) for p in rows.check_credit(bad)] == [
         (2, "version"), (3, "version"), (3, "at"), (3, "values"), (4, "item")]
+
+
+def test_a_record_s_subject_is_kept_as_every_node_keeps_it():
+    """A natural person by the keyed hash alone, never a code; anyone else under its code: a package that
+    would keep a person's number in clear is refused, and the number is not echoed."""
+    good = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "1", "at": "2026-06-01T00:00:00Z",
+                                                      "received": "2026-06-01T00:00:00Z", "values": "{}"}
+    number = "130102198505059977"
+    person = good | {"subject_type": "natural_person", "subject_key": "P:3f2a", "subject_code": None}
+    organization = good | {"subject_type": "organization", "subject_key": "91130100MA0CX1Y3XL",
+                           "subject_code": "91130100MA0CX1Y3XL"}
+    assert rows.check_credit([person, organization | {"id": "y"}]) == []
+    bad = [person | {"subject_code": number, "id": "1"}, person | {"subject_key": number, "id": "2"},
+           organization | {"subject_key": number, "id": "3"}, organization | {"subject_type": number, "id": "4"}]
+    problems = rows.check_credit(bad)
+    assert [(p["row"], p["field"]) for p in problems] == [(1, "subject_key"), (2, "subject_key"), (3, "subject_key"),
+                                                          (4, "subject_type")]
+    assert not any(number in p["message"] for p in problems), problems
 
 
 @pytest.mark.parametrize("fmt", ["jsonl", "csv", "xml", "parquet"])

@@ -134,11 +134,11 @@ def utc(moment: datetime.datetime) -> str:
 def test_credit_versions_replace_and_keep_and_follow_their_subject(node: Engine):
     apply_package(node, [org(CODES[0], "甲公司")], "B0")
     with node.begin() as conn:
-        assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r2", 1, "a")], "C1") == {
+        assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r2", 1, "a")], "C1", []) == {
             "created": 2, "updated": 0, "withdrawn": 0, "unchanged": 0}
     with node.begin() as conn:  # r1 again, r1's second version under another subject, r2's third then second
         assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r1", 2, "b", note="二"),
-                                         version("r2", 3, "a"), version("r2", 2, "a")], "C2") == {
+                                         version("r2", 3, "a"), version("r2", 2, "a")], "C2", []) == {
             "created": 0, "updated": 3, "withdrawn": 0, "unchanged": 1}
     with node.connect() as conn:
         current = {r.id: (r.subject_key, r.version, r.batch_id, r.unknown_organization, utc(r.updated_at))
@@ -202,11 +202,11 @@ def test_a_withdrawal_holds_the_lock_of_its_records_provider_and_item(node: Engi
     item takes (PostgreSQL; SQLite has one writer), so no batch of that pair writes the record meanwhile."""
     apply_package(node, [org(CODES[0], "甲公司")], "B0")
     with node.begin() as conn:
-        apply.apply_credit(conn, [version("r1", 1, "a")], "C1")
+        apply.apply_credit(conn, [version("r1", 1, "a")], "C1", [])
     withdrawal: dict[str, str | None] = {"id": "r1", "version": "2", "action": "withdrawn", "status": "revoked",
                                          "at": "2026-01-05T08:30:00Z"}
     with node.begin() as conn:
-        assert apply.apply_credit(conn, [withdrawal], "C2")["withdrawn"] == 1
+        assert apply.apply_credit(conn, [withdrawal], "C2", [])["withdrawn"] == 1
         if node.dialect.name == "postgresql":
             with node.connect() as other:
                 taken = other.exec_driver_sql("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 3041))",

@@ -620,6 +620,39 @@ def test_a_personal_number_left_in_stored_text_travels_masked_and_is_kept_masked
     assert all(MASKED in k for k in kept) and not any("1234 5678" in k or "1985 0505" in k for k in kept)
 
 
+#: A valid resident identity number that passes a unified social credit code's checks as well.
+PERSON_AS_CODE = "130102198505010719"
+
+
+@pytest.mark.parametrize("spoil", ["identity_code", "person_with_code", "person_in_clear_key"])
+def test_a_package_that_would_keep_a_natural_person_in_clear_is_refused_whole(producer: Engine, receiver: Engine,
+                                                                               tmp_path: Path, spoil: str):
+    """As the ingest refuses a natural person given as an organization, an import refuses a peer's package
+    that would keep one in clear — under an identity number as an organization's code, or with a code or an
+    unhashed key on a natural person's record — whole, and its receipt does not echo the number."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    done = export(producer, tmp_path / "p", kind="credit_records", audience="government")
+    files, columns = done.manifest["files"], done.manifest["columns"]
+    found = rows.read("jsonl", "credit_records", columns, data_of(done))
+    row = next(r for r in found if r.get("values") and r["subject_type"] != "natural_person")
+    if spoil == "identity_code":
+        row["subject_code"] = row["subject_key"] = PERSON_AS_CODE
+    else:
+        row["subject_type"] = "natural_person"
+        row["subject_code"], row["subject_key"] = ((PERSON_AS_CODE, "P:00") if spoil == "person_with_code"
+                                                   else (None, PERSON_AS_CODE))
+    data = rows.write("jsonl", "credit_records", columns, found)
+    (done.path / files[0]["name"]).write_bytes(data)
+    _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
+    receipt = take(receiver, done.path)
+    assert receipt["status"] == "rejected" and receipt["reason"]["code"] == "exchange.rows", receipt
+    assert [p["field"] for p in receipt["problems"]] == ["subject_code" if spoil == "identity_code" else "subject_key"]
+    assert PERSON_AS_CODE not in json.dumps(receipt, ensure_ascii=False)
+    with receiver.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(credit_records)).scalar_one() == 0
+
+
 def test_export_refusals_say_what_was_expected(producer: Engine, tmp_path: Path):
     with pytest.raises(packages.ExchangeError) as no_folder:
         exchange.export_package(producer, tmp_path / "missing", node="hebei", box=BOX)

@@ -31,6 +31,8 @@ from typing import Any, BinaryIO, NamedTuple
 from xml.sax.saxutils import escape
 
 from jjjcredit.core.codes import uscc
+from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.credit.catalogue import SUBJECT_TYPES
 from jjjcredit.core.exchange.packages import ExchangeError
 from jjjcredit.core.library import element_schemas, elements
 
@@ -353,11 +355,48 @@ def credit_problems(number: int, row: Row, seen: Container[tuple[str, str]]
         values = None
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
         problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
+    if not withdrawal:
+        problems += subject_problems(number, row)
     key = (str(row["id"]), version)
     if key in seen:
         problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
                                  "row already."))
     return problems, key
+
+
+def subject_problems(number: int, row: Row) -> list[dict[str, Any]]:
+    """A record's subject as every node keeps it: a natural person by the keyed hash alone (``subject_key``
+    ``P:…``) and never by a code; an organization or individual business under its code (``subject_key`` =
+    ``subject_code``). Anything else would keep a person's number in clear, or file a record where no
+    reader finds it."""
+    kind, key, code = str(row["subject_type"]), str(row["subject_key"]), row.get("subject_code") or ""
+    if kind not in SUBJECT_TYPES:
+        return [_problem(number, "subject_type", f'Subject type "{shown_personal(kind[:40])}" is not one of '
+                         f'{", ".join(SUBJECT_TYPES)}.')]
+    if kind == "natural_person":
+        if code or not key.startswith("P:"):
+            return [_problem(number, "subject_key", "A natural person's record names the person by the keyed hash "
+                             "alone (subject_key P:…) and has no subject_code; this row would keep a personal "
+                             "number in clear.")]
+    elif key != code:
+        return [_problem(number, "subject_key", f"An {kind}'s record is kept under its code: subject_key "
+                         f'"{shown_personal(key[:40])}" is not its subject_code "{shown_personal(code[:40])}".')]
+    return []
+
+
+def code_is_identity(number: int, code: str) -> dict[str, Any]:
+    """The problem of an organization's code that is a resident identity number this node's library does
+    not know (a natural person's record given as an organization's: it would be published in clear)."""
+    return _problem(number, "subject_code", f"Subject code {shown_personal(code)} is a resident identity number, "
+                    "and no organization of this code is in this node's basic resource library: a natural person's "
+                    "record is kept by the keyed hash alone (subject_type natural_person), never under a code.")
+
+
+def subject_is_wrong(kind: str | None, key: str | None, code: str | None) -> bool:
+    """Whether :func:`subject_problems` finds a problem (for the fast path's flags)."""
+    if kind == "natural_person":
+        return bool(code) or not (key or "").startswith("P:")
+    return kind not in SUBJECT_TYPES or key != (code or "")
 
 
 def xsd(kind: str) -> str:

@@ -21,8 +21,9 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.codes.personal import is_identity_number, shown_personal
 from jjjcredit.core.credit import records as credit_rules
+from jjjcredit.core.exchange import rows as rows_check
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.services.credit import records as credit_records_service
@@ -294,8 +295,11 @@ def _lock_pairs(conn: Connection, pairs: set[tuple[str, str]]) -> None:
         conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", (f"{provider}\x1f{item}",))
 
 
-def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str) -> dict[str, int]:
-    """Write the package's record versions (see the module's text); returns the counts. Takes the locks a
+def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str,
+                 problems: list[dict[str, Any]]) -> dict[str, int]:
+    """Write the package's record versions (see the module's text); returns the counts. A version whose
+    organization's code is a resident identity number the library does not know (as the ingest refuses
+    it: ``credit.code_is_identity``) is a problem added to ``problems``, and then nothing is written. Takes the locks a
     credit batch of this node takes for the same records — on PostgreSQL the advisory lock of each provider
     and item the package holds (in one order, so two imports never wait on each other in a circle), on
     SQLite the ``credit`` counter's row — so no batch writes them meanwhile. A record a withdrawal names
@@ -320,6 +324,12 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         for among in bulk.among(conn, organizations.c.uscc, codes):
             known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
+    found = [rows_check.code_is_identity(number, code) for number, row in enumerate(rows, 1)
+             if row.get("values") and (code := row.get("subject_code")) and row["subject_type"] != "natural_person"
+             and code not in known and is_identity_number(code)]
+    if found:
+        problems += found
+        return counts
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
     for row in sorted(rows, key=lambda r: (str(r["id"]), int(str(r["version"])))):

@@ -527,7 +527,12 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
                 done = apply.apply_organizations(conn, found, manifest["columns"], manifest["node"], batch,
                                                  str(manifest["package"])[:1000], digest)
             else:
-                done = apply.apply_credit(conn, found, package_id)
+                refused: list[dict[str, Any]] = []
+                done = apply.apply_credit(conn, found, package_id, refused)
+                if len(entries) > 1:
+                    for problem in refused:
+                        problem["file"] = entry["name"]
+                problems += refused
             for key, value in done.items():
                 counts[key] = counts.get(key, 0) + value
             applied += len(found)

@@ -277,7 +277,12 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
                                                kept=lambda region, source: _owned((region, source), own))
         else:
             mine, kept = _authority(conn, found, node, origin)
-            counts = apply.apply_credit(conn, mine, package_id)
+            refused: list[dict[str, Any]] = []
+            counts = apply.apply_credit(conn, mine, package_id, refused)
+            if refused:  # (raised inside the transaction: nothing of the package is kept)
+                raise ExchangeError("exchange.rows", f"{len(refused)} problems in the package's rows, the first in "
+                                    f'row {refused[0]["row"]} ({refused[0]["field"]}): {refused[0]["message"]} '
+                                    "Nothing was applied.", field="rows")
             held = set(_foreign(conn, sorted({str(r["id"]) for r in mine})))
             new = sorted({str(r["id"]) for r in mine} - held)
             bulk.insert_rows(conn, "federation_records", ("record_id", "origin"),
