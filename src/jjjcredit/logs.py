@@ -1,6 +1,7 @@
 """The server's logs: one JSON object a line on stderr — ``time`` (UTC), ``level``, ``logger``,
 ``message``, and every field a record carries through ``extra=`` (the request line of ``web/app.py``:
-request_id, method, path, route, status, latency_ms, client, service; ``code`` on errors).
+request_id, method, path, route, status, latency_ms, client, service, and batch on a credit batch's call;
+``code`` on errors).
 
 ``jjjcredit serve`` hands :func:`config` to uvicorn, which applies it in every worker process;
 nothing is configured at import. The level applies to jjjcredit's and uvicorn's loggers; other

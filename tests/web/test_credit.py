@@ -5,6 +5,7 @@ parties granted ``records`` read them within their level; an identity number nev
 from __future__ import annotations
 
 import datetime
+import logging
 import time
 from collections.abc import Iterator
 from dataclasses import replace
@@ -52,12 +53,20 @@ def _csv(tmp_path: Path) -> bytes:
     return files.write_csv(tmp_path / "p.csv", rows).read_bytes()
 
 
-def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_path: Path):
+def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_path: Path,
+                                                         caplog: pytest.LogCaptureFixture):
     body = _csv(tmp_path)
-    with server.client(PROVIDER) as provider:
+    with caplog.at_level(logging.INFO, logger="jjjcredit.web"), server.client(PROVIDER) as provider:
         answer = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY, "name": "p.csv"},
                                content=body, headers={"Content-Type": "text/csv"})
         assert answer.status_code == 200, answer.text
+    deadline = time.monotonic() + 5  # (the line is written once the answer is sent)
+    while not (logged := [r for r in caplog.records if getattr(r, "route", None) == "/api/v1/credit/batches"]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(r.batch, r.getMessage().endswith(f"batch {r.batch}")) for r in logged] == [  # type: ignore[attr-defined]
+        (answer.json()["batch"], True)]  # the operator finds the batch a call made by its id
+    with server.client(PROVIDER) as provider:
         summary = answer.json()
         assert (summary["provider"], summary["file"], summary["rows"], summary["created"], summary["rejected"]) == \
             (PROVIDER, "p.csv", 3, 2, 1)

@@ -231,9 +231,13 @@ class Observe:
         if log.isEnabledFor(logging.INFO):
             method = scope["method"]
             path = shown_personal(path)  # an identity or mobile number typed into a URL is never logged in clear
-            log.info("%s %s %d", method, path, status, extra={
-                "request_id": request_id, "method": method, "path": path, "route": route, "status": status,
-                "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service})
+            extra = {"request_id": request_id, "method": method, "path": path, "route": route, "status": status,
+                     "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service}
+            batch = scope.get("state", {}).get("batch")  # what a call made that the operator looks for by its id
+            if batch is None:
+                log.info("%s %s %d", method, path, status, extra=extra)
+            else:
+                log.info("%s %s %d batch %s", method, path, status, batch, extra=extra | {"batch": batch})
 
     def _route(self, route: object) -> tuple[str, str, Any]:
         """The route's path (``"unmatched"``), its service and its latency histogram, worked out once."""

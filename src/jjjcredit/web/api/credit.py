@@ -89,8 +89,10 @@ async def ingest_batch(request: Request,
     data = await request.body()
     suffix = SUFFIXES.get(request.headers.get("content-type", "").split(";")[0].strip().lower(), ".csv")
     state = request.app.state
-    return await threads.run(request, _ingest, state.engine, state.key_box, data, suffix, item, caller.client, name,
-                      state.limits)
+    summary = await threads.run(request, _ingest, state.engine, state.key_box, data, suffix, item, caller.client,
+                                name, state.limits)
+    request.state.batch = summary["batch"]  # on the request's log line (web/app.py)
+    return summary
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
