@@ -382,6 +382,36 @@ def test_truncated_xlsx(tmp_path: Path):
         assert "export it again" in info.value.message
 
 
+def test_only_the_first_sheet_is_read_and_its_size_is_not_searched_for_past_its_cells(tmp_path: Path):
+    """A workbook's other sheets are not parsed: one damaged after its first tag (a second sheet of notes,
+    broken in its cells) does not stop the first from being read. A sheet written without a ``<dimension>`` (as many
+    writers leave it) is read as one with it, and opening it reads no further than its cells' start."""
+    import zipfile
+
+    import openpyxl
+
+    path = tmp_path / "two.xlsx"
+    book = openpyxl.Workbook(write_only=True)  # (writes no <dimension>)
+    first = book.create_sheet("records")
+    first.append(HEADER)
+    for i in range(300):
+        first.append([code(i), "甲", "2019"])
+    book.create_sheet("notes").append(["说明"])
+    book.save(path)
+    broken = tmp_path / "broken.xlsx"
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(broken, "w") as out:
+        for info in source.infolist():
+            data = source.read(info)
+            assert info.filename != "xl/worksheets/sheet1.xml" or b"<dimension" not in data
+            cut = data[:data.find(b"<row") + 7] if info.filename == "xl/worksheets/sheet2.xml" else data
+            out.writestr(info, cut)
+    rows = tabular._XlsxRows(str(broken), "broken.xlsx")
+    try:
+        assert next(rows) == HEADER and sum(1 for _ in rows) == 300
+    finally:
+        rows.close()
+
+
 def test_a_csv_named_xlsx(tmp_path: Path):
     path = tmp_path / "f.xlsx"
     path.write_text(",".join(HEADER), "utf-8")

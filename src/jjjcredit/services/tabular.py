@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import functools
 import io
 import itertools
 import json
@@ -949,13 +950,23 @@ class _BoundedArchive:
 
 
 def _excel_reader(limit: int) -> type:
-    """openpyxl's workbook reader, its shared strings read by :func:`_shared_strings`."""
+    """openpyxl's workbook reader (read-only), its shared strings read by :func:`_shared_strings` and its
+    worksheets opened as :func:`_read_only_sheet` makes them."""
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
+
+    sheet_class = _read_only_sheet()
 
     class BoundedReader(ExcelReader):  # type: ignore[misc]
         def __init__(self, source: Any, *args: Any, **kwargs: Any) -> None:
             super().__init__(source, *args, **kwargs)
             self.archive = _BoundedArchive(getattr(self, "archive"), limit)  # noqa: B009 (openpyxl's, untyped)
+
+        def read_worksheets(self) -> None:  # read-only: the sheets, as openpyxl opens them, less their size's pass
+            for sheet, rel in self.parser.find_sheets():
+                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
+                    ws = sheet_class(self.wb, sheet.name, rel.target, self.shared_strings)
+                    ws.sheet_state = sheet.state
+                    self.wb._sheets.append(ws)
 
         def read_strings(self) -> None:
             part = self.package.find(SHARED_STRINGS)
@@ -964,6 +975,30 @@ def _excel_reader(limit: int) -> type:
                     self.shared_strings = _shared_strings(src, limit)
 
     return BoundedReader
+
+
+@functools.cache
+def _read_only_sheet() -> type:
+    """openpyxl's read-only worksheet, its size read from the ``<dimension>`` before the cells — or none when
+    the cells come first. openpyxl looks for it until the cells' end (a whole pass over every sheet of the
+    workbook, about a third of reading the first: many writers leave it out), for a size nothing here needs."""
+    from openpyxl.worksheet._read_only import ReadOnlyWorksheet
+    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
+    from openpyxl.worksheet.dimensions import SheetDimension
+    from openpyxl.xml.functions import iterparse
+
+    class Sheet(ReadOnlyWorksheet):  # type: ignore[misc]
+        def _get_size(self) -> None:
+            with self._get_source() as source:
+                for _event, element in iterparse(source, events=("start",)):
+                    if element.tag == DIMENSION_TAG:
+                        found = SheetDimension.from_tree(element).boundaries
+                        self._min_column, self._min_row, self._max_column, self._max_row = found
+                        return
+                    if element.tag == DATA_TAG:
+                        return
+
+    return Sheet
 
 
 #: A merged range in a worksheet's XML (``<mergeCell ref="B5:B9"/>``, any namespace prefix).
