@@ -36,7 +36,7 @@ ROOT = Path(__file__).resolve().parents[2]
 ARGV0 = str(Path(jjjcredit.__file__).with_name("__main__.py"))  #: sys.argv[0] of ``python -m jjjcredit``
 #: Interpreter settings read at its start: their values here are the fork server's (see the module text).
 _INTERPRETER = ("PYTHONHASHSEED", "PYTHONIOENCODING", "PYTHONUTF8", "PYTHONPATH", "PYTHONOPTIMIZE", "PYTHONDEVMODE",
-                "PYTHONSAFEPATH", "PYTHONDONTWRITEBYTECODE", "LANG", "LC_ALL", "LC_CTYPE")
+                "PYTHONSAFEPATH", "PYTHONDONTWRITEBYTECODE", "LANG", "LC_ALL", "LC_CTYPE", "TZ")
 _server: list[subprocess.Popen[bytes]] = []
 _server_environ: dict[str, str | None] = {}  #: the interpreter settings the server started with
 

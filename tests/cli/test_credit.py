@@ -6,13 +6,16 @@ from __future__ import annotations
 import csv
 import io
 import json
+import os
 import subprocess
 from pathlib import Path
 
 import pytest
 
+from jjjcredit.core.credit import working_days
 from jjjcredit.services import db
 from jjjcredit.storage.engine import make_engine
+from tests.cli.command import run_text
 from tests.cli.test_codes import run
 from tests.services.credit import credit_files as files
 
@@ -71,6 +74,28 @@ def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
     assert report["providers"][0]["provider"] == files.PROVIDER and report["providers"][0]["records"] == 2
     table = _run("timeliness", "--db", url)
     assert table.returncode == 0 and files.PROVIDER in table.stdout and "nothing received" in table.stdout
+
+
+def test_the_days_a_command_takes_by_default_are_beijing_s_whatever_the_machine_s_zone(url: str, tmp_path: Path):
+    """A record decided today in Beijing is revoked without ``--decided`` on a machine whose clock is set
+    twelve hours behind UTC (where the local day is the day before Beijing's for 20 hours of 24)."""
+    today = working_days.today().isoformat()
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期=today)])
+    assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
+    elsewhere = {**os.environ, "TZ": "Etc/GMT+12"}
+    revoked = run_text(["credit", "revoke", "--item", files.PENALTY, "--provider", files.PROVIDER, "--document", "罚1",
+                        "--reason", "复议撤销", "--db", url], env=elsewhere)
+    assert revoked.returncode == 0, revoked.stderr
+    report = run_text(["credit", "timeliness", "--format", "json", "--db", url], env=elsewhere)
+    assert json.loads(report.stdout)["as_of"] == working_days.today().isoformat()
+
+
+def test_an_error_does_not_repeat_a_personal_number_typed_in(url: str, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    item = _run("ingest", str(path), "--item", files.person(), "--provider", files.PROVIDER, "--db", url)
+    day = _run("show", CODES[0], "--as-of", files.person(), "--db", url)
+    assert (item.returncode, day.returncode) == (2, 2) and "[usage.date]" in day.stderr, item.stderr
+    assert files.person() not in item.stderr + day.stderr and files.person()[-4:] in item.stderr + day.stderr
 
 
 def test_a_file_that_does_not_fit_the_item_is_refused_with_exit_2(url: str, tmp_path: Path):

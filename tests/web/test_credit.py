@@ -80,6 +80,8 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
         assert broken.status_code == 400 and "坏.xlsx" in broken.text and "credit-batch-" not in broken.text
         unknown = provider.post("/api/v1/credit/batches", params={"item": "JJJ-99-001"}, content=body)
         assert (unknown.status_code, unknown.json()["errors"][0]["code"]) == (404, "credit.unknown_item")
+        typed = provider.post("/api/v1/credit/batches", params={"item": files.person()}, content=body)
+        assert typed.status_code == 404 and files.person() not in typed.text  # an error repeats it masked
         layout = provider.post("/api/v1/credit/batches", params={"item": files.LICENCE}, content=body)
         assert (layout.status_code, layout.json()["errors"][0]["code"]) == (400, "credit.layout")
     for key in (None, "court"):

@@ -3,7 +3,6 @@ its non-public credit records — recorded from the signed form, listed, revoked
 
 from __future__ import annotations
 
-import datetime
 from typing import Optional
 
 import typer
@@ -15,13 +14,6 @@ from jjjcredit.services.sharing import authorizations, personal_keys
 app = typer.Typer(no_args_is_help=True)
 
 SUBJECT = output.SUBJECT_ARGUMENT
-
-
-def _day(text: str, option: str) -> datetime.date:
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        output.fail("usage.date", f'{option} "{text[:40]}" is not a date: expected YYYY-MM-DD.')
 
 
 @app.command("add")
@@ -39,7 +31,7 @@ def add_authorization(
 ) -> None:
     """Record a subject's authorization from its signed form; prints it as JSON with its id (what an
     authorized query names)."""
-    first, last = _day(valid_from, "--from"), _day(valid_until, "--until")
+    first, last = output.day(valid_from, "--from"), output.day(valid_until, "--until")
     subject = output.subject_text(code)
     engine = database.ready_engine(url)
     with engine.begin() as conn:
@@ -70,7 +62,7 @@ def revoke_authorization(
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Revoke an authorization: from that day every query naming it is refused."""
-    day = _day(on, "--on") if on is not None else datetime.date.today()
+    day = output.day(on, "--on")
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         found = authorizations.revoke_authorization(conn, authorization, reason, day)

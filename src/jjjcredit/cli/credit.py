@@ -4,7 +4,6 @@ correct, revoke, rejects and the timeliness of providers."""
 from __future__ import annotations
 
 import csv
-import datetime
 import itertools
 import sys
 from typing import Any, Optional
@@ -37,15 +36,6 @@ def _safe(text: str) -> str:
 
 def _protector(conn: Any) -> persons.Protector | None:
     return personal_keys.protector(conn, key_box())
-
-
-def _day(text: str | None, option: str) -> datetime.date:
-    if text is None:
-        return datetime.date.today()
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        output.fail("usage.date", f'{option} "{text[:40]}" is not a date: expected YYYY-MM-DD.')
 
 
 @app.command("ingest")
@@ -119,7 +109,7 @@ def show_records(
     standard input when CODE is "-" (never from the command line)."""
     if public and level is not None:
         output.fail("usage", "--public and --level are two different callers: give one of them.")
-    day = _day(as_of, "--as-of") if as_of is not None else None
+    day = output.day(as_of, "--as-of") if as_of is not None else None
     if code == "-":
         code = sys.stdin.readline().strip()
     caller = access.PUBLIC if public else access.caller(level)
@@ -156,7 +146,7 @@ def correct_record(
         if not sep or not name.strip():
             output.fail("usage", f'--set "{change[:60]}" is not FIELD=VALUE.')
         parsed[name.strip()] = value
-    day = _day(decided, "--decided")
+    day = output.day(decided, "--decided")
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         done = records.correct_record(conn, item, provider, document, parsed, reason, day,
@@ -176,7 +166,7 @@ def revoke_record(
 ) -> None:
     """Revoke a record (its decision was revoked, or it was sent in error): a new version with status
     revoked; nothing is deleted."""
-    day = _day(decided, "--decided")
+    day = output.day(decided, "--decided")
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         done = records.revoke_record(conn, item, provider, document, reason, day,
@@ -195,7 +185,7 @@ def report_timeliness(
     than the item's update period; then the items nobody has sent anything for."""
     if fmt not in ("table", "json"):
         output.fail("usage.format", f'--format "{fmt}" is not known: expected table or json.')
-    day = _day(today, "--today")
+    day = output.day(today, "--today")
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         rows, nothing = records.timeliness(conn, day)

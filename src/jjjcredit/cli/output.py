@@ -4,6 +4,7 @@ the error table (core/errors.py) keeps beside the code. ``cli/app.main`` turns a
 
 from __future__ import annotations
 
+import datetime
 import io
 import json
 import sys
@@ -16,6 +17,8 @@ from rich.console import Console
 from rich.text import Text
 
 from jjjcredit.core import errors
+from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.credit import working_days
 from jjjcredit.services import tabular
 from jjjcredit.settings import Settings
 
@@ -47,10 +50,22 @@ CSV_ENCODING_OPTION: Optional[str] = typer.Option(  # noqa: UP045 - Typer needs 
     "(default: $JJJCREDIT_CSV_ENCODING, else utf-8-sig).")
 
 
+def day(text: str | None, option: str) -> datetime.date:
+    """The day an option names (YYYY-MM-DD), or today in Beijing — the day the platform judges dates and
+    deadlines on — when it is not given; ``usage.date`` for anything else."""
+    if text is None:
+        return working_days.today()
+    try:
+        return datetime.date.fromisoformat(text)
+    except ValueError:
+        fail("usage.date", f'{option} "{text[:40]}" is not a date: expected YYYY-MM-DD.')
+
+
 def fail(code: str, message: str, exit_code: int | None = None) -> NoReturn:
     """Print ``error [code]: message`` on one line to stderr and exit with the code's exit status
-    from the error table (``exit_code`` only where the table has no say, as for an interruption)."""
-    stderr.print(Text.assemble(("error", "bold red"), f" [{code}]: {message}"))
+    from the error table (``exit_code`` only where the table has no say, as for an interruption). A personal
+    number the message quotes from what was typed is masked (core/codes/personal)."""
+    stderr.print(Text.assemble(("error", "bold red"), f" [{code}]: {shown_personal(message)}"))
     raise SystemExit(errors.exit_code(code) if exit_code is None else exit_code)
 
 

@@ -44,12 +44,7 @@ app = typer.Typer(no_args_is_help=True, cls=_Group)
 
 
 def _day(text: str | None, option: str) -> datetime.date | None:
-    if text is None:
-        return None
-    try:
-        return datetime.date.fromisoformat(text)
-    except ValueError:
-        output.fail("usage.date", f'{option} "{text[:40]}" is not a date: expected YYYY-MM-DD.')
+    return None if text is None else output.day(text, option)
 
 
 @app.command("issue")

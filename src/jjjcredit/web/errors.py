@@ -71,7 +71,8 @@ def raises(*codes: str) -> dict[int | str, dict[str, Any]]:
 
 
 def body(code: str, message: str, field: str | None = None, row: int | None = None, **extra: Any) -> dict[str, Any]:
-    return {"errors": [{"code": code, "message": message, "field": field, "row": row, **extra}]}
+    """The one error shape; a personal number an error quotes from the request is masked (core/codes/personal)."""
+    return {"errors": [{"code": code, "message": shown_personal(message), "field": field, "row": row, **extra}]}
 
 
 def error_response(request: Request, exc: Error) -> JSONResponse:
@@ -79,7 +80,7 @@ def error_response(request: Request, exc: Error) -> JSONResponse:
     request.state.outcome = exc.code  # for the audit trail
     status = errors.http_status(exc.code)
     if status >= 500:
-        log.warning("%s: %s", exc.code, exc.message, extra={"code": exc.code,
+        log.warning("%s: %s", exc.code, shown_personal(exc.message), extra={"code": exc.code,
                                                              "request_id": getattr(request.state, "request_id", None)})
     extra: dict[str, Any] = {} if exc.position is None else {"position": exc.position}
     extra.update(getattr(exc, "extra", None) or {})

@@ -12,7 +12,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
-from sqlalchemy import Engine, select, text
+from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from jjjcredit.core.credit import persons
@@ -331,6 +331,17 @@ def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(
     assert not now[0].silent and later[0].silent  # 每日: nothing sent for 30 days
     assert files.PENALTY not in {i["item"] for i in nothing} and files.LICENCE in {i["item"] for i in nothing}
     assert "JJJ-01-001" not in {i["item"] for i in nothing}  # registration is not a credit records item
+
+
+def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):
+    """A batch sent at 04:00 in Beijing (20:00 UTC the day before) was sent on Beijing's day: a daily item's
+    provider is not silent the day after it."""
+    ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
+    with ready.begin() as conn:
+        conn.execute(update(credit_batches).values(
+            finished_at=datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)))
+        report, _ = records.timeliness(conn, datetime.date(2026, 12, 8))
+    assert [(f"{t.last_batch:%Y-%m-%d %H:%M}", t.silent) for t in report] == [("2026-12-07 04:00", False)]
 
 
 def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of_write(ready: Engine,

@@ -1070,8 +1070,8 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
         item = items.get(code)
         records, late, examples = counts.get((provider, code), (0, 0, ()))
         when = last.get((provider, code))
-        if isinstance(when, datetime.datetime) and when.tzinfo is None:
-            when = when.replace(tzinfo=datetime.UTC)
+        if isinstance(when, datetime.datetime):  # (stored in UTC; judged and shown on Beijing's day)
+            when = (when.replace(tzinfo=datetime.UTC) if when.tzinfo is None else when).astimezone(working_days.CHINA)
         period = item.update_period if item else ""
         days = UPDATE_PERIODS.get(period)
         silent = bool(days and (when is None or (today - when.date()).days > days))
