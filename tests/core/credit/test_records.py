@@ -45,6 +45,8 @@ def test_a_good_penalty_is_a_record_of_an_organization():
     ({"失信严重程度": "特别严重"}, "record.value"),
     ({"罚款金额（万元）": "两万"}, "record.amount"),
     ({"罚款金额（万元）": "-1"}, "record.amount"),
+    ({"罚款金额（万元）": "110102198710019970"}, "record.amount"),  # an identity number is no fine
+    ({"罚款金额（万元）": "13812345678"}, "record.amount"),  # nor a mobile number
     ({"罚款金额（万元）": ""}, "record.required"),  # the category names a fine
     ({"违法事实": ""}, "record.required"),
     ({"法定代表人": ""}, "record.required"),  # required of an organization
@@ -58,6 +60,11 @@ def test_each_rule_refuses_the_row_with_its_code(changes: dict[str, str], code: 
     assert checked.record is None
     assert code in codes_of(checked)
     assert all(p.row == 2 for p in checked.problems)
+
+
+def test_a_personal_number_given_as_an_amount_is_refused_and_not_repeated():
+    checked = check(**{"罚款金额（万元）": "110102198710019970"})
+    assert checked.record is None and "110102198710019970" not in repr(checked.problems)
 
 
 def test_a_natural_person_is_known_by_the_identity_number_which_no_problem_shows_in_clear():

@@ -34,7 +34,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import ric, uscc
-from jjjcredit.core.codes.personal import NUMBER_RUN, mobile_in, shown_numbers, shown_personal
+from jjjcredit.core.codes.personal import NUMBER_RUN, mobile_in, personal_in, shown_numbers, shown_personal
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
@@ -371,6 +371,10 @@ def amount_value(value: str) -> str | None:
 
 def _amount(b: Bound, value: str, r: _Row) -> str | None:
     checked = amount_value(value)
+    if checked is not None and personal_in(value):  # (an identity number is a number below 10^18)
+        r.add(b, "record.amount", f"{b.header}: {shown_personal(value)} is a personal number (a resident identity "
+              "or mobile number), not an amount of 万元; it was not kept. Expected the fine, such as 2 or 0.35.", value)
+        return None
     if checked is None:
         r.add(b, "record.amount", f"{b.header}: {_quoted(value)} is not an amount of 万元: expected a number of 0 or more, "
               "below 10^18, with at most 6 decimals, such as 2, 0.35 or 1,234.5 (a comma only between groups of three "

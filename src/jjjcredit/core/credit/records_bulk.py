@@ -47,7 +47,7 @@ def _text(limit: int | None) -> Callable[[str], Any]:
 @functools.lru_cache(maxsize=1 << 14)
 def _amount(value: str) -> Any:
     checked = records.amount_value(value)
-    return _BAD if checked is None else checked
+    return _BAD if checked is None or (len(value) >= 11 and personal_in(value)) else checked
 
 
 @functools.lru_cache(maxsize=1 << 16)
