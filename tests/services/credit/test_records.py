@@ -333,6 +333,29 @@ def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(
     assert "JJJ-01-001" not in {i["item"] for i in nothing}  # registration is not a credit records item
 
 
+def test_a_decision_date_changed_later_is_judged_again_for_lateness(ready: Engine, tmp_path: Path):
+    """A record sent in time, then resent or corrected with an earlier decision date (the one it really
+    had), is late from then on, its deadline with it: a recent date sent first does not escape the report.
+    A resubmission that keeps the date keeps the judgment."""
+    first = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-28"),  # due 2026-06-08: in time on 2026-06-01
+             files.penalty(CODES[1], "罚2", 处罚决定日期="2026-05-28")]
+    assert ingest(ready, files.write_csv(tmp_path / "a.csv", first)).late == 0
+    again = ingest(ready, files.write_csv(tmp_path / "b.csv", [
+        files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-06"), files.penalty(CODES[1], "罚2", 处罚内容="警告",
+                                                                          处罚决定日期="2026-05-28")]))
+    assert (again.updated, again.late) == (2, 1)
+    with ready.begin() as conn:
+        done = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚决定日期": "2026-05-06"},
+                                      "更正决定日期", TODAY, protector=PROTECTOR, today=TODAY)
+        due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
+                           .order_by(credit_records.c.document_number)).all()
+        stored, counted = files.tallies(conn)
+        expected = records.due_on(records.item_in_force(conn, files.PENALTY, TODAY)[1], datetime.date(2026, 5, 6))
+    assert done["late"] and expected is not None and expected < TODAY
+    assert [tuple(d) for d in due] == [("罚1", expected.isoformat(), 1), ("罚2", expected.isoformat(), 1)]
+    assert stored == counted and stored[0][3] == 2
+
+
 def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):
     """A batch sent at 04:00 in Beijing (20:00 UTC the day before) was sent on Beijing's day: a daily item's
     provider is not silent the day after it."""

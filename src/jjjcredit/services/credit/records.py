@@ -208,6 +208,30 @@ def _late_past_calendar(decided_on: datetime.date | None, days: int | None, toda
     return int(today > decided_on + datetime.timedelta(days=2 * days + 30))
 
 
+def collection_deadline(days: int | None, decided_on: datetime.date | None,
+                        arrived: datetime.date) -> tuple[str | None, int]:
+    """A record's collection deadline (ISO; ``None`` when the item sets no working-day limit or the
+    calendar cannot give it) and whether a record decided on ``decided_on`` that first arrived on
+    ``arrived`` (Beijing's day) came after it — judged again whenever its decision date changes."""
+    due = _due(decided_on, days) if days is not None and decided_on is not None else None
+    if due is None:
+        return None, _late_past_calendar(decided_on, days, arrived)
+    return due.isoformat(), int(arrived > due)
+
+
+def _day_of(iso: str | None) -> datetime.date | None:
+    return None if iso is None else datetime.date.fromisoformat(iso)
+
+
+def arrival_day(moment: datetime.datetime | str) -> datetime.date:
+    """The day (in Beijing) a record kept at ``moment`` (UTC; naive, or as text, as SQLite gives it back)
+    first arrived."""
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    return (moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment).astimezone(
+        working_days.CHINA).date()
+
+
 @functools.lru_cache(maxsize=1 << 12)
 def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
     try:
@@ -577,9 +601,7 @@ class _Writer:
         found = self._dues.get(decided)
         if found is None:
             day = None if decided is None else datetime.date.fromisoformat(decided)
-            due = None if self.days is None or day is None else _due(day, self.days)
-            found = self._dues[decided] = (None, _late_past_calendar(day, self.days, self.today)) if due is None \
-                else (due.isoformat(), int(self.today > due))
+            found = self._dues[decided] = collection_deadline(self.days, day, self.today)
         return found
 
     def _subject_key(self, record: rules.Record) -> str | None:
@@ -682,26 +704,30 @@ class _Writer:
                 summary.unchanged += 1
                 unchanged.append(rid)
                 continue
-            due = _due(record.decided_on, self.days) if self.days is not None and record.decided_on else None
-            late = int(before is None and (self.today > due if due is not None else
-                                           _late_past_calendar(record.decided_on, self.days, self.today)))
-            if before is not None:
-                late = before["late"]
+            decided = record.decided_on.isoformat() if record.decided_on else None
+            if before is None:
+                due, late = due_of(decided)
+            elif decided == before["decided_on"]:
+                due, late = before["due_on"], int(before["late"])
+            else:  # a decision date changed: judged again from the day the record first came; once late, late
+                due, came_late = collection_deadline(self.days, record.decided_on,
+                                                     min(arrival_day(before["created_at"]), self.today))
+                late = int(before["late"]) | came_late
             version = 1 if before is None else before["version"] + 1
             if before is None:
                 summary.created += 1
-                if late:
-                    summary.late += 1
-                    tally.add_late(record.key)
             else:
                 summary.updated += 1
                 replaced.append((key, before["subject_key"], rid))
+            if late and not (before is not None and before["late"]):
+                summary.late += 1
+                tally.add_late(record.key)
             new_rows.append((
                 key, rid, self.item.code, self.provider, record.key, record.subject_type, record.subject_name,
                 record.subject_code, "in_force", version, record.severity,
                 record.decided_on.isoformat() if record.decided_on else None,
                 record.valid_until.isoformat() if record.valid_until else None,
-                due.isoformat() if due else None, late, unknown, values, self._sealed(record), fingerprint,
+                due, late, unknown, values, self._sealed(record), fingerprint,
                 self.batch_id, before["created_at"] if before is not None else self.stamp, self.stamp, None, None,
                 "created" if before is None else "updated"))
         _keep_as_versions(self.conn, replaced)
@@ -731,7 +757,7 @@ def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
     return shown
 
 
-_EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, late, created_at "
+_EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, late, created_at, decided_on, due_on "
              "FROM credit_records WHERE id")
 
 
@@ -765,7 +791,8 @@ class _Seen:
         return [i for i, h in zip(record_ids, held.tolist(), strict=True) if h]
 
 
-_PAIRS = ("SELECT r.id, r.subject_key, r.version, r.fingerprint, r.status, r.batch_id, r.late, r.created_at "
+_PAIRS = ("SELECT r.id, r.subject_key, r.version, r.fingerprint, r.status, r.batch_id, r.late, r.created_at, "
+          "r.decided_on, r.due_on "
           "FROM unnest(%s::varchar[], %s::varchar[]) AS k(subject_key, id) "
           "JOIN credit_records r ON r.subject_key = k.subject_key AND r.id = k.id")
 
@@ -781,7 +808,8 @@ def _existing_pairs(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[
 
 
 def _found_rows(conn: Connection, rows: Sequence[Any], found: dict[str, dict[str, Any]]) -> None:
-    names = ("id", "subject_key", "version", "fingerprint", "status", "batch_id", "late", "created_at")
+    names = ("id", "subject_key", "version", "fingerprint", "status", "batch_id", "late", "created_at", "decided_on",
+             "due_on")
     for row in rows:
         record = dict(zip(names, row, strict=True))
         if isinstance(record["created_at"], datetime.datetime):  # written again with the new version
@@ -943,14 +971,18 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
         new_sealed = json.dumps({k: protector.seal(k, v) for k, v in sorted(record.personal.items())})
     if record.fingerprint() == row["fingerprint"]:
         raise RecordsError("credit.unchanged", "The correction changes nothing: every value is as recorded.")
+    due, came_late = (row["due_on"], 0) if record.decided_on == _day_of(row["decided_on"]) else collection_deadline(
+        collection_days(item), record.decided_on, min(arrival_day(row["created_at"]), today))
     return _new_version(conn, row, "corrected", "in_force", reason.strip(), record.values, new_sealed,
-                        record.fingerprint(), decided_on, _withdrawal_late(item, decided_on, today, withdrawal_days),
-                        record=record, subject_key=new_key)
+                        record.fingerprint(), decided_on,
+                        _withdrawal_late(item, decided_on, today, withdrawal_days) | came_late,
+                        record=record, subject_key=new_key, due_on=due)
 
 
 def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: str, reason: str,
                  values: Mapping[str, str], sealed: str | None, fingerprint: str, decided_on: datetime.date,
-                 late: int, record: rules.Record | None = None, subject_key: str | None = None) -> dict[str, Any]:
+                 late: int, record: rules.Record | None = None, subject_key: str | None = None,
+                 due_on: str | None = None) -> dict[str, Any]:
     now = _now()
     version = row["version"] + 1
     key = subject_key or row["subject_key"]
@@ -963,11 +995,11 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
         changes.update(subject_name=record.subject_name, subject_code=record.subject_code,
                        subject_type=record.subject_type, severity=record.severity,
                        decided_on=record.decided_on.isoformat() if record.decided_on else None,
-                       valid_until=record.valid_until.isoformat() if record.valid_until else None)
+                       valid_until=record.valid_until.isoformat() if record.valid_until else None, due_on=due_on)
     _keep_as_versions(conn, [(key, row["subject_key"], row["id"])])
     conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
                                               credit_records.c.id == row["id"]).values(**changes))
-    if late and not row["late"]:  # a withdrawal after its deadline: the record is late from now on
+    if late and not row["late"]:  # a withdrawal after its deadline, or a decision date that makes it late
         came_late = Tally(late=1, late_numbers=[row["document_number"]])
         add_to_tallies(conn, {(row["provider"], row["item"]): came_late})
     return {"id": row["id"], "document_number": row["document_number"], "version": version, "status": status,
