@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import datetime
+import time
 from collections.abc import Iterator
 
 import pytest
@@ -88,6 +89,61 @@ def test_a_change_during_the_year_lands_in_next_years_draft(conn: Connection):
     d = catalogue.diff_editions(conn, 2026, 2027)
     assert [(c.code, c.attribute) for c in d.changed] == [("JJJ-03-001", "collection_time_limit")]
     assert catalogue.list_changes(conn, 2027)[0].reason == "缩短归集时限"
+
+
+def test_a_change_without_a_year_goes_after_the_newest_published_edition_drafted_from_it(conn: Connection):
+    """Next year's edition already published (December): the change goes to the year after, drafted from
+    it; before the first edition is published, to the edition being prepared — never to a draft made
+    from an older base that would undo what the pending edition changed."""
+    catalogue.draft_edition(conn, 2026, "发改委")
+    catalogue.withdraw_item(conn, "JJJ-06-001", "停止归集", "发改委", year=2026)
+    catalogue.open_comments(conn, 2026, "发改委")
+    year, _item = catalogue.change_item(conn, "JJJ-07-001", {"update_period": "每季度"}, "调整更新周期", "发改委",
+                                        today=datetime.date(2026, 3, 1))
+    assert year == 2026  # the edition being prepared, not a 2027 draft made from the default catalogue
+    with pytest.raises(core.CatalogueError) as early:
+        catalogue.draft_edition(conn, 2027, "发改委")
+    assert early.value.code == "catalogue.status" and "2026" in early.value.message
+    catalogue.assess_item(conn, 2026, CONTESTED, "专家：同意", "企业代表：同意", "保留", "发改委")
+    catalogue.approve_edition(conn, 2026, "河北省人民政府")
+    catalogue.publish_edition(conn, 2026, "发改委")
+    catalogue.draft_edition(conn, 2027, "发改委")
+    _publish(conn, 2027)
+    year, _item = catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每月"}, "调整", "发改委",
+                                        today=datetime.date(2026, 12, 20))
+    assert (year, catalogue.get_edition(conn, 2028).based_on) == (2028, 2027)
+    assert "JJJ-06-001" not in core.items_by_code(catalogue.edition_items(conn, 2028))  # 2026's withdrawal holds
+
+
+def test_two_approvals_at_once_one_wins(engine: Engine):
+    """Two approvals of one edition at the same moment (two connections): one approves, the other finds it
+    approved already — on SQLite too, which has no row locks."""
+    import threading
+
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        catalogue.draft_edition(conn, 2026, "发改委")
+        catalogue.open_comments(conn, 2026, "发改委")
+        catalogue.assess_item(conn, 2026, CONTESTED, "专家：同意", "企业代表：同意", "保留", "发改委")
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def approve(by: str) -> None:
+        start.wait()
+        try:
+            with engine.begin() as conn:
+                catalogue.approve_edition(conn, 2026, by)
+                time.sleep(0.3)  # (holding the step a while: the other would read the edition meanwhile)
+            outcomes.append("approved")
+        except core.CatalogueError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=approve, args=(by,)) for by in ("省政府甲", "省政府乙")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["approved", "catalogue.status"]
 
 
 def test_add_and_withdraw_carry_their_reasons_and_show_in_the_diff(conn: Connection):

@@ -19,7 +19,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, insert, select, update
+from sqlalchemy import Connection, delete, func, insert, select, update
 
 from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
@@ -106,7 +106,13 @@ def list_editions(conn: Connection) -> list[Edition]:
 
 
 def get_edition(conn: Connection, year: int, *, lock: bool = False) -> Edition:
+    """The ``year`` edition; with ``lock``, held for the transaction's step (its row locked on PostgreSQL;
+    on SQLite, which has no row locks, the database's write lock is taken first — by a write that changes
+    nothing — so a second step waits for the first and then reads what it left)."""
     query = select(catalogue_editions).where(catalogue_editions.c.year == _check_year(year))
+    if lock and conn.dialect.name == "sqlite":
+        conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year)
+                     .values(year=catalogue_editions.c.year))
     row = conn.execute(query.with_for_update() if lock else query).first()
     if row is None:
         raise CatalogueError("catalogue.no_edition", f"There is no {year} edition of the catalogue: "
@@ -171,6 +177,13 @@ def draft_edition(conn: Connection, year: int, by: str) -> Edition:
     if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == year)).first():
         raise CatalogueError("catalogue.edition_exists", f"The {year} edition exists already: "
                              f"`jjjcredit catalogue show {year}` shows it.", field="year")
+    pending = conn.execute(select(catalogue_editions.c.year).where(
+        catalogue_editions.c.year < year, catalogue_editions.c.status != "published")
+        .order_by(catalogue_editions.c.year.desc()).limit(1)).scalar()
+    if pending is not None:  # its draft would be made from an older edition, and miss what the pending one changes
+        raise CatalogueError("catalogue.status", f"The {pending} edition is not published yet: the {year} edition is "
+                             f"drafted from it once it is (a change meant for {pending} names --year {pending}).",
+                             field="year")
     base = latest_published(conn, before=year)
     conn.execute(insert(catalogue_editions).values(year=year, status="draft", based_on=base.year if base else None,
                                                    created_by=by, created_at=_now()))
@@ -184,10 +197,17 @@ def draft_edition(conn: Connection, year: int, by: str) -> Edition:
 
 
 def _open_year(conn: Connection, year: int | None, by: str, today: datetime.date | None) -> int:
-    """The edition a change goes to: ``year`` when given; else next year's, drafted on demand."""
+    """The edition a change goes to: ``year`` when given; else the one after the newest published edition
+    (next year's, as a change asked for during a year goes to it), drafted from it on demand — or, before
+    any edition is published, the one being prepared (else next year's, drafted from the default)."""
     if year is not None:
         return year
-    target = (today or working_days.today()).year + 1
+    newest = latest_published(conn)
+    if newest is not None:
+        target = newest.year + 1
+    else:
+        pending = conn.execute(select(func.max(catalogue_editions.c.year))).scalar()
+        target = int(pending) if pending is not None else (today or working_days.today()).year + 1
     if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == target)).first() is None:
         draft_edition(conn, target, by)
     return target
