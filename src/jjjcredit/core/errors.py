@@ -390,7 +390,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "catalogue.assessment": ErrorCode(409, 1, "A contested item (or one of large social impact) has no assessment "
         "record: experts' and representatives' opinions are heard before approval."),
     "catalogue.approver": ErrorCode(400, 2, "Approval needs who approves."),
-    "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text."),
+    "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text, plain (no control characters), of at "
+                                   "most 4,000 characters."),
     "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, or an approval "
         "while the comment period set for the edition still runs."),
     "credit.basic_item": ErrorCode(400, 2, "Registration information goes into the basic resource library (department "

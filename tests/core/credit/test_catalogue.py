@@ -61,6 +61,32 @@ def test_a_bad_attribute_is_refused_naming_it(change, field):
     assert exc.value.code in errors.ERROR_CODES
 
 
+PENALTY_FIELD = {"name": "违法事实", "element": "CF_SY", "required": True}
+
+
+@pytest.mark.parametrize(("change", "field"), [
+    ({"code": "JJJ 10/003>x"}, "code"),  # it names the item in a URL and an IRI
+    ({"code": "-JJJ"}, "code"),
+    ({"code": "J" * 65}, "code"),
+    ({"name": "处罚\x01信息"}, "name"),  # the XLSX export cannot write it
+    ({"name": "处罚\u202e信息"}, "name"),  # it would show the text backwards
+    ({"legal_basis": "法" * 4_001}, "legal_basis"),
+    ({"fields": [PENALTY_FIELD | {"required": "no"}]}, "fields"),  # a word, not false
+    ({"fields": [PENALTY_FIELD | {"element": "b"}]}, "fields"),  # no column the platform knows
+    ({"fields": [PENALTY_FIELD | {"name": "=HYPERLINK(\"x\")\x07"}]}, "fields"),
+])
+def test_an_item_given_as_input_is_plain_text_under_a_code_that_can_name_it(change, field):
+    item = catalogue.default_item("JJJ-03-001")
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_input({**catalogue.item_to_dict(item), **change})
+    assert (exc.value.code, exc.value.field) == ("catalogue.item", field)
+    if "code" not in change:  # a change is checked as an item given
+        with pytest.raises(catalogue.CatalogueError):
+            catalogue.change_item(item, change)
+    catalogue.check_input(catalogue.item_to_dict(item) | {"legal_basis": "第一条\n第二条\t（节选）",
+                                                          "fields": [PENALTY_FIELD]})
+
+
 def test_a_period_rule_for_a_severity_the_item_does_not_allow_is_refused():
     penalty = catalogue.items_by_code(catalogue.default_items())["JJJ-04-002"]  # general only
     data = catalogue.item_to_dict(penalty)

@@ -218,6 +218,10 @@ def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
     with pytest.raises(core.CatalogueError) as exc:
         catalogue.add_comment(conn, 2026, " ", "意见")
     assert exc.value.code == "catalogue.comment"
+    for author, text in (("公众", "意见\x1b[2J\x07"), ("公众\u202e", "意见"), ("公众", "意" * 4_001)):
+        with pytest.raises(core.CatalogueError) as exc:  # what a page or a terminal would act on, or too long
+            catalogue.add_comment(conn, 2026, author, text, now=until - datetime.timedelta(days=3))
+        assert exc.value.code == "catalogue.comment", (author, text[:9])
     assert catalogue.get_edition(conn, 2026).comments_until == until
     catalogue.assess_item(conn, 2026, "JJJ-04-001", "专家", "代表", "保留", "发改委")
     with pytest.raises(core.CatalogueError) as exc:  # approval follows the comment period

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from jjjcredit.core.credit import columns
 from jjjcredit.core.errors import Error
 
 #: The twelve statutory attributes, in the order the regulation lists them: name in code → (Chinese, English).
@@ -273,6 +274,59 @@ def check_actionable(item: Item) -> None:
                    "update_period")
 
 
+#: A directory code: letters, digits and ``-``, ``_`` or ``.`` between them (it names the item in a URL, an
+#: IRI of the DCAT export and a file's summary), at most 64 characters.
+CODE_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
+#: The most characters an item's text attribute, a layout field's name or a comment holds (a cell of
+#: the XLSX export holds at most 32,767).
+TEXT_CHARS = 4_000
+#: Characters no text of the catalogue holds: control characters other than tab and line breaks (the XLSX
+#: export cannot write them; a terminal or a page would act on them), lone surrogates, and the marks that
+#: reverse the direction text is shown in (a name could then read as another).
+_UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\u202e\u2066-\u2069]")
+
+
+def check_text(value: str, what: str, field: str | None = None, limit: int = TEXT_CHARS,
+               error: str = "catalogue.item") -> str:
+    """``value`` when it is text the catalogue can keep and publish; else ``error`` naming ``what``."""
+    if len(value) > limit:
+        raise CatalogueError(error, f"{what} holds {len(value):,} characters; at most {limit:,} are kept.", field=field)
+    found = _UNSHOWN.search(value)
+    if found is not None:
+        raise CatalogueError(error, f"{what} holds the character U+{ord(found.group()):04X} at position {found.start() + 1}, which "
+                   "cannot be published (a control character, or one that reverses the text's direction); expected "
+                   "plain text (tabs and line breaks are kept).", field=field)
+    return value
+
+
+def check_input(data: Mapping[str, Any], code: str | None = None) -> None:
+    """What an item given as input (added, or ``data`` set on item ``code``) must be beyond what
+    :func:`item_from_dict` checks — not asked of items already kept, which are read as they are: a
+    directory code of :data:`CODE_PATTERN`; texts of at most :data:`TEXT_CHARS` plain characters; a layout
+    field's ``required`` true or false (not a word) and, outside the basic item, its element a column the
+    platform knows (core/credit/columns.py)."""
+    code = str(data.get("code") or code or "").strip()
+    if "code" in data and not CODE_PATTERN.fullmatch(code):
+        raise _bad(f'The directory code "{code[:80]}" is not one: expected letters and digits, with -, _ or . between '
+                   "them, at most 64 characters (such as JJJ-03-001).", "code")
+    for key, value in data.items():
+        if isinstance(value, str):
+            check_text(value, f'Item "{code}": {key}', key)
+    for f in data.get("fields") or ():
+        if not isinstance(f, Mapping):
+            continue
+        for key in ("name", "element"):
+            if isinstance(f.get(key), str):
+                check_text(f[key], f'Item "{code}": a layout field\'s {key}', "fields", 200)
+        if "required" in f and not isinstance(f["required"], bool):
+            raise _bad(f'Item "{code}": field "{f.get("name")}" has required "{f["required"]}"; expected true or '
+                       "false.", "fields")
+        if data.get("kind") != "basic" and f.get("element") is not None and f["element"] not in columns.COLUMNS:
+            raise _bad(f'Item "{code}": field "{f.get("name")}" names the element "{f["element"]}", which is no column '
+                       "the platform knows; expected a column code such as CF_XDR_MC (docs/credit.md lists them).",
+                       "fields")
+
+
 def item_from_dict(data: Mapping[str, Any]) -> Item:
     """An item from its plain form (YAML, JSON, a database row), every attribute checked.
 
@@ -412,6 +466,7 @@ def change_item(item: Item, values: Mapping[str, Any]) -> Item:
                    "the new code.", "code")
     if not values:
         raise _bad(f'Item "{item.code}": nothing to change; name an attribute and its new value.')
+    check_input({"kind": item.kind, **values}, item.code)
     return item_from_dict({**item_to_dict(item), **values})
 
 

@@ -227,6 +227,7 @@ def _item_row(conn: Connection, year: int, code: str) -> Any:
 def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *, year: int | None = None,
              today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
     """Add an item (its plain form, checked) to an edition with its reason; returns the year it went to."""
+    catalogue.check_input(data)
     item = catalogue.item_from_dict(data)
     catalogue.check_actionable(item)
     reason = catalogue.check_reason(reason, item.code)
@@ -314,6 +315,8 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
                              f"{edition.comments_until:%Y-%m-%d %H:%M} UTC.")
     if code is not None and _item_row(conn, year, code) is None:
         raise _unknown(year, code)
+    catalogue.check_text(author, "The comment's author", "author", 200, "catalogue.comment")
+    catalogue.check_text(text, "The comment", "text", error="catalogue.comment")
     comment = Comment(code, author.strip(), at, text.strip())
     conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
                                                    at=at, text=comment.text))
