@@ -39,6 +39,19 @@ def test_a_cell_excel_would_run_as_a_formula_is_quoted():
     assert rows[1][1] == "'=HYPERLINK(\"x\")"
 
 
+def test_xlsx_keeps_a_text_that_looks_like_a_formula_as_text_as_it_is():
+    """In XLSX a text is a text cell in every sheet — never a formula, never with an apostrophe shown."""
+    plain = catalogue.item_to_dict(catalogue.default_item("JJJ-03-001"))
+    plain["name"] = '=HYPERLINK("http://evil.example","点我")'
+    plain["fields"] = [{**plain["fields"][0], "name": "=1+1"}, *plain["fields"][1:]]
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx([catalogue.item_from_dict(plain)], INFO)))
+    cells = [c for ws in book.worksheets for row in ws.iter_rows(min_row=2) for c in row if c.value is not None]
+    assert not [c.coordinate for c in cells if c.data_type == "f"]
+    found = {c.value for c in cells}
+    assert {plain["name"], "=1+1"} <= found and not any(str(v).startswith("'") for v in found)
+    assert book["目录2026"].cell(2, 12).value == 1  # the security level, a number
+
+
 def test_xlsx_has_the_items_and_their_fields_and_is_the_same_bytes_each_time():
     data = export.to_xlsx(ITEMS, INFO)
     assert data == export.to_xlsx(ITEMS, INFO)

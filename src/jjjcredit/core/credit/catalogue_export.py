@@ -4,7 +4,8 @@ DCAT lacks. Pure: each function returns the bytes; the command line writes them.
 sorted by code, columns in attribute order, the same edition always gives the same bytes.
 
 CSV is UTF-8 with a byte-order mark (Excel opens it right) or GB18030; a cell that Excel would take
-for a formula (``=``, ``+``, ``-``, ``@`` first) is written with a leading apostrophe.
+for a formula (``=``, ``+``, ``-``, ``@`` first) is written with a leading apostrophe. XLSX keeps every
+text a text cell as it is (one that looks like a formula marked to stay text), the security level a number.
 
 >>> from jjjcredit.core.credit import catalogue
 >>> text = to_csv(catalogue.default_items()[:1], "utf-8-sig").decode("utf-8-sig")
@@ -134,8 +135,18 @@ def _safe(text: str) -> str:
 
 
 def rows(items: Sequence[catalogue.Item]) -> list[list[str]]:
-    """The header and one row per item, sorted by code: what CSV and XLSX hold."""
+    """The header and one row per item, sorted by code: what CSV holds (XLSX the same cells, as they are)."""
     return [_header(), *([_safe(_cell(i, c)) for c in COLUMNS] for i in sorted(items, key=lambda i: i.code))]
+
+
+def _append(sheet: Any, values: Sequence[Any]) -> None:
+    """A row of a worksheet: every text a text cell, shown as it is — one that looks like a formula is kept
+    as text (marked so Excel keeps it text when edited), never a formula and never with an apostrophe."""
+    sheet.append(values)
+    for cell in sheet[sheet.max_row]:
+        if isinstance(cell.value, str) and cell.data_type != "s":
+            cell.data_type = "s"
+            cell.quotePrefix = True
 
 
 def to_csv(items: Sequence[catalogue.Item], encoding: str = "utf-8-sig") -> bytes:
@@ -156,13 +167,14 @@ def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
     sheet = book.active
     assert sheet is not None
     sheet.title = f"目录{info.year}"
-    for row in rows(items):
-        sheet.append(row)
+    sheet.append(_header())
+    for item in sorted(items, key=lambda i: i.code):
+        _append(sheet, [item.security_level if c == "security_level" else _cell(item, c) for c in COLUMNS])
     fields = book.create_sheet("数据项")
     fields.append(["目录编码", "信息事项名称", "字段名称", "数据元", "必填", "最大长度"])
     for item in sorted(items, key=lambda i: i.code):
         for f in item.fields:
-            fields.append([item.code, item.name, f.name, f.element, "是" if f.required else "否", f.max_length])
+            _append(fields, [item.code, item.name, f.name, f.element, "是" if f.required else "否", f.max_length])
     for ws in (sheet, fields):
         for cell in ws[1]:
             cell.font = Font(bold=True)
