@@ -11,7 +11,7 @@ import openpyxl
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, RDF
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
 
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.credit import catalogue_export as export
@@ -86,6 +86,11 @@ def test_turtle_and_json_ld_parse_back_to_the_same_dcat_graph():
     assert str(turtle.value(penalty, export.JJJC.collectionTimeLimit)).startswith("作出决定之日起 7")
     assert turtle.value(penalty, DCTERMS.accessRights) == URIRef(export.EU_ACCESS + "PUBLIC")
     assert {str(s) for s in turtle.objects(penalty, export.JJJC.severity)} == {"minor", "general", "serious"}
+    # what DCAT-AP asks of every catalogue (a description, a publisher) and dataset (a description)
+    for node in (catalogues[0], *datasets):
+        assert turtle.value(node, DCTERMS.description) is not None, node
+    publisher = turtle.value(catalogues[0], DCTERMS.publisher)
+    assert publisher is not None and turtle.value(publisher, FOAF.name) is not None
 
 
 def test_every_extension_term_used_is_documented():

@@ -225,6 +225,11 @@ def _node(graph: Graph, parent: URIRef, predicate: URIRef, key: str, values: Map
         graph.add((node, JJJC[p] if ":" not in p else URIRef(p), v))
 
 
+#: The catalogue's publisher (DCAT-AP asks one of a catalogue): the three regions' credit departments,
+#: which compile it with the providers.
+PUBLISHER = "北京市、天津市、河北省社会信用体系建设牵头部门"
+
+
 def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     """The edition as a DCAT-AP catalogue: one dcat:Dataset per item, the statutory attributes DCAT
     lacks in the jjjc: vocabulary."""
@@ -238,6 +243,17 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     g.add((cat, DCTERMS.title, Literal(f"京津冀公共信用信息目录（{info.year}年版）", lang="zh")))
     g.add((cat, DCTERMS.title, Literal(f"Beijing-Tianjin-Hebei public credit information catalogue {info.year}",
                                        lang="en")))
+    g.add((cat, DCTERMS.description, Literal(
+        f"{info.year}年京津冀公共信用信息目录：各提供单位归集的公共信用信息事项，每项载明目录编码、提供单位、信息事项名称、"
+        "数据格式、使用权限、归集范围、归集程序、归集途径、归集时限、公开方式、更新周期和安全等级。", lang="zh")))
+    g.add((cat, DCTERMS.description, Literal(
+        f"The {info.year} catalogue of public credit information of Beijing, Tianjin and Hebei: each item its "
+        "providers collect, with its directory code, provider, name, data format, right to use, collection scope, "
+        "procedure, path and time limit, publication method, update period and security level.", lang="en")))
+    publisher = URIRef(f"{cat}/publisher")
+    g.add((cat, DCTERMS.publisher, publisher))
+    g.add((publisher, RDF.type, FOAF.Agent))
+    g.add((publisher, FOAF.name, Literal(PUBLISHER, lang="zh")))
     g.add((cat, OWL.versionInfo, Literal(str(info.year))))
     g.add((cat, JJJC.editionStatus, Literal(info.status)))
     if info.approved_by:
@@ -251,6 +267,8 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
         g.add((ds, DCTERMS.identifier, Literal(item.code)))
         g.add((ds, JJJC.directoryCode, Literal(item.code)))
         g.add((ds, DCTERMS.title, Literal(item.name, lang="zh")))
+        g.add((ds, DCTERMS.description, Literal(f"{item.name}（{item.provider}提供）。归集范围：{item.collection_scope}。"
+                                                f"法律依据：{item.legal_basis}。", lang="zh")))
         publisher = URIRef(f"{ds}/provider")
         g.add((ds, DCTERMS.publisher, publisher))
         g.add((publisher, RDF.type, FOAF.Agent))
@@ -340,8 +358,11 @@ def vocabulary_markdown() -> str:
         "`jjjcredit catalogue export YEAR --format csv|xlsx|json|dcat-jsonld|dcat-turtle` writes one edition.",
         "CSV is UTF-8 with a byte-order mark (or `--csv-encoding gb18030`), one row per item, columns in the",
         "order below; XLSX adds a sheet of every layout field; JSON is the items' plain form (read back by",
-        "`catalogue item add --file`). DCAT-AP (JSON-LD, Turtle) has the edition as a `dcat:Catalog` at",
-        "`BASE/YEAR` and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with `dct:identifier`, `dct:title`,",
+        "`catalogue item add --file`). XLSX keeps every text a text cell as it is; CSV writes a cell Excel would",
+        "take for a formula with a leading apostrophe. DCAT-AP (JSON-LD, Turtle) has the edition as a",
+        "`dcat:Catalog` at `BASE/YEAR` (with `dct:title`, `dct:description` and `dct:publisher`, the three",
+        "regions' credit departments) and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with",
+        "`dct:identifier`, `dct:title`, `dct:description` (its name, provider, scope and legal basis),",
         "`dct:publisher` (the provider), `dct:accessRights` (the EU access-right table: public disclosure →",
         "PUBLIC, authorized query → RESTRICTED, government sharing → NON_PUBLIC) and `dct:accrualPeriodicity`",
         "(the EU frequency table). What DCAT lacks is in the extension vocabulary",
