@@ -8,6 +8,7 @@ import datetime
 import io
 import json
 from pathlib import Path
+from typing import Any
 
 import openpyxl
 import pytest
@@ -86,6 +87,27 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     published = json.loads(_ok("show", "2026", "--format", "json", "--db", url))
     penalty = next(i for i in published["items"] if i["code"] == "JJJ-03-001")
     assert penalty["update_period"] == "每日" and published["status"] == "published"
+
+
+def test_a_file_of_items_is_added_whole_or_not_at_all_and_says_which(url: str, tmp_path: Path):
+    _ok("draft", "2026", "--by", "发改委", "--db", url)
+    base = core.item_to_dict(core.default_items()[0])
+    good = [{**base, "code": f"JJJ-20-00{n}", "name": f"事项{n}"} for n in (1, 2)]
+
+    def add(items: object) -> Any:
+        (tmp_path / "items.json").write_text(json.dumps(items, ensure_ascii=False), encoding="utf-8")
+        return run("catalogue", "item", "add", "--file", str(tmp_path / "items.json"), "--reason", "新增", "--by",
+                   "发改委", "--year", "2026", "--db", url)
+
+    bad = add([*good, {**base, "code": "JJJ-20-003", "kind": "bad"}])
+    assert bad.returncode == 2 and "[catalogue.item]" in bad.stderr and "added" not in bad.stderr  # none kept
+    twice = add([good[0], good[0]])
+    assert twice.returncode == 2 and "[catalogue.data]" in twice.stderr and "JJJ-20-001" in twice.stderr
+    empty = add([])
+    assert empty.returncode == 2 and "[catalogue.data]" in empty.stderr
+    done = add(good)
+    assert done.returncode == 0 and "2 item(s) added to the 2026 edition: JJJ-20-001, JJJ-20-002" in done.stderr
+    assert "JJJ-20-002" in _ok("show", "2026", "--db", url)
 
 
 def test_every_export_format(url: str, tmp_path: Path, monkeypatch: pytest.MonkeyPatch):

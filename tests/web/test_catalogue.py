@@ -51,7 +51,10 @@ def test_the_workflow_over_http(server: Server):
             assert public.request(method, path, json=body).status_code == 401
             assert reader.request(method, path, json=body).status_code == 403
         early = public.post("/api/v1/catalogue/2026/comments", json={"author": "张三", "text": "意见"})
-        assert early.status_code == 409 and early.json()["errors"][0]["code"] == "catalogue.status"
+        # a draft is hidden from the public: a comment on it finds no edition, as reading it does
+        assert early.status_code == 404 and early.json()["errors"][0]["code"] == "catalogue.no_edition"
+        on_draft = staff.post("/api/v1/catalogue/2026/comments", json={"author": "张三", "text": "意见"})
+        assert on_draft.status_code == 409 and on_draft.json()["errors"][0]["code"] == "catalogue.status"
         changed = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
                               json={"values": {"update_period": "实时"}, "reason": "更及时"})
         assert changed.status_code == 200 and changed.json()["update_period"] == "实时"
@@ -60,7 +63,7 @@ def test_the_workflow_over_http(server: Server):
         assert no_reason.status_code == 400 and no_reason.json()["errors"][0]["code"] == "catalogue.reason"
         past = staff.post("/api/v1/catalogue/2026/open-comments", json={"until": "2020-01-01"})
         assert past.status_code == 409 and past.json()["errors"][0]["code"] == "catalogue.comment_period"
-        assert staff.post("/api/v1/catalogue/2026/open-comments", json={}).status_code == 200  # until approved
+        assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200  # no body: until approved
         shown = public.get("/api/v1/catalogue/2026").json()
         assert shown["status"] == "comment" and len(shown["items"]) == len(core.default_items())
         comment = public.post("/api/v1/catalogue/2026/comments",

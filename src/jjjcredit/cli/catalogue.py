@@ -99,6 +99,14 @@ def _read_items(path: Path) -> list[dict[str, Any]]:
     listed = data if isinstance(data, list) else [data]
     if not all(isinstance(d, dict) for d in listed):
         raise rules.CatalogueError("catalogue.data", f'"{path}" holds something other than items (objects).')
+    if not listed:
+        raise rules.CatalogueError("catalogue.data", f'"{path}" holds no item: expected one item or a list of them.',
+                                   field="file")
+    codes = [str(d.get("code") or "").strip() for d in listed]
+    twice = sorted({c for c in codes if c and codes.count(c) > 1})
+    if twice:
+        raise rules.CatalogueError("catalogue.data", f'"{path}" names the directory code {", ".join(twice[:5])} '
+                                   "twice: an edition has one item a code.", field="file")
     return listed
 
 
@@ -113,10 +121,12 @@ def add_item(
 ) -> None:
     """Add items to a draft (or an edition in its comment period), each with the reason."""
     listed = _read_items(file)
-    with database.ready_engine(url).begin() as conn:
+    added: list[str] = []
+    with database.ready_engine(url).begin() as conn:  # all or none: said once they are kept
         for data in listed:
             year, item = catalogue.add_item(conn, data, reason, by, year=year)
-            output.note(f'item "{item.code}" added to the {year} edition.')
+            added.append(item.code)
+    output.note(f"{len(added)} item(s) added to the {year} edition: {', '.join(added)}.")
 
 
 def _values(settings: list[str]) -> dict[str, Any]:

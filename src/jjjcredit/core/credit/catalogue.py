@@ -206,6 +206,10 @@ def _text(data: Mapping[str, Any], key: str, code: str) -> str:
     value = data.get(key)
     if not isinstance(value, str) or not value.strip():
         label = STATUTORY.get(key, PLATFORM.get(key, (key, key)))[1]
+        if value is not None and not isinstance(value, str):
+            raise _bad(f'Item "{code}": the {label} ({key}) is {json.dumps(value, ensure_ascii=False)[:40]}, not text; '
+                       "expected words (on the command line a value that reads as a number or true is taken as one: "
+                       f"write it as a JSON string, --set '{key}=\"…\"').", key)
         raise _bad(f'Item "{code}": the {label} ({key}) is missing or empty; every item states it.', key)
     return value.strip()
 

@@ -84,6 +84,7 @@ def add_comment(request: Request, year: Year, comment: CommentRequest,
                 caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
     """Comment on an edition during its comment period (anyone; the public within its rate limit)."""
     with request.app.state.engine.begin() as conn:
+        catalogue.readable_edition(conn, year, _drafts(caller))  # a draft is "not found" to those it is hidden from
         kept = catalogue.add_comment(conn, year, comment.author, comment.text, code=comment.item)
     return {"year": year, "item": kept.code, "author": kept.author, "at": _when(kept.at), "text": kept.text}
 
@@ -152,10 +153,11 @@ class CommentPeriodRequest(BaseModel):
 
 
 @router.post("/{year}/open-comments")
-def open_comments(request: Request, year: Year, body: CommentPeriodRequest,
+def open_comments(request: Request, year: Year, body: CommentPeriodRequest | None = None,
                   caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
-    """Put a draft out for public comment (staff)."""
-    until = None if body.until is None else datetime.datetime.combine(body.until, datetime.time.max, datetime.UTC)
+    """Put a draft out for public comment (staff); without a body (or ``until``), until it is approved."""
+    day = None if body is None else body.until
+    until = None if day is None else datetime.datetime.combine(day, datetime.time.max, datetime.UTC)
     with request.app.state.engine.begin() as conn:
         return _edition(catalogue.open_comments(conn, year, _by(caller), until))
 
