@@ -294,7 +294,7 @@ def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime
     now = now or _now()
     if until is not None and until <= now:
         raise CatalogueError("catalogue.comment_period", f"The comment period of the {year} edition would end "
-                             f"at {until:%Y-%m-%d %H:%M} UTC, which has passed: expected a last day after today "
+                             f"at {until:%Y-%m-%d %H:%M} UTC, which has passed: expected today or a later day "
                              "(or none, for a period that approval ends).", field="until")
     conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
         status="comment", comments_opened_at=now, comments_until=until))
