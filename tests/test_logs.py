@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import doctest
+import datetime
 import json
 import logging
 import subprocess
@@ -27,6 +28,12 @@ def test_a_line_carries_the_extra_fields_and_the_traceback():
     assert line["level"] == "error" and line["message"] == "failed x"
     assert line["request_id"] == "abc" and line["code"] == "internal"
     assert "ValueError: boom" in line["exception"]
+    try:  # an exception quoting a value that was a personal number
+        datetime.date.fromisoformat("130102198505059977")
+    except ValueError:
+        record = logging.LogRecord("jjjcredit.web", logging.ERROR, __file__, 1, "failed", (), sys.exc_info())
+    line = json.loads(logs.JsonFormatter().format(record))
+    assert "Invalid isoformat" in line["exception"] and "130102198505059977" not in line["exception"]
     assert line["time"].endswith("Z")
 
 

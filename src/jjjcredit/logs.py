@@ -22,6 +22,8 @@ import json
 import logging
 from typing import Any
 
+from jjjcredit.core.codes.personal import shown_personal
+
 LEVELS = ("debug", "info", "warning", "error")
 #: What every record has; anything else on a record came through ``extra=`` and goes into the line.
 _STANDARD = frozenset(vars(logging.LogRecord("", 0, "", 0, "", None, None))) | {
@@ -37,8 +39,8 @@ class JsonFormatter(logging.Formatter):
         for key, value in vars(record).items():
             if key not in _STANDARD and key not in line:
                 line[key] = value
-        if record.exc_info:
-            line["exception"] = self.formatException(record.exc_info)
+        if record.exc_info:  # a value an exception quotes may be a personal number (core/codes/personal)
+            line["exception"] = shown_personal(self.formatException(record.exc_info))
         return json.dumps(line, default=str)
 
 

@@ -65,6 +65,10 @@ def test_personal_numbers_in_a_purpose_or_a_request_id_are_never_kept_in_clear(d
     kept = _wait_for(database_url, 1)[-1]
     assert kept["purpose"] == "核查 张三 身份证110105********002X 电话138****5678"
     assert kept["request_id"] == answer.headers["X-Request-ID"]
+    with server.client() as http:  # a mobile number typed into a URL, as a code
+        assert http.get("/api/v1/organizations/138-1234-5678").status_code in (400, 404)
+    kept = _wait_for(database_url, 2)[-1]
+    assert kept["codes"] and not any("1234" in str(c) for c in kept["codes"]), kept["codes"]
 
 
 def _wait_for(database_url: str, n: int) -> list[dict[str, object]]:

@@ -16,7 +16,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from jjjcredit.core.codes.personal import shown_numbers, shown_personal
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.web import characters
 
 
@@ -34,11 +34,11 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
           request_id: str, at: datetime.datetime) -> dict[str, Any]:
     state = scope.get("state") or {}
     caller = state.get("caller")
-    codes = [shown_numbers(characters.clean(str(c))) for c in state.get("codes") or ()]
+    codes = [shown_personal(characters.clean(str(c))) for c in state.get("codes") or ()]
     path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
-        # a refused NUL must not stop the trail; an identity number typed into a URL is kept masked
-        codes.append(shown_numbers(characters.clean(str(path_code))))
+        # a refused NUL must not stop the trail; an identity or mobile number typed into a URL is kept masked
+        codes.append(shown_personal(characters.clean(str(path_code))))
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             # the purpose was masked as it was read (web/app._headers), before it was cut to its limit

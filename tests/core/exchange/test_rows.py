@@ -70,6 +70,13 @@ def test_organizations_are_checked_against_the_elements():
     assert all(f'expected "{code}"' in p["message"] for p in problems), problems
 
 
+def test_a_problem_does_not_repeat_a_personal_number_the_row_held():
+    found = [{"uscc": "13812345678", "status": "1"}, {"uscc": codes(1)[0], "established": "130102198505059977"}]
+    problems = rows.check_organizations(found, ("uscc", "status", "established"))
+    assert len(problems) == 2 and not any("13812345678" in p["message"] or "130102198505059977" in p["message"]
+                                          for p in problems), problems
+
+
 def test_credit_versions_are_checked():
     good = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "1", "at": "2026-06-01T00:00:00.000000Z",
                                                       "received": "2026-06-01T00:00:00Z",

@@ -229,7 +229,8 @@ def read(fmt: str, kind: str, columns: Sequence[str], data: bytes, encoding: str
 
 
 def _problem(row: int, field: str, message: str) -> dict[str, Any]:
-    return {"row": row, "field": field, "code": "exchange.row", "message": message}
+    """A row's problem for the receipt; a personal number a message quotes from the row is masked."""
+    return {"row": row, "field": field, "code": "exchange.row", "message": shown_personal(message)}
 
 
 class Rule(NamedTuple):
