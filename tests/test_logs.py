@@ -2,8 +2,8 @@
 
 from __future__ import annotations
 
-import doctest
 import datetime
+import doctest
 import json
 import logging
 import subprocess
