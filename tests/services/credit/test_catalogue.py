@@ -146,6 +146,31 @@ def test_two_approvals_at_once_one_wins(engine: Engine):
     assert sorted(outcomes) == ["approved", "catalogue.status"]
 
 
+def test_names_reasons_and_assessments_are_plain_text_as_items_are(conn: Connection):
+    """What a step records beside the items — who did it, why, the assessment — is published too (the
+    approver in every export): a control character, an escape sequence or a direction override is refused."""
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.draft_edition(conn, 2026, "河北\x1b[31m省发改委")
+    assert exc.value.code == "catalogue.item" and exc.value.field == "by"
+    catalogue.draft_edition(conn, 2026, "发改委")
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.change_item(conn, "JJJ-03-001", {"update_period": "实时"}, "原因\x07\u202e", "发改委", year=2026)
+    assert exc.value.code == "catalogue.reason"
+    rule = {**core.item_to_dict(core.default_item("JJJ-03-001"))["period_rules"][0], "source": "依据\x01第十条"}
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.change_item(conn, "JJJ-03-001", {"period_rules": [rule]}, "调整", "发改委", year=2026)
+    assert exc.value.code == "catalogue.item" and exc.value.field == "period_rules"
+    catalogue.open_comments(conn, 2026, "发改委")
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.assess_item(conn, 2026, CONTESTED, "专家\x1b[2J", "代表", "保留", "发改委")
+    assert exc.value.code == "catalogue.assessment"
+    catalogue.assess_item(conn, 2026, CONTESTED, "专家：同意", "企业代表：同意", "保留", "发改委")
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.approve_edition(conn, 2026, "省政府\x0b\u202e")
+    assert exc.value.field == "by"
+    assert catalogue.approve_edition(conn, 2026, "省政府").approved_by == "省政府"
+
+
 def test_add_and_withdraw_carry_their_reasons_and_show_in_the_diff(conn: Connection):
     catalogue.draft_edition(conn, 2026, "发改委")
     _publish(conn, 2026)

@@ -316,6 +316,10 @@ def check_input(data: Mapping[str, Any], code: str | None = None) -> None:
     for key, value in data.items():
         if isinstance(value, str):
             check_text(value, f'Item "{code}": {key}', key)
+    for rule in data.get("period_rules") or ():
+        for key, value in rule.items() if isinstance(rule, Mapping) else ():
+            if isinstance(value, str):
+                check_text(value, f'Item "{code}": a period rule\'s {key}', "period_rules", 1_000)
     for f in data.get("fields") or ():
         if not isinstance(f, Mapping):
             continue
@@ -537,7 +541,7 @@ def check_reason(reason: str | None, code: str) -> str:
     if reason is None or not reason.strip():
         raise CatalogueError("catalogue.reason", f'Item "{code}": every item added, withdrawn or changed carries '
                              "its reason; give one.", field="reason")
-    return reason.strip()
+    return check_text(reason.strip(), f'Item "{code}": the reason', "reason", error="catalogue.reason")
 
 
 def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reasons: Mapping[str, str],

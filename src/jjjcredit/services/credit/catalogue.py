@@ -166,7 +166,7 @@ def _log(conn: Connection, year: int, code: str, action: str, reason: str, by: s
 def _who(by: str, what: str) -> str:
     if not by or not by.strip():
         raise CatalogueError("catalogue.item", f"{what} needs who does it.", field="by")
-    return by.strip()
+    return catalogue.check_text(by.strip(), f"{what}: who does it", "by", 200)
 
 
 def draft_edition(conn: Connection, year: int, by: str) -> Edition:
@@ -341,6 +341,7 @@ def assess_item(conn: Connection, year: int, code: str, experts: str, representa
         if not value or not value.strip():
             raise CatalogueError("catalogue.assessment", f"An assessment records the experts' opinions, the "
                                  f"representatives' opinions and its conclusion; {name} is empty.", field=name)
+        catalogue.check_text(value, f"The assessment's {name}", name, error="catalogue.assessment")
     record = Assessment(code, experts.strip(), representatives.strip(), conclusion.strip(), by, _now())
     conn.execute(insert(catalogue_assessments).values(id=uuid.uuid4().hex, year=year, code=code,
                                                       experts=record.experts, representatives=record.representatives,
@@ -366,6 +367,8 @@ def list_changes(conn: Connection, year: int) -> list[ItemChange]:
 
 def approve_edition(conn: Connection, year: int, by: str, now: datetime.datetime | None = None) -> Edition:
     """Approve an edition after its comment period (core/credit/catalogue.check_approval's refusals)."""
+    if by and by.strip():  # (none: check_approval says an approver is needed)
+        by = _who(by, "Approving an edition")
     edition = get_edition(conn, year, lock=True)
     catalogue.require_status(year, edition.status, ("comment",), "approve")
     now = now or _now()
