@@ -81,7 +81,7 @@ def test_credit_versions_are_checked():
     good = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "1", "at": "2026-06-01T00:00:00.000000Z",
                                                       "received": "2026-06-01T00:00:00Z",
                                                       "values": json.dumps({"a": "b"}), "subject_type": "organization",
-                                                      "subject_code": "x"}
+                                                      "subject_code": "x", "status": "in_force", "action": "created"}
     assert rows.check_credit([good]) == []
     bad = [good, good, good | {"version": "0", "values": "[]", "at": "yesterday"}, good | {"item": None}]
     assert [(p["row"], p["field"]) for p in rows.check_credit(bad)] == [
@@ -92,17 +92,24 @@ def test_a_record_s_subject_is_kept_as_every_node_keeps_it():
     """A natural person by the keyed hash alone, never a code; anyone else under its code: a package that
     would keep a person's number in clear is refused, and the number is not echoed."""
     good = dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {"version": "1", "at": "2026-06-01T00:00:00Z",
-                                                      "received": "2026-06-01T00:00:00Z", "values": "{}"}
+                                                      "received": "2026-06-01T00:00:00Z", "values": "{}",
+                                                      "status": "in_force", "action": "created"}
     number = "130102198505059977"
-    person = good | {"subject_type": "natural_person", "subject_key": "P:3f2a", "subject_code": None}
+    person = good | {"subject_type": "natural_person", "subject_key": "P:" + "3f2a" * 10, "subject_code": None}
     organization = good | {"subject_type": "organization", "subject_key": "91130100MA0CX1Y3XL",
                            "subject_code": "91130100MA0CX1Y3XL"}
     assert rows.check_credit([person, organization | {"id": "y"}]) == []
     bad = [person | {"subject_code": number, "id": "1"}, person | {"subject_key": number, "id": "2"},
-           organization | {"subject_key": number, "id": "3"}, organization | {"subject_type": number, "id": "4"}]
+           organization | {"subject_key": number, "id": "3"}, organization | {"subject_type": number, "id": "4"},
+           person | {"subject_key": "P:" + number, "id": "5"},  # a key that is no hash
+           organization | {"subject_name": "张三" + number, "id": "6"},  # masked on import: see test_exchange
+           organization | {"decided_on": number, "severity": number, "status": number, "action": number,
+                           "provider": "举报人" + number, "item": number + "/x", "id": "7"},
+           organization | {"id": number}]
     problems = rows.check_credit(bad)
-    assert [(p["row"], p["field"]) for p in problems] == [(1, "subject_key"), (2, "subject_key"), (3, "subject_key"),
-                                                          (4, "subject_type")]
+    assert [(p["row"], p["field"]) for p in problems] == [
+        (1, "subject_key"), (2, "subject_key"), (3, "subject_key"), (4, "subject_type"), (5, "subject_key"),
+        (7, "status"), (7, "action"), (7, "provider"), (7, "severity"), (7, "decided_on"), (7, "item"), (8, "id")]
     assert not any(number in p["message"] for p in problems), problems
 
 

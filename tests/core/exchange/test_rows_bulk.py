@@ -175,12 +175,14 @@ def test_a_file_as_the_writer_writes_it_is_read_by_the_fast_path(fmt: str, monke
 
 GOOD_VERSION: rows.Row = dict.fromkeys(rows.CREDIT_COLUMNS) | dict.fromkeys(rows.CREDIT_REQUIRED, "x") | {
     "version": "1", "at": "2026-06-01T00:00:00.000000Z", "received": "2026-06-01T00:00:00Z",
-    "values": '{"CF_WSH":"冀罚〔2026〕1号"}', "subject_type": "organization", "subject_key": "x", "subject_code": "x"}
+    "values": '{"CF_WSH":"冀罚〔2026〕1号"}', "subject_type": "organization", "subject_key": "x", "subject_code": "x",
+    "status": "in_force", "action": "created", "decided_on": "2026-05-20", "severity": "general"}
 CREDIT_MUTATIONS = [None, "", " ", "0", "1", "2", "-1", "１", "01", "1.5", "2026-06-01", "2026-06-01T25:00:00Z",
                     "yesterday", "2026-06-01T00:00:00+08:00", "20260601T000000Z", "{}", "[]", "null", '{"a":1}',
                     '{"a":"b"} ', ' {"a":"b"}', '{"a":"b"}{"c":"d"}', '{"a":"b"', '{"a":["b"]}', '{"a":"b","a":2}',
                     '{"a":"b","a":"c"}', '"text"', "id-1", "id-2", "x", "organization",
-                    "natural_person", "individual_business", "P:x", "130102198505059977"]
+                    "natural_person", "individual_business", "P:x", "130102198505059977", "in_force", "revoked",
+                    "created", "corrected", "general", "P:" + "0" * 40, "JJJ-03-001"]
 
 
 @pytest.mark.parametrize("seed", range(12))

@@ -624,7 +624,8 @@ def test_a_personal_number_left_in_stored_text_travels_masked_and_is_kept_masked
 PERSON_AS_CODE = "130102198505010719"
 
 
-@pytest.mark.parametrize("spoil", ["identity_code", "person_with_code", "person_in_clear_key"])
+@pytest.mark.parametrize("spoil", ["identity_code", "mobile_code", "spaced_identity_code", "person_with_code",
+                                   "person_in_clear_key", "person_key_not_hashed", "date_not_a_date"])
 def test_a_package_that_would_keep_a_natural_person_in_clear_is_refused_whole(producer: Engine, receiver: Engine,
                                                                                tmp_path: Path, spoil: str):
     """As the ingest refuses a natural person given as an organization, an import refuses a peer's package
@@ -636,21 +637,48 @@ def test_a_package_that_would_keep_a_natural_person_in_clear_is_refused_whole(pr
     files, columns = done.manifest["files"], done.manifest["columns"]
     found = rows.read("jsonl", "credit_records", columns, data_of(done))
     row = next(r for r in found if r.get("values") and r["subject_type"] != "natural_person")
-    if spoil == "identity_code":
-        row["subject_code"] = row["subject_key"] = PERSON_AS_CODE
+    as_code = {"identity_code": PERSON_AS_CODE, "mobile_code": "13812345678",
+               "spaced_identity_code": "130102 19850501 0719"}
+    if spoil in as_code:
+        row["subject_code"] = row["subject_key"] = as_code[spoil]
+    elif spoil == "date_not_a_date":  # (a date that is none broke every read of the receiver's records)
+        row["decided_on"] = PERSON_AS_CODE
     else:
         row["subject_type"] = "natural_person"
-        row["subject_code"], row["subject_key"] = ((PERSON_AS_CODE, "P:00") if spoil == "person_with_code"
-                                                   else (None, PERSON_AS_CODE))
+        row["subject_code"], row["subject_key"] = {"person_with_code": (PERSON_AS_CODE, "P:" + "0" * 40),
+                                                   "person_in_clear_key": (None, PERSON_AS_CODE),
+                                                   "person_key_not_hashed": (None, "P:" + PERSON_AS_CODE)}[spoil]
     data = rows.write("jsonl", "credit_records", columns, found)
     (done.path / files[0]["name"]).write_bytes(data)
     _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
     receipt = take(receiver, done.path)
     assert receipt["status"] == "rejected" and receipt["reason"]["code"] == "exchange.rows", receipt
-    assert [p["field"] for p in receipt["problems"]] == ["subject_code" if spoil == "identity_code" else "subject_key"]
-    assert PERSON_AS_CODE not in json.dumps(receipt, ensure_ascii=False)
+    field = "subject_code" if spoil in as_code else "decided_on" if spoil.startswith("date") else "subject_key"
+    assert [p["field"] for p in receipt["problems"]] == [field]
+    shown = json.dumps(receipt, ensure_ascii=False)
+    assert PERSON_AS_CODE not in shown and "13812345678" not in shown and "19850501" not in shown
     with receiver.connect() as conn:
         assert conn.execute(select(func.count()).select_from(credit_records)).scalar_one() == 0
+
+
+def test_a_personal_number_in_a_peer_s_name_or_document_number_is_kept_masked(producer: Engine, receiver: Engine,
+                                                                                tmp_path: Path):
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    done = export(producer, tmp_path / "p", kind="credit_records", audience="government")
+    files, columns = done.manifest["files"], done.manifest["columns"]
+    found = rows.read("jsonl", "credit_records", columns, data_of(done))
+    row = next(r for r in found if r.get("values") and r["subject_type"] != "natural_person")
+    row["subject_name"] = "张三" + CLEAR
+    row["document_number"] = "罚" + PERSON_AS_CODE
+    data = rows.write("jsonl", "credit_records", columns, found)
+    (done.path / files[0]["name"]).write_bytes(data)
+    _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
+    assert take(receiver, done.path)["status"] == "accepted"
+    with receiver.connect() as conn:
+        kept = conn.execute(text("SELECT subject_name, document_number FROM credit_records WHERE id = :i"),
+                            {"i": row["id"]}).one()
+    assert kept.subject_name == "张三" + MASKED and PERSON_AS_CODE not in kept.document_number
 
 
 def test_export_refusals_say_what_was_expected(producer: Engine, tmp_path: Path):

@@ -21,6 +21,7 @@ from __future__ import annotations
 
 import csv
 import datetime
+import functools
 import hashlib
 import io
 import json
@@ -31,8 +32,8 @@ from typing import Any, BinaryIO, NamedTuple
 from xml.sax.saxutils import escape
 
 from jjjcredit.core.codes import uscc
-from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit.catalogue import SUBJECT_TYPES
+from jjjcredit.core.codes.personal import personal_in, shown_personal
+from jjjcredit.core.credit.catalogue import CODE_PATTERN, SEVERITIES, SUBJECT_TYPES
 from jjjcredit.core.exchange.packages import ExchangeError
 from jjjcredit.core.library import element_schemas, elements
 
@@ -356,8 +357,7 @@ def credit_problems(number: int, row: Row, seen: Container[tuple[str, str]]
         values = None
     if not isinstance(values, dict) or not all(isinstance(v, str) for v in values.values()):
         problems.append(_problem(number, "values", "The values are not a JSON object of texts."))
-    if not withdrawal:
-        problems += subject_problems(number, row)
+    problems += field_problems(number, row, withdrawal)
     key = (str(row["id"]), version)
     if key in seen:
         problems.append(_problem(number, "version", f"Version {version} of record {row['id']} is in an earlier "
@@ -365,39 +365,85 @@ def credit_problems(number: int, row: Row, seen: Container[tuple[str, str]]
     return problems, key
 
 
+#: A stored version's status and what made it, as every node writes them.
+CREDIT_STATUSES = ("in_force", "revoked")
+CREDIT_ACTIONS = ("created", "updated", "corrected", "revoked")
+#: A natural person's subject key: ``P:`` and the keyed hash (core/credit/persons.Protector.subject_key).
+_HASHED_KEY = re.compile(r"P:[0-9a-f]{40}")
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _is_day(value: str) -> bool:
+    try:
+        datetime.date.fromisoformat(value)
+    except ValueError:
+        return False
+    return len(value) == 10
+
+
+@functools.lru_cache(maxsize=1 << 12)
+def _personal(value: str) -> bool:
+    return personal_in(value)
+
+
+def field_problems(number: int, row: Row, withdrawal: bool) -> list[dict[str, Any]]:
+    """A version's fields as every node writes them — what the receiver keeps and shows as it is given:
+    a status and an action of their lists, an id and a provider holding no personal number; and, but for
+    a withdrawal, a severity of its list, ISO dates, an item's directory code, and the subject
+    (:func:`subject_problems`). A date that is none, or a person's number in a field kept in clear,
+    would break or leak on the receiver."""
+    problems: list[dict[str, Any]] = []
+    for name, allowed in (("status", CREDIT_STATUSES), ("action", CREDIT_ACTIONS)):
+        if row.get(name) not in allowed:
+            problems.append(_problem(number, name, f'The {name} "{str(row.get(name))[:40]}" is not one of '
+                                     f'{", ".join(allowed)}.'))
+    for name in ("id",) if withdrawal else ("id", "provider"):
+        if _personal(str(row.get(name) or "")):
+            problems.append(_problem(number, name, f'The {name} "{str(row[name])[:60]}" holds a personal number, '
+                                     "which no node keeps in clear."))
+    if withdrawal:
+        return problems
+    severity = row.get("severity")
+    if severity and severity not in SEVERITIES:
+        problems.append(_problem(number, "severity", f'The severity "{severity[:40]}" is not one of '
+                                 f'{", ".join(SEVERITIES)}.'))
+    for name in ("decided_on", "valid_until", "revoked_on"):
+        value = row.get(name)
+        if value and not _is_day(value):
+            problems.append(_problem(number, name, f'The {name} "{value[:40]}" is not a date (YYYY-MM-DD).'))
+    if not CODE_PATTERN.fullmatch(str(row["item"])):
+        problems.append(_problem(number, "item", f'The item "{str(row["item"])[:80]}" is not a directory code.'))
+    return problems + subject_problems(number, row)
+
+
 def subject_problems(number: int, row: Row) -> list[dict[str, Any]]:
     """A record's subject as every node keeps it: a natural person by the keyed hash alone (``subject_key``
-    ``P:…``) and never by a code; an organization or individual business under its code (``subject_key`` =
-    ``subject_code``). Anything else would keep a person's number in clear, or file a record where no
-    reader finds it."""
+    ``P:`` and 40 hex digits) and never by a code; an organization or individual business under its code
+    (``subject_key`` = ``subject_code``). Anything else would keep a person's number in clear, or file a
+    record where no reader finds it."""
     kind, key, code = str(row["subject_type"]), str(row["subject_key"]), row.get("subject_code") or ""
     if kind not in SUBJECT_TYPES:
-        return [_problem(number, "subject_type", f'Subject type "{shown_personal(kind[:40])}" is not one of '
+        return [_problem(number, "subject_type", f'Subject type "{kind[:40]}" is not one of '
                          f'{", ".join(SUBJECT_TYPES)}.')]
     if kind == "natural_person":
-        if code or not key.startswith("P:"):
+        if code or not _HASHED_KEY.fullmatch(key):
             return [_problem(number, "subject_key", "A natural person's record names the person by the keyed hash "
-                             "alone (subject_key P:…) and has no subject_code; this row would keep a personal "
-                             "number in clear.")]
+                             "alone (subject_key P: and 40 hex digits) and has no subject_code; this row would keep "
+                             "a personal number in clear.")]
     elif key != code:
         return [_problem(number, "subject_key", f"An {kind}'s record is kept under its code: subject_key "
-                         f'"{shown_personal(key[:40])}" is not its subject_code "{shown_personal(code[:40])}".')]
+                         f'"{key[:40]}" is not its subject_code "{code[:40]}".')]
     return []
 
 
 def code_is_identity(number: int, code: str) -> dict[str, Any]:
-    """The problem of an organization's code that is a resident identity number this node's library does
-    not know (a natural person's record given as an organization's: it would be published in clear)."""
-    return _problem(number, "subject_code", f"Subject code {shown_personal(code)} is a resident identity number, "
-                    "and no organization of this code is in this node's basic resource library: a natural person's "
-                    "record is kept by the keyed hash alone (subject_type natural_person), never under a code.")
-
-
-def subject_is_wrong(kind: str | None, key: str | None, code: str | None) -> bool:
-    """Whether :func:`subject_problems` finds a problem (for the fast path's flags)."""
-    if kind == "natural_person":
-        return bool(code) or not (key or "").startswith("P:")
-    return kind not in SUBJECT_TYPES or key != (code or "")
+    """The problem of an organization's code that is a resident identity number (or holds a personal number,
+    however written) this node's library does not know: a natural person's record given as an
+    organization's, which would be published in clear."""
+    return _problem(number, "subject_code", f"Subject code {code[:60]} is a resident identity number or holds a "
+                    "personal number, and no organization of this code is in this node's basic resource library: a "
+                    "natural person's record is kept by the keyed hash alone (subject_type natural_person), never "
+                    "under a code.")
 
 
 def xsd(kind: str) -> str:

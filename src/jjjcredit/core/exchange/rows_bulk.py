@@ -358,9 +358,8 @@ def check_credit(found: Sequence[rows.Row], columns: Sequence[str] = rows.CREDIT
     if bad:
         flagged.update(i for i, v in enumerate(versions) if v in bad)
     flagged.update(_not_objects_of_texts(values))
-    flagged.update(i for i, subject in enumerate(zip(by_name["subject_type"], by_name["subject_key"],
-                                                     by_name["subject_code"], strict=True))
-                   if i not in withdrawals and rows.subject_is_wrong(*subject))
+    flagged.update(i for i in range(len(found)) if i not in incomplete
+                   and rows.field_problems(i + 1, found[i], i in withdrawals))
     keys: list[tuple[str | None, str | None] | None] = list(zip(by_name["id"], versions, strict=True))
     for i in incomplete:
         keys[i] = None  # not compared with others: the row check stops before

@@ -21,7 +21,7 @@ from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
 
-from jjjcredit.core.codes.personal import is_identity_number, shown_personal
+from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
 from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.exchange import rows as rows_check
 from jjjcredit.core.exchange import rows_bulk
@@ -256,8 +256,8 @@ def _current_row(row: Mapping[str, Any], batch_id: str, known: set[str]) -> dict
     data = credit_rules.masked_data(credit_rules.values_json(json.loads(str(row["values"]))))
     code = row["subject_code"]
     return {"subject_key": row["subject_key"], "id": row["id"], "item": row["item"], "provider": row["provider"],
-            "document_number": row["document_number"], "subject_type": row["subject_type"],
-            "subject_name": row["subject_name"], "subject_code": code, "status": row["status"],
+            "document_number": shown_personal(str(row["document_number"])), "subject_type": row["subject_type"],
+            "subject_name": shown_personal(str(row["subject_name"])), "subject_code": code, "status": row["status"],
             "version": int(row["version"]), "severity": row["severity"], "decided_on": row["decided_on"],
             "valid_until": row["valid_until"], "due_on": None, "late": 0,
             "unknown_organization": int(row["subject_type"] != "natural_person" and bool(code) and code not in known),
@@ -326,7 +326,7 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
     found = [rows_check.code_is_identity(number, code) for number, row in enumerate(rows, 1)
              if row.get("values") and (code := row.get("subject_code")) and row["subject_type"] != "natural_person"
-             and code not in known and is_identity_number(code)]
+             and code not in known and (is_identity_number(code) or personal_in(code))]
     if found:
         problems += found
         return counts
