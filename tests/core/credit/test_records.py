@@ -52,6 +52,9 @@ def test_a_good_penalty_is_a_record_of_an_organization():
     ({"法定代表人": ""}, "record.required"),  # required of an organization
     ({"统一社会信用代码": CODE[:-1] + ("0" if CODE[-1] != "0" else "1")}, "credit.subject_code"),
     ({"处罚机关统一社会信用代码": "11130100MABJ1XG600"}, "credit.authority_code"),
+    # a valid identity number that passes a code's checks too, as an authority's or a data source's code
+    ({"处罚机关统一社会信用代码": "130102198505010719"}, "credit.code_is_identity"),
+    ({"数据来源单位统一社会信用代码": "130102198505010719"}, "credit.code_is_identity"),
     ({"统一社会信用代码": ""}, "credit.subject_missing"),
     ({"行政处罚决定书文号": "文" * 129}, "record.length"),
 ])

@@ -34,7 +34,14 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import ric, uscc
-from jjjcredit.core.codes.personal import NUMBER_RUN, mobile_in, personal_in, shown_numbers, shown_personal
+from jjjcredit.core.codes.personal import (
+    NUMBER_RUN,
+    is_identity_number,
+    mobile_in,
+    personal_in,
+    shown_numbers,
+    shown_personal,
+)
 from jjjcredit.core.credit import catalogue, columns
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
@@ -392,6 +399,10 @@ def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
             why = "This is shaped like a resident identity number, not a unified social credit code; a natural "
             why += "person's number belongs in 证件号码."
         r.add(b, code, f"{b.header}: {why} Expected a valid unified social credit code (GB 32100).", value)
+    elif b.column.role != "subject_code" and is_identity_number(valid):  # (the subject's: the library decides)
+        r.add(b, "credit.code_is_identity", f"{b.header}: {shown_personal(valid)} is a resident identity number, not "
+              "an authority's code; it was not kept. Expected the authority's unified social credit code.", value)
+        return None
     return valid
 
 

@@ -29,7 +29,7 @@ from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
-from jjjcredit.core.codes.personal import NUMBER_RUN, personal_in  # personal numbers' shapes
+from jjjcredit.core.codes.personal import NUMBER_RUN, is_identity_number, personal_in  # personal numbers' shapes
 from jjjcredit.core.credit import columns, records
 from jjjcredit.core.errors import Verdict
 
@@ -152,6 +152,9 @@ def _codes(values: Sequence[str], empty: Any) -> list[Any]:
     judged = uscc_bulk.judge_many(given)
     ok = ((judged.verdicts == Verdict.VALID) & judged.as_given).tolist()
     found = {v: (v if good else _code(v)) for v, good in zip(given, ok, strict=True)}
+    for v, kept in found.items():  # a code that is an identity number: the slow path says what becomes of it
+        if kept is not _BAD and is_identity_number(kept):
+            found[v] = _BAD
     return [found[v] if v else empty for v in values]
 
 
