@@ -75,6 +75,12 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
         again = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body).json()
         assert (again["created"], again["unchanged"], again["rejected"]) == (0, 2, 1)
         assert again["message"].startswith("Nothing changed")
+        book = files.write_xlsx(tmp_path / "p.xlsx", [files.penalty(CODES[0], "罚1")]).read_bytes()
+        for sent_as in ({}, {"Content-Type": "application/octet-stream"},
+                        {"Content-Type": "application/x-www-form-urlencoded"}):  # (curl --data-binary's)
+            workbook = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY, "name": "p.xlsx"},
+                                     content=book, headers=sent_as)
+            assert workbook.status_code == 200 and workbook.json()["format"] == "xlsx", (sent_as, workbook.text)
         broken = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY, "name": "坏.xlsx"},
                                content=b"not a workbook", headers={"Content-Type": SUFFIXES_XLSX})
         assert broken.status_code == 400 and "坏.xlsx" in broken.text and "credit-batch-" not in broken.text

@@ -60,6 +60,19 @@ def write_csv(path: Path, rows: list[dict[str, str]], encoding: str = "utf-8-sig
     return path
 
 
+def write_xlsx(path: Path, rows: list[dict[str, str]]) -> Path:
+    import openpyxl
+
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(list(rows[0]) if rows else HEADER)
+    for row in rows:
+        sheet.append(list(row.values()))
+    book.save(path)
+    return path
+
+
 def write_jsonl(path: Path, rows: list[dict[str, str]]) -> Path:
     path.write_text("".join(json.dumps(r, ensure_ascii=False) + "\n" for r in rows), encoding="utf-8")
     return path

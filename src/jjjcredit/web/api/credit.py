@@ -41,6 +41,23 @@ SUFFIXES = {"text/csv": ".csv", "application/x-ndjson": ".jsonl", "application/j
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}
 
 
+def file_suffix(content_type: str, name: str, data: bytes) -> str:
+    """The kind of file a batch's body is: a workbook by its content (a ZIP: what curl sends as a form, or
+    as octet-stream, is still an XLSX); else by the Content-Type; else by ``name``'s ending; else CSV (the
+    readers tell JSON Lines and XML by their content).
+
+    >>> file_suffix("application/x-www-form-urlencoded", "tj.xlsx", b"PK\x03\x04..."), file_suffix("", "p.jsonl", b"{")
+    ('.xlsx', '.jsonl')
+    """
+    if data[:4] == b"PK\x03\x04":
+        return ".xlsx"
+    given = SUFFIXES.get(content_type.split(";")[0].strip().lower())
+    if given is not None:
+        return given
+    ending = os.path.splitext(name)[1].lower()
+    return ending if ending in {".csv", ".jsonl", ".xml", ".xlsx"} else ".csv"
+
+
 def _protector(engine: Engine, box: KeyBox | None) -> persons.Protector | None:
     with engine.begin() as conn:
         return personal_keys.protector(conn, box)
@@ -87,7 +104,7 @@ async def ingest_batch(request: Request,
         raise Error("credit.provider", "Records are submitted with a provider's key (the `provide` service).",
                     field="X-API-Key")
     data = await request.body()
-    suffix = SUFFIXES.get(request.headers.get("content-type", "").split(";")[0].strip().lower(), ".csv")
+    suffix = file_suffix(request.headers.get("content-type", ""), name, data)
     state = request.app.state
     summary = await threads.run(request, _ingest, state.engine, state.key_box, data, suffix, item, caller.client,
                                 name, state.limits)
