@@ -103,7 +103,14 @@ def test_what_is_not_a_backup_is_refused(database_url: str, tmp_path: Path):
     assert mixed.returncode == 2 and "[backup.kind]" in mixed.stderr
 
 
-def test_status_of_an_empty_database_exits_1_and_names_the_fix(database_url: str):
+def test_status_of_an_empty_database_exits_1_and_names_the_fix(database_url: str, tmp_path: Path):
+    if database_url.startswith("sqlite"):  # a SQLite file that is not there is no database: nothing is made
+        missing = tmp_path / "elsewhere" / "x.sqlite3"
+        for command in (("db", "status"), ("credit", "show", "91110101MADUQFEY8Q")):
+            refused = run(*command, "--db", f"sqlite:///{missing}")
+            assert refused.returncode == 2 and "[db.unavailable]" in refused.stderr and str(missing) in refused.stderr
+        assert not missing.parent.exists()
+        Path(database_url.removeprefix("sqlite:///")).touch()  # (an empty file: an empty database)
     result = run("db", "status", "--db", database_url)
     assert result.returncode == 1
     assert result.stdout.startswith("database: ")  # which one it looked at

@@ -24,6 +24,8 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
 
 
 def test_db_status_upgrade_and_a_refused_empty_database(database_url: str, tmp_path: Path):
+    if database_url.startswith("sqlite"):
+        Path(database_url.removeprefix("sqlite:///")).touch()  # (an empty file: an empty database)
     behind = run("db", "status", "--db", database_url)
     assert behind.returncode == 1 and "jjjcredit db upgrade" in behind.stderr
     path = files.organizations(tmp_path / "a.csv", files.codes(3))

@@ -25,7 +25,7 @@ def upgrade_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
 @app.command("status")
 def status_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Show which database, its revision and the newest one; exit 1 when it is behind (or ahead)."""
-    engine = database.engine(url)
+    engine = database.existing_engine(url)
     state = db.status(engine)
     print(f"database: {engine.url.render_as_string(hide_password=True)}\n"
           f"current:  {state.current or 'none (empty database)'}\nnewest:   {state.head}")
@@ -44,7 +44,7 @@ def backup_db(
 ) -> None:
     """Copy the whole database, consistently and while it serves, into one file."""
     try:
-        done = backup.backup_database(database.engine(url), file)
+        done = backup.backup_database(database.existing_engine(url), file)
     except Error as exc:
         output.fail(exc.code, exc.message)
     output.note(f"Backed up the {done.kind} database (revision {done.revision}) to {done.path}: "

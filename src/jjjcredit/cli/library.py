@@ -37,7 +37,7 @@ def ingest_file(
     if source is None and layout is None:
         output.fail("usage", "Missing option '--source' (or '--layout FILE'): the department the file comes "
                     "from, e.g. --source hebei/market-regulation (see `jjjcredit library ingest --help`).")
-    engine = database.engine(url)
+    engine = database.existing_engine(url)
     settings = Settings.from_env()
     layouts, aside = settings.crosswalks_dir, settings.read_aside_bytes
     if output.stderr_is_terminal():
