@@ -65,6 +65,8 @@ def _state(edition: catalogue.Edition) -> str:
     text = f"catalogue {edition.year}: {edition.status}"
     if edition.based_on is not None:
         text += f" (drafted from {edition.based_on})"
+    elif edition.status != "published":
+        text += " (drafted from the default catalogue)"
     if edition.approved_at is not None:
         text += f", approved by {edition.approved_by} on {edition.approved_at:%Y-%m-%d}"
     if edition.published_at is not None:
@@ -83,7 +85,11 @@ def draft_edition(
     with database.ready_engine(url).begin() as conn:
         edition = catalogue.draft_edition(conn, year, by)
         count = len(catalogue.edition_items(conn, year))
+        pending = catalogue.pending_before(conn, year)
     output.note(_state(edition) + f"; {count} items")
+    if pending is not None:
+        output.note(f"note: the {pending} edition is not published yet, so this draft does not hold what {pending} "
+                    f"changes; a change meant for both goes to each (--year).")
 
 
 def _read_items(path: Path) -> list[dict[str, Any]]:

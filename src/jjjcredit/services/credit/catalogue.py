@@ -177,13 +177,6 @@ def draft_edition(conn: Connection, year: int, by: str) -> Edition:
     if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == year)).first():
         raise CatalogueError("catalogue.edition_exists", f"The {year} edition exists already: "
                              f"`jjjcredit catalogue show {year}` shows it.", field="year")
-    pending = conn.execute(select(catalogue_editions.c.year).where(
-        catalogue_editions.c.year < year, catalogue_editions.c.status != "published")
-        .order_by(catalogue_editions.c.year.desc()).limit(1)).scalar()
-    if pending is not None:  # its draft would be made from an older edition, and miss what the pending one changes
-        raise CatalogueError("catalogue.status", f"The {pending} edition is not published yet: the {year} edition is "
-                             f"drafted from it once it is (a change meant for {pending} names --year {pending}).",
-                             field="year")
     base = latest_published(conn, before=year)
     conn.execute(insert(catalogue_editions).values(year=year, status="draft", based_on=base.year if base else None,
                                                    created_by=by, created_at=_now()))
@@ -194,6 +187,13 @@ def draft_edition(conn: Connection, year: int, by: str) -> Edition:
         for item in items:
             _log(conn, year, item.code, "add", DEFAULT_REASON, by, catalogue.item_to_dict(item))
     return get_edition(conn, year)
+
+
+def pending_before(conn: Connection, year: int) -> int | None:
+    """The newest edition before ``year`` not yet published: a draft of ``year`` made now is made from an
+    older one, and does not hold what that edition changes."""
+    return conn.execute(select(func.max(catalogue_editions.c.year)).where(
+        catalogue_editions.c.year < year, catalogue_editions.c.status != "published")).scalar()
 
 
 def _open_year(conn: Connection, year: int | None, by: str, today: datetime.date | None) -> int:
