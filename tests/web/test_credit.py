@@ -96,6 +96,18 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
             assert refused.status_code in (401, 403)
 
 
+def test_a_code_that_is_none_is_refused_not_answered_with_no_records(server: Server):
+    """A clerk who mistypes a code is told so, not given a clean answer."""
+    wrong = CODES[0][:-1] + ("0" if CODES[0][-1] != "0" else "1")
+    with server.client() as public, server.client("court") as court:
+        for http in (public, court):
+            for code in (wrong, "hello"):
+                answer = http.get(f"/api/v1/subjects/{code}/records")
+                assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "credit.subject_code", \
+                    answer.text
+            assert http.get(f"/api/v1/subjects/{CODES[1]}/records").status_code == 200  # valid, with no records
+
+
 def test_a_batch_over_the_api_rows_limit_is_refused_whole(server: Server, tmp_path: Path):
     limits = server.app.state.limits
     server.app.state.limits = replace(limits, api_rows=2)  # (the setting JJJCREDIT_LIMIT_API_ROWS)

@@ -133,7 +133,8 @@ def day_of(text: str | None) -> datetime.date | None:
 
 
 @subjects.get("/{code}/records", responses=raises(
-    "credit.identity_in_url", "credit.no_secret", "usage.date", "authorization.missing", "authorization.revoked",
+    "credit.identity_in_url", "credit.subject_code", "credit.no_secret", "usage.date",
+    "authorization.missing", "authorization.revoked",
     "authorization.not_yet_valid", "authorization.expired", "authorization.wrong_party", "authorization.wrong_item"))
 async def subject_records(request: Request, code: str,
                           as_of: str | None = Query(None, max_length=10, description="Ask about a past day "
@@ -157,11 +158,17 @@ async def subject_records(request: Request, code: str,
     record says its channel, whether it is public that day, the last day of its public window
     (``public_until``) and the last day of government sharing (``shared_until``). ``code`` is a unified social
     credit code or a natural person's subject key (``P:…``, as records show it); an identity number
-    never goes into a URL. The answer is a page of at most ``limit`` records (``records``: all of them)."""
+    never goes into a URL, and anything else is refused (``credit.subject_code``), not answered with none. The answer is a page of at most ``limit`` records (``records``: all of them)."""
     compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
     if ric.is_valid(compact) and not uscc.is_valid(compact):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
                     "ask by the subject key (P:…) a record shows.", field="code")
+    if compact[:2].upper() != "P:" and not uscc.is_valid(compact):  # a clean answer would mislead a clerk
+        found = uscc.check(compact)
+        why = found.errors[0].message if found.errors else "it is not one"
+        raise Error("credit.subject_code", f'"{compact[:40]}" is not a valid unified social credit code: {why} '
+                    "Expected an 18-character code, or a natural person's subject key (P:…) as a record shows it.",
+                    field="code")
     day = day_of(as_of)
     state = request.app.state
     answer = await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
