@@ -90,6 +90,17 @@ def test_the_days_a_command_takes_by_default_are_beijing_s_whatever_the_machine_
     assert json.loads(report.stdout)["as_of"] == working_days.today().isoformat()
 
 
+def test_an_identity_number_is_never_taken_from_the_command_line(url: str):
+    """As the documentation says, a natural person is asked for through standard input (``-``), never as
+    an argument: the shell's history and ``ps`` would keep the number."""
+    typed = _run("show", files.person(), "--db", url)
+    assert typed.returncode == 2 and "[usage]" in typed.stderr and files.person() not in typed.stderr
+    for command in (("subjects", "queries", files.person()), ("subjects", "code", files.person())):
+        refused = run(*command, "--db", url)
+        assert refused.returncode == 2 and "[usage]" in refused.stderr, (command, refused.stderr)
+    assert _run("show", "-", "--db", url, stdin=files.person() + "\n").returncode == 0
+
+
 def test_an_error_does_not_repeat_a_personal_number_typed_in(url: str, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
     item = _run("ingest", str(path), "--item", files.person(), "--provider", files.PROVIDER, "--db", url)

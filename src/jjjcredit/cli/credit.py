@@ -5,7 +5,6 @@ from __future__ import annotations
 
 import csv
 import itertools
-import sys
 from typing import Any, Optional
 
 import typer
@@ -110,8 +109,7 @@ def show_records(
     if public and level is not None:
         output.fail("usage", "--public and --level are two different callers: give one of them.")
     day = output.day(as_of, "--as-of") if as_of is not None else None
-    if code == "-":
-        code = sys.stdin.readline().strip()
+    code = output.subject_text(code)
     caller = access.PUBLIC if public else access.caller(level)
     engine = database.ready_engine(url)
     with engine.begin() as conn:

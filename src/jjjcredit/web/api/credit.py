@@ -158,7 +158,8 @@ async def subject_records(request: Request, code: str,
     record says its channel, whether it is public that day, the last day of its public window
     (``public_until``) and the last day of government sharing (``shared_until``). ``code`` is a unified social
     credit code or a natural person's subject key (``P:…``, as records show it); an identity number
-    never goes into a URL, and anything else is refused (``credit.subject_code``), not answered with none. The answer is a page of at most ``limit`` records (``records``: all of them)."""
+    never goes into a URL, and anything else is refused (``credit.subject_code``), not answered with none.
+    The answer is a page of at most ``limit`` records (``records``: all of them)."""
     compact = _SEPARATORS.sub("", unicodedata.normalize("NFKC", code))
     if ric.is_valid(compact) and not uscc.is_valid(compact):
         raise Error("credit.identity_in_url", "An identity number is never put in a URL (addresses are logged): "
