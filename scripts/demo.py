@@ -154,7 +154,12 @@ def main() -> None:
                  curl -X POST http://127.0.0.1:{port}/api/v1/me/session -H 'content-type: application/json' \\
                       -d '{{"subject": "{subject}", "code": "{one_time.get("code", "")}"}}'   (the subject's own view:
                       valid 10 minutes; then -H 'Authorization: Bearer TOKEN' …/api/v1/me/records and …/me/queries)
-  Stop with Ctrl-C.""", file=sys.stderr, flush=True)
+  operator secret: {os.environ.get("JJJCREDIT_SIGNING_KEY_FILE")}
+                 (commands that seal identity numbers or sign need it: export JJJCREDIT_SIGNING_KEY_FILE=that file;
+                 a credit batch holding a natural person is refused whole without it)
+  Stop with Ctrl-C. The database, {DB}, is kept until `make run` starts again, which begins
+  it afresh; to serve it again as it is: JJJCREDIT_SIGNING_KEY_FILE=… jjjcredit serve --db {DB} --port {port}""",
+          file=sys.stderr, flush=True)
     os.execv(CLI[0], [CLI[0], "serve", "--db", DB, "--port", port])
 
 
