@@ -84,7 +84,7 @@ def test_a_batch_refuses_a_bad_item_or_too_many_in_the_one_error_shape(server: S
         assert bad.status_code == 422
         errors = [(e["code"], e["field"], e["row"], e["message"]) for e in bad.json()["errors"]]
         assert errors == [("request.invalid", "items.1.on", 1, '"20230230" is not a date that exists: 2023-02 has '
-                           "28 days. Check the day with the registration record.")]
+                           "28 days. Check the day against the document it was copied from.")]
         for day in ("2023-1", "1/2/2023", "x" * 41):
             single = http.post("/api/v1/verify", json={"code": "x", "name": "y", "on": day})
             assert single.status_code == 422, day

@@ -127,7 +127,7 @@ def _ymd(value: str, year: int, month: int, day: int) -> str:
         leap = " (not a leap year)" if month == 2 and day == 29 else ""
         days = 29 if month == 2 and year % 4 == 0 and (year % 100 != 0 or year % 400 == 0) else _MONTH_DAYS[month]
         raise TransformError("record.date", f'{quote(value)} is not a date that exists: {year}-{month:02d} has '
-                             f"{days} days{leap}. Check the day with the registration record.") from None
+                             f"{days} days{leap}. Check the day against the document it was copied from.") from None
     if year < 1800:
         raise TransformError("record.date", f'{quote(value)} is before 1800: check the year.')
     return f"{result.year:04d}{result.month:02d}{result.day:02d}"
@@ -146,7 +146,7 @@ def date(value: str) -> str:
     >>> date("2019-02-29")
     Traceback (most recent call last):
         ...
-    jjjcredit.core.library.transforms.TransformError: "2019-02-29" is not a date that exists: 2019-02 has 28 days (not a leap year). Check the day with the registration record.
+    jjjcredit.core.library.transforms.TransformError: "2019-02-29" is not a date that exists: 2019-02 has 28 days (not a leap year). Check the day against the document it was copied from.
     >>> date("2019")
     Traceback (most recent call last):
         ...

@@ -102,7 +102,7 @@ def day(value: str) -> str:
     >>> day("20230230")
     Traceback (most recent call last):
         ...
-    jjjcredit.core.library.transforms.TransformError: "20230230" is not a date that exists: 2023-02 has 28 days. Check the day with the registration record.
+    jjjcredit.core.library.transforms.TransformError: "20230230" is not a date that exists: 2023-02 has 28 days. Check the day against the document it was copied from.
     """
     return transforms.date(value)
 
