@@ -37,3 +37,22 @@ def test_a_database_at_an_older_revision_is_refused_naming_it(engine: Engine):
     assert (refused.value.current, refused.value.head) == ("0003", migrator.head())
     assert "revision 0003" in str(refused.value)
     assert db.upgrade(engine).up_to_date
+
+
+def test_a_full_disk_is_told_from_a_database_that_does_not_answer(tmp_path):
+    """SQLite's own "database or disk is full" (a page limit stands in for the disk), as the driver raises
+    it through SQLAlchemy: retrying will not help, and the messages say so (web/errors, cli/app)."""
+    from sqlalchemy import create_engine, text
+    from sqlalchemy.exc import OperationalError
+
+    engine = create_engine(f"sqlite:///{tmp_path / 'full.sqlite3'}")
+    with pytest.raises(OperationalError) as full, engine.begin() as conn:
+        conn.execute(text("CREATE TABLE t (x TEXT)"))
+        conn.execute(text("PRAGMA max_page_count = 3"))
+        for _ in range(100):
+            conn.execute(text("INSERT INTO t VALUES (:x)"), {"x": "x" * 4000})
+    engine.dispose()
+    assert db.disk_full(full.value)
+    with pytest.raises(OperationalError) as gone:
+        create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.sqlite3'}").connect()
+    assert not db.disk_full(gone.value)

@@ -151,7 +151,12 @@ def main() -> None:
     except (OperationalError, ArgumentError, NoSuchModuleError, DatabaseError) as exc:
         if debug:
             raise
+        from jjjcredit.services import db  # (imported when needed: a command imports only its own)
+
         reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0]
+        if db.disk_full(exc):
+            output.fail("db.unavailable", f"The database's disk is full ({reason}): nothing of this command was "
+                        "kept; free space where the database is kept, then run it again.")
         output.fail("db.unavailable", f"The database cannot be used: {reason}. Check --db or "
                     "JJJCREDIT_DATABASE_URL (sqlite:///path or postgresql://user@host:port/name).")
     except Exception as exc:  # the last resort: one line, never a traceback unless asked

@@ -73,3 +73,14 @@ def open_engine(url: str) -> Engine:
     from jjjcredit.storage.engine import make_engine
 
     return make_engine(url)
+
+
+#: What the drivers say when the database's disk is full (SQLite; PostgreSQL's "could not extend file …:
+#: No space left on device").
+_DISK_FULL = ("database or disk is full", "no space left on device", "could not extend file", "disk full")
+
+
+def disk_full(exc: BaseException) -> bool:
+    """Whether a database error is its disk being full: retrying does not help until space is freed."""
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in _DISK_FULL)

@@ -25,6 +25,7 @@ from starlette.exceptions import HTTPException as StarletteHTTPException
 from jjjcredit.core import errors
 from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error
+from jjjcredit.services import db
 
 log = logging.getLogger("jjjcredit.web")
 
@@ -124,6 +125,10 @@ def unavailable(request: Request, exc: Exception) -> JSONResponse:
     reason = str(getattr(exc, "orig", None) or exc).strip().splitlines()[0][:300] if str(exc).strip() else ""
     log.warning("database unavailable on %s %s: %s", request.method, shown_personal(request.url.path), reason,
                 extra={"code": "db.unavailable", "request_id": getattr(request.state, "request_id", None)})
+    if db.disk_full(exc):
+        return error_response(request, ApiError("db.unavailable", "The database's disk is full: nothing of this call "
+                                                "was kept, and sending it again helps only once the operator has "
+                                                "freed space.", headers={"Retry-After": "300"}))
     return error_response(request, ApiError("db.unavailable", "The database does not answer just now: retry in a "
                                             "few seconds (a batch sent again changes nothing if it was kept).",
                                             headers={"Retry-After": "5"}))

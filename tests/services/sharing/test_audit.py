@@ -9,7 +9,7 @@ import threading
 import time
 
 import pytest
-from sqlalchemy import Connection, Engine, delete, insert, select, update
+from sqlalchemy import Connection, Engine, delete, insert, select, text, update
 
 from jjjcredit.core.sharing import audit as chain
 from jjjcredit.services import db
@@ -220,6 +220,27 @@ def test_close_is_bounded_when_the_database_refuses_writes(engine: Engine, caplo
     assert _problems(engine) == []  # nothing given up landed after all
     with engine.connect() as conn:
         assert audit.count_entries(conn) == 2
+
+
+def test_writes_that_keep_failing_are_said_once_then_once_a_minute_and_their_end_too(
+        engine: Engine, caplog: pytest.LogCaptureFixture):
+    """A disk that stays full (here: a database that refuses every write) is logged once with its
+    traceback, not every second — and when writes succeed again, that is said."""
+    _filled(engine, 1)
+    with caplog.at_level(logging.WARNING, logger="jjjcredit.audit"):
+        with engine.begin() as conn:  # every append fails at once: its table is not there
+            conn.execute(text("ALTER TABLE audit RENAME TO audit_away"))
+        writer = audit.Writer(engine, interval=0.01, close_seconds=30)
+        try:
+            writer.submit(_entry(2))
+            time.sleep(3.5)  # three retries or more, each failing
+        finally:
+            with engine.begin() as conn:
+                conn.execute(text("ALTER TABLE audit_away RENAME TO audit"))
+        assert writer.close() == 0
+    said = [r for r in caplog.records if getattr(r, "code", None) == "audit.write"]
+    assert [r.levelname for r in said] == ["ERROR", "WARNING"], [r.getMessage() for r in said]
+    assert said[0].exc_info is not None and "written again" in said[1].getMessage()
 
 
 def test_close_writes_everything_when_the_database_accepts(engine: Engine):

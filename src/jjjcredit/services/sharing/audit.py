@@ -229,6 +229,10 @@ def verify_checkpoints(conn: Connection, checkpoints: Any,
     return chain.check_checkpoints(checkpoints, keys, hash_at, last, floor or 1)
 
 
+#: Seconds between the log lines of audit writes that keep failing (the first is said at once).
+FAILING_SAID_EVERY = 60.0
+
+
 class Writer:
     """Appends entries in batches from a background thread; :meth:`close` writes what is left.
 
@@ -253,6 +257,8 @@ class Writer:
         self.checkpoint_seconds, self.key_box = checkpoint_seconds, key_box
         self._next_checkpoint = time.monotonic() + checkpoint_seconds
         self.dropped = 0
+        self._failing_since: float | None = None  # when writes began to fail (monotonic), while they do
+        self._said_at = 0.0
         self._queue: deque[Mapping[str, Any]] = deque()
         self._pending: list[Mapping[str, Any]] = []  # taken off the queue, not yet written
         self._closing = threading.Event()
@@ -304,12 +310,30 @@ class Writer:
                 chunk = pending[:self.batch]
                 try:
                     self._write(chunk)
-                except Exception:
-                    log.exception("audit.write: %d entries not yet written; retrying", len(pending))
+                except Exception as exc:
+                    self._failed(exc, len(pending))
                     self._abandoned.wait(min(1.0, self.interval * 10))
+                else:
+                    if self._failing_since is not None:
+                        log.warning("audit.write: entries are written again after %.0f s", time.monotonic() -
+                                    self._failing_since, extra={"code": "audit.write"})
+                        self._failing_since = None
             self._checkpoint_when_due()
             if closing and not self._queue:
                 return
+
+    def _failed(self, exc: Exception, waiting: int) -> None:
+        """A write that failed (a database gone, a disk full): said with its traceback the first time, then
+        once a minute while it keeps failing (a retry every second would fill the log, and the disk)."""
+        now = time.monotonic()
+        if self._failing_since is None:
+            self._failing_since, self._said_at = now, now
+            log.error("audit.write: %d entries not yet written; retrying every second", waiting, exc_info=exc,
+                      extra={"code": "audit.write"})
+        elif now - self._said_at >= FAILING_SAID_EVERY:
+            self._said_at = now
+            log.error("audit.write: %d entries still not written after %.0f s (%s: %s); retrying", waiting,
+                      now - self._failing_since, type(exc).__name__, exc, extra={"code": "audit.write"})
 
     def _checkpoint_when_due(self) -> None:
         if self.checkpoint_seconds <= 0 or self.key_box is None or time.monotonic() < self._next_checkpoint:
