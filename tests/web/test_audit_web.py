@@ -8,6 +8,7 @@ import time
 import urllib.parse
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import replace
+from pathlib import Path
 
 import httpx
 from fastapi.routing import APIRoute
@@ -17,6 +18,7 @@ from jjjcredit.core.credit import catalogue as catalogue_rules
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue
+from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.sharing import audit, clients, evidence, report
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
@@ -163,7 +165,7 @@ def _catalogue_editions(conn: Connection) -> None:
 OWN_VIEW = {("POST", "/api/v1/me/session"), ("GET", "/api/v1/me/records"), ("GET", "/api/v1/me/queries")}
 
 
-def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, server: Server):
+def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, server: Server, tmp_path: Path):
     """Each data-reading route, called with a key: one entry with the client, the service, the purpose and
     the codes the call touched. A new route must be added to the calls below, so it is checked too."""
     code = server.codes[3]
@@ -210,6 +212,7 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         ("POST", "/api/v1/credit/batches"): ({"params": {"item": credit_files.PENALTY}, "content": _penalties(code)},
                                              []),
         ("GET", "/api/v1/subjects/{code}/records"): ({}, [code]),
+        ("GET", "/api/v1/credit/batches/{batch}/rejects"): ({}, []),  # the batch sent below
         # a credit report issued, and a report's number checked (the report issued below)
         ("GET", "/api/v1/subjects/{code}/report"): ({}, [code]),
         ("GET", "/api/v1/reports/{number}"): ({}, [code]),  # its number set below
@@ -225,6 +228,10 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         number = report.issue_report(conn, access.PUBLIC, code, fmt="json", box=evidence.KeyBox(SECRET),
                                      base_url=server.url).number
     calls["GET", "/api/v1/reports/{number}"] = ({"url": f"/api/v1/reports/{number}"}, [code])
+    (tmp_path / "sent.csv").write_bytes(_penalties(code))
+    batch = credit_records.ingest_file(engine, str(tmp_path / "sent.csv"), credit_files.PENALTY, "auditor",
+                                      protector=None).batch
+    calls["GET", "/api/v1/credit/batches/{batch}/rejects"] = ({"url": f"/api/v1/credit/batches/{batch}/rejects"}, [])
     engine.dispose()
     made = []
     with httpx.Client(base_url=server.url, headers={"X-API-Key": key}, timeout=30) as http:

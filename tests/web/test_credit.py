@@ -38,7 +38,7 @@ def server(database_url: str) -> Iterator[Server]:
     with engine.begin() as conn:
         files.publish(conn, 2026)
         for name, services, level in ((PROVIDER, "provide", 1), ("court", "records", 3), ("bureau", "records", 1),
-                                      ("verifier", "verify", 3), ("sharing", "records", 2)):
+                                      ("verifier", "verify", 3), ("sharing", "records", 2), ("其他部门", "provide", 1)):
             _, keys[name] = clients.add_client(conn, name, services, level)
     engine.dispose()
     app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000,
@@ -94,6 +94,32 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
         with server.client(key) as other:
             refused = other.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body)
             assert refused.status_code in (401, 403)
+
+
+def test_a_provider_reads_every_rejected_row_of_its_own_batches_in_pages(server: Server, tmp_path: Path):
+    rows = [files.penalty(CODES[0], f"罚{n}", 处罚决定日期="2026-02-30") for n in range(5)]  # every row rejected
+    rows.append(files.penalty(None, "罚9", 处罚决定日期="2026-02-31"))  # a natural person's: masked
+    body = files.write_csv(tmp_path / "bad.csv", rows).read_bytes()
+    with server.client(PROVIDER) as provider:
+        summary = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body).json()
+        assert summary["rejected"] == 6
+        pages, after = [], 0
+        while after is not None:
+            page = provider.get(f"/api/v1/credit/batches/{summary['batch']}/rejects",
+                                params={"after": after, "limit": 4})
+            assert page.status_code == 200, page.text
+            pages.append(page.json()["rows"])
+            after = page.json()["next_after"]
+        assert [len(p) for p in pages] == [4, 2] and [r["row"] for p in pages for r in p] == [2, 3, 4, 5, 6, 7]
+        first = pages[0][0]
+        assert first["problems"][0]["code"] == "record.date" and first["values"]["行政处罚决定书文号"] == "罚0"
+        assert files.person() not in str(pages)
+        unknown = provider.get("/api/v1/credit/batches/NOPE/rejects")
+        assert (unknown.status_code, unknown.json()["errors"][0]["code"]) == (404, "credit.no_batch")
+    with server.client("court") as other:  # a key without the provide service
+        assert other.get(f"/api/v1/credit/batches/{summary['batch']}/rejects").status_code == 403
+    with server.client("其他部门") as other:  # another provider: answered as no batch
+        assert other.get(f"/api/v1/credit/batches/{summary['batch']}/rejects").status_code == 404
 
 
 def test_a_code_that_is_none_is_refused_not_answered_with_no_records(server: Server):

@@ -1047,14 +1047,20 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
     return out
 
 
-def batch_rejects(conn: Connection, batch_id: str) -> Iterator[dict[str, Any]]:
-    """A batch's rejected rows in row order (problems and values, personal numbers masked);
-    ``credit.no_batch`` for an id no batch has."""
-    if conn.execute(select(credit_batches.c.id).where(credit_batches.c.id == batch_id)).first() is None:
+def batch_rejects(conn: Connection, batch_id: str, *, provider: str | None = None, after_row: int = 0,
+                  limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """A batch's rejected rows in row order (problems and values, personal numbers masked), from the row
+    after ``after_row``, at most ``limit``; ``credit.no_batch`` for an id no batch has — or, with
+    ``provider``, none of that provider's (another provider's batch is not told apart from none)."""
+    query = select(credit_batches.c.id).where(credit_batches.c.id == batch_id)
+    if provider is not None:
+        query = query.where(credit_batches.c.provider == provider)
+    if conn.execute(query).first() is None:
         raise RecordsError("credit.no_batch", f'No credit batch has the id "{shown_personal(batch_id[:80])}": give '
                            "the batch id an ingest printed (its summary's batch).", field="batch")
-    rows = conn.execute(select(credit_rejects).where(credit_rejects.c.batch_id == batch_id)
-                        .order_by(credit_rejects.c.row))
+    rows = conn.execute(select(credit_rejects).where(credit_rejects.c.batch_id == batch_id,
+                                                     credit_rejects.c.row > after_row)
+                        .order_by(credit_rejects.c.row).limit(limit))
     for r in rows:
         yield {"row": r.row, "problems": json.loads(r.problems), "values": json.loads(r.data)}
 

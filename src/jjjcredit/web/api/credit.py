@@ -13,7 +13,7 @@ import tempfile
 import unicodedata
 from typing import Any
 
-from fastapi import APIRouter, Depends, Query, Request
+from fastapi import APIRouter, Depends, Path, Query, Request
 from sqlalchemy import Engine
 
 from jjjcredit.core.codes import ric, uscc
@@ -110,6 +110,30 @@ async def ingest_batch(request: Request,
                                 name, state.limits)
     request.state.batch = summary["batch"]  # on the request's log line (web/app.py)
     return summary
+
+
+def _rejects(engine: Engine, batch: str, provider: str, after: int, limit: int) -> dict[str, Any]:
+    with engine.connect() as conn:
+        rows = list(records.batch_rejects(conn, batch, provider=provider, after_row=after, limit=limit + 1))
+    more = len(rows) > limit
+    rows = rows[:limit]
+    return {"batch": batch, "rows": rows, "next_after": rows[-1]["row"] if more else None}
+
+
+@router.get("/batches/{batch}/rejects", responses=raises("credit.no_batch", "credit.provider"))
+async def batch_rejects(request: Request, batch: str = Path(..., max_length=64),
+                        after: int = Query(0, ge=0, le=2**31, description="Rows after this row of the file (the "
+                                           "`next_after` of the page before; 0: from the first)."),
+                        limit: int = Query(1000, ge=1, le=5000, description="Rejected rows in the page at most."),
+                        caller: access.Caller = Depends(caller_for("provide"))) -> dict[str, Any]:
+    """Every rejected row of one of the provider's batches, in the file's row order, with its problems and
+    its values (personal numbers masked): what the summary's first 200 problems leave out, for fixing
+    and sending again. ``next_after`` says where the next page starts (null: the last). Another
+    provider's batch is answered as no batch."""
+    if caller.client is None:
+        raise Error("credit.provider", "A batch's rejects are read with the key of the provider that sent it.",
+                    field="X-API-Key")
+    return await threads.run(request, _rejects, request.app.state.engine, batch, caller.client, after, limit)
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
