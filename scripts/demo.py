@@ -122,7 +122,7 @@ def main() -> None:
         print(f"{entry['file']} ({entry['item']} {summary['item_name']}, {entry['provider']}): "
               f"{summary['rows']} rows, {summary['created']} created, {summary['rejected']} rejected, "
               f"{summary['flagged']} flagged (not in the library), {summary['late']} late"
-              + (f"  [rejects: jjjcredit credit rejects {summary['batch']} --db ...]" if summary["rejected"] else ""),
+              + (f"  [rejects: jjjcredit credit rejects {summary['batch']} --db {DB}]" if summary["rejected"] else ""),
               file=sys.stderr)
     print(run("credit", "timeliness", "--db", DB, quiet=True).stdout, file=sys.stderr, end="")
     subject = _subject_with_records()

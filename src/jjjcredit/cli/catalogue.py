@@ -303,7 +303,7 @@ def diff_editions(
         print(f"~ {c.code}\t{c.attribute}\t{json.dumps(c.old, ensure_ascii=False)} → "
               f"{json.dumps(c.new, ensure_ascii=False)}")
     output.note(f"{year_a} → {year_b}: {len(d.added)} added, {len(d.withdrawn)} withdrawn, "
-                f"{len(d.changed)} attributes changed")
+                f"{len(d.changed)} attribute{'' if len(d.changed) == 1 else 's'} changed")
 
 
 @app.command("export")

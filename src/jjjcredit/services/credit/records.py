@@ -381,6 +381,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             if summary.rejected:
                 summary.message += (f" {summary.rejected:,} rows were rejected all the same: see the problems, "
                                     "mend those rows and send them.")
+        elif summary.rejected:
+            every = "Every row was rejected: nothing of the file was recorded. " \
+                if summary.rejected == summary.rows else ""
+            summary.message = (f"{every}{summary.rejected:,} rows were rejected: each, with its problems and values, "
+                               f"is listed by `jjjcredit credit rejects {batch_id}` (over the API, GET "
+                               f"/api/v1/credit/batches/{batch_id}/rejects); mend those rows and send them.")
         summary.seconds = round(time.perf_counter() - started, 3)
         conn.execute(update(credit_batches).where(credit_batches.c.id == batch_id).values(
             status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
