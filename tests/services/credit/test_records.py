@@ -557,7 +557,7 @@ def test_a_document_number_repeated_in_a_later_chunk_for_another_subject_is_refu
 def test_a_file_whose_every_row_is_rejected_does_not_say_nothing_changed(ready: Engine, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚类别="罚金")])
     for summary in (ingest(ready, path), ingest(ready, path)):  # says so, and where every rejected row is
-        assert summary.message.startswith("Every row was rejected: nothing of the file was recorded. 1 rows")
+        assert summary.message.startswith("Every row was rejected: nothing of the file was recorded. 1 row was")
         assert f"credit rejects {summary.batch}" in summary.message and "Nothing changed" not in summary.message
     mapping = tmp_path / "big.yaml"
     mapping.write_text("a: b\n" * 300_000, encoding="utf-8")

@@ -384,7 +384,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
         elif summary.rejected:
             every = "Every row was rejected: nothing of the file was recorded. " \
                 if summary.rejected == summary.rows else ""
-            summary.message = (f"{every}{summary.rejected:,} rows were rejected: each, with its problems and values, "
+            rows = "1 row was" if summary.rejected == 1 else f"{summary.rejected:,} rows were"
+            summary.message = (f"{every}{rows} rejected: each, with its problems and values, "
                                f"is listed by `jjjcredit credit rejects {batch_id}` (over the API, GET "
                                f"/api/v1/credit/batches/{batch_id}/rejects); mend those rows and send them.")
         summary.seconds = round(time.perf_counter() - started, 3)
