@@ -620,6 +620,22 @@ def test_a_personal_number_left_in_stored_text_travels_masked_and_is_kept_masked
     assert all(MASKED in k for k in kept) and not any("1234 5678" in k or "1985 0505" in k for k in kept)
 
 
+def _altered_package(producer: Engine, tmp_path: Path, alter: Callable[[rows.Row], None]) -> tuple[Path, str]:
+    """A government package of the producer's credit records (loaded here) as a peer might send it: one
+    organization's record changed by ``alter``, the package signed again. Its folder and that record's id."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    done = export(producer, tmp_path / "p", kind="credit_records", audience="government")
+    files, columns = done.manifest["files"], done.manifest["columns"]
+    found = rows.read("jsonl", "credit_records", columns, data_of(done))
+    row = next(r for r in found if r.get("values") and r["subject_type"] != "natural_person")
+    alter(row)
+    data = rows.write("jsonl", "credit_records", columns, found)
+    (done.path / files[0]["name"]).write_bytes(data)
+    _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
+    return done.path, str(row["id"])
+
+
 #: A valid resident identity number that passes a unified social credit code's checks as well.
 PERSON_AS_CODE = "130102198505010719"
 
@@ -631,27 +647,21 @@ def test_a_package_that_would_keep_a_natural_person_in_clear_is_refused_whole(pr
     """As the ingest refuses a natural person given as an organization, an import refuses a peer's package
     that would keep one in clear — under an identity number as an organization's code, or with a code or an
     unhashed key on a natural person's record — whole, and its receipt does not echo the number."""
-    load_library(producer, tmp_path)
-    load_credit(producer, tmp_path)
-    done = export(producer, tmp_path / "p", kind="credit_records", audience="government")
-    files, columns = done.manifest["files"], done.manifest["columns"]
-    found = rows.read("jsonl", "credit_records", columns, data_of(done))
-    row = next(r for r in found if r.get("values") and r["subject_type"] != "natural_person")
     as_code = {"identity_code": PERSON_AS_CODE, "mobile_code": "13812345678",
                "spaced_identity_code": "130102 19850501 0719"}
-    if spoil in as_code:
-        row["subject_code"] = row["subject_key"] = as_code[spoil]
-    elif spoil == "date_not_a_date":  # (a date that is none broke every read of the receiver's records)
-        row["decided_on"] = PERSON_AS_CODE
-    else:
-        row["subject_type"] = "natural_person"
-        row["subject_code"], row["subject_key"] = {"person_with_code": (PERSON_AS_CODE, "P:" + "0" * 40),
-                                                   "person_in_clear_key": (None, PERSON_AS_CODE),
-                                                   "person_key_not_hashed": (None, "P:" + PERSON_AS_CODE)}[spoil]
-    data = rows.write("jsonl", "credit_records", columns, found)
-    (done.path / files[0]["name"]).write_bytes(data)
-    _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
-    receipt = take(receiver, done.path)
+
+    def alter(row: rows.Row) -> None:
+        if spoil in as_code:
+            row["subject_code"] = row["subject_key"] = as_code[spoil]
+        elif spoil == "date_not_a_date":  # (a date that is none broke every read of the receiver's records)
+            row["decided_on"] = PERSON_AS_CODE
+        else:
+            row["subject_type"] = "natural_person"
+            row["subject_code"], row["subject_key"] = {"person_with_code": (PERSON_AS_CODE, "P:" + "0" * 40),
+                                                       "person_in_clear_key": (None, PERSON_AS_CODE),
+                                                       "person_key_not_hashed": (None, "P:" + PERSON_AS_CODE)}[spoil]
+
+    receipt = take(receiver, _altered_package(producer, tmp_path, alter)[0])
     assert receipt["status"] == "rejected" and receipt["reason"]["code"] == "exchange.rows", receipt
     field = "subject_code" if spoil in as_code else "decided_on" if spoil.startswith("date") else "subject_key"
     assert [p["field"] for p in receipt["problems"]] == [field]
@@ -663,21 +673,15 @@ def test_a_package_that_would_keep_a_natural_person_in_clear_is_refused_whole(pr
 
 def test_a_personal_number_in_a_peer_s_name_or_document_number_is_kept_masked(producer: Engine, receiver: Engine,
                                                                                 tmp_path: Path):
-    load_library(producer, tmp_path)
-    load_credit(producer, tmp_path)
-    done = export(producer, tmp_path / "p", kind="credit_records", audience="government")
-    files, columns = done.manifest["files"], done.manifest["columns"]
-    found = rows.read("jsonl", "credit_records", columns, data_of(done))
-    row = next(r for r in found if r.get("values") and r["subject_type"] != "natural_person")
-    row["subject_name"] = "张三" + CLEAR
-    row["document_number"] = "罚" + PERSON_AS_CODE
-    data = rows.write("jsonl", "credit_records", columns, found)
-    (done.path / files[0]["name"]).write_bytes(data)
-    _resigned(producer, done, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
-    assert take(receiver, done.path)["status"] == "accepted"
+    def alter(row: rows.Row) -> None:
+        row["subject_name"] = "张三" + CLEAR
+        row["document_number"] = "罚" + PERSON_AS_CODE
+
+    path, record_id = _altered_package(producer, tmp_path, alter)
+    assert take(receiver, path)["status"] == "accepted"
     with receiver.connect() as conn:
         kept = conn.execute(text("SELECT subject_name, document_number FROM credit_records WHERE id = :i"),
-                            {"i": row["id"]}).one()
+                            {"i": record_id}).one()
     assert kept.subject_name == "张三" + MASKED and PERSON_AS_CODE not in kept.document_number
 
 
