@@ -207,7 +207,8 @@ def _text(data: Mapping[str, Any], key: str, code: str) -> str:
     if not isinstance(value, str) or not value.strip():
         label = STATUTORY.get(key, PLATFORM.get(key, (key, key)))[1]
         if value is not None and not isinstance(value, str):
-            raise _bad(f'Item "{code}": the {label} ({key}) is {json.dumps(value, ensure_ascii=False)[:40]}, not text; '
+            shown = json.dumps(value, ensure_ascii=False)[:40]
+            raise _bad(f'Item "{code}": the {label} ({key}) is {shown}, not text; '
                        "expected words (on the command line a value that reads as a number or true is taken as one: "
                        f"write it as a JSON string, --set '{key}=\"…\"').", key)
         raise _bad(f'Item "{code}": the {label} ({key}) is missing or empty; every item states it.', key)
@@ -297,9 +298,10 @@ def check_text(value: str, what: str, field: str | None = None, limit: int = TEX
         raise CatalogueError(error, f"{what} holds {len(value):,} characters; at most {limit:,} are kept.", field=field)
     found = _UNSHOWN.search(value)
     if found is not None:
-        raise CatalogueError(error, f"{what} holds the character U+{ord(found.group()):04X} at position {found.start() + 1}, which "
-                   "cannot be published (a control character, or one that reverses the text's direction); expected "
-                   "plain text (tabs and line breaks are kept).", field=field)
+        where = f"U+{ord(found.group()):04X} at position {found.start() + 1}"
+        raise CatalogueError(error, f"{what} holds the character {where}, which cannot be published (a control "
+                             "character, or one that reverses the text's direction); expected plain text (tabs "
+                             "and line breaks are kept).", field=field)
     return value
 
 

@@ -298,8 +298,9 @@ def _lock_pairs(conn: Connection, pairs: set[tuple[str, str]]) -> None:
 def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str,
                  problems: list[dict[str, Any]]) -> dict[str, int]:
     """Write the package's record versions (see the module's text); returns the counts. A version whose
-    organization's code is a resident identity number the library does not know (as the ingest refuses
-    it: ``credit.code_is_identity``) is a problem added to ``problems``, and then nothing is written. Takes the locks a
+    organization's code is a resident identity number, or holds a personal number however written, that
+    the library does not know (as the ingest refuses it) is a problem added to ``problems`` (row numbers
+    of ``rows``), and then nothing is written. Takes the locks a
     credit batch of this node takes for the same records — on PostgreSQL the advisory lock of each provider
     and item the package holds (in one order, so two imports never wait on each other in a circle), on
     SQLite the ``credit`` counter's row — so no batch writes them meanwhile. A record a withdrawal names
