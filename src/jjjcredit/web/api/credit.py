@@ -46,8 +46,10 @@ def file_suffix(content_type: str, name: str, data: bytes) -> str:
     as octet-stream, is still an XLSX); else by the Content-Type; else by ``name``'s ending; else CSV (the
     readers tell JSON Lines and XML by their content).
 
-    >>> file_suffix("application/x-www-form-urlencoded", "tj.xlsx", b"PK\x03\x04..."), file_suffix("", "p.jsonl", b"{")
-    ('.xlsx', '.jsonl')
+    >>> file_suffix("application/x-www-form-urlencoded", "tj.xlsx", b"PK\\x03\\x04...")
+    '.xlsx'
+    >>> file_suffix("", "p.jsonl", b"{"), file_suffix("text/csv", "p.jsonl", b"{")
+    ('.jsonl', '.csv')
     """
     if data[:4] == b"PK\x03\x04":
         return ".xlsx"
