@@ -280,9 +280,9 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
             refused: list[dict[str, Any]] = []
             counts = apply.apply_credit(conn, mine, package_id, refused)
             if refused:  # (raised inside the transaction: nothing of the package is kept)
+                first = refused[0]
                 raise ExchangeError("exchange.rows", f"{len(refused)} problems in the package's rows, the first in "
-                                    f'row {refused[0]["row"]} ({refused[0]["field"]}): {refused[0]["message"]} '
-                                    "Nothing was applied.", field="rows")
+                                    f'{first["field"]}: {first["message"]} Nothing was applied.', field="rows")
             held = set(_foreign(conn, sorted({str(r["id"]) for r in mine})))
             new = sorted({str(r["id"]) for r in mine} - held)
             bulk.insert_rows(conn, "federation_records", ("record_id", "origin"),
