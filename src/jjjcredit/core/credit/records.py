@@ -401,7 +401,8 @@ def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
         r.add(b, code, f"{b.header}: {why} Expected a valid unified social credit code (GB 32100).", value)
     elif b.column.role != "subject_code" and is_identity_number(valid):  # (the subject's: the library decides)
         r.add(b, "credit.code_is_identity", f"{b.header}: {shown_personal(valid)} is a resident identity number, not "
-              "an authority's code; it was not kept. Expected the authority's unified social credit code.", value)
+              "an authority's code; it was not kept. Expected the unified social credit code of the authority (or of "
+              "the data source) this column names.", value)
         return None
     return valid
 
