@@ -21,6 +21,7 @@ from sqlalchemy import Connection
 from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit import records as credit_rules
+from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
 from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
@@ -133,6 +134,17 @@ def catalogue_comments(conn: Connection, caller: access.Caller, year: int) -> li
     if compiles:
         return comments
     return [dataclasses.replace(c, author=mask(c.author) or "", text=mask_in_text(c.text)) for c in comments]
+
+
+def batch_rejects(conn: Connection, caller: access.Caller, batch: str, after_row: int = 0,
+                  limit: int = 1000) -> list[dict[str, Any]]:
+    """The rejected rows of a credit batch, for the provider that sent it alone (a key's client named as
+    the batch's provider; any other caller is answered as if there were no such batch), with their values
+    as the rejects keep them: personal numbers masked, whatever the caller's level."""
+    if caller.client is None:
+        raise RecordsError("credit.provider", "A batch's rejects are read with the key of the provider that sent it.",
+                           field="X-API-Key")
+    return list(credit_records.batch_rejects(conn, batch, provider=caller.client, after_row=after_row, limit=limit))
 
 
 #: The (column code, field name) pairs of an item in its layout's order, by the item object (the

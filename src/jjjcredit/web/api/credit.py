@@ -114,9 +114,9 @@ async def ingest_batch(request: Request,
     return summary
 
 
-def _rejects(engine: Engine, batch: str, provider: str, after: int, limit: int) -> dict[str, Any]:
+def _rejects(engine: Engine, caller: access.Caller, batch: str, after: int, limit: int) -> dict[str, Any]:
     with engine.connect() as conn:
-        rows = list(records.batch_rejects(conn, batch, provider=provider, after_row=after, limit=limit + 1))
+        rows = disclosure.batch_rejects(conn, caller, batch, after_row=after, limit=limit + 1)
     more = len(rows) > limit
     rows = rows[:limit]
     return {"batch": batch, "rows": rows, "next_after": rows[-1]["row"] if more else None}
@@ -132,10 +132,7 @@ async def batch_rejects(request: Request, batch: str = Path(..., max_length=64),
     its values (personal numbers masked): what the summary's first 200 problems leave out, for fixing
     and sending again. ``next_after`` says where the next page starts (null: the last). Another
     provider's batch is answered as no batch."""
-    if caller.client is None:
-        raise Error("credit.provider", "A batch's rejects are read with the key of the provider that sent it.",
-                    field="X-API-Key")
-    return await threads.run(request, _rejects, request.app.state.engine, batch, caller.client, after, limit)
+    return await threads.run(request, _rejects, request.app.state.engine, caller, batch, after, limit)
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
