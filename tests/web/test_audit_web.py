@@ -3,6 +3,7 @@ status, outcome — and concurrent calls lose no entry; the chain verifies."""
 
 from __future__ import annotations
 
+import datetime
 import json
 import time
 import urllib.parse
@@ -71,6 +72,16 @@ def test_personal_numbers_in_a_purpose_or_a_request_id_are_never_kept_in_clear(d
         assert http.get("/api/v1/organizations/138-1234-5678").status_code in (400, 404)
     kept = _wait_for(database_url, 2)[-1]
     assert kept["codes"] and not any("1234" in str(c) for c in kept["codes"]), kept["codes"]
+
+
+def test_a_subject_key_is_kept_as_it_is_and_a_number_typed_as_a_code_masked():
+    """A natural person's query log is found by the subject key: a key whose hex holds a run of digits
+    shaped like a mobile number is kept whole; a mobile or identity number given as a code is masked."""
+    key = "P:" + "ab13812345678cd" * 2 + "0123456789"
+    scope = {"state": {"codes": [key, "13812345678"]}, "path_params": {"code": "130102198505059977"},
+             "method": "GET", "path": "/api/v1/subjects/x/records"}
+    kept = audit_entry.entry(scope, "records", None, 200, 0.01, "r1", datetime.datetime.now(datetime.UTC))
+    assert kept["codes"] == [key, "138****5678", "130102********9977"]
 
 
 def _wait_for(database_url: str, n: int) -> list[dict[str, object]]:

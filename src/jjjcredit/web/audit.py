@@ -17,6 +17,7 @@ from typing import Any
 from fastapi.routing import APIRoute
 
 from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.credit import persons
 from jjjcredit.web import characters
 
 
@@ -30,15 +31,22 @@ def service_of(route: object) -> str:
     return "none"
 
 
+def _kept(code: str) -> str:
+    """A code as the trail keeps it: a personal number masked; a subject key as it is (the query log of a
+    natural person is found by it, and its hex may hold a run of digits shaped like a mobile number)."""
+    text = characters.clean(code)
+    return text if persons.is_subject_key(text) else shown_personal(text)
+
+
 def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: int, seconds: float,
           request_id: str, at: datetime.datetime) -> dict[str, Any]:
     state = scope.get("state") or {}
     caller = state.get("caller")
-    codes = [shown_personal(characters.clean(str(c))) for c in state.get("codes") or ()]
+    codes = [_kept(str(c)) for c in state.get("codes") or ()]
     path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
         # a refused NUL must not stop the trail; an identity or mobile number typed into a URL is kept masked
-        codes.append(shown_personal(characters.clean(str(path_code))))
+        codes.append(_kept(str(path_code)))
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             # the purpose was masked as it was read (web/app._headers), before it was cut to its limit

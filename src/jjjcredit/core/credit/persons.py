@@ -22,6 +22,7 @@ import base64
 import hashlib
 import hmac
 import os
+import re
 
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
@@ -68,3 +69,17 @@ class Protector:
 
 def is_person(subject_key: str) -> bool:
     return subject_key.startswith(PERSON_PREFIX)
+
+
+#: A natural person's subject key as :meth:`Protector.subject_key` makes it: ``P:`` and 40 hex digits.
+SUBJECT_KEY = re.compile(r"P:[0-9a-f]{40}")
+
+
+def is_subject_key(text: str) -> bool:
+    """Whether ``text`` is a natural person's subject key — a hash, never masked as a number: its hex may
+    hold a run of digits shaped like a mobile number (``…a13812345678b…``), and a masked key finds nothing.
+
+    >>> is_subject_key("P:" + "0" * 40), is_subject_key("P:130102198505059977")
+    (True, False)
+    """
+    return SUBJECT_KEY.fullmatch(text) is not None

@@ -33,6 +33,7 @@ from xml.sax.saxutils import escape
 
 from jjjcredit.core.codes import uscc
 from jjjcredit.core.codes.personal import personal_in, shown_personal
+from jjjcredit.core.credit import persons
 from jjjcredit.core.credit.catalogue import CODE_PATTERN, SEVERITIES, SUBJECT_TYPES
 from jjjcredit.core.exchange.packages import ExchangeError
 from jjjcredit.core.library import element_schemas, elements
@@ -368,8 +369,6 @@ def credit_problems(number: int, row: Row, seen: Container[tuple[str, str]]
 #: A stored version's status and what made it, as every node writes them.
 CREDIT_STATUSES = ("in_force", "revoked")
 CREDIT_ACTIONS = ("created", "updated", "corrected", "revoked")
-#: A natural person's subject key: ``P:`` and the keyed hash (core/credit/persons.Protector.subject_key).
-_HASHED_KEY = re.compile(r"P:[0-9a-f]{40}")
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -426,7 +425,7 @@ def subject_problems(number: int, row: Row) -> list[dict[str, Any]]:
         return [_problem(number, "subject_type", f'Subject type "{kind[:40]}" is not one of '
                          f'{", ".join(SUBJECT_TYPES)}.')]
     if kind == "natural_person":
-        if code or not _HASHED_KEY.fullmatch(key):
+        if code or not persons.is_subject_key(key):
             return [_problem(number, "subject_key", "A natural person's record names the person by the keyed hash "
                              "alone (subject_key P: and 40 hex digits) and has no subject_code; this row would keep "
                              "a personal number in clear.")]
