@@ -54,6 +54,8 @@ def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
     rejects = _run("rejects", summary["batch"], "--db", url)
     rows = list(csv.reader(io.StringIO(rejects.stdout)))
     assert rows[0] == ["row", "field", "code", "message", "value"] and rows[1][:3] == ["4", "处罚类别", "record.value"]
+    whole = list(csv.reader(io.StringIO(_run("rejects", summary["batch"], "--values", "--db", url).stdout)))
+    assert whole[0][-1] == "values" and json.loads(whole[1][-1])["处罚类别"] == "罚金"  # the row, to find it
     shown = json.loads(_run("show", CODES[0], "--db", url).stdout)
     assert shown["items"][0]["records"][0]["document_number"] == "罚1"
     person = _run("show", "-", "--db", url, stdin=files.person() + "\n")

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import csv
 import itertools
+import json
 from typing import Any, Optional
 
 import typer
@@ -72,11 +73,13 @@ def ingest_file(
 @app.command("rejects")
 def batch_rejects(
     batch: str = typer.Argument(..., help="The batch id an ingest printed."),
+    values: bool = typer.Option(False, "--values", help="Add a last column, values: the whole row as it was read "
+                                "(a JSON object by the file's headers), to find and fix it in the file."),
     csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Every rejected row of a batch as CSV: row, field, code, message, value (one line per problem;
-    identity numbers masked)."""
+    identity numbers masked); with ``--values``, each line also holds its row's values."""
     encoding = output.csv_encoding(csv_encoding)
     engine = database.ready_engine(url)
     with engine.connect() as conn:
@@ -84,11 +87,12 @@ def batch_rejects(
         first = next(rejected_rows, None)  # (an unknown batch is refused here, before any line is written)
         with output.csv_stdout(encoding) as text:
             writer = csv.writer(text)
-            writer.writerow(["row", "field", "code", "message", "value"])
+            writer.writerow(["row", "field", "code", "message", "value", *(["values"] if values else [])])
             for rejected in itertools.chain([] if first is None else [first], rejected_rows):
+                whole = [_safe(json.dumps(rejected["values"], ensure_ascii=False))] if values else []
                 for p in rejected["problems"]:
                     writer.writerow([rejected["row"], *(_safe(str(p[k])) for k in ("field", "code", "message",
-                                                                                      "value"))])
+                                                                                      "value")), *whole])
 
 
 @app.command("show")
