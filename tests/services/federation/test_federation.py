@@ -535,3 +535,37 @@ def test_a_run_a_gap_stops_gives_back_what_it_holds_at_once_and_in_stream_order(
     # the gap's message and the one fetched ahead come again within the run's wait, first first — not the
     # second alone after the broker's ack_wait (30 s), which would be a gap again
     assert asyncio.run(_next_two(broker, "beijing", "hebei", within=5.0)) == [1, 2]
+
+
+def test_a_peer_s_record_under_an_identity_number_as_its_code_is_refused_at_apply_masked(
+        nodes: dict[str, Node], tmp_path: Path):
+    """The apply-time refusal exchange imports share (services/exchange/apply.apply_credit): a record whose
+    organization code is an identity number the receiver's library does not hold would keep a natural
+    person in clear — the whole message is refused, its reason masked, and nothing is applied."""
+    from jjjcredit.core.exchange import rows
+    from jjjcredit.core.exchange.packages import Scope
+    from jjjcredit.services.exchange import exchange
+    from jjjcredit.services.sharing import disclosure
+
+    as_code = "130102198505010719"  # a valid identity number that passes a code's checks as well
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"]:
+        if item.item:
+            item.ingest(nodes["hebei"])
+    with nodes["hebei"].engine.begin() as conn:
+        _manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="credit_records",
+                                              after=0, to=changes.position(conn, "credit_records"))
+        own = rows.read("jsonl", "credit_records", rows.CREDIT_COLUMNS, data)
+        organization = next(r for r in own if r["subject_type"] != "natural_person")
+        spoilt = [{**r, "subject_code": as_code, "subject_key": as_code} if r is organization else r for r in own]
+        manifest, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="credit_records", audience="government", fmt="jsonl",
+            scope=Scope(), after=0, to=len(spoilt), found=spoilt, columns=rows.CREDIT_COLUMNS,
+            day=disclosure.current_day(), now=changes._now())
+    before = nodes["beijing"].state()
+    outcome = changes.apply_package(nodes["beijing"].engine, manifest, contents["credit_records.jsonl"],
+                                    node="beijing", expected="hebei", operator="test")
+    assert outcome.status == "refused" and outcome.reason is not None, outcome.to_dict()
+    assert outcome.reason.code == "exchange.rows", outcome.to_dict()
+    assert as_code not in str(outcome.to_dict()) and "19850501" not in str(outcome.to_dict())
+    assert nodes["beijing"].state() == before
