@@ -385,3 +385,25 @@ def test_a_party_granted_one_item_reads_its_records_and_not_those_of_another(two
             clients.grant_items(conn, "penalties", OTHER)
         assert items(penalties, person) == {OTHER: "government_sharing"}
     engine.dispose()
+
+
+def test_metrics_show_each_provider_s_records_late_silence_and_last_batch(server: Server, tmp_path: Path):
+    """/metrics carries the timeliness report per provider and item, read at the scrape: an operator's
+    alert sees a provider that sends nothing, or whose files are mostly rejected, without a command."""
+    from tests.web.test_metrics import _scrape
+
+    before = _scrape(server)
+    assert before["jjjcredit_credit_item_unsent", (("item", files.PENALTY),)] == 1  # nobody has sent penalties
+    labels = (("item", files.PENALTY), ("provider", PROVIDER))
+    assert ("jjjcredit_credit_records", labels) not in before
+    with server.client(PROVIDER) as provider:
+        summary = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY, "name": "p.csv"},
+                                content=_csv(tmp_path), headers={"Content-Type": "text/csv"}).json()
+    after = _scrape(server)
+    assert ("jjjcredit_credit_item_unsent", (("item", files.PENALTY),)) not in after
+    assert after["jjjcredit_credit_records", labels] == summary["created"] == 2
+    assert after["jjjcredit_credit_late_records", labels] == summary["late"]
+    assert after["jjjcredit_credit_silent", labels] == 0
+    assert after["jjjcredit_credit_last_batch_rows", labels] == 3
+    assert after["jjjcredit_credit_last_batch_reject_ratio", labels] == pytest.approx(1 / 3)
+    assert abs(after["jjjcredit_credit_last_batch_timestamp_seconds", labels] - time.time()) < 120

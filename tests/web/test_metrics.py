@@ -74,7 +74,9 @@ def test_a_scrape_the_database_cannot_answer_serves_the_rest(tmp_path: Path, cap
     registry = CollectorRegistry()
     Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written", registry=registry).set(2)
     registry.register(metrics.Freshness(engine))
+    registry.register(metrics.Credit(engine))
     text = generate_latest(registry).decode()
     engine.dispose()
     assert "jjjcredit_audit_backlog 2.0" in text and "jjjcredit_library_sequence" not in text
-    assert [r.code for r in caplog.records] == ["db.unavailable"]  # type: ignore[attr-defined]
+    assert "jjjcredit_credit_records" not in text
+    assert [r.code for r in caplog.records] == ["db.unavailable"] * 2  # type: ignore[attr-defined]

@@ -88,6 +88,7 @@ def create_app(settings: Settings) -> FastAPI:
     Gauge("jjjcredit_audit_backlog", "Audit entries submitted and not yet written",
           registry=registry).set_function(trail.backlog)
     registry.register(freshness_metrics.Freshness(engine))  # last batches, sequence, signing key: read at each scrape
+    registry.register(freshness_metrics.Credit(engine))  # per provider and item: records, late, silent, last batch
     registry.register(freshness_metrics.Federation(engine))  # the lag per peer, as the follower noted it
     workers = threads.Threads()  # the blocking work of the busiest calls
 

@@ -71,6 +71,57 @@ class Freshness(Collector):
                                   "Seconds since the current evidence signing key was created"))
 
 
+class Credit(Collector):
+    """Per provider and item, the credit records' timeliness (services/freshness.read_credit): records,
+    late records, whether the provider is silent past the item's update period, and its last batch —
+    when, rows read, share rejected; and each item of the edition in force nobody has sent anything for."""
+
+    def __init__(self, engine: Engine) -> None:
+        self.engine = engine
+
+    def describe(self) -> Iterator[Metric]:
+        return iter(self._families())
+
+    def collect(self) -> Iterator[Metric]:
+        try:
+            with self.engine.connect() as conn:
+                pairs, unsent = freshness.read_credit(conn)
+        except SQLAlchemyError as exc:
+            log.warning("metrics: the credit records' timeliness could not be read: %s", type(exc).__name__,
+                        extra={"code": "db.unavailable"})
+            return iter(())
+        count, late, silent, finished, rows, ratio, nothing = families = self._families()
+        for pair in pairs:
+            labels = [pair.provider, pair.item]
+            count.add_metric(labels, pair.records)
+            late.add_metric(labels, pair.late)
+            silent.add_metric(labels, int(pair.silent))
+            if pair.last_batch is not None:
+                finished.add_metric(labels, pair.last_batch.finished_at.timestamp())
+                rows.add_metric(labels, pair.last_batch.rows)
+                ratio.add_metric(labels, pair.last_batch.reject_ratio)
+        for item in unsent:
+            nothing.add_metric([item], 1)
+        return iter(families)
+
+    @staticmethod
+    def _families() -> tuple[GaugeMetricFamily, ...]:
+        pair = ["provider", "item"]
+        return (GaugeMetricFamily("jjjcredit_credit_records", "Credit records of each provider under each item",
+                                  labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_late_records", "Of those, records that came after the item's "
+                                  "collection time limit (or were withdrawn after the deadline)", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_silent", "1 when the provider has sent nothing under the item "
+                                  "for longer than its update period", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_last_batch_timestamp_seconds", "When the provider's last "
+                                  "committed batch under the item finished (Unix time)", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_last_batch_rows", "Rows read in that batch", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_last_batch_reject_ratio", "Rejected rows over rows read in "
+                                  "that batch", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_item_unsent", "1 for each item of the catalogue edition in "
+                                  "force no provider has sent anything for", labels=["item"]))
+
+
 class Federation(Collector):
     """Per peer, how far behind its stream this node's follower is: messages and seconds (read from what the
     follower noted, services/federation/status.py — a scrape never waits on the broker)."""
