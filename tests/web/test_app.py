@@ -5,6 +5,7 @@ from __future__ import annotations
 import inspect
 import logging
 import re
+import time
 from dataclasses import replace
 
 import httpx
@@ -316,3 +317,35 @@ def test_a_stopped_server_process_ends_though_a_call_is_stuck_in_the_database():
     ended = subprocess.run([sys.executable, "-c", script], capture_output=True, text=True, timeout=60)
     assert ended.returncode == 0 and time.monotonic() - started < 60
     assert "1 call(s) still wait on the database (stuck)" in ended.stderr
+
+
+def test_healthz_is_503_while_the_audit_trail_cannot_be_written_and_ok_again_after(
+        server: Server, database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """A full disk (here: the trail's table gone, so every append fails) still answers reads, but their
+    audit entries only wait in memory: the operator's health check says so, and why, until they are written."""
+    from jjjcredit.web import app as web_app
+
+    monkeypatch.setattr(web_app, "AUDIT_FAILING_SECONDS", 0.3)
+    trail: audit.Writer = server.app.state.trail
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(text("ALTER TABLE audit RENAME TO audit_away"))
+    try:
+        with server.client() as http:
+            http.get("/api/v1/organizations/search", params={"q": "北京"})  # answered; its entry waits
+            deadline = time.monotonic() + 10
+            while ((failing := trail.failing()) is None or failing[0] < 0.5) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            health = http.get("/healthz")
+            assert health.status_code == 503 and health.headers["Retry-After"] == "30", health.text
+            error = health.json()["errors"][0]
+            assert error["code"] == "audit.failing" and "entries wait" in error["message"], error
+    finally:
+        with engine.begin() as conn:
+            conn.execute(text("ALTER TABLE audit_away RENAME TO audit"))
+    deadline = time.monotonic() + 10
+    while trail.failing() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with server.client() as http:
+        assert http.get("/healthz").status_code == 200
+    engine.dispose()

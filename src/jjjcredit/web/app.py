@@ -56,11 +56,14 @@ from jjjcredit.web.api import (
     verify,
 )
 from jjjcredit.web.api import subjects as own_view
+from jjjcredit.web.errors import ApiError
 
 ROUTERS = [organizations.router, search.router, verify.router, evidence.router, changes.router, reconcile.router,
            audit_api.router, catalogue.router, credit.router, credit.subjects, report.router, own_view.router,
            federation.router]
 log = logging.getLogger("jjjcredit.web")
+#: Seconds the audit trail's writes may keep failing before /healthz answers 503 ``audit.failing``.
+AUDIT_FAILING_SECONDS = 30.0
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
 
@@ -135,16 +138,26 @@ def create_app(settings: Settings) -> FastAPI:
     app.add_middleware(Observe, trail=trail, registry=registry, purpose_chars=settings.limits.purpose_chars)
 
     @app.get("/healthz", tags=["operations"],
-             responses=errors.raises("db.schema_behind", "db.schema_ahead"))
+             responses=errors.raises("db.schema_behind", "db.schema_ahead", "audit.failing"))
     def healthz() -> dict[str, Any]:
         """Whether the server can serve: 200 ``ok`` when the database answers and its schema is this code's;
         else 503 in the one error shape — ``db.unavailable`` (the database does not answer),
-        ``db.schema_behind`` (run ``jjjcredit db upgrade``) or ``db.schema_ahead`` (a newer release upgraded
-        the database: run it). ``signing`` says whether the operator secret is set (without it, evidence and
-        reports are not signed: those calls answer 503)."""
+        ``db.schema_behind`` (run ``jjjcredit db upgrade``), ``db.schema_ahead`` (a newer release upgraded
+        the database: run it) or ``audit.failing`` (the audit trail has not been written for over
+        :data:`AUDIT_FAILING_SECONDS` seconds: a full disk, say — reads still work, and go unrecorded).
+        ``signing`` says whether the operator secret is set (without it, evidence and reports are not
+        signed: those calls answer 503)."""
         state = db.status(engine)
         if not state.up_to_date:
             raise db.SchemaBehind(state.current, state.head)
+        failing = trail.failing()
+        if failing is not None and failing[0] > AUDIT_FAILING_SECONDS:
+            seconds, failure = failing
+            why = ("the database's disk is full" if db.disk_full(failure)
+                   else f"the database refuses them ({type(failure).__name__})")
+            raise ApiError("audit.failing", f"The audit trail has not been written for {seconds:.0f} s: {why}. "
+                           f"{trail.backlog()} entries wait in this process's memory; calls are still answered.",
+                           headers={"Retry-After": "30"})
         return {"status": "ok", "revision": state.current, "signing": "ok" if key_box is not None else "missing"}
 
     @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {

@@ -258,6 +258,7 @@ class Writer:
         self._next_checkpoint = time.monotonic() + checkpoint_seconds
         self.dropped = 0
         self._failing_since: float | None = None  # when writes began to fail (monotonic), while they do
+        self._failure: BaseException | None = None  # the last write's error, while they do
         self._said_at = 0.0
         self._queue: deque[Mapping[str, Any]] = deque()
         self._pending: list[Mapping[str, Any]] = []  # taken off the queue, not yet written
@@ -273,6 +274,13 @@ class Writer:
     def backlog(self) -> int:
         """Entries submitted and not yet written."""
         return len(self._queue) + len(self._pending)
+
+    def failing(self) -> tuple[float, BaseException] | None:
+        """While writes keep failing: for how many seconds, and the last error (``None`` while they work)."""
+        since, failure = self._failing_since, self._failure
+        if since is None or failure is None:
+            return None
+        return time.monotonic() - since, failure
 
     def close(self) -> int:
         """Write what is queued, waiting at most ``close_seconds``; returns how many entries were given up."""
@@ -317,7 +325,7 @@ class Writer:
                     if self._failing_since is not None:
                         log.warning("audit.write: entries are written again after %.0f s", time.monotonic() -
                                     self._failing_since, extra={"code": "audit.write"})
-                        self._failing_since = None
+                        self._failing_since = self._failure = None
             self._checkpoint_when_due()
             if closing and not self._queue:
                 return
@@ -326,6 +334,7 @@ class Writer:
         """A write that failed (a database gone, a disk full): said with its traceback the first time, then
         once a minute while it keeps failing (a retry every second would fill the log, and the disk)."""
         now = time.monotonic()
+        self._failure = exc
         if self._failing_since is None:
             self._failing_since, self._said_at = now, now
             log.error("audit.write: %d entries not yet written; retrying every second", waiting, exc_info=exc,
