@@ -334,7 +334,7 @@ def test_healthz_is_503_while_the_audit_trail_cannot_be_written_and_ok_again_aft
         with server.client() as http:
             http.get("/api/v1/organizations/search", params={"q": "北京"})  # answered; its entry waits
             deadline = time.monotonic() + 10
-            while ((failing := trail.failing()) is None or failing[0] < 0.5) and time.monotonic() < deadline:
+            while ((stalled := trail.stalled()) is None or stalled[0] < 0.5) and time.monotonic() < deadline:
                 time.sleep(0.05)
             health = http.get("/healthz")
             assert health.status_code == 503 and health.headers["Retry-After"] == "30", health.text
@@ -344,7 +344,40 @@ def test_healthz_is_503_while_the_audit_trail_cannot_be_written_and_ok_again_aft
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE audit_away RENAME TO audit"))
     deadline = time.monotonic() + 10
-    while trail.failing() is not None and time.monotonic() < deadline:
+    while trail.stalled() is not None and time.monotonic() < deadline:
+        time.sleep(0.05)
+    with server.client() as http:
+        assert http.get("/healthz").status_code == 200
+    engine.dispose()
+
+
+def test_healthz_is_503_while_audit_writes_wait_on_another_writer_s_lock(
+        server: Server, database_url: str, monkeypatch: pytest.MonkeyPatch):
+    """A write that waits (a long ingest holding SQLite's write lock, a lock on PostgreSQL) raises nothing:
+    the entries' wait itself is what /healthz judges."""
+    from jjjcredit.web import app as web_app
+
+    monkeypatch.setattr(web_app, "AUDIT_FAILING_SECONDS", 0.3)
+    trail: audit.Writer = server.app.state.trail
+    engine = make_engine(database_url)
+    holder = engine.connect()
+    holder.begin()
+    holder.execute(text("LOCK TABLE audit IN EXCLUSIVE MODE" if engine.dialect.name == "postgresql"
+                        else "DELETE FROM audit WHERE 1 = 0"))  # another writer's lock, held
+    try:
+        with server.client() as http:
+            http.get("/api/v1/organizations/search", params={"q": "北京"})
+            deadline = time.monotonic() + 10
+            while ((stalled := trail.stalled()) is None or stalled[0] < 0.5) and time.monotonic() < deadline:
+                time.sleep(0.05)
+            health = http.get("/healthz")
+            assert health.status_code == 503, health.text
+            assert "waits on the database" in health.json()["errors"][0]["message"]
+    finally:
+        holder.rollback()
+        holder.close()
+    deadline = time.monotonic() + 10
+    while trail.stalled() is not None and time.monotonic() < deadline:
         time.sleep(0.05)
     with server.client() as http:
         assert http.get("/healthz").status_code == 200

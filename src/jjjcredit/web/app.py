@@ -62,7 +62,8 @@ ROUTERS = [organizations.router, search.router, verify.router, evidence.router, 
            audit_api.router, catalogue.router, credit.router, credit.subjects, report.router, own_view.router,
            federation.router]
 log = logging.getLogger("jjjcredit.web")
-#: Seconds the audit trail's writes may keep failing before /healthz answers 503 ``audit.failing``.
+#: Seconds audit entries may wait unwritten (writes failing, or waiting on a lock) before /healthz answers 503
+#: ``audit.failing``.
 AUDIT_FAILING_SECONDS = 30.0
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
@@ -143,18 +144,20 @@ def create_app(settings: Settings) -> FastAPI:
         """Whether the server can serve: 200 ``ok`` when the database answers and its schema is this code's;
         else 503 in the one error shape — ``db.unavailable`` (the database does not answer),
         ``db.schema_behind`` (run ``jjjcredit db upgrade``), ``db.schema_ahead`` (a newer release upgraded
-        the database: run it) or ``audit.failing`` (the audit trail has not been written for over
-        :data:`AUDIT_FAILING_SECONDS` seconds: a full disk, say — reads still work, and go unrecorded).
+        the database: run it) or ``audit.failing`` (entries of the audit trail have waited over
+        :data:`AUDIT_FAILING_SECONDS` seconds to be written: a full disk, a lock another writer holds —
+        reads are still answered, their entries wait in memory).
         ``signing`` says whether the operator secret is set (without it, evidence and reports are not
         signed: those calls answer 503)."""
         state = db.status(engine)
         if not state.up_to_date:
             raise db.SchemaBehind(state.current, state.head)
-        failing = trail.failing()
-        if failing is not None and failing[0] > AUDIT_FAILING_SECONDS:
-            seconds, failure = failing
-            why = ("the database's disk is full" if db.disk_full(failure)
-                   else f"the database refuses them ({type(failure).__name__})")
+        stalled = trail.stalled()
+        if stalled is not None and stalled[0] > AUDIT_FAILING_SECONDS:
+            seconds, failure = stalled
+            why = ("its write waits on the database (another writer's lock, or a database that does not answer)"
+                   if failure is None else "the database's disk is full" if db.disk_full(failure)
+                   else f"the database refuses its writes ({type(failure).__name__})")
             raise ApiError("audit.failing", f"The audit trail has not been written for {seconds:.0f} s: {why}. "
                            f"{trail.backlog()} entries wait in this process's memory; calls are still answered.",
                            headers={"Retry-After": "30"})

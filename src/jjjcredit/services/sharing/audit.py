@@ -259,6 +259,7 @@ class Writer:
         self.dropped = 0
         self._failing_since: float | None = None  # when writes began to fail (monotonic), while they do
         self._failure: BaseException | None = None  # the last write's error, while they do
+        self._written_at = time.monotonic()  # when the queue was last written out (or seen empty)
         self._said_at = 0.0
         self._queue: deque[Mapping[str, Any]] = deque()
         self._pending: list[Mapping[str, Any]] = []  # taken off the queue, not yet written
@@ -275,12 +276,13 @@ class Writer:
         """Entries submitted and not yet written."""
         return len(self._queue) + len(self._pending)
 
-    def failing(self) -> tuple[float, BaseException] | None:
-        """While writes keep failing: for how many seconds, and the last error (``None`` while they work)."""
-        since, failure = self._failing_since, self._failure
-        if since is None or failure is None:
+    def stalled(self) -> tuple[float, BaseException | None] | None:
+        """While entries wait: for how many seconds nothing has been written, and the last write's error
+        (``None`` when the write in hand is waiting — on another writer's lock, on a database that does not
+        answer); ``None`` when nothing waits."""
+        if not self.backlog():
             return None
-        return time.monotonic() - since, failure
+        return time.monotonic() - self._written_at, self._failure
 
     def close(self) -> int:
         """Write what is queued, waiting at most ``close_seconds``; returns how many entries were given up."""
@@ -312,6 +314,8 @@ class Writer:
         pending = self._pending
         while not self._abandoned.is_set():
             closing = self._closing.wait(self.interval)  # read first: what came before close() is queued
+            if not pending and not self._queue:
+                self._written_at = time.monotonic()  # nothing waits: nothing is late
             for _ in range(len(self._queue)):  # what has arrived; what comes meanwhile waits for the next look
                 pending.append(self._queue.popleft())
             while pending and not self._abandoned.is_set():
@@ -366,3 +370,4 @@ class Writer:
                     return
                 transaction.commit()
                 del self._pending[:len(chunk)]
+                self._written_at = time.monotonic()
