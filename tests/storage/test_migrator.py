@@ -217,3 +217,30 @@ def test_credit_tallies_are_filled_from_the_records_held_and_the_index_they_repl
     with engine.connect() as conn:
         assert "ix_credit_records_provider_item" in {i["name"] for i in inspect(conn).get_indexes("credit_records")}
         assert "credit_tallies" not in inspect(conn).get_table_names()
+
+
+def test_credit_tallies_keep_each_pair_s_last_batch_filled_from_the_batches_held(engine: Engine):
+    """0023 gives each provider's and item's tally its last committed batch (a pair whose batches kept no
+    record gets a tally of none); the downgrade takes the columns and those tallies away."""
+    migrator.upgrade(engine, "0022")
+    with engine.begin() as conn:
+        for batch, provider, status, finished, rows, rejected in (
+                ("b1", "甲局", "committed", "2026-01-01 00:00:00", 10, 1),
+                ("b2", "甲局", "committed", "2026-02-01 00:00:00", 20, 2),
+                ("b3", "甲局", "running", "2026-03-01 00:00:00", 0, 0),
+                ("b4", "乙局", "committed", "2026-01-05 00:00:00", 0, 0)):  # a report of none: no tally before
+            conn.execute(text(
+                "INSERT INTO credit_batches (id, item, edition, provider, channel, file_name, file_hash, status, rows, "
+                "created, updated, unchanged, rejected, warnings, flagged, late, started_at, finished_at, seconds) "
+                "VALUES (:b, 'JJJ-03-001', 2026, :p, 'cli', 'f.csv', 'h', :s, :r, 0, 0, 0, :x, 0, 0, 0, :f, :f, 1)"),
+                {"b": batch, "p": provider, "s": status, "r": rows, "x": rejected, "f": finished})
+        conn.execute(text("INSERT INTO credit_tallies VALUES ('甲局', 'JJJ-03-001', 27, 3, '[]')"))
+    migrator.upgrade(engine)
+    with engine.connect() as conn:
+        tallies = conn.execute(text("SELECT provider, records, last_batch, last_batch_rows, last_batch_rejected "
+                                    "FROM credit_tallies ORDER BY provider")).all()
+    assert [tuple(t) for t in tallies] == [("乙局", 0, "b4", 0, 0), ("甲局", 27, "b2", 20, 2)]
+    migrator.downgrade(engine, "0022")
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT provider FROM credit_tallies")).scalars().all() == ["甲局"]
+        assert "last_batch" not in {c["name"] for c in inspect(conn).get_columns("credit_tallies")}

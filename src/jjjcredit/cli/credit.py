@@ -73,8 +73,9 @@ def ingest_file(
 @app.command("rejects")
 def batch_rejects(
     batch: str = typer.Argument(..., help="The batch id an ingest printed."),
-    values: bool = typer.Option(False, "--values", help="Add a last column, values: the whole row as it was read "
-                                "(a JSON object by the file's headers), to find and fix it in the file."),
+    values: bool = typer.Option(False, "--values", help="Add a last column, values: the row's non-empty cells in "
+                                "the columns the item knows (a JSON object by the file's headers), to find and fix "
+                                "it in the file."),
     csv_encoding: Optional[str] = output.CSV_ENCODING_OPTION,  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:

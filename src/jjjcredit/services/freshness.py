@@ -1,7 +1,7 @@
 """How fresh the platform's data is, for /metrics: the last batch of each source (when, how many rows, how
 many rejected), the library's change-feed sequence, and when the current evidence key was made; and for
 credit records, per provider and item, what the timeliness report says (records, late ones, silence)
-with its last batch's rows and rejects (:func:`read_credit`).
+and its last batch (:func:`read_credit`: one row a pair).
 
 Read at each scrape, so it costs two small queries: the batches table (one row per file ever ingested,
 never per record) ranked once per source, and two values read by key (``counters`` 'feed'; the newest
@@ -16,7 +16,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from jjjcredit.services.credit import records
-from jjjcredit.storage.schema import batches, counters, credit_batches, signing_keys
+from jjjcredit.storage.schema import batches, counters, signing_keys
 
 
 @dataclass(frozen=True)
@@ -76,14 +76,10 @@ class CreditFreshness:
 
 def read_credit(conn: Connection, today: datetime.date | None = None) -> tuple[list[CreditFreshness], list[str]]:
     """Per provider and item, the timeliness report's figures and its last committed batch; and the items
-    of the edition in force no provider has sent anything for. Two small queries over the batches (one
-    row a file) beside the report's own (one row a provider and item): never a scan of the records."""
+    of the edition in force no provider has sent anything for. The report reads one row a provider and
+    item (``credit_tallies``, which keeps the last batch too): never the records, never every batch."""
     report, unsent = records.timeliness(conn, today)
-    b = credit_batches.c
-    newest = func.row_number().over(partition_by=(b.provider, b.item), order_by=(b.finished_at.desc(), b.id.desc()))
-    ranked = select(b.provider, b.item, b.id, b.finished_at, b.rows, b.rejected, newest.label("n")) \
-        .where(b.status == "committed").subquery()
-    last = {(r.provider, r.item): LastBatch(r.provider, r.id, _utc(r.finished_at), r.rows, r.rejected)
-            for r in conn.execute(select(ranked).where(ranked.c.n == 1))}
-    return ([CreditFreshness(t.provider, t.item, t.records, t.late, t.silent, last.get((t.provider, t.item)))
-             for t in report], [u["item"] for u in unsent])
+    return ([CreditFreshness(t.provider, t.item, t.records, t.late, t.silent, None if t.last_batch is None else
+                             LastBatch(t.provider, t.last_batch_id or "", _utc(t.last_batch), t.last_batch_rows or 0,
+                                       t.last_batch_rejected or 0)) for t in report],
+            [u["item"] for u in unsent])

@@ -458,10 +458,11 @@ credit_records = Table(
     Index("ix_credit_records_id", "id", postgresql_using="hash"),  # looked up by equality only
     postgresql_partition_by=_PARTITION_BY,
 )
-#: Per provider and item, what ``credit_records`` holds: how many records, how many came late, and the
-#: five smallest document numbers of late ones. Every writer of ``credit_records`` adds to it in its own
-#: transaction, under the provider's and item's lock, so the timeliness report reads one row a pair and
-#: no index over the records is kept (and written a row) to count them.
+#: Per provider and item, what ``credit_records`` holds: how many records, how many came late, the five
+#: smallest document numbers of late ones, and the provider's last batch. Every writer of
+#: ``credit_records`` adds to it in its own transaction, under the provider's and item's lock, so the
+#: timeliness report reads one row a pair and no index over the records is kept (and written a row) to
+#: count them.
 credit_tallies = Table(
     "credit_tallies",
     metadata,
@@ -470,6 +471,12 @@ credit_tallies = Table(
     Column("records", BigInteger, nullable=False),
     Column("late", BigInteger, nullable=False),
     Column("late_examples", Text, nullable=False),  # JSON list, at most five, in order
+    # the provider's last committed batch under the item (a report of none too): the timeliness report and
+    # /metrics read it here, never by ranking every batch ever sent
+    Column("last_batch", String(64), nullable=True),
+    Column("last_batch_at", DateTime(timezone=True), nullable=True),
+    Column("last_batch_rows", Integer, nullable=True),
+    Column("last_batch_rejected", Integer, nullable=True),
 )
 #: A credit subject's authorizations: one named application party (a client's name) may query the
 #: subject's non-public records of the items named, for a purpose, from ``valid_from`` to

@@ -109,15 +109,17 @@ class Credit(Collector):
         pair = ["provider", "item"]
         return (GaugeMetricFamily("jjjcredit_credit_records", "Credit records of each provider under each item",
                                   labels=pair),
-                GaugeMetricFamily("jjjcredit_credit_late_records", "Of those, records that came after the item's "
-                                  "collection time limit (or were withdrawn after the deadline)", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_late_records", "Credit records of each provider under each "
+                                  "item that came after its collection time limit (or were withdrawn after the "
+                                  "deadline)", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_silent", "1 when the provider has sent nothing under the item "
                                   "for longer than its update period", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_last_batch_timestamp_seconds", "When the provider's last "
                                   "committed batch under the item finished (Unix time)", labels=pair),
-                GaugeMetricFamily("jjjcredit_credit_last_batch_rows", "Rows read in that batch", labels=pair),
-                GaugeMetricFamily("jjjcredit_credit_last_batch_reject_ratio", "Rejected rows over rows read in "
-                                  "that batch", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_last_batch_rows", "Rows read in the provider's last committed "
+                                  "batch under the item", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_last_batch_reject_ratio", "Rejected rows over rows read in the "
+                                  "provider's last committed batch under the item", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_item_unsent", "1 for each item of the catalogue edition in "
                                   "force no provider has sent anything for", labels=["item"]))
 

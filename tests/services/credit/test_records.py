@@ -22,7 +22,7 @@ from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import records
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
-from jjjcredit.storage.schema import credit_batches, credit_records
+from jjjcredit.storage.schema import credit_batches, credit_records, credit_tallies
 from tests.services.credit import credit_files as files
 from tests.services.library import library_files
 
@@ -361,8 +361,8 @@ def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_pa
     provider is not silent the day after it."""
     ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
     with ready.begin() as conn:
-        conn.execute(update(credit_batches).values(
-            finished_at=datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)))
+        conn.execute(update(credit_tallies).values(  # (the pair's last batch, as the report reads it)
+            last_batch_at=datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)))
         report, _ = records.timeliness(conn, datetime.date(2026, 12, 8))
     assert [(f"{t.last_batch:%Y-%m-%d %H:%M}", t.silent) for t in report] == [("2026-12-07 04:00", False)]
 

@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import yaml
-from sqlalchemy import Connection, Engine, func, insert, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
@@ -299,6 +299,19 @@ def add_to_tallies(conn: Connection, tallies: Mapping[tuple[str, str], Tally]) -
                 records=t.records + tally.records, late=t.late + tally.late, late_examples=examples))
 
 
+def note_last_batch(conn: Connection, provider: str, item: str, batch_id: str, finished: datetime.datetime,
+                    rows: int, rejected: int) -> None:
+    """A committed batch becomes its provider's and item's last (a tally of none is made for a provider's
+    first batch that kept no record: a report of none counts as sent), in the batch's transaction,
+    under the pair's lock."""
+    t = credit_tallies.c
+    last = {"last_batch": batch_id, "last_batch_at": finished, "last_batch_rows": rows, "last_batch_rejected": rejected}
+    done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(**last))
+    if not done.rowcount:
+        conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=0, late=0,
+                                                   late_examples="[]", **last))
+
+
 def file_hash(path: str) -> str:
     """The file's SHA-256; a missing file or a folder is refused as every command refuses them."""
     p = Path(path)
@@ -389,11 +402,13 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                                f"is listed by `jjjcredit credit rejects {batch_id}` (over the API, GET "
                                f"/api/v1/credit/batches/{batch_id}/rejects); mend those rows and send them.")
         summary.seconds = round(time.perf_counter() - started, 3)
+        finished = _now()
         conn.execute(update(credit_batches).where(credit_batches.c.id == batch_id).values(
             status="committed", rows=summary.rows, created=summary.created, updated=summary.updated,
             unchanged=summary.unchanged, rejected=summary.rejected, warnings=summary.warnings,
-            flagged=summary.flagged, late=summary.late, finished_at=_now(), seconds=summary.seconds,
+            flagged=summary.flagged, late=summary.late, finished_at=finished, seconds=summary.seconds,
             summary=json.dumps(summary.to_dict(), ensure_ascii=False)))
+        note_last_batch(conn, provider, item.code, batch_id, finished, summary.rows, summary.rejected)
     return summary
 
 
@@ -1089,6 +1104,9 @@ class Timeliness:
     last_batch: datetime.datetime | None
     update_period: str
     silent: bool
+    last_batch_id: str | None = None
+    last_batch_rows: int | None = None
+    last_batch_rejected: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
@@ -1104,24 +1122,19 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
     t = credit_tallies.c
-    counts = {(r.provider, r.item): (int(r.records), int(r.late), tuple(json.loads(r.late_examples)))
-              for r in conn.execute(select(t.provider, t.item, t.records, t.late, t.late_examples))}
-    b = credit_batches.c
-    last = {(r.provider, r.item): r.last for r in conn.execute(
-        select(b.provider, b.item, func.max(b.finished_at).label("last")).where(b.status == "committed")
-        .group_by(b.provider, b.item))}
     out = []
-    for provider, code in sorted(set(counts) | set(last)):
-        item = items.get(code)
-        records, late, examples = counts.get((provider, code), (0, 0, ()))
-        when = last.get((provider, code))
+    for r in conn.execute(select(credit_tallies).order_by(t.provider, t.item)):  # one row a pair, its last batch too
+        item = items.get(r.item)
+        when = r.last_batch_at
         if isinstance(when, datetime.datetime):  # (stored in UTC; judged and shown on Beijing's day)
             when = (when.replace(tzinfo=datetime.UTC) if when.tzinfo is None else when).astimezone(working_days.CHINA)
         period = item.update_period if item else ""
         days = UPDATE_PERIODS.get(period)
         silent = bool(days and (when is None or (today - when.date()).days > days))
-        out.append(Timeliness(provider, code, item.name if item else "", records, late, examples, when, period, silent))
-    sent = {code for _p, code in set(counts) | set(last)}
+        out.append(Timeliness(r.provider, r.item, item.name if item else "", int(r.records), int(r.late),
+                              tuple(json.loads(r.late_examples)), when, period, silent, r.last_batch,
+                              r.last_batch_rows, r.last_batch_rejected))
+    sent = {line.item for line in out}
     nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period}
                for i in items.values() if i.kind != "basic" and i.code not in sent]
     return out, nothing
