@@ -120,9 +120,10 @@ def _one(key: str) -> int:
         if isinstance(conn, sqlite3.Connection):
             return len(conn.execute("SELECT * FROM credit_records WHERE subject_key = ?", (key,)).fetchall())
         return len(conn.execute("SELECT * FROM credit_records WHERE subject_key = %s", (key,)).fetchall())
+    from jjjcredit.services import db
     from jjjcredit.services.sharing import disclosure
 
-    with _STATE["engine"].connect() as conn:  # type: ignore[attr-defined]
+    with db.reading(_STATE["engine"]) as conn:  # type: ignore[arg-type]  # as the API reads (web/api/credit.py)
         answer = disclosure.subject_records(conn, _STATE["caller"], key, _STATE["protector"])
     return int(answer["records"])
 

@@ -4,9 +4,10 @@ from __future__ import annotations
 
 from dataclasses import dataclass
 
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 
 from jjjcredit.core.errors import Error
+from jjjcredit.storage import engine as engine_module
 from jjjcredit.storage import migrator
 from jjjcredit.storage.migrator import ForeignKeysBroken
 
@@ -84,3 +85,9 @@ def disk_full(exc: BaseException) -> bool:
     """Whether a database error is its disk being full: retrying does not help until space is freed."""
     text = str(getattr(exc, "orig", None) or exc).lower()
     return any(words in text for words in _DISK_FULL)
+
+
+def reading(engine: Engine) -> Connection:
+    """A connection for a call that only reads (storage/engine.reading): no ``BEGIN`` and no ``ROLLBACK``
+    round trips around its statements."""
+    return engine_module.reading(engine)

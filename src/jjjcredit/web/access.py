@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import audit as chain
+from jjjcredit.services import db
 from jjjcredit.services.sharing import clients, rate_limits
 from jjjcredit.web import threads
 from jjjcredit.web.errors import ApiError
@@ -71,7 +72,7 @@ def _refuse_unless(limiter: rate_limits.Limiter, decision: rate_limits.Decision,
 
 
 def _caller_of(engine: Engine, key: str) -> access.Caller | None:
-    with engine.connect() as conn:
+    with db.reading(engine) as conn:
         return clients.caller_of(conn, key)
 
 

@@ -262,3 +262,18 @@ def test_unknown_editions_and_years_are_refused(conn: Connection):
         with pytest.raises(core.CatalogueError) as exc:
             step()
         assert exc.value.code == code
+
+
+def test_the_edition_in_force_is_read_again_once_an_edition_is_published(conn: Connection):
+    """Which edition is in force is kept a second per process (every subject's records call asks); an
+    edition published here is in force at once, not a second later."""
+    assert catalogue.edition_in_force(conn, 2028) is None
+    catalogue.draft_edition(conn, 2026, "河北省发展改革委")
+    _publish(conn, 2026)
+    found = catalogue.edition_in_force(conn, 2028)
+    assert found is not None and found.year == 2026
+    catalogue.draft_edition(conn, 2027, "河北省发展改革委")
+    _publish(conn, 2027)
+    found = catalogue.edition_in_force(conn, 2028)
+    assert found is not None and found.year == 2027
+    assert catalogue.edition_in_force(conn, 2027) == catalogue.latest_published(conn, before=2027)

@@ -14,12 +14,14 @@ from __future__ import annotations
 
 import datetime
 import json
+import time
 import uuid
+import weakref
 from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 
 from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
@@ -143,6 +145,28 @@ def latest_published(conn: Connection, before: int | None = None) -> Edition | N
         query = query.where(catalogue_editions.c.year < before)
     row = conn.execute(query.order_by(catalogue_editions.c.year.desc()).limit(1)).first()
     return None if row is None else _edition(row)
+
+
+#: Seconds a process keeps the answer of :func:`edition_in_force` (publishing here forgets it at once).
+IN_FORCE_SECONDS = 1.0
+_IN_FORCE: weakref.WeakKeyDictionary[Engine, dict[int | None, tuple[float, Edition | None]]] = \
+    weakref.WeakKeyDictionary()
+
+
+def edition_in_force(conn: Connection, before: int | None = None) -> Edition | None:
+    """:func:`latest_published`, read at most once every :data:`IN_FORCE_SECONDS` per database and process:
+    every subject's records call asks which edition is in force, and an edition is published once a
+    year. A publication through another process (a command) is seen within that second."""
+    memo = _IN_FORCE.get(conn.engine)
+    if memo is None:
+        memo = _IN_FORCE[conn.engine] = {}
+    now = time.monotonic()
+    found = memo.get(before)
+    if found is not None and now - found[0] < IN_FORCE_SECONDS:
+        return found[1]
+    edition = latest_published(conn, before)
+    memo[before] = (now, edition)
+    return edition
 
 
 def edition_items(conn: Connection, year: int) -> tuple[catalogue.Item, ...]:
@@ -394,6 +418,7 @@ def publish_edition(conn: Connection, year: int, by: str) -> Edition:
     catalogue.require_status(year, edition.status, ("approved",), "publish")
     conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
         status="published", published_by=by, published_at=_now()))
+    _IN_FORCE.pop(conn.engine, None)  # this process reads the edition in force anew
     return get_edition(conn, year)
 
 

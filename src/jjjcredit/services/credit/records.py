@@ -1145,10 +1145,10 @@ _PUBLISHED: dict[tuple[str, int, Any], tuple[catalogue.Item, ...]] = {}
 
 
 def items_of(conn: Connection, today: datetime.date | None = None) -> tuple[catalogue.Item, ...]:
-    """The items of the edition in force (one small query; a published edition's items are read once
-    per process, since it never changes)."""
+    """The items of the edition in force (which edition that is, read at most once a second; a published
+    edition's items once per process, since it never changes)."""
     today = today or working_days.today()
-    edition = catalogue_service.latest_published(conn, before=today.year + 1)
+    edition = catalogue_service.edition_in_force(conn, before=today.year + 1)
     if edition is None:
         return ()
     key = (conn.engine.url.render_as_string(hide_password=True), edition.year, edition.published_at)

@@ -24,6 +24,7 @@ from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import disclosure as core_disclosure
 from jjjcredit.core.sharing.evidence import KeyBox
+from jjjcredit.services import db
 from jjjcredit.services.credit import records
 from jjjcredit.services.sharing import disclosure, personal_keys
 from jjjcredit.web import threads
@@ -137,7 +138,7 @@ async def batch_rejects(request: Request, batch: str = Path(..., max_length=64),
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
              today: datetime.date, authorization: str | None, items: frozenset[str]) -> dict[str, Any]:
-    with engine.begin() as conn:
+    with db.reading(engine) as conn:
         return disclosure.subject_records(conn, caller, code, personal_keys.protector(conn, box), as_of=as_of,
                                           today=today, authorization=authorization, items=items)
 
