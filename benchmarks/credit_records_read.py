@@ -262,7 +262,7 @@ def sizes(url: str) -> None:
 
 # --- HTTP -----------------------------------------------------------------------------------------
 
-def http(url: str, keys: list[str], concurrency: int, seconds: int) -> None:
+def http(url: str, keys: list[str], concurrency: int, seconds: int, workers: int = 1) -> None:
     from api_load import cli, free_port, run_wrk, started, wait_for
 
     if subprocess.run(["which", "wrk"], capture_output=True).returncode:
@@ -275,7 +275,7 @@ def http(url: str, keys: list[str], concurrency: int, seconds: int) -> None:
     port = free_port()
     with tempfile.TemporaryDirectory() as tmp:
         work = Path(tmp)
-        command = cli("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", "1", "--db", url)
+        command = cli("serve", "--host", "127.0.0.1", "--port", str(port), "--workers", str(workers), "--db", url)
         base = f"http://127.0.0.1:{port}"
         with started(command, dict(os.environ), work / "api.log") as process:
             wait_for(base + "/healthz", process, "jjjcredit serve", work / "api.log")
@@ -283,7 +283,8 @@ def http(url: str, keys: list[str], concurrency: int, seconds: int) -> None:
             for connections in (1, concurrency):
                 load = run_wrk(base, lines, work, "records", connections=connections, threads=min(2, connections),
                                duration=seconds, warmup=3, headers=headers)
-                print(f"  HTTP GET /api/v1/subjects/{{code}}/records  {connections} conn: {load.per_second:8,.0f}/s  "
+                print(f"  HTTP GET /api/v1/subjects/{{code}}/records  {workers} worker(s), {connections} conn: "
+                      f"{load.per_second:8,.0f}/s  "
                       f"p50 {load.p50:6.2f}  p95 {load.p95:6.2f}  p99 {load.p99:6.2f} ms{load.errors}", flush=True)
 
 
@@ -295,6 +296,7 @@ def main() -> None:
     parser.add_argument("--warmup", type=float, default=5.0)
     parser.add_argument("--subjects", type=int, default=SAMPLE)
     parser.add_argument("--http", action="store_true", help="also GET /api/v1/subjects/{code}/records (wrk)")
+    parser.add_argument("--workers", type=int, default=1, help="server worker processes for --http")
     parser.add_argument("--no-sizes", action="store_true")
     parser.add_argument("--sizes-only", action="store_true", help="only the database's size")
     args = parser.parse_args()
@@ -335,7 +337,7 @@ def main() -> None:
         sizes(args.db)
     if args.http:
         try:
-            http(args.db, keys, args.concurrency, int(args.duration))
+            http(args.db, keys, args.concurrency, int(args.duration), args.workers)
         except SystemExit as exc:  # the server did not start: say why, keep the figures above
             print(f"  HTTP: not measured — {exc}")
 
