@@ -176,13 +176,17 @@ def test_every_query_about_a_subject_is_in_its_query_log(server: Server, databas
         assert not others & set(logs[subject]), "another subject's queries are in this log"
         assert files.person() not in str(logs[subject])
     assert items_checked, "no call of the sequence read records with a key"
-    # the subject reading its own view is in its own log too, as itself
+    # the subject reading its own view is in its own log too, as itself — and so is its opening a session
     deadline = time.monotonic() + 10
     with _own(server, tokens[ORG]) as own:
-        while not any(q["kind"] == "self" and q["path"] == "/api/v1/me/queries"
-                      for q in own.get("/api/v1/me/queries").json()["queries"]):
+        while True:
+            log = own.get("/api/v1/me/queries").json()["queries"]
+            if any(q["kind"] == "self" and q["path"] == "/api/v1/me/queries" for q in log):
+                break
             assert time.monotonic() < deadline, "the subject's own reads are not in its log"
             time.sleep(0.1)
+    opened = [q for q in log if q["path"] == "/api/v1/me/session"]
+    assert opened and all((q["kind"], q["who"]) == ("self", None) for q in opened), opened
     engine = make_engine(database_url)
     with engine.connect() as conn:
         assert audit.verify_trail(conn) == []

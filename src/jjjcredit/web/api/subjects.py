@@ -48,6 +48,7 @@ async def open_session(request: Request, asked: SessionAsked,
     state = request.app.state
     session = await threads.run(request, _open, state.engine, state.key_box, asked.subject, asked.code, state.now())
     request.state.codes = [session.subject_key]
+    request.state.caller = subjects.subject_caller(session.subject_key)  # its log: the subject itself, not "public"
     return {"subject": session.subject_key, "token": session.token,
             "expires_at": session.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
