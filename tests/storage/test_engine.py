@@ -69,8 +69,10 @@ def test_a_pooled_postgresql_connection_idle_long_is_pinged_and_one_the_server_d
 
     first = backend()
     assert backend() == first  # the same pooled connection, handed out again
-    with make_engine(str(engine.url)).connect() as other:  # the server drops it (a restart, an idle timeout)
+    dropper = make_engine(engine.url.render_as_string(hide_password=False))
+    with dropper.connect() as other:  # the server drops it (a restart, an idle timeout)
         other.execute(text("SELECT pg_terminate_backend(:p)"), {"p": first})
+    dropper.dispose()
     monkeypatch.setattr(engine_module, "PING_AFTER_IDLE_SECONDS", 0.0)  # as if it had been idle long
     second = backend()
     assert second != first

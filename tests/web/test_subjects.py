@@ -187,6 +187,17 @@ def test_every_query_about_a_subject_is_in_its_query_log(server: Server, databas
             time.sleep(0.1)
     opened = [q for q in log if q["path"] == "/api/v1/me/session"]
     assert opened and all((q["kind"], q["who"]) == ("self", None) for q in opened), opened
+    # a session a client opens with its key (relaying the code) stays filed under that client
+    issued = _code_for(server, ORG)
+    with server.client("court", purpose="relayed code") as court:
+        relayed = court.post("/api/v1/me/session", json={"subject": ORG, "code": issued.digits})
+    assert relayed.status_code == 200, relayed.text
+    deadline = time.monotonic() + 10
+    with _own(server, tokens[ORG]) as own:
+        while not [q for q in own.get("/api/v1/me/queries").json()["queries"]
+                   if q["request_id"] == relayed.headers["X-Request-ID"] and q["who"] == "court"]:
+            assert time.monotonic() < deadline, "the client that opened a session is not in the subject's log"
+            time.sleep(0.1)
     engine = make_engine(database_url)
     with engine.connect() as conn:
         assert audit.verify_trail(conn) == []

@@ -314,10 +314,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "audit.dropped": ErrorCode(500, 1, "The database refused the audit trail's writes for longer than "
         "JJJCREDIT_AUDIT_CLOSE_SECONDS at shutdown; the entries left are counted "
         "(jjjcredit_audit_entries_dropped_total) and logged with this code."),
-    "audit.failing": ErrorCode(503, 1, "The audit trail's entries have waited longer than /healthz allows to be "
-        "written (the database refuses writes — a full disk, a read-only database — or the write waits on a lock "
-        "another writer holds); every call is still answered and its entry waits in this server process's "
-        "memory. /healthz answers 503 with this code until they are written."),
+    "audit.failing": ErrorCode(503, 1, "The audit trail's writes have failed for longer than /healthz allows (the "
+        "database refuses them: a full disk, a read-only database); every call is still answered and its entry "
+        "waits in this server process's memory. /healthz answers 503 with this code until they are written."),
     "request.invalid": ErrorCode(422, 2, "The request does not fit the API's schema; field says where."),
     "request.not_found": ErrorCode(404, 2, "No such URL."),
     "request.method": ErrorCode(405, 2, "The URL does not take that method."),

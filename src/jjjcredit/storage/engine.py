@@ -9,7 +9,7 @@ from pathlib import Path
 
 from sqlalchemy import Connection, Engine, create_engine, event
 from sqlalchemy.engine import make_url
-from sqlalchemy.exc import DisconnectionError
+from sqlalchemy.exc import InvalidatePoolError
 
 from jjjcredit.core.errors import Error
 
@@ -72,9 +72,10 @@ def make_engine(url: str) -> Engine:
 
 
 #: A pooled PostgreSQL connection unused this long is pinged before it is handed out (one round trip); one
-#: used since is handed out as it is. A server restarted under load fails the calls on connections already
-#: in hand once (503 ``db.unavailable``, Retry-After), and the first such failure has the pool replace every
-#: connection made before it; after a quiet night, the first call finds a live connection.
+#: used since is handed out as it is. After a server restart under load, a call on a connection used a
+#: moment before fails once (503 ``db.unavailable``, Retry-After) and that connection is replaced; a ping
+#: that fails has the pool replace every connection made before it; after a quiet night, the first call
+#: finds a live connection.
 PING_AFTER_IDLE_SECONDS = 10.0
 
 
@@ -95,8 +96,8 @@ def _ping_when_idle(engine: Engine) -> None:
             return
         try:
             engine.dialect.do_ping(dbapi_connection)
-        except engine.dialect.loaded_dbapi.Error as exc:  # the pool throws it away and hands out another
-            raise DisconnectionError(f"the pooled connection no longer answers: {type(exc).__name__}") from exc
+        except engine.dialect.loaded_dbapi.Error as exc:  # the pool hands out another, and replaces the older ones
+            raise InvalidatePoolError(f"the pooled connection no longer answers: {type(exc).__name__}") from exc
 
 
 #: How a PostgreSQL connection finds out that the server is gone, unless the URL says otherwise
@@ -129,4 +130,9 @@ def reading(engine: Engine) -> Connection:
     reading(engine) as conn:``: each statement in its own snapshot, with no ``BEGIN`` sent before the first
     and no ``ROLLBACK`` after the last — two round trips to PostgreSQL fewer a call, on the API's busiest
     reads. A write it makes (a key made on first use) commits at once."""
-    return engine.connect().execution_options(isolation_level="AUTOCOMMIT")
+    conn = engine.connect()
+    try:
+        return conn.execution_options(isolation_level="AUTOCOMMIT")
+    except BaseException:
+        conn.close()
+        raise

@@ -62,8 +62,8 @@ ROUTERS = [organizations.router, search.router, verify.router, evidence.router, 
            audit_api.router, catalogue.router, credit.router, credit.subjects, report.router, own_view.router,
            federation.router]
 log = logging.getLogger("jjjcredit.web")
-#: Seconds audit entries may wait unwritten (writes failing, or waiting on a lock) before /healthz answers 503
-#: ``audit.failing``.
+#: Seconds the audit trail's writes may keep failing before /healthz answers 503 ``audit.failing`` (and
+#: entries may wait on a lock before it says so in its answer).
 AUDIT_FAILING_SECONDS = 30.0
 _REQUEST_ID = re.compile(r"[!-~]{1,64}")
 
@@ -144,24 +144,29 @@ def create_app(settings: Settings) -> FastAPI:
         """Whether the server can serve: 200 ``ok`` when the database answers and its schema is this code's;
         else 503 in the one error shape — ``db.unavailable`` (the database does not answer),
         ``db.schema_behind`` (run ``jjjcredit db upgrade``), ``db.schema_ahead`` (a newer release upgraded
-        the database: run it) or ``audit.failing`` (entries of the audit trail have waited over
-        :data:`AUDIT_FAILING_SECONDS` seconds to be written: a full disk, a lock another writer holds —
-        reads are still answered, their entries wait in memory).
+        the database: run it) or ``audit.failing`` (the audit trail's writes have failed for over
+        :data:`AUDIT_FAILING_SECONDS` seconds: a full disk, a read-only database — reads are still
+        answered, their entries wait in memory). Entries waiting that long on a lock another writer holds
+        (a long SQLite ingest) keep it 200, with ``audit_waiting_seconds``.
         ``signing`` says whether the operator secret is set (without it, evidence and reports are not
         signed: those calls answer 503)."""
         state = db.status(engine)
         if not state.up_to_date:
             raise db.SchemaBehind(state.current, state.head)
+        answer: dict[str, Any] = {"status": "ok", "revision": state.current,
+                                  "signing": "ok" if key_box is not None else "missing"}
         stalled = trail.stalled()
         if stalled is not None and stalled[0] > AUDIT_FAILING_SECONDS:
             seconds, failure = stalled
-            why = ("its write waits on the database (another writer's lock, or a database that does not answer)"
-                   if failure is None else "the database's disk is full" if db.disk_full(failure)
+            if failure is None:  # waiting on a lock (a long SQLite ingest holds it): written once it is free
+                answer["audit_waiting_seconds"] = round(seconds)
+                return answer
+            why = ("the database's disk is full" if db.disk_full(failure)
                    else f"the database refuses its writes ({type(failure).__name__})")
             raise ApiError("audit.failing", f"The audit trail has not been written for {seconds:.0f} s: {why}. "
                            f"{trail.backlog()} entries wait in this process's memory; calls are still answered.",
                            headers={"Retry-After": "30"})
-        return {"status": "ok", "revision": state.current, "signing": "ok" if key_box is not None else "missing"}
+        return answer
 
     @app.get("/metrics", tags=["operations"], response_class=Response, responses={200: {
         "description": "The Prometheus text format (docs/cli.md lists the metrics).",

@@ -13,8 +13,10 @@ when the error has one. Routes never catch a service's errors to translate them.
 from __future__ import annotations
 
 import logging
+import sqlite3
 from typing import Any
 
+import psycopg
 from fastapi import FastAPI, Request
 from fastapi.exceptions import RequestValidationError
 from fastapi.responses import JSONResponse
@@ -110,6 +112,10 @@ def install(app: FastAPI) -> None:
 
     @app.exception_handler(OperationalError)
     @app.exception_handler(InterfaceError)
+    # the busiest reads (a key's rights, a lookup, a verification) query the driver directly: its own errors
+    @app.exception_handler(psycopg.OperationalError)
+    @app.exception_handler(psycopg.InterfaceError)
+    @app.exception_handler(sqlite3.OperationalError)
     async def _database(request: Request, exc: Exception) -> JSONResponse:
         return unavailable(request, exc)
 

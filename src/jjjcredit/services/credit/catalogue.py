@@ -147,7 +147,8 @@ def latest_published(conn: Connection, before: int | None = None) -> Edition | N
     return None if row is None else _edition(row)
 
 
-#: Seconds a process keeps the answer of :func:`edition_in_force` (publishing here forgets it at once).
+#: Seconds a process keeps the answer of :func:`edition_in_force` (publishing here forgets it; a read by
+#: another thread racing the publication's commit may keep the old one that long).
 IN_FORCE_SECONDS = 1.0
 _IN_FORCE: weakref.WeakKeyDictionary[Engine, dict[int | None, tuple[float, Edition | None]]] = \
     weakref.WeakKeyDictionary()

@@ -48,7 +48,8 @@ async def open_session(request: Request, asked: SessionAsked,
     state = request.app.state
     session = await threads.run(request, _open, state.engine, state.key_box, asked.subject, asked.code, state.now())
     request.state.codes = [session.subject_key]
-    request.state.caller = subjects.subject_caller(session.subject_key)  # its log: the subject itself, not "public"
+    if caller.public:  # the subject itself opened it (its log says "self", not "the public"); a key keeps its client
+        request.state.caller = subjects.subject_caller(session.subject_key)
     return {"subject": session.subject_key, "token": session.token,
             "expires_at": session.expires_at.strftime("%Y-%m-%dT%H:%M:%SZ")}
 
