@@ -6,6 +6,7 @@ import inspect
 import logging
 import re
 import time
+from collections.abc import Callable
 from dataclasses import replace
 
 import httpx
@@ -319,6 +320,12 @@ def test_a_stopped_server_process_ends_though_a_call_is_stuck_in_the_database():
     assert "1 call(s) still wait on the database (stuck)" in ended.stderr
 
 
+def _wait_until(done: Callable[[], bool], seconds: float = 10) -> None:
+    deadline = time.monotonic() + seconds
+    while not done() and time.monotonic() < deadline:
+        time.sleep(0.05)
+
+
 def test_healthz_is_503_while_the_audit_trail_cannot_be_written_and_ok_again_after(
         server: Server, database_url: str, monkeypatch: pytest.MonkeyPatch):
     """A full disk (here: the trail's table gone, so every append fails) still answers reads, but their
@@ -333,9 +340,7 @@ def test_healthz_is_503_while_the_audit_trail_cannot_be_written_and_ok_again_aft
     try:
         with server.client() as http:
             http.get("/api/v1/organizations/search", params={"q": "北京"})  # answered; its entry waits
-            deadline = time.monotonic() + 10
-            while ((stalled := trail.stalled()) is None or stalled[0] < 0.5) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            _wait_until(lambda: (stalled := trail.stalled()) is not None and stalled[0] >= 0.5)
             health = http.get("/healthz")
             assert health.status_code == 503 and health.headers["Retry-After"] == "30", health.text
             error = health.json()["errors"][0]
@@ -343,9 +348,7 @@ def test_healthz_is_503_while_the_audit_trail_cannot_be_written_and_ok_again_aft
     finally:
         with engine.begin() as conn:
             conn.execute(text("ALTER TABLE audit_away RENAME TO audit"))
-    deadline = time.monotonic() + 10
-    while trail.stalled() is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: trail.stalled() is None)
     with server.client() as http:
         assert http.get("/healthz").status_code == 200
     engine.dispose()
@@ -368,17 +371,13 @@ def test_healthz_says_how_long_audit_writes_wait_on_another_writer_s_lock_and_st
     try:
         with server.client() as http:
             http.get("/api/v1/organizations/search", params={"q": "北京"})
-            deadline = time.monotonic() + 10
-            while ((stalled := trail.stalled()) is None or stalled[0] < 0.5) and time.monotonic() < deadline:
-                time.sleep(0.05)
+            _wait_until(lambda: (stalled := trail.stalled()) is not None and stalled[0] >= 0.5)
             health = http.get("/healthz")  # written once the lock is free: ready, and saying so
             assert health.status_code == 200 and health.json()["audit_waiting_seconds"] >= 0, health.text
     finally:
         holder.rollback()
         holder.close()
-    deadline = time.monotonic() + 10
-    while trail.stalled() is not None and time.monotonic() < deadline:
-        time.sleep(0.05)
+    _wait_until(lambda: trail.stalled() is None)
     with server.client() as http:
         assert http.get("/healthz").status_code == 200
     engine.dispose()

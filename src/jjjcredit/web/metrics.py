@@ -10,11 +10,12 @@ from __future__ import annotations
 
 import datetime
 import logging
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
+from typing import Any
 
 from prometheus_client.core import GaugeMetricFamily, InfoMetricFamily, Metric
 from prometheus_client.registry import Collector
-from sqlalchemy import Engine
+from sqlalchemy import Connection, Engine
 from sqlalchemy.exc import SQLAlchemyError
 
 from jjjcredit.services import freshness
@@ -23,9 +24,12 @@ from jjjcredit.services.federation import status as federation_status
 log = logging.getLogger("jjjcredit.web")
 
 
-class Freshness(Collector):
-    """Per source, its last batch — id, when it finished, rows read, share rejected — the library's
-    change-feed sequence, and the age of the current evidence signing key."""
+class _ReadAtScrape(Collector):
+    """Series read from the database at each scrape (:meth:`_read`, then :meth:`_fill` of the
+    :meth:`_families`). A scrape the database cannot answer leaves them out (Prometheus ``absent()`` sees
+    it) and logs ``db.unavailable``: the other metrics are still worth serving."""
+
+    what = ""  #: what the log line says could not be read
 
     def __init__(self, engine: Engine) -> None:
         self.engine = engine
@@ -36,12 +40,37 @@ class Freshness(Collector):
     def collect(self) -> Iterator[Metric]:
         try:
             with self.engine.connect() as conn:
-                state = freshness.read_freshness(conn)
-        except SQLAlchemyError as exc:  # the HTTP metrics are still worth serving
-            log.warning("metrics: the freshness could not be read: %s", type(exc).__name__,
+                state = self._read(conn)
+        except SQLAlchemyError as exc:
+            log.warning("metrics: %s could not be read: %s", self.what, type(exc).__name__,
                         extra={"code": "db.unavailable"})
             return iter(())
-        info, finished, rows, ratio, sequence, key_age = families = self._families()
+        families = self._families()
+        self._fill(state, families)
+        return iter(families)
+
+    def _read(self, conn: Connection) -> Any:
+        raise NotImplementedError
+
+    def _fill(self, state: Any, families: Sequence[Any]) -> None:
+        raise NotImplementedError
+
+    @staticmethod
+    def _families() -> tuple[Metric, ...]:
+        raise NotImplementedError
+
+
+class Freshness(_ReadAtScrape):
+    """Per source, its last batch — id, when it finished, rows read, share rejected — the library's
+    change-feed sequence, and the age of the current evidence signing key."""
+
+    what = "the freshness"
+
+    def _read(self, conn: Connection) -> freshness.Freshness:
+        return freshness.read_freshness(conn)
+
+    def _fill(self, state: freshness.Freshness, families: Sequence[Any]) -> None:
+        info, finished, rows, ratio, sequence, key_age = families
         for last in state.last_batches:
             info.add_metric([last.source], {"batch": last.batch})
             finished.add_metric([last.source], last.finished_at.timestamp())
@@ -51,7 +80,6 @@ class Freshness(Collector):
         if state.signing_key_created is not None:
             now = datetime.datetime.now(datetime.UTC)
             key_age.add_metric([], max(0.0, (now - state.signing_key_created).total_seconds()))
-        return iter(families)
 
     @staticmethod
     def _families() -> tuple[InfoMetricFamily, GaugeMetricFamily, GaugeMetricFamily, GaugeMetricFamily,
@@ -71,26 +99,19 @@ class Freshness(Collector):
                                   "Seconds since the current evidence signing key was created"))
 
 
-class Credit(Collector):
+class Credit(_ReadAtScrape):
     """Per provider and item, the credit records' timeliness (services/freshness.read_credit): records,
     late records, whether the provider is silent past the item's update period, and its last batch —
     when, rows read, share rejected; and each item of the edition in force nobody has sent anything for."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    what = "the credit records' timeliness"
 
-    def describe(self) -> Iterator[Metric]:
-        return iter(self._families())
+    def _read(self, conn: Connection) -> tuple[list[freshness.CreditFreshness], list[str]]:
+        return freshness.read_credit(conn)
 
-    def collect(self) -> Iterator[Metric]:
-        try:
-            with self.engine.connect() as conn:
-                pairs, unsent = freshness.read_credit(conn)
-        except SQLAlchemyError as exc:
-            log.warning("metrics: the credit records' timeliness could not be read: %s", type(exc).__name__,
-                        extra={"code": "db.unavailable"})
-            return iter(())
-        count, late, silent, finished, rows, ratio, nothing = families = self._families()
+    def _fill(self, state: tuple[list[freshness.CreditFreshness], list[str]], families: Sequence[Any]) -> None:
+        pairs, unsent = state
+        count, late, silent, finished, rows, ratio, nothing = families
         for pair in pairs:
             labels = [pair.provider, pair.item]
             count.add_metric(labels, pair.records)
@@ -102,7 +123,6 @@ class Credit(Collector):
                 ratio.add_metric(labels, pair.last_batch.reject_ratio)
         for item in unsent:
             nothing.add_metric([item], 1)
-        return iter(families)
 
     @staticmethod
     def _families() -> tuple[GaugeMetricFamily, ...]:
@@ -124,29 +144,20 @@ class Credit(Collector):
                                   "force no provider has sent anything for", labels=["item"]))
 
 
-class Federation(Collector):
+class Federation(_ReadAtScrape):
     """Per peer, how far behind its stream this node's follower is: messages and seconds (read from what the
     follower noted, services/federation/status.py — a scrape never waits on the broker)."""
 
-    def __init__(self, engine: Engine) -> None:
-        self.engine = engine
+    what = "the federation lag"
 
-    def describe(self) -> Iterator[Metric]:
-        return iter(self._families())
+    def _read(self, conn: Connection) -> Any:
+        return federation_status.lags(conn)
 
-    def collect(self) -> Iterator[Metric]:
-        try:
-            with self.engine.connect() as conn:
-                found = federation_status.lags(conn)
-        except SQLAlchemyError as exc:
-            log.warning("metrics: the federation lag could not be read: %s", type(exc).__name__,
-                        extra={"code": "db.unavailable"})
-            return iter(())
-        behind, seconds = families = self._families()
-        for peer, messages, late in found:
+    def _fill(self, state: Any, families: Sequence[Any]) -> None:
+        behind, seconds = families
+        for peer, messages, late in state:
             behind.add_metric([peer], messages)
             seconds.add_metric([peer], late)
-        return iter(families)
 
     @staticmethod
     def _families() -> tuple[GaugeMetricFamily, GaugeMetricFamily]:
