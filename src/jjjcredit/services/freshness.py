@@ -5,7 +5,8 @@ and its last batch (:func:`read_credit`: one row a pair).
 
 Read at each scrape, so it costs two small queries: the batches table (one row per file ever ingested,
 never per record) ranked once per source, and two values read by key (``counters`` 'feed'; the newest
-signing key not retired, the one answers are signed with).
+signing key not retired, the one answers are signed with); the credit series read the tallies (one row a
+provider and item) beside the edition in force.
 """
 
 from __future__ import annotations
