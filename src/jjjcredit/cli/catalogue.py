@@ -191,7 +191,8 @@ def open_comments(
     until: Optional[str] = typer.Option(None, "--until", help="The last day comments are taken (YYYY-MM-DD)."),  # noqa: UP045
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
-    """Put a draft out for public comment."""
+    """Put a draft out for public comment (or an edition whose comment period ended out again, to change an item
+    before approval)."""
     end = None
     if until is not None:
         try:

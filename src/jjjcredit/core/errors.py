@@ -395,8 +395,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "catalogue.approver": ErrorCode(400, 2, "Approval needs who approves."),
     "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text, plain (no control characters), of at "
                                    "most 4,000 characters."),
-    "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, or an approval "
-        "while the comment period set for the edition still runs."),
+    "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, one opened while "
+        "another runs, an approval while the comment period set for the edition still runs, or an item added, "
+        "changed or withdrawn after it ended (put the edition out for comment again first)."),
     "credit.basic_item": ErrorCode(400, 2, "Registration information goes into the basic resource library (department "
         "record files), not in as credit records."),
     "credit.layout": ErrorCode(400, 2, "A file's header does not fit the catalogue item's layout: a required field "

@@ -254,6 +254,41 @@ def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
     assert catalogue.approve_edition(conn, 2026, "省政府", now=after).status == "approved"
 
 
+def test_no_item_changes_between_the_end_of_the_comment_period_and_approval(conn: Connection):
+    """What is approved is what the public could comment on: after the period an item is added, changed
+    or withdrawn only once the edition is out for comment again; an assessment may still be recorded."""
+    catalogue.draft_edition(conn, 2026, "发改委")
+    until = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+    during, after = until - datetime.timedelta(days=1), until + datetime.timedelta(seconds=1)
+    catalogue.open_comments(conn, 2026, "发改委", until=until, now=until - datetime.timedelta(days=30))
+    catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每周"}, "征求意见期间调整", "发改委", year=2026,
+                          now=during)
+    data = core.item_to_dict(core.default_item("JJJ-06-001")) | {"code": "JJJ-06-009"}
+    for step in (lambda: catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每日"}, "再调整", "发改委",
+                                               year=2026, now=after),
+                 lambda: catalogue.add_item(conn, data, "新增", "发改委", year=2026, now=after),
+                 lambda: catalogue.withdraw_item(conn, "JJJ-03-002", "撤销", "发改委", year=2026, now=after)):
+        with pytest.raises(core.CatalogueError) as exc:
+            step()
+        assert exc.value.code == "catalogue.comment_period", exc.value.message
+        assert "open-comments 2026" in exc.value.message
+    assert core.items_by_code(catalogue.edition_items(conn, 2026))["JJJ-03-001"].update_period == "每周"
+    assert "JJJ-06-009" not in core.items_by_code(catalogue.edition_items(conn, 2026))
+    catalogue.assess_item(conn, 2026, CONTESTED, "专家", "代表", "保留", "发改委")  # still taken
+    with pytest.raises(core.CatalogueError) as exc:  # not while the period runs
+        catalogue.open_comments(conn, 2026, "发改委", now=during)
+    assert exc.value.code == "catalogue.comment_period" and "out for comment already" in exc.value.message
+    again = until + datetime.timedelta(days=20)
+    reopened = catalogue.open_comments(conn, 2026, "发改委", until=again, now=after)
+    assert (reopened.status, reopened.comments_until) == ("comment", again)
+    catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每日"}, "再调整", "发改委", year=2026,
+                          now=after + datetime.timedelta(seconds=1))
+    with pytest.raises(core.CatalogueError) as exc:  # approval follows the new period
+        catalogue.approve_edition(conn, 2026, "省政府", now=after + datetime.timedelta(days=1))
+    assert exc.value.code == "catalogue.comment_period"
+    assert catalogue.approve_edition(conn, 2026, "省政府", now=again + datetime.timedelta(seconds=1)).status == "approved"
+
+
 def test_unknown_editions_and_years_are_refused(conn: Connection):
     for step, code in ((lambda: catalogue.get_edition(conn, 2030), "catalogue.no_edition"),
                        (lambda: catalogue.draft_edition(conn, 1999, "x"), "catalogue.year"),

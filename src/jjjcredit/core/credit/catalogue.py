@@ -538,6 +538,25 @@ def require_status(year: int, status: str, allowed: Sequence[str], step: str) ->
                          f"needs it in {' or '.join(allowed)}.")
 
 
+def require_comments_running(year: int, status: str, comments_until: datetime.datetime | None,
+                             now: datetime.datetime, step: str) -> None:
+    """Refuse ``step`` (an item added, changed or withdrawn) on an edition whose comment period has ended:
+    approval follows the period, and what is approved is what the public could comment on.
+
+    >>> end = datetime.datetime(2026, 2, 1, tzinfo=datetime.UTC)
+    >>> require_comments_running(2027, "comment", end, end, "change an item")
+    >>> require_comments_running(2027, "comment", end, end + datetime.timedelta(seconds=1), "change an item")
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: Cannot change an item: the comment period of the 2027 edition ended at 2026-02-01 00:00 UTC, and what is approved is what the public could comment on. Put the edition out for comment again (`jjjcredit catalogue open-comments 2027 --until YYYY-MM-DD`), then change it.
+    """
+    if status == "comment" and comments_until is not None and now > comments_until:
+        raise CatalogueError("catalogue.comment_period", f"Cannot {step}: the comment period of the {year} edition "
+                             f"ended at {comments_until:%Y-%m-%d %H:%M} UTC, and what is approved is what the public "
+                             f"could comment on. Put the edition out for comment again (`jjjcredit catalogue "
+                             f"open-comments {year} --until YYYY-MM-DD`), then change it.")
+
+
 def check_reason(reason: str | None, code: str) -> str:
     """A change's reason, stripped; refused when empty (every item added, withdrawn or changed carries one)."""
     if reason is None or not reason.strip():

@@ -238,9 +238,15 @@ def _open_year(conn: Connection, year: int | None, by: str, today: datetime.date
     return target
 
 
-def _changeable(conn: Connection, year: int, step: str) -> Edition:
+def _changeable(conn: Connection, year: int, step: str, now: datetime.datetime | None = None, *,
+                items: bool = True) -> Edition:
+    """The edition, locked, when ``step`` may be taken on it: in a draft or during its comment period — and
+    an item added, changed or withdrawn (``items``) only while that period runs, never between its end
+    and the approval (the public commented on the items as they stood)."""
     edition = get_edition(conn, year, lock=True)
     catalogue.require_status(year, edition.status, ("draft", "comment"), step)
+    if items:
+        catalogue.require_comments_running(year, edition.status, edition.comments_until, now or _now(), step)
     return edition
 
 
@@ -250,7 +256,8 @@ def _item_row(conn: Connection, year: int, code: str) -> Any:
 
 
 def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *, year: int | None = None,
-             today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
+             today: datetime.date | None = None,
+             now: datetime.datetime | None = None) -> tuple[int, catalogue.Item]:
     """Add an item (its plain form, checked) to an edition with its reason; returns the year it went to."""
     catalogue.check_input(data)
     item = catalogue.item_from_dict(data)
@@ -258,7 +265,7 @@ def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *,
     reason = catalogue.check_reason(reason, item.code)
     by = _who(by, "Adding an item")
     year = _open_year(conn, year, by, today)
-    _changeable(conn, year, "add an item")
+    _changeable(conn, year, "add an item", now)
     if _item_row(conn, year, item.code) is not None:
         raise CatalogueError("catalogue.item_exists", f'The {year} edition has an item "{item.code}" already; change '
                              "it with `jjjcredit catalogue item change`.", field="code")
@@ -273,12 +280,13 @@ def _unknown(year: int, code: str) -> CatalogueError:
 
 
 def change_item(conn: Connection, code: str, values: Mapping[str, Any], reason: str, by: str, *,
-                year: int | None = None, today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
+                year: int | None = None, today: datetime.date | None = None,
+                now: datetime.datetime | None = None) -> tuple[int, catalogue.Item]:
     """Set attributes of an item with the reason; returns the year the change went to and the new item."""
     reason = catalogue.check_reason(reason, code)
     by = _who(by, "Changing an item")
     year = _open_year(conn, year, by, today)
-    _changeable(conn, year, "change an item")
+    _changeable(conn, year, "change an item", now)
     row = _item_row(conn, year, code)
     if row is None:
         raise _unknown(year, code)
@@ -296,12 +304,12 @@ def change_item(conn: Connection, code: str, values: Mapping[str, Any], reason: 
 
 
 def withdraw_item(conn: Connection, code: str, reason: str, by: str, *, year: int | None = None,
-                  today: datetime.date | None = None) -> int:
+                  today: datetime.date | None = None, now: datetime.datetime | None = None) -> int:
     """Withdraw an item from an edition with the reason; returns the year."""
     reason = catalogue.check_reason(reason, code)
     by = _who(by, "Withdrawing an item")
     year = _open_year(conn, year, by, today)
-    _changeable(conn, year, "withdraw an item")
+    _changeable(conn, year, "withdraw an item", now)
     row = _item_row(conn, year, code)
     if row is None:
         raise _unknown(year, code)
@@ -312,11 +320,17 @@ def withdraw_item(conn: Connection, code: str, reason: str, by: str, *, year: in
 
 def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime | None = None,
                   now: datetime.datetime | None = None) -> Edition:
-    """Put a draft out for public comment (until ``until``, when given; else until it is approved)."""
+    """Put a draft out for public comment (until ``until``, when given; else until it is approved) — or an
+    edition whose comment period has ended out again, so that an item can be changed before approval and
+    the public sees it changed."""
     by = _who(by, "Opening the comment period")
     edition = get_edition(conn, year, lock=True)
-    catalogue.require_status(year, edition.status, ("draft",), "open the comment period")
+    catalogue.require_status(year, edition.status, ("draft", "comment"), "open the comment period")
     now = now or _now()
+    if edition.status == "comment" and (edition.comments_until is None or now <= edition.comments_until):
+        end = "until it is approved" if edition.comments_until is None else \
+            f"until {edition.comments_until:%Y-%m-%d %H:%M} UTC"
+        raise CatalogueError("catalogue.comment_period", f"The {year} edition is out for comment already ({end}).")
     if until is not None and until <= now:
         raise CatalogueError("catalogue.comment_period", f"The comment period of the {year} edition would end "
                              f"at {until:%Y-%m-%d %H:%M} UTC, which has passed: expected today or a later day "
@@ -359,7 +373,7 @@ def assess_item(conn: Connection, year: int, code: str, experts: str, representa
                 by: str) -> Assessment:
     """Record the assessment of a contested item: the experts' and the representatives' opinions."""
     by = _who(by, "Recording an assessment")
-    _changeable(conn, year, "record an assessment")
+    _changeable(conn, year, "record an assessment", items=False)
     if _item_row(conn, year, code) is None:
         raise _unknown(year, code)
     for name, value in (("experts", experts), ("representatives", representatives), ("conclusion", conclusion)):
