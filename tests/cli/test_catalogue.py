@@ -68,8 +68,12 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     no_reason = run("catalogue", "item", "withdraw", "JJJ-07-001", "--reason", " ", "--by", "发改委", "--db", url)
     assert no_reason.returncode == 1 and "[catalogue.reason]" in no_reason.stderr
     _ok("draft", "2027", "--by", "发改委", "--db", url)
+    alone = run("catalogue", "item", "change", "JJJ-03-001", "--set", "security_level=2", "--reason", "收紧",
+                "--by", "发改委", "--year", "2027", "--db", url)  # restricted, yet disclosed to the public
+    assert alone.returncode == 2 and "[catalogue.item]" in alone.stderr and "security level 1" in alone.stderr
     _ok("item", "change", "JJJ-03-001", "--set", "update_period=实时", "--set", "security_level=2",
-        "--reason", "更及时", "--by", "发改委", "--year", "2027", "--db", url)
+        "--set", "disclosure_mode=government_sharing", "--reason", "更及时", "--by", "发改委", "--year", "2027",
+        "--db", url)
     new = {**core.item_to_dict(core.default_items()[0]), "code": "JJJ-08-001", "name": "海关高级认证企业信息"}
     (tmp_path / "item.json").write_text(json.dumps(new, ensure_ascii=False), encoding="utf-8")
     _ok("item", "add", "--file", str(tmp_path / "item.json"), "--reason", "新增", "--by", "发改委", "--year", "2027",
@@ -78,7 +82,8 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     diff = json.loads(_ok("diff", "2026", "2027", "--format", "json", "--db", url))
     assert (diff["added"], diff["withdrawn"]) == (["JJJ-08-001"], ["JJJ-07-001"])
     assert [(c["item"], c["attribute"], c["old"], c["new"]) for c in diff["changed"]] == [
-        ("JJJ-03-001", "update_period", "每日", "实时"), ("JJJ-03-001", "security_level", 1, 2)]
+        ("JJJ-03-001", "update_period", "每日", "实时"), ("JJJ-03-001", "security_level", 1, 2),
+        ("JJJ-03-001", "disclosure_mode", "public_disclosure", "government_sharing")]
     text = _ok("diff", "2026", "2027", "--db", url)
     assert "+ JJJ-08-001" in text and "- JJJ-07-001" in text and '"每日" → "实时"' in text
     changes = [json.loads(line) for line in _ok("changes", "2027", "--db", url).splitlines()]

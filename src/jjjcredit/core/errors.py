@@ -376,8 +376,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "reconcile.query_too_long": ErrorCode(400, 2, "A reconciliation query's text longer than "
         "JJJCREDIT_LIMIT_QUERY_CHARS characters."),
     "catalogue.item": ErrorCode(400, 2, "A catalogue item's attribute is missing or not allowed (a statutory "
-        "attribute empty, a kind, subject type, disclosure mode, severity or security level outside its list); "
-        "field names the attribute."),
+        "attribute empty, a kind, subject type, disclosure mode, severity or security level outside its list, a "
+        "security level that contradicts the disclosure mode); field names the attribute."),
     "catalogue.data": ErrorCode(400, 2, "A catalogue file is not a JSON list of items, or names a directory code twice."),
     "catalogue.severity": ErrorCode(400, 1, "The item does not allow that severity class, or has no publication "
         "period for the decision's date."),

@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 
 import pytest
@@ -154,6 +155,27 @@ def test_approval_needs_an_approver_reasons_and_assessments():
         catalogue.check_approval(2027, [], items, reasons, [], "省政府")
     assert exc.value.code == "catalogue.assessment" and "JJJ-04-001" in exc.value.message
     catalogue.check_approval(2027, [], items, reasons, ["JJJ-04-001"], "省政府")
+
+
+@pytest.mark.parametrize("mode", catalogue.DISCLOSURE_MODES)
+@pytest.mark.parametrize("level", catalogue.SECURITY_LEVELS)
+def test_a_security_level_that_contradicts_the_disclosure_mode_is_refused(mode: str, level: int):
+    """The public shown what is restricted, or public data kept from it: refused when the item is added or
+    changed, and at approval (an edition drafted from one kept before the rule)."""
+    item = dataclasses.replace(catalogue.default_item("JJJ-03-001"), disclosure_mode=mode, security_level=level)
+    agrees = (mode == "public_disclosure") == (level == 1)
+    assert (catalogue.level_disagreement(item) is None) is agrees
+    items = [item if i.code == item.code else i for i in catalogue.default_items()]
+    if agrees:
+        catalogue.check_actionable(item)
+        catalogue.check_approval(2027, items, items, {}, ["JJJ-04-001"], "省政府")
+        return
+    for step in (lambda: catalogue.check_actionable(item),
+                 lambda: catalogue.check_approval(2027, items, items, {}, ["JJJ-04-001"], "省政府")):
+        with pytest.raises(catalogue.CatalogueError) as exc:
+            step()
+        assert exc.value.code == "catalogue.item" and exc.value.field == "security_level"
+        assert f"{mode} ({mode.replace('_', ' ')})" in exc.value.message and f"not {level}" in exc.value.message
 
 
 def test_a_catalogue_file_naming_a_code_twice_is_refused():

@@ -286,7 +286,8 @@ def test_no_item_changes_between_the_end_of_the_comment_period_and_approval(conn
     with pytest.raises(core.CatalogueError) as exc:  # approval follows the new period
         catalogue.approve_edition(conn, 2026, "省政府", now=after + datetime.timedelta(days=1))
     assert exc.value.code == "catalogue.comment_period"
-    assert catalogue.approve_edition(conn, 2026, "省政府", now=again + datetime.timedelta(seconds=1)).status == "approved"
+    approved = catalogue.approve_edition(conn, 2026, "省政府", now=again + datetime.timedelta(seconds=1))
+    assert approved.status == "approved"
 
 
 def test_unknown_editions_and_years_are_refused(conn: Connection):

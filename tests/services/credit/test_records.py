@@ -250,7 +250,7 @@ def test_without_the_personal_data_key_a_file_with_a_natural_person_is_refused_w
 def test_callers_see_records_within_their_level_and_only_with_the_records_service(engine: Engine, tmp_path: Path):
     db.upgrade(engine)
     with engine.begin() as conn:
-        files.publish(conn, 2026, {files.PENALTY: {"security_level": 2}})
+        files.publish(conn, 2026, {files.PENALTY: {"security_level": 2, "disclosure_mode": "government_sharing"}})
     ingest(engine, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
     assert shown(engine, CODES[0], access.Caller("a", frozenset({"records"}), 2))["records"] == 1
     assert shown(engine, CODES[0], access.Caller("b", frozenset({"records"}), 1))["records"] == 0

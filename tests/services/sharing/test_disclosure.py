@@ -290,7 +290,7 @@ def test_the_public_asking_about_a_past_day_reads_a_record_as_corrected_since(pe
 
 #: Copies of the penalty item under every disclosure mode and security level (and two subject-type sets).
 VARIANTS = [(f"JJJ-90-{n:03d}", mode, level, types) for n, (mode, level, types) in enumerate(
-    (m, lv, t) for m in catalogue.DISCLOSURE_MODES for lv in catalogue.SECURITY_LEVELS
+    (m, lv, t) for m in catalogue.DISCLOSURE_MODES for lv in catalogue.LEVELS_OF_MODE[m]
     for t in (catalogue.SUBJECT_TYPES, ("organization", "individual_business")))]
 SEVERITY_WORDS = {"minor": "轻微", "general": "一般", "serious": "严重"}
 
@@ -317,7 +317,7 @@ def many(engine: Engine, tmp_path: Path) -> tuple[Engine, list[str]]:
     people = [credit_files.person(seq=n) for n in (301, 302, 303)]
     for code, _mode, _level, _types in [(credit_files.PENALTY, None, None, None), *VARIANTS]:
         rows = []
-        for n in range(6):
+        for n in range(10):
             kind = rng.choice(("organization", "individual_business", "natural_person"))
             decided = datetime.date(2016, 1, 1) + datetime.timedelta(days=rng.randrange(3987))  # to 2026-12-01
             values = {"处罚决定日期": decided.isoformat(),

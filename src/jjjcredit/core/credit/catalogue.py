@@ -263,10 +263,37 @@ def collection_days(limit: str) -> int | None:
     return value if len(tens) <= 1 and len(ones) <= 1 else None
 
 
+#: The security levels each disclosure mode goes with: what is disclosed to the public is of level 1
+#: (public); what is shared between departments or queried with the subject's authorization is not.
+LEVELS_OF_MODE: dict[str, tuple[int, ...]] = {"public_disclosure": (1,), "government_sharing": (2, 3),
+                                              "authorized_query": (2, 3)}
+
+
+def level_disagreement(item: Item) -> str | None:
+    """Why an item's security level and disclosure mode contradict each other (the public shown what
+    is restricted, or public data kept from the public), or ``None`` when they agree.
+
+    >>> level_disagreement(default_item("JJJ-03-001")) is None
+    True
+    >>> print(level_disagreement(change_item(default_item("JJJ-03-001"), {"security_level": 3})))
+    Item "JJJ-03-001": disclosure mode public_disclosure (public disclosure) goes with security level 1, not 3 (a change of one sets the other with it).
+    """
+    allowed = LEVELS_OF_MODE[item.disclosure_mode]
+    if item.security_level in allowed:
+        return None
+    return (f'Item "{item.code}": disclosure mode {item.disclosure_mode} ({item.disclosure_mode.replace("_", " ")}) '
+            f'goes with security level {" or ".join(map(str, allowed))}, not {item.security_level} (a change of one '
+            "sets the other with it).")
+
+
 def check_actionable(item: Item) -> None:
-    """Refuse an item added or changed whose collection time limit or update period the platform cannot
-    act on: the limit names no count of working days (lateness could never be judged), or the period is
-    not one the timeliness report knows (silence could never be judged)."""
+    """Refuse an item added or changed that the platform cannot act on: its security level contradicts its
+    disclosure mode (:func:`level_disagreement`), its collection time limit names no count of working days
+    (lateness could never be judged), or its update period is not one the timeliness report knows
+    (silence could never be judged)."""
+    level = level_disagreement(item)
+    if level is not None:
+        raise _bad(level, "security_level")
     if item.kind == "basic":
         return
     if collection_days(item.collection_time_limit) is None:
@@ -595,6 +622,11 @@ def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reaso
         shown = ", ".join(missing[:5]) + (f" and {len(missing) - 5} more" if len(missing) > 5 else "")
         raise CatalogueError("catalogue.reason", f"The {year} edition cannot be approved: items {shown} were added, "
                              "withdrawn or changed without a reason.")
+    disagreeing = [why for why in map(level_disagreement, items) if why is not None]
+    if disagreeing:
+        raise CatalogueError("catalogue.item", f"The {year} edition cannot be approved: {disagreeing[0]}"
+                             + (f" ({len(disagreeing) - 1} more such)" if len(disagreeing) > 1 else ""),
+                             field="security_level")
     done = set(assessed)
     unassessed = sorted(i.code for i in items if i.contested and i.code in touched and i.code not in done)
     if unassessed:

@@ -59,7 +59,8 @@ VOCABULARY: dict[str, tuple[str, str, str]] = {
     "publicationMethod": ("公开方式 publication method", "Where and how the records are published.", "xsd:string"),
     "updatePeriod": ("更新周期 update period", "The update period as written (also dct:accrualPeriodicity when it "
                      "has an EU frequency).", "xsd:string"),
-    "securityLevel": ("安全等级 security level", "1 public, 2 government sharing, 3 restricted.", "xsd:integer"),
+    "securityLevel": ("安全等级 security level", "1 public, 2 government sharing, 3 restricted; public disclosure goes "
+                      "with 1, authorized query and government sharing with 2 or 3.", "xsd:integer"),
     "kind": ("信息类别 kind", "basic, negative, positive or other.", "xsd:string"),
     "subjectType": ("主体类型 subject type", "organization, individual_business or natural_person (one per value).",
                     "xsd:string"),
