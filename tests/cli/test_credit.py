@@ -76,6 +76,14 @@ def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
     assert report["providers"][0]["provider"] == files.PROVIDER and report["providers"][0]["records"] == 2
     table = _run("timeliness", "--db", url)
     assert table.returncode == 0 and files.PROVIDER in table.stdout and "nothing received" in table.stdout
+    unknown = _run("retire-provider", "--item", files.LICENCE, "--provider", files.PROVIDER, "--reason", "机构改革",
+                   "--by", "发改委", "--db", url)
+    assert unknown.returncode == 2 and "[credit.unknown_pair]" in unknown.stderr
+    retired = _run("retire-provider", "--item", files.PENALTY, "--provider", files.PROVIDER, "--reason", "机构改革",
+                   "--by", "发改委", "--db", url)
+    assert retired.returncode == 0 and json.loads(retired.stdout)["reason"] == "机构改革"
+    later = _run("timeliness", "--today", "2099-01-01", "--db", url)
+    assert "RETIRED since" in later.stdout and "机构改革" in later.stdout and "SILENT" not in later.stdout
 
 
 def test_the_days_a_command_takes_by_default_are_beijing_s_whatever_the_machine_s_zone(url: str, tmp_path: Path):

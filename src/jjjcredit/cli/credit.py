@@ -177,6 +177,22 @@ def revoke_record(
     output.json_out(done)
 
 
+@app.command("retire-provider")
+def retire_provider(
+    item: str = ITEM,
+    provider: str = PROVIDER,
+    reason: str = typer.Option(..., "--reason", help="Why it sends no more (merged, dissolved, the duty moved)."),
+    by: str = typer.Option(..., "--by", help="Who retires it (kept with the reason)."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Stop expecting batches from a provider under an item: the timeliness report and /metrics no longer call
+    it silent; its records stay. The next batch it sends makes it expected again."""
+    engine = database.ready_engine(url)
+    with engine.begin() as conn:
+        done = records.retire_provider(conn, provider, item, reason, by)
+    output.json_out(done)
+
+
 @app.command("timeliness")
 def report_timeliness(
     fmt: str = typer.Option("table", "--format", help="table or json"),
@@ -201,6 +217,7 @@ def report_timeliness(
     for r in rows:
         last = f"{r.last_batch:%Y-%m-%d}" if r.last_batch else "never"
         flags = ("  SILENT (update period " + r.update_period + ")") if r.silent else ""
+        flags += f"  RETIRED since {r.retired:%Y-%m-%d} ({r.retired_reason})" if r.retired else ""
         examples = f"  e.g. {', '.join(r.late_examples)}" if r.late_examples else ""
         print(f"{r.provider}\t{r.item} {r.item_name}\t{r.records} records\t{r.late} late\tlast {last}{flags}{examples}")
     for i in nothing:

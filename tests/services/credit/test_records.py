@@ -356,6 +356,32 @@ def test_a_decision_date_changed_later_is_judged_again_for_lateness(ready: Engin
     assert stored == counted and stored[0][3] == 2
 
 
+def test_a_retired_provider_is_never_silent_until_it_sends_again(ready: Engine, tmp_path: Path):
+    """A department merged into another sends nothing more: once retired under the item, the report stops
+    calling it silent (its records and figures stay); a batch it sends later makes it expected again."""
+    later = datetime.date.today() + datetime.timedelta(days=30)
+    ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
+    with ready.begin() as conn:
+        for provider, reason, by, code in ((files.PROVIDER, " ", "发改委", "credit.reason"),
+                                           (files.PROVIDER, "机构改革", "", "credit.reason"),
+                                           (files.PROVIDER, "经办人13812345678", "发改委", "credit.reason"),
+                                           ("从未报送的部门", "机构改革", "发改委", "credit.unknown_pair")):
+            with pytest.raises(RecordsError) as refused:
+                records.retire_provider(conn, provider, files.PENALTY, reason, by)
+            assert refused.value.code == code and "13812345678" not in refused.value.message
+        assert [t.silent for t in records.timeliness(conn, later)[0]] == [True]
+        why = "机构改革，职责划入市场监管局"
+        done = records.retire_provider(conn, files.PROVIDER, files.PENALTY, why, "发改委")
+        assert (done["provider"], done["by"], done["reason"]) == (files.PROVIDER, "发改委", why)
+        (retired,), _ = records.timeliness(conn, later)
+    assert (retired.silent, retired.records, retired.retired_reason) == (False, 1, why)
+    assert retired.to_dict()["retired"] is not None
+    ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚2")]))  # it sends again
+    with ready.connect() as conn:
+        (back,), _ = records.timeliness(conn, later)
+    assert (back.retired, back.records, back.silent) == (None, 2, True)
+
+
 def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):
     """A batch sent at 04:00 in Beijing (20:00 UTC the day before) was sent on Beijing's day: a daily item's
     provider is not silent the day after it."""

@@ -69,6 +69,7 @@ SHOWN_PROBLEMS = 200
 WITHDRAWAL_DAYS = 3
 _LOOKUP = 2000  #: ids per look-up query
 _PROVIDER_CHARS = 200
+_REASON_CHARS = 1_000  #: a provider's retirement: why, and who retires it
 UPDATE_PERIODS = catalogue.UPDATE_PERIODS
 _RECORD_COLUMNS = tuple(c.name for c in credit_records.columns)
 
@@ -303,13 +304,41 @@ def note_last_batch(conn: Connection, provider: str, item: str, batch_id: str, f
                     rows: int, rejected: int) -> None:
     """A committed batch becomes its provider's and item's last (a tally of none is made for a provider's
     first batch that kept no record: a report of none counts as sent), in the batch's transaction,
-    under the pair's lock."""
+    under the pair's lock. A provider retired under the item is expected again."""
     t = credit_tallies.c
     last = {"last_batch": batch_id, "last_batch_at": finished, "last_batch_rows": rows, "last_batch_rejected": rejected}
-    done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(**last))
+    done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(
+        **last, retired_at=None, retired_by=None, retired_reason=None))  # a provider that sends is not retired
     if not done.rowcount:
         conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=0, late=0,
                                                    late_examples="[]", **last))
+
+
+def retire_provider(conn: Connection, provider: str, item_code: str, reason: str, by: str, *,
+                    now: datetime.datetime | None = None) -> dict[str, Any]:
+    """Stop expecting batches from ``provider`` under ``item_code`` (the department was merged or
+    dissolved, or the duty moved to another): the timeliness report and /metrics no longer call the
+    pair silent; its records and figures stay. The next batch the provider sends makes it expected
+    again (:func:`note_last_batch`). Refused for a pair that never sent anything, and without a reason
+    or who retires it."""
+    provider = check_provider(provider)
+    reason, by = (reason or "").strip(), (by or "").strip()
+    for value, name, what in ((reason, "reason", "why the provider is retired"), (by, "by", "who retires it")):
+        unseen = rules.unseen_character(value)
+        if not value or len(value) > _REASON_CHARS or unseen or personal_in(value):
+            raise RecordsError("credit.reason", f"Retiring a provider states {what}: 1 to {_REASON_CHARS} printable "
+                               "characters, no identity or mobile number.", field=name)
+    t = credit_tallies.c
+    _take_lock(conn, provider, item_code)
+    row = conn.execute(select(t.provider).where(t.provider == provider, t.item == item_code).with_for_update()).first()
+    if row is None:
+        raise RecordsError("credit.unknown_pair", f'Provider "{provider}" has sent nothing under item '
+                           f"{item_code[:64]}: only a provider the timeliness report lists can be retired "
+                           "(`jjjcredit credit timeliness`).", field="provider")
+    now = now or _now()
+    conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item_code).values(
+        retired_at=now, retired_by=by, retired_reason=reason))
+    return {"provider": provider, "item": item_code, "retired_at": now.isoformat(), "by": by, "reason": reason}
 
 
 def file_hash(path: str) -> str:
@@ -1107,17 +1136,20 @@ class Timeliness:
     last_batch_id: str | None = None
     last_batch_rows: int | None = None
     last_batch_rejected: int | None = None
+    retired: datetime.datetime | None = None  #: since when the provider is no longer expected to send
+    retired_reason: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
                 "late": self.late, "late_examples": list(self.late_examples),
                 "last_batch": self.last_batch.isoformat() if self.last_batch else None,
-                "update_period": self.update_period, "silent": self.silent}
+                "update_period": self.update_period, "silent": self.silent,
+                "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason}
 
 
 def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, str]]]:
-    """Per provider and item: late records and silence; and the catalogue's items no provider has sent
-    anything for. Ordered by provider, item."""
+    """Per provider and item: late records and silence (never of a retired provider); and the catalogue's
+    items no provider has sent anything for. Ordered by provider, item."""
     today = today or working_days.today()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
@@ -1130,10 +1162,14 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
             when = (when.replace(tzinfo=datetime.UTC) if when.tzinfo is None else when).astimezone(working_days.CHINA)
         period = item.update_period if item else ""
         days = UPDATE_PERIODS.get(period)
-        silent = bool(days and (when is None or (today - when.date()).days > days))
+        retired = r.retired_at
+        if isinstance(retired, datetime.datetime):
+            retired = (retired.replace(tzinfo=datetime.UTC) if retired.tzinfo is None else retired).astimezone(
+                working_days.CHINA)
+        silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
         out.append(Timeliness(r.provider, r.item, item.name if item else "", int(r.records), int(r.late),
                               tuple(json.loads(r.late_examples)), when, period, silent, r.last_batch,
-                              r.last_batch_rows, r.last_batch_rejected))
+                              r.last_batch_rows, r.last_batch_rejected, retired, r.retired_reason))
     sent = {line.item for line in out}
     nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period}
                for i in items.values() if i.kind != "basic" and i.code not in sent]
