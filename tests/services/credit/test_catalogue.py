@@ -144,6 +144,40 @@ def test_two_approvals_at_once_one_wins(engine: Engine):
     assert sorted(outcomes) == ["approved", "catalogue.status"]
 
 
+def test_a_comment_sent_while_the_edition_is_approved_is_refused_not_kept_after_approval(engine: Engine):
+    """An approval holding the edition while a comment comes in: the comment waits, then finds the period
+    over — never kept beside an approved edition (on SQLite too)."""
+    import threading
+
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        catalogue.draft_edition(conn, 2026, "发改委")
+        catalogue.open_comments(conn, 2026, "发改委")
+        catalogue.assess_item(conn, 2026, CONTESTED, "专家：同意", "企业代表：同意", "保留", "发改委")
+    approving = threading.Event()
+    outcome: list[str] = []
+
+    def comment() -> None:
+        approving.wait(10)
+        try:
+            with engine.begin() as conn:
+                catalogue.add_comment(conn, 2026, "张三", "建议缩短归集时限")
+            outcome.append("kept")
+        except core.CatalogueError as exc:
+            outcome.append(exc.code)
+
+    thread = threading.Thread(target=comment)
+    thread.start()
+    with engine.begin() as conn:
+        catalogue.approve_edition(conn, 2026, "省政府")
+        approving.set()
+        time.sleep(0.5)  # (the comment reads the edition meanwhile)
+    thread.join(30)
+    assert outcome == ["catalogue.status"]
+    with engine.connect() as conn:
+        assert catalogue.list_comments(conn, 2026) == []
+
+
 def test_names_reasons_and_assessments_are_plain_text_as_items_are(conn: Connection):
     """What a step records beside the items — who did it, why, the assessment — is published too (the
     approver in every export): a control character, an escape sequence or a direction override is refused."""

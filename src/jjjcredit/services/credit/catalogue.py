@@ -346,7 +346,7 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     if not author or not author.strip() or not text or not text.strip():
         raise CatalogueError("catalogue.comment", "A comment needs its author and its text.",
                              field="author" if not (author or "").strip() else "text")
-    edition = get_edition(conn, year)
+    edition = get_edition(conn, year, lock=True)  # (an approval waits for it, and it for an approval)
     catalogue.require_status(year, edition.status, ("comment",), "comment")
     at = now or _now()
     if edition.comments_until is not None and at > edition.comments_until:
