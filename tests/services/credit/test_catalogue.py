@@ -178,6 +178,33 @@ def test_a_comment_sent_while_the_edition_is_approved_is_refused_not_kept_after_
         assert catalogue.list_comments(conn, 2026) == []
 
 
+def test_no_personal_number_in_the_catalogue_or_its_changes(conn: Connection):
+    """The catalogue, its changes (reasons, who made them) and its comments are published: a staff text
+    holding an identity or mobile number is refused without echoing it. (A commenter's own number is kept
+    for the staff and shown masked to the public: tests/web/test_catalogue.py.)"""
+    person, phone = "130102198503171236", "13812345678"
+    catalogue.draft_edition(conn, 2026, "发改委")
+    data = core.item_to_dict(core.default_item("JJJ-06-001")) | {"code": "JJJ-06-009"}
+    for step in (lambda: catalogue.change_item(conn, "JJJ-03-001", {"collection_procedure": f"联系人{phone}"},
+                                               "调整", "发改委", year=2026),
+                 lambda: catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每周"}, f"身份证{person}",
+                                               "发改委", year=2026),
+                 lambda: catalogue.change_item(conn, "JJJ-03-001", {"update_period": "每周"}, "调整",
+                                               f"王 {phone}", year=2026),
+                 lambda: catalogue.add_item(conn, data | {"code": phone}, "新增", "发改委", year=2026),
+                 lambda: catalogue.add_item(conn, data | {"legal_basis": f"经办 {person}"}, "新增", "发改委",
+                                            year=2026)):
+        with pytest.raises(core.CatalogueError) as exc:
+            step()
+        assert exc.value.code in ("catalogue.item", "catalogue.reason"), exc.value.message
+        assert phone not in exc.value.message and person not in exc.value.message
+    assert catalogue.list_changes(conn, 2026) and all(phone not in str(c) and person not in str(c)
+                                                      for c in catalogue.list_changes(conn, 2026))
+    catalogue.open_comments(conn, 2026, "发改委")  # (a commenter's own: kept for the staff, masked to the public)
+    kept = catalogue.add_comment(conn, 2026, "公众", f"我的电话 {phone}", code="JJJ-03-001")
+    assert catalogue.list_comments(conn, 2026) == [kept]
+
+
 def test_names_reasons_and_assessments_are_plain_text_as_items_are(conn: Connection):
     """What a step records beside the items — who did it, why, the assessment — is published too (the
     approver in every export): a control character, an escape sequence or a direction override is refused."""

@@ -33,6 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
+from jjjcredit.core.codes.personal import personal_in
 from jjjcredit.core.credit import columns
 from jjjcredit.core.errors import Error
 
@@ -319,10 +320,22 @@ _UNSHOWN = re.compile("[\x00-\x08\x0b\x0c\x0e-\x1f\x7f-\x9f\ud800-\udfff\u202a-\
 
 
 def check_text(value: str, what: str, field: str | None = None, limit: int = TEXT_CHARS,
-               error: str = "catalogue.item") -> str:
-    """``value`` when it is text the catalogue can keep and publish; else ``error`` naming ``what``."""
+               error: str = "catalogue.item", *, personal: bool = False) -> str:
+    """``value`` when it is text the catalogue can keep and publish; else ``error`` naming ``what`` (never
+    echoing a personal number). ``personal``: an identity or mobile number may be in it (a commenter's own,
+    for the staff to answer them; shown masked to everyone else).
+
+    >>> check_text("联系人 138 1234 5678", "The reason", "reason")
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: The reason holds what looks like a resident identity number or a mobile phone number: the catalogue and its changes are published and never hold one; expected none (a department's telephone with its area code is fine).
+    """
     if len(value) > limit:
         raise CatalogueError(error, f"{what} holds {len(value):,} characters; at most {limit:,} are kept.", field=field)
+    if not personal and personal_in(value):
+        raise CatalogueError(error, f"{what} holds what looks like a resident identity number or a mobile phone "
+                             "number: the catalogue and its changes are published and never hold one; expected none "
+                             "(a department's telephone with its area code is fine).", field=field)
     found = _UNSHOWN.search(value)
     if found is not None:
         where = f"U+{ord(found.group()):04X} at position {found.start() + 1}"
@@ -339,6 +352,9 @@ def check_input(data: Mapping[str, Any], code: str | None = None) -> None:
     field's ``required`` true or false (not a word) and, outside the basic item, its element a column the
     platform knows (core/credit/columns.py)."""
     code = str(data.get("code") or code or "").strip()
+    if "code" in data and personal_in(code):
+        raise _bad("The directory code holds what looks like an identity or mobile number, which is never "
+                   "published: expected letters and digits such as JJJ-03-001.", "code")
     if "code" in data and not CODE_PATTERN.fullmatch(code):
         raise _bad(f'The directory code "{code[:80]}" is not one: expected letters and digits, with -, _ or . between '
                    "them, at most 64 characters (such as JJJ-03-001).", "code")

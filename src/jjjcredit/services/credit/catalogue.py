@@ -354,8 +354,10 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
                              f"{edition.comments_until:%Y-%m-%d %H:%M} UTC.")
     if code is not None and _item_row(conn, year, code) is None:
         raise _unknown(year, code)
-    catalogue.check_text(author, "The comment's author", "author", 200, "catalogue.comment")
-    catalogue.check_text(text, "The comment", "text", error="catalogue.comment")
+    # a commenter's own identity or mobile number is kept for the staff (a way to answer them); the public
+    # sees comments masked (web/api/catalogue)
+    catalogue.check_text(author, "The comment's author", "author", 200, "catalogue.comment", personal=True)
+    catalogue.check_text(text, "The comment", "text", error="catalogue.comment", personal=True)
     comment = Comment(code, author.strip(), at, text.strip())
     conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
                                                    at=at, text=comment.text))
