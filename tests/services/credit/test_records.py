@@ -480,12 +480,14 @@ def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywh
     spaced = f"{number[:6]}-{number[6:14]}-{number[14:]}"
     rows = [files.penalty(CODES[0], "罚1", 备注=f"当事人身份证号{spaced}"),
             files.penalty(number, "罚2"),  # the number in the code's column
-            files.penalty(CODES[1], "罚3", 处罚内容="警告\u202e")]
+            files.penalty(CODES[1], "罚3", 处罚内容="警告\u202e"),
+            files.penalty(CODES[2], f"罚〔{number}〕号")]  # it would name the record: masked, two would be one
     path = files.write_csv(tmp_path / "p.csv", rows)
     with path.open("a", encoding="utf-8") as fh:  # a row with an unclosed quote swallowing the line
         fh.write(f'"张三,自然人,,,身份证,{number},罚4\n')
     summary = ingest(ready, path)
     assert summary.created == 1 and summary.by_code["credit.identity_in_text"] == 1
+    assert summary.by_code["credit.identity_in_document_number"] == 1
     assert summary.by_code["credit.subject_code"] == 1 and summary.by_code["credit.control_characters"] == 1
     dumped = json.dumps(summary.to_dict(), ensure_ascii=False)
     assert "shaped like a resident identity number" in dumped
@@ -507,7 +509,7 @@ def test_a_file_of_no_records_says_it_is_kept_as_a_report_of_none_and_a_resend_n
     assert ingest(ready, path).created == 1
     again = ingest(ready, path)
     assert again.message.startswith("Nothing changed: this file was ingested as batch ")
-    assert again.message.endswith("1 rows were rejected all the same: see the problems, mend those rows and send them.")
+    assert again.message.endswith("1 row was rejected all the same: see the problems, mend those rows and send them.")
 
 
 def test_a_decision_from_before_the_calendars_years_is_late_when_it_is_late_whatever_the_holidays(

@@ -447,6 +447,12 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                       f"(U+{ord(unseen.group()):04X}); expected plain text.", UNSEEN.sub("?", shown_personal(value)))
                 continue
             masked = shown_numbers(value)
+            if masked != value and role == "document_number":  # it names the record: neither kept nor masked
+                r.add(b, "credit.identity_in_document_number", f"{b.header}: holds what looks like a resident "
+                      "identity number; the document number identifies the record and is published with it, so it "
+                      "never holds one (masked, two numbers would name one record); expected the decision's or "
+                      "licence's own number.", masked)
+                continue
             if masked != value:  # an identity number typed into text is never kept in clear
                 r.add(b, "credit.identity_in_text", f"{b.header}: holds what looks like a resident identity number; "
                       "it is kept masked (a natural person's number belongs in 证件号码).", masked, warning=True)

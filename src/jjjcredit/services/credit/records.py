@@ -421,8 +421,9 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
                                    f"{earlier.finished_at:%Y-%m-%d %H:%M}, and every accepted row is as recorded.")
             if summary.rejected:
-                summary.message += (f" {summary.rejected:,} rows were rejected all the same: see the problems, "
-                                    "mend those rows and send them.")
+                rows = "1 row was" if summary.rejected == 1 else f"{summary.rejected:,} rows were"
+                summary.message += (f" {rows} rejected all the same: see the problems, mend those rows and send "
+                                    "them.")
         elif summary.rejected:
             every = "Every row was rejected: nothing of the file was recorded. " \
                 if summary.rejected == summary.rows else ""
