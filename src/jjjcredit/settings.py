@@ -12,6 +12,9 @@ from jjjcredit.core.errors import Error
 from jjjcredit.core.limits import Limits
 
 DEFAULT_DATABASE_URL = "sqlite:///" + str(Path("var") / "jjjcredit.sqlite3")
+#: The platform's address when none is configured: where ``jjjcredit serve`` listens by default. Signed
+#: reports and the catalogue's DCAT names point there — never to the Host a caller's request names.
+DEFAULT_PUBLIC_URL = "http://127.0.0.1:8000"
 
 
 @dataclass(frozen=True)
@@ -43,12 +46,13 @@ class Settings:
     #: order mark) or ``gb18030`` — the two Excel on a Chinese Windows opens correctly.
     csv_encoding: str = "utf-8-sig"
     #: Where the catalogue's DCAT URIs start (``JJJCREDIT_CATALOGUE_BASE_URI``, e.g. the public address
-    #: of ``/api/v1/catalogue/``); ``None``: the API uses the address it is called at, the CLI the server's
-    #: default one.
+    #: of ``/api/v1/catalogue/``); ``None``: as the reports' address (``report_base_url``), never the Host
+    #: header of the request.
     catalogue_base_uri: str | None = None
     #: The public address credit reports point to: their QR code and verification address are
-    #: ``{this}/api/v1/reports/{number}`` (``JJJCREDIT_REPORT_BASE_URL``); ``None``: the API uses the address
-    #: it is called at, the CLI the server's default one.
+    #: ``{this}/api/v1/reports/{number}`` (``JJJCREDIT_REPORT_BASE_URL``); ``None``: the address ``jjjcredit
+    #: serve`` listens on (it sets the variable from --host and --port when it is not set), else
+    #: :data:`DEFAULT_PUBLIC_URL` — never the Host header of the request, which any caller chooses.
     report_base_url: str | None = None
     #: Days within which a published penalty that is changed or revoked is withdrawn
     #: (``JJJCREDIT_WITHDRAWAL_DAYS``; Administrative Penalty Law 2021, Art. 48: three days).

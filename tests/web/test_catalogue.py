@@ -14,7 +14,7 @@ from rdflib.namespace import DCAT, RDF
 from jjjcredit.core.credit import catalogue as core
 from jjjcredit.services import db
 from jjjcredit.services.sharing import clients
-from jjjcredit.settings import Settings
+from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
 from tests.web.conftest import SECRET, Server, serving
@@ -94,8 +94,11 @@ def test_the_workflow_over_http(server: Server):
         assert turtle.headers["content-type"].startswith("text/turtle")
         graph = Graph().parse(data=turtle.text, format="turtle")
         assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())
-        # the resources are named at the address the API was called at
-        assert set(graph.subjects(RDF.type, DCAT.Catalog)) == {URIRef(f"{server.url}/api/v1/catalogue/2026")}
+        # the resources are named at the platform's own address, whatever Host a caller sends
+        assert set(graph.subjects(RDF.type, DCAT.Catalog)) == {URIRef(f"{DEFAULT_PUBLIC_URL}/api/v1/catalogue/2026")}
+        spoofed = public.get("/api/v1/catalogue/2026", params={"format": "dcat-turtle"},
+                             headers={"Host": "credit.evil.example"})
+        assert spoofed.status_code == 200 and "evil" not in spoofed.text
         jsonld = json.loads(public.get("/api/v1/catalogue/2026", params={"format": "dcat-jsonld"}).text)
         assert "@context" in jsonld
         bad = public.get("/api/v1/catalogue/2026", params={"format": "pdf"})

@@ -19,7 +19,7 @@ from jjjcredit.services import db
 from jjjcredit.services.credit import records
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import clients, disclosure, evidence, report
-from jjjcredit.settings import Settings
+from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
 from tests.services.credit import credit_files as files
@@ -67,6 +67,15 @@ def test_a_report_as_json_then_as_pdf_and_its_verification(server: Server):
         pdf = court.get(f"/api/v1/subjects/{CODES[0]}/report", headers={"Accept": "application/pdf"})
         assert pdf.status_code == 200 and pdf.headers["content-type"] == "application/pdf"
         assert pdf.content.startswith(b"%PDF-") and pdf.headers["x-report-number"] != number
+        # the verification address is signed into the report: the platform's own, never the Host a caller sends
+        spoofed = court.get(f"/api/v1/subjects/{CODES[0]}/report", headers={"Host": "verify-credit.evil.example"})
+        assert spoofed.json()["report"]["verification"].startswith("https://credit.example.cn/api/v1/reports/")
+        server.app.state.report_base_url = None  # (none configured: where `jjjcredit serve` listens by default)
+        try:
+            spoofed = court.get(f"/api/v1/subjects/{CODES[0]}/report", headers={"Host": "verify-credit.evil.example"})
+        finally:
+            server.app.state.report_base_url = "https://credit.example.cn"
+        assert spoofed.json()["report"]["verification"].startswith(f"{DEFAULT_PUBLIC_URL}/api/v1/reports/")
     keys = _keys(server)
     assert report.verify_file(answer.content, keys)["number"] == number  # the response body, saved, verifies
     assert report.verify_file(pdf.content, keys)["format"] == "pdf"

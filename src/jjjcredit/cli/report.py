@@ -24,11 +24,11 @@ from jjjcredit.core.library import elements
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import report_signature as signature
 from jjjcredit.services.sharing import audit, evidence, report
-from jjjcredit.settings import Settings
+from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 
 #: Where reports issued at the command line point when JJJCREDIT_REPORT_BASE_URL is not set: the
 #: address ``jjjcredit serve`` listens on by default.
-DEFAULT_BASE_URL = "http://127.0.0.1:8000"
+DEFAULT_BASE_URL = DEFAULT_PUBLIC_URL
 
 
 class _Group(TyperGroup):

@@ -58,6 +58,14 @@ def serve(
     if settings.signing_key_secret is None:
         output.note("note: no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
                     "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret until one is given.")
+    # Signed reports and the catalogue's DCAT names point to the platform's own address, never to the Host a
+    # caller sends: without one configured, the address served on.
+    own = f"http://{f'[{host}]' if ':' in host else host}:{port}"
+    if not os.environ.get("JJJCREDIT_REPORT_BASE_URL"):
+        os.environ["JJJCREDIT_REPORT_BASE_URL"] = own
+        if host in ("0.0.0.0", "::"):
+            output.note(f"note: credit reports will point to {own}; set JJJCREDIT_REPORT_BASE_URL (and "
+                        "JJJCREDIT_CATALOGUE_BASE_URI) to the platform's public address.")
     output.note(f"serving on http://{host}:{port}  (docs: http://{host}:{port}/docs)")
     # The web adapter is named, not imported: each worker process builds it from the environment.
     # A worker answers the parent's health check only once its imports are done: give a busy machine time.

@@ -124,10 +124,12 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.threads = workers
     app.state.trail = trail
     app.state.limits = settings.limits
-    app.state.catalogue_base_uri = settings.catalogue_base_uri  # None: the address the API is called at
+    # the platform's own address, never the Host a request names (it is in signed reports and DCAT names)
+    app.state.catalogue_base_uri = settings.catalogue_base_uri or (
+        f"{settings.report_base_url.rstrip('/')}/api/v1/catalogue/" if settings.report_base_url else None)
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     app.state.node = settings.node  # the node whose own changes /api/v1/federation/changes serves
-    app.state.report_base_url = settings.report_base_url  # None: the address the API is called at
+    app.state.report_base_url = settings.report_base_url  # None: settings.DEFAULT_PUBLIC_URL
     app.state.today = disclosure.current_day  # the day credit records are disclosed as of (the clock)
     app.state.now = _now  # the moment one-time codes and subjects' sessions are checked at (the clock)
     app.state.audit_retention_days = settings.audit_retention_days  # how far back a subject's query log goes

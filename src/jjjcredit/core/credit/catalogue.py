@@ -591,13 +591,14 @@ def require_comments_running(year: int, status: str, comments_until: datetime.da
     >>> require_comments_running(2027, "comment", end, end + datetime.timedelta(seconds=1), "change an item")
     Traceback (most recent call last):
     ...
-    jjjcredit.core.credit.catalogue.CatalogueError: Cannot change an item: the comment period of the 2027 edition ended at 2026-02-01 00:00 UTC, and what is approved is what the public could comment on. Put the edition out for comment again (`jjjcredit catalogue open-comments 2027 --until YYYY-MM-DD`), then change it.
+    jjjcredit.core.credit.catalogue.CatalogueError: Cannot change an item: the comment period of the 2027 edition ended at 2026-02-01 00:00 UTC, and what is approved is what the public could comment on. Put the edition out for comment again (`jjjcredit catalogue open-comments 2027`; over the API, POST /api/v1/catalogue/2027/open-comments), then change it.
     """
     if status == "comment" and comments_until is not None and now > comments_until:
         raise CatalogueError("catalogue.comment_period", f"Cannot {step}: the comment period of the {year} edition "
                              f"ended at {comments_until:%Y-%m-%d %H:%M} UTC, and what is approved is what the public "
                              f"could comment on. Put the edition out for comment again (`jjjcredit catalogue "
-                             f"open-comments {year} --until YYYY-MM-DD`), then change it.")
+                             f"open-comments {year}`; over the API, POST /api/v1/catalogue/{year}/open-comments), "
+                             "then change it.")
 
 
 def check_reason(reason: str | None, code: str) -> str:

@@ -67,7 +67,7 @@ def show_edition(request: Request, year: Year,
         edition, items = catalogue.readable_edition(conn, year, _drafts(caller))
     if fmt is None:
         return {**_edition(edition), "items": [rules.item_to_dict(i) for i in items]}
-    base = request.app.state.catalogue_base_uri or f"{request.base_url}api/v1/catalogue/"
+    base = request.app.state.catalogue_base_uri or catalogue_export.BASE  # (never the Host the caller sent)
     info = catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
                                         edition.published_at, base if base.endswith("/") else base + "/")
     return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt])

@@ -17,6 +17,7 @@ from sqlalchemy import Engine
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.evidence import KeyBox
 from jjjcredit.services.sharing import report
+from jjjcredit.settings import DEFAULT_PUBLIC_URL
 from jjjcredit.web import threads
 from jjjcredit.web.access import caller_for
 from jjjcredit.web.errors import raises
@@ -69,7 +70,7 @@ async def issue_report(
     fmt = _format(format, request.headers.get("accept", ""))
     asked = report.Asked(kind.strip().lower(), start, end, tuple(d for d in domains.split(",") if d.strip()))
     state = request.app.state
-    base = state.report_base_url or str(request.base_url)
+    base = state.report_base_url or DEFAULT_PUBLIC_URL  # (never the Host the caller sent: it is signed)
     issued = await threads.run(request, _issue, state.engine, state.key_box, caller, code, fmt, base, asked)
     headers = {"X-Report-Number": issued.number}
     if fmt == "pdf":
