@@ -342,6 +342,7 @@ def two_items(database_url: str) -> Iterator[Server]:
         catalogue.approve_edition(conn, 2026, "河北省人民政府")
         catalogue.publish_edition(conn, 2026, office)
         _, keys[PROVIDER] = clients.add_client(conn, PROVIDER, "provide", 1)
+        _, keys["某审批局"] = clients.add_client(conn, "某审批局", "provide", 1, files.PENALTY)
         for name, items in (("penalties", files.PENALTY), ("others", OTHER), ("everything", None)):
             _, keys[name] = clients.add_client(conn, name, "records", 2, items)
     engine.dispose()
@@ -384,6 +385,23 @@ def test_a_party_granted_one_item_reads_its_records_and_not_those_of_another(two
         with engine.begin() as conn:
             clients.grant_items(conn, "penalties", OTHER)
         assert items(penalties, person) == {OTHER: "government_sharing"}
+    engine.dispose()
+
+
+def test_a_provider_granted_one_item_submits_under_it_and_no_other(two_items: Server, tmp_path: Path):
+    """A key's items bound what it submits as well as what it reads: a bureau granted the penalty item puts
+    no record under another (a court's list, say), refused before the body is read."""
+    body = _serious(tmp_path)
+    with two_items.client("某审批局") as bureau:
+        refused = bureau.post("/api/v1/credit/batches", params={"item": OTHER}, content=body)
+        assert refused.status_code == 403, refused.text
+        error = refused.json()["errors"][0]
+        assert (error["code"], error["field"]) == ("access.item", "item") and files.PENALTY in error["message"]
+        answer = bureau.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body)
+        assert answer.status_code == 200 and answer.json()["created"] == 2, answer.text
+    engine = make_engine(_url(two_items))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT DISTINCT item FROM credit_records")).scalars().all() == [files.PENALTY]
     engine.dispose()
 
 

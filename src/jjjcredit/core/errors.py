@@ -289,6 +289,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "access.key_expired": ErrorCode(401, 2, "The API key was replaced (clients rotate) and its grace period "
                                     "has ended: use the new key."),
     "access.forbidden": ErrorCode(403, 1, "The client has no right to the service; the message names the right."),
+    "access.item": ErrorCode(403, 1, "A provider's key submitting records under a catalogue item it is not granted "
+        "(its client's items)."),
     "access.purpose_required": ErrorCode(400, 2, "Calls with a key state their purpose in X-Purpose."),
     "settings.invalid": ErrorCode(400, 2, "A JJJCREDIT_ setting holds a value of the wrong kind; the message "
                                   "names the setting and what it takes."),

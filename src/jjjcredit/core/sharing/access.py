@@ -100,6 +100,19 @@ def may(caller: Caller, service: str) -> bool:
     return admit(caller, service) is not None
 
 
+def may_provide(caller: Caller, item: str) -> bool:
+    """Whether ``caller`` submits credit records under catalogue item ``item``: granted ``provide``, and the
+    item among its items (``None``: every item) — a licensing bureau's key puts nobody on a court's list.
+
+    >>> bureau = Caller("某审批局", frozenset({"provide"}), 1, items=frozenset({"JJJ-03-002"}))
+    >>> may_provide(bureau, "JJJ-03-002"), may_provide(bureau, "JJJ-02-001")
+    (True, False)
+    >>> may_provide(Caller("某局", frozenset({"provide"}), 1), "JJJ-02-001")
+    True
+    """
+    return "provide" in caller.services and (caller.items is None or item in caller.items)
+
+
 def parse_services(text: str) -> frozenset[str]:
     """A comma-separated list of services; raises ``ValueError`` naming an unknown one.
 

@@ -84,7 +84,7 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
     return summary.to_dict()
 
 
-@router.post("/batches", responses=raises("credit.no_catalogue", "credit.unknown_item", "credit.layout",
+@router.post("/batches", responses=raises("access.item", "credit.no_catalogue", "credit.unknown_item", "credit.layout",
                                           "credit.basic_item", "credit.provider", "file.empty", "file.binary",
                                           "file.format", "file.encoding", "file.too_many_rows",
                                           "file.xlsx_damaged", "file.xlsx_cell", "file.xlsx_strings",
@@ -106,6 +106,11 @@ async def ingest_batch(request: Request,
     if caller.client is None:
         raise Error("credit.provider", "Records are submitted with a provider's key (the `provide` service).",
                     field="X-API-Key")
+    if not access.may_provide(caller, item):
+        granted = ", ".join(sorted(caller.items or ()))
+        raise Error("access.item", f'The key of "{caller.client}" submits records under the catalogue items it is '
+                    f"granted ({granted}), and the item asked for is not one; the platform's operator grants items "
+                    "(`jjjcredit clients grant`).", field="item")
     data = await request.body()
     suffix = file_suffix(request.headers.get("content-type", ""), name, data)
     state = request.app.state
