@@ -144,6 +144,33 @@ def test_two_approvals_at_once_one_wins(engine: Engine):
     assert sorted(outcomes) == ["approved", "catalogue.status"]
 
 
+def test_two_drafts_of_one_year_at_once_one_is_made(engine: Engine):
+    """Two drafts of the same year at the same moment: one is made, the other told it exists — never a
+    database error."""
+    import threading
+
+    db.upgrade(engine)
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def draft(by: str) -> None:
+        start.wait()
+        try:
+            with engine.begin() as conn:
+                catalogue.draft_edition(conn, 2026, by)
+                time.sleep(0.3)  # (holding the step a while: the other would look for the edition meanwhile)
+            outcomes.append("drafted")
+        except core.CatalogueError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=draft, args=(by,)) for by in ("发改委甲", "发改委乙")]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    assert sorted(outcomes) == ["catalogue.edition_exists", "drafted"]
+
+
 def test_a_comment_sent_while_the_edition_is_approved_is_refused_not_kept_after_approval(engine: Engine):
     """An approval holding the edition while a comment comes in: the comment waits, then finds the period
     over — never kept beside an approved edition (on SQLite too)."""

@@ -22,6 +22,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
@@ -199,12 +200,16 @@ def draft_edition(conn: Connection, year: int, by: str) -> Edition:
     when none is, the default catalogue with each item added under :data:`DEFAULT_REASON`."""
     _check_year(year)
     by = _who(by, "Drafting an edition")
+    exists = CatalogueError("catalogue.edition_exists", f"The {year} edition exists already: "
+                            f"`jjjcredit catalogue show {year}` shows it.", field="year")
     if conn.execute(select(catalogue_editions.c.year).where(catalogue_editions.c.year == year)).first():
-        raise CatalogueError("catalogue.edition_exists", f"The {year} edition exists already: "
-                             f"`jjjcredit catalogue show {year}` shows it.", field="year")
+        raise exists
     base = latest_published(conn, before=year)
-    conn.execute(insert(catalogue_editions).values(year=year, status="draft", based_on=base.year if base else None,
-                                                   created_by=by, created_at=_now()))
+    try:
+        conn.execute(insert(catalogue_editions).values(year=year, status="draft", based_on=base.year if base else None,
+                                                       created_by=by, created_at=_now()))
+    except IntegrityError:  # drafted by another at the same moment (the step's transaction is given up)
+        raise exists from None
     items = edition_items(conn, base.year) if base else catalogue.default_items()
     if items:
         conn.execute(insert(catalogue_items), [{"year": year, "code": i.code, "item": _dump(i)} for i in items])
