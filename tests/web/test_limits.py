@@ -89,6 +89,9 @@ def test_query_string_headers_and_purpose_over_their_limits(bounded: tuple[str, 
         long_query = http.get("/api/v1/search", params={"q": "某" * 200})
         assert long_query.status_code == 414 and _code(long_query) == "request.query_too_long"
         assert http.get("/api/v1/search", params={"q": "某" * 40}).status_code == 200
+        long_path = http.get("/api/v1/subjects/P:" + "a" * 1_100 + "/records")  # (the default limit: 1,024)
+        assert long_path.status_code == 414 and _code(long_path) == "request.path_too_long"
+        assert "a" * 100 not in long_path.text
         header = http.get("/healthz", headers={"X-Anything": "a" * 1025})
         assert header.status_code == 431 and _code(header) == "request.headers_too_large"
         assert header.json()["errors"][0]["field"] == "x-anything"

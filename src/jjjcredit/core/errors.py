@@ -369,6 +369,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "request.body_too_large": ErrorCode(413, 2, "A request body over JJJCREDIT_LIMIT_BODY_BYTES (by its "
         "Content-Length, or counted as it streams in); nothing of it was parsed."),
     "request.query_too_long": ErrorCode(414, 2, "A query string over JJJCREDIT_LIMIT_QUERY_STRING_BYTES."),
+    "request.path_too_long": ErrorCode(414, 2, "A URL path over JJJCREDIT_LIMIT_PATH_CHARS characters."),
     "request.headers_too_large": ErrorCode(431, 2, "A header over JJJCREDIT_LIMIT_HEADER_BYTES, or the headers "
         "together over JJJCREDIT_LIMIT_HEADERS_BYTES; field names the header."),
     "request.purpose_too_long": ErrorCode(400, 2, "X-Purpose longer than JJJCREDIT_LIMIT_PURPOSE_CHARS characters."),

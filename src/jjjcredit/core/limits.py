@@ -27,8 +27,10 @@ class Limits:
     body_seconds: int = 30
     #: Connections served at once by each worker; past it a new one is answered 503 at once.
     connections: int = 256
-    #: Bytes of a URL's query string.
+    #: Bytes of a URL's query string, and characters of its path (every route's own are far shorter: a code,
+    #: a subject key, a batch id).
     query_string_bytes: int = 8192
+    path_chars: int = 1024
     #: Bytes of one header's value, and of all the headers of a request together.
     header_bytes: int = 8192
     headers_bytes: int = 32768

@@ -254,7 +254,7 @@ class Observe:
             self.trail.submit(audit_entry.entry(scope, service, purpose, status, seconds, request_id, at))
         if log.isEnabledFor(logging.INFO):
             method = scope["method"]
-            path = shown_personal(path)  # an identity or mobile number typed into a URL is never logged in clear
+            path = characters.kept_path(path)  # a personal number typed into a URL never logged in clear; cut
             extra = {"request_id": request_id, "method": method, "path": path, "route": route, "status": status,
                      "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service}
             batch = scope.get("state", {}).get("batch")  # what a call made that the operator looks for by its id

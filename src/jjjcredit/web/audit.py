@@ -51,6 +51,6 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             # the purpose was masked as it was read (web/app._headers), before it was cut to its limit
             "service": service, "purpose": purpose and characters.clean(purpose), "method": scope["method"],
-            "path": shown_personal(characters.clean(scope["path"])),
+            "path": characters.kept_path(scope["path"]),
             "codes": codes, "status": status, "outcome": outcome, "latency_ms": seconds * 1000,
             "address_class": state.get("address_class"), "items": list(state.get("items") or ())}

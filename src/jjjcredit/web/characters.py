@@ -15,6 +15,7 @@ from urllib.parse import parse_qsl
 
 from fastapi import Request
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.web.errors import ApiError
 
 #: Routes whose body is a file (a credit batch): curl sends one as a form unless told otherwise, and a
@@ -44,6 +45,24 @@ def clean(text: str) -> str:
     True
     """
     return _BAD.sub("\ufffd", text)
+
+
+#: The most characters of a request's path a log line or an audit entry keeps (a path may be as long as the
+#: HTTP parser's line, tens of kilobytes; every route's own paths are far shorter).
+PATH_KEPT = 1_000
+
+
+def kept_path(path: str) -> str:
+    """A request's path as its log line and audit entry keep it: a personal number masked, then cut to
+    :data:`PATH_KEPT` characters with how many there were.
+
+    >>> kept_path("/api/v1/subjects/" + "9" * 2000).endswith("…(2,017 characters)")
+    True
+    >>> kept_path("/api/v1/subjects/130102198503171236/records")
+    '/api/v1/subjects/130102********1236/records'
+    """
+    shown = shown_personal(clean(path))
+    return shown if len(shown) <= PATH_KEPT else f"{shown[:PATH_KEPT]}…({len(shown):,} characters)"
 
 
 def _refuse(where: str, name: str) -> ApiError:

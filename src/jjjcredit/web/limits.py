@@ -2,7 +2,8 @@
 
 :class:`Bounds`, a plain ASGI middleware inside ``Observe``, refuses in the one error shape:
 
-- a query string over ``query_string_bytes`` (414 ``request.query_too_long``);
+- a path over ``path_chars`` characters (414 ``request.path_too_long``), a query string over
+  ``query_string_bytes`` (414 ``request.query_too_long``);
 - a header value over ``header_bytes``, or headers together over ``headers_bytes`` (431
   ``request.headers_too_large``); an ``X-Purpose`` of more than ``purpose_chars`` characters (400
   ``request.purpose_too_long``);
@@ -124,6 +125,11 @@ class Bounds:
     async def _check(self, scope: Scope, receive: Receive) -> bytes | None:
         """The body, read within the limit (``None`` for a request that has none to read)."""
         limits = self.limits
+        path = scope.get("path") or ""
+        if len(path) > limits.path_chars:
+            raise ApiError("request.path_too_long", f"The URL's path holds {len(path):,} characters; at most "
+                           f"{limits.path_chars:,} are accepted (setting JJJCREDIT_LIMIT_PATH_CHARS): no route's "
+                           "path is longer.")
         query = scope.get("query_string") or b""
         if len(query) > limits.query_string_bytes:
             raise ApiError("request.query_too_long", f"The query string holds {len(query)} bytes; at most "
