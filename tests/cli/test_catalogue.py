@@ -39,7 +39,8 @@ def _ok(*args: str) -> str:
 
 def _published_2026(url: str) -> None:
     _ok("draft", "2026", "--by", "河北省发展改革委", "--db", url)
-    _ok("open-comments", "2026", "--by", "河北省发展改革委", "--until", "2099-12-31", "--db", url)
+    until = (datetime.date.today() + datetime.timedelta(days=30)).isoformat()
+    _ok("open-comments", "2026", "--by", "河北省发展改革委", "--until", until, "--db", url)
     _ok("comment", "2026", "--author", "张三", "--text", "建议缩短归集时限", "--item", "JJJ-03-001", "--db", url)
     refused = run("catalogue", "approve", "2026", "--by", "河北省人民政府", "--db", url)
     assert refused.returncode == 1 and "[catalogue.comment_period]" in refused.stderr  # the period still runs

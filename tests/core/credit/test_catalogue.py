@@ -75,6 +75,8 @@ PENALTY_FIELD = {"name": "违法事实", "element": "CF_SY", "required": True}
     ({"fields": [PENALTY_FIELD | {"required": "no"}]}, "fields"),  # a word, not false
     ({"fields": [PENALTY_FIELD | {"element": "b"}]}, "fields"),  # no column the platform knows
     ({"fields": [PENALTY_FIELD | {"name": "=HYPERLINK(\"x\")\x07"}]}, "fields"),
+    ({"fields": [PENALTY_FIELD | {"max_length": 10**30}]}, "fields"),  # no cell holds that
+    ({"collection_path": "经办人 13812345678"}, "collection_path"),  # the catalogue is published
 ])
 def test_an_item_given_as_input_is_plain_text_under_a_code_that_can_name_it(change, field):
     item = catalogue.default_item("JJJ-03-001")

@@ -319,6 +319,9 @@ def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
     with pytest.raises(core.CatalogueError) as exc:  # a period that would end before it opens
         catalogue.open_comments(conn, 2026, "发改委", until=until, now=until + datetime.timedelta(days=1))
     assert exc.value.code == "catalogue.comment_period"
+    with pytest.raises(core.CatalogueError) as exc:  # a period of years: the edition could never be approved
+        catalogue.open_comments(conn, 2026, "发改委", until=until, now=until - datetime.timedelta(days=367))
+    assert exc.value.code == "catalogue.comment_period" and "at most 366 days" in exc.value.message
     catalogue.open_comments(conn, 2026, "发改委", until=until, now=until - datetime.timedelta(days=30))
     with pytest.raises(core.CatalogueError) as exc:
         catalogue.add_comment(conn, 2026, "张三", "意见", code="NOPE", now=until - datetime.timedelta(days=1))

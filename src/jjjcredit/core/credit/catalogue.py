@@ -307,6 +307,8 @@ def check_actionable(item: Item) -> None:
                    "update_period")
 
 
+#: The longest ``max_length`` a layout field given as input may state.
+FIELD_CHARS = 100_000
 #: A directory code: letters, digits and ``-``, ``_`` or ``.`` between them (it names the item in a URL, an
 #: IRI of the DCAT export and a file's summary), at most 64 characters.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
@@ -371,6 +373,10 @@ def check_input(data: Mapping[str, Any], code: str | None = None) -> None:
         for key in ("name", "element"):
             if isinstance(f.get(key), str):
                 check_text(f[key], f'Item "{code}": a layout field\'s {key}', "fields", 200)
+        length = f.get("max_length")
+        if isinstance(length, int) and not isinstance(length, bool) and length > FIELD_CHARS:
+            raise _bad(f'Item "{code}": field "{f.get("name")}" has max_length {length:,}; at most {FIELD_CHARS:,} '
+                       "characters (a cell of a file holds fewer).", "fields")
         if "required" in f and not isinstance(f["required"], bool):
             raise _bad(f'Item "{code}": field "{f.get("name")}" has required "{f["required"]}"; expected true or '
                        "false.", "fields")

@@ -323,6 +323,10 @@ def withdraw_item(conn: Connection, code: str, reason: str, by: str, *, year: in
     return year
 
 
+#: The longest comment period (an edition is yearly; one left open for years could never be approved).
+MOST_COMMENT_DAYS = datetime.timedelta(days=366)
+
+
 def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime | None = None,
                   now: datetime.datetime | None = None) -> Edition:
     """Put a draft out for public comment (until ``until``, when given; else until it is approved) — or an
@@ -336,6 +340,10 @@ def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime
         end = "until it is approved" if edition.comments_until is None else \
             f"until {edition.comments_until:%Y-%m-%d %H:%M} UTC"
         raise CatalogueError("catalogue.comment_period", f"The {year} edition is out for comment already ({end}).")
+    if until is not None and until > now + MOST_COMMENT_DAYS:
+        raise CatalogueError("catalogue.comment_period", f"The comment period of the {year} edition would end at "
+                             f"{until:%Y-%m-%d} UTC; a comment period is at most {MOST_COMMENT_DAYS.days} days, "
+                             "expected an earlier day (or none, for a period that approval ends).", field="until")
     if until is not None and until <= now:
         raise CatalogueError("catalogue.comment_period", f"The comment period of the {year} edition would end "
                              f"at {until:%Y-%m-%d %H:%M} UTC, which has passed: expected today or a later day "
