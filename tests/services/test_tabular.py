@@ -435,6 +435,9 @@ def test_jsonl_records_and_lines_that_are_not(tmp_path: Path):
     assert [n for n, _ in got] == [1, 2, 3, 4, 5, 6, 7]
     assert got[0][1] == [code(1), "甲", "500", ""] and got[6][1] == [code(4), "", "", ""]
     assert issues == {3: "record.shape", 4: "record.shape", 5: "record.shape"}
+    with tabular.open_table(str(path), tabular.ROWS_PER_CHUNK, Limits()) as again:  # a line not read: its start
+        shown = {chunk.first_row + i: issue[2] for chunk in again.chunks for i, issue in chunk.issues.items()}
+    assert (shown[3], shown[4]) == ("{not json}", "[1, 2]")
 
 
 def test_xml_records_as_elements_or_named_fields(tmp_path: Path):

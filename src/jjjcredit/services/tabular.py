@@ -1251,6 +1251,10 @@ def _unheld(column: str | None) -> tuple[str, str, str]:
             "send the row again.", "")
 
 
+#: Characters of a JSON line that could not be read kept as its problem's value.
+_RAW_SHOWN = 100
+
+
 def _jsonl_records(lines: Iterator[str], name: str,
                    limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
     for number, line in enumerate(lines, start=1):
@@ -1270,9 +1274,9 @@ def _jsonl_records(lines: Iterator[str], name: str,
             continue
         try:
             data = json.loads(text)
-        except json.JSONDecodeError as exc:
-            yield number, f"The line is not valid JSON ({exc.msg} at character {exc.colno}); each line must be one " \
-                "JSON object."
+        except json.JSONDecodeError as exc:  # (the start of the line, to find it by: masked where it is shown)
+            yield number, ("record.shape", f"The line is not valid JSON ({exc.msg} at character {exc.colno}); each "
+                           "line must be one JSON object.", text[:_RAW_SHOWN])
             continue
         except RecursionError:  # within a limit set higher than the parser can follow
             yield number, ("record.too_deep", f"The line nests JSON {limits_.json_depth(text)} levels deep, more than "
@@ -1282,7 +1286,8 @@ def _jsonl_records(lines: Iterator[str], name: str,
             yield number, "The line holds a number too long to read; write long numbers as text (in quotes)."
             continue
         if not isinstance(data, dict):
-            yield number, f"The line is a JSON {type(data).__name__}, not an object of field values."
+            yield number, ("record.shape", f"The line is a JSON {type(data).__name__}, not an object of field values.",
+                           text[:_RAW_SHOWN])
             continue
         unheld = next((key for key, value in data.items()
                        if _UNHELD.search(key) or (isinstance(value, str) and _UNHELD.search(value))), None)

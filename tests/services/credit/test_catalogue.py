@@ -365,6 +365,10 @@ def test_no_item_changes_between_the_end_of_the_comment_period_and_approval(conn
         assert "open-comments 2026" in exc.value.message
     assert core.items_by_code(catalogue.edition_items(conn, 2026))["JJJ-03-001"].update_period == "每周"
     assert "JJJ-06-009" not in core.items_by_code(catalogue.edition_items(conn, 2026))
+    catalogue.withdraw_item(conn, "JJJ-03-002", "撤销", "发改委", year=2026, now=during)
+    with pytest.raises(core.CatalogueError) as exc:  # twice: said so, not "no such item"
+        catalogue.withdraw_item(conn, "JJJ-03-002", "撤销", "发改委", year=2026, now=during)
+    assert exc.value.code == "catalogue.unknown_item" and "withdrawn from the 2026 edition already" in exc.value.message
     catalogue.assess_item(conn, 2026, CONTESTED, "专家", "代表", "保留", "发改委")  # still taken
     with pytest.raises(core.CatalogueError) as exc:  # not while the period runs
         catalogue.open_comments(conn, 2026, "发改委", now=during)

@@ -481,12 +481,13 @@ def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywh
     rows = [files.penalty(CODES[0], "罚1", 备注=f"当事人身份证号{spaced}"),
             files.penalty(number, "罚2"),  # the number in the code's column
             files.penalty(CODES[1], "罚3", 处罚内容="警告\u202e"),
-            files.penalty(CODES[2], f"罚〔{number}〕号")]  # it would name the record: masked, two would be one
+            files.penalty(CODES[2], f"罚〔{number}〕号"),  # it would name the record: masked, two would be one
+            files.penalty(CODES[3], "罚5", 违法事实="当事人旧身份证号130102800101123")]  # a first-generation one
     path = files.write_csv(tmp_path / "p.csv", rows)
     with path.open("a", encoding="utf-8") as fh:  # a row with an unclosed quote swallowing the line
         fh.write(f'"张三,自然人,,,身份证,{number},罚4\n')
     summary = ingest(ready, path)
-    assert summary.created == 1 and summary.by_code["credit.identity_in_text"] == 1
+    assert summary.created == 2 and summary.by_code["credit.identity_in_text"] == 2
     assert summary.by_code["credit.identity_in_document_number"] == 1
     assert summary.by_code["credit.subject_code"] == 1 and summary.by_code["credit.control_characters"] == 1
     dumped = json.dumps(summary.to_dict(), ensure_ascii=False)
@@ -496,7 +497,8 @@ def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywh
         stored = [str(tuple(r)) for t in ("credit_records", "credit_record_versions", "credit_batches")
                   for r in conn.execute(text(f"SELECT * FROM {t}"))]
     for seen in (dumped, rejected, *stored):
-        assert number not in seen and spaced not in seen
+        assert number not in seen and spaced not in seen and "130102800101123" not in seen
+    assert shown(ready, CODES[3])["items"][0]["records"][0]["values"]["违法事实"] == "当事人旧身份证号130102*****1123"
     record = shown(ready, CODES[0])["items"][0]["records"][0]
     assert record["values"]["备注"].startswith("当事人身份证号130102********")
 

@@ -11,7 +11,9 @@ brackets, symbols) as a comma. In it:
   numbers, all-digit unified social credit codes and lists of dates are left alone; one with punctuation
   between its digits, or run into other digits (``登记编号2026130102198505059977``), only with its check
   character right too. 17 digits on their own with a region and a birth date are one without its check
-  character.
+  character; 15 on their own with a region and a birth date (YYMMDD) of the 1900s, a first-generation
+  number (a 15-digit registration number shaped like one is masked too: a person's number is never
+  left in clear for a company's).
 - **Mobile numbers**: 11 digits, the first two 13-19, with +86, 0086, 86 or a trunk 0 before them, grouped
   3-4-4 as people write them: spaces, dashes or invisible characters anywhere, punctuation only between
   the groups — so ``1.38、12.34、56.78`` (three measurements) and ``第13、14、15、16、17、18条`` are no number.
@@ -80,6 +82,9 @@ _W = "[ ,+]{0,6}"  #: between two digits of an identity number, or two groups of
 _RIC_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_W}[0-9]){{16}}{_W}[0-9Xx])(?![0-9]))")
 #: A first-generation body without its check character: 17 digits, only narrow separators, on their own.
 _RIC17_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{16}})(?![ ,+]*[0-9Xx]))")
+#: A first-generation number (15 digits: region, birth date YYMMDD of the 1900s, sequence; no check
+#: character), only narrow separators, on its own.
+_RIC15_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{14}})(?![ ,+]*[0-9Xx]))")
 #: A mainland mobile number (group 1 with what comes before it: +86, 0086, 86, a trunk 0; the number
 #: group 2), grouped 3-4-4 as people write it: wide separators only between the groups.
 _MOBILE_AT = re.compile(
@@ -146,6 +151,12 @@ def _found(text: str, mobiles: bool = True) -> list[_Found]:
         if _is_ric(group.replace(" ", "") + "0"):
             end = m.start() + len(group)
             found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
+    for m in _RIC15_AT.finditer(shadow):
+        group = m.group(1)
+        digits = group.replace(" ", "")
+        if _is_ric(digits[:6] + "19" + digits[6:] + "0"):  # (its birth year in the 1900s, as every one was)
+            end = m.start() + len(group)
+            found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 11)), False))
     for m in _SPAN.finditer(shadow):  # an identity number run into other digits: 18 of them, its check right
         places = [m.start() + d.start() for d in _DIGITS.finditer(m.group())]
         i = 0
@@ -195,6 +206,8 @@ def shown_numbers(text: str) -> str:
     ('130102********9977 2026年', '许可证JY11301020012345 2026-04-25')
     >>> shown_numbers("登记编号2026130102198505059977")
     '登记编号2026130102********9977'
+    >>> shown_numbers("旧身份证130102800101123，注册号130100000123"), shown_numbers("金额130102800101123456元")
+    ('旧身份证130102*****1123，注册号130100000123', '金额130102800101123456元')
     """
     return text if NUMBER_RUN.search(text) is None else _replaced(text, _found(text, mobiles=False))
 

@@ -320,14 +320,28 @@ def _quoted(value: str) -> str:
     return repr(shown_personal(value))
 
 
+#: The earliest date a credit record holds: no decision, licence or list entry under the catalogue is older.
+EARLIEST = datetime.date(1949, 10, 1)
+
+
 @functools.lru_cache(maxsize=1 << 14)
 def parse_date(value: str) -> datetime.date | str:
-    """A date cell → the date, or the reason it is none (cached: a file holds few distinct dates)."""
+    """A date cell → the date, or the reason it is none (cached: a file holds few distinct dates).
+
+    >>> parse_date("2026年4月25日")
+    datetime.date(2026, 4, 25)
+    >>> print(parse_date("1800-01-01"))
+    "1800-01-01" is before 1949-10-01: no record under the catalogue is that old; check the year.
+    """
     try:
         text = transforms.date(value)
     except transforms.TransformError as exc:
         return str(exc)
-    return datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    day = datetime.date(int(text[:4]), int(text[4:6]), int(text[6:]))
+    if day < EARLIEST:
+        return (f"{transforms.quote(value)} is before {EARLIEST.isoformat()}: no record under the catalogue is that "
+                "old; check the year.")
+    return day
 
 
 @functools.lru_cache(maxsize=1 << 16)

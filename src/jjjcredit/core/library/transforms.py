@@ -120,7 +120,8 @@ _MONTH_DAYS = {1: 31, 2: 28, 3: 31, 4: 30, 5: 31, 6: 30, 7: 31, 8: 31, 9: 30, 10
 def _ymd(value: str, year: int, month: int, day: int) -> str:
     if not 1 <= month <= 12:
         raise TransformError("record.date", f'{quote(value)} is not a date that exists: there is no '
-                             f"month {month}. Write dates as YYYYMMDD, e.g. 20190305.")
+                             f"month {month}: expected a year, month and day such as 20190305, 2019-03-05 or "
+                             "2019年3月5日 (the year first).")
     try:
         result = datetime.date(year, month, day)
     except ValueError:

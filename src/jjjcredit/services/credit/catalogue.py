@@ -317,6 +317,10 @@ def withdraw_item(conn: Connection, code: str, reason: str, by: str, *, year: in
     _changeable(conn, year, "withdraw an item", now)
     row = _item_row(conn, year, code)
     if row is None:
+        gone = [c for c in list_changes(conn, year) if c.code == code and c.action == "withdraw"]
+        if gone:
+            raise CatalogueError("catalogue.unknown_item", f'Item "{code}" was withdrawn from the {year} edition '
+                                 f"already ({gone[-1].at:%Y-%m-%d %H:%M} UTC, by {gone[-1].by}).", field="code")
         raise _unknown(year, code)
     conn.execute(delete(catalogue_items).where(catalogue_items.c.year == year, catalogue_items.c.code == code))
     _log(conn, year, code, "withdraw", reason, by, json.loads(row.item))
