@@ -93,6 +93,15 @@ def test_a_report_as_json_then_as_pdf_and_its_verification(server: Server):
         assert page.status_code == 200 and page.headers["content-type"].startswith("text/html")
         assert number in page.text and "本平台已出具此编号的报告" in page.text and doc["subject"]["name"] in page.text
         assert hashlib.sha256(answer.content).hexdigest() in page.text and "石市监罚" not in page.text
+        assert "北京时间" in page.text and "T" not in page.text.split("出具时间")[1][:40]  # as a reader reads it
+        # a number naming no report, or mistyped, opened in a browser: a page saying so, with the status
+        html_accept = {"Accept": "text/html,application/xhtml+xml,*/*"}
+        unknown = anyone.get("/api/v1/reports/JJJ-2026-AAAAAAAA-W", headers=html_accept)
+        mistyped = anyone.get(f"/api/v1/reports/{number[:-1]}{'1' if number[-1] != '1' else '2'}", headers=html_accept)
+        assert (unknown.status_code, mistyped.status_code) == (404, 400)
+        assert unknown.headers["content-type"].startswith("text/html") and "未查询到该编号的报告" in unknown.text
+        assert "报告编号有误" in mistyped.text and "<script" not in mistyped.text
+        assert anyone.get("/api/v1/reports/JJJ-2026-AAAAAAAA-W").json()["errors"][0]["code"] == "report.not_found"
 
 
 def test_the_public_report_has_the_shape_and_no_records_it_may_not_see(server: Server):

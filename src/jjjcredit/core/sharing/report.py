@@ -204,6 +204,27 @@ def _time(at: datetime.datetime) -> str:
     return at.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+_BEIJING = datetime.timezone(datetime.timedelta(hours=8))
+
+
+def shown_time(iso: str) -> str:
+    """A moment kept as ISO UTC (what the report and its signature hold) as a reader in China reads it.
+
+    >>> shown_time("2026-12-07T02:44:13Z")
+    '2026年12月7日 10:44:13（北京时间）'
+    >>> shown_time("not a time")
+    'not a time'
+    """
+    try:
+        at = datetime.datetime.fromisoformat(iso.replace("Z", "+00:00"))
+    except ValueError:
+        return iso
+    if at.tzinfo is None:
+        at = at.replace(tzinfo=datetime.UTC)
+    at = at.astimezone(_BEIJING)
+    return f"{at.year}年{at.month}月{at.day}日 {at:%H:%M:%S}（北京时间）"
+
+
 def check_organization(code: str) -> str:
     """The compact code of an organization a report may be issued for; a natural person's number or
     subject key is refused (reports are of organizations).
@@ -428,7 +449,8 @@ def text_fields(document: Mapping[str, Any]) -> list[str]:
     ['报告', 'N', '某公司']
     """
     head = document.get("report", {})
-    texts = [head.get("title"), head.get("number"), head.get("platform"), head.get("generated_at"),
+    generated = head.get("generated_at")  # (printed as a reader in China reads it)
+    texts = [head.get("title"), head.get("number"), head.get("platform"), generated and shown_time(generated),
              head.get("data_as_of"), head.get("audience_label")]
     if "period" in head:
         texts += [head["period"]["from"], head["period"]["to"], *(d["title"] for d in head.get("domains", ()))]

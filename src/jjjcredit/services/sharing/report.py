@@ -181,7 +181,9 @@ def _template() -> Any:
     import jinja2
 
     text = importlib.resources.files("jjjcredit.services.sharing").joinpath("report.html").read_text("utf-8")
-    return jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True).from_string(text)
+    env = jinja2.Environment(autoescape=True, trim_blocks=True, lstrip_blocks=True)
+    env.filters["beijing"] = core.shown_time  # (a moment as a reader in China reads it)
+    return env.from_string(text)
 
 
 def qr_png(url: str) -> bytes:

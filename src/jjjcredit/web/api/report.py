@@ -14,8 +14,12 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from fastapi.responses import HTMLResponse
 from sqlalchemy import Engine
 
+from jjjcredit.core import errors
+from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.evidence import KeyBox
+from jjjcredit.core.sharing.report import shown_time
 from jjjcredit.services.sharing import report
 from jjjcredit.settings import DEFAULT_PUBLIC_URL
 from jjjcredit.web import threads
@@ -86,13 +90,38 @@ def _verify(engine: Engine, number: str) -> dict[str, Any]:
 _LABELS = {"standard": "公共信用信息报告", "special": "专项信用报告"}
 
 
+_PAGE_HEAD = ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
+              'content="width=device-width, initial-scale=1"><title>{title}</title>'
+              "<style>body{{font-family:sans-serif;margin:1em;}}th{{text-align:left;padding-right:1em;"
+              "vertical-align:top;}}td{{word-break:break-all;}}</style></head><body><h1>信用报告核验</h1>")
+#: What a page says of a number that names no report, by the error's code.
+_REFUSALS = {
+    "report.not_found": ("未查询到该编号的报告", "本平台未出具过此编号的报告。出示此编号的报告不是本平台出具的，"
+                         "请勿采信，并可向出示方或本平台核实。"),
+    "report.number": ("报告编号有误", "编号的校验字符不符：可能有字符输错或两个字符顺序颠倒。请对照报告上的编号"
+                      "重新输入，或直接扫描报告上的二维码。"),
+}
+
+
+def refusal_page(code: str, number: str) -> str | None:
+    """The page a browser gets for a number that names no report (``code``: why), or ``None`` for
+    another refusal."""
+    said = _REFUSALS.get(code)
+    if said is None:
+        return None
+    e = html.escape
+    shown = shown_personal(number)[:64]
+    return (_PAGE_HEAD.format(title="报告核验 " + e(shown)) + f"<p><strong>{e(said[0])}</strong></p>"
+            f"<table><tr><th>报告编号</th><td>{e(shown)}</td></tr></table><p>{e(said[1])}</p></body></html>")
+
+
 def verification_page(found: dict[str, Any]) -> str:
     """The verification answer as a small page (what a phone shows after scanning a report's QR code):
     the same facts as the JSON, never the report's contents."""
     e = html.escape
     covering = found["covering"]
     rows = [("报告编号", found["number"]), ("核验结果", "本平台已出具此编号的报告"), ("出具机构", found["issuer"]),
-            ("报告类型", _LABELS.get(found["kind"], found["kind"])), ("出具时间", found["issued_at"]),
+            ("报告类型", _LABELS.get(found["kind"], found["kind"])), ("出具时间", shown_time(found["issued_at"])),
             ("数据截至", found["data_as_of"]),
             ("信用主体", f'{found["subject"]["name"]}（{found["subject"]["code"]}）')]
     if "period" in covering:
@@ -100,12 +129,9 @@ def verification_page(found: dict[str, Any]) -> str:
     for fmt, hashes in sorted(found["files"].items()):
         rows.append((f"{fmt.upper()} 文件 SHA-256", hashes["file_sha256"]))
     body = "".join(f"<tr><th>{e(k)}</th><td>{e(str(v))}</td></tr>" for k, v in rows)
-    return ('<!doctype html><html lang="zh-CN"><head><meta charset="utf-8"><meta name="viewport" '
-            'content="width=device-width, initial-scale=1"><title>报告核验 ' + e(found["number"]) + "</title>"
-            "<style>body{font-family:sans-serif;margin:1em;}th{text-align:left;padding-right:1em;vertical-align:top;}"
-            "td{word-break:break-all;}</style></head><body><h1>信用报告核验</h1><table>" + body + "</table>"
-            "<p>将所持报告文件的 SHA-256 与上表比对，或以 <code>jjjcredit report verify 文件</code> 离线核验签名。"
-            "</p></body></html>")
+    return (_PAGE_HEAD.format(title="报告核验 " + e(found["number"])) + "<table>" + body + "</table>"
+            "<p>报告内容以所持文件为准：文件的 SHA-256 摘要应与上表一致；报告内嵌本平台的数字签名，可用平台公布的"
+            "公钥离线核验（命令行：<code>jjjcredit report verify 文件</code>）。</p></body></html>")
 
 
 @router.get("/reports/{number}", responses={
@@ -120,8 +146,16 @@ async def verify_number(request: Request, number: str,
     records), and the SHA-256 of each file issued (``sha256``: what the signature covers;
     ``file_sha256``: the whole file) — never the report's contents. A browser (``Accept: text/html``)
     gets the same as a page."""
-    found = await threads.run(request, _verify, request.app.state.engine, number)
+    page = "text/html" in request.headers.get("accept", "")
+    try:
+        found = await threads.run(request, _verify, request.app.state.engine, number)
+    except Error as exc:  # a browser that opened a number naming no report is told so in a page
+        shown = refusal_page(exc.code, number) if page else None
+        if shown is None:
+            raise
+        request.state.outcome = exc.code
+        return HTMLResponse(shown, errors.http_status(exc.code))
     request.state.codes = [found["subject"]["code"]]  # for the audit trail: whose report was asked about
-    if "text/html" in request.headers.get("accept", ""):
+    if page:
         return HTMLResponse(verification_page(found))
     return found
