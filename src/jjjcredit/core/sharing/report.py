@@ -41,6 +41,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jjjcredit.core.codes import uscc
+from jjjcredit.core.credit import columns
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements
 
@@ -272,9 +273,23 @@ def _record(record: Mapping[str, Any], subject: Mapping[str, str]) -> dict[str, 
         "decided_on": record.get("decided_on"), "valid_until": record.get("valid_until"),
         "revoked_on": record.get("revoked_on"), "provider": record.get("provider"),
         "objection": None,  # objection marks: filled once objections are served
-        "values": {str(k): str(v) for k, v in (record.get("values") or {}).items()
+        "values": {str(k): _value_shown(str(k), str(v)) for k, v in (record.get("values") or {}).items()
                    if v not in (None, "") and str(v) not in said},
     }
+
+
+#: Values kept as the national layouts' codes, printed with their meaning (as registration's are).
+_CODED = {"当前状态": columns.LICENCE_STATUSES}
+
+
+def _value_shown(field: str, value: str) -> str:
+    """A record's value as a report prints it: a coded one with its meaning.
+
+    >>> _value_shown("当前状态", "0"), _value_shown("备注", "0")
+    ('正常（0）', '0')
+    """
+    meaning = _CODED.get(field, {}).get(value)
+    return f"{meaning}（{value}）" if meaning else value
 
 
 def _header(number: str, kind: str, title: str, issued_at: datetime.datetime, data_as_of: datetime.date,
