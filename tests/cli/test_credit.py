@@ -83,7 +83,13 @@ def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
                    "--by", "发改委", "--db", url)
     assert retired.returncode == 0 and json.loads(retired.stdout)["reason"] == "机构改革"
     later = _run("timeliness", "--today", "2099-01-01", "--db", url)
-    assert "RETIRED since" in later.stdout and "机构改革" in later.stdout and "SILENT" not in later.stdout
+    assert "RETIRED since" in later.stdout and "by 发改委 (机构改革)" in later.stdout and "SILENT" not in later.stdout
+    assert "every provider retired" in later.stdout
+    ended = _run("retire-provider", "--item", files.PENALTY, "--provider", files.PROVIDER, "--end", "--by", "运维",
+                 "--db", url)
+    assert ended.returncode == 0 and json.loads(ended.stdout)["by"] == "运维"
+    kept = [json.loads(line) for line in _run("retirements", "--db", url).stdout.splitlines()]
+    assert [(k["reason"], k["ended_by"]) for k in kept] == [("机构改革", "运维")]
 
 
 def test_the_days_a_command_takes_by_default_are_beijing_s_whatever_the_machine_s_zone(url: str, tmp_path: Path):

@@ -181,16 +181,38 @@ def revoke_record(
 def retire_provider(
     item: str = ITEM,
     provider: str = PROVIDER,
-    reason: str = typer.Option(..., "--reason", help="Why it sends no more (merged, dissolved, the duty moved)."),
-    by: str = typer.Option(..., "--by", help="Who retires it (kept with the reason)."),
+    by: str = typer.Option(..., "--by", help="Who retires it, or ends its retirement (kept with it)."),
+    reason: Optional[str] = typer.Option(None, "--reason", help="Why it sends no more (merged, dissolved, the duty "  # noqa: UP045
+                                         "moved); required unless --end."),
+    end: bool = typer.Option(False, "--end", help="End the provider's retirement: it is expected to send again."),
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Stop expecting batches from a provider under an item: the timeliness report and /metrics no longer call
-    it silent; its records stay. The next batch it sends makes it expected again."""
+    it silent; its records stay. The next batch it sends, or --end, makes it expected again; every retirement
+    is kept (`credit retirements`)."""
+    if end and reason is not None:
+        output.fail("usage", "--end ends a retirement and takes no --reason.")
     engine = database.ready_engine(url)
     with engine.begin() as conn:
-        done = records.retire_provider(conn, provider, item, reason, by)
+        if end:
+            done = records.end_retirement(conn, provider, item, by)
+        else:
+            done = records.retire_provider(conn, provider, item, reason or "", by)
     output.json_out(done)
+
+
+@app.command("retirements")
+def list_retirements(
+    provider: Optional[str] = typer.Option(None, "--provider", help="Only this provider's."),  # noqa: UP045
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Every retirement of a provider under an item, oldest first, as JSON lines: when, by whom, why, and how it
+    ended (ended_by: the batch the provider sent, or who ended it; null while it lasts)."""
+    engine = database.ready_engine(url)
+    with engine.connect() as conn:
+        rows = records.retirements(conn, provider)
+    for row in rows:
+        print(json.dumps(row, ensure_ascii=False))
 
 
 @app.command("timeliness")
@@ -217,8 +239,9 @@ def report_timeliness(
     for r in rows:
         last = f"{r.last_batch:%Y-%m-%d}" if r.last_batch else "never"
         flags = ("  SILENT (update period " + r.update_period + ")") if r.silent else ""
-        flags += f"  RETIRED since {r.retired:%Y-%m-%d} ({r.retired_reason})" if r.retired else ""
+        flags += f"  RETIRED since {r.retired:%Y-%m-%d} by {r.retired_by} ({r.retired_reason})" if r.retired else ""
         examples = f"  e.g. {', '.join(r.late_examples)}" if r.late_examples else ""
         print(f"{r.provider}\t{r.item} {r.item_name}\t{r.records} records\t{r.late} late\tlast {last}{flags}{examples}")
     for i in nothing:
-        print(f"(no provider)\t{i['item']} {i['item_name']}\tnothing received\tupdate period {i['update_period']}")
+        said = "every provider retired" if i["every_provider_retired"] else "nothing received"
+        print(f"(no provider)\t{i['item']} {i['item_name']}\t{said}\tupdate period {i['update_period']}")

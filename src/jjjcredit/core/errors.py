@@ -442,9 +442,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.not_found": ErrorCode(404, 1, "The provider has no record of that item with that document number."),
     "credit.revoked": ErrorCode(409, 1, "The record was revoked already."),
     "credit.decided_before": ErrorCode(400, 2, "A correction or revocation dated before the decision it changes."),
-    "credit.reason": ErrorCode(400, 2, "A correction or revocation without its reason, or a provider retired without "
-        "why or by whom (1-1,000 printable characters, no personal number)."),
+    "credit.reason": ErrorCode(400, 2, "A correction or revocation without its reason, or a provider's retirement "
+        "without why or by whom (1-1,000 printable characters, no personal number)."),
     "credit.unknown_pair": ErrorCode(404, 2, "A provider retired under an item it has sent nothing under."),
+    "credit.retired": ErrorCode(409, 2, "A provider retired under an item while retired already, or a retirement "
+        "ended while the provider is not retired."),
     "credit.unknown_field": ErrorCode(400, 2, "A correction names a field the catalogue item does not have."),
     "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks."),
     "credit.identity": ErrorCode(409, 1, "A correction would change the document number that identifies the record."),

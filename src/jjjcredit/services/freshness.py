@@ -73,6 +73,7 @@ class CreditFreshness:
     late: int
     silent: bool  # nothing sent for longer than the item's update period
     last_batch: LastBatch | None
+    retired: bool = False  # the provider retired under the item: not expected to send
 
 
 def read_credit(conn: Connection, today: datetime.date | None = None) -> tuple[list[CreditFreshness], list[str]]:
@@ -82,5 +83,5 @@ def read_credit(conn: Connection, today: datetime.date | None = None) -> tuple[l
     report, unsent = records.timeliness(conn, today)
     return ([CreditFreshness(t.provider, t.item, t.records, t.late, t.silent, None if t.last_batch is None else
                              LastBatch(t.provider, t.last_batch_id or "", _utc(t.last_batch), t.last_batch_rows or 0,
-                                       t.last_batch_rejected or 0)) for t in report],
+                                       t.last_batch_rejected or 0), t.retired is not None) for t in report],
             [u["item"] for u in unsent])

@@ -483,6 +483,21 @@ credit_tallies = Table(
     Column("retired_by", Text, nullable=True),
     Column("retired_reason", Text, nullable=True),
 )
+#: Every retirement of a provider under an item (``credit_tallies`` holds the one in force): when, by whom,
+#: why, and how it ended — ``ended_by`` a batch's id when the provider sent again, else who ended it.
+credit_retirements = Table(
+    "credit_retirements",
+    metadata,
+    Column("id", String(32), primary_key=True),
+    Column("provider", Text, nullable=False),
+    Column("item", String(64), nullable=False),
+    Column("retired_at", DateTime(timezone=True), nullable=False),
+    Column("retired_by", Text, nullable=False),
+    Column("reason", Text, nullable=False),
+    Column("ended_at", DateTime(timezone=True), nullable=True),
+    Column("ended_by", Text, nullable=True),
+    Index("ix_credit_retirements_provider_item", "provider", "item"),
+)
 #: A credit subject's authorizations: one named application party (a client's name) may query the
 #: subject's non-public records of the items named, for a purpose, from ``valid_from`` to
 #: ``valid_until``; ``proof`` says where the signed form is kept. Revoked, never deleted.

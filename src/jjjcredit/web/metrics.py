@@ -111,12 +111,13 @@ class Credit(_ReadAtScrape):
 
     def _fill(self, state: tuple[list[freshness.CreditFreshness], list[str]], families: Sequence[Any]) -> None:
         pairs, unsent = state
-        count, late, silent, finished, rows, ratio, nothing = families
+        count, late, silent, retired, finished, rows, ratio, nothing = families
         for pair in pairs:
             labels = [pair.provider, pair.item]
             count.add_metric(labels, pair.records)
             late.add_metric(labels, pair.late)
             silent.add_metric(labels, int(pair.silent))
+            retired.add_metric(labels, int(pair.retired))
             if pair.last_batch is not None:
                 finished.add_metric(labels, pair.last_batch.finished_at.timestamp())
                 rows.add_metric(labels, pair.last_batch.rows)
@@ -133,7 +134,9 @@ class Credit(_ReadAtScrape):
                                   "item that came after its collection time limit (or were withdrawn after the "
                                   "deadline)", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_silent", "1 when the provider has sent nothing under the item "
-                                  "for longer than its update period", labels=pair),
+                                  "for longer than its update period (never while it is retired)", labels=pair),
+                GaugeMetricFamily("jjjcredit_credit_retired", "1 while the provider is retired under the item "
+                                  "(`credit retire-provider`): not expected to send", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_last_batch_timestamp_seconds", "When the provider's last "
                                   "committed batch under the item finished (Unix time)", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_last_batch_rows", "Rows read in the provider's last committed "
@@ -141,7 +144,8 @@ class Credit(_ReadAtScrape):
                 GaugeMetricFamily("jjjcredit_credit_last_batch_reject_ratio", "Rejected rows over rows read in the "
                                   "provider's last committed batch under the item", labels=pair),
                 GaugeMetricFamily("jjjcredit_credit_item_unsent", "1 for each item of the catalogue edition in "
-                                  "force no provider has sent anything for", labels=["item"]))
+                                  "force no provider is expected to send for (none has sent anything, or every one "
+                                  "that did is retired)", labels=["item"]))
 
 
 class Federation(_ReadAtScrape):

@@ -358,28 +358,49 @@ def test_a_decision_date_changed_later_is_judged_again_for_lateness(ready: Engin
 
 def test_a_retired_provider_is_never_silent_until_it_sends_again(ready: Engine, tmp_path: Path):
     """A department merged into another sends nothing more: once retired under the item, the report stops
-    calling it silent (its records and figures stay); a batch it sends later makes it expected again."""
+    calling it silent (its records and figures stay) — but an item whose every provider is retired is
+    reported as one nobody sends. A batch it sends later, or the operator, ends the retirement; every
+    retirement stays on record with how it ended."""
     later = datetime.date.today() + datetime.timedelta(days=30)
     ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
     with ready.begin() as conn:
-        for provider, reason, by, code in ((files.PROVIDER, " ", "发改委", "credit.reason"),
-                                           (files.PROVIDER, "机构改革", "", "credit.reason"),
-                                           (files.PROVIDER, "经办人13812345678", "发改委", "credit.reason"),
-                                           ("从未报送的部门", "机构改革", "发改委", "credit.unknown_pair")):
+        for provider, item, reason, by, code in (
+                (files.PROVIDER, files.PENALTY, " ", "发改委", "credit.reason"),
+                (files.PROVIDER, files.PENALTY, "机构改革", "", "credit.reason"),
+                (files.PROVIDER, files.PENALTY, "经办人13812345678", "发改委", "credit.reason"),
+                ("从未报送的部门", files.PENALTY, "机构改革", "发改委", "credit.unknown_pair"),
+                (files.PROVIDER, "JJJ-99-001", "机构改革", "发改委", "credit.unknown_item"),
+                (files.PROVIDER, files.PENALTY.lower(), "机构改革", "发改委", "credit.unknown_item")):
             with pytest.raises(RecordsError) as refused:
-                records.retire_provider(conn, provider, files.PENALTY, reason, by)
+                records.retire_provider(conn, provider, item, reason, by)
             assert refused.value.code == code and "13812345678" not in refused.value.message
         assert [t.silent for t in records.timeliness(conn, later)[0]] == [True]
         why = "机构改革，职责划入市场监管局"
-        done = records.retire_provider(conn, files.PROVIDER, files.PENALTY, why, "发改委")
-        assert (done["provider"], done["by"], done["reason"]) == (files.PROVIDER, "发改委", why)
-        (retired,), _ = records.timeliness(conn, later)
-    assert (retired.silent, retired.records, retired.retired_reason) == (False, 1, why)
-    assert retired.to_dict()["retired"] is not None
+        done = records.retire_provider(conn, files.PROVIDER, f" {files.PENALTY} ", why, "发改委")
+        assert (done["provider"], done["item"], done["by"], done["reason"]) == (files.PROVIDER, files.PENALTY,
+                                                                                 "发改委", why)
+        with pytest.raises(RecordsError) as twice:  # a second one would hide the first
+            records.retire_provider(conn, files.PROVIDER, files.PENALTY, "again", "运维")
+        assert twice.value.code == "credit.retired" and why in twice.value.message
+        (retired,), nothing = records.timeliness(conn, later)
+    assert (retired.silent, retired.records, retired.retired_reason, retired.retired_by) == (False, 1, why, "发改委")
+    assert retired.to_dict()["retired"] is not None and retired.to_dict()["retired_by"] == "发改委"
+    unsent = {i["item"]: i["every_provider_retired"] for i in nothing}
+    assert unsent[files.PENALTY] is True and unsent[files.LICENCE] is False  # nobody is expected to send either
     ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚2")]))  # it sends again
-    with ready.connect() as conn:
-        (back,), _ = records.timeliness(conn, later)
-    assert (back.retired, back.records, back.silent) == (None, 2, True)
+    with ready.begin() as conn:
+        (back,), nothing = records.timeliness(conn, later)
+        assert (back.retired, back.records, back.silent) == (None, 2, True)
+        assert files.PENALTY not in {i["item"] for i in nothing}
+        with pytest.raises(RecordsError) as not_retired:
+            records.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")
+        assert not_retired.value.code == "credit.retired"
+        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "误操作", "运维")
+        records.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")  # given by mistake: ended by hand
+        kept = records.retirements(conn, files.PROVIDER)
+    assert [(k["reason"], k["by"], k["ended_by"] is not None) for k in kept] == [(why, "发改委", True),
+                                                                                ("误操作", "运维", True)]
+    assert kept[0]["ended_by"].startswith("C") and kept[1]["ended_by"] == "运维"  # the batch, then who ended it
 
 
 def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):

@@ -58,6 +58,7 @@ from jjjcredit.storage.schema import (
     credit_record_versions,
     credit_records,
     credit_rejects,
+    credit_retirements,
     credit_tallies,
     organizations,
 )
@@ -304,7 +305,8 @@ def note_last_batch(conn: Connection, provider: str, item: str, batch_id: str, f
                     rows: int, rejected: int) -> None:
     """A committed batch becomes its provider's and item's last (a tally of none is made for a provider's
     first batch that kept no record: a report of none counts as sent), in the batch's transaction,
-    under the pair's lock. A provider retired under the item is expected again."""
+    under the pair's lock. A provider retired under the item is expected again: its retirement ends,
+    ended by the batch."""
     t = credit_tallies.c
     last = {"last_batch": batch_id, "last_batch_at": finished, "last_batch_rows": rows, "last_batch_rejected": rejected}
     done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(
@@ -312,33 +314,95 @@ def note_last_batch(conn: Connection, provider: str, item: str, batch_id: str, f
     if not done.rowcount:
         conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=0, late=0,
                                                    late_examples="[]", **last))
+    _end_retirement(conn, provider, item, finished, batch_id)
+
+
+def _end_retirement(conn: Connection, provider: str, item: str, at: datetime.datetime, by: str) -> int:
+    r = credit_retirements.c
+    ended = update(credit_retirements).where(r.provider == provider, r.item == item, r.ended_at.is_(None))
+    return conn.execute(ended.values(ended_at=at, ended_by=by)).rowcount
+
+
+def _plain(value: str, what: str, field: str) -> str:
+    """A retirement's reason or who acts, stripped; refused when empty, too long, unprintable or personal."""
+    value = (value or "").strip()
+    if not value or len(value) > _REASON_CHARS or rules.unseen_character(value) or personal_in(value):
+        raise RecordsError("credit.reason", f"Retiring a provider states {what}: 1 to {_REASON_CHARS:,} printable "
+                           "characters, no identity or mobile number.", field=field)
+    return value
 
 
 def retire_provider(conn: Connection, provider: str, item_code: str, reason: str, by: str, *,
-                    now: datetime.datetime | None = None) -> dict[str, Any]:
+                    now: datetime.datetime | None = None, today: datetime.date | None = None) -> dict[str, Any]:
     """Stop expecting batches from ``provider`` under ``item_code`` (the department was merged or
     dissolved, or the duty moved to another): the timeliness report and /metrics no longer call the
-    pair silent; its records and figures stay. The next batch the provider sends makes it expected
-    again (:func:`note_last_batch`). Refused for a pair that never sent anything, and without a reason
-    or who retires it."""
+    pair silent; its records and figures stay, and the item counts as sent only while a provider not
+    retired is expected. The next batch the provider sends, or :func:`end_retirement`, ends it; every
+    retirement is kept (``credit_retirements``). Refused for an item not in the edition in force, a pair
+    that never sent anything, a pair retired already, and without a reason or who retires it."""
     provider = check_provider(provider)
-    reason, by = (reason or "").strip(), (by or "").strip()
-    for value, name, what in ((reason, "reason", "why the provider is retired"), (by, "by", "who retires it")):
-        unseen = rules.unseen_character(value)
-        if not value or len(value) > _REASON_CHARS or unseen or personal_in(value):
-            raise RecordsError("credit.reason", f"Retiring a provider states {what}: 1 to {_REASON_CHARS} printable "
-                               "characters, no identity or mobile number.", field=name)
-    t = credit_tallies.c
-    _take_lock(conn, provider, item_code)
-    row = conn.execute(select(t.provider).where(t.provider == provider, t.item == item_code).with_for_update()).first()
-    if row is None:
-        raise RecordsError("credit.unknown_pair", f'Provider "{provider}" has sent nothing under item '
-                           f"{item_code[:64]}: only a provider the timeliness report lists can be retired "
-                           "(`jjjcredit credit timeliness`).", field="provider")
+    reason = _plain(reason, "why the provider is retired", "reason")
+    by = _plain(by, "who retires it", "by")
+    _year, item = item_in_force(conn, item_code.strip(), today)
+    row = _pair_locked(conn, provider, item.code)
+    if row.retired_at is not None:
+        raise RecordsError("credit.retired", f'Provider "{provider}" is retired under item {item.code} already '
+                           f"(since {_utc(row.retired_at):%Y-%m-%d %H:%M} UTC, by {row.retired_by}: "
+                           f"{row.retired_reason}); end that retirement first to give another.", field="provider")
     now = now or _now()
-    conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item_code).values(
+    t = credit_tallies.c
+    conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item.code).values(
         retired_at=now, retired_by=by, retired_reason=reason))
-    return {"provider": provider, "item": item_code, "retired_at": now.isoformat(), "by": by, "reason": reason}
+    conn.execute(insert(credit_retirements).values(id=secrets.token_hex(16), provider=provider, item=item.code,
+                                                   retired_at=now, retired_by=by, reason=reason))
+    return {"provider": provider, "item": item.code, "retired_at": now.isoformat(), "by": by, "reason": reason}
+
+
+def end_retirement(conn: Connection, provider: str, item_code: str, by: str, *,
+                   now: datetime.datetime | None = None, today: datetime.date | None = None) -> dict[str, Any]:
+    """End a provider's retirement under an item (given by mistake, or the provider is back): it is
+    expected to send again from now on. The retirement stays on record, ended by ``by``."""
+    provider = check_provider(provider)
+    by = _plain(by, "who ends it", "by")
+    _year, item = item_in_force(conn, item_code.strip(), today)
+    row = _pair_locked(conn, provider, item.code)
+    if row.retired_at is None:
+        raise RecordsError("credit.retired", f'Provider "{provider}" is not retired under item {item.code}: it is '
+                           "expected to send.", field="provider")
+    now = now or _now()
+    t = credit_tallies.c
+    conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item.code).values(
+        retired_at=None, retired_by=None, retired_reason=None))
+    _end_retirement(conn, provider, item.code, now, by)
+    return {"provider": provider, "item": item.code, "ended_at": now.isoformat(), "by": by}
+
+
+def retirements(conn: Connection, provider: str | None = None) -> list[dict[str, Any]]:
+    """Every retirement kept, oldest first (of one provider when given): when, by whom, why, how it ended."""
+    r = credit_retirements.c
+    query = select(credit_retirements).order_by(r.retired_at, r.id)
+    if provider is not None:
+        query = query.where(r.provider == provider.strip())
+    return [{"provider": x.provider, "item": x.item, "retired_at": _utc(x.retired_at).isoformat(),
+             "by": x.retired_by, "reason": x.reason,
+             "ended_at": _utc(x.ended_at).isoformat() if x.ended_at is not None else None, "ended_by": x.ended_by}
+            for x in conn.execute(query)]
+
+
+def _pair_locked(conn: Connection, provider: str, item: str) -> Any:
+    """The provider's and item's tally, under the pair's lock (a batch of the pair waits, or is waited for)."""
+    _take_lock(conn, provider, item)
+    t = credit_tallies.c
+    row = conn.execute(select(credit_tallies).where(t.provider == provider, t.item == item).with_for_update()).first()
+    if row is None:
+        raise RecordsError("credit.unknown_pair", f'Provider "{provider}" has sent nothing under item {item}: only '
+                           "a provider the timeliness report lists can be retired (`jjjcredit credit timeliness`).",
+                           field="provider")
+    return row
+
+
+def _utc(at: datetime.datetime) -> datetime.datetime:
+    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
 
 
 def file_hash(path: str) -> str:
@@ -1139,18 +1203,21 @@ class Timeliness:
     last_batch_rejected: int | None = None
     retired: datetime.datetime | None = None  #: since when the provider is no longer expected to send
     retired_reason: str | None = None
+    retired_by: str | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
                 "late": self.late, "late_examples": list(self.late_examples),
                 "last_batch": self.last_batch.isoformat() if self.last_batch else None,
                 "update_period": self.update_period, "silent": self.silent,
-                "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason}
+                "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason,
+                "retired_by": self.retired_by}
 
 
-def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, str]]]:
+def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, Any]]]:
     """Per provider and item: late records and silence (never of a retired provider); and the catalogue's
-    items no provider has sent anything for. Ordered by provider, item."""
+    items no provider is expected to send for — none has sent anything, or every one that did is retired.
+    Ordered by provider, item."""
     today = today or working_days.today()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
@@ -1170,10 +1237,12 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
         silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
         out.append(Timeliness(r.provider, r.item, item.name if item else "", int(r.records), int(r.late),
                               tuple(json.loads(r.late_examples)), when, period, silent, r.last_batch,
-                              r.last_batch_rows, r.last_batch_rejected, retired, r.retired_reason))
-    sent = {line.item for line in out}
-    nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period}
-               for i in items.values() if i.kind != "basic" and i.code not in sent]
+                              r.last_batch_rows, r.last_batch_rejected, retired, r.retired_reason, r.retired_by))
+    expected = {line.item for line in out if line.retired is None}  # an item whose every provider retired is unsent
+    retired_only = {line.item for line in out} - expected
+    nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period,
+                "every_provider_retired": i.code in retired_only}
+               for i in items.values() if i.kind != "basic" and i.code not in expected]
     return out, nothing
 
 

@@ -1,6 +1,7 @@
 """Credit records: a provider's and item's tally can say the provider is retired (merged, dissolved, the
 duty moved elsewhere) — when, by whom, why — so the timeliness report and /metrics stop calling the pair
-silent. A batch the provider sends later clears it.
+silent. A batch the provider sends later, or the operator, ends it; every retirement is kept, with how
+it ended, in credit_retirements.
 
 Revision ID: 0024
 Revises: 0023
@@ -22,9 +23,23 @@ def upgrade() -> None:
         batch.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
         batch.add_column(sa.Column('retired_by', sa.Text(), nullable=True))
         batch.add_column(sa.Column('retired_reason', sa.Text(), nullable=True))
+    op.create_table(
+        'credit_retirements',
+        sa.Column('id', sa.String(length=32), primary_key=True),
+        sa.Column('provider', sa.Text(), nullable=False),
+        sa.Column('item', sa.String(length=64), nullable=False),
+        sa.Column('retired_at', sa.DateTime(timezone=True), nullable=False),
+        sa.Column('retired_by', sa.Text(), nullable=False),
+        sa.Column('reason', sa.Text(), nullable=False),
+        sa.Column('ended_at', sa.DateTime(timezone=True), nullable=True),
+        sa.Column('ended_by', sa.Text(), nullable=True),
+    )
+    op.create_index('ix_credit_retirements_provider_item', 'credit_retirements', ['provider', 'item'])
 
 
 def downgrade() -> None:
+    op.drop_index('ix_credit_retirements_provider_item', table_name='credit_retirements')
+    op.drop_table('credit_retirements')
     with op.batch_alter_table('credit_tallies') as batch:
         batch.drop_column('retired_reason')
         batch.drop_column('retired_by')
