@@ -126,7 +126,21 @@ def test_upgrade_then_status_is_current(database_url: str):
     state = run("db", "status", "--db", database_url)
     assert state.returncode == 0
     assert state.stdout.endswith(f"current:  {migrator.head()}\nnewest:   {migrator.head()}\n")
-    assert run("db", "upgrade", "--db", database_url).returncode == 0  # again: nothing to do, no error
+    again = run("db", "upgrade", "--db", database_url)  # again: nothing to do, no error, and it says so
+    assert again.returncode == 0 and "already (the newest); nothing to do" in again.stderr
+
+
+def test_upgrade_says_what_it_did_and_a_new_sqlite_file_is_named_so(tmp_path: Path):
+    """An operator who mistypes a SQLite path is told a new database was made, not that one was upgraded; an
+    older database is told its revisions."""
+    url = f"sqlite:///{tmp_path / 'typo.sqlite3'}"
+    made = run("db", "upgrade", "--db", url)
+    assert made.returncode == 0 and "no database was there; created a new one" in made.stderr
+    engine = make_engine(url)
+    migrator.downgrade(engine, "0022")
+    engine.dispose()
+    upgraded = run("db", "upgrade", "--db", url)
+    assert upgraded.returncode == 0 and f"upgraded from revision 0022 to {migrator.head()}" in upgraded.stderr
 
 
 def test_a_database_newer_than_the_code_says_so_and_is_not_upgraded(database_url: str):

@@ -17,9 +17,23 @@ app = typer.Typer(no_args_is_help=True)
 
 @app.command("upgrade")
 def upgrade_db(url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Create or migrate the tables to the newest revision."""
-    state = db.upgrade(database.engine(url))
-    output.note(f"database at revision {state.current} (newest).")
+    """Create or migrate the tables to the newest revision, saying which it did (a mistyped SQLite path makes
+    a new database: it says so)."""
+    engine = database.engine(url)
+    path = engine.url.database if engine.dialect.name == "sqlite" else None
+    new_file = bool(path) and path != ":memory:" and not Path(str(path)).exists()
+    before = db.status(engine)
+    state = db.upgrade(engine)
+    where = engine.url.render_as_string(hide_password=True)
+    if before.current is None and new_file:
+        output.note(f"{where}: no database was there; created a new one with the tables of revision {state.current} "
+                    "(the newest). If an existing database was meant, check the path.")
+    elif before.current is None:
+        output.note(f"{where}: the database held no tables; made those of revision {state.current} (the newest).")
+    elif before.current == state.current:
+        output.note(f"{where}: at revision {state.current} already (the newest); nothing to do.")
+    else:
+        output.note(f"{where}: upgraded from revision {before.current} to {state.current} (the newest).")
 
 
 @app.command("status")
