@@ -41,7 +41,20 @@ class JsonFormatter(logging.Formatter):
                 line[key] = value
         if record.exc_info:  # a value an exception quotes may be a personal number (core/codes/personal)
             line["exception"] = shown_personal(self.formatException(record.exc_info))
-        return json.dumps(line, default=str)
+        return readable(json.dumps(line, default=str, ensure_ascii=False))
+
+
+def readable(text: str) -> str:
+    """A JSON line with Chinese (and every printable character) as itself, so that ``grep 北京市`` finds a
+    client's name, and each character that is not printable — a direction override, a line separator,
+    an invisible one — escaped, so that no line shows other than it holds.
+
+    >>> print(readable(json.dumps({"client": "北京市\\u202e局"}, ensure_ascii=False)))
+    {"client": "北京市\\u202e局"}
+    """
+    if text.isprintable():
+        return text
+    return "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
 
 
 def config(level: str = "info") -> dict[str, Any]:
