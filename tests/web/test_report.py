@@ -7,11 +7,13 @@ from __future__ import annotations
 
 import hashlib
 import json
+import time
 from collections.abc import Iterator
 from dataclasses import replace
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.report import check_char
@@ -76,6 +78,15 @@ def test_a_report_as_json_then_as_pdf_and_its_verification(server: Server):
         finally:
             server.app.state.report_base_url = "https://credit.example.cn"
         assert spoofed.json()["report"]["verification"].startswith(f"{DEFAULT_PUBLIC_URL}/api/v1/reports/")
+    deadline = time.monotonic() + 10  # the query log says which items' records the report showed
+    while time.monotonic() < deadline:
+        with server.app.state.engine.connect() as conn:
+            logged = conn.execute(text("SELECT items FROM audit WHERE request_id = :r"),
+                                  {"r": answer.headers["x-request-id"]}).scalar()
+        if logged is not None:
+            break
+        time.sleep(0.1)
+    assert json.loads(logged) == [files.PENALTY]
     keys = _keys(server)
     assert report.verify_file(answer.content, keys)["number"] == number  # the response body, saved, verifies
     assert report.verify_file(pdf.content, keys)["format"] == "pdf"

@@ -66,6 +66,13 @@ class Issued:
     def media_type(self) -> str:
         return FORMATS[self.format]
 
+    @property
+    def items(self) -> list[str]:
+        """The catalogue items whose records the report shows (the query log says which were read)."""
+        shown = {str(i["item"]) for s in self.document.get("sections", ()) for i in s["items"] if i.get("records")}
+        shown.update(str(r["item"]) for q in self.document.get("questions", ()) for r in q["records"] if "item" in r)
+        return sorted(shown)
+
 
 def verification_url(base_url: str, number: str) -> str:
     """Where a report's number is checked (what its QR code encodes).

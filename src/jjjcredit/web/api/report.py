@@ -76,6 +76,7 @@ async def issue_report(
     state = request.app.state
     base = state.report_base_url or DEFAULT_PUBLIC_URL  # (never the Host the caller sent: it is signed)
     issued = await threads.run(request, _issue, state.engine, state.key_box, caller, code, fmt, base, asked)
+    request.state.items = issued.items  # the query log says which items' records the report showed
     headers = {"X-Report-Number": issued.number}
     if fmt == "pdf":
         headers["Content-Disposition"] = f'inline; filename="{issued.number}.pdf"'
