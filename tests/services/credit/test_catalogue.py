@@ -4,7 +4,7 @@ from __future__ import annotations
 
 import datetime
 import time
-from collections.abc import Iterator
+from collections.abc import Callable, Iterator
 
 import pytest
 from sqlalchemy import Connection, Engine
@@ -113,62 +113,51 @@ def test_a_change_without_a_year_goes_after_the_newest_published_edition_drafted
     assert "JJJ-06-001" not in core.items_by_code(catalogue.edition_items(conn, 2028))  # 2026's withdrawal holds
 
 
+def _two_at_once(engine: Engine, step: Callable[[Connection, str], object], names: tuple[str, str]) -> list[str]:
+    """``step`` run by two connections at the same moment, each holding its transaction a while after it
+    (the other would read meanwhile): each one's outcome, "done" or the error's code, sorted."""
+    import threading
+
+    start = threading.Barrier(2)
+    outcomes: list[str] = []
+
+    def one(by: str) -> None:
+        start.wait()
+        try:
+            with engine.begin() as conn:
+                step(conn, by)
+                time.sleep(0.3)
+            outcomes.append("done")
+        except core.CatalogueError as exc:
+            outcomes.append(exc.code)
+
+    threads = [threading.Thread(target=one, args=(by,)) for by in names]
+    for thread in threads:
+        thread.start()
+    for thread in threads:
+        thread.join(30)
+    return sorted(outcomes)
+
+
 def test_two_approvals_at_once_one_wins(engine: Engine):
     """Two approvals of one edition at the same moment (two connections): one approves, the other finds it
     approved already — on SQLite too, which has no row locks."""
-    import threading
-
     db.upgrade(engine)
     with engine.begin() as conn:
         catalogue.draft_edition(conn, 2026, "发改委")
         catalogue.open_comments(conn, 2026, "发改委")
         catalogue.assess_item(conn, 2026, CONTESTED, "专家：同意", "企业代表：同意", "保留", "发改委")
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def approve(by: str) -> None:
-        start.wait()
-        try:
-            with engine.begin() as conn:
-                catalogue.approve_edition(conn, 2026, by)
-                time.sleep(0.3)  # (holding the step a while: the other would read the edition meanwhile)
-            outcomes.append("approved")
-        except core.CatalogueError as exc:
-            outcomes.append(exc.code)
-
-    threads = [threading.Thread(target=approve, args=(by,)) for by in ("省政府甲", "省政府乙")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes) == ["approved", "catalogue.status"]
+    approved = _two_at_once(engine, lambda conn, by: catalogue.approve_edition(conn, 2026, by),
+                            ("省政府甲", "省政府乙"))
+    assert approved == ["catalogue.status", "done"]
 
 
 def test_two_drafts_of_one_year_at_once_one_is_made(engine: Engine):
     """Two drafts of the same year at the same moment: one is made, the other told it exists — never a
     database error."""
-    import threading
-
     db.upgrade(engine)
-    start = threading.Barrier(2)
-    outcomes: list[str] = []
-
-    def draft(by: str) -> None:
-        start.wait()
-        try:
-            with engine.begin() as conn:
-                catalogue.draft_edition(conn, 2026, by)
-                time.sleep(0.3)  # (holding the step a while: the other would look for the edition meanwhile)
-            outcomes.append("drafted")
-        except core.CatalogueError as exc:
-            outcomes.append(exc.code)
-
-    threads = [threading.Thread(target=draft, args=(by,)) for by in ("发改委甲", "发改委乙")]
-    for thread in threads:
-        thread.start()
-    for thread in threads:
-        thread.join(30)
-    assert sorted(outcomes) == ["catalogue.edition_exists", "drafted"]
+    drafted = _two_at_once(engine, lambda conn, by: catalogue.draft_edition(conn, 2026, by), ("发改委甲", "发改委乙"))
+    assert drafted == ["catalogue.edition_exists", "done"]
 
 
 def test_a_comment_sent_while_the_edition_is_approved_is_refused_not_kept_after_approval(engine: Engine):
