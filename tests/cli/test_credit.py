@@ -8,9 +8,12 @@ import io
 import json
 import os
 import subprocess
+import sys
+import time
 from pathlib import Path
 
 import pytest
+from sqlalchemy import text
 
 from jjjcredit.core.credit import working_days
 from jjjcredit.services import db
@@ -170,3 +173,37 @@ def test_an_unknown_batch_and_a_mistyped_code_are_said_so(url: str):
     shown = _run("show", mistyped, "--db", url)
     assert shown.returncode == 0 and json.loads(shown.stdout)["records"] == 0
     assert f"{mistyped} is not a valid unified social credit code" in shown.stderr
+
+
+def test_a_connection_lost_during_an_ingest_is_said_so_and_nothing_is_kept(url: str, tmp_path: Path):
+    """The database's server drops the command's connection mid-batch (a restart, an administrator): the
+    command says the connection was lost and nothing of the batch was kept — not to check the URL it
+    used a moment ago — and the same file again is taken whole."""
+    if url.startswith("sqlite"):
+        pytest.skip("SQLite has no server to drop a connection")
+    codes = files.codes(50, seed=8)
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(codes[i % 50], f"罚{i}") for i in range(40_000)])
+    command = [sys.executable, "-m", "jjjcredit", "credit", "ingest", str(path), "--item", files.PENALTY,
+               "--provider", files.PROVIDER, "--db", url]
+    ingest = subprocess.Popen(command, stdout=subprocess.PIPE, stderr=subprocess.PIPE, text=True)
+    engine = make_engine(url)
+    try:
+        deadline, dropped = time.monotonic() + 60, 0
+        with engine.connect() as conn:
+            while not dropped and ingest.poll() is None and time.monotonic() < deadline:
+                dropped = conn.execute(text(  # (once the batch is open: its row written, not committed)
+                    "SELECT count(pg_terminate_backend(pid)) FROM pg_stat_activity WHERE datname = current_database() "
+                    "AND pid <> pg_backend_pid() AND state LIKE 'idle in transaction%'")).scalar_one()
+                conn.commit()  # (the activity view is read once a transaction)
+                time.sleep(0.05)
+        _out, err = ingest.communicate(timeout=120)
+        assert dropped, f"the ingest ended before its connection could be dropped: {ingest.returncode} {err[-300:]}"
+        assert ingest.returncode == 2 and "[db.unavailable]" in err and "was lost during the command" in err, err
+        with engine.connect() as conn:
+            assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 0
+            assert conn.execute(text("SELECT count(*) FROM credit_batches")).scalar_one() == 0
+    finally:
+        engine.dispose()
+        if ingest.poll() is None:
+            ingest.kill()
+    assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
