@@ -193,11 +193,15 @@ def retire_provider(
     if end and reason is not None:
         output.fail("usage", "--end ends a retirement and takes no --reason.")
     engine = database.ready_engine(url)
+
+    def waiting() -> None:
+        output.note(f"A batch of {provider} under {item} is being written: this waits for it to end…")
+
     with engine.begin() as conn:
         if end:
-            done = records.end_retirement(conn, provider, item, by)
+            done = records.end_retirement(conn, provider, item, by, waiting=waiting)
         else:
-            done = records.retire_provider(conn, provider, item, reason or "", by)
+            done = records.retire_provider(conn, provider, item, reason or "", by, waiting=waiting)
     output.json_out(done)
 
 

@@ -333,7 +333,8 @@ def _plain(value: str, what: str, field: str) -> str:
 
 
 def retire_provider(conn: Connection, provider: str, item_code: str, reason: str, by: str, *,
-                    now: datetime.datetime | None = None, today: datetime.date | None = None) -> dict[str, Any]:
+                    now: datetime.datetime | None = None, today: datetime.date | None = None,
+                    waiting: Callable[[], None] | None = None) -> dict[str, Any]:
     """Stop expecting batches from ``provider`` under ``item_code`` (the department was merged or
     dissolved, or the duty moved to another): the timeliness report and /metrics no longer call the
     pair silent; its records and figures stay, and the item counts as sent only while a provider not
@@ -344,7 +345,7 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
     reason = _plain(reason, "why the provider is retired", "reason")
     by = _plain(by, "who retires it", "by")
     _year, item = item_in_force(conn, item_code.strip(), today)
-    row = _pair_locked(conn, provider, item.code)
+    row = _pair_locked(conn, provider, item.code, waiting)
     if row.retired_at is not None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is retired under item {item.code} already '
                            f"(since {_utc(row.retired_at):%Y-%m-%d %H:%M} UTC, by {row.retired_by}: "
@@ -359,13 +360,14 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
 
 
 def end_retirement(conn: Connection, provider: str, item_code: str, by: str, *,
-                   now: datetime.datetime | None = None, today: datetime.date | None = None) -> dict[str, Any]:
+                   now: datetime.datetime | None = None, today: datetime.date | None = None,
+                   waiting: Callable[[], None] | None = None) -> dict[str, Any]:
     """End a provider's retirement under an item (given by mistake, or the provider is back): it is
     expected to send again from now on. The retirement stays on record, ended by ``by``."""
     provider = check_provider(provider)
     by = _plain(by, "who ends it", "by")
     _year, item = item_in_force(conn, item_code.strip(), today)
-    row = _pair_locked(conn, provider, item.code)
+    row = _pair_locked(conn, provider, item.code, waiting)
     if row.retired_at is None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is not retired under item {item.code}: it is '
                            "expected to send.", field="provider")
@@ -389,9 +391,10 @@ def retirements(conn: Connection, provider: str | None = None) -> list[dict[str,
             for x in conn.execute(query)]
 
 
-def _pair_locked(conn: Connection, provider: str, item: str) -> Any:
-    """The provider's and item's tally, under the pair's lock (a batch of the pair waits, or is waited for)."""
-    _take_lock(conn, provider, item)
+def _pair_locked(conn: Connection, provider: str, item: str, waiting: Callable[[], None] | None = None) -> Any:
+    """The provider's and item's tally, under the pair's lock (a batch of the pair waits, or is waited for:
+    ``waiting()`` is called first then)."""
+    _take_lock(conn, provider, item, waiting)
     t = credit_tallies.c
     row = conn.execute(select(credit_tallies).where(t.provider == provider, t.item == item).with_for_update()).first()
     if row is None:
