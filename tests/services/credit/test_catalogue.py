@@ -67,6 +67,7 @@ def test_the_whole_workflow_and_a_published_edition_never_changes(conn: Connecti
     for step in (lambda: catalogue.change_item(conn, "JJJ-03-001", {"update_period": "实时"}, "r", "b", year=2026),
                  lambda: catalogue.withdraw_item(conn, "JJJ-03-001", "r", "b", year=2026),
                  lambda: catalogue.add_item(conn, {**core.item_to_dict(before[0]), "code": "N"}, "r", "b", year=2026),
+                 lambda: catalogue.add_item(conn, {"code": "N", "kind": "bad"}, "r", "b", year=2026),  # said first
                  lambda: catalogue.add_comment(conn, 2026, "李四", "意见"),
                  lambda: catalogue.approve_edition(conn, 2026, "省政府"),
                  lambda: catalogue.publish_edition(conn, 2026, "发改委")):

@@ -264,13 +264,13 @@ def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *,
              today: datetime.date | None = None,
              now: datetime.datetime | None = None) -> tuple[int, catalogue.Item]:
     """Add an item (its plain form, checked) to an edition with its reason; returns the year it went to."""
+    by = _who(by, "Adding an item")
+    year = _open_year(conn, year, by, today)
+    _changeable(conn, year, "add an item", now)  # (an edition that takes no item says so before the item's faults)
     catalogue.check_input(data)
     item = catalogue.item_from_dict(data)
     catalogue.check_actionable(item)
     reason = catalogue.check_reason(reason, item.code)
-    by = _who(by, "Adding an item")
-    year = _open_year(conn, year, by, today)
-    _changeable(conn, year, "add an item", now)
     if _item_row(conn, year, item.code) is not None:
         raise CatalogueError("catalogue.item_exists", f'The {year} edition has an item "{item.code}" already; change '
                              "it with `jjjcredit catalogue item change`.", field="code")
