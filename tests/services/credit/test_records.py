@@ -187,7 +187,7 @@ def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine
         assert again.value.code == "credit.revoked"
         late = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚内容": "警告"}, "更正笔误",
                                       datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
-        assert (late["version"], late["late"]) == (2, True)  # changed 12 days after: later than 3 days
+        assert (late["version"], late["late"], late["warnings"]) == (2, True, [])  # changed 12 days after: late
         for changes, code in (({"处罚决定日期": "2026-13-01"}, "record.date"),
                               ({"无此字段": "x"}, "credit.unknown_field"),
                               ({"行政处罚决定书文号": "罚9"}, "credit.identity"),
@@ -314,6 +314,15 @@ def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_writte
     with ready.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 0
         assert conn.execute(select(credit_batches.c.status)).scalars().all() == []
+
+
+def test_a_correction_says_what_its_checks_say_a_phone_number_kept_masked(ready: Engine, tmp_path: Path):
+    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
+    with ready.begin() as conn:
+        masked = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"备注": "经办人13812345678"},
+                                        "补充备注", TODAY, protector=PROTECTOR, today=TODAY)
+    assert [(w["code"], w["value"]) for w in masked["warnings"]] == [("credit.phone_in_text", "经办人138****5678")]
+    assert "13812345678" not in json.dumps(masked, ensure_ascii=False)  # kept masked, and said so
 
 
 def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(ready: Engine, tmp_path: Path):

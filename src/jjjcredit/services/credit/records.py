@@ -1092,10 +1092,13 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
         raise RecordsError("credit.unchanged", "The correction changes nothing: every value is as recorded.")
     due, came_late = (row["due_on"], 0) if record.decided_on == _day_of(row["decided_on"]) else collection_deadline(
         collection_days(item), record.decided_on, min(arrival_day(row["created_at"]), today))
-    return _new_version(conn, row, "corrected", "in_force", reason.strip(), record.values, new_sealed,
+    done = _new_version(conn, row, "corrected", "in_force", reason.strip(), record.values, new_sealed,
                         record.fingerprint(), decided_on,
                         _withdrawal_late(item, decided_on, today, withdrawal_days) | came_late,
                         record=record, subject_key=new_key, due_on=due)
+    # what the checks had to say of the corrected values (a personal number kept masked, say), as ingest says it
+    done["warnings"] = [{k: v for k, v in p.to_dict().items() if k != "row"} for p in checked.problems]
+    return done
 
 
 def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: str, reason: str,
