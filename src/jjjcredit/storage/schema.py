@@ -459,7 +459,7 @@ credit_records = Table(
     postgresql_partition_by=_PARTITION_BY,
 )
 #: Per provider and item, what ``credit_records`` holds: how many records, how many came late, the five
-#: smallest document numbers of late ones, the provider's last batch, and whether the provider is retired.
+#: smallest document numbers of late ones, and the provider's last batch.
 #: Every writer of ``credit_records`` adds to it in its own transaction, under the provider's and item's
 #: lock, so the timeliness report reads one row a pair and no index over the records is kept (and written
 #: a row) to count them.
@@ -477,14 +477,10 @@ credit_tallies = Table(
     Column("last_batch_at", DateTime(timezone=True), nullable=True),
     Column("last_batch_rows", Integer, nullable=True),
     Column("last_batch_rejected", Integer, nullable=True),
-    # the provider retired under the item (merged, dissolved, the duty moved): no longer expected to send,
-    # so never silent; cleared by the next batch it sends
-    Column("retired_at", DateTime(timezone=True), nullable=True),
-    Column("retired_by", Text, nullable=True),
-    Column("retired_reason", Text, nullable=True),
 )
-#: Every retirement of a provider under an item (``credit_tallies`` holds the one in force): when, by whom,
-#: why, and how it ended — ``ended_by`` a batch's id when the provider sent again, else who ended it.
+#: Every retirement of a provider under an item (the one not ended is in force: the provider is not expected
+#: to send): when, by whom, why, and how it ended — ``ended_by`` a batch's id when the provider sent again,
+#: else who ended it.
 credit_retirements = Table(
     "credit_retirements",
     metadata,

@@ -309,12 +309,11 @@ def note_last_batch(conn: Connection, provider: str, item: str, batch_id: str, f
     ended by the batch."""
     t = credit_tallies.c
     last = {"last_batch": batch_id, "last_batch_at": finished, "last_batch_rows": rows, "last_batch_rejected": rejected}
-    done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(
-        **last, retired_at=None, retired_by=None, retired_reason=None))  # a provider that sends is not retired
+    done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(**last))
     if not done.rowcount:
         conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=0, late=0,
                                                    late_examples="[]", **last))
-    _end_retirement(conn, provider, item, finished, batch_id)
+    _end_retirement(conn, provider, item, finished, batch_id)  # a provider that sends is not retired
 
 
 def _end_retirement(conn: Connection, provider: str, item: str, at: datetime.datetime, by: str) -> int:
@@ -345,15 +344,12 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
     reason = _plain(reason, "why the provider is retired", "reason")
     by = _plain(by, "who retires it", "by")
     _year, item = item_in_force(conn, item_code.strip(), today)
-    row = _pair_locked(conn, provider, item.code, waiting)
-    if row.retired_at is not None:
+    retired = _retirement_locked(conn, provider, item.code, waiting)
+    if retired is not None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is retired under item {item.code} already '
-                           f"(since {_utc(row.retired_at):%Y-%m-%d %H:%M} UTC, by {row.retired_by}: "
-                           f"{row.retired_reason}); end that retirement first to give another.", field="provider")
+                           f"(since {_utc(retired.retired_at):%Y-%m-%d %H:%M} UTC, by {retired.retired_by}: "
+                           f"{retired.reason}); end that retirement first to give another.", field="provider")
     now = now or _now()
-    t = credit_tallies.c
-    conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item.code).values(
-        retired_at=now, retired_by=by, retired_reason=reason))
     conn.execute(insert(credit_retirements).values(id=secrets.token_hex(16), provider=provider, item=item.code,
                                                    retired_at=now, retired_by=by, reason=reason))
     return {"provider": provider, "item": item.code, "retired_at": now.isoformat(), "by": by, "reason": reason}
@@ -367,14 +363,10 @@ def end_retirement(conn: Connection, provider: str, item_code: str, by: str, *,
     provider = check_provider(provider)
     by = _plain(by, "who ends it", "by")
     _year, item = item_in_force(conn, item_code.strip(), today)
-    row = _pair_locked(conn, provider, item.code, waiting)
-    if row.retired_at is None:
+    if _retirement_locked(conn, provider, item.code, waiting) is None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is not retired under item {item.code}: it is '
                            "expected to send.", field="provider")
     now = now or _now()
-    t = credit_tallies.c
-    conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item.code).values(
-        retired_at=None, retired_by=None, retired_reason=None))
     _end_retirement(conn, provider, item.code, now, by)
     return {"provider": provider, "item": item.code, "ended_at": now.isoformat(), "by": by}
 
@@ -391,21 +383,29 @@ def retirements(conn: Connection, provider: str | None = None) -> list[dict[str,
             for x in conn.execute(query)]
 
 
-def _pair_locked(conn: Connection, provider: str, item: str, waiting: Callable[[], None] | None = None) -> Any:
-    """The provider's and item's tally, under the pair's lock (a batch of the pair waits, or is waited for:
-    ``waiting()`` is called first then)."""
+def _retirement_locked(conn: Connection, provider: str, item: str,
+                       waiting: Callable[[], None] | None = None) -> Any:
+    """The provider's retirement in force under the item (``None``: it is expected to send), under the pair's
+    lock (a batch of the pair waits, or is waited for: ``waiting()`` is called first then); refused for a
+    pair that has sent nothing."""
     _take_lock(conn, provider, item, waiting)
-    t = credit_tallies.c
-    row = conn.execute(select(credit_tallies).where(t.provider == provider, t.item == item).with_for_update()).first()
-    if row is None:
+    t, r = credit_tallies.c, credit_retirements.c
+    if conn.execute(select(t.provider).where(t.provider == provider, t.item == item)).first() is None:
         raise RecordsError("credit.unknown_pair", f'Provider "{provider}" has sent nothing under item {item}: only '
                            "a provider the timeliness report lists can be retired (`jjjcredit credit timeliness`).",
                            field="provider")
-    return row
+    return conn.execute(select(credit_retirements).where(r.provider == provider, r.item == item,
+                                                         r.ended_at.is_(None))).first()
 
 
 def _utc(at: datetime.datetime) -> datetime.datetime:
+    """A stored time in UTC (SQLite gives it back without its zone)."""
     return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
+
+
+def _in_china(at: datetime.datetime | None) -> datetime.datetime | None:
+    """A stored time (UTC) on Beijing's clock, as the timeliness report judges and shows it."""
+    return None if at is None else _utc(at).astimezone(working_days.CHINA)
 
 
 def file_hash(path: str) -> str:
@@ -1227,23 +1227,23 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     today = today or working_days.today()
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
-    t = credit_tallies.c
+    t, c = credit_tallies.c, credit_retirements.c
+    retirements_in_force = {(x.provider, x.item): x for x in conn.execute(
+        select(credit_retirements).where(c.ended_at.is_(None)))}  # (few: a provider retired, not yet back)
     out = []
     for r in conn.execute(select(credit_tallies).order_by(t.provider, t.item)):  # one row a pair, its last batch too
         item = items.get(r.item)
-        when = r.last_batch_at
-        if isinstance(when, datetime.datetime):  # (stored in UTC; judged and shown on Beijing's day)
-            when = (when.replace(tzinfo=datetime.UTC) if when.tzinfo is None else when).astimezone(working_days.CHINA)
+        when = _in_china(r.last_batch_at)  # (judged and shown on Beijing's day)
         period = item.update_period if item else ""
         days = UPDATE_PERIODS.get(period)
-        retired = r.retired_at
-        if isinstance(retired, datetime.datetime):
-            retired = (retired.replace(tzinfo=datetime.UTC) if retired.tzinfo is None else retired).astimezone(
-                working_days.CHINA)
+        retired = retirements_in_force.get((r.provider, r.item))
         silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
         out.append(Timeliness(r.provider, r.item, item.name if item else "", int(r.records), int(r.late),
                               tuple(json.loads(r.late_examples)), when, period, silent, r.last_batch,
-                              r.last_batch_rows, r.last_batch_rejected, retired, r.retired_reason, r.retired_by))
+                              r.last_batch_rows, r.last_batch_rejected,
+                              retired=_in_china(retired.retired_at) if retired else None,
+                              retired_reason=retired.reason if retired else None,
+                              retired_by=retired.retired_by if retired else None))
     expected = {line.item for line in out if line.retired is None}  # an item whose every provider retired is unsent
     retired_only = {line.item for line in out} - expected
     nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period,

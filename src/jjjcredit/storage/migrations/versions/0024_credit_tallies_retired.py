@@ -1,7 +1,7 @@
-"""Credit records: a provider's and item's tally can say the provider is retired (merged, dissolved, the
-duty moved elsewhere) — when, by whom, why — so the timeliness report and /metrics stop calling the pair
-silent. A batch the provider sends later, or the operator, ends it; every retirement is kept, with how
-it ended, in credit_retirements.
+"""Credit records: a provider retired under an item (merged, dissolved, the duty moved elsewhere) — when,
+by whom, why — so the timeliness report and /metrics stop calling the pair silent. A batch the provider
+sends later, or the operator, ends it; every retirement is kept in credit_retirements, with how it
+ended (the one not ended is the one in force).
 
 Revision ID: 0024
 Revises: 0023
@@ -19,10 +19,6 @@ depends_on = None
 
 
 def upgrade() -> None:
-    with op.batch_alter_table('credit_tallies') as batch:
-        batch.add_column(sa.Column('retired_at', sa.DateTime(timezone=True), nullable=True))
-        batch.add_column(sa.Column('retired_by', sa.Text(), nullable=True))
-        batch.add_column(sa.Column('retired_reason', sa.Text(), nullable=True))
     op.create_table(
         'credit_retirements',
         sa.Column('id', sa.String(length=32), primary_key=True),
@@ -40,7 +36,3 @@ def upgrade() -> None:
 def downgrade() -> None:
     op.drop_index('ix_credit_retirements_provider_item', table_name='credit_retirements')
     op.drop_table('credit_retirements')
-    with op.batch_alter_table('credit_tallies') as batch:
-        batch.drop_column('retired_reason')
-        batch.drop_column('retired_by')
-        batch.drop_column('retired_at')
