@@ -163,7 +163,7 @@ def _catalogue_editions(conn: Connection) -> None:
     catalogue.draft_edition(conn, 2026, "staff")
     catalogue.open_comments(conn, 2026, "staff")
     catalogue.assess_item(conn, 2026, "JJJ-04-001", "同意", "同意", "保留", "staff")
-    catalogue.approve_edition(conn, 2026, "staff")
+    catalogue.approve_edition(conn, 2026, "省人民政府")
     catalogue.publish_edition(conn, 2026, "staff")
     for year in (2027, 2028, 2029):
         catalogue.draft_edition(conn, year, "staff")

@@ -26,7 +26,8 @@ def server(database_url: str) -> Iterator[Server]:
     db.upgrade(engine)
     keys = {}
     with engine.begin() as conn:
-        for name, services in (("河北省发展改革委", "cataloguing"), ("reader", "verify")):
+        for name, services in (("河北省发展改革委", "cataloguing"), ("河北省人民政府", "cataloguing"),
+                               ("reader", "verify")):
             _, keys[name] = clients.add_client(conn, name, services, 1)
     engine.dispose()
     app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000,
@@ -36,10 +37,12 @@ def server(database_url: str) -> Iterator[Server]:
 
 
 STAFF = "河北省发展改革委"
+APPROVER = "河北省人民政府"  #: a second key of the right: who compiled an edition does not approve it
 
 
 def test_the_workflow_over_http(server: Server):
-    with server.client(STAFF) as staff, server.client() as public, server.client("reader") as reader:
+    with server.client(STAFF) as staff, server.client() as public, server.client("reader") as reader, \
+            server.client(APPROVER) as approver:
         assert staff.post("/api/v1/catalogue/2026").status_code == 200
         # a draft is seen only by those who compile the catalogue
         assert public.get("/api/v1/catalogue").json() == []
@@ -79,12 +82,15 @@ def test_the_workflow_over_http(server: Server):
         assert seen[1]["text"] == "请联系138****5678，身份证110105********002X"
         clear = staff.get("/api/v1/catalogue/2026/comments").json()
         assert [c["author"] for c in clear] == ["张三", "李四"] and "13812345678" in clear[1]["text"]
-        refused = staff.post("/api/v1/catalogue/2026/approve")
+        own = staff.post("/api/v1/catalogue/2026/approve")
+        assert own.status_code == 403 and own.json()["errors"][0]["code"] == "catalogue.own_approval"
+        assert own.json()["errors"][0]["message"].startswith(f"{STAFF} drafted it, so cannot also approve")
+        refused = approver.post("/api/v1/catalogue/2026/approve")
         assert refused.status_code == 409 and refused.json()["errors"][0]["code"] == "catalogue.assessment"
         assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
         assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
-        approved = staff.post("/api/v1/catalogue/2026/approve").json()
-        assert approved["status"] == "approved" and approved["approved_by"] == STAFF
+        approved = approver.post("/api/v1/catalogue/2026/approve").json()
+        assert approved["status"] == "approved" and approved["approved_by"] == APPROVER
         assert staff.post("/api/v1/catalogue/2026/publish").json()["status"] == "published"
         late = staff.patch("/api/v1/catalogue/2026/items/JJJ-03-001",
                            json={"values": {"update_period": "每周"}, "reason": "r"})

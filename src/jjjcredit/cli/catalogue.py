@@ -264,7 +264,8 @@ def assess_item(
 @app.command("approve")
 def approve_edition(year: int = typer.Argument(...), by: str = BY,
                     url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Approve an edition after its comment period (refused while an item lacks its reason or a
+    """Approve an edition after its comment period (refused to one who drafted it, changed or assessed an
+    item of it — compiling and approving are separate —, and while an item lacks its reason or a
     contested item its assessment)."""
     with database.ready_engine(url).begin() as conn:
         edition = catalogue.approve_edition(conn, year, by)

@@ -396,6 +396,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "catalogue.assessment": ErrorCode(409, 1, "A contested item (or one of large social impact) has no assessment "
         "record: experts' and representatives' opinions are heard before approval."),
     "catalogue.approver": ErrorCode(400, 2, "Approval needs who approves."),
+    "catalogue.own_approval": ErrorCode(403, 1, "Who compiled an edition (drafted it, changed or assessed an item) "
+                                        "does not also approve it: compiling and approving are separate (Art. 11)."),
     "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text, plain (no control characters), of at "
                                    "most 4,000 characters."),
     "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, one opened while "

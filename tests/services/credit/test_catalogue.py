@@ -44,6 +44,21 @@ def test_a_first_draft_is_the_default_catalogue_each_item_with_its_reason(conn: 
     assert exc.value.code == "catalogue.edition_exists"
 
 
+def test_who_compiled_an_edition_does_not_approve_it(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    catalogue.change_item(conn, "JJJ-03-001", {"update_period": "实时"}, "更及时", "信用处 王五", year=2026)
+    catalogue.open_comments(conn, 2026, "发改委")
+    catalogue.assess_item(conn, 2026, CONTESTED, "专家意见", "代表意见", "保留该事项", "评估组")
+    for who, did in (("发改委", "drafted it"), ("信用处王五", "changed item JJJ-03-001"),
+                     (" 评估组 ", f"recorded the assessment of item {CONTESTED}")):
+        with pytest.raises(core.CatalogueError) as exc:
+            catalogue.approve_edition(conn, 2026, who)
+        assert (exc.value.code, exc.value.field) == ("catalogue.own_approval", "by")
+        assert exc.value.message.startswith(f"{who.strip()} {did}, so cannot also approve the 2026 edition")
+    assert catalogue.get_edition(conn, 2026).status == "comment"
+    assert catalogue.approve_edition(conn, 2026, "省政府").approved_by == "省政府"
+
+
 def test_the_whole_workflow_and_a_published_edition_never_changes(conn: Connection):
     catalogue.draft_edition(conn, 2026, "发改委")
     catalogue.open_comments(conn, 2026, "发改委")

@@ -615,11 +615,24 @@ def check_reason(reason: str | None, code: str) -> str:
     return check_text(reason.strip(), f'Item "{code}": the reason', "reason", error="catalogue.reason")
 
 
+def same_name(a: str, b: str) -> bool:
+    """Whether two names of who did a step are one (spaces and letter case aside).
+
+    >>> same_name(" 河北省 发展改革委", "河北省发展改革委"), same_name("Staff", "staff"), same_name("省政府", "省发改委")
+    (True, True, False)
+    """
+    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
+
+
 def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reasons: Mapping[str, str],
-                   assessed: Iterable[str], approver: str | None) -> None:
-    """Refuse to approve an edition: without an approver; while an item added, withdrawn or changed
-    since ``base`` (the edition it was drafted from) has no reason; or while an item added or changed
-    in this edition and flagged as contested (or of large social impact) has no assessment record.
+                   assessed: Iterable[str], approver: str | None,
+                   compiled_by: Iterable[tuple[str, str]] = ()) -> None:
+    """Refuse to approve an edition: without an approver; by one who compiled it (``compiled_by``: who,
+    and what they did — Art. 11 has the catalogue compiled by the provincial credit department and
+    approved by the provincial government, so the one who drafted it, changed or assessed an item never
+    approves it too); while an item added, withdrawn or changed since ``base`` (the edition it was
+    drafted from) has no reason; or while an item added or changed in this edition and flagged as
+    contested (or of large social impact) has no assessment record.
 
     >>> items = default_items()
     >>> check_approval(2027, items, items, {}, [], "省人民政府")
@@ -633,10 +646,20 @@ def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reaso
     Traceback (most recent call last):
     ...
     jjjcredit.core.credit.catalogue.CatalogueError: The 2027 edition cannot be approved: items JJJ-01-001, JJJ-02-001, JJJ-03-001, JJJ-03-002, JJJ-04-001 and 4 more were added, withdrawn or changed without a reason.
+    >>> check_approval(2027, items, items, {}, [], "省发改委", [("省发改委", "drafted it")])
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: 省发改委 drafted it, so cannot also approve the 2027 edition: the catalogue is compiled by the provincial credit department and approved by the provincial government (Hebei Regulations Art. 11). Approval is given by someone who took no part in compiling it.
     """
     if approver is None or not approver.strip():
         raise CatalogueError("catalogue.approver", f"Approving the {year} edition needs who approves it.",
                              field="by")
+    for who, did in compiled_by:
+        if same_name(who, approver):
+            raise CatalogueError("catalogue.own_approval", f"{approver.strip()} {did}, so cannot also approve the "
+                                 f"{year} edition: the catalogue is compiled by the provincial credit department and "
+                                 "approved by the provincial government (Hebei Regulations Art. 11). Approval is "
+                                 "given by someone who took no part in compiling it.", field="by")
     items = list(items)
     d = diff(base, items)
     touched = sorted({*d.added, *d.withdrawn, *(c.code for c in d.changed)})

@@ -423,6 +423,9 @@ def list_changes(conn: Connection, year: int) -> list[ItemChange]:
             for r in rows]
 
 
+_DID = {"add": "added", "change": "changed", "withdraw": "withdrew"}
+
+
 def approve_edition(conn: Connection, year: int, by: str, now: datetime.datetime | None = None) -> Edition:
     """Approve an edition after its comment period (core/credit/catalogue.check_approval's refusals)."""
     if by and by.strip():  # (none: check_approval says an approver is needed)
@@ -436,10 +439,14 @@ def approve_edition(conn: Connection, year: int, by: str, now: datetime.datetime
                              "period (Hebei Regulations Art. 11); approve it after that.")
     base = edition_items(conn, edition.based_on) if edition.based_on is not None else ()
     reasons: dict[str, str] = {}
+    compiled_by = [(edition.created_by, "drafted it")]
     for change in list_changes(conn, year):
         reasons[change.code] = change.reason
-    catalogue.check_approval(year, base, edition_items(conn, year), reasons,
-                             [a.code for a in list_assessments(conn, year)], by)
+        compiled_by.append((change.by, f"{_DID[change.action]} item {change.code}"))
+    assessments = list_assessments(conn, year)
+    compiled_by += [(a.by, f"recorded the assessment of item {a.code}") for a in assessments]
+    catalogue.check_approval(year, base, edition_items(conn, year), reasons, [a.code for a in assessments], by,
+                             compiled_by)
     conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(
         status="approved", approved_by=by.strip(), approved_at=now))
     return get_edition(conn, year)

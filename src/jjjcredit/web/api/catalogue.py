@@ -2,7 +2,8 @@
 /api/v1/catalogue/{year}`` (one edition and its items, or an export with ``?format=``), public comments
 during the comment period (``POST /api/v1/catalogue/{year}/comments``), and the staff steps under the
 ``cataloguing`` right — drafting, items added, changed and withdrawn with their reasons, the comment
-period, assessments, approval, publication — each recorded under the client's name. Who sees a draft is
+period, assessments, approval, publication — each recorded under the client's name (so a client that
+compiled an edition does not approve it: another client of the right does). Who sees a draft is
 decided by services/credit/catalogue.readable_editions; the rules are core/credit/catalogue.py's."""
 
 from __future__ import annotations
