@@ -772,10 +772,7 @@ class _Writer:
             if record is None:
                 if before is None:  # a new record of a row with nothing to say, as the general path below writes it
                     text, severity, code = clean.texts[k], clean.severities[k], clean.codes[k]
-                    unknown = 0 if code in known else 1
-                    if unknown and is_identity_number(code):
-                        refuse(clean.record(k), "credit.code_is_identity", _code_is_identity(code))
-                        continue
+                    unknown = 0 if code in known else 1  # (never an identity number: records_bulk._codes)
                     if unknown:
                         if summary.shows_more:
                             summary.note(_unknown_organization(row, code))
