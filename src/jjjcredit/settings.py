@@ -72,6 +72,10 @@ class Settings:
     #: Whether the relay compresses a message's data (``JJJCREDIT_FEDERATION_COMPRESS``, 1 or 0; a follower
     #: reads both): 0 while a peer still runs a release that does not read the ``Jjj-Data-Encoding`` header.
     federation_compress: bool = True
+    #: Signed credit reports a minute one client (API key) — or, without a key, one address — may have issued
+    #: (``JJJCREDIT_REPORTS_PER_MINUTE``): each is rendered, numbered, signed and kept, far more work than a
+    #: look-up; counted apart from (and besides) the public's calls.
+    reports_per_minute: int = 20
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
@@ -82,6 +86,7 @@ class Settings:
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
                    public_rate_per_minute=_whole(env, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE", 60, 1, 10**9),
+                   reports_per_minute=_whole(env, "JJJCREDIT_REPORTS_PER_MINUTE", 20, 1, 10**9),
                    audit_retention_days=_whole(env, "JJJCREDIT_AUDIT_RETENTION_DAYS", 3653, 1, 36_500),
                    audit_close_seconds=_seconds(env, "JJJCREDIT_AUDIT_CLOSE_SECONDS", 5, 0.01, 3600),
                    audit_checkpoint_seconds=_seconds(env, "JJJCREDIT_AUDIT_CHECKPOINT_SECONDS", 3600, 0, 86_400 * 366),

@@ -20,7 +20,7 @@ from jjjcredit.core.sharing.report import check_char
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
 from jjjcredit.services.library import library
-from jjjcredit.services.sharing import clients, disclosure, evidence, report
+from jjjcredit.services.sharing import clients, disclosure, evidence, rate_limits, report
 from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
@@ -158,3 +158,21 @@ def test_refusals_in_the_one_error_shape(server: Server, path: str, params: dict
     assert answer.status_code == status, answer.text
     body = answer.json()
     assert list(body) == ["errors"] and body["errors"][0]["code"] == code and body["errors"][0]["message"]
+
+
+def test_reports_are_limited_per_client_and_per_address(server: Server):
+    server.app.state.report_limiter = rate_limits.LocalWindow(2)  # (JJJCREDIT_REPORTS_PER_MINUTE=2)
+    with server.client("court") as court, server.client() as public:
+        for _ in range(2):
+            assert court.get(f"/api/v1/subjects/{CODES[0]}/report").status_code == 200
+        refused = court.get(f"/api/v1/subjects/{CODES[0]}/report")
+        assert refused.status_code == 429 and int(refused.headers["Retry-After"]) > 0
+        error = refused.json()["errors"][0]
+        assert error["code"] == "access.rate_limited"
+        assert error["message"].startswith('Too many credit reports for client "court": at most 2 a minute')
+        # the public counts by address, in a window apart from the client's, and a look-up is not a report
+        for _ in range(2):
+            assert public.get(f"/api/v1/subjects/{CODES[0]}/report").status_code == 200
+        assert public.get(f"/api/v1/subjects/{CODES[0]}/report").status_code == 429
+        assert public.get(f"/api/v1/organizations/{CODES[0]}").status_code == 200
+        assert court.get(f"/api/v1/subjects/{CODES[0]}/records").status_code == 200

@@ -56,11 +56,26 @@ def _address(request: Request) -> str:
 
 async def _admit(request: Request, key: str, cost: int, what: str) -> None:
     limiter: rate_limits.Limiter = request.app.state.limiter
+    _refuse_unless(limiter, await _decide(request, limiter, key, cost), request, what)
+
+
+async def _decide(request: Request, limiter: rate_limits.Limiter, key: str, cost: int) -> rate_limits.Decision:
     if isinstance(limiter, rate_limits.LocalWindow):
-        decision = limiter.admit(key, cost)
-    else:  # Redis: a network call (with its timeout) must not hold up the event loop
-        decision = await threads.run(request, limiter.admit, key, cost)
-    _refuse_unless(limiter, decision, request, what)
+        return limiter.admit(key, cost)
+    return await threads.run(request, limiter.admit, key, cost)  # Redis: never on the event loop
+
+
+async def limit_reports(request: Request, caller: access.Caller) -> None:
+    """Count one signed report against the client that asks for it, or — without a key — its address
+    (``JJJCREDIT_REPORTS_PER_MINUTE``, a window apart from the public's calls); 429 when over."""
+    limiter: rate_limits.Limiter = request.app.state.report_limiter
+    who = f"the address {_address(request)}" if caller.client is None else f'client "{caller.client}"'
+    key = f"address:{_address(request)}" if caller.client is None else f"client:{caller.client}"
+    decision = await _decide(request, limiter, key, 1)
+    if not decision.admitted:
+        raise ApiError("access.rate_limited", f"Too many credit reports for {who}: at most {limiter.per_minute} a "
+                       f"minute (each is rendered, signed and kept). Retry after {decision.retry_after} s.",
+                       headers={"Retry-After": str(decision.retry_after)})
 
 
 def _refuse_unless(limiter: rate_limits.Limiter, decision: rate_limits.Decision, request: Request, what: str) -> None:

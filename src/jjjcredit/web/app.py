@@ -81,6 +81,13 @@ def create_app(settings: Settings) -> FastAPI:
     except rate_limits.RedisUnavailable:
         engine.dispose()
         raise
+    try:  # reports issued, per client or address: a window of their own (web/access.limit_reports)
+        report_limiter = rate_limits.open_limiter(settings.reports_per_minute, settings.redis_url,
+                                                  settings.redis_prefix + "reports:")
+    except rate_limits.RedisUnavailable:
+        limiter.close()
+        engine.dispose()
+        raise
 
     key_box = _key_box(engine, settings.signing_key_secret)
     registry = CollectorRegistry()
@@ -108,6 +115,7 @@ def create_app(settings: Settings) -> FastAPI:
         workers.close()
         trail.close()  # write what is still queued; given up (counted, logged) only if the database refuses
         limiter.close()
+        report_limiter.close()
         engine.dispose()
         if getattr(_app.state, "own_process", False):
             _end_stuck_calls(STUCK_SECONDS)
@@ -120,6 +128,7 @@ def create_app(settings: Settings) -> FastAPI:
                               "social credit code library (DB11/DB12/DB13 T 3041-2024).")
     app.state.engine = engine
     app.state.limiter = limiter
+    app.state.report_limiter = report_limiter
     app.state.trusted_proxies = proxies  # whose X-Forwarded-For the rate limits believe
     app.state.threads = workers
     app.state.trail = trail

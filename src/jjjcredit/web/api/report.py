@@ -23,7 +23,7 @@ from jjjcredit.core.sharing.report import shown_time
 from jjjcredit.services.sharing import report
 from jjjcredit.settings import DEFAULT_PUBLIC_URL
 from jjjcredit.web import threads
-from jjjcredit.web.access import caller_for
+from jjjcredit.web.access import caller_for, limit_reports
 from jjjcredit.web.errors import raises
 
 router = APIRouter(prefix="/api/v1", tags=["credit reports"])
@@ -72,6 +72,7 @@ async def issue_report(
     records of each section with their status — what the caller may see (the public's view without a
     key). Every report is numbered and signed; its issue record answers at /api/v1/reports/{number}."""
     fmt = _format(format, request.headers.get("accept", ""))
+    await limit_reports(request, caller)
     asked = report.Asked(kind.strip().lower(), start, end, tuple(d for d in domains.split(",") if d.strip()))
     state = request.app.state
     base = state.report_base_url or DEFAULT_PUBLIC_URL  # (never the Host the caller sent: it is signed)
