@@ -17,6 +17,7 @@ from dataclasses import dataclass
 from sqlalchemy import Connection, func, select
 
 from jjjcredit.services.credit import records
+from jjjcredit.storage import times
 from jjjcredit.storage.schema import batches, counters, signing_keys
 
 
@@ -45,22 +46,17 @@ class Freshness:
     signing_key_created: datetime.datetime | None  # UTC; None before the first key is made
 
 
-def _utc(at: datetime.datetime) -> datetime.datetime:
-    """A stored time in UTC (SQLite gives it back without its zone)."""
-    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
-
-
 def read_freshness(conn: Connection) -> Freshness:
     newest = func.row_number().over(partition_by=batches.c.source,
                                     order_by=(batches.c.finished_at.desc(), batches.c.id.desc()))
     ranked = select(batches.c.source, batches.c.id, batches.c.finished_at, batches.c.rows, batches.c.rejected,
                     newest.label("n")).subquery()
-    last = [LastBatch(r.source, r.id, _utc(r.finished_at), r.rows, r.rejected) for r in conn.execute(
+    last = [LastBatch(r.source, r.id, times.utc(r.finished_at), r.rows, r.rejected) for r in conn.execute(
         select(ranked).where(ranked.c.n == 1).order_by(ranked.c.source))]
     feed = select(counters.c.value).where(counters.c.name == "feed").scalar_subquery()
     key = select(func.max(signing_keys.c.created_at)).where(signing_keys.c.retired_at.is_(None)).scalar_subquery()
     sequence, created = conn.execute(select(feed, key)).one()
-    return Freshness(last, int(sequence or 0), _utc(created) if created is not None else None)
+    return Freshness(last, int(sequence or 0), times.utc(created))
 
 
 @dataclass(frozen=True)
@@ -82,6 +78,7 @@ def read_credit(conn: Connection, today: datetime.date | None = None) -> tuple[l
     item (``credit_tallies``, which keeps the last batch too): never the records, never every batch."""
     report, unsent = records.timeliness(conn, today)
     return ([CreditFreshness(t.provider, t.item, t.records, t.late, t.silent, None if t.last_batch is None else
-                             LastBatch(t.provider, t.last_batch_id or "", _utc(t.last_batch), t.last_batch_rows or 0,
-                                       t.last_batch_rejected or 0), t.retired is not None) for t in report],
+                             LastBatch(t.provider, t.last_batch_id or "", times.utc(t.last_batch),
+                                       t.last_batch_rows or 0, t.last_batch_rejected or 0), t.retired is not None)
+                             for t in report],
             [u["item"] for u in unsent])

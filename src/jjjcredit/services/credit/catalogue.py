@@ -26,6 +26,7 @@ from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core.credit import catalogue, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
+from jjjcredit.storage import times
 from jjjcredit.storage.schema import (
     catalogue_assessments,
     catalogue_changes,
@@ -85,12 +86,6 @@ def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
 
 
-def _utc(value: datetime.datetime | None) -> datetime.datetime | None:
-    if value is None:
-        return None
-    return value.replace(tzinfo=datetime.UTC) if value.tzinfo is None else value.astimezone(datetime.UTC)
-
-
 def _check_year(year: int) -> int:
     if not 2000 <= year <= 2100:
         raise CatalogueError("catalogue.year", f"A catalogue year is 2000 to 2100, not {year}.", field="year")
@@ -98,9 +93,9 @@ def _check_year(year: int) -> int:
 
 
 def _edition(row: Any) -> Edition:
-    return Edition(row.year, row.status, row.based_on, row.created_by, _utc(row.created_at),  # type: ignore[arg-type]
-                   _utc(row.comments_opened_at), _utc(row.comments_until), row.approved_by, _utc(row.approved_at),
-                   row.published_by, _utc(row.published_at))
+    return Edition(row.year, row.status, row.based_on, row.created_by, times.utc(row.created_at),
+                   times.utc(row.comments_opened_at), times.utc(row.comments_until), row.approved_by,
+                   times.utc(row.approved_at), row.published_by, times.utc(row.published_at))
 
 
 def list_editions(conn: Connection) -> list[Edition]:
@@ -385,7 +380,7 @@ def list_comments(conn: Connection, year: int) -> list[Comment]:
     get_edition(conn, year)
     rows = conn.execute(select(catalogue_comments).where(catalogue_comments.c.year == year)
                         .order_by(catalogue_comments.c.at, catalogue_comments.c.id))
-    return [Comment(r.code, r.author, _utc(r.at), r.text) for r in rows]  # type: ignore[arg-type]
+    return [Comment(r.code, r.author, times.utc(r.at), r.text) for r in rows]
 
 
 def assess_item(conn: Connection, year: int, code: str, experts: str, representatives: str, conclusion: str,
@@ -411,7 +406,7 @@ def list_assessments(conn: Connection, year: int) -> list[Assessment]:
     get_edition(conn, year)
     rows = conn.execute(select(catalogue_assessments).where(catalogue_assessments.c.year == year)
                         .order_by(catalogue_assessments.c.at, catalogue_assessments.c.id))
-    return [Assessment(r.code, r.experts, r.representatives, r.conclusion, r.by, _utc(r.at))  # type: ignore[arg-type]
+    return [Assessment(r.code, r.experts, r.representatives, r.conclusion, r.by, times.utc(r.at))
             for r in rows]
 
 
@@ -419,7 +414,7 @@ def list_changes(conn: Connection, year: int) -> list[ItemChange]:
     get_edition(conn, year)
     rows = conn.execute(select(catalogue_changes).where(catalogue_changes.c.year == year)
                         .order_by(catalogue_changes.c.at, catalogue_changes.c.id))
-    return [ItemChange(r.code, r.action, r.reason, r.by, _utc(r.at), json.loads(r.detail))  # type: ignore[arg-type]
+    return [ItemChange(r.code, r.action, r.reason, r.by, times.utc(r.at), json.loads(r.detail))
             for r in rows]
 
 

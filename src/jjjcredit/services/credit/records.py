@@ -51,7 +51,7 @@ from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue as catalogue_service
-from jjjcredit.storage import bulk
+from jjjcredit.storage import bulk, times
 from jjjcredit.storage.schema import (
     counters,
     credit_batches,
@@ -347,7 +347,7 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
     retired = _retirement_locked(conn, provider, item.code, waiting)
     if retired is not None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is retired under item {item.code} already '
-                           f"(since {_utc(retired.retired_at):%Y-%m-%d %H:%M} UTC, by {retired.retired_by}: "
+                           f"(since {times.utc(retired.retired_at):%Y-%m-%d %H:%M} UTC, by {retired.retired_by}: "
                            f"{retired.reason}); end that retirement first to give another.", field="provider")
     now = now or _now()
     conn.execute(insert(credit_retirements).values(id=secrets.token_hex(16), provider=provider, item=item.code,
@@ -377,9 +377,10 @@ def retirements(conn: Connection, provider: str | None = None) -> list[dict[str,
     query = select(credit_retirements).order_by(r.retired_at, r.id)
     if provider is not None:
         query = query.where(r.provider == provider.strip())
-    return [{"provider": x.provider, "item": x.item, "retired_at": _utc(x.retired_at).isoformat(),
+    return [{"provider": x.provider, "item": x.item, "retired_at": times.utc(x.retired_at).isoformat(),
              "by": x.retired_by, "reason": x.reason,
-             "ended_at": _utc(x.ended_at).isoformat() if x.ended_at is not None else None, "ended_by": x.ended_by}
+             "ended_at": times.utc(x.ended_at).isoformat() if x.ended_at is not None else None,
+             "ended_by": x.ended_by}
             for x in conn.execute(query)]
 
 
@@ -398,14 +399,9 @@ def _retirement_locked(conn: Connection, provider: str, item: str,
                                                          r.ended_at.is_(None))).first()
 
 
-def _utc(at: datetime.datetime) -> datetime.datetime:
-    """A stored time in UTC (SQLite gives it back without its zone)."""
-    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
-
-
 def _in_china(at: datetime.datetime | None) -> datetime.datetime | None:
     """A stored time (UTC) on Beijing's clock, as the timeliness report judges and shows it."""
-    return None if at is None else _utc(at).astimezone(working_days.CHINA)
+    return None if at is None else times.utc(at).astimezone(working_days.CHINA)
 
 
 def file_hash(path: str) -> str:
