@@ -4,6 +4,7 @@ rejects, a subject's records, correction, revocation and timeliness."""
 from __future__ import annotations
 
 import csv
+import datetime
 import io
 import json
 import os
@@ -13,11 +14,12 @@ import time
 from pathlib import Path
 
 import pytest
-from sqlalchemy import text
+from sqlalchemy import text, update
 
 from jjjcredit.core.credit import working_days
 from jjjcredit.services import db
 from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.schema import credit_batches
 from tests.cli.command import run_text
 from tests.cli.test_codes import run
 from tests.services.credit import credit_files as files
@@ -107,6 +109,28 @@ def test_the_days_a_command_takes_by_default_are_beijing_s_whatever_the_machine_
     assert revoked.returncode == 0, revoked.stderr
     report = run_text(["credit", "timeliness", "--format", "json", "--db", url], env=elsewhere)
     assert json.loads(report.stdout)["as_of"] == working_days.today().isoformat()
+
+
+def test_timeliness_of_a_past_day_says_its_counts_are_today_s(url: str, tmp_path: Path):
+    """``--today`` a past day: the last batch of that day (not one sent since), and a clear word, in the
+    JSON and on stderr, that records and late ones are counted today."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
+    engine = make_engine(url)
+    with engine.begin() as conn:  # the batch was sent on 10 May (Beijing)
+        conn.execute(update(credit_batches).values(finished_at=datetime.datetime(2026, 5, 10, 2, tzinfo=datetime.UTC)))
+    engine.dispose()
+    today = working_days.today().isoformat()
+    then = _run("timeliness", "--today", "2026-05-20", "--format", "json", "--db", url)
+    report = json.loads(then.stdout)
+    assert (report["as_of"], report["counts_as_of"]) == ("2026-05-20", today)
+    assert [(p["last_batch"][:10], p["silent"], p["records"], p["counts_as_of"]) for p in report["providers"]] == \
+        [("2026-05-10", True, 1, today)]
+    assert f"counted as of {today} (today), not 2026-05-20" in then.stderr
+    table = _run("timeliness", "--today", "2026-05-09", "--db", url)
+    assert table.returncode == 0 and files.PROVIDER not in table.stdout and "counted as of" not in table.stderr
+    now = json.loads(_run("timeliness", "--format", "json", "--db", url).stdout)
+    assert now["counts_as_of"] == now["as_of"] == today and now["providers"][0]["counts_as_of"] is None
 
 
 def test_an_identity_number_is_never_taken_from_the_command_line(url: str):

@@ -222,7 +222,9 @@ def list_retirements(
 @app.command("timeliness")
 def report_timeliness(
     fmt: str = typer.Option("table", "--format", help="table or json"),
-    today: Optional[str] = typer.Option(None, "--today", help="Judge as of this date (YYYY-MM-DD)."),  # noqa: UP045
+    today: Optional[str] = typer.Option(None, "--today", help="Judge as of this date (YYYY-MM-DD): a past day's "  # noqa: UP045
+                                        "last batches, silence and retirements; records and late ones are "
+                                        "today's all the same (counts_as_of says so)."),
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Per provider and item: records, how many arrived after the item's collection time limit (or were
@@ -234,12 +236,18 @@ def report_timeliness(
     engine = database.ready_engine(url)
     with engine.connect() as conn:
         rows, nothing = records.timeliness(conn, day)
+    counted = next((r.counts_as_of for r in rows if r.counts_as_of is not None), day)
+    if counted != day:
+        output.note(f"note: records, late ones and their examples are counted as of {counted.isoformat()} (today), "
+                    f"not {day.isoformat()}: they are kept as running totals, without their history. The last "
+                    f"batch, silence and retirements are as of {day.isoformat()}.")
     if fmt == "json":
-        output.json_out({"as_of": day.isoformat(), "providers": [r.to_dict() for r in rows],
-                         "items_without_records": nothing})
+        output.json_out({"as_of": day.isoformat(), "counts_as_of": counted.isoformat(),
+                         "providers": [r.to_dict() for r in rows], "items_without_records": nothing})
         return
+    today_s = "" if counted == day else f" (counted {counted.isoformat()})"
     output.note(f"timeliness as of {day.isoformat()}: {len(rows)} provider/item pairs, "
-                f"{sum(r.late for r in rows)} late records, {sum(r.silent for r in rows)} silent")
+                f"{sum(r.late for r in rows)} late records{today_s}, {sum(r.silent for r in rows)} silent")
     for r in rows:
         last = f"{r.last_batch:%Y-%m-%d}" if r.last_batch else "never"
         flags = ("  SILENT (update period " + r.update_period + ")") if r.silent else ""

@@ -15,7 +15,7 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import OperationalError
 
-from jjjcredit.core.credit import persons
+from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db, tabular
@@ -333,8 +333,8 @@ def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(
         due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
                            .order_by(credit_records.c.document_number)).all()
         assert [tuple(d) for d in due] == [("罚1", "2026-05-29", 1), ("罚2", "2026-06-08", 0)]
-        now, nothing = records.timeliness(conn, datetime.date.today())
-        later, _ = records.timeliness(conn, datetime.date.today() + datetime.timedelta(days=30))
+        now, nothing = records.timeliness(conn)  # (today in Beijing: the machine's date may be the day before)
+        later, _ = records.timeliness(conn, working_days.today() + datetime.timedelta(days=30))
     assert [(t.provider, t.item, t.records, t.late, t.late_examples) for t in now] == \
         [(files.PROVIDER, files.PENALTY, 2, 1, ("罚1",))]
     assert not now[0].silent and later[0].silent  # 每日: nothing sent for 30 days
@@ -370,7 +370,7 @@ def test_a_retired_provider_is_never_silent_until_it_sends_again(ready: Engine, 
     calling it silent (its records and figures stay) — but an item whose every provider is retired is
     reported as one nobody sends. A batch it sends later, or the operator, ends the retirement; every
     retirement stays on record with how it ended."""
-    later = datetime.date.today() + datetime.timedelta(days=30)
+    later = working_days.today() + datetime.timedelta(days=30)
     ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
     with ready.begin() as conn:
         for provider, item, reason, by, code in (
@@ -416,11 +416,48 @@ def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_pa
     """A batch sent at 04:00 in Beijing (20:00 UTC the day before) was sent on Beijing's day: a daily item's
     provider is not silent the day after it."""
     ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
-    with ready.begin() as conn:
-        conn.execute(update(credit_tallies).values(  # (the pair's last batch, as the report reads it)
-            last_batch_at=datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)))
+    sent = datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)
+    with ready.begin() as conn:  # (the pair's last batch, as the report of today reads it, and of a past day)
+        conn.execute(update(credit_tallies).values(last_batch_at=sent))
+        conn.execute(update(credit_batches).values(finished_at=sent))
         report, _ = records.timeliness(conn, datetime.date(2026, 12, 8))
     assert [(f"{t.last_batch:%Y-%m-%d %H:%M}", t.silent) for t in report] == [("2026-12-07 04:00", False)]
+
+
+def test_timeliness_of_a_past_day_takes_the_batches_and_retirements_of_that_day(ready: Engine, tmp_path: Path):
+    """A report as of a past day judges the last batch committed by that day's end in Beijing and the
+    retirement in force then — never a batch or retirement made since; a pair that had sent nothing yet is
+    not listed. Records and late ones are today's (the tallies keep no history), and the report says so."""
+    def at(day: int, hour: int) -> datetime.datetime:
+        return datetime.datetime(2026, 5, day, hour, 0, tzinfo=datetime.UTC)
+
+    first = ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
+    second = ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[1], "罚2")]))
+    with ready.begin() as conn:
+        for batch, finished in ((first.batch, at(10, 2)), (second.batch, at(25, 20))):  # 25 May 20:00 UTC: the 26th
+            conn.execute(update(credit_batches).where(credit_batches.c.id == batch).values(finished_at=finished))
+        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", now=at(27, 3))
+        records.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维", now=at(29, 1))
+        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "再次改革", "发改委")  # in force now
+
+    def report(day: datetime.date | None) -> tuple[list[tuple[object, ...]], set[str]]:
+        with ready.connect() as conn:
+            lines, nothing = records.timeliness(conn, day)
+        return ([(f"{t.last_batch:%m-%d}" if t.last_batch else None, t.last_batch_id, t.silent, t.retired_reason,
+                  t.records, t.counts_as_of) for t in lines], {i["item"] for i in nothing})
+
+    today = working_days.today()
+    lines, unsent = report(datetime.date(2026, 5, 5))  # nothing sent yet: the item is one nobody sent
+    assert lines == [] and files.PENALTY in unsent
+    assert report(datetime.date(2026, 5, 20))[0] == [("05-10", first.batch, True, None, 2, today)]
+    assert report(datetime.date(2026, 5, 26))[0] == [("05-26", second.batch, False, None, 2, today)]
+    assert report(datetime.date(2026, 5, 28))[0] == [("05-26", second.batch, False, "机构改革", 2, today)]
+    assert report(datetime.date(2026, 5, 29))[0] == [("05-26", second.batch, True, None, 2, today)]  # ended that day
+    (now,), _ = report(None)
+    assert now[1:] == (second.batch, False, "再次改革", 2, None)  # the default day: the tally's, as it is
+    with ready.connect() as conn:
+        (line,), _ = records.timeliness(conn, datetime.date(2026, 5, 20))
+    assert line.to_dict()["counts_as_of"] == today.isoformat()
 
 
 def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of_write(ready: Engine,
@@ -439,7 +476,7 @@ def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of
         records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚9", "撤销", TODAY, today=TODAY)  # late too
     with ready.connect() as conn:
         stored, counted = files.tallies(conn)
-        report, _nothing = records.timeliness(conn, TODAY)
+        report, _nothing = records.timeliness(conn)
     assert stored == counted
     assert [(t.provider, t.records, t.late, t.late_examples) for t in report] == \
         [("另一部门", 1, 1, ("罚3",)), (files.PROVIDER, 5, 5, ("罚0", "罚1", "罚2", "罚3", "罚9"))]

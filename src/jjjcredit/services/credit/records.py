@@ -38,7 +38,7 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import yaml
-from sqlalchemy import Connection, Engine, insert, select, update
+from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
@@ -1186,7 +1186,9 @@ def batch_rejects(conn: Connection, batch_id: str, *, provider: str | None = Non
 class Timeliness:
     """One provider's records under one item: how many, how many arrived late (after the collection
     time limit, or withdrawn after the deadline), when it last sent anything, and whether that is
-    longer ago than the item's update period."""
+    longer ago than the item's update period. ``counts_as_of`` is the day ``records``, ``late`` and
+    ``late_examples`` are counted on when it is not the report's (a report of a past day: the tallies
+    keep running totals, not their history, so those are today's); ``None`` when they are the day's."""
 
     provider: str
     item: str
@@ -1203,10 +1205,12 @@ class Timeliness:
     retired: datetime.datetime | None = None  #: since when the provider is no longer expected to send
     retired_reason: str | None = None
     retired_by: str | None = None
+    counts_as_of: datetime.date | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
                 "late": self.late, "late_examples": list(self.late_examples),
+                "counts_as_of": self.counts_as_of.isoformat() if self.counts_as_of else None,
                 "last_batch": self.last_batch.isoformat() if self.last_batch else None,
                 "update_period": self.update_period, "silent": self.silent,
                 "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason,
@@ -1216,33 +1220,79 @@ class Timeliness:
 def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, Any]]]:
     """Per provider and item: late records and silence (never of a retired provider); and the catalogue's
     items no provider is expected to send for — none has sent anything, or every one that did is retired.
-    Ordered by provider, item."""
-    today = today or working_days.today()
+    Ordered by provider, item.
+
+    ``today`` before today (in Beijing) reports as of that day: each pair's last batch committed by its
+    end (a pair that had sent nothing by then is left out), and the retirements in force then; records,
+    late ones and their examples are today's all the same (``counts_as_of`` says so): the tallies keep
+    no history, and counting the records as they stood would read every one. Today or later reads one
+    row a pair (``credit_tallies``, its last batch too) and the retirements not ended."""
+    now_day = working_days.today()
+    today = today or now_day
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
-    t, c = credit_tallies.c, credit_retirements.c
-    retirements_in_force = {(x.provider, x.item): x for x in conn.execute(
-        select(credit_retirements).where(c.ended_at.is_(None)))}  # (few: a provider retired, not yet back)
+    t = credit_tallies.c
+    past = today < now_day
+    in_force = _retirements_on(conn, today) if past else _retirements_in_force(conn)
+    batches_then = _last_batches_by(conn, today) if past else {}
     out = []
     for r in conn.execute(select(credit_tallies).order_by(t.provider, t.item)):  # one row a pair, its last batch too
+        last = (r.last_batch, r.last_batch_at, r.last_batch_rows, r.last_batch_rejected)
+        if past:
+            then = batches_then.get((r.provider, r.item))
+            if then is None:  # it had sent nothing yet
+                continue
+            last = (then.id, then.finished_at, then.rows, then.rejected)
+        last_id, last_at, last_rows, last_rejected = last
         item = items.get(r.item)
-        when = _in_china(r.last_batch_at)  # (judged and shown on Beijing's day)
+        when = _in_china(last_at)  # (judged and shown on Beijing's day)
         period = item.update_period if item else ""
         days = UPDATE_PERIODS.get(period)
-        retired = retirements_in_force.get((r.provider, r.item))
+        retired = in_force.get((r.provider, r.item))
         silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
         out.append(Timeliness(r.provider, r.item, item.name if item else "", int(r.records), int(r.late),
-                              tuple(json.loads(r.late_examples)), when, period, silent, r.last_batch,
-                              r.last_batch_rows, r.last_batch_rejected,
+                              tuple(json.loads(r.late_examples)), when, period, silent, last_id,
+                              last_rows, last_rejected,
                               retired=_in_china(retired.retired_at) if retired else None,
                               retired_reason=retired.reason if retired else None,
-                              retired_by=retired.retired_by if retired else None))
+                              retired_by=retired.retired_by if retired else None,
+                              counts_as_of=now_day if past else None))
     expected = {line.item for line in out if line.retired is None}  # an item whose every provider retired is unsent
     retired_only = {line.item for line in out} - expected
     nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period,
                 "every_provider_retired": i.code in retired_only}
                for i in items.values() if i.kind != "basic" and i.code not in expected]
     return out, nothing
+
+
+def _end_of(day: datetime.date) -> datetime.datetime:
+    """The first moment after Beijing's ``day``, in UTC: what was stored before it was there by that day."""
+    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(),
+                                     working_days.CHINA).astimezone(datetime.UTC)
+
+
+def _retirements_in_force(conn: Connection) -> dict[tuple[str, str], Any]:
+    """The retirements not ended, by provider and item (few: a provider retired, not yet back)."""
+    c = credit_retirements.c
+    return {(x.provider, x.item): x for x in conn.execute(select(credit_retirements).where(c.ended_at.is_(None)))}
+
+
+def _retirements_on(conn: Connection, day: datetime.date) -> dict[tuple[str, str], Any]:
+    """The retirements in force at the end of Beijing's ``day``, by provider and item: given by then and
+    not ended by then (at most one a pair: a retirement is given only once the one before has ended)."""
+    c, end = credit_retirements.c, _end_of(day)
+    return {(x.provider, x.item): x for x in conn.execute(select(credit_retirements).where(
+        c.retired_at < end, or_(c.ended_at.is_(None), c.ended_at >= end)))}
+
+
+def _last_batches_by(conn: Connection, day: datetime.date) -> dict[tuple[str, str], Any]:
+    """Each provider's and item's last batch committed by the end of Beijing's ``day`` (a pair with none is
+    absent), ranked in one query over the batches of the pairs up to that day."""
+    b = credit_batches.c
+    newest = func.row_number().over(partition_by=(b.provider, b.item), order_by=(b.finished_at.desc(), b.id.desc()))
+    ranked = select(b.provider, b.item, b.id, b.finished_at, b.rows, b.rejected, newest.label("n")).where(
+        b.status == "committed", b.finished_at < _end_of(day)).subquery()
+    return {(x.provider, x.item): x for x in conn.execute(select(ranked).where(ranked.c.n == 1))}
 
 
 #: The items of published editions, which never change: (database, year, published at) → items.
