@@ -195,7 +195,8 @@ def retire_provider(
     engine = database.ready_engine(url)
 
     def waiting() -> None:
-        output.note(f"A batch of {provider} under {item} is being written: this waits for it to end…")
+        then = "" if end else " (if it commits, the provider has sent and is not retired: credit.sent_meanwhile)"
+        output.note(f"A batch of {provider} under {item} is being written: this waits for it to end{then}…")
 
     with engine.begin() as conn:
         if end:

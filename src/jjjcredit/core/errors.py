@@ -449,6 +449,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.unknown_pair": ErrorCode(404, 2, "A provider retired under an item it has sent nothing under."),
     "credit.retired": ErrorCode(409, 2, "A provider retired under an item while retired already, or a retirement "
         "ended while the provider is not retired."),
+    "credit.sent_meanwhile": ErrorCode(409, 1, "A provider's retirement under an item refused: a batch of the "
+        "provider under the item was being written when it was asked for, and committed while it waited."),
     "credit.unknown_field": ErrorCode(400, 2, "A correction names a field the catalogue item does not have."),
     "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks."),
     "credit.identity": ErrorCode(409, 1, "A correction would change the document number that identifies the record."),

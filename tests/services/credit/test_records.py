@@ -7,6 +7,8 @@ from __future__ import annotations
 import datetime
 import json
 import random
+import threading
+import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -410,6 +412,46 @@ def test_a_retired_provider_is_never_silent_until_it_sends_again(ready: Engine, 
     assert [(k["reason"], k["by"], k["ended_by"] is not None) for k in kept] == [(why, "发改委", True),
                                                                                 ("误操作", "运维", True)]
     assert kept[0]["ended_by"].startswith("C") and kept[1]["ended_by"] == "运维"  # the batch, then who ended it
+
+
+def test_a_retirement_waiting_for_a_batch_of_the_pair_is_refused_when_the_batch_commits(ready: Engine,
+                                                                                        tmp_path: Path):
+    """An operator retires a provider while a batch of its is being written: the retirement waits for the
+    pair's lock (and says so on PostgreSQL), the batch commits, and the retirement is refused — the
+    provider has just sent — instead of leaving it marked retired after its batch."""
+    ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
+    waits = threading.Event()
+    outcome: list[str] = []
+
+    def retire() -> None:
+        try:
+            with ready.begin() as conn:
+                records.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", waiting=waits.set)
+            outcome.append("retired")
+        except RecordsError as exc:
+            outcome.append(exc.code)
+
+    with ready.connect() as batch:  # a batch of the pair being written: it holds the pair's lock
+        batch.begin()
+        records._take_lock(batch, files.PROVIDER, files.PENALTY)
+        thread = threading.Thread(target=retire)
+        thread.start()
+        if ready.dialect.name == "postgresql":
+            assert waits.wait(10)  # the retirement says it waits for the batch
+        else:  # one writer: it waits for the batch's transaction (SQLite says nothing)
+            time.sleep(0.5)
+        assert not outcome
+        records.note_last_batch(batch, files.PROVIDER, files.PENALTY, "C-meanwhile", datetime.datetime.now(
+            datetime.UTC), 1, 0)
+        batch.commit()
+    thread.join(30)
+    assert outcome == ["credit.sent_meanwhile"]
+    with ready.begin() as conn:
+        (line,), _ = records.timeliness(conn)
+        assert (line.last_batch_id, line.retired) == ("C-meanwhile", None)
+        assert records.retirements(conn) == []
+        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委")  # asked again: retired
+        assert records.timeliness(conn)[0][0].retired_reason == "机构改革"
 
 
 def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):

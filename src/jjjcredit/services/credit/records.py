@@ -339,16 +339,27 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
     pair silent; its records and figures stay, and the item counts as sent only while a provider not
     retired is expected. The next batch the provider sends, or :func:`end_retirement`, ends it; every
     retirement is kept (``credit_retirements``). Refused for an item not in the edition in force, a pair
-    that never sent anything, a pair retired already, and without a reason or who retires it."""
+    that never sent anything, a pair retired already, and without a reason or who retires it — and for
+    a pair that sent a batch while the retirement waited for the pair's lock (``credit.sent_meanwhile``):
+    the operator asked not knowing of that batch, and a provider that has just sent is not retired."""
     provider = check_provider(provider)
     reason = _plain(reason, "why the provider is retired", "reason")
     by = _plain(by, "who retires it", "by")
     _year, item = item_in_force(conn, item_code.strip(), today)
+    asked = _last_batch_of(conn, provider, item.code)  # the pair's last batch as the operator asks: before its lock
     retired = _retirement_locked(conn, provider, item.code, waiting)
     if retired is not None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is retired under item {item.code} already '
                            f"(since {times.utc(retired.retired_at):%Y-%m-%d %H:%M} UTC, by {retired.retired_by}: "
                            f"{retired.reason}); end that retirement first to give another.", field="provider")
+    sent = _last_batch_of(conn, provider, item.code)
+    if sent is not None and sent.last_batch != (asked.last_batch if asked is not None else None):
+        at = times.utc(sent.last_batch_at)
+        raise RecordsError("credit.sent_meanwhile", f'Provider "{provider}" sent a batch under item {item.code} while '
+                           f"its retirement waited for it (batch {sent.last_batch}, committed {at:%Y-%m-%d %H:%M:%S} "
+                           "UTC): a provider that has just sent is expected to send, so it was not retired. Look at "
+                           "the batch (`jjjcredit credit timeliness`); if it was the provider's last all the same, "
+                           "retire it again.", field="provider")
     now = now or _now()
     conn.execute(insert(credit_retirements).values(id=secrets.token_hex(16), provider=provider, item=item.code,
                                                    retired_at=now, retired_by=by, reason=reason))
@@ -397,6 +408,12 @@ def _retirement_locked(conn: Connection, provider: str, item: str,
                            field="provider")
     return conn.execute(select(credit_retirements).where(r.provider == provider, r.item == item,
                                                          r.ended_at.is_(None))).first()
+
+
+def _last_batch_of(conn: Connection, provider: str, item: str) -> Any:
+    """The pair's last batch as its tally keeps it (``last_batch``, ``last_batch_at``; ``None``: it sent nothing)."""
+    t = credit_tallies.c
+    return conn.execute(select(t.last_batch, t.last_batch_at).where(t.provider == provider, t.item == item)).first()
 
 
 def _in_china(at: datetime.datetime | None) -> datetime.datetime | None:
