@@ -141,3 +141,12 @@ def test_the_query_log_lists_every_entry_about_the_subject_within_retention(read
         assert audit.purge_older_than(conn, T0 - datetime.timedelta(days=1)) == 1
         assert conn.execute(select(func.min(audit_subjects.c.seq))).scalar_one() == 2
         assert audit.verify_trail(conn) == []
+
+
+def test_the_query_log_gives_times_in_utc_whatever_the_sessions_zone(ready: Engine):
+    with ready.begin() as conn:
+        audit.append_entries(conn, [_entry(ORG, 1, T0)])
+        if conn.dialect.name == "postgresql":  # a server set to Beijing time answers in it
+            conn.exec_driver_sql("SET LOCAL TIME ZONE 'Asia/Shanghai'")
+        (entry,) = subjects.query_log(conn, ORG, retention_days=30, now=T0)["queries"]
+        assert entry["at"] == T0.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")

@@ -36,6 +36,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from jjjcredit.core.sharing import audit as chain
 from jjjcredit.services.sharing import evidence
 from jjjcredit.storage.schema import audit, audit_checkpoints, audit_subjects, counters
+from jjjcredit.storage.times import utc
 
 log = logging.getLogger("jjjcredit.audit")
 FLOOR = "audit_floor"
@@ -64,7 +65,7 @@ def append_entries(conn: Connection, entries: Sequence[Mapping[str, Any]]) -> in
                "latency_ms": round(float(entry["latency_ms"]), 3),
                "address_class": entry.get("address_class") or None,
                "items": sorted(set(entry.get("items") or ())) or None}
-        row["at"] = _utc(row["at"])
+        row["at"] = utc(row["at"])
         row["prev_hash"] = prev
         row["hash"] = prev = chain.entry_hash(prev, row)
         rows.append({**row, "codes": json.dumps(row["codes"], ensure_ascii=False),
@@ -94,10 +95,6 @@ def record_command(conn: Connection, command: str, service: str, codes: Sequence
         "outcome": "ok", "latency_ms": 0.0, "items": list(items)}])
 
 
-def _utc(at: datetime.datetime) -> datetime.datetime:
-    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at.astimezone(datetime.UTC)
-
-
 def _entry(row: Any) -> dict[str, Any]:
     return {**row, "codes": json.loads(row["codes"]), "at": chain.format_time(row["at"]),
             "items": json.loads(row["items"]) if row["items"] else None}
@@ -109,7 +106,7 @@ def iter_entries(conn: Connection, since: datetime.datetime | None = None,
     ``seq`` ``upto``."""
     query = select(audit).order_by(audit.c.seq)
     if since is not None:
-        query = query.where(audit.c.at >= _utc(since))
+        query = query.where(audit.c.at >= utc(since))
     if upto is not None:
         query = query.where(audit.c.seq <= upto)
     for row in conn.execute(query, execution_options={"yield_per": 2_000}).mappings():  # this statement only
@@ -170,7 +167,7 @@ def purge_older_than(conn: Connection, cutoff: datetime.datetime) -> int:
     """Delete entries before ``cutoff`` (never the newest); returns how many. The chain stays checkable
     from the first kept entry (see the module docstring)."""
     last = _take_lock(conn)
-    keep = conn.execute(select(func.min(audit.c.seq)).where(audit.c.at >= _utc(cutoff))).scalar_one()
+    keep = conn.execute(select(func.min(audit.c.seq)).where(audit.c.at >= utc(cutoff))).scalar_one()
     keep = int(keep) if keep is not None else last
     old = int(conn.execute(select(func.count()).select_from(audit).where(audit.c.seq < keep)).scalar_one())
     if old:
@@ -196,7 +193,7 @@ def make_checkpoint(conn: Connection, box: evidence.KeyBox | None) -> dict[str, 
     key_id, key = evidence.current_key(conn, box)
     at = chain.format_time(datetime.datetime.now(datetime.UTC))
     signed = chain.sign_checkpoint(key, key_id, last, str(head), at)
-    conn.execute(insert(audit_checkpoints).values(seq=last, hash=signed["hash"], at=_utc(
+    conn.execute(insert(audit_checkpoints).values(seq=last, hash=signed["hash"], at=utc(
         datetime.datetime.fromisoformat(at.replace("Z", "+00:00"))), key_id=key_id, signature=signed["signature"]))
     return signed
 

@@ -31,6 +31,7 @@ from jjjcredit.core.sharing import subjects as rules
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library
 from jjjcredit.storage.schema import audit, audit_subjects, subject_codes, subject_sessions
+from jjjcredit.storage.times import utc
 
 
 @dataclass(frozen=True)
@@ -53,10 +54,6 @@ class Session:
 
 def _now() -> datetime.datetime:
     return datetime.datetime.now(datetime.UTC)
-
-
-def _utc(at: datetime.datetime) -> datetime.datetime:
-    return at.replace(tzinfo=datetime.UTC) if at.tzinfo is None else at
 
 
 def subject_of(subject: str, protector: persons.Protector | None) -> str:
@@ -114,8 +111,8 @@ def open_session(engine: Engine, subject: str, digits: str, protector: persons.P
         row = conn.execute(select(subject_codes).where(subject_codes.c.subject_key == key,
                                                        subject_codes.c.used_at.is_(None))
                            .order_by(subject_codes.c.created_at.desc()).limit(1)).first()
-        code = None if row is None else rules.OneTimeCode(row.id, row.subject_key, row.code_hash, _utc(row.created_at),
-                                                          _utc(row.expires_at), None, row.attempts)
+        code = None if row is None else rules.OneTimeCode(row.id, row.subject_key, row.code_hash, utc(row.created_at),
+                                                          utc(row.expires_at), None, row.attempts)
         try:
             rules.check_code(code, digits, moment)
         except rules.SubjectError:
@@ -148,7 +145,7 @@ def caller_of(conn: Connection, token: str, now: datetime.datetime | None = None
     over)."""
     row = conn.execute(select(subject_sessions.c.subject_key, subject_sessions.c.expires_at)
                        .where(subject_sessions.c.token_hash == rules.token_hash(token))).first()
-    if row is None or _utc(row.expires_at) <= (now or _now()):
+    if row is None or utc(row.expires_at) <= (now or _now()):
         return None
     return subject_caller(row.subject_key)
 
@@ -189,7 +186,7 @@ def query_log(conn: Connection, subject_key: str, retention_days: int, *, before
 def _query(row: Any, subject_key: str) -> dict[str, Any]:
     kind = rules.query_kind(row, subject_key)
     who = {"public": row["address_class"] or "unknown", "self": None}.get(kind, row["client"])
-    at = _utc(row["at"]).strftime("%Y-%m-%dT%H:%M:%SZ")
+    at = utc(row["at"]).strftime("%Y-%m-%dT%H:%M:%SZ")
     items: Sequence[str] = json.loads(row["items"]) if row["items"] else []
     return {"seq": row["seq"], "request_id": row["request_id"], "at": at, "kind": kind, "who": who,
             "service": row["service"], "purpose": row["purpose"], "items": list(items), "method": row["method"],
