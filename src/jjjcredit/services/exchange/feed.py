@@ -30,7 +30,7 @@ import json
 from collections.abc import Iterator, Mapping
 from typing import Any
 
-from sqlalchemy import Connection, insert, select, update
+from sqlalchemy import Connection, select, text, update
 
 from jjjcredit.core.codes import regions
 from jjjcredit.core.exchange.packages import Scope
@@ -40,8 +40,6 @@ from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.storage.schema import changes, counters, credit_record_versions, exchange_credit_feed, organizations
 from jjjcredit.storage.schema import credit_records as records_table
-
-_NUMBERED_PER_INSERT = 5_000
 
 
 def feed_position(conn: Connection) -> int:
@@ -89,23 +87,22 @@ def number_credit_versions(conn: Connection) -> int:
     number given (the exchange's credit sequence)."""
     conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=counters.c.value))
     last = int(conn.execute(select(counters.c.value).where(counters.c.name == "exchange_credit")).scalar_one())
-    unnumbered = conn.exec_driver_sql(
-        "SELECT r.id, r.version, r.updated_at FROM credit_records r WHERE NOT EXISTS (SELECT 1 FROM "
-        "exchange_credit_feed f WHERE f.record_id = r.id AND f.version = r.version) "
-        "UNION ALL SELECT v.record_id, v.version, v.at FROM credit_record_versions v WHERE NOT EXISTS (SELECT 1 "
-        "FROM exchange_credit_feed f WHERE f.record_id = v.record_id AND f.version = v.version) "
-        "ORDER BY 3, 1, 2").all()
-    batch: list[dict[str, Any]] = []
-    for record_id, version, _at in unnumbered:
-        last += 1
-        batch.append({"record_id": record_id, "version": version, "seq": last})
-        if len(batch) >= _NUMBERED_PER_INSERT:
-            conn.execute(insert(exchange_credit_feed), batch)
-            batch = []
-    if batch:
-        conn.execute(insert(exchange_credit_feed), batch)
+    numbered = conn.execute(_NUMBER_UNNUMBERED, {"last": last}).rowcount  # in the database: no row held here
+    last += max(numbered, 0)
     conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=last))
     return last
+
+
+#: Every version not numbered yet, numbered after ``last`` in the order kept (time, record, version), in one
+#: statement: the versions go from the tables to the feed inside the database, however many they are (the
+#: first export after a load of millions used to hold them all in this process).
+_NUMBER_UNNUMBERED = text(
+    "INSERT INTO exchange_credit_feed (record_id, version, seq) "
+    "SELECT id, version, :last + ROW_NUMBER() OVER (ORDER BY at, id, version) FROM ("
+    "SELECT r.id AS id, r.version AS version, r.updated_at AS at FROM credit_records r WHERE NOT EXISTS "
+    "(SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = r.id AND f.version = r.version) "
+    "UNION ALL SELECT v.record_id, v.version, v.at FROM credit_record_versions v WHERE NOT EXISTS "
+    "(SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = v.record_id AND f.version = v.version)) AS u")
 
 
 def _time(value: Any) -> str:
