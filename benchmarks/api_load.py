@@ -338,7 +338,7 @@ def run_batches(base: str, lines: list[str], *, connections: int, duration: int,
     import threading
     from urllib.parse import urlsplit
 
-    host, port = urlsplit(base).hostname, urlsplit(base).port
+    host, port = urlsplit(base).hostname or "127.0.0.1", urlsplit(base).port
     calls = [(path, body.encode()) for _, path, body in (line.split("\t", 2) for line in lines)]
     fixed = dict(h.split(": ", 1) for h in headers)
     latencies: list[float] = []

@@ -19,7 +19,9 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
+from typing import Any, TypeVar
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -62,7 +64,10 @@ def make_codes(count: int, seed: int = 1) -> list[str]:
     return codes
 
 
-def timed(fn, *args):  # type: ignore[no-untyped-def]
+T = TypeVar("T")
+
+
+def timed(fn: Callable[..., T], *args: Any) -> tuple[float, T]:
     start = time.perf_counter()
     result = fn(*args)
     return time.perf_counter() - start, result

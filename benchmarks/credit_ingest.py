@@ -42,6 +42,7 @@ import time
 from collections.abc import Iterator
 from concurrent.futures import ThreadPoolExecutor
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -125,9 +126,9 @@ def rows(first: int, count: int, provider: tuple[str, str, str], department: tup
     """``count`` penalty rows numbered from ``first`` (the numbers make the decision numbers unique)."""
     rng = random.Random(seed * 1_000_003 + first)
     city, region, prefix = provider
-    department, short = department
-    authority = city + department
-    authority_code = uscc.generate(random.Random(f"{city}{department}"), "1", "1", region)
+    office, short = department
+    authority = city + office
+    authority_code = uscc.generate(random.Random(f"{city}{office}"), "1", "1", region)
     today = datetime.date(2026, 11, 30)
     for n in range(first, first + count):
         person = rng.random() < PERSON_SHARE
@@ -187,6 +188,14 @@ def write_files(directory: Path, total: int, per_file: int, start: int, seed: in
     for k, (path, _provider, count) in enumerate(out):
         print(f"  file {k + 1}: {path.name} {count:,} rows, {path.stat().st_size / 1e6:,.0f} MB", flush=True)
     return out
+
+
+def _one_value(conn: Any, sql: str) -> Any:
+    """The one value a query answers (a count, a size)."""
+    row = conn.execute(sql).fetchone()
+    if row is None:
+        raise SystemExit(f"no answer to {sql}")
+    return row[0]
 
 
 def psycopg_url(url: str) -> str:
@@ -257,7 +266,7 @@ def bare_copy(url: str, files: list[tuple[Path, str, int]], streams: int = 1) ->
         list(pool.map(one, [path for path, _provider, _count in files]))
     seconds = time.perf_counter() - start
     with psycopg.connect(psycopg_url(url), autocommit=True) as conn:
-        size = conn.execute("SELECT pg_total_relation_size('bench_bare')").fetchone()[0]
+        size = _one_value(conn, "SELECT pg_total_relation_size('bench_bare')")
         conn.execute("DROP TABLE bench_bare")
     print(f"  (the COPY table held {size / 1e6:,.0f} MB)")
     return seconds
@@ -291,7 +300,7 @@ def floor(url: str, batch: str) -> tuple[int, float, float]:
             return time.perf_counter() - started
 
         bare = copy_in("bench_floor_bare")
-        rows = conn.execute("SELECT count(*) FROM bench_floor_bare").fetchone()[0]
+        rows = _one_value(conn, "SELECT count(*) FROM bench_floor_bare")
         conn.execute("DROP TABLE bench_floor_bare")
         with conn.transaction():
             conn.execute("DELETE FROM credit_records WHERE batch_id = %s", (batch,))
@@ -313,13 +322,13 @@ def rss_kib(pid: int) -> int:
 
 
 def ingest(url: str, files: list[tuple[Path, str, int]],
-           loaders: int = 1) -> tuple[float, list[tuple[float, int]], list[dict]]:
+           loaders: int = 1) -> tuple[float, list[tuple[float, int]], list[dict[str, Any]]]:
     """Ingest every file with ``jjjcredit credit ingest`` (a subprocess each, ``loaders`` at a time —
     each file is another provider's): seconds (from the first start to the last end), memory samples
     (seconds since the first started, RSS KiB of one process), and each file's summary with its own
     wall time and peak."""
     samples: list[tuple[float, int]] = []
-    summaries: list[dict] = []
+    summaries: list[dict[str, Any]] = []
     origin = time.perf_counter()
 
     def one(job: tuple[Path, str, int]) -> None:

@@ -39,6 +39,7 @@ import time
 from collections.abc import Iterator
 from multiprocessing import Pool
 from pathlib import Path
+from typing import Any
 
 sys.path.insert(0, str(Path(__file__).resolve().parent))
 
@@ -73,9 +74,10 @@ def sample_subjects(url: str, size: int, seed: int = 7) -> tuple[list[str], int]
         return sorted(keys), total
     import psycopg
 
-    with psycopg.connect(psycopg_url(url)) as conn:
-        total = conn.execute("SELECT count(*) FROM credit_records").fetchone()[0]
-        with conn.cursor(name="subjects") as cur:
+    with psycopg.connect(psycopg_url(url)) as pg:
+        found = pg.execute("SELECT count(*) FROM credit_records").fetchone()
+        total = found[0] if found else 0
+        with pg.cursor(name="subjects") as cur:
             cur.itersize = 50_000
             cur.execute("SELECT DISTINCT subject_key FROM credit_records")
             keys = _reservoir((r[0] for r in cur), size, rng)
@@ -84,7 +86,7 @@ def sample_subjects(url: str, size: int, seed: int = 7) -> tuple[list[str], int]
 
 # --- the workers: one process a concurrent caller ---------------------------------------------------
 
-_STATE: dict[str, object] = {}
+_STATE: dict[str, Any] = {}  # (this worker process's: its kind, connection or engine, caller, protector)
 
 
 def _init(url: str, kind: str) -> None:
@@ -111,7 +113,7 @@ def _init(url: str, kind: str) -> None:
         from jjjcredit.core.sharing import disclosure as rules
 
         shown = rules.RecordDecision(True, "public_disclosure", False, True, None)
-        rules.decide_record = lambda *_args, **_kwargs: shown  # type: ignore[assignment]  # this worker only
+        rules.decide_record = lambda *_args, **_kwargs: shown  # this worker only
 
 
 def _one(key: str) -> int:
@@ -123,7 +125,7 @@ def _one(key: str) -> int:
     from jjjcredit.services import db
     from jjjcredit.services.sharing import disclosure
 
-    with db.reading(_STATE["engine"]) as conn:  # type: ignore[arg-type]  # as the API reads (web/api/credit.py)
+    with db.reading(_STATE["engine"]) as conn:  # as the API reads (web/api/credit.py)
         answer = disclosure.subject_records(conn, _STATE["caller"], key, _STATE["protector"])
     return int(answer["records"])
 
@@ -196,7 +198,7 @@ def redaction(url: str, keys: list[str], seconds: float) -> None:
             key = keys[i % len(keys)]
             for kind, rule in (("public", timed), ("unfiltered", everything)) if i % 2 else \
                     (("unfiltered", everything), ("public", timed)):
-                rules.decide_record = rule  # type: ignore[assignment]
+                rules.decide_record = rule
                 with engine.connect() as conn:
                     t = time.perf_counter()
                     answer = disclosure.subject_records(conn, access.PUBLIC, key, protector)
@@ -204,7 +206,7 @@ def redaction(url: str, keys: list[str], seconds: float) -> None:
                 counts[kind] += int(answer["records"])
             i += 1
     finally:
-        rules.decide_record = real  # type: ignore[assignment]
+        rules.decide_record = real
     total = {k: sum(v) for k, v in times.items()}
     p99 = {k: sorted(v)[int(len(v) * 0.99)] * 1e3 for k, v in times.items()}
     print(f"  redaction, one process, {i:,} subjects each way alternating: the public's view "
@@ -237,14 +239,15 @@ def sizes(url: str) -> None:
         return
     import psycopg
 
-    with psycopg.connect(psycopg_url(url)) as conn:
-        records = conn.execute("SELECT count(*) FROM credit_records").fetchone()[0]
-        versions = conn.execute("SELECT count(*) FROM credit_record_versions").fetchone()[0]
-        database = conn.execute("SELECT pg_database_size(current_database())").fetchone()[0]
+    pg: Any  # (its answers are read as the queries make them: never None)
+    with psycopg.connect(psycopg_url(url)) as pg:
+        records = pg.execute("SELECT count(*) FROM credit_records").fetchone()[0]
+        versions = pg.execute("SELECT count(*) FROM credit_record_versions").fetchone()[0]
+        database = pg.execute("SELECT pg_database_size(current_database())").fetchone()[0]
         print(f"  database {database / 1e9:,.2f} GB: {records:,} records, {versions:,} versions")
         grand = 0
         for table in ("credit_records", "credit_record_versions"):
-            heap, indexes = conn.execute(
+            heap, indexes = pg.execute(
                 "SELECT sum(pg_table_size(relid)), sum(pg_indexes_size(relid)) FROM pg_partition_tree(%s) "
                 "WHERE isleaf", (table,)).fetchone()
             heap, indexes = int(heap), int(indexes)
@@ -252,9 +255,9 @@ def sizes(url: str) -> None:
             print(f"  {table}: heap+TOAST {heap / 1e9:,.2f} GB ({heap / records:,.0f} bytes a record), indexes "
                   f"{indexes / 1e9:,.2f} GB ({indexes / records:,.0f} bytes a record), total "
                   f"{(heap + indexes) / 1e9:,.2f} GB ({(heap + indexes) / records:,.0f} bytes a record)")
-            for (index,) in conn.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s ORDER BY 1",
+            for (index,) in pg.execute("SELECT indexname FROM pg_indexes WHERE tablename = %s ORDER BY 1",
                                          (table,)).fetchall():
-                size = int(conn.execute("SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(%s)",
+                size = int(pg.execute("SELECT sum(pg_relation_size(relid)) FROM pg_partition_tree(%s)",
                                         (index,)).fetchone()[0])
                 print(f"    index {index:44s} {size / 1e9:7,.2f} GB  {size / records:5,.0f} bytes a record")
         print(f"  both tables with their indexes: {grand / 1e9:,.2f} GB = {grand / records:,.0f} bytes a record")

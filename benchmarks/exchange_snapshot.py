@@ -192,7 +192,7 @@ def copy_out(url: str, columns: list[str], path: Path) -> float:
         return time.perf_counter() - start
     import psycopg
 
-    with psycopg.connect(psycopg_url(url)) as conn, path.open("wb") as out, conn.cursor().copy(
+    with psycopg.connect(psycopg_url(url)) as pg, path.open("wb") as out, pg.cursor().copy(
             f"COPY ({select_sql(columns)}) TO STDOUT WITH (FORMAT csv, HEADER true)") as copy:
         for block in copy:
             out.write(block)
@@ -235,9 +235,9 @@ def _batches(url: str, columns: list[str]) -> Iterator[list[tuple[Any, ...]]]:
         return
     import psycopg
 
-    with psycopg.connect(psycopg_url(url)) as conn, conn.cursor(name="bench_peer") as cursor:
-        cursor.execute(select_sql(columns))
-        while batch := cursor.fetchmany(PEER_BATCH):
+    with psycopg.connect(psycopg_url(url)) as pg, pg.cursor(name="bench_peer") as named:
+        named.execute(select_sql(columns))
+        while batch := named.fetchmany(PEER_BATCH):
             yield batch
 
 

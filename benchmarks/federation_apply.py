@@ -141,7 +141,7 @@ def apply_figures(args: argparse.Namespace, prefix: str, keys_file: Path, work: 
           f"{100 * (rows / applying) * bare:.1f} % of it (without the search refresh)", flush=True)
     if not args.keep:
         drop_database(hebei)
-    return rows / applying
+    return float(rows / applying)
 
 
 def load_files(work: Path, rows: int, per_file: int, seed: int) -> list[Path]:

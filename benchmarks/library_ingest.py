@@ -26,6 +26,7 @@ import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from typing import Any
 
@@ -254,8 +255,9 @@ def main() -> None:
             changed2 = write_update(update2, data, 0.01, seed=3)
         print(f"file: {data.stat().st_size / 1e6:,.0f} MB, {len(HEADER)} columns; update file: {changed:,} rows")
 
-        targets = [("SQLite", f"sqlite:///{tmp / 'lib.sqlite3'}", lambda: bare_sqlite(data, tmp / "bare.sqlite3"),
-                    "bare executemany")]
+        targets: list[tuple[str, str, Callable[[], float], str]] = [
+            ("SQLite", f"sqlite:///{tmp / 'lib.sqlite3'}", lambda: bare_sqlite(data, tmp / "bare.sqlite3"),
+             "bare executemany")]
         if args.postgres:
             targets.append(("PostgreSQL", args.postgres, lambda: bare_copy(data, args.postgres), "bare COPY"))
         for name, url, bare, bare_name in targets:

@@ -143,7 +143,7 @@ def http_answer(base: str) -> tuple[Callable[[str], list[str]], Callable[[], Non
     import http.client
     from urllib.parse import quote, urlsplit
 
-    conn = http.client.HTTPConnection(urlsplit(base).hostname, urlsplit(base).port, timeout=60)
+    conn = http.client.HTTPConnection(urlsplit(base).hostname or "127.0.0.1", urlsplit(base).port, timeout=60)
 
     def answer(q: str) -> list[str]:
         conn.request("GET", f"/api/v1/search?limit={LIMIT}&q={quote(q)}")
