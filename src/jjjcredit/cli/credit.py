@@ -253,6 +253,7 @@ def report_timeliness(
         last = f"{r.last_batch:%Y-%m-%d}" if r.last_batch else "never"
         flags = ("  SILENT (update period " + r.update_period + ")") if r.silent else ""
         flags += f"  RETIRED since {r.retired:%Y-%m-%d} by {r.retired_by} ({r.retired_reason})" if r.retired else ""
+        flags += f"  WITHDRAWN by the {r.withdrawn_in} catalogue (records kept)" if r.withdrawn_in else ""
         examples = f"  e.g. {', '.join(r.late_examples)}" if r.late_examples else ""
         print(f"{r.provider}\t{r.item} {r.item_name}\t{r.records} records\t{r.late} late\tlast {last}{flags}{examples}")
     for i in nothing:

@@ -21,7 +21,7 @@ from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db, tabular
-from jjjcredit.services.credit import records
+from jjjcredit.services.credit import catalogue, records
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.storage.schema import credit_batches, credit_records, credit_tallies
@@ -763,3 +763,36 @@ def test_the_batch_filter_holds_every_id_it_was_given_at_the_bits_of_its_four_sl
     others = [f"{rng.getrandbits(128):032x}" for _ in range(20_000)]
     assert len(seen.held_then_add(others)) < 5  # false positives: about one in a billion at this fill
 
+
+
+def _withdraw_in_2027(engine: Engine, code: str) -> None:
+    with engine.begin() as conn:
+        catalogue.draft_edition(conn, 2027, "河北省发展改革委")
+        catalogue.withdraw_item(conn, code, "并入严重失信主体名单事项", "河北省发展改革委", year=2027)
+        catalogue.open_comments(conn, 2027, "河北省发展改革委")
+        catalogue.approve_edition(conn, 2027, "河北省人民政府")
+        catalogue.publish_edition(conn, 2027, "河北省发展改革委")
+
+
+def test_the_records_of_a_withdrawn_item_keep_their_rules_and_nothing_new_comes(ready: Engine, tmp_path: Path):
+    decided = datetime.date(2026, 11, 2)
+    rows = [files.penalty(CODES[0], "罚〔2026〕71号", 处罚决定日期=decided.isoformat(), 处罚有效期="2027-11-01")]
+    ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 11, 5))
+    _withdraw_in_2027(ready, files.PENALTY)
+    january = datetime.date(2027, 1, 6)
+    with ready.begin() as conn:  # the public still sees a penalty of 2026 in its window, under its item
+        seen = disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)
+        assert [(g["item"], g["item_name"], len(g["records"])) for g in seen["items"]] == [
+            (files.PENALTY, "行政处罚信息", 1)]
+        assert seen["items"][0]["records"][0]["public_until"] == "2027-11-02"
+        (line,) = records.timeliness(conn, today=january)[0]
+        assert (line.item_name, line.withdrawn_in, line.silent) == ("行政处罚信息", 2027, False)
+    with pytest.raises(RecordsError) as exc:  # nothing new under it, and the operator is told why
+        ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚〔2026〕72号")]), today=january)
+    assert exc.value.code == "credit.withdrawn_item"
+    assert "withdrawn from the catalogue by its 2027 edition (并入严重失信主体名单事项)" in exc.value.message
+    with ready.begin() as conn:  # a record kept before is still revoked (and so leaves public view)
+        revoked = records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕71号", "复议撤销",
+                                        datetime.date(2027, 1, 5), today=january)
+        assert revoked["status"] == "revoked"
+        assert disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)["records"] == 0

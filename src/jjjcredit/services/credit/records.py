@@ -171,8 +171,13 @@ def check_provider(provider: str) -> str:
     return name
 
 
-def item_in_force(conn: Connection, code: str, today: datetime.date | None = None) -> tuple[int, catalogue.Item]:
-    """The item ``code`` of the catalogue edition in force (the newest published one up to this year)."""
+def item_in_force(conn: Connection, code: str, today: datetime.date | None = None, *,
+                  withdrawn: bool = False) -> tuple[int, catalogue.Item]:
+    """The item ``code`` of the catalogue edition in force (the newest published one up to this year), and
+    that edition's year. An item an edition withdrew is refused (``credit.withdrawn_item``: nothing new is
+    collected under it) — but with ``withdrawn``, for a step on records kept before (a revocation, a
+    correction, a provider retired), it is the item as the last edition that had it defined it, and that
+    edition's year."""
     year = (today or working_days.today()).year
     edition = catalogue_service.latest_published(conn, before=year + 1)
     if edition is None:
@@ -182,6 +187,15 @@ def item_in_force(conn: Connection, code: str, today: datetime.date | None = Non
     for item in items:
         if item.code == code:
             return edition.year, item
+    gone = _withdrawn_items(conn, edition).get(code)
+    if gone is not None:
+        last, item, by, why = gone
+        if withdrawn:
+            return last, item
+        raise RecordsError("credit.withdrawn_item", f'Item "{code}" ({item.name}) was withdrawn from the catalogue by '
+                           f"its {by} edition ({why}); the {edition.year} edition is in force, and nothing new is "
+                           "collected under it. Records sent before keep their rules: they can still be revoked or "
+                           "corrected (credit revoke, credit correct).", field="item")
     raise RecordsError("credit.unknown_item", f'The {edition.year} catalogue has no item "{code}"; its items are '
                        f"{', '.join(i.code for i in items)}.", field="item")
 
@@ -345,7 +359,7 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
     provider = check_provider(provider)
     reason = _plain(reason, "why the provider is retired", "reason")
     by = _plain(by, "who retires it", "by")
-    _year, item = item_in_force(conn, item_code.strip(), today)
+    _year, item = item_in_force(conn, item_code.strip(), today, withdrawn=True)
     asked = _last_batch_of(conn, provider, item.code)  # the pair's last batch as the operator asks: before its lock
     retired = _retirement_locked(conn, provider, item.code, waiting)
     if retired is not None:
@@ -373,7 +387,7 @@ def end_retirement(conn: Connection, provider: str, item_code: str, by: str, *,
     expected to send again from now on. The retirement stays on record, ended by ``by``."""
     provider = check_provider(provider)
     by = _plain(by, "who ends it", "by")
-    _year, item = item_in_force(conn, item_code.strip(), today)
+    _year, item = item_in_force(conn, item_code.strip(), today, withdrawn=True)
     if _retirement_locked(conn, provider, item.code, waiting) is None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is not retired under item {item.code}: it is '
                            "expected to send.", field="provider")
@@ -1032,7 +1046,7 @@ def _changing(conn: Connection, step: str, item_code: str, provider: str, docume
     if decided_on > today:
         raise RecordsError("credit.future_date", f"The {step} decision's date {decided_on} is after today.",
                            field="decided")
-    _year, item = item_in_force(conn, item_code, today)
+    _year, item = item_in_force(conn, item_code, today, withdrawn=True)
     _take_lock(conn, provider, item.code)
     row = _record_row(conn, item.code, provider, document_number)
     _check_decided(row, decided_on)
@@ -1223,6 +1237,8 @@ class Timeliness:
     retired_reason: str | None = None
     retired_by: str | None = None
     counts_as_of: datetime.date | None = None
+    #: The edition that withdrew the item (its records kept; nothing more expected): never silent.
+    withdrawn_in: int | None = None
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
@@ -1231,7 +1247,7 @@ class Timeliness:
                 "last_batch": self.last_batch.isoformat() if self.last_batch else None,
                 "update_period": self.update_period, "silent": self.silent,
                 "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason,
-                "retired_by": self.retired_by}
+                "retired_by": self.retired_by, "withdrawn_in": self.withdrawn_in}
 
 
 def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, Any]]]:
@@ -1248,6 +1264,7 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     today = today or now_day
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
+    gone = _withdrawn_items(conn, edition) if edition else {}  # items withdrawn: their providers are not expected
     t = credit_tallies.c
     past = today < now_day
     in_force = _retirements_on(conn, today) if past else _retirements_in_force(conn)
@@ -1262,18 +1279,21 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
             last = (then.id, then.finished_at, then.rows, then.rejected)
         last_id, last_at, last_rows, last_rejected = last
         item = items.get(r.item)
+        withdrawn = gone.get(r.item)
         when = _in_china(last_at)  # (judged and shown on Beijing's day)
         period = item.update_period if item else ""
         days = UPDATE_PERIODS.get(period)
         retired = in_force.get((r.provider, r.item))
         silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
-        out.append(Timeliness(r.provider, r.item, item.name if item else "", int(r.records), int(r.late),
+        name = item.name if item else withdrawn[1].name if withdrawn else ""
+        out.append(Timeliness(r.provider, r.item, name, int(r.records), int(r.late),
                               tuple(json.loads(r.late_examples)), when, period, silent, last_id,
                               last_rows, last_rejected,
                               retired=_in_china(retired.retired_at) if retired else None,
                               retired_reason=retired.reason if retired else None,
                               retired_by=retired.retired_by if retired else None,
-                              counts_as_of=now_day if past else None))
+                              counts_as_of=now_day if past else None,
+                              withdrawn_in=withdrawn[2] if withdrawn else None))
     expected = {line.item for line in out if line.retired is None}  # an item whose every provider retired is unsent
     retired_only = {line.item for line in out} - expected
     nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period,
@@ -1314,6 +1334,68 @@ def _last_batches_by(conn: Connection, day: datetime.date) -> dict[tuple[str, st
 
 #: The items of published editions, which never change: (database, year, published at) → items.
 _PUBLISHED: dict[tuple[str, int, Any], tuple[catalogue.Item, ...]] = {}
+#: Per edition in force (database, year, published at): the items earlier published editions had and it has not.
+_WITHDRAWN: dict[tuple[str, int, Any], dict[str, tuple[int, catalogue.Item, int, str]]] = {}
+
+
+def _withdrawn_items(conn: Connection, edition: catalogue_service.Edition) -> dict[str, tuple[int, catalogue.Item,
+                                                                                          int, str]]:
+    """The items a published edition before ``edition`` (the one in force) had and it has not: code → (the
+    last edition that had it, its definition there, the edition that withdrew it, the reason given). Read
+    once per edition in force and process: published editions never change."""
+    key = (conn.engine.url.render_as_string(hide_password=True), edition.year, edition.published_at)
+    found = _WITHDRAWN.get(key)
+    if found is not None:
+        return found
+    current = {i.code for i in catalogue_service.edition_items(conn, edition.year)}
+    last: dict[str, tuple[int, catalogue.Item]] = {}
+    withdrawn_by: dict[str, int] = {}
+    for e in catalogue_service.list_editions(conn):  # oldest first
+        if e.status != "published" or e.year > edition.year:
+            continue
+        have = {i.code: i for i in catalogue_service.edition_items(conn, e.year)}
+        for code in last:
+            if code not in have and code not in withdrawn_by:
+                withdrawn_by[code] = e.year
+        for code, item in have.items():
+            last[code] = (e.year, item)
+            withdrawn_by.pop(code, None)
+    out = {}
+    for code, (year, item) in last.items():
+        if code in current:
+            continue
+        by = withdrawn_by.get(code, edition.year)
+        why = next((c.reason for c in catalogue_service.list_changes(conn, by)
+                    if c.code == code and c.action == "withdraw"), "no reason recorded")
+        out[code] = (year, item, by, why)
+    _WITHDRAWN[key] = out
+    return out
+
+
+def items_for_records(conn: Connection, today: datetime.date | None = None) -> dict[str, catalogue.Item]:
+    """The item each kept record is read under on ``today``, by code: the edition in force's, and for an
+    item that edition withdrew, the item as the last published edition that had it — a record keeps the
+    rules it was collected and published under (its disclosure mode, its periods) when its item is
+    withdrawn; only the collection of new ones stops. Before the first edition in force: the newest
+    published edition's."""
+    day = today or working_days.today()
+    edition = catalogue_service.edition_in_force(conn, before=day.year + 1) or \
+        catalogue_service.edition_in_force(conn)
+    if edition is None:
+        return {}
+    items = {code: item for code, (_y, item, _b, _w) in _withdrawn_items(conn, edition).items()}
+    items.update((i.code, i) for i in items_of(conn, day) or items_of(conn))
+    return items
+
+
+def withdrawn_codes(conn: Connection, today: datetime.date | None = None) -> dict[str, int]:
+    """The items the edition in force on ``today`` withdrew (or an edition before it), with the year of the
+    edition that withdrew each."""
+    day = today or working_days.today()
+    edition = catalogue_service.edition_in_force(conn, before=day.year + 1)
+    if edition is None:
+        return {}
+    return {code: by for code, (_y, _item, by, _w) in _withdrawn_items(conn, edition).items()}
 
 
 def items_of(conn: Connection, today: datetime.date | None = None) -> tuple[catalogue.Item, ...]:

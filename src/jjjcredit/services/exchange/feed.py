@@ -145,7 +145,7 @@ def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after:
     streamed = {"stream_results": True, "yield_per": size}
     currents = iter(conn.execute(current, execution_options=streamed).mappings())
     olders = iter(conn.execute(replaced, execution_options=streamed).mappings())
-    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    in_force = credit_records.items_for_records(conn, day)  # (an item withdrawn since keeps its last rules)
     now, old = next(currents, None), next(olders, None)
     batch: list[dict[str, Any]] = []  # records, each with its versions in the range
     rows = 0

@@ -251,7 +251,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     else:
         key = credit_records.subject_key_of(code, protector)
     # the items of the edition in force that day (or, before the first edition, of the one in force now)
-    in_force = {i.code: i for i in (credit_records.items_of(conn, day) or credit_records.items_of(conn))}
+    in_force = credit_records.items_for_records(conn, day)  # (an item withdrawn since keeps its last rules)
     own = caller.kind == "subject" and caller.client == subjects.caller_name(key)
     authorized = frozenset() if authorization is None else \
         authorizations.authorized_items(conn, authorization, caller.client, key, asked, items)
