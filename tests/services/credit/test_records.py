@@ -17,6 +17,7 @@ import pytest
 from sqlalchemy import Engine, select, text, update
 from sqlalchemy.exc import OperationalError
 
+from jjjcredit.core.credit import catalogue as core_catalogue
 from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
@@ -796,3 +797,35 @@ def test_the_records_of_a_withdrawn_item_keep_their_rules_and_nothing_new_comes(
                                         datetime.date(2027, 1, 5), today=january)
         assert revoked["status"] == "revoked"
         assert disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)["records"] == 0
+
+
+def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(ready: Engine, tmp_path: Path):
+    short, long = "罚〔2026〕73号", "石家庄市市场监督管理局罚〔2026〕74号"  # 21 characters: over 2027's limit of 16
+    rows = [files.penalty(CODES[0], n, 备注="当事人已缴纳罚款", 处罚决定日期="2026-11-02") for n in (short, long)]
+    ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 11, 5))
+    fields = [dict(f, max_length=16) if f["element"] == "CF_WSH" else f
+              for f in core_catalogue.item_to_dict(core_catalogue.default_item(files.PENALTY))["fields"]
+              if f["element"] != "BZ"]  # 2027 drops 备注 and shortens the document number
+    with ready.begin() as conn:
+        catalogue.draft_edition(conn, 2027, "河北省发展改革委")
+        catalogue.change_item(conn, files.PENALTY, {"fields": fields}, "精简数据项", "河北省发展改革委", year=2027)
+        catalogue.open_comments(conn, 2027, "河北省发展改革委")
+        catalogue.assess_item(conn, 2027, files.CONTESTED, "同意", "同意", "保留", "河北省发展改革委")
+        catalogue.approve_edition(conn, 2027, "河北省人民政府")
+        catalogue.publish_edition(conn, 2027, "河北省发展改革委")
+    january = datetime.date(2027, 1, 6)
+    again = ingest(ready, files.write_csv(tmp_path / "a.csv", rows[:1]), today=january)  # as sent: nothing changes
+    assert (again.unchanged, again.updated, again.created) == (1, 0, 0)
+    with ready.begin() as conn:  # a value kept under the longer limit stays correctable, and 备注 stays
+        done = records.correct_record(conn, files.PENALTY, files.PROVIDER, long, {"处罚内容": "警告，罚款人民币3万元"},
+                                      "更正金额", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)
+        assert done["version"] == 2
+        data = json.loads(conn.execute(select(credit_records.c.data).where(
+            credit_records.c.document_number == long)).scalar_one())
+        assert (data["BZ"], data["CF_NR"]) == ("当事人已缴纳罚款", "警告，罚款人民币3万元")
+        with pytest.raises(RecordsError) as exc:  # a value the correction sets meets the new limit, said by name
+            records.correct_record(conn, files.PENALTY, files.PROVIDER, short, {"违法行为类型": "x" * 2001},
+                                   "更正", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)
+        assert "违法行为类型 (CF_WFXW): 2001 characters" in exc.value.message
+    fresh = files.penalty(CODES[1], long + "甲", 处罚决定日期="2027-01-04")  # a new record meets the new limit
+    assert ingest(ready, files.write_csv(tmp_path / "q.csv", [fresh]), today=january).rejected == 1

@@ -22,6 +22,7 @@ services/sharing/disclosure.py, never here.
 from __future__ import annotations
 
 import contextlib
+import dataclasses
 import datetime
 import functools
 import hashlib
@@ -570,6 +571,7 @@ class _Writer:
         self.prior = bool(conn.execute(select(credit_tallies.c.records).where(
             credit_tallies.c.provider == provider, credit_tallies.c.item == item.code)).scalar())
         self.tally = Tally()  # what the batch adds to the provider's and item's tally
+        self.dropped = dropped_elements(conn, item)  # fields earlier editions had: their stored values are kept
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
@@ -794,6 +796,7 @@ class _Writer:
                                  "data": json.dumps({k: shown_personal(v) for k, v in record.values.items()},
                                                     ensure_ascii=False)})
 
+        stored = _stored_values(self.conn, [i for i in accepted if i in existing]) if self.dropped else {}
         for rid, (record, key, warnings, k, row) in accepted.items():
             before = existing.get(rid)
             if record is None:
@@ -822,6 +825,8 @@ class _Writer:
                 refuse(record, "credit.duplicate", f"Document number {record.key[:60]} is in an earlier row of this "
                        "file already; a record is submitted once per file.")
                 continue
+            if rid in stored:  # values of fields the layout dropped since: kept, not lost
+                record = _with_dropped(record, stored[rid], self.item, {})
             values = record.values_text()
             fingerprint = record.fingerprint(values)
             if before is not None and before["status"] == "revoked":
@@ -975,6 +980,31 @@ def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]
     return found
 
 
+def _stored_values(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, str]]:
+    """The values as stored of these records, by id."""
+    found: dict[str, dict[str, str]] = {}
+    for start in range(0, len(ids), _LOOKUP):
+        part = list(ids[start:start + _LOOKUP])
+        if conn.dialect.name == "postgresql":
+            rows = conn.exec_driver_sql("SELECT id, data FROM credit_records WHERE id = ANY(%s)", (part,))
+        else:
+            marks = ", ".join("?" * len(part))
+            rows = conn.exec_driver_sql(f"SELECT id, data FROM credit_records WHERE id IN ({marks})", tuple(part))
+        found.update((r[0], json.loads(r[1])) for r in rows)
+    return found
+
+
+def dropped_elements(conn: Connection, item: catalogue.Item) -> frozenset[str]:
+    """The fields (element codes) an earlier published edition's ``item`` had and this one has not."""
+    now = {f.element for f in item.fields}
+    earlier: set[str] = set()
+    for edition in catalogue_service.list_editions(conn):
+        if edition.status == "published":
+            earlier.update(f.element for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code
+                           for f in i.fields)
+    return frozenset(earlier - now)
+
+
 def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
     """Which of these codes the library holds (one array parameter on PostgreSQL, as :func:`_existing`)."""
     known: set[str] = set()
@@ -1087,21 +1117,24 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
                                             "platform has no operator secret to open them with.")
         for code, token in sealed.items():
             values[code] = protector.open(code, token)
+    changed: set[str] = set()
     for name, value in changes.items():
         field = rules.field_named(item, name)  # as a file's header names it
         if field is None:
             raise RecordsError("credit.unknown_field", f'{item.code} has no field "{name}"; its fields are '
                                f"{'、'.join(f.name for f in item.fields)}.", field=name)
         values[field.element] = value
-    layout = rules.bind(item, [f.element for f in item.fields], "correction")
-    checked = rules.check_row(layout, [values.get(f.element, "") for f in item.fields], 1, today)
+        changed.add(field.element)
+    judged = _as_kept(item, values, changed)
+    layout = rules.bind(judged, [f.element for f in judged.fields], "correction")
+    checked = rules.check_row(layout, [values.get(f.element, "") for f in judged.fields], 1, today)
     errors = [p for p in checked.problems if p.severity is Severity.ERROR]
     if checked.record is None or errors:
         first = errors[0] if errors else None
-        raise RecordsError(first.code if first else "credit.correction",
-                           f"The corrected record does not pass its item's checks: {first.message if first else ''}",
+        raise RecordsError(first.code if first else "credit.correction", "The corrected record does not pass its "
+                           f"item's checks: {_named(item, first.message) if first else ''}",
                            field=first.field if first else None)
-    record = checked.record
+    record = _with_dropped(checked.record, values, item, sealed)
     if record.key != row["document_number"]:
         raise RecordsError("credit.identity", "A correction cannot change the document number that identifies the "
                            "record: revoke it and submit the new one.", field="document")
@@ -1123,6 +1156,31 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
     # what the checks had to say of the corrected values (a personal number kept masked, say), as ingest says it
     done["warnings"] = [{k: v for k, v in p.to_dict().items() if k != "row"} for p in checked.problems]
     return done
+
+
+def _as_kept(item: catalogue.Item, values: Mapping[str, str], changed: set[str]) -> catalogue.Item:
+    """The item a correction is judged by: a value the correction leaves as it was stored is not judged again by
+    a shorter length a later edition set (a record kept under a longer limit stays correctable)."""
+    fields = tuple(dataclasses.replace(f, max_length=len(v)) if f.element not in changed and f.max_length is not None
+                   and len(v := values.get(f.element) or "") > f.max_length else f for f in item.fields)
+    return item if fields == item.fields else dataclasses.replace(item, fields=fields)
+
+
+def _with_dropped(record: rules.Record, stored: Mapping[str, str], item: catalogue.Item,
+                  personal: Mapping[str, str]) -> rules.Record:
+    """``record`` with the stored values of fields its item's layout no longer has (a later edition dropped
+    them): they cannot be sent again, and a new version keeps them as they were rather than lose them."""
+    fields = {f.element for f in item.fields}
+    kept = {k: v for k, v in stored.items() if k not in fields and k not in personal and k not in record.values}
+    return dataclasses.replace(record, values={**record.values, **kept}, text=None) if kept else record
+
+
+def _named(item: catalogue.Item, message: str) -> str:
+    """A check's message with the field's name beside the column code it starts with (``CF_WSH:`` →
+    ``行政处罚决定书文号 (CF_WSH):``)."""
+    code, sep, rest = message.partition(":")
+    field = next((f for f in item.fields if f.element == code), None)
+    return f"{field.name} ({code}):{rest}" if sep and field is not None else message
 
 
 def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: str, reason: str,
