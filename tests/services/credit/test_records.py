@@ -629,12 +629,15 @@ def test_a_decision_from_before_the_calendars_years_is_late_when_it_is_late_what
     """The calendar covers 2024-2026: a decision of 2022 sent in 2026 is late whatever the holidays of
     2022 were; one whose deadline falls in 2027 is not known to be, and is not counted late."""
     rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2022-03-01", 处罚有效期="2027-03-01"),
-            files.penalty(CODES[1], "罚2", 处罚决定日期="2026-12-29", 处罚有效期="2027-03-01")]
+            files.penalty(CODES[1], "罚2", 处罚决定日期="2026-12-29", 处罚有效期="2027-03-01"),
+            files.penalty(None, "罚3", 处罚决定日期="2026-12-30", 处罚有效期="2027-03-01")]  # (the general path)
     summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 12, 31))
-    assert (summary.created, summary.late) == (2, 1)
+    assert (summary.created, summary.late, summary.undated) == (3, 1, 2)
+    assert "The collection deadline of 2 record(s) could not be judged" in summary.message
+    assert "no holiday notice for 2027" in summary.message
     with ready.connect() as conn:
         late = dict(conn.execute(text("SELECT document_number, late FROM credit_records")).all())
-    assert late == {"罚1": 1, "罚2": 0}
+    assert late == {"罚1": 1, "罚2": 0, "罚3": 0}
 
 
 def test_an_optional_field_first_given_after_the_first_chunk_of_json_lines_is_read(ready: Engine, tmp_path: Path):

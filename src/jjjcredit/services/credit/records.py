@@ -120,6 +120,8 @@ class Summary:
     warnings: int = 0
     flagged: int = 0
     late: int = 0
+    #: records whose collection deadline could not be judged: the calendar has no holiday notice for the year
+    undated: int = 0
     blank: int = 0
     by_code: dict[str, int] = field(default_factory=dict)
     columns: dict[str, str] = field(default_factory=dict)
@@ -150,7 +152,8 @@ class Summary:
             "format": self.format, "encoding": self.encoding, "header_row": self.header_row, "rows": self.rows,
             "created": self.created, "updated": self.updated, "unchanged": self.unchanged,
             "rejected": self.rejected, "warnings": self.warnings, "flagged": self.flagged, "late": self.late,
-            "blank": self.blank, "by_code": dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
+            "undated": self.undated, "blank": self.blank,
+            "by_code": dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
             "columns": self.columns, "ignored": list(self.ignored), "merged_cells": list(self.merged),
             "problems": self.problems, "problems_shown": len(self.problems),
             "seconds": self.seconds,
@@ -526,6 +529,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.message = (f"{every}{rows} rejected: each, with its problems and values, "
                                f"is listed by `jjjcredit credit rejects {batch_id}` (over the API, GET "
                                f"/api/v1/credit/batches/{batch_id}/rejects); mend those rows and send them.")
+        if summary.undated:
+            years = ", ".join(str(y) for y in writer.undated_years)
+            summary.message = (summary.message + " " if summary.message else "") + (
+                f"The collection deadline of {summary.undated:,} record(s) could not be judged, so they are not "
+                f"counted late: the working-day calendar has no holiday notice for {years} (add the State "
+                "Council's notice to core/data/working_days.csv); a deadline is never guessed from weekends.")
         summary.seconds = round(time.perf_counter() - started, 3)
         finished = _now()
         conn.execute(update(credit_batches).where(credit_batches.c.id == batch_id).values(
@@ -576,6 +585,7 @@ class _Writer:
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
         self._dues: dict[str | None, tuple[str | None, int]] = {}  # :meth:`_due_of`
+        self.undated_years: set[int] = set()  # years of decisions whose deadline the calendar cannot give
         # On PostgreSQL a chunk's rows are copied in while the next chunk is checked (the server's work
         # beside this process's); every other use of the connection waits for that copy first.
         self._pool = ThreadPoolExecutor(1, "credit-copy") if self.dialect == "postgresql" else None
@@ -750,7 +760,16 @@ class _Writer:
         if found is None:
             day = None if decided is None else datetime.date.fromisoformat(decided)
             found = self._dues[decided] = collection_deadline(self.days, day, self.today)
+            if found[0] is None and self.days is not None and day is not None and not found[1]:
+                known = working_days.default().years  # (the deadline runs into a year without its notice)
+                self.undated_years.update(y for y in (day.year, day.year + 1) if y not in known)
         return found
+
+    def undated(self, decided: str | None) -> bool:
+        """Whether a record decided on ``decided`` has a deadline the calendar cannot give and is not late
+        whatever it is (:meth:`_due_of` said so)."""
+        due, late = self._dues.get(decided, ("", 0))
+        return due is None and not late and self.days is not None and decided is not None
 
     def _subject_key(self, record: rules.Record) -> str | None:
         if record.subject_code is not None:
@@ -811,6 +830,8 @@ class _Writer:
                         summary.warnings += 1
                         summary.flagged += 1
                     deadline, late = due_of(clean.decided[k])
+                    if deadline is None and self.undated(clean.decided[k]):
+                        summary.undated += 1
                     if late:
                         summary.late += 1
                         tally.add_late(clean.keys[k])
@@ -855,6 +876,7 @@ class _Writer:
             decided = record.decided_on.isoformat() if record.decided_on else None
             if before is None:
                 due, late = due_of(decided)
+                summary.undated += due is None and self.undated(decided)
             elif decided == before["decided_on"]:
                 due, late = before["due_on"], int(before["late"])
             else:  # a decision date changed: judged again from the day the record first came; once late, late
