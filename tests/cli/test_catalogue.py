@@ -95,6 +95,21 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     assert penalty["update_period"] == "每日" and published["status"] == "published"
 
 
+def test_a_withdrawn_item_takes_comments(url: str):
+    _published_2026(url)
+    _ok("draft", "2027", "--by", "发改委", "--db", url)
+    _ok("item", "withdraw", "JJJ-04-002", "--reason", "并入严重失信主体名单", "--by", "发改委", "--year", "2027",
+        "--db", url)
+    _ok("open-comments", "2027", "--by", "发改委", "--db", url)
+    _ok("comment", "2027", "--author", "某企业", "--text", "反对撤销", "--item", "JJJ-04-002", "--db", url)
+    comments = [json.loads(line) for line in _ok("comments", "2027", "--db", url).splitlines()]
+    assert [(c["author"], c["item"]) for c in comments] == [("某企业", "JJJ-04-002")]
+    refused = run("catalogue", "comment", "2027", "--author", "某企业", "--text", "意见", "--item", "JJJ-99-001",
+                  "--db", url)
+    assert refused.returncode == 1 and "[catalogue.unknown_item]" in refused.stderr
+    assert "one it withdraws from the 2026 edition (JJJ-04-002)" in refused.stderr
+
+
 def test_a_file_of_items_is_added_whole_or_not_at_all_and_says_which(url: str, tmp_path: Path):
     _ok("draft", "2026", "--by", "发改委", "--db", url)
     base = core.item_to_dict(core.default_items()[0])

@@ -109,3 +109,26 @@ def test_the_workflow_over_http(server: Server):
         assert "@context" in jsonld
         bad = public.get("/api/v1/catalogue/2026", params={"format": "pdf"})
         assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "usage.format"
+
+
+def test_a_withdrawn_item_takes_comments_over_http(server: Server):
+    with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
+        assert staff.post("/api/v1/catalogue/2026").status_code == 200
+        assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
+        assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
+        assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
+        assert approver.post("/api/v1/catalogue/2026/approve").status_code == 200
+        assert staff.post("/api/v1/catalogue/2026/publish").status_code == 200
+        assert staff.post("/api/v1/catalogue/2027").status_code == 200
+        withdrawn = staff.post("/api/v1/catalogue/2027/items/JJJ-04-002/withdraw", json={"reason": "并入名单"})
+        assert withdrawn.status_code == 200
+        assert staff.post("/api/v1/catalogue/2027/open-comments").status_code == 200
+        kept = public.post("/api/v1/catalogue/2027/comments",
+                           json={"author": "某企业", "text": "反对撤销", "item": "JJJ-04-002"})
+        assert kept.status_code == 200 and kept.json()["item"] == "JJJ-04-002"
+        assert [c["item"] for c in public.get("/api/v1/catalogue/2027/comments").json()] == ["JJJ-04-002"]
+        refused = public.post("/api/v1/catalogue/2027/comments",
+                              json={"author": "某企业", "text": "意见", "item": "JJJ-99-001"})
+        error = refused.json()["errors"][0]
+        assert refused.status_code == 404 and (error["code"], error["field"]) == ("catalogue.unknown_item", "code")
+        assert "GET /api/v1/catalogue/2027" in error["message"] and "(JJJ-04-002)" in error["message"]

@@ -209,7 +209,8 @@ def add_comment(
     year: int = typer.Argument(...),
     author: str = typer.Option(..., "--author", help="Who comments (kept with the comment)."),
     text: str = typer.Option(..., "--text", help="The comment."),
-    item: Optional[str] = typer.Option(None, "--item", help="The item commented on (default: the edition)."),  # noqa: UP045
+    item: Optional[str] = typer.Option(None, "--item", help="The item commented on: one of the edition's "  # noqa: UP045
+                                       "or one it withdraws (default: the edition)."),
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
     """Keep a comment on an edition in its comment period (who, when, on which item, text)."""

@@ -387,7 +387,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "catalogue.year": ErrorCode(400, 2, "A catalogue year outside 2000-2100."),
     "catalogue.no_edition": ErrorCode(404, 1, "There is no catalogue edition for that year (or none published yet)."),
     "catalogue.edition_exists": ErrorCode(409, 1, "An edition for that year exists already."),
-    "catalogue.unknown_item": ErrorCode(404, 1, "The edition has no item with that directory code."),
+    "catalogue.unknown_item": ErrorCode(404, 1, "The edition has no item with that directory code (a comment: "
+        "nor does it withdraw one)."),
     "catalogue.item_exists": ErrorCode(409, 1, "The edition has an item with that directory code already."),
     "catalogue.status": ErrorCode(409, 1, "The step is not allowed in the edition's current state (draft → comment "
         "→ approved → published)."),

@@ -350,6 +350,38 @@ def test_comments_only_during_the_period_and_on_known_items(conn: Connection):
     assert catalogue.approve_edition(conn, 2026, "省政府", now=after).status == "approved"
 
 
+def test_a_withdrawal_is_commented_on_as_an_item_is(conn: Connection):
+    """An item the edition withdraws from the one it was drafted from takes comments (a withdrawal is often
+    the most contested change); a code neither in the edition nor withdrawn by it is refused, naming both."""
+    catalogue.draft_edition(conn, 2026, "发改委")
+    _publish(conn, 2026)
+    catalogue.draft_edition(conn, 2027, "发改委")
+    catalogue.withdraw_item(conn, "JJJ-04-002", "并入严重失信主体名单", "发改委", year=2027)
+    catalogue.open_comments(conn, 2027, "发改委")
+    kept = catalogue.add_comment(conn, 2027, "某企业", "反对撤销经营异常名录事项", code="JJJ-04-002")
+    assert kept.code == "JJJ-04-002" and catalogue.list_comments(conn, 2027) == [kept]
+    assert catalogue.withdrawn_codes(conn, catalogue.get_edition(conn, 2027)) == ("JJJ-04-002",)
+    for code in ("JJJ-99-001", "JJJ-04-003"):
+        with pytest.raises(core.CatalogueError) as exc:
+            catalogue.add_comment(conn, 2027, "某企业", "意见", code=code)
+        assert (exc.value.code, exc.value.field) == ("catalogue.unknown_item", "code")
+        assert f'no item "{code}" and does not withdraw' in exc.value.message and "JJJ-03-001" in exc.value.message
+        assert "withdraws from the 2026 edition (JJJ-04-002)" in exc.value.message
+    with pytest.raises(core.CatalogueError) as exc:  # withdrawn from 2027, not from 2026: nothing to comment on
+        catalogue.add_comment(conn, 2026, "某企业", "意见", code="JJJ-04-002")
+    assert exc.value.code == "catalogue.published"
+
+
+def test_a_first_editions_withdrawal_from_the_default_catalogue_is_commented_on(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    catalogue.withdraw_item(conn, "JJJ-06-001", "停止归集", "发改委", year=2026)
+    catalogue.open_comments(conn, 2026, "发改委")
+    assert catalogue.add_comment(conn, 2026, "某企业", "意见", code="JJJ-06-001").code == "JJJ-06-001"
+    with pytest.raises(core.CatalogueError) as exc:
+        catalogue.add_comment(conn, 2026, "某企业", "意见", code="NOPE")
+    assert "withdraws from the default catalogue (JJJ-06-001)" in exc.value.message
+
+
 def test_no_item_changes_between_the_end_of_the_comment_period_and_approval(conn: Connection):
     """What is approved is what the public could comment on: after the period an item is added, changed
     or withdrawn only once the edition is out for comment again; an assessment may still be recorded."""

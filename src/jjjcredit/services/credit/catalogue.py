@@ -354,7 +354,8 @@ def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime
 
 def add_comment(conn: Connection, year: int, author: str, text: str, code: str | None = None,
                 now: datetime.datetime | None = None) -> Comment:
-    """Keep a comment on the edition (or on one of its items) during its comment period."""
+    """Keep a comment on the edition, on one of its items or on an item it withdraws (:func:`withdrawn_codes`)
+    during its comment period."""
     if not author or not author.strip() or not text or not text.strip():
         raise CatalogueError("catalogue.comment", "A comment needs its author and its text.",
                              field="author" if not (author or "").strip() else "text")
@@ -364,8 +365,8 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     if edition.comments_until is not None and at > edition.comments_until:
         raise CatalogueError("catalogue.status", f"The comment period of the {year} edition ended at "
                              f"{edition.comments_until:%Y-%m-%d %H:%M} UTC.")
-    if code is not None and _item_row(conn, year, code) is None:
-        raise _unknown(year, code)
+    if code is not None and _item_row(conn, year, code) is None and code not in withdrawn_codes(conn, edition):
+        raise _not_commentable(conn, edition, code)
     # a commenter's own identity or mobile number is kept for the staff (a way to answer them); the public
     # sees comments masked (web/api/catalogue)
     catalogue.check_text(author, "The comment's author", "author", 200, "catalogue.comment", personal=True)
@@ -374,6 +375,32 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
                                                    at=at, text=comment.text))
     return comment
+
+
+def withdrawn_codes(conn: Connection, edition: Edition) -> tuple[str, ...]:
+    """The items ``edition`` withdraws, sorted: those of the edition it was drafted from (``based_on``) it no
+    longer has — or, for a first edition (drafted from the default catalogue), those its changes withdrew
+    and it no longer has. The public may comment on them as on its items: a withdrawal is a change too."""
+    items = edition_items(conn, edition.year)
+    if edition.based_on is not None:
+        return catalogue.diff(edition_items(conn, edition.based_on), items).withdrawn
+    gone = {c.code for c in list_changes(conn, edition.year) if c.action == "withdraw"}
+    return tuple(sorted(gone - {i.code for i in items}))
+
+
+def _not_commentable(conn: Connection, edition: Edition, code: str) -> CatalogueError:
+    """The refusal of a comment on ``code``: neither an item of the edition nor one it withdraws; says which are."""
+    year = edition.year
+    items = [i.code for i in edition_items(conn, year)]
+    withdrawn = withdrawn_codes(conn, edition)
+    shown = ", ".join(items[:12]) + (f" and {len(items) - 12} more" if len(items) > 12 else "")
+    base = f"the {edition.based_on} edition" if edition.based_on is not None else "the default catalogue"
+    gone = (f"or one it withdraws from {base} ({', '.join(withdrawn)})" if withdrawn
+            else f"(it withdraws none of {base}'s)")
+    return CatalogueError("catalogue.unknown_item", f'The {year} edition has no item "{code}" and does not '
+                          f"withdraw one of that code: a comment names one of its {len(items)} items "
+                          f"({shown or 'none'}; `jjjcredit catalogue show {year}` or GET /api/v1/catalogue/{year} "
+                          f"lists them) {gone}, or none, for the edition as a whole.", field="code")
 
 
 def list_comments(conn: Connection, year: int) -> list[Comment]:

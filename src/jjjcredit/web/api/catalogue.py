@@ -77,7 +77,8 @@ def show_edition(request: Request, year: Year,
 class CommentRequest(BaseModel):
     author: str = Field(max_length=200, description="Who comments (kept with the comment).")
     text: str = Field(max_length=4000, description="The comment.")
-    item: str | None = Field(None, max_length=64, description="The item commented on (default: the edition).")
+    item: str | None = Field(None, max_length=64, description="The item commented on: one of the "
+                             "edition's, or one it withdraws (default: the edition).")
 
 
 @router.post("/{year}/comments")
