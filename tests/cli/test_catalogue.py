@@ -95,6 +95,27 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     assert penalty["update_period"] == "每日" and published["status"] == "published"
 
 
+def test_a_layout_change_is_diffed_field_by_field(url: str):
+    _published_2026(url)
+    _ok("draft", "2027", "--by", "发改委", "--db", url)
+    fields = core.item_to_dict(core.default_item("JJJ-03-001"))["fields"]
+    dropped = fields.pop(1)
+    fields[0]["max_length"] = 64
+    _ok("item", "change", "JJJ-03-001", "--set", "fields=" + json.dumps(fields, ensure_ascii=False),
+        "--set", "update_period=实时", "--reason", "精简数据项", "--by", "发改委", "--year", "2027", "--db", url)
+    diff = json.loads(_ok("diff", "2026", "2027", "--format", "json", "--db", url))
+    assert diff["changed"] == [
+        {"item": "JJJ-03-001", "attribute": "update_period", "old": "每日", "new": "实时"},
+        {"item": "JJJ-03-001", "attribute": "fields", "field": dropped["element"], "field_name": dropped["name"],
+         "change": "dropped", "field_attribute": None, "old": dropped, "new": None},
+        {"item": "JJJ-03-001", "attribute": "fields", "field": "CF_XDR_MC", "field_name": "行政相对人名称",
+         "change": "changed", "field_attribute": "max_length", "old": 200, "new": 64}]
+    text = _ok("diff", "2026", "2027", "--db", url)
+    assert text.splitlines() == ['~ JJJ-03-001\tupdate_period\t"每日" → "实时"',
+                                 f"~ JJJ-03-001\tfields {dropped['element']} {dropped['name']}\tdropped",
+                                 "~ JJJ-03-001\tfields CF_XDR_MC 行政相对人名称\tmax_length 200 → 64"]
+
+
 def test_a_withdrawn_item_takes_comments(url: str):
     _published_2026(url)
     _ok("draft", "2027", "--by", "发改委", "--db", url)

@@ -289,13 +289,14 @@ def diff_editions(
     fmt: str = typer.Option("text", "--format", help="text or json"),
     url: Optional[str] = database.DB_OPTION,  # noqa: UP045
 ) -> None:
-    """Items added, withdrawn, and each changed attribute old → new, from YEAR_A to YEAR_B."""
+    """Items added, withdrawn, and each changed attribute old → new, from YEAR_A to YEAR_B; a changed record
+    layout field by field (fields added, dropped, and each attribute of a field kept that changed)."""
     _check_format(fmt, DIFF_FORMATS)
     with database.ready_engine(url).connect() as conn:
         d = catalogue.diff_editions(conn, year_a, year_b)
     if fmt == "json":
         doc = {"from": year_a, "to": year_b, "added": list(d.added), "withdrawn": list(d.withdrawn),
-               "changed": [{"item": c.code, "attribute": c.attribute, "old": c.old, "new": c.new} for c in d.changed]}
+               "changed": [row for c in d.changed for row in _diff_rows(c)]}
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
     for code in d.added:
@@ -303,10 +304,40 @@ def diff_editions(
     for code in d.withdrawn:
         print(f"- {code}")
     for c in d.changed:
-        print(f"~ {c.code}\t{c.attribute}\t{json.dumps(c.old, ensure_ascii=False)} → "
-              f"{json.dumps(c.new, ensure_ascii=False)}")
+        for line in _diff_lines(c):
+            print(f"~ {c.code}\t{line}")
     output.note(f"{year_a} → {year_b}: {len(d.added)} added, {len(d.withdrawn)} withdrawn, "
                 f"{len(d.changed)} attribute{'' if len(d.changed) == 1 else 's'} changed")
+
+
+def _diff_rows(c: rules.Change) -> list[dict[str, Any]]:
+    """The JSON rows of one changed attribute: ``item``, ``attribute``, ``old``, ``new`` — for the record layout
+    one row a field change, with ``field`` (its element), ``field_name``, ``change`` (added, dropped,
+    changed) and ``field_attribute`` (name, required, max_length, position; null for a field added or
+    dropped, whose ``new`` or ``old`` is the whole field)."""
+    if c.attribute != "fields":
+        return [{"item": c.code, "attribute": c.attribute, "old": c.old, "new": c.new}]
+    return [{"item": c.code, "attribute": c.attribute, "field": f.element, "field_name": f.name, "change": f.change,
+             "field_attribute": f.attribute, "old": f.old, "new": f.new} for f in c.field_changes]
+
+
+def _diff_lines(c: rules.Change) -> list[str]:
+    """The text lines of one changed attribute (after ``~ CODE``)."""
+    def shown(value: Any) -> str:
+        return json.dumps(value, ensure_ascii=False)
+
+    if c.attribute != "fields":
+        return [f"{c.attribute}\t{shown(c.old)} → {shown(c.new)}"]
+    lines = []
+    for f in c.field_changes:
+        where = f"fields {f.element} {f.name}"
+        if f.change == "added":
+            lines.append(f"{where}\tadded {shown({k: v for k, v in f.new.items() if k != 'element'})}")
+        elif f.change == "dropped":
+            lines.append(f"{where}\tdropped")
+        else:
+            lines.append(f"{where}\t{f.attribute} {shown(f.old)} → {shown(f.new)}")
+    return lines
 
 
 @app.command("export")

@@ -127,6 +127,44 @@ def test_the_diff_lists_added_withdrawn_and_each_changed_attribute():
     assert catalogue.diff(items, items).empty
 
 
+def test_a_changed_layout_is_diffed_field_by_field_and_still_needs_its_reason():
+    """A layout change reads as the fields added, dropped and the attributes of those kept that changed,
+    keyed by element — never the two whole layouts — and approval still asks for its reason."""
+    items = catalogue.default_items()
+    penalty = catalogue.default_item("JJJ-03-001")
+    old = penalty.fields
+    new = (dataclasses.replace(old[0], max_length=64), dataclasses.replace(old[1], required=False, name="相对人类别"),
+           *old[3:], catalogue.Field("备注", "CF_BZ", False, 512))
+    changed = dataclasses.replace(penalty, fields=new)
+    d = catalogue.diff(items, [changed if i.code == penalty.code else i for i in items])
+    [layout] = d.changed
+    assert (layout.code, layout.attribute) == ("JJJ-03-001", "fields")
+    assert [(f.change, f.element, f.name, f.attribute, f.old, f.new) for f in layout.field_changes] == [
+        ("dropped", old[2].element, old[2].name, None, dataclasses.asdict(old[2]), None),
+        ("changed", "CF_XDR_MC", "行政相对人名称", "max_length", 200, 64),
+        ("changed", "CF_XDR_LB", "相对人类别", "name", "行政相对人类别", "相对人类别"),
+        ("changed", "CF_XDR_LB", "相对人类别", "required", True, False),
+        ("added", "CF_BZ", "备注", None, None, {"name": "备注", "element": "CF_BZ", "required": False,
+                                              "max_length": 512})]
+    edition = [changed if i.code == penalty.code else i for i in items]
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_approval(2027, items, edition, {}, [], "省人民政府")
+    assert exc.value.code == "catalogue.reason" and "JJJ-03-001" in exc.value.message
+    catalogue.check_approval(2027, items, edition, {"JJJ-03-001": "精简数据项"}, [], "省人民政府")
+
+
+@given(st.permutations(range(6)), st.sets(st.integers(0, 5), max_size=3), st.sets(st.integers(0, 5), max_size=2))
+def test_a_layout_diff_is_empty_exactly_when_the_layouts_are_equal(order: list[int], dropped: set[int],
+                                                                  shortened: set[int]):
+    old = catalogue.default_item("JJJ-03-001").fields[:6]
+    new = tuple(dataclasses.replace(old[i], max_length=10) if i in shortened else old[i]
+                for i in order if i not in dropped)
+    changes = catalogue.diff_fields(old, new)
+    assert (changes == ()) == (new == old)
+    assert {f.element for f in changes if f.change == "dropped"} == {old[i].element for i in dropped}
+    assert not any(f.change == "added" for f in changes)
+
+
 def test_a_published_edition_refuses_every_change_and_points_to_next_year():
     with pytest.raises(catalogue.CatalogueError) as exc:
         catalogue.require_status(2026, "published", ("draft", "comment"), "change an item")

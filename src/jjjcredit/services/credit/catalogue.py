@@ -486,7 +486,8 @@ def publish_edition(conn: Connection, year: int, by: str) -> Edition:
 
 
 def diff_editions(conn: Connection, year_a: int, year_b: int) -> catalogue.Diff:
-    """Items added, withdrawn and changed (attribute by attribute) from the ``year_a`` edition to ``year_b``."""
+    """Items added, withdrawn and changed (attribute by attribute, a record layout field by field) from the
+    ``year_a`` edition to ``year_b``."""
     return catalogue.diff(edition_items(conn, year_a), edition_items(conn, year_b))
 
 
