@@ -17,6 +17,7 @@ from rdflib.namespace import DCAT, RDF
 from sqlalchemy import update
 
 from jjjcredit.core.credit import catalogue as core
+from jjjcredit.core.credit import working_days
 from jjjcredit.services import db
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import catalogue_editions
@@ -114,6 +115,32 @@ def test_a_layout_change_is_diffed_field_by_field(url: str):
     assert text.splitlines() == ['~ JJJ-03-001\tupdate_period\t"每日" → "实时"',
                                  f"~ JJJ-03-001\tfields {dropped['element']} {dropped['name']}\tdropped",
                                  "~ JJJ-03-001\tfields CF_XDR_MC 行政相对人名称\tmax_length 200 → 64"]
+
+
+def test_show_says_whether_the_edition_is_in_force(url: str):
+    """With next year's edition published (as in December), `catalogue show` still shows it by default
+    but says it waits for 1 January and which edition is in force until then."""
+    year = working_days.today().year
+    for y in (year, year + 1):
+        _ok("draft", str(y), "--by", "发改委", "--db", url)
+        _ok("open-comments", str(y), "--by", "发改委", "--db", url)
+        if y == year:
+            _ok("assess", str(y), "JJJ-04-001", "--experts", "同意", "--representatives", "同意", "--conclusion",
+                "保留", "--by", "发改委", "--db", url)
+        _ok("approve", str(y), "--by", "河北省人民政府", "--db", url)
+        _ok("publish", str(y), "--by", "发改委", "--db", url)
+    engine = make_engine(url)
+    with engine.begin() as conn:  # (as if it had been published last December)
+        conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year)
+                     .values(published_at=datetime.datetime(year - 1, 12, 20, tzinfo=datetime.UTC)))
+    engine.dispose()
+    shown = run("catalogue", "show", "--db", url)
+    assert shown.returncode == 0 and f"catalogue {year + 1}: published" in shown.stderr
+    assert f"; not in force yet: in force from {year + 1}-01-01 (the {year} edition is in force until then)" \
+        in shown.stderr
+    current = run("catalogue", "show", str(year), "--db", url)
+    assert f"; in force since {year}-01-01 until {year + 1}-01-01, when the {year + 1} edition takes over" \
+        in current.stderr
 
 
 def test_a_withdrawn_item_takes_comments(url: str):

@@ -3,6 +3,7 @@ the ``cataloguing`` right only, public comments during the comment period."""
 
 from __future__ import annotations
 
+import datetime
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -10,12 +11,15 @@ from dataclasses import replace
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF
+from sqlalchemy import update
 
 from jjjcredit.core.credit import catalogue as core
+from jjjcredit.core.credit import working_days
 from jjjcredit.services import db
 from jjjcredit.services.sharing import clients
 from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
+from jjjcredit.storage.schema import catalogue_editions
 from jjjcredit.web.app import create_app
 from tests.web.conftest import SECRET, Server, serving
 
@@ -132,3 +136,25 @@ def test_a_withdrawn_item_takes_comments_over_http(server: Server):
         error = refused.json()["errors"][0]
         assert refused.status_code == 404 and (error["code"], error["field"]) == ("catalogue.unknown_item", "code")
         assert "GET /api/v1/catalogue/2027" in error["message"] and "(JJJ-04-002)" in error["message"]
+
+
+def test_each_edition_says_whether_it_is_in_force(server: Server):
+    """Next year's edition published (as in December): this year's is the one in force until 1 January."""
+    year = working_days.today().year
+    with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
+        for y in (year, year + 1):
+            assert staff.post(f"/api/v1/catalogue/{y}").status_code == 200
+            assert staff.post(f"/api/v1/catalogue/{y}/open-comments").status_code == 200
+            if y == year:
+                assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
+                assert staff.post(f"/api/v1/catalogue/{y}/assessments", json=assessment).status_code == 200
+            assert approver.post(f"/api/v1/catalogue/{y}/approve").json()["in_force"] is False
+            assert staff.post(f"/api/v1/catalogue/{y}/publish").status_code == 200
+        with server.app.state.engine.begin() as conn:  # (as if it had been published last December)
+            conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year)
+                         .values(published_at=datetime.datetime(year - 1, 12, 20, tzinfo=datetime.UTC)))
+        editions = public.get("/api/v1/catalogue").json()
+        assert [(e["year"], e["in_force"], e["in_force_from"], e["in_force_until"]) for e in editions] == [
+            (year, True, f"{year}-01-01", f"{year + 1}-01-01"), (year + 1, False, f"{year + 1}-01-01", None)]
+        shown = public.get(f"/api/v1/catalogue/{year + 1}").json()
+        assert (shown["in_force"], shown["in_force_from"]) == (False, f"{year + 1}-01-01")

@@ -52,10 +52,11 @@ def show_catalogue(
     with database.ready_engine(url).connect() as conn:
         edition = catalogue.get_edition(conn, catalogue.shown_year(conn, year))
         items = catalogue.edition_items(conn, edition.year)
+        periods = catalogue.in_force_periods(conn)
     if fmt == "json":
         sys.stdout.buffer.write(catalogue_export.to_json(items, _info(edition)))
         return
-    output.note(_state(edition) + f"; {len(items)} items")
+    output.note(_state(edition) + _in_force(edition, periods) + f"; {len(items)} items")
     for i in items:
         print(f"{i.code}\t{i.name}\t{i.kind}\t{i.provider}\tlevel {i.security_level}\t{i.update_period}\t"
               f"{i.disclosure_mode}{chr(9) + 'contested' if i.contested else ''}")
@@ -72,6 +73,24 @@ def _state(edition: catalogue.Edition) -> str:
     if edition.published_at is not None:
         text += f", published on {edition.published_at:%Y-%m-%d}"
     return text
+
+
+def _in_force(edition: catalogue.Edition, periods: dict[int, rules.InForce]) -> str:
+    """Whether a published edition is in force today (in Beijing), and from and until when."""
+    period = periods.get(edition.year)
+    if period is None:
+        return ""
+    if period.state == "never":
+        return f"; never in force (the {period.successor} edition was in force before it was published)"
+    if period.state == "now":
+        return f"; in force since {period.since}" + \
+            (f" until {period.until}, when the {period.successor} edition takes over" if period.until else "")
+    if period.state == "past":
+        return (f"; no longer in force: in force from {period.since} until {period.until}, when the "
+                f"{period.successor} edition took over")
+    current = next((year for year, p in periods.items() if p.now), None)
+    return f"; not in force yet: in force from {period.since}" + \
+        (f" (the {current} edition is in force until then)" if current is not None else "")
 
 
 @app.command("draft")
@@ -279,7 +298,8 @@ def publish_edition(year: int = typer.Argument(...), by: str = BY,
     """Publish an approved edition; it never changes after."""
     with database.ready_engine(url).begin() as conn:
         edition = catalogue.publish_edition(conn, year, by)
-    output.note(_state(edition))
+        periods = catalogue.in_force_periods(conn)
+    output.note(_state(edition) + _in_force(edition, periods))
 
 
 @app.command("diff")

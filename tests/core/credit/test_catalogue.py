@@ -165,6 +165,22 @@ def test_a_layout_diff_is_empty_exactly_when_the_layouts_are_equal(order: list[i
     assert not any(f.change == "added" for f in changes)
 
 
+def test_the_edition_in_force_is_the_newest_published_up_to_the_days_year():
+    day = datetime.date
+    published = [(2025, day(2024, 12, 1)), (2026, day(2026, 3, 2)), (2027, day(2026, 12, 1)),
+                 (2024, day(2026, 12, 5))]  # 2024 published after later years had taken over
+    december = catalogue.in_force_periods(published, day(2026, 12, 7))
+    assert {y: (p.state, p.since, p.until, p.successor) for y, p in december.items()} == {
+        2024: ("never", None, None, 2025),
+        2025: ("past", day(2025, 1, 1), day(2026, 3, 2), 2026),  # 2026 was published late: 2025 held till then
+        2026: ("now", day(2026, 3, 2), day(2027, 1, 1), 2027),
+        2027: ("future", day(2027, 1, 1), None, None)}
+    for today, year in ((day(2026, 3, 1), 2025), (day(2026, 3, 2), 2026), (day(2026, 12, 31), 2026),
+                        (day(2027, 1, 1), 2027)):
+        periods = catalogue.in_force_periods(published, today)
+        assert [y for y, p in periods.items() if p.now] == [year], today
+
+
 def test_a_published_edition_refuses_every_change_and_points_to_next_year():
     with pytest.raises(catalogue.CatalogueError) as exc:
         catalogue.require_status(2026, "published", ("draft", "comment"), "change an item")

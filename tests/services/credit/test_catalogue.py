@@ -7,11 +7,12 @@ import time
 from collections.abc import Callable, Iterator
 
 import pytest
-from sqlalchemy import Connection, Engine
+from sqlalchemy import Connection, Engine, update
 
 from jjjcredit.core.credit import catalogue as core
 from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue
+from jjjcredit.storage.schema import catalogue_editions
 
 CONTESTED = "JJJ-04-001"
 
@@ -445,3 +446,22 @@ def test_the_edition_in_force_is_read_again_once_an_edition_is_published(conn: C
     found = catalogue.edition_in_force(conn, 2028)
     assert found is not None and found.year == 2027
     assert catalogue.edition_in_force(conn, 2027) == catalogue.latest_published(conn, before=2027)
+
+
+def test_in_december_the_edition_in_force_is_this_years_though_next_years_is_published(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "河北省发展改革委")
+    _publish(conn, 2026)
+    catalogue.draft_edition(conn, 2027, "河北省发展改革委")
+    _publish(conn, 2027)
+    for year, at in ((2026, datetime.datetime(2025, 12, 20, 2, tzinfo=datetime.UTC)),
+                     (2027, datetime.datetime(2026, 11, 30, 20, tzinfo=datetime.UTC))):  # 1 December in Beijing
+        conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == year).values(published_at=at))
+    for today in (datetime.date(2026, 12, 7), datetime.date(2027, 1, 1)):
+        periods = catalogue.in_force_periods(conn, today)
+        in_force = catalogue.latest_published(conn, before=today.year + 1)
+        assert in_force is not None and [y for y, p in periods.items() if p.now] == [in_force.year]
+    december = catalogue.in_force_periods(conn, datetime.date(2026, 12, 7))
+    assert (december[2026].state, december[2026].since, december[2026].until) == \
+        ("now", datetime.date(2026, 1, 1), datetime.date(2027, 1, 1))
+    assert (december[2027].state, december[2027].since) == ("future", datetime.date(2027, 1, 1))
+    assert catalogue.shown_year(conn, None) == 2027  # `catalogue show` still shows the newest, and says it waits

@@ -646,6 +646,54 @@ def diff(old: Iterable[Item], new: Iterable[Item]) -> Diff:
     return Diff(tuple(sorted(b.keys() - a.keys())), tuple(sorted(a.keys() - b.keys())), tuple(changed))
 
 
+@dataclass(frozen=True)
+class InForce:
+    """When a published edition is in force: from ``since`` (1 January of its year, or the day it was
+    published when that is later) until ``until`` (the day the ``successor``, a published edition of a later
+    year, takes over; ``None``: none has yet); ``state`` says where the day asked about falls: ``now`` (in
+    force), ``future`` (not yet), ``past`` (no longer), or ``never`` for an edition published after a later
+    year's had taken over (``since`` and ``until`` ``None``)."""
+
+    state: str  # now, future, past, never
+    since: datetime.date | None
+    until: datetime.date | None
+    successor: int | None
+
+    @property
+    def now(self) -> bool:
+        return self.state == "now"
+
+
+def in_force_periods(published: Iterable[tuple[int, datetime.date]], today: datetime.date) -> dict[int, InForce]:
+    """When each published edition (its year, the day it was published in Beijing) is in force, and whether
+    it is ``today``: on a day the edition in force is the newest published with a year up to that day's —
+    so an edition published in December for next year waits for 1 January.
+
+    >>> periods = in_force_periods([(2026, datetime.date(2025, 12, 20)), (2027, datetime.date(2026, 12, 1))],
+    ...                            datetime.date(2026, 12, 7))
+    >>> periods[2026]
+    InForce(state='now', since=datetime.date(2026, 1, 1), until=datetime.date(2027, 1, 1), successor=2027)
+    >>> periods[2027]
+    InForce(state='future', since=datetime.date(2027, 1, 1), until=None, successor=None)
+    >>> in_force_periods([(2026, datetime.date(2026, 3, 2))], datetime.date(2026, 3, 1))[2026].now  # not yet
+    False
+    """
+    starts = {year: max(datetime.date(year, 1, 1), day) for year, day in published}
+    out: dict[int, InForce] = {}
+    for year, since in starts.items():
+        later = sorted((start, -y) for y, start in starts.items() if y > year)  # the newest of those first in
+        until, successor = (later[0][0], -later[0][1]) if later else (None, None)
+        if until is not None and until <= since:
+            out[year] = InForce("never", None, None, successor)
+        elif today < since:
+            out[year] = InForce("future", since, until, successor)
+        elif until is not None and until <= today:
+            out[year] = InForce("past", since, until, successor)
+        else:
+            out[year] = InForce("now", since, until, successor)
+    return out
+
+
 def require_status(year: int, status: str, allowed: Sequence[str], step: str) -> None:
     """Refuse ``step`` on an edition in ``status`` unless it is one of ``allowed``."""
     if status in allowed:

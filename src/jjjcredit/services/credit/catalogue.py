@@ -143,6 +143,17 @@ def latest_published(conn: Connection, before: int | None = None) -> Edition | N
     return None if row is None else _edition(row)
 
 
+def in_force_periods(conn: Connection, today: datetime.date | None = None) -> dict[int, catalogue.InForce]:
+    """When each published edition is in force and whether it is today (in Beijing; ``today`` to ask about
+    another day), by year — the edition :func:`edition_in_force` gives for ``before=today.year + 1``
+    (core/credit/catalogue.in_force_periods). An edition not published has none."""
+    query = select(catalogue_editions.c.year, catalogue_editions.c.published_at) \
+        .where(catalogue_editions.c.status == "published")
+    published = [(int(r.year), times.utc(r.published_at).astimezone(working_days.CHINA).date())
+                 for r in conn.execute(query)]
+    return catalogue.in_force_periods(published, today or working_days.today())
+
+
 #: Seconds a process keeps the answer of :func:`edition_in_force` (publishing here forgets it; a read by
 #: another thread racing the publication's commit may keep the old one that long).
 IN_FORCE_SECONDS = 1.0

@@ -39,9 +39,17 @@ def _when(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
-def _edition(e: catalogue.Edition) -> dict[str, Any]:
+def _edition(e: catalogue.Edition, periods: dict[int, rules.InForce]) -> dict[str, Any]:
+    """An edition's state, with whether it is in force today (in Beijing) and from and until which day
+    (``in_force_until``: the day a later edition takes over; ``null`` for an edition not published, or
+    none yet)."""
+    period = periods.get(e.year)
+    since, until = (None, None) if period is None else (period.since, period.until)
     return {"year": e.year, "status": e.status, "based_on": e.based_on, "comments_until": _when(e.comments_until),
-            "approved_by": e.approved_by, "approved_at": _when(e.approved_at), "published_at": _when(e.published_at)}
+            "approved_by": e.approved_by, "approved_at": _when(e.approved_at), "published_at": _when(e.published_at),
+            "in_force": period is not None and period.now,
+            "in_force_from": None if since is None else since.isoformat(),
+            "in_force_until": None if until is None else until.isoformat()}
 
 
 def _by(caller: access.Caller) -> str:
@@ -52,7 +60,8 @@ def _by(caller: access.Caller) -> str:
 def list_editions(request: Request, caller: access.Caller = Depends(caller_for("catalogue"))) -> list[dict[str, Any]]:
     """Every edition the caller may see, oldest first (drafts only for the ``cataloguing`` right)."""
     with request.app.state.engine.connect() as conn:
-        return [_edition(e) for e in catalogue.readable_editions(conn, _drafts(caller))]
+        periods = catalogue.in_force_periods(conn)
+        return [_edition(e, periods) for e in catalogue.readable_editions(conn, _drafts(caller))]
 
 
 @router.get("/{year}", response_model=None)
@@ -66,8 +75,9 @@ def show_edition(request: Request, year: Year,
                                    f"{', '.join(catalogue_export.FORMATS)}.", field="format")
     with request.app.state.engine.connect() as conn:
         edition, items = catalogue.readable_edition(conn, year, _drafts(caller))
+        periods = catalogue.in_force_periods(conn)
     if fmt is None:
-        return {**_edition(edition), "items": [rules.item_to_dict(i) for i in items]}
+        return {**_edition(edition, periods), "items": [rules.item_to_dict(i) for i in items]}
     base = request.app.state.catalogue_base_uri or catalogue_export.BASE  # (never the Host the caller sent)
     info = catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
                                         edition.published_at, base if base.endswith("/") else base + "/")
@@ -106,7 +116,8 @@ def draft_edition(request: Request, year: Year,
                   caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
     """Start the ``year`` edition as a draft (staff)."""
     with request.app.state.engine.begin() as conn:
-        return _edition(catalogue.draft_edition(conn, year, _by(caller)))
+        edition = catalogue.draft_edition(conn, year, _by(caller))
+        return _edition(edition, catalogue.in_force_periods(conn))
 
 
 class ItemRequest(BaseModel):
@@ -161,7 +172,8 @@ def open_comments(request: Request, year: Year, body: CommentPeriodRequest | Non
     day = None if body is None else body.until
     until = None if day is None else datetime.datetime.combine(day, datetime.time.max, datetime.UTC)
     with request.app.state.engine.begin() as conn:
-        return _edition(catalogue.open_comments(conn, year, _by(caller), until))
+        edition = catalogue.open_comments(conn, year, _by(caller), until)
+        return _edition(edition, catalogue.in_force_periods(conn))
 
 
 class AssessmentRequest(BaseModel):
@@ -186,7 +198,8 @@ def approve_edition(request: Request, year: Year,
                     caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
     """Approve an edition after its comment period, recorded under the client's name (staff)."""
     with request.app.state.engine.begin() as conn:
-        return _edition(catalogue.approve_edition(conn, year, _by(caller)))
+        edition = catalogue.approve_edition(conn, year, _by(caller))
+        return _edition(edition, catalogue.in_force_periods(conn))
 
 
 @router.post("/{year}/publish")
@@ -194,4 +207,5 @@ def publish_edition(request: Request, year: Year,
                     caller: access.Caller = Depends(caller_for("cataloguing"))) -> dict[str, Any]:
     """Publish an approved edition; it never changes after (staff)."""
     with request.app.state.engine.begin() as conn:
-        return _edition(catalogue.publish_edition(conn, year, _by(caller)))
+        edition = catalogue.publish_edition(conn, year, _by(caller))
+        return _edition(edition, catalogue.in_force_periods(conn))
