@@ -1468,16 +1468,6 @@ def items_for_records(conn: Connection, today: datetime.date | None = None) -> d
     return items
 
 
-def withdrawn_codes(conn: Connection, today: datetime.date | None = None) -> dict[str, int]:
-    """The items the edition in force on ``today`` withdrew (or an edition before it), with the year of the
-    edition that withdrew each."""
-    day = today or working_days.today()
-    edition = catalogue_service.edition_in_force(conn, before=day.year + 1)
-    if edition is None:
-        return {}
-    return {code: by for code, (_y, _item, by, _w) in _withdrawn_items(conn, edition).items()}
-
-
 def items_of(conn: Connection, today: datetime.date | None = None) -> tuple[catalogue.Item, ...]:
     """The items of the edition in force (which edition that is, read at most once a second; a published
     edition's items once per process, since it never changes)."""
