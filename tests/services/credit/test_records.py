@@ -826,6 +826,8 @@ def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(re
         data = json.loads(conn.execute(select(credit_records.c.data).where(
             credit_records.c.document_number == long)).scalar_one())
         assert (data["BZ"], data["CF_NR"]) == ("当事人已缴纳罚款", "警告，罚款人民币3万元")
+        seen = disclosure.subject_records(conn, READER, CODES[0], PROTECTOR, today=january)["items"][0]["records"]
+        assert {r["values"].get("备注") for r in seen} == {"当事人已缴纳罚款"}  # a dropped field, by its name
         with pytest.raises(RecordsError) as exc:  # a value the correction sets meets the new limit, said by name
             records.correct_record(conn, files.PENALTY, files.PROVIDER, short, {"违法行为类型": "x" * 2001},
                                    "更正", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)

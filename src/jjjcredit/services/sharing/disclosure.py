@@ -19,7 +19,7 @@ from typing import Any
 from sqlalchemy import Connection
 
 from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit import persons, working_days
+from jjjcredit.core.credit import columns, persons, working_days
 from jjjcredit.core.credit import records as credit_rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access, disclosure, subjects
@@ -166,7 +166,8 @@ def _fields(item: Any) -> tuple[tuple[str, str], ...]:
 def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, str], clear: bool,
                    protector: persons.Protector | None) -> dict[str, str]:
     """A record's values by the item's field names in its layout's order (then any column the item no
-    longer names, by code), identity numbers opened only when ``clear``. For a caller not entitled to
+    longer names — a field a later edition dropped — by its national name, or by code when it has none or
+    that name is taken), identity numbers opened only when ``clear``. For a caller not entitled to
     them, a personal number left in a value's text (a record kept before the ingest masked every way of
     writing one, or one another node sent) is masked here too."""
     fields = _fields(item)
@@ -185,7 +186,9 @@ def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, st
     if len(values) < len(stored):
         known = {code for code, _name in fields}
         for code in sorted(c for c in stored if c not in known):
-            values[code] = shown(code, stored[code])
+            column = columns.COLUMNS.get(code)
+            values[column.name if column is not None and column.name not in values else code] = \
+                shown(code, stored[code])
     return values
 
 
