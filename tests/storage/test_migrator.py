@@ -1,12 +1,13 @@
 from __future__ import annotations
 
+import datetime
 import json
 import threading
 
 import pytest
 from alembic.config import Config
 from alembic.script import ScriptDirectory
-from sqlalchemy import Engine, inspect, text
+from sqlalchemy import DateTime, Engine, bindparam, inspect, text
 from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core.sharing import audit as chain
@@ -179,8 +180,9 @@ def test_the_audit_trail_kept_before_the_query_log_is_indexed_by_its_codes_and_s
             conn.execute(text("INSERT INTO audit (seq, at, request_id, client, service, purpose, method, path, codes, "
                               "status, outcome, latency_ms, prev_hash, hash) VALUES (:seq, :at, :request_id, :client, "
                               ":service, :purpose, :method, :path, :codes, :status, :outcome, :latency_ms, "
-                              ":prev_hash, :hash)"),
-                         {**row, "at": "2026-01-01 00:00:00", "codes": json.dumps(row["codes"])})
+                              ":prev_hash, :hash)").bindparams(bindparam("at", type_=DateTime(timezone=True))),
+                         {**row, "at": datetime.datetime(2026, 1, 1, tzinfo=datetime.UTC),  # (whatever the
+                          "codes": json.dumps(row["codes"])})                                 # session's zone)
         conn.execute(text("UPDATE counters SET value = 2 WHERE name = 'audit'"))
     migrator.upgrade(engine)
     with engine.begin() as conn:
