@@ -3,7 +3,11 @@ write them, and nothing else."""
 
 from __future__ import annotations
 
+import re
+
 import pytest
+from hypothesis import given, settings
+from hypothesis import strategies as st
 
 from jjjcredit.core.codes import personal
 
@@ -106,3 +110,26 @@ def test_a_text_of_every_character_there_is_does_not_grow_what_is_kept_of_them()
     text = many + "身份证130102 19850505 9977" + many[::-1]
     assert personal.shown_personal(text).count("130102********9977") == 1
     assert len(personal._SHADOW) <= personal.SHADOW_KEPT
+
+
+def test_the_digits_counted_are_the_digits_number_run_matches():
+    every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
+    assert set(re.findall(r"\d", every)) == {chr(c) for c in personal._decimal_table().nonzero()[0]}
+    assert personal.NUMBER_RUN.flags & re.ASCII == 0  # (its \d: any script's digit, as counted)
+
+
+#: Digits of several scripts (ASCII, full-width, Arabic-Indic, Devanagari, Thai, mathematical bold), the
+#: separators NUMBER_RUN allows between them, letters that end a run, and CJK text.
+_PIECES = st.sampled_from(["1", "3", "8", "０", "９", "\u0661", "\u0968", "\u0e53", "\U0001d7d0", " ", "-", "、",
+                           "\u3000", "ー", "_", "\u115f", "a", "X", "号", "罚款", "〔2026〕"])
+
+
+@given(st.lists(st.lists(_PIECES, max_size=30).map("".join), min_size=1, max_size=8))
+@settings(max_examples=400, deadline=None)
+def test_a_cell_left_out_of_number_run_cells_holds_no_number_run(cells: list[str]):
+    found = personal.number_run_cells(cells)
+    assert found == personal.number_run_cells(cells, "".join(cells))
+    for i, cell in enumerate(cells):
+        if personal.NUMBER_RUN.search(cell) is not None:
+            assert i in found, cell
+        assert (i in found) == (sum(c.isdecimal() for c in cell) >= 11)

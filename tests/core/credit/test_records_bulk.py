@@ -21,7 +21,10 @@ MUTATIONS = ["", " ", "2026-02-30", "2026-07-01", "2025-01-01", "2099-12-31", "2
              f"身份证{files.person()}", "警告\u202e", "电话13812345678", "手机138-1234-5678",
              "证件号码110105 1949 1231 002X", "２０２６－０１－０５", "2026-04-25 2026-05-01 2026-06-01", CODES[1],
              CODES[1][:-1] + "0", "92130102MA0000000X",
-             "11130100MABJ1XG604", "某" * 300, "A", "2025"]
+             "11130100MABJ1XG604", "某" * 300, "A", "2025", "电话１３８１２３４５６７８",
+             "手机\u0661\u0663\u0668\u0661\u0662\u0663\u0664\u0665\u0666\u0667\u0668",
+             "文号〔２０２６〕１２３４５６７号", "第13、14、15、16、17、18条",
+             "身份证１３０１０２１９８５０５０５９９７７", "罚款18228000000元"]
 ITEMS = [i for i in catalogue.default_items() if i.kind != "basic"]
 
 
@@ -94,3 +97,21 @@ def test_the_fast_path_writes_the_values_as_values_json_does(item: catalogue.Ite
     for r in fast:
         assert r.values_text() == records.values_json(r.values) == json.dumps(r.values, ensure_ascii=False,
                                                                                sort_keys=True)
+
+
+#: Pieces of free text: digits of several scripts, the separators a run of digits allows, letters, CJK text.
+PIECES = ["1", "3", "8", "0", "5", "０", "９", "\u0661", "\u0968", "\U0001d7d0", " ", "-", "、", "\u3000", "ー", "_",
+          "a", "X", "号", "罚款", "〔2026〕", "130102", "19850505", "9977", "138", "1234", "5678"]
+
+
+@pytest.mark.parametrize("item", ITEMS[:3], ids=[i.code for i in ITEMS[:3]])
+def test_free_text_of_random_digits_agrees_with_check_row(item: catalogue.Item):
+    rng, layout, good = _start(item, item.code + "digits")
+    texts = [j for j, b in enumerate(layout.bound) if b.column.kind == "text"]
+    rows = [good]
+    for _ in range(400):
+        row = list(good)
+        for j in rng.sample(texts, min(len(texts), rng.choice((1, 2)))):
+            row[j] = "".join(rng.choice(PIECES) for _ in range(rng.randrange(1, 16)))
+        rows.append(row)
+    _agree(layout, rows)

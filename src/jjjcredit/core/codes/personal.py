@@ -28,8 +28,14 @@ import datetime
 import functools
 import re
 import unicodedata
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 from jjjcredit.core.codes import divisions, ric
+
+if TYPE_CHECKING:
+    import numpy as np
+    import numpy.typing as npt
 
 #: Separators that a regular expression's ``\W`` leaves out: letters that show as nothing (Hangul fillers),
 #: the long-vowel mark that looks like a dash, and the underscore.
@@ -37,6 +43,37 @@ _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 #: Eleven digits (any script's), with up to six characters that are no letter and no digit between two: what
 #: every identity or mobile number in text holds (:func:`personal_in` is false of a text without one).
 NUMBER_RUN = re.compile(f"\\d(?:[\\W{_BLANK_LETTERS}]{{0,6}}+\\d){{10}}")  # (one class, possessive: fast)
+
+
+@functools.cache
+def _decimal_table() -> npt.NDArray[np.bool_]:
+    """Whether each code point is a digit as :data:`NUMBER_RUN`'s ``\\d`` has it (``str.isdecimal``: Unicode's
+    category Nd), a flag a code point (1.1 MB, made once, in a tenth of a second)."""
+    import numpy as np
+
+    table = np.zeros(0x110000, dtype=np.bool_)
+    table[[c for c in range(0x110000) if chr(c).isdecimal()]] = True
+    return table
+
+
+def number_run_cells(cells: Sequence[str], joined: str | None = None) -> list[int]:
+    """Where a cell may hold a :data:`NUMBER_RUN` (and so a personal number): the index of each cell with
+    eleven digits of any script or more, counted for the cells at once (numpy, no regular expression).
+    The cells must be printable (no lone surrogate); ``joined``: their text joined, when it is at hand.
+
+    >>> number_run_cells(["电话13812345678", "京罚〔2026〕1号", "１３８１２３４５６７８", "2026-04-25 2026-05-01"])
+    [0, 2, 3]
+    """
+    import numpy as np
+
+    if not cells:
+        return []
+    text = "".join(cells) if joined is None else joined
+    seen = np.zeros(len(text) + 1, dtype=np.int64)  # digits before each character
+    np.cumsum(_decimal_table()[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)], out=seen[1:])
+    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
+    ends = lengths.cumsum()
+    return np.flatnonzero(seen[ends] - seen[ends - lengths] >= 11).tolist()
 
 
 SHADOW_KEPT = 1 << 16  #: characters whose shadow is kept (CJK text uses a few thousand)

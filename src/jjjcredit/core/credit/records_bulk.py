@@ -19,17 +19,15 @@ only has to be right about rows with nothing to say.
 
 from __future__ import annotations
 
-import bisect
 import datetime
 import functools
-import itertools
 import re
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
-from jjjcredit.core.codes.personal import NUMBER_RUN, is_identity_number, personal_in  # personal numbers' shapes
+from jjjcredit.core.codes.personal import is_identity_number, number_run_cells, personal_in  # personal numbers' shapes
 from jjjcredit.core.credit import columns, records
 from jjjcredit.core.errors import Verdict
 
@@ -123,8 +121,9 @@ def _judged(b: records.Bound, values: Sequence[str], limit: int | None, item_sev
 
 
 def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str | None = None) -> list[Any]:
-    """Free text, as :func:`_text` judges each cell: one length, one printable test and one search for
-    :data:`NUMBER_RUN` over the column; only a cell holding one is searched for a personal number.
+    """Free text, as :func:`_text` judges each cell: one length and one printable test over the column, and
+    only a cell with digits enough for a :data:`~jjjcredit.core.codes.personal.NUMBER_RUN`
+    (:func:`~jjjcredit.core.codes.personal.number_run_cells`) is searched for a personal number.
     ``printable``: the cells joined, known to be printable (no second test)."""
     joined = printable if printable is not None else "".join(values)
     if (limit is not None and max(map(len, values), default=0) > limit) or (
@@ -132,12 +131,8 @@ def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str 
         judge = _text(limit)
         return [judge(v) if v else empty for v in values]
     out: list[Any] = [v or empty for v in values]
-    ends: list[int] | None = None  # each cell's end in the text of the column (cells set apart by a letter)
-    for m in NUMBER_RUN.finditer("Z".join(values)):  # (a letter ends a run of digits: no run spans two cells)
-        if ends is None:
-            ends = list(itertools.accumulate(len(v) + 1 for v in values))
-        i = bisect.bisect_right(ends, m.start())
-        if out[i] is not _BAD and personal_in(values[i]):
+    for i in number_run_cells(values, joined):  # (a cell with fewer than 11 digits holds no run)
+        if personal_in(values[i]):
             out[i] = _BAD
     return out
 
