@@ -115,3 +115,22 @@ def test_free_text_of_random_digits_agrees_with_check_row(item: catalogue.Item):
             row[j] = "".join(rng.choice(PIECES) for _ in range(rng.randrange(1, 16)))
         rows.append(row)
     _agree(layout, rows)
+
+
+#: Columns of judged values (None: an empty cell) for _texts_of: whole, with empty cells, all empty, to escape.
+VALUE_COLUMNS = {"A_WHOLE": ["a", "100%", "b"], "B_SOME": [None, "x%s", "y"], "C_NONE": [None, None, None],
+                 "D_QUOTE": ['说"明"', None, "a\\b"], "E_WHOLE": ["e", "e", "路口"], "F%": ["f", None, "%d"],
+                 "G\"": ["g", "g", "g"], "H_TAB": ["x\ty", "z", None]}
+
+
+@pytest.mark.parametrize("codes", [
+    ("A_WHOLE", "B_SOME", "C_NONE", "D_QUOTE", "E_WHOLE", "F%", "G\"", "H_TAB"),  # a column first
+    ("B_SOME", "D_QUOTE", "A_WHOLE", "E_WHOLE", "H_TAB"),  # pieces before the first column
+    ("B_SOME", "C_NONE", "D_QUOTE", "F%"),  # no column in the template
+    ("C_NONE",), ("G\"", "F%"), ("H_TAB",), ("E_WHOLE",),
+])
+def test_the_values_are_written_a_column_at_a_time_as_values_json_writes_them(codes: tuple[str, ...]):
+    outs = [VALUE_COLUMNS[c] for c in codes]
+    texts = records_bulk._texts_of(codes, outs, 3, [c != "H_TAB" for c in codes])
+    for i, text in enumerate(texts):
+        assert text == records.values_json({c: o[i] for c, o in zip(codes, outs, strict=True) if o[i] is not None})

@@ -69,11 +69,11 @@ def number_run_cells(cells: Sequence[str], joined: str | None = None) -> list[in
     if not cells:
         return []
     text = "".join(cells) if joined is None else joined
-    seen = np.zeros(len(text) + 1, dtype=np.int64)  # digits before each character
-    np.cumsum(_decimal_table()[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)], out=seen[1:])
-    lengths = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells))
-    ends = lengths.cumsum()
-    return np.flatnonzero(seen[ends] - seen[ends - lengths] >= 11).tolist()
+    digits = np.flatnonzero(_decimal_table()[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)])
+    if len(digits) < 11:
+        return []
+    ends = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)).cumsum()
+    return np.flatnonzero(np.bincount(ends.searchsorted(digits, side="right"), minlength=len(cells)) >= 11).tolist()
 
 
 SHADOW_KEPT = 1 << 16  #: characters whose shadow is kept (CJK text uses a few thousand)

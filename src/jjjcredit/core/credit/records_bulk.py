@@ -247,29 +247,52 @@ _PLAIN_KEY = re.compile(r"[A-Za-z0-9_]+\Z")
 
 def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int,
               printable: Sequence[bool]) -> Sequence[str | None]:
-    """Each row's values as :func:`records.values_json` writes them, built a column at a time: a column
-    whose values hold nothing to escape (no quote, no backslash, nothing unprintable — known already of
-    the columns ``printable`` says: free text, whose judge refuses the unprintable) is quoted as it is,
-    another through the json module's encoder. Each value's piece starts with its ``", "``, and a row is
-    its pieces joined with the first two characters cut. ``None`` for every row when a code comes twice."""
+    """Each row's values as :func:`records.values_json` writes them, a column at a time: one template of the
+    rows, a ``%s`` a value. A column of nothing but values with nothing to escape (no quote, no backslash,
+    nothing unprintable — known already of the columns ``printable`` says: free text, whose judge refuses
+    the unprintable) has its key in the template and its value quoted as it is; any other has a ``%s`` for
+    its piece of each row — ``"key": "value"`` (through the json module's encoder when a value needs
+    escaping), or nothing for an empty cell — and a column of empty cells has nothing. The ``", "`` between
+    two values goes after the pieces before the first column in the template, before those after it; a row
+    is the template filled. ``None`` for every row when a code comes twice."""
     if len(set(elements)) != len(elements):
         return [None] * size
-    pieces: list[list[str]] = []
+    template: list[str] = []
+    slots: list[Sequence[str]] = []
+    first = -1  # where the first column in the template is
     for code, column, known in sorted(zip(elements, outs, printable, strict=True)):  # sort_keys
-        key = f', "{code}": ' if _PLAIN_KEY.match(code) else ", " + records.json_text(code) + ": "
+        key = f'"{code}": ' if _PLAIN_KEY.match(code) else records.json_text(code) + ": "
         try:
             given = "".join(column)
             whole = True
         except TypeError:  # an empty cell (None) or one the slow path judges
+            if column.count(None) == size:
+                continue  # (a column the file leaves empty)
             given = "".join([v for v in column if v.__class__ is str])
             whole = False
-        if '"' in given or "\\" in given or not (known or given.isprintable()):
-            pieces.append([key + records.json_text(v) if v.__class__ is str else "" for v in column])
-        elif whole:
-            pieces.append([f'{key}"{v}"' for v in column])
+        escaped = '"' in given or "\\" in given or not (known or given.isprintable())
+        if whole and not escaped:
+            if first < 0:
+                first = len(template)
+                template.append(key.replace("%", "%%") + '"%s"')
+            else:
+                template.append(", " + key.replace("%", "%%") + '"%s"')
+            slots.append(column)
+            continue
+        before, after = ("", ", ") if first < 0 else (", ", "")
+        if escaped:
+            piece = [before + key + records.json_text(v) + after if v.__class__ is str else "" for v in column]
         else:
-            pieces.append([f'{key}"{v}"' if v.__class__ is str else "" for v in column])
-    return ["{" + text[2:] + "}" for text in map("".join, zip(*pieces, strict=True))]
+            piece = [f'{before}{key}"{v}"{after}' if v.__class__ is str else "" for v in column]
+        template.append("%s")
+        slots.append(piece)
+    if not slots:
+        return ["{}"] * size
+    if first >= 0:
+        form = "{" + "".join(template) + "}"
+        return list(map(form.__mod__, zip(*slots, strict=True)))
+    form = "".join(template)  # (no column in it: each piece its value and ", ", the last one cut)
+    return ["{" + text[:-2] + "}" for text in map(form.__mod__, zip(*slots, strict=True))]
 
 
 class _Shape:
