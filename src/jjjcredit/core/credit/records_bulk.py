@@ -117,7 +117,11 @@ def _judged(b: records.Bound, values: Sequence[str], limit: int | None, item_sev
     if kind == "uscc" and b.column.max_length != 20:
         return _codes(values, empty)
     judge = _judge(b, limit, item_severities, today)
-    return [judge(v) if v else empty for v in values]
+    given = set(values)
+    if len(given) * 2 > len(values):
+        return [judge(v) if v else empty for v in values]
+    found = {v: judge(v) if v else empty for v in given}  # each value judged once (days, categories repeat)
+    return list(map(found.__getitem__, values))
 
 
 def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str | None = None) -> list[Any]:
@@ -130,7 +134,7 @@ def _texts(values: Sequence[str], limit: int | None, empty: Any, printable: str 
             printable is None and not joined.isprintable()):
         judge = _text(limit)
         return [judge(v) if v else empty for v in values]
-    out: list[Any] = [v or empty for v in values]
+    out: list[Any] = list(values) if "" not in values else [v or empty for v in values]
     for i in number_run_cells(values, joined):  # (a cell with fewer than 11 digits holds no run)
         if personal_in(values[i]):
             out[i] = _BAD
