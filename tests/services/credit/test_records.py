@@ -819,6 +819,7 @@ def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(re
     january = datetime.date(2027, 1, 6)
     again = ingest(ready, files.write_csv(tmp_path / "a.csv", rows[:1]), today=january)  # as sent: nothing changes
     assert (again.unchanged, again.updated, again.created) == (1, 0, 0)
+    assert "Column(s) 备注 of this file are fields an earlier edition's JJJ-03-001 had" in again.message
     with ready.begin() as conn:  # a value kept under the longer limit stays correctable, and 备注 stays
         done = records.correct_record(conn, files.PENALTY, files.PROVIDER, long, {"处罚内容": "警告，罚款人民币3万元"},
                                       "更正金额", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)

@@ -44,6 +44,7 @@ from sqlalchemy import Connection, Engine, func, insert, or_, select, update
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
 from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
+from jjjcredit.core.credit import columns as national
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
@@ -494,6 +495,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.columns = {b.header: b.field.element for b in layout.bound}
             summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
             writer = _Writer(conn, item, provider, batch_id, now, today, protector)
+            dropped = [h for h in layout.ignored  # columns of fields an earlier edition had: said, not kept
+                       if (c := national.by_header(h)) is not None and c.code in writer.dropped]
             try:
                 for chunk in table.chunks:
                     if max_rows is not None and chunk.first_row - table.header_row - 1 + chunk.size > max_rows:
@@ -529,6 +532,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.message = (f"{every}{rows} rejected: each, with its problems and values, "
                                f"is listed by `jjjcredit credit rejects {batch_id}` (over the API, GET "
                                f"/api/v1/credit/batches/{batch_id}/rejects); mend those rows and send them.")
+        if dropped:
+            said = "、".join(shown_personal(h) for h in dropped)
+            summary.message = (summary.message + " " if summary.message else "") + (
+                f"Column(s) {said} of this file are fields an earlier edition's {item.code} had and the {year} "
+                "edition dropped: their values were not kept from this file (those kept before stay with their "
+                "records).")
         if summary.undated:
             years = ", ".join(str(y) for y in writer.undated_years)
             summary.message = (summary.message + " " if summary.message else "") + (
