@@ -835,3 +835,13 @@ def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(re
         assert "违法行为类型 (CF_WFXW): 2001 characters" in exc.value.message
     fresh = files.penalty(CODES[1], long + "甲", 处罚决定日期="2027-01-04")  # a new record meets the new limit
     assert ingest(ready, files.write_csv(tmp_path / "q.csv", [fresh]), today=january).rejected == 1
+
+
+def test_a_deadline_is_judged_by_the_limit_in_force_when_the_decision_was_made(ready: Engine):
+    with ready.begin() as conn:
+        files.publish(conn, 2027, {files.PENALTY: {"collection_time_limit": "作出决定之日起5个工作日内"}})
+        _year, item = records.item_in_force(conn, files.PENALTY, datetime.date(2027, 1, 6))
+        assert records.collection_days(item) == 5
+        assert records.collection_days_on(conn, item, datetime.date(2026, 12, 28)) == 7  # the 2026 edition's
+        assert records.collection_days_on(conn, item, datetime.date(2027, 1, 4)) == 5
+        assert records.collection_days_on(conn, item, datetime.date(2020, 1, 2)) == 5  # before any edition: its own

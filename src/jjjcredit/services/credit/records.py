@@ -210,6 +210,20 @@ def collection_days(item: catalogue.Item) -> int | None:
     return catalogue.collection_days(item.collection_time_limit)
 
 
+def collection_days_on(conn: Connection, item: catalogue.Item, decided: datetime.date | None) -> int | None:
+    """The working days of ``item``'s collection time limit for a decision of ``decided``: the limit of the
+    edition in force that year — the duty to send arose under it, and a later edition's shorter limit does not
+    make a record late after the fact — or the item's own when that edition has no such item, or none was
+    published by then."""
+    if decided is not None:
+        edition = catalogue_service.latest_published(conn, before=decided.year + 1)
+        if edition is not None:
+            for then in catalogue_service.edition_items(conn, edition.year):
+                if then.code == item.code:
+                    return collection_days(then)
+    return collection_days(item)
+
+
 def due_on(item: catalogue.Item, decided_on: datetime.date | None) -> datetime.date | None:
     """The last day a record decided on ``decided_on`` may arrive, or ``None`` when the item sets no
     working-day limit or the calendar has no holiday notice for the year (never guessed)."""
@@ -584,6 +598,8 @@ class _Writer:
         self.stamp = bulk.stamp(conn, now)
         self.dialect = conn.dialect.name
         self.days = collection_days(item)
+        self._days_in: dict[int, int | None] = {}  # a decision year → the limit then (:meth:`_days`)
+        self._undated: set[str | None] = set()  # decision dates whose deadline the calendar cannot give
         # whether the provider had records of the item before this batch: if not, a record can only
         # be found again under another subject when this batch wrote it (the filter says which may)
         self.prior = bool(conn.execute(select(credit_tallies.c.records).where(
@@ -768,17 +784,26 @@ class _Writer:
         found = self._dues.get(decided)
         if found is None:
             day = None if decided is None else datetime.date.fromisoformat(decided)
-            found = self._dues[decided] = collection_deadline(self.days, day, self.today)
-            if found[0] is None and self.days is not None and day is not None and not found[1]:
+            days = self._days(day)
+            found = self._dues[decided] = collection_deadline(days, day, self.today)
+            if found[0] is None and days is not None and day is not None and not found[1]:
                 known = working_days.default().years  # (the deadline runs into a year without its notice)
                 self.undated_years.update(y for y in (day.year, day.year + 1) if y not in known)
+                self._undated.add(decided)
         return found
+
+    def _days(self, decided: datetime.date | None) -> int | None:
+        """The collection time limit a decision of ``decided`` is judged by (:func:`collection_days_on`)."""
+        if decided is None:
+            return self.days
+        if decided.year not in self._days_in:
+            self._days_in[decided.year] = collection_days_on(self.conn, self.item, decided)
+        return self._days_in[decided.year]
 
     def undated(self, decided: str | None) -> bool:
         """Whether a record decided on ``decided`` has a deadline the calendar cannot give and is not late
         whatever it is (:meth:`_due_of` said so)."""
-        due, late = self._dues.get(decided, ("", 0))
-        return due is None and not late and self.days is not None and decided is not None
+        return decided in self._undated
 
     def _subject_key(self, record: rules.Record) -> str | None:
         if record.subject_code is not None:
@@ -889,7 +914,7 @@ class _Writer:
             elif decided == before["decided_on"]:
                 due, late = before["due_on"], int(before["late"])
             else:  # a decision date changed: judged again from the day the record first came; once late, late
-                due, came_late = collection_deadline(self.days, record.decided_on,
+                due, came_late = collection_deadline(self._days(record.decided_on), record.decided_on,
                                                      min(arrival_day(before["created_at"]), self.today))
                 late = int(before["late"]) | came_late
             version = 1 if before is None else before["version"] + 1
@@ -1178,8 +1203,9 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
         new_sealed = json.dumps({k: protector.seal(k, v) for k, v in sorted(record.personal.items())})
     if record.fingerprint() == row["fingerprint"]:
         raise RecordsError("credit.unchanged", "The correction changes nothing: every value is as recorded.")
+    first_came = min(arrival_day(row["created_at"]), today)
     due, came_late = (row["due_on"], 0) if record.decided_on == _day_of(row["decided_on"]) else collection_deadline(
-        collection_days(item), record.decided_on, min(arrival_day(row["created_at"]), today))
+        collection_days_on(conn, item, record.decided_on), record.decided_on, first_came)
     done = _new_version(conn, row, "corrected", "in_force", reason.strip(), record.values, new_sealed,
                         record.fingerprint(), decided_on,
                         _withdrawal_late(item, decided_on, today, withdrawal_days) | came_late,
