@@ -21,6 +21,7 @@ from jjjcredit.core.credit import catalogue as core_catalogue
 from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
+from jjjcredit.core.sharing.disclosure import add_months
 from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue, records
 from jjjcredit.services.library import library
@@ -845,3 +846,28 @@ def test_a_deadline_is_judged_by_the_limit_in_force_when_the_decision_was_made(r
         assert records.collection_days_on(conn, item, datetime.date(2026, 12, 28)) == 7  # the 2026 edition's
         assert records.collection_days_on(conn, item, datetime.date(2027, 1, 4)) == 5
         assert records.collection_days_on(conn, item, datetime.date(2020, 1, 2)) == 5  # before any edition: its own
+
+
+def test_the_end_of_publication_a_provider_states_is_kept_within_the_severity_s_period(ready: Engine, tmp_path: Path):
+    """A general penalty is public 3 to 12 months from its decision: an end stated within that range ends its
+    publication, one before the minimum is held to the minimum, one after the maximum is cut to it. (Days
+    from today: a record is not shown on a day before the platform held it.)"""
+    decided = working_days.today() - datetime.timedelta(days=5)
+    least, most = add_months(decided, 3), add_months(decided, 12)
+    stated = {CODES[0]: add_months(decided, 5), CODES[1]: decided + datetime.timedelta(days=20),
+              CODES[2]: add_months(decided, 30)}
+    rows = [files.penalty(code, f"罚〔2026〕8{i}号", 处罚决定日期=decided.isoformat(), 公示截止期=day.isoformat(),
+                          处罚有效期=add_months(decided, 12).isoformat())
+            for i, (code, day) in enumerate(stated.items())]
+    assert ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=working_days.today()).created == 3
+
+    def public(code: str, day: datetime.date) -> list[str | None]:
+        with ready.begin() as conn:
+            seen = disclosure.subject_records(conn, access.PUBLIC, code, PROTECTOR, today=day)
+        return [r["public_until"] for g in seen["items"] for r in g["records"]]
+
+    one = datetime.timedelta(days=1)
+    assert public(CODES[0], stated[CODES[0]]) == [stated[CODES[0]].isoformat()]
+    assert public(CODES[0], stated[CODES[0]] + one) == []
+    assert public(CODES[1], least) == [least.isoformat()] and public(CODES[1], least + one) == []
+    assert public(CODES[2], most) == [most.isoformat()] and public(CODES[2], most + one) == []

@@ -50,6 +50,8 @@ from jjjcredit.core.library.records import Problem, mask_personal
 WARNING = Severity.WARNING
 #: Open-ended licences are written with this valid-until (domain.md §7.1).
 OPEN_ENDED = datetime.date(2099, 12, 31)
+#: The column of the end of publication a provider states (公示截止期; core/sharing/disclosure.public_until).
+STATED_UNTIL = "CF_GSJZQ"
 _MAX_AMOUNT = decimal.Decimal("1e18")  #: decimal(24,6): 18 digits before the point
 _SHOWN = 60  #: characters of a value a problem shows
 #: Control characters and the invisible ones that change how text shows (bidirectional overrides, zero
@@ -482,7 +484,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             continue
         if kind == "date":
             day = _date(b, value, r, today, future_ok=b.column.role in ("valid_until", "valid_from")
-                        or b.field.element in ("CF_GSJZQ",))
+                        or b.field.element == STATED_UNTIL)
             if day is None:
                 continue
             dates[b.column.role or b.field.element] = day

@@ -67,7 +67,7 @@ def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...]
     if kind == "text":
         return _text(limit)
     if kind == "date":
-        return _dates(b.column.role in ("valid_until", "valid_from") or b.field.element == "CF_GSJZQ", today)
+        return _dates(b.column.role in ("valid_until", "valid_from") or b.field.element == records.STATED_UNTIL, today)
     if kind == "amount":
         return _amount
     if kind == "uscc":

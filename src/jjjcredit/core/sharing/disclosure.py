@@ -166,7 +166,8 @@ class StoredRecord:
     """What the decision needs of one stored credit record, as it stood on the day asked about.
 
     ``item`` is the catalogue item in force (``None``: an item the catalogue no longer has);
-    ``arrived_on`` the day (in Beijing) the platform first held the record."""
+    ``arrived_on`` the day (in Beijing) the platform first held the record; ``stated_until`` the end of
+    publication its provider stated (公示截止期), when it stated one."""
 
     item: catalogue.Item | None
     subject_type: str
@@ -174,6 +175,7 @@ class StoredRecord:
     decided_on: datetime.date | None
     status: str = "in_force"
     arrived_on: datetime.date | None = None
+    stated_until: datetime.date | None = None
 
 
 @dataclass(frozen=True)
@@ -195,7 +197,10 @@ class RecordDecision:
 def public_until(record: StoredRecord) -> datetime.date | None:
     """The last day a negative record may be publicly disclosed: the decision date plus the maximum
     months of its severity's period rule in force on that date (catalogue.period_rule), month ends
-    clamped (:func:`add_months`). Periods start the day after the decision and end on the day of the
+    clamped (:func:`add_months`) — or, when its provider stated an end of publication (公示截止期), that
+    day, held within the rule: never before the minimum months, never after the maximum (the deciding
+    authority sets the period within the range the severity allows; publication stops at the maximum
+    whatever was stated). Periods start the day after the decision and end on the day of the
     same number in the last month (Civil Code Art. 201-203): a serious penalty of 2026-04-10 under a
     36-month maximum is public on 2029-04-10 and not on 2029-04-11. ``None`` for a record that is not
     negative — the catalogue gives period rules to negative items only, by severity, so a licence or
@@ -210,11 +215,18 @@ def public_until(record: StoredRecord) -> datetime.date | None:
     datetime.date(2023, 1, 31)
     >>> public_until(StoredRecord(penalty, "organization", "general", datetime.date(2016, 5, 1))) is None
     True
+    >>> def stated(day: datetime.date) -> StoredRecord:  # a general penalty of 2026-04-10: 3 to 12 months
+    ...     return StoredRecord(penalty, "organization", "general", datetime.date(2026, 4, 10), stated_until=day)
+    >>> [public_until(stated(datetime.date(*d))) for d in ((2026, 5, 1), (2026, 9, 1), (2030, 1, 1))]
+    [datetime.date(2026, 7, 10), datetime.date(2026, 9, 1), datetime.date(2027, 4, 10)]
     """
     rule = _period_rule(record)
     if rule is None or record.decided_on is None:
         return None
-    return add_months(record.decided_on, rule.max_months)
+    last = add_months(record.decided_on, rule.max_months)
+    if record.stated_until is None:
+        return last
+    return min(max(record.stated_until, add_months(record.decided_on, rule.min_months)), last)
 
 
 def shared_until(record: StoredRecord) -> datetime.date | None:

@@ -163,6 +163,22 @@ def _fields(item: Any) -> tuple[tuple[str, str], ...]:
     return kept[1]
 
 
+#: The column of the end of publication a provider states (公示截止期), as it appears in a version's values.
+_STATED = credit_rules.STATED_UNTIL
+
+
+def stated_until(data: str | None) -> datetime.date | None:
+    """The end of publication a version's values state (公示截止期), or ``None`` (none stated, or not a date:
+    the ingest keeps only real dates). Read only from values that name it."""
+    if not data or f'"{_STATED}"' not in data:
+        return None
+    value = json.loads(data).get(_STATED)
+    try:
+        return datetime.date.fromisoformat(value) if isinstance(value, str) else None
+    except ValueError:
+        return None
+
+
 def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, str], clear: bool,
                    protector: persons.Protector | None) -> dict[str, str]:
     """A record's values by the item's field names in its layout's order (then any column the item no
@@ -270,7 +286,8 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
                 continue
         current = versions[0]
         facts = disclosure.StoredRecord(item, stored["subject_type"], stored["severity"], _date(stored["decided_on"]),
-                                        current["status"], disclosure.china_date(_moment(stored["created_at"])))
+                                        current["status"], disclosure.china_date(_moment(stored["created_at"])),
+                                        stated_until(current["data"]))
         decision = disclosure.decide_record(facts, caller, day, own=own, authorized=authorized)
         if not decision.visible:
             continue
@@ -338,9 +355,10 @@ def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[st
     tells a public receiver to stop showing it, and nothing more."""
     shown: list[dict[str, Any]] = []
     for stored in records:
+        now = next((v["data"] for v in stored["versions"] if v["version"] == stored["version"]), None)
         facts = disclosure.StoredRecord(in_force.get(stored["item"]), stored["subject_type"], stored["severity"],
                                         _date(stored["decided_on"]), stored["status"],
-                                        disclosure.china_date(_moment(stored["created_at"])))
+                                        disclosure.china_date(_moment(stored["created_at"])), stated_until(now))
         decision = disclosure.decide_record(facts, caller, day)
         versions = list(stored["versions"])
         if not decision.visible:
