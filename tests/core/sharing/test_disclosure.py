@@ -11,7 +11,7 @@ from hypothesis import strategies as st
 
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.sharing import access, disclosure
-from jjjcredit.core.sharing.disclosure import StoredRecord, add_months, decide_record, public_until, shared_until
+from jjjcredit.core.sharing.disclosure import StoredRecord, decide_record, public_until, shared_until
 
 PENALTY = catalogue.default_item("JJJ-03-001")
 SHARED_ONLY = catalogue.default_item("JJJ-05-001")  # government sharing only
@@ -23,14 +23,6 @@ DAY = datetime.timedelta(days=1)
 
 def _org(**changes: object) -> StoredRecord:
     return dataclasses.replace(StoredRecord(PENALTY, "organization", "serious", DECIDED), **changes)  # type: ignore[arg-type]
-
-
-def test_months_are_added_with_the_end_of_a_shorter_month_clamped():
-    assert add_months(datetime.date(2025, 1, 31), 1) == datetime.date(2025, 2, 28)
-    assert add_months(datetime.date(2024, 1, 31), 1) == datetime.date(2024, 2, 29)
-    assert add_months(datetime.date(2025, 12, 31), 3) == datetime.date(2026, 3, 31)
-    assert add_months(datetime.date(2025, 11, 30), 3) == datetime.date(2026, 2, 28)
-    assert add_months(datetime.date(2025, 5, 15), 0) == datetime.date(2025, 5, 15)
 
 
 def test_the_window_is_the_maximum_of_the_rule_in_force_on_the_decision_date():

@@ -19,9 +19,9 @@ from sqlalchemy.exc import OperationalError
 
 from jjjcredit.core.credit import catalogue as core_catalogue
 from jjjcredit.core.credit import persons, working_days
+from jjjcredit.core.credit.periods import add_months
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
-from jjjcredit.core.sharing.disclosure import add_months
 from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue, records
 from jjjcredit.services.library import library

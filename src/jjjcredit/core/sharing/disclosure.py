@@ -31,7 +31,6 @@ True
 
 from __future__ import annotations
 
-import calendar
 import datetime
 import functools
 from collections.abc import Iterable, Mapping
@@ -39,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit import catalogue, working_days
+from jjjcredit.core.credit import catalogue, periods, working_days
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
 
@@ -147,20 +146,6 @@ def china_date(moment: datetime.datetime) -> datetime.date:
     return aware.astimezone(CHINA).date()
 
 
-def add_months(day: datetime.date, months: int) -> datetime.date:
-    """``day`` plus ``months`` calendar months, the day clamped to the end of a shorter month.
-
-    >>> add_months(datetime.date(2025, 1, 31), 1), add_months(datetime.date(2024, 2, 29), 12)
-    (datetime.date(2025, 2, 28), datetime.date(2025, 2, 28))
-    >>> add_months(datetime.date(2026, 4, 10), 36)
-    datetime.date(2029, 4, 10)
-    """
-    index = day.year * 12 + day.month - 1 + months
-    year, month = divmod(index, 12)
-    last = calendar.monthrange(year, month + 1)[1]
-    return datetime.date(year, month + 1, min(day.day, last))
-
-
 @dataclass(frozen=True)
 class StoredRecord:
     """What the decision needs of one stored credit record, as it stood on the day asked about.
@@ -197,7 +182,7 @@ class RecordDecision:
 def public_until(record: StoredRecord) -> datetime.date | None:
     """The last day a negative record may be publicly disclosed: the decision date plus the maximum
     months of its severity's period rule in force on that date (catalogue.period_rule), month ends
-    clamped (:func:`add_months`) — or, when its provider stated an end of publication (公示截止期), that
+    clamped (core/credit/periods.py) — or, when its provider stated an end of publication (公示截止期), that
     day, held within the rule: never before the minimum months, never after the maximum (the deciding
     authority sets the period within the range the severity allows; publication stops at the maximum
     whatever was stated). Periods start the day after the decision and end on the day of the
@@ -220,13 +205,13 @@ def public_until(record: StoredRecord) -> datetime.date | None:
     >>> [public_until(stated(datetime.date(*d))) for d in ((2026, 5, 1), (2026, 9, 1), (2030, 1, 1))]
     [datetime.date(2026, 7, 10), datetime.date(2026, 9, 1), datetime.date(2027, 4, 10)]
     """
-    rule = _period_rule(record)
-    if rule is None or record.decided_on is None:
+    if record.item is None:
         return None
-    last = add_months(record.decided_on, rule.max_months)
-    if record.stated_until is None:
-        return last
-    return min(max(record.stated_until, add_months(record.decided_on, rule.min_months)), last)
+    bounds = periods.window(record.item, record.severity, record.decided_on)
+    if bounds is None:
+        return None
+    least, most = bounds
+    return most if record.stated_until is None else min(max(record.stated_until, least), most)
 
 
 def shared_until(record: StoredRecord) -> datetime.date | None:
@@ -247,7 +232,7 @@ def shared_until(record: StoredRecord) -> datetime.date | None:
     until = public_until(record)
     if rule is None or until is None or rule.sharing_months is None:
         return None
-    return add_months(until, rule.sharing_months)
+    return periods.add_months(until, rule.sharing_months)
 
 
 def _period_rule(record: StoredRecord) -> catalogue.PeriodRule | None:
