@@ -411,6 +411,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.no_catalogue": ErrorCode(409, 2, "No catalogue edition is published: records are submitted under a "
         "published edition's items."),
     "credit.unknown_item": ErrorCode(404, 2, "The catalogue edition in force has no item with that directory code."),
+    "credit.stated_period": ErrorCode(400, 1, "The end of publication a row states (公示截止期) is outside its "
+                                      "severity's period (warning: the record is kept, and published until the "
+                                      "period's minimum or maximum instead)."),
     "credit.withdrawn_item": ErrorCode(409, 2, "The item was withdrawn from the catalogue: nothing new is collected "
                                        "under it (records kept before can still be revoked or corrected)."),
     "credit.provider": ErrorCode(400, 2, "The provider is not named (1-200 printable characters), or a submission "

@@ -859,7 +859,10 @@ def test_the_end_of_publication_a_provider_states_is_kept_within_the_severity_s_
     rows = [files.penalty(code, f"罚〔2026〕8{i}号", 处罚决定日期=decided.isoformat(), 公示截止期=day.isoformat(),
                           处罚有效期=add_months(decided, 12).isoformat())
             for i, (code, day) in enumerate(stated.items())]
-    assert ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=working_days.today()).created == 3
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=working_days.today())
+    assert (summary.created, summary.by_code["credit.stated_period"]) == (3, 2)  # kept, with a warning
+    assert {p["message"].split(";")[1] for p in summary.problems if p["code"] == "credit.stated_period"} == {
+        f" it is published until {least.isoformat()}.", f" it is published until {most.isoformat()}."}
 
     def public(code: str, day: datetime.date) -> list[str | None]:
         with ready.begin() as conn:

@@ -42,7 +42,7 @@ from jjjcredit.core.codes.personal import (
     shown_numbers,
     shown_personal,
 )
-from jjjcredit.core.credit import catalogue, columns
+from jjjcredit.core.credit import catalogue, columns, periods
 from jjjcredit.core.errors import Error, Severity
 from jjjcredit.core.library import transforms
 from jjjcredit.core.library.records import Problem, mask_personal
@@ -570,6 +570,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             r.add(None, "record.required", f"失信严重程度 (XY_YZCD) is required by {item.code}: the item allows "
                   f"{'、'.join(item.severities)} and the row does not say which.")
     _rules(layout, by_role, given, dates, r)
+    _stated_period(layout, severity, dates, r)
     if subject_type and subject_type not in item.subject_types:
         r.add(by_role.get("subject_category", (None, ""))[0], "credit.subject_type",
               f"{item.code} ({item.name}) covers {'、'.join(item.subject_types)}, not {subject_type}.")
@@ -622,6 +623,20 @@ def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], give
               "unified social credit code (统一社会信用代码), which the row does not give.")
         return None
     return kind
+
+
+def _stated_period(layout: Layout, severity: str | None, dates: Mapping[str, datetime.date], r: _Row) -> None:
+    """A warning when the end of publication a row states (公示截止期) is outside its severity's period: the
+    record is kept, and published until the minimum or the maximum instead (core/credit/periods.py)."""
+    stated = dates.get(STATED_UNTIL)
+    if stated is None:
+        return
+    off = periods.stated_end(layout.item, severity, dates.get("decided_on"), stated)
+    if off is not None:
+        b = next(b for b in layout.bound if b.field.element == STATED_UNTIL)
+        r.add(b, "credit.stated_period", f"{b.header}: {stated.isoformat()} is {off[1]} publication period of a "
+              f"{severity} record decided on {dates['decided_on'].isoformat()}; it is published until "
+              f"{off[0].isoformat()}.", stated.isoformat(), warning=True)
 
 
 def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], given: set[str],

@@ -28,7 +28,7 @@ from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
 from jjjcredit.core.codes.personal import is_identity_number, number_run_cells, personal_in  # personal numbers' shapes
-from jjjcredit.core.credit import columns, records
+from jjjcredit.core.credit import columns, periods, records
 from jjjcredit.core.errors import Verdict
 
 _BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
@@ -322,10 +322,21 @@ class _Shape:
                                                                                   "valid_from"))
         self.i_code, self.i_category, self.i_penalty, self.i_severity, self.i_name = (self._index(r) for r in (
             "subject_code", "subject_category", "penalty_category", "severity", "subject_name"))
+        stated = [j for j, e in enumerate(self.elements) if e == records.STATED_UNTIL]
+        self.i_stated = stated[-1] if stated else -1  # (the last, as check_row keeps it)
+        self._windows: dict[tuple[str | None, str], tuple[str, str] | None] = {}
 
     def _index(self, role: str) -> int:
         """Where a role's value is; -1 (an always-empty slot appended to each row) when the file has none."""
         return self.at.get(role, -1)
+
+    def _window(self, severity: str | None, decided: str) -> tuple[str, str] | None:
+        """The period's first and last ISO day a record's publication may end on (core/credit/periods.window)."""
+        key = (severity, decided)
+        if key not in self._windows:
+            bounds = periods.window(self.item, severity, datetime.date.fromisoformat(decided))
+            self._windows[key] = None if bounds is None else (bounds[0].isoformat(), bounds[1].isoformat())
+        return self._windows[key]
 
     def fields(self, c: Sequence[Sequence[Any]], i: int) -> tuple[str, str, str, str, str | None, str | None,
                                                                  str | None] | None:
@@ -360,6 +371,10 @@ class _Shape:
             if self.single_severity is None and item.severities:
                 return None
             severity = self.single_severity
+        if self.i_stated >= 0 and decided is not None and (stated := c[self.i_stated][i]) is not None:
+            bounds = self._window(severity, decided)
+            if bounds is not None and not bounds[0] <= stated <= bounds[1]:
+                return None  # an end of publication outside the period: check_row warns of it
         return ("/".join([c[j][i] or "" for j in self.keys]), subject_type, c[self.i_name][i] or "", code, severity,
                 decided, until)
 
