@@ -411,6 +411,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.no_catalogue": ErrorCode(409, 2, "No catalogue edition is published: records are submitted under a "
         "published edition's items."),
     "credit.unknown_item": ErrorCode(404, 2, "The catalogue edition in force has no item with that directory code."),
+    "credit.person_with_code": ErrorCode(400, 1, "A natural person's row gives a unified social credit code: a "
+                                         "person is identified by the identity number alone, never filed under an "
+                                         "organization's code."),
     "credit.stated_period": ErrorCode(400, 1, "The end of publication a row states (公示截止期) is outside its "
                                       "severity's period (warning: the record is kept, and published until the "
                                       "period's minimum or maximum instead)."),

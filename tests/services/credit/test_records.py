@@ -874,3 +874,17 @@ def test_the_end_of_publication_a_provider_states_is_kept_within_the_severity_s_
     assert public(CODES[0], stated[CODES[0]] + one) == []
     assert public(CODES[1], least) == [least.isoformat()] and public(CODES[1], least + one) == []
     assert public(CODES[2], most) == [most.isoformat()] and public(CODES[2], most + one) == []
+
+
+def test_a_natural_person_s_record_is_never_filed_under_an_organization_s_code(ready: Engine, tmp_path: Path):
+    person = files.penalty(None, "罚〔2026〕91号")
+    both = dict(files.penalty(None, "罚〔2026〕92号"), 统一社会信用代码=CODES[0])  # 自然人, and an organization's code
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", [person, both]))
+    assert (summary.created, summary.rejected, summary.by_code.get("credit.person_with_code")) == (1, 1, 1)
+    assert files.person() not in json.dumps(summary.to_dict(), ensure_ascii=False)
+    assert shown(ready, CODES[0])["records"] == 0  # nothing of the person under the organization
+    with ready.begin() as conn, pytest.raises(RecordsError) as exc:  # nor moved there by a correction
+        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕91号", {"统一社会信用代码": CODES[0]},
+                               "更正", TODAY, protector=PROTECTOR, today=TODAY)
+    assert exc.value.code == "credit.person_with_code"
+    assert shown(ready, files.person())["records"] == 1

@@ -611,6 +611,12 @@ def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], give
         r.add(None, "credit.subject_missing", "The row names its subject but neither a unified social credit "
               "code nor an identity number: expected one to identify the credit subject.")
         return None
+    if kind == "natural_person" and code is not None:  # never filed under an organization's code
+        r.add(code[0], "credit.person_with_code", f"{category[0].header if category else '行政相对人类别'} says "
+              f"自然人 but {code[0].header} gives a unified social credit code: a natural person is identified by "
+              "the identity number (证件号码) alone, and their record is filed under it, never under an "
+              f"organization's code. Leave {code[0].header} empty, or give the organization's category.", code[1])
+        return None
     if kind == "natural_person" and number is None:
         b = category[0] if category else None
         r.add(b, "credit.subject_missing", "A natural person is identified by an identity number (证件号码), "

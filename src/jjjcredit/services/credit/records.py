@@ -806,7 +806,7 @@ class _Writer:
         return decided in self._undated
 
     def _subject_key(self, record: rules.Record) -> str | None:
-        if record.subject_code is not None:
+        if record.subject_code is not None and record.subject_type != "natural_person":
             return record.subject_code
         if self.protector is None or record.identity_number is None:
             return None
@@ -1194,8 +1194,8 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
     if record.key != row["document_number"]:
         raise RecordsError("credit.identity", "A correction cannot change the document number that identifies the "
                            "record: revoke it and submit the new one.", field="document")
-    new_key = record.subject_code or (protector.subject_key(record.identity_number)
-                                      if protector and record.identity_number else row["subject_key"])
+    new_key = (record.subject_code if record.subject_type != "natural_person" else None) or (
+        protector.subject_key(record.identity_number) if protector and record.identity_number else row["subject_key"])
     new_sealed = None
     if record.personal:
         if protector is None:
