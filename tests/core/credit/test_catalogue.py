@@ -305,3 +305,18 @@ def test_an_edition_stored_before_sharing_periods_loads_and_its_diff_shows_the_n
     changed = catalogue.change_item(new, {"period_rules": [{**r, "sharing_months": 120}
                                                            for r in catalogue.item_to_dict(new)["period_rules"]]})
     assert {r.sharing_months for r in changed.period_rules} == {120}
+
+
+@pytest.mark.parametrize("approver", ["省发改委\u200b", "省发改委\u200e", "省\u00ad发改委", " 省发改委 ", "省发改委\u034f"])
+def test_who_compiled_is_not_told_apart_by_what_does_not_show(approver: str):
+    items = catalogue.default_items()
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.check_approval(2027, items, items, {}, [], approver, [("省发改委", "drafted it")])
+    assert exc.value.code == "catalogue.own_approval"
+
+
+def test_a_text_that_holds_a_character_that_shows_nothing_is_refused():
+    for hidden in ("\u200b", "\u2060", "\ufeff", "\u00ad", "\U000e0041"):
+        with pytest.raises(catalogue.CatalogueError) as exc:
+            catalogue.check_text(f"省发改委{hidden}", "Who", "by")
+        assert f"U+{ord(hidden):04X} at position 5" in exc.value.message

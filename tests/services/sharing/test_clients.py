@@ -88,6 +88,7 @@ def test_list_clients_in_the_order_they_were_added_without_keys(conn: Connection
     ("a", "verify", 0, "clients.level"),
     ("  ", "verify", 1, "clients.name"),
     ("某银行 联系人13812345678", "verify", 1, "clients.name"),
+    ("省发改委\u200b", "cataloguing", 1, "clients.name"),  # a character that shows nothing
 ])
 def test_a_bad_client_is_refused_with_its_code(conn: Connection, name: str, services: str, level: int, code: str):
     with pytest.raises(clients.ClientError) as refused:
@@ -226,3 +227,12 @@ def test_a_clients_name_never_takes_the_staffs_or_a_subjects_prefix(engine: Engi
             with pytest.raises(clients.ClientError) as refused:
                 clients.add_client(conn, name, "lookup", 1)
             assert refused.value.code == "clients.name"
+
+
+@pytest.mark.parametrize("alike", ["省发改委 ", "省 发改委", "ＳＴＡＦＦ", "staff"])
+def test_a_name_that_reads_as_a_live_client_s_is_refused(conn: Connection, alike: str):
+    clients.add_client(conn, "省发改委", "cataloguing", 1)
+    clients.add_client(conn, "Staff", "cataloguing", 1)
+    with pytest.raises(clients.ClientError) as refused:
+        clients.add_client(conn, alike, "cataloguing", 1)
+    assert refused.value.code == "clients.exists" and "reads the same" in refused.value.message

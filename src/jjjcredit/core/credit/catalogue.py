@@ -37,6 +37,7 @@ from typing import Any
 from jjjcredit.core.codes.personal import personal_in
 from jjjcredit.core.credit import columns
 from jjjcredit.core.errors import Error
+from jjjcredit.core.library import names
 
 #: The twelve statutory attributes, in the order the regulation lists them: name in code → (Chinese, English).
 STATUTORY: dict[str, tuple[str, str]] = {
@@ -362,11 +363,12 @@ def check_text(value: str, what: str, field: str | None = None, limit: int = TEX
                              "number: the catalogue and its changes are published and never hold one; expected none "
                              "(a department's telephone with its area code is fine).", field=field)
     found = _UNSHOWN.search(value)
-    if found is not None:
-        where = f"U+{ord(found.group()):04X} at position {found.start() + 1}"
+    hidden = names.unseen(value) if found is None else (found.start(), found.group())
+    if hidden is not None:
+        where = f"U+{ord(hidden[1]):04X} at position {hidden[0] + 1}"
         raise CatalogueError(error, f"{what} holds the character {where}, which cannot be published (a control "
-                             "character, or one that reverses the text's direction); expected plain text (tabs "
-                             "and line breaks are kept).", field=field)
+                             "character, or one that does not show: a zero width, a joiner, a direction mark); "
+                             "expected plain text (tabs and line breaks are kept).", field=field)
     return value
 
 
@@ -736,15 +738,6 @@ def check_reason(reason: str | None, code: str) -> str:
     return check_text(reason.strip(), f'Item "{code}": the reason', "reason", error="catalogue.reason")
 
 
-def same_name(a: str, b: str) -> bool:
-    """Whether two names of who did a step are one (spaces and letter case aside).
-
-    >>> same_name(" 河北省 发展改革委", "河北省发展改革委"), same_name("Staff", "staff"), same_name("省政府", "省发改委")
-    (True, True, False)
-    """
-    return "".join(a.split()).casefold() == "".join(b.split()).casefold()
-
-
 def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reasons: Mapping[str, str],
                    assessed: Iterable[str], approver: str | None,
                    compiled_by: Iterable[tuple[str, str]] = ()) -> None:
@@ -776,7 +769,7 @@ def check_approval(year: int, base: Iterable[Item], items: Iterable[Item], reaso
         raise CatalogueError("catalogue.approver", f"Approving the {year} edition needs who approves it.",
                              field="by")
     for who, did in compiled_by:
-        if same_name(who, approver):
+        if names.same_party(who, approver):
             raise CatalogueError("catalogue.own_approval", f"{approver.strip()} {did}, so cannot also approve the "
                                  f"{year} edition: the catalogue is compiled by the provincial credit department and "
                                  "approved by the provincial government (Hebei Regulations Art. 11). Approval is "

@@ -50,3 +50,36 @@ def normalize(name: str) -> str:
 def same(asked: str, held: str) -> bool:
     """Whether two names are the same once normalized (equal strings without normalizing them)."""
     return asked == held or normalize(asked) == normalize(held)
+
+
+#: Categories of characters that show nothing of their own: format characters (zero widths, joiners,
+#: direction marks, soft hyphens, tags), combining marks NFKC left alone, controls.
+_UNSEEN = frozenset({"Cf", "Mn", "Me", "Cc"})
+
+
+def same_party(a: str, b: str) -> bool:
+    r"""Whether two names of who took a step (a department, an application party) show alike: :func:`same`,
+    letter case aside, with every character that shows nothing dropped first — a name with a zero width
+    or a direction mark in it is the name without (the search keys are not made so: this never changes
+    what a library holds).
+
+    >>> same_party("省发改委\u200b", "省发改委"), same_party("Staff", "ＳＴＡＦＦ"), same_party("省政府", "省发改委")
+    (True, True, False)
+    """
+    def seen(name: str) -> str:
+        return "".join(ch for ch in unicodedata.normalize("NFKC", name) if unicodedata.category(ch) not in _UNSEEN)
+    return normalize(seen(a)).casefold() == normalize(seen(b)).casefold()
+
+
+def unseen(text: str) -> tuple[int, str] | None:
+    r"""The first format character of ``text`` (a character that shows nothing: zero width, joiner, direction
+    mark, soft hyphen, tag), with its position; ``None`` when there is none. Tabs and line breaks are not
+    format characters.
+
+    >>> unseen("省发改委\u200b"), unseen("第一行\n第二行")
+    ((4, '\u200b'), None)
+    """
+    for i, ch in enumerate(text):
+        if unicodedata.category(ch) == "Cf":
+            return i, ch
+    return None

@@ -22,6 +22,7 @@ from sqlalchemy import Connection, insert, select, update
 from jjjcredit.core.codes.personal import personal_in
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.errors import Error
+from jjjcredit.core.library import names
 from jjjcredit.core.sharing import access, subjects
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.storage.schema import clients
@@ -101,9 +102,18 @@ def add_client(conn: Connection, name: str, services: str, level: int,
     if personal_in(name):
         raise ClientError("clients.name", "A client's name holds what looks like an identity or mobile number; it is "
                           "shown to the subjects it asks about, so name the department only.")
+    hidden = names.unseen(name)
+    if hidden is not None:
+        raise ClientError("clients.name", f"A client's name holds the character U+{ord(hidden[1]):04X} at position "
+                          f"{hidden[0] + 1}, which shows nothing; expected the department's name as it is written.")
     if _live(conn, name) is not None:
         raise ClientError("clients.exists",
                           f'A client named "{name}" exists already: revoke it or choose another name.')
+    alike = next((r.name for r in conn.execute(select(clients.c.name).where(clients.c.revoked_at.is_(None)))
+                  if names.same_party(r.name, name)), None)
+    if alike is not None:  # two live clients whose names show alike would be one party to whoever reads the trail
+        raise ClientError("clients.exists", f'A client named "{alike}" exists already, and "{name}" reads the same '
+                          "(spaces, letter case and full-width forms aside): revoke it or choose another name.")
     codes = None if items is None else check_items(conn, items)
     prefix, key = _new_key()
     now = datetime.datetime.now(datetime.UTC)
