@@ -307,7 +307,8 @@ def test_an_edition_stored_before_sharing_periods_loads_and_its_diff_shows_the_n
     assert {r.sharing_months for r in changed.period_rules} == {120}
 
 
-@pytest.mark.parametrize("approver", ["省发改委\u200b", "省发改委\u200e", "省\u00ad发改委", " 省发改委 ", "省发改委\u034f"])
+@pytest.mark.parametrize("approver", ["省发改委\u200b", "省发改委\u200e", "省\u00ad发改委", " 省发改委 ",
+                                      "省发改委\u034f"])
 def test_who_compiled_is_not_told_apart_by_what_does_not_show(approver: str):
     items = catalogue.default_items()
     with pytest.raises(catalogue.CatalogueError) as exc:
