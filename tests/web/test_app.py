@@ -399,3 +399,10 @@ def test_a_connection_the_server_dropped_is_503_on_the_driver_s_own_paths_then_r
         engine.dispose()
         statuses = [http.get(f"/api/v1/organizations/{server.codes[0]}").status_code for _ in range(8)]
     assert 500 not in statuses and statuses[-1] == 200, statuses
+
+
+def test_an_ipv6_caller_is_counted_by_its_slash_64(database_url: str):
+    with serving(_limited_app(database_url, ("127.0.0.0/8",))) as url:  # (the caller's address told by the proxy)
+        one_line = [f"2001:db8:1:2::{i:x}" for i in range(1, 4)]  # every address of one /64: one window
+        assert _statuses(url, one_line) == [200, 200, 429]
+        assert _statuses(url, ["2001:db8:1:3::1"]) == [200]  # the next /64 is another caller

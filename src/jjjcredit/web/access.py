@@ -30,7 +30,7 @@ KEY_HEADER, PURPOSE_HEADER = "X-API-Key", "X-Purpose"
 async def limit_public(request: Request, cost: int = 1) -> None:
     """Count ``cost`` calls without a key against the address (services/sharing/rate_limits.py): one for the
     call, and the work of a batch once it is read (:func:`charge_public`); 429 when over."""
-    await _admit(request, _address(request), cost, "calls without an API key")
+    await _admit(request, rate_limits.window_of(_address(request)), cost, "calls without an API key")
 
 
 async def charge_public(request: Request, cost: int) -> None:
@@ -43,7 +43,8 @@ def charge_public_here(request: Request, cost: int) -> None:
     """:func:`charge_public` for a route that runs on a thread (it may wait on Redis there)."""
     if cost > 0 and request.state.caller is access.PUBLIC:
         limiter: rate_limits.Limiter = request.app.state.limiter
-        _refuse_unless(limiter, limiter.admit(_address(request), cost), request, "calls without an API key")
+        _refuse_unless(limiter, limiter.admit(rate_limits.window_of(_address(request)), cost), request,
+                       "calls without an API key")
 
 
 def _address(request: Request) -> str:
@@ -70,7 +71,8 @@ async def limit_reports(request: Request, caller: access.Caller) -> None:
     (``JJJCREDIT_REPORTS_PER_MINUTE``, a window apart from the public's calls); 429 when over."""
     limiter: rate_limits.Limiter = request.app.state.report_limiter
     who = f"the address {_address(request)}" if caller.client is None else f'client "{caller.client}"'
-    key = f"address:{_address(request)}" if caller.client is None else f"client:{caller.client}"
+    key = f"address:{rate_limits.window_of(_address(request))}" if caller.client is None else \
+        f"client:{caller.client}"
     decision = await _decide(request, limiter, key, 1)
     if not decision.admitted:
         raise ApiError("access.rate_limited", f"Too many credit reports for {who}: at most {limiter.per_minute} a "
@@ -106,7 +108,7 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             return access.PUBLIC
         # Wrong keys count against their address, in a window of their own: past the public rate, every
         # keyed call from it waits (429) before its key is even looked at, so keys cannot be guessed fast.
-        guesses = f"bad-key:{_address(request)}"
+        guesses = f"bad-key:{rate_limits.window_of(_address(request))}"
         await _admit(request, guesses, 0, "calls with a wrong API key")
         caller = await threads.run(request, _caller_of, request.app.state.engine, key)
         if caller is None:

@@ -97,6 +97,27 @@ def _trusted(address: str, proxies: tuple[Network, ...]) -> bool:
     return any(ip in network for network in proxies)
 
 
+#: The prefix an IPv6 caller is counted by: one site's or line's network (a /64 is what one subscriber is
+#: given, and any address in it is theirs to use).
+IPV6_PREFIX = 64
+
+
+def window_of(address: str) -> str:
+    """What calls from ``address`` are counted under: an IPv4 address itself; an IPv6 one by its /64 (else
+    every address of one line would be a window of its own).
+
+    >>> window_of("203.0.113.9"), window_of("2001:db8:1:2:aaaa::1"), window_of("unknown")
+    ('203.0.113.9', '2001:db8:1:2::/64', 'unknown')
+    """
+    try:
+        ip = ipaddress.ip_address(address)
+    except ValueError:
+        return address
+    if ip.version == 4:
+        return address
+    return str(ipaddress.ip_network(f"{ip}/{IPV6_PREFIX}", strict=False))
+
+
 def client_address(peer: str, forwarded_for: list[str], proxies: tuple[Network, ...]) -> str:
     """The address a call is counted against: the peer, unless it is a trusted proxy — then the
     rightmost address of ``X-Forwarded-For`` that is not a trusted proxy (what a client wrote to the
