@@ -553,7 +553,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 "edition dropped: their values were not kept from this file (those kept before stay with their "
                 "records).")
         if summary.undated:
-            years = ", ".join(str(y) for y in writer.undated_years)
+            years = ", ".join(str(y) for y in sorted(writer.undated_years))
             summary.message = (summary.message + " " if summary.message else "") + (
                 f"The collection deadline of {summary.undated:,} record(s) could not be judged, so they are not "
                 f"counted late: the working-day calendar has no holiday notice for {years} (add the State "
