@@ -12,7 +12,7 @@ import typer
 
 from jjjcredit.cli import database, output
 from jjjcredit.core.credit import catalogue as rules
-from jjjcredit.core.credit import catalogue_export
+from jjjcredit.core.credit import catalogue_diff, catalogue_export
 from jjjcredit.core.errors import Error
 from jjjcredit.services.credit import catalogue
 from jjjcredit.settings import Settings
@@ -330,7 +330,7 @@ def diff_editions(
                 f"{len(d.changed)} attribute{'' if len(d.changed) == 1 else 's'} changed")
 
 
-def _diff_rows(c: rules.Change) -> list[dict[str, Any]]:
+def _diff_rows(c: catalogue_diff.Change) -> list[dict[str, Any]]:
     """The JSON rows of one changed attribute: ``item``, ``attribute``, ``old``, ``new`` — for the record layout
     one row a field change, with ``field`` (its element), ``field_name``, ``change`` (added, dropped,
     changed) and ``field_attribute`` (name, required, max_length, position; null for a field added or
@@ -341,7 +341,7 @@ def _diff_rows(c: rules.Change) -> list[dict[str, Any]]:
              "field_attribute": f.attribute, "old": f.old, "new": f.new} for f in c.field_changes]
 
 
-def _diff_lines(c: rules.Change) -> list[str]:
+def _diff_lines(c: catalogue_diff.Change) -> list[str]:
     """The text lines of one changed attribute (after ``~ CODE``)."""
     def shown(value: Any) -> str:
         return json.dumps(value, ensure_ascii=False)

@@ -6,8 +6,8 @@ reason); items are added, changed and withdrawn only in a draft or during the co
 with its reason; the public comments during the comment period; :func:`approve_edition` refuses
 without an approver, a reason for every item touched, or the assessment of a contested item;
 :func:`publish_edition` makes it final. A change asked for without a year goes to next year's draft
-(created on demand), never into a published edition. The rules are core/credit/catalogue.py's;
-services flush, the adapter commits.
+(created on demand), never into a published edition. The rules are core/credit/catalogue.py's (the
+diff of two editions core/credit/catalogue_diff.py's); services flush, the adapter commits.
 """
 
 from __future__ import annotations
@@ -24,7 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
-from jjjcredit.core.credit import catalogue, working_days
+from jjjcredit.core.credit import catalogue, catalogue_diff, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
 from jjjcredit.storage import times
 from jjjcredit.storage.schema import (
@@ -304,7 +304,7 @@ def change_item(conn: Connection, code: str, values: Mapping[str, Any], reason: 
     old = catalogue.item_from_dict(json.loads(row.item))
     new = catalogue.change_item(old, values)
     catalogue.check_actionable(new)
-    changes = catalogue.diff([old], [new]).changed
+    changes = catalogue_diff.diff([old], [new]).changed
     if not changes:
         raise CatalogueError("catalogue.item", f'Item "{code}": the values given are the ones it has; nothing '
                              "changed.")
@@ -394,7 +394,7 @@ def withdrawn_codes(conn: Connection, edition: Edition) -> tuple[str, ...]:
     and it no longer has. The public may comment on them as on its items: a withdrawal is a change too."""
     items = edition_items(conn, edition.year)
     if edition.based_on is not None:
-        return catalogue.diff(edition_items(conn, edition.based_on), items).withdrawn
+        return catalogue_diff.diff(edition_items(conn, edition.based_on), items).withdrawn
     gone = {c.code for c in list_changes(conn, edition.year) if c.action == "withdraw"}
     return tuple(sorted(gone - {i.code for i in items}))
 
@@ -496,10 +496,10 @@ def publish_edition(conn: Connection, year: int, by: str) -> Edition:
     return get_edition(conn, year)
 
 
-def diff_editions(conn: Connection, year_a: int, year_b: int) -> catalogue.Diff:
+def diff_editions(conn: Connection, year_a: int, year_b: int) -> catalogue_diff.Diff:
     """Items added, withdrawn and changed (attribute by attribute, a record layout field by field) from the
     ``year_a`` edition to ``year_b``."""
-    return catalogue.diff(edition_items(conn, year_a), edition_items(conn, year_b))
+    return catalogue_diff.diff(edition_items(conn, year_a), edition_items(conn, year_b))
 
 
 def shown_year(conn: Connection, year: int | None) -> int:
