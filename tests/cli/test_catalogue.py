@@ -96,7 +96,7 @@ def test_the_workflow_a_change_during_the_year_and_the_diff(url: str, tmp_path: 
     assert penalty["update_period"] == "每日" and published["status"] == "published"
 
 
-def test_a_layout_change_is_diffed_field_by_field(url: str):
+def test_a_layout_change_is_diffed_and_listed_field_by_field(url: str):
     _published_2026(url)
     _ok("draft", "2027", "--by", "发改委", "--db", url)
     fields = core.item_to_dict(core.default_item("JJJ-03-001"))["fields"]
@@ -115,6 +115,11 @@ def test_a_layout_change_is_diffed_field_by_field(url: str):
     assert text.splitlines() == ['~ JJJ-03-001\tupdate_period\t"每日" → "实时"',
                                  f"~ JJJ-03-001\tfields {dropped['element']} {dropped['name']}\tdropped",
                                  "~ JJJ-03-001\tfields CF_XDR_MC 行政相对人名称\tmax_length 200 → 64"]
+    [change] = [json.loads(line) for line in _ok("changes", "2027", "--db", url).splitlines()]
+    assert change["attributes"] == {  # the change kept says the layout field by field too, not both layouts
+        "update_period": {"old": "每日", "new": "实时"},
+        "fields": {"field_changes": [{k: v for k, v in row.items() if k not in ("item", "attribute")}
+                                     for row in diff["changed"][1:]]}}
 
 
 def test_show_says_whether_the_edition_is_in_force(url: str):

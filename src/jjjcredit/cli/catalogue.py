@@ -251,18 +251,26 @@ def list_comments(year: int = typer.Argument(...), url: Optional[str] = database
 @app.command("changes")
 def list_changes(year: int = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
     """Every item added, changed or withdrawn in an edition with its reason, then its assessments; one
-    JSON object a line."""
+    JSON object a line (a changed record layout field by field, as `diff` shows it)."""
     with database.ready_engine(url).connect() as conn:
         changes = catalogue.list_changes(conn, year)
         assessments = catalogue.list_assessments(conn, year)
     for c in changes:
-        detail = c.detail if c.action == "change" else None
         print(json.dumps({"item": c.code, "action": c.action, "reason": c.reason, "by": c.by,
-                          "at": f"{c.at:%Y-%m-%dT%H:%M:%SZ}", "attributes": detail}, ensure_ascii=False))
+                          "at": f"{c.at:%Y-%m-%dT%H:%M:%SZ}", "attributes": _attributes(c)}, ensure_ascii=False))
     for a in assessments:
         print(json.dumps({"item": a.code, "action": "assess", "experts": a.experts,
                           "representatives": a.representatives, "conclusion": a.conclusion, "by": a.by,
                           "at": f"{a.at:%Y-%m-%dT%H:%M:%SZ}"}, ensure_ascii=False))
+
+
+def _attributes(c: catalogue.ItemChange) -> dict[str, Any] | None:
+    """A change's attributes, each ``{"old", "new"}`` — the record layout ``{"field_changes": [...]}``, field by
+    field as ``diff`` shows it (:func:`_field_rows`); ``None`` for an item added or withdrawn."""
+    if c.action != "change":
+        return None
+    return {a.attribute: {"field_changes": _field_rows(a)} if a.attribute == "fields" else {"old": a.old, "new": a.new}
+            for a in c.changes}
 
 
 @app.command("assess")
@@ -337,8 +345,14 @@ def _diff_rows(c: catalogue_diff.Change) -> list[dict[str, Any]]:
     dropped, whose ``new`` or ``old`` is the whole field)."""
     if c.attribute != "fields":
         return [{"item": c.code, "attribute": c.attribute, "old": c.old, "new": c.new}]
-    return [{"item": c.code, "attribute": c.attribute, "field": f.element, "field_name": f.name, "change": f.change,
-             "field_attribute": f.attribute, "old": f.old, "new": f.new} for f in c.field_changes]
+    return [{"item": c.code, "attribute": c.attribute, **row} for row in _field_rows(c)]
+
+
+def _field_rows(c: catalogue_diff.Change) -> list[dict[str, Any]]:
+    """A layout change field by field, one object a field change: ``field``, ``field_name``, ``change``,
+    ``field_attribute``, ``old``, ``new`` (as ``diff --format json``'s rows and ``changes`` say it)."""
+    return [{"field": f.element, "field_name": f.name, "change": f.change, "field_attribute": f.attribute,
+             "old": f.old, "new": f.new} for f in c.field_changes]
 
 
 def _diff_lines(c: catalogue_diff.Change) -> list[str]:

@@ -1,9 +1,10 @@
 """The diff of two editions (core/credit/catalogue_diff.py): items added, withdrawn, each attribute changed,
-a record layout field by field."""
+a record layout field by field — and a change kept in an edition's changes read the same way."""
 
 from __future__ import annotations
 
 import dataclasses
+import json
 
 import pytest
 from hypothesis import given
@@ -93,3 +94,17 @@ def test_approval_asks_a_reason_of_exactly_the_items_the_diff_names(withdrawn: s
             catalogue.check_approval(2027, items, edition, {c: "理由" for c in named - {code}}, assessed, "省人民政府")
         assert exc.value.code == "catalogue.reason" and code in exc.value.message
 
+
+def test_a_change_kept_reads_as_the_diff_that_made_it():
+    """What services/credit/catalogue.change_item keeps (each attribute's old and new, as JSON) reads back as
+    the diff's changes, a record layout field by field."""
+    penalty = catalogue.default_item("JJJ-03-001")
+    fields = (dataclasses.replace(penalty.fields[0], max_length=64), *penalty.fields[2:-1],
+              catalogue.Field("执行法院", "SX_ZXFY", False, 200))
+    changed = catalogue.change_item(penalty, {"update_period": "实时",
+                                              "fields": [dataclasses.asdict(f) for f in fields]})
+    made = catalogue_diff.diff([penalty], [changed]).changed
+    kept = json.loads(json.dumps({c.attribute: {"old": c.old, "new": c.new} for c in made}, sort_keys=True))
+    assert catalogue_diff.recorded_changes(penalty.code, kept) == made
+    assert [(f.change, f.element) for f in made[-1].field_changes] == [
+        ("dropped", penalty.fields[1].element), ("dropped", "BZ"), ("changed", "CF_XDR_MC"), ("added", "SX_ZXFY")]

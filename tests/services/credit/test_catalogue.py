@@ -108,6 +108,20 @@ def test_a_change_during_the_year_lands_in_next_years_draft(conn: Connection):
     assert catalogue.list_changes(conn, 2027)[0].reason == "缩短归集时限"
 
 
+def test_a_layout_change_kept_reads_as_the_diff_of_the_editions_field_by_field(conn: Connection):
+    catalogue.draft_edition(conn, 2026, "发改委")
+    _publish(conn, 2026)
+    fields = core.item_to_dict(core.default_item("JJJ-03-001"))["fields"]
+    fields[0]["max_length"] = 64
+    del fields[1]
+    catalogue.change_item(conn, "JJJ-03-001", {"fields": fields}, "精简数据项", "发改委")
+    [kept] = catalogue.list_changes(conn, 2027)
+    assert kept.changes == catalogue.diff_editions(conn, 2026, 2027).changed
+    assert [(f.change, f.element, f.attribute) for f in kept.changes[0].field_changes] == [
+        ("dropped", "CF_XDR_LB", None), ("changed", "CF_XDR_MC", "max_length")]
+    assert set(kept.detail["fields"]) == {"old", "new"}  # the whole layouts stay kept
+
+
 def test_a_change_without_a_year_goes_after_the_newest_published_edition_drafted_from_it(conn: Connection):
     """Next year's edition already published (December): the change goes to the year after, drafted from
     it; before the first edition is published, to the edition being prepared — never to a draft made

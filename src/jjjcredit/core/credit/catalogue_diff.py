@@ -1,7 +1,8 @@
 """The difference between two editions of the catalogue: items added, withdrawn, and each attribute of an
 item kept that changed, old → new — a record layout field by field (:func:`diff_fields`), keyed by the
 data element each field holds. ``catalogue diff`` shows two editions' (services/credit/catalogue.
-diff_editions), and approval asks a reason of every item the diff names (core/credit/catalogue.check_approval).
+diff_editions), ``catalogue changes`` each change kept in an edition (:func:`recorded_changes`), and
+approval asks a reason of every item the diff names (core/credit/catalogue.check_approval).
 
 >>> item = catalogue.default_items()[0]
 >>> changed = catalogue.change_item(item, {"update_period": "每周"})
@@ -13,7 +14,7 @@ from __future__ import annotations
 
 import dataclasses
 import difflib
-from collections.abc import Iterable, Sequence
+from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
@@ -127,3 +128,31 @@ def diff(old: Iterable[catalogue.Item], new: Iterable[catalogue.Item]) -> Diff:
                        for k in catalogue.CHANGEABLE if before[k] != after[k])
     return Diff(tuple(sorted(b.keys() - a.keys())), tuple(sorted(a.keys() - b.keys())), tuple(changed))
 
+
+def recorded_changes(code: str, detail: Mapping[str, Any]) -> tuple[Change, ...]:
+    """The attributes a change kept in an edition's changes records — ``detail``, each attribute's ``old``
+    and ``new`` as services/credit/catalogue.change_item keeps them (a layout as its fields' plain forms) —
+    as :func:`diff` gives them: in the order of :data:`~jjjcredit.core.credit.catalogue.CHANGEABLE`, a
+    record layout also field by field (:func:`diff_fields`).
+
+    >>> kept = {"update_period": {"old": "每日", "new": "实时"},
+    ...         "fields": {"old": [{"name": "备注", "element": "BZ", "required": False, "max_length": 512}],
+    ...                    "new": [{"name": "备注", "element": "BZ", "required": False, "max_length": 128}]}}
+    >>> for c in recorded_changes("JJJ-03-001", kept):
+    ...     print(c.attribute, [(f.element, f.attribute, f.old, f.new) for f in c.field_changes])
+    update_period []
+    fields [('BZ', 'max_length', 512, 128)]
+    """
+    order = {a: n for n, a in enumerate(catalogue.CHANGEABLE)}
+    out = []
+    for attribute in sorted(detail, key=lambda a: (order.get(a, len(order)), a)):
+        old, new = detail[attribute].get("old"), detail[attribute].get("new")
+        fields = diff_fields(_layout(old), _layout(new)) if attribute == "fields" else ()
+        out.append(Change(code, attribute, old, new, fields))
+    return tuple(out)
+
+
+def _layout(plain: Any) -> tuple[catalogue.Field, ...]:
+    """A layout from its fields' plain forms as a change keeps them (none: an empty layout)."""
+    return tuple(catalogue.Field(str(f["name"]), str(f["element"]), bool(f.get("required", False)),
+                                 f.get("max_length")) for f in plain or ())

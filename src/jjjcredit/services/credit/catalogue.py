@@ -56,12 +56,18 @@ class Edition:
 
 @dataclass(frozen=True)
 class ItemChange:
+    """One item added, changed or withdrawn in an edition, as kept: ``detail`` the item's plain form (added,
+    withdrawn) or each attribute's old and new (changed); ``changes`` the attributes changed as a diff of two
+    editions gives them, a record layout field by field (core/credit/catalogue_diff.recorded_changes; empty
+    for an item added or withdrawn)."""
+
     code: str
     action: str  # add, change, withdraw
     reason: str
     by: str
     at: datetime.datetime
     detail: Any
+    changes: tuple[catalogue_diff.Change, ...] = ()
 
 
 @dataclass(frozen=True)
@@ -449,11 +455,17 @@ def list_assessments(conn: Connection, year: int) -> list[Assessment]:
 
 
 def list_changes(conn: Connection, year: int) -> list[ItemChange]:
+    """Every item added, changed or withdrawn in the ``year`` edition, oldest first; a change with its
+    attributes old → new, a record layout field by field."""
     get_edition(conn, year)
     rows = conn.execute(select(catalogue_changes).where(catalogue_changes.c.year == year)
                         .order_by(catalogue_changes.c.at, catalogue_changes.c.id))
-    return [ItemChange(r.code, r.action, r.reason, r.by, times.utc(r.at), json.loads(r.detail))
-            for r in rows]
+    out = []
+    for r in rows:
+        detail = json.loads(r.detail)
+        changes = catalogue_diff.recorded_changes(r.code, detail) if r.action == "change" else ()
+        out.append(ItemChange(r.code, r.action, r.reason, r.by, times.utc(r.at), detail, changes))
+    return out
 
 
 _DID = {"add": "added", "change": "changed", "withdraw": "withdrew"}
