@@ -315,6 +315,7 @@ def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_writte
     with pytest.raises(RecordsError) as none:
         ingest(ready, no_date, today=datetime.date(2025, 6, 1))  # no edition published up to 2025
     assert none.value.code == "credit.no_catalogue"
+    assert "the 2026 edition, is published and comes into force on 1 January 2026" in none.value.message
     with ready.connect() as conn:
         assert conn.execute(text("SELECT count(*) FROM credit_records")).scalar_one() == 0
         assert conn.execute(select(credit_batches.c.status)).scalars().all() == []

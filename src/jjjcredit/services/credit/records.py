@@ -183,9 +183,15 @@ def item_in_force(conn: Connection, code: str, today: datetime.date | None = Non
     collected under it) — but with ``withdrawn``, for a step on records kept before (a revocation, a
     correction, a provider retired), it is the item as the last edition that had it defined it, and that
     edition's year."""
-    year = (today or working_days.today()).year
+    day = today or working_days.today()
+    year = day.year
     edition = catalogue_service.latest_published(conn, before=year + 1)
     if edition is None:
+        later = catalogue_service.latest_published(conn)
+        if later is not None:  # published ahead of its year: in force from 1 January
+            raise RecordsError("credit.no_catalogue", f"No catalogue edition is in force on {day}: "
+                               f"the first, the {later.year} edition, is published and comes into force on 1 "
+                               f"January {later.year}; records are submitted under an edition in force.", field="item")
         raise RecordsError("credit.no_catalogue", "No catalogue edition is published yet: records are submitted "
                            "under a published edition's items (jjjcredit catalogue publish).", field="item")
     items = catalogue_service.edition_items(conn, edition.year)
