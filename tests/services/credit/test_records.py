@@ -26,7 +26,7 @@ from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue, records
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
-from jjjcredit.storage.schema import credit_batches, credit_records, credit_tallies
+from jjjcredit.storage.schema import catalogue_editions, credit_batches, credit_records, credit_tallies
 from tests.services.credit import credit_files as files
 from tests.services.library import library_files
 
@@ -847,6 +847,11 @@ def test_a_deadline_is_judged_by_the_limit_in_force_when_the_decision_was_made(r
         assert records.collection_days_on(conn, item, datetime.date(2026, 12, 28)) == 7  # the 2026 edition's
         assert records.collection_days_on(conn, item, datetime.date(2027, 1, 4)) == 5
         assert records.collection_days_on(conn, item, datetime.date(2020, 1, 2)) == 5  # before any edition: its own
+        # published late in its year: a decision before that day was still under the 2026 edition's limit
+        conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == 2027).values(
+            published_at=datetime.datetime(2027, 3, 1, 2, tzinfo=datetime.UTC)))
+        assert records.collection_days_on(conn, item, datetime.date(2027, 2, 1)) == 7
+        assert records.collection_days_on(conn, item, datetime.date(2027, 3, 1)) == 5
 
 
 def test_the_end_of_publication_a_provider_states_is_kept_within_the_severity_s_period(ready: Engine, tmp_path: Path):

@@ -586,6 +586,21 @@ def in_force_periods(published: Iterable[tuple[int, datetime.date]], today: date
     return out
 
 
+def in_force_on(periods: Mapping[int, InForce], day: datetime.date) -> int | None:
+    """The year of the edition in force on ``day``, from :func:`in_force_periods` (asked about any day: the
+    periods do not depend on it), or ``None`` before the first came into force.
+
+    >>> periods = in_force_periods([(2026, datetime.date(2025, 12, 20)), (2027, datetime.date(2027, 3, 1))],
+    ...                            datetime.date(2027, 6, 1))
+    >>> [in_force_on(periods, datetime.date(*d)) for d in ((2025, 12, 31), (2027, 2, 1), (2027, 3, 1))]
+    [None, 2026, 2027]
+    """
+    for year, period in periods.items():
+        if period.since is not None and period.since <= day and (period.until is None or day < period.until):
+            return year
+    return None
+
+
 def require_status(year: int, status: str, allowed: Sequence[str], step: str) -> None:
     """Refuse ``step`` on an edition in ``status`` unless it is one of ``allowed``."""
     if status in allowed:

@@ -216,15 +216,18 @@ def collection_days(item: catalogue.Item) -> int | None:
     return catalogue.collection_days(item.collection_time_limit)
 
 
-def collection_days_on(conn: Connection, item: catalogue.Item, decided: datetime.date | None) -> int | None:
+def collection_days_on(conn: Connection, item: catalogue.Item, decided: datetime.date | None,
+                       periods: Mapping[int, catalogue.InForce] | None = None) -> int | None:
     """The working days of ``item``'s collection time limit for a decision of ``decided``: the limit of the
-    edition in force that year — the duty to send arose under it, and a later edition's shorter limit does not
-    make a record late after the fact — or the item's own when that edition has no such item, or none was
-    published by then."""
+    edition in force on that day — the duty to send arose under it, and a later edition's shorter limit does
+    not make a record late after the fact, even one published late in its year — or the item's own when that
+    edition has no such item, or none was in force by then. ``periods``: the editions' periods
+    (:func:`catalogue_service.in_force_periods`) when the caller has them."""
     if decided is not None:
-        edition = catalogue_service.latest_published(conn, before=decided.year + 1)
-        if edition is not None:
-            for then in catalogue_service.edition_items(conn, edition.year):
+        year = catalogue.in_force_on(periods if periods is not None else catalogue_service.in_force_periods(conn),
+                                     decided)
+        if year is not None:
+            for then in catalogue_service.edition_items(conn, year):
                 if then.code == item.code:
                     return collection_days(then)
     return collection_days(item)
@@ -604,7 +607,8 @@ class _Writer:
         self.stamp = bulk.stamp(conn, now)
         self.dialect = conn.dialect.name
         self.days = collection_days(item)
-        self._days_in: dict[int, int | None] = {}  # a decision year → the limit then (:meth:`_days`)
+        self._periods = catalogue_service.in_force_periods(conn)  # when each edition is in force
+        self._days_in: dict[int | None, int | None] = {}  # the edition in force on a decision → its limit
         self._undated: set[str | None] = set()  # decision dates whose deadline the calendar cannot give
         # whether the provider had records of the item before this batch: if not, a record can only
         # be found again under another subject when this batch wrote it (the filter says which may)
@@ -802,9 +806,10 @@ class _Writer:
         """The collection time limit a decision of ``decided`` is judged by (:func:`collection_days_on`)."""
         if decided is None:
             return self.days
-        if decided.year not in self._days_in:
-            self._days_in[decided.year] = collection_days_on(self.conn, self.item, decided)
-        return self._days_in[decided.year]
+        year = catalogue.in_force_on(self._periods, decided)
+        if year not in self._days_in:
+            self._days_in[year] = collection_days_on(self.conn, self.item, decided, self._periods)
+        return self._days_in[year]
 
     def undated(self, decided: str | None) -> bool:
         """Whether a record decided on ``decided`` has a deadline the calendar cannot give and is not late
