@@ -417,6 +417,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.stated_period": ErrorCode(400, 1, "The end of publication a row states (公示截止期) is outside its "
                                       "severity's period (warning: the record is kept, and published until the "
                                       "period's minimum or maximum instead)."),
+    "credit.length_kept": ErrorCode(400, 1, "A value longer than the catalogue edition in force allows, sent as its "
+                                    "record holds it, kept under an earlier edition's longer limit (warning: the "
+                                    "record keeps it; a changed value, or a new record, meets the limit in force)."),
     "credit.withdrawn_item": ErrorCode(409, 2, "The item was withdrawn from the catalogue: nothing new is collected "
                                        "under it (records kept before can still be revoked or corrected)."),
     "credit.provider": ErrorCode(400, 2, "The provider is not named (1-200 printable characters), or a submission "
