@@ -14,7 +14,7 @@ from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
-from sqlalchemy import Engine, select, text, update
+from sqlalchemy import Engine, func, select, text, update
 from sqlalchemy.exc import OperationalError
 
 from jjjcredit.core.credit import catalogue as core_catalogue
@@ -837,6 +837,68 @@ def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(re
         assert "违法行为类型 (CF_WFXW): 2001 characters" in exc.value.message
     fresh = files.penalty(CODES[1], long + "甲", 处罚决定日期="2027-01-04")  # a new record meets the new limit
     assert ingest(ready, files.write_csv(tmp_path / "q.csv", [fresh]), today=january).rejected == 1
+
+
+def test_a_file_sent_again_after_a_later_edition_shortened_a_limit_keeps_the_values_kept_under_the_longer_one(
+        ready: Engine, tmp_path: Path):
+    """2027 shortens the document number to 16 characters and 处罚内容 to 8. A record kept under 2026's longer
+    limits and sent again as it is changes nothing; sent with another field changed, it is updated, its long
+    values kept — each said with a warning. A long value other than the one recorded, and a new record over
+    the new limit, are refused as before."""
+    short, long = "罚〔2026〕75号", "石家庄市市场监督管理局罚〔2026〕76号"  # 21 characters
+    decided = {"处罚决定日期": "2026-11-02"}
+    rows = [files.penalty(CODES[0], n, **decided) for n in (short, long)]  # 处罚内容 of 11 characters
+    assert ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 11, 5)).created == 2
+    shorter = {"CF_WSH": 16, "CF_NR": 8}
+    fields = [dict(f, max_length=shorter.get(f["element"], f["max_length"]))
+              for f in core_catalogue.item_to_dict(core_catalogue.default_item(files.PENALTY))["fields"]]
+    with ready.begin() as conn:
+        files.publish(conn, 2027, {files.PENALTY: {"fields": fields}})
+    january = datetime.date(2027, 1, 6)
+
+    again = ingest(ready, files.write_csv(tmp_path / "again.csv", rows), today=january)  # as sent: nothing changes
+    assert (again.rows, again.unchanged, again.updated, again.rejected, again.warnings) == (2, 2, 0, 0, 2)
+    assert again.by_code["credit.length_kept"] == 3
+    assert again.message.startswith("Nothing changed:")
+    assert "3 value(s) of this file are longer than the 2027 edition allows, and were kept" in again.message
+    said = {(p["row"], p["field"]): p["message"] for p in again.problems if p["code"] == "credit.length_kept"}
+    assert set(said) == {(2, "处罚内容"), (3, "处罚内容"), (3, "行政处罚决定书文号")}
+    assert said[3, "行政处罚决定书文号"].startswith("行政处罚决定书文号: 21 characters, more than the 16 the catalogue "
+                                                 "edition in force allows; the record holds this value as an earlier "
+                                                 "edition allowed it, and keeps it")
+
+    other = files.penalty(CODES[0], long, 违法事实="当事人销售的电热水壶经复检仍不合格。", **decided)
+    updated = ingest(ready, files.write_csv(tmp_path / "other.csv", [other]), today=january)
+    assert (updated.updated, updated.rejected, updated.warnings) == (1, 0, 1)
+    assert updated.by_code["credit.length_kept"] == 2
+    with ready.begin() as conn:
+        kept = conn.execute(select(credit_records.c.version, credit_records.c.data).where(
+            credit_records.c.document_number == long)).one()
+    assert kept.version == 2
+    assert (json.loads(kept.data)["CF_WSH"], json.loads(kept.data)["CF_NR"]) == (long, "警告，罚款人民币2万元")
+
+    refused = [files.penalty(CODES[0], long, 处罚内容="警告，罚款人民币3万元", **decided),  # a long value changed
+               files.penalty(CODES[1], long + "甲", **decided),  # a new record: its number over the new limit
+               files.penalty(CODES[1], "罚〔2027〕1号", 处罚决定日期="2027-01-04")]  # a new one: 处罚内容 over it
+    summary = ingest(ready, files.write_csv(tmp_path / "refused.csv", refused), today=january)
+    assert (summary.rows, summary.rejected, summary.created, summary.updated) == (3, 3, 0, 0)
+    assert set(summary.by_code) == {"record.length"}
+    with ready.connect() as conn:
+        rejected = {r["row"]: r["problems"] for r in records.batch_rejects(conn, summary.batch)}
+    assert sorted(rejected) == [2, 3, 4]
+    assert [p["field"] for p in rejected[2]] == ["处罚内容"]  # (not the number: the record holds it)
+    assert rejected[2][0]["message"] == ("处罚内容: 11 characters, at most 8 allowed. The record holds another value, "
+                                         "kept under an earlier edition's longer limit: only that value, sent "
+                                         "unchanged, is kept.")
+    assert [p["message"] for p in rejected[3]] == ["行政处罚决定书文号: 22 characters, at most 16 allowed.",
+                                                   "处罚内容: 11 characters, at most 8 allowed."]
+    respelled = files.penalty(CODES[0], long.replace("〔", "(").replace("〕", ")"), **decided)  # one decision, as
+    summary = ingest(ready, files.write_csv(tmp_path / "respelled.csv", [respelled]), today=january)  # compared
+    assert (summary.rejected, summary.by_code) == (1, {"record.length": 1})  # but a value other than the one held
+    with ready.connect() as conn:
+        assert conn.execute(select(func.count()).select_from(credit_records)).scalar_one() == 2
+        assert conn.execute(select(credit_records.c.version).where(
+            credit_records.c.document_number == long)).scalar_one() == 2
 
 
 def test_a_deadline_is_judged_by_the_limit_in_force_when_the_decision_was_made(ready: Engine):

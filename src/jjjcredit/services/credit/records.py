@@ -97,6 +97,9 @@ def record_ids(item: str, provider: str, document_numbers: Sequence[str]) -> lis
 #: An accepted row of a chunk: its record (``None`` for a row of the chunk's ``Clean`` columns, which is
 #: made a record only when one is needed), subject key, warnings, place in those columns, row.
 _Accepted = tuple[rules.Record | None, str, list[Problem], int, int]
+#: A row accepted only if its record holds its values over the limits in force: those values, the problems
+#: it was refused with, and how to refuse it with them (:meth:`_Writer._judge_kept`).
+_Held = tuple[tuple[rules.Kept, ...], tuple[Problem, ...], Callable[[Sequence[Problem]], None]]
 
 
 @dataclass
@@ -561,6 +564,11 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 f"Column(s) {said} of this file are fields an earlier edition's {item.code} had and the {year} "
                 "edition dropped: their values were not kept from this file (those kept before stay with their "
                 "records).")
+        if summary.by_code.get("credit.length_kept"):
+            summary.message = (summary.message + " " if summary.message else "") + (
+                f"{summary.by_code['credit.length_kept']:,} value(s) of this file are longer than the {year} edition "
+                "allows, and were kept: their records hold them as sent, recorded under an earlier edition's longer "
+                "limit (credit.length_kept). A changed value, or a new record, fits the limit in force.")
         if summary.undated:
             years = ", ".join(str(y) for y in sorted(writer.undated_years))
             summary.message = (summary.message + " " if summary.message else "") + (
@@ -616,6 +624,8 @@ class _Writer:
             credit_tallies.c.provider == provider, credit_tallies.c.item == item.code)).scalar())
         self.tally = Tally()  # what the batch adds to the provider's and item's tally
         self.dropped = dropped_elements(conn, item)  # fields earlier editions had: their stored values are kept
+        self.longer = longer_limits(conn, item)  # fields earlier editions allowed longer: stored values are kept
+        self._longer: tuple[rules.Layout, rules.Layout] | None = None  # a file's layout, and with those limits
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
@@ -664,6 +674,7 @@ class _Writer:
 
     def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
         accepted: dict[str, _Accepted] = {}  # id → the row accepted
+        held: dict[str, _Held] = {}  # id → a row accepted only if its record holds its long values (_judge_kept)
         rejects: list[dict[str, Any]] = []
 
         def reject(row: int, cells: Sequence[str], problems: Sequence[Problem]) -> None:
@@ -709,9 +720,16 @@ class _Writer:
                 code, message, value = issue  # a raw line: any identity number in it masked
                 reject(row, [], [Problem(row, "", code, shown_personal(message), shown(value))])
                 continue
+            kept: tuple[rules.Kept, ...] = ()
             if record is None:
-                reject(row, [c[i] for c in columns], checked.problems)
-                continue
+                cells = [c[i] for c in columns]
+                again = self._check_kept(layout, checked, cells) if self.longer else None
+                if again is None:
+                    reject(row, cells, checked.problems)
+                    continue
+                refused, (checked, kept) = checked.problems, again
+                record = checked.record
+                assert record is not None
             key = self._subject_key(record)
             if key is None:  # the platform's configuration, not the row: the batch is refused whole
                 raise persons.PersonalDataError(
@@ -724,7 +742,9 @@ class _Writer:
                 duplicate(row, i, record.key, rid)
                 continue
             accepted[rid] = (record, key, list(checked.problems), -1, row)
-        new_rows, unchanged = self._write(accepted, clean, summary, reject_later=rejects)
+            if kept:
+                held[rid] = (kept, refused, functools.partial(reject, row, cells))
+        new_rows, unchanged = self._write(accepted, clean, summary, reject_later=rejects, held=held)
         if self._pool is None:
             self._insert(new_rows, rejects, unchanged)
         else:
@@ -830,13 +850,48 @@ class _Writer:
             raise persons.PersonalDataError("credit.no_secret", "No personal data key to seal identity numbers with.")
         return json.dumps({k: self.protector.seal(k, v) for k, v in sorted(record.personal.items())})
 
-    def _write(self, accepted: Mapping[str, _Accepted], clean: records_bulk.Clean, summary: Summary,
-               reject_later: list[dict[str, Any]]) -> tuple[list[tuple[Any, ...]], list[str]]:
+    def _check_kept(self, layout: rules.Layout, checked: rules.Checked,
+                    cells: Sequence[str]) -> tuple[rules.Checked, tuple[rules.Kept, ...]] | None:
+        """A row refused for lengths alone, checked again by the longer limits of earlier editions
+        (rules.check_kept): accepted once its record is found holding those values (:meth:`_judge_kept`)."""
+        if self._longer is None or self._longer[0] is not layout:
+            self._longer = (layout, rules.with_limits(layout, self.longer))
+        return rules.check_kept(layout, self._longer[1], checked, cells, self.today)
+
+    def _judge_kept(self, held: Mapping[str, _Held], accepted: dict[str, _Accepted],
+                    existing: Mapping[str, Mapping[str, Any]]) -> None:
+        """The rows whose values are longer than the edition in force allows, now that their records are
+        looked up: a record that holds those very values (kept under an earlier edition's longer limit)
+        keeps them, the row going on with a warning a value (``credit.length_kept``); any other row — a new
+        record, or one that changes a long value — leaves ``accepted``, refused for the lengths check_row
+        refused it for."""
+        stored = _stored_values(self.conn, [rid for rid in held if rid in existing])
+        for rid, (kept, problems, refuse) in held.items():
+            record, _key, warnings, _k, row = accepted[rid]
+            assert record is not None
+            values = stored.get(rid)
+            changed = {k.header for k in kept
+                       if values is None or record.values.get(k.element) != values.get(k.element)}
+            if not changed:
+                warnings.extend(k.warning(row, record.values[k.element]) for k in kept)
+                continue
+            del accepted[rid]
+            if values is not None:  # the record's own long values are no reason: the changed ones are
+                said = {k.header: k for k in kept if k.header in changed}
+                problems = tuple(said[p.field].refused(p) if p.field in said else p for p in problems
+                                 if p.code != "record.length" or p.field in said)
+            refuse(problems)
+
+    def _write(self, accepted: dict[str, _Accepted], clean: records_bulk.Clean, summary: Summary,
+               reject_later: list[dict[str, Any]],
+               held: Mapping[str, _Held] | None = None) -> tuple[list[tuple[Any, ...]], list[str]]:
         """The chunk's look-ups and replaced versions; returns its rows to insert and the ids it found
         unchanged (:meth:`_insert`). A new record of a row of the ``clean`` columns is written from them;
-        every other row as its record."""
+        every other row as its record; a row of ``held`` only as :meth:`_judge_kept` says."""
         self._wait()
         existing = self._existing(accepted)
+        if held:
+            self._judge_kept(held, accepted, existing)
         repeated = self._left_unchanged([i for i in self._earlier if (before := existing.get(i)) is not None
                                          and before["batch_id"] != self.batch_id])
         unchanged: list[str] = []
@@ -1070,6 +1125,14 @@ def dropped_elements(conn: Connection, item: catalogue.Item) -> frozenset[str]:
             earlier.update(f.element for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code
                            for f in i.fields)
     return frozenset(earlier - now)
+
+
+def longer_limits(conn: Connection, item: catalogue.Item) -> dict[str, int]:
+    """The free-text fields of ``item`` an earlier published edition allowed longer values in: element → the
+    longest limit (rules.longer_limits); a record kept under one keeps its value while it is sent unchanged."""
+    earlier = [i for edition in catalogue_service.list_editions(conn) if edition.status == "published"
+               for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code]
+    return rules.longer_limits(item, earlier)
 
 
 def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
