@@ -270,6 +270,19 @@ def markdown() -> str:
               f"- 当前状态 (licences): {', '.join(f'{k} {v}' for k, v in LICENCE_STATUSES.items())}",
               f"- 失信严重程度: {' / '.join(SEVERITY_WORDS)}",
               f"- 信用级别 (tax): {' / '.join(TAX_LEVELS)}",
+              "", "## A length a later edition shortens", "",
+              "A catalogue edition may give a field a shorter length than an earlier one did (a document number of",
+              "at most 64 characters where it was 128). The records kept before keep their values, and stay their",
+              "provider's to send again: a row with a free-text value over the limit in force — the document number",
+              "included, which identifies the record — is accepted when the record it names exists and holds that",
+              "very value, recorded under the earlier edition's longer limit. Sent as it is, the record is",
+              "unchanged; sent with other fields changed, it is updated and keeps the long value. Each such value",
+              "is said with a warning, `credit.length_kept` (the field, its length, the limit now), and the summary's",
+              "message counts them. A value that differs from the one the record holds — respelled too — meets the",
+              "limit in force (`record.length`, saying that the record's own value only is kept), and so does every",
+              "value of a new record: no value over the limit in force comes into a new record. `credit correct`",
+              "likewise leaves a value it does not change as it was kept. Identity numbers are not kept this way:",
+              "they meet the limit in force.",
               "", "## The default catalogue's layouts", ""]
     for item in catalogue.default_items():
         if item.kind == "basic":
