@@ -79,6 +79,21 @@ class Settings:
     #: The size of everything accepted (``JJJCREDIT_LIMIT_<NAME>``; docs/limits.md).
     limits: Limits = field(default_factory=Limits)
 
+    @property
+    def catalogue_base(self) -> str:
+        """Where the catalogue's DCAT URIs start, ending with ``/``: :attr:`catalogue_base_uri`, else the
+        reports' address (:attr:`report_base_url`, else :data:`DEFAULT_PUBLIC_URL`) + ``/api/v1/catalogue/``.
+        The command line and the API name an edition the same way.
+
+        >>> Settings(report_base_url="https://credit.example/").catalogue_base
+        'https://credit.example/api/v1/catalogue/'
+        >>> Settings(catalogue_base_uri="https://data.example/catalogue").catalogue_base
+        'https://data.example/catalogue/'
+        """
+        reports = (self.report_base_url or DEFAULT_PUBLIC_URL).rstrip("/")
+        base = self.catalogue_base_uri or f"{reports}/api/v1/catalogue/"
+        return base if base.endswith("/") else base + "/"
+
     @classmethod
     def from_env(cls, environ: dict[str, str] | None = None) -> Settings:
         env = os.environ if environ is None else environ

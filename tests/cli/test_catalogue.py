@@ -214,3 +214,13 @@ def test_an_unknown_edition_is_named(url: str):
     assert result.returncode == 1 and "[catalogue.no_edition]" in result.stderr
     empty = run("catalogue", "show", "--db", url)
     assert empty.returncode == 1 and "catalogue draft" in empty.stderr
+
+
+def test_the_dcat_export_names_the_edition_as_the_api_does(url: str, monkeypatch: pytest.MonkeyPatch):
+    """Without JJJCREDIT_CATALOGUE_BASE_URI the resources are named under the reports' address, as the API
+    names them: a harvester that reads both finds one catalogue, not two."""
+    _published_2026(url)
+    monkeypatch.delenv("JJJCREDIT_CATALOGUE_BASE_URI", raising=False)
+    monkeypatch.setenv("JJJCREDIT_REPORT_BASE_URL", "https://credit.example/")
+    named = Graph().parse(data=_ok("export", "2026", "--format", "dcat-turtle", "--db", url), format="turtle")
+    assert set(named.subjects(RDF.type, DCAT.Catalog)) == {URIRef("https://credit.example/api/v1/catalogue/2026")}

@@ -35,9 +35,8 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
 
 
 def _info(edition: catalogue.Edition) -> catalogue_export.EditionInfo:
-    base = Settings.from_env().catalogue_base_uri or catalogue_export.BASE
     return catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
-                                        edition.published_at, base if base.endswith("/") else base + "/")
+                                        edition.published_at, Settings.from_env().catalogue_base)
 
 
 @app.command("show")

@@ -134,8 +134,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.trail = trail
     app.state.limits = settings.limits
     # the platform's own address, never the Host a request names (it is in signed reports and DCAT names)
-    app.state.catalogue_base_uri = settings.catalogue_base_uri or (
-        f"{settings.report_base_url.rstrip('/')}/api/v1/catalogue/" if settings.report_base_url else None)
+    app.state.catalogue_base = settings.catalogue_base
     app.state.key_box = key_box  # None: verify answers 503 evidence.no_secret, the rest works
     app.state.node = settings.node  # the node whose own changes /api/v1/federation/changes serves
     app.state.report_base_url = settings.report_base_url  # None: settings.DEFAULT_PUBLIC_URL

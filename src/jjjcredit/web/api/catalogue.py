@@ -78,9 +78,8 @@ def show_edition(request: Request, year: Year,
         periods = catalogue.in_force_periods(conn)
     if fmt is None:
         return {**_edition(edition, periods), "items": [rules.item_to_dict(i) for i in items]}
-    base = request.app.state.catalogue_base_uri or catalogue_export.BASE  # (never the Host the caller sent)
     info = catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
-                                        edition.published_at, base if base.endswith("/") else base + "/")
+                                        edition.published_at, request.app.state.catalogue_base)  # (never the Host)
     return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt])
 
 
