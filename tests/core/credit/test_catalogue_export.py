@@ -136,3 +136,41 @@ def test_every_export_carries_the_sharing_period_of_each_rule():
         {**r, "sharing_months": None, "sharing_source": ""} for r in catalogue.item_to_dict(ITEMS[2])["period_rules"]]})
     assert export.graph([endless], INFO).value(rule, export.JJJC.sharingMonths) is None
     assert "期满后" not in export.to_csv([endless]).decode("utf-8-sig")
+
+
+def test_chinese_texts_carry_their_language_and_codes_do_not():
+    """A harvester shows a text in the reader's language: every Chinese literal is tagged @zh (the
+    statutory attributes, the approver, layout field names, sources); codes stay plain strings."""
+    g = export.graph(ITEMS, INFO)
+    untagged = sorted({(str(p), str(o)) for _, p, o in g if isinstance(o, Literal) and o.language is None
+                       and export.HAN.search(str(o))})
+    assert not untagged
+    penalty = URIRef(export.BASE + "2026/items/JJJ-03-001")
+    assert g.value(penalty, export.JJJC.collectionScope).language == "zh"
+    assert g.value(URIRef(export.BASE + "2026"), export.JJJC.approvedBy) == Literal("河北省人民政府", lang="zh")
+    assert g.value(penalty, export.JJJC.kind) == Literal("negative")
+    assert g.value(penalty, DCTERMS.identifier) == Literal("JJJ-03-001")
+    rare = catalogue.item_from_dict({**catalogue.item_to_dict(ITEMS[2]), "name": "𠀀行政处罚信息"})
+    assert export.graph([rare], INFO).value(penalty, DCTERMS.title) == Literal("𠀀行政处罚信息", lang="zh")
+
+
+def test_what_dcat_ap_recommends_is_there():
+    """Beyond the mandatory properties: the language of the catalogue and of each dataset (the EU language
+    table), the publisher's type, a frequency for every update period the EU table has one for, the layout
+    and period nodes typed, and for a dataset without a distribution how its records are reached."""
+    g = export.graph(ITEMS, INFO)
+    cat = URIRef(export.BASE + "2026")
+    chinese = URIRef("http://publications.europa.eu/resource/authority/language/ZHO")
+    assert g.value(cat, DCTERMS.language) == chinese
+    assert g.value(g.value(cat, DCTERMS.publisher), DCTERMS.type) is not None
+    for ds in g.objects(cat, DCAT.dataset):
+        assert g.value(ds, DCTERMS.language) == chinese
+        assert g.value(ds, DCAT.distribution) is None and g.value(ds, export.JJJC.recordsAccess) is not None, ds
+        assert g.value(ds, DCTERMS.accrualPeriodicity) is not None, ds
+    for field in g.objects(URIRef(export.BASE + "2026/items/JJJ-03-001"), export.JJJC.field):
+        assert (field, RDF.type, export.JJJC.Field) in g
+    for rule in g.objects(URIRef(export.BASE + "2026/items/JJJ-03-001"), export.JJJC.periodRule):
+        assert (rule, RDF.type, export.JJJC.PeriodRule) in g
+    half = catalogue.change_item(ITEMS[2], {"update_period": "每半年"})
+    assert export.graph([half], INFO).value(URIRef(export.BASE + "2026/items/JJJ-03-001"),
+                                            DCTERMS.accrualPeriodicity) == URIRef(export.EU_FREQUENCY + "ANNUAL_2")

@@ -39,32 +39,55 @@ JJJC = Namespace("https://w3id.org/jjjcredit/catalogue#")
 BASE = "http://127.0.0.1:8000/api/v1/catalogue/"
 EU_ACCESS = "http://publications.europa.eu/resource/authority/access-right/"
 EU_FREQUENCY = "http://publications.europa.eu/resource/authority/frequency/"
+#: The catalogue's language in the EU language table (dct:language of the catalogue and of each dataset).
+CHINESE = URIRef("http://publications.europa.eu/resource/authority/language/ZHO")
+#: The catalogue's publisher is a regional authority (the ADMS publisher-type table DCAT-AP recommends).
+REGIONAL_AUTHORITY = URIRef("http://purl.org/adms/publishertype/RegionalAuthority")
+#: A Han character (the basic block, extensions A to H and the compatibility blocks): a text holding one
+#: is Chinese and tagged ``@zh``; a code or a text without one stays a plain string.
+HAN = re.compile("[\u3400-\u4dbf\u4e00-\u9fff\uf900-\ufaff\U00020000-\U0003347f]")
 #: Disclosure mode → the EU access-right authority table.
 ACCESS_RIGHTS = {"public_disclosure": "PUBLIC", "authorized_query": "RESTRICTED", "government_sharing": "NON_PUBLIC"}
 #: Update period words → the EU frequency authority table (others keep only jjjc:updatePeriod).
 FREQUENCIES = {"实时": "UPDATE_CONT", "每日": "DAILY", "每周": "WEEKLY", "每月": "MONTHLY", "每季度": "QUARTERLY",
-               "每年": "ANNUAL"}
+               "每半年": "ANNUAL_2", "每年": "ANNUAL", "不定期": "IRREG"}
+#: How the records of an item are reached, by disclosure mode (jjjc:recordsAccess): the catalogue
+#: describes kinds of information, whose records are not downloaded whole — the reason an item's
+#: dataset has no dcat:distribution.
+RECORDS_ACCESS = {
+    "public_disclosure": ("本事项的信用记录按信用主体公示，在平台按统一社会信用代码或名称查询，不提供整体下载。",
+                          "The records are published subject by subject: looked up on the platform by unified "
+                          "social credit code or name, never downloaded whole."),
+    "authorized_query": ("本事项的信用记录经信用主体授权后查询，不公开，不提供整体下载。",
+                         "The records are queried with the credit subject's authorization; not public, never "
+                         "downloaded whole."),
+    "government_sharing": ("本事项的信用记录仅经数据交换在政府部门间共享，不公开。",
+                           "The records are shared among government departments through data exchange only; "
+                           "not public."),
+}
 
+#: The range of a text: ``@zh`` when it holds a Han character (:data:`HAN`), else a plain string.
+TEXT = "rdf:langString (@zh) or xsd:string"
 #: The extension vocabulary: term → (label, definition, range). docs/catalogue.md is generated from it.
 VOCABULARY: dict[str, tuple[str, str, str]] = {
     "directoryCode": ("目录编码 directory code", "The item's code in the catalogue (also dct:identifier).", "xsd:string"),
-    "dataFormat": ("数据格式 data format", "The format providers submit the item's records in.", "xsd:string"),
-    "rightToUse": ("使用权限 right to use", "Who may use the item's records, as the catalogue states it.", "xsd:string"),
-    "collectionScope": ("归集范围 collection scope", "Whose records and which area the item covers.", "xsd:string"),
+    "dataFormat": ("数据格式 data format", "The format providers submit the item's records in.", TEXT),
+    "rightToUse": ("使用权限 right to use", "Who may use the item's records, as the catalogue states it.", TEXT),
+    "collectionScope": ("归集范围 collection scope", "Whose records and which area the item covers.", TEXT),
     "collectionProcedure": ("归集程序 collection procedure", "How the records are collected and checked.",
-                            "xsd:string"),
-    "collectionPath": ("归集路径 collection path", "The channel the records reach the platform by.", "xsd:string"),
+                            TEXT),
+    "collectionPath": ("归集路径 collection path", "The channel the records reach the platform by.", TEXT),
     "collectionTimeLimit": ("归集时限 collection time limit", "How soon after the decision a record must arrive.",
-                            "xsd:string"),
-    "publicationMethod": ("公开方式 publication method", "Where and how the records are published.", "xsd:string"),
+                            TEXT),
+    "publicationMethod": ("公开方式 publication method", "Where and how the records are published.", TEXT),
     "updatePeriod": ("更新周期 update period", "The update period as written (also dct:accrualPeriodicity when it "
-                     "has an EU frequency).", "xsd:string"),
+                     "has an EU frequency).", TEXT),
     "securityLevel": ("安全等级 security level", "1 public, 2 government sharing, 3 restricted; public disclosure goes "
                       "with 1, authorized query and government sharing with 2 or 3.", "xsd:integer"),
     "kind": ("信息类别 kind", "basic, negative, positive or other.", "xsd:string"),
     "subjectType": ("主体类型 subject type", "organization, individual_business or natural_person (one per value).",
                     "xsd:string"),
-    "legalBasis": ("法律依据 legal basis", "The laws and rules the item rests on.", "xsd:string"),
+    "legalBasis": ("法律依据 legal basis", "The laws and rules the item rests on.", TEXT),
     "disclosureMode": ("共享公开属性 disclosure mode", "public_disclosure, authorized_query or government_sharing "
                        "(also dct:accessRights).", "xsd:string"),
     "severity": ("失信严重程度 severity class", "minor, general or serious (negative items).", "xsd:string"),
@@ -72,7 +95,7 @@ VOCABULARY: dict[str, tuple[str, str, str]] = {
                   "is heard before approval.", "xsd:boolean"),
     "field": ("数据项 field", "One field of the record layout (a node with fieldName, element, required, "
               "maxLength).", "jjjc:Field"),
-    "fieldName": ("字段名称 field name", "The field's name as providers write it.", "xsd:string"),
+    "fieldName": ("字段名称 field name", "The field's name as providers write it.", TEXT),
     "element": ("数据元 data element", "The data element the field holds (national column code or library "
                 "element).", "xsd:string"),
     "required": ("必填 required", "Whether every record must have the field.", "xsd:boolean"),
@@ -85,9 +108,11 @@ VOCABULARY: dict[str, tuple[str, str, str]] = {
     "sharingMonths": ("共享期限 sharing months", "Government sharing stops this many months after publication "
                       "stops (absent: no end); the record stays archived.", "xsd:integer"),
     "sharingSource": ("共享期限依据 sharing source", "Where the sharing months come from (a text, or the "
-                      "platform's own default).", "xsd:string"),
+                      "platform's own default).", TEXT),
     "editionStatus": ("目录状态 edition status", "draft, comment, approved or published.", "xsd:string"),
-    "approvedBy": ("批准机关 approved by", "Who approved the edition.", "xsd:string"),
+    "approvedBy": ("批准机关 approved by", "Who approved the edition.", TEXT),
+    "recordsAccess": ("记录获取方式 records access", "How the item's records are reached, by its disclosure mode "
+                      "(in Chinese and English): the reason its dataset has no dcat:distribution.", "rdf:langString"),
 }
 
 
@@ -218,10 +243,21 @@ def to_json(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
-def _node(graph: Graph, parent: URIRef, predicate: URIRef, key: str, values: Mapping[str, Literal]) -> None:
-    """A node with a stable IRI (so the same edition always gives the same graph)."""
+def _text(value: str) -> Literal:
+    """A text as a literal: tagged ``@zh`` when it holds a Han character, else a plain string.
+
+    >>> _text("归集范围").language, _text("NDRC Order No. 36 (2025)").language
+    ('zh', None)
+    """
+    return Literal(value, lang="zh") if HAN.search(value) else Literal(value)
+
+
+def _node(graph: Graph, parent: URIRef, predicate: URIRef, key: str, kind: URIRef,
+          values: Mapping[str, Literal]) -> None:
+    """A node of class ``kind`` with a stable IRI (so the same edition always gives the same graph)."""
     node = URIRef(f"{parent}/{key}")
     graph.add((parent, predicate, node))
+    graph.add((node, RDF.type, kind))
     for p, v in values.items():
         graph.add((node, JJJC[p] if ":" not in p else URIRef(p), v))
 
@@ -255,10 +291,12 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     g.add((cat, DCTERMS.publisher, publisher))
     g.add((publisher, RDF.type, FOAF.Agent))
     g.add((publisher, FOAF.name, Literal(PUBLISHER, lang="zh")))
+    g.add((publisher, DCTERMS.type, REGIONAL_AUTHORITY))
+    g.add((cat, DCTERMS.language, CHINESE))
     g.add((cat, OWL.versionInfo, Literal(str(info.year))))
     g.add((cat, JJJC.editionStatus, Literal(info.status)))
     if info.approved_by:
-        g.add((cat, JJJC.approvedBy, Literal(info.approved_by)))
+        g.add((cat, JJJC.approvedBy, _text(info.approved_by)))
     if info.published_at is not None:
         g.add((cat, DCTERMS.issued, Literal(info.published_at.date().isoformat(), datatype=XSD.date)))
     for item in sorted(items, key=lambda i: i.code):
@@ -274,7 +312,11 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
         g.add((ds, DCTERMS.publisher, publisher))
         g.add((publisher, RDF.type, FOAF.Agent))
         g.add((publisher, FOAF.name, Literal(item.provider, lang="zh")))
+        g.add((ds, DCTERMS.language, CHINESE))
         g.add((ds, DCTERMS.accessRights, URIRef(EU_ACCESS + ACCESS_RIGHTS[item.disclosure_mode])))
+        zh, en = RECORDS_ACCESS[item.disclosure_mode]
+        g.add((ds, JJJC.recordsAccess, Literal(zh, lang="zh")))
+        g.add((ds, JJJC.recordsAccess, Literal(en, lang="en")))
         if item.update_period in FREQUENCIES:
             g.add((ds, DCTERMS.accrualPeriodicity, URIRef(EU_FREQUENCY + FREQUENCIES[item.update_period])))
         for attribute, term in (("data_format", "dataFormat"), ("right_to_use", "rightToUse"),
@@ -283,9 +325,10 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
                                 ("collection_path", "collectionPath"),
                                 ("collection_time_limit", "collectionTimeLimit"),
                                 ("publication_method", "publicationMethod"), ("update_period", "updatePeriod"),
-                                ("legal_basis", "legalBasis"), ("kind", "kind"),
-                                ("disclosure_mode", "disclosureMode")):
-            g.add((ds, JJJC[term], Literal(getattr(item, attribute))))
+                                ("legal_basis", "legalBasis")):
+            g.add((ds, JJJC[term], _text(getattr(item, attribute))))
+        g.add((ds, JJJC.kind, Literal(item.kind)))
+        g.add((ds, JJJC.disclosureMode, Literal(item.disclosure_mode)))
         g.add((ds, JJJC.securityLevel, Literal(item.security_level, datatype=XSD.integer)))
         g.add((ds, JJJC.contested, Literal(item.contested, datatype=XSD.boolean)))
         for subject in item.subject_types:
@@ -293,21 +336,20 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
         for severity in item.severities:
             g.add((ds, JJJC.severity, Literal(severity)))
         for n, f in enumerate(item.fields, 1):
-            values = {"fieldName": Literal(f.name), "element": Literal(f.element),
-                      "required": Literal(f.required, datatype=XSD.boolean),
-                      str(RDFS.label): Literal(f.name, lang="zh")}
+            values = {"fieldName": _text(f.name), "element": Literal(f.element),
+                      "required": Literal(f.required, datatype=XSD.boolean), str(RDFS.label): _text(f.name)}
             if f.max_length is not None:
                 values["maxLength"] = Literal(f.max_length, datatype=XSD.integer)
-            _node(g, ds, JJJC.field, f"fields/{n}", values)
+            _node(g, ds, JJJC.field, f"fields/{n}", JJJC.Field, values)
         for n, r in enumerate(item.period_rules, 1):
-            _node(g, ds, JJJC.periodRule, f"periods/{n}", {
+            _node(g, ds, JJJC.periodRule, f"periods/{n}", JJJC.PeriodRule, {
                 "severity": Literal(r.severity), "minMonths": Literal(r.min_months, datatype=XSD.integer),
                 "maxMonths": Literal(r.max_months, datatype=XSD.integer),
                 "appliesFrom": Literal(r.applies_from.isoformat(), datatype=XSD.date),
-                str(DCTERMS.source): Literal(r.source),
+                str(DCTERMS.source): _text(r.source),
                 **({} if r.sharing_months is None else {
                     "sharingMonths": Literal(r.sharing_months, datatype=XSD.integer),
-                    "sharingSource": Literal(r.sharing_source)})})
+                    "sharingSource": _text(r.sharing_source)})})
     return g
 
 
@@ -364,9 +406,14 @@ def vocabulary_markdown() -> str:
         "`dcat:Catalog` at `BASE/YEAR` (with `dct:title`, `dct:description` and `dct:publisher`, the three",
         "regions' credit departments) and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with",
         "`dct:identifier`, `dct:title`, `dct:description` (its name, provider, scope and legal basis),",
-        "`dct:publisher` (the provider), `dct:accessRights` (the EU access-right table: public disclosure →",
-        "PUBLIC, authorized query → RESTRICTED, government sharing → NON_PUBLIC) and `dct:accrualPeriodicity`",
-        "(the EU frequency table). What DCAT lacks is in the extension vocabulary",
+        "`dct:publisher` (the provider), `dct:language` (the EU language table: ZHO), `dct:accessRights` (the EU",
+        "access-right table: public disclosure → PUBLIC, authorized query → RESTRICTED, government sharing →",
+        "NON_PUBLIC) and `dct:accrualPeriodicity` (the EU frequency table: "
+        + ", ".join(f"{word} → {code}" for word, code in FREQUENCIES.items()) + ").",
+        "An item has no `dcat:distribution`: the catalogue describes kinds of information, whose records are",
+        "never downloaded whole; `jjjc:recordsAccess` says how they are reached instead. Every text holding a",
+        "Chinese character is tagged `@zh`; codes (kind, disclosure mode, subject types, severities, elements)",
+        "are plain strings; dates are `xsd:date`. What DCAT lacks is in the extension vocabulary",
         f"`jjjc:` = `{JJJC}`:",
         "",
         "| term | label | definition | range |",
