@@ -1,6 +1,7 @@
 """Regenerate the documentation pages that are derived from code (docs/errors.md, docs/elements.md,
 docs/catalogue.md, docs/credit.md)
-and the record schemas (schemas/organization.schema.json, schemas/organization.xsd).
+and the record schemas (schemas/organization.schema.json, schemas/organization.xsd) and the
+catalogue's extension vocabulary (schemas/catalogue-vocabulary.ttl).
 
 ``python scripts/generate_docs.py`` writes them; ``--check`` exits 1 when a page is out of date
 (the test suite runs the check).
@@ -45,6 +46,7 @@ PAGES = {"errors.md": errors_page, "elements.md": element_schemas.elements_markd
 FILES = {
     element_schemas.JSON_SCHEMA_FILE: element_schemas.json_schema_text,
     element_schemas.XSD_FILE: element_schemas.xsd,
+    catalogue_export.VOCABULARY_FILE: catalogue_export.vocabulary_turtle,
 }
 
 

@@ -6,12 +6,13 @@ import csv
 import datetime
 import io
 import json
+from pathlib import Path
 
 import openpyxl
 import pytest
 from rdflib import Graph, Literal, URIRef
 from rdflib.compare import isomorphic
-from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF
+from rdflib.namespace import DCAT, DCTERMS, FOAF, RDF, RDFS
 
 from jjjcredit.core.credit import catalogue
 from jjjcredit.core.credit import catalogue_export as export
@@ -174,3 +175,18 @@ def test_what_dcat_ap_recommends_is_there():
     half = catalogue.change_item(ITEMS[2], {"update_period": "每半年"})
     assert export.graph([half], INFO).value(URIRef(export.BASE + "2026/items/JJJ-03-001"),
                                             DCTERMS.accrualPeriodicity) == URIRef(export.EU_FREQUENCY + "ANNUAL_2")
+
+
+def test_the_published_vocabulary_defines_every_term_an_export_uses():
+    """A harvester looks up an unknown property: schemas/catalogue-vocabulary.ttl defines each jjjc: property
+    and class an export uses, with a Chinese and an English label, a comment and a range."""
+    published = Path(__file__).resolve().parents[3] / export.VOCABULARY_FILE
+    vocabulary = Graph().parse(published, format="turtle")
+    assert isomorphic(vocabulary, export.vocabulary_graph())
+    g = export.graph(ITEMS, INFO)
+    used = {t for s, p, o in g for t in (p, o) if isinstance(t, URIRef) and str(t).startswith(str(export.JJJC))}
+    assert used >= {export.JJJC.Field, export.JJJC.PeriodRule, export.JJJC.recordsAccess}
+    for term in used:
+        assert {label.language for label in vocabulary.objects(term, RDFS.label)} == {"zh", "en"}, term
+        assert vocabulary.value(term, RDFS.comment) is not None, term
+        assert (term, RDF.type, RDFS.Class) in vocabulary or vocabulary.value(term, RDFS.range) is not None, term

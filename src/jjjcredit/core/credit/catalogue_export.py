@@ -115,6 +115,15 @@ VOCABULARY: dict[str, tuple[str, str, str]] = {
                       "(in Chinese and English): the reason its dataset has no dcat:distribution.", "rdf:langString"),
 }
 
+#: The extension vocabulary's classes: the nodes of ``jjjc:field`` and ``jjjc:periodRule``.
+CLASSES: dict[str, tuple[str, str]] = {
+    "Field": ("数据项 field", "One field of an item's record layout: fieldName, element, required, maxLength."),
+    "PeriodRule": ("公示期限规则 publication period rule", "How long a record of one severity stays published, for "
+                   "decisions from appliesFrom on, and how long it is then shared among government departments."),
+}
+#: Where the vocabulary is published as RDF (Turtle), beside the record schemas; generated.
+VOCABULARY_FILE = "schemas/catalogue-vocabulary.ttl"
+
 
 @dataclass(frozen=True)
 class EditionInfo:
@@ -393,6 +402,50 @@ def export(items: Sequence[catalogue.Item], info: EditionInfo, fmt: str, encodin
     raise ValueError(f"format {fmt!r}: expected one of {', '.join(FORMATS)}")
 
 
+def vocabulary_graph() -> Graph:
+    """The extension vocabulary as RDF: an ontology, each class and property with ``rdfs:label`` (Chinese
+    and English), ``rdfs:comment``, ``rdfs:range`` and ``rdfs:isDefinedBy`` (what :data:`VOCABULARY_FILE`
+    holds)."""
+    ranges = {"xsd:string": XSD.string, "xsd:integer": XSD.integer, "xsd:boolean": XSD.boolean, "xsd:date": XSD.date,
+              TEXT: RDFS.Literal, "rdf:langString": RDF.langString}
+    g = Graph()
+    g.bind("jjjc", JJJC)
+    g.bind("owl", OWL)
+    g.bind("dct", DCTERMS)
+    ontology = URIRef(str(JJJC).rstrip("#"))
+    g.add((ontology, RDF.type, OWL.Ontology))
+    g.add((ontology, DCTERMS.title, Literal("京津冀公共信用信息目录扩展词汇", lang="zh")))
+    g.add((ontology, DCTERMS.title, Literal("Beijing-Tianjin-Hebei public credit catalogue extension vocabulary",
+                                            lang="en")))
+    g.add((ontology, RDFS.comment, Literal("What the DCAT-AP export of a catalogue edition states that DCAT has no "
+                                           "term for: the Hebei Regulations' (Art. 11) attributes of each item and "
+                                           "the platform's own.", lang="en")))
+
+    def describe(term: URIRef, label: str, comment: str) -> None:
+        chinese, _, english = label.partition(" ")
+        g.add((term, RDFS.label, Literal(chinese, lang="zh")))
+        g.add((term, RDFS.label, Literal(english, lang="en")))
+        g.add((term, RDFS.comment, Literal(comment, lang="en")))
+        g.add((term, RDFS.isDefinedBy, ontology))
+
+    for name, (label, comment) in CLASSES.items():
+        g.add((JJJC[name], RDF.type, RDFS.Class))
+        describe(JJJC[name], label, comment)
+    for name, (label, comment, rng) in VOCABULARY.items():
+        term = JJJC[name]
+        node = rng.startswith("jjjc:")
+        g.add((term, RDF.type, RDF.Property))
+        g.add((term, RDF.type, OWL.ObjectProperty if node else OWL.DatatypeProperty))
+        g.add((term, RDFS.range, JJJC[rng.removeprefix("jjjc:")] if node else ranges[rng]))
+        describe(term, label, comment)
+    return g
+
+
+def vocabulary_turtle() -> str:
+    """:data:`VOCABULARY_FILE`: the vocabulary in Turtle."""
+    return vocabulary_graph().serialize(format="turtle")
+
+
 def vocabulary_markdown() -> str:
     """docs/catalogue.md: the export formats and the extension vocabulary (generated)."""
     lines = [
@@ -414,13 +467,16 @@ def vocabulary_markdown() -> str:
         "never downloaded whole; `jjjc:recordsAccess` says how they are reached instead. Every text holding a",
         "Chinese character is tagged `@zh`; codes (kind, disclosure mode, subject types, severities, elements)",
         "are plain strings; dates are `xsd:date`. What DCAT lacks is in the extension vocabulary",
-        f"`jjjc:` = `{JJJC}`:",
+        f"`jjjc:` = `{JJJC}`, published in RDF (each term with its labels, comment and range) as",
+        f"[`{VOCABULARY_FILE}`](../{VOCABULARY_FILE}):",
         "",
         "| term | label | definition | range |",
         "| --- | --- | --- | --- |",
     ]
     lines += [f"| `jjjc:{term}` | {label} | {definition} | `{rng}` |"
               for term, (label, definition, rng) in VOCABULARY.items()]
+    lines += ["", "Classes:", "", "| class | label | definition |", "| --- | --- | --- |"]
+    lines += [f"| `jjjc:{name}` | {label} | {definition} |" for name, (label, definition) in CLASSES.items()]
     labels = {**catalogue.STATUTORY, **catalogue.PLATFORM}
     lines += ["", "CSV and XLSX columns:", "", "| # | column | attribute | meaning |", "| --- | --- | --- | --- |"]
     lines += [f"| {n} | {labels[c][0]} | `{c}` | {labels[c][1]} |" for n, c in enumerate(COLUMNS, 1)]
