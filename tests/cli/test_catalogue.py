@@ -224,3 +224,10 @@ def test_the_dcat_export_names_the_edition_as_the_api_does(url: str, monkeypatch
     monkeypatch.setenv("JJJCREDIT_REPORT_BASE_URL", "https://credit.example/")
     named = Graph().parse(data=_ok("export", "2026", "--format", "dcat-turtle", "--db", url), format="turtle")
     assert set(named.subjects(RDF.type, DCAT.Catalog)) == {URIRef("https://credit.example/api/v1/catalogue/2026")}
+
+
+def test_exporting_an_edition_not_published_says_so(url: str, tmp_path: Path):
+    _ok("draft", "2027", "--by", "河北省发展改革委", "--db", url)
+    result = run("catalogue", "export", "2027", "--format", "xlsx", "--out", str(tmp_path / "c.xlsx"), "--db", url)
+    assert result.returncode == 0 and "the 2027 edition is draft, not published" in result.stderr
+    assert openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames[0] == "目录2027（草案）"

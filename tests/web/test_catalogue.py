@@ -73,6 +73,8 @@ def test_the_workflow_over_http(server: Server):
         assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200  # no body: until approved
         shown = public.get("/api/v1/catalogue/2026").json()
         assert shown["status"] == "comment" and len(shown["items"]) == len(core.default_items())
+        sheet = public.get("/api/v1/catalogue/2026", params={"format": "csv"})  # offered under a name saying so
+        assert sheet.headers["content-disposition"] == 'attachment; filename="catalogue-2026-comment.csv"'
         comment = public.post("/api/v1/catalogue/2026/comments",
                               json={"author": "张三", "text": "建议缩短归集时限", "item": "JJJ-03-001"})
         assert comment.status_code == 200 and comment.json()["item"] == "JJJ-03-001"
@@ -101,6 +103,7 @@ def test_the_workflow_over_http(server: Server):
         assert late.status_code == 409 and late.json()["errors"][0]["code"] == "catalogue.published"
         assert "--" not in late.json()["errors"][0]["message"], "an API answer names no command-line flag"
         turtle = public.get("/api/v1/catalogue/2026", params={"format": "dcat-turtle"})
+        assert turtle.headers["content-disposition"] == 'inline; filename="catalogue-2026.ttl"'
         assert turtle.headers["content-type"].startswith("text/turtle")
         graph = Graph().parse(data=turtle.text, format="turtle")
         assert len(set(graph.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())

@@ -388,6 +388,10 @@ def export_edition(
         edition = catalogue.get_edition(conn, year)
         items = catalogue.edition_items(conn, year)
     data = catalogue_export.export(items, _info(edition), fmt, encoding)
+    if edition.status != "published":
+        output.note(f"note: the {year} edition is {catalogue_export.UNPUBLISHED[edition.status][1]}: not the "
+                    f"catalogue in force; its title and sheet say so (a file name such as "
+                    f"{catalogue_export.file_name(_info(edition), fmt)} keeps it apart).")
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -190,3 +190,20 @@ def test_the_published_vocabulary_defines_every_term_an_export_uses():
         assert {label.language for label in vocabulary.objects(term, RDFS.label)} == {"zh", "en"}, term
         assert vocabulary.value(term, RDFS.comment) is not None, term
         assert (term, RDF.type, RDFS.Class) in vocabulary or vocabulary.value(term, RDFS.range) is not None, term
+
+
+@pytest.mark.parametrize("status", ["draft", "comment", "approved"])
+def test_an_edition_not_published_says_so_where_a_reader_looks(status: str):
+    """A draft or an edition out for comment is not the catalogue in force: its DCAT title, its sheet's
+    name and its workbook's title say so, as its file name does."""
+    info = export.EditionInfo(2027, status)
+    zh, en = export.UNPUBLISHED[status]
+    g = export.graph(ITEMS, info)
+    titles = {str(t) for t in g.objects(URIRef(export.BASE + "2027"), DCTERMS.title)}
+    assert any(zh in t for t in titles) and any(en in t for t in titles)
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(ITEMS, info)))
+    assert book.sheetnames[0] == f"目录2027（{zh}）" and zh in (book.properties.title or "")
+    assert export.file_name(info, "csv") == f"catalogue-2027-{status}.csv"
+    assert export.file_name(INFO, "dcat-turtle") == "catalogue-2026.ttl"
+    published = {str(t) for t in export.graph(ITEMS, INFO).objects(None, DCTERMS.title)}
+    assert "京津冀公共信用信息目录（2026年版）" in published

@@ -138,6 +138,32 @@ class EditionInfo:
     base: str = BASE
 
 
+#: How an edition not yet published is marked in its title (DCAT), its sheet's name (XLSX) and file name:
+#: status → (Chinese, English). A published edition carries no mark.
+UNPUBLISHED = {"draft": ("草案", "draft, not published"), "comment": ("征求意见稿", "for public comment, not published"),
+               "approved": ("已批准，未发布", "approved, not published")}
+
+
+def title(info: EditionInfo, lang: str = "zh") -> str:
+    """The edition's title, marked when it is not published.
+
+    >>> title(EditionInfo(2027, "comment"))
+    '京津冀公共信用信息目录（2027年版，征求意见稿）'
+    >>> title(EditionInfo(2026, "published"), "en")
+    'Beijing-Tianjin-Hebei public credit information catalogue 2026'
+    """
+    zh, en = UNPUBLISHED.get(info.status, ("", ""))
+    if lang == "zh":
+        return f"京津冀公共信用信息目录（{info.year}年版{'，' + zh if zh else ''}）"
+    return f"Beijing-Tianjin-Hebei public credit information catalogue {info.year}{f' ({en})' if en else ''}"
+
+
+def file_name(info: EditionInfo, fmt: str) -> str:
+    """The name an export is offered under: ``catalogue-2026.csv``, ``catalogue-2027-draft.xlsx`` …"""
+    extension = {"dcat-jsonld": "jsonld", "dcat-turtle": "ttl"}.get(fmt, fmt)
+    return f"catalogue-{info.year}{'' if info.status == 'published' else '-' + info.status}.{extension}"
+
+
 COLUMNS: tuple[str, ...] = (*catalogue.STATUTORY, *(k for k in catalogue.PLATFORM if k not in ("fields",)),
                             "fields")
 
@@ -201,7 +227,7 @@ def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
     book = Workbook()
     sheet = book.active
     assert sheet is not None
-    sheet.title = f"目录{info.year}"
+    sheet.title = f"目录{info.year}" + (f"（{UNPUBLISHED[info.status][0]}）" if info.status in UNPUBLISHED else "")
     sheet.append(_header())
     for item in sorted(items, key=lambda i: i.code):
         _append(sheet, [item.security_level if c == "security_level" else _cell(item, c) for c in COLUMNS])
@@ -217,6 +243,7 @@ def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
     fixed = datetime.datetime(info.year, 1, 1)
     book.properties.created = book.properties.modified = fixed
     book.properties.creator = "jjjcredit"
+    book.properties.title = title(info)
     out = io.BytesIO()
     book.save(out)
     return _fixed_zip(out.getvalue(), (info.year, 1, 1, 0, 0, 0))
@@ -286,9 +313,8 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     g.bind("jjjc", JJJC)
     cat = URIRef(f"{info.base}{info.year}")
     g.add((cat, RDF.type, DCAT.Catalog))
-    g.add((cat, DCTERMS.title, Literal(f"京津冀公共信用信息目录（{info.year}年版）", lang="zh")))
-    g.add((cat, DCTERMS.title, Literal(f"Beijing-Tianjin-Hebei public credit information catalogue {info.year}",
-                                       lang="en")))
+    g.add((cat, DCTERMS.title, Literal(title(info), lang="zh")))
+    g.add((cat, DCTERMS.title, Literal(title(info, "en"), lang="en")))
     g.add((cat, DCTERMS.description, Literal(
         f"{info.year}年京津冀公共信用信息目录：各提供单位归集的公共信用信息事项，每项载明目录编码、提供单位、信息事项名称、"
         "数据格式、使用权限、归集范围、归集程序、归集途径、归集时限、公开方式、更新周期和安全等级。", lang="zh")))
@@ -480,5 +506,14 @@ def vocabulary_markdown() -> str:
     labels = {**catalogue.STATUTORY, **catalogue.PLATFORM}
     lines += ["", "CSV and XLSX columns:", "", "| # | column | attribute | meaning |", "| --- | --- | --- | --- |"]
     lines += [f"| {n} | {labels[c][0]} | `{c}` | {labels[c][1]} |" for n, c in enumerate(COLUMNS, 1)]
+    lines += [
+        "",
+        "An edition not yet published is marked wherever a reader looks: its DCAT `dct:title` (and",
+        "`jjjc:editionStatus`), its XLSX sheet's name and workbook title ("
+        + ", ".join(f"{status}: 目录YEAR（{zh}）" for status, (zh, _) in UNPUBLISHED.items())
+        + "), and the file name the API offers it under (`catalogue-YEAR-STATUS.csv`; a published one",
+        "`catalogue-YEAR.csv`); the command line notes it on stderr. CSV has no place for it but its file name;",
+        "JSON has `status`.",
+    ]
     lines += ["", "Generated from `jjjcredit.core.credit.catalogue_export` by `scripts/generate_docs.py`."]
     return "\n".join(lines) + "\n"

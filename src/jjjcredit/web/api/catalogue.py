@@ -80,7 +80,9 @@ def show_edition(request: Request, year: Year,
         return {**_edition(edition, periods), "items": [rules.item_to_dict(i) for i in items]}
     info = catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
                                         edition.published_at, request.app.state.catalogue_base)  # (never the Host)
-    return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt])
+    how = "attachment" if fmt in ("csv", "xlsx") else "inline"  # (the name says a draft is one)
+    return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt],
+                    headers={"Content-Disposition": f'{how}; filename="{catalogue_export.file_name(info, fmt)}"'})
 
 
 class CommentRequest(BaseModel):
