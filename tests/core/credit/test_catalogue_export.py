@@ -207,3 +207,14 @@ def test_an_edition_not_published_says_so_where_a_reader_looks(status: str):
     assert export.file_name(INFO, "dcat-turtle") == "catalogue-2026.ttl"
     published = {str(t) for t in export.graph(ITEMS, INFO).objects(None, DCTERMS.title)}
     assert "京津冀公共信用信息目录（2026年版）" in published
+
+
+@pytest.mark.parametrize("value", ["\t=1+1", "\r=1+1", "+86 10 1234", "-1", "@SUM(A1)"])
+def test_a_cell_starting_with_a_tab_or_a_carriage_return_is_quoted_too(value: str):
+    """An item's texts are stripped when read, a layout field's name is not: the record-layout cell starts
+    with it."""
+    plain = catalogue.item_to_dict(ITEMS[0])
+    plain["fields"] = [{**plain["fields"][0], "name": value}, *plain["fields"][1:]]
+    rows = list(csv.reader(io.StringIO(export.to_csv([catalogue.item_from_dict(plain)]).decode("utf-8-sig"),
+                                       newline="")))
+    assert rows[1][-1].startswith("'" + value)

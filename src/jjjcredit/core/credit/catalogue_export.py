@@ -4,7 +4,8 @@ DCAT lacks. Pure: each function returns the bytes; the command line writes them.
 sorted by code, columns in attribute order, the same edition always gives the same bytes.
 
 CSV is UTF-8 with a byte-order mark (Excel opens it right) or GB18030; a cell that Excel would take
-for a formula (``=``, ``+``, ``-``, ``@`` first) is written with a leading apostrophe. XLSX keeps every
+for a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is written with a leading
+apostrophe. XLSX keeps every
 text a text cell as it is (one that looks like a formula marked to stay text), the security level a number.
 
 >>> from jjjcredit.core.credit import catalogue
@@ -190,9 +191,14 @@ def _cell(item: catalogue.Item, column: str) -> str:
     return str(value)
 
 
+#: What a cell Excel could run as a formula starts with: ``=``, ``+``, ``-``, ``@``, and a tab or a carriage
+#: return before one (OWASP's list).
+FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
+
+
 def _safe(text: str) -> str:
     """A cell Excel will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
+    return "'" + text if text[:1] in FORMULA_FIRST else text
 
 
 def rows(items: Sequence[catalogue.Item]) -> list[list[str]]:
@@ -481,7 +487,7 @@ def vocabulary_markdown() -> str:
         "CSV is UTF-8 with a byte-order mark (or `--csv-encoding gb18030`), one row per item, columns in the",
         "order below; XLSX adds a sheet of every layout field; JSON is the items' plain form (read back by",
         "`catalogue item add --file`). XLSX keeps every text a text cell as it is; CSV writes a cell Excel would",
-        "take for a formula with a leading apostrophe. DCAT-AP (JSON-LD, Turtle) has the edition as a",
+        "take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) with a leading apostrophe. DCAT-AP (JSON-LD, Turtle) has the edition as a",
         "`dcat:Catalog` at `BASE/YEAR` (with `dct:title`, `dct:description` and `dct:publisher`, the three",
         "regions' credit departments) and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with",
         "`dct:identifier`, `dct:title`, `dct:description` (its name, provider, scope and legal basis),",
