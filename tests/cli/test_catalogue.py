@@ -231,3 +231,18 @@ def test_exporting_an_edition_not_published_says_so(url: str, tmp_path: Path):
     result = run("catalogue", "export", "2027", "--format", "xlsx", "--out", str(tmp_path / "c.xlsx"), "--db", url)
     assert result.returncode == 0 and "the 2027 edition is draft, not published" in result.stderr
     assert openpyxl.load_workbook(tmp_path / "c.xlsx").sheetnames[0] == "目录2027（草案）"
+
+
+def test_a_gb18030_csv_with_a_character_beyond_gbk_is_flagged(url: str, tmp_path: Path):
+    """GB18030 holds 𠀀 (four bytes) but Excel on a Chinese Windows reads the file as GBK: the command says
+    which items would show garbled and what keeps them."""
+    _ok("draft", "2027", "--by", "河北省发展改革委", "--db", url)
+    _ok("item", "change", "JJJ-03-001", "--set", "name=𠀀行政处罚信息", "--reason", "生僻字", "--by",
+        "河北省发展改革委", "--year", "2027", "--db", url)
+    out = tmp_path / "gb.csv"
+    result = run("catalogue", "export", "2027", "--format", "csv", "--csv-encoding", "gb18030", "--out", str(out),
+                 "--db", url)
+    assert result.returncode == 0 and "JJJ-03-001 (𠀀)" in result.stderr and "utf-8-sig" in result.stderr
+    assert "𠀀行政处罚信息" in out.read_bytes().decode("gb18030")  # nothing lost in the file itself
+    plain = run("catalogue", "export", "2027", "--format", "csv", "--out", str(tmp_path / "u.csv"), "--db", url)
+    assert "GBK" not in plain.stderr

@@ -388,6 +388,12 @@ def export_edition(
         edition = catalogue.get_edition(conn, year)
         items = catalogue.edition_items(conn, year)
     data = catalogue_export.export(items, _info(edition), fmt, encoding)
+    rare = catalogue_export.beyond_gbk(items) if fmt == "csv" and encoding == "gb18030" else {}
+    if rare:
+        shown = ", ".join(f"{code} ({char})" for code, char in list(rare.items())[:5])
+        output.note(f"note: {len(rare)} item(s) hold characters GBK has no code for: {shown}. Excel on a Chinese "
+                    "Windows reads a CSV without a byte-order mark as GBK and shows them garbled; "
+                    "--csv-encoding utf-8-sig (the default) keeps them.")
     if edition.status != "published":
         output.note(f"note: the {year} edition is {catalogue_export.UNPUBLISHED[edition.status][1]}: not the "
                     f"catalogue in force; its title and sheet say so (a file name such as "

@@ -225,6 +225,27 @@ def to_csv(items: Sequence[catalogue.Item], encoding: str = "utf-8-sig") -> byte
     return out.getvalue().encode(encoding)
 
 
+def beyond_gbk(items: Sequence[catalogue.Item]) -> dict[str, str]:
+    """The items whose CSV row holds a character GBK has no code for (CJK Extension B and later, such as
+    rare surnames), each with the first such character. GB18030 writes them (in four bytes), but Excel on a
+    Chinese Windows reads a CSV without a byte-order mark in the system's code page 936, which is GBK: it
+    shows them garbled. UTF-8 with a byte-order mark keeps them.
+
+    >>> item = catalogue.change_item(catalogue.default_items()[0], {"name": "𠀀登记基本信息"})
+    >>> beyond_gbk([item, catalogue.default_items()[1]])
+    {'JJJ-01-001': '𠀀'}
+    """
+    found: dict[str, str] = {}
+    for item, row in zip(sorted(items, key=lambda i: i.code), rows(items)[1:], strict=True):
+        for cell in row:
+            try:
+                cell.encode("gbk")
+            except UnicodeEncodeError as exc:
+                found[item.code] = cell[exc.start]
+                break
+    return found
+
+
 def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
     """A workbook: sheet 目录 (one row per item), sheet 数据项 (every layout field of every item)."""
     from openpyxl import Workbook
@@ -484,7 +505,9 @@ def vocabulary_markdown() -> str:
         "# The catalogue: export formats and the extension vocabulary",
         "",
         "`jjjcredit catalogue export YEAR --format csv|xlsx|json|dcat-jsonld|dcat-turtle` writes one edition.",
-        "CSV is UTF-8 with a byte-order mark (or `--csv-encoding gb18030`), one row per item, columns in the",
+        "CSV is UTF-8 with a byte-order mark (or `--csv-encoding gb18030`: Excel on a Chinese Windows reads that",
+        "as GBK, so the command names the items holding a character GBK lacks, such as 𠀀, which Excel would",
+        "show garbled; UTF-8 keeps them), one row per item, columns in the",
         "order below; XLSX adds a sheet of every layout field; JSON is the items' plain form (read back by",
         "`catalogue item add --file`). XLSX keeps every text a text cell as it is; CSV writes a cell Excel would",
         "take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) with a leading apostrophe. DCAT-AP (JSON-LD, Turtle) has the edition as a",
