@@ -218,3 +218,10 @@ def test_a_cell_starting_with_a_tab_or_a_carriage_return_is_quoted_too(value: st
     rows = list(csv.reader(io.StringIO(export.to_csv([catalogue.item_from_dict(plain)]).decode("utf-8-sig"),
                                        newline="")))
     assert rows[1][-1].startswith("'" + value)
+
+
+def test_xlsx_columns_are_wide_enough_to_read():
+    book = openpyxl.load_workbook(io.BytesIO(export.to_xlsx(ITEMS, INFO)))
+    sheet = book["目录2026"]
+    widths = {c: sheet.column_dimensions[c].width for c in "ABCL"}
+    assert widths["C"] >= 14 and 8 <= widths["L"] <= 12 and max(widths.values()) <= 60, widths

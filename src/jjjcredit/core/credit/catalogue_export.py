@@ -21,6 +21,7 @@ import datetime
 import io
 import json
 import re
+import unicodedata
 import zipfile
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -267,6 +268,9 @@ def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
         for cell in ws[1]:
             cell.font = Font(bold=True)
         ws.freeze_panes = "A2"
+        for column in ws.iter_cols():
+            shown = max(_width(str(c.value)) for c in column if c.value is not None)
+            ws.column_dimensions[column[0].column_letter].width = min(max(shown + 2, 8), 60)
     fixed = datetime.datetime(info.year, 1, 1)
     book.properties.created = book.properties.modified = fixed
     book.properties.creator = "jjjcredit"
@@ -274,6 +278,11 @@ def to_xlsx(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
     out = io.BytesIO()
     book.save(out)
     return _fixed_zip(out.getvalue(), (info.year, 1, 1, 0, 0, 0))
+
+
+def _width(text: str) -> int:
+    """How many Latin characters wide a text shows in a cell: a CJK (wide) character counts two."""
+    return sum(2 if unicodedata.east_asian_width(ch) in ("W", "F") else 1 for ch in text)
 
 
 def _fixed_zip(data: bytes, when: tuple[int, int, int, int, int, int]) -> bytes:
