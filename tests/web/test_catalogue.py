@@ -141,6 +141,40 @@ def test_a_withdrawn_item_takes_comments_over_http(server: Server):
         assert "GET /api/v1/catalogue/2027" in error["message"] and "(JJJ-04-002)" in error["message"]
 
 
+def test_the_public_reads_why_each_item_changes_and_the_diff_of_two_editions(server: Server):
+    """While it comments, the public reads what the draft adds, changes and withdraws and why (Art. 11), who
+    recorded each masked; the diff of two editions open to it is the command's."""
+    with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
+        assert staff.post("/api/v1/catalogue/2026").status_code == 200
+        assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
+        assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
+        assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
+        assert approver.post("/api/v1/catalogue/2026/approve").status_code == 200
+        assert staff.post("/api/v1/catalogue/2026/publish").status_code == 200
+        assert staff.post("/api/v1/catalogue/2027").status_code == 200
+        withdrawn = staff.post("/api/v1/catalogue/2027/items/JJJ-04-002/withdraw", json={"reason": "并入名单"})
+        assert withdrawn.status_code == 200
+        item = public.get("/api/v1/catalogue/2026").json()["items"][2]
+        fields = [dict(f, max_length=64) if f["element"] == "CF_WSH" else f for f in item["fields"]]
+        assert staff.patch(f"/api/v1/catalogue/2027/items/{item['code']}",
+                           json={"values": {"fields": fields}, "reason": "文号统一"}).status_code == 200
+        assert public.get("/api/v1/catalogue/2027/changes").status_code == 404  # a draft, until its comments
+        assert public.get("/api/v1/catalogue/diff/2026/2027").status_code == 404
+        assert staff.post("/api/v1/catalogue/2027/open-comments").status_code == 200
+        seen = public.get("/api/v1/catalogue/2027/changes").json()
+        assert [(c["item"], c["action"]) for c in seen["changes"]] == [("JJJ-04-002", "withdraw"),
+                                                                       (item["code"], "change")]
+        assert {c["by"] for c in seen["changes"]} == {"河*******"}
+        assert seen["changes"][0]["reason"] == "并入名单" and seen["changes"][0]["attributes"] is None
+        layout = seen["changes"][1]["attributes"]["fields"]["field_changes"]
+        assert [(f["field"], f["field_attribute"], f["new"]) for f in layout] == [("CF_WSH", "max_length", 64)]
+        assert staff.get("/api/v1/catalogue/2027/changes").json()["changes"][1]["by"] == STAFF
+        diff = public.get("/api/v1/catalogue/diff/2026/2027").json()
+        assert (diff["from"], diff["to"], diff["added"], diff["withdrawn"]) == (2026, 2027, [], ["JJJ-04-002"])
+        assert [(r["item"], r["field"], r["old"], r["new"]) for r in diff["changed"]] == [
+            (item["code"], "CF_WSH", next(f["max_length"] for f in item["fields"] if f["element"] == "CF_WSH"), 64)]
+
+
 def test_each_edition_says_whether_it_is_in_force(server: Server):
     """Next year's edition published (as in December): this year's is the one in force until 1 January."""
     year = working_days.today().year

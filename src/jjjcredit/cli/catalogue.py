@@ -264,12 +264,9 @@ def list_changes(year: int = typer.Argument(...), url: Optional[str] = database.
 
 
 def _attributes(c: catalogue.ItemChange) -> dict[str, Any] | None:
-    """A change's attributes, each ``{"old", "new"}`` — the record layout ``{"field_changes": [...]}``, field by
-    field as ``diff`` shows it (:func:`_field_rows`); ``None`` for an item added or withdrawn."""
-    if c.action != "change":
-        return None
-    return {a.attribute: {"field_changes": _field_rows(a)} if a.attribute == "fields" else {"old": a.old, "new": a.new}
-            for a in c.changes}
+    """A change's attributes (core/credit/catalogue_diff.attributes_to_dict); ``None`` for an item added or
+    withdrawn."""
+    return catalogue_diff.attributes_to_dict(c.changes) if c.action == "change" else None
 
 
 @app.command("assess")
@@ -322,8 +319,7 @@ def diff_editions(
     with database.ready_engine(url).connect() as conn:
         d = catalogue.diff_editions(conn, year_a, year_b)
     if fmt == "json":
-        doc = {"from": year_a, "to": year_b, "added": list(d.added), "withdrawn": list(d.withdrawn),
-               "changed": [row for c in d.changed for row in _diff_rows(c)]}
+        doc = catalogue_diff.diff_to_dict(d, year_a, year_b)
         sys.stdout.write(json.dumps(doc, ensure_ascii=False, indent=2) + "\n")
         return
     for code in d.added:
@@ -335,23 +331,6 @@ def diff_editions(
             print(f"~ {c.code}\t{line}")
     output.note(f"{year_a} → {year_b}: {len(d.added)} added, {len(d.withdrawn)} withdrawn, "
                 f"{len(d.changed)} attribute{'' if len(d.changed) == 1 else 's'} changed")
-
-
-def _diff_rows(c: catalogue_diff.Change) -> list[dict[str, Any]]:
-    """The JSON rows of one changed attribute: ``item``, ``attribute``, ``old``, ``new`` — for the record layout
-    one row a field change, with ``field`` (its element), ``field_name``, ``change`` (added, dropped,
-    changed) and ``field_attribute`` (name, required, max_length, position; null for a field added or
-    dropped, whose ``new`` or ``old`` is the whole field)."""
-    if c.attribute != "fields":
-        return [{"item": c.code, "attribute": c.attribute, "old": c.old, "new": c.new}]
-    return [{"item": c.code, "attribute": c.attribute, **row} for row in _field_rows(c)]
-
-
-def _field_rows(c: catalogue_diff.Change) -> list[dict[str, Any]]:
-    """A layout change field by field, one object a field change: ``field``, ``field_name``, ``change``,
-    ``field_attribute``, ``old``, ``new`` (as ``diff --format json``'s rows and ``changes`` say it)."""
-    return [{"field": f.element, "field_name": f.name, "change": f.change, "field_attribute": f.attribute,
-             "old": f.old, "new": f.new} for f in c.field_changes]
 
 
 def _diff_lines(c: catalogue_diff.Change) -> list[str]:

@@ -156,3 +156,34 @@ def _layout(plain: Any) -> tuple[catalogue.Field, ...]:
     """A layout from its fields' plain forms as a change keeps them (none: an empty layout)."""
     return tuple(catalogue.Field(str(f["name"]), str(f["element"]), bool(f.get("required", False)),
                                  f.get("max_length")) for f in plain or ())
+
+
+def field_rows(c: Change) -> list[dict[str, Any]]:
+    """A layout change field by field in its plain form, one object a field change: ``field`` (its element),
+    ``field_name``, ``change`` (added, dropped, changed), ``field_attribute`` (name, required, max_length,
+    position; ``None`` for a field added or dropped, whose ``new`` or ``old`` is the whole field), ``old``,
+    ``new`` — as ``catalogue diff --format json``, ``catalogue changes`` and the API say it."""
+    return [{"field": f.element, "field_name": f.name, "change": f.change, "field_attribute": f.attribute,
+             "old": f.old, "new": f.new} for f in c.field_changes]
+
+
+def change_rows(c: Change) -> list[dict[str, Any]]:
+    """The plain rows of one changed attribute: ``item``, ``attribute``, ``old``, ``new`` — for the record
+    layout one row a field change (:func:`field_rows`)."""
+    if c.attribute != "fields":
+        return [{"item": c.code, "attribute": c.attribute, "old": c.old, "new": c.new}]
+    return [{"item": c.code, "attribute": c.attribute, **row} for row in field_rows(c)]
+
+
+def diff_to_dict(d: Diff, year_a: int, year_b: int) -> dict[str, Any]:
+    """A diff of two editions in its plain form: ``from``, ``to``, ``added``, ``withdrawn``, ``changed``
+    (:func:`change_rows`)."""
+    return {"from": year_a, "to": year_b, "added": list(d.added), "withdrawn": list(d.withdrawn),
+            "changed": [row for c in d.changed for row in change_rows(c)]}
+
+
+def attributes_to_dict(changes: Iterable[Change]) -> dict[str, Any]:
+    """The attributes of one recorded change in their plain form, each ``{"old", "new"}`` — the record
+    layout ``{"field_changes": [...]}`` (:func:`field_rows`)."""
+    return {c.attribute: {"field_changes": field_rows(c)} if c.attribute == "fields" else {"old": c.old, "new": c.new}
+            for c in changes}

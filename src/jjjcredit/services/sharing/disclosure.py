@@ -136,6 +136,24 @@ def catalogue_comments(conn: Connection, caller: access.Caller, year: int) -> li
     return [dataclasses.replace(c, author=mask(c.author) or "", text=mask_in_text(c.text)) for c in comments]
 
 
+def catalogue_changes(conn: Connection, caller: access.Caller,
+                      year: int) -> tuple[list[catalogue.ItemChange], list[catalogue.Assessment]]:
+    """The items added, changed and withdrawn in an edition with their reasons, and its assessments, for a
+    caller who may read the edition (drafts only for the ``cataloguing`` right) — the public reads why each
+    item comes or goes while it comments (Hebei Regulations Art. 11). Those who compile the catalogue read
+    them as recorded; everyone else reads who recorded each masked, and any identity or mobile number in a
+    text masked, as a comment's."""
+    compiles = access.admit(caller, "cataloguing") is not None
+    catalogue.readable_edition(conn, year, compiles)
+    changes, assessments = catalogue.list_changes(conn, year), catalogue.list_assessments(conn, year)
+    if compiles:
+        return changes, assessments
+    return ([dataclasses.replace(c, by=mask(c.by) or "", reason=mask_in_text(c.reason)) for c in changes],
+            [dataclasses.replace(a, by=mask(a.by) or "", experts=mask_in_text(a.experts),
+                                 representatives=mask_in_text(a.representatives),
+                                 conclusion=mask_in_text(a.conclusion)) for a in assessments])
+
+
 def batch_rejects(conn: Connection, caller: access.Caller, batch: str, after_row: int = 0,
                   limit: int = 1000) -> list[dict[str, Any]]:
     """The rejected rows of a credit batch, for the provider that sent it alone (a key's client named as

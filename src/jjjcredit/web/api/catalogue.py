@@ -1,6 +1,8 @@
 """The public credit information catalogue: ``GET /api/v1/catalogue`` (editions), ``GET
-/api/v1/catalogue/{year}`` (one edition and its items, or an export with ``?format=``), public comments
-during the comment period (``POST /api/v1/catalogue/{year}/comments``), and the staff steps under the
+/api/v1/catalogue/{year}`` (one edition and its items, or an export with ``?format=``), its changes with their
+reasons (``GET /api/v1/catalogue/{year}/changes``), the diff of two editions (``GET
+/api/v1/catalogue/diff/{year_a}/{year_b}``), public comments during the comment period (``POST
+/api/v1/catalogue/{year}/comments``), and the staff steps under the
 ``cataloguing`` right — drafting, items added, changed and withdrawn with their reasons, the comment
 period, assessments, approval, publication — each recorded under the client's name (so a client that
 compiled an edition does not approve it: another client of the right does). Who sees a draft is
@@ -15,7 +17,7 @@ from fastapi import APIRouter, Depends, Query, Request, Response
 from pydantic import BaseModel, Field
 
 from jjjcredit.core.credit import catalogue as rules
-from jjjcredit.core.credit import catalogue_export
+from jjjcredit.core.credit import catalogue_diff, catalogue_export
 from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.services.credit import catalogue
@@ -83,6 +85,34 @@ def show_edition(request: Request, year: Year,
     how = "attachment" if fmt in ("csv", "xlsx") else "inline"  # (the name says a draft is one)
     return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'{how}; filename="{catalogue_export.file_name(info, fmt)}"'})
+
+
+@router.get("/{year}/changes")
+def list_changes(request: Request, year: Year,
+                 caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
+    """Every item added, changed or withdrawn in an edition with its reason, oldest first (a changed record
+    layout field by field, as the diff gives it), and the assessments of contested items — who recorded
+    each masked but for those who compile the catalogue."""
+    with request.app.state.engine.connect() as conn:
+        changes, assessments = disclosure.catalogue_changes(conn, caller, year)
+    return {"year": year,
+            "changes": [{"item": c.code, "action": c.action, "reason": c.reason, "by": c.by, "at": _when(c.at),
+                         "attributes": catalogue_diff.attributes_to_dict(c.changes) if c.action == "change" else None}
+                        for c in changes],
+            "assessments": [{"item": a.code, "experts": a.experts, "representatives": a.representatives,
+                             "conclusion": a.conclusion, "by": a.by, "at": _when(a.at)} for a in assessments]}
+
+
+@router.get("/diff/{year_a}/{year_b}")
+def diff_editions(request: Request, year_a: Year, year_b: Year,
+                  caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
+    """Items added, withdrawn, and each changed attribute old → new from the ``year_a`` edition to
+    ``year_b`` (a record layout field by field), as ``jjjcredit catalogue diff --format json`` gives it; both
+    editions must be open to the caller."""
+    with request.app.state.engine.connect() as conn:
+        _a, old = catalogue.readable_edition(conn, year_a, _drafts(caller))
+        _b, new = catalogue.readable_edition(conn, year_b, _drafts(caller))
+    return catalogue_diff.diff_to_dict(catalogue_diff.diff(old, new), year_a, year_b)
 
 
 class CommentRequest(BaseModel):
