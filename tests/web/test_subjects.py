@@ -95,6 +95,21 @@ def test_the_subject_sees_all_its_own_records_and_until_when_they_are_public(ser
     assert records[0]["channel"] == "own" and then["records"] == 0  # not decided yet that day
 
 
+def test_an_organization_s_own_view_never_opens_a_person_s_number_kept_under_its_code(server: Server):
+    """A natural person's record the platform filed under ORG's code before such rows were refused (planted as
+    it was written): ORG's own records over HTTP neither hold it nor the person's number."""
+    engine = _engine(server)
+    with engine.begin() as conn:
+        files.file_under_code(conn, "罚2", ORG)
+    engine.dispose()
+    _, token = _session(server, ORG)
+    with _own(server, token) as own:
+        answer = own.get("/api/v1/me/records")
+    assert answer.status_code == 200, answer.text
+    assert [r["document_number"] for i in answer.json()["items"] for r in i["records"]] == ["罚1"]
+    assert files.person() not in answer.text and files.person()[6:14] not in answer.text
+
+
 def test_codes_and_sessions_are_refused_with_the_reason(server: Server):
     issued = _code_for(server, ORG)
     wrong = "000000" if issued.digits != "000000" else "111111"

@@ -91,3 +91,23 @@ def tallies(conn: Connection) -> tuple[list[tuple[object, ...]], list[tuple[obje
             "SELECT provider, item, count(*), sum(late) FROM credit_records GROUP BY provider, item "
             "ORDER BY provider, item"))]
     return stored, counted
+
+
+def file_under_code(conn: Connection, document_number: str, code: str) -> str:
+    """Keep a natural person's record (its current row and every earlier version) under an organization's
+    ``code``, as a penalty row that named both was filed before such rows were refused: the subject key and
+    the subject code the organization's, the code among its values, the identity number sealed as it was.
+    Returns the record's id."""
+    record_id, key = conn.execute(text("SELECT id, subject_key FROM credit_records WHERE document_number = :d "
+                                       "AND subject_type = 'natural_person'"), {"d": document_number}).one()
+    for table, column in (("credit_records", "id"), ("credit_record_versions", "record_id")):
+        for version, data in conn.execute(text(f"SELECT version, data FROM {table} WHERE {column} = :i"),
+                                          {"i": record_id}).all():
+            values = dict(json.loads(data), CF_XDR_SHXYM=code)
+            conn.execute(text(f"UPDATE {table} SET data = :d WHERE {column} = :i AND version = :v"),
+                         {"d": json.dumps(values, ensure_ascii=False, sort_keys=True), "i": record_id, "v": version})
+    conn.execute(text("UPDATE credit_record_versions SET subject_key = :c WHERE subject_key = :k AND record_id = :i"),
+                 {"c": code, "k": key, "i": record_id})
+    conn.execute(text("UPDATE credit_records SET subject_key = :c, subject_code = :c WHERE subject_key = :k "
+                      "AND id = :i"), {"c": code, "k": key, "i": record_id})
+    return str(record_id)

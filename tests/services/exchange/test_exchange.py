@@ -620,6 +620,23 @@ def test_a_personal_number_left_in_stored_text_travels_masked_and_is_kept_masked
     assert all(MASKED in k for k in kept) and not any("1234 5678" in k or "1985 0505" in k for k in kept)
 
 
+def test_a_person_s_record_kept_under_an_organization_s_code_travels_without_the_number(producer: Engine,
+                                                                                        tmp_path: Path):
+    """A natural person's record filed under an organization's code before such rows were refused (planted as
+    it was written): no package, whatever its audience, carries the person's number in clear."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    with producer.begin() as conn:
+        credit_files.file_under_code(conn, "罚〔2026〕3号", CODES[0])
+    number = credit_files.person()
+    for audience in ("government", "public"):
+        for fmt in FORMATS:
+            done = export(producer, tmp_path / audience / fmt, kind="credit_records", audience=audience, fmt=fmt)
+            shown = _text(fmt, "credit_records", data_of(done))
+            assert number not in shown and number[6:14] not in shown, (audience, fmt)
+            assert ("罚〔2026〕3号" in shown) is (audience == "government"), (audience, fmt)
+
+
 def _altered_package(producer: Engine, tmp_path: Path, alter: Callable[[rows.Row], None]) -> tuple[Path, str]:
     """A government package of the producer's credit records (loaded here) as a peer might send it: one
     organization's record changed by ``alter``, the package signed again. Its folder and that record's id."""

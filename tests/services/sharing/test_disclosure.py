@@ -23,7 +23,7 @@ from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
-from jjjcredit.services.sharing import disclosure
+from jjjcredit.services.sharing import disclosure, subjects
 from tests.services.credit import credit_files
 from tests.services.library import library_files as files
 
@@ -223,6 +223,28 @@ def test_the_public_gets_nothing_about_a_natural_person_and_the_same_answer_whet
     assert shared["records"] == 1 and number not in json.dumps(shared, ensure_ascii=False)
     top = _records(penalties, access.Caller("法院", frozenset({"records"}), 3), key, today=AFTER)
     assert top["items"][0]["records"][0]["values"]["证件号码"] == number
+
+
+def test_a_person_s_record_kept_under_an_organization_s_code_never_opens_the_number_for_that_organization(
+        penalties: Engine):
+    """A natural person's record filed under an organization's code, as rows that named both were before they
+    were refused (planted as the old ingest wrote it): the organization's own view does not show it, let alone
+    open the number; the staff and a level-2 party read it masked; a party at the top level reads the number
+    as it reads any person's — opened by who the caller is entitled to, never by the key matching a code."""
+    number = credit_files.person()
+    with penalties.begin() as conn:
+        credit_files.file_under_code(conn, "罚2", ORGS[0])
+    day = datetime.date(2026, 5, 1)
+    own = _records(penalties, subjects.subject_caller(ORGS[0]), ORGS[0], today=day)
+    assert [r["document_number"] for i in own["items"] for r in i["records"]] == ["罚1"]
+    assert number not in json.dumps(own, ensure_ascii=False)
+    for caller in (access.STAFF, GOVERNMENT):
+        seen = _records(penalties, caller, ORGS[0], today=day)
+        assert seen["records"] == 2 and number not in json.dumps(seen, ensure_ascii=False)
+    top = _records(penalties, access.Caller("法院", frozenset({"records"}), 3), ORGS[0], today=day)
+    person = next(r for i in top["items"] for r in i["records"] if r["document_number"] == "罚2")
+    assert (person["channel"], person["values"]["证件号码"]) == ("government_sharing", number)
+    assert _records(penalties, access.PUBLIC, ORGS[0], today=day)["records"] == 1  # never a natural person's
 
 
 def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):

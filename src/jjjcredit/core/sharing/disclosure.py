@@ -38,7 +38,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit import catalogue, periods, working_days
+from jjjcredit.core.credit import catalogue, periods, persons, working_days
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.sharing import access
 
@@ -152,7 +152,9 @@ class StoredRecord:
 
     ``item`` is the catalogue item in force (``None``: an item the catalogue no longer has);
     ``arrived_on`` the day (in Beijing) the platform first held the record; ``stated_until`` the end of
-    publication its provider stated (公示截止期), when it stated one."""
+    publication its provider stated (公示截止期), when it stated one; ``subject_key`` the key the record
+    is kept under (a natural person's record is its subject's own only under a person's key: see
+    :func:`decide_record`)."""
 
     item: catalogue.Item | None
     subject_type: str
@@ -161,6 +163,7 @@ class StoredRecord:
     status: str = "in_force"
     arrived_on: datetime.date | None = None
     stated_until: datetime.date | None = None
+    subject_key: str | None = None
 
 
 @dataclass(frozen=True)
@@ -282,6 +285,12 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
     level within its items, never for anyone else (a record of an item outside a party's grant that
     the public may see, it sees as the public does).
 
+    ``own`` and ``authorized`` are about the subject whose key was asked for: they count for a natural
+    person's record only when it is kept under a natural person's key (``subject_key`` ``P:…``). A
+    person's record kept under an organization's code (as rows that named both were filed before they
+    were refused) is not that organization's: its own view and its authorizations neither show it nor
+    open the person's number — ``jjjcredit credit rekey-persons`` files it under the person.
+
     >>> penalty = catalogue.default_item("JJJ-03-001")
     >>> org = StoredRecord(penalty, "organization", "serious", datetime.date(2026, 4, 10))
     >>> decide_record(org, access.PUBLIC, datetime.date(2029, 4, 10)).channel
@@ -305,6 +314,13 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
     False
     >>> decide_record(org, access.PUBLIC, datetime.date(2026, 4, 9)).visible  # not decided yet
     False
+    >>> def filed(key: str) -> StoredRecord:  # a natural person's penalty, kept under ``key``
+    ...     return StoredRecord(penalty, "natural_person", "serious", datetime.date(2026, 4, 10), subject_key=key)
+    >>> me = access.Caller("subject", frozenset({"records"}), 3, "subject")
+    >>> decide_record(filed("P:" + "a" * 40), me, datetime.date(2026, 5, 1), own=True).personal_clear
+    True
+    >>> decide_record(filed("91130102MA0000000X"), me, datetime.date(2026, 5, 1), own=True).visible
+    False
     """
     hidden = RecordDecision(False, None, False, False, None)
     if record.decided_on is not None and record.decided_on > as_of:
@@ -321,6 +337,8 @@ def decide_record(record: StoredRecord, caller: access.Caller, as_of: datetime.d
     def seen(channel: str, clear: bool) -> RecordDecision:
         return RecordDecision(True, channel, clear, public, until, shared)
 
+    if record.subject_type == "natural_person" and not persons.is_person(record.subject_key or ""):
+        own, authorized = False, frozenset()  # not the person's key: nobody asked as this person
     if own and caller.kind == "subject":
         return seen("own", True)
     if caller.kind == "staff":

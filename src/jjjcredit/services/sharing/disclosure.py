@@ -305,7 +305,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
         current = versions[0]
         facts = disclosure.StoredRecord(item, stored["subject_type"], stored["severity"], _date(stored["decided_on"]),
                                         current["status"], disclosure.china_date(_moment(stored["created_at"])),
-                                        stated_until(current["data"]))
+                                        stated_until(current["data"]), stored["subject_key"])
         decision = disclosure.decide_record(facts, caller, day, own=own, authorized=authorized)
         if not decision.visible:
             continue
@@ -358,8 +358,8 @@ def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[st
                              in_force: Mapping[str, Any], *, withdrawals: bool = False) -> list[dict[str, Any]]:
     """Credit records read in bulk (an exchange package), each with the versions a channel carries, cut to
     what ``caller`` sees on ``day`` — core/sharing/disclosure.decide_record, the rule every reader of
-    records applies. ``records``: stored rows (``item``, ``subject_type``, ``severity``, ``decided_on``,
-    ``status``, ``version``, ``created_at``) each with ``versions`` (``version``, ``data`` …);
+    records applies. ``records``: stored rows (``item``, ``subject_type``, ``subject_key``, ``severity``,
+    ``decided_on``, ``status``, ``version``, ``created_at``) each with ``versions`` (``version``, ``data`` …);
     ``in_force``: the catalogue's items by code. A record seen only through public disclosure keeps its
     current version alone (the public reads a record as it stands); one not seen is left out whole. Values
     stay as stored — identity numbers masked: a package never carries a sealed number — except that a
@@ -376,7 +376,8 @@ def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[st
         now = next((v["data"] for v in stored["versions"] if v["version"] == stored["version"]), None)
         facts = disclosure.StoredRecord(in_force.get(stored["item"]), stored["subject_type"], stored["severity"],
                                         _date(stored["decided_on"]), stored["status"],
-                                        disclosure.china_date(_moment(stored["created_at"])), stated_until(now))
+                                        disclosure.china_date(_moment(stored["created_at"])), stated_until(now),
+                                        stored.get("subject_key"))
         decision = disclosure.decide_record(facts, caller, day)
         versions = list(stored["versions"])
         if not decision.visible:
