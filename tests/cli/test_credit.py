@@ -190,6 +190,47 @@ def test_show_as_of_a_day_as_the_public_or_an_application_party_sees_it(url: str
     assert both.returncode == 2 and "--public" in both.stderr
 
 
+def test_rekey_persons_lists_then_files_a_person_s_record_under_the_person_and_finds_nothing_after(
+        url: str, tmp_path: Path):
+    """A natural person's record kept under an organization's code (planted as rows that named both were
+    filed before they were refused): listed by a dry run that changes nothing, moved by --apply with an
+    entry in the audit trail, found no more by a second run; one without a sealed number left, exit 1."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(None, "罚1"),
+                                                files.penalty(None, "罚2", 证件号码=files.person(456))])
+    assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
+    engine = make_engine(url)
+    with engine.begin() as conn:
+        files.file_under_code(conn, "罚1", CODES[0])
+    numbers = (files.person(), files.person(456))
+
+    def rekey(*args: str) -> tuple[int, dict, str]:
+        done = _run("rekey-persons", *args, "--db", url)
+        assert not any(n in done.stdout + done.stderr or n[6:14] in done.stdout for n in numbers)
+        return done.returncode, json.loads(done.stdout), done.stderr
+
+    code, listed, said = rekey()
+    assert (code, listed["applied"], listed["found"], listed["moved"], listed["left"]) == (0, False, 1, 0, 0)
+    record = listed["records"][0]
+    assert (record["document_number"], record["kept_under"], record["versions"], record["moved"]) == \
+        ("罚1", CODES[0], 1, False)
+    assert record["person_key"].startswith("P:") and "--apply" in said
+    assert json.loads(_run("show", "-", "--db", url, stdin=files.person() + "\n").stdout)["records"] == 0
+    code, applied, _ = rekey("--apply")
+    assert (code, applied["moved"], applied["records"][0]["versions"]) == (0, 1, 2)
+    person = json.loads(_run("show", "-", "--db", url, stdin=files.person() + "\n").stdout)
+    assert person["subject"] == record["person_key"] and person["items"][0]["records"][0]["version"] == 2
+    assert rekey("--apply")[:2] == (0, {"applied": True, "found": 0, "moved": 0, "left": 0, "records": []})
+    with engine.begin() as conn:
+        files.file_under_code(conn, "罚2", CODES[1])
+        conn.execute(text("UPDATE credit_records SET sealed = NULL WHERE document_number = '罚2'"))
+        logged = conn.execute(text("SELECT count(*) FROM audit WHERE path = 'jjjcredit credit rekey-persons'")
+                              ).scalar_one()
+    engine.dispose()
+    assert logged == 1
+    code, left, _ = rekey("--apply")
+    assert (code, left["moved"], left["left"], left["records"][0]["left"]) == (1, 0, 1, "credit.no_sealed_number")
+
+
 def test_an_unknown_batch_and_a_mistyped_code_are_said_so(url: str):
     unknown = _run("rejects", "NOPE", "--db", url)
     assert unknown.returncode == 1 and "[credit.no_batch]" in unknown.stderr and unknown.stdout == ""

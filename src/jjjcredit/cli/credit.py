@@ -1,5 +1,6 @@
 """``jjjcredit credit``: credit records submitted under the catalogue's items — ingest, show,
-correct, revoke, rejects and the timeliness of providers."""
+correct, revoke, rejects, the timeliness of providers, and the repair of natural persons' records kept
+under an organization's code."""
 
 from __future__ import annotations
 
@@ -175,6 +176,50 @@ def revoke_record(
         done = records.revoke_record(conn, item, provider, document, reason, day,
                                      withdrawal_days=Settings.from_env().withdrawal_days)
     output.json_out(done)
+
+
+@app.command("rekey-persons")
+def rekey_persons(
+    apply: bool = typer.Option(False, "--apply", help="File each record under the person's own key (without it, "
+                               "a dry run: the records are listed and nothing changes)."),
+    url: Optional[str] = database.DB_OPTION,  # noqa: UP045
+) -> None:
+    """Natural persons' records kept under an organization's code — a row that named both was filed so before
+    such rows were refused (credit.person_with_code) — listed as JSON: record id, item, provider, document
+    number, the code it is kept under, its versions, and the person's key it belongs under (never the
+    identity number), or why that key cannot be found (left). With --apply each is moved, one transaction a
+    record: the record and every earlier version to the person's key found from its sealed identity number,
+    a new version (corrected, the reason naming the code) and an entry in the audit trail. A second run
+    finds nothing. Exit 0; 1 when --apply left a record (no sealed number, one the platform's key does not
+    open, a record another node owns)."""
+    engine = database.ready_engine(url)
+    with engine.begin() as conn:
+        protector = _protector(conn)
+        found = records.misfiled_persons(conn, protector)
+    shown: list[dict[str, Any]] = []
+    for record in found:
+        done: records.Misfiled | None = record
+        if apply and record.left is None:
+            with engine.begin() as conn:
+                done = records.rekey_person(conn, record.id, protector)
+                if done is not None and done.left is None:
+                    audit.record_command(conn, "jjjcredit credit rekey-persons", "records",
+                                         [done.kept_under, str(done.person_key)], [done.item])
+        if done is not None:  # (None: moved meanwhile, by a batch of its provider)
+            shown.append({**done.to_dict(), "moved": apply and done.left is None})
+    moved = sum(1 for r in shown if r["moved"])
+    left = sum(1 for r in shown if r["left"])
+    output.json_out({"applied": apply, "found": len(shown), "moved": moved, "left": left, "records": shown})
+    if not shown:
+        output.note("No natural person's record is kept under an organization's code.")
+    elif apply:
+        output.note(f"{moved} of {len(shown)} natural persons' records filed under the person's own key; {left} left "
+                    "(each with its reason).")
+    else:
+        output.note(f"{len(shown)} natural persons' records kept under an organization's code: {len(shown) - left} "
+                    f"can be filed under the person's own key, {left} cannot (each with its reason). Nothing changed: "
+                    "run again with --apply to move them.")
+    raise SystemExit(output.EXIT_NO if apply and left else output.EXIT_OK)
 
 
 @app.command("retire-provider")

@@ -467,6 +467,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks."),
     "credit.identity": ErrorCode(409, 1, "A correction would change the document number that identifies the record."),
     "credit.unchanged": ErrorCode(409, 1, "A correction that changes nothing."),
+    "credit.no_sealed_number": ErrorCode(409, 1, "A natural person's record kept under an organization's code holds "
+                                         "no sealed identity number to find the person's key by (credit "
+                                         "rekey-persons leaves it: the provider revokes it and sends it again)."),
+    "credit.from_peer": ErrorCode(409, 1, "A record another node owns (it came by federation): only that node's "
+                                  "messages change it (credit rekey-persons leaves it to be repaired there)."),
     "credit.identity_in_url": ErrorCode(400, 2, "An identity number in a URL: subjects are asked for by code or "
         "subject key."),
     "report.not_organization": ErrorCode(400, 2, "Credit reports are issued for organizations only: a natural "

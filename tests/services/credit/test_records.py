@@ -956,3 +956,55 @@ def test_a_natural_person_s_record_is_never_filed_under_an_organization_s_code(r
                                "更正", TODAY, protector=PROTECTOR, today=TODAY)
     assert exc.value.code == "credit.person_with_code"
     assert shown(ready, files.person())["records"] == 1
+
+
+def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_person_with_its_history(
+        ready: Engine, tmp_path: Path):
+    """Rows that named both a person and an organization's code were filed under the code before they were
+    refused (planted here as they were written): each moves, with every version, to the key found from its
+    sealed number, a new version saying so; one whose number cannot be recovered is left with the reason."""
+    number, lost, foreign = files.person(), files.person(456), files.person(789)
+    rows = [files.penalty(None, "罚〔2026〕93号"), files.penalty(None, "罚〔2026〕94号", 证件号码=lost),
+            files.penalty(None, "罚〔2026〕95号", 证件号码=foreign), files.penalty(CODES[1], "罚〔2026〕96号")]
+    assert ingest(ready, files.write_csv(tmp_path / "p.csv", rows)).created == 4
+    with ready.begin() as conn:
+        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕93号", {"处罚内容": "警告"}, "更正",
+                               TODAY, protector=PROTECTOR, today=TODAY)
+        moving = files.file_under_code(conn, "罚〔2026〕93号", CODES[0])
+        unsealed = files.file_under_code(conn, "罚〔2026〕94号", CODES[0])
+        other = files.file_under_code(conn, "罚〔2026〕95号", CODES[1])
+        conn.execute(update(credit_records).where(credit_records.c.id == unsealed).values(sealed=None))
+        conn.execute(update(credit_records).where(credit_records.c.id == other).values(sealed=json.dumps(
+            {"CF_XDR_ZJHM": persons.Protector(bytes(32)).seal("CF_XDR_ZJHM", foreign)})))  # another platform's key
+    assert shown(ready, number)["records"] == 0  # the person's own key finds nothing yet
+    with ready.connect() as conn:
+        found = {f.document_number: f for f in records.misfiled_persons(conn, PROTECTOR)}
+    assert {d: (f.kept_under, f.versions, f.person_key, f.left) for d, f in found.items()} == {
+        "罚〔2026〕93号": (CODES[0], 2, PROTECTOR.subject_key(number), None),
+        "罚〔2026〕94号": (CODES[0], 1, None, "credit.no_sealed_number"),
+        "罚〔2026〕95号": (CODES[1], 1, None, "credit.sealed")}
+    listed = json.dumps([f.to_dict() for f in found.values()], ensure_ascii=False)
+    assert not any(n in listed or n[6:14] in listed for n in (number, lost, foreign))
+    with ready.begin() as conn:
+        moved = records.rekey_person(conn, moving, PROTECTOR)
+        left = [records.rekey_person(conn, i, PROTECTOR) for i in (unsealed, other)]
+    assert moved is not None and (moved.person_key, moved.versions, moved.left) == (
+        PROTECTOR.subject_key(number), 3, None)
+    assert [f.left if f else None for f in left] == ["credit.no_sealed_number", "credit.sealed"]
+    mine = shown(ready, number)["items"][0]["records"][0]
+    assert (mine["document_number"], mine["version"], mine["subject_code"]) == ("罚〔2026〕93号", 3, None)
+    assert [h["action"] for h in mine["history"]] == ["corrected", "corrected", "created"]
+    assert CODES[0] in mine["history"][0]["reason"] and mine["values"]["证件号码"] == number
+    assert mine["values"]["处罚内容"] == "警告"  # its values as they were
+    assert [r["document_number"] for i in shown(ready, CODES[0])["items"] for r in i["records"]] == ["罚〔2026〕94号"]
+    with ready.connect() as conn:
+        assert conn.execute(text("SELECT subject_key, count(*) FROM credit_record_versions WHERE record_id = :i "
+                                 "GROUP BY subject_key"), {"i": moving}).all() == [(PROTECTOR.subject_key(number), 2)]
+        stored, counted = files.tallies(conn)
+        assert stored == counted and stored[0][2] == 4  # counted by provider and item: the key changes nothing
+        again = records.misfiled_persons(conn, PROTECTOR)  # a second run finds only the records it left
+    assert sorted(f.document_number for f in again) == ["罚〔2026〕94号", "罚〔2026〕95号"]
+    with ready.begin() as conn:
+        assert records.rekey_person(conn, moving, PROTECTOR) is None
+        assert records.rekey_person(conn, unsealed, None).left == "credit.no_sealed_number"  # type: ignore[union-attr]
+        assert {f.left for f in records.misfiled_persons(conn, None)} == {"credit.no_sealed_number", "credit.no_secret"}

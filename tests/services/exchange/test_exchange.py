@@ -637,6 +637,26 @@ def test_a_person_s_record_kept_under_an_organization_s_code_travels_without_the
             assert ("罚〔2026〕3号" in shown) is (audience == "government"), (audience, fmt)
 
 
+def test_a_person_s_record_filed_under_the_person_by_rekey_persons_travels_again(producer: Engine, receiver: Engine,
+                                                                                  tmp_path: Path):
+    """A package holding a natural person's record kept under an organization's code is refused by its
+    receiver (a person under a code); once ``credit rekey-persons`` has filed it under the person, the
+    package is taken, the record under the person's key with its versions."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    with producer.begin() as conn:
+        record_id = credit_files.file_under_code(conn, "罚〔2026〕3号", CODES[0])
+    refused = take(receiver, export(producer, tmp_path / "before", kind="credit_records", audience="government").path)
+    assert refused["status"] == "rejected" and [p["field"] for p in refused["problems"]] == ["subject_key"]
+    with producer.begin() as conn:
+        assert records.rekey_person(conn, record_id, PROTECTOR) is not None
+    taken = take(receiver, export(producer, tmp_path / "after", kind="credit_records", audience="government").path)
+    assert taken["status"] == "accepted", taken
+    with receiver.connect() as conn:
+        assert conn.execute(text("SELECT subject_key, version FROM credit_records WHERE id = :i"),
+                            {"i": record_id}).one() == (PROTECTOR.subject_key(credit_files.person()), 2)
+
+
 def _altered_package(producer: Engine, tmp_path: Path, alter: Callable[[rows.Row], None]) -> tuple[Path, str]:
     """A government package of the producer's credit records (loaded here) as a peer might send it: one
     organization's record changed by ``alter``, the package signed again. Its folder and that record's id."""

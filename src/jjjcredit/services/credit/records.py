@@ -62,6 +62,7 @@ from jjjcredit.storage.schema import (
     credit_rejects,
     credit_retirements,
     credit_tallies,
+    federation_records,
     organizations,
 )
 
@@ -1339,6 +1340,110 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
         add_to_tallies(conn, {(row["provider"], row["item"]): came_late})
     return {"id": row["id"], "document_number": row["document_number"], "version": version, "status": status,
             "action": action, "late": bool(late)}
+
+
+# --- natural persons kept under an organization's code -------------------------------------------------
+
+@dataclass(frozen=True)
+class Misfiled:
+    """A natural person's record kept under an organization's code — as a row that named both was filed
+    before such rows were refused (``credit.person_with_code``) — and the person's own key it belongs
+    under (``person_key``), or why it cannot be found (``left``, an error code, and ``message``): no
+    sealed identity number, one the platform's key does not open, or a record another node owns.
+    ``versions``: how many versions the record has (all move with it). Never an identity number."""
+
+    id: str
+    item: str
+    provider: str
+    document_number: str
+    kept_under: str
+    status: str
+    versions: int
+    person_key: str | None
+    left: str | None = None
+    message: str | None = None
+
+    def to_dict(self) -> dict[str, Any]:
+        return {"id": self.id, "item": self.item, "provider": self.provider,
+                "document_number": shown_personal(self.document_number), "kept_under": self.kept_under,
+                "status": self.status, "versions": self.versions, "person_key": self.person_key,
+                "left": self.left, "message": self.message}
+
+
+#: The columns of a natural person's identity number (the subject's, not a legal representative's).
+_PERSON_NUMBER = frozenset(c.code for c in national.COLUMNS.values() if c.role == "identity_number")
+
+
+def _misfiled(row: Mapping[str, Any], protector: persons.Protector | None, owner: str | None) -> Misfiled:
+    """What :func:`misfiled_persons` says of one stored row: the person's key from the sealed number."""
+    found = functools.partial(Misfiled, row["id"], row["item"], row["provider"], row["document_number"],
+                              row["subject_key"], row["status"], int(row["version"]), None)
+    if owner is not None:
+        return found("credit.from_peer", f"The record came from the node {owner[:40]}, which alone changes it: it is "
+                     "filed under the person there, and comes here by that node's messages.")
+    sealed = {k: v for k, v in (json.loads(row["sealed"]) if row["sealed"] else {}).items() if k in _PERSON_NUMBER}
+    if not sealed:
+        return found("credit.no_sealed_number", "The record holds no sealed identity number of the person to find "
+                     "their key by: the provider revokes it and sends the person's row again (without the "
+                     "organization's code).")
+    if protector is None:
+        return found("credit.no_secret", "The person's key is found from the sealed identity number, and the "
+                     "platform has no operator secret to open it with (JJJCREDIT_SIGNING_KEY_SECRET or "
+                     "JJJCREDIT_SIGNING_KEY_FILE).")
+    code, token = min(sealed.items())
+    try:
+        number = protector.open(code, token)
+    except persons.PersonalDataError as exc:
+        return found(exc.code, exc.message)
+    return dataclasses.replace(found(None), person_key=protector.subject_key(number))
+
+
+def _misfiled_rows(conn: Connection, record_id: str | None = None) -> list[Any]:
+    c = credit_records.c
+    query = select(c.id, c.item, c.provider, c.document_number, c.subject_key, c.status, c.version, c.sealed,
+                   federation_records.c.origin).outerjoin(federation_records, federation_records.c.record_id == c.id
+                                                          ).where(c.subject_type == "natural_person",
+                                                                  ~c.subject_key.startswith(persons.PERSON_PREFIX))
+    if record_id is not None:
+        query = query.where(c.id == record_id)
+    return list(conn.execute(query.order_by(c.id)).mappings())
+
+
+def misfiled_persons(conn: Connection, protector: persons.Protector | None) -> list[Misfiled]:
+    """Every natural person's record kept under an organization's code, by record id, each with the
+    person's key it belongs under or why it cannot be found. Reads every partition: a repair's look."""
+    return [_misfiled(row, protector, row["origin"]) for row in _misfiled_rows(conn)]
+
+
+def rekey_person(conn: Connection, record_id: str, protector: persons.Protector | None, *,
+                 now: datetime.datetime | None = None) -> Misfiled | None:
+    """File one natural person's record kept under an organization's code under the person's own key,
+    in the caller's transaction (one record a transaction): the record and every earlier version move
+    to the key found from its sealed identity number, without the organization's code as its subject's
+    (``subject_code``; its values stay as the provider sent them), and a new version says so — action
+    ``corrected``, status and values as they were, the reason naming the code it was kept under. Under
+    the provider's and item's lock, as a correction. Returns what was found (``left`` set: nothing
+    moved), or ``None`` when the record is not (or no longer) kept so."""
+    rows = _misfiled_rows(conn, record_id)
+    if not rows:
+        return None
+    _take_lock(conn, rows[0]["provider"], rows[0]["item"])
+    rows = _misfiled_rows(conn, record_id)  # read again under the lock: a batch may have moved it meanwhile
+    if not rows:
+        return None
+    row = rows[0]
+    found = _misfiled(row, protector, row["origin"])
+    if found.person_key is None:
+        return found
+    old = row["subject_key"]
+    _keep_as_versions(conn, [(found.person_key, old, record_id)])
+    reason = (f"Filed under the natural person's own key: kept before under the organization code {old}, as a row "
+              "that named both was filed before such rows were refused (credit rekey-persons).")
+    conn.execute(update(credit_records).where(credit_records.c.subject_key == old, credit_records.c.id == record_id)
+                 .values(subject_key=found.person_key, subject_code=None, unknown_organization=0,
+                         version=int(row["version"]) + 1, action="corrected", reason=reason,
+                         updated_at=now or _now()))
+    return dataclasses.replace(found, versions=found.versions + 1)
 
 
 # --- reading -----------------------------------------------------------------------------------------
