@@ -263,7 +263,17 @@ def markdown() -> str:
     ]
     lines += [f"| `{c.code}` | {c.name} | {c.kind} | {c.max_length or ''} | {c.role} | {'、'.join(c.aliases)} |"
               for c in _COLUMNS]
-    lines += ["", "## Value lists", "",
+    lines += ["", "## Subjects", "",
+              "A record is kept under its credit subject's key: an organization's or individual business's unified",
+              "social credit code (the `subject_code` column), or for a natural person `P:` and a keyed hash of the",
+              "identity number (core/credit/persons.py) — the number itself kept only sealed (AES-GCM), masked in",
+              "the values. A natural person is identified by the identity number alone: a row of category 自然人",
+              "that also gives a unified social credit code is refused (`credit.person_with_code`), and a",
+              "correction cannot file a person under a code. Rows like that were once filed under the",
+              "organization's code; no reader opens the person's number for that organization (its own view and",
+              "its authorizations are not the person's), and `jjjcredit credit rekey-persons` moves each, with its",
+              "versions, to the person's key found from the sealed number (docs/cli.md).",
+              "", "## Value lists", "",
               f"- 行政相对人类别: {' / '.join(SUBJECT_CATEGORIES)}",
               f"- 处罚类别 (several separated by ；、, or /): {'、'.join(PENALTY_CATEGORIES)}",
               f"- 许可类别: {' / '.join(LICENCE_CATEGORIES)}",
