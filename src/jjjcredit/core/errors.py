@@ -410,7 +410,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "without a column, a field in two columns, or no document number column."),
     "credit.no_catalogue": ErrorCode(409, 2, "No catalogue edition is published: records are submitted under a "
         "published edition's items."),
-    "credit.unknown_item": ErrorCode(404, 2, "The catalogue edition in force has no item with that directory code."),
+    "credit.unknown_item": ErrorCode(404, 2, "The catalogue edition in force has no item with that directory code "
+                                     "(a package's record new here under one no edition had is refused alone)."),
     "credit.person_with_code": ErrorCode(400, 1, "A natural person's row gives a unified social credit code: a "
                                          "person is identified by the identity number alone, never filed under an "
                                          "organization's code."),
@@ -421,7 +422,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
                                     "record holds it, kept under an earlier edition's longer limit (warning: the "
                                     "record keeps it; a changed value, or a new record, meets the limit in force)."),
     "credit.withdrawn_item": ErrorCode(409, 2, "The item was withdrawn from the catalogue: nothing new is collected "
-                                       "under it (records kept before can still be revoked or corrected)."),
+                                       "under it (records kept before can still be revoked or corrected); an "
+                                       "exchange or federation package's record new here under it is refused alone."),
     "credit.provider": ErrorCode(400, 2, "The provider is not named (1-200 printable characters), or a submission "
         "came without a provider's key."),
     "credit.future_date": ErrorCode(400, 1, "A decision date after today."),

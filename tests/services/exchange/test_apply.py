@@ -23,6 +23,7 @@ from jjjcredit.storage.schema import (
     history,
     organizations,
 )
+from tests.services.credit import credit_files
 from tests.services.library import library_files
 
 CODES = library_files.codes(5, seed=23)
@@ -53,6 +54,8 @@ def apply_package(engine: Engine, found: list[dict[str, str | None]], batch: str
 @pytest.fixture
 def node(engine: Engine) -> Engine:
     db.upgrade(engine)
+    with engine.begin() as conn:
+        credit_files.publish(conn, 2026)
     return engine
 
 
@@ -116,7 +119,7 @@ def test_the_same_package_again_changes_nothing(node: Engine):
 
 def version(record: str, number: int, subject: str, **values: Any) -> dict[str, str | None]:
     body = {"CF_XZXDR_MC": f"主体{subject}", **values}
-    return {"id": record, "version": str(number), "subject_key": f"key-{subject}", "item": "penalty",
+    return {"id": record, "version": str(number), "subject_key": f"key-{subject}", "item": credit_files.PENALTY,
             "provider": "provider", "document_number": f"doc-{record}", "subject_type": "legal_person",
             "subject_name": f"主体{subject}", "subject_code": CODES[0], "status": "in_force", "severity": None,
             "decided_on": "2026-01-01", "valid_until": None, "values": json.dumps(body, ensure_ascii=False),
@@ -135,11 +138,11 @@ def test_credit_versions_replace_and_keep_and_follow_their_subject(node: Engine)
     apply_package(node, [org(CODES[0], "甲公司")], "B0")
     with node.begin() as conn:
         assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r2", 1, "a")], "C1", []) == {
-            "created": 2, "updated": 0, "withdrawn": 0, "unchanged": 0}
+            "created": 2, "updated": 0, "withdrawn": 0, "unchanged": 0, "refused": 0}
     with node.begin() as conn:  # r1 again, r1's second version under another subject, r2's third then second
         assert apply.apply_credit(conn, [version("r1", 1, "a"), version("r1", 2, "b", note="二"),
                                          version("r2", 3, "a"), version("r2", 2, "a")], "C2", []) == {
-            "created": 0, "updated": 3, "withdrawn": 0, "unchanged": 1}
+            "created": 0, "updated": 3, "withdrawn": 0, "unchanged": 1, "refused": 0}
     with node.connect() as conn:
         current = {r.id: (r.subject_key, r.version, r.batch_id, r.unknown_organization, utc(r.updated_at))
                    for r in conn.execute(select(credit_records))}
@@ -210,8 +213,35 @@ def test_a_withdrawal_holds_the_lock_of_its_records_provider_and_item(node: Engi
         if node.dialect.name == "postgresql":
             with node.connect() as other:
                 taken = other.exec_driver_sql("SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 3041))",
-                                              ("provider\x1fpenalty",)).scalar_one()
+                                              (f"provider\x1f{credit_files.PENALTY}",)).scalar_one()
                 other.rollback()
             assert taken is False
     with node.connect() as conn:
         assert conn.execute(select(credit_records.c.status, credit_records.c.version)).one() == ("revoked", 2)
+
+
+def test_every_version_of_a_record_new_here_under_an_item_never_had_is_refused_and_listed(node: Engine):
+    apply_package(node, [org(CODES[0], "甲公司")], "B0")
+    withdrawal: dict[str, str | None] = {"id": "r2", "version": "3", "action": "withdrawn", "status": "revoked",
+                                         "at": "2026-01-05T08:30:00Z"}
+    other = [{**version("r2", 1, "a"), "item": "JJJ-99-001"}, {**version("r2", 2, "a"), "item": "JJJ-99-001"},
+             withdrawal]
+    refused: list[dict[str, Any]] = []
+    with node.begin() as conn:
+        counts = apply.apply_credit(conn, [version("r1", 1, "a"), *other], "C1", [], refused,
+                                    datetime.date(2026, 6, 1))
+    assert counts == {"created": 1, "updated": 0, "withdrawn": 0, "unchanged": 0, "refused": 3}
+    assert [(r["row"], r["id"], r["version"], r["code"]) for r in refused] == [
+        (2, "r2", 1, "credit.unknown_item"), (3, "r2", 2, "credit.unknown_item"), (4, "r2", 3, "credit.unknown_item")]
+    with node.connect() as conn:
+        assert conn.execute(select(credit_records.c.id)).scalars().all() == ["r1"]
+
+
+def test_with_no_catalogue_published_the_package_is_refused_whole(engine: Engine):
+    db.upgrade(engine)
+    problems: list[dict[str, Any]] = []
+    with engine.begin() as conn:
+        counts = apply.apply_credit(conn, [version("r1", 1, "a")], "C1", problems, [], datetime.date(2026, 6, 1))
+    assert set(counts.values()) == {0} and [p["code"] for p in problems] == ["credit.no_catalogue"]
+    with engine.connect() as conn:
+        assert conn.execute(select(credit_records.c.id)).all() == []

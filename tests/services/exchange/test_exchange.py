@@ -792,3 +792,86 @@ def test_a_public_delta_withdraws_a_revoked_record_and_says_nothing_more(produce
     mirrored = export(receiver, tmp_path / "3", node="beijing", kind="credit_records", after=2, fmt="xml")
     assert data_of(mirrored) == data_of(delta)  # the receiver's own public delta says the same
     assert export(receiver, tmp_path / "4", node="beijing", kind="credit_records").manifest["counts"]["rows"] == 1
+
+
+def _withdraw_in_2027(engine: Engine, code: str) -> None:
+    from jjjcredit.services.credit import catalogue
+
+    with engine.begin() as conn:
+        catalogue.draft_edition(conn, 2027, "北京市发展改革委")
+        catalogue.withdraw_item(conn, code, "并入严重失信主体名单事项", "北京市发展改革委", year=2027)
+        catalogue.open_comments(conn, 2027, "北京市发展改革委")
+        catalogue.approve_edition(conn, 2027, "北京市人民政府")
+        catalogue.publish_edition(conn, 2027, "北京市发展改革委")
+
+
+def _received(engine: Engine, document_number: str, at: str) -> None:
+    """The time the producer received a record (its ingest stamps the clock's)."""
+    with engine.begin() as conn:
+        conn.execute(credit_records.update().where(credit_records.c.document_number == document_number).values(
+            created_at=datetime.datetime.fromisoformat(at)))
+
+
+def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_alone(producer: Engine,
+                                                                                     receiver: Engine, tmp_path: Path):
+    """As the ingest refuses a new record under an item the catalogue in force withdrew, an import refuses a
+    peer's record new to this node under it — alone, counted and listed in the receipt with the edition and
+    the reason — and one under an item this node never had; the rest of the package applies (a revocation of
+    a record held here under the withdrawn item, a record the producer received before the withdrawal), the
+    package is applied, and the next delta follows it."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    for number in ("罚〔2026〕1号", "罚〔2026〕2号", "罚〔2026〕3号"):
+        _received(producer, number, "2026-06-01T02:00:00+00:00")
+    snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
+    assert exchange.import_package(receiver, snapshot.path, node="beijing", operator="test",
+                                   today=datetime.date(2026, 12, 1))["counts"]["created"] == 3
+    _withdraw_in_2027(receiver, credit_files.PENALTY)  # the receiver's 2027 edition withdraws penalties
+    january = datetime.date(2027, 1, 6)
+    later = [credit_files.penalty(CODES[2], "罚〔2026〕4号", 处罚决定日期="2026-12-20"),
+             credit_files.penalty(CODES[3], "罚〔2026〕5号", 处罚决定日期="2026-12-20"),
+             credit_files.penalty(CODES[4], "罚〔2026〕6号", 处罚决定日期="2026-12-20")]
+    assert records.ingest_file(producer, str(credit_files.write_csv(tmp_path / "later.csv", later)),
+                               credit_files.PENALTY, credit_files.PROVIDER, protector=PROTECTOR,
+                               today=january).created == 3
+    _received(producer, "罚〔2026〕4号", "2026-12-30T02:00:00+00:00")  # before the withdrawal came into force
+    _received(producer, "罚〔2026〕5号", "2027-01-05T02:00:00+00:00")  # with it in force
+    _received(producer, "罚〔2026〕6号", "2027-01-05T02:00:00+00:00")
+    with producer.begin() as conn:
+        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                              january, today=january)
+    delta = export(producer, tmp_path / "2", kind="credit_records", audience="government", after=3,
+                   today=january)
+    files, columns = delta.manifest["files"], delta.manifest["columns"]
+    found = rows.read("jsonl", "credit_records", columns, data_of(delta))
+    for row in found:  # as a peer whose catalogue has an item this node never had sends it
+        if row["document_number"] == "罚〔2026〕6号":
+            row["item"] = "JJJ-99-001"
+    data = rows.write("jsonl", "credit_records", columns, found)
+    (delta.path / files[0]["name"]).write_bytes(data)
+    _resigned(producer, delta, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
+    ids = {r["document_number"]: r["id"] for r in found}
+
+    receipt = exchange.import_package(receiver, delta.path, node="beijing", operator="test", today=january)
+    assert receipt["status"] == "accepted", receipt
+    assert receipt["counts"] == {"created": 1, "updated": 1, "withdrawn": 0, "unchanged": 0, "refused": 2}
+    refused = {r["id"]: r for r in receipt["refused"]}
+    assert set(refused) == {ids["罚〔2026〕5号"], ids["罚〔2026〕6号"]}
+    gone, unknown = refused[ids["罚〔2026〕5号"]], refused[ids["罚〔2026〕6号"]]
+    assert (gone["code"], gone["field"], gone["version"]) == ("credit.withdrawn_item", "item", 1)
+    assert all(s in gone["message"] for s in (credit_files.PENALTY, "2027 edition", "并入严重失信主体名单事项",
+                                              ids["罚〔2026〕5号"]))
+    assert unknown["code"] == "credit.unknown_item" and "JJJ-99-001" in unknown["message"]
+    with receiver.connect() as conn:
+        held = dict(conn.execute(select(credit_records.c.document_number, credit_records.c.status)).all())
+        assert held == {"罚〔2026〕1号": "in_force", "罚〔2026〕2号": "revoked", "罚〔2026〕3号": "in_force",
+                        "罚〔2026〕4号": "in_force"}
+        assert conn.execute(select(func.max(exchange_packages.c.to_seq))).scalar_one() == 7
+        trail = conn.execute(select(audit_table.c.purpose).order_by(audit_table.c.seq.desc())).scalars().first()
+        assert trail is not None and "refused 2" in trail and ids["罚〔2026〕5号"] in trail
+    with producer.begin() as conn:  # the next delta follows: the receiver's position moved past the refusals
+        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                               {"处罚内容": "罚款二万元"}, "更正", january, protector=PROTECTOR, today=january)
+    nxt = export(producer, tmp_path / "3", kind="credit_records", audience="government", after=7, today=january)
+    receipt = exchange.import_package(receiver, nxt.path, node="beijing", operator="test", today=january)
+    assert (receipt["status"], receipt["counts"]["updated"], receipt["refused"]) == ("accepted", 1, [])

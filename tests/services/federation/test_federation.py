@@ -569,3 +569,40 @@ def test_a_peer_s_record_under_an_identity_number_as_its_code_is_refused_at_appl
     assert outcome.reason.code == "exchange.rows", outcome.to_dict()
     assert as_code not in str(outcome.to_dict()) and "19850501" not in str(outcome.to_dict())
     assert nodes["beijing"].state() == before
+
+
+def test_a_peer_s_record_under_an_item_this_node_never_had_is_refused_alone(nodes: dict[str, Node], tmp_path: Path):
+    """The apply-time refusal of one record (services/exchange/apply.apply_credit): a record new here under an
+    item the receiver's catalogue never had is refused alone, counted and listed in the outcome and given no
+    owner here; the rest of the message applies and the range is applied (the next one follows it)."""
+    from jjjcredit.core.exchange import rows
+    from jjjcredit.core.exchange.packages import Scope
+    from jjjcredit.services.exchange import exchange
+    from jjjcredit.services.sharing import disclosure
+    from jjjcredit.storage.schema import federation_records
+
+    work = department_files(tmp_path / "demo", count=30, seed=5)
+    for item in work["hebei"]:
+        if item.item:
+            item.ingest(nodes["hebei"])
+    with nodes["hebei"].engine.begin() as conn:
+        to = changes.position(conn, "credit_records")
+        _manifest, data = changes.own_changes(conn, nodes["hebei"].box, node="hebei", kind="credit_records",
+                                              after=0, to=to)
+        own = rows.read("jsonl", "credit_records", rows.CREDIT_COLUMNS, data)
+        odd = own[0]
+        sent = [{**r, "item": "JJJ-99-001"} if r["id"] == odd["id"] else r for r in own]
+        manifest, contents = exchange.sign_package(
+            conn, nodes["hebei"].box, node="hebei", kind="credit_records", audience="government", fmt="jsonl",
+            scope=Scope(), after=0, to=to, found=sent, columns=rows.CREDIT_COLUMNS,
+            day=disclosure.current_day(), now=changes._now())
+    outcome = changes.apply_package(nodes["beijing"].engine, manifest, contents["credit_records.jsonl"],
+                                    node="beijing", expected="hebei", operator="test")
+    assert outcome.status == "accepted", outcome.to_dict()
+    refused = sum(1 for r in own if r["id"] == odd["id"])
+    assert outcome.counts["refused"] == refused and outcome.counts["created"] > 0, outcome.to_dict()
+    assert {(r["id"], r["code"]) for r in outcome.to_dict()["refused"]} == {(odd["id"], "credit.unknown_item")}
+    with nodes["beijing"].engine.connect() as conn:
+        owned = set(conn.execute(select(federation_records.c.record_id)).scalars())
+        assert odd["id"] not in owned and len(owned) == outcome.counts["created"]
+        assert changes.last_applied(conn, "hebei", "credit_records") == to

@@ -215,6 +215,22 @@ def item_in_force(conn: Connection, code: str, today: datetime.date | None = Non
                        f"{', '.join(i.code for i in items)}.", field="item")
 
 
+def item_withdrawal(conn: Connection, code: str, today: datetime.date | None = None,
+                    ) -> tuple[int, catalogue.Item, int, str] | None:
+    """Of an item the catalogue edition in force on ``today`` withdrew (:func:`item_in_force` refuses new
+    records under it): that edition's year, the item as the last edition that had it defined it, the edition
+    that withdrew it and the reason given; ``None`` for an item in force, one never published, or when no
+    edition is."""
+    edition = catalogue_service.latest_published(conn, before=(today or working_days.today()).year + 1)
+    if edition is None:
+        return None
+    gone = _withdrawn_items(conn, edition).get(code)
+    if gone is None:
+        return None
+    _last, item, by, why = gone
+    return edition.year, item, by, why
+
+
 def collection_days(item: catalogue.Item) -> int | None:
     """The working days an item's collection time limit allows (``作出决定之日起 7 个工作日内`` → 7)."""
     return catalogue.collection_days(item.collection_time_limit)

@@ -9,6 +9,15 @@ already is left alone; a newer one becomes the current row and the one it replac
 an older one is kept as a version; a withdrawal (a public delta's row without values) gives the record held
 here its new status and version, and is nothing for a record not held. Natural persons arrive under the
 producer's subject key, with no sealed number (core/exchange/packages.PERSONAL).
+
+A record new to this node is judged by this node's catalogue in force, as its ingest judges a new record
+(services/credit/records.item_in_force): under an item the catalogue withdrew in an edition in force when the
+producer received the record, or under one no edition here has had, it is **refused** (``credit.withdrawn_item``,
+``credit.unknown_item``) — each of its versions counted ``refused`` and listed with why; the package's other
+records are applied. A record held here takes its later versions and withdrawals whatever its item became
+(it keeps its item's last rules), and so does one the producer received before the withdrawal came into force
+(it was collected while the item was in force). With no edition published here at all, the package is refused
+whole (``credit.no_catalogue``): that is this node not set up yet, and the package applies once it is.
 """
 
 from __future__ import annotations
@@ -23,9 +32,12 @@ from sqlalchemy import Connection, insert, select, update
 
 from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
 from jjjcredit.core.credit import records as credit_rules
+from jjjcredit.core.credit import working_days
+from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.exchange import rows as rows_check
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
+from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
@@ -296,11 +308,14 @@ def _lock_pairs(conn: Connection, pairs: set[tuple[str, str]]) -> None:
 
 
 def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str,
-                 problems: list[dict[str, Any]]) -> dict[str, int]:
+                 problems: list[dict[str, Any]], refused: list[dict[str, Any]] | None = None,
+                 today: datetime.date | None = None) -> dict[str, int]:
     """Write the package's record versions (see the module's text); returns the counts. A version whose
     organization's code is a resident identity number, or holds a personal number however written, that
     the library does not know (as the ingest refuses it) is a problem added to ``problems`` (row numbers
-    of ``rows``), and then nothing is written. Takes the locks a
+    of ``rows``), and then nothing is written. A record new here under an item this node's catalogue in
+    force on ``today`` (Beijing's, by default) withdrew or never had is left out, each of its versions added
+    to ``refused`` (row, id, version, field, code, message) and counted ``refused``. Takes the locks a
     credit batch of this node takes for the same records — on PostgreSQL the advisory lock of each provider
     and item the package holds (in one order, so two imports never wait on each other in a circle), on
     SQLite the ``credit`` counter's row — so no batch writes them meanwhile. A record a withdrawal names
@@ -324,7 +339,7 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     with bulk.by_index(conn):
         for among in bulk.among(conn, organizations.c.uscc, codes):
             known.update(conn.execute(select(organizations.c.uscc).where(among)).scalars())
-    counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0}
+    counts = {"created": 0, "updated": 0, "withdrawn": 0, "unchanged": 0, "refused": 0}
     found = [rows_check.code_is_identity(number, code) for number, row in enumerate(rows, 1)
              if row.get("values") and (code := row.get("subject_code")) and row["subject_type"] != "natural_person"
              and code not in known and (is_identity_number(code) or personal_in(code))]
@@ -333,12 +348,34 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         return counts
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
-    for row in sorted(rows, key=lambda r: (str(r["id"]), int(str(r["version"])))):
+    judged: dict[tuple[str, int], tuple[str, str] | None] = {}  # (item, year received) → why refused, if it is
+    declined: dict[str, tuple[str, str]] = {}  # record id → why it is refused
+    day = today or working_days.today()
+    for number, row in sorted(enumerate(rows, 1), key=lambda p: (str(p[1]["id"]), int(str(p[1]["version"])))):
         record_id, version = str(row["id"]), int(str(row["version"]))
         if (record_id, version) in held:
             counts["unchanged"] += 1
             continue
         now = current.get(record_id)
+        if now is None and (record_id in declined or row.get("values")):  # new here: judged by the catalogue
+            if record_id not in declined:
+                received = _moment(str(row["received"])).astimezone(working_days.CHINA).year
+                key = (str(row["item"]), received)
+                if key not in judged:
+                    judged[key] = _item_refusal(conn, key[0], received, day)
+                why = judged[key]
+                if why is not None and why[0] == "credit.no_catalogue":
+                    problems.append({"row": number, "field": "item", "code": why[0], "message": why[1]})
+                    return {name: 0 for name in counts}
+                if why is not None:
+                    declined[record_id] = why
+            if record_id in declined:
+                code, message = declined[record_id]
+                counts["refused"] += 1
+                if refused is not None:
+                    refused.append({"row": number, "id": record_id, "version": version, "field": "item",
+                                    "code": code, "message": f'Record "{record_id}" version {version}: {message}'})
+                continue
         if not row.get("values"):  # a withdrawal: the record held here takes its status, or it is not held
             if now is None or version <= int(now["version"]):
                 counts["unchanged"] += 1
@@ -379,6 +416,35 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
     _tally(conn, fresh, list(replaced.values()))
     return counts
+
+
+def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date) -> tuple[str, str] | None:
+    """Why a record new to this node under ``item``, received by its producer in the year ``received``, is not
+    kept here on ``day`` (its error code and message), or ``None`` when it is (see the module's text)."""
+    try:
+        credit_records_service.item_in_force(conn, item, day)
+        return None
+    except RecordsError as exc:
+        if exc.code == "credit.no_catalogue":
+            return exc.code, ("No catalogue edition is published on this node yet: a record is kept under an item "
+                              "of a published edition. Nothing of the package was applied; publish the catalogue "
+                              "(jjjcredit catalogue publish), then apply the package again.")
+        gone = credit_records_service.item_withdrawal(conn, item, day) if exc.code == "credit.withdrawn_item" else None
+        if gone is None:
+            edition = catalogue_service.latest_published(conn, before=day.year + 1)
+            return "credit.unknown_item", (
+                f'its item "{item}" is not one this node\'s catalogue has had (the '
+                f"{edition.year if edition else '?'} edition is in force): a record is kept under an item of the "
+                "catalogue. It is not kept here; the package's other records are.")
+    in_force, last, by, why = gone
+    if received < by:  # collected while the item was in force: it keeps the item's last rules
+        return None
+    return "credit.withdrawn_item", (
+        f'its item "{item}" ({last.name}) was withdrawn from this node\'s catalogue by its {by} edition ({why}), '
+        f"and the producer received the record in {received}, with that withdrawal in force (the {in_force} edition "
+        "is in force): nothing new is kept under the item. It is not kept here; the package's other records are. "
+        "Records received before the withdrawal, and the later versions of those held here, are kept under the "
+        "item's last rules.")
 
 
 def _held(conn: Connection, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any]], set[tuple[str, int]]]:

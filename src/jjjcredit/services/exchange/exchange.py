@@ -16,7 +16,11 @@ node among the peers, the signature with the peer's keys, each file's size and S
 against what was applied from that node (a gap or an overlap refused, a package applied already
 skipped); then, in one transaction, each data file or part's rows (every problem listed) and, while none
 has a problem, applies them; then records the package — a refusal writes nothing but its audit entry,
-and memory holds one part. Every outcome is a receipt for the producer
+and memory holds one part. A credit record new here under an item this node's catalogue withdrew or never
+had is refused alone (services/exchange/apply.py): the receipt counts and lists it, the rest applies, and the
+package is applied — the sequence moves on past it, as the same package would be refused the same record
+again (the producer is told by the receipt; a later version comes with the record whole, a snapshot
+``--after 0`` sends it again). Every outcome is a receipt for the producer
 and an entry in the audit trail (who sent which range, accepted, skipped or refused, and why).
 """
 
@@ -395,12 +399,15 @@ def checked_rows(manifest: Mapping[str, Any], entry: Mapping[str, Any], data: by
 
 
 def import_package(engine: Engine, folder: str | Path, *, node: str, box: evidence.KeyBox | None = None,
-                   operator: str | None = None, bounds: limits.Limits = limits.DEFAULT) -> dict[str, Any]:
+                   operator: str | None = None, bounds: limits.Limits = limits.DEFAULT,
+                   today: datetime.date | None = None) -> dict[str, Any]:
     """Check and apply one package (see the module's text); returns the receipt — ``status`` accepted,
-    skipped or rejected, with the reason and each row's problems — signed with this node's evidence key
-    when ``box`` (the operator's secret) is given, so the producer can check it with the keys this node
-    publishes (:func:`packages.check_signature`). Nothing is applied unless all is."""
-    answer = _import(engine, folder, node, operator, bounds)
+    skipped or rejected, with the reason and each row's problems; accepted, with the counts and the credit
+    records ``refused`` (each with why) — signed with this node's evidence key when ``box`` (the operator's
+    secret) is given, so the producer can check it with the keys this node publishes
+    (:func:`packages.check_signature`). Nothing is applied unless all is, but the records refused alone.
+    ``today``: the day the catalogue in force is read on (Beijing's, by default)."""
+    answer = _import(engine, folder, node, operator, bounds, today)
     if box is None:
         return answer
     with engine.begin() as conn:
@@ -409,7 +416,7 @@ def import_package(engine: Engine, folder: str | Path, *, node: str, box: eviden
 
 
 def _import(engine: Engine, folder: str | Path, node: str, operator: str | None,
-            bounds: limits.Limits) -> dict[str, Any]:
+            bounds: limits.Limits, today: datetime.date | None) -> dict[str, Any]:
     db.require_current(engine)
     path = Path(folder)
     if not path.is_dir():
@@ -425,7 +432,7 @@ def _import(engine: Engine, folder: str | Path, node: str, operator: str | None,
             keys = _peer_keys(conn, manifest["node"], node)
         packages.check_signature(manifest, keys)
         _check_files(path, manifest, bounds)
-        return _apply(engine, path, manifest, node, operator, bounds.exchange_file_bytes, problems)
+        return _apply(engine, path, manifest, node, operator, bounds.exchange_file_bytes, problems, today)
     except ExchangeError as exc:
         return _refused(engine, manifest, name, node, exc, problems, operator)
 
@@ -484,10 +491,11 @@ def _in_order(manifest: Mapping[str, Any], entry: Mapping[str, Any], found: Sequ
 
 
 def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, operator: str | None, most: int,
-           problems: list[dict[str, Any]]) -> dict[str, Any]:
+           problems: list[dict[str, Any]], today: datetime.date | None) -> dict[str, Any]:
     """Apply the package in one transaction, a data file (or part) at a time: each part's rows checked, then
     applied; once a part has problems, the rest are only checked (every problem goes into ``problems`` for
-    the receipt) and the transaction is rolled back — nothing applied unless all is."""
+    the receipt) and the transaction is rolled back — nothing applied unless all is (the credit records
+    refused alone, listed in the receipt's ``refused``, aside)."""
     scope = Scope.from_dict(manifest["scope"]).key()
     seq = manifest["sequence"]
     digest = _sha256(path / packages.MANIFEST)
@@ -507,6 +515,7 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
                                     reason=Error("exchange.already_applied", why), at=audit_chain.format_time(_now()))
         package_id = f"X{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
         counts: dict[str, int] = {}
+        declined: list[dict[str, Any]] = []  # credit records refused alone (services/exchange/apply.py)
         applied = 0
         credit = manifest["kind"] == "credit_records"
         if credit and len(entries) > 1 and conn.dialect.name == "postgresql":
@@ -527,12 +536,14 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
                 done = apply.apply_organizations(conn, found, manifest["columns"], manifest["node"], batch,
                                                  str(manifest["package"])[:1000], digest)
             else:
-                refused: list[dict[str, Any]] = []
-                done = apply.apply_credit(conn, found, package_id, refused)
+                at_apply: list[dict[str, Any]] = []  # refusing the package
+                alone: list[dict[str, Any]] = []  # refusing a record
+                done = apply.apply_credit(conn, found, package_id, at_apply, alone, today)
                 if len(entries) > 1:
-                    for problem in refused:
+                    for problem in (*at_apply, *alone):
                         problem["file"] = entry["name"]
-                problems += refused
+                problems += at_apply
+                declined += alone
             for key, value in done.items():
                 counts[key] = counts.get(key, 0) + value
             applied += len(found)
@@ -545,13 +556,25 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
             scope=scope, audience=manifest["audience"], after_seq=seq["after"], to_seq=seq["to"],
             format=manifest["format"], manifest_sha256=digest, rows=applied, applied_at=_now()))
         _entry(conn, f"exchange import {manifest['package']}", "ok",
-               _purpose(manifest, "accepted", ", ".join(f"{k} {v}" for k, v in counts.items())), operator)
+               _purpose(manifest, "accepted", counted(counts, declined)), operator)
     if manifest["kind"] == "organizations":
         search.refresh(engine)
     result = packages.receipt(manifest, str(manifest["package"]), node, "accepted", applied=applied,
                               at=audit_chain.format_time(_now()))
     result["counts"] = counts
+    if credit:
+        result["refused"] = declined
     return result
+
+
+def counted(counts: Mapping[str, int], refused: Sequence[Mapping[str, Any]]) -> str:
+    """What the audit trail says an accepted package did: its counts, and the credit records refused alone
+    (which, and the first one's code)."""
+    text = ", ".join(f"{k} {v}" for k, v in counts.items())
+    ids = sorted({str(r["id"]) for r in refused})
+    if ids:
+        text += f" (records refused: {', '.join(ids[:20])}{' …' if len(ids) > 20 else ''}; {refused[0]['code']})"
+    return text
 
 
 # --- peers and keys ------------------------------------------------------------------------------------

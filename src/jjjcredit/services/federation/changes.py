@@ -14,8 +14,10 @@ its signature, the data's size and SHA-256, every row — then, in one transacti
 last applied from that node (core/federation/messages.decide: applied already → skipped, a gap refused),
 the **origin's authority**: a row about an organization this node owns (of its region, from its own
 departments), or a credit record this node owns (or another peer does), is left as this node holds it —
-then the rows through the exchange's apply (services/exchange/apply.py), the package in
-``exchange_packages``, the owner of each new record, the stream position; and the audit trail's entry
+then the rows through the exchange's apply (services/exchange/apply.py: a record new here under an item this
+node's catalogue withdrew or never had is refused alone, counted and listed in the outcome, and has no owner
+here), the package in ``exchange_packages``, the owner of each new record, the stream position (past the
+records refused alone: the same message would refuse them again); and the audit trail's entry
 (service ``federation``: who sent which range, accepted, skipped or refused, and why) — a refusal in a
 transaction of its own, applying nothing.
 """
@@ -113,7 +115,8 @@ def _foreign(conn: Connection, ids: Sequence[str]) -> dict[str, str]:
 @dataclass(frozen=True)
 class Outcome:
     """What became of one package: ``accepted``, ``skipped`` or ``refused`` (with the error), its producer,
-    kind and range, and the counts (rows applied, rows left because this node or another owns them)."""
+    kind and range, and the counts (rows applied, rows left because this node or another owns them, rows
+    refused), with the credit records refused alone (each with why)."""
 
     status: str
     package: str
@@ -123,12 +126,13 @@ class Outcome:
     to: int | None
     reason: FederationError | ExchangeError | None = None
     counts: dict[str, int] = field(default_factory=dict)
+    refused: list[dict[str, Any]] = field(default_factory=list)
 
     def to_dict(self) -> dict[str, Any]:
         return {"status": self.status, "package": self.package, "origin": self.origin, "kind": self.kind,
                 "sequence": None if self.after is None else {"after": self.after, "to": self.to},
                 "reason": {"code": self.reason.code, "message": self.reason.message} if self.reason else None,
-                "counts": self.counts}
+                "counts": self.counts, "refused": self.refused}
 
 
 @dataclass(frozen=True)
@@ -145,14 +149,16 @@ class Checked:
 
 def apply_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str, expected: str | None = None,
                   via: str = "nats", stream_seq: int | None = None, message_at: datetime.datetime | None = None,
-                  operator: str | None = None, refresh_search: bool = True) -> Outcome:
+                  operator: str | None = None, refresh_search: bool = True,
+                  today: datetime.date | None = None) -> Outcome:
     """Check and apply one peer's package (see the module's text); ``expected`` the node whose stream (or
     address) it came from. A refusal is an :class:`Outcome`, never an exception: it is in the audit trail.
     ``refresh_search`` ``False``: the search keys of the organizations applied are left to the caller's
-    refresh (services/library/search.refresh), once after many messages rather than after each."""
+    refresh (services/library/search.refresh), once after many messages rather than after each. ``today``:
+    the day the catalogue in force is read on (Beijing's, by default)."""
     checked = check_package(engine, manifest_data, data, node=node, expected=expected, via=via)
     return apply_checked(engine, checked, node=node, via=via, stream_seq=stream_seq, message_at=message_at,
-                         operator=operator, refresh_search=refresh_search)
+                         operator=operator, refresh_search=refresh_search, today=today)
 
 
 def check_package(engine: Engine, manifest_data: Any, data: bytes, *, node: str, expected: str | None = None,
@@ -213,7 +219,7 @@ def signed_by_peer(engine: Engine, node: str) -> Callable[[Any], int | None]:
 
 def apply_checked(engine: Engine, checked: Checked, *, node: str, via: str = "nats", stream_seq: int | None = None,
                   message_at: datetime.datetime | None = None, operator: str | None = None,
-                  refresh_search: bool = True) -> Outcome:
+                  refresh_search: bool = True, today: datetime.date | None = None) -> Outcome:
     """Apply a package :func:`check_package` checked, or record why it is refused (see
     :func:`apply_package`)."""
     manifest, name = checked.manifest, checked.name
@@ -221,7 +227,8 @@ def apply_checked(engine: Engine, checked: Checked, *, node: str, via: str = "na
         if checked.refusal is not None:
             raise checked.refusal
         assert manifest is not None  # a package checked without a refusal has its manifest
-        return _apply(engine, manifest, checked.found, node, via, stream_seq, message_at, operator, refresh_search)
+        return _apply(engine, manifest, checked.found, node, via, stream_seq, message_at, operator, refresh_search,
+                      today)
     except (ExchangeError, FederationError) as exc:
         origin = manifest["node"] if manifest else checked.expected
         with engine.begin() as conn:
@@ -257,7 +264,7 @@ def last_applied(conn: Connection, origin: str, kind: str) -> int | None:
 
 def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row], node: str, via: str,
            stream_seq: int | None, message_at: datetime.datetime | None, operator: str | None,
-           refresh_search: bool) -> Outcome:
+           refresh_search: bool, today: datetime.date | None) -> Outcome:
     origin, kind, seq = str(manifest["node"]), str(manifest["kind"]), manifest["sequence"]
     name = str(manifest["package"])
     command = f"federation apply {name} via {via}"
@@ -270,6 +277,7 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
                 _taken(conn, origin, stream_seq, message_at)
             return Outcome("skipped", name, origin, kind, seq["after"], seq["to"])
         package_id = f"F{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        declined: list[dict[str, Any]] = []  # credit records refused alone
         if kind == "organizations":
             own = messages.region_of(node).prefix
             counts = apply.apply_organizations(conn, found, manifest["columns"], origin, package_id, name[:1000],
@@ -278,13 +286,14 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
         else:
             mine, kept = _authority(conn, found, node, origin)
             refused: list[dict[str, Any]] = []
-            counts = apply.apply_credit(conn, mine, package_id, refused)
+            counts = apply.apply_credit(conn, mine, package_id, refused, declined, today)
             if refused:  # (raised inside the transaction: nothing of the package is kept)
                 first = refused[0]
                 raise ExchangeError("exchange.rows", f"{len(refused)} problems in the package's rows, the first in "
                                     f'{first["field"]}: {first["message"]} Nothing was applied.', field="rows")
-            held = set(_foreign(conn, sorted({str(r["id"]) for r in mine})))
-            new = sorted({str(r["id"]) for r in mine} - held)
+            taken = {str(r["id"]) for r in mine} - {str(r["id"]) for r in declined}
+            held = set(_foreign(conn, sorted(taken)))
+            new = sorted(taken - held)
             bulk.insert_rows(conn, "federation_records", ("record_id", "origin"),
                              [{"record_id": r, "origin": origin} for r in new])
             counts["kept_own"] = kept
@@ -295,10 +304,10 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
         if stream_seq is not None:
             _taken(conn, origin, stream_seq, message_at)
         exchange.record_entry(conn, command, "ok", exchange.purpose_of(
-            manifest, "accepted", ", ".join(f"{k} {v}" for k, v in counts.items())), operator, "federation")
+            manifest, "accepted", exchange.counted(counts, declined)), operator, "federation")
     if refresh_search and kind == "organizations" and counts.get("created", 0) + counts.get("updated", 0):
         search.refresh(engine)
-    return Outcome("accepted", name, origin, kind, seq["after"], seq["to"], counts=counts)
+    return Outcome("accepted", name, origin, kind, seq["after"], seq["to"], counts=counts, refused=declined)
 
 
 def _owned(held: tuple[str | None, str] | None, prefix: str) -> bool:
