@@ -139,8 +139,13 @@ def test_government_sharing_keeps_to_the_items_level_and_mode():
 
 
 def test_an_authorized_query_and_the_subject_itself():
-    person = _org(subject_type="natural_person")
+    person = _org(subject_type="natural_person", subject_key="P:abc")
     party = access.Caller("某银行", frozenset({"records"}), 1)
+    for key in (None, "91130100MA7FG3MH84"):  # a person's record kept under no key, or an organization's
+        filed = _org(subject_type="natural_person", subject_key=key)
+        assert not decide_record(filed, party, DECIDED, authorized=frozenset({PENALTY.code})).visible
+        assert not decide_record(filed, access.Caller(key or "P:abc", frozenset(), 1, "subject"), DECIDED,
+                                 own=True).personal_clear
     assert decide_record(person, party, DECIDED, authorized=frozenset({PENALTY.code})).channel == "authorized_query"
     assert not decide_record(person, party, DECIDED, authorized=frozenset({SHARED_ONLY.code})).visible
     assert not decide_record(person, party, LAST + DAY, authorized=frozenset({PENALTY.code})).visible
