@@ -247,6 +247,27 @@ def test_a_person_s_record_kept_under_an_organization_s_code_never_opens_the_num
     assert _records(penalties, access.PUBLIC, ORGS[0], today=day)["records"] == 1  # never a natural person's
 
 
+def test_a_person_s_record_corrected_into_an_organization_s_keeps_the_person_s_number_from_that_organization(
+        penalties: Engine):
+    """A natural person's record corrected to be an organization's (the provider named the wrong party): the
+    record and its history are the organization's now, but its earlier version is about the person — its
+    identity number opens only as any person's does (a party at the top level), never for the organization
+    itself."""
+    number = credit_files.person()
+    with penalties.begin() as conn:
+        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚2", {
+            "行政相对人类别": "法人及非法人组织", "统一社会信用代码": ORGS[1], "行政相对人名称": "某某科技有限公司",
+            "法定代表人": "王五", "证件类型": "", "证件号码": ""}, "当事人认定错误", datetime.date(2026, 4, 20),
+            protector=PROTECTOR, today=datetime.date(2026, 4, 21))
+    day = datetime.date(2026, 5, 1)
+    own = _records(penalties, subjects.subject_caller(ORGS[1]), ORGS[1], today=day)
+    record = own["items"][0]["records"][0]
+    assert (record["document_number"], record["channel"], record["version"]) == ("罚2", "own", 2)
+    assert number not in json.dumps(own, ensure_ascii=False)
+    top = _records(penalties, access.Caller("法院", frozenset({"records"}), 3), ORGS[1], today=day)
+    assert number in json.dumps(top, ensure_ascii=False)  # (entitled to any person's number)
+
+
 def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
     with penalties.begin() as conn:
         credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},

@@ -197,6 +197,25 @@ def stated_until(data: str | None) -> datetime.date | None:
         return None
 
 
+#: The roles of the columns that say whom a record is about.
+_SUBJECT_ROLES = frozenset({"subject_code", "subject_category", "identity_type", "identity_number"})
+
+
+def _about(data: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
+    """Whom a version's values say the record is about: its subject's code, category and identity number
+    (masked, as stored) — a correction that changed them made the earlier versions another subject's."""
+    return tuple(sorted((k, v) for k, v in data.items()
+                        if (c := columns.COLUMNS.get(k)) is not None and c.role in _SUBJECT_ROLES))
+
+
+def _clear_for_another(facts: disclosure.StoredRecord, caller: access.Caller, day: datetime.date) -> bool:
+    """Whether ``caller`` reads the personal numbers of a version about another subject than the record's
+    now (before a correction of its subject): only as a natural person's kept under no key of its own are
+    read — never as the record's own subject's or by its authorization, which are about the subject now."""
+    return disclosure.decide_record(dataclasses.replace(facts, subject_type="natural_person", subject_key=None),
+                                    caller, day).personal_clear
+
+
 def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, str], clear: bool,
                    protector: persons.Protector | None) -> dict[str, str]:
     """A record's values by the item's field names in its layout's order (then any column the item no
@@ -319,15 +338,17 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
         history = []
         if decision.channel != "public_disclosure":
             previous: dict[str, str] | None = None
+            now_about = _about(json.loads(current["data"]))
             for h in reversed(versions):  # oldest first, to tell what each version changed
-                values = _record_values(item, json.loads(h["data"]), json.loads(h["sealed"]) if h["sealed"] else {},
-                                        clear, protector)
+                data = json.loads(h["data"])
+                opened = clear if _about(data) == now_about else _clear_for_another(facts, caller, day)
+                values = _record_values(item, data, json.loads(h["sealed"]) if h["sealed"] else {}, opened, protector)
                 changed = {k: [previous.get(k) if previous else None, v] for k, v in values.items()
                            if previous is None or previous.get(k) != v}
                 if previous:
                     changed.update({k: [v, None] for k, v in previous.items() if k not in values})
                 history.append({"version": h["version"], "action": h["action"], "status": h["status"],
-                                "at": _iso(h["at"]), "batch": h["batch_id"], "reason": _reason(h["reason"], clear),
+                                "at": _iso(h["at"]), "batch": h["batch_id"], "reason": _reason(h["reason"], opened),
                                 "changed": changed if previous is not None else {}})
                 previous = values
         group = groups.setdefault(stored["item"], {"item": stored["item"], "item_name": item.name if item else "",
