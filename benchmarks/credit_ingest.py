@@ -432,6 +432,10 @@ def main() -> None:
                   f"    COPY of the same text into an unindexed table   {bare:9,.1f} s ({rows / bare:,.0f} rows/s)"
                   f"  → the table itself runs at {bare / back:.0%} of a bare COPY; the ingest at "
                   f"{rate / (rows / back):.0%} of the table's own COPY rate")
+            if copy_seconds:  # the ceiling any ingest into this table has, against the target's own peer
+                ceiling = (rows / back) / (args.rows / copy_seconds)
+                print(f"    one stream of the table takes stored rows at {ceiling:.0%} of the CSV's bare COPY above "
+                      f"({args.loaders} stream(s)): no ingest into it reaches more than about as many streams of that")
         if postgres and not args.keep:
             drop_database(args.db)
             print("  (database dropped)")
