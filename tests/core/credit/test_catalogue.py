@@ -51,6 +51,7 @@ def test_an_item_round_trips_through_its_plain_form():
     ({"severities": ["serious"]}, "severities"),  # a basic item has none
     ({"colour": "red"}, "colour"),
     ({"fields": [{"name": "x"}]}, "fields"),
+    ({"fields": [{"name": f"字段{i}", "element": "CF_SY"} for i in range(catalogue.MAX_FIELDS + 1)]}, "fields"),
 ])
 def test_a_bad_attribute_is_refused_naming_it(change, field):
     base = catalogue.item_to_dict(catalogue.default_items()[0])

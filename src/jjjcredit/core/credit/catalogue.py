@@ -367,6 +367,11 @@ def check_input(data: Mapping[str, Any], code: str | None = None) -> None:
                        "fields")
 
 
+#: The most fields a record layout may have: the national layouts have fewer than 40, and the whole layout is
+#: one cell of the XLSX export, which Excel caps at 32,767 characters (200 fields of ~100 characters each).
+MAX_FIELDS = 200
+
+
 def item_from_dict(data: Mapping[str, Any]) -> Item:
     """An item from its plain form (YAML, JSON, a database row), every attribute checked.
 
@@ -402,7 +407,11 @@ def item_from_dict(data: Mapping[str, Any]) -> Item:
     if severities and kind != "negative":
         raise _bad(f'Item "{code}": severity classes belong to negative items only, not to a {kind} item.',
                    "severities")
-    fields = tuple(_field(f, code) for f in data.get("fields") or ())
+    given = data.get("fields") or ()
+    if len(given) > MAX_FIELDS:
+        raise _bad(f'Item "{code}": the record layout has {len(given)} fields; at most {MAX_FIELDS} are allowed (the '
+                   "national layouts have fewer than 40, and a layout is one cell of the catalogue's sheet).", "fields")
+    fields = tuple(_field(f, code) for f in given)
     names = [f.name for f in fields]
     if len(set(names)) != len(names):
         raise _bad(f'Item "{code}": the record layout names a field twice.', "fields")
