@@ -412,6 +412,36 @@ def test_only_the_first_sheet_is_read_and_its_size_is_not_searched_for_past_its_
         rows.close()
 
 
+def test_a_sheet_whose_dimension_says_less_than_its_cells_is_read_whole(tmp_path: Path):
+    """A ``<dimension>`` is the writer's word for the sheet's size, and some writers get it wrong: the cells
+    past it (rows below, a value right of the last column) are read, not dropped unseen; one far too large
+    (``A1:XFD1048576``) costs no padding."""
+    import re
+    import zipfile
+
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(i), "甲", "2019"] for i in range(3)])
+    with zipfile.ZipFile(path) as source:
+        parts = {info.filename: source.read(info) for info in source.infolist()}
+    sheet = parts["xl/worksheets/sheet1.xml"].decode()
+    assert '<dimension ref="A1:C4"/>' in sheet
+    extra = (f'<row r="5"><c r="A5" t="inlineStr"><is><t>{code(7)}</t></is></c>'
+             '<c r="B5" t="inlineStr"><is><t>乙</t></is></c></row>'
+             '<row r="6"><c r="A6" t="inlineStr"><is><t>x</t></is></c><c r="E6" t="inlineStr"><is><t>备注</t></is></c>'
+             "</row>")
+    for name, dimension in (("short", "A1:C4"), ("huge", "A1:XFD1048576")):
+        wrong = tmp_path / f"{name}.xlsx"
+        with zipfile.ZipFile(wrong, "w", zipfile.ZIP_DEFLATED) as out:
+            for part, data in parts.items():
+                if part == "xl/worksheets/sheet1.xml":
+                    data = re.sub(r'<dimension ref="[^"]+"/>', f'<dimension ref="{dimension}"/>',
+                                  sheet.replace("</sheetData>", extra + "</sheetData>")).encode()
+                out.writestr(part, data)
+        _, rows, issues = read(wrong)
+        assert [r for r, _ in rows] == [2, 3, 4, 5, 6]
+        assert rows[3] == (5, [code(7), "乙", ""])
+        assert issues == {6: "record.ragged"}  # a value under no header: said, not lost
+
+
 def test_a_csv_named_xlsx(tmp_path: Path):
     path = tmp_path / "f.xlsx"
     path.write_text(",".join(HEADER), "utf-8")

@@ -979,24 +979,17 @@ def _excel_reader(limit: int) -> type:
 
 @functools.cache
 def _read_only_sheet() -> type:
-    """openpyxl's read-only worksheet, its size read from the ``<dimension>`` before the cells — or none when
-    the cells come first. openpyxl looks for it until the cells' end (a whole pass over every sheet of the
-    workbook, about a third of reading the first: many writers leave it out), for a size nothing here needs."""
+    """openpyxl's read-only worksheet, read as its cells are written, whatever its ``<dimension>`` says. openpyxl
+    takes that for the sheet's size: it drops the rows below it and the values right of it unseen (a writer
+    that gets it wrong loses them), pads every row to its width (``A1:XFD1048576``: 16,384 cells a row) and adds
+    empty rows down to it; and with none it looks for one until the cells' end (a whole pass over the sheet,
+    about a third of reading it). Each row is as long as its last cell here; a value past the header is said
+    (``record.ragged``), never dropped."""
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
-    from openpyxl.worksheet._reader import DATA_TAG, DIMENSION_TAG
-    from openpyxl.worksheet.dimensions import SheetDimension
-    from openpyxl.xml.functions import iterparse
 
     class Sheet(ReadOnlyWorksheet):  # type: ignore[misc]
         def _get_size(self) -> None:
-            with self._get_source() as source:
-                for _event, element in iterparse(source, events=("start",)):
-                    if element.tag == DIMENSION_TAG:
-                        found = SheetDimension.from_tree(element).boundaries
-                        self._min_column, self._min_row, self._max_column, self._max_row = found
-                        return
-                    if element.tag == DATA_TAG:
-                        return
+            self._min_column, self._min_row, self._max_column, self._max_row = 1, 1, None, None
 
     return Sheet
 
@@ -1099,7 +1092,10 @@ class _XlsxRows(Iterator[list[str]]):
         for column, (value, last) in list(row.items()):
             if self.number > last:
                 del row[column]
-            elif column < len(cells) and not cells[column].strip():
+            elif column >= len(cells):  # (a row is as long as its last cell: the covered ones are not written)
+                cells.extend([""] * (column - len(cells)))
+                cells.append(value)
+            elif not cells[column].strip():
                 cells[column] = value
         for column, last, ref in self._starts.pop(self.number, ()):
             if column < len(cells) and cells[column].strip():
