@@ -443,7 +443,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "one that also passes a code's checks, or one with a taxpayer number's two digits) and is not in the basic "
         "resource library: a natural person's record is refused rather than published as an organization's."),
     "credit.control_characters": ErrorCode(400, 1, "A text value holds a control or invisible character (a "
-        "bidirectional override, a zero width, a line separator)."),
+        "bidirectional override, a zero width, a line separator) — or a line break in a one-line value (a name, a "
+        "number, a code: prose such as the facts keeps its line breaks)."),
     "credit.identity_in_text": ErrorCode(400, 1, "A text value holds what looks like a resident identity number: "
         "kept masked (warning)."),
     "credit.identity_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可编号) that holds what "

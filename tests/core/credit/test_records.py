@@ -66,6 +66,22 @@ def test_each_rule_refuses_the_row_with_its_code(changes: dict[str, str], code: 
     assert all(p.row == 2 for p in checked.problems)
 
 
+def test_a_line_break_is_kept_in_prose_and_refused_in_a_one_line_value():
+    """A cell typed over several lines (Alt+Enter; a CSV's quoted field with a line end in it) is ordinary in
+    the facts or the content: kept, a Windows line end as ``\\n``; in a name or a document number it says
+    which field and what to do."""
+    checked = check(违法事实="当事人销售过期食品。\r\n经查，货值金额500元。", 备注="第一行\n第二行")
+    assert checked.problems == () and checked.record is not None
+    assert checked.record.values["CF_SY"] == "当事人销售过期食品。\n经查，货值金额500元。"
+    assert checked.record.values["BZ"] == "第一行\n第二行"
+    for field in ("行政相对人名称", "行政处罚决定书文号", "处罚机关"):
+        refused = check(**{field: "石家庄市\n云帆商贸有限公司"})
+        assert refused.record is None and codes_of(refused) == ["credit.control_characters"]
+        assert "line break" in refused.problems[0].message and "Alt+Enter" in refused.problems[0].message
+    assert codes_of(check(违法事实="经查\u202e属实")) == ["credit.control_characters"]  # still refused in prose
+    assert codes_of(check(违法事实="经查\x0b属实")) == ["credit.control_characters"]
+
+
 def test_a_personal_number_given_as_an_amount_is_refused_and_not_repeated():
     checked = check(**{"罚款金额（万元）": "110102198710019970"})
     assert checked.record is None and "110102198710019970" not in repr(checked.problems)

@@ -1008,3 +1008,19 @@ def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_
         assert records.rekey_person(conn, moving, PROTECTOR) is None
         assert records.rekey_person(conn, unsealed, None).left == "credit.no_sealed_number"  # type: ignore[union-attr]
         assert {f.left for f in records.misfiled_persons(conn, None)} == {"credit.no_sealed_number", "credit.no_secret"}
+
+
+def test_facts_typed_over_several_lines_are_kept_and_the_same_file_again_changes_nothing(ready: Engine,
+                                                                                      tmp_path: Path):
+    """A CSV's quoted field with line ends in it (Excel's Alt+Enter, saved with Windows line ends) and a
+    workbook's cell of several lines are the same record: kept with ``\\n``, on either database."""
+    facts = "当事人销售过期食品。\r\n经查，当事人称\"不知情\"。"
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚〔2026〕1号", 违法事实=facts)])
+    first = ingest(ready, path)
+    assert (first.created, first.rejected) == (1, 0), first.problems
+    with ready.connect() as conn:
+        data = json.loads(conn.execute(select(credit_records.c.data)).scalar_one())
+    assert data["CF_SY"] == "当事人销售过期食品。\n经查，当事人称\"不知情\"。"
+    book = files.write_xlsx(tmp_path / "p.xlsx", [files.penalty(CODES[0], "罚〔2026〕1号", 违法事实=data["CF_SY"])])
+    again = ingest(ready, book)
+    assert (again.unchanged, again.created, again.updated, again.rejected) == (1, 0, 0, 0)

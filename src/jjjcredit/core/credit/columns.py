@@ -35,6 +35,10 @@ ROLES = ("subject_name", "subject_category", "subject_code", "identity_type", "i
          "severity", "penalty_category", "fine", "confiscation", "suspended_licence", "")
 
 
+#: The length from which a text column holds prose, where a line break is kept (:attr:`Column.multiline`).
+MULTILINE_LENGTH = 512
+
+
 @dataclass(frozen=True)
 class Column:
     """One credit record column: ``code`` (the national column code, or the platform's where there is
@@ -51,6 +55,12 @@ class Column:
     @property
     def personal(self) -> bool:
         return self.kind == "identity_number"
+
+    @property
+    def multiline(self) -> bool:
+        """Prose — the facts, the basis, the content, remarks (text of :data:`MULTILINE_LENGTH` characters or
+        more): a line break in it (a spreadsheet cell's Alt+Enter) is kept, as ``\\n``."""
+        return self.kind == "text" and (self.max_length or 0) >= MULTILINE_LENGTH
 
 
 def _subject(prefix: str) -> list[Column]:
@@ -254,7 +264,10 @@ def markdown() -> str:
         "checked (core/credit/records.py), its length (the one public systems agree on: *unconfirmed* as",
         "official; a catalogue item may set a tighter one), the role it plays in a record, and the header",
         "spellings a provider's file may use besides the code and the national name. Identity numbers",
-        "(`identity_number`) are personal data: never stored, logged or shown in clear.",
+        "(`identity_number`) are personal data: never stored, logged or shown in clear. A line break in a",
+        f"value (a spreadsheet cell's Alt+Enter) is kept in text of {MULTILINE_LENGTH} characters or more — the facts,",
+        "the basis, the content, remarks — and refuses the row elsewhere (`credit.control_characters`: a name,",
+        "a number or a code is one line), as any other control or invisible character does.",
         "",
         "Generated from `jjjcredit.core.credit.columns` by `scripts/generate_docs.py`; a test keeps it in step.",
         "",

@@ -58,6 +58,9 @@ _SHOWN = 60  #: characters of a value a problem shows
 #: Control characters and the invisible ones that change how text shows (bidirectional overrides, zero
 #: widths, line and paragraph separators): refused in any text value.
 UNSEEN = re.compile("[\x00-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\ufeff]")
+#: :data:`UNSEEN` less the line break a prose value keeps (:attr:`columns.Column.multiline`).
+_UNSEEN_IN_PROSE = re.compile("[\x00-\x09\x0b-\x1f\x7f-\x9f\u200b-\u200f\u202a-\u202e\u2028\u2029\u2060-\u2064\ufeff]")
+_LINE_END = re.compile("\r\n?")
 _BRACKETS = str.maketrans({"〔": "(", "〕": ")", "［": "(", "］": ")", "[": "(", "]": ")", "【": "(", "】": ")",
                            "（": "(", "）": ")", "﹝": "(", "﹞": ")", "〈": "(", "〉": ")"})
 _SPACE = re.compile(r"\s+")
@@ -454,14 +457,21 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             continue
         if role:
             given.add(role)
+        if "\r" in value and b.column.multiline:  # a line break as Windows writes it is one, \n
+            value = _LINE_END.sub("\n", value)
         if limit is not None and len(value) > limit:
             r.add(b, "record.length", f"{b.header}: {len(value)} characters, at most {limit} allowed.", value)
             continue
         if kind == "text":
-            unseen = UNSEEN.search(value)
+            unseen = (_UNSEEN_IN_PROSE if b.column.multiline else UNSEEN).search(value)
             if unseen:
-                r.add(b, "credit.control_characters", f"{b.header}: holds a control or invisible character "
-                      f"(U+{ord(unseen.group()):04X}); expected plain text.", UNSEEN.sub("?", shown_personal(value)))
+                found = unseen.group()
+                what = (f"a line break (U+{ord(found):04X}); {b.header} is one line (a name, a number or a code): "
+                        "remove the break (in a spreadsheet, a cell's Alt+Enter)" if found in "\r\n" else
+                        f"a control or invisible character (U+{ord(found):04X}); expected plain text: retype the "
+                        "value or remove the character")
+                r.add(b, "credit.control_characters", f"{b.header}: holds {what}.",
+                      UNSEEN.sub("?", shown_personal(value)))
                 continue
             masked = shown_numbers(value)
             if masked != value and role == "document_number":  # it names the record: neither kept nor masked
