@@ -97,6 +97,28 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
             assert refused.status_code in (401, 403)
 
 
+def test_a_providers_own_headers_are_mapped_over_the_api_as_on_the_command_line(server: Server, tmp_path: Path):
+    """A header of the provider's own (处罚文号) is refused with a message that says how to map it, and
+    mapped by ``columns=its header=field`` (as ``--columns`` maps it on the command line)."""
+    row = files.penalty(CODES[0], "罚1")
+    own = {("处罚文号" if k == "行政处罚决定书文号" else k): v for k, v in row.items()}
+    body = files.write_csv(tmp_path / "own.csv", [own]).read_bytes()
+    with server.client(PROVIDER) as provider:
+        refused = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body)
+        assert refused.status_code == 400
+        message = refused.json()["errors"][0]["message"]
+        assert "“处罚文号”" in message and "--columns" in message and "columns=" in message
+        mapped = provider.post("/api/v1/credit/batches", content=body, params={
+            "item": files.PENALTY, "columns": ["处罚文号=行政处罚决定书文号"]})
+        assert mapped.status_code == 200, mapped.text
+        assert (mapped.json()["created"], mapped.json()["columns"]["处罚文号"]) == (1, "CF_WSH")
+        for wrong, said in (("处罚文号", "your header=field"), ("处罚文号=无此字段", "无此字段")):
+            bad = provider.post("/api/v1/credit/batches", content=body,
+                                params={"item": files.PENALTY, "columns": [wrong]})
+            assert (bad.status_code, bad.json()["errors"][0]["code"]) == (400, "credit.layout"), bad.text
+            assert said in bad.json()["errors"][0]["message"] and "--columns" not in bad.json()["errors"][0]["message"]
+
+
 def test_a_provider_reads_every_rejected_row_of_its_own_batches_in_pages(server: Server, tmp_path: Path):
     rows = [files.penalty(CODES[0], f"罚{n}", 处罚决定日期="2026-02-30") for n in range(5)]  # every row rejected
     rows.append(files.penalty(None, "罚9", 处罚决定日期="2026-02-31"))  # a natural person's: masked

@@ -269,13 +269,20 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
                 if unknown else f" The header read has {len(header)} columns, none of them unrecognised.")
         raise RecordsError("credit.layout", shown_personal(
             f"{name}: the header has no column for {'、'.join(f'{f.name} ({f.element})' for f in missing)}, required "
-            f"by {item.code} ({item.name}); expected the national column names (docs/credit.md) or the codes.{read}"),
+            f"by {item.code} ({item.name}); expected the national column names (docs/credit.md) or the codes.{read}"
+            f"{OWN_HEADERS if unknown else ''}"),
             field=missing[0].name)
     if not any(b.column.role == "document_number" for b in bound):
         raise RecordsError("credit.layout", shown_personal(name) + ": no column holds the document number that "
                            f"identifies a record of {item.code}; expected one of "
                            f"{'、'.join(f.name for f in item.fields if _role(f) == 'document_number')}.")
     return Layout(item, tuple(bound), tuple(ignored), len(header))
+
+
+#: How a provider maps headers of its own, said where a file's header names no required field.
+OWN_HEADERS = (" Headers of your own are mapped to the item's fields by a header mapping: `credit ingest --columns "
+               "MAPPING.yaml` (lines `处罚文号: 行政处罚决定书文号`) on the command line, `columns=处罚文号=行政处罚决定书文号` "
+               "(once per header) in the API's query.")
 
 
 def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> dict[str, catalogue.Field]:

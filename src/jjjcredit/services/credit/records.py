@@ -501,11 +501,13 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 protector: persons.Protector | None, channel: str = "cli", file_name: str | None = None,
                 today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
                 chunk_rows: int = tabular.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None,
-                max_rows: int | None = None, waiting: Callable[[], None] | None = None) -> Summary:
+                max_rows: int | None = None, waiting: Callable[[], None] | None = None,
+                mapping_name: str = "--columns") -> Summary:
     """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
 
     ``waiting()`` is called when the batch waits for another batch of the same provider and item to end.
-    ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`).
+    ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`,
+    :func:`own_headers_of`), which messages call ``mapping_name``.
     ``max_rows``: past that many rows the batch is refused whole (``file.too_many_rows``; nothing kept).
     Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
     unreadable, header not fitting the item, unknown item, no published catalogue)."""
@@ -517,7 +519,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     name = shown_personal(file_name or Path(path).name)
     with engine.begin() as conn:
         year, item = item_in_force(conn, item_code, today)
-        rules.check_mapping(item, own_headers or {}, "--columns")
+        rules.check_mapping(item, own_headers or {}, mapping_name)
         _take_lock(conn, provider, item.code, waiting)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
@@ -620,6 +622,20 @@ def load_own_headers(path: str) -> dict[str, str]:
         raise RecordsError("credit.layout", f"{path}: expected a mapping of your header to a field, one per line "
                            "(处罚文号: 行政处罚决定书文号).", field="columns")
     return dict(data)
+
+
+def own_headers_of(pairs: Sequence[str]) -> dict[str, str]:
+    """A provider's header mapping given as ``its header=field name or column code`` pairs (the API's
+    ``columns=``, one a header; a field's name never holds ``=``, so a header may)."""
+    own: dict[str, str] = {}
+    for pair in pairs:
+        mine, sep, target = pair.rpartition("=")
+        if not sep or not mine.strip() or not target.strip():
+            raise RecordsError("credit.layout", f'columns=: "{shown_personal(pair)}" maps no header to a field; '
+                               "expected `your header=field name or column code` (处罚文号=行政处罚决定书文号), one "
+                               "header a parameter.", field="columns")
+        own[mine.strip()] = target.strip()
+    return own
 
 
 class _Writer:

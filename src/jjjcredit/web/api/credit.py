@@ -67,14 +67,15 @@ def _protector(engine: Engine, box: KeyBox | None) -> persons.Protector | None:
 
 
 def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: str, provider: str,
-            name: str, limits: Limits) -> dict[str, Any]:
+            name: str, limits: Limits, own: dict[str, str] | None = None) -> dict[str, Any]:
     protector = _protector(engine, box)
     fd, path = tempfile.mkstemp(suffix=suffix, prefix="credit-batch-")
     try:
         with os.fdopen(fd, "wb") as fh:
             fh.write(data)
         summary = records.ingest_file(engine, path, item, provider, protector=protector, channel="api",
-                                      file_name=name, limits=limits, max_rows=limits.api_rows)
+                                      file_name=name, limits=limits, max_rows=limits.api_rows, own_headers=own,
+                                      mapping_name="columns=")
     except Error as exc:  # the caller's file is called by its name, not by the server's temporary path
         exc.args = (exc.message.replace(path, shown_personal(name)),)
         exc.message = exc.args[0]
@@ -99,6 +100,11 @@ async def ingest_batch(request: Request,
                        name: str = Query("batch", max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]+$",
                                          description="The file's name, kept with the batch (no path, no control "
                                          "characters)."),
+                       columns: list[str] = Query([], max_length=400, description="A header of your own mapped to "
+                                                  "the item's field (its name or column code), "
+                                                  "`处罚文号=行政处罚决定书文号`: once per header, for headers "
+                                                  "that are neither the national names, codes nor common aliases (as "
+                                                  "`credit ingest --columns` maps them)."),
                        caller: access.Caller = Depends(caller_for("provide"))) -> dict[str, Any]:
     """Submit a file of credit records (the body: CSV, XLSX, JSON Lines or XML, UTF-8 or GB18030) under
     one catalogue item, as the provider the key belongs to. Every row is accepted or rejected with its
@@ -111,11 +117,12 @@ async def ingest_batch(request: Request,
         raise Error("access.item", f'The key of "{caller.client}" submits records under the catalogue items it is '
                     f"granted ({granted}), and the item asked for is not one; the platform's operator grants items "
                     "(`jjjcredit clients grant`).", field="item")
+    own = records.own_headers_of(columns) if columns else None
     data = await request.body()
     suffix = file_suffix(request.headers.get("content-type", ""), name, data)
     state = request.app.state
     summary = await threads.run(request, _ingest, state.engine, state.key_box, data, suffix, item, caller.client,
-                                name, state.limits)
+                                name, state.limits, own)
     request.state.batch = summary["batch"]  # on the request's log line (web/app.py)
     return summary
 
