@@ -484,6 +484,22 @@ def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
     assert issues == {3: "record.shape"}
 
 
+def test_xml_records_wrapped_one_level_deeper_are_refused_saying_where_they_are(tmp_path: Path):
+    """A department's export often wraps its records in an envelope (a head of metadata, then a body element
+    holding the records): read as the root's children, its head would pass for the one record and its body
+    for a field — the file is refused saying which element holds the records and the shape expected."""
+    path = tmp_path / "f.xml"
+    rows = "".join(f'<ROW><FIELD name="统一社会信用代码">{code(n)}</FIELD><FIELD name="企业名称">甲{n}</FIELD></ROW>'
+                   for n in range(3))
+    path.write_text(f'<?xml version="1.0"?><DATAPACKET><HEAD><SENDER>局</SENDER><COUNT>3</COUNT></HEAD>'
+                    f"<DATA>{rows}</DATA></DATAPACKET>", "utf-8")
+    with pytest.raises(InputFileError) as info:
+        read(path)
+    assert info.value.code == "file.format"
+    assert "<DATA>" in info.value.message and "<ROW>" in info.value.message
+    assert "the root's children" in info.value.message
+
+
 @pytest.mark.parametrize("declared", ["GB18030", "GBK", "gb2312", None])
 def test_xml_in_gb18030_as_declared_or_not_utf8(tmp_path: Path, declared: str | None):
     path = tmp_path / "f.xml"

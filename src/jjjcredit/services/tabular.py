@@ -1328,6 +1328,12 @@ class _XmlRecords:
         self.depth = 0
         self.number = 0  #: records begun
         self.finished = 0  #: records ended
+        #: (a record's tag, its child's) when that record holds several children that each hold fields: the
+        #: file's records are wrapped one level deeper than the root's children.
+        self.wrapper: tuple[str, str] | None = None
+        self._tag = ""
+        self._inner = 0  # elements in the record's field begun so far
+        self._holders = 0  # the record's fields holding two elements or more
         self._reset({})
 
     def _reset(self, record: dict[str, str]) -> None:
@@ -1348,15 +1354,19 @@ class _XmlRecords:
         self.depth += 1
         if self.depth == 2:
             self.number += 1
+            self._tag, self._holders = self._local(tag), 0
             self._reset({self._local(k): v for k, v in attrs.items()})
         elif self.depth == 3:
+            self._inner = 0
             local = self._local(tag)
             self.key = attrs.get("name") if local in _XML_FIELD else local
             self.parts, self.size = [], 0
             if self.key is None and not self.problem:
                 self.problem = f"A <{local}> element has no name attribute."
-        elif self.depth > 3 and not self.problem:
-            self.problem = f"Field <{self.key}> holds elements, not a value."
+        elif self.depth > 3:
+            self._inner += self.depth == 4
+            if not self.problem:
+                self.problem = f"Field <{self.key}> holds elements, not a value."
 
     def text(self, data: str) -> None:
         if self.depth == 3:
@@ -1365,7 +1375,11 @@ class _XmlRecords:
             if self.size <= self.limits.cell_chars and self.total <= self.limits.line_bytes:
                 self.parts.append(data)
 
-    def end(self, _tag: str) -> None:
+    def end(self, tag: str) -> None:
+        if self.depth == 3 and self._inner >= 2:
+            self._holders += 1
+            if self._holders >= 2 and self.wrapper is None:
+                self.wrapper = (self._tag, self._local(tag))
         if self.depth == 3 and self.key is not None:
             self.total += len(self.key)
             if self.size > self.limits.cell_chars and self.long is None:
@@ -1418,6 +1432,14 @@ def _xml_records(stream: io.BufferedReader, name: str,
                                          "not valid GB18030; re-save the whole file in one encoding (UTF-8).") from None
                 parser.Parse(text[1:] if first and text.startswith("\ufeff") else text, not piece)
                 first = False
+            if records.wrapper is not None:
+                outer, inner = records.wrapper
+                raise InputFileError("file.format", f"{name}: <{outer}> (element {records.number:,} under the root) "
+                                     f"holds <{inner}> elements that hold values: records are read as the root's "
+                                     "children, each with its fields as child elements or <field name=\"…\">, and "
+                                     f"this file's records seem to be the <{inner}> elements inside <{outer}>. Send "
+                                     f"them as the root's children (<root><{inner}>…</{inner}><{inner}>…</{inner}>"
+                                     "</root>), without the envelope, and send the file again.")
             yield from records.ready
             records.ready.clear()
             if not piece:
