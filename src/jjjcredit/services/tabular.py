@@ -346,6 +346,8 @@ class Table:
     #: XLSX: the merged cells spanning rows whose value was read as every covered row's (``B5:B9``), as
     #: the rows are read
     merged: list[str] = field(default_factory=list)
+    #: XLSX: the workbook's worksheets by name, the first the one read
+    sheets: tuple[str, ...] = ()
 
     def __enter__(self) -> Table:
         return self
@@ -1054,6 +1056,7 @@ class _XlsxRows(Iterator[list[str]]):
             if not self._book.worksheets:
                 raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
             sheet = self._book.worksheets[0]
+            self.sheets = tuple(str(s.title) for s in self._book.worksheets)  # (workbook.xml: no sheet is read)
             self._rows = sheet.iter_rows(values_only=True)
             self._starts = self._merges(sheet)
         except BaseException:
@@ -1104,6 +1107,9 @@ class _XlsxRows(Iterator[list[str]]):
                     self.merged.append(ref)
 
     def close(self) -> None:
+        rows = getattr(self, "_rows", None)
+        if rows is not None:  # a sheet left midway (a header refused) holds its part open until its reader ends
+            rows.close()
         self._book.close()
 
 
@@ -1164,7 +1170,7 @@ def _xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -
         if batch:
             yield Chunk.from_rows(first_row, batch, width, long)
 
-    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close, rows.merged)
+    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close, rows.merged, rows.sheets)
 
 
 # --- JSON Lines and XML: records of named values -----------------------------------------------

@@ -297,6 +297,33 @@ def test_an_authority_merged_over_rows_of_a_sheet_is_each_rows_and_the_summary_s
     assert summary.to_dict()["merged_cells"] == [f"{letter}2:{letter}4"]
 
 
+def test_a_workbooks_other_sheets_are_named_as_not_read(ready: Engine, tmp_path: Path):
+    """Only a workbook's first sheet is read: records on a second sheet (a month split in two, the data after
+    a sheet of instructions) are said to be unread — in the summary, and in the refusal of a first sheet
+    that holds no records — never passed over in silence."""
+    book = openpyxl.Workbook()
+    first, second = book.active, book.create_sheet("12月下")
+    first.title = "12月上"
+    for sheet, n in ((first, 0), (second, 1)):
+        sheet.append(files.HEADER)
+        sheet.append(list(files.penalty(CODES[n], f"罚{n + 1}").values()))
+    book.save(tmp_path / "two.xlsx")
+    summary = ingest(ready, tmp_path / "two.xlsx")
+    assert (summary.rows, summary.created) == (1, 1)
+    assert summary.to_dict()["sheets_not_read"] == ["12月下"]
+    assert "12月上" in summary.message and "12月下" in summary.message and "not read" in summary.message
+    notes = openpyxl.Workbook()
+    notes.active.title = "填报说明"
+    notes.active.append(["说明", "请在第二个工作表填写"])
+    data = notes.create_sheet("数据")
+    data.append(files.HEADER)
+    notes.save(tmp_path / "notes.xlsx")
+    with pytest.raises(RecordsError) as refused:
+        ingest(ready, tmp_path / "notes.xlsx")
+    assert refused.value.code == "credit.layout"
+    assert "“填报说明”" in refused.value.message and "“数据”" in refused.value.message
+
+
 def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_written(ready: Engine, tmp_path: Path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")

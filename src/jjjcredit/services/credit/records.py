@@ -132,6 +132,7 @@ class Summary:
     columns: dict[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     merged: tuple[str, ...] = ()  #: XLSX cells merged over rows, read as their value in each row they cover
+    sheets_not_read: tuple[str, ...] = ()  #: XLSX: the workbook's sheets after the first (only the first is read)
     problems: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0
     message: str = ""
@@ -160,6 +161,7 @@ class Summary:
             "undated": self.undated, "blank": self.blank,
             "by_code": dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
             "columns": self.columns, "ignored": list(self.ignored), "merged_cells": list(self.merged),
+            "sheets_not_read": list(self.sheets_not_read),
             "problems": self.problems, "problems_shown": len(self.problems),
             "seconds": self.seconds,
         }
@@ -535,7 +537,14 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         more = functools.partial(rules.fields_not_named, item, own=own_headers, name=name)
         with tabular.open_table(path, chunk_rows, limits, more) as table:
-            layout = rules.bind(item, table.header, table.name, own_headers)
+            try:
+                layout = rules.bind(item, table.header, table.name, own_headers)
+            except RecordsError as exc:
+                if exc.code == "credit.layout" and len(table.sheets) > 1:
+                    exc.message += " " + _sheets_note(table.sheets)
+                    exc.args = (exc.message,)
+                raise
+            summary.sheets_not_read = tuple(shown_personal(s) for s in table.sheets[1:])
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
             summary.columns = {b.header: b.field.element for b in layout.bound}
             summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
@@ -583,6 +592,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 f"Column(s) {said} of this file are fields an earlier edition's {item.code} had and the {year} "
                 "edition dropped: their values were not kept from this file (those kept before stay with their "
                 "records).")
+        if summary.sheets_not_read:
+            summary.message = (summary.message + " " if summary.message else "") + _sheets_note(table.sheets)
         if summary.by_code.get("credit.length_kept"):
             summary.message = (summary.message + " " if summary.message else "") + (
                 f"{summary.by_code['credit.length_kept']:,} value(s) of this file are longer than the {year} edition "
@@ -603,6 +614,14 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary=json.dumps(summary.to_dict(), ensure_ascii=False)))
         note_last_batch(conn, provider, item.code, batch_id, finished, summary.rows, summary.rejected)
     return summary
+
+
+def _sheets_note(sheets: Sequence[str]) -> str:
+    """What a workbook of several sheets is told: only the first is read."""
+    sheets = [shown_personal(s) for s in sheets]
+    others = "、".join(f"“{s}”" for s in sheets[1:6]) + (" …" if len(sheets) > 6 else "")
+    return (f"Only the workbook's first sheet, “{sheets[0]}”, was read; its other sheets ({others}) were not read: "
+            "put the records on the first sheet, or send each sheet as a file of its own.")
 
 
 def load_own_headers(path: str) -> dict[str, str]:
