@@ -484,6 +484,23 @@ def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
     assert issues == {3: "record.shape"}
 
 
+def test_a_small_or_large_number_is_read_as_written_not_in_exponent_form(tmp_path: Path):
+    """A JSON number or an Excel number cell of a fine in 万元 (0.00005: 0.5 元) is the digits the provider typed,
+    never ``5e-05``, which no amount check reads; a nested value is named as JSON names it."""
+    header = ["罚款金额", "处罚内容", "备注"]
+    path = tmp_path / "f.jsonl"
+    path.write_text('{"罚款金额": 0.00005, "处罚内容": "罚款", "备注": 1e16}\n'
+                    '{"罚款金额": 1, "处罚内容": {"罚款": 1}, "备注": [1]}\n', "utf-8")
+    _, rows, _ = read(path)
+    assert rows[0] == (1, ["0.00005", "罚款", "10000000000000000"])
+    with tabular.open_table(str(path)) as table:
+        issue = next(table.chunks).issues[1]
+    assert "a JSON object" in issue[1] and "dict" not in issue[1]
+    book = write_xlsx(tmp_path / "f.xlsx", header, [[0.00005, "罚款", 1.5e-7]])
+    _, rows, _ = read(book)
+    assert rows[0] == (2, ["0.00005", "罚款", "0.00000015"])
+
+
 def test_xml_records_wrapped_one_level_deeper_are_refused_saying_where_they_are(tmp_path: Path):
     """A department's export often wraps its records in an envelope (a head of metadata, then a body element
     holding the records): read as the root's children, its head would pass for the one record and its body

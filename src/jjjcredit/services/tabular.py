@@ -15,6 +15,7 @@ from __future__ import annotations
 import codecs
 import csv
 import datetime
+import decimal
 import functools
 import io
 import itertools
@@ -814,8 +815,21 @@ def _cell_text(value: object) -> str:
     if isinstance(value, datetime.date):
         return value.strftime("%Y%m%d")
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+        return _number_text(value)
     return str(value)
+
+
+def _number_text(value: float) -> str:
+    """A number cell or JSON number as the digits it holds, never in exponent form (``5e-05``, which no
+    amount check reads, is ``0.00005``).
+
+    >>> _number_text(500.0), _number_text(0.35), _number_text(5e-05), _number_text(1e16), _number_text(float("nan"))
+    ('500', '0.35', '0.00005', '10000000000000000', 'nan')
+    """
+    if value.is_integer() and abs(value) < 1e16:
+        return str(int(value))
+    text = repr(value)
+    return format(decimal.Decimal(text), "f") if "e" in text else text
 
 
 _XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, TypeError,
@@ -1184,9 +1198,13 @@ def _value_text(value: object) -> str | None:
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, float):
-        return str(int(value)) if value.is_integer() and abs(value) < 1e16 else repr(value)
+        return _number_text(value)
     return str(value)
 
+
+#: JSON's names of what is not a value.
+_JSON_KINDS = {"dict": "object", "list": "array", "str": "string", "int": "number", "float": "number",
+               "bool": "true or false", "NoneType": "null"}
 
 #: A record of named values, a message saying why the line or element is none, or a whole row's issue.
 _Record = dict[str, str] | str | tuple[str, str, str]
@@ -1288,7 +1306,8 @@ def _jsonl_records(lines: Iterator[str], name: str,
             yield number, "The line holds a number too long to read; write long numbers as text (in quotes)."
             continue
         if not isinstance(data, dict):
-            yield number, ("record.shape", f"The line is a JSON {type(data).__name__}, not an object of field values.",
+            yield number, ("record.shape", f"The line is a JSON {_JSON_KINDS.get(type(data).__name__, 'value')}, "
+                           "not an object of field values.",
                            text[:_RAW_SHOWN])
             continue
         unheld = next((key for key, value in data.items()
@@ -1301,7 +1320,8 @@ def _jsonl_records(lines: Iterator[str], name: str,
             text_value = _value_text(value)
             if text_value is None:
                 record = {}
-                yield number, f'Field "{key}" holds a JSON {type(value).__name__}: expected text or a number.'
+                yield number, (f'Field "{key}" holds a JSON {_JSON_KINDS[type(value).__name__]}: expected text or a '
+                               "number (each line one flat object of field values).")
                 break
             if len(text_value) > limits.cell_chars:
                 record = {}
