@@ -820,16 +820,18 @@ def _cell_text(value: object) -> str:
 
 
 def _number_text(value: float) -> str:
-    """A number cell or JSON number as the digits it holds, never in exponent form (``5e-05``, which no
-    amount check reads, is ``0.00005``).
+    """A number cell or JSON number as the digits it holds: a small one never in exponent form (``5e-05``,
+    which no amount check reads, is ``0.00005``); one of 16 digits or more stays in it (``1.3e+17``: a
+    spreadsheet keeps 15 significant digits, so an identity number typed as a number has lost its last ones,
+    and written out whole it would pass for one with a wrong check character).
 
-    >>> _number_text(500.0), _number_text(0.35), _number_text(5e-05), _number_text(1e16), _number_text(float("nan"))
-    ('500', '0.35', '0.00005', '10000000000000000', 'nan')
+    >>> _number_text(500.0), _number_text(0.35), _number_text(5e-05), _number_text(130104198005069987.0)
+    ('500', '0.35', '0.00005', '1.3010419800506998e+17')
     """
     if value.is_integer() and abs(value) < 1e16:
         return str(int(value))
     text = repr(value)
-    return format(decimal.Decimal(text), "f") if "e" in text else text
+    return format(decimal.Decimal(text), "f") if "e-" in text else text
 
 
 _XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, EOFError, TypeError,
