@@ -82,6 +82,16 @@ def test_a_line_break_is_kept_in_prose_and_refused_in_a_one_line_value():
     assert codes_of(check(违法事实="经查\x0b属实")) == ["credit.control_characters"]
 
 
+def test_an_identity_number_a_spreadsheet_kept_as_a_number_is_refused_saying_so():
+    """Typed into a number cell, an 18-digit number keeps 15 digits (``1.30104198005069E+17``): the message says
+    the digits are lost and how to enter them, not that 19 characters are one too many."""
+    for typed in ("1.3010419800506998e+17", "1.30104198005069E+17"):
+        checked = check(行政相对人类别="自然人", 统一社会信用代码="", 法定代表人="", 证件类型="身份证", 证件号码=typed)
+        assert codes_of(checked) == ["credit.identity_number"], checked.problems
+        assert "as text" in checked.problems[0].message and "lost" in checked.problems[0].message
+        assert "130104" not in json.dumps([p.value for p in checked.problems])
+
+
 def test_a_personal_number_given_as_an_amount_is_refused_and_not_repeated():
     checked = check(**{"罚款金额（万元）": "110102198710019970"})
     assert checked.record is None and "110102198710019970" not in repr(checked.problems)

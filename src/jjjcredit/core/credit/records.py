@@ -434,7 +434,16 @@ def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
     return valid
 
 
+#: A number as a spreadsheet shows one too long for it (``1.30104E+17``): its last digits are lost.
+_EXPONENT = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
+
+
 def _identity(b: Bound, value: str, kind: str, r: _Row) -> str | None:
+    if _EXPONENT.fullmatch(value):
+        r.add(b, "credit.identity_number", f"{b.header}: the number was kept by the spreadsheet as a number (in "
+              "exponent form), which holds 15 digits only: its last digits are lost and cannot be read back. Format "
+              "the column as text (or type ' before the number), enter the numbers again and send the row.", value)
+        return None
     compact = ric.compact(value)
     if kind not in columns.RESIDENT_CARD:  # a passport or another card: kept as written, not checked as one
         return compact
