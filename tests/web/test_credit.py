@@ -117,6 +117,9 @@ def test_a_providers_own_headers_are_mapped_over_the_api_as_on_the_command_line(
                                 params={"item": files.PENALTY, "columns": [wrong]})
             assert (bad.status_code, bad.json()["errors"][0]["code"]) == (400, "credit.layout"), bad.text
             assert said in bad.json()["errors"][0]["message"] and "--columns" not in bad.json()["errors"][0]["message"]
+        typed = provider.post("/api/v1/credit/batches", content=body,  # a number typed where a header goes
+                              params={"item": files.PENALTY, "columns": [f"{files.person()}=无此字段"]})
+        assert typed.status_code == 400 and files.person() not in typed.text
 
 
 def test_a_provider_reads_every_rejected_row_of_its_own_batches_in_pages(server: Server, tmp_path: Path):

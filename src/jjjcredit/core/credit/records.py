@@ -293,9 +293,9 @@ def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> di
     for mine, target in own.items():
         found = named.get(columns.header_key(target))
         if found is None:
-            raise RecordsError("credit.layout", f'{name}: the mapping sends "{mine}" to "{target}", which is not a '
-                               f"field of {item.code}; expected one of {'、'.join(f.name for f in item.fields)} "
-                               "(or their column codes).", field=mine)
+            raise RecordsError("credit.layout", shown_personal(
+                f'{name}: the mapping sends "{mine}" to "{target}", which is not a field of {item.code}; expected '
+                f"one of {'、'.join(f.name for f in item.fields)} (or their column codes)."), field=shown_personal(mine))
         fields[mine] = found
     return fields
 
