@@ -1051,3 +1051,24 @@ def test_facts_typed_over_several_lines_are_kept_and_the_same_file_again_changes
     book = files.write_xlsx(tmp_path / "p.xlsx", [files.penalty(CODES[0], "罚〔2026〕1号", 违法事实=data["CF_SY"])])
     again = ingest(ready, book)
     assert (again.unchanged, again.created, again.updated, again.rejected) == (1, 0, 0, 0)
+
+
+def test_a_person_s_record_kept_under_the_person_s_own_number_as_a_code_moves_without_writing_the_number(
+        ready: Engine, tmp_path: Path):
+    """A row that gave the person's identity number as the unified social credit code too (one that is also a
+    valid code: 130102198505050729) was filed under that number before such rows were refused: rekey-persons
+    lists it, moves it and says where it was kept with the number masked — in what it returns, in the reason
+    of the new version — never in clear."""
+    number = "130102198505050729"
+    row = files.penalty(None, "罚〔2026〕97号", 证件号码=number)
+    assert ingest(ready, files.write_csv(tmp_path / "p.csv", [row])).created == 1
+    with ready.begin() as conn:
+        moving = files.file_under_code(conn, "罚〔2026〕97号", number)
+        found = records.misfiled_persons(conn, PROTECTOR)
+        moved = records.rekey_person(conn, moving, PROTECTOR)
+        reasons = conn.execute(text("SELECT reason FROM credit_records WHERE id = :i"), {"i": moving}).scalars().all()
+    assert [f.person_key for f in found] == [PROTECTOR.subject_key(number)]
+    assert moved is not None and moved.left is None
+    said = json.dumps([f.to_dict() for f in (*found, moved)], ensure_ascii=False) + str(moved.kept_under) + str(reasons)
+    assert number not in said and number[6:14] not in said
+    assert found[0].to_dict()["kept_under"] == "130102********0729" and "130102********0729" in reasons[0]

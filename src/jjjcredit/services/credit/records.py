@@ -1401,7 +1401,9 @@ class Misfiled:
     before such rows were refused (``credit.person_with_code``) — and the person's own key it belongs
     under (``person_key``), or why it cannot be found (``left``, an error code, and ``message``): no
     sealed identity number, one the platform's key does not open, or a record another node owns.
-    ``versions``: how many versions the record has (all move with it). Never an identity number."""
+    ``kept_under``: the code as it may be shown (one that is an identity number, a person's own given as the
+    code, masked). ``versions``: how many versions the record has (all move with it). Never an identity
+    number."""
 
     id: str
     item: str
@@ -1428,7 +1430,7 @@ _PERSON_NUMBER = frozenset(c.code for c in national.COLUMNS.values() if c.role =
 def _misfiled(row: Mapping[str, Any], protector: persons.Protector | None, owner: str | None) -> Misfiled:
     """What :func:`misfiled_persons` says of one stored row: the person's key from the sealed number."""
     found = functools.partial(Misfiled, row["id"], row["item"], row["provider"], row["document_number"],
-                              row["subject_key"], row["status"], int(row["version"]), None)
+                              _shown_code(row["subject_key"]), row["status"], int(row["version"]), None)
     if owner is not None:
         return found("credit.from_peer", f"The record came from the node {owner[:40]}, which alone changes it: it is "
                      "filed under the person there, and comes here by that node's messages.")
@@ -1447,6 +1449,13 @@ def _misfiled(row: Mapping[str, Any], protector: persons.Protector | None, owner
     except persons.PersonalDataError as exc:
         return found(exc.code, exc.message)
     return dataclasses.replace(found(None), person_key=protector.subject_key(number))
+
+
+def _shown_code(code: str) -> str:
+    """The code a person's record was kept under, as it may be printed, logged and written in a reason: a
+    resident identity number masked (a row that gave the person's own number as the code, one that is also a
+    valid code, was filed under the number itself)."""
+    return ric.mask(code) if is_identity_number(code) else code
 
 
 def _misfiled_rows(conn: Connection, record_id: str | None = None) -> list[Any]:
@@ -1488,8 +1497,8 @@ def rekey_person(conn: Connection, record_id: str, protector: persons.Protector 
         return found
     old = row["subject_key"]
     _keep_as_versions(conn, [(found.person_key, old, record_id)])
-    reason = (f"Filed under the natural person's own key: kept before under the organization code {old}, as a row "
-              "that named both was filed before such rows were refused (credit rekey-persons).")
+    reason = (f"Filed under the natural person's own key: kept before under the organization code {found.kept_under}, "
+              "as a row that named both was filed before such rows were refused (credit rekey-persons).")
     conn.execute(update(credit_records).where(credit_records.c.subject_key == old, credit_records.c.id == record_id)
                  .values(subject_key=found.person_key, subject_code=None, unknown_organization=0,
                          version=int(row["version"]) + 1, action="corrected", reason=reason,
