@@ -195,3 +195,22 @@ def test_each_edition_says_whether_it_is_in_force(server: Server):
             (year, True, f"{year}-01-01", f"{year + 1}-01-01"), (year + 1, False, f"{year + 1}-01-01", None)]
         shown = public.get(f"/api/v1/catalogue/{year + 1}").json()
         assert (shown["in_force"], shown["in_force_from"]) == (False, f"{year + 1}-01-01")
+
+
+def test_a_draft_is_answered_as_a_year_with_no_edition_on_every_public_read(server: Server):
+    """The public cannot tell a draft from a year no one drafted: the edition, its export, changes, comments and
+    a diff naming it answer alike, word for word (an answer saying "a draft" told it one exists, and when)."""
+    with server.client(STAFF) as staff, server.client() as public:
+        assert staff.post("/api/v1/catalogue/2026").status_code == 200
+        assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
+        assert staff.post("/api/v1/catalogue/2027").status_code == 200  # a draft; 2028 is no edition at all
+        for path in ("/api/v1/catalogue/{}", "/api/v1/catalogue/{}?format=csv", "/api/v1/catalogue/{}/changes",
+                     "/api/v1/catalogue/{}/comments", "/api/v1/catalogue/diff/2026/{}",
+                     "/api/v1/catalogue/diff/{}/2026"):
+            draft, none = (public.get(path.format(year)) for year in (2027, 2028))
+            assert (draft.status_code, none.status_code) == (404, 404), path
+            assert draft.text == none.text.replace("2028", "2027"), path
+            assert "draft" not in draft.text, path
+        comment = {"author": "张三", "text": "意见"}
+        draft, none = (public.post(f"/api/v1/catalogue/{year}/comments", json=comment) for year in (2027, 2028))
+        assert (draft.status_code, draft.text) == (none.status_code, none.text.replace("2028", "2027"))

@@ -132,11 +132,17 @@ def readable_editions(conn: Connection, drafts: bool) -> list[Edition]:
 
 def readable_edition(conn: Connection, year: int, drafts: bool) -> tuple[Edition, tuple[catalogue.Item, ...]]:
     """The ``year`` edition and its items, for a reader as :func:`readable_editions` decides (a draft
-    is "not found" for the others)."""
-    edition = get_edition(conn, year)
-    if not drafts and edition.status not in catalogue.PUBLIC_STATUSES:
-        raise CatalogueError("catalogue.no_edition", f"There is no {year} edition of the catalogue open to the "
-                             "public yet (it is a draft until its comment period).", field="year")
+    is "not found" for the others, in the very words a year without an edition is: the answer does not tell
+    that one is drafted)."""
+    if drafts:
+        edition = get_edition(conn, year)
+    else:
+        row = conn.execute(select(catalogue_editions).where(catalogue_editions.c.year == _check_year(year))).first()
+        if row is None or row.status not in catalogue.PUBLIC_STATUSES:
+            raise CatalogueError("catalogue.no_edition", f"There is no {year} edition of the catalogue open to the "
+                                 "public: an edition is open from its comment period on (GET /api/v1/catalogue "
+                                 "lists those that are).", field="year")
+        edition = _edition(row)
     return edition, edition_items(conn, year)
 
 
