@@ -245,3 +245,20 @@ def test_with_no_catalogue_published_the_package_is_refused_whole(engine: Engine
     assert set(counts.values()) == {0} and [p["code"] for p in problems] == ["credit.no_catalogue"]
     with engine.connect() as conn:
         assert conn.execute(select(credit_records.c.id)).all() == []
+
+
+def test_a_record_new_here_whose_later_version_names_an_item_never_had_is_refused_whole(node: Engine):
+    """Each version of a record new here is judged, not its first alone: a first version under an item in force
+    does not carry a second under an item this node never had (or withdrew) into the catalogue's records."""
+    apply_package(node, [org(CODES[0], "甲公司")], "B0")
+    switched = [version("r3", 1, "a"), {**version("r3", 2, "a"), "item": "JJJ-99-001"}]
+    refused: list[dict[str, Any]] = []
+    with node.begin() as conn:
+        counts = apply.apply_credit(conn, [version("r1", 1, "a"), *switched], "C1", [], refused,
+                                    datetime.date(2026, 6, 1))
+    assert (counts["created"], counts["refused"]) == (1, 2)
+    assert [(r["id"], r["version"], r["code"]) for r in refused] == [
+        ("r3", 1, "credit.unknown_item"), ("r3", 2, "credit.unknown_item")]
+    with node.connect() as conn:
+        assert conn.execute(select(credit_records.c.id)).scalars().all() == ["r1"]
+        assert conn.execute(select(credit_record_versions.c.record_id)).scalars().all() == []

@@ -14,9 +14,11 @@ A record new to this node is judged by this node's catalogue in force, as its in
 (services/credit/records.item_in_force): under an item the catalogue withdrew in an edition in force when the
 producer received the record, or under one no edition here has had, it is **refused** (``credit.withdrawn_item``,
 ``credit.unknown_item``) — each of its versions counted ``refused`` and listed with why; the package's other
-records are applied. A record held here takes its later versions and withdrawals whatever its item became
-(it keeps its item's last rules), and so does one the producer received before the withdrawal came into force
-(it was collected while the item was in force). With no edition published here at all, the package is refused
+records are applied. Every version a new record comes with is judged so, and one refused refuses the record
+whole: a first version under an item in force does not carry a later one under another into the records. A
+record held here takes its later versions and withdrawals whatever its item became (it keeps its item's last
+rules), and so does one the producer received before the withdrawal came into force (it was collected while the
+item was in force). With no edition published here at all, the package is refused
 whole (``credit.no_catalogue``): that is this node not set up yet, and the package applies once it is.
 """
 
@@ -351,31 +353,34 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     judged: dict[tuple[str, int], tuple[str, str] | None] = {}  # (item, year received) → why refused, if it is
     declined: dict[str, tuple[str, str]] = {}  # record id → why it is refused
     day = today or working_days.today()
-    for number, row in sorted(enumerate(rows, 1), key=lambda p: (str(p[1]["id"]), int(str(p[1]["version"])))):
+    ordered = sorted(enumerate(rows, 1), key=lambda p: (str(p[1]["id"]), int(str(p[1]["version"]))))
+    for number, row in ordered:  # a record new here: every version it comes with judged by the catalogue
+        record_id = str(row["id"])
+        if record_id in current or record_id in declined or not row.get("values"):
+            continue
+        received = _moment(str(row["received"])).astimezone(working_days.CHINA).year
+        key = (str(row["item"]), received)
+        if key not in judged:
+            judged[key] = _item_refusal(conn, key[0], received, day)
+        why = judged[key]
+        if why is not None and why[0] == "credit.no_catalogue":
+            problems.append({"row": number, "field": "item", "code": why[0], "message": why[1]})
+            return {name: 0 for name in counts}
+        if why is not None:
+            declined[record_id] = why
+    for number, row in ordered:
         record_id, version = str(row["id"]), int(str(row["version"]))
         if (record_id, version) in held:
             counts["unchanged"] += 1
             continue
         now = current.get(record_id)
-        if now is None and (record_id in declined or row.get("values")):  # new here: judged by the catalogue
-            if record_id not in declined:
-                received = _moment(str(row["received"])).astimezone(working_days.CHINA).year
-                key = (str(row["item"]), received)
-                if key not in judged:
-                    judged[key] = _item_refusal(conn, key[0], received, day)
-                why = judged[key]
-                if why is not None and why[0] == "credit.no_catalogue":
-                    problems.append({"row": number, "field": "item", "code": why[0], "message": why[1]})
-                    return {name: 0 for name in counts}
-                if why is not None:
-                    declined[record_id] = why
-            if record_id in declined:
-                code, message = declined[record_id]
-                counts["refused"] += 1
-                if refused is not None:
-                    refused.append({"row": number, "id": record_id, "version": version, "field": "item",
-                                    "code": code, "message": f'Record "{record_id}" version {version}: {message}'})
-                continue
+        if record_id in declined:  # (new here, and refused whole: a later version does not carry it in)
+            code, message = declined[record_id]
+            counts["refused"] += 1
+            if refused is not None:
+                refused.append({"row": number, "id": record_id, "version": version, "field": "item",
+                                "code": code, "message": f'Record "{record_id}" version {version}: {message}'})
+            continue
         if not row.get("values"):  # a withdrawal: the record held here takes its status, or it is not held
             if now is None or version <= int(now["version"]):
                 counts["unchanged"] += 1
