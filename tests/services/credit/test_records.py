@@ -24,6 +24,7 @@ from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue, records
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.storage.schema import catalogue_editions, credit_batches, credit_records, credit_tallies
@@ -391,7 +392,8 @@ def test_a_decision_date_changed_later_is_judged_again_for_lateness(ready: Engin
         due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
                            .order_by(credit_records.c.document_number)).all()
         stored, counted = files.tallies(conn)
-        expected = records.due_on(records.item_in_force(conn, files.PENALTY, TODAY)[1], datetime.date(2026, 5, 6))
+        _year, item = credit_items.item_in_force(conn, files.PENALTY, TODAY)
+        expected = credit_items.due_on(item, datetime.date(2026, 5, 6))
     assert done["late"] and expected is not None and expected < TODAY
     assert [tuple(d) for d in due] == [("罚1", expected.isoformat(), 1), ("罚2", expected.isoformat(), 1)]
     assert stored == counted and stored[0][3] == 2
@@ -931,16 +933,16 @@ def test_a_file_sent_again_after_a_later_edition_shortened_a_limit_keeps_the_val
 def test_a_deadline_is_judged_by_the_limit_in_force_when_the_decision_was_made(ready: Engine):
     with ready.begin() as conn:
         files.publish(conn, 2027, {files.PENALTY: {"collection_time_limit": "作出决定之日起5个工作日内"}})
-        _year, item = records.item_in_force(conn, files.PENALTY, datetime.date(2027, 1, 6))
-        assert records.collection_days(item) == 5
-        assert records.collection_days_on(conn, item, datetime.date(2026, 12, 28)) == 7  # the 2026 edition's
-        assert records.collection_days_on(conn, item, datetime.date(2027, 1, 4)) == 5
-        assert records.collection_days_on(conn, item, datetime.date(2020, 1, 2)) == 5  # before any edition: its own
+        _year, item = credit_items.item_in_force(conn, files.PENALTY, datetime.date(2027, 1, 6))
+        assert credit_items.collection_days(item) == 5
+        assert credit_items.collection_days_on(conn, item, datetime.date(2026, 12, 28)) == 7  # the 2026 edition's
+        assert credit_items.collection_days_on(conn, item, datetime.date(2027, 1, 4)) == 5
+        assert credit_items.collection_days_on(conn, item, datetime.date(2020, 1, 2)) == 5  # before any edition
         # published late in its year: a decision before that day was still under the 2026 edition's limit
         conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == 2027).values(
             published_at=datetime.datetime(2027, 3, 1, 2, tzinfo=datetime.UTC)))
-        assert records.collection_days_on(conn, item, datetime.date(2027, 2, 1)) == 7
-        assert records.collection_days_on(conn, item, datetime.date(2027, 3, 1)) == 5
+        assert credit_items.collection_days_on(conn, item, datetime.date(2027, 2, 1)) == 7
+        assert credit_items.collection_days_on(conn, item, datetime.date(2027, 3, 1)) == 5
 
 
 def test_the_end_of_publication_a_provider_states_is_kept_within_the_severity_s_period(ready: Engine, tmp_path: Path):

@@ -53,6 +53,7 @@ from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.storage import bulk, times
 from jjjcredit.storage.schema import (
     counters,
@@ -182,128 +183,8 @@ def check_provider(provider: str) -> str:
     return name
 
 
-def item_in_force(conn: Connection, code: str, today: datetime.date | None = None, *,
-                  withdrawn: bool = False) -> tuple[int, catalogue.Item]:
-    """The item ``code`` of the catalogue edition in force (the newest published one up to this year), and
-    that edition's year. An item an edition withdrew is refused (``credit.withdrawn_item``: nothing new is
-    collected under it) — but with ``withdrawn``, for a step on records kept before (a revocation, a
-    correction, a provider retired), it is the item as the last edition that had it defined it, and that
-    edition's year."""
-    day = today or working_days.today()
-    year = day.year
-    edition = catalogue_service.latest_published(conn, before=year + 1)
-    if edition is None:
-        later = catalogue_service.latest_published(conn)
-        if later is not None:  # published ahead of its year: in force from 1 January
-            raise RecordsError("credit.no_catalogue", f"No catalogue edition is in force on {day}: "
-                               f"the first, the {later.year} edition, is published and comes into force on 1 "
-                               f"January {later.year}; records are submitted under an edition in force.", field="item")
-        raise RecordsError("credit.no_catalogue", "No catalogue edition is published yet: records are submitted "
-                           "under a published edition's items (jjjcredit catalogue publish).", field="item")
-    items = catalogue_service.edition_items(conn, edition.year)
-    for item in items:
-        if item.code == code:
-            return edition.year, item
-    gone = _withdrawn_items(conn, edition).get(code)
-    if gone is not None:
-        last, item, by, why = gone
-        if withdrawn:
-            return last, item
-        raise RecordsError("credit.withdrawn_item", f'Item "{code}" ({item.name}) was withdrawn from the catalogue by '
-                           f"its {by} edition ({why}); the {edition.year} edition is in force, and nothing new is "
-                           "collected under it. Records sent before keep their rules: they can still be revoked or "
-                           "corrected (credit revoke, credit correct).", field="item")
-    raise RecordsError("credit.unknown_item", f'The {edition.year} catalogue has no item "{code}"; its items are '
-                       f"{', '.join(i.code for i in items)}.", field="item")
-
-
-def item_withdrawal(conn: Connection, code: str, today: datetime.date | None = None,
-                    ) -> tuple[int, catalogue.Item, int, str] | None:
-    """Of an item the catalogue edition in force on ``today`` withdrew (:func:`item_in_force` refuses new
-    records under it): that edition's year, the item as the last edition that had it defined it, the edition
-    that withdrew it and the reason given; ``None`` for an item in force, one never published, or when no
-    edition is."""
-    edition = catalogue_service.latest_published(conn, before=(today or working_days.today()).year + 1)
-    if edition is None:
-        return None
-    gone = _withdrawn_items(conn, edition).get(code)
-    if gone is None:
-        return None
-    _last, item, by, why = gone
-    return edition.year, item, by, why
-
-
-def collection_days(item: catalogue.Item) -> int | None:
-    """The working days an item's collection time limit allows (``作出决定之日起 7 个工作日内`` → 7)."""
-    return catalogue.collection_days(item.collection_time_limit)
-
-
-def collection_days_on(conn: Connection, item: catalogue.Item, decided: datetime.date | None,
-                       periods: Mapping[int, catalogue.InForce] | None = None) -> int | None:
-    """The working days of ``item``'s collection time limit for a decision of ``decided``: the limit of the
-    edition in force on that day — the duty to send arose under it, and a later edition's shorter limit does
-    not make a record late after the fact, even one published late in its year — or the item's own when that
-    edition has no such item, or none was in force by then. ``periods``: the editions' periods
-    (:func:`catalogue_service.in_force_periods`) when the caller has them."""
-    if decided is not None:
-        year = catalogue.in_force_on(periods if periods is not None else catalogue_service.in_force_periods(conn),
-                                     decided)
-        if year is not None:
-            for then in catalogue_service.edition_items(conn, year):
-                if then.code == item.code:
-                    return collection_days(then)
-    return collection_days(item)
-
-
-def due_on(item: catalogue.Item, decided_on: datetime.date | None) -> datetime.date | None:
-    """The last day a record decided on ``decided_on`` may arrive, or ``None`` when the item sets no
-    working-day limit or the calendar has no holiday notice for the year (never guessed)."""
-    days = collection_days(item)
-    if days is None or decided_on is None:
-        return None
-    return _due(decided_on, days)
-
-
-def _late_past_calendar(decided_on: datetime.date | None, days: int | None, today: datetime.date) -> int:
-    """Whether a record whose deadline the calendar cannot give (a year without a holiday notice) is late
-    all the same: ``days`` working days are never more than ``2 × days + 30`` calendar days (weekends,
-    and the longest runs of holidays in a year's notice), so past those it is late whatever the
-    holidays were — a decision of years ago sent today is."""
-    if decided_on is None or days is None:
-        return 0
-    return int(today > decided_on + datetime.timedelta(days=2 * days + 30))
-
-
-def collection_deadline(days: int | None, decided_on: datetime.date | None,
-                        arrived: datetime.date) -> tuple[str | None, int]:
-    """A record's collection deadline (ISO; ``None`` when the item sets no working-day limit or the
-    calendar cannot give it) and whether a record decided on ``decided_on`` that first arrived on
-    ``arrived`` (Beijing's day) came after it — judged again whenever its decision date changes."""
-    due = _due(decided_on, days) if days is not None and decided_on is not None else None
-    if due is None:
-        return None, _late_past_calendar(decided_on, days, arrived)
-    return due.isoformat(), int(arrived > due)
-
-
 def _day_of(iso: str | None) -> datetime.date | None:
     return None if iso is None else datetime.date.fromisoformat(iso)
-
-
-def arrival_day(moment: datetime.datetime | str) -> datetime.date:
-    """The day (in Beijing) a record kept at ``moment`` (UTC; naive, or as text, as SQLite gives it back)
-    first arrived."""
-    if isinstance(moment, str):
-        moment = datetime.datetime.fromisoformat(moment)
-    return (moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment).astimezone(
-        working_days.CHINA).date()
-
-
-@functools.lru_cache(maxsize=1 << 12)
-def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
-    try:
-        return working_days.default().add_working_days(decided_on, days)
-    except working_days.CalendarError:
-        return None
 
 
 def _take_lock(conn: Connection, provider: str, item: str, waiting: Callable[[], None] | None = None) -> None:
@@ -409,7 +290,7 @@ def retire_provider(conn: Connection, provider: str, item_code: str, reason: str
     provider = check_provider(provider)
     reason = _plain(reason, "why the provider is retired", "reason")
     by = _plain(by, "who retires it", "by")
-    _year, item = item_in_force(conn, item_code.strip(), today, withdrawn=True)
+    _year, item = credit_items.item_in_force(conn, item_code.strip(), today, withdrawn=True)
     asked = _last_batch_of(conn, provider, item.code)  # the pair's last batch as the operator asks: before its lock
     retired = _retirement_locked(conn, provider, item.code, waiting)
     if retired is not None:
@@ -437,7 +318,7 @@ def end_retirement(conn: Connection, provider: str, item_code: str, by: str, *,
     expected to send again from now on. The retirement stays on record, ended by ``by``."""
     provider = check_provider(provider)
     by = _plain(by, "who ends it", "by")
-    _year, item = item_in_force(conn, item_code.strip(), today, withdrawn=True)
+    _year, item = credit_items.item_in_force(conn, item_code.strip(), today, withdrawn=True)
     if _retirement_locked(conn, provider, item.code, waiting) is None:
         raise RecordsError("credit.retired", f'Provider "{provider}" is not retired under item {item.code}: it is '
                            "expected to send.", field="provider")
@@ -520,7 +401,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     digest = file_hash(path)
     name = shown_personal(file_name or Path(path).name)
     with engine.begin() as conn:
-        year, item = item_in_force(conn, item_code, today)
+        year, item = credit_items.item_in_force(conn, item_code, today)
         rules.check_mapping(item, own_headers or {}, mapping_name)
         _take_lock(conn, provider, item.code, waiting)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
@@ -666,7 +547,7 @@ class _Writer:
         self.now, self.today, self.protector = now, today, protector
         self.stamp = bulk.stamp(conn, now)
         self.dialect = conn.dialect.name
-        self.days = collection_days(item)
+        self.days = credit_items.collection_days(item)
         self._periods = catalogue_service.in_force_periods(conn)  # when each edition is in force
         self._days_in: dict[int | None, int | None] = {}  # the edition in force on a decision → its limit
         self._undated: set[str | None] = set()  # decision dates whose deadline the calendar cannot give
@@ -675,8 +556,8 @@ class _Writer:
         self.prior = bool(conn.execute(select(credit_tallies.c.records).where(
             credit_tallies.c.provider == provider, credit_tallies.c.item == item.code)).scalar())
         self.tally = Tally()  # what the batch adds to the provider's and item's tally
-        self.dropped = dropped_elements(conn, item)  # fields earlier editions had: their stored values are kept
-        self.longer = longer_limits(conn, item)  # fields earlier editions allowed longer: stored values are kept
+        self.dropped = credit_items.dropped_elements(conn, item)  # fields earlier editions had: stored values kept
+        self.longer = credit_items.longer_limits(conn, item)  # fields earlier editions allowed longer: values kept
         self._longer: tuple[rules.Layout, rules.Layout] | None = None  # a file's layout, and with those limits
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
@@ -867,7 +748,7 @@ class _Writer:
         if found is None:
             day = None if decided is None else datetime.date.fromisoformat(decided)
             days = self._days(day)
-            found = self._dues[decided] = collection_deadline(days, day, self.today)
+            found = self._dues[decided] = credit_items.collection_deadline(days, day, self.today)
             if found[0] is None and days is not None and day is not None and not found[1]:
                 known = working_days.default().years  # (the deadline runs into a year without its notice)
                 self.undated_years.update(y for y in (day.year, day.year + 1) if y not in known)
@@ -875,12 +756,13 @@ class _Writer:
         return found
 
     def _days(self, decided: datetime.date | None) -> int | None:
-        """The collection time limit a decision of ``decided`` is judged by (:func:`collection_days_on`)."""
+        """The collection time limit a decision of ``decided`` is judged by
+        (:func:`credit_items.collection_days_on`)."""
         if decided is None:
             return self.days
         year = catalogue.in_force_on(self._periods, decided)
         if year not in self._days_in:
-            self._days_in[year] = collection_days_on(self.conn, self.item, decided, self._periods)
+            self._days_in[year] = credit_items.collection_days_on(self.conn, self.item, decided, self._periods)
         return self._days_in[year]
 
     def undated(self, decided: str | None) -> bool:
@@ -1032,8 +914,9 @@ class _Writer:
             elif decided == before["decided_on"]:
                 due, late = before["due_on"], int(before["late"])
             else:  # a decision date changed: judged again from the day the record first came; once late, late
-                due, came_late = collection_deadline(self._days(record.decided_on), record.decided_on,
-                                                     min(arrival_day(before["created_at"]), self.today))
+                due, came_late = credit_items.collection_deadline(
+                    self._days(record.decided_on), record.decided_on,
+                    min(credit_items.arrival_day(before["created_at"]), self.today))
                 late = int(before["late"]) | came_late
             version = 1 if before is None else before["version"] + 1
             if before is None:
@@ -1168,25 +1051,6 @@ def _stored_values(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, 
     return found
 
 
-def dropped_elements(conn: Connection, item: catalogue.Item) -> frozenset[str]:
-    """The fields (element codes) an earlier published edition's ``item`` had and this one has not."""
-    now = {f.element for f in item.fields}
-    earlier: set[str] = set()
-    for edition in catalogue_service.list_editions(conn):
-        if edition.status == "published":
-            earlier.update(f.element for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code
-                           for f in i.fields)
-    return frozenset(earlier - now)
-
-
-def longer_limits(conn: Connection, item: catalogue.Item) -> dict[str, int]:
-    """The free-text fields of ``item`` an earlier published edition allowed longer values in: element → the
-    longest limit (rules.longer_limits); a record kept under one keeps its value while it is sent unchanged."""
-    earlier = [i for edition in catalogue_service.list_editions(conn) if edition.status == "published"
-               for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code]
-    return rules.longer_limits(item, earlier)
-
-
 def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
     """Which of these codes the library holds (one array parameter on PostgreSQL, as :func:`_existing`)."""
     known: set[str] = set()
@@ -1258,7 +1122,7 @@ def _changing(conn: Connection, step: str, item_code: str, provider: str, docume
     if decided_on > today:
         raise RecordsError("credit.future_date", f"The {step} decision's date {decided_on} is after today.",
                            field="decided")
-    _year, item = item_in_force(conn, item_code, today, withdrawn=True)
+    _year, item = credit_items.item_in_force(conn, item_code, today, withdrawn=True)
     _take_lock(conn, provider, item.code)
     row = _record_row(conn, item.code, provider, document_number)
     _check_decided(row, decided_on)
@@ -1329,9 +1193,10 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
         new_sealed = json.dumps({k: protector.seal(k, v) for k, v in sorted(record.personal.items())})
     if record.fingerprint() == row["fingerprint"]:
         raise RecordsError("credit.unchanged", "The correction changes nothing: every value is as recorded.")
-    first_came = min(arrival_day(row["created_at"]), today)
-    due, came_late = (row["due_on"], 0) if record.decided_on == _day_of(row["decided_on"]) else collection_deadline(
-        collection_days_on(conn, item, record.decided_on), record.decided_on, first_came)
+    first_came = min(credit_items.arrival_day(row["created_at"]), today)
+    due, came_late = (row["due_on"], 0) if record.decided_on == _day_of(row["decided_on"]) else \
+        credit_items.collection_deadline(credit_items.collection_days_on(conn, item, record.decided_on),
+                                         record.decided_on, first_came)
     done = _new_version(conn, row, "corrected", "in_force", reason.strip(), record.values, new_sealed,
                         record.fingerprint(), decided_on,
                         _withdrawal_late(item, decided_on, today, withdrawal_days) | came_late,
@@ -1618,7 +1483,7 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
     today = today or now_day
     edition = catalogue_service.latest_published(conn, before=today.year + 1)
     items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
-    gone = _withdrawn_items(conn, edition) if edition else {}  # items withdrawn: their providers are not expected
+    gone = credit_items.withdrawn_items(conn, edition) if edition else {}  # withdrawn: their providers not expected
     t = credit_tallies.c
     past = today < now_day
     in_force = _retirements_on(conn, today) if past else _retirements_in_force(conn)
@@ -1686,71 +1551,3 @@ def _last_batches_by(conn: Connection, day: datetime.date) -> dict[tuple[str, st
     return {(x.provider, x.item): x for x in conn.execute(select(ranked).where(ranked.c.n == 1))}
 
 
-#: The items of published editions, which never change: (database, year, published at) → items.
-_PUBLISHED: dict[tuple[str, int, Any], tuple[catalogue.Item, ...]] = {}
-#: Per edition in force (database, year, published at): the items earlier published editions had and it has not.
-_WITHDRAWN: dict[tuple[str, int, Any], dict[str, tuple[int, catalogue.Item, int, str]]] = {}
-
-
-def _withdrawn_items(conn: Connection, edition: catalogue_service.Edition) -> dict[str, tuple[int, catalogue.Item,
-                                                                                          int, str]]:
-    """The items a published edition before ``edition`` (the one in force) had and it has not: code → (the
-    last edition that had it, its definition there, the edition that withdrew it, the reason given). Read
-    once per edition in force and process: published editions never change."""
-    key = (conn.engine.url.render_as_string(hide_password=True), edition.year, edition.published_at)
-    found = _WITHDRAWN.get(key)
-    if found is not None:
-        return found
-    current = {i.code for i in catalogue_service.edition_items(conn, edition.year)}
-    last: dict[str, tuple[int, catalogue.Item]] = {}
-    withdrawn_by: dict[str, int] = {}
-    for e in catalogue_service.list_editions(conn):  # oldest first
-        if e.status != "published" or e.year > edition.year:
-            continue
-        have = {i.code: i for i in catalogue_service.edition_items(conn, e.year)}
-        for code in last:
-            if code not in have and code not in withdrawn_by:
-                withdrawn_by[code] = e.year
-        for code, item in have.items():
-            last[code] = (e.year, item)
-            withdrawn_by.pop(code, None)
-    out = {}
-    for code, (year, item) in last.items():
-        if code in current:
-            continue
-        by = withdrawn_by.get(code, edition.year)
-        why = next((c.reason for c in catalogue_service.list_changes(conn, by)
-                    if c.code == code and c.action == "withdraw"), "no reason recorded")
-        out[code] = (year, item, by, why)
-    _WITHDRAWN[key] = out
-    return out
-
-
-def items_for_records(conn: Connection, today: datetime.date | None = None) -> dict[str, catalogue.Item]:
-    """The item each kept record is read under on ``today``, by code: the edition in force's, and for an
-    item that edition withdrew, the item as the last published edition that had it — a record keeps the
-    rules it was collected and published under (its disclosure mode, its periods) when its item is
-    withdrawn; only the collection of new ones stops. Before the first edition in force: the newest
-    published edition's."""
-    day = today or working_days.today()
-    edition = catalogue_service.edition_in_force(conn, before=day.year + 1) or \
-        catalogue_service.edition_in_force(conn)
-    if edition is None:
-        return {}
-    items = {code: item for code, (_y, item, _b, _w) in _withdrawn_items(conn, edition).items()}
-    items.update((i.code, i) for i in items_of(conn, day) or items_of(conn))
-    return items
-
-
-def items_of(conn: Connection, today: datetime.date | None = None) -> tuple[catalogue.Item, ...]:
-    """The items of the edition in force (which edition that is, read at most once a second; a published
-    edition's items once per process, since it never changes)."""
-    today = today or working_days.today()
-    edition = catalogue_service.edition_in_force(conn, before=today.year + 1)
-    if edition is None:
-        return ()
-    key = (conn.engine.url.render_as_string(hide_password=True), edition.year, edition.published_at)
-    items = _PUBLISHED.get(key)
-    if items is None:
-        items = _PUBLISHED[key] = catalogue_service.edition_items(conn, edition.year)
-    return items

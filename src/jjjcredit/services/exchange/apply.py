@@ -11,7 +11,7 @@ here its new status and version, and is nothing for a record not held. Natural p
 producer's subject key, with no sealed number (core/exchange/packages.PERSONAL).
 
 A record new to this node is judged by this node's catalogue in force, as its ingest judges a new record
-(services/credit/records.item_in_force): under an item the catalogue withdrew in an edition in force when the
+(services/credit/items.item_in_force): under an item the catalogue withdrew in an edition in force when the
 producer received the record, or under one no edition here has had, it is **refused** (``credit.withdrawn_item``,
 ``credit.unknown_item``) — each of its versions counted ``refused`` and listed with why; the package's other
 records are applied. Every version a new record comes with is judged so, and one refused refuses the record
@@ -40,6 +40,7 @@ from jjjcredit.core.exchange import rows as rows_check
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
@@ -427,14 +428,14 @@ def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date
     """Why a record new to this node under ``item``, received by its producer in the year ``received``, is not
     kept here on ``day`` (its error code and message), or ``None`` when it is (see the module's text)."""
     try:
-        credit_records_service.item_in_force(conn, item, day)
+        credit_items.item_in_force(conn, item, day)
         return None
     except RecordsError as exc:
         if exc.code == "credit.no_catalogue":
             return exc.code, ("No catalogue edition is published on this node yet: a record is kept under an item "
                               "of a published edition. Nothing of the package was applied; publish the catalogue "
                               "(jjjcredit catalogue publish), then apply the package again.")
-        gone = credit_records_service.item_withdrawal(conn, item, day) if exc.code == "credit.withdrawn_item" else None
+        gone = credit_items.item_withdrawal(conn, item, day) if exc.code == "credit.withdrawn_item" else None
         if gone is None:
             edition = catalogue_service.latest_published(conn, before=day.year + 1)
             return "credit.unknown_item", (

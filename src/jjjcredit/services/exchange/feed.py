@@ -36,7 +36,7 @@ from jjjcredit.core.codes import regions
 from jjjcredit.core.exchange.packages import Scope
 from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import audit as audit_chain
-from jjjcredit.services.credit import records as credit_records
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.storage.schema import changes, counters, credit_record_versions, exchange_credit_feed, organizations
 from jjjcredit.storage.schema import credit_records as records_table
@@ -145,7 +145,7 @@ def credit_batches(conn: Connection, caller: access.Caller, scope: Scope, after:
     streamed = {"stream_results": True, "yield_per": size}
     currents = iter(conn.execute(current, execution_options=streamed).mappings())
     olders = iter(conn.execute(replaced, execution_options=streamed).mappings())
-    in_force = credit_records.items_for_records(conn, day)  # (an item withdrawn since keeps its last rules)
+    in_force = credit_items.items_for_records(conn, day)  # (an item withdrawn since keeps its last rules)
     now, old = next(currents, None), next(olders, None)
     batch: list[dict[str, Any]] = []  # records, each with its versions in the range
     rows = 0

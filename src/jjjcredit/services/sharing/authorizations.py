@@ -17,6 +17,7 @@ from sqlalchemy import Connection, insert, select, update
 
 from jjjcredit.core.credit import persons
 from jjjcredit.core.sharing.authorizations import Authorization, AuthorizationError, check_authorization, check_terms
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.storage.schema import authorizations
 
@@ -33,7 +34,7 @@ def add_authorization(conn: Connection, code: str, party: str, purpose: str, ite
                       protector: persons.Protector | None) -> Authorization:
     """Record a subject's authorization (``code``: a unified social credit code, an identity number or
     a subject key), its terms checked against the catalogue in force."""
-    known = [i.code for i in credit_records.items_of(conn)]
+    known = [i.code for i in credit_items.items_of(conn)]
     chosen = check_terms(party, purpose, items, valid_from, valid_until, proof, known)
     if not by.strip():
         raise AuthorizationError("authorization.terms", "Recording an authorization needs who records it.",

@@ -24,7 +24,7 @@ from jjjcredit.core.credit import catalogue
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import names
 from jjjcredit.core.sharing import access, subjects
-from jjjcredit.services.credit import records as credit_records
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.storage.schema import clients
 
 
@@ -67,7 +67,7 @@ def check_items(conn: Connection, text: str) -> frozenset[str]:
     case tolerated), each checked against the items of the catalogue edition in force — or, before
     any edition is published, of the default catalogue."""
     codes = frozenset(c.strip().upper() for c in text.split(",") if c.strip())
-    in_force = credit_records.items_of(conn)
+    in_force = credit_items.items_of(conn)
     where = "the catalogue edition in force" if in_force else "the default catalogue (no edition is published yet)"
     known = sorted(i.code for i in (in_force or catalogue.default_items()))
     if not codes:

@@ -26,6 +26,7 @@ from jjjcredit.core.sharing import access, disclosure, subjects
 from jjjcredit.core.sharing.authorizations import AuthorizationError
 from jjjcredit.core.sharing.disclosure import View, mask, mask_in_text, view_of
 from jjjcredit.services.credit import catalogue
+from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
 from jjjcredit.services.sharing import authorizations
@@ -307,7 +308,7 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     else:
         key = credit_records.subject_key_of(code, protector)
     # the items of the edition in force that day (or, before the first edition, of the one in force now)
-    in_force = credit_records.items_for_records(conn, day)  # (an item withdrawn since keeps its last rules)
+    in_force = credit_items.items_for_records(conn, day)  # (an item withdrawn since keeps its last rules)
     own = caller.kind == "subject" and caller.client == subjects.caller_name(key)
     authorized = frozenset() if authorization is None else \
         authorizations.authorized_items(conn, authorization, caller.client, key, asked, items)
