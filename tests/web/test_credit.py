@@ -17,8 +17,7 @@ from sqlalchemy import text
 
 from jjjcredit.core.credit import catalogue as rules
 from jjjcredit.services import db
-from jjjcredit.services.credit import catalogue
-from jjjcredit.services.credit import records as credit_records
+from jjjcredit.services.credit import catalogue, timeliness
 from jjjcredit.services.sharing import authorizations, clients, personal_keys
 from jjjcredit.settings import Settings
 from jjjcredit.storage.engine import make_engine
@@ -454,7 +453,7 @@ def test_metrics_show_each_provider_s_records_late_silence_and_last_batch(server
     assert after["jjjcredit_credit_retired", labels] == 0
     engine = make_engine(_url(server))
     with engine.begin() as conn:  # its only provider retired: the item is one nobody is expected to send
-        credit_records.retire_provider(conn, PROVIDER, files.PENALTY, "机构改革", "运维")
+        timeliness.retire_provider(conn, PROVIDER, files.PENALTY, "机构改革", "运维")
     engine.dispose()
     retired = _scrape(server)
     assert retired["jjjcredit_credit_retired", labels] == 1 and retired["jjjcredit_credit_silent", labels] == 0

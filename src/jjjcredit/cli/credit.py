@@ -15,7 +15,7 @@ from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import persons
-from jjjcredit.services.credit import records
+from jjjcredit.services.credit import records, timeliness
 from jjjcredit.services.sharing import audit, disclosure, personal_keys
 from jjjcredit.settings import Settings
 
@@ -245,9 +245,9 @@ def retire_provider(
 
     with engine.begin() as conn:
         if end:
-            done = records.end_retirement(conn, provider, item, by, waiting=waiting)
+            done = timeliness.end_retirement(conn, provider, item, by, waiting=waiting)
         else:
-            done = records.retire_provider(conn, provider, item, reason or "", by, waiting=waiting)
+            done = timeliness.retire_provider(conn, provider, item, reason or "", by, waiting=waiting)
     output.json_out(done)
 
 
@@ -260,7 +260,7 @@ def list_retirements(
     ended (ended_by: the batch the provider sent, or who ended it; null while it lasts)."""
     engine = database.ready_engine(url)
     with engine.connect() as conn:
-        rows = records.retirements(conn, provider)
+        rows = timeliness.retirements(conn, provider)
     for row in rows:
         print(json.dumps(row, ensure_ascii=False))
 
@@ -281,7 +281,7 @@ def report_timeliness(
     day = output.day(today, "--today")
     engine = database.ready_engine(url)
     with engine.connect() as conn:
-        rows, nothing = records.timeliness(conn, day)
+        rows, nothing = timeliness.timeliness(conn, day)
     counted = next((r.counts_as_of for r in rows if r.counts_as_of is not None), day)
     if counted != day:
         output.note(f"note: records, late ones and their examples are counted as of {counted.isoformat()} (today), "

@@ -16,7 +16,7 @@ from dataclasses import dataclass
 
 from sqlalchemy import Connection, func, select
 
-from jjjcredit.services.credit import records
+from jjjcredit.services.credit import timeliness
 from jjjcredit.storage import times
 from jjjcredit.storage.schema import batches, counters, signing_keys
 
@@ -76,7 +76,7 @@ def read_credit(conn: Connection, today: datetime.date | None = None) -> tuple[l
     """Per provider and item, the timeliness report's figures and its last committed batch; and the items
     of the edition in force no provider has sent anything for. The report reads one row a provider and
     item (``credit_tallies``, which keeps the last batch too): never the records, never every batch."""
-    report, unsent = records.timeliness(conn, today)
+    report, unsent = timeliness.timeliness(conn, today)
     return ([CreditFreshness(t.provider, t.item, t.records, t.late, t.silent, None if t.last_batch is None else
                              LastBatch(t.provider, t.last_batch_id or "", times.utc(t.last_batch),
                                        t.last_batch_rows or 0, t.last_batch_rejected or 0), t.retired is not None)

@@ -23,7 +23,7 @@ from jjjcredit.core.credit.periods import add_months
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db, tabular
-from jjjcredit.services.credit import catalogue, records
+from jjjcredit.services.credit import catalogue, providers, records, timeliness
 from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
@@ -168,7 +168,7 @@ def test_a_provider_loading_does_not_wait_for_another_provider(ready: Engine, tm
     path = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")])
     with ready.connect() as holder:
         holder.begin()
-        records._take_lock(holder, files.PROVIDER, files.PENALTY)
+        providers.take_lock(holder, files.PROVIDER, files.PENALTY)
         if ready.dialect.name != "postgresql":  # one writer: the second waits for the first's transaction
             holder.rollback()
         assert ingest(ready, path, provider="另一个局").created == 1
@@ -176,7 +176,7 @@ def test_a_provider_loading_does_not_wait_for_another_provider(ready: Engine, tm
             said: list[str] = []
             with ready.connect() as other, pytest.raises(OperationalError, match="lock timeout"), other.begin():
                 other.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
-                records._take_lock(other, files.PROVIDER, files.PENALTY, lambda: said.append("waiting"))
+                providers.take_lock(other, files.PROVIDER, files.PENALTY, lambda: said.append("waiting"))
             assert said == ["waiting"]
             holder.rollback()
 
@@ -366,8 +366,8 @@ def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(
         due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
                            .order_by(credit_records.c.document_number)).all()
         assert [tuple(d) for d in due] == [("罚1", "2026-05-29", 1), ("罚2", "2026-06-08", 0)]
-        now, nothing = records.timeliness(conn)  # (today in Beijing: the machine's date may be the day before)
-        later, _ = records.timeliness(conn, working_days.today() + datetime.timedelta(days=30))
+        now, nothing = timeliness.timeliness(conn)  # (today in Beijing: the machine's date may be the day before)
+        later, _ = timeliness.timeliness(conn, working_days.today() + datetime.timedelta(days=30))
     assert [(t.provider, t.item, t.records, t.late, t.late_examples) for t in now] == \
         [(files.PROVIDER, files.PENALTY, 2, 1, ("罚1",))]
     assert not now[0].silent and later[0].silent  # 每日: nothing sent for 30 days
@@ -415,32 +415,32 @@ def test_a_retired_provider_is_never_silent_until_it_sends_again(ready: Engine, 
                 (files.PROVIDER, "JJJ-99-001", "机构改革", "发改委", "credit.unknown_item"),
                 (files.PROVIDER, files.PENALTY.lower(), "机构改革", "发改委", "credit.unknown_item")):
             with pytest.raises(RecordsError) as refused:
-                records.retire_provider(conn, provider, item, reason, by)
+                timeliness.retire_provider(conn, provider, item, reason, by)
             assert refused.value.code == code and "13812345678" not in refused.value.message
-        assert [t.silent for t in records.timeliness(conn, later)[0]] == [True]
+        assert [t.silent for t in timeliness.timeliness(conn, later)[0]] == [True]
         why = "机构改革，职责划入市场监管局"
-        done = records.retire_provider(conn, files.PROVIDER, f" {files.PENALTY} ", why, "发改委")
+        done = timeliness.retire_provider(conn, files.PROVIDER, f" {files.PENALTY} ", why, "发改委")
         assert (done["provider"], done["item"], done["by"], done["reason"]) == (files.PROVIDER, files.PENALTY,
                                                                                  "发改委", why)
         with pytest.raises(RecordsError) as twice:  # a second one would hide the first
-            records.retire_provider(conn, files.PROVIDER, files.PENALTY, "again", "运维")
+            timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "again", "运维")
         assert twice.value.code == "credit.retired" and why in twice.value.message
-        (retired,), nothing = records.timeliness(conn, later)
+        (retired,), nothing = timeliness.timeliness(conn, later)
     assert (retired.silent, retired.records, retired.retired_reason, retired.retired_by) == (False, 1, why, "发改委")
     assert retired.to_dict()["retired"] is not None and retired.to_dict()["retired_by"] == "发改委"
     unsent = {i["item"]: i["every_provider_retired"] for i in nothing}
     assert unsent[files.PENALTY] is True and unsent[files.LICENCE] is False  # nobody is expected to send either
     ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚2")]))  # it sends again
     with ready.begin() as conn:
-        (back,), nothing = records.timeliness(conn, later)
+        (back,), nothing = timeliness.timeliness(conn, later)
         assert (back.retired, back.records, back.silent) == (None, 2, True)
         assert files.PENALTY not in {i["item"] for i in nothing}
         with pytest.raises(RecordsError) as not_retired:
-            records.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")
+            timeliness.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")
         assert not_retired.value.code == "credit.retired"
-        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "误操作", "运维")
-        records.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")  # given by mistake: ended by hand
-        kept = records.retirements(conn, files.PROVIDER)
+        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "误操作", "运维")
+        timeliness.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")  # given by mistake: ended by hand
+        kept = timeliness.retirements(conn, files.PROVIDER)
     assert [(k["reason"], k["by"], k["ended_by"] is not None) for k in kept] == [(why, "发改委", True),
                                                                                 ("误操作", "运维", True)]
     assert kept[0]["ended_by"].startswith("C") and kept[1]["ended_by"] == "运维"  # the batch, then who ended it
@@ -458,14 +458,14 @@ def test_a_retirement_waiting_for_a_batch_of_the_pair_is_refused_when_the_batch_
     def retire() -> None:
         try:
             with ready.begin() as conn:
-                records.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", waiting=waits.set)
+                timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", waiting=waits.set)
             outcome.append("retired")
         except RecordsError as exc:
             outcome.append(exc.code)
 
     with ready.connect() as batch:  # a batch of the pair being written: it holds the pair's lock
         batch.begin()
-        records._take_lock(batch, files.PROVIDER, files.PENALTY)
+        providers.take_lock(batch, files.PROVIDER, files.PENALTY)
         thread = threading.Thread(target=retire)
         thread.start()
         if ready.dialect.name == "postgresql":
@@ -473,17 +473,17 @@ def test_a_retirement_waiting_for_a_batch_of_the_pair_is_refused_when_the_batch_
         else:  # one writer: it waits for the batch's transaction (SQLite says nothing)
             time.sleep(0.5)
         assert not outcome
-        records.note_last_batch(batch, files.PROVIDER, files.PENALTY, "C-meanwhile", datetime.datetime.now(
+        timeliness.note_last_batch(batch, files.PROVIDER, files.PENALTY, "C-meanwhile", datetime.datetime.now(
             datetime.UTC), 1, 0)
         batch.commit()
     thread.join(30)
     assert outcome == ["credit.sent_meanwhile"]
     with ready.begin() as conn:
-        (line,), _ = records.timeliness(conn)
+        (line,), _ = timeliness.timeliness(conn)
         assert (line.last_batch_id, line.retired) == ("C-meanwhile", None)
-        assert records.retirements(conn) == []
-        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委")  # asked again: retired
-        assert records.timeliness(conn)[0][0].retired_reason == "机构改革"
+        assert timeliness.retirements(conn) == []
+        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委")  # asked again: retired
+        assert timeliness.timeliness(conn)[0][0].retired_reason == "机构改革"
 
 
 def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):
@@ -494,7 +494,7 @@ def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_pa
     with ready.begin() as conn:  # (the pair's last batch, as the report of today reads it, and of a past day)
         conn.execute(update(credit_tallies).values(last_batch_at=sent))
         conn.execute(update(credit_batches).values(finished_at=sent))
-        report, _ = records.timeliness(conn, datetime.date(2026, 12, 8))
+        report, _ = timeliness.timeliness(conn, datetime.date(2026, 12, 8))
     assert [(f"{t.last_batch:%Y-%m-%d %H:%M}", t.silent) for t in report] == [("2026-12-07 04:00", False)]
 
 
@@ -510,13 +510,13 @@ def test_timeliness_of_a_past_day_takes_the_batches_and_retirements_of_that_day(
     with ready.begin() as conn:
         for batch, finished in ((first.batch, at(10, 2)), (second.batch, at(25, 20))):  # 25 May 20:00 UTC: the 26th
             conn.execute(update(credit_batches).where(credit_batches.c.id == batch).values(finished_at=finished))
-        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", now=at(27, 3))
-        records.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维", now=at(29, 1))
-        records.retire_provider(conn, files.PROVIDER, files.PENALTY, "再次改革", "发改委")  # in force now
+        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", now=at(27, 3))
+        timeliness.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维", now=at(29, 1))
+        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "再次改革", "发改委")  # in force now
 
     def report(day: datetime.date | None) -> tuple[list[tuple[object, ...]], set[str]]:
         with ready.connect() as conn:
-            lines, nothing = records.timeliness(conn, day)
+            lines, nothing = timeliness.timeliness(conn, day)
         return ([(f"{t.last_batch:%m-%d}" if t.last_batch else None, t.last_batch_id, t.silent, t.retired_reason,
                   t.records, t.counts_as_of) for t in lines], {i["item"] for i in nothing})
 
@@ -530,7 +530,7 @@ def test_timeliness_of_a_past_day_takes_the_batches_and_retirements_of_that_day(
     (now,), _ = report(None)
     assert now[1:] == (second.batch, False, "再次改革", 2, None)  # the default day: the tally's, as it is
     with ready.connect() as conn:
-        (line,), _ = records.timeliness(conn, datetime.date(2026, 5, 20))
+        (line,), _ = timeliness.timeliness(conn, datetime.date(2026, 5, 20))
     assert line.to_dict()["counts_as_of"] == today.isoformat()
 
 
@@ -550,7 +550,7 @@ def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of
         records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚9", "撤销", TODAY, today=TODAY)  # late too
     with ready.connect() as conn:
         stored, counted = files.tallies(conn)
-        report, _nothing = records.timeliness(conn)
+        report, _nothing = timeliness.timeliness(conn)
     assert stored == counted
     assert [(t.provider, t.records, t.late, t.late_examples) for t in report] == \
         [("另一部门", 1, 1, ("罚3",)), (files.PROVIDER, 5, 5, ("罚0", "罚1", "罚2", "罚3", "罚9"))]
@@ -820,7 +820,7 @@ def test_the_records_of_a_withdrawn_item_keep_their_rules_and_nothing_new_comes(
         assert [(g["item"], g["item_name"], len(g["records"])) for g in seen["items"]] == [
             (files.PENALTY, "行政处罚信息", 1)]
         assert seen["items"][0]["records"][0]["public_until"] == "2027-11-02"
-        (line,) = records.timeliness(conn, today=january)[0]
+        (line,) = timeliness.timeliness(conn, today=january)[0]
         assert (line.item_name, line.withdrawn_in, line.silent) == ("行政处罚信息", 2027, False)
     with pytest.raises(RecordsError) as exc:  # nothing new under it, and the operator is told why
         ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚〔2026〕72号")]), today=january)

@@ -1,17 +1,18 @@
 """Credit records: ingest (a file or an API body under one catalogue item, from one provider), the
-versions of each record (created, updated, revoked), corrections and revocations, a subject's records
-with their history, and the timeliness of providers.
+versions of each record (created, updated, revoked), corrections and revocations, and a subject's records
+with their history. Which catalogue item applies is in services/credit/items.py, the tallies and the
+timeliness of providers in services/credit/timeliness.py.
 
 A record's identity is item + provider + document number (``id`` = a hash of the three): a
 resubmission with other values is a new version, the same values change nothing, and every version
 is kept. Ingest streams: the file is read in chunks (services/tabular.py), each chunk checked
 (core/credit/records.py), its existing records looked up in one query, and its writes made through
 the driver's bulk paths (COPY on PostgreSQL) — memory holds one chunk. One batch is one transaction,
-under a lock per provider and item (:func:`_take_lock`); the current version of a record is kept
-once, in ``credit_records``, and the versions it replaced in ``credit_record_versions``; the same
+under a lock per provider and item (:func:`providers.take_lock`); the current version of a record is
+kept once, in ``credit_records``, and the versions it replaced in ``credit_record_versions``; the same
 file from the same provider for the same item again changes nothing and says so. Whoever writes
-``credit_records`` adds what it wrote to the provider's and item's tally (:func:`add_to_tallies`), which
-the timeliness report reads.
+``credit_records`` adds what it wrote to the provider's and item's tally
+(:func:`timeliness.add_to_tallies`), which the timeliness report reads.
 
 Natural persons are keyed by the keyed hash of their identity number and the number is stored only
 sealed (core/credit/persons.py); without the personal data key (no operator secret) their rows are
@@ -26,7 +27,6 @@ import dataclasses
 import datetime
 import functools
 import hashlib
-import heapq
 import json
 import secrets
 import time
@@ -39,10 +39,10 @@ from typing import Any
 import numpy as np
 import numpy.typing as npt
 import yaml
-from sqlalchemy import Connection, Engine, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
-from jjjcredit.core.codes.personal import is_identity_number, personal_in, shown_personal
+from jjjcredit.core.codes.personal import is_identity_number, shown_personal
 from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
 from jjjcredit.core.credit import columns as national
 from jjjcredit.core.credit import records as rules
@@ -54,14 +54,13 @@ from jjjcredit.core.limits import Limits
 from jjjcredit.services import db, tabular
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
-from jjjcredit.storage import bulk, times
+from jjjcredit.services.credit import providers, timeliness
+from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
-    counters,
     credit_batches,
     credit_record_versions,
     credit_records,
     credit_rejects,
-    credit_retirements,
     credit_tallies,
     federation_records,
     organizations,
@@ -73,9 +72,6 @@ SHOWN_PROBLEMS = 200
 #: Penalty Law 2021, Art. 48: 三日内); a setting (JJJCREDIT_WITHDRAWAL_DAYS).
 WITHDRAWAL_DAYS = 3
 _LOOKUP = 2000  #: ids per look-up query
-_PROVIDER_CHARS = 200
-_REASON_CHARS = 1_000  #: a provider's retirement: why, and who retires it
-UPDATE_PERIODS = catalogue.UPDATE_PERIODS
 _RECORD_COLUMNS = tuple(c.name for c in credit_records.columns)
 
 
@@ -168,202 +164,8 @@ class Summary:
         }
 
 
-def check_provider(provider: str) -> str:
-    """A provider's name as given, trimmed; refused when empty, too long, holding control characters or a
-    personal number (a provider is a department: its name is shown to the public with its records)."""
-    name = (provider or "").strip()
-    unseen = rules.unseen_character(name)
-    personal = personal_in(name)
-    if not name or len(name) > _PROVIDER_CHARS or unseen or personal:
-        why = f" (it holds the control or invisible character {unseen})" if unseen else ""
-        why = " (it holds what looks like an identity or mobile number, which is never shown)" if personal else why
-        raise RecordsError("credit.provider", f"A provider is named by 1 to {_PROVIDER_CHARS} printable characters "
-                           f"(the department submitting the records, e.g. 石家庄市市场监督管理局){why}; over the API "
-                           "the provider is the client the key belongs to.", field="provider")
-    return name
-
-
 def _day_of(iso: str | None) -> datetime.date | None:
     return None if iso is None else datetime.date.fromisoformat(iso)
-
-
-def _take_lock(conn: Connection, provider: str, item: str, waiting: Callable[[], None] | None = None) -> None:
-    """One batch (or correction) at a time per provider and item, whose records no other provider's or
-    item's batch can touch (a record's id is a hash of item, provider and document number): on
-    PostgreSQL a transaction-level advisory lock on the pair, so loaders of different providers run side
-    by side — ``waiting()`` is called first when another batch of the pair holds it; SQLite has one
-    writer anyway (the ``credit`` counter's row takes its write lock)."""
-    if conn.dialect.name == "postgresql":
-        pair = (f"{provider}\x1f{item}",)
-        if waiting is not None and not conn.exec_driver_sql(
-                "SELECT pg_try_advisory_xact_lock(hashtextextended(%s, 3041))", pair).scalar():
-            waiting()
-        conn.exec_driver_sql("SELECT pg_advisory_xact_lock(hashtextextended(%s, 3041))", pair)
-    else:
-        conn.execute(update(counters).where(counters.c.name == "credit").values(value=counters.c.value + 1))
-
-
-#: Late document numbers a tally keeps (the smallest), the examples the timeliness report shows.
-LATE_EXAMPLES = 5
-
-
-@dataclass
-class Tally:
-    """What a writer adds to one provider's and item's tally: records (added less removed), late ones (the
-    same), document numbers of records that came late, and of late records it replaced or removed (no
-    longer an example unless written late again)."""
-
-    records: int = 0
-    late: int = 0
-    late_numbers: list[str] = field(default_factory=list)
-    gone: list[str] = field(default_factory=list)
-
-    def add_late(self, number: str) -> None:
-        """A late record's document number (only the smallest few are kept)."""
-        self.late_numbers.append(number)
-        if len(self.late_numbers) > 64 * LATE_EXAMPLES:
-            self.late_numbers = heapq.nsmallest(LATE_EXAMPLES, set(self.late_numbers))
-
-
-def add_to_tallies(conn: Connection, tallies: Mapping[tuple[str, str], Tally]) -> None:
-    """Add to each (provider, item)'s tally, in the writer's transaction. The examples are the smallest
-    late document numbers seen (in code-point order), fewer than five when a late record they named was
-    replaced by one that is not. The tally's row is locked for its update (PostgreSQL), whatever pair
-    lock the writer holds."""
-    t = credit_tallies.c
-    for (provider, item), tally in sorted(tallies.items()):
-        if not (tally.records or tally.late or tally.late_numbers or tally.gone):
-            continue
-        row = conn.execute(select(t.late_examples).where(t.provider == provider, t.item == item)
-                           .with_for_update()).first()
-        held = set(json.loads(row.late_examples)) - set(tally.gone) if row is not None else set()
-        examples = json.dumps(heapq.nsmallest(LATE_EXAMPLES, held | set(tally.late_numbers)), ensure_ascii=False)
-        if row is None:
-            conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=tally.records,
-                                                       late=tally.late, late_examples=examples))
-        else:
-            conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(
-                records=t.records + tally.records, late=t.late + tally.late, late_examples=examples))
-
-
-def note_last_batch(conn: Connection, provider: str, item: str, batch_id: str, finished: datetime.datetime,
-                    rows: int, rejected: int) -> None:
-    """A committed batch becomes its provider's and item's last (a tally of none is made for a provider's
-    first batch that kept no record: a report of none counts as sent), in the batch's transaction,
-    under the pair's lock. A provider retired under the item is expected again: its retirement ends,
-    ended by the batch."""
-    t = credit_tallies.c
-    last = {"last_batch": batch_id, "last_batch_at": finished, "last_batch_rows": rows, "last_batch_rejected": rejected}
-    done = conn.execute(update(credit_tallies).where(t.provider == provider, t.item == item).values(**last))
-    if not done.rowcount:
-        conn.execute(insert(credit_tallies).values(provider=provider, item=item, records=0, late=0,
-                                                   late_examples="[]", **last))
-    _end_retirement(conn, provider, item, finished, batch_id)  # a provider that sends is not retired
-
-
-def _end_retirement(conn: Connection, provider: str, item: str, at: datetime.datetime, by: str) -> int:
-    r = credit_retirements.c
-    ended = update(credit_retirements).where(r.provider == provider, r.item == item, r.ended_at.is_(None))
-    return conn.execute(ended.values(ended_at=at, ended_by=by)).rowcount
-
-
-def _plain(value: str, what: str, field: str) -> str:
-    """A retirement's reason or who acts, stripped; refused when empty, too long, unprintable or personal."""
-    value = (value or "").strip()
-    if not value or len(value) > _REASON_CHARS or rules.unseen_character(value) or personal_in(value):
-        raise RecordsError("credit.reason", f"Retiring a provider states {what}: 1 to {_REASON_CHARS:,} printable "
-                           "characters, no identity or mobile number.", field=field)
-    return value
-
-
-def retire_provider(conn: Connection, provider: str, item_code: str, reason: str, by: str, *,
-                    now: datetime.datetime | None = None, today: datetime.date | None = None,
-                    waiting: Callable[[], None] | None = None) -> dict[str, Any]:
-    """Stop expecting batches from ``provider`` under ``item_code`` (the department was merged or
-    dissolved, or the duty moved to another): the timeliness report and /metrics no longer call the
-    pair silent; its records and figures stay, and the item counts as sent only while a provider not
-    retired is expected. The next batch the provider sends, or :func:`end_retirement`, ends it; every
-    retirement is kept (``credit_retirements``). Refused for an item not in the edition in force, a pair
-    that never sent anything, a pair retired already, and without a reason or who retires it — and for
-    a pair that sent a batch while the retirement waited for the pair's lock (``credit.sent_meanwhile``):
-    the operator asked not knowing of that batch, and a provider that has just sent is not retired."""
-    provider = check_provider(provider)
-    reason = _plain(reason, "why the provider is retired", "reason")
-    by = _plain(by, "who retires it", "by")
-    _year, item = credit_items.item_in_force(conn, item_code.strip(), today, withdrawn=True)
-    asked = _last_batch_of(conn, provider, item.code)  # the pair's last batch as the operator asks: before its lock
-    retired = _retirement_locked(conn, provider, item.code, waiting)
-    if retired is not None:
-        raise RecordsError("credit.retired", f'Provider "{provider}" is retired under item {item.code} already '
-                           f"(since {times.utc(retired.retired_at):%Y-%m-%d %H:%M} UTC, by {retired.retired_by}: "
-                           f"{retired.reason}); end that retirement first to give another.", field="provider")
-    sent = _last_batch_of(conn, provider, item.code)
-    if sent is not None and sent.last_batch != (asked.last_batch if asked is not None else None):
-        at = times.utc(sent.last_batch_at)
-        raise RecordsError("credit.sent_meanwhile", f'Provider "{provider}" sent a batch under item {item.code} while '
-                           f"its retirement waited for it (batch {sent.last_batch}, committed {at:%Y-%m-%d %H:%M:%S} "
-                           "UTC): a provider that has just sent is expected to send, so it was not retired. Look at "
-                           "the batch (`jjjcredit credit timeliness`); if it was the provider's last all the same, "
-                           "retire it again.", field="provider")
-    now = now or _now()
-    conn.execute(insert(credit_retirements).values(id=secrets.token_hex(16), provider=provider, item=item.code,
-                                                   retired_at=now, retired_by=by, reason=reason))
-    return {"provider": provider, "item": item.code, "retired_at": now.isoformat(), "by": by, "reason": reason}
-
-
-def end_retirement(conn: Connection, provider: str, item_code: str, by: str, *,
-                   now: datetime.datetime | None = None, today: datetime.date | None = None,
-                   waiting: Callable[[], None] | None = None) -> dict[str, Any]:
-    """End a provider's retirement under an item (given by mistake, or the provider is back): it is
-    expected to send again from now on. The retirement stays on record, ended by ``by``."""
-    provider = check_provider(provider)
-    by = _plain(by, "who ends it", "by")
-    _year, item = credit_items.item_in_force(conn, item_code.strip(), today, withdrawn=True)
-    if _retirement_locked(conn, provider, item.code, waiting) is None:
-        raise RecordsError("credit.retired", f'Provider "{provider}" is not retired under item {item.code}: it is '
-                           "expected to send.", field="provider")
-    now = now or _now()
-    _end_retirement(conn, provider, item.code, now, by)
-    return {"provider": provider, "item": item.code, "ended_at": now.isoformat(), "by": by}
-
-
-def retirements(conn: Connection, provider: str | None = None) -> list[dict[str, Any]]:
-    """Every retirement kept, oldest first (of one provider when given): when, by whom, why, how it ended."""
-    r = credit_retirements.c
-    query = select(credit_retirements).order_by(r.retired_at, r.id)
-    if provider is not None:
-        query = query.where(r.provider == provider.strip())
-    return [{"provider": x.provider, "item": x.item, "retired_at": times.utc(x.retired_at).isoformat(),
-             "by": x.retired_by, "reason": x.reason,
-             "ended_at": times.utc(x.ended_at).isoformat() if x.ended_at is not None else None,
-             "ended_by": x.ended_by}
-            for x in conn.execute(query)]
-
-
-def _retirement_locked(conn: Connection, provider: str, item: str,
-                       waiting: Callable[[], None] | None = None) -> Any:
-    """The provider's retirement in force under the item (``None``: it is expected to send), under the pair's
-    lock (a batch of the pair waits, or is waited for: ``waiting()`` is called first then); refused for a
-    pair that has sent nothing."""
-    _take_lock(conn, provider, item, waiting)
-    t, r = credit_tallies.c, credit_retirements.c
-    if conn.execute(select(t.provider).where(t.provider == provider, t.item == item)).first() is None:
-        raise RecordsError("credit.unknown_pair", f'Provider "{provider}" has sent nothing under item {item}: only '
-                           "a provider the timeliness report lists can be retired (`jjjcredit credit timeliness`).",
-                           field="provider")
-    return conn.execute(select(credit_retirements).where(r.provider == provider, r.item == item,
-                                                         r.ended_at.is_(None))).first()
-
-
-def _last_batch_of(conn: Connection, provider: str, item: str) -> Any:
-    """The pair's last batch as its tally keeps it (``last_batch``, ``last_batch_at``; ``None``: it sent nothing)."""
-    t = credit_tallies.c
-    return conn.execute(select(t.last_batch, t.last_batch_at).where(t.provider == provider, t.item == item)).first()
-
-
-def _in_china(at: datetime.datetime | None) -> datetime.datetime | None:
-    """A stored time (UTC) on Beijing's clock, as the timeliness report judges and shows it."""
-    return None if at is None else times.utc(at).astimezone(working_days.CHINA)
 
 
 def file_hash(path: str) -> str:
@@ -395,7 +197,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
     unreadable, header not fitting the item, unknown item, no published catalogue)."""
     db.require_current(engine)
-    provider = check_provider(provider)
+    provider = providers.check_provider(provider)
     started = time.perf_counter()
     today = today or working_days.today()
     digest = file_hash(path)
@@ -403,7 +205,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     with engine.begin() as conn:
         year, item = credit_items.item_in_force(conn, item_code, today)
         rules.check_mapping(item, own_headers or {}, mapping_name)
-        _take_lock(conn, provider, item.code, waiting)
+        providers.take_lock(conn, provider, item.code, waiting)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
                                       credit_batches.c.file_hash == digest, credit_batches.c.status == "committed")
@@ -446,7 +248,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             writer.close()
             summary.merged = tuple(table.merged)
         writer.tally.records, writer.tally.late = summary.created, summary.late
-        add_to_tallies(conn, {(provider, item.code): writer.tally})
+        timeliness.add_to_tallies(conn, {(provider, item.code): writer.tally})
         if not summary.rows:
             summary.message = ("The file holds no records (a header, or blank rows only): kept as a report of none "
                                "(零报告) from this provider for this item, which the timeliness report counts as "
@@ -493,7 +295,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             unchanged=summary.unchanged, rejected=summary.rejected, warnings=summary.warnings,
             flagged=summary.flagged, late=summary.late, finished_at=finished, seconds=summary.seconds,
             summary=json.dumps(summary.to_dict(), ensure_ascii=False)))
-        note_last_batch(conn, provider, item.code, batch_id, finished, summary.rows, summary.rejected)
+        timeliness.note_last_batch(conn, provider, item.code, batch_id, finished, summary.rows, summary.rejected)
     return summary
 
 
@@ -555,7 +357,7 @@ class _Writer:
         # be found again under another subject when this batch wrote it (the filter says which may)
         self.prior = bool(conn.execute(select(credit_tallies.c.records).where(
             credit_tallies.c.provider == provider, credit_tallies.c.item == item.code)).scalar())
-        self.tally = Tally()  # what the batch adds to the provider's and item's tally
+        self.tally = timeliness.Tally()  # what the batch adds to the provider's and item's tally
         self.dropped = credit_items.dropped_elements(conn, item)  # fields earlier editions had: stored values kept
         self.longer = credit_items.longer_limits(conn, item)  # fields earlier editions allowed longer: values kept
         self._longer: tuple[rules.Layout, rules.Layout] | None = None  # a file's layout, and with those limits
@@ -1115,7 +917,7 @@ def _changing(conn: Connection, step: str, item_code: str, provider: str, docume
               decided_on: datetime.date, today: datetime.date) -> tuple[catalogue.Item, Any]:
     """The item and the current row a correction or revocation changes, under the batches' lock; refused
     without a reason, dated in the future or before the record's decision, or when the record was revoked."""
-    provider = check_provider(provider)
+    provider = providers.check_provider(provider)
     if not reason.strip():
         noun = {"revoking": "revocation", "correcting": "correction"}[step]
         raise RecordsError("credit.reason", f"A {noun} states its reason.", field="reason")
@@ -1123,7 +925,7 @@ def _changing(conn: Connection, step: str, item_code: str, provider: str, docume
         raise RecordsError("credit.future_date", f"The {step} decision's date {decided_on} is after today.",
                            field="decided")
     _year, item = credit_items.item_in_force(conn, item_code, today, withdrawn=True)
-    _take_lock(conn, provider, item.code)
+    providers.take_lock(conn, provider, item.code)
     row = _record_row(conn, item.code, provider, document_number)
     _check_decided(row, decided_on)
     if row["status"] == "revoked":
@@ -1252,8 +1054,8 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
     conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
                                               credit_records.c.id == row["id"]).values(**changes))
     if late and not row["late"]:  # a withdrawal after its deadline, or a decision date that makes it late
-        came_late = Tally(late=1, late_numbers=[row["document_number"]])
-        add_to_tallies(conn, {(row["provider"], row["item"]): came_late})
+        came_late = timeliness.Tally(late=1, late_numbers=[row["document_number"]])
+        timeliness.add_to_tallies(conn, {(row["provider"], row["item"]): came_late})
     return {"id": row["id"], "document_number": row["document_number"], "version": version, "status": status,
             "action": action, "late": bool(late)}
 
@@ -1352,7 +1154,7 @@ def rekey_person(conn: Connection, record_id: str, protector: persons.Protector 
     rows = _misfiled_rows(conn, record_id)
     if not rows:
         return None
-    _take_lock(conn, rows[0]["provider"], rows[0]["item"])
+    providers.take_lock(conn, rows[0]["provider"], rows[0]["item"])
     rows = _misfiled_rows(conn, record_id)  # read again under the lock: a batch may have moved it meanwhile
     if not rows:
         return None
@@ -1431,123 +1233,4 @@ def batch_rejects(conn: Connection, batch_id: str, *, provider: str | None = Non
 
 
 # --- timeliness ----------------------------------------------------------------------------------------
-
-@dataclass(frozen=True)
-class Timeliness:
-    """One provider's records under one item: how many, how many arrived late (after the collection
-    time limit, or withdrawn after the deadline), when it last sent anything, and whether that is
-    longer ago than the item's update period. ``counts_as_of`` is the day ``records``, ``late`` and
-    ``late_examples`` are counted on when it is not the report's (a report of a past day: the tallies
-    keep running totals, not their history, so those are today's); ``None`` when they are the day's."""
-
-    provider: str
-    item: str
-    item_name: str
-    records: int
-    late: int
-    late_examples: tuple[str, ...]
-    last_batch: datetime.datetime | None
-    update_period: str
-    silent: bool
-    last_batch_id: str | None = None
-    last_batch_rows: int | None = None
-    last_batch_rejected: int | None = None
-    retired: datetime.datetime | None = None  #: since when the provider is no longer expected to send
-    retired_reason: str | None = None
-    retired_by: str | None = None
-    counts_as_of: datetime.date | None = None
-    #: The edition that withdrew the item (its records kept; nothing more expected): never silent.
-    withdrawn_in: int | None = None
-
-    def to_dict(self) -> dict[str, Any]:
-        return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
-                "late": self.late, "late_examples": list(self.late_examples),
-                "counts_as_of": self.counts_as_of.isoformat() if self.counts_as_of else None,
-                "last_batch": self.last_batch.isoformat() if self.last_batch else None,
-                "update_period": self.update_period, "silent": self.silent,
-                "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason,
-                "retired_by": self.retired_by, "withdrawn_in": self.withdrawn_in}
-
-
-def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[list[Timeliness], list[dict[str, Any]]]:
-    """Per provider and item: late records and silence (never of a retired provider); and the catalogue's
-    items no provider is expected to send for — none has sent anything, or every one that did is retired.
-    Ordered by provider, item.
-
-    ``today`` before today (in Beijing) reports as of that day: each pair's last batch committed by its
-    end (a pair that had sent nothing by then is left out), and the retirements in force then; records,
-    late ones and their examples are today's all the same (``counts_as_of`` says so): the tallies keep
-    no history, and counting the records as they stood would read every one. Today or later reads one
-    row a pair (``credit_tallies``, its last batch too) and the retirements not ended."""
-    now_day = working_days.today()
-    today = today or now_day
-    edition = catalogue_service.latest_published(conn, before=today.year + 1)
-    items = {i.code: i for i in catalogue_service.edition_items(conn, edition.year)} if edition else {}
-    gone = credit_items.withdrawn_items(conn, edition) if edition else {}  # withdrawn: their providers not expected
-    t = credit_tallies.c
-    past = today < now_day
-    in_force = _retirements_on(conn, today) if past else _retirements_in_force(conn)
-    batches_then = _last_batches_by(conn, today) if past else {}
-    out = []
-    for r in conn.execute(select(credit_tallies).order_by(t.provider, t.item)):  # one row a pair, its last batch too
-        last = (r.last_batch, r.last_batch_at, r.last_batch_rows, r.last_batch_rejected)
-        if past:
-            then = batches_then.get((r.provider, r.item))
-            if then is None:  # it had sent nothing yet
-                continue
-            last = (then.id, then.finished_at, then.rows, then.rejected)
-        last_id, last_at, last_rows, last_rejected = last
-        item = items.get(r.item)
-        withdrawn = gone.get(r.item)
-        when = _in_china(last_at)  # (judged and shown on Beijing's day)
-        period = item.update_period if item else ""
-        days = UPDATE_PERIODS.get(period)
-        retired = in_force.get((r.provider, r.item))
-        silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
-        name = item.name if item else withdrawn[1].name if withdrawn else ""
-        out.append(Timeliness(r.provider, r.item, name, int(r.records), int(r.late),
-                              tuple(json.loads(r.late_examples)), when, period, silent, last_id,
-                              last_rows, last_rejected,
-                              retired=_in_china(retired.retired_at) if retired else None,
-                              retired_reason=retired.reason if retired else None,
-                              retired_by=retired.retired_by if retired else None,
-                              counts_as_of=now_day if past else None,
-                              withdrawn_in=withdrawn[2] if withdrawn else None))
-    expected = {line.item for line in out if line.retired is None}  # an item whose every provider retired is unsent
-    retired_only = {line.item for line in out} - expected
-    nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period,
-                "every_provider_retired": i.code in retired_only}
-               for i in items.values() if i.kind != "basic" and i.code not in expected]
-    return out, nothing
-
-
-def _end_of(day: datetime.date) -> datetime.datetime:
-    """The first moment after Beijing's ``day``, in UTC: what was stored before it was there by that day."""
-    return datetime.datetime.combine(day + datetime.timedelta(days=1), datetime.time(),
-                                     working_days.CHINA).astimezone(datetime.UTC)
-
-
-def _retirements_in_force(conn: Connection) -> dict[tuple[str, str], Any]:
-    """The retirements not ended, by provider and item (few: a provider retired, not yet back)."""
-    c = credit_retirements.c
-    return {(x.provider, x.item): x for x in conn.execute(select(credit_retirements).where(c.ended_at.is_(None)))}
-
-
-def _retirements_on(conn: Connection, day: datetime.date) -> dict[tuple[str, str], Any]:
-    """The retirements in force at the end of Beijing's ``day``, by provider and item: given by then and
-    not ended by then (at most one a pair: a retirement is given only once the one before has ended)."""
-    c, end = credit_retirements.c, _end_of(day)
-    return {(x.provider, x.item): x for x in conn.execute(select(credit_retirements).where(
-        c.retired_at < end, or_(c.ended_at.is_(None), c.ended_at >= end)))}
-
-
-def _last_batches_by(conn: Connection, day: datetime.date) -> dict[tuple[str, str], Any]:
-    """Each provider's and item's last batch committed by the end of Beijing's ``day`` (a pair with none is
-    absent), ranked in one query over the batches of the pairs up to that day."""
-    b = credit_batches.c
-    newest = func.row_number().over(partition_by=(b.provider, b.item), order_by=(b.finished_at.desc(), b.id.desc()))
-    ranked = select(b.provider, b.item, b.id, b.finished_at, b.rows, b.rejected, newest.label("n")).where(
-        b.status == "committed", b.finished_at < _end_of(day)).subquery()
-    return {(x.provider, x.item): x for x in conn.execute(select(ranked).where(ranked.c.n == 1))}
-
 

@@ -41,7 +41,7 @@ from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
-from jjjcredit.services.credit import records as credit_records_service
+from jjjcredit.services.credit import timeliness
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
     batches,
@@ -470,16 +470,16 @@ def _held(conn: Connection, ids: Sequence[str]) -> tuple[dict[str, dict[str, Any
 
 def _tally(conn: Connection, written: Sequence[Mapping[str, Any]], removed: Sequence[Mapping[str, Any]]) -> None:
     """Add the current rows written, less those they replaced, to their providers' and items' tallies."""
-    tallies: dict[tuple[str, str], credit_records_service.Tally] = {}
+    tallies: dict[tuple[str, str], timeliness.Tally] = {}
     for rows, sign in ((written, 1), (removed, -1)):
         for row in rows:
-            tally = tallies.setdefault((str(row["provider"]), str(row["item"])), credit_records_service.Tally())
+            tally = tallies.setdefault((str(row["provider"]), str(row["item"])), timeliness.Tally())
             late = int(row["late"])
             tally.records += sign
             tally.late += sign * late
             if late:
                 (tally.add_late if sign > 0 else tally.gone.append)(str(row["document_number"]))
-    credit_records_service.add_to_tallies(conn, tallies)
+    timeliness.add_to_tallies(conn, tallies)
 
 
 def _delete_replaced(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
