@@ -15,7 +15,7 @@ from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import persons
-from jjjcredit.services.credit import records, timeliness
+from jjjcredit.services.credit import corrections, records, timeliness
 from jjjcredit.services.sharing import audit, disclosure, personal_keys
 from jjjcredit.settings import Settings
 
@@ -153,9 +153,9 @@ def correct_record(
     day = output.day(decided, "--decided")
     engine = database.ready_engine(url)
     with engine.begin() as conn:
-        done = records.correct_record(conn, item, provider, document, parsed, reason, day,
-                                      protector=_protector(conn),
-                                      withdrawal_days=Settings.from_env().withdrawal_days)
+        done = corrections.correct_record(conn, item, provider, document, parsed, reason, day,
+                                          protector=_protector(conn),
+                                          withdrawal_days=Settings.from_env().withdrawal_days)
     output.json_out(done)
 
 
@@ -173,8 +173,8 @@ def revoke_record(
     day = output.day(decided, "--decided")
     engine = database.ready_engine(url)
     with engine.begin() as conn:
-        done = records.revoke_record(conn, item, provider, document, reason, day,
-                                     withdrawal_days=Settings.from_env().withdrawal_days)
+        done = corrections.revoke_record(conn, item, provider, document, reason, day,
+                                         withdrawal_days=Settings.from_env().withdrawal_days)
     output.json_out(done)
 
 
@@ -195,13 +195,13 @@ def rekey_persons(
     engine = database.ready_engine(url)
     with engine.begin() as conn:
         protector = _protector(conn)
-        found = records.misfiled_persons(conn, protector)
+        found = corrections.misfiled_persons(conn, protector)
     shown: list[dict[str, Any]] = []
     for record in found:
-        done: records.Misfiled | None = record
+        done: corrections.Misfiled | None = record
         if apply and record.left is None:
             with engine.begin() as conn:
-                done = records.rekey_person(conn, record.id, protector)
+                done = corrections.rekey_person(conn, record.id, protector)
                 if done is not None and done.left is None:
                     audit.record_command(conn, "jjjcredit credit rekey-persons", "records",
                                          [done.kept_under, str(done.person_key)], [done.item])

@@ -23,7 +23,7 @@ from jjjcredit.core.credit.periods import add_months
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db, tabular
-from jjjcredit.services.credit import catalogue, providers, records, timeliness
+from jjjcredit.services.credit import catalogue, corrections, providers, records, timeliness
 from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
@@ -184,25 +184,25 @@ def test_a_provider_loading_does_not_wait_for_another_provider(ready: Engine, tm
 def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine, tmp_path: Path):
     ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1"), files.penalty(CODES[0], "罚2")]))
     with ready.begin() as conn:
-        done = records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "复议撤销", datetime.date(2026, 5, 30),
-                                     today=TODAY)
+        done = corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "复议撤销",
+                                         datetime.date(2026, 5, 30), today=TODAY)
         assert (done["status"], done["version"], done["late"]) == ("revoked", 2, False)
         with pytest.raises(RecordsError) as again:
-            records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "x", TODAY, today=TODAY)
+            corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "x", TODAY, today=TODAY)
         assert again.value.code == "credit.revoked"
-        late = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚内容": "警告"}, "更正笔误",
-                                      datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
+        late = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚内容": "警告"}, "更正笔误",
+                                          datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
         assert (late["version"], late["late"], late["warnings"]) == (2, True, [])  # changed 12 days after: late
         for changes, code in (({"处罚决定日期": "2026-13-01"}, "record.date"),
                               ({"无此字段": "x"}, "credit.unknown_field"),
                               ({"行政处罚决定书文号": "罚9"}, "credit.identity"),
                               ({"处罚内容": "警告"}, "credit.unchanged")):
             with pytest.raises(RecordsError) as refused:
-                records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", changes, "x", TODAY,
-                                       protector=PROTECTOR, today=TODAY)
+                corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", changes, "x", TODAY,
+                                           protector=PROTECTOR, today=TODAY)
             assert refused.value.code == code
         with pytest.raises(RecordsError) as missing:
-            records.revoke_record(conn, files.PENALTY, "另一部门", "罚1", "x", TODAY, today=TODAY)
+            corrections.revoke_record(conn, files.PENALTY, "另一部门", "罚1", "x", TODAY, today=TODAY)
         assert missing.value.code == "credit.not_found"
     by_number = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}
     assert by_number["罚1"]["status"] == "revoked" and by_number["罚1"]["reason"] == "复议撤销"
@@ -210,8 +210,8 @@ def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine
     assert by_number["罚2"]["values"]["处罚内容"] == "警告" and by_number["罚2"]["late"] is True
     assert by_number["罚2"]["history"][0]["changed"] == {"处罚内容": ["警告，罚款人民币2万元", "警告"]}
     with ready.begin() as conn:  # revoked after its correction: the correction's version names no batch
-        records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚2", "撤销", datetime.date(2026, 5, 31),
-                              today=TODAY)
+        corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚2", "撤销", datetime.date(2026, 5, 31),
+                                  today=TODAY)
     history = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}["罚2"]["history"]
     assert [(h["action"], h["batch"] is None) for h in history] == [
         ("revoked", True), ("corrected", True), ("created", False)]
@@ -352,8 +352,8 @@ def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_writte
 def test_a_correction_says_what_its_checks_say_a_phone_number_kept_masked(ready: Engine, tmp_path: Path):
     ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
     with ready.begin() as conn:
-        masked = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"备注": "经办人13812345678"},
-                                        "补充备注", TODAY, protector=PROTECTOR, today=TODAY)
+        masked = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"备注": "经办人13812345678"},
+                                            "补充备注", TODAY, protector=PROTECTOR, today=TODAY)
     assert [(w["code"], w["value"]) for w in masked["warnings"]] == [("credit.phone_in_text", "经办人138****5678")]
     assert "13812345678" not in json.dumps(masked, ensure_ascii=False)  # kept masked, and said so
 
@@ -387,8 +387,8 @@ def test_a_decision_date_changed_later_is_judged_again_for_lateness(ready: Engin
                                                                           处罚决定日期="2026-05-28")]))
     assert (again.updated, again.late) == (2, 1)
     with ready.begin() as conn:
-        done = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚决定日期": "2026-05-06"},
-                                      "更正决定日期", TODAY, protector=PROTECTOR, today=TODAY)
+        done = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚决定日期": "2026-05-06"},
+                                          "更正决定日期", TODAY, protector=PROTECTOR, today=TODAY)
         due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
                            .order_by(credit_records.c.document_number)).all()
         stored, counted = files.tallies(conn)
@@ -545,9 +545,9 @@ def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of
     ingest(ready, files.write_csv(tmp_path / "b.csv", again))
     ingest(ready, files.write_csv(tmp_path / "c.csv", first[:1]), provider="另一部门")
     with ready.begin() as conn:  # a withdrawal 12 days after its decision: late from now on
-        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"处罚内容": "警告"}, "更正笔误",
-                               datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
-        records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚9", "撤销", TODAY, today=TODAY)  # late too
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"处罚内容": "警告"}, "更正笔误",
+                                   datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
+        corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚9", "撤销", TODAY, today=TODAY)  # late too
     with ready.connect() as conn:
         stored, counted = files.tallies(conn)
         report, _nothing = timeliness.timeliness(conn)
@@ -569,8 +569,8 @@ def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path:
                                   own_headers=records.load_own_headers(str(mapping)))
     assert summary.created == 1 and summary.columns["处罚文号"] == "CF_WSH" and summary.columns["相对人"] == "CF_XDR_MC"
     with ready.begin() as conn:  # a field named as a file's header would name it: an alias, half-width brackets
-        done = records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"罚款金额(万元)": "3"}, "更正",
-                                      datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
+        done = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"罚款金额(万元)": "3"}, "更正",
+                                          datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
     assert done["version"] == 2
     mapping.write_text("处罚文号: 无此字段\n", encoding="utf-8")
     with pytest.raises(RecordsError) as wrong:
@@ -600,15 +600,15 @@ def test_a_revoked_record_does_not_come_back(ready: Engine, tmp_path: Path):
     path = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "石市监罚〔2026〕118号")])
     ingest(ready, path)
     with ready.begin() as conn:
-        records.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚(２０２６) 118号", "撤销",
-                              datetime.date(2026, 5, 25), today=TODAY)  # the same number, written otherwise
+        corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚(２０２６) 118号", "撤销",
+                                  datetime.date(2026, 5, 25), today=TODAY)  # the same number, written otherwise
         with pytest.raises(RecordsError) as corrected:
-            records.correct_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", {"处罚内容": "x"},
-                                   "x", TODAY, protector=PROTECTOR, today=TODAY)
+            corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", {"处罚内容": "x"},
+                                       "x", TODAY, protector=PROTECTOR, today=TODAY)
         assert corrected.value.code == "credit.revoked"
         with pytest.raises(RecordsError) as early:
-            records.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", "x",
-                                  datetime.date(2026, 1, 1), today=TODAY)
+            corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", "x",
+                                      datetime.date(2026, 1, 1), today=TODAY)
         assert early.value.code == "credit.decided_before"
     again = ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[0], "石市监罚〔2026〕118号",
                                                                              备注="再次报送")]))
@@ -710,8 +710,8 @@ def test_numbers_grouped_as_people_write_them_and_mobile_numbers_are_kept_masked
 def test_a_corrected_subject_takes_its_history_along(ready: Engine, tmp_path: Path):
     ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
     with ready.begin() as conn:
-        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"统一社会信用代码": CODES[1]},
-                               "主体代码有误", datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"统一社会信用代码": CODES[1]},
+                                   "主体代码有误", datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
     ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[2], "罚1")]))  # and by a resubmission
     assert shown(ready, CODES[0])["records"] == shown(ready, CODES[1])["records"] == 0
     record = shown(ready, CODES[2])["items"][0]["records"][0]
@@ -827,8 +827,8 @@ def test_the_records_of_a_withdrawn_item_keep_their_rules_and_nothing_new_comes(
     assert exc.value.code == "credit.withdrawn_item"
     assert "withdrawn from the catalogue by its 2027 edition (并入严重失信主体名单事项)" in exc.value.message
     with ready.begin() as conn:  # a record kept before is still revoked (and so leaves public view)
-        revoked = records.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕71号", "复议撤销",
-                                        datetime.date(2027, 1, 5), today=january)
+        revoked = corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕71号", "复议撤销",
+                                            datetime.date(2027, 1, 5), today=january)
         assert revoked["status"] == "revoked"
         assert disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)["records"] == 0
 
@@ -852,8 +852,9 @@ def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(re
     assert (again.unchanged, again.updated, again.created) == (1, 0, 0)
     assert "Column(s) 备注 of this file are fields an earlier edition's JJJ-03-001 had" in again.message
     with ready.begin() as conn:  # a value kept under the longer limit stays correctable, and 备注 stays
-        done = records.correct_record(conn, files.PENALTY, files.PROVIDER, long, {"处罚内容": "警告，罚款人民币3万元"},
-                                      "更正金额", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)
+        done = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, long,
+                                          {"处罚内容": "警告，罚款人民币3万元"}, "更正金额", datetime.date(2027, 1, 5),
+                                          protector=PROTECTOR, today=january)
         assert done["version"] == 2
         data = json.loads(conn.execute(select(credit_records.c.data).where(
             credit_records.c.document_number == long)).scalar_one())
@@ -861,8 +862,8 @@ def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(re
         seen = disclosure.subject_records(conn, READER, CODES[0], PROTECTOR, today=january)["items"][0]["records"]
         assert {r["values"].get("备注") for r in seen} == {"当事人已缴纳罚款"}  # a dropped field, by its name
         with pytest.raises(RecordsError) as exc:  # a value the correction sets meets the new limit, said by name
-            records.correct_record(conn, files.PENALTY, files.PROVIDER, short, {"违法行为类型": "x" * 2001},
-                                   "更正", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)
+            corrections.correct_record(conn, files.PENALTY, files.PROVIDER, short, {"违法行为类型": "x" * 2001},
+                                       "更正", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)
         assert "违法行为类型 (CF_WFXW): 2001 characters" in exc.value.message
     fresh = files.penalty(CODES[1], long + "甲", 处罚决定日期="2027-01-04")  # a new record meets the new limit
     assert ingest(ready, files.write_csv(tmp_path / "q.csv", [fresh]), today=january).rejected == 1
@@ -981,8 +982,8 @@ def test_a_natural_person_s_record_is_never_filed_under_an_organization_s_code(r
     assert files.person() not in json.dumps(summary.to_dict(), ensure_ascii=False)
     assert shown(ready, CODES[0])["records"] == 0  # nothing of the person under the organization
     with ready.begin() as conn, pytest.raises(RecordsError) as exc:  # nor moved there by a correction
-        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕91号", {"统一社会信用代码": CODES[0]},
-                               "更正", TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕91号",
+                                   {"统一社会信用代码": CODES[0]}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
     assert exc.value.code == "credit.person_with_code"
     assert shown(ready, files.person())["records"] == 1
 
@@ -997,8 +998,8 @@ def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_
             files.penalty(None, "罚〔2026〕95号", 证件号码=foreign), files.penalty(CODES[1], "罚〔2026〕96号")]
     assert ingest(ready, files.write_csv(tmp_path / "p.csv", rows)).created == 4
     with ready.begin() as conn:
-        records.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕93号", {"处罚内容": "警告"}, "更正",
-                               TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕93号", {"处罚内容": "警告"}, "更正",
+                                   TODAY, protector=PROTECTOR, today=TODAY)
         moving = files.file_under_code(conn, "罚〔2026〕93号", CODES[0])
         unsealed = files.file_under_code(conn, "罚〔2026〕94号", CODES[0])
         other = files.file_under_code(conn, "罚〔2026〕95号", CODES[1])
@@ -1007,7 +1008,7 @@ def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_
             {"CF_XDR_ZJHM": persons.Protector(bytes(32)).seal("CF_XDR_ZJHM", foreign)})))  # another platform's key
     assert shown(ready, number)["records"] == 0  # the person's own key finds nothing yet
     with ready.connect() as conn:
-        found = {f.document_number: f for f in records.misfiled_persons(conn, PROTECTOR)}
+        found = {f.document_number: f for f in corrections.misfiled_persons(conn, PROTECTOR)}
     assert {d: (f.kept_under, f.versions, f.person_key, f.left) for d, f in found.items()} == {
         "罚〔2026〕93号": (CODES[0], 2, PROTECTOR.subject_key(number), None),
         "罚〔2026〕94号": (CODES[0], 1, None, "credit.no_sealed_number"),
@@ -1015,8 +1016,8 @@ def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_
     listed = json.dumps([f.to_dict() for f in found.values()], ensure_ascii=False)
     assert not any(n in listed or n[6:14] in listed for n in (number, lost, foreign))
     with ready.begin() as conn:
-        moved = records.rekey_person(conn, moving, PROTECTOR)
-        left = [records.rekey_person(conn, i, PROTECTOR) for i in (unsealed, other)]
+        moved = corrections.rekey_person(conn, moving, PROTECTOR)
+        left = [corrections.rekey_person(conn, i, PROTECTOR) for i in (unsealed, other)]
     assert moved is not None and (moved.person_key, moved.versions, moved.left) == (
         PROTECTOR.subject_key(number), 3, None)
     assert [f.left if f else None for f in left] == ["credit.no_sealed_number", "credit.sealed"]
@@ -1031,12 +1032,13 @@ def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_
                                  "GROUP BY subject_key"), {"i": moving}).all() == [(PROTECTOR.subject_key(number), 2)]
         stored, counted = files.tallies(conn)
         assert stored == counted and stored[0][2] == 4  # counted by provider and item: the key changes nothing
-        again = records.misfiled_persons(conn, PROTECTOR)  # a second run finds only the records it left
+        again = corrections.misfiled_persons(conn, PROTECTOR)  # a second run finds only the records it left
     assert sorted(f.document_number for f in again) == ["罚〔2026〕94号", "罚〔2026〕95号"]
     with ready.begin() as conn:
-        assert records.rekey_person(conn, moving, PROTECTOR) is None
-        assert records.rekey_person(conn, unsealed, None).left == "credit.no_sealed_number"  # type: ignore[union-attr]
-        assert {f.left for f in records.misfiled_persons(conn, None)} == {"credit.no_sealed_number", "credit.no_secret"}
+        assert corrections.rekey_person(conn, moving, PROTECTOR) is None
+        assert corrections.rekey_person(conn, unsealed, None).left == "credit.no_sealed_number"  # type: ignore[union-attr]
+        codes_left = {f.left for f in corrections.misfiled_persons(conn, None)}
+        assert codes_left == {"credit.no_sealed_number", "credit.no_secret"}
 
 
 def test_facts_typed_over_several_lines_are_kept_and_the_same_file_again_changes_nothing(ready: Engine,
@@ -1066,8 +1068,8 @@ def test_a_person_s_record_kept_under_the_person_s_own_number_as_a_code_moves_wi
     assert ingest(ready, files.write_csv(tmp_path / "p.csv", [row])).created == 1
     with ready.begin() as conn:
         moving = files.file_under_code(conn, "罚〔2026〕97号", number)
-        found = records.misfiled_persons(conn, PROTECTOR)
-        moved = records.rekey_person(conn, moving, PROTECTOR)
+        found = corrections.misfiled_persons(conn, PROTECTOR)
+        moved = corrections.rekey_person(conn, moving, PROTECTOR)
         reasons = conn.execute(text("SELECT reason FROM credit_records WHERE id = :i"), {"i": moving}).scalars().all()
     assert [f.person_key for f in found] == [PROTECTOR.subject_key(number)]
     assert moved is not None and moved.left is None

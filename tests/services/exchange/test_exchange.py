@@ -20,7 +20,7 @@ from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import Scope
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db
-from jjjcredit.services.credit import records
+from jjjcredit.services.credit import corrections, records
 from jjjcredit.services.exchange import apply, exchange, feed
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import audit, evidence
@@ -298,10 +298,10 @@ def test_credit_records_read_a_batch_at_a_time_are_the_same_bytes(producer: Engi
     load_library(producer, tmp_path)
     load_credit(producer, tmp_path)
     with producer.begin() as conn:  # versions of records, and a revoked one: each record's kept together
-        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
-                              TODAY, today=TODAY)
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
-                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                                  TODAY, today=TODAY)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
     for after in (0, 3):  # a snapshot, and a delta (with a withdrawal for the public)
         whole = export(producer, tmp_path / f"a{after}", kind="credit_records", audience=audience, after=after)
         read: list[list[str]] = []
@@ -525,12 +525,12 @@ def test_credit_versions_travel_by_the_exchange_feed_none_lost_none_twice(produc
     snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
     assert snapshot.manifest["sequence"] == {"after": 0, "to": 3}
     with producer.begin() as conn:
-        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
-                              TODAY, today=TODAY)
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
-                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
-                               {"处罚内容": "罚款三万元"}, "再更正", TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                                  TODAY, today=TODAY)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款三万元"}, "再更正", TODAY, protector=PROTECTOR, today=TODAY)
     delta = export(producer, tmp_path / "2", kind="credit_records", audience="government",
                    after=snapshot.manifest["sequence"]["to"])
     assert delta.manifest["sequence"] == {"after": 3, "to": 6} and delta.manifest["counts"]["rows"] == 3
@@ -568,8 +568,8 @@ def test_a_late_record_replaced_by_an_import_is_no_longer_a_late_example(produce
         records.ingest_file(engine, str(path), credit_files.PENALTY, credit_files.PROVIDER, protector=PROTECTOR,
                             today=TODAY)
     with producer.begin() as conn:
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
-                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
     assert take(receiver, export(producer, tmp_path / "1", kind="credit_records", audience="government").path)[
         "status"] == "accepted"
     with receiver.connect() as conn:
@@ -589,8 +589,9 @@ def test_a_personal_number_left_in_stored_text_travels_masked_and_is_kept_masked
     load_library(producer, tmp_path)
     load_credit(producer, tmp_path)
     with producer.begin() as conn:
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
-                               {"处罚内容": "罚款二万元"}, "更正：" + CLEAR, TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款二万元"}, "更正：" + CLEAR, TODAY, protector=PROTECTOR,
+                                   today=TODAY)
         assert conn.execute(text("SELECT reason FROM credit_records WHERE document_number = '罚〔2026〕1号'")
                             ).scalar_one() == "更正：" + MASKED  # a reason is kept masked as it is given
         for table in ("credit_records", "credit_record_versions"):  # as a record kept before would hold them
@@ -649,7 +650,7 @@ def test_a_person_s_record_filed_under_the_person_by_rekey_persons_travels_again
     refused = take(receiver, export(producer, tmp_path / "before", kind="credit_records", audience="government").path)
     assert refused["status"] == "rejected" and [p["field"] for p in refused["problems"]] == ["subject_key"]
     with producer.begin() as conn:
-        assert records.rekey_person(conn, record_id, PROTECTOR) is not None
+        assert corrections.rekey_person(conn, record_id, PROTECTOR) is not None
     taken = take(receiver, export(producer, tmp_path / "after", kind="credit_records", audience="government").path)
     assert taken["status"] == "accepted", taken
     with receiver.connect() as conn:
@@ -769,10 +770,10 @@ def test_a_public_delta_withdraws_a_revoked_record_and_says_nothing_more(produce
     assert snapshot.manifest["counts"]["rows"] == 2  # the natural person's record is not public
     assert take(receiver, snapshot.path)["status"] == "accepted"
     with producer.begin() as conn:
-        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
-                              TODAY, today=TODAY)
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕3号",
-                               {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
+        corrections.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                                  TODAY, today=TODAY)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕3号",
+                                   {"处罚内容": "罚款二万元"}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
     delta = export(producer, tmp_path / "2", kind="credit_records", after=snapshot.manifest["sequence"]["to"],
                    fmt="xml")
     assert delta.manifest["counts"] == {"rows": 1, "records": 1, "withdrawals": 1}
@@ -838,8 +839,8 @@ def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_al
     _received(producer, "罚〔2026〕5号", "2027-01-05T02:00:00+00:00")  # with it in force
     _received(producer, "罚〔2026〕6号", "2027-01-05T02:00:00+00:00")
     with producer.begin() as conn:
-        records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
-                              january, today=january)
+        corrections.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕2号", "决定撤销",
+                                  january, today=january)
     delta = export(producer, tmp_path / "2", kind="credit_records", audience="government", after=3,
                    today=january)
     files, columns = delta.manifest["files"], delta.manifest["columns"]
@@ -870,8 +871,8 @@ def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_al
         trail = conn.execute(select(audit_table.c.purpose).order_by(audit_table.c.seq.desc())).scalars().first()
         assert trail is not None and "refused 2" in trail and ids["罚〔2026〕5号"] in trail
     with producer.begin() as conn:  # the next delta follows: the receiver's position moved past the refusals
-        records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
-                               {"处罚内容": "罚款二万元"}, "更正", january, protector=PROTECTOR, today=january)
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款二万元"}, "更正", january, protector=PROTECTOR, today=january)
     nxt = export(producer, tmp_path / "3", kind="credit_records", audience="government", after=7, today=january)
     receipt = exchange.import_package(receiver, nxt.path, node="beijing", operator="test", today=january)
     assert (receipt["status"], receipt["counts"]["updated"], receipt["refused"]) == ("accepted", 1, [])

@@ -23,8 +23,8 @@ from sqlalchemy import Engine, select
 from jjjcredit.core.credit import persons
 from jjjcredit.core.federation import messages
 from jjjcredit.services import db
+from jjjcredit.services.credit import corrections, records
 from jjjcredit.services.credit import demo_data as credit_demo
-from jjjcredit.services.credit import records
 from jjjcredit.services.exchange import exchange
 from jjjcredit.services.federation import broker as nats_broker
 from jjjcredit.services.federation import follow, relay, state
@@ -163,9 +163,9 @@ def correct_and_revoke(node: Node) -> None:
                              .order_by(credit_records.c.id).limit(2)).all()
         assert len(found) == 2, f"node {node.name} holds fewer than 2 penalties of organizations"
         (item, provider, first), (_item, _provider, second) = found
-        records.correct_record(conn, item, provider, first, {"处罚内容": "罚款二万元（更正）"}, "更正", TODAY,
-                               protector=node.protector, today=TODAY)
-        records.revoke_record(conn, item, provider, second, "决定撤销", TODAY, today=TODAY)
+        corrections.correct_record(conn, item, provider, first, {"处罚内容": "罚款二万元（更正）"}, "更正", TODAY,
+                                   protector=node.protector, today=TODAY)
+        corrections.revoke_record(conn, item, provider, second, "决定撤销", TODAY, today=TODAY)
 
 
 def relay_all(nodes: dict[str, Node], broker: nats_broker.Broker, names: tuple[str, ...] = NODES) -> None:

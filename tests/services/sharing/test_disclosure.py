@@ -21,6 +21,7 @@ from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing.disclosure import IDENTITY, view_of
 from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.services.credit import corrections
 from jjjcredit.services.credit import records as credit_records
 from jjjcredit.services.library import library, search
 from jjjcredit.services.sharing import disclosure, subjects
@@ -255,7 +256,7 @@ def test_a_person_s_record_corrected_into_an_organization_s_keeps_the_person_s_n
     itself."""
     number = credit_files.person()
     with penalties.begin() as conn:
-        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚2", {
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚2", {
             "行政相对人类别": "法人及非法人组织", "统一社会信用代码": ORGS[1], "行政相对人名称": "某某科技有限公司",
             "法定代表人": "王五", "证件类型": "", "证件号码": ""}, "当事人认定错误", datetime.date(2026, 4, 20),
             protector=PROTECTOR, today=datetime.date(2026, 4, 21))
@@ -270,11 +271,11 @@ def test_a_person_s_record_corrected_into_an_organization_s_keeps_the_person_s_n
 
 def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
     with penalties.begin() as conn:
-        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
-                                      "更正笔误", datetime.date(2026, 5, 30), protector=PROTECTOR,
-                                      today=datetime.date(2026, 6, 1))
-        credit_records.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", "复议撤销",
-                                     datetime.date(2026, 7, 30), today=datetime.date(2026, 8, 1))
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
+                                   "更正笔误", datetime.date(2026, 5, 30), protector=PROTECTOR,
+                                   today=datetime.date(2026, 6, 1))
+        corrections.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", "复议撤销",
+                                  datetime.date(2026, 7, 30), today=datetime.date(2026, 8, 1))
     _stamp(penalties, {1: RECEIVED, 2: CORRECTED, 3: REVOKED})
     today = datetime.date(2026, 12, 1)
 
@@ -318,9 +319,9 @@ def test_a_personal_number_left_in_stored_text_is_masked_for_whoever_may_not_rea
 
 def test_the_public_asking_about_a_past_day_reads_a_record_as_corrected_since(penalties: Engine):
     with penalties.begin() as conn:
-        credit_records.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
-                                      "删除误录内容", datetime.date(2026, 5, 30), protector=PROTECTOR,
-                                      today=datetime.date(2026, 6, 1))
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚1", {"处罚内容": "警告"},
+                                   "删除误录内容", datetime.date(2026, 5, 30), protector=PROTECTOR,
+                                   today=datetime.date(2026, 6, 1))
     _stamp(penalties, {1: RECEIVED, 2: CORRECTED})
     day, today = datetime.date(2026, 4, 20), datetime.date(2026, 12, 1)
     public = _records(penalties, access.PUBLIC, ORGS[0], as_of=day, today=today)["items"][0]["records"][0]
@@ -384,8 +385,8 @@ def many(engine: Engine, tmp_path: Path) -> tuple[Engine, list[str]]:
         types = set(conn.execute(text("SELECT DISTINCT subject_type FROM credit_records")).scalars())
         assert types == set(catalogue.SUBJECT_TYPES)
         for item, number in rng.sample(kept, 12):
-            credit_records.revoke_record(conn, item, credit_files.PROVIDER, number, "复议撤销",
-                                         datetime.date(2026, 12, 1), today=datetime.date(2026, 12, 1))
+            corrections.revoke_record(conn, item, credit_files.PROVIDER, number, "复议撤销",
+                                      datetime.date(2026, 12, 1), today=datetime.date(2026, 12, 1))
         long_ago = datetime.datetime(2016, 1, 1, tzinfo=datetime.UTC)
         conn.execute(text("UPDATE credit_records SET created_at = :m, updated_at = :m"), {"m": long_ago})
         conn.execute(text("UPDATE credit_record_versions SET at = :m"), {"m": long_ago})
