@@ -1,6 +1,8 @@
 """Credit records on a real database (services/credit/records.py, read through
-services/sharing/disclosure.subject_records): ingest, versions, correction and revocation, natural
-persons never in clear, timeliness."""
+services/sharing/disclosure.subject_records): ingest, versions, correction and revocation
+(corrections.py), natural persons never in clear, the item and deadline that apply (items.py), the
+lock per provider and item (providers.py), timeliness and retirements (timeliness.py). One file: the
+tests of those modules share its database, files and helpers."""
 
 from __future__ import annotations
 
