@@ -8,6 +8,7 @@ import json
 from collections.abc import Iterator
 from dataclasses import replace
 
+import httpx
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, RDF
@@ -118,17 +119,23 @@ def test_the_workflow_over_http(server: Server):
         assert bad.status_code == 400 and bad.json()["errors"][0]["code"] == "usage.format"
 
 
+def _published_2026_and_a_2027_draft_withdrawing(staff: httpx.Client, approver: httpx.Client) -> None:
+    """The 2026 edition published (its contested item assessed, approved by another key than the compiler's),
+    and a 2027 draft withdrawing JJJ-04-002."""
+    assert staff.post("/api/v1/catalogue/2026").status_code == 200
+    assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
+    assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
+    assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
+    assert approver.post("/api/v1/catalogue/2026/approve").status_code == 200
+    assert staff.post("/api/v1/catalogue/2026/publish").status_code == 200
+    assert staff.post("/api/v1/catalogue/2027").status_code == 200
+    withdrawn = staff.post("/api/v1/catalogue/2027/items/JJJ-04-002/withdraw", json={"reason": "并入名单"})
+    assert withdrawn.status_code == 200
+
+
 def test_a_withdrawn_item_takes_comments_over_http(server: Server):
     with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
-        assert staff.post("/api/v1/catalogue/2026").status_code == 200
-        assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
-        assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
-        assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
-        assert approver.post("/api/v1/catalogue/2026/approve").status_code == 200
-        assert staff.post("/api/v1/catalogue/2026/publish").status_code == 200
-        assert staff.post("/api/v1/catalogue/2027").status_code == 200
-        withdrawn = staff.post("/api/v1/catalogue/2027/items/JJJ-04-002/withdraw", json={"reason": "并入名单"})
-        assert withdrawn.status_code == 200
+        _published_2026_and_a_2027_draft_withdrawing(staff, approver)
         assert staff.post("/api/v1/catalogue/2027/open-comments").status_code == 200
         kept = public.post("/api/v1/catalogue/2027/comments",
                            json={"author": "某企业", "text": "反对撤销", "item": "JJJ-04-002"})
@@ -145,15 +152,7 @@ def test_the_public_reads_why_each_item_changes_and_the_diff_of_two_editions(ser
     """While it comments, the public reads what the draft adds, changes and withdraws and why (Art. 11), who
     recorded each masked; the diff of two editions open to it is the command's."""
     with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
-        assert staff.post("/api/v1/catalogue/2026").status_code == 200
-        assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
-        assessment = {"item": "JJJ-04-001", "experts": "同意", "representatives": "同意", "conclusion": "保留"}
-        assert staff.post("/api/v1/catalogue/2026/assessments", json=assessment).status_code == 200
-        assert approver.post("/api/v1/catalogue/2026/approve").status_code == 200
-        assert staff.post("/api/v1/catalogue/2026/publish").status_code == 200
-        assert staff.post("/api/v1/catalogue/2027").status_code == 200
-        withdrawn = staff.post("/api/v1/catalogue/2027/items/JJJ-04-002/withdraw", json={"reason": "并入名单"})
-        assert withdrawn.status_code == 200
+        _published_2026_and_a_2027_draft_withdrawing(staff, approver)
         item = public.get("/api/v1/catalogue/2026").json()["items"][2]
         fields = [dict(f, max_length=64) if f["element"] == "CF_WSH" else f for f in item["fields"]]
         assert staff.patch(f"/api/v1/catalogue/2027/items/{item['code']}",

@@ -8,7 +8,7 @@ import json
 import random
 from pathlib import Path
 
-from sqlalchemy import Connection, text
+from sqlalchemy import Connection, Engine, text
 
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit.records import SAMPLE_PENALTY
@@ -111,3 +111,15 @@ def file_under_code(conn: Connection, document_number: str, code: str) -> str:
     conn.execute(text("UPDATE credit_records SET subject_key = :c, subject_code = :c WHERE subject_key = :k "
                       "AND id = :i"), {"c": code, "k": key, "i": record_id})
     return str(record_id)
+
+
+def withdraw_in_2027(engine: Engine, code: str, region: str = "河北省") -> None:
+    """Publish a 2027 edition that withdraws item ``code`` (merged into the serious-dishonesty list), compiled
+    by ``region``'s development and reform commission and approved by its government."""
+    compiler = f"{region}发展改革委"
+    with engine.begin() as conn:
+        catalogue.draft_edition(conn, 2027, compiler)
+        catalogue.withdraw_item(conn, code, "并入严重失信主体名单事项", compiler, year=2027)
+        catalogue.open_comments(conn, 2027, compiler)
+        catalogue.approve_edition(conn, 2027, f"{region}人民政府")
+        catalogue.publish_edition(conn, 2027, compiler)

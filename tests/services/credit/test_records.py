@@ -802,20 +802,11 @@ def test_the_batch_filter_holds_every_id_it_was_given_at_the_bits_of_its_four_sl
 
 
 
-def _withdraw_in_2027(engine: Engine, code: str) -> None:
-    with engine.begin() as conn:
-        catalogue.draft_edition(conn, 2027, "河北省发展改革委")
-        catalogue.withdraw_item(conn, code, "并入严重失信主体名单事项", "河北省发展改革委", year=2027)
-        catalogue.open_comments(conn, 2027, "河北省发展改革委")
-        catalogue.approve_edition(conn, 2027, "河北省人民政府")
-        catalogue.publish_edition(conn, 2027, "河北省发展改革委")
-
-
 def test_the_records_of_a_withdrawn_item_keep_their_rules_and_nothing_new_comes(ready: Engine, tmp_path: Path):
     decided = datetime.date(2026, 11, 2)
     rows = [files.penalty(CODES[0], "罚〔2026〕71号", 处罚决定日期=decided.isoformat(), 处罚有效期="2027-11-01")]
     ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 11, 5))
-    _withdraw_in_2027(ready, files.PENALTY)
+    files.withdraw_in_2027(ready, files.PENALTY)
     january = datetime.date(2027, 1, 6)
     with ready.begin() as conn:  # the public still sees a penalty of 2026 in its window, under its item
         seen = disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)

@@ -795,17 +795,6 @@ def test_a_public_delta_withdraws_a_revoked_record_and_says_nothing_more(produce
     assert export(receiver, tmp_path / "4", node="beijing", kind="credit_records").manifest["counts"]["rows"] == 1
 
 
-def _withdraw_in_2027(engine: Engine, code: str) -> None:
-    from jjjcredit.services.credit import catalogue
-
-    with engine.begin() as conn:
-        catalogue.draft_edition(conn, 2027, "北京市发展改革委")
-        catalogue.withdraw_item(conn, code, "并入严重失信主体名单事项", "北京市发展改革委", year=2027)
-        catalogue.open_comments(conn, 2027, "北京市发展改革委")
-        catalogue.approve_edition(conn, 2027, "北京市人民政府")
-        catalogue.publish_edition(conn, 2027, "北京市发展改革委")
-
-
 def _received(engine: Engine, document_number: str, at: str) -> None:
     """The time the producer received a record (its ingest stamps the clock's)."""
     with engine.begin() as conn:
@@ -827,7 +816,7 @@ def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_al
     snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
     assert exchange.import_package(receiver, snapshot.path, node="beijing", operator="test",
                                    today=datetime.date(2026, 12, 1))["counts"]["created"] == 3
-    _withdraw_in_2027(receiver, credit_files.PENALTY)  # the receiver's 2027 edition withdraws penalties
+    credit_files.withdraw_in_2027(receiver, credit_files.PENALTY, "北京市")  # the receiver withdraws penalties
     january = datetime.date(2027, 1, 6)
     later = [credit_files.penalty(CODES[2], "罚〔2026〕4号", 处罚决定日期="2026-12-20"),
              credit_files.penalty(CODES[3], "罚〔2026〕5号", 处罚决定日期="2026-12-20"),
