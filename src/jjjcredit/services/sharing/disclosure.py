@@ -199,7 +199,7 @@ def stated_until(data: str | None) -> datetime.date | None:
 
 
 #: The roles of the columns that say whom a record is about.
-_SUBJECT_ROLES = frozenset({"subject_code", "subject_category", "identity_type", "identity_number"})
+_SUBJECT_ROLES = frozenset({"subject_code", "subject_category", "identity_number"})
 
 
 def _about(data: Mapping[str, str]) -> tuple[tuple[str, str], ...]:
