@@ -4,7 +4,7 @@ are still revoked and corrected under its last definition), the item each kept r
 (:func:`items_for_records`), and the item's collection time limit in working days — the limit of the edition
 in force on the decision's day (:func:`collection_days_on`), the deadline it gives and whether a record came
 after it (:func:`collection_deadline`). Also the fields and longer limits earlier editions had
-(:func:`dropped_elements`, :func:`longer_limits`), whose values stored records keep.
+(:func:`published_definitions`, :func:`dropped_elements`), whose values stored records keep.
 
 Published editions never change: their items are read once per process (and which edition is in force at
 most once a second: services/credit/catalogue.py).
@@ -14,15 +14,15 @@ from __future__ import annotations
 
 import datetime
 import functools
-from collections.abc import Mapping
+from collections.abc import Mapping, Sequence
 from typing import Any
 
 from sqlalchemy import Connection
 
 from jjjcredit.core.credit import catalogue, working_days
-from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.storage import times
 
 #: The items of published editions, which never change: (database, year, published at) → items.
 _PUBLISHED: dict[tuple[str, int, Any], tuple[catalogue.Item, ...]] = {}
@@ -200,12 +200,11 @@ def collection_deadline(days: int | None, decided_on: datetime.date | None,
 
 
 def arrival_day(moment: datetime.datetime | str) -> datetime.date:
-    """The day (in Beijing) a record kept at ``moment`` (UTC; naive, or as text, as SQLite gives it back)
-    first arrived."""
+    """The day (in Beijing) a record kept at ``moment`` (as stored: storage/times.utc; as text, as SQLite may give
+    it back) first arrived."""
     if isinstance(moment, str):
         moment = datetime.datetime.fromisoformat(moment)
-    return (moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment).astimezone(
-        working_days.CHINA).date()
+    return times.utc(moment).astimezone(working_days.CHINA).date()
 
 
 @functools.lru_cache(maxsize=1 << 12)
@@ -216,20 +215,14 @@ def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
         return None
 
 
-def dropped_elements(conn: Connection, item: catalogue.Item) -> frozenset[str]:
-    """The fields (element codes) an earlier published edition's ``item`` had and this one has not."""
-    now = {f.element for f in item.fields}
-    earlier: set[str] = set()
-    for edition in catalogue_service.list_editions(conn):
-        if edition.status == "published":
-            earlier.update(f.element for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code
-                           for f in i.fields)
-    return frozenset(earlier - now)
+def published_definitions(conn: Connection, item: catalogue.Item) -> tuple[catalogue.Item, ...]:
+    """``item`` as each published edition defined it, oldest first: what :func:`dropped_elements` and
+    core/credit/records.longer_limits read, once a batch."""
+    return tuple(i for edition in catalogue_service.list_editions(conn) if edition.status == "published"
+                 for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code)
 
 
-def longer_limits(conn: Connection, item: catalogue.Item) -> dict[str, int]:
-    """The free-text fields of ``item`` an earlier published edition allowed longer values in: element → the
-    longest limit (rules.longer_limits); a record kept under one keeps its value while it is sent unchanged."""
-    earlier = [i for edition in catalogue_service.list_editions(conn) if edition.status == "published"
-               for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code]
-    return rules.longer_limits(item, earlier)
+def dropped_elements(item: catalogue.Item, published: Sequence[catalogue.Item]) -> frozenset[str]:
+    """The fields (element codes) an earlier published definition of ``item`` had and this one has not."""
+    return frozenset({f.element for i in published for f in i.fields} - {f.element for f in item.fields})
+

@@ -350,8 +350,9 @@ class _Writer:
         self.prior = bool(conn.execute(select(credit_tallies.c.records).where(
             credit_tallies.c.provider == provider, credit_tallies.c.item == item.code)).scalar())
         self.tally = timeliness.Tally()  # what the batch adds to the provider's and item's tally
-        self.dropped = credit_items.dropped_elements(conn, item)  # fields earlier editions had: stored values kept
-        self.longer = credit_items.longer_limits(conn, item)  # fields earlier editions allowed longer: values kept
+        published = credit_items.published_definitions(conn, item)
+        self.dropped = credit_items.dropped_elements(item, published)  # fields earlier editions had: values kept
+        self.longer = rules.longer_limits(item, published)  # fields earlier editions allowed longer: kept
         self._longer: tuple[rules.Layout, rules.Layout] | None = None  # a file's layout, and with those limits
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
