@@ -177,35 +177,41 @@ def _found(text: str, mobiles: bool = True) -> list[_Found]:
     stands where the text's does."""
     shadow = text.translate(_SHADOW)
     found: list[_Found] = []
-    for m in _RIC_AT.finditer(shadow):
-        group = m.group(1)
-        digits = group.replace(" ", "").replace(",", "").replace("+", "")
-        if _is_ric_checked(digits) if "," in group or "+" in group else _is_ric(digits):  # punctuation between: its check too
-            end = m.start() + len(group)
-            found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
-    for m in _RIC17_AT.finditer(shadow):
-        group = m.group(1)
-        if _is_ric(group.replace(" ", "") + "0"):
-            end = m.start() + len(group)
-            found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
-    for m in _RIC15_AT.finditer(shadow):
-        group = m.group(1)
-        digits = group.replace(" ", "")
-        if _is_ric(digits[:6] + "19" + digits[6:] + "0"):  # (its birth year in the 1900s, as every one was)
-            end = m.start() + len(group)
-            found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 11)), False))
-    for m in _SPAN.finditer(shadow):  # an identity number run into other digits: 18 of them, its check right
-        places = [m.start() + d.start() for d in _DIGITS.finditer(m.group())]
-        i = 0
-        while i <= len(places) - 18:
-            window = "".join(shadow[p] for p in places[i:i + 18])
-            if (i or len(places) > 18) and window[:17].isdigit() and _is_ric_checked(window):
-                start, end = places[i], places[i + 17] + 1
-                found.append((start, end, _masked(text, shadow, start, end, (6, 14)), False))
-                i += 18
-            else:
-                i += 1
-    if mobiles:
+    # Every pattern below needs so many digits (an identity number 15 or more, a mobile number 11): a text
+    # with fewer is not searched for it. The shadow's digits are all ASCII.
+    count = sum(map(shadow.count, "0123456789"))
+    if count >= 15:
+        for m in _RIC_AT.finditer(shadow):
+            group = m.group(1)
+            digits = group.replace(" ", "").replace(",", "").replace("+", "")
+            if _is_ric_checked(digits) if "," in group or "+" in group else _is_ric(digits):  # punctuation between: its check too
+                end = m.start() + len(group)
+                found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
+        for m in _RIC17_AT.finditer(shadow):
+            group = m.group(1)
+            if _is_ric(group.replace(" ", "") + "0"):
+                end = m.start() + len(group)
+                found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 14)), False))
+        for m in _RIC15_AT.finditer(shadow):
+            group = m.group(1)
+            digits = group.replace(" ", "")
+            if _is_ric(digits[:6] + "19" + digits[6:] + "0"):  # (its birth year in the 1900s, as every one was)
+                end = m.start() + len(group)
+                found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 11)), False))
+        for m in _SPAN.finditer(shadow):  # an identity number run into other digits: 18 of them, its check right
+            if len(m.group()) < 18:  # (fewer places than a number has)
+                continue
+            places = [m.start() + d.start() for d in _DIGITS.finditer(m.group())]
+            i = 0
+            while i <= len(places) - 18:
+                window = "".join(shadow[p] for p in places[i:i + 18])
+                if (i or len(places) > 18) and window[:17].isdigit() and _is_ric_checked(window):
+                    start, end = places[i], places[i + 17] + 1
+                    found.append((start, end, _masked(text, shadow, start, end, (6, 14)), False))
+                    i += 18
+                else:
+                    i += 1
+    if mobiles and count >= 11:
         for m in _MOBILE_AT.finditer(shadow):
             number = m.group(2)
             after = shadow[m.start() + len(m.group(1)):m.start() + len(m.group(1)) + 2]
