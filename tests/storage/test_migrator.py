@@ -246,3 +246,34 @@ def test_credit_tallies_keep_each_pair_s_last_batch_filled_from_the_batches_held
     with engine.connect() as conn:
         assert conn.execute(text("SELECT provider FROM credit_tallies")).scalars().all() == ["甲局"]
         assert "last_batch" not in {c["name"] for c in inspect(conn).get_columns("credit_tallies")}
+
+
+def test_the_credit_versions_not_numbered_are_pending_after_0025_and_writes_add_to_them_until_the_downgrade(
+        engine: Engine):
+    """0025 fills ``exchange_credit_pending`` with the versions held that the feed has not numbered, and its
+    triggers add every version written after; the downgrade takes the table and the triggers away."""
+    migrator.upgrade(engine, "0024")
+    row = ("'91110000MA0000000X', :id, 'JJJ-03-001', '某局', :n, 'organization', '某公司', '91110000MA0000000X', "
+           "'in_force', :v, NULL, NULL, NULL, NULL, 0, 0, '{}', NULL, 'f', 'c1', '2026-01-01 00:00:00', "
+           "'2026-01-02 00:00:00', NULL, NULL, 'updated'")
+    with engine.begin() as conn:
+        for record_id, number, version in (("r1", "罚1", 2), ("r2", "罚2", 1)):
+            conn.execute(text(f"INSERT INTO credit_records VALUES ({row})"),
+                         {"id": record_id, "n": number, "v": version})
+        conn.execute(text("INSERT INTO credit_record_versions VALUES ('91110000MA0000000X', 'r1', 1, 'created', "
+                          "'in_force', 'c1', '2026-01-01 00:00:00', '{}', NULL, 'f', NULL)"))
+        conn.execute(text("INSERT INTO exchange_credit_feed VALUES ('r1', 1, 1), ('r2', 1, 2)"))
+    migrator.upgrade(engine)
+    with engine.begin() as conn:
+        assert conn.execute(text("SELECT record_id, version FROM exchange_credit_pending")).all() == [("r1", 2)]
+        conn.execute(text(f"INSERT INTO credit_records VALUES ({row})"), {"id": "r3", "n": "罚3", "v": 1})
+        assert sorted(conn.execute(text("SELECT record_id, version FROM exchange_credit_pending")).all()) == \
+            [("r1", 2), ("r3", 1)]
+    migrator.downgrade(engine, "0024")
+    with engine.begin() as conn:
+        assert "exchange_credit_pending" not in inspect(conn).get_table_names()
+        conn.execute(text(f"INSERT INTO credit_records VALUES ({row})"), {"id": "r4", "n": "罚4", "v": 1})
+    migrator.upgrade(engine)  # and up again, the fill finding what the feed has not numbered
+    with engine.connect() as conn:
+        assert sorted(conn.execute(text("SELECT record_id, version FROM exchange_credit_pending")).all()) == \
+            [("r1", 2), ("r3", 1), ("r4", 1)]

@@ -592,14 +592,25 @@ exchange_packages = Table(
     Index("ix_exchange_packages_origin_kind", "origin", "kind", "scope", "audience", "to_seq"),
 )
 #: The exchange's feed of credit record versions: credit records have no sequence of their own (their
-#: batches run side by side), so an export numbers every version it has not numbered yet, after the
-#: ones numbered before, under the ``counters`` row ``exchange_credit`` — outside the ingest path.
+#: batches run side by side), so an export numbers the versions it has not numbered yet
+#: (``exchange_credit_pending``), after the ones numbered before, under the ``counters`` row
+#: ``exchange_credit`` — outside the ingest path.
 exchange_credit_feed = Table(
     "exchange_credit_feed",
     metadata,
     Column("record_id", String(32), primary_key=True),
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False, unique=True),
+)
+#: The versions written since the feed last numbered them: each write of ``credit_records`` (a row inserted
+#: or updated) and of ``credit_record_versions`` (a row inserted) adds its record id and version here — by
+#: triggers the migration 0025 makes, so that no writer can leave one out — and the numbering takes them out
+#: (services/exchange/feed.number_credit_versions). A version may be here more than once.
+exchange_credit_pending = Table(
+    "exchange_credit_pending",
+    metadata,
+    Column("record_id", String(32), nullable=False),
+    Column("version", Integer, nullable=False),
 )
 #: Federation (services/federation/): how far this node's relay has published its own changes of each kind
 #: to the broker — ``to_seq`` the end of the last range the broker acknowledged, ``pending_to`` the end of a

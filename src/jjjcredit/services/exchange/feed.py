@@ -11,9 +11,10 @@ numbers in order under the counter's lock).
 
 **Credit records** have no sequence: batches of different providers commit side by side, and numbering
 their versions at ingest would make every batch wait for one lock (the hot path). Instead each export
-numbers the versions it has not numbered yet — every version in ``credit_records`` (current) and
-``credit_record_versions`` (replaced) without a row in ``exchange_credit_feed`` — after the numbers given
-before, in the order they were kept (time, record, version), under the ``counters`` row
+numbers the versions it has not numbered yet — those written since the last numbering, which the database
+itself notes in ``exchange_credit_pending`` on every write of ``credit_records`` (current) and
+``credit_record_versions`` (replaced), less any with a row in ``exchange_credit_feed`` — after the numbers
+given before, in the order they were kept (time, record, version), under the ``counters`` row
 ``exchange_credit``, in one statement's snapshot. A version is numbered once (the feed's primary key)
 and every committed version is numbered by the first export that sees it, so deltas by that number lose
 no version and repeat none; a batch committing while an export runs is numbered by the next export.
@@ -87,22 +88,34 @@ def number_credit_versions(conn: Connection) -> int:
     number given (the exchange's credit sequence)."""
     conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=counters.c.value))
     last = int(conn.execute(select(counters.c.value).where(counters.c.name == "exchange_credit")).scalar_one())
-    numbered = conn.execute(_NUMBER_UNNUMBERED, {"last": last}).rowcount  # in the database: no row held here
+    if conn.dialect.name == "postgresql":  # the versions taken out and numbered in one statement's snapshot
+        numbered = conn.execute(text(_TAKEN + _NUMBER.format(pending="taken")), {"last": last}).rowcount
+    else:  # (SQLite: this transaction holds the database's one write lock since the counter's update)
+        numbered = conn.execute(text(_NUMBER.format(pending="exchange_credit_pending")), {"last": last}).rowcount
+        conn.execute(text("DELETE FROM exchange_credit_pending"))
     last += max(numbered, 0)
     conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=last))
     return last
 
 
-#: Every version not numbered yet, numbered after ``last`` in the order kept (time, record, version), in one
-#: statement: the versions go from the tables to the feed inside the database, however many they are (the
-#: first export after a load of millions used to hold them all in this process).
-_NUMBER_UNNUMBERED = text(
+#: The versions written since the last numbering (``exchange_credit_pending``, which triggers fill on every
+#: write of the two tables), less any numbered already, numbered after ``last`` in the order kept (time,
+#: record, version), in one statement: the versions go from the tables to the feed inside the database,
+#: however many they are, and an export reads what was written since the last one, not every version held.
+#: A replaced version is found under its record's subject key (a record's versions follow it to its subject).
+_TAKEN = "WITH taken AS (DELETE FROM exchange_credit_pending RETURNING record_id, version) "
+_NUMBER = (
     "INSERT INTO exchange_credit_feed (record_id, version, seq) "
     "SELECT id, version, :last + ROW_NUMBER() OVER (ORDER BY at, id, version) FROM ("
-    "SELECT r.id AS id, r.version AS version, r.updated_at AS at FROM credit_records r WHERE NOT EXISTS "
-    "(SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = r.id AND f.version = r.version) "
-    "UNION ALL SELECT v.record_id, v.version, v.at FROM credit_record_versions v WHERE NOT EXISTS "
-    "(SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = v.record_id AND f.version = v.version)) AS u")
+    "SELECT r.id AS id, r.version AS version, r.updated_at AS at FROM credit_records r "
+    "JOIN (SELECT DISTINCT record_id, version FROM {pending}) p ON r.id = p.record_id AND r.version = p.version "
+    "WHERE NOT EXISTS (SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = r.id AND f.version = r.version) "
+    "UNION ALL SELECT v.record_id, v.version, v.at FROM credit_record_versions v "
+    "JOIN credit_records r ON r.subject_key = v.subject_key AND r.id = v.record_id "
+    "JOIN (SELECT DISTINCT record_id, version FROM {pending}) p ON v.record_id = p.record_id "
+    "AND v.version = p.version "
+    "WHERE NOT EXISTS (SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = v.record_id "
+    "AND f.version = v.version)) AS u")
 
 
 def _time(value: Any) -> str:
