@@ -602,13 +602,16 @@ exchange_credit_feed = Table(
     Column("version", Integer, primary_key=True, autoincrement=False),
     Column("seq", BigInteger, nullable=False, unique=True),
 )
-#: The versions written since the feed last numbered them: each write of ``credit_records`` (a row inserted
-#: or updated) and of ``credit_record_versions`` (a row inserted) adds its record id and version here — by
-#: triggers the migration 0025 makes, so that no writer can leave one out — and the numbering takes them out
-#: (services/exchange/feed.number_credit_versions). A version may be here more than once.
+#: The versions written since the feed last numbered them: each row inserted or updated in ``credit_records``
+#: or ``credit_record_versions`` adds its subject key, record id and version here — by triggers the migration
+#: 0025 makes, so that no writer can leave one out — and the numbering takes them out
+#: (services/exchange/feed.number_credit_versions), finding each by its table's primary key. A version may be
+#: here more than once, and under a subject key it has left (a record moved to another subject is here under
+#: its new key too).
 exchange_credit_pending = Table(
     "exchange_credit_pending",
     metadata,
+    Column("subject_key", String(80), nullable=False),
     Column("record_id", String(32), nullable=False),
     Column("version", Integer, nullable=False),
 )

@@ -89,6 +89,7 @@ def number_credit_versions(conn: Connection) -> int:
     conn.execute(update(counters).where(counters.c.name == "exchange_credit").values(value=counters.c.value))
     last = int(conn.execute(select(counters.c.value).where(counters.c.name == "exchange_credit")).scalar_one())
     if conn.dialect.name == "postgresql":  # the versions taken out and numbered in one statement's snapshot
+        conn.execute(text("ANALYZE exchange_credit_pending"))  # (how many: a few looked up, or millions joined)
         numbered = conn.execute(text(_TAKEN + _NUMBER.format(pending="taken")), {"last": last}).rowcount
     else:  # (SQLite: this transaction holds the database's one write lock since the counter's update)
         numbered = conn.execute(text(_NUMBER.format(pending="exchange_credit_pending")), {"last": last}).rowcount
@@ -102,18 +103,19 @@ def number_credit_versions(conn: Connection) -> int:
 #: write of the two tables), less any numbered already, numbered after ``last`` in the order kept (time,
 #: record, version), in one statement: the versions go from the tables to the feed inside the database,
 #: however many they are, and an export reads what was written since the last one, not every version held.
-#: A replaced version is found under its record's subject key (a record's versions follow it to its subject).
-_TAKEN = "WITH taken AS (DELETE FROM exchange_credit_pending RETURNING record_id, version) "
+#: Each is found by its table's primary key (subject key, record id[, version]); one noted under a subject
+#: key its record has left is found under the new one, noted when it moved.
+_TAKEN = "WITH taken AS (DELETE FROM exchange_credit_pending RETURNING subject_key, record_id, version) "
 _NUMBER = (
     "INSERT INTO exchange_credit_feed (record_id, version, seq) "
     "SELECT id, version, :last + ROW_NUMBER() OVER (ORDER BY at, id, version) FROM ("
     "SELECT r.id AS id, r.version AS version, r.updated_at AS at FROM credit_records r "
-    "JOIN (SELECT DISTINCT record_id, version FROM {pending}) p ON r.id = p.record_id AND r.version = p.version "
+    "JOIN (SELECT DISTINCT subject_key, record_id, version FROM {pending}) p "
+    "ON r.subject_key = p.subject_key AND r.id = p.record_id AND r.version = p.version "
     "WHERE NOT EXISTS (SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = r.id AND f.version = r.version) "
     "UNION ALL SELECT v.record_id, v.version, v.at FROM credit_record_versions v "
-    "JOIN credit_records r ON r.subject_key = v.subject_key AND r.id = v.record_id "
-    "JOIN (SELECT DISTINCT record_id, version FROM {pending}) p ON v.record_id = p.record_id "
-    "AND v.version = p.version "
+    "JOIN (SELECT DISTINCT subject_key, record_id, version FROM {pending}) p "
+    "ON v.subject_key = p.subject_key AND v.record_id = p.record_id AND v.version = p.version "
     "WHERE NOT EXISTS (SELECT 1 FROM exchange_credit_feed f WHERE f.record_id = v.record_id "
     "AND f.version = v.version)) AS u")
 
