@@ -7,7 +7,7 @@ the two readers ``--rounds`` times on each file, it times:
 
 - the peer: ``openpyxl.load_workbook(read_only=True, data_only=True)`` and its first sheet's
   ``iter_rows(values_only=True)`` — what a department's own script would use;
-- the platform: ``services/tabular._XlsxRows`` (what ``credit ingest`` and ``records check`` read an
+- the platform: ``services/tabular/xlsx.XlsxRows`` (what ``credit ingest`` and ``records check`` read an
   XLSX with: bounded parts and shared strings, merged cells filled down, cells as the user sees them).
 
 Each is split into opening the workbook and reading its rows; the best round of each is printed.
@@ -30,7 +30,7 @@ sys.path.insert(0, str(Path(__file__).resolve().parent))
 from machine import header
 
 from jjjcredit.core.credit.records import SAMPLE_PENALTY
-from jjjcredit.services import tabular
+from jjjcredit.services.tabular import xlsx
 
 
 def rows(count: int, seed: int = 2026) -> Iterator[list[str]]:
@@ -68,7 +68,7 @@ def openpyxl_reader(path: Path) -> tuple[float, float, int]:
 
 def platform_reader(path: Path) -> tuple[float, float, int]:
     started = time.perf_counter()
-    reader = tabular._XlsxRows(str(path), path.name)
+    reader = xlsx.XlsxRows(str(path), path.name)
     opened = time.perf_counter()
     try:
         count = sum(1 for _ in reader)

@@ -15,8 +15,8 @@ from rich.table import Table
 from jjjcredit.cli import output
 from jjjcredit.core.codes import departments, divisions, orgcode, regions, ric, uscc
 from jjjcredit.core.errors import Verdict
-from jjjcredit.services import tabular
 from jjjcredit.services.codes import lists as codes_service
+from jjjcredit.services.tabular import readers
 
 app = typer.Typer(no_args_is_help=True)
 
@@ -39,9 +39,9 @@ def check_codes(
     summary = codes_service.Summary()
     try:
         if column is None:
-            chunks = codes_service.check_batches(tabular.read_line_batches(file), summary)
+            chunks = codes_service.check_batches(readers.read_line_batches(file), summary)
         else:
-            chunks = codes_service.check_cells(tabular.read_column(file, column), summary)
+            chunks = codes_service.check_cells(readers.read_column(file, column), summary)
         with output.csv_stdout(encoding) as out:
             write = out.write
             if output.stderr_is_terminal():

@@ -20,7 +20,7 @@ from jjjcredit.core import errors
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import working_days
-from jjjcredit.services import tabular
+from jjjcredit.services.tabular import excel_csv
 from jjjcredit.settings import Settings
 
 DEBUG = [False]
@@ -80,26 +80,26 @@ def fail(code: str, message: str, exit_code: int | None = None) -> NoReturn:
 
 def csv_encoding(option: str | None) -> str:
     """The encoding CSV output is written in: the option, else the setting; refused (exit 2) unless
-    it is one of ``tabular.CSV_ENCODINGS``. Commands call it before any work, so a typo costs nothing."""
+    it is one of ``excel_csv.CSV_ENCODINGS``. Commands call it before any work, so a typo costs nothing."""
     if option:
-        return tabular.csv_encoding(option)
+        return excel_csv.csv_encoding(option)
     setting = Settings.from_env().csv_encoding
     try:
-        return tabular.csv_encoding(setting)
-    except tabular.CsvEncodingError as exc:  # the same words, naming where the value came from
+        return excel_csv.csv_encoding(setting)
+    except excel_csv.CsvEncodingError as exc:  # the same words, naming where the value came from
         raise errors.Error("settings.invalid", exc.message.replace("--csv-encoding", "JJJCREDIT_CSV_ENCODING", 1)
                            ) from None
 
 
 @contextmanager
 def csv_stdout(encoding: str) -> Iterator[io.TextIOWrapper]:
-    """Standard output as CSV text in ``encoding`` (``tabular.csv_text``), flushed at the end."""
+    """Standard output as CSV text in ``encoding`` (``excel_csv.csv_text``), flushed at the end."""
     sys.stdout.flush()
-    text = tabular.csv_text(sys.stdout.buffer, encoding)
+    text = excel_csv.csv_text(sys.stdout.buffer, encoding)
     try:
         yield text
     finally:
-        tabular.release(text)
+        excel_csv.release(text)
 
 
 def note(message: str) -> None:

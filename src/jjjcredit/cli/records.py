@@ -16,9 +16,9 @@ import typer
 from jjjcredit.cli import output
 from jjjcredit.core.library.crosswalks import CrosswalkError
 from jjjcredit.core.library.records import LayoutError, Problem
-from jjjcredit.services import tabular
 from jjjcredit.services.library import crosswalks
 from jjjcredit.services.library import records as records_service
+from jjjcredit.services.tabular import excel_csv, files
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -35,7 +35,7 @@ def _write_problems(problems: Iterable[Problem], out: IO[str], kind: str,
         for p in problems:
             out.write(dumps(p.to_dict(), ensure_ascii=False) + "\n")
         return
-    if kind == ".csv":  # ``out`` comes from tabular.csv_text: the encoding Excel is asked to read
+    if kind == ".csv":  # ``out`` comes from excel_csv.csv_text: the encoding Excel is asked to read
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FIELDS)
         for p in problems:
@@ -102,12 +102,12 @@ def check_records(
     if report is not None and not report.resolve().parent.is_dir():
         output.fail("usage.report", f"{report}: cannot be written (its folder does not exist).")
     summary = records_service.Summary()
-    failure: list[tabular.InputFileError | LayoutError] = []
+    failure: list[files.InputFileError | LayoutError] = []
 
     def guarded(problems: Iterator[Problem]) -> Iterator[Problem]:
         try:
             yield from problems
-        except (tabular.InputFileError, LayoutError) as exc:  # the file stops being readable mid-way
+        except (files.InputFileError, LayoutError) as exc:  # the file stops being readable mid-way
             failure.append(exc)
             summary.error = {"code": exc.code, "message": exc.message}
 
@@ -124,7 +124,7 @@ def check_records(
                 sys.stdout.flush()
             else:
                 try:
-                    out = (tabular.csv_text(report.open("wb"), encoding) if kind == ".csv"
+                    out = (excel_csv.csv_text(report.open("wb"), encoding) if kind == ".csv"
                            else report.open("w", encoding="utf-8", newline=""))
                 except OSError as exc:
                     output.fail("usage.report", f"{report}: cannot be written ({exc.strerror}).")

@@ -19,7 +19,7 @@ from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.web.errors import ApiError
 
 #: Routes whose body is a file (a credit batch): curl sends one as a form unless told otherwise, and a
-#: workbook holds NUL bytes; services/tabular.py reads and judges it.
+#: workbook holds NUL bytes; services/tabular/ reads and judges it.
 FILE_ROUTES = frozenset({"/api/v1/credit/batches"})
 #: What :func:`refuse_bad_characters` answers, on every route.
 CODE = "request.bad_characters"

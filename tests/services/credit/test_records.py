@@ -24,11 +24,12 @@ from jjjcredit.core.credit import persons, working_days
 from jjjcredit.core.credit.periods import add_months
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
-from jjjcredit.services import db, tabular
+from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue, corrections, providers, records, timeliness
 from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
+from jjjcredit.services.tabular.files import InputFileError
 from jjjcredit.storage.schema import catalogue_editions, credit_batches, credit_records, credit_tallies
 from tests.services.credit import credit_files as files
 from tests.services.library import library_files
@@ -330,7 +331,7 @@ def test_a_workbooks_other_sheets_are_named_as_not_read(ready: Engine, tmp_path:
 def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_written(ready: Engine, tmp_path: Path):
     empty = tmp_path / "empty.csv"
     empty.write_bytes(b"")
-    with pytest.raises(tabular.InputFileError):
+    with pytest.raises(InputFileError):
         ingest(ready, empty)
     no_date = files.write_csv(tmp_path / "x.csv", [{k: v for k, v in files.penalty(CODES[0], "罚1").items()
                                                     if k != "处罚决定日期"}])

@@ -19,8 +19,9 @@ import pytest
 from sqlalchemy import func, make_url, select
 from sqlalchemy.exc import OperationalError
 
-from jjjcredit.services import db, tabular
+from jjjcredit.services import db
 from jjjcredit.services.library import library
+from jjjcredit.services.tabular.files import InputFileError
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import batches, changes, counters, history, organizations
 from tests.services.library import library_files as files
@@ -237,7 +238,7 @@ def _exit() -> None:
 
 
 def _bad_encoding() -> None:
-    raise tabular.InputFileError("file.encoding", "after row 2 the file is not valid UTF-8")
+    raise InputFileError("file.encoding", "after row 2 the file is not valid UTF-8")
 
 
 def _bug() -> None:
@@ -255,7 +256,7 @@ def test_a_reader_that_fails_fails_the_batch_and_writes_nothing(
     path = files.organizations(tmp_path / "a.csv", files.codes(50, seed=2))
     monkeypatch.setattr(library, "_read", _one_part_then(failure))  # the forked reader runs this
     engine = make_engine(database_url)
-    with pytest.raises((tabular.InputFileError, library.LibraryError)) as failed:
+    with pytest.raises((InputFileError, library.LibraryError)) as failed:
         library.ingest_file(engine, str(path), "hebei/market-regulation", read_aside_bytes=0)
     assert failed.value.code == code and words in failed.value.message
     with engine.connect() as conn:

@@ -13,10 +13,10 @@ from jjjcredit.core.codes import uscc
 from jjjcredit.core.library import crosswalks as core_crosswalks
 from jjjcredit.core.library import elements, records
 from jjjcredit.core.library.records import LayoutError
-from jjjcredit.services import tabular
 from jjjcredit.services.library import crosswalks
 from jjjcredit.services.library import records as records_service
-from jjjcredit.services.tabular import InputFileError
+from jjjcredit.services.tabular import readers
+from jjjcredit.services.tabular.files import InputFileError
 from tests.services.record_files import WRITERS, code, write_csv, write_xlsx
 
 STANDARD = core_crosswalks.standard()
@@ -173,7 +173,7 @@ def test_records_written_then_read_round_trip(tmp_path: Path, organizations, kin
     header = [elements.BY_NAME[name].zh for name in ELEMENTS]
     path = WRITERS[kind](tmp_path / f"round.{kind}", header, [[o[n] for n in ELEMENTS] for o in organizations])
     read: list[dict[str, str] | None] = []
-    with tabular.open_table(str(path)) as table:
+    with readers.open_table(str(path)) as table:
         checker = records.Checker(records.bind(STANDARD, table.header, table.name), keep_records=True)
         for chunk in table.chunks:
             batch = checker.check_columns(chunk.first_row, chunk.size, chunk.columns, chunk.issues, chunk.stripped,

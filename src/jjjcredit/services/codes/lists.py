@@ -19,7 +19,7 @@ from dataclasses import dataclass, field
 
 from jjjcredit.core.codes import ric, uscc, uscc_bulk
 from jjjcredit.core.errors import Verdict
-from jjjcredit.services.tabular import Cell
+from jjjcredit.services.tabular.files import Cell
 
 COLUMNS = ("row", "input", "code", "verdict", "error", "position", "message", "suggestions")
 BATCH = 65_536

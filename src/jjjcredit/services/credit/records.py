@@ -5,7 +5,7 @@ the tallies and the timeliness of providers in services/credit/timeliness.py.
 
 A record's identity is item + provider + document number (``id`` = a hash of the three): a
 resubmission with other values is a new version, the same values change nothing, and every version
-is kept. Ingest streams: the file is read in chunks (services/tabular.py), each chunk checked
+is kept. Ingest streams: the file is read in chunks (services/tabular/readers.py), each chunk checked
 (core/credit/records.py), its existing records looked up in one query, and its writes made through
 the driver's bulk paths (COPY on PostgreSQL) — memory holds one chunk. One batch is one transaction,
 under a lock per provider and item (:func:`providers.take_lock`); the current version of a record is
@@ -51,10 +51,11 @@ from jjjcredit.core.errors import Severity
 from jjjcredit.core.library.records import Problem, shown
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
-from jjjcredit.services import db, tabular
+from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.credit import providers, timeliness
+from jjjcredit.services.tabular import files, readers, tables
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
     credit_batches,
@@ -164,9 +165,9 @@ def file_hash(path: str) -> str:
     """The file's SHA-256; a missing file or a folder is refused as every command refuses them."""
     p = Path(path)
     if not p.exists():
-        raise tabular.InputFileError("file.not_found", f"{path}: no such file.")
+        raise files.InputFileError("file.not_found", f"{path}: no such file.")
     if p.is_dir():
-        raise tabular.InputFileError("file.is_directory", f"{path}: is a folder, expected a file.")
+        raise files.InputFileError("file.is_directory", f"{path}: is a folder, expected a file.")
     digest = hashlib.sha256()
     with p.open("rb") as fh:
         for block in iter(lambda: fh.read(1 << 20), b""):
@@ -177,7 +178,7 @@ def file_hash(path: str) -> str:
 def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 protector: persons.Protector | None, channel: str = "cli", file_name: str | None = None,
                 today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
-                chunk_rows: int = tabular.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None,
+                chunk_rows: int = tables.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None,
                 max_rows: int | None = None, waiting: Callable[[], None] | None = None,
                 mapping_name: str = "--columns") -> Summary:
     """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
@@ -186,7 +187,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`,
     :func:`own_headers_of`), which messages call ``mapping_name``.
     ``max_rows``: past that many rows the batch is refused whole (``file.too_many_rows``; nothing kept).
-    Raises :class:`tabular.InputFileError` or :class:`RecordsError` before anything is written (file
+    Raises :class:`files.InputFileError` or :class:`RecordsError` before anything is written (file
     unreadable, header not fitting the item, unknown item, no published catalogue)."""
     db.require_current(engine)
     provider = providers.check_provider(provider)
@@ -211,7 +212,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         more = functools.partial(rules.fields_not_named, item, own=own_headers, name=name)
-        with tabular.open_table(path, chunk_rows, limits, more) as table:
+        with readers.open_table(path, chunk_rows, limits, more) as table:
             try:
                 layout = rules.bind(item, table.header, table.name, own_headers)
             except RecordsError as exc:
@@ -229,7 +230,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             try:
                 for chunk in table.chunks:
                     if max_rows is not None and chunk.first_row - table.header_row - 1 + chunk.size > max_rows:
-                        raise tabular.InputFileError(
+                        raise files.InputFileError(
                             "file.too_many_rows", f"{name}: holds more than {max_rows:,} rows, the most a batch sent "
                             "through the API may hold (setting JJJCREDIT_LIMIT_API_ROWS); nothing was recorded: "
                             "send it in several batches.")
@@ -400,7 +401,7 @@ class _Writer:
         if rejects:
             self.conn.execute(insert(credit_rejects), rejects)
 
-    def chunk(self, layout: rules.Layout, chunk: tabular.Chunk, summary: Summary) -> None:
+    def chunk(self, layout: rules.Layout, chunk: tables.Chunk, summary: Summary) -> None:
         accepted: dict[str, _Accepted] = {}  # id → the row accepted
         held: dict[str, _Held] = {}  # id → a row accepted only if its record holds its long values (_judge_kept)
         rejects: list[dict[str, Any]] = []

@@ -17,7 +17,7 @@ from pathlib import Path
 from jjjcredit.core import limits as limits_
 from jjjcredit.core.library import crosswalks
 from jjjcredit.core.library.crosswalks import Crosswalk, CrosswalkError
-from jjjcredit.services import tabular
+from jjjcredit.services.tabular import readers
 
 PACKAGE_DIRECTORY = "data/crosswalks"
 
@@ -110,7 +110,7 @@ def starter_layout(path: str, source: str, limits: limits_.Limits = limits_.DEFA
     standard layout and of every shipped one."""
     crosswalks.split_source(source)
     known = [load(s) for s in crosswalks.source_ids()]
-    with tabular.open_table(path, limits=limits) as table:
+    with readers.open_table(path, limits=limits) as table:
         return crosswalks.starter(table.header, source, table.encoding or "utf-8", table.name, known)
 
 

@@ -49,9 +49,10 @@ from jjjcredit.core.library import crosswalks, elements, quality, records
 from jjjcredit.core.library.crosswalks import Crosswalk
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
-from jjjcredit.services import db, tabular
+from jjjcredit.services import db
 from jjjcredit.services.library import crosswalks as crosswalks_service
 from jjjcredit.services.library import search
+from jjjcredit.services.tabular import files, readers, tables
 from jjjcredit.storage import bulk
 from jjjcredit.storage.engine import make_engine, unmapped
 from jjjcredit.storage.schema import batches, changes, conflicts, counters, history, organizations, rejects
@@ -478,7 +479,7 @@ def ingest_file(engine: Engine, path: str, source: str | None, batch_id: str | N
     the new changes in transactions of their own. A file of ``read_aside_bytes`` or more is read and
     checked by a second process while this one writes; lines and cells over ``limits`` are rejected rows.
     The layout is ``source``'s (``crosswalks.load``), or the file ``layout`` (whose source the batch is
-    then from). Raises ``tabular.InputFileError``,
+    then from). Raises ``files.InputFileError``,
     ``records.LayoutError`` or :class:`LibraryError` before anything is written."""
     crosswalk = crosswalks_service.load(source, crosswalks_dir, layout)
     summary = _ingest(engine, path, crosswalk, batch_id, progress, read_aside_bytes, limits)
@@ -512,7 +513,7 @@ def _ingest(engine: Engine, path: str, crosswalk: Crosswalk, batch_id: str | Non
             id=batch_id, source=source, file_name=Path(path).name, file_hash=digest, status="running", rows=0,
             created=0, updated=0, unchanged=0, rejected=0, warnings=0, conflicts=0, started_at=now,
             finished_at=now, seconds=0.0))
-        with tabular.open_table(path, limits=limits) as table:  # the layout is checked before anything is written
+        with readers.open_table(path, limits=limits) as table:  # the layout is checked before anything is written
             layout = records.bind(crosswalk, table.header, table.name)
         reading = _Reading(path, crosswalk, batch_id, source,
                            tuple(n for n in ELEMENT_NAMES if layout.column(n) is not None),
@@ -602,7 +603,7 @@ class _Part:
 
 def _read(reading: _Reading) -> Iterator[_Part]:
     """Read and check the file chunk by chunk."""
-    with tabular.open_table(reading.path, limits=reading.limits) as table:
+    with readers.open_table(reading.path, limits=reading.limits) as table:
         layout = records.bind(reading.crosswalk, table.header, table.name)
         checker = records.Checker(layout, keep_columns=True, spill=tempfile.TemporaryFile)  # files of no name
         try:
@@ -748,7 +749,7 @@ def _reader(reading: _Reading, sender: Any, receiver: Any) -> None:
         sender.send(("done", None))
     except BrokenPipeError:
         return  # the writer is gone (stopped or killed): nothing to read for
-    except (tabular.InputFileError, records.LayoutError, crosswalks.CrosswalkError) as exc:
+    except (files.InputFileError, records.LayoutError, crosswalks.CrosswalkError) as exc:
         sender.send(("error", (type(exc), exc.code, exc.message)))
     except Exception as exc:
         sender.send(("crash", f"{type(exc).__name__}: {exc}"))
@@ -766,7 +767,7 @@ def _sample_quality(part: _Part, department: str | None, today: datetime.date) -
                 part.quality_failures[rule] = part.quality_failures.get(rule, 0) + 1
 
 
-def _split(batch_id: str, chunk: tabular.Chunk, checked: records.Batch,
+def _split(batch_id: str, chunk: tables.Chunk, checked: records.Batch,
            layout: records.Layout) -> tuple[dict[str, list[str | None]], list[dict[str, Any]]]:
     """The chunk's accepted records column by column (None where empty), and its rejected rows with
     their reasons and original values."""

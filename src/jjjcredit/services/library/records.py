@@ -1,6 +1,6 @@
 """Checking record files: the work behind ``jjjcredit records check``.
 
-A file (CSV, XLSX, JSON Lines or XML; see :func:`tabular.open_table`) is bound to its source's
+A file (CSV, XLSX, JSON Lines or XML; see :func:`readers.open_table`) is bound to its source's
 crosswalk before any row is read, then checked in chunks by :class:`records.Checker`, streaming:
 memory holds one chunk, the cached value results, and the codes seen so far (for duplicates,
 about 130 bytes per distinct code). Every row read is counted once as valid, with warnings or
@@ -18,7 +18,7 @@ from jjjcredit.core.library.crosswalks import Crosswalk
 from jjjcredit.core.library.records import Problem
 from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
-from jjjcredit.services import tabular
+from jjjcredit.services.tabular import readers, tables
 
 
 @dataclass
@@ -65,15 +65,15 @@ class Summary:
 
 
 def check_file(path: str, crosswalk: Crosswalk, summary: Summary, *,
-               chunk_rows: int = tabular.ROWS_PER_CHUNK,
+               chunk_rows: int = tables.ROWS_PER_CHUNK,
                suggestions: int = records.SUGGESTIONS, limits: Limits = DEFAULT_LIMITS) -> Iterator[Problem]:
     """Every problem of the file, in row order, filling ``summary`` as it goes.
 
-    Raises :class:`tabular.InputFileError` when the file cannot be read (before any row, or at the
+    Raises :class:`files.InputFileError` when the file cannot be read (before any row, or at the
     place where it stops being readable) and :class:`records.LayoutError` when its header does not
     fit the layout (before any row). A line or cell over ``limits`` is a rejected row (``record.too_long``).
     """
-    with tabular.open_table(path, chunk_rows, limits) as table:
+    with readers.open_table(path, chunk_rows, limits) as table:
         layout = records.bind(crosswalk, table.header, table.name)
         summary.file = table.name
         summary.source = crosswalk.source

@@ -36,7 +36,7 @@ _DATE = re.compile(r"[0-9]{4}-[0-9]{2}-[0-9]{2}")
 router = APIRouter(prefix="/api/v1/credit", tags=["credit records"])
 subjects = APIRouter(prefix="/api/v1/subjects", tags=["credit records"])
 
-#: The file's kind by its Content-Type (the content decides when it says otherwise: services/tabular.py).
+#: The file's kind by its Content-Type (the content decides when it says otherwise: tabular/readers.py).
 SUFFIXES = {"text/csv": ".csv", "application/x-ndjson": ".jsonl", "application/jsonl": ".jsonl",
             "application/json": ".jsonl", "application/xml": ".xml", "text/xml": ".xml",
             "application/vnd.openxmlformats-officedocument.spreadsheetml.sheet": ".xlsx"}

@@ -1,0 +1,43 @@
+"""A file opened for reading — a path, or standard input for ``-`` — with its first 64 KiB in view, and
+what every reader raises when the file itself cannot be read (:class:`InputFileError`)."""
+
+from __future__ import annotations
+
+import io
+import sys
+from dataclasses import dataclass
+from pathlib import Path
+
+from jjjcredit.core.errors import Error
+
+SAMPLE = 1 << 16  #: the bytes looked at to tell a file's format and encoding
+XLSX_MAGIC = b"PK\x03\x04"
+
+
+class InputFileError(Error):
+    """The input file cannot be read as asked. ``code`` is stable (see docs/errors.md)."""
+
+
+@dataclass(frozen=True)
+class Cell:
+    """One value and where the user sees it: ``row`` is the spreadsheet row (header = 1)."""
+
+    row: int
+    value: str
+
+
+def open_binary(path: str | None) -> tuple[io.BufferedReader, str]:
+    """A buffered stream whose ``peek`` shows the first 64 KiB without consuming them."""
+    if path is None or path == "-":
+        raw = sys.stdin.buffer.raw if hasattr(sys.stdin.buffer, "raw") else sys.stdin.buffer
+        return io.BufferedReader(raw, buffer_size=SAMPLE), "standard input"  # type: ignore[arg-type]
+    p = Path(path)
+    if not p.exists():
+        raise InputFileError("file.not_found", f"{path}: no such file.")
+    if p.is_dir():
+        raise InputFileError("file.is_directory", f"{path}: is a folder, expected a file.")
+    return io.BufferedReader(io.FileIO(p, "rb"), buffer_size=SAMPLE), str(path)
+
+
+def head(stream: io.BufferedReader) -> bytes:
+    return stream.peek(SAMPLE)[:SAMPLE]
