@@ -1,4 +1,4 @@
-"""The fast path (core/credit/records_bulk.py) gives every row the outcome records.check_row gives it:
+"""The fast path (core/credit/records_bulk.py) gives every row the outcome row_checks.check_row gives it:
 the same record, the same problems — on random rows of every default item."""
 
 from __future__ import annotations
@@ -9,8 +9,8 @@ import random
 
 import pytest
 
-from jjjcredit.core.credit import catalogue, records, records_bulk
-from tests.core.credit.test_records import _good_value
+from jjjcredit.core.credit import catalogue, layouts, records, records_bulk, row_checks
+from tests.core.credit.test_row_checks import _good_value
 from tests.services.credit import credit_files as files
 
 TODAY = datetime.date(2026, 6, 1)
@@ -28,9 +28,9 @@ MUTATIONS = ["", " ", "2026-02-30", "2026-07-01", "2025-01-01", "2099-12-31", "2
 ITEMS = [i for i in catalogue.default_items() if i.kind != "basic"]
 
 
-def _start(item: catalogue.Item, seed: str) -> tuple[random.Random, records.Layout, list[str]]:
+def _start(item: catalogue.Item, seed: str) -> tuple[random.Random, layouts.Layout, list[str]]:
     """A seeded generator, the item's layout bound to its own field names, and a good value a field."""
-    layout = records.bind(item, [f.name for f in item.fields], "x.csv")
+    layout = layouts.bind(item, [f.name for f in item.fields], "x.csv")
     return random.Random(seed), layout, [_good_value(item, f.element) for f in item.fields]
 
 
@@ -49,13 +49,13 @@ def test_the_fast_path_agrees_with_check_row_on_random_rows(item: catalogue.Item
     _agree(layout, rows)
 
 
-def _agree(layout: records.Layout, rows: list[list[str]]) -> None:
+def _agree(layout: layouts.Layout, rows: list[list[str]]) -> None:
     """The rows as one chunk: the fast path's outcome of each is check_row's; the first (good) row is
     taken by the fast path, not only agreed on."""
     columns = [list(c) for c in zip(*rows, strict=True)]
     fast = records_bulk.check_chunk(layout, columns, 2, len(rows), TODAY)
     for i, row in enumerate(rows):
-        assert fast[i] == records.check_row(layout, row, 2 + i, TODAY), (i, row)
+        assert fast[i] == row_checks.check_row(layout, row, 2 + i, TODAY), (i, row)
     assert fast[0].record is not None
 
 

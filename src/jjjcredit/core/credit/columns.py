@@ -3,7 +3,7 @@
 kind of value, length, the header spellings providers use, and the role it plays in a record.
 
 A catalogue item's layout (core/credit/catalogue.Field) names these codes; how a value of each
-kind is checked is core/credit/records.py. The lengths are the ones public systems agree on
+kind is checked is core/credit/row_checks.py. The lengths are the ones public systems agree on
 (*unconfirmed* as official); a catalogue item may set a tighter one.
 
 >>> COLUMNS["CF_WSH"].name, COLUMNS["CF_WSH"].role, COLUMNS["CF_WSH"].max_length
@@ -26,7 +26,7 @@ from dataclasses import dataclass
 
 from jjjcredit.core.credit import catalogue
 
-#: Kinds of value, each checked its own way (core/credit/records.py).
+#: Kinds of value, each checked its own way (core/credit/row_checks.py).
 KINDS = ("text", "date", "amount", "uscc", "identity_number", "subject_category", "penalty_category",
          "licence_category", "licence_status", "severity", "year", "tax_level")
 #: What a column does in a record beyond its value.
@@ -232,7 +232,7 @@ for _column in _COLUMNS:
 
 def by_header(header: str) -> Column | None:
     """The column a header names by its code or its national name (aliases are matched per item,
-    where they are not ambiguous: core/credit/records.bind)."""
+    where they are not ambiguous: core/credit/layouts.bind)."""
     return _BY_HEADER.get(_key(header))
 
 
@@ -261,7 +261,7 @@ def markdown() -> str:
         "",
         "The columns of credit records, as data elements: the national \"double publicity\" codes (penalties",
         "`CF_`, licences `XK_`) and the list items' columns, each with the kind of value and how it is",
-        "checked (core/credit/records.py), its length (the one public systems agree on: *unconfirmed* as",
+        "checked (core/credit/row_checks.py), its length (the one public systems agree on: *unconfirmed* as",
         "official; a catalogue item may set a tighter one), the role it plays in a record, and the header",
         "spellings a provider's file may use besides the code and the national name. Identity numbers",
         "(`identity_number`) are personal data: never stored, logged or shown in clear. A line break in a",

@@ -2,14 +2,14 @@
 uscc.py). Each cell is judged by its column's kind through small cached functions; a row whose every
 cell passes and whose fields agree (subject, dates, penalty amounts, severity) stays in :class:`Clean`
 columns here (:func:`check_columns`; its :class:`records.Record` is made only when asked for), and every
-other row — any problem, any warning, any identity number — goes through :func:`records.check_row`,
+other row — any problem, any warning, any identity number — goes through :func:`row_checks.check_row`,
 which says why. So the two paths give the same outcome for
 every row (tests/core/credit/test_records_bulk.py holds them equal on random rows), and the fast one
 only has to be right about rows with nothing to say.
 
 >>> import datetime
 >>> from jjjcredit.core.credit import catalogue
->>> layout = records.bind(catalogue.default_item("JJJ-03-001"), list(records.SAMPLE_PENALTY), "x.csv")
+>>> layout = layouts.bind(catalogue.default_item("JJJ-03-001"), list(records.SAMPLE_PENALTY), "x.csv")
 >>> cells = list(records.SAMPLE_PENALTY.values())
 >>> bad = dict(records.SAMPLE_PENALTY, 处罚决定日期="2026-02-30")
 >>> columns = [list(c) for c in zip(cells, bad.values(), strict=True)]
@@ -28,7 +28,7 @@ from typing import Any
 
 from jjjcredit.core.codes import uscc, uscc_bulk
 from jjjcredit.core.codes.personal import is_identity_number, number_run_cells, personal_in  # personal numbers' shapes
-from jjjcredit.core.credit import columns, periods, records
+from jjjcredit.core.credit import columns, layouts, periods, records, row_checks
 from jjjcredit.core.errors import Verdict
 
 _BAD = object()  #: a cell the fast path does not judge: the row goes the slow way
@@ -44,13 +44,13 @@ def _text(limit: int | None) -> Callable[[str], Any]:
 
 @functools.lru_cache(maxsize=1 << 14)
 def _amount(value: str) -> Any:
-    checked = records.amount_value(value)
+    checked = row_checks.amount_value(value)
     return _BAD if checked is None or (len(value) >= 11 and personal_in(value)) else checked
 
 
 @functools.lru_cache(maxsize=1 << 16)
 def _code(value: str) -> Any:
-    valid, _why = records.parse_uscc(uscc.compact(value))
+    valid, _why = row_checks.parse_uscc(uscc.compact(value))
     return _BAD if valid is None else valid
 
 
@@ -60,7 +60,7 @@ def _penalty(value: str) -> Any:
     return value if named and all(c in columns.PENALTY_CATEGORIES for c in named) else _BAD
 
 
-def _judge(b: records.Bound, limit: int | None, item_severities: tuple[str, ...],
+def _judge(b: layouts.Bound, limit: int | None, item_severities: tuple[str, ...],
            today: datetime.date) -> Callable[[str], Any]:
     """The judge of one column's non-empty cells: the value as stored, or :data:`_BAD`."""
     kind = b.column.kind
@@ -94,7 +94,7 @@ def _dates(future_ok: bool, today: datetime.date) -> Callable[[str], Any]:
     """The judge of a date column (cached, as the days of a file repeat)."""
     @functools.lru_cache(maxsize=1 << 14)
     def date(value: str) -> Any:
-        day = records.parse_date(value)
+        day = row_checks.parse_date(value)
         if isinstance(day, str) or (not future_ok and day > today):
             return _BAD
         return day.isoformat()  # ISO dates compare as the days do
@@ -105,7 +105,7 @@ def _slow(_value: str) -> Any:
     return _BAD
 
 
-def _judged(b: records.Bound, values: Sequence[str], limit: int | None, item_severities: tuple[str, ...],
+def _judged(b: layouts.Bound, values: Sequence[str], limit: int | None, item_severities: tuple[str, ...],
             today: datetime.date, printable: str | None = None) -> list[Any]:
     """A column's stripped cells judged: each as stored, ``None`` when empty and optional, or :data:`_BAD`.
     Free text and codes are judged for the whole column at once where they can be; the rest a cell at a
@@ -195,10 +195,10 @@ class Clean:
                               self.texts[k])
 
 
-def check_columns(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
+def check_columns(layout: layouts.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
                   today: datetime.date) -> tuple[Clean, dict[int, records.Checked]]:
     """Every row of a chunk (``cells[j][i]``: column ``j`` of the file, row ``first_row + i``), checked
-    as :func:`records.check_row` would check it: the rows with nothing to say as :class:`Clean`
+    as :func:`row_checks.check_row` would check it: the rows with nothing to say as :class:`Clean`
     columns, every other row (by its index in the chunk) as ``check_row`` says."""
     item = layout.item
     plan = sorted(layout.plan, key=lambda p: p[0].field.element)  # values in one order, whatever the file's
@@ -221,7 +221,7 @@ def check_columns(layout: records.Layout, cells: Sequence[Sequence[str]], first_
         text = texts[i]
         if found is None or text is None:
             row = [cells[j][i] if j < len(cells) else "" for j in range(layout.width)]
-            others[i] = records.check_row(layout, row, first_row + i, today)
+            others[i] = row_checks.check_row(layout, row, first_row + i, today)
             continue
         clean.at.append(i)
         clean.keys.append(found[0])
@@ -235,9 +235,9 @@ def check_columns(layout: records.Layout, cells: Sequence[Sequence[str]], first_
     return clean, others
 
 
-def check_chunk(layout: records.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
+def check_chunk(layout: layouts.Layout, cells: Sequence[Sequence[str]], first_row: int, size: int,
                 today: datetime.date) -> list[records.Checked]:
-    """Every row of a chunk, checked as :func:`records.check_row` would check it (:func:`check_columns`,
+    """Every row of a chunk, checked as :func:`row_checks.check_row` would check it (:func:`check_columns`,
     a :class:`records.Checked` a row)."""
     clean, others = check_columns(layout, cells, first_row, size, today)
     for k, i in enumerate(clean.at):
@@ -302,7 +302,7 @@ def _texts_of(elements: Sequence[str], outs: Sequence[Sequence[Any]], size: int,
 class _Shape:
     """Where each role's value is in a row of judged cells, and the item's rules between fields."""
 
-    def __init__(self, layout: records.Layout, bound: list[records.Bound]) -> None:
+    def __init__(self, layout: layouts.Layout, bound: list[layouts.Bound]) -> None:
         self.item = layout.item
         self.elements = tuple(b.field.element for b in bound)
         first: dict[str, int] = {}

@@ -1,5 +1,5 @@
 """The fast path of reading and checking an exchange package's rows, column by column (as
-core/credit/records_bulk.py is to core/credit/records.py).
+core/credit/records_bulk.py is to core/credit/row_checks.py).
 
 **Reading.** JSON Lines is parsed by pyarrow (C++, an explicit schema of text columns) and Parquet read
 by it, each column then made Python values at once; CSV by the same C reader as :func:`rows.read`. Every

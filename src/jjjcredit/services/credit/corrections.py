@@ -19,7 +19,7 @@ from sqlalchemy import Connection, select, update
 
 from jjjcredit.core.codes import ric
 from jjjcredit.core.codes.personal import is_identity_number, shown_personal
-from jjjcredit.core.credit import catalogue, persons, working_days
+from jjjcredit.core.credit import catalogue, layouts, persons, row_checks, working_days
 from jjjcredit.core.credit import columns as national
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
@@ -118,15 +118,15 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
             values[code] = protector.open(code, token)
     changed: set[str] = set()
     for name, value in changes.items():
-        field = rules.field_named(item, name)  # as a file's header names it
+        field = layouts.field_named(item, name)  # as a file's header names it
         if field is None:
             raise RecordsError("credit.unknown_field", f'{item.code} has no field "{name}"; its fields are '
                                f"{'、'.join(f.name for f in item.fields)}.", field=name)
         values[field.element] = value
         changed.add(field.element)
     judged = _as_kept(item, values, changed)
-    layout = rules.bind(judged, [f.element for f in judged.fields], "correction")
-    checked = rules.check_row(layout, [values.get(f.element, "") for f in judged.fields], 1, today)
+    layout = layouts.bind(judged, [f.element for f in judged.fields], "correction")
+    checked = row_checks.check_row(layout, [values.get(f.element, "") for f in judged.fields], 1, today)
     errors = [p for p in checked.problems if p.severity is Severity.ERROR]
     if checked.record is None or errors:
         first = errors[0] if errors else None

@@ -217,7 +217,7 @@ def _due(decided_on: datetime.date, days: int) -> datetime.date | None:
 
 def published_definitions(conn: Connection, item: catalogue.Item) -> tuple[catalogue.Item, ...]:
     """``item`` as each published edition defined it, oldest first: what :func:`dropped_elements` and
-    core/credit/records.longer_limits read, once a batch."""
+    core/credit/kept_lengths.longer_limits read, once a batch."""
     return tuple(i for edition in catalogue_service.list_editions(conn) if edition.status == "published"
                  for i in catalogue_service.edition_items(conn, edition.year) if i.code == item.code)
 

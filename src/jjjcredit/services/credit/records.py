@@ -6,7 +6,7 @@ the tallies and the timeliness of providers in services/credit/timeliness.py.
 A record's identity is item + provider + document number (``id`` = a hash of the three): a
 resubmission with other values is a new version, the same values change nothing, and every version
 is kept. Ingest streams: the file is read in chunks (services/tabular/readers.py), each chunk checked
-(core/credit/records.py), its existing records looked up in one query, and its writes made through
+(core/credit/row_checks.py), its existing records looked up in one query, and its writes made through
 the driver's bulk paths (COPY on PostgreSQL) — memory holds one chunk. One batch is one transaction,
 under a lock per provider and item (:func:`providers.take_lock`); the current version of a record is
 kept once, in ``credit_records``, and the versions it replaced in ``credit_record_versions``; the same
@@ -43,7 +43,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import is_identity_number, shown_personal
-from jjjcredit.core.credit import catalogue, persons, records_bulk, working_days
+from jjjcredit.core.credit import catalogue, kept_lengths, layouts, persons, records_bulk, working_days
 from jjjcredit.core.credit import columns as national
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
@@ -94,7 +94,7 @@ def record_ids(item: str, provider: str, document_numbers: Sequence[str]) -> lis
 _Accepted = tuple[rules.Record | None, str, list[Problem], int, int]
 #: A row accepted only if its record holds its values over the limits in force: those values, the problems
 #: it was refused with, and how to refuse it with them (:meth:`_Writer._judge_kept`).
-_Held = tuple[tuple[rules.Kept, ...], tuple[Problem, ...], Callable[[Sequence[Problem]], None]]
+_Held = tuple[tuple[kept_lengths.Kept, ...], tuple[Problem, ...], Callable[[Sequence[Problem]], None]]
 
 
 @dataclass
@@ -197,7 +197,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     name = shown_personal(file_name or Path(path).name)
     with engine.begin() as conn:
         year, item = credit_items.item_in_force(conn, item_code, today)
-        rules.check_mapping(item, own_headers or {}, mapping_name)
+        layouts.check_mapping(item, own_headers or {}, mapping_name)
         providers.take_lock(conn, provider, item.code, waiting)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
@@ -211,10 +211,10 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             id=batch_id, item=item.code, edition=year, provider=provider, channel=channel, file_name=name,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
-        more = functools.partial(rules.fields_not_named, item, own=own_headers, name=name)
+        more = functools.partial(layouts.fields_not_named, item, own=own_headers, name=name)
         with readers.open_table(path, chunk_rows, limits, more) as table:
             try:
-                layout = rules.bind(item, table.header, table.name, own_headers)
+                layout = layouts.bind(item, table.header, table.name, own_headers)
             except RecordsError as exc:
                 if exc.code == "credit.layout" and len(table.sheets) > 1:
                     exc.message += " " + _sheets_note(table.sheets)
@@ -353,8 +353,8 @@ class _Writer:
         self.tally = timeliness.Tally()  # what the batch adds to the provider's and item's tally
         published = credit_items.published_definitions(conn, item)
         self.dropped = credit_items.dropped_elements(item, published)  # fields earlier editions had: values kept
-        self.longer = rules.longer_limits(item, published)  # fields earlier editions allowed longer: kept
-        self._longer: tuple[rules.Layout, rules.Layout] | None = None  # a file's layout, and with those limits
+        self.longer = kept_lengths.longer_limits(item, published)  # fields earlier editions allowed longer: kept
+        self._longer: tuple[layouts.Layout, layouts.Layout] | None = None  # a file's layout, and with those limits
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
@@ -401,7 +401,7 @@ class _Writer:
         if rejects:
             self.conn.execute(insert(credit_rejects), rejects)
 
-    def chunk(self, layout: rules.Layout, chunk: tables.Chunk, summary: Summary) -> None:
+    def chunk(self, layout: layouts.Layout, chunk: tables.Chunk, summary: Summary) -> None:
         accepted: dict[str, _Accepted] = {}  # id → the row accepted
         held: dict[str, _Held] = {}  # id → a row accepted only if its record holds its long values (_judge_kept)
         rejects: list[dict[str, Any]] = []
@@ -449,7 +449,7 @@ class _Writer:
                 code, message, value = issue  # a raw line: any identity number in it masked
                 reject(row, [], [Problem(row, "", code, shown_personal(message), shown(value))])
                 continue
-            kept: tuple[rules.Kept, ...] = ()
+            kept: tuple[kept_lengths.Kept, ...] = ()
             if record is None:
                 cells = [c[i] for c in columns]
                 again = self._check_kept(layout, checked, cells) if self.longer else None
@@ -580,13 +580,13 @@ class _Writer:
             raise persons.PersonalDataError("credit.no_secret", "No personal data key to seal identity numbers with.")
         return json.dumps({k: self.protector.seal(k, v) for k, v in sorted(record.personal.items())})
 
-    def _check_kept(self, layout: rules.Layout, checked: rules.Checked,
-                    cells: Sequence[str]) -> tuple[rules.Checked, tuple[rules.Kept, ...]] | None:
+    def _check_kept(self, layout: layouts.Layout, checked: rules.Checked,
+                    cells: Sequence[str]) -> tuple[rules.Checked, tuple[kept_lengths.Kept, ...]] | None:
         """A row refused for lengths alone, checked again by the longer limits of earlier editions
-        (rules.check_kept): accepted once its record is found holding those values (:meth:`_judge_kept`)."""
+        (kept_lengths.check_kept): accepted once its record is found holding those values (:meth:`_judge_kept`)."""
         if self._longer is None or self._longer[0] is not layout:
-            self._longer = (layout, rules.with_limits(layout, self.longer))
-        return rules.check_kept(layout, self._longer[1], checked, cells, self.today)
+            self._longer = (layout, kept_lengths.with_limits(layout, self.longer))
+        return kept_lengths.check_kept(layout, self._longer[1], checked, cells, self.today)
 
     def _judge_kept(self, held: Mapping[str, _Held], accepted: dict[str, _Accepted],
                     existing: Mapping[str, Mapping[str, Any]]) -> None:
@@ -747,7 +747,7 @@ def _unknown_organization(row: int, code: str) -> Problem:
                    "the record is kept and flagged.", code, Severity.WARNING)
 
 
-def _shown_cells(layout: rules.Layout, cells: Sequence[str]) -> dict[str, str]:
+def _shown_cells(layout: layouts.Layout, cells: Sequence[str]) -> dict[str, str]:
     """A rejected row's values by header, personal numbers masked, long values cut."""
     shown: dict[str, str] = {}
     for b in layout.bound:

@@ -1,0 +1,168 @@
+"""A credit file's header bound to its catalogue item's layout: which column holds which field (the item's own
+name for it, the national column code or name, a common alias, or the provider's own header mapping), the
+headers not in the layout, and the refusals of a header that cannot be bound (``credit.layout``: a required
+field without a column, a field named twice, a mapping to a field the item does not have)."""
+
+from __future__ import annotations
+
+import functools
+from collections.abc import Mapping, Sequence
+from dataclasses import dataclass
+
+from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.credit import catalogue, columns
+from jjjcredit.core.credit.records import RecordsError
+
+
+@dataclass(frozen=True)
+class Bound:
+    """A file column bound to a field of the item's layout."""
+
+    index: int
+    header: str
+    field: catalogue.Field
+    column: columns.Column
+
+
+@dataclass(frozen=True)
+class Layout:  # (cached properties need a __dict__: no slots)
+    """A file's header bound to an item: which column holds which field; headers not in the layout."""
+
+    item: catalogue.Item
+    bound: tuple[Bound, ...]
+    ignored: tuple[str, ...]
+    width: int
+
+    def columns_by_role(self, role: str) -> tuple[Bound, ...]:
+        return self._roles.get(role, ())
+
+    @functools.cached_property
+    def _roles(self) -> dict[str, tuple[Bound, ...]]:
+        roles: dict[str, list[Bound]] = {}
+        for b in self.bound:
+            roles.setdefault(b.column.role, []).append(b)
+        return {k: tuple(v) for k, v in roles.items()}
+
+    @functools.cached_property
+    def plan(self) -> tuple[tuple[Bound, int, str, int | None, str], ...]:
+        """Per bound column: (bound, index, kind, length limit, role) — what check_row reads per cell.
+        Only free text and identity numbers have a length to check; a code, a date, an amount or a word
+        from a value list is judged by its kind (a licence status 撤销 is stored as its one-digit code)."""
+        return tuple((b, b.index, b.column.kind, (b.field.max_length or b.column.max_length)
+                      if b.column.kind in ("text", "identity_number") else None, b.column.role) for b in self.bound)
+
+    @functools.cached_property
+    def legal_reps(self) -> tuple[Bound, ...]:
+        return tuple(b for b in self.bound if b.field.element.endswith("_FRDB"))
+
+
+def _named(item: catalogue.Item) -> dict[str, catalogue.Field]:
+    """Every header (as :func:`columns.header_key` reads it) that names one of ``item``'s fields: its own
+    names and the national codes and names first, the common aliases after."""
+    spellings: dict[str, catalogue.Field] = {}
+    for f in item.fields:
+        column = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
+        for s in (f.name, f.element, column.name):
+            spellings.setdefault(columns.header_key(s), f)
+    for f in item.fields:
+        national = columns.COLUMNS.get(f.element)
+        for s in national.aliases if national else ():
+            spellings.setdefault(columns.header_key(s), f)
+    return spellings
+
+
+def field_named(item: catalogue.Item, text: str) -> catalogue.Field | None:
+    """The field of ``item`` that ``text`` names as a file's header would (its name, column code, national
+    name or a common alias; full-width or half-width brackets and spaces alike), or ``None``."""
+    return _named(item).get(columns.header_key(text))
+
+
+def _spellings(item: catalogue.Item, own: Mapping[str, str] | None, name: str) -> dict[str, catalogue.Field]:
+    """Every header that names one of ``item``'s fields (:func:`_named`), and the provider's own words."""
+    spellings = _named(item)
+    for mine, f in check_mapping(item, own or {}, name).items():
+        spellings[columns.header_key(mine)] = f  # the provider's word wins
+    return spellings
+
+
+def fields_not_named(item: catalogue.Item, header: Sequence[str], own: Mapping[str, str] | None = None,
+                     name: str = "") -> list[str]:
+    """The names of ``item``'s optional fields that no header of ``header`` names (:func:`bind`'s
+    spellings): the columns a file of named values (JSON Lines, XML) may give only in a later record (a
+    required field missing from the first records is the file's layout error, said once)."""
+    spellings = _spellings(item, own, name)
+    named = {spellings[k].element for k in map(columns.header_key, header) if k in spellings}
+    return [f.name for f in item.fields if f.element not in named and not f.required]
+
+
+def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[str, str] | None = None) -> Layout:
+    """Bind a file's header to ``item``'s layout: a header names a field by the item's own name for
+    it, the national column code, the national name, or a common alias — or as the provider's own
+    mapping ``own`` says (its header → a field's name or column code). Raises :class:`RecordsError`
+    (``credit.layout``) naming every required field without a column, a field named twice, or a
+    mapping to a field the item does not have."""
+    if item.kind == "basic":
+        raise RecordsError("credit.basic_item", f"{item.code} ({item.name}) is registration information: it is "
+                           "kept in the basic resource library and submitted as department record files "
+                           "(jjjcredit library ingest), not as credit records.", field="item")
+    if not item.fields:
+        raise RecordsError("credit.layout", f"{item.code} ({item.name}) has no record layout in the catalogue; "
+                           "a layout must be added to the item before records are submitted.", field="item")
+    spellings = _spellings(item, own, name)
+    bound: list[Bound] = []
+    ignored: list[str] = []
+    seen: dict[str, str] = {}
+    for index, text in enumerate(header):
+        found = spellings.get(columns.header_key(text))
+        if found is None:
+            ignored.append(text)
+            continue
+        f = found
+        if f.element in seen:
+            raise RecordsError("credit.layout", shown_personal(f'{name}: columns "{seen[f.element]}" and "{text}" '
+                               f'both hold {f.name} ({f.element}); keep one.'), field=shown_personal(text))
+        seen[f.element] = text
+        known = columns.COLUMNS.get(f.element) or columns.Column(f.element, f.name, max_length=f.max_length)
+        bound.append(Bound(index, text, f, known))
+    missing = [f for f in item.fields if f.required and f.element not in seen]
+    if missing:
+        unknown = [t for t in ignored if t.strip()]
+        read = (f" The header read has {len(header)} columns; not recognised: "
+                f"{'、'.join(f'“{t[:40]}”' for t in unknown[:12])}{' …' if len(unknown) > 12 else ''}."
+                if unknown else f" The header read has {len(header)} columns, none of them unrecognised.")
+        raise RecordsError("credit.layout", shown_personal(
+            f"{name}: the header has no column for {'、'.join(f'{f.name} ({f.element})' for f in missing)}, required "
+            f"by {item.code} ({item.name}); expected the national column names (docs/credit.md) or the codes.{read}"
+            f"{OWN_HEADERS if unknown else ''}"),
+            field=missing[0].name)
+    if not any(b.column.role == "document_number" for b in bound):
+        raise RecordsError("credit.layout", shown_personal(name) + ": no column holds the document number that "
+                           f"identifies a record of {item.code}; expected one of "
+                           f"{'、'.join(f.name for f in item.fields if _role(f) == 'document_number')}.")
+    return Layout(item, tuple(bound), tuple(ignored), len(header))
+
+
+#: How a provider maps headers of its own, said where a file's header names no required field.
+OWN_HEADERS = (" Headers of your own are mapped to the item's fields by a header mapping: `credit ingest --columns "
+               "MAPPING.yaml` (lines `处罚文号: 行政处罚决定书文号`) on the command line, `columns=处罚文号=行政处罚决定书文号` "
+               "(once per header) in the API's query.")
+
+
+def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> dict[str, catalogue.Field]:
+    """A provider's header mapping (its header → a field's name or column code) as fields; refused
+    (``credit.layout``) when it names a field the item does not have."""
+    named = _named(item) if own else {}
+    fields: dict[str, catalogue.Field] = {}
+    for mine, target in own.items():
+        found = named.get(columns.header_key(target))
+        if found is None:
+            raise RecordsError("credit.layout", shown_personal(
+                f'{name}: the mapping sends "{mine}" to "{target}", which is not a field of {item.code}; expected '
+                f"one of {'、'.join(f.name for f in item.fields)} (or their column codes)."), field=shown_personal(mine))
+        fields[mine] = found
+    return fields
+
+
+def _role(f: catalogue.Field) -> str:
+    column = columns.COLUMNS.get(f.element)
+    return column.role if column else ""

@@ -1,0 +1,183 @@
+"""Credit record rows checked against their catalogue item (core/credit/row_checks.py): pure."""
+
+from __future__ import annotations
+
+import datetime
+import json
+
+import pytest
+
+from jjjcredit.core.credit import catalogue, columns, layouts, records, row_checks
+from tests.core.credit.penalty_rows import CODE, LAYOUT, TODAY, check, codes_of
+from tests.services.credit import credit_files as files
+
+
+def test_a_good_penalty_is_a_record_of_an_organization():
+    checked = check()
+    assert checked.problems == ()
+    record = checked.record
+    assert record is not None
+    assert (record.key, record.subject_type, record.subject_code, record.severity) == \
+        ("石市监罚〔2026〕1号", "organization", CODE, "general")
+    assert (record.decided_on, record.valid_until) == (datetime.date(2026, 5, 20), datetime.date(2027, 5, 19))
+    assert record.values["CF_NR_FK"] == "2"
+
+
+@pytest.mark.parametrize(("changes", "code"), [
+    ({"处罚决定日期": "2026-02-30"}, "record.date"),
+    ({"处罚决定日期": "2026-07-01", "处罚有效期": "2027-07-01"}, "credit.future_date"),
+    ({"处罚有效期": "2026-05-19"}, "credit.valid_until_before"),
+    ({"处罚类别": "罚金"}, "record.value"),
+    ({"行政相对人类别": "公司"}, "record.value"),
+    ({"失信严重程度": "特别严重"}, "record.value"),
+    ({"罚款金额（万元）": "两万"}, "record.amount"),
+    ({"罚款金额（万元）": "-1"}, "record.amount"),
+    ({"罚款金额（万元）": "110102198710019970"}, "record.amount"),  # an identity number is no fine
+    ({"罚款金额（万元）": "13812345678"}, "record.amount"),  # nor a mobile number
+    ({"罚款金额（万元）": ""}, "record.required"),  # the category names a fine
+    ({"违法事实": ""}, "record.required"),
+    ({"法定代表人": ""}, "record.required"),  # required of an organization
+    ({"统一社会信用代码": CODE[:-1] + ("0" if CODE[-1] != "0" else "1")}, "credit.subject_code"),
+    ({"处罚机关统一社会信用代码": "11130100MABJ1XG600"}, "credit.authority_code"),
+    # a valid identity number that passes a code's checks too, as an authority's or a data source's code
+    ({"处罚机关统一社会信用代码": "130102198505010719"}, "credit.code_is_identity"),
+    ({"数据来源单位统一社会信用代码": "130102198505010719"}, "credit.code_is_identity"),
+    ({"统一社会信用代码": ""}, "credit.subject_missing"),
+    ({"行政处罚决定书文号": "文" * 129}, "record.length"),
+])
+def test_each_rule_refuses_the_row_with_its_code(changes: dict[str, str], code: str):
+    checked = check(**changes)
+    assert checked.record is None
+    assert code in codes_of(checked)
+    assert all(p.row == 2 for p in checked.problems)
+
+
+def test_a_line_break_is_kept_in_prose_and_refused_in_a_one_line_value():
+    """A cell typed over several lines (Alt+Enter; a CSV's quoted field with a line end in it) is ordinary in
+    the facts or the content: kept, a Windows line end as ``\\n``; in a name or a document number it says
+    which field and what to do."""
+    checked = check(违法事实="当事人销售过期食品。\r\n经查，货值金额500元。", 备注="第一行\n第二行")
+    assert checked.problems == () and checked.record is not None
+    assert checked.record.values["CF_SY"] == "当事人销售过期食品。\n经查，货值金额500元。"
+    assert checked.record.values["BZ"] == "第一行\n第二行"
+    for field in ("行政相对人名称", "行政处罚决定书文号", "处罚机关"):
+        refused = check(**{field: "石家庄市\n云帆商贸有限公司"})
+        assert refused.record is None and codes_of(refused) == ["credit.control_characters"]
+        assert "line break" in refused.problems[0].message and "Alt+Enter" in refused.problems[0].message
+    assert codes_of(check(违法事实="经查\u202e属实")) == ["credit.control_characters"]  # still refused in prose
+    assert codes_of(check(违法事实="经查\x0b属实")) == ["credit.control_characters"]
+
+
+def test_an_identity_number_a_spreadsheet_kept_as_a_number_is_refused_saying_so():
+    """Typed into a number cell, an 18-digit number keeps 15 digits (``1.30104198005069E+17``): the message says
+    the digits are lost and how to enter them, not that 19 characters are one too many."""
+    for typed in ("1.3010419800506998e+17", "1.30104198005069E+17"):
+        checked = check(行政相对人类别="自然人", 统一社会信用代码="", 法定代表人="", 证件类型="身份证", 证件号码=typed)
+        assert codes_of(checked) == ["credit.identity_number"], checked.problems
+        assert "as text" in checked.problems[0].message and "lost" in checked.problems[0].message
+        assert "130104" not in json.dumps([p.value for p in checked.problems])
+
+
+def test_a_personal_number_given_as_an_amount_is_refused_and_not_repeated():
+    checked = check(**{"罚款金额（万元）": "110102198710019970"})
+    assert checked.record is None and "110102198710019970" not in repr(checked.problems)
+
+
+def test_a_natural_person_is_known_by_the_identity_number_which_no_problem_shows_in_clear():
+    row = files.penalty(None, "石市监罚〔2026〕2号")
+    record = row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 3, TODAY).record
+    assert record is not None and record.subject_type == "natural_person"
+    assert record.identity_number == files.person()
+    assert files.person() not in record.values_text()  # values hold the number masked
+    assert record.personal == {"CF_XDR_ZJHM": files.person()}
+    bad = files.person()[:-1] + ("0" if files.person()[-1] != "0" else "1")
+    row = files.penalty(None, "石市监罚〔2026〕3号", 证件号码=bad)
+    checked = row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 4, TODAY)
+    assert codes_of(checked) == ["credit.identity_number"]
+    assert all(bad not in p.message and bad not in p.value for p in checked.problems)
+    # a passport is kept as written, not checked as an identity card
+    row = files.penalty(None, "石市监罚〔2026〕4号", 证件类型="护照", 证件号码="E12345678")
+    assert row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 5, TODAY).record is not None
+
+
+def test_a_severity_the_item_does_not_allow_and_a_missing_one():
+    dishonest = catalogue.default_item("JJJ-04-002")  # the abnormal-operation list: general only
+    assert dishonest.severities == ("general",)
+    assert "credit.severity" not in codes_of(check(失信严重程度="严重"))  # penalties allow all three
+    checked = check(失信严重程度="")
+    assert checked.record is None and "record.required" in codes_of(checked)
+
+
+def test_a_rating_is_identified_by_the_taxpayer_and_the_year():
+    rating = catalogue.default_item("JJJ-06-001")
+    header = ["纳税人名称", "纳税人识别号", "评价年度", "信用级别", "评价机关"]
+    layout = layouts.bind(rating, header, "a.csv")
+    record = row_checks.check_row(layout, ["某公司", CODE, "2025", "a", "国家税务总局石家庄市税务局"], 2, TODAY).record
+    assert record is not None and record.key == f"{CODE}/2025" and record.values["NS_JB"] == "A"
+
+
+def _good_value(item: catalogue.Item, element: str) -> str:
+    """A valid value for a field of ``item``, by its column's kind."""
+    column = columns.COLUMNS[element]
+    by_kind = {"date": "2026-05-20", "amount": "1.5", "uscc": CODE if column.role == "subject_code" else
+               "11130100MABJ1XG604", "subject_category": "法人及非法人组织", "penalty_category": "警告",
+               "licence_category": "普通", "licence_status": "0", "year": "2025", "tax_level": "A",
+               "severity": {"minor": "轻微", "general": "一般", "serious": "严重"}[item.severities[0]]
+               if item.severities else "", "identity_number": ""}
+    if column.kind in by_kind:
+        return by_kind[column.kind]
+    if column.role == "valid_until":
+        return "2099-12-31"
+    return f"{column.name}值"[: column.max_length or None]
+
+
+CREDIT_ITEMS = [i for i in catalogue.default_items() if i.kind != "basic"]
+
+
+@pytest.mark.parametrize("item", CREDIT_ITEMS, ids=[i.code for i in CREDIT_ITEMS])
+def test_every_default_item_accepts_a_good_row_and_refuses_each_required_field_empty(item: catalogue.Item):
+    header = [f.name for f in item.fields]
+    layout = layouts.bind(item, header, f"{item.code}.csv")
+    good = [_good_value(item, f.element) for f in item.fields]
+    for i in [i for i, f in enumerate(item.fields) if f.element.endswith("FRDB")]:
+        good[i] = "王某"
+    checked = row_checks.check_row(layout, good, 2, TODAY)
+    assert checked.record is not None, [p.message for p in checked.problems]
+    assert checked.record.subject_type in item.subject_types
+    for i, f in enumerate(item.fields):
+        if not f.required:
+            continue
+        row = list(good)
+        row[i] = ""
+        refused = row_checks.check_row(layout, row, 3, TODAY)
+        assert refused.record is None and "record.required" in codes_of(refused), f.name
+
+
+def test_an_item_that_does_not_cover_natural_persons_refuses_one():
+    abnormal = catalogue.default_item("JJJ-04-002")
+    assert "natural_person" not in abnormal.subject_types
+    layout = layouts.bind(abnormal, [f.name for f in abnormal.fields], "a.csv")
+    row = [_good_value(abnormal, f.element) for f in abnormal.fields]
+    row[[f.element for f in abnormal.fields].index("YC_SHXYM")] = ""
+    assert "credit.subject_missing" in codes_of(row_checks.check_row(layout, row, 2, TODAY))
+    debtors = catalogue.default_item("JJJ-02-001")  # judgment debtors: persons by their number
+    layout = layouts.bind(debtors, [f.name for f in debtors.fields], "b.csv")
+    row = [_good_value(debtors, f.element) for f in debtors.fields]
+    row[[f.element for f in debtors.fields].index("SX_SHXYM")] = ""
+    row[[f.element for f in debtors.fields].index("SX_ZJHM")] = files.person()
+    record = row_checks.check_row(layout, row, 2, TODAY).record
+    assert record is not None and record.subject_type == "natural_person" and record.severity == "serious"
+
+
+def test_a_value_quoted_in_a_message_is_masked_before_it_is_escaped():
+    """A tab or zero-width character between a number's groups would be escaped (``\\t``) by the quoting,
+    and the escape would hide the separator from the masking: masked first."""
+    layout = layouts.bind(catalogue.default_item("JJJ-03-001"), list(records.SAMPLE_PENALTY), "p.csv")
+    for category in ("自然人\t130102\t19850505\t9977", "自然人\u200b13812345678"):
+        row = dict(records.SAMPLE_PENALTY, 行政相对人类别=category)
+        checked = row_checks.check_row(layout, list(row.values()), 2, TODAY)
+        told = json.dumps([p.to_dict() for p in checked.problems], ensure_ascii=False)
+        assert [p.code for p in checked.problems] == ["record.value"]
+        assert "19850505" not in told and "1234" not in told, told
+
+
