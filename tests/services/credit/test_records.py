@@ -1,23 +1,18 @@
 """Credit records on a real database (services/credit/records.py, read through
-services/sharing/disclosure.subject_records): ingest, versions, correction and revocation
-(corrections.py), natural persons never in clear, the item and deadline that apply (items.py), the
-lock per provider and item (providers.py), timeliness and retirements (timeliness.py). One file: the
-tests of those modules share its database, files and helpers."""
+services/sharing/disclosure.subject_records): ingest in every format, versions, natural persons never in
+clear, personal numbers masked, a file sent again."""
 
 from __future__ import annotations
 
 import datetime
 import json
 import random
-import threading
-import time
 from pathlib import Path
 from xml.sax.saxutils import escape
 
 import openpyxl
 import pytest
-from sqlalchemy import Engine, func, select, text, update
-from sqlalchemy.exc import OperationalError
+from sqlalchemy import Engine, func, select, text
 
 from jjjcredit.core.credit import catalogue as core_catalogue
 from jjjcredit.core.credit import persons, working_days
@@ -25,37 +20,14 @@ from jjjcredit.core.credit.periods import add_months
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
-from jjjcredit.services.credit import catalogue, corrections, providers, records, timeliness
-from jjjcredit.services.credit import items as credit_items
+from jjjcredit.services.credit import corrections, records
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.services.tabular.files import InputFileError
-from jjjcredit.storage.schema import catalogue_editions, credit_batches, credit_records, credit_tallies
+from jjjcredit.storage.schema import credit_batches, credit_records
 from tests.services.credit import credit_files as files
+from tests.services.credit.credit_db import CODES, PROTECTOR, TODAY, ingest, shown
 from tests.services.library import library_files
-
-TODAY = datetime.date(2026, 6, 1)
-PROTECTOR = persons.Protector(bytes(range(32)))
-CODES = files.codes(4)
-READER = access.Caller("某法院", frozenset({"records"}), 3)
-
-
-@pytest.fixture
-def ready(engine: Engine) -> Engine:
-    db.upgrade(engine)
-    with engine.begin() as conn:
-        files.publish(conn, 2026)
-    return engine
-
-
-def ingest(engine: Engine, path: Path, item: str = files.PENALTY, provider: str = files.PROVIDER,
-           today: datetime.date = TODAY, protector: persons.Protector | None = PROTECTOR) -> records.Summary:
-    return records.ingest_file(engine, str(path), item, provider, protector=protector, today=today)
-
-
-def shown(engine: Engine, code: str, caller: access.Caller = READER) -> dict:
-    with engine.begin() as conn:
-        return disclosure.subject_records(conn, caller, code, PROTECTOR)
 
 
 def _mixed(tmp_path: Path) -> Path:
@@ -164,60 +136,6 @@ def test_a_resubmission_is_a_new_version_with_history_and_unchanged_rows_stay(re
     with ready.connect() as conn:  # the current version is kept once; the versions table holds the one it replaced
         kept = conn.execute(text("SELECT version, action FROM credit_record_versions")).all()
         assert [tuple(r) for r in kept] == [(1, "created")]
-
-
-def test_a_provider_loading_does_not_wait_for_another_provider(ready: Engine, tmp_path: Path):
-    """Batches of one provider and item wait for each other; another provider's batch goes on."""
-    path = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")])
-    with ready.connect() as holder:
-        holder.begin()
-        providers.take_lock(holder, files.PROVIDER, files.PENALTY)
-        if ready.dialect.name != "postgresql":  # one writer: the second waits for the first's transaction
-            holder.rollback()
-        assert ingest(ready, path, provider="另一个局").created == 1
-        if ready.dialect.name == "postgresql":  # the same provider and item waits, and says so first
-            said: list[str] = []
-            with ready.connect() as other, pytest.raises(OperationalError, match="lock timeout"), other.begin():
-                other.exec_driver_sql("SET LOCAL lock_timeout = '200ms'")
-                providers.take_lock(other, files.PROVIDER, files.PENALTY, lambda: said.append("waiting"))
-            assert said == ["waiting"]
-            holder.rollback()
-
-
-def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine, tmp_path: Path):
-    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1"), files.penalty(CODES[0], "罚2")]))
-    with ready.begin() as conn:
-        done = corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "复议撤销",
-                                         datetime.date(2026, 5, 30), today=TODAY)
-        assert (done["status"], done["version"], done["late"]) == ("revoked", 2, False)
-        with pytest.raises(RecordsError) as again:
-            corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚1", "x", TODAY, today=TODAY)
-        assert again.value.code == "credit.revoked"
-        late = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚内容": "警告"}, "更正笔误",
-                                          datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
-        assert (late["version"], late["late"], late["warnings"]) == (2, True, [])  # changed 12 days after: late
-        for changes, code in (({"处罚决定日期": "2026-13-01"}, "record.date"),
-                              ({"无此字段": "x"}, "credit.unknown_field"),
-                              ({"行政处罚决定书文号": "罚9"}, "credit.identity"),
-                              ({"处罚内容": "警告"}, "credit.unchanged")):
-            with pytest.raises(RecordsError) as refused:
-                corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", changes, "x", TODAY,
-                                           protector=PROTECTOR, today=TODAY)
-            assert refused.value.code == code
-        with pytest.raises(RecordsError) as missing:
-            corrections.revoke_record(conn, files.PENALTY, "另一部门", "罚1", "x", TODAY, today=TODAY)
-        assert missing.value.code == "credit.not_found"
-    by_number = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}
-    assert by_number["罚1"]["status"] == "revoked" and by_number["罚1"]["reason"] == "复议撤销"
-    assert [h["status"] for h in by_number["罚1"]["history"]] == ["revoked", "in_force"]
-    assert by_number["罚2"]["values"]["处罚内容"] == "警告" and by_number["罚2"]["late"] is True
-    assert by_number["罚2"]["history"][0]["changed"] == {"处罚内容": ["警告，罚款人民币2万元", "警告"]}
-    with ready.begin() as conn:  # revoked after its correction: the correction's version names no batch
-        corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚2", "撤销", datetime.date(2026, 5, 31),
-                                  today=TODAY)
-    history = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}["罚2"]["history"]
-    assert [(h["action"], h["batch"] is None) for h in history] == [
-        ("revoked", True), ("corrected", True), ("created", False)]
 
 
 def test_a_natural_persons_number_is_never_stored_or_shown_in_clear(ready: Engine, tmp_path: Path):
@@ -352,213 +270,6 @@ def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_writte
         assert conn.execute(select(credit_batches.c.status)).scalars().all() == []
 
 
-def test_a_correction_says_what_its_checks_say_a_phone_number_kept_masked(ready: Engine, tmp_path: Path):
-    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
-    with ready.begin() as conn:
-        masked = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"备注": "经办人13812345678"},
-                                            "补充备注", TODAY, protector=PROTECTOR, today=TODAY)
-    assert [(w["code"], w["value"]) for w in masked["warnings"]] == [("credit.phone_in_text", "经办人138****5678")]
-    assert "13812345678" not in json.dumps(masked, ensure_ascii=False)  # kept masked, and said so
-
-
-def test_timeliness_reports_late_records_silent_providers_and_items_nobody_sent(ready: Engine, tmp_path: Path):
-    rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-20"),  # due 2026-05-29: late on 2026-06-01
-            files.penalty(CODES[1], "罚2", 处罚决定日期="2026-05-28")]  # due 2026-06-08: in time
-    ingest(ready, files.write_csv(tmp_path / "p.csv", rows))
-    with ready.connect() as conn:
-        due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
-                           .order_by(credit_records.c.document_number)).all()
-        assert [tuple(d) for d in due] == [("罚1", "2026-05-29", 1), ("罚2", "2026-06-08", 0)]
-        now, nothing = timeliness.timeliness(conn)  # (today in Beijing: the machine's date may be the day before)
-        later, _ = timeliness.timeliness(conn, working_days.today() + datetime.timedelta(days=30))
-    assert [(t.provider, t.item, t.records, t.late, t.late_examples) for t in now] == \
-        [(files.PROVIDER, files.PENALTY, 2, 1, ("罚1",))]
-    assert not now[0].silent and later[0].silent  # 每日: nothing sent for 30 days
-    assert files.PENALTY not in {i["item"] for i in nothing} and files.LICENCE in {i["item"] for i in nothing}
-    assert "JJJ-01-001" not in {i["item"] for i in nothing}  # registration is not a credit records item
-
-
-def test_a_decision_date_changed_later_is_judged_again_for_lateness(ready: Engine, tmp_path: Path):
-    """A record sent in time, then resent or corrected with an earlier decision date (the one it really
-    had), is late from then on, its deadline with it: a recent date sent first does not escape the report.
-    A resubmission that keeps the date keeps the judgment."""
-    first = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-28"),  # due 2026-06-08: in time on 2026-06-01
-             files.penalty(CODES[1], "罚2", 处罚决定日期="2026-05-28")]
-    assert ingest(ready, files.write_csv(tmp_path / "a.csv", first)).late == 0
-    again = ingest(ready, files.write_csv(tmp_path / "b.csv", [
-        files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-06"), files.penalty(CODES[1], "罚2", 处罚内容="警告",
-                                                                          处罚决定日期="2026-05-28")]))
-    assert (again.updated, again.late) == (2, 1)
-    with ready.begin() as conn:
-        done = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚决定日期": "2026-05-06"},
-                                          "更正决定日期", TODAY, protector=PROTECTOR, today=TODAY)
-        due = conn.execute(select(credit_records.c.document_number, credit_records.c.due_on, credit_records.c.late)
-                           .order_by(credit_records.c.document_number)).all()
-        stored, counted = files.tallies(conn)
-        _year, item = credit_items.item_in_force(conn, files.PENALTY, TODAY)
-        expected = credit_items.due_on(item, datetime.date(2026, 5, 6))
-    assert done["late"] and expected is not None and expected < TODAY
-    assert [tuple(d) for d in due] == [("罚1", expected.isoformat(), 1), ("罚2", expected.isoformat(), 1)]
-    assert stored == counted and stored[0][3] == 2
-
-
-def test_a_retired_provider_is_never_silent_until_it_sends_again(ready: Engine, tmp_path: Path):
-    """A department merged into another sends nothing more: once retired under the item, the report stops
-    calling it silent (its records and figures stay) — but an item whose every provider is retired is
-    reported as one nobody sends. A batch it sends later, or the operator, ends the retirement; every
-    retirement stays on record with how it ended."""
-    later = working_days.today() + datetime.timedelta(days=30)
-    ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
-    with ready.begin() as conn:
-        for provider, item, reason, by, code in (
-                (files.PROVIDER, files.PENALTY, " ", "发改委", "credit.reason"),
-                (files.PROVIDER, files.PENALTY, "机构改革", "", "credit.reason"),
-                (files.PROVIDER, files.PENALTY, "经办人13812345678", "发改委", "credit.reason"),
-                ("从未报送的部门", files.PENALTY, "机构改革", "发改委", "credit.unknown_pair"),
-                (files.PROVIDER, "JJJ-99-001", "机构改革", "发改委", "credit.unknown_item"),
-                (files.PROVIDER, files.PENALTY.lower(), "机构改革", "发改委", "credit.unknown_item")):
-            with pytest.raises(RecordsError) as refused:
-                timeliness.retire_provider(conn, provider, item, reason, by)
-            assert refused.value.code == code and "13812345678" not in refused.value.message
-        assert [t.silent for t in timeliness.timeliness(conn, later)[0]] == [True]
-        why = "机构改革，职责划入市场监管局"
-        done = timeliness.retire_provider(conn, files.PROVIDER, f" {files.PENALTY} ", why, "发改委")
-        assert (done["provider"], done["item"], done["by"], done["reason"]) == (files.PROVIDER, files.PENALTY,
-                                                                                 "发改委", why)
-        with pytest.raises(RecordsError) as twice:  # a second one would hide the first
-            timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "again", "运维")
-        assert twice.value.code == "credit.retired" and why in twice.value.message
-        (retired,), nothing = timeliness.timeliness(conn, later)
-    assert (retired.silent, retired.records, retired.retired_reason, retired.retired_by) == (False, 1, why, "发改委")
-    assert retired.to_dict()["retired"] is not None and retired.to_dict()["retired_by"] == "发改委"
-    unsent = {i["item"]: i["every_provider_retired"] for i in nothing}
-    assert unsent[files.PENALTY] is True and unsent[files.LICENCE] is False  # nobody is expected to send either
-    ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚2")]))  # it sends again
-    with ready.begin() as conn:
-        (back,), nothing = timeliness.timeliness(conn, later)
-        assert (back.retired, back.records, back.silent) == (None, 2, True)
-        assert files.PENALTY not in {i["item"] for i in nothing}
-        with pytest.raises(RecordsError) as not_retired:
-            timeliness.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")
-        assert not_retired.value.code == "credit.retired"
-        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "误操作", "运维")
-        timeliness.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维")  # given by mistake: ended by hand
-        kept = timeliness.retirements(conn, files.PROVIDER)
-    assert [(k["reason"], k["by"], k["ended_by"] is not None) for k in kept] == [(why, "发改委", True),
-                                                                                ("误操作", "运维", True)]
-    assert kept[0]["ended_by"].startswith("C") and kept[1]["ended_by"] == "运维"  # the batch, then who ended it
-
-
-def test_a_retirement_waiting_for_a_batch_of_the_pair_is_refused_when_the_batch_commits(ready: Engine,
-                                                                                        tmp_path: Path):
-    """An operator retires a provider while a batch of its is being written: the retirement waits for the
-    pair's lock (and says so on PostgreSQL), the batch commits, and the retirement is refused — the
-    provider has just sent — instead of leaving it marked retired after its batch."""
-    ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
-    waits = threading.Event()
-    outcome: list[str] = []
-
-    def retire() -> None:
-        try:
-            with ready.begin() as conn:
-                timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", waiting=waits.set)
-            outcome.append("retired")
-        except RecordsError as exc:
-            outcome.append(exc.code)
-
-    with ready.connect() as batch:  # a batch of the pair being written: it holds the pair's lock
-        batch.begin()
-        providers.take_lock(batch, files.PROVIDER, files.PENALTY)
-        thread = threading.Thread(target=retire)
-        thread.start()
-        if ready.dialect.name == "postgresql":
-            assert waits.wait(10)  # the retirement says it waits for the batch
-        else:  # one writer: it waits for the batch's transaction (SQLite says nothing)
-            time.sleep(0.5)
-        assert not outcome
-        timeliness.note_last_batch(batch, files.PROVIDER, files.PENALTY, "C-meanwhile", datetime.datetime.now(
-            datetime.UTC), 1, 0)
-        batch.commit()
-    thread.join(30)
-    assert outcome == ["credit.sent_meanwhile"]
-    with ready.begin() as conn:
-        (line,), _ = timeliness.timeliness(conn)
-        assert (line.last_batch_id, line.retired) == ("C-meanwhile", None)
-        assert timeliness.retirements(conn) == []
-        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委")  # asked again: retired
-        assert timeliness.timeliness(conn)[0][0].retired_reason == "机构改革"
-
-
-def test_timeliness_judges_the_last_batch_on_beijing_s_day(ready: Engine, tmp_path: Path):
-    """A batch sent at 04:00 in Beijing (20:00 UTC the day before) was sent on Beijing's day: a daily item's
-    provider is not silent the day after it."""
-    ingest(ready, files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")]))
-    sent = datetime.datetime(2026, 12, 6, 20, 0, tzinfo=datetime.UTC)
-    with ready.begin() as conn:  # (the pair's last batch, as the report of today reads it, and of a past day)
-        conn.execute(update(credit_tallies).values(last_batch_at=sent))
-        conn.execute(update(credit_batches).values(finished_at=sent))
-        report, _ = timeliness.timeliness(conn, datetime.date(2026, 12, 8))
-    assert [(f"{t.last_batch:%Y-%m-%d %H:%M}", t.silent) for t in report] == [("2026-12-07 04:00", False)]
-
-
-def test_timeliness_of_a_past_day_takes_the_batches_and_retirements_of_that_day(ready: Engine, tmp_path: Path):
-    """A report as of a past day judges the last batch committed by that day's end in Beijing and the
-    retirement in force then — never a batch or retirement made since; a pair that had sent nothing yet is
-    not listed. Records and late ones are today's (the tallies keep no history), and the report says so."""
-    def at(day: int, hour: int) -> datetime.datetime:
-        return datetime.datetime(2026, 5, day, hour, 0, tzinfo=datetime.UTC)
-
-    first = ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
-    second = ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[1], "罚2")]))
-    with ready.begin() as conn:
-        for batch, finished in ((first.batch, at(10, 2)), (second.batch, at(25, 20))):  # 25 May 20:00 UTC: the 26th
-            conn.execute(update(credit_batches).where(credit_batches.c.id == batch).values(finished_at=finished))
-        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "机构改革", "发改委", now=at(27, 3))
-        timeliness.end_retirement(conn, files.PROVIDER, files.PENALTY, "运维", now=at(29, 1))
-        timeliness.retire_provider(conn, files.PROVIDER, files.PENALTY, "再次改革", "发改委")  # in force now
-
-    def report(day: datetime.date | None) -> tuple[list[tuple[object, ...]], set[str]]:
-        with ready.connect() as conn:
-            lines, nothing = timeliness.timeliness(conn, day)
-        return ([(f"{t.last_batch:%m-%d}" if t.last_batch else None, t.last_batch_id, t.silent, t.retired_reason,
-                  t.records, t.counts_as_of) for t in lines], {i["item"] for i in nothing})
-
-    today = working_days.today()
-    lines, unsent = report(datetime.date(2026, 5, 5))  # nothing sent yet: the item is one nobody sent
-    assert lines == [] and files.PENALTY in unsent
-    assert report(datetime.date(2026, 5, 20))[0] == [("05-10", first.batch, True, None, 2, today)]
-    assert report(datetime.date(2026, 5, 26))[0] == [("05-26", second.batch, False, None, 2, today)]
-    assert report(datetime.date(2026, 5, 28))[0] == [("05-26", second.batch, False, "机构改革", 2, today)]
-    assert report(datetime.date(2026, 5, 29))[0] == [("05-26", second.batch, True, None, 2, today)]  # ended that day
-    (now,), _ = report(None)
-    assert now[1:] == (second.batch, False, "再次改革", 2, None)  # the default day: the tally's, as it is
-    with ready.connect() as conn:
-        (line,), _ = timeliness.timeliness(conn, datetime.date(2026, 5, 20))
-    assert line.to_dict()["counts_as_of"] == today.isoformat()
-
-
-def test_the_tallies_the_report_reads_agree_with_the_records_after_every_kind_of_write(ready: Engine,
-                                                                                     tmp_path: Path):
-    first = [files.penalty(CODES[0], "罚3", 处罚决定日期="2026-05-20"), files.penalty(CODES[1], "罚1"),
-             files.penalty(CODES[2], "罚2", 处罚决定日期="2026-04-01")]
-    ingest(ready, files.write_csv(tmp_path / "a.csv", first))
-    ingest(ready, files.write_csv(tmp_path / "a.csv", first))  # the same file: nothing added
-    again = [files.penalty(CODES[0], "罚3", 处罚决定日期="2026-05-20", 处罚内容="警告"),  # an update, late already
-             files.penalty(CODES[3], "罚0", 处罚决定日期="2026-01-05"), files.penalty(CODES[1], "罚9")]
-    ingest(ready, files.write_csv(tmp_path / "b.csv", again))
-    ingest(ready, files.write_csv(tmp_path / "c.csv", first[:1]), provider="另一部门")
-    with ready.begin() as conn:  # a withdrawal 12 days after its decision: late from now on
-        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"处罚内容": "警告"}, "更正笔误",
-                                   datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
-        corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚9", "撤销", TODAY, today=TODAY)  # late too
-    with ready.connect() as conn:
-        stored, counted = files.tallies(conn)
-        report, _nothing = timeliness.timeliness(conn)
-    assert stored == counted
-    assert [(t.provider, t.records, t.late, t.late_examples) for t in report] == \
-        [("另一部门", 1, 1, ("罚3",)), (files.PROVIDER, 5, 5, ("罚0", "罚1", "罚2", "罚3", "罚9"))]
-
-
 def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path: Path):
     row = files.penalty(CODES[0], "罚1")
     renamed = {"行政处罚决定书文号": "处罚文号", "行政相对人名称": "相对人"}
@@ -597,26 +308,6 @@ def test_going_back_to_an_earlier_file_is_a_new_version(ready: Engine, tmp_path:
     assert ingest(ready, second).updated == 1
     assert ingest(ready, first).updated == 1  # the provider's earlier file is its truth again
     assert shown(ready, CODES[0])["items"][0]["records"][0]["version"] == 3
-
-
-def test_a_revoked_record_does_not_come_back(ready: Engine, tmp_path: Path):
-    path = files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "石市监罚〔2026〕118号")])
-    ingest(ready, path)
-    with ready.begin() as conn:
-        corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚(２０２６) 118号", "撤销",
-                                  datetime.date(2026, 5, 25), today=TODAY)  # the same number, written otherwise
-        with pytest.raises(RecordsError) as corrected:
-            corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", {"处罚内容": "x"},
-                                       "x", TODAY, protector=PROTECTOR, today=TODAY)
-        assert corrected.value.code == "credit.revoked"
-        with pytest.raises(RecordsError) as early:
-            corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "石市监罚〔2026〕118号", "x",
-                                      datetime.date(2026, 1, 1), today=TODAY)
-        assert early.value.code == "credit.decided_before"
-    again = ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[0], "石市监罚〔2026〕118号",
-                                                                             备注="再次报送")]))
-    assert (again.rejected, again.by_code) == (1, {"credit.revoked": 1})
-    assert shown(ready, CODES[0])["items"][0]["records"][0]["status"] == "revoked"
 
 
 def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywhere(ready: Engine, tmp_path: Path):
@@ -658,22 +349,6 @@ def test_a_file_of_no_records_says_it_is_kept_as_a_report_of_none_and_a_resend_n
     assert again.message.endswith("1 row was rejected all the same: see the problems, mend those rows and send them.")
 
 
-def test_a_decision_from_before_the_calendars_years_is_late_when_it_is_late_whatever_the_holidays(
-        ready: Engine, tmp_path: Path):
-    """The calendar covers 2024-2026: a decision of 2022 sent in 2026 is late whatever the holidays of
-    2022 were; one whose deadline falls in 2027 is not known to be, and is not counted late."""
-    rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2022-03-01", 处罚有效期="2027-03-01"),
-            files.penalty(CODES[1], "罚2", 处罚决定日期="2026-12-29", 处罚有效期="2027-03-01"),
-            files.penalty(None, "罚3", 处罚决定日期="2026-12-30", 处罚有效期="2027-03-01")]  # (the general path)
-    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 12, 31))
-    assert (summary.created, summary.late, summary.undated) == (3, 1, 2)
-    assert "The collection deadline of 2 record(s) could not be judged" in summary.message
-    assert "no holiday notice for 2027" in summary.message
-    with ready.connect() as conn:
-        late = dict(conn.execute(text("SELECT document_number, late FROM credit_records")).all())
-    assert late == {"罚1": 1, "罚2": 0, "罚3": 0}
-
-
 def test_an_optional_field_first_given_after_the_first_chunk_of_json_lines_is_read(ready: Engine, tmp_path: Path):
     rows = [{k: v for k, v in files.penalty(CODES[0], f"罚{i}").items() if k != "备注"} for i in range(5)]
     rows.append(files.penalty(CODES[1], "罚9", 备注="后来才有的备注"))
@@ -708,17 +383,6 @@ def test_numbers_grouped_as_people_write_them_and_mobile_numbers_are_kept_masked
     assert first["备注"] == f"联系138****5678，{number[:6]}********{number[14:]}"
     other = shown(ready, CODES[1])["items"][0]["records"][0]["values"]  # dates and a landline are left as they are
     assert other["违法事实"] == "2026-04-25 2026-05-01 两次检查，电话0311-87654321"
-
-
-def test_a_corrected_subject_takes_its_history_along(ready: Engine, tmp_path: Path):
-    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
-    with ready.begin() as conn:
-        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"统一社会信用代码": CODES[1]},
-                                   "主体代码有误", datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
-    ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[2], "罚1")]))  # and by a resubmission
-    assert shown(ready, CODES[0])["records"] == shown(ready, CODES[1])["records"] == 0
-    record = shown(ready, CODES[2])["items"][0]["records"][0]
-    assert [h["version"] for h in record["history"]] == [3, 2, 1]
 
 
 def test_a_document_number_repeated_in_a_later_chunk_for_another_subject_is_refused(ready: Engine, tmp_path: Path):
@@ -802,67 +466,6 @@ def test_the_batch_filter_holds_every_id_it_was_given_at_the_bits_of_its_four_sl
     assert len(seen.held_then_add(others)) < 5  # false positives: about one in a billion at this fill
 
 
-
-def test_the_records_of_a_withdrawn_item_keep_their_rules_and_nothing_new_comes(ready: Engine, tmp_path: Path):
-    decided = datetime.date(2026, 11, 2)
-    rows = [files.penalty(CODES[0], "罚〔2026〕71号", 处罚决定日期=decided.isoformat(), 处罚有效期="2027-11-01")]
-    ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 11, 5))
-    files.withdraw_in_2027(ready, files.PENALTY)
-    january = datetime.date(2027, 1, 6)
-    with ready.begin() as conn:  # the public still sees a penalty of 2026 in its window, under its item
-        seen = disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)
-        assert [(g["item"], g["item_name"], len(g["records"])) for g in seen["items"]] == [
-            (files.PENALTY, "行政处罚信息", 1)]
-        assert seen["items"][0]["records"][0]["public_until"] == "2027-11-02"
-        (line,) = timeliness.timeliness(conn, today=january)[0]
-        assert (line.item_name, line.withdrawn_in, line.silent) == ("行政处罚信息", 2027, False)
-    with pytest.raises(RecordsError) as exc:  # nothing new under it, and the operator is told why
-        ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚〔2026〕72号")]), today=january)
-    assert exc.value.code == "credit.withdrawn_item"
-    assert "withdrawn from the catalogue by its 2027 edition (并入严重失信主体名单事项)" in exc.value.message
-    with ready.begin() as conn:  # a record kept before is still revoked (and so leaves public view)
-        revoked = corrections.revoke_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕71号", "复议撤销",
-                                            datetime.date(2027, 1, 5), today=january)
-        assert revoked["status"] == "revoked"
-        assert disclosure.subject_records(conn, access.PUBLIC, CODES[0], PROTECTOR, today=january)["records"] == 0
-
-
-def test_a_layout_a_later_edition_narrowed_loses_no_value_and_locks_no_record(ready: Engine, tmp_path: Path):
-    short, long = "罚〔2026〕73号", "石家庄市市场监督管理局罚〔2026〕74号"  # 21 characters: over 2027's limit of 16
-    rows = [files.penalty(CODES[0], n, 备注="当事人已缴纳罚款", 处罚决定日期="2026-11-02") for n in (short, long)]
-    ingest(ready, files.write_csv(tmp_path / "p.csv", rows), today=datetime.date(2026, 11, 5))
-    fields = [dict(f, max_length=16) if f["element"] == "CF_WSH" else f
-              for f in core_catalogue.item_to_dict(core_catalogue.default_item(files.PENALTY))["fields"]
-              if f["element"] != "BZ"]  # 2027 drops 备注 and shortens the document number
-    with ready.begin() as conn:
-        catalogue.draft_edition(conn, 2027, "河北省发展改革委")
-        catalogue.change_item(conn, files.PENALTY, {"fields": fields}, "精简数据项", "河北省发展改革委", year=2027)
-        catalogue.open_comments(conn, 2027, "河北省发展改革委")
-        catalogue.assess_item(conn, 2027, files.CONTESTED, "同意", "同意", "保留", "河北省发展改革委")
-        catalogue.approve_edition(conn, 2027, "河北省人民政府")
-        catalogue.publish_edition(conn, 2027, "河北省发展改革委")
-    january = datetime.date(2027, 1, 6)
-    again = ingest(ready, files.write_csv(tmp_path / "a.csv", rows[:1]), today=january)  # as sent: nothing changes
-    assert (again.unchanged, again.updated, again.created) == (1, 0, 0)
-    assert "Column(s) 备注 of this file are fields an earlier edition's JJJ-03-001 had" in again.message
-    with ready.begin() as conn:  # a value kept under the longer limit stays correctable, and 备注 stays
-        done = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, long,
-                                          {"处罚内容": "警告，罚款人民币3万元"}, "更正金额", datetime.date(2027, 1, 5),
-                                          protector=PROTECTOR, today=january)
-        assert done["version"] == 2
-        data = json.loads(conn.execute(select(credit_records.c.data).where(
-            credit_records.c.document_number == long)).scalar_one())
-        assert (data["BZ"], data["CF_NR"]) == ("当事人已缴纳罚款", "警告，罚款人民币3万元")
-        seen = disclosure.subject_records(conn, READER, CODES[0], PROTECTOR, today=january)["items"][0]["records"]
-        assert {r["values"].get("备注") for r in seen} == {"当事人已缴纳罚款"}  # a dropped field, by its name
-        with pytest.raises(RecordsError) as exc:  # a value the correction sets meets the new limit, said by name
-            corrections.correct_record(conn, files.PENALTY, files.PROVIDER, short, {"违法行为类型": "x" * 2001},
-                                       "更正", datetime.date(2027, 1, 5), protector=PROTECTOR, today=january)
-        assert "违法行为类型 (CF_WFXW): 2001 characters" in exc.value.message
-    fresh = files.penalty(CODES[1], long + "甲", 处罚决定日期="2027-01-04")  # a new record meets the new limit
-    assert ingest(ready, files.write_csv(tmp_path / "q.csv", [fresh]), today=january).rejected == 1
-
-
 def test_a_file_sent_again_after_a_later_edition_shortened_a_limit_keeps_the_values_kept_under_the_longer_one(
         ready: Engine, tmp_path: Path):
     """2027 shortens the document number to 16 characters and 处罚内容 to 8. A record kept under 2026's longer
@@ -925,21 +528,6 @@ def test_a_file_sent_again_after_a_later_edition_shortened_a_limit_keeps_the_val
             credit_records.c.document_number == long)).scalar_one() == 2
 
 
-def test_a_deadline_is_judged_by_the_limit_in_force_when_the_decision_was_made(ready: Engine):
-    with ready.begin() as conn:
-        files.publish(conn, 2027, {files.PENALTY: {"collection_time_limit": "作出决定之日起5个工作日内"}})
-        _year, item = credit_items.item_in_force(conn, files.PENALTY, datetime.date(2027, 1, 6))
-        assert credit_items.collection_days(item) == 5
-        assert credit_items.collection_days_on(conn, item, datetime.date(2026, 12, 28)) == 7  # the 2026 edition's
-        assert credit_items.collection_days_on(conn, item, datetime.date(2027, 1, 4)) == 5
-        assert credit_items.collection_days_on(conn, item, datetime.date(2020, 1, 2)) == 5  # before any edition
-        # published late in its year: a decision before that day was still under the 2026 edition's limit
-        conn.execute(update(catalogue_editions).where(catalogue_editions.c.year == 2027).values(
-            published_at=datetime.datetime(2027, 3, 1, 2, tzinfo=datetime.UTC)))
-        assert credit_items.collection_days_on(conn, item, datetime.date(2027, 2, 1)) == 7
-        assert credit_items.collection_days_on(conn, item, datetime.date(2027, 3, 1)) == 5
-
-
 def test_the_end_of_publication_a_provider_states_is_kept_within_the_severity_s_period(ready: Engine, tmp_path: Path):
     """A general penalty is public 3 to 12 months from its decision: an end stated within that range ends its
     publication, one before the minimum is held to the minimum, one after the maximum is cut to it. (Days
@@ -982,59 +570,6 @@ def test_a_natural_person_s_record_is_never_filed_under_an_organization_s_code(r
     assert shown(ready, files.person())["records"] == 1
 
 
-def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_person_with_its_history(
-        ready: Engine, tmp_path: Path):
-    """Rows that named both a person and an organization's code were filed under the code before they were
-    refused (planted here as they were written): each moves, with every version, to the key found from its
-    sealed number, a new version saying so; one whose number cannot be recovered is left with the reason."""
-    number, lost, foreign = files.person(), files.person(456), files.person(789)
-    rows = [files.penalty(None, "罚〔2026〕93号"), files.penalty(None, "罚〔2026〕94号", 证件号码=lost),
-            files.penalty(None, "罚〔2026〕95号", 证件号码=foreign), files.penalty(CODES[1], "罚〔2026〕96号")]
-    assert ingest(ready, files.write_csv(tmp_path / "p.csv", rows)).created == 4
-    with ready.begin() as conn:
-        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕93号", {"处罚内容": "警告"}, "更正",
-                                   TODAY, protector=PROTECTOR, today=TODAY)
-        moving = files.file_under_code(conn, "罚〔2026〕93号", CODES[0])
-        unsealed = files.file_under_code(conn, "罚〔2026〕94号", CODES[0])
-        other = files.file_under_code(conn, "罚〔2026〕95号", CODES[1])
-        conn.execute(update(credit_records).where(credit_records.c.id == unsealed).values(sealed=None))
-        conn.execute(update(credit_records).where(credit_records.c.id == other).values(sealed=json.dumps(
-            {"CF_XDR_ZJHM": persons.Protector(bytes(32)).seal("CF_XDR_ZJHM", foreign)})))  # another platform's key
-    assert shown(ready, number)["records"] == 0  # the person's own key finds nothing yet
-    with ready.connect() as conn:
-        found = {f.document_number: f for f in corrections.misfiled_persons(conn, PROTECTOR)}
-    assert {d: (f.kept_under, f.versions, f.person_key, f.left) for d, f in found.items()} == {
-        "罚〔2026〕93号": (CODES[0], 2, PROTECTOR.subject_key(number), None),
-        "罚〔2026〕94号": (CODES[0], 1, None, "credit.no_sealed_number"),
-        "罚〔2026〕95号": (CODES[1], 1, None, "credit.sealed")}
-    listed = json.dumps([f.to_dict() for f in found.values()], ensure_ascii=False)
-    assert not any(n in listed or n[6:14] in listed for n in (number, lost, foreign))
-    with ready.begin() as conn:
-        moved = corrections.rekey_person(conn, moving, PROTECTOR)
-        left = [corrections.rekey_person(conn, i, PROTECTOR) for i in (unsealed, other)]
-    assert moved is not None and (moved.person_key, moved.versions, moved.left) == (
-        PROTECTOR.subject_key(number), 3, None)
-    assert [f.left if f else None for f in left] == ["credit.no_sealed_number", "credit.sealed"]
-    mine = shown(ready, number)["items"][0]["records"][0]
-    assert (mine["document_number"], mine["version"], mine["subject_code"]) == ("罚〔2026〕93号", 3, None)
-    assert [h["action"] for h in mine["history"]] == ["corrected", "corrected", "created"]
-    assert CODES[0] in mine["history"][0]["reason"] and mine["values"]["证件号码"] == number
-    assert mine["values"]["处罚内容"] == "警告"  # its values as they were
-    assert [r["document_number"] for i in shown(ready, CODES[0])["items"] for r in i["records"]] == ["罚〔2026〕94号"]
-    with ready.connect() as conn:
-        assert conn.execute(text("SELECT subject_key, count(*) FROM credit_record_versions WHERE record_id = :i "
-                                 "GROUP BY subject_key"), {"i": moving}).all() == [(PROTECTOR.subject_key(number), 2)]
-        stored, counted = files.tallies(conn)
-        assert stored == counted and stored[0][2] == 4  # counted by provider and item: the key changes nothing
-        again = corrections.misfiled_persons(conn, PROTECTOR)  # a second run finds only the records it left
-    assert sorted(f.document_number for f in again) == ["罚〔2026〕94号", "罚〔2026〕95号"]
-    with ready.begin() as conn:
-        assert corrections.rekey_person(conn, moving, PROTECTOR) is None
-        assert corrections.rekey_person(conn, unsealed, None).left == "credit.no_sealed_number"  # type: ignore[union-attr]
-        codes_left = {f.left for f in corrections.misfiled_persons(conn, None)}
-        assert codes_left == {"credit.no_sealed_number", "credit.no_secret"}
-
-
 def test_facts_typed_over_several_lines_are_kept_and_the_same_file_again_changes_nothing(ready: Engine,
                                                                                       tmp_path: Path):
     """A CSV's quoted field with line ends in it (Excel's Alt+Enter, saved with Windows line ends) and a
@@ -1051,22 +586,3 @@ def test_facts_typed_over_several_lines_are_kept_and_the_same_file_again_changes
     assert (again.unchanged, again.created, again.updated, again.rejected) == (1, 0, 0, 0)
 
 
-def test_a_person_s_record_kept_under_the_person_s_own_number_as_a_code_moves_without_writing_the_number(
-        ready: Engine, tmp_path: Path):
-    """A row that gave the person's identity number as the unified social credit code too (one that is also a
-    valid code: 130102198505050729) was filed under that number before such rows were refused: rekey-persons
-    lists it, moves it and says where it was kept with the number masked — in what it returns, in the reason
-    of the new version — never in clear."""
-    number = "130102198505050729"
-    row = files.penalty(None, "罚〔2026〕97号", 证件号码=number)
-    assert ingest(ready, files.write_csv(tmp_path / "p.csv", [row])).created == 1
-    with ready.begin() as conn:
-        moving = files.file_under_code(conn, "罚〔2026〕97号", number)
-        found = corrections.misfiled_persons(conn, PROTECTOR)
-        moved = corrections.rekey_person(conn, moving, PROTECTOR)
-        reasons = conn.execute(text("SELECT reason FROM credit_records WHERE id = :i"), {"i": moving}).scalars().all()
-    assert [f.person_key for f in found] == [PROTECTOR.subject_key(number)]
-    assert moved is not None and moved.left is None
-    said = json.dumps([f.to_dict() for f in (*found, moved)], ensure_ascii=False) + str(moved.kept_under) + str(reasons)
-    assert number not in said and number[6:14] not in said
-    assert found[0].to_dict()["kept_under"] == "130102********0729" and "130102********0729" in reasons[0]
