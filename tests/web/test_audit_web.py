@@ -203,6 +203,7 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
         ("GET", "/api/v1/catalogue/{year}"): ({"url": "/api/v1/catalogue/2026"}, []),
         ("GET", "/api/v1/catalogue/{year}/comments"): ({"url": "/api/v1/catalogue/2026/comments"}, []),
         ("GET", "/api/v1/catalogue/{year}/changes"): ({"url": "/api/v1/catalogue/2028/changes"}, []),
+        ("GET", "/api/v1/catalogue/{year}/items/{item}"): ({"url": "/api/v1/catalogue/2026/items/JJJ-03-001"}, []),
         ("GET", "/api/v1/catalogue/diff/{year_a}/{year_b}"): ({"url": "/api/v1/catalogue/diff/2026/2028"}, []),
         ("PATCH", "/api/v1/catalogue/{year}/items/{item}"): (
             {"url": "/api/v1/catalogue/2027/items/JJJ-03-001", "json": {"values": {"update_period": "实时"},

@@ -7,11 +7,12 @@ import datetime
 import json
 from collections.abc import Iterator
 from dataclasses import replace
+from urllib.parse import urlsplit
 
 import httpx
 import pytest
 from rdflib import Graph, URIRef
-from rdflib.namespace import DCAT, RDF
+from rdflib.namespace import DCAT, DCTERMS, RDF
 from sqlalchemy import update
 
 from jjjcredit.core.credit import catalogue as core
@@ -205,7 +206,8 @@ def test_a_draft_is_answered_as_a_year_with_no_edition_on_every_public_read(serv
         assert staff.post("/api/v1/catalogue/2027").status_code == 200  # a draft; 2028 is no edition at all
         for path in ("/api/v1/catalogue/{}", "/api/v1/catalogue/{}?format=csv", "/api/v1/catalogue/{}/changes",
                      "/api/v1/catalogue/{}/comments", "/api/v1/catalogue/diff/2026/{}",
-                     "/api/v1/catalogue/diff/{}/2026"):
+                     "/api/v1/catalogue/diff/{}/2026", "/api/v1/catalogue/{}/items/JJJ-03-001",
+                     "/api/v1/catalogue/{}/items/JJJ-99-001"):
             draft, none = (public.get(path.format(year)) for year in (2027, 2028))
             assert (draft.status_code, none.status_code) == (404, 404), path
             assert draft.text == none.text.replace("2028", "2027"), path
@@ -213,3 +215,45 @@ def test_a_draft_is_answered_as_a_year_with_no_edition_on_every_public_read(serv
         comment = {"author": "张三", "text": "意见"}
         draft, none = (public.post(f"/api/v1/catalogue/{year}/comments", json=comment) for year in (2027, 2028))
         assert (draft.status_code, draft.text) == (none.status_code, none.text.replace("2028", "2027"))
+
+
+def test_every_dataset_the_dcat_export_names_is_an_address_the_api_answers(server: Server):
+    """A harvester follows the export's links: the catalogue's address answers the edition, each dcat:Dataset's
+    the item as the edition holds it (the Turtle and the JSON-LD name the same ones). A code no item has is
+    a 404 naming the code and the year; a draft's item is hidden from the public as the draft is."""
+    with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
+        _published_2026_and_a_2027_draft_withdrawing(staff, approver)
+        items = {i["code"]: i for i in public.get("/api/v1/catalogue/2026").json()["items"]}
+        turtle = public.get("/api/v1/catalogue/2026", params={"format": "dcat-turtle"}).text
+        graph = Graph().parse(data=turtle, format="turtle")
+        base = server.app.state.catalogue_base  # type: ignore[attr-defined]
+        assert base == f"{DEFAULT_PUBLIC_URL}/api/v1/catalogue/"
+
+        def answered(uri: object) -> httpx.Response:
+            assert str(uri).startswith(base), uri
+            return public.get(urlsplit(str(uri)).path)  # (the test server listens on another port)
+
+        [cat] = graph.subjects(RDF.type, DCAT.Catalog)
+        assert answered(cat).json()["year"] == 2026
+        datasets = set(graph.objects(cat, DCAT.dataset))
+        assert datasets == set(graph.subjects(RDF.type, DCAT.Dataset)) and len(datasets) == len(items)
+        for ds in datasets:
+            answer = answered(ds)
+            assert answer.status_code == 200, (ds, answer.text)
+            assert answer.json() == items[str(graph.value(ds, DCTERMS.identifier))], ds
+        jsonld = public.get("/api/v1/catalogue/2026", params={"format": "dcat-jsonld"}).json()
+        assert {n["@id"] for n in jsonld["@graph"] if n.get("@type") == "dcat:Dataset"} == {str(d) for d in datasets}
+
+        unknown = public.get("/api/v1/catalogue/2026/items/JJJ-99-001")
+        error = unknown.json()["errors"][0]
+        assert unknown.status_code == 404 and (error["code"], error["field"]) == ("catalogue.unknown_item", "code")
+        assert '"JJJ-99-001"' in error["message"] and "2026" in error["message"]
+        personal = public.get("/api/v1/catalogue/2026/items/11010519491231002X")
+        assert personal.status_code == 404 and "11010519491231002X" not in personal.text
+        assert "110105********002X" in personal.json()["errors"][0]["message"]
+        # the 2027 draft: its items for those who compile it, no edition for the public; one it withdrew, none
+        assert staff.get("/api/v1/catalogue/2027/items/JJJ-03-001").json() == items["JJJ-03-001"]
+        hidden = public.get("/api/v1/catalogue/2027/items/JJJ-03-001")
+        assert hidden.status_code == 404 and hidden.json()["errors"][0]["code"] == "catalogue.no_edition"
+        gone = staff.get("/api/v1/catalogue/2027/items/JJJ-04-002")
+        assert gone.status_code == 404 and gone.json()["errors"][0]["code"] == "catalogue.unknown_item"

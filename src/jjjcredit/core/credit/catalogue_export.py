@@ -527,6 +527,10 @@ def vocabulary_markdown() -> str:
         "access-right table: public disclosure → PUBLIC, authorized query → RESTRICTED, government sharing →",
         "NON_PUBLIC) and `dct:accrualPeriodicity` (the EU frequency table: "
         + ", ".join(f"{word} → {code}" for word, code in FREQUENCIES.items()) + ").",
+        "Both addresses answer: under the default `BASE` (the platform's own `/api/v1/catalogue/`),",
+        "`GET /api/v1/catalogue/YEAR` gives the edition and `GET /api/v1/catalogue/YEAR/items/CODE` the item as",
+        "the edition's answer holds it (an edition the caller may not see, or a code it has no item of, is a 404);",
+        "a `JJJCREDIT_CATALOGUE_BASE_URI` elsewhere must lead to them.",
         "An item has no `dcat:distribution`: the catalogue describes kinds of information, whose records are",
         "never downloaded whole; `jjjc:recordsAccess` says how they are reached instead. Every text holding a",
         "Chinese character is tagged `@zh`; codes (kind, disclosure mode, subject types, severities, elements)",

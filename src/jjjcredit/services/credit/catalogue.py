@@ -24,6 +24,7 @@ from typing import Any
 from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import catalogue, catalogue_diff, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
 from jjjcredit.storage import times
@@ -144,6 +145,20 @@ def readable_edition(conn: Connection, year: int, drafts: bool) -> tuple[Edition
                                  "lists those that are).", field="year")
         edition = _edition(row)
     return edition, edition_items(conn, year)
+
+
+def readable_item(conn: Connection, year: int, code: str, drafts: bool) -> catalogue.Item:
+    """One item of the ``year`` edition — the address its DCAT dataset is named by — for a reader as
+    :func:`readable_edition` decides (a draft's item is "no edition" to the public, as the draft is)."""
+    _, items = readable_edition(conn, year, drafts)
+    found = next((i for i in items if i.code == code), None)
+    if found is None:
+        shown = shown_personal(code[:80]) + ("…" if len(code) > 80 else "")
+        expected = "" if catalogue.CODE_PATTERN.fullmatch(code) else \
+            " (a directory code is letters and digits, with -, _ or . between them, such as JJJ-03-001)"
+        raise CatalogueError("catalogue.unknown_item", f'The {year} edition has no item "{shown}"{expected}: '
+                             f"GET /api/v1/catalogue/{year} lists its items.", field="code")
+    return found
 
 
 def latest_published(conn: Connection, before: int | None = None) -> Edition | None:

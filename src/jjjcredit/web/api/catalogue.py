@@ -1,5 +1,6 @@
 """The public credit information catalogue: ``GET /api/v1/catalogue`` (editions), ``GET
-/api/v1/catalogue/{year}`` (one edition and its items, or an export with ``?format=``), its changes with their
+/api/v1/catalogue/{year}`` (one edition and its items, or an export with ``?format=``), one item of it (``GET
+/api/v1/catalogue/{year}/items/{item}``: the address of its DCAT dataset), its changes with their
 reasons (``GET /api/v1/catalogue/{year}/changes``), the diff of two editions (``GET
 /api/v1/catalogue/diff/{year_a}/{year_b}``), public comments during the comment period (``POST
 /api/v1/catalogue/{year}/comments``), and the staff steps under the
@@ -23,6 +24,7 @@ from jjjcredit.core.sharing import access
 from jjjcredit.services.credit import catalogue
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.web.access import caller_for
+from jjjcredit.web.errors import raises
 
 router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
 
@@ -85,6 +87,16 @@ def show_edition(request: Request, year: Year,
     how = "attachment" if fmt in ("csv", "xlsx") else "inline"  # (the name says a draft is one)
     return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'{how}; filename="{catalogue_export.file_name(info, fmt)}"'})
+
+
+@router.get("/{year}/items/{item}", responses=raises("catalogue.year", "catalogue.no_edition",
+                                                     "catalogue.unknown_item"))
+def show_item(request: Request, year: Year, item: str,
+              caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
+    """One item of an edition in its plain form, as the edition's answer holds it: the address of the item's
+    ``dcat:Dataset`` in the DCAT exports."""
+    with request.app.state.engine.connect() as conn:
+        return rules.item_to_dict(catalogue.readable_item(conn, year, item, _drafts(caller)))
 
 
 @router.get("/{year}/changes")
