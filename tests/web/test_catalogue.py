@@ -17,6 +17,7 @@ from sqlalchemy import update
 
 from jjjcredit.core.credit import catalogue as core
 from jjjcredit.core.credit import working_days
+from jjjcredit.core.credit.catalogue_export import VCARD
 from jjjcredit.services import db
 from jjjcredit.services.sharing import clients
 from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
@@ -241,6 +242,9 @@ def test_every_dataset_the_dcat_export_names_is_an_address_the_api_answers(serve
             answer = answered(ds)
             assert answer.status_code == 200, (ds, answer.text)
             assert answer.json() == items[str(graph.value(ds, DCTERMS.identifier))], ds
+            contact = graph.value(ds, DCAT.contactPoint)  # the provider, named as the item names it
+            assert (contact, RDF.type, VCARD.Organization) in graph, ds
+            assert str(graph.value(contact, VCARD.fn)) == answer.json()["provider"], ds
         jsonld = public.get("/api/v1/catalogue/2026", params={"format": "dcat-jsonld"}).json()
         assert {n["@id"] for n in jsonld["@graph"] if n.get("@type") == "dcat:Dataset"} == {str(d) for d in datasets}
 

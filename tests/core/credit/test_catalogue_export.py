@@ -109,6 +109,9 @@ def test_the_json_ld_is_compact_with_the_context_and_the_same_bytes_each_time():
     penalty = nodes[export.BASE + "2026/items/JJJ-03-001"]
     assert penalty["@type"] == "dcat:Dataset" and penalty["dct:identifier"] == "JJJ-03-001"
     assert penalty["jjjc:securityLevel"] == 1
+    contact = nodes[penalty["dcat:contactPoint"]["@id"]]
+    assert doc["@context"]["vcard"] == str(export.VCARD) and contact["@type"] == "vcard:Organization"
+    assert contact["vcard:fn"] == {"@language": "zh", "@value": catalogue.default_item("JJJ-03-001").provider}
     cat = nodes[export.BASE + "2026"]
     assert cat["@type"] == "dcat:Catalog" and len(cat["dcat:dataset"]) == len(ITEMS)
 
@@ -168,6 +171,12 @@ def test_what_dcat_ap_recommends_is_there():
         assert g.value(ds, DCTERMS.language) == chinese
         assert g.value(ds, DCAT.distribution) is None and g.value(ds, export.JJJC.recordsAccess) is not None, ds
         assert g.value(ds, DCTERMS.accrualPeriodicity) is not None, ds
+    providers = {i.code: i.provider for i in ITEMS}
+    for ds in g.objects(cat, DCAT.dataset):  # a contact point: the provider, with nothing made up (no e-mail)
+        contact = g.value(ds, DCAT.contactPoint)
+        assert (contact, RDF.type, export.VCARD.Organization) in g, ds
+        assert g.value(contact, export.VCARD.fn) == Literal(providers[str(g.value(ds, DCTERMS.identifier))], lang="zh")
+        assert set(g.predicates(contact)) == {RDF.type, export.VCARD.fn}, ds
     for field in g.objects(URIRef(export.BASE + "2026/items/JJJ-03-001"), export.JJJC.field):
         assert (field, RDF.type, export.JJJC.Field) in g
     for rule in g.objects(URIRef(export.BASE + "2026/items/JJJ-03-001"), export.JJJC.periodRule):

@@ -35,6 +35,8 @@ from jjjcredit.core.credit import catalogue
 FORMATS = ("csv", "xlsx", "json", "dcat-jsonld", "dcat-turtle")
 #: The extension vocabulary for what DCAT-AP has no term for.
 JJJC = Namespace("https://w3id.org/jjjcredit/catalogue#")
+#: The W3C vCard ontology: DCAT's contact points are vcard:Kind.
+VCARD = Namespace("http://www.w3.org/2006/vcard/ns#")
 #: Where an edition and its items are named.
 #: Where the catalogue's DCAT URIs start when the platform names no address of its own
 #: (``JJJCREDIT_CATALOGUE_BASE_URI``; the API uses its own address): the server's default one.
@@ -347,6 +349,7 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     g.bind("dct", DCTERMS)
     g.bind("foaf", FOAF)
     g.bind("jjjc", JJJC)
+    g.bind("vcard", VCARD)
     cat = URIRef(f"{info.base}{info.year}")
     g.add((cat, RDF.type, DCAT.Catalog))
     g.add((cat, DCTERMS.title, Literal(title(info), lang="zh")))
@@ -383,6 +386,10 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
         g.add((ds, DCTERMS.publisher, publisher))
         g.add((publisher, RDF.type, FOAF.Agent))
         g.add((publisher, FOAF.name, Literal(item.provider, lang="zh")))
+        contact = URIRef(f"{ds}/contact-point")  # the provider, named only: the catalogue records no address
+        g.add((ds, DCAT.contactPoint, contact))
+        g.add((contact, RDF.type, VCARD.Organization))
+        g.add((contact, VCARD.fn, _text(item.provider)))
         g.add((ds, DCTERMS.language, CHINESE))
         g.add((ds, DCTERMS.accessRights, URIRef(EU_ACCESS + ACCESS_RIGHTS[item.disclosure_mode])))
         zh, en = RECORDS_ACCESS[item.disclosure_mode]
@@ -426,7 +433,7 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
 
 #: The JSON-LD context the export is compacted with.
 CONTEXT = {"dcat": str(DCAT), "dct": str(DCTERMS), "foaf": str(FOAF), "jjjc": str(JJJC), "xsd": str(XSD),
-           "owl": str(OWL), "rdfs": str(RDFS)}
+           "owl": str(OWL), "rdfs": str(RDFS), "vcard": str(VCARD)}
 
 
 def to_turtle(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
@@ -523,7 +530,9 @@ def vocabulary_markdown() -> str:
         "`dcat:Catalog` at `BASE/YEAR` (with `dct:title`, `dct:description` and `dct:publisher`, the three",
         "regions' credit departments) and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with",
         "`dct:identifier`, `dct:title`, `dct:description` (its name, provider, scope and legal basis),",
-        "`dct:publisher` (the provider), `dct:language` (the EU language table: ZHO), `dct:accessRights` (the EU",
+        "`dct:publisher` (the provider), `dcat:contactPoint` (the provider again, as a `vcard:Organization` with",
+        "its name as `vcard:fn` and nothing more: the catalogue records no e-mail, telephone or page of a provider),",
+        "`dct:language` (the EU language table: ZHO), `dct:accessRights` (the EU",
         "access-right table: public disclosure → PUBLIC, authorized query → RESTRICTED, government sharing →",
         "NON_PUBLIC) and `dct:accrualPeriodicity` (the EU frequency table: "
         + ", ".join(f"{word} → {code}" for word, code in FREQUENCIES.items()) + ").",
