@@ -197,6 +197,10 @@ def test_every_export_format(url: str, tmp_path: Path, monkeypatch: pytest.Monke
     book = openpyxl.load_workbook(tmp_path / "c.xlsx")
     assert book["目录2026"].max_row == len(core.default_items()) + 1
     assert core.load_items((tmp_path / "c.json").read_text("utf-8")) == core.default_items()
+    doc = json.loads((tmp_path / "c.json").read_text("utf-8"))  # the edition as the API answers it
+    assert doc == json.loads(_ok("show", "2026", "--format", "json", "--db", url))
+    assert (doc["based_on"], doc["comments_until"]) == (None, "2020-01-01T00:00:00Z")
+    assert doc["in_force_from"] is not None and isinstance(doc["in_force"], bool)
     turtle = Graph().parse(tmp_path / "c.dcat-turtle", format="turtle")
     assert len(set(turtle.subjects(RDF.type, DCAT.Dataset))) == len(core.default_items())
     monkeypatch.setenv("JJJCREDIT_CATALOGUE_BASE_URI", "https://credit.example/catalogue")

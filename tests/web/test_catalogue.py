@@ -24,6 +24,7 @@ from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import catalogue_editions
 from jjjcredit.web.app import create_app
+from tests.cli.test_codes import run
 from tests.web.conftest import SECRET, Server, serving
 
 
@@ -261,3 +262,25 @@ def test_every_dataset_the_dcat_export_names_is_an_address_the_api_answers(serve
         assert hidden.status_code == 404 and hidden.json()["errors"][0]["code"] == "catalogue.no_edition"
         gone = staff.get("/api/v1/catalogue/2027/items/JJJ-04-002")
         assert gone.status_code == 404 and gone.json()["errors"][0]["code"] == "catalogue.unknown_item"
+
+
+def test_the_json_export_is_the_editions_answer(server: Server, database_url: str):
+    """One shape for an edition: GET /api/v1/catalogue/{year}, its ?format=json export and `jjjcredit catalogue
+    export --format json` are one document — state (based_on, the comment period, the in-force days) and items."""
+    with server.client(STAFF) as staff, server.client() as public, server.client(APPROVER) as approver:
+        _published_2026_and_a_2027_draft_withdrawing(staff, approver)
+        until = (working_days.today() + datetime.timedelta(days=10)).isoformat()
+        assert staff.post("/api/v1/catalogue/2027/open-comments", json={"until": until}).status_code == 200
+        for year in (2026, 2027):
+            answer = public.get(f"/api/v1/catalogue/{year}").json()
+            exported = public.get(f"/api/v1/catalogue/{year}", params={"format": "json"})
+            assert exported.headers["content-type"].startswith("application/json")
+            assert json.loads(exported.content) == answer, year
+            command = run("catalogue", "export", str(year), "--format", "json", "--db", database_url)
+            assert command.returncode == 0, command.stderr
+            assert json.loads(command.stdout) == answer, year
+            listed = next(e for e in public.get("/api/v1/catalogue").json() if e["year"] == year)
+            assert listed == {k: v for k, v in answer.items() if k != "items"}, year
+        assert (answer["based_on"], answer["comments_until"]) == (2027 - 1, f"{until}T23:59:59Z")
+        assert answer["in_force"] is False and answer["in_force_from"] is None
+        assert public.get("/api/v1/catalogue/2026").json()["in_force_from"] is not None

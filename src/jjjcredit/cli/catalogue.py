@@ -34,9 +34,8 @@ def _check_format(fmt: str, allowed: tuple[str, ...]) -> None:
         output.fail("usage.format", f'--format "{fmt}" is not known: expected {expected}.')
 
 
-def _info(edition: catalogue.Edition) -> catalogue_export.EditionInfo:
-    return catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
-                                        edition.published_at, Settings.from_env().catalogue_base)
+def _info(edition: catalogue.Edition, periods: dict[int, rules.InForce]) -> catalogue_export.EditionInfo:
+    return catalogue.edition_info(edition, periods, Settings.from_env().catalogue_base)
 
 
 @app.command("show")
@@ -52,8 +51,8 @@ def show_catalogue(
         edition = catalogue.get_edition(conn, catalogue.shown_year(conn, year))
         items = catalogue.edition_items(conn, edition.year)
         periods = catalogue.in_force_periods(conn)
-    if fmt == "json":
-        sys.stdout.buffer.write(catalogue_export.to_json(items, _info(edition)))
+    if fmt == "json":  # the document GET /api/v1/catalogue/{year} answers
+        sys.stdout.buffer.write(catalogue_export.to_json(items, _info(edition, periods)))
         return
     output.note(_state(edition) + _in_force(edition, periods) + f"; {len(items)} items")
     for i in items:
@@ -366,7 +365,8 @@ def export_edition(
     with database.ready_engine(url).connect() as conn:
         edition = catalogue.get_edition(conn, year)
         items = catalogue.edition_items(conn, year)
-    data = catalogue_export.export(items, _info(edition), fmt, encoding)
+        info = _info(edition, catalogue.in_force_periods(conn))
+    data = catalogue_export.export(items, info, fmt, encoding)
     rare = catalogue_export.beyond_gbk(items) if fmt == "csv" and encoding == "gb18030" else {}
     if rare:
         shown = ", ".join(f"{code} ({char})" for code, char in list(rare.items())[:5])
@@ -376,7 +376,7 @@ def export_edition(
     if edition.status != "published":
         output.note(f"note: the {year} edition is {catalogue_export.UNPUBLISHED[edition.status][1]}: not the "
                     f"catalogue in force; its title and sheet say so (a file name such as "
-                    f"{catalogue_export.file_name(_info(edition), fmt)} keeps it apart).")
+                    f"{catalogue_export.file_name(info, fmt)} keeps it apart).")
     if out is None:
         sys.stdout.buffer.write(data)
         sys.stdout.flush()

@@ -68,6 +68,21 @@ def test_json_reads_back_as_the_same_items():
     assert catalogue.load_items(data.decode("utf-8")) == ITEMS
     doc = json.loads(data)
     assert (doc["year"], doc["status"], doc["published_at"]) == (2026, "published", "2026-01-15T00:00:00Z")
+    assert doc == export.edition_to_dict(INFO, ITEMS)  # the one shape of an edition, the API's too
+
+
+def test_the_json_says_where_the_edition_comes_from_and_when_it_is_in_force():
+    period = catalogue.InForce("past", datetime.date(2026, 1, 1), datetime.date(2027, 1, 1), 2027)
+    until = datetime.datetime(2025, 12, 1, 15, 59, 59, tzinfo=datetime.UTC)
+    info = export.EditionInfo(2026, "published", based_on=2025, comments_until=until, in_force=period)
+    doc = json.loads(export.to_json(ITEMS, info))
+    assert {k: v for k, v in doc.items() if k != "items"} == {
+        "year": 2026, "status": "published", "based_on": 2025, "comments_until": "2025-12-01T15:59:59Z",
+        "approved_by": None, "approved_at": None, "published_at": None, "in_force": False,
+        "in_force_from": "2026-01-01", "in_force_until": "2027-01-01"}
+    draft = export.edition_to_dict(export.EditionInfo(2027, "draft"))
+    assert (draft["in_force"], draft["in_force_from"], draft["in_force_until"], "items" in draft) == \
+        (False, None, None, False)
 
 
 # rdflib's own JSON-LD parser builds a ConjunctiveGraph, which rdflib 7.2+ marks deprecated

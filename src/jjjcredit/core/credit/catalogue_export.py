@@ -1,7 +1,8 @@
 """An edition of the catalogue as people publish catalogues: CSV and XLSX for Excel, JSON, and DCAT-AP
 (JSON-LD and Turtle, written with rdflib) with the extension vocabulary :data:`VOCABULARY` for what
 DCAT lacks. Pure: each function returns the bytes; the command line writes them. Deterministic: items
-sorted by code, columns in attribute order, the same edition always gives the same bytes.
+sorted by code, columns in attribute order, the same edition always gives the same bytes (the JSON, which
+says whether the edition is in force, the same edition on the same day: :func:`edition_to_dict`).
 
 CSV is UTF-8 with a byte-order mark (Excel opens it right) or GB18030; a cell that Excel would take
 for a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is written with a leading
@@ -140,6 +141,12 @@ class EditionInfo:
     published_at: datetime.datetime | None = None
     #: The URI the edition's DCAT resources start with: ``{base}{year}`` and ``{base}{year}/items/{code}``.
     base: str = BASE
+    #: The edition it was drafted from (``None``: the default catalogue).
+    based_on: int | None = None
+    comments_until: datetime.datetime | None = None
+    #: When it is in force, as of the day asked (core/credit/catalogue.in_force_periods); ``None`` for an
+    #: edition not published.
+    in_force: catalogue.InForce | None = None
 
 
 #: How an edition not yet published is marked in its title (DCAT), its sheet's name (XLSX) and file name:
@@ -308,12 +315,37 @@ def _iso(value: datetime.datetime | None) -> str | None:
     return None if value is None else value.astimezone(datetime.UTC).strftime("%Y-%m-%dT%H:%M:%SZ")
 
 
+def edition_to_dict(info: EditionInfo, items: Sequence[catalogue.Item] | None = None) -> dict[str, Any]:
+    """The one shape of an edition: its state — and, given ``items``, its items in their plain form
+    (core/credit/catalogue.item_to_dict), sorted by code. ``GET /api/v1/catalogue`` lists the state,
+    ``GET /api/v1/catalogue/{year}`` answers the whole and :func:`to_json` writes it. ``in_force`` is whether
+    the edition is in force on the day :attr:`EditionInfo.in_force` was worked out for; ``in_force_from`` and
+    ``in_force_until`` the day it comes into force and the day a later one takes over (``None``: none has yet,
+    or the edition is not published).
+
+    >>> period = catalogue.InForce("now", datetime.date(2026, 1, 1), None, None)
+    >>> doc = edition_to_dict(EditionInfo(2026, "published", based_on=2025, in_force=period))
+    >>> doc["based_on"], doc["in_force"], doc["in_force_from"], doc["in_force_until"], "items" in doc
+    (2025, True, '2026-01-01', None, False)
+    """
+    period = info.in_force
+    since, until = (None, None) if period is None else (period.since, period.until)
+    doc: dict[str, Any] = {
+        "year": info.year, "status": info.status, "based_on": info.based_on,
+        "comments_until": _iso(info.comments_until), "approved_by": info.approved_by,
+        "approved_at": _iso(info.approved_at), "published_at": _iso(info.published_at),
+        "in_force": period is not None and period.now,
+        "in_force_from": None if since is None else since.isoformat(),
+        "in_force_until": None if until is None else until.isoformat()}
+    if items is not None:
+        doc["items"] = [catalogue.item_to_dict(i) for i in sorted(items, key=lambda i: i.code)]
+    return doc
+
+
 def to_json(items: Sequence[catalogue.Item], info: EditionInfo) -> bytes:
-    """The edition and its items in their plain form (core/credit/catalogue.item_to_dict); what
+    """The edition as :func:`edition_to_dict` gives it, keys sorted; its ``items`` are what
     ``catalogue.load_items`` reads back."""
-    doc = {"year": info.year, "status": info.status, "approved_by": info.approved_by,
-           "approved_at": _iso(info.approved_at), "published_at": _iso(info.published_at),
-           "items": [catalogue.item_to_dict(i) for i in sorted(items, key=lambda i: i.code)]}
+    doc = edition_to_dict(info, items)
     return (json.dumps(doc, ensure_ascii=False, indent=2, sort_keys=True) + "\n").encode("utf-8")
 
 
@@ -524,8 +556,15 @@ def vocabulary_markdown() -> str:
         "CSV is UTF-8 with a byte-order mark (or `--csv-encoding gb18030`: Excel on a Chinese Windows reads that",
         "as GBK, so the command names the items holding a character GBK lacks, such as 𠀀, which Excel would",
         "show garbled; UTF-8 keeps them), one row per item, columns in the",
-        "order below; XLSX adds a sheet of every layout field; JSON is the items' plain form (read back by",
-        "`catalogue item add --file`). XLSX keeps every text a text cell as it is; CSV writes a cell Excel would",
+        "order below; XLSX adds a sheet of every layout field; JSON is the very document",
+        "`GET /api/v1/catalogue/YEAR` answers (one function builds both): the edition's `year`, `status`,",
+        "`based_on` (the edition it was drafted from; `null`: the default catalogue), `comments_until`,",
+        "`approved_by`, `approved_at`, `published_at`, `in_force` (whether it is the edition in force on the day",
+        "the file is written, in Beijing), `in_force_from` and `in_force_until` (`null` for an edition not",
+        "published, or while no later one has taken over), then `items` in their plain form (read back by",
+        "`catalogue item add --file`). So a published edition's JSON changes only in `in_force` and",
+        "`in_force_until`, as the days pass and a later edition is published; every other format is the same",
+        "bytes for the same edition. XLSX keeps every text a text cell as it is; CSV writes a cell Excel would",
         "take for a formula (`=`, `+`, `-`, `@`, a tab or a carriage return first) with a leading apostrophe. DCAT-AP (JSON-LD, Turtle) has the edition as a",
         "`dcat:Catalog` at `BASE/YEAR` (with `dct:title`, `dct:description` and `dct:publisher`, the three",
         "regions' credit departments) and each item as a `dcat:Dataset` at `BASE/YEAR/items/CODE` with",

@@ -25,7 +25,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit import catalogue, catalogue_diff, working_days
+from jjjcredit.core.credit import catalogue, catalogue_diff, catalogue_export, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
 from jjjcredit.storage import times
 from jjjcredit.storage.schema import (
@@ -202,6 +202,16 @@ def edition_in_force(conn: Connection, before: int | None = None) -> Edition | N
     edition = latest_published(conn, before)
     memo[before] = (now, edition)
     return edition
+
+
+def edition_info(edition: Edition, periods: Mapping[int, catalogue.InForce],
+                 base: str = catalogue_export.BASE) -> catalogue_export.EditionInfo:
+    """What every answer and export says of ``edition`` beside its items, ``periods`` from
+    :func:`in_force_periods` (the edition's in force as of the day they were worked out for), ``base`` where
+    its DCAT resources are named."""
+    return catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
+                                        edition.published_at, base, edition.based_on, edition.comments_until,
+                                        periods.get(edition.year))
 
 
 def edition_items(conn: Connection, year: int) -> tuple[catalogue.Item, ...]:

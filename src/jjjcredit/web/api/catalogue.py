@@ -45,15 +45,8 @@ def _when(value: datetime.datetime | None) -> str | None:
 
 def _edition(e: catalogue.Edition, periods: dict[int, rules.InForce]) -> dict[str, Any]:
     """An edition's state, with whether it is in force today (in Beijing) and from and until which day
-    (``in_force_until``: the day a later edition takes over; ``null`` for an edition not published, or
-    none yet)."""
-    period = periods.get(e.year)
-    since, until = (None, None) if period is None else (period.since, period.until)
-    return {"year": e.year, "status": e.status, "based_on": e.based_on, "comments_until": _when(e.comments_until),
-            "approved_by": e.approved_by, "approved_at": _when(e.approved_at), "published_at": _when(e.published_at),
-            "in_force": period is not None and period.now,
-            "in_force_from": None if since is None else since.isoformat(),
-            "in_force_until": None if until is None else until.isoformat()}
+    (core/credit/catalogue_export.edition_to_dict: the one shape, which the JSON export writes too)."""
+    return catalogue_export.edition_to_dict(catalogue.edition_info(e, periods))
 
 
 def _by(caller: access.Caller) -> str:
@@ -73,17 +66,16 @@ def show_edition(request: Request, year: Year,
                  fmt: str | None = Query(None, alias="format", description="csv, xlsx, json, dcat-jsonld or "
                                          "dcat-turtle: the edition as `jjjcredit catalogue export` writes it."),
                  caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any] | Response:
-    """One edition and its items in their plain form, or an export of it."""
+    """One edition and its items in their plain form — the document the JSON export is —, or an export of it."""
     if fmt is not None and fmt not in catalogue_export.FORMATS:
         raise Error("usage.format", f'format "{fmt}" is not known: expected one of '
                                    f"{', '.join(catalogue_export.FORMATS)}.", field="format")
     with request.app.state.engine.connect() as conn:
         edition, items = catalogue.readable_edition(conn, year, _drafts(caller))
         periods = catalogue.in_force_periods(conn)
-    if fmt is None:
-        return {**_edition(edition, periods), "items": [rules.item_to_dict(i) for i in items]}
-    info = catalogue_export.EditionInfo(edition.year, edition.status, edition.approved_by, edition.approved_at,
-                                        edition.published_at, request.app.state.catalogue_base)  # (never the Host)
+    info = catalogue.edition_info(edition, periods, request.app.state.catalogue_base)  # (never the Host)
+    if fmt is None:  # the very document ?format=json is
+        return catalogue_export.edition_to_dict(info, items)
     how = "attachment" if fmt in ("csv", "xlsx") else "inline"  # (the name says a draft is one)
     return Response(catalogue_export.export(items, info, fmt), media_type=MEDIA_TYPES[fmt],
                     headers={"Content-Disposition": f'{how}; filename="{catalogue_export.file_name(info, fmt)}"'})
