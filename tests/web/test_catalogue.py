@@ -246,6 +246,8 @@ def test_every_dataset_the_dcat_export_names_is_an_address_the_api_answers(serve
             contact = graph.value(ds, DCAT.contactPoint)  # the provider, named as the item names it
             assert (contact, RDF.type, VCARD.Organization) in graph, ds
             assert str(graph.value(contact, VCARD.fn)) == answer.json()["provider"], ds
+        minted = {t for triple in graph for t in triple if isinstance(t, URIRef) and str(t).startswith(base)}
+        assert {str(t).partition("#")[0] for t in minted} == {str(cat), *map(str, datasets)}  # every node leads to one
         jsonld = public.get("/api/v1/catalogue/2026", params={"format": "dcat-jsonld"}).json()
         assert {n["@id"] for n in jsonld["@graph"] if n.get("@type") == "dcat:Dataset"} == {str(d) for d in datasets}
 

@@ -148,7 +148,7 @@ def test_every_export_carries_the_sharing_period_of_each_rule():
     assert "期满后政府共享 60 个月（Platform default" in penalty[column]
     assert json.loads(export.to_json(ITEMS, INFO))["items"][2]["period_rules"][0]["sharing_months"] == 60
     g = export.graph(ITEMS, INFO)
-    rule = URIRef(export.BASE + "2026/items/JJJ-03-001/periods/1")
+    rule = URIRef(export.BASE + "2026/items/JJJ-03-001#period-1")
     assert g.value(rule, export.JJJC.sharingMonths).toPython() == 60
     assert str(g.value(rule, export.JJJC.sharingSource)).startswith("Platform default")
     endless = catalogue.item_from_dict({**catalogue.item_to_dict(ITEMS[2]), "period_rules": [

@@ -360,8 +360,9 @@ def _text(value: str) -> Literal:
 
 def _node(graph: Graph, parent: URIRef, predicate: URIRef, key: str, kind: URIRef,
           values: Mapping[str, Literal]) -> None:
-    """A node of class ``kind`` with a stable IRI (so the same edition always gives the same graph)."""
-    node = URIRef(f"{parent}/{key}")
+    """A node of class ``kind`` with a stable IRI (so the same edition always gives the same graph): a fragment
+    of its parent's, whose address answers for it (:func:`graph`)."""
+    node = URIRef(f"{parent}#{key}")
     graph.add((parent, predicate, node))
     graph.add((node, RDF.type, kind))
     for p, v in values.items():
@@ -375,7 +376,10 @@ PUBLISHER = "北京市、天津市、河北省社会信用体系建设牵头部�
 
 def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
     """The edition as a DCAT-AP catalogue: one dcat:Dataset per item, the statutory attributes DCAT
-    lacks in the jjjc: vocabulary."""
+    lacks in the jjjc: vocabulary. The catalogue is ``{base}{year}`` and each dataset ``{base}{year}/items/{code}``,
+    the addresses of the edition and of the item in the API; every other node (a publisher, a contact point, a
+    layout field, a period rule) is a fragment of one of those (``…/items/JJJ-03-001#field-1``), so every IRI
+    the graph mints leads to an address that answers."""
     g = Graph()
     g.bind("dcat", DCAT)
     g.bind("dct", DCTERMS)
@@ -393,7 +397,7 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
         f"The {info.year} catalogue of public credit information of Beijing, Tianjin and Hebei: each item its "
         "providers collect, with its directory code, provider, name, data format, right to use, collection scope, "
         "procedure, path and time limit, publication method, update period and security level.", lang="en")))
-    publisher = URIRef(f"{cat}/publisher")
+    publisher = URIRef(f"{cat}#publisher")
     g.add((cat, DCTERMS.publisher, publisher))
     g.add((publisher, RDF.type, FOAF.Agent))
     g.add((publisher, FOAF.name, Literal(PUBLISHER, lang="zh")))
@@ -414,11 +418,11 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
         g.add((ds, DCTERMS.title, Literal(item.name, lang="zh")))
         g.add((ds, DCTERMS.description, Literal(f"{item.name}（{item.provider}提供）。归集范围：{item.collection_scope}。"
                                                 f"法律依据：{item.legal_basis}。", lang="zh")))
-        publisher = URIRef(f"{ds}/provider")
+        publisher = URIRef(f"{ds}#provider")
         g.add((ds, DCTERMS.publisher, publisher))
         g.add((publisher, RDF.type, FOAF.Agent))
         g.add((publisher, FOAF.name, Literal(item.provider, lang="zh")))
-        contact = URIRef(f"{ds}/contact-point")  # the provider, named only: the catalogue records no address
+        contact = URIRef(f"{ds}#contact-point")  # the provider, named only: the catalogue records no address
         g.add((ds, DCAT.contactPoint, contact))
         g.add((contact, RDF.type, VCARD.Organization))
         g.add((contact, VCARD.fn, _text(item.provider)))
@@ -450,9 +454,9 @@ def graph(items: Sequence[catalogue.Item], info: EditionInfo) -> Graph:
                       "required": Literal(f.required, datatype=XSD.boolean), str(RDFS.label): _text(f.name)}
             if f.max_length is not None:
                 values["maxLength"] = Literal(f.max_length, datatype=XSD.integer)
-            _node(g, ds, JJJC.field, f"fields/{n}", JJJC.Field, values)
+            _node(g, ds, JJJC.field, f"field-{n}", JJJC.Field, values)
         for n, r in enumerate(item.period_rules, 1):
-            _node(g, ds, JJJC.periodRule, f"periods/{n}", JJJC.PeriodRule, {
+            _node(g, ds, JJJC.periodRule, f"period-{n}", JJJC.PeriodRule, {
                 "severity": Literal(r.severity), "minMonths": Literal(r.min_months, datatype=XSD.integer),
                 "maxMonths": Literal(r.max_months, datatype=XSD.integer),
                 "appliesFrom": Literal(r.applies_from.isoformat(), datatype=XSD.date),
@@ -578,7 +582,8 @@ def vocabulary_markdown() -> str:
         "Both addresses answer: under the default `BASE` (the platform's own `/api/v1/catalogue/`),",
         "`GET /api/v1/catalogue/YEAR` gives the edition and `GET /api/v1/catalogue/YEAR/items/CODE` the item as",
         "the edition's answer holds it (an edition the caller may not see, or a code it has no item of, is a 404);",
-        "a `JJJCREDIT_CATALOGUE_BASE_URI` elsewhere must lead to them.",
+        "a `JJJCREDIT_CATALOGUE_BASE_URI` elsewhere must lead to them. Every other node is a fragment of one of",
+        "the two (`#publisher`, `#provider`, `#contact-point`, `#field-N`, `#period-N`), so it leads there too.",
         "An item has no `dcat:distribution`: the catalogue describes kinds of information, whose records are",
         "never downloaded whole; `jjjc:recordsAccess` says how they are reached instead. Every text holding a",
         "Chinese character is tagged `@zh`; codes (kind, disclosure mode, subject types, severities, elements)",
