@@ -479,3 +479,25 @@ def test_in_december_the_edition_in_force_is_this_years_though_next_years_is_pub
         ("now", datetime.date(2026, 1, 1), datetime.date(2027, 1, 1))
     assert (december[2027].state, december[2027].since) == ("future", datetime.date(2027, 1, 1))
     assert catalogue.shown_year(conn, None) == 2027  # `catalogue show` still shows the newest, and says it waits
+
+
+def test_an_item_is_read_as_its_edition_is(conn: Connection):
+    """readable_item: the edition's item for whom may read the edition; for the public a draft's item is no
+    edition at all, as the draft is; a code without an item is named, with the year (a personal number masked),
+    and one that cannot be a directory code says what one is."""
+    catalogue.draft_edition(conn, 2026, "发改委")
+    _publish(conn, 2026)
+    catalogue.draft_edition(conn, 2027, "发改委")
+    assert catalogue.readable_item(conn, 2026, "JJJ-03-001", False) == core.default_item("JJJ-03-001")
+    assert catalogue.readable_item(conn, 2027, "JJJ-03-001", True) == core.default_item("JJJ-03-001")
+    with pytest.raises(core.CatalogueError) as hidden:
+        catalogue.readable_item(conn, 2027, "JJJ-03-001", False)
+    with pytest.raises(core.CatalogueError) as none:
+        catalogue.readable_item(conn, 2028, "JJJ-03-001", False)
+    assert (hidden.value.code, str(hidden.value)) == (none.value.code, str(none.value).replace("2028", "2027"))
+    with pytest.raises(core.CatalogueError) as unknown:
+        catalogue.readable_item(conn, 2026, "11010519491231002X", False)
+    assert unknown.value.code == "catalogue.unknown_item" and unknown.value.field == "code"
+    assert '"110105********002X"' in str(unknown.value) and "2026" in str(unknown.value)
+    with pytest.raises(core.CatalogueError, match="a directory code is letters and digits"):
+        catalogue.readable_item(conn, 2026, "JJJ 03/001", False)
