@@ -16,8 +16,9 @@ unindexed table.
    again from their own definitions (``pg_get_indexdef``), then vacuumed.
 3. Batches of ``--batch`` more stored rows written to files (``COPY … TO``), and each
    ``COPY``-ed in, one stream, a checkpoint before each: (a) into a plain table of the same columns,
-   unindexed, unpartitioned — the peer; (b) into ``credit_records`` as it is; then without each of
-   its secondary indexes in turn (today one: the hash index by id), and without the primary key too
+   unindexed, unpartitioned — the peer; (b) into ``credit_records`` as it is; then without its triggers
+   (the exchange's, 0025, which note each statement's versions for the feed), without each of its
+   secondary indexes in turn (today one: the hash index by id), and without the primary key too
    (partitions, no index).
 
 The server's settings that decide the figures (``shared_buffers``, ``max_wal_size``, …) are printed;
@@ -151,7 +152,12 @@ def run(url: str, args: argparse.Namespace, work: Path) -> None:
                           "FROM pg_inherits WHERE inhparent = 'credit_records'::regclass")
         print(f"filled: {made:,} records in {filled:,.1f} s, indexes built in {built:,.1f} s; heap "
               f"{size[0] / 2**30:,.2f} GiB, indexes {size[1] / 2**30:,.2f} GiB ({', '.join(names)}, primary key)")
-        steps: list[tuple[str, str | None]] = [("credit_records, primary key + every index", None)]
+        triggers = [r[0] for r in conn.execute(
+            "SELECT tgname FROM pg_trigger WHERE tgrelid = 'credit_records'::regclass AND NOT tgisinternal")]
+        steps: list[tuple[str, str | None]] = [
+            ("credit_records, primary key + every index" + (" + triggers" if triggers else ""), None)]
+        if triggers:  # the exchange's (0025): each write's versions noted for the feed's numbering
+            steps.append(("… without its triggers", "ALTER TABLE credit_records DISABLE TRIGGER USER"))
         steps += [(f"… without {name}", f"DROP INDEX {name}") for name in reversed(names)]
         steps.append(("… without the primary key (partitions, no index)",
                       f"ALTER TABLE credit_records DROP CONSTRAINT {primary[0]}"))
