@@ -197,10 +197,12 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "file.xlsx_damaged": ErrorCode(400, 2, "The XLSX workbook cannot be opened (often a truncated download)."),
     "file.too_many_rows": ErrorCode(413, 2, "A batch sent through the API holds more rows than "
         "JJJCREDIT_LIMIT_API_ROWS: refused whole, nothing kept."),
-    "file.xlsx_expands": ErrorCode(400, 2, "A sheet of the XLSX workbook expands far more than a spreadsheet's XML "
-        "does (a zip bomb): refused before it is read."),
+    "file.xlsx_expands": ErrorCode(400, 2, "A part of the XLSX workbook (a sheet, its shared strings, styles, theme, "
+        "...) expands far more than a spreadsheet's XML does (a zip bomb): refused before it is read."),
     "file.xlsx_strings": ErrorCode(400, 2, "The XLSX workbook holds more shared strings than a full sheet of 16 "
         "text columns: refused before they are held."),
+    "file.xlsx_columns": ErrorCode(400, 2, "The XLSX sheet's header names a column past column IV (256): every "
+        "row would be read as wide; refused before the rows are read."),
     "file.xlsx_cell": ErrorCode(400, 2, "The XLSX sheet holds a cell longer than a spreadsheet program writes "
         "(inline text expanded past the cell limit): the workbook is refused before it is held."),
     "file.missing_column": ErrorCode(400, 2, "The column named with --column is not in the header; the "

@@ -232,7 +232,7 @@ def test_a_workbooks_other_sheets_are_named_as_not_read(ready: Engine, tmp_path:
     book.save(tmp_path / "two.xlsx")
     summary = ingest(ready, tmp_path / "two.xlsx")
     assert (summary.rows, summary.created) == (1, 1)
-    assert summary.to_dict()["sheets_not_read"] == ["12月下"]
+    assert summary.to_dict()["sheets_not_read"] == ["12月下"] and summary.to_dict()["sheets_not_read_count"] == 1
     assert "12月上" in summary.message and "12月下" in summary.message and "not read" in summary.message
     notes = openpyxl.Workbook()
     notes.active.title = "填报说明"
@@ -244,6 +244,20 @@ def test_a_workbooks_other_sheets_are_named_as_not_read(ready: Engine, tmp_path:
         ingest(ready, tmp_path / "notes.xlsx")
     assert refused.value.code == "credit.layout"
     assert "“填报说明”" in refused.value.message and "“数据”" in refused.value.message
+
+
+def test_a_workbook_of_many_sheets_names_twenty_of_those_not_read_and_counts_them(ready: Engine, tmp_path: Path):
+    """The sheets not read are named up to 20 (the batch's summary is stored: a workbook of 200,000 sheets
+    would make it megabytes) and counted; the message names five and says how many there are."""
+    book = openpyxl.Workbook()
+    book.active.append(files.HEADER)
+    book.active.append(list(files.penalty(CODES[0], "罚1").values()))
+    for n in range(30):
+        book.create_sheet(f"附表{n}")
+    book.save(tmp_path / "many.xlsx")
+    summary = ingest(ready, tmp_path / "many.xlsx").to_dict()
+    assert summary["sheets_not_read"] == [f"附表{n}" for n in range(20)] and summary["sheets_not_read_count"] == 30
+    assert "“附表4” … 30 in all" in str(summary["message"]) and "附表5" not in str(summary["message"])
 
 
 def test_a_file_or_item_that_cannot_be_used_is_refused_before_anything_is_written(ready: Engine, tmp_path: Path):

@@ -177,3 +177,192 @@ def test_a_sheet_whose_dimension_says_less_than_its_cells_is_read_whole(tmp_path
         assert issues == {6: "record.ragged"}  # a value under no header: said, not lost
 
 
+
+
+def _rebuilt(path: Path, name: str, change) -> Path:
+    """A copy of the workbook at ``path`` as ``name`` beside it, each part ``change(part, data)`` → (part, data)."""
+    import zipfile
+
+    out = path.with_name(name)
+    with zipfile.ZipFile(path) as source, zipfile.ZipFile(out, "w", zipfile.ZIP_DEFLATED) as sink:
+        for info in source.infolist():
+            part, data = change(info.filename, source.read(info))
+            sink.writestr(part, data)
+    return out
+
+
+def _swollen(part: str, filler: bytes):
+    """A change that puts ``filler`` before the closing tag of ``part``'s root."""
+    def change(name: str, data: bytes) -> tuple[str, bytes]:
+        if name != part:
+            return name, data
+        at = data.rindex(b"</")
+        return name, data[:at] + filler + data[at:]
+    return change
+
+
+@pytest.mark.parametrize(("part", "filler"), [
+    ("xl/styles.xml", b"<x/>" * 1_250_000),  # 5 MB of empty elements: a tree of a gigabyte at 32 MB
+    ("xl/theme/theme1.xml", b" " * 8_000_000),
+    ("[Content_Types].xml", b" " * 8_000_000),
+    ("xl/workbook.xml", b" " * 8_000_000),
+    ("xl/_rels/workbook.xml.rels", b" " * 8_000_000),
+    ("docProps/core.xml", b" " * 8_000_000),
+])
+def test_every_part_that_expands_like_a_zip_bomb_is_refused_before_it_is_read(tmp_path: Path, part: str,
+                                                                             filler: bytes):
+    """Not only the sheets and the shared strings: a part openpyxl reads whole (and holds as a tree) that
+    expands more than 100 times, past 4 MiB, is refused before a byte of it is read."""
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(1), "甲", "2019"]])
+    bomb = _rebuilt(path, "bomb.xlsx", _swollen(part, filler))
+    assert bomb.stat().st_size < 100_000
+    tracemalloc.start()
+    try:
+        with pytest.raises(InputFileError) as refused:
+            read(bomb)
+        peak = tracemalloc.get_traced_memory()[1]
+    finally:
+        tracemalloc.stop()
+    assert refused.value.code == "file.xlsx_expands" and f"{part} of the workbook expands" in refused.value.message
+    assert peak < 3_000_000
+
+
+def _moved(old: str, new: str, target: bytes, moved_target: bytes):
+    """A change that stores part ``old`` as ``new``, its relationship's target and content type following."""
+    def change(name: str, data: bytes) -> tuple[str, bytes]:
+        if name == old:
+            return new, data
+        if name.endswith(".rels") or name == "[Content_Types].xml":
+            data = data.replace(target, moved_target).replace(f"/{old}".encode(), f"/{new}".encode())
+        return name, data
+    return change
+
+
+def test_a_sheet_or_shared_strings_stored_under_another_name_are_bounded_all_the_same(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    """openpyxl finds a workbook's parts by their relationships, not their names: a worksheet stored as
+    ``xl/data/sheet1.xml`` has its cells watched, shared strings stored as ``xl/strs.xml`` are bounded."""
+    rows = [[code(1), "甲", "2019"], [code(2), "HUGE", "2019"]]
+    sheet = _moved("xl/worksheets/sheet1.xml", "xl/data/sheet1.xml", b"", b"")
+    long = swell_inline_string(write_xlsx(tmp_path / "long.xlsx", HEADER, rows), "HUGE", 200_000)
+    with pytest.raises(InputFileError) as refused:
+        read(_rebuilt(long, "long-moved.xlsx", sheet))
+    assert refused.value.code == "file.xlsx_cell" and "xl/data/sheet1.xml" in refused.value.message
+    monkeypatch.setattr(xlsx, "XLSX_PART_BYTES", 1 << 20)  # (the real floor, 64 MiB, takes a large file)
+    bomb = swell_inline_string(write_xlsx(tmp_path / "bomb.xlsx", HEADER, rows), "HUGE", 3_000_000)
+    with pytest.raises(InputFileError) as refused:
+        read(_rebuilt(bomb, "bomb-moved.xlsx", sheet))
+    assert refused.value.code == "file.xlsx_expands" and "xl/data/sheet1.xml of the workbook" in refused.value.message
+    strings = swell_shared_string(write_xlsx(tmp_path / "strings.xlsx", HEADER, rows), "HUGE", 3_000_000)
+    moved = _rebuilt(strings, "strings-moved.xlsx",
+                     _moved("xl/sharedStrings.xml", "xl/strs.xml", b'Target="sharedStrings.xml"', b'Target="strs.xml"'))
+    with pytest.raises(InputFileError) as refused:
+        read(moved)
+    assert refused.value.code == "file.xlsx_expands" and "xl/strs.xml of the workbook" in refused.value.message
+
+
+def test_a_row_whose_last_cell_is_in_column_xfd_is_read_as_wide_as_the_header(tmp_path: Path,
+                                                                              monkeypatch: pytest.MonkeyPatch):
+    """A row written out to column XFD (16,384 cells) is not padded to it: it is read as wide as the header,
+    and a value past the header is the row's problem (``record.ragged``, naming its column) — an empty cell
+    there is none."""
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(i), "甲", "2019"] for i in range(300)])
+
+    def wide(name: str, data: bytes) -> tuple[str, bytes]:
+        if name != "xl/worksheets/sheet1.xml":
+            return name, data
+        text = data.decode()
+        for n in range(2, 302):
+            cell = f'<c r="XFD{n}" t="inlineStr"><is><t>{"多余" if n == 7 else " "}</t></is></c>'
+            at = text.index("</row>", text.index(f'<row r="{n}">'))
+            text = text[:at] + cell + text[at:]
+        return name, text.encode()
+
+    wide_path = _rebuilt(path, "wide.xlsx", wide)
+    cell_text, cells_read = xlsx._cell_text, [0]
+
+    def counted(value: object) -> str:
+        cells_read[0] += 1
+        return cell_text(value)
+
+    monkeypatch.setattr(xlsx, "_cell_text", counted)
+    _, rows, issues = read(wide_path)
+    assert cells_read[0] < 2 * 301 * 3  # (not 16,384 a row)
+    assert len(rows) == 300 and all(len(cells) == 3 for _, cells in rows) and rows[0][1] == [code(0), "甲", "2019"]
+    assert issues == {7: "record.ragged"}
+    with readers.open_table(str(wide_path)) as table:
+        chunk = next(table.chunks)
+    assert "column XFD, past the header's last column (C)" in chunk.issues[5][1] and chunk.issues[5][2] == "多余"
+
+
+def test_the_sheets_not_read_are_named_up_to_twenty_and_counted(tmp_path: Path):
+    """A workbook of 2,000 sheets: the table names the first and 20 others, and says how many there are."""
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(1), "甲", "2019"]])
+    ns = 'xmlns:r="http://schemas.openxmlformats.org/officeDocument/2006/relationships"'
+    kind = "http://schemas.openxmlformats.org/officeDocument/2006/relationships/worksheet"
+
+    def many(name: str, data: bytes) -> tuple[str, bytes]:
+        if name == "xl/workbook.xml":
+            sheets = "".join(f'<sheet {ns} name="S{n}" sheetId="{n + 2}" r:id="rS{n}"/>' for n in range(1999))
+            return name, data.replace(b"</sheets>", sheets.encode() + b"</sheets>")
+        if name == "xl/_rels/workbook.xml.rels":
+            rels = "".join(f'<Relationship Type="{kind}" Target="/xl/worksheets/sheet1.xml" Id="rS{n}"/>'
+                           for n in range(1999))
+            return name, data.replace(b"</Relationships>", rels.encode() + b"</Relationships>")
+        return name, data
+
+    with readers.open_table(str(_rebuilt(path, "many.xlsx", many))) as table:
+        assert table.sheets == ("Sheet", *(f"S{n}" for n in range(20))) and table.sheet_count == 2000
+        assert sum(chunk.size for chunk in table.chunks) == 1
+
+
+@pytest.mark.parametrize("part", ["xl/worksheets/sheet1.xml", "xl/styles.xml", "xl/workbook.xml",
+                                  "xl/_rels/workbook.xml.rels", "[Content_Types].xml"])
+def test_a_part_that_declares_a_document_type_is_refused(tmp_path: Path, part: str):
+    """No part of a workbook has a DTD: one that declares one (and with it entities) is refused before the
+    part is parsed, naming the part."""
+    path = write_xlsx(tmp_path / "f.xlsx", HEADER, [[code(1), "甲", "2019"]])
+
+    def declared(name: str, data: bytes) -> tuple[str, bytes]:
+        if name != part:
+            return name, data
+        if name.endswith("sheet1.xml"):
+            data = data.replace(b"<t>\xe7\x94\xb2</t>", b"<t>&e;&e;</t>")
+        return name, b'<!DOCTYPE x [<!ENTITY e "\xe4\xb9\x99\xe4\xb9\x99">]>' + data
+
+    with pytest.raises(InputFileError) as refused:
+        read(_rebuilt(path, "dtd.xlsx", declared))
+    assert refused.value.code == "file.format"
+    assert f"{part} of the workbook declares a document type" in refused.value.message
+
+
+def test_a_header_named_far_right_is_refused_before_its_rows_are_read(tmp_path: Path):
+    """A header that names a column past IV (256) would have every row read as wide: a name in column XFD
+    (written there, or a title merged down into the header row) refuses the sheet."""
+    import openpyxl
+
+    for name in ("named", "merged"):
+        path = tmp_path / f"{name}.xlsx"
+        book = openpyxl.Workbook()
+        sheet = book.active
+        sheet.append(["名单" if name == "named" else None])  # (merged: the title is in XFD1 alone)
+        sheet.append(HEADER)
+        for n in range(1, 5):
+            sheet.append([code(n), "甲", "2019"])
+        if name == "named":
+            sheet["XFD2"] = "备注"
+        else:
+            sheet["XFD1"] = "注"
+            sheet.merge_cells("XFD1:XFD4")
+        book.save(path)
+        with pytest.raises(InputFileError) as refused:
+            read(path)
+        assert refused.value.code == "file.xlsx_columns"
+        assert "(row 2) names a column as far right as XFD, past column IV" in refused.value.message
+    book = openpyxl.Workbook()
+    book.active.append(HEADER)
+    book.active["XFD1"] = "备注"
+    book.save(tmp_path / "column.xlsx")
+    with pytest.raises(InputFileError) as refused:
+        list(readers.read_column(str(tmp_path / "column.xlsx"), "企业名称"))
+    assert refused.value.code == "file.xlsx_columns" and "(row 1)" in refused.value.message

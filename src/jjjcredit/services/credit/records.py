@@ -126,7 +126,10 @@ class Summary:
     columns: dict[str, str] = field(default_factory=dict)
     ignored: tuple[str, ...] = ()
     merged: tuple[str, ...] = ()  #: XLSX cells merged over rows, read as their value in each row they cover
-    sheets_not_read: tuple[str, ...] = ()  #: XLSX: the workbook's sheets after the first (only the first is read)
+    #: XLSX: the workbook's sheets after the first (only the first is read), the first 20 of them by name, and
+    #: how many there are
+    sheets_not_read: tuple[str, ...] = ()
+    sheets_not_read_count: int = 0
     problems: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0
     message: str = ""
@@ -155,7 +158,7 @@ class Summary:
             "undated": self.undated, "blank": self.blank,
             "by_code": dict(sorted(self.by_code.items(), key=lambda kv: (-kv[1], kv[0]))),
             "columns": self.columns, "ignored": list(self.ignored), "merged_cells": list(self.merged),
-            "sheets_not_read": list(self.sheets_not_read),
+            "sheets_not_read": list(self.sheets_not_read), "sheets_not_read_count": self.sheets_not_read_count,
             "problems": self.problems, "problems_shown": len(self.problems),
             "seconds": self.seconds,
         }
@@ -216,11 +219,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             try:
                 layout = layouts.bind(item, table.header, table.name, own_headers)
             except RecordsError as exc:
-                if exc.code == "credit.layout" and len(table.sheets) > 1:
-                    exc.message += " " + _sheets_note(table.sheets)
+                if exc.code == "credit.layout" and table.sheet_count > 1:
+                    exc.message += " " + _sheets_note(table.sheets, table.sheet_count)
                     exc.args = (exc.message,)
                 raise
             summary.sheets_not_read = tuple(shown_personal(s) for s in table.sheets[1:])
+            summary.sheets_not_read_count = max(table.sheet_count - 1, 0)
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
             summary.columns = {b.header: b.field.element for b in layout.bound}
             summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
@@ -269,7 +273,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 "edition dropped: their values were not kept from this file (those kept before stay with their "
                 "records).")
         if summary.sheets_not_read:
-            summary.message = (summary.message + " " if summary.message else "") + _sheets_note(table.sheets)
+            summary.message = (summary.message + " " if summary.message else "") + _sheets_note(table.sheets,
+                                                                                                table.sheet_count)
         if summary.by_code.get("credit.length_kept"):
             summary.message = (summary.message + " " if summary.message else "") + (
                 f"{summary.by_code['credit.length_kept']:,} value(s) of this file are longer than the {year} edition "
@@ -292,10 +297,11 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     return summary
 
 
-def _sheets_note(sheets: Sequence[str]) -> str:
-    """What a workbook of several sheets is told: only the first is read."""
-    sheets = [shown_personal(s) for s in sheets]
-    others = "、".join(f"“{s}”" for s in sheets[1:6]) + (" …" if len(sheets) > 6 else "")
+def _sheets_note(sheets: Sequence[str], count: int) -> str:
+    """What a workbook of ``count`` sheets (``sheets`` the first of them by name) is told: only the first is
+    read."""
+    sheets = [shown_personal(s) for s in sheets[:6]]
+    others = "、".join(f"“{s}”" for s in sheets[1:6]) + (f" … {count - 1:,} in all" if count > 6 else "")
     return (f"Only the workbook's first sheet, “{sheets[0]}”, was read; its other sheets ({others}) were not read: "
             "put the records on the first sheet, or send each sheet as a file of its own.")
 

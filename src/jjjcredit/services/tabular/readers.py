@@ -135,6 +135,7 @@ def _xlsx_column(data: bytes, column: str, name: str) -> Iterator[Cell]:
         if header is None:
             raise InputFileError("file.empty", f"{name}: the first sheet is empty.")
         index = _pick_column(header, column, name)
+        rows.limit_width(max((i + 1 for i, c in enumerate(header) if c.strip()), default=0))
         for cells in rows:
             if any(cells):
                 yield Cell(rows.number, cells[index] if index < len(cells) else "")

@@ -23,6 +23,7 @@ ROWS_PER_CHUNK = 32_768
 SURROGATE = re.compile("[\udc80-\udcff]")
 TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
 SHOWN_MERGED = 50  #: the merged ranges a table lists (:attr:`Table.merged`)
+SHOWN_SHEETS = 20  #: the sheets after the first a table names (:attr:`Table.sheets`)
 
 
 @dataclass
@@ -61,8 +62,9 @@ class Table:
     #: XLSX: the merged cells spanning rows whose value was read as every covered row's (``B5:B9``), as
     #: the rows are read
     merged: list[str] = field(default_factory=list)
-    #: XLSX: the workbook's worksheets by name, the first the one read
+    #: XLSX: the workbook's worksheets by name, the first the one read, then up to :data:`SHOWN_SHEETS` others
     sheets: tuple[str, ...] = ()
+    sheet_count: int = 0  #: XLSX: how many worksheets the workbook has (``sheets`` names the first of them)
 
     def __enter__(self) -> Table:
         return self

@@ -1,8 +1,9 @@
 """XLSX workbooks: the one reader of their first sheet (:class:`XlsxRows`, behind ``open_table`` and
-``read_column``), on openpyxl's read-only reader bounded — a part that would expand past what a spreadsheet
-program writes is refused before it is read, a shared string over the limit is counted, never held, a cell
-written inline in the sheet is refused past what a cell may be — a cell's value as text (a date as
-``YYYYMMDD``), a cell merged over rows read in every row it covers; and the sheet as a table of rows."""
+``read_column``), on openpyxl's read-only reader bounded — any part that would expand past what a spreadsheet
+program writes is refused before it is read, as is one that declares a DTD, a shared string over the limit
+is counted, never held, a cell written inline in the sheet is refused past what a cell may be, a row is read
+no wider than the header — a cell's value as text (a date as ``YYYYMMDD``), a cell merged over rows read in
+every row it covers; and the sheet as a table of rows."""
 
 from __future__ import annotations
 
@@ -13,7 +14,7 @@ import re
 import zipfile
 import zlib
 from collections.abc import Iterator
-from typing import IO, Any
+from typing import IO, Any, Literal
 from xml.etree import ElementTree
 
 import numpy as np
@@ -109,15 +110,54 @@ SHARED_STRINGS = 1 << 24
 EXCEL_CELL_CHARS = 32767
 
 
-class _NoLongText(io.RawIOBase):
-    """A worksheet's XML as openpyxl reads it, refused (:class:`InputFileError` ``file.xlsx_cell``) at the
-    first stretch between tags longer than a cell may be (4 bytes a character), before it is held: a cell
-    written inline in the sheet is otherwise read whole, however large it expands to."""
+class _Prolog:
+    """A workbook part's XML from its first byte to its root element, read by expat as it is fed: a document
+    type declaration (a DTD, the only place entities are declared) is refused (:class:`InputFileError`
+    ``file.format``) before the part is parsed — no spreadsheet program writes one — and XML that does not
+    start as XML is ``file.xlsx_damaged``. Past the root's start tag nothing more is looked at."""
 
-    def __init__(self, raw: IO[bytes], chars: int, name: str) -> None:
+    _PIECE = 4096
+
+    def __init__(self, name: str) -> None:
+        from xml.parsers import expat
+
+        self.name, self.done = name, False
+        self._error = expat.ExpatError
+        self._parser = expat.ParserCreate()
+        self._parser.StartDoctypeDeclHandler = self._doctype
+        self._parser.StartElementHandler = self._root
+
+    def _doctype(self, *_args: object) -> None:
+        raise InputFileError("file.format", f"{self.name} of the workbook declares a document type (a DTD, with "
+                             "its entities): a workbook's parts have none, and none is read; nothing was recorded: "
+                             "export the workbook again from the spreadsheet program.")
+
+    def _root(self, *_args: object) -> None:
+        self.done = True
+
+    def feed(self, data: bytes) -> None:
+        for at in range(0, len(data), self._PIECE):
+            if self.done:
+                return
+            try:
+                self._parser.Parse(data[at:at + self._PIECE], False)
+            except self._error as exc:
+                self.done = True
+                raise InputFileError("file.xlsx_damaged", f"{self.name} of the workbook is not XML ({exc}); it may "
+                                     "be damaged: export the workbook again.") from None
+
+
+class _WatchedPart(io.RawIOBase):
+    """A workbook part as openpyxl streams it (a worksheet, the shared strings), its start read by
+    :class:`_Prolog` (no DTD) and, when ``chars`` is given (a worksheet), refused (:class:`InputFileError`
+    ``file.xlsx_cell``) at the first stretch between tags longer than a cell may be (4 bytes a character),
+    before it is held: a cell written inline in the sheet is otherwise read whole, however large it expands to."""
+
+    def __init__(self, raw: IO[bytes], chars: int | None, name: str) -> None:
         super().__init__()
         self._raw, self._name = raw, name
-        self._limit = 4 * max(chars, EXCEL_CELL_CHARS) + 1024
+        self._prolog = _Prolog(name)
+        self._limit = None if chars is None else 4 * max(chars, EXCEL_CELL_CHARS) + 1024
         self._run = 0  # bytes since the last "<"
 
     def readable(self) -> bool:
@@ -128,7 +168,10 @@ class _NoLongText(io.RawIOBase):
         n = len(data)
         buffer[:n] = data
         if n:
-            self._check(data)
+            if not self._prolog.done:
+                self._prolog.feed(data)
+            if self._limit is not None:
+                self._check(data)
         return n
 
     def _check(self, data: bytes) -> None:
@@ -142,8 +185,8 @@ class _NoLongText(io.RawIOBase):
         self._refuse_over(self._run)
 
     def _refuse_over(self, size: int) -> None:
-        if size > self._limit:
-            raise InputFileError("file.xlsx_cell", f"{self._name}: the first sheet holds a cell of more than "
+        if self._limit is not None and size > self._limit:
+            raise InputFileError("file.xlsx_cell", f"{self._name}: the sheet holds a cell of more than "
                                  f"{self._limit:,} bytes (a cell holds at most {EXCEL_CELL_CHARS:,} characters in "
                                  "Excel); nothing was recorded: export the sheet again from the spreadsheet program.")
 
@@ -152,38 +195,56 @@ class _NoLongText(io.RawIOBase):
         super().close()
 
 
-#: How many times a worksheet or shared strings part may expand past what it takes in the workbook (a
-#: spreadsheet's XML deflates 5 to 20 times; a zip bomb up to a thousand), and a size any part may reach.
-XLSX_EXPANSION, XLSX_PART_BYTES = 100, 64 << 20
+#: How many times a part of a workbook may expand past what it takes in the archive (a spreadsheet's XML
+#: deflates 5 to 20 times; a zip bomb up to a thousand), and the size a part may reach whatever it deflates
+#: by: one read a piece at a time (a worksheet, the shared strings), or one openpyxl reads whole and holds as a
+#: tree of elements (the content types, the workbook, its relationships, styles, theme and properties — a
+#: styles part of 32 MB of empty elements takes a gigabyte as a tree; Excel's own are a few hundred KB).
+XLSX_EXPANSION, XLSX_PART_BYTES, XLSX_WHOLE_PART_BYTES = 100, 64 << 20, 4 << 20
 
 
 class _BoundedArchive:
-    """An XLSX's zip archive as openpyxl reads it: a worksheet or the shared strings that would expand past
-    :data:`XLSX_EXPANSION` times its compressed size (and past :data:`XLSX_PART_BYTES`) is refused before a
-    byte of it is read; a worksheet is read through :class:`_NoLongText`."""
+    """An XLSX's zip archive as openpyxl reads it, every part by its name in the archive, whatever it holds:
+    a part that would expand past :data:`XLSX_EXPANSION` times its compressed size (and past
+    :data:`XLSX_PART_BYTES`, or :data:`XLSX_WHOLE_PART_BYTES` for one read whole) is refused before a byte of
+    it is read; no part may declare a DTD (:class:`_Prolog`); a part streamed is read through
+    :class:`_WatchedPart`, its cells watched unless it is the shared strings (``cells=False``: measured as they
+    are parsed, :func:`_shared_strings`). Only the archive's listing passes through unwatched."""
+
+    _PASSED = frozenset({"namelist", "infolist", "filename", "close"})
 
     def __init__(self, archive: zipfile.ZipFile, chars: int) -> None:
         self._archive, self._chars = archive, chars
 
     def __getattr__(self, name: str) -> Any:
+        if name not in self._PASSED:
+            raise AttributeError(f"{name}: the workbook's archive is read through open() and read() only")
         return getattr(self._archive, name)
 
-    def open(self, name: str, *args: Any, **kwargs: Any) -> IO[bytes]:
-        sheet = name.startswith("xl/worksheets/")
-        if sheet or name.endswith("sharedStrings.xml"):
-            info = self._archive.getinfo(name)
-            if info.file_size > max(XLSX_EXPANSION * info.compress_size, XLSX_PART_BYTES):
-                raise InputFileError("file.xlsx_expands", f"{name} of the workbook expands from "
-                                     f"{info.compress_size:,} to {info.file_size:,} bytes, more than "
-                                     f"{XLSX_EXPANSION} times: no spreadsheet program writes that (a zip bomb); "
-                                     "nothing was recorded: export the sheet again.")
-        raw = self._archive.open(name, *args, **kwargs)
-        return io.BufferedReader(_NoLongText(raw, self._chars, name), 1 << 20) if sheet else raw
+    def _bounded(self, name: str, most: int) -> zipfile.ZipInfo:
+        info = self._archive.getinfo(name)
+        if info.file_size > max(XLSX_EXPANSION * info.compress_size, most):
+            raise InputFileError("file.xlsx_expands", f"{name} of the workbook expands from "
+                                 f"{info.compress_size:,} to {info.file_size:,} bytes, more than "
+                                 f"{XLSX_EXPANSION} times: no spreadsheet program writes that (a zip bomb); "
+                                 "nothing was recorded: export the workbook again.")
+        return info
+
+    def read(self, name: str) -> bytes:
+        data = self._archive.read(self._bounded(name, XLSX_WHOLE_PART_BYTES))
+        _Prolog(name).feed(data)
+        return data
+
+    def open(self, name: str, mode: Literal["r"] = "r", *, cells: bool = True) -> IO[bytes]:
+        raw = self._archive.open(self._bounded(name, XLSX_PART_BYTES), mode)
+        return io.BufferedReader(_WatchedPart(raw, self._chars if cells else None, name), 1 << 20)
 
 
 def _excel_reader(limit: int) -> type:
-    """openpyxl's workbook reader (read-only), its shared strings read by :func:`_shared_strings` and its
-    worksheets opened as :func:`_read_only_sheet` makes them."""
+    """openpyxl's workbook reader (read-only), its archive a :class:`_BoundedArchive`, its shared strings read by
+    :func:`_shared_strings` and its first worksheet opened as :func:`_read_only_sheet` makes it: of the others
+    only the first :data:`tables.SHOWN_SHEETS` names are kept (``sheet_names``, the first sheet's first) and
+    how many there are (``sheet_count``)."""
     from openpyxl.reader.excel import SHARED_STRINGS, ExcelReader
 
     sheet_class = _read_only_sheet()
@@ -193,17 +254,23 @@ def _excel_reader(limit: int) -> type:
             super().__init__(source, *args, **kwargs)
             self.archive = _BoundedArchive(getattr(self, "archive"), limit)  # noqa: B009 (openpyxl's, untyped)
 
-        def read_worksheets(self) -> None:  # read-only: the sheets, as openpyxl opens them, less their size's pass
+        def read_worksheets(self) -> None:  # read-only: the first sheet, as openpyxl opens it, less its size's pass
+            valid, names, count = set(self.valid_files), list[str](), 0
             for sheet, rel in self.parser.find_sheets():
-                if rel.target in self.valid_files and "chartsheet" not in rel.Type:
-                    ws = sheet_class(self.wb, sheet.name, rel.target, self.shared_strings)
-                    ws.sheet_state = sheet.state
-                    self.wb._sheets.append(ws)
+                if rel.target in valid and "chartsheet" not in rel.Type:
+                    if not count:
+                        ws = sheet_class(self.wb, sheet.name, rel.target, self.shared_strings)
+                        ws.sheet_state = sheet.state
+                        self.wb._sheets.append(ws)
+                    if len(names) <= tables.SHOWN_SHEETS:
+                        names.append(str(sheet.name))
+                    count += 1
+            self.sheet_names, self.sheet_count = tuple(names), count
 
         def read_strings(self) -> None:
             part = self.package.find(SHARED_STRINGS)
             if part is not None:
-                with self.archive.open(part.PartName[1:]) as src:
+                with self.archive.open(part.PartName[1:], cells=False) as src:
                     self.shared_strings = _shared_strings(src, limit)
 
     return BoundedReader
@@ -215,13 +282,30 @@ def _read_only_sheet() -> type:
     takes that for the sheet's size: it drops the rows below it and the values right of it unseen (a writer
     that gets it wrong loses them), pads every row to its width (``A1:XFD1048576``: 16,384 cells a row) and adds
     empty rows down to it; and with none it looks for one until the cells' end (a whole pass over the sheet,
-    about a third of reading it). Each row is as long as its last cell here; a value past the header is said
-    (``record.ragged``), never dropped."""
+    about a third of reading it). Each row is as long as its last cell here, and no longer than ``width`` once
+    it is set (the header's): the first value past it (``past``: its column from 1 and value) is said
+    (``record.ragged``), never dropped, and never padded to (a cell in column XFD would make 16,384)."""
     from openpyxl.worksheet._read_only import ReadOnlyWorksheet
 
     class Sheet(ReadOnlyWorksheet):  # type: ignore[misc]
+        width: int | None = None
+        past: tuple[int, object] | None = None
+
         def _get_size(self) -> None:
             self._min_column, self._min_row, self._max_column, self._max_row = 1, 1, None, None
+
+        def _get_row(self, row: list[dict[str, Any]], *_args: object, **_kwargs: object) -> list[object]:
+            self.past = None
+            last = max((cell["column"] for cell in row), default=0)
+            size = last if self.width is None else min(last, self.width)
+            values: list[object] = [None] * size
+            for cell in row:
+                column = cell["column"]
+                if column <= size:
+                    values[column - 1] = cell["value"]
+                elif _cell_text(cell["value"]).strip() and (self.past is None or column < self.past[0]):
+                    self.past = (column, cell["value"])
+            return values
 
     return Sheet
 
@@ -261,6 +345,10 @@ def _merged_ranges(source: IO[bytes]) -> dict[int, list[tuple[int, int, str]]]:
     return starts
 
 
+#: The columns a header may name (Excel 2003's sheets had this many; a catalogue item has a few dozen fields).
+HEADER_COLUMNS = 256
+
+
 class XlsxRows(Iterator[list[str]]):
     """The one XLSX reader: the first sheet's rows as cell texts (:func:`_cell_text`), ``number``
     the spreadsheet row of the last one; a workbook that cannot be opened or breaks off midway is
@@ -268,11 +356,16 @@ class XlsxRows(Iterator[list[str]]):
 
     A cell merged over several rows (an authority or a date written once for a block of rows, as
     spreadsheets made by hand often have it) is read as its value in every row it covers, the cells under
-    the first being empty in the file; ``merged`` lists the ranges so read."""
+    the first being empty in the file; ``merged`` lists the ranges so read.
+
+    ``sheets`` names the workbook's first sheets (the one read first, then up to :data:`tables.SHOWN_SHEETS`
+    others), ``sheet_count`` says how many it has. Once :meth:`limit_width` is given the header's width, a row
+    is read no wider, and ``past`` is the first value of the last row beyond it (its column from 1, its text)."""
 
     def __init__(self, source: str | io.BytesIO, name: str, cell_chars: int = limits_.DEFAULT.cell_chars) -> None:
         self.name = name
         self.number = 0
+        self.past: tuple[int, str] | None = None
         try:
             reader = _excel_reader(cell_chars)(source, read_only=True, data_only=True)
             reader.read()
@@ -285,8 +378,9 @@ class XlsxRows(Iterator[list[str]]):
         try:
             if not self._book.worksheets:
                 raise InputFileError("file.empty", f"{name}: the workbook has no sheet.")
-            sheet = self._book.worksheets[0]
-            self.sheets = tuple(str(s.title) for s in self._book.worksheets)  # (workbook.xml: no sheet is read)
+            sheet = self._sheet = self._book.worksheets[0]
+            self.sheets: tuple[str, ...] = reader.sheet_names  # (workbook.xml: no sheet is read)
+            self.sheet_count: int = reader.sheet_count
             self._rows = sheet.iter_rows(values_only=True)
             self._starts = self._merges(sheet)
         except BaseException:
@@ -305,10 +399,25 @@ class XlsxRows(Iterator[list[str]]):
                                  f"{self.number} ({type(exc).__name__}: {exc}); the rows before it were read: "
                                  "export it again.") from None
         self.number += 1
+        past = self._sheet.past
+        self.past = None if past is None else (past[0], _cell_text(past[1]))
         cells = [_cell_text(v) for v in values]
         if self._filling or self._starts:
             self._merge(cells)
         return cells
+
+    def limit_width(self, width: int) -> None:
+        """Read the next rows no wider than ``width`` cells (the header's, to its last name); a value beyond is
+        ``past``. A header named past :data:`HEADER_COLUMNS` is :class:`InputFileError` ``file.xlsx_columns``:
+        every row would be read as wide (a name in column XFD makes 16,384 cells a row)."""
+        if width > HEADER_COLUMNS:
+            from openpyxl.utils import get_column_letter as letter
+
+            raise InputFileError("file.xlsx_columns", f"{self.name}: the header (row {self.number}) names a "
+                                 f"column as far right as {letter(width)}, past column {letter(HEADER_COLUMNS)} (the "
+                                 f"most read, {HEADER_COLUMNS}); nothing was recorded: remove the cells right of the "
+                                 "records' columns, or move the records to a sheet of their own.")
+        self._sheet.width = width
 
     def _merges(self, sheet: Any) -> dict[int, list[tuple[int, int, str]]]:
         try:
@@ -321,10 +430,13 @@ class XlsxRows(Iterator[list[str]]):
                                  f"({type(exc).__name__}: {exc}); it may be truncated: export it again.") from None
 
     def _merge(self, cells: list[str]) -> None:
-        row = self._filling
+        row, width = self._filling, self._sheet.width
         for column, (value, last) in list(row.items()):
             if self.number > last:
                 del row[column]
+            elif width is not None and column >= width:  # (a range begun above the header, right of it)
+                if self.past is None or column + 1 < self.past[0]:
+                    self.past = (column + 1, value)
             elif column >= len(cells):  # (a row is as long as its last cell: the covered ones are not written)
                 cells.extend([""] * (column - len(cells)))
                 cells.append(value)
@@ -357,17 +469,17 @@ def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) ->
                 break
             if rows.number >= tables.TITLE_ROWS:
                 break
+        if header is None:
+            raise InputFileError("file.empty", f"{name}: the first sheet has no header row (a row with at least two "
+                                 f"column names) in its first {tables.TITLE_ROWS} rows.")
+        while header and not header[-1]:
+            header.pop()
+        width = len(header)
+        header_row = rows.number
+        rows.limit_width(width)
     except BaseException:
         rows.close()
         raise
-    if header is None:
-        rows.close()
-        raise InputFileError("file.empty", f"{name}: the first sheet has no header row (a row with at least two "
-                             f"column names) in its first {tables.TITLE_ROWS} rows.")
-    while header and not header[-1]:
-        header.pop()
-    width = len(header)
-    header_row = rows.number
 
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
@@ -375,16 +487,13 @@ def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) ->
         long: dict[int, tuple[str, str, str]] = {}
         try:
             for cells in rows:
-                if len(cells) != width:
-                    if len(cells) > width and not any(c.strip() for c in cells[width:]):
-                        del cells[width:]
-                    elif len(cells) < width:
-                        cells += [""] * (width - len(cells))
-                    else:  # values under no header: a sheet's rows have no delimiter to blame
-                        past = next(j for j in range(width, len(cells)) if cells[j].strip())
-                        long[len(batch)] = ("record.ragged", f"The row has a value in column {letter(past + 1)}, "
-                                            f"past the header's last column ({letter(width)}): it belongs to no "
-                                            "field; put it under a header or remove it.", cells[past])
+                if len(cells) < width:  # (no row is wider: :meth:`XlsxRows.limit_width`)
+                    cells += [""] * (width - len(cells))
+                if rows.past is not None:  # values under no header: a sheet's rows have no delimiter to blame
+                    column, value = rows.past
+                    long[len(batch)] = ("record.ragged", f"The row has a value in column {letter(column)}, "
+                                        f"past the header's last column ({letter(width)}): it belongs to no "
+                                        "field; put it under a header or remove it.", value)
                 if cells and (max(map(len, cells)) > limit or any(map(tables.is_over, cells))):
                     found: dict[int, tuple[str, str, str]] = {}
                     tables.long_cells([cells], header, limit, found)
@@ -400,4 +509,5 @@ def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) ->
         if batch:
             yield Chunk.from_rows(first_row, batch, width, long)
 
-    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close, rows.merged, rows.sheets)
+    return Table(name, "xlsx", None, header, header_row, chunks(), rows.close, rows.merged, rows.sheets,
+                 rows.sheet_count)
