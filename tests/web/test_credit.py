@@ -430,6 +430,21 @@ def test_a_provider_granted_one_item_submits_under_it_and_no_other(two_items: Se
     engine.dispose()
 
 
+def test_a_provider_submits_under_the_items_within_its_level_only(server: Server, tmp_path: Path):
+    """A provider granted every item submits under those of its level or below: a level-1 key puts no record
+    under the level-2 item of credit commitments (JJJ-05-001), refused before the body is read."""
+    body = files.write_csv(tmp_path / "c.csv", [{"统一社会信用代码": CODES[0]}]).read_bytes()
+    with server.client(PROVIDER) as provider:
+        refused = provider.post("/api/v1/credit/batches", params={"item": "JJJ-05-001"}, content=body)
+        assert refused.status_code == 403, refused.text
+        error = refused.json()["errors"][0]
+        assert (error["code"], error["field"]) == ("access.item", "item") and "level 2" in error["message"]
+    engine = make_engine(_url(server))
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT count(*) FROM credit_batches")).scalar() == 0
+    engine.dispose()
+
+
 def test_metrics_show_each_provider_s_records_late_silence_and_last_batch(server: Server, tmp_path: Path):
     """/metrics carries the timeliness report per provider and item, read at the scrape: an operator's
     alert sees a provider that sends nothing, or whose files are mostly rejected, without a command."""

@@ -100,17 +100,23 @@ def may(caller: Caller, service: str) -> bool:
     return admit(caller, service) is not None
 
 
-def may_provide(caller: Caller, item: str) -> bool:
-    """Whether ``caller`` submits credit records under catalogue item ``item``: granted ``provide``, and the
-    item among its items (``None``: every item) — a licensing bureau's key puts nobody on a court's list.
+def may_provide(caller: Caller, item: str, level: int) -> bool:
+    """Whether ``caller`` submits credit records under catalogue item ``item`` of security level ``level``:
+    granted ``provide``, the item among its items (``None``: every item), and the item's level within the
+    caller's — a licensing bureau's key puts nobody on a court's list, and a level-1 key sends nothing only
+    level-2 callers may read.
 
     >>> bureau = Caller("某审批局", frozenset({"provide"}), 1, items=frozenset({"JJJ-03-002"}))
-    >>> may_provide(bureau, "JJJ-03-002"), may_provide(bureau, "JJJ-02-001")
+    >>> may_provide(bureau, "JJJ-03-002", 1), may_provide(bureau, "JJJ-02-001", 1)
     (True, False)
-    >>> may_provide(Caller("某局", frozenset({"provide"}), 1), "JJJ-02-001")
+    >>> may_provide(Caller("某局", frozenset({"provide"}), 1), "JJJ-02-001", 1)
     True
+    >>> may_provide(Caller("某局", frozenset({"provide"}), 1), "JJJ-05-001", 2)
+    False
+    >>> may_provide(Caller("某局", frozenset({"provide"}), 1, items=frozenset({"JJJ-05-001"})), "JJJ-05-001", 2)
+    False
     """
-    return "provide" in caller.services and (caller.items is None or item in caller.items)
+    return "provide" in caller.services and (caller.items is None or item in caller.items) and level <= caller.level
 
 
 def parse_services(text: str) -> frozenset[str]:

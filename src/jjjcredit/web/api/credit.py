@@ -25,6 +25,7 @@ from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import disclosure as core_disclosure
 from jjjcredit.core.sharing.evidence import KeyBox
 from jjjcredit.services import db
+from jjjcredit.services.credit import items as catalogue_items
 from jjjcredit.services.credit import records
 from jjjcredit.services.sharing import disclosure, personal_keys
 from jjjcredit.web import threads
@@ -64,6 +65,12 @@ def file_suffix(content_type: str, name: str, data: bytes) -> str:
 def _protector(engine: Engine, box: KeyBox | None) -> persons.Protector | None:
     with engine.begin() as conn:
         return personal_keys.protector(conn, box)
+
+
+def _item_level(engine: Engine, item: str) -> int:
+    """The security level of ``item`` in the catalogue edition in force (its refusals when there is none)."""
+    with db.reading(engine) as conn:
+        return catalogue_items.item_in_force(conn, item)[1].security_level
 
 
 def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: str, provider: str,
@@ -112,11 +119,16 @@ async def ingest_batch(request: Request,
     if caller.client is None:
         raise Error("credit.provider", "Records are submitted with a provider's key (the `provide` service).",
                     field="X-API-Key")
-    if not access.may_provide(caller, item):
-        granted = ", ".join(sorted(caller.items or ()))
-        raise Error("access.item", f'The key of "{caller.client}" submits records under the catalogue items it is '
-                    f"granted ({granted}), and the item asked for is not one; the platform's operator grants items "
-                    "(`jjjcredit clients grant`).", field="item")
+    level = await threads.run(request, _item_level, request.app.state.engine, item)
+    if not access.may_provide(caller, item, level):
+        if caller.items is not None and item not in caller.items:
+            granted = ", ".join(sorted(caller.items))
+            raise Error("access.item", f'The key of "{caller.client}" submits records under the catalogue items it '
+                        f"is granted ({granted}), and the item asked for is not one; the platform's operator grants "
+                        "items (`jjjcredit clients grant`).", field="item")
+        raise Error("access.item", f'Item "{item}" is of security level {level}, and the key of "{caller.client}" is '
+                    f"of level {caller.level}: a provider submits records under the items within its level; the "
+                    "platform's operator sets a client's level (`jjjcredit clients add --level`).", field="item")
     own = records.own_headers_of(columns) if columns else None
     data = await request.body()
     suffix = file_suffix(request.headers.get("content-type", ""), name, data)
