@@ -277,3 +277,29 @@ def test_the_credit_versions_not_numbered_are_pending_after_0025_and_writes_add_
     with engine.connect() as conn:
         assert sorted(conn.execute(text("SELECT record_id, version FROM exchange_credit_pending")).all()) == \
             [("r1", 2), ("r3", 1), ("r4", 1)]
+
+
+def test_credit_batches_keep_the_client_that_sent_them_filled_from_the_client_of_the_name_live_then(engine: Engine):
+    """0026 gives each batch sent over the API the id of the client that held the provider's name when it was
+    sent (a revoked client's name given again: its batches stay with the first); the command line's have none."""
+    migrator.upgrade(engine, "0025")
+    with engine.begin() as conn:
+        for client, prefix, created, revoked in (("c1", "p1", "2026-01-01 00:00:00", "2026-02-01 00:00:00"),
+                                                 ("c2", "p2", "2026-02-02 00:00:00", None)):
+            conn.execute(text("INSERT INTO clients (id, name, key_prefix, key_hash, services, level, created_at, "
+                              "revoked_at) VALUES (:c, '甲局', :k, 'h', 'provide', 1, :t, :r)"),
+                         {"c": client, "k": prefix, "t": created, "r": revoked})
+        for batch, channel, started in (("b1", "api", "2026-01-15 00:00:00"), ("b2", "api", "2026-03-01 00:00:00"),
+                                        ("b3", "cli", "2026-03-01 00:00:00")):
+            conn.execute(text(
+                "INSERT INTO credit_batches (id, item, edition, provider, channel, file_name, file_hash, status, rows, "
+                "created, updated, unchanged, rejected, warnings, flagged, late, started_at, finished_at, seconds) "
+                "VALUES (:b, 'JJJ-03-001', 2026, '甲局', :c, 'f.csv', 'h', 'committed', 1, 0, 0, 0, 1, 0, 0, 0, "
+                ":s, :s, 1)"), {"b": batch, "c": channel, "s": started})
+    migrator.upgrade(engine)
+    with engine.connect() as conn:
+        assert conn.execute(text("SELECT id, client FROM credit_batches ORDER BY id")).all() == \
+            [("b1", "c1"), ("b2", "c2"), ("b3", None)]
+    migrator.downgrade(engine, "0025")
+    with engine.connect() as conn:
+        assert "client" not in {c["name"] for c in inspect(conn).get_columns("credit_batches")}

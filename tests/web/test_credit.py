@@ -147,6 +147,36 @@ def test_a_provider_reads_every_rejected_row_of_its_own_batches_in_pages(server:
         assert other.get(f"/api/v1/credit/batches/{summary['batch']}/rejects").status_code == 404
 
 
+def test_a_batchs_rejects_stay_with_the_client_that_sent_it_and_its_item_grant(server: Server, tmp_path: Path):
+    """A batch is its client's, not its name's: once the provider's client is revoked, a new client given the
+    name reads none of the first one's batches (404, as another provider's). And the rejects are read only
+    while the key may provide under the batch's item: a grant narrowed to another item refuses them (403)."""
+    rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-30")]
+    body = files.write_csv(tmp_path / "bad.csv", rows).read_bytes()
+    with server.client(PROVIDER) as provider:
+        old = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body).json()["batch"]
+        assert provider.get(f"/api/v1/credit/batches/{old}/rejects").status_code == 200
+    engine = make_engine(_url(server))
+    with engine.begin() as conn:
+        clients.revoke_client(conn, PROVIDER)
+        _, server.keys[PROVIDER] = clients.add_client(conn, PROVIDER, "provide", 1, "JJJ-04-001")
+    with server.client(PROVIDER) as successor:
+        inherited = successor.get(f"/api/v1/credit/batches/{old}/rejects")
+        assert (inherited.status_code, inherited.json()["errors"][0]["code"]) == (404, "credit.no_batch")
+        assert "罚1" not in inherited.text
+    with engine.begin() as conn:  # a grant narrowed after the batch: its rejects are no longer read with that key
+        _, server.keys["其他部门"] = clients.add_client(conn, "其他部门2", "provide", 1)
+    with server.client("其他部门") as other:
+        batch = other.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body).json()["batch"]
+        assert other.get(f"/api/v1/credit/batches/{batch}/rejects").status_code == 200
+        with engine.begin() as conn:
+            clients.grant_items(conn, "其他部门2", "JJJ-04-001")
+        narrowed = other.get(f"/api/v1/credit/batches/{batch}/rejects")
+        assert (narrowed.status_code, narrowed.json()["errors"][0]["code"]) == (403, "access.item"), narrowed.text
+        assert "罚1" not in narrowed.text
+    engine.dispose()
+
+
 def test_a_code_that_is_none_is_refused_not_answered_with_no_records(server: Server):
     """A clerk who mistypes a code is told so, not given a clean answer."""
     wrong = CODES[0][:-1] + ("0" if CODES[0][-1] != "0" else "1")

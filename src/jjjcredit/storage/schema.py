@@ -397,6 +397,9 @@ credit_batches = Table(
     Column("item", String(64), nullable=False),
     Column("edition", Integer, nullable=False),  # the catalogue edition whose item layout checked it
     Column("provider", Text, nullable=False),
+    # the client (clients.id) that sent it over the API — a name may be given again once its client is revoked,
+    # an id never; NULL from the command line
+    Column("client", String(32), nullable=True),
     Column("channel", String(16), nullable=False),  # cli, api
     Column("file_name", Text, nullable=False),
     Column("file_hash", String(64), nullable=False),

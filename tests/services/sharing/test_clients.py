@@ -30,7 +30,8 @@ def test_a_new_key_admits_its_client_to_its_services_and_level(conn: Connection)
         "河北省税务局", frozenset({"lookup", "verify"}), 2, None)
     prefix, secret = key.removeprefix("jjj_").split("_", 1)
     assert key.startswith("jjj_") and prefix == client.key_prefix and len(secret) >= 32
-    assert clients.caller_of(conn, key) == access.Caller("河北省税务局", frozenset({"lookup", "verify"}), 2)
+    assert clients.caller_of(conn, key) == access.Caller("河北省税务局", frozenset({"lookup", "verify"}), 2,
+                                                         client_id=client.id)
     assert client.caller() == clients.caller_of(conn, key)
 
 
@@ -167,7 +168,7 @@ def test_an_item_grant_is_kept_and_admits_the_client_to_those_items_only(conn: C
     client, other = clients.add_client(conn, "b", "records", 2, items=" jjj-03-001, JJJ-02-001 ,")
     assert client.items == frozenset({"JJJ-03-001", "JJJ-02-001"})
     assert clients.caller_of(conn, other) == client.caller() == access.Caller(
-        "b", frozenset({"records"}), 2, items=frozenset({"JJJ-02-001", "JJJ-03-001"}))
+        "b", frozenset({"records"}), 2, items=frozenset({"JJJ-02-001", "JJJ-03-001"}), client_id=client.id)
     assert [c.items for c in clients.list_clients(conn)] == [None, client.items]
     narrowed = clients.grant_items(conn, "b", "JJJ-03-001")
     assert narrowed.items == frozenset({"JJJ-03-001"}) == clients.caller_of(conn, other).items  # type: ignore[union-attr]

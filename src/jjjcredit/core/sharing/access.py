@@ -12,7 +12,7 @@ True
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 
 from jjjcredit.core.library import elements
 
@@ -52,6 +52,9 @@ class Caller:
     #: The catalogue items whose credit records the caller is granted (``None``: every item within
     #: its level). Records the public may see are seen whatever this says.
     items: frozenset[str] | None = None
+    #: The client's own id (``clients.id``), distinct from its name: a revoked client's name may be given to
+    #: a new client, which does not inherit what the first one sent (its batches). ``None`` for the others.
+    client_id: str | None = None
 
     @property
     def public(self) -> bool:
@@ -92,7 +95,7 @@ def admit(caller: Caller, service: str) -> Caller | None:
     if service in caller.services:
         return caller
     if service in PUBLIC_SERVICES:
-        return Caller(caller.client, caller.services, min(caller.level, PUBLIC_LEVEL), caller.kind, caller.items)
+        return replace(caller, level=min(caller.level, PUBLIC_LEVEL))
     return None
 
 

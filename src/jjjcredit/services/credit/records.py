@@ -183,8 +183,9 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 today: datetime.date | None = None, limits: Limits = DEFAULT_LIMITS,
                 chunk_rows: int = tables.ROWS_PER_CHUNK, own_headers: Mapping[str, str] | None = None,
                 max_rows: int | None = None, waiting: Callable[[], None] | None = None,
-                mapping_name: str = "--columns") -> Summary:
-    """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch.
+                mapping_name: str = "--columns", client: str | None = None) -> Summary:
+    """Ingest one file of credit records under ``item_code`` from ``provider`` as one batch — sent, over the
+    API, by the client whose id is ``client`` (kept with the batch: only that client reads its rejects).
 
     ``waiting()`` is called when the batch waits for another batch of the same provider and item to end.
     ``own_headers`` maps the provider's own headers to the item's fields (:func:`load_own_headers`,
@@ -211,7 +212,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
         summary = Summary(batch=batch_id, item=item.code, item_name=item.name, edition=year, provider=provider,
                           file=name)
         conn.execute(insert(credit_batches).values(
-            id=batch_id, item=item.code, edition=year, provider=provider, channel=channel, file_name=name,
+            id=batch_id, item=item.code, edition=year, provider=provider, client=client, channel=channel,
+            file_name=name,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         more = functools.partial(layouts.fields_not_named, item, own=own_headers, name=name)
@@ -939,17 +941,25 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
     return out
 
 
-def batch_rejects(conn: Connection, batch_id: str, *, provider: str | None = None, after_row: int = 0,
-                  limit: int | None = None) -> Iterator[dict[str, Any]]:
-    """A batch's rejected rows in row order (problems and values, personal numbers masked), from the row
-    after ``after_row``, at most ``limit``; ``credit.no_batch`` for an id no batch has — or, with
-    ``provider``, none of that provider's (another provider's batch is not told apart from none)."""
-    query = select(credit_batches.c.id).where(credit_batches.c.id == batch_id)
-    if provider is not None:
-        query = query.where(credit_batches.c.provider == provider)
-    if conn.execute(query).first() is None:
+def batch_item(conn: Connection, batch_id: str, *, client: str | None = None) -> str:
+    """The catalogue item a batch was sent under; ``credit.no_batch`` for an id no batch has — or, with
+    ``client`` (a client's id), none that client sent (another client's batch, one of a revoked client whose
+    name a new client was given, is not told apart from none)."""
+    query = select(credit_batches.c.item).where(credit_batches.c.id == batch_id)
+    if client is not None:
+        query = query.where(credit_batches.c.client == client)
+    item = conn.execute(query).scalar()
+    if item is None:
         raise RecordsError("credit.no_batch", f'No credit batch has the id "{shown_personal(batch_id[:80])}": give '
                            "the batch id an ingest printed (its summary's batch).", field="batch")
+    return str(item)
+
+
+def batch_rejects(conn: Connection, batch_id: str, *, after_row: int = 0,
+                  limit: int | None = None) -> Iterator[dict[str, Any]]:
+    """A batch's rejected rows in row order (problems and values, personal numbers masked), from the row
+    after ``after_row``, at most ``limit``; ``credit.no_batch`` for an id no batch has."""
+    batch_item(conn, batch_id)
     rows = conn.execute(select(credit_rejects).where(credit_rejects.c.batch_id == batch_id,
                                                      credit_rejects.c.row > after_row)
                         .order_by(credit_rejects.c.row).limit(limit))

@@ -45,7 +45,7 @@ class Client:
     items: frozenset[str] | None = None
 
     def caller(self) -> access.Caller:
-        return access.Caller(self.name, self.services, self.level, items=self.items)
+        return access.Caller(self.name, self.services, self.level, items=self.items, client_id=self.id)
 
 
 def _hash(key: str) -> str:
@@ -194,19 +194,19 @@ def caller_of(conn: Connection, key: str) -> access.Caller | None:
         return None
     raw: Any = conn.connection.driver_connection
     mark = "%s" if conn.dialect.name == "postgresql" else "?"
-    row = raw.execute("SELECT name, services, level, key_hash, items FROM clients "
+    row = raw.execute("SELECT name, services, level, key_hash, items, id FROM clients "
                       f"WHERE key_prefix = {mark} AND revoked_at IS NULL", (parts[1],)).fetchone()
     if row is None:
         return _previous_caller(conn, parts[1], key)
     if not hmac.compare_digest(row[3], _hash(key)):
         return None
-    return access.Caller(row[0], frozenset(row[1].split(",")), int(row[2]), items=_items(row[4]))
+    return access.Caller(row[0], frozenset(row[1].split(",")), int(row[2]), items=_items(row[4]), client_id=row[5])
 
 
 def _previous_caller(conn: Connection, prefix: str, key: str) -> access.Caller | None:
     """The caller of a key a rotation replaced, while its grace period lasts."""
-    row = conn.execute(select(clients.c.name, clients.c.services, clients.c.level, clients.c.previous_key_hash,
-                              clients.c.previous_key_until, clients.c["items"]).where(
+    row = conn.execute(select(clients.c.id, clients.c.name, clients.c.services, clients.c.level,
+                              clients.c.previous_key_hash, clients.c.previous_key_until, clients.c["items"]).where(
         clients.c.previous_key_prefix == prefix, clients.c.revoked_at.is_(None))).first()
     if row is None or not hmac.compare_digest(str(row.previous_key_hash), _hash(key)):
         return None
@@ -216,4 +216,4 @@ def _previous_caller(conn: Connection, prefix: str, key: str) -> access.Caller |
         raise ClientError("access.key_expired", f"This API key was replaced by a new one; its grace period ended "
                           f"at {until:%Y-%m-%d %H:%M} UTC. Use the client's new key (ask the platform operator).")
     return access.Caller(str(row.name), frozenset(str(row.services).split(",")), int(row.level),
-                         items=_items(row.items))
+                         items=_items(row.items), client_id=str(row.id))

@@ -157,13 +157,22 @@ def catalogue_changes(conn: Connection, caller: access.Caller,
 
 def batch_rejects(conn: Connection, caller: access.Caller, batch: str, after_row: int = 0,
                   limit: int = 1000) -> list[dict[str, Any]]:
-    """The rejected rows of a credit batch, for the provider that sent it alone (a key's client named as
-    the batch's provider; any other caller is answered as if there were no such batch), with their values
-    as the rejects keep them: personal numbers masked, whatever the caller's level."""
-    if caller.client is None:
+    """The rejected rows of a credit batch, for the client that sent it alone — by its id, not its name: a
+    new client given a revoked client's name does not read the batches of the first one; any other caller is
+    answered as if there were no such batch — and only while its key may provide under the batch's item
+    (``access.may_provide``: its item grant and level; ``access.item`` otherwise). Values as the rejects keep
+    them: personal numbers masked, whatever the caller's level."""
+    if caller.client is None or caller.client_id is None:
         raise RecordsError("credit.provider", "A batch's rejects are read with the key of the provider that sent it.",
                            field="X-API-Key")
-    return list(credit_records.batch_rejects(conn, batch, provider=caller.client, after_row=after_row, limit=limit))
+    item = credit_records.batch_item(conn, batch, client=caller.client_id)
+    level = credit_items.item_in_force(conn, item, withdrawn=True)[1].security_level
+    if not access.may_provide(caller, item, level):
+        raise RecordsError("access.item", f'Batch "{batch}" was sent under item "{item}", which the key of '
+                           f'"{caller.client}" no longer provides under (its items: '
+                           f"{', '.join(sorted(caller.items or ())) or 'every item'} within level {caller.level}); "
+                           "the platform's operator grants items (`jjjcredit clients grant`).", field="batch")
+    return list(credit_records.batch_rejects(conn, batch, after_row=after_row, limit=limit))
 
 
 #: The (column code, field name) pairs of an item in its layout's order, by the item object (the

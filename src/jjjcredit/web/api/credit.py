@@ -74,7 +74,7 @@ def _item_level(engine: Engine, item: str) -> int:
 
 
 def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: str, provider: str,
-            name: str, limits: Limits, own: dict[str, str] | None = None) -> dict[str, Any]:
+            name: str, limits: Limits, own: dict[str, str] | None = None, client: str | None = None) -> dict[str, Any]:
     protector = _protector(engine, box)
     fd, path = tempfile.mkstemp(suffix=suffix, prefix="credit-batch-")
     try:
@@ -82,7 +82,7 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
             fh.write(data)
         summary = records.ingest_file(engine, path, item, provider, protector=protector, channel="api",
                                       file_name=name, limits=limits, max_rows=limits.api_rows, own_headers=own,
-                                      mapping_name="columns=")
+                                      mapping_name="columns=", client=client)
     except Error as exc:  # the caller's file is called by its name, not by the server's temporary path
         exc.args = (exc.message.replace(path, shown_personal(name)),)
         exc.message = exc.args[0]
@@ -134,7 +134,7 @@ async def ingest_batch(request: Request,
     suffix = file_suffix(request.headers.get("content-type", ""), name, data)
     state = request.app.state
     summary = await threads.run(request, _ingest, state.engine, state.key_box, data, suffix, item, caller.client,
-                                name, state.limits, own)
+                                name, state.limits, own, caller.client_id)
     request.state.batch = summary["batch"]  # on the request's log line (web/app.py)
     return summary
 
@@ -147,7 +147,7 @@ def _rejects(engine: Engine, caller: access.Caller, batch: str, after: int, limi
     return {"batch": batch, "rows": rows, "next_after": rows[-1]["row"] if more else None}
 
 
-@router.get("/batches/{batch}/rejects", responses=raises("credit.no_batch", "credit.provider"))
+@router.get("/batches/{batch}/rejects", responses=raises("credit.no_batch", "credit.provider", "access.item"))
 async def batch_rejects(request: Request, batch: str = Path(..., max_length=64),
                         after: int = Query(0, ge=0, le=2**31, description="Rows after this row of the file (the "
                                            "`next_after` of the page before; 0: from the first)."),
