@@ -272,3 +272,18 @@ def test_a_connection_lost_during_an_ingest_is_said_so_and_nothing_is_kept(url: 
         if ingest.poll() is None:
             ingest.kill()
     assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
+
+
+def test_timeliness_shows_a_last_batch_rejected_whole_and_calls_its_provider_silent(url: str, tmp_path: Path):
+    """A provider whose only batch had every row rejected recorded nothing: the table flags ALL REJECTED with
+    the rows, and SILENT, and its legend says why; the JSON carries the rows, the rejected and the flag."""
+    path = files.write_csv(tmp_path / "bad.csv", [files.penalty(CODES[0], f"罚{n}", 处罚决定日期="2026-02-30")
+                                                  for n in range(3)])
+    sent = _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url)
+    assert sent.returncode == 1 and json.loads(sent.stdout)["rejected"] == 3, sent.stderr
+    table = _run("timeliness", "--db", url)
+    assert "ALL REJECTED (3 of 3 rows of the last batch; last recorded never)" in table.stdout
+    assert "SILENT" in table.stdout and "rejected is no update" in " ".join(table.stderr.split())
+    [line] = json.loads(_run("timeliness", "--format", "json", "--db", url).stdout)["providers"]
+    assert (line["records"], line["last_batch_rows"], line["last_batch_rejected"], line["last_batch_all_rejected"],
+            line["last_recorded"], line["silent"]) == (0, 3, 3, True, None, True)

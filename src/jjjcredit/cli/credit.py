@@ -7,6 +7,7 @@ from __future__ import annotations
 import csv
 import itertools
 import json
+import textwrap
 from typing import Any, Optional
 
 import typer
@@ -14,7 +15,7 @@ import typer
 from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
 from jjjcredit.core.codes import ric, uscc
-from jjjcredit.core.credit import persons
+from jjjcredit.core.credit import catalogue, persons
 from jjjcredit.services.credit import corrections, records, timeliness
 from jjjcredit.services.sharing import audit, disclosure, personal_keys
 from jjjcredit.settings import Settings
@@ -293,10 +294,15 @@ def report_timeliness(
         return
     today_s = "" if counted == day else f" (counted {counted.isoformat()})"
     output.note(f"timeliness as of {day.isoformat()}: {len(rows)} provider/item pairs, "
-                f"{sum(r.late for r in rows)} late records{today_s}, {sum(r.silent for r in rows)} silent")
+                f"{sum(r.late for r in rows)} late records{today_s}, {sum(r.silent for r in rows)} silent, "
+                f"{sum(r.last_batch_all_rejected for r in rows)} whose last batch was rejected whole")
+    output.note(textwrap.fill(catalogue.TIMELINESS_LEGEND, 110, break_on_hyphens=False))
     for r in rows:
         last = f"{r.last_batch:%Y-%m-%d}" if r.last_batch else "never"
         flags = ("  SILENT (update period " + r.update_period + ")") if r.silent else ""
+        if r.last_batch_all_rejected:
+            flags += f"  ALL REJECTED ({r.last_batch_rejected} of {r.last_batch_rows} rows of the last batch; " \
+                     f"last recorded {f'{r.last_recorded:%Y-%m-%d}' if r.last_recorded else 'never'})"
         flags += f"  RETIRED since {r.retired:%Y-%m-%d} by {r.retired_by} ({r.retired_reason})" if r.retired else ""
         flags += f"  WITHDRAWN by the {r.withdrawn_in} catalogue (records kept)" if r.withdrawn_in else ""
         examples = f"  e.g. {', '.join(r.late_examples)}" if r.late_examples else ""

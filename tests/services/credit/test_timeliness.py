@@ -234,3 +234,27 @@ def test_a_decision_from_before_the_calendars_years_is_late_when_it_is_late_what
     assert late == {"罚1": 1, "罚2": 0, "罚3": 0}
 
 
+
+
+def test_a_provider_whose_last_batch_was_rejected_whole_is_flagged_and_its_silence_counts_from_the_last_recorded(
+        ready: Engine, tmp_path: Path):
+    """A batch whose every row was rejected recorded nothing: the report flags it (rows, rejected), and silence
+    counts from the last batch that recorded something — a provider that never had a row recorded is silent."""
+    bad = files.write_csv(tmp_path / "bad.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-30")])
+    assert ingest(ready, bad).rejected == 1
+    with ready.connect() as conn:
+        [only], _ = timeliness.timeliness(conn)
+    assert (only.records, only.last_batch_rows, only.last_batch_rejected) == (0, 1, 1)
+    assert only.last_batch_all_rejected and only.silent and only.last_recorded is None
+    assert only.to_dict()["last_batch_all_rejected"] is True and only.to_dict()["last_batch_rejected"] == 1
+    good = files.write_csv(tmp_path / "good.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-05-28")])
+    assert ingest(ready, good).created == 1
+    with ready.connect() as conn:
+        [sent], _ = timeliness.timeliness(conn)
+    assert not sent.last_batch_all_rejected and not sent.silent and sent.last_recorded == sent.last_batch
+    ingest(ready, files.write_csv(tmp_path / "bad2.csv", [files.penalty(CODES[1], "罚2", 处罚决定日期="2026-02-31")]))
+    with ready.connect() as conn:
+        [again], _ = timeliness.timeliness(conn)  # rejected whole, but within the period of the last recorded
+        later, _ = timeliness.timeliness(conn, working_days.today() + datetime.timedelta(days=2))
+    assert again.last_batch_all_rejected and not again.silent and again.last_recorded == sent.last_batch
+    assert again.last_batch != sent.last_batch and later[0].silent  # 每日: nothing recorded for 2 days

@@ -218,6 +218,14 @@ def _date(value: Any, code: str) -> datetime.date:
 
 
 #: An item's update period → the days within which its provider is expected to send something.
+#: What the timeliness report (``credit timeliness``, /metrics) calls silent, and its flags — its legend, and
+#: docs/credit.md's.
+TIMELINESS_LEGEND = (
+    "SILENT: no batch that recorded something, or reported none (a header only), within the item's update period "
+    "(实时/每日 1 day, 每周 7, 每月 31, 每季度 92, 每半年 183, 每年 366), judged on Beijing's day. A batch whose every row "
+    "was rejected is no update: it is flagged ALL REJECTED (JSON last_batch_all_rejected, with last_batch_rows "
+    "and last_batch_rejected), and silence counts from the last batch that recorded (last_recorded) — a provider "
+    "whose every batch was rejected whole is silent from the start. RETIRED and WITHDRAWN pairs are never silent.")
 UPDATE_PERIODS: dict[str, int] = {"实时": 1, "每日": 1, "每周": 7, "每月": 31, "每季度": 92, "每半年": 183, "每年": 366}
 _WORKING_DAYS = re.compile(r"([0-9]+|[一二两三四五六七八九十]+)\s*个?\s*工作日")
 _NUMERALS = {c: n for n, c in enumerate("零一二三四五六七八九", start=0)} | {"两": 2}

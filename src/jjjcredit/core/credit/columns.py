@@ -22,6 +22,7 @@ from __future__ import annotations
 
 import functools
 import re
+import textwrap
 from dataclasses import dataclass
 
 from jjjcredit.core.credit import catalogue
@@ -306,6 +307,10 @@ def markdown() -> str:
               "value of a new record: no value over the limit in force comes into a new record. `credit correct`",
               "likewise leaves a value it does not change as it was kept. Identity numbers are not kept this way:",
               "they meet the limit in force.",
+              "", "## Timeliness", "",
+              "`jjjcredit credit timeliness` (and /metrics, `jjjcredit_credit_silent`) reads each provider's batches",
+              "under each item against the item's update period. Its legend:", "",
+              *textwrap.wrap(catalogue.TIMELINESS_LEGEND, 110, break_on_hyphens=False),
               "", "## The default catalogue's layouts", ""]
     for item in catalogue.default_items():
         if item.kind == "basic":

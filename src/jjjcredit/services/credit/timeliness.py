@@ -199,8 +199,10 @@ def _in_china(at: datetime.datetime | None) -> datetime.datetime | None:
 @dataclass(frozen=True)
 class Timeliness:
     """One provider's records under one item: how many, how many arrived late (after the collection
-    time limit, or withdrawn after the deadline), when it last sent anything, and whether that is
-    longer ago than the item's update period. ``counts_as_of`` is the day ``records``, ``late`` and
+    time limit, or withdrawn after the deadline), when it last sent anything and what of its last batch was
+    rejected, and whether it has been silent — no batch that recorded something (or reported none) within
+    the item's update period: a batch whose every row was rejected (``last_batch_all_rejected``) is no
+    update (catalogue.TIMELINESS_LEGEND). ``counts_as_of`` is the day ``records``, ``late`` and
     ``late_examples`` are counted on when it is not the report's (a report of a past day: the tallies
     keep running totals, not their history, so those are today's); ``None`` when they are the day's."""
 
@@ -222,12 +224,24 @@ class Timeliness:
     counts_as_of: datetime.date | None = None
     #: The edition that withdrew the item (its records kept; nothing more expected): never silent.
     withdrawn_in: int | None = None
+    #: When it last sent a batch that recorded something or reported none (``None``: never) — silence counts
+    #: from there; earlier than ``last_batch`` when that one's rows were all rejected.
+    last_recorded: datetime.datetime | None = None
+
+    @property
+    def last_batch_all_rejected(self) -> bool:
+        """Whether the last batch recorded nothing: it had rows, and every one was rejected."""
+        return bool(self.last_batch_rows) and (self.last_batch_rejected or 0) >= (self.last_batch_rows or 0)
 
     def to_dict(self) -> dict[str, Any]:
         return {"provider": self.provider, "item": self.item, "item_name": self.item_name, "records": self.records,
                 "late": self.late, "late_examples": list(self.late_examples),
                 "counts_as_of": self.counts_as_of.isoformat() if self.counts_as_of else None,
                 "last_batch": self.last_batch.isoformat() if self.last_batch else None,
+                "last_batch_id": self.last_batch_id, "last_batch_rows": self.last_batch_rows,
+                "last_batch_rejected": self.last_batch_rejected,
+                "last_batch_all_rejected": self.last_batch_all_rejected,
+                "last_recorded": self.last_recorded.isoformat() if self.last_recorded else None,
                 "update_period": self.update_period, "silent": self.silent,
                 "retired": self.retired.isoformat() if self.retired else None, "retired_reason": self.retired_reason,
                 "retired_by": self.retired_by, "withdrawn_in": self.withdrawn_in}
@@ -264,10 +278,13 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
         item = items.get(r.item)
         withdrawn = gone.get(r.item)
         when = _in_china(last_at)  # (judged and shown on Beijing's day)
+        recorded = when  # a batch wholly rejected is no update: silence counts from the last that recorded
+        if last_rows and (last_rejected or 0) >= last_rows:
+            recorded = _in_china(_last_recorded(conn, r.provider, r.item, today))
         period = item.update_period if item else ""
         days = catalogue.UPDATE_PERIODS.get(period)
         retired = in_force.get((r.provider, r.item))
-        silent = bool(days and retired is None and (when is None or (today - when.date()).days > days))
+        silent = bool(days and retired is None and (recorded is None or (today - recorded.date()).days > days))
         name = item.name if item else withdrawn[1].name if withdrawn else ""
         out.append(Timeliness(r.provider, r.item, name, int(r.records), int(r.late),
                               tuple(json.loads(r.late_examples)), when, period, silent, last_id,
@@ -276,13 +293,23 @@ def timeliness(conn: Connection, today: datetime.date | None = None) -> tuple[li
                               retired_reason=retired.reason if retired else None,
                               retired_by=retired.retired_by if retired else None,
                               counts_as_of=now_day if past else None,
-                              withdrawn_in=withdrawn[2] if withdrawn else None))
+                              withdrawn_in=withdrawn[2] if withdrawn else None, last_recorded=recorded))
     expected = {line.item for line in out if line.retired is None}  # an item whose every provider retired is unsent
     retired_only = {line.item for line in out} - expected
     nothing = [{"item": i.code, "item_name": i.name, "update_period": i.update_period,
                 "every_provider_retired": i.code in retired_only}
                for i in items.values() if i.kind != "basic" and i.code not in expected]
     return out, nothing
+
+
+def _last_recorded(conn: Connection, provider: str, item: str, day: datetime.date) -> datetime.datetime | None:
+    """When the pair's last batch committed by the end of Beijing's ``day`` that recorded something — some row
+    not rejected — or reported none (a header only) finished; ``None``: none did. Asked only of a pair whose
+    last batch was rejected whole (few)."""
+    b = credit_batches.c
+    return conn.execute(select(func.max(b.finished_at)).where(
+        b.provider == provider, b.item == item, b.status == "committed", b.finished_at < _end_of(day),
+        or_(b.rows == 0, b.rejected < b.rows))).scalar()
 
 
 def _end_of(day: datetime.date) -> datetime.datetime:
