@@ -237,14 +237,14 @@ def test_every_route_that_reads_data_leaves_an_audit_entry(database_url: str, se
     assert set(routes) <= set(calls), f"add a call for {sorted(set(routes) - set(calls))}"
     engine = make_engine(database_url)
     with engine.begin() as conn:
-        _, key = clients.add_client(conn, "auditor", ",".join(access.SERVICES), 2)
+        auditor, key = clients.add_client(conn, "auditor", ",".join(access.SERVICES), 2)
         _catalogue_editions(conn)
         number = report.issue_report(conn, access.PUBLIC, code, fmt="json", box=evidence.KeyBox(SECRET),
                                      base_url=server.url).number
     calls["GET", "/api/v1/reports/{number}"] = ({"url": f"/api/v1/reports/{number}"}, [code])
     (tmp_path / "sent.csv").write_bytes(_penalties(code))
     batch = credit_records.ingest_file(engine, str(tmp_path / "sent.csv"), credit_files.PENALTY, "auditor",
-                                      protector=None).batch
+                                      protector=None, client=auditor.id).batch  # as the API keeps it
     calls["GET", "/api/v1/credit/batches/{batch}/rejects"] = ({"url": f"/api/v1/credit/batches/{batch}/rejects"}, [])
     engine.dispose()
     made = []

@@ -19,7 +19,7 @@ from jjjcredit.core.credit import catalogue as core
 from jjjcredit.core.credit import working_days
 from jjjcredit.core.credit.catalogue_export import VCARD
 from jjjcredit.services import db
-from jjjcredit.services.sharing import clients
+from jjjcredit.services.sharing import clients, rate_limits
 from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.storage.schema import catalogue_editions
@@ -85,12 +85,12 @@ def test_the_workflow_over_http(server: Server):
         personal = public.post("/api/v1/catalogue/2026/comments",
                                json={"author": "李四", "text": "请联系13812345678，身份证11010519491231002X"})
         assert personal.status_code == 200
-        seen = public.get("/api/v1/catalogue/2026/comments").json()
+        seen = public.get("/api/v1/catalogue/2026/comments").json()["comments"]
         assert [c["author"] for c in seen] == ["张*", "李*"], "authors are masked for the public"
         assert "13812345678" not in json.dumps(seen, ensure_ascii=False)
         assert "11010519491231002X" not in json.dumps(seen, ensure_ascii=False)
         assert seen[1]["text"] == "请联系138****5678，身份证110105********002X"
-        clear = staff.get("/api/v1/catalogue/2026/comments").json()
+        clear = staff.get("/api/v1/catalogue/2026/comments").json()["comments"]
         assert [c["author"] for c in clear] == ["张三", "李四"] and "13812345678" in clear[1]["text"]
         own = staff.post("/api/v1/catalogue/2026/approve")
         assert own.status_code == 403 and own.json()["errors"][0]["code"] == "catalogue.own_approval"
@@ -143,7 +143,7 @@ def test_a_withdrawn_item_takes_comments_over_http(server: Server):
         kept = public.post("/api/v1/catalogue/2027/comments",
                            json={"author": "某企业", "text": "反对撤销", "item": "JJJ-04-002"})
         assert kept.status_code == 200 and kept.json()["item"] == "JJJ-04-002"
-        assert [c["item"] for c in public.get("/api/v1/catalogue/2027/comments").json()] == ["JJJ-04-002"]
+        assert [c["item"] for c in public.get("/api/v1/catalogue/2027/comments").json()["comments"]] == ["JJJ-04-002"]
         refused = public.post("/api/v1/catalogue/2027/comments",
                               json={"author": "某企业", "text": "意见", "item": "JJJ-99-001"})
         error = refused.json()["errors"][0]
@@ -286,3 +286,52 @@ def test_the_json_export_is_the_editions_answer(server: Server, database_url: st
         assert (answer["based_on"], answer["comments_until"]) == (2027 - 1, f"{until}T23:59:59Z")
         assert answer["in_force"] is False and answer["in_force_from"] is None
         assert public.get("/api/v1/catalogue/2026").json()["in_force_from"] is not None
+
+
+def _out_for_comment(staff: httpx.Client) -> None:
+    assert staff.post("/api/v1/catalogue/2026").status_code == 200
+    assert staff.post("/api/v1/catalogue/2026/open-comments").status_code == 200
+
+
+def test_keyed_comments_are_rate_limited_and_an_edition_takes_few_a_day_from_one_sender(server: Server):
+    """A key admits a client to more services, never to more of the public's writes: its comments count at the
+    public's rate. And an edition takes at most JJJCREDIT_LIMIT_COMMENTS_PER_DAY comments a day from one sender
+    (a key's client, an address) or under one author's name, whatever names it signs with."""
+    server.app.state.limits = replace(server.app.state.limits, comments_per_day=3)
+    with server.client(STAFF) as staff, server.client("reader") as reader, server.client() as public:
+        _out_for_comment(staff)
+        for n in range(3):
+            kept = reader.post("/api/v1/catalogue/2026/comments", json={"author": f"甲{n}", "text": "意见"})
+            assert kept.status_code == 200, kept.text
+        fourth = reader.post("/api/v1/catalogue/2026/comments", json={"author": "甲9", "text": "意见"})
+        error = fourth.json()["errors"][0]
+        assert (fourth.status_code, error["code"]) == (429, "catalogue.too_many_comments")
+        assert "at most 3 a day" in error["message"] and "JJJCREDIT_LIMIT_COMMENTS_PER_DAY" in error["message"]
+        for n in range(3):  # the public, from its address, under names of its own
+            assert public.post("/api/v1/catalogue/2026/comments", json={"author": f"乙{n}", "text": "意见"}) \
+                .status_code == 200
+        assert public.post("/api/v1/catalogue/2026/comments", json={"author": "丙", "text": "意见"}).status_code == 429
+    server.app.state.limits = replace(server.app.state.limits, comments_per_day=1000)
+    server.app.state.limiter = rate_limits.LocalWindow(5)  # the public's rate, 5 a minute
+    with server.client("reader") as reader:
+        codes = [reader.post("/api/v1/catalogue/2026/comments", json={"author": "丁", "text": "意见"}).status_code
+                 for _ in range(6)]
+    assert codes == [200] * 5 + [429]
+
+
+def test_comments_are_read_a_page_at_a_time(server: Server):
+    with server.client(STAFF) as staff, server.client() as public:
+        _out_for_comment(staff)
+        for n in range(5):
+            assert public.post("/api/v1/catalogue/2026/comments", json={"author": f"乙{n}", "text": f"意见{n}"}) \
+                .status_code == 200
+        pages, after = [], 0
+        while after is not None:
+            page = public.get("/api/v1/catalogue/2026/comments", params={"after": after, "limit": 2}).json()
+            pages.append([c["text"] for c in page["comments"]])
+            after = page["next_after"]
+        assert pages == [["意见0", "意见1"], ["意见2", "意见3"], ["意见4"]]
+        whole = public.get("/api/v1/catalogue/2026/comments").json()
+        assert len(whole["comments"]) == 5 and whole["next_after"] is None
+        over = public.get("/api/v1/catalogue/2026/comments", params={"limit": 1001})
+        assert over.status_code == 422 and over.json()["errors"][0]["field"] == "limit"

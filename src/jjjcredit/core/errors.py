@@ -403,6 +403,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
                                         "does not also approve it: compiling and approving are separate (Art. 11)."),
     "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text, plain (no control characters), of at "
                                    "most 4,000 characters."),
+    "catalogue.too_many_comments": ErrorCode(429, 1, "An edition takes at most JJJCREDIT_LIMIT_COMMENTS_PER_DAY "
+                                             "comments in 24 hours from one sender (key or address) or author."),
     "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, one opened while "
         "another runs, an approval while the comment period set for the edition still runs, or an item added, "
         "changed or withdrawn after it ended (put the edition out for comment again first)."),

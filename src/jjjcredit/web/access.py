@@ -47,6 +47,26 @@ def charge_public_here(request: Request, cost: int) -> None:
                        "calls without an API key")
 
 
+def limit_client_here(request: Request, caller: access.Caller) -> None:
+    """Count a keyed call to a public route that writes (a catalogue comment) against its client, at the
+    public's rate: a key admits a client to more services, never to more of the public's writes. On a
+    thread (it may wait on Redis there); 429 when over."""
+    limiter: rate_limits.Limiter = request.app.state.limiter
+    decision = limiter.admit(f"client:{caller.client_id or caller.client}", 1)
+    if not decision.admitted:
+        raise ApiError("access.rate_limited", f'Too many calls from client "{caller.client}" to a public route: at '
+                       f"most {limiter.per_minute} a minute, as without a key. Retry after {decision.retry_after} s.",
+                       headers={"Retry-After": str(decision.retry_after)})
+
+
+def sender_of(request: Request, caller: access.Caller) -> str:
+    """Who a call comes from, for a count kept with what it leaves (a comment): its key's client, or — without
+    one — the address the public's rate limit counts it under."""
+    if caller.client is not None:
+        return f"client:{caller.client_id or caller.client}"
+    return f"address:{rate_limits.window_of(_address(request))}"
+
+
 def _address(request: Request) -> str:
     """The address a call is counted against: the peer, or — only when the peer is a trusted proxy — the
     rightmost address of X-Forwarded-For that is not one (rate_limits.client_address)."""

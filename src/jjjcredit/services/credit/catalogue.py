@@ -13,6 +13,7 @@ diff of two editions core/credit/catalogue_diff.py's); services flush, the adapt
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 import time
 import uuid
@@ -21,9 +22,10 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
 from sqlalchemy.exc import IntegrityError
 
+from jjjcredit.core import limits
 from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import catalogue, catalogue_diff, catalogue_export, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
@@ -401,9 +403,12 @@ def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime
 
 
 def add_comment(conn: Connection, year: int, author: str, text: str, code: str | None = None,
-                now: datetime.datetime | None = None) -> Comment:
+                now: datetime.datetime | None = None, *, sender: str | None = None,
+                per_day: int = limits.DEFAULT.comments_per_day) -> Comment:
     """Keep a comment on the edition, on one of its items or on an item it withdraws (:func:`withdrawn_codes`)
-    during its comment period."""
+    during its comment period — at most ``per_day`` in 24 hours from one ``sender`` (a key's client, or the
+    address a call without a key is counted under; kept only as a hash) and under one author's name
+    (``catalogue.too_many_comments``)."""
     if not author or not author.strip() or not text or not text.strip():
         raise CatalogueError("catalogue.comment", "A comment needs its author and its text.",
                              field="author" if not (author or "").strip() else "text")
@@ -420,9 +425,27 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     catalogue.check_text(author, "The comment's author", "author", 200, "catalogue.comment", personal=True)
     catalogue.check_text(text, "The comment", "text", error="catalogue.comment", personal=True)
     comment = Comment(code, author.strip(), at, text.strip())
+    sent_by = None if sender is None else hashlib.sha256(sender.encode("utf-8")).hexdigest()
+    _within_comments_per_day(conn, year, comment.author, sent_by, at, per_day)  # (the edition's lock held)
     conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
-                                                   at=at, text=comment.text))
+                                                   at=at, text=comment.text, sender=sent_by))
     return comment
+
+
+def _within_comments_per_day(conn: Connection, year: int, author: str, sender: str | None, at: datetime.datetime,
+                             per_day: int) -> None:
+    """Refuse a comment past ``per_day`` in the 24 hours before ``at`` from one sender or under one author's name
+    (``catalogue.too_many_comments``, saying when the next is taken)."""
+    c = catalogue_comments.c
+    same = c.author == author if sender is None else or_(c.author == author, c.sender == sender)
+    count, first = conn.execute(select(func.count(), func.min(c.at)).where(
+        c.year == year, c.at > at - datetime.timedelta(days=1), same)).one()
+    if count >= per_day:
+        then = times.utc(first) + datetime.timedelta(days=1)
+        raise CatalogueError("catalogue.too_many_comments", f"The {year} edition has taken {count} comments in the "
+                             f"last 24 hours from this sender or under this author's name: at most {per_day} a day "
+                             f"(JJJCREDIT_LIMIT_COMMENTS_PER_DAY). Gather your remarks in one comment (up to 4,000 "
+                             f"characters), or send the next after {then:%Y-%m-%d %H:%M} UTC.", field="text")
 
 
 def withdrawn_codes(conn: Connection, edition: Edition) -> tuple[str, ...]:
@@ -451,10 +474,11 @@ def _not_commentable(conn: Connection, edition: Edition, code: str) -> Catalogue
                           f"lists them) {gone}, or none, for the edition as a whole.", field="code")
 
 
-def list_comments(conn: Connection, year: int) -> list[Comment]:
+def list_comments(conn: Connection, year: int, after: int = 0, limit: int | None = None) -> list[Comment]:
+    """The comments on an edition, oldest first: those after the first ``after``, at most ``limit``."""
     get_edition(conn, year)
     rows = conn.execute(select(catalogue_comments).where(catalogue_comments.c.year == year)
-                        .order_by(catalogue_comments.c.at, catalogue_comments.c.id))
+                        .order_by(catalogue_comments.c.at, catalogue_comments.c.id).offset(after).limit(limit))
     return [Comment(r.code, r.author, times.utc(r.at), r.text) for r in rows]
 
 

@@ -125,13 +125,15 @@ def show_organization(conn: Connection, caller: access.Caller, code: str) -> dic
     return details
 
 
-def catalogue_comments(conn: Connection, caller: access.Caller, year: int) -> list[catalogue.Comment]:
+def catalogue_comments(conn: Connection, caller: access.Caller, year: int, after: int = 0,
+                       limit: int | None = None) -> list[catalogue.Comment]:
     """The comments on an edition ``caller`` may read (drafts only for the ``cataloguing`` right), oldest
-    first. Those who compile the catalogue read them as written; everyone else reads the authors masked
-    and any identity or mobile number in a text masked: what a citizen typed is not published in clear."""
+    first, those after the first ``after``, at most ``limit``. Those who compile the catalogue read them as
+    written; everyone else reads the authors masked and any identity or mobile number in a text masked: what a
+    citizen typed is not published in clear."""
     compiles = access.admit(caller, "cataloguing") is not None
     catalogue.readable_edition(conn, year, compiles)
-    comments = catalogue.list_comments(conn, year)
+    comments = catalogue.list_comments(conn, year, after, limit)
     if compiles:
         return comments
     return [dataclasses.replace(c, author=mask(c.author) or "", text=mask_in_text(c.text)) for c in comments]

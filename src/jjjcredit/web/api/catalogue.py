@@ -23,7 +23,7 @@ from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.services.credit import catalogue
 from jjjcredit.services.sharing import disclosure
-from jjjcredit.web.access import caller_for
+from jjjcredit.web.access import caller_for, limit_client_here, sender_of
 from jjjcredit.web.errors import raises
 
 router = APIRouter(prefix="/api/v1/catalogue", tags=["catalogue"])
@@ -126,24 +126,37 @@ class CommentRequest(BaseModel):
                              "edition's, or one it withdraws (default: the edition).")
 
 
-@router.post("/{year}/comments")
+@router.post("/{year}/comments", responses=raises("catalogue.too_many_comments"))
 def add_comment(request: Request, year: Year, comment: CommentRequest,
                 caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
-    """Comment on an edition during its comment period (anyone; the public within its rate limit)."""
+    """Comment on an edition during its comment period (anyone: with a key or without, within the public's rate
+    limit; at most ``JJJCREDIT_LIMIT_COMMENTS_PER_DAY`` comments a day from one sender or author)."""
+    compiles = _drafts(caller)
+    if caller.client is not None and not compiles:  # a key is no licence to flood the public's route
+        limit_client_here(request, caller)
     with request.app.state.engine.begin() as conn:
-        catalogue.readable_edition(conn, year, _drafts(caller))  # a draft is "not found" to those it is hidden from
-        kept = catalogue.add_comment(conn, year, comment.author, comment.text, code=comment.item)
+        catalogue.readable_edition(conn, year, compiles)  # a draft is "not found" to those it is hidden from
+        kept = catalogue.add_comment(conn, year, comment.author, comment.text, code=comment.item,
+                                     sender=sender_of(request, caller),
+                                     per_day=request.app.state.limits.comments_per_day)
     return {"year": year, "item": kept.code, "author": kept.author, "at": _when(kept.at), "text": kept.text}
 
 
 @router.get("/{year}/comments")
 def list_comments(request: Request, year: Year,
-                  caller: access.Caller = Depends(caller_for("catalogue"))) -> list[dict[str, Any]]:
-    """The comments on an edition the caller may see, oldest first (authors and personal numbers masked
-    but for those who compile the catalogue)."""
+                  after: int = Query(0, ge=0, le=10_000_000, description="Comments after the first this many (the "
+                                     "`next_after` of the page before; 0: from the first)."),
+                  limit: int = Query(100, ge=1, le=1000, description="Comments in the page at most."),
+                  caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
+    """The comments on an edition the caller may see, oldest first, a page at a time (authors and personal
+    numbers masked but for those who compile the catalogue). ``next_after`` says where the next page starts
+    (null: the last)."""
     with request.app.state.engine.connect() as conn:
-        return [{"item": c.code, "author": c.author, "at": _when(c.at), "text": c.text}
-                for c in disclosure.catalogue_comments(conn, caller, year)]
+        page = disclosure.catalogue_comments(conn, caller, year, after, limit + 1)
+    more = len(page) > limit
+    return {"year": year, "comments": [{"item": c.code, "author": c.author, "at": _when(c.at), "text": c.text}
+                                       for c in page[:limit]],
+            "next_after": after + limit if more else None}
 
 
 @router.post("/{year}")
