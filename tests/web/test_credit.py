@@ -463,7 +463,9 @@ def test_a_provider_granted_one_item_submits_under_it_and_no_other(two_items: Se
 def test_a_provider_submits_under_the_items_within_its_level_only(server: Server, tmp_path: Path):
     """A provider granted every item submits under those of its level or below: a level-1 key puts no record
     under the level-2 item of credit commitments (JJJ-05-001), refused before the body is read."""
-    body = files.write_csv(tmp_path / "c.csv", [{"统一社会信用代码": CODES[0]}]).read_bytes()
+    body = files.write_csv(tmp_path / "c.csv", [{  # a commitment a level-2 key would have recorded
+        "承诺主体名称": "某公司", "统一社会信用代码": CODES[0], "承诺书编号": "诺1", "承诺类型": "告知承诺",
+        "承诺内容": "按期履约", "承诺日期": "2026-03-01", "受理单位": "某局"}]).read_bytes()
     with server.client(PROVIDER) as provider:
         refused = provider.post("/api/v1/credit/batches", params={"item": "JJJ-05-001"}, content=body)
         assert refused.status_code == 403, refused.text
