@@ -287,3 +287,31 @@ def test_timeliness_shows_a_last_batch_rejected_whole_and_calls_its_provider_sil
     [line] = json.loads(_run("timeliness", "--format", "json", "--db", url).stdout)["providers"]
     assert (line["records"], line["last_batch_rows"], line["last_batch_rejected"], line["last_batch_all_rejected"],
             line["last_recorded"], line["silent"]) == (0, 3, 3, True, None, True)
+
+
+def test_ingest_says_which_columns_it_did_not_read_and_what_a_file_sent_again_left_as_corrected(
+        url: str, tmp_path: Path):
+    """On standard error, beside the summary: the columns not read and how to map them; a file sent again after
+    a correction, the correction left standing; a row for another subject, refused (exit 1), never naming it."""
+    row = dict(files.penalty(CODES[0], "罚1"), 公示截至期="2027-05-19")
+    path = files.write_csv(tmp_path / "p.csv", [row])
+    ingest = ("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url)
+    first = _run(*ingest)
+    assert first.returncode == 0, first.stderr
+    assert json.loads(first.stdout)["ignored"] == ["公示截至期"]
+    assert "“公示截至期” (公示截止期?)" in first.stderr and "was not read" in first.stderr
+    assert "--columns" in first.stderr and "columns=" in first.stderr
+    corrected = _run("correct", "--item", files.PENALTY, "--provider", files.PROVIDER, "--document", "罚1",
+                     "--set", "处罚内容=警告", "--reason", "更正笔误", "--db", url)
+    assert corrected.returncode == 0, corrected.stderr
+    again = _run(*ingest)
+    summary = json.loads(again.stdout)
+    assert again.returncode == 0 and (summary["updated"], summary["unchanged"]) == (0, 1)
+    assert f"this file was ingested as batch {json.loads(first.stdout)['batch']}" in again.stderr
+    assert "1 record it holds was corrected since, and left as corrected" in again.stderr
+    shown = json.loads(_run("show", CODES[0], "--db", url).stdout)["items"][0]["records"][0]
+    assert (shown["version"], shown["values"]["处罚内容"]) == (2, "警告")
+    other = _run("ingest", str(files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[1], "罚1")])),
+                 *ingest[2:])
+    assert other.returncode == 1 and json.loads(other.stdout)["by_code"] == {"credit.other_subject": 1}
+    assert CODES[0] not in other.stdout + other.stderr

@@ -119,6 +119,11 @@ def test_a_providers_own_headers_are_mapped_over_the_api_as_on_the_command_line(
         typed = provider.post("/api/v1/credit/batches", content=body,  # a number typed where a header goes
                               params={"item": files.PENALTY, "columns": [f"{files.person()}=无此字段"]})
         assert typed.status_code == 400 and files.person() not in typed.text
+        extra = files.write_csv(tmp_path / "extra.csv", [dict(row, 公示截至期="2027-05-19")]).read_bytes()
+        unread = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=extra)
+        assert unread.status_code == 200 and unread.json()["ignored"] == ["公示截至期"]  # said as on the command line
+        assert "“公示截至期” (公示截止期?) of this file names no field" in unread.json()["message"]
+        assert "--columns" in unread.json()["message"] and "columns=" in unread.json()["message"]
 
 
 def test_a_provider_reads_every_rejected_row_of_its_own_batches_in_pages(server: Server, tmp_path: Path):

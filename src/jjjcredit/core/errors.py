@@ -456,6 +456,13 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.phone_in_text": ErrorCode(400, 1, "A text value holds what looks like a mobile phone number: kept masked "
         "(warning)."),
     "credit.duplicate": ErrorCode(400, 1, "A document number that an earlier row of the same file holds."),
+    "credit.other_subject": ErrorCode(409, 1, "A row whose document number names a record the provider keeps "
+        "under this item for another credit subject: a file does not move a record to another subject (a "
+        "correction of the subject goes through `credit correct`, with a reason; a new decision has its own "
+        "document number). The refusal never names or shows that other subject."),
+    "credit.corrected_since": ErrorCode(409, 1, "A file sent again (the same bytes as an earlier batch) holds a "
+        "record corrected since that batch (warning: the record is left as the correction made it, not set back "
+        "to the file's older values)."),
     "credit.no_secret": ErrorCode(503, 2, "Natural persons' identity numbers are kept only sealed, and the platform "
         "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE)."),
     "credit.sealed": ErrorCode(500, 1, "A sealed identity number does not open under this platform's personal data key."),

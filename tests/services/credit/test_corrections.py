@@ -88,10 +88,13 @@ def test_a_corrected_subject_takes_its_history_along(ready: Engine, tmp_path: Pa
     with ready.begin() as conn:
         corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"统一社会信用代码": CODES[1]},
                                    "主体代码有误", datetime.date(2026, 5, 21), protector=PROTECTOR, today=TODAY)
-    ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[2], "罚1")]))  # and by a resubmission
-    assert shown(ready, CODES[0])["records"] == shown(ready, CODES[1])["records"] == 0
-    record = shown(ready, CODES[2])["items"][0]["records"][0]
-    assert [h["version"] for h in record["history"]] == [3, 2, 1]
+    assert shown(ready, CODES[0])["records"] == 0
+    record = shown(ready, CODES[1])["items"][0]["records"][0]
+    assert [h["version"] for h in record["history"]] == [2, 1]
+    # a file is no correction: its row for a third subject is refused, the record stays where it was corrected to
+    moved = ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[2], "罚1")]))
+    assert (moved.updated, moved.rejected, moved.by_code) == (0, 1, {"credit.other_subject": 1})
+    assert shown(ready, CODES[2])["records"] == 0 and shown(ready, CODES[1])["records"] == 1
 
 
 def test_a_person_s_record_kept_under_an_organization_s_code_is_filed_under_the_person_with_its_history(

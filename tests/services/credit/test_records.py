@@ -600,3 +600,91 @@ def test_facts_typed_over_several_lines_are_kept_and_the_same_file_again_changes
     assert (again.unchanged, again.created, again.updated, again.rejected) == (1, 0, 0, 0)
 
 
+
+
+def test_a_document_number_recorded_for_another_subject_is_refused_without_showing_that_subject(
+        ready: Engine, tmp_path: Path):
+    """A later file whose row gives a recorded document number to another subject (another person's identity
+    number, another organization's code — brackets written otherwise still the same number) is refused: the
+    record stays its subject's, and the refusal names neither that subject nor its code or number. The same
+    subject's row updates the record as any resubmission does."""
+    zhang, li = files.person(11, "19800101"), files.person(22, "19900202")
+    first = [files.penalty(None, "罚〔2026〕100号", 行政相对人名称="张三", 证件号码=zhang),
+             files.penalty(CODES[0], "石市监罚〔2026〕101号", 行政相对人名称="石家庄市甲有限公司")]
+    assert ingest(ready, files.write_csv(tmp_path / "a.csv", first)).created == 2
+    second = [files.penalty(None, "罚〔2026〕100号", 行政相对人名称="李四", 证件号码=li),
+              files.penalty(CODES[1], "石市监罚(2026)101号", 行政相对人名称="石家庄市乙有限公司")]
+    summary = ingest(ready, files.write_csv(tmp_path / "b.csv", second))
+    assert (summary.created, summary.updated, summary.rejected) == (0, 0, 2)
+    assert summary.by_code["credit.other_subject"] == 2
+    with ready.connect() as conn:
+        rejected = list(records.batch_rejects(conn, summary.batch))
+    assert [(r["row"], [p["code"] for p in r["problems"]]) for r in rejected] == [
+        (2, ["credit.other_subject"]), (3, ["credit.other_subject"])]
+    message = rejected[0]["problems"][0]["message"]
+    assert "recorded for another subject" in message and "jjjcredit credit correct" in message
+    assert "its own document number" in message
+    told = json.dumps([summary.to_dict(), rejected], ensure_ascii=False)
+    for other in ("张三", zhang, zhang[:6] + "********" + zhang[14:], "石家庄市甲有限公司", CODES[0],
+                  persons.PERSON_PREFIX):
+        assert other not in told
+    for number, name in ((zhang, "张三"), (CODES[0], "石家庄市甲有限公司")):
+        record = shown(ready, number)["items"][0]["records"][0]
+        assert record["values"]["行政相对人名称"] == name
+        assert {h["action"] for h in record["history"]} <= {"created", "updated"}
+    assert shown(ready, li)["records"] == 0 and shown(ready, CODES[1])["records"] == 0
+    own = files.penalty(CODES[0], "石市监罚（2026）101号", 行政相对人名称="石家庄市甲有限公司", 处罚内容="警告")
+    assert ingest(ready, files.write_csv(tmp_path / "c.csv", [own])).updated == 1  # its own subject: updated
+    assert shown(ready, CODES[0])["items"][0]["records"][0]["values"]["处罚内容"] == "警告"
+    with ready.connect() as conn:  # nothing of the first subjects' kept under the second
+        keys = conn.execute(text("SELECT DISTINCT subject_key FROM credit_record_versions")).scalars().all()
+    assert keys == [CODES[0]]
+
+
+def test_columns_not_read_are_named_with_how_to_map_them(ready: Engine, tmp_path: Path):
+    """A column that is none of the item's fields is not read, and the summary's message says which and how a
+    provider maps a header of its own to a field (on the command line and over the API alike); a header that
+    is an identity number is masked there as everywhere."""
+    number = files.person()
+    row = dict(files.penalty(CODES[0], "罚1"), 公示截至期="2027-05-19", **{number: "x", "": ""})
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", [row]))
+    assert summary.created == 1
+    assert "“公示截至期”" in summary.message and "“130102********" in summary.message
+    assert "were not read" in summary.message and "公示截止期" in summary.message  # the field it may have meant
+    assert "--columns" in summary.message and "columns=" in summary.message
+    assert number not in json.dumps(summary.to_dict(), ensure_ascii=False)
+    plain = ingest(ready, files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[0], "罚1")]))
+    assert "not read" not in plain.message
+
+
+def test_the_same_file_again_leaves_a_record_corrected_since_as_corrected_and_says_so(ready: Engine, tmp_path: Path):
+    """A file sent again (the same bytes) is older than a correction made since it came: the corrected record
+    is left as corrected — its values, and a subject the correction changed — with a warning, and the message
+    names the batch the file came in. A record not corrected since is unchanged; a file with other bytes is
+    the provider's truth again, as always (but never moves a record to another subject)."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1"), files.penalty(CODES[0], "罚2"),
+                                                files.penalty(CODES[0], "罚3")])
+    first = ingest(ready, path)
+    with ready.begin() as conn:
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1", {"处罚内容": "警告"}, "更正笔误",
+                                   datetime.date(2026, 5, 25), protector=PROTECTOR, today=TODAY)
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"统一社会信用代码": CODES[1]},
+                                   "主体代码有误", datetime.date(2026, 5, 25), protector=PROTECTOR, today=TODAY)
+    again = ingest(ready, path)
+    assert (again.created, again.updated, again.unchanged, again.rejected) == (0, 0, 3, 0)
+    assert again.by_code["credit.corrected_since"] == 2
+    assert sorted(p["row"] for p in again.problems if p["code"] == "credit.corrected_since") == [2, 3]
+    assert again.message.startswith(f"Nothing changed: this file was ingested as batch {first.batch} on ")
+    assert "2 records it holds were corrected since" in again.message and "left as corrected" in again.message
+    by_number = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}
+    assert by_number["罚1"]["values"]["处罚内容"] == "警告" and by_number["罚1"]["version"] == 2
+    assert set(by_number) == {"罚1", "罚3"}
+    assert shown(ready, CODES[1])["items"][0]["records"][0]["version"] == 2
+    other_file = files.write_csv(tmp_path / "q.csv", [files.penalty(CODES[0], "罚1"), files.penalty(CODES[0], "罚2")])
+    other = ingest(ready, other_file)
+    assert (other.updated, other.rejected, other.by_code["credit.other_subject"]) == (1, 1, 1)
+    assert "corrected since" not in other.message
+    resent = ingest(ready, other_file)  # corrected before this file first came: refused again, not left so
+    assert (resent.unchanged, resent.rejected, resent.by_code["credit.other_subject"]) == (1, 1, 1)
+    assert "credit.corrected_since" not in resent.by_code
+    assert shown(ready, CODES[0])["items"][0]["records"][0]["values"]["处罚内容"] == "警告，罚款人民币2万元"

@@ -5,6 +5,7 @@ field without a column, a field named twice, a mapping to a field the item does 
 
 from __future__ import annotations
 
+import difflib
 import functools
 from collections.abc import Mapping, Sequence
 from dataclasses import dataclass
@@ -146,6 +147,28 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
 OWN_HEADERS = (" Headers of your own are mapped to the item's fields by a header mapping: `credit ingest --columns "
                "MAPPING.yaml` (lines `处罚文号: 行政处罚决定书文号`) on the command line, `columns=处罚文号=行政处罚决定书文号` "
                "(once per header) in the API's query.")
+
+
+def not_read(item: catalogue.Item, headers: Sequence[str]) -> str:
+    """What a file is told of its columns that name no field of ``item`` (a layout's ``ignored``, blank headers
+    left out): which were not read, the field a header is close to, and how a header of one's own is mapped —
+    the same words on the command line and over the API, identity numbers masked.
+
+    >>> item = catalogue.default_item("JJJ-03-001")
+    >>> print(not_read(item, ["公示截至期"]).split(" Headers")[0])
+    Column “公示截至期” (公示截止期?) of this file names no field of JJJ-03-001 (行政处罚信息) and was not read.
+    """
+    names = [f.name for f in item.fields]
+    shown = [h for h in headers if h.strip()]
+    said = []
+    for header in shown[:12]:
+        close = difflib.get_close_matches(columns.header_key(header), names, n=1, cutoff=0.6)
+        said.append(f"“{header[:40]}”" + (f" ({close[0]}?)" if close else ""))
+    more = f" and {len(shown) - 12:,} more" if len(shown) > 12 else ""
+    one = len(shown) == 1
+    return shown_personal(f"Column{'' if one else 's'} {'、'.join(said)}{more} of this file name{'s' if one else ''} "
+                          f"no field of {item.code} ({item.name}) and {'was' if one else 'were'} not read."
+                          + OWN_HEADERS)
 
 
 def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> dict[str, catalogue.Field]:

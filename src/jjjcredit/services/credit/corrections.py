@@ -297,7 +297,7 @@ def rekey_person(conn: Connection, record_id: str, protector: persons.Protector 
     if not rows:
         return None
     providers.take_lock(conn, rows[0]["provider"], rows[0]["item"])
-    rows = _misfiled_rows(conn, record_id)  # read again under the lock: a batch may have moved it meanwhile
+    rows = _misfiled_rows(conn, record_id)  # read again under the lock: a correction may have moved it meanwhile
     if not rows:
         return None
     row = rows[0]

@@ -230,9 +230,11 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
             summary.columns = {b.header: b.field.element for b in layout.bound}
             summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
-            writer = _Writer(conn, item, provider, batch_id, now, today, protector)
+            writer = _Writer(conn, item, provider, batch_id, now, today, protector,
+                             resend=earlier.finished_at if earlier is not None else None)
             dropped = [h for h in layout.ignored  # columns of fields an earlier edition had: said, not kept
                        if (c := national.by_header(h)) is not None and c.code in writer.dropped]
+            unread = [h for h in layout.ignored if h.strip() and h not in dropped]  # none of the item's fields
             try:
                 for chunk in table.chunks:
                     if max_rows is not None and chunk.first_row - table.header_row - 1 + chunk.size > max_rows:
@@ -252,11 +254,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.message = ("The file holds no records (a header, or blank rows only): kept as a report of none "
                                "(零报告) from this provider for this item, which the timeliness report counts as "
                                "sent. If records were meant to be in it, check the file and send it again.")
+        came = "" if earlier is None else f"batch {earlier.id} on {earlier.finished_at:%Y-%m-%d %H:%M}"
         if summary.unchanged and not summary.created and not summary.updated:
             summary.message = "Nothing changed: every accepted row is as recorded."
             if earlier is not None:
-                summary.message = (f"Nothing changed: this file was ingested as batch {earlier.id} on "
-                                   f"{earlier.finished_at:%Y-%m-%d %H:%M}, and every accepted row is as recorded.")
+                summary.message = (f"Nothing changed: this file was ingested as {came}, and every accepted row is as "
+                                   f"recorded{' or was corrected since' if writer.left_corrected else ''}.")
             if summary.rejected:
                 rows = "1 row was" if summary.rejected == 1 else f"{summary.rejected:,} rows were"
                 summary.message += (f" {rows} rejected all the same: see the problems, mend those rows and send "
@@ -268,6 +271,16 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.message = (f"{every}{rows} rejected: each, with its problems and values, "
                                f"is listed by `jjjcredit credit rejects {batch_id}` (over the API, GET "
                                f"/api/v1/credit/batches/{batch_id}/rejects); mend those rows and send them.")
+        if writer.left_corrected:  # (only a file sent again: ``earlier`` is its batch)
+            n = writer.left_corrected
+            said = "1 record it holds was" if n == 1 else f"{n:,} records it holds were"
+            first = "" if summary.message.startswith("Nothing changed") else f"This file was ingested as {came}: "
+            summary.message = (summary.message + " " if summary.message else "") + (
+                f"{first}{said} corrected since, and left as corrected: the file's values are older than the "
+                "correction and do not set it back (credit.corrected_since, a warning a record). A change to such a "
+                "record comes as a correction, or in a file of its new values.")
+        if unread:
+            summary.message = (summary.message + " " if summary.message else "") + layouts.not_read(item, unread)
         if dropped:
             said = "、".join(shown_personal(h) for h in dropped)
             summary.message = (summary.message + " " if summary.message else "") + (
@@ -345,9 +358,13 @@ class _Writer:
     """Checks and writes a batch's chunks: look-ups, versions, rejects, in the batch's transaction."""
 
     def __init__(self, conn: Connection, item: catalogue.Item, provider: str, batch_id: str,
-                 now: datetime.datetime, today: datetime.date, protector: persons.Protector | None) -> None:
+                 now: datetime.datetime, today: datetime.date, protector: persons.Protector | None, *,
+                 resend: datetime.datetime | None = None) -> None:
         self.conn, self.item, self.provider, self.batch_id = conn, item, provider, batch_id
         self.now, self.today, self.protector = now, today, protector
+        # when the same file came in an earlier batch: its rows are older than a correction made since then
+        self.resend = None if resend is None else _utc(resend)
+        self.left_corrected = 0  # records corrected since the file's earlier batch, left as corrected
         self.stamp = bulk.stamp(conn, now)
         self.dialect = conn.dialect.name
         self.days = credit_items.collection_days(item)
@@ -530,8 +547,8 @@ class _Writer:
         this batch, only ids this batch may have written (the filter says which) can exist, and only
         those are looked up: a first load looks nothing up. Otherwise, on PostgreSQL, by (subject key,
         id), which the partitions prune to one index probe a record, and only a record that may have been
-        filed under another subject is then looked up by id alone, in every partition; SQLite has one
-        index by id."""
+        filed under another subject is then looked up by id alone, in every partition (to be refused:
+        ``credit.other_subject``); SQLite has one index by id."""
         ids = list(accepted)
         seen = self.seen
         maybe = seen.held_then_add(ids)
@@ -688,6 +705,18 @@ class _Writer:
                 record = with_dropped(record, stored[rid], self.item, {})
             values = record.values_text()
             fingerprint = record.fingerprint(values)
+            if before is not None and (before["fingerprint"] != fingerprint or before["subject_key"] != key):
+                if (self.resend is not None and before["action"] == "corrected"  # the file is older than the
+                        and _utc(before["updated_at"]) > self.resend):  # correction
+                    self.left_corrected += 1
+                    summary.unchanged += 1
+                    summary.warnings += 1
+                    summary.note(_corrected_since(record))
+                    unchanged.append(rid)
+                    continue
+                if before["subject_key"] != key:  # never told whose it is: the row's own number only
+                    refuse(record, "credit.other_subject", _other_subject(record.key))
+                    continue
             if before is not None and before["status"] == "revoked":
                 refuse(record, "credit.revoked", f"Document number {record.key[:60]} was revoked; a revoked "
                        "decision does not come back (a new decision has a new document number).")
@@ -744,6 +773,26 @@ class _Writer:
         return new_rows, unchanged
 
 
+def _utc(moment: datetime.datetime | str) -> datetime.datetime:
+    """A time as stored (SQLite's text, naive UTC) or read (an aware datetime), as an aware UTC datetime."""
+    if isinstance(moment, str):
+        moment = datetime.datetime.fromisoformat(moment)
+    return moment.replace(tzinfo=datetime.UTC) if moment.tzinfo is None else moment.astimezone(datetime.UTC)
+
+
+def _other_subject(number: str) -> str:
+    return (f"The record with document number {shown_personal(number[:60])} is recorded for another subject (this "
+            "provider's, under this item): a file does not move a record to another subject, and this row was not "
+            "recorded. If the record's subject is wrong, it is corrected with `jjjcredit credit correct` (by the "
+            "platform's staff, stating the reason); a new decision needs its own document number.")
+
+
+def _corrected_since(record: rules.Record) -> Problem:
+    return Problem(record.row, "", "credit.corrected_since", f"Document number {shown_personal(record.key[:60])} "
+                   "names a record corrected since this file was last ingested: left as the correction made it, not "
+                   "set back to the file's older values.", shown_personal(record.key[:60]), Severity.WARNING)
+
+
 def _code_is_identity(code: str) -> str:
     return (f"{shown_personal(code)} is a resident identity number, not an organization's code (it is not in the "
             "basic resource library): a natural person's record gives the number as 证件号码 with 行政相对人类别 "
@@ -766,8 +815,8 @@ def _shown_cells(layout: layouts.Layout, cells: Sequence[str]) -> dict[str, str]
     return shown
 
 
-_EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, late, created_at, decided_on, due_on "
-             "FROM credit_records WHERE id")
+_EXISTING = ("SELECT id, subject_key, version, fingerprint, status, batch_id, late, created_at, decided_on, due_on, "
+             "action, updated_at FROM credit_records WHERE id")
 
 
 class _Seen:
@@ -801,7 +850,7 @@ class _Seen:
 
 
 _PAIRS = ("SELECT r.id, r.subject_key, r.version, r.fingerprint, r.status, r.batch_id, r.late, r.created_at, "
-          "r.decided_on, r.due_on "
+          "r.decided_on, r.due_on, r.action, r.updated_at "
           "FROM unnest(%s::varchar[], %s::varchar[]) AS k(subject_key, id) "
           "JOIN credit_records r ON r.subject_key = k.subject_key AND r.id = k.id")
 
@@ -818,7 +867,7 @@ def _existing_pairs(conn: Connection, pairs: Sequence[tuple[str, str]]) -> dict[
 
 def _found_rows(conn: Connection, rows: Sequence[Any], found: dict[str, dict[str, Any]]) -> None:
     names = ("id", "subject_key", "version", "fingerprint", "status", "batch_id", "late", "created_at", "decided_on",
-             "due_on")
+             "due_on", "action", "updated_at")
     for row in rows:
         record = dict(zip(names, row, strict=True))
         if isinstance(record["created_at"], datetime.datetime):  # written again with the new version
