@@ -95,6 +95,31 @@ def test_the_subject_sees_all_its_own_records_and_until_when_they_are_public(ser
     assert records[0]["channel"] == "own" and then["records"] == 0  # not decided yet that day
 
 
+def test_a_later_batch_giving_a_person_s_document_number_to_another_person_leaves_each_own_view_its_own(
+        server: Server, tmp_path: Path):
+    """Another person's row with the document number of the first person's record (a number used twice) is
+    refused, the answer naming neither the first person nor the number; the second person's own view holds
+    nothing of the first, whose own view still holds the record."""
+    other = files.person(456)
+    row = files.penalty(None, "罚2", 行政相对人名称="李四", 证件号码=other)
+    with server.client(files.PROVIDER) as provider:
+        answer = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY},
+                               content=files.write_csv(tmp_path / "q.csv", [row]).read_bytes())
+        batch = answer.json()["batch"]
+        rejects = provider.get(f"/api/v1/credit/batches/{batch}/rejects")
+    assert answer.status_code == 200 and (answer.json()["updated"], answer.json()["rejected"]) == (0, 1)
+    assert rejects.json()["rows"][0]["problems"][0]["code"] == "credit.other_subject"
+    for told in (answer.text, rejects.text):
+        assert "李明" not in told and files.person() not in told and files.person()[14:] not in told
+    _, token = _session(server, other)
+    with _own(server, token) as own:
+        assert own.get("/api/v1/me/records").json()["records"] == 0
+    _, token = _session(server, files.person())
+    with _own(server, token) as own:
+        record = own.get("/api/v1/me/records").json()["items"][0]["records"][0]
+    assert (record["document_number"], record["values"]["行政相对人名称"], record["version"]) == ("罚2", "李明", 1)
+
+
 def test_an_organization_s_own_view_never_opens_a_person_s_number_kept_under_its_code(server: Server):
     """A natural person's record the platform filed under ORG's code before such rows were refused (planted as
     it was written): ORG's own records over HTTP neither hold it nor the person's number."""
