@@ -50,3 +50,15 @@ def test_add_list_and_revoke(url: str):
         assert files.person() not in out.stdout + out.stderr
     bad = _run("add", files.codes(1)[0], *terms[:-2], "--until", "2026-05-01", "--db", url)
     assert bad.returncode == 2 and "[authorization.terms]" in bad.stderr
+
+
+def test_a_subject_that_is_none_gets_no_authorization(url: str):
+    """A mistyped identity number or a mobile number is refused (credit.subject_code, masked), not kept as a
+    subject and printed back."""
+    terms = ("--party", "某银行", "--purpose", "贷款审批", "--items", files.PENALTY, "--from", "2026-06-01",
+             "--until", "2026-12-31", "--proof", "授权书 2026-0002", "--by", "某中心", "--db", url)
+    for typed, masked in (("130102198503151230", "130102********1230"), ("13812345678", "138****5678")):
+        for args in (("add", typed, *terms), ("list", typed, "--db", url)):
+            refused = _run(*args)
+            assert (refused.returncode, refused.stdout) == (1, ""), refused.stdout + refused.stderr
+            assert f'[credit.subject_code]: "{masked}"' in refused.stderr and typed not in refused.stderr

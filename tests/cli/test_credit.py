@@ -236,8 +236,29 @@ def test_an_unknown_batch_and_a_mistyped_code_are_said_so(url: str):
     assert unknown.returncode == 1 and "[credit.no_batch]" in unknown.stderr and unknown.stdout == ""
     mistyped = CODES[0][:-1] + ("0" if CODES[0][-1] != "0" else "1")
     shown = _run("show", mistyped, "--db", url)
-    assert shown.returncode == 0 and json.loads(shown.stdout)["records"] == 0
-    assert f"{mistyped} is not a valid unified social credit code" in shown.stderr
+    assert shown.returncode == 1 and shown.stdout == ""
+    assert f"[credit.subject_code]: \"{mistyped}\" is not a valid unified social credit code" in shown.stderr
+
+
+#: What a clerk may type for a subject that is none, each as the command and its error line show it.
+NOT_SUBJECTS = {"130102198503151230": "130102********1230",  # an identity number with a wrong check character
+                "13812345678": "138****5678", "hello": "HELLO"}
+
+
+def test_a_subject_that_is_none_is_refused_masked_and_recorded_nowhere(url: str):
+    """As GET /api/v1/subjects/{code}/records refuses it: credit.subject_code, exit 1, nothing on stdout, the
+    value masked, and no entry in the audit trail (from the command line or standard input alike)."""
+    for typed, masked in NOT_SUBJECTS.items():
+        for args, stdin in (((typed,), None), (("-",), typed + "\n")):
+            shown = _run("show", *args, "--db", url, stdin=stdin)
+            assert (shown.returncode, shown.stdout) == (1, ""), shown.stderr
+            assert f'[credit.subject_code]: "{masked}" is not a valid' in shown.stderr
+            assert typed not in shown.stderr or typed == masked.lower()
+    engine = make_engine(url)
+    with engine.connect() as conn:
+        logged = conn.execute(text("SELECT count(*) FROM audit WHERE path = 'jjjcredit credit show'")).scalar_one()
+    engine.dispose()
+    assert logged == 0
 
 
 def test_a_connection_lost_during_an_ingest_is_said_so_and_nothing_is_kept(url: str, tmp_path: Path):

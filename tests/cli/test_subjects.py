@@ -69,6 +69,16 @@ def test_an_organization_outside_the_library_gets_no_code(url: str):
     assert refused.returncode == 1 and "[subjects.unknown]" in refused.stderr
 
 
+def test_a_subject_that_is_none_is_refused_masked(url: str):
+    """A mistyped identity number or a mobile number, typed or on standard input: credit.subject_code, masked."""
+    for typed, masked in (("130102198503151230", "130102********1230"), ("13812345678", "138****5678")):
+        for command in ("code", "queries"):
+            for args, stdin in (((typed,), None), (("-",), typed + "\n")):
+                refused = _run("subjects", command, *args, "--db", url, stdin=stdin)
+                assert (refused.returncode, refused.stdout) == (1, ""), refused.stderr
+                assert f'[credit.subject_code]: "{masked}"' in refused.stderr and typed not in refused.stderr
+
+
 def test_the_staffs_reads_are_in_the_subjects_query_log(url: str, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(ORG, "罚1")])
     assert _run("credit", "ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER,

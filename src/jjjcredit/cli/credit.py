@@ -14,7 +14,6 @@ import typer
 
 from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
-from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.credit import catalogue, persons
 from jjjcredit.services.credit import corrections, records, timeliness
 from jjjcredit.services.sharing import audit, disclosure, personal_keys
@@ -127,10 +126,6 @@ def show_records(
     output.json_out(shown)
     if not shown["records"]:
         output.note("No credit records for this subject (or none this caller may see).")
-        found = uscc.check(code)
-        if not code.upper().startswith("P:") and found.errors and not ric.is_valid(found.compact):
-            output.note(f"note: {found.compact[:40]} is not a valid unified social credit code. "
-                        f"{found.errors[0].message}")
 
 
 @app.command("correct")

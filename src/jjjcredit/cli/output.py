@@ -19,7 +19,7 @@ from rich.text import Text
 from jjjcredit.core import errors
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit import working_days
+from jjjcredit.core.credit import persons, working_days
 from jjjcredit.services.tabular import excel_csv
 from jjjcredit.settings import Settings
 
@@ -38,14 +38,16 @@ SUBJECT_ARGUMENT: str = typer.Argument(..., help='A unified social credit code, 
 def subject_text(code: str) -> str:
     """What :data:`SUBJECT_ARGUMENT` names: the argument, or for ``-`` the first line of standard input. An
     identity number given as the argument is refused (``usage``): a command line is kept in the shell's
-    history and shown by ``ps``."""
+    history and shown by ``ps``. Anything that is neither a code, a subject key nor (from standard input) an
+    identity number is ``credit.subject_code``, masked, before anything is read or recorded — as the API
+    refuses it (core/credit/persons.check_subject)."""
     if code == "-":
-        return sys.stdin.readline().strip()
+        return persons.check_subject(sys.stdin.readline().strip())
     compact = uscc.compact(code)
     if ric.is_valid(compact) and not uscc.is_valid(compact):
         fail("usage", "An identity number is never given on the command line (the shell keeps it, ps shows it): "
                       "give - and the number on standard input, e.g. `read -s N; echo \"$N\" | jjjcredit … -`.")
-    return code
+    return persons.check_subject(code)
 
 
 def json_out(data: object) -> None:

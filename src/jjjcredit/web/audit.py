@@ -16,8 +16,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
-from jjjcredit.core.codes.personal import shown_personal
-from jjjcredit.core.credit import persons
+from jjjcredit.core.sharing import audit as chain
 from jjjcredit.web import characters
 
 
@@ -32,10 +31,8 @@ def service_of(route: object) -> str:
 
 
 def _kept(code: str) -> str:
-    """A code as the trail keeps it: a personal number masked; a subject key as it is (the query log of a
-    natural person is found by it, and its hex may hold a run of digits shaped like a mobile number)."""
-    text = characters.clean(code)
-    return text if persons.is_subject_key(text) else shown_personal(text)
+    """A code as the trail keeps it (core/sharing/audit.kept_code), once a NUL or lone surrogate is out."""
+    return chain.kept_code(characters.clean(code))
 
 
 def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: int, seconds: float,

@@ -46,6 +46,17 @@ def test_appended_entries_verify_and_export(engine: Engine):
     assert json.loads(lines[0])["codes"] == ["91130100MA0000000X"]
 
 
+def test_a_commands_entry_keeps_personal_numbers_masked_as_an_api_calls_does(engine: Engine):
+    db.upgrade(engine)
+    key = "P:" + "ab13812345678cd" * 2 + "0123456789"
+    with engine.begin() as conn:
+        seq = audit.record_command(conn, "jjjcredit credit show", "records",
+                                   ["130102198503151230", "13812345678", "91130100MA0000000X", key], operator="t")
+        codes = json.loads(conn.execute(select(audit_table.c.codes).where(audit_table.c.seq == seq)).scalar_one())
+    assert codes == ["130102********1230", "138****5678", "91130100MA0000000X", key]
+    assert _problems(engine) == []
+
+
 def test_an_edited_row_is_found(engine: Engine):
     _filled(engine)
     with engine.begin() as conn:

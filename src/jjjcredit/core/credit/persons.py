@@ -27,7 +27,8 @@ import re
 from cryptography.exceptions import InvalidTag
 from cryptography.hazmat.primitives.ciphers.aead import AESGCM
 
-from jjjcredit.core.codes import ric
+from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.errors import Error
 
 #: A natural person's subject key starts with this (an organization's is its 18-character code).
@@ -83,3 +84,29 @@ def is_subject_key(text: str) -> bool:
     (True, False)
     """
     return SUBJECT_KEY.fullmatch(text) is not None
+
+
+def check_subject(code: str) -> str:
+    """What a credit subject is asked about by, checked before anything is read or recorded: a unified
+    social credit code, a natural person's subject key (``P:…``, as a record shows it) or a valid identity
+    number; returns ``code`` as given. Anything else — a mistyped code, a mistyped identity number, a mobile
+    number — is ``credit.subject_code``, not answered with no records (a clean answer would mislead a clerk)
+    and never echoed in clear: the API's answer and log, the command's error line and the audit trail
+    all see it masked. Where an identity number may not be given (a URL, a command line) the adapter
+    refuses it first.
+
+    >>> check_subject("91350100M000100Y43"), check_subject("P:" + "0" * 40)[:4], check_subject("11010519491231002X")
+    ('91350100M000100Y43', 'P:00', '11010519491231002X')
+    >>> check_subject("130102198503151230")  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.errors.Error: "130102********1230" is not a valid unified social credit code: ...
+    """
+    compact = uscc.compact(code)
+    if compact[:2] == PERSON_PREFIX or uscc.is_valid(compact) or ric.is_valid(compact):
+        return code
+    found = uscc.check(compact)
+    why = found.errors[0].message if found.errors else "it is not one."
+    raise Error("credit.subject_code", shown_personal(
+        f'"{compact[:40]}" is not a valid unified social credit code: {why} Expected an 18-character code, or a '
+        "natural person's subject key (P:…) as a record shows it."), field="code")

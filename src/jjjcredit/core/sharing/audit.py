@@ -37,6 +37,8 @@ import rfc8785
 from cryptography.exceptions import InvalidSignature
 from cryptography.hazmat.primitives.asymmetric.ed25519 import Ed25519PrivateKey
 
+from jjjcredit.core.codes.personal import shown_personal
+from jjjcredit.core.credit import persons
 from jjjcredit.core.sharing import evidence
 
 #: The fields an entry's hash covers, in the order the trail is exported.
@@ -71,6 +73,18 @@ def address_class(address: str) -> str:
         return "private network"
     prefix = 24 if ip.version == 4 else 48
     return str(ipaddress.ip_network(f"{ip}/{prefix}", strict=False))
+
+
+def kept_code(code: str) -> str:
+    """A code as the trail keeps it, whoever writes the entry (an API call, a staff command): a personal
+    number masked; a subject key as it is (the query log of a natural person is found by it, and its hex may
+    hold a run of digits shaped like a mobile number).
+
+    >>> key = "P:" + "ab13812345678cd" * 2 + "0123456789"
+    >>> kept_code("130102198503151230"), kept_code("91350100M000100Y43"), kept_code(key) == key
+    ('130102********1230', '91350100M000100Y43', True)
+    """
+    return code if persons.is_subject_key(code) else shown_personal(code)
 
 
 def format_time(at: datetime.datetime | str) -> str:

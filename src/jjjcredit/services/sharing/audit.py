@@ -87,12 +87,14 @@ def record_command(conn: Connection, command: str, service: str, codes: Sequence
                    purpose: str | None = None, operator: str | None = None) -> int:
     """Append the entry of a command run by the platform's staff that read about a subject (``jjjcredit
     credit show``, ``report issue``): client ``staff:`` and the operator's account, method ``CLI``, the
-    command as its path. Written at once, in the caller's transaction; returns its ``seq``."""
+    command as its path; ``codes`` kept as an API call's are (a personal number masked). Written at once, in the
+    caller's transaction; returns its ``seq``."""
     name = operator or getpass.getuser()
     return append_entries(conn, [{
         "at": datetime.datetime.now(datetime.UTC), "request_id": uuid.uuid4().hex, "client": f"staff:{name}"[:200],
-        "service": service, "purpose": purpose, "method": "CLI", "path": command, "codes": list(codes), "status": 0,
-        "outcome": "ok", "latency_ms": 0.0, "items": list(items)}])
+        "service": service, "purpose": purpose, "method": "CLI", "path": command,
+        "codes": [chain.kept_code(c) for c in codes], "status": 0, "outcome": "ok", "latency_ms": 0.0,
+        "items": list(items)}])
 
 
 def _entry(row: Any) -> dict[str, Any]:
