@@ -148,6 +148,17 @@ def test_show_says_whether_the_edition_is_in_force(url: str):
         in current.stderr
 
 
+def test_personal_numbers_in_comments_are_masked(url: str):
+    """As GET /api/v1/catalogue/{year}/comments shows them (services/sharing/disclosure.catalogue_comments), the
+    command line masks identity and mobile numbers in a comment's author and text."""
+    _ok("draft", "2027", "--by", "发改委", "--db", url)
+    _ok("open-comments", "2027", "--by", "发改委", "--db", url)
+    _ok("comment", "2027", "--author", "李四 13812345678", "--text", "身份证 110105194912319964，电话 13912345678",
+        "--db", url)
+    [comment] = [json.loads(line) for line in _ok("comments", "2027", "--db", url).splitlines()]
+    assert (comment["author"], comment["text"]) == ("李四 138****5678", "身份证 110105********9964，电话 139****5678")
+
+
 def test_a_withdrawn_item_takes_comments(url: str):
     _published_2026(url)
     _ok("draft", "2027", "--by", "发改委", "--db", url)

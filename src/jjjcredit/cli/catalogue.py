@@ -10,11 +10,12 @@ from typing import Any, Optional
 
 import typer
 
-from jjjcredit.cli import database, output
+from jjjcredit.cli import access, database, output
 from jjjcredit.core.credit import catalogue as rules
 from jjjcredit.core.credit import catalogue_diff, catalogue_export
 from jjjcredit.core.errors import Error
 from jjjcredit.services.credit import catalogue
+from jjjcredit.services.sharing import disclosure
 from jjjcredit.settings import Settings
 
 app = typer.Typer(no_args_is_help=True)
@@ -238,9 +239,10 @@ def add_comment(
 
 @app.command("comments")
 def list_comments(year: int = typer.Argument(...), url: Optional[str] = database.DB_OPTION) -> None:  # noqa: UP045
-    """Every comment on an edition, one JSON object a line, oldest first."""
+    """Every comment on an edition, one JSON object a line, oldest first (identity and mobile numbers in an
+    author or a text masked)."""
     with database.ready_engine(url).connect() as conn:
-        comments = catalogue.list_comments(conn, year)
+        comments = disclosure.catalogue_comments(conn, access.caller(None), year)
     for c in comments:
         print(json.dumps({"item": c.code, "author": c.author, "at": f"{c.at:%Y-%m-%dT%H:%M:%SZ}", "text": c.text},
                          ensure_ascii=False))
