@@ -307,6 +307,24 @@ def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path:
     assert wrong.value.code == "credit.layout" and "无此字段" in wrong.value.message
 
 
+def test_a_header_that_is_an_identity_number_is_masked_in_the_summary_as_every_header(ready: Engine, tmp_path: Path):
+    """columns= maps it (as ?columns=110105194912319964=违法事实 does): the summary's ``columns`` and the batch's
+    stored summary show it masked, as an ignored header is."""
+    rows = [files.penalty(CODES[0], "罚1"), files.penalty(CODES[1], "罚2", 违法事实="")]  # the second: rejected
+    own = [{("110105194912319964" if k == "违法事实" else k): v for k, v in row.items()} for row in rows]
+    path = files.write_csv(tmp_path / "own.csv", [{**row, "13812345678": "x"} for row in own])
+    summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                  own_headers=records.own_headers_of(["110105194912319964=违法事实"]))
+    assert (summary.created, summary.rejected) == (1, 1) and summary.columns["110105********9964"] == "CF_SY"
+    assert "138****5678" in summary.ignored
+    with ready.connect() as conn:
+        stored = conn.execute(select(credit_batches.c.summary)).scalar_one()
+        rejected = list(records.batch_rejects(conn, summary.batch))
+    assert rejected[0]["problems"][0]["field"] == "110105********9964"
+    assert "110105194912319964" not in json.dumps(summary.to_dict()) + str(stored) + str(rejected)
+    assert "13812345678" not in str(stored)
+
+
 def test_a_file_sent_again_after_the_cause_of_a_rejection_is_fixed_is_judged_anew(ready: Engine, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-30")])
     assert ingest(ready, path).by_code == {"record.date": 1}

@@ -63,7 +63,7 @@ class _Row:
 
     def add(self, b: Bound | None, code: str, message: str, value: str = "", warning: bool = False) -> None:
         shown = shown_personal(shown_cell(b.column, value) if b is not None else value)
-        self.problems.append(Problem(self.row, b.header if b else "", code, shown_personal(message), shown,
+        self.problems.append(Problem(self.row, shown_personal(b.header) if b else "", code, shown_personal(message), shown,
                                      WARNING if warning else Severity.ERROR))
 
     @property

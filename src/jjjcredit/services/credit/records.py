@@ -228,7 +228,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.sheets_not_read = tuple(shown_personal(s) for s in table.sheets[1:])
             summary.sheets_not_read_count = max(table.sheet_count - 1, 0)
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
-            summary.columns = {b.header: b.field.element for b in layout.bound}
+            summary.columns = {shown_personal(b.header): b.field.element for b in layout.bound}
             summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
             writer = _Writer(conn, item, provider, batch_id, now, today, protector,
                              resend=earlier.finished_at if earlier is not None else None)
@@ -811,7 +811,7 @@ def _shown_cells(layout: layouts.Layout, cells: Sequence[str]) -> dict[str, str]
         value = cells[b.index].strip() if b.index < len(cells) else ""
         if value:
             value = shown_personal(rules.shown_value(b.field.element, value))
-            shown[b.header] = value if len(value) <= 500 else value[:500] + "…"
+            shown[shown_personal(b.header)] = value if len(value) <= 500 else value[:500] + "…"
     return shown
 
 
