@@ -23,6 +23,19 @@ def run(*args: str, env: dict[str, str] | None = None) -> subprocess.CompletedPr
     return result
 
 
+def test_rejects_as_csv_never_hold_a_formula(database_url: str, tmp_path: Path):
+    """A department's value a spreadsheet would run (=HYPERLINK(…), -1+1) is written as text (core/cells.py)."""
+    run("db", "upgrade", "--db", database_url)
+    path = files.write(tmp_path / "a.csv", [["91130102MA00000000", '=HYPERLINK("http://x.example","点此")', "存续",
+                                             "2024-02-30", "-1+1"]], files.HEADER)
+    summary = json.loads(run("library", "ingest", str(path), "--source", "hebei/market-regulation",
+                             "--db", database_url).stdout)
+    rejects = run("library", "rejects", summary["batch"], "--format", "csv", "--db", database_url)
+    [line] = list(csv.reader(io.StringIO(rejects.stdout.lstrip("\ufeff"), newline="")))[1:]
+    assert '\'=HYPERLINK("http://x.example","点此")' in line and "'-1+1" in line
+    assert not any(cell[:1] in "=+-@\t\r" for cell in line)
+
+
 def test_db_status_upgrade_and_a_refused_empty_database(database_url: str, tmp_path: Path):
     if database_url.startswith("sqlite"):
         Path(database_url.removeprefix("sqlite:///")).touch()  # (an empty file: an empty database)

@@ -14,6 +14,7 @@ import typer
 
 from jjjcredit.cli import access, database, output
 from jjjcredit.cli.evidence import key_box
+from jjjcredit.core import cells
 from jjjcredit.core.credit import catalogue, persons
 from jjjcredit.services.credit import corrections, records, timeliness
 from jjjcredit.services.sharing import audit, disclosure, personal_keys
@@ -28,11 +29,6 @@ REASON = typer.Option(..., "--reason", help="Why (kept with the new version; req
 DECIDED = typer.Option(None, "--decided", help="The date of the decision that changes or revokes the record "
                        "(YYYY-MM-DD; default today): a penalty withdrawn later than the withdrawal deadline is "
                        "reported late.")
-
-
-def _safe(text: str) -> str:
-    """A cell Excel will not run as a formula."""
-    return "'" + text if text[:1] in ("=", "+", "-", "@") else text
 
 
 def _protector(conn: Any) -> persons.Protector | None:
@@ -91,10 +87,10 @@ def batch_rejects(
             writer = csv.writer(text)
             writer.writerow(["row", "field", "code", "message", "value", *(["values"] if values else [])])
             for rejected in itertools.chain([] if first is None else [first], rejected_rows):
-                whole = [_safe(json.dumps(rejected["values"], ensure_ascii=False))] if values else []
+                whole = [json.dumps(rejected["values"], ensure_ascii=False)] if values else []
                 for p in rejected["problems"]:
-                    writer.writerow([rejected["row"], *(_safe(str(p[k])) for k in ("field", "code", "message",
-                                                                                      "value")), *whole])
+                    writer.writerow(cells.guarded([rejected["row"], *(str(p[k]) for k in ("field", "code", "message",
+                                                                                            "value")), *whole]))
 
 
 @app.command("show")

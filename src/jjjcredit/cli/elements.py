@@ -13,6 +13,7 @@ from rich.markup import escape
 from rich.table import Table
 
 from jjjcredit.cli import output
+from jjjcredit.core import cells
 from jjjcredit.core.library import element_schemas, elements
 
 app = typer.Typer(no_args_is_help=True)
@@ -43,7 +44,7 @@ def list_elements(
             writer = csv.writer(out, lineterminator="\n")
             writer.writerow(element_schemas.DESCRIPTION_FIELDS)
             for row in rows:
-                writer.writerow(_csv_cell(row[f]) for f in element_schemas.DESCRIPTION_FIELDS)
+                writer.writerow(cells.guarded(_csv_cell(row[f]) for f in element_schemas.DESCRIPTION_FIELDS))
     else:
         _print_table()
 

@@ -11,6 +11,7 @@ import typer
 from rich.progress import Progress, SpinnerColumn, TextColumn, TimeElapsedColumn
 
 from jjjcredit.cli import access, database, output
+from jjjcredit.core import cells
 from jjjcredit.core.codes import uscc
 from jjjcredit.services.library import crosswalks, library, quality
 from jjjcredit.services.sharing import disclosure
@@ -113,13 +114,13 @@ def show_rejects(
     with output.csv_stdout(encoding) as out:
         writer = csv.writer(out, lineterminator="\n")
         # One line per rejected row, as the provider will fix it: its problems in one cell, one a line.
-        writer.writerow(["row", "codes", "problems", *originals])
+        writer.writerow(cells.guarded(["row", "codes", "problems", *originals]))
         for r in rows:
             problems = r["problems"]
-            writer.writerow([r["row"], " ".join(dict.fromkeys(p["code"] for p in problems)),
-                             "\n".join(f'{p["field"]}: {p["message"]}' if p["field"] else p["message"]
-                                       for p in problems),
-                             *[r["original"].get(k, "") for k in originals]])
+            writer.writerow(cells.guarded([r["row"], " ".join(dict.fromkeys(p["code"] for p in problems)),
+                                           "\n".join(f'{p["field"]}: {p["message"]}' if p["field"] else p["message"]
+                                                     for p in problems),
+                                           *[r["original"].get(k, "") for k in originals]]))
 
 
 @app.command("quality")

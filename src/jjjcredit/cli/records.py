@@ -14,6 +14,7 @@ from typing import IO, Optional
 import typer
 
 from jjjcredit.cli import output
+from jjjcredit.core import cells
 from jjjcredit.core.library.crosswalks import CrosswalkError
 from jjjcredit.core.library.records import LayoutError, Problem
 from jjjcredit.services.library import crosswalks
@@ -39,7 +40,7 @@ def _write_problems(problems: Iterable[Problem], out: IO[str], kind: str,
         writer = csv.writer(out, lineterminator="\n")
         writer.writerow(FIELDS)
         for p in problems:
-            writer.writerow((p.row, p.field, p.code, p.severity.value, p.message, p.value))
+            writer.writerow(cells.guarded((p.row, p.field, p.code, p.severity.value, p.message, p.value)))
         return
     out.write('{"problems": [')
     first = True

@@ -6,7 +6,7 @@ says whether the edition is in force, the same edition on the same day: :func:`e
 
 CSV is UTF-8 with a byte-order mark (Excel opens it right) or GB18030; a cell that Excel would take
 for a formula (``=``, ``+``, ``-``, ``@``, a tab or a carriage return first) is written with a leading
-apostrophe. XLSX keeps every
+apostrophe (core/cells.py, as every CSV written for people). XLSX keeps every
 text a text cell as it is (one that looks like a formula marked to stay text), the security level a number.
 
 >>> from jjjcredit.core.credit import catalogue
@@ -31,6 +31,7 @@ from typing import Any
 from rdflib import Graph, Literal, Namespace, URIRef
 from rdflib.namespace import DCAT, DCTERMS, FOAF, OWL, RDF, RDFS, XSD
 
+from jjjcredit.core import cells
 from jjjcredit.core.credit import catalogue
 
 FORMATS = ("csv", "xlsx", "json", "dcat-jsonld", "dcat-turtle")
@@ -201,19 +202,9 @@ def _cell(item: catalogue.Item, column: str) -> str:
     return str(value)
 
 
-#: What a cell Excel could run as a formula starts with: ``=``, ``+``, ``-``, ``@``, and a tab or a carriage
-#: return before one (OWASP's list).
-FORMULA_FIRST = ("=", "+", "-", "@", "\t", "\r")
-
-
-def _safe(text: str) -> str:
-    """A cell Excel will not run as a formula."""
-    return "'" + text if text[:1] in FORMULA_FIRST else text
-
-
 def rows(items: Sequence[catalogue.Item]) -> list[list[str]]:
     """The header and one row per item, sorted by code: what CSV holds (XLSX the same cells, as they are)."""
-    return [_header(), *([_safe(_cell(i, c)) for c in COLUMNS] for i in sorted(items, key=lambda i: i.code))]
+    return [_header(), *([cells.text_cell(_cell(i, c)) for c in COLUMNS] for i in sorted(items, key=lambda i: i.code))]
 
 
 def _append(sheet: Any, values: Sequence[Any]) -> None:

@@ -17,6 +17,7 @@ import io
 from collections.abc import Iterable, Iterator, Sequence
 from dataclasses import dataclass, field
 
+from jjjcredit.core import cells
 from jjjcredit.core.codes import ric, uscc, uscc_bulk
 from jjjcredit.core.errors import Verdict
 from jjjcredit.services.tabular.files import Cell
@@ -140,7 +141,7 @@ def _check_batch(values: list[str], rows: list[int], summary: Summary) -> str:
     def detail() -> str:
         detail_out.seek(0)
         detail_out.truncate()
-        writer.writerow(next(details))
+        writer.writerow(cells.guarded(next(details)))
         return detail_out.getvalue()[:-2]
 
     # Already compact and plainly valid: nothing to quote, nothing to explain.
