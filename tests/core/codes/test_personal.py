@@ -4,6 +4,7 @@ write them, and nothing else."""
 from __future__ import annotations
 
 import re
+import unicodedata
 
 import pytest
 from hypothesis import given, settings
@@ -90,6 +91,41 @@ def test_licence_numbers_codes_amounts_lists_and_dates_are_left_alone(text: str)
     assert personal.shown_personal(text) == text and not personal.personal_in(text)
 
 
+#: Digits in other forms: NFKC's (superscript, subscript, circled) and Chinese numerals in a run of a whole number.
+MASKED_FORMS = [
+    ("¹¹⁰¹⁰⁵¹⁹⁴⁹¹²³¹⁹⁹⁶⁴", "¹¹⁰¹⁰⁵********⁹⁹⁶⁴"),
+    ("身份证①①0①0⑤①⑨④⑨①②③①⑨⑨⑥④号", "身份证①①0①0⑤********⑨⑨⑥④号"),
+    ("电话₁₃₈ ₁₂₃₄ ₅₆₇₈", "电话₁₃₈****₅₆₇₈"),
+    ("身份证一一〇一〇五一九四九一二三一九九六四", "身份证一一〇一〇五********九九六四"),
+    ("身份证一一零一零五一九四九一二三一九九六四。", "身份证一一零一零五********九九六四。"),
+    ("手机一三八一二三四五六七八", "手机一三八****五六七八"),
+    ("手机一三八 一二三四 五六七八，联系人王某", "手机一三八****五六七八，联系人王某"),
+    ("电话138一二三四5678", "电话138****5678"),
+]
+#: Ordinary Chinese text with 一, 十, 零 and runs of numerals shorter than a number, or no personal number.
+LEFT_ALONE_CHINESE = ["一般违法行为，依据第一条第十项", "零售一万二千三百元", "一一对应，逐一核查", "第一百一十一条",
+                      "二〇二六年十一月一日", "一二三四五六七八九十", "零零星星", "统一社会信用代码",
+                      "一、二、三、四、五、六、七、八、九、〇、一", "一二三四五六七八九〇一", "一九四九年十月一日成立",
+                      "编号一二三四五六七八九〇一二三四五六七八", "一 二 三 四 五 六 七 八 九 十 一"]
+
+
+@pytest.mark.parametrize(("text", "shown"), MASKED_FORMS)
+def test_numbers_in_other_digit_forms_and_chinese_numerals_are_masked(text: str, shown: str):
+    assert personal.shown_personal(text) == shown and personal.personal_in(text)
+    assert personal.NUMBER_RUN.search(text) and personal.number_run_cells([text, "一般"]) == [0]
+
+
+@pytest.mark.parametrize("text", LEFT_ALONE_CHINESE)
+def test_ordinary_chinese_text_with_numerals_is_left_alone(text: str):
+    assert personal.shown_personal(text) == text and not personal.personal_in(text)
+
+
+def test_the_digit_forms_are_every_one_nfkc_makes_a_digit():
+    forms = {chr(c) for c in range(0x110000) if not chr(c).isdecimal()
+             and len(n := unicodedata.normalize("NFKC", chr(c))) == 1 and n.isdecimal()}
+    assert forms == set(personal.DIGIT_FORMS)
+
+
 def test_an_identity_number_run_into_digits_is_one_only_with_its_check_character_right():
     assert personal.shown_personal("2026130102198505059976") == "2026130102198505059976"  # wrong check character
     assert personal.personal_within("2026130102198505059976")  # (a request id is refused whatever its check)
@@ -114,7 +150,9 @@ def test_a_text_of_every_character_there_is_does_not_grow_what_is_kept_of_them()
 
 def test_the_digits_counted_are_the_digits_number_run_matches():
     every = "".join(chr(c) for c in range(0x110000) if not 0xD800 <= c < 0xE000)
-    assert set(re.findall(r"\d", every)) == {chr(c) for c in personal._decimal_table().nonzero()[0]}
+    assert set(re.findall(personal._ANY_DIGIT, every)) == {chr(c) for c in personal._decimal_table().nonzero()[0]}
+    assert set(re.findall(personal._ANY_DIGIT, every)) == set(re.findall(r"\d", every)) | set(
+        personal.DIGIT_FORMS + personal.CHINESE_DIGITS)
     assert personal.NUMBER_RUN.flags & re.ASCII == 0  # (its \d: any script's digit, as counted)
 
 

@@ -325,6 +325,19 @@ def test_a_header_that_is_an_identity_number_is_masked_in_the_summary_as_every_h
     assert "13812345678" not in str(stored)
 
 
+def test_a_number_in_chinese_numerals_or_circled_digits_is_masked_before_it_is_kept(ready: Engine, tmp_path: Path):
+    facts = "当事人一般违法，联系手机一三八一二三四五六七八，身份证①①0①0⑤①⑨④⑨①②③①⑨⑨⑥④，依据第一条"
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 违法事实=facts)])
+    assert ingest(ready, path).created == 1
+    [record] = shown(ready, CODES[0], access.PUBLIC)["items"][0]["records"]
+    kept = json.dumps(record, ensure_ascii=False)
+    assert "一三八****五六七八" in kept and "①①0①0⑤********⑨⑨⑥④" in kept and "当事人一般违法" in kept
+    assert "一三八一二三四五六七八" not in kept and "①②③①" not in kept
+    with ready.connect() as conn:
+        stored = str(conn.execute(select(credit_records)).mappings().one())
+    assert "一三八一二三四五六七八" not in stored and "①②③①" not in stored
+
+
 def test_a_file_sent_again_after_the_cause_of_a_rejection_is_fixed_is_judged_anew(ready: Engine, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-30")])
     assert ingest(ready, path).by_code == {"record.date": 1}

@@ -1,9 +1,11 @@
 """Personal numbers in text: resident identity numbers and mainland mobile numbers, found however people
 write them, so that every place that echoes or keeps what a caller typed can mask them.
 
-A text is read in its *shadow* (:data:`_SHADOW`): the same length, a digit of any script as its ASCII
-digit, every invisible or joining character (spaces, controls, format characters, combining marks,
-dashes, Hangul fillers) as a space, every other character that is no letter and no digit (punctuation,
+A text is read in its *shadow* (:data:`_SHADOW`): the same length, a digit of any script or in any form
+NFKC makes a digit (superscript, subscript, circled) as its ASCII digit, the Chinese numerals
+〇零一二三四五六七八九 as digits only in a run of eleven digits or more (``一三八一二三四五六七八``; 一 alone, as
+in 一般 or 第一条, is a word), every invisible or joining character (spaces, controls, format characters,
+combining marks, dashes, Hangul fillers) as a space, every other character that is no letter and no digit (punctuation,
 brackets, symbols) as a comma. In it:
 
 - **Identity numbers**: 17 digits and a check character, up to six separators between any two. A
@@ -40,25 +42,36 @@ if TYPE_CHECKING:
 #: Separators that a regular expression's ``\W`` leaves out: letters that show as nothing (Hangul fillers),
 #: the long-vowel mark that looks like a dash, and the underscore.
 _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
-#: Eleven digits (any script's), with up to six characters that are no letter and no digit between two: what
-#: every identity or mobile number in text holds (:func:`personal_in` is false of a text without one).
-NUMBER_RUN = re.compile(f"\\d(?:[\\W{_BLANK_LETTERS}]{{0,6}}+\\d){{10}}")  # (one class, possessive: fast)
+#: Digits in a form that is no decimal digit (Unicode's Nd, as ``\d`` and ``str.isdecimal`` take them) but one
+#: NFKC makes: superscripts, subscripts, circled digits (a test holds the list whole).
+DIGIT_FORMS = "\u00b2\u00b3\u00b9\u2070\u2074\u2075\u2076\u2077\u2078\u2079" \
+    "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u24ea"
+#: Chinese numerals written digit by digit (一三八一二三四五六七八): digits only in a run of eleven or more.
+CHINESE_DIGITS = "〇零一二三四五六七八九"
+_ANY_DIGIT = f"[\\d{DIGIT_FORMS}{CHINESE_DIGITS}]"
+#: Eleven digits (any script's, any form's, Chinese numerals), with up to six characters that are no letter and no
+#: digit between two: what every identity or mobile number in text holds (:func:`personal_in` is false of a text
+#: without one).
+#: (Written out eleven times rather than repeated: an attempt at a numeral of ordinary text, 一 in 一般, then
+#: fails without entering a repeat, and text without a run is searched about as fast as for \d alone.)
+NUMBER_RUN = re.compile(_ANY_DIGIT + f"[\\W{_BLANK_LETTERS}]{{0,6}}+{_ANY_DIGIT}" * 10)  # (possessive: fast)
 
 
 @functools.cache
 def _decimal_table() -> npt.NDArray[np.bool_]:
-    """Whether each code point is a digit as :data:`NUMBER_RUN`'s ``\\d`` has it (``str.isdecimal``: Unicode's
-    category Nd), a flag a code point (1.1 MB, made once, in a tenth of a second)."""
+    """Whether each code point is a digit as :data:`NUMBER_RUN` has it (``str.isdecimal``: Unicode's category Nd;
+    :data:`DIGIT_FORMS`; :data:`CHINESE_DIGITS`), a flag a code point (1.1 MB, made once, in a tenth of a second)."""
     import numpy as np
 
     table = np.zeros(0x110000, dtype=np.bool_)
     table[[c for c in range(0x110000) if chr(c).isdecimal()]] = True
+    table[[ord(c) for c in DIGIT_FORMS + CHINESE_DIGITS]] = True
     return table
 
 
 def number_run_cells(cells: Sequence[str], joined: str | None = None) -> list[int]:
     """Where a cell may hold a :data:`NUMBER_RUN` (and so a personal number): the index of each cell with
-    eleven digits of any script or more, counted for the cells at once (numpy, no regular expression).
+    eleven digits of any script or form or more (Chinese numerals among them), counted for the cells at once (numpy, no regular expression).
     The cells must be printable (no lone surrogate); ``joined``: their text joined, when it is at hand.
 
     >>> number_run_cells(["电话13812345678", "京罚〔2026〕1号", "１３８１２３４５６７８", "2026-04-25 2026-05-01"])
@@ -80,8 +93,8 @@ SHADOW_KEPT = 1 << 16  #: characters whose shadow is kept (CJK text uses a few t
 
 
 class _Shadow(dict[int, int]):
-    """A text's shadow, character for character (``str.translate``): a digit of any script → its ASCII
-    digit; a full-width X → X; what is invisible or joins (spaces, controls, format and private-use
+    """A text's shadow, character for character (``str.translate``): a digit of any script or form
+    (:data:`DIGIT_FORMS`) → its ASCII digit; a full-width X → X; what is invisible or joins (spaces, controls, format and private-use
     characters, combining marks, dashes, Hangul fillers) → a space, the *narrow* separator; any other
     character that is neither a letter nor a digit (punctuation, brackets, symbols) → a comma, the *wide*
     one, but a plus sign → + (a wide separator too, and what +86 starts with) and ¥ kept; everything else
@@ -91,6 +104,8 @@ class _Shadow(dict[int, int]):
     def __missing__(self, point: int) -> int:
         char = chr(point)
         digit = unicodedata.decimal(char, None)
+        if digit is None and char in DIGIT_FORMS:
+            digit = int(unicodedata.normalize("NFKC", char))
         if digit is not None:
             shadow = 48 + digit
         elif char in "ＸｘXx":
@@ -131,6 +146,11 @@ _MOBILE_AT = re.compile(
 #: in one (its 18 digits with a right check character).
 _SPAN = re.compile(f"[0-9](?:{_W}[0-9Xx])*")
 _DIGITS = re.compile("[0-9Xx]")
+#: In the shadow: a run of eleven digits or more with Chinese numerals among them, separated as :data:`_SPAN`'s.
+_CHINESE_RUN = re.compile(f"[0-9{CHINESE_DIGITS}](?:[ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]){{10,}}")
+#: A Chinese numeral next to another digit (separators between): only then may it be in a run.
+_CHINESE_NEXT = re.compile(f"[{CHINESE_DIGITS}][ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]|[0-9][ ,+]{{0,6}}+[{CHINESE_DIGITS}]")
+_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "00123456789")
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 _LONG_RUN = re.compile("\\d{19,}")  #: digits run together, longer than an identity number
 _SEVENTEEN = re.compile("\\d{17}")  #: what a code holding an identity number holds
@@ -176,6 +196,8 @@ def _found(text: str, mobiles: bool = True) -> list[_Found]:
     number that would overlap it. Read in the text's shadow (:data:`_SHADOW`), whose every character
     stands where the text's does."""
     shadow = text.translate(_SHADOW)
+    if _CHINESE_NEXT.search(shadow) is not None:  # Chinese numerals are digits in a run long enough for a number
+        shadow = _CHINESE_RUN.sub(lambda m: m.group().translate(_FROM_CHINESE), shadow)
     found: list[_Found] = []
     # Every pattern below needs so many digits (an identity number 15 or more, a mobile number 11): a text
     # with fewer is not searched for it. The shadow's digits are all ASCII.
