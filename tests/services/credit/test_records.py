@@ -394,6 +394,24 @@ def test_a_file_of_no_records_says_it_is_kept_as_a_report_of_none_and_a_resend_n
     assert again.message.endswith("1 row was rejected all the same: see the problems, mend those rows and send them.")
 
 
+@pytest.mark.parametrize(("file_name", "content"), [
+    ("none.jsonl", "\n \n\n"), ("none.xml", '<?xml version="1.0"?><records></records>'), ("none.xml", "<records/>")])
+def test_json_lines_or_xml_of_no_record_is_a_report_of_none_as_a_header_only_csv_is(
+        ready: Engine, tmp_path: Path, file_name: str, content: str):
+    path = tmp_path / file_name
+    path.write_text(content, "utf-8")
+    empty = ingest(ready, path)
+    assert (empty.rows, empty.created, empty.rejected) == (0, 0, 0) and "零报告" in empty.message
+
+
+def test_a_file_of_no_byte_is_empty_whatever_its_name_says(ready: Engine, tmp_path: Path):
+    for file_name in ("none.csv", "none.jsonl", "none.xml"):
+        (tmp_path / file_name).write_bytes(b"")
+        with pytest.raises(InputFileError) as info:
+            ingest(ready, tmp_path / file_name)
+        assert info.value.code == "file.empty"
+
+
 def test_an_optional_field_first_given_after_the_first_chunk_of_json_lines_is_read(ready: Engine, tmp_path: Path):
     rows = [{k: v for k, v in files.penalty(CODES[0], f"罚{i}").items() if k != "备注"} for i in range(5)]
     rows.append(files.penalty(CODES[1], "罚9", 备注="后来才有的备注"))

@@ -3,6 +3,7 @@ that are not records."""
 
 from __future__ import annotations
 
+import json
 import tracemalloc
 from pathlib import Path
 
@@ -88,6 +89,48 @@ def test_xml_records_wrapped_one_level_deeper_are_refused_saying_where_they_are(
     assert info.value.code == "file.format"
     assert "<DATA>" in info.value.message and "<ROW>" in info.value.message
     assert "the root's children" in info.value.message
+
+
+def test_xml_records_two_levels_deep_are_refused_saying_which_element_holds_them(tmp_path: Path):
+    path = tmp_path / "f.xml"
+    rows = "".join(f"<record><统一社会信用代码>{code(n)}</统一社会信用代码><企业名称>甲{n}</企业名称></record>"
+                   for n in range(3))
+    path.write_text(f"<envelope><body><records>{rows}</records></body></envelope>", "utf-8")
+    with pytest.raises(InputFileError) as info:
+        read(path)
+    assert info.value.code == "file.format" and "none of the first" not in info.value.message
+    assert "envelope/body/records/record" in info.value.message
+    assert "<records> as the root" in info.value.message
+
+
+def test_a_json_array_given_as_json_lines_is_refused_saying_so(tmp_path: Path):
+    records = [{"统一社会信用代码": code(n), "企业名称": f"甲{n}"} for n in range(3)]
+    for text in (json.dumps(records, ensure_ascii=False), json.dumps(records, ensure_ascii=False, indent=2)):
+        path = tmp_path / "f.jsonl"
+        path.write_text(text, "utf-8")
+        with pytest.raises(InputFileError) as info:
+            read(path)
+        assert info.value.code == "file.format"
+        assert "this is a JSON array, not JSON Lines (one object a line)" in info.value.message
+
+
+def test_json_lines_none_of_whose_lines_is_read_says_why_the_first_is_not(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    path.write_text(f'{{"统一社会信用代码": "{code(1)}", "注册资本": {"9" * 100_000}}}\n', "utf-8")
+    with pytest.raises(InputFileError) as info:
+        read(path)
+    assert info.value.code == "file.format" and "a number too long to read" in info.value.message
+
+
+def test_json_lines_or_xml_of_no_record_is_empty_unless_a_report_of_none_is_taken(tmp_path: Path):
+    for file_name, content in (("f.jsonl", "\n\n"), ("f.xml", "<records>\n</records>")):
+        path = tmp_path / file_name
+        path.write_text(content, "utf-8")
+        with pytest.raises(InputFileError) as info:
+            read(path)
+        assert info.value.code == "file.empty"
+        with readers.open_table(str(path), none_ok=True) as table:
+            assert table.no_records and table.header == [] and list(table.chunks) == []
 
 
 @pytest.mark.parametrize("declared", ["GB18030", "GBK", "gb2312", None])

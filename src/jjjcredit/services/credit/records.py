@@ -217,9 +217,10 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         more = functools.partial(layouts.fields_not_named, item, own=own_headers, name=name)
-        with readers.open_table(path, chunk_rows, limits, more) as table:
-            try:
-                layout = layouts.bind(item, table.header, table.name, own_headers)
+        with readers.open_table(path, chunk_rows, limits, more, none_ok=True) as table:
+            try:  # (JSON Lines or XML of no record has no header: a report of none, read as the item's own)
+                layout = layouts.bind(item, [f.name for f in item.fields] if table.no_records else table.header,
+                                      table.name, own_headers)
             except RecordsError as exc:
                 if exc.code == "credit.layout" and table.sheet_count > 1:
                     exc.message += " " + _sheets_note(table.sheets, table.sheet_count)
@@ -228,7 +229,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             summary.sheets_not_read = tuple(shown_personal(s) for s in table.sheets[1:])
             summary.sheets_not_read_count = max(table.sheet_count - 1, 0)
             summary.format, summary.encoding, summary.header_row = table.format, table.encoding, table.header_row
-            summary.columns = {shown_personal(b.header): b.field.element for b in layout.bound}
+            summary.columns = {} if table.no_records else {shown_personal(b.header): b.field.element
+                                                           for b in layout.bound}
             summary.ignored = tuple(shown_personal(h) for h in layout.ignored)
             writer = _Writer(conn, item, provider, batch_id, now, today, protector,
                              resend=earlier.finished_at if earlier is not None else None)
@@ -251,7 +253,8 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
         writer.tally.records, writer.tally.late = summary.created, summary.late
         timeliness.add_to_tallies(conn, {(provider, item.code): writer.tally})
         if not summary.rows:
-            summary.message = ("The file holds no records (a header, or blank rows only): kept as a report of none "
+            summary.message = ("The file holds no records (a header, or blank rows or lines only, or an XML root "
+                               "holding none): kept as a report of none "
                                "(零报告) from this provider for this item, which the timeliness report counts as "
                                "sent. If records were meant to be in it, check the file and send it again.")
         came = "" if earlier is None else f"batch {earlier.id} on {earlier.finished_at:%Y-%m-%d %H:%M}"

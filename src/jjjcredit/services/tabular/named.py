@@ -45,8 +45,13 @@ _Record = dict[str, str] | str | tuple[str, str, str]
 
 
 def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[tuple[int, _Record]],
-                 chunk_rows: int, close: Callable[[], None], more_fields: MoreFields | None = None) -> Table:
-    """A table from (row number, mapping of field → text, or a message saying why it is no record)."""
+                 chunk_rows: int, close: Callable[[], None], more_fields: MoreFields | None = None,
+                 none_ok: bool = False, shape: Callable[[], str] = lambda: "") -> Table:
+    """A table from (row number, mapping of field → text, or a message saying why it is no record). A file
+    of no record (an XML root holding no element, JSON Lines of blank lines only) is a table of no row and no
+    header when ``none_ok`` (``Table.no_records``), as a CSV file of a header only is a table of no row;
+    otherwise ``file.empty``. ``shape`` says where a file's values are when none of its first records holds
+    any."""
     first = list(itertools.islice(records, chunk_rows))
     header: list[str] = []
     known: set[str] = set()
@@ -58,9 +63,10 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
                     header.append(key)
     if not header:
         if not first:
+            if none_ok:
+                return Table(name, kind, encoding, [], 0, iter(()), close, no_records=True)
             raise InputFileError("file.empty", f"{name}: holds no records.")
-        raise InputFileError("file.format", f"{name}: none of the first {len(first):,} records holds named values; "
-                             f"expected {'one JSON object per line' if kind == 'jsonl' else 'one element per record'}.")
+        raise InputFileError("file.format", _no_named_values(name, kind, first, shape()))
     for key in more_fields(list(header)) if more_fields is not None else ():
         if key not in known:
             known.add(key)
@@ -94,6 +100,22 @@ def _named_table(name: str, kind: str, encoding: str | None, records: Iterator[t
             batch = list(itertools.islice(records, chunk_rows))
 
     return Table(name, kind, encoding, header, 0, chunks(), close)
+
+def _no_named_values(name: str, kind: str, first: list[tuple[int, _Record]], shape: str) -> str:
+    """Why a file none of whose first records holds named values is refused: what it seems to be, and the
+    first record's problem."""
+    number, problem = first[0]
+    said, shown = (problem[1], problem[2]) if isinstance(problem, tuple) else (str(problem), "")
+    if kind == "jsonl" and shown.lstrip().startswith("["):
+        return (f"{name}: this is a JSON array, not JSON Lines (one object a line): write each record as one JSON "
+                "object on a line of its own, without the enclosing [ ] and the commas between records, and send "
+                "the file again.")
+    if shape:
+        return f"{name}: {shape}"
+    expected = "one JSON object per line" if kind == "jsonl" else "one element per record under the root"
+    return (f"{name}: none of the first {len(first):,} records holds named values; expected {expected}. The first, "
+            f"{'line' if kind == 'jsonl' else 'record'} {number:,}: {said}")
+
 
 #: Characters of a JSON line that could not be read kept as its problem's value.
 _RAW_SHOWN = 100
@@ -157,12 +179,12 @@ def _jsonl_records(lines: Iterator[str], name: str,
 
 
 def jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits,
-                 more_fields: MoreFields | None = None) -> Table:
+                more_fields: MoreFields | None = None, none_ok: bool = False) -> Table:
     encoding = decoding.majority_encoding(files.head(stream), name)
     decoder = decoding.Decoder(stream, encoding, limits.line_bytes)
     lines = (line for line in decoder.lines())
     return _named_table(name, "jsonl", "utf-8" if encoding == "utf-8-sig" else encoding,
-                        _jsonl_records(lines, name, limits), chunk_rows, stream.close, more_fields)
+                        _jsonl_records(lines, name, limits), chunk_rows, stream.close, more_fields, none_ok)
 
 
 class _XmlRecords:
@@ -185,6 +207,22 @@ class _XmlRecords:
         self._inner = 0  # elements in the record's field begun so far
         self._holders = 0  # the record's fields holding two elements or more
         self._reset({})
+        self._path: list[str] = []  # the open elements' names, the root's first
+        self._leaf: list[bool] = []  # of each open element: whether it holds no element (so far)
+        #: the path to the first element that holds a value in an element of its own, when it is deeper than
+        #: the root's children: where the file's records seem to be
+        self.deeper: list[str] | None = None
+
+    def shape(self) -> str:
+        """Where the file's records seem to be, when none of the root's children holds values of its own."""
+        if self.deeper is None:
+            return ""
+        record, holder = self.deeper[-1], self.deeper[-2]
+        return (f"no record holds values: records are read as the root's children (<{self.deeper[0]}>'s), each "
+                "with its fields as child elements or <field name=\"…\">, and this file's records seem to be the "
+                f"<{record}> elements {len(self.deeper) - 1} levels down, at {'/'.join(self.deeper)}. Send "
+                f"<{holder}> as the root (<{holder}><{record}>…</{record}><{record}>…</{record}></{holder}>), "
+                "without the envelope around it, and send the file again.")
 
     def _reset(self, record: dict[str, str]) -> None:
         self.record = record
@@ -202,6 +240,10 @@ class _XmlRecords:
 
     def start(self, tag: str, attrs: dict[str, str]) -> None:
         self.depth += 1
+        if self._leaf:
+            self._leaf[-1] = False
+        self._path.append(self._local(tag))
+        self._leaf.append(True)
         if self.depth == 2:
             self.number += 1
             self._tag, self._holders = self._local(tag), 0
@@ -226,6 +268,9 @@ class _XmlRecords:
                 self.parts.append(data)
 
     def end(self, tag: str) -> None:
+        self._path.pop()
+        if self._leaf.pop() and self.deeper is None and self.depth > 3 and len(self._path) >= 3:
+            self.deeper = list(self._path)
         if self.depth == 3 and self._inner >= 2:
             self._holders += 1
             if self._holders >= 2 and self.wrapper is None:
@@ -254,11 +299,8 @@ class _XmlRecords:
         return self.record
 
 
-def _xml_records(stream: io.BufferedReader, name: str,
-                 limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
+def _xml_records(stream: io.BufferedReader, name: str, records: _XmlRecords) -> Iterator[tuple[int, _Record]]:
     from xml.parsers import expat
-
-    records = _XmlRecords(limits)
 
     def no_doctype(*_args: object) -> None:
         raise expat.ExpatError("a document type is declared (entities are not accepted)")
@@ -327,6 +369,7 @@ def _xml_in_gb18030(head: bytes, name: str) -> bool:
 
 
 def xml_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits,
-               more_fields: MoreFields | None = None) -> Table:
-    return _named_table(name, "xml", None, _xml_records(stream, name, limits), chunk_rows, stream.close,
-                        more_fields)
+              more_fields: MoreFields | None = None, none_ok: bool = False) -> Table:
+    records = _XmlRecords(limits)
+    return _named_table(name, "xml", None, _xml_records(stream, name, records), chunk_rows, stream.close,
+                        more_fields, none_ok, records.shape)

@@ -65,6 +65,8 @@ class Table:
     #: XLSX: the workbook's worksheets by name, the first the one read, then up to :data:`SHOWN_SHEETS` others
     sheets: tuple[str, ...] = ()
     sheet_count: int = 0  #: XLSX: how many worksheets the workbook has (``sheets`` names the first of them)
+    #: JSON Lines or XML of no record at all (no header to read): a report of none where the caller takes one
+    no_records: bool = False
 
     def __enter__(self) -> Table:
         return self
