@@ -404,6 +404,18 @@ def test_json_lines_or_xml_of_no_record_is_a_report_of_none_as_a_header_only_csv
     assert (empty.rows, empty.created, empty.rejected) == (0, 0, 0) and "零报告" in empty.message
 
 
+def test_a_json_line_naming_the_document_number_twice_is_rejected_saying_so(ready: Engine, tmp_path: Path):
+    path = files.write_jsonl(tmp_path / "p.jsonl", [files.penalty(CODES[0], "罚1"), files.penalty(CODES[1], "罚2")])
+    lines = path.read_text("utf-8").splitlines()
+    lines[1] = lines[1][:-1] + ', "行政处罚决定书文号": "罚3"}'
+    path.write_text("\n".join(lines) + "\n", "utf-8")
+    summary = ingest(ready, path)
+    assert (summary.created, summary.rejected) == (1, 1)
+    with ready.connect() as conn:
+        rejected = json.dumps(list(records.batch_rejects(conn, summary.batch)), ensure_ascii=False)
+    assert 'names the field \\"行政处罚决定书文号\\" twice' in rejected
+
+
 def test_a_file_of_no_byte_is_empty_whatever_its_name_says(ready: Engine, tmp_path: Path):
     for file_name in ("none.csv", "none.jsonl", "none.xml"):
         (tmp_path / file_name).write_bytes(b"")

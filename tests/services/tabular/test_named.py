@@ -61,6 +61,16 @@ def test_jsonl_records_and_lines_that_are_not(tmp_path: Path):
     assert (shown[3], shown[4]) == ("{not json}", "[1, 2]")
 
 
+def test_a_json_line_naming_a_field_twice_is_a_rejected_row_saying_which(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    path.write_text(f'{{"统一社会信用代码": "{code(1)}", "企业名称": "甲"}}\n'
+                    f'{{"统一社会信用代码": "{code(2)}", "企业名称": "乙", "企业名称": "丙"}}\n', "utf-8")
+    with readers.open_table(str(path)) as table:
+        issues = {chunk.first_row + i: issue for chunk in table.chunks for i, issue in chunk.issues.items()}
+    assert list(issues) == [2] and issues[2][0] == "record.shape"
+    assert 'names the field "企业名称" twice' in issues[2][1]
+
+
 def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
     path = tmp_path / "f.xml"
     path.write_text(

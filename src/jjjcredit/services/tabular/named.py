@@ -121,8 +121,27 @@ def _no_named_values(name: str, kind: str, first: list[tuple[int, _Record]], sha
 _RAW_SHOWN = 100
 
 
+def _once_each(twice: list[str]) -> Callable[[list[tuple[str, object]]], dict[str, object]]:
+    """A JSON object's fields, the names of those named twice into ``twice`` (``json`` keeps the last of a
+    field named twice, silently)."""
+
+    def pairs_to_dict(pairs: list[tuple[str, object]]) -> dict[str, object]:
+        data = dict(pairs)
+        if len(data) != len(pairs):
+            seen: set[str] = set()
+            for key, _ in pairs:
+                if key in seen:
+                    twice.append(key)
+                seen.add(key)
+        return data
+
+    return pairs_to_dict
+
+
 def _jsonl_records(lines: Iterator[str], name: str,
                    limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
+    twice: list[str] = []
+    pairs_to_dict = _once_each(twice)
     for number, line in enumerate(lines, start=1):
         text = line.strip()
         if not text:
@@ -139,7 +158,8 @@ def _jsonl_records(lines: Iterator[str], name: str,
             yield number, "The line is not UTF-8 like the rest of the file; re-save the file as UTF-8."
             continue
         try:
-            data = json.loads(text)
+            twice.clear()
+            data = json.loads(text, object_pairs_hook=pairs_to_dict)
         except json.JSONDecodeError as exc:  # (the start of the line, to find it by: masked where it is shown)
             yield number, ("record.shape", f"The line is not valid JSON ({exc.msg} at character {exc.colno}); each "
                            "line must be one JSON object.", text[:_RAW_SHOWN])
@@ -150,6 +170,10 @@ def _jsonl_records(lines: Iterator[str], name: str,
             continue
         except ValueError:  # a number of more digits than Python reads (4,300)
             yield number, "The line holds a number too long to read; write long numbers as text (in quotes)."
+            continue
+        if twice:
+            yield number, ("record.shape", f'The line names the field "{twice[0][:80]}" twice; keep one (each field '
+                           "once a line).", "")
             continue
         if not isinstance(data, dict):
             yield number, ("record.shape", f"The line is a JSON {_JSON_KINDS.get(type(data).__name__, 'value')}, "
