@@ -239,6 +239,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "matched to columns."),
     "record.encoding": ErrorCode(400, 1, "A row is not in the encoding of the rest of the file (mixed UTF-8 "
         "and GB18030)."),
+    "record.cut_off": ErrorCode(400, 1, "The file ends in the middle of a character: its last line is cut off "
+        "(the file incomplete)."),
     "record.shape": ErrorCode(400, 1, "A JSON Lines line or XML record is not an object of field values."),
     "record.too_long": ErrorCode(400, 1, "A line over JJJCREDIT_LIMIT_LINE_BYTES bytes (skipped unread) or a cell"
         " over JJJCREDIT_LIMIT_CELL_CHARS characters (the message names the column): the row is rejected, the "

@@ -55,6 +55,23 @@ def test_a_utf8_file_with_gb18030_rows(tmp_path: Path):
     assert [n for n, _ in got] == [2, 3, 4] and got[2][1][1] == "天津丙公司"
 
 
+@pytest.mark.parametrize("encoding", ["utf-8", "gb18030"])
+@pytest.mark.parametrize("block", [None, 64])
+def test_a_file_cut_off_in_the_middle_of_a_character_says_its_last_line_is_cut_off(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch, encoding: str, block: int | None):
+    if block is not None:
+        monkeypatch.setattr(decoding, "_BLOCK", block)
+    whole = (",".join(HEADER) + "".join(f"\n{code(i)},北京甲公司{i},2019" for i in range(5)) + "\n"
+             + f"{code(9)},北京乙公司").encode(encoding)
+    path = tmp_path / "f.csv"
+    path.write_bytes(whole[:-1])
+    _, got, issues = read(path)
+    assert issues == {7: "record.cut_off"} and len(got) == 6
+    with readers.open_table(str(path)) as table:
+        message = next(issue[1] for chunk in table.chunks for issue in chunk.issues.values())
+    assert "cut off" in message and "re-save the whole file in one encoding" not in message
+
+
 def test_a_gb18030_file_with_a_utf8_row(tmp_path: Path):
     head = (",".join(HEADER) + "\n").encode("gb18030")
     rows = [f"{code(i)},河北某某建筑工程有限公司{i},2019\n".encode("gb18030") for i in range(5)]

@@ -71,6 +71,15 @@ def test_a_json_line_naming_a_field_twice_is_a_rejected_row_saying_which(tmp_pat
     assert 'names the field "企业名称" twice' in issues[2][1]
 
 
+def test_json_lines_cut_off_in_the_middle_of_a_character_say_the_last_line_is_cut_off(tmp_path: Path):
+    path = tmp_path / "f.jsonl"
+    whole = "".join(f'{{"统一社会信用代码": "{code(n)}", "企业名称": "甲{n}"}}\n' for n in range(3)).encode()
+    path.write_bytes(whole + f'{{"统一社会信用代码": "{code(4)}", "企业名称": "乙'.encode()[:-1])
+    with readers.open_table(str(path)) as table:
+        issues = {chunk.first_row + i: issue for chunk in table.chunks for i, issue in chunk.issues.items()}
+    assert list(issues) == [4] and issues[4][0] == "record.cut_off" and "cut off" in issues[4][1]
+
+
 def test_xml_records_as_elements_or_named_fields(tmp_path: Path):
     path = tmp_path / "f.xml"
     path.write_text(

@@ -151,6 +151,9 @@ class Decoder:
         self.flagged = 0  #: lines flagged so far
         self.nul_blocks = 0  #: blocks holding a NUL byte so far (past the first, judged as text, one can be)
         self.unbalanced = False  #: the last block ended inside quotes (a quote never closed)
+        #: the file ends in the middle of a character: its last line is cut off (the file incomplete), its bytes
+        #: not another encoding's (known once the last block is read)
+        self.cut_off = False
 
     def _line(self, raw: bytes) -> str:
         try:
@@ -226,7 +229,18 @@ class Decoder:
                     text = "".join(map(self._line, block.splitlines(keepends=True)))
             except UnicodeDecodeError:
                 text = "".join(map(self._line, block.splitlines(keepends=True)))
+                self.cut_off = self._ends_mid_character(block) and not self.stream.peek(1)
             yield text
+
+    def _ends_mid_character(self, block: bytes) -> bool:
+        """Whether the last line of ``block`` is good text up to a character begun and not finished."""
+        last = block[block.rfind(b"\n") + 1:]
+        decoder = codecs.getincrementaldecoder(self.encoding)()
+        try:
+            decoder.decode(last, final=False)
+        except UnicodeDecodeError:
+            return False
+        return bool(decoder.getstate()[0])
 
     @staticmethod
     def _has_utf8_lines(block: bytes) -> bool:

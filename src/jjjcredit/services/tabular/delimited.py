@@ -134,7 +134,13 @@ def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: lim
             tables.long_cells(rows, header, limits.cell_chars, issues)
         if flagged:
             for i, row in enumerate(rows):
-                if tables.SURROGATE.search("\x1f".join(row)):
+                if decoder.cut_off and i == len(rows) - 1 and tables.SURROGATE.search("\x1f".join(row)):
+                    issues[i] = ("record.cut_off", "The file ends in the middle of a character: its last line "
+                                 "looks cut off, the file incomplete (an interrupted copy, download or export); "
+                                 "send the whole file again.",
+                                 delimiter.join(row).encode("ascii", "surrogateescape").decode(decoder.encoding,
+                                                                                               "replace"))
+                elif tables.SURROGATE.search("\x1f".join(row)):
                     issues[i] = ("record.encoding", f"The row is not {shown_encoding} like the rest of the file "
                                  "(it looks like another encoding); re-save the whole file in one encoding "
                                  "(UTF-8) and check it again.", _other_encoding(delimiter.join(row), encoding))

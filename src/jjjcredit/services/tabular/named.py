@@ -138,8 +138,8 @@ def _once_each(twice: list[str]) -> Callable[[list[tuple[str, object]]], dict[st
     return pairs_to_dict
 
 
-def _jsonl_records(lines: Iterator[str], name: str,
-                   limits: limits_.Limits = limits_.DEFAULT) -> Iterator[tuple[int, _Record]]:
+def _jsonl_records(lines: Iterator[str], name: str, limits: limits_.Limits = limits_.DEFAULT,
+                   cut_off: Callable[[], bool] = lambda: False) -> Iterator[tuple[int, _Record]]:
     twice: list[str] = []
     pairs_to_dict = _once_each(twice)
     for number, line in enumerate(lines, start=1):
@@ -155,7 +155,10 @@ def _jsonl_records(lines: Iterator[str], name: str,
                            "line must be one flat object of field values.", "")
             continue
         if tables.SURROGATE.search(text):
-            yield number, "The line is not UTF-8 like the rest of the file; re-save the file as UTF-8."
+            yield number, (("record.cut_off", "The file ends in the middle of a character: its last line looks cut "
+                            "off, the file incomplete (an interrupted copy, download or export); send the whole "
+                            "file again.", "") if cut_off() and not line.endswith(("\n", "\r")) else
+                           "The line is not UTF-8 like the rest of the file; re-save the file as UTF-8.")
             continue
         try:
             twice.clear()
@@ -208,7 +211,8 @@ def jsonl_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: l
     decoder = decoding.Decoder(stream, encoding, limits.line_bytes)
     lines = (line for line in decoder.lines())
     return _named_table(name, "jsonl", "utf-8" if encoding == "utf-8-sig" else encoding,
-                        _jsonl_records(lines, name, limits), chunk_rows, stream.close, more_fields, none_ok)
+                        _jsonl_records(lines, name, limits, lambda: decoder.cut_off), chunk_rows, stream.close,
+                        more_fields, none_ok)
 
 
 class _XmlRecords:
