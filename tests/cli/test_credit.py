@@ -310,6 +310,15 @@ def test_timeliness_shows_a_last_batch_rejected_whole_and_calls_its_provider_sil
             line["last_recorded"], line["silent"]) == (0, 3, 3, True, None, True)
 
 
+def test_ingest_refuses_a_missing_columns_file_as_a_missing_file(url: str, tmp_path: Path):
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    missing = tmp_path / "nosuch.yaml"
+    sent = _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--columns",
+                str(missing), "--db", url)
+    assert sent.returncode == 2 and "error [file.not_found]" in sent.stderr and str(missing) in sent.stderr
+    assert "credit.layout" not in sent.stderr and "Errno" not in sent.stderr
+
+
 def test_ingest_says_which_columns_it_did_not_read_and_what_a_file_sent_again_left_as_corrected(
         url: str, tmp_path: Path):
     """On standard error, beside the summary: the columns not read and how to map them; a file sent again after

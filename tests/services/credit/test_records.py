@@ -416,6 +416,20 @@ def test_a_json_line_naming_the_document_number_twice_is_rejected_saying_so(read
     assert 'names the field \\"行政处罚决定书文号\\" twice' in rejected
 
 
+def test_a_missing_header_mapping_file_is_not_found_naming_the_path_given_and_where_it_was_looked_for(
+        tmp_path: Path, monkeypatch: pytest.MonkeyPatch):
+    monkeypatch.chdir(tmp_path)
+    with pytest.raises(InputFileError) as info:
+        records.load_own_headers("nosuch.yaml")
+    assert info.value.code == "file.not_found"
+    assert info.value.message.startswith("nosuch.yaml: no such file")
+    assert str(tmp_path / "nosuch.yaml") in info.value.message
+    (tmp_path / "folder.yaml").mkdir()
+    with pytest.raises(InputFileError) as info:
+        records.load_own_headers("folder.yaml")
+    assert info.value.code == "file.is_directory"
+
+
 def test_a_file_of_no_byte_is_empty_whatever_its_name_says(ready: Engine, tmp_path: Path):
     for file_name in ("none.csv", "none.jsonl", "none.xml"):
         (tmp_path / file_name).write_bytes(b"")

@@ -168,7 +168,7 @@ def file_hash(path: str) -> str:
     """The file's SHA-256; a missing file or a folder is refused as every command refuses them."""
     p = Path(path)
     if not p.exists():
-        raise files.InputFileError("file.not_found", f"{path}: no such file.")
+        raise files.not_found(path)
     if p.is_dir():
         raise files.InputFileError("file.is_directory", f"{path}: is a folder, expected a file.")
     digest = hashlib.sha256()
@@ -325,7 +325,13 @@ def _sheets_note(sheets: Sequence[str], count: int) -> str:
 
 
 def load_own_headers(path: str) -> dict[str, str]:
-    """A provider's header mapping from a YAML (or JSON) file: ``their header: field name or column code``."""
+    """A provider's header mapping from a YAML (or JSON) file: ``their header: field name or column code``. A
+    missing file or a folder is refused as the file of records is (``file.not_found``, ``file.is_directory``)."""
+    p = Path(path)
+    if not p.exists():
+        raise files.not_found(path, "the header mapping, a YAML file of `your header: field name or column code`")
+    if p.is_dir():
+        raise files.InputFileError("file.is_directory", f"{path}: is a folder, expected the header mapping file.")
     try:
         if Path(path).stat().st_size > 1 << 20:
             raise RecordsError("credit.layout", f"{path}: a header mapping is at most 1 MiB.", field="columns")

@@ -26,6 +26,15 @@ class Cell:
     value: str
 
 
+def not_found(path: str, expected: str = "") -> InputFileError:
+    """The error of a file that is not there: the path as given, and where it was looked for when that is
+    not the same (a relative path, from the current folder)."""
+    where = Path(path).absolute()
+    looked = "" if str(where) == path else f" (looked for {where})"
+    wanted = f"; expected {expected}" if expected else ""
+    return InputFileError("file.not_found", f"{path}: no such file{looked}{wanted}.")
+
+
 def open_binary(path: str | None) -> tuple[io.BufferedReader, str]:
     """A buffered stream whose ``peek`` shows the first 64 KiB without consuming them."""
     if path is None or path == "-":
@@ -33,7 +42,7 @@ def open_binary(path: str | None) -> tuple[io.BufferedReader, str]:
         return io.BufferedReader(raw, buffer_size=SAMPLE), "standard input"  # type: ignore[arg-type]
     p = Path(path)
     if not p.exists():
-        raise InputFileError("file.not_found", f"{path}: no such file.")
+        raise not_found(path)
     if p.is_dir():
         raise InputFileError("file.is_directory", f"{path}: is a folder, expected a file.")
     return io.BufferedReader(io.FileIO(p, "rb"), buffer_size=SAMPLE), str(path)
