@@ -253,7 +253,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "record.required": ErrorCode(400, 1, "A required value (code, name, or a column the crosswalk marks "
         "required) is empty."),
     "record.date": ErrorCode(400, 1, "A date that is not a full date, or a date that does not exist."),
-    "record.amount": ErrorCode(400, 1, "An amount that is not a non-negative number of 万元 (or 元 where written)."),
+    "record.amount": ErrorCode(400, 1, "An amount that is not a non-negative number of 万元 (a unit written in the cell is read)."),
     "record.number": ErrorCode(400, 1, "A value that must be digits is not."),
     "record.value": ErrorCode(400, 1, "A value that is not on the element's value list (or no known word for one)."),
     "record.length": ErrorCode(400, 1, "A value longer (or shorter) than the element's format allows."),
@@ -421,6 +421,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.person_with_code": ErrorCode(400, 1, "A natural person's row gives a unified social credit code: a "
                                          "person is identified by the identity number alone, never filed under an "
                                          "organization's code."),
+    "credit.amount_unit": ErrorCode(400, 1, "An amount of 万元 written with its unit (元, 万元 or 万): read in 万元, "
+                                    "exactly, and the row kept with this warning."),
     "credit.stated_period": ErrorCode(400, 1, "The end of publication a row states (公示截止期) is outside its "
                                       "severity's period (warning: the record is kept, and published until the "
                                       "period's minimum or maximum instead)."),

@@ -181,3 +181,21 @@ def test_a_value_quoted_in_a_message_is_masked_before_it_is_escaped():
         assert "19850505" not in told and "1234" not in told, told
 
 
+
+
+@pytest.mark.parametrize(("written", "kept"), [
+    ("10000元", "1"), ("1万元", "1"), ("1万", "1"), ("2,500元", "0.25"), ("１．５万元", "1.5"), ("0.01元", "0.000001"),
+])
+def test_a_fine_written_with_its_unit_is_read_in_wan_yuan_with_a_warning(written: str, kept: str):
+    """罚款金额 is in 万元 (domain.md §7.1); a cell that says 元 or 万元 is read exactly, and a warning says how."""
+    checked = check(**{"罚款金额（万元）": written})
+    assert checked.record is not None and checked.record.values["CF_NR_FK"] == kept
+    assert codes_of(checked) == ["credit.amount_unit"]
+    message = checked.problems[0].message
+    assert repr(written) in message and f"read as {kept} 万元" in message
+
+
+def test_a_fine_in_yuan_finer_than_the_column_keeps_is_refused_with_the_number_to_write():
+    checked = check(**{"罚款金额（万元）": "0.001元"})
+    assert checked.record is None and codes_of(checked) == ["record.amount"]
+    assert "万元" in checked.problems[0].message and "6 decimals" in checked.problems[0].message

@@ -147,8 +147,37 @@ def amount_value(value: str) -> str | None:
     return format(number.normalize(), "f")
 
 
+#: Units a fine is written with, longest first, and the power of ten that turns the number into 万元.
+_UNITS = (("万元人民币", 0), ("万人民币", 0), ("人民币元", -4), ("元人民币", -4), ("万元", 0), ("万", 0), ("元", -4))
+
+
+def amount_in_unit(value: str) -> tuple[str, str] | None:
+    """An amount written with its unit (``10000元``, ``1万元``, ``1万``) → (the amount in 万元, the number as
+    written), exactly; ``None`` when no unit is written or the number is none, or finer than 6 decimals of 万元.
+
+    >>> amount_in_unit("10000元"), amount_in_unit("1万"), amount_in_unit("0.001元"), amount_in_unit("12")
+    (('1', '10000'), ('1', '1'), None, None)
+    """
+    text = unicodedata.normalize("NFKC", value).strip()
+    for unit, shift in _UNITS:
+        if text.endswith(unit):
+            number = amount_value(text[: -len(unit)])
+            if number is None:
+                return None
+            wan = decimal.Decimal(number).scaleb(shift)
+            if wan.as_tuple().exponent < -6 and wan != wan.quantize(decimal.Decimal("1e-6")):  # type: ignore[operator]
+                return None
+            return format(wan.normalize(), "f"), number
+    return None
+
+
 def _amount(b: Bound, value: str, r: _Row) -> str | None:
     checked = amount_value(value)
+    in_unit = amount_in_unit(value) if checked is None and not personal_in(value) else None
+    if in_unit is not None:
+        r.add(b, "credit.amount_unit", f"{b.header}: {_quoted(value)} was read as {in_unit[0]} 万元 (the column is "
+              f"in 万元; write {in_unit[0]}, without a unit, to keep this warning away).", value, warning=True)
+        return in_unit[0]
     if checked is not None and personal_in(value):  # (an identity number is a number below 10^18)
         r.add(b, "record.amount", f"{b.header}: {shown_personal(value)} is a personal number (a resident identity "
               "or mobile number), not an amount of 万元; it was not kept. Expected the fine, such as 2 or 0.35.", value)
