@@ -152,6 +152,16 @@ def test_an_error_does_not_repeat_a_personal_number_typed_in(url: str, tmp_path:
     assert files.person() not in item.stderr + day.stderr and files.person()[-4:] in item.stderr + day.stderr
 
 
+def test_a_refused_correction_exits_with_credit_correction_naming_the_row_s_problems(url: str, tmp_path: Path):
+    """The documented code for a correction that fails its item's checks, whatever the row's own problem."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    assert _run("ingest", str(path), "--item", files.PENALTY, "--provider", files.PROVIDER, "--db", url).returncode == 0
+    refused = _run("correct", "--item", files.PENALTY, "--provider", files.PROVIDER, "--document", "罚1",
+                   "--set", "处罚决定日期=2026-13-01", "--reason", "更正", "--db", url)
+    assert refused.returncode == 1 and "error [credit.correction]" in refused.stderr, refused.stderr
+    assert "[record.date] 处罚决定日期" in refused.stderr and "error [record.date]" not in refused.stderr
+
+
 def test_a_file_that_does_not_fit_the_item_is_refused_with_exit_2(url: str, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
     wrong = _run("ingest", str(path), "--item", files.LICENCE, "--provider", files.PROVIDER, "--db", url)

@@ -482,7 +482,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "credit.sent_meanwhile": ErrorCode(409, 1, "A provider's retirement under an item refused: a batch of the "
         "provider under the item was being written when it was asked for, and committed while it waited."),
     "credit.unknown_field": ErrorCode(400, 2, "A correction names a field the catalogue item does not have."),
-    "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks."),
+    "credit.correction": ErrorCode(400, 1, "A corrected record that does not pass its item's checks: each of the "
+                                   "row's problems is named inside, with its own code ([record.date] …)."),
     "credit.identity": ErrorCode(409, 1, "A correction would change the document number that identifies the record."),
     "credit.unchanged": ErrorCode(409, 1, "A correction that changes nothing."),
     "credit.no_sealed_number": ErrorCode(409, 1, "A natural person's record kept under an organization's code holds "

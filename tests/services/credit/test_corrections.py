@@ -30,7 +30,7 @@ def test_a_provider_revokes_and_corrects_and_every_version_is_kept(ready: Engine
         late = corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚2", {"处罚内容": "警告"}, "更正笔误",
                                           datetime.date(2026, 5, 20), protector=PROTECTOR, today=TODAY)
         assert (late["version"], late["late"], late["warnings"]) == (2, True, [])  # changed 12 days after: late
-        for changes, code in (({"处罚决定日期": "2026-13-01"}, "record.date"),
+        for changes, code in (({"处罚决定日期": "2026-13-01"}, "credit.correction"),
                               ({"无此字段": "x"}, "credit.unknown_field"),
                               ({"行政处罚决定书文号": "罚9"}, "credit.identity"),
                               ({"处罚内容": "警告"}, "credit.unchanged")):
@@ -169,3 +169,15 @@ def test_a_person_s_record_kept_under_the_person_s_own_number_as_a_code_moves_wi
     said = json.dumps([f.to_dict() for f in (*found, moved)], ensure_ascii=False) + str(moved.kept_under) + str(reasons)
     assert number not in said and number[6:14] not in said
     assert found[0].to_dict()["kept_under"] == "130102********0729" and "130102********0729" in reasons[0]
+
+
+def test_a_refused_correction_is_credit_correction_naming_each_problem_of_the_row(ready: Engine, tmp_path: Path):
+    """A script matches one code for "the correction was refused"; the row's own problems are named inside."""
+    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1")]))
+    with ready.begin() as conn, pytest.raises(RecordsError) as refused:
+        corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚1",
+                                   {"处罚决定日期": "2026-13-01", "处罚类别": "罚金"}, "x", TODAY,
+                                   protector=PROTECTOR, today=TODAY)
+    assert refused.value.code == "credit.correction"
+    message = refused.value.message
+    assert "[record.date] 处罚决定日期 (CF_JDRQ):" in message and "[record.value] 处罚类别 (CF_CFLB):" in message

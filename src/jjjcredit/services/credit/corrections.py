@@ -128,11 +128,11 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
     layout = layouts.bind(judged, [f.element for f in judged.fields], "correction")
     checked = row_checks.check_row(layout, [values.get(f.element, "") for f in judged.fields], 1, today)
     errors = [p for p in checked.problems if p.severity is Severity.ERROR]
-    if checked.record is None or errors:
-        first = errors[0] if errors else None
-        raise RecordsError(first.code if first else "credit.correction", "The corrected record does not pass its "
-                           f"item's checks: {_named(item, first.message) if first else ''}",
-                           field=first.field if first else None)
+    if checked.record is None or errors:  # one code for a refused correction; the row's own codes named inside
+        found = "; ".join(f"[{p.code}] {_named(item, p.message)}" for p in errors) or "the row is not a record."
+        raise RecordsError("credit.correction", f"The corrected record does not pass its item's checks: {found} "
+                           "Nothing was changed; send the correction again with these values fixed.",
+                           field=errors[0].field if len(errors) == 1 else None)
     record = records.with_dropped(checked.record, values, item, sealed)
     if record.key != row["document_number"]:
         raise RecordsError("credit.identity", "A correction cannot change the document number that identifies the "
