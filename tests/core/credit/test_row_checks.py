@@ -100,6 +100,19 @@ def test_a_natural_person_is_known_by_the_identity_number_which_no_problem_shows
     assert row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 5, TODAY).record is not None
 
 
+
+def test_an_empty_card_type_is_said_to_be_empty_not_called_the_identity_card():
+    """With 证件类型 empty, 证件号码 is read as a resident identity number: the message says so and asks for the
+    card type, without repeating the number."""
+    for number in ("E12345678", files.person()[:-1] + ("0" if files.person()[-1] != "0" else "1")):
+        row = files.penalty(None, "石市监罚〔2026〕5号", 行政相对人名称="JOHN SMITH", 证件类型="", 证件号码=number)
+        checked = row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 6, TODAY)
+        assert codes_of(checked) == ["credit.identity_number"], checked.problems
+        message = checked.problems[0].message
+        assert "证件类型 is empty, so 证件号码 was read as a resident identity number" in message
+        assert "give the card type (e.g. 护照)" in message and "when the card type is the identity card" not in message
+        assert number not in message and number not in checked.problems[0].value
+
 def test_a_severity_the_item_does_not_allow_and_a_missing_one():
     dishonest = catalogue.default_item("JJJ-04-002")  # the abnormal-operation list: general only
     assert dishonest.severities == ("general",)

@@ -211,7 +211,9 @@ def _uscc(b: Bound, value: str, r: _Row, code: str) -> str | None:
 _EXPONENT = re.compile(r"[0-9](?:\.[0-9]+)?[eE]\+?[0-9]+")
 
 
-def _identity(b: Bound, value: str, kind: str, r: _Row) -> str | None:
+def _identity(b: Bound, value: str, kind: str, r: _Row, card_header: str | None = None) -> str | None:
+    """The identity number of a row checked against its card type ``kind``; ``card_header`` names the card type's
+    column when the card type is empty, so that a message says the number was read as an identity card's."""
     if _EXPONENT.fullmatch(value):
         r.add(b, "credit.identity_number", f"{b.header}: the number was kept by the spreadsheet as a number (in "
               "exponent form), which holds 15 digits only: its last digits are lost and cannot be read back. Format "
@@ -223,8 +225,13 @@ def _identity(b: Bound, value: str, kind: str, r: _Row) -> str | None:
     try:
         return ric.validate(compact)
     except Error as exc:
-        r.add(b, "credit.identity_number", f"{b.header}: {exc.message} Expected a resident identity number "
-              "(GB 11643) when the card type is the identity card.", value)
+        if card_header is not None and not kind:
+            r.add(b, "credit.identity_number", f"{b.header}: {exc.message} {card_header} is empty, so {b.header} was "
+                  "read as a resident identity number (GB 11643); give the card type (e.g. 护照) when it is another "
+                  "card, or correct the number.", value)
+        else:
+            r.add(b, "credit.identity_number", f"{b.header}: {exc.message} Expected a resident identity number "
+                  "(GB 11643) when the card type is the identity card.", value)
         return None
 
 
@@ -352,10 +359,12 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
         if b.column.role:
             by_role.setdefault(b.column.role, (b, value))
     # identity numbers: checked against the card type; kept apart, shown masked
-    card = by_role.get("identity_type", (None, ""))[1]
+    card_bound, card = by_role.get("identity_type", (None, ""))
+    card_header = card_bound.header if card_bound is not None else "证件类型"
     for key, (b, value) in list(by_role.items()):
         if key.startswith("_identity_raw_"):
-            number = _identity(b, value, card if b.column.role == "identity_number" else "", r)
+            subject_s = b.column.role == "identity_number"
+            number = _identity(b, value, card if subject_s else "", r, card_header if subject_s else None)
             if number is not None:
                 personal[b.field.element] = number
                 values[b.field.element] = mask_personal(number)
