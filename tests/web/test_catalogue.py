@@ -82,6 +82,11 @@ def test_the_workflow_over_http(server: Server):
         comment = public.post("/api/v1/catalogue/2026/comments",
                               json={"author": "张三", "text": "建议缩短归集时限", "item": "JJJ-03-001"})
         assert comment.status_code == 200 and comment.json()["item"] == "JJJ-03-001"
+        unknown = public.post("/api/v1/catalogue/2026/comments",
+                              json={"author": "张三", "text": "意见", "item": "JJJ-99\u202e-001"})
+        error = unknown.json()["errors"][0]
+        assert unknown.status_code == 404 and (error["code"], error["field"]) == ("catalogue.unknown_item", "item")
+        assert "\u202e" not in error["message"] and '"JJJ-99\\u202e-001"' in error["message"]
         personal = public.post("/api/v1/catalogue/2026/comments",
                                json={"author": "李四", "text": "请联系13812345678，身份证11010519491231002X"})
         assert personal.status_code == 200
@@ -147,7 +152,7 @@ def test_a_withdrawn_item_takes_comments_over_http(server: Server):
         refused = public.post("/api/v1/catalogue/2027/comments",
                               json={"author": "某企业", "text": "意见", "item": "JJJ-99-001"})
         error = refused.json()["errors"][0]
-        assert refused.status_code == 404 and (error["code"], error["field"]) == ("catalogue.unknown_item", "code")
+        assert refused.status_code == 404 and (error["code"], error["field"]) == ("catalogue.unknown_item", "item")
         assert "GET /api/v1/catalogue/2027" in error["message"] and "(JJJ-04-002)" in error["message"]
 
 

@@ -379,9 +379,15 @@ def test_a_withdrawal_is_commented_on_as_an_item_is(conn: Connection):
     for code in ("JJJ-99-001", "JJJ-04-003"):
         with pytest.raises(core.CatalogueError) as exc:
             catalogue.add_comment(conn, 2027, "某企业", "意见", code=code)
-        assert (exc.value.code, exc.value.field) == ("catalogue.unknown_item", "code")
+        assert (exc.value.code, exc.value.field) == ("catalogue.unknown_item", "item")  # as the request names it
         assert f'no item "{code}" and does not withdraw' in exc.value.message and "JJJ-03-001" in exc.value.message
         assert "withdraws from the 2026 edition (JJJ-04-002)" in exc.value.message
+    for code, shown in (("JJJ-99\u202e-001", '"JJJ-99\\u202e-001"'), ("JJJ\x00", '"JJJ\\u0000"'),
+                        ("11010519491231002X", '"110105********002X"')):  # escaped, a personal number masked
+        with pytest.raises(core.CatalogueError) as exc:
+            catalogue.add_comment(conn, 2027, "某企业", "意见", code=code)
+        assert exc.value.message.isprintable() and shown in exc.value.message, exc.value.message
+        assert "a directory code is letters and digits" in exc.value.message or code[0] == "1"
     with pytest.raises(core.CatalogueError) as exc:  # withdrawn from 2027, not from 2026: nothing to comment on
         catalogue.add_comment(conn, 2026, "某企业", "意见", code="JJJ-04-002")
     assert exc.value.code == "catalogue.published"

@@ -33,7 +33,7 @@ from dataclasses import dataclass
 from importlib import resources
 from typing import Any
 
-from jjjcredit.core.codes.personal import personal_in
+from jjjcredit.core.codes.personal import personal_in, shown_personal
 from jjjcredit.core.credit import columns
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import names
@@ -300,6 +300,25 @@ FIELD_CHARS = 100_000
 #: A directory code: letters, digits and ``-``, ``_`` or ``.`` between them (it names the item in a URL, an
 #: IRI of the DCAT export and a file's summary), at most 64 characters.
 CODE_PATTERN = re.compile(r"[A-Za-z0-9](?:[A-Za-z0-9._-]{0,62}[A-Za-z0-9])?")
+
+
+def shown_code(code: str) -> str:
+    r"""A directory code as a refusal echoes it: in double quotes, any personal number masked, cut at 80
+    characters, each character that does not show as itself (a control, a direction override) escaped — and,
+    when it is no directory code at all, what one is.
+
+    >>> print(shown_code("JJJ-99-001"))
+    "JJJ-99-001"
+    >>> print(shown_code("JJJ-99\u202e-001"))
+    "JJJ-99\u202e-001" (a directory code is letters and digits, with -, _ or . between them, such as JJJ-03-001)
+    """
+    text = shown_personal(code[:80]) + ("…" if len(code) > 80 else "")
+    text = "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in text)
+    expected = "" if CODE_PATTERN.fullmatch(code) else \
+        " (a directory code is letters and digits, with -, _ or . between them, such as JJJ-03-001)"
+    return f'"{text}"{expected}'
+
+
 #: The most characters an item's text attribute, a layout field's name or a comment holds (a cell of
 #: the XLSX export holds at most 32,767).
 TEXT_CHARS = 4_000

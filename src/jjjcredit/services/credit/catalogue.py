@@ -26,7 +26,6 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core import limits
-from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import catalogue, catalogue_diff, catalogue_export, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
 from jjjcredit.storage import times
@@ -155,10 +154,7 @@ def readable_item(conn: Connection, year: int, code: str, drafts: bool) -> catal
     _, items = readable_edition(conn, year, drafts)
     found = next((i for i in items if i.code == code), None)
     if found is None:
-        shown = shown_personal(code[:80]) + ("…" if len(code) > 80 else "")
-        expected = "" if catalogue.CODE_PATTERN.fullmatch(code) else \
-            " (a directory code is letters and digits, with -, _ or . between them, such as JJJ-03-001)"
-        raise CatalogueError("catalogue.unknown_item", f'The {year} edition has no item "{shown}"{expected}: '
+        raise CatalogueError("catalogue.unknown_item", f"The {year} edition has no item {catalogue.shown_code(code)}: "
                              f"GET /api/v1/catalogue/{year} lists its items.", field="code")
     return found
 
@@ -325,7 +321,7 @@ def add_item(conn: Connection, data: Mapping[str, Any], reason: str, by: str, *,
 
 
 def _unknown(year: int, code: str) -> CatalogueError:
-    return CatalogueError("catalogue.unknown_item", f'The {year} edition has no item "{code}": '
+    return CatalogueError("catalogue.unknown_item", f"The {year} edition has no item {catalogue.shown_code(code)}: "
                           f"`jjjcredit catalogue show {year}` lists its items.", field="code")
 
 
@@ -468,10 +464,10 @@ def _not_commentable(conn: Connection, edition: Edition, code: str) -> Catalogue
     base = f"the {edition.based_on} edition" if edition.based_on is not None else "the default catalogue"
     gone = (f"or one it withdraws from {base} ({', '.join(withdrawn)})" if withdrawn
             else f"(it withdraws none of {base}'s)")
-    return CatalogueError("catalogue.unknown_item", f'The {year} edition has no item "{code}" and does not '
-                          f"withdraw one of that code: a comment names one of its {len(items)} items "
+    return CatalogueError("catalogue.unknown_item", f"The {year} edition has no item {catalogue.shown_code(code)} and "
+                          f"does not withdraw one of that code: a comment names one of its {len(items)} items "
                           f"({shown or 'none'}; `jjjcredit catalogue show {year}` or GET /api/v1/catalogue/{year} "
-                          f"lists them) {gone}, or none, for the edition as a whole.", field="code")
+                          f"lists them) {gone}, or none, for the edition as a whole.", field="item")
 
 
 def list_comments(conn: Connection, year: int, after: int = 0, limit: int | None = None) -> list[Comment]:
