@@ -90,6 +90,10 @@ def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_pat
         assert typed.status_code == 404 and files.person() not in typed.text  # an error repeats it masked
         layout = provider.post("/api/v1/credit/batches", params={"item": files.LICENCE}, content=body)
         assert (layout.status_code, layout.json()["errors"][0]["code"]) == (400, "credit.layout")
+        unnamed = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=b"not a workbook",
+                                headers={"Content-Type": SUFFIXES_XLSX})  # no ?name=: the body is called so
+        assert unnamed.status_code == 400 and "the request body" in unnamed.json()["errors"][0]["message"], unnamed.text
+        assert "batch" not in unnamed.json()["errors"][0]["message"].replace("?name=", "")
     for key in (None, "court"):
         with server.client(key) as other:
             refused = other.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body)
@@ -457,6 +461,10 @@ def test_a_provider_granted_one_item_submits_under_it_and_no_other(two_items: Se
         assert refused.status_code == 403, refused.text
         error = refused.json()["errors"][0]
         assert (error["code"], error["field"]) == ("access.item", "item") and files.PENALTY in error["message"]
+        unknown = bureau.post("/api/v1/credit/batches", params={"item": "JJJ-99-001"}, content=body)
+        error = unknown.json()["errors"][0]  # an item that does not exist is that, for every caller, as on the CLI
+        assert (unknown.status_code, error["code"], error["field"]) == (404, "credit.unknown_item", "item")
+        assert files.PENALTY in error["message"] and OTHER in error["message"]
         answer = bureau.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body)
         assert answer.status_code == 200 and answer.json()["created"] == 2, answer.text
     engine = make_engine(_url(two_items))

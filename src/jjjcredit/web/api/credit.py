@@ -104,9 +104,9 @@ def _ingest(engine: Engine, box: KeyBox | None, data: bytes, suffix: str, item: 
 async def ingest_batch(request: Request,
                        item: str = Query(..., max_length=64, description="The catalogue item's directory code, "
                                          "e.g. JJJ-03-001."),
-                       name: str = Query("batch", max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]+$",
-                                         description="The file's name, kept with the batch (no path, no control "
-                                         "characters)."),
+                       name: str = Query("the request body", max_length=200, pattern=r"^[^\x00-\x1f\x7f/\\]+$",
+                                         description="The file's name, kept with the batch and named in its "
+                                         "messages (no path, no control characters)."),
                        columns: list[str] = Query([], max_length=400, description="A header of your own mapped to "
                                                   "the item's field (its name or column code), "
                                                   "`处罚文号=行政处罚决定书文号`: once per header, for headers "
