@@ -414,7 +414,9 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     if edition.comments_until is not None and at > edition.comments_until:
         raise CatalogueError("catalogue.status", f"The comment period of the {year} edition ended at "
                              f"{edition.comments_until:%Y-%m-%d %H:%M} UTC.")
-    if code is not None and _item_row(conn, year, code) is None and code not in withdrawn_codes(conn, edition):
+    known = code is None or (catalogue.CODE_PATTERN.fullmatch(code) is not None  # (else never sent to the database)
+                             and (_item_row(conn, year, code) is not None or code in withdrawn_codes(conn, edition)))
+    if code is not None and not known:
         raise _not_commentable(conn, edition, code)
     # a commenter's own identity or mobile number is kept for the staff (a way to answer them); the public
     # sees comments masked (web/api/catalogue)
