@@ -655,7 +655,8 @@ def test_a_natural_person_s_record_is_never_filed_under_an_organization_s_code(r
     with ready.begin() as conn, pytest.raises(RecordsError) as exc:  # nor moved there by a correction
         corrections.correct_record(conn, files.PENALTY, files.PROVIDER, "罚〔2026〕91号",
                                    {"统一社会信用代码": CODES[0]}, "更正", TODAY, protector=PROTECTOR, today=TODAY)
-    assert exc.value.code == "credit.person_with_code"
+    assert exc.value.code == "credit.correction" and "[credit.person_with_code]" in str(exc.value)
+    assert files.person() not in str(exc.value)
     assert shown(ready, files.person())["records"] == 1
 
 
