@@ -121,6 +121,12 @@ def test_a_severity_the_item_does_not_allow_and_a_missing_one():
     assert checked.record is None and "record.required" in codes_of(checked)
 
 
+def test_a_severity_that_is_no_class_is_one_problem_not_also_a_missing_one():
+    checked = check(失信严重程度="很严重")
+    assert checked.record is None
+    assert [(p.code, p.field) for p in checked.problems] == [("record.value", "失信严重程度")]
+
+
 def test_a_rating_is_identified_by_the_taxpayer_and_the_year():
     rating = catalogue.default_item("JJJ-06-001")
     header = ["纳税人名称", "纳税人识别号", "评价年度", "信用级别", "评价机关"]

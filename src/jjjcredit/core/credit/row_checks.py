@@ -375,7 +375,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
     if item.kind == "negative" and severity is None:
         if len(item.severities) == 1:
             severity = item.severities[0]
-        elif item.severities:
+        elif item.severities and "severity" not in given:  # a value given but refused is reported already
             r.add(None, "record.required", f"失信严重程度 (XY_YZCD) is required by {item.code}: the item allows "
                   f"{'、'.join(item.severities)} and the row does not say which.")
     _rules(layout, by_role, given, dates, r)
