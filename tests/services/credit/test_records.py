@@ -61,6 +61,19 @@ def test_every_row_is_accepted_or_rejected_with_its_reasons_and_the_same_file_ag
         assert conn.execute(text("SELECT max(version) FROM credit_records")).scalar_one() == 1
 
 
+@pytest.mark.parametrize("shown", [records.SHOWN_PROBLEMS, 3])
+def test_the_summary_lists_problems_by_row_then_field_whatever_found_them_first(
+        ready: Engine, tmp_path: Path, monkeypatch: pytest.MonkeyPatch, shown: int):
+    """Rows refused by their checks, rows refused against what is recorded (a duplicate) and warnings of
+    accepted rows are found at different moments; a clerk walks down the sheet, so they are listed in its
+    order — and when the list is cut short, it is the first rows' problems that are listed."""
+    monkeypatch.setattr(records, "SHOWN_PROBLEMS", shown)
+    summary = ingest(ready, _mixed(tmp_path)).to_dict()
+    listed = [(p["row"], p["code"]) for p in summary["problems"]]  # type: ignore[index, union-attr]
+    assert listed == [(2, "credit.unknown_organization"), (3, "credit.unknown_organization"), (5, "record.date"),
+                      (6, "record.value"), (7, "credit.duplicate"), (9, "credit.unknown_organization")][:shown]
+
+
 def test_a_number_repeated_by_a_natural_persons_row_is_refused_whichever_comes_first(ready: Engine, tmp_path: Path):
     """An organization's row with nothing to say is written from the chunk's columns, a natural person's
     as a record: a document number is still refused the second time, naming the row that had it."""

@@ -22,6 +22,7 @@ services/sharing/disclosure.py, never here.
 
 from __future__ import annotations
 
+import bisect
 import contextlib
 import dataclasses
 import datetime
@@ -130,19 +131,31 @@ class Summary:
     #: how many there are
     sheets_not_read: tuple[str, ...] = ()
     sheets_not_read_count: int = 0
+    #: the first :data:`SHOWN_PROBLEMS` problems by row, then field (then as found), whenever each was found:
+    #: a row's checks, what is recorded (a duplicate, a revoked record) and warnings of accepted rows come
+    #: at different moments, and a clerk walks down the sheet
     problems: list[dict[str, object]] = field(default_factory=list)
     seconds: float = 0.0
     message: str = ""
+    _order: list[tuple[int, str, int]] = field(default_factory=list, repr=False)  #: each listed one's key
+    _noted: int = 0
 
     def note(self, problem: Problem) -> None:
         self.by_code[problem.code] = self.by_code.get(problem.code, 0) + 1
-        if len(self.problems) < SHOWN_PROBLEMS:
-            self.problems.append(problem.to_dict())
+        if not self.shows_more(problem.row, problem.field):
+            return
+        self._noted += 1
+        key = (problem.row, problem.field, self._noted)
+        at = bisect.bisect(self._order, key)
+        self._order.insert(at, key)
+        self.problems.insert(at, problem.to_dict())
+        if len(self.problems) > SHOWN_PROBLEMS:
+            del self._order[SHOWN_PROBLEMS:], self.problems[SHOWN_PROBLEMS:]
 
-    @property
-    def shows_more(self) -> bool:
-        """Whether a problem noted now would be listed (else only :meth:`count` it: no need to make it)."""
-        return len(self.problems) < SHOWN_PROBLEMS
+    def shows_more(self, row: int, name: str = "") -> bool:
+        """Whether a problem of ``row`` (and field ``name``) noted now would be listed (else only
+        :meth:`count` it: no need to make it)."""
+        return len(self.problems) < SHOWN_PROBLEMS or (row, name) < self._order[-1][:2]
 
     def count(self, code: str) -> None:
         """A problem counted by its code, once the list is full."""
@@ -687,7 +700,7 @@ class _Writer:
                     text, severity, code = clean.texts[k], clean.severities[k], clean.codes[k]
                     unknown = 0 if code in known else 1  # (never an identity number: records_bulk._codes)
                     if unknown:
-                        if summary.shows_more:
+                        if summary.shows_more(row):
                             summary.note(_unknown_organization(row, code))
                         else:
                             summary.count("credit.unknown_organization")
@@ -736,7 +749,7 @@ class _Writer:
                     refuse(record, "credit.code_is_identity", _code_is_identity(record.subject_code))
                     continue
                 unknown = 1
-                if summary.shows_more:
+                if summary.shows_more(record.row):
                     warnings.append(_unknown_organization(record.row, record.subject_code))
                 else:
                     summary.count("credit.unknown_organization")
