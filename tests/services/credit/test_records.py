@@ -495,6 +495,9 @@ def test_a_document_number_repeated_in_a_later_chunk_for_another_subject_is_refu
                                   chunk_rows=2)  # the repeat is in the second chunk, under another subject
     assert (summary.created, summary.rejected, summary.by_code.get("credit.duplicate")) == (3, 1, 1)
     assert [p["row"] for p in summary.problems if p["code"] == "credit.duplicate"] == [4]
+    with ready.connect() as conn:  # its values by the file's headers, as sent (as every other reject's)
+        assert [r["values"] for r in records.batch_rejects(conn, summary.batch)] == [
+            {h: v for h, v in rows[2].items() if v}]
 
 
 def test_a_file_whose_every_row_is_rejected_does_not_say_nothing_changed(ready: Engine, tmp_path: Path):
@@ -710,6 +713,9 @@ def test_a_document_number_recorded_for_another_subject_is_refused_without_showi
         rejected = list(records.batch_rejects(conn, summary.batch))
     assert [(r["row"], [p["code"] for p in r["problems"]]) for r in rejected] == [
         (2, ["credit.other_subject"]), (3, ["credit.other_subject"])]
+    assert rejected[0]["values"] == {h: li[:6] + "********" + li[14:] if h == "证件号码" else v
+                                     for h, v in second[0].items() if v}  # by the file's headers, as sent
+    assert rejected[0]["values"]["失信严重程度"] == "一般"
     message = rejected[0]["problems"][0]["message"]
     assert "recorded for another subject" in message and "jjjcredit credit correct" in message
     assert "its own document number" in message

@@ -520,7 +520,9 @@ class _Writer:
             accepted[rid] = (record, key, list(checked.problems), -1, row)
             if kept:
                 held[rid] = (kept, refused, functools.partial(reject, row, cells))
-        new_rows, unchanged = self._write(accepted, clean, summary, reject_later=rejects, held=held)
+        first = chunk.first_row
+        new_rows, unchanged = self._write(accepted, clean, summary, rejects,
+                                          lambda row: _shown_cells(layout, [c[row - first] for c in columns]), held)
         if self._pool is None:
             self._insert(new_rows, rejects, unchanged)
         else:
@@ -661,10 +663,12 @@ class _Writer:
 
     def _write(self, accepted: dict[str, _Accepted], clean: records_bulk.Clean, summary: Summary,
                reject_later: list[dict[str, Any]],
+               shown_row: Callable[[int], dict[str, str]],
                held: Mapping[str, _Held] | None = None) -> tuple[list[tuple[Any, ...]], list[str]]:
         """The chunk's look-ups and replaced versions; returns its rows to insert and the ids it found
         unchanged (:meth:`_insert`). A new record of a row of the ``clean`` columns is written from them;
-        every other row as its record; a row of ``held`` only as :meth:`_judge_kept` says."""
+        every other row as its record; a row of ``held`` only as :meth:`_judge_kept` says. ``shown_row``: a
+        row's cells as a reject keeps them (:func:`_shown_cells`: by the file's headers, as sent)."""
         self._wait()
         existing = self._existing(accepted)
         if held:
@@ -689,8 +693,7 @@ class _Writer:
             summary.note(problem)
             reject_later.append({"batch_id": self.batch_id, "row": record.row,
                                  "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
-                                 "data": json.dumps({k: shown_personal(v) for k, v in record.values.items()},
-                                                    ensure_ascii=False)})
+                                 "data": json.dumps(shown_row(record.row), ensure_ascii=False)})
 
         stored = _stored_values(self.conn, [i for i in accepted if i in existing]) if self.dropped else {}
         for rid, (record, key, warnings, k, row) in accepted.items():
