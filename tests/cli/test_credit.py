@@ -63,6 +63,8 @@ def test_ingest_show_correct_revoke_and_timeliness(url: str, tmp_path: Path):
     assert whole[0][-1] == "values" and json.loads(whole[1][-1])["处罚类别"] == "罚金"  # the row, to find it
     shown = json.loads(_run("show", CODES[0], "--db", url).stdout)
     assert shown["items"][0]["records"][0]["document_number"] == "罚1"
+    public = json.loads(_run("show", CODES[0], "--public", "--db", url).stdout)["items"][0]["records"][0]
+    assert public["values"]["失信严重程度"] == "一般"  # as people read it, as the row sent it
     person = _run("show", "-", "--db", url, stdin=files.person() + "\n")
     assert json.loads(person.stdout)["records"] == 1 and files.person() not in person.stdout
     opened = _run("show", "-", "--level", "3", "--db", url, stdin=files.person() + "\n")

@@ -238,6 +238,7 @@ def test_records_are_read_by_each_caller_as_its_view_says(server: Server, tmp_pa
         org = court.get(f"/api/v1/subjects/{CODES[0]}/records").json()
         assert org["records"] == 1 and org["items"][0]["records"][0]["document_number"] == "罚1"
         assert org["items"][0]["records"][0]["history"][0]["action"] == "created"
+        assert org["items"][0]["records"][0]["values"]["失信严重程度"] == "一般"  # as the row sent it
         # the person is asked for by the subject key a record shows; the number is opened for level 3
         engine = make_engine(_url(server))
         with engine.connect() as conn:

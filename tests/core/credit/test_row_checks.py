@@ -2,13 +2,14 @@
 
 from __future__ import annotations
 
+import dataclasses
 import datetime
 import json
 
 import pytest
 
 from jjjcredit.core.credit import catalogue, columns, layouts, records, row_checks
-from tests.core.credit.penalty_rows import CODE, LAYOUT, TODAY, check, codes_of
+from tests.core.credit.penalty_rows import CODE, LAYOUT, PENALTY, TODAY, check, codes_of
 from tests.services.credit import credit_files as files
 
 
@@ -119,6 +120,8 @@ def test_a_severity_the_item_does_not_allow_and_a_missing_one():
     assert "credit.severity" not in codes_of(check(失信严重程度="严重"))  # penalties allow all three
     checked = check(失信严重程度="")
     assert checked.record is None and "record.required" in codes_of(checked)
+    message = next(p.message for p in checked.problems if p.code == "record.required")
+    assert "allows 轻微 (minor)、一般 (general)、严重 (serious) and" in message  # the words of the sheet
 
 
 def test_a_severity_that_is_no_class_is_one_problem_not_also_a_missing_one():
@@ -218,3 +221,12 @@ def test_a_fine_in_yuan_finer_than_the_column_keeps_is_refused_with_the_number_t
     checked = check(**{"罚款金额（万元）": "0.001元"})
     assert checked.record is None and codes_of(checked) == ["record.amount"]
     assert "万元" in checked.problems[0].message and "6 decimals" in checked.problems[0].message
+
+
+def test_a_severity_the_item_does_not_allow_is_named_in_the_words_of_the_sheet():
+    general_only = dataclasses.replace(PENALTY, severities=("general",))
+    layout = layouts.bind(general_only, files.HEADER, "x.csv")
+    row = files.penalty(CODE, "石市监罚〔2026〕1号", 失信严重程度="严重")
+    refused = row_checks.check_row(layout, [row[h] for h in files.HEADER], 2, TODAY)
+    message = next(p.message for p in refused.problems if p.code == "credit.severity")
+    assert "allows 一般 (general), not '严重' (serious)." in message

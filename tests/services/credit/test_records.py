@@ -74,6 +74,18 @@ def test_the_summary_lists_problems_by_row_then_field_whatever_found_them_first(
                       (6, "record.value"), (7, "credit.duplicate"), (9, "credit.unknown_organization")][:shown]
 
 
+def test_a_records_severity_is_shown_in_the_words_people_read_and_kept_as_its_class(ready: Engine, tmp_path: Path):
+    """失信严重程度 is kept as the class (``general``: what periods and disclosure decide by) and shown as the
+    row sent it, in every version a reader is shown."""
+    ingest(ready, files.write_csv(tmp_path / "a.csv", [files.penalty(CODES[0], "罚1", 失信严重程度="一般失信")]))
+    ingest(ready, files.write_csv(tmp_path / "b.csv", [files.penalty(CODES[0], "罚1", 失信严重程度="严重")]))
+    record = shown(ready, CODES[0])["items"][0]["records"][0]
+    assert (record["severity"], record["values"]["失信严重程度"]) == ("serious", "严重")
+    assert record["history"][0]["changed"]["失信严重程度"] == ["一般", "严重"]
+    with ready.connect() as conn:
+        assert json.loads(conn.execute(select(credit_records.c.data)).scalar_one())["XY_YZCD"] == "serious"
+
+
 def test_a_number_repeated_by_a_natural_persons_row_is_refused_whichever_comes_first(ready: Engine, tmp_path: Path):
     """An organization's row with nothing to say is written from the chunk's columns, a natural person's
     as a record: a document number is still refused the second time, naming the row that had it."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
+from collections.abc import Iterable
 from dataclasses import dataclass
 
 from jjjcredit.core.credit import catalogue
@@ -212,6 +213,8 @@ SEVERITY_WORDS: dict[str, str] = {
     "一般": "general", "一般失信": "general", "general": "general",
     "严重": "serious", "严重失信": "serious", "serious": "serious",
 }
+#: Severity class → the word people read (国办发〔2025〕22号: 轻微 / 一般 / 严重); the class is what is stored.
+SEVERITY_NAMES: dict[str, str] = {"minor": "轻微", "general": "一般", "serious": "严重"}
 TAX_LEVELS: tuple[str, ...] = ("A", "B", "M", "C", "D")
 #: 证件类型 spellings of the resident identity card (a number under another type is not checked as one).
 RESIDENT_CARD = frozenset({"", "身份证", "居民身份证", "中华人民共和国居民身份证", "公民身份号码", "01", "1", "111"})
@@ -235,6 +238,26 @@ def by_header(header: str) -> Column | None:
     """The column a header names by its code or its national name (aliases are matched per item,
     where they are not ambiguous: core/credit/layouts.bind)."""
     return _BY_HEADER.get(_key(header))
+
+
+def shown_stored(code: str, value: str) -> str:
+    """A value as stored in column ``code``, as people read it: a severity class in the words of the
+    catalogue's rules (the class itself is what periods and disclosure decide by); any other value as it is.
+
+    >>> shown_stored("XY_YZCD", "general"), shown_stored("CF_WSH", "general")
+    ('一般', 'general')
+    """
+    column = COLUMNS.get(code)
+    return SEVERITY_NAMES.get(value, value) if column is not None and column.kind == "severity" else value
+
+
+def severity_names(classes: Iterable[str]) -> str:
+    """Severity classes as a message names them: the word people read, the class in brackets.
+
+    >>> severity_names(("minor", "general"))
+    '轻微 (minor)、一般 (general)'
+    """
+    return "、".join(f"{SEVERITY_NAMES.get(c, c)} ({c})" for c in classes)
 
 
 def header_key(header: str) -> str:

@@ -342,7 +342,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                 continue
             if item.severities and severity not in item.severities:
                 r.add(b, "credit.severity", f"{b.header}: {item.code} ({item.name}) allows "
-                      f"{'、'.join(item.severities)}, not {severity}.", value)
+                      f"{columns.severity_names(item.severities)}, not {_quoted(value)} ({severity}).", value)
                 continue
             value = severity
         elif kind == "year":
@@ -377,7 +377,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
             severity = item.severities[0]
         elif item.severities and "severity" not in given:  # a value given but refused is reported already
             r.add(None, "record.required", f"失信严重程度 (XY_YZCD) is required by {item.code}: the item allows "
-                  f"{'、'.join(item.severities)} and the row does not say which.")
+                  f"{columns.severity_names(item.severities)} and the row does not say which.")
     _rules(layout, by_role, given, dates, r)
     _stated_period(layout, severity, dates, r)
     if subject_type and subject_type not in item.subject_types:

@@ -189,7 +189,7 @@ DOMAINS: dict[str, tuple[str, tuple[str, ...]]] = {
 
 #: Words for a record's status in a report.
 STATUS_LABELS = {"in_force": "有效", "revoked": "已撤销", "repaired": "已修复", "corrected": "已更正"}
-SEVERITY_LABELS = {"minor": "轻微", "general": "一般", "serious": "严重"}
+SEVERITY_LABELS = columns.SEVERITY_NAMES
 AUDIENCES = {"public": "社会公众公开信息", "client": "应用方可见信息", "staff": "平台工作人员可见信息"}
 
 NOTES = (
@@ -265,7 +265,8 @@ def _record(record: Mapping[str, Any], subject: Mapping[str, str]) -> dict[str, 
     status = str(record.get("status") or "")
     severity = record.get("severity")
     said = {str(v) for v in (record.get("document_number"), record.get("decided_on"), record.get("valid_until"),
-                             record.get("provider"), severity, subject.get("code"), subject.get("name")) if v}
+                             record.get("provider"), severity, SEVERITY_LABELS.get(str(severity)),
+                             subject.get("code"), subject.get("name")) if v}
     return {
         "document_number": record.get("document_number"), "status": status,
         "status_label": STATUS_LABELS.get(status, status), "severity": severity,

@@ -244,6 +244,7 @@ def _record_values(item: Any, stored: Mapping[str, str], sealed: Mapping[str, st
     def shown(code: str, value: str) -> str:
         if opened and code in sealed:
             return protector.open(code, sealed[code])  # type: ignore[union-attr]
+        value = columns.shown_stored(code, value)  # (a severity class in the words people read)
         return value if clear else shown_personal(value)
 
     values: dict[str, str] = {}
