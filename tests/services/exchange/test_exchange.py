@@ -48,14 +48,6 @@ FORMATS = packages.FORMATS
 
 
 @pytest.fixture
-def producer(engine: Engine) -> Engine:
-    db.upgrade(engine)
-    with engine.begin() as conn:
-        credit_files.publish(conn, 2026)
-    return engine
-
-
-@pytest.fixture
 def receiver(new_database_url: Callable[[], str], producer: Engine) -> Iterator[Engine]:
     eng = make_engine(new_database_url())
     db.upgrade(eng)

@@ -7,11 +7,9 @@ from __future__ import annotations
 import datetime
 from pathlib import Path
 
-import pytest
 from sqlalchemy import Connection, Engine, text
 
 from jjjcredit.core.credit import persons
-from jjjcredit.services import db
 from jjjcredit.services.credit import corrections, records
 from jjjcredit.services.exchange import feed
 from tests.services.credit import credit_files
@@ -19,14 +17,6 @@ from tests.services.credit import credit_files
 TODAY = datetime.date(2026, 6, 1)
 PROTECTOR = persons.Protector(bytes(range(32)))
 CODES = credit_files.codes(3, seed=17)
-
-
-@pytest.fixture
-def producer(engine: Engine) -> Engine:
-    db.upgrade(engine)
-    with engine.begin() as conn:
-        credit_files.publish(conn, 2026)
-    return engine
 
 
 def _ingest(engine: Engine, path: Path, rows: list[dict[str, str]]) -> records.Summary:
