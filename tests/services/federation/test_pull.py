@@ -11,7 +11,8 @@ from sqlalchemy import Engine
 
 from jjjcredit.core.federation import messages
 from jjjcredit.services.federation import pull
-from tests.services.exchange.test_exchange import export, load_library, producer, receiver  # noqa: F401
+from tests.services.exchange.conftest import producer  # noqa: F401
+from tests.services.exchange.test_exchange import export, load_library, receiver  # noqa: F401
 
 
 def test_an_answer_whose_manifest_is_refused_costs_one_line():
