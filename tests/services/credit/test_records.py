@@ -548,21 +548,21 @@ def test_a_write_that_fails_in_a_later_chunk_leaves_nothing(ready: Engine, tmp_p
     rows = [files.penalty(CODES[i % 4], f"罚{i}") for i in range(7)]
     path = files.write_csv(tmp_path / "p.csv", rows)
     calls: list[str] = []
-    insert = records.bulk.insert_prepared
+    copy = records.bulk.copy_arrow
 
-    def failing(conn: object, table: str, prepared: object) -> None:
+    def failing(conn: object, table: str, *args: object) -> None:  # (a chunk's new records go in by one copy)
         calls.append(table)
         if calls.count("credit_records") == 3:  # the third chunk's rows (on PostgreSQL, in the copy thread)
             raise OSError("the disk is full")
-        insert(conn, table, prepared)  # type: ignore[arg-type]
-    monkeypatch.setattr(records.bulk, "insert_prepared", failing)
+        copy(conn, table, *args)  # type: ignore[arg-type]
+    monkeypatch.setattr(records.bulk, "copy_arrow", failing)
     with pytest.raises(OSError, match="disk is full"):
         records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                             chunk_rows=2)
     with ready.connect() as conn:
         assert conn.execute(select(credit_records.c.id)).all() == []
         assert conn.execute(select(credit_batches.c.id)).all() == []
-    monkeypatch.setattr(records.bulk, "insert_prepared", insert)
+    monkeypatch.setattr(records.bulk, "copy_arrow", copy)
     summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                                   chunk_rows=2)
     assert (summary.created, summary.rejected) == (7, 0)

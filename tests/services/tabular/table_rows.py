@@ -10,9 +10,9 @@ from jjjcredit.services.tabular import readers, tables
 HEADER = ["统一社会信用代码", "企业名称", "成立日期"]
 
 
-def read(path: Path, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: Limits = Limits()):
-    """(table, [(row number, cells) ...], {row number: issue code})"""
-    with readers.open_table(str(path), chunk_rows, limits) as table:
+def read(path: Path, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: Limits = Limits(), arrow: bool = False):
+    """(table, [(row number, cells) ...], {row number: issue code}); ``arrow``: plain blocks split by pyarrow."""
+    with readers.open_table(str(path), chunk_rows, limits, arrow=arrow) as table:
         rows, issues = [], {}
         for chunk in table.chunks:
             cells = list(zip(*chunk.columns, strict=True)) if chunk.columns and chunk.size else []

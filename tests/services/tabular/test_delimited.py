@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jjjcredit.core.limits import Limits
-from jjjcredit.services.tabular import decoding
+from jjjcredit.services.tabular import decoding, readers
 from tests.services.record_files import code, write_csv
 from tests.services.tabular.table_rows import HEADER, read
 
@@ -113,3 +113,25 @@ def test_whatever_csv_writes_is_read_back_cell_for_cell(tmp_path: Path, monkeypa
     assert issues == {}
     assert [r for _, r in got] == rows
     assert [n for n, _ in got] == list(range(2, len(rows) + 2))
+
+
+@settings(max_examples=60, deadline=None, suppress_health_check=[HealthCheck.function_scoped_fixture])
+@given(st.lists(st.lists(CELL, min_size=6, max_size=6), min_size=1, max_size=60), st.sampled_from([",", "\t", "|"]),
+       st.sampled_from(["\n", "\r\n"]), st.sampled_from([64, 300, 4096]), st.sampled_from([1, 3, 7, 100]))
+def test_plain_blocks_split_by_pyarrow_give_the_cells_rows_and_issues_of_the_split_by_lines(
+        tmp_path: Path, monkeypatch, rows, delimiter, newline, block, chunk_rows):
+    """Blocks with no quote and every line as wide as the header (most exports) are split by pyarrow when a
+    reader of Arrow columns asks: the same cells, row numbers and issues, in chunks of at most chunk_rows."""
+    monkeypatch.setattr(decoding, "_BLOCK", block)
+    rows = [[code(i), *row[1:]] for i, row in enumerate(rows)]
+    path = write_csv(tmp_path / "p.csv", WIDE, rows, delimiter=delimiter, newline=newline)
+    assert read(path, chunk_rows=chunk_rows, arrow=True)[1:] == read(path, chunk_rows=chunk_rows)[1:]
+    with readers.open_table(str(path), chunk_rows, arrow=True) as table:
+        assert all(chunk.size <= chunk_rows for chunk in table.chunks)
+
+
+def test_a_one_column_file_with_empty_lines_is_split_alike(tmp_path: Path, monkeypatch):
+    monkeypatch.setattr(decoding, "_BLOCK", 64)
+    path = tmp_path / "one.csv"
+    path.write_text("代码\n" + "".join(f"{code(i)}\n" if i % 3 else "\n" for i in range(40)), encoding="utf-8")
+    assert read(path, chunk_rows=5, arrow=True)[1:] == read(path, chunk_rows=5)[1:]

@@ -31,7 +31,7 @@ import functools
 import re
 import unicodedata
 from collections.abc import Sequence
-from typing import TYPE_CHECKING
+from typing import TYPE_CHECKING, Any
 
 from jjjcredit.core.codes import divisions, ric
 
@@ -82,11 +82,25 @@ def number_run_cells(cells: Sequence[str], joined: str | None = None) -> list[in
     if not cells:
         return []
     text = "".join(cells) if joined is None else joined
-    digits = np.flatnonzero(_decimal_table()[np.frombuffer(text.encode("utf-32-le"), dtype=np.uint32)])
+    return number_run_cells_of(text, np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)))
+
+
+def number_run_cells_of(joined: str, lengths: npt.NDArray[Any]) -> list[int]:
+    """:func:`number_run_cells` of cells given as their text joined and each one's length (in characters).
+
+    >>> import numpy as np
+    >>> number_run_cells_of("京罚1号电话13812345678", np.array([4, 13]))
+    [1]
+    """
+    import numpy as np
+
+    if not len(lengths):
+        return []
+    digits = np.flatnonzero(_decimal_table()[np.frombuffer(joined.encode("utf-32-le"), dtype=np.uint32)])
     if len(digits) < 11:
         return []
-    ends = np.fromiter(map(len, cells), dtype=np.int64, count=len(cells)).cumsum()
-    return np.flatnonzero(np.bincount(ends.searchsorted(digits, side="right"), minlength=len(cells)) >= 11).tolist()
+    ends = np.asarray(lengths, dtype=np.int64).cumsum()
+    return np.flatnonzero(np.bincount(ends.searchsorted(digits, side="right"), minlength=len(lengths)) >= 11).tolist()
 
 
 SHADOW_KEPT = 1 << 16  #: characters whose shadow is kept (CJK text uses a few thousand)

@@ -24,6 +24,7 @@ from __future__ import annotations
 
 import bisect
 import contextlib
+import copy
 import dataclasses
 import datetime
 import functools
@@ -44,7 +45,7 @@ from sqlalchemy import Connection, Engine, insert, select, update
 
 from jjjcredit.core.codes import ric, uscc
 from jjjcredit.core.codes.personal import is_identity_number, shown_personal
-from jjjcredit.core.credit import catalogue, kept_lengths, layouts, persons, records_bulk, working_days
+from jjjcredit.core.credit import catalogue, kept_lengths, layouts, persons, records_arrow, records_bulk, working_days
 from jjjcredit.core.credit import columns as national
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
@@ -56,6 +57,7 @@ from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.credit import providers, timeliness
+from jjjcredit.services.credit import records_arrow as services_arrow
 from jjjcredit.services.tabular import files, readers, tables
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
@@ -157,9 +159,9 @@ class Summary:
         :meth:`count` it: no need to make it)."""
         return len(self.problems) < SHOWN_PROBLEMS or (row, name) < self._order[-1][:2]
 
-    def count(self, code: str) -> None:
-        """A problem counted by its code, once the list is full."""
-        self.by_code[code] = self.by_code.get(code, 0) + 1
+    def count(self, code: str, n: int = 1) -> None:
+        """A problem (``n`` of them) counted by its code, once the list is full."""
+        self.by_code[code] = self.by_code.get(code, 0) + n
 
     def to_dict(self) -> dict[str, object]:
         return {
@@ -230,7 +232,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         more = functools.partial(layouts.fields_not_named, item, own=own_headers, name=name)
-        with readers.open_table(path, chunk_rows, limits, more, none_ok=True) as table:
+        with readers.open_table(path, chunk_rows, limits, more, none_ok=True, arrow=True) as table:
             try:  # (JSON Lines or XML of no record has no header: a report of none, read as the item's own)
                 layout = layouts.bind(item, [f.name for f in item.fields] if table.no_records else table.header,
                                       table.name, own_headers)
@@ -439,19 +441,59 @@ class _Writer:
             raise
 
     def _insert(self, new_rows: Sequence[tuple[Any, ...]], rejects: Sequence[dict[str, Any]],
-                unchanged: Sequence[str] = ()) -> None:
+                unchanged: Sequence[str] = (), arrays: Sequence[Any] | None = None) -> None:
         if unchanged:
             self._keep_unchanged(unchanged)
         if new_rows:
             bulk.insert_prepared(self.conn, credit_records.name, bulk.prepare_columns(
                 self.dialect, _RECORD_COLUMNS, list(zip(*new_rows, strict=True))))
+        if arrays is not None:
+            bulk.copy_arrow(self.conn, credit_records.name, _RECORD_COLUMNS, arrays)
         if rejects:
             self.conn.execute(insert(credit_rejects), rejects)
 
     def chunk(self, layout: layouts.Layout, chunk: tables.Chunk, summary: Summary) -> None:
+        columns = chunk.columns
+        clean, others = records_arrow.check_columns(
+            layout, [c.array if isinstance(c, tables.ArrowColumn) else c for c in columns], chunk.first_row,
+            chunk.size, self.today)
+        clean_ids = record_ids(self.item.code, self.provider, clean.keys.to_pylist())
+        block: services_arrow.Block | None = None
+        walked = None
+        if len(set(clean_ids)) == len(clean_ids) and not any(i in chunk.issues for i in clean.at.tolist()):
+            block = services_arrow.Block(clean, clean_ids)  # the rows with nothing to say, written as one
+            before = copy.deepcopy(summary)
+            try:
+                walked = self._walk(layout, chunk, summary, clean, clean_ids, others, block)
+            except services_arrow.Collision:  # a row of the block has the document number of another row
+                summary.__dict__.update(before.__dict__)
+                block = None
+        written: records_bulk.Clean | records_arrow.Clean = clean
+        if walked is None:
+            written = clean.lists()
+            walked = self._walk(layout, chunk, summary, written, clean_ids, others, None)
+        accepted, held, rejects = walked
+        first = chunk.first_row
+        new_rows, unchanged, arrays = self._write(
+            accepted, written, summary, rejects, lambda row: _shown_cells(layout, [c[row - first] for c in columns]),
+            held, block)
+        if self._pool is None:
+            self._insert(new_rows, rejects, unchanged, arrays)
+        else:
+            self._pending = self._pool.submit(self._insert, new_rows, rejects, unchanged, arrays)
+
+    def _walk(self, layout: layouts.Layout, chunk: tables.Chunk, summary: Summary,
+              clean: records_bulk.Clean | records_arrow.Clean, clean_ids: Sequence[str],
+              others: Mapping[int, rules.Checked], block: services_arrow.Block | None,
+              ) -> tuple[dict[str, _Accepted], dict[str, _Held], list[dict[str, Any]]]:
+        """A chunk's rows a row at a time — every row, or with a ``block`` only those that have something to
+        say (the block's are counted here and written by :meth:`_write`): the rows accepted, those held
+        (:meth:`_judge_kept`) and the rejects. Raises :class:`services_arrow.Collision` when a row names a
+        record of the block (the chunk is then walked whole, without one)."""
         accepted: dict[str, _Accepted] = {}  # id → the row accepted
         held: dict[str, _Held] = {}  # id → a row accepted only if its record holds its long values (_judge_kept)
         rejects: list[dict[str, Any]] = []
+        columns = chunk.columns
 
         def reject(row: int, cells: Sequence[str], problems: Sequence[Problem]) -> None:
             summary.rejected += 1
@@ -467,11 +509,14 @@ class _Writer:
                 "this file already; a record is submitted once per file (send a correction in a later file).",
                 number[:60])])
 
-        columns = chunk.columns
-        clean, others = records_bulk.check_columns(layout, columns, chunk.first_row, chunk.size, self.today)
-        clean_ids = record_ids(self.item.code, self.provider, clean.keys)
+        if block is not None:
+            summary.rows += len(block.ids)
+            walked: Iterator[int] | range = iter(sorted(others))
+        else:
+            walked = range(chunk.size)
+            assert isinstance(clean, records_bulk.Clean)
         k = 0  # the next row of the clean columns (they are in the chunk's order)
-        for i in range(chunk.size):
+        for i in walked:
             row = chunk.first_row + i
             issue = chunk.issues.get(i)
             checked = others.get(i)
@@ -514,19 +559,15 @@ class _Writer:
                     "JJJCREDIT_SIGNING_KEY_FILE) to seal it with: nothing of this file was recorded. The operator "
                     "sets one; then send the file again.")
             rid = record_id(self.item.code, self.provider, record.key)
+            if block is not None and rid in block.id_set:
+                raise services_arrow.Collision(rid)
             if rid in accepted:
                 duplicate(row, i, record.key, rid)
                 continue
             accepted[rid] = (record, key, list(checked.problems), -1, row)
             if kept:
                 held[rid] = (kept, refused, functools.partial(reject, row, cells))
-        first = chunk.first_row
-        new_rows, unchanged = self._write(accepted, clean, summary, rejects,
-                                          lambda row: _shown_cells(layout, [c[row - first] for c in columns]), held)
-        if self._pool is None:
-            self._insert(new_rows, rejects, unchanged)
-        else:
-            self._pending = self._pool.submit(self._insert, new_rows, rejects, unchanged)
+        return accepted, held, rejects
 
     # A document number that comes twice in a file is refused the second time. A row that created or
     # updated its record leaves the batch's id on it; one that found its record unchanged leaves nothing,
@@ -566,7 +607,8 @@ class _Writer:
             self.conn.exec_driver_sql("DROP TABLE temp.credit_batch_unchanged")
         self._kept = False
 
-    def _existing(self, accepted: Mapping[str, _Accepted]) -> dict[str, dict[str, Any]]:
+    def _existing(self, accepted: Mapping[str, _Accepted],
+                  block: services_arrow.Block | None = None) -> dict[str, dict[str, Any]]:
         """The current rows of the chunk's records. When the provider had no records of the item before
         this batch, only ids this batch may have written (the filter says which) can exist, and only
         those are looked up: a first load looks nothing up. Otherwise, on PostgreSQL, by (subject key,
@@ -574,6 +616,10 @@ class _Writer:
         filed under another subject is then looked up by id alone, in every partition (to be refused:
         ``credit.other_subject``); SQLite has one index by id."""
         ids = list(accepted)
+        keys = [accepted[i][1] for i in ids]
+        if block is not None:  # (the block's subject key is its code)
+            ids += block.ids
+            keys += block.codes
         seen = self.seen
         maybe = seen.held_then_add(ids)
         self._earlier = set(maybe)
@@ -581,7 +627,7 @@ class _Writer:
             return _existing(self.conn, maybe) if maybe else {}
         if self.dialect != "postgresql":
             return _existing(self.conn, ids)
-        found = _existing_pairs(self.conn, [(accepted[i][1], i) for i in ids])
+        found = _existing_pairs(self.conn, list(zip(keys, ids, strict=True)))
         rest = [i for i in ids if i not in found]
         if rest:
             found.update(_existing(self.conn, rest))
@@ -661,16 +707,23 @@ class _Writer:
                                  if p.code != "record.length" or p.field in said)
             refuse(problems)
 
-    def _write(self, accepted: dict[str, _Accepted], clean: records_bulk.Clean, summary: Summary,
-               reject_later: list[dict[str, Any]],
+    def _write(self, accepted: dict[str, _Accepted], clean: records_bulk.Clean | records_arrow.Clean,
+               summary: Summary, reject_later: list[dict[str, Any]],
                shown_row: Callable[[int], dict[str, str]],
-               held: Mapping[str, _Held] | None = None) -> tuple[list[tuple[Any, ...]], list[str]]:
-        """The chunk's look-ups and replaced versions; returns its rows to insert and the ids it found
-        unchanged (:meth:`_insert`). A new record of a row of the ``clean`` columns is written from them;
-        every other row as its record; a row of ``held`` only as :meth:`_judge_kept` says. ``shown_row``: a
-        row's cells as a reject keeps them (:func:`_shown_cells`: by the file's headers, as sent)."""
+               held: Mapping[str, _Held] | None = None, block: services_arrow.Block | None = None,
+               ) -> tuple[list[tuple[Any, ...]], list[str], list[Any] | None]:
+        """The chunk's look-ups and replaced versions; returns its rows to insert, the ids it found
+        unchanged, and the block's new records as arrays (:meth:`_insert`). A new record of a row of the
+        ``clean`` columns is written from them — those of a ``block`` (:meth:`_walk`) all at once —; every
+        other row as its record; a row of ``held`` only as :meth:`_judge_kept` says. ``shown_row``: a row's
+        cells as a reject keeps them (:func:`_shown_cells`: by the file's headers, as sent)."""
         self._wait()
-        existing = self._existing(accepted)
+        existing = self._existing(accepted, block)
+        if block is not None and existing:  # a record of the block held already: written a row at a time
+            for k, rid in enumerate(block.ids):
+                if rid in existing:
+                    block.held[k] = True
+                    accepted[rid] = (None, block.codes[k], [], k, block.clean.first_row + int(block.clean.at[k]))
         if held:
             self._judge_kept(held, accepted, existing)
         repeated = self._left_unchanged([i for i in self._earlier if (before := existing.get(i)) is not None
@@ -678,7 +731,7 @@ class _Writer:
         unchanged: list[str] = []
         codes = {r.subject_code for r, _k, _w, _c, _row in accepted.values()
                  if r is not None and r.subject_code and r.subject_type != "natural_person"}
-        codes.update(clean.codes)
+        codes.update(clean.codes.unique().to_pylist() if isinstance(clean, records_arrow.Clean) else clean.codes)
         known = _known_organizations(self.conn, codes)
         item, provider, batch, stamp = self.item.code, self.provider, self.batch_id, self.stamp
         tally = self.tally
@@ -704,7 +757,7 @@ class _Writer:
                     unknown = 0 if code in known else 1  # (never an identity number: records_bulk._codes)
                     if unknown:
                         if summary.shows_more(row):
-                            summary.note(_unknown_organization(row, code))
+                            summary.note(services_arrow.unknown_organization(row, code))
                         else:
                             summary.count("credit.unknown_organization")
                         summary.warnings += 1
@@ -753,7 +806,7 @@ class _Writer:
                     continue
                 unknown = 1
                 if summary.shows_more(record.row):
-                    warnings.append(_unknown_organization(record.row, record.subject_code))
+                    warnings.append(services_arrow.unknown_organization(record.row, record.subject_code))
                 else:
                     summary.count("credit.unknown_organization")
             for w in warnings:
@@ -795,7 +848,10 @@ class _Writer:
                 "created" if before is None else "updated"))
         keep_as_versions(self.conn, replaced)
         _delete(self.conn, [(old, rid) for _new, old, rid in replaced])
-        return new_rows, unchanged
+        arrays = None if block is None else services_arrow.new_records(
+            block, known, summary, self.tally, self._due_of, self.undated,
+            (self.item.code, self.provider, self.batch_id, self.stamp))
+        return new_rows, unchanged, arrays
 
 
 def _utc(moment: datetime.datetime | str) -> datetime.datetime:
@@ -822,11 +878,6 @@ def _code_is_identity(code: str) -> str:
     return (f"{shown_personal(code)} is a resident identity number, not an organization's code (it is not in the "
             "basic resource library): a natural person's record gives the number as 证件号码 with 行政相对人类别 "
             "自然人, and is never published. If the code is an organization's, register it in the library first.")
-
-
-def _unknown_organization(row: int, code: str) -> Problem:
-    return Problem(row, "", "credit.unknown_organization", f"{code} is not in the basic resource library (yet): "
-                   "the record is kept and flagged.", code, Severity.WARNING)
 
 
 def _shown_cells(layout: layouts.Layout, cells: Sequence[str]) -> dict[str, str]:

@@ -10,7 +10,7 @@ import datetime
 import heapq
 import json
 import secrets
-from collections.abc import Callable, Mapping
+from collections.abc import Callable, Mapping, Sequence
 from dataclasses import dataclass, field
 from typing import Any
 
@@ -47,6 +47,12 @@ class Tally:
     late: int = 0
     late_numbers: list[str] = field(default_factory=list)
     gone: list[str] = field(default_factory=list)
+
+    def add_late_many(self, numbers: Sequence[str]) -> None:
+        """Late records' document numbers (only the smallest few of them are kept)."""
+        self.late_numbers.extend(heapq.nsmallest(LATE_EXAMPLES, set(numbers)))
+        if len(self.late_numbers) > 64 * LATE_EXAMPLES:
+            self.late_numbers = heapq.nsmallest(LATE_EXAMPLES, set(self.late_numbers))
 
     def add_late(self, number: str) -> None:
         """A late record's document number (only the smallest few are kept)."""

@@ -9,7 +9,7 @@ from __future__ import annotations
 import csv
 import io
 import itertools
-from collections.abc import Iterator
+from collections.abc import Iterator, Sequence
 
 from jjjcredit.core import limits as limits_
 from jjjcredit.services.tabular import decoding, files, tables
@@ -46,10 +46,12 @@ def _split_rows(text: str, delimiter: str) -> tuple[list[list[str]], bool]:
     return rows, len(rows) != text.count("\n")
 
 
-def _split_columns(text: str, delimiter: str, width: int) -> tuple[list[list[str]], int, int] | None:
+def _split_columns(text: str, delimiter: str, width: int,
+                   arrow: bool = False) -> tuple[Sequence[Sequence[str]], int, int] | None:
     """The columns of a block of CSV text when it is plain — no quotes, every line ``width`` cells —
-    which most exports are: one split of the whole block, then every ``width``-th cell. ``None``
-    when the block needs the row by row path."""
+    which most exports are: one split of the whole block, then every ``width``-th cell (or, ``arrow``,
+    split by pyarrow's CSV parser into columns of :class:`tables.ArrowColumn`). ``None`` when the block needs the
+    row by row path."""
     if '"' in text:
         return None
     end = "\r\n" if "\r\n" in text else "\n"
@@ -60,11 +62,32 @@ def _split_columns(text: str, delimiter: str, width: int) -> tuple[list[list[str
     lines = text.split(end)
     if set(map(str.count, lines, itertools.repeat(delimiter))) != {width - 1}:
         return None  # a line with more or fewer cells (or a blank line, or a lone \n in a CRLF file)
+    if arrow and "" not in lines:  # (an empty line, a row of one empty cell: split as below)
+        return _arrow_columns(text, delimiter, width), len(lines), max(map(len, lines))
     flat = text.replace(end, delimiter).split(delimiter) if len(lines) > 1 else lines[0].split(delimiter)
     return [flat[j::width] for j in range(width)], len(lines), max(map(len, lines))
 
 
-def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
+def _arrow_columns(text: str, delimiter: str, width: int) -> list[tables.ArrowColumn]:
+    """A plain block's columns as pyarrow's CSV parser splits its UTF-8 (no quoting: the block has no quote;
+    a line break ends a row, an empty line is a row of one empty cell, as :func:`_split_columns` has it)."""
+    import pyarrow as pa
+    import pyarrow.csv as pa_csv
+
+    data = text.encode("utf-8")
+    names = [f"c{j}" for j in range(width)]
+    table = pa_csv.read_csv(io.BytesIO(data), read_options=pa_csv.ReadOptions(
+        column_names=names, use_threads=False, block_size=len(data) + 1), parse_options=pa_csv.ParseOptions(
+        delimiter=delimiter, quote_char=False, double_quote=False, escape_char=False, newlines_in_values=False,
+        ignore_empty_lines=False), convert_options=pa_csv.ConvertOptions(
+        column_types=dict.fromkeys(names, pa.string()), strings_can_be_null=False, quoted_strings_can_be_null=False))
+    return [tables.ArrowColumn(table.column(j).combine_chunks()) for j in range(width)]
+
+
+def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits,
+              arrow: bool = False) -> Table:
+    """``arrow``: plain blocks are split by pyarrow (:func:`_arrow_columns`) into chunks of ``chunk_rows``
+    rows, for a reader of Arrow columns."""
     encoding = decoding.majority_encoding(files.head(stream), name)
     shown_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
     if encoding == "utf-16":  # read as UTF-8, so that its lines are measured and cut like the others'
@@ -170,6 +193,28 @@ def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: lim
             mine = {i - start: issue for i, issue in issues.items() if start <= i < start + chunk_rows}
             yield Chunk.from_rows(first_row + start, part, width, mine)
 
+    pending: list[tuple[int, int, Sequence[Sequence[str]], bool, int]] = []  # plain blocks split by pyarrow
+
+    def flush(whole: bool) -> Iterator[Chunk]:
+        """The plain blocks split by pyarrow as chunks of ``chunk_rows`` rows (``whole``: the rest too)."""
+        total = sum(p[1] for p in pending)
+        if not pending or (total < min(chunk_rows, tables.ARROW_ROWS_PER_CHUNK) and not whole):
+            return
+        import pyarrow as pa
+
+        parts = [[c.array for c in p[2] if isinstance(c, tables.ArrowColumn)] for p in pending]
+        arrays = parts[0] if len(parts) == 1 else [pa.concat_arrays([p[j] for p in parts]) for j in range(width)]
+        first, stripped, longest = pending[0][0], all(p[3] for p in pending), max(p[4] for p in pending)
+        pending.clear()
+        rows = min(chunk_rows, tables.ARROW_ROWS_PER_CHUNK)
+        for start in range(0, total, rows):
+            size = min(rows, total - start)
+            columns = [tables.ArrowColumn(a.slice(start, size)) for a in arrays]
+            if size < rows and not whole:
+                pending.append((first + start, size, columns, stripped, longest))
+                return
+            yield Chunk(first + start, size, columns, {}, stripped, longest)
+
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
         flagged = decoder.flagged
@@ -183,22 +228,30 @@ def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: lim
             nul = decoder.nul_blocks > nuls  # a UTF-16 file's too: it is read as UTF-8
             nuls = decoder.nul_blocks
             marked = tables.OVER in text
-            plain = _split_columns(text, delimiter, width) if now == flagged and not marked and not nul else None
+            plain = _split_columns(text, delimiter, width, arrow) if now == flagged and not marked and not nul \
+                else None
             if plain is not None and plain[2] > limits.cell_chars:
                 plain = None  # a line as long as a cell may be: looked at row by row
             long = marked or (plain is None and _long(text))
-            if plain is not None:
+            if plain is not None and isinstance(plain[0][0], tables.ArrowColumn):
+                columns, count, longest = plain
+                pending.append((first_row, count, columns, not any(space in text for space in _SPACES), longest))
+                yield from flush(False)
+            elif plain is not None:
+                yield from flush(True)
                 columns, count, longest = plain
                 stripped = not any(space in text for space in _SPACES)
                 for start in range(0, count, chunk_rows):
                     part = [c[start:start + chunk_rows] for c in columns] if count > chunk_rows else columns
                     yield Chunk(first_row + start, min(chunk_rows, count - start), part, {}, stripped, longest)
             else:
+                yield from flush(True)
                 rows, multiline = split_rows(text)
                 count = len(rows)
                 yield from row_chunks(first_row, rows, now != flagged, multiline, long, nul)
             flagged = now
             first_row += count
             rows_seen[0] = first_row - 1
+        yield from flush(True)
 
     return Table(name, "csv", shown_encoding, header, header_row, chunks(), stream.close)

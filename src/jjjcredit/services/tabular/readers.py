@@ -35,14 +35,15 @@ def _format_of(path: str, head: bytes, name: str) -> str:
 
 
 def open_table(path: str, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: limits_.Limits = limits_.DEFAULT,
-               more_fields: MoreFields | None = None, none_ok: bool = False) -> Table:
+               more_fields: MoreFields | None = None, none_ok: bool = False, arrow: bool = False) -> Table:
     """Open a CSV, XLSX, JSON Lines or XML file for its rows; raise :class:`InputFileError` when the
     file itself cannot be read (missing, empty, binary, damaged, no header). Lines and cells over
     ``limits`` are rejected rows (``record.too_long``), never held whole. JSON Lines and XML take their
     header from the fields of the first chunk's records, and ``more_fields`` of it (a field first met
     later is otherwise a record out of shape). A JSON Lines or XML file of no record is a table of no row
     (``Table.no_records``, no header) when ``none_ok``, as a CSV file of a header only is; ``file.empty``
-    otherwise. A file of no byte is ``file.empty`` whatever its format."""
+    otherwise. A file of no byte is ``file.empty`` whatever its format. ``arrow``: a CSV file's plain blocks
+    come as columns split by pyarrow (:class:`tables.ArrowColumn`), for a reader of Arrow columns."""
     stream, name = files.open_binary(path)
     try:
         head = files.head(stream)
@@ -56,7 +57,7 @@ def open_table(path: str, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: limit
             return named.jsonl_table(stream, name, chunk_rows, limits, more_fields, none_ok)
         if kind == "xml":
             return named.xml_table(stream, name, chunk_rows, limits, more_fields, none_ok)
-        return delimited.csv_table(stream, name, chunk_rows, limits)
+        return delimited.csv_table(stream, name, chunk_rows, limits, arrow)
     except BaseException:
         stream.close()
         raise

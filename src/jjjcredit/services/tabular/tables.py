@@ -16,14 +16,49 @@ import decimal
 import re
 from collections.abc import Callable, Iterator, Sequence
 from dataclasses import dataclass, field
+from typing import Any, overload
 
 from jjjcredit.core.library import records
 
 ROWS_PER_CHUNK = 32_768
+#: Rows of a chunk of columns split by pyarrow: its arrays and what is made of them (a few times the rows' size)
+#: stay in memory until it is written.
+ARROW_ROWS_PER_CHUNK = 8_192
 SURROGATE = re.compile("[\udc80-\udcff]")
 TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
 SHOWN_MERGED = 50  #: the merged ranges a table lists (:attr:`Table.merged`)
 SHOWN_SHEETS = 20  #: the sheets after the first a table names (:attr:`Table.sheets`)
+
+
+class ArrowColumn(Sequence[str]):
+    """A column of a chunk read by pyarrow (:attr:`array`, for a reader of columns), its cells made Python
+    strings only when a row asks for one — or all of them at once, when the column is iterated."""
+
+    def __init__(self, array: Any) -> None:
+        self.array = array
+        self._cells: list[str] | None = None
+
+    def __len__(self) -> int:
+        return len(self.array)
+
+    @overload
+    def __getitem__(self, i: int) -> str: ...
+
+    @overload
+    def __getitem__(self, i: slice) -> list[str]: ...
+
+    def __getitem__(self, i: int | slice) -> str | list[str]:
+        if isinstance(i, slice) or self._cells is not None:
+            return self.cells()[i]
+        return str(self.array[i].as_py())
+
+    def __iter__(self) -> Iterator[str]:
+        return iter(self.cells())
+
+    def cells(self) -> list[str]:
+        if self._cells is None:
+            self._cells = self.array.to_pylist()
+        return self._cells
 
 
 @dataclass
