@@ -14,6 +14,7 @@ from sqlalchemy import Engine, select
 
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.services import db
+from jjjcredit.services.credit import records
 from jjjcredit.services.exchange import apply
 from jjjcredit.storage.schema import (
     batches,
@@ -117,9 +118,15 @@ def test_the_same_package_again_changes_nothing(node: Engine):
             None, None)
 
 
-def version(record: str, number: int, subject: str, **values: Any) -> dict[str, str | None]:
+def rid(record: str, item: str = credit_files.PENALTY) -> str:
+    """The id of this test's record ``record``: the hash of its item, provider and document number."""
+    return records.record_id(item, "provider", f"doc-{record}")
+
+
+def version(record: str, number: int, subject: str, item: str = credit_files.PENALTY,
+            **values: Any) -> dict[str, str | None]:
     body = {"CF_XZXDR_MC": f"主体{subject}", **values}
-    return {"id": record, "version": str(number), "subject_key": f"key-{subject}", "item": credit_files.PENALTY,
+    return {"id": rid(record, item), "version": str(number), "subject_key": f"key-{subject}", "item": item,
             "provider": "provider", "document_number": f"doc-{record}", "subject_type": "legal_person",
             "subject_name": f"主体{subject}", "subject_code": CODES[0], "status": "in_force", "severity": None,
             "decided_on": "2026-01-01", "valid_until": None, "values": json.dumps(body, ensure_ascii=False),
@@ -148,10 +155,11 @@ def test_credit_versions_replace_and_keep_and_follow_their_subject(node: Engine)
                    for r in conn.execute(select(credit_records))}
         kept = sorted((r.record_id, r.version, r.subject_key, utc(r.at))
                       for r in conn.execute(select(credit_record_versions)))
-    assert current == {"r1": ("key-b", 2, "C2", 0, "2026-01-03T08:30:00.123456"),
-                       "r2": ("key-a", 3, "C2", 0, "2026-01-04T08:30:00.123456")}
-    assert kept == [("r1", 1, "key-b", "2026-01-02T08:30:00.123456"), ("r2", 1, "key-a", "2026-01-02T08:30:00.123456"),
-                    ("r2", 2, "key-a", "2026-01-03T08:30:00.123456")]
+    assert current == {rid("r1"): ("key-b", 2, "C2", 0, "2026-01-03T08:30:00.123456"),
+                       rid("r2"): ("key-a", 3, "C2", 0, "2026-01-04T08:30:00.123456")}
+    assert kept == sorted([(rid("r1"), 1, "key-b", "2026-01-02T08:30:00.123456"),
+                           (rid("r2"), 1, "key-a", "2026-01-02T08:30:00.123456"),
+                           (rid("r2"), 2, "key-a", "2026-01-03T08:30:00.123456")])
 
 
 def test_values_copy_cannot_take_as_text_are_written_as_they_are(node: Engine):
@@ -206,7 +214,7 @@ def test_a_withdrawal_holds_the_lock_of_its_records_provider_and_item(node: Engi
     apply_package(node, [org(CODES[0], "甲公司")], "B0")
     with node.begin() as conn:
         apply.apply_credit(conn, [version("r1", 1, "a")], "C1", [])
-    withdrawal: dict[str, str | None] = {"id": "r1", "version": "2", "action": "withdrawn", "status": "revoked",
+    withdrawal: dict[str, str | None] = {"id": rid("r1"), "version": "2", "action": "withdrawn", "status": "revoked",
                                          "at": "2026-01-05T08:30:00Z"}
     with node.begin() as conn:
         assert apply.apply_credit(conn, [withdrawal], "C2", [])["withdrawn"] == 1
@@ -222,19 +230,19 @@ def test_a_withdrawal_holds_the_lock_of_its_records_provider_and_item(node: Engi
 
 def test_every_version_of_a_record_new_here_under_an_item_never_had_is_refused_and_listed(node: Engine):
     apply_package(node, [org(CODES[0], "甲公司")], "B0")
-    withdrawal: dict[str, str | None] = {"id": "r2", "version": "3", "action": "withdrawn", "status": "revoked",
-                                         "at": "2026-01-05T08:30:00Z"}
-    other = [{**version("r2", 1, "a"), "item": "JJJ-99-001"}, {**version("r2", 2, "a"), "item": "JJJ-99-001"},
-             withdrawal]
+    withdrawal: dict[str, str | None] = {"id": rid("r2", "JJJ-99-001"), "version": "3", "action": "withdrawn",
+                                         "status": "revoked", "at": "2026-01-05T08:30:00Z"}
+    other = [version("r2", 1, "a", "JJJ-99-001"), version("r2", 2, "a", "JJJ-99-001"), withdrawal]
     refused: list[dict[str, Any]] = []
     with node.begin() as conn:
         counts = apply.apply_credit(conn, [version("r1", 1, "a"), *other], "C1", [], refused,
                                     datetime.date(2026, 6, 1))
     assert counts == {"created": 1, "updated": 0, "withdrawn": 0, "unchanged": 0, "refused": 3}
     assert [(r["row"], r["id"], r["version"], r["code"]) for r in refused] == [
-        (2, "r2", 1, "credit.unknown_item"), (3, "r2", 2, "credit.unknown_item"), (4, "r2", 3, "credit.unknown_item")]
+        (2, rid("r2", "JJJ-99-001"), 1, "credit.unknown_item"), (3, rid("r2", "JJJ-99-001"), 2, "credit.unknown_item"),
+        (4, rid("r2", "JJJ-99-001"), 3, "credit.unknown_item")]
     with node.connect() as conn:
-        assert conn.execute(select(credit_records.c.id)).scalars().all() == ["r1"]
+        assert conn.execute(select(credit_records.c.id)).scalars().all() == [rid("r1")]
 
 
 def test_with_no_catalogue_published_the_package_is_refused_whole(engine: Engine):
@@ -247,9 +255,10 @@ def test_with_no_catalogue_published_the_package_is_refused_whole(engine: Engine
         assert conn.execute(select(credit_records.c.id)).all() == []
 
 
-def test_a_record_new_here_whose_later_version_names_an_item_never_had_is_refused_whole(node: Engine):
-    """Each version of a record new here is judged, not its first alone: a first version under an item in force
-    does not carry a second under an item this node never had (or withdrew) into the catalogue's records."""
+def test_a_record_new_here_whose_later_version_names_another_item_is_refused_whole(node: Engine):
+    """A record's id is the hash of its item, provider and document number: a later version under the same id
+    naming another item (one this node never had, or any other) is not the record, and a first version does
+    not carry it into the records — the record is refused whole, each version listed with why."""
     apply_package(node, [org(CODES[0], "甲公司")], "B0")
     switched = [version("r3", 1, "a"), {**version("r3", 2, "a"), "item": "JJJ-99-001"}]
     refused: list[dict[str, Any]] = []
@@ -257,8 +266,49 @@ def test_a_record_new_here_whose_later_version_names_an_item_never_had_is_refuse
         counts = apply.apply_credit(conn, [version("r1", 1, "a"), *switched], "C1", [], refused,
                                     datetime.date(2026, 6, 1))
     assert (counts["created"], counts["refused"]) == (1, 2)
-    assert [(r["id"], r["version"], r["code"]) for r in refused] == [
-        ("r3", 1, "credit.unknown_item"), ("r3", 2, "credit.unknown_item")]
+    assert [(r["id"], r["version"], r["code"], r["field"]) for r in refused] == [
+        (rid("r3"), 1, "exchange.record_id", "id"), (rid("r3"), 2, "exchange.record_id", "id")]
+    assert all('"JJJ-99-001"' in r["message"] and '"doc-r3"' in r["message"] for r in refused[1:])
     with node.connect() as conn:
-        assert conn.execute(select(credit_records.c.id)).scalars().all() == ["r1"]
+        assert conn.execute(select(credit_records.c.id)).scalars().all() == [rid("r1")]
         assert conn.execute(select(credit_record_versions.c.record_id)).scalars().all() == []
+
+
+@pytest.mark.parametrize("change", ["item", "provider", "document_number"])
+def test_a_later_version_of_a_record_held_here_cannot_change_its_item_provider_or_number(node: Engine, change: str):
+    """A peer's later version of a record held here under the record's id but naming another item (provider,
+    document number) is refused, with every version of the record in the package: the record stays as held,
+    under its item. A respelled document number (the same as identities compare it) is the same record."""
+    apply_package(node, [org(CODES[0], "甲公司")], "B0")
+    with node.begin() as conn:
+        apply.apply_credit(conn, [version("r1", 1, "a")], "C1", [])
+    other = {"item": credit_files.LICENCE, "provider": "other provider", "document_number": "doc-r9"}[change]
+    moved = [{**version("r1", 2, "a", note="二"), change: other}, version("r1", 3, "a", note="三")]
+    refused: list[dict[str, Any]] = []
+    with node.begin() as conn:
+        counts = apply.apply_credit(conn, [*moved, {**version("r2", 1, "a"), "document_number": "ＤＯＣ- r2"}],
+                                    "C2", [], refused, datetime.date(2026, 6, 1))
+    assert (counts["created"], counts["updated"], counts["refused"]) == (1, 0, 2)
+    assert [(r["version"], r["code"]) for r in refused] == [(2, "exchange.record_id"), (3, "exchange.record_id")]
+    with node.connect() as conn:
+        held = conn.execute(select(credit_records.c.id, credit_records.c.item, credit_records.c.version)
+                            .order_by(credit_records.c.version)).all()
+    assert sorted(held) == sorted([(rid("r1"), credit_files.PENALTY, 1), (rid("r2"), credit_files.PENALTY, 1)])
+
+
+def test_a_version_that_disagrees_with_the_record_held_under_its_id_is_refused(node: Engine):
+    """A record held here whose item is not the one its id names (kept before ids were checked) takes no
+    version naming another item, even one whose id is that item's: it is listed, the record stays as held."""
+    apply_package(node, [org(CODES[0], "甲公司")], "B0")
+    with node.begin() as conn:
+        apply.apply_credit(conn, [version("r1", 1, "a")], "C1", [])
+        conn.execute(credit_records.update().values(item=credit_files.LICENCE))  # as an unchecked peer left it
+    refused: list[dict[str, Any]] = []
+    with node.begin() as conn:
+        counts = apply.apply_credit(conn, [version("r1", 2, "a", note="二")], "C2", [], refused,
+                                    datetime.date(2026, 6, 1))
+    assert counts["refused"] == 1 and counts["updated"] == 0
+    assert [(r["code"], r["field"]) for r in refused] == [("exchange.record_moved", "item")]
+    assert all(s in refused[0]["message"] for s in (credit_files.PENALTY, credit_files.LICENCE))
+    with node.connect() as conn:
+        assert conn.execute(select(credit_records.c.version)).scalar_one() == 1

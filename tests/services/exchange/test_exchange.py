@@ -705,7 +705,8 @@ def test_a_personal_number_in_a_peer_s_name_or_document_number_is_kept_masked(pr
                                                                                 tmp_path: Path):
     def alter(row: rows.Row) -> None:
         row["subject_name"] = "张三" + CLEAR
-        row["document_number"] = "罚" + PERSON_AS_CODE
+        row["document_number"] = "罚" + PERSON_AS_CODE  # (another record: its id the hash of that number)
+        row["id"] = records.record_id(str(row["item"]), str(row["provider"]), row["document_number"])
 
     path, record_id = _altered_package(producer, tmp_path, alter)
     assert take(receiver, path)["status"] == "accepted"
@@ -829,6 +830,7 @@ def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_al
     for row in found:  # as a peer whose catalogue has an item this node never had sends it
         if row["document_number"] == "罚〔2026〕6号":
             row["item"] = "JJJ-99-001"
+            row["id"] = records.record_id("JJJ-99-001", str(row["provider"]), row["document_number"])
     data = rows.write("jsonl", "credit_records", columns, found)
     (delta.path / files[0]["name"]).write_bytes(data)
     _resigned(producer, delta, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])

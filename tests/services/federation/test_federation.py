@@ -22,6 +22,7 @@ from sqlalchemy import func, select
 
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
+from jjjcredit.services.credit import records
 from jjjcredit.services.federation import broker as nats_broker
 from jjjcredit.services.federation import changes, follow, relay
 from jjjcredit.services.library import search
@@ -591,7 +592,8 @@ def test_a_peer_s_record_under_an_item_this_node_never_had_is_refused_alone(node
                                               after=0, to=to)
         own = rows.read("jsonl", "credit_records", rows.CREDIT_COLUMNS, data)
         odd = own[0]
-        sent = [{**r, "item": "JJJ-99-001"} if r["id"] == odd["id"] else r for r in own]
+        moved = records.record_id("JJJ-99-001", str(odd["provider"]), str(odd["document_number"]))  # its id under it
+        sent = [{**r, "item": "JJJ-99-001", "id": moved} if r["id"] == odd["id"] else r for r in own]
         manifest, contents = exchange.sign_package(
             conn, nodes["hebei"].box, node="hebei", kind="credit_records", audience="government", fmt="jsonl",
             scope=Scope(), after=0, to=to, found=sent, columns=rows.CREDIT_COLUMNS,
@@ -601,8 +603,8 @@ def test_a_peer_s_record_under_an_item_this_node_never_had_is_refused_alone(node
     assert outcome.status == "accepted", outcome.to_dict()
     refused = sum(1 for r in own if r["id"] == odd["id"])
     assert outcome.counts["refused"] == refused and outcome.counts["created"] > 0, outcome.to_dict()
-    assert {(r["id"], r["code"]) for r in outcome.to_dict()["refused"]} == {(odd["id"], "credit.unknown_item")}
+    assert {(r["id"], r["code"]) for r in outcome.to_dict()["refused"]} == {(moved, "credit.unknown_item")}
     with nodes["beijing"].engine.connect() as conn:
         owned = set(conn.execute(select(federation_records.c.record_id)).scalars())
-        assert odd["id"] not in owned and len(owned) == outcome.counts["created"]
+        assert moved not in owned and len(owned) == outcome.counts["created"]
         assert changes.last_applied(conn, "hebei", "credit_records") == to

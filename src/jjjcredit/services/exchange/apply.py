@@ -10,6 +10,12 @@ an older one is kept as a version; a withdrawal (a public delta's row without va
 here its new status and version, and is nothing for a record not held. Natural persons arrive under the
 producer's subject key, with no sealed number (core/exchange/packages.PERSONAL).
 
+Every version is first checked to be the record its id names: the id is the hash of its item, provider and
+document number (services/credit/records.record_id; ``exchange.record_id``), and a record held here is under
+the item, provider and document number the version names (``exchange.record_moved``: a record never changes
+them). A version that is not is **refused** with every version of its record in the package, each listed with
+why; the record held here stays as it is.
+
 A record new to this node is judged by this node's catalogue in force, as its ingest judges a new record
 (services/credit/items.item_in_force): under an item the catalogue withdrew in an edition in force when the
 producer received the record, or under one no edition here has had, it is **refused** (``credit.withdrawn_item``,
@@ -41,6 +47,7 @@ from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
+from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.services.credit import timeliness
 from jjjcredit.storage import bulk
 from jjjcredit.storage.schema import (
@@ -352,9 +359,14 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
     judged: dict[tuple[str, int], tuple[str, str] | None] = {}  # (item, year received) → why refused, if it is
-    declined: dict[str, tuple[str, str]] = {}  # record id → why it is refused
+    declined: dict[str, tuple[str, str, str]] = {}  # record id → why it is refused (code, message, field)
     day = today or working_days.today()
     ordered = sorted(enumerate(rows, 1), key=lambda p: (str(p[1]["id"]), int(str(p[1]["version"]))))
+    for _number, row in ordered:  # every version's identity: its id, and the record held here under that id
+        record_id = str(row["id"])
+        if record_id not in declined and row.get("values") and (
+                wrong := _identity_refusal(row, current.get(record_id))) is not None:
+            declined[record_id] = wrong
     for number, row in ordered:  # a record new here: every version it comes with judged by the catalogue
         record_id = str(row["id"])
         if record_id in current or record_id in declined or not row.get("values"):
@@ -368,18 +380,18 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
             problems.append({"row": number, "field": "item", "code": why[0], "message": why[1]})
             return {name: 0 for name in counts}
         if why is not None:
-            declined[record_id] = why
+            declined[record_id] = (*why, "item")
     for number, row in ordered:
         record_id, version = str(row["id"]), int(str(row["version"]))
         if (record_id, version) in held:
             counts["unchanged"] += 1
             continue
         now = current.get(record_id)
-        if record_id in declined:  # (new here, and refused whole: a later version does not carry it in)
-            code, message = declined[record_id]
+        if record_id in declined:  # (refused whole: a later version does not carry it in, nor a first one)
+            code, message, field = declined[record_id]
             counts["refused"] += 1
             if refused is not None:
-                refused.append({"row": number, "id": record_id, "version": version, "field": "item",
+                refused.append({"row": number, "id": record_id, "version": version, "field": field,
                                 "code": code, "message": f'Record "{record_id}" version {version}: {message}'})
             continue
         if not row.get("values"):  # a withdrawal: the record held here takes its status, or it is not held
@@ -422,6 +434,37 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
     _tally(conn, fresh, list(replaced.values()))
     return counts
+
+
+def _identity_refusal(row: Mapping[str, Any], held: Mapping[str, Any] | None) -> tuple[str, str, str] | None:
+    """Why a version (with values) is not the record it names (its error code, message and field), or ``None``
+    when it is: its id is the hash of its item, provider and document number
+    (services/credit/records.record_id), and a record held here under that id has that item, provider and
+    document number (compared as identities compare them; a number held masked as this node keeps it)."""
+    item, provider = str(row["item"]), str(row["provider"])
+    number = str(row["document_number"])
+    shown = shown_personal(number)[:60]
+    if credit_records_service.record_id(item, provider, number) != str(row["id"]):
+        return "exchange.record_id", (
+            f'its id is not the hash of its item "{item[:40]}", provider "{provider[:60]}" and document number '
+            f'"{shown}": a record\'s id names those three, and a version that names others is not the record. It is '
+            "not kept here, nor any version of the record in this package; the package's other records are. The "
+            "producer checks the record's id and fields, and sends it again."), "id"
+    if held is None:
+        return None
+    keys = {credit_rules.document_key(number), credit_rules.document_key(shown_personal(number))}
+    for what, before, now, same in (
+            ("item", str(held["item"]), item, str(held["item"]) == item),
+            ("provider", str(held["provider"]), provider, str(held["provider"]) == provider),
+            ("document number", shown_personal(str(held["document_number"])), shown,
+             credit_rules.document_key(str(held["document_number"])) in keys)):
+        if not same:
+            return "exchange.record_moved", (
+                f'it names {what} "{now[:60]}", and the record held here under that id has {what} '
+                f'"{before[:60]}": a record never changes its item, provider or document number. It is not kept '
+                "here, nor any version of the record in this package; the record stays as held here, to be checked "
+                "against the producer's (`jjjcredit credit show`)."), what.replace(" ", "_")
+    return None
 
 
 def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date) -> tuple[str, str] | None:
