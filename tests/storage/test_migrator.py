@@ -303,3 +303,25 @@ def test_credit_batches_keep_the_client_that_sent_them_filled_from_the_client_of
     migrator.downgrade(engine, "0025")
     with engine.connect() as conn:
         assert "client" not in {c["name"] for c in inspect(conn).get_columns("credit_batches")}
+
+
+def test_exchange_packages_keep_when_their_producer_signed_them_filled_from_their_names(engine: Engine):
+    """0028 gives each package applied the time its producer signed it, for those held read from the end of the
+    package's name (YYYYMMDDTHHMMSSZ); the downgrade drops it."""
+    migrator.upgrade(engine, "0027")
+    with engine.begin() as conn:
+        for package_id, name in (("X1", "hebei-credit_records-all-government-000000000001-000000000003-"
+                                        "20270102T020000Z"), ("X2", "not-a-package-name")):
+            conn.execute(text("INSERT INTO exchange_packages (id, package, origin, kind, scope, audience, after_seq, "
+                              "to_seq, format, manifest_sha256, rows, applied_at) VALUES (:i, :n, 'hebei', "
+                              "'credit_records', 'all', 'government', 0, 3, 'jsonl', 'h', 3, '2027-01-03 00:00:00')"),
+                         {"i": package_id, "n": name})
+    migrator.upgrade(engine)
+    with engine.connect() as conn:
+        found = dict(conn.execute(text("SELECT id, created_at FROM exchange_packages")).all())
+    signed = found["X1"] if isinstance(found["X1"], datetime.datetime) else datetime.datetime.fromisoformat(found["X1"])
+    assert (signed.replace(tzinfo=None) if signed.tzinfo is None else signed.astimezone(datetime.UTC).replace(
+        tzinfo=None)) == datetime.datetime(2027, 1, 2, 2, 0) and found["X2"] is None
+    migrator.downgrade(engine, "0027")
+    with engine.connect() as conn:
+        assert "created_at" not in {c["name"] for c in inspect(conn).get_columns("exchange_packages")}

@@ -579,7 +579,8 @@ exchange_peers = Table(
     Column("added_at", DateTime(timezone=True), nullable=False),
 )
 #: Every package applied, per producing node, kind, scope and audience with its sequence range: the next
-#: delta from that node starts where the last one ended (a gap is refused, one applied already skipped).
+#: delta from that node starts where the last one ended (a gap is refused, one applied already skipped);
+#: the time its producer signed it bounds when the records of the next can have reached the producer.
 exchange_packages = Table(
     "exchange_packages",
     metadata,
@@ -595,6 +596,8 @@ exchange_packages = Table(
     Column("manifest_sha256", String(64), nullable=False),
     Column("rows", Integer, nullable=False),
     Column("applied_at", DateTime(timezone=True), nullable=False),
+    #: the time the producer signed the package (its manifest's created_at; 0028)
+    Column("created_at", DateTime(timezone=True), nullable=True),
     Index("ix_exchange_packages_origin_kind", "origin", "kind", "scope", "audience", "to_seq"),
 )
 #: The exchange's feed of credit record versions: credit records have no sequence of their own (their

@@ -795,6 +795,45 @@ def _received(engine: Engine, document_number: str, at: str) -> None:
             created_at=datetime.datetime.fromisoformat(at)))
 
 
+def _signed_at(producer: Engine, done: exchange.Exported, at: str) -> None:
+    """The package's manifest as if the producer had signed it at ``at``, signed again."""
+    with producer.begin() as conn:
+        key_id, key = evidence.current_key(conn, BOX)
+    manifest = {k: v for k, v in done.manifest.items() if k != "signature"} | {"created_at": at}
+    (done.path / "manifest.json").write_text(json.dumps(packages.sign(manifest, key, key_id)), encoding="utf-8")
+
+
+def test_a_received_set_back_before_the_producer_s_last_package_does_not_land_under_a_withdrawn_item(
+        producer: Engine, receiver: Engine, tmp_path: Path):
+    """A record new here is judged as received no earlier than the producer signed the last package applied here
+    from it (its range numbered before the record came): a peer that sets ``received`` back cannot land a
+    record under an item this node withdrew since; the same record said received in a package's own window is
+    judged by it."""
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
+    _signed_at(producer, snapshot, "2027-01-02T02:00:00.000000Z")  # the producer's last package: 2 January 2027
+    assert exchange.import_package(receiver, snapshot.path, node="beijing", operator="test",
+                                   today=datetime.date(2026, 12, 1))["counts"]["created"] == 3
+    with receiver.connect() as conn:
+        assert conn.execute(select(exchange_packages.c.created_at)).scalar_one().isoformat()[:19] == \
+            "2027-01-02T02:00:00"
+    credit_files.withdraw_in_2027(receiver, credit_files.PENALTY, "北京市")
+    january = datetime.date(2027, 1, 6)
+    later = [credit_files.penalty(CODES[2], "罚〔2026〕4号", 处罚决定日期="2026-12-20")]
+    assert records.ingest_file(producer, str(credit_files.write_csv(tmp_path / "later.csv", later)),
+                               credit_files.PENALTY, credit_files.PROVIDER, protector=PROTECTOR,
+                               today=january).created == 1
+    _received(producer, "罚〔2026〕4号", "2026-06-01T02:00:00+00:00")  # set back, before the withdrawal
+    delta = export(producer, tmp_path / "2", kind="credit_records", audience="government", after=3, today=january)
+    receipt = exchange.import_package(receiver, delta.path, node="beijing", operator="test", today=january)
+    assert receipt["status"] == "accepted" and receipt["counts"]["refused"] == 1, receipt
+    assert receipt["refused"][0]["code"] == "credit.withdrawn_item"
+    assert all(s in receipt["refused"][0]["message"] for s in ("received the record in 2027", "2027-01-02 10:00"))
+    with receiver.connect() as conn:
+        assert "罚〔2026〕4号" not in set(conn.execute(select(credit_records.c.document_number)).scalars())
+
+
 def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_alone(producer: Engine,
                                                                                      receiver: Engine, tmp_path: Path):
     """As the ingest refuses a new record under an item the catalogue in force withdrew, an import refuses a
@@ -807,6 +846,7 @@ def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_al
     for number in ("罚〔2026〕1号", "罚〔2026〕2号", "罚〔2026〕3号"):
         _received(producer, number, "2026-06-01T02:00:00+00:00")
     snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
+    _signed_at(producer, snapshot, "2026-12-01T02:00:00.000000Z")  # (the records after it came after it)
     assert exchange.import_package(receiver, snapshot.path, node="beijing", operator="test",
                                    today=datetime.date(2026, 12, 1))["counts"]["created"] == 3
     credit_files.withdraw_in_2027(receiver, credit_files.PENALTY, "北京市")  # the receiver withdraws penalties

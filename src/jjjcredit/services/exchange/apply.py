@@ -24,8 +24,12 @@ records are applied. Every version a new record comes with is judged so, and one
 whole: a first version under an item in force does not carry a later one under another into the records. A
 record held here takes its later versions and withdrawals whatever its item became (it keeps its item's last
 rules), and so does one the producer received before the withdrawal came into force (it was collected while the
-item was in force). With no edition published here at all, the package is refused
-whole (``credit.no_catalogue``): that is this node not set up yet, and the package applies once it is.
+item was in force). When the producer received a record is its word (``received``), trusted no earlier than the
+time it signed the last package applied here from it (``since``, services/exchange/exchange.signed_before): a
+record new here reached the producer after that package's range was numbered, so one said received before is
+judged as received then — a ``received`` set back does not place a record before a withdrawal. With no edition
+published here at all, the package is refused whole (``credit.no_catalogue``): that is this node not set up yet,
+and the package applies once it is.
 """
 
 from __future__ import annotations
@@ -49,7 +53,7 @@ from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
 from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.services.credit import timeliness
-from jjjcredit.storage import bulk
+from jjjcredit.storage import bulk, times
 from jjjcredit.storage.schema import (
     batches,
     changes,
@@ -319,7 +323,7 @@ def _lock_pairs(conn: Connection, pairs: set[tuple[str, str]]) -> None:
 
 def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str,
                  problems: list[dict[str, Any]], refused: list[dict[str, Any]] | None = None,
-                 today: datetime.date | None = None) -> dict[str, int]:
+                 today: datetime.date | None = None, since: datetime.datetime | None = None) -> dict[str, int]:
     """Write the package's record versions (see the module's text); returns the counts. A version whose
     organization's code is a resident identity number, or holds a personal number however written, that
     the library does not know (as the ingest refuses it) is a problem added to ``problems`` (row numbers
@@ -329,7 +333,9 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     credit batch of this node takes for the same records — on PostgreSQL the advisory lock of each provider
     and item the package holds (in one order, so two imports never wait on each other in a circle), on
     SQLite the ``credit`` counter's row — so no batch writes them meanwhile. A record a withdrawal names
-    that a batch created after the locks were taken is locked then, and read again under its lock."""
+    that a batch created after the locks were taken is locked then, and read again under its lock.
+    ``since``: when the producer signed the last package applied here from it (:func:`exchange.signed_before`),
+    the earliest a record new here is judged as received."""
     locked: set[tuple[str, str]] | None = None
     if conn.dialect.name == "postgresql":
         locked = lock_credit(conn, rows)
@@ -358,7 +364,8 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         return counts
     replaced: dict[str, dict[str, Any]] = {}  # record id → the stored current row being replaced
     versions: list[dict[str, Any]] = []
-    judged: dict[tuple[str, int], tuple[str, str] | None] = {}  # (item, year received) → why refused, if it is
+    # (item, year received, whether that is the producer's last package's) → why refused, if it is
+    judged: dict[tuple[str, int, bool], tuple[str, str] | None] = {}
     declined: dict[str, tuple[str, str, str]] = {}  # record id → why it is refused (code, message, field)
     day = today or working_days.today()
     ordered = sorted(enumerate(rows, 1), key=lambda p: (str(p[1]["id"]), int(str(p[1]["version"]))))
@@ -371,10 +378,12 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         record_id = str(row["id"])
         if record_id in current or record_id in declined or not row.get("values"):
             continue
-        received = _moment(str(row["received"])).astimezone(working_days.CHINA).year
-        key = (str(row["item"]), received)
+        said = times.utc(_moment(str(row["received"])))
+        arrived = max(said, since) if since is not None else said  # no earlier than the producer's last package
+        received = arrived.astimezone(working_days.CHINA).year
+        key = (str(row["item"]), received, arrived != said)
         if key not in judged:
-            judged[key] = _item_refusal(conn, key[0], received, day)
+            judged[key] = _item_refusal(conn, key[0], received, day, since if arrived != said else None)
         why = judged[key]
         if why is not None and why[0] == "credit.no_catalogue":
             problems.append({"row": number, "field": "item", "code": why[0], "message": why[1]})
@@ -427,10 +436,10 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
                         "WHERE subject_key = {mark} AND record_id = {mark}", ("to", "subject_key", "record_id"), moved)
     _delete_replaced(conn, [(old["subject_key"], record_id) for record_id, old in replaced.items()])
     fresh = [r for r in current.values() if r.get("_new")]
-    for table, items, times in ((credit_records, fresh, ("created_at", "updated_at")),
-                                (credit_record_versions, versions, ("at",))):
+    for table, items, stamps in ((credit_records, fresh, ("created_at", "updated_at")),
+                                 (credit_record_versions, versions, ("at",))):
         for item in items:
-            item.update((name, bulk.stamp(conn, item[name])) for name in times)
+            item.update((name, bulk.stamp(conn, item[name])) for name in stamps)
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
     _tally(conn, fresh, list(replaced.values()))
     return counts
@@ -467,9 +476,11 @@ def _identity_refusal(row: Mapping[str, Any], held: Mapping[str, Any] | None) ->
     return None
 
 
-def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date) -> tuple[str, str] | None:
+def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date,
+                  since: datetime.datetime | None = None) -> tuple[str, str] | None:
     """Why a record new to this node under ``item``, received by its producer in the year ``received``, is not
-    kept here on ``day`` (its error code and message), or ``None`` when it is (see the module's text)."""
+    kept here on ``day`` (its error code and message), or ``None`` when it is (see the module's text);
+    ``since``: the producer's last package applied here, when the record said it was received before it."""
     try:
         credit_items.item_in_force(conn, item, day)
         return None
@@ -488,9 +499,12 @@ def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date
     in_force, last, by, why = gone
     if received < by:  # collected while the item was in force: it keeps the item's last rules
         return None
+    when = (f"in {received} (it says earlier, but it comes after the producer's package signed "
+            f"{since.astimezone(working_days.CHINA):%Y-%m-%d %H:%M} Beijing time, the last applied here before this "
+            "one, and a record is taken as received no earlier than that)" if since is not None else f"in {received}")
     return "credit.withdrawn_item", (
         f'its item "{item}" ({last.name}) was withdrawn from this node\'s catalogue by its {by} edition ({why}), '
-        f"and the producer received the record in {received}, with that withdrawal in force (the {in_force} edition "
+        f"and the producer received the record {when}, with that withdrawal in force (the {in_force} edition "
         "is in force): nothing new is kept under the item. It is not kept here; the package's other records are. "
         "Records received before the withdrawal, and the later versions of those held here, are kept under the "
         "item's last rules.")

@@ -54,6 +54,7 @@ from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.exchange import apply, feed
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import audit, disclosure, evidence
+from jjjcredit.storage import times
 from jjjcredit.storage.schema import exchange_packages, exchange_peers
 
 #: The largest manifest read (a manifest is a few KiB).
@@ -514,6 +515,7 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
             return packages.receipt(manifest, str(manifest["package"]), node, "skipped",
                                     reason=Error("exchange.already_applied", why), at=audit_chain.format_time(_now()))
         package_id = f"X{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        since = signed_before(conn, manifest["node"], manifest["kind"], scope, manifest["audience"])
         counts: dict[str, int] = {}
         declined: list[dict[str, Any]] = []  # credit records refused alone (services/exchange/apply.py)
         applied = 0
@@ -538,7 +540,7 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
             else:
                 at_apply: list[dict[str, Any]] = []  # refusing the package
                 alone: list[dict[str, Any]] = []  # refusing a record
-                done = apply.apply_credit(conn, found, package_id, at_apply, alone, today)
+                done = apply.apply_credit(conn, found, package_id, at_apply, alone, today, since)
                 if len(entries) > 1:
                     for problem in (*at_apply, *alone):
                         problem["file"] = entry["name"]
@@ -554,7 +556,8 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
         conn.execute(insert(exchange_packages).values(
             id=package_id[:32], package=manifest["package"], origin=manifest["node"], kind=manifest["kind"],
             scope=scope, audience=manifest["audience"], after_seq=seq["after"], to_seq=seq["to"],
-            format=manifest["format"], manifest_sha256=digest, rows=applied, applied_at=_now()))
+            format=manifest["format"], manifest_sha256=digest, rows=applied, applied_at=_now(),
+            created_at=signed_at(manifest)))
         _entry(conn, f"exchange import {manifest['package']}", "ok",
                _purpose(manifest, "accepted", counted(counts, declined)), operator)
     if manifest["kind"] == "organizations":
@@ -565,6 +568,27 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
     if credit:
         result["refused"] = declined
     return result
+
+
+def signed_at(manifest: Mapping[str, Any]) -> datetime.datetime | None:
+    """When the producer signed a package (its manifest's ``created_at``), in UTC; ``None`` when that is no time."""
+    try:
+        return times.utc(datetime.datetime.fromisoformat(str(manifest["created_at"]).replace("Z", "+00:00")))
+    except ValueError:
+        return None
+
+
+def signed_before(conn: Connection, origin: str, kind: str, scope: str, audience: str) -> datetime.datetime | None:
+    """When ``origin`` signed the last package of ``kind``, ``scope`` (its key) and ``audience`` applied here —
+    ``None`` before the first. A credit record this node has not taken from an earlier package of the producer
+    reached the producer after it numbered that package's range, so no earlier than about this time (the
+    producer's own word, given before the record was sent): a record new here is judged as received no earlier
+    (services/exchange/apply.py), so a ``received`` set back cannot place it before a withdrawal."""
+    p = exchange_packages.c
+    found = conn.execute(select(p.created_at).where(
+        p.origin == origin, p.kind == kind, p.scope == scope, p.audience == audience)
+        .order_by(p.to_seq.desc(), p.applied_at.desc()).limit(1)).scalar_one_or_none()
+    return times.utc(found)
 
 
 def counted(counts: Mapping[str, int], refused: Sequence[Mapping[str, Any]]) -> str:

@@ -286,7 +286,8 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
         else:
             mine, kept = _authority(conn, found, node, origin)
             refused: list[dict[str, Any]] = []
-            counts = apply.apply_credit(conn, mine, package_id, refused, declined, today)
+            since = exchange.signed_before(conn, origin, kind, scope_of(origin, kind).key(), AUDIENCE)
+            counts = apply.apply_credit(conn, mine, package_id, refused, declined, today, since)
             if refused:  # (raised inside the transaction: nothing of the package is kept)
                 first = refused[0]
                 raise ExchangeError("exchange.rows", f"{len(refused)} problems in the package's rows, the first in "
@@ -300,7 +301,8 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
         conn.execute(insert(exchange_packages).values(
             id=package_id, package=name, origin=origin, kind=kind, scope=scope_of(origin, kind).key(),
             audience=manifest["audience"], after_seq=seq["after"], to_seq=seq["to"], format=manifest["format"],
-            manifest_sha256=str(manifest["files"][0]["sha256"]), rows=len(found), applied_at=_now()))
+            manifest_sha256=str(manifest["files"][0]["sha256"]), rows=len(found), applied_at=_now(),
+            created_at=exchange.signed_at(manifest)))
         if stream_seq is not None:
             _taken(conn, origin, stream_seq, message_at)
         exchange.record_entry(conn, command, "ok", exchange.purpose_of(
