@@ -325,3 +325,23 @@ def test_exchange_packages_keep_when_their_producer_signed_them_filled_from_thei
     migrator.downgrade(engine, "0027")
     with engine.connect() as conn:
         assert "created_at" not in {c["name"] for c in inspect(conn).get_columns("exchange_packages")}
+
+
+def test_credit_versions_under_an_item_unknown_here_have_a_table_to_wait_in_until_the_downgrade(engine: Engine):
+    """0029 makes ``exchange_credit_held`` (a version keyed by its producer, record and version, found by item);
+    the downgrade drops it."""
+    migrator.upgrade(engine, "0029")
+    with engine.begin() as conn:
+        conn.execute(text("INSERT INTO exchange_credit_held (origin, record_id, version, item, row, since, owned, "
+                          "package, held_at) VALUES ('hebei', 'r1', 1, 'JJJ-99-001', '{}', NULL, 1, 'p', "
+                          "'2027-01-03 00:00:00')"))
+        with pytest.raises(IntegrityError), conn.begin_nested():
+            conn.execute(text("INSERT INTO exchange_credit_held (origin, record_id, version, item, row, owned, "
+                              "package, held_at) VALUES ('hebei', 'r1', 1, 'JJJ-99-001', '{}', 0, 'p', "
+                              "'2027-01-03 00:00:00')"))
+    with engine.connect() as conn:
+        indexes = [i["name"] for i in inspect(conn).get_indexes("exchange_credit_held")]
+    assert indexes == ["ix_exchange_credit_held_item"]
+    migrator.downgrade(engine, "0028")
+    with engine.connect() as conn:
+        assert "exchange_credit_held" not in inspect(conn).get_table_names()

@@ -651,6 +651,23 @@ federation_applied = Table(
     Column("peer_at", DateTime(timezone=True), nullable=True),
     Column("checked_at", DateTime(timezone=True), nullable=True),
 )
+#: The credit record versions a peer sent under an item this node's catalogue has not had yet, held back
+#: (each the package row it came as) and applied once the item is known (services/exchange/apply.py): the
+#: producer, the earliest time the record is judged as received, whether the producer owns it (federation).
+exchange_credit_held = Table(
+    "exchange_credit_held",
+    metadata,
+    Column("origin", String(32), primary_key=True),
+    Column("record_id", String(32), primary_key=True),
+    Column("version", Integer, primary_key=True),
+    Column("item", String(64), nullable=False),
+    Column("row", Text, nullable=False),
+    Column("since", DateTime(timezone=True), nullable=True),
+    Column("owned", Integer, nullable=False),
+    Column("package", Text, nullable=False),
+    Column("held_at", DateTime(timezone=True), nullable=False),
+    Index("ix_exchange_credit_held_item", "item"),
+)
 #: Federation: the credit records that came from a peer, with the node that owns them: only that node's
 #: messages change them, and this node's relay never publishes them again.
 federation_records = Table(

@@ -795,6 +795,58 @@ def _received(engine: Engine, document_number: str, at: str) -> None:
             created_at=datetime.datetime.fromisoformat(at)))
 
 
+def test_a_record_under_an_item_unknown_here_is_held_back_and_applied_once_an_edition_adds_it(
+        producer: Engine, receiver: Engine, tmp_path: Path):
+    """A peer's record under an item this node has not published yet is refused for now, and the package applied
+    (the position moves on: the record does not stop the node's stream) — but it is held back, and applied at the
+    next package once this node publishes an edition with the item."""
+    from jjjcredit.core.credit import catalogue as catalogue_rules
+    from jjjcredit.services.credit import catalogue
+    from jjjcredit.storage.schema import exchange_credit_held
+
+    load_library(producer, tmp_path)
+    load_credit(producer, tmp_path)
+    snapshot = export(producer, tmp_path / "1", kind="credit_records", audience="government")
+    files, columns = snapshot.manifest["files"], snapshot.manifest["columns"]
+    found = rows.read("jsonl", "credit_records", columns, data_of(snapshot))
+    for row in found:  # as a peer whose catalogue has an item this node has not published yet sends it
+        if row["document_number"] == "罚〔2026〕2号":
+            row["item"] = "JJJ-99-001"
+            row["id"] = records.record_id("JJJ-99-001", str(row["provider"]), row["document_number"])
+            new_id = row["id"]
+    data = rows.write("jsonl", "credit_records", columns, found)
+    (snapshot.path / files[0]["name"]).write_bytes(data)
+    _resigned(producer, snapshot, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])
+    receipt = exchange.import_package(receiver, snapshot.path, node="beijing", operator="test", today=TODAY)
+    assert (receipt["status"], receipt["counts"]["created"], receipt["counts"]["refused"]) == ("accepted", 2, 1)
+    assert receipt["refused"][0]["code"] == "credit.unknown_item" and "held back" in receipt["refused"][0]["message"]
+    with receiver.connect() as conn:
+        assert conn.execute(select(exchange_credit_held.c.record_id)).scalars().all() == [new_id]
+
+    with receiver.begin() as conn:  # the receiver's 2027 edition adds the item
+        penalty = next(i for i in catalogue.edition_items(conn, 2026) if i.code == credit_files.PENALTY)
+        catalogue.draft_edition(conn, 2027, "北京市发展改革委")
+        catalogue.add_item(conn, {**catalogue_rules.item_to_dict(penalty), "code": "JJJ-99-001"}, "新增事项",
+                           "北京市发展改革委", year=2027)
+        catalogue.open_comments(conn, 2027, "北京市发展改革委")
+        catalogue.approve_edition(conn, 2027, "北京市人民政府")
+        catalogue.publish_edition(conn, 2027, "北京市发展改革委")
+    january = datetime.date(2027, 1, 6)
+    with producer.begin() as conn:
+        corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚〔2026〕1号",
+                                   {"处罚内容": "罚款二万元"}, "更正", january, protector=PROTECTOR, today=january)
+    delta = export(producer, tmp_path / "2", kind="credit_records", audience="government",
+                   after=snapshot.manifest["sequence"]["to"], today=january)
+    receipt = exchange.import_package(receiver, delta.path, node="beijing", operator="test", today=january)
+    assert (receipt["status"], receipt["counts"]["updated"], receipt["refused"]) == ("accepted", 1, [])
+    with receiver.connect() as conn:
+        assert conn.execute(select(credit_records.c.item).where(credit_records.c.id == new_id)).scalar_one() == \
+            "JJJ-99-001"
+        assert conn.execute(select(exchange_credit_held.c.record_id)).all() == []
+        trail = list(conn.execute(select(audit_table.c.path, audit_table.c.purpose)).all())
+    assert any(p == "exchange apply held" and "created 1" in why for p, why in trail), trail
+
+
 def _signed_at(producer: Engine, done: exchange.Exported, at: str) -> None:
     """The package's manifest as if the producer had signed it at ``at``, signed again."""
     with producer.begin() as conn:

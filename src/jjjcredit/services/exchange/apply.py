@@ -30,6 +30,10 @@ record new here reached the producer after that package's range was numbered, so
 judged as received then — a ``received`` set back does not place a record before a withdrawal. With no edition
 published here at all, the package is refused whole (``credit.no_catalogue``): that is this node not set up yet,
 and the package applies once it is.
+
+A record refused as ``credit.unknown_item`` (this node has not published the edition that adds its item yet)
+is **held back** (:func:`hold_credit`, ``exchange_credit_held``) and taken out again once the item is known
+(:func:`take_held`; services/exchange/exchange.apply_held applies it at the next package).
 """
 
 from __future__ import annotations
@@ -38,6 +42,7 @@ import datetime
 import hashlib
 import json
 from collections.abc import Callable, Mapping, Sequence
+from dataclasses import dataclass
 from typing import Any
 
 from sqlalchemy import Connection, insert, select, update
@@ -60,6 +65,7 @@ from jjjcredit.storage.schema import (
     counters,
     credit_record_versions,
     credit_records,
+    exchange_credit_held,
     history,
     organizations,
 )
@@ -323,7 +329,8 @@ def _lock_pairs(conn: Connection, pairs: set[tuple[str, str]]) -> None:
 
 def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], batch_id: str,
                  problems: list[dict[str, Any]], refused: list[dict[str, Any]] | None = None,
-                 today: datetime.date | None = None, since: datetime.datetime | None = None) -> dict[str, int]:
+                 today: datetime.date | None = None, since: datetime.datetime | None = None,
+                 held_back: list[Mapping[str, Any]] | None = None) -> dict[str, int]:
     """Write the package's record versions (see the module's text); returns the counts. A version whose
     organization's code is a resident identity number, or holds a personal number however written, that
     the library does not know (as the ingest refuses it) is a problem added to ``problems`` (row numbers
@@ -335,7 +342,8 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
     SQLite the ``credit`` counter's row — so no batch writes them meanwhile. A record a withdrawal names
     that a batch created after the locks were taken is locked then, and read again under its lock.
     ``since``: when the producer signed the last package applied here from it (:func:`exchange.signed_before`),
-    the earliest a record new here is judged as received."""
+    the earliest a record new here is judged as received. ``held_back``: the rows of the records refused as
+    ``credit.unknown_item`` go there too, for the caller to hold back (:func:`hold_credit`)."""
     locked: set[tuple[str, str]] | None = None
     if conn.dialect.name == "postgresql":
         locked = lock_credit(conn, rows)
@@ -402,6 +410,8 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
             if refused is not None:
                 refused.append({"row": number, "id": record_id, "version": version, "field": field,
                                 "code": code, "message": f'Record "{record_id}" version {version}: {message}'})
+            if held_back is not None and code == "credit.unknown_item":
+                held_back.append(row)
             continue
         if not row.get("values"):  # a withdrawal: the record held here takes its status, or it is not held
             if now is None or version <= int(now["version"]):
@@ -443,6 +453,68 @@ def apply_credit(conn: Connection, rows: Sequence[Mapping[str, str | None]], bat
         bulk.insert_rows(conn, table.name, table.c.keys(), items)
     _tally(conn, fresh, list(replaced.values()))
     return counts
+
+
+def hold_credit(conn: Connection, origin: str, package: str, rows: Sequence[Mapping[str, Any]],
+                since: datetime.datetime | None, owned: bool) -> int:
+    """Hold back the record versions ``rows`` (refused as ``credit.unknown_item``) from ``origin``'s
+    ``package`` in ``exchange_credit_held``, each as the row it came as, with the earliest time it is judged
+    as received (``since``) and whether ``origin`` owns the record once it is applied (federation); a
+    version held already is left as held. Returns how many were held."""
+    if not rows:
+        return 0
+    h = exchange_credit_held.c
+    keys = {(str(r["id"]), int(str(r["version"]))) for r in rows}
+    there: set[tuple[str, int]] = set()
+    for among in bulk.among(conn, h.record_id, sorted({k[0] for k in keys})):
+        there.update((i, int(v)) for i, v in conn.execute(select(h.record_id, h.version).where(
+            among, h.origin == origin)))
+    now = _now()
+    fresh = {(str(r["id"]), int(str(r["version"]))): r for r in rows}
+    found = [{"origin": origin, "record_id": i, "version": v, "item": str(r["item"]),
+              "row": json.dumps({c: r.get(c) for c in rows_check.CREDIT_COLUMNS}, ensure_ascii=False),
+              "since": since, "owned": int(owned), "package": package, "held_at": now}
+             for (i, v), r in sorted(fresh.items()) if (i, v) not in there]
+    if found:
+        conn.execute(insert(exchange_credit_held), found)
+    return len(found)
+
+
+@dataclass(frozen=True)
+class Held:
+    """Record versions held back from one producer, now under an item this node knows: the rows as they came,
+    the earliest time they are judged as received, and whether the producer owns their records."""
+
+    origin: str
+    since: datetime.datetime | None
+    owned: bool
+    rows: list[dict[str, str | None]]
+
+
+def take_held(conn: Connection, today: datetime.date | None = None) -> list[Held]:
+    """The record versions held back (:func:`hold_credit`) whose item this node's catalogue in force on ``today``
+    now has (or withdrew since: the apply refuses them then), taken out of the table — by producer, earliest
+    time received and ownership, each group's rows in record and version order. Nothing while no edition is in
+    force, or for an item still unknown."""
+    h = exchange_credit_held.c
+    day = today or working_days.today()
+    known = []
+    for item in conn.execute(select(h.item).distinct()).scalars():
+        try:
+            credit_items.item_in_force(conn, str(item), day)
+        except RecordsError as exc:
+            if exc.code != "credit.withdrawn_item":
+                continue
+        known.append(str(item))
+    if not known:
+        return []
+    groups: dict[tuple[str, datetime.datetime | None, bool], list[dict[str, str | None]]] = {}
+    taken = conn.execute(select(h.origin, h.since, h.owned, h.row).where(h.item.in_(known))
+                         .order_by(h.origin, h.record_id, h.version)).all()
+    for origin, since, owned, row in taken:
+        groups.setdefault((str(origin), times.utc(since), bool(owned)), []).append(json.loads(row))
+    conn.execute(exchange_credit_held.delete().where(h.item.in_(known)))
+    return [Held(origin, since, owned, rows) for (origin, since, owned), rows in groups.items()]
 
 
 def _identity_refusal(row: Mapping[str, Any], held: Mapping[str, Any] | None) -> tuple[str, str, str] | None:
@@ -495,7 +567,8 @@ def _item_refusal(conn: Connection, item: str, received: int, day: datetime.date
             return "credit.unknown_item", (
                 f'its item "{item}" is not one this node\'s catalogue has had (the '
                 f"{edition.year if edition else '?'} edition is in force): a record is kept under an item of the "
-                "catalogue. It is not kept here; the package's other records are.")
+                "catalogue. It is not kept here yet but held back, and applied once this node publishes an edition "
+                "with the item (at the next package applied after that); the package's other records are kept.")
     in_force, last, by, why = gone
     if received < by:  # collected while the item was in force: it keeps the item's last rules
         return None

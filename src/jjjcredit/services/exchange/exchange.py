@@ -54,8 +54,8 @@ from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.exchange import apply, feed
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import audit, disclosure, evidence
-from jjjcredit.storage import times
-from jjjcredit.storage.schema import exchange_packages, exchange_peers
+from jjjcredit.storage import bulk, times
+from jjjcredit.storage.schema import credit_records, exchange_packages, exchange_peers, federation_records
 
 #: The largest manifest read (a manifest is a few KiB).
 MANIFEST_BYTES = 1 << 20
@@ -516,6 +516,7 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
                                     reason=Error("exchange.already_applied", why), at=audit_chain.format_time(_now()))
         package_id = f"X{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
         since = signed_before(conn, manifest["node"], manifest["kind"], scope, manifest["audience"])
+        apply_held(conn, today=today, operator=operator)  # what an edition published since lets in, first
         counts: dict[str, int] = {}
         declined: list[dict[str, Any]] = []  # credit records refused alone (services/exchange/apply.py)
         applied = 0
@@ -540,7 +541,9 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
             else:
                 at_apply: list[dict[str, Any]] = []  # refusing the package
                 alone: list[dict[str, Any]] = []  # refusing a record
-                done = apply.apply_credit(conn, found, package_id, at_apply, alone, today, since)
+                held_back: list[Mapping[str, Any]] = []  # of records under an item unknown here yet
+                done = apply.apply_credit(conn, found, package_id, at_apply, alone, today, since, held_back)
+                apply.hold_credit(conn, manifest["node"], str(manifest["package"]), held_back, since, False)
                 if len(entries) > 1:
                     for problem in (*at_apply, *alone):
                         problem["file"] = entry["name"]
@@ -568,6 +571,62 @@ def _apply(engine: Engine, path: Path, manifest: Mapping[str, Any], node: str, o
     if credit:
         result["refused"] = declined
     return result
+
+
+def apply_held(conn: Connection, *, today: datetime.date | None = None, operator: str | None = None,
+               service: str = "exchange") -> dict[str, int]:
+    """Apply the credit record versions held back (services/exchange/apply.take_held: their item unknown here
+    when they came, known now), in the caller's transaction, as their packages would have: judged received no
+    earlier than when they were first offered; a producer's record under federation (``owned``) left when this
+    node or a third node now owns it, else given its owner. An audit entry for each producer's; returns the
+    counts. Versions the apply refuses whole (a problem of the rows) are held back again."""
+    total: dict[str, int] = {}
+    for group in apply.take_held(conn, today):
+        rows_ = group.rows
+        kept = 0
+        if group.owned:
+            rows_, kept = _owned_by(conn, rows_, group.origin)
+        batch = f"H{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        problems: list[dict[str, Any]] = []
+        refused: list[dict[str, Any]] = []
+        again: list[Mapping[str, Any]] = []
+        counts = apply.apply_credit(conn, rows_, batch, problems, refused, today, group.since, again)
+        if problems:
+            apply.hold_credit(conn, group.origin, "(held back)", rows_, group.since, group.owned)
+            _entry(conn, "exchange apply held", problems[0]["code"], f"held back from {group.origin}: still held, "
+                   f"{len(problems)} problems, the first: {problems[0]['message']}", operator, service)
+            continue
+        apply.hold_credit(conn, group.origin, "(held back)", again, group.since, group.owned)
+        if group.owned:
+            taken = {str(r["id"]) for r in rows_} - {str(r["id"]) for r in refused}
+            f = federation_records.c
+            owned: set[str] = set()
+            for among in bulk.among(conn, f.record_id, sorted(taken)):
+                owned.update(conn.execute(select(f.record_id).where(among)).scalars())
+            bulk.insert_rows(conn, federation_records.name, ("record_id", "origin"),
+                             [{"record_id": r, "origin": group.origin} for r in sorted(taken - owned)])
+            counts["kept_own"] = kept
+        _entry(conn, "exchange apply held", "ok", f"held back from {group.origin}, applied now: "
+               f"{counted(counts, refused)}", operator, service)
+        for key, value in counts.items():
+            total[key] = total.get(key, 0) + value
+    return total
+
+
+def _owned_by(conn: Connection, found: Sequence[Mapping[str, Any]], origin: str,
+              ) -> tuple[list[dict[str, str | None]], int]:
+    """Of held rows from ``origin`` (federation), those of records ``origin`` owns — a record not held here, or
+    one it owns already — and how many were left (this node's own, or a third node's)."""
+    ids = sorted({str(r["id"]) for r in found})
+    owners: dict[str, str] = {}
+    held: set[str] = set()
+    for among in bulk.among(conn, federation_records.c.record_id, ids):
+        owners.update(conn.execute(select(federation_records.c.record_id, federation_records.c.origin)
+                                   .where(among)).all())
+    for among in bulk.among(conn, credit_records.c.id, ids):
+        held.update(conn.execute(select(credit_records.c.id).where(among)).scalars())
+    mine = [dict(r) for r in found if owners.get(str(r["id"]), origin if str(r["id"]) not in held else "") == origin]
+    return mine, len(found) - len(mine)
 
 
 def signed_at(manifest: Mapping[str, Any]) -> datetime.datetime | None:

@@ -277,6 +277,7 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
                 _taken(conn, origin, stream_seq, message_at)
             return Outcome("skipped", name, origin, kind, seq["after"], seq["to"])
         package_id = f"F{_now():%Y%m%dT%H%M%S}-{uuid.uuid4().hex[:12]}"
+        exchange.apply_held(conn, today=today, operator=operator, service="federation")  # an edition's since
         declined: list[dict[str, Any]] = []  # credit records refused alone
         if kind == "organizations":
             own = messages.region_of(node).prefix
@@ -287,7 +288,9 @@ def _apply(engine: Engine, manifest: Mapping[str, Any], found: Sequence[rows.Row
             mine, kept = _authority(conn, found, node, origin)
             refused: list[dict[str, Any]] = []
             since = exchange.signed_before(conn, origin, kind, scope_of(origin, kind).key(), AUDIENCE)
-            counts = apply.apply_credit(conn, mine, package_id, refused, declined, today, since)
+            held_back: list[Mapping[str, Any]] = []  # of records under an item unknown here yet: kept aside
+            counts = apply.apply_credit(conn, mine, package_id, refused, declined, today, since, held_back)
+            apply.hold_credit(conn, origin, name, held_back, since, True)
             if refused:  # (raised inside the transaction: nothing of the package is kept)
                 first = refused[0]
                 raise ExchangeError("exchange.rows", f"{len(refused)} problems in the package's rows, the first in "
