@@ -795,3 +795,30 @@ def test_the_same_file_again_leaves_a_record_corrected_since_as_corrected_and_sa
     assert (resent.unchanged, resent.rejected, resent.by_code["credit.other_subject"]) == (1, 1, 1)
     assert "credit.corrected_since" not in resent.by_code
     assert shown(ready, CODES[0])["items"][0]["records"][0]["values"]["处罚内容"] == "警告，罚款人民币2万元"
+
+
+def test_a_file_without_a_column_leaves_the_values_its_records_hold_of_it(ready: Engine, tmp_path: Path):
+    """A provider sends its penalties again in a file of fewer columns — or with the fine under a header the
+    platform does not read (罚款金额（元）, listed as not read): the records it updates keep their fine and their
+    stated end of publication, and the message says so; a column sent with the cell empty clears a value."""
+    first = [files.penalty(CODES[0], "罚1", 公示截止期="2027-05-19"), files.penalty(CODES[0], "罚2")]
+    ingest(ready, files.write_csv(tmp_path / "p.csv", first))
+    fewer = []
+    for row in first:
+        row = {h: v for h, v in row.items() if h not in ("罚款金额（万元）", "公示截止期")}
+        fewer.append(dict(row, **{"罚款金额（元）": "20000"}))
+    fewer[1]["处罚内容"] = "罚款人民币2万元（更正）"
+    again = ingest(ready, files.write_csv(tmp_path / "q.csv", fewer))
+    assert (again.updated, again.unchanged, again.rejected) == (1, 1, 0)
+    assert "no column for 罚款金额（万元）、公示截止期" in again.message and "keep the values" in again.message
+    assert "“罚款金额（元）”" in again.message  # the column not read is named as ever
+    by_number = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}
+    assert by_number["罚1"]["values"]["罚款金额（万元）"] == "2" and by_number["罚1"]["version"] == 1
+    assert by_number["罚1"]["values"]["公示截止期"] == "2027-05-19"
+    assert by_number["罚2"]["values"]["罚款金额（万元）"] == "2" and by_number["罚2"]["version"] == 2
+    row = files.penalty(CODES[0], "罚1", 处罚类别="警告", **{"罚款金额（万元）": ""})
+    del row["公示截止期"]
+    cleared = ingest(ready, files.write_csv(tmp_path / "r.csv", [row]))
+    assert cleared.updated == 1 and "no column for 公示截止期:" in cleared.message
+    record = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}["罚1"]
+    assert "罚款金额（万元）" not in record["values"] and record["values"]["公示截止期"] == "2027-05-19"

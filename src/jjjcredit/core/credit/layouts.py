@@ -25,6 +25,13 @@ class Bound:
     column: columns.Column
 
 
+#: Roles of the fields that say whom a record is about, which decision it is and when (the subject, the
+#: document number, the severity, the dates): a file is judged on its own columns of these, never on the
+#: values a record holds.
+OWN_ROLES = frozenset({"subject_name", "subject_category", "subject_code", "identity_number", "identity_type",
+                       "document_number", "severity", "decided_on", "valid_until", "valid_from"})
+
+
 @dataclass(frozen=True)
 class Layout:  # (cached properties need a __dict__: no slots)
     """A file's header bound to an item: which column holds which field; headers not in the layout."""
@@ -51,6 +58,16 @@ class Layout:  # (cached properties need a __dict__: no slots)
         from a value list is judged by its kind (a licence status 撤销 is stored as its one-digit code)."""
         return tuple((b, b.index, b.column.kind, (b.field.max_length or b.column.max_length)
                       if b.column.kind in ("text", "identity_number") else None, b.column.role) for b in self.bound)
+
+    @functools.cached_property
+    def absent(self) -> frozenset[str]:
+        """The column codes of the item's fields the file has no column for (an identity number, and a field
+        of :data:`OWN_ROLES`, aside): a record the file sends again keeps the values it holds of them — a file
+        that leaves a column out says nothing of it, where an empty cell clears a value."""
+        bound = {b.field.element for b in self.bound}
+        return frozenset(f.element for f in self.item.fields if f.element not in bound
+                         and ((c := columns.COLUMNS.get(f.element)) is None
+                              or (not c.personal and c.role not in OWN_ROLES)))
 
     @functools.cached_property
     def legal_reps(self) -> tuple[Bound, ...]:

@@ -32,7 +32,7 @@ import hashlib
 import json
 import secrets
 import time
-from collections.abc import Callable, Iterator, Mapping, Sequence
+from collections.abc import Callable, Collection, Iterator, Mapping, Sequence
 from concurrent.futures import Future, ThreadPoolExecutor
 from dataclasses import dataclass, field
 from pathlib import Path
@@ -305,6 +305,12 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
                 f"Column(s) {said} of this file are fields an earlier edition's {item.code} had and the {year} "
                 "edition dropped: their values were not kept from this file (those kept before stay with their "
                 "records).")
+        if writer.kept_absent:
+            said = "、".join(f.name for f in item.fields if f.element in writer.kept_absent)
+            summary.message = (summary.message + " " if summary.message else "") + (
+                f"This file has no column for {said}: the records it sends again keep the values they hold of "
+                "them (a file that leaves a column out does not clear it; send the column with the cell empty to "
+                "clear a value).")
         if summary.sheets_not_read:
             summary.message = (summary.message + " " if summary.message else "") + _sheets_note(table.sheets,
                                                                                                 table.sheet_count)
@@ -404,6 +410,8 @@ class _Writer:
         self.dropped = credit_items.dropped_elements(item, published)  # fields earlier editions had: values kept
         self.longer = kept_lengths.longer_limits(item, published)  # fields earlier editions allowed longer: kept
         self._longer: tuple[layouts.Layout, layouts.Layout] | None = None  # a file's layout, and with those limits
+        self.absent: frozenset[str] = frozenset()  # the item's fields the file has no column for: values kept
+        self.kept_absent: set[str] = set()  # those of them whose values records this file sent again kept
         self.seen = _Seen()
         self._earlier: set[str] = set()  # the chunk's ids the filter says an earlier chunk may have held
         self._kept = False  # whether ids left unchanged are kept in the batch's temporary table
@@ -453,6 +461,7 @@ class _Writer:
             self.conn.execute(insert(credit_rejects), rejects)
 
     def chunk(self, layout: layouts.Layout, chunk: tables.Chunk, summary: Summary) -> None:
+        self.absent = layout.absent
         columns = chunk.columns
         clean, others = records_arrow.check_columns(
             layout, [c.array if isinstance(c, tables.ArrowColumn) else c for c in columns], chunk.first_row,
@@ -748,7 +757,8 @@ class _Writer:
                                  "problems": json.dumps([problem.to_dict()], ensure_ascii=False),
                                  "data": json.dumps(shown_row(record.row), ensure_ascii=False)})
 
-        stored = _stored_values(self.conn, [i for i in accepted if i in existing]) if self.dropped else {}
+        absent = self.absent
+        stored = _stored_values(self.conn, [i for i in accepted if i in existing]) if self.dropped or absent else {}
         for rid, (record, key, warnings, k, row) in accepted.items():
             before = existing.get(rid)
             if record is None:
@@ -779,8 +789,10 @@ class _Writer:
                 refuse(record, "credit.duplicate", f"Document number {record.key[:60]} is in an earlier row of this "
                        "file already; a record is submitted once per file.")
                 continue
-            if rid in stored:  # values of fields the layout dropped since: kept, not lost
-                record = with_dropped(record, stored[rid], self.item, {})
+            kept_absent: list[str] = []
+            if rid in stored:  # values of fields the layout dropped since, or the file has no column for: kept
+                record = with_dropped(record, stored[rid], self.item, {}, absent)
+                kept_absent = [c for c in absent if c in stored[rid]]
             values = record.values_text()
             fingerprint = record.fingerprint(values)
             if before is not None and (before["fingerprint"] != fingerprint or before["subject_key"] != key):
@@ -814,6 +826,7 @@ class _Writer:
             if warnings or unknown:
                 summary.warnings += 1
             summary.flagged += unknown
+            self.kept_absent.update(kept_absent)
             if before is not None and before["fingerprint"] == fingerprint:
                 summary.unchanged += 1
                 unchanged.append(rid)
@@ -1017,11 +1030,13 @@ def _delete(conn: Connection, keys: Sequence[tuple[str, str]]) -> None:
 
 
 def with_dropped(record: rules.Record, stored: Mapping[str, str], item: catalogue.Item,
-                 personal: Mapping[str, str]) -> rules.Record:
+                 personal: Mapping[str, str], absent: Collection[str] = ()) -> rules.Record:
     """``record`` with the stored values of fields its item's layout no longer has (a later edition dropped
-    them): they cannot be sent again, and a new version keeps them as they were rather than lose them."""
+    them): they cannot be sent again, and a new version keeps them as they were rather than lose them; and
+    of the ``absent`` fields, those the file has no column for (:attr:`layouts.Layout.absent`)."""
     fields = {f.element for f in item.fields}
-    kept = {k: v for k, v in stored.items() if k not in fields and k not in personal and k not in record.values}
+    kept = {k: v for k, v in stored.items()
+            if (k not in fields or k in absent) and k not in personal and k not in record.values}
     return dataclasses.replace(record, values={**record.values, **kept}, text=None) if kept else record
 
 
