@@ -332,6 +332,25 @@ def test_a_providers_own_headers_are_mapped_by_its_file(ready: Engine, tmp_path:
     assert wrong.value.code == "credit.layout" and "无此字段" in wrong.value.message
 
 
+def test_a_column_in_yuan_is_never_mapped_to_an_amount_in_wan_yuan(ready: Engine, tmp_path: Path):
+    """A provider's fines are in 元 under its own header; the summary, told the header is not read, points to
+    the field in 万元 and says its unit. Mapped to it, 20000 元 would be kept as 20000 万元: the mapping is
+    refused before anything is read (on the command line and over the API alike), saying what to do."""
+    row = {("罚款金额（元）" if k == "罚款金额（万元）" else k): v for k, v in files.penalty(CODES[0], "罚1").items()}
+    row["罚款金额（元）"] = "20000"
+    path = files.write_csv(tmp_path / "yuan.csv", [row])
+    first = ingest(ready, path)
+    assert "“罚款金额（元）” (罚款金额（万元）? in 万元, not 元)" in first.message
+    for own in ({"罚款金额（元）": "罚款金额（万元）"}, records.own_headers_of(["罚款金额（元）=CF_NR_FK"])):
+        with pytest.raises(RecordsError) as refused:
+            records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
+                                own_headers=own)
+        assert refused.value.code == "credit.layout" and refused.value.field == "罚款金额（元）"
+        assert "a column in 元" in refused.value.message and "10,000 times" in refused.value.message
+    by_number = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}
+    assert by_number["罚1"]["version"] == 1 and "罚款金额（万元）" not in by_number["罚1"]["values"]
+
+
 def test_a_header_that_is_an_identity_number_is_masked_in_the_summary_as_every_header(ready: Engine, tmp_path: Path):
     """columns= maps it (as ?columns=110105194912319964=违法事实 does): the summary's ``columns`` and the batch's
     stored summary show it masked, as an ignored header is."""

@@ -180,7 +180,8 @@ def not_read(item: catalogue.Item, headers: Sequence[str]) -> str:
     said = []
     for header in shown[:12]:
         close = difflib.get_close_matches(columns.header_key(header), names, n=1, cutoff=0.6)
-        said.append(f"“{header[:40]}”" + (f" ({close[0]}?)" if close else ""))
+        unit = close and in_yuan(header) and "万元" in close[0]  # (a field in 万元: the values are not)
+        said.append(f"“{header[:40]}”" + (f" ({close[0]}?{' in 万元, not 元' if unit else ''})" if close else ""))
     more = f" and {len(shown) - 12:,} more" if len(shown) > 12 else ""
     one = len(shown) == 1
     return shown_personal(f"Column{'' if one else 's'} {'、'.join(said)}{more} of this file name{'s' if one else ''} "
@@ -199,8 +200,23 @@ def check_mapping(item: catalogue.Item, own: Mapping[str, str], name: str) -> di
             raise RecordsError("credit.layout", shown_personal(
                 f'{name}: the mapping sends "{mine}" to "{target}", which is not a field of {item.code}; expected '
                 f"one of {'、'.join(f.name for f in item.fields)} (or their column codes)."), field=shown_personal(mine))
+        column = columns.COLUMNS.get(found.element)
+        if column is not None and column.kind == "amount" and in_yuan(mine):
+            raise RecordsError("credit.layout", shown_personal(
+                f'{name}: the mapping sends "{mine}", a column in 元, to "{target}", a field in 万元: its values '
+                f"would be read 10,000 times too large. Convert the column's values to 万元 (5000 元 is 0.5) and "
+                f"head it {found.name}, which needs no mapping; then send the file again."), field=shown_personal(mine))
         fields[mine] = found
     return fields
+
+
+def in_yuan(header: str) -> bool:
+    """Whether a header says its amounts are in 元 (or another unit than 万元), where amounts are kept in 万元.
+
+    >>> in_yuan("罚款金额（元）"), in_yuan("罚款(人民币元)"), in_yuan("罚款金额（万元）"), in_yuan("罚款金额")
+    (True, True, False, False)
+    """
+    return "元" in header and "万元" not in header
 
 
 def _role(f: catalogue.Field) -> str:
