@@ -841,3 +841,26 @@ def test_a_file_without_a_column_leaves_the_values_its_records_hold_of_it(ready:
     assert cleared.updated == 1 and "no column for 公示截止期:" in cleared.message
     record = {r["document_number"]: r for r in shown(ready, CODES[0])["items"][0]["records"]}["罚1"]
     assert "罚款金额（万元）" not in record["values"] and record["values"]["公示截止期"] == "2027-05-19"
+
+
+def test_a_sheet_whose_first_rows_are_a_title_and_who_filled_it_in_says_which_row_it_took_for_the_header(
+        ready: Engine, tmp_path: Path):
+    """A WPS template: a title (one merged cell), then 填报单位 and 填报日期 (two cells), then the column names. The
+    second row is the first of two cells or more, taken as the header; the refusal says so, and what to do."""
+    book = openpyxl.Workbook()
+    sheet = book.active
+    assert sheet is not None
+    sheet.append(["行政处罚信息报送表"])
+    sheet.append(["填报单位：石家庄市市场监督管理局", None, "填报日期：2026年5月25日"])
+    sheet.append(files.HEADER)
+    sheet.append(list(files.penalty(CODES[0], "罚1").values()))
+    book.save(tmp_path / "p.xlsx")
+    with pytest.raises(RecordsError) as refused:
+        ingest(ready, tmp_path / "p.xlsx")
+    assert refused.value.code == "credit.layout"
+    assert "The header read (row 2) has 3 columns" in refused.value.message
+    assert "Row 2 is the first of the file with two cells or more filled" in refused.value.message
+    assert "delete the rows above them" in refused.value.message
+    sheet.delete_rows(1, 2)
+    book.save(tmp_path / "p.xlsx")
+    assert ingest(ready, tmp_path / "p.xlsx").created == 1

@@ -113,12 +113,14 @@ def fields_not_named(item: catalogue.Item, header: Sequence[str], own: Mapping[s
     return [f.name for f in item.fields if f.element not in named and not f.required]
 
 
-def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[str, str] | None = None) -> Layout:
+def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[str, str] | None = None,
+         row: int = 0) -> Layout:
     """Bind a file's header to ``item``'s layout: a header names a field by the item's own name for
     it, the national column code, the national name, or a common alias — or as the provider's own
     mapping ``own`` says (its header → a field's name or column code). Raises :class:`RecordsError`
     (``credit.layout``) naming every required field without a column, a field named twice, or a
-    mapping to a field the item does not have."""
+    mapping to a field the item does not have. ``row``: the file's row the header was read from (0: a file
+    of named values), said when none of its cells names a field."""
     if item.kind == "basic":
         raise RecordsError("credit.basic_item", f"{item.code} ({item.name}) is registration information: it is "
                            "kept in the basic resource library and submitted as department record files "
@@ -145,9 +147,13 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
     missing = [f for f in item.fields if f.required and f.element not in seen]
     if missing:
         unknown = [t for t in ignored if t.strip()]
-        read = (f" The header read has {len(header)} columns; not recognised: "
+        where = f" (row {row})" if row else ""
+        read = (f" The header read{where} has {len(header)} columns; not recognised: "
                 f"{'、'.join(f'“{t[:40]}”' for t in unknown[:12])}{' …' if len(unknown) > 12 else ''}."
-                if unknown else f" The header read has {len(header)} columns, none of them unrecognised.")
+                if unknown else f" The header read{where} has {len(header)} columns, none of them unrecognised.")
+        if row and not seen:  # (a title or 填报单位 line of two cells or more, above the column names)
+            read += (f" Row {row} is the first of the file with two cells or more filled, taken as its header: if the "
+                     "column names are on a later row, delete the rows above them and send the file again.")
         raise RecordsError("credit.layout", shown_personal(
             f"{name}: the header has no column for {'、'.join(f'{f.name} ({f.element})' for f in missing)}, required "
             f"by {item.code} ({item.name}); expected the national column names (docs/credit.md) or the codes.{read}"

@@ -235,7 +235,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
         with readers.open_table(path, chunk_rows, limits, more, none_ok=True, arrow=True) as table:
             try:  # (JSON Lines or XML of no record has no header: a report of none, read as the item's own)
                 layout = layouts.bind(item, [f.name for f in item.fields] if table.no_records else table.header,
-                                      table.name, own_headers)
+                                      table.name, own_headers, table.header_row)
             except RecordsError as exc:
                 if exc.code == "credit.layout" and table.sheet_count > 1:
                     exc.message += " " + _sheets_note(table.sheets, table.sheet_count)
