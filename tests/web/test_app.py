@@ -224,7 +224,7 @@ def test_an_unexpected_error_is_answered_in_the_one_shape_logged_and_audited(dat
     assert response.json()["errors"][0]["code"] == "internal" and "a bug" not in response.text
     logged = {(r.levelname, getattr(r, "status", None), getattr(r, "code", None)) for r in caplog.records
               if getattr(r, "request_id", None) == "bug-1"}
-    assert logged == {("ERROR", None, "internal"), ("INFO", 500, None)}, "the traceback, then the request line"
+    assert logged == {("ERROR", None, "internal"), ("INFO", 500, "internal")}, "the traceback, then the request line"
     engine = make_engine(database_url)
     with engine.connect() as conn:
         entries = list(audit.iter_entries(conn))

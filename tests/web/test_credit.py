@@ -53,6 +53,21 @@ def _csv(tmp_path: Path) -> bytes:
     return files.write_csv(tmp_path / "p.csv", rows).read_bytes()
 
 
+def test_a_refused_batch_is_logged_with_the_code_its_answer_carries(server: Server, tmp_path: Path,
+                                                                   caplog: pytest.LogCaptureFixture):
+    """The operator asked why a provider's batches do not arrive finds the reason in the request's log line."""
+    body = files.write_csv(tmp_path / "p.csv", [{"某列": "1", "另一列": "2"}]).read_bytes()
+    with caplog.at_level(logging.INFO, logger="jjjcredit.web"), server.client(PROVIDER) as provider:
+        answer = provider.post("/api/v1/credit/batches", params={"item": files.PENALTY}, content=body)
+        assert answer.status_code == 400 and answer.json()["errors"][0]["code"] == "credit.layout"
+    deadline = time.monotonic() + 5  # (the line is written once the answer is sent)
+    while not (logged := [r for r in caplog.records if getattr(r, "route", None) == "/api/v1/credit/batches"]) \
+            and time.monotonic() < deadline:
+        time.sleep(0.05)
+    assert [(r.code, r.getMessage()) for r in logged] == [  # type: ignore[attr-defined]
+        ("credit.layout", "POST /api/v1/credit/batches 400 credit.layout")]
+
+
 def test_a_provider_submits_a_batch_and_gets_the_summary(server: Server, tmp_path: Path,
                                                          caplog: pytest.LogCaptureFixture):
     body = _csv(tmp_path)

@@ -265,9 +265,13 @@ class Observe:
             path = characters.kept_path(path)  # a personal number typed into a URL never logged in clear; cut
             extra = {"request_id": request_id, "method": method, "path": path, "route": route, "status": status,
                      "latency_ms": round(seconds * 1000, 2), "client": _client(scope, keyed), "service": service}
-            batch = scope.get("state", {}).get("batch")  # what a call made that the operator looks for by its id
+            state = scope.get("state", {})
+            batch = state.get("batch")  # what a call made that the operator looks for by its id
+            outcome = state.get("outcome")  # why a call was refused: the error code its answer carries
+            if outcome is not None:
+                extra["code"] = outcome
             if batch is None:
-                log.info("%s %s %d", method, path, status, extra=extra)
+                log.info("%s %s %d%s", method, path, status, f" {outcome}" if outcome else "", extra=extra)
             else:
                 log.info("%s %s %d batch %s", method, path, status, batch, extra=extra | {"batch": batch})
 
