@@ -244,3 +244,30 @@ def test_every_query_about_a_subject_is_in_its_query_log(server: Server, databas
     with engine.connect() as conn:
         assert audit.verify_trail(conn) == []
     engine.dispose()
+
+
+def test_a_query_naming_the_organization_another_way_is_in_its_query_log(server: Server):
+    """A code in a URL written in lower case, with spaces or dashes, or in full-width characters is answered
+    as the code itself: the call is in the organization's query log all the same (no spelling asks unseen)."""
+    spelled = [ORG.lower(), f"{ORG[:4]} {ORG[4:10]}-{ORG[10:]}",
+               "".join(chr(ord(c) + 0xFEE0) for c in ORG)]  # full-width
+    asked = []
+    with server.client("bank", purpose="spelled") as bank:
+        for code in spelled:
+            for path in (f"/api/v1/subjects/{code}/report", f"/api/v1/organizations/{code}",
+                         f"/api/v1/organizations/{code}/history", f"/reconcile/preview/{code}"):
+                response = bank.get(path)
+                if path.startswith("/reconcile") and response.status_code == 404:
+                    continue  # (the preview takes spaces and dashes as part of the code: no such organization)
+                assert response.status_code == 200, (path, response.text)
+                asked.append((path, response.headers["X-Request-ID"]))
+    _key, token = _session(server, ORG)
+    deadline = time.monotonic() + 10
+    with _own(server, token) as own:
+        while True:
+            seen = {q["request_id"] for q in own.get("/api/v1/me/queries").json()["queries"]}
+            missing = [path for path, request_id in asked if request_id not in seen]
+            if not missing or time.monotonic() > deadline:
+                break
+            time.sleep(0.1)
+    assert not missing, f"calls about {ORG} missing from its query log: {missing}"

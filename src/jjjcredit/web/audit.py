@@ -16,6 +16,7 @@ from typing import Any
 
 from fastapi.routing import APIRoute
 
+from jjjcredit.core.codes import uscc
 from jjjcredit.core.sharing import audit as chain
 from jjjcredit.web import characters
 
@@ -35,6 +36,18 @@ def _kept(code: str) -> str:
     return chain.kept_code(characters.clean(code))
 
 
+def _as_answered(code: str) -> str:
+    """A code from a URL as the routes answer it: a unified social credit code written another way (lower
+    case, spaces, dashes, full-width) in its compact form — a subject's query log finds calls by that form,
+    so no spelling of the code asks about it unseen; anything else as it was given.
+
+    >>> _as_answered("9113 0102ma-75wxcj05"), _as_answered("P:ab")
+    ('91130102MA75WXCJ05', 'P:ab')
+    """
+    compact = uscc.compact(code)
+    return compact if uscc.is_valid(compact) else code
+
+
 def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: int, seconds: float,
           request_id: str, at: datetime.datetime) -> dict[str, Any]:
     state = scope.get("state") or {}
@@ -43,7 +56,7 @@ def entry(scope: Mapping[str, Any], service: str, purpose: str | None, status: i
     path_code = (scope.get("path_params") or {}).get("code")
     if path_code:
         # a refused NUL must not stop the trail; an identity or mobile number typed into a URL is kept masked
-        codes.append(_kept(str(path_code)))
+        codes.append(_kept(_as_answered(str(path_code))))
     outcome = state.get("outcome") or ("ok" if status < 400 else f"http.{status}")
     return {"at": at, "request_id": request_id[:64], "client": caller.client if caller is not None else None,
             # the purpose was masked as it was read (web/app._headers), before it was cut to its limit
