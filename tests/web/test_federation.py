@@ -15,10 +15,14 @@ import pytest
 
 from jjjcredit.core.federation import messages
 from jjjcredit.core.limits import Limits
+from jjjcredit.services import db
+from jjjcredit.services.credit import records
 from jjjcredit.services.federation import changes, follow, pull, relay
-from jjjcredit.services.sharing import clients
+from jjjcredit.services.sharing import clients, personal_keys
 from jjjcredit.settings import Settings
+from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
+from tests.services.credit import credit_files as files
 from tests.services.federation.nodes import NODES, Node, department_files, three_nodes, unique_broker
 from tests.web.conftest import serving
 
@@ -112,3 +116,37 @@ def test_a_long_range_is_pulled_a_piece_at_a_time(federation: dict[str, Node]):
     assert ranges and max(to for _after, to in ranges) > 3
     with federation["tianjin"].engine.connect() as conn:
         assert [to for _after, to in ranges][-1] == changes.position(conn, "credit_records")
+
+
+def test_a_key_below_government_sharing_or_limited_to_items_pulls_nothing(database_url: str, tmp_path: Path):
+    """A package carries what government sharing reads (level 2, every item: natural persons' records
+    included): a key granted ``federation`` at level 1, or for some items only, is refused — it is not given
+    records above its level or outside its items."""
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    keys = {}
+    with engine.begin() as conn:
+        files.publish(conn, 2026)
+        for name, level, items in (("node-low", 1, None), ("node-items", 2, files.LICENCE), ("node-peer", 2, None)):
+            keys[name] = clients.add_client(conn, name, "federation", level, items=items)[1]
+    settings = Settings(database_url=database_url, node="hebei", signing_key_secret="hebei-secret")
+    app = create_app(settings)
+    with engine.begin() as conn:
+        protector = personal_keys.protector(conn, app.state.key_box)
+    rows = [files.penalty(None, "罚1"), files.penalty(files.codes(1)[0], "罚2")]
+    records.ingest_file(engine, str(files.write_csv(tmp_path / "p.csv", rows)), files.PENALTY, files.PROVIDER,
+                        protector=protector)
+    engine.dispose()
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30) as http:
+        def pulled(key: str) -> httpx.Response:
+            return http.get("/api/v1/federation/changes", params={"kind": "credit_records", "after": 0},
+                            headers={"X-API-Key": keys[key], "X-Purpose": "test"})
+
+        peer = pulled("node-peer")
+        assert peer.status_code == 200 and "自然人" in peer.content.decode(), peer.text
+        for key in ("node-low", "node-items"):
+            refused = pulled(key)
+            assert refused.status_code == 403, (key, refused.status_code, refused.content[:300])
+            error = refused.json()["errors"][0]
+            assert error["code"] == "access.forbidden" and "李明" not in refused.text, error
+            assert "level 2" in error["message"] and "--items" in error["message"], error["message"]
