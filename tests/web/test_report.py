@@ -20,7 +20,7 @@ from jjjcredit.core.sharing.report import check_char
 from jjjcredit.services import db
 from jjjcredit.services.credit import records
 from jjjcredit.services.library import library
-from jjjcredit.services.sharing import clients, disclosure, evidence, rate_limits, report
+from jjjcredit.services.sharing import clients, disclosure, evidence, personal_keys, rate_limits, report
 from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
 from jjjcredit.web.app import create_app
@@ -176,3 +176,30 @@ def test_reports_are_limited_per_client_and_per_address(server: Server):
         assert public.get(f"/api/v1/subjects/{CODES[0]}/report").status_code == 429
         assert public.get(f"/api/v1/organizations/{CODES[0]}").status_code == 200
         assert court.get(f"/api/v1/subjects/{CODES[0]}/records").status_code == 200
+
+
+def test_a_report_shows_records_as_the_key_reads_them_not_at_its_lookup_level(server: Server, tmp_path: Path):
+    """A key granted lookup at level 3 and not records reads the records of a report as the public does —
+    the operator's identity number masked, as its records call shows them — while a key granted
+    lookup and records at level 3 reads it in clear in both."""
+    number = files.person(seq=457)
+    engine = make_engine(server.app.state.engine.url.render_as_string(hide_password=False))  # type: ignore[attr-defined]
+    with engine.begin() as conn:
+        protector = personal_keys.protector(conn, server.app.state.key_box)  # type: ignore[attr-defined]
+        for name, services in (("registry", "lookup"), ("bureau", "lookup,records")):
+            server.keys[name] = clients.add_client(conn, name, services, 3)[1]
+    rows = [files.penalty(CODES[1], "石市监罚〔2026〕77号", 行政相对人类别="个体工商户", 证件类型="身份证",
+                          证件号码=number)]
+    summary = records.ingest_file(engine, str(files.write_csv(tmp_path / "fr.csv", rows)), files.PENALTY,
+                                  files.PROVIDER, protector=protector)
+    engine.dispose()
+    assert summary.created == 1, summary.to_dict()
+    masked = number[:6] + "*" * 8 + number[-4:]
+    for key, shown in (("registry", masked), ("bureau", number)):
+        with server.client(key) as http:
+            listed = http.get(f"/api/v1/subjects/{CODES[1]}/records").json()
+            answer = http.get(f"/api/v1/subjects/{CODES[1]}/report")
+        assert answer.status_code == 200, answer.text
+        values = answer.json()["sections"][1]["items"][0]["records"][0]["values"]
+        assert values["证件号码"] == shown, (key, values)
+        assert listed["items"][0]["records"][0]["values"]["证件号码"] == shown, (key, listed)

@@ -101,9 +101,11 @@ def _new_number(conn: Connection, year: int) -> str:
 
 def issue_report(conn: Connection, caller: access.Caller, code: str, *, fmt: str, box: evidence.KeyBox | None,
                  base_url: str, asked: Asked = Asked(), now: datetime.datetime | None = None) -> Issued:
-    """Issue a report of the organization ``code`` as ``caller`` may see it, rendered as ``fmt`` (json
-    or pdf), signed with the platform's current evidence key, its issue record written in ``conn``'s
-    transaction (the caller commits). A natural person: ``report.not_organization``; a code no
+    """Issue a report of the organization ``code`` as ``caller`` may see it — its elements as the caller's
+    grant of lookup shows them, its records as its grant of ``records`` does (a key granted lookup alone
+    reads the records the public reads, identity numbers masked) —, rendered as ``fmt`` (json or pdf),
+    signed with the platform's current evidence key, its issue record written in ``conn``'s transaction
+    (the caller commits). A natural person: ``report.not_organization``; a code no
     provider has sent: ``library.not_found``; no operator secret: ``evidence.no_secret``."""
     check_format(fmt)
     if asked.kind not in core.KINDS:
@@ -118,7 +120,9 @@ def issue_report(conn: Connection, caller: access.Caller, code: str, *, fmt: str
     if organization is None:
         raise core.ReportError("library.not_found", f'No provider has sent "{compact}" to the library: a report is '
                                "issued for a registered organization.", field="code")
-    records = disclosure.subject_records(conn, caller, compact, personal_keys.protector(conn, box), today=today)
+    # the records as the caller's records grant reads them (a key granted lookup alone reads them as the public)
+    reader = access.admit(caller, "records") or access.PUBLIC
+    records = disclosure.subject_records(conn, reader, compact, personal_keys.protector(conn, box), today=today)
     key_id, key = evidence.current_key(conn, box)
     number = _new_number(conn, today.year)
     url = verification_url(base_url, number)
