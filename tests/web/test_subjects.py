@@ -271,3 +271,21 @@ def test_a_query_naming_the_organization_another_way_is_in_its_query_log(server:
                 break
             time.sleep(0.1)
     assert not missing, f"calls about {ORG} missing from its query log: {missing}"
+
+
+def test_a_subject_s_session_is_counted_as_the_public_s_calls_are(server: Server, database_url: str):
+    """The own view's calls carry no API key: each counts against the caller's address at the public's rate
+    (429 with Retry-After past it), so a session opened once cannot be called without end."""
+    limited = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=5,
+                                 signing_key_secret=SECRET))
+    with serving(limited) as url:
+        issued = _code_for(server, ORG)
+        with httpx.Client(base_url=url, timeout=30) as public:
+            opened = public.post("/api/v1/me/session", json={"subject": ORG, "code": issued.digits})
+        assert opened.status_code == 200, opened.text
+        with httpx.Client(base_url=url, headers={"Authorization": f"Bearer {opened.json()['token']}"},
+                          timeout=30) as own:
+            statuses = [own.get(path).status_code for path in ("/api/v1/me/records", "/api/v1/me/queries") * 4]
+            refused = own.get("/api/v1/me/records")
+    assert statuses[:4] == [200] * 4 and refused.status_code == 429, statuses
+    assert refused.json()["errors"][0]["code"] == "access.rate_limited" and refused.headers["Retry-After"]

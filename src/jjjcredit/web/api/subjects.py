@@ -19,7 +19,7 @@ from jjjcredit.core.sharing import subjects as rules
 from jjjcredit.core.sharing.evidence import KeyBox
 from jjjcredit.services.sharing import disclosure, personal_keys, subjects
 from jjjcredit.web import threads
-from jjjcredit.web.access import caller_for
+from jjjcredit.web.access import caller_for, limit_public
 from jjjcredit.web.api.credit import day_of
 from jjjcredit.web.errors import raises
 
@@ -60,7 +60,9 @@ def _caller(engine: Engine, token: str, now: datetime.datetime) -> access.Caller
 
 
 async def subject_session(request: Request) -> access.Caller:
-    """The subject whose session token the call bears (``Authorization: Bearer …``)."""
+    """The subject whose session token the call bears (``Authorization: Bearer …``). The call carries no API
+    key: it is counted against its address at the public's rate, as every call without a key is."""
+    await limit_public(request)
     scheme, _, token = request.headers.get("authorization", "").partition(" ")
     if scheme.lower() != "bearer" or not token.strip():
         raise rules.SubjectError("subjects.session_required", "The own view needs the subject's session token in "
@@ -78,7 +80,7 @@ async def subject_session(request: Request) -> access.Caller:
 
 subject_session.service = "records"  # type: ignore[attr-defined]  # what the audit trail files the call under
 
-_SESSION = ("subjects.session_required", "subjects.session_expired")
+_SESSION = ("subjects.session_required", "subjects.session_expired", "access.rate_limited")
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, as_of: datetime.date | None,
