@@ -472,15 +472,15 @@ class _Writer:
         if len(set(clean_ids)) == len(clean_ids) and not any(i in chunk.issues for i in clean.at.tolist()):
             block = services_arrow.Block(clean, clean_ids)  # the rows with nothing to say, written as one
             before = copy.deepcopy(summary)
-            try:
-                walked = self._walk(layout, chunk, summary, clean, clean_ids, others, block)
-            except services_arrow.Collision:  # a row of the block has the document number of another row
+            walked = self._walk(layout, chunk, summary, clean, clean_ids, others, block)
+            if walked is None:  # a row of the block has the document number of another row
                 summary.__dict__.update(before.__dict__)
                 block = None
         written: records_bulk.Clean | records_arrow.Clean = clean
         if walked is None:
             written = clean.lists()
             walked = self._walk(layout, chunk, summary, written, clean_ids, others, None)
+        assert walked is not None, "a chunk walked whole names no record of a block"
         accepted, held, rejects = walked
         first = chunk.first_row
         new_rows, unchanged, arrays = self._write(
@@ -494,11 +494,11 @@ class _Writer:
     def _walk(self, layout: layouts.Layout, chunk: tables.Chunk, summary: Summary,
               clean: records_bulk.Clean | records_arrow.Clean, clean_ids: Sequence[str],
               others: Mapping[int, rules.Checked], block: services_arrow.Block | None,
-              ) -> tuple[dict[str, _Accepted], dict[str, _Held], list[dict[str, Any]]]:
+              ) -> tuple[dict[str, _Accepted], dict[str, _Held], list[dict[str, Any]]] | None:
         """A chunk's rows a row at a time — every row, or with a ``block`` only those that have something to
         say (the block's are counted here and written by :meth:`_write`): the rows accepted, those held
-        (:meth:`_judge_kept`) and the rejects. Raises :class:`services_arrow.Collision` when a row names a
-        record of the block (the chunk is then walked whole, without one)."""
+        (:meth:`_judge_kept`) and the rejects; ``None`` when a row names a record of the block (the chunk is
+        then walked whole, without one)."""
         accepted: dict[str, _Accepted] = {}  # id → the row accepted
         held: dict[str, _Held] = {}  # id → a row accepted only if its record holds its long values (_judge_kept)
         rejects: list[dict[str, Any]] = []
@@ -520,12 +520,12 @@ class _Writer:
 
         if block is not None:
             summary.rows += len(block.ids)
-            walked: Iterator[int] | range = iter(sorted(others))
+            order: Iterator[int] | range = iter(sorted(others))
         else:
-            walked = range(chunk.size)
+            order = range(chunk.size)
             assert isinstance(clean, records_bulk.Clean)
         k = 0  # the next row of the clean columns (they are in the chunk's order)
-        for i in walked:
+        for i in order:
             row = chunk.first_row + i
             issue = chunk.issues.get(i)
             checked = others.get(i)
@@ -569,7 +569,7 @@ class _Writer:
                     "sets one; then send the file again.")
             rid = record_id(self.item.code, self.provider, record.key)
             if block is not None and rid in block.id_set:
-                raise services_arrow.Collision(rid)
+                return None
             if rid in accepted:
                 duplicate(row, i, record.key, rid)
                 continue
