@@ -4,6 +4,7 @@ the ``cataloguing`` right only, public comments during the comment period."""
 from __future__ import annotations
 
 import datetime
+import hashlib
 import json
 from collections.abc import Iterator
 from dataclasses import replace
@@ -13,16 +14,16 @@ import httpx
 import pytest
 from rdflib import Graph, URIRef
 from rdflib.namespace import DCAT, DCTERMS, RDF
-from sqlalchemy import update
+from sqlalchemy import insert, select, update
 
 from jjjcredit.core.credit import catalogue as core
 from jjjcredit.core.credit import working_days
 from jjjcredit.core.credit.catalogue_export import VCARD
 from jjjcredit.services import db
-from jjjcredit.services.sharing import clients, rate_limits
+from jjjcredit.services.sharing import clients, personal_keys, rate_limits
 from jjjcredit.settings import DEFAULT_PUBLIC_URL, Settings
 from jjjcredit.storage.engine import make_engine
-from jjjcredit.storage.schema import catalogue_editions
+from jjjcredit.storage.schema import catalogue_comments, catalogue_editions
 from jjjcredit.web.app import create_app
 from tests.cli.test_codes import run
 from tests.web.conftest import SECRET, Server, serving
@@ -322,6 +323,39 @@ def test_keyed_comments_are_rate_limited_and_an_edition_takes_few_a_day_from_one
         codes = [reader.post("/api/v1/catalogue/2026/comments", json={"author": "丁", "text": "意见"}).status_code
                  for _ in range(6)]
     assert codes == [200] * 5 + [429]
+
+
+def test_who_sent_a_comment_is_kept_as_a_keyed_hash_and_without_a_secret_no_comment_is_taken(
+        server: Server, database_url: str):
+    """A comment's sender — here the public's address — is kept as HMAC under the personal data key, never as a
+    plain SHA-256 (an IPv4 address is found from one by trying them all); a server without the operator secret
+    takes no comment (503 ``catalogue.no_secret``) rather than keep one so. Comments kept before stay as they are."""
+    with server.client(STAFF) as staff, server.client() as public:
+        _out_for_comment(staff)
+        kept_now = public.post("/api/v1/catalogue/2026/comments", json={"author": "张三", "text": "意见"})
+        assert kept_now.status_code == 200
+    engine = make_engine(database_url)
+    with engine.begin() as conn:
+        conn.execute(insert(catalogue_comments).values(id="0" * 32, year=2026, code=None, author="旧",
+                                                       at=datetime.datetime.now(datetime.UTC), text="旧意见",
+                                                       sender=hashlib.sha256(b"address:127.0.0.9").hexdigest()))
+        kept = dict(conn.execute(select(catalogue_comments.c.author, catalogue_comments.c.sender)).all())
+        protector = personal_keys.protector(conn, server.app.state.key_box)  # type: ignore[attr-defined]
+    engine.dispose()
+    plain = hashlib.sha256(b"address:127.0.0.1").hexdigest()
+    assert protector is not None and kept["张三"] != plain
+    assert kept["张三"] == protector.comment_sender("address:127.0.0.1")
+    assert kept["旧"] == hashlib.sha256(b"address:127.0.0.9").hexdigest()
+    app = create_app(replace(Settings(), database_url=database_url, public_rate_per_minute=1000))
+    with serving(app) as url, httpx.Client(base_url=url, timeout=30) as public:
+        refused = public.post("/api/v1/catalogue/2026/comments", json={"author": "李四", "text": "意见"})
+        error = refused.json()["errors"][0]
+        assert (refused.status_code, error["code"]) == (503, "catalogue.no_secret")
+        assert "JJJCREDIT_SIGNING_KEY_SECRET" in error["message"]
+        assert public.get("/api/v1/catalogue/2026/comments").status_code == 200, "reading them works without"
+    with engine.connect() as conn:
+        assert "李四" not in {r.author for r in conn.execute(select(catalogue_comments.c.author))}
+    engine.dispose()
 
 
 def test_comments_are_read_a_page_at_a_time(server: Server):

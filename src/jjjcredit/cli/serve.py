@@ -57,7 +57,8 @@ def serve(
                     f"(one address may make up to {workers} × {settings.public_rate_per_minute} calls a minute).")
     if settings.signing_key_secret is None:
         output.note("note: no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
-                    "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret until one is given.")
+                    "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret and catalogue comments 503 "
+                    "catalogue.no_secret until one is given.")
     # Signed reports and the catalogue's DCAT names point to the platform's own address, never to the Host a
     # caller sends: without one configured, the address served on.
     own = f"http://{f'[{host}]' if ':' in host else host}:{port}"

@@ -407,6 +407,9 @@ ERROR_CODES: dict[str, ErrorCode] = {
                                    "most 4,000 characters."),
     "catalogue.too_many_comments": ErrorCode(429, 1, "An edition takes at most JJJCREDIT_LIMIT_COMMENTS_PER_DAY "
                                              "comments in 24 hours from one sender (key or address) or author."),
+    "catalogue.no_secret": ErrorCode(503, 2, "A comment's sender is kept only as a keyed hash under the personal "
+        "data key, and the server has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE): "
+        "the API takes no comments (HTTP 503); the rest works."),
     "catalogue.comment_period": ErrorCode(409, 1, "A comment period that ends before it opens, one opened while "
         "another runs, an approval while the comment period set for the edition still runs, or an item added, "
         "changed or withdrawn after it ended (put the edition out for comment again first)."),

@@ -366,8 +366,9 @@ catalogue_comments = Table(
     Column("author", Text, nullable=False),
     Column("at", DateTime(timezone=True), nullable=False),
     Column("text", Text, nullable=False),
-    # who sent it, as a hash (a key's client id, or the address counted for the public's rate limit — never kept
-    # in clear): what JJJCREDIT_LIMIT_COMMENTS_PER_DAY counts; NULL for comments kept before it was
+    # who sent it, as a keyed hash (persons.Protector.comment_sender of a key's client id, or of the address counted
+    # for the public's rate limit — never kept in clear): what JJJCREDIT_LIMIT_COMMENTS_PER_DAY counts; a plain
+    # SHA-256 for comments kept before the hash was keyed; NULL for comments kept before it was
     Column("sender", String(64), nullable=True),
 )
 #: The assessment a contested item (or one of large social impact) needs before approval.

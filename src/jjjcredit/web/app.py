@@ -198,7 +198,8 @@ def _key_box(engine: Engine, secret: str | None) -> evidence_keys.KeyBox | None:
         if secret is None:
             clear = evidence_keys.clear_keys(conn)
             log.warning("no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
-                        "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret%s",
+                        "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret, catalogue comments 503 "
+                        "catalogue.no_secret%s",
                         f"; {clear} signing keys are stored in clear" if clear else "",
                         extra={"code": "evidence.no_secret"})
             return None

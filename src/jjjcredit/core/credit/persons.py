@@ -1,11 +1,13 @@
 """Natural persons' identity numbers: found by a keyed hash, kept sealed, never stored in clear.
 
 A :class:`Protector` holds the platform's personal data key (32 random bytes, itself stored sealed
-under the operator's secret: services/sharing/personal_keys.py). From it, two keys are derived: one
+under the operator's secret: services/sharing/personal_keys.py). From it, three keys are derived: one
 for HMAC-SHA256, which turns an identity number into the subject's key (the same number always gives
-the same key, and without the data key no one can test a guess), and one for AES-256-GCM, which
+the same key, and without the data key no one can test a guess), one for AES-256-GCM, which
 seals the number for those entitled to read it (the column code is bound as associated data, so a
-sealed value copied to another field does not open).
+sealed value copied to another field does not open), and one for HMAC-SHA256 again, which keeps who sent a
+catalogue comment (a key's client, or an address: an IPv4 address is found from a plain hash by trying
+every one) as a tag the daily limit compares and no one without the data key can test a guess against.
 
 >>> p = Protector(bytes(32))
 >>> key = p.subject_key("11010519491231002X")
@@ -14,6 +16,9 @@ sealed value copied to another field does not open).
 >>> token = p.seal("CF_XDR_ZJHM", "11010519491231002X")
 >>> "11010519491231002X" in token, p.open("CF_XDR_ZJHM", token)
 (False, '11010519491231002X')
+>>> tag = p.comment_sender("address:203.0.113.9")
+>>> len(tag), tag == p.comment_sender("address:203.0.113.9"), tag == hashlib.sha256(b"address:203.0.113.9").hexdigest()
+(64, True, False)
 """
 
 from __future__ import annotations
@@ -48,11 +53,17 @@ class Protector:
             raise ValueError("the personal data key is 32 bytes")
         self._hash_key = hmac.new(data_key, b"jjjcredit subject key v1", hashlib.sha256).digest()
         self._aes = AESGCM(hmac.new(data_key, b"jjjcredit seal v1", hashlib.sha256).digest())
+        self._sender_key = hmac.new(data_key, b"jjjcredit comment sender v1", hashlib.sha256).digest()
 
     def subject_key(self, number: str) -> str:
         """The subject key of the person with this identity number (``P:`` + 40 hex digits)."""
         digest = hmac.new(self._hash_key, ric.compact(number).encode("utf-8"), hashlib.sha256).hexdigest()
         return PERSON_PREFIX + digest[:40]
+
+    def comment_sender(self, sender: str) -> str:
+        """Who sent a catalogue comment (``client:…`` or ``address:…``) as it is kept: 64 hex digits of
+        HMAC-SHA256 under a key of its own, the same for the same sender."""
+        return hmac.new(self._sender_key, sender.encode("utf-8"), hashlib.sha256).hexdigest()
 
     def seal(self, field: str, number: str) -> str:
         nonce = os.urandom(12)

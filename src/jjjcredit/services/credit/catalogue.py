@@ -13,7 +13,6 @@ diff of two editions core/credit/catalogue_diff.py's); services flush, the adapt
 from __future__ import annotations
 
 import datetime
-import hashlib
 import json
 import time
 import uuid
@@ -26,7 +25,7 @@ from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, up
 from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core import limits
-from jjjcredit.core.credit import catalogue, catalogue_diff, catalogue_export, working_days
+from jjjcredit.core.credit import catalogue, catalogue_diff, catalogue_export, persons, working_days
 from jjjcredit.core.credit.catalogue import CatalogueError
 from jjjcredit.storage import times
 from jjjcredit.storage.schema import (
@@ -400,11 +399,13 @@ def open_comments(conn: Connection, year: int, by: str, until: datetime.datetime
 
 def add_comment(conn: Connection, year: int, author: str, text: str, code: str | None = None,
                 now: datetime.datetime | None = None, *, sender: str | None = None,
+                protector: persons.Protector | None = None,
                 per_day: int = limits.DEFAULT.comments_per_day) -> Comment:
     """Keep a comment on the edition, on one of its items or on an item it withdraws (:func:`withdrawn_codes`)
     during its comment period — at most ``per_day`` in 24 hours from one ``sender`` (a key's client, or the
-    address a call without a key is counted under; kept only as a hash) and under one author's name
-    (``catalogue.too_many_comments``)."""
+    address a call without a key is counted under; kept only as a keyed hash, :meth:`persons.Protector.
+    comment_sender`) and under one author's name (``catalogue.too_many_comments``). A sender without the
+    ``protector`` (no operator secret) is refused, ``catalogue.no_secret``: never kept as a plain hash."""
     if not author or not author.strip() or not text or not text.strip():
         raise CatalogueError("catalogue.comment", "A comment needs its author and its text.",
                              field="author" if not (author or "").strip() else "text")
@@ -423,11 +424,21 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     catalogue.check_text(author, "The comment's author", "author", 200, "catalogue.comment", personal=True)
     catalogue.check_text(text, "The comment", "text", error="catalogue.comment", personal=True)
     comment = Comment(code, author.strip(), at, text.strip())
-    sent_by = None if sender is None else hashlib.sha256(sender.encode("utf-8")).hexdigest()
+    sent_by = None if sender is None else _sent_by(sender, protector)
     _within_comments_per_day(conn, year, comment.author, sent_by, at, per_day)  # (the edition's lock held)
     conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
                                                    at=at, text=comment.text, sender=sent_by))
     return comment
+
+
+def _sent_by(sender: str, protector: persons.Protector | None) -> str:
+    """Who sent a comment as it is kept: a keyed hash (a plain one of an IPv4 address is undone by trying them all)."""
+    if protector is None:
+        raise CatalogueError("catalogue.no_secret", "Comments are not taken on this server now: who sent a comment "
+                             "is kept only as a keyed hash, under the platform's personal data key, and the server "
+                             "has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE). "
+                             "Try again later; the platform's operators set the secret.")
+    return protector.comment_sender(sender)
 
 
 def _within_comments_per_day(conn: Connection, year: int, author: str, sender: str | None, at: datetime.datetime,

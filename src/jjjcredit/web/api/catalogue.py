@@ -22,7 +22,7 @@ from jjjcredit.core.credit import catalogue_diff, catalogue_export
 from jjjcredit.core.errors import Error
 from jjjcredit.core.sharing import access
 from jjjcredit.services.credit import catalogue
-from jjjcredit.services.sharing import disclosure
+from jjjcredit.services.sharing import disclosure, personal_keys
 from jjjcredit.web.access import caller_for, limit_client_here, sender_of
 from jjjcredit.web.errors import raises
 
@@ -126,11 +126,13 @@ class CommentRequest(BaseModel):
                              "edition's, or one it withdraws (default: the edition).")
 
 
-@router.post("/{year}/comments", responses=raises("catalogue.too_many_comments"))
+@router.post("/{year}/comments", responses=raises("catalogue.too_many_comments", "catalogue.no_secret",
+                                                  "evidence.bad_secret"))
 def add_comment(request: Request, year: Year, comment: CommentRequest,
                 caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
     """Comment on an edition during its comment period (anyone: with a key or without, within the public's rate
-    limit; at most ``JJJCREDIT_LIMIT_COMMENTS_PER_DAY`` comments a day from one sender or author)."""
+    limit; at most ``JJJCREDIT_LIMIT_COMMENTS_PER_DAY`` comments a day from one sender or author). Who sent it is
+    kept as a keyed hash under the personal data key: without the operator secret, 503 ``catalogue.no_secret``."""
     compiles = _drafts(caller)
     if caller.client is not None and not compiles:  # a key is no licence to flood the public's route
         limit_client_here(request, caller)
@@ -138,6 +140,7 @@ def add_comment(request: Request, year: Year, comment: CommentRequest,
         catalogue.readable_edition(conn, year, compiles)  # a draft is "not found" to those it is hidden from
         kept = catalogue.add_comment(conn, year, comment.author, comment.text, code=comment.item,
                                      sender=sender_of(request, caller),
+                                     protector=personal_keys.protector(conn, request.app.state.key_box),
                                      per_day=request.app.state.limits.comments_per_day)
     return {"year": year, "item": kept.code, "author": kept.author, "at": _when(kept.at), "text": kept.text}
 
