@@ -302,7 +302,7 @@ def _out_for_comment(staff: httpx.Client) -> None:
 def test_keyed_comments_are_rate_limited_and_an_edition_takes_few_a_day_from_one_sender(server: Server):
     """A key admits a client to more services, never to more of the public's writes: its comments count at the
     public's rate. And an edition takes at most JJJCREDIT_LIMIT_COMMENTS_PER_DAY comments a day from one sender
-    (a key's client, an address) or under one author's name, whatever names it signs with."""
+    (a key's client, an address), whatever names it signs with."""
     server.app.state.limits = replace(server.app.state.limits, comments_per_day=3)
     with server.client(STAFF) as staff, server.client("reader") as reader, server.client() as public:
         _out_for_comment(staff)
@@ -323,6 +323,21 @@ def test_keyed_comments_are_rate_limited_and_an_edition_takes_few_a_day_from_one
         codes = [reader.post("/api/v1/catalogue/2026/comments", json={"author": "丁", "text": "意见"}).status_code
                  for _ in range(6)]
     assert codes == [200] * 5 + [429]
+
+
+def test_one_sender_does_not_use_up_another_persons_name(server: Server):
+    """The daily limit counts by sender only: a client that sent its day's comments under 张三's name leaves
+    张三 — from an address of their own — free to comment."""
+    server.app.state.limits = replace(server.app.state.limits, comments_per_day=2)
+    with server.client(STAFF) as staff, server.client("reader") as reader, server.client() as public:
+        _out_for_comment(staff)
+        for _ in range(2):
+            assert reader.post("/api/v1/catalogue/2026/comments", json={"author": "张三", "text": "意见"}) \
+                .status_code == 200
+        assert reader.post("/api/v1/catalogue/2026/comments", json={"author": "李四", "text": "意见"}) \
+            .status_code == 429
+        own = public.post("/api/v1/catalogue/2026/comments", json={"author": "张三", "text": "我本人的意见"})
+        assert own.status_code == 200, own.text
 
 
 def test_who_sent_a_comment_is_kept_as_a_keyed_hash_and_without_a_secret_no_comment_is_taken(

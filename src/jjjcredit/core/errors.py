@@ -406,7 +406,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "catalogue.comment": ErrorCode(400, 2, "A comment needs its author and text, plain (no control characters), of at "
                                    "most 4,000 characters."),
     "catalogue.too_many_comments": ErrorCode(429, 1, "An edition takes at most JJJCREDIT_LIMIT_COMMENTS_PER_DAY "
-                                             "comments in 24 hours from one sender (key or address) or author."),
+                                             "comments in 24 hours from one sender (key or address)."),
     "catalogue.no_secret": ErrorCode(503, 2, "A comment's sender is kept only as a keyed hash under the personal "
         "data key, and the server has no operator secret (JJJCREDIT_SIGNING_KEY_SECRET or JJJCREDIT_SIGNING_KEY_FILE): "
         "the API takes no comments (HTTP 503); the rest works."),

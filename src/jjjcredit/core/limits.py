@@ -61,8 +61,9 @@ class Limits:
     #: Changes (sequence numbers of a feed) one federation message covers at most: a larger backlog
     #: goes as several messages, each applied in a transaction of its own.
     federation_message_changes: int = 10_000
-    #: Comments an edition takes in 24 hours from one sender (a key's client, or an address without one) and
-    #: under one author's name: a comment period is for the public's word, not for one voice repeated.
+    #: Comments an edition takes in 24 hours from one sender (a key's client, or an address without one) — not
+    #: by author's name, which anyone may sign with: a comment period is for the public's word, not for one
+    #: voice repeated.
     comments_per_day: int = 20
 
     @classmethod

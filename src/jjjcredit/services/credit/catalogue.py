@@ -21,7 +21,7 @@ from collections.abc import Mapping
 from dataclasses import dataclass
 from typing import Any
 
-from sqlalchemy import Connection, Engine, delete, func, insert, or_, select, update
+from sqlalchemy import Connection, Engine, delete, func, insert, select, update
 from sqlalchemy.exc import IntegrityError
 
 from jjjcredit.core import limits
@@ -404,8 +404,10 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     """Keep a comment on the edition, on one of its items or on an item it withdraws (:func:`withdrawn_codes`)
     during its comment period — at most ``per_day`` in 24 hours from one ``sender`` (a key's client, or the
     address a call without a key is counted under; kept only as a keyed hash, :meth:`persons.Protector.
-    comment_sender`) and under one author's name (``catalogue.too_many_comments``). A sender without the
-    ``protector`` (no operator secret) is refused, ``catalogue.no_secret``: never kept as a plain hash."""
+    comment_sender`; ``catalogue.too_many_comments``). The author's name is not counted: anyone may sign with any
+    name, and one sender must not use up another person's name for a day. A comment without a sender (the
+    command line: the platform's staff) is not counted. A sender without the ``protector`` (no operator secret)
+    is refused, ``catalogue.no_secret``: never kept as a plain hash."""
     if not author or not author.strip() or not text or not text.strip():
         raise CatalogueError("catalogue.comment", "A comment needs its author and its text.",
                              field="author" if not (author or "").strip() else "text")
@@ -425,7 +427,8 @@ def add_comment(conn: Connection, year: int, author: str, text: str, code: str |
     catalogue.check_text(text, "The comment", "text", error="catalogue.comment", personal=True)
     comment = Comment(code, author.strip(), at, text.strip())
     sent_by = None if sender is None else _sent_by(sender, protector)
-    _within_comments_per_day(conn, year, comment.author, sent_by, at, per_day)  # (the edition's lock held)
+    if sent_by is not None:
+        _within_comments_per_day(conn, year, sent_by, at, per_day)  # (the edition's lock held)
     conn.execute(insert(catalogue_comments).values(id=uuid.uuid4().hex, year=year, code=code, author=comment.author,
                                                    at=at, text=comment.text, sender=sent_by))
     return comment
@@ -441,18 +444,16 @@ def _sent_by(sender: str, protector: persons.Protector | None) -> str:
     return protector.comment_sender(sender)
 
 
-def _within_comments_per_day(conn: Connection, year: int, author: str, sender: str | None, at: datetime.datetime,
-                             per_day: int) -> None:
-    """Refuse a comment past ``per_day`` in the 24 hours before ``at`` from one sender or under one author's name
+def _within_comments_per_day(conn: Connection, year: int, sender: str, at: datetime.datetime, per_day: int) -> None:
+    """Refuse a comment past ``per_day`` in the 24 hours before ``at`` from one sender (its keyed hash)
     (``catalogue.too_many_comments``, saying when the next is taken)."""
     c = catalogue_comments.c
-    same = c.author == author if sender is None else or_(c.author == author, c.sender == sender)
     count, first = conn.execute(select(func.count(), func.min(c.at)).where(
-        c.year == year, c.at > at - datetime.timedelta(days=1), same)).one()
+        c.year == year, c.at > at - datetime.timedelta(days=1), c.sender == sender)).one()
     if count >= per_day:
         then = times.utc(first) + datetime.timedelta(days=1)
         raise CatalogueError("catalogue.too_many_comments", f"The {year} edition has taken {count} comments in the "
-                             f"last 24 hours from this sender or under this author's name: at most {per_day} a day "
+                             f"last 24 hours from this sender (your key, or your address): at most {per_day} a day "
                              f"(JJJCREDIT_LIMIT_COMMENTS_PER_DAY). Gather your remarks in one comment (up to 4,000 "
                              f"characters), or send the next after {then:%Y-%m-%d %H:%M} UTC.", field="text")
 

@@ -131,8 +131,9 @@ class CommentRequest(BaseModel):
 def add_comment(request: Request, year: Year, comment: CommentRequest,
                 caller: access.Caller = Depends(caller_for("catalogue"))) -> dict[str, Any]:
     """Comment on an edition during its comment period (anyone: with a key or without, within the public's rate
-    limit; at most ``JJJCREDIT_LIMIT_COMMENTS_PER_DAY`` comments a day from one sender or author). Who sent it is
-    kept as a keyed hash under the personal data key: without the operator secret, 503 ``catalogue.no_secret``."""
+    limit; at most ``JJJCREDIT_LIMIT_COMMENTS_PER_DAY`` comments a day from one sender — a key's client or an
+    address; not by author, so no one uses up another's name). Who sent it is kept as a keyed hash under the
+    personal data key: without the operator secret, 503 ``catalogue.no_secret``."""
     compiles = _drafts(caller)
     if caller.client is not None and not compiles:  # a key is no licence to flood the public's route
         limit_client_here(request, caller)
