@@ -100,13 +100,13 @@ def test_rotate_prints_the_new_key_once_and_the_old_one_works_for_the_grace_peri
     assert unknown.returncode == 1 and unknown.stderr.startswith("error [clients.unknown]: ")
 
 
-def test_a_revoked_name_may_be_added_again(database_url: str):
+def test_a_revoked_name_is_not_added_again(database_url: str):
     _upgraded(database_url)
-    assert run("clients", "add", "a", "--services", "verify", "--db", database_url).returncode == 0
+    assert run("clients", "add", "a", "--services", "provide", "--db", database_url).returncode == 0
     assert run("clients", "revoke", "a", "--db", database_url).returncode == 0
-    again = run("clients", "add", "a", "--services", "lookup", "--db", database_url)
-    assert again.returncode == 0, again.stderr
-    assert run("clients", "list", "--db", database_url).stdout.count("\n") == 2
+    again = run("clients", "add", "a", "--services", "provide", "--db", database_url)
+    assert again.returncode == 2 and again.stderr.startswith("error [clients.name_revoked]: "), again.stderr
+    assert again.stdout == "" and run("clients", "list", "--db", database_url).stdout.count("\n") == 1
 
 
 def test_an_item_grant_is_given_at_add_changed_by_grant_and_shown_in_list(database_url: str):

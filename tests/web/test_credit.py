@@ -173,8 +173,9 @@ def test_a_provider_reads_every_rejected_row_of_its_own_batches_in_pages(server:
 
 
 def test_a_batchs_rejects_stay_with_the_client_that_sent_it_and_its_item_grant(server: Server, tmp_path: Path):
-    """A batch is its client's, not its name's: once the provider's client is revoked, a new client given the
-    name reads none of the first one's batches (404, as another provider's). And the rejects are read only
+    """A batch is its client's, not its name's: once the provider's client is revoked, a new client holding the
+    name — as an earlier version gave a revoked name again; it no longer does (clients.name_revoked) — reads none
+    of the first one's batches (404, as another provider's). And the rejects are read only
     while the key may provide under the batch's item: a grant narrowed to another item refuses them (403)."""
     rows = [files.penalty(CODES[0], "罚1", 处罚决定日期="2026-02-30")]
     body = files.write_csv(tmp_path / "bad.csv", rows).read_bytes()
@@ -184,7 +185,8 @@ def test_a_batchs_rejects_stay_with_the_client_that_sent_it_and_its_item_grant(s
     engine = make_engine(_url(server))
     with engine.begin() as conn:
         clients.revoke_client(conn, PROVIDER)
-        _, server.keys[PROVIDER] = clients.add_client(conn, PROVIDER, "provide", 1, "JJJ-04-001")
+        _, server.keys[PROVIDER] = clients.add_client(conn, "successor", "provide", 1, "JJJ-04-001")
+        conn.execute(text("UPDATE clients SET name = :name WHERE name = 'successor'"), {"name": PROVIDER})
     with server.client(PROVIDER) as successor:
         inherited = successor.get(f"/api/v1/credit/batches/{old}/rejects")
         assert (inherited.status_code, inherited.json()["errors"][0]["code"]) == (404, "credit.no_batch")

@@ -284,6 +284,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "clients.level": ErrorCode(400, 2, "A security level other than 1, 2 or 3."),
     "clients.name": ErrorCode(400, 2, "A client needs a name, and one that does not start with staff: or subject:."),
     "clients.exists": ErrorCode(409, 2, "A client of that name exists already."),
+    "clients.name_revoked": ErrorCode(409, 2, "A revoked client's name (or one that reads the same) is never given "
+        "again: the records it provided, the authorizations given to it and the audit trail stay its own."),
     "clients.unknown": ErrorCode(404, 1, "No client that is not revoked has that name."),
     "clients.grace": ErrorCode(400, 2, "A key rotation's grace period outside 0 to 8760 hours."),
     "clients.items": ErrorCode(400, 2, "A client's item grant names no item, or one that is not a catalogue item in "

@@ -166,7 +166,9 @@ clients = Table(
     # the catalogue items whose credit records it is granted, comma-separated; NULL: every item within its level
     Column("items", Text, nullable=True),
 )
-#: A name is taken by at most one client that is not revoked: a revoked client's name may be used again.
+#: A name is taken by at most one client that is not revoked; a revoked client's name is not given again either
+#: (services/sharing/clients.add_client, clients.name_revoked: records and authorizations name the party), but
+#: an earlier version did, so the index is on live clients only.
 Index("uq_clients_live_name", clients.c.name, unique=True, sqlite_where=clients.c.revoked_at.is_(None),
       postgresql_where=clients.c.revoked_at.is_(None))
 
@@ -401,8 +403,8 @@ credit_batches = Table(
     Column("item", String(64), nullable=False),
     Column("edition", Integer, nullable=False),  # the catalogue edition whose item layout checked it
     Column("provider", Text, nullable=False),
-    # the client (clients.id) that sent it over the API — a name may be given again once its client is revoked,
-    # an id never; NULL from the command line
+    # the client (clients.id) that sent it over the API — an earlier version gave a revoked client's name again,
+    # an id is never; NULL from the command line
     Column("client", String(32), nullable=True),
     Column("channel", String(16), nullable=False),  # cli, api
     Column("file_name", Text, nullable=False),

@@ -112,17 +112,24 @@ def test_revoking_an_unknown_client_is_refused(conn: Connection):
     assert refused.value.code == "clients.unknown"
 
 
-def test_a_revoked_clients_name_may_be_used_again(conn: Connection):
-    _, old = clients.add_client(conn, "a", "verify", 1)
-    clients.revoke_client(conn, "a")
-    again, new = clients.add_client(conn, "a", "lookup", 2)
-    assert (again.services, again.level) == (frozenset({"lookup"}), 2)
-    assert clients.caller_of(conn, old) is None and clients.caller_of(conn, new).client == "a"  # type: ignore[union-attr]
-    with pytest.raises(clients.ClientError) as refused:  # still one live client per name
-        clients.add_client(conn, "a", "verify", 1)
-    assert refused.value.code == "clients.exists"
-    clients.revoke_client(conn, "a")  # the live one; the one revoked before is left as it was
-    assert clients.caller_of(conn, new) is None and len(clients.list_clients(conn)) == 2
+@pytest.mark.parametrize("again", ["河北省市场监督管理局", "河北省市场监督管理局 ", "河北省 市场监督管理局"])
+def test_a_revoked_clients_name_is_never_given_again(conn: Connection, again: str):
+    """A provider's records are identified by its name (item, provider, document number), and so are a
+    subject's authorizations and the audit trail's entries: a new client given a revoked client's name — or
+    one that reads the same — would correct or revoke the first one's records. It is refused, saying why."""
+    _, old = clients.add_client(conn, "河北省市场监督管理局", "provide", 1)
+    clients.revoke_client(conn, "河北省市场监督管理局")
+    with pytest.raises(clients.ClientError) as refused:
+        clients.add_client(conn, again, "provide", 1)
+    assert (refused.value.code, refused.value.field) == ("clients.name_revoked", "name")
+    assert "was revoked on" in refused.value.message and "clients rotate" in refused.value.message
+    assert [c.name for c in clients.list_clients(conn)] == ["河北省市场监督管理局"]
+    assert clients.caller_of(conn, old) is None
+    other, key = clients.add_client(conn, "河北省市场监督管理局执法局", "provide", 1)  # another name is a new party
+    assert clients.caller_of(conn, key) == other.caller()
+    with pytest.raises(clients.ClientError) as exists:  # still one live client per name
+        clients.add_client(conn, "河北省市场监督管理局执法局", "verify", 1)
+    assert exists.value.code == "clients.exists" and "clients rotate" in exists.value.message
 
 
 def test_rotation_gives_a_new_key_and_the_old_one_works_for_the_grace_period(conn: Connection):

@@ -52,8 +52,8 @@ class Caller:
     #: The catalogue items whose credit records the caller is granted (``None``: every item within
     #: its level). Records the public may see are seen whatever this says.
     items: frozenset[str] | None = None
-    #: The client's own id (``clients.id``), distinct from its name: a revoked client's name may be given to
-    #: a new client, which does not inherit what the first one sent (its batches). ``None`` for the others.
+    #: The client's own id (``clients.id``), distinct from its name: an earlier version gave a revoked client's
+    #: name to a new client, which does not inherit what the first one sent (its batches). ``None`` for the others.
     client_id: str | None = None
 
     @property

@@ -1084,7 +1084,7 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
 def batch_item(conn: Connection, batch_id: str, *, client: str | None = None) -> str:
     """The catalogue item a batch was sent under; ``credit.no_batch`` for an id no batch has — or, with
     ``client`` (a client's id), none that client sent (another client's batch, one of a revoked client whose
-    name a new client was given, is not told apart from none)."""
+    name an earlier version gave a new client, is not told apart from none)."""
     query = select(credit_batches.c.item).where(credit_batches.c.id == batch_id)
     if client is not None:
         query = query.where(credit_batches.c.client == client)

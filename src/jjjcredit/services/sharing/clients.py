@@ -4,7 +4,10 @@ none named: every item within their level).
 
 A key is ``jjj_<prefix>_<secret>``; only its SHA-256 is stored, and it is shown once, at creation.
 :func:`rotate_client` gives a client a new key; the old one stays valid for a grace period, then is
-refused with ``access.key_expired``. A name is held by one live client: once revoked, it may be given again.
+refused with ``access.key_expired``. A name is held by one client for good: once revoked, it is never given
+again (``clients.name_revoked``) — a provider's credit records, a subject's authorizations and the audit trail
+name an application party by its name, and a new client given it would correct or revoke the first one's
+records and use the consent given to it. A party that needs a new key is given one by :func:`rotate_client`.
 """
 
 from __future__ import annotations
@@ -108,12 +111,15 @@ def add_client(conn: Connection, name: str, services: str, level: int,
                           f"{hidden[0] + 1}, which shows nothing; expected the department's name as it is written.")
     if _live(conn, name) is not None:
         raise ClientError("clients.exists",
-                          f'A client named "{name}" exists already: revoke it or choose another name.')
+                          f'A client named "{name}" exists already: give it a new key (`jjjcredit clients rotate`) '
+                          "or choose another name.")
+    _not_revoked(conn, name)
     alike = next((r.name for r in conn.execute(select(clients.c.name).where(clients.c.revoked_at.is_(None)))
                   if names.same_party(r.name, name)), None)
     if alike is not None:  # two live clients whose names show alike would be one party to whoever reads the trail
         raise ClientError("clients.exists", f'A client named "{alike}" exists already, and "{name}" reads the same '
-                          "(spaces, letter case and full-width forms aside): revoke it or choose another name.")
+                          "(spaces, letter case and full-width forms aside): give it a new key (`jjjcredit clients "
+                          "rotate`) or choose another name.")
     codes = None if items is None else check_items(conn, items)
     prefix, key = _new_key()
     now = datetime.datetime.now(datetime.UTC)
@@ -122,6 +128,24 @@ def add_client(conn: Connection, name: str, services: str, level: int,
                                         items=None if codes is None else ",".join(sorted(codes))))
     row = conn.execute(select(clients).where(clients.c.key_prefix == prefix)).one()
     return _client(row), key
+
+
+def _not_revoked(conn: Connection, name: str) -> None:
+    """Refuse a name a revoked client had — or one that reads the same (``clients.name_revoked``): the records
+    it provided, the authorizations given to it and the audit trail name it so, and stay its own."""
+    revoked = conn.execute(select(clients.c.name, clients.c.revoked_at).where(clients.c.revoked_at.is_not(None))
+                           .order_by(clients.c.revoked_at))
+    gone = next((r for r in revoked if names.same_party(r.name, name)), None)
+    if gone is None:
+        return
+    same = "" if gone.name == name else f' "{gone.name}", which "{name}" reads the same as,'
+    when = gone.revoked_at if gone.revoked_at.tzinfo else gone.revoked_at.replace(tzinfo=datetime.UTC)
+    raise ClientError("clients.name_revoked", f'The client named "{name}"{same} was revoked on {when:%Y-%m-%d} and '
+                      "its name is never given again: the credit records it provided, the authorizations subjects "
+                      "gave it and the audit trail name it, and a new client of that name would act on them. "
+                      "Choose another name (the department's name with its office, for instance); a party "
+                      "that only needs a new key keeps its client and is given one with `jjjcredit clients rotate`.",
+                      field="name")
 
 
 def _new_key() -> tuple[str, str]:

@@ -163,10 +163,10 @@ def catalogue_changes(conn: Connection, caller: access.Caller,
 def batch_rejects(conn: Connection, caller: access.Caller, batch: str, after_row: int = 0,
                   limit: int = 1000) -> list[dict[str, Any]]:
     """The rejected rows of a credit batch, for the client that sent it alone — by its id, not its name: a
-    new client given a revoked client's name does not read the batches of the first one; any other caller is
-    answered as if there were no such batch — and only while its key may provide under the batch's item
-    (``access.may_provide``: its item grant and level; ``access.item`` otherwise). Values as the rejects keep
-    them: personal numbers masked, whatever the caller's level."""
+    client holding a revoked client's name (an earlier version gave one again) does not read the first one's
+    batches; any other caller is answered as if there were no such batch — and only while its key may provide
+    under the batch's item (``access.may_provide``: its item grant and level; ``access.item`` otherwise). Values
+    as the rejects keep them: personal numbers masked, whatever the caller's level."""
     if caller.client is None or caller.client_id is None:
         raise RecordsError("credit.provider", "A batch's rejects are read with the key of the provider that sent it.",
                            field="X-API-Key")
