@@ -112,6 +112,21 @@ def test_the_period_rule_is_the_one_in_force_on_the_decision_date():
     with pytest.raises(catalogue.CatalogueError) as exc:
         catalogue.period_rule(penalty, "minor", datetime.date(2017, 9, 27))
     assert exc.value.code == "catalogue.severity"
+    assert "severity 轻微 (minor) for decisions of 2017-09-27" in exc.value.message
+
+
+def test_a_severity_refusal_names_the_classes_as_records_do():
+    """The severity classes are named as a record shows them (轻微 / 一般 / 严重), the class in brackets."""
+    penalty = catalogue.items_by_code(catalogue.default_items())["JJJ-03-001"]
+    serious_only = dataclasses.replace(penalty, severities=("general", "serious"))
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.period_rule(serious_only, "minor", datetime.date(2026, 5, 1))
+    assert (exc.value.code, exc.value.field) == ("catalogue.severity", "severity")
+    assert exc.value.message == ('Item "JJJ-03-001" allows the severity classes 一般 (general)、严重 (serious), '
+                                 "not 轻微 (minor).")
+    with pytest.raises(catalogue.CatalogueError) as exc:
+        catalogue.period_rule(serious_only, "grave\u202e", datetime.date(2026, 5, 1))
+    assert exc.value.message.endswith('not "grave\\u202e".')
 
 
 def test_the_edition_in_force_is_the_newest_published_up_to_the_days_year():

@@ -559,14 +559,20 @@ def period_rule(item: Item, severity: str, decided_on: datetime.date) -> PeriodR
     60
     >>> period_rule(penalty, "serious", datetime.date(2026, 5, 1)).sharing_months  # the platform's default
     60
+    >>> period_rule(penalty, "minor", datetime.date(2017, 9, 27))  # doctest: +ELLIPSIS
+    Traceback (most recent call last):
+    ...
+    jjjcredit.core.credit.catalogue.CatalogueError: Item "JJJ-03-001" has no publication period for severity 轻微 (minor) ...
     """
+    shown = columns.severity_names((severity,)) if severity in SEVERITIES else \
+        '"' + "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in shown_personal(severity[:40])) + '"'
     if severity not in item.severities:
         raise CatalogueError("catalogue.severity", f'Item "{item.code}" allows the severity classes '
-                             f'{", ".join(item.severities) or "(none)"}, not "{severity}".', field="severity")
+                             f'{columns.severity_names(item.severities) or "(none)"}, not {shown}.', field="severity")
     rules = [r for r in item.period_rules if r.severity == severity and r.applies_from <= decided_on]
     if not rules:
-        raise CatalogueError("catalogue.severity", f'Item "{item.code}" has no {severity} publication period for '
-                             f"decisions of {decided_on.isoformat()}.", field="severity")
+        raise CatalogueError("catalogue.severity", f'Item "{item.code}" has no publication period for severity '
+                             f"{shown} for decisions of {decided_on.isoformat()}.", field="severity")
     return max(rules, key=lambda r: r.applies_from)
 
 
