@@ -322,6 +322,16 @@ def test_timeliness_shows_a_last_batch_rejected_whole_and_calls_its_provider_sil
             line["last_recorded"], line["silent"]) == (0, 3, 3, True, None, True)
 
 
+def test_an_item_code_with_a_control_character_is_refused_shown_escaped(url: str, tmp_path: Path):
+    """A control character in --item (one a terminal would act on, or that shows nothing) is refused by the
+    item's code, escaped, so the code does not read as one of the items the message lists."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    for args in (("ingest", str(path)), ("revoke", "--document", "罚1", "--reason", "r")):
+        refused = _run(*args, "--item", "JJJ-03\x1b-001", "--provider", files.PROVIDER, "--db", url)
+        assert refused.returncode == 2 and refused.stderr.startswith("error [credit.unknown_item]: "), refused.stderr
+        assert '"JJJ-03\\u001b-001" (a directory code is' in refused.stderr and "\x1b" not in refused.stderr
+
+
 def test_ingest_refuses_a_missing_columns_file_as_a_missing_file(url: str, tmp_path: Path):
     path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
     missing = tmp_path / "nosuch.yaml"

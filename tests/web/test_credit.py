@@ -204,6 +204,25 @@ def test_a_batchs_rejects_stay_with_the_client_that_sent_it_and_its_item_grant(s
     engine.dispose()
 
 
+def test_an_item_code_with_a_control_character_or_a_personal_number_is_refused_shown_safely(server: Server,
+                                                                                           tmp_path: Path):
+    """An item code is echoed as catalogue.shown_code shows it — quoted, a control or direction character escaped,
+    a personal number masked, with what a directory code is — and a NUL is refused before any route runs: a
+    clear 4xx on PostgreSQL as on SQLite, never a 500."""
+    body = _csv(tmp_path)
+    with server.client(PROVIDER) as provider:
+        for item, shown in (("JJJ-03\x01-001", '"JJJ-03\\u0001-001"'), ("JJJ-03-001\u202e", '"JJJ-03-001\\u202e"'),
+                            ("13812345678", '"138****5678"')):
+            answer = provider.post("/api/v1/credit/batches", params={"item": item}, content=body)
+            error = answer.json()["errors"][0]
+            assert (answer.status_code, error["code"], error["field"]) == (404, "credit.unknown_item", "item"), item
+            assert shown in error["message"]
+            assert ("a directory code is letters and digits" in error["message"]) == item.startswith("JJJ"), item
+            assert item not in error["message"] and "JJJ-03-001, JJJ-03-002" in error["message"]
+        nul = provider.post("/api/v1/credit/batches", params={"item": "JJJ-03\x00-001"}, content=body)
+        assert (nul.status_code, nul.json()["errors"][0]["code"]) == (400, "request.bad_characters"), nul.text
+
+
 def test_a_code_that_is_none_is_refused_not_answered_with_no_records(server: Server):
     """A clerk who mistypes a code is told so, not given a clean answer."""
     wrong = CODES[0][:-1] + ("0" if CODES[0][-1] != "0" else "1")

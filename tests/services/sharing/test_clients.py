@@ -190,6 +190,7 @@ def test_an_item_grant_is_kept_and_admits_the_client_to_those_items_only(conn: C
     ("JJJ-03-001,JJJ-99-001", '"JJJ-99-001"'),
     ("行政处罚", '"行政处罚"'),
     (" , ", "No item named"),
+    ("JJJ-03\x1b-001", '"JJJ-03\\u001b-001" (a directory code is'),  # escaped: a terminal would act on it
 ])
 def test_an_item_grant_naming_no_item_in_force_is_refused_naming_it(conn: Connection, items: str, expected: str):
     with pytest.raises(clients.ClientError) as refused:

@@ -59,12 +59,12 @@ def item_in_force(conn: Connection, code: str, today: datetime.date | None = Non
         last, item, by, why = gone
         if withdrawn:
             return last, item
-        raise RecordsError("credit.withdrawn_item", f'Item "{code}" ({item.name}) was withdrawn from the catalogue by '
-                           f"its {by} edition ({why}); the {edition.year} edition is in force, and nothing new is "
-                           "collected under it. Records sent before keep their rules: they can still be revoked or "
-                           "corrected (credit revoke, credit correct).", field="item")
-    raise RecordsError("credit.unknown_item", f'The {edition.year} catalogue has no item "{code}"; its items are '
-                       f"{', '.join(i.code for i in items)}.", field="item")
+        raise RecordsError("credit.withdrawn_item", f"Item {catalogue.shown_code(code)} ({item.name}) was withdrawn "
+                           f"from the catalogue by its {by} edition ({why}); the {edition.year} edition is in force, "
+                           "and nothing new is collected under it. Records sent before keep their rules: they can "
+                           "still be revoked or corrected (credit revoke, credit correct).", field="item")
+    raise RecordsError("credit.unknown_item", f"The {edition.year} catalogue has no item {catalogue.shown_code(code)}; "
+                       f"its items are {', '.join(i.code for i in items)}.", field="item")
 
 
 def item_withdrawal(conn: Connection, code: str, today: datetime.date | None = None,

@@ -79,7 +79,7 @@ def check_items(conn: Connection, text: str) -> frozenset[str]:
                           "item within its level.", field="items")
     unknown = sorted(codes - set(known))
     if unknown:
-        named = ", ".join(f'"{u}"' for u in unknown)
+        named = ", ".join(catalogue.shown_code(u) for u in unknown)
         raise ClientError("clients.items", f"Item {named} is not an item of {where}: expected some of "
                           f"{', '.join(known)}; `jjjcredit catalogue show` lists them.", field="items")
     return codes
