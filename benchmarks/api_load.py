@@ -20,8 +20,8 @@ every call to its end, since one call takes seconds):
 The library is built with the project's own commands (``demo-data``, ``db upgrade``, ``library ingest``)
 unless ``--db-file`` names one already built. With ``--postgres URL`` the API serves that PostgreSQL
 library (built there when it is empty) and Datasette a SQLite copy of its organizations table.
-The public rate limit (``JJJCREDIT_PUBLIC_RATE_PER_MINUTE``) is raised for the run, and the output
-says so.
+The public rate limit (``JJJCREDIT_PUBLIC_RATE_PER_MINUTE``) and the client's
+(``JJJCREDIT_CLIENT_RATE_PER_MINUTE``) are raised for the run, and the output says so.
 
 Needs wrk (``apt-get install wrk``) and Datasette (``pip install -e '.[bench]'``).
 
@@ -494,12 +494,14 @@ def main() -> None:
         keyed = (f"X-API-Key: {key}", "X-Purpose: load test", "Content-Type: application/json")
 
         api_port, peer_port = free_port(), free_port()
-        env = {**os.environ, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE": str(RATE_FOR_RUN)}
+        env = {**os.environ, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE": str(RATE_FOR_RUN),
+               "JJJCREDIT_CLIENT_RATE_PER_MINUTE": str(RATE_FOR_RUN)}
         # verify signs its answers: the signing keys are sealed under an operator secret (a fixed one here,
         # so a library kept with --db-file opens its keys in the next run)
         env.setdefault("JJJCREDIT_SIGNING_KEY_SECRET", "benchmark-operator-secret")
-        print(f"public rate limit raised for the run: JJJCREDIT_PUBLIC_RATE_PER_MINUTE={RATE_FOR_RUN} "
-              "(default 60 a minute per address would answer 429 within a second)")
+        print(f"rate limits raised for the run: JJJCREDIT_PUBLIC_RATE_PER_MINUTE={RATE_FOR_RUN} and "
+              f"JJJCREDIT_CLIENT_RATE_PER_MINUTE={RATE_FOR_RUN} (defaults 60 a minute per address and 600 per "
+              "key would answer 429 within a second)")
         api_command = cli("serve", "--host", "127.0.0.1", "--port", str(api_port), "--workers", str(args.workers),
                           "--db", url, *shlex.split(args.serve_args))
         peer_command = [datasette, "serve", str(db_file), "--host", "127.0.0.1", "--port", str(peer_port),

@@ -51,6 +51,7 @@ def main() -> None:
     args = parser.parse_args()
     url = f"sqlite:///{args.db_file}"
     env = {**os.environ, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE": "1000000000",
+           "JJJCREDIT_CLIENT_RATE_PER_MINUTE": "1000000000",
            "JJJCREDIT_SIGNING_KEY_SECRET": os.environ.get("JJJCREDIT_SIGNING_KEY_SECRET", "benchmark-operator-secret")}
     cli = [sys.executable, "-m", "jjjcredit"]
     header("server CPU per call: lookup and verify")

@@ -24,6 +24,10 @@ class Settings:
     crosswalks_dir: Path | None = None
     #: Calls a minute from one address without an API key (a setting; the regulation gives none).
     public_rate_per_minute: int = 60
+    #: Calls a minute one client (API key) makes to the public's services — lookup, search, verify, reconcile,
+    #: the catalogue, credit records (``JJJCREDIT_CLIENT_RATE_PER_MINUTE``; a setting, the regulation gives
+    #: none): ten times the public's, since a key is issued to a known party and a batch counts its work.
+    client_rate_per_minute: int = 600
     #: How long audit trail entries are kept (``jjjcredit audit purge``): ten years by default.
     audit_retention_days: int = 3653
     #: Redis for state every worker shares (the public rate limits); ``None``: each process counts alone.
@@ -101,6 +105,7 @@ class Settings:
         return cls(database_url=env.get("JJJCREDIT_DATABASE_URL", DEFAULT_DATABASE_URL),
                    crosswalks_dir=Path(crosswalks_dir) if crosswalks_dir else None,
                    public_rate_per_minute=_whole(env, "JJJCREDIT_PUBLIC_RATE_PER_MINUTE", 60, 1, 10**9),
+                   client_rate_per_minute=_whole(env, "JJJCREDIT_CLIENT_RATE_PER_MINUTE", 600, 1, 10**9),
                    reports_per_minute=_whole(env, "JJJCREDIT_REPORTS_PER_MINUTE", 20, 1, 10**9),
                    audit_retention_days=_whole(env, "JJJCREDIT_AUDIT_RETENTION_DAYS", 3653, 1, 36_500),
                    audit_close_seconds=_seconds(env, "JJJCREDIT_AUDIT_CLOSE_SECONDS", 5, 0.01, 3600),

@@ -156,6 +156,37 @@ def test_a_public_verify_batch_counts_one_call_per_hundred_questions(database_ur
         assert refused.status_code == 429 and _code(refused) == "access.rate_limited"
 
 
+def test_keyed_calls_to_the_public_services_are_limited_per_client_and_batches_count_their_work(database_url: str):
+    """A key admits a client to more, never to unbounded use of the public's services: its calls to them count
+    against the client (JJJCREDIT_CLIENT_RATE_PER_MINUTE), a batch its work as a public one does, in a window
+    apart from the public's and from every other client's; a granted service of its own is not counted."""
+    engine = make_engine(database_url)
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        _, key = clients.add_client(conn, "refine", "reconcile,verify,changes", 1)
+        _, other = clients.add_client(conn, "other", "verify", 1)
+    engine.dispose()
+    app = create_app(replace(Settings(), database_url=database_url, signing_key_secret=SECRET,
+                             public_rate_per_minute=1000, client_rate_per_minute=8, limits=LIMITS))
+    question = {"code": "x", "name": "y"}
+    with serving(app) as url, httpx.Client(base_url=url, headers={"X-API-Key": key, "X-Purpose": "t"}) as http, \
+            httpx.Client(base_url=url) as public:
+        assert http.post("/reconcile", data={"queries": _queries(5)}).status_code == 200  # 5
+        assert http.post("/api/v1/verify/batch", json={"items": [question] * 101}).status_code == 200  # 2
+        assert http.post("/api/v1/verify", json=question).status_code == 200  # 1: 8 in all
+        for _ in range(3):  # its own granted service is not the public's: not counted
+            assert http.get("/api/v1/changes", params={"after": 0}).status_code == 200
+        refused = http.post("/api/v1/verify", json=question)
+        error = refused.json()["errors"][0]
+        assert (refused.status_code, error["code"]) == (429, "access.rate_limited")
+        assert int(refused.headers["Retry-After"]) >= 1
+        assert 'client "refine"' in error["message"] and "JJJCREDIT_CLIENT_RATE_PER_MINUTE" in error["message"]
+        assert http.post("/api/v1/verify", json=question, headers={"X-API-Key": other}).status_code == 200
+        assert public.post("/api/v1/verify", json=question).status_code == 200, "the public's own count is apart"
+    assert Settings.from_env({"JJJCREDIT_CLIENT_RATE_PER_MINUTE": "30"}).client_rate_per_minute == 30
+    assert Settings().client_rate_per_minute == 600
+
+
 def test_wrong_keys_are_rate_limited_per_address_and_right_keys_wait_too(bounded: tuple[str, str]):
     url, key = bounded
     with httpx.Client(base_url=url, headers={"X-Purpose": "t"}) as http:

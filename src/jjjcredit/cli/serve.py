@@ -53,8 +53,9 @@ def serve(
     if settings.redis_url:
         rate_limits.connect(settings.redis_url).close()
     elif workers > 1:
-        output.note(f"note: without --redis each of the {workers} workers counts the public rate limit alone "
-                    f"(one address may make up to {workers} × {settings.public_rate_per_minute} calls a minute).")
+        output.note(f"note: without --redis each of the {workers} workers counts the rate limits alone (one "
+                    f"address may make up to {workers} × {settings.public_rate_per_minute} calls a minute, one "
+                    f"client {workers} × {settings.client_rate_per_minute}).")
     if settings.signing_key_secret is None:
         output.note("note: no operator secret for the signing keys (JJJCREDIT_SIGNING_KEY_SECRET or "
                     "JJJCREDIT_SIGNING_KEY_FILE): verify answers 503 evidence.no_secret and catalogue comments 503 "

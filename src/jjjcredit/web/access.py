@@ -1,4 +1,5 @@
-"""Who is calling, and may they: API keys, per-service rights, purpose, public rate limits.
+"""Who is calling, and may they: API keys, per-service rights, purpose, rate limits (the public's per address,
+a client's per key on the public's services).
 
 Every route under ``/api/v1`` declares its service through :func:`caller_for`; a test enumerates the
 routes so that a new route without it fails.
@@ -29,22 +30,53 @@ KEY_HEADER, PURPOSE_HEADER = "X-API-Key", "X-Purpose"
 
 async def limit_public(request: Request, cost: int = 1) -> None:
     """Count ``cost`` calls without a key against the address (services/sharing/rate_limits.py): one for the
-    call, and the work of a batch once it is read (:func:`charge_public`); 429 when over."""
+    call, and the work of a batch once it is read (:func:`charge_batch`); 429 when over."""
     await _admit(request, rate_limits.window_of(_address(request)), cost, "calls without an API key")
 
 
-async def charge_public(request: Request, cost: int) -> None:
-    """The rest of a public batch's work (its queries beyond the one the call was counted as)."""
-    if cost > 0 and request.state.caller is access.PUBLIC:
+async def limit_client(request: Request, caller: access.Caller, cost: int = 1) -> None:
+    """Count ``cost`` keyed calls to the public's services against the key's client (by its id), in a window
+    of their own (``JJJCREDIT_CLIENT_RATE_PER_MINUTE``): one for the call, and the work of a batch once it is
+    read (:func:`charge_batch`); 429 when over."""
+    limiter: rate_limits.Limiter = request.app.state.client_limiter
+    _refuse_client_unless(limiter, await _decide(request, limiter, _client_key(caller), cost), caller)
+
+
+async def charge_batch(request: Request, cost: int) -> None:
+    """The rest of a batch's work (its queries beyond the one the call was counted as): against the address
+    without a key, against the client with one."""
+    caller = request.state.caller
+    if cost > 0 and caller is access.PUBLIC:
         await limit_public(request, cost)
+    elif cost > 0 and caller.client is not None:
+        await limit_client(request, caller, cost)
 
 
-def charge_public_here(request: Request, cost: int) -> None:
-    """:func:`charge_public` for a route that runs on a thread (it may wait on Redis there)."""
-    if cost > 0 and request.state.caller is access.PUBLIC:
+def charge_batch_here(request: Request, cost: int) -> None:
+    """:func:`charge_batch` for a route that runs on a thread (it may wait on Redis there)."""
+    caller = request.state.caller
+    if cost > 0 and caller is access.PUBLIC:
         limiter: rate_limits.Limiter = request.app.state.limiter
         _refuse_unless(limiter, limiter.admit(rate_limits.window_of(_address(request)), cost), request,
                        "calls without an API key")
+    elif cost > 0 and caller.client is not None:
+        clients_limiter: rate_limits.Limiter = request.app.state.client_limiter
+        _refuse_client_unless(clients_limiter, clients_limiter.admit(_client_key(caller), cost), caller)
+
+
+def _client_key(caller: access.Caller) -> str:
+    return f"client:{caller.client_id or caller.client}"
+
+
+def _refuse_client_unless(limiter: rate_limits.Limiter, decision: rate_limits.Decision,
+                          caller: access.Caller) -> None:
+    if not decision.admitted:
+        raise ApiError("access.rate_limited", f'Too many calls from client "{caller.client}" to the public\'s '
+                       f"services (lookup, search, verify, reconcile, the catalogue, credit records): at most "
+                       f"{limiter.per_minute} a minute with its key (JJJCREDIT_CLIENT_RATE_PER_MINUTE). Retry after "
+                       f"{decision.retry_after} s; a batch (POST /api/v1/verify/batch, reconciliation's queries=) "
+                       "asks many questions for the cost of few calls.",
+                       headers={"Retry-After": str(decision.retry_after)})
 
 
 def limit_client_here(request: Request, caller: access.Caller) -> None:
@@ -143,6 +175,8 @@ def caller_for(service: str) -> Callable[[Request], Awaitable[access.Caller]]:
             raise ApiError("access.purpose_required", "Calls with an API key state their purpose in the "
                            "X-Purpose header (it is kept in the audit trail).", field="X-Purpose")
         request.state.caller = caller
+        if service in access.PUBLIC_SERVICES:  # a key admits to more, never to unbounded use of the public's
+            await limit_client(request, caller)
         return caller
 
     dependency.service = service  # type: ignore[attr-defined]

@@ -88,6 +88,14 @@ def create_app(settings: Settings) -> FastAPI:
         limiter.close()
         engine.dispose()
         raise
+    try:  # keyed calls to the public's services, per client: a window of their own (web/access.limit_client)
+        client_limiter = rate_limits.open_limiter(settings.client_rate_per_minute, settings.redis_url,
+                                                  settings.redis_prefix + "clients:")
+    except rate_limits.RedisUnavailable:
+        report_limiter.close()
+        limiter.close()
+        engine.dispose()
+        raise
 
     key_box = _key_box(engine, settings.signing_key_secret)
     registry = CollectorRegistry()
@@ -116,6 +124,7 @@ def create_app(settings: Settings) -> FastAPI:
         trail.close()  # write what is still queued; given up (counted, logged) only if the database refuses
         limiter.close()
         report_limiter.close()
+        client_limiter.close()
         engine.dispose()
         if getattr(_app.state, "own_process", False):
             _end_stuck_calls(STUCK_SECONDS)
@@ -129,6 +138,7 @@ def create_app(settings: Settings) -> FastAPI:
     app.state.engine = engine
     app.state.limiter = limiter
     app.state.report_limiter = report_limiter
+    app.state.client_limiter = client_limiter
     app.state.trusted_proxies = proxies  # whose X-Forwarded-For the rate limits believe
     app.state.threads = workers
     app.state.trail = trail

@@ -1,5 +1,6 @@
-"""Public rate limits: calls a minute from one address without an API key, counted over a sliding
-window of :data:`WINDOW_SECONDS`.
+"""Rate limits: calls a minute from one address without an API key — and, in windows of their own, a client's
+keyed calls to the public's services and the reports issued (web/access.py) — counted over a sliding window
+of :data:`WINDOW_SECONDS`.
 
 Two counters with the same rule: :class:`LocalWindow` counts in this process (one worker, or several
 that each count alone); :class:`RedisWindow` counts in Redis, so every worker of every server that
@@ -11,7 +12,7 @@ Redis is checked when the server starts (:func:`connect` raises :class:`RedisUna
 away while serving, the limits **fail open to this process**: each worker counts in its own
 :class:`LocalWindow` (so one address may make up to workers × the limit), one warning is logged with
 the code ``redis.unavailable``, Redis is tried again every :data:`RETRY_SECONDS`, and its return is
-logged too. Keyed callers are never counted here.
+logged too. A window counts whatever key it is given: an address, or ``client:<id>``.
 """
 
 from __future__ import annotations

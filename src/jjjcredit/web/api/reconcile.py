@@ -18,7 +18,7 @@ from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
 from jjjcredit.services.sharing import reconcile
 from jjjcredit.web import characters, errors, threads
-from jjjcredit.web.access import caller_for, charge_public
+from jjjcredit.web.access import caller_for, charge_batch
 from jjjcredit.web.errors import ApiError
 from jjjcredit.web.limits import check_json_depth
 
@@ -45,8 +45,8 @@ def _manifest(request: Request) -> dict[str, Any]:
 
 
 async def _answer(request: Request, caller: access.Caller, queries: str) -> dict[str, Any]:
-    """A batch checked (nesting, size, each text) before any query is answered; a public batch of N
-    queries counts N calls against its address's rate limit."""
+    """A batch checked (nesting, size, each text) before any query is answered; a batch of N queries counts N
+    calls against the rate limit (its address's without a key, its client's with one)."""
     limits = request.app.state.limits
     check_json_depth(queries, limits, field="queries")
     try:
@@ -55,7 +55,7 @@ async def _answer(request: Request, caller: access.Caller, queries: str) -> dict
         raise ApiError("reconcile.bad_queries", f"queries is not JSON ({exc.msg} at character {exc.pos + 1}).",
                        field="queries", position=exc.pos + 1) from exc
     characters.refuse_in_document(batch, "queries")
-    await charge_public(request, reconcile.check_queries(batch, limits) - 1)  # the call itself counted one
+    await charge_batch(request, reconcile.check_queries(batch, limits) - 1)  # the call itself counted one
     answer: dict[str, Any] = await threads.run(request, _reconcile, request.app.state.engine, caller, batch, limits)
     request.state.codes = _codes(answer.values())
     return answer

@@ -25,7 +25,7 @@ from jjjcredit.core.sharing import access
 from jjjcredit.core.sharing import verify as verdicts
 from jjjcredit.services.sharing import evidence, verify
 from jjjcredit.web import errors, threads
-from jjjcredit.web.access import caller_for, charge_public_here
+from jjjcredit.web.access import caller_for, charge_batch_here
 
 router = APIRouter(prefix="/api/v1/verify", tags=["verify"])
 BATCH_LIMIT = 10_000
@@ -146,9 +146,9 @@ async def verify_identity(item: VerifyRequest, request: Request,
 @router.post("/batch", response_model=VerifyBatchAnswer, responses=RAISES)
 def verify_batch(batch: VerifyBatch, request: Request,
                  caller: access.Caller = Depends(caller_for("verify"))) -> Response:
-    """Up to 10,000 questions, each answered independently, in order. Without a key, every 100 questions
-    (rounded up) count as one call against the address's rate limit."""
-    charge_public_here(request, -(-len(batch.items) // QUESTIONS_PER_CALL) - 1)  # the call itself counted one
+    """Up to 10,000 questions, each answered independently, in order. Every 100 questions (rounded up) count
+    as one call against the rate limit: the address's without a key, the client's with one."""
+    charge_batch_here(request, -(-len(batch.items) // QUESTIONS_PER_CALL) - 1)  # the call itself counted one
     questions = [verify.Question(i["code"], i["name"], i.get("legal_rep"), i.get("on")) for i in batch.items]
     with request.app.state.engine.begin() as conn:
         answers = verify.verify_many(conn, questions)
