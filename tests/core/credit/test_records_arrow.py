@@ -141,3 +141,20 @@ def test_dates_after_today_and_codes_of_every_length_agree():
         rows.append(row)
     _agree(layout, rows)
     assert datetime.date(2026, 6, 1) == TODAY
+
+
+def test_a_lone_surrogate_in_a_cell_is_refused_as_check_row_refuses_it():
+    """Text Arrow cannot hold (half of a UTF-16 pair) is judged as records_bulk judges it, not a crash."""
+    item = catalogue.default_item("JJJ-03-001")
+    layout = layouts.bind(item, list(records.SAMPLE_PENALTY), "x.csv")
+    good = list(records.SAMPLE_PENALTY.values())
+    at = {h: i for i, h in enumerate(records.SAMPLE_PENALTY)}
+    rows = [good]
+    for header in ("违法事实", "统一社会信用代码", "处罚决定日期", "失信严重程度"):
+        row = list(good)
+        row[at[header]] = good[at[header]] + "\ud800"
+        rows.append(row)
+    fast = _checked(layout, rows)
+    for i, row in enumerate(rows):
+        assert fast[i] == row_checks.check_row(layout, row, 2 + i, TODAY), (i, row)
+    assert fast[0].record is not None

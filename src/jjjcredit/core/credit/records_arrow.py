@@ -84,7 +84,7 @@ class Clean:
     @classmethod
     def of_bulk(cls, clean: records_bulk.Clean) -> Clean:
         """records_bulk's clean columns as Arrow arrays."""
-        return cls(clean.first_row, clean.elements, [pa.array(c[:len(c)], _STRING) for c in clean.judged],
+        return cls(clean.first_row, clean.elements, [pa.array(c, _STRING) for c in clean.judged],
                    np.array(clean.at, dtype=np.int64), *(pa.array(v, _STRING) for v in (
                        clean.keys, clean.subject_types, clean.names, clean.codes, clean.severities, clean.decided,
                        clean.until, clean.texts)))
@@ -140,15 +140,18 @@ def _judged(b: layouts.Bound, column: Sequence[str] | pa.Array, limit: int | Non
             today: datetime.date) -> tuple[pa.Array, Mask]:
     """A column's cells judged: each as stored (null when empty, or refused), and which are refused."""
     kind = b.column.kind
-    array = column if isinstance(column, pa.Array) else pa.array(column, _STRING)
     empty: Any = _BAD if b.field.required else None
-    if kind == "text":
+    try:
+        array = column if isinstance(column, pa.Array) else pa.array(column, _STRING)
+    except UnicodeEncodeError:  # a lone surrogate, which no stored text holds: judged a cell at a time (refused)
+        array = None
+    if array is not None and kind == "text":
         found = _texts_plain(array, limit, b.field.required)
         if found is not None:
             return found
-    elif kind == "uscc" and b.column.max_length != 20:
+    elif array is not None and kind == "uscc" and b.column.max_length != 20:
         return _codes(array, empty)
-    else:
+    elif array is not None:
         encoded = pc.dictionary_encode(array)
         judge = records_bulk._judge(b, limit, severities, today)
         distinct = [judge(v) if (v := d.strip()) else empty for d in encoded.dictionary.to_pylist()]
@@ -169,12 +172,11 @@ def _taken(distinct: Sequence[Any], indices: pa.Array) -> tuple[pa.Array, Mask]:
     return values.take(indices), refused[at] if len(refused) else np.zeros(len(at), dtype=np.bool_)
 
 
-def _text_of(array: pa.Array) -> tuple[bytes, npt.NDArray[np.int64]]:
-    """A string array's cells joined (UTF-8) and where each ends in them (bytes)."""
+def _text_of(array: pa.Array) -> bytes:
+    """A string array's cells joined (UTF-8)."""
     _validity, offsets, data = array.buffers()
-    ends = np.frombuffer(offsets, dtype=np.int32)[array.offset:array.offset + len(array) + 1].astype(np.int64)
-    raw = b"" if data is None else bytes(memoryview(data)[ends[0]:ends[-1]])
-    return raw, ends[1:] - ends[0]
+    ends = np.frombuffer(offsets, dtype=np.int32)[array.offset:array.offset + len(array) + 1]
+    return b"" if data is None or not len(ends) else bytes(memoryview(data)[int(ends[0]):int(ends[-1])])
 
 
 def _texts_plain(array: pa.Array, limit: int | None, required: bool) -> tuple[pa.Array, Mask] | None:
@@ -182,7 +184,7 @@ def _texts_plain(array: pa.Array, limit: int | None, required: bool) -> tuple[pa
     nothing to strip: every other character ``str.strip`` removes is unprintable), printable, no cell longer
     than ``limit``; ``None`` otherwise. Only a cell with eleven digits or more is searched for a personal
     number (:func:`personal.number_run_cells`)."""
-    raw, _ends = _text_of(array)
+    raw = _text_of(array)
     joined = raw.decode("utf-8")
     if " " in joined or not joined.isprintable():
         return None
@@ -208,7 +210,7 @@ def _codes(array: pa.Array, empty: Any) -> tuple[pa.Array, Mask]:
     good = np.zeros(n, dtype=np.bool_)
     if plain.any():
         rows = np.flatnonzero(plain)
-        raw, _ends = _text_of(array.take(pa.array(rows)))
+        raw = _text_of(array.take(pa.array(rows)))
         verdicts, slow = uscc_bulk._fast_block(raw, len(rows))
         digits = np.frombuffer(raw, dtype=np.uint8).reshape(len(rows), uscc.LENGTH)[:, :17]
         shaped = ((digits >= 48) & (digits <= 57)).all(axis=1)  # all digits: perhaps an identity number
@@ -296,7 +298,7 @@ def _texts(elements: Sequence[str], values: Sequence[pa.Array], plain: Sequence[
         if column.null_count == n:
             continue
         key = f'"{code}": ' if records_bulk._PLAIN_KEY.match(code) else records.json_text(code) + ": "
-        raw, _ends = _text_of(column)  # (a null's bytes, if any, can only send the column the longer way)
+        raw = _text_of(column)  # (a null's bytes, if any, can only send the column the longer way)
         if not known and raw and int(np.frombuffer(raw, dtype=np.uint8).min()) < 0x20:
             piece = pa.array(["" if v is None else ", " + key + records.json_text(v) for v in column.to_pylist()],
                              _STRING)
