@@ -189,3 +189,48 @@ def test_by_index_plans_a_look_up_of_many_keys_as_an_index_search(engine: Engine
         assert after == left_alone  # only for the ``with``
     else:
         assert "SEARCH" in searched
+
+
+def test_rows_held_as_pyarrow_arrays_of_every_column_type_round_trip(engine: Engine):
+    """A table whose column types are known goes by a binary COPY on PostgreSQL (the same rows by name, a
+    table storage/schema does not hold, go as CSV): texts of any character, NULL apart from the empty
+    string, integers of each width, floats, flags and times (from a time or its ISO text) all come back."""
+    import pyarrow as pa
+    from sqlalchemy import BigInteger, Boolean, Float, SmallInteger, String
+
+    meta = MetaData()
+    table = Table("arrow_types", meta, Column("n", Integer, primary_key=True), Column("v", Text),
+                  Column("s", String(8)), Column("b", BigInteger), Column("h", SmallInteger), Column("f", Float),
+                  Column("ok", Boolean), Column("at", DateTime(timezone=True)),
+                  Column("at_text", DateTime(timezone=True)))
+    meta.create_all(engine)
+    values = [*TRICKY, "", "\\.", "\x01\x7f", "𠀀 supplementary"]
+    moment = datetime.datetime(2026, 11, 22, 5, 0, 0, 123456, tzinfo=datetime.UTC)
+    n = len(values)
+    arrays = [pa.array(range(n), pa.int64()), pa.array(values, pa.string()),
+              pa.array([None if i % 3 == 0 else f"s{i}" for i in range(n)], pa.string()),
+              pa.array([None if i == 1 else 2**40 + i for i in range(n)], pa.int64()),
+              pa.array([-i for i in range(n)], pa.int64()),
+              pa.array([None if i == 2 else i / 4 for i in range(n)], pa.float64()),
+              pa.array([None if i == 0 else i % 2 == 0 for i in range(n)], pa.bool_()),
+              pa.array([None if i == 3 else moment + datetime.timedelta(days=i) for i in range(n)],
+                       pa.timestamp("us", "UTC")),
+              pa.array([None if i == 4 else (moment - datetime.timedelta(days=9000 * i)).isoformat(sep=" ")
+                        for i in range(n)], pa.string())]
+    names = ("n", "v", "s", "b", "h", "f", "ok", "at", "at_text")
+    with engine.begin() as conn:
+        bulk.copy_arrow(conn, table, names, arrays)
+        assert bulk._binary_kinds(table, names) == [">i4", "text", "text", ">i8", ">i2", ">f8",
+                                                    "bool", "timestamp", "timestamp"]
+        assert bulk._binary_kinds("arrow_types", names) is None  # not storage/schema's: CSV
+    with engine.connect() as conn:
+        got = [tuple(r) for r in conn.execute(select(*table.c).order_by(table.c.n))]
+
+    def utc(at: Any) -> Any:
+        return at if at is None or at.tzinfo else at.replace(tzinfo=datetime.UTC)
+
+    assert [r[1] for r in got] == values
+    assert [r[2:7] for r in got] == [tuple(a[i].as_py() for a in arrays[2:7]) for i in range(n)]
+    assert [utc(r[7]) for r in got] == arrays[7].to_pylist()
+    assert [utc(r[8]) for r in got] == [None if t is None else datetime.datetime.fromisoformat(t)
+                                        for t in arrays[8].to_pylist()]

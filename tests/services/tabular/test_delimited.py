@@ -11,7 +11,7 @@ from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 
 from jjjcredit.core.limits import Limits
-from jjjcredit.services.tabular import decoding, readers
+from jjjcredit.services.tabular import decoding, delimited, readers
 from tests.services.record_files import code, write_csv
 from tests.services.tabular.table_rows import HEADER, read
 
@@ -123,6 +123,7 @@ def test_plain_blocks_split_by_pyarrow_give_the_cells_rows_and_issues_of_the_spl
     """Blocks with no quote and every line as wide as the header (most exports) are split by pyarrow when a
     reader of Arrow columns asks: the same cells, row numbers and issues, in chunks of at most chunk_rows."""
     monkeypatch.setattr(decoding, "_BLOCK", block)
+    monkeypatch.setattr(delimited, "ARROW_BLOCK", block)
     rows = [[code(i), *row[1:]] for i, row in enumerate(rows)]
     path = write_csv(tmp_path / "p.csv", WIDE, rows, delimiter=delimiter, newline=newline)
     assert read(path, chunk_rows=chunk_rows, arrow=True)[1:] == read(path, chunk_rows=chunk_rows)[1:]
@@ -132,6 +133,7 @@ def test_plain_blocks_split_by_pyarrow_give_the_cells_rows_and_issues_of_the_spl
 
 def test_a_one_column_file_with_empty_lines_is_split_alike(tmp_path: Path, monkeypatch):
     monkeypatch.setattr(decoding, "_BLOCK", 64)
+    monkeypatch.setattr(delimited, "ARROW_BLOCK", 64)
     path = tmp_path / "one.csv"
     path.write_text("代码\n" + "".join(f"{code(i)}\n" if i % 3 else "\n" for i in range(40)), encoding="utf-8")
     assert read(path, chunk_rows=5, arrow=True)[1:] == read(path, chunk_rows=5)[1:]

@@ -288,10 +288,10 @@ def _true(array: pa.Array) -> Mask:
 
 
 def _texts(elements: Sequence[str], values: Sequence[pa.Array], plain: Sequence[bool]) -> pa.Array:
-    """Each row's values as :func:`records.values_json` writes them: for each element in order, ``, "code":
+    """Each row's values as :func:`records.values_json` writes them: for each element in order, ``"code":
     "value"`` where the row has a value (the value escaped as JSON; a column that holds a character JSON
     escapes other than a quote or a backslash — never plain text, ``plain`` — through the json module a cell
-    at a time), nothing where it has none; joined, the first ``, `` cut, in braces."""
+    at a time), nothing where it has none; joined by ``, `` (a null skipped), in braces."""
     n = len(values[0]) if values else 0
     pieces: list[pa.Array] = []
     for code, column, known in sorted(zip(elements, values, plain, strict=True)):
@@ -300,14 +300,14 @@ def _texts(elements: Sequence[str], values: Sequence[pa.Array], plain: Sequence[
         key = f'"{code}": ' if records_bulk._PLAIN_KEY.match(code) else records.json_text(code) + ": "
         raw = _text_of(column)  # (a null's bytes, if any, can only send the column the longer way)
         if not known and raw and int(np.frombuffer(raw, dtype=np.uint8).min()) < 0x20:
-            piece = pa.array(["" if v is None else ", " + key + records.json_text(v) for v in column.to_pylist()],
+            piece = pa.array([None if v is None else key + records.json_text(v) for v in column.to_pylist()],
                              _STRING)
         else:
             if b'"' in raw or b"\\" in raw:
                 column = pc.replace_substring(pc.replace_substring(column, "\\", "\\\\"), '"', '\\"')
-            piece = pc.fill_null(pc.binary_join_element_wise(", " + key + '"', column, '"', ""), "")
+            piece = pc.binary_join_element_wise(key + '"', column, '"', "")  # (null where the value is)
         pieces.append(piece)
     if not pieces:
         return pa.array(["{}"] * n, _STRING)
-    joined = pieces[0] if len(pieces) == 1 else pc.binary_join_element_wise(*pieces, "")
-    return pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 2), "}", "")
+    joined = pc.binary_join_element_wise(*pieces, ", ", null_handling="skip")
+    return pc.binary_join_element_wise("{", joined, "}", "")

@@ -604,7 +604,8 @@ class _Writer:
         for start in range(0, len(ids), _LOOKUP):
             part = list(ids[start:start + _LOOKUP])
             if self.dialect == "postgresql":
-                rows = self.conn.exec_driver_sql("SELECT id FROM credit_batch_unchanged WHERE id = ANY(%s)", (part,))
+                rows = self.conn.exec_driver_sql("SELECT id FROM credit_batch_unchanged WHERE id = ANY(%s)",
+                                                 (bulk.array_text(part),))
             else:
                 rows = self.conn.exec_driver_sql(
                     f"SELECT id FROM credit_batch_unchanged WHERE id IN ({', '.join('?' * len(part))})", tuple(part))
@@ -972,7 +973,7 @@ def _existing(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, Any]]
     for start in range(0, len(ids), _LOOKUP):
         part = list(ids[start:start + _LOOKUP])
         if postgres:
-            rows = conn.exec_driver_sql(_EXISTING + " = ANY(%s)", (part,)).all()
+            rows = conn.exec_driver_sql(_EXISTING + " = ANY(%s)", (bulk.array_text(part),)).all()
         else:
             rows = conn.exec_driver_sql(_EXISTING + f" IN ({', '.join('?' * len(part))})", tuple(part)).all()
         _found_rows(conn, rows, found)
@@ -985,7 +986,8 @@ def _stored_values(conn: Connection, ids: Sequence[str]) -> dict[str, dict[str, 
     for start in range(0, len(ids), _LOOKUP):
         part = list(ids[start:start + _LOOKUP])
         if conn.dialect.name == "postgresql":
-            rows = conn.exec_driver_sql("SELECT id, data FROM credit_records WHERE id = ANY(%s)", (part,))
+            rows = conn.exec_driver_sql("SELECT id, data FROM credit_records WHERE id = ANY(%s)",
+                                        (bulk.array_text(part),))
         else:
             marks = ", ".join("?" * len(part))
             rows = conn.exec_driver_sql(f"SELECT id, data FROM credit_records WHERE id IN ({marks})", tuple(part))
@@ -1001,7 +1003,7 @@ def _known_organizations(conn: Connection, codes: set[str]) -> set[str]:
     for start in range(0, len(listed), _LOOKUP):
         part = listed[start:start + _LOOKUP]
         if postgres:
-            rows = conn.exec_driver_sql("SELECT uscc FROM organizations WHERE uscc = ANY(%s)", (part,))
+            rows = conn.exec_driver_sql("SELECT uscc FROM organizations WHERE uscc = ANY(%s)", (bulk.array_text(part),))
         else:
             rows = conn.execute(select(organizations.c.uscc).where(organizations.c.uscc.in_(part)))
         known.update(r[0] for r in rows)

@@ -142,8 +142,10 @@ class Decoder:
     ``line_bytes`` is never held: it is read a piece at a time, dropped, and a marker line
     (:func:`tables.over`) takes its place, counted in ``long_lines``."""
 
-    def __init__(self, stream: io.BufferedReader, encoding: str, line_bytes: int = limits_.DEFAULT.line_bytes) -> None:
+    def __init__(self, stream: io.BufferedReader, encoding: str, line_bytes: int = limits_.DEFAULT.line_bytes,
+                 block: int | None = None) -> None:
         self.stream = stream
+        self.block = block  #: bytes a block is read in (then up to its line's end); None: _BLOCK
         self.line_bytes = line_bytes
         self.long_lines = 0  #: lines over the limit so far
         self.encoding = "utf-8" if encoding == "utf-8-sig" else encoding
@@ -203,7 +205,7 @@ class Decoder:
     def blocks(self, quoted: bool = True) -> Iterator[str]:
         first = True
         while True:
-            block = self.stream.read(_BLOCK)
+            block = self.stream.read(self.block or _BLOCK)
             if not block:
                 return
             if not block.endswith(b"\n"):
