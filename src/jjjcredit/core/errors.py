@@ -12,6 +12,7 @@ from __future__ import annotations
 
 import enum
 from dataclasses import dataclass
+from typing import Any
 
 
 class Error(Exception):
@@ -33,6 +34,18 @@ class Error(Exception):
         self.field = field
         self.row = row
         self.position = position
+
+    def __reduce__(self) -> tuple[Any, ...]:
+        """Pickled as its class, arguments and attributes (an error raised in another process comes back
+        whole: code, message, field, row, position)."""
+        return _rebuilt, (type(self), self.args, dict(self.__dict__))
+
+
+def _rebuilt(cls: type[Error], args: tuple[Any, ...], state: dict[str, Any]) -> Error:
+    error = cls.__new__(cls)
+    error.args = args
+    error.__dict__.update(state)
+    return error
 
 
 class IdentifierError(Error, ValueError):
@@ -195,6 +208,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "file.encoding": ErrorCode(400, 2, "The input is neither UTF-8 nor GB18030, or changes encoding part-way."),
     "file.xlsx_needs_column": ErrorCode(400, 2, "An XLSX workbook was given without --column."),
     "file.xlsx_damaged": ErrorCode(400, 2, "The XLSX workbook cannot be opened (often a truncated download)."),
+    "file.check_ended": ErrorCode(500, 3, "The process reading and checking a large file ended before the "
+                                  "file's end (killed, out of memory): nothing of the batch was recorded."),
     "file.too_many_rows": ErrorCode(413, 2, "A batch sent through the API holds more rows than "
         "JJJCREDIT_LIMIT_API_ROWS: refused whole, nothing kept."),
     "file.xlsx_expands": ErrorCode(400, 2, "A part of the XLSX workbook (a sheet, its shared strings, styles, theme, "

@@ -55,8 +55,8 @@ from jjjcredit.core.limits import DEFAULT as DEFAULT_LIMITS
 from jjjcredit.core.limits import Limits
 from jjjcredit.services import db
 from jjjcredit.services.credit import catalogue as catalogue_service
+from jjjcredit.services.credit import checking, providers, timeliness
 from jjjcredit.services.credit import items as credit_items
-from jjjcredit.services.credit import providers, timeliness
 from jjjcredit.services.credit import records_arrow as services_arrow
 from jjjcredit.services.tabular import files, readers, tables
 from jjjcredit.storage import bulk
@@ -252,14 +252,21 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             dropped = [h for h in layout.ignored  # columns of fields an earlier edition had: said, not kept
                        if (c := national.by_header(h)) is not None and c.code in writer.dropped]
             unread = [h for h in layout.ignored if h.strip() and h not in dropped]  # none of the item's fields
+            source = checking.Source(path, chunk_rows, limits, more, layout, today, item.code, provider)
             try:
-                for chunk in table.chunks:
-                    if max_rows is not None and chunk.first_row - table.header_row - 1 + chunk.size > max_rows:
-                        raise files.InputFileError(
-                            "file.too_many_rows", f"{name}: holds more than {max_rows:,} rows, the most a batch sent "
-                            "through the API may hold (setting JJJCREDIT_LIMIT_API_ROWS); nothing was recorded: "
-                            "send it in several batches.")
-                    writer.chunk(layout, chunk, summary)
+                with contextlib.ExitStack() as stack:
+                    if checking.in_own_process(path, table, channel):  # (forked before the writer's thread starts)
+                        chunks = stack.enter_context(checking.checked_elsewhere(source))
+                    else:
+                        chunks = (checking.check(layout, chunk, today, item.code, provider) for chunk in table.chunks)
+                    for checked in chunks:
+                        chunk = checked.chunk
+                        if max_rows is not None and chunk.first_row - table.header_row - 1 + chunk.size > max_rows:
+                            raise files.InputFileError(
+                                "file.too_many_rows", f"{name}: holds more than {max_rows:,} rows, the most a batch "
+                                "sent through the API may hold (setting JJJCREDIT_LIMIT_API_ROWS); nothing was "
+                                "recorded: send it in several batches.")
+                        writer.chunk(layout, checked, summary)
             except BaseException:
                 writer.abandon()
                 raise
@@ -460,13 +467,11 @@ class _Writer:
         if rejects:
             self.conn.execute(insert(credit_rejects), rejects)
 
-    def chunk(self, layout: layouts.Layout, chunk: tables.Chunk, summary: Summary) -> None:
+    def chunk(self, layout: layouts.Layout, checked: checking.Checked, summary: Summary) -> None:
+        """Write a chunk as checked (services/credit/checking)."""
         self.absent = layout.absent
+        chunk, clean, others, clean_ids = checked.chunk, checked.clean, checked.others, checked.ids
         columns = chunk.columns
-        clean, others = records_arrow.check_columns(
-            layout, [c.array if isinstance(c, tables.ArrowColumn) else c for c in columns], chunk.first_row,
-            chunk.size, self.today)
-        clean_ids = record_ids(self.item.code, self.provider, clean.keys.to_pylist())
         block: services_arrow.Block | None = None
         walked = None
         if len(set(clean_ids)) == len(clean_ids) and not any(i in chunk.issues for i in clean.at.tolist()):

@@ -1,0 +1,130 @@
+"""A batch's chunks read and checked — in the batch's own process, or, for a large CSV file sent from the
+command line, in a process of its own while the batch's process writes the chunks before (the checks are
+pure: core/credit/records_arrow; the writing is services/credit/records.py's). On a machine of two cores
+the two halves of an ingest then run side by side instead of one after the other.
+
+The checking process is forked before the batch's writer starts its thread, never touches the database
+(its copy of the connection is left as it is: a forked process ends by ``os._exit``), and sends each chunk
+with its outcome through a queue of a few chunks (memory stays flat: it waits when the writer is behind).
+An error it meets (a file that cannot be read any further) is raised in the batch's process at the chunk
+it was met at; if it dies, the batch stops with ``file.check_ended``."""
+
+from __future__ import annotations
+
+import contextlib
+import datetime
+import gc
+import multiprocessing
+import os
+import queue
+from collections.abc import Callable, Iterator
+from dataclasses import dataclass
+from typing import Any
+
+from jjjcredit.core.credit import layouts, records, records_arrow
+from jjjcredit.core.limits import Limits
+from jjjcredit.services.tabular import files, readers, tables
+
+#: A CSV file of at least this many bytes sent from the command line is checked in a process of its own.
+PROCESS_BYTES = 16 << 20
+#: Chunks the checking process may be ahead of the writer.
+AHEAD = 3
+_END = "end"
+
+
+@dataclass
+class Checked:
+    """A chunk and its outcome: the rows with nothing to say (``clean``, their record ids ``ids``) and every
+    other row as ``check_row`` says (``others``, by index in the chunk)."""
+
+    chunk: tables.Chunk
+    clean: records_arrow.Clean
+    others: dict[int, records.Checked]
+    ids: list[str]
+
+
+def check(layout: layouts.Layout, chunk: tables.Chunk, today: datetime.date, item_code: str,
+          provider: str) -> Checked:
+    """One chunk checked (pure but for the record ids' hashing, which is services/credit/records')."""
+    from jjjcredit.services.credit.records import record_ids
+
+    columns = [c.array if isinstance(c, tables.ArrowColumn) else c for c in chunk.columns]
+    clean, others = records_arrow.check_columns(layout, columns, chunk.first_row, chunk.size, today)
+    return Checked(chunk, clean, others, record_ids(item_code, provider, clean.keys.to_pylist()))
+
+
+@dataclass(frozen=True)
+class Source:
+    """What a checking process needs to read and check a file as the batch's process would."""
+
+    path: str
+    chunk_rows: int
+    limits: Limits
+    more: Callable[..., Any] | None
+    layout: layouts.Layout
+    today: datetime.date
+    item_code: str
+    provider: str
+
+    def chunks(self) -> Iterator[Checked]:
+        with readers.open_table(self.path, self.chunk_rows, self.limits, self.more, none_ok=True,
+                                arrow=True) as table:
+            for chunk in table.chunks:
+                yield check(self.layout, chunk, self.today, self.item_code, self.provider)
+
+
+def in_own_process(path: str, table: tables.Table, channel: str) -> bool:
+    """Whether a file is checked in a process of its own: a CSV file of :data:`PROCESS_BYTES` or more sent from
+    the command line (a server's worker never forks), where processes can be forked."""
+    return (channel == "cli" and table.format == "csv" and "fork" in multiprocessing.get_all_start_methods()
+            and os.path.getsize(path) >= PROCESS_BYTES)
+
+
+def _produce(source: Source, out: Any) -> None:
+    """The checking process: every chunk checked and sent, then the end (or the error met)."""
+    try:
+        for checked in source.chunks():
+            out.put(checked)
+        out.put(_END)
+    except BaseException as exc:  # (sent whole: core.errors.Error pickles with its code and message)
+        out.put(exc)
+
+
+@contextlib.contextmanager
+def checked_elsewhere(source: Source) -> Iterator[Iterator[Checked]]:
+    """The chunks of ``source`` as a process of its own reads and checks them, in order; the process is
+    ended when the ``with`` ends, however it ends."""
+    context = multiprocessing.get_context("fork")
+    out = context.Queue(AHEAD)
+    process = context.Process(target=_produce, args=(source, out), name="jjjcredit-check", daemon=True)
+    gc.freeze()  # (nothing of this process's, its connection least of all, is collected in the forked one)
+    try:
+        process.start()
+    finally:
+        gc.unfreeze()
+
+    def received() -> Iterator[Checked]:
+        while True:
+            try:
+                item = out.get(timeout=1.0)
+            except queue.Empty:
+                if not process.is_alive():
+                    raise files.InputFileError(
+                        "file.check_ended", f"{os.path.basename(source.path)}: the process reading and checking the "
+                        f"file ended (exit code {process.exitcode}) before the file's end; nothing was recorded: "
+                        "send it again.") from None
+                continue
+            if isinstance(item, BaseException):
+                raise item
+            if item == _END:
+                return
+            yield item
+
+    try:
+        yield received()
+    finally:
+        if process.is_alive():
+            process.terminate()
+        process.join(5)
+        out.close()
+        out.cancel_join_thread()
