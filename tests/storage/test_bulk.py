@@ -234,3 +234,19 @@ def test_rows_held_as_pyarrow_arrays_of_every_column_type_round_trip(engine: Eng
     assert [utc(r[7]) for r in got] == arrays[7].to_pylist()
     assert [utc(r[8]) for r in got] == [None if t is None else datetime.datetime.fromisoformat(t)
                                         for t in arrays[8].to_pylist()]
+
+
+def test_a_number_out_of_its_column_s_range_is_refused_never_wrapped(engine: Engine):
+    """An integer column given a number it cannot hold is refused by the database (the binary COPY would wrap it
+    silently: such a column goes as text); SQLite keeps any integer."""
+    import pyarrow as pa
+
+    meta = MetaData()
+    table = Table("arrow_range", meta, Column("n", Integer, primary_key=True))
+    meta.create_all(engine)
+    if engine.dialect.name != "postgresql":
+        return
+    from psycopg.errors import DataError
+
+    with pytest.raises(DataError, match="out of range"), engine.begin() as conn:
+        bulk.copy_arrow(conn, table, ("n",), [pa.array([1, 2**40], pa.int64())])

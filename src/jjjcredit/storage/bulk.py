@@ -244,7 +244,7 @@ def copy_arrow(conn: Connection, table: str | Table, columns: Sequence[str], arr
     raw = conn.connection.driver_connection
     assert raw is not None, "a connection in a transaction has its driver connection"
     kinds = _binary_kinds(table, columns)
-    if kinds is None or any(_binary_field(pa.nulls(0, a.type), k) is None for a, k in zip(arrays, kinds, strict=True)):
+    if kinds is None or not all(_sendable(a, k) for a, k in zip(held.columns, kinds, strict=True)):
         _copy_csv(raw, name, columns, held)
         return
     with raw.cursor() as cursor, cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)") \
@@ -313,9 +313,7 @@ def binary_rows(arrays: Sequence[Any], kinds: Sequence[str]) -> Any:
     n = len(arrays[0])
     parts: list[Any] = [pa.scalar(len(arrays).to_bytes(2, "big"), pa.binary())]
     for array, kind in zip(arrays, kinds, strict=True):
-        field = _binary_field(array, kind)
-        assert field is not None, f"a {array.type} column is sent as {kind}"
-        parts.extend(field)
+        parts.extend(_binary_field(array, kind))
     joined = parts[0] if len(parts) == 1 else pc.binary_join_element_wise(*parts, b"")
     if isinstance(joined, pa.Scalar):  # (no column)
         return joined.as_buffer().to_pybytes() * n
@@ -324,37 +322,58 @@ def binary_rows(arrays: Sequence[Any], kinds: Sequence[str]) -> Any:
     return memoryview(data)[int(at[0]):int(at[-1])] if data is not None else b""
 
 
-def _binary_field(array: Any, kind: str) -> list[Any] | None:
-    """A column's fields in a binary COPY: binary arrays to join, row by row; ``None`` when an array of this
-    type is not sent as ``kind``."""
+def _sendable(array: Any, kind: str) -> bool:
+    """Whether a column's array is sent as ``kind`` in a binary COPY: text as text, times as times (or their
+    ISO text), numbers as numbers within the column's range (one out of it goes as text, which the server
+    refuses by name); a column of nulls as anything."""
+    import pyarrow as pa
+    import pyarrow.compute as pc
+
+    kind_of = array.type
+    texts = bool(pa.types.is_string(kind_of) or pa.types.is_large_string(kind_of))
+    if pa.types.is_null(kind_of) or (len(array) and array.null_count == len(array)):
+        return True
+    if kind == "text":
+        return texts
+    if kind == "timestamp":
+        return texts or bool(pa.types.is_timestamp(kind_of))
+    if kind == "bool":
+        return bool(pa.types.is_boolean(kind_of))
+    if kind == ">f8":
+        return bool(pa.types.is_integer(kind_of) or pa.types.is_floating(kind_of) or pa.types.is_boolean(kind_of))
+    if pa.types.is_boolean(kind_of):
+        return True
+    if not pa.types.is_integer(kind_of):
+        return False
+    if not len(array):
+        return True
+    extremes = pc.min_max(array)
+    bounds = np.iinfo(np.dtype(kind))
+    return bool(bounds.min <= extremes["min"].as_py() and extremes["max"].as_py() <= bounds.max)
+
+
+def _binary_field(array: Any, kind: str) -> list[Any]:
+    """A column's fields in a binary COPY (the array :func:`_sendable` as ``kind``): binary arrays to join,
+    row by row."""
     import pyarrow as pa
     import pyarrow.compute as pc
 
     n = len(array)
     nulls = np.asarray(pc.is_null(array).to_numpy(zero_copy_only=False), dtype=np.bool_)
-    if pa.types.is_null(array.type) or (len(array) and array.null_count == n):
+    if pa.types.is_null(array.type) or (n and array.null_count == n):
         return [_lengths(np.full(n, -1, dtype=np.int64))]
     if kind == "text":
-        if not (pa.types.is_string(array.type) or pa.types.is_large_string(array.type)):
-            return None
         sizes = np.asarray(pc.fill_null(pc.binary_length(array), -1).to_numpy(zero_copy_only=False), dtype=np.int64)
         return [_lengths(sizes), pc.fill_null(array.cast(pa.binary()), b"")]
     if kind == "timestamp":
-        if pa.types.is_string(array.type) or pa.types.is_large_string(array.type):
-            array = array.cast(pa.timestamp("us", "UTC"))
         if not pa.types.is_timestamp(array.type):
-            return None
+            array = array.cast(pa.timestamp("us", "UTC"))
         micros = pc.fill_null(array.cast(pa.timestamp("us", array.type.tz)).cast(pa.int64()), 0)
         values = micros.to_numpy(zero_copy_only=False).astype(np.int64) - _PG_EPOCH_US
         return [_fixed(values.astype(">i8").view(np.uint8).reshape(n, 8), nulls)]
     if kind == "bool":
-        if not pa.types.is_boolean(array.type):
-            return None
         flags = pc.fill_null(array, False).to_numpy(zero_copy_only=False).astype(np.uint8)
         return [_fixed(flags.reshape(n, 1), nulls)]
-    if not (pa.types.is_integer(array.type) or pa.types.is_boolean(array.type)
-            or (kind == ">f8" and pa.types.is_floating(array.type))):
-        return None
     numbers = pc.fill_null(array, 0).to_numpy(zero_copy_only=False)
     width = np.dtype(kind).itemsize
     return [_fixed(numbers.astype(kind).view(np.uint8).reshape(n, width), nulls)]
