@@ -21,11 +21,14 @@ unindexed table.
    secondary indexes in turn (today one: the hash index by id), and without the primary key too
    (partitions, no index).
 
+The batches go as ``--format`` says: ``binary`` (as the ingest writes records, storage/bulk.copy_arrow) or
+``text`` (COPY's own text, as it wrote them before), or ``both``: each step with each format in turn.
+
 The server's settings that decide the figures (``shared_buffers``, ``max_wal_size``, …) are printed;
 run it again after changing them to see what they are worth.
 
 Run: ``JJJCREDIT_SIGNING_KEY_SECRET=bench .venv/bin/python -u benchmarks/credit_table_floor.py
-[--rows 10000000] [--batch 1000000] [--db URL] [--keep]``
+[--rows 10000000] [--batch 1000000] [--format binary|text|both] [--db URL] [--keep]``
 """
 
 from __future__ import annotations
@@ -91,6 +94,8 @@ def main() -> None:
     parser.add_argument("--template", type=int, default=200_000, help="penalty rows ingested by the platform")
     parser.add_argument("--db", default=DEFAULT_DB)
     parser.add_argument("--data-dir", help="where the files go (default: a temporary folder)")
+    parser.add_argument("--format", choices=("binary", "text", "both"), default="binary",
+                        help="how the batches are COPY-ed (binary: as the ingest writes records)")
     parser.add_argument("--keep", action="store_true")
     args = parser.parse_args()
     header("credit_records' own cost a row, index by index (PostgreSQL)")
@@ -161,35 +166,46 @@ def run(url: str, args: argparse.Namespace, work: Path) -> None:
         steps += [(f"… without {name}", f"DROP INDEX {name}") for name in reversed(names)]
         steps.append(("… without the primary key (partitions, no index)",
                       f"ALTER TABLE credit_records DROP CONSTRAINT {primary[0]}"))
-        batches = []
+        formats = ("binary", "text") if args.format == "both" else (args.format,)
+        batches: list[list[Path]] = []
         for k in range(len(steps)):
-            batch = work / f"batch{k}.txt"
-            query = _copied(columns, args.rows + k * args.batch, args.batch, template[0])
-            with conn.cursor().copy(f"COPY ({query}) TO STDOUT") as copy, batch.open("wb") as fh:
-                for data in copy:
-                    fh.write(data)
-            batches.append(batch)
+            batches.append([])
+            for f, kind in enumerate(formats):
+                batch = work / f"batch{k}.{kind}"
+                query = _copied(columns, args.rows + (k * len(formats) + f) * args.batch, args.batch, template[0])
+                with conn.cursor().copy(f"COPY ({query}) TO STDOUT WITH (FORMAT {kind})") as copy, \
+                        batch.open("wb") as fh:
+                    for data in copy:
+                        fh.write(data)
+                batches[-1].append(batch)
         conn.execute("CREATE TABLE bench_floor_plain (LIKE credit_records)")
 
         def copy_in(table: str, batch: Path) -> float:
             conn.execute("CHECKPOINT")
             started = time.perf_counter()
-            with conn.cursor().copy(f"COPY {table} FROM STDIN") as copy, batch.open("rb") as fh:
+            with conn.cursor().copy(f"COPY {table} FROM STDIN WITH (FORMAT {batch.suffix[1:]})") as copy, \
+                    batch.open("rb") as fh:
                 while data := fh.read(1 << 20):
                     copy.write(data)
             return time.perf_counter() - started
 
-        plain = copy_in("bench_floor_plain", batches[0])
-        rate = args.batch / plain
-        print(f"\nCOPY of {args.batch:,} stored rows ({batches[0].stat().st_size / 1e6:,.0f} MB), one stream, "
+        print(f"\nCOPY of {args.batch:,} stored rows ({batches[0][0].stat().st_size / 1e6:,.0f} MB), one stream, "
               f"into a table of {made:,} records:")
-        print(f"  {'plain table, unindexed (the peer)':58} {plain:7.1f} s  {rate:9,.0f} rows/s  100 %")
-        for (label, change), batch in zip(steps, batches, strict=True):
+        plain: dict[str, float] = {}
+        for batch in batches[0]:
+            plain[batch.suffix] = copy_in("bench_floor_plain", batch)
+            conn.execute("TRUNCATE bench_floor_plain")
+            label = f"plain table, unindexed (the peer), {batch.suffix[1:]}"
+            print(f"  {label:58} {plain[batch.suffix]:7.1f} s  {args.batch / plain[batch.suffix]:9,.0f} rows/s  "
+                  "100 %", flush=True)
+        for (label, change), made_batches in zip(steps, batches, strict=True):
             if change:
                 conn.execute(change)
-            seconds = copy_in("credit_records", batch)
-            print(f"  {label:58} {seconds:7.1f} s  {args.batch / seconds:9,.0f} rows/s  {plain / seconds:4.0%}",
-                  flush=True)
+            for batch in made_batches:
+                seconds = copy_in("credit_records", batch)
+                shown = f"{label}, {batch.suffix[1:]}"
+                print(f"  {shown:58} {seconds:7.1f} s  {args.batch / seconds:9,.0f} rows/s  "
+                      f"{plain[batch.suffix] / seconds:4.0%}", flush=True)
 
 
 if __name__ == "__main__":

@@ -66,6 +66,7 @@ def test_a_file_checked_in_its_own_process_makes_the_batch_checked_at_home(ready
         return real(source)
 
     monkeypatch.setattr(checking, "checked_elsewhere", counted)
+    monkeypatch.setattr(checking, "PROCESS_CORES", 1)  # (a machine of two cores checks at home)
     monkeypatch.setattr(checking, "PROCESS_BYTES", 1 << 40)
     at_home = records.ingest_file(ready, str(path), files.PENALTY, "某甲局", protector=PROTECTOR, today=TODAY,
                                   chunk_rows=500)
@@ -80,6 +81,8 @@ def test_a_file_checked_in_its_own_process_makes_the_batch_checked_at_home(ready
     monkeypatch.setattr(checking, "PROCESS_BYTES", 0)  # the API's batches are never forked
     records.ingest_file(ready, str(path), files.PENALTY, "某戊局", protector=PROTECTOR, today=TODAY, chunk_rows=500,
                         channel="api")
+    monkeypatch.setattr(checking, "PROCESS_CORES", len(os.sched_getaffinity(0)) + 1)  # nor on too few cores
+    records.ingest_file(ready, str(path), files.PENALTY, "某己局", protector=PROTECTOR, today=TODAY, chunk_rows=500)
     assert forked == [str(path)]
 
 
@@ -88,6 +91,7 @@ def test_an_error_met_by_the_checking_process_is_the_error_met_at_home(ready: En
     path = tmp_path / "p.csv"
     good = files.write_csv(tmp_path / "good.csv", _mixed_rows(200), encoding="utf-16").read_bytes()
     path.write_bytes(good[:-3])  # cut in the middle of a UTF-16 character: not UTF-16 any further
+    monkeypatch.setattr(checking, "PROCESS_CORES", 1)
     monkeypatch.setattr(delimited, "ARROW_BLOCK", 4096)  # (the error is met past the first block: once forked)
     monkeypatch.setattr(decoding, "_BLOCK", 4096)
     said = []
@@ -107,6 +111,7 @@ def test_a_checking_process_that_dies_stops_the_batch_with_nothing_recorded(read
                                                                            monkeypatch: pytest.MonkeyPatch):
     path = files.write_csv(tmp_path / "p.csv", _mixed_rows(400))
     monkeypatch.setattr(checking, "PROCESS_BYTES", 0)
+    monkeypatch.setattr(checking, "PROCESS_CORES", 1)
     real = checking.Source.chunks
 
     def dying(self: checking.Source) -> Any:

@@ -1,8 +1,9 @@
 """A batch's chunks read and checked — in the batch's own process, or, for a large CSV file sent from the
 command line, in a process of its own while the batch's process writes the chunks before (the checks are
-pure: core/credit/records_arrow; the writing is services/credit/records.py's). On a machine of two cores
-the two halves of an ingest then run side by side instead of one after the other.
+pure: core/credit/records_arrow; the writing is services/credit/records.py's): the two halves of an ingest
+then run side by side on cores of their own instead of one after the other.
 
+Only where there are more than two cores: on two, the checks, the writing and the database fill both already.
 The checking process is forked before the batch's writer starts its thread, never touches the database
 (its copy of the connection is left as it is: a forked process ends by ``os._exit``), and sends each chunk
 with its outcome through a queue of a few chunks (memory stays flat: it waits when the writer is behind).
@@ -25,8 +26,12 @@ from jjjcredit.core.credit import layouts, records, records_arrow
 from jjjcredit.core.limits import Limits
 from jjjcredit.services.tabular import files, readers, tables
 
-#: A CSV file of at least this many bytes sent from the command line is checked in a process of its own.
+#: A CSV file of at least this many bytes sent from the command line is checked in a process of its own
 PROCESS_BYTES = 16 << 20
+#: … where this process may run on this many cores at least: on two, the checks, the writing and the database
+#: already fill both, and a process of its own only adds the chunks' way across (measured: no gain, twice the
+#: memory; docs/benchmarks.md)
+PROCESS_CORES = 3
 #: Chunks the checking process may be ahead of the writer.
 AHEAD = 3
 _END = "end"
@@ -75,9 +80,10 @@ class Source:
 
 def in_own_process(path: str, table: tables.Table, channel: str) -> bool:
     """Whether a file is checked in a process of its own: a CSV file of :data:`PROCESS_BYTES` or more sent from
-    the command line (a server's worker never forks), where processes can be forked."""
+    the command line (a server's worker never forks), where processes can be forked and this one may use
+    :data:`PROCESS_CORES` cores."""
     return (channel == "cli" and table.format == "csv" and "fork" in multiprocessing.get_all_start_methods()
-            and os.path.getsize(path) >= PROCESS_BYTES)
+            and len(os.sched_getaffinity(0)) >= PROCESS_CORES and os.path.getsize(path) >= PROCESS_BYTES)
 
 
 def _produce(source: Source, out: Any) -> None:
