@@ -280,26 +280,18 @@ def _binary_kinds(table: str | Table, columns: Sequence[str]) -> list[str] | Non
     known = metadata.tables.get(table) if isinstance(table, str) else table
     if known is None:
         return None
+    # (the first a column's type is an instance of: Text is a String, BigInteger and SmallInteger are Integers)
+    sent_as = ((String, "text"), (BigInteger, ">i8"), (SmallInteger, ">i2"), (Integer, ">i4"), (Float, ">f8"),
+               (Boolean, "bool"), (DateTime, "timestamp"))
     kinds: list[str] = []
     for name in columns:
         column = known.columns.get(name)
-        kind = None if column is None else column.type
-        if isinstance(kind, String):  # (Text is a String)
-            kinds.append("text")
-        elif isinstance(kind, BigInteger):
-            kinds.append(">i8")
-        elif isinstance(kind, SmallInteger):
-            kinds.append(">i2")
-        elif isinstance(kind, Integer):
-            kinds.append(">i4")
-        elif isinstance(kind, Float):
-            kinds.append(">f8")
-        elif isinstance(kind, Boolean):
-            kinds.append("bool")
-        elif isinstance(kind, DateTime):
-            kinds.append("timestamp")
-        else:
+        if column is None:
             return None
+        kind = next((k for sql_type, k in sent_as if isinstance(column.type, sql_type)), None)
+        if kind is None or (kind == ">f8" and (getattr(column.type, "precision", None) or 53) <= 24):
+            return None  # (a float of 24 bits or fewer is PostgreSQL's real, four bytes: sent as text)
+        kinds.append(kind)
     return kinds
 
 
