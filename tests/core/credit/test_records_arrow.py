@@ -158,3 +158,16 @@ def test_a_lone_surrogate_in_a_cell_is_refused_as_check_row_refuses_it():
     for i, row in enumerate(rows):
         assert fast[i] == row_checks.check_row(layout, row, 2 + i, TODAY), (i, row)
     assert fast[0].record is not None
+
+
+def test_values_of_rows_with_none_keep_their_places():
+    """A row with no value at all is ``{}`` in its own place (a join that skips nulls would drop it, and the rows
+    after it would take the values of the rows before them)."""
+    import pyarrow as pa
+
+    from jjjcredit.core.credit import records_arrow
+
+    values = [pa.array(["a1", None, None, "a4"], pa.string()), pa.array([None, None, "b3", None], pa.string())]
+    assert records_arrow._texts(("A", "B"), values, (True, True)).to_pylist() == [
+        '{"A": "a1"}', "{}", '{"B": "b3"}', '{"A": "a4"}']
+    assert records_arrow._texts(("A",), values[:1], (True,)).to_pylist() == ['{"A": "a1"}', "{}", "{}", '{"A": "a4"}']

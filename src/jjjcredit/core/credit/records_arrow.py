@@ -309,5 +309,12 @@ def _texts(elements: Sequence[str], values: Sequence[pa.Array], plain: Sequence[
         pieces.append(piece)
     if not pieces:
         return pa.array(["{}"] * n, _STRING)
+    if np.logical_and.reduce([_null(p) for p in pieces]).any():
+        # (pyarrow 26 drops a row whose every piece is null from a join that skips nulls — the rows after it
+        # would move up: such a chunk's rows are joined with the separators in the pieces, the first cut)
+        led = [pc.fill_null(pc.binary_join_element_wise(", ", p, ""), "") for p in pieces]
+        joined = led[0] if len(led) == 1 else pc.binary_join_element_wise(*led, "")
+        return pc.binary_join_element_wise("{", pc.utf8_slice_codeunits(joined, 2), "}", "")
     joined = pc.binary_join_element_wise(*pieces, ", ", null_handling="skip")
+    assert len(joined) == n, "a join that skips nulls keeps every row that has a value"
     return pc.binary_join_element_wise("{", joined, "}", "")
