@@ -22,6 +22,7 @@ from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.credit import layouts, records, records_arrow
 from jjjcredit.core.limits import Limits
 from jjjcredit.services.tabular import files, readers, tables
@@ -116,9 +117,9 @@ def checked_elsewhere(source: Source) -> Iterator[Iterator[Checked]]:
             except queue.Empty:
                 if not process.is_alive():
                     raise files.InputFileError(
-                        "file.check_ended", f"{os.path.basename(source.path)}: the process reading and checking the "
-                        f"file ended (exit code {process.exitcode}) before the file's end; nothing was recorded: "
-                        "send it again.") from None
+                        "file.check_ended", f"{shown_personal(os.path.basename(source.path))}: the process reading "
+                        f"and checking the file ended (exit code {process.exitcode}) before the file's end; nothing "
+                        "was recorded: send it again.") from None
                 continue
             if isinstance(item, BaseException):
                 raise item
