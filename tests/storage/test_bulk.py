@@ -250,3 +250,19 @@ def test_a_number_out_of_its_column_s_range_is_refused_never_wrapped(engine: Eng
 
     with pytest.raises(DataError, match="out of range"), engine.begin() as conn:
         bulk.copy_arrow(conn, table, ("n",), [pa.array([1, 2**40], pa.int64())])
+
+
+def test_rows_of_long_values_go_in_batches_that_fit(engine: Engine, monkeypatch: pytest.MonkeyPatch):
+    """A batch of a binary COPY is joined into one array (offsets to 2 GiB): long rows go in smaller batches, and
+    every row comes back once, in order."""
+    import pyarrow as pa
+
+    meta = MetaData()
+    table = Table("arrow_long", meta, Column("n", Integer, primary_key=True), Column("v", Text))
+    meta.create_all(engine)
+    monkeypatch.setattr(bulk, "_BINARY_BATCH_BYTES", 10_000)  # (so that a few kB make several batches)
+    values = [f"{i}:" + "长" * (i * 37 % 900) for i in range(300)]
+    with engine.begin() as conn:
+        bulk.copy_arrow(conn, table, ("n", "v"), [pa.array(range(300), pa.int64()), pa.array(values, pa.string())])
+    with engine.connect() as conn:
+        assert conn.execute(select(table.c.v).order_by(table.c.n)).scalars().all() == values

@@ -220,6 +220,8 @@ ARROW_BATCH = 20_000
 #: "COPY … (FORMAT binary)" file format).
 _BINARY_HEAD = b"PGCOPY\n\xff\r\n\x00" + bytes(8)
 _BINARY_TAIL = b"\xff\xff"
+#: Bytes of arrays a batch of a binary COPY holds at most (as rows go: a row is never cut).
+_BINARY_BATCH_BYTES = 256 << 20
 #: Microseconds from the Unix epoch to PostgreSQL's (2000-01-01 UTC), which binary times count from.
 _PG_EPOCH_US = 946_684_800_000_000
 
@@ -250,7 +252,10 @@ def copy_arrow(conn: Connection, table: str | Table, columns: Sequence[str], arr
     with raw.cursor() as cursor, cursor.copy(f"COPY {name} ({', '.join(columns)}) FROM STDIN WITH (FORMAT binary)") \
             as copy:
         copy.write(_BINARY_HEAD)
-        for batch in held.to_batches(max_chunksize=ARROW_BATCH):
+        # (a batch's fields are joined into one binary array, whose offsets end at 2 GiB: rows of long values go
+        # in smaller batches)
+        rows = max(1, min(ARROW_BATCH, (_BINARY_BATCH_BYTES * held.num_rows) // max(held.nbytes, 1)))
+        for batch in held.to_batches(max_chunksize=rows):
             copy.write(binary_rows(batch.columns, kinds))
         copy.write(_BINARY_TAIL)
 
