@@ -6,7 +6,7 @@ then run side by side on cores of their own instead of one after the other.
 Only where there are more than two cores: on two, the checks, the writing and the database fill both already.
 The checking process is forked before the batch's writer starts its thread, never touches the database
 (its copy of the connection is left as it is: a forked process ends by ``os._exit``), and sends each chunk
-with its outcome through a queue of a few chunks (memory stays flat: it waits when the writer is behind).
+with its outcome through a pipe (memory stays flat: it waits while the writer has not taken the chunk before).
 An error it meets (a file that cannot be read any further) is raised in the batch's process at the chunk
 it was met at; if it dies, the batch stops with ``file.check_ended``."""
 
@@ -17,7 +17,6 @@ import datetime
 import gc
 import multiprocessing
 import os
-import queue
 from collections.abc import Callable, Iterator
 from dataclasses import dataclass
 from typing import Any
@@ -33,8 +32,6 @@ PROCESS_BYTES = 16 << 20
 #: already fill both, and a process of its own only adds the chunks' way across (measured: no gain, twice the
 #: memory; docs/benchmarks.md)
 PROCESS_CORES = 3
-#: Chunks the checking process may be ahead of the writer.
-AHEAD = 3
 _END = "end"
 
 
@@ -91,10 +88,10 @@ def _produce(source: Source, out: Any) -> None:
     """The checking process: every chunk checked and sent, then the end (or the error met)."""
     try:
         for checked in source.chunks():
-            out.put(checked)
-        out.put(_END)
+            out.send(checked)
+        out.send(_END)
     except BaseException as exc:  # (sent whole: core.errors.Error pickles with its code and message)
-        out.put(exc)
+        out.send(exc)
 
 
 @contextlib.contextmanager
@@ -102,25 +99,32 @@ def checked_elsewhere(source: Source) -> Iterator[Iterator[Checked]]:
     """The chunks of ``source`` as a process of its own reads and checks them, in order; the process is
     ended when the ``with`` ends, however it ends."""
     context = multiprocessing.get_context("fork")
-    out = context.Queue(AHEAD)
+    into, out = context.Pipe(duplex=False)
     process = context.Process(target=_produce, args=(source, out), name="jjjcredit-check", daemon=True)
     gc.freeze()  # (nothing of this process's, its connection least of all, is collected in the forked one)
     try:
         process.start()
     finally:
         gc.unfreeze()
+        out.close()  # (only the checking process writes: its end, even in the middle of a chunk, ends the pipe)
+
+    def ended() -> files.InputFileError:
+        process.join(5)
+        return files.InputFileError(
+            "file.check_ended", f"{shown_personal(os.path.basename(source.path))}: the process reading and "
+            f"checking the file ended (exit code {process.exitcode}) before the file's end; nothing was recorded: "
+            "send it again.")
 
     def received() -> Iterator[Checked]:
         while True:
             try:
-                item = out.get(timeout=1.0)
-            except queue.Empty:
-                if not process.is_alive():
-                    raise files.InputFileError(
-                        "file.check_ended", f"{shown_personal(os.path.basename(source.path))}: the process reading "
-                        f"and checking the file ended (exit code {process.exitcode}) before the file's end; nothing "
-                        "was recorded: send it again.") from None
-                continue
+                if not into.poll(1.0):
+                    if not process.is_alive():
+                        raise ended()
+                    continue
+                item = into.recv()
+            except (EOFError, OSError):
+                raise ended() from None
             if isinstance(item, BaseException):
                 raise item
             if item == _END:
@@ -133,5 +137,4 @@ def checked_elsewhere(source: Source) -> Iterator[Iterator[Checked]]:
         if process.is_alive():
             process.terminate()
         process.join(5)
-        out.close()
-        out.cancel_join_thread()
+        into.close()
