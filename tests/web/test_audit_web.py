@@ -285,3 +285,23 @@ def test_checkpoints_are_published_as_a_json_list_that_verifies(database_url: st
         with engine.connect() as conn:
             assert audit.verify_checkpoints(conn, published.json()) == []
         engine.dispose()
+
+
+def test_checkpoints_come_a_page_at_a_time_with_a_link_to_the_next(database_url: str, server: Server):
+    engine = make_engine(database_url)
+    made = []
+    with server.client() as anonymous:
+        for n in range(3):  # an entry, then a checkpoint of the head: three checkpoints of three heads
+            anonymous.post("/api/v1/verify", json={"code": server.codes[0], "name": "x"})
+            _wait_for(database_url, n + 1)
+            with engine.begin() as conn:
+                made.append(audit.make_checkpoint(conn, evidence.KeyBox(SECRET)))
+        first = anonymous.get("/api/v1/audit/checkpoints", params={"limit": 2})
+        assert first.status_code == 200 and first.json() == made[:2]
+        link = first.headers["link"]
+        assert link == f'</api/v1/audit/checkpoints?after={made[1]["seq"]}&limit=2>; rel="next"'
+        second = anonymous.get(link[1:link.index(">")])
+        assert second.json() == made[2:] and "link" not in second.headers
+        assert anonymous.get("/api/v1/audit/checkpoints").json() == made  # one page holds them all
+        assert anonymous.get("/api/v1/audit/checkpoints", params={"limit": 0}).status_code == 422
+    engine.dispose()

@@ -205,10 +205,13 @@ def _checkpoint(row: Any) -> dict[str, Any]:
             "algorithm": "Ed25519", "signature": row["signature"]}
 
 
-def list_checkpoints(conn: Connection) -> list[dict[str, Any]]:
-    """Every stored checkpoint, oldest first: ``seq``, ``hash``, ``at``, ``key_id``, ``algorithm``, ``signature``."""
-    return [_checkpoint(r) for r in conn.execute(select(audit_checkpoints).order_by(audit_checkpoints.c.seq))
-            .mappings()]
+def list_checkpoints(conn: Connection, *, after: int = 0, limit: int | None = None) -> list[dict[str, Any]]:
+    """The stored checkpoints of entries after ``after`` (a seq), oldest first, at most ``limit`` (all when None):
+    ``seq``, ``hash``, ``at``, ``key_id``, ``algorithm``, ``signature``."""
+    query = select(audit_checkpoints).where(audit_checkpoints.c.seq > after).order_by(audit_checkpoints.c.seq)
+    if limit is not None:
+        query = query.limit(limit)
+    return [_checkpoint(r) for r in conn.execute(query).mappings()]
 
 
 def verify_checkpoints(conn: Connection, checkpoints: Any,
