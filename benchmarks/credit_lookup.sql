@@ -1,4 +1,4 @@
--- The ingest's look-up of existing records (services/credit/records._existing: id IN (...)) against the
+-- The ingest's look-up of existing records (services/credit/writing._existing: id IN (...)) against the
 -- same rows looked up by (subject_key, id), on a database built by benchmarks/credit_ingest.py --keep:
 --   psql -h 127.0.0.1 -U postgres bench_credit -f benchmarks/credit_lookup.sql   (run twice: the second is warm)
 \timing on

@@ -592,7 +592,7 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "exchange.already_applied": ErrorCode(409, 1, "A package whose whole range was applied from its node already: "
         "skipped, nothing changed (the import command says so and exits 0; the receipt's status is skipped)."),
     "exchange.record_id": ErrorCode(409, 1, "A credit record version in a package whose id is not the hash of its "
-        "item, provider and document number (services/credit/records.record_id): refused alone, with every version "
+        "item, provider and document number (core/credit/records.record_id): refused alone, with every version "
         "of the record in the package, and listed in the receipt's refused; the rest of the package applies."),
     "exchange.record_moved": ErrorCode(409, 1, "A credit record version in a package that names another item, "
         "provider or document number than the record held here under its id: a record never changes them; refused "

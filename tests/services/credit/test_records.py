@@ -6,7 +6,6 @@ from __future__ import annotations
 
 import datetime
 import json
-import random
 from pathlib import Path
 from xml.sax.saxutils import escape
 
@@ -20,7 +19,7 @@ from jjjcredit.core.credit.periods import add_months
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.sharing import access
 from jjjcredit.services import db
-from jjjcredit.services.credit import corrections, records
+from jjjcredit.services.credit import corrections, records, writing
 from jjjcredit.services.library import library
 from jjjcredit.services.sharing import disclosure
 from jjjcredit.services.tabular.files import InputFileError
@@ -567,39 +566,24 @@ def test_a_write_that_fails_in_a_later_chunk_leaves_nothing(ready: Engine, tmp_p
     rows = [files.penalty(CODES[i % 4], f"罚{i}") for i in range(7)]
     path = files.write_csv(tmp_path / "p.csv", rows)
     calls: list[str] = []
-    copy = records.bulk.copy_arrow
+    copy = writing.bulk.copy_arrow
 
     def failing(conn: object, table: str, *args: object) -> None:  # (a chunk's new records go in by one copy)
         calls.append(table)
         if calls.count("credit_records") == 3:  # the third chunk's rows (on PostgreSQL, in the copy thread)
             raise OSError("the disk is full")
         copy(conn, table, *args)  # type: ignore[arg-type]
-    monkeypatch.setattr(records.bulk, "copy_arrow", failing)
+    monkeypatch.setattr(writing.bulk, "copy_arrow", failing)
     with pytest.raises(OSError, match="disk is full"):
         records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                             chunk_rows=2)
     with ready.connect() as conn:
         assert conn.execute(select(credit_records.c.id)).all() == []
         assert conn.execute(select(credit_batches.c.id)).all() == []
-    monkeypatch.setattr(records.bulk, "copy_arrow", copy)
+    monkeypatch.setattr(writing.bulk, "copy_arrow", copy)
     summary = records.ingest_file(ready, str(path), files.PENALTY, files.PROVIDER, protector=PROTECTOR, today=TODAY,
                                   chunk_rows=2)
     assert (summary.created, summary.rejected) == (7, 0)
-
-
-def test_the_batch_filter_holds_every_id_it_was_given_at_the_bits_of_its_four_slices():
-    rng = random.Random(7)
-    given = ["f" * 32, "0" * 32, *(f"{rng.getrandbits(128):032x}" for _ in range(20_000))]
-    seen = records._Seen()
-    assert seen.held_then_add(given) == []  # what it held before this chunk: nothing
-    assert seen.held_then_add(given[:5]) == given[:5]
-    for record_id in given[:300]:
-        n = int(record_id, 16)
-        for bit in (n & (seen.BITS - 1), (n >> 27) & (seen.BITS - 1), (n >> 54) & (seen.BITS - 1),
-                    (n >> 81) & (seen.BITS - 1)):
-            assert seen.bits[bit >> 3] & (1 << (bit & 7))
-    others = [f"{rng.getrandbits(128):032x}" for _ in range(20_000)]
-    assert len(seen.held_then_add(others)) < 5  # false positives: about one in a billion at this fill
 
 
 def test_a_file_sent_again_after_a_later_edition_shortened_a_limit_keeps_the_values_kept_under_the_longer_one(

@@ -12,9 +12,9 @@ from typing import Any
 import pytest
 from sqlalchemy import Engine, select
 
+from jjjcredit.core.credit import records as rules
 from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.services import db
-from jjjcredit.services.credit import records
 from jjjcredit.services.exchange import apply
 from jjjcredit.storage.schema import (
     batches,
@@ -120,7 +120,7 @@ def test_the_same_package_again_changes_nothing(node: Engine):
 
 def rid(record: str, item: str = credit_files.PENALTY) -> str:
     """The id of this test's record ``record``: the hash of its item, provider and document number."""
-    return records.record_id(item, "provider", f"doc-{record}")
+    return rules.record_id(item, "provider", f"doc-{record}")
 
 
 def version(record: str, number: int, subject: str, item: str = credit_files.PENALTY,

@@ -16,6 +16,7 @@ import pytest
 from sqlalchemy import Engine, func, select, text
 
 from jjjcredit.core.credit import persons
+from jjjcredit.core.credit import records as rules
 from jjjcredit.core.exchange import packages, rows
 from jjjcredit.core.exchange.packages import Scope
 from jjjcredit.core.limits import Limits
@@ -706,7 +707,7 @@ def test_a_personal_number_in_a_peer_s_name_or_document_number_is_kept_masked(pr
     def alter(row: rows.Row) -> None:
         row["subject_name"] = "张三" + CLEAR
         row["document_number"] = "罚" + PERSON_AS_CODE  # (another record: its id the hash of that number)
-        row["id"] = records.record_id(str(row["item"]), str(row["provider"]), row["document_number"])
+        row["id"] = rules.record_id(str(row["item"]), str(row["provider"]), row["document_number"])
 
     path, record_id = _altered_package(producer, tmp_path, alter)
     assert take(receiver, path)["status"] == "accepted"
@@ -812,7 +813,7 @@ def test_a_record_under_an_item_unknown_here_is_held_back_and_applied_once_an_ed
     for row in found:  # as a peer whose catalogue has an item this node has not published yet sends it
         if row["document_number"] == "罚〔2026〕2号":
             row["item"] = "JJJ-99-001"
-            row["id"] = records.record_id("JJJ-99-001", str(row["provider"]), row["document_number"])
+            row["id"] = rules.record_id("JJJ-99-001", str(row["provider"]), row["document_number"])
             new_id = row["id"]
     data = rows.write("jsonl", "credit_records", columns, found)
     (snapshot.path / files[0]["name"]).write_bytes(data)
@@ -922,7 +923,7 @@ def test_a_record_new_here_under_an_item_withdrawn_or_unknown_here_is_refused_al
     for row in found:  # as a peer whose catalogue has an item this node never had sends it
         if row["document_number"] == "罚〔2026〕6号":
             row["item"] = "JJJ-99-001"
-            row["id"] = records.record_id("JJJ-99-001", str(row["provider"]), row["document_number"])
+            row["id"] = rules.record_id("JJJ-99-001", str(row["provider"]), row["document_number"])
     data = rows.write("jsonl", "credit_records", columns, found)
     (delta.path / files[0]["name"]).write_bytes(data)
     _resigned(producer, delta, [{**files[0], "bytes": len(data), "sha256": hashlib.sha256(data).hexdigest()}])

@@ -20,6 +20,7 @@ import nats
 import pytest
 from sqlalchemy import func, select
 
+from jjjcredit.core.credit import records as rules
 from jjjcredit.core.federation import messages
 from jjjcredit.core.federation.messages import FederationError
 from jjjcredit.services.credit import records
@@ -397,7 +398,6 @@ def test_an_organization_registered_in_another_region_now_is_that_node_s(nodes: 
 
 def test_a_message_holds_what_government_sharing_sees_and_no_more(nodes: dict[str, Node], tmp_path: Path):
     from jjjcredit.core.credit import persons
-    from jjjcredit.services.credit import records
     from jjjcredit.services.library import library
     from tests.services.credit import credit_files
     from tests.services.library import library_files
@@ -592,7 +592,7 @@ def test_a_peer_s_record_under_an_item_this_node_never_had_is_refused_alone(node
                                               after=0, to=to)
         own = rows.read("jsonl", "credit_records", rows.CREDIT_COLUMNS, data)
         odd = own[0]
-        moved = records.record_id("JJJ-99-001", str(odd["provider"]), str(odd["document_number"]))  # its id under it
+        moved = rules.record_id("JJJ-99-001", str(odd["provider"]), str(odd["document_number"]))  # its id under it
         sent = [{**r, "item": "JJJ-99-001", "id": moved} if r["id"] == odd["id"] else r for r in own]
         manifest, contents = exchange.sign_package(
             conn, nodes["hebei"].box, node="hebei", kind="credit_records", audience="government", fmt="jsonl",

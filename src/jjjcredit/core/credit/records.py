@@ -155,6 +155,19 @@ def document_keys(numbers: Sequence[str]) -> list[str]:
     return _SPACE.sub("", _round_brackets(unicodedata.normalize("NFKC", joined))).upper().split("\x00")
 
 
+def record_id(item: str, provider: str, document_number: str) -> str:
+    """A record's id: the hash of its identity (item, provider, document number as compared:
+    document_key)."""
+    key = document_key(document_number)
+    return hashlib.sha256(f"{item}\x1f{provider}\x1f{key}".encode()).hexdigest()[:32]
+
+
+def record_ids(item: str, provider: str, document_numbers: Sequence[str]) -> list[str]:
+    """:func:`record_id` of each document number (their keys made at once: document_keys)."""
+    prefix = f"{item}\x1f{provider}\x1f"
+    return [hashlib.sha256((prefix + key).encode()).hexdigest()[:32] for key in document_keys(document_numbers)]
+
+
 def shown_value(column_code: str, value: str) -> str:
     """A stored value as shown to someone not entitled to the personal numbers (they are masked)."""
     column = columns.COLUMNS.get(column_code)

@@ -48,12 +48,10 @@ class Checked:
 
 def check(layout: layouts.Layout, chunk: tables.Chunk, today: datetime.date, item_code: str,
           provider: str) -> Checked:
-    """One chunk checked (pure but for the record ids' hashing, which is services/credit/records')."""
-    from jjjcredit.services.credit.records import record_ids
-
+    """One chunk checked, with the record ids of its rows."""
     columns = [c.array if isinstance(c, tables.ArrowColumn) else c for c in chunk.columns]
     clean, others = records_arrow.check_columns(layout, columns, chunk.first_row, chunk.size, today)
-    return Checked(chunk, clean, others, record_ids(item_code, provider, clean.keys.to_pylist()))
+    return Checked(chunk, clean, others, records.record_ids(item_code, provider, clean.keys.to_pylist()))
 
 
 @dataclass(frozen=True)

@@ -25,7 +25,7 @@ from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
 from jjjcredit.core.errors import Severity
 from jjjcredit.services.credit import items as credit_items
-from jjjcredit.services.credit import providers, records, timeliness
+from jjjcredit.services.credit import providers, timeliness, writing
 from jjjcredit.storage.schema import credit_records, federation_records
 
 
@@ -43,7 +43,7 @@ def _day_of(iso: str | None) -> datetime.date | None:
 
 
 def _record_row(conn: Connection, item: str, provider: str, document_number: str) -> Any:
-    rid = records.record_id(item, provider, document_number.strip())
+    rid = rules.record_id(item, provider, document_number.strip())
     row = conn.execute(select(credit_records).where(credit_records.c.id == rid)).mappings().first()
     if row is None:
         raise RecordsError("credit.not_found", f'{provider} has no record of {item} with document number '
@@ -133,7 +133,7 @@ def correct_record(conn: Connection, item_code: str, provider: str, document_num
         raise RecordsError("credit.correction", f"The corrected record does not pass its item's checks: {found} "
                            "Nothing was changed; send the correction again with these values fixed.",
                            field=errors[0].field if len(errors) == 1 else None)
-    record = records.with_dropped(checked.record, values, item, sealed)
+    record = writing.with_dropped(checked.record, values, item, sealed)
     if record.key != row["document_number"]:
         raise RecordsError("credit.identity", "A correction cannot change the document number that identifies the "
                            "record: revoke it and submit the new one.", field="document")
@@ -192,7 +192,7 @@ def _new_version(conn: Connection, row: Mapping[str, Any], action: str, status: 
                        subject_type=record.subject_type, severity=record.severity,
                        decided_on=record.decided_on.isoformat() if record.decided_on else None,
                        valid_until=record.valid_until.isoformat() if record.valid_until else None, due_on=due_on)
-    records.keep_as_versions(conn, [(key, row["subject_key"], row["id"])])
+    writing.keep_as_versions(conn, [(key, row["subject_key"], row["id"])])
     conn.execute(update(credit_records).where(credit_records.c.subject_key == row["subject_key"],
                                               credit_records.c.id == row["id"]).values(**changes))
     if late and not row["late"]:  # a withdrawal after its deadline, or a decision date that makes it late
@@ -305,7 +305,7 @@ def rekey_person(conn: Connection, record_id: str, protector: persons.Protector 
     if found.person_key is None:
         return found
     old = row["subject_key"]
-    records.keep_as_versions(conn, [(found.person_key, old, record_id)])
+    writing.keep_as_versions(conn, [(found.person_key, old, record_id)])
     reason = (f"Filed under the natural person's own key: kept before under the organization code {found.kept_under}, "
               "as a row that named both was filed before such rows were refused (credit rekey-persons).")
     conn.execute(update(credit_records).where(credit_records.c.subject_key == old, credit_records.c.id == record_id)

@@ -11,7 +11,7 @@ here its new status and version, and is nothing for a record not held. Natural p
 producer's subject key, with no sealed number (core/exchange/packages.PERSONAL).
 
 Every version is first checked to be the record its id names: the id is the hash of its item, provider and
-document number (services/credit/records.record_id; ``exchange.record_id``), and a record held here is under
+document number (core/credit/records.record_id; ``exchange.record_id``), and a record held here is under
 the item, provider and document number the version names (``exchange.record_moved``: a record never changes
 them). A version that is not is **refused** with every version of its record in the package, each listed with
 why; the record held here stays as it is.
@@ -56,7 +56,6 @@ from jjjcredit.core.exchange import rows_bulk
 from jjjcredit.core.library import elements
 from jjjcredit.services.credit import catalogue as catalogue_service
 from jjjcredit.services.credit import items as credit_items
-from jjjcredit.services.credit import records as credit_records_service
 from jjjcredit.services.credit import timeliness
 from jjjcredit.storage import bulk, times
 from jjjcredit.storage.schema import (
@@ -520,12 +519,12 @@ def take_held(conn: Connection, today: datetime.date | None = None) -> list[Held
 def _identity_refusal(row: Mapping[str, Any], held: Mapping[str, Any] | None) -> tuple[str, str, str] | None:
     """Why a version (with values) is not the record it names (its error code, message and field), or ``None``
     when it is: its id is the hash of its item, provider and document number
-    (services/credit/records.record_id), and a record held here under that id has that item, provider and
+    (core/credit/records.record_id), and a record held here under that id has that item, provider and
     document number (compared as identities compare them; a number held masked as this node keeps it)."""
     item, provider = str(row["item"]), str(row["provider"])
     number = str(row["document_number"])
     shown = shown_personal(number)[:60]
-    if credit_records_service.record_id(item, provider, number) != str(row["id"]):
+    if credit_rules.record_id(item, provider, number) != str(row["id"]):
         return "exchange.record_id", (
             f'its id is not the hash of its item "{item[:40]}", provider "{provider[:60]}" and document number '
             f'"{shown}": a record\'s id names those three, and a version that names others is not the record. It is '
