@@ -366,3 +366,21 @@ def test_a_header_named_far_right_is_refused_before_its_rows_are_read(tmp_path: 
     with pytest.raises(InputFileError) as refused:
         list(readers.read_column(str(tmp_path / "column.xlsx"), "企业名称"))
     assert refused.value.code == "file.xlsx_columns" and "(row 1)" in refused.value.message
+
+
+def test_characters_excel_writes_escaped_are_read_as_they_are(tmp_path: Path):
+    """Excel writes a line break in a cell as ``_x000D_`` (ECMA-376 ST_Xstring) and a text ``_x000D_`` typed in a
+    cell as ``_x005F_x000D_``: each is read as the user sees it."""
+    rows = [[code(1), "甲ESC1", "2019"], [code(2), "ESC2", "2019"], [code(3), "丙ESC3", "2019"]]
+    written = write_xlsx(tmp_path / "f.xlsx", HEADER, rows)
+    escapes = {b"ESC1": b"_x000D_", b"ESC2": b"a_x005F_x000D_b", b"ESC3": b"_x0009__xD83D_"}
+
+    def escaped(part: str, data: bytes) -> tuple[str, bytes]:
+        for mark, escape in escapes.items():
+            data = data.replace(mark, escape)
+        return part, data
+
+    _, got, issues = read(_rebuilt(written, "escaped.xlsx", escaped))
+    names = [cells[1] for _, cells in got]
+    assert names == ["甲\r", "a_x000D_b", "丙\t_xD83D_"], (names, issues)
+    assert xlsx.unescaped("_x4E2D__x56FD_") == "中国"

@@ -7,10 +7,11 @@ A record's identity is item + provider + document number (``id`` = a hash of the
 resubmission with other values is a new version, the same values change nothing, and every version
 is kept. Ingest streams: the file is read in chunks (services/tabular/readers.py), each chunk checked
 (services/credit/checking.py), its existing records looked up in one query and its writes made through
-the driver's bulk paths (COPY on PostgreSQL) by services/credit/writing.py — memory holds one chunk. One batch is one transaction,
-under a lock per provider and item (:func:`providers.take_lock`); the current version of a record is
-kept once, in ``credit_records``, and the versions it replaced in ``credit_record_versions``; the same
-file from the same provider for the same item again changes nothing and says so. Whoever writes
+the driver's bulk paths (COPY on PostgreSQL) by services/credit/writing.py — memory holds one chunk.
+One batch is one transaction, under a lock per provider and item (:func:`providers.take_lock`); the
+current version of a record is kept once, in ``credit_records``, and the versions it replaced in
+``credit_record_versions``; the same file from the same provider for the same item again changes nothing
+and says so. Whoever writes
 ``credit_records`` adds what it wrote to the provider's and item's tally
 (:func:`timeliness.add_to_tallies`), which the timeliness report reads.
 

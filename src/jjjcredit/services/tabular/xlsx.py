@@ -24,10 +24,29 @@ from jjjcredit.services.tabular import files, tables
 from jjjcredit.services.tabular.files import InputFileError
 from jjjcredit.services.tabular.tables import Chunk, Table
 
+#: A character as a workbook's XML escapes it (ECMA-376 ST_Xstring): ``_x000D_`` is a carriage return; ``_x005F_``
+#: an underscore, so ``_x005F_x000D_`` is the text ``_x000D_``. Surrogates are no character and stay as written.
+_ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
+
+
+def _unescaped_char(found: re.Match[str]) -> str:
+    code = int(found.group(1), 16)
+    return found.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+
+
+def unescaped(text: str) -> str:
+    """A cell's text with the characters Excel writes escaped (a line break as ``_x000D_``, a tab as ``_x0009_``)
+    as they are, read left to right once, as Excel reads them.
+
+    >>> unescaped("河北胜智商贸有限公司_x000D_"), unescaped("a_x005F_x000D_b"), unescaped("_xD83D__x4E2D_")
+    ('河北胜智商贸有限公司\\r', 'a_x000D_b', '_xD83D_中')
+    """
+    return _ESCAPED.sub(_unescaped_char, text) if "_x" in text else text
+
 
 def _cell_text(value: object) -> str:
-    """A cell's value as text; a date as the platform writes dates, ``YYYYMMDD`` (a time of day, when
-    the cell has one, after it).
+    """A cell's value as text (escaped characters as they are: :func:`unescaped`); a date as the platform writes
+    dates, ``YYYYMMDD`` (a time of day, when the cell has one, after it).
 
     >>> _cell_text(datetime.datetime(2019, 3, 5)), _cell_text(datetime.date(2019, 3, 5))
     ('20190305', '20190305')
@@ -37,7 +56,7 @@ def _cell_text(value: object) -> str:
     if value is None:
         return ""
     if isinstance(value, str):
-        return value
+        return unescaped(value)
     if isinstance(value, bool):
         return "true" if value else "false"
     if isinstance(value, datetime.datetime):
@@ -54,8 +73,8 @@ _XLSX_ERRORS = (zipfile.BadZipFile, zlib.error, KeyError, OSError, ValueError, E
 
 
 def _shared_strings(source: IO[bytes], limit: int) -> list[str]:
-    """An XLSX's shared strings table (what openpyxl's reader gives: the text of each ``<si>``, its
-    phonetic runs left out), parsed a piece at a time: a string over ``limit`` characters is counted,
+    """An XLSX's shared strings table (the text of each ``<si>`` as written, escapes and all, its phonetic runs
+    left out), parsed a piece at a time: a string over ``limit`` characters is counted,
     never held, and its marker (:func:`tables.over`) stands in the table."""
     from xml.parsers import expat
 
@@ -77,7 +96,7 @@ def _shared_strings(source: IO[bytes], limit: int) -> list[str]:
         local = tag.rsplit(" ", 1)[-1]
         if local == "si":
             size = state["size"]
-            strings.append(tables.over(size) if size > limit else "".join(parts).replace("x005F_", ""))
+            strings.append(tables.over(size) if size > limit else "".join(parts))  # (unescaped as a cell's text)
             if len(strings) > SHARED_STRINGS:
                 raise InputFileError("file.xlsx_strings", f"the workbook holds more than {SHARED_STRINGS:,} shared "
                                      "strings (the cells of 16 full columns of text); nothing was recorded: split it.")
