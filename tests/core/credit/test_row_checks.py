@@ -102,6 +102,20 @@ def test_a_natural_person_is_known_by_the_identity_number_which_no_problem_shows
 
 
 
+def test_an_identity_number_is_checked_under_every_common_spelling_of_the_identity_card():
+    """Departments write the card type many ways; a number under any spelling of the resident identity card is
+    checked as one, and one under another card type (a passport, a permit) is kept as written."""
+    bad = files.person()[:-1] + ("0" if files.person()[-1] != "0" else "1")
+    for n, card in enumerate(("二代身份证", "居民身份证号码", "身份证件", "中国居民身份证", "身份证号", "居民身份证",
+                              "临时居民身份证", "１１１", " 身份证 ")):
+        row = files.penalty(None, f"石市监罚〔2026〕{10 + n}号", 证件类型=card, 证件号码=bad)
+        checked = row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 4, TODAY)
+        assert codes_of(checked) == ["credit.identity_number"], card
+    for card in ("港澳居民来往内地通行证", "外国人永久居留身份证", "台湾居民来往大陆通行证"):
+        row = files.penalty(None, "石市监罚〔2026〕30号", 证件类型=card, 证件号码="H12345678")
+        assert row_checks.check_row(LAYOUT, [row[h] for h in files.HEADER], 5, TODAY).record is not None, card
+
+
 def test_an_empty_card_type_is_said_to_be_empty_not_called_the_identity_card():
     """With 证件类型 empty, 证件号码 is read as a resident identity number: the message says so and asks for the
     card type, without repeating the number."""

@@ -23,6 +23,7 @@ from __future__ import annotations
 import functools
 import re
 import textwrap
+import unicodedata
 from collections.abc import Iterable
 from dataclasses import dataclass
 
@@ -216,8 +217,28 @@ SEVERITY_WORDS: dict[str, str] = {
 #: Severity class → the word people read (国办发〔2025〕22号: 轻微 / 一般 / 严重); the class is what is stored.
 SEVERITY_NAMES: dict[str, str] = {"minor": "轻微", "general": "一般", "serious": "严重"}
 TAX_LEVELS: tuple[str, ...] = ("A", "B", "M", "C", "D")
-#: 证件类型 spellings of the resident identity card (a number under another type is not checked as one).
-RESIDENT_CARD = frozenset({"", "身份证", "居民身份证", "中华人民共和国居民身份证", "公民身份号码", "01", "1", "111"})
+#: 证件类型 codes of the resident identity card (GB/T 2261.x and GA/T 517 lists as departments write them: 111
+#: the card, 112 the temporary card) — spellings are judged by :func:`is_resident_card`.
+RESIDENT_CARD_CODES = frozenset({"", "01", "1", "111", "112"})
+#: Words of a card type that is not the mainland resident identity card although it may say 身份证.
+_OTHER_CARDS = ("港", "澳", "台", "外国", "护照", "军", "警", "回乡", "通行证", "居留", "居住证", "境外")
+_CARD_NOISE = re.compile(r"[\s\u3000()（）:：*＊]+")
+
+
+def is_resident_card(kind: str) -> bool:
+    """Whether a 证件类型 names the resident identity card (a number under it is checked as GB 11643): its
+    codes, or any spelling that says 身份证 or 身份号码 of no other card — 二代身份证, 居民身份证号码, 身份证件,
+    中国居民身份证, 临时居民身份证 (a number under another card type is kept as written, not checked as one).
+
+    >>> [is_resident_card(k) for k in ("", "111", "二代身份证", "居民身份证号码", "身份证件", "中国居民身份证", "身份证号")]
+    [True, True, True, True, True, True, True]
+    >>> [is_resident_card(k) for k in ("护照", "港澳居民来往内地通行证", "外国人永久居留身份证", "台湾居民居住证", "军官证")]
+    [False, False, False, False, False]
+    """
+    key = _CARD_NOISE.sub("", unicodedata.normalize("NFKC", kind))
+    if key in RESIDENT_CARD_CODES:
+        return True
+    return ("身份证" in key or "身份号码" in key) and not any(word in key for word in _OTHER_CARDS)
 
 _SPLIT = re.compile(r"[;；,，、/\s]+")
 _HEADER_NOISE = re.compile(r"[\s\u3000*＊:：]+")

@@ -220,7 +220,7 @@ def _identity(b: Bound, value: str, kind: str, r: _Row, card_header: str | None 
               "the column as text (or type ' before the number), enter the numbers again and send the row.", value)
         return None
     compact = ric.compact(value)
-    if kind not in columns.RESIDENT_CARD:  # a passport or another card: kept as written, not checked as one
+    if not columns.is_resident_card(kind):  # a passport or another card: kept as written, not checked as one
         return compact
     try:
         return ric.validate(compact)
