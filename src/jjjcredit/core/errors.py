@@ -477,6 +477,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "kept masked (warning)."),
     "credit.identity_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可编号) that holds what "
         "looks like a resident identity number: it identifies the record, so the row is rejected, not kept masked."),
+    "credit.phone_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可编号) that holds what "
+        "looks like a mobile phone number: it identifies the record, so the row is rejected, not kept masked."),
     "credit.phone_in_text": ErrorCode(400, 1, "A text value holds what looks like a mobile phone number: kept masked "
         "(warning)."),
     "credit.duplicate": ErrorCode(400, 1, "A document number that an earlier row of the same file holds."),

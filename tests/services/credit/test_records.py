@@ -398,6 +398,24 @@ def test_going_back_to_an_earlier_file_is_a_new_version(ready: Engine, tmp_path:
     assert shown(ready, CODES[0])["items"][0]["records"][0]["version"] == 3
 
 
+def test_a_mobile_number_in_a_document_number_rejects_the_row_and_is_never_kept_in_clear(ready: Engine, tmp_path: Path):
+    """A document number names the record and is published with it: one that holds a mobile number is refused, as
+    one holding an identity number is (masked, it would be two records' name); in other text it is kept masked."""
+    phones = ("DN13-+86 138 1234 5678", "冀罚138-1234-5678号", "(+86)13812345678")
+    rows = [files.penalty(CODES[n], number) for n, number in enumerate(phones)]
+    rows.append(files.penalty(CODES[3], "罚9", 违法事实="当事人电话 139 8765 4321"))
+    summary = ingest(ready, files.write_csv(tmp_path / "p.csv", rows))
+    assert (summary.created, summary.rejected) == (1, 3)
+    assert summary.by_code["credit.phone_in_document_number"] == 3 and summary.by_code["credit.phone_in_text"] == 1
+    dumped = json.dumps(summary.to_dict(), ensure_ascii=False)
+    with ready.connect() as conn:
+        rejected = json.dumps(list(records.batch_rejects(conn, summary.batch)), ensure_ascii=False)
+        stored = [str(tuple(r)) for t in ("credit_records", "credit_record_versions", "credit_batches")
+                  for r in conn.execute(text(f"SELECT * FROM {t}"))]
+    for seen in (dumped, rejected, *stored):
+        assert not any(shown in seen for shown in ("1234 5678", "12345678", "1234-5678", "8765 4321"))
+
+
 def test_identity_numbers_in_text_raw_lines_and_wrong_columns_are_masked_everywhere(ready: Engine, tmp_path: Path):
     number = files.person()
     spaced = f"{number[:6]}-{number[6:14]}-{number[14:]}"

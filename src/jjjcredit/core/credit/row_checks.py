@@ -280,7 +280,13 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
                 r.add(b, "credit.identity_in_text", f"{b.header}: holds what looks like a resident identity number; "
                       "it is kept masked (a natural person's number belongs in 证件号码).", masked, warning=True)
                 value = masked
-            if role != "document_number" and mobile_in(value):  # (a document number is an identifier)
+            if role == "document_number" and mobile_in(value):  # as an identity number: it names the record
+                r.add(b, "credit.phone_in_document_number", f"{b.header}: holds what looks like a mobile phone "
+                      "number; the document number identifies the record and is published with it, so it never holds "
+                      "one (masked, two numbers would name one record); expected the decision's or licence's own "
+                      "number.", shown_personal(value))
+                continue
+            if mobile_in(value):
                 value = shown_personal(value)
                 r.add(b, "credit.phone_in_text", f"{b.header}: holds what looks like a mobile phone number; it is "
                       "kept masked (a person's phone number is personal data, not part of a public record).",
