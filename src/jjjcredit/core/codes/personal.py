@@ -3,8 +3,8 @@ write them, so that every place that echoes or keeps what a caller typed can mas
 
 A text is read in its *shadow* (:data:`_SHADOW`): the same length, a digit of any script or in any form
 NFKC makes a digit (superscript, subscript, circled) as its ASCII digit, the Chinese numerals
-〇零一二三四五六七八九 as digits only in a run of eleven digits or more (``一三八一二三四五六七八``; 一 alone, as
-in 一般 or 第一条, is a word), every invisible or joining character (spaces, controls, format characters,
+〇零一二三四五六七八九 and the financial 壹贰叁肆伍陆柒捌玖 as digits only in a run of eleven digits or more
+(``一三八一二三四五六七八``; 一 alone, as in 一般 or 第一条, is a word), every invisible or joining character (spaces, controls, format characters,
 combining marks, dashes, Hangul fillers) as a space, every other character that is no letter and no digit (punctuation,
 brackets, symbols) as a comma. In it:
 
@@ -46,8 +46,9 @@ _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 #: NFKC makes: superscripts, subscripts, circled digits (a test holds the list whole).
 DIGIT_FORMS = "\u00b2\u00b3\u00b9\u2070\u2074\u2075\u2076\u2077\u2078\u2079" \
     "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u24ea"
-#: Chinese numerals written digit by digit (一三八一二三四五六七八): digits only in a run of eleven or more.
-CHINESE_DIGITS = "〇零一二三四五六七八九"
+#: Chinese numerals written digit by digit (一三八一二三四五六七八), the financial ones too (壹叁捌…, 貳參陸 as
+#: traditional text writes three of them): digits only in a run of eleven or more.
+CHINESE_DIGITS = "〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸"
 _ANY_DIGIT = f"[\\d{DIGIT_FORMS}{CHINESE_DIGITS}]"
 #: Eleven digits (any script's, any form's, Chinese numerals), with up to six characters that are no letter and no
 #: digit between two: what every identity or mobile number in text holds (:func:`personal_in` is false of a text
@@ -164,7 +165,7 @@ _DIGITS = re.compile("[0-9Xx]")
 _CHINESE_RUN = re.compile(f"[0-9{CHINESE_DIGITS}](?:[ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]){{10,}}")
 #: A Chinese numeral next to another digit (separators between): only then may it be in a run.
 _CHINESE_NEXT = re.compile(f"[{CHINESE_DIGITS}][ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]|[0-9][ ,+]{{0,6}}+[{CHINESE_DIGITS}]")
-_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "00123456789")
+_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "00123456789123456789236")
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 _LONG_RUN = re.compile("\\d{19,}")  #: digits run together, longer than an identity number
 _SEVENTEEN = re.compile("\\d{17}")  #: what a code holding an identity number holds
