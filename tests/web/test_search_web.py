@@ -35,3 +35,15 @@ def test_autocomplete_and_errors(server: Server):
             response = http.get("/api/v1/search", params=params)
             assert response.status_code == 400
             assert response.json()["errors"][0]["code"] == code and response.json()["errors"][0]["field"] == field
+
+
+def test_a_query_is_said_back_with_personal_numbers_masked(server: Server):
+    """Someone who types an identity or a mobile number into the search box gets the query back masked: the answer
+    may be kept or shown where the number should not be."""
+    typed = "110105198001011238 13812345678"
+    with server.client() as http:
+        for path in ("/api/v1/search", "/api/v1/search/autocomplete"):
+            answer = http.get(path, params={"q": typed})
+            assert answer.status_code == 200, answer.text
+            assert answer.json()["query"] == "110105********1238 138****5678", path
+            assert "19800101" not in answer.text and "12345678" not in answer.text

@@ -1,5 +1,5 @@
 """Search: ``GET /api/v1/search`` and ``GET /api/v1/search/autocomplete``, hits holding the elements
-the caller sees (services/sharing/disclosure.py)."""
+the caller sees (services/sharing/disclosure.py); the query said back with personal numbers masked."""
 
 from __future__ import annotations
 
@@ -7,6 +7,7 @@ from typing import Any
 
 from fastapi import APIRouter, Depends, Query, Request
 
+from jjjcredit.core.codes.personal import shown_personal
 from jjjcredit.core.sharing import access
 from jjjcredit.services.library import search
 from jjjcredit.services.sharing import disclosure
@@ -35,7 +36,7 @@ def search_organizations(request: Request, q: str = "", region: str | None = Non
     with request.app.state.engine.connect() as conn:
         hits = disclosure.search_organizations(conn, caller, q, filters, limit)
     request.state.codes = [h.code for h in hits]
-    return {"query": q, "results": _hits(hits), "level": caller.level}
+    return {"query": shown_personal(q), "results": _hits(hits), "level": caller.level}
 
 
 @router.get("/autocomplete", responses=RAISES)
@@ -45,4 +46,4 @@ def autocomplete(request: Request, q: str = "", limit: int = Query(10, json_sche
     with request.app.state.engine.connect() as conn:
         hits = disclosure.autocomplete(conn, caller, q, limit=limit)
     request.state.codes = [h.code for h in hits]
-    return {"query": q, "results": [{"code": h.code, "name": h.name, "match": h.match} for h in hits]}
+    return {"query": shown_personal(q), "results": [{"code": h.code, "name": h.name, "match": h.match} for h in hits]}
