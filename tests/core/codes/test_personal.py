@@ -175,3 +175,15 @@ def test_a_cell_left_out_of_number_run_cells_holds_no_number_run(cells: list[str
         if personal.NUMBER_RUN.search(cell) is not None:
             assert i in found, cell
         assert (i in found) == (sum(c.isdecimal() for c in cell) >= 11)
+
+
+def test_what_a_spreadsheet_keeps_of_an_identity_number_typed_as_a_number_is_masked():
+    """Excel keeps 15 significant digits of a number: an identity number typed into a cell as one comes out as
+    ``1.10105198001011e+17`` (services/tabular/tables.number_text), its region and birth date in clear but for this."""
+    for kept, shown in (("1.10105198001011e+17", "110105********1e+17"),
+                        ("1.30104198005069E+17", "130104********9E+17"),
+                        ("原因：1.3010419800506998e+17。", "原因：130104********998e+17。")):
+        assert personal.shown_personal(kept) == shown and personal.personal_in(kept)
+        assert personal.number_run_cells([kept, "一般"]) == [0]
+    for left in ("1.3e+17", "9.99999999999999e+17", "1.10105198001011e+15", "2.5e+16元"):  # no region and birth date
+        assert personal.shown_personal(left) == left

@@ -20,6 +20,8 @@ brackets, symbols) as a comma. In it:
   3-4-4 as people write them: spaces, dashes or invisible characters anywhere, punctuation only between
   the groups — so ``1.38、12.34、56.78`` (three measurements) and ``第13、14、15、16、17、18条`` are no number.
   A figure of 11 digits just before 元 (not 元旦), or after ¥, is an amount.
+- **What a spreadsheet keeps of an identity number** typed in as a number: ``1.10105198001011e+17``, its region and
+  birth date in the first 14 of its digits.
 
 :data:`NUMBER_RUN` is what every one of them holds: a text without one holds none.
 """
@@ -152,6 +154,10 @@ _RIC17_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{16}})(?![ ,+]*[0-9Xx]
 #: A first-generation number (15 digits: region, birth date YYMMDD of the 1900s, sequence; no check
 #: character), only narrow separators, on its own.
 _RIC15_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{14}})(?![ ,+]*[0-9Xx]))")
+#: In the shadow: an identity number typed into a spreadsheet as a number and kept in exponent form
+#: (``1.10105198001011e+17``): its first digit and the rest of its 15 or so significant digits (groups 1, 2), the
+#: decimal point read as a comma, its exponent 16 or 17 (a number of 17 or 18 digits).
+_EXPONENT_AT = re.compile("(?<![0-9])(?<![0-9],)([0-9]),([0-9]{13,})[eE][,+]?(1[67])(?![0-9])")
 #: A mainland mobile number (group 1 with what comes before it: +86, 0086, 86, a trunk 0; the number
 #: group 2), grouped 3-4-4 as people write it: wide separators only between the groups.
 _MOBILE_AT = re.compile(
@@ -235,6 +241,9 @@ def _found(text: str, mobiles: bool = True) -> list[_Found]:
             if _is_ric(digits[:6] + "19" + digits[6:] + "0"):  # (its birth year in the 1900s, as every one was)
                 end = m.start() + len(group)
                 found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 11)), False))
+        for m in _EXPONENT_AT.finditer(shadow):  # what a spreadsheet kept of one: its region and birth date
+            if _is_ric((m.group(1) + m.group(2) + "0" * 18)[:18]):
+                found.append((m.start(), m.end(2), _masked(text, shadow, m.start(), m.end(2), (6, 14)), False))
         for m in _SPAN.finditer(shadow):  # an identity number run into other digits: 18 of them, its check right
             if len(m.group()) < 18:  # (fewer places than a number has)
                 continue
@@ -288,6 +297,8 @@ def shown_numbers(text: str) -> str:
     '登记编号2026130102********9977'
     >>> shown_numbers("旧身份证130102800101123，注册号130100000123"), shown_numbers("金额130102800101123456元")
     ('旧身份证130102*****1123，注册号130100000123', '金额130102800101123456元')
+    >>> shown_numbers("1.10105198001011e+17"), shown_numbers("号码1.30104198005069E+17。"), shown_numbers("9.9e+17")
+    ('110105********1e+17', '号码130104********9E+17。', '9.9e+17')
     """
     return text if NUMBER_RUN.search(text) is None else _replaced(text, _found(text, mobiles=False))
 
