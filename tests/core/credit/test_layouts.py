@@ -32,3 +32,17 @@ def test_a_header_missing_a_required_field_or_naming_one_twice_is_refused_before
     assert basic.value.code == "credit.basic_item"
 
 
+def test_a_file_of_an_item_of_several_severity_classes_without_the_severity_column_is_refused_before_any_row():
+    """A record's publication period follows its class: without a 失信严重程度 column every row of a penalty file
+    would be refused for it, so the file is, once; an item of one class takes files without it."""
+    without = [h for h in files.HEADER if h != "失信严重程度"]
+    with pytest.raises(records.RecordsError) as refused:
+        layouts.bind(PENALTY, without, "x.csv")
+    assert refused.value.code == "credit.layout" and refused.value.field == "失信严重程度"
+    assert "轻微、一般、严重" in refused.value.message
+    abnormal = catalogue.default_item("JJJ-04-002")  # the abnormal-operation list: general only
+    assert abnormal.severities == ("general",)
+    assert layouts.bind(abnormal, [f.name for f in abnormal.fields if f.element != "XY_YZCD"], "x.csv").item is abnormal
+    assert layouts.bind(PENALTY, files.HEADER, "x.csv").item is PENALTY
+
+
