@@ -116,3 +116,20 @@ def test_a_utf16_line_over_the_limit_is_one_rejected_row_measured_in_utf8(tmp_pa
     assert got[2][1] == [code(3), "丙", "2019"]
 
 
+
+
+def test_utf32_text_and_binary_data_are_refused_by_what_they_are(tmp_path: Path):
+    """A UTF-32 file (whose byte order mark starts like UTF-16's) is refused as UTF-32, not read as UTF-16 into a
+    header of NUL characters; binary data is told what a file may be, whichever command reads it."""
+    for encoding in ("utf-32", "utf-32-be"):
+        path = tmp_path / f"{encoding}.csv"
+        mark = "\ufeff" if encoding.endswith("be") else ""  # (Python's utf-32 writes its mark itself)
+        path.write_bytes((mark + "企业名称,代码\n").encode(encoding))
+        with pytest.raises(decoding.InputFileError) as refused:
+            readers.open_table(str(path)).close()
+        assert refused.value.code == "file.encoding" and "UTF-32" in refused.value.message, encoding
+    binary = tmp_path / "b.csv"
+    binary.write_bytes(b"PK\x01\x02\x00\x00" * 100)
+    with pytest.raises(decoding.InputFileError) as refused:
+        readers.open_table(str(binary)).close()
+    assert refused.value.code == "file.binary" and "JSON Lines, XML" in refused.value.message

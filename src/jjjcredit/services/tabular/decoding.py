@@ -18,6 +18,9 @@ _CONTROL = frozenset(chr(c) for c in range(32)) - {"\t", "\n", "\r", "\f", "\v"}
 _BLOCK = 1 << 20
 
 
+_UTF32 = (codecs.BOM_UTF32_LE, codecs.BOM_UTF32_BE)
+
+
 def detect_encoding(sample: bytes, name: str) -> str:
     """The encoding of a text sample: UTF-8 (BOM or not), UTF-16 with BOM, else GB18030.
 
@@ -28,13 +31,15 @@ def detect_encoding(sample: bytes, name: str) -> str:
     """
     if sample.startswith(codecs.BOM_UTF8):
         return "utf-8-sig"
+    if sample.startswith(_UTF32):  # (before UTF-16's, which UTF-32 LE's starts with)
+        raise InputFileError("file.encoding", f"{name}: is UTF-32 text, which is not read; re-save it as UTF-8.")
     if sample.startswith((codecs.BOM_UTF16_LE, codecs.BOM_UTF16_BE)):
         return "utf-16"
     nul = sample.find(b"\x00")
     if nul >= 0:
         raise InputFileError(
             "file.binary", f"{name}: does not look like a text file (it contains NUL bytes at "
-            f"byte {nul + 1}); expected one code per line, or CSV/XLSX.")
+            f"byte {nul + 1}); expected text (CSV, JSON Lines, XML, or codes one a line) or an XLSX workbook.")
     for encoding in ("utf-8", "gb18030"):
         try:
             text = codecs.getincrementaldecoder(encoding)().decode(sample, final=False)
@@ -44,7 +49,8 @@ def detect_encoding(sample: bytes, name: str) -> str:
         if controls > max(2, len(text) // 100):
             raise InputFileError(
                 "file.binary", f"{name}: does not look like a text file ({controls} control "
-                "characters in the first 64 KiB); expected one code per line, or CSV/XLSX.")
+                "characters in the first 64 KiB); expected text (CSV, JSON Lines, XML, or codes one a line) or an "
+                "XLSX workbook.")
         return encoding
     raise InputFileError(
         "file.encoding", f"{name}: is neither UTF-8 nor GB18030 text; re-save it as UTF-8.")
@@ -108,7 +114,7 @@ def majority_encoding(sample: bytes, name: str) -> str:
     try:
         encoding = detect_encoding(sample, name)
     except InputFileError as exc:
-        if exc.code != "file.encoding":
+        if exc.code != "file.encoding" or sample.startswith(_UTF32):
             raise
         encoding = "gb18030"
     if encoding != "gb18030":
