@@ -244,3 +244,15 @@ def test_a_severity_the_item_does_not_allow_is_named_in_the_words_of_the_sheet()
     refused = row_checks.check_row(layout, [row[h] for h in files.HEADER], 2, TODAY)
     message = next(p.message for p in refused.problems if p.code == "credit.severity")
     assert "allows 一般 (general), not '严重' (serious)." in message
+
+
+@pytest.mark.parametrize("written", ["长期", "长期有效", "永久", "无固定期限"])
+def test_an_open_ended_validity_written_in_words_is_the_national_formats_2099_12_31(written: str):
+    """The national format writes an open-ended licence's valid-until 2099/12/31; departments write 长期."""
+    licence = catalogue.default_item("JJJ-03-002")
+    header = [f.name for f in licence.fields]
+    cells = [_good_value(licence, f.element) if f.element != "XK_YXQZI" else written for f in licence.fields]
+    record = row_checks.check_row(layouts.bind(licence, header, "l.csv"), cells, 2, TODAY).record
+    assert record is not None and record.valid_until == row_checks.OPEN_ENDED
+    decided = [_good_value(licence, f.element) if f.element != "XK_JDRQ" else written for f in licence.fields]
+    assert codes_of(row_checks.check_row(layouts.bind(licence, header, "l.csv"), decided, 2, TODAY)) == ["record.date"]

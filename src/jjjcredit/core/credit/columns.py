@@ -217,6 +217,8 @@ SEVERITY_WORDS: dict[str, str] = {
 #: Severity class → the word people read (国办发〔2025〕22号: 轻微 / 一般 / 严重); the class is what is stored.
 SEVERITY_NAMES: dict[str, str] = {"minor": "轻微", "general": "一般", "serious": "严重"}
 TAX_LEVELS: tuple[str, ...] = ("A", "B", "M", "C", "D")
+#: How departments write an open-ended validity, read as the 2099-12-31 the national format writes for it.
+OPEN_ENDED_WORDS: tuple[str, ...] = ("长期", "长期有效", "永久", "永久有效", "无期限", "无固定期限", "不限期")
 #: 证件类型 codes of the resident identity card (GB/T 2261.x and GA/T 517 lists as departments write them: 111
 #: the card, 112 the temporary card) — spellings are judged by :func:`is_resident_card`.
 RESIDENT_CARD_CODES = frozenset({"", "01", "1", "111", "112"})
@@ -373,6 +375,8 @@ def markdown() -> str:
               f"- 当前状态 (licences): {', '.join(f'{k} {v}' for k, v in LICENCE_STATUSES.items())}",
               f"- 失信严重程度: {' / '.join(SEVERITY_WORDS)}",
               f"- 信用级别 (tax): {' / '.join(TAX_LEVELS)}",
+              f"- A valid-until (有效期至, 处罚有效期) of {' / '.join(OPEN_ENDED_WORDS)}: 2099-12-31, as the national "
+              "format writes an open-ended one",
               "", "## A length a later edition shortens", "",
               "A catalogue edition may give a field a shorter length than an earlier one did (a document number of",
               "at most 64 characters where it was 128). The records kept before keep their values, and stay their",

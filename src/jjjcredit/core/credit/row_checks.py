@@ -111,6 +111,8 @@ def parse_uscc(value: str) -> tuple[str | None, str]:
 
 
 def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) -> datetime.date | None:
+    if b.column.role == "valid_until" and value in columns.OPEN_ENDED_WORDS:
+        return OPEN_ENDED
     day = parse_date(value)
     if isinstance(day, str):
         r.add(b, "record.date", f"{b.header}: {day}", value)
