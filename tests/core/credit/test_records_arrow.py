@@ -143,6 +143,24 @@ def test_dates_after_today_and_codes_of_every_length_agree():
     assert datetime.date(2026, 6, 1) == TODAY
 
 
+def test_a_fine_written_in_yuan_is_refused_on_every_path_as_check_row_refuses_it():
+    """罚款金额 is kept in 万元: a row whose 处罚内容 states its fine as that very figure of 元 was written in 元 and
+    would be published 10,000 times too large (credit.fine_unit); a fine in 万元 agreeing with it is kept."""
+    item = catalogue.default_item("JJJ-03-001")
+    layout = layouts.bind(item, list(records.SAMPLE_PENALTY), "x.csv")
+    good = list(records.SAMPLE_PENALTY.values())
+    at = {h: i for i, h in enumerate(records.SAMPLE_PENALTY)}
+    rows = [good]
+    for fine, content in (("5000", "罚款人民币5000元"), ("5000", "警告，罚款5,000元"), ("1.5", "罚款1.5元"),
+                          ("0.5", "罚款人民币5000元"), ("2", "罚款人民币2万元"), ("5000", "罚款人民币5000万元")):
+        row = list(good)
+        row[at["罚款金额（万元）"]], row[at["处罚内容"]] = fine, content
+        rows.append(row)
+    _agree(layout, rows)
+    outcomes = [[p.code for p in c.problems] for c in _checked(layout, rows, arrays=True)]
+    assert outcomes[1:] == [["credit.fine_unit"]] * 3 + [[]] * 3
+
+
 def test_a_lone_surrogate_in_a_cell_is_refused_as_check_row_refuses_it():
     """Text Arrow cannot hold (half of a UTF-16 pair) is judged as records_bulk judges it, not a crash."""
     item = catalogue.default_item("JJJ-03-001")

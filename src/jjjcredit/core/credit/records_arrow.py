@@ -260,6 +260,12 @@ def _fields(shape: Any, c: list[pa.Array], bad: Mask) -> dict[str, pa.Array]:
         for role, needed in shape.needed:
             wanted = np.array([bool(p & needed) for p in named], dtype=np.bool_)
             bad |= given & wanted[at] & _null(c[shape._index(role)])
+    if shape.i_content >= 0:  # a fine in 元 read as 万元 (row_checks.fine_in_yuan): check_row says so
+        fine, content = c[shape._index("fine")], c[shape.i_content]
+        stated = pc.struct_field(pc.extract_regex(content, row_checks.FINE_IN_YUAN), "yuan")
+        yuan = pc.cast(pc.replace_substring(stated, ",", ""), pa.float64())
+        amount = pc.cast(fine, pa.float64())  # (amounts as stored: plain decimals)
+        bad |= _true(pc.and_(pc.equal(yuan, amount), pc.not_equal(amount, 0)))
     severity = c[shape.i_severity]
     if item.kind == "negative" and severity.null_count:
         if shape.single_severity is None and item.severities:

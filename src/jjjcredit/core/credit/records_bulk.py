@@ -322,6 +322,8 @@ class _Shape:
                                                                                   "valid_from"))
         self.i_code, self.i_category, self.i_penalty, self.i_severity, self.i_name = (self._index(r) for r in (
             "subject_code", "subject_category", "penalty_category", "severity", "subject_name"))
+        contents = [j for j, e in enumerate(self.elements) if e == "CF_NR"]  # 处罚内容 (check_row keeps the last)
+        self.i_content = contents[-1] if contents and "fine" in self.at else -1
         stated = [j for j, e in enumerate(self.elements) if e == records.STATED_UNTIL]
         self.i_stated = stated[-1] if stated else -1  # (the last, as check_row keeps it)
         self._windows: dict[tuple[str | None, str], tuple[str, str] | None] = {}
@@ -361,6 +363,9 @@ class _Shape:
         decided, until, start = c[self.i_decided][i], c[self.i_until][i], c[self.i_start][i]
         if until is not None and ((decided is not None and until < decided) or (start is not None and until < start)):
             return None
+        if self.i_content >= 0 and (fine := c[self._index("fine")][i]) is not None and \
+                (content := c[self.i_content][i]) is not None and row_checks.fine_in_yuan(fine, content) is not None:
+            return None  # a fine in 元 read as 万元: check_row says so
         if self.needed and (penalty := c[self.i_penalty][i]) is not None:
             named = _named_penalties(penalty)
             for role, needed in self.needed:

@@ -110,6 +110,28 @@ def parse_uscc(value: str) -> tuple[str | None, str]:
         return None, str(exc)
 
 
+#: A fine 处罚内容 states in 元 (罚款人民币5000元, 罚款5,000元; not 罚款0.5万元): the figure (group ``yuan``).
+FINE_IN_YUAN = r"罚款(?:人民币)?(?:金额)?(?:为|共计|合计)?\s*(?P<yuan>[0-9][0-9,]*(?:\.[0-9]+)?)\s*元"
+_FINE_IN_YUAN = re.compile(FINE_IN_YUAN)
+
+
+def fine_in_yuan(amount: str, content: str) -> str | None:
+    """The figure of 元 that 处罚内容 ``content`` states as the fine when it is the fine column's ``amount`` (kept in
+    万元): the column's values were written in 元 and would be read 10,000 times too large; else ``None``.
+
+    >>> fine_in_yuan("5000", "罚款人民币5,000元"), fine_in_yuan("0.5", "罚款人民币5000元"), fine_in_yuan("2", "罚款2万元")
+    ('5,000', None, None)
+    """
+    found = _FINE_IN_YUAN.search(content)
+    if found is None:
+        return None
+    try:
+        same = decimal.Decimal(found.group("yuan").replace(",", "")) == decimal.Decimal(amount)
+    except decimal.InvalidOperation:
+        return None
+    return found.group("yuan") if same and decimal.Decimal(amount) != 0 else None
+
+
 def _date(b: Bound, value: str, r: _Row, today: datetime.date, future_ok: bool) -> datetime.date | None:
     if b.column.role == "valid_until" and value in columns.OPEN_ENDED_WORDS:
         return OPEN_ENDED
@@ -386,7 +408,7 @@ def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.da
         elif item.severities and "severity" not in given:  # a value given but refused is reported already
             r.add(None, "record.required", f"失信严重程度 (XY_YZCD) is required by {item.code}: the item allows "
                   f"{columns.severity_names(item.severities)} and the row does not say which.")
-    _rules(layout, by_role, given, dates, r)
+    _rules(layout, by_role, given, dates, values, r)
     _stated_period(layout, severity, dates, r)
     if subject_type and subject_type not in item.subject_types:
         r.add(by_role.get("subject_category", (None, ""))[0], "credit.subject_type",
@@ -463,9 +485,10 @@ def _stated_period(layout: Layout, severity: str | None, dates: Mapping[str, dat
 
 
 def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], given: set[str],
-           dates: Mapping[str, datetime.date], r: _Row) -> None:
-    """The rules between fields: valid-until on or after decided-on (and valid-from); a fine, a
-    confiscation or a suspended licence stated when the penalty category includes one."""
+           dates: Mapping[str, datetime.date], values: Mapping[str, str], r: _Row) -> None:
+    """The rules between fields: valid-until on or after decided-on (and valid-from); a fine not the figure of 元
+    处罚内容 states (:func:`fine_in_yuan`); a fine, a confiscation or a suspended licence stated when the penalty
+    category includes one."""
     decided = dates.get("decided_on")
     until = dates.get("valid_until")
     start = dates.get("valid_from")
@@ -478,6 +501,12 @@ def _rules(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], given: set[
         b = by_role["valid_until"][0]
         r.add(b, "credit.valid_until_before", f"{b.header}: {until.isoformat()} is before the start of validity "
               f"{start.isoformat()}.", until.isoformat())
+    content = values.get("CF_NR")
+    if "fine" in by_role and content and (yuan := fine_in_yuan(by_role["fine"][1], content)) is not None:
+        b, amount = by_role["fine"]
+        r.add(b, "credit.fine_unit", f"{b.header}: {amount} is read in 万元 ({amount} 万元), and 处罚内容 states the fine "
+              f"as {yuan} 元: the column's values look like 元, and would be published 10,000 times too large. Convert "
+              f"them to 万元 (5000 元 is 0.5), head the column 罚款金额（万元）, and send the row again.", amount)
     if "penalty_category" in by_role:
         named = set(columns.penalty_categories(by_role["penalty_category"][1]))
         for role, needed, what in (("fine", columns.FINE_CATEGORIES, "罚款金额（万元）"),
