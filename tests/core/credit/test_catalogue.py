@@ -270,3 +270,20 @@ def test_a_text_that_holds_a_character_that_shows_nothing_is_refused():
         with pytest.raises(catalogue.CatalogueError) as exc:
             catalogue.check_text(f"省发改委{hidden}", "Who", "by")
         assert f"U+{ord(hidden):04X} at position 5" in exc.value.message
+
+
+def test_an_item_without_a_document_number_or_a_period_for_a_class_it_allows_is_refused():
+    """A layout emptied, or one without the field that identifies a record, could never take a file; a severity
+    class without a publication period could never be disclosed: refused when the item is added or changed."""
+    penalty = catalogue.default_item("JJJ-03-001")
+    for fields in ((), tuple(f for f in penalty.fields if f.element != "CF_WSH")):
+        with pytest.raises(catalogue.CatalogueError) as exc:
+            catalogue.check_actionable(dataclasses.replace(penalty, fields=fields))
+        assert exc.value.code == "catalogue.item" and exc.value.field == "fields", fields
+    for rules in ((), tuple(r for r in penalty.period_rules if r.severity != "minor")):
+        with pytest.raises(catalogue.CatalogueError) as exc:
+            catalogue.check_actionable(dataclasses.replace(penalty, period_rules=rules))
+        assert exc.value.field == "period_rules" and "轻微 (minor)" in exc.value.message
+    catalogue.check_actionable(penalty)
+    for item in catalogue.default_items():  # every default item is one the platform acts on
+        catalogue.check_actionable(item)

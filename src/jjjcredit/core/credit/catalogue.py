@@ -278,8 +278,9 @@ def level_disagreement(item: Item) -> str | None:
 def check_actionable(item: Item) -> None:
     """Refuse an item added or changed that the platform cannot act on: its security level contradicts its
     disclosure mode (:func:`level_disagreement`), its collection time limit names no count of working days
-    (lateness could never be judged), or its update period is not one the timeliness report knows
-    (silence could never be judged)."""
+    (lateness could never be judged), its update period is not one the timeliness report knows (silence could
+    never be judged), its layout has no document number (no record could be taken), or a severity class it
+    allows has no publication period rule (no record of it could be disclosed)."""
     level = level_disagreement(item)
     if level is not None:
         raise _bad(level, "security_level")
@@ -293,6 +294,16 @@ def check_actionable(item: Item) -> None:
         raise _bad(f'Item "{item.code}": the update period "{item.update_period}" is not one the timeliness report '
                    f"knows, so a silent provider could never be found; expected one of {'、'.join(UPDATE_PERIODS)}.",
                    "update_period")
+    if not any((c := columns.COLUMNS.get(f.element)) is not None and c.role == "document_number" for f in item.fields):
+        raise _bad(f'Item "{item.code}": its record layout has no field that holds the document number identifying a '
+                   "record (行政处罚决定书文号 CF_WSH, 行政许可决定文书号 XK_WSH …), so no file could ever be taken under "
+                   "it; expected the item's fields, one of them its document number.", "fields")
+    unruled = [s for s in item.severities if not any(r.severity == s for r in item.period_rules)]
+    if unruled:
+        raise _bad(f'Item "{item.code}": no publication period rule for {columns.severity_names(unruled)}, so a record '
+                   "of that class could never be published or withdrawn on time; expected a rule (severity, "
+                   "min_months, max_months, applies_from, source) for each severity class the item allows.",
+                   "period_rules")
 
 
 #: The longest ``max_length`` a layout field given as input may state.
