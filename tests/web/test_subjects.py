@@ -93,6 +93,13 @@ def test_the_subject_sees_all_its_own_records_and_until_when_they_are_public(ser
         then = own.get("/api/v1/me/records", params={"as_of": "2026-04-09"}).json()
     assert org_key == ORG and [r["public_until"] for r in records] == ["2029-04-10"]  # serious: 3 years
     assert records[0]["channel"] == "own" and then["records"] == 0  # not decided yet that day
+    with _own(server, org_token) as own:  # a page at a time, as every listing of records is
+        page = own.get("/api/v1/me/records", params={"offset": 0, "limit": 1}).json()
+        past = own.get("/api/v1/me/records", params={"offset": 1}).json()
+        assert own.get("/api/v1/me/records", params={"limit": 5001}).status_code == 422
+    assert (page["records"], page["returned"], page["next_offset"]) == (1, 1, None)
+    assert page["items"][0]["records"] == records
+    assert (past["records"], past["returned"], past["items"]) == (1, 0, [])
 
 
 def test_a_later_batch_giving_a_person_s_document_number_to_another_person_leaves_each_own_view_its_own(

@@ -300,6 +300,44 @@ def test_as_of_a_day_each_record_is_shown_as_it_stood(penalties: Engine):
     assert [r["version"] for r in seen(GOVERNMENT, "2026-04-09")] == []  # before the decision
 
 
+def test_a_page_of_a_subjects_records_is_that_slice_of_the_whole_answer(engine: Engine, tmp_path: Path):
+    """A page is built alone (only its records' versions read, on today's question), and is exactly the slice of
+    the whole answer it names, item by item, newest first, histories and all — for every caller and any day."""
+    db.upgrade(engine)
+    with engine.begin() as conn:
+        credit_files.publish(conn, 2026)
+    rng = random.Random(3)
+    days = [DECIDED - datetime.timedelta(days=rng.randrange(300)) for _ in range(23)]
+    rows = [credit_files.penalty(ORGS[0], f"罚{n}", 处罚决定日期=day.isoformat(),
+                                 失信严重程度=rng.choice(["一般", "严重"])) for n, day in enumerate(days)]
+    path = credit_files.write_csv(tmp_path / "p.csv", rows)
+    assert credit_records.ingest_file(engine, str(path), credit_files.PENALTY, credit_files.PROVIDER,
+                                      protector=PROTECTOR, today=datetime.date(2026, 4, 12)).created == 23
+    with engine.begin() as conn:  # versions for some: corrected, one revoked
+        for n in (0, 5, 5, 17):
+            corrections.correct_record(conn, credit_files.PENALTY, credit_files.PROVIDER, f"罚{n}",
+                                       {"处罚内容": f"警告{rng.random()}"}, "更正", datetime.date(2026, 5, 1),
+                                       protector=PROTECTOR, today=datetime.date(2026, 5, 2))
+        corrections.revoke_record(conn, credit_files.PENALTY, credit_files.PROVIDER, "罚9", "撤销",
+                                  datetime.date(2026, 5, 3), today=datetime.date(2026, 5, 4))
+    today = datetime.datetime.now(datetime.UTC).date() + datetime.timedelta(days=1)
+    for caller in (access.PUBLIC, GOVERNMENT, access.Caller("主管", frozenset({"records"}), 3)):
+        for day in ({}, {"as_of": today}):  # (the versions were written at the moment of the run)
+            with engine.begin() as conn:
+                whole = disclosure.subject_records(conn, caller, ORGS[0], PROTECTOR, today=today, **day)
+                flat = [(i["item"], r) for i in whole["items"] for r in i["records"]]
+                assert whole["records"] == len(flat) > 10
+                for offset, limit in ((0, 5), (5, 5), (20, 7), (0, 100), (len(flat), 3), (len(flat) + 9, 1)):
+                    page = disclosure.subject_records(conn, caller, ORGS[0], PROTECTOR, today=today,
+                                                      page=(offset, limit), **day)
+                    assert [(i["item"], r) for i in page["items"] for r in i["records"]] == flat[offset:offset + limit]
+                    assert page["records"] == len(flat) and page["returned"] == len(flat[offset:offset + limit])
+                    assert page["next_offset"] == (offset + limit if offset + limit < len(flat) else None)
+                    assert all(i["records"] for i in page["items"])
+            if caller is not access.PUBLIC:
+                assert any(len(r["history"]) > 2 for _, r in flat), caller
+
+
 def test_a_personal_number_left_in_stored_text_is_masked_for_whoever_may_not_read_it(penalties: Engine):
     """A record kept before every way of writing a number was masked at ingest (or sent by another node)."""
     with penalties.begin() as conn:

@@ -575,16 +575,16 @@ def period_rule(item: Item, severity: str, decided_on: datetime.date) -> PeriodR
     ...
     jjjcredit.core.credit.catalogue.CatalogueError: Item "JJJ-03-001" has no publication period for severity 轻微 (minor) ...
     """
+    rules = [r for r in item.period_rules if r.severity == severity and r.applies_from <= decided_on]
+    if rules and severity in item.severities:
+        return max(rules, key=lambda r: r.applies_from)
     shown = columns.severity_names((severity,)) if severity in SEVERITIES else \
         '"' + "".join(c if c.isprintable() else json.dumps(c)[1:-1] for c in shown_personal(severity[:40])) + '"'
     if severity not in item.severities:
         raise CatalogueError("catalogue.severity", f'Item "{item.code}" allows the severity classes '
                              f'{columns.severity_names(item.severities) or "(none)"}, not {shown}.', field="severity")
-    rules = [r for r in item.period_rules if r.severity == severity and r.applies_from <= decided_on]
-    if not rules:
-        raise CatalogueError("catalogue.severity", f'Item "{item.code}" has no publication period for severity '
-                             f"{shown} for decisions of {decided_on.isoformat()}.", field="severity")
-    return max(rules, key=lambda r: r.applies_from)
+    raise CatalogueError("catalogue.severity", f'Item "{item.code}" has no publication period for severity '
+                         f"{shown} for decisions of {decided_on.isoformat()}.", field="severity")
 
 
 def items_by_code(items: Iterable[Item]) -> dict[str, Item]:

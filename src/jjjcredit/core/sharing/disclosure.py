@@ -366,29 +366,3 @@ def view_of(caller: access.Caller) -> View:
         level = max(access.PUBLIC_LEVEL, min(caller.level, access.TOP_LEVEL))
         return _cached("client", level) if level > access.PUBLIC_LEVEL else _cached("public", access.PUBLIC_LEVEL)
     return _cached("public", access.PUBLIC_LEVEL)  # the public; a credit subject until its view exists
-
-
-def page_of_records(answer: Mapping[str, Any], offset: int, limit: int) -> dict[str, Any]:
-    """One page of a subject's records answer (``items`` of ``records``, in their order: item by item,
-    newest first): the ``limit`` records from ``offset`` on, the items they are in, and where the next page
-    starts (``next_offset``, ``None`` on the last). ``records`` stays the count of all of them.
-
-    >>> answer = {"subject": "s", "items": [{"item": "a", "records": [1, 2]}, {"item": "b", "records": [3]}],
-    ...           "records": 3}
-    >>> page = page_of_records(answer, 1, 1)
-    >>> page["items"], page["returned"], page["next_offset"]
-    ([{'item': 'a', 'records': [2]}], 1, 2)
-    >>> page_of_records(answer, 2, 5)["next_offset"] is None
-    True
-    """
-    items: list[dict[str, Any]] = []
-    at = returned = 0
-    for group in answer["items"]:
-        records = group["records"]
-        start, end = max(offset - at, 0), min(offset + limit - at, len(records))
-        if start < end:
-            items.append({**group, "records": records[start:end]})
-            returned += end - start
-        at += len(records)
-    return {**answer, "items": items, "offset": offset, "returned": returned,
-            "next_offset": offset + limit if offset + limit < answer["records"] else None}

@@ -376,17 +376,13 @@ def subject_key_of(code: str, protector: persons.Protector | None) -> str:
     return protector.subject_key(compact)
 
 
-def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
-    """Every record of a subject with its versions (newest first), as stored: personal numbers masked in
-    ``values``, sealed in ``sealed``. Not for adapters: services/sharing/disclosure.py reads through this."""
+def subject_records(conn: Connection, subject_key: str, *, versions: bool = True) -> list[dict[str, Any]]:
+    """Every record of a subject with its versions (``history``, newest first), as stored: personal numbers masked in
+    ``values``, sealed in ``sealed``; without ``versions``, ``history`` holds the current version alone
+    (:func:`versions_of` reads the others of the records that need them). Ordered by item, then decided on. Not
+    for adapters: services/sharing/disclosure.py reads through this."""
     rows = conn.execute(select(credit_records).where(credit_records.c.subject_key == subject_key)).mappings().all()
-    history: dict[str, list[dict[str, Any]]] = {}
-    if any(r["version"] > 1 for r in rows):
-        v = credit_record_versions.c
-        for h in conn.execute(select(v.record_id, v.version, v.action, v.status, v.batch_id, v.at, v.data, v.sealed,
-                                     v.reason).where(v.subject_key == subject_key)
-                              .order_by(v.record_id, v.version.desc())).mappings():
-            history.setdefault(h["record_id"], []).append(dict(h))
+    history = versions_of(conn, subject_key, [r["id"] for r in rows if r["version"] > 1]) if versions else {}
     out = []
     for r in rows:
         record = dict(r)
@@ -398,6 +394,23 @@ def subject_records(conn: Connection, subject_key: str) -> list[dict[str, Any]]:
         out.append(record)
     out.sort(key=lambda r: (r["item"], r["decided_on"] or ""))  # the redaction point orders each item's records
     return out
+
+
+def versions_of(conn: Connection, subject_key: str, record_ids: Sequence[str]) -> dict[str, list[dict[str, Any]]]:
+    """The earlier versions (newest first) of a subject's records ``record_ids``, by record id."""
+    history: dict[str, list[dict[str, Any]]] = {}
+    if not record_ids:
+        return history
+    v = credit_record_versions.c
+    query = select(v.record_id, v.version, v.action, v.status, v.batch_id, v.at, v.data, v.sealed, v.reason) \
+        .where(v.subject_key == subject_key).order_by(v.record_id, v.version.desc())
+    wanted = set(record_ids)
+    if len(wanted) <= 500:  # a page's: looked up by id; a subject's whole history: read whole
+        query = query.where(v.record_id.in_(sorted(wanted)))
+    for h in conn.execute(query).mappings():
+        if h["record_id"] in wanted:
+            history.setdefault(h["record_id"], []).append(dict(h))
+    return history
 
 
 def batch_item(conn: Connection, batch_id: str, *, client: str | None = None) -> str:

@@ -284,8 +284,13 @@ def current_day() -> datetime.date:
 
 def subject_records(conn: Connection, caller: access.Caller, code: str, protector: persons.Protector | None, *,
                     as_of: datetime.date | None = None, today: datetime.date | None = None,
-                    authorization: str | None = None, items: frozenset[str] = frozenset()) -> dict[str, Any]:
-    """A credit subject's records as ``caller`` sees them on a day, by catalogue item, newest first.
+                    authorization: str | None = None, items: frozenset[str] = frozenset(),
+                    page: tuple[int, int] | None = None) -> dict[str, Any]:
+    """A credit subject's records as ``caller`` sees them on a day, by catalogue item, newest first — or, with
+    ``page`` (offset, limit), the ``limit`` of them from ``offset`` on (counted item by item, newest first), with
+    ``offset``, ``returned`` and ``next_offset`` (``None`` on the last page); ``records`` counts them all. Every
+    record is decided on, but only those shown are built, and on today's question only theirs of the versions are
+    read.
 
     Every record and every version goes through core/sharing/disclosure.decide_record: which records
     (public disclosure, government sharing, an authorized query, the subject itself, the staff),
@@ -319,7 +324,8 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     if caller.public:  # never a natural person: nothing is read, nothing tells whether records exist
         key = _public_key(code, protector)
         if key is None or key.startswith(persons.PERSON_PREFIX):
-            return {"subject": None, "as_of": day.isoformat(), "items": [], "records": 0}
+            nothing: dict[str, Any] = {"subject": None, "as_of": day.isoformat(), "items": [], "records": 0}
+            return nothing if page is None else _paged(nothing, page, 0)
     else:
         key = credit_records.subject_key_of(code, protector)
     # the items of the edition in force that day (or, before the first edition, of the one in force now)
@@ -327,8 +333,9 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
     own = caller.kind == "subject" and caller.client == subjects.caller_name(key)
     authorized = frozenset() if authorization is None else \
         authorizations.authorized_items(conn, authorization, caller.client, key, asked, items)
-    groups: dict[str, dict[str, Any]] = {}
-    for stored in credit_records.subject_records(conn, key):
+    chosen: dict[str, list[_Chosen]] = {}
+    # today's question needs the versions only of the records it shows with their history: read for the page
+    for stored in credit_records.subject_records(conn, key, versions=as_of is not None):
         if items and stored["item"] not in items:
             continue
         item = in_force.get(stored["item"])
@@ -350,45 +357,83 @@ def subject_records(conn: Connection, caller: access.Caller, code: str, protecto
                                             own=own, authorized=authorized).visible:
                 continue  # withdrawn from public view since (revoked, repaired, its window over): for any day
             current = now  # and a correction since applies to what the public reads about any day
-        clear = decision.personal_clear
-        history = []
-        if decision.channel != "public_disclosure":
-            previous: dict[str, str] | None = None
-            now_about = _about(json.loads(current["data"]))
-            for h in reversed(versions):  # oldest first, to tell what each version changed
-                data = json.loads(h["data"])
-                opened = clear if _about(data) == now_about else _clear_for_another(facts, caller, day)
-                values = _record_values(item, data, json.loads(h["sealed"]) if h["sealed"] else {}, opened, protector)
-                changed = {k: [previous.get(k) if previous else None, v] for k, v in values.items()
-                           if previous is None or previous.get(k) != v}
-                if previous:
-                    changed.update({k: [v, None] for k, v in previous.items() if k not in values})
-                history.append({"version": h["version"], "action": h["action"], "status": h["status"],
-                                "at": _iso(h["at"]), "batch": h["batch_id"], "reason": _reason(h["reason"], opened),
-                                "changed": changed if previous is not None else {}})
-                previous = values
-        group = groups.setdefault(stored["item"], {"item": stored["item"], "item_name": item.name if item else "",
-                                                   "kind": item.kind if item else "", "records": []})
-        sealed = json.loads(current["sealed"]) if current["sealed"] else {}
-        revoked = current["status"] == "revoked"
-        group["records"].append({
-            "id": stored["id"], "document_number": stored["document_number"], "status": current["status"],
-            "version": current["version"], "channel": decision.channel, "public": decision.public,
-            "public_until": decision.public_until.isoformat() if decision.public_until else None,
-            "shared_until": decision.shared_until.isoformat() if decision.shared_until else None,
-            "provider": stored["provider"], "subject_type": stored["subject_type"],
-            "subject_name": stored["subject_name"], "subject_code": stored["subject_code"],
-            "severity": stored["severity"], "decided_on": stored["decided_on"], "valid_until": stored["valid_until"],
-            "revoked_on": stored["revoked_on"] if revoked else None,
-            "reason": _reason(current["reason"], clear), "late": bool(stored["late"]),
-            "unknown_organization": bool(stored["unknown_organization"]),
-            "values": previous if history else _record_values(item, json.loads(current["data"]), sealed, clear,
-                                                                protector),
-            "history": list(reversed(history))})
-    for group in groups.values():
-        group["records"].sort(key=lambda r: (r["decided_on"] or "", r["version"]), reverse=True)
-    return {"subject": key, "as_of": day.isoformat(), "items": [groups[c] for c in sorted(groups)],
-            "records": sum(len(g["records"]) for g in groups.values())}
+        chosen.setdefault(stored["item"], []).append(_Chosen(stored, item, versions, current, facts, decision))
+    for records in chosen.values():
+        records.sort(key=lambda c: (c.stored["decided_on"] or "", c.current["version"]), reverse=True)
+    ordered = [c for code in sorted(chosen) for c in chosen[code]]
+    shown = ordered if page is None else ordered[page[0]:page[0] + page[1]]
+    if as_of is None:
+        earlier = credit_records.versions_of(conn, key, [c.stored["id"] for c in shown if c.current["version"] > 1
+                                                          and c.decision.channel != "public_disclosure"])
+        shown = [dataclasses.replace(c, versions=[c.current, *earlier.get(c.stored["id"], [])]) for c in shown]
+    groups: dict[str, dict[str, Any]] = {}
+    for c in shown:
+        group = groups.setdefault(c.stored["item"], {"item": c.stored["item"], "item_name": c.item.name if c.item
+                                                     else "", "kind": c.item.kind if c.item else "", "records": []})
+        group["records"].append(_shown_record(c, caller, day, protector))
+    answer = {"subject": key, "as_of": day.isoformat(), "items": list(groups.values()), "records": len(ordered)}
+    return answer if page is None else _paged(answer, page, len(shown))
+
+
+@dataclasses.dataclass(frozen=True)
+class _Chosen:
+    """A record a caller sees: as stored, its catalogue item, its versions (newest first) as that day, the version
+    it is shown in, the facts it was decided on and the decision."""
+
+    stored: Mapping[str, Any]
+    item: Any
+    versions: list[Mapping[str, Any]]
+    current: Mapping[str, Any]
+    facts: disclosure.StoredRecord
+    decision: disclosure.RecordDecision
+
+
+def _paged(answer: dict[str, Any], page: tuple[int, int], returned: int) -> dict[str, Any]:
+    """``answer`` (the records of the page alone) said as a page: from ``offset``, ``returned`` of them, and where the
+    next page starts (``None`` on the last)."""
+    offset, limit = page
+    return {**answer, "offset": offset, "returned": returned,
+            "next_offset": offset + limit if offset + limit < answer["records"] else None}
+
+
+def _shown_record(chosen: _Chosen, caller: access.Caller, day: datetime.date,
+                  protector: persons.Protector | None) -> dict[str, Any]:
+    """A record as the caller sees it: its values (identity numbers opened only for a caller entitled to them) and,
+    but through public disclosure, its history with what each version changed."""
+    stored, item, versions, current, facts, decision = (chosen.stored, chosen.item, chosen.versions, chosen.current,
+                                                        chosen.facts, chosen.decision)
+    clear = decision.personal_clear
+    history = []
+    previous: dict[str, str] | None = None
+    if decision.channel != "public_disclosure":
+        now_about = _about(json.loads(current["data"]))
+        for h in reversed(versions):  # oldest first, to tell what each version changed
+            data = json.loads(h["data"])
+            opened = clear if _about(data) == now_about else _clear_for_another(facts, caller, day)
+            values = _record_values(item, data, json.loads(h["sealed"]) if h["sealed"] else {}, opened, protector)
+            changed = {k: [previous.get(k) if previous else None, v] for k, v in values.items()
+                       if previous is None or previous.get(k) != v}
+            if previous:
+                changed.update({k: [v, None] for k, v in previous.items() if k not in values})
+            history.append({"version": h["version"], "action": h["action"], "status": h["status"],
+                            "at": _iso(h["at"]), "batch": h["batch_id"], "reason": _reason(h["reason"], opened),
+                            "changed": changed if previous is not None else {}})
+            previous = values
+    sealed = json.loads(current["sealed"]) if current["sealed"] else {}
+    revoked = current["status"] == "revoked"
+    return {
+        "id": stored["id"], "document_number": stored["document_number"], "status": current["status"],
+        "version": current["version"], "channel": decision.channel, "public": decision.public,
+        "public_until": decision.public_until.isoformat() if decision.public_until else None,
+        "shared_until": decision.shared_until.isoformat() if decision.shared_until else None,
+        "provider": stored["provider"], "subject_type": stored["subject_type"],
+        "subject_name": stored["subject_name"], "subject_code": stored["subject_code"],
+        "severity": stored["severity"], "decided_on": stored["decided_on"], "valid_until": stored["valid_until"],
+        "revoked_on": stored["revoked_on"] if revoked else None,
+        "reason": _reason(current["reason"], clear), "late": bool(stored["late"]),
+        "unknown_organization": bool(stored["unknown_organization"]),
+        "values": previous if history else _record_values(item, json.loads(current["data"]), sealed, clear, protector),
+        "history": list(reversed(history))}
 
 
 def disclose_record_versions(caller: access.Caller, records: Iterable[Mapping[str, Any]], day: datetime.date,

@@ -22,7 +22,6 @@ from jjjcredit.core.credit import persons
 from jjjcredit.core.errors import Error
 from jjjcredit.core.limits import Limits
 from jjjcredit.core.sharing import access
-from jjjcredit.core.sharing import disclosure as core_disclosure
 from jjjcredit.core.sharing.evidence import KeyBox
 from jjjcredit.services import db
 from jjjcredit.services.credit import items as catalogue_items
@@ -161,10 +160,11 @@ async def batch_rejects(request: Request, batch: str = Path(..., max_length=64),
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str, as_of: datetime.date | None,
-             today: datetime.date, authorization: str | None, items: frozenset[str]) -> dict[str, Any]:
+             today: datetime.date, authorization: str | None, items: frozenset[str],
+             page: tuple[int, int]) -> dict[str, Any]:
     with db.reading(engine) as conn:
         return disclosure.subject_records(conn, caller, code, personal_keys.protector(conn, box), as_of=as_of,
-                                          today=today, authorization=authorization, items=items)
+                                          today=today, authorization=authorization, items=items, page=page)
 
 
 def day_of(text: str | None) -> datetime.date | None:
@@ -216,8 +216,7 @@ async def subject_records(request: Request, code: str,
     day = day_of(as_of)
     state = request.app.state
     answer = await threads.run(request, _records, state.engine, state.key_box, caller, code, day, state.today(),
-                               authorization, frozenset(item))
-    answer = core_disclosure.page_of_records(answer, offset, limit)
+                               authorization, frozenset(item), (offset, limit))
     request.state.items = [group["item"] for group in answer["items"]]  # the query log says which items were read
     if answer["subject"]:
         request.state.codes = [answer["subject"]]  # a person asked about by subject key, an organization by code

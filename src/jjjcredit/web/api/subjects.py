@@ -84,21 +84,26 @@ _SESSION = ("subjects.session_required", "subjects.session_expired", "access.rat
 
 
 def _records(engine: Engine, box: KeyBox | None, caller: access.Caller, as_of: datetime.date | None,
-             today: datetime.date) -> dict[str, Any]:
+             today: datetime.date, page: tuple[int, int]) -> dict[str, Any]:
     with engine.begin() as conn:
         return disclosure.subject_records(conn, caller, subjects.subject_key_of(caller),
-                                          personal_keys.protector(conn, box), as_of=as_of, today=today)
+                                          personal_keys.protector(conn, box), as_of=as_of, today=today, page=page)
 
 
 @router.get("/records", responses=raises(*_SESSION, "usage.date", "credit.no_secret"))
 async def own_records(request: Request,
                       as_of: str | None = Query(None, max_length=10, description="Ask about a past day "
                                                 "(YYYY-MM-DD, in Beijing). Default: today."),
+                      offset: int = Query(0, ge=0, le=10_000_000, description="The first record of the page "
+                                          "(records counted item by item, newest first)."),
+                      limit: int = Query(1000, ge=1, le=5000, description="Records in the page at most; "
+                                         "`next_offset` says where the next page starts (null: the last)."),
                       caller: access.Caller = Depends(subject_session)) -> dict[str, Any]:
-    """All the subject's own records, every version, identity numbers in clear; each says whether it is
-    public that day and the last day of its public window (``public_until``)."""
+    """The subject's own records, every version, identity numbers in clear, a page at a time (``records``: all of
+    them); each says whether it is public that day and the last day of its public window (``public_until``)."""
     state = request.app.state
-    answer = await threads.run(request, _records, state.engine, state.key_box, caller, day_of(as_of), state.today())
+    answer = await threads.run(request, _records, state.engine, state.key_box, caller, day_of(as_of), state.today(),
+                               (offset, limit))
     request.state.items = [group["item"] for group in answer["items"]]
     return answer
 
