@@ -866,3 +866,17 @@ def test_a_sheet_whose_first_rows_are_a_title_and_who_filled_it_in_says_which_ro
     sheet.delete_rows(1, 2)
     book.save(tmp_path / "p.xlsx")
     assert ingest(ready, tmp_path / "p.xlsx").created == 1
+
+
+def test_a_provider_written_another_way_than_one_that_provided_before_is_refused(ready: Engine, tmp_path: Path):
+    """A record's identity holds its provider: the same department typed with a full-width letter or other
+    brackets would publish its decisions twice, so such a name is refused, naming the one it stands for."""
+    path = files.write_csv(tmp_path / "p.csv", [files.penalty(CODES[0], "罚1")])
+    for first, again in (("测试局A", "测试局Ａ"), ("河北省市场监督管理局(石家庄)", "河北省市场监督管理局（石家庄）")):
+        assert records.ingest_file(ready, str(path), files.PENALTY, first, protector=PROTECTOR,
+                                   today=TODAY).created == 1
+        with pytest.raises(RecordsError) as refused:
+            records.ingest_file(ready, str(path), files.PENALTY, again, protector=PROTECTOR, today=TODAY)
+        assert refused.value.code == "credit.provider" and f'("{first}")' in refused.value.message
+        assert records.ingest_file(ready, str(path), files.PENALTY, f" {first} ", protector=PROTECTOR,
+                                   today=TODAY).unchanged == 1  # the same name, spaces trimmed: the same provider

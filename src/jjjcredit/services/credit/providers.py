@@ -1,17 +1,17 @@
 """A provider of credit records — the department submitting them under a catalogue item: its name as given
-(:func:`check_provider`), and the lock each provider and item holds while one batch, correction, repair or
-retirement of the pair runs (:func:`take_lock`)."""
+(:func:`check_provider`), one name however it is typed (:func:`check_known`), and the lock each provider and
+item holds while one batch, correction, repair or retirement of the pair runs (:func:`take_lock`)."""
 
 from __future__ import annotations
 
 from collections.abc import Callable
 
-from sqlalchemy import Connection, update
+from sqlalchemy import Connection, select, update
 
 from jjjcredit.core.codes.personal import personal_in
 from jjjcredit.core.credit import records as rules
 from jjjcredit.core.credit.records import RecordsError
-from jjjcredit.storage.schema import counters
+from jjjcredit.storage.schema import counters, credit_tallies
 
 _PROVIDER_CHARS = 200
 
@@ -29,6 +29,18 @@ def check_provider(provider: str) -> str:
                            f"(the department submitting the records, e.g. 石家庄市市场监督管理局){why}; over the API "
                            "the provider is the client the key belongs to.", field="provider")
     return name
+
+
+def check_known(conn: Connection, provider: str) -> None:
+    """Refuse a provider's name that another provider's name already stands for, written another way (full-width
+    letters, another bracket style, spaces: compared as document numbers are, core/credit/records.document_key):
+    a record's identity holds its provider, so 某局（石家庄） and 某局(石家庄) would publish a decision twice."""
+    key = rules.document_key(provider)
+    for (known,) in conn.execute(select(credit_tallies.c.provider).distinct()):
+        if known != provider and rules.document_key(known) == key:
+            raise RecordsError("credit.provider", f'The provider "{provider}" is "{known}", which has provided records '
+                               f'before, written another way; give its name as before ("{known}"): a provider is '
+                               "one name, and its records are known by it.", field="provider")
 
 
 def take_lock(conn: Connection, provider: str, item: str, waiting: Callable[[], None] | None = None) -> None:

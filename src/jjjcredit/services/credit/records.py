@@ -187,6 +187,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
     with engine.begin() as conn:
         year, item = credit_items.item_in_force(conn, item_code, today)
         layouts.check_mapping(item, own_headers or {}, mapping_name)
+        providers.check_known(conn, provider)
         providers.take_lock(conn, provider, item.code, waiting)
         earlier = conn.execute(select(credit_batches.c.id, credit_batches.c.finished_at)
                                .where(credit_batches.c.provider == provider, credit_batches.c.item == item.code,
