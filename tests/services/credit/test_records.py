@@ -845,10 +845,10 @@ def test_a_file_without_a_column_leaves_the_values_its_records_hold_of_it(ready:
     assert "罚款金额（万元）" not in record["values"] and record["values"]["公示截止期"] == "2027-05-19"
 
 
-def test_a_sheet_whose_first_rows_are_a_title_and_who_filled_it_in_says_which_row_it_took_for_the_header(
-        ready: Engine, tmp_path: Path):
+def test_a_sheet_whose_first_rows_are_a_title_and_who_filled_it_in_is_read_below_them(ready: Engine, tmp_path: Path):
     """A WPS template: a title (one merged cell), then 填报单位 and 填报日期 (two cells), then the column names. The
-    second row is the first of two cells or more, taken as the header; the refusal says so, and what to do."""
+    header is the row that names the item's fields; when no row does, the second row is the first of two cells or
+    more, taken as the header, and the refusal says so, and what to do."""
     book = openpyxl.Workbook()
     sheet = book.active
     assert sheet is not None
@@ -857,15 +857,17 @@ def test_a_sheet_whose_first_rows_are_a_title_and_who_filled_it_in_says_which_ro
     sheet.append(files.HEADER)
     sheet.append(list(files.penalty(CODES[0], "罚1").values()))
     book.save(tmp_path / "p.xlsx")
+    summary = ingest(ready, tmp_path / "p.xlsx")
+    assert (summary.header_row, summary.created) == (3, 1)
+    for column, _ in enumerate(files.HEADER, start=1):
+        sheet.cell(3, column, f"第{column}列")  # column names of no field
+    book.save(tmp_path / "q.xlsx")
     with pytest.raises(RecordsError) as refused:
-        ingest(ready, tmp_path / "p.xlsx")
+        ingest(ready, tmp_path / "q.xlsx")
     assert refused.value.code == "credit.layout"
     assert "The header read (row 2) has 3 columns" in refused.value.message
     assert "Row 2 is the first of the file with two cells or more filled" in refused.value.message
     assert "delete the rows above them" in refused.value.message
-    sheet.delete_rows(1, 2)
-    book.save(tmp_path / "p.xlsx")
-    assert ingest(ready, tmp_path / "p.xlsx").created == 1
 
 
 def test_a_provider_written_another_way_than_one_that_provided_before_is_refused(ready: Engine, tmp_path: Path):
@@ -880,3 +882,24 @@ def test_a_provider_written_another_way_than_one_that_provided_before_is_refused
         assert refused.value.code == "credit.provider" and f'("{first}")' in refused.value.message
         assert records.ingest_file(ready, str(path), files.PENALTY, f" {first} ", protector=PROTECTOR,
                                    today=TODAY).unchanged == 1  # the same name, spaces trimmed: the same provider
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_a_filing_line_above_the_column_names_is_skipped_as_a_title(ready: Engine, tmp_path: Path, suffix: str):
+    """Department exports put 填报单位 and 填报日期 in two cells above the column names: the header is the row that
+    names the item's fields, the lines above it are titles, and the rows below are the records."""
+    rows = [files.penalty(CODES[0], "罚1"), files.penalty(CODES[1], "罚2")]
+    path = (files.write_csv if suffix == ".csv" else files.write_xlsx)(tmp_path / f"p{suffix}", rows)
+    if suffix == ".csv":
+        path.write_text("2026年行政处罚信息\n填报单位：某某局,填报日期：2026-03-01\n" + path.read_text("utf-8-sig"),
+                        "utf-8")
+    else:
+        import openpyxl
+
+        book = openpyxl.load_workbook(path)
+        book.active.insert_rows(1, 2)
+        sheet = book.active
+        sheet["A1"], sheet["A2"], sheet["B2"] = "2026年行政处罚信息", "填报单位：某某局", "填报日期：2026-03-01"
+        book.save(path)
+    summary = ingest(ready, path)
+    assert (summary.header_row, summary.created, summary.rejected) == (3, 2, 0), summary.problems

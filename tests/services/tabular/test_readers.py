@@ -3,7 +3,9 @@ XLSX is read (whole rows, one column) alike."""
 
 from __future__ import annotations
 
+import csv
 import datetime
+from collections.abc import Sequence
 from pathlib import Path
 
 import pytest
@@ -64,3 +66,35 @@ def test_a_csv_named_xlsx(tmp_path: Path):
     assert info.value.code == "file.xlsx_damaged"
 
 
+
+
+@pytest.mark.parametrize("suffix", [".csv", ".xlsx"])
+def test_the_header_below_a_filing_line_of_two_cells_is_found_by_the_names_it_gives(tmp_path: Path, suffix: str):
+    """A 填报单位 / 填报日期 line of two cells above the column names is no header when the reader says it names no
+    field; when no later row names two, it stays the header and every row after it is read, numbered as written."""
+    filing = ["填报单位：某某局", "填报日期：2026-03-01", "单位：万元"]
+    rows = [[code(1), "甲", "2019"], [code(2), "乙", "2019", "", "多余"], [code(3), "丙", "2019"]]
+    path = tmp_path / f"f{suffix}"
+    if suffix == ".csv":
+        with path.open("w", encoding="utf-8", newline="") as fh:
+            csv.writer(fh).writerows([["2026年行政处罚信息"], filing, HEADER, *rows])
+    else:
+        import openpyxl
+
+        book = openpyxl.Workbook()
+        for row in (["2026年行政处罚信息"], filing, HEADER, *rows):
+            book.active.append(row)
+        book.save(path)
+
+    def names(row: Sequence[str]) -> int:
+        return sum(cell in HEADER for cell in row)
+
+    with readers.open_table(str(path), header_names=names) as table:
+        assert (table.header_row, table.header[:3]) == (3, HEADER)
+        chunk = next(table.chunks)
+        assert (chunk.first_row, chunk.size, chunk.columns[1][2]) == (4, 3, "丙")
+    with readers.open_table(str(path), header_names=lambda row: 0) as table:  # no row names a field
+        assert table.header_row == 2 and table.header[0] == "填报单位：某某局"
+        chunk = next(table.chunks)
+        assert (chunk.first_row, chunk.size, list(chunk.columns[0])[:2]) == (3, 4, ["统一社会信用代码", code(1)])
+        assert chunk.issues[2][0] == "record.ragged"  # the row's value past the header's columns, said as before

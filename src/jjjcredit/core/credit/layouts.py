@@ -113,6 +113,13 @@ def fields_not_named(item: catalogue.Item, header: Sequence[str], own: Mapping[s
     return [f.name for f in item.fields if f.element not in named and not f.required]
 
 
+def names_in(item: catalogue.Item, row: Sequence[str], own: Mapping[str, str] | None = None, name: str = "") -> int:
+    """How many cells of ``row`` name a field of ``item`` as :func:`bind` reads a header (a file's header, not the
+    填报单位 line above it, names some)."""
+    spellings = _spellings(item, own, name)
+    return sum(1 for cell in row if columns.header_key(cell) in spellings)
+
+
 def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[str, str] | None = None,
          row: int = 0) -> Layout:
     """Bind a file's header to ``item``'s layout: a header names a field by the item's own name for

@@ -62,6 +62,7 @@ class Source:
     chunk_rows: int
     limits: Limits
     more: Callable[..., Any] | None
+    names: tables.HeaderNames | None
     layout: layouts.Layout
     today: datetime.date
     item_code: str
@@ -69,7 +70,7 @@ class Source:
 
     def chunks(self) -> Iterator[Checked]:
         with readers.open_table(self.path, self.chunk_rows, self.limits, self.more, none_ok=True,
-                                arrow=True) as table:
+                                arrow=True, header_names=self.names) as table:
             for chunk in table.chunks:
                 yield check(self.layout, chunk, self.today, self.item_code, self.provider)
 

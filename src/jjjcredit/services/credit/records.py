@@ -203,7 +203,9 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             file_hash=digest, status="running", rows=0, created=0, updated=0, unchanged=0, rejected=0,
             warnings=0, flagged=0, late=0, started_at=now, finished_at=now, seconds=0.0))
         more = functools.partial(layouts.fields_not_named, item, own=own_headers, name=name)
-        with readers.open_table(path, chunk_rows, limits, more, none_ok=True, arrow=True) as table:
+        names = functools.partial(layouts.names_in, item, own=own_headers, name=name)
+        with readers.open_table(path, chunk_rows, limits, more, none_ok=True, arrow=True,
+                                header_names=names) as table:
             try:  # (JSON Lines or XML of no record has no header: a report of none, read as the item's own)
                 layout = layouts.bind(item, [f.name for f in item.fields] if table.no_records else table.header,
                                       table.name, own_headers, table.header_row)
@@ -223,7 +225,7 @@ def ingest_file(engine: Engine, path: str, item_code: str, provider: str, *,
             dropped = [h for h in layout.ignored  # columns of fields an earlier edition had: said, not kept
                        if (c := national.by_header(h)) is not None and c.code in writer.dropped]
             unread = [h for h in layout.ignored if h.strip() and h not in dropped]  # none of the item's fields
-            source = checking.Source(path, chunk_rows, limits, more, layout, today, item.code, provider)
+            source = checking.Source(path, chunk_rows, limits, more, names, layout, today, item.code, provider)
             try:
                 with contextlib.ExitStack() as stack:
                     if checking.in_own_process(path, table, channel):  # (forked before the writer's thread starts)

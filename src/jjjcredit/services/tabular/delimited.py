@@ -90,9 +90,10 @@ ARROW_BLOCK = 4 << 20
 
 
 def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: limits_.Limits,
-              arrow: bool = False) -> Table:
+              arrow: bool = False, names: tables.HeaderNames | None = None) -> Table:
     """``arrow``: plain blocks are split by pyarrow (:func:`_arrow_columns`) into chunks of ``chunk_rows``
-    rows, for a reader of Arrow columns."""
+    rows, for a reader of Arrow columns. ``names``: how the header is told from a line above it
+    (:func:`tables.header_at`)."""
     encoding = decoding.majority_encoding(files.head(stream), name)
     shown_encoding = "utf-8" if encoding == "utf-8-sig" else encoding
     if encoding == "utf-16":  # read as UTF-8, so that its lines are measured and cut like the others'
@@ -130,10 +131,9 @@ def csv_table(stream: io.BufferedReader, name: str, chunk_rows: int, limits: lim
     top, top_multiline = split_rows(first_block)
     header: list[str] | None = None
     header_row = 1
-    for i, row in enumerate(top[:tables.TITLE_ROWS]):
-        if sum(1 for cell in row if cell.strip()) >= 2:
-            header, header_row = row, i + 1
-            break
+    at = tables.header_at(top[:tables.TITLE_ROWS], names)
+    if at is not None:
+        header, header_row = top[at], at + 1
     if header is None:
         nonblank = [i for i, r in enumerate(top[:tables.TITLE_ROWS]) if any(cell.strip() for cell in r)]
         if not nonblank:

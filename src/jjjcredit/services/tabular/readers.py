@@ -35,7 +35,8 @@ def _format_of(path: str, head: bytes, name: str) -> str:
 
 
 def open_table(path: str, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: limits_.Limits = limits_.DEFAULT,
-               more_fields: MoreFields | None = None, none_ok: bool = False, arrow: bool = False) -> Table:
+               more_fields: MoreFields | None = None, none_ok: bool = False, arrow: bool = False,
+               header_names: tables.HeaderNames | None = None) -> Table:
     """Open a CSV, XLSX, JSON Lines or XML file for its rows; raise :class:`InputFileError` when the
     file itself cannot be read (missing, empty, binary, damaged, no header). Lines and cells over
     ``limits`` are rejected rows (``record.too_long``), never held whole. JSON Lines and XML take their
@@ -43,7 +44,9 @@ def open_table(path: str, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: limit
     later is otherwise a record out of shape). A JSON Lines or XML file of no record is a table of no row
     (``Table.no_records``, no header) when ``none_ok``, as a CSV file of a header only is; ``file.empty``
     otherwise. A file of no byte is ``file.empty`` whatever its format. ``arrow``: a CSV file's plain blocks
-    come as columns split by pyarrow (:class:`tables.ArrowColumn`), for a reader of Arrow columns."""
+    come as columns split by pyarrow (:class:`tables.ArrowColumn`), for a reader of Arrow columns.
+    ``header_names``: how many of a row's cells name a field, which tells a CSV or XLSX file's header from a line
+    above it of two cells or more (:func:`tables.header_at`)."""
     stream, name = files.open_binary(path)
     try:
         head = files.head(stream)
@@ -52,12 +55,12 @@ def open_table(path: str, chunk_rows: int = tables.ROWS_PER_CHUNK, limits: limit
         kind = _format_of(path, head, name)
         if kind == "xlsx":
             stream.close()
-            return xlsx.xlsx_table(path, name, chunk_rows, limits)
+            return xlsx.xlsx_table(path, name, chunk_rows, limits, header_names)
         if kind == "jsonl":
             return named.jsonl_table(stream, name, chunk_rows, limits, more_fields, none_ok)
         if kind == "xml":
             return named.xml_table(stream, name, chunk_rows, limits, more_fields, none_ok)
-        return delimited.csv_table(stream, name, chunk_rows, limits, arrow)
+        return delimited.csv_table(stream, name, chunk_rows, limits, arrow, header_names)
     except BaseException:
         stream.close()
         raise

@@ -28,6 +28,27 @@ SURROGATE = re.compile("[\udc80-\udcff]")
 TITLE_ROWS = 20  #: rows scanned for the header (a title line above it is skipped and reported)
 SHOWN_MERGED = 50  #: the merged ranges a table lists (:attr:`Table.merged`)
 SHOWN_SHEETS = 20  #: the sheets after the first a table names (:attr:`Table.sheets`)
+#: How many of a row's cells name a field of what is read (a reader's own columns): tells the header from a
+#: 填报单位 line above it (:func:`header_at`).
+HeaderNames = Callable[[Sequence[str]], int]
+
+
+def header_at(rows: Sequence[Sequence[str]], names: HeaderNames | None = None) -> int | None:
+    """Where the header is among a file's first rows: the first row with two cells or more filled — unless
+    ``names`` says that one names no field (a 填报单位 or 填报日期 line above the column names), then the first
+    after it naming two or more (the first still, when none does); ``None`` when no row has two cells filled.
+
+    >>> names = lambda row: sum(cell in ("文号", "名称") for cell in row)
+    >>> header_at([["2026年行政处罚"], ["填报单位：某局", "填报日期：2026-03-01"], ["文号", "名称"], ["1", "甲"]],
+    ...           names)
+    2
+    >>> header_at([["填报单位：某局", "日期"], ["a", "b"]], names), header_at([["x"], [""]], names)
+    (0, None)
+    """
+    first = next((i for i, row in enumerate(rows) if sum(1 for cell in row if cell.strip()) >= 2), None)
+    if first is None or names is None or names(rows[first]):
+        return first
+    return next((i for i in range(first + 1, len(rows)) if names(rows[i]) >= 2), first)
 
 
 class ArrowColumn(Sequence[str]):

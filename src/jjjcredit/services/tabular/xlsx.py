@@ -474,12 +474,16 @@ class XlsxRows(Iterator[list[str]]):
         self._book.close()
 
 
-def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) -> Table:
+def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits,
+               names: tables.HeaderNames | None = None) -> Table:
+    """The first sheet as a table: its header the first row with two cells or more filled, or the row
+    :func:`tables.header_at` finds by ``names`` below one naming no field."""
     from openpyxl.utils import get_column_letter as letter
 
     rows = XlsxRows(path, name, limits.cell_chars)
     limit = limits.cell_chars
     header: list[str] | None = None
+    peeked: list[list[str]] = []  # rows read past a header naming no field, looking for one: its rows after all
     try:
         for cells in rows:
             cells = [c.strip() for c in cells]
@@ -491,25 +495,39 @@ def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) ->
         if header is None:
             raise InputFileError("file.empty", f"{name}: the first sheet has no header row (a row with at least two "
                                  f"column names) in its first {tables.TITLE_ROWS} rows.")
+        header_row = rows.number
+        if names is not None and not names(header):
+            while rows.number < tables.TITLE_ROWS and (row := next(rows, None)) is not None:
+                if names([c.strip() for c in row]) >= 2:  # the column names, below a 填报单位 line
+                    header, header_row, peeked = [c.strip() for c in row], rows.number, []
+                    break
+                peeked.append(row)
         while header and not header[-1]:
             header.pop()
         width = len(header)
-        header_row = rows.number
         rows.limit_width(width)
     except BaseException:
         rows.close()
         raise
+
+    def read() -> Iterator[tuple[list[str], tuple[int, str] | None]]:
+        """Each row after the header, no wider than it, and its first value beyond it (column from 1, text)."""
+        for cells in peeked:  # (read before the header's width was known)
+            beyond = next(((j + 1, c) for j, c in enumerate(cells[width:], start=width) if c.strip()), None)
+            yield cells[:width], beyond
+        for cells in rows:
+            yield cells, rows.past
 
     def chunks() -> Iterator[Chunk]:
         first_row = header_row + 1
         batch: list[list[str]] = []
         long: dict[int, tuple[str, str, str]] = {}
         try:
-            for cells in rows:
+            for cells, past in read():
                 if len(cells) < width:  # (no row is wider: :meth:`XlsxRows.limit_width`)
                     cells += [""] * (width - len(cells))
-                if rows.past is not None:  # values under no header: a sheet's rows have no delimiter to blame
-                    column, value = rows.past
+                if past is not None:  # values under no header: a sheet's rows have no delimiter to blame
+                    column, value = past
                     long[len(batch)] = ("record.ragged", f"The row has a value in column {letter(column)}, "
                                         f"past the header's last column ({letter(width)}): it belongs to no "
                                         "field; put it under a header or remove it.", value)
@@ -520,7 +538,7 @@ def xlsx_table(path: str, name: str, chunk_rows: int, limits: limits_.Limits) ->
                 batch.append(cells)
                 if len(batch) >= chunk_rows:
                     yield Chunk.from_rows(first_row, batch, width, long)
-                    first_row, batch, long = rows.number + 1, [], {}
+                    first_row, batch, long = first_row + len(batch), [], {}
         except InputFileError:
             if batch:
                 yield Chunk.from_rows(first_row, batch, width, long)
