@@ -271,6 +271,8 @@ ERROR_CODES: dict[str, ErrorCode] = {
     "record.amount": ErrorCode(400, 1, "An amount that is not a non-negative number of 万元 (a unit written in the cell is read)."),
     "record.number": ErrorCode(400, 1, "A value that must be digits is not."),
     "record.value": ErrorCode(400, 1, "A value that is not on the element's value list (or no known word for one)."),
+    "record.footer": ErrorCode(400, 1, "A row that is a sheet's footer (合计, 制表人：…, 注：…) and gives no document "
+        "number: rejected with this one reason, not kept."),
     "record.length": ErrorCode(400, 1, "A value longer (or shorter) than the element's format allows."),
     "record.format": ErrorCode(400, 1, "A value with characters the element's format does not allow."),
     "record.orgcode_mismatch": ErrorCode(400, 1, "The organization code differs from positions 9-17 of the "

@@ -256,3 +256,17 @@ def test_an_open_ended_validity_written_in_words_is_the_national_formats_2099_12
     assert record is not None and record.valid_until == row_checks.OPEN_ENDED
     decided = [_good_value(licence, f.element) if f.element != "XK_JDRQ" else written for f in licence.fields]
     assert codes_of(row_checks.check_row(layouts.bind(licence, header, "l.csv"), decided, 2, TODAY)) == ["record.date"]
+
+
+def test_a_footer_row_is_rejected_with_one_reason_and_a_record_whose_name_starts_alike_is_not():
+    """合计 or 制表人 lines under the records give no document number: one reason each, not one per empty field."""
+    empty = {h: "" for h in files.HEADER}
+    for first in ("合计", "制表人：孙七", "注：金额单位为万元"):
+        cells = [first, *list(empty.values())[1:]]
+        checked = row_checks.check_row(LAYOUT, cells, 30, TODAY)
+        assert [p.code for p in checked.problems] == ["record.footer"] and first[:2] in checked.problems[0].message
+    total = dict(empty, 处罚类别="合计", 罚款金额="12.5")  # a total row: its word under another column
+    checked = row_checks.check_row(LAYOUT, [total.get(h, "") for h in files.HEADER], 31, TODAY)
+    assert [p.code for p in checked.problems] == ["record.footer"]
+    named = files.penalty(CODE, "石市监罚〔2026〕9号", 行政相对人名称="合计科技有限公司")
+    assert row_checks.check_row(LAYOUT, [named[h] for h in files.HEADER], 32, TODAY).record is not None

@@ -259,9 +259,30 @@ def _identity(b: Bound, value: str, kind: str, r: _Row, card_header: str | None 
         return None
 
 
+#: What a footer line of a sheet starts with: totals, who made or checked it, notes.
+_FOOTER = re.compile("(?:合计|总计|小计|共计|制表|填表|填报人|审核|负责人|统计人|联系人|分管领导|备注[:：]|注[:：]|说明[:：])")
+
+
+def footer_of(layout: Layout, cells: Sequence[str]) -> str | None:
+    """The first words of a row that is a sheet's footer, not a record (合计, 制表人：…, 注：…, no document
+    number), or ``None``."""
+    filled = [c.strip() for c in cells if c.strip()]
+    if not filled or not _FOOTER.match(filled[0]):
+        return None
+    if any(b.index < len(cells) and cells[b.index].strip() for b in layout.columns_by_role("document_number")):
+        return None
+    return filled[0][:20]
+
+
 def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.date) -> Checked:
     """Check one row (``cells`` in the file's column order; ``row`` as the user numbers it)."""
     r = _Row(row)
+    footer = footer_of(layout, cells)
+    if footer is not None:  # one reason, not one for each field it leaves empty
+        r.add(None, "record.footer", f"The row reads as the sheet's footer (“{footer}”), not a record: it gives no "
+              "document number, and was not kept. Totals and signature lines belong outside the records: remove "
+              "them from the file.")
+        return Checked(row, None, tuple(r.problems))
     item = layout.item
     values: dict[str, str] = {}
     personal: dict[str, str] = {}
@@ -447,8 +468,9 @@ def _subject_type(layout: Layout, by_role: Mapping[str, tuple[Bound, str]], give
     elif number is not None:
         kind = "natural_person"
     else:
-        r.add(None, "credit.subject_missing", "The row names its subject but neither a unified social credit "
-              "code nor an identity number: expected one to identify the credit subject.")
+        names = "names its subject but gives" if "subject_name" in by_role else "gives"
+        r.add(None, "credit.subject_missing", f"The row {names} neither a unified social credit code nor an identity "
+              "number: expected one to identify the credit subject.")
         return None
     if kind == "natural_person" and code is not None:  # never filed under an organization's code
         r.add(code[0], "credit.person_with_code", f"{category[0].header if category else '行政相对人类别'} says "
