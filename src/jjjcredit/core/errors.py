@@ -477,11 +477,11 @@ ERROR_CODES: dict[str, ErrorCode] = {
         "number, a code: prose such as the facts keeps its line breaks)."),
     "credit.identity_in_text": ErrorCode(400, 1, "A text value holds what looks like a resident identity number: "
         "kept masked (warning)."),
-    "credit.identity_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可编号) that holds what "
+    "credit.identity_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可决定文书号) that holds what "
         "looks like a resident identity number: it identifies the record, so the row is rejected, not kept masked."),
     "credit.fine_unit": ErrorCode(400, 1, "A fine (罚款金额, kept in 万元) that is the very figure of 元 处罚内容 states "
         "as the fine: the column was written in 元 and would be published 10,000 times too large."),
-    "credit.phone_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可编号) that holds what "
+    "credit.phone_in_document_number": ErrorCode(400, 1, "A document number (决定书文号 / 许可决定文书号) that holds what "
         "looks like a mobile phone number: it identifies the record, so the row is rejected, not kept masked."),
     "credit.phone_in_text": ErrorCode(400, 1, "A text value holds what looks like a mobile phone number: kept masked "
         "(warning)."),

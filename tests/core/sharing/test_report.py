@@ -67,11 +67,16 @@ def test_sections_come_in_a_fixed_order_with_their_counts():
     assert doc["basic"][0] == {"element": "status", "label": "状态", "value": "存续（1）"}  # in element order
 
 
-def test_a_natural_person_is_refused():
-    for code in ("P:0123abcd", "13010219850312123X", ""):
+def test_a_natural_person_is_refused_and_a_mistyped_code_is_told_what_is_wrong_with_it():
+    for code in ("P:0123abcd", "13010219850312123X", "1301021985 0312123x"):
         with pytest.raises(report.ReportError) as caught:
             report.check_organization(code)
         assert caught.value.code == "report.not_organization"
+    for code, expected in (("91120000MA704TN903", "uscc.checksum"), ("ABC", "uscc.length"), ("", "uscc.empty")):
+        with pytest.raises(report.ReportError) as caught:
+            report.check_organization(code)
+        assert (caught.value.code, caught.value.field) == (expected, "code"), code
+        assert "unified social credit code" in caught.value.message
 
 
 def test_the_special_report_says_none_found_within_its_period_and_domains():

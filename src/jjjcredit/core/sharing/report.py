@@ -40,7 +40,8 @@ from collections.abc import Iterable, Mapping, Sequence
 from dataclasses import dataclass
 from typing import Any
 
-from jjjcredit.core.codes import uscc
+from jjjcredit.core.codes import ric, uscc
+from jjjcredit.core.codes.personal import personal_in, shown_personal
 from jjjcredit.core.credit import columns
 from jjjcredit.core.errors import Error
 from jjjcredit.core.library import elements
@@ -228,7 +229,7 @@ def shown_time(iso: str) -> str:
 
 def check_organization(code: str) -> str:
     """The compact code of an organization a report may be issued for; a natural person's number or
-    subject key is refused (reports are of organizations).
+    subject key is refused (reports are of organizations), and a code mistyped with what is wrong with it.
 
     >>> check_organization("P:ab12")
     Traceback (most recent call last):
@@ -236,10 +237,14 @@ def check_organization(code: str) -> str:
     jjjcredit.core.sharing.report.ReportError: Credit reports are issued for organizations only: give the organization's unified social credit code (18 characters).
     """
     compact = uscc.compact(code)
-    if not uscc.is_valid(compact):
+    if uscc.is_valid(compact):
+        return compact
+    if code.strip().upper().startswith("P:") or ric.is_valid(compact) or personal_in(code):
         raise ReportError("report.not_organization", "Credit reports are issued for organizations only: give the "
                           "organization's unified social credit code (18 characters).", field="code")
-    return compact
+    first = uscc.check(compact).errors[0]  # a code mistyped: what is wrong with it, where
+    raise ReportError(first.code, shown_personal(f"{first.message} A credit report is issued for an organization by "
+                                                 "its unified social credit code."), field="code")
 
 
 def _basic(organization: Mapping[str, Any]) -> list[dict[str, str]]:

@@ -52,7 +52,9 @@ def _issue(engine: Engine, box: KeyBox | None, caller: access.Caller, code: str,
 
 
 @router.get("/subjects/{code}/report", response_class=Response, responses={
-    200: _FILES, **raises("report.not_organization", "report.kind", "report.format", "report.period", "report.domain",
+    200: _FILES, **raises("report.not_organization", "uscc.empty", "uscc.length", "uscc.format", "uscc.department",
+                          "uscc.category", "uscc.orgcode_format", "uscc.orgcode_checksum", "uscc.checksum",
+                          "report.kind", "report.format", "report.period", "report.domain",
                           "library.not_found", "evidence.no_secret", "evidence.bad_secret", "report.render")})
 async def issue_report(
         request: Request, code: str,
