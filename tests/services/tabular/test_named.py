@@ -122,6 +122,18 @@ def test_xml_records_two_levels_deep_are_refused_saying_which_element_holds_them
     assert "<records> as the root" in info.value.message
 
 
+def test_xml_records_nested_very_deep_under_long_names_are_refused_in_a_short_message(tmp_path: Path):
+    """However deep the envelope and however long its names, the refusal names the path in a few elements."""
+    path = tmp_path / "f.xml"
+    depth, long = 5_000, "a" * 5_000
+    row = f"<record><统一社会信用代码>{code(1)}</统一社会信用代码></record>"
+    path.write_text(f"<{long}>" + "<a>" * depth + row + "</a>" * depth + f"</{long}>", "utf-8")
+    with pytest.raises(InputFileError) as info:
+        read(path)
+    assert info.value.code == "file.format" and len(info.value.message) < 1_000, len(info.value.message)
+    assert "5,001 levels down" in info.value.message and "a/a/a/a" not in info.value.message
+
+
 def test_a_json_array_given_as_json_lines_is_refused_saying_so(tmp_path: Path):
     records = [{"统一社会信用代码": code(n), "企业名称": f"甲{n}"} for n in range(3)]
     for text in (json.dumps(records, ensure_ascii=False), json.dumps(records, ensure_ascii=False, indent=2)):

@@ -245,10 +245,12 @@ class _XmlRecords:
         """Where the file's records seem to be, when none of the root's children holds values of its own."""
         if self.deeper is None:
             return ""
-        record, holder = self.deeper[-1], self.deeper[-2]
-        return (f"no record holds values: records are read as the root's children (<{self.deeper[0]}>'s), each "
+        deeper = [t if len(t) <= 40 else t[:40] + "…" for t in self.deeper]  # (said short, however deep and long)
+        record, holder = deeper[-1], deeper[-2]
+        path = deeper if len(deeper) <= 8 else [*deeper[:3], "…", *deeper[-3:]]
+        return (f"no record holds values: records are read as the root's children (<{deeper[0]}>'s), each "
                 "with its fields as child elements or <field name=\"…\">, and this file's records seem to be the "
-                f"<{record}> elements {len(self.deeper) - 1} levels down, at {'/'.join(self.deeper)}. Send "
+                f"<{record}> elements {len(self.deeper) - 1:,} levels down, at {'/'.join(path)}. Send "
                 f"<{holder}> as the root (<{holder}><{record}>…</{record}><{record}>…</{record}></{holder}>), "
                 "without the envelope around it, and send the file again.")
 
