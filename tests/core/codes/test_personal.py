@@ -104,6 +104,8 @@ MASKED_FORMS = [
     ("事实壹壹零壹零伍壹玖捌零零壹零壹壹贰叁捌。", "事实壹壹零壹零伍********壹贰叁捌。"),  # financial numerals
     ("某公司壹壹零壹零伍壹玖捌零零壹零壹壹贰參捌", "某公司壹壹零壹零伍********壹贰參捌"),  # a traditional 參
     ("电话壹叁捌 壹贰叁肆 伍陆柒捌", "电话壹叁捌****伍陆柒捌"),
+    ("电话壹叄捌壹贰叁肆伍陆柒捌", "电话壹叄捌****伍陆柒捌"),  # 叄, a variant of 叁
+    ("手机幺三八幺二三四五六七八", "手机幺三八****五六七八"),  # 幺 for 1, as a number is read out
 ]
 #: Ordinary Chinese text with 一, 十, 零 and runs of numerals shorter than a number, or no personal number.
 LEFT_ALONE_CHINESE = ["一般违法行为，依据第一条第十项", "零售一万二千三百元", "一一对应，逐一核查", "第一百一十一条",
@@ -181,9 +183,18 @@ def test_what_a_spreadsheet_keeps_of_an_identity_number_typed_as_a_number_is_mas
     """Excel keeps 15 significant digits of a number: an identity number typed into a cell as one comes out as
     ``1.10105198001011e+17`` (services/tabular/tables.number_text), its region and birth date in clear but for this."""
     for kept, shown in (("1.10105198001011e+17", "110105********1e+17"),
+                        ("1.101051980011E+17", "110105********E+17"),  # a CSV export drops trailing zeros
                         ("1.30104198005069E+17", "130104********9E+17"),
                         ("原因：1.3010419800506998e+17。", "原因：130104********998e+17。")):
         assert personal.shown_personal(kept) == shown and personal.personal_in(kept)
         assert personal.number_run_cells([kept, "一般"]) == [0]
     for left in ("1.3e+17", "9.99999999999999e+17", "1.10105198001011e+15", "2.5e+16元"):  # no region and birth date
         assert personal.shown_personal(left) == left
+
+
+@pytest.mark.parametrize(("text", "shown"), [
+    ("王伍110105198001011234", "王伍110105********1234"), ("联系人陆13812345678", "联系人陆138****5678"),
+    ("小一13812345678", "小一138****5678"), ("张叁110105198001011234号", "张叁110105********1234号")])
+def test_a_numeral_that_is_a_names_character_next_to_a_number_does_not_hide_it(text: str, shown: str):
+    """伍, 陆, 一 are characters of names too: one written against a number is no twelfth or nineteenth digit of it."""
+    assert personal.shown_personal(text) == shown and personal.personal_in(text)

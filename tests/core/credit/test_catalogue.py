@@ -284,6 +284,10 @@ def test_an_item_without_a_document_number_or_a_period_for_a_class_it_allows_is_
         with pytest.raises(catalogue.CatalogueError) as exc:
             catalogue.check_actionable(dataclasses.replace(penalty, period_rules=rules))
         assert exc.value.field == "period_rules" and "轻微 (minor)" in exc.value.message
+    with pytest.raises(catalogue.CatalogueError) as exc:  # several classes, and no field to say which
+        catalogue.check_actionable(dataclasses.replace(penalty, fields=tuple(f for f in penalty.fields
+                                                                             if f.element != "XY_YZCD")))
+    assert exc.value.field == "fields" and "XY_YZCD" in exc.value.message
     catalogue.check_actionable(penalty)
     for item in catalogue.default_items():  # every default item is one the platform acts on
         catalogue.check_actionable(item)

@@ -270,3 +270,17 @@ def test_a_footer_row_is_rejected_with_one_reason_and_a_record_whose_name_starts
     assert [p.code for p in checked.problems] == ["record.footer"]
     named = files.penalty(CODE, "石市监罚〔2026〕9号", 行政相对人名称="合计科技有限公司")
     assert row_checks.check_row(LAYOUT, [named[h] for h in files.HEADER], 32, TODAY).record is not None
+    signed = ["联系人：王某某，电话：13812345678 身份证110105198001011234", *list(empty.values())[1:]]
+    checked = row_checks.check_row(LAYOUT, signed, 33, TODAY)
+    assert [p.code for p in checked.problems] == ["record.footer"]
+    assert not any(c.isdigit() for c in checked.problems[0].message + checked.problems[0].value)
+
+
+def test_a_footer_is_told_only_where_the_item_requires_its_document_number():
+    """Where the document number is optional, a row without one may be a record: the fast paths accept it, and so
+    does check_row, footer word or not (they never disagree on a row)."""
+    optional = dataclasses.replace(PENALTY, fields=tuple(dataclasses.replace(f, required=False)
+                                                         if f.element == "CF_WSH" else f for f in PENALTY.fields))
+    layout = layouts.bind(optional, files.HEADER, "x.csv")
+    row = files.penalty(CODE, "", 行政相对人名称="合计科技有限公司")
+    assert row_checks.footer_of(layout, [row[h] for h in files.HEADER]) is None

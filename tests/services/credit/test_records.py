@@ -882,6 +882,13 @@ def test_a_provider_written_another_way_than_one_that_provided_before_is_refused
         assert refused.value.code == "credit.provider" and f'("{first}")' in refused.value.message
         assert records.ingest_file(ready, str(path), files.PENALTY, f" {first} ", protector=PROTECTOR,
                                    today=TODAY).unchanged == 1  # the same name, spaces trimmed: the same provider
+    with ready.begin() as conn:  # two spellings that provided before this was refused: each keeps its name
+        conn.execute(text("INSERT INTO credit_tallies (provider, item, records, late, late_examples) "
+                          "VALUES ('测试局Ａ', :item, 0, 0, '[]')"), {"item": files.LICENCE})
+    assert records.ingest_file(ready, str(path), files.PENALTY, "测试局Ａ", protector=PROTECTOR,
+                               today=TODAY).created == 1
+    assert records.ingest_file(ready, str(path), files.PENALTY, "测试局A", protector=PROTECTOR,
+                               today=TODAY).unchanged == 1
 
 
 @pytest.mark.parametrize("suffix", [".csv", ".xlsx"])

@@ -49,8 +49,9 @@ _BLANK_LETTERS = "\u115f\u1160\u3164\uffa0ー_"
 DIGIT_FORMS = "\u00b2\u00b3\u00b9\u2070\u2074\u2075\u2076\u2077\u2078\u2079" \
     "\u2080\u2081\u2082\u2083\u2084\u2085\u2086\u2087\u2088\u2089\u2460\u2461\u2462\u2463\u2464\u2465\u2466\u2467\u2468\u24ea"
 #: Chinese numerals written digit by digit (一三八一二三四五六七八), the financial ones too (壹叁捌…, 貳參陸 as
-#: traditional text writes three of them): digits only in a run of eleven or more.
-CHINESE_DIGITS = "〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸"
+#: traditional text writes three of them, 叄 a variant), and 幺 for 1 as phone numbers are read out: digits only in a
+#: run of eleven or more.
+CHINESE_DIGITS = "〇零一二三四五六七八九壹贰叁肆伍陆柒捌玖貳參陸叄幺"
 _ANY_DIGIT = f"[\\d{DIGIT_FORMS}{CHINESE_DIGITS}]"
 #: Eleven digits (any script's, any form's, Chinese numerals), with up to six characters that are no letter and no
 #: digit between two: what every identity or mobile number in text holds (:func:`personal_in` is false of a text
@@ -155,9 +156,10 @@ _RIC17_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{16}})(?![ ,+]*[0-9Xx]
 #: character), only narrow separators, on its own.
 _RIC15_AT = re.compile(f"(?<![0-9])(?=([0-9](?:{_N}[0-9]){{14}})(?![ ,+]*[0-9Xx]))")
 #: In the shadow: an identity number typed into a spreadsheet as a number and kept in exponent form
-#: (``1.10105198001011e+17``): its first digit and the rest of its 15 or so significant digits (groups 1, 2), the
+#: (``1.10105198001011e+17``; a CSV export drops its trailing zeros): its first digit and the rest of its 13 to 17
+#: significant digits (groups 1, 2), the
 #: decimal point read as a comma, its exponent 16 or 17 (a number of 17 or 18 digits).
-_EXPONENT_AT = re.compile("(?<![0-9])(?<![0-9],)([0-9]),([0-9]{13,})[eE][,+]?(1[67])(?![0-9])")
+_EXPONENT_AT = re.compile("(?<![0-9])(?<![0-9],)([0-9]),([0-9]{12,})[eE][,+]?(1[67])(?![0-9])")
 #: A mainland mobile number (group 1 with what comes before it: +86, 0086, 86, a trunk 0; the number
 #: group 2), grouped 3-4-4 as people write it: wide separators only between the groups.
 _MOBILE_AT = re.compile(
@@ -171,7 +173,7 @@ _DIGITS = re.compile("[0-9Xx]")
 _CHINESE_RUN = re.compile(f"[0-9{CHINESE_DIGITS}](?:[ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]){{10,}}")
 #: A Chinese numeral next to another digit (separators between): only then may it be in a run.
 _CHINESE_NEXT = re.compile(f"[{CHINESE_DIGITS}][ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]|[0-9][ ,+]{{0,6}}+[{CHINESE_DIGITS}]")
-_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "00123456789123456789236")
+_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "00123456789123456789236" "31")
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 _LONG_RUN = re.compile("\\d{19,}")  #: digits run together, longer than an identity number
 _SEVENTEEN = re.compile("\\d{17}")  #: what a code holding an identity number holds
@@ -215,10 +217,24 @@ def _masked(text: str, shadow: str, start: int, end: int, keep: tuple[int, int])
 def _found(text: str, mobiles: bool = True) -> list[_Found]:
     """The personal numbers in ``text``, in order, none overlapping — an identity number before a mobile
     number that would overlap it. Read in the text's shadow (:data:`_SHADOW`), whose every character
-    stands where the text's does."""
+    stands where the text's does; where Chinese numerals stand next to digits, read again with them as digits,
+    and what that reading adds kept where it overlaps nothing found without them (a numeral that is a name's
+    character, 王伍 or 小陆, next to a number never hides it)."""
     shadow = text.translate(_SHADOW)
-    if _CHINESE_NEXT.search(shadow) is not None:  # Chinese numerals are digits in a run long enough for a number
-        shadow = _CHINESE_RUN.sub(lambda m: m.group().translate(_FROM_CHINESE), shadow)
+    found = _found_in(text, shadow, mobiles)
+    if _CHINESE_NEXT.search(shadow) is None:
+        return found
+    more = _found_in(text, _CHINESE_RUN.sub(lambda m: m.group().translate(_FROM_CHINESE), shadow), mobiles)
+    merged = sorted([*found, *(f for f in more if all(f[1] <= g[0] or f[0] >= g[1] for g in found))])
+    kept: list[_Found] = []
+    for one in merged:
+        if not kept or one[0] >= kept[-1][1]:
+            kept.append(one)
+    return kept
+
+
+def _found_in(text: str, shadow: str, mobiles: bool) -> list[_Found]:
+    """:func:`_found` in one shadow of ``text``."""
     found: list[_Found] = []
     # Every pattern below needs so many digits (an identity number 15 or more, a mobile number 11): a text
     # with fewer is not searched for it. The shadow's digits are all ASCII.
@@ -242,7 +258,7 @@ def _found(text: str, mobiles: bool = True) -> list[_Found]:
                 end = m.start() + len(group)
                 found.append((m.start(), end, _masked(text, shadow, m.start(), end, (6, 11)), False))
         for m in _EXPONENT_AT.finditer(shadow):  # what a spreadsheet kept of one: its region and birth date
-            if _is_ric((m.group(1) + m.group(2) + "0" * 18)[:18]):
+            if _is_ric((m.group(1) + m.group(2) + "0" * 18)[:18]):  # (digits dropped as trailing zeros were 0)
                 found.append((m.start(), m.end(2), _masked(text, shadow, m.start(), m.end(2), (6, 14)), False))
         for m in _SPAN.finditer(shadow):  # an identity number run into other digits: 18 of them, its check right
             if len(m.group()) < 18:  # (fewer places than a number has)

@@ -298,6 +298,10 @@ def check_actionable(item: Item) -> None:
         raise _bad(f'Item "{item.code}": its record layout has no field that holds the document number identifying a '
                    "record (行政处罚决定书文号 CF_WSH, 行政许可决定文书号 XK_WSH …), so no file could ever be taken under "
                    "it; expected the item's fields, one of them its document number.", "fields")
+    if len(item.severities) > 1 and not any(f.element == "XY_YZCD" for f in item.fields):
+        raise _bad(f'Item "{item.code}": it allows {columns.severity_names(item.severities)} but its record layout has '
+                   "no 失信严重程度 (XY_YZCD) field to say which, so no record's publication period could be set; "
+                   "expected the field in the layout.", "fields")
     unruled = [s for s in item.severities if not any(r.severity == s for r in item.period_rules)]
     if unruled:
         raise _bad(f'Item "{item.code}": no publication period rule for {columns.severity_names(unruled)}, so a record '

@@ -223,7 +223,8 @@ OPEN_ENDED_WORDS: tuple[str, ...] = ("长期", "长期有效", "永久", "永久
 #: the card, 112 the temporary card) — spellings are judged by :func:`is_resident_card`.
 RESIDENT_CARD_CODES = frozenset({"", "01", "1", "111", "112"})
 #: Words of a card type that is not the mainland resident identity card although it may say 身份证.
-_OTHER_CARDS = ("港", "澳", "台", "外国", "护照", "军", "警", "回乡", "通行证", "居留", "居住证", "境外")
+_OTHER_CARDS = ("港", "澳", "台", "外国", "外籍", "护照", "军", "警", "回乡", "通行证", "居留", "居住证", "境外", "其他",
+                "其它")
 _CARD_NOISE = re.compile(r"[\s\u3000()（）:：*＊]+")
 
 
@@ -234,7 +235,7 @@ def is_resident_card(kind: str) -> bool:
 
     >>> [is_resident_card(k) for k in ("", "111", "二代身份证", "居民身份证号码", "身份证件", "中国居民身份证", "身份证号")]
     [True, True, True, True, True, True, True]
-    >>> [is_resident_card(k) for k in ("护照", "港澳居民来往内地通行证", "外国人永久居留身份证", "台湾居民居住证", "军官证")]
+    >>> [is_resident_card(k) for k in ("护照", "港澳居民来往内地通行证", "外国人永久居留身份证", "其他身份证件", "外籍人员身份证")]
     [False, False, False, False, False]
     """
     key = _CARD_NOISE.sub("", unicodedata.normalize("NFKC", kind))

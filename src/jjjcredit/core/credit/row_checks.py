@@ -264,14 +264,17 @@ _FOOTER = re.compile("(?:合计|总计|小计|共计|制表|填表|填报人|审
 
 
 def footer_of(layout: Layout, cells: Sequence[str]) -> str | None:
-    """The first words of a row that is a sheet's footer, not a record (合计, 制表人：…, 注：…, no document
-    number), or ``None``."""
-    filled = [c.strip() for c in cells if c.strip()]
-    if not filled or not _FOOTER.match(filled[0]):
+    """The word a row that is a sheet's footer, not a record, starts with (合计, 制表, 注： …): its first filled cell
+    starts with one and it gives no document number, which the item requires (so that the fast paths, which send
+    such a row here, tell it apart as this does); else ``None``."""
+    keys = layout.columns_by_role("document_number")
+    if not keys or not all(b.field.required for b in keys):
         return None
-    if any(b.index < len(cells) and cells[b.index].strip() for b in layout.columns_by_role("document_number")):
+    first = next((c.strip() for c in cells if c.strip()), "")
+    found = _FOOTER.match(first)
+    if found is None or any(b.index < len(cells) and cells[b.index].strip() for b in keys):
         return None
-    return filled[0][:20]
+    return found.group()  # (the word alone: the rest of the cell may hold a person's number)
 
 
 def check_row(layout: Layout, cells: Sequence[str], row: int, today: datetime.date) -> Checked:

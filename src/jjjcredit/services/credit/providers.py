@@ -36,8 +36,11 @@ def check_known(conn: Connection, provider: str) -> None:
     letters, another bracket style, spaces: compared as document numbers are, core/credit/records.document_key):
     a record's identity holds its provider, so 某局（石家庄） and 某局(石家庄) would publish a decision twice."""
     key = rules.document_key(provider)
-    for (known,) in conn.execute(select(credit_tallies.c.provider).distinct()):
-        if known != provider and rules.document_key(known) == key:
+    providers = {known for (known,) in conn.execute(select(credit_tallies.c.provider).distinct())}
+    if provider in providers:  # (one that provided before this was refused keeps its name)
+        return
+    for known in sorted(providers):
+        if rules.document_key(known) == key:
             raise RecordsError("credit.provider", f'The provider "{provider}" is "{known}", which has provided records '
                                f'before, written another way; give its name as before ("{known}"): a provider is '
                                "one name, and its records are known by it.", field="provider")

@@ -384,7 +384,8 @@ def subject_records(conn: Connection, subject_key: str, *, versions: bool = True
     ``values``, sealed in ``sealed``; without ``versions``, ``history`` holds the current version alone
     (:func:`versions_of` reads the others of the records that need them). Ordered by item, then decided on. Not
     for adapters: services/sharing/disclosure.py reads through this."""
-    rows = conn.execute(select(credit_records).where(credit_records.c.subject_key == subject_key)).mappings().all()
+    rows = conn.execute(select(credit_records).where(credit_records.c.subject_key == subject_key)
+                        .order_by(credit_records.c.id)).mappings().all()  # (ties ordered alike on every page)
     history = versions_of(conn, subject_key, [r["id"] for r in rows if r["version"] > 1]) if versions else {}
     out = []
     for r in rows:

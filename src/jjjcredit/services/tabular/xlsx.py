@@ -25,21 +25,22 @@ from jjjcredit.services.tabular.files import InputFileError
 from jjjcredit.services.tabular.tables import Chunk, Table
 
 #: A character as a workbook's XML escapes it (ECMA-376 ST_Xstring): ``_x000D_`` is a carriage return; ``_x005F_``
-#: an underscore, so ``_x005F_x000D_`` is the text ``_x000D_``. Surrogates are no character and stay as written.
+#: an underscore, so ``_x005F_x000D_`` is the text ``_x000D_``. Surrogates are no character and NUL no text holds
+#: (it marks a cell over its limit, :data:`tables.OVER`): both stay as written.
 _ESCAPED = re.compile(r"_x([0-9A-Fa-f]{4})_")
 
 
 def _unescaped_char(found: re.Match[str]) -> str:
     code = int(found.group(1), 16)
-    return found.group(0) if 0xD800 <= code <= 0xDFFF else chr(code)
+    return found.group(0) if code == 0 or 0xD800 <= code <= 0xDFFF else chr(code)
 
 
 def unescaped(text: str) -> str:
     """A cell's text with the characters Excel writes escaped (a line break as ``_x000D_``, a tab as ``_x0009_``)
     as they are, read left to right once, as Excel reads them.
 
-    >>> unescaped("河北胜智商贸有限公司_x000D_"), unescaped("a_x005F_x000D_b"), unescaped("_xD83D__x4E2D_")
-    ('河北胜智商贸有限公司\\r', 'a_x000D_b', '_xD83D_中')
+    >>> unescaped("河北胜智商贸有限公司_x000D_"), unescaped("a_x005F_x000D_b"), unescaped("_xD83D__x4E2D__x0000_")
+    ('河北胜智商贸有限公司\\r', 'a_x000D_b', '_xD83D_中_x0000_')
     """
     return _ESCAPED.sub(_unescaped_char, text) if "_x" in text else text
 
