@@ -32,3 +32,20 @@ def test_a_stated_end_outside_the_window_says_which_day_holds():
     assert stated_end(PENALTY, "serious", DECIDED, datetime.date(2030, 1, 1)) == (
         datetime.date(2029, 4, 10), "after the maximum")
     assert stated_end(PENALTY, "serious", DECIDED, datetime.date(2029, 4, 10)) is None
+
+
+def test_a_window_worked_out_once_is_the_same_items_and_another_item_gets_its_own():
+    """Windows are kept by item, severity and day: an item of the same code with other rules (a later edition)
+    never gets the first one's, however many items come and go."""
+    import dataclasses
+    import gc
+
+    first = window(PENALTY, "serious", DECIDED)
+    assert first == window(PENALTY, "serious", DECIDED) and first is not None and first[1] == datetime.date(2029, 4, 10)
+    for months in range(1, 40):  # items made and dropped: an id used again is never taken for another item's
+        rules = tuple(dataclasses.replace(r, min_months=0, max_months=months) for r in PENALTY.period_rules)
+        other = dataclasses.replace(PENALTY, period_rules=rules)
+        assert window(other, "serious", DECIDED) == (DECIDED, add_months(DECIDED, months))
+        del other
+        gc.collect()
+    assert window(PENALTY, "serious", DECIDED) == first

@@ -39,13 +39,37 @@ def window(item: catalogue.Item, severity: str | None,
     minimum and the maximum months of its severity's rule (month ends clamped; a period of N months ends on
     the day of the same number, Civil Code Art. 201-203). ``None`` when no rule applies: not a negative
     item, no severity or decision date, or a date before every rule of the severity."""
+    found = ruled(item, severity, decided_on)
+    return None if found is None else (found[1], found[2])
+
+
+#: Each (item, severity, decision day)'s rule and window (:func:`ruled`), by the item's id — the item held with
+#: them, so that while they are kept no other item has that id — at most :data:`_RULED_MOST` of them.
+_RULED: dict[tuple[int, str, datetime.date],
+             tuple[catalogue.Item, tuple[catalogue.PeriodRule, datetime.date, datetime.date] | None]] = {}
+_RULED_MOST = 1 << 16
+
+
+def ruled(item: catalogue.Item, severity: str | None,
+          decided_on: datetime.date | None) -> tuple[catalogue.PeriodRule, datetime.date, datetime.date] | None:
+    """The period rule of a negative record (catalogue.period_rule) and its :func:`window`, or ``None``;
+    worked out once for an item, a severity and a day (an item never changes: a new edition is a new item) —
+    a subject's records, decided each time they are read, share few of them."""
     if item.kind != "negative" or severity is None or decided_on is None:
         return None
+    key = (id(item), severity, decided_on)
+    held = _RULED.get(key)
+    if held is not None and held[0] is item:
+        return held[1]
     try:
         rule = catalogue.period_rule(item, severity, decided_on)
+        found = (rule, add_months(decided_on, rule.min_months), add_months(decided_on, rule.max_months))
     except catalogue.CatalogueError:
-        return None
-    return add_months(decided_on, rule.min_months), add_months(decided_on, rule.max_months)
+        found = None
+    if len(_RULED) >= _RULED_MOST:
+        _RULED.clear()
+    _RULED[key] = (item, found)
+    return found
 
 
 def stated_end(item: catalogue.Item, severity: str | None, decided_on: datetime.date | None,

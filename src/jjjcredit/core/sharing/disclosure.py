@@ -241,13 +241,10 @@ def shared_until(record: StoredRecord) -> datetime.date | None:
 def _period_rule(record: StoredRecord) -> catalogue.PeriodRule | None:
     """The period rule in force for a negative record's decision, or ``None`` (not negative, no
     severity, no decision date, or a date before every rule of its severity)."""
-    item = record.item
-    if item is None or item.kind != "negative" or record.severity is None or record.decided_on is None:
+    if record.item is None:
         return None
-    try:
-        return catalogue.period_rule(item, record.severity, record.decided_on)
-    except catalogue.CatalogueError:
-        return None
+    found = periods.ruled(record.item, record.severity, record.decided_on)
+    return None if found is None else found[0]
 
 
 def _in_public_window(record: StoredRecord, until: datetime.date | None, as_of: datetime.date) -> bool:
