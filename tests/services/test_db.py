@@ -56,3 +56,19 @@ def test_a_full_disk_is_told_from_a_database_that_does_not_answer(tmp_path):
     with pytest.raises(OperationalError) as gone:
         create_engine(f"sqlite:///{tmp_path / 'no' / 'such' / 'folder.sqlite3'}").connect()
     assert not db.disk_full(gone.value)
+
+
+def test_a_connection_lost_mid_statement_is_told_from_a_database_that_cannot_be_reached():
+    """The server dropping a connection in the middle of a COPY is said by the driver before it marks the
+    connection broken (SQLAlchemy then does not flag it invalidated): it is still a connection lost during the
+    command (cli/app says so), never a URL to check; a server that refuses to connect is not."""
+    from sqlalchemy.exc import OperationalError
+
+    mid_copy = OperationalError("COPY", {}, Exception("consuming input failed: server closed the connection "
+                                                      "unexpectedly\n\tThis probably means the server terminated"))
+    assert not mid_copy.connection_invalidated and db.connection_lost(mid_copy)
+    refused = OperationalError(None, None, Exception('connection failed: connection to server at "127.0.0.1", port '
+                                                     "5999 failed: Connection refused"))
+    assert not db.connection_lost(refused)
+    invalidated = OperationalError("SELECT 1", {}, Exception("any"), connection_invalidated=True)
+    assert db.connection_lost(invalidated)

@@ -157,7 +157,7 @@ def main() -> None:
         if db.disk_full(exc):
             output.fail("db.unavailable", f"The database's disk is full ({reason}): nothing of this command was "
                         "kept; free space where the database is kept, then run it again.")
-        if getattr(exc, "connection_invalidated", False):  # it was there, and went away during the command
+        if db.connection_lost(exc):  # it was there, and went away during the command
             output.fail("db.unavailable", f"The connection to the database was lost during the command ({reason}): "
                         "it stopped, and what it had not committed was rolled back; run it again once the database "
                         "is back (the same file again keeps only what was not kept).")

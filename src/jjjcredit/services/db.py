@@ -87,6 +87,21 @@ def disk_full(exc: BaseException) -> bool:
     return any(words in text for words in _DISK_FULL)
 
 
+#: What a PostgreSQL driver says when the server went away in the middle of a statement (a restart, an
+#: administrator's pg_terminate_backend), before it marks the connection broken.
+_LOST = ("server closed the connection unexpectedly", "the connection is lost", "connection is closed",
+         "terminating connection due to administrator command", "connection already closed")
+
+
+def connection_lost(exc: BaseException) -> bool:
+    """Whether a database error is the connection going away during the command (it was there: the command had
+    used it), not a database that cannot be reached."""
+    if getattr(exc, "connection_invalidated", False):
+        return True
+    text = str(getattr(exc, "orig", None) or exc).lower()
+    return any(words in text for words in _LOST)
+
+
 def reading(engine: Engine) -> Connection:
     """A connection for a call that only reads (storage/engine.reading): no ``BEGIN`` and no ``ROLLBACK``
     round trips around its statements."""
