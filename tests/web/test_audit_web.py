@@ -304,4 +304,5 @@ def test_checkpoints_come_a_page_at_a_time_with_a_link_to_the_next(database_url:
         assert second.json() == made[2:] and "link" not in second.headers
         assert anonymous.get("/api/v1/audit/checkpoints").json() == made  # one page holds them all
         assert anonymous.get("/api/v1/audit/checkpoints", params={"limit": 0}).status_code == 422
+        assert anonymous.get("/api/v1/audit/checkpoints", params={"after": 10**30}).status_code == 422  # (no 500)
     engine.dispose()

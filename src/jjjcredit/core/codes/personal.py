@@ -173,7 +173,7 @@ _DIGITS = re.compile("[0-9Xx]")
 _CHINESE_RUN = re.compile(f"[0-9{CHINESE_DIGITS}](?:[ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]){{10,}}")
 #: A Chinese numeral next to another digit (separators between): only then may it be in a run.
 _CHINESE_NEXT = re.compile(f"[{CHINESE_DIGITS}][ ,+]{{0,6}}+[0-9{CHINESE_DIGITS}]|[0-9][ ,+]{{0,6}}+[{CHINESE_DIGITS}]")
-_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "00123456789123456789236" "31")
+_FROM_CHINESE = str.maketrans(CHINESE_DIGITS, "0012345678912345678923631")
 _ASCII_DIGITS = str.maketrans("０１２３４５６７８９ｘＸ", "0123456789xX")
 _LONG_RUN = re.compile("\\d{19,}")  #: digits run together, longer than an identity number
 _SEVENTEEN = re.compile("\\d{17}")  #: what a code holding an identity number holds

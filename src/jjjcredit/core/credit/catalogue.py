@@ -178,6 +178,12 @@ class Item:
     period_rules: tuple[PeriodRule, ...] = ()
     contested: bool = False
 
+    @property
+    def says_severity(self) -> bool:
+        """Whether each record of the item says its severity class (失信严重程度): a negative item allowing several,
+        whose records' publication periods follow the class — its layout holds the field, its files the column."""
+        return self.kind == "negative" and len(self.severities) > 1
+
 
 def _bad(message: str, field: str | None = None) -> CatalogueError:
     return CatalogueError("catalogue.item", message, field=field)
@@ -298,7 +304,7 @@ def check_actionable(item: Item) -> None:
         raise _bad(f'Item "{item.code}": its record layout has no field that holds the document number identifying a '
                    "record (行政处罚决定书文号 CF_WSH, 行政许可决定文书号 XK_WSH …), so no file could ever be taken under "
                    "it; expected the item's fields, one of them its document number.", "fields")
-    if len(item.severities) > 1 and not any(f.element == "XY_YZCD" for f in item.fields):
+    if item.says_severity and not any(f.element == "XY_YZCD" for f in item.fields):
         raise _bad(f'Item "{item.code}": it allows {columns.severity_names(item.severities)} but its record layout has '
                    "no 失信严重程度 (XY_YZCD) field to say which, so no record's publication period could be set; "
                    "expected the field in the layout.", "fields")

@@ -401,7 +401,7 @@ def markdown() -> str:
             continue
         lines += [f"### {item.code} {item.name}", "", "| field | column | required | length |",
                   "| --- | --- | --- | --- |"]
-        classes = item.kind == "negative" and len(item.severities) > 1  # a record says which: the file has the column
-        lines += [f"| {f.name} | `{f.element}` | {_required(f, classes)} | {f.max_length or ''} |" for f in item.fields]
+        lines += [f"| {f.name} | `{f.element}` | {_required(f, item.says_severity)} | {f.max_length or ''} |"
+                  for f in item.fields]
         lines.append("")
     return "\n".join(lines)

@@ -170,7 +170,7 @@ def bind(item: catalogue.Item, header: Sequence[str], name: str, own: Mapping[st
         raise RecordsError("credit.layout", shown_personal(name) + ": no column holds the document number that "
                            f"identifies a record of {item.code}; expected one of "
                            f"{'、'.join(f.name for f in item.fields if _role(f) == 'document_number')}.")
-    if item.kind == "negative" and len(item.severities) > 1 and not any(b.column.role == "severity" for b in bound):
+    if item.says_severity and not any(b.column.role == "severity" for b in bound):
         raise RecordsError("credit.layout", shown_personal(name) + ": no column says 失信严重程度 (XY_YZCD): "
                            f"{item.code} ({item.name}) allows {columns.severity_names(item.severities)}, and a record's "
                            "publication period follows its class, so every row says which; expected a column "

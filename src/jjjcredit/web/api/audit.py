@@ -23,8 +23,8 @@ CHECKPOINT_PAGE = 10_000
 
 @router.get("/checkpoints")
 def list_checkpoints(request: Request, response: Response,
-                     after: int = Query(0, ge=0, description="Only checkpoints of entries after this seq (the last "
-                                        "seq of the page before; 0: from the first)."),
+                     after: int = Query(0, ge=0, le=2**63 - 1, description="Only checkpoints of entries after "
+                                        "this seq (the last seq of the page before; 0: from the first)."),
                      limit: int = Query(CHECKPOINT_PAGE, ge=1, le=CHECKPOINT_PAGE,
                                         description="Checkpoints in the page at most."),
                      caller: access.Caller = Depends(caller_for("verify"))) -> list[dict[str, Any]]:
